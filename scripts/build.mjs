@@ -1,0 +1,74 @@
+// One build for every bundle: the extension host, the engine (also the CLI), and the browser
+// bundles of the webviews and the notebook renderer. Usage: node scripts/build.mjs [--production] [--watch]
+import * as esbuild from 'esbuild';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+const common = {
+  bundle: true,
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  absWorkingDir: root,
+};
+
+/** Every folder of webview/ with a main.ts is one browser bundle (views and the renderer alike). */
+const browserEntries = fs
+  .readdirSync(path.join(root, 'webview'), { withFileTypes: true })
+  .filter((d) => d.isDirectory() && fs.existsSync(path.join(root, 'webview', d.name, 'main.ts')))
+  .map((d) => ({ in: `webview/${d.name}/main.ts`, out: d.name }));
+
+const builds = [
+  {
+    ...common,
+    entryPoints: ['src/host/extension.ts'],
+    outfile: 'dist/host/extension.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+  },
+  {
+    ...common,
+    entryPoints: ['src/engine/main.ts'],
+    outfile: 'dist/engine/main.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    // Native or optional packages load at run time from node_modules, where they exist at all.
+    external: ['@tensorflow/tfjs-node-gpu', 'webgpu', 'sharp'],
+  },
+  {
+    ...common,
+    entryPoints: browserEntries,
+    outdir: 'dist/webview',
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+    loader: { '.css': 'text' },
+  },
+];
+
+function copyWasmBinaries() {
+  const from = path.join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
+  const to = path.join(root, 'dist/engine');
+  fs.mkdirSync(to, { recursive: true });
+  for (const file of fs.readdirSync(from).filter((f) => f.endsWith('.wasm'))) {
+    fs.copyFileSync(path.join(from, file), path.join(to, file));
+  }
+}
+
+fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
+copyWasmBinaries();
+if (watch) {
+  for (const options of builds) await (await esbuild.context(options)).watch();
+  console.log('watching for changes…');
+} else {
+  const started = Date.now();
+  await Promise.all(builds.map((options) => esbuild.build(options)));
+  console.log(`built ${builds.length} targets (${browserEntries.length} browser bundles) in ${Date.now() - started} ms`);
+}

@@ -1,0 +1,33 @@
+/**
+ * The WebGPU backend through Dawn's Node binding (npm package `webgpu`): a GPU backend that needs
+ * no CUDA libraries, only a Vulkan driver. The tfjs backend registers itself only if
+ * `navigator.gpu` exists when its module is evaluated, so the GPU globals go in first.
+ */
+import type { BackendProbe } from './select';
+
+const ADAPTER_TIMEOUT_MS = 10_000;
+
+export const probeWebgpu: BackendProbe = {
+  async register() {
+    let dawn: { create(flags: string[]): { requestAdapter(): Promise<unknown> }; globals: Record<string, unknown> };
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      dawn = require('webgpu');
+    } catch (err) {
+      const missing = err instanceof Error && /Cannot find module 'webgpu'/.test(err.message);
+      throw new Error(missing ? 'not installed: the optional dependency webgpu (Dawn) is missing' : `webgpu (Dawn) failed to load: ${(err as Error).message}`);
+    }
+    const gpu = dawn.create([]);
+    const adapter = await Promise.race([
+      gpu.requestAdapter(),
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), ADAPTER_TIMEOUT_MS).unref()),
+    ]);
+    if (!adapter) throw new Error('no WebGPU adapter: Dawn found no Vulkan GPU (is libvulkan1 and a GPU driver installed?)');
+    Object.assign(globalThis, dawn.globals);
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+    await import('@tensorflow/tfjs-backend-webgpu');
+    const info = (adapter as { info?: { vendor?: string; architecture?: string; description?: string } }).info;
+    const device = [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ');
+    return { devices: device ? [device] : undefined, note: 'Dawn WebGPU adapter found' };
+  },
+};

@@ -1,0 +1,14 @@
+/** Every engine command, served by the command line and the IPC server alike. */
+import type { CommandName } from '../../shared/commands';
+import type { EngineCommand } from '../command';
+import { infoCommand } from './info';
+
+type AnyCommand = { [N in CommandName]: EngineCommand<N> }[CommandName];
+
+export const COMMANDS: { [N in CommandName]: EngineCommand<N> } = {
+  info: infoCommand,
+};
+
+export function findCommand(name: string): AnyCommand | undefined {
+  return Object.prototype.hasOwnProperty.call(COMMANDS, name) ? (COMMANDS[name as CommandName] as AnyCommand) : undefined;
+}

@@ -1,0 +1,36 @@
+/** "OptiDEL: Show Engine Info": the backend, why every other backend was not taken, and its speed. */
+import * as vscode from 'vscode';
+import type { EngineInfo } from '../../shared/engineInfo';
+import type { HostCommand } from '../services';
+
+export const showEngineInfo: HostCommand = {
+  id: 'optidel.showEngineInfo',
+  async run({ engine, log }) {
+    const info = await engine.run('info', { matmulSize: 512, matmulRepeats: 5 }, 'OptiDEL: checking the engine');
+    engine.setStatus(statusText(info), `OptiDEL engine on ${info.backend}; click for details`);
+    const lines = describe(info);
+    for (const line of lines) log.info(line);
+    const pick = await vscode.window.showInformationMessage(
+      `OptiDEL engine: ${info.backend} backend${info.matmulGflops ? `, ${info.matmulGflops.toFixed(0)} GFLOP/s matmul` : ''}`,
+      { modal: false, detail: lines.join('\n') },
+      'Show Details',
+    );
+    if (pick) log.show(true);
+    return info;
+  },
+};
+
+export function statusText(info: EngineInfo): string {
+  const gpu = info.backend === 'tensorflow' || info.backend === 'webgpu';
+  return `${gpu ? '$(rocket)' : '$(chip)'} OptiDEL: ${info.backend}`;
+}
+
+function describe(info: EngineInfo): string[] {
+  return [
+    `backend: ${info.backend} (${info.preference === 'auto' ? 'first that worked' : 'forced by optidel.engine.backend'})`,
+    `TensorFlow.js ${info.tfjsVersion} on Node ${info.nodeVersion} (${info.nodeExecutable}), ${info.cpus} CPUs`,
+    ...info.candidates.map((c) => `${c.available ? '✓' : '✗'} ${c.name}: ${c.reason}${c.devices?.length ? ` [${c.devices.join(', ')}]` : ''}`),
+    ...(info.matmulGflops !== undefined ? [`matmul: ${info.matmulGflops.toFixed(1)} GFLOP/s`] : []),
+    ...info.warnings.map((w) => `warning: ${w}`),
+  ];
+}

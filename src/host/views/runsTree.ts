@@ -1,0 +1,89 @@
+/** The "Runs" view: every run folder with each stage's status, refreshed when a run.json changes. */
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import type { RunRecord, StageName } from '../../shared/runRecord';
+import { STAGES, STAGE_TITLES } from '../../shared/runRecord';
+import { listRuns } from '../../shared/node/runStore';
+import { runsRoot } from '../settings';
+
+export type RunsTreeNode =
+  | { kind: 'run'; dir: string; record?: RunRecord; error?: string }
+  | { kind: 'stage'; dir: string; stage: StageName; record: RunRecord };
+
+const STATUS_ICONS: Record<string, vscode.ThemeIcon> = {
+  pending: new vscode.ThemeIcon('circle-large-outline'),
+  running: new vscode.ThemeIcon('sync~spin'),
+  done: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
+  failed: new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')),
+  cancelled: new vscode.ThemeIcon('circle-slash'),
+};
+
+export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly watcher: vscode.FileSystemWatcher;
+
+  constructor() {
+    this.watcher = vscode.workspace.createFileSystemWatcher('**/run.json');
+    this.watcher.onDidChange(() => this.refresh());
+    this.watcher.onDidCreate(() => this.refresh());
+    this.watcher.onDidDelete(() => this.refresh());
+  }
+
+  refresh(): void {
+    this.changed.fire();
+  }
+
+  /** The most recent run folder, for commands that act on "the current run". */
+  async latestRun(): Promise<string | undefined> {
+    const root = runsRoot();
+    return root ? (await listRuns(root)).find((r) => r.record)?.dir : undefined;
+  }
+
+  async getChildren(node?: RunsTreeNode): Promise<RunsTreeNode[]> {
+    if (!node) {
+      const root = runsRoot();
+      if (!root) return [];
+      return (await listRuns(root)).map((r) => ({ kind: 'run' as const, ...r }));
+    }
+    if (node.kind === 'run' && node.record) {
+      const record = node.record;
+      return STAGES.filter((s) => record.stages[s]).map((stage) => ({ kind: 'stage' as const, dir: node.dir, stage, record }));
+    }
+    return [];
+  }
+
+  getTreeItem(node: RunsTreeNode): vscode.TreeItem {
+    if (node.kind === 'run') {
+      const item = new vscode.TreeItem(path.basename(node.dir), node.record ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+      item.resourceUri = vscode.Uri.file(node.dir);
+      item.contextValue = 'optidel.run';
+      if (node.error) {
+        item.description = 'unreadable';
+        item.tooltip = node.error;
+        item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+      } else {
+        const stages = Object.values(node.record!.stages);
+        const done = stages.filter((s) => s.status === 'done').length;
+        const running = stages.some((s) => s.status === 'running');
+        item.description = `${done}/${stages.length} stages${node.record!.backend ? ` · ${node.record!.backend}` : ''}`;
+        item.tooltip = `${node.dir}\ncreated ${node.record!.createdAt}`;
+        item.iconPath = new vscode.ThemeIcon(running ? 'loading~spin' : 'beaker');
+      }
+      return item;
+    }
+    const stage = node.record.stages[node.stage]!;
+    const item = new vscode.TreeItem(STAGE_TITLES[node.stage], vscode.TreeItemCollapsibleState.None);
+    const summary = stage.summary ? Object.entries(stage.summary).map(([k, v]) => `${k} ${v}`).join(', ') : '';
+    item.description = [stage.status, stage.seconds !== undefined ? `${stage.seconds.toFixed(1)} s` : '', summary].filter(Boolean).join(' · ');
+    item.tooltip = stage.error ? `${node.stage}: ${stage.error}` : `${node.stage}: ${stage.status}`;
+    item.iconPath = STATUS_ICONS[stage.status];
+    item.contextValue = `optidel.stage.${stage.status}`;
+    return item;
+  }
+
+  dispose(): void {
+    this.watcher.dispose();
+    this.changed.dispose();
+  }
+}

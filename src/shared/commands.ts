@@ -1,0 +1,32 @@
+/**
+ * The engine's commands, as both the command line and the extension host see them.
+ *
+ * Each entry names a command, the arguments it takes (camelCase keys; the command line spells them
+ * as --kebab-case flags) and the JSON object it returns. The engine implements each one once
+ * (src/engine/commands/) and serves it to the terminal and to the host alike.
+ */
+import type { BackendName, EngineInfo } from './engineInfo';
+
+export interface EngineCommands {
+  info: { args: InfoArgs; result: EngineInfo };
+}
+
+export interface InfoArgs {
+  /** Also measure the backend's fp32 matmul throughput (square matrices of this size). */
+  matmulSize?: number;
+  /** Repetitions of the measured matmul. */
+  matmulRepeats?: number;
+}
+
+export type CommandName = keyof EngineCommands;
+export type CommandArgs<N extends CommandName> = EngineCommands[N]['args'];
+export type CommandResult<N extends CommandName> = EngineCommands[N]['result'];
+
+/** Every command, in the order `optidel --help` lists them. */
+export const COMMAND_NAMES = ['info'] as const satisfies readonly CommandName[];
+
+/** Options every command accepts. */
+export interface GlobalArgs {
+  backend?: BackendName | 'auto';
+  json?: boolean;
+}

@@ -1,0 +1,66 @@
+/**
+ * The run folder's `run.json`: the config a run was made with, each stage's status and timings,
+ * and the backend that ran it. Host, engine and views all read it through these types.
+ */
+import type { StageStatus } from './protocol';
+
+/** OptiDEL's stages in pipeline order. */
+export const STAGES = ['ingest', 'pretrain', 'score', 'propose', 'select', 'synthesize', 'train', 'finetune'] as const;
+export type StageName = (typeof STAGES)[number];
+
+export const STAGE_TITLES: Record<StageName, string> = {
+  ingest: 'Ingest pool',
+  pretrain: 'Pre-train foundation model',
+  score: 'Score difficulty',
+  propose: 'Propose key patches',
+  select: 'Select subset',
+  synthesize: 'Synthesise samples',
+  train: 'Pre-train on compact set',
+  finetune: 'Fine-tune segmentation',
+};
+
+export interface StageRecord {
+  status: StageStatus;
+  startedAt?: string;
+  finishedAt?: string;
+  seconds?: number;
+  backend?: string;
+  error?: string;
+  /** Small facts the stage wants to show in the Runs view (counts, losses). */
+  summary?: Record<string, number | string>;
+}
+
+export interface RunRecord {
+  version: 1;
+  id: string;
+  createdAt: string;
+  /** The config file the run was made from, if any, and the config as it was then. */
+  configPath?: string;
+  config: Record<string, unknown>;
+  backend?: string;
+  stages: Partial<Record<StageName, StageRecord>>;
+}
+
+export class RunRecordError extends Error {
+  override name = 'RunRecordError';
+}
+
+/** Checks a parsed run.json; `file` names it in the error so a user knows what to fix. */
+export function parseRunRecord(raw: unknown, file: string): RunRecord {
+  const fail = (why: string): never => {
+    throw new RunRecordError(`${file}: ${why}. Fix the file or delete the run folder.`);
+  };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('not a JSON object');
+  const r = raw as Record<string, unknown>;
+  if (r.version !== 1) fail(`unsupported "version" ${JSON.stringify(r.version)} (expected 1)`);
+  if (typeof r.id !== 'string') fail('"id" must be a string');
+  if (typeof r.createdAt !== 'string') fail('"createdAt" must be a string');
+  if (typeof r.config !== 'object' || r.config === null) fail('"config" must be an object');
+  if (typeof r.stages !== 'object' || r.stages === null) fail('"stages" must be an object');
+  for (const [name, stage] of Object.entries(r.stages as Record<string, unknown>)) {
+    if (!(STAGES as readonly string[]).includes(name)) fail(`unknown stage "${name}"`);
+    const status = (stage as { status?: unknown } | null)?.status;
+    if (!['pending', 'running', 'done', 'failed', 'cancelled'].includes(status as string)) fail(`stage "${name}" has an invalid status ${JSON.stringify(status)}`);
+  }
+  return raw as RunRecord;
+}
