@@ -62,7 +62,6 @@ function copyWasmBinaries() {
   }
 }
 
-fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 copyWasmBinaries();
 if (watch) {
   for (const options of builds) await (await esbuild.context(options)).watch();

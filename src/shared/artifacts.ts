@@ -1,0 +1,146 @@
+/**
+ * The run folder's layout: where each stage writes its artifacts, so that any stage, view or later
+ * comparison can find them. Binary arrays are little-endian Float32 (`.f32`) or Int32 (`.i32`)
+ * with their shape in the JSON file beside them. Every file is written atomically.
+ *
+ *   run.json                        stage status (runRecord.ts)
+ *   config.json                     the resolved config the run used
+ *   cache/index.json                CacheIndex: samples with provenance, shard list, content hash
+ *   cache/shard-00000.bin           decoded samples, imageSize² Float32 in [0, 1] each
+ *   thumbs/atlas-00000.png          thumbnails, ThumbnailAtlasIndex in thumbs/index.json
+ *   scores/embeddings.f32           N x D pooled encoder tokens (scores/scores.json gives D)
+ *   scores/difficulty.f32           N masked reconstruction errors (mean over K masks)
+ *   scores/patch-errors.f32         N x P per-patch errors (P = (imageSize / patch)²)
+ *   scores/projection.f32           N x 2 PCA of the embeddings, for the embedding map
+ *   patches/key-patches.json        KeyPatchFile
+ *   selection/<method>.json         SelectionFile
+ *   synth/index.json                SynthIndex; images in synth/*.png and synth/samples.f32
+ *   checkpoints/<stage>/            model checkpoints (latest + step-N)
+ *   metrics/<stage>.jsonl           one JSON object per line: { step, name, value, time }
+ *   bench/report.json, report.md    the benchmark (issue 5)
+ */
+
+export const ARTIFACTS = {
+  run: 'run.json',
+  config: 'config.json',
+  cacheIndex: 'cache/index.json',
+  thumbsIndex: 'thumbs/index.json',
+  scores: 'scores/scores.json',
+  embeddings: 'scores/embeddings.f32',
+  difficulty: 'scores/difficulty.f32',
+  patchErrors: 'scores/patch-errors.f32',
+  projection: 'scores/projection.f32',
+  keyPatches: 'patches/key-patches.json',
+  selectionDir: 'selection',
+  synthIndex: 'synth/index.json',
+  checkpointsDir: 'checkpoints',
+  metricsDir: 'metrics',
+  benchDir: 'bench',
+} as const;
+
+export function selectionFile(method: string): string {
+  return `${ARTIFACTS.selectionDir}/${method}.json`;
+}
+
+/** Where one sample came from: enough to find it again in the user's data. */
+export interface Provenance {
+  /** Source file (absolute), or the series folder for DICOM. */
+  source: string;
+  /** For volumes: the axis sliced (0 = sagittal x, 1 = coronal y, 2 = axial z) and the slice index. */
+  axis?: 0 | 1 | 2;
+  slice?: number;
+  /** 4D volumes and videos: the frame / volume index. */
+  frame?: number;
+  /** Size before resizing, width x height. */
+  originalSize: [number, number];
+  /** How intensities were mapped, e.g. "ct-window L40 W400", "percentile 0.5-99.5", "8-bit". */
+  intensity: string;
+}
+
+export interface CacheSample extends Provenance {
+  /** Index in the pool, 0..N-1: every per-sample artifact is ordered by it. */
+  id: number;
+  shard: number;
+  /** Position inside the shard (in samples). */
+  offset: number;
+}
+
+export interface CacheIndex {
+  version: 1;
+  imageSize: number;
+  channels: 1;
+  /** Hash of the inputs (paths, sizes, mtimes) and the settings that shape decoding. */
+  contentHash: string;
+  shards: Array<{ file: string; count: number }>;
+  samples: CacheSample[];
+  skipped: Array<{ path: string; reason: string }>;
+  emptySlicesSkipped: number;
+}
+
+export interface ThumbnailAtlasIndex {
+  /** Thumbnail side in pixels. */
+  size: number;
+  /** Thumbnails per atlas row and column. */
+  columns: number;
+  atlases: string[];
+  /** Sample id -> [atlas index, column, row]. Generated samples use ids from SynthIndex. */
+  positions: Record<string, [number, number, number]>;
+}
+
+export interface ScoresInfo {
+  count: number;
+  embeddingDim: number;
+  patchesPerSide: number;
+  masksPerSample: number;
+  model: string;
+}
+
+export interface KeyPatch {
+  id: number;
+  sampleId: number;
+  /** Pixel box in the cached sample: x, y, width, height. */
+  box: [number, number, number, number];
+  /** Masked reconstruction error of the patch, mean over K masks (filled by the score stage). */
+  difficulty?: number;
+  /** 'auto' (our proposer) or 'user' (from a masks/boxes file). */
+  origin: 'auto' | 'user';
+}
+
+export interface KeyPatchFile {
+  version: 1;
+  proposer: string;
+  patches: KeyPatch[];
+}
+
+export interface SelectionFile {
+  version: 1;
+  method: string;
+  /** As asked: a fraction of the pool or a count. */
+  budget: number;
+  seed: number;
+  /** Selected pool samples (ids), in selection order. */
+  selected: number[];
+  /** For patch-based methods: the selected key patches. */
+  patches?: number[];
+  /** V-information estimate of the subset, in nats per masked patch value (see OPTIDEL.md). */
+  vInformation?: { hYEmpty: number; hYGivenX: number; value: number };
+  /** Hand curation from the gallery, applied by the next stage. */
+  manual?: { include: number[]; exclude: number[] };
+  createdAt: string;
+}
+
+export interface SynthSample {
+  /** Ids of generated samples continue after the pool's: N, N+1, ... */
+  id: number;
+  kind: 'mosaic' | 'adversarial';
+  /** The pool samples (and key patches) it was made from, in reading order. */
+  parts: Array<{ sampleId: number; patchId?: number; box?: [number, number, number, number] }>;
+  /** Mosaics: 2x2 layout order; adversarial: the bound used. */
+  note?: string;
+}
+
+export interface SynthIndex {
+  version: 1;
+  imageSize: number;
+  samples: SynthSample[];
+}
