@@ -15,7 +15,7 @@ import { probeWasm } from './wasm';
 
 export interface BackendProbe {
   /** Registers the backend with TensorFlow.js; throws an Error whose message is the reason. */
-  register(): Promise<{ devices?: string[]; note?: string }>;
+  register(): Promise<{ devices?: string[]; note?: string; warnings?: string[] }>;
 }
 
 export interface BackendSelection {
@@ -60,10 +60,11 @@ async function choose(preference: BackendPreference): Promise<BackendSelection> 
       continue;
     }
     try {
-      const { devices, note } = await probes[name].register();
+      const { devices, note, warnings: probeWarnings = [] } = await probes[name].register();
       if (!(await tf.setBackend(name))) throw new Error(`TensorFlow.js could not initialise the ${name} backend`);
       smokeTest(name);
       chosen = name;
+      warnings.push(...probeWarnings);
       candidates.push({ name, available: true, reason: note ?? 'initialised and passed a matmul check', devices });
     } catch (err) {
       candidates.push({ name, available: false, reason: errorMessage(err) });

@@ -3,6 +3,8 @@
  * no CUDA libraries, only a Vulkan driver. The tfjs backend registers itself only if
  * `navigator.gpu` exists when its module is evaluated, so the GPU globals go in first.
  */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import type { BackendProbe } from './select';
 
 const ADAPTER_TIMEOUT_MS = 10_000;
@@ -16,6 +18,10 @@ export const probeWebgpu: BackendProbe = {
     } catch (err) {
       const missing = err instanceof Error && /Cannot find module 'webgpu'/.test(err.message);
       throw new Error(missing ? 'not installed: the optional dependency webgpu (Dawn) is missing' : `webgpu (Dawn) failed to load: ${(err as Error).message}`);
+    }
+    // Dawn needs the Vulkan loader; without it, it would only print a native warning and find no adapter.
+    if (process.platform === 'linux' && !vulkanLoaderPresent()) {
+      throw new Error('no WebGPU adapter: the Vulkan loader libvulkan.so.1 is not installed (Debian/Ubuntu: apt-get install libvulkan1), and a GPU Vulkan driver is needed too');
     }
     const gpu = dawn.create([]);
     const adapter = await Promise.race([
@@ -31,3 +37,11 @@ export const probeWebgpu: BackendProbe = {
     return { devices: device ? [device] : undefined, note: 'Dawn WebGPU adapter found' };
   },
 };
+
+/** Whether the dynamic linker can find libvulkan.so.1 (ldconfig's cache, or LD_LIBRARY_PATH). */
+function vulkanLoaderPresent(): boolean {
+  const cache = spawnSync('ldconfig', ['-p'], { encoding: 'utf8' }).stdout ?? spawnSync('/sbin/ldconfig', ['-p'], { encoding: 'utf8' }).stdout ?? '';
+  if (/libvulkan\.so\.1\b/.test(cache)) return true;
+  const dirs = (process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
+  return dirs.some((dir) => fs.existsSync(`${dir}/libvulkan.so.1`));
+}
