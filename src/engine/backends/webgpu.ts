@@ -13,10 +13,10 @@ export const probeWebgpu: BackendProbe = {
   async register() {
     let dawn: { create(flags: string[]): { requestAdapter(): Promise<unknown> }; globals: Record<string, unknown> };
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      dawn = require('webgpu');
+      // An ES module: imported, not required, so it loads on every Node 20 (require of ESM came in 20.19).
+      dawn = (await import('webgpu')) as unknown as typeof dawn;
     } catch (err) {
-      const missing = err instanceof Error && /Cannot find module 'webgpu'/.test(err.message);
+      const missing = err instanceof Error && /Cannot find (module|package) 'webgpu'/.test(err.message);
       throw new Error(missing ? 'not installed: the optional dependency webgpu (Dawn) is missing' : `webgpu (Dawn) failed to load: ${(err as Error).message}`);
     }
     // Dawn needs the Vulkan loader; without it, it would only print a native warning and find no adapter.
