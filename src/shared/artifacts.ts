@@ -17,7 +17,8 @@
  *   synth/index.json                SynthIndex; images in synth/*.png and synth/samples.f32
  *   checkpoints/<stage>/            model checkpoints (latest + step-N)
  *   metrics/<stage>.jsonl           one JSON object per line: { step, name, value, time }
- *   bench/report.json, report.md    the benchmark (issue 5)
+ *   bench/report.json, report.md    the benchmark (issue 5), BenchReport
+ *   bench/predictions/<dataset>/index.json   PredictionIndex: test images, truth and predicted label PNGs
  */
 
 export const ARTIFACTS = {
@@ -36,6 +37,8 @@ export const ARTIFACTS = {
   checkpointsDir: 'checkpoints',
   metricsDir: 'metrics',
   benchDir: 'bench',
+  benchReport: 'bench/report.json',
+  predictionsDir: 'bench/predictions',
 } as const;
 
 export function selectionFile(method: string): string {
@@ -143,4 +146,59 @@ export interface SynthIndex {
   version: 1;
   imageSize: number;
   samples: SynthSample[];
+}
+
+/** One measured cell of the benchmark: a method and seed pre-trained, fine-tuned on one data set. */
+export interface BenchCell {
+  method: string;
+  seed: number;
+  dataset: string;
+  /** Fraction of the pool (or count) the method kept. */
+  budget: number;
+  /** Headline mIoU (without background), in [0, 1]. */
+  mIoU: number;
+  mIoUWithBackground?: number;
+  dice: number;
+  normDel: number;
+  /** Per class (dataset's class order), null where the class is absent from truth and prediction. */
+  perClassIoU?: Array<number | null>;
+  pretrainSteps: number;
+  seconds: number;
+  backend: string;
+}
+
+/** bench/report.json. */
+export interface BenchReport {
+  version: 1;
+  createdAt: string;
+  /** Class names per downstream data set. */
+  classes?: Record<string, string[]>;
+  cells: BenchCell[];
+}
+
+export function predictionIndexFile(dataset: string): string {
+  return `${ARTIFACTS.predictionsDir}/${dataset}/index.json`;
+}
+
+/**
+ * bench/predictions/<dataset>/index.json: a few test samples of one downstream data set with each
+ * method's prediction, for the segmentation results view. Every path is relative to the index's
+ * folder; images are 8-bit grey PNGs of imageSize², label maps are 8-bit PNGs whose pixel value is
+ * the class index (0 = background). Suggested names: images/<i>.png, truth/<i>.png,
+ * <method>-seed<seed>/<i>.png.
+ */
+export interface PredictionIndex {
+  version: 1;
+  dataset: string;
+  imageSize: number;
+  classes: string[];
+  samples: Array<{ name: string; image: string; truth: string }>;
+  runs: Array<{
+    method: string;
+    seed: number;
+    /** One label-map PNG per sample, in the order of `samples`. */
+    predictions: string[];
+    /** Per sample, per class IoU on that sample (null where the class is absent from truth and prediction). */
+    sampleIoU?: Array<Array<number | null>>;
+  }>;
 }
