@@ -1,0 +1,180 @@
+/**
+ * Reads what a run view shows from a run folder (layout: src/shared/artifacts.ts). A missing
+ * artifact (its stage has not run yet) is simply absent; a corrupt one is skipped and named in
+ * `problems` with the reason, and everything else still loads. No vscode import: `toUrl` turns a
+ * run-relative path into something the webview can load, so this is unit-tested on fixtures.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { BenchReport, CacheIndex, KeyPatchFile, PredictionIndex, SelectionFile, SynthIndex, ThumbnailAtlasIndex } from '../../shared/artifacts';
+import { ARTIFACTS, predictionIndexFile } from '../../shared/artifacts';
+import type { StageStatus } from '../../shared/protocol';
+import { parseRunRecord } from '../../shared/runRecord';
+import type { PredictionsView, RunViewData, ThumbsInfo, ViewKind } from '../../shared/viewMessages';
+
+/** Which artifacts each view reads; the rest are not sent. */
+const NEEDS: Record<ViewKind, ReadonlyArray<'projection' | 'difficulty' | 'keyPatches' | 'selections' | 'synth' | 'thumbs' | 'bench'>> = {
+  embeddingMap: ['projection', 'difficulty', 'selections', 'thumbs', 'keyPatches'],
+  histogram: ['difficulty', 'keyPatches', 'selections'],
+  gallery: ['difficulty', 'keyPatches', 'selections', 'synth', 'thumbs'],
+  segmentation: ['bench'],
+};
+
+/** Artifacts whose change should refresh a view of this kind (for the file watcher). */
+export function watchedArtifacts(kind: ViewKind): string[] {
+  const files: Record<string, string[]> = {
+    projection: [ARTIFACTS.projection],
+    difficulty: [ARTIFACTS.difficulty],
+    keyPatches: [ARTIFACTS.keyPatches],
+    selections: [`${ARTIFACTS.selectionDir}/*.json`],
+    synth: [ARTIFACTS.synthIndex],
+    thumbs: [ARTIFACTS.thumbsIndex],
+    bench: [ARTIFACTS.benchReport, `${ARTIFACTS.predictionsDir}/*/index.json`],
+  };
+  return [ARTIFACTS.run, ARTIFACTS.cacheIndex, ...NEEDS[kind].flatMap((need) => files[need]!)];
+}
+
+class Problems {
+  readonly list: string[] = [];
+  async try<T>(file: string, read: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await read();
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code !== 'ENOENT') this.list.push(`${file}: ${e.message.replace(/^.*?: /, '')}`);
+      return undefined;
+    }
+  }
+}
+
+async function readJson(runDir: string, file: string): Promise<unknown> {
+  const text = await fs.promises.readFile(path.join(runDir, file), 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(`not valid JSON (${(err as Error).message})`);
+  }
+}
+
+/** A Float32 file of exactly `count` x `width` values. */
+async function readF32(runDir: string, file: string, count: number, width: number): Promise<Float32Array> {
+  const bytes = await fs.promises.readFile(path.join(runDir, file));
+  const expected = count * width * 4;
+  if (bytes.byteLength !== expected) throw new Error(`has ${bytes.byteLength} bytes but ${count} samples x ${width} need ${expected}; re-run the stage that writes it`);
+  // Copy into an aligned buffer: Node's pooled Buffers may start at any offset.
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
+function expectArray(value: unknown, key: string): unknown[] {
+  if (!Array.isArray(value)) throw new Error(`"${key}" must be an array`);
+  return value;
+}
+
+export async function loadRunViewData(runDir: string, kind: ViewKind, toUrl: (relative: string) => string): Promise<RunViewData> {
+  const problems = new Problems();
+  const needs = new Set(NEEDS[kind]);
+  const record = await problems.try(ARTIFACTS.run, async () => parseRunRecord(await readJson(runDir, ARTIFACTS.run), ARTIFACTS.run));
+  const stages: Record<string, StageStatus> = {};
+  for (const [name, stage] of Object.entries(record?.stages ?? {})) if (stage) stages[name] = stage.status;
+
+  const index = await problems.try(ARTIFACTS.cacheIndex, async () => {
+    const raw = (await readJson(runDir, ARTIFACTS.cacheIndex)) as CacheIndex;
+    expectArray(raw?.samples, 'samples');
+    if (!(raw.imageSize > 0)) throw new Error('"imageSize" must be a positive number');
+    return raw;
+  });
+  const n = index?.samples.length ?? 0;
+  const sources: string[] = [];
+  const sourceIds = new Map<string, number>();
+  const sourceOf = new Uint16Array(n);
+  const sliceOf = new Int32Array(n);
+  index?.samples.forEach((sample, i) => {
+    let s = sourceIds.get(sample.source);
+    if (s === undefined) {
+      s = sources.push(sample.source) - 1;
+      sourceIds.set(sample.source, s);
+    }
+    sourceOf[i] = Math.min(s, 65535);
+    sliceOf[i] = sample.slice ?? -1;
+  });
+
+  const data: RunViewData = {
+    runName: path.basename(runDir),
+    samples: n,
+    imageSize: index?.imageSize ?? 0,
+    sources,
+    sourceOf: index ? sourceOf : undefined,
+    sliceOf: index ? sliceOf : undefined,
+    selections: [],
+    stages,
+    problems: problems.list,
+  };
+  if (needs.has('projection') && n) data.projection = await problems.try(ARTIFACTS.projection, () => readF32(runDir, ARTIFACTS.projection, n, 2));
+  if (needs.has('difficulty') && n) data.difficulty = await problems.try(ARTIFACTS.difficulty, () => readF32(runDir, ARTIFACTS.difficulty, n, 1));
+  if (needs.has('keyPatches')) {
+    data.keyPatches = await problems.try(ARTIFACTS.keyPatches, async () => expectArray(((await readJson(runDir, ARTIFACTS.keyPatches)) as KeyPatchFile)?.patches, 'patches') as KeyPatchFile['patches']);
+  }
+  if (needs.has('selections')) data.selections = await readSelections(runDir, problems);
+  if (needs.has('synth')) {
+    data.synth = await problems.try(ARTIFACTS.synthIndex, async () => expectArray(((await readJson(runDir, ARTIFACTS.synthIndex)) as SynthIndex)?.samples, 'samples') as SynthIndex['samples']);
+  }
+  if (needs.has('thumbs')) data.thumbs = await problems.try(ARTIFACTS.thumbsIndex, async () => thumbsInfo((await readJson(runDir, ARTIFACTS.thumbsIndex)) as ThumbnailAtlasIndex, toUrl));
+  if (needs.has('bench')) {
+    data.bench = await problems.try(ARTIFACTS.benchReport, async () => {
+      const report = (await readJson(runDir, ARTIFACTS.benchReport)) as BenchReport;
+      expectArray(report?.cells, 'cells');
+      return report;
+    });
+    data.predictions = await readPredictions(runDir, problems, toUrl);
+  }
+  return data;
+}
+
+function thumbsInfo(index: ThumbnailAtlasIndex, toUrl: (relative: string) => string): ThumbsInfo {
+  const atlases = expectArray(index?.atlases, 'atlases') as string[];
+  if (!(index.size > 0) || !(index.columns > 0)) throw new Error('"size" and "columns" must be positive numbers');
+  if (typeof index.positions !== 'object' || index.positions === null) throw new Error('"positions" must be an object');
+  return { size: index.size, columns: index.columns, positions: index.positions, atlasUrls: atlases.map((file) => toUrl(`thumbs/${file}`)) };
+}
+
+async function readSelections(runDir: string, problems: Problems): Promise<SelectionFile[]> {
+  const names = await fs.promises.readdir(path.join(runDir, ARTIFACTS.selectionDir)).catch(() => [] as string[]);
+  const out: SelectionFile[] = [];
+  for (const name of names.filter((f) => f.endsWith('.json')).sort()) {
+    const file = `${ARTIFACTS.selectionDir}/${name}`;
+    const selection = await problems.try(file, async () => {
+      const raw = (await readJson(runDir, file)) as SelectionFile;
+      if (raw?.version !== 1 || typeof raw.method !== 'string') throw new Error('not a selection file (needs version 1 and "method")');
+      expectArray(raw.selected, 'selected');
+      return raw;
+    });
+    if (selection) out.push(selection);
+  }
+  return out;
+}
+
+async function readPredictions(runDir: string, problems: Problems, toUrl: (relative: string) => string): Promise<PredictionsView[]> {
+  const datasets = await fs.promises.readdir(path.join(runDir, ARTIFACTS.predictionsDir)).catch(() => [] as string[]);
+  const out: PredictionsView[] = [];
+  for (const dataset of datasets.sort()) {
+    const file = predictionIndexFile(dataset);
+    const view = await problems.try(file, async () => {
+      const index = (await readJson(runDir, file)) as PredictionIndex;
+      const folder = path.posix.dirname(file);
+      const samples = expectArray(index?.samples, 'samples') as PredictionIndex['samples'];
+      const runs = expectArray(index.runs, 'runs') as PredictionIndex['runs'];
+      for (const run of runs) {
+        if (expectArray(run.predictions, `runs[${run.method}].predictions`).length !== samples.length) throw new Error(`run ${run.method} seed ${run.seed} has ${run.predictions.length} predictions for ${samples.length} samples`);
+      }
+      return {
+        dataset: index.dataset ?? dataset,
+        imageSize: index.imageSize,
+        classes: expectArray(index.classes, 'classes') as string[],
+        samples: samples.map((s) => ({ name: s.name, imageUrl: toUrl(`${folder}/${s.image}`), truthPath: `${folder}/${s.truth}` })),
+        runs: runs.map((r) => ({ method: r.method, seed: r.seed, predictionPaths: r.predictions.map((p) => `${folder}/${p}`), sampleIoU: r.sampleIoU })),
+      };
+    });
+    if (view) out.push(view);
+  }
+  return out;
+}

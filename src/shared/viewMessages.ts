@@ -1,0 +1,111 @@
+/**
+ * Messages between the extension host and the run views (embedding map, histogram, gallery,
+ * segmentation results). One place for both sides: the host builds `RunViewData` from the run
+ * folder, the views post requests back. Everything a view sends is checked by `parseViewToHost`
+ * before the host acts on it: a webview is untrusted input.
+ */
+import type { BenchReport, KeyPatch, SelectionFile, SynthSample } from './artifacts';
+import type { StageStatus } from './protocol';
+
+export const VIEW_KINDS = ['embeddingMap', 'histogram', 'gallery', 'segmentation'] as const;
+export type ViewKind = (typeof VIEW_KINDS)[number];
+
+export const VIEW_TITLES: Record<ViewKind, string> = {
+  embeddingMap: 'Embedding Map',
+  histogram: 'Difficulty Histogram',
+  gallery: 'Sample Gallery',
+  segmentation: 'Segmentation Results',
+};
+
+/** Thumbnail atlases with their URLs already made loadable by the webview. */
+export interface ThumbsInfo {
+  size: number;
+  columns: number;
+  atlasUrls: string[];
+  positions: Record<string, [number, number, number]>;
+}
+
+/** One downstream data set's prediction index, with image URLs for display and run-relative paths for pixel reads. */
+export interface PredictionsView {
+  dataset: string;
+  imageSize: number;
+  classes: string[];
+  samples: Array<{ name: string; imageUrl: string; truthPath: string }>;
+  runs: Array<{ method: string; seed: number; predictionPaths: string[]; sampleIoU?: Array<Array<number | null>> }>;
+}
+
+/** What a view shows of a run. Parts a view does not need, or that a stage has not written yet, are absent. */
+export interface RunViewData {
+  runName: string;
+  /** Pool size N (0 before ingest). */
+  samples: number;
+  imageSize: number;
+  /** Distinct source files, and per sample the index into it. */
+  sources: string[];
+  sourceOf?: Uint16Array;
+  /** Slice index per sample (-1 for 2D images). */
+  sliceOf?: Int32Array;
+  /** N x 2, interleaved. */
+  projection?: Float32Array;
+  difficulty?: Float32Array;
+  keyPatches?: KeyPatch[];
+  selections: SelectionFile[];
+  synth?: SynthSample[];
+  thumbs?: ThumbsInfo;
+  bench?: BenchReport;
+  predictions?: PredictionsView[];
+  stages: Record<string, StageStatus>;
+  /** Files that were missing or unreadable, named with the reason; the view shows them. */
+  problems: string[];
+}
+
+export type HostToView =
+  | { type: 'data'; data: RunViewData }
+  /** A stage of this run changed or reported progress (live update while it runs). */
+  | { type: 'progress'; stage: string; status?: StageStatus; done?: number; total?: number; message?: string }
+  | { type: 'file'; requestId: number; bytes?: Uint8Array; error?: string }
+  | { type: 'saved'; method: string; include: number[]; exclude: number[] }
+  | { type: 'error'; message: string };
+
+export type ViewToHost =
+  | { type: 'ready' }
+  /** Bytes of a file inside the run folder (label maps whose pixels the view reads). */
+  | { type: 'readFile'; requestId: number; path: string }
+  /** Manual curation from the gallery, saved into selection/<method>.json's `manual`. */
+  | { type: 'saveManual'; method: string; include: number[]; exclude: number[] };
+
+export class ViewMessageError extends Error {
+  override name = 'ViewMessageError';
+}
+
+const MAX_IDS = 1_000_000;
+
+/** Checks a message from a webview; throws ViewMessageError naming the bad field. */
+export function parseViewToHost(raw: unknown): ViewToHost {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ViewMessageError('view message must be an object');
+  const msg = raw as Record<string, unknown>;
+  switch (msg.type) {
+    case 'ready':
+      return { type: 'ready' };
+    case 'readFile': {
+      const requestId = msg.requestId;
+      if (typeof requestId !== 'number' || !Number.isSafeInteger(requestId) || requestId < 0) throw new ViewMessageError('"requestId" must be a non-negative integer');
+      if (typeof msg.path !== 'string' || msg.path.length === 0 || msg.path.length > 1000) throw new ViewMessageError('"path" must be a non-empty string');
+      return { type: 'readFile', requestId, path: msg.path };
+    }
+    case 'saveManual': {
+      if (typeof msg.method !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(msg.method)) throw new ViewMessageError('"method" must be a method name (letters, digits, - and _)');
+      return { type: 'saveManual', method: msg.method, include: ids(msg.include, 'include'), exclude: ids(msg.exclude, 'exclude') };
+    }
+    default:
+      throw new ViewMessageError(`unknown view message type ${JSON.stringify(msg.type)}`);
+  }
+}
+
+function ids(value: unknown, key: string): number[] {
+  if (!Array.isArray(value) || value.length > MAX_IDS) throw new ViewMessageError(`"${key}" must be an array of sample ids`);
+  for (const v of value) {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new ViewMessageError(`"${key}" must hold non-negative integer sample ids, got ${JSON.stringify(v)}`);
+  }
+  return [...new Set(value as number[])].sort((a, b) => a - b);
+}

@@ -1,0 +1,114 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { makeRunFixture } from '../../fixtures/makeRunFixture';
+import { PathGuardError, resolveInRun } from '../../../src/host/panels/pathGuard';
+import { buildWebviewHtml, contentSecurityPolicy, makeNonce } from '../../../src/host/panels/webviewHtml';
+import { loadRunViewData, watchedArtifacts } from '../../../src/host/panels/runData';
+import { saveManualCuration } from '../../../src/host/panels/manualCuration';
+import { parseViewToHost } from '../../../src/shared/viewMessages';
+import type { SelectionFile } from '../../../src/shared/artifacts';
+
+const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-views-'));
+const fixtureDir = path.join(tmp(), 'run-1');
+const fixture = makeRunFixture(fixtureDir, { samples: 60, imageSize: 16 });
+
+test('the path guard resolves run-relative paths and refuses .., absolute paths and symlinks out', async () => {
+  const inside = await resolveInRun(fixtureDir, 'thumbs/atlas-00000.png');
+  assert.equal(inside, path.join(fs.realpathSync(fixtureDir), 'thumbs/atlas-00000.png'));
+  for (const bad of ['../run.json', 'thumbs/../../x', '/etc/passwd', 'C:\\Windows\\win.ini', 'file:///etc/passwd', 'a\0b']) {
+    await assert.rejects(resolveInRun(fixtureDir, bad), PathGuardError, bad);
+  }
+  const outside = path.join(tmp(), 'secret.txt');
+  fs.writeFileSync(outside, 'secret');
+  fs.symlinkSync(outside, path.join(fixtureDir, 'link.txt'));
+  fs.symlinkSync(path.dirname(outside), path.join(fixtureDir, 'linkdir'));
+  await assert.rejects(resolveInRun(fixtureDir, 'link.txt'), /outside the run folder/);
+  await assert.rejects(resolveInRun(fixtureDir, 'linkdir/secret.txt'), /outside the run folder/);
+  await assert.rejects(resolveInRun(fixtureDir, 'nope.png'), /no such file/);
+});
+
+test('the webview HTML has a strict CSP with the nonce on its only script', () => {
+  const nonce = makeNonce();
+  assert.match(nonce, /^[A-Za-z0-9]{20,}$/);
+  assert.notEqual(nonce, makeNonce());
+  const html = buildWebviewHtml({ cspSource: 'https://csp.example', scriptUri: 'https://csp.example/dist/webview/gallery.js', nonce, title: 'A <b>', view: 'gallery' });
+  const csp = contentSecurityPolicy('https://csp.example', nonce);
+  assert.ok(html.includes(csp.replace(/'/g, "'")));
+  assert.match(csp, /default-src 'none'/);
+  assert.doesNotMatch(csp, /unsafe-(eval|inline)/);
+  assert.equal(html.match(/<script/g)?.length, 1);
+  assert.ok(html.includes(`nonce="${nonce}"`));
+  assert.ok(html.includes('A &lt;b&gt;'));
+  assert.throws(() => buildWebviewHtml({ cspSource: 'x', scriptUri: 'y', nonce: 'a"b', title: 't', view: 'v' }), /nonce/);
+});
+
+test('view messages are validated before the host acts on them', () => {
+  assert.deepEqual(parseViewToHost({ type: 'saveManual', method: 'optidel', include: [3, 1, 3], exclude: [] }), { type: 'saveManual', method: 'optidel', include: [1, 3], exclude: [] });
+  assert.throws(() => parseViewToHost({ type: 'saveManual', method: '../x', include: [], exclude: [] }), /method/);
+  assert.throws(() => parseViewToHost({ type: 'saveManual', method: 'a', include: [-1], exclude: [] }), /include/);
+  assert.throws(() => parseViewToHost({ type: 'readFile', requestId: 1.5, path: 'a' }), /requestId/);
+  assert.throws(() => parseViewToHost({ type: 'eval' }), /unknown view message type/);
+  assert.throws(() => parseViewToHost(null), /object/);
+});
+
+test('run data for the embedding map holds the projection, difficulty, selections and thumbnail URLs', async () => {
+  const data = await loadRunViewData(fixtureDir, 'embeddingMap', (rel) => `url:${rel}`);
+  assert.equal(data.samples, 60);
+  assert.equal(data.projection?.length, 120);
+  assert.equal(data.difficulty?.length, 60);
+  assert.deepEqual(data.selections.map((s) => s.method), ['kcenter', 'optidel', 'random']);
+  assert.deepEqual(data.thumbs?.atlasUrls, ['url:thumbs/atlas-00000.png']);
+  assert.equal(data.sources.length, 5);
+  assert.equal(data.sourceOf?.[7], 2);
+  assert.equal(data.bench, undefined, 'not needed by this view');
+  assert.deepEqual(data.problems, []);
+  assert.equal(data.stages.select, 'done');
+  assert.ok(watchedArtifacts('embeddingMap').includes('scores/projection.f32'));
+});
+
+test('run data for segmentation resolves prediction paths under bench/predictions', async () => {
+  const data = await loadRunViewData(fixtureDir, 'segmentation', (rel) => `url:${rel}`);
+  const seg = data.predictions![0]!;
+  assert.equal(seg.dataset, fixture.dataset);
+  assert.equal(seg.samples[0]!.imageUrl, 'url:bench/predictions/demo-seg/images/0.png');
+  assert.equal(seg.runs[0]!.predictionPaths[0], `bench/predictions/demo-seg/${seg.runs[0]!.method}-seed0/0.png`);
+  await resolveInRun(fixtureDir, seg.runs[0]!.predictionPaths[0]!);
+  assert.ok(data.bench!.cells.length >= 9);
+});
+
+test('a corrupt or truncated artifact is reported and skipped; the rest loads', async () => {
+  const dir = path.join(tmp(), 'run-bad');
+  makeRunFixture(dir, { samples: 20, imageSize: 16, images: false });
+  fs.writeFileSync(path.join(dir, 'scores/difficulty.f32'), Buffer.alloc(12));
+  fs.writeFileSync(path.join(dir, 'selection/random.json'), '{ not json');
+  const data = await loadRunViewData(dir, 'embeddingMap', (rel) => rel);
+  assert.equal(data.difficulty, undefined);
+  assert.equal(data.projection?.length, 40);
+  assert.deepEqual(data.selections.map((s) => s.method), ['kcenter', 'optidel']);
+  assert.equal(data.problems.length, 2);
+  assert.match(data.problems.join('\n'), /scores\/difficulty\.f32: has 12 bytes but 20 samples/);
+  assert.match(data.problems.join('\n'), /selection\/random\.json: not valid JSON/);
+});
+
+test('an empty run folder loads as an empty view without problems', async () => {
+  const data = await loadRunViewData(tmp(), 'gallery', (rel) => rel);
+  assert.equal(data.samples, 0);
+  assert.deepEqual(data.problems, []);
+});
+
+test('manual curation is saved into the selection file and checked against the pool', async () => {
+  const synthId = fixture.synthIds[0]!;
+  const saved = await saveManualCuration(fixtureDir, 'random', [5, synthId], [fixture.selected.random![0]!]);
+  const file = JSON.parse(fs.readFileSync(path.join(fixtureDir, 'selection/random.json'), 'utf8')) as SelectionFile;
+  assert.deepEqual(file.manual, { include: [5, synthId], exclude: [fixture.selected.random![0]!] });
+  assert.deepEqual(file.selected, fixture.selected.random, 'the selection itself is untouched');
+  assert.deepEqual(saved, file);
+  await assert.rejects(saveManualCuration(fixtureDir, 'random', [9999], []), /unknown sample ids 9999/);
+  await assert.rejects(saveManualCuration(fixtureDir, 'random', [1], [1]), /both included and excluded/);
+  await assert.rejects(saveManualCuration(fixtureDir, 'nosuch', [1], []), /ENOENT|no such file/);
+  await saveManualCuration(fixtureDir, 'random', [], []);
+  assert.equal((JSON.parse(fs.readFileSync(path.join(fixtureDir, 'selection/random.json'), 'utf8')) as SelectionFile).manual, undefined);
+});
