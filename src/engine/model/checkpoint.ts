@@ -1,0 +1,79 @@
+/**
+ * Training checkpoints: `checkpoints/<name>/step-000123/` holds the model (model.json,
+ * weights.bin), the optimiser moments (optimizer.bin) and trainer.json (step, options, the loss so
+ * far); `latest.json` names the newest complete one. A checkpoint is written into a temporary
+ * folder and renamed into place before `latest.json` moves, so a crash at any moment leaves the
+ * previous checkpoint intact and findable.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../../shared/node/atomicFile';
+import type { AdamW } from './adamw';
+import type { MaeConfig } from './mae';
+import { MaeModel, packTensors, unpackInto } from './mae';
+
+export interface TrainerState {
+  version: 1;
+  step: number;
+  /** Every random choice of step s (batch, augmentation, mask) is derived from (seed, s), so seed and step are the whole RNG state. */
+  seed: number;
+  options: Record<string, unknown>;
+  /** Mean loss of the last logged interval. */
+  lastLoss: number;
+  /** Training time spent so far (seconds), across resumes. */
+  seconds: number;
+}
+
+const LATEST = 'latest.json';
+const OPTIMIZER_FILE = 'optimizer.bin';
+const TRAINER_FILE = 'trainer.json';
+const KEEP = 2;
+
+export function checkpointDir(runDir: string, name: string): string {
+  return path.join(runDir, 'checkpoints', name);
+}
+
+export async function saveCheckpoint(dir: string, model: MaeModel, optimizer: AdamW, state: TrainerState): Promise<void> {
+  const name = `step-${String(state.step).padStart(7, '0')}`;
+  const temp = path.join(dir, `.${name}.${process.pid}.tmp`);
+  await fs.promises.rm(temp, { recursive: true, force: true });
+  await model.save(temp);
+  await writeFileAtomic(path.join(temp, OPTIMIZER_FILE), packTensors(optimizer.stateTensors()));
+  await writeJsonAtomic(path.join(temp, TRAINER_FILE), { ...state, optimizerStep: optimizer.step });
+  const final = path.join(dir, name);
+  await fs.promises.rm(final, { recursive: true, force: true });
+  await fs.promises.rename(temp, final);
+  await writeJsonAtomic(path.join(dir, LATEST), { dir: name, step: state.step });
+  await pruneOld(dir, name);
+}
+
+/** Reads the newest checkpoint's trainer state, or undefined when there is none. */
+export async function latestCheckpoint(dir: string): Promise<{ dir: string; state: TrainerState & { optimizerStep: number }; config: MaeConfig } | undefined> {
+  const pointer = path.join(dir, LATEST);
+  if (!fs.existsSync(pointer)) return undefined;
+  const latest = (await readJsonFile(pointer)) as { dir?: unknown };
+  if (typeof latest.dir !== 'string') throw new Error(`${pointer} does not name a checkpoint folder; delete it to start over`);
+  const stepDir = path.join(dir, latest.dir);
+  const state = (await readJsonFile(path.join(stepDir, TRAINER_FILE))) as TrainerState & { optimizerStep: number };
+  const model = (await readJsonFile(path.join(stepDir, 'model.json'))) as { config: MaeConfig };
+  return { dir: stepDir, state, config: model.config };
+}
+
+/** Restores weights and optimiser moments from a checkpoint folder into existing objects. */
+export async function restoreCheckpoint(stepDir: string, model: MaeModel, optimizer: AdamW, optimizerStep: number): Promise<void> {
+  const saved = await MaeModel.load(stepDir);
+  try {
+    model.variables.forEach((v, i) => v.assign(saved.variables[i]));
+  } finally {
+    saved.dispose();
+  }
+  const file = path.join(stepDir, OPTIMIZER_FILE);
+  unpackInto(await fs.promises.readFile(file), optimizer.stateTensors(), file);
+  optimizer.step = optimizerStep;
+}
+
+async function pruneOld(dir: string, keepName: string): Promise<void> {
+  const steps = (await fs.promises.readdir(dir)).filter((f) => /^step-\d+$/.test(f)).sort();
+  const stale = steps.filter((f) => f !== keepName).slice(0, Math.max(0, steps.length - KEEP));
+  await Promise.all(stale.map((f) => fs.promises.rm(path.join(dir, f), { recursive: true, force: true })));
+}

@@ -1,0 +1,299 @@
+/**
+ * The masked autoencoder (He et al. 2022) that OptiDEL pre-trains and scores with: a ViT encoder
+ * over the visible patches, a light decoder that predicts every patch, and a loss on the masked
+ * patches of per-patch normalised pixels. Create it only after `selectBackend()` has resolved.
+ */
+import * as tf from '@tensorflow/tfjs';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { writeFileAtomic, writeJsonAtomic, readJsonFile } from '../../shared/node/atomicFile';
+import type { BlockParams, Linear, Norm } from './layers';
+import { ParamFactory, block, layerNorm, linear, sinCosPositions } from './layers';
+import type { MaskBatch } from './masking';
+import { makeMasks } from './masking';
+import { SeededRandom, deriveSeed } from './rng';
+
+export type MaePreset = 'tiny' | 'base' | 'micro';
+export const MAE_PRESETS: readonly MaePreset[] = ['micro', 'tiny', 'base'];
+
+export interface MaeConfig {
+  imageSize: number;
+  patchSize: number;
+  dim: number;
+  depth: number;
+  heads: number;
+  decoderDim: number;
+  decoderDepth: number;
+  maskRatio: number;
+  mlpRatio: number;
+  /** Decoder attention heads; defaults to `heads` (base uses 16 over 512 as in the MAE paper). */
+  decoderHeads?: number;
+}
+
+const PRESETS: Record<MaePreset, MaeConfig> = {
+  // Smallest shape that still has every part (attention, MLP, decoder): for tests.
+  micro: { imageSize: 16, patchSize: 4, dim: 16, depth: 1, heads: 2, decoderDim: 16, decoderDepth: 1, maskRatio: 0.75, mlpRatio: 2 },
+  // The shape of shared/anchors/mae_torch.py, so our throughput compares with PyTorch's.
+  tiny: { imageSize: 64, patchSize: 8, dim: 128, depth: 4, heads: 4, decoderDim: 64, decoderDepth: 1, maskRatio: 0.75, mlpRatio: 4 },
+  // ViT-B/16 with the MAE paper's decoder (512 wide, 8 deep): for GPU backends.
+  base: { imageSize: 224, patchSize: 16, dim: 768, depth: 12, heads: 12, decoderDim: 512, decoderDepth: 8, decoderHeads: 16, maskRatio: 0.75, mlpRatio: 4 },
+};
+
+export function maeConfig(preset: MaePreset, imageSize?: number): MaeConfig {
+  const base = PRESETS[preset];
+  if (!base) throw new Error(`unknown model preset "${String(preset)}"; use one of ${MAE_PRESETS.join(', ')}`);
+  const config = { ...base, imageSize: imageSize ?? base.imageSize };
+  validateConfig(config);
+  return config;
+}
+
+export function validateConfig(c: MaeConfig): void {
+  const fail = (why: string): never => {
+    throw new Error(`invalid model config: ${why}`);
+  };
+  if (c.imageSize % c.patchSize !== 0) fail(`imageSize ${c.imageSize} is not a multiple of patchSize ${c.patchSize}`);
+  if (c.dim % c.heads !== 0) fail(`dim ${c.dim} is not divisible by heads ${c.heads}`);
+  if (c.decoderDim % (c.decoderHeads ?? c.heads) !== 0) fail(`decoderDim ${c.decoderDim} is not divisible by ${c.decoderHeads ?? c.heads} decoder heads`);
+  if (c.dim % 4 !== 0 || c.decoderDim % 4 !== 0) fail('dim and decoderDim must be multiples of 4 (2D sine-cosine positions)');
+  if (!(c.maskRatio > 0 && c.maskRatio < 1)) fail(`maskRatio ${c.maskRatio} must be between 0 and 1`);
+}
+
+interface MaeParams {
+  patchEmbed: Linear;
+  blocks: BlockParams[];
+  norm: Norm;
+  decoderEmbed: Linear;
+  maskToken: tf.Variable;
+  decoderBlocks: BlockParams[];
+  decoderNorm: Norm;
+  predict: Linear;
+}
+
+const FORMAT = 'optidel-mae';
+const MODEL_FILE = 'model.json';
+const WEIGHTS_FILE = 'weights.bin';
+
+interface ModelFile {
+  format: typeof FORMAT;
+  version: 1;
+  config: MaeConfig;
+  tensors: Array<{ name: string; shape: number[] }>;
+}
+
+export class MaeModel {
+  readonly patches: number;
+  readonly grid: number;
+  readonly variables: tf.Variable[];
+  readonly encoderVariables: tf.Variable[];
+  /** Variables with their stable names (the save order) and whether AdamW decays them. */
+  readonly namedVariables: ReadonlyArray<{ name: string; variable: tf.Variable; decay: boolean }>;
+  private readonly positions: tf.Tensor2D;
+  private readonly decoderPositions: tf.Tensor2D;
+
+  private constructor(
+    readonly config: MaeConfig,
+    private readonly params: MaeParams,
+    factory: ParamFactory,
+    encoderCount: number,
+  ) {
+    this.grid = config.imageSize / config.patchSize;
+    this.patches = this.grid * this.grid;
+    this.namedVariables = factory.named;
+    this.variables = factory.named.map((n) => n.variable);
+    this.encoderVariables = this.variables.slice(0, encoderCount);
+    this.positions = tf.tensor2d(sinCosPositions(this.grid, config.dim), [this.patches, config.dim]);
+    this.decoderPositions = tf.tensor2d(sinCosPositions(this.grid, config.decoderDim), [this.patches, config.decoderDim]);
+  }
+
+  static create(config: MaeConfig, seed: number): MaeModel {
+    validateConfig(config);
+    const factory = new ParamFactory(new SeededRandom(seed));
+    const pp = config.patchSize * config.patchSize;
+    const patchEmbed = factory.linear('patchEmbed', pp, config.dim);
+    const blocks = Array.from({ length: config.depth }, (_, i) => factory.block(`encoder.${i}`, config.dim, config.mlpRatio));
+    const norm = factory.norm('norm', config.dim);
+    const encoderCount = factory.named.length;
+    const decoderEmbed = factory.linear('decoderEmbed', config.dim, config.decoderDim);
+    const maskToken = factory.normal('maskToken', config.decoderDim, 0.02);
+    const decoderBlocks = Array.from({ length: config.decoderDepth }, (_, i) => factory.block(`decoder.${i}`, config.decoderDim, config.mlpRatio));
+    const decoderNorm = factory.norm('decoderNorm', config.decoderDim);
+    const predict = factory.linear('predict', config.decoderDim, pp);
+    return new MaeModel(config, { patchEmbed, blocks, norm, decoderEmbed, maskToken, decoderBlocks, decoderNorm, predict }, factory, encoderCount);
+  }
+
+  /** Images [B, S, S, 1] -> pixel patches [B, N, p²] in raster order. */
+  patchify(images: tf.Tensor4D): tf.Tensor3D {
+    const { patchSize: p } = this.config;
+    const [b, s] = images.shape;
+    if (s !== this.config.imageSize || images.shape[2] !== s || images.shape[3] !== 1) {
+      throw new Error(`the model takes [batch, ${this.config.imageSize}, ${this.config.imageSize}, 1] images, got [${images.shape.join(', ')}]`);
+    }
+    return tf.reshape(tf.transpose(tf.reshape(images, [b, this.grid, p, this.grid, p]), [0, 1, 3, 2, 4]), [b, this.patches, p * p]);
+  }
+
+  /** Encoder tokens of all patches (no masking), [B, numPatches, dim]. */
+  encode(images: tf.Tensor4D): tf.Tensor3D {
+    return tf.tidy(() => {
+      const batch = images.shape[0];
+      const pixels = tf.reshape(this.patchify(images), [batch * this.patches, -1]) as tf.Tensor2D;
+      const tokens = tf.reshape(tf.add(tf.reshape(linear(pixels, this.params.patchEmbed), [batch, this.patches, this.config.dim]), this.positions), [batch * this.patches, this.config.dim]) as tf.Tensor2D;
+      return tf.reshape(this.runEncoder(tokens, batch, this.patches), [batch, this.patches, this.config.dim]) as tf.Tensor3D;
+    });
+  }
+
+  /** Scalar training loss for one random mask per sample. */
+  loss(images: tf.Tensor4D, maskSeed: number): tf.Scalar {
+    return tf.tidy(() => {
+      const masks = makeMasks(range(images.shape[0]), this.patches, this.config.maskRatio, maskSeed);
+      const errors = this.maskedPatchErrors(images, masks);
+      const masked = tf.tensor2d(masks.masked, [images.shape[0], this.patches]);
+      return tf.div(tf.sum(tf.mul(errors, masked)), tf.sum(masked)) as tf.Scalar;
+    });
+  }
+
+  /** Mean masked-patch MSE per sample on normalised pixels, averaged over `masks` random masks: [B]. */
+  reconstructionError(images: tf.Tensor4D, options: { masks: number; seed: number; ids?: readonly number[] }): tf.Tensor1D {
+    return tf.tidy(() => {
+      let total: tf.Tensor1D | undefined;
+      this.forEachMask(images, options, (errors, masked) => {
+        const perSample = tf.div(tf.sum(tf.mul(errors, masked), 1), tf.sum(masked, 1)) as tf.Tensor1D;
+        total = total ? (tf.add(total, perSample) as tf.Tensor1D) : perSample;
+      });
+      return tf.div(total!, options.masks);
+    });
+  }
+
+  /** Per-patch masked error [B, numPatches]; patches visible in every one of the K masks get the sample's mean over the others. */
+  patchErrors(images: tf.Tensor4D, options: { masks: number; seed: number; ids?: readonly number[] }): tf.Tensor2D {
+    return tf.tidy(() => {
+      let sum: tf.Tensor2D | undefined;
+      let count: tf.Tensor2D | undefined;
+      this.forEachMask(images, options, (errors, masked) => {
+        const e = tf.mul(errors, masked) as tf.Tensor2D;
+        sum = sum ? (tf.add(sum, e) as tf.Tensor2D) : e;
+        count = count ? (tf.add(count, masked) as tf.Tensor2D) : masked;
+      });
+      const seen = tf.greater(count!, 0);
+      const mean = tf.divNoNan(sum!, count!);
+      const fallback = tf.divNoNan(tf.sum(mean, 1, true), tf.sum(tf.cast(seen, 'float32'), 1, true));
+      return tf.where(seen, mean, tf.broadcastTo(fallback, mean.shape)) as tf.Tensor2D;
+    });
+  }
+
+  private forEachMask(images: tf.Tensor4D, options: { masks: number; seed: number; ids?: readonly number[] }, visit: (errors: tf.Tensor2D, masked: tf.Tensor2D) => void): void {
+    if (!(options.masks >= 1)) throw new Error(`masks must be at least 1, got ${options.masks}`);
+    const ids = options.ids ?? range(images.shape[0]);
+    if (ids.length !== images.shape[0]) throw new Error(`ids has ${ids.length} entries for a batch of ${images.shape[0]}`);
+    for (let k = 0; k < options.masks; k++) {
+      const masks = makeMasks(ids, this.patches, this.config.maskRatio, deriveSeed(options.seed, k));
+      visit(this.maskedPatchErrors(images, masks), tf.tensor2d(masks.masked, [ids.length, this.patches]));
+    }
+  }
+
+  /** Squared error of every patch's prediction against its normalised pixels, [B, N]. */
+  private maskedPatchErrors(images: tf.Tensor4D, masks: MaskBatch): tf.Tensor2D {
+    const { decoderDim } = this.config;
+    const batch = images.shape[0];
+    const n = this.patches;
+    const patches = this.patchify(images);
+    const select = tf.tensor3d(masks.select, [batch, masks.keep, n]);
+    // Visible pixels and their positions, picked by one-hot matmuls (differentiable on wasm).
+    const visible = tf.reshape(tf.matMul(select, patches), [batch * masks.keep, -1]) as tf.Tensor2D;
+    const visiblePositions = tf.matMul(tf.reshape(select, [batch * masks.keep, n]), this.positions);
+    const tokens = tf.add(linear(visible, this.params.patchEmbed), visiblePositions) as tf.Tensor2D;
+    const encoded = this.runEncoder(tokens, batch, masks.keep);
+    // Decoder input: visible tokens scattered back by the transposed selection, mask token elsewhere.
+    const decoded = tf.reshape(linear(encoded, this.params.decoderEmbed), [batch, masks.keep, decoderDim]);
+    const scattered = tf.matMul(select, decoded, true, false);
+    const maskedColumn = tf.tensor3d(masks.masked, [batch, n, 1]);
+    const full = tf.add(tf.add(scattered, tf.mul(maskedColumn, this.params.maskToken)), this.decoderPositions);
+    let h = tf.reshape(full, [batch * n, decoderDim]) as tf.Tensor2D;
+    const heads = this.config.decoderHeads ?? this.config.heads;
+    for (const p of this.params.decoderBlocks) h = block(h, p, batch, n, heads);
+    const prediction = tf.reshape(linear(layerNorm(h, this.params.decoderNorm), this.params.predict), [batch, n, -1]);
+    return tf.mean(tf.squaredDifference(prediction, normalisePatches(patches)), -1) as tf.Tensor2D;
+  }
+
+  private runEncoder(tokens: tf.Tensor2D, batch: number, count: number): tf.Tensor2D {
+    let h = tokens;
+    for (const p of this.params.blocks) h = block(h, p, batch, count, this.config.heads);
+    return layerNorm(h, this.params.norm);
+  }
+
+  async save(dir: string): Promise<void> {
+    const file: ModelFile = { format: FORMAT, version: 1, config: this.config, tensors: this.namedVariables.map((n) => ({ name: n.name, shape: n.variable.shape })) };
+    await writeFileAtomic(path.join(dir, WEIGHTS_FILE), packTensors(this.variables));
+    await writeJsonAtomic(path.join(dir, MODEL_FILE), file);
+  }
+
+  /**
+   * Loads a model saved by `save`. `dir` may also be a checkpoint folder (or its `latest`), in which
+   * case the newest complete checkpoint is loaded.
+   */
+  static async load(dir: string): Promise<MaeModel> {
+    const modelDir = resolveModelDir(dir);
+    const file = (await readJsonFile(path.join(modelDir, MODEL_FILE))) as ModelFile;
+    if (file.format !== FORMAT || file.version !== 1) throw new Error(`${path.join(modelDir, MODEL_FILE)} is not an OptiDEL model (format ${String(file.format)})`);
+    const model = MaeModel.create(file.config, 0);
+    try {
+      const names = model.namedVariables.map((n) => n.name).join(',');
+      if (names !== file.tensors.map((t) => t.name).join(',')) throw new Error(`${path.join(modelDir, MODEL_FILE)} does not match the model's layout; it was saved by another version`);
+      unpackInto(await fs.promises.readFile(path.join(modelDir, WEIGHTS_FILE)), model.variables, path.join(modelDir, WEIGHTS_FILE));
+      return model;
+    } catch (err) {
+      model.dispose();
+      throw err;
+    }
+  }
+
+  dispose(): void {
+    for (const v of this.variables) v.dispose();
+    this.positions.dispose();
+    this.decoderPositions.dispose();
+  }
+}
+
+/** Per-patch normalised pixels (zero mean, unit variance per patch): the MAE's "norm_pix_loss" target. */
+export function normalisePatches(patches: tf.Tensor3D): tf.Tensor3D {
+  const { mean, variance } = tf.moments(patches, -1, true);
+  return tf.div(tf.sub(patches, mean), tf.sqrt(tf.add(variance, 1e-6)));
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+/** Concatenates tensors' float32 values (little-endian) in order. */
+export function packTensors(tensors: readonly tf.Tensor[]): Uint8Array {
+  const total = tensors.reduce((s, t) => s + t.size, 0);
+  const out = new Float32Array(total);
+  let offset = 0;
+  for (const t of tensors) {
+    out.set(t.dataSync() as Float32Array, offset);
+    offset += t.size;
+  }
+  return new Uint8Array(out.buffer);
+}
+
+/** Assigns values packed by `packTensors` to variables of the same shapes, in order. */
+export function unpackInto(bytes: Uint8Array, variables: readonly tf.Variable[], file: string): void {
+  const expected = variables.reduce((s, v) => s + v.size, 0) * 4;
+  if (bytes.byteLength !== expected) throw new Error(`${file} has ${bytes.byteLength} bytes, expected ${expected}: the file is truncated or from another model`);
+  const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  let offset = 0;
+  for (const v of variables) {
+    tf.tidy(() => v.assign(tf.tensor(values.subarray(offset, offset + v.size), v.shape)));
+    offset += v.size;
+  }
+}
+
+function resolveModelDir(dir: string): string {
+  if (fs.existsSync(path.join(dir, MODEL_FILE))) return dir;
+  const parent = path.basename(dir) === 'latest' ? path.dirname(dir) : dir;
+  const pointer = path.join(parent, 'latest.json');
+  if (fs.existsSync(pointer)) {
+    const latest = JSON.parse(fs.readFileSync(pointer, 'utf8')) as { dir?: string };
+    if (typeof latest.dir === 'string') return path.join(parent, latest.dir);
+  }
+  throw new Error(`no model in ${dir}: expected ${MODEL_FILE} or a checkpoint folder with latest.json (run "optidel pretrain" first)`);
+}

@@ -1,0 +1,70 @@
+/** Small real inputs for the model tests: structured synthetic images, an in-memory pixel reader, a recording context. */
+import type { CommandContext } from '../../../src/engine/command';
+import { selectBackend } from '../../../src/engine/backends/select';
+import type { PixelReader } from '../../../src/engine/model/trainingData';
+import { SeededRandom } from '../../../src/engine/model/rng';
+
+export async function useWasm(): Promise<void> {
+  await selectBackend('wasm');
+}
+
+/** Images with structure a masked autoencoder can learn: a bright disk on a smooth gradient. */
+export function syntheticImages(count: number, size: number, seed: number): Float32Array {
+  const rng = new SeededRandom(seed);
+  const out = new Float32Array(count * size * size);
+  for (let n = 0; n < count; n++) {
+    const cx = size * (0.25 + 0.5 * rng.next());
+    const cy = size * (0.25 + 0.5 * rng.next());
+    const r = size * (0.15 + 0.15 * rng.next());
+    const tilt = rng.next() * 0.3;
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        const inside = (x - cx) ** 2 + (y - cy) ** 2 < r * r;
+        out[(n * size + y) * size + x] = 0.1 + (tilt * x) / size + (inside ? 0.6 : 0);
+      }
+    }
+  }
+  return out;
+}
+
+/** A PoolCache-shaped reader over pixels held in memory. */
+export function memoryReader(pixels: Float32Array, imageSize: number): PixelReader & { size: number } {
+  const area = imageSize * imageSize;
+  return {
+    imageSize,
+    size: pixels.length / area,
+    async read(ids) {
+      const out = new Float32Array(ids.length * area);
+      ids.forEach((id, i) => out.set(pixels.subarray(id * area, (id + 1) * area), i * area));
+      return out;
+    },
+  };
+}
+
+export interface RecordingContext extends CommandContext {
+  events: Array<{ kind: string; stage: string; name?: string; value?: number; step?: number; done?: number; status?: string }>;
+  abort(): void;
+}
+
+/** A command context that records events; `onProgress` may throw or abort to simulate a crash or a cancel. */
+export function recordingContext(onProgress?: (done: number, ctx: RecordingContext) => void): RecordingContext {
+  const controller = new AbortController();
+  const ctx: RecordingContext = {
+    events: [],
+    signal: controller.signal,
+    backendPreference: 'wasm',
+    abort: () => controller.abort(),
+    progress(stage, done) {
+      ctx.events.push({ kind: 'progress', stage, done });
+      onProgress?.(done, ctx);
+    },
+    log() {},
+    metric(stage, name, value, step) {
+      ctx.events.push({ kind: 'metric', stage, name, value, step });
+    },
+    stage(_runDir, stage, status) {
+      ctx.events.push({ kind: 'stage', stage, status });
+    },
+  };
+  return ctx;
+}

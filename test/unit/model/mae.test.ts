@@ -1,0 +1,93 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { MaeModel, maeConfig } from '../../../src/engine/model/mae';
+import { makeMasks } from '../../../src/engine/model/masking';
+import { syntheticImages, useWasm } from './helpers';
+
+const SIZE = 16;
+
+function images(count: number, seed = 1): tf.Tensor4D {
+  return tf.tensor4d(syntheticImages(count, SIZE, seed), [count, SIZE, SIZE, 1]);
+}
+
+test('masks keep a quarter of the patches, one-hot, chosen by seed and sample id', () => {
+  const a = makeMasks([0, 1, 2], 16, 0.75, 7);
+  assert.equal(a.keep, 4);
+  for (let b = 0; b < 3; b++) {
+    const masked = a.masked.subarray(b * 16, (b + 1) * 16);
+    assert.equal(masked.reduce((s, v) => s + v, 0), 12);
+    for (let j = 0; j < 4; j++) {
+      const row = a.select.subarray((b * 4 + j) * 16, (b * 4 + j + 1) * 16);
+      assert.equal(row.reduce((s, v) => s + v, 0), 1);
+      assert.equal(masked[row.indexOf(1)], 0, 'a selected patch is visible');
+    }
+  }
+  // Sample 2's mask does not depend on its batch neighbours.
+  assert.deepEqual(makeMasks([2], 16, 0.75, 7).masked, a.masked.subarray(32, 48));
+  assert.notDeepEqual(makeMasks([0], 16, 0.75, 8).masked, a.masked.subarray(0, 16));
+});
+
+test('encode, loss, reconstructionError and patchErrors have the contract shapes and free their intermediates', async () => {
+  await useWasm();
+  const model = MaeModel.create(maeConfig('micro'), 3);
+  const x = images(4);
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < 3; i++) {
+    const tokens = model.encode(x);
+    assert.deepEqual(tokens.shape, [4, 16, 16]);
+    const loss = model.loss(x, i);
+    assert.ok(loss.dataSync()[0] > 0);
+    const errors = model.reconstructionError(x, { masks: 3, seed: i });
+    assert.deepEqual(errors.shape, [4]);
+    const patches = model.patchErrors(x, { masks: 2, seed: i });
+    assert.deepEqual(patches.shape, [4, 16]);
+    assert.ok(Array.from(patches.dataSync()).every(Number.isFinite), 'patch errors are NaN-free even for patches never masked');
+    tf.dispose([tokens, loss, errors, patches]);
+  }
+  assert.equal(tf.memory().numTensors, before);
+  x.dispose();
+  model.dispose();
+});
+
+test('reconstruction error is deterministic for a seed and varies with it', async () => {
+  await useWasm();
+  const model = MaeModel.create(maeConfig('micro'), 3);
+  const x = images(3);
+  const a = model.reconstructionError(x, { masks: 2, seed: 5 }).arraySync();
+  const b = model.reconstructionError(x, { masks: 2, seed: 5 }).arraySync();
+  const c = model.reconstructionError(x, { masks: 2, seed: 6 }).arraySync();
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a, c);
+  model.dispose();
+  x.dispose();
+});
+
+test('save and load give back the same model', async () => {
+  await useWasm();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-mae-'));
+  const model = MaeModel.create(maeConfig('micro'), 11);
+  const x = images(2);
+  await model.save(dir);
+  const loaded = await MaeModel.load(dir);
+  assert.deepEqual(loaded.config, model.config);
+  assert.deepEqual(loaded.loss(x, 1).dataSync(), model.loss(x, 1).dataSync());
+  fs.writeFileSync(path.join(dir, 'weights.bin'), Buffer.alloc(12));
+  await assert.rejects(MaeModel.load(dir), /weights\.bin has 12 bytes/);
+  tf.dispose([x]);
+  model.dispose();
+  loaded.dispose();
+});
+
+test('presets: tiny is the PyTorch anchor shape, at 64 or 32 px; bad shapes are refused', () => {
+  assert.deepEqual(
+    { ...maeConfig('tiny') },
+    { imageSize: 64, patchSize: 8, dim: 128, depth: 4, heads: 4, decoderDim: 64, decoderDepth: 1, maskRatio: 0.75, mlpRatio: 4 },
+  );
+  assert.equal(maeConfig('tiny', 32).imageSize, 32);
+  assert.equal(maeConfig('base').patchSize, 16);
+  assert.throws(() => maeConfig('tiny', 60), /not a multiple of patchSize/);
+});

@@ -1,0 +1,108 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { CancelledError } from '../../../src/engine/command';
+import { MaeModel, maeConfig } from '../../../src/engine/model/mae';
+import type { PretrainOptions } from '../../../src/engine/model/pretrain';
+import { pretrain } from '../../../src/engine/model/pretrain';
+import { equalCompute } from '../../../src/engine/model/schedule';
+import { memoryReader, recordingContext, syntheticImages, useWasm } from './helpers';
+
+const SIZE = 16;
+const pool = memoryReader(syntheticImages(64, SIZE, 5), SIZE);
+const ids = Array.from({ length: 64 }, (_, i) => i);
+const base: PretrainOptions = { steps: 8, batchSize: 8, lr: 2e-3, weightDecay: 0.05, warmupSteps: 2, clipNorm: 1, seed: 4, checkpointEvery: 3, augment: true };
+
+function tempRun(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-pretrain-'));
+}
+
+function weights(model: MaeModel): number[] {
+  return model.variables.flatMap((v) => Array.from(v.dataSync()));
+}
+
+test('the loss falls on structured images within a few hundred steps, with loss metrics and events', async () => {
+  await useWasm();
+  const run = tempRun();
+  const model = MaeModel.create(maeConfig('micro'), 1);
+  const ctx = recordingContext();
+  const result = await pretrain(model, { ids, cache: pool }, { ...base, steps: 200, checkpointEvery: 100, warmupSteps: 10 }, run, 'pretrain', ctx);
+  const losses = ctx.events.filter((e) => e.kind === 'metric' && e.name === 'loss').map((e) => e.value!);
+  assert.equal(result.steps, 200);
+  assert.ok(losses.length >= 50);
+  const first = losses.slice(0, 5).reduce((a, b) => a + b) / 5;
+  const last = losses.slice(-5).reduce((a, b) => a + b) / 5;
+  assert.ok(last < 0.7 * first, `loss fell from ${first.toFixed(3)} to ${last.toFixed(3)}`);
+  const lines = fs.readFileSync(path.join(run, 'metrics', 'pretrain.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.ok(lines.some((l) => l.name === 'loss' && l.step === 200));
+  assert.ok(fs.existsSync(path.join(run, 'checkpoints', 'pretrain', 'latest.json')));
+  model.dispose();
+});
+
+test('tensor count stays flat over training steps', async () => {
+  await useWasm();
+  const model = MaeModel.create(maeConfig('micro'), 1);
+  const counts: number[] = [];
+  const ctx = recordingContext(() => counts.push(tf.memory().numTensors));
+  await pretrain(model, { ids, cache: pool }, { ...base, steps: 6, checkpointEvery: 100 }, tempRun(), 'pretrain', ctx);
+  assert.equal(new Set(counts).size, 1, `numTensors per step: ${counts.join(', ')}`);
+  model.dispose();
+});
+
+test('a run cancelled or crashed midway and resumed ends with the same weights as an uninterrupted run', async () => {
+  await useWasm();
+  const straight = MaeModel.create(maeConfig('micro'), 1);
+  await pretrain(straight, { ids, cache: pool }, base, tempRun(), 'pretrain', recordingContext());
+  const expected = weights(straight);
+
+  // Cancel at step 5: a checkpoint is written on cancel, the resumed run continues from step 5.
+  const cancelledRun = tempRun();
+  const first = MaeModel.create(maeConfig('micro'), 1);
+  await assert.rejects(
+    pretrain(first, { ids, cache: pool }, base, cancelledRun, 'pretrain', recordingContext((done, ctx) => done === 5 && ctx.abort())),
+    CancelledError,
+  );
+  // A fresh process would build a new model (any seed) and resume from the checkpoint.
+  const resumed = MaeModel.create(maeConfig('micro'), 99);
+  const result = await pretrain(resumed, { ids, cache: pool }, base, cancelledRun, 'pretrain', recordingContext());
+  assert.equal(result.resumedFrom, 5);
+  assert.deepEqual(weights(resumed), expected);
+
+  // A crash at step 5 (no checkpoint written then) resumes from the step-3 checkpoint.
+  const crashedRun = tempRun();
+  const crashing = MaeModel.create(maeConfig('micro'), 1);
+  await assert.rejects(
+    pretrain(crashing, { ids, cache: pool }, base, crashedRun, 'pretrain', recordingContext((done) => {
+      if (done === 5) throw new Error('simulated crash');
+    })),
+    /simulated crash/,
+  );
+  const afterCrash = MaeModel.create(maeConfig('micro'), 7);
+  assert.equal((await pretrain(afterCrash, { ids, cache: pool }, base, crashedRun, 'pretrain', recordingContext())).resumedFrom, 3);
+  assert.deepEqual(weights(afterCrash), expected);
+  const metricSteps = fs.readFileSync(path.join(crashedRun, 'metrics', 'pretrain.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.name === 'loss').map((l) => l.step);
+  assert.deepEqual(metricSteps, [...new Set(metricSteps)].sort((a, b) => a - b), 'no step is logged twice after a resume');
+  for (const m of [straight, first, resumed, crashing, afterCrash]) m.dispose();
+});
+
+test('generated samples train alongside pool samples; a model of another image size is refused', async () => {
+  await useWasm();
+  const model = MaeModel.create(maeConfig('micro'), 1);
+  const extra = syntheticImages(5, SIZE, 9);
+  const result = await pretrain(model, { ids: [0, 1], cache: pool, extra }, { ...base, steps: 2 }, tempRun(), 'train', recordingContext());
+  assert.equal(result.steps, 2);
+  const wrong = MaeModel.create(maeConfig('micro', 32), 1);
+  await assert.rejects(pretrain(wrong, { ids, cache: pool }, base, tempRun(), 'train', recordingContext()), /16 px images but the model takes 32 px/);
+  model.dispose();
+  wrong.dispose();
+});
+
+test('equal compute: a 5% subset gets the full run\'s steps and 20x the epochs', () => {
+  const full = equalCompute({ fullPoolSize: 1000, fullSteps: 500, subsetSize: 1000, batchSize: 32 });
+  const subset = equalCompute({ fullPoolSize: 1000, fullSteps: 500, subsetSize: 50, batchSize: 32 });
+  assert.equal(subset.steps, full.steps);
+  assert.equal(subset.epochs / full.epochs, 20);
+});
