@@ -1,0 +1,83 @@
+/**
+ * The benchmark's memory between runs: one file per finished cell (bench/cells/<key>.json), so an
+ * interrupted or extended benchmark recomputes only what is missing. Each file carries the
+ * signature of the settings that shaped it; a cell made with other settings is not reused.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readJsonFile, writeJsonAtomic } from '../../shared/node/atomicFile';
+import type { MeasuredCell } from './report';
+
+export interface CellId {
+  method: string;
+  seed: number;
+  dataset: string;
+  budget: number;
+}
+
+interface CellFile {
+  version: 1;
+  signature: string;
+  cell: MeasuredCell;
+}
+
+export function cellKey(id: CellId): string {
+  return `${id.method}-b${id.budget}-s${id.seed}-${id.dataset}`.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+/** A short stable hash of the settings that shape a cell's number. */
+export function settingsSignature(settings: unknown): string {
+  return crypto.createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 16);
+}
+
+export class CellLedger {
+  private readonly cells = new Map<string, MeasuredCell>();
+  /** Files that could not be used, with the reason; the run goes on without them. */
+  readonly ignored: Array<{ file: string; reason: string }> = [];
+
+  private constructor(
+    private readonly dir: string,
+    readonly signature: string,
+  ) {}
+
+  static async open(benchDir: string, signature: string): Promise<CellLedger> {
+    const ledger = new CellLedger(path.join(benchDir, 'cells'), signature);
+    let names: string[] = [];
+    try {
+      names = (await fs.promises.readdir(ledger.dir)).filter((n) => n.endsWith('.json'));
+    } catch {
+      return ledger; // a new benchmark
+    }
+    for (const name of names.sort()) {
+      const file = path.join(ledger.dir, name);
+      try {
+        const raw = (await readJsonFile(file)) as Partial<CellFile>;
+        if (raw.version !== 1 || !raw.cell || typeof raw.cell.mIoU !== 'number') throw new Error('not a bench cell file');
+        if (raw.signature !== signature) {
+          ledger.ignored.push({ file, reason: 'made with other settings; recomputed' });
+          continue;
+        }
+        ledger.cells.set(cellKey(raw.cell), raw.cell);
+      } catch (err) {
+        ledger.ignored.push({ file, reason: (err as Error).message });
+      }
+    }
+    return ledger;
+  }
+
+  has(id: CellId): boolean {
+    return this.cells.has(cellKey(id));
+  }
+
+  async record(cell: MeasuredCell): Promise<void> {
+    const body: CellFile = { version: 1, signature: this.signature, cell };
+    await writeJsonAtomic(path.join(this.dir, `${cellKey(cell)}.json`), body);
+    this.cells.set(cellKey(cell), cell);
+  }
+
+  /** Every finished cell, in a stable order. */
+  all(): MeasuredCell[] {
+    return [...this.cells.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, c]) => c);
+  }
+}

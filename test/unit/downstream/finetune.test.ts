@@ -1,0 +1,45 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../../../src/engine/backends/select';
+import { DEFAULT_FINETUNE, fineTune } from '../../../src/engine/downstream/finetune';
+import { linearPatchEncoder, squaresData } from './fixtures';
+
+before(async () => {
+  await selectBackend('wasm');
+});
+
+const data = squaresData(16, [24, 8, 8], 3);
+const signal = new AbortController().signal;
+
+for (const [mode, head] of [['probe', 'mlp'], ['full', 'mlp'], ['full', 'conv']] as const) {
+  test(`${mode} fine-tuning with the ${head} head learns bright squares, frees its tensors and restores the encoder`, async () => {
+    const encoder = linearPatchEncoder(16, 4, 16, 1);
+    const before = encoder.encoderVariables.map((v) => v.arraySync());
+    const tensors = tf.memory().numTensors;
+    const evals: number[] = [];
+    const result = await fineTune(encoder, data, { ...DEFAULT_FINETUNE, mode, head, steps: 80, evalEvery: 20, patience: 10, lr: 1e-2, encoderLr: 1e-3, seed: 2 }, { signal, onEval: (_, m) => evals.push(m) });
+    assert.equal(tf.memory().numTensors, tensors, 'every tensor made during fine-tuning is disposed');
+    assert.deepEqual(encoder.encoderVariables.map((v) => v.arraySync()), before);
+    assert.equal(result.stepsRun, 80);
+    assert.equal(evals.length, 4);
+    assert.ok(result.test.mIoU > 0.5, `test mIoU ${result.test.mIoU} should beat chance on an easy task`);
+    assert.ok(result.val.mIoU >= Math.max(...evals) - 1e-9, 'the weights of the best validation score are kept');
+    tf.dispose(encoder.encoderVariables);
+  });
+}
+
+test('early stopping ends training after `patience` evaluations without improvement', async () => {
+  const encoder = linearPatchEncoder(16, 4, 16, 1);
+  // A learning rate of zero never improves after the first evaluation.
+  const result = await fineTune(encoder, data, { ...DEFAULT_FINETUNE, mode: 'probe', steps: 200, evalEvery: 5, patience: 2, lr: 0, seed: 1 }, { signal });
+  assert.equal(result.stepsRun, 15);
+  assert.equal(result.bestStep, 5);
+  tf.dispose(encoder.encoderVariables);
+});
+
+test('a mismatched image size is a clear error', async () => {
+  const encoder = linearPatchEncoder(32, 4, 8, 1);
+  await assert.rejects(fineTune(encoder, data, DEFAULT_FINETUNE, { signal }), /16px images but the encoder expects 32px/);
+  tf.dispose(encoder.encoderVariables);
+});
