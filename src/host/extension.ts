@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { EngineService } from './engineProcess/engineService';
 import { RunsTreeProvider } from './views/runsTree';
 import { HOST_COMMANDS } from './commands';
+import { RunPanel } from './panels/runPanel';
 import type { HostServices } from './services';
 
 export function activate(context: vscode.ExtensionContext): HostServices {
@@ -19,6 +20,7 @@ export function activate(context: vscode.ExtensionContext): HostServices {
     engine,
     runs,
     vscode.window.registerTreeDataProvider('optidel.runs', runs),
+    ...RunPanel.registerSerializers(services),
     vscode.commands.registerCommand('optidel.refreshRuns', () => runs.refresh()),
     ...HOST_COMMANDS.map((command) =>
       vscode.commands.registerCommand(command.id, async (...args: unknown[]) => {

@@ -1,5 +1,9 @@
 /** Every command the extension registers; each lives in its own module. */
 import type { HostCommand } from '../services';
 import { showEngineInfo } from './showEngineInfo';
+import { openEmbeddingMap } from './openEmbeddingMap';
+import { openHistogram } from './openHistogram';
+import { openGallery } from './openGallery';
+import { openSegmentation } from './openSegmentation';
 
-export const HOST_COMMANDS: readonly HostCommand[] = [showEngineInfo];
+export const HOST_COMMANDS: readonly HostCommand[] = [showEngineInfo, openEmbeddingMap, openHistogram, openGallery, openSegmentation];

@@ -100,6 +100,7 @@ export async function loadRunViewData(runDir: string, kind: ViewKind, toUrl: (re
 
   const data: RunViewData = {
     runName: path.basename(runDir),
+    runDir,
     samples: n,
     imageSize: index?.imageSize ?? 0,
     sources,

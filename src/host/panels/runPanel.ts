@@ -1,0 +1,174 @@
+/**
+ * One webview panel showing one run in one view: its HTML (webviewHtml.ts), its data (runData.ts),
+ * the messages it may send (validated), live updates while a stage runs (engine stage/progress
+ * events and a watcher on the artifacts the view reads), and restore after a restart (a panel
+ * serializer; the view keeps the run folder in its webview state).
+ */
+import * as vscode from 'vscode';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { HostServices } from '../services';
+import type { HostToView, ViewKind } from '../../shared/viewMessages';
+import { VIEW_KINDS, VIEW_TITLES, parseViewToHost } from '../../shared/viewMessages';
+import { buildWebviewHtml, makeNonce } from './webviewHtml';
+import { loadRunViewData, watchedArtifacts } from './runData';
+import { resolveInRun } from './pathGuard';
+import { saveManualCuration } from './manualCuration';
+
+const viewType = (kind: ViewKind): string => `optidel.${kind}`;
+/** Several file events arrive per artifact write (temp file, rename): one reload for all of them. */
+const RELOAD_DELAY_MS = 300;
+
+export class RunPanel implements vscode.Disposable {
+  private static readonly panels = new Map<string, RunPanel>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private reloadTimer: ReturnType<typeof setTimeout> | undefined;
+  private stale = false;
+  private readonly runningStages = new Set<string>();
+
+  /** Opens (or reveals) the view of `kind` for the run in `runDir`. */
+  static show(services: HostServices, kind: ViewKind, runDir: string): RunPanel {
+    const key = `${kind}:${path.resolve(runDir)}`;
+    const existing = RunPanel.panels.get(key);
+    if (existing) {
+      existing.panel.reveal();
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(viewType(kind), title(kind, runDir), vscode.ViewColumn.Active, webviewOptions(services, runDir));
+    return new RunPanel(services, kind, path.resolve(runDir), panel);
+  }
+
+  private constructor(
+    private readonly services: HostServices,
+    readonly kind: ViewKind,
+    readonly runDir: string,
+    readonly panel: vscode.WebviewPanel,
+  ) {
+    const key = `${kind}:${runDir}`;
+    RunPanel.panels.set(key, this);
+    const { webview } = panel;
+    webview.options = webviewOptions(services, runDir);
+    panel.iconPath = vscode.Uri.joinPath(services.context.extensionUri, 'media', 'optidel.svg');
+    webview.html = buildWebviewHtml({
+      cspSource: webview.cspSource,
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(services.context.extensionUri, 'dist', 'webview', `${kind}.js`)).toString(),
+      nonce: makeNonce(),
+      title: title(kind, runDir),
+      view: kind,
+    });
+    const pattern = new vscode.RelativePattern(vscode.Uri.file(runDir), `{${watchedArtifacts(kind).join(',')}}`);
+    const watcher = vscode.workspace.createFileSystemWatcher(pattern);
+    this.disposables.push(
+      watcher,
+      watcher.onDidChange(() => this.scheduleReload()),
+      watcher.onDidCreate(() => this.scheduleReload()),
+      watcher.onDidDelete(() => this.scheduleReload()),
+      webview.onDidReceiveMessage((raw) => void this.onMessage(raw)),
+      panel.onDidChangeViewState(() => {
+        if (panel.visible && this.stale) this.scheduleReload();
+      }),
+      services.engine.onEvent((event) => {
+        if (event.type === 'stage' && path.resolve(event.runDir) === runDir) {
+          if (event.status === 'running') this.runningStages.add(event.stage);
+          else this.runningStages.delete(event.stage);
+          this.post({ type: 'progress', stage: event.stage, status: event.status });
+          if (event.status !== 'running') this.scheduleReload();
+        } else if (event.type === 'progress' && this.runningStages.has(event.stage)) {
+          this.post({ type: 'progress', stage: event.stage, done: event.done, total: event.total, message: event.message });
+        }
+      }),
+    );
+    panel.onDidDispose(() => {
+      RunPanel.panels.delete(key);
+      this.dispose();
+    });
+  }
+
+  private post(message: HostToView): void {
+    void this.panel.webview.postMessage(message);
+  }
+
+  private scheduleReload(): void {
+    if (!this.panel.visible) {
+      this.stale = true;
+      return;
+    }
+    clearTimeout(this.reloadTimer);
+    this.reloadTimer = setTimeout(() => void this.sendData(), RELOAD_DELAY_MS);
+  }
+
+  private async sendData(): Promise<void> {
+    this.stale = false;
+    const { webview } = this.panel;
+    const data = await loadRunViewData(this.runDir, this.kind, (relative) => webview.asWebviewUri(vscode.Uri.file(path.join(this.runDir, relative))).toString());
+    for (const problem of data.problems) this.services.log.warn(`${VIEW_TITLES[this.kind]} (${data.runName}): skipped ${problem}`);
+    this.post({ type: 'data', data });
+  }
+
+  private async onMessage(raw: unknown): Promise<void> {
+    try {
+      const message = parseViewToHost(raw);
+      switch (message.type) {
+        case 'ready':
+          await this.sendData();
+          break;
+        case 'readFile': {
+          try {
+            const file = await resolveInRun(this.runDir, message.path);
+            const bytes = await fs.promises.readFile(file);
+            this.post({ type: 'file', requestId: message.requestId, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) });
+          } catch (err) {
+            this.post({ type: 'file', requestId: message.requestId, error: (err as Error).message });
+          }
+          break;
+        }
+        case 'saveManual': {
+          await saveManualCuration(this.runDir, message.method, message.include, message.exclude);
+          this.services.log.info(`saved manual curation for ${message.method}: ${message.include.length} included, ${message.exclude.length} excluded`);
+          this.post({ type: 'saved', method: message.method, include: message.include, exclude: message.exclude });
+          break;
+        }
+      }
+    } catch (err) {
+      const text = (err as Error).message;
+      this.services.log.error(`${VIEW_TITLES[this.kind]}: ${text}`);
+      this.post({ type: 'error', message: text });
+    }
+  }
+
+  dispose(): void {
+    clearTimeout(this.reloadTimer);
+    for (const d of this.disposables) d.dispose();
+    this.disposables.length = 0;
+  }
+
+  /** Serializers that reopen every run view after a restart, from the run folder kept in webview state. */
+  static registerSerializers(services: HostServices): vscode.Disposable[] {
+    return VIEW_KINDS.map((kind) =>
+      vscode.window.registerWebviewPanelSerializer(viewType(kind), {
+        async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
+          const runDir = (state as { runDir?: unknown } | undefined)?.runDir;
+          if (typeof runDir !== 'string' || !fs.existsSync(path.join(runDir, 'run.json'))) {
+            panel.dispose();
+            return;
+          }
+          new RunPanel(services, kind, path.resolve(runDir), panel);
+        },
+      }),
+    );
+  }
+}
+
+function title(kind: ViewKind, runDir: string): string {
+  return `${VIEW_TITLES[kind]}: ${path.basename(runDir)}`;
+}
+
+function webviewOptions(services: HostServices, runDir: string): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+  const ext = services.context.extensionUri;
+  return {
+    enableScripts: true,
+    // State survives hiding through setState; keeping hidden webviews alive would hold 100k points in memory.
+    retainContextWhenHidden: false,
+    localResourceRoots: [vscode.Uri.joinPath(ext, 'dist', 'webview'), vscode.Uri.joinPath(ext, 'media'), vscode.Uri.file(runDir)],
+  };
+}
