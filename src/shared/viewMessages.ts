@@ -37,6 +37,8 @@ export interface PredictionsView {
 /** What a view shows of a run. Parts a view does not need, or that a stage has not written yet, are absent. */
 export interface RunViewData {
   runName: string;
+  /** The run folder; the view keeps it in its state so the panel serializer can reopen it. */
+  runDir: string;
   /** Pool size N (0 before ingest). */
   samples: number;
   imageSize: number;
