@@ -9,6 +9,7 @@ import type { BackendName, EngineInfo } from './engineInfo';
 
 export interface EngineCommands {
   info: { args: InfoArgs; result: EngineInfo };
+  export: { args: ExportArgs; result: ExportResult };
 }
 
 export interface InfoArgs {
@@ -18,12 +19,34 @@ export interface InfoArgs {
   matmulRepeats?: number;
 }
 
+/** `optidel export`: a run's selected subset as a notebook (or its payload alone), see docs/notebook.md. */
+export interface ExportArgs {
+  run: string;
+  format?: 'ipynb' | 'json';
+  out: string;
+  /** Method shown first (default optidel when present). */
+  method?: string;
+  maxSamples?: number;
+  thumbnails?: number;
+  thumbnailSize?: number;
+}
+export interface ExportResult {
+  file: string;
+  format: 'ipynb' | 'json';
+  method: string;
+  methods: string[];
+  samples: number;
+  thumbnails: number;
+  bytes: number;
+  skipped: Array<{ path: string; reason: string }>;
+}
+
 export type CommandName = keyof EngineCommands;
 export type CommandArgs<N extends CommandName> = EngineCommands[N]['args'];
 export type CommandResult<N extends CommandName> = EngineCommands[N]['result'];
 
 /** Every command, in the order `optidel --help` lists them. */
-export const COMMAND_NAMES = ['info'] as const satisfies readonly CommandName[];
+export const COMMAND_NAMES = ['info', 'export'] as const satisfies readonly CommandName[];
 
 /** Options every command accepts. */
 export interface GlobalArgs {

@@ -2,11 +2,13 @@
 import type { CommandName } from '../../shared/commands';
 import type { EngineCommand } from '../command';
 import { infoCommand } from './info';
+import { exportCommand } from './export';
 
 type AnyCommand = { [N in CommandName]: EngineCommand<N> }[CommandName];
 
 export const COMMANDS: { [N in CommandName]: EngineCommand<N> } = {
   info: infoCommand,
+  export: exportCommand,
 };
 
 export function findCommand(name: string): AnyCommand | undefined {

@@ -1,0 +1,69 @@
+/** `optidel export`: a run's selected subset as a notebook whose output the OptiDEL renderer draws. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { EngineCommand } from '../command';
+import { throwIfCancelled, UsageError } from '../command';
+import { writeFileAtomic } from '../../shared/node/atomicFile';
+import { parseSubsetPayload } from '../../shared/subsetPayload';
+import { EXPORT_DEFAULTS, subsetPayloadFromRun } from '../export/subsetPayloadFromRun';
+import { subsetNotebookText } from '../export/notebook';
+
+export const exportCommand: EngineCommand<'export'> = {
+  name: 'export',
+  summary: 'Write a run\'s selected subset as a notebook (or a JSON payload) the OptiDEL notebook renderer shows',
+  options: [
+    { name: 'run', type: 'string', required: true, description: 'run folder with ingest, score and select done' },
+    { name: 'format', type: 'string', choices: ['ipynb', 'json'], description: 'ipynb (default): a notebook; json: the payload alone' },
+    { name: 'out', type: 'string', required: true, description: 'file to write' },
+    { name: 'method', type: 'string', description: 'selection shown first (default optidel when present, else the latest)' },
+    { name: 'maxSamples', type: 'integer', description: `pool samples included at most (default ${EXPORT_DEFAULTS.maxSamples}; every selected one is kept)` },
+    { name: 'thumbnails', type: 'integer', description: `thumbnails embedded at most (default ${EXPORT_DEFAULTS.maxThumbnails})` },
+    { name: 'thumbnailSize', type: 'integer', description: `thumbnail side in pixels (default ${EXPORT_DEFAULTS.thumbnailSize}, at most 96)` },
+  ],
+  async run(args, ctx) {
+    const format = args.format ?? 'ipynb';
+    const runDir = path.resolve(args.run);
+    if (!fs.existsSync(runDir)) throw new UsageError(`export: run folder ${runDir} does not exist`);
+    if (args.thumbnailSize !== undefined && (args.thumbnailSize < 4 || args.thumbnailSize > 96)) throw new UsageError('export: --thumbnail-size must be between 4 and 96');
+    if (args.thumbnails !== undefined && args.thumbnails < 0) throw new UsageError('export: --thumbnails must be 0 or more');
+    if (args.maxSamples !== undefined && args.maxSamples < 1) throw new UsageError('export: --max-samples must be at least 1');
+    const skipped: Array<{ path: string; reason: string }> = [];
+    ctx.progress('export', 0, 2, 'reading the run');
+    const payload = await subsetPayloadFromRun(runDir, {
+      method: args.method,
+      maxSamples: args.maxSamples,
+      maxThumbnails: args.thumbnails,
+      thumbnailSize: args.thumbnailSize,
+      onSkip: (file, reason) => {
+        skipped.push({ path: file, reason });
+        ctx.log('warn', `skipped ${file}: ${reason}`);
+      },
+    });
+    throwIfCancelled(ctx.signal);
+    // What we write must be what the renderer accepts: check it with the renderer's own validator.
+    parseSubsetPayload(JSON.parse(JSON.stringify(payload)));
+    ctx.progress('export', 1, 2, 'writing');
+    const out = path.resolve(args.out);
+    const text = format === 'ipynb' ? subsetNotebookText(payload) : `${JSON.stringify(payload)}\n`;
+    await writeFileAtomic(out, text);
+    ctx.progress('export', 2, 2);
+    return {
+      file: out,
+      format,
+      method: payload.summary.method,
+      methods: payload.summary.methods ?? [payload.summary.method],
+      samples: payload.samples.length,
+      thumbnails: payload.samples.filter((s) => s.thumbnail).length,
+      bytes: Buffer.byteLength(text),
+      skipped,
+    };
+  },
+  describe(r) {
+    const lines = [
+      `wrote ${r.file} (${r.format}, ${(r.bytes / 1024).toFixed(0)} KiB): ${r.samples} samples, ${r.thumbnails} thumbnails`,
+      `methods: ${r.methods.join(', ')} (shown first: ${r.method})`,
+    ];
+    for (const s of r.skipped) lines.push(`skipped ${s.path}: ${s.reason}`);
+    return lines.join('\n');
+  },
+};

@@ -1,0 +1,105 @@
+/**
+ * Reads the artifacts an export needs from a run folder (layout in src/shared/artifacts.ts), with
+ * errors that name the file and the stage that writes it. A broken selection file is skipped and
+ * reported; the export goes on with the others.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { CacheIndex, SelectionFile, SynthIndex, ThumbnailAtlasIndex } from '../../shared/artifacts';
+import { ARTIFACTS } from '../../shared/artifacts';
+import { readJsonFile } from '../../shared/node/atomicFile';
+
+export interface ExportInputs {
+  cache: CacheIndex;
+  difficulty: Float32Array;
+  /** N x 2, row-major. */
+  projection: Float32Array;
+  selections: SelectionFile[];
+  thumbs?: ThumbnailAtlasIndex;
+  synth?: SynthIndex;
+  /** Files that were present but unreadable, with the reason. */
+  skipped: Array<{ file: string; reason: string }>;
+}
+
+export class MissingArtifactError extends Error {
+  override name = 'MissingArtifactError';
+}
+
+export async function readExportInputs(runDir: string): Promise<ExportInputs> {
+  const skipped: ExportInputs['skipped'] = [];
+  const cache = (await readRequiredJson(runDir, ARTIFACTS.cacheIndex, 'optidel ingest')) as CacheIndex;
+  if (!Array.isArray(cache.samples)) throw new Error(`${path.join(runDir, ARTIFACTS.cacheIndex)}: "samples" must be an array; re-run optidel ingest`);
+  const n = cache.samples.length;
+  const difficulty = await readFloat32(runDir, ARTIFACTS.difficulty, n, 'optidel score');
+  const projection = await readFloat32(runDir, ARTIFACTS.projection, n * 2, 'optidel score');
+  const selections = await readSelections(runDir, n, skipped);
+  if (selections.length === 0) {
+    throw new MissingArtifactError(`${path.join(runDir, ARTIFACTS.selectionDir)} holds no readable selection: run "optidel select --run ${runDir} --method optidel" first`);
+  }
+  const thumbs = (await readOptionalJson(runDir, ARTIFACTS.thumbsIndex, skipped)) as ThumbnailAtlasIndex | undefined;
+  const synth = (await readOptionalJson(runDir, ARTIFACTS.synthIndex, skipped)) as SynthIndex | undefined;
+  return { cache, difficulty, projection, selections, thumbs, synth, skipped };
+}
+
+async function readRequiredJson(runDir: string, relative: string, producer: string): Promise<unknown> {
+  const file = path.join(runDir, relative);
+  if (!fs.existsSync(file)) throw new MissingArtifactError(`${file} is missing: run "${producer} --run ${runDir}" first`);
+  return readJsonFile(file);
+}
+
+async function readOptionalJson(runDir: string, relative: string, skipped: ExportInputs['skipped']): Promise<unknown> {
+  const file = path.join(runDir, relative);
+  if (!fs.existsSync(file)) return undefined;
+  try {
+    return await readJsonFile(file);
+  } catch (err) {
+    skipped.push({ file, reason: (err as Error).message });
+    return undefined;
+  }
+}
+
+/** A little-endian Float32 artifact of exactly `length` values. */
+export async function readFloat32(runDir: string, relative: string, length: number, producer: string): Promise<Float32Array> {
+  const file = path.join(runDir, relative);
+  if (!fs.existsSync(file)) throw new MissingArtifactError(`${file} is missing: run "${producer} --run ${runDir}" first`);
+  const bytes = await fs.promises.readFile(file);
+  if (bytes.byteLength !== length * 4) {
+    throw new Error(`${file} holds ${bytes.byteLength / 4} float32 values, expected ${length} (the pool has changed since it was written?): re-run "${producer} --run ${runDir}"`);
+  }
+  // Copy into an aligned buffer: Buffer pools may hand out offsets that are not multiples of 4.
+  const values = new Float32Array(length);
+  new Uint8Array(values.buffer).set(bytes);
+  return values;
+}
+
+/** Every readable selection/<method>.json; broken ones are skipped with the reason. */
+async function readSelections(runDir: string, poolSize: number, skipped: ExportInputs['skipped']): Promise<SelectionFile[]> {
+  const dir = path.join(runDir, ARTIFACTS.selectionDir);
+  let names: string[];
+  try {
+    names = (await fs.promises.readdir(dir)).filter((f) => f.endsWith('.json')).sort();
+  } catch {
+    return [];
+  }
+  const selections: SelectionFile[] = [];
+  for (const name of names) {
+    const file = path.join(dir, name);
+    try {
+      selections.push(checkSelection(await readJsonFile(file), poolSize));
+    } catch (err) {
+      skipped.push({ file, reason: (err as Error).message });
+    }
+  }
+  return selections;
+}
+
+function checkSelection(raw: unknown, poolSize: number): SelectionFile {
+  const s = raw as Partial<SelectionFile> | null;
+  if (typeof s !== 'object' || s === null) throw new Error('not a JSON object');
+  if (typeof s.method !== 'string' || s.method === '') throw new Error('"method" must be a non-empty string');
+  if (typeof s.budget !== 'number' || !(s.budget > 0)) throw new Error('"budget" must be a positive number');
+  if (!Array.isArray(s.selected)) throw new Error('"selected" must be an array of sample ids');
+  const bad = s.selected.find((id) => !Number.isInteger(id) || id < 0 || id >= poolSize);
+  if (bad !== undefined) throw new Error(`"selected" holds ${JSON.stringify(bad)}, not a pool sample id (0..${poolSize - 1})`);
+  return s as SelectionFile;
+}

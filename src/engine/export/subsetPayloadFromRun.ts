@@ -1,0 +1,127 @@
+/**
+ * Builds the notebook payload of a run (src/shared/subsetPayload.ts) from its artifacts: every
+ * pool sample with its difficulty and 2D projection, which exported methods selected it, its
+ * provenance, and a tiny thumbnail for the first samples of each method's selection.
+ */
+import * as path from 'node:path';
+import type { SelectionFile } from '../../shared/artifacts';
+import type { SubsetPayload, SubsetSample } from '../../shared/subsetPayload';
+import { SUBSET_PAYLOAD_VERSION } from '../../shared/subsetPayload';
+import { readRun } from '../../shared/node/runStore';
+import { readExportInputs } from './runArtifacts';
+import { thumbnailDataUrls } from './thumbnails';
+
+export interface SubsetExportOptions {
+  /** Method whose subset is shown first; default optidel if present, else the latest selection. */
+  method?: string;
+  /** Pools larger than this keep every selected sample plus an even spread of the others. */
+  maxSamples?: number;
+  /** Thumbnails embedded in the payload, shared out over the methods' selections in selection order. */
+  maxThumbnails?: number;
+  /** Thumbnail side in pixels. */
+  thumbnailSize?: number;
+  onSkip?: (file: string, reason: string) => void;
+}
+
+export const EXPORT_DEFAULTS = { maxSamples: 20_000, maxThumbnails: 256, thumbnailSize: 32 } as const;
+
+export async function subsetPayloadFromRun(runDir: string, options: SubsetExportOptions = {}): Promise<SubsetPayload> {
+  const maxSamples = options.maxSamples ?? EXPORT_DEFAULTS.maxSamples;
+  const maxThumbnails = options.maxThumbnails ?? EXPORT_DEFAULTS.maxThumbnails;
+  const onSkip = options.onSkip ?? (() => undefined);
+  const inputs = await readExportInputs(runDir);
+  for (const s of inputs.skipped) onSkip(s.file, s.reason);
+  const primary = pickPrimary(inputs.selections, options.method, runDir);
+  // The primary method first, the others in file order: the order the renderer offers them.
+  const selections = [primary, ...inputs.selections.filter((s) => s !== primary)];
+  const methods = selections.map((s) => s.method);
+
+  const selectedBy = new Map<number, string[]>();
+  for (const s of selections) for (const id of s.selected) selectedBy.set(id, [...(selectedBy.get(id) ?? []), s.method]);
+  const primarySet = new Set(primary.selected);
+  const ids = samplesToExport(inputs.cache.samples.length, selectedBy, maxSamples);
+
+  const thumbnailIds = inputs.thumbs ? interleaveSelections(selections, maxThumbnails) : [];
+  const thumbnails = inputs.thumbs ? await thumbnailDataUrls(runDir, inputs.thumbs, thumbnailIds, options.thumbnailSize ?? EXPORT_DEFAULTS.thumbnailSize, onSkip) : new Map<number, string>();
+
+  const samples: SubsetSample[] = ids.map((id) => {
+    const c = inputs.cache.samples[id]!;
+    const sample: SubsetSample = {
+      id,
+      difficulty: rounded(inputs.difficulty[id]!),
+      embedding: [rounded(inputs.projection[2 * id]!), rounded(inputs.projection[2 * id + 1]!)],
+      selected: primarySet.has(id),
+      selectedBy: selectedBy.get(id) ?? [],
+      provenance: { source: c.source, axis: c.axis, slice: c.slice, frame: c.frame, originalSize: c.originalSize, intensity: c.intensity },
+    };
+    const thumbnail = thumbnails.get(id);
+    if (thumbnail) sample.thumbnail = thumbnail;
+    return sample;
+  });
+
+  const run = await readRun(runDir).catch(() => undefined);
+  return {
+    version: SUBSET_PAYLOAD_VERSION,
+    title: `OptiDEL subset · ${primary.method} · ${run?.id ?? path.basename(path.resolve(runDir))}`,
+    run: { id: run?.id ?? path.basename(path.resolve(runDir)), dir: path.resolve(runDir), createdAt: run?.createdAt },
+    summary: {
+      poolSize: inputs.cache.samples.length,
+      budget: primary.budget,
+      method: primary.method,
+      selectedCount: primary.selected.length,
+      methods,
+      vInformation: primary.vInformation,
+      seed: primary.seed,
+      synthesized: inputs.synth?.samples.length,
+    },
+    samples,
+  };
+}
+
+function pickPrimary(selections: SelectionFile[], asked: string | undefined, runDir: string): SelectionFile {
+  if (asked) {
+    const found = selections.find((s) => s.method === asked);
+    if (!found) throw new Error(`${runDir} has no selection for method "${asked}"; it has: ${selections.map((s) => s.method).join(', ')}`);
+    return found;
+  }
+  return selections.find((s) => s.method === 'optidel') ?? [...selections].sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''))[0]!;
+}
+
+/** Sample ids to include: all of them when the pool is small enough, else every selected one and an even spread of the rest. */
+export function samplesToExport(poolSize: number, selected: ReadonlyMap<number, unknown>, maxSamples: number): number[] {
+  if (poolSize <= maxSamples) return Array.from({ length: poolSize }, (_, i) => i);
+  const keep = new Set(selected.keys());
+  const room = Math.max(0, maxSamples - keep.size);
+  const others = poolSize - keep.size;
+  const stride = others / Math.max(1, room);
+  let next = 0;
+  let seenOthers = 0;
+  for (let id = 0; id < poolSize && room > 0; id++) {
+    if (keep.has(id)) continue;
+    if (seenOthers >= next) {
+      keep.add(id);
+      next += stride;
+    }
+    seenOthers++;
+  }
+  return [...keep].sort((a, b) => a - b);
+}
+
+/** Up to `limit` ids taken in turns from each selection, in selection order, without repeats. */
+export function interleaveSelections(selections: readonly SelectionFile[], limit: number): number[] {
+  const out = new Set<number>();
+  const longest = Math.max(0, ...selections.map((s) => s.selected.length));
+  for (let rank = 0; rank < longest && out.size < limit; rank++) {
+    for (const s of selections) {
+      const id = s.selected[rank];
+      if (id !== undefined) out.add(id);
+      if (out.size >= limit) break;
+    }
+  }
+  return [...out];
+}
+
+/** Six significant digits (float32 holds about seven): a third shorter in the file. Non-finite scores become 0. */
+function rounded(value: number): number {
+  return Number.isFinite(value) ? Number(value.toPrecision(6)) : 0;
+}
