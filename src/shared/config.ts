@@ -3,6 +3,8 @@
  * are relative to the config file. The engine validates it on load with errors that name the key.
  */
 
+export type SliceAxisName = 'axial' | 'coronal' | 'sagittal';
+
 export interface DownstreamDataset {
   name: string;
   /** A NIfTI volume, or a folder of 2D images. */
@@ -11,6 +13,30 @@ export interface DownstreamDataset {
   labels: string;
   /** Class names by label value; discovered from the labels when absent. */
   classes?: string[];
+  /** Axis along which volumes are sliced (default axial). */
+  axis?: SliceAxisName;
+}
+
+export type IntensityMode = 'auto' | 'ct' | 'percentile' | 'minmax';
+
+export interface IntensitySettings {
+  /** auto: CT window for CT, percentiles for other scalar data, plain scaling for 8-bit images. */
+  mode?: IntensityMode;
+  /** CT window in Hounsfield units; overrides the DICOM header's. */
+  window?: { level: number; width: number };
+  /** Low and high percentiles mapped to 0 and 1. */
+  percentiles?: [number, number];
+}
+
+export interface IngestSettings {
+  axes?: SliceAxisName[];
+  intensity?: IntensitySettings;
+  /** Slices with less than this fraction of non-background pixels are skipped as empty. */
+  emptyFraction?: number;
+  /** Headers declaring more voxels than this are refused before anything is allocated. */
+  maxVoxels?: number;
+  frames?: 'all' | 'first';
+  exclude?: string[];
 }
 
 export interface OptidelConfig {
@@ -22,6 +48,18 @@ export interface OptidelConfig {
   /** Fraction of the pool (0 < b <= 1) or a count of images (> 1). */
   budget: number;
   seed: number;
+  ingest?: IngestSettings;
   /** Further sections (intensity, slicing, model, training, selection...) are added by the stages that own them. */
   [section: string]: unknown;
 }
+
+export const CONFIG_DEFAULTS = {
+  imageSize: 64,
+  budget: 0.1,
+  seed: 0,
+  axes: ['axial'] as SliceAxisName[],
+  percentiles: [0.5, 99.5] as [number, number],
+  ctWindow: { level: 40, width: 400 },
+  emptyFraction: 0.05,
+  maxVoxels: 268_435_456,
+} as const;

@@ -1,0 +1,166 @@
+/**
+ * The pool cache: decoded samples in binary shards (imageSize² little-endian Float32 each) plus
+ * `cache/index.json` (CacheIndex) with every sample's provenance. Writing keeps one shard in
+ * memory; reading is positional (a few samples at a time), so memory never grows with the pool.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { CacheIndex, CacheSample, Provenance } from '../../shared/artifacts';
+import { ARTIFACTS } from '../../shared/artifacts';
+import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../../shared/node/atomicFile';
+import { SeededRandom } from './random';
+
+export const CACHE_DIR = 'cache';
+/** Shards hold about this many bytes: big enough for sequential reads, small enough to hold one in memory. */
+const SHARD_BYTES = 16 * 1024 * 1024;
+
+export function shardFileName(shard: number): string {
+  return `${CACHE_DIR}/shard-${String(shard).padStart(5, '0')}.bin`;
+}
+
+export function samplesPerShard(imageSize: number): number {
+  return Math.max(16, Math.floor(SHARD_BYTES / (imageSize * imageSize * 4)));
+}
+
+export class CacheWriter {
+  private readonly pixelsPerSample: number;
+  private readonly capacity: number;
+  private buffer: Float32Array;
+  private filled = 0;
+  private readonly shards: CacheIndex['shards'] = [];
+  private readonly samples: CacheSample[] = [];
+
+  constructor(private readonly runDir: string, readonly imageSize: number) {
+    this.pixelsPerSample = imageSize * imageSize;
+    this.capacity = samplesPerShard(imageSize);
+    this.buffer = new Float32Array(this.capacity * this.pixelsPerSample);
+  }
+
+  get count(): number {
+    return this.samples.length;
+  }
+
+  /** Appends one sample (imageSize² values in [0, 1]); returns its id. */
+  async add(pixels: Float32Array, provenance: Provenance): Promise<number> {
+    if (pixels.length !== this.pixelsPerSample) throw new Error(`cache: sample has ${pixels.length} pixels, expected ${this.pixelsPerSample}`);
+    const id = this.samples.length;
+    this.buffer.set(pixels, this.filled * this.pixelsPerSample);
+    this.samples.push({ ...provenance, id, shard: this.shards.length, offset: this.filled });
+    this.filled++;
+    if (this.filled === this.capacity) await this.flush();
+    return id;
+  }
+
+  private async flush(): Promise<void> {
+    if (this.filled === 0) return;
+    const file = shardFileName(this.shards.length);
+    const bytes = new Uint8Array(this.buffer.buffer, 0, this.filled * this.pixelsPerSample * 4);
+    await writeFileAtomic(path.join(this.runDir, file), bytes);
+    this.shards.push({ file, count: this.filled });
+    this.filled = 0;
+  }
+
+  /** Writes the last shard and the index; the index goes last, so a cache without one is incomplete. */
+  async finish(meta: Pick<CacheIndex, 'contentHash' | 'skipped' | 'emptySlicesSkipped'>): Promise<CacheIndex> {
+    await this.flush();
+    const index: CacheIndex = { version: 1, imageSize: this.imageSize, channels: 1, contentHash: meta.contentHash, shards: this.shards, samples: this.samples, skipped: meta.skipped, emptySlicesSkipped: meta.emptySlicesSkipped };
+    await writeJsonAtomic(path.join(this.runDir, ARTIFACTS.cacheIndex), index);
+    return index;
+  }
+}
+
+export interface PoolCache {
+  readonly index: CacheIndex;
+  /** N samples. */
+  readonly size: number;
+  readonly imageSize: number;
+  /** Pixels of the given samples, concatenated, imageSize*imageSize Float32 in [0,1] each, in the order asked. */
+  read(ids: readonly number[]): Promise<Float32Array>;
+  /** Streams the pool (or `ids`) in batches; shuffled deterministically by seed when asked. Memory bounded by a batch. */
+  batches(options: { batchSize: number; ids?: readonly number[]; shuffle?: boolean; seed?: number }): AsyncIterable<{ ids: number[]; pixels: Float32Array }>;
+  /** Closes the shard files (also done by garbage collection; call it in long-lived processes). */
+  close(): Promise<void>;
+}
+
+export class CacheError extends Error {
+  override name = 'CacheError';
+}
+
+/** Reads a cache index, checking that it is complete (every shard present with the right size). */
+export async function readCacheIndex(runDir: string): Promise<CacheIndex> {
+  const file = path.join(runDir, ARTIFACTS.cacheIndex);
+  if (!fs.existsSync(file)) throw new CacheError(`${file} is missing: run "optidel ingest --config optidel.json --out ${runDir}" first`);
+  const index = (await readJsonFile(file)) as CacheIndex;
+  if (index?.version !== 1 || !Array.isArray(index.samples) || !Array.isArray(index.shards) || !(index.imageSize > 0)) {
+    throw new CacheError(`${file}: not a version 1 cache index; delete the cache folder and ingest again`);
+  }
+  const bytesPerSample = index.imageSize * index.imageSize * 4;
+  for (const shard of index.shards) {
+    const shardPath = path.join(runDir, shard.file);
+    const size = fs.existsSync(shardPath) ? fs.statSync(shardPath).size : -1;
+    if (size !== shard.count * bytesPerSample) throw new CacheError(`${shardPath}: ${size < 0 ? 'missing' : `${size} bytes, expected ${shard.count * bytesPerSample}`}; ingest again to rebuild the cache`);
+  }
+  return index;
+}
+
+export async function openCache(runDir: string): Promise<PoolCache> {
+  const index = await readCacheIndex(runDir);
+  const imageSize = index.imageSize;
+  const pixelsPerSample = imageSize * imageSize;
+  const bytesPerSample = pixelsPerSample * 4;
+  const handles = new Map<number, Promise<fs.promises.FileHandle>>();
+  const handle = (shard: number) => {
+    let h = handles.get(shard);
+    if (!h) {
+      h = fs.promises.open(path.join(runDir, index.shards[shard].file), 'r');
+      handles.set(shard, h);
+    }
+    return h;
+  };
+
+  async function read(ids: readonly number[]): Promise<Float32Array> {
+    const out = new Float32Array(ids.length * pixelsPerSample);
+    const bytes = new Uint8Array(out.buffer);
+    // Contiguous runs of ids in the same shard become one read.
+    let i = 0;
+    while (i < ids.length) {
+      const first = sampleAt(ids[i]);
+      let run = 1;
+      while (i + run < ids.length) {
+        const next = sampleAt(ids[i + run]);
+        if (next.shard !== first.shard || next.offset !== first.offset + run) break;
+        run++;
+      }
+      const fh = await handle(first.shard);
+      const length = run * bytesPerSample;
+      const { bytesRead } = await fh.read(bytes, i * bytesPerSample, length, first.offset * bytesPerSample);
+      if (bytesRead !== length) throw new CacheError(`${index.shards[first.shard].file}: short read; ingest again to rebuild the cache`);
+      i += run;
+    }
+    return out;
+  }
+
+  function sampleAt(id: number): CacheSample {
+    const sample = Number.isInteger(id) ? index.samples[id] : undefined;
+    if (!sample) throw new CacheError(`cache: no sample ${id} (the pool has ${index.samples.length})`);
+    return sample;
+  }
+
+  async function* batches(options: { batchSize: number; ids?: readonly number[]; shuffle?: boolean; seed?: number }): AsyncIterable<{ ids: number[]; pixels: Float32Array }> {
+    const order = options.ids ? [...options.ids] : index.samples.map((s) => s.id);
+    if (options.shuffle) new SeededRandom(options.seed ?? 0).shuffle(order);
+    const batchSize = Math.max(1, Math.floor(options.batchSize));
+    for (let start = 0; start < order.length; start += batchSize) {
+      const ids = order.slice(start, start + batchSize);
+      yield { ids, pixels: await read(ids) };
+    }
+  }
+
+  async function close(): Promise<void> {
+    const open = [...handles.values()];
+    handles.clear();
+    await Promise.all(open.map(async (h) => (await h.catch(() => undefined))?.close()));
+  }
+
+  return { index, size: index.samples.length, imageSize, read, batches, close };
+}

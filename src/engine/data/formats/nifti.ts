@@ -1,0 +1,198 @@
+/**
+ * NIfTI-1 single-file volumes (`.nii`, `.nii.gz`): header, orientation (sform, else qform, else
+ * voxel sizes), data types uint8/int8/int16/uint16/int32/uint32/float32/float64, either byte
+ * order, `scl_slope`/`scl_inter`. Sizes are checked against the voxel limit and the file length
+ * before the voxel buffer is allocated.
+ */
+import * as fs from 'node:fs';
+import * as zlib from 'node:zlib';
+import type { Vec3, Volume, VoxelArray } from '../volume';
+import { UnusableFileError, checkVoxelLimit } from './errors';
+
+const HEADER_BYTES = 348;
+
+const DATATYPES: Record<number, { name: string; bytes: number; make: (n: number) => VoxelArray }> = {
+  2: { name: 'uint8', bytes: 1, make: (n) => new Uint8Array(n) },
+  4: { name: 'int16', bytes: 2, make: (n) => new Int16Array(n) },
+  8: { name: 'int32', bytes: 4, make: (n) => new Int32Array(n) },
+  16: { name: 'float32', bytes: 4, make: (n) => new Float32Array(n) },
+  64: { name: 'float64', bytes: 8, make: (n) => new Float64Array(n) },
+  256: { name: 'int8', bytes: 1, make: (n) => new Int8Array(n) },
+  512: { name: 'uint16', bytes: 2, make: (n) => new Uint16Array(n) },
+  768: { name: 'uint32', bytes: 4, make: (n) => new Uint32Array(n) },
+};
+const UNSUPPORTED_TYPES: Record<number, string> = { 1: 'binary', 32: 'complex64', 128: 'RGB24', 1024: 'int64', 1280: 'uint64', 1536: 'float128', 1792: 'complex128', 2048: 'complex256', 2304: 'RGBA32' };
+
+export interface NiftiHeader {
+  dims: Vec3;
+  frames: number;
+  datatype: number;
+  voxOffset: number;
+  littleEndian: boolean;
+  slope: number;
+  intercept: number;
+  axes: [Vec3, Vec3, Vec3];
+}
+
+export function isNiftiPath(file: string): boolean {
+  return /\.nii(\.gz)?$/i.test(file);
+}
+
+export async function readNifti(file: string, maxVoxels: number): Promise<Volume> {
+  const bytes = await readNiftiBytes(file, maxVoxels);
+  return decodeNifti(bytes, maxVoxels, file);
+}
+
+/** The file's bytes, gunzipped when compressed; the decompressed size is bounded by what the header allows. */
+async function readNiftiBytes(file: string, maxVoxels: number): Promise<Buffer> {
+  const raw = await fs.promises.readFile(file);
+  if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
+    // Gunzip the header alone first, so an absurd header is refused before inflating the rest.
+    const head = await gunzipPrefix(raw, HEADER_BYTES, file);
+    const header = parseNiftiHeader(head, maxVoxels, file);
+    const limit = header.voxOffset + voxelCount(header) * DATATYPES[header.datatype].bytes;
+    try {
+      return await new Promise<Buffer>((resolve, reject) => zlib.gunzip(raw, { maxOutputLength: Math.max(limit, HEADER_BYTES) + 1024 }, (err, out) => (err ? reject(err) : resolve(out))));
+    } catch (err) {
+      throw new UnusableFileError(`${file}: gzip data is corrupt or longer than its header says (${(err as Error).message})`);
+    }
+  }
+  return raw;
+}
+
+function gunzipPrefix(raw: Buffer, length: number, file: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const gunzip = zlib.createGunzip();
+    const chunks: Buffer[] = [];
+    let got = 0;
+    let settled = false;
+    const finish = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      gunzip.destroy();
+      if (err) reject(new UnusableFileError(`${file}: gzip data is corrupt (${err.message})`));
+      else resolve(Buffer.concat(chunks).subarray(0, length));
+    };
+    gunzip.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      got += chunk.length;
+      if (got >= length) finish();
+    });
+    gunzip.on('end', () => finish());
+    gunzip.on('error', (err) => finish(got >= length ? undefined : err));
+    gunzip.end(raw);
+  });
+}
+
+function voxelCount(h: Pick<NiftiHeader, 'dims' | 'frames'>): number {
+  return h.dims[0] * h.dims[1] * h.dims[2] * h.frames;
+}
+
+export function parseNiftiHeader(buf: Buffer, maxVoxels: number, file: string): NiftiHeader {
+  if (buf.length < HEADER_BYTES) throw new UnusableFileError(`${file}: too short for a NIfTI header (${buf.length} bytes, need ${HEADER_BYTES})`);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  let littleEndian = true;
+  const sizeLE = view.getInt32(0, true);
+  if (sizeLE !== HEADER_BYTES) {
+    if (view.getInt32(0, false) === HEADER_BYTES) littleEndian = false;
+    else if (sizeLE === 540 || view.getInt32(0, false) === 540) throw new UnusableFileError(`${file}: NIfTI-2 files are not supported; save it as NIfTI-1`);
+    else throw new UnusableFileError(`${file}: not a NIfTI-1 file (sizeof_hdr is ${sizeLE}, expected 348)`);
+  }
+  const magic = buf.toString('latin1', 344, 347);
+  if (magic === 'ni1') throw new UnusableFileError(`${file}: a NIfTI header/image pair (.hdr + .img); save it as a single .nii file`);
+  if (magic !== 'n+1') throw new UnusableFileError(`${file}: missing the NIfTI-1 magic "n+1" (an Analyze 7.5 file?)`);
+  const i16 = (o: number) => view.getInt16(o, littleEndian);
+  const f32 = (o: number) => view.getFloat32(o, littleEndian);
+  const rank = i16(40);
+  if (rank < 2 || rank > 7) throw new UnusableFileError(`${file}: dim[0] is ${rank}; expected 2 to 7 dimensions`);
+  const dim = (i: number) => (i <= rank ? i16(40 + 2 * i) : 1);
+  const sizes = [1, 2, 3, 4, 5, 6, 7].map(dim);
+  if (sizes.some((n) => n < 1)) throw new UnusableFileError(`${file}: dimension sizes must be positive, got ${sizes.slice(0, rank).join(' x ')}`);
+  if (sizes.slice(4).some((n) => n > 1)) throw new UnusableFileError(`${file}: volumes with more than 4 dimensions are not supported (${sizes.slice(0, rank).join(' x ')})`);
+  const dims: Vec3 = [sizes[0], sizes[1], sizes[2]];
+  const frames = sizes[3];
+  checkVoxelLimit(dims[0] * dims[1] * dims[2] * frames, maxVoxels, file);
+  const datatype = i16(70);
+  if (!DATATYPES[datatype]) {
+    throw new UnusableFileError(`${file}: NIfTI datatype ${datatype}${UNSUPPORTED_TYPES[datatype] ? ` (${UNSUPPORTED_TYPES[datatype]})` : ''} is not supported; use uint8, int8, int16, uint16, int32, uint32, float32 or float64`);
+  }
+  const voxOffset = Math.floor(f32(108));
+  if (!(voxOffset >= HEADER_BYTES) || voxOffset > 1 << 30) throw new UnusableFileError(`${file}: vox_offset ${f32(108)} is invalid for a single-file NIfTI (at least 348)`);
+  const rawSlope = f32(112);
+  const useScaling = Number.isFinite(rawSlope) && rawSlope !== 0;
+  const rawIntercept = f32(116);
+  const pixdim = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => f32(76 + 4 * i));
+  const spacing: Vec3 = [1, 2, 3].map((i) => (Number.isFinite(pixdim[i]) && pixdim[i] > 0 ? pixdim[i] : 1)) as Vec3;
+  return {
+    dims,
+    frames,
+    datatype,
+    voxOffset,
+    littleEndian,
+    slope: useScaling ? rawSlope : 1,
+    intercept: useScaling && Number.isFinite(rawIntercept) ? rawIntercept : 0,
+    axes: orientationAxes(view, littleEndian, spacing, pixdim[0]),
+  };
+}
+
+/** Voxel-axis directions in RAS+ mm: the sform when set, else the qform quaternion, else plain voxel sizes. */
+function orientationAxes(view: DataView, le: boolean, spacing: Vec3, qfacRaw: number): [Vec3, Vec3, Vec3] {
+  const f32 = (o: number) => view.getFloat32(o, le);
+  const qformCode = view.getInt16(252, le);
+  const sformCode = view.getInt16(254, le);
+  if (sformCode > 0) {
+    const rows = [280, 296, 312].map((o) => [f32(o), f32(o + 4), f32(o + 8)]);
+    const axes = [0, 1, 2].map((c) => [rows[0][c], rows[1][c], rows[2][c]] as Vec3) as [Vec3, Vec3, Vec3];
+    if (axes.every((a) => a.every(Number.isFinite) && a.some((v) => v !== 0))) return axes;
+  }
+  if (qformCode > 0) {
+    const b = f32(256);
+    const c = f32(260);
+    const d = f32(264);
+    const a = Math.sqrt(Math.max(0, 1 - (b * b + c * c + d * d)));
+    const qfac = qfacRaw < 0 ? -1 : 1;
+    const r = [
+      [a * a + b * b - c * c - d * d, 2 * (b * c - a * d), 2 * (b * d + a * c)],
+      [2 * (b * c + a * d), a * a + c * c - b * b - d * d, 2 * (c * d - a * b)],
+      [2 * (b * d - a * c), 2 * (c * d + a * b), a * a + d * d - c * c - b * b],
+    ];
+    const scale = [spacing[0], spacing[1], spacing[2] * qfac];
+    const axes = [0, 1, 2].map((col) => [r[0][col] * scale[col], r[1][col] * scale[col], r[2][col] * scale[col]] as Vec3) as [Vec3, Vec3, Vec3];
+    if (axes.every((v) => v.every(Number.isFinite))) return axes;
+  }
+  return [[spacing[0], 0, 0], [0, spacing[1], 0], [0, 0, spacing[2]]];
+}
+
+export function decodeNifti(buf: Buffer, maxVoxels: number, file: string): Volume {
+  const header = parseNiftiHeader(buf, maxVoxels, file);
+  const type = DATATYPES[header.datatype];
+  const count = voxelCount(header);
+  const byteLength = count * type.bytes;
+  if (buf.length < header.voxOffset + byteLength) {
+    throw new UnusableFileError(`${file}: truncated: the header declares ${byteLength} bytes of voxels after offset ${header.voxOffset}, the file has ${Math.max(0, buf.length - header.voxOffset)}`);
+  }
+  const voxels = type.make(count);
+  const target = new Uint8Array(voxels.buffer, voxels.byteOffset, byteLength);
+  target.set(buf.subarray(header.voxOffset, header.voxOffset + byteLength));
+  if (!header.littleEndian && type.bytes > 1) swapBytes(target, type.bytes);
+  return {
+    dims: header.dims,
+    frames: header.frames,
+    axes: header.axes,
+    voxels,
+    slope: header.slope,
+    intercept: header.intercept,
+    hints: { eightBit: header.datatype === 2 && header.slope === 1 && header.intercept === 0 },
+  };
+}
+
+/** Converts big-endian words to the machine's little-endian order in place. */
+export function swapBytes(bytes: Uint8Array, width: number): void {
+  for (let i = 0; i < bytes.length; i += width) {
+    for (let a = i, b = i + width - 1; a < b; a++, b--) {
+      const t = bytes[a];
+      bytes[a] = bytes[b];
+      bytes[b] = t;
+    }
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * `ingestPool`: the pool named by the config becomes the run's cache (shards + index) and
+ * thumbnail atlases. A content hash of the inputs (paths, sizes, mtimes) and of the settings that
+ * shape decoding lets an unchanged pool skip decoding entirely. A file that cannot be used is
+ * skipped with its reason and the rest goes on; only an empty result is an error.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { CacheIndex, Provenance } from '../../shared/artifacts';
+import { ARTIFACTS } from '../../shared/artifacts';
+import type { IngestResult } from '../../shared/commands';
+import { CONFIG_DEFAULTS } from '../../shared/config';
+import { writeJsonAtomic } from '../../shared/node/atomicFile';
+import { openRun, setStage } from '../../shared/node/runStore';
+import type { CommandContext } from '../command';
+import { CancelledError, throwIfCancelled } from '../command';
+import type { LoadedConfig } from '../config/loadConfig';
+import { CACHE_DIR, CacheWriter, openCache, readCacheIndex } from './cache';
+import type { SourceFile } from './discover';
+import { discoverSources } from './discover';
+import { readDicomSeries } from './formats/dicomSeries';
+import { UnusableFileError } from './formats/errors';
+import { readNifti } from './formats/nifti';
+import { rasterSample } from './rasterSamples';
+import type { SampleOptions } from './slicing';
+import { sliceVolume } from './slicing';
+import { ThumbnailWriter } from './thumbs';
+import { AXIS_NUMBERS } from './volume';
+
+/** The ingest command's result without the run folder (the shape is shared with the host). */
+export type IngestSummary = Omit<IngestResult, 'runDir'>;
+
+/** Bump when decoding changes in a way that changes cached pixels: old caches are then rebuilt. */
+const DECODER_VERSION = 1;
+/** 2D files decoded at once: keeps libvips' threads busy while memory stays at a few images. */
+const RASTER_BATCH = 8;
+
+export function sampleOptions(loaded: LoadedConfig): SampleOptions {
+  const ingest = loaded.config.ingest ?? {};
+  return {
+    imageSize: loaded.config.imageSize,
+    axes: [...new Set(ingest.axes ?? CONFIG_DEFAULTS.axes)].map((a) => AXIS_NUMBERS[a]),
+    intensity: ingest.intensity,
+    emptyFraction: ingest.emptyFraction ?? CONFIG_DEFAULTS.emptyFraction,
+    maxVoxels: ingest.maxVoxels ?? CONFIG_DEFAULTS.maxVoxels,
+    frames: ingest.frames ?? 'all',
+  };
+}
+
+export function contentHash(files: readonly SourceFile[], options: SampleOptions): string {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify({ decoder: DECODER_VERSION, options }));
+  for (const f of files) hash.update(`\n${f.path}\t${f.size}\t${f.mtimeMs}`);
+  return hash.digest('hex');
+}
+
+export async function ingestPool(loaded: LoadedConfig, runDir: string, ctx: CommandContext): Promise<IngestSummary> {
+  const started = performance.now();
+  await openRun(runDir, { config: loaded.config, configPath: loaded.file });
+  await writeJsonAtomic(path.join(runDir, ARTIFACTS.config), loaded.config);
+  await markStage(runDir, 'running', ctx);
+  try {
+    const summary = await ingestInto(loaded, runDir, ctx, started);
+    await setStage(runDir, 'ingest', 'done', { summary: { samples: summary.samples, sources: summary.sources, skipped: summary.skipped.length, emptySlicesSkipped: summary.emptySlicesSkipped, cached: summary.cached ? 'yes' : 'no' } });
+    ctx.stage(runDir, 'ingest', 'done');
+    return summary;
+  } catch (err) {
+    const cancelled = err instanceof CancelledError;
+    await setStage(runDir, 'ingest', cancelled ? 'cancelled' : 'failed', cancelled ? {} : { error: (err as Error).message });
+    ctx.stage(runDir, 'ingest', cancelled ? 'cancelled' : 'failed');
+    throw err;
+  }
+}
+
+async function markStage(runDir: string, status: 'running', ctx: CommandContext): Promise<void> {
+  await setStage(runDir, 'ingest', status);
+  ctx.stage(runDir, 'ingest', status);
+}
+
+async function ingestInto(loaded: LoadedConfig, runDir: string, ctx: CommandContext, started: number): Promise<IngestSummary> {
+  const options = sampleOptions(loaded);
+  const exclude = (loaded.config.ingest?.exclude ?? []).map((g) => (path.isAbsolute(g) ? g : path.resolve(loaded.dir, g)));
+  const discovery = await discoverSources(loaded.config.pool, exclude);
+  const hash = contentHash(discovery.files, options);
+  const previous = await readCacheIndex(runDir).catch(() => undefined);
+  if (previous && previous.contentHash === hash) {
+    ctx.log('info', `ingest: the pool is unchanged since the last ingest (${previous.samples.length} samples); reusing the cache`);
+    if (!fs.existsSync(path.join(runDir, ARTIFACTS.thumbsIndex))) await rebuildThumbnails(runDir);
+    return summarize(previous, started, true);
+  }
+  await fs.promises.rm(path.join(runDir, CACHE_DIR), { recursive: true, force: true });
+  await fs.promises.rm(path.join(runDir, 'thumbs'), { recursive: true, force: true });
+
+  const writer = new CacheWriter(runDir, options.imageSize);
+  const thumbs = new ThumbnailWriter(runDir, options.imageSize);
+  const skipped = [...discovery.skipped];
+  const sources = new Set<string>();
+  let emptySlices = 0;
+  const emit = async (pixels: Float32Array, provenance: Provenance) => {
+    const id = await writer.add(pixels, provenance);
+    await thumbs.add(id, pixels);
+    sources.add(provenance.source);
+  };
+  const skip = (file: string, err: unknown) => {
+    if (err instanceof CancelledError) throw err;
+    const reason = err instanceof UnusableFileError ? err.message.replace(`${file}: `, '') : `unexpected error: ${(err as Error).message ?? String(err)}`;
+    skipped.push({ path: file, reason });
+    ctx.log('warn', `skipped ${file}: ${reason}`);
+  };
+  const checkCancelled = () => throwIfCancelled(ctx.signal);
+
+  const units = groupUnits(discovery.files);
+  let done = 0;
+  const total = discovery.files.length;
+  for (const unit of units) {
+    checkCancelled();
+    ctx.progress('ingest', done, total, path.basename(unit.files[0].path));
+    if (unit.kind === 'raster') {
+      const outcomes = await Promise.allSettled(unit.files.map((f) => rasterSample(f.path, options.imageSize, options.intensity, options.emptyFraction, options.maxVoxels)));
+      for (const [i, outcome] of outcomes.entries()) {
+        if (outcome.status === 'rejected') skip(unit.files[i].path, outcome.reason);
+        else if ('empty' in outcome.value) emptySlices++;
+        else await emit(outcome.value.pixels, outcome.value.provenance);
+      }
+    } else if (unit.kind === 'nifti') {
+      const file = unit.files[0].path;
+      try {
+        const volume = await readNifti(file, options.maxVoxels);
+        emptySlices += await sliceVolume(volume, file, options, emit, checkCancelled);
+      } catch (err) {
+        skip(file, err);
+      }
+    } else {
+      const series = await readDicomSeries(unit.files.map((f) => f.path), options.maxVoxels);
+      for (const bad of series.skipped) skip(bad.path, bad.error);
+      for (const s of series.volumes) {
+        try {
+          emptySlices += await sliceVolume(s.volume, s.source, options, emit, checkCancelled);
+        } catch (err) {
+          skip(s.source, err);
+        }
+      }
+    }
+    done += unit.files.length;
+    await new Promise((resolve) => setImmediate(resolve)); // let a cancel message in
+  }
+  ctx.progress('ingest', total, total);
+  if (writer.count === 0) {
+    const reasons = skipped.slice(0, 5).map((s) => `  ${s.path}: ${s.reason}`).join('\n');
+    throw new Error(`ingest: nothing usable in the pool (${discovery.files.length} files found, ${skipped.length} skipped, ${emptySlices} empty slices)${reasons ? `:\n${reasons}` : ''}\nCheck "pool" in ${loaded.file}.`);
+  }
+  await thumbs.finish();
+  const index = await writer.finish({ contentHash: hash, skipped, emptySlicesSkipped: emptySlices });
+  return { ...summarize(index, started, false), sources: sources.size };
+}
+
+function summarize(index: CacheIndex, started: number, cached: boolean): IngestSummary {
+  return {
+    samples: index.samples.length,
+    sources: new Set(index.samples.map((s) => s.source)).size,
+    skipped: index.skipped,
+    emptySlicesSkipped: index.emptySlicesSkipped,
+    seconds: (performance.now() - started) / 1000,
+    cached,
+  };
+}
+
+interface Unit {
+  kind: SourceFile['kind'];
+  files: SourceFile[];
+}
+
+/** Consecutive 2D files in batches, each volume alone, DICOM files of one folder together (a series or several). */
+function groupUnits(files: readonly SourceFile[]): Unit[] {
+  const units: Unit[] = [];
+  const dicomByFolder = new Map<string, Unit>();
+  for (const f of files) {
+    const last = units[units.length - 1];
+    if (f.kind === 'raster' && last?.kind === 'raster' && last.files.length < RASTER_BATCH) last.files.push(f);
+    else if (f.kind === 'dicom') {
+      const folder = path.dirname(f.path);
+      const unit = dicomByFolder.get(folder);
+      if (unit) unit.files.push(f);
+      else {
+        const created = { kind: f.kind, files: [f] };
+        dicomByFolder.set(folder, created);
+        units.push(created);
+      }
+    } else units.push({ kind: f.kind, files: [f] });
+  }
+  return units;
+}
+
+/** Thumbnails from an existing cache (when only they were deleted). */
+async function rebuildThumbnails(runDir: string): Promise<void> {
+  const cache = await openCache(runDir);
+  try {
+    const thumbs = new ThumbnailWriter(runDir, cache.imageSize);
+    const pixelsPerSample = cache.imageSize * cache.imageSize;
+    for await (const batch of cache.batches({ batchSize: 256 })) {
+      for (const [i, id] of batch.ids.entries()) await thumbs.add(id, batch.pixels.subarray(i * pixelsPerSample, (i + 1) * pixelsPerSample));
+    }
+    await thumbs.finish();
+  } finally {
+    await cache.close();
+  }
+}
