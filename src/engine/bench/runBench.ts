@@ -1,0 +1,142 @@
+/**
+ * The benchmark loop: for every budget, method and seed one pre-trained encoder, fine-tuned on
+ * every downstream data set. Finished cells are kept on disk and never recomputed (an encoder
+ * whose cells are all done is not even built), and the report is rewritten after every cell, so an
+ * interrupted benchmark has a valid partial report and resumes where it stopped.
+ *
+ * Where encoders come from is behind `EncoderFactory`, so this loop knows nothing of ingest,
+ * selection or pre-training, and its bookkeeping can be tested with tiny encoders.
+ */
+import type { CommandContext } from '../command';
+import { throwIfCancelled } from '../command';
+import { fineTune, type FineTuneOptions, type LabelledData, type PatchEncoder } from '../downstream/finetune';
+import { normDel } from '../downstream/metrics';
+import { BUDGET_FREE_METHODS } from './aggregate';
+import { CellLedger, settingsSignature } from './ledger';
+import { writeReport, type BenchSettings, type FullBenchReport, type MeasuredCell } from './report';
+
+export interface PretrainedEncoder {
+  encoder: PatchEncoder;
+  pretrainSteps: number;
+  /** Pool samples it was pre-trained on, and generated samples added to them. */
+  samples: number;
+  generated: number;
+  dispose(): void;
+}
+
+export interface EncoderFactory {
+  /** A pre-trained encoder for one method, seed and budget ('scratch': not pre-trained at all). */
+  encoder(method: string, seed: number, budget: number, ctx: CommandContext): Promise<PretrainedEncoder>;
+}
+
+export interface BenchPlan {
+  benchDir: string;
+  settings: BenchSettings;
+  datasets: LabelledData[];
+  finetune: Omit<FineTuneOptions, 'seed'>;
+  /** Pool size, to turn a count budget into the fraction NormDEL needs. */
+  poolSize: number;
+  /** Settings beyond `settings` that change a cell's number (config content, model shape). */
+  signatureExtra: unknown;
+}
+
+export interface BenchOutcome {
+  report: FullBenchReport;
+  computed: number;
+  reused: number;
+}
+
+/** The budget a method's cells are filed under: budget-free methods keep everything (full) or nothing (scratch). */
+export function cellBudget(method: string, budget: number): number {
+  if (method === 'full') return 1;
+  if (method === 'scratch') return 0;
+  return budget;
+}
+
+export async function runBench(plan: BenchPlan, factory: EncoderFactory, ctx: CommandContext): Promise<BenchOutcome> {
+  const { settings } = plan;
+  const ledger = await CellLedger.open(plan.benchDir, settingsSignature({ settings: { ...settings, command: undefined, backend: undefined, methods: undefined, seeds: undefined, budgets: undefined }, finetune: plan.finetune, extra: plan.signatureExtra }));
+  for (const { file, reason } of ledger.ignored) ctx.log('warn', `bench: not reusing ${file}: ${reason}`);
+  const encoders = plannedEncoders(settings);
+  const total = encoders.length * plan.datasets.length;
+  let computed = 0;
+  let reused = 0;
+  const report = (): FullBenchReport => ({
+    version: 1,
+    createdAt: new Date().toISOString(),
+    classes: Object.fromEntries(plan.datasets.map((d) => [d.name, d.classes])),
+    settings,
+    // Only the cells this plan asks for: a ledger may hold cells of methods or seeds not asked now.
+    cells: ledger.all().filter((c) => encoders.some((e) => e.method === c.method && e.seed === c.seed && e.budget === c.budget) && plan.datasets.some((d) => d.name === c.dataset)),
+  });
+  const progress = () => ctx.progress('bench', computed + reused, total, `${computed} computed, ${reused} reused`);
+  for (const { method, seed, budget } of encoders) {
+    throwIfCancelled(ctx.signal);
+    const todo = plan.datasets.filter((d) => !ledger.has({ method, seed, dataset: d.name, budget }));
+    reused += plan.datasets.length - todo.length;
+    progress();
+    if (todo.length === 0) continue;
+    ctx.log('info', `bench: ${method}, seed ${seed}${BUDGET_FREE_METHODS.has(method) ? '' : `, budget ${budget}`}: pre-training encoder`);
+    const pretrained = await factory.encoder(method, seed, budget, ctx);
+    try {
+      for (const data of todo) {
+        throwIfCancelled(ctx.signal);
+        ctx.log('info', `bench: ${method}, seed ${seed}: fine-tuning on ${data.name}`);
+        const result = await fineTune(pretrained.encoder, data, { ...plan.finetune, seed }, {
+          signal: ctx.signal,
+          onStep: (step, steps, loss) => ctx.progress(`finetune ${data.name}`, step, steps, `loss ${loss.toFixed(3)}`),
+        });
+        const fraction = budget > 1 ? Math.min(1, budget / plan.poolSize) : budget;
+        const cell: MeasuredCell = {
+          method,
+          seed,
+          dataset: data.name,
+          budget,
+          mIoU: result.test.mIoU,
+          mIoUWithBackground: result.test.mIoUWithBackground,
+          dice: result.test.meanDice,
+          normDel: normDel(Number.isFinite(result.test.mIoU) ? result.test.mIoU : 0, fraction),
+          perClassIoU: result.test.iou.map((v) => (Number.isFinite(v) ? v : null)),
+          pretrainSteps: pretrained.pretrainSteps,
+          seconds: result.seconds,
+          backend: settings.backend,
+          finetuneMode: result.mode,
+          head: result.head,
+          finetuneSteps: result.stepsRun,
+          bestStep: result.bestStep,
+          pretrainSamples: pretrained.samples,
+          generatedSamples: pretrained.generated,
+          finishedAt: new Date().toISOString(),
+        };
+        await ledger.record(cell);
+        ctx.metric('bench', `${method}/${data.name}/mIoU`, cell.mIoU, seed);
+        computed++;
+        progress();
+        await writeReport(plan.benchDir, report());
+      }
+    } finally {
+      pretrained.dispose();
+    }
+  }
+  const final = report();
+  await writeReport(plan.benchDir, final);
+  return { report: final, computed, reused };
+}
+
+/** One encoder per (budget, method, seed); budget-free methods once, whatever the budgets. */
+export function plannedEncoders(settings: Pick<BenchSettings, 'methods' | 'seeds' | 'budgets'>): Array<{ method: string; seed: number; budget: number }> {
+  const seen = new Set<string>();
+  const out: Array<{ method: string; seed: number; budget: number }> = [];
+  for (const b of settings.budgets) {
+    for (const method of settings.methods) {
+      for (const seed of settings.seeds) {
+        const budget = cellBudget(method, b);
+        const key = `${method}|${seed}|${budget}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push({ method, seed, budget });
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,65 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../../../src/engine/backends/select';
+import type { CommandContext } from '../../../src/engine/command';
+import { DEFAULT_FINETUNE } from '../../../src/engine/downstream/finetune';
+import { plannedEncoders, runBench, type BenchPlan, type EncoderFactory } from '../../../src/engine/bench/runBench';
+import { linearPatchEncoder, squaresData } from '../downstream/fixtures';
+
+before(async () => {
+  await selectBackend('wasm');
+});
+
+const ctx: CommandContext = { signal: new AbortController().signal, backendPreference: 'wasm', progress() {}, log() {}, metric() {}, stage() {} };
+
+/** Linear encoders whose weights depend on method and seed; counts what it was asked for. */
+function countingFactory(asked: string[]): EncoderFactory {
+  return {
+    async encoder(method, seed, budget) {
+      asked.push(`${method}/${seed}/${budget}`);
+      const encoder = linearPatchEncoder(16, 4, 8, seed * 10 + method.length);
+      return { encoder, pretrainSteps: method === 'scratch' ? 0 : 5, samples: 3, generated: 0, dispose: () => tf.dispose(encoder.encoderVariables) };
+    },
+  };
+}
+
+function plan(benchDir: string, seeds: number[]): BenchPlan {
+  return {
+    benchDir,
+    settings: { command: 'test', configFile: 'none', methods: ['scratch', 'random'], seeds, budgets: [0.05], datasets: ['squares'], preset: 'linear', imageSize: 16, poolSize: 100, pretrainSteps: 5, pretrainBatchSize: 4, finetune: {}, backend: 'wasm', headline: 'test' },
+    datasets: [squaresData(16, [8, 4, 4], 1)],
+    finetune: { ...DEFAULT_FINETUNE, mode: 'probe', steps: 4, evalEvery: 2, batchSize: 4 },
+    poolSize: 100,
+    signatureExtra: { shape: 'linear' },
+  };
+}
+
+test('finished cells are not recomputed; new seeds are; the report covers the plan', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-bench-'));
+  const asked: string[] = [];
+  const first = await runBench(plan(dir, [0, 1]), countingFactory(asked), ctx);
+  assert.deepEqual([first.computed, first.reused], [4, 0]);
+  assert.deepEqual(asked, ['scratch/0/0', 'scratch/1/0', 'random/0/0.05', 'random/1/0.05']);
+  const again = await runBench(plan(dir, [0, 1]), countingFactory(asked), ctx);
+  assert.deepEqual([again.computed, again.reused], [0, 4]);
+  assert.equal(asked.length, 4, 'no encoder is built when all its cells are done');
+  assert.deepEqual(again.report.cells, first.report.cells);
+  const more = await runBench(plan(dir, [0, 1, 2]), countingFactory(asked), ctx);
+  assert.deepEqual([more.computed, more.reused], [2, 4]);
+  assert.deepEqual(asked.slice(4), ['scratch/2/0', 'random/2/0.05']);
+  const fewer = await runBench(plan(dir, [1]), countingFactory(asked), ctx);
+  assert.equal(fewer.report.cells.length, 2, 'the report holds only the cells asked for');
+  const report = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8'));
+  assert.equal(report.cells[0].backend, 'wasm');
+  assert.equal(report.cells.find((c: { method: string }) => c.method === 'scratch').normDel, 1 / (1 + Math.exp(-report.cells.find((c: { method: string }) => c.method === 'scratch').mIoU)));
+  assert.ok(fs.existsSync(path.join(dir, 'report.md')));
+});
+
+test('budget-free methods get one encoder per seed whatever the budgets', () => {
+  const planned = plannedEncoders({ methods: ['full', 'random'], seeds: [0], budgets: [0.05, 0.2] });
+  assert.deepEqual(planned, [{ method: 'full', seed: 0, budget: 1 }, { method: 'random', seed: 0, budget: 0.05 }, { method: 'random', seed: 0, budget: 0.2 }]);
+});
