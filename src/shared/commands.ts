@@ -9,6 +9,8 @@ import type { BackendName, EngineInfo } from './engineInfo';
 
 export interface EngineCommands {
   info: { args: InfoArgs; result: EngineInfo };
+  ingest: { args: IngestArgs; result: IngestResult };
+  'demo-data': { args: DemoDataArgs; result: DemoDataResult };
   export: { args: ExportArgs; result: ExportResult };
 }
 
@@ -41,12 +43,41 @@ export interface ExportResult {
   skipped: Array<{ path: string; reason: string }>;
 }
 
+/** `optidel ingest`: decode the pool named by a config into a run folder's cache and thumbnails. */
+export interface IngestArgs {
+  config: string;
+  out: string;
+}
+export interface IngestResult {
+  runDir: string;
+  samples: number;
+  sources: number;
+  skipped: Array<{ path: string; reason: string }>;
+  emptySlicesSkipped: number;
+  seconds: number;
+  /** True when the pool was unchanged and the existing cache was kept. */
+  cached: boolean;
+}
+
+/** `optidel demo-data`: write the synthetic demo data set (NIfTI, PNG, optidel.json) into a folder. */
+export interface DemoDataArgs {
+  out: string;
+  size?: 'tiny' | 'small' | 'default';
+  seed?: number;
+  imageSize?: number;
+}
+export interface DemoDataResult {
+  configFile: string;
+  files: number;
+  seconds: number;
+}
+
 export type CommandName = keyof EngineCommands;
 export type CommandArgs<N extends CommandName> = EngineCommands[N]['args'];
 export type CommandResult<N extends CommandName> = EngineCommands[N]['result'];
 
 /** Every command, in the order `optidel --help` lists them. */
-export const COMMAND_NAMES = ['info', 'export'] as const satisfies readonly CommandName[];
+export const COMMAND_NAMES = ['info', 'export', 'demo-data', 'ingest'] as const satisfies readonly CommandName[];
 
 /** Options every command accepts. */
 export interface GlobalArgs {

@@ -2,12 +2,16 @@
 import type { CommandName } from '../../shared/commands';
 import type { EngineCommand } from '../command';
 import { infoCommand } from './info';
+import { ingestCommand } from './ingest';
+import { demoDataCommand } from './demoData';
 import { exportCommand } from './export';
 
 type AnyCommand = { [N in CommandName]: EngineCommand<N> }[CommandName];
 
 export const COMMANDS: { [N in CommandName]: EngineCommand<N> } = {
   info: infoCommand,
+  ingest: ingestCommand,
+  'demo-data': demoDataCommand,
   export: exportCommand,
 };
 
