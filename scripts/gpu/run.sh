@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs the GPU benchmark from the bundle made by scripts/gpu/prepare.mjs, on a bare GPU machine:
+# unpacks Node and the Vulkan loader where missing, then writes OUT_DIR/gpu-bench.json.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+out=${1:-${OUT:-$here/out}}
+mkdir -p "$out"
+
+node_bin=node
+if ! command -v node >/dev/null 2>&1 || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+  node_bin=/tmp/optidel-node
+  xz -dc "$here/node.xz" > "$node_bin" && chmod +x "$node_bin"
+fi
+if ! ldconfig -p | grep -q 'libvulkan\.so\.1'; then
+  for deb in "$here"/libvulkan1_*.deb; do [ -f "$deb" ] && dpkg -x "$deb" /; done
+  ldconfig
+fi
+icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+[ -f "$icd" ] && export VK_DRIVER_FILES="$icd"
+
+nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv,noheader > "$out/gpu.txt" 2>/dev/null || echo "no nvidia-smi" > "$out/gpu.txt"
+cd "$here"
+"$node_bin" bench.js --out "$out/gpu-bench.json" "${@:2}"
