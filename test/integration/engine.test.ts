@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as vscode from 'vscode';
 import type { EngineInfo } from '../../src/shared/engineInfo';
-import { activateOptidel } from './helpers';
+import { activateOptidel, dismissNotificationsUntilSettled as untilSettled } from './helpers';
 
 /** The Node the engine is configured to use: the driver passes its own, which differs from the host's. */
 const ENGINE_NODE = process.env.OPTIDEL_TEST_ENGINE_NODE ?? process.execPath;
@@ -24,7 +24,7 @@ suite('engine', () => {
 
   test('starts with the configured Node and reports its backend', async () => {
     const services = await activateOptidel();
-    const info = (await vscode.commands.executeCommand('optidel.showEngineInfo')) as EngineInfo | undefined;
+    const info = await untilSettled(vscode.commands.executeCommand<EngineInfo | undefined>('optidel.showEngineInfo'));
     assert.ok(info, 'optidel.showEngineInfo returned no engine info (see the OptiDEL log)');
     assert.equal(info.nodeExecutable, ENGINE_NODE);
     assert.equal(`v${info.nodeVersion.replace(/^v/, '')}`, execFileSync(ENGINE_NODE, ['--version'], { encoding: 'utf8' }).trim());

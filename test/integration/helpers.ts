@@ -27,3 +27,19 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | Prom
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
+
+/**
+ * Commands that end by showing a message resolve only when a person dismisses it: this dismisses
+ * every notification, as a person would, until `pending` settles.
+ */
+export async function dismissNotificationsUntilSettled<T>(pending: Thenable<T>, timeoutMs = 120_000): Promise<T> {
+  let settled = false;
+  const result = Promise.resolve(pending).finally(() => (settled = true));
+  const deadline = Date.now() + timeoutMs;
+  while (!settled && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    if (!settled) await vscode.commands.executeCommand('notifications.clearAll');
+  }
+  if (!settled) throw new Error(`still pending after ${timeoutMs / 1000} s with its notifications dismissed`);
+  return result;
+}
