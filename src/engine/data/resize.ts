@@ -94,7 +94,7 @@ export function resizeIntoSquare(src: Float32Array, width: number, height: numbe
 }
 
 /** Nearest-neighbour resize of a label map with the same placement as its image. */
-export function resizeLabelsIntoSquare(src: ArrayLike<number>, width: number, height: number, size: number, out: Uint8Array, pixelSpacing: [number, number] = [1, 1]): Placement {
+export function resizeLabelsIntoSquare(src: ArrayLike<number>, width: number, height: number, size: number, out: Uint8Array | Int32Array, pixelSpacing: [number, number] = [1, 1]): Placement {
   const place = placeInSquare(width, height, size, pixelSpacing);
   out.fill(0);
   for (let o = 0; o < place.height; o++) {

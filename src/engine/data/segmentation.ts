@@ -1,0 +1,250 @@
+/**
+ * Labelled segmentation data sets (`downstream` in optidel.json): an image volume with its label
+ * volume, or folders of images and label maps matched by name (2D files or NIfTI volumes).
+ * Images get the pool's intensity mapping and resize; labels are resized by nearest neighbour
+ * with exactly the image's placement. Classes are declared or discovered. Splits are deterministic
+ * for a seed and made of contiguous slabs (runs of neighbouring slices, or of files in name
+ * order), with guard slices dropped where a slab meets one of another split, so near-duplicate
+ * neighbours never land in both train and test.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Provenance } from '../../shared/artifacts';
+import type { DownstreamDataset } from '../../shared/config';
+import type { LoadedConfig } from '../config/loadConfig';
+import { ConfigError } from '../config/loadConfig';
+import { compareNatural } from './discover';
+import { UnusableFileError } from './formats/errors';
+import { isNiftiPath, readNifti } from './formats/nifti';
+import { decodeGray } from './formats/raster';
+import { applyIntensity, chooseIntensity, isEmptySlice } from './intensity';
+import { sampleOptions } from './ingest';
+import { SeededRandom } from './random';
+import { resizeIntoSquare, resizeLabelsIntoSquare } from './resize';
+import { volumeIntensity } from './slicing';
+import type { Volume } from './volume';
+import { AXIS_NUMBERS, hasNonFinite, orientationOf, planSlices } from './volume';
+
+export interface SegmentationSplit {
+  count: number;
+  /** count * imageSize² values in [0, 1]. */
+  images: Float32Array;
+  /** count * imageSize² class indices into `classes`. */
+  labels: Uint8Array;
+  provenance: Provenance[];
+}
+
+export interface SegmentationDataset {
+  name: string;
+  imageSize: number;
+  classes: string[];
+  train: SegmentationSplit;
+  val: SegmentationSplit;
+  test: SegmentationSplit;
+  /** Pairs that could not be used, with the reason. */
+  skipped: Array<{ path: string; reason: string }>;
+}
+
+export interface SegmentationOptions {
+  seed?: number;
+  /** Train, validation, test shares (default 0.7, 0.15, 0.15). */
+  fractions?: [number, number, number];
+  /** Keep at most this many training samples (a seeded choice of slabs' samples). */
+  maxTrain?: number;
+}
+
+/** One labelled 2D sample before splitting; `group` ties neighbouring samples (one volume, or one folder). */
+interface Item {
+  image: Float32Array;
+  rawLabels: Int32Array;
+  provenance: Provenance;
+  group: string;
+}
+
+const DEFAULT_FRACTIONS: [number, number, number] = [0.7, 0.15, 0.15];
+
+export async function loadSegmentationDataset(loaded: LoadedConfig, name: string, options: SegmentationOptions = {}): Promise<SegmentationDataset> {
+  const entry = loaded.config.downstream.find((d) => d.name === name);
+  if (!entry) {
+    const known = loaded.config.downstream.map((d) => d.name);
+    throw new ConfigError(`${loaded.file}: no downstream data set named "${name}"; ${known.length ? `known: ${known.join(', ')}` : 'add one under "downstream"'}`);
+  }
+  const imageSize = loaded.config.imageSize;
+  const skipped: SegmentationDataset['skipped'] = [];
+  const items: Item[] = [];
+  for (const pair of await matchPairs(entry, skipped)) {
+    try {
+      if (isNiftiPath(pair.image)) items.push(...(await volumeItems(loaded, entry, pair.image, pair.labels)));
+      else items.push(await imageItem(loaded, pair.image, pair.labels, path.dirname(pair.image)));
+    } catch (err) {
+      if (!(err instanceof UnusableFileError)) throw err;
+      skipped.push({ path: pair.image, reason: err.message.replace(`${pair.image}: `, '') });
+    }
+  }
+  if (items.length === 0) {
+    throw new Error(`downstream "${name}": no usable labelled samples in ${entry.images}${skipped.length ? ` (${skipped.slice(0, 3).map((s) => `${s.path}: ${s.reason}`).join('; ')})` : ''}`);
+  }
+  const { classes, remap } = resolveClasses(entry, items, loaded.file);
+  const fractions = options.fractions ?? DEFAULT_FRACTIONS;
+  const assignment = assignSplits(items, fractions, options.seed ?? loaded.config.seed);
+  const pick = (split: number) => items.filter((_, i) => assignment[i] === split);
+  let train = pick(0);
+  if (options.maxTrain !== undefined && train.length > options.maxTrain) {
+    const keep = new Set(new SeededRandom((options.seed ?? 0) + 7919).shuffle(train.map((_, i) => i)).slice(0, Math.max(0, options.maxTrain)));
+    train = train.filter((_, i) => keep.has(i));
+  }
+  return { name, imageSize, classes, train: toSplit(train, imageSize, remap), val: toSplit(pick(1), imageSize, remap), test: toSplit(pick(2), imageSize, remap), skipped };
+}
+
+async function matchPairs(entry: DownstreamDataset, skipped: SegmentationDataset['skipped']): Promise<Array<{ image: string; labels: string }>> {
+  const stat = await fs.promises.stat(entry.images).catch(() => undefined);
+  if (!stat) throw new ConfigError(`downstream "${entry.name}": images ${entry.images} does not exist`);
+  if (!(await fs.promises.stat(entry.labels).catch(() => undefined))) throw new ConfigError(`downstream "${entry.name}": labels ${entry.labels} does not exist`);
+  if (!stat.isDirectory()) return [{ image: entry.images, labels: entry.labels }];
+  const labelsByStem = new Map<string, string>();
+  for (const f of await listFiles(entry.labels)) labelsByStem.set(stem(path.relative(entry.labels, f)), f);
+  const pairs: Array<{ image: string; labels: string }> = [];
+  for (const image of await listFiles(entry.images)) {
+    const key = stem(path.relative(entry.images, image));
+    const labels = [key, `${key}_mask`, `${key}_label`, `${key}_seg`, `${key}-mask`, `${key}-label`].map((k) => labelsByStem.get(k)).find(Boolean);
+    if (labels) pairs.push({ image, labels });
+    else skipped.push({ path: image, reason: `no label map with the same name in ${entry.labels}` });
+  }
+  return pairs;
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await fs.promises.readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile() && !e.name.startsWith('.'))
+    .map((e) => path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))
+    .sort(compareNatural);
+}
+
+function stem(relative: string): string {
+  return relative.replace(/\.nii\.gz$/i, '').replace(/\.[^./\\]+$/, '').split(path.sep).join('/');
+}
+
+async function volumeItems(loaded: LoadedConfig, entry: DownstreamDataset, imageFile: string, labelFile: string): Promise<Item[]> {
+  const options = sampleOptions(loaded);
+  const image = await readNifti(imageFile, options.maxVoxels);
+  const labels = await readNifti(labelFile, options.maxVoxels);
+  if (hasNonFinite(image.voxels)) throw new UnusableFileError(`${imageFile}: contains NaN or infinite voxels`);
+  if (image.dims.join('x') !== labels.dims.join('x')) {
+    throw new UnusableFileError(`${imageFile}: label map ${labelFile} is ${labels.dims.join('x')}, the image is ${image.dims.join('x')}; they must be voxel-aligned`);
+  }
+  const mapping = volumeIntensity(image, options.intensity);
+  // Both volumes are cut with the image's orientation: they are aligned voxel by voxel.
+  const orientation = orientationOf(image.axes);
+  const axis = AXIS_NUMBERS[entry.axis ?? 'axial'];
+  const imagePlan = planSlices(image, axis, orientation);
+  const labelVolume: Volume = { ...labels, axes: image.axes };
+  const labelPlan = planSlices(labelVolume, axis, orientation);
+  const size = loaded.config.imageSize;
+  const slice = new Float32Array(imagePlan.width * imagePlan.height);
+  const labelSlice = new Float32Array(slice.length);
+  const out: Item[] = [];
+  for (let index = 0; index < imagePlan.count; index++) {
+    imagePlan.extract(index, 0, slice);
+    applyIntensity(slice, mapping);
+    if (isEmptySlice(slice, options.emptyFraction)) continue;
+    labelPlan.extract(index, 0, labelSlice);
+    const resized = new Float32Array(size * size);
+    resizeIntoSquare(slice, imagePlan.width, imagePlan.height, size, resized, imagePlan.pixelSpacing);
+    out.push({
+      image: resized,
+      rawLabels: resizeRawLabels(labelSlice, imagePlan.width, imagePlan.height, size, imagePlan.pixelSpacing),
+      provenance: { source: imageFile, axis, slice: index, originalSize: [imagePlan.width, imagePlan.height], intensity: mapping.label },
+      group: imageFile,
+    });
+  }
+  return out;
+}
+
+async function imageItem(loaded: LoadedConfig, imageFile: string, labelFile: string, group: string): Promise<Item> {
+  const options = sampleOptions(loaded);
+  const image = await decodeGray(imageFile, options.maxVoxels);
+  const labels = await decodeGray(labelFile, options.maxVoxels);
+  if (image.width !== labels.width || image.height !== labels.height) {
+    throw new UnusableFileError(`${imageFile}: label map ${labelFile} is ${labels.width}x${labels.height}, the image is ${image.width}x${image.height}`);
+  }
+  const mapping = chooseIntensity(options.intensity, { eightBit: image.eightBit, sample: image.values });
+  applyIntensity(image.values, mapping);
+  const size = loaded.config.imageSize;
+  const resized = new Float32Array(size * size);
+  resizeIntoSquare(image.values, image.width, image.height, size, resized);
+  return {
+    image: resized,
+    rawLabels: resizeRawLabels(labels.values, labels.width, labels.height, size, [1, 1]),
+    provenance: { source: imageFile, originalSize: [image.width, image.height], intensity: mapping.label },
+    group,
+  };
+}
+
+function resizeRawLabels(values: Float32Array, width: number, height: number, size: number, spacing: [number, number]): Int32Array {
+  const rounded = Int32Array.from(values, (v) => Math.round(v));
+  const out = new Int32Array(size * size);
+  resizeLabelsIntoSquare(rounded, width, height, size, out, spacing);
+  return out;
+}
+
+/** Declared classes index label values directly; otherwise the values present, in order, become classes 0..K-1. */
+function resolveClasses(entry: DownstreamDataset, items: Item[], file: string): { classes: string[]; remap: Map<number, number> } {
+  const present = new Set<number>([0]);
+  for (const item of items) for (const v of item.rawLabels) present.add(v);
+  const values = [...present].sort((a, b) => a - b);
+  if (entry.classes) {
+    const bad = values.find((v) => v < 0 || v >= entry.classes!.length);
+    if (bad !== undefined) throw new ConfigError(`${file}: downstream "${entry.name}".classes names ${entry.classes.length} classes (values 0..${entry.classes.length - 1}) but the label maps contain the value ${bad}; add a name for it`);
+    return { classes: [...entry.classes], remap: new Map(values.map((v) => [v, v])) };
+  }
+  if (values.length > 256) throw new ConfigError(`downstream "${entry.name}": the label maps hold ${values.length} distinct values; a label map needs at most 256 classes (is ${entry.labels} really a label map?)`);
+  return { classes: values.map((v) => (v === 0 ? 'background' : `class ${v}`)), remap: new Map(values.map((v, i) => [v, i])) };
+}
+
+/**
+ * Split index (0 train, 1 val, 2 test, -1 guard) per item. Each group (volume or folder) is cut
+ * into slabs of neighbouring items; slabs are shuffled by seed and each goes to the split furthest
+ * below its share.
+ */
+export function assignSplits(items: ReadonlyArray<{ group: string }>, fractions: [number, number, number], seed: number): Int8Array {
+  const total = items.length;
+  const slabSize = Math.max(2, Math.ceil(total / 24));
+  const slabs: Array<{ start: number; end: number }> = [];
+  let start = 0;
+  for (let i = 1; i <= total; i++) {
+    if (i === total || items[i].group !== items[start].group || i - start >= slabSize) {
+      slabs.push({ start, end: i });
+      start = i;
+    }
+  }
+  const sum = fractions[0] + fractions[1] + fractions[2];
+  const targets = fractions.map((f) => (f / sum) * total);
+  const counts = [0, 0, 0];
+  const assignment = new Int8Array(total);
+  for (const slab of new SeededRandom(seed).shuffle(slabs.map((s) => s))) {
+    // A split that should have samples but has none yet goes first; then the one furthest below its share.
+    const starving = [0, 1, 2].find((s) => targets[s] > 0 && counts[s] === 0);
+    let best = starving ?? 0;
+    if (starving === undefined) for (let s = 1; s < 3; s++) if (targets[s] - counts[s] > targets[best] - counts[best]) best = s;
+    assignment.fill(best, slab.start, slab.end);
+    counts[best] += slab.end - slab.start;
+  }
+  // Guard: where slabs of different splits meet inside a group, the sample on the larger split's side is dropped.
+  for (let i = 1; i < total; i++) {
+    if (items[i].group !== items[i - 1].group || assignment[i] === assignment[i - 1] || assignment[i] < 0 || assignment[i - 1] < 0) continue;
+    assignment[counts[assignment[i]] > counts[assignment[i - 1]] ? i : i - 1] = -1;
+  }
+  return assignment;
+}
+
+function toSplit(items: Item[], imageSize: number, remap: Map<number, number>): SegmentationSplit {
+  const pixels = imageSize * imageSize;
+  const images = new Float32Array(items.length * pixels);
+  const labels = new Uint8Array(items.length * pixels);
+  items.forEach((item, n) => {
+    images.set(item.image, n * pixels);
+    for (let i = 0; i < pixels; i++) labels[n * pixels + i] = remap.get(item.rawLabels[i]) ?? 0;
+  });
+  return { count: items.length, images, labels, provenance: items.map((i) => i.provenance) };
+}
