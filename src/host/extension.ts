@@ -7,6 +7,7 @@ import { EngineService } from './engineProcess/engineService';
 import { RunsTreeProvider } from './views/runsTree';
 import { HOST_COMMANDS } from './commands';
 import { RunPanel } from './panels/runPanel';
+import { registerRendererMessaging } from './rendererMessaging';
 import type { HostServices } from './services';
 
 export function activate(context: vscode.ExtensionContext): HostServices {
@@ -21,6 +22,7 @@ export function activate(context: vscode.ExtensionContext): HostServices {
     runs,
     vscode.window.registerTreeDataProvider('optidel.runs', runs),
     ...RunPanel.registerSerializers(services),
+    ...registerRendererMessaging(services),
     vscode.commands.registerCommand('optidel.refreshRuns', () => runs.refresh()),
     ...HOST_COMMANDS.map((command) =>
       vscode.commands.registerCommand(command.id, async (...args: unknown[]) => {

@@ -80,3 +80,42 @@ export function parseHostMessage(raw: unknown): HostToRenderer | undefined {
   }
   return undefined;
 }
+
+/**
+ * Host side of the test request: numbers each request and pairs it with the renderer's answer, or
+ * fails after a timeout that says what may be wrong. Pure, so it is tested without VS Code.
+ */
+export class RenderedOutputRequests {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve(outputs: RenderedOutput[]): void; reject(error: Error): void; timer: ReturnType<typeof setTimeout> }>();
+
+  /** A new request message and the promise of its answer. */
+  create(outputId: string | undefined, timeoutMs: number): { message: GetRenderedOutputsMessage; reply: Promise<RenderedOutput[]> } {
+    const requestId = this.nextId++;
+    const reply = new Promise<RenderedOutput[]>((resolve, reject) => {
+      const timer = setTimeout(() => this.fail(requestId, `the OptiDEL renderer did not answer within ${timeoutMs} ms (is the notebook's output visible, so that the renderer has loaded?)`), timeoutMs);
+      this.pending.set(requestId, { resolve, reject, timer });
+    });
+    return { message: { type: 'test.getRenderedOutputs', requestId, outputId }, reply };
+  }
+
+  /** Delivers an answer; answers to unknown or finished requests are ignored. */
+  answer(message: RenderedOutputsMessage): void {
+    const entry = this.take(message.requestId);
+    entry?.resolve(message.outputs);
+  }
+
+  /** Fails a request now (its message could not be delivered). */
+  fail(requestId: number, reason: string): void {
+    this.take(requestId)?.reject(new Error(reason));
+  }
+
+  private take(requestId: number) {
+    const entry = this.pending.get(requestId);
+    if (entry) {
+      clearTimeout(entry.timer);
+      this.pending.delete(requestId);
+    }
+    return entry;
+  }
+}

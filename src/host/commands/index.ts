@@ -5,5 +5,6 @@ import { openEmbeddingMap } from './openEmbeddingMap';
 import { openHistogram } from './openHistogram';
 import { openGallery } from './openGallery';
 import { openSegmentation } from './openSegmentation';
+import { openSubsetNotebook } from './openSubsetNotebook';
 
-export const HOST_COMMANDS: readonly HostCommand[] = [showEngineInfo, openEmbeddingMap, openHistogram, openGallery, openSegmentation];
+export const HOST_COMMANDS: readonly HostCommand[] = [showEngineInfo, openEmbeddingMap, openHistogram, openGallery, openSegmentation, openSubsetNotebook];

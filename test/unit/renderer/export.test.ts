@@ -1,0 +1,131 @@
+/**
+ * `optidel export` on a complete synthetic run folder (test/fixtures/makeRunFixture.ts): the
+ * payload carries the run's real numbers, thumbnails are tiny PNGs cut from the atlases, broken
+ * or missing artifacts are reported by name, and the notebook is valid nbformat 4.5.
+ */
+import { after, before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import { ARTIFACTS, selectionFile } from '../../../src/shared/artifacts';
+import { parseSubsetPayload, SUBSET_MIME } from '../../../src/shared/subsetPayload';
+import { interleaveSelections, samplesToExport, subsetPayloadFromRun } from '../../../src/engine/export/subsetPayloadFromRun';
+import { subsetNotebookText } from '../../../src/engine/export/notebook';
+import { makeRunFixture, type RunFixture } from '../../fixtures/makeRunFixture';
+import { runCli } from '../../helpers/engine';
+
+let tmp: string;
+let fixture: RunFixture;
+
+before(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-export-'));
+  fixture = makeRunFixture(path.join(tmp, 'run'), { samples: 120 });
+});
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function readF32(file: string): Float32Array {
+  const bytes = fs.readFileSync(file);
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
+describe('subsetPayloadFromRun', () => {
+  it('carries every pool sample with the run\'s difficulty, projection, selections and provenance', async () => {
+    const payload = parseSubsetPayload(JSON.parse(JSON.stringify(await subsetPayloadFromRun(fixture.runDir))));
+    const difficulty = readF32(path.join(fixture.runDir, ARTIFACTS.difficulty));
+    const projection = readF32(path.join(fixture.runDir, ARTIFACTS.projection));
+    assert.equal(payload.summary.poolSize, 120);
+    assert.equal(payload.summary.method, 'optidel');
+    assert.deepEqual(payload.summary.methods, ['optidel', 'kcenter', 'random']);
+    assert.equal(payload.summary.selectedCount, fixture.selected.optidel!.length);
+    assert.deepEqual(payload.summary.vInformation, { hYEmpty: 1.2, hYGivenX: 0.7, value: 0.5 });
+    assert.equal(payload.summary.synthesized, fixture.synthIds.length);
+    assert.equal(payload.run?.dir, path.resolve(fixture.runDir));
+    assert.equal(payload.samples.length, 120);
+    for (const s of payload.samples) {
+      assert.ok(Math.abs(s.difficulty - difficulty[s.id]!) <= 1e-5 * Math.abs(difficulty[s.id]!), `difficulty of ${s.id}`);
+      assert.ok(Math.abs(s.embedding[0] - projection[2 * s.id]!) < 1e-4 && Math.abs(s.embedding[1] - projection[2 * s.id + 1]!) < 1e-4);
+      assert.equal(s.selected, fixture.selected.optidel!.includes(s.id));
+      for (const method of fixture.methods) assert.equal(s.selectedBy!.includes(method), fixture.selected[method]!.includes(s.id), `${method} ${s.id}`);
+      assert.match(s.provenance!.source, /^\/data\/demo\/patient-0\d\.nii\.gz$/);
+    }
+  });
+
+  it('embeds tiny PNG thumbnails for the first samples of each selection, within the cap', async () => {
+    const payload = await subsetPayloadFromRun(fixture.runDir, { maxThumbnails: 7, thumbnailSize: 24 });
+    const withThumbs = payload.samples.filter((s) => s.thumbnail);
+    assert.equal(withThumbs.length, 7);
+    const expected = interleaveSelections(['optidel', 'kcenter', 'random'].map((m) => ({ method: m, selected: fixture.selected[m]! } as never)), 7);
+    assert.deepEqual(withThumbs.map((s) => s.id).sort((a, b) => a - b), [...expected].sort((a, b) => a - b));
+    assert.equal(expected[0], fixture.selected.optidel![0]);
+    const png = Buffer.from(withThumbs[0]!.thumbnail!.split(',')[1]!, 'base64');
+    const meta = await sharp(png).metadata();
+    assert.deepEqual([meta.format, meta.width, meta.height], ['png', 24, 24]);
+    const stats = await sharp(png).stats();
+    assert.ok(stats.channels[0]!.stdev > 5, 'the thumbnail shows an image, not a flat tile');
+  });
+
+  it('skips a broken selection file with its reason and goes on', async () => {
+    const run = makeRunFixture(path.join(tmp, 'broken'), { samples: 40, images: false });
+    fs.writeFileSync(path.join(run.runDir, selectionFile('random')), '{ "method": "random", ');
+    fs.writeFileSync(path.join(run.runDir, selectionFile('kcenter')), JSON.stringify({ version: 1, method: 'kcenter', budget: 0.1, selected: [3, 999] }));
+    const skipped: string[] = [];
+    const payload = await subsetPayloadFromRun(run.runDir, { onSkip: (file, reason) => skipped.push(`${path.basename(file)}: ${reason}`) });
+    assert.deepEqual(payload.summary.methods, ['optidel']);
+    assert.equal(skipped.length, 2);
+    assert.match(skipped.join('\n'), /kcenter\.json: "selected" holds 999, not a pool sample id \(0\.\.39\)/);
+    assert.match(skipped.join('\n'), /random\.json: .*not valid JSON/);
+    assert.equal(payload.samples.filter((s) => s.thumbnail).length, 0, 'no thumbs folder: no thumbnails, no failure');
+  });
+
+  it('names the missing artifact and the command that makes it', async () => {
+    const run = makeRunFixture(path.join(tmp, 'missing'), { samples: 20, images: false });
+    fs.rmSync(path.join(run.runDir, ARTIFACTS.projection));
+    await assert.rejects(subsetPayloadFromRun(run.runDir), /scores\/projection\.f32 is missing: run "optidel score --run/);
+    await assert.rejects(subsetPayloadFromRun(fixture.runDir, { method: 'meddel' }), /no selection for method "meddel"; it has: kcenter, optidel, random/);
+    fs.writeFileSync(path.join(run.runDir, ARTIFACTS.projection), Buffer.alloc(12));
+    await assert.rejects(subsetPayloadFromRun(run.runDir), /holds 3 float32 values, expected 40/);
+  });
+});
+
+describe('samplesToExport', () => {
+  it('keeps every selected sample and an even spread of the rest when the pool is too large', () => {
+    const selected = new Map([[5, 1], [500, 1], [999, 1]]);
+    const ids = samplesToExport(1000, selected, 100);
+    assert.equal(ids.length, 100);
+    for (const id of selected.keys()) assert.ok(ids.includes(id));
+    const gaps = ids.slice(1).map((id, k) => id - ids[k]!);
+    assert.ok(Math.max(...gaps) <= 20, `evenly spread (largest gap ${Math.max(...gaps)})`);
+    assert.deepEqual(samplesToExport(50, selected, 100), Array.from({ length: 50 }, (_, i) => i));
+  });
+});
+
+describe('the exported notebook', () => {
+  it('is nbformat 4.5 with the payload as a display_data output and the Python that remakes it', async () => {
+    const payload = await subsetPayloadFromRun(fixture.runDir, { maxThumbnails: 3 });
+    const notebook = JSON.parse(subsetNotebookText(payload));
+    assert.equal(notebook.nbformat, 4);
+    assert.equal(notebook.nbformat_minor, 5);
+    assert.deepEqual(notebook.cells.map((c: { cell_type: string; id: string }) => `${c.cell_type}:${c.id}`), ['markdown:optidel-summary', 'code:optidel-subset']);
+    const output = notebook.cells[1].outputs[0];
+    assert.equal(output.output_type, 'display_data');
+    assert.deepEqual(parseSubsetPayload(output.data[SUBSET_MIME]), JSON.parse(JSON.stringify(payload)));
+    assert.match(output.data['text/plain'].join(''), /12 of 120 samples selected/);
+    const source = notebook.cells[1].source.join('');
+    assert.match(source, /display\(\{"application\/vnd\.optidel\.subset\+json": json\.loads\(.*\)\}, raw=True\)/);
+    assert.match(notebook.cells[0].source.join(''), /\| optidel \| 12 \|/);
+  });
+
+  it('is written by the command line, which reports what it wrote', () => {
+    const out = path.join(tmp, 'cli', 'subset.ipynb');
+    const run = runCli(['export', '--run', fixture.runDir, '--out', out, '--thumbnails', '5', '--json']);
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.json?.samples, 120);
+    assert.equal(run.json?.thumbnails, 5);
+    assert.equal(run.json?.bytes, fs.statSync(out).size);
+    const bad = runCli(['export', '--run', path.join(tmp, 'nowhere'), '--out', out]);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /run folder .*nowhere does not exist/);
+  });
+});
