@@ -12,6 +12,111 @@ export interface EngineCommands {
   ingest: { args: IngestArgs; result: IngestResult };
   'demo-data': { args: DemoDataArgs; result: DemoDataResult };
   export: { args: ExportArgs; result: ExportResult };
+  pretrain: { args: PretrainArgs; result: PretrainResult };
+  score: { args: ScoreArgs; result: ScoreResult };
+  propose: { args: ProposeArgs; result: ProposeResult };
+  bench: { args: BenchArgs; result: BenchResult };
+}
+
+/** `optidel bench`: the data-efficiency benchmark (src/engine/commands/bench.ts). */
+export interface BenchArgs {
+  config: string;
+  out: string;
+  methods?: Array<'scratch' | 'full' | 'random' | 'meddel' | 'prototypes' | 'kcenter' | 'optidel'>;
+  /** Comma-separated budgets (fractions or counts). */
+  budget?: string;
+  seeds?: number;
+  preset?: 'micro' | 'tiny' | 'base';
+  steps?: number;
+  batchSize?: number;
+  finetuneSteps?: number;
+  finetuneMode?: 'full' | 'probe';
+  head?: 'mlp' | 'conv';
+  maxTrain?: number;
+  datasets?: string[];
+}
+/** Mean headline mIoU (without background) per method and data set, at the first budget. */
+export interface BenchResult {
+  /** The bench folder holding report.json and report.md. */
+  out: string;
+  methods: string[];
+  datasets: string[];
+  budget: number;
+  seeds: number;
+  mIoU: Record<string, Record<string, number>>;
+  /** Mean over data sets, per method. */
+  meanMIoU: Record<string, number>;
+  cells: number;
+  computed: number;
+  reused: number;
+}
+
+/** `optidel pretrain`: the foundation MAE on the whole pool (checkpoints/pretrain, resumable). */
+export interface PretrainArgs {
+  run: string;
+  preset?: 'micro' | 'tiny' | 'base';
+  steps?: number;
+  batchSize?: number;
+  lr?: number;
+  warmupSteps?: number;
+  weightDecay?: number;
+  seed?: number;
+  checkpointEvery?: number;
+  augment?: boolean;
+  /** Discard earlier checkpoints and start from step 0. */
+  fresh?: boolean;
+}
+export interface PretrainResult {
+  preset: string;
+  imageSize: number;
+  samples: number;
+  steps: number;
+  resumedFrom: number;
+  finalLoss: number;
+  seconds: number;
+  imagesPerSecond: number;
+  checkpoint: string;
+}
+
+/** `optidel score`: embeddings, difficulty, per-patch errors and the 2D projection of every pool sample. */
+export interface ScoreArgs {
+  run: string;
+  masks?: number;
+  seed?: number;
+  batchSize?: number;
+  /** Checkpoint folder under checkpoints/ to score with (default pretrain). */
+  checkpoint?: string;
+}
+export interface ScoreResult {
+  count: number;
+  embeddingDim: number;
+  masks: number;
+  meanDifficulty: number;
+  seconds: number;
+  files: string[];
+}
+
+/** `optidel propose`: key patches per image (ours and the user's, see docs/key-patches.md), each scored by difficulty. */
+export interface ProposeArgs {
+  run: string;
+  perImage?: number;
+  /** Window side as a fraction of the image side (default 0.5). */
+  windowFraction?: number;
+  /** A user key-patch file (JSON boxes or a folder of mask PNGs); default: <run>/key-patches.user.json when present. */
+  user?: string;
+  /** Only the user's patches, none of ours. */
+  userOnly?: boolean;
+  masks?: number;
+  seed?: number;
+  checkpoint?: string;
+}
+export interface ProposeResult {
+  patches: number;
+  auto: number;
+  user: number;
+  meanDifficulty: number;
+  skipped: Array<{ path: string; reason: string }>;
+  file: string;
 }
 
 export interface InfoArgs {
@@ -77,7 +182,7 @@ export type CommandArgs<N extends CommandName> = EngineCommands[N]['args'];
 export type CommandResult<N extends CommandName> = EngineCommands[N]['result'];
 
 /** Every command, in the order `optidel --help` lists them. */
-export const COMMAND_NAMES = ['info', 'export', 'demo-data', 'ingest'] as const satisfies readonly CommandName[];
+export const COMMAND_NAMES = ['info', 'export', 'demo-data', 'ingest', 'pretrain', 'score', 'propose', 'bench'] as const satisfies readonly CommandName[];
 
 /** Options every command accepts. */
 export interface GlobalArgs {

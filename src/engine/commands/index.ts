@@ -5,6 +5,10 @@ import { infoCommand } from './info';
 import { ingestCommand } from './ingest';
 import { demoDataCommand } from './demoData';
 import { exportCommand } from './export';
+import { pretrainCommand } from './pretrain';
+import { scoreCommand } from './score';
+import { proposeCommand } from './propose';
+import { benchCommand } from './bench';
 
 type AnyCommand = { [N in CommandName]: EngineCommand<N> }[CommandName];
 
@@ -13,6 +17,10 @@ export const COMMANDS: { [N in CommandName]: EngineCommand<N> } = {
   ingest: ingestCommand,
   'demo-data': demoDataCommand,
   export: exportCommand,
+  pretrain: pretrainCommand,
+  score: scoreCommand,
+  propose: proposeCommand,
+  bench: benchCommand,
 };
 
 export function findCommand(name: string): AnyCommand | undefined {

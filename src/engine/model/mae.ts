@@ -69,6 +69,13 @@ interface MaeParams {
   predict: Linear;
 }
 
+/** K random masks, keyed by sample id so a sample's masks do not depend on its batch. */
+export interface MaskOptions {
+  masks: number;
+  seed: number;
+  ids?: readonly number[];
+}
+
 const FORMAT = 'optidel-mae';
 const MODEL_FILE = 'model.json';
 const WEIGHTS_FILE = 'weights.bin';
@@ -152,42 +159,39 @@ export class MaeModel {
   }
 
   /** Mean masked-patch MSE per sample on normalised pixels, averaged over `masks` random masks: [B]. */
-  reconstructionError(images: tf.Tensor4D, options: { masks: number; seed: number; ids?: readonly number[] }): tf.Tensor1D {
-    return tf.tidy(() => {
-      let total: tf.Tensor1D | undefined;
-      this.forEachMask(images, options, (errors, masked) => {
-        const perSample = tf.div(tf.sum(tf.mul(errors, masked), 1), tf.sum(masked, 1)) as tf.Tensor1D;
-        total = total ? (tf.add(total, perSample) as tf.Tensor1D) : perSample;
-      });
-      return tf.div(total!, options.masks);
-    });
+  reconstructionError(images: tf.Tensor4D, options: MaskOptions): tf.Tensor1D {
+    return tf.tidy(() => this.score(images, options).difficulty);
   }
 
   /** Per-patch masked error [B, numPatches]; patches visible in every one of the K masks get the sample's mean over the others. */
-  patchErrors(images: tf.Tensor4D, options: { masks: number; seed: number; ids?: readonly number[] }): tf.Tensor2D {
-    return tf.tidy(() => {
-      let sum: tf.Tensor2D | undefined;
-      let count: tf.Tensor2D | undefined;
-      this.forEachMask(images, options, (errors, masked) => {
-        const e = tf.mul(errors, masked) as tf.Tensor2D;
-        sum = sum ? (tf.add(sum, e) as tf.Tensor2D) : e;
-        count = count ? (tf.add(count, masked) as tf.Tensor2D) : masked;
-      });
-      const seen = tf.greater(count!, 0);
-      const mean = tf.divNoNan(sum!, count!);
-      const fallback = tf.divNoNan(tf.sum(mean, 1, true), tf.sum(tf.cast(seen, 'float32'), 1, true));
-      return tf.where(seen, mean, tf.broadcastTo(fallback, mean.shape)) as tf.Tensor2D;
-    });
+  patchErrors(images: tf.Tensor4D, options: MaskOptions): tf.Tensor2D {
+    return tf.tidy(() => this.score(images, options).patchErrors);
   }
 
-  private forEachMask(images: tf.Tensor4D, options: { masks: number; seed: number; ids?: readonly number[] }, visit: (errors: tf.Tensor2D, masked: tf.Tensor2D) => void): void {
+  /**
+   * Both scores from one set of K masked passes. Every mask hides the same number of patches, so
+   * the per-sample mean over masks equals the total masked error over the total masked count.
+   */
+  score(images: tf.Tensor4D, options: MaskOptions): { difficulty: tf.Tensor1D; patchErrors: tf.Tensor2D } {
     if (!(options.masks >= 1)) throw new Error(`masks must be at least 1, got ${options.masks}`);
     const ids = options.ids ?? range(images.shape[0]);
     if (ids.length !== images.shape[0]) throw new Error(`ids has ${ids.length} entries for a batch of ${images.shape[0]}`);
-    for (let k = 0; k < options.masks; k++) {
-      const masks = makeMasks(ids, this.patches, this.config.maskRatio, deriveSeed(options.seed, k));
-      visit(this.maskedPatchErrors(images, masks), tf.tensor2d(masks.masked, [ids.length, this.patches]));
-    }
+    return tf.tidy(() => {
+      let sum: tf.Tensor2D | undefined;
+      let count: tf.Tensor2D | undefined;
+      for (let k = 0; k < options.masks; k++) {
+        const masks = makeMasks(ids, this.patches, this.config.maskRatio, deriveSeed(options.seed, k));
+        const masked = tf.tensor2d(masks.masked, [ids.length, this.patches]);
+        const errors = tf.mul(this.maskedPatchErrors(images, masks), masked) as tf.Tensor2D;
+        sum = sum ? (tf.add(sum, errors) as tf.Tensor2D) : errors;
+        count = count ? (tf.add(count, masked) as tf.Tensor2D) : masked;
+      }
+      const difficulty = tf.div(tf.sum(sum!, 1), tf.sum(count!, 1)) as tf.Tensor1D;
+      const seen = tf.greater(count!, 0);
+      const mean = tf.divNoNan(sum!, count!);
+      const fallback = tf.broadcastTo(tf.expandDims(difficulty, 1), mean.shape);
+      return { difficulty, patchErrors: tf.where(seen, mean, fallback) as tf.Tensor2D };
+    });
   }
 
   /** Squared error of every patch's prediction against its normalised pixels, [B, N]. */

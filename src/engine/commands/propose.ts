@@ -1,0 +1,100 @@
+/**
+ * `optidel propose --run RUN_DIR`: key patches for every pool sample, ours (windows of highest
+ * reconstruction error inside the foreground) and the user's (docs/key-patches.md), each scored by
+ * the foundation model's masked reconstruction error of the patch.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { EngineCommand } from '../command';
+import { throwIfCancelled, UsageError } from '../command';
+import type { KeyPatch, KeyPatchFile, ScoresInfo } from '../../shared/artifacts';
+import { ARTIFACTS } from '../../shared/artifacts';
+import { readJsonFile, writeJsonAtomic } from '../../shared/node/atomicFile';
+import { selectBackend } from '../backends/select';
+import { openCache } from '../data/cache';
+import { checkpointDir } from '../model/checkpoint';
+import { DEFAULT_PROPOSER, proposeWindows } from '../model/keyPatches';
+import { MaeModel } from '../model/mae';
+import { existingRunDir, readRunModelSettings } from '../model/runSettings';
+import { runStage } from '../model/runStage';
+import { scoreBoxes } from '../model/scoring';
+import { readUserPatches } from '../model/userPatches';
+import { SCORE_DEFAULTS } from './score';
+
+/** Where a user key-patch file is looked for when --user is not given. */
+export const USER_PATCHES_FILE = 'key-patches.user.json';
+
+export const proposeCommand: EngineCommand<'propose'> = {
+  name: 'propose',
+  summary: 'Propose key patches per image (ours and user-supplied boxes) and score each by masked reconstruction error',
+  options: [
+    { name: 'run', type: 'string', required: true, description: 'run folder with ingest, pretrain and score done' },
+    { name: 'perImage', type: 'integer', description: `our windows per image (default ${DEFAULT_PROPOSER.perImage})` },
+    { name: 'windowFraction', type: 'number', description: `window side as a fraction of the image side (default ${DEFAULT_PROPOSER.windowFraction})` },
+    { name: 'user', type: 'string', description: `user key-patch file, see docs/key-patches.md (default: <run>/${USER_PATCHES_FILE} when present)` },
+    { name: 'userOnly', type: 'boolean', description: 'only the user\'s patches, none of ours' },
+    { name: 'masks', type: 'integer', description: `random masks averaged per patch (default ${SCORE_DEFAULTS.masks})` },
+    { name: 'seed', type: 'integer', description: 'seed of the masks (default: the config seed)' },
+    { name: 'checkpoint', type: 'string', description: 'checkpoint under checkpoints/ to score with (default pretrain)' },
+  ],
+  async run(args, ctx) {
+    const runDir = existingRunDir('propose', args.run);
+    const perImage = args.perImage ?? DEFAULT_PROPOSER.perImage;
+    const windowFraction = args.windowFraction ?? DEFAULT_PROPOSER.windowFraction;
+    if (perImage < 0) throw new UsageError('propose: --per-image must be 0 or more');
+    if (!(windowFraction > 0 && windowFraction <= 1)) throw new UsageError('propose: --window-fraction must be in (0, 1]');
+    const userFile = args.user ? path.resolve(args.user) : fs.existsSync(path.join(runDir, USER_PATCHES_FILE)) ? path.join(runDir, USER_PATCHES_FILE) : undefined;
+    if (args.user && !fs.existsSync(userFile!)) throw new UsageError(`propose: --user file ${userFile} does not exist`);
+    if (args.userOnly && !userFile) throw new UsageError(`propose: --user-only needs a user key-patch file (--user, or ${USER_PATCHES_FILE} in the run folder)`);
+    const { backend } = await selectBackend(ctx.backendPreference);
+    const settings = await readRunModelSettings(runDir);
+    const checkpoint = args.checkpoint ?? 'pretrain';
+    return runStage(runDir, 'propose', ctx, backend, async () => {
+      const cache = await openCache(runDir);
+      const model = await MaeModel.load(checkpointDir(runDir, checkpoint));
+      try {
+        const patches: KeyPatch[] = [];
+        if (!args.userOnly && perImage > 0) {
+          const info = (await readJsonFile(path.join(runDir, ARTIFACTS.scores))) as ScoresInfo;
+          const grid = info.patchesPerSide;
+          const errors = new Float32Array((await fs.promises.readFile(path.join(runDir, ARTIFACTS.patchErrors))).buffer.slice(0));
+          if (info.count !== cache.size || errors.length !== cache.size * grid * grid) throw new Error(`${ARTIFACTS.patchErrors} does not match the pool (${info.count} scored, ${cache.size} cached); run "optidel score --run ${args.run}" again`);
+          for await (const { ids, pixels } of cache.batches({ batchSize: 256 })) {
+            throwIfCancelled(ctx.signal);
+            ids.forEach((id, j) => {
+              const area = cache.imageSize ** 2;
+              for (const box of proposeWindows(pixels.subarray(j * area, (j + 1) * area), errors.subarray(id * grid * grid, (id + 1) * grid * grid), cache.imageSize, grid, { perImage, windowFraction })) {
+                patches.push({ id: patches.length, sampleId: id, box, origin: 'auto' });
+              }
+            });
+            ctx.progress('propose', ids[ids.length - 1] + 1, cache.size, 'proposing windows');
+          }
+        }
+        const user = userFile ? await readUserPatches(userFile, cache.index.samples, cache.imageSize) : { boxes: [], skipped: [] };
+        for (const s of user.skipped) ctx.log('warn', `key patches: skipped ${s.path}: ${s.reason}`);
+        for (const b of user.boxes) patches.push({ id: patches.length, sampleId: b.sampleId, box: b.box, origin: 'user' });
+        const difficulty = await scoreBoxes(model, cache, patches, {
+          masks: args.masks ?? SCORE_DEFAULTS.masks,
+          seed: args.seed ?? settings.seed ?? 0,
+          batchSize: SCORE_DEFAULTS.batchSize,
+          signal: ctx.signal,
+          onProgress: (done, total) => ctx.progress('propose', done, total, 'scoring patches'),
+        });
+        patches.forEach((p, i) => (p.difficulty = difficulty[i]));
+        const proposer = [args.userOnly ? undefined : `optidel-error-windows (${perImage} per image, side ${windowFraction})`, userFile ? `user boxes from ${userFile}` : undefined].filter(Boolean).join(' + ');
+        const file: KeyPatchFile = { version: 1, proposer, patches };
+        await writeJsonAtomic(path.join(runDir, ARTIFACTS.keyPatches), file);
+        const auto = patches.filter((p) => p.origin === 'auto').length;
+        const meanDifficulty = patches.length ? difficulty.reduce((s, v) => s + v, 0) / patches.length : 0;
+        const result = { patches: patches.length, auto, user: patches.length - auto, meanDifficulty, skipped: user.skipped, file: path.join(runDir, ARTIFACTS.keyPatches) };
+        return { result, summary: { patches: patches.length, user: result.user, 'mean difficulty': Number(meanDifficulty.toFixed(4)) } };
+      } finally {
+        model.dispose();
+        await cache.close();
+      }
+    });
+  },
+  describe(r) {
+    return [`${r.patches} key patches (${r.auto} ours, ${r.user} user), mean difficulty ${r.meanDifficulty.toFixed(4)}`, ...r.skipped.map((s) => `skipped ${s.path}: ${s.reason}`), `wrote ${r.file}`].join('\n');
+  },
+};
