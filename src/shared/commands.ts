@@ -15,40 +15,6 @@ export interface EngineCommands {
   pretrain: { args: PretrainArgs; result: PretrainResult };
   score: { args: ScoreArgs; result: ScoreResult };
   propose: { args: ProposeArgs; result: ProposeResult };
-  bench: { args: BenchArgs; result: BenchResult };
-}
-
-/** `optidel bench`: the data-efficiency benchmark (src/engine/commands/bench.ts). */
-export interface BenchArgs {
-  config: string;
-  out: string;
-  methods?: Array<'scratch' | 'full' | 'random' | 'meddel' | 'prototypes' | 'kcenter' | 'optidel'>;
-  /** Comma-separated budgets (fractions or counts). */
-  budget?: string;
-  seeds?: number;
-  preset?: 'micro' | 'tiny' | 'base';
-  steps?: number;
-  batchSize?: number;
-  finetuneSteps?: number;
-  finetuneMode?: 'full' | 'probe';
-  head?: 'mlp' | 'conv';
-  maxTrain?: number;
-  datasets?: string[];
-}
-/** Mean headline mIoU (without background) per method and data set, at the first budget. */
-export interface BenchResult {
-  /** The bench folder holding report.json and report.md. */
-  out: string;
-  methods: string[];
-  datasets: string[];
-  budget: number;
-  seeds: number;
-  mIoU: Record<string, Record<string, number>>;
-  /** Mean over data sets, per method. */
-  meanMIoU: Record<string, number>;
-  cells: number;
-  computed: number;
-  reused: number;
 }
 
 /** `optidel pretrain`: the foundation MAE on the whole pool (checkpoints/pretrain, resumable). */
@@ -177,12 +143,70 @@ export interface DemoDataResult {
   seconds: number;
 }
 
+export interface InfoArgs {
+  /** Also measure the backend's fp32 matmul throughput (square matrices of this size). */
+  matmulSize?: number;
+  /** Repetitions of the measured matmul. */
+  matmulRepeats?: number;
+}
+
+/** `optidel export`: a run's selected subset as a notebook (or its payload alone), see docs/notebook.md. */
+export interface ExportArgs {
+  run: string;
+  format?: 'ipynb' | 'json';
+  out: string;
+  /** Method shown first (default optidel when present). */
+  method?: string;
+  maxSamples?: number;
+  thumbnails?: number;
+  thumbnailSize?: number;
+}
+export interface ExportResult {
+  file: string;
+  format: 'ipynb' | 'json';
+  method: string;
+  methods: string[];
+  samples: number;
+  thumbnails: number;
+  bytes: number;
+  skipped: Array<{ path: string; reason: string }>;
+}
+
+/** `optidel ingest`: decode the pool named by a config into a run folder's cache and thumbnails. */
+export interface IngestArgs {
+  config: string;
+  out: string;
+}
+export interface IngestResult {
+  runDir: string;
+  samples: number;
+  sources: number;
+  skipped: Array<{ path: string; reason: string }>;
+  emptySlicesSkipped: number;
+  seconds: number;
+  /** True when the pool was unchanged and the existing cache was kept. */
+  cached: boolean;
+}
+
+/** `optidel demo-data`: write the synthetic demo data set (NIfTI, PNG, optidel.json) into a folder. */
+export interface DemoDataArgs {
+  out: string;
+  size?: 'tiny' | 'small' | 'default';
+  seed?: number;
+  imageSize?: number;
+}
+export interface DemoDataResult {
+  configFile: string;
+  files: number;
+  seconds: number;
+}
+
 export type CommandName = keyof EngineCommands;
 export type CommandArgs<N extends CommandName> = EngineCommands[N]['args'];
 export type CommandResult<N extends CommandName> = EngineCommands[N]['result'];
 
 /** Every command, in the order `optidel --help` lists them. */
-export const COMMAND_NAMES = ['info', 'export', 'demo-data', 'ingest', 'pretrain', 'score', 'propose', 'bench'] as const satisfies readonly CommandName[];
+export const COMMAND_NAMES = ['info', 'export', 'demo-data', 'ingest', 'pretrain', 'score', 'propose'] as const satisfies readonly CommandName[];
 
 /** Options every command accepts. */
 export interface GlobalArgs {
