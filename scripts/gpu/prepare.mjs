@@ -35,7 +35,7 @@ fs.mkdirSync(path.join(webgpuOut, 'dist/linux-x64'), { recursive: true });
 for (const file of ['package.json', 'index.js']) fs.copyFileSync(path.join(webgpu, file), path.join(webgpuOut, file));
 fs.copyFileSync(path.join(webgpu, 'dist/linux-x64/dawn.node'), path.join(webgpuOut, 'dist/linux-x64/dawn.node'));
 
-execFileSync('bash', ['-c', `xz -T0 -3 -c "${process.execPath}" > "${path.join(bundle, 'node.xz')}"`]);
+execFileSync('bash', ['-c', `xz -T0 -1 -c "${process.execPath}" > "${path.join(bundle, 'node.xz')}"`]);
 try {
   execFileSync('apt-get', ['download', 'libvulkan1'], { cwd: bundle, stdio: 'pipe' });
 } catch (err) {

@@ -11,9 +11,10 @@ if ! command -v node >/dev/null 2>&1 || [ "$(node -p 'process.versions.node.spli
   node_bin=/tmp/optidel-node
   xz -dc "$here/node.xz" > "$node_bin" && chmod +x "$node_bin"
 fi
+# The Vulkan loader goes into the bundle's own folder, never into the system's.
 if ! ldconfig -p | grep -q 'libvulkan\.so\.1'; then
-  for deb in "$here"/libvulkan1_*.deb; do [ -f "$deb" ] && dpkg -x "$deb" /; done
-  ldconfig
+  for deb in "$here"/libvulkan1_*.deb; do [ -f "$deb" ] && dpkg -x "$deb" "$here/vulkan"; done
+  export LD_LIBRARY_PATH="$here/vulkan/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 fi
 icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 [ -f "$icd" ] && export VK_DRIVER_FILES="$icd"
