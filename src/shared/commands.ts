@@ -15,6 +15,40 @@ export interface EngineCommands {
   pretrain: { args: PretrainArgs; result: PretrainResult };
   score: { args: ScoreArgs; result: ScoreResult };
   propose: { args: ProposeArgs; result: ProposeResult };
+  bench: { args: BenchArgs; result: BenchResult };
+}
+
+/** `optidel bench`: the data-efficiency benchmark (src/engine/commands/bench.ts). */
+export interface BenchArgs {
+  config: string;
+  out: string;
+  methods?: Array<'scratch' | 'full' | 'random' | 'meddel' | 'prototypes' | 'kcenter' | 'optidel'>;
+  /** Comma-separated budgets (fractions or counts). */
+  budget?: string;
+  seeds?: number;
+  preset?: 'micro' | 'tiny' | 'base';
+  steps?: number;
+  batchSize?: number;
+  finetuneSteps?: number;
+  finetuneMode?: 'full' | 'probe';
+  head?: 'mlp' | 'conv';
+  maxTrain?: number;
+  datasets?: string[];
+}
+/** Mean headline mIoU (without background) per method and data set, at the first budget. */
+export interface BenchResult {
+  /** The bench folder holding report.json and report.md. */
+  out: string;
+  methods: string[];
+  datasets: string[];
+  budget: number;
+  seeds: number;
+  mIoU: Record<string, Record<string, number>>;
+  /** Mean over data sets, per method. */
+  meanMIoU: Record<string, number>;
+  cells: number;
+  computed: number;
+  reused: number;
 }
 
 /** `optidel pretrain`: the foundation MAE on the whole pool (checkpoints/pretrain, resumable). */
@@ -206,7 +240,7 @@ export type CommandArgs<N extends CommandName> = EngineCommands[N]['args'];
 export type CommandResult<N extends CommandName> = EngineCommands[N]['result'];
 
 /** Every command, in the order `optidel --help` lists them. */
-export const COMMAND_NAMES = ['info', 'export', 'demo-data', 'ingest', 'pretrain', 'score', 'propose'] as const satisfies readonly CommandName[];
+export const COMMAND_NAMES = ['info', 'export', 'demo-data', 'ingest', 'pretrain', 'score', 'propose', 'bench'] as const satisfies readonly CommandName[];
 
 /** Options every command accepts. */
 export interface GlobalArgs {

@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import type { BenchCell, BenchReport } from '../../shared/artifacts';
+import type { BenchResult } from '../../shared/commands';
 import { writeFileAtomic, writeJsonAtomic } from '../../shared/node/atomicFile';
 import { BUDGET_FREE_METHODS, differences, overall, summarise, type Difference, type GroupSummary, type Spread } from './aggregate';
 import { barChart, lineChart } from './svg';
@@ -44,20 +45,6 @@ export interface FullBenchReport extends BenchReport {
   cells: MeasuredCell[];
 }
 
-/** What `optidel bench --json` prints: method -> dataset -> mean mIoU (headline budget). */
-export interface BenchSummary {
-  out: string;
-  methods: string[];
-  datasets: string[];
-  budget: number;
-  mIoU: Record<string, Record<string, number>>;
-  /** Mean over data sets, per method. */
-  meanMIoU: Record<string, number>;
-  cells: number;
-  computed: number;
-  reused: number;
-}
-
 export const REPORT_FILES = { json: 'report.json', markdown: 'report.md', bars: 'miou-by-method.svg', budgets: 'miou-vs-budget.svg' } as const;
 
 export async function writeReport(benchDir: string, report: FullBenchReport): Promise<void> {
@@ -77,7 +64,7 @@ function atBudget(cells: readonly MeasuredCell[], budget: number): MeasuredCell[
   return cells.filter((c) => BUDGET_FREE_METHODS.has(c.method) || c.budget === budget).map((c) => ({ ...c, budget }));
 }
 
-export function summariseForJson(report: FullBenchReport, out: string, counts: { computed: number; reused: number }): BenchSummary {
+export function summariseForJson(report: FullBenchReport, out: string, counts: { computed: number; reused: number }): BenchResult {
   const budget = headlineBudget(report.settings);
   const cells = atBudget(report.cells, budget);
   const groups = summarise(cells);
@@ -87,7 +74,7 @@ export function summariseForJson(report: FullBenchReport, out: string, counts: {
     mIoU[method] = Object.fromEntries(report.settings.datasets.map((d) => [d, groups.find((g) => g.method === method && g.dataset === d)?.mIoU.mean ?? NaN]));
     meanMIoU[method] = overall(cells, method, budget).mean;
   }
-  return { out, methods: report.settings.methods, datasets: report.settings.datasets, budget, mIoU, meanMIoU, cells: report.cells.length, ...counts };
+  return { out, methods: report.settings.methods, datasets: report.settings.datasets, budget, seeds: report.settings.seeds.length, mIoU, meanMIoU, cells: report.cells.length, ...counts };
 }
 
 const pct = (v: number) => (Number.isFinite(v) ? (v * 100).toFixed(1) : '–');

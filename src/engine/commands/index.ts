@@ -8,6 +8,7 @@ import { exportCommand } from './export';
 import { pretrainCommand } from './pretrain';
 import { scoreCommand } from './score';
 import { proposeCommand } from './propose';
+import { benchCommand } from './bench';
 
 type AnyCommand = { [N in CommandName]: EngineCommand<N> }[CommandName];
 
@@ -19,6 +20,7 @@ export const COMMANDS: { [N in CommandName]: EngineCommand<N> } = {
   pretrain: pretrainCommand,
   score: scoreCommand,
   propose: proposeCommand,
+  bench: benchCommand,
 };
 
 export function findCommand(name: string): AnyCommand | undefined {

@@ -1,0 +1,59 @@
+/**
+ * Encoders for the benchmark from one shared pool run: the pool is ingested once, and every
+ * encoder is an MAE of the same shape trained for the same number of optimiser steps (equal
+ * compute) on what its method chose. `scratch` is the same MAE with no pre-training at all: the
+ * row every pre-training must beat first. `full` of the first seed doubles as the foundation model
+ * that selection methods score the pool with (see `selectionSource`).
+ */
+import * as path from 'node:path';
+import type { CommandContext } from '../command';
+import { MaeModel, type MaeConfig } from '../model/mae';
+import { pretrain, type PretrainOptions } from '../model/pretrain';
+import type { PoolCache } from '../data/cache';
+import type { EncoderFactory, PretrainedEncoder } from './runBench';
+
+/** What a selection method trains on: pool ids plus generated samples (mosaics, adversarial). */
+export interface TrainingSet {
+  ids: number[];
+  extra?: Float32Array;
+}
+
+/** Chooses a method's training set; provided by the pipeline (score, propose, select, synthesize). */
+export type SelectTraining = (method: string, seed: number, budget: number, ctx: CommandContext) => Promise<TrainingSet>;
+
+export interface PoolEncoderOptions {
+  poolRun: string;
+  cache: PoolCache;
+  model: MaeConfig;
+  pretrain: Omit<PretrainOptions, 'seed'>;
+  selectTraining: SelectTraining;
+}
+
+export function checkpointName(method: string, seed: number, budget: number): string {
+  return method === 'full' ? `full-s${seed}` : `${method}-b${budget}-s${seed}`;
+}
+
+export function poolEncoderFactory(options: PoolEncoderOptions): EncoderFactory {
+  return {
+    async encoder(method, seed, budget, ctx): Promise<PretrainedEncoder> {
+      const model = MaeModel.create(options.model, seed);
+      const wrap = (steps: number, samples: number, generated: number): PretrainedEncoder => ({ encoder: model, pretrainSteps: steps, samples, generated, dispose: () => model.dispose() });
+      try {
+        if (method === 'scratch') return wrap(0, 0, 0);
+        const set: TrainingSet = method === 'full' ? { ids: Array.from({ length: options.cache.size }, (_, i) => i) } : await options.selectTraining(method, seed, budget, ctx);
+        const generated = set.extra ? set.extra.length / options.model.imageSize ** 2 : 0;
+        // Resumes from checkpoints/<name>/ when present; a finished one is loaded without training.
+        const result = await pretrain(model, { ids: set.ids, cache: options.cache, extra: set.extra }, { ...options.pretrain, seed }, options.poolRun, checkpointName(method, seed, budget), ctx);
+        return wrap(result.steps, set.ids.length, generated);
+      } catch (err) {
+        model.dispose();
+        throw err;
+      }
+    },
+  };
+}
+
+/** Folder of a finished encoder's checkpoint, for a selection method that needs the foundation model. */
+export function foundationCheckpoint(poolRun: string, seed: number): string {
+  return path.join(poolRun, 'checkpoints', checkpointName('full', seed, 1));
+}

@@ -1,0 +1,100 @@
+/**
+ * `optidel bench --config optidel.json --out DIR --methods full,random,optidel,scratch --budget 0.05 --seeds 3`:
+ * the data-efficiency experiment. One shared pool run (DIR/pool), one encoder per method, seed and
+ * budget at equal compute, each fine-tuned on every downstream data set; DIR/bench/report.json and
+ * report.md. Re-running the same command resumes: finished cells are kept.
+ */
+import * as path from 'node:path';
+import type { BenchArgs } from '../../shared/commands';
+import type { EngineCommand } from '../command';
+import { UsageError } from '../command';
+import { selectBackend } from '../backends/select';
+import { loadConfig } from '../config/loadConfig';
+import { ingestPool } from '../data/ingest';
+import { openCache } from '../data/cache';
+import { loadSegmentationDataset } from '../data/segmentation';
+import { maeConfig, MAE_PRESETS, type MaePreset } from '../model/mae';
+import { DEFAULT_PRETRAIN_OPTIONS } from '../model/pretrain';
+import { DEFAULT_FINETUNE } from '../downstream/finetune';
+import { runBench } from '../bench/runBench';
+import { poolEncoderFactory } from '../bench/encoders';
+import { pipelineSelection } from '../bench/selectionSource';
+import { summariseForJson, type BenchSettings } from '../bench/report';
+import { formatSummaryTable } from '../bench/summaryTable';
+
+export const BENCH_METHODS = ['scratch', 'full', 'random', 'meddel', 'prototypes', 'kcenter', 'optidel'] as const;
+
+export const benchCommand: EngineCommand<'bench'> = {
+  name: 'bench',
+  summary: 'Pre-train one encoder per method and seed at equal compute, fine-tune each on every downstream data set, and report mIoU',
+  options: [
+    { name: 'config', type: 'string', required: true, description: 'the optidel.json naming the pool and the downstream data sets' },
+    { name: 'out', type: 'string', required: true, description: 'benchmark folder (pool run in pool/, report in bench/); re-run to resume' },
+    { name: 'methods', type: 'string[]', choices: BENCH_METHODS, description: `methods to compare (default ${BENCH_METHODS.join(',')}); scratch = no pre-training` },
+    { name: 'budget', type: 'string', description: 'budget(s), fractions of the pool or counts, comma-separated (default: the config\'s budget)' },
+    { name: 'seeds', type: 'integer', description: 'number of seeds 0..n-1 (default 3)' },
+    { name: 'preset', type: 'string', choices: MAE_PRESETS, description: 'MAE shape (default tiny)' },
+    { name: 'steps', type: 'integer', description: 'pre-training optimiser steps for every method (default 300)' },
+    { name: 'batchSize', type: 'integer', description: 'pre-training batch size (default 16)' },
+    { name: 'finetuneSteps', type: 'integer', description: `most fine-tuning steps per data set (default ${DEFAULT_FINETUNE.steps}; early stopping on the validation split)` },
+    { name: 'finetuneMode', type: 'string', choices: ['full', 'probe'], description: `full: encoder and head learn; probe: frozen encoder (default ${DEFAULT_FINETUNE.mode})` },
+    { name: 'head', type: 'string', choices: ['mlp', 'conv'], description: `segmentation head (default ${DEFAULT_FINETUNE.head})` },
+    { name: 'maxTrain', type: 'integer', description: 'at most this many labelled training slices per data set (fewer labels show pre-training better)' },
+    { name: 'datasets', type: 'string[]', description: 'only these downstream data sets (default all)' },
+  ],
+  async run(args: BenchArgs, ctx) {
+    const loaded = await loadConfig(args.config);
+    const out = path.resolve(args.out);
+    const budgets = parseBudgets(args.budget, loaded.config.budget);
+    const methods = args.methods ?? [...BENCH_METHODS];
+    const seedCount = args.seeds ?? 3;
+    if (seedCount < 1) throw new UsageError('bench: --seeds must be at least 1');
+    const preset = (args.preset ?? 'tiny') as MaePreset;
+    const selection = await selectBackend(ctx.backendPreference);
+    const poolRun = path.join(out, 'pool');
+    const ingest = await ingestPool(loaded, poolRun, ctx);
+    const cache = await openCache(poolRun);
+    const model = maeConfig(preset, loaded.config.imageSize);
+    const pretrain = { ...DEFAULT_PRETRAIN_OPTIONS, steps: args.steps ?? 300, batchSize: args.batchSize ?? 16, warmupSteps: Math.min(DEFAULT_PRETRAIN_OPTIONS.warmupSteps, Math.round((args.steps ?? 300) / 10)) };
+    const names = args.datasets ?? loaded.config.downstream.map((d) => d.name);
+    const datasets = [];
+    for (const name of names) {
+      ctx.progress('load data sets', datasets.length, names.length, name);
+      datasets.push(await loadSegmentationDataset(loaded, name, { seed: loaded.config.seed, maxTrain: args.maxTrain }));
+    }
+    const finetune = { ...DEFAULT_FINETUNE, steps: args.finetuneSteps ?? DEFAULT_FINETUNE.steps, mode: args.finetuneMode ?? DEFAULT_FINETUNE.mode, head: args.head ?? DEFAULT_FINETUNE.head };
+    const settings: BenchSettings = {
+      command: `optidel bench ${process.argv.slice(3).join(' ')}`.trim(),
+      configFile: loaded.file,
+      methods,
+      seeds: Array.from({ length: seedCount }, (_, i) => i),
+      budgets,
+      datasets: datasets.map((d) => d.name),
+      preset,
+      imageSize: model.imageSize,
+      poolSize: cache.size,
+      pretrainSteps: pretrain.steps,
+      pretrainBatchSize: pretrain.batchSize,
+      finetune: { ...finetune, maxTrain: args.maxTrain ?? 'all', seed: 'the cell\'s seed' },
+      backend: selection.backend,
+      headline: `mIoU without background on the test split, ${finetune.mode === 'full' ? 'full fine-tuning (encoder and head)' : 'frozen-encoder probe'}, ${finetune.head} head`,
+    };
+    try {
+      const factory = poolEncoderFactory({ poolRun, cache, model, pretrain, selectTraining: pipelineSelection({ loaded, poolRun, cache, model, pretrain }) });
+      const signatureExtra = { pool: cache.index.contentHash, model, pretrain: { ...pretrain, checkpointEvery: undefined }, maxTrain: args.maxTrain ?? null, ingestSkipped: ingest.skipped.length };
+      const outcome = await runBench({ benchDir: path.join(out, 'bench'), settings, datasets, finetune, poolSize: cache.size, signatureExtra }, factory, ctx);
+      return summariseForJson(outcome.report, path.join(out, 'bench'), { computed: outcome.computed, reused: outcome.reused });
+    } finally {
+      await cache.close();
+    }
+  },
+  describe: formatSummaryTable,
+};
+
+export function parseBudgets(text: string | undefined, fallback: number): number[] {
+  if (text === undefined) return [fallback];
+  const values = text.split(',').map((s) => Number(s.trim()));
+  const bad = values.find((v) => !(Number.isFinite(v) && v > 0));
+  if (bad !== undefined || values.length === 0) throw new UsageError(`bench: --budget must be fractions of the pool (0 < b <= 1) or counts, comma-separated, got "${text}"`);
+  return values;
+}
