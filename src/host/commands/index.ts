@@ -6,5 +6,8 @@ import { openHistogram } from './openHistogram';
 import { openGallery } from './openGallery';
 import { openSegmentation } from './openSegmentation';
 import { openSubsetNotebook } from './openSubsetNotebook';
+import { pretrainModel } from './pretrain';
+import { scoreDifficulty } from './score';
+import { proposeKeyPatches } from './propose';
 
-export const HOST_COMMANDS: readonly HostCommand[] = [showEngineInfo, openEmbeddingMap, openHistogram, openGallery, openSegmentation, openSubsetNotebook];
+export const HOST_COMMANDS: readonly HostCommand[] = [showEngineInfo, openEmbeddingMap, openHistogram, openGallery, openSegmentation, openSubsetNotebook, pretrainModel, scoreDifficulty, proposeKeyPatches];

@@ -1,0 +1,49 @@
+/**
+ * "OptiDEL: Pre-train Foundation Model", and the shape shared by the model stages' commands: find
+ * the run (the Runs view item clicked, a folder, else a pick), run the engine command under a
+ * cancellable progress notification, refresh the Runs view, and say what came out.
+ */
+import * as vscode from 'vscode';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { CommandArgs, CommandName, CommandResult } from '../../shared/commands';
+import type { StageName } from '../../shared/runRecord';
+import { STAGE_TITLES } from '../../shared/runRecord';
+import { listRuns } from '../../shared/node/runStore';
+import { runDirFromArgument } from '../panels/openRunView';
+import { runsRoot } from '../settings';
+import type { HostCommand } from '../services';
+
+export function stageCommand<N extends CommandName>(id: string, command: N, stage: StageName, args: (runDir: string) => CommandArgs<N>, summary: (r: CommandResult<N>) => string): HostCommand {
+  return {
+    id,
+    async run(services, arg) {
+      const runDir = runDirFromArgument(arg) ?? (await pickRunFor(stage));
+      if (!runDir) return undefined;
+      if (!fs.existsSync(path.join(runDir, 'run.json'))) throw new Error(`${runDir} is not an OptiDEL run folder (no run.json); ingest a pool first`);
+      try {
+        const result = await services.engine.run(command, args(runDir), `OptiDEL: ${STAGE_TITLES[stage]} (${path.basename(runDir)})`);
+        void vscode.window.showInformationMessage(`OptiDEL: ${summary(result)}`);
+        return result;
+      } finally {
+        services.runs.refresh();
+      }
+    },
+  };
+}
+
+/** A quick pick of the workspace's runs, each with the stage's current status. */
+async function pickRunFor(stage: StageName): Promise<string | undefined> {
+  const root = runsRoot();
+  const runs = root ? (await listRuns(root)).filter((r) => r.record) : [];
+  if (runs.length === 0) throw new Error(`no OptiDEL runs in ${root ?? 'the workspace (open a folder first)'}; ingest a pool first`);
+  const pick = await vscode.window.showQuickPick(
+    runs.map((r) => ({ label: path.basename(r.dir), description: `${stage}: ${r.record!.stages[stage]?.status ?? 'pending'}`, dir: r.dir })),
+    { title: `OptiDEL: ${STAGE_TITLES[stage]}`, placeHolder: 'Which run?' },
+  );
+  return pick?.dir;
+}
+
+export const pretrainModel = stageCommand('optidel.pretrain', 'pretrain', 'pretrain', (run) => ({ run }), (r) =>
+  `pre-trained ${r.preset} on ${r.samples} samples, ${r.steps} steps${r.resumedFrom ? ` (resumed at ${r.resumedFrom})` : ''}, loss ${r.finalLoss.toFixed(4)}, ${r.imagesPerSecond.toFixed(1)} images/s`,
+);
