@@ -213,7 +213,10 @@ function isStringArray(v: unknown): v is string[] {
 /** A short description of a bad value for an error message; never the whole value (it may be huge). */
 function describe(v: unknown): string {
   if (v === null) return 'null';
-  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (Array.isArray(v)) {
+    const short = v.length <= 4 && v.every((x) => x === null || typeof x !== 'object') ? JSON.stringify(v) : '';
+    return short && short.length <= 60 ? short : `an array of ${v.length}`;
+  }
   if (typeof v === 'object') return 'an object';
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
   return String(v);

@@ -32,7 +32,8 @@ export const RENDERER_CSS = `
 .ods-chart-title { color: var(--vscode-descriptionForeground, #9d9d9d); font-size: 11px; margin: 0 0 2px; }
 .ods-strip-title { color: var(--vscode-descriptionForeground, #9d9d9d); font-size: 11px; margin: 8px 0 2px; }
 .ods-strip { display: flex; flex-wrap: wrap; gap: 3px; }
-.ods-thumb { padding: 0; border: 1px solid transparent; background: transparent; line-height: 0; }
+/* Two classes, to win over the ".ods button" look: a thumbnail is a picture, not a grey button. */
+.ods .ods-thumb { padding: 0; border: 1px solid transparent; border-radius: 0; background: transparent; line-height: 0; }
 .ods .ods-thumb:hover, .ods .ods-thumb.ods-active { border-color: var(--vscode-focusBorder, #007fd4); background: transparent; }
 .ods-thumb img { width: 32px; height: 32px; image-rendering: pixelated; }
 .ods-more { align-self: center; color: var(--vscode-descriptionForeground, #9d9d9d); padding: 0 6px; }

@@ -121,7 +121,7 @@ export function renderSubset(container: HTMLElement, payload: SubsetPayload, opt
     }
     const color: ScatterColoring = state.colorBy === 'difficulty'
       ? { kind: 'value', values: picked.difficulty, label: 'difficulty', domain: difficultyDomain }
-      : { kind: 'category', values: emphasis, labels: ['not selected', `selected by ${filter.method}`], muted: [0] };
+      : { kind: 'category', values: emphasis.map((e) => 1 - e), labels: [`selected by ${filter.method}`, 'not selected'], muted: [1] };
     scatter.setMode(state.lassoMode ? 'lasso' : 'pan');
     scatter.update({ x: picked.x, y: picked.y, ids: picked.ids, color, emphasis });
     if (geometryChanged) scatter.resetView();
