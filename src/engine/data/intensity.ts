@@ -94,7 +94,7 @@ export function isEmptySlice(pixels: Float32Array, emptyFraction: number): boole
   let max = -Infinity;
   for (let i = 0; i < pixels.length; i++) {
     const v = pixels[i];
-    if (v > 0.05) foreground++;
+    if (v > 0.1) foreground++;
     if (v < min) min = v;
     if (v > max) max = v;
   }

@@ -102,7 +102,7 @@ export function brainMr(random: SeededRandom, dims: [number, number, number]): P
   for (let k = 0; k < nz; k++) {
     const w = (k + 0.5) / nz;
     // The head narrows towards the vertex and the skull base.
-    const scale = Math.sqrt(Math.max(0, 1 - ((w - 0.42) / 0.62) ** 2));
+    const scale = Math.sqrt(Math.max(0, 1 - ((w - 0.42) / 0.5) ** 2));
     for (let j = 0; j < ny; j++) {
       const v = ((j + 0.5) / ny) * 2 - 1;
       for (let i = 0; i < nx; i++, p++) {
@@ -136,7 +136,7 @@ export function brainMr(random: SeededRandom, dims: [number, number, number]): P
     }
   }
   // Rician noise: the magnitude of a complex signal with Gaussian noise on both channels.
-  const sigma = random.uniform(0.02, 0.045);
+  const sigma = random.uniform(0.01, 0.025);
   for (let i = 0; i < values.length; i++) values[i] = Math.hypot(values[i] + sigma * random.normal(), sigma * random.normal()) * 1000;
   return { dims, values, labels };
 }

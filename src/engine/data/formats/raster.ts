@@ -49,7 +49,7 @@ export async function decodeGray(file: string, maxPixels: number): Promise<GrayI
     for (let i = 0; i < values.length; i++) values[i] = samples[i * channels];
     return { width: info.width, height: info.height, values, eightBit: !sixteen };
   } catch (err) {
-    throw asUnusable(err, file);
+    throw asUnusable(err, file, maxPixels);
   }
 }
 
@@ -79,13 +79,14 @@ export async function decodeResized8(file: string, size: number, placement: (w: 
     const pixels = info.channels === 1 ? data : Uint8Array.from({ length: size * size }, (_, i) => data[i * info.channels]);
     return { pixels: new Uint8Array(pixels.buffer, pixels.byteOffset, size * size), originalSize: [width, height] };
   } catch (err) {
-    throw asUnusable(err, file);
+    throw asUnusable(err, file, maxPixels);
   }
 }
 
-function asUnusable(err: unknown, file: string): Error {
+function asUnusable(err: unknown, file: string, maxPixels: number): Error {
   if (err instanceof UnusableFileError) return err;
   const message = (err as Error).message ?? String(err);
+  if (/exceeds pixel limit/.test(message)) return new UnusableFileError(`${file}: the image is over the limit of ${maxPixels.toLocaleString('en')} pixels (raise ingest.maxVoxels if the file is genuine)`);
   if (/could not be loaded/.test(message)) return err as Error;
   return new UnusableFileError(`${file}: cannot decode the image (${message.split('\n')[0]})`);
 }
