@@ -1,0 +1,24 @@
+/** Exact duplicate rows (bit-identical embeddings, as identical images give), found by hashing. */
+
+/** For each row, the first earlier row with identical bits, or -1. */
+export function exactDuplicateOf(vectors: Float32Array, dim: number): Int32Array {
+  const n = vectors.length / dim;
+  const bits = new Uint32Array(vectors.buffer, vectors.byteOffset, vectors.length);
+  const firstByHash = new Map<number, number[]>();
+  const duplicateOf = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    let h = 0x811c9dc5;
+    for (let d = 0; d < dim; d++) h = Math.imul(h ^ bits[i * dim + d], 0x01000193);
+    const candidates = firstByHash.get(h);
+    const twin = candidates?.find((j) => sameRow(bits, i, j, dim));
+    if (twin !== undefined) duplicateOf[i] = twin;
+    else if (candidates) candidates.push(i);
+    else firstByHash.set(h, [i]);
+  }
+  return duplicateOf;
+}
+
+function sameRow(bits: Uint32Array, i: number, j: number, dim: number): boolean {
+  for (let d = 0; d < dim; d++) if (bits[i * dim + d] !== bits[j * dim + d]) return false;
+  return true;
+}

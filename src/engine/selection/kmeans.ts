@@ -1,0 +1,142 @@
+/**
+ * Spherical k-means (cosine similarity) on unit-length rows, sized for pools of 100k+ embeddings:
+ * k-means++ seeding and Lloyd iterations run on a seeded sample of the pool, then one pass assigns
+ * every row to its nearest centroid. Cost O(sample·k·D·iterations + N·k·D): linear in N for a
+ * fixed k. Deterministic for a seed.
+ */
+import { SeededRandom, permutation } from '../model/rng';
+import { dotRows, gatherRows, rowCount } from './vectors';
+
+export interface KMeansOptions {
+  k: number;
+  seed: number;
+  /** Lloyd iterations on the sample (default 6). */
+  iterations?: number;
+  /** Rows the centroids are fitted on (default max(20·k, 4096), capped at N). */
+  sampleSize?: number;
+}
+
+export interface KMeansResult {
+  k: number;
+  /** k x D unit-length centroids. */
+  centroids: Float32Array;
+  /** Nearest centroid of each row. */
+  assignment: Int32Array;
+  /** Cosine similarity of each row to its centroid. */
+  similarity: Float32Array;
+}
+
+/** `vectors` must be unit-length rows (normalizeRows). */
+export function kmeans(vectors: Float32Array, dim: number, options: KMeansOptions): KMeansResult {
+  const n = rowCount(vectors, dim);
+  const k = Math.max(1, Math.min(options.k, n));
+  const rng = new SeededRandom(options.seed);
+  const sampleSize = Math.min(n, options.sampleSize ?? Math.max(20 * k, 4096));
+  const sampleRows = sampleSize === n ? null : permutation(n, rng).subarray(0, sampleSize).sort();
+  const sample = sampleRows ? gatherRows(vectors, dim, sampleRows) : vectors;
+  const centroids = seedPlusPlus(sample, dim, k, rng);
+  const assignment = new Int32Array(sampleSize);
+  const similarity = new Float32Array(sampleSize);
+  for (let it = 0; it < (options.iterations ?? 6); it++) {
+    assignNearest(sample, centroids, dim, assignment, similarity);
+    if (!updateCentroids(sample, dim, centroids, assignment, similarity)) break;
+  }
+  const all = { assignment: new Int32Array(n), similarity: new Float32Array(n) };
+  assignNearest(vectors, centroids, dim, all.assignment, all.similarity);
+  return { k, centroids, ...all };
+}
+
+/** k-means++ on cosine distance: each next seed drawn with probability proportional to its squared distance to the nearest seed so far. */
+function seedPlusPlus(rows: Float32Array, dim: number, k: number, rng: SeededRandom): Float32Array {
+  const n = rows.length / dim;
+  const centroids = new Float32Array(k * dim);
+  const nearest = new Float64Array(n).fill(Infinity);
+  let pick = rng.int(n);
+  for (let c = 0; c < k; c++) {
+    centroids.set(rows.subarray(pick * dim, pick * dim + dim), c * dim);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const d = Math.max(0, 2 - 2 * dotRows(rows, i, centroids, c, dim));
+      if (d < nearest[i]) nearest[i] = d;
+      total += nearest[i];
+    }
+    if (total <= 0) pick = rng.int(n); // every row coincides with a seed already: any row will do
+    else {
+      let target = rng.next() * total;
+      pick = n - 1;
+      for (let i = 0; i < n; i++) {
+        target -= nearest[i];
+        if (target < 0) {
+          pick = i;
+          break;
+        }
+      }
+    }
+  }
+  return centroids;
+}
+
+export function assignNearest(rows: Float32Array, centroids: Float32Array, dim: number, assignment: Int32Array, similarity: Float32Array): void {
+  const n = rows.length / dim;
+  const k = centroids.length / dim;
+  for (let i = 0; i < n; i++) {
+    let best = -Infinity;
+    let bestC = 0;
+    for (let c = 0; c < k; c++) {
+      const s = dotRows(rows, i, centroids, c, dim);
+      if (s > best) {
+        best = s;
+        bestC = c;
+      }
+    }
+    assignment[i] = bestC;
+    similarity[i] = best;
+  }
+}
+
+/** Normalised means of the members; an empty cluster takes the row worst served by its own centroid. Returns whether anything moved. */
+function updateCentroids(rows: Float32Array, dim: number, centroids: Float32Array, assignment: Int32Array, similarity: Float32Array): boolean {
+  const n = rows.length / dim;
+  const k = centroids.length / dim;
+  const sums = new Float64Array(k * dim);
+  const counts = new Int32Array(k);
+  for (let i = 0; i < n; i++) {
+    const c = assignment[i];
+    counts[c]++;
+    for (let d = 0; d < dim; d++) sums[c * dim + d] += rows[i * dim + d];
+  }
+  const taken = new Set<number>();
+  let moved = false;
+  for (let c = 0; c < k; c++) {
+    if (counts[c] === 0) {
+      let worst = -1;
+      for (let i = 0; i < n; i++) if (!taken.has(i) && (worst < 0 || similarity[i] < similarity[worst])) worst = i;
+      taken.add(worst);
+      for (let d = 0; d < dim; d++) sums[c * dim + d] = rows[worst * dim + d];
+    }
+    let norm = 0;
+    for (let d = 0; d < dim; d++) norm += sums[c * dim + d] ** 2;
+    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    for (let d = 0; d < dim; d++) {
+      const v = sums[c * dim + d] * scale;
+      if (Math.abs(v - centroids[c * dim + d]) > 1e-7) moved = true;
+      centroids[c * dim + d] = v;
+    }
+  }
+  return moved;
+}
+
+/** The default cluster count for a pool of n: about √n, at most 100, so the cost stays linear in n. */
+export function defaultClusterCount(n: number): number {
+  return Math.max(1, Math.min(100, Math.round(Math.sqrt(n))));
+}
+
+/** Members of each cluster, in ascending row order. */
+export function clusterMembers(assignment: Int32Array, k: number): Int32Array[] {
+  const counts = new Int32Array(k);
+  for (const c of assignment) counts[c]++;
+  const members = Array.from(counts, (count) => new Int32Array(count));
+  const fill = new Int32Array(k);
+  for (let i = 0; i < assignment.length; i++) members[assignment[i]][fill[assignment[i]]++] = i;
+  return members;
+}

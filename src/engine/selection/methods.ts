@@ -1,0 +1,72 @@
+/**
+ * Every selection method behind one function: the pool's embeddings, difficulty and sources in,
+ * the chosen samples (and key patches) out. Deterministic for a seed; the budget is a fraction of
+ * the pool (0 < b <= 1) or a count of images (> 1).
+ */
+import type { KeyPatch } from '../../shared/artifacts';
+import { SeededRandom, permutation } from '../model/rng';
+import { resolveBudget } from './budget';
+import { kCenterGreedy } from './kcenter';
+import { meddelSelect, type MeddelOptions } from './meddel';
+import { optidelSelect, type OptidelOptions } from './optidel';
+import { prototypesSelect } from './prototypes';
+import { normalizeRows, rowCount } from './vectors';
+
+export const SELECTION_METHODS = ['optidel', 'random', 'meddel', 'prototypes', 'kcenter', 'full'] as const;
+export type SelectionMethod = (typeof SELECTION_METHODS)[number];
+
+export interface SelectionInput {
+  /** N x dim pooled encoder embeddings. */
+  embeddings: Float32Array;
+  dim: number;
+  /** Per-sample masked reconstruction error. */
+  difficulty: Float32Array;
+  /** Per-sample source (volume, video, folder), for the diversity constraint. */
+  sources: string[];
+  keyPatches?: KeyPatch[];
+}
+
+export interface SelectionOptions {
+  budget: number;
+  seed: number;
+  /** k-means clusters for meddel and prototypes (default about √N, at most 100). */
+  clusters?: number;
+  optidel?: OptidelOptions;
+  meddel?: Omit<MeddelOptions, 'budget' | 'seed' | 'clusters'>;
+}
+
+export interface SelectionResult {
+  selected: number[];
+  patches?: number[];
+  /** Method-specific facts worth reporting (thresholds, counts removed). */
+  details: Record<string, number>;
+}
+
+export function selectSubset(method: SelectionMethod, input: SelectionInput, options: SelectionOptions): SelectionResult {
+  const n = rowCount(input.embeddings, input.dim);
+  if (input.difficulty.length !== n || input.sources.length !== n) {
+    throw new Error(`selection input mismatch: ${n} embeddings, ${input.difficulty.length} difficulties, ${input.sources.length} sources`);
+  }
+  const budget = resolveBudget(options.budget, n);
+  const { seed, clusters } = options;
+  const normalized = () => normalizeRows(input.embeddings, input.dim);
+  switch (method) {
+    case 'full':
+      return { selected: Array.from({ length: n }, (_, i) => i), details: {} };
+    case 'random':
+      return { selected: Array.from(permutation(n, new SeededRandom(seed)).subarray(0, budget)), details: {} };
+    case 'prototypes':
+      return { selected: prototypesSelect(normalized(), input.dim, { budget, seed, clusters }), details: {} };
+    case 'kcenter':
+      return { selected: kCenterGreedy(normalized(), input.dim, { budget, seed }), details: {} };
+    case 'meddel': {
+      const { selected, ...details } = meddelSelect(input.embeddings, normalized(), input.dim, { ...options.meddel, budget, seed, clusters });
+      return { selected, details };
+    }
+    case 'optidel': {
+      if (!input.keyPatches?.length) throw new Error('optidel selection needs key patches with difficulty: run "optidel propose" (and "optidel score") first');
+      const { selected, patches, ...details } = optidelSelect(normalized(), input.dim, input.sources, input.difficulty, input.keyPatches, budget, seed, options.optidel);
+      return { selected, patches, details };
+    }
+  }
+}
