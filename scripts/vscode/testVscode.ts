@@ -43,7 +43,7 @@ async function main(): Promise<number> {
       },
     });
     workbench = await openWorkbench(server.url);
-    const report = await waitForReport(reportFile);
+    const report = await waitForReport(reportFile, workbench);
     await workbench.page.screenshot({ path: path.join(OUTPUT, 'workbench.png') });
     return printReport(report, (Date.now() - started) / 1000);
   } catch (err) {
@@ -56,10 +56,17 @@ async function main(): Promise<number> {
   }
 }
 
-async function waitForReport(file: string): Promise<SuiteReport | { error: string }> {
+/** Waits for the harness's report; with OPTIDEL_TEST_SCREENSHOT_EVERY_S, screenshots the workbench meanwhile (to see a hang). */
+async function waitForReport(file: string, workbench: Workbench): Promise<SuiteReport | { error: string }> {
   const deadline = Date.now() + REPORT_TIMEOUT_MS;
+  const everyMs = Number(process.env.OPTIDEL_TEST_SCREENSHOT_EVERY_S ?? 0) * 1000;
+  let nextShot = everyMs > 0 ? Date.now() + everyMs : Infinity;
   while (!fs.existsSync(file)) {
     if (Date.now() > deadline) throw new Error(`no test report after ${REPORT_TIMEOUT_MS / 1000} s: see ${path.join(OUTPUT, 'code-server.log')}`);
+    if (Date.now() > nextShot) {
+      await workbench.page.screenshot({ path: path.join(OUTPUT, `progress-${new Date().toISOString().slice(11, 19).replace(/:/g, '')}.png`) });
+      nextShot += everyMs;
+    }
     await sleep(500);
   }
   return JSON.parse(fs.readFileSync(file, 'utf8'));
