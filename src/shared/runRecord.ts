@@ -26,6 +26,8 @@ export interface StageRecord {
   seconds?: number;
   backend?: string;
   error?: string;
+  /** The engine process running the stage, while it runs: a dead pid means it was killed mid-stage. */
+  pid?: number;
   /** Small facts the stage wants to show in the Runs view (counts, losses). */
   summary?: Record<string, number | string>;
 }

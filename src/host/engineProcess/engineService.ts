@@ -9,6 +9,7 @@ import type { CommandArgs, CommandName, CommandResult } from '../../shared/comma
 import type { EngineEvent } from '../../shared/protocol';
 import { EngineClient, EngineError } from './engineClient';
 import { engineSettings } from '../settings';
+import { StageWatch } from './stageWatch';
 
 export class EngineService implements vscode.Disposable {
   private client?: EngineClient;
@@ -17,6 +18,7 @@ export class EngineService implements vscode.Disposable {
   /** Every event the engine sends (progress, metrics, stage changes), for views that update live. */
   readonly onEvent = this.eventEmitter.event;
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly stageWatch = new StageWatch();
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -63,6 +65,9 @@ export class EngineService implements vscode.Disposable {
       onExit: (description) => {
         this.client = undefined;
         this.log.warn(`engine stopped (${description})`);
+        void this.stageWatch.engineExited(description).then((marked) => {
+          for (const entry of marked) this.log.error(`stage marked failed, the engine ended while it ran: ${entry}`);
+        });
         this.setStatus('$(circle-outline) OptiDEL', `The engine stopped (${description}); it restarts on next use`);
       },
     });
@@ -70,6 +75,7 @@ export class EngineService implements vscode.Disposable {
   }
 
   private onEngineEvent(event: EngineEvent): void {
+    this.stageWatch.observe(event);
     switch (event.type) {
       case 'log':
         this.log[event.level](event.message);

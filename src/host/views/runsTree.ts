@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { RunRecord, StageName } from '../../shared/runRecord';
 import { STAGES, STAGE_TITLES } from '../../shared/runRecord';
-import { listRuns } from '../../shared/node/runStore';
+import { interruptedStages, listRuns } from '../../shared/node/runStore';
 import { runsRoot } from '../settings';
 
 export type RunsTreeNode =
@@ -75,9 +75,14 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     const stage = node.record.stages[node.stage]!;
     const item = new vscode.TreeItem(STAGE_TITLES[node.stage], vscode.TreeItemCollapsibleState.None);
     const summary = stage.summary ? Object.entries(stage.summary).map(([k, v]) => `${k} ${v}`).join(', ') : '';
-    item.description = [stage.status, stage.seconds !== undefined ? `${stage.seconds.toFixed(1)} s` : '', summary].filter(Boolean).join(' · ');
-    item.tooltip = stage.error ? `${node.stage}: ${stage.error}` : `${node.stage}: ${stage.status}`;
-    item.iconPath = STATUS_ICONS[stage.status];
+    // A stage left "running" by an engine that no longer exists was interrupted: show it as such.
+    const interrupted = interruptedStages(node.record).includes(node.stage);
+    const status = interrupted ? 'interrupted' : stage.status;
+    item.description = [status, stage.seconds !== undefined ? `${stage.seconds.toFixed(1)} s` : '', summary].filter(Boolean).join(' · ');
+    item.tooltip = interrupted
+      ? `${node.stage}: the engine process ended while this stage ran; run it again to resume from its last checkpoint`
+      : stage.error ? `${node.stage}: ${stage.error}` : `${node.stage}: ${stage.status}`;
+    item.iconPath = STATUS_ICONS[interrupted ? 'failed' : stage.status];
     item.contextValue = `optidel.stage.${stage.status}`;
     return item;
   }

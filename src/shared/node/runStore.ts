@@ -57,11 +57,13 @@ export function setStage(runDir: string, stage: StageName, status: StageStatus, 
     const now = new Date().toISOString();
     const next: StageRecord = { ...previous, ...extra, status };
     if (status === 'running') {
+      next.pid = process.pid;
       next.startedAt = now;
       delete next.finishedAt;
       delete next.seconds;
       delete next.error;
     } else if (status !== 'pending') {
+      delete next.pid;
       next.finishedAt = now;
       if (previous.startedAt) next.seconds = (Date.parse(now) - Date.parse(previous.startedAt)) / 1000;
     }
@@ -91,4 +93,41 @@ export async function listRuns(runsRoot: string): Promise<Array<{ dir: string; r
       }),
   );
   return runs.sort((a, b) => (b.record?.createdAt ?? '').localeCompare(a.record?.createdAt ?? '') || b.dir.localeCompare(a.dir));
+}
+
+/** Whether a process with this pid exists (signal 0 only checks). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Stages marked running whose engine process is gone: killed, crashed, or the machine restarted. */
+export function interruptedStages(record: RunRecord): StageName[] {
+  return STAGES.filter((s) => {
+    const stage = record.stages[s];
+    return stage?.status === 'running' && stage.pid !== undefined && !processAlive(stage.pid);
+  });
+}
+
+/**
+ * Marks the stages whose engine died as failed, so the run shows what happened and the stage can
+ * be rerun (stages resume from their last checkpoint). Returns the stages it marked.
+ */
+export async function markInterrupted(runDir: string, reason: string): Promise<StageName[]> {
+  let marked: StageName[] = [];
+  await updateRun(runDir, (record) => {
+    marked = interruptedStages(record);
+    for (const s of marked) {
+      const stage = record.stages[s]!;
+      delete stage.pid;
+      stage.status = 'failed';
+      stage.error = reason;
+      stage.finishedAt = new Date().toISOString();
+    }
+  });
+  return marked;
 }

@@ -1,0 +1,30 @@
+/** A tiny demo data set ingested into a run folder through the real CLI, shared by the tests of one file. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runCli } from './engine';
+
+export interface TinyRun {
+  root: string;
+  configFile: string;
+  runDir: string;
+}
+
+export function makeTinyRun(name = 'run'): TinyRun {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-tiny-'));
+  const data = path.join(root, 'data');
+  const demo = runCli(['demo-data', '--out', data, '--size', 'tiny', '--json']);
+  if (demo.status !== 0) throw new Error(`demo-data failed: ${demo.stderr}`);
+  const configFile = path.join(data, 'optidel.json');
+  const runDir = path.join(root, name);
+  const ingest = runCli(['ingest', '--config', configFile, '--out', runDir, '--json']);
+  if (ingest.status !== 0) throw new Error(`ingest failed: ${ingest.stderr}`);
+  return { root, configFile, runDir };
+}
+
+/** A second run folder with the same ingested pool (the cache is copied, not decoded again). */
+export function cloneRun(run: TinyRun, name: string): string {
+  const dir = path.join(run.root, name);
+  fs.cpSync(run.runDir, dir, { recursive: true });
+  return dir;
+}
