@@ -11,6 +11,11 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS preload modules (test fault injection) load with require by design.
+    files: ['**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // The extension host must stay light: TensorFlow.js belongs to the engine process only.
     files: ['src/host/**/*.ts', 'src/shared/**/*.ts', 'webview/**/*.ts'],
     rules: {
