@@ -36,8 +36,8 @@ export interface HistogramView {
 
 const CSS = `
 .odl-hist { position: relative; width: 100%; font: 11px var(--vscode-font-family, system-ui, sans-serif); color: var(--vscode-foreground, #ccc); }
-.odl-hist svg { display: block; overflow: visible; outline: none; }
-.odl-hist svg:focus-visible { outline: 1px solid var(--vscode-focusBorder, #007fd4); }
+.odl-hist > svg { display: block; overflow: visible; outline: none; }
+.odl-hist > svg:focus-visible { outline: 1px solid var(--vscode-focusBorder, #007fd4); }
 .odl-hist .odl-bar-all { fill: var(--vscode-disabledForeground, #8b8b8b); fill-opacity: 0.55; }
 .odl-hist .odl-bar-sel { fill: var(--vscode-charts-blue, #3794ff); }
 .odl-hist .odl-bar-focus { fill: none; stroke: var(--vscode-focusBorder, #007fd4); stroke-width: 2; }

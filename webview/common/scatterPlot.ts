@@ -143,7 +143,7 @@ export function createScatterPlot(container: HTMLElement, options: ScatterOption
       colors = new Uint32Array(n).fill(quiet);
       if (data.emphasis) for (let i = 0; i < n; i++) if (data.emphasis[i]) colors[i] = selected;
     } else if (color.kind === 'category') {
-      const palette = color.labels.map((_, c) => packRgba(rgbaOf(color.muted?.includes(c) ? theme.unselected : theme.categorical[c % theme.categorical.length]!)));
+      const palette = categoryColors(color, theme).map((css) => packRgba(rgbaOf(css)));
       colors = colorsForCategories(color.values, palette.length ? palette : [packRgba(rgbaOf(theme.accent))]);
     } else {
       colors = colorsForValues(color.values, color.domain ?? finiteExtent(color.values), sequentialTable());
@@ -156,12 +156,13 @@ export function createScatterPlot(container: HTMLElement, options: ScatterOption
     const color = data?.color;
     if (!color) return;
     if (color.kind === 'category') {
+      const swatches = categoryColors(color, theme);
       const counts = new Array<number>(color.labels.length).fill(0);
       for (let i = 0; i < color.values.length; i++) counts[color.values[i]!] = (counts[color.values[i]!] ?? 0) + 1;
       color.labels.forEach((label, c) => {
         const item = el('span', 'odl-legend-item');
         const swatch = el('span', 'odl-swatch');
-        swatch.style.background = color.muted?.includes(c) ? theme.unselected : theme.categorical[c % theme.categorical.length]!;
+        swatch.style.background = swatches[c]!;
         item.append(swatch, document.createTextNode(`${label} (${counts[c]!.toLocaleString()})`));
         legend.append(item);
       });
@@ -393,6 +394,12 @@ export function createScatterPlot(container: HTMLElement, options: ScatterOption
     },
   };
   return plot;
+}
+
+/** Muted categories get the quiet colour; the others take the palette in order, so "selected" is the first chart colour. */
+function categoryColors(color: Extract<ScatterColoring, { kind: 'category' }>, theme: ThemeColors): string[] {
+  let next = 0;
+  return color.labels.map((_, c) => (color.muted?.includes(c) ? theme.unselected : theme.categorical[next++ % theme.categorical.length]!));
 }
 
 function formatNumber(v: number): string {

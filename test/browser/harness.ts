@@ -1,0 +1,139 @@
+/**
+ * Serves the built webview bundles (dist/webview) as VS Code would, for headless Chromium: the
+ * page is the real HTML from src/host/panels/webviewHtml.ts (same CSP, a nonce per load), the
+ * theme's `--vscode-*` variables and body class are set, and `acquireVsCodeApi` is faked by a
+ * small script that forwards the view's messages to this server, where the real host code answers
+ * them (loadRunViewData, the path guard, saveManualCuration). Used by test/browser and the views
+ * benchmark.
+ */
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Page } from 'playwright-core';
+import { buildWebviewHtml, makeNonce } from '../../src/host/panels/webviewHtml';
+import { loadRunViewData } from '../../src/host/panels/runData';
+import { resolveInRun } from '../../src/host/panels/pathGuard';
+import { saveManualCuration } from '../../src/host/panels/manualCuration';
+import { parseViewToHost, VIEW_TITLES, type ViewKind } from '../../src/shared/viewMessages';
+import { THEMES, type ThemeName } from './themes';
+
+const root = path.resolve(__dirname, '../..');
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/** Typed arrays do not survive JSON: tagged base64. */
+function encode(_key: string, value: unknown): unknown {
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    return { __typed: value.constructor.name, base64: bytes.toString('base64') };
+  }
+  return value;
+}
+
+/** The fake VS Code API; it runs in the page under the CSP, allowed by the nonce. */
+const FAKE_API = (theme: { bodyClass: string; vars: Record<string, string> }, view: string): string => `
+for (const [k, v] of Object.entries(${JSON.stringify(theme.vars)})) document.documentElement.style.setProperty('--vscode-' + k, v);
+document.body.classList.add(${JSON.stringify(theme.bodyClass)});
+const decode = (_k, v) => v && v.__typed ? new globalThis[v.__typed](Uint8Array.from(atob(v.base64), (c) => c.charCodeAt(0)).buffer) : v;
+const deliver = (message) => window.dispatchEvent(new MessageEvent('message', { data: message }));
+window.__posted = [];
+let state = JSON.parse(sessionStorage.getItem('optidel-state') || 'null');
+window.acquireVsCodeApi = () => ({
+  getState: () => state,
+  setState: (s) => { state = s; sessionStorage.setItem('optidel-state', JSON.stringify(s)); },
+  postMessage: async (message) => {
+    window.__posted.push(message);
+    // A Playwright binding, not fetch: the page's CSP (rightly) allows no connections.
+    const replies = JSON.parse(await window.__optidelHost(${JSON.stringify(view)}, JSON.stringify(message)), decode);
+    for (const reply of replies) deliver(reply);
+  },
+});
+window.__deliver = deliver;
+window.__decode = decode;
+`;
+
+export interface Harness {
+  url(view: ViewKind, theme: ThemeName): string;
+  /** Opens a view in `page` with the fake host attached. */
+  open(page: Page, view: ViewKind, theme: ThemeName): Promise<void>;
+  /** A data message for `view` as the host would send it now (for live-update tests). */
+  dataMessageJson(view: ViewKind): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(runDir: string): Promise<Harness> {
+  const server = http.createServer((req, res) => void handle(req, res).catch((err: Error) => {
+    res.writeHead(500, { 'content-type': 'text/plain' });
+    res.end(err.message);
+  }));
+  const toUrl = (relative: string): string => `/run/${relative}`;
+
+  async function replyTo(view: ViewKind, raw: unknown): Promise<unknown[]> {
+    let message;
+    try {
+      message = parseViewToHost(raw);
+    } catch (err) {
+      return [{ type: 'error', message: (err as Error).message }];
+    }
+    switch (message.type) {
+      case 'ready':
+        return [{ type: 'data', data: await loadRunViewData(runDir, view, toUrl) }];
+      case 'readFile':
+        try {
+          return [{ type: 'file', requestId: message.requestId, bytes: new Uint8Array(await fs.promises.readFile(await resolveInRun(runDir, message.path))) }];
+        } catch (err) {
+          return [{ type: 'file', requestId: message.requestId, error: (err as Error).message }];
+        }
+      case 'saveManual':
+        try {
+          await saveManualCuration(runDir, message.method, message.include, message.exclude);
+          return [{ type: 'saved', method: message.method, include: message.include, exclude: message.exclude }];
+        } catch (err) {
+          return [{ type: 'error', message: (err as Error).message }];
+        }
+    }
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/favicon.ico') {
+      res.writeHead(204);
+      res.end();
+      return;
+    }
+    if (url.pathname.startsWith('/view/')) {
+      const [, , view, theme] = url.pathname.split('/') as [string, string, ViewKind, ThemeName];
+      const nonce = makeNonce();
+      const origin = `http://${req.headers.host}`;
+      const html = buildWebviewHtml({ cspSource: origin, scriptUri: `${origin}/dist/webview/${view}.js`, nonce, title: VIEW_TITLES[view], view })
+        .replace('<script type="module"', `<script nonce="${nonce}">${FAKE_API(THEMES[theme], view)}</script>\n<script type="module"`);
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(html);
+      return;
+    }
+    let file: string | undefined;
+    if (url.pathname.startsWith('/dist/webview/')) file = path.join(root, 'dist/webview', path.basename(url.pathname));
+    else if (url.pathname.startsWith('/run/')) file = await resolveInRun(runDir, decodeURIComponent(url.pathname.slice('/run/'.length))).catch(() => undefined);
+    if (!file || !fs.existsSync(file)) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    const type = file.endsWith('.js') ? 'text/javascript' : file.endsWith('.png') ? 'image/png' : file.endsWith('.map') ? 'application/json' : 'application/octet-stream';
+    res.writeHead(200, { 'content-type': type });
+    fs.createReadStream(file).pipe(res);
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: (view, theme) => `http://127.0.0.1:${port}/view/${view}/${theme}`,
+    async open(page, view, theme) {
+      await page.exposeFunction('__optidelHost', async (kind: ViewKind, json: string) => JSON.stringify(await replyTo(kind, JSON.parse(json)), encode));
+      await page.goto(`http://127.0.0.1:${port}/view/${view}/${theme}`);
+    },
+    dataMessageJson: async (view) => JSON.stringify({ type: 'data', data: await loadRunViewData(runDir, view, toUrl) }, encode),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,60 @@
+/** How the embedding map colours its points, per "colour by" choice. Pure, tested under Node. */
+import type { RunViewData } from '../../src/shared/viewMessages';
+import type { ScatterColoring } from '../common/scatterPlot';
+import { kmeans2d } from '../common/kmeans';
+import { basename, effectiveSelection, membership } from '../common/selection';
+
+export const COLOUR_MODES = ['selected', 'compare', 'difficulty', 'cluster', 'source'] as const;
+export type ColourMode = (typeof COLOUR_MODES)[number];
+export const COLOUR_MODE_LABELS: Record<ColourMode, string> = {
+  selected: 'Selected or not',
+  compare: 'Compare two methods',
+  difficulty: 'Difficulty',
+  cluster: 'Cluster (k-means on the map)',
+  source: 'Source file',
+};
+
+export const CLUSTERS = 8;
+
+export interface Colouring {
+  color: ScatterColoring;
+  emphasis?: Uint8Array;
+}
+
+export function colouringFor(mode: ColourMode, data: RunViewData, methodA: string, methodB: string, cache: { clusters?: Uint8Array } = {}): Colouring {
+  const n = data.samples;
+  const byMethod = (m: string): Uint8Array => membership(effectiveSelection(data.selections.find((s) => s.method === m)), n);
+  switch (mode) {
+    case 'selected': {
+      const a = byMethod(methodA);
+      return { color: { kind: 'category', values: a, labels: ['not selected', `selected by ${methodA || '—'}`], muted: [0] }, emphasis: a };
+    }
+    case 'compare': {
+      const a = byMethod(methodA);
+      const b = byMethod(methodB);
+      const values = new Uint8Array(n);
+      for (let i = 0; i < n; i++) values[i] = a[i]! + 2 * b[i]!;
+      const emphasis = Uint8Array.from(values, (v) => (v ? 1 : 0));
+      return { color: { kind: 'category', values, labels: ['neither', `${methodA} only`, `${methodB} only`, 'both'], muted: [0] }, emphasis };
+    }
+    case 'difficulty':
+      return { color: { kind: 'value', values: data.difficulty ?? new Float32Array(n), label: 'difficulty' } };
+    case 'cluster': {
+      cache.clusters ??= kmeans2d(data.projection ?? new Float32Array(2 * n), CLUSTERS, { seed: 7 });
+      return { color: { kind: 'category', values: cache.clusters, labels: Array.from({ length: CLUSTERS }, (_, c) => `cluster ${c + 1}`) } };
+    }
+    case 'source':
+      return { color: { kind: 'category', values: data.sourceOf ?? new Uint16Array(n), labels: data.sources.map(basename) } };
+  }
+}
+
+/** Tooltip text of one sample. */
+export function describeSample(data: RunViewData, id: number): string {
+  const lines = [`#${id}`];
+  const source = data.sourceOf ? data.sources[data.sourceOf[id]!] : undefined;
+  if (source) lines.push(`${basename(source)}${data.sliceOf && data.sliceOf[id]! >= 0 ? `, slice ${data.sliceOf[id]}` : ''}`);
+  if (data.difficulty) lines.push(`difficulty ${data.difficulty[id]!.toPrecision(3)}`);
+  const by = data.selections.filter((s) => effectiveSelection(s).has(id)).map((s) => s.method);
+  lines.push(by.length ? `selected by ${by.join(', ')}` : 'not selected');
+  return lines.join('\n');
+}

@@ -1,0 +1,142 @@
+/**
+ * Embedding map: the pool's 2D projection on canvas (pan, zoom, hover), coloured by selection,
+ * a two-method comparison, difficulty, cluster or source; a lasso shows the chosen samples'
+ * thumbnails. Keyboard: +/- zoom, arrows pan, 0 resets, L toggles the lasso.
+ */
+import type { RunViewData } from '../../src/shared/viewMessages';
+import { connectToHost } from '../common/messaging';
+import { createScatterPlot } from '../common/scatterPlot';
+import { adoptStyles, el } from '../common/styles';
+import { paintThumbnail } from '../common/thumbnails';
+import { orderedMethods } from '../common/selection';
+import { button, createShell, followHost, selectControl, stageSummary } from '../common/viewShell';
+import { COLOUR_MODES, COLOUR_MODE_LABELS, colouringFor, describeSample, type ColourMode } from './colouring';
+
+interface MapState {
+  runDir: string;
+  colourBy: ColourMode;
+  methodA: string;
+  methodB: string;
+  zoom: { k: number; x: number; y: number };
+}
+
+const THUMBS_SHOWN = 48;
+adoptStyles(`
+.odl-lasso-strip { display: flex; flex-wrap: wrap; gap: 4px; padding-top: 6px; }
+.odl-lasso-strip .odl-thumb { background-color: var(--vscode-editorWidget-background, #252526); border: 1px solid var(--vscode-widget-border, transparent); }
+.odl-lasso-strip .odl-thumb.odl-selected { border-color: var(--vscode-charts-blue, #3794ff); }
+`);
+
+const host = connectToHost<MapState>();
+const shell = createShell('Embedding map');
+followHost(shell, host);
+let data: RunViewData | undefined;
+const clusterCache: { clusters?: Uint8Array } = {};
+let mode: 'pan' | 'lasso' = 'pan';
+/** The projection split into x and y once per data load (the scatter plot's input). */
+let xs = new Float32Array(0);
+let ys = new Float32Array(0);
+
+const colourBy = selectControl('Colour by', (v) => {
+  host.saveState({ colourBy: v as ColourMode });
+  recolour();
+});
+const methodA = selectControl('Method', (v) => {
+  host.saveState({ methodA: v });
+  recolour();
+});
+const methodB = selectControl('Compare with', (v) => {
+  host.saveState({ methodB: v });
+  recolour();
+});
+colourBy.setOptions(COLOUR_MODES.map((m) => ({ value: m, label: COLOUR_MODE_LABELS[m] })), host.state.colourBy ?? 'selected');
+const modeButton = button('Lasso (L)', () => setMode(mode === 'pan' ? 'lasso' : 'pan'), { secondary: true, title: 'Drag to draw around samples and see their thumbnails' });
+const resetButton = button('Reset view (0)', () => plot.resetView(), { secondary: true });
+shell.toolbar.append(colourBy.element, methodA.element, methodB.element, modeButton, resetButton);
+
+const mapHost = el('div', 'odl-map');
+const lassoInfo = el('div', 'odl-note', 'Hover a point for its details; use the lasso to see thumbnails.');
+lassoInfo.setAttribute('aria-live', 'polite');
+const strip = el('div', 'odl-lasso-strip');
+const empty = el('div', 'odl-empty', 'Waiting for the run data…');
+shell.body.append(empty, mapHost, lassoInfo, strip);
+
+const plot = createScatterPlot(mapHost, {
+  ariaLabel: 'Embedding map of the pool: each point is one sample',
+  height: Math.max(320, Math.round(window.innerHeight * 0.62)),
+  initialZoom: host.state.zoom,
+  onZoom: (zoom) => host.saveState({ zoom }),
+  describe: (_, id) => (data ? describeSample(data, id) : ''),
+  onLasso: showLasso,
+});
+// The browser tests and scripts/bench/views.mjs drive the plot through this handle.
+(window as unknown as { __optidel: object }).__optidel = { plot };
+
+function setMode(next: 'pan' | 'lasso'): void {
+  mode = next;
+  plot.setMode(next);
+  modeButton.textContent = next === 'lasso' ? 'Pan (L)' : 'Lasso (L)';
+}
+document.addEventListener('keydown', (event) => {
+  if ((event.key === 'l' || event.key === 'L') && !(event.target instanceof HTMLInputElement)) setMode(mode === 'pan' ? 'lasso' : 'pan');
+});
+
+function recolour(): void {
+  if (!data?.projection) return;
+  const { color, emphasis } = colouringFor(colourBy.value as ColourMode, data, methodA.value, methodB.value, clusterCache);
+  methodB.element.hidden = colourBy.value !== 'compare';
+  plot.update({ x: xs, y: ys, color, emphasis });
+}
+
+function showLasso(indices: number[]): void {
+  strip.replaceChildren();
+  if (!data) return;
+  const difficulty = data.difficulty;
+  const chosen = difficulty ? [...indices].sort((a, b) => difficulty[b]! - difficulty[a]!) : indices;
+  const selected = new Set(data.selections.find((s) => s.method === methodA.value)?.selected ?? []);
+  const inSubset = chosen.filter((i) => selected.has(i)).length;
+  lassoInfo.textContent = indices.length
+    ? `${indices.length} samples in the lasso, ${inSubset} selected by ${methodA.value || 'no method'}; showing the ${Math.min(THUMBS_SHOWN, indices.length)} hardest.`
+    : 'No samples inside the lasso.';
+  for (const id of chosen.slice(0, THUMBS_SHOWN)) {
+    const tile = el('div', `odl-thumb${selected.has(id) ? ' odl-selected' : ''}`);
+    tile.title = describeSample(data, id);
+    tile.setAttribute('role', 'img');
+    tile.setAttribute('aria-label', tile.title);
+    if (!paintThumbnail(tile, data.thumbs, id, 64)) tile.textContent = `#${id}`;
+    strip.append(tile);
+  }
+}
+
+host.on('data', ({ data: next }) => {
+  const geometryChanged = !data || data.projection?.length !== next.projection?.length || data.projection !== next.projection;
+  data = next;
+  host.saveState({ runDir: next.runDir });
+  shell.setRun(next.runName);
+  const summary = stageSummary(next.stages);
+  shell.setStatus(summary.text, summary.running);
+  shell.setProblems(next.problems);
+  const methods = orderedMethods(next.selections).map((m) => ({ value: m, label: m }));
+  methodA.setOptions(methods, methods.some((m) => m.value === host.state.methodA) ? host.state.methodA : undefined);
+  methodB.setOptions(methods, methods.some((m) => m.value === host.state.methodB) ? host.state.methodB : methods.find((m) => m.value !== methodA.value)?.value);
+  if (!next.projection) {
+    empty.textContent = next.samples ? 'No projection yet: it is written by the score stage.' : 'No samples yet: run the ingest and score stages.';
+    empty.hidden = false;
+    mapHost.hidden = true;
+    return;
+  }
+  empty.hidden = true;
+  mapHost.hidden = false;
+  if (geometryChanged) {
+    clusterCache.clusters = undefined;
+    const n = next.projection.length / 2;
+    xs = new Float32Array(n);
+    ys = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      xs[i] = next.projection[2 * i]!;
+      ys[i] = next.projection[2 * i + 1]!;
+    }
+  }
+  recolour();
+});
+host.post({ type: 'ready' });

@@ -1,0 +1,341 @@
+/**
+ * Sample gallery: a virtualised grid of thumbnails (only visible rows are in the DOM) with key-patch
+ * boxes, generated samples linked to their sources, and hand curation (include / exclude) saved into
+ * the selection file's `manual` field for the next stage. Keyboard: arrows / PageUp / PageDown /
+ * Home / End move, I includes, X excludes, R resets, Enter opens the details.
+ */
+import type { KeyPatch } from '../../src/shared/artifacts';
+import type { RunViewData } from '../../src/shared/viewMessages';
+import { gridLayout, moveCursor, scrollToItem, visibleWindow } from '../common/gridWindow';
+import { connectToHost } from '../common/messaging';
+import { adoptStyles, el } from '../common/styles';
+import { orderedMethods } from '../common/selection';
+import { paintThumbnail } from '../common/thumbnails';
+import { button, createShell, followHost, selectControl, stageSummary } from '../common/viewShell';
+import {
+  GALLERY_FILTERS, GALLERY_FILTER_LABELS, GALLERY_SORTS, GALLERY_SORT_LABELS,
+  curate, derivedFrom, galleryItems, isSelected, manualOf, sameManual,
+  type GalleryFilter, type GallerySort, type Manual,
+} from './model';
+
+interface GalleryState {
+  runDir: string;
+  method: string;
+  filter: GalleryFilter;
+  sort: GallerySort;
+  cursor: number;
+  /** Unsaved hand curation survives hiding the panel. */
+  draft: { method: string; include: number[]; exclude: number[] };
+}
+
+const TILE = 96;
+const GAP = 8;
+const CAPTION = 18;
+/** Room around the tiles for the cursor ring, which overflow would clip. */
+const INSET = 4;
+
+adoptStyles(`
+.odl-gallery { display: grid; grid-template-columns: minmax(0, 1fr) 260px; gap: 16px; }
+.odl-grid { position: relative; height: calc(100vh - 170px); min-height: 300px; overflow-y: auto; outline: none; }
+.odl-grid:focus-visible { outline: 1px solid var(--vscode-focusBorder, #007fd4); }
+.odl-spacer { position: relative; margin: ${INSET}px; }
+.odl-tile { position: absolute; width: ${TILE}px; font-size: 11px; cursor: pointer; }
+.odl-tile .odl-thumb { position: relative; width: ${TILE}px; height: ${TILE}px; background-color: var(--vscode-editorWidget-background, #252526);
+  outline: 1px solid var(--vscode-widget-border, transparent); }
+.odl-tile.odl-in .odl-thumb { outline: 3px solid var(--vscode-charts-blue, #3794ff); outline-offset: -3px; }
+.odl-tile.odl-cursor .odl-thumb { box-shadow: 0 0 0 2px var(--vscode-editor-background, #1e1e1e), 0 0 0 4px var(--vscode-focusBorder, #007fd4); }
+.odl-box { position: absolute; border: 1.5px solid var(--vscode-charts-yellow, #cca700); box-sizing: border-box; pointer-events: none; }
+.odl-caption { padding-top: 2px; color: var(--vscode-descriptionForeground, #9d9d9d); white-space: nowrap; overflow: hidden; }
+.odl-thumb .odl-badge { position: absolute; left: 3px; top: 3px; }
+.odl-badge { font-size: 10px; padding: 0 3px; border-radius: 2px; color: var(--vscode-badge-foreground, #fff); background: var(--vscode-badge-background, #616161); }
+.odl-badge.odl-plus { background: var(--vscode-charts-green, #388a34); color: var(--vscode-editor-background, #000); }
+.odl-badge.odl-minus { background: var(--vscode-charts-red, #e51400); color: var(--vscode-editor-background, #fff); }
+.odl-details { border-left: 1px solid var(--vscode-panel-border, #454545); padding-left: 16px; }
+.odl-details .odl-thumb { position: relative; width: 192px; height: 192px; background-color: var(--vscode-editorWidget-background, #252526); }
+.odl-details dl { display: grid; grid-template-columns: auto 1fr; gap: 2px 8px; margin: 8px 0; }
+.odl-details dt { color: var(--vscode-descriptionForeground, #9d9d9d); }
+.odl-details dd { margin: 0; overflow-wrap: anywhere; }
+.odl-links { display: flex; flex-wrap: wrap; gap: 4px; }
+.odl-link { background: none; border: none; padding: 0; color: var(--vscode-textLink-foreground, #3794ff); cursor: pointer; font: inherit; text-decoration: underline; }
+.odl-actions { display: flex; gap: 6px; flex-wrap: wrap; margin: 8px 0; }
+`);
+
+const host = connectToHost<GalleryState>();
+const shell = createShell('Sample gallery');
+followHost(shell, host);
+let data: RunViewData | undefined;
+let items: number[] = [];
+let selected = new Set<number>();
+let saved: Manual = { include: new Set(), exclude: new Set() };
+let manual: Manual = saved;
+let cursor = host.state.cursor ?? 0;
+let patchesBySample = new Map<number, KeyPatch[]>();
+let derived = derivedFrom(undefined);
+
+const method = selectControl('Method', (v) => {
+  host.saveState({ method: v, draft: undefined });
+  loadSelection();
+  refresh();
+});
+const filter = selectControl('Show', (v) => {
+  host.saveState({ filter: v as GalleryFilter });
+  refresh();
+});
+const sort = selectControl('Sort by', (v) => {
+  host.saveState({ sort: v as GallerySort });
+  refresh();
+});
+filter.setOptions(GALLERY_FILTERS.map((f) => ({ value: f, label: GALLERY_FILTER_LABELS[f] })), host.state.filter ?? 'all');
+sort.setOptions(GALLERY_SORTS.map((s) => ({ value: s, label: GALLERY_SORT_LABELS[s] })), host.state.sort ?? 'difficulty-desc');
+const saveButton = button('Save curation', () => save(), { title: 'Write the hand curation into the selection file; the next stage applies it' });
+const curationNote = el('span', 'odl-note');
+curationNote.setAttribute('aria-live', 'polite');
+shell.toolbar.append(method.element, filter.element, sort.element, saveButton, curationNote);
+
+const layoutRoot = el('div', 'odl-gallery');
+const grid = el('div', 'odl-grid');
+grid.tabIndex = 0;
+grid.setAttribute('role', 'grid');
+grid.setAttribute('aria-label', 'Samples; arrows move, I includes, X excludes, R resets, Enter shows details');
+const spacer = el('div', 'odl-spacer');
+grid.append(spacer);
+const details = el('aside', 'odl-details');
+details.setAttribute('aria-label', 'Sample details');
+const empty = el('div', 'odl-empty', 'Waiting for the run data…');
+layoutRoot.append(grid, details);
+shell.body.append(empty, layoutRoot);
+const tiles = new Map<number, HTMLElement>();
+
+function layout(): ReturnType<typeof gridLayout> {
+  return gridLayout(grid.clientWidth - 2 * INSET, items.length, { width: TILE, height: TILE + CAPTION, gap: GAP });
+}
+
+function render(): void {
+  const g = layout();
+  spacer.style.height = `${g.totalHeight}px`;
+  const { first, last } = visibleWindow(g, items.length, grid.scrollTop, grid.clientHeight);
+  const visible = new Set<number>();
+  for (let index = first; index < last; index++) {
+    const id = items[index]!;
+    visible.add(id);
+    let tile = tiles.get(id);
+    if (!tile) {
+      tile = makeTile(id);
+      tiles.set(id, tile);
+      spacer.append(tile);
+    }
+    tile.style.left = `${(index % g.columns) * (TILE + GAP)}px`;
+    tile.style.top = `${Math.floor(index / g.columns) * g.rowHeight}px`;
+    updateTile(tile, id, index);
+  }
+  for (const [id, tile] of tiles) if (!visible.has(id)) {
+    tile.remove();
+    tiles.delete(id);
+  }
+  const current = items[cursor];
+  if (current !== undefined && tiles.has(current)) grid.setAttribute('aria-activedescendant', tiles.get(current)!.id);
+  else grid.removeAttribute('aria-activedescendant');
+}
+
+function makeTile(id: number): HTMLElement {
+  const tile = el('div', 'odl-tile');
+  tile.id = `odl-tile-${id}`;
+  tile.setAttribute('role', 'gridcell');
+  const thumb = el('div', 'odl-thumb');
+  if (!paintThumbnail(thumb, data?.thumbs, id, TILE)) thumb.textContent = 'no thumbnail';
+  const size = data?.imageSize || TILE;
+  for (const patch of patchesBySample.get(id) ?? []) {
+    const [x, y, w, h] = patch.box;
+    const box = el('div', 'odl-box');
+    box.style.left = `${(x / size) * TILE}px`;
+    box.style.top = `${(y / size) * TILE}px`;
+    box.style.width = `${(w / size) * TILE}px`;
+    box.style.height = `${(h / size) * TILE}px`;
+    thumb.append(box);
+  }
+  const caption = el('div', 'odl-caption');
+  tile.append(thumb, caption);
+  tile.addEventListener('click', () => {
+    cursor = items.indexOf(id);
+    host.saveState({ cursor });
+    render();
+    showDetails();
+  });
+  return tile;
+}
+
+function updateTile(tile: HTMLElement, id: number, index: number): void {
+  const inSubset = isSelected(id, selected, manual);
+  tile.classList.toggle('odl-in', inSubset);
+  tile.classList.toggle('odl-cursor', index === cursor);
+  tile.setAttribute('aria-selected', String(inSubset));
+  const caption = tile.lastElementChild as HTMLElement;
+  const synth = data?.synth?.find((s) => s.id === id);
+  const label = synth ? synth.kind : data?.difficulty && id < data.difficulty.length ? data.difficulty[id]!.toPrecision(2) : '';
+  caption.textContent = `#${id} ${label}`;
+  // Hand decisions are marked on the thumbnail; membership itself is the blue frame.
+  const thumb = tile.firstElementChild as HTMLElement;
+  thumb.querySelector('.odl-badge')?.remove();
+  if (manual.include.has(id)) thumb.append(el('span', 'odl-badge odl-plus', '+ by hand'));
+  else if (manual.exclude.has(id)) thumb.append(el('span', 'odl-badge odl-minus', '− by hand'));
+  tile.setAttribute('aria-label', `Sample ${id}${synth ? `, ${synth.kind}` : ''}${inSubset ? ', in the subset' : ''}`);
+}
+
+function jumpTo(id: number): void {
+  let index = items.indexOf(id);
+  if (index < 0) {
+    filter.value = 'all';
+    host.saveState({ filter: 'all' });
+    refresh();
+    index = items.indexOf(id);
+  }
+  if (index < 0) return;
+  cursor = index;
+  host.saveState({ cursor });
+  grid.scrollTop = scrollToItem(layout(), cursor, grid.scrollTop, grid.clientHeight);
+  render();
+  showDetails();
+  grid.focus();
+}
+
+function sampleLinks(ids: number[]): HTMLElement {
+  const links = el('span', 'odl-links');
+  for (const id of ids) {
+    const link = el('button', 'odl-link', `#${id}`);
+    link.addEventListener('click', () => jumpTo(id));
+    links.append(link);
+  }
+  return links;
+}
+
+function showDetails(): void {
+  details.replaceChildren();
+  const id = items[cursor];
+  if (!data || id === undefined) return;
+  const thumb = el('div', 'odl-thumb');
+  if (!paintThumbnail(thumb, data.thumbs, id, 192)) thumb.textContent = 'no thumbnail';
+  const size = data.imageSize || 192;
+  for (const patch of patchesBySample.get(id) ?? []) {
+    const box = el('div', 'odl-box');
+    const [x, y, w, h] = patch.box;
+    Object.assign(box.style, { left: `${(x / size) * 192}px`, top: `${(y / size) * 192}px`, width: `${(w / size) * 192}px`, height: `${(h / size) * 192}px` });
+    box.title = `key patch ${patch.id} (${patch.origin})${patch.difficulty !== undefined ? `, difficulty ${patch.difficulty.toPrecision(3)}` : ''}`;
+    thumb.append(box);
+  }
+  const list = el('dl');
+  const row = (term: string, value: string | HTMLElement): void => {
+    list.append(el('dt', undefined, term));
+    const dd = el('dd');
+    dd.append(value);
+    list.append(dd);
+  };
+  const synth = data.synth?.find((s) => s.id === id);
+  row('Sample', `#${id}`);
+  if (synth) {
+    row('Generated', `${synth.kind}${synth.note ? ` (${synth.note})` : ''}`);
+    row('Made from', sampleLinks(synth.parts.map((p) => p.sampleId)));
+  } else {
+    const source = data.sourceOf ? data.sources[data.sourceOf[id]!] : undefined;
+    if (source) row('Source', source);
+    if (data.sliceOf && data.sliceOf[id]! >= 0) row('Slice', String(data.sliceOf[id]));
+    if (data.difficulty) row('Difficulty', data.difficulty[id]!.toPrecision(4));
+    row('Key patches', String(patchesBySample.get(id)?.length ?? 0));
+    const made = derived.get(id);
+    if (made?.length) row('Used in', sampleLinks(made.map((s) => s.id)));
+  }
+  row('Method', method.value ? `${selected.has(id) ? 'selected' : 'not selected'} by ${method.value}` : 'no selection yet');
+  const actions = el('div', 'odl-actions');
+  actions.append(
+    button('Include (I)', () => decide('include'), { secondary: isSelected(id, selected, manual) }),
+    button('Exclude (X)', () => decide('exclude'), { secondary: !isSelected(id, selected, manual) }),
+    button('Reset (R)', () => decide('reset'), { secondary: true }),
+  );
+  details.append(thumb, list, ...(method.value ? [actions] : []));
+}
+
+function decide(action: 'include' | 'exclude' | 'reset'): void {
+  const id = items[cursor];
+  if (id === undefined || !method.value) return;
+  manual = curate(manual, id, action, selected);
+  host.saveState({ draft: { method: method.value, include: [...manual.include], exclude: [...manual.exclude] } });
+  updateCurationNote();
+  render();
+  showDetails();
+}
+
+function updateCurationNote(): void {
+  const dirty = !sameManual(manual, saved);
+  saveButton.toggleAttribute('disabled', !dirty);
+  curationNote.textContent = `${manual.include.size} included and ${manual.exclude.size} excluded by hand${dirty ? ' (not saved)' : ''}`;
+}
+
+function save(): void {
+  if (!method.value) return;
+  host.post({ type: 'saveManual', method: method.value, include: [...manual.include], exclude: [...manual.exclude] });
+}
+
+host.on('saved', (m) => {
+  if (m.method !== method.value) return;
+  saved = { include: new Set(m.include), exclude: new Set(m.exclude) };
+  host.saveState({ draft: undefined });
+  updateCurationNote();
+  shell.showError(undefined);
+});
+
+grid.addEventListener('keydown', (event) => {
+  const g = layout();
+  const next = moveCursor(cursor, event.key, g.columns, items.length, Math.max(1, Math.floor(grid.clientHeight / g.rowHeight)));
+  if (next !== undefined) {
+    cursor = next;
+    host.saveState({ cursor });
+    grid.scrollTop = scrollToItem(g, cursor, grid.scrollTop, grid.clientHeight);
+    render();
+    showDetails();
+  } else if (event.key === 'i' || event.key === 'I') decide('include');
+  else if (event.key === 'x' || event.key === 'X') decide('exclude');
+  else if (event.key === 'r' || event.key === 'R') decide('reset');
+  else if (event.key === 'Enter') (details.querySelector('vscode-button') as HTMLElement | null)?.focus();
+  else return;
+  event.preventDefault();
+});
+grid.addEventListener('scroll', () => render(), { passive: true });
+new ResizeObserver(() => render()).observe(grid);
+
+function loadSelection(): void {
+  const selection = data?.selections.find((s) => s.method === method.value);
+  selected = new Set(selection?.selected ?? []);
+  saved = manualOf(selection);
+  const draft = host.state.draft;
+  manual = draft && draft.method === method.value ? { include: new Set(draft.include), exclude: new Set(draft.exclude) } : saved;
+  updateCurationNote();
+}
+
+function refresh(): void {
+  if (!data) return;
+  items = galleryItems(data, filter.value as GalleryFilter, sort.value as GallerySort, selected, manual);
+  cursor = Math.max(0, Math.min(cursor, items.length - 1));
+  empty.hidden = items.length > 0;
+  layoutRoot.hidden = items.length === 0;
+  if (!items.length) empty.textContent = data.samples ? 'Nothing to show with this filter.' : 'No samples yet: run the ingest stage.';
+  for (const tile of tiles.values()) tile.remove();
+  tiles.clear();
+  render();
+  showDetails();
+}
+
+host.on('data', ({ data: next }) => {
+  data = next;
+  host.saveState({ runDir: next.runDir });
+  shell.setRun(next.runName);
+  const summary = stageSummary(next.stages);
+  shell.setStatus(summary.text, summary.running);
+  shell.setProblems(next.problems);
+  patchesBySample = new Map();
+  for (const patch of next.keyPatches ?? []) patchesBySample.set(patch.sampleId, [...(patchesBySample.get(patch.sampleId) ?? []), patch]);
+  derived = derivedFrom(next.synth);
+  const methods = orderedMethods(next.selections);
+  method.setOptions(methods.map((m) => ({ value: m, label: m })), methods.includes(host.state.method ?? '') ? host.state.method : undefined);
+  loadSelection();
+  refresh();
+});
+host.post({ type: 'ready' });
