@@ -1,0 +1,63 @@
+/** loadConfig: schema validation with errors naming the key, defaults, relative paths. */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import schema from '../../../src/shared/schemas/optidel.schema.json';
+import { loadConfig, parseConfig } from '../../../src/engine/config/loadConfig';
+import { SUPPORTED_KEYWORDS } from '../../../src/engine/config/schemaValidator';
+
+const FILE = '/work/project/optidel.json';
+
+function problems(raw: unknown): string {
+  try {
+    parseConfig(raw, FILE);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return '';
+}
+
+test('relative paths resolve against the config file; defaults fill the rest', () => {
+  const { config, dir } = parseConfig({ pool: ['data/ct', '/abs/mr', 'x/**/*.png'], downstream: [{ name: 'a', images: 'seg/img.nii.gz', labels: '../lab.nii.gz' }] }, FILE);
+  assert.equal(dir, '/work/project');
+  assert.deepEqual(config.pool, ['/work/project/data/ct', '/abs/mr', '/work/project/x/**/*.png']);
+  assert.equal(config.downstream[0].images, '/work/project/seg/img.nii.gz');
+  assert.equal(config.downstream[0].labels, '/work/lab.nii.gz');
+  assert.deepEqual([config.imageSize, config.budget, config.seed], [64, 0.1, 0]);
+});
+
+test('errors name the key, the file and what is expected', () => {
+  assert.match(problems({ pool: [] }), /optidel\.json: invalid config:\n {2}pool: must have at least 1 item/);
+  assert.match(problems({}), /pool: is required/);
+  assert.match(problems({ pool: ['a'], imageSize: 31.5 }), /imageSize: must be an integer, got number 31\.5/);
+  assert.match(problems({ pool: ['a'], budget: 0 }), /budget: must be > 0, got 0/);
+  assert.match(problems({ pool: ['a'], pol: 1 }), /pol: unknown key \(did you mean "pool"\?\)/);
+  assert.match(problems({ pool: ['a'], ingest: { intensity: { window: { level: 40, width: -1 } } } }), /ingest\.intensity\.window\.width: must be > 0/);
+  assert.match(problems({ pool: ['a'], ingest: { axes: ['axial', 'oblique'] } }), /ingest\.axes\[1\]: must be one of "axial", "coronal", "sagittal"/);
+  assert.match(problems({ pool: ['a'], downstream: [{ name: 'x', images: 'i' }] }), /downstream\[0\]\.labels: is required/);
+  assert.match(problems({ pool: ['a'], downstream: [{ name: 'x', images: 'i', labels: 'l' }, { name: 'x', images: 'j', labels: 'k' }] }), /downstream\[1\]\.name: "x" is used twice/);
+  assert.match(problems([1]), /\(top level\): must be an object/);
+});
+
+test('a missing file and bad JSON are reported with the path', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-config-'));
+  await assert.rejects(loadConfig(path.join(dir, 'optidel.json')), /no such config file; create one/);
+  fs.writeFileSync(path.join(dir, 'optidel.json'), '{ "pool": [ }');
+  await assert.rejects(loadConfig(path.join(dir, 'optidel.json')), /optidel\.json: not valid JSON/);
+});
+
+test('the validator understands every keyword the schema uses (they stay in sync)', () => {
+  const unknown = new Set<string>();
+  const visit = (node: unknown) => {
+    if (!node || typeof node !== 'object') return;
+    for (const [key, value] of Object.entries(node)) {
+      if (!SUPPORTED_KEYWORDS.has(key)) unknown.add(key);
+      if (key === 'properties') Object.values(value as object).forEach(visit);
+      else if (key === 'items') visit(value);
+    }
+  };
+  visit(schema);
+  assert.deepEqual([...unknown], []);
+});
