@@ -1,6 +1,7 @@
 /** Every command the extension registers; each lives in its own module. */
 import type { HostCommand } from '../services';
 import { showEngineInfo } from './showEngineInfo';
+import { ingestPool } from './ingest';
 import { openEmbeddingMap } from './openEmbeddingMap';
 import { openHistogram } from './openHistogram';
 import { openGallery } from './openGallery';
@@ -10,4 +11,4 @@ import { pretrainModel } from './pretrain';
 import { scoreDifficulty } from './score';
 import { proposeKeyPatches } from './propose';
 
-export const HOST_COMMANDS: readonly HostCommand[] = [showEngineInfo, openEmbeddingMap, openHistogram, openGallery, openSegmentation, openSubsetNotebook, pretrainModel, scoreDifficulty, proposeKeyPatches];
+export const HOST_COMMANDS: readonly HostCommand[] = [showEngineInfo, ingestPool, openEmbeddingMap, openHistogram, openGallery, openSegmentation, openSubsetNotebook, pretrainModel, scoreDifficulty, proposeKeyPatches];

@@ -1,0 +1,51 @@
+/**
+ * The workspace's `optidel.json`: found at a workspace folder's root or below it (a pick when
+ * there are several), or, when there is none, created on request together with the demo data set
+ * (`optidel demo-data`), so a first run needs nothing but a folder.
+ */
+import * as vscode from 'vscode';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { HostServices } from './services';
+
+export const CONFIG_FILE_NAME = 'optidel.json';
+/** Where the demo data set is written inside the first workspace folder. */
+export const DEMO_FOLDER = 'optidel-demo';
+
+/** The config file the commands should use, or undefined when the user declined to create one. */
+export async function findWorkspaceConfig(services: Pick<HostServices, 'engine' | 'log'>, options: { title?: string } = {}): Promise<string | undefined> {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  if (folders.length === 0) throw new Error('OptiDEL needs a workspace folder: open the folder holding your optidel.json (or an empty one for the demo data)');
+  const found = await findConfigFiles(folders);
+  if (found.length === 1) return found[0];
+  if (found.length > 1) {
+    const pick = await vscode.window.showQuickPick(
+      found.map((file) => ({ label: vscode.workspace.asRelativePath(file), file })),
+      { title: options.title ?? 'OptiDEL', placeHolder: 'Which optidel.json?' },
+    );
+    return pick?.file;
+  }
+  return offerDemoConfig(services, folders[0].uri.fsPath);
+}
+
+async function findConfigFiles(folders: readonly vscode.WorkspaceFolder[]): Promise<string[]> {
+  const atRoot = folders.map((f) => path.join(f.uri.fsPath, CONFIG_FILE_NAME)).filter((f) => fs.existsSync(f));
+  if (atRoot.length > 0) return atRoot;
+  const below = await vscode.workspace.findFiles(`**/${CONFIG_FILE_NAME}`, '**/{node_modules,.git,.optidel}/**', 20);
+  return below.map((u) => u.fsPath).sort();
+}
+
+async function offerDemoConfig(services: Pick<HostServices, 'engine' | 'log'>, folder: string): Promise<string | undefined> {
+  const create = 'Create Demo Data';
+  const answer = await vscode.window.showInformationMessage(
+    `There is no ${CONFIG_FILE_NAME} in this workspace. Create one with OptiDEL's synthetic demo data (CT and MRI volumes, X-ray frames and label maps, about 20 MB) in ${DEMO_FOLDER}/?`,
+    { modal: true, detail: `To use your own data instead, create ${CONFIG_FILE_NAME} with a "pool" listing your image folders, NIfTI files or DICOM series.` },
+    create,
+  );
+  if (answer !== create) return undefined;
+  const out = path.join(folder, DEMO_FOLDER);
+  const result = await services.engine.run('demo-data', { out, size: 'small' }, 'OptiDEL: writing the demo data');
+  services.log.info(`demo data: ${result.files} files in ${out} (${result.seconds.toFixed(1)} s)`);
+  await vscode.window.showTextDocument(vscode.Uri.file(result.configFile), { preview: true });
+  return result.configFile;
+}
