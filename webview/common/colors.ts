@@ -7,6 +7,13 @@ import { interpolateViridis } from 'd3';
 
 export type Rgba = [number, number, number, number];
 
+/** How a scatter plot colours its points (scatterPlot.ts); here so pure code can build one without the DOM. */
+export type ScatterColoring =
+  /** A category index per point; `muted` categories use the theme's quiet colour (e.g. "not selected"). */
+  | { kind: 'category'; values: ArrayLike<number>; labels: readonly string[]; muted?: readonly number[] }
+  /** A continuous value per point on a sequential scale (viridis). */
+  | { kind: 'value'; values: Float32Array; label: string; domain?: [number, number] };
+
 /** Parses #rgb, #rgba, #rrggbb, #rrggbbaa, rgb(...) and rgba(...); undefined for anything else. */
 export function parseCssColor(text: string): Rgba | undefined {
   const s = text.trim().toLowerCase();

@@ -6,16 +6,12 @@
  * never redraw the points.
  */
 import { quadtree, select, zoom as d3zoom, zoomIdentity, type Quadtree, type ZoomBehavior, type ZoomTransform } from 'd3';
-import { colorsForCategories, colorsForValues, finiteExtent, packRgba, sequentialTable, rgbaToCss, unpackRgba } from './colors';
+import { colorsForCategories, colorsForValues, finiteExtent, packRgba, sequentialTable, rgbaToCss, unpackRgba, type ScatterColoring } from './colors';
 import { composeZoom, emphasisOrder, extent2D, fitTransform, invert, pointsInPolygon, rasterizePoints, type Extent2D, type ViewTransform } from './scatterGeometry';
 import { adoptStyles, el } from './styles';
 import { onThemeChange, readThemeColors, rgbaOf, type ThemeColors } from './theme';
 
-export type ScatterColoring =
-  /** A category index per point; `muted` categories use the theme's quiet colour (e.g. "not selected"). */
-  | { kind: 'category'; values: ArrayLike<number>; labels: readonly string[]; muted?: readonly number[] }
-  /** A continuous value per point on a sequential scale (viridis). */
-  | { kind: 'value'; values: Float32Array; label: string; domain?: [number, number] };
+export type { ScatterColoring } from './colors';
 
 export interface ScatterData {
   x: Float32Array;

@@ -1,6 +1,6 @@
 /** How the embedding map colours its points, per "colour by" choice. Pure, tested under Node. */
 import type { RunViewData } from '../../src/shared/viewMessages';
-import type { ScatterColoring } from '../common/scatterPlot';
+import type { ScatterColoring } from '../common/colors';
 import { kmeans2d } from '../common/kmeans';
 import { basename, effectiveSelection, membership } from '../common/selection';
 

@@ -1,0 +1,140 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { gridLayout, moveCursor, scrollToItem, visibleWindow } from '../../../webview/common/gridWindow';
+import { kmeans2d } from '../../../webview/common/kmeans';
+import { effectiveSelection, orderedMethods } from '../../../webview/common/selection';
+import { curate, derivedFrom, galleryItems, isSelected, manualOf, sameManual } from '../../../webview/gallery/model';
+import { benchRows, formatDelta, labelOutline, labelOverlay, labelsFromRgba } from '../../../webview/segmentation/model';
+import { colouringFor, describeSample } from '../../../webview/embeddingMap/colouring';
+import { summariseSubset } from '../../../webview/histogram/summary';
+import type { BenchCell, SelectionFile } from '../../../src/shared/artifacts';
+import type { RunViewData } from '../../../src/shared/viewMessages';
+
+const selection = (method: string, selected: number[], manual?: SelectionFile['manual']): SelectionFile => ({ version: 1, method, budget: 0.1, seed: 1, selected, manual, createdAt: '' });
+
+test('the virtual grid puts only the visible rows (plus overscan) in the DOM', () => {
+  const g = gridLayout(1000, 10_000, { width: 96, height: 114, gap: 8 });
+  assert.equal(g.columns, 9);
+  assert.equal(g.rows, Math.ceil(10_000 / 9));
+  const w = visibleWindow(g, 10_000, 122 * 50, 600, 1);
+  assert.equal(w.first, 49 * 9);
+  assert.equal(w.last, (50 + Math.ceil(600 / 122) + 1) * 9);
+  assert.ok(w.last - w.first < 100, 'a few rows, not ten thousand tiles');
+  assert.deepEqual(visibleWindow(g, 0, 0, 600), { first: 0, last: 0 });
+  assert.deepEqual(visibleWindow(gridLayout(1000, 5, { width: 96, height: 114, gap: 8 }), 5, 0, 600), { first: 0, last: 5 });
+});
+
+test('keyboard movement in the grid stays inside it, and scrolling follows the cursor', () => {
+  assert.equal(moveCursor(0, 'ArrowLeft', 5, 12, 2), 0);
+  assert.equal(moveCursor(3, 'ArrowDown', 5, 12, 2), 8);
+  assert.equal(moveCursor(8, 'ArrowDown', 5, 12, 2), 11);
+  assert.equal(moveCursor(1, 'PageDown', 5, 12, 2), 11);
+  assert.equal(moveCursor(4, 'End', 5, 12, 2), 11);
+  assert.equal(moveCursor(4, 'x', 5, 12, 2), undefined);
+  const g = gridLayout(500, 100, { width: 90, height: 90, gap: 10 });
+  assert.equal(scrollToItem(g, 0, 300, 200), 0);
+  assert.equal(scrollToItem(g, 5 * 10, 0, 200), 10 * 100 + 100 - 200);
+  assert.equal(scrollToItem(g, 5, 0, 200), 0, 'already visible: unchanged');
+});
+
+test('k-means finds well separated clusters, deterministically', () => {
+  const xy = new Float32Array(300 * 2);
+  for (let i = 0; i < 300; i++) {
+    const c = i % 3;
+    xy[2 * i] = c * 10 + Math.sin(i) * 0.5;
+    xy[2 * i + 1] = Math.cos(i * 1.7) * 0.5;
+  }
+  const labels = kmeans2d(xy, 3, { seed: 3 });
+  for (let i = 3; i < 300; i++) assert.equal(labels[i], labels[i % 3], `point ${i} is with its cluster`);
+  assert.equal(new Set(labels).size, 3);
+  assert.deepEqual(kmeans2d(xy, 3, { seed: 3 }), labels);
+  assert.equal(kmeans2d(new Float32Array(0), 4).length, 0);
+});
+
+test('manual curation changes the effective selection the next stage uses', () => {
+  const sel = selection('optidel', [1, 2, 3], { include: [7], exclude: [2] });
+  assert.deepEqual([...effectiveSelection(sel)].sort(), [1, 3, 7]);
+  assert.deepEqual(orderedMethods([{ method: 'random' }, { method: 'kcenter' }, { method: 'optidel' }]), ['optidel', 'kcenter', 'random']);
+  const selected = new Set(sel.selected);
+  let manual = manualOf(sel);
+  manual = curate(manual, 2, 'include', selected);
+  assert.ok(isSelected(2, selected, manual), 're-including an excluded pick just forgets the exclusion');
+  assert.equal(manual.exclude.size, 0);
+  manual = curate(manual, 9, 'include', selected);
+  manual = curate(manual, 1, 'exclude', selected);
+  manual = curate(manual, 5, 'exclude', selected);
+  assert.deepEqual([...manual.include].sort(), [7, 9]);
+  assert.deepEqual([...manual.exclude], [1], 'excluding a sample the method did not pick records nothing');
+  assert.ok(!sameManual(manual, manualOf(sel)));
+  assert.ok(sameManual(curate(curate(manual, 9, 'reset', selected), 1, 'reset', selected), { include: new Set([7]), exclude: new Set() }));
+});
+
+test('the gallery lists, filters and sorts samples; generated ones go last', () => {
+  const input = { samples: 5, difficulty: Float32Array.from([0.3, 0.1, 0.5, 0.2, 0.4]), sourceOf: Uint16Array.from([1, 0, 1, 0, 0]), synth: [{ id: 5, kind: 'mosaic' as const, parts: [{ sampleId: 2 }, { sampleId: 4 }] }] };
+  const selected = new Set([2, 3]);
+  const manual = { include: new Set([0]), exclude: new Set([3]) };
+  assert.deepEqual(galleryItems(input, 'all', 'difficulty-desc', selected, manual), [2, 4, 0, 3, 1, 5]);
+  assert.deepEqual(galleryItems(input, 'all', 'difficulty-asc', selected, manual), [1, 3, 0, 4, 2, 5]);
+  assert.deepEqual(galleryItems(input, 'all', 'source', selected, manual), [1, 3, 4, 0, 2, 5]);
+  assert.deepEqual(galleryItems(input, 'selected', 'id', selected, manual), [0, 2]);
+  assert.deepEqual(galleryItems(input, 'generated', 'id', selected, manual), [5]);
+  assert.deepEqual(galleryItems(input, 'manual', 'id', selected, manual), [0, 3]);
+  assert.deepEqual(derivedFrom(input.synth).get(4)?.map((s) => s.id), [5]);
+});
+
+test('label maps become overlays: background transparent, outlines only on boundaries', () => {
+  const labels = labelsFromRgba(Uint8Array.from([0, 0, 0, 255, 1, 1, 1, 255, 1, 1, 1, 255, 2, 2, 2, 255]));
+  assert.deepEqual([...labels], [0, 1, 1, 2]);
+  const palette: Array<[number, number, number, number]> = [[255, 0, 0, 255], [0, 255, 0, 255]];
+  const fill = labelOverlay(labels, palette);
+  assert.deepEqual([...fill.slice(0, 4)], [0, 0, 0, 0]);
+  assert.deepEqual([...fill.slice(4, 8)], [255, 0, 0, 255]);
+  assert.deepEqual([...fill.slice(12, 16)], [0, 255, 0, 255]);
+  // A 4x4 square of class 1 inside a 6x6 image: the outline is its 12 border pixels.
+  const square = new Uint8Array(36);
+  for (let y = 1; y < 5; y++) for (let x = 1; x < 5; x++) square[y * 6 + x] = 1;
+  const outline = labelOutline(square, 6, palette);
+  let drawn = 0;
+  for (let i = 0; i < 36; i++) if (outline[4 * i + 3]) drawn++;
+  assert.equal(drawn, 12);
+});
+
+test('bench rows average seeds and compare with full and random', () => {
+  const cell = (method: string, seed: number, mIoU: number): BenchCell => ({ method, seed, dataset: 'd', budget: 0.05, mIoU, dice: mIoU + 0.1, normDel: 0.6, pretrainSteps: 10, seconds: 1, backend: 'wasm' });
+  const rows = benchRows([cell('optidel', 0, 0.7), cell('optidel', 1, 0.8), cell('random', 0, 0.6), cell('full', 0, 0.74)]);
+  assert.deepEqual(rows.map((r) => r.method), ['optidel', 'full', 'random']);
+  const optidel = rows[0]!;
+  assert.ok(Math.abs(optidel.mIoU - 0.75) < 1e-12);
+  assert.ok(Math.abs(optidel.mIoUSpread - Math.sqrt(0.005)) < 1e-12);
+  assert.ok(Math.abs(optidel.vsFull! - 0.01) < 1e-12);
+  assert.ok(Math.abs(optidel.vsRandom! - 0.15) < 1e-12);
+  assert.equal(rows[1]!.vsFull, undefined);
+  assert.equal(formatDelta(-0.038), '−3.8');
+  assert.equal(formatDelta(undefined), '—');
+});
+
+test('embedding map colourings: selected, two-method comparison, difficulty, source', () => {
+  const data: RunViewData = {
+    runName: 'r', runDir: '/r', samples: 4, imageSize: 8, sources: ['/a/x.nii', '/a/y.nii'], sourceOf: Uint16Array.from([0, 1, 0, 1]),
+    sliceOf: Int32Array.from([3, 4, 5, 6]), projection: new Float32Array(8), difficulty: Float32Array.from([0.1, 0.2, 0.3, 0.4]),
+    selections: [selection('optidel', [0, 1], { include: [], exclude: [1] }), selection('random', [1, 2])], stages: {}, problems: [],
+  };
+  const selected = colouringFor('selected', data, 'optidel', 'random');
+  assert.deepEqual([...(selected.color.values as Uint8Array)], [1, 0, 0, 0], 'manual exclusion applies');
+  assert.deepEqual([...selected.emphasis!], [1, 0, 0, 0]);
+  const compare = colouringFor('compare', data, 'optidel', 'random');
+  assert.deepEqual([...(compare.color.values as Uint8Array)], [1, 2, 2, 0]);
+  assert.equal(colouringFor('difficulty', data, 'optidel', 'random').color.kind, 'value');
+  const source = colouringFor('source', data, 'optidel', 'random').color;
+  assert.deepEqual(source.kind === 'category' && source.labels, ['x.nii', 'y.nii']);
+  assert.equal(describeSample(data, 2), '#2\nx.nii, slice 5\ndifficulty 0.300\nselected by random');
+});
+
+test('subset summary: mean difficulty and the share among the top N', () => {
+  const s = summariseSubset([1, 2, 3, 4, 5, NaN], [3, 4, 5], 2);
+  assert.equal(s.cutoff, 4);
+  assert.equal(s.subsetCount, 2);
+  assert.equal(s.subsetMean, 4.5);
+  assert.equal(s.poolMean, 3);
+  assert.equal(s.aboveCutoff, 1);
+});
