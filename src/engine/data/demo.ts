@@ -13,9 +13,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { OptidelConfig } from '../../shared/config';
-import { writeFileAtomic, writeJsonAtomic } from '../../shared/node/atomicFile';
+import { writeJsonAtomic } from '../../shared/node/atomicFile';
 import { encodeGrayPng } from './formats/png';
-import { writeNifti } from './formats/niftiWriter';
+import { writeDataFile, writeNifti } from './formats/niftiWriter';
 import { SeededRandom } from './random';
 import type { PhantomVolume } from './demo/phantoms';
 import { CT_CLASSES, MR_CLASSES, XRAY_CLASSES, abdomenCt, brainMr, chestSequence } from './demo/phantoms';
@@ -81,7 +81,7 @@ export async function writeDemoData(outDir: string, options: DemoOptions): Promi
     const sequence = chestSequence(random, size.xray.side, size.xray.side, size.xray.frames);
     for (const [f, frame] of sequence.frames.entries()) {
       const file = out('pool', 'xray', `seq-${pad(s, 2)}`, `frame-${pad(f, 4)}.png`);
-      await writeFileAtomic(file, encodeGrayPng(frame.pixels, sequence.width, sequence.height));
+      await writeDataFile(file, encodeGrayPng(frame.pixels, sequence.width, sequence.height));
       xrayFiles.push(file);
       files++;
     }
@@ -99,8 +99,8 @@ export async function writeDemoData(outDir: string, options: DemoOptions): Promi
     const sequence = chestSequence(random, down.xraySide, down.xraySide, down.xrayFrames);
     for (const [f, frame] of sequence.frames.entries()) {
       const name = `case-${pad(s, 2)}-frame-${pad(f, 3)}.png`;
-      await writeFileAtomic(out('downstream', 'chest-xray', 'images', name), encodeGrayPng(frame.pixels, sequence.width, sequence.height));
-      await writeFileAtomic(out('downstream', 'chest-xray', 'labels', name), encodeGrayPng(frame.labels, sequence.width, sequence.height));
+      await writeDataFile(out('downstream', 'chest-xray', 'images', name), encodeGrayPng(frame.pixels, sequence.width, sequence.height));
+      await writeDataFile(out('downstream', 'chest-xray', 'labels', name), encodeGrayPng(frame.labels, sequence.width, sequence.height));
       files += 2;
     }
   }
@@ -116,6 +116,7 @@ export async function writeDemoData(outDir: string, options: DemoOptions): Promi
     budget: 0.1,
     seed: options.seed,
   };
+  // The config goes last and atomically: a demo folder with an optidel.json is complete.
   const configFile = out('optidel.json');
   await writeJsonAtomic(configFile, config);
   return { configFile, files: files + 1 };
@@ -135,20 +136,20 @@ async function writeCt(file: string, volume: PhantomVolume, flipX: boolean, unsi
   const spacing = ctSpacing(volume.dims);
   const stored = orderForWrite(volume, flipX);
   const noise = new SeededRandom(volume.values.length + volume.dims[2]);
-  if (unsignedWithIntercept) {
-    const data = Uint16Array.from(stored, (hu) => Math.max(0, Math.round(hu + 12 * noise.normal() + 1024)));
-    await writeNifti(file, { dims: volume.dims, spacing, type: 'uint16', data, intercept: -1024, flipX });
-  } else {
-    const data = Int16Array.from(stored, (hu) => Math.round(hu + 12 * noise.normal()));
-    await writeNifti(file, { dims: volume.dims, spacing, type: 'int16', data, flipX });
-  }
+  // Scanner noise (sigma 12 HU) added as the values are quantised to the stored type.
+  const data = unsignedWithIntercept ? new Uint16Array(stored.length) : new Int16Array(stored.length);
+  const offset = unsignedWithIntercept ? 1024 : 0;
+  for (let i = 0; i < stored.length; i++) data[i] = Math.max(unsignedWithIntercept ? 0 : -32768, Math.round(stored[i] + 12 * noise.normal() + offset));
+  await writeNifti(file, { dims: volume.dims, spacing, type: unsignedWithIntercept ? 'uint16' : 'int16', data, intercept: -offset, flipX });
 }
 
 /** MRI: float32, or uint16 with a scl_slope (as many converters write it). */
 async function writeMr(file: string, volume: PhantomVolume, scaled: boolean): Promise<void> {
   const spacing = mrSpacing(volume.dims);
   if (scaled) {
-    await writeNifti(file, { dims: volume.dims, spacing, type: 'uint16', data: Uint16Array.from(volume.values, (v) => Math.round(v * 10)), slope: 0.1 });
+    const data = new Uint16Array(volume.values.length);
+    for (let i = 0; i < data.length; i++) data[i] = Math.round(volume.values[i] * 10);
+    await writeNifti(file, { dims: volume.dims, spacing, type: 'uint16', data, slope: 0.1 });
   } else await writeNifti(file, { dims: volume.dims, spacing, type: 'float32', data: volume.values });
 }
 

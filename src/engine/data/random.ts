@@ -30,10 +30,19 @@ export class SeededRandom {
     return Math.floor(this.next() * n);
   }
 
-  /** Standard normal (Box-Muller). */
+  private spare: number | undefined;
+
+  /** Standard normal (Box-Muller; the second value of each pair is kept for the next call). */
   normal(): number {
-    const u = 1 - this.next();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
+    if (this.spare !== undefined) {
+      const value = this.spare;
+      this.spare = undefined;
+      return value;
+    }
+    const radius = Math.sqrt(-2 * Math.log(1 - this.next()));
+    const angle = 2 * Math.PI * this.next();
+    this.spare = radius * Math.sin(angle);
+    return radius * Math.cos(angle);
   }
 
   /** Shuffles `items` in place (Fisher-Yates) and returns it. */

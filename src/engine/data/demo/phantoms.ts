@@ -39,6 +39,8 @@ export function abdomenCt(random: SeededRandom, dims: [number, number, number]):
   const lesions = drawLesions(random, 1 + random.int(4), () => [liver.cx + random.uniform(-0.15, 0.15), liver.cy + random.uniform(-0.12, 0.12), random.uniform(liver.w0 + 0.1, liver.w1 - 0.1)], [0.03, 0.12], [8, 45]);
   const texture = new SmoothField(random, [12, 12, 8]);
   const organTexture = new SmoothField(random, [20, 20, 12]);
+  const bowel = new SmoothField(random, [16, 16, 10]);
+  const spleen = { cx: random.uniform(-0.45, -0.35), cy: random.uniform(-0.1, 0.05), w0: random.uniform(0.55, 0.65) };
   const values = new Float32Array(nx * ny * nz);
   const labels = new Uint8Array(nx * ny * nz);
   let p = 0;
@@ -55,6 +57,10 @@ export function abdomenCt(random: SeededRandom, dims: [number, number, number]):
         if (b < 1) {
           hu = b > 0.8 ? -100 + 15 * texture.at(u, v, w) : 35 + 10 * texture.at((u + 1) / 2, (v + 1) / 2, w);
           if (w > 0.78 && (ellipse(u, v, 0.38, 0.05, 0.3, 0.35 * (w - 0.7) * 3) < 1 || ellipse(u, v, -0.38, 0.05, 0.3, 0.35 * (w - 0.7) * 3) < 1)) hu = -850 + 60 * organTexture.at(u, v, w);
+          // Bowel loops in the lower abdomen: gas pockets and fluid, different on every slice.
+          const loops = bowel.at((u + 1) / 2, (v + 1) / 2, w);
+          if (w < 0.62 && b < 0.7 && v > -0.2 && loops > 0.35) hu = loops > 0.6 ? -750 : 15;
+          if (w > spleen.w0 && ellipse(u, v, spleen.cx, spleen.cy, 0.14, 0.2) < 1) hu = 48 + 5 * organTexture.at(u, v, w);
           if (w > liver.w0 && w < liver.w1 && ellipse(u, v, liver.cx, liver.cy, liver.a * Math.sin(Math.PI * (w - liver.w0) / (liver.w1 - liver.w0)) + 0.05, liver.b) < 1) {
             hu = liver.hu + 6 * organTexture.at((u + 1) / 2, (v + 1) / 2, w);
             label = 1;

@@ -4,7 +4,8 @@
  * exactly the loader that user files do.
  */
 import * as zlib from 'node:zlib';
-import { writeFileAtomic } from '../../../shared/node/atomicFile';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Vec3 } from '../volume';
 
 export type NiftiWriteType = 'uint8' | 'int16' | 'uint16' | 'float32';
@@ -64,5 +65,11 @@ export function encodeNifti(options: NiftiWriteOptions): Buffer {
 
 export async function writeNifti(file: string, options: NiftiWriteOptions): Promise<void> {
   const bytes = encodeNifti(options);
-  await writeFileAtomic(file, file.endsWith('.gz') ? zlib.gzipSync(bytes, { level: 4 }) : bytes);
+  await writeDataFile(file, file.endsWith('.gz') ? zlib.gzipSync(bytes, { level: 4 }) : bytes);
+}
+
+/** Data files (not run artifacts): a plain write, no fsync; their folder's config file is written last. */
+export async function writeDataFile(file: string, bytes: Uint8Array): Promise<void> {
+  await fs.promises.mkdir(path.dirname(file), { recursive: true });
+  await fs.promises.writeFile(file, bytes);
 }
