@@ -111,8 +111,11 @@ export function selectControl(label: string, onChange: (value: string) => void):
   const select = document.createElement('vscode-single-select') as HTMLElement & { value: string };
   select.setAttribute('aria-label', label);
   field.append(el('span', undefined, label), select);
-  select.addEventListener('change', () => onChange(select.value));
   let current = '';
+  select.addEventListener('change', () => {
+    current = select.value;
+    onChange(current);
+  });
   return {
     element: field,
     get value() {

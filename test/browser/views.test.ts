@@ -1,0 +1,276 @@
+/**
+ * Every run view rendered in headless Chromium (Debian's /usr/bin/chromium through playwright-core)
+ * from the synthetic run fixture, through the same HTML, CSP and host code as in VS Code (see
+ * harness.ts). Asserts on the DOM and on canvas pixels; saves a screenshot per view and theme under
+ * test-output/views/ for a person to look at. Skips, saying why, where Chromium is missing.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { makeRunFixture, type RunFixture } from '../fixtures/makeRunFixture';
+import { CHROMIUM, CHROMIUM_ARGS, startHarness, type Harness } from './harness';
+import type { ThemeName } from './themes';
+import type { ViewKind } from '../../src/shared/viewMessages';
+import type { SelectionFile } from '../../src/shared/artifacts';
+
+const root = path.resolve(__dirname, '../..');
+const shots = path.join(root, 'test-output/views');
+const missing = !fs.existsSync(CHROMIUM) ? `${CHROMIUM} is missing (apt-get install -y chromium)` : !fs.existsSync(path.join(root, 'dist/webview/embeddingMap.js')) ? 'dist/webview is not built (npm run build)' : undefined;
+if (missing) console.log(`# browser tests skipped: ${missing}`);
+
+describe('run views in Chromium', { skip: missing }, () => {
+  let browser: Browser;
+  let harness: Harness;
+  let fixture: RunFixture;
+  const problems: string[] = [];
+
+  before(async () => {
+    const { chromium } = await import('playwright-core');
+    fixture = makeRunFixture(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-browser-')), 'run-demo'), { samples: 600 });
+    harness = await startHarness(fixture.runDir);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    fs.mkdirSync(shots, { recursive: true });
+  });
+  after(async () => {
+    await browser?.close();
+    await harness?.close();
+  });
+
+  async function open(view: ViewKind, theme: ThemeName, ready: string): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 820 } });
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`${view}/${theme}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`${view}/${theme}: ${e.message}`));
+    await harness.open(page, view, theme);
+    await page.waitForSelector(ready, { timeout: 20_000 });
+    return page;
+  }
+  const shoot = (page: Page, name: string): Promise<Buffer> => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+  const effective = (method: string): number => {
+    const s = JSON.parse(fs.readFileSync(path.join(fixture.runDir, `selection/${method}.json`), 'utf8')) as SelectionFile;
+    const ids = new Set(s.selected);
+    for (const id of s.manual?.exclude ?? []) ids.delete(id);
+    for (const id of s.manual?.include ?? []) ids.add(id);
+    return ids.size;
+  };
+
+  test('embedding map: points on canvas in theme colours, hover, lasso thumbnails, zoom, live update', async () => {
+    const page = await open('embeddingMap', 'dark', '.odl-legend-item');
+    const legend = await page.locator('.odl-legend').innerText();
+    assert.match(legend, new RegExp(`selected by optidel \\(${effective('optidel')}\\)`));
+    assert.match(legend, new RegExp(`not selected \\(${fixture.samples - effective('optidel')}\\)`));
+    // Count canvas pixels by colour: the selected points in charts-blue, the rest in disabledForeground.
+    const counts = await page.evaluate(() => {
+      const canvas = document.querySelector('canvas.odl-points') as HTMLCanvasElement;
+      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      let blue = 0, grey = 0, other = 0, firstBlue = -1;
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i + 3] === 0) continue;
+        const rgb = `${data[i]},${data[i + 1]},${data[i + 2]}`;
+        if (rgb === '55,148,255') {
+          blue++;
+          if (firstBlue < 0) firstBlue = i / 4;
+        } else if (rgb === '107,107,107') grey++;
+        else other++;
+      }
+      return { blue, grey, other, firstBlue, width: canvas.width, dpr: devicePixelRatio };
+    });
+    assert.ok(counts.blue > effective('optidel') * 4, `selected points drawn (${counts.blue} px)`);
+    assert.ok(counts.grey > counts.blue, 'unselected points drawn');
+    assert.equal(counts.other, 0, 'only theme colours');
+    await shoot(page, 'embeddingMap-dark');
+
+    // Hover the first selected pixel: the tooltip names the sample and its method.
+    const box = (await page.locator('canvas.odl-overlay').boundingBox())!;
+    const px = (counts.firstBlue % counts.width) / counts.dpr + 1;
+    const py = Math.floor(counts.firstBlue / counts.width) / counts.dpr + 1;
+    await page.mouse.move(box.x + px, box.y + py);
+    await page.waitForSelector('.odl-tooltip:not([hidden])');
+    assert.match(await page.locator('.odl-tooltip').innerText(), /^#\d+\n.*\.nii\.gz, slice \d+\ndifficulty .*\nselected by .*optidel/s);
+
+    // Lasso around everything: thumbnails of the hardest samples appear.
+    await page.keyboard.press('l');
+    await page.mouse.move(box.x + 2, box.y + 2);
+    await page.mouse.down();
+    for (const [x, y] of [[box.width - 2, 2], [box.width - 2, box.height - 2], [2, box.height - 2], [2, 3]]) await page.mouse.move(box.x + x!, box.y + y!, { steps: 4 });
+    await page.mouse.up();
+    await page.waitForSelector('.odl-lasso-strip .odl-thumb');
+    assert.equal(await page.locator('.odl-lasso-strip .odl-thumb').count(), 48);
+    assert.match(await page.locator('.odl-note').first().innerText(), new RegExp(`^${fixture.samples} samples in the lasso, \\d+ selected by optidel`));
+    const thumbStyle = await page.locator('.odl-lasso-strip .odl-thumb').first().evaluate((e) => getComputedStyle(e).backgroundImage);
+    assert.match(thumbStyle, /\/run\/thumbs\/atlas-\d{5}\.png/);
+    await page.keyboard.press('l');
+
+    // Zoom in with the keyboard: the picture changes.
+    const before = await page.evaluate(() => (document.querySelector('canvas.odl-points') as HTMLCanvasElement).toDataURL());
+    await page.locator('.odl-scatter').focus();
+    await page.keyboard.press('+');
+    await page.waitForTimeout(100);
+    assert.notEqual(await page.evaluate(() => (document.querySelector('canvas.odl-points') as HTMLCanvasElement).toDataURL()), before);
+
+    // Live update: a stage rewrites the selection; the host sends new data and a progress event.
+    const file = path.join(fixture.runDir, 'selection/random.json');
+    const original = fs.readFileSync(file, 'utf8');
+    const random = JSON.parse(original) as SelectionFile;
+    fs.writeFileSync(file, JSON.stringify({ ...random, method: 'optidel', selected: [1, 2, 3], manual: undefined }));
+    fs.renameSync(path.join(fixture.runDir, 'selection/optidel.json'), path.join(fixture.runDir, 'selection/optidel.json.bak'));
+    const json = await harness.dataMessageJson('embeddingMap');
+    fs.writeFileSync(file, original);
+    fs.renameSync(path.join(fixture.runDir, 'selection/optidel.json.bak'), path.join(fixture.runDir, 'selection/optidel.json'));
+    await page.evaluate((j) => {
+      const w = window as unknown as { __deliver(m: unknown): void; __decode(k: string, v: unknown): unknown };
+      w.__deliver(JSON.parse(j, w.__decode));
+      w.__deliver({ type: 'progress', stage: 'select', status: 'running' });
+    }, json);
+    await page.waitForFunction(() => /selected by optidel \(3\)/.test(document.querySelector('.odl-legend')!.textContent ?? ''));
+    assert.match(await page.locator('.odl-status').innerText(), /select: running/);
+    await page.close();
+  });
+
+  for (const theme of ['light', 'high-contrast'] as const) {
+    test(`embedding map in the ${theme} theme uses its colours`, async () => {
+      const page = await open('embeddingMap', theme, '.odl-legend-item');
+      const expected = theme === 'light' ? '26,133,255' : '55,148,255';
+      const found = await page.evaluate((rgb) => {
+        const canvas = document.querySelector('canvas.odl-points') as HTMLCanvasElement;
+        const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+        for (let i = 0; i < data.length; i += 4) if (`${data[i]},${data[i + 1]},${data[i + 2]}` === rgb) return true;
+        return false;
+      }, expected);
+      assert.ok(found, `selected points in ${theme} charts-blue`);
+      assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), theme === 'light' ? 'rgb(255, 255, 255)' : 'rgb(0, 0, 0)');
+      await shoot(page, `embeddingMap-${theme}`);
+      await page.close();
+    });
+  }
+
+  for (const theme of ['dark', 'light'] as const) {
+    test(`difficulty histogram (${theme}): bins, the selected subset, the top-N cut-off`, async () => {
+      const page = await open('histogram', theme, '.odl-bar-sel');
+      const heights = await page.evaluate(() => ({
+        all: [...document.querySelectorAll('.odl-all rect')].length,
+        sel: [...document.querySelectorAll('.odl-sel rect')].length,
+        titles: [...document.querySelectorAll('.odl-all rect title')].map((t) => t.textContent ?? ''),
+        cutoffs: [...document.querySelectorAll('.odl-cutoff-label')].map((t) => t.textContent),
+      }));
+      assert.equal(heights.all, 80, 'two histograms of 40 bins');
+      assert.equal(heights.sel, 80);
+      const sampleCounts = heights.titles.slice(0, 40).map((t) => Number(/: (\d+) all samples/.exec(t)![1]));
+      assert.equal(sampleCounts.reduce((a, b) => a + b), fixture.samples);
+      const selectedCounts = heights.titles.slice(0, 40).map((t) => Number(/, (\d+) selected$/.exec(t)![1]));
+      assert.equal(selectedCounts.reduce((a, b) => a + b), effective('optidel'));
+      assert.deepEqual(heights.cutoffs[0], `top ${effective('optidel')}`);
+      assert.match(await page.locator('.odl-note').first().innerText(), /selected samples: mean difficulty .* are among the \d+ hardest/);
+      // Keyboard: arrows read the bins aloud (aria-live status).
+      await page.locator('.odl-hist > svg').first().focus();
+      await page.keyboard.press('End');
+      assert.match(await page.locator('.odl-hist-status').first().innerText(), /: \d+ all samples, \d+ selected/);
+      await shoot(page, `histogram-${theme}`);
+      await page.close();
+    });
+  }
+
+  test('gallery: virtualised grid, key-patch boxes, generated samples linked to sources, curation saved', async () => {
+    const page = await open('gallery', 'dark', '.odl-tile');
+    const tiles = await page.locator('.odl-tile').count();
+    assert.ok(tiles > 10 && tiles < fixture.samples / 2, `only visible tiles are in the DOM (${tiles})`);
+    assert.ok((await page.locator('.odl-tile .odl-box').count()) > 0, 'key-patch boxes drawn');
+    await shoot(page, 'gallery-dark');
+    // Scroll far down: other tiles replace the first ones.
+    await page.locator('.odl-grid').evaluate((g) => (g.scrollTop = 4000));
+    await page.waitForTimeout(100);
+    assert.equal(await page.locator('#odl-tile-437').count(), 0);
+    await page.locator('.odl-grid').evaluate((g) => (g.scrollTop = 0));
+
+    // Keyboard curation: move right, exclude (X), save.
+    await page.locator('.odl-grid').focus();
+    await page.keyboard.press('ArrowRight');
+    const id = Number((await page.locator('.odl-tile.odl-cursor').getAttribute('id'))!.replace('odl-tile-', ''));
+    await page.keyboard.press('x');
+    assert.equal(await page.locator('.odl-tile.odl-cursor .odl-badge').innerText(), '− by hand');
+    await page.locator('vscode-button', { hasText: 'Save curation' }).click();
+    await page.waitForFunction(() => !/not saved/.test(document.querySelector('.odl-toolbar .odl-note')!.textContent ?? ''));
+    const saved = JSON.parse(fs.readFileSync(path.join(fixture.runDir, 'selection/optidel.json'), 'utf8')) as SelectionFile;
+    assert.ok(saved.manual!.exclude.includes(id), `sample ${id} excluded in selection/optidel.json`);
+
+    // Generated samples: a mosaic links to its four sources; following a link selects that source.
+    await page.evaluate(() => {
+      const select = document.querySelectorAll('vscode-single-select')[1] as HTMLElement & { value: string };
+      select.value = 'generated';
+      select.dispatchEvent(new Event('change'));
+    });
+    await page.waitForFunction((n) => document.querySelectorAll('.odl-tile').length === n, fixture.synthIds.length);
+    await page.locator('.odl-tile').first().click();
+    const links = page.locator('.odl-details .odl-link');
+    assert.equal(await links.count(), 4);
+    const source = (await links.first().innerText()).slice(1);
+    await links.first().click();
+    await page.waitForSelector(`#odl-tile-${source}.odl-cursor`);
+    assert.match(await page.locator('.odl-details').innerText(), /Used in/);
+    await page.close();
+  });
+
+  test('gallery in the light theme', async () => {
+    const page = await open('gallery', 'light', '.odl-tile');
+    await shoot(page, 'gallery-light');
+    await page.close();
+  });
+
+  for (const theme of ['dark', 'light'] as const) {
+    test(`segmentation results (${theme}): overlays, per-class IoU, bench table, path guard`, async () => {
+      const page = await open('segmentation', theme, '.odl-plot svg');
+      await page.waitForFunction(() => /seed 0/.test(document.querySelector('.odl-pane h3')?.textContent ?? ''));
+      await page.waitForTimeout(200);
+      const overlay = await page.evaluate(() => {
+        const canvas = document.querySelector('.odl-pane canvas') as HTMLCanvasElement;
+        const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+        let tinted = 0;
+        for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i]! - data[i + 2]!) > 60) tinted++;
+        return tinted / (data.length / 4);
+      });
+      assert.ok(overlay > 0.1 && overlay < 0.9, `prediction overlay covers part of the image (${overlay.toFixed(2)})`);
+      const index = JSON.parse(fs.readFileSync(path.join(fixture.runDir, 'bench/predictions/demo-seg/index.json'), 'utf8'));
+      const optidel = index.runs.find((r: { method: string }) => r.method === 'optidel');
+      const cells = await page.locator('table.odl-table').first().locator('tbody tr').nth(1).locator('td').allInnerTexts();
+      assert.deepEqual(cells, ['organ', optidel.sampleIoU[0][1].toFixed(3), expect3(index.runs.find((r: { method: string }) => r.method === 'random').sampleIoU[0][1])]);
+      const benchRows = await page.locator('table.odl-table').nth(1).locator('tbody tr td:first-child').allInnerTexts();
+      assert.deepEqual(benchRows.sort(), ['full', 'kcenter', 'optidel', 'random']);
+      assert.equal(await page.locator('.odl-plot circle').count(), 12, '4 methods x 3 seeds');
+      // Opacity 0 removes the prediction tint.
+      await page.locator('input[type=range]').fill('0');
+      await page.waitForTimeout(200);
+      const tintedAfter = await page.evaluate(() => {
+        const canvas = document.querySelector('.odl-pane canvas') as HTMLCanvasElement;
+        const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+        let tinted = 0;
+        for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i]! - data[i + 2]!) > 60) tinted++;
+        return tinted / (data.length / 4);
+      });
+      assert.ok(tintedAfter < overlay / 3, 'only the ground-truth outline is left');
+      await page.locator('input[type=range]').fill('50');
+      await page.waitForTimeout(200);
+      await shoot(page, `segmentation-${theme}`);
+      if (theme === 'dark') {
+        // The host refuses paths out of the run folder, whatever the view asks.
+        const reply = await page.evaluate(() => new Promise<string>((resolve) => {
+          window.addEventListener('message', (e) => e.data.type === 'file' && e.data.requestId === 999 && resolve(e.data.error));
+          (window as unknown as { acquireVsCodeApi(): { postMessage(m: unknown): void } }).acquireVsCodeApi().postMessage({ type: 'readFile', requestId: 999, path: '../../etc/passwd' });
+        }));
+        assert.match(reply, /"\.\." is not allowed/);
+      }
+      await page.close();
+    });
+  }
+
+  test('no console errors and no CSP violations in any view', () => {
+    assert.deepEqual(problems, []);
+  });
+});
+
+function expect3(v: number | null): string {
+  return v === null ? '—' : v.toFixed(3);
+}
