@@ -36,7 +36,7 @@ export async function readExportInputs(runDir: string): Promise<ExportInputs> {
   if (selections.length === 0) {
     throw new MissingArtifactError(`${path.join(runDir, ARTIFACTS.selectionDir)} holds no readable selection: run "optidel select --run ${runDir} --method optidel" first`);
   }
-  const thumbs = (await readOptionalJson(runDir, ARTIFACTS.thumbsIndex, skipped)) as ThumbnailAtlasIndex | undefined;
+  const thumbs = checkThumbs(await readOptionalJson(runDir, ARTIFACTS.thumbsIndex, skipped), path.join(runDir, ARTIFACTS.thumbsIndex), skipped);
   const synth = (await readOptionalJson(runDir, ARTIFACTS.synthIndex, skipped)) as SynthIndex | undefined;
   return { cache, difficulty, projection, selections, thumbs, synth, skipped };
 }
@@ -91,6 +91,15 @@ async function readSelections(runDir: string, poolSize: number, skipped: ExportI
     }
   }
   return selections;
+}
+
+/** The thumbnail index if its shape is usable; otherwise reported, and the export has no thumbnails. */
+function checkThumbs(raw: unknown, file: string, skipped: ExportInputs['skipped']): ThumbnailAtlasIndex | undefined {
+  if (raw === undefined) return undefined;
+  const t = raw as Partial<ThumbnailAtlasIndex> | null;
+  const usable = typeof t === 'object' && t !== null && Number.isInteger(t.size) && (t.size ?? 0) > 0 && Array.isArray(t.atlases) && typeof t.positions === 'object' && t.positions !== null;
+  if (!usable) skipped.push({ file, reason: 'not a thumbnail index ({ size, columns, atlases, positions }): no thumbnails; re-run optidel ingest to rebuild it' });
+  return usable ? (t as ThumbnailAtlasIndex) : undefined;
 }
 
 function checkSelection(raw: unknown, poolSize: number): SelectionFile {

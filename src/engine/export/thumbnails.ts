@@ -1,12 +1,13 @@
 /**
  * Tiny thumbnails for notebook payloads: each sample's tile is cut out of its thumbnail atlas
  * (thumbs/, written by ingest), shrunk to `size` pixels and encoded as a greyscale PNG data URL.
- * A notebook must carry its images inside itself, so they are kept to about 1 KB each.
+ * A notebook must carry its images inside itself, so they are kept to about 1 KB each. Where the
+ * image library cannot load, the export goes on without thumbnails and says why.
  */
 import * as path from 'node:path';
-import sharp from 'sharp';
 import type { ThumbnailAtlasIndex } from '../../shared/artifacts';
 import { ARTIFACTS } from '../../shared/artifacts';
+import { loadSharp } from '../data/formats/raster';
 
 interface DecodedAtlas {
   pixels: Buffer;
@@ -26,6 +27,19 @@ export async function thumbnailDataUrls(
   onSkip: (file: string, reason: string) => void,
 ): Promise<Map<number, string>> {
   const out = new Map<number, string>();
+  if (ids.length === 0) return out;
+  let sharp: Awaited<ReturnType<typeof loadSharp>>;
+  try {
+    sharp = await loadSharp();
+  } catch (err) {
+    onSkip(path.join(runDir, ARTIFACTS.thumbsIndex), `no thumbnails: ${(err as Error).message}`);
+    return out;
+  }
+  const decodeAtlas = async (file: string): Promise<DecodedAtlas> => {
+    const { data, info } = await sharp(file).greyscale().removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== 1) throw new Error(`decoded to ${info.channels} channels, expected greyscale`);
+    return { pixels: data, width: info.width, height: info.height };
+  };
   const atlases = new Map<number, DecodedAtlas | undefined>();
   const thumbsDir = path.dirname(path.join(runDir, ARTIFACTS.thumbsIndex));
   for (const id of ids) {
@@ -52,10 +66,4 @@ export async function thumbnailDataUrls(
     out.set(id, `data:image/png;base64,${png.toString('base64')}`);
   }
   return out;
-}
-
-async function decodeAtlas(file: string): Promise<DecodedAtlas> {
-  const { data, info } = await sharp(file).greyscale().removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  if (info.channels !== 1) throw new Error(`decoded to ${info.channels} channels, expected greyscale`);
-  return { pixels: data, width: info.width, height: info.height };
 }

@@ -79,6 +79,25 @@ describe('subsetPayloadFromRun', () => {
     assert.equal(payload.samples.filter((s) => s.thumbnail).length, 0, 'no thumbs folder: no thumbnails, no failure');
   });
 
+  it('goes on without the thumbnails of a corrupt atlas or index, saying which file', async () => {
+    const run = makeRunFixture(path.join(tmp, 'atlas'), { samples: 300 });
+    const atlases = fs.readdirSync(path.join(run.runDir, 'thumbs')).filter((f) => f.endsWith('.png')).sort();
+    assert.ok(atlases.length >= 2, `the fixture has several atlases (${atlases.join(', ')})`);
+    fs.writeFileSync(path.join(run.runDir, 'thumbs', atlases[0]!), 'not a png');
+    const skipped: string[] = [];
+    const payload = await subsetPayloadFromRun(run.runDir, { maxThumbnails: 60, onSkip: (file, reason) => skipped.push(`${path.basename(file)}: ${reason}`) });
+    assert.equal(skipped.length, 1);
+    assert.match(skipped[0]!, new RegExp(`^${atlases[0]!.replace('.', '\\.')}: `));
+    const thumbs = payload.samples.filter((s) => s.thumbnail).length;
+    assert.ok(thumbs > 0 && thumbs < 60, `thumbnails from the good atlases only (${thumbs})`);
+
+    fs.writeFileSync(path.join(run.runDir, ARTIFACTS.thumbsIndex), JSON.stringify({ size: 32 }));
+    skipped.length = 0;
+    const without = await subsetPayloadFromRun(run.runDir, { onSkip: (file, reason) => skipped.push(`${path.basename(file)}: ${reason}`) });
+    assert.equal(without.samples.filter((s) => s.thumbnail).length, 0);
+    assert.match(skipped.join('\n'), /index\.json: not a thumbnail index/);
+  });
+
   it('names the missing artifact and the command that makes it', async () => {
     const run = makeRunFixture(path.join(tmp, 'missing'), { samples: 20, images: false });
     fs.rmSync(path.join(run.runDir, ARTIFACTS.projection));
