@@ -18,15 +18,19 @@ export interface EngineCommands {
   bench: { args: BenchArgs; result: BenchResult };
 }
 
+/** Methods the benchmark compares; scratch = no pre-training. */
+export const BENCH_METHOD_NAMES = ['scratch', 'full', 'random', 'meddel', 'prototypes', 'kcenter', 'optidel'] as const;
+
 /** `optidel bench`: the data-efficiency benchmark (src/engine/commands/bench.ts). */
 export interface BenchArgs {
   config: string;
   out: string;
-  methods?: Array<'scratch' | 'full' | 'random' | 'meddel' | 'prototypes' | 'kcenter' | 'optidel'>;
+  methods?: Array<(typeof BENCH_METHOD_NAMES)[number]>;
   /** Comma-separated budgets (fractions or counts). */
   budget?: string;
   seeds?: number;
   preset?: 'micro' | 'tiny' | 'base';
+  patchSize?: number;
   steps?: number;
   batchSize?: number;
   finetuneSteps?: number;

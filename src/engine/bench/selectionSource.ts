@@ -1,61 +1,100 @@
 /**
  * Training sets of the selection methods for the benchmark. The foundation model is the `full`
- * encoder of seed 0 (the same checkpoint, trained once): the pool is scored with it once, and every
- * method and seed selects from those scores. That is the paper's setting (a model pre-trained on
- * the pool guides the selection) and it saves one pre-training per method.
+ * encoder of seed 0 (the same checkpoint, trained once): the pool is scored and its key patches
+ * proposed with it once, by the `score` and `propose` commands themselves (so the benchmark folder
+ * is also a run the embedding map, histogram and gallery can show), and every method and seed
+ * selects from those scores. That is the paper's setting (a model pre-trained on the pool guides
+ * the selection) and it saves one pre-training per method.
+ *
+ * OptiDEL trains on the mosaics of its selected key patches (our reading of the paper's figure 2):
+ * B generated images made of 4B half-side crops, so it sees as many pool pixels as a method that
+ * keeps B whole images. `optidelImages: 'mosaics+selected'` adds the selected source images too.
  */
-import type { LoadedConfig } from '../config/loadConfig';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { KeyPatchFile, ScoresInfo } from '../../shared/artifacts';
+import { ARTIFACTS } from '../../shared/artifacts';
+import { readJsonFile } from '../../shared/node/atomicFile';
+import { readRun } from '../../shared/node/runStore';
 import type { CommandContext } from '../command';
 import type { PoolCache } from '../data/cache';
+import { makeMosaics } from '../generate/mosaic';
 import { MaeModel, type MaeConfig } from '../model/mae';
 import { pretrain, type PretrainOptions } from '../model/pretrain';
-import { scoreSamples, type PoolScores } from '../model/scoring';
-import { selectSubset, SELECTION_METHODS, type SelectionMethod } from '../selection/methods';
+import { selectSubset, SELECTION_METHODS, type SelectionInput, type SelectionMethod } from '../selection/methods';
+import { scoreCommand } from '../commands/score';
+import { proposeCommand } from '../commands/propose';
 import { checkpointName, type SelectTraining, type TrainingSet } from './encoders';
 
+export type OptidelImages = 'mosaics' | 'mosaics+selected';
+
 export interface SelectionSourceOptions {
-  loaded: LoadedConfig;
   poolRun: string;
   cache: PoolCache;
   model: MaeConfig;
   pretrain: Omit<PretrainOptions, 'seed'>;
-  /** Random masks averaged per sample when scoring difficulty (OPTIDEL.md: about 4). */
-  masks?: number;
+  optidelImages?: OptidelImages;
 }
 
 /** The seed of the foundation model: full-data pre-training of seed 0. */
 export const FOUNDATION_SEED = 0;
+export const FOUNDATION_CHECKPOINT = checkpointName('full', FOUNDATION_SEED, 1);
 
 export function pipelineSelection(options: SelectionSourceOptions): SelectTraining {
-  let scores: Promise<PoolScores> | undefined;
+  let scored: Promise<SelectionInput> | undefined;
   return async (method, seed, budget, ctx): Promise<TrainingSet> => {
     if (!(SELECTION_METHODS as readonly string[]).includes(method)) throw new Error(`bench: "${method}" is not a selection method (${SELECTION_METHODS.join(', ')})`);
-    scores ??= scorePool(options, ctx);
-    const pool = await scores.catch((err) => {
-      scores = undefined; // a cancelled scoring is retried next time
+    scored ??= scorePool(options, ctx);
+    const input = await scored.catch((err) => {
+      scored = undefined; // a cancelled scoring is retried next time
       throw err;
     });
-    const sources = options.cache.index.samples.map((s) => s.source);
-    const result = selectSubset(method as SelectionMethod, { embeddings: pool.embeddings, dim: pool.embeddingDim, difficulty: pool.difficulty, sources }, { budget, seed });
-    ctx.log('info', `bench: ${method} (seed ${seed}) kept ${result.selected.length} of ${options.cache.size} pool images`);
-    return { ids: result.selected };
+    const result = selectSubset(method as SelectionMethod, input, { budget, seed });
+    if (method !== 'optidel') {
+      ctx.log('info', `bench: ${method} (seed ${seed}) kept ${result.selected.length} of ${options.cache.size} pool images`);
+      return { ids: result.selected };
+    }
+    const byId = new Map(input.keyPatches!.map((p) => [p.id, p]));
+    const patches = (result.patches ?? []).map((id) => byId.get(id)!);
+    const pixels = await options.cache.read(result.selected);
+    const area = options.cache.imageSize ** 2;
+    const at = new Map(result.selected.map((id, i) => [id, pixels.subarray(i * area, (i + 1) * area)]));
+    const mosaics = makeMosaics(patches, (id) => at.get(id)!, input.sources, { imageSize: options.cache.imageSize, firstId: options.cache.size });
+    const withSelected = options.optidelImages === 'mosaics+selected';
+    ctx.log('info', `bench: optidel (seed ${seed}) took ${patches.length} key patches from ${result.selected.length} images into ${mosaics.samples.length} mosaics${withSelected ? ', plus the images' : ''}`);
+    return { ids: withSelected ? result.selected : [], extra: mosaics.pixels };
   };
 }
 
-/** Trains (or loads) the foundation model and scores the whole pool with it. */
-async function scorePool(options: SelectionSourceOptions, ctx: CommandContext): Promise<PoolScores> {
+/** Trains (or loads) the foundation model, then scores the pool and proposes key patches with it (each once). */
+async function scorePool(options: SelectionSourceOptions, ctx: CommandContext): Promise<SelectionInput> {
+  const { poolRun, cache } = options;
   const model = MaeModel.create(options.model, FOUNDATION_SEED);
   try {
-    const ids = Array.from({ length: options.cache.size }, (_, i) => i);
-    await pretrain(model, { ids, cache: options.cache }, { ...options.pretrain, seed: FOUNDATION_SEED }, options.poolRun, checkpointName('full', FOUNDATION_SEED, 1), ctx);
-    return await scoreSamples(model, options.cache, ids, {
-      masks: options.masks ?? 4,
-      seed: options.loaded.config.seed,
-      batchSize: 64,
-      signal: ctx.signal,
-      onProgress: (done, total) => ctx.progress('score pool', done, total),
-    });
+    const ids = Array.from({ length: cache.size }, (_, i) => i);
+    await pretrain(model, { ids, cache }, { ...options.pretrain, seed: FOUNDATION_SEED }, poolRun, FOUNDATION_CHECKPOINT, ctx);
   } finally {
     model.dispose();
   }
+  const info = fs.existsSync(path.join(poolRun, ARTIFACTS.scores)) ? ((await readJsonFile(path.join(poolRun, ARTIFACTS.scores))) as ScoresInfo) : undefined;
+  const stages = (await readRun(poolRun)).stages;
+  const fresh = info?.model.startsWith(FOUNDATION_CHECKPOINT) && info.count === cache.size && stages.score?.status === 'done';
+  if (!fresh) await scoreCommand.run({ run: poolRun, checkpoint: FOUNDATION_CHECKPOINT }, ctx);
+  if (!fresh || stages.propose?.status !== 'done') await proposeCommand.run({ run: poolRun, checkpoint: FOUNDATION_CHECKPOINT }, ctx);
+  const scores = (await readJsonFile(path.join(poolRun, ARTIFACTS.scores))) as ScoresInfo;
+  const keyPatches = ((await readJsonFile(path.join(poolRun, ARTIFACTS.keyPatches))) as KeyPatchFile).patches;
+  return {
+    embeddings: await readFloats(path.join(poolRun, ARTIFACTS.embeddings), scores.count * scores.embeddingDim),
+    dim: scores.embeddingDim,
+    difficulty: await readFloats(path.join(poolRun, ARTIFACTS.difficulty), scores.count),
+    sources: cache.index.samples.map((s) => s.source),
+    keyPatches,
+  };
+}
+
+async function readFloats(file: string, expected: number): Promise<Float32Array> {
+  const bytes = await fs.promises.readFile(file);
+  const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  if (values.length !== expected) throw new Error(`${file} holds ${values.length} values, expected ${expected}; delete it to score the pool again`);
+  return values;
 }

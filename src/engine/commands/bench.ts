@@ -1,11 +1,11 @@
 /**
  * `optidel bench --config optidel.json --out DIR --methods full,random,optidel,scratch --budget 0.05 --seeds 3`:
- * the data-efficiency experiment. One shared pool run (DIR/pool), one encoder per method, seed and
- * budget at equal compute, each fine-tuned on every downstream data set; DIR/bench/report.json and
- * report.md. Re-running the same command resumes: finished cells are kept.
+ * the data-efficiency experiment. DIR is one run folder: the pool is ingested there once, one
+ * encoder per method, seed and budget is pre-trained at equal compute (DIR/checkpoints/<method>-...),
+ * each is fine-tuned on every downstream data set, and DIR/bench/ gets report.json and report.md. Re-running the same command resumes: finished cells are kept.
  */
 import * as path from 'node:path';
-import type { BenchArgs } from '../../shared/commands';
+import { BENCH_METHOD_NAMES, type BenchArgs } from '../../shared/commands';
 import type { EngineCommand } from '../command';
 import { UsageError } from '../command';
 import { selectBackend } from '../backends/select';
@@ -13,27 +13,26 @@ import { loadConfig } from '../config/loadConfig';
 import { ingestPool } from '../data/ingest';
 import { openCache } from '../data/cache';
 import { loadSegmentationDataset } from '../data/segmentation';
-import { maeConfig, MAE_PRESETS, type MaePreset } from '../model/mae';
+import { maeConfig, validateConfig, MAE_PRESETS, type MaePreset } from '../model/mae';
 import { DEFAULT_PRETRAIN_OPTIONS } from '../model/pretrain';
-import { DEFAULT_FINETUNE } from '../downstream/finetune';
+import { DEFAULT_FINETUNE, PROBE_LR, type FineTuneOptions } from '../downstream/finetune';
 import { runBench } from '../bench/runBench';
 import { poolEncoderFactory } from '../bench/encoders';
 import { pipelineSelection } from '../bench/selectionSource';
 import { summariseForJson, type BenchSettings } from '../bench/report';
 import { formatSummaryTable } from '../bench/summaryTable';
 
-export const BENCH_METHODS = ['scratch', 'full', 'random', 'meddel', 'prototypes', 'kcenter', 'optidel'] as const;
-
 export const benchCommand: EngineCommand<'bench'> = {
   name: 'bench',
   summary: 'Pre-train one encoder per method and seed at equal compute, fine-tune each on every downstream data set, and report mIoU',
   options: [
     { name: 'config', type: 'string', required: true, description: 'the optidel.json naming the pool and the downstream data sets' },
-    { name: 'out', type: 'string', required: true, description: 'benchmark folder (pool run in pool/, report in bench/); re-run to resume' },
-    { name: 'methods', type: 'string[]', choices: BENCH_METHODS, description: `methods to compare (default ${BENCH_METHODS.join(',')}); scratch = no pre-training` },
+    { name: 'out', type: 'string', required: true, description: 'benchmark run folder (pool cache, checkpoints, report in bench/); re-run to resume' },
+    { name: 'methods', type: 'string[]', choices: BENCH_METHOD_NAMES, description: `methods to compare (default ${BENCH_METHOD_NAMES.join(',')}); scratch = no pre-training` },
     { name: 'budget', type: 'string', description: 'budget(s), fractions of the pool or counts, comma-separated (default: the config\'s budget)' },
     { name: 'seeds', type: 'integer', description: 'number of seeds 0..n-1 (default 3)' },
     { name: 'preset', type: 'string', choices: MAE_PRESETS, description: 'MAE shape (default tiny)' },
+    { name: 'patchSize', type: 'integer', description: 'override the preset\'s patch size (finer tokens see smaller structures; cost grows with the token count)' },
     { name: 'steps', type: 'integer', description: 'pre-training optimiser steps for every method (default 300)' },
     { name: 'batchSize', type: 'integer', description: 'pre-training batch size (default 16)' },
     { name: 'finetuneSteps', type: 'integer', description: `most fine-tuning steps per data set (default ${DEFAULT_FINETUNE.steps}; early stopping on the validation split)` },
@@ -42,19 +41,23 @@ export const benchCommand: EngineCommand<'bench'> = {
     { name: 'maxTrain', type: 'integer', description: 'at most this many labelled training slices per data set (fewer labels show pre-training better)' },
     { name: 'datasets', type: 'string[]', description: 'only these downstream data sets (default all)' },
   ],
-  async run(args: BenchArgs, ctx) {
+  async run(args: BenchArgs, outer) {
+    // Dozens of encoders each log a loss per step: keep those in metrics/<checkpoint>.jsonl and
+    // pass on only the benchmark's own metrics (one per cell).
+    const ctx = { ...outer, metric: (stage: string, name: string, value: number, step?: number) => stage === 'bench' && outer.metric(stage, name, value, step) };
     const loaded = await loadConfig(args.config);
     const out = path.resolve(args.out);
     const budgets = parseBudgets(args.budget, loaded.config.budget);
-    const methods = args.methods ?? [...BENCH_METHODS];
+    const methods = args.methods ?? [...BENCH_METHOD_NAMES];
     const seedCount = args.seeds ?? 3;
     if (seedCount < 1) throw new UsageError('bench: --seeds must be at least 1');
     const preset = (args.preset ?? 'tiny') as MaePreset;
     const selection = await selectBackend(ctx.backendPreference);
-    const poolRun = path.join(out, 'pool');
+    const poolRun = out;
     const ingest = await ingestPool(loaded, poolRun, ctx);
     const cache = await openCache(poolRun);
-    const model = maeConfig(preset, loaded.config.imageSize);
+    const model = { ...maeConfig(preset, loaded.config.imageSize), ...(args.patchSize ? { patchSize: args.patchSize } : {}) };
+    validateConfig(model);
     const pretrain = { ...DEFAULT_PRETRAIN_OPTIONS, steps: args.steps ?? 300, batchSize: args.batchSize ?? 16, warmupSteps: Math.min(DEFAULT_PRETRAIN_OPTIONS.warmupSteps, Math.round((args.steps ?? 300) / 10)) };
     const names = args.datasets ?? loaded.config.downstream.map((d) => d.name);
     const datasets = [];
@@ -62,7 +65,7 @@ export const benchCommand: EngineCommand<'bench'> = {
       ctx.progress('load data sets', datasets.length, names.length, name);
       datasets.push(await loadSegmentationDataset(loaded, name, { seed: loaded.config.seed, maxTrain: args.maxTrain }));
     }
-    const finetune = { ...DEFAULT_FINETUNE, steps: args.finetuneSteps ?? DEFAULT_FINETUNE.steps, mode: args.finetuneMode ?? DEFAULT_FINETUNE.mode, head: args.head ?? DEFAULT_FINETUNE.head };
+    const finetune = finetuneOptions(args);
     const settings: BenchSettings = {
       command: `optidel bench ${process.argv.slice(3).join(' ')}`.trim(),
       configFile: loaded.file,
@@ -70,7 +73,7 @@ export const benchCommand: EngineCommand<'bench'> = {
       seeds: Array.from({ length: seedCount }, (_, i) => i),
       budgets,
       datasets: datasets.map((d) => d.name),
-      preset,
+      preset: `${preset} (patch ${model.patchSize}, dim ${model.dim}, depth ${model.depth})`,
       imageSize: model.imageSize,
       poolSize: cache.size,
       pretrainSteps: pretrain.steps,
@@ -80,7 +83,7 @@ export const benchCommand: EngineCommand<'bench'> = {
       headline: `mIoU without background on the test split, ${finetune.mode === 'full' ? 'full fine-tuning (encoder and head)' : 'frozen-encoder probe'}, ${finetune.head} head`,
     };
     try {
-      const factory = poolEncoderFactory({ poolRun, cache, model, pretrain, selectTraining: pipelineSelection({ loaded, poolRun, cache, model, pretrain }) });
+      const factory = poolEncoderFactory({ poolRun, cache, model, pretrain, selectTraining: pipelineSelection({ poolRun, cache, model, pretrain }) });
       const signatureExtra = { pool: cache.index.contentHash, model, pretrain: { ...pretrain, checkpointEvery: undefined }, maxTrain: args.maxTrain ?? null, ingestSkipped: ingest.skipped.length };
       const outcome = await runBench({ benchDir: path.join(out, 'bench'), settings, datasets, finetune, poolSize: cache.size, signatureExtra }, factory, ctx);
       return summariseForJson(outcome.report, path.join(out, 'bench'), { computed: outcome.computed, reused: outcome.reused });
@@ -90,6 +93,12 @@ export const benchCommand: EngineCommand<'bench'> = {
   },
   describe: formatSummaryTable,
 };
+
+/** Fine-tuning settings; a frozen-encoder probe trains only the head and takes a higher learning rate. */
+export function finetuneOptions(args: Pick<BenchArgs, 'finetuneSteps' | 'finetuneMode' | 'head'>): Omit<FineTuneOptions, 'seed'> {
+  const mode = args.finetuneMode ?? DEFAULT_FINETUNE.mode;
+  return { ...DEFAULT_FINETUNE, steps: args.finetuneSteps ?? DEFAULT_FINETUNE.steps, mode, head: args.head ?? DEFAULT_FINETUNE.head, lr: mode === 'probe' ? PROBE_LR : DEFAULT_FINETUNE.lr };
+}
 
 export function parseBudgets(text: string | undefined, fallback: number): number[] {
   if (text === undefined) return [fallback];

@@ -55,7 +55,7 @@ export interface FineTuneOptions {
   /** Learning rate of the encoder in `full` mode (Adam). */
   encoderLr: number;
   evalEvery: number;
-  /** Evaluations without a better validation mIoU before stopping. */
+  /** Evaluations without a better validation mIoU before stopping, counted only in the second half of the steps. */
   patience: number;
   diceWeight: number;
   seed: number;
@@ -73,6 +73,9 @@ export const DEFAULT_FINETUNE: FineTuneOptions = {
   diceWeight: 1,
   seed: 0,
 };
+
+/** Head learning rate of a frozen-encoder probe: with nothing else learning, 1e-3 was too slow to leave "all background" within a few hundred steps on the demo data. */
+export const PROBE_LR = 1e-2;
 
 export interface FineTuneResult {
   mode: FineTuneMode;
@@ -140,7 +143,8 @@ export async function fineTune(encoder: PatchEncoder, data: LabelledData, option
         tf.dispose(best.weights);
         best = { step, mIoU: valMIoU, weights: snapshot(trainable) };
         sinceBest = 0;
-      } else if (++sinceBest >= options.patience) break;
+        // Small structures often stay at IoU 0 for the first evaluations: no stopping in the first half.
+      } else if (++sinceBest >= options.patience && step >= options.steps / 2) break;
       await new Promise((resolve) => setImmediate(resolve)); // let a cancel request in
     }
     trainable.forEach((v, i) => v.assign(best.weights[i]));

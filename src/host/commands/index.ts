@@ -10,5 +10,7 @@ import { openSubsetNotebook } from './openSubsetNotebook';
 import { pretrainModel } from './pretrain';
 import { scoreDifficulty } from './score';
 import { proposeKeyPatches } from './propose';
+import { runBenchmark } from './runBenchmark';
+import { showReport } from './showReport';
 
-export const HOST_COMMANDS: readonly HostCommand[] = [showEngineInfo, ingestPool, openEmbeddingMap, openHistogram, openGallery, openSegmentation, openSubsetNotebook, pretrainModel, scoreDifficulty, proposeKeyPatches];
+export const HOST_COMMANDS: readonly HostCommand[] = [showEngineInfo, ingestPool, openEmbeddingMap, openHistogram, openGallery, openSegmentation, openSubsetNotebook, pretrainModel, scoreDifficulty, proposeKeyPatches, runBenchmark, showReport];

@@ -32,7 +32,7 @@ for (const [mode, head] of [['probe', 'mlp'], ['full', 'mlp'], ['full', 'conv']]
 test('early stopping ends training after `patience` evaluations without improvement', async () => {
   const encoder = linearPatchEncoder(16, 4, 16, 1);
   // A learning rate of zero never improves after the first evaluation.
-  const result = await fineTune(encoder, data, { ...DEFAULT_FINETUNE, mode: 'probe', steps: 200, evalEvery: 5, patience: 2, lr: 0, seed: 1 }, { signal });
+  const result = await fineTune(encoder, data, { ...DEFAULT_FINETUNE, mode: 'probe', steps: 20, evalEvery: 5, patience: 2, lr: 0, seed: 1 }, { signal });
   assert.equal(result.stepsRun, 15);
   assert.equal(result.bestStep, 5);
   tf.dispose(encoder.encoderVariables);

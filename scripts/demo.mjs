@@ -1,0 +1,33 @@
+// `npm run demo`: build, make the `small` demo data, run a small benchmark on it and print the table.
+// Everything lands in .optidel/demo/ (git-ignored); running it again resumes and reuses finished cells.
+// The settings are sized for about 15 minutes on 2 CPU cores (wasm backend); see docs/benchmark.md.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const demo = path.join(root, '.optidel', 'demo');
+const data = path.join(demo, 'data');
+const config = path.join(data, 'optidel.json');
+const cli = path.join(root, 'bin', 'optidel.js');
+
+/** The demo benchmark: every method at 5% of the pool against full data and no pre-training, 3 seeds. */
+export const DEMO_BENCH = ['--methods', 'scratch,full,random,kcenter,optidel', '--budget', '0.05', '--seeds', '3', '--preset', 'tiny', '--steps', '200', '--batch-size', '16', '--finetune-mode', 'probe', '--finetune-steps', '300'];
+
+function step(title, command, args) {
+  console.log(`\n== ${title}`);
+  const started = Date.now();
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) {
+    console.error(`\nnpm run demo: "${title}" failed (exit ${result.status ?? result.signal}); see the messages above`);
+    process.exit(result.status ?? 1);
+  }
+  console.log(`   (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+}
+
+const started = Date.now();
+step('Building', process.execPath, [path.join(root, 'scripts', 'build.mjs')]);
+if (fs.existsSync(config)) console.log(`\n== Demo data: reusing ${data}`);
+else step('Writing the small demo data set', process.execPath, [cli, 'demo-data', '--out', data, '--size', 'small']);
+step('Benchmark: pre-train one encoder per method and seed, fine-tune on every data set', process.execPath, [cli, 'bench', '--config', config, '--out', path.join(demo, 'run'), ...DEMO_BENCH]);
+console.log(`\nDone in ${((Date.now() - started) / 60000).toFixed(1)} min. Report: ${path.join(demo, 'run', 'bench', 'report.md')}`);

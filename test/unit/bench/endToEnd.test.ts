@@ -1,0 +1,35 @@
+// A tiny benchmark on the tiny demo data through the built CLI: every stage runs for real (ingest,
+// foundation pre-training, scoring, key patches, selection, mosaics, pre-training, probing), with
+// sizes small enough for CI. The second run must reuse every cell.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runCli } from '../../helpers/engine';
+
+const TINY_BENCH = ['--methods', 'scratch,random,optidel', '--budget', '0.1', '--seeds', '1', '--preset', 'micro', '--steps', '3', '--batch-size', '4', '--finetune-mode', 'probe', '--finetune-steps', '4', '--json'];
+
+test('a tiny end-to-end bench writes a report and resumes without recomputing', { timeout: 120_000 }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-e2e-bench-'));
+  const data = runCli(['demo-data', '--out', path.join(dir, 'data'), '--size', 'tiny']);
+  assert.equal(data.status, 0, data.stderr);
+  const args = ['bench', '--config', path.join(dir, 'data', 'optidel.json'), '--out', path.join(dir, 'run'), ...TINY_BENCH];
+  const first = runCli(args, { timeoutMs: 100_000 });
+  assert.equal(first.status, 0, first.stderr);
+  const summary = first.json as { methods: string[]; datasets: string[]; mIoU: Record<string, Record<string, number>>; computed: number; reused: number };
+  assert.deepEqual(summary.methods, ['scratch', 'random', 'optidel']);
+  assert.deepEqual(summary.datasets, ['abdomen-ct', 'brain-mr', 'chest-xray']);
+  assert.equal(summary.computed, 9);
+  const report = JSON.parse(fs.readFileSync(path.join(dir, 'run', 'bench', 'report.json'), 'utf8'));
+  assert.equal(report.cells.length, 9);
+  for (const cell of report.cells) {
+    assert.ok(cell.backend && cell.seed === 0 && typeof cell.normDel === 'number', JSON.stringify(cell));
+    assert.equal(cell.pretrainSteps, cell.method === 'scratch' ? 0 : 3);
+  }
+  assert.ok(report.cells.find((c: { method: string }) => c.method === 'optidel').generatedSamples > 0, 'optidel trains on mosaics');
+  assert.match(fs.readFileSync(path.join(dir, 'run', 'bench', 'report.md'), 'utf8'), /\| optidel \|/);
+  const again = runCli(args, { timeoutMs: 60_000 });
+  assert.equal(again.status, 0, again.stderr);
+  assert.deepEqual([(again.json as { computed: number }).computed, (again.json as { reused: number }).reused], [0, 9]);
+});
