@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../../shared/node/atomicFile';
 import type { AdamW } from './adamw';
 import type { MaeConfig } from './mae';
-import { MaeModel, packTensors, unpackInto } from './mae';
+import { MaeModel } from './mae';
 
 export interface TrainerState {
   version: 1;
@@ -38,7 +38,8 @@ export async function saveCheckpoint(dir: string, model: MaeModel, optimizer: Ad
   const temp = path.join(dir, `.${name}.${process.pid}.tmp`);
   await fs.promises.rm(temp, { recursive: true, force: true });
   await model.save(temp);
-  await writeFileAtomic(path.join(temp, OPTIMIZER_FILE), packTensors(optimizer.stateTensors()));
+  const moments = optimizer.saveState();
+  await writeFileAtomic(path.join(temp, OPTIMIZER_FILE), new Uint8Array(moments.buffer, moments.byteOffset, moments.byteLength));
   await writeJsonAtomic(path.join(temp, TRAINER_FILE), { ...state, optimizerStep: optimizer.step });
   const final = path.join(dir, name);
   await fs.promises.rm(final, { recursive: true, force: true });
@@ -68,8 +69,8 @@ export async function restoreCheckpoint(stepDir: string, model: MaeModel, optimi
     saved.dispose();
   }
   const file = path.join(stepDir, OPTIMIZER_FILE);
-  unpackInto(await fs.promises.readFile(file), optimizer.stateTensors(), file);
-  optimizer.step = optimizerStep;
+  const bytes = await fs.promises.readFile(file);
+  optimizer.loadState(new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)), optimizerStep, file);
 }
 
 async function pruneOld(dir: string, keepName: string): Promise<void> {

@@ -4,6 +4,12 @@
  * Activations stay 2D ([tokens, features]) between layers so every linear layer is one fused
  * matmul with its bias (one wasm kernel instead of matmul + broadcast add); only attention
  * reshapes to heads. Every op used here, and its gradient, exists in the wasm backend.
+ *
+ * Speed on wasm: its BatchMatMul kernel sends only one case to XNNPACK (SIMD, blocked): 2D
+ * operands, neither transposed. Every other case (a transposed operand, a batch of matrices) runs
+ * a scalar triple loop several times slower. TensorFlow.js's own matmul gradients use transposed
+ * operands, so the gradients here are written out with explicit transposes (a cheap copy) and
+ * plain products (see docs/performance.md).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { SeededRandom } from './rng';
@@ -18,7 +24,9 @@ export interface Norm {
 }
 export interface BlockParams {
   norm1: Norm;
-  qkv: Linear;
+  q: Linear;
+  k: Linear;
+  v: Linear;
   proj: Linear;
   norm2: Norm;
   fc1: Linear;
@@ -59,7 +67,10 @@ export class ParamFactory {
     const hidden = Math.round(dim * mlpRatio);
     return {
       norm1: this.norm(`${name}.norm1`, dim),
-      qkv: this.linear(`${name}.qkv`, dim, 3 * dim),
+      // Separate q, k, v weights: splitting one fused product on wasm copies the whole input per part.
+      q: this.linear(`${name}.q`, dim, dim),
+      k: this.linear(`${name}.k`, dim, dim),
+      v: this.linear(`${name}.v`, dim, dim),
       proj: this.linear(`${name}.proj`, dim, dim),
       norm2: this.norm(`${name}.norm2`, dim),
       fc1: this.linear(`${name}.fc1`, dim, hidden),
@@ -68,8 +79,20 @@ export class ParamFactory {
   }
 }
 
+/** x·W + b with gradients dx = dy·Wᵀ, dW = xᵀ·dy, db = Σ dy, every product on the XNNPACK path. */
+const linearOp = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+  save([x, w]);
+  return {
+    value: tf.fused.matMul({ a: x, b: w, bias: b }),
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+      const [xs, ws] = saved as tf.Tensor2D[];
+      return [tf.matMul(dy, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy), tf.sum(dy, 0)];
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+
 export function linear(x: tf.Tensor2D, p: Linear): tf.Tensor2D {
-  return tf.fused.matMul({ a: x, b: p.w as tf.Tensor2D, bias: p.b }) as tf.Tensor2D;
+  return linearOp(x, p.w as tf.Tensor2D, p.b as tf.Tensor1D);
 }
 
 export function layerNorm(x: tf.Tensor2D, p: Norm, eps = 1e-6): tf.Tensor2D {
@@ -89,9 +112,8 @@ export function gelu(x: tf.Tensor2D): tf.Tensor2D {
 export function attention(x: tf.Tensor2D, p: BlockParams, batch: number, tokens: number, heads: number): tf.Tensor2D {
   const dim = x.shape[1];
   const headDim = dim / heads;
-  // One matmul for q, k and v, then one transpose to [3, batch * heads, tokens, headDim].
-  const qkv = tf.transpose(tf.reshape(linear(x, p.qkv), [batch, tokens, 3, heads, headDim]), [2, 0, 3, 1, 4]);
-  const [q, k, v] = tf.split(tf.reshape(qkv, [3, batch * heads, tokens, headDim]), 3, 0).map((t) => tf.reshape(t, [batch * heads, tokens, headDim]) as tf.Tensor3D);
+  // To [batch * heads, tokens, headDim] by a 4D transpose (wasm transposes above 4D take a per-element slow path).
+  const [q, k, v] = [p.q, p.k, p.v].map((w) => tf.reshape(tf.transpose(tf.reshape(linear(x, w), [batch, tokens, heads, headDim]), [0, 2, 1, 3]), [batch * heads, tokens, headDim]) as tf.Tensor3D);
   const scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(headDim));
   const mixed = tf.matMul(tf.softmax(scores), v);
   const merged = tf.reshape(tf.transpose(tf.reshape(mixed, [batch, heads, tokens, headDim]), [0, 2, 1, 3]), [batch * tokens, dim]) as tf.Tensor2D;

@@ -135,7 +135,8 @@ export class MaeModel {
     if (s !== this.config.imageSize || images.shape[2] !== s || images.shape[3] !== 1) {
       throw new Error(`the model takes [batch, ${this.config.imageSize}, ${this.config.imageSize}, 1] images, got [${images.shape.join(', ')}]`);
     }
-    return tf.reshape(tf.transpose(tf.reshape(images, [b, this.grid, p, this.grid, p]), [0, 1, 3, 2, 4]), [b, this.patches, p * p]);
+    // [B·g, p, g, p] -> [B·g, g, p, p]: a 4D transpose (wasm has fast kernels up to 4D only).
+    return tf.reshape(tf.transpose(tf.reshape(images, [b * this.grid, p, this.grid, p]), [0, 2, 1, 3]), [b, this.patches, p * p]);
   }
 
   /** Encoder tokens of all patches (no masking), [B, numPatches, dim]. */

@@ -132,7 +132,7 @@ export function trainStep(model: MaeModel, optimizer: AdamW, pixels: Float32Arra
   return tf.tidy(() => {
     const images = tf.tensor4d(pixels, [batch, size, size, 1]);
     const { value, grads } = tf.variableGrads(() => model.loss(images, maskSeed), model.variables);
-    optimizer.apply(model.variables.map((v) => grads[v.name]), lr).dispose();
+    optimizer.apply(model.variables.map((v) => grads[v.name]), lr);
     return value.dataSync()[0];
   });
 }
