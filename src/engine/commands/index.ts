@@ -9,6 +9,10 @@ import { pretrainCommand } from './pretrain';
 import { scoreCommand } from './score';
 import { proposeCommand } from './propose';
 import { benchCommand } from './bench';
+import { selectCommand } from './select';
+import { synthesizeCommand } from './synthesize';
+import { trainCommand } from './train';
+import { runCommand } from './run';
 
 type AnyCommand = { [N in CommandName]: EngineCommand<N> }[CommandName];
 
@@ -21,6 +25,10 @@ export const COMMANDS: { [N in CommandName]: EngineCommand<N> } = {
   score: scoreCommand,
   propose: proposeCommand,
   bench: benchCommand,
+  select: selectCommand,
+  synthesize: synthesizeCommand,
+  train: trainCommand,
+  run: runCommand,
 };
 
 export function findCommand(name: string): AnyCommand | undefined {

@@ -12,8 +12,10 @@ import { optidelSelect, type OptidelOptions } from './optidel';
 import { prototypesSelect } from './prototypes';
 import { normalizeRows, rowCount } from './vectors';
 
-export const SELECTION_METHODS = ['optidel', 'random', 'meddel', 'prototypes', 'kcenter', 'full'] as const;
-export type SelectionMethod = (typeof SELECTION_METHODS)[number];
+import { SELECTION_METHOD_NAMES, type SelectionMethodName } from '../../shared/commands';
+
+export const SELECTION_METHODS = SELECTION_METHOD_NAMES;
+export type SelectionMethod = SelectionMethodName;
 
 export interface SelectionInput {
   /** N x dim pooled encoder embeddings. */

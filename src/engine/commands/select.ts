@@ -1,0 +1,55 @@
+/** `optidel select --run RUN_DIR --method NAME [--budget B]`: one selection method on the run's scores, with its V-information. */
+import * as path from 'node:path';
+import type { EngineCommand } from '../command';
+import { SELECTION_METHOD_NAMES } from '../../shared/commands';
+import { selectionFile } from '../../shared/artifacts';
+import { selectBackend } from '../backends/select';
+import { openCache } from '../data/cache';
+import { existingRunDir } from '../model/runSettings';
+import { runStage } from '../model/runStage';
+import { readSelectionInput } from '../pipeline/runArtifacts';
+import { selectStage } from '../pipeline/selectStage';
+import { budgetAndSeed, loadFoundation, runRecordOrUndefined } from '../pipeline/stageSettings';
+
+export const selectCommand: EngineCommand<'select'> = {
+  name: 'select',
+  summary: 'Select a subset of the pool with one method (optidel, random, meddel, prototypes, kcenter, full)',
+  options: [
+    { name: 'run', type: 'string', required: true, description: 'run folder with score (and, for optidel, propose) done' },
+    { name: 'method', type: 'string', required: true, choices: SELECTION_METHOD_NAMES, description: 'selection method' },
+    { name: 'budget', type: 'number', description: 'fraction of the pool (0 < b <= 1) or a count (> 1); default the config budget' },
+    { name: 'seed', type: 'integer', description: 'seed (default: the config seed)' },
+    { name: 'masks', type: 'integer', description: 'random masks per sample for the V-information estimate (default 4)' },
+  ],
+  async run(args, ctx) {
+    const runDir = existingRunDir('select', args.run);
+    const { backend } = await selectBackend(ctx.backendPreference);
+    const { budget, seed } = budgetAndSeed(await runRecordOrUndefined(runDir), args);
+    const selection = await runStage(runDir, 'select', ctx, backend, async () => {
+      const input = await readSelectionInput(runDir);
+      const cache = await openCache(runDir);
+      const model = await loadFoundation(runDir);
+      try {
+        const result = await selectStage(runDir, input, cache, model, { method: args.method, budget, seed, masks: args.masks }, ctx);
+        const summary: Record<string, number | string> = { method: args.method, selected: result.selected.length };
+        if (result.vInformation) summary['V-information'] = Number(result.vInformation.value.toFixed(4));
+        return { result, summary };
+      } finally {
+        model?.dispose();
+        await cache.close();
+      }
+    });
+    return {
+      method: selection.method,
+      budget: selection.budget,
+      selected: selection.selected.length,
+      ...(selection.patches ? { patches: selection.patches.length } : {}),
+      ...(selection.vInformation ? { vInformation: selection.vInformation } : {}),
+      file: path.join(runDir, selectionFile(args.method)),
+    };
+  },
+  describe(r) {
+    const v = r.vInformation ? `\nV-information ${r.vInformation.value.toFixed(4)} nats (H(Y|∅) ${r.vInformation.hYEmpty.toFixed(4)} - H(Y|X) ${r.vInformation.hYGivenX.toFixed(4)})` : '';
+    return `${r.method} at budget ${r.budget}: ${r.selected} samples${r.patches !== undefined ? `, ${r.patches} key patches` : ''}${v}\nwrote ${r.file}`;
+  },
+};

@@ -1,0 +1,62 @@
+/**
+ * Reading what earlier stages left in the run folder, for selection and generation: the pool's
+ * scores, key patches and sources, and selection files (with the gallery's hand curation applied).
+ * Errors name the file and the stage that writes it.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { KeyPatchFile, ScoresInfo, SelectionFile } from '../../shared/artifacts';
+import { ARTIFACTS, selectionFile } from '../../shared/artifacts';
+import { readJsonFile } from '../../shared/node/atomicFile';
+import type { SelectionInput } from '../selection/methods';
+import { readCacheIndex } from '../data/cache';
+
+export async function readF32(file: string, expected: number, writer: string): Promise<Float32Array> {
+  if (!fs.existsSync(file)) throw new Error(`${file} is missing: run "${writer}" first`);
+  const bytes = await fs.promises.readFile(file);
+  if (bytes.byteLength !== expected * 4) throw new Error(`${file} holds ${bytes.byteLength / 4} values, expected ${expected}: run "${writer}" again`);
+  return new Float32Array(new Uint8Array(bytes).buffer);
+}
+
+/** The selection methods' input: embeddings and difficulty (score stage), key patches (propose stage, when present), sources (cache). */
+export async function readSelectionInput(runDir: string): Promise<SelectionInput> {
+  const scoresFile = path.join(runDir, ARTIFACTS.scores);
+  if (!fs.existsSync(scoresFile)) throw new Error(`${scoresFile} is missing: run "optidel score --run ${runDir}" first`);
+  const info = (await readJsonFile(scoresFile)) as ScoresInfo;
+  const index = await readCacheIndex(runDir);
+  if (info.count !== index.samples.length) throw new Error(`${scoresFile} scores ${info.count} samples but the cache holds ${index.samples.length}: run "optidel score --run ${runDir}" again`);
+  const writer = `optidel score --run ${runDir}`;
+  const embeddings = await readF32(path.join(runDir, ARTIFACTS.embeddings), info.count * info.embeddingDim, writer);
+  const difficulty = await readF32(path.join(runDir, ARTIFACTS.difficulty), info.count, writer);
+  const patchesFile = path.join(runDir, ARTIFACTS.keyPatches);
+  const keyPatches = fs.existsSync(patchesFile) ? ((await readJsonFile(patchesFile)) as KeyPatchFile).patches : undefined;
+  if (keyPatches && !Array.isArray(keyPatches)) throw new Error(`${patchesFile}: "patches" must be an array; run "optidel propose --run ${runDir}" again`);
+  // Axis matters for volumes: the three slicing directions of one volume are different views.
+  const sources = index.samples.map((s) => (s.axis === undefined ? s.source : `${s.source}#${s.axis}`));
+  return { embeddings, dim: info.embeddingDim, difficulty, sources, keyPatches };
+}
+
+export async function readSelection(runDir: string, method: string): Promise<SelectionFile> {
+  const file = path.join(runDir, selectionFile(method));
+  if (!fs.existsSync(file)) throw new Error(`${file} is missing: run "optidel select --run ${runDir} --method ${method}" first`);
+  const selection = (await readJsonFile(file)) as SelectionFile;
+  if (selection?.version !== 1 || !Array.isArray(selection.selected)) throw new Error(`${file}: not a version 1 selection file; run "optidel select" again`);
+  return selection;
+}
+
+/**
+ * The samples a stage should use after the gallery's hand curation: selected minus `manual.exclude`
+ * plus `manual.include`, and the selected key patches minus those of excluded samples.
+ */
+export function curated(selection: SelectionFile, keyPatches: KeyPatchFile['patches'] = []): { ids: number[]; patchIds: number[] } {
+  const exclude = new Set(selection.manual?.exclude ?? []);
+  const ids = [...new Set([...selection.selected.filter((id) => !exclude.has(id)), ...(selection.manual?.include ?? [])])];
+  const sampleOf = new Map(keyPatches.map((p) => [p.id, p.sampleId]));
+  const patchIds = (selection.patches ?? []).filter((id) => !exclude.has(sampleOf.get(id) ?? -1));
+  return { ids, patchIds };
+}
+
+/** The method of the run's last selection (run.json's select summary), for stages run without --method. */
+export function lastSelectedMethod(summary: Record<string, number | string> | undefined): string | undefined {
+  return typeof summary?.method === 'string' ? summary.method : undefined;
+}

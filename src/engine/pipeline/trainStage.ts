@@ -1,0 +1,79 @@
+/**
+ * The train stage: pre-trains a fresh MAE of the foundation model's shape on the compact set
+ * (curated selected samples + generated samples) with equal compute: the optimiser steps of the
+ * full-pool run (checkpoints/train, resumable).
+ *
+ * Collaborative optimisation (OPTIDEL.md, generation (c)), optional: with R > 1 rounds the steps
+ * are split in R parts; after each part but the last, the pool is re-scored with the model being
+ * trained, re-selected and the samples re-generated, and training continues on the new compact
+ * set. Each round resumes the same checkpoint with the cosine schedule stretched to the round's end
+ * step, a choice of ours (the paper gives no schedule for rounds).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { SynthIndex } from '../../shared/artifacts';
+import { ARTIFACTS } from '../../shared/artifacts';
+import { readJsonFile } from '../../shared/node/atomicFile';
+import type { CommandContext } from '../command';
+import type { PoolCache } from '../data/cache';
+import type { MaeModel } from '../model/mae';
+import { pretrain, type PretrainOptions, type PretrainResult } from '../model/pretrain';
+import { scoreBoxes, scoreSamples } from '../model/scoring';
+import type { SelectionMethod } from '../selection/methods';
+import { curated, readF32, readSelection, readSelectionInput } from './runArtifacts';
+import { selectStage } from './selectStage';
+import { synthesizeStage, type AdversarialSettings } from './synthesizeStage';
+
+export interface TrainStageOptions {
+  method: SelectionMethod;
+  pretrain: PretrainOptions;
+  rounds: number;
+  adversarial: AdversarialSettings;
+  masks: number;
+}
+
+export interface TrainStageResult extends PretrainResult {
+  samples: number;
+  generated: number;
+  rounds: number;
+}
+
+export async function trainStage(runDir: string, model: MaeModel, cache: PoolCache, options: TrainStageOptions, ctx: CommandContext): Promise<TrainStageResult> {
+  let set = await compactSet(runDir, options.method, cache);
+  let result: PretrainResult | undefined;
+  for (let round = 0; round < options.rounds; round++) {
+    if (round > 0) {
+      ctx.log('info', `train: collaborative round ${round + 1} of ${options.rounds}: re-scoring the pool with the model being trained`);
+      set = await reselect(runDir, model, cache, options, ctx);
+    }
+    const steps = Math.round((options.pretrain.steps * (round + 1)) / options.rounds);
+    result = await pretrain(model, { ids: set.ids, cache, extra: set.extra }, { ...options.pretrain, steps }, runDir, 'train', ctx);
+  }
+  return { ...result!, samples: set.ids.length, generated: set.generated, rounds: options.rounds };
+}
+
+/** Curated selected pool samples plus the generated ones in synth/. */
+export async function compactSet(runDir: string, method: string, cache: PoolCache): Promise<{ ids: number[]; extra?: Float32Array; generated: number }> {
+  const { ids } = curated(await readSelection(runDir, method));
+  const indexFile = path.join(runDir, ARTIFACTS.synthIndex);
+  if (!fs.existsSync(indexFile)) return { ids, generated: 0 };
+  const index = (await readJsonFile(indexFile)) as SynthIndex;
+  if (index.imageSize !== cache.imageSize) throw new Error(`${indexFile}: generated samples are ${index.imageSize} px but the pool is ${cache.imageSize} px; run "optidel synthesize" again`);
+  const generated = index.samples.length;
+  if (generated === 0) return { ids, generated };
+  const extra = await readF32(path.join(runDir, 'synth', 'samples.f32'), generated * cache.imageSize ** 2, `optidel synthesize --run ${runDir}`);
+  return { ids, extra, generated };
+}
+
+async function reselect(runDir: string, model: MaeModel, cache: PoolCache, options: TrainStageOptions, ctx: CommandContext) {
+  const input = await readSelectionInput(runDir);
+  const all = Array.from({ length: cache.size }, (_, i) => i);
+  const scoring = { masks: options.masks, seed: options.pretrain.seed, batchSize: 64, signal: ctx.signal };
+  const scores = await scoreSamples(model, cache, all, { ...scoring, onProgress: (done, total) => ctx.progress('train: re-score', done, total) });
+  const keyPatches = input.keyPatches?.length ? Array.from(await scoreBoxes(model, cache, input.keyPatches, scoring), (difficulty, i) => ({ ...input.keyPatches![i], difficulty })) : input.keyPatches;
+  const previous = await readSelection(runDir, options.method);
+  const selection = await selectStage(runDir, { ...input, embeddings: scores.embeddings, dim: scores.embeddingDim, difficulty: scores.difficulty, keyPatches }, cache, model, { method: options.method, budget: previous.budget, seed: previous.seed, masks: options.masks }, ctx);
+  const synth = await synthesizeStage(runDir, selection, keyPatches ?? [], input.sources, cache, model, { seed: previous.seed, adversarial: options.adversarial }, ctx);
+  const { ids } = curated(selection, keyPatches);
+  return { ids, extra: synth.pixels.length ? synth.pixels : undefined, generated: synth.index.samples.length };
+}

@@ -1,0 +1,78 @@
+/** The whole pipeline through the built CLI on the tiny demo data with a micro model: stages, artifacts, resume, curation. */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { SelectionFile, SynthIndex, ThumbnailAtlasIndex } from '../../../src/shared/artifacts';
+import type { RunRecord } from '../../../src/shared/runRecord';
+import { runCli } from '../../helpers/engine';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-pipeline-'));
+const data = path.join(root, 'data');
+const runDir = path.join(root, 'run');
+const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(path.join(runDir, file), 'utf8')) as T;
+const small = ['--preset', 'micro', '--steps', '6', '--batch-size', '8'];
+
+test('optidel run: every stage in order on tiny demo data, then resumed with done stages skipped', () => {
+  const demo = runCli(['demo-data', '--out', data, '--size', 'tiny', '--json']);
+  assert.equal(demo.status, 0, demo.stderr);
+  const first = runCli(['run', '--config', path.join(data, 'optidel.json'), '--out', runDir, '--method', 'optidel', '--budget', '0.1', ...small, '--json'], { timeoutMs: 300_000 });
+  assert.equal(first.status, 0, first.stderr);
+  const summary = first.json!;
+  assert.deepEqual(summary.stages, { ingest: 'ran', pretrain: 'ran', score: 'ran', propose: 'ran', select: 'ran', synthesize: 'ran', train: 'ran' });
+  const record = readJson<RunRecord>('run.json');
+  for (const stage of ['ingest', 'pretrain', 'score', 'propose', 'select', 'synthesize', 'train'] as const) assert.equal(record.stages[stage]?.status, 'done', stage);
+
+  const selection = readJson<SelectionFile>('selection/optidel.json');
+  const poolSize = readJson<{ samples: unknown[] }>('cache/index.json').samples.length;
+  assert.equal(selection.patches?.length, 4 * Math.round(0.1 * poolSize), 'M x B key patches');
+  assert.ok(selection.vInformation && Number.isFinite(selection.vInformation.value));
+  assert.equal(summary.selected, selection.selected.length);
+
+  const synth = readJson<SynthIndex>('synth/index.json');
+  const mosaics = synth.samples.filter((s) => s.kind === 'mosaic');
+  assert.equal(mosaics.length, Math.round(0.1 * poolSize));
+  assert.ok(synth.samples.some((s) => s.kind === 'adversarial'));
+  assert.deepEqual(synth.samples.map((s) => s.id), synth.samples.map((_, k) => poolSize + k), 'generated ids continue after the pool');
+  for (const m of mosaics) assert.deepEqual(m.parts.map((p) => p.patchId).every((id) => selection.patches!.includes(id!)), true);
+  assert.equal(fs.statSync(path.join(runDir, 'synth/samples.f32')).size, synth.samples.length * synth.imageSize ** 2 * 4);
+  assert.ok(fs.existsSync(path.join(runDir, `synth/${synth.samples[0].id}.png`)));
+  const thumbs = readJson<ThumbnailAtlasIndex>('thumbs/index.json');
+  for (const s of synth.samples) assert.ok(thumbs.positions[String(s.id)], `thumbnail of generated sample ${s.id}`);
+  assert.ok(thumbs.positions['0'], 'pool thumbnails kept');
+  assert.ok(fs.existsSync(path.join(runDir, 'checkpoints/train/latest.json')));
+
+  const again = runCli(['run', '--config', path.join(data, 'optidel.json'), '--out', runDir, '--method', 'optidel', '--budget', '0.1', ...small, '--json'], { timeoutMs: 120_000 });
+  assert.equal(again.status, 0, again.stderr);
+  assert.deepEqual(again.json!.stages, { ingest: 'ran', pretrain: 'skipped', score: 'skipped', propose: 'skipped', select: 'skipped', synthesize: 'skipped', train: 'skipped' });
+});
+
+test('optidel select --json reports method, budget, selected count and V-information', () => {
+  const r = runCli(['select', '--run', runDir, '--method', 'kcenter', '--budget', '5', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.json!.method, 'kcenter');
+  assert.equal(r.json!.budget, 5);
+  assert.equal(r.json!.selected, 5);
+  const v = r.json!.vInformation as { hYEmpty: number; hYGivenX: number; value: number };
+  assert.ok(Math.abs(v.value - (v.hYEmpty - v.hYGivenX)) < 1e-9);
+  assert.equal(readJson<RunRecord>('run.json').stages.select?.summary?.method, 'kcenter');
+});
+
+test('hand curation in the selection file is applied by synthesize and train', () => {
+  const file = path.join(runDir, 'selection/optidel.json');
+  const selection = JSON.parse(fs.readFileSync(file, 'utf8')) as SelectionFile;
+  const excluded = selection.selected[0];
+  const included = Array.from({ length: 50 }, (_, i) => i).find((i) => !selection.selected.includes(i))!;
+  fs.writeFileSync(file, JSON.stringify({ ...selection, manual: { include: [included], exclude: [excluded] } }));
+  const synth = runCli(['synthesize', '--run', runDir, '--method', 'optidel', '--adversarial-fraction', '1', '--json']);
+  assert.equal(synth.status, 0, synth.stderr);
+  const index = readJson<SynthIndex>('synth/index.json');
+  const parts = index.samples.flatMap((s) => s.parts.map((p) => p.sampleId));
+  assert.ok(!parts.includes(excluded), 'an excluded sample contributes nothing');
+  assert.ok(index.samples.some((s) => s.kind === 'adversarial' && s.parts[0].sampleId === included), 'an included sample is used');
+  const train = runCli(['train', '--run', runDir, '--method', 'optidel', '--steps', '2', '--batch-size', '4', '--fresh', '--json']);
+  assert.equal(train.status, 0, train.stderr);
+  assert.equal(train.json!.samples, selection.selected.length, 'one excluded, one included');
+  assert.equal(train.json!.generated, index.samples.length);
+});
