@@ -18,7 +18,13 @@ import { saveManualCuration } from '../../src/host/panels/manualCuration';
 import { parseViewToHost, VIEW_TITLES, type ViewKind } from '../../src/shared/viewMessages';
 import { THEMES, type ThemeName } from './themes';
 
-const root = path.resolve(__dirname, '../..');
+/** The project root: the nearest folder with a package.json (loaders disagree on __dirname depth). */
+function projectRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+const root = projectRoot();
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
