@@ -12,5 +12,8 @@ import { scoreDifficulty } from './score';
 import { proposeKeyPatches } from './propose';
 import { runBenchmark } from './runBenchmark';
 import { showReport } from './showReport';
+import { selectSubset } from './select';
+import { synthesizeSamples } from './synthesize';
+import { runPipeline } from './runPipeline';
 
-export const HOST_COMMANDS: readonly HostCommand[] = [showEngineInfo, ingestPool, openEmbeddingMap, openHistogram, openGallery, openSegmentation, openSubsetNotebook, pretrainModel, scoreDifficulty, proposeKeyPatches, runBenchmark, showReport];
+export const HOST_COMMANDS: readonly HostCommand[] = [showEngineInfo, ingestPool, openEmbeddingMap, openHistogram, openGallery, openSegmentation, openSubsetNotebook, pretrainModel, scoreDifficulty, proposeKeyPatches, runBenchmark, showReport, selectSubset, synthesizeSamples, runPipeline];
