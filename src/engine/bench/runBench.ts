@@ -13,6 +13,7 @@ import { fineTune, type FineTuneOptions, type LabelledData, type PatchEncoder } 
 import { normDel } from '../downstream/metrics';
 import { BUDGET_FREE_METHODS } from './aggregate';
 import { CellLedger, settingsSignature } from './ledger';
+import { PREDICTION_SAMPLES, writePredictions } from './predictions';
 import { writeReport, type BenchSettings, type FullBenchReport, type MeasuredCell } from './report';
 
 export interface PretrainedEncoder {
@@ -84,6 +85,7 @@ export async function runBench(plan: BenchPlan, factory: EncoderFactory, ctx: Co
         ctx.log('info', `bench: ${method}, seed ${seed}: fine-tuning on ${data.name}`);
         const result = await fineTune(pretrained.encoder, data, { ...plan.finetune, seed }, {
           signal: ctx.signal,
+          keepPredictions: PREDICTION_SAMPLES,
           onStep: (step, steps, loss) => ctx.progress(`finetune ${data.name}`, step, steps, `loss ${loss.toFixed(3)}`),
         });
         const fraction = budget > 1 ? Math.min(1, budget / plan.poolSize) : budget;
@@ -108,6 +110,7 @@ export async function runBench(plan: BenchPlan, factory: EncoderFactory, ctx: Co
           generatedSamples: pretrained.generated,
           finishedAt: new Date().toISOString(),
         };
+        if (result.predictions) await writePredictions(plan.benchDir, data, method, seed, result.predictions);
         await ledger.record(cell);
         ctx.metric('bench', `${method}/${data.name}/mIoU`, cell.mIoU, seed);
         computed++;

@@ -86,10 +86,14 @@ export interface FineTuneResult {
   test: SegmentationScores;
   classes: string[];
   seconds: number;
+  /** Predicted label maps of the first `keepPredictions` test images (count * imageSize² class ids). */
+  predictions?: Uint8Array;
 }
 
 export interface FineTuneHooks {
   signal: AbortSignal;
+  /** Keep the predictions of this many test images (for the segmentation results view). */
+  keepPredictions?: number;
   onStep?(step: number, steps: number, loss: number): void;
   onEval?(step: number, valMIoU: number): void;
 }
@@ -155,6 +159,7 @@ export async function fineTune(encoder: PatchEncoder, data: LabelledData, option
       bestStep: best.step,
       val: evaluate(encoder, head, splits.val, frozen?.val, classes),
       test: evaluate(encoder, head, splits.test, frozen?.test, classes),
+      predictions: hooks.keepPredictions ? predict(encoder, head, splits.test, frozen?.test, Math.min(hooks.keepPredictions, data.test.count)) : undefined,
       classes: data.classes,
       seconds: (performance.now() - start) / 1000,
     };
@@ -192,15 +197,32 @@ function evaluate(encoder: PatchEncoder, head: SegmentationHead, split: { images
   const count = split.images.shape[0];
   for (let i = 0; i < count; i += EVAL_BATCH) {
     const n = Math.min(EVAL_BATCH, count - i);
-    const [predicted, truth] = tf.tidy(() => {
-      const images = split.images.slice(i, n);
-      const t = tokens ? tokens.slice(i, n) : encoder.encode(images);
-      return [head.apply(t, images).argMax(-1), split.labels.slice(i, n)];
-    });
-    matrix.add(truth.dataSync(), predicted.dataSync());
-    tf.dispose([predicted, truth]);
+    const truth = split.labels.slice(i, n);
+    matrix.add(truth.dataSync(), predictBatch(encoder, head, split, tokens, i, n));
+    truth.dispose();
   }
   return scoresFromConfusion(matrix);
+}
+
+/** Label maps of the first `count` images of a split. */
+function predict(encoder: PatchEncoder, head: SegmentationHead, split: { images: tf.Tensor4D }, tokens: tf.Tensor3D | undefined, count: number): Uint8Array {
+  const size = split.images.shape[1];
+  const out = new Uint8Array(count * size * size);
+  for (let i = 0; i < count; i += EVAL_BATCH) {
+    const n = Math.min(EVAL_BATCH, count - i);
+    out.set(predictBatch(encoder, head, split, tokens, i, n), i * size * size);
+  }
+  return out;
+}
+
+function predictBatch(encoder: PatchEncoder, head: SegmentationHead, split: { images: tf.Tensor4D }, tokens: tf.Tensor3D | undefined, start: number, n: number): Int32Array {
+  const predicted = tf.tidy(() => {
+    const images = split.images.slice(start, n);
+    return head.apply(tokens ? tokens.slice(start, n) : encoder.encode(images), images).argMax(-1);
+  });
+  const values = predicted.dataSync() as Int32Array;
+  predicted.dispose();
+  return values;
 }
 
 function snapshot(variables: tf.Variable[]): tf.Tensor[] {

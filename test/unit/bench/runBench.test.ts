@@ -44,6 +44,11 @@ test('finished cells are not recomputed; new seeds are; the report covers the pl
   const first = await runBench(plan(dir, [0, 1]), countingFactory(asked), ctx);
   assert.deepEqual([first.computed, first.reused], [4, 0]);
   assert.deepEqual(asked, ['scratch/0/0', 'scratch/1/0', 'random/0/0.05', 'random/1/0.05']);
+  const predictions = JSON.parse(fs.readFileSync(path.join(dir, 'predictions', 'squares', 'index.json'), 'utf8'));
+  assert.equal(predictions.samples.length, 4, 'every test image of the small split (fewer than PREDICTION_SAMPLES)');
+  assert.deepEqual(predictions.runs.map((r: { method: string; seed: number }) => `${r.method}/${r.seed}`), ['scratch/0', 'scratch/1', 'random/0', 'random/1']);
+  for (const file of [predictions.samples[0].image, predictions.samples[0].truth, predictions.runs[3].predictions[3]]) assert.ok(fs.existsSync(path.join(dir, 'predictions', 'squares', file)), file);
+  assert.equal(predictions.runs[0].sampleIoU[0].length, 2);
   const again = await runBench(plan(dir, [0, 1]), countingFactory(asked), ctx);
   assert.deepEqual([again.computed, again.reused], [0, 4]);
   assert.equal(asked.length, 4, 'no encoder is built when all its cells are done');
