@@ -11,8 +11,8 @@ import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../../shared/nod
 import { SeededRandom } from './random';
 
 export const CACHE_DIR = 'cache';
-/** Shards hold about this many bytes: big enough for sequential reads, small enough to hold one in memory. */
-const SHARD_BYTES = 16 * 1024 * 1024;
+/** Shards hold about this many bytes: big enough for sequential reads, small enough that the one being written costs little memory. */
+const SHARD_BYTES = 4 * 1024 * 1024;
 
 export function shardFileName(shard: number): string {
   return `${CACHE_DIR}/shard-${String(shard).padStart(5, '0')}.bin`;

@@ -157,7 +157,9 @@ function globRoot(entry: string): string {
   return root || path.sep;
 }
 
+const NATURAL = new Intl.Collator('en', { numeric: true });
+
 /** Sorts "slice2" before "slice10", so files come in the order a person expects. */
 export function compareNatural(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
+  return NATURAL.compare(a, b);
 }

@@ -33,8 +33,10 @@ export type IngestSummary = Omit<IngestResult, 'runDir'>;
 
 /** Bump when decoding changes in a way that changes cached pixels: old caches are then rebuilt. */
 const DECODER_VERSION = 1;
-/** 2D files decoded at once: keeps libvips' threads busy while memory stays at a few images. */
-const RASTER_BATCH = 8;
+/** 2D files being decoded while earlier ones are stored: keeps libvips busy, memory stays at a few images. */
+const RASTER_WINDOW = 8;
+/** Consecutive 2D files handled as one unit (progress is reported per file inside it). */
+const RASTER_UNIT = 256;
 
 export function sampleOptions(loaded: LoadedConfig): SampleOptions {
   const ingest = loaded.config.ingest ?? {};
@@ -117,12 +119,18 @@ async function ingestInto(loaded: LoadedConfig, runDir: string, ctx: CommandCont
     checkCancelled();
     ctx.progress('ingest', done, total, path.basename(unit.files[0].path));
     if (unit.kind === 'raster') {
-      const outcomes = await Promise.allSettled(unit.files.map((f) => rasterSample(f.path, options.imageSize, options.intensity, options.emptyFraction, options.maxVoxels)));
-      for (const [i, outcome] of outcomes.entries()) {
-        if (outcome.status === 'rejected') skip(unit.files[i].path, outcome.reason);
-        else if ('empty' in outcome.value) emptySlices++;
-        else await emit(outcome.value.pixels, outcome.value.provenance);
-      }
+      await mapInOrder(
+        unit.files,
+        RASTER_WINDOW,
+        (f) => rasterSample(f.path, options.imageSize, options.intensity, options.emptyFraction, options.maxVoxels),
+        async (f, outcome, i) => {
+          checkCancelled();
+          if (outcome.status === 'rejected') skip(f.path, outcome.reason);
+          else if ('empty' in outcome.value) emptySlices++;
+          else await emit(outcome.value.pixels, outcome.value.provenance);
+          if (i % 32 === 31) ctx.progress('ingest', done + i + 1, total, path.basename(f.path));
+        },
+      );
     } else if (unit.kind === 'nifti') {
       const file = unit.files[0].path;
       try {
@@ -177,7 +185,7 @@ function groupUnits(files: readonly SourceFile[]): Unit[] {
   const dicomByFolder = new Map<string, Unit>();
   for (const f of files) {
     const last = units[units.length - 1];
-    if (f.kind === 'raster' && last?.kind === 'raster' && last.files.length < RASTER_BATCH) last.files.push(f);
+    if (f.kind === 'raster' && last?.kind === 'raster' && last.files.length < RASTER_UNIT) last.files.push(f);
     else if (f.kind === 'dicom') {
       const folder = path.dirname(f.path);
       const unit = dicomByFolder.get(folder);
@@ -190,6 +198,25 @@ function groupUnits(files: readonly SourceFile[]): Unit[] {
     } else units.push({ kind: f.kind, files: [f] });
   }
   return units;
+}
+
+/**
+ * Starts `start(item)` for up to `window` items ahead and hands each outcome to `consume` in the
+ * items' order, so decoding overlaps storing while the output order stays deterministic.
+ */
+export async function mapInOrder<T, R>(items: readonly T[], window: number, start: (item: T) => Promise<R>, consume: (item: T, outcome: PromiseSettledResult<R>, index: number) => Promise<void>): Promise<void> {
+  const pending: Array<Promise<PromiseSettledResult<R>> | undefined> = [];
+  const settle = (work: Promise<R>): Promise<PromiseSettledResult<R>> => work.then((value) => ({ status: 'fulfilled', value }), (reason: unknown) => ({ status: 'rejected', reason }));
+  let next = 0;
+  for (let i = 0; i < items.length; i++) {
+    while (next < items.length && next < i + window) {
+      const item = items[next++];
+      pending.push(settle(Promise.resolve().then(() => start(item))));
+    }
+    const outcome = await pending[i]!;
+    pending[i] = undefined;
+    await consume(items[i], outcome, i);
+  }
 }
 
 /** Thumbnails from an existing cache (when only they were deleted). */

@@ -11,7 +11,7 @@ import { encodeGrayPng, toBytes } from './formats/png';
 import { resizeIntoSquare } from './resize';
 
 export const THUMB_SIZE = 64;
-export const ATLAS_COLUMNS = 32;
+export const ATLAS_COLUMNS = 16;
 
 export class ThumbnailWriter {
   private readonly size: number;

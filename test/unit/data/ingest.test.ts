@@ -119,3 +119,16 @@ test('cancelling stops the ingest and marks the stage cancelled', async () => {
   await assert.rejects(ingestPool(loaded, runDir, ctx), { name: 'CancelledError' });
   assert.equal((await readRun(runDir)).stages.ingest?.status, 'cancelled');
 });
+
+test('volumes are sliced along every configured axis, each slice with its provenance', async () => {
+  const fixtures = independentFixtures();
+  const loaded = parseConfig({ pool: [path.join(fixtures, 'int16.nii')], imageSize: 8, ingest: { axes: ['axial', 'coronal', 'sagittal'], emptyFraction: 0, intensity: { mode: 'minmax' } } }, path.join(fixtures, 'optidel.json'));
+  const runDir = tmp();
+  const summary = await ingestPool(loaded, runDir, recordingContext());
+  assert.equal(summary.samples, 3 + 4 + 5); // 5 x 4 x 3 voxels: 3 axial, 4 coronal, 5 sagittal slices
+  const cache = await openCache(runDir);
+  const byAxis = [0, 1, 2].map((axis) => cache.index.samples.filter((s) => s.axis === axis).map((s) => s.slice));
+  assert.deepEqual(byAxis, [[0, 1, 2, 3, 4], [0, 1, 2, 3], [0, 1, 2]]);
+  assert.deepEqual(cache.index.samples.find((s) => s.axis === 1)?.originalSize, [5, 3]);
+  await cache.close();
+});

@@ -48,3 +48,13 @@ test('pixels over the limit are refused', async () => {
   await assert.rejects(decodeGray(file('gray8.png'), 10), /over the limit/);
   await assert.rejects(decodeGray(file('gray8.bmp'), 10), /over the limit/);
 });
+
+test('JPEG decodes through sharp to close gray values (lossy)', async () => {
+  const sharp = (await import('sharp')).default;
+  const pixels = new Uint8Array(16 * 16);
+  for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) pixels[y * 16 + x] = x < 8 ? 40 : 200;
+  const file = path.join(independentFixtures(), 'halves.jpg');
+  await sharp(pixels, { raw: { width: 16, height: 16, channels: 1 } }).jpeg({ quality: 95 }).toFile(file);
+  const image = await decodeGray(file, 1e6);
+  assert.ok(Math.abs(image.values[4 * 16 + 2] - 40) < 8 && Math.abs(image.values[4 * 16 + 13] - 200) < 8, `${image.values[4 * 16 + 2]} ${image.values[4 * 16 + 13]}`);
+});

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import type { Vec3, Volume, VoxelArray } from '../volume';
 import type { DicomImage } from './dicom';
 import { parseDicom } from './dicom';
+import { compareNatural } from '../discover';
 import { UnusableFileError, checkVoxelLimit } from './errors';
 
 export interface DicomSeriesResult {
@@ -54,7 +55,7 @@ function stackSeries(members: Array<{ file: string; image: DicomImage }>, skippe
   const key = (m: { file: string; image: DicomImage }) => (normal && m.image.position ? dot(m.image.position, normal) : undefined);
   const byPosition = fitting.every((m) => key(m) !== undefined);
   const byInstance = fitting.every((m) => m.image.instanceNumber !== undefined);
-  fitting.sort((a, b) => (byPosition ? key(a)! - key(b)! : byInstance ? a.image.instanceNumber! - b.image.instanceNumber! : a.file.localeCompare(b.file, 'en', { numeric: true })));
+  fitting.sort((a, b) => (byPosition ? key(a)! - key(b)! : byInstance ? a.image.instanceNumber! - b.image.instanceNumber! : compareNatural(a.file, b.file)));
 
   // A single multi-frame file stacks its frames; otherwise each file is one slice.
   const slices = fitting.length === 1 ? first.frames : fitting.length;

@@ -11,15 +11,21 @@ import { UnusableFileError, checkVoxelLimit } from './errors';
 
 const HEADER_BYTES = 348;
 
-const DATATYPES: Record<number, { name: string; bytes: number; make: (n: number) => VoxelArray }> = {
-  2: { name: 'uint8', bytes: 1, make: (n) => new Uint8Array(n) },
-  4: { name: 'int16', bytes: 2, make: (n) => new Int16Array(n) },
-  8: { name: 'int32', bytes: 4, make: (n) => new Int32Array(n) },
-  16: { name: 'float32', bytes: 4, make: (n) => new Float32Array(n) },
-  64: { name: 'float64', bytes: 8, make: (n) => new Float64Array(n) },
-  256: { name: 'int8', bytes: 1, make: (n) => new Int8Array(n) },
-  512: { name: 'uint16', bytes: 2, make: (n) => new Uint16Array(n) },
-  768: { name: 'uint32', bytes: 4, make: (n) => new Uint32Array(n) },
+type TypedArrayClass = { new (n: number): VoxelArray; new (buffer: ArrayBufferLike, offset: number, length: number): VoxelArray; BYTES_PER_ELEMENT: number };
+
+function datatype(name: string, array: TypedArrayClass) {
+  return { name, bytes: array.BYTES_PER_ELEMENT, make: (n: number) => new array(n), view: (b: ArrayBufferLike, offset: number, n: number) => new array(b, offset, n) };
+}
+
+const DATATYPES: Record<number, ReturnType<typeof datatype>> = {
+  2: datatype('uint8', Uint8Array),
+  4: datatype('int16', Int16Array),
+  8: datatype('int32', Int32Array),
+  16: datatype('float32', Float32Array),
+  64: datatype('float64', Float64Array),
+  256: datatype('int8', Int8Array),
+  512: datatype('uint16', Uint16Array),
+  768: datatype('uint32', Uint32Array),
 };
 const UNSUPPORTED_TYPES: Record<number, string> = { 1: 'binary', 32: 'complex64', 128: 'RGB24', 1024: 'int64', 1280: 'uint64', 1536: 'float128', 1792: 'complex128', 2048: 'complex256', 2304: 'RGBA32' };
 
@@ -171,10 +177,17 @@ export function decodeNifti(buf: Buffer, maxVoxels: number, file: string): Volum
   if (buf.length < header.voxOffset + byteLength) {
     throw new UnusableFileError(`${file}: truncated: the header declares ${byteLength} bytes of voxels after offset ${header.voxOffset}, the file has ${Math.max(0, buf.length - header.voxOffset)}`);
   }
-  const voxels = type.make(count);
-  const target = new Uint8Array(voxels.buffer, voxels.byteOffset, byteLength);
-  target.set(buf.subarray(header.voxOffset, header.voxOffset + byteLength));
-  if (!header.littleEndian && type.bytes > 1) swapBytes(target, type.bytes);
+  let voxels: VoxelArray;
+  const start = buf.byteOffset + header.voxOffset;
+  if (header.littleEndian && start % type.bytes === 0) {
+    // Aligned little-endian data is used where it lies: no second copy of a large volume.
+    voxels = type.view(buf.buffer, start, count);
+  } else {
+    voxels = type.make(count);
+    const target = new Uint8Array(voxels.buffer, voxels.byteOffset, byteLength);
+    target.set(buf.subarray(header.voxOffset, header.voxOffset + byteLength));
+    if (!header.littleEndian && type.bytes > 1) swapBytes(target, type.bytes);
+  }
   return {
     dims: header.dims,
     frames: header.frames,

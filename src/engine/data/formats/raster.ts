@@ -12,7 +12,12 @@ let sharpPromise: Promise<Sharp> | undefined;
 
 export function loadSharp(): Promise<Sharp> {
   sharpPromise ??= import('sharp').then(
-    (m) => ((m as unknown as { default?: Sharp }).default ?? (m as unknown as Sharp)),
+    (m) => {
+      const sharp = (m as unknown as { default?: Sharp }).default ?? (m as unknown as Sharp);
+      // Every file is decoded once: libvips' operation cache would only hold memory.
+      sharp.cache(false);
+      return sharp;
+    },
     (err: unknown) => {
       sharpPromise = undefined;
       throw new Error(`the image library "sharp" could not be loaded (${(err as Error).message}); PNG, JPEG and TIFF files need it: run "npm install sharp" in the extension folder`);
