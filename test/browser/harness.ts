@@ -3,7 +3,7 @@
  * page is the real HTML from src/host/panels/webviewHtml.ts (same CSP, a nonce per load), the
  * theme's `--vscode-*` variables and body class are set, and `acquireVsCodeApi` is faked by a
  * small script that forwards the view's messages to this server, where the real host code answers
- * them (loadRunViewData, the path guard, saveManualCuration). Used by test/browser and the views
+ * them (answerViewMessage, as the panel does). Used by test/browser and the views
  * benchmark.
  */
 import * as fs from 'node:fs';
@@ -14,8 +14,8 @@ import type { Page } from 'playwright-core';
 import { buildWebviewHtml, makeNonce } from '../../src/host/panels/webviewHtml';
 import { loadRunViewData } from '../../src/host/panels/runData';
 import { resolveInRun } from '../../src/host/panels/pathGuard';
-import { saveManualCuration } from '../../src/host/panels/manualCuration';
-import { parseViewToHost, VIEW_TITLES, type ViewKind } from '../../src/shared/viewMessages';
+import { answerViewMessage } from '../../src/host/panels/viewMessageHandler';
+import { VIEW_TITLES, type ViewKind } from '../../src/shared/viewMessages';
 import { THEMES, type ThemeName } from './themes';
 
 /** The project root: the nearest folder with a package.json (loaders disagree on __dirname depth). */
@@ -75,31 +75,7 @@ export async function startHarness(runDir: string): Promise<Harness> {
   }));
   const toUrl = (relative: string): string => `/run/${relative}`;
 
-  async function replyTo(view: ViewKind, raw: unknown): Promise<unknown[]> {
-    let message;
-    try {
-      message = parseViewToHost(raw);
-    } catch (err) {
-      return [{ type: 'error', message: (err as Error).message }];
-    }
-    switch (message.type) {
-      case 'ready':
-        return [{ type: 'data', data: await loadRunViewData(runDir, view, toUrl) }];
-      case 'readFile':
-        try {
-          return [{ type: 'file', requestId: message.requestId, bytes: new Uint8Array(await fs.promises.readFile(await resolveInRun(runDir, message.path))) }];
-        } catch (err) {
-          return [{ type: 'file', requestId: message.requestId, error: (err as Error).message }];
-        }
-      case 'saveManual':
-        try {
-          await saveManualCuration(runDir, message.method, message.include, message.exclude);
-          return [{ type: 'saved', method: message.method, include: message.include, exclude: message.exclude }];
-        } catch (err) {
-          return [{ type: 'error', message: (err as Error).message }];
-        }
-    }
-  }
+  const replyTo = (view: ViewKind, raw: unknown): Promise<unknown[]> => answerViewMessage(runDir, view, raw, toUrl);
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');

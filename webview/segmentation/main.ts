@@ -37,6 +37,7 @@ table.odl-table { border-collapse: collapse; margin: 6px 0 12px; font-variant-nu
 .odl-plot .odl-dot { fill: var(--vscode-charts-blue, #3794ff); fill-opacity: 0.8; }
 .odl-plot .odl-mean { stroke: var(--vscode-foreground, #ccc); stroke-width: 2; }
 .odl-plot .odl-spread { stroke: var(--vscode-descriptionForeground, #9d9d9d); stroke-width: 1; }
+.odl-plot .odl-axis-title { fill: var(--vscode-descriptionForeground, #9d9d9d); font-size: 11px; }
 .odl-plot .tick text { fill: var(--vscode-descriptionForeground, #9d9d9d); }
 .odl-plot .domain, .odl-plot .tick line { stroke: var(--vscode-descriptionForeground, #9d9d9d); }
 .odl-field input[type=range] { width: 160px; }
@@ -257,6 +258,7 @@ function benchPlot(rows: BenchRow[]): HTMLElement {
   const y = scaleLinear().domain([Math.max(0, (min(all) ?? 0) - 0.05), Math.min(1, (max(all) ?? 1) + 0.05)]).nice().range([height - margin.bottom, margin.top]);
   svg.append('g').attr('transform', `translate(0,${height - margin.bottom})`).call(axisBottom(x));
   svg.append('g').attr('transform', `translate(${margin.left},0)`).call(axisLeft(y).ticks(5).tickFormat((v) => `${Math.round(Number(v) * 100)}`));
+  svg.append('text').attr('class', 'odl-axis-title').attr('transform', `translate(12,${(margin.top + height - margin.bottom) / 2}) rotate(-90)`).attr('text-anchor', 'middle').text('mIoU (%)');
   for (const r of rows) {
     const cx = x(r.method)! + x.bandwidth() / 2;
     const g = svg.append('g');

@@ -9,11 +9,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { HostServices } from '../services';
 import type { HostToView, ViewKind } from '../../shared/viewMessages';
-import { VIEW_KINDS, VIEW_TITLES, parseViewToHost } from '../../shared/viewMessages';
+import { VIEW_KINDS, VIEW_TITLES } from '../../shared/viewMessages';
 import { buildWebviewHtml, makeNonce } from './webviewHtml';
-import { loadRunViewData, watchedArtifacts } from './runData';
-import { resolveInRun } from './pathGuard';
-import { saveManualCuration } from './manualCuration';
+import { watchedArtifacts } from './runData';
+import { answerViewMessage } from './viewMessageHandler';
 
 const viewType = (kind: ViewKind): string => `optidel.${kind}`;
 /** Several file events arrive per artifact write (temp file, rename): one reload for all of them. */
@@ -97,42 +96,26 @@ export class RunPanel implements vscode.Disposable {
     this.reloadTimer = setTimeout(() => void this.sendData(), RELOAD_DELAY_MS);
   }
 
+  private toUrl = (relative: string): string => this.panel.webview.asWebviewUri(vscode.Uri.file(path.join(this.runDir, relative))).toString();
+
   private async sendData(): Promise<void> {
     this.stale = false;
-    const { webview } = this.panel;
-    const data = await loadRunViewData(this.runDir, this.kind, (relative) => webview.asWebviewUri(vscode.Uri.file(path.join(this.runDir, relative))).toString());
-    for (const problem of data.problems) this.services.log.warn(`${VIEW_TITLES[this.kind]} (${data.runName}): skipped ${problem}`);
-    this.post({ type: 'data', data });
+    await this.onMessage({ type: 'ready' });
   }
 
   private async onMessage(raw: unknown): Promise<void> {
+    const title = VIEW_TITLES[this.kind];
+    let replies: HostToView[];
     try {
-      const message = parseViewToHost(raw);
-      switch (message.type) {
-        case 'ready':
-          await this.sendData();
-          break;
-        case 'readFile': {
-          try {
-            const file = await resolveInRun(this.runDir, message.path);
-            const bytes = await fs.promises.readFile(file);
-            this.post({ type: 'file', requestId: message.requestId, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) });
-          } catch (err) {
-            this.post({ type: 'file', requestId: message.requestId, error: (err as Error).message });
-          }
-          break;
-        }
-        case 'saveManual': {
-          await saveManualCuration(this.runDir, message.method, message.include, message.exclude);
-          this.services.log.info(`saved manual curation for ${message.method}: ${message.include.length} included, ${message.exclude.length} excluded`);
-          this.post({ type: 'saved', method: message.method, include: message.include, exclude: message.exclude });
-          break;
-        }
-      }
+      replies = await answerViewMessage(this.runDir, this.kind, raw, this.toUrl);
     } catch (err) {
-      const text = (err as Error).message;
-      this.services.log.error(`${VIEW_TITLES[this.kind]}: ${text}`);
-      this.post({ type: 'error', message: text });
+      replies = [{ type: 'error', message: (err as Error).message }];
+    }
+    for (const reply of replies) {
+      if (reply.type === 'data') for (const problem of reply.data.problems) this.services.log.warn(`${title} (${reply.data.runName}): skipped ${problem}`);
+      if (reply.type === 'error') this.services.log.error(`${title}: ${reply.message}`);
+      if (reply.type === 'saved') this.services.log.info(`saved manual curation for ${reply.method}: ${reply.include.length} included, ${reply.exclude.length} excluded`);
+      this.post(reply);
     }
   }
 

@@ -112,3 +112,18 @@ test('manual curation is saved into the selection file and checked against the p
   await saveManualCuration(fixtureDir, 'random', [], []);
   assert.equal((JSON.parse(fs.readFileSync(path.join(fixtureDir, 'selection/random.json'), 'utf8')) as SelectionFile).manual, undefined);
 });
+
+test('the host answers each view message: data, guarded file reads, curation, and errors for bad input', async () => {
+  const { answerViewMessage } = await import('../../../src/host/panels/viewMessageHandler');
+  const toUrl = (rel: string): string => `url:${rel}`;
+  const [data] = await answerViewMessage(fixtureDir, 'histogram', { type: 'ready' }, toUrl);
+  assert.equal(data?.type === 'data' && data.data.difficulty?.length, 60);
+  const [file] = await answerViewMessage(fixtureDir, 'segmentation', { type: 'readFile', requestId: 4, path: 'bench/predictions/demo-seg/truth/0.png' }, toUrl);
+  assert.ok(file?.type === 'file' && file.requestId === 4 && file.bytes && file.bytes[1] === 0x50, 'PNG bytes');
+  const [refused] = await answerViewMessage(fixtureDir, 'segmentation', { type: 'readFile', requestId: 5, path: '../run-1/run.json' }, toUrl);
+  assert.ok(refused?.type === 'file' && !refused.bytes && /"\.\." is not allowed/.test(refused.error ?? ''));
+  const [bad] = await answerViewMessage(fixtureDir, 'gallery', { type: 'saveManual', method: 'optidel', include: [100000], exclude: [] }, toUrl);
+  assert.ok(bad?.type === 'error' && /could not save the curation of optidel: unknown sample ids 100000/.test(bad.message));
+  const [unknown] = await answerViewMessage(fixtureDir, 'gallery', { type: 'runShell', command: 'rm' }, toUrl);
+  assert.ok(unknown?.type === 'error' && /unknown view message type/.test(unknown.message));
+});

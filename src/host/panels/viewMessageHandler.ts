@@ -1,0 +1,38 @@
+/**
+ * The host's answer to each message a run view sends, without vscode so that the browser tests
+ * drive the very same code through their fake webview API: validate (the webview is untrusted),
+ * then load the run's data, read a file through the path guard, or save the hand curation.
+ */
+import * as fs from 'node:fs';
+import type { HostToView, ViewKind } from '../../shared/viewMessages';
+import { parseViewToHost } from '../../shared/viewMessages';
+import { loadRunViewData } from './runData';
+import { resolveInRun } from './pathGuard';
+import { saveManualCuration } from './manualCuration';
+
+export async function answerViewMessage(runDir: string, kind: ViewKind, raw: unknown, toUrl: (relative: string) => string): Promise<HostToView[]> {
+  let message;
+  try {
+    message = parseViewToHost(raw);
+  } catch (err) {
+    return [{ type: 'error', message: (err as Error).message }];
+  }
+  switch (message.type) {
+    case 'ready':
+      return [{ type: 'data', data: await loadRunViewData(runDir, kind, toUrl) }];
+    case 'readFile':
+      try {
+        const bytes = await fs.promises.readFile(await resolveInRun(runDir, message.path));
+        return [{ type: 'file', requestId: message.requestId, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) }];
+      } catch (err) {
+        return [{ type: 'file', requestId: message.requestId, error: (err as Error).message }];
+      }
+    case 'saveManual':
+      try {
+        await saveManualCuration(runDir, message.method, message.include, message.exclude);
+        return [{ type: 'saved', method: message.method, include: message.include, exclude: message.exclude }];
+      } catch (err) {
+        return [{ type: 'error', message: `could not save the curation of ${message.method}: ${(err as Error).message}` }];
+      }
+  }
+}
