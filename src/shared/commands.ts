@@ -16,6 +16,108 @@ export interface EngineCommands {
   score: { args: ScoreArgs; result: ScoreResult };
   propose: { args: ProposeArgs; result: ProposeResult };
   bench: { args: BenchArgs; result: BenchResult };
+  select: { args: SelectArgs; result: SelectResult };
+  synthesize: { args: SynthesizeArgs; result: SynthesizeResult };
+  train: { args: TrainArgs; result: TrainResult };
+  run: { args: RunArgs; result: RunResult };
+}
+
+export const SELECTION_METHOD_NAMES = ['optidel', 'random', 'meddel', 'prototypes', 'kcenter', 'full'] as const;
+export type SelectionMethodName = (typeof SELECTION_METHOD_NAMES)[number];
+
+/** `optidel select`: one selection method on the run's scores -> selection/<method>.json. */
+export interface SelectArgs {
+  run: string;
+  method: SelectionMethodName;
+  /** Fraction of the pool (0 < b <= 1) or a count (> 1); default the config's budget. */
+  budget?: number;
+  seed?: number;
+  /** Random masks per sample for the V-information estimate. */
+  masks?: number;
+  /** k-means clusters of meddel and prototypes (default about √N, at most 100). */
+  clusters?: number;
+  /** optidel: a source may give at most this multiple of its fair share of key patches (default 2). */
+  sourceCapFactor?: number;
+  /** optidel: samples closer than this cosine distance to a selected one are near-duplicates (default 0.05). */
+  minCosineDistance?: number;
+  /** meddel: cosine distance to the centroid beyond which a sample is an outlier (default 0.9). */
+  outlierDistance?: number;
+}
+export interface SelectResult {
+  method: string;
+  budget: number;
+  /** Selected pool samples (count). */
+  selected: number;
+  /** Selected key patches (optidel). */
+  patches?: number;
+  vInformation?: { hYEmpty: number; hYGivenX: number; value: number };
+  file: string;
+}
+
+/** `optidel synthesize`: mosaics and adversarial samples from a selection -> synth/. */
+export interface SynthesizeArgs {
+  run: string;
+  /** The selection to generate from (default: the run's last selection). */
+  method?: SelectionMethodName;
+  seed?: number;
+  /** Fraction of the selected images given an adversarial copy (0 turns it off). */
+  adversarialFraction?: number;
+  epsilon?: number;
+  adversarialSteps?: number;
+}
+export interface SynthesizeResult {
+  method: string;
+  mosaics: number;
+  adversarial: number;
+  file: string;
+}
+
+/** `optidel train`: pre-training on the compact set at equal compute -> checkpoints/train. */
+export interface TrainArgs {
+  run: string;
+  method?: SelectionMethodName;
+  preset?: 'micro' | 'tiny' | 'base';
+  steps?: number;
+  batchSize?: number;
+  /** Collaborative rounds (re-score, reselect, regenerate between rounds); default 1. */
+  rounds?: number;
+  fresh?: boolean;
+}
+export interface TrainResult {
+  method: string;
+  samples: number;
+  generated: number;
+  steps: number;
+  rounds: number;
+  finalLoss: number;
+  seconds: number;
+  imagesPerSecond: number;
+  checkpoint: string;
+}
+
+/** `optidel run`: every stage in order (ingest, pretrain, score, propose, select, synthesize, train); done stages are skipped. */
+export interface RunArgs {
+  config: string;
+  out: string;
+  method: SelectionMethodName;
+  budget?: number;
+  seed?: number;
+  preset?: 'micro' | 'tiny' | 'base';
+  /** Optimiser steps of both pre-trainings (equal compute). */
+  steps?: number;
+  batchSize?: number;
+  rounds?: number;
+}
+export interface RunResult {
+  runDir: string;
+  method: string;
+  /** Per stage: ran now, or skipped because an earlier run finished it. */
+  stages: Record<string, 'ran' | 'skipped'>;
+  selected: number;
+  generated: number;
+  vInformation?: { hYEmpty: number; hYGivenX: number; value: number };
+  trainLoss: number;
+  seconds: number;
 }
 
 /** Methods the benchmark compares; scratch = no pre-training. */
@@ -244,7 +346,7 @@ export type CommandArgs<N extends CommandName> = EngineCommands[N]['args'];
 export type CommandResult<N extends CommandName> = EngineCommands[N]['result'];
 
 /** Every command, in the order `optidel --help` lists them. */
-export const COMMAND_NAMES = ['info', 'export', 'demo-data', 'ingest', 'pretrain', 'score', 'propose', 'bench'] as const satisfies readonly CommandName[];
+export const COMMAND_NAMES = ['info', 'export', 'demo-data', 'ingest', 'pretrain', 'score', 'propose', 'select', 'synthesize', 'train', 'run', 'bench'] as const satisfies readonly CommandName[];
 
 /** Options every command accepts. */
 export interface GlobalArgs {

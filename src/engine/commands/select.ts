@@ -20,6 +20,10 @@ export const selectCommand: EngineCommand<'select'> = {
     { name: 'budget', type: 'number', description: 'fraction of the pool (0 < b <= 1) or a count (> 1); default the config budget' },
     { name: 'seed', type: 'integer', description: 'seed (default: the config seed)' },
     { name: 'masks', type: 'integer', description: 'random masks per sample for the V-information estimate (default 4)' },
+    { name: 'clusters', type: 'integer', description: 'meddel, prototypes: k-means clusters (default about √N, at most 100)' },
+    { name: 'sourceCapFactor', type: 'number', description: 'optidel: a source gives at most this multiple of its fair share of key patches (default 2)' },
+    { name: 'minCosineDistance', type: 'number', description: 'optidel: samples closer than this cosine distance to a selected one are near-duplicates (default 0.05)' },
+    { name: 'outlierDistance', type: 'number', description: 'meddel: cosine distance to the centroid beyond which a sample is an outlier (default 0.9)' },
   ],
   async run(args, ctx) {
     const runDir = existingRunDir('select', args.run);
@@ -30,7 +34,15 @@ export const selectCommand: EngineCommand<'select'> = {
       const cache = await openCache(runDir);
       const model = await loadFoundation(runDir);
       try {
-        const result = await selectStage(runDir, input, cache, model, { method: args.method, budget, seed, masks: args.masks }, ctx);
+        const result = await selectStage(runDir, input, cache, model, {
+          method: args.method,
+          budget,
+          seed,
+          masks: args.masks,
+          clusters: args.clusters,
+          optidel: { sourceCapFactor: args.sourceCapFactor, minCosineDistance: args.minCosineDistance },
+          meddel: { outlierDistance: args.outlierDistance },
+        }, ctx);
         const summary: Record<string, number | string> = { method: args.method, selected: result.selected.length };
         if (result.vInformation) summary['V-information'] = Number(result.vInformation.value.toFixed(4));
         return { result, summary };
