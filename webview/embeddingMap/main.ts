@@ -50,6 +50,7 @@ const methodB = selectControl('Compare with', (v) => {
   recolour();
 });
 colourBy.setOptions(COLOUR_MODES.map((m) => ({ value: m, label: COLOUR_MODE_LABELS[m] })), host.state.colourBy ?? 'selected');
+methodB.element.hidden = colourBy.value !== 'compare';
 const modeButton = button('Lasso (L)', () => setMode(mode === 'pan' ? 'lasso' : 'pan'), { secondary: true, title: 'Drag to draw around samples and see their thumbnails' });
 const resetButton = button('Reset view (0)', () => plot.resetView(), { secondary: true });
 shell.toolbar.append(colourBy.element, methodA.element, methodB.element, modeButton, resetButton);
