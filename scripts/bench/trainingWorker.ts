@@ -1,0 +1,102 @@
+/**
+ * Measured in one process for scripts/bench/training.mjs: the backend's fp32 matmul speed, MAE
+ * training throughput at the given presets and batch sizes, and where a training step's kernel
+ * time goes. Wall-clock and process CPU time are both reported: on a shared machine CPU time is
+ * the steadier one (the wasm backend runs on one thread in Node, so CPU time is compute time).
+ * Prints one JSON object.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../../src/engine/backends/select';
+import { measureMatmulGflops } from '../../src/engine/commands/info';
+import { AdamW } from '../../src/engine/model/adamw';
+import { maeTrainingFlops } from '../../src/engine/model/flops';
+import type { MaePreset } from '../../src/engine/model/mae';
+import { MaeModel, maeConfig } from '../../src/engine/model/mae';
+import { trainStep } from '../../src/engine/model/pretrain';
+
+interface Clocks {
+  wall: number;
+  cpu: number;
+}
+
+function clocks(): Clocks {
+  const { user, system } = process.cpuUsage();
+  return { wall: performance.now() / 1000, cpu: (user + system) / 1e6 };
+}
+
+function since(start: Clocks): Clocks {
+  const now = clocks();
+  return { wall: now.wall - start.wall, cpu: now.cpu - start.cpu };
+}
+
+async function matmulSpeed(size: number, repeats: number): Promise<{ wallGflops: number; cpuGflops: number }> {
+  const signal = new AbortController().signal;
+  await measureMatmulGflops(size, 1, signal);
+  const start = clocks();
+  const wallGflops = await measureMatmulGflops(size, repeats, signal);
+  // The measured call also runs one warm-up product: count it for the CPU-time figure.
+  return { wallGflops, cpuGflops: (2 * size ** 3 * (repeats + 1)) / since(start).cpu / 1e9 };
+}
+
+function trainingSpeed(preset: MaePreset, imageSize: number, batch: number, steps: number) {
+  const config = maeConfig(preset, imageSize);
+  const model = MaeModel.create(config, 1);
+  const optimizer = new AdamW(model.namedVariables, { weightDecay: 0.05, clipNorm: 1 });
+  const pixels = new Float32Array(batch * imageSize * imageSize).map((_, i) => (Math.sin(i * 0.37) + 1) / 2);
+  for (let i = 0; i < 2; i++) trainStep(model, optimizer, pixels, imageSize, i, 1e-4);
+  const start = clocks();
+  for (let i = 0; i < steps; i++) trainStep(model, optimizer, pixels, imageSize, 10 + i, 1e-4);
+  const t = since(start);
+  const flops = maeTrainingFlops(config, batch) * steps;
+  const result = { preset, imageSize, batch, steps, imagesPerSecond: (batch * steps) / t.wall, cpuImagesPerSecond: (batch * steps) / t.cpu, stepMs: (1000 * t.wall) / steps, modelGflops: flops / t.wall / 1e9, cpuModelGflops: flops / t.cpu / 1e9 };
+  optimizer.dispose();
+  model.dispose();
+  return result;
+}
+
+/** Kernel time of one training step by kernel name (tf.profile), largest first. */
+async function stepProfile(preset: MaePreset, imageSize: number, batch: number) {
+  const model = MaeModel.create(maeConfig(preset, imageSize), 1);
+  const optimizer = new AdamW(model.namedVariables, { weightDecay: 0.05, clipNorm: 1 });
+  const pixels = new Float32Array(batch * imageSize * imageSize).fill(0.5).map((v, i) => v + 0.4 * Math.sin(i));
+  trainStep(model, optimizer, pixels, imageSize, 0, 1e-4);
+  const start = clocks();
+  const info = await tf.profile(() => {
+    trainStep(model, optimizer, pixels, imageSize, 1, 1e-4);
+  });
+  const wallMs = since(start).wall * 1000;
+  const byKernel = new Map<string, { ms: number; calls: number }>();
+  for (const k of info.kernels) {
+    // Nested scopes (fused ops, custom gradients) are listed too: count kernels only.
+    if (!tf.getKernel(k.name, tf.getBackend())) continue;
+    const entry = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+    entry.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    entry.calls += 1;
+    byKernel.set(k.name, entry);
+  }
+  optimizer.dispose();
+  model.dispose();
+  const kernels = [...byKernel].map(([name, v]) => ({ name, ms: Number(v.ms.toFixed(2)), calls: v.calls })).sort((a, b) => b.ms - a.ms);
+  return { launches: info.kernels.length, kernelMs: Number(kernels.reduce((s, k) => s + k.ms, 0).toFixed(1)), profiledStepMs: Number(wallMs.toFixed(1)), top: kernels.slice(0, 12) };
+}
+
+async function main(): Promise<void> {
+  const selection = await selectBackend((process.env.OPTIDEL_BACKEND as 'wasm' | undefined) ?? 'wasm');
+  const steps = Number(process.env.TRAINING_BENCH_STEPS ?? 8);
+  const batches = (process.env.TRAINING_BENCH_BATCHES ?? '32,64').split(',').map(Number);
+  const before = await matmulSpeed(1024, 10);
+  const runs = batches.map((batch) => trainingSpeed('tiny', 64, batch, steps));
+  runs.push(trainingSpeed('tiny', 32, 32, steps));
+  const after = await matmulSpeed(1024, 10);
+  // The ceiling is the backend's own matmul speed, measured around the training runs in this process.
+  const matmul = { wallGflops: (before.wallGflops + after.wallGflops) / 2, cpuGflops: (before.cpuGflops + after.cpuGflops) / 2, before, after };
+  const withUtilisation = runs.map((r) => ({ ...r, mfu: r.modelGflops / matmul.wallGflops, cpuMfu: r.cpuModelGflops / matmul.cpuGflops }));
+  const wasmThreads = selection.backend === 'wasm' ? (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() : undefined;
+  const profile = await stepProfile('tiny', 64, 32);
+  process.stdout.write(`${JSON.stringify({ backend: selection.backend, wasmThreads, simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'), matmul1024: matmul, runs: withUtilisation, profile })}\n`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
