@@ -30,8 +30,21 @@ interface Taps {
   maxTaps: number;
 }
 
-/** Filter taps for resampling n source pixels to m (separable, one axis). */
+const tapsCache = new Map<string, Taps>();
+
+/** Filter taps for resampling n source pixels to m (separable, one axis); a pool repeats a few sizes, so they are kept. */
 function taps(n: number, m: number): Taps {
+  const key = `${n}>${m}`;
+  let cached = tapsCache.get(key);
+  if (!cached) {
+    if (tapsCache.size > 64) tapsCache.clear();
+    cached = computeTaps(n, m);
+    tapsCache.set(key, cached);
+  }
+  return cached;
+}
+
+function computeTaps(n: number, m: number): Taps {
   const scale = n / m;
   const support = Math.max(1, scale);
   const maxTaps = Math.ceil(support) * 2 + 1;
@@ -81,13 +94,15 @@ export function resizeIntoSquare(src: Float32Array, width: number, height: numbe
       mid[r * place.width + o] = acc;
     }
   }
+  // Row by row (source rows outer, pixels inner): sequential memory access in both buffers.
+  const w = place.width;
   for (let o = 0; o < place.height; o++) {
     const base = o * ty.maxTaps;
     const dst = (place.top + o) * size + place.left;
-    for (let c = 0; c < place.width; c++) {
-      let acc = 0;
-      for (let k = 0; k < ty.count[o]; k++) acc += mid[(ty.start[o] + k) * place.width + c] * ty.weights[base + k];
-      out[dst + c] = acc;
+    for (let k = 0; k < ty.count[o]; k++) {
+      const weight = ty.weights[base + k];
+      const src = (ty.start[o] + k) * w;
+      for (let c = 0; c < w; c++) out[dst + c] += mid[src + c] * weight;
     }
   }
   return place;
