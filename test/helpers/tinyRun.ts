@@ -10,12 +10,17 @@ export interface TinyRun {
   runDir: string;
 }
 
-export function makeTinyRun(name = 'run'): TinyRun {
+/** Tiny demo data (a few seconds to ingest) written through the real CLI into a new temporary folder. */
+export function makeTinyDemo(): { root: string; configFile: string } {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-tiny-'));
   const data = path.join(root, 'data');
   const demo = runCli(['demo-data', '--out', data, '--size', 'tiny', '--json']);
   if (demo.status !== 0) throw new Error(`demo-data failed: ${demo.stderr}`);
-  const configFile = path.join(data, 'optidel.json');
+  return { root, configFile: path.join(data, 'optidel.json') };
+}
+
+export function makeTinyRun(name = 'run'): TinyRun {
+  const { root, configFile } = makeTinyDemo();
   const runDir = path.join(root, name);
   const ingest = runCli(['ingest', '--config', configFile, '--out', runDir, '--json']);
   if (ingest.status !== 0) throw new Error(`ingest failed: ${ingest.stderr}`);
