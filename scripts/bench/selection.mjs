@@ -35,6 +35,9 @@ const baselinePeak = Object.fromEntries(SIZES.map((n) => [n, rows.find((r) => r.
 const methods = METHODS.filter((m) => m !== 'none').map((method) => {
   const [small, large] = SIZES.map((n) => rows.find((r) => r.n === n && r.method === method));
   const growth = small.seconds > 0.01 ? large.seconds / small.seconds : null;
+  // The same growth with each time measured in its own process's reference units (which grow
+  // linearly in N): corrects for the machine being busier during one measurement than the other.
+  const normalisedGrowth = growth === null ? null : ((large.seconds / large.referenceSeconds) / (small.seconds / small.referenceSeconds)) * (SIZES[1] / SIZES[0]);
   return {
     method,
     sizes: [small, large].map((r) => ({
@@ -47,10 +50,12 @@ const methods = METHODS.filter((m) => m !== 'none').map((method) => {
       selected: r.selected,
     })),
     growth,
+    normalisedGrowth,
     growthVsNLogN: growth === null ? null : growth / nLogN,
+    normalisedGrowthVsNLogN: normalisedGrowth === null ? null : normalisedGrowth / nLogN,
   };
 });
 const references = rows.map((r) => r.referenceSeconds / r.n);
 const noise = (Math.max(...references) - Math.min(...references)) / Math.min(...references);
-for (const m of methods) log(`${m.method.padEnd(10)} growth x${m.growth?.toFixed(1) ?? '-'} (N log N x${nLogN.toFixed(1)})`);
+for (const m of methods) log(`${m.method.padEnd(10)} growth x${m.growth?.toFixed(1) ?? '-'}, normalised x${m.normalisedGrowth?.toFixed(1) ?? '-'} (N log N x${nLogN.toFixed(1)})`);
 process.stdout.write(`${JSON.stringify({ budget: 0.05, dim: 128, nLogNRatio: nLogN, referenceSpread: noise, methods })}\n`);

@@ -1,5 +1,5 @@
 /** The whole pipeline through the built CLI on the tiny demo data with a micro model: stages, artifacts, resume, curation. */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -12,6 +12,7 @@ const root = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-pipeline-'));
 const data = path.join(root, 'data');
 const runDir = path.join(root, 'run');
 const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(path.join(runDir, file), 'utf8')) as T;
+after(() => fs.rmSync(root, { recursive: true, force: true }));
 const small = ['--preset', 'micro', '--steps', '6', '--batch-size', '8'];
 
 test('optidel run: every stage in order on tiny demo data, then resumed with done stages skipped', () => {
