@@ -70,6 +70,46 @@ export async function loadSegmentationDataset(loaded: LoadedConfig, name: string
     throw new ConfigError(`${loaded.file}: no downstream data set named "${name}"; ${known.length ? `known: ${known.join(', ')}` : 'add one under "downstream"'}`);
   }
   const imageSize = loaded.config.imageSize;
+  const { items, classes, remap, skipped } = await decodedDataset(loaded, entry);
+  const fractions = options.fractions ?? DEFAULT_FRACTIONS;
+  const assignment = assignSplits(items, fractions, options.seed ?? loaded.config.seed);
+  const pick = (split: number) => items.filter((_, i) => assignment[i] === split);
+  let train = pick(0);
+  if (options.maxTrain !== undefined && train.length > options.maxTrain) {
+    const keep = new Set(new SeededRandom((options.seed ?? 0) + 7919).shuffle(train.map((_, i) => i)).slice(0, Math.max(0, options.maxTrain)));
+    train = train.filter((_, i) => keep.has(i));
+  }
+  return { name, imageSize, classes: [...classes], train: toSplit(train, imageSize, remap), val: toSplit(pick(1), imageSize, remap), test: toSplit(pick(2), imageSize, remap), skipped: [...skipped] };
+}
+
+interface DecodedDataset {
+  items: Item[];
+  classes: string[];
+  remap: Map<number, number>;
+  skipped: SegmentationDataset['skipped'];
+}
+
+/**
+ * Decoded samples of a data set, kept for the life of the process (a benchmark loads the same set
+ * for every method and seed); the key includes the settings and the files' modification times.
+ */
+const decodedCache = new Map<string, Promise<DecodedDataset>>();
+const DECODED_CACHE_SIZE = 4;
+
+async function decodedDataset(loaded: LoadedConfig, entry: DownstreamDataset): Promise<DecodedDataset> {
+  const mtime = async (p: string) => (await fs.promises.stat(p).catch(() => undefined))?.mtimeMs;
+  const key = JSON.stringify([loaded.file, entry, loaded.config.imageSize, loaded.config.ingest, await mtime(entry.images), await mtime(entry.labels)]);
+  let decoded = decodedCache.get(key);
+  if (!decoded) {
+    if (decodedCache.size >= DECODED_CACHE_SIZE) decodedCache.delete(decodedCache.keys().next().value!);
+    decoded = decodeDataset(loaded, entry);
+    decodedCache.set(key, decoded);
+    decoded.catch(() => decodedCache.delete(key));
+  }
+  return decoded;
+}
+
+async function decodeDataset(loaded: LoadedConfig, entry: DownstreamDataset): Promise<DecodedDataset> {
   const skipped: SegmentationDataset['skipped'] = [];
   const items: Item[] = [];
   for (const pair of await matchPairs(entry, skipped)) {
@@ -82,18 +122,9 @@ export async function loadSegmentationDataset(loaded: LoadedConfig, name: string
     }
   }
   if (items.length === 0) {
-    throw new Error(`downstream "${name}": no usable labelled samples in ${entry.images}${skipped.length ? ` (${skipped.slice(0, 3).map((s) => `${s.path}: ${s.reason}`).join('; ')})` : ''}`);
+    throw new Error(`downstream "${entry.name}": no usable labelled samples in ${entry.images}${skipped.length ? ` (${skipped.slice(0, 3).map((s) => `${s.path}: ${s.reason}`).join('; ')})` : ''}`);
   }
-  const { classes, remap } = resolveClasses(entry, items, loaded.file);
-  const fractions = options.fractions ?? DEFAULT_FRACTIONS;
-  const assignment = assignSplits(items, fractions, options.seed ?? loaded.config.seed);
-  const pick = (split: number) => items.filter((_, i) => assignment[i] === split);
-  let train = pick(0);
-  if (options.maxTrain !== undefined && train.length > options.maxTrain) {
-    const keep = new Set(new SeededRandom((options.seed ?? 0) + 7919).shuffle(train.map((_, i) => i)).slice(0, Math.max(0, options.maxTrain)));
-    train = train.filter((_, i) => keep.has(i));
-  }
-  return { name, imageSize, classes, train: toSplit(train, imageSize, remap), val: toSplit(pick(1), imageSize, remap), test: toSplit(pick(2), imageSize, remap), skipped };
+  return { items, ...resolveClasses(entry, items, loaded.file), skipped };
 }
 
 async function matchPairs(entry: DownstreamDataset, skipped: SegmentationDataset['skipped']): Promise<Array<{ image: string; labels: string }>> {

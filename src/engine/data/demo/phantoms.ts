@@ -36,7 +36,7 @@ export function abdomenCt(random: SeededRandom, dims: [number, number, number]):
   const liver = { cx: random.uniform(0.3, 0.42), cy: random.uniform(-0.05, 0.1), a: random.uniform(0.28, 0.36), b: random.uniform(0.25, 0.32), w0: random.uniform(0.3, 0.4), w1: random.uniform(0.85, 0.95), hu: random.uniform(50, 65) };
   const kidneyW = [random.uniform(0.08, 0.15), random.uniform(0.45, 0.55)];
   const discEvery = random.uniform(0.1, 0.14);
-  const lesions = drawLesions(random, 1 + random.int(4), () => [liver.cx + random.uniform(-0.15, 0.15), liver.cy + random.uniform(-0.12, 0.12), random.uniform(liver.w0 + 0.1, liver.w1 - 0.1)], [0.03, 0.12], [8, 45]);
+  const lesions = drawLesions(random, 2 + random.int(4), () => [liver.cx + random.uniform(-0.15, 0.15), liver.cy + random.uniform(-0.12, 0.12), random.uniform(liver.w0 + 0.1, liver.w1 - 0.1)], [0.05, 0.15], [8, 45]);
   const texture = new SmoothField(random, [12, 12, 8]);
   const organTexture = new SmoothField(random, [20, 20, 12]);
   const bowel = new SmoothField(random, [16, 16, 10]);
@@ -98,8 +98,8 @@ export function abdomenCt(random: SeededRandom, dims: [number, number, number]):
 export function brainMr(random: SeededRandom, dims: [number, number, number]): PhantomVolume {
   const [nx, ny, nz] = dims;
   const head = { a: random.uniform(0.72, 0.82), b: random.uniform(0.85, 0.95) };
-  const tumourCount = random.next() < 0.85 ? 1 : 2;
-  const tumours = drawLesions(random, tumourCount, () => [random.uniform(-0.4, 0.4), random.uniform(-0.45, 0.45), random.uniform(0.35, 0.75)], [0.08, 0.22], [0.15, 0.5]);
+  const tumourCount = random.next() < 0.5 ? 1 : 2;
+  const tumours = drawLesions(random, tumourCount, () => [random.uniform(-0.4, 0.4), random.uniform(-0.45, 0.45), random.uniform(0.35, 0.75)], [0.12, 0.3], [0.15, 0.5]);
   const bias = new SmoothField(random, [3, 3, 3]);
   const gyri = new SmoothField(random, [14, 14, 10]);
   const values = new Float32Array(nx * ny * nz);
