@@ -1,0 +1,36 @@
+/** Pool discovery: folders (recursive), globs, exclusions, DICOM without extension, natural order. */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { discoverSources, globToRegExp } from '../../../src/engine/data/discover';
+
+test('globs: *, **, ?, [..] and {a,b}', () => {
+  assert.ok(globToRegExp('/d/**/*.nii.gz').test('/d/a/b/x.nii.gz'));
+  assert.ok(globToRegExp('/d/**/*.nii.gz').test('/d/x.nii.gz'));
+  assert.ok(!globToRegExp('/d/*.png').test('/d/sub/x.png'));
+  assert.ok(globToRegExp('/d/img-?.{png,jpg}').test('/d/img-1.jpg'));
+  assert.ok(globToRegExp('/d/[ab]*.png').test('/d/b2.png'));
+  assert.ok(!globToRegExp('/d/[ab]*.png').test('/d/c2.png'));
+});
+
+test('folders are searched recursively, in natural order; globs and exclusions apply; unknown files named explicitly are reported', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-discover-'));
+  const touch = (rel: string, content: string | Buffer = 'x') => {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), content);
+  };
+  touch('a/slice10.png');
+  touch('a/slice2.png');
+  touch('a/.hidden.png');
+  touch('a/notes.txt');
+  touch('b/vol.nii.gz');
+  touch('b/skip/vol2.nii');
+  const dicom = Buffer.alloc(140);
+  dicom.write('DICM', 128, 'latin1');
+  touch('c/IM0001', dicom);
+  const found = await discoverSources([path.join(dir, 'a'), path.join(dir, 'b/**/*.nii*'), path.join(dir, 'c'), path.join(dir, 'a/notes.txt'), path.join(dir, 'none/*.png')], [path.join(dir, 'b/skip/**')]);
+  assert.deepEqual(found.files.map((f) => [path.relative(dir, f.path), f.kind]), [['a/slice2.png', 'raster'], ['a/slice10.png', 'raster'], ['b/vol.nii.gz', 'nifti'], ['c/IM0001', 'dicom']]);
+  assert.deepEqual(found.skipped.map((s) => [path.relative(dir, s.path), s.reason.split(' (')[0]]), [['none/*.png', 'the glob matches no file'], ['a/notes.txt', 'not a supported format']]);
+});
