@@ -16,6 +16,7 @@ export interface EngineCommands {
   score: { args: ScoreArgs; result: ScoreResult };
   propose: { args: ProposeArgs; result: ProposeResult };
   bench: { args: BenchArgs; result: BenchResult };
+  finetune: { args: FinetuneArgs; result: FinetuneResult };
   select: { args: SelectArgs; result: SelectResult };
   synthesize: { args: SynthesizeArgs; result: SynthesizeResult };
   train: { args: TrainArgs; result: TrainResult };
@@ -117,6 +118,25 @@ export interface RunResult {
   generated: number;
   vInformation?: { hYEmpty: number; hYGivenX: number; value: number };
   trainLoss: number;
+  seconds: number;
+}
+
+/** `optidel finetune`: segmentation on the run's pre-trained encoder (src/engine/commands/finetune.ts). */
+export interface FinetuneArgs {
+  run: string;
+  checkpoint?: string;
+  finetuneMode?: 'full' | 'probe';
+  head?: 'mlp' | 'conv';
+  finetuneSteps?: number;
+  maxTrain?: number;
+  seed?: number;
+}
+export interface FinetuneResult {
+  checkpoint: string;
+  mode: string;
+  head: string;
+  /** Test-split scores per downstream data set; mIoU without background is the headline. */
+  datasets: Array<{ name: string; classes: string[]; mIoU: number; mIoUWithBackground: number; dice: number; perClassIoU: Array<number | null>; steps: number; bestStep: number }>;
   seconds: number;
 }
 
@@ -346,7 +366,7 @@ export type CommandArgs<N extends CommandName> = EngineCommands[N]['args'];
 export type CommandResult<N extends CommandName> = EngineCommands[N]['result'];
 
 /** Every command, in the order `optidel --help` lists them. */
-export const COMMAND_NAMES = ['info', 'export', 'demo-data', 'ingest', 'pretrain', 'score', 'propose', 'select', 'synthesize', 'train', 'run', 'bench'] as const satisfies readonly CommandName[];
+export const COMMAND_NAMES = ['info', 'export', 'demo-data', 'ingest', 'pretrain', 'score', 'propose', 'select', 'synthesize', 'train', 'run', 'bench', 'finetune'] as const satisfies readonly CommandName[];
 
 /** Options every command accepts. */
 export interface GlobalArgs {

@@ -9,6 +9,7 @@ import { pretrainCommand } from './pretrain';
 import { scoreCommand } from './score';
 import { proposeCommand } from './propose';
 import { benchCommand } from './bench';
+import { finetuneCommand } from './finetune';
 import { selectCommand } from './select';
 import { synthesizeCommand } from './synthesize';
 import { trainCommand } from './train';
@@ -25,6 +26,7 @@ export const COMMANDS: { [N in CommandName]: EngineCommand<N> } = {
   score: scoreCommand,
   propose: proposeCommand,
   bench: benchCommand,
+  finetune: finetuneCommand,
   select: selectCommand,
   synthesize: synthesizeCommand,
   train: trainCommand,

@@ -32,4 +32,12 @@ test('a tiny end-to-end bench writes a report and resumes without recomputing', 
   const again = runCli(args, { timeoutMs: 60_000 });
   assert.equal(again.status, 0, again.stderr);
   assert.deepEqual([(again.json as { computed: number }).computed, (again.json as { reused: number }).reused], [0, 9]);
+  // The benchmark folder is a run: `optidel finetune` works on any of its encoders.
+  const finetune = runCli(['finetune', '--run', path.join(dir, 'run'), '--checkpoint', 'full-s0', '--finetune-mode', 'probe', '--finetune-steps', '3', '--json'], { timeoutMs: 60_000 });
+  assert.equal(finetune.status, 0, finetune.stderr);
+  const result = finetune.json as { datasets: Array<{ name: string; mIoU: number | null }> };
+  assert.deepEqual(result.datasets.map((d) => d.name), ['abdomen-ct', 'brain-mr', 'chest-xray']);
+  const run = JSON.parse(fs.readFileSync(path.join(dir, 'run', 'run.json'), 'utf8'));
+  assert.equal(run.stages.finetune.status, 'done');
+  assert.ok(fs.readFileSync(path.join(dir, 'run', 'metrics', 'finetune.jsonl'), 'utf8').includes('chest-xray/mIoU'));
 });
