@@ -3,6 +3,7 @@
  * patches and adversarially augmented copies of selected images, written as synth/samples.f32,
  * synth/index.json (provenance of every part), one PNG per sample and gallery thumbnails.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { KeyPatch, SelectionFile, SynthIndex, SynthSample } from '../../shared/artifacts';
 import { ARTIFACTS } from '../../shared/artifacts';
@@ -77,6 +78,10 @@ export async function synthesizeStage(
   await writeFileAtomic(path.join(runDir, 'synth', 'samples.f32'), new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength));
   for (let k = 0; k < samples.length; k++) {
     await writeFileAtomic(path.join(runDir, 'synth', `${samples[k].id}.png`), encodeGrayPng(toBytes(pixels.subarray(k * area, (k + 1) * area)), size, size));
+  }
+  const current = new Set(samples.map((s) => `${s.id}.png`));
+  for (const stale of (await fs.promises.readdir(path.join(runDir, 'synth'))).filter((f) => f.endsWith('.png') && !current.has(f))) {
+    await fs.promises.rm(path.join(runDir, 'synth', stale), { force: true });
   }
   await writeSynthThumbnails(runDir, size, cache.size, samples.map((s) => s.id), pixels);
   // The index goes last: its presence means every file it names is complete.

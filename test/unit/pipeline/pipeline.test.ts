@@ -77,3 +77,15 @@ test('hand curation in the selection file is applied by synthesize and train', (
   assert.equal(train.json!.samples, selection.selected.length, 'one excluded, one included');
   assert.equal(train.json!.generated, index.samples.length);
 });
+
+test('collaborative rounds: the pool is re-scored with the model in training, reselected and regenerated between rounds', () => {
+  const before = readJson<SelectionFile>('selection/optidel.json');
+  const r = runCli(['train', '--run', runDir, '--method', 'optidel', '--steps', '4', '--batch-size', '4', '--rounds', '2', '--fresh', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.json!.rounds, 2);
+  assert.equal(r.json!.steps, 4);
+  const after = readJson<SelectionFile>('selection/optidel.json');
+  assert.notEqual(after.createdAt, before.createdAt, 'the selection was made again');
+  assert.deepEqual(after.manual, before.manual, 'hand curation survives reselection');
+  assert.equal(after.patches?.length, before.patches?.length);
+});
