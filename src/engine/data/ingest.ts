@@ -106,7 +106,11 @@ async function ingestInto(loaded: LoadedConfig, runDir: string, ctx: CommandCont
   };
   const skip = (file: string, err: unknown) => {
     if (err instanceof CancelledError) throw err;
-    const reason = err instanceof UnusableFileError ? err.message.replace(`${file}: `, '') : `unexpected error: ${(err as Error).message ?? String(err)}`;
+    const code = (err as NodeJS.ErrnoException | undefined)?.code;
+    const reason =
+      err instanceof UnusableFileError ? err.message.replace(`${file}: `, '')
+      : code && /^E[A-Z]+$/.test(code) ? `cannot read the file (${(err as Error).message})`
+      : `unexpected error: ${(err as Error).message ?? String(err)}`;
     skipped.push({ path: file, reason });
     ctx.log('warn', `skipped ${file}: ${reason}`);
   };
