@@ -56,7 +56,7 @@ export function cellBudget(method: string, budget: number): number {
 
 export async function runBench(plan: BenchPlan, factory: EncoderFactory, ctx: CommandContext): Promise<BenchOutcome> {
   const { settings } = plan;
-  const ledger = await CellLedger.open(plan.benchDir, settingsSignature({ settings: { ...settings, command: undefined, backend: undefined, methods: undefined, seeds: undefined, budgets: undefined }, finetune: plan.finetune, extra: plan.signatureExtra }));
+  const ledger = await CellLedger.open(plan.benchDir, cellSignature(plan));
   for (const { file, reason } of ledger.ignored) ctx.log('warn', `bench: not reusing ${file}: ${reason}`);
   const encoders = plannedEncoders(settings);
   const total = encoders.length * plan.datasets.length;
@@ -124,6 +124,16 @@ export async function runBench(plan: BenchPlan, factory: EncoderFactory, ctx: Co
   const final = report();
   await writeReport(plan.benchDir, final);
   return { report: final, computed, reused };
+}
+
+/**
+ * What makes a finished cell reusable: everything that shapes its number. Which methods, seeds,
+ * budgets and data sets are asked for does not (a cell names its own), nor does the command line
+ * or the backend (each cell records its backend).
+ */
+export function cellSignature(plan: BenchPlan): string {
+  const { command: _command, backend: _backend, methods: _methods, seeds: _seeds, budgets: _budgets, datasets: _datasets, ...shaping } = plan.settings;
+  return settingsSignature({ settings: shaping, finetune: plan.finetune, extra: plan.signatureExtra });
 }
 
 /** One encoder per (budget, method, seed); budget-free methods once, whatever the budgets. */
