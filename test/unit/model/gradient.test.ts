@@ -14,7 +14,7 @@ test('gradients match finite differences on a micro model', async () => {
   const x = tf.tensor4d(syntheticImages(3, 16, 8), [3, 16, 16, 1]);
   const lossAt = (): number => tf.tidy(() => model.loss(x, 5).dataSync()[0]);
   const { grads } = tf.variableGrads(() => model.loss(x, 5), model.variables);
-  const checked = ['patchEmbed.w', 'encoder.0.q.w', 'encoder.0.v.w', 'encoder.0.norm1.gamma', 'encoder.0.fc1.b', 'decoderEmbed.w', 'maskToken', 'decoder.0.proj.w', 'predict.w'];
+  const checked = ['patchEmbed.w', 'encoder.0.q.w', 'encoder.0.v.w', 'encoder.0.norm1.gamma', 'encoder.0.norm2.beta', 'decoderNorm.gamma', 'encoder.0.fc1.b', 'decoderEmbed.w', 'maskToken', 'decoder.0.proj.w', 'predict.w'];
   const h = 1e-2;
   for (const name of checked) {
     const entry = model.namedVariables.find((n) => n.name === name);
