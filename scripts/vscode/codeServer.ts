@@ -206,8 +206,10 @@ export async function openWorkbench(url: string, options: { width?: number; heig
   });
   try {
     const page = await browser.newPage({ viewport: { width: options.width ?? 1400, height: options.height ?? 900 } });
-    await page.goto(url);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+    // Generous: the CI machine has 2 cores, shared here with other work.
+    page.setDefaultTimeout(60_000);
+    await page.goto(url, { timeout: 180_000 });
+    await page.locator('.monaco-workbench').waitFor({ timeout: 180_000 });
     return { browser, page, close: () => browser.close() };
   } catch (err) {
     await browser.close();
