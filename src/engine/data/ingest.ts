@@ -22,6 +22,7 @@ import { discoverSources } from './discover';
 import { readDicomSeries } from './formats/dicomSeries';
 import { UnusableFileError } from './formats/errors';
 import { readNifti } from './formats/nifti';
+import { loadSharp } from './formats/raster';
 import { rasterSample } from './rasterSamples';
 import type { SampleOptions } from './slicing';
 import { sliceVolume } from './slicing';
@@ -84,6 +85,8 @@ async function ingestInto(loaded: LoadedConfig, runDir: string, ctx: CommandCont
   const options = sampleOptions(loaded);
   const exclude = (loaded.config.ingest?.exclude ?? []).map((g) => (path.isAbsolute(g) ? g : path.resolve(loaded.dir, g)));
   const discovery = await discoverSources(loaded.config.pool, exclude);
+  // The native image library loads while the cache is checked, not in front of the first image.
+  if (discovery.files.some((f) => f.kind === 'raster')) loadSharp().catch(() => undefined);
   const hash = contentHash(discovery.files, options);
   const previous = await readCacheIndex(runDir).catch(() => undefined);
   if (previous && previous.contentHash === hash) {

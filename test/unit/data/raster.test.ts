@@ -1,6 +1,8 @@
 /** 2D loaders (sharp for PNG/TIFF, our BMP decoder) against files written by an independent writer. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { decodeGray } from '../../../src/engine/data/formats/raster';
 import { rasterSample } from '../../../src/engine/data/rasterSamples';
@@ -53,7 +55,7 @@ test('JPEG decodes through sharp to close gray values (lossy)', async () => {
   const sharp = (await import('sharp')).default;
   const pixels = new Uint8Array(16 * 16);
   for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) pixels[y * 16 + x] = x < 8 ? 40 : 200;
-  const file = path.join(independentFixtures(), 'halves.jpg');
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-jpeg-')), 'halves.jpg');
   await sharp(pixels, { raw: { width: 16, height: 16, channels: 1 } }).jpeg({ quality: 95 }).toFile(file);
   const image = await decodeGray(file, 1e6);
   assert.ok(Math.abs(image.values[4 * 16 + 2] - 40) < 8 && Math.abs(image.values[4 * 16 + 13] - 200) < 8, `${image.values[4 * 16 + 2]} ${image.values[4 * 16 + 13]}`);
