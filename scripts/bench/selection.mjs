@@ -3,6 +3,7 @@
 // process. The machine is shared, so every measurement also times a fixed reference workload
 // (N x 100 x 128 dot products) in the same process: `relative` = method time / reference time is
 // the number to compare across runs, and the spread of the reference between runs is the noise.
+// Times are wall and CPU seconds; with up to 8 processes sharing 2 cores, CPU time is the steadier.
 // Growth: time(100k) / time(10k) against N log N's ratio (12.5); target no worse than about that.
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
@@ -27,7 +28,7 @@ for (const n of SIZES) {
   for (const method of METHODS) {
     const r = measure(n, method);
     rows.push(r);
-    log(`${method.padEnd(10)} N=${String(n).padStart(6)}: ${r.seconds.toFixed(2)} s (reference ${r.referenceSeconds.toFixed(2)} s), peak ${r.peakMiB?.toFixed(0)} MiB`);
+    log(`${method.padEnd(10)} N=${String(n).padStart(6)}: ${r.seconds.toFixed(2)} s, CPU ${r.cpuSeconds.toFixed(2)} s (reference ${r.referenceSeconds.toFixed(2)} s), peak ${r.peakMiB?.toFixed(0)} MiB`);
   }
 }
 const nLogN = (SIZES[1] * Math.log(SIZES[1])) / (SIZES[0] * Math.log(SIZES[0]));
@@ -35,6 +36,7 @@ const baselinePeak = Object.fromEntries(SIZES.map((n) => [n, rows.find((r) => r.
 const methods = METHODS.filter((m) => m !== 'none').map((method) => {
   const [small, large] = SIZES.map((n) => rows.find((r) => r.n === n && r.method === method));
   const growth = small.seconds > 0.01 ? large.seconds / small.seconds : null;
+  const cpuGrowth = small.cpuSeconds > 0.01 ? large.cpuSeconds / small.cpuSeconds : null;
   // The same growth with each time measured in its own process's reference units (which grow
   // linearly in N): corrects for the machine being busier during one measurement than the other.
   const normalisedGrowth = growth === null ? null : ((large.seconds / large.referenceSeconds) / (small.seconds / small.referenceSeconds)) * (SIZES[1] / SIZES[0]);
@@ -43,6 +45,7 @@ const methods = METHODS.filter((m) => m !== 'none').map((method) => {
     sizes: [small, large].map((r) => ({
       n: r.n,
       seconds: r.seconds,
+      cpuSeconds: r.cpuSeconds,
       relative: r.seconds / r.referenceSeconds,
       peakMiB: r.peakMiB,
       // Peak memory above the same pool generated without selecting (the method's own working set).
@@ -50,12 +53,16 @@ const methods = METHODS.filter((m) => m !== 'none').map((method) => {
       selected: r.selected,
     })),
     growth,
+    cpuGrowth,
+    cpuGrowthVsNLogN: cpuGrowth === null ? null : cpuGrowth / nLogN,
     normalisedGrowth,
     growthVsNLogN: growth === null ? null : growth / nLogN,
     normalisedGrowthVsNLogN: normalisedGrowth === null ? null : normalisedGrowth / nLogN,
   };
 });
 const references = rows.map((r) => r.referenceSeconds / r.n);
+const cpuReferences = rows.map((r) => r.referenceCpuSeconds / r.n);
+const cpuNoise = (Math.max(...cpuReferences) - Math.min(...cpuReferences)) / Math.min(...cpuReferences);
 const noise = (Math.max(...references) - Math.min(...references)) / Math.min(...references);
-for (const m of methods) log(`${m.method.padEnd(10)} growth x${m.growth?.toFixed(1) ?? '-'}, normalised x${m.normalisedGrowth?.toFixed(1) ?? '-'} (N log N x${nLogN.toFixed(1)})`);
-process.stdout.write(`${JSON.stringify({ budget: 0.05, dim: 128, nLogNRatio: nLogN, referenceSpread: noise, methods })}\n`);
+for (const m of methods) log(`${m.method.padEnd(10)} growth x${m.growth?.toFixed(1) ?? '-'}, CPU x${m.cpuGrowth?.toFixed(1) ?? '-'}, normalised x${m.normalisedGrowth?.toFixed(1) ?? '-'} (N log N x${nLogN.toFixed(1)})`);
+process.stdout.write(`${JSON.stringify({ budget: 0.05, dim: 128, nLogNRatio: nLogN, referenceSpread: noise, referenceCpuSpread: cpuNoise, methods })}\n`);

@@ -1,6 +1,6 @@
 // One measurement of scripts/bench/selection.mjs, in its own process so its peak memory is its own:
 // builds the synthetic pool of N samples (dim 128, volumes of 100 near-duplicate slices, 2 key
-// patches each), times a fixed reference workload (N x 100 x 128 dot products, k-means' assignment
+// patches each), times (wall and CPU) a fixed reference workload (N x 100 x 128 dot products, k-means' assignment
 // pass) and then one selection method at a 5% budget. Prints one JSON line.
 import { selectSubset, type SelectionMethod } from '../../src/engine/selection/methods';
 import { assignNearest } from '../../src/engine/selection/kmeans';
@@ -14,16 +14,24 @@ const rssBefore = process.memoryUsage().rss;
 
 const unit = normalizeRows(pool.embeddings, dim);
 const centroids = unit.slice(0, 100 * dim);
-let t = performance.now();
-assignNearest(unit, centroids, dim, new Int32Array(n), new Float32Array(n));
-const referenceSeconds = (performance.now() - t) / 1000;
-
-let seconds = 0;
-let selected = 0;
-if (method !== 'none') {
-  t = performance.now();
-  const result = selectSubset(method, pool, { budget: 0.05, seed: 1 });
-  seconds = (performance.now() - t) / 1000;
-  selected = result.patches?.length ?? result.selected.length;
+/** Wall and CPU seconds of `work`: on a shared, oversubscribed machine CPU time is the steadier of the two. */
+function timed<T>(work: () => T): { value: T; wall: number; cpu: number } {
+  const wall = performance.now();
+  const cpu = process.cpuUsage();
+  const value = work();
+  const used = process.cpuUsage(cpu);
+  return { value, wall: (performance.now() - wall) / 1000, cpu: (used.user + used.system) / 1e6 };
 }
-process.stdout.write(`${JSON.stringify({ n, method, seconds, referenceSeconds, selected, rssBeforeMiB: rssBefore / 2 ** 20 })}\n`);
+
+const reference = timed(() => assignNearest(unit, centroids, dim, new Int32Array(n), new Float32Array(n)));
+const run = method === 'none' ? undefined : timed(() => selectSubset(method, pool, { budget: 0.05, seed: 1 }));
+process.stdout.write(`${JSON.stringify({
+  n,
+  method,
+  seconds: run?.wall ?? 0,
+  cpuSeconds: run?.cpu ?? 0,
+  referenceSeconds: reference.wall,
+  referenceCpuSeconds: reference.cpu,
+  selected: run ? run.value.patches?.length ?? run.value.selected.length : 0,
+  rssBeforeMiB: rssBefore / 2 ** 20,
+})}\n`);
