@@ -59,9 +59,8 @@ async function openGalleryAt(message: OpenGalleryMessage, services: HostServices
     return;
   }
   try {
-    // { runDir, sampleId } is the gallery's argument for "at this sample"; `dir` is what its Runs-view
-    // argument carries, so a gallery that does not yet focus samples still opens the right run.
-    await vscode.commands.executeCommand('optidel.openGallery', { runDir, sampleId: message.sampleId, dir: runDir });
+    // { runDir, sampleId }: the gallery opens on this run and shows the sample.
+    await vscode.commands.executeCommand('optidel.openGallery', { runDir, sampleId: message.sampleId });
   } catch (err) {
     services.log.error(`open gallery at sample ${message.sampleId} of ${runDir}: ${(err as Error).message}`);
     void vscode.window.showErrorMessage(`OptiDEL: could not open the gallery: ${(err as Error).message}`);

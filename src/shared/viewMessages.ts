@@ -67,6 +67,8 @@ export type HostToView =
   | { type: 'progress'; stage: string; status?: StageStatus; done?: number; total?: number; message?: string }
   | { type: 'file'; requestId: number; bytes?: Uint8Array; error?: string }
   | { type: 'saved'; method: string; include: number[]; exclude: number[] }
+  /** Show this sample (the gallery scrolls to it and opens its details), e.g. from a notebook's "open in gallery". */
+  | { type: 'focusSample'; sampleId: number }
   | { type: 'error'; message: string };
 
 export type ViewToHost =

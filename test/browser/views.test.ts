@@ -214,9 +214,13 @@ describe('run views in Chromium', { skip: missing }, () => {
     await page.close();
   });
 
-  test('gallery in the light theme', async () => {
+  test('gallery in the light theme, opened at a sample (a notebook\'s "open in gallery")', async () => {
     const page = await open('gallery', 'light', '.odl-tile');
     await shoot(page, 'gallery-light');
+    const far = fixture.samples - 3;
+    await page.evaluate((sampleId) => (window as unknown as { __deliver(m: unknown): void }).__deliver({ type: 'focusSample', sampleId }), far);
+    await page.waitForSelector(`#odl-tile-${far}.odl-cursor`);
+    assert.match(await page.locator('.odl-details').innerText(), new RegExp(`#${far}\\b`));
     await page.close();
   });
 

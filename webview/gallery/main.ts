@@ -323,6 +323,13 @@ function refresh(): void {
   showDetails();
 }
 
+/** A sample the host asked to show before the data arrived (the view was just opened for it). */
+let pendingFocus: number | undefined;
+host.on('focusSample', ({ sampleId }) => {
+  if (data) jumpTo(sampleId);
+  else pendingFocus = sampleId;
+});
+
 host.on('data', ({ data: next }) => {
   data = next;
   host.saveState({ runDir: next.runDir });
@@ -337,5 +344,9 @@ host.on('data', ({ data: next }) => {
   method.setOptions(methods.map((m) => ({ value: m, label: m })), methods.includes(host.state.method ?? '') ? host.state.method : undefined);
   loadSelection();
   refresh();
+  if (pendingFocus !== undefined) {
+    jumpTo(pendingFocus);
+    pendingFocus = undefined;
+  }
 });
 host.post({ type: 'ready' });

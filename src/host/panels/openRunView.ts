@@ -19,17 +19,20 @@ export function runViewCommand(id: string, kind: ViewKind): HostCommand {
       const runDir = runDirFromArgument(arg) ?? (await pickRun(VIEW_TITLES[kind]));
       if (!runDir) return undefined;
       if (!fs.existsSync(path.join(runDir, 'run.json'))) throw new Error(`${runDir} is not an OptiDEL run folder (no run.json)`);
-      RunPanel.show(services, kind, runDir);
+      const panel = RunPanel.show(services, kind, runDir);
+      const sampleId = (arg as { sampleId?: unknown } | undefined)?.sampleId;
+      if (typeof sampleId === 'number' && Number.isInteger(sampleId) && sampleId >= 0) panel.focusSample(sampleId);
       return runDir;
     },
   };
 }
 
-/** A Runs-view node ({ dir }), a folder Uri, or a path string. */
+/** A Runs-view node ({ dir }), a renderer request ({ runDir, sampleId }), a folder Uri, or a path string. */
 export function runDirFromArgument(arg: unknown): string | undefined {
   if (typeof arg === 'string' && arg) return arg;
   if (arg instanceof vscode.Uri) return arg.fsPath;
-  const dir = (arg as { dir?: unknown } | undefined)?.dir;
+  const { dir, runDir } = (arg ?? {}) as { dir?: unknown; runDir?: unknown };
+  if (typeof runDir === 'string') return runDir;
   return typeof dir === 'string' ? dir : undefined;
 }
 

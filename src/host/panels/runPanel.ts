@@ -83,6 +83,11 @@ export class RunPanel implements vscode.Disposable {
     });
   }
 
+  /** Asks the view to show one sample; the gallery keeps the request until its data has arrived. */
+  focusSample(sampleId: number): void {
+    this.post({ type: 'focusSample', sampleId });
+  }
+
   private post(message: HostToView): void {
     void this.panel.webview.postMessage(message);
   }
