@@ -15,7 +15,7 @@ import { openCache } from '../data/cache';
 import { loadSegmentationDataset } from '../data/segmentation';
 import { maeConfig, validateConfig, MAE_PRESETS, type MaePreset } from '../model/mae';
 import { DEFAULT_PRETRAIN_OPTIONS } from '../model/pretrain';
-import { DEFAULT_FINETUNE, PROBE_LR, type FineTuneOptions } from '../downstream/finetune';
+import { DEFAULT_FINETUNE, FINETUNE_VERSION, PROBE_LR, type FineTuneOptions } from '../downstream/finetune';
 import { runBench } from '../bench/runBench';
 import { poolEncoderFactory } from '../bench/encoders';
 import { pipelineSelection } from '../bench/selectionSource';
@@ -84,7 +84,7 @@ export const benchCommand: EngineCommand<'bench'> = {
     };
     try {
       const factory = poolEncoderFactory({ poolRun, cache, model, pretrain, selectTraining: pipelineSelection({ poolRun, cache, model, pretrain }) });
-      const signatureExtra = { pool: cache.index.contentHash, model, pretrain: { ...pretrain, checkpointEvery: undefined }, maxTrain: args.maxTrain ?? null, ingestSkipped: ingest.skipped.length };
+      const signatureExtra = { finetuneVersion: FINETUNE_VERSION, pool: cache.index.contentHash, model, pretrain: { ...pretrain, checkpointEvery: undefined }, maxTrain: args.maxTrain ?? null, ingestSkipped: ingest.skipped.length };
       const outcome = await runBench({ benchDir: path.join(out, 'bench'), settings, datasets, finetune, poolSize: cache.size, signatureExtra }, factory, ctx);
       return summariseForJson(outcome.report, path.join(out, 'bench'), { computed: outcome.computed, reused: outcome.reused });
     } finally {
