@@ -1,10 +1,12 @@
 // Ingestion benchmark. Writes synthetic PNG folders and NIfTI volumes, then measures, in the same
-// run and interleaved (the machine is shared: compare only numbers from one run):
-//  - PNG folder: slices/s of `optidel ingest` against the floor, sharp alone decoding and resizing
-//    the same files to the same size with the same concurrency (target: ingest within 1.5x);
+// run (the machine is shared: compare only numbers from one run):
+//  - PNG folder: slices/s of ingestPool against the floor, sharp alone decoding and resizing the
+//    same files to the same size with the same concurrency (target: ingest within 1.5x), both in
+//    one process (scripts/bench/ingestWorker.ts), alternated round by round;
 //  - NIfTI volumes: slices/s against gunzip alone of the same files (the unavoidable part);
-//  - peak memory (max RSS of the ingest process) at two pool sizes (target: independent of size).
-// Times are medians of REPEATS runs; the spread (min..max) is the noise.
+//  - peak memory (max RSS of a process that ingests) at two pool sizes (target: independent of size).
+// Ratios are given on wall time and on CPU time (user + system, libvips' threads included), which
+// other processes on a shared machine disturb far less. Medians of ROUNDS; min..max is the noise.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -16,21 +18,16 @@ import sharp from 'sharp';
 sharp.cache(false);
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
-const cli = path.join(root, 'dist', 'engine', 'main.js');
+const workerScript = path.join(root, 'scripts', 'bench', 'ingestWorker.ts');
 const rssHook = path.join(root, 'scripts', 'bench', 'report-rss.cjs');
 const IMAGE_SIZE = 64;
-const REPEATS = 3;
+const ROUNDS = 3;
 const PNG_SIDE = 256;
 const PNG_COUNTS = [300, 1200];
 const VOLUME_DIMS = [128, 128, 96];
 const VOLUME_COUNTS = [3, 12];
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-bench-ingest-'));
 const log = (m) => process.stderr.write(`${m}\n`);
-
-if (!fs.existsSync(cli)) {
-  log('dist/engine/main.js is missing: run "npm run build" first (npm run bench does)');
-  process.exit(1);
-}
 
 /** A reproducible pseudo-random generator (mulberry32), so every run benches the same files. */
 function rng(seed) {
@@ -96,35 +93,12 @@ function writeVolumes(dir, count) {
   }
 }
 
-/** `optidel ingest` in its own process: its own timing (decode to cache, without start-up) and its peak memory. */
-function ingest(poolDir, name) {
-  const configFile = path.join(work, `${name}.json`);
-  fs.writeFileSync(configFile, JSON.stringify({ pool: [poolDir], imageSize: IMAGE_SIZE }));
-  const runDir = fs.mkdtempSync(path.join(work, `run-${name}-`));
-  const run = spawnSync(process.execPath, ['--require', rssHook, cli, 'ingest', '--config', configFile, '--out', runDir, '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (run.status !== 0) throw new Error(`ingest ${name} failed: ${run.stderr}`);
-  const summary = JSON.parse(run.stdout.trim().split('\n').pop());
-  const rss = Number(/BENCH_MAX_RSS_KB=(\d+)/.exec(run.stderr)?.[1] ?? NaN);
-  fs.rmSync(runDir, { recursive: true, force: true });
-  return { seconds: summary.seconds, samples: summary.samples, maxRssMiB: rss / 1024 };
-}
-
-/** The floor for PNGs: sharp decoding, converting to gray and resizing the same files, 8 at a time like the ingest. */
-async function sharpFloor(dir) {
-  const files = fs.readdirSync(dir).map((f) => path.join(dir, f)).sort();
-  const started = performance.now();
-  for (let i = 0; i < files.length; i += 8) {
-    await Promise.all(files.slice(i, i + 8).map((f) => sharp(f).toColourspace('b-w').resize(IMAGE_SIZE, IMAGE_SIZE, { fit: 'contain' }).raw().toBuffer()));
-  }
-  return (performance.now() - started) / 1000;
-}
-
-/** The floor for volumes: gunzip alone of the same files. */
-function gunzipFloor(dir) {
-  const files = fs.readdirSync(dir).map((f) => path.join(dir, f));
-  const started = performance.now();
-  for (const f of files) zlib.gunzipSync(fs.readFileSync(f));
-  return (performance.now() - started) / 1000;
+/** Runs the worker; returns its JSON line and its peak RSS. */
+function worker(args) {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--require', rssHook, workerScript, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (run.status !== 0) throw new Error(`ingest worker ${args.join(' ')} failed: ${run.stderr}`);
+  const result = JSON.parse(run.stdout.trim().split('\n').pop());
+  return { ...result, maxRssMiB: Number(/BENCH_MAX_RSS_KB=(\d+)/.exec(run.stderr)?.[1] ?? NaN) / 1024 };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -144,44 +118,28 @@ try {
     return dir;
   });
 
-  const result = { imageSize: IMAGE_SIZE, repeats: REPEATS, png: {}, nifti: {}, memory: {} };
-  // Throughput on the smaller pools, ingest and floor interleaved.
-  const pngIngest = [];
-  const pngFloor = [];
-  const volIngest = [];
-  const volFloor = [];
-  let pngSamples = 0;
-  let volSamples = 0;
-  for (let r = 0; r < REPEATS; r++) {
-    log(`round ${r + 1}/${REPEATS}`);
-    pngFloor.push(await sharpFloor(pngDirs[0]));
-    const p = ingest(pngDirs[0], `png-${r}`);
-    pngIngest.push(p.seconds);
-    pngSamples = p.samples;
-    volFloor.push(gunzipFloor(volumeDirs[0]));
-    const v = ingest(volumeDirs[0], `nifti-${r}`);
-    volIngest.push(v.seconds);
-    volSamples = v.samples;
+  const result = { imageSize: IMAGE_SIZE, rounds: ROUNDS, png: {}, nifti: {}, memory: {} };
+  for (const [kind, dir, files] of [['png', pngDirs[0], PNG_COUNTS[0]], ['nifti', volumeDirs[0], VOLUME_COUNTS[0]]]) {
+    log(`throughput: ${kind}`);
+    const run = worker(['throughput', dir, kind, String(ROUNDS)]);
+    const wall = (phase) => run.rounds.map((r) => r[phase].wall);
+    const cpu = (phase) => run.rounds.map((r) => r[phase].cpu);
+    result[kind] = {
+      files, samples: run.samples,
+      ingestSlicesPerSecond: Number((run.samples / median(wall('ingest'))).toFixed(1)),
+      floorSlicesPerSecond: Number((run.samples / median(wall('floor'))).toFixed(1)),
+      floor: kind === 'png' ? 'sharp decode + gray + resize, 8 at a time' : 'gunzip alone',
+      ratioToFloorWall: Number((median(wall('ingest')) / median(wall('floor'))).toFixed(2)),
+      ratioToFloorCpu: Number((median(cpu('ingest')) / median(cpu('floor'))).toFixed(2)),
+      ...(kind === 'png' ? { target: 'ratio <= 1.5' } : {}),
+      ingestWallMinMax: spread(wall('ingest')), floorWallMinMax: spread(wall('floor')),
+      ingestCpuMinMax: spread(cpu('ingest')), floorCpuMinMax: spread(cpu('floor')),
+    };
   }
-  result.png = {
-    files: PNG_COUNTS[0], side: PNG_SIDE, samples: pngSamples,
-    ingestSlicesPerSecond: Number((pngSamples / median(pngIngest)).toFixed(1)),
-    sharpFloorSlicesPerSecond: Number((PNG_COUNTS[0] / median(pngFloor)).toFixed(1)),
-    ratioToFloor: Number((median(pngIngest) / median(pngFloor)).toFixed(2)),
-    target: 'ratioToFloor <= 1.5',
-    ingestSecondsMinMax: spread(pngIngest), floorSecondsMinMax: spread(pngFloor),
-  };
-  result.nifti = {
-    volumes: VOLUME_COUNTS[0], dims: VOLUME_DIMS, samples: volSamples,
-    ingestSlicesPerSecond: Number((volSamples / median(volIngest)).toFixed(1)),
-    gunzipOnlySlicesPerSecond: Number((volSamples / median(volFloor)).toFixed(1)),
-    ratioToGunzip: Number((median(volIngest) / median(volFloor)).toFixed(2)),
-    ingestSecondsMinMax: spread(volIngest), gunzipSecondsMinMax: spread(volFloor),
-  };
   // Peak memory at two pool sizes (each in a fresh process).
   for (const [kind, dirs, counts] of [['png', pngDirs, PNG_COUNTS], ['nifti', volumeDirs, VOLUME_COUNTS]]) {
-    const runs = dirs.map((d, i) => ({ files: counts[i], ...ingest(d, `${kind}-mem-${i}`) }));
-    result.memory[kind] = { runs: runs.map((r) => ({ files: r.files, samples: r.samples, maxRssMiB: Number(r.maxRssMiB.toFixed(1)) })), growth: Number((runs[1].maxRssMiB / runs[0].maxRssMiB).toFixed(2)), target: 'growth close to 1 for 4x the pool' };
+    const runs = dirs.map((d, i) => ({ files: counts[i], ...worker(['memory', d]) }));
+    result.memory[kind] = { runs: runs.map((r) => ({ files: r.files, samples: r.samples, maxRssMiB: Number(r.maxRssMiB.toFixed(1)) })), growth: Number((runs[1].maxRssMiB / runs[0].maxRssMiB).toFixed(2)), deltaMiB: Number((runs[1].maxRssMiB - runs[0].maxRssMiB).toFixed(1)), target: 'growth close to 1 for 4x the pool' };
   }
   result.loadAverage = os.loadavg();
   log(JSON.stringify(result, null, 2));

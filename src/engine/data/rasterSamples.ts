@@ -2,7 +2,7 @@
 import type { Provenance } from '../../shared/artifacts';
 import type { IntensitySettings } from '../../shared/config';
 import { applyIntensity, chooseIntensity, isEmptySlice } from './intensity';
-import { placeInSquare, resizeIntoSquare } from './resize';
+import { resizeIntoSquare } from './resize';
 import { decodeGray, decodeResized8 } from './formats/raster';
 
 export type RasterOutcome = { pixels: Float32Array; provenance: Provenance } | { empty: true };
@@ -10,7 +10,7 @@ export type RasterOutcome = { pixels: Float32Array; provenance: Provenance } | {
 export async function rasterSample(file: string, imageSize: number, intensity: IntensitySettings | undefined, emptyFraction: number, maxPixels: number): Promise<RasterOutcome> {
   // Plain 8-bit scaling lets libvips resize while decoding, the cheapest path by far.
   if ((intensity?.mode ?? 'auto') === 'auto') {
-    const fast = await decodeResized8(file, imageSize, (w, h) => placeInSquare(w, h, imageSize), maxPixels);
+    const fast = await decodeResized8(file, imageSize, maxPixels);
     if (fast) {
       const pixels = new Float32Array(fast.pixels.length);
       for (let i = 0; i < pixels.length; i++) pixels[i] = fast.pixels[i] / 255;

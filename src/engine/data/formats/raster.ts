@@ -3,6 +3,7 @@
  * grayscale. `sharp` is loaded on first use only, so the engine starts, and volumes ingest,
  * where the native library is missing.
  */
+import * as fs from 'node:fs';
 import type SharpModule from 'sharp';
 import { UnusableFileError, checkVoxelLimit } from './errors';
 import { decodeBmp, isBmpPath } from './bmp';
@@ -58,26 +59,43 @@ export async function decodeGray(file: string, maxPixels: number): Promise<GrayI
   }
 }
 
+/** Size, bit depth and alpha of a PNG from its IHDR chunk (no decoding), or undefined for other files. */
+export function pngHeader(bytes: Uint8Array): { width: number; height: number; bitDepth: number; alpha: boolean } | undefined {
+  const signature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  if (bytes.length < 33 || signature.some((b, i) => bytes[i] !== b)) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const colourType = bytes[25];
+  return { width: view.getUint32(16), height: view.getUint32(20), bitDepth: bytes[24], alpha: colourType === 4 || colourType === 6 };
+}
+
 /**
- * The fast path for 8-bit images: libvips decodes, converts to gray and resizes in one pass, then
- * pads to the square. Returns undefined for images that need percentile scaling (16-bit).
+ * The fast path for 8-bit images: libvips decodes, converts to gray, resizes and pads to the
+ * square in one pass. PNG headers are read here (cheaper than asking libvips); other formats ask
+ * libvips. Returns undefined for images that need percentile scaling (16-bit) or our own decoder.
  */
-export async function decodeResized8(file: string, size: number, placement: (w: number, h: number) => { width: number; height: number; left: number; top: number }, maxPixels: number): Promise<{ pixels: Uint8Array; originalSize: [number, number] } | undefined> {
+export async function decodeResized8(file: string, size: number, maxPixels: number): Promise<{ pixels: Uint8Array; originalSize: [number, number] } | undefined> {
   if (isBmpPath(file)) return undefined;
   const sharp = await loadSharp();
   try {
-    const image = sharp(file, { limitInputPixels: maxPixels, failOn: 'error' });
-    const meta = await image.metadata();
-    if (meta.depth !== 'uchar' && meta.depth !== 'char') return undefined;
-    const width = meta.autoOrient?.width ?? meta.width ?? 0;
-    const height = meta.autoOrient?.height ?? meta.height ?? 0;
+    const bytes = await fs.promises.readFile(file);
+    const png = pngHeader(bytes);
+    let width: number;
+    let height: number;
+    let alpha: boolean;
+    if (png) {
+      if (png.bitDepth > 8) return undefined;
+      ({ width, height, alpha } = png);
+    } else {
+      const meta = await sharp(bytes, { limitInputPixels: maxPixels }).metadata();
+      if (meta.depth !== 'uchar' && meta.depth !== 'char') return undefined;
+      [width, height, alpha] = [meta.width ?? 0, meta.height ?? 0, meta.hasAlpha ?? true];
+    }
     checkVoxelLimit(width * height, maxPixels, file);
-    const place = placement(width, height);
+    let image = sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' });
+    if (alpha) image = image.flatten({ background: '#000000' });
     const { data, info } = await image
-      .flatten({ background: '#000000' })
       .toColourspace('b-w')
-      .resize(place.width, place.height, { fit: 'fill' })
-      .extend({ top: place.top, left: place.left, bottom: size - place.height - place.top, right: size - place.width - place.left, background: '#000000' })
+      .resize(size, size, { fit: 'contain', background: '#000000' })
       .raw()
       .toBuffer({ resolveWithObject: true });
     if (info.width !== size || info.height !== size) throw new UnusableFileError(`${file}: resized to ${info.width}x${info.height}, expected ${size}x${size}`);
@@ -93,5 +111,6 @@ function asUnusable(err: unknown, file: string, maxPixels: number): Error {
   const message = (err as Error).message ?? String(err);
   if (/exceeds pixel limit/.test(message)) return new UnusableFileError(`${file}: the image is over the limit of ${maxPixels.toLocaleString('en')} pixels (raise ingest.maxVoxels if the file is genuine)`);
   if (/could not be loaded/.test(message)) return err as Error;
+  if ((err as NodeJS.ErrnoException).code?.startsWith('E')) return new UnusableFileError(`${file}: cannot read the file (${message})`);
   return new UnusableFileError(`${file}: cannot decode the image (${message.split('\n')[0]})`);
 }
