@@ -80,17 +80,28 @@ async function stepProfile(preset: MaePreset, imageSize: number, batch: number) 
   return { launches: info.kernels.length, kernelMs: Number(kernels.reduce((s, k) => s + k.ms, 0).toFixed(1)), profiledStepMs: Number(wallMs.toFixed(1)), top: kernels.slice(0, 12) };
 }
 
+function mean(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
 async function main(): Promise<void> {
   const selection = await selectBackend((process.env.OPTIDEL_BACKEND as 'wasm' | undefined) ?? 'wasm');
   const steps = Number(process.env.TRAINING_BENCH_STEPS ?? 8);
   const batches = (process.env.TRAINING_BENCH_BATCHES ?? '32,64').split(',').map(Number);
-  const before = await matmulSpeed(1024, 10);
-  const runs = batches.map((batch) => trainingSpeed('tiny', 64, batch, steps));
-  runs.push(trainingSpeed('tiny', 32, 32, steps));
-  const after = await matmulSpeed(1024, 10);
-  // The ceiling is the backend's own matmul speed, measured around the training runs in this process.
-  const matmul = { wallGflops: (before.wallGflops + after.wallGflops) / 2, cpuGflops: (before.cpuGflops + after.cpuGflops) / 2, before, after };
-  const withUtilisation = runs.map((r) => ({ ...r, mfu: r.modelGflops / matmul.wallGflops, cpuMfu: r.cpuModelGflops / matmul.cpuGflops }));
+  const shapes: Array<[number, number]> = [...batches.map((b): [number, number] => [64, b]), [32, 32]];
+  const withUtilisation = [];
+  for (const [imageSize, batch] of shapes) {
+    // The ceiling is the backend's own matmul speed, measured right before and after each run: the
+    // load of a shared machine drifts within minutes, and a ratio of two speeds taken at different
+    // moments would measure the drift.
+    const before = await matmulSpeed(1024, 5);
+    const run = trainingSpeed('tiny', imageSize, batch, steps);
+    const after = await matmulSpeed(1024, 5);
+    const wallGflops = (before.wallGflops + after.wallGflops) / 2;
+    const cpuGflops = (before.cpuGflops + after.cpuGflops) / 2;
+    withUtilisation.push({ ...run, matmulGflops: wallGflops, cpuMatmulGflops: cpuGflops, mfu: run.modelGflops / wallGflops, cpuMfu: run.cpuModelGflops / cpuGflops });
+  }
+  const matmul = { wallGflops: mean(withUtilisation.map((r) => r.matmulGflops)), cpuGflops: mean(withUtilisation.map((r) => r.cpuMatmulGflops)) };
   const wasmThreads = selection.backend === 'wasm' ? (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() : undefined;
   const profile = await stepProfile('tiny', 64, 32);
   process.stdout.write(`${JSON.stringify({ backend: selection.backend, wasmThreads, simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'), matmul1024: matmul, runs: withUtilisation, profile })}\n`);
