@@ -46,8 +46,10 @@ function legend(series: readonly string[], colours: Map<string, string>, x: numb
   return series.map((s, i) => `<rect x="${x}" y="${y + i * 18}" width="12" height="12" fill="${colours.get(s)}"/><text x="${x + 18}" y="${y + i * 18 + 10}" ${FONT}>${escapeXml(s)}</text>`).join('');
 }
 
-function frame(width: number, height: number, title: string, body: string): string {
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"><rect width="100%" height="100%" fill="#fff"/><text x="${width / 2}" y="20" text-anchor="middle" font-family="sans-serif" font-size="14" font-weight="bold">${escapeXml(title)}</text>${body}</svg>\n`;
+function frame(plotWidth: number, height: number, title: string, body: string): string {
+  // Wide enough for the title too (about 9 px per character at 14 px bold).
+  const width = Math.max(plotWidth, Math.ceil(title.length * 9 + 20));
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"><rect width="100%" height="100%" fill="#fff"/><text x="10" y="20" font-family="sans-serif" font-size="14" font-weight="bold">${escapeXml(title)}</text>${body}</svg>\n`;
 }
 
 export function barChart(title: string, yLabel: string, groups: readonly BarGroup[], series: readonly string[]): string {
