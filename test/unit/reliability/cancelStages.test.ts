@@ -1,7 +1,9 @@
 /**
  * Cancel during each stage of the pipeline: the run folder stays consistent (no half-written
  * artifact, no stage left "running", every JSON file whole) and the next run reruns the cancelled
- * stage and goes on. Each round cancels the pipeline as soon as the next stage starts.
+ * stage and goes on. Each round cancels the pipeline as soon as the next stage starts. On tiny data
+ * a quick stage (score, propose) can finish before the cancel message is read; the pipeline must
+ * then stop at the next stage boundary at the latest.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -58,11 +60,16 @@ test('cancelling each stage in turn leaves a consistent run that the next run co
     const record = await readRun(runDir);
     assert.ok(!Object.values(record.stages).some((s) => s.status === 'running'), 'no stage left running');
     const cancelled = pipelineStages.filter((s) => record.stages[s]?.status === 'cancelled');
+    const k = pipelineStages.indexOf(stage);
+    assert.ok(cancelled.length <= 1, `one stage cancelled at most: ${cancelled.join(', ')}`);
+    if (cancelled.length === 0) assert.equal(record.stages[stage]?.status, 'done', `${stage} finished before the cancel arrived`);
+    else assert.ok([stage, pipelineStages[k + 1]].includes(cancelled[0]!), `the cancel stopped ${stage} or the stage after it, not ${cancelled[0]}`);
+    for (const later of pipelineStages.slice(k + 2)) assert.equal(record.stages[later]?.status, 'pending', `${later} never started`);
     cancelledStages.push(...cancelled);
     assertConsistent(runDir);
   }
-  // Every stage was interrupted at least once and the engine stayed up throughout.
-  assert.deepEqual([...new Set(cancelledStages)].sort(), [...pipelineStages].sort());
+  // The long stages were interrupted inside their work; the engine stayed up throughout.
+  for (const stage of ['ingest', 'pretrain', 'select', 'synthesize', 'train']) assert.ok(cancelledStages.includes(stage), `${stage} was cancelled while it ran`);
 
   const finished = runCli(['run', '--config', configFile, '--out', runDir, '--method', 'optidel', '--preset', 'micro', '--steps', '30', '--batch-size', '8', '--json']);
   assert.equal(finished.status, 0, finished.stderr);
