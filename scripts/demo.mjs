@@ -11,8 +11,12 @@ const data = path.join(demo, 'data');
 const config = path.join(data, 'optidel.json');
 const cli = path.join(root, 'bin', 'optidel.js');
 
-/** The demo benchmark: every method at 5% of the pool against full data and no pre-training, 3 seeds. */
-export const DEMO_BENCH = ['--methods', 'scratch,full,random,kcenter,optidel', '--budget', '0.05', '--seeds', '3', '--preset', 'tiny', '--steps', '200', '--batch-size', '16', '--finetune-mode', 'probe', '--finetune-steps', '300'];
+/**
+ * The demo benchmark: OptiDEL and random at 5% of the pool against full data and no pre-training
+ * (scratch), 3 seeds, equal compute (150 optimiser steps of 16 images for every encoder), scored by a
+ * frozen-encoder probe. Add meddel,prototypes,kcenter to --methods for the other selectors.
+ */
+export const DEMO_BENCH = ['--methods', 'scratch,full,random,optidel', '--budget', '0.05', '--seeds', '3', '--preset', 'tiny', '--steps', '150', '--batch-size', '16', '--finetune-mode', 'probe', '--finetune-steps', '300'];
 
 function step(title, command, args) {
   console.log(`\n== ${title}`);
