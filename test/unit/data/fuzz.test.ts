@@ -1,5 +1,6 @@
 /**
- * Fuzzing: every loader gets many mutations of valid files (bytes flipped, header fields set to
+ * Fuzzing: every loader gets thousands of mutations of valid files (NIfTI 2,000, DICOM 2,100,
+ * PNG 1,000, BMP 500) (bytes flipped, header fields set to
  * extremes, truncations, insertions). Each must either decode or fail with an UnusableFileError
  * (which ingestion turns into a skipped file with a reason): no other exception, no hang.
  */
@@ -84,21 +85,21 @@ test('NIfTI (.nii and .nii.gz) survives mutated files', async () => {
   const dir = tmpDir();
   for (const name of ['int16.nii', 'float32_be.nii', 'four_d.nii']) {
     const original = fs.readFileSync(path.join(fixtures, name));
-    await fuzz(name, original, 120, 352, async (bytes, i) => {
+    await fuzz(name, original, 500, 352, async (bytes, i) => {
       const file = path.join(dir, `${i}.nii`);
       fs.writeFileSync(file, bytes);
       return readNifti(file, LIMIT);
     });
   }
   const gz = fs.readFileSync(path.join(fixtures, 'float64.nii.gz'));
-  await fuzz('float64.nii.gz', gz, 80, 64, async (bytes, i) => {
+  await fuzz('float64.nii.gz', gz, 300, 64, async (bytes, i) => {
     const file = path.join(dir, `${i}.nii.gz`);
     fs.writeFileSync(file, bytes);
     return readNifti(file, LIMIT);
   });
   // Mutations inside the gzip stream's payload (valid gzip, corrupt header inside).
   const inner = zlib.gunzipSync(gz);
-  await fuzz('float64.nii.gz (inner)', inner, 60, 352, async (bytes, i) => {
+  await fuzz('float64.nii.gz (inner)', inner, 200, 352, async (bytes, i) => {
     const file = path.join(dir, `inner-${i}.nii.gz`);
     fs.writeFileSync(file, zlib.gzipSync(bytes));
     return readNifti(file, LIMIT);
@@ -109,15 +110,15 @@ test('DICOM survives mutated files of every transfer syntax', async () => {
   const fixtures = independentFixtures();
   for (const folder of ['dicom_explicit', 'dicom_implicit', 'dicom_bigendian']) {
     const original = fs.readFileSync(path.join(fixtures, folder, 'im0.dcm'));
-    await fuzz(folder, original, 200, 600, async (bytes) => parseDicom(bytes, `${folder}/im0.dcm`, LIMIT));
+    await fuzz(folder, original, 700, 600, async (bytes) => parseDicom(bytes, `${folder}/im0.dcm`, LIMIT));
   }
 });
 
 test('BMP and PNG survive mutated files', async () => {
   const fixtures = independentFixtures();
-  await fuzz('gray8.bmp', fs.readFileSync(path.join(fixtures, 'gray8.bmp')), 150, 54, async (bytes) => parseBmp(bytes, LIMIT, 'gray8.bmp'));
+  await fuzz('gray8.bmp', fs.readFileSync(path.join(fixtures, 'gray8.bmp')), 500, 54, async (bytes) => parseBmp(bytes, LIMIT, 'gray8.bmp'));
   const dir = tmpDir();
-  await fuzz('gray8.png', fs.readFileSync(path.join(fixtures, 'gray8.png')), 60, 40, async (bytes, i) => {
+  await fuzz('gray8.png', fs.readFileSync(path.join(fixtures, 'gray8.png')), 1000, 40, async (bytes, i) => {
     const file = path.join(dir, `${i}.png`);
     fs.writeFileSync(file, bytes);
     return rasterSample(file, 8, undefined, 0, LIMIT);
