@@ -42,6 +42,8 @@ export interface BenchSettings {
 
 export interface FullBenchReport extends BenchReport {
   settings: BenchSettings;
+  /** The optidel.json the benchmark ran with, as loaded (paths resolved). */
+  config?: unknown;
   cells: MeasuredCell[];
 }
 

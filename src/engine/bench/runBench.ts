@@ -37,6 +37,8 @@ export interface BenchPlan {
   finetune: Omit<FineTuneOptions, 'seed'>;
   /** Pool size, to turn a count budget into the fraction NormDEL needs. */
   poolSize: number;
+  /** The config as loaded, copied into the report so every cell can be reproduced. */
+  config?: unknown;
   /** Settings beyond `settings` that change a cell's number (config content, model shape). */
   signatureExtra: unknown;
 }
@@ -67,6 +69,7 @@ export async function runBench(plan: BenchPlan, factory: EncoderFactory, ctx: Co
     createdAt: new Date().toISOString(),
     classes: Object.fromEntries(plan.datasets.map((d) => [d.name, d.classes])),
     settings,
+    config: plan.config,
     // Only the cells this plan asks for: a ledger may hold cells of methods or seeds not asked now.
     cells: ledger.all().filter((c) => encoders.some((e) => e.method === c.method && e.seed === c.seed && e.budget === c.budget) && plan.datasets.some((d) => d.name === c.dataset)),
   });

@@ -85,7 +85,7 @@ export const benchCommand: EngineCommand<'bench'> = {
     try {
       const factory = poolEncoderFactory({ poolRun, cache, model, pretrain, selectTraining: pipelineSelection({ poolRun, cache, model, pretrain }) });
       const signatureExtra = { finetuneVersion: FINETUNE_VERSION, pool: cache.index.contentHash, model, pretrain: { ...pretrain, checkpointEvery: undefined }, maxTrain: args.maxTrain ?? null, ingestSkipped: ingest.skipped.length };
-      const outcome = await runBench({ benchDir: path.join(out, 'bench'), settings, datasets, finetune, poolSize: cache.size, signatureExtra }, factory, ctx);
+      const outcome = await runBench({ benchDir: path.join(out, 'bench'), settings, datasets, finetune, poolSize: cache.size, signatureExtra, config: loaded.config }, factory, ctx);
       return summariseForJson(outcome.report, path.join(out, 'bench'), { computed: outcome.computed, reused: outcome.reused });
     } finally {
       await cache.close();
