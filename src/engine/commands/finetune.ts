@@ -16,7 +16,7 @@ import { loadSegmentationDataset } from '../data/segmentation';
 import { checkpointDir } from '../model/checkpoint';
 import { MaeModel } from '../model/mae';
 import { existingRunDir } from '../model/runSettings';
-import { runStage } from '../model/runStage';
+import { runStage } from '../runStage';
 import { fineTune } from '../downstream/finetune';
 import { finetuneOptions } from './bench';
 

@@ -8,7 +8,7 @@ import { MAE_PRESETS, MaeModel, maeConfig } from '../model/mae';
 import type { PretrainOptions } from '../model/pretrain';
 import { DEFAULT_PRETRAIN_OPTIONS, pretrain } from '../model/pretrain';
 import { existingRunDir, readRunModelSettings } from '../model/runSettings';
-import { runStage } from '../model/runStage';
+import { runStage } from '../runStage';
 import { stepsForEpochs } from '../model/schedule';
 
 const OPTION_KEYS = ['steps', 'batchSize', 'lr', 'warmupSteps', 'weightDecay', 'seed', 'checkpointEvery', 'augment'] as const;

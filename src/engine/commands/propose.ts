@@ -16,7 +16,7 @@ import { checkpointDir } from '../model/checkpoint';
 import { DEFAULT_PROPOSER, proposeWindows } from '../model/keyPatches';
 import { MaeModel } from '../model/mae';
 import { existingRunDir, readRunModelSettings } from '../model/runSettings';
-import { runStage } from '../model/runStage';
+import { runStage } from '../runStage';
 import { scoreBoxes } from '../model/scoring';
 import { readUserPatches } from '../model/userPatches';
 import { SCORE_DEFAULTS } from './score';

@@ -10,7 +10,7 @@ import { checkpointDir } from '../model/checkpoint';
 import { MaeModel } from '../model/mae';
 import { pcaProject } from '../model/projection';
 import { existingRunDir, readRunModelSettings } from '../model/runSettings';
-import { runStage } from '../model/runStage';
+import { runStage } from '../runStage';
 import { scoreSamples } from '../model/scoring';
 
 export const SCORE_DEFAULTS = { masks: 4, batchSize: 64 };

@@ -6,7 +6,7 @@ import { selectionFile } from '../../shared/artifacts';
 import { selectBackend } from '../backends/select';
 import { openCache } from '../data/cache';
 import { existingRunDir } from '../model/runSettings';
-import { runStage } from '../model/runStage';
+import { runStage } from '../runStage';
 import { readSelectionInput } from '../pipeline/runArtifacts';
 import { selectStage } from '../pipeline/selectStage';
 import { budgetAndSeed, loadFoundation, runRecordOrUndefined } from '../pipeline/stageSettings';

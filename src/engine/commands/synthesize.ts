@@ -7,7 +7,7 @@ import { ARTIFACTS } from '../../shared/artifacts';
 import { selectBackend } from '../backends/select';
 import { openCache } from '../data/cache';
 import { existingRunDir } from '../model/runSettings';
-import { runStage } from '../model/runStage';
+import { runStage } from '../runStage';
 import { lastSelectedMethod, readSelection, readSelectionInput } from '../pipeline/runArtifacts';
 import { budgetAndSeed, loadFoundation, runRecordOrUndefined } from '../pipeline/stageSettings';
 import { DEFAULT_ADVERSARIAL, synthesizeStage } from '../pipeline/synthesizeStage';

@@ -8,7 +8,7 @@ import { selectBackend } from '../backends/select';
 import { openCache } from '../data/cache';
 import { checkpointDir, latestCheckpoint } from '../model/checkpoint';
 import { existingRunDir, readRunModelSettings } from '../model/runSettings';
-import { runStage } from '../model/runStage';
+import { runStage } from '../runStage';
 import { lastSelectedMethod } from '../pipeline/runArtifacts';
 import { runRecordOrUndefined } from '../pipeline/stageSettings';
 import { DEFAULT_ADVERSARIAL } from '../pipeline/synthesizeStage';

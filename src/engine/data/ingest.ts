@@ -12,7 +12,8 @@ import { ARTIFACTS } from '../../shared/artifacts';
 import type { IngestResult } from '../../shared/commands';
 import { CONFIG_DEFAULTS } from '../../shared/config';
 import { writeJsonAtomic } from '../../shared/node/atomicFile';
-import { openRun, setStage } from '../../shared/node/runStore';
+import { openRun } from '../../shared/node/runStore';
+import { runStage } from '../runStage';
 import type { CommandContext } from '../command';
 import { CancelledError, throwIfCancelled } from '../command';
 import type { LoadedConfig } from '../config/loadConfig';
@@ -62,23 +63,10 @@ export async function ingestPool(loaded: LoadedConfig, runDir: string, ctx: Comm
   const started = performance.now();
   await openRun(runDir, { config: loaded.config, configPath: loaded.file });
   await writeJsonAtomic(path.join(runDir, ARTIFACTS.config), loaded.config);
-  await markStage(runDir, 'running', ctx);
-  try {
+  return runStage(runDir, 'ingest', ctx, undefined, async () => {
     const summary = await ingestInto(loaded, runDir, ctx, started);
-    await setStage(runDir, 'ingest', 'done', { summary: { samples: summary.samples, sources: summary.sources, skipped: summary.skipped.length, emptySlicesSkipped: summary.emptySlicesSkipped, cached: summary.cached ? 'yes' : 'no' } });
-    ctx.stage(runDir, 'ingest', 'done');
-    return summary;
-  } catch (err) {
-    const cancelled = err instanceof CancelledError;
-    await setStage(runDir, 'ingest', cancelled ? 'cancelled' : 'failed', cancelled ? {} : { error: (err as Error).message });
-    ctx.stage(runDir, 'ingest', cancelled ? 'cancelled' : 'failed');
-    throw err;
-  }
-}
-
-async function markStage(runDir: string, status: 'running', ctx: CommandContext): Promise<void> {
-  await setStage(runDir, 'ingest', status);
-  ctx.stage(runDir, 'ingest', status);
+    return { result: summary, summary: { samples: summary.samples, sources: summary.sources, skipped: summary.skipped.length, emptySlicesSkipped: summary.emptySlicesSkipped, cached: summary.cached ? 'yes' : 'no' } };
+  });
 }
 
 async function ingestInto(loaded: LoadedConfig, runDir: string, ctx: CommandContext, started: number): Promise<IngestSummary> {

@@ -1,12 +1,12 @@
 /** Runs one pipeline stage of a run folder: run.json moves running -> done / failed / cancelled, and the host hears each move. */
-import type { CommandContext } from '../command';
-import { CancelledError } from '../command';
-import { openRun, setStage } from '../../shared/node/runStore';
-import type { StageName } from '../../shared/runRecord';
+import type { CommandContext } from './command';
+import { CancelledError } from './command';
+import { openRun, setStage } from '../shared/node/runStore';
+import type { StageName } from '../shared/runRecord';
 
-export async function runStage<T>(runDir: string, stage: StageName, ctx: CommandContext, backend: string, work: () => Promise<{ result: T; summary?: Record<string, number | string> }>): Promise<T> {
+export async function runStage<T>(runDir: string, stage: StageName, ctx: CommandContext, backend: string | undefined, work: () => Promise<{ result: T; summary?: Record<string, number | string> }>): Promise<T> {
   await openRun(runDir, { config: {} }); // a run folder made by hand (no ingest) still gets a run.json
-  await setStage(runDir, stage, 'running', { backend });
+  await setStage(runDir, stage, 'running', backend ? { backend } : {});
   ctx.stage(runDir, stage, 'running');
   try {
     const { result, summary } = await work();
