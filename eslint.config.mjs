@@ -3,7 +3,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['bin/**', 'dist/**', 'node_modules/**', '.tools/**', 'test-output/**'] },
+  { ignores: ['bin/**', 'dist/**', '.gpu-bundle/**', 'node_modules/**', '.tools/**', 'test-output/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -303,64 +303,6 @@ export interface DemoDataResult {
   seconds: number;
 }
 
-export interface InfoArgs {
-  /** Also measure the backend's fp32 matmul throughput (square matrices of this size). */
-  matmulSize?: number;
-  /** Repetitions of the measured matmul. */
-  matmulRepeats?: number;
-}
-
-/** `optidel export`: a run's selected subset as a notebook (or its payload alone), see docs/notebook.md. */
-export interface ExportArgs {
-  run: string;
-  format?: 'ipynb' | 'json';
-  out: string;
-  /** Method shown first (default optidel when present). */
-  method?: string;
-  maxSamples?: number;
-  thumbnails?: number;
-  thumbnailSize?: number;
-}
-export interface ExportResult {
-  file: string;
-  format: 'ipynb' | 'json';
-  method: string;
-  methods: string[];
-  samples: number;
-  thumbnails: number;
-  bytes: number;
-  skipped: Array<{ path: string; reason: string }>;
-}
-
-/** `optidel ingest`: decode the pool named by a config into a run folder's cache and thumbnails. */
-export interface IngestArgs {
-  config: string;
-  out: string;
-}
-export interface IngestResult {
-  runDir: string;
-  samples: number;
-  sources: number;
-  skipped: Array<{ path: string; reason: string }>;
-  emptySlicesSkipped: number;
-  seconds: number;
-  /** True when the pool was unchanged and the existing cache was kept. */
-  cached: boolean;
-}
-
-/** `optidel demo-data`: write the synthetic demo data set (NIfTI, PNG, optidel.json) into a folder. */
-export interface DemoDataArgs {
-  out: string;
-  size?: 'tiny' | 'small' | 'default';
-  seed?: number;
-  imageSize?: number;
-}
-export interface DemoDataResult {
-  configFile: string;
-  files: number;
-  seconds: number;
-}
-
 export type CommandName = keyof EngineCommands;
 export type CommandArgs<N extends CommandName> = EngineCommands[N]['args'];
 export type CommandResult<N extends CommandName> = EngineCommands[N]['result'];

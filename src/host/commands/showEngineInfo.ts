@@ -10,12 +10,10 @@ export const showEngineInfo: HostCommand = {
     engine.setStatus(statusText(info), `OptiDEL engine on ${info.backend}; click for details`);
     const lines = describe(info);
     for (const line of lines) log.info(line);
-    const pick = await vscode.window.showInformationMessage(
-      `OptiDEL engine: ${info.backend} backend${info.matmulGflops ? `, ${info.matmulGflops.toFixed(0)} GFLOP/s matmul` : ''}`,
-      { modal: false, detail: lines.join('\n') },
-      'Show Details',
-    );
-    if (pick) log.show(true);
+    // Not awaited: the command's result (the info) must not wait for the notification to be dismissed.
+    void vscode.window
+      .showInformationMessage(`OptiDEL engine: ${info.backend} backend${info.matmulGflops ? `, ${info.matmulGflops.toFixed(0)} GFLOP/s matmul` : ''}`, { modal: false, detail: lines.join('\n') }, 'Show Details')
+      .then((pick) => pick && log.show(true));
     return info;
   },
 };
