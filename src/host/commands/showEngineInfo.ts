@@ -7,7 +7,7 @@ export const showEngineInfo: HostCommand = {
   id: 'optidel.showEngineInfo',
   async run({ engine, log }) {
     const info = await engine.run('info', { matmulSize: 512, matmulRepeats: 5 }, 'OptiDEL: checking the engine');
-    engine.setStatus(statusText(info), `OptiDEL engine on ${info.backend}; click for details`);
+    engine.showBackend(info);
     const lines = describe(info);
     for (const line of lines) log.info(line);
     // Not awaited: the command's result (the info) must not wait for the notification to be dismissed.
@@ -17,11 +17,6 @@ export const showEngineInfo: HostCommand = {
     return info;
   },
 };
-
-export function statusText(info: EngineInfo): string {
-  const gpu = info.backend === 'tensorflow' || info.backend === 'webgpu';
-  return `${gpu ? '$(rocket)' : '$(chip)'} OptiDEL: ${info.backend}`;
-}
 
 function describe(info: EngineInfo): string[] {
   return [

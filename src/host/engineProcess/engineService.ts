@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { CommandArgs, CommandName, CommandResult } from '../../shared/commands';
+import type { EngineInfo } from '../../shared/engineInfo';
 import type { EngineEvent } from '../../shared/protocol';
 import { EngineClient, EngineError } from './engineClient';
 import { engineSettings } from '../settings';
@@ -71,7 +72,17 @@ export class EngineService implements vscode.Disposable {
         this.setStatus('$(circle-outline) OptiDEL', `The engine stopped (${description}); it restarts on next use`);
       },
     });
+    // Ask once which backend it chose, so the status bar says it without anyone opening Engine Info.
+    this.client.request('info', {}).result.then(
+      (info) => this.showBackend(info),
+      () => undefined, // a failed start is reported by the command that needed the engine
+    );
     return this.client;
+  }
+
+  showBackend(info: EngineInfo): void {
+    const gpu = info.backend === 'tensorflow' || info.backend === 'webgpu';
+    this.setStatus(`${gpu ? '$(rocket)' : '$(chip)'} OptiDEL: ${info.backend}`, `OptiDEL engine on ${info.backend}; click for details`);
   }
 
   private onEngineEvent(event: EngineEvent): void {
