@@ -49,7 +49,9 @@ if [ ! -e "$CS_DONE" ]; then
   mkdir -p "$CS_DIR"
   # Node 24 first on PATH and its headers for native modules: the machine's npm config may
   # point node-gyp at the system Node's headers, which do not match Node 24's ABI.
-  PATH="$NODE_HOME/bin:$PATH" npm_config_nodedir="$NODE_HOME" \
+  # Under `npm run`, the outer npm's user agent (naming Node 20) is inherited as a config value,
+  # and code-server's postinstall reads the Node version from it: drop it so Node 24 is seen.
+  env -u npm_config_user_agent PATH="$NODE_HOME/bin:$PATH" npm_config_nodedir="$NODE_HOME" \
     npm install --prefix "$CS_DIR" --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION"
   touch "$CS_DONE"
 fi
