@@ -9,6 +9,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-label/index.js';
+import type { RunViewData } from '../../src/shared/viewMessages';
 import type { HostConnection } from './messaging';
 import { adoptStyles, el } from './styles';
 
@@ -92,6 +93,14 @@ export function followHost(shell: ViewShell, host: HostConnection<object>): void
 }
 
 /** The run's stage summary for the header: which stage is running, else how many are done. */
+/** What every run view's header shows of new data: the run, its stages, the files that could not be read. */
+export function showRunHeader(shell: ViewShell, data: RunViewData): void {
+  shell.setRun(data.runName);
+  const summary = stageSummary(data.stages);
+  shell.setStatus(summary.text, summary.running);
+  shell.setProblems(data.problems);
+}
+
 export function stageSummary(stages: Record<string, string>): { text: string; running: boolean } {
   const running = Object.entries(stages).find(([, s]) => s === 'running');
   if (running) return { text: `${running[0]} running…`, running: true };

@@ -9,7 +9,7 @@ import { createScatterPlot } from '../common/scatterPlot';
 import { adoptStyles, el } from '../common/styles';
 import { paintThumbnail } from '../common/thumbnails';
 import { orderedMethods } from '../common/selection';
-import { button, createShell, followHost, selectControl, stageSummary } from '../common/viewShell';
+import { button, createShell, followHost, selectControl, showRunHeader } from '../common/viewShell';
 import { COLOUR_MODES, COLOUR_MODE_LABELS, colouringFor, describeSample, type ColourMode } from './colouring';
 
 interface MapState {
@@ -113,10 +113,7 @@ host.on('data', ({ data: next }) => {
   const geometryChanged = !data || data.projection?.length !== next.projection?.length || data.projection !== next.projection;
   data = next;
   host.saveState({ runDir: next.runDir });
-  shell.setRun(next.runName);
-  const summary = stageSummary(next.stages);
-  shell.setStatus(summary.text, summary.running);
-  shell.setProblems(next.problems);
+  showRunHeader(shell, next);
   const methods = orderedMethods(next.selections).map((m) => ({ value: m, label: m }));
   methodA.setOptions(methods, methods.some((m) => m.value === host.state.methodA) ? host.state.methodA : undefined);
   methodB.setOptions(methods, methods.some((m) => m.value === host.state.methodB) ? host.state.methodB : methods.find((m) => m.value !== methodA.value)?.value);

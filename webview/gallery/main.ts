@@ -11,7 +11,7 @@ import { connectToHost } from '../common/messaging';
 import { adoptStyles, el } from '../common/styles';
 import { orderedMethods } from '../common/selection';
 import { paintThumbnail } from '../common/thumbnails';
-import { button, createShell, followHost, selectControl, stageSummary } from '../common/viewShell';
+import { button, createShell, followHost, selectControl, showRunHeader } from '../common/viewShell';
 import {
   GALLERY_FILTERS, GALLERY_FILTER_LABELS, GALLERY_SORTS, GALLERY_SORT_LABELS,
   curate, derivedFrom, galleryItems, isSelected, manualOf, sameManual,
@@ -333,10 +333,7 @@ host.on('focusSample', ({ sampleId }) => {
 host.on('data', ({ data: next }) => {
   data = next;
   host.saveState({ runDir: next.runDir });
-  shell.setRun(next.runName);
-  const summary = stageSummary(next.stages);
-  shell.setStatus(summary.text, summary.running);
-  shell.setProblems(next.problems);
+  showRunHeader(shell, next);
   patchesBySample = new Map();
   for (const patch of next.keyPatches ?? []) patchesBySample.set(patch.sampleId, [...(patchesBySample.get(patch.sampleId) ?? []), patch]);
   derived = derivedFrom(next.synth);

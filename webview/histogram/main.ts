@@ -7,7 +7,7 @@ import { connectToHost } from '../common/messaging';
 import { createHistogram } from '../common/histogram';
 import { el } from '../common/styles';
 import { effectiveSelection, orderedMethods } from '../common/selection';
-import { createShell, followHost, selectControl, stageSummary } from '../common/viewShell';
+import { createShell, followHost, selectControl, showRunHeader } from '../common/viewShell';
 import { describeSummary, summariseSubset } from './summary';
 
 interface HistogramState {
@@ -82,10 +82,7 @@ function draw(): void {
 host.on('data', ({ data: next }) => {
   data = next;
   host.saveState({ runDir: next.runDir });
-  shell.setRun(next.runName);
-  const summary = stageSummary(next.stages);
-  shell.setStatus(summary.text, summary.running);
-  shell.setProblems(next.problems);
+  showRunHeader(shell, next);
   const methods = orderedMethods(next.selections);
   method.setOptions(methods.map((m) => ({ value: m, label: m })), methods.includes(host.state.method ?? '') ? host.state.method : undefined);
   draw();

@@ -9,7 +9,7 @@ import type { Rgba } from '../common/colors';
 import { connectToHost } from '../common/messaging';
 import { adoptStyles, el } from '../common/styles';
 import { onThemeChange, readThemeColors, rgbaOf } from '../common/theme';
-import { createShell, followHost, selectControl, stageSummary } from '../common/viewShell';
+import { createShell, followHost, selectControl, showRunHeader } from '../common/viewShell';
 import { benchRows, formatDelta, labelOutline, labelOverlay, labelsFromRgba, type BenchRow } from './model';
 
 interface SegmentationState {
@@ -296,10 +296,7 @@ host.on('data', ({ data: next }) => {
   data = next;
   labelCache.clear();
   host.saveState({ runDir: next.runDir });
-  shell.setRun(next.runName);
-  const summary = stageSummary(next.stages);
-  shell.setStatus(summary.text, summary.running);
-  shell.setProblems(next.problems);
+  showRunHeader(shell, next);
   const names = (next.predictions ?? []).map((p) => p.dataset);
   const hasAnything = names.length > 0 || Boolean(next.bench?.cells.length);
   empty.hidden = hasAnything;
