@@ -9,6 +9,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { THEMES } from '../../browser/themes';
 import { buildRendererBundle, CANVAS_COLOURS_IN_PAGE, chromiumAvailable, CHROMIUM, launch, openRendererPage, type ThemeName } from './browserPage';
 import { makePayload } from './payloads';
 
@@ -41,6 +42,12 @@ async function hoverSomePoint(page: Page): Promise<string | undefined> {
   return undefined;
 }
 
+/** '#rrggbb' as the browser reports a computed colour. */
+function cssRgb(hex: string): string {
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  return `rgb(${r}, ${g}, ${b})`;
+}
+
 async function canvasColours(page: Page): Promise<Array<[string, number]>> {
   return page.evaluate(CANVAS_COLOURS_IN_PAGE) as Promise<Array<[string, number]>>;
 }
@@ -52,13 +59,14 @@ describe('renderer in Chromium', { skip }, () => {
       await render(JSON.stringify(makePayload(600, { thumbnails: 80 })));
       const colours = await canvasColours(page);
       assert.ok(colours.length >= 2, `selected and other points in different colours: ${JSON.stringify(colours.slice(0, 4))}`);
-      const selectedColour = theme === 'light' ? 'rgb(26, 133, 255)' : 'rgb(55, 148, 255)'; // charts.blue
-      const unselectedColour = theme === 'light' ? 'rgb(138, 138, 138)' : 'rgb(139, 139, 139)'; // disabledForeground
+      const { vars } = THEMES[theme];
+      const selectedColour = cssRgb(vars['charts-blue']);
+      const unselectedColour = cssRgb(vars.disabledForeground);
       const names = colours.map(([c]) => c);
       assert.ok(names.includes(unselectedColour), `unselected points use the theme's quiet colour: ${names.slice(0, 5).join(' ')}`);
       assert.ok(names.includes(selectedColour), `selected points use a theme chart colour: ${names.slice(0, 5).join(' ')}`);
       const foreground = await page.evaluate(`getComputedStyle(document.querySelector('#output').shadowRoot.querySelector('.ods')).color`);
-      assert.equal(foreground, theme === 'light' ? 'rgb(59, 59, 59)' : 'rgb(204, 204, 204)');
+      assert.equal(foreground, cssRgb(vars.foreground));
 
       const tooltip = await hoverSomePoint(page);
       assert.match(tooltip ?? '', /^#\d+ · difficulty 0\.0\d+\npatient-0\d\.nii\.gz axial slice \d+$/);

@@ -7,32 +7,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { THEMES, type ThemeName } from '../../browser/themes';
 
 export const CHROMIUM = process.env.OPTIDEL_CHROMIUM ?? '/usr/bin/chromium';
 const ROOT = path.resolve(__dirname, '../../..');
 const ORIGIN = 'http://renderer.test';
 
-/** A few of VS Code's Light Modern / Dark Modern colours: the variables the renderer and charts read. */
-const THEMES = {
-  light: {
-    'editor-background': '#ffffff', foreground: '#3b3b3b', 'editor-foreground': '#3b3b3b', descriptionForeground: '#616161', disabledForeground: '#8a8a8a',
-    'input-background': '#ffffff', 'input-border': '#cecece', 'input-foreground': '#3b3b3b', focusBorder: '#005fb8', 'widget-border': '#e5e5e5',
-    'button-background': '#005fb8', 'button-foreground': '#ffffff', 'button-hoverBackground': '#0258a8', 'button-secondaryBackground': '#e5e5e5', 'button-secondaryForeground': '#3b3b3b',
-    'editorHoverWidget-background': '#f8f8f8', 'editorHoverWidget-foreground': '#3b3b3b', 'editorHoverWidget-border': '#c8c8c8',
-    'charts-blue': '#1a85ff', 'charts-orange': '#d18616', 'charts-green': '#388a34', 'charts-red': '#e51400', 'charts-purple': '#652d90', 'charts-yellow': '#bf8803',
-    'editorError-foreground': '#e51400', 'inputValidation-errorBackground': '#f2dede',
-  },
-  dark: {
-    'editor-background': '#1f1f1f', foreground: '#cccccc', 'editor-foreground': '#cccccc', descriptionForeground: '#9d9d9d', disabledForeground: '#8b8b8b',
-    'input-background': '#313131', 'input-border': '#3c3c3c', 'input-foreground': '#cccccc', focusBorder: '#0078d4', 'widget-border': '#313131',
-    'button-background': '#0078d4', 'button-foreground': '#ffffff', 'button-hoverBackground': '#026ec1', 'button-secondaryBackground': '#313131', 'button-secondaryForeground': '#cccccc',
-    'editorHoverWidget-background': '#202020', 'editorHoverWidget-foreground': '#cccccc', 'editorHoverWidget-border': '#454545',
-    'charts-blue': '#3794ff', 'charts-orange': '#d18616', 'charts-green': '#89d185', 'charts-red': '#f14c4c', 'charts-purple': '#b180d7', 'charts-yellow': '#cca700',
-    'editorError-foreground': '#f85149', 'inputValidation-errorBackground': '#5a1d1d',
-  },
-} as const;
-
-export type ThemeName = keyof typeof THEMES;
+export type { ThemeName };
 
 export function chromiumAvailable(): boolean {
   return fs.existsSync(CHROMIUM);
@@ -48,11 +29,11 @@ export async function buildRendererBundle(): Promise<string> {
 }
 
 function pageHtml(theme: ThemeName): string {
-  const variables = Object.entries(THEMES[theme]).map(([name, value]) => `--vscode-${name}: ${value};`).join(' ');
+  const variables = Object.entries(THEMES[theme].vars).map(([name, value]) => `--vscode-${name}: ${value};`).join(' ');
   return `<!doctype html><html><head><meta charset="utf-8"><style>
 :root { ${variables} --vscode-font-family: 'DejaVu Sans', system-ui, sans-serif; --vscode-editor-font-family: 'DejaVu Sans Mono', monospace; }
 body { margin: 0; padding: 12px 16px; width: 900px; background: var(--vscode-editor-background); }
-</style></head><body class="vscode-${theme}"><div id="output"></div></body></html>`;
+</style></head><body class="${THEMES[theme].bodyClass}"><div id="output"></div></body></html>`;
 }
 
 /**
