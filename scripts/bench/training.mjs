@@ -37,7 +37,12 @@ function pytorchAnchor() {
   console.error('training: PyTorch anchor');
   const loadBefore = os.loadavg()[0];
   const started = Date.now();
-  const run = spawnSync(python, [anchor], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 30 * 60_000 });
+  // Some machines pin OpenBLAS to older kernels (OPENBLAS_CORETYPE=Haswell: AVX2, no AVX-512) to
+  // protect old builds; PyTorch's matmul then runs at a third of its speed. Compare against its best.
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const run = spawnSync(python, [anchor], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 30 * 60_000, env });
   const result = lastJson(run.stdout ?? '');
   if (run.status !== 0 || !result) return { skipped: `the anchor failed (exit ${run.status ?? run.signal})` };
   return { ...result, blas: value ?? 'unknown (no update-alternatives)', seconds: (Date.now() - started) / 1000, loadAverage1mBefore: loadBefore, loadAverage1mAfter: os.loadavg()[0] };
