@@ -12,6 +12,7 @@
  * backend has no Conv2DBackpropFilter kernel, so conv2d cannot be trained there.
  */
 import * as tf from '@tensorflow/tfjs';
+import { SeededRandom } from '../data/random';
 
 export type HeadKind = 'mlp' | 'conv';
 
@@ -38,10 +39,15 @@ export function createHead(kind: HeadKind, shape: HeadShape, seed: number): Segm
   // The conv decoder works on few channels at full resolution: its 3x3 convolution is the costly part.
   const projected = 8;
   const convChannels = 16;
-  let n = 0;
-  // He initialisation, each weight with its own seed so a head is reproducible from one number.
+  // He initialisation from our own generator: tf.randomNormal takes a seed of 0 as "no seed" and
+  // falls back to Math.random, which made every seed-0 cell of the benchmark unrepeatable.
+  const random = new SeededRandom(seed);
   // Inside tidy: tf.variable copies its initial value, which would otherwise stay allocated.
-  const weight = (rows: number, cols: number): tf.Variable<tf.Rank.R2> => tf.tidy(() => tf.variable(tf.randomNormal([rows, cols], 0, Math.sqrt(2 / rows), 'float32', seed * 101 + n++) as tf.Tensor2D));
+  const weight = (rows: number, cols: number): tf.Variable<tf.Rank.R2> => {
+    const std = Math.sqrt(2 / rows);
+    const values = Float32Array.from({ length: rows * cols }, () => random.normal() * std);
+    return tf.tidy(() => tf.variable(tf.tensor2d(values, [rows, cols])));
+  };
   const bias = (size: number) => tf.tidy(() => tf.variable(tf.zeros([size])));
   const w1 = weight(dim, hidden);
   const b1 = bias(hidden);

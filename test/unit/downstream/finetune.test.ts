@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../../src/engine/backends/select';
 import { DEFAULT_FINETUNE, fineTune } from '../../../src/engine/downstream/finetune';
+import { createHead } from '../../../src/engine/downstream/segHead';
 import { linearPatchEncoder, squaresData } from './fixtures';
 
 before(async () => {
@@ -42,4 +43,27 @@ test('a mismatched image size is a clear error', async () => {
   const encoder = linearPatchEncoder(32, 4, 8, 1);
   await assert.rejects(fineTune(encoder, data, DEFAULT_FINETUNE, { signal }), /16px images but the encoder expects 32px/);
   tf.dispose(encoder.encoderVariables);
+});
+
+// tf.randomNormal reads a seed of 0 as "no seed"; a head built that way made seed 0 unrepeatable.
+for (const seed of [0, 1]) {
+  test(`the same seed (${seed}) gives the same head, the same losses and the same scores`, async () => {
+    const run = async () => {
+      const encoder = linearPatchEncoder(16, 4, 16, 1);
+      const losses: number[] = [];
+      const result = await fineTune(encoder, data, { ...DEFAULT_FINETUNE, mode: 'probe', steps: 20, evalEvery: 10, lr: 1e-2, seed }, { signal, onStep: (_, __, loss) => losses.push(loss) });
+      tf.dispose(encoder.encoderVariables);
+      return { losses, test: result.test.perClassIoU };
+    };
+    const first = await run();
+    assert.deepEqual(await run(), first);
+  });
+}
+
+test('different seeds start from different heads', () => {
+  const shape = { dim: 8, grid: 2, imageSize: 8, classes: 3 };
+  const [a, again, b] = [createHead('mlp', shape, 0), createHead('mlp', shape, 0), createHead('mlp', shape, 1)];
+  assert.deepEqual(again.variables[0].arraySync(), a.variables[0].arraySync());
+  assert.notDeepEqual(b.variables[0].arraySync(), a.variables[0].arraySync());
+  [a, again, b].forEach((h) => h.dispose());
 });
