@@ -101,3 +101,19 @@ export function overall(cells: readonly BenchCell[], method: string, budget: num
   }
   return spread([...bySeed.values()].map((v) => v.reduce((a, b) => a + b, 0) / v.length));
 }
+
+/** Mean test IoU of every class over the seeds of one method and data set (NaN where no seed has a value). */
+export function perClassMeans(cells: readonly BenchCell[], method: string, dataset: string, classCount: number): number[] {
+  const mine = cells.filter((c) => c.method === method && c.dataset === dataset);
+  return Array.from({ length: classCount }, (_, k) => spread(mine.map((c) => c.perClassIoU?.[k] ?? NaN)).mean);
+}
+
+/**
+ * Foreground classes of a data set that no cell found (IoU 0 or absent everywhere): they add the
+ * same 0 to every method's mIoU, so the differences between methods come from the other classes.
+ */
+export function classesNeverFound(cells: readonly BenchCell[], dataset: string, classCount: number): number[] {
+  const mine = cells.filter((c) => c.dataset === dataset && c.perClassIoU);
+  if (mine.length === 0) return [];
+  return Array.from({ length: classCount }, (_, k) => k).filter((k) => k > 0 && mine.every((c) => !(c.perClassIoU![k]! > 0)));
+}

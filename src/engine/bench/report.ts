@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { BenchCell, BenchReport } from '../../shared/artifacts';
 import type { BenchResult } from '../../shared/commands';
 import { writeFileAtomic, writeJsonAtomic } from '../../shared/node/atomicFile';
-import { BUDGET_FREE_METHODS, differences, overall, summarise, type Difference, type GroupSummary, type Spread } from './aggregate';
+import { BUDGET_FREE_METHODS, classesNeverFound, differences, overall, perClassMeans, summarise, type Difference, type GroupSummary, type Spread } from './aggregate';
 import { barChart, lineChart } from './svg';
 
 /** A cell with what the runner knows beyond the shared contract. */
@@ -87,6 +87,26 @@ const signed = (d: Difference | undefined) => {
   return `${rounded > 0 ? '+' : ''}${rounded.toFixed(1)}${d.pairs > 1 ? ` ± ${pct(d.sd)}` : ''}`;
 };
 
+/** IoU per foreground class: which structures decide the headline, and which no method found. */
+function perClassSection(report: FullBenchReport, cells: readonly MeasuredCell[], methods: string[]): string[] {
+  const classes = report.classes;
+  if (!classes || !cells.some((c) => c.perClassIoU)) return [];
+  const columns = report.settings.datasets.flatMap((d) => (classes[d] ?? []).slice(1).map((name, i) => ({ dataset: d, name, k: i + 1 })));
+  const means = new Map(methods.flatMap((m) => report.settings.datasets.map((d) => [`${m}|${d}`, perClassMeans(cells, m, d, classes[d]?.length ?? 0)] as const)));
+  const never = columns.filter((c) => classesNeverFound(cells, c.dataset, classes[c.dataset].length).includes(c.k));
+  return [
+    '## IoU per class (foreground), mean over seeds',
+    '',
+    `| method | ${columns.map((c) => `${c.dataset}: ${c.name}`).join(' | ')} |`,
+    `|---|${columns.map(() => '---:').join('|')}|`,
+    ...methods.map((m) => `| ${m} | ${columns.map((c) => pct(means.get(`${m}|${c.dataset}`)![c.k])).join(' | ')} |`),
+    '',
+    ...(never.length > 0
+      ? [`No method found ${never.map((c) => `${c.dataset}: ${c.name}`).join(', ')} in any seed (IoU 0): ${never.length > 1 ? 'these classes add' : 'this class adds'} the same 0 to every mIoU, so the differences between methods come from the other classes.`, '']
+      : []),
+  ];
+}
+
 export function renderReport(report: FullBenchReport): { markdown: string; svgs: Record<string, string> } {
   const s = report.settings;
   const budget = headlineBudget(s);
@@ -129,6 +149,7 @@ export function renderReport(report: FullBenchReport): { markdown: string; svgs:
     '',
     ...(methods.includes('full') ? [diffTable('full'), ''] : []),
     ...(methods.includes('random') ? [diffTable('random'), ''] : []),
+    ...perClassSection(report, cells, methods),
     `## Other metrics`,
     '',
     '### mIoU with background',

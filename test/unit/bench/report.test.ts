@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { differences, overall, spread, summarise } from '../../../src/engine/bench/aggregate';
+import { classesNeverFound, differences, overall, perClassMeans, spread, summarise } from '../../../src/engine/bench/aggregate';
 import { renderReport, summariseForJson, writeReport, type FullBenchReport, type MeasuredCell } from '../../../src/engine/bench/report';
 import { barChart, lineChart } from '../../../src/engine/bench/svg';
 
@@ -76,4 +76,21 @@ test('SVG plots escape labels and draw one bar per finite value', () => {
   assert.equal((svg.match(/<rect x="\d+(\.\d)?" y=/g) ?? []).length, 1 + 2, 'one bar plus two legend swatches');
   const line = lineChart('t', 'x', 'y', [{ series: 'full', reference: true, points: [{ x: 1, mean: 0.4, sd: 0 }] }, { series: 'r', points: [{ x: 0.05, mean: 0.3, sd: 0 }, { x: 0.2, mean: 0.35, sd: 0 }] }]);
   assert.ok(line.includes('stroke-dasharray') && line.includes('5%') && line.includes('20%'));
+});
+
+test('per-class IoU: means over seeds, and the classes no cell found are named', () => {
+  const withClasses = (c: MeasuredCell, iou: Array<number | null>): MeasuredCell => ({ ...c, perClassIoU: iou });
+  const perClass: MeasuredCell[] = [
+    withClasses(cell('full', 0, 'a', 0.25, 1), [0.9, 0.5, 0]),
+    withClasses(cell('full', 1, 'a', 0.15, 1), [0.9, 0.3, null]),
+    withClasses(cell('optidel', 0, 'a', 0.35), [0.9, 0.7, 0]),
+    withClasses(cell('optidel', 1, 'a', 0.3), [0.9, 0.4, 0.2]),
+  ];
+  assert.deepEqual(perClassMeans(perClass, 'full', 'a', 3).map((v) => Number(v.toFixed(6))), [0.9, 0.4, 0]);
+  assert.deepEqual(classesNeverFound(perClass, 'a', 3), [], 'optidel found class 2 once');
+  assert.deepEqual(classesNeverFound(perClass.filter((c) => c.method === 'full'), 'a', 3), [2]);
+  const { markdown } = renderReport({ ...report, classes: { a: ['background', 'liver', 'lesion'] }, cells: perClass.filter((c) => c.method === 'full'), settings: { ...report.settings, methods: ['full'], datasets: ['a'] } });
+  assert.match(markdown, /\| method \| a: liver \| a: lesion \|/);
+  assert.match(markdown, /\| full \| 40\.0 \| 0\.0 \|/);
+  assert.match(markdown, /No method found a: lesion in any seed/);
 });
