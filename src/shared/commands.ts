@@ -143,6 +143,13 @@ export interface FinetuneResult {
 /** Methods the benchmark compares; scratch = no pre-training. */
 export const BENCH_METHOD_NAMES = ['scratch', 'full', 'random', 'meddel', 'prototypes', 'kcenter', 'optidel'] as const;
 
+/**
+ * What `optidel` pre-trains on in the benchmark: the 2x2 mosaics of its key patches (the paper's
+ * figure 2, default), the mosaics plus the images the patches came from, or those images alone.
+ */
+export const OPTIDEL_IMAGES = ['mosaics', 'mosaics+selected', 'selected'] as const;
+export type OptidelImages = (typeof OPTIDEL_IMAGES)[number];
+
 /** `optidel bench`: the data-efficiency benchmark (src/engine/commands/bench.ts). */
 export interface BenchArgs {
   config: string;
@@ -160,6 +167,7 @@ export interface BenchArgs {
   head?: 'mlp' | 'conv';
   maxTrain?: number;
   datasets?: string[];
+  optidelImages?: OptidelImages;
 }
 /** Mean headline mIoU (without background) per method and data set, at the first budget. */
 export interface BenchResult {

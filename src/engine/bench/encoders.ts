@@ -10,6 +10,7 @@ import type { CommandContext } from '../command';
 import { MaeModel, type MaeConfig } from '../model/mae';
 import { pretrain, type PretrainOptions } from '../model/pretrain';
 import type { PoolCache } from '../data/cache';
+import type { OptidelImages } from '../../shared/commands';
 import type { EncoderFactory, PretrainedEncoder } from './runBench';
 
 /** What a selection method trains on: pool ids plus generated samples (mosaics, adversarial). */
@@ -27,10 +28,15 @@ export interface PoolEncoderOptions {
   model: MaeConfig;
   pretrain: Omit<PretrainOptions, 'seed'>;
   selectTraining: SelectTraining;
+  /** What optidel trains on (default mosaics); other choices get their own checkpoints. */
+  optidelImages?: OptidelImages;
 }
 
-export function checkpointName(method: string, seed: number, budget: number): string {
-  return method === 'full' ? `full-s${seed}` : `${method}-b${budget}-s${seed}`;
+export function checkpointName(method: string, seed: number, budget: number, optidelImages: OptidelImages = 'mosaics'): string {
+  if (method === 'full') return `full-s${seed}`;
+  // Checkpoints resume by name: an encoder trained on other images must never be taken for this one.
+  const variant = method === 'optidel' && optidelImages !== 'mosaics' ? `-${optidelImages.replace('+', '-')}` : '';
+  return `${method}${variant}-b${budget}-s${seed}`;
 }
 
 export function poolEncoderFactory(options: PoolEncoderOptions): EncoderFactory {
@@ -43,7 +49,7 @@ export function poolEncoderFactory(options: PoolEncoderOptions): EncoderFactory 
         const set: TrainingSet = method === 'full' ? { ids: Array.from({ length: options.cache.size }, (_, i) => i) } : await options.selectTraining(method, seed, budget, ctx);
         const generated = set.extra ? set.extra.length / options.model.imageSize ** 2 : 0;
         // Resumes from checkpoints/<name>/ when present; a finished one is loaded without training.
-        const result = await pretrain(model, { ids: set.ids, cache: options.cache, extra: set.extra }, { ...options.pretrain, seed }, options.poolRun, checkpointName(method, seed, budget), ctx);
+        const result = await pretrain(model, { ids: set.ids, cache: options.cache, extra: set.extra }, { ...options.pretrain, seed }, options.poolRun, checkpointName(method, seed, budget, options.optidelImages), ctx);
         return wrap(result.steps, set.ids.length, generated);
       } catch (err) {
         model.dispose();

@@ -35,6 +35,8 @@ export interface BenchSettings {
   poolSize: number;
   pretrainSteps: number;
   pretrainBatchSize: number;
+  /** What optidel pre-trains on (mosaics, mosaics+selected, selected). */
+  optidelImages?: string;
   finetune: Record<string, unknown>;
   backend: string;
   headline: string;
@@ -188,7 +190,7 @@ export function renderReport(report: FullBenchReport): { markdown: string; svgs:
     '',
     `- command: \`${s.command}\``,
     `- config: \`${s.configFile}\`; pool of ${s.poolSize} images at ${s.imageSize} px; data sets: ${s.datasets.join(', ')}`,
-    `- encoder: MAE preset \`${s.preset}\`; pre-training: ${s.pretrainSteps} optimiser steps of batch ${s.pretrainBatchSize} for every method (equal compute); scratch: none`,
+    `- encoder: MAE preset \`${s.preset}\`; pre-training: ${s.pretrainSteps} optimiser steps of batch ${s.pretrainBatchSize} for every method (equal compute); scratch: none${s.methods.includes('optidel') ? `; optidel trains on: ${s.optidelImages ?? 'mosaics'}` : ''}`,
     `- fine-tuning: ${Object.entries(s.finetune).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ')}`,
     `- methods: ${s.methods.join(', ')}; budgets: ${s.budgets.join(', ')}; seeds: ${s.seeds.join(', ')}`,
     '',

@@ -8,11 +8,13 @@
  *
  * OptiDEL trains on the mosaics of its selected key patches (our reading of the paper's figure 2):
  * B generated images made of 4B half-side crops, so it sees as many pool pixels as a method that
- * keeps B whole images. `optidelImages: 'mosaics+selected'` adds the selected source images too.
+ * keeps B whole images. `optidelImages` can add the images the patches came from, or train on
+ * those images alone (an ablation of the generation step).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { KeyPatchFile, ScoresInfo } from '../../shared/artifacts';
+import type { OptidelImages } from '../../shared/commands';
 import { ARTIFACTS } from '../../shared/artifacts';
 import { readJsonFile } from '../../shared/node/atomicFile';
 import { readRun } from '../../shared/node/runStore';
@@ -25,8 +27,6 @@ import { selectSubset, SELECTION_METHODS, type SelectionInput, type SelectionMet
 import { scoreCommand } from '../commands/score';
 import { proposeCommand } from '../commands/propose';
 import { checkpointName, type SelectTraining, type TrainingSet } from './encoders';
-
-export type OptidelImages = 'mosaics' | 'mosaics+selected';
 
 export interface SelectionSourceOptions {
   poolRun: string;
@@ -52,6 +52,10 @@ export function pipelineSelection(options: SelectionSourceOptions): SelectTraini
     const result = selectSubset(method as SelectionMethod, input, { budget, seed });
     if (method !== 'optidel') {
       ctx.log('info', `bench: ${method} (seed ${seed}) kept ${result.selected.length} of ${options.cache.size} pool images`);
+      return { ids: result.selected };
+    }
+    if (options.optidelImages === 'selected') {
+      ctx.log('info', `bench: optidel (seed ${seed}) kept the ${result.selected.length} images its ${result.patches?.length ?? 0} key patches came from`);
       return { ids: result.selected };
     }
     const byId = new Map(input.keyPatches!.map((p) => [p.id, p]));

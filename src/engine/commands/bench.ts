@@ -5,7 +5,7 @@
  * each is fine-tuned on every downstream data set, and DIR/bench/ gets report.json and report.md. Re-running the same command resumes: finished cells are kept.
  */
 import * as path from 'node:path';
-import { BENCH_METHOD_NAMES, type BenchArgs } from '../../shared/commands';
+import { BENCH_METHOD_NAMES, OPTIDEL_IMAGES, type BenchArgs } from '../../shared/commands';
 import type { EngineCommand } from '../command';
 import { UsageError } from '../command';
 import { selectBackend } from '../backends/select';
@@ -40,6 +40,7 @@ export const benchCommand: EngineCommand<'bench'> = {
     { name: 'head', type: 'string', choices: ['mlp', 'conv'], description: `segmentation head (default ${DEFAULT_FINETUNE.head})` },
     { name: 'maxTrain', type: 'integer', description: 'at most this many labelled training slices per data set (fewer labels show pre-training better)' },
     { name: 'datasets', type: 'string[]', description: 'only these downstream data sets (default all)' },
+    { name: 'optidelImages', type: 'string', choices: OPTIDEL_IMAGES, description: 'what optidel pre-trains on: the mosaics of its key patches (default), plus their source images, or those images alone' },
   ],
   async run(args: BenchArgs, outer) {
     // Dozens of encoders each log a loss per step: keep those in metrics/<checkpoint>.jsonl and
@@ -66,6 +67,7 @@ export const benchCommand: EngineCommand<'bench'> = {
       datasets.push(await loadSegmentationDataset(loaded, name, { seed: loaded.config.seed, maxTrain: args.maxTrain }));
     }
     const finetune = finetuneOptions(args);
+    const optidelImages = args.optidelImages ?? 'mosaics';
     const settings: BenchSettings = {
       command: `optidel bench ${process.argv.slice(3).join(' ')}`.trim(),
       configFile: loaded.file,
@@ -73,6 +75,7 @@ export const benchCommand: EngineCommand<'bench'> = {
       seeds: Array.from({ length: seedCount }, (_, i) => i),
       budgets,
       datasets: datasets.map((d) => d.name),
+      optidelImages,
       preset: `${preset} (patch ${model.patchSize}, dim ${model.dim}, depth ${model.depth})`,
       imageSize: model.imageSize,
       poolSize: cache.size,
@@ -83,7 +86,7 @@ export const benchCommand: EngineCommand<'bench'> = {
       headline: `mIoU without background on the test split, ${finetune.mode === 'full' ? 'full fine-tuning (encoder and head)' : 'frozen-encoder probe'}, ${finetune.head} head`,
     };
     try {
-      const factory = poolEncoderFactory({ poolRun, cache, model, pretrain, selectTraining: pipelineSelection({ poolRun, cache, model, pretrain }) });
+      const factory = poolEncoderFactory({ poolRun, cache, model, pretrain, optidelImages, selectTraining: pipelineSelection({ poolRun, cache, model, pretrain, optidelImages }) });
       const signatureExtra = { finetuneVersion: FINETUNE_VERSION, pool: cache.index.contentHash, model, pretrain: { ...pretrain, checkpointEvery: undefined }, maxTrain: args.maxTrain ?? null, ingestSkipped: ingest.skipped.length };
       const outcome = await runBench({ benchDir: path.join(out, 'bench'), settings, datasets, finetune, poolSize: cache.size, signatureExtra, config: loaded.config }, factory, ctx);
       return summariseForJson(outcome.report, path.join(out, 'bench'), { computed: outcome.computed, reused: outcome.reused });

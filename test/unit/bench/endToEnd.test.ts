@@ -40,4 +40,13 @@ test('a tiny end-to-end bench writes a report and resumes without recomputing', 
   const run = JSON.parse(fs.readFileSync(path.join(dir, 'run', 'run.json'), 'utf8'));
   assert.equal(run.stages.finetune.status, 'done');
   assert.ok(fs.readFileSync(path.join(dir, 'run', 'metrics', 'finetune.jsonl'), 'utf8').includes('chest-xray/mIoU'));
+  // The ablation of the generation step: optidel on the images its key patches came from, in an
+  // encoder of its own (the mosaic-trained one must not be resumed as if it were this one).
+  const ablation = runCli([...args, '--optidel-images', 'selected'], { timeoutMs: 60_000 });
+  assert.equal(ablation.status, 0, ablation.stderr);
+  const checkpoints = fs.readdirSync(path.join(dir, 'run', 'checkpoints'));
+  assert.ok(checkpoints.includes('optidel-b0.1-s0') && checkpoints.includes('optidel-selected-b0.1-s0'), checkpoints.join(', '));
+  const ablated = JSON.parse(fs.readFileSync(path.join(dir, 'run', 'bench', 'report.json'), 'utf8')).cells.find((c: { method: string }) => c.method === 'optidel');
+  assert.ok(ablated.generatedSamples === 0 && ablated.pretrainSamples > 0, JSON.stringify(ablated));
+  assert.match(fs.readFileSync(path.join(dir, 'run', 'bench', 'report.md'), 'utf8'), /optidel trains on: selected/);
 });
