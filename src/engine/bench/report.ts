@@ -83,10 +83,12 @@ export function summariseForJson(report: FullBenchReport, out: string, counts: {
 
 const pct = (v: number) => (Number.isFinite(v) ? (v * 100).toFixed(1) : '–');
 const cellText = (s: Spread | undefined) => (!s || s.n === 0 ? '–' : s.n > 1 ? `${pct(s.mean)} ± ${pct(s.sd)}` : pct(s.mean));
+/** A paired difference; in bold when it is larger than its spread over at least two seeds. */
 const signed = (d: Difference | undefined) => {
   if (!d) return '–';
   const rounded = Number(pct(d.mean)) || 0; // also turns -0.0 into 0.0
-  return `${rounded > 0 ? '+' : ''}${rounded.toFixed(1)}${d.pairs > 1 ? ` ± ${pct(d.sd)}` : ''}`;
+  const text = `${rounded > 0 ? '+' : ''}${rounded.toFixed(1)}${d.pairs > 1 ? ` ± ${pct(d.sd)}` : ''}`;
+  return d.pairs > 1 && rounded !== 0 && Math.abs(d.mean) > d.sd ? `**${text}**` : text;
 };
 
 /** IoU per foreground class: which structures decide the headline, and which no method found. */
@@ -147,7 +149,7 @@ export function renderReport(report: FullBenchReport): { markdown: string; svgs:
     '',
     `## Difference in mIoU points, paired by seed`,
     '',
-    'Mean ± standard deviation of the per-seed differences. A difference smaller than its spread is not a result.',
+    'Mean ± standard deviation of the per-seed differences. A difference smaller than its spread is not a result; the ones larger than their spread are in bold.',
     '',
     ...(methods.includes('full') ? [diffTable('full'), ''] : []),
     ...(methods.includes('random') ? [diffTable('random'), ''] : []),

@@ -53,7 +53,8 @@ const report: FullBenchReport = {
 test('report.md has the headline table, differences, settings and every cell; --json has method -> dataset -> mean', () => {
   const { markdown, svgs } = renderReport(report);
   assert.match(markdown, /\| optidel \| 60\.0 ± 7\.1 \| 30\.0 ± 0\.0 \| 45\.0 ± 3\.5 \|/);
-  assert.match(markdown, /\| optidel \| \+5\.0 ± 0\.0 \| 0\.0 ± 14\.1 \|/, 'difference to full, paired');
+  assert.match(markdown, /\| optidel \| \*\*\+5\.0 ± 0\.0\*\* \| 0\.0 ± 14\.1 \|/, 'difference to full, paired; larger than its spread: bold');
+  assert.match(markdown, /\| full \| \+5\.0 ± 7\.1 \|/, 'difference to random, inside its spread: plain');
   assert.match(markdown, /backend \*\*wasm\*\*/);
   assert.equal(markdown.split('\n').filter((l) => l.startsWith('| optidel | 0 |') || l.startsWith('| optidel | 1 |')).length, 4);
   assert.ok(svgs['miou-by-method.svg'].startsWith('<svg') && svgs['miou-vs-budget.svg'].includes('<path'));
