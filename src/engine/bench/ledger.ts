@@ -55,7 +55,7 @@ export class CellLedger {
         const raw = (await readJsonFile(file)) as Partial<CellFile>;
         if (raw.version !== 1 || !raw.cell || typeof raw.cell.mIoU !== 'number') throw new Error('not a bench cell file');
         if (raw.signature !== signature) {
-          ledger.ignored.push({ file, reason: 'made with other settings; recomputed' });
+          ledger.ignored.push({ file, reason: 'made with other settings (recomputed if this benchmark asks for it)' });
           continue;
         }
         ledger.cells.set(cellKey(raw.cell), raw.cell);
