@@ -53,6 +53,16 @@ export function throwIfCancelled(signal: AbortSignal): void {
   if (signal.aborted) throw new CancelledError();
 }
 
+/**
+ * Lets waiting messages in (a cancel request arrives as one), then stops if the signal is
+ * aborted. Loops of TensorFlow.js work only await promises that settle as microtasks, so without
+ * this a cancel would not be read until the loop ends.
+ */
+export async function letCancelIn(signal?: AbortSignal): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  if (signal) throwIfCancelled(signal);
+}
+
 /** Checks and converts arguments against the command's options; unknown keys are errors too. */
 export function validateArgs(command: { name: string; options: readonly OptionSpec[] }, raw: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};

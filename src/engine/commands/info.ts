@@ -2,7 +2,7 @@
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { EngineCommand } from '../command';
-import { throwIfCancelled } from '../command';
+import { letCancelIn, throwIfCancelled } from '../command';
 import { selectBackend } from '../backends/select';
 
 export const infoCommand: EngineCommand<'info'> = {
@@ -54,7 +54,7 @@ export async function measureMatmulGflops(size: number, repeats: number, signal:
       elapsed += performance.now() - start;
       c.dispose();
       onStep?.(i + 1, repeats);
-      await new Promise((resolve) => setImmediate(resolve)); // let a cancel message in
+      await letCancelIn();
     }
     return (2 * size ** 3 * repeats) / (elapsed / 1000) / 1e9;
   } finally {

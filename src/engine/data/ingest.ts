@@ -15,7 +15,7 @@ import { writeJsonAtomic } from '../../shared/node/atomicFile';
 import { openRun } from '../../shared/node/runStore';
 import { runStage } from '../runStage';
 import type { CommandContext } from '../command';
-import { CancelledError, throwIfCancelled } from '../command';
+import { CancelledError, letCancelIn, throwIfCancelled } from '../command';
 import type { LoadedConfig } from '../config/loadConfig';
 import { CACHE_DIR, CacheWriter, openCache, readCacheIndex } from './cache';
 import type { SourceFile } from './discover';
@@ -146,7 +146,7 @@ async function ingestInto(loaded: LoadedConfig, runDir: string, ctx: CommandCont
       }
     }
     done += unit.files.length;
-    await new Promise((resolve) => setImmediate(resolve)); // let a cancel message in
+    await letCancelIn();
   }
   ctx.progress('ingest', total, total);
   if (writer.count === 0) {

@@ -11,7 +11,7 @@
  * The encoder's weights are restored when done, so one loaded encoder serves every dataset.
  */
 import * as tf from '@tensorflow/tfjs';
-import { throwIfCancelled } from '../command';
+import { letCancelIn, throwIfCancelled } from '../command';
 import { ConfusionMatrix, scoresFromConfusion, type SegmentationScores } from './metrics';
 import { classWeights, segmentationLoss } from './loss';
 import { createHead, type HeadKind, type SegmentationHead } from './segHead';
@@ -152,7 +152,7 @@ export async function fineTune(encoder: PatchEncoder, data: LabelledData, option
         sinceBest = 0;
         // Small structures often stay at IoU 0 for the first evaluations: no stopping in the first half.
       } else if (++sinceBest >= options.patience && step >= options.steps / 2) break;
-      await new Promise((resolve) => setImmediate(resolve)); // let a cancel request in
+      await letCancelIn();
     }
     trainable.forEach((v, i) => v.assign(best.weights[i]));
     return {

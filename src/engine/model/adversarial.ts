@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { MaeModel } from './mae';
 import { deriveSeed } from './rng';
+import { letCancelIn } from '../command';
 
 export interface AdversarialOptions {
   /** L-infinity bound on the change of any pixel (intensities are in [0, 1]). */
@@ -44,7 +45,7 @@ export async function adversarialAugment(model: MaeModel, pixels: Float32Array, 
     });
     out.set(await result.data(), start * area);
     result.dispose();
-    await new Promise((resolve) => setImmediate(resolve)); // let a cancel message in between batches
+    await letCancelIn();
   }
   return out;
 }

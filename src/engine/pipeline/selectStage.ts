@@ -31,7 +31,7 @@ export async function selectStage(runDir: string, input: SelectionInput, cache: 
   const result = selectSubset(options.method, input, options);
   ctx.log('info', `select: ${options.method} kept ${result.selected.length} of ${cache.size} samples${result.patches ? ` and ${result.patches.length} key patches` : ''} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   ctx.progress('select', 1, 2, 'V-information');
-  const vInformation = model ? await subsetVInformation(model, cache, result.selected, options) : undefined;
+  const vInformation = model ? await subsetVInformation(model, cache, result.selected, options, ctx.signal) : undefined;
   const file = path.join(runDir, selectionFile(options.method));
   const previous = fs.existsSync(file) ? ((await readJsonFile(file).catch(() => undefined)) as SelectionFile | undefined) : undefined;
   const selection: SelectionFile = {
@@ -50,9 +50,11 @@ export async function selectStage(runDir: string, input: SelectionInput, cache: 
   return selection;
 }
 
-async function subsetVInformation(model: MaeModel, cache: PoolCache, selected: number[], options: SelectStageOptions) {
+async function subsetVInformation(model: MaeModel, cache: PoolCache, selected: number[], options: SelectStageOptions, signal: AbortSignal) {
   const limit = options.vInformationSamples ?? 512;
   const ids = selected.length <= limit ? selected : Array.from(permutation(selected.length, new SeededRandom(options.seed)).subarray(0, limit), (i) => selected[i]);
   if (ids.length === 0) return undefined;
-  return estimateVInformation(model, await cache.read(ids), ids.length, { masks: options.masks ?? 4, seed: options.seed });
+  const pixels = await cache.read(ids);
+  throwIfCancelled(signal); // a cancel that came in while the subset was chosen
+  return estimateVInformation(model, pixels, ids.length, { masks: options.masks ?? 4, seed: options.seed, signal });
 }

@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { MaeModel } from '../model/mae';
+import { letCancelIn } from '../command';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -63,7 +64,7 @@ export function vInformationFromErrors(inputFree: number, model: number): VInfor
 }
 
 /** `pixels`: `count` images of the model's size, concatenated. */
-export async function estimateVInformation(model: MaeModel, pixels: Float32Array, count: number, options: { masks: number; seed: number; batchSize?: number }): Promise<VInformation> {
+export async function estimateVInformation(model: MaeModel, pixels: Float32Array, count: number, options: { masks: number; seed: number; batchSize?: number; signal?: AbortSignal }): Promise<VInformation> {
   const size = model.config.imageSize;
   const area = size * size;
   const batchSize = options.batchSize ?? 64;
@@ -74,6 +75,7 @@ export async function estimateVInformation(model: MaeModel, pixels: Float32Array
     const errors = tf.tidy(() => model.reconstructionError(tf.tensor4d(pixels.subarray(start * area, (start + n) * area), [n, size, size, 1]), { masks: options.masks, seed: options.seed, ids }));
     for (const e of await errors.data()) total += e;
     errors.dispose();
+    await letCancelIn(options.signal);
   }
   return vInformationFromErrors(inputFreeError(pixels, count, size, model.config.patchSize), count ? total / count : 0);
 }
