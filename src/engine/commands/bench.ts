@@ -15,7 +15,8 @@ import { openCache } from '../data/cache';
 import { loadSegmentationDataset } from '../data/segmentation';
 import { maeConfig, validateConfig, MAE_PRESETS, type MaePreset } from '../model/mae';
 import { DEFAULT_PRETRAIN_OPTIONS } from '../model/pretrain';
-import { DEFAULT_FINETUNE, FINETUNE_VERSION, PROBE_LR, type FineTuneOptions } from '../downstream/finetune';
+import { FINETUNE_VERSION } from '../downstream/finetune';
+import { FINETUNE_ARG_OPTIONS, finetuneOptions } from './finetuneArgs';
 import { runBench } from '../bench/runBench';
 import { poolEncoderFactory } from '../bench/encoders';
 import { pipelineSelection } from '../bench/selectionSource';
@@ -35,10 +36,7 @@ export const benchCommand: EngineCommand<'bench'> = {
     { name: 'patchSize', type: 'integer', description: 'override the preset\'s patch size (finer tokens see smaller structures; cost grows with the token count)' },
     { name: 'steps', type: 'integer', description: 'pre-training optimiser steps for every method (default 300)' },
     { name: 'batchSize', type: 'integer', description: 'pre-training batch size (default 16)' },
-    { name: 'finetuneSteps', type: 'integer', description: `most fine-tuning steps per data set (default ${DEFAULT_FINETUNE.steps}; early stopping on the validation split)` },
-    { name: 'finetuneMode', type: 'string', choices: ['full', 'probe'], description: `full: encoder and head learn; probe: frozen encoder (default ${DEFAULT_FINETUNE.mode})` },
-    { name: 'head', type: 'string', choices: ['mlp', 'conv'], description: `segmentation head (default ${DEFAULT_FINETUNE.head})` },
-    { name: 'maxTrain', type: 'integer', description: 'at most this many labelled training slices per data set (fewer labels show pre-training better)' },
+    ...FINETUNE_ARG_OPTIONS,
     { name: 'datasets', type: 'string[]', description: 'only these downstream data sets (default all)' },
     { name: 'optidelImages', type: 'string', choices: OPTIDEL_IMAGES, description: 'what optidel pre-trains on: the mosaics of its key patches (default), plus their source images, or those images alone' },
   ],
@@ -96,12 +94,6 @@ export const benchCommand: EngineCommand<'bench'> = {
   },
   describe: formatSummaryTable,
 };
-
-/** Fine-tuning settings; a frozen-encoder probe trains only the head and takes a higher learning rate. */
-export function finetuneOptions(args: Pick<BenchArgs, 'finetuneSteps' | 'finetuneMode' | 'head'>): Omit<FineTuneOptions, 'seed'> {
-  const mode = args.finetuneMode ?? DEFAULT_FINETUNE.mode;
-  return { ...DEFAULT_FINETUNE, steps: args.finetuneSteps ?? DEFAULT_FINETUNE.steps, mode, head: args.head ?? DEFAULT_FINETUNE.head, lr: mode === 'probe' ? PROBE_LR : DEFAULT_FINETUNE.lr };
-}
 
 export function parseBudgets(text: string | undefined, fallback: number): number[] {
   if (text === undefined) return [fallback];

@@ -18,7 +18,7 @@ import { MaeModel } from '../model/mae';
 import { existingRunDir } from '../model/runSettings';
 import { runStage } from '../runStage';
 import { fineTune } from '../downstream/finetune';
-import { finetuneOptions } from './bench';
+import { FINETUNE_ARG_OPTIONS, finetuneOptions } from './finetuneArgs';
 
 export const finetuneCommand: EngineCommand<'finetune'> = {
   name: 'finetune',
@@ -26,10 +26,7 @@ export const finetuneCommand: EngineCommand<'finetune'> = {
   options: [
     { name: 'run', type: 'string', required: true, description: 'run folder with a pre-trained encoder (train or pretrain stage done)' },
     { name: 'checkpoint', type: 'string', description: 'checkpoint under checkpoints/ (default train, else pretrain)' },
-    { name: 'finetuneMode', type: 'string', choices: ['full', 'probe'], description: 'full: encoder and head learn (default); probe: frozen encoder' },
-    { name: 'head', type: 'string', choices: ['mlp', 'conv'], description: 'segmentation head (default mlp)' },
-    { name: 'finetuneSteps', type: 'integer', description: 'most fine-tuning steps per data set (early stopping on the validation split)' },
-    { name: 'maxTrain', type: 'integer', description: 'at most this many labelled training slices per data set' },
+    ...FINETUNE_ARG_OPTIONS,
     { name: 'seed', type: 'integer', description: 'seed of the head and the batches (default: the config seed)' },
   ],
   async run(args, ctx) {

@@ -1,0 +1,20 @@
+/**
+ * The fine-tuning options `optidel bench` and `optidel finetune` both take, declared once, and
+ * how they become `FineTuneOptions`.
+ */
+import type { OptionSpec } from '../command';
+import { DEFAULT_FINETUNE, PROBE_LR, type FineTuneMode, type FineTuneOptions } from '../downstream/finetune';
+import type { HeadKind } from '../downstream/segHead';
+
+export const FINETUNE_ARG_OPTIONS: readonly OptionSpec[] = [
+  { name: 'finetuneSteps', type: 'integer', description: `most fine-tuning steps per data set (default ${DEFAULT_FINETUNE.steps}; early stopping on the validation split)` },
+  { name: 'finetuneMode', type: 'string', choices: ['full', 'probe'], description: `full: encoder and head learn; probe: frozen encoder (default ${DEFAULT_FINETUNE.mode})` },
+  { name: 'head', type: 'string', choices: ['mlp', 'conv'], description: `segmentation head (default ${DEFAULT_FINETUNE.head})` },
+  { name: 'maxTrain', type: 'integer', description: 'at most this many labelled training slices per data set (fewer labels show pre-training better)' },
+];
+
+/** Fine-tuning settings; a frozen-encoder probe trains only the head and takes a higher learning rate. */
+export function finetuneOptions(args: { finetuneSteps?: number; finetuneMode?: FineTuneMode; head?: HeadKind }): Omit<FineTuneOptions, 'seed'> {
+  const mode = args.finetuneMode ?? DEFAULT_FINETUNE.mode;
+  return { ...DEFAULT_FINETUNE, steps: args.finetuneSteps ?? DEFAULT_FINETUNE.steps, mode, head: args.head ?? DEFAULT_FINETUNE.head, lr: mode === 'probe' ? PROBE_LR : DEFAULT_FINETUNE.lr };
+}
