@@ -97,7 +97,8 @@ function perClassSection(report: FullBenchReport, cells: readonly MeasuredCell[]
   if (!classes || !cells.some((c) => c.perClassIoU)) return [];
   const columns = report.settings.datasets.flatMap((d) => (classes[d] ?? []).slice(1).map((name, i) => ({ dataset: d, name, k: i + 1 })));
   const means = new Map(methods.flatMap((m) => report.settings.datasets.map((d) => [`${m}|${d}`, perClassMeans(cells, m, d, classes[d]?.length ?? 0)] as const)));
-  const never = columns.filter((c) => classesNeverFound(cells, c.dataset, classes[c.dataset].length).includes(c.k));
+  const neverFound = new Map(report.settings.datasets.map((d) => [d, classesNeverFound(cells, d, classes[d]?.length ?? 0)]));
+  const never = columns.filter((c) => neverFound.get(c.dataset)!.includes(c.k));
   return [
     '## IoU per class (foreground), mean over seeds',
     '',
