@@ -126,7 +126,7 @@ export interface FinetuneArgs {
   run: string;
   checkpoint?: string;
   finetuneMode?: 'full' | 'probe';
-  head?: 'mlp' | 'conv';
+  head?: 'mlp' | 'pixel' | 'conv';
   finetuneSteps?: number;
   maxTrain?: number;
   seed?: number;
@@ -164,7 +164,7 @@ export interface BenchArgs {
   batchSize?: number;
   finetuneSteps?: number;
   finetuneMode?: 'full' | 'probe';
-  head?: 'mlp' | 'conv';
+  head?: 'mlp' | 'pixel' | 'conv';
   maxTrain?: number;
   datasets?: string[];
   optidelImages?: OptidelImages;

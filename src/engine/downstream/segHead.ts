@@ -3,7 +3,12 @@
  *
  * - `mlp` (the papers' head): a two-layer MLP maps each patch token to class logits on the patch
  *   grid, then the logits are upsampled bilinearly to the image. Everything the prediction knows
- *   comes from the encoder, which is what a probe of pre-training should measure.
+ *   comes from the encoder, which is what a probe of pre-training should measure. Its ceiling is
+ *   the patch grid: a structure smaller than a patch gets one blurred logit at best.
+ * - `pixel`: the same MLP predicts the logits of every pixel of its patch (P x P x classes values
+ *   per token), put back in place the way the MAE's decoder lays out its reconstruction. Still
+ *   nothing but the encoder's tokens, but no longer capped by the grid: what a token knows about
+ *   the inside of its patch (what masked pre-training teaches) can reach the prediction.
  * - `conv` (optional, light decoder): tokens are projected to a few channels, upsampled to the
  *   image, concatenated with the image itself and refined by one 3x3 convolution. It draws sharper
  *   boundaries but also lets a weak encoder lean on raw pixels, so it is not the headline.
@@ -14,7 +19,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { SeededRandom } from '../data/random';
 
-export type HeadKind = 'mlp' | 'conv';
+export type HeadKind = 'mlp' | 'pixel' | 'conv';
 
 export interface SegmentationHead {
   readonly kind: HeadKind;
@@ -51,7 +56,9 @@ export function createHead(kind: HeadKind, shape: HeadShape, seed: number): Segm
   const bias = (size: number) => tf.tidy(() => tf.variable(tf.zeros([size])));
   const w1 = weight(dim, hidden);
   const b1 = bias(hidden);
-  const [w2, b2] = kind === 'mlp' ? [weight(hidden, classes), bias(classes)] : [weight(hidden, projected), bias(projected)];
+  const patch = imageSize / grid;
+  const outputs = kind === 'mlp' ? classes : kind === 'pixel' ? patch * patch * classes : projected;
+  const [w2, b2] = [weight(hidden, outputs), bias(outputs)];
   const [w3, b3, w4, b4] = kind === 'conv' ? [weight(9 * (projected + 1), convChannels), bias(convChannels), weight(convChannels, classes), bias(classes)] : [];
   const variables = [w1, b1, w2, b2, ...(w3 && b3 && w4 && b4 ? [w3, b3, w4, b4] : [])];
 
@@ -59,7 +66,12 @@ export function createHead(kind: HeadKind, shape: HeadShape, seed: number): Segm
     tf.tidy(() => {
       const b = tokens.shape[0];
       const h = tf.relu(tf.matMul(tokens.reshape([b * grid * grid, dim]), w1).add(b1));
-      const onGrid = tf.matMul(h, w2).add(b2).reshape([b, grid, grid, w2.shape[1]]) as tf.Tensor4D;
+      if (kind === 'pixel') {
+        // [B·g, g, p, p·C] -> [B·g, p, g, p·C]: rows of patches become rows of pixels (4D transpose, fast on wasm).
+        const perPatch = tf.matMul(h, w2).add(b2).reshape([b * grid, grid, patch, patch * classes]);
+        return tf.transpose(perPatch, [0, 2, 1, 3]).reshape([b, imageSize, imageSize, classes]) as tf.Tensor4D;
+      }
+      const onGrid = tf.matMul(h, w2).add(b2).reshape([b, grid, grid, outputs]) as tf.Tensor4D;
       const upsampled = tf.image.resizeBilinear(onGrid, [imageSize, imageSize]);
       if (!(w3 && b3 && w4 && b4)) return upsampled; // mlp: these are the logits
       const y = tf.relu(conv3x3(tf.concat([upsampled, images], 3), w3).add(b3));

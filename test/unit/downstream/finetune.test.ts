@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../../src/engine/backends/select';
 import { DEFAULT_FINETUNE, fineTune } from '../../../src/engine/downstream/finetune';
 import { createHead } from '../../../src/engine/downstream/segHead';
-import { linearPatchEncoder, squaresData } from './fixtures';
+import { halfPatchData, linearPatchEncoder, squaresData } from './fixtures';
 
 before(async () => {
   await selectBackend('wasm');
@@ -13,7 +13,7 @@ before(async () => {
 const data = squaresData(16, [24, 8, 8], 3);
 const signal = new AbortController().signal;
 
-for (const [mode, head] of [['probe', 'mlp'], ['full', 'mlp'], ['full', 'conv']] as const) {
+for (const [mode, head] of [['probe', 'mlp'], ['full', 'mlp'], ['probe', 'pixel'], ['full', 'pixel'], ['full', 'conv']] as const) {
   test(`${mode} fine-tuning with the ${head} head learns bright squares, frees its tensors and restores the encoder`, async () => {
     const encoder = linearPatchEncoder(16, 4, 16, 1);
     const before = encoder.encoderVariables.map((v) => v.arraySync());
@@ -66,4 +66,39 @@ test('different seeds start from different heads', () => {
   assert.deepEqual(again.variables[0].arraySync(), a.variables[0].arraySync());
   assert.notDeepEqual(b.variables[0].arraySync(), a.variables[0].arraySync());
   [a, again, b].forEach((h) => h.dispose());
+});
+
+test('the pixel head puts every token\'s pixel logits at that token\'s place in the image', () => {
+  const [grid, patch, classes] = [2, 3, 2];
+  const head = createHead('pixel', { dim: 1, grid, imageSize: grid * patch, classes, hidden: 1 }, 0);
+  const [w1, b1, w2, b2] = head.variables;
+  // Hidden unit = the token's value (t + 1); output o of a token = 100 (t + 1) + o.
+  w1.assign(tf.ones([1, 1]));
+  b1.assign(tf.zeros([1]));
+  w2.assign(tf.fill([1, patch * patch * classes], 100));
+  b2.assign(tf.range(0, patch * patch * classes, 1, 'float32'));
+  const tokens = tf.tensor3d([1, 2, 3, 4], [1, grid * grid, 1]);
+  const logits = head.apply(tokens, tf.zeros([1, grid * patch, grid * patch, 1])).arraySync()[0];
+  for (let y = 0; y < grid * patch; y++) {
+    for (let x = 0; x < grid * patch; x++) {
+      const token = Math.floor(y / patch) * grid + Math.floor(x / patch);
+      const inside = ((y % patch) * patch + (x % patch)) * classes;
+      assert.deepEqual(logits[y][x], [100 * (token + 1) + inside, 100 * (token + 1) + inside + 1], `pixel (${y}, ${x})`);
+    }
+  }
+  head.dispose();
+  tokens.dispose();
+});
+
+test('structures smaller than a patch: the pixel head resolves them, the grid-logit mlp head cannot', async () => {
+  const halves = halfPatchData(16, 4, [48, 12, 12], 5);
+  const scores: Record<string, number> = {};
+  for (const head of ['mlp', 'pixel'] as const) {
+    const encoder = linearPatchEncoder(16, 4, 16, 1);
+    const result = await fineTune(encoder, halves, { ...DEFAULT_FINETUNE, mode: 'probe', head, steps: 150, evalEvery: 25, patience: 10, lr: 1e-2, seed: 3 }, { signal });
+    scores[head] = result.test.mIoU;
+    tf.dispose(encoder.encoderVariables);
+  }
+  assert.ok(scores.pixel > 0.8, `pixel head mIoU ${scores.pixel} should resolve half-patch structures`);
+  assert.ok(scores.mlp < scores.pixel - 0.15, `mlp head mIoU ${scores.mlp} is capped by its one logit per patch (pixel head: ${scores.pixel})`);
 });

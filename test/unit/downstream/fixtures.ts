@@ -19,10 +19,45 @@ export function linearPatchEncoder(imageSize: number, patchSize: number, dim: nu
   };
 }
 
+/** A seeded generator of numbers in [0, 1) (Park-Miller), so fixtures need no global state. */
+function parkMiller(seed: number): () => number {
+  let state = seed + 1;
+  return () => ((state = (state * 16807) % 2147483647) - 1) / 2147483646;
+}
+
+/**
+ * Structures smaller than a patch: in about half of the patches one half (left, right, top or
+ * bottom, chosen at random) is bright and labelled 1. One logit per patch cannot draw that edge.
+ */
+export function halfPatchData(imageSize: number, patchSize: number, counts: [number, number, number], seed: number): LabelledData {
+  const random = parkMiller(seed);
+  const half = patchSize / 2;
+  const split = (count: number): LabelledSplit => {
+    const images = new Float32Array(count * imageSize * imageSize);
+    const labels = new Uint8Array(count * imageSize * imageSize);
+    for (let i = 0; i < count; i++) {
+      for (let py = 0; py < imageSize; py += patchSize) {
+        for (let px = 0; px < imageSize; px += patchSize) {
+          const side = random() < 0.5 ? Math.floor(random() * 4) : -1;
+          for (let y = 0; y < patchSize; y++) {
+            for (let x = 0; x < patchSize; x++) {
+              const at = i * imageSize * imageSize + (py + y) * imageSize + px + x;
+              const lit = [x < half, x >= half, y < half, y >= half][side] ?? false;
+              labels[at] = lit ? 1 : 0;
+              images[at] = (lit ? 0.8 : 0.2) + (random() - 0.5) * 0.1;
+            }
+          }
+        }
+      }
+    }
+    return { count, images, labels };
+  };
+  return { name: 'half-patches', imageSize, classes: ['background', 'half'], train: split(counts[0]), val: split(counts[1]), test: split(counts[2]) };
+}
+
 /** Images with one bright square on noise; label 1 inside the square, 0 elsewhere. */
 export function squaresData(imageSize: number, counts: [number, number, number], seed: number): LabelledData {
-  let state = seed + 1;
-  const random = () => ((state = (state * 16807) % 2147483647) - 1) / 2147483646;
+  const random = parkMiller(seed);
   const split = (count: number): LabelledSplit => {
     const images = new Float32Array(count * imageSize * imageSize);
     const labels = new Uint8Array(count * imageSize * imageSize);
