@@ -1,7 +1,8 @@
 /**
  * The benchmark's memory between runs: one file per finished cell (bench/cells/<key>.json), so an
  * interrupted or extended benchmark recomputes only what is missing. Each file carries the
- * signature of the settings that shaped it; a cell made with other settings is not reused.
+ * signature of the settings that shaped it; a cell made with other settings is not reused. The
+ * signature is per method, so a setting that shapes one method's cells alone recomputes only those.
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -38,11 +39,11 @@ export class CellLedger {
 
   private constructor(
     private readonly dir: string,
-    readonly signature: string,
+    private readonly signatureOf: (method: string) => string,
   ) {}
 
-  static async open(benchDir: string, signature: string): Promise<CellLedger> {
-    const ledger = new CellLedger(path.join(benchDir, 'cells'), signature);
+  static async open(benchDir: string, signatureOf: (method: string) => string): Promise<CellLedger> {
+    const ledger = new CellLedger(path.join(benchDir, 'cells'), signatureOf);
     let names: string[] = [];
     try {
       names = (await fs.promises.readdir(ledger.dir)).filter((n) => n.endsWith('.json'));
@@ -54,7 +55,7 @@ export class CellLedger {
       try {
         const raw = (await readJsonFile(file)) as Partial<CellFile>;
         if (raw.version !== 1 || !raw.cell || typeof raw.cell.mIoU !== 'number') throw new Error('not a bench cell file');
-        if (raw.signature !== signature) {
+        if (raw.signature !== signatureOf(raw.cell.method)) {
           ledger.ignored.push({ file, reason: 'made with other settings (recomputed if this benchmark asks for it)' });
           continue;
         }
@@ -71,7 +72,7 @@ export class CellLedger {
   }
 
   async record(cell: MeasuredCell): Promise<void> {
-    const body: CellFile = { version: 1, signature: this.signature, cell };
+    const body: CellFile = { version: 1, signature: this.signatureOf(cell.method), cell };
     await writeJsonAtomic(path.join(this.dir, `${cellKey(cell)}.json`), body);
     this.cells.set(cellKey(cell), cell);
   }

@@ -58,7 +58,7 @@ export function cellBudget(method: string, budget: number): number {
 
 export async function runBench(plan: BenchPlan, factory: EncoderFactory, ctx: CommandContext): Promise<BenchOutcome> {
   const { settings } = plan;
-  const ledger = await CellLedger.open(plan.benchDir, cellSignature(plan));
+  const ledger = await CellLedger.open(plan.benchDir, (method) => cellSignature(plan, method));
   for (const { file, reason } of ledger.ignored) ctx.log('warn', `bench: not reusing ${file}: ${reason}`);
   const encoders = plannedEncoders(settings);
   const total = encoders.length * plan.datasets.length;
@@ -129,13 +129,21 @@ export async function runBench(plan: BenchPlan, factory: EncoderFactory, ctx: Co
   return { report: final, computed, reused };
 }
 
+/** Settings that shape one method's cells alone, with the value other methods' cells are signed with. */
+const METHOD_SETTINGS: Record<string, Partial<BenchSettings>> = { optidel: { optidelImages: 'mosaics' } };
+
 /**
- * What makes a finished cell reusable: everything that shapes its number. Which methods, seeds,
- * budgets and data sets are asked for does not (a cell names its own), nor does the command line
- * or the backend (each cell records its backend).
+ * What makes a finished cell of `method` reusable: everything that shapes its number. Which
+ * methods, seeds, budgets and data sets are asked for does not (a cell names its own), nor does
+ * the command line or the backend (each cell records its backend), nor another method's own
+ * settings (they are signed at their defaults, so older cells keep their signature).
  */
-export function cellSignature(plan: BenchPlan): string {
+export function cellSignature(plan: BenchPlan, method: string): string {
   const { command: _command, backend: _backend, methods: _methods, seeds: _seeds, budgets: _budgets, datasets: _datasets, ...shaping } = plan.settings;
+  for (const [owner, defaults] of Object.entries(METHOD_SETTINGS)) {
+    if (owner === method) continue;
+    for (const [key, value] of Object.entries(defaults)) if (key in shaping) Object.assign(shaping, { [key]: value });
+  }
   return settingsSignature({ settings: shaping, finetune: plan.finetune, extra: plan.signatureExtra });
 }
 

@@ -11,13 +11,13 @@ const cell: MeasuredCell = { method: 'optidel', seed: 1, dataset: 'liver ct', bu
 test('finished cells are found again by a new ledger with the same settings, not with other settings', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-ledger-'));
   const sig = settingsSignature({ steps: 10 });
-  const first = await CellLedger.open(dir, sig);
+  const first = await CellLedger.open(dir, () => sig);
   assert.equal(first.has(cell), false);
   await first.record(cell);
-  const again = await CellLedger.open(dir, sig);
+  const again = await CellLedger.open(dir, () => sig);
   assert.equal(again.has(cell), true);
   assert.deepEqual(again.all(), [cell]);
-  const changed = await CellLedger.open(dir, settingsSignature({ steps: 20 }));
+  const changed = await CellLedger.open(dir, () => settingsSignature({ steps: 20 }));
   assert.equal(changed.has(cell), false);
   assert.match(changed.ignored[0].reason, /other settings/);
 });
@@ -26,7 +26,7 @@ test('a corrupt cell file is skipped and reported', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-ledger-'));
   fs.mkdirSync(path.join(dir, 'cells'));
   fs.writeFileSync(path.join(dir, 'cells', 'bad.json'), '{ not json');
-  const ledger = await CellLedger.open(dir, 'x');
+  const ledger = await CellLedger.open(dir, () => 'x');
   assert.equal(ledger.all().length, 0);
   assert.match(ledger.ignored[0].reason, /not valid JSON/);
   assert.equal(cellKey(cell), 'optidel-b0.05-s1-liver_ct');

@@ -68,3 +68,16 @@ test('budget-free methods get one encoder per seed whatever the budgets', () => 
   const planned = plannedEncoders({ methods: ['full', 'random'], seeds: [0], budgets: [0.05, 0.2] });
   assert.deepEqual(planned, [{ method: 'full', seed: 0, budget: 1 }, { method: 'random', seed: 0, budget: 0.05 }, { method: 'random', seed: 0, budget: 0.2 }]);
 });
+
+test('a setting of one method recomputes that method\'s cells alone', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-bench-'));
+  const asked: string[] = [];
+  const withImages = (optidelImages: string): BenchPlan => {
+    const p = plan(dir, [0]);
+    return { ...p, settings: { ...p.settings, methods: ['scratch', 'optidel'], optidelImages } };
+  };
+  await runBench(withImages('mosaics'), countingFactory(asked), ctx);
+  const changed = await runBench(withImages('selected'), countingFactory(asked), ctx);
+  assert.deepEqual([changed.computed, changed.reused], [1, 1]);
+  assert.deepEqual(asked, ['scratch/0/0', 'optidel/0/0.05', 'optidel/0/0.05']);
+});
