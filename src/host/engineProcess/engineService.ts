@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { CommandArgs, CommandName, CommandResult } from '../../shared/commands';
 import type { EngineInfo } from '../../shared/engineInfo';
 import type { EngineEvent } from '../../shared/protocol';
-import { EngineClient, EngineError } from './engineClient';
+import { EngineClient, EngineError } from '../../shared/node/engineClient';
 import { engineSettings } from '../settings';
 import { StageWatch } from './stageWatch';
 

@@ -9,7 +9,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { EngineClient, EngineError } from '../../../src/host/engineProcess/engineClient';
+import { EngineClient, EngineError } from '../../../src/shared/node/engineClient';
 import { readRun } from '../../../src/shared/node/runStore';
 import { STAGES } from '../../../src/shared/runRecord';
 import type { EngineEvent } from '../../../src/shared/protocol';

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { EngineClient, EngineError } from '../../../src/host/engineProcess/engineClient';
+import { EngineClient, EngineError } from '../../../src/shared/node/engineClient';
 import { StageWatch } from '../../../src/host/engineProcess/stageWatch';
 import { readRun } from '../../../src/shared/node/runStore';
 import type { EngineEvent } from '../../../src/shared/protocol';

@@ -1,16 +1,17 @@
 /**
- * The host's handle on the engine process. It owns the process: starts it with the configured
+ * A handle on an engine process: the extension host's, and the benchmark's workers (an engine
+ * that fans its encoders out to more engines). It owns the process: starts it with the configured
  * Node, sends typed requests, relays events, cancels politely and then by force, and notices at once
  * when the process dies, rejecting whatever was pending with an error that says what happened.
  *
- * Free of `vscode` imports so it is tested as plain Node.
+ * Free of `vscode` and TensorFlow.js imports, so the host can load it and it is tested as plain Node.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
-import type { CommandArgs, CommandName, CommandResult } from '../../shared/commands';
-import type { BackendPreference } from '../../shared/engineInfo';
-import type { EngineErrorCode, EngineEvent } from '../../shared/protocol';
-import { parseEngineToHost } from '../../shared/protocol';
+import type { CommandArgs, CommandName, CommandResult } from '../commands';
+import type { BackendPreference } from '../engineInfo';
+import type { EngineErrorCode, EngineEvent } from '../protocol';
+import { parseEngineToHost } from '../protocol';
 
 export interface EngineClientOptions {
   /** The engine bundle (dist/engine/main.js). */

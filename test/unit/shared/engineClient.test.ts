@@ -1,6 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { EngineClient, EngineError } from '../../../src/host/engineProcess/engineClient';
+import { EngineClient, EngineError } from '../../../src/shared/node/engineClient';
 import type { EngineEvent } from '../../../src/shared/protocol';
 import { ENGINE, isAlive, requireBuiltEngine } from '../../helpers/engine';
 
