@@ -168,6 +168,10 @@ export interface BenchArgs {
   maxTrain?: number;
   datasets?: string[];
   optidelImages?: OptidelImages;
+  /** Engine processes sharing the encoders (default 1: this process alone). */
+  workers?: number;
+  /** Only these encoders, as method:seed:budget (a worker's share; set by --workers). */
+  only?: string[];
 }
 /** Mean headline mIoU (without background) per method and data set, at the first budget. */
 export interface BenchResult {

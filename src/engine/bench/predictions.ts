@@ -1,7 +1,9 @@
 /**
  * bench/predictions/<dataset>/: a few test images of each data set with the truth and every cell's
  * predicted label map as PNGs, and index.json (PredictionIndex) for the segmentation results view.
- * Written after each cell; the index is read, updated for that method and seed, and rewritten.
+ * Written after each cell. Each cell's entry is also kept beside its PNGs (<method>-seed<seed>/run.json)
+ * and the index is rebuilt from those, so cells written by parallel benchmark workers all end up
+ * in it (`refreshPredictionIndex` once they are done settles any overlap of two writes).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,6 +15,9 @@ import { ConfusionMatrix, scoresFromConfusion } from '../downstream/metrics';
 
 /** Test images shown per data set. */
 export const PREDICTION_SAMPLES = 6;
+
+type PredictionRun = PredictionIndex['runs'][number];
+const RUN_FILE = 'run.json';
 
 export async function writePredictions(benchDir: string, data: LabelledData, method: string, seed: number, predicted: Uint8Array): Promise<void> {
   const dir = path.join(benchDir, 'predictions', data.name);
@@ -26,6 +31,8 @@ export async function writePredictions(benchDir: string, data: LabelledData, met
     if (old?.version === 1 && old.samples?.length === count && old.imageSize === data.imageSize) index = old;
   }
   if (!index) {
+    // Predictions of other samples are stale: start the folder over too.
+    await fs.promises.rm(dir, { recursive: true, force: true });
     index = { version: 1, dataset: data.name, imageSize: data.imageSize, classes: data.classes, samples: [], runs: [] };
     for (let i = 0; i < count; i++) {
       const image = data.test.images.subarray(i * area, (i + 1) * area);
@@ -44,6 +51,27 @@ export async function writePredictions(benchDir: string, data: LabelledData, met
     const scores = scoresFromConfusion(new ConfusionMatrix(data.classes.length).add(data.test.labels.subarray(i * area, (i + 1) * area), labels));
     sampleIoU.push(scores.iou.map((v) => (Number.isFinite(v) ? v : null)));
   }
-  index.runs = [...index.runs.filter((r) => !(r.method === method && r.seed === seed)), { method, seed, predictions, sampleIoU }];
-  await writeJsonAtomic(file, index);
+  const run: PredictionRun = { method, seed, predictions, sampleIoU };
+  await writeJsonAtomic(path.join(dir, folder, RUN_FILE), run);
+  await writeJsonAtomic(file, await withRunsOnDisk(dir, index));
+}
+
+/** Rewrites a data set's index with every run whose entry is on disk (after parallel workers). */
+export async function refreshPredictionIndex(benchDir: string, dataset: string): Promise<void> {
+  const file = path.join(benchDir, 'predictions', dataset, 'index.json');
+  const index = (await readJsonFile(file).catch(() => undefined)) as PredictionIndex | undefined;
+  if (index?.version === 1) await writeJsonAtomic(file, await withRunsOnDisk(path.dirname(file), index));
+}
+
+/** The index's runs, each replaced or joined by the entry its folder holds, in folder order after the index's own. */
+async function withRunsOnDisk(dir: string, index: PredictionIndex): Promise<PredictionIndex> {
+  const onDisk: PredictionRun[] = [];
+  for (const entry of await fs.promises.readdir(dir, { withFileTypes: true })) {
+    if (!entry.isDirectory() || !fs.existsSync(path.join(dir, entry.name, RUN_FILE))) continue;
+    const run = (await readJsonFile(path.join(dir, entry.name, RUN_FILE)).catch(() => undefined)) as PredictionRun | undefined;
+    if (run && Array.isArray(run.predictions) && run.predictions.length === index.samples.length) onDisk.push(run);
+  }
+  const same = (a: PredictionRun, b: PredictionRun) => a.method === b.method && a.seed === b.seed;
+  const kept = index.runs.map((r) => onDisk.find((d) => same(d, r)) ?? r);
+  return { ...index, runs: [...kept, ...onDisk.filter((d) => !kept.some((k) => same(k, d)))] };
 }

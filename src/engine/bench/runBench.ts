@@ -13,7 +13,7 @@ import { fineTune, type FineTuneOptions, type LabelledData, type PatchEncoder } 
 import { normDel } from '../downstream/metrics';
 import { BUDGET_FREE_METHODS } from './aggregate';
 import { CellLedger, settingsSignature } from './ledger';
-import { PREDICTION_SAMPLES, writePredictions } from './predictions';
+import { PREDICTION_SAMPLES, refreshPredictionIndex, writePredictions } from './predictions';
 import { writeReport, type BenchSettings, type FullBenchReport, type MeasuredCell } from './report';
 
 export interface PretrainedEncoder {
@@ -41,6 +41,15 @@ export interface BenchPlan {
   config?: unknown;
   /** Settings beyond `settings` that change a cell's number (config content, model shape). */
   signatureExtra: unknown;
+  /** Compute only these encoders' cells (a worker's share); the report still covers the whole plan. */
+  only?: readonly EncoderId[];
+}
+
+/** One encoder of the plan: a method, a seed and the budget its cells are filed under. */
+export interface EncoderId {
+  method: string;
+  seed: number;
+  budget: number;
 }
 
 export interface BenchOutcome {
@@ -61,7 +70,8 @@ export async function runBench(plan: BenchPlan, factory: EncoderFactory, ctx: Co
   const ledger = await CellLedger.open(plan.benchDir, (method) => cellSignature(plan, method));
   for (const { file, reason } of ledger.ignored) ctx.log('warn', `bench: not reusing ${file}: ${reason}`);
   const encoders = plannedEncoders(settings);
-  const total = encoders.length * plan.datasets.length;
+  const mine = plan.only ? encoders.filter((e) => plan.only!.some((o) => sameEncoder(o, e))) : encoders;
+  const total = mine.length * plan.datasets.length;
   let computed = 0;
   let reused = 0;
   const report = (): FullBenchReport => ({
@@ -74,7 +84,7 @@ export async function runBench(plan: BenchPlan, factory: EncoderFactory, ctx: Co
     cells: ledger.all().filter((c) => encoders.some((e) => e.method === c.method && e.seed === c.seed && e.budget === c.budget) && plan.datasets.some((d) => d.name === c.dataset)),
   });
   const progress = () => ctx.progress('bench', computed + reused, total, `${computed} computed, ${reused} reused`);
-  for (const { method, seed, budget } of encoders) {
+  for (const { method, seed, budget } of mine) {
     throwIfCancelled(ctx.signal);
     const todo = plan.datasets.filter((d) => !ledger.has({ method, seed, dataset: d.name, budget }));
     reused += plan.datasets.length - todo.length;
@@ -126,7 +136,19 @@ export async function runBench(plan: BenchPlan, factory: EncoderFactory, ctx: Co
   }
   const final = report();
   await writeReport(plan.benchDir, final);
+  for (const data of plan.datasets) await refreshPredictionIndex(plan.benchDir, data.name);
   return { report: final, computed, reused };
+}
+
+/** The plan's encoders that still have a data set without a finished cell. */
+export async function pendingEncoders(plan: BenchPlan): Promise<EncoderId[]> {
+  const ledger = await CellLedger.open(plan.benchDir, (method) => cellSignature(plan, method));
+  const planned = plannedEncoders(plan.settings).filter((e) => !plan.only || plan.only.some((o) => sameEncoder(o, e)));
+  return planned.filter(({ method, seed, budget }) => plan.datasets.some((d) => !ledger.has({ method, seed, budget, dataset: d.name })));
+}
+
+export function sameEncoder(a: EncoderId, b: EncoderId): boolean {
+  return a.method === b.method && a.seed === b.seed && a.budget === b.budget;
 }
 
 /** Settings that shape one method's cells alone, with the value other methods' cells are signed with. */
@@ -148,9 +170,9 @@ export function cellSignature(plan: BenchPlan, method: string): string {
 }
 
 /** One encoder per (budget, method, seed); budget-free methods once, whatever the budgets. */
-export function plannedEncoders(settings: Pick<BenchSettings, 'methods' | 'seeds' | 'budgets'>): Array<{ method: string; seed: number; budget: number }> {
+export function plannedEncoders(settings: Pick<BenchSettings, 'methods' | 'seeds' | 'budgets'>): EncoderId[] {
   const seen = new Set<string>();
-  const out: Array<{ method: string; seed: number; budget: number }> = [];
+  const out: EncoderId[] = [];
   for (const b of settings.budgets) {
     for (const method of settings.methods) {
       for (const seed of settings.seeds) {

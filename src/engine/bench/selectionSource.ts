@@ -40,16 +40,29 @@ export interface SelectionSourceOptions {
 export const FOUNDATION_SEED = 0;
 export const FOUNDATION_CHECKPOINT = checkpointName('full', FOUNDATION_SEED, 1);
 
-export function pipelineSelection(options: SelectionSourceOptions): SelectTraining {
+export interface PipelineSelection {
+  training: SelectTraining;
+  /** Trains the foundation model and scores the pool now (benchmark workers then find both done). */
+  prepare(ctx: CommandContext): Promise<void>;
+}
+
+export function isSelectionMethod(method: string): method is SelectionMethod {
+  return (SELECTION_METHODS as readonly string[]).includes(method);
+}
+
+export function pipelineSelection(options: SelectionSourceOptions): PipelineSelection {
   let scored: Promise<SelectionInput> | undefined;
-  return async (method, seed, budget, ctx): Promise<TrainingSet> => {
-    if (!(SELECTION_METHODS as readonly string[]).includes(method)) throw new Error(`bench: "${method}" is not a selection method (${SELECTION_METHODS.join(', ')})`);
+  const scoredPool = (ctx: CommandContext): Promise<SelectionInput> => {
     scored ??= scorePool(options, ctx);
-    const input = await scored.catch((err) => {
+    return scored.catch((err) => {
       scored = undefined; // a cancelled scoring is retried next time
       throw err;
     });
-    const result = selectSubset(method as SelectionMethod, input, { budget, seed });
+  };
+  const training: SelectTraining = async (method, seed, budget, ctx): Promise<TrainingSet> => {
+    if (!isSelectionMethod(method)) throw new Error(`bench: "${method}" is not a selection method (${SELECTION_METHODS.join(', ')})`);
+    const input = await scoredPool(ctx);
+    const result = selectSubset(method, input, { budget, seed });
     if (method !== 'optidel') {
       ctx.log('info', `bench: ${method} (seed ${seed}) kept ${result.selected.length} of ${options.cache.size} pool images`);
       return { ids: result.selected };
@@ -68,6 +81,7 @@ export function pipelineSelection(options: SelectionSourceOptions): SelectTraini
     ctx.log('info', `bench: optidel (seed ${seed}) took ${patches.length} key patches from ${result.selected.length} images into ${mosaics.samples.length} mosaics${withSelected ? ', plus the images' : ''}`);
     return { ids: withSelected ? result.selected : [], extra: mosaics.pixels };
   };
+  return { training, prepare: async (ctx) => void (await scoredPool(ctx)) };
 }
 
 /** Trains (or loads) the foundation model, then scores the pool and proposes key patches with it (each once). */

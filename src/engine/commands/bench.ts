@@ -17,9 +17,10 @@ import { maeConfig, validateConfig, MAE_PRESETS, type MaePreset } from '../model
 import { DEFAULT_PRETRAIN_OPTIONS } from '../model/pretrain';
 import { FINETUNE_VERSION } from '../downstream/finetune';
 import { FINETUNE_ARG_OPTIONS, finetuneOptions } from './finetuneArgs';
-import { runBench } from '../bench/runBench';
+import { pendingEncoders, plannedEncoders, runBench, type BenchPlan } from '../bench/runBench';
 import { poolEncoderFactory } from '../bench/encoders';
-import { pipelineSelection } from '../bench/selectionSource';
+import { isSelectionMethod, pipelineSelection } from '../bench/selectionSource';
+import { parseEncoderKey, runBenchWorkers, shareEncoders } from '../bench/workers';
 import { summariseForJson, type BenchSettings } from '../bench/report';
 import { formatSummaryTable } from '../bench/summaryTable';
 
@@ -39,6 +40,8 @@ export const benchCommand: EngineCommand<'bench'> = {
     ...FINETUNE_ARG_OPTIONS,
     { name: 'datasets', type: 'string[]', description: 'only these downstream data sets (default all)' },
     { name: 'optidelImages', type: 'string', choices: OPTIDEL_IMAGES, description: 'what optidel pre-trains on: the mosaics of its key patches (default), plus their source images, or those images alone' },
+    { name: 'workers', type: 'integer', description: 'engine processes sharing the encoders, about one per CPU core on wasm (default 1)' },
+    { name: 'only', type: 'string[]', description: 'only these encoders, as method:seed:budget (what --workers gives each worker)' },
   ],
   async run(args: BenchArgs, outer) {
     // Dozens of encoders each log a loss per step: keep those in metrics/<checkpoint>.jsonl and
@@ -50,6 +53,9 @@ export const benchCommand: EngineCommand<'bench'> = {
     const methods = args.methods ?? [...BENCH_METHOD_NAMES];
     const seedCount = args.seeds ?? 3;
     if (seedCount < 1) throw new UsageError('bench: --seeds must be at least 1');
+    const workers = args.workers ?? 1;
+    if (workers < 1) throw new UsageError('bench: --workers must be at least 1');
+    const only = args.only?.map((key) => parseEncoderKey(key) ?? badEncoderKey(key));
     const preset = (args.preset ?? 'tiny') as MaePreset;
     const selection = await selectBackend(ctx.backendPreference);
     const poolRun = out;
@@ -84,16 +90,31 @@ export const benchCommand: EngineCommand<'bench'> = {
       headline: `mIoU without background on the test split, ${finetune.mode === 'full' ? 'full fine-tuning (encoder and head)' : 'frozen-encoder probe'}, ${finetune.head} head`,
     };
     try {
-      const factory = poolEncoderFactory({ poolRun, cache, model, pretrain, optidelImages, selectTraining: pipelineSelection({ poolRun, cache, model, pretrain, optidelImages }) });
+      const selector = pipelineSelection({ poolRun, cache, model, pretrain, optidelImages });
+      const factory = poolEncoderFactory({ poolRun, cache, model, pretrain, optidelImages, selectTraining: selector.training });
       const signatureExtra = { finetuneVersion: FINETUNE_VERSION, pool: cache.index.contentHash, model, pretrain: { ...pretrain, checkpointEvery: undefined }, maxTrain: args.maxTrain ?? null, ingestSkipped: ingest.skipped.length };
-      const outcome = await runBench({ benchDir: path.join(out, 'bench'), settings, datasets, finetune, poolSize: cache.size, signatureExtra, config: loaded.config }, factory, ctx);
-      return summariseForJson(outcome.report, path.join(out, 'bench'), { computed: outcome.computed, reused: outcome.reused });
+      const plan: BenchPlan = { benchDir: path.join(out, 'bench'), settings, datasets, finetune, poolSize: cache.size, signatureExtra, config: loaded.config, only };
+      let computedByWorkers = 0;
+      const pending = workers > 1 ? await pendingEncoders(plan) : [];
+      if (pending.length > 1) {
+        // Everything workers would share is done here first: the foundation model and the pool's scores.
+        if (pending.some((e) => isSelectionMethod(e.method))) await selector.prepare(ctx);
+        const totalCells = plannedEncoders(settings).length * datasets.length;
+        // process.argv[1] is the engine's entry (bin/optidel.js or dist/engine/main.js), which serves IPC with --ipc.
+        computedByWorkers = await runBenchWorkers(args, shareEncoders(pending, workers), { enginePath: process.argv[1], backend: selection.backend, totalCells, doneCells: totalCells - pending.length * datasets.length }, ctx);
+      }
+      const outcome = await runBench(plan, factory, ctx);
+      return summariseForJson(outcome.report, path.join(out, 'bench'), { computed: outcome.computed + computedByWorkers, reused: outcome.reused - computedByWorkers });
     } finally {
       await cache.close();
     }
   },
   describe: formatSummaryTable,
 };
+
+function badEncoderKey(key: string): never {
+  throw new UsageError(`bench: --only takes method:seed:budget, got "${key}"`);
+}
 
 export function parseBudgets(text: string | undefined, fallback: number): number[] {
   if (text === undefined) return [fallback];

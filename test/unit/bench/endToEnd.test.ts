@@ -50,3 +50,23 @@ test('a tiny end-to-end bench writes a report and resumes without recomputing', 
   assert.ok(ablated.generatedSamples === 0 && ablated.pretrainSamples > 0, JSON.stringify(ablated));
   assert.match(fs.readFileSync(path.join(dir, 'run', 'bench', 'report.md'), 'utf8'), /optidel trains on: selected/);
 });
+
+test('bench --workers 2 shares the encoders between two engines and measures exactly what one engine does', { timeout: 180_000 }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-e2e-workers-'));
+  assert.equal(runCli(['demo-data', '--out', path.join(dir, 'data'), '--size', 'tiny']).status, 0);
+  const bench = (out: string, extra: string[]) => runCli(['bench', '--config', path.join(dir, 'data', 'optidel.json'), '--out', path.join(dir, out), ...TINY_BENCH, '--seeds', '2', ...extra], { timeoutMs: 150_000 });
+  const alone = bench('alone', []);
+  assert.equal(alone.status, 0, alone.stderr);
+  const shared = bench('shared', ['--workers', '2']);
+  assert.equal(shared.status, 0, shared.stderr);
+  assert.match(shared.stderr, /worker 1: .*worker 2: |worker 2: .*worker 1: /s, 'both workers took part');
+  assert.deepEqual([(shared.json as { computed: number }).computed, (shared.json as { reused: number }).reused], [18, 0]);
+  const cells = (out: string) =>
+    (JSON.parse(fs.readFileSync(path.join(dir, out, 'bench', 'report.json'), 'utf8')).cells as Array<{ method: string; seed: number; dataset: string; mIoU: number; perClassIoU: unknown }>)
+      .map((c) => ({ cell: `${c.method}/${c.seed}/${c.dataset}`, mIoU: c.mIoU, perClassIoU: c.perClassIoU }))
+      .sort((a, b) => a.cell.localeCompare(b.cell));
+  assert.deepEqual(cells('shared'), cells('alone'));
+  const runs = (out: string) => JSON.parse(fs.readFileSync(path.join(dir, out, 'bench', 'predictions', 'abdomen-ct', 'index.json'), 'utf8')).runs.length;
+  assert.equal(runs('shared'), 6, 'the predictions of every encoder are in the index');
+  assert.equal(runs('alone'), 6);
+});

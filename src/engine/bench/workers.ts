@@ -1,0 +1,89 @@
+/**
+ * `optidel bench --workers N`: the benchmark's encoders shared among N engine processes. The wasm
+ * backend trains on one core, so on a machine with several cores each worker pre-trains and
+ * fine-tunes its own encoders at the same time. Workers are ordinary engines serving IPC (the
+ * extension host's protocol); each runs `bench` on its share (`--only`) and files its cells in the
+ * shared ledger, one file per cell. The caller has ingested the pool and scored it beforehand, so
+ * no two workers ever train or write the same thing; it writes the final report after them.
+ */
+import type { BenchArgs } from '../../shared/commands';
+import type { BackendName } from '../../shared/engineInfo';
+import { EngineClient, EngineError, type RunningRequest } from '../../shared/node/engineClient';
+import type { BenchResult } from '../../shared/commands';
+import { CancelledError, type CommandContext } from '../command';
+import type { EncoderId } from './runBench';
+
+/** `method:seed:budget`, the form `--only` takes. */
+export function encoderKey(e: EncoderId): string {
+  return `${e.method}:${e.seed}:${e.budget}`;
+}
+
+export function parseEncoderKey(key: string): EncoderId | undefined {
+  const [method, seed, budget] = key.split(':');
+  const e = { method, seed: Number(seed), budget: Number(budget) };
+  return method && Number.isInteger(e.seed) && Number.isFinite(e.budget) && key.split(':').length === 3 ? e : undefined;
+}
+
+/**
+ * Deals encoders out so every worker gets as much pre-training as the others: `scratch` (no
+ * pre-training) counts for nothing, every other encoder for one; ties go to the worker with fewer
+ * encoders. Workers left without work are dropped.
+ */
+export function shareEncoders(encoders: readonly EncoderId[], workers: number): EncoderId[][] {
+  const shares = Array.from({ length: Math.max(1, workers) }, () => ({ cost: 0, encoders: [] as EncoderId[] }));
+  const costly = encoders.filter((e) => e.method !== 'scratch');
+  for (const e of [...costly, ...encoders.filter((x) => x.method === 'scratch')]) {
+    const lightest = shares.reduce((best, s) => (s.cost < best.cost || (s.cost === best.cost && s.encoders.length < best.encoders.length) ? s : best));
+    lightest.encoders.push(e);
+    lightest.cost += e.method === 'scratch' ? 0 : 1;
+  }
+  return shares.map((s) => s.encoders).filter((e) => e.length > 0);
+}
+
+/**
+ * Runs each share in an engine process of its own and waits for all of them. Cells are counted
+ * as workers report them; a failed worker stops the others (finished cells stay on disk), and a
+ * cancel reaches every worker. `enginePath`: the engine bundle this process runs.
+ */
+export async function runBenchWorkers(args: BenchArgs, shares: readonly EncoderId[][], options: { enginePath: string; backend: BackendName; totalCells: number; doneCells: number }, ctx: CommandContext): Promise<number> {
+  let computed = 0;
+  const clients: EngineClient[] = [];
+  const requests: Array<RunningRequest<BenchResult>> = [];
+  const report = () => ctx.progress('bench', options.doneCells + computed, options.totalCells, `${computed} computed by ${shares.length} workers`);
+  const cancelAll = () => requests.forEach((r) => r.cancel());
+  ctx.signal.addEventListener('abort', cancelAll);
+  try {
+    shares.forEach((share, k) => {
+      const name = `worker ${k + 1}`;
+      const client = new EngineClient({
+        enginePath: options.enginePath,
+        backend: options.backend,
+        onEvent: (event) => {
+          if (event.type === 'log') ctx.log(event.level, `${name}: ${event.message}`);
+          else if (event.type === 'progress' && event.stage !== 'bench') ctx.progress(`${name}: ${event.stage}`, event.done, event.total, event.message);
+          else if (event.type === 'metric' && event.stage === 'bench') {
+            computed++;
+            ctx.metric(event.stage, event.name, event.value, event.step);
+            report();
+          }
+        },
+        onStderr: (line) => line.trim() && ctx.log('debug', `${name}: ${line}`),
+      });
+      clients.push(client);
+      ctx.log('info', `bench: ${name} takes ${share.map(encoderKey).join(', ')}`);
+      requests.push(client.request('bench', { ...args, workers: 1, only: share.map(encoderKey) }));
+    });
+    report();
+    const outcomes = await Promise.allSettled(requests.map((r) => r.result));
+    const failed = outcomes.findIndex((o) => o.status === 'rejected');
+    if (ctx.signal.aborted) throw new CancelledError('bench was cancelled');
+    if (failed >= 0) {
+      const err = (outcomes[failed] as PromiseRejectedResult).reason as Error;
+      throw new Error(`bench: worker ${failed + 1} failed: ${err.message}${err instanceof EngineError && err.detail ? `\n${err.detail}` : ''}`);
+    }
+    return computed;
+  } finally {
+    ctx.signal.removeEventListener('abort', cancelAll);
+    await Promise.all(clients.map((c) => c.dispose()));
+  }
+}
