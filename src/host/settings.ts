@@ -27,3 +27,9 @@ export function runsRoot(): string | undefined {
   const folder = vscode.workspace.workspaceFolders?.[0];
   return folder ? path.join(folder.uri.fsPath, setting) : undefined;
 }
+
+/** Engine processes that share a benchmark's encoders (at least 1). */
+export function benchmarkWorkers(): number {
+  const value = vscode.workspace.getConfiguration('optidel.benchmark').get<number>('workers', 1);
+  return Number.isInteger(value) && value >= 1 ? value : 1;
+}

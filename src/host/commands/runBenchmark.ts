@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { BENCH_METHOD_NAMES, type BenchArgs } from '../../shared/commands';
 import { newRunId } from '../../shared/node/runStore';
-import { runsRoot } from '../settings';
+import { benchmarkWorkers, runsRoot } from '../settings';
 import type { HostCommand } from '../services';
 
 const DEFAULT_METHODS: ReadonlyArray<(typeof BENCH_METHOD_NAMES)[number]> = ['scratch', 'full', 'random', 'optidel'];
@@ -35,7 +35,7 @@ export const runBenchmark: HostCommand = {
     const root = runsRoot();
     if (!root) throw new Error('open a workspace folder first: the benchmark is written into its runs folder (setting optidel.runsFolder)');
     const out = path.join(root, `bench-${newRunId()}`);
-    const args: BenchArgs = { config, out, methods: methods.map((m) => m.method), budget, seeds: Number(seeds) };
+    const args: BenchArgs = { config, out, methods: methods.map((m) => m.method), budget, seeds: Number(seeds), workers: benchmarkWorkers() };
     try {
       const result = await services.engine.run('bench', args, `OptiDEL: benchmark (${path.basename(out)})`);
       const line = result.methods.map((m) => `${m} ${Number.isFinite(result.meanMIoU[m]) ? (result.meanMIoU[m] * 100).toFixed(1) : '–'}`).join(', ');
