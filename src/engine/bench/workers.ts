@@ -10,7 +10,7 @@ import type { BenchArgs } from '../../shared/commands';
 import type { BackendName } from '../../shared/engineInfo';
 import { EngineClient, EngineError, type RunningRequest } from '../../shared/node/engineClient';
 import type { BenchResult } from '../../shared/commands';
-import { CancelledError, type CommandContext } from '../command';
+import { CancelledError, throwIfCancelled, type CommandContext } from '../command';
 import type { EncoderId } from './runBench';
 
 /** `method:seed:budget`, the form `--only` takes. */
@@ -46,6 +46,7 @@ export function shareEncoders(encoders: readonly EncoderId[], workers: number): 
  * cancel reaches every worker. `enginePath`: the engine bundle this process runs.
  */
 export async function runBenchWorkers(args: BenchArgs, shares: readonly EncoderId[][], options: { enginePath: string; backend: BackendName; totalCells: number; doneCells: number }, ctx: CommandContext): Promise<number> {
+  throwIfCancelled(ctx.signal);
   let computed = 0;
   const clients: EngineClient[] = [];
   const requests: Array<RunningRequest<BenchResult>> = [];
@@ -74,9 +75,11 @@ export async function runBenchWorkers(args: BenchArgs, shares: readonly EncoderI
       requests.push(client.request('bench', { ...args, workers: 1, only: share.map(encoderKey) }));
     });
     report();
+    // The first failure stops the others: its error is the one reported, and nothing is left running.
+    for (const r of requests) r.result.catch(cancelAll);
     const outcomes = await Promise.allSettled(requests.map((r) => r.result));
-    const failed = outcomes.findIndex((o) => o.status === 'rejected');
     if (ctx.signal.aborted) throw new CancelledError('bench was cancelled');
+    const failed = outcomes.findIndex((o) => o.status === 'rejected' && !(o.reason instanceof EngineError && o.reason.code === 'cancelled'));
     if (failed >= 0) {
       const err = (outcomes[failed] as PromiseRejectedResult).reason as Error;
       throw new Error(`bench: worker ${failed + 1} failed: ${err.message}${err instanceof EngineError && err.detail ? `\n${err.detail}` : ''}`);
