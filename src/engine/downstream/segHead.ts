@@ -5,10 +5,11 @@
  *   grid, then the logits are upsampled bilinearly to the image. Everything the prediction knows
  *   comes from the encoder, which is what a probe of pre-training should measure. Its ceiling is
  *   the patch grid: a structure smaller than a patch gets one blurred logit at best.
- * - `pixel`: the same MLP predicts the logits of every pixel of its patch (P x P x classes values
- *   per token), put back in place the way the MAE's decoder lays out its reconstruction. Still
- *   nothing but the encoder's tokens, but no longer capped by the grid: what a token knows about
- *   the inside of its patch (what masked pre-training teaches) can reach the prediction.
+ * - `pixel` (the default): the same MLP predicts the logits of every pixel of its patch (P x P x
+ *   classes values per token), put back in place the way the MAE's decoder lays out its
+ *   reconstruction. Still nothing but the encoder's tokens, but no longer capped by the grid: what
+ *   a token knows about the inside of its patch (what masked pre-training teaches) can reach the
+ *   prediction. The papers' images have 14 x 14 patches, ours 4 x 4: there the grid is the limit.
  * - `conv` (optional, light decoder): tokens are projected to a few channels, upsampled to the
  *   image, concatenated with the image itself and refined by one 3x3 convolution. It draws sharper
  *   boundaries but also lets a weak encoder lean on raw pixels, so it is not the headline.
