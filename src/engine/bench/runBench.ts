@@ -140,11 +140,13 @@ export async function runBench(plan: BenchPlan, factory: EncoderFactory, ctx: Co
   return { report: final, computed, reused };
 }
 
-/** The plan's encoders that still have a data set without a finished cell. */
-export async function pendingEncoders(plan: BenchPlan): Promise<EncoderId[]> {
+/** The plan's encoders that still have data sets without a finished cell, with how many. */
+export async function pendingEncoders(plan: BenchPlan): Promise<Array<EncoderId & { pendingCells: number }>> {
   const ledger = await CellLedger.open(plan.benchDir, (method) => cellSignature(plan, method));
   const planned = plannedEncoders(plan.settings).filter((e) => !plan.only || plan.only.some((o) => sameEncoder(o, e)));
-  return planned.filter(({ method, seed, budget }) => plan.datasets.some((d) => !ledger.has({ method, seed, budget, dataset: d.name })));
+  return planned
+    .map((e) => ({ ...e, pendingCells: plan.datasets.filter((d) => !ledger.has({ ...e, dataset: d.name })).length }))
+    .filter((e) => e.pendingCells > 0);
 }
 
 export function sameEncoder(a: EncoderId, b: EncoderId): boolean {

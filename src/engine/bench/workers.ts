@@ -25,17 +25,17 @@ export function parseEncoderKey(key: string): EncoderId | undefined {
 }
 
 /**
- * Deals encoders out so every worker gets as much pre-training as the others: `scratch` (no
- * pre-training) counts for nothing, every other encoder for one; ties go to the worker with fewer
- * encoders. Workers left without work are dropped.
+ * Deals encoders out so the workers finish together: the costliest first, each to the worker with
+ * the least work so far (ties: fewer encoders). `cost`: an estimate of an encoder's remaining work
+ * in any unit. Workers left without work are dropped.
  */
-export function shareEncoders(encoders: readonly EncoderId[], workers: number): EncoderId[][] {
-  const shares = Array.from({ length: Math.max(1, workers) }, () => ({ cost: 0, encoders: [] as EncoderId[] }));
-  const costly = encoders.filter((e) => e.method !== 'scratch');
-  for (const e of [...costly, ...encoders.filter((x) => x.method === 'scratch')]) {
+export function shareEncoders<T extends EncoderId>(encoders: readonly T[], workers: number, cost: (e: T) => number): T[][] {
+  const shares = Array.from({ length: Math.max(1, workers) }, () => ({ cost: 0, encoders: [] as T[] }));
+  const costliestFirst = encoders.map((e) => ({ e, cost: cost(e) })).sort((a, b) => b.cost - a.cost);
+  for (const { e, cost: c } of costliestFirst) {
     const lightest = shares.reduce((best, s) => (s.cost < best.cost || (s.cost === best.cost && s.encoders.length < best.encoders.length) ? s : best));
     lightest.encoders.push(e);
-    lightest.cost += e.method === 'scratch' ? 0 : 1;
+    lightest.cost += c;
   }
   return shares.map((s) => s.encoders).filter((e) => e.length > 0);
 }

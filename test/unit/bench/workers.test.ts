@@ -12,14 +12,15 @@ function context(signal: AbortSignal, logs: string[] = []): CommandContext {
   return { signal, backendPreference: 'wasm', progress() {}, log: (_, message) => logs.push(message), metric() {}, stage() {} };
 }
 
-test('encoders are dealt out by pre-training work: scratch costs nothing, empty shares are dropped', () => {
+test('encoders are dealt out so the workers finish together; empty shares are dropped', () => {
   const e = (method: string, seed: number) => ({ method, seed, budget: method === 'scratch' ? 0 : 0.05 });
-  const encoders = [e('scratch', 0), e('scratch', 1), e('full', 1), e('random', 0), e('random', 1), e('optidel', 0), e('optidel', 1)];
-  const shares = shareEncoders(encoders, 2);
-  const pretraining = shares.map((s) => s.filter((x) => x.method !== 'scratch').length);
-  assert.deepEqual(pretraining.sort(), [2, 3]);
+  const encoders = [e('scratch', 0), e('scratch', 1), e('full', 1), e('full', 2), e('random', 0), e('random', 1), e('optidel', 0), e('optidel', 1)];
+  // Pre-training costs 3, fine-tuning 1; scratch only fine-tunes.
+  const cost = (x: { method: string }) => (x.method === 'scratch' ? 1 : 4);
+  const shares = shareEncoders(encoders, 2, cost);
+  assert.deepEqual(shares.map((s) => s.reduce((sum, x) => sum + cost(x), 0)).sort(), [13, 13]);
   assert.deepEqual(shares.flat().map(encoderKey).sort(), encoders.map(encoderKey).sort(), 'every encoder exactly once');
-  assert.equal(shareEncoders([e('random', 0)], 4).length, 1);
+  assert.equal(shareEncoders([e('random', 0)], 4, cost).length, 1);
   assert.deepEqual(parseEncoderKey('optidel:2:0.05'), { method: 'optidel', seed: 2, budget: 0.05 });
   for (const bad of ['optidel', 'optidel:x:0.05', 'optidel:1:0.05:3', ':1:0']) assert.equal(parseEncoderKey(bad), undefined, bad);
 });
