@@ -24,23 +24,7 @@ export async function writePredictions(benchDir: string, data: LabelledData, met
   const area = data.imageSize ** 2;
   const count = predicted.length / area;
   const file = path.join(dir, 'index.json');
-  let index: PredictionIndex | undefined;
-  if (fs.existsSync(file)) {
-    const old = (await readJsonFile(file).catch(() => undefined)) as PredictionIndex | undefined;
-    // An index of other samples (another split or size) is started over.
-    if (old?.version === 1 && old.samples?.length === count && old.imageSize === data.imageSize) index = old;
-  }
-  if (!index) {
-    // Predictions of other samples are stale: start the folder over too.
-    await fs.promises.rm(dir, { recursive: true, force: true });
-    index = { version: 1, dataset: data.name, imageSize: data.imageSize, classes: data.classes, samples: [], runs: [] };
-    for (let i = 0; i < count; i++) {
-      const image = data.test.images.subarray(i * area, (i + 1) * area);
-      await writeFileAtomic(path.join(dir, 'images', `${i}.png`), encodeGrayPng(Uint8Array.from(image, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255)), data.imageSize, data.imageSize));
-      await writeFileAtomic(path.join(dir, 'truth', `${i}.png`), encodeGrayPng(data.test.labels.subarray(i * area, (i + 1) * area), data.imageSize, data.imageSize));
-      index.samples.push({ name: `test ${i}`, image: `images/${i}.png`, truth: `truth/${i}.png` });
-    }
-  }
+  const index = await openIndex(dir, data, count);
   const folder = `${method}-seed${seed}`;
   const predictions: string[] = [];
   const sampleIoU: Array<Array<number | null>> = [];
@@ -54,6 +38,34 @@ export async function writePredictions(benchDir: string, data: LabelledData, met
   const run: PredictionRun = { method, seed, predictions, sampleIoU };
   await writeJsonAtomic(path.join(dir, folder, RUN_FILE), run);
   await writeJsonAtomic(file, await withRunsOnDisk(dir, index));
+}
+
+/**
+ * Writes a data set's test images, truth and an index without runs, unless a matching index is
+ * there. Parallel benchmark workers need it done once before they start: two of them starting a
+ * folder over at the same time would delete each other's files.
+ */
+export async function preparePredictions(benchDir: string, data: LabelledData): Promise<void> {
+  await openIndex(path.join(benchDir, 'predictions', data.name), data, Math.min(PREDICTION_SAMPLES, data.test.count));
+}
+
+/** The folder's index if it shows these `count` test samples; else the folder started over with them. */
+async function openIndex(dir: string, data: LabelledData, count: number): Promise<PredictionIndex> {
+  const file = path.join(dir, 'index.json');
+  const old = fs.existsSync(file) ? ((await readJsonFile(file).catch(() => undefined)) as PredictionIndex | undefined) : undefined;
+  if (old?.version === 1 && old.samples?.length === count && old.imageSize === data.imageSize) return old;
+  // Predictions of other samples (another split or size) are stale.
+  await fs.promises.rm(dir, { recursive: true, force: true });
+  const area = data.imageSize ** 2;
+  const index: PredictionIndex = { version: 1, dataset: data.name, imageSize: data.imageSize, classes: data.classes, samples: [], runs: [] };
+  for (let i = 0; i < count; i++) {
+    const image = data.test.images.subarray(i * area, (i + 1) * area);
+    await writeFileAtomic(path.join(dir, 'images', `${i}.png`), encodeGrayPng(Uint8Array.from(image, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255)), data.imageSize, data.imageSize));
+    await writeFileAtomic(path.join(dir, 'truth', `${i}.png`), encodeGrayPng(data.test.labels.subarray(i * area, (i + 1) * area), data.imageSize, data.imageSize));
+    index.samples.push({ name: `test ${i}`, image: `images/${i}.png`, truth: `truth/${i}.png` });
+  }
+  await writeJsonAtomic(file, index);
+  return index;
 }
 
 /** Rewrites a data set's index with every run whose entry is on disk (after parallel workers). */

@@ -11,7 +11,41 @@ import type { BackendName } from '../../shared/engineInfo';
 import { EngineClient, EngineError, type RunningRequest } from '../../shared/node/engineClient';
 import type { BenchResult } from '../../shared/commands';
 import { CancelledError, throwIfCancelled, type CommandContext } from '../command';
-import type { EncoderId } from './runBench';
+import { pendingEncoders, plannedEncoders, type BenchPlan, type EncoderId } from './runBench';
+import { isSelectionMethod } from './selectionSource';
+import { preparePredictions } from './predictions';
+
+export interface WorkerPlan {
+  plan: BenchPlan;
+  /** The command's arguments; each worker gets them with its share. */
+  args: BenchArgs;
+  workers: number;
+  backend: BackendName;
+  /** Trains the foundation model and scores the pool (needed before any selection method). */
+  prepareSelection(ctx: CommandContext): Promise<void>;
+  /** Pre-training steps an encoder's checkpoint already holds. */
+  stepsDone(e: EncoderId): Promise<number>;
+}
+
+/**
+ * Computes the plan's unfinished encoders on `workers` engines; returns how many cells they
+ * computed (0 when there are not two encoders to share, and the caller computes alone).
+ */
+export async function computeInWorkers(w: WorkerPlan, ctx: CommandContext): Promise<number> {
+  const pending = await pendingEncoders(w.plan);
+  if (w.workers < 2 || pending.length < 2) return 0;
+  // Everything workers would share is done here first: the foundation model, the pool's scores and the predictions' test images.
+  if (pending.some((e) => isSelectionMethod(e.method))) await w.prepareSelection(ctx);
+  for (const data of w.plan.datasets) await preparePredictions(w.plan.benchDir, data);
+  const { settings, finetune, datasets } = w.plan;
+  const stepsLeft = new Map(await Promise.all(pending.map(async (e) => [e, e.method === 'scratch' ? 0 : settings.pretrainSteps - (await w.stepsDone(e))] as const)));
+  // Seconds on one wasm core, roughly: a pre-training step of 16 images 0.125, a fine-tuning step 0.08 (0.01 probing).
+  const cost = (e: (typeof pending)[number]) => stepsLeft.get(e)! * 0.125 * (settings.pretrainBatchSize / 16) + e.pendingCells * finetune.steps * (finetune.mode === 'full' ? 0.08 : 0.01);
+  const totalCells = plannedEncoders(settings).length * datasets.length;
+  const doneCells = totalCells - pending.reduce((sum, e) => sum + e.pendingCells, 0);
+  // process.argv[1] is this engine's entry (bin/optidel.js or dist/engine/main.js); with --ipc it serves a parent.
+  return runBenchWorkers(w.args, shareEncoders(pending, w.workers, cost), { enginePath: process.argv[1], backend: w.backend, totalCells, doneCells }, ctx);
+}
 
 /** `method:seed:budget`, the form `--only` takes. */
 export function encoderKey(e: EncoderId): string {

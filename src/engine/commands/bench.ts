@@ -17,11 +17,11 @@ import { maeConfig, validateConfig, MAE_PRESETS, type MaePreset } from '../model
 import { DEFAULT_PRETRAIN_OPTIONS } from '../model/pretrain';
 import { FINETUNE_VERSION } from '../downstream/finetune';
 import { FINETUNE_ARG_OPTIONS, finetuneOptions } from './finetuneArgs';
-import { pendingEncoders, plannedEncoders, runBench, type BenchPlan, type EncoderId } from '../bench/runBench';
+import { runBench, type BenchPlan } from '../bench/runBench';
 import { checkpointName, poolEncoderFactory } from '../bench/encoders';
 import { checkpointDir, latestCheckpoint } from '../model/checkpoint';
-import { isSelectionMethod, pipelineSelection } from '../bench/selectionSource';
-import { parseEncoderKey, runBenchWorkers, shareEncoders } from '../bench/workers';
+import { pipelineSelection } from '../bench/selectionSource';
+import { computeInWorkers, parseEncoderKey } from '../bench/workers';
 import { summariseForJson, type BenchSettings } from '../bench/report';
 import { formatSummaryTable } from '../bench/summaryTable';
 
@@ -95,19 +95,17 @@ export const benchCommand: EngineCommand<'bench'> = {
       const factory = poolEncoderFactory({ poolRun, cache, model, pretrain, optidelImages, selectTraining: selector.training });
       const signatureExtra = { finetuneVersion: FINETUNE_VERSION, pool: cache.index.contentHash, model, pretrain: { ...pretrain, checkpointEvery: undefined }, maxTrain: args.maxTrain ?? null, ingestSkipped: ingest.skipped.length };
       const plan: BenchPlan = { benchDir: path.join(out, 'bench'), settings, datasets, finetune, poolSize: cache.size, signatureExtra, config: loaded.config, only };
-      let computedByWorkers = 0;
-      const pending = workers > 1 ? await pendingEncoders(plan) : [];
-      if (pending.length > 1) {
-        // Everything workers would share is done here first: the foundation model and the pool's scores.
-        if (pending.some((e) => isSelectionMethod(e.method))) await selector.prepare(ctx);
-        const totalCells = plannedEncoders(settings).length * datasets.length;
-        // process.argv[1] is the engine's entry (bin/optidel.js or dist/engine/main.js), which serves IPC with --ipc.
-        const remainingSteps = async (e: EncoderId) => (e.method === 'scratch' ? 0 : pretrain.steps - ((await latestCheckpoint(checkpointDir(poolRun, checkpointName(e.method, e.seed, e.budget, optidelImages))))?.state.step ?? 0));
-        const steps = new Map(await Promise.all(pending.map(async (e) => [e, await remainingSteps(e)] as const)));
-        // Seconds on one wasm core, roughly: a pre-training step of 16 images 0.125, a fine-tuning step 0.08 (0.01 probing).
-        const cost = (e: (typeof pending)[number]) => steps.get(e)! * 0.125 * (pretrain.batchSize / 16) + e.pendingCells * finetune.steps * (finetune.mode === 'full' ? 0.08 : 0.01);
-        computedByWorkers = await runBenchWorkers(args, shareEncoders(pending, workers, cost), { enginePath: process.argv[1], backend: selection.backend, totalCells, doneCells: totalCells - pending.length * datasets.length }, ctx);
-      }
+      const computedByWorkers = await computeInWorkers(
+        {
+          plan,
+          args,
+          workers,
+          backend: selection.backend,
+          prepareSelection: selector.prepare,
+          stepsDone: async (e) => (await latestCheckpoint(checkpointDir(poolRun, checkpointName(e.method, e.seed, e.budget, optidelImages))))?.state.step ?? 0,
+        },
+        ctx,
+      );
       const outcome = await runBench(plan, factory, ctx);
       return summariseForJson(outcome.report, path.join(out, 'bench'), { computed: outcome.computed + computedByWorkers, reused: outcome.reused - computedByWorkers });
     } finally {
