@@ -70,7 +70,7 @@ export async function runBench(plan: BenchPlan, factory: EncoderFactory, ctx: Co
   const ledger = await CellLedger.open(plan.benchDir, (method) => cellSignature(plan, method));
   for (const { file, reason } of ledger.ignored) ctx.log('warn', `bench: not reusing ${file}: ${reason}`);
   const encoders = plannedEncoders(settings);
-  const mine = plan.only ? encoders.filter((e) => plan.only!.some((o) => sameEncoder(o, e))) : encoders;
+  const mine = encodersToCompute(plan);
   const total = mine.length * plan.datasets.length;
   let computed = 0;
   let reused = 0;
@@ -81,7 +81,7 @@ export async function runBench(plan: BenchPlan, factory: EncoderFactory, ctx: Co
     settings,
     config: plan.config,
     // Only the cells this plan asks for: a ledger may hold cells of methods or seeds not asked now.
-    cells: ledger.all().filter((c) => encoders.some((e) => e.method === c.method && e.seed === c.seed && e.budget === c.budget) && plan.datasets.some((d) => d.name === c.dataset)),
+    cells: ledger.all().filter((c) => encoders.some((e) => sameEncoder(e, c)) && plan.datasets.some((d) => d.name === c.dataset)),
   });
   const progress = () => ctx.progress('bench', computed + reused, total, `${computed} computed, ${reused} reused`);
   for (const { method, seed, budget } of mine) {
@@ -143,10 +143,15 @@ export async function runBench(plan: BenchPlan, factory: EncoderFactory, ctx: Co
 /** The plan's encoders that still have data sets without a finished cell, with how many. */
 export async function pendingEncoders(plan: BenchPlan): Promise<Array<EncoderId & { pendingCells: number }>> {
   const ledger = await CellLedger.open(plan.benchDir, (method) => cellSignature(plan, method));
-  const planned = plannedEncoders(plan.settings).filter((e) => !plan.only || plan.only.some((o) => sameEncoder(o, e)));
-  return planned
+  return encodersToCompute(plan)
     .map((e) => ({ ...e, pendingCells: plan.datasets.filter((d) => !ledger.has({ ...e, dataset: d.name })).length }))
     .filter((e) => e.pendingCells > 0);
+}
+
+/** The plan's encoders, or the share of them given in `only`. */
+function encodersToCompute(plan: BenchPlan): EncoderId[] {
+  const planned = plannedEncoders(plan.settings);
+  return plan.only ? planned.filter((e) => plan.only!.some((o) => sameEncoder(o, e))) : planned;
 }
 
 export function sameEncoder(a: EncoderId, b: EncoderId): boolean {
