@@ -9,7 +9,7 @@ import type { HeadKind } from '../downstream/segHead';
 export const FINETUNE_ARG_OPTIONS: readonly OptionSpec[] = [
   { name: 'finetuneSteps', type: 'integer', description: `most fine-tuning steps per data set (default ${DEFAULT_FINETUNE.steps}; early stopping on the validation split)` },
   { name: 'finetuneMode', type: 'string', choices: ['full', 'probe'], description: `full: encoder and head learn; probe: frozen encoder (default ${DEFAULT_FINETUNE.mode})` },
-  { name: 'head', type: 'string', choices: ['mlp', 'pixel', 'conv'], description: `segmentation head (default ${DEFAULT_FINETUNE.head})` },
+  { name: 'head', type: 'string', choices: ['mlp', 'pixel', 'conv'], description: `segmentation head: pixel (every pixel's logits from its patch token), mlp (one logit per patch, upsampled) or conv (sees the pixels too); default ${DEFAULT_FINETUNE.head}` },
   { name: 'maxTrain', type: 'integer', description: 'at most this many labelled training slices per data set (fewer labels show pre-training better)' },
 ];
 
