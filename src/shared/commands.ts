@@ -121,12 +121,16 @@ export interface RunResult {
   seconds: number;
 }
 
+/** Segmentation heads on the encoder's patch tokens (src/engine/downstream/segHead.ts). */
+export const HEAD_KINDS = ['pixel', 'mlp', 'conv'] as const;
+export type HeadKind = (typeof HEAD_KINDS)[number];
+
 /** `optidel finetune`: segmentation on the run's pre-trained encoder (src/engine/commands/finetune.ts). */
 export interface FinetuneArgs {
   run: string;
   checkpoint?: string;
   finetuneMode?: 'full' | 'probe';
-  head?: 'mlp' | 'pixel' | 'conv';
+  head?: HeadKind;
   finetuneSteps?: number;
   maxTrain?: number;
   seed?: number;
@@ -164,7 +168,7 @@ export interface BenchArgs {
   batchSize?: number;
   finetuneSteps?: number;
   finetuneMode?: 'full' | 'probe';
-  head?: 'mlp' | 'pixel' | 'conv';
+  head?: HeadKind;
   maxTrain?: number;
   datasets?: string[];
   optidelImages?: OptidelImages;

@@ -4,12 +4,12 @@
  */
 import type { OptionSpec } from '../command';
 import { DEFAULT_FINETUNE, PROBE_LR, type FineTuneMode, type FineTuneOptions } from '../downstream/finetune';
-import type { HeadKind } from '../downstream/segHead';
+import { HEAD_KINDS, type HeadKind } from '../../shared/commands';
 
 export const FINETUNE_ARG_OPTIONS: readonly OptionSpec[] = [
   { name: 'finetuneSteps', type: 'integer', description: `most fine-tuning steps per data set (default ${DEFAULT_FINETUNE.steps}; early stopping on the validation split)` },
   { name: 'finetuneMode', type: 'string', choices: ['full', 'probe'], description: `full: encoder and head learn; probe: frozen encoder (default ${DEFAULT_FINETUNE.mode})` },
-  { name: 'head', type: 'string', choices: ['mlp', 'pixel', 'conv'], description: `segmentation head: pixel (every pixel's logits from its patch token), mlp (one logit per patch, upsampled) or conv (sees the pixels too); default ${DEFAULT_FINETUNE.head}` },
+  { name: 'head', type: 'string', choices: HEAD_KINDS, description: `segmentation head: pixel (every pixel's logits from its patch token), mlp (one logit per patch, upsampled) or conv (sees the pixels too); default ${DEFAULT_FINETUNE.head}` },
   { name: 'maxTrain', type: 'integer', description: 'at most this many labelled training slices per data set (fewer labels show pre-training better)' },
 ];
 

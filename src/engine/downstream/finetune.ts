@@ -14,7 +14,8 @@ import * as tf from '@tensorflow/tfjs';
 import { letCancelIn, throwIfCancelled } from '../command';
 import { ConfusionMatrix, scoresFromConfusion, type SegmentationScores } from './metrics';
 import { classWeights, segmentationLoss } from './loss';
-import { createHead, type HeadKind, type SegmentationHead } from './segHead';
+import type { HeadKind } from '../../shared/commands';
+import { createHead, type SegmentationHead } from './segHead';
 import { SeededRandom } from '../data/random';
 
 /** What fine-tuning needs of an encoder; `MaeModel` provides it. */

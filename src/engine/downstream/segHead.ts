@@ -18,9 +18,8 @@
  * backend has no Conv2DBackpropFilter kernel, so conv2d cannot be trained there.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { HeadKind } from '../../shared/commands';
 import { SeededRandom } from '../data/random';
-
-export type HeadKind = 'mlp' | 'pixel' | 'conv';
 
 export interface SegmentationHead {
   readonly kind: HeadKind;
