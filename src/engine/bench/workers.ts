@@ -6,10 +6,9 @@
  * shared ledger, one file per cell. The caller has ingested the pool and scored it beforehand, so
  * no two workers ever train or write the same thing; it writes the final report after them.
  */
-import type { BenchArgs } from '../../shared/commands';
+import type { BenchArgs, BenchResult } from '../../shared/commands';
 import type { BackendName } from '../../shared/engineInfo';
 import { EngineClient, EngineError, type RunningRequest } from '../../shared/node/engineClient';
-import type { BenchResult } from '../../shared/commands';
 import { CancelledError, throwIfCancelled, type CommandContext } from '../command';
 import { pendingEncoders, plannedEncoders, type BenchPlan, type EncoderId } from './runBench';
 import { isSelectionMethod } from './selectionSource';
@@ -32,8 +31,9 @@ export interface WorkerPlan {
  * computed (0 when there are not two encoders to share, and the caller computes alone).
  */
 export async function computeInWorkers(w: WorkerPlan, ctx: CommandContext): Promise<number> {
+  if (w.workers < 2) return 0;
   const pending = await pendingEncoders(w.plan);
-  if (w.workers < 2 || pending.length < 2) return 0;
+  if (pending.length < 2) return 0;
   // Everything workers would share is done here first: the foundation model, the pool's scores and the predictions' test images.
   if (pending.some((e) => isSelectionMethod(e.method))) await w.prepareSelection(ctx);
   for (const data of w.plan.datasets) await preparePredictions(w.plan.benchDir, data);
@@ -53,9 +53,10 @@ export function encoderKey(e: EncoderId): string {
 }
 
 export function parseEncoderKey(key: string): EncoderId | undefined {
-  const [method, seed, budget] = key.split(':');
-  const e = { method, seed: Number(seed), budget: Number(budget) };
-  return method && Number.isInteger(e.seed) && Number.isFinite(e.budget) && key.split(':').length === 3 ? e : undefined;
+  const parts = key.split(':');
+  if (parts.length !== 3) return undefined;
+  const e = { method: parts[0], seed: Number(parts[1]), budget: Number(parts[2]) };
+  return e.method && Number.isInteger(e.seed) && Number.isFinite(e.budget) ? e : undefined;
 }
 
 /**
