@@ -1,4 +1,5 @@
-// Flat config: typescript-eslint's recommended rules over every TypeScript source; the build
+// Flat config: typescript-eslint's recommended rules over every TypeScript source, plus the
+// type-aware promise rules (each file is checked with the tsconfig of its layer); the build
 // scripts are plain modules.
 import tseslint from 'typescript-eslint';
 
@@ -11,6 +12,19 @@ export default tseslint.config(
     },
   },
   {
+    // A promise nobody awaits loses its error; one passed where a callback returns void is never awaited.
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        // node:test's test() and describe() return promises the runner itself awaits.
+        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite'] }] },
+      ],
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  {
     // CommonJS preload modules (test fault injection) load with require by design.
     files: ['**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
@@ -20,7 +34,7 @@ export default tseslint.config(
     files: ['src/host/**/*.ts', 'src/shared/**/*.ts', 'webview/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        patterns: [{ group: ['@tensorflow/*', '**/src/engine/**', '../../engine/*', '../../../engine/*'], message: 'Only the engine process may load TensorFlow.js or engine modules.' }],
+        patterns: [{ group: ['@tensorflow/*', '**/engine', '**/engine/**'], message: 'Only the engine process may load TensorFlow.js or engine modules.' }],
       }],
     },
   },
