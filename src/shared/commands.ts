@@ -77,7 +77,7 @@ export interface SynthesizeResult {
 export interface TrainArgs {
   run: string;
   method?: SelectionMethodName;
-  preset?: 'micro' | 'tiny' | 'base';
+  preset?: MaePreset;
   steps?: number;
   batchSize?: number;
   /** Collaborative rounds (re-score, reselect, regenerate between rounds); default 1. */
@@ -103,7 +103,7 @@ export interface RunArgs {
   method: SelectionMethodName;
   budget?: number;
   seed?: number;
-  preset?: 'micro' | 'tiny' | 'base';
+  preset?: MaePreset;
   /** Optimiser steps of both pre-trainings (equal compute). */
   steps?: number;
   batchSize?: number;
@@ -122,6 +122,10 @@ export interface RunResult {
 }
 
 /** Segmentation heads on the encoder's patch tokens (src/engine/downstream/segHead.ts). */
+/** Model sizes of the MAE (src/engine/model/mae.ts holds their shapes). */
+export const MAE_PRESETS = ['micro', 'tiny', 'base'] as const;
+export type MaePreset = (typeof MAE_PRESETS)[number];
+
 export const HEAD_KINDS = ['pixel', 'mlp', 'conv'] as const;
 export type HeadKind = (typeof HEAD_KINDS)[number];
 
@@ -162,7 +166,7 @@ export interface BenchArgs {
   /** Comma-separated budgets (fractions or counts). */
   budget?: string;
   seeds?: number;
-  preset?: 'micro' | 'tiny' | 'base';
+  preset?: MaePreset;
   patchSize?: number;
   steps?: number;
   batchSize?: number;
@@ -196,7 +200,7 @@ export interface BenchResult {
 /** `optidel pretrain`: the foundation MAE on the whole pool (checkpoints/pretrain, resumable). */
 export interface PretrainArgs {
   run: string;
-  preset?: 'micro' | 'tiny' | 'base';
+  preset?: MaePreset;
   steps?: number;
   batchSize?: number;
   lr?: number;

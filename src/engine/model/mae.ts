@@ -12,9 +12,11 @@ import { ParamFactory, block, layerNorm, linear, sinCosPositions } from './layer
 import type { MaskBatch } from './masking';
 import { makeMasks } from './masking';
 import { SeededRandom, deriveSeed } from './rng';
+import { MAE_PRESETS, type MaePreset } from '../../shared/commands';
 
-export type MaePreset = 'tiny' | 'base' | 'micro';
-export const MAE_PRESETS: readonly MaePreset[] = ['micro', 'tiny', 'base'];
+// The preset names are part of the command vocabulary (shared with the host); their shapes live here.
+export { MAE_PRESETS, type MaePreset };
+
 
 export interface MaeConfig {
   imageSize: number;
