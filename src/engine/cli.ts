@@ -2,7 +2,8 @@
  * The engine as a command-line tool: `optidel <command> [--flags] [--json]`.
  *
  * Progress and logs go to stderr; with --json the result is one JSON object, last on stdout, so
- * scripts can pipe it. Exit codes: 0 done, 1 failed, 2 usage error, 130 interrupted.
+ * scripts can pipe it; under --json a failure is one object too, `{ "error": { "kind", "message" } }`.
+ * Exit codes: 0 done, 1 failed, 2 usage error, 130 interrupted (Ctrl+C or SIGTERM, stopped gently).
  */
 import type { BackendPreference } from '../shared/engineInfo';
 import { BACKEND_NAMES } from '../shared/engineInfo';
@@ -119,12 +120,20 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   }
   const { backend, json, ...rest } = parsed.flags;
   const controller = new AbortController();
-  const onSigint = () => {
-    process.stderr.write('\ninterrupted: stopping after the current step (press Ctrl+C again to force)\n');
+  // SIGTERM (Slurm pre-emption, `timeout`, a container stop) stops as gently as Ctrl+C: the stage
+  // checkpoints and is marked cancelled. A second signal of either kind forces the exit.
+  const stopGently = (signal: NodeJS.Signals) => {
+    process.stderr.write(`\ninterrupted (${signal}): stopping after the current step (send it again to force)\n`);
     controller.abort();
-    process.once('SIGINT', () => process.exit(130));
+    for (const s of STOP_SIGNALS) process.off(s, stopGently).once(s, forceExit);
   };
-  process.once('SIGINT', onSigint);
+  const forceExit = () => process.exit(EXIT_CODES.cancelled);
+  for (const s of STOP_SIGNALS) process.once(s, stopGently);
+  const fail = (kind: FailureKind, message: string, text: string): number => {
+    if (json === true) process.stdout.write(`${JSON.stringify({ error: { kind, message } })}\n`);
+    process.stderr.write(text);
+    return EXIT_CODES[kind];
+  };
   try {
     const globals = validateArgs({ name: 'optidel', options: GLOBAL_OPTIONS }, { backend, json });
     const args = validateArgs(command, rest);
@@ -139,21 +148,21 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     else process.stdout.write(`${command.describe ? (command.describe as (r: unknown) => string)(result) : JSON.stringify(result, null, 2)}\n`);
     return 0;
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`optidel: ${err.message}\n\n${usage(command.name)}`);
-      return 2;
-    }
-    if (err instanceof CancelledError) {
-      process.stderr.write(`optidel ${command.name}: cancelled\n`);
-      return 130;
-    }
-    process.stderr.write(`optidel ${command.name}: ${errorMessage(err)}\n`);
+    if (err instanceof UsageError) return fail('usage', err.message, `optidel: ${err.message}\n\n${usage(command.name)}`);
+    if (err instanceof CancelledError) return fail('cancelled', 'cancelled', `optidel ${command.name}: cancelled\n`);
+    const message = errorMessage(err);
     if (process.env.OPTIDEL_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-    return 1;
+    return fail('failed', message, `optidel ${command.name}: ${message}\n`);
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const s of STOP_SIGNALS) process.off(s, stopGently).off(s, forceExit);
   }
 }
+
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+
+/** How a command can fail, as `--json` reports it (`{ "error": { kind, message } }`), and its exit code. */
+type FailureKind = 'usage' | 'failed' | 'cancelled';
+const EXIT_CODES: Record<FailureKind, number> = { failed: 1, usage: 2, cancelled: 130 };
 
 export function envBackend(): BackendPreference {
   const value = process.env.OPTIDEL_BACKEND;
