@@ -62,6 +62,7 @@ function stderrReporter(): Pick<CommandContext, 'progress' | 'log' | 'metric' | 
   const tty = process.stderr.isTTY;
   let lastLine = 0;
   let lastPrinted = '';
+  const pace = new ProgressPace();
   const clear = () => {
     if (tty && lastPrinted) process.stderr.write('\r\x1b[K');
     lastPrinted = '';
@@ -74,7 +75,7 @@ function stderrReporter(): Pick<CommandContext, 'progress' | 'log' | 'metric' | 
       const frac = total > 0 ? Math.min(1, done / total) : 0;
       const width = 24;
       const bar = '█'.repeat(Math.round(frac * width)).padEnd(width, '░');
-      const line = `${stage} ${bar} ${done}/${total}${message ? ` ${message}` : ''}`;
+      const line = `${stage} ${bar} ${done}/${total}${pace.describe(stage, done, total, now)}${message ? ` ${message}` : ''}`;
       if (tty) {
         process.stderr.write(`\r\x1b[K${line}`);
         lastPrinted = line;
@@ -95,6 +96,33 @@ function stderrReporter(): Pick<CommandContext, 'progress' | 'log' | 'metric' | 
       process.stderr.write(`stage ${stage}: ${status} (${runDir})\n`);
     },
   };
+}
+
+/**
+ * Rate and time left of a stage's progress, from the first report of that stage on: ` 12.3/s, 1m05s
+ * left`. Empty until a second report moves forward, and when a stage's counter starts over.
+ */
+export class ProgressPace {
+  private start?: { stage: string; done: number; time: number };
+  private lastDone = 0;
+
+  describe(stage: string, done: number, total: number, now: number): string {
+    if (!this.start || this.start.stage !== stage || done < this.lastDone) this.start = { stage, done, time: now };
+    this.lastDone = done;
+    const seconds = (now - this.start.time) / 1000;
+    const rate = (done - this.start.done) / seconds;
+    if (!(seconds > 0) || !(rate > 0)) return '';
+    const left = done < total ? `, ${formatDuration((total - done) / rate)} left` : '';
+    return ` ${rate >= 10 ? rate.toFixed(0) : rate.toPrecision(2)}/s${left}`;
+  }
+}
+
+function formatDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
 export async function runCli(argv: readonly string[]): Promise<number> {

@@ -1,6 +1,7 @@
 /**
  * Command-line conventions scripts and schedulers rely on: SIGTERM (Slurm pre-emption, `timeout`)
- * stops a stage as gently as Ctrl+C, and under --json every failure is one JSON object on stdout.
+ * stops a stage as gently as Ctrl+C, under --json every failure is one JSON object on stdout, and
+ * progress lines say the rate and the time left.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -8,6 +9,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ProgressPace } from '../../../src/engine/cli';
 import { CLI, requireBuiltEngine, runCli } from '../../helpers/engine';
 import { makeTinyRun } from '../../helpers/tinyRun';
 
@@ -49,4 +51,15 @@ test('under --json a usage error and a failure are each one JSON object on stdou
   const error = failed.json?.error as { kind: string; message: string };
   assert.equal(error.kind, 'failed');
   assert.match(error.message, /run\.json is not valid JSON/);
+});
+
+test('progress lines show the rate and the time left, from the first report of their stage', () => {
+  const pace = new ProgressPace();
+  assert.equal(pace.describe('pretrain', 0, 100, 0), '', 'no rate from one report');
+  assert.equal(pace.describe('pretrain', 10, 100, 2000), ' 5.0/s, 18s left');
+  assert.equal(pace.describe('pretrain', 100, 100, 20_000), ' 5.0/s', 'nothing left at the end');
+  assert.equal(pace.describe('score', 3, 1000, 21_000), '', 'a new stage starts its own clock');
+  assert.equal(pace.describe('score', 503, 1000, 31_000), ' 50/s, 10s left');
+  assert.equal(pace.describe('score', 3, 7203, 32_000), '', 'a counter that starts over resets');
+  assert.equal(pace.describe('score', 5, 7203, 33_000), ' 2.0/s, 59m59s left');
 });
