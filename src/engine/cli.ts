@@ -8,54 +8,12 @@
 import type { BackendPreference } from '../shared/engineInfo';
 import { BACKEND_NAMES } from '../shared/engineInfo';
 import type { LogLevel } from '../shared/protocol';
-import { COMMAND_NAMES } from '../shared/commands';
-import type { CommandContext, OptionSpec } from './command';
-import { CancelledError, UsageError, camel, kebab, validateArgs } from './command';
-import { COMMANDS, findCommand } from './commands';
+import type { CommandContext } from './command';
+import { CancelledError, UsageError, validateArgs } from './command';
+import { findCommand } from './commands';
 import { errorMessage } from './backends/select';
-
-interface ParsedArgv {
-  command?: string;
-  flags: Record<string, string | true>;
-  help: boolean;
-}
-
-export function parseArgv(argv: readonly string[]): ParsedArgv {
-  const flags: Record<string, string | true> = {};
-  let command: string | undefined;
-  let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--help' || arg === '-h') help = true;
-    else if (arg.startsWith('--')) {
-      const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
-      const next = argv[i + 1];
-      if (inline !== undefined) flags[camel(name)] = inline;
-      else if (next !== undefined && !next.startsWith('--')) flags[camel(name)] = argv[++i];
-      else flags[camel(name)] = true;
-    } else if (!command) command = arg;
-    else throw new UsageError(`unexpected argument "${arg}"`);
-  }
-  return { command, flags, help };
-}
-
-const GLOBAL_OPTIONS: readonly OptionSpec[] = [
-  { name: 'backend', type: 'string', choices: ['auto', ...BACKEND_NAMES], description: 'TensorFlow.js backend (default auto: the fastest that works)' },
-  { name: 'json', type: 'boolean', description: 'print one JSON object last on stdout' },
-];
-
-export function usage(commandName?: string): string {
-  const command = commandName ? findCommand(commandName) : undefined;
-  const options = (specs: readonly OptionSpec[]) =>
-    specs.map((o) => `  --${kebab(o.name)}${o.type === 'boolean' ? '' : ` <${o.type}>`}`.padEnd(30) + o.description + (o.required ? ' (required)' : '')).join('\n');
-  if (command) {
-    return `optidel ${command.name}: ${command.summary}\n\nOptions:\n${options(command.options)}\n${options(GLOBAL_OPTIONS)}\n`;
-  }
-  const list = COMMAND_NAMES.map((n) => `  ${n.padEnd(14)}${COMMANDS[n].summary}`).join('\n');
-  return `optidel: data-efficient pre-training of medical imaging foundation models (OptiDEL)\n\n` +
-    `Usage: optidel <command> [options] [--json]\n\nCommands:\n${list}\n\nGlobal options:\n${options(GLOBAL_OPTIONS)}\n\n` +
-    `Run "optidel <command> --help" for a command's options.\n`;
-}
+import { GLOBAL_OPTIONS, parseCommandArgv, usage } from './cliArgs';
+import { OPTIDEL_VERSION } from './version';
 
 /** Draws one progress line on stderr, redrawn in place on a terminal and throttled elsewhere. */
 function stderrReporter(): Pick<CommandContext, 'progress' | 'log' | 'metric' | 'stage'> {
@@ -126,27 +84,32 @@ function formatDuration(seconds: number): string {
 }
 
 export async function runCli(argv: readonly string[]): Promise<number> {
-  let parsed: ParsedArgv;
+  const [first, ...rest] = argv;
+  if (first === '--version' || first === '-V') {
+    process.stdout.write(`optidel ${OPTIDEL_VERSION}\n`);
+    return 0;
+  }
+  if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
+    const topic = first === 'help' ? rest[0] : undefined;
+    if (topic && !findCommand(topic)) return unknownCommand(topic);
+    process.stdout.write(usage(topic));
+    return first === undefined ? 2 : 0;
+  }
+  const command = findCommand(first);
+  if (!command) return unknownCommand(first);
+  let flags: Record<string, string | boolean>;
   try {
-    parsed = parseArgv(argv);
+    flags = parseCommandArgv(rest, [...command.options, ...GLOBAL_OPTIONS]);
   } catch (err) {
-    process.stderr.write(`${errorMessage(err)}\n\n${usage()}`);
-    return 2;
+    if (rest.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { kind: 'usage', message: errorMessage(err) } })}\n`);
+    process.stderr.write(`optidel ${command.name}: ${errorMessage(err)}\n\n${usage(command.name)}`);
+    return EXIT_CODES.usage;
   }
-  if (!parsed.command || parsed.command === 'help') {
-    process.stdout.write(usage(parsed.flags.help ? undefined : undefined));
-    return parsed.command || parsed.help ? 0 : 2;
-  }
-  const command = findCommand(parsed.command);
-  if (!command) {
-    process.stderr.write(`optidel: unknown command "${parsed.command}"\n\n${usage()}`);
-    return 2;
-  }
-  if (parsed.help) {
+  if (flags.help === true) {
     process.stdout.write(usage(command.name));
     return 0;
   }
-  const { backend, json, ...rest } = parsed.flags;
+  const { backend, json, help: _help, ...commandFlags } = flags;
   const controller = new AbortController();
   // SIGTERM (Slurm pre-emption, `timeout`, a container stop) stops as gently as Ctrl+C: the stage
   // checkpoints and is marked cancelled. A second signal of either kind forces the exit.
@@ -158,13 +121,13 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   const forceExit = () => process.exit(EXIT_CODES.cancelled);
   for (const s of STOP_SIGNALS) process.once(s, stopGently);
   const fail = (kind: FailureKind, message: string, text: string): number => {
-    if (json === true) process.stdout.write(`${JSON.stringify({ error: { kind, message } })}\n`);
+    if (json) process.stdout.write(`${JSON.stringify({ error: { kind, message } })}\n`);
     process.stderr.write(text);
     return EXIT_CODES[kind];
   };
   try {
-    const globals = validateArgs({ name: 'optidel', options: GLOBAL_OPTIONS }, { backend, json });
-    const args = validateArgs(command, rest);
+    const globals = validateArgs({ name: 'optidel', options: GLOBAL_OPTIONS }, { backend });
+    const args = validateArgs(command, commandFlags);
     const ctx: CommandContext = {
       signal: controller.signal,
       backendPreference: (globals.backend as BackendPreference | undefined) ?? envBackend(),
@@ -172,7 +135,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     };
     // The commands map ties each name to its own argument type; validateArgs has checked them.
     const result = await (command.run as (a: unknown, c: CommandContext) => Promise<unknown>)(args, ctx);
-    if (globals.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else process.stdout.write(`${command.describe ? (command.describe as (r: unknown) => string)(result) : JSON.stringify(result, null, 2)}\n`);
     return 0;
   } catch (err) {
@@ -184,6 +147,11 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   } finally {
     for (const s of STOP_SIGNALS) process.off(s, stopGently).off(s, forceExit);
   }
+}
+
+function unknownCommand(name: string): number {
+  process.stderr.write(`optidel: unknown command "${name}"\n\n${usage()}`);
+  return EXIT_CODES.usage;
 }
 
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];

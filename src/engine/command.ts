@@ -120,7 +120,3 @@ function coerce(commandName: string, spec: OptionSpec, value: unknown): unknown 
 export function kebab(camel: string): string {
   return camel.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
-
-export function camel(kebabName: string): string {
-  return kebabName.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-}

@@ -15,6 +15,8 @@ export interface BackendCandidate {
 }
 
 export interface EngineInfo {
+  /** The OptiDEL version of the engine (package.json). */
+  version: string;
   backend: BackendName;
   /** How the backend was chosen: the first that worked, or forced by the setting or flag. */
   preference: BackendPreference;

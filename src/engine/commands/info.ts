@@ -1,5 +1,6 @@
 /** `optidel info`: which backend the engine runs on, why each other one was not taken, and its speed. */
 import * as os from 'node:os';
+import { OPTIDEL_VERSION } from '../version';
 import * as tf from '@tensorflow/tfjs';
 import type { EngineCommand } from '../command';
 import { letCancelIn, throwIfCancelled } from '../command';
@@ -18,6 +19,7 @@ export const infoCommand: EngineCommand<'info'> = {
       ? await measureMatmulGflops(args.matmulSize, args.matmulRepeats ?? 10, ctx.signal, (done, total) => ctx.progress('info', done, total, 'matmul'))
       : undefined;
     return {
+      version: OPTIDEL_VERSION,
       backend: selection.backend,
       preference: selection.preference,
       tfjsVersion: tf.version.tfjs,
@@ -31,7 +33,7 @@ export const infoCommand: EngineCommand<'info'> = {
     };
   },
   describe(info) {
-    const lines = [`backend: ${info.backend} (${info.preference === 'auto' ? 'first that worked' : 'forced'})`, `TensorFlow.js ${info.tfjsVersion}, Node ${info.nodeVersion}, ${info.cpus} CPUs`];
+    const lines = [`backend: ${info.backend} (${info.preference === 'auto' ? 'first that worked' : 'forced'})`, `OptiDEL ${info.version}, TensorFlow.js ${info.tfjsVersion}, Node ${info.nodeVersion}, ${info.cpus} CPUs`];
     for (const c of info.candidates) lines.push(`  ${c.available ? '✓' : '✗'} ${c.name}: ${c.reason}`);
     if (info.matmulGflops !== undefined) lines.push(`matmul: ${info.matmulGflops.toFixed(1)} GFLOP/s`);
     for (const w of info.warnings) lines.push(`warning: ${w}`);

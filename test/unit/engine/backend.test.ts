@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runCli } from '../../helpers/engine';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ROOT, runCli } from '../../helpers/engine';
 import { explainLoadFailure } from '../../../src/engine/backends/tensorflow';
 
 interface Candidate { name: string; available: boolean; reason: string }
@@ -11,6 +13,7 @@ test('with tfjs-node-gpu absent, info records why and chooses wasm, with a reaso
   const info = run.json!;
   assert.equal(info.backend, 'wasm');
   assert.match(String(info.tfjsVersion), /^\d+\.\d+\.\d+$/);
+  assert.equal(info.version, JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version, 'info names the OptiDEL version');
   const candidates = info.candidates as Candidate[];
   assert.deepEqual(candidates.map((c) => c.name).sort(), ['cpu', 'tensorflow', 'wasm', 'webgpu']);
   for (const c of candidates) assert.ok(c.reason.length > 5, `${c.name} has a reason`);
@@ -30,7 +33,9 @@ test('forcing an unavailable backend fails with a message naming it', () => {
   const run = runCli(['info', '--json', '--backend', 'tensorflow']);
   assert.equal(run.status, 1);
   assert.match(run.stderr, /the backend "tensorflow" was requested but is not available/);
-  assert.equal(run.stdout.trim(), '');
+  // Under --json the failure is one JSON object on stdout, nothing else.
+  assert.equal(run.stdout.trim().split('\n').length, 1);
+  assert.equal((run.json!.error as { kind: string }).kind, 'failed');
 });
 
 test('a CUDA load failure names the missing library and what provides it', () => {
