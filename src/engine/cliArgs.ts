@@ -44,12 +44,19 @@ export function parseCommandArgv(argv: readonly string[], options: readonly Opti
     // parseArgs names the flag; the codes tell which mistake it was.
     throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
   }
-  if (parsed.positionals.length) throw new UsageError(`unexpected argument "${parsed.positionals[0]}"`);
   const flags: Record<string, string | boolean> = {};
   for (const spec of options) {
     const value = (parsed.values as Record<string, string | boolean | undefined>)[kebab(spec.name)];
     if (value !== undefined) flags[spec.name] = value;
   }
+  const words = [...parsed.positionals];
+  for (const spec of options.filter((o) => o.positional)) {
+    const word = words.shift();
+    if (word === undefined) break;
+    if (spec.name in flags) throw new UsageError(`"${word}" and --${kebab(spec.name)} both give ${kebab(spec.name)}`);
+    flags[spec.name] = word;
+  }
+  if (words.length) throw new UsageError(`unexpected argument "${words[0]}"`);
   return flags;
 }
 
@@ -69,8 +76,9 @@ export function usage(commandName?: string): string {
   const environment = ENVIRONMENT.map(([name, what]) => `  ${name.padEnd(18)}${what}`).join('\n');
   if (command) {
     const examples = EXAMPLES[command.name]?.map((e) => `  ${e}`).join('\n');
+    const words = command.options.filter((o) => o.positional).map((o) => (o.required ? `<${kebab(o.name)}>` : `[${kebab(o.name)}]`));
     return (
-      `optidel ${command.name}: ${command.summary}\n\nUsage: optidel ${command.name} [options]\n\n` +
+      `optidel ${command.name}: ${command.summary}\n\nUsage: optidel ${[command.name, ...words].join(' ')} [options]\n\n` +
       `Options:\n${optionLines(command.options)}\n${optionLines(GLOBAL_OPTIONS)}\n` +
       (examples ? `\nExamples:\n${examples}\n` : '') +
       `\nEnvironment:\n${environment}\n`

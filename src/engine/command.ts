@@ -16,6 +16,8 @@ export interface OptionSpec {
   required?: boolean;
   /** For strings: the only values allowed. */
   choices?: readonly string[];
+  /** Given on the command line as a bare word, in the order of the options (`optidel runs show RUN`). */
+  positional?: boolean;
 }
 
 /** What a running command may tell the outside world; the terminal and the host render it differently. */

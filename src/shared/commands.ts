@@ -21,6 +21,7 @@ export interface EngineCommands {
   synthesize: { args: SynthesizeArgs; result: SynthesizeResult };
   train: { args: TrainArgs; result: TrainResult };
   run: { args: RunArgs; result: RunResult };
+  runs: { args: RunsArgs; result: RunsResult };
 }
 
 export const SELECTION_METHOD_NAMES = ['optidel', 'random', 'meddel', 'prototypes', 'kcenter', 'full'] as const;
@@ -328,7 +329,30 @@ export type CommandArgs<N extends CommandName> = EngineCommands[N]['args'];
 export type CommandResult<N extends CommandName> = EngineCommands[N]['result'];
 
 /** Every command, in the order `optidel --help` lists them. */
-export const COMMAND_NAMES = ['info', 'export', 'demo-data', 'ingest', 'pretrain', 'score', 'propose', 'select', 'synthesize', 'train', 'run', 'bench', 'finetune'] as const satisfies readonly CommandName[];
+export const COMMAND_NAMES = ['info', 'export', 'demo-data', 'ingest', 'pretrain', 'score', 'propose', 'select', 'synthesize', 'train', 'run', 'runs', 'bench', 'finetune'] as const satisfies readonly CommandName[];
+
+/** `optidel runs list` and `optidel runs show RUN`: the run folders and what each one holds. */
+export interface RunsArgs {
+  action?: 'list' | 'show';
+  /** With show: the run folder (a path, or a name under --dir). */
+  run?: string;
+  /** Folder holding run folders (default .optidel/runs, as the extension's optidel.runsFolder). */
+  dir?: string;
+}
+export interface RunSummary {
+  dir: string;
+  id?: string;
+  createdAt?: string;
+  backend?: string;
+  /** Why run.json could not be read, when it could not. */
+  error?: string;
+  stages: Array<{ stage: string; status: string; seconds?: number; error?: string }>;
+  /** Bytes on disk per top-level artifact folder or file (show only). */
+  sizes?: Record<string, number>;
+}
+export interface RunsResult {
+  runs: RunSummary[];
+}
 
 /** Options every command accepts. */
 export interface GlobalArgs {

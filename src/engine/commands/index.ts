@@ -14,6 +14,7 @@ import { selectCommand } from './select';
 import { synthesizeCommand } from './synthesize';
 import { trainCommand } from './train';
 import { runCommand } from './run';
+import { runsCommand } from './runs';
 
 type AnyCommand = { [N in CommandName]: EngineCommand<N> }[CommandName];
 
@@ -31,6 +32,7 @@ export const COMMANDS: { [N in CommandName]: EngineCommand<N> } = {
   synthesize: synthesizeCommand,
   train: trainCommand,
   run: runCommand,
+  runs: runsCommand,
 };
 
 export function findCommand(name: string): AnyCommand | undefined {
