@@ -17,6 +17,7 @@ export const EXAMPLES: Partial<Record<CommandName, readonly string[]>> = {
     'optidel bench -c optidel.json -o runs/bench --workers 2 --steps 2400 --seeds 5',
   ],
   runs: ['optidel runs list', 'optidel runs show 20261202-101500-ab12 --json', 'optidel runs list --dir /scratch/optidel-runs'],
+  similar: ['optidel similar -r runs/first --sample 120 --k 5'],
   finetune: ['optidel finetune -r runs/first'],
   export: ['optidel export -r runs/first -o subset.ipynb --method optidel'],
 };

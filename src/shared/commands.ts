@@ -22,6 +22,7 @@ export interface EngineCommands {
   train: { args: TrainArgs; result: TrainResult };
   run: { args: RunArgs; result: RunResult };
   runs: { args: RunsArgs; result: RunsResult };
+  similar: { args: SimilarArgs; result: SimilarResult };
 }
 
 export const SELECTION_METHOD_NAMES = ['optidel', 'random', 'meddel', 'prototypes', 'kcenter', 'full'] as const;
@@ -329,7 +330,7 @@ export type CommandArgs<N extends CommandName> = EngineCommands[N]['args'];
 export type CommandResult<N extends CommandName> = EngineCommands[N]['result'];
 
 /** Every command, in the order `optidel --help` lists them. */
-export const COMMAND_NAMES = ['info', 'export', 'demo-data', 'ingest', 'pretrain', 'score', 'propose', 'select', 'synthesize', 'train', 'run', 'runs', 'bench', 'finetune'] as const satisfies readonly CommandName[];
+export const COMMAND_NAMES = ['info', 'export', 'demo-data', 'ingest', 'pretrain', 'score', 'propose', 'select', 'synthesize', 'train', 'run', 'runs', 'similar', 'bench', 'finetune'] as const satisfies readonly CommandName[];
 
 /** `optidel runs list` and `optidel runs show RUN`: the run folders and what each one holds. */
 export interface RunsArgs {
@@ -352,6 +353,18 @@ export interface RunSummary {
 }
 export interface RunsResult {
   runs: RunSummary[];
+}
+
+/** `optidel similar --run R --sample ID`: a sample's nearest neighbours in embedding space. */
+export interface SimilarArgs {
+  run: string;
+  sample: number;
+  /** Neighbours returned (default 10). */
+  k?: number;
+}
+export interface SimilarResult {
+  sample: { id: number; source: string; slice?: number; axis?: number; frame?: number };
+  neighbours: Array<{ id: number; similarity: number; source: string; slice?: number; axis?: number; frame?: number }>;
 }
 
 /** Options every command accepts. */

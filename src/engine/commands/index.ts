@@ -15,6 +15,7 @@ import { synthesizeCommand } from './synthesize';
 import { trainCommand } from './train';
 import { runCommand } from './run';
 import { runsCommand } from './runs';
+import { similarCommand } from './similar';
 
 type AnyCommand = { [N in CommandName]: EngineCommand<N> }[CommandName];
 
@@ -33,6 +34,7 @@ export const COMMANDS: { [N in CommandName]: EngineCommand<N> } = {
   train: trainCommand,
   run: runCommand,
   runs: runsCommand,
+  similar: similarCommand,
 };
 
 export function findCommand(name: string): AnyCommand | undefined {

@@ -1,0 +1,36 @@
+/** `optidel similar --run R --sample ID`: the pool samples nearest to one sample in embedding space. */
+import type { CacheSample } from '../../shared/artifacts';
+import type { SimilarResult } from '../../shared/commands';
+import type { EngineCommand } from '../command';
+import { UsageError } from '../command';
+import { CosineIndex } from '../curation/nearest';
+import { readSelectionInput } from '../pipeline/runArtifacts';
+import { readCacheIndex } from '../data/cache';
+
+export const similarCommand: EngineCommand<'similar'> = {
+  name: 'similar',
+  summary: 'Find the pool samples most similar to one sample (cosine similarity of the embeddings, exact)',
+  options: [
+    { name: 'run', type: 'string', required: true, description: 'run folder with score done' },
+    { name: 'sample', type: 'integer', required: true, description: 'sample id (as in the gallery and cache/index.json)' },
+    { name: 'k', type: 'integer', description: 'neighbours to return (default 10)' },
+  ],
+  async run(args) {
+    const k = args.k ?? 10;
+    if (k < 1) throw new UsageError(`similar: --k must be at least 1, got ${k}`);
+    const [input, cache] = await Promise.all([readSelectionInput(args.run), readCacheIndex(args.run)]);
+    const index = new CosineIndex(input.embeddings, input.dim);
+    if (args.sample < 0 || args.sample >= index.size) {
+      throw new UsageError(`similar: --sample ${args.sample} is not in the pool of ${args.run} (ids 0 to ${index.size - 1})`);
+    }
+    const where = (s: CacheSample) => ({ source: s.source, slice: s.slice, axis: s.axis, frame: s.frame });
+    return {
+      sample: { id: args.sample, ...where(cache.samples[args.sample]) },
+      neighbours: index.nearest(args.sample, k).map((n) => ({ ...n, ...where(cache.samples[n.id]) })),
+    };
+  },
+  describe(r: SimilarResult) {
+    const place = (s: SimilarResult['sample']) => `${s.source}${s.slice !== undefined ? ` slice ${s.slice}` : ''}${s.frame !== undefined ? ` frame ${s.frame}` : ''}`;
+    return [`sample ${r.sample.id}: ${place(r.sample)}`, ...r.neighbours.map((n) => `  ${n.similarity.toFixed(4)}  #${n.id}  ${place(n)}`)].join('\n');
+  },
+};

@@ -1,0 +1,104 @@
+/**
+ * Exact k nearest neighbours by cosine similarity over a pool's embeddings: one pass over the rows
+ * with a k-sized heap, on norms computed once. A query costs N·D multiply-adds (12.8 M for 100k rows
+ * of the tiny preset's 128-dimensional embedding) and its recall is 1; an approximate index is worth
+ * its lower recall only where this misses the 50 ms target, which `npm run bench -- similar`
+ * measures (scripts/bench/similar.mjs).
+ */
+export interface Neighbour {
+  id: number;
+  /** Cosine similarity in [-1, 1]. */
+  similarity: number;
+}
+
+export class CosineIndex {
+  readonly size: number;
+  private readonly norms: Float64Array;
+
+  constructor(
+    private readonly vectors: Float32Array,
+    private readonly dim: number,
+  ) {
+    this.size = vectors.length / dim;
+    this.norms = new Float64Array(this.size);
+    for (let i = 0; i < this.size; i++) {
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += vectors[i * dim + d] ** 2;
+      this.norms[i] = Math.sqrt(s);
+    }
+  }
+
+  /** The `k` rows most similar to row `query` (itself excluded), most similar first; ties by lower id. */
+  nearest(query: number, k: number): Neighbour[] {
+    const { vectors, dim, norms, size } = this;
+    if (!Number.isInteger(query) || query < 0 || query >= size) throw new RangeError(`sample ${query} is not in the pool (0 to ${size - 1})`);
+    const heap = new MinHeap(Math.min(k, size - 1));
+    const q = query * dim;
+    for (let i = 0; i < size; i++) {
+      if (i === query) continue;
+      let dot = 0;
+      for (let d = 0; d < dim; d++) dot += vectors[q + d] * vectors[i * dim + d];
+      const denominator = norms[query] * norms[i];
+      heap.offer(i, denominator > 0 ? dot / denominator : 0);
+    }
+    return heap.drain();
+  }
+}
+
+/** Keeps the `capacity` best (similarity, then lower id) of everything offered. */
+class MinHeap {
+  private readonly ids: number[] = [];
+  private readonly scores: number[] = [];
+
+  constructor(private readonly capacity: number) {}
+
+  offer(id: number, score: number): void {
+    if (this.capacity <= 0) return;
+    if (this.ids.length < this.capacity) {
+      this.ids.push(id);
+      this.scores.push(score);
+      this.up(this.ids.length - 1);
+    } else if (this.better(id, score, 0)) {
+      this.ids[0] = id;
+      this.scores[0] = score;
+      this.down(0);
+    }
+  }
+
+  drain(): Neighbour[] {
+    return this.ids
+      .map((id, i) => ({ id, similarity: this.scores[i] }))
+      .sort((a, b) => b.similarity - a.similarity || a.id - b.id);
+  }
+
+  /** Whether (id, score) ranks above the entry at slot `at`. */
+  private better(id: number, score: number, at: number): boolean {
+    return score > this.scores[at] || (score === this.scores[at] && id < this.ids[at]);
+  }
+
+  private up(i: number): void {
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.better(this.ids[parent], this.scores[parent], i)) break;
+      this.swap(i, parent);
+      i = parent;
+    }
+  }
+
+  private down(i: number): void {
+    for (;;) {
+      let worst = i;
+      for (const c of [2 * i + 1, 2 * i + 2]) {
+        if (c < this.ids.length && this.better(this.ids[worst], this.scores[worst], c)) worst = c;
+      }
+      if (worst === i) return;
+      this.swap(i, worst);
+      i = worst;
+    }
+  }
+
+  private swap(a: number, b: number): void {
+    [this.ids[a], this.ids[b]] = [this.ids[b], this.ids[a]];
+    [this.scores[a], this.scores[b]] = [this.scores[b], this.scores[a]];
+  }
+}
