@@ -4,16 +4,22 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readDicomSeries } from '../../../src/engine/data/formats/dicomSeries';
+import type { Volume } from '../../../src/engine/data/volume';
 import { planSlices } from '../../../src/engine/data/volume';
 import { independentFixtures } from './independentFixtures';
 
 async function series(folder: string) {
   const dir = path.join(independentFixtures(), folder);
   const files = fs.readdirSync(dir).map((f) => path.join(dir, f));
-  return readDicomSeries(files, 1_000_000);
+  const result: { volumes: Array<{ source: string; volume: Volume }>; skipped: Array<{ path: string; error: unknown }> } = { volumes: [], skipped: [] };
+  for await (const outcome of readDicomSeries(files, { maxVoxels: 1_000_000, maxBytes: 10_000_000 })) {
+    if ('error' in outcome) result.skipped.push(outcome);
+    else result.volumes.push(outcome);
+  }
+  return result;
 }
 
-for (const folder of ['dicom_explicit', 'dicom_implicit', 'dicom_bigendian']) {
+for (const folder of ['dicom_explicit', 'dicom_implicit', 'dicom_bigendian', 'dicom_deflated']) {
   test(`${folder}: slices ordered by position (not instance number or name), rescale and geometry applied`, async () => {
     const result = await series(folder);
     assert.deepEqual(result.skipped, []);
