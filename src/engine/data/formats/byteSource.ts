@@ -12,10 +12,19 @@ export type Encoding = 'plain' | 'gzip' | 'deflate-raw';
 /** Inflated chunks this large keep the per-chunk overhead small on volumes of hundreds of MiB. */
 const CHUNK = 256 * 1024;
 
-/** The file's bytes from `start` (decoded per `encoding`); a plain stream reads no further than `plainLength` bytes. */
-export function openBytes(file: string, start: number, encoding: Encoding, plainLength?: number): Readable {
-  const end = encoding === 'plain' && plainLength !== undefined ? start + plainLength - 1 : undefined;
-  const raw = fs.createReadStream(file, { start, end, highWaterMark: plainLength !== undefined ? Math.max(1, Math.min(CHUNK, plainLength)) : CHUNK });
+export interface OpenOptions {
+  /** A plain stream reads no further than this many bytes. */
+  length?: number;
+  /** Bytes read from the file at a time (a header is read in small steps). */
+  chunk?: number;
+}
+
+/** The file's bytes from `start`, decoded per `encoding`. */
+export function openBytes(file: string, start: number, encoding: Encoding, options: OpenOptions = {}): Readable {
+  const { length, chunk = CHUNK } = options;
+  const plainLength = encoding === 'plain' ? length : undefined;
+  const end = plainLength !== undefined ? start + plainLength - 1 : undefined;
+  const raw = fs.createReadStream(file, { start, end, highWaterMark: Math.max(1, Math.min(chunk, plainLength ?? chunk)) });
   if (encoding === 'plain') return raw;
   const inflate = encoding === 'gzip' ? zlib.createGunzip({ chunkSize: CHUNK }) : zlib.createInflateRaw({ chunkSize: CHUNK });
   raw.on('error', (err) => inflate.destroy(err));
@@ -53,18 +62,23 @@ export async function readPrefix(stream: Readable, length: number, extra = 0): P
 
 /**
  * Reads `stream` until `parse(bytesSoFar, ended)` returns a result, trying again each time the
- * bytes have doubled; stops the stream then. `parse` must return a result once `ended` is true.
+ * bytes have doubled, and stops it then. `parse` must return a result once `ended` is true.
+ * More than `maxBytes` without a result is refused with `tooLong()`, as soon as they arrive.
  */
-export async function readUntil<T>(stream: Readable, firstTry: number, parse: (bytes: Buffer, ended: boolean) => T | undefined): Promise<T> {
-  const chunks: Buffer[] = [];
+export async function readUntil<T>(stream: Readable, firstTry: number, maxBytes: number, parse: (bytes: Buffer, ended: boolean) => T | undefined, tooLong: (bytes: number) => Error): Promise<T> {
+  let chunks: Buffer[] = [];
   let got = 0;
   let nextTry = firstTry;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       chunks.push(chunk);
       got += chunk.length;
+      if (got > maxBytes) throw tooLong(got);
       if (got < nextTry) continue;
-      const result = parse(Buffer.concat(chunks, got), false);
+      const bytes = Buffer.concat(chunks, got);
+      // The joined copy replaces the pieces, so what is held stays about the bytes read.
+      chunks = [bytes];
+      const result = parse(bytes, false);
       if (result !== undefined) return result;
       nextTry = got * 2;
     }

@@ -152,8 +152,8 @@ const FIRST_READ = 64 * 1024;
 
 /** The file's header: read (and inflated) only up to its pixel data, checked against the limits. */
 export async function readDicomHeader(file: string, limits: InputLimits): Promise<DicomHeader> {
-  const meta = await readHeaderPart(openBytes(file, 0, 'plain'), file, limits, (src) => readMeta(src));
-  const body = await readHeaderPart(openBytes(file, meta.bodyStart, meta.encoding), file, limits, (src) => readBody(src, meta.syntax));
+  const meta = await readHeaderPart(openBytes(file, 0, 'plain', { chunk: FIRST_READ }), file, limits, (src) => readMeta(src));
+  const body = await readHeaderPart(openBytes(file, meta.bodyStart, meta.encoding, { chunk: FIRST_READ }), file, limits, (src) => readBody(src, meta.syntax));
   const header = describe(body.elements, { ...meta, ...body.pixelData }, file, limits);
   const { layout } = header;
   if (layout.encoding === 'plain') {
@@ -172,7 +172,7 @@ function truncatedPixels(file: string, needed: number, remain: number): Unusable
 export async function readDicomPixels(header: DicomHeader): Promise<VoxelArray> {
   const { layout, file } = header;
   const end = layout.pixelStart + layout.pixelBytes;
-  const prefix = await inflateErrorsNamed(file, readPrefix(openBytes(file, layout.bodyStart, layout.encoding, end), end));
+  const prefix = await inflateErrorsNamed(file, readPrefix(openBytes(file, layout.bodyStart, layout.encoding, { length: end }), end));
   const data = prefix.bytes.subarray(layout.pixelStart);
   if (data.length < layout.pixelBytes) throw truncatedPixels(file, layout.pixelBytes, data.length);
   return decodePixels(header, data);
@@ -189,12 +189,12 @@ function readHeaderPart<T>(stream: Readable, file: string, limits: InputLimits, 
     try {
       return parse({ buf, file, partial: !ended });
     } catch (err) {
-      if (!(err instanceof NeedMoreBytes)) throw err;
-      if (buf.length > limits.maxBytes) throw new UnusableFileError(`${file}: no pixel data within the first ${buf.length} bytes, over ingest.maxBytes`);
-      return undefined;
+      if (err instanceof NeedMoreBytes) return undefined;
+      throw err;
     }
   };
-  return inflateErrorsNamed(file, readUntil(stream, FIRST_READ, attempt));
+  const tooLong = (bytes: number) => new UnusableFileError(`${file}: no pixel data within the first ${bytes} bytes, over ingest.maxBytes`);
+  return inflateErrorsNamed(file, readUntil(stream, FIRST_READ, limits.maxBytes, attempt, tooLong));
 }
 
 async function inflateErrorsNamed<T>(file: string, work: Promise<T>): Promise<T> {

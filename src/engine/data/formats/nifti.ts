@@ -55,7 +55,7 @@ export async function readNifti(file: string, limits: InputLimits): Promise<Volu
   const end = header.voxOffset + payloadBytes(header);
   // The file size is known for a plain file: a short one is refused before its voxels are read.
   if (!gzipped && size < end) throw truncated(file, header, size);
-  const { bytes, overrun } = gzipped ? await inflated(file, end, GZIP_SLACK) : await readPrefix(openBytes(file, 0, encoding, end), end);
+  const { bytes, overrun } = gzipped ? await inflated(file, end, GZIP_SLACK) : await readPrefix(openBytes(file, 0, encoding, { length: end }), end);
   if (overrun) throw new UnusableFileError(`${file}: the gzip data goes on past the ${end.toLocaleString('en')} bytes its header declares (a corrupt or crafted file)`);
   return decodeNifti(bytes, limits, file);
 }
