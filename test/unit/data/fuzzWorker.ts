@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { parentPort, workerData } from 'node:worker_threads';
 import { parseBmp } from '../../../src/engine/data/formats/bmp';
-import { readDicomFile } from '../../../src/engine/data/formats/dicom';
+import { readDicomHeader, readDicomPixels } from '../../../src/engine/data/formats/dicom';
 import { UnusableFileError } from '../../../src/engine/data/formats/errors';
 import { readNifti } from '../../../src/engine/data/formats/nifti';
 import { SeededRandom } from '../../../src/engine/data/random';
@@ -41,7 +41,7 @@ const LOADERS = {
   niftiGz: (bytes: Buffer, i: number, dir: string) => readNifti(asFile(dir, `${i}.nii.gz`, bytes), LIMITS),
   /** The mutation is the uncompressed NIfTI inside a valid gzip stream. */
   niftiGzInner: (bytes: Buffer, i: number, dir: string) => readNifti(asFile(dir, `inner-${i}.nii.gz`, zlib.gzipSync(bytes)), LIMITS),
-  dicom: (bytes: Buffer, i: number, dir: string) => readDicomFile(asFile(dir, `${i}.dcm`, bytes), LIMITS),
+  dicom: async (bytes: Buffer, i: number, dir: string) => readDicomPixels(await readDicomHeader(asFile(dir, `${i}.dcm`, bytes), LIMITS)),
   bmp: async (bytes: Buffer) => parseBmp(bytes, LIMITS.maxVoxels, 'gray8.bmp'),
   png: (bytes: Buffer, i: number, dir: string) => rasterSample(asFile(dir, `${i}.png`, bytes), 8, undefined, 0, LIMITS.maxVoxels),
   /** A parser that never returns on mutation 3: proves the test thread's guard fires. */

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
+import { UnusableFileError } from './errors';
 
 export type Encoding = 'plain' | 'gzip' | 'deflate-raw';
 
@@ -86,4 +87,14 @@ export async function readUntil<T>(stream: Readable, firstTry: number, maxBytes:
     stream.destroy();
   }
   return parse(Buffer.concat(chunks, got), true)!;
+}
+
+/** `work`, with a corrupt compressed stream turned into a refusal of `file` naming `what` was corrupt. */
+export async function corruptIsUnusable<T>(work: Promise<T>, file: string, what: string): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code?.startsWith('Z_')) throw new UnusableFileError(`${file}: ${what} is corrupt (${(err as Error).message})`);
+    throw err;
+  }
 }

@@ -13,7 +13,7 @@ import type { Readable } from 'node:stream';
 import type { Vec3, VoxelArray } from '../volume';
 import { swapBytes } from './nifti';
 import type { Encoding } from './byteSource';
-import { openBytes, readPrefix, readUntil } from './byteSource';
+import { corruptIsUnusable, openBytes, readPrefix, readUntil } from './byteSource';
 import type { InputLimits } from './errors';
 import { UnusableFileError, checkByteLimit, checkVoxelLimit } from './errors';
 
@@ -39,11 +39,6 @@ export interface DicomHeader {
   sliceThickness?: number;
   window?: { level: number; width: number };
   layout: PixelLayout;
-}
-
-export interface DicomImage extends DicomHeader {
-  /** rows * columns * frames stored values, row-major, frames one after another. */
-  pixels: VoxelArray;
 }
 
 export type PixelArrayClass = { new (n: number): VoxelArray; BYTES_PER_ELEMENT: number };
@@ -147,6 +142,8 @@ function cutShort(src: Source, message: string): Error {
   return src.partial ? new NeedMoreBytes() : new UnusableFileError(`${src.file}: ${message}`);
 }
 
+const DEFLATED = 'deflated data set';
+
 /** Bytes read before the first attempt to parse a header: most headers fit. */
 const FIRST_READ = 64 * 1024;
 
@@ -172,15 +169,10 @@ function truncatedPixels(file: string, needed: number, remain: number): Unusable
 export async function readDicomPixels(header: DicomHeader): Promise<VoxelArray> {
   const { layout, file } = header;
   const end = layout.pixelStart + layout.pixelBytes;
-  const prefix = await inflateErrorsNamed(file, readPrefix(openBytes(file, layout.bodyStart, layout.encoding, { length: end }), end));
+  const prefix = await corruptIsUnusable(readPrefix(openBytes(file, layout.bodyStart, layout.encoding, { length: end }), end), file, DEFLATED);
   const data = prefix.bytes.subarray(layout.pixelStart);
   if (data.length < layout.pixelBytes) throw truncatedPixels(file, layout.pixelBytes, data.length);
   return decodePixels(header, data);
-}
-
-export async function readDicomFile(file: string, limits: InputLimits): Promise<DicomImage> {
-  const header = await readDicomHeader(file, limits);
-  return { ...header, pixels: await readDicomPixels(header) };
 }
 
 /** Reads a growing prefix of `stream` until `parse` has what it needs; a header may not be larger than the byte budget. */
@@ -194,16 +186,7 @@ function readHeaderPart<T>(stream: Readable, file: string, limits: InputLimits, 
     }
   };
   const tooLong = (bytes: number) => new UnusableFileError(`${file}: no pixel data within the first ${bytes} bytes, over ingest.maxBytes`);
-  return inflateErrorsNamed(file, readUntil(stream, FIRST_READ, limits.maxBytes, attempt, tooLong));
-}
-
-async function inflateErrorsNamed<T>(file: string, work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code?.startsWith('Z_')) throw new UnusableFileError(`${file}: deflated data set is corrupt (${(err as Error).message})`);
-    throw err;
-  }
+  return corruptIsUnusable(readUntil(stream, FIRST_READ, limits.maxBytes, attempt, tooLong), file, DEFLATED);
 }
 
 /** The transfer syntax and where the data set starts, from the file meta group (or a guess for a raw data set). */

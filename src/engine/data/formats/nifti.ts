@@ -7,8 +7,8 @@
  */
 import * as fs from 'node:fs';
 import type { Vec3, Volume, VoxelArray } from '../volume';
-import type { Encoding, Prefix } from './byteSource';
-import { openBytes, readPrefix } from './byteSource';
+import type { Prefix } from './byteSource';
+import { corruptIsUnusable, openBytes, readPrefix } from './byteSource';
 import type { InputLimits } from './errors';
 import { UnusableFileError, checkByteLimit, checkVoxelLimit } from './errors';
 
@@ -50,12 +50,11 @@ export function isNiftiPath(file: string): boolean {
 export async function readNifti(file: string, limits: InputLimits): Promise<Volume> {
   const { first, size } = await readStart(file);
   const gzipped = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
-  const encoding: Encoding = gzipped ? 'gzip' : 'plain';
   const header = parseNiftiHeader(gzipped ? (await inflated(file, HEADER_BYTES, 0)).bytes : first, limits, file);
   const end = header.voxOffset + payloadBytes(header);
   // The file size is known for a plain file: a short one is refused before its voxels are read.
   if (!gzipped && size < end) throw truncated(file, header, size);
-  const { bytes, overrun } = gzipped ? await inflated(file, end, GZIP_SLACK) : await readPrefix(openBytes(file, 0, encoding, { length: end }), end);
+  const { bytes, overrun } = gzipped ? await inflated(file, end, GZIP_SLACK) : await readPrefix(openBytes(file, 0, 'plain', { length: end }), end);
   if (overrun) throw new UnusableFileError(`${file}: the gzip data goes on past the ${end.toLocaleString('en')} bytes its header declares (a corrupt or crafted file)`);
   return decodeNifti(bytes, limits, file);
 }
@@ -75,13 +74,8 @@ async function readStart(file: string): Promise<{ first: Buffer; size: number }>
 }
 
 /** The first `length` inflated bytes of a gzipped file; inflating stops there (plus `extra`). */
-async function inflated(file: string, length: number, extra: number): Promise<Prefix> {
-  try {
-    return await readPrefix(openBytes(file, 0, 'gzip'), length, extra);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code?.startsWith('Z_')) throw new UnusableFileError(`${file}: gzip data is corrupt (${(err as Error).message})`);
-    throw err;
-  }
+function inflated(file: string, length: number, extra: number): Promise<Prefix> {
+  return corruptIsUnusable(readPrefix(openBytes(file, 0, 'gzip'), length, extra), file, 'gzip data');
 }
 
 function payloadBytes(h: Pick<NiftiHeader, 'dims' | 'frames' | 'datatype'>): number {
