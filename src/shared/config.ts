@@ -35,6 +35,8 @@ export interface IngestSettings {
   emptyFraction?: number;
   /** Headers declaring more voxels than this are refused before anything is allocated. */
   maxVoxels?: number;
+  /** Headers whose voxel data takes more bytes than this decoded are refused before it is read or inflated. */
+  maxBytes?: number;
   frames?: 'all' | 'first';
   exclude?: string[];
 }
@@ -62,4 +64,5 @@ export const CONFIG_DEFAULTS = {
   ctWindow: { level: 40, width: 400 },
   emptyFraction: 0.05,
   maxVoxels: 268_435_456,
+  maxBytes: 1_073_741_824,
 } as const;

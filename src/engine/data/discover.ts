@@ -1,6 +1,9 @@
 /**
  * Turns the config's pool entries (files, folders searched recursively, globs) into a sorted list
- * of image sources, classified by format. Entries that match nothing are reported, not fatal.
+ * of image sources, classified by format. Symbolic links to files and folders are followed (DVC
+ * and git-annex data sets are made of them), each folder once per entry so a link cycle ends.
+ * Nothing about one entry is fatal: an entry that matches nothing, an invalid glob, a folder that
+ * cannot be listed or a broken link is reported in `skipped` and the other entries go on.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -88,48 +91,109 @@ function toSlash(p: string): string {
   return p.split(path.sep).join('/');
 }
 
-async function walk(dir: string, out: string[]): Promise<void> {
-  const entries = await fs.promises.readdir(dir, { withFileTypes: true });
+/** What one pool entry's search has found, and the real paths of the folders it has searched. */
+interface Search {
+  found: string[];
+  skipped: Discovery['skipped'];
+  searched: Set<string>;
+}
+
+/** Lists `dir` recursively into `search.found`; a folder that cannot be listed is reported and its siblings go on. */
+async function walk(dir: string, search: Search): Promise<void> {
+  let entries: fs.Dirent[];
+  try {
+    const real = await fs.promises.realpath(dir);
+    if (search.searched.has(real)) {
+      search.skipped.push({ path: dir, reason: `a link to ${real}, a folder already searched: not searched again (a link cycle?)` });
+      return;
+    }
+    search.searched.add(real);
+    entries = await fs.promises.readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    search.skipped.push({ path: dir, reason: unreadable(err, 'cannot list the folder') });
+    return;
+  }
   for (const e of entries) {
     if (e.name.startsWith('.')) continue;
     const full = path.join(dir, e.name);
-    if (e.isDirectory()) await walk(full, out);
-    else if (e.isFile()) out.push(full);
+    let target: fs.Stats | fs.Dirent = e;
+    if (e.isSymbolicLink()) {
+      try {
+        target = await fs.promises.stat(full);
+      } catch (err) {
+        search.skipped.push({ path: full, reason: unreadable(err, 'a link that cannot be followed') });
+        continue;
+      }
+    }
+    if (target.isDirectory()) await walk(full, search);
+    else if (target.isFile()) search.found.push(full);
   }
+}
+
+function unreadable(err: unknown, what: string): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return `${what}: it points to nothing (a broken link, or the file is gone)`;
+  if (code === 'ELOOP') return `${what}: a loop of symbolic links`;
+  return `${what} (${(err as Error).message})`;
+}
+
+/** The files a glob entry names; an invalid pattern or unreadable folder is reported for this entry alone. */
+async function searchGlob(entry: string, skipped: Discovery['skipped']): Promise<string[]> {
+  let pattern: RegExp;
+  try {
+    pattern = globToRegExp(toSlash(entry));
+  } catch (err) {
+    skipped.push({ path: entry, reason: `not a valid glob (${(err as Error).message})` });
+    return [];
+  }
+  const root = globRoot(entry);
+  if (!fs.existsSync(root)) {
+    skipped.push({ path: entry, reason: `the glob matches no file (there is no folder ${root})` });
+    return [];
+  }
+  const search: Search = { found: [], skipped, searched: new Set() };
+  await walk(root, search);
+  const matches = search.found.filter((f) => pattern.test(toSlash(f)));
+  if (matches.length === 0) skipped.push({ path: entry, reason: 'the glob matches no file' });
+  return matches;
+}
+
+/** The files a file or folder entry names (`explicit` for a file named itself). */
+async function searchPath(entry: string, skipped: Discovery['skipped']): Promise<{ files: string[]; explicit: boolean }> {
+  let stat: fs.Stats;
+  try {
+    stat = await fs.promises.stat(entry);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    skipped.push({ path: entry, reason: code === 'ENOENT' ? 'no such file or folder' : unreadable(err, 'cannot read') });
+    return { files: [], explicit: false };
+  }
+  if (!stat.isDirectory()) return { files: [entry], explicit: true };
+  const search: Search = { found: [], skipped, searched: new Set() };
+  await walk(entry, search);
+  return { files: search.found, explicit: false };
+}
+
+/** The exclusion globs as patterns; an invalid one is reported and left out. */
+function exclusions(exclude: readonly string[], skipped: Discovery['skipped']): RegExp[] {
+  return exclude.flatMap((glob) => {
+    try {
+      return [globToRegExp(toSlash(glob))];
+    } catch (err) {
+      skipped.push({ path: glob, reason: `not a valid exclusion glob, nothing is excluded by it (${(err as Error).message})` });
+      return [];
+    }
+  });
 }
 
 export async function discoverSources(entries: readonly string[], exclude: readonly string[] = []): Promise<Discovery> {
   const skipped: Discovery['skipped'] = [];
   const candidates = new Map<string, boolean>(); // path -> named explicitly
   for (const entry of entries) {
-    if (isGlob(entry)) {
-      const pattern = globToRegExp(toSlash(entry));
-      const root = globRoot(entry);
-      const found: string[] = [];
-      await walk(root, found).catch(() => undefined);
-      const matches = found.filter((f) => pattern.test(toSlash(f)));
-      if (matches.length === 0) skipped.push({ path: entry, reason: 'the glob matches no file' });
-      for (const f of matches) if (!candidates.has(f)) candidates.set(f, false);
-      continue;
-    }
-    let stat: fs.Stats;
-    try {
-      stat = await fs.promises.stat(entry);
-    } catch (err) {
-      skipped.push({ path: entry, reason: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : `cannot read (${(err as Error).message})` });
-      continue;
-    }
-    if (stat.isDirectory()) {
-      const found: string[] = [];
-      try {
-        await walk(entry, found);
-      } catch (err) {
-        skipped.push({ path: entry, reason: `cannot list the folder (${(err as Error).message})` });
-      }
-      for (const f of found) if (!candidates.has(f)) candidates.set(f, false);
-    } else candidates.set(entry, true);
+    const { files, explicit } = isGlob(entry) ? { files: await searchGlob(entry, skipped), explicit: false } : await searchPath(entry, skipped);
+    for (const f of files) if (explicit || !candidates.has(f)) candidates.set(f, explicit);
   }
-  const excluded = exclude.map((g) => globToRegExp(toSlash(g)));
+  const excluded = exclusions(exclude, skipped);
   const files: SourceFile[] = [];
   for (const [file, explicit] of [...candidates].sort((a, b) => compareNatural(a[0], b[0]))) {
     if (excluded.some((re) => re.test(toSlash(file)))) continue;
@@ -146,7 +210,9 @@ export async function discoverSources(entries: readonly string[], exclude: reado
       skipped.push({ path: file, reason: `cannot read (${(err as Error).message})` });
     }
   }
-  return { files, skipped };
+  // Overlapping entries meet the same broken link or cycle: report each once.
+  const unique = [...new Map(skipped.map((s) => [`${s.path}\n${s.reason}`, s])).values()];
+  return { files, skipped: unique };
 }
 
 /** The folder above the first glob character: where the search starts. */

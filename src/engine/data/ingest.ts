@@ -48,6 +48,7 @@ export function sampleOptions(loaded: LoadedConfig): SampleOptions {
     intensity: ingest.intensity,
     emptyFraction: ingest.emptyFraction ?? CONFIG_DEFAULTS.emptyFraction,
     maxVoxels: ingest.maxVoxels ?? CONFIG_DEFAULTS.maxVoxels,
+    maxBytes: ingest.maxBytes ?? CONFIG_DEFAULTS.maxBytes,
     frames: ingest.frames ?? 'all',
   };
 }
@@ -129,19 +130,20 @@ async function ingestInto(loaded: LoadedConfig, runDir: string, ctx: CommandCont
     } else if (unit.kind === 'nifti') {
       const file = unit.files[0].path;
       try {
-        const volume = await readNifti(file, options.maxVoxels);
+        const volume = await readNifti(file, options);
         emptySlices += await sliceVolume(volume, file, options, emit, checkCancelled);
       } catch (err) {
         skip(file, err);
       }
     } else {
-      const series = await readDicomSeries(unit.files.map((f) => f.path), options.maxVoxels);
-      for (const bad of series.skipped) skip(bad.path, bad.error);
-      for (const s of series.volumes) {
-        try {
-          emptySlices += await sliceVolume(s.volume, s.source, options, emit, checkCancelled);
-        } catch (err) {
-          skip(s.source, err);
+      for await (const s of readDicomSeries(unit.files.map((f) => f.path), options)) {
+        if ('error' in s) skip(s.path, s.error);
+        else {
+          try {
+            emptySlices += await sliceVolume(s.volume, s.source, options, emit, checkCancelled);
+          } catch (err) {
+            skip(s.source, err);
+          }
         }
       }
     }

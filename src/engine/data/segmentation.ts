@@ -158,8 +158,8 @@ function stem(relative: string): string {
 
 async function volumeItems(loaded: LoadedConfig, entry: DownstreamDataset, imageFile: string, labelFile: string): Promise<Item[]> {
   const options = sampleOptions(loaded);
-  const image = await readNifti(imageFile, options.maxVoxels);
-  const labels = await readNifti(labelFile, options.maxVoxels);
+  const image = await readNifti(imageFile, options);
+  const labels = await readNifti(labelFile, options);
   if (hasNonFinite(image.voxels)) throw new UnusableFileError(`${imageFile}: contains NaN or infinite voxels`);
   if (image.dims.join('x') !== labels.dims.join('x')) {
     throw new UnusableFileError(`${imageFile}: label map ${labelFile} is ${labels.dims.join('x')}, the image is ${image.dims.join('x')}; they must be voxel-aligned`);

@@ -10,14 +10,14 @@ import { applyIntensity, chooseIntensity, isEmptySlice, strideSample } from './i
 import { resizeIntoSquare } from './resize';
 import type { Volume, WorldAxis } from './volume';
 import { hasNonFinite, orientationOf, planSlices } from './volume';
+import type { InputLimits } from './formats/errors';
 import { UnusableFileError } from './formats/errors';
 
-export interface SampleOptions {
+export interface SampleOptions extends InputLimits {
   imageSize: number;
   axes: WorldAxis[];
   intensity?: IntensitySettings;
   emptyFraction: number;
-  maxVoxels: number;
   frames: 'all' | 'first';
 }
 

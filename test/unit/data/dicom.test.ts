@@ -1,19 +1,31 @@
 /** The DICOM loader against series written by an independent writer (Python + numpy). */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { readDicomHeader } from '../../../src/engine/data/formats/dicom';
 import { readDicomSeries } from '../../../src/engine/data/formats/dicomSeries';
+import type { Volume } from '../../../src/engine/data/volume';
 import { planSlices } from '../../../src/engine/data/volume';
 import { independentFixtures } from './independentFixtures';
 
+const LIMITS = { maxVoxels: 1_000_000, maxBytes: 10_000_000 };
+
+/** Reads a fixture folder by name, or any folder by absolute path. */
 async function series(folder: string) {
-  const dir = path.join(independentFixtures(), folder);
+  const dir = path.resolve(independentFixtures(), folder);
   const files = fs.readdirSync(dir).map((f) => path.join(dir, f));
-  return readDicomSeries(files, 1_000_000);
+  const result: { volumes: Array<{ source: string; volume: Volume }>; skipped: Array<{ path: string; error: unknown }> } = { volumes: [], skipped: [] };
+  for await (const outcome of readDicomSeries(files, LIMITS)) {
+    if ('error' in outcome) result.skipped.push(outcome);
+    else result.volumes.push(outcome);
+  }
+  return result;
 }
 
-for (const folder of ['dicom_explicit', 'dicom_implicit', 'dicom_bigendian']) {
+for (const folder of ['dicom_explicit', 'dicom_implicit', 'dicom_bigendian', 'dicom_deflated']) {
   test(`${folder}: slices ordered by position (not instance number or name), rescale and geometry applied`, async () => {
     const result = await series(folder);
     assert.deepEqual(result.skipped, []);
@@ -42,4 +54,27 @@ test('a compressed transfer syntax is refused with its name', async () => {
   assert.equal(result.volumes.length, 0);
   assert.equal(result.skipped.length, 1);
   assert.match((result.skipped[0].error as Error).message, /JPEG 2000 \(1\.2\.840\.10008\.1\.2\.4\.91\) is not supported/);
+});
+
+test('a file whose pixels turn out corrupt while stacking is skipped and the rest of its series stacked', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-dicom-'));
+  // Four deflated 256 x 256 slices; the last quarter of slice 2's deflate stream is cut off, after its header.
+  const script = `
+import sys, numpy as np
+sys.path.insert(0, ${JSON.stringify(path.resolve(__dirname, '../../fixtures/independent'))})
+from write_fixtures import dicom_file
+rng = np.random.default_rng(0)
+for k in range(4):
+    data = dicom_file(rng.integers(0, 4000, (256, 256)), k, '1.2.840.10008.1.2.1.99', True, '<', False, deflate=True)
+    with open(f'${dir}/im{k}.dcm', 'wb') as f:
+        f.write(data[: len(data) * 3 // 4] if k == 2 else data)
+`;
+  const written = spawnSync('python3', ['-c', script], { encoding: 'utf8' });
+  assert.equal(written.status, 0, written.stderr);
+  // Its header reads fine: the damage is found only when its pixels are read, while stacking.
+  assert.equal((await readDicomHeader(path.join(dir, 'im2.dcm'), LIMITS)).rows, 256);
+  const result = await series(dir);
+  assert.deepEqual(result.skipped.map((s) => [path.basename(s.path), (s.error as Error).message.replace(`${s.path}: `, '').split(' (')[0]]), [['im2.dcm', 'deflated data set is corrupt']]);
+  assert.equal(result.volumes.length, 1);
+  assert.deepEqual(result.volumes[0].volume.dims, [256, 256, 3]);
 });

@@ -1,8 +1,9 @@
 /**
- * Fuzzing: every loader gets thousands of mutations of valid files (NIfTI 2,000, DICOM 2,100,
- * PNG 1,000, BMP 500) (bytes flipped, header fields set to
- * extremes, truncations, insertions). Each must either decode or fail with an UnusableFileError
- * (which ingestion turns into a skipped file with a reason): no other exception, no hang.
+ * Fuzzing: every loader gets thousands of mutations of valid files (NIfTI 2,000, DICOM 2,800,
+ * PNG 1,000, BMP 500) (bytes flipped, header fields set to extremes, truncations, insertions).
+ * Each must either decode or fail with an UnusableFileError (which ingestion turns into a skipped
+ * file with a reason): no other exception, no hang. Each campaign runs in a worker thread, so a
+ * parse that never returns (even a synchronous one) is caught by this thread's guard and ended.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -10,119 +11,77 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import { Worker } from 'node:worker_threads';
 import { parseConfig } from '../../../src/engine/config/loadConfig';
-import { parseDicom } from '../../../src/engine/data/formats/dicom';
-import { parseBmp } from '../../../src/engine/data/formats/bmp';
-import { UnusableFileError } from '../../../src/engine/data/formats/errors';
-import { readNifti } from '../../../src/engine/data/formats/nifti';
 import { ingestPool } from '../../../src/engine/data/ingest';
-import { rasterSample } from '../../../src/engine/data/rasterSamples';
 import { SeededRandom } from '../../../src/engine/data/random';
 import { recordingContext } from './context';
+import type { Campaign, LoaderName, WorkerMessage } from './fuzzWorker';
+import { mutate } from './fuzzMutate';
 import { independentFixtures } from './independentFixtures';
 
-const LIMIT = 4_000_000;
 const PER_CALL_MS = 5000;
 
-/** A mutated copy of `bytes`; `headerBytes` focuses some mutations on the header, where parsers are most exposed. */
-function mutate(bytes: Buffer, random: SeededRandom, headerBytes: number): Buffer {
-  const out = Buffer.from(bytes);
-  switch (random.int(5)) {
-    case 0: // flip a few random bytes anywhere
-      for (let i = random.int(8) + 1; i > 0; i--) out[random.int(out.length)] ^= 1 << random.int(8);
-      return out;
-    case 1: // extreme values in the header (sizes, offsets, lengths)
-      for (let i = random.int(3) + 1; i > 0; i--) {
-        const at = random.int(Math.max(1, Math.min(headerBytes, out.length) - 4));
-        out.writeUInt32LE([0xffffffff, 0x7fffffff, 0, 0x8000, 0xffff][random.int(5)], at);
-      }
-      return out;
-    case 2: // truncation
-      return out.subarray(0, random.int(out.length));
-    case 3: // random bytes inserted
-      return Buffer.concat([out.subarray(0, random.int(out.length)), Buffer.from(Array.from({ length: random.int(64) + 1 }, () => random.int(256))), out.subarray(random.int(out.length))]);
-    default: // a header byte set to random
-      out[random.int(Math.min(headerBytes, out.length))] = random.int(256);
-      return out;
-  }
-}
-
-async function withinTime<T>(work: () => Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${PER_CALL_MS} ms (hang)`)), PER_CALL_MS);
+/**
+ * Runs a campaign in a worker: resolves with how many mutations decoded and how many were
+ * refused; rejects when one escapes as a non-file error or gives no answer within `guardMs`.
+ */
+function fuzzInWorker(campaign: Campaign, guardMs = PER_CALL_MS): Promise<{ ok: number; refused: number }> {
+  const worker = new Worker(path.join(__dirname, 'fuzzWorker.ts'), { workerData: campaign, execArgv: ['--require', 'tsx/cjs'] });
+  return new Promise((resolve, reject) => {
+    let guard: NodeJS.Timeout | undefined;
+    const finish = (outcome: () => void) => {
+      clearTimeout(guard);
+      void worker.terminate();
+      outcome();
+    };
+    worker.on('message', (message: WorkerMessage) => {
+      if ('started' in message) {
+        clearTimeout(guard);
+        guard = setTimeout(() => finish(() => reject(new Error(`${campaign.name} mutation ${message.started}: no answer within ${guardMs} ms (hang)`))), guardMs);
+      } else if ('escaped' in message) finish(() => reject(new Error(`${campaign.name} mutation ${message.escaped}: ${message.message} escaped as a non-file error`)));
+      else finish(() => resolve(message.done));
+    });
+    worker.on('error', (err) => finish(() => reject(err)));
+    worker.on('exit', (code) => finish(() => reject(new Error(`${campaign.name}: the worker exited (${code}) before finishing`))));
   });
-  try {
-    return await Promise.race([work(), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
-/** Runs `decode` on `count` mutations; returns how many decoded and how many were refused. */
-async function fuzz(name: string, original: Buffer, count: number, headerBytes: number, decode: (bytes: Buffer, i: number) => Promise<unknown>): Promise<{ ok: number; refused: number }> {
-  const random = new SeededRandom(name.length * 7919);
-  let ok = 0;
-  let refused = 0;
-  for (let i = 0; i < count; i++) {
-    const bytes = mutate(original, random, headerBytes);
-    try {
-      await withinTime(() => decode(bytes, i), `${name} mutation ${i}`);
-      ok++;
-    } catch (err) {
-      if (!(err instanceof UnusableFileError)) assert.fail(`${name} mutation ${i}: ${(err as Error).name}: ${(err as Error).message} escaped as a non-file error`);
-      refused++;
-    }
-  }
-  assert.ok(refused > 0, `${name}: mutations must be refused sometimes`);
-  return { ok, refused };
+async function fuzz(name: string, loader: LoaderName, original: string, count: number, headerBytes: number): Promise<void> {
+  const result = await fuzzInWorker({ name, loader, original, count, headerBytes, dir: tmpDir() });
+  assert.ok(result.refused > 0, `${name}: mutations must be refused sometimes`);
+  assert.equal(result.ok + result.refused, count);
 }
 
 const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-fuzz-'));
 
 test('NIfTI (.nii and .nii.gz) survives mutated files', async () => {
   const fixtures = independentFixtures();
-  const dir = tmpDir();
-  for (const name of ['int16.nii', 'float32_be.nii', 'four_d.nii']) {
-    const original = fs.readFileSync(path.join(fixtures, name));
-    await fuzz(name, original, 500, 352, async (bytes, i) => {
-      const file = path.join(dir, `${i}.nii`);
-      fs.writeFileSync(file, bytes);
-      return readNifti(file, LIMIT);
-    });
-  }
-  const gz = fs.readFileSync(path.join(fixtures, 'float64.nii.gz'));
-  await fuzz('float64.nii.gz', gz, 300, 64, async (bytes, i) => {
-    const file = path.join(dir, `${i}.nii.gz`);
-    fs.writeFileSync(file, bytes);
-    return readNifti(file, LIMIT);
-  });
+  for (const name of ['int16.nii', 'float32_be.nii', 'four_d.nii']) await fuzz(name, 'nifti', path.join(fixtures, name), 500, 352);
+  await fuzz('float64.nii.gz', 'niftiGz', path.join(fixtures, 'float64.nii.gz'), 300, 64);
   // Mutations inside the gzip stream's payload (valid gzip, corrupt header inside).
-  const inner = zlib.gunzipSync(gz);
-  await fuzz('float64.nii.gz (inner)', inner, 200, 352, async (bytes, i) => {
-    const file = path.join(dir, `inner-${i}.nii.gz`);
-    fs.writeFileSync(file, zlib.gzipSync(bytes));
-    return readNifti(file, LIMIT);
-  });
+  const inner = path.join(tmpDir(), 'float64.nii');
+  fs.writeFileSync(inner, zlib.gunzipSync(fs.readFileSync(path.join(fixtures, 'float64.nii.gz'))));
+  await fuzz('float64.nii.gz (inner)', 'niftiGzInner', inner, 200, 352);
 });
 
 test('DICOM survives mutated files of every transfer syntax', async () => {
   const fixtures = independentFixtures();
-  for (const folder of ['dicom_explicit', 'dicom_implicit', 'dicom_bigendian']) {
-    const original = fs.readFileSync(path.join(fixtures, folder, 'im0.dcm'));
-    await fuzz(folder, original, 700, 600, async (bytes) => parseDicom(bytes, `${folder}/im0.dcm`, LIMIT));
+  for (const folder of ['dicom_explicit', 'dicom_implicit', 'dicom_bigendian', 'dicom_deflated']) {
+    await fuzz(folder, 'dicom', path.join(fixtures, folder, 'im0.dcm'), 700, 600);
   }
 });
 
 test('BMP and PNG survive mutated files', async () => {
   const fixtures = independentFixtures();
-  await fuzz('gray8.bmp', fs.readFileSync(path.join(fixtures, 'gray8.bmp')), 500, 54, async (bytes) => parseBmp(bytes, LIMIT, 'gray8.bmp'));
-  const dir = tmpDir();
-  await fuzz('gray8.png', fs.readFileSync(path.join(fixtures, 'gray8.png')), 1000, 40, async (bytes, i) => {
-    const file = path.join(dir, `${i}.png`);
-    fs.writeFileSync(file, bytes);
-    return rasterSample(file, 8, undefined, 0, LIMIT);
-  });
+  await fuzz('gray8.bmp', 'bmp', path.join(fixtures, 'gray8.bmp'), 500, 54);
+  await fuzz('gray8.png', 'png', path.join(fixtures, 'gray8.png'), 1000, 40);
+});
+
+test('the guard reports a parse that never returns as a hang, and ends it', async () => {
+  const original = path.join(independentFixtures(), 'gray8.bmp');
+  const campaign: Campaign = { name: 'spinning parser', loader: 'spinsOnThird', original, count: 10, headerBytes: 54, dir: tmpDir() };
+  await assert.rejects(fuzzInWorker(campaign, 500), /spinning parser mutation 3: no answer within 500 ms \(hang\)/);
 });
 
 test('an ingest over a folder of mutated files finishes and reports each bad file', async () => {

@@ -7,7 +7,7 @@ import { UnusableFileError } from '../../../src/engine/data/formats/errors';
 import { planSlices } from '../../../src/engine/data/volume';
 import { fixtureValue, independentFixtures } from './independentFixtures';
 
-const LIMIT = 10_000_000;
+const LIMIT = { maxVoxels: 10_000_000, maxBytes: 100_000_000 };
 
 /** The axial slice z as displayed: row 0 is the most anterior (largest y), columns run along +x. */
 async function axial(file: string, z: number, frame = 0): Promise<{ width: number; height: number; pixels: Float32Array }> {

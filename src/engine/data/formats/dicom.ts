@@ -3,18 +3,28 @@
  * explicit VR big endian and deflated explicit little endian. Any other transfer syntax (JPEG,
  * JPEG-LS, JPEG 2000, RLE, video) is refused with its name and how to convert it. Only the
  * attributes needed to place and scale the pixels are read; sequences are skipped whole.
+ *
+ * A file is read in two steps, so a folder can be checked before any pixels are held: its header
+ * (the bytes up to the pixel data, read and inflated only that far), then its pixels (read and
+ * inflated no further than the header says they end). Inflating runs off the event loop.
  */
-import * as zlib from 'node:zlib';
+import * as fs from 'node:fs';
+import type { Readable } from 'node:stream';
 import type { Vec3, VoxelArray } from '../volume';
 import { swapBytes } from './nifti';
-import { UnusableFileError, checkVoxelLimit } from './errors';
+import type { Encoding } from './byteSource';
+import { corruptIsUnusable, openBytes, readPrefix, readUntil } from './byteSource';
+import type { InputLimits } from './errors';
+import { UnusableFileError, checkByteLimit, checkVoxelLimit } from './errors';
 
-export interface DicomImage {
+/** What a file's header says about its image: everything but the pixels, and where they lie. */
+export interface DicomHeader {
+  file: string;
   rows: number;
   columns: number;
   frames: number;
-  /** rows * columns * frames stored values, row-major, frames one after another. */
-  pixels: VoxelArray;
+  /** The typed array its pixels decode to (RGB files decode to 8-bit gray). */
+  pixelType: PixelArrayClass;
   slope: number;
   intercept: number;
   modality?: string;
@@ -28,6 +38,26 @@ export interface DicomImage {
   pixelSpacing?: [number, number];
   sliceThickness?: number;
   window?: { level: number; width: number };
+  layout: PixelLayout;
+}
+
+export type PixelArrayClass = { new (n: number): VoxelArray; BYTES_PER_ELEMENT: number };
+
+/** Where the pixel data lies in the data set and how its values are stored. */
+interface PixelLayout {
+  /** Offset of the data set in the file, and how it is stored from there. */
+  bodyStart: number;
+  encoding: Encoding;
+  syntax: Syntax;
+  /** Offset (in the data set, after inflating) of the first pixel byte, and the pixel bytes used. */
+  pixelStart: number;
+  pixelBytes: number;
+  samples: number;
+  bitsAllocated: number;
+  bitsStored: number;
+  signed: boolean;
+  planar: boolean;
+  monochrome1: boolean;
 }
 
 const SYNTAXES: Record<string, { explicit: boolean; littleEndian: boolean; deflated?: boolean }> = {
@@ -97,65 +127,130 @@ interface Syntax {
 /** Raw values of the wanted top-level elements. */
 type Elements = Map<number, Buffer>;
 
-export function parseDicom(input: Buffer, file: string, maxVoxels: number): DicomImage {
-  let buf = input;
-  let pos: number;
-  let syntax: Syntax;
+/** The bytes being parsed; `partial` when more may follow (the file is read a piece at a time). */
+interface Source {
+  buf: Buffer;
+  file: string;
+  partial: boolean;
+}
+
+/** The bytes read so far end inside what is being parsed: read more and try again. */
+class NeedMoreBytes extends Error {}
+
+/** An element that runs past the end: wait for more bytes when more may come, else refuse the file. */
+function cutShort(src: Source, message: string): Error {
+  return src.partial ? new NeedMoreBytes() : new UnusableFileError(`${src.file}: ${message}`);
+}
+
+const DEFLATED = 'deflated data set';
+
+/** Bytes read before the first attempt to parse a header: most headers fit. */
+const FIRST_READ = 64 * 1024;
+
+/** The file's header: read (and inflated) only up to its pixel data, checked against the limits. */
+export async function readDicomHeader(file: string, limits: InputLimits): Promise<DicomHeader> {
+  const meta = await readHeaderPart(openBytes(file, 0, 'plain', { chunk: FIRST_READ }), file, limits, (src) => readMeta(src));
+  const body = await readHeaderPart(openBytes(file, meta.bodyStart, meta.encoding, { chunk: FIRST_READ }), file, limits, (src) => readBody(src, meta.syntax));
+  const header = describe(body.elements, { ...meta, ...body.pixelData }, file, limits);
+  const { layout } = header;
+  if (layout.encoding === 'plain') {
+    // A short file is refused now, while its folder is checked, not halfway through stacking.
+    const remain = (await fs.promises.stat(file)).size - layout.bodyStart - layout.pixelStart;
+    if (remain < layout.pixelBytes) throw truncatedPixels(file, layout.pixelBytes, remain);
+  }
+  return header;
+}
+
+function truncatedPixels(file: string, needed: number, remain: number): UnusableFileError {
+  return new UnusableFileError(`${file}: truncated: pixel data needs ${needed} bytes, ${Math.max(0, remain)} remain`);
+}
+
+/** The file's pixels, read (and inflated) no further than where its header says they end. */
+export async function readDicomPixels(header: DicomHeader): Promise<VoxelArray> {
+  const { layout, file } = header;
+  const end = layout.pixelStart + layout.pixelBytes;
+  const prefix = await corruptIsUnusable(readPrefix(openBytes(file, layout.bodyStart, layout.encoding, { length: end }), end), file, DEFLATED);
+  const data = prefix.bytes.subarray(layout.pixelStart);
+  if (data.length < layout.pixelBytes) throw truncatedPixels(file, layout.pixelBytes, data.length);
+  return decodePixels(header, data);
+}
+
+/** Reads a growing prefix of `stream` until `parse` has what it needs; a header may not be larger than the byte budget. */
+function readHeaderPart<T>(stream: Readable, file: string, limits: InputLimits, parse: (src: Source) => T): Promise<T> {
+  const attempt = (buf: Buffer, ended: boolean): T | undefined => {
+    try {
+      return parse({ buf, file, partial: !ended });
+    } catch (err) {
+      if (err instanceof NeedMoreBytes) return undefined;
+      throw err;
+    }
+  };
+  const tooLong = (bytes: number) => new UnusableFileError(`${file}: no pixel data within the first ${bytes} bytes, over ingest.maxBytes`);
+  return corruptIsUnusable(readUntil(stream, FIRST_READ, limits.maxBytes, attempt, tooLong), file, DEFLATED);
+}
+
+/** The transfer syntax and where the data set starts, from the file meta group (or a guess for a raw data set). */
+function readMeta(src: Source): Pick<PixelLayout, 'bodyStart' | 'encoding' | 'syntax'> {
+  const { buf, file } = src;
+  if (src.partial && buf.length < 132) throw new NeedMoreBytes();
   if (buf.length >= 132 && buf.toString('latin1', 128, 132) === 'DICM') {
     const meta: Elements = new Map();
-    pos = readElements(buf, 132, { explicit: true, littleEndian: true }, meta, file, (t) => t >>> 16 !== 0x0002);
+    const { end } = readElements(src, 132, { explicit: true, littleEndian: true }, meta, (t) => t >>> 16 !== 0x0002);
     const uid = text(meta.get(T.transferSyntax)) ?? '1.2.840.10008.1.2.1';
     const known = SYNTAXES[uid];
     if (!known) {
       const name = COMPRESSED_NAMES[uid];
       throw new UnusableFileError(`${file}: transfer syntax ${name ? `${name} (${uid})` : uid} is not supported: only uncompressed DICOM is read; convert it first, e.g. "gdcmconv --raw in.dcm out.dcm" or "dcmdjpeg in.dcm out.dcm"`);
     }
-    if (known.deflated) {
-      try {
-        buf = Buffer.concat([buf.subarray(0, pos), zlib.inflateRawSync(buf.subarray(pos), { maxOutputLength: Math.max(1 << 20, maxVoxels * 4 + (1 << 20)) })]);
-      } catch (err) {
-        throw new UnusableFileError(`${file}: deflated data set is corrupt (${(err as Error).message})`);
-      }
-    }
-    syntax = known;
-  } else if (buf.length >= 8 && (buf.readUInt16LE(0) === 0x0008 || buf.readUInt16LE(0) === 0x0002)) {
+    return { bodyStart: end, encoding: known.deflated ? 'deflate-raw' : 'plain', syntax: known };
+  }
+  if (buf.length >= 8 && (buf.readUInt16LE(0) === 0x0008 || buf.readUInt16LE(0) === 0x0002)) {
     // No preamble: an old raw data set, nearly always implicit VR little endian.
-    pos = 0;
-    syntax = { explicit: /^[A-Z]{2}$/.test(buf.toString('latin1', 4, 6)), littleEndian: true };
-  } else throw new UnusableFileError(`${file}: not a DICOM file (no "DICM" marker at byte 128)`);
-
-  const elements: Elements = new Map();
-  readElements(buf, pos, syntax, elements, file, () => false);
-  return decodeImage(elements, syntax, file, maxVoxels);
+    return { bodyStart: 0, encoding: 'plain', syntax: { explicit: /^[A-Z]{2}$/.test(buf.toString('latin1', 4, 6)), littleEndian: true } };
+  }
+  throw new UnusableFileError(`${file}: not a DICOM file (no "DICM" marker at byte 128)`);
 }
 
-/** Reads elements from `pos` until the end, or until `stop(tag)` is true; returns where it stopped. */
-function readElements(buf: Buffer, start: number, syntax: Syntax, out: Elements, file: string, stop: (t: number) => boolean): number {
+/** The wanted elements of the data set, up to the pixel data's element header. */
+function readBody(src: Source, syntax: Syntax): { elements: Elements; pixelData?: { pixelStart: number; declaredBytes: number } } {
+  const elements: Elements = new Map();
+  const { pixelData } = readElements(src, 0, syntax, elements, () => false);
+  return { elements, pixelData };
+}
+
+/**
+ * Reads elements from `start` until the pixel data's element header, the end, or a tag for which
+ * `stop(tag)` is true. Returns where it stopped and, when reached, where the pixel data starts.
+ */
+function readElements(src: Source, start: number, syntax: Syntax, out: Elements, stop: (t: number) => boolean): { end: number; pixelData?: { pixelStart: number; declaredBytes: number } } {
+  const { buf, file } = src;
   let pos = start;
   while (pos + 8 <= buf.length) {
     const group = syntax.littleEndian ? buf.readUInt16LE(pos) : buf.readUInt16BE(pos);
     // The meta group is always little endian; a big-endian body starts after it.
     const element = syntax.littleEndian ? buf.readUInt16LE(pos + 2) : buf.readUInt16BE(pos + 2);
     const t = tag(group, element);
-    if (stop(t)) return pos;
-    const header = readLength(buf, pos, syntax, t, file);
+    if (stop(t)) return { end: pos };
+    const header = readLength(src, pos, syntax, t);
+    if (t === T.pixelData) {
+      if (header.length === UNDEFINED) throw new UnusableFileError(`${file}: encapsulated (compressed) pixel data in an uncompressed transfer syntax`);
+      return { end: header.valueStart, pixelData: { pixelStart: header.valueStart, declaredBytes: header.length } };
+    }
     pos = header.valueStart;
     if (header.length === UNDEFINED) {
-      if (t === T.pixelData) throw new UnusableFileError(`${file}: encapsulated (compressed) pixel data in an uncompressed transfer syntax`);
-      pos = skipUndefined(buf, pos, syntax, file, 0);
+      pos = skipUndefined(src, pos, syntax, 0);
       continue;
     }
-    if (pos + header.length > buf.length) {
-      if (t === T.pixelData) throw new UnusableFileError(`${file}: truncated: pixel data needs ${header.length} bytes, ${buf.length - pos} remain`);
-      throw new UnusableFileError(`${file}: truncated element (${hex(t)}) at byte ${pos}`);
-    }
+    if (pos + header.length > buf.length) throw cutShort(src, `truncated element (${hex(t)}) at byte ${pos}`);
     if (WANTED.has(t)) out.set(t, buf.subarray(pos, pos + header.length));
     pos += header.length;
   }
-  return pos;
+  if (src.partial) throw new NeedMoreBytes();
+  return { end: pos };
 }
 
-function readLength(buf: Buffer, pos: number, syntax: Syntax, t: number, file: string): { length: number; valueStart: number } {
+function readLength(src: Source, pos: number, syntax: Syntax, t: number): { length: number; valueStart: number } {
+  const { buf, file } = src;
   const u16 = (o: number) => (syntax.littleEndian ? buf.readUInt16LE(o) : buf.readUInt16BE(o));
   const u32 = (o: number) => (syntax.littleEndian ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
   // Items and delimiters never carry a VR.
@@ -163,34 +258,38 @@ function readLength(buf: Buffer, pos: number, syntax: Syntax, t: number, file: s
   const vr = buf.toString('latin1', pos + 4, pos + 6);
   if (!/^[A-Z]{2}$/.test(vr)) throw new UnusableFileError(`${file}: corrupt element header at byte ${pos} (VR "${vr.replace(/[^\x20-\x7e]/g, '?')}")`);
   if (LONG_VRS.has(vr)) {
-    if (pos + 12 > buf.length) throw new UnusableFileError(`${file}: truncated element header at byte ${pos}`);
+    if (pos + 12 > buf.length) throw cutShort(src, `truncated element header at byte ${pos}`);
     return { length: u32(pos + 8), valueStart: pos + 12 };
   }
   return { length: u16(pos + 6), valueStart: pos + 8 };
 }
 
 /** Skips a sequence (or item) of undefined length, nested ones included; returns the position after its delimiter. */
-function skipUndefined(buf: Buffer, start: number, syntax: Syntax, file: string, depth: number): number {
+function skipUndefined(src: Source, start: number, syntax: Syntax, depth: number): number {
+  const { buf, file } = src;
   if (depth > 32) throw new UnusableFileError(`${file}: sequences nested too deep`);
   let pos = start;
   while (pos + 8 <= buf.length) {
     const group = syntax.littleEndian ? buf.readUInt16LE(pos) : buf.readUInt16BE(pos);
     const element = syntax.littleEndian ? buf.readUInt16LE(pos + 2) : buf.readUInt16BE(pos + 2);
     const t = tag(group, element);
-    const header = readLength(buf, pos, syntax, t, file);
+    const header = readLength(src, pos, syntax, t);
     pos = header.valueStart;
     if (t === T.sequenceEnd || t === T.itemEnd) return pos;
-    if (header.length === UNDEFINED) pos = skipUndefined(buf, pos, syntax, file, depth + 1);
+    if (header.length === UNDEFINED) pos = skipUndefined(src, pos, syntax, depth + 1);
     else {
-      if (pos + header.length > buf.length) throw new UnusableFileError(`${file}: truncated sequence at byte ${pos}`);
+      if (pos + header.length > buf.length) throw cutShort(src, `truncated sequence at byte ${pos}`);
       // An item of defined length inside a sequence holds elements we do not need: skip it whole.
       pos += header.length;
     }
   }
-  throw new UnusableFileError(`${file}: truncated: a sequence is not closed`);
+  throw cutShort(src, 'truncated: a sequence is not closed');
 }
 
-function decodeImage(el: Elements, syntax: Syntax, file: string, maxVoxels: number): DicomImage {
+type HeaderLayout = Pick<PixelLayout, 'bodyStart' | 'encoding' | 'syntax'> & { pixelStart?: number; declaredBytes?: number };
+
+function describe(el: Elements, where: HeaderLayout, file: string, limits: InputLimits): DicomHeader {
+  const { syntax } = where;
   const num = (t: number) => uint(el.get(t), syntax);
   const rows = num(T.rows);
   const columns = num(T.columns);
@@ -200,26 +299,18 @@ function decodeImage(el: Elements, syntax: Syntax, file: string, maxVoxels: numb
   const bitsAllocated = num(T.bitsAllocated) ?? 16;
   const bitsStored = num(T.bitsStored) ?? bitsAllocated;
   const signed = num(T.pixelRepresentation) === 1;
-  checkVoxelLimit(rows * columns * frames * samples, maxVoxels, file);
-  const data = el.get(T.pixelData);
-  if (!data) throw new UnusableFileError(`${file}: no pixel data`);
+  checkVoxelLimit(rows * columns * frames * samples, limits.maxVoxels, file);
+  if (where.pixelStart === undefined || where.declaredBytes === undefined) throw new UnusableFileError(`${file}: no pixel data`);
   if (![8, 16, 32].includes(bitsAllocated)) throw new UnusableFileError(`${file}: ${bitsAllocated} bits allocated per pixel is not supported (8, 16 or 32)`);
   if (samples !== 1 && samples !== 3) throw new UnusableFileError(`${file}: ${samples} samples per pixel is not supported`);
   const bytes = bitsAllocated / 8;
-  const count = rows * columns * frames;
-  const needed = count * samples * bytes;
-  if (data.length < needed) throw new UnusableFileError(`${file}: truncated: pixel data has ${data.length} bytes, ${rows}x${columns}x${frames} pixels need ${needed}`);
-
-  let pixels: VoxelArray;
-  if (samples === 3) pixels = rgbToGray(data, count, num(T.planar) === 1);
-  else {
-    pixels = bytes === 1 ? (signed ? new Int8Array(count) : new Uint8Array(count)) : bytes === 2 ? (signed ? new Int16Array(count) : new Uint16Array(count)) : signed ? new Int32Array(count) : new Uint32Array(count);
-    const target = new Uint8Array(pixels.buffer, 0, needed);
-    target.set(data.subarray(0, needed));
-    if (!syntax.littleEndian && bytes > 1) swapBytes(target, bytes);
-    if (bitsStored < bitsAllocated) keepStoredBits(pixels, bitsStored, signed);
-    if (text(el.get(T.photometric)) === 'MONOCHROME1') invert(pixels, bitsStored, signed);
-  }
+  const needed = rows * columns * frames * samples * bytes;
+  checkByteLimit(needed, limits.maxBytes, file);
+  if (where.declaredBytes < needed) throw new UnusableFileError(`${file}: truncated: pixel data has ${where.declaredBytes} bytes, ${rows}x${columns}x${frames} pixels need ${needed}`);
+  const pixelType: PixelArrayClass =
+    samples === 3 || bytes === 1 ? (signed && samples === 1 ? Int8Array : Uint8Array)
+    : bytes === 2 ? (signed ? Int16Array : Uint16Array)
+    : signed ? Int32Array : Uint32Array;
   const center = numbers(el.get(T.windowCenter))[0];
   const width = numbers(el.get(T.windowWidth))[0];
   const position = numbers(el.get(T.position));
@@ -227,10 +318,11 @@ function decodeImage(el: Elements, syntax: Syntax, file: string, maxVoxels: numb
   const spacing = numbers(el.get(T.pixelSpacing));
   const slope = numbers(el.get(T.slope))[0];
   return {
+    file,
     rows,
     columns,
     frames,
-    pixels,
+    pixelType,
     slope: slope !== undefined && slope !== 0 ? slope : 1,
     intercept: numbers(el.get(T.intercept))[0] ?? 0,
     modality: text(el.get(T.modality)),
@@ -241,7 +333,34 @@ function decodeImage(el: Elements, syntax: Syntax, file: string, maxVoxels: numb
     pixelSpacing: spacing.length === 2 && spacing.every((s) => s > 0) ? (spacing as [number, number]) : undefined,
     sliceThickness: numbers(el.get(T.sliceThickness))[0],
     window: center !== undefined && width !== undefined && width > 0 ? { level: center, width } : undefined,
+    layout: {
+      bodyStart: where.bodyStart,
+      encoding: where.encoding,
+      syntax,
+      pixelStart: where.pixelStart,
+      pixelBytes: needed,
+      samples,
+      bitsAllocated,
+      bitsStored,
+      signed,
+      planar: num(T.planar) === 1,
+      monochrome1: text(el.get(T.photometric)) === 'MONOCHROME1',
+    },
   };
+}
+
+/** Stored pixel bytes (exactly `layout.pixelBytes`) to values: byte order, stored bits, MONOCHROME1 and RGB handled. */
+function decodePixels(header: DicomHeader, data: Buffer): VoxelArray {
+  const { layout } = header;
+  const count = header.rows * header.columns * header.frames;
+  if (layout.samples === 3) return rgbToGray(data, count, layout.planar);
+  const pixels = new header.pixelType(count);
+  const target = new Uint8Array(pixels.buffer, 0, layout.pixelBytes);
+  target.set(data.subarray(0, layout.pixelBytes));
+  if (!layout.syntax.littleEndian && layout.bitsAllocated > 8) swapBytes(target, layout.bitsAllocated / 8);
+  if (layout.bitsStored < layout.bitsAllocated) keepStoredBits(pixels, layout.bitsStored, layout.signed);
+  if (layout.monochrome1) invert(pixels, layout.bitsStored, layout.signed);
+  return pixels;
 }
 
 function uint(value: Buffer | undefined, syntax: Syntax): number | undefined {

@@ -3,78 +3,112 @@
  * the slice normal (else by InstanceNumber, else by name), stacked into a volume whose axes come
  * from ImageOrientationPatient, PixelSpacing and the slice positions (converted from DICOM's LPS
  * to RAS). A file that does not fit its series (other size, unreadable) is skipped alone.
+ *
+ * Memory is bounded by one series: every file's header is read first (no pixels), each series'
+ * size is checked against the limits from those headers, and only then are its pixels read, one
+ * file at a time into the stack; the next series is read after the caller is done with this one.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Vec3, Volume, VoxelArray } from '../volume';
-import type { DicomImage } from './dicom';
-import { parseDicom } from './dicom';
+import type { DicomHeader } from './dicom';
+import { readDicomHeader, readDicomPixels } from './dicom';
 import { compareNatural } from '../discover';
-import { UnusableFileError, checkVoxelLimit } from './errors';
+import type { InputLimits } from './errors';
+import { UnusableFileError, checkByteLimit, checkVoxelLimit } from './errors';
 
-export interface DicomSeriesResult {
-  volumes: Array<{ source: string; volume: Volume }>;
-  skipped: Array<{ path: string; error: unknown }>;
-}
+export type SeriesOutcome = { source: string; volume: Volume } | { path: string; error: unknown };
 
-export async function readDicomSeries(files: readonly string[], maxVoxels: number): Promise<DicomSeriesResult> {
-  const skipped: DicomSeriesResult['skipped'] = [];
-  const bySeries = new Map<string, Array<{ file: string; image: DicomImage }>>();
+/** Yields each series of `files` as a volume, and each file or series that cannot be used with its error. */
+export async function* readDicomSeries(files: readonly string[], limits: InputLimits): AsyncGenerator<SeriesOutcome> {
+  const bySeries = new Map<string, DicomHeader[]>();
   for (const file of files) {
     try {
-      const image = parseDicom(await fs.promises.readFile(file), file, maxVoxels);
-      const key = image.seriesUid ?? '';
-      const list = bySeries.get(key) ?? [];
-      list.push({ file, image });
-      bySeries.set(key, list);
-    } catch (err) {
-      skipped.push({ path: file, error: err });
+      const header = await readDicomHeader(file, limits);
+      const key = header.seriesUid ?? '';
+      bySeries.set(key, [...(bySeries.get(key) ?? []), header]);
+    } catch (error) {
+      yield { path: file, error };
     }
   }
-  const volumes: DicomSeriesResult['volumes'] = [];
   const folder = files.length ? path.dirname(files[0]) : '';
   for (const [uid, members] of bySeries) {
     const source = bySeries.size > 1 ? `${folder}#series=${uid || 'unknown'}` : folder;
+    const skipped: Array<{ path: string; error: unknown }> = [];
+    let volume: Volume | undefined;
     try {
-      volumes.push({ source, volume: stackSeries(members, skipped, maxVoxels, source) });
-    } catch (err) {
-      skipped.push({ path: source, error: err });
+      volume = await stackSeries(members, skipped, limits, source);
+    } catch (error) {
+      skipped.push({ path: source, error });
     }
+    yield* skipped;
+    if (volume) yield { source, volume };
   }
-  return { volumes, skipped };
 }
 
-function stackSeries(members: Array<{ file: string; image: DicomImage }>, skipped: DicomSeriesResult['skipped'], maxVoxels: number, source: string): Volume {
-  const first = members[0].image;
-  const fitting = members.filter(({ file, image }) => {
+/** A member whose pixels could not be read while stacking: it is dropped and the series stacked again. */
+class MemberFailed extends Error {
+  constructor(
+    readonly member: DicomHeader,
+    readonly error: unknown,
+  ) {
+    super('member failed');
+  }
+}
+
+async function stackSeries(members: DicomHeader[], skipped: Array<{ path: string; error: unknown }>, limits: InputLimits, source: string): Promise<Volume> {
+  const first = members[0];
+  let fitting = members.filter((image) => {
     const fits = image.rows === first.rows && image.columns === first.columns && image.frames === first.frames;
-    if (!fits) skipped.push({ path: file, error: new UnusableFileError(`${file}: ${image.columns}x${image.rows} does not match the series' ${first.columns}x${first.rows}`) });
+    if (!fits) skipped.push({ path: image.file, error: new UnusableFileError(`${image.file}: ${image.columns}x${image.rows} does not match the series' ${first.columns}x${first.rows}`) });
     return fits;
   });
+  for (;;) {
+    try {
+      return await stackFitting(fitting, limits, source);
+    } catch (err) {
+      if (!(err instanceof MemberFailed)) throw err;
+      skipped.push({ path: err.member.file, error: err.error });
+      fitting = fitting.filter((m) => m !== err.member);
+      if (fitting.length === 0) throw new UnusableFileError(`${source}: no file of the series could be read`);
+    }
+  }
+}
+
+/** Stacks same-sized slices in position order; the size is checked before any pixels are read. */
+async function stackFitting(fitting: DicomHeader[], limits: InputLimits, source: string): Promise<Volume> {
+  const first = fitting[0];
   const normal = first.orientation ? cross(first.orientation[0], first.orientation[1]) : undefined;
-  const key = (m: { file: string; image: DicomImage }) => (normal && m.image.position ? dot(m.image.position, normal) : undefined);
+  const key = (m: DicomHeader) => (normal && m.position ? dot(m.position, normal) : undefined);
   const byPosition = fitting.every((m) => key(m) !== undefined);
-  const byInstance = fitting.every((m) => m.image.instanceNumber !== undefined);
-  fitting.sort((a, b) => (byPosition ? key(a)! - key(b)! : byInstance ? a.image.instanceNumber! - b.image.instanceNumber! : compareNatural(a.file, b.file)));
+  const byInstance = fitting.every((m) => m.instanceNumber !== undefined);
+  fitting.sort((a, b) => (byPosition ? key(a)! - key(b)! : byInstance ? a.instanceNumber! - b.instanceNumber! : compareNatural(a.file, b.file)));
 
   // A single multi-frame file stacks its frames; otherwise each file is one slice.
   const slices = fitting.length === 1 ? first.frames : fitting.length;
   const perSlice = first.rows * first.columns;
-  checkVoxelLimit(perSlice * slices, maxVoxels, source);
-  const sameScale = fitting.every((m) => m.image.slope === first.slope && m.image.intercept === first.intercept);
-  const sameType = fitting.every((m) => m.image.pixels.constructor === first.pixels.constructor);
+  const sameScale = fitting.every((m) => m.slope === first.slope && m.intercept === first.intercept);
+  const sameType = fitting.every((m) => m.pixelType === first.pixelType);
+  // Slices with their own rescale (common in PET and some MR) are stacked as real values.
+  const stored = sameScale && sameType;
+  const stackType = stored ? first.pixelType : Float32Array;
+  checkVoxelLimit(perSlice * slices, limits.maxVoxels, source);
+  checkByteLimit(perSlice * slices * stackType.BYTES_PER_ELEMENT, limits.maxBytes, source);
+  const pixelsOf = async (m: DicomHeader) => {
+    try {
+      return await readDicomPixels(m);
+    } catch (error) {
+      throw new MemberFailed(m, error);
+    }
+  };
   let voxels: VoxelArray;
-  if (fitting.length === 1) voxels = first.pixels;
-  else if (sameScale && sameType) {
-    voxels = new (first.pixels.constructor as new (n: number) => VoxelArray)(perSlice * slices);
-    fitting.forEach((m, k) => voxels.set(m.image.pixels.subarray(0, perSlice), k * perSlice));
-  } else {
-    // Slices with their own rescale (common in PET and some MR): apply each before stacking.
-    const real = new Float32Array(perSlice * slices);
-    fitting.forEach((m, k) => {
-      for (let i = 0; i < perSlice; i++) real[k * perSlice + i] = m.image.pixels[i] * m.image.slope + m.image.intercept;
-    });
-    voxels = real;
+  if (fitting.length === 1) voxels = await pixelsOf(first);
+  else {
+    voxels = new stackType(perSlice * slices);
+    for (const [k, m] of fitting.entries()) {
+      const pixels = await pixelsOf(m);
+      if (stored) voxels.set(pixels.subarray(0, perSlice), k * perSlice);
+      else for (let i = 0; i < perSlice; i++) voxels[k * perSlice + i] = pixels[i] * m.slope + m.intercept;
+    }
   }
   const [rowSpacing, columnSpacing] = first.pixelSpacing ?? [1, 1];
   const keys = fitting.map(key).filter((k): k is number => k !== undefined);
@@ -87,8 +121,8 @@ function stackSeries(members: Array<{ file: string; image: DicomImage }>, skippe
     frames: 1,
     axes: [lpsToRas(rowDir, columnSpacing), lpsToRas(colDir, rowSpacing), lpsToRas(normal ?? [0, 0, 1], sliceSpacing)],
     voxels,
-    slope: sameScale || fitting.length === 1 ? first.slope : 1,
-    intercept: sameScale || fitting.length === 1 ? first.intercept : 0,
+    slope: stored ? first.slope : 1,
+    intercept: stored ? first.intercept : 0,
     hints: { modality: first.modality, window: first.window },
   };
 }

@@ -1,13 +1,16 @@
 /**
  * NIfTI-1 single-file volumes (`.nii`, `.nii.gz`): header, orientation (sform, else qform, else
  * voxel sizes), data types uint8/int8/int16/uint16/int32/uint32/float32/float64, either byte
- * order, `scl_slope`/`scl_inter`. Sizes are checked against the voxel limit and the file length
- * before the voxel buffer is allocated.
+ * order, `scl_slope`/`scl_inter`. The header is read first and checked against the voxel and
+ * byte limits and (for `.nii`) the file's length; only then are the voxels read, and a gzipped
+ * file is inflated no further than the size its header declares.
  */
 import * as fs from 'node:fs';
-import * as zlib from 'node:zlib';
 import type { Vec3, Volume, VoxelArray } from '../volume';
-import { UnusableFileError, checkVoxelLimit } from './errors';
+import type { Prefix } from './byteSource';
+import { corruptIsUnusable, openBytes, readPrefix } from './byteSource';
+import type { InputLimits } from './errors';
+import { UnusableFileError, checkByteLimit, checkVoxelLimit } from './errors';
 
 const HEADER_BYTES = 348;
 
@@ -44,57 +47,50 @@ export function isNiftiPath(file: string): boolean {
   return /\.nii(\.gz)?$/i.test(file);
 }
 
-export async function readNifti(file: string, maxVoxels: number): Promise<Volume> {
-  const bytes = await readNiftiBytes(file, maxVoxels);
-  return decodeNifti(bytes, maxVoxels, file);
+export async function readNifti(file: string, limits: InputLimits): Promise<Volume> {
+  const { first, size } = await readStart(file);
+  const gzipped = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
+  const header = parseNiftiHeader(gzipped ? (await inflated(file, HEADER_BYTES, 0)).bytes : first, limits, file);
+  const end = header.voxOffset + payloadBytes(header);
+  // The file size is known for a plain file: a short one is refused before its voxels are read.
+  if (!gzipped && size < end) throw truncated(file, header, size);
+  const { bytes, overrun } = gzipped ? await inflated(file, end, GZIP_SLACK) : await readPrefix(openBytes(file, 0, 'plain', { length: end }), end);
+  if (overrun) throw new UnusableFileError(`${file}: the gzip data goes on past the ${end.toLocaleString('en')} bytes its header declares (a corrupt or crafted file)`);
+  return decodeNifti(bytes, limits, file);
 }
 
-/** The file's bytes, gunzipped when compressed; the decompressed size is bounded by what the header allows. */
-async function readNiftiBytes(file: string, maxVoxels: number): Promise<Buffer> {
-  const raw = await fs.promises.readFile(file);
-  if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
-    // Gunzip the header alone first, so an absurd header is refused before inflating the rest.
-    const head = await gunzipPrefix(raw, HEADER_BYTES, file);
-    const header = parseNiftiHeader(head, maxVoxels, file);
-    const limit = header.voxOffset + voxelCount(header) * DATATYPES[header.datatype].bytes;
-    try {
-      return await new Promise<Buffer>((resolve, reject) => zlib.gunzip(raw, { maxOutputLength: Math.max(limit, HEADER_BYTES) + 1024 }, (err, out) => (err ? reject(err) : resolve(out))));
-    } catch (err) {
-      throw new UnusableFileError(`${file}: gzip data is corrupt or longer than its header says (${(err as Error).message})`);
-    }
+/** Bytes a gzipped file may hold past what its header declares (padding some writers add). */
+const GZIP_SLACK = 1024;
+
+async function readStart(file: string): Promise<{ first: Buffer; size: number }> {
+  const handle = await fs.promises.open(file, 'r');
+  try {
+    const first = Buffer.alloc(HEADER_BYTES);
+    const { bytesRead } = await handle.read(first, 0, HEADER_BYTES, 0);
+    return { first: first.subarray(0, bytesRead), size: (await handle.stat()).size };
+  } finally {
+    await handle.close();
   }
-  return raw;
 }
 
-function gunzipPrefix(raw: Buffer, length: number, file: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const gunzip = zlib.createGunzip();
-    const chunks: Buffer[] = [];
-    let got = 0;
-    let settled = false;
-    const finish = (err?: Error) => {
-      if (settled) return;
-      settled = true;
-      gunzip.destroy();
-      if (err) reject(new UnusableFileError(`${file}: gzip data is corrupt (${err.message})`));
-      else resolve(Buffer.concat(chunks).subarray(0, length));
-    };
-    gunzip.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
-      got += chunk.length;
-      if (got >= length) finish();
-    });
-    gunzip.on('end', () => finish());
-    gunzip.on('error', (err) => finish(got >= length ? undefined : err));
-    gunzip.end(raw);
-  });
+/** The first `length` inflated bytes of a gzipped file; inflating stops there (plus `extra`). */
+function inflated(file: string, length: number, extra: number): Promise<Prefix> {
+  return corruptIsUnusable(readPrefix(openBytes(file, 0, 'gzip'), length, extra), file, 'gzip data');
+}
+
+function payloadBytes(h: Pick<NiftiHeader, 'dims' | 'frames' | 'datatype'>): number {
+  return voxelCount(h) * DATATYPES[h.datatype].bytes;
+}
+
+function truncated(file: string, header: NiftiHeader, fileBytes: number): UnusableFileError {
+  return new UnusableFileError(`${file}: truncated: the header declares ${payloadBytes(header)} bytes of voxels after offset ${header.voxOffset}, the file has ${Math.max(0, fileBytes - header.voxOffset)}`);
 }
 
 function voxelCount(h: Pick<NiftiHeader, 'dims' | 'frames'>): number {
   return h.dims[0] * h.dims[1] * h.dims[2] * h.frames;
 }
 
-export function parseNiftiHeader(buf: Buffer, maxVoxels: number, file: string): NiftiHeader {
+export function parseNiftiHeader(buf: Buffer, limits: InputLimits, file: string): NiftiHeader {
   if (buf.length < HEADER_BYTES) throw new UnusableFileError(`${file}: too short for a NIfTI header (${buf.length} bytes, need ${HEADER_BYTES})`);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let littleEndian = true;
@@ -117,11 +113,12 @@ export function parseNiftiHeader(buf: Buffer, maxVoxels: number, file: string): 
   if (sizes.slice(4).some((n) => n > 1)) throw new UnusableFileError(`${file}: volumes with more than 4 dimensions are not supported (${sizes.slice(0, rank).join(' x ')})`);
   const dims: Vec3 = [sizes[0], sizes[1], sizes[2]];
   const frames = sizes[3];
-  checkVoxelLimit(dims[0] * dims[1] * dims[2] * frames, maxVoxels, file);
+  checkVoxelLimit(dims[0] * dims[1] * dims[2] * frames, limits.maxVoxels, file);
   const datatype = i16(70);
   if (!DATATYPES[datatype]) {
     throw new UnusableFileError(`${file}: NIfTI datatype ${datatype}${UNSUPPORTED_TYPES[datatype] ? ` (${UNSUPPORTED_TYPES[datatype]})` : ''} is not supported; use uint8, int8, int16, uint16, int32, uint32, float32 or float64`);
   }
+  checkByteLimit(payloadBytes({ dims, frames, datatype }), limits.maxBytes, file);
   const voxOffset = Math.floor(f32(108));
   if (!(voxOffset >= HEADER_BYTES) || voxOffset > 1 << 30) throw new UnusableFileError(`${file}: vox_offset ${f32(108)} is invalid for a single-file NIfTI (at least 348)`);
   const rawSlope = f32(112);
@@ -169,14 +166,12 @@ function orientationAxes(view: DataView, le: boolean, spacing: Vec3, qfacRaw: nu
   return [[spacing[0], 0, 0], [0, spacing[1], 0], [0, 0, spacing[2]]];
 }
 
-export function decodeNifti(buf: Buffer, maxVoxels: number, file: string): Volume {
-  const header = parseNiftiHeader(buf, maxVoxels, file);
+export function decodeNifti(buf: Buffer, limits: InputLimits, file: string): Volume {
+  const header = parseNiftiHeader(buf, limits, file);
   const type = DATATYPES[header.datatype];
   const count = voxelCount(header);
   const byteLength = count * type.bytes;
-  if (buf.length < header.voxOffset + byteLength) {
-    throw new UnusableFileError(`${file}: truncated: the header declares ${byteLength} bytes of voxels after offset ${header.voxOffset}, the file has ${Math.max(0, buf.length - header.voxOffset)}`);
-  }
+  if (buf.length < header.voxOffset + byteLength) throw truncated(file, header, buf.length);
   let voxels: VoxelArray;
   const start = buf.byteOffset + header.voxOffset;
   if (header.littleEndian && start % type.bytes === 0) {
