@@ -44,7 +44,7 @@ export function activate(context: vscode.ExtensionContext): HostServices {
 }
 
 /** Command id to its title in the manifest ("Ingest Pool"): the host's own text, safe to show. */
-function commandTitles(manifest: { contributes?: { commands?: Array<{ command: string; title: string }> } }): Map<string, string> {
+function commandTitles(manifest: { contributes?: { commands?: Array<{ command: string; title: string }> } }) {
   return new Map((manifest.contributes?.commands ?? []).map((c) => [c.command, c.title]));
 }
 

@@ -26,7 +26,17 @@ export function galleryAction(
   p: PathApi & Pick<typeof path, 'join'> = path,
 ): GalleryAction {
   const decision = decideNotebookRunDir(message.runDir, context, p);
-  if (!decision.ok) return { kind: 'refuse', message: GALLERY_REFUSED, detail: `notebook run folder ${message.runDir} refused: ${decision.reason}` };
-  if (!exists(p.join(decision.path, 'run.json'))) return { kind: 'refuse', message: GALLERY_RUN_MISSING, detail: `notebook run folder ${decision.path} has no run.json` };
+  if (!decision.ok)
+    return {
+      kind: 'refuse',
+      message: GALLERY_REFUSED,
+      detail: `notebook run folder ${message.runDir} refused: ${decision.reason}`,
+    };
+  if (!exists(p.join(decision.path, 'run.json')))
+    return {
+      kind: 'refuse',
+      message: GALLERY_RUN_MISSING,
+      detail: `notebook run folder ${decision.path} has no run.json`,
+    };
   return { kind: 'open', runDir: decision.path, sampleId: message.sampleId };
 }

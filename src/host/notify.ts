@@ -9,14 +9,19 @@
  */
 
 export const SHOW_LOG = 'Show Log';
-export const NO_FOLDER = 'open a workspace folder first: runs are stored in its runs folder (setting optidel.runsFolder)';
+export const NO_FOLDER =
+  'open a workspace folder first: runs are stored in its runs folder (setting optidel.runsFolder)';
 
 /** The part of `vscode.window` this module drives. */
 export interface NotificationWindow {
   showInformationMessage(message: string, ...items: string[]): Thenable<string | undefined>;
   showWarningMessage(message: string, ...items: string[]): Thenable<string | undefined>;
   showErrorMessage(message: string, ...items: string[]): Thenable<string | undefined>;
-  showInformationMessage(message: string, options: { modal: true; detail: string }, ...items: string[]): Thenable<string | undefined>;
+  showInformationMessage(
+    message: string,
+    options: { modal: true; detail: string },
+    ...items: string[]
+  ): Thenable<string | undefined>;
 }
 
 /** The part of the OptiDEL output channel this module writes to. */
@@ -46,7 +51,10 @@ export class HostError extends Error {
  * (a newline in a file name could forge a log line) are written as `\uXXXX` escapes.
  */
 export function escapeForLog(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /**
@@ -70,13 +78,20 @@ export class Notifier {
    * hold the user's text) is logged at the same level, escaped, and a "Show Log" button is added
    * that reveals the log. Resolves to the action picked ("Show Log" is handled here: undefined).
    */
-  async show(level: Level, message: string, details: readonly string[] = [], ...actions: string[]): Promise<string | undefined> {
+  async show(
+    level: Level,
+    message: string,
+    details: readonly string[] = [],
+    ...actions: string[]
+  ): Promise<string | undefined> {
     const text = notificationText(message);
     for (const detail of details) this.log[level](escapeForLog(detail));
     const items = details.length > 0 ? [...actions, SHOW_LOG] : actions;
     const pick = await (level === 'error'
       ? this.window.showErrorMessage(text, ...items)
-      : level === 'warn' ? this.window.showWarningMessage(text, ...items) : this.window.showInformationMessage(text, ...items));
+      : level === 'warn'
+        ? this.window.showWarningMessage(text, ...items)
+        : this.window.showInformationMessage(text, ...items));
     if (pick === SHOW_LOG) {
       this.log.show(true);
       return undefined;
@@ -90,7 +105,11 @@ export class Notifier {
 
   /** A modal question with a longer explanation; both texts are the host's. */
   async ask(message: string, detail: string, ...actions: string[]): Promise<string | undefined> {
-    return this.window.showInformationMessage(notificationText(message), { modal: true, detail: notificationText(detail) }, ...actions);
+    return this.window.showInformationMessage(
+      notificationText(message),
+      { modal: true, detail: notificationText(detail) },
+      ...actions,
+    );
   }
 
   /**
@@ -104,6 +123,10 @@ export class Notifier {
       await this.show('error', `OptiDEL: ${err.summary}`, [`${commandTitle}: ${message}`]);
       return;
     }
-    await this.show('error', `OptiDEL: ${commandTitle} failed. The log says which file or setting is at fault and how to fix it.`, [`${commandTitle} failed: ${message}`]);
+    await this.show(
+      'error',
+      `OptiDEL: ${commandTitle} failed. The log says which file or setting is at fault and how to fix it.`,
+      [`${commandTitle} failed: ${message}`],
+    );
   }
 }

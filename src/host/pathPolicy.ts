@@ -40,12 +40,13 @@ export function decideNotebookRunDir(runDir: string, context: NotebookRunDirCont
   if (isUncLike(runDir)) return { ok: false, reason: 'the notebook names a network path as its run folder' };
   let resolved: string;
   if (p.isAbsolute(runDir)) resolved = p.resolve(runDir);
-  else if (context.notebookDir !== undefined && !isUncLike(context.notebookDir)) resolved = p.resolve(context.notebookDir, runDir);
+  else if (context.notebookDir !== undefined && !isUncLike(context.notebookDir))
+    resolved = p.resolve(context.notebookDir, runDir);
   else return { ok: false, reason: 'the notebook names a relative run folder and is not saved in a folder' };
   if (isUncLike(resolved)) return { ok: false, reason: 'the notebook names a network path as its run folder' };
   const roots = [...context.workspaceFolders, ...context.runsFolders];
   if (!roots.some((root) => isInside(p.resolve(root), resolved, p))) {
-    return { ok: false, reason: 'the notebook\'s run folder is outside the workspace folders and the runs folder' };
+    return { ok: false, reason: "the notebook's run folder is outside the workspace folders and the runs folder" };
   }
   return { ok: true, path: resolved };
 }
@@ -70,15 +71,28 @@ export const RUNS_FOLDER_REFUSED =
  * must not aim OptiDEL at the user's other files. A user-settings value may name any folder.
  * In an untrusted workspace the workspace values are ignored (the setting is restricted there).
  */
-export function decideRunsFolder(setting: RunsFolderSetting, workspaceFolder: string, trusted: boolean, p: PathApi = path): PathDecision {
+export function decideRunsFolder(
+  setting: RunsFolderSetting,
+  workspaceFolder: string,
+  trusted: boolean,
+  p: PathApi = path,
+): PathDecision {
   const fromWorkspace = trusted ? (setting.workspaceFolderValue ?? setting.workspaceValue) : undefined;
   if (fromWorkspace !== undefined) {
-    if (typeof fromWorkspace !== 'string' || fromWorkspace.trim() === '' || fromWorkspace.includes('\0')) return { ok: false, reason: RUNS_FOLDER_REFUSED };
-    if (absoluteAnywhere(fromWorkspace) || fromWorkspace.split(/[\\/]+/).includes('..')) return { ok: false, reason: RUNS_FOLDER_REFUSED };
+    if (typeof fromWorkspace !== 'string' || fromWorkspace.trim() === '' || fromWorkspace.includes('\0'))
+      return { ok: false, reason: RUNS_FOLDER_REFUSED };
+    if (absoluteAnywhere(fromWorkspace) || fromWorkspace.split(/[\\/]+/).includes('..'))
+      return { ok: false, reason: RUNS_FOLDER_REFUSED };
     const resolved = p.resolve(workspaceFolder, fromWorkspace);
-    return isInside(p.resolve(workspaceFolder), resolved, p) ? { ok: true, path: resolved } : { ok: false, reason: RUNS_FOLDER_REFUSED };
+    return isInside(p.resolve(workspaceFolder), resolved, p)
+      ? { ok: true, path: resolved }
+      : { ok: false, reason: RUNS_FOLDER_REFUSED };
   }
   const usable = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '';
-  const fromUser = usable(setting.globalValue) ? setting.globalValue : usable(setting.defaultValue) ? setting.defaultValue : DEFAULT_RUNS_FOLDER;
+  const fromUser = usable(setting.globalValue)
+    ? setting.globalValue
+    : usable(setting.defaultValue)
+      ? setting.defaultValue
+      : DEFAULT_RUNS_FOLDER;
   return { ok: true, path: p.isAbsolute(fromUser) ? p.resolve(fromUser) : p.resolve(workspaceFolder, fromUser) };
 }

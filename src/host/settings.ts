@@ -26,7 +26,8 @@ export function engineSettings(): EngineSettings {
  * value that leads outside the folder is refused with a HostError naming the key and the fix.
  */
 export function runsFolderOf(folder: vscode.WorkspaceFolder): string {
-  const setting: RunsFolderSetting = vscode.workspace.getConfiguration('optidel', folder.uri).inspect<string>('runsFolder') ?? {};
+  const config = vscode.workspace.getConfiguration('optidel', folder.uri);
+  const setting: RunsFolderSetting = config.inspect<string>('runsFolder') ?? {};
   const decision = decideRunsFolder(setting, folder.uri.fsPath, vscode.workspace.isTrusted);
   if (!decision.ok) {
     const value = setting.workspaceFolderValue ?? setting.workspaceValue;
@@ -40,7 +41,8 @@ export function runsFolderOf(folder: vscode.WorkspaceFolder): string {
  * it, else of the first folder; undefined when no folder is open.
  */
 export function runsRoot(file?: string): string | undefined {
-  const folder = (file ? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file)) : undefined) ?? vscode.workspace.workspaceFolders?.[0];
+  const holding = file ? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file)) : undefined;
+  const folder = holding ?? vscode.workspace.workspaceFolders?.[0];
   return folder ? runsFolderOf(folder) : undefined;
 }
 

@@ -11,5 +11,7 @@ export interface WorkspaceRun {
 
 export async function listWorkspaceRuns(): Promise<WorkspaceRun[]> {
   const perFolder = await Promise.all(runsFolders().map((root) => listRuns(root)));
-  return perFolder.flat().sort((a, b) => (b.record?.createdAt ?? '').localeCompare(a.record?.createdAt ?? '') || b.dir.localeCompare(a.dir));
+  return perFolder
+    .flat()
+    .sort((a, b) => (b.record?.createdAt ?? '').localeCompare(a.record?.createdAt ?? '') || b.dir.localeCompare(a.dir));
 }

@@ -67,8 +67,9 @@ export function parseRendererMessage(raw: unknown): RendererToHost | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const m = raw as Record<string, unknown>;
   if (m.type === 'openGallery') {
-    if (typeof m.runDir !== 'string' || m.runDir === '' || m.runDir.length > RUN_DIR_LIMIT || m.runDir.includes('\0') || !Number.isInteger(m.sampleId) || (m.sampleId as number) < 0) return undefined;
-    return { type: 'openGallery', runDir: m.runDir, sampleId: m.sampleId as number };
+    const runDirUsable = typeof m.runDir === 'string' && m.runDir !== '' && m.runDir.length <= RUN_DIR_LIMIT && !m.runDir.includes('\0');
+    if (!runDirUsable || !Number.isInteger(m.sampleId) || (m.sampleId as number) < 0) return undefined;
+    return { type: 'openGallery', runDir: m.runDir as string, sampleId: m.sampleId as number };
   }
   if (m.type === 'test.renderedOutputs') {
     if (!Number.isInteger(m.requestId) || !Array.isArray(m.outputs)) return undefined;

@@ -35,7 +35,10 @@ export function exportPaths(mode: ExportPathMode, context: ExportPathContext): E
     // A run made without a config (or by hand) has its sources named from the run folder instead.
     const sourceBase = context.configPath ? path.dirname(path.resolve(runDir, context.configPath)) : runDir;
     const runBase = context.outFile ? path.dirname(path.resolve(context.outFile)) : runDir;
-    return { source: (file) => (path.isAbsolute(file) ? relativeFrom(sourceBase, file) : file), runDir: relativeFrom(runBase, runDir) };
+    return {
+      source: (file) => (path.isAbsolute(file) ? relativeFrom(sourceBase, file) : file),
+      runDir: relativeFrom(runBase, runDir),
+    };
   }
   // Ids in order of first appearance, so the slices of one volume still share one.
   const ids = new Map<string, string>();

@@ -46,7 +46,8 @@ export async function subsetPayloadFromRun(runDir: string, options: SubsetExport
   const primarySet = new Set(primary.selected);
   const ids = samplesToExport(inputs.cache.samples.length, selectedBy, maxSamples);
   const run = await readRun(runDir).catch(() => undefined);
-  const paths = exportPaths(options.paths ?? 'absolute', { runDir, configPath: run?.configPath, outFile: options.outFile });
+  const pathContext = { runDir, configPath: run?.configPath, outFile: options.outFile };
+  const paths = exportPaths(options.paths ?? 'absolute', pathContext);
 
   const thumbnailIds = inputs.thumbs ? interleaveSelections(selections, maxThumbnails) : [];
   const thumbnails = inputs.thumbs ? await thumbnailDataUrls(runDir, inputs.thumbs, thumbnailIds, options.thumbnailSize ?? EXPORT_DEFAULTS.thumbnailSize, onSkip) : new Map<number, string>();

@@ -23,7 +23,8 @@ export const ingestPool: HostCommand = {
       const result = await services.engine.run('ingest', { config, out: runDir }, 'OptiDEL: ingesting the pool');
       log.info(`ingest: ${result.samples} samples from ${result.sources} sources in ${result.seconds.toFixed(1)} s, ${result.emptySlicesSkipped} empty slices skipped → ${runDir}`);
       const message = `OptiDEL: ingested ${result.samples} samples from ${result.sources} sources${result.skipped.length ? `; ${result.skipped.length} skipped (see the log)` : ''}.`;
-      if (result.skipped.length) await services.notify.show('warn', message, result.skipped.map((s) => `ingest skipped ${s.path}: ${s.reason}`));
+      const skipped = result.skipped.map((s) => `ingest skipped ${s.path}: ${s.reason}`);
+      if (skipped.length) await services.notify.show('warn', message, skipped);
       else await services.notify.info(message);
       return result;
     } finally {

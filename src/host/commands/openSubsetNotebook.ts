@@ -18,7 +18,8 @@ export const openSubsetNotebook: HostCommand = {
     if (!runDir) throw new HostError(NO_RUNS);
     assertRunFolder(runDir);
     const out = path.join(runDir, SUBSET_NOTEBOOK_FILE);
-    const result = await services.engine.run('export', { run: runDir, format: 'ipynb', out }, 'OptiDEL: exporting the subset as a notebook');
+    const args = { run: runDir, format: 'ipynb', out } as const;
+    const result = await services.engine.run('export', args, 'OptiDEL: exporting the subset as a notebook');
     for (const s of result.skipped) services.log.warn(`export skipped ${s.path}: ${s.reason}`);
     services.log.info(`exported ${result.samples} samples (${result.thumbnails} thumbnails, methods ${result.methods.join(', ')}) to ${result.file}`);
     const document = await vscode.workspace.openNotebookDocument(vscode.Uri.file(result.file));

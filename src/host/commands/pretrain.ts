@@ -31,7 +31,8 @@ export function stageCommand<N extends CommandName>(id: string, command: N, stag
 
 /** A quick pick of the workspace's runs, each with the stage's current status. */
 async function pickRunFor(stage: StageName): Promise<string | undefined> {
-  const runs = await workspaceRunsOrThrow((r) => !!r.record, 'no OptiDEL runs in the runs folder (setting optidel.runsFolder); ingest a pool first');
+  const none = 'no OptiDEL runs in the runs folder (setting optidel.runsFolder); ingest a pool first';
+  const runs = await workspaceRunsOrThrow((r) => !!r.record, none);
   const pick = await vscode.window.showQuickPick(
     runs.map((r) => ({ label: path.basename(r.dir), description: `${stage}: ${r.record!.stages[stage]?.status ?? 'pending'}`, dir: r.dir })),
     { title: `OptiDEL: ${STAGE_TITLES[stage]}`, placeHolder: 'Which run?' },

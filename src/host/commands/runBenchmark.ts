@@ -51,7 +51,9 @@ export const runBenchmark: HostCommand = {
 
 async function pickConfig(): Promise<string | undefined> {
   const files = await vscode.workspace.findFiles('**/optidel.json', '**/node_modules/**', 50);
-  if (files.length === 0) throw new HostError('no optidel.json in the workspace: run "npx optidel demo-data --out demo" for an example, or write one (see README)');
+  if (files.length === 0) {
+    throw new HostError('no optidel.json in the workspace: run "npx optidel demo-data --out demo" for an example, or write one (see README)');
+  }
   if (files.length === 1) return files[0].fsPath;
   const pick = await vscode.window.showQuickPick(files.map((f) => ({ label: vscode.workspace.asRelativePath(f), file: f.fsPath })), { title: 'OptiDEL: Run Benchmark', placeHolder: 'Which optidel.json?' });
   return pick?.file;

@@ -36,19 +36,23 @@ export function runViewCommand(id: string, kind: ViewKind): HostCommand {
  */
 export function runDirFromArgument(arg: unknown): string | undefined {
   const { dir, runDir } = (arg ?? {}) as { dir?: unknown; runDir?: unknown };
-  const given = typeof arg === 'string' ? arg : arg instanceof vscode.Uri ? arg.fsPath : typeof runDir === 'string' ? runDir : dir;
+  const given = typeof arg === 'string' ? arg : arg instanceof vscode.Uri ? arg.fsPath : (runDir ?? dir);
   if (typeof given !== 'string' || given === '') return undefined;
-  if (isUncLike(given)) throw new HostError('run folders on a network path are not opened; copy the run to a local folder', given);
+  if (isUncLike(given)) {
+    throw new HostError('run folders on a network path are not opened; copy the run to a local folder', given);
+  }
   return given;
 }
 
 /** Throws unless `runDir` holds a run.json. */
 export function assertRunFolder(runDir: string): void {
-  if (!fs.existsSync(path.join(runDir, 'run.json'))) throw new HostError('this folder is not an OptiDEL run folder (no run.json); ingest a pool first', runDir);
+  if (!fs.existsSync(path.join(runDir, 'run.json'))) {
+    throw new HostError('this folder is not an OptiDEL run folder (no run.json); ingest a pool first', runDir);
+  }
 }
 
 /** Run folders of the workspace that `keep` accepts; none is an error `nothingFound` (which says what to run first). */
-export async function workspaceRunsOrThrow(keep: (run: WorkspaceRun) => boolean, nothingFound: string): Promise<WorkspaceRun[]> {
+export async function workspaceRunsOrThrow(keep: (run: WorkspaceRun) => boolean, nothingFound: string) {
   const runs = (await listWorkspaceRuns()).filter(keep);
   if (runs.length === 0) throw new HostError(nothingFound);
   return runs;

@@ -11,16 +11,29 @@ import { assertEngineMayStart, UNTRUSTED_ENGINE_REFUSAL } from '../../../src/hos
 import { HostError } from '../../../src/host/notify';
 import { parseRendererMessage } from '../../../src/shared/rendererMessages';
 
-const posixContext = { notebookDir: '/home/ann/thesis/notebooks', workspaceFolders: ['/home/ann/thesis'], runsFolders: ['/home/ann/thesis/.optidel/runs'] };
-const winContext = { notebookDir: 'C:\\Users\\ann\\thesis\\notebooks', workspaceFolders: ['C:\\Users\\ann\\thesis'], runsFolders: ['D:\\runs'] };
+const posixContext = {
+  notebookDir: '/home/ann/thesis/notebooks',
+  workspaceFolders: ['/home/ann/thesis'],
+  runsFolders: ['/home/ann/thesis/.optidel/runs'],
+};
+const winContext = {
+  notebookDir: 'C:\\Users\\ann\\thesis\\notebooks',
+  workspaceFolders: ['C:\\Users\\ann\\thesis'],
+  runsFolders: ['D:\\runs'],
+};
 
 /** The gallery decision with an existence check that records every path it is asked about. */
 function galleryWith(runDir: string, context: typeof posixContext, p: typeof path.posix, existing: string[] = []) {
   const asked: string[] = [];
-  const action = galleryAction({ type: 'openGallery', runDir, sampleId: 3 }, context, (file) => {
-    asked.push(file);
-    return existing.includes(file);
-  }, p);
+  const action = galleryAction(
+    { type: 'openGallery', runDir, sampleId: 3 },
+    context,
+    (file) => {
+      asked.push(file);
+      return existing.includes(file);
+    },
+    p,
+  );
   return { action, asked };
 }
 
@@ -54,7 +67,11 @@ test('a run folder inside the workspace or the runs folder is looked at once, th
   // --relative-paths: the notebook names the run relative to its own folder.
   const relative = galleryWith('../.optidel/runs/20261202-1000-abcd', posixContext, path.posix, [`${run}/run.json`]);
   assert.deepEqual(relative.action, { kind: 'open', runDir: run, sampleId: 3 });
-  assert.equal(galleryWith('d:\\RUNS\\r1', winContext, path.win32, ['d:\\RUNS\\r1\\run.json']).action.kind, 'open', 'Windows paths compare without case');
+  assert.equal(
+    galleryWith('d:\\RUNS\\r1', winContext, path.win32, ['d:\\RUNS\\r1\\run.json']).action.kind,
+    'open',
+    'Windows paths compare without case',
+  );
   const missing = galleryWith('D:\\runs\\gone', winContext, path.win32);
   assert.deepEqual(missing.asked, ['D:\\runs\\gone\\run.json']);
   assert.equal(missing.action.kind === 'refuse' && missing.action.message, GALLERY_RUN_MISSING);
@@ -62,7 +79,10 @@ test('a run folder inside the workspace or the runs folder is looked at once, th
 
 test('a relative run.dir needs a saved notebook, and a notebook on a share gives it no base', () => {
   assert.equal(decideNotebookRunDir('run', { ...posixContext, notebookDir: undefined }).ok, false);
-  assert.equal(decideNotebookRunDir('run', { ...winContext, notebookDir: '\\\\server\\share\\nb' }, path.win32).ok, false);
+  assert.equal(
+    decideNotebookRunDir('run', { ...winContext, notebookDir: '\\\\server\\share\\nb' }, path.win32).ok,
+    false,
+  );
   assert.equal(decideNotebookRunDir('a\0b', posixContext, path.posix).ok, false);
 });
 
@@ -76,28 +96,74 @@ test('isInside compares whole path segments', () => {
 test('the renderer message refuses a run.dir that is no path at all', () => {
   assert.equal(parseRendererMessage({ type: 'openGallery', runDir: 'a\0b', sampleId: 1 }), undefined);
   assert.equal(parseRendererMessage({ type: 'openGallery', runDir: 'x'.repeat(5000), sampleId: 1 }), undefined);
-  assert.deepEqual(parseRendererMessage({ type: 'openGallery', runDir: '/w/run', sampleId: 1 }), { type: 'openGallery', runDir: '/w/run', sampleId: 1 });
+  assert.deepEqual(parseRendererMessage({ type: 'openGallery', runDir: '/w/run', sampleId: 1 }), {
+    type: 'openGallery',
+    runDir: '/w/run',
+    sampleId: 1,
+  });
 });
 
 test('a workspace optidel.runsFolder that leads outside its folder is refused; the user may name any folder', () => {
   const folder = '/home/ann/thesis';
-  for (const value of ['/', '/home/ann', '../../..', 'runs/../../x', '..', 'C:\\Users', '\\\\server\\share', '//server/share', '']) {
-    assert.deepEqual(decideRunsFolder({ workspaceValue: value }, folder, true, path.posix), { ok: false, reason: RUNS_FOLDER_REFUSED }, value);
-    assert.deepEqual(decideRunsFolder({ workspaceFolderValue: value, globalValue: '/srv/runs' }, folder, true, path.posix).ok, false, `folder value ${value}`);
+  for (const value of [
+    '/',
+    '/home/ann',
+    '../../..',
+    'runs/../../x',
+    '..',
+    'C:\\Users',
+    '\\\\server\\share',
+    '//server/share',
+    '',
+  ]) {
+    assert.deepEqual(
+      decideRunsFolder({ workspaceValue: value }, folder, true, path.posix),
+      { ok: false, reason: RUNS_FOLDER_REFUSED },
+      value,
+    );
+    assert.deepEqual(
+      decideRunsFolder({ workspaceFolderValue: value, globalValue: '/srv/runs' }, folder, true, path.posix).ok,
+      false,
+      `folder value ${value}`,
+    );
   }
   assert.match(RUNS_FOLDER_REFUSED, /optidel\.runsFolder/);
   assert.match(RUNS_FOLDER_REFUSED, /user settings/);
-  for (const value of ['..\\..\\x', 'D:\\x', 'C:x']) assert.equal(decideRunsFolder({ workspaceValue: value }, 'C:\\w', true, path.win32).ok, false, value);
-  assert.deepEqual(decideRunsFolder({ workspaceValue: 'out/runs' }, folder, true, path.posix), { ok: true, path: '/home/ann/thesis/out/runs' });
-  assert.deepEqual(decideRunsFolder({ workspaceFolderValue: 'a', workspaceValue: '/etc' }, folder, true, path.posix), { ok: true, path: '/home/ann/thesis/a' }, 'the folder value wins');
-  assert.deepEqual(decideRunsFolder({ globalValue: '/mnt/nas/runs', defaultValue: '.optidel/runs' }, folder, true, path.posix), { ok: true, path: '/mnt/nas/runs' });
-  assert.deepEqual(decideRunsFolder({ globalValue: '../shared-runs' }, folder, true, path.posix), { ok: true, path: '/home/ann/shared-runs' });
-  assert.deepEqual(decideRunsFolder({ defaultValue: '.optidel/runs' }, folder, true, path.posix), { ok: true, path: '/home/ann/thesis/.optidel/runs' });
-  assert.deepEqual(decideRunsFolder({ workspaceValue: '/etc', globalValue: '/mnt/runs' }, folder, false, path.posix), { ok: true, path: '/mnt/runs' }, 'untrusted: the workspace value is ignored');
+  for (const value of ['..\\..\\x', 'D:\\x', 'C:x'])
+    assert.equal(decideRunsFolder({ workspaceValue: value }, 'C:\\w', true, path.win32).ok, false, value);
+  assert.deepEqual(decideRunsFolder({ workspaceValue: 'out/runs' }, folder, true, path.posix), {
+    ok: true,
+    path: '/home/ann/thesis/out/runs',
+  });
+  assert.deepEqual(
+    decideRunsFolder({ workspaceFolderValue: 'a', workspaceValue: '/etc' }, folder, true, path.posix),
+    { ok: true, path: '/home/ann/thesis/a' },
+    'the folder value wins',
+  );
+  assert.deepEqual(
+    decideRunsFolder({ globalValue: '/mnt/nas/runs', defaultValue: '.optidel/runs' }, folder, true, path.posix),
+    { ok: true, path: '/mnt/nas/runs' },
+  );
+  assert.deepEqual(decideRunsFolder({ globalValue: '../shared-runs' }, folder, true, path.posix), {
+    ok: true,
+    path: '/home/ann/shared-runs',
+  });
+  assert.deepEqual(decideRunsFolder({ defaultValue: '.optidel/runs' }, folder, true, path.posix), {
+    ok: true,
+    path: '/home/ann/thesis/.optidel/runs',
+  });
+  assert.deepEqual(
+    decideRunsFolder({ workspaceValue: '/etc', globalValue: '/mnt/runs' }, folder, false, path.posix),
+    { ok: true, path: '/mnt/runs' },
+    'untrusted: the workspace value is ignored',
+  );
 });
 
 test('the engine refuses to start in an untrusted workspace, with the fix', () => {
-  assert.throws(() => assertEngineMayStart(false), (err: unknown) => err instanceof HostError && err.summary === UNTRUSTED_ENGINE_REFUSAL);
+  assert.throws(
+    () => assertEngineMayStart(false),
+    (err: unknown) => err instanceof HostError && err.summary === UNTRUSTED_ENGINE_REFUSAL,
+  );
   assert.match(UNTRUSTED_ENGINE_REFUSAL, /Manage Workspace Trust/);
   assert.doesNotThrow(() => assertEngineMayStart(true));
 });
