@@ -38,10 +38,10 @@ export interface NotebookRunDirContext {
 export function decideNotebookRunDir(runDir: string, context: NotebookRunDirContext, p: PathApi = path): PathDecision {
   if (runDir === '' || runDir.includes('\0')) return { ok: false, reason: 'the notebook names no usable run folder' };
   if (isUncLike(runDir)) return { ok: false, reason: 'the notebook names a network path as its run folder' };
+  const base = context.notebookDir !== undefined && !isUncLike(context.notebookDir) ? context.notebookDir : undefined;
   let resolved: string;
   if (p.isAbsolute(runDir)) resolved = p.resolve(runDir);
-  else if (context.notebookDir !== undefined && !isUncLike(context.notebookDir))
-    resolved = p.resolve(context.notebookDir, runDir);
+  else if (base !== undefined) resolved = p.resolve(base, runDir);
   else return { ok: false, reason: 'the notebook names a relative run folder and is not saved in a folder' };
   if (isUncLike(resolved)) return { ok: false, reason: 'the notebook names a network path as its run folder' };
   const roots = [...context.workspaceFolders, ...context.runsFolders];
@@ -79,14 +79,17 @@ export function decideRunsFolder(
 ): PathDecision {
   const fromWorkspace = trusted ? (setting.workspaceFolderValue ?? setting.workspaceValue) : undefined;
   if (fromWorkspace !== undefined) {
-    if (typeof fromWorkspace !== 'string' || fromWorkspace.trim() === '' || fromWorkspace.includes('\0'))
+    const plainRelative =
+      typeof fromWorkspace === 'string' &&
+      fromWorkspace.trim() !== '' &&
+      !fromWorkspace.includes('\0') &&
+      !absoluteAnywhere(fromWorkspace) &&
+      !fromWorkspace.split(/[\\/]+/).includes('..');
+    const resolved = plainRelative ? p.resolve(workspaceFolder, fromWorkspace) : undefined;
+    if (resolved === undefined || !isInside(p.resolve(workspaceFolder), resolved, p)) {
       return { ok: false, reason: RUNS_FOLDER_REFUSED };
-    if (absoluteAnywhere(fromWorkspace) || fromWorkspace.split(/[\\/]+/).includes('..'))
-      return { ok: false, reason: RUNS_FOLDER_REFUSED };
-    const resolved = p.resolve(workspaceFolder, fromWorkspace);
-    return isInside(p.resolve(workspaceFolder), resolved, p)
-      ? { ok: true, path: resolved }
-      : { ok: false, reason: RUNS_FOLDER_REFUSED };
+    }
+    return { ok: true, path: resolved };
   }
   const usable = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '';
   const fromUser = usable(setting.globalValue)

@@ -9,7 +9,6 @@ import { decideNotebookRunDir, decideRunsFolder, isInside, RUNS_FOLDER_REFUSED }
 import { galleryAction, GALLERY_REFUSED, GALLERY_RUN_MISSING } from '../../../src/host/notebookGallery';
 import { assertEngineMayStart, UNTRUSTED_ENGINE_REFUSAL } from '../../../src/host/workspaceTrust';
 import { HostError } from '../../../src/host/notify';
-import { parseRendererMessage } from '../../../src/shared/rendererMessages';
 
 const posixContext = {
   notebookDir: '/home/ann/thesis/notebooks',
@@ -91,16 +90,6 @@ test('isInside compares whole path segments', () => {
   assert.equal(isInside('/w', '/w/..x/run', path.posix), true, 'a folder named "..x" is inside');
   assert.equal(isInside('/w', '/wx/run', path.posix), false);
   assert.equal(isInside('C:\\w', 'D:\\w', path.win32), false);
-});
-
-test('the renderer message refuses a run.dir that is no path at all', () => {
-  assert.equal(parseRendererMessage({ type: 'openGallery', runDir: 'a\0b', sampleId: 1 }), undefined);
-  assert.equal(parseRendererMessage({ type: 'openGallery', runDir: 'x'.repeat(5000), sampleId: 1 }), undefined);
-  assert.deepEqual(parseRendererMessage({ type: 'openGallery', runDir: '/w/run', sampleId: 1 }), {
-    type: 'openGallery',
-    runDir: '/w/run',
-    sampleId: 1,
-  });
 });
 
 test('a workspace optidel.runsFolder that leads outside its folder is refused; the user may name any folder', () => {
