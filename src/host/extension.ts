@@ -9,12 +9,15 @@ import { HOST_COMMANDS } from './commands';
 import { RunPanel } from './panels/runPanel';
 import { registerRendererMessaging } from './rendererMessaging';
 import type { HostServices } from './services';
+import { Notifier } from './notify';
 
 export function activate(context: vscode.ExtensionContext): HostServices {
   const log = vscode.window.createOutputChannel('OptiDEL', { log: true });
   const engine = new EngineService(context.extensionUri, log);
   const runs = new RunsTreeProvider();
-  const services: HostServices = { context, engine, runs, log };
+  const notify = new Notifier(vscode.window, log);
+  const services: HostServices = { context, engine, runs, log, notify };
+  const titles = commandTitles(context.extension.packageJSON);
 
   context.subscriptions.push(
     log,
@@ -29,15 +32,20 @@ export function activate(context: vscode.ExtensionContext): HostServices {
         try {
           return await command.run(services, ...args);
         } catch (err) {
-          const message = err instanceof Error ? err.message : String(err);
-          log.error(`${command.id}: ${message}`);
-          if (!/cancelled/.test(message)) void vscode.window.showErrorMessage(`OptiDEL: ${message}`, 'Show Log').then((pick) => pick && log.show());
+          const title = titles.get(command.id) ?? command.id;
+          if (/cancelled/.test(err instanceof Error ? err.message : String(err))) log.info(`${title}: cancelled`);
+          else void notify.failure(title, err);
           return undefined;
         }
       }),
     ),
   );
   return services;
+}
+
+/** Command id to its title in the manifest ("Ingest Pool"): the host's own text, safe to show. */
+function commandTitles(manifest: { contributes?: { commands?: Array<{ command: string; title: string }> } }) {
+  return new Map((manifest.contributes?.commands ?? []).map((c) => [c.command, c.title]));
 }
 
 export function deactivate(): void {

@@ -3,7 +3,8 @@
  * message shapes in src/shared/rendererMessages.ts).
  *
  * - "Open in Gallery" in an output: the renderer sends { type: 'openGallery', runDir, sampleId };
- *   we run the gallery's command `optidel.openGallery` with { runDir, sampleId }.
+ *   when src/host/notebookGallery.ts accepts the folder we run the gallery's command
+ *   `optidel.openGallery` with { runDir, sampleId }.
  * - TEST ONLY: the command `optidel.test.getRenderedOutputs` asks the renderer of a notebook what
  *   it drew (the pattern of vscode-jupyter's test renderer messages), so integration tests in a
  *   real VS Code can assert on the DOM inside the notebook webview:
@@ -23,6 +24,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { RenderedOutputRequests, parseRendererMessage, type OpenGalleryMessage, type RenderedOutput } from '../shared/rendererMessages';
 import type { HostServices } from './services';
+import { galleryAction } from './notebookGallery';
+import { escapeForLog } from './notify';
+import { runsFolders } from './settings';
 
 export const RENDERER_ID = 'optidel.subset-renderer';
 export const TEST_COMMAND = 'optidel.test.getRenderedOutputs';
@@ -31,13 +35,13 @@ export function registerRendererMessaging(services: HostServices): vscode.Dispos
   const messaging = vscode.notebooks.createRendererMessaging(RENDERER_ID);
   const requests = new RenderedOutputRequests();
   const disposables: vscode.Disposable[] = [
-    messaging.onDidReceiveMessage(({ message }) => {
+    messaging.onDidReceiveMessage(({ editor, message }) => {
       const parsed = parseRendererMessage(message);
       if (!parsed) {
         services.log.warn(`notebook renderer: ignored a message that is not one of ours: ${JSON.stringify(message).slice(0, 200)}`);
         return;
       }
-      if (parsed.type === 'openGallery') void openGalleryAt(parsed, services);
+      if (parsed.type === 'openGallery') void openGalleryAt(parsed, editor.notebook.uri, services);
       else requests.answer(parsed);
     }),
   ];
@@ -51,19 +55,27 @@ function testHooksEnabled(context: vscode.ExtensionContext): boolean {
   return context.extensionMode !== vscode.ExtensionMode.Production || process.env.OPTIDEL_TEST_HOOKS === '1' || !!process.env.OPTIDEL_TEST_ENTRY;
 }
 
-async function openGalleryAt(message: OpenGalleryMessage, services: HostServices): Promise<void> {
-  // The path comes from a notebook anybody can write: act only on an existing run folder.
-  const runDir = path.resolve(message.runDir);
-  if (!fs.existsSync(path.join(runDir, 'run.json'))) {
-    void vscode.window.showWarningMessage(`OptiDEL: the run folder of this output, ${runDir}, is not here (the notebook was made on another machine or the run was deleted).`);
+async function openGalleryAt(message: OpenGalleryMessage, notebook: vscode.Uri, services: HostServices): Promise<void> {
+  const action = galleryAction(message, {
+    notebookDir: notebook.scheme === 'file' ? path.dirname(notebook.fsPath) : undefined,
+    workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+    runsFolders: runsFoldersOrNone(services),
+  }, fs.existsSync);
+  if (action.kind === 'refuse') {
+    void services.notify.show('warn', action.message, [action.detail]);
     return;
   }
+  // { runDir, sampleId }: the gallery opens on this run and shows the sample; its errors are the command's to show.
+  await vscode.commands.executeCommand('optidel.openGallery', { runDir: action.runDir, sampleId: action.sampleId });
+}
+
+/** The runs folders, or none when the setting is refused (the workspace folders still count). */
+function runsFoldersOrNone(services: HostServices): string[] {
   try {
-    // { runDir, sampleId }: the gallery opens on this run and shows the sample.
-    await vscode.commands.executeCommand('optidel.openGallery', { runDir, sampleId: message.sampleId });
+    return runsFolders();
   } catch (err) {
-    services.log.error(`open gallery at sample ${message.sampleId} of ${runDir}: ${(err as Error).message}`);
-    void vscode.window.showErrorMessage(`OptiDEL: could not open the gallery: ${(err as Error).message}`);
+    services.log.warn(escapeForLog((err as Error).message));
+    return [];
   }
 }
 

@@ -1,6 +1,7 @@
 /** The extension's settings, read in one place with their defaults (declared in package.json). */
 import * as vscode from 'vscode';
-import * as path from 'node:path';
+import { HostError } from './notify';
+import { decideRunsFolder, type RunsFolderSetting } from './pathPolicy';
 import type { BackendPreference } from '../shared/engineInfo';
 
 export interface EngineSettings {
@@ -20,16 +21,38 @@ export function engineSettings(): EngineSettings {
   };
 }
 
-/** The folder holding run folders: the setting, relative to the first workspace folder. */
-export function runsRoot(): string | undefined {
-  const setting = vscode.workspace.getConfiguration('optidel').get<string>('runsFolder', '.optidel/runs');
-  if (path.isAbsolute(setting)) return setting;
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  return folder ? path.join(folder.uri.fsPath, setting) : undefined;
+/**
+ * The runs folder of one workspace folder (optidel.runsFolder, resource-scoped). A workspace
+ * value that leads outside the folder is refused with a HostError naming the key and the fix.
+ */
+export function runsFolderOf(folder: vscode.WorkspaceFolder): string {
+  const config = vscode.workspace.getConfiguration('optidel', folder.uri);
+  const setting: RunsFolderSetting = config.inspect<string>('runsFolder') ?? {};
+  const decision = decideRunsFolder(setting, folder.uri.fsPath, vscode.workspace.isTrusted);
+  if (!decision.ok) {
+    const value = setting.workspaceFolderValue ?? setting.workspaceValue;
+    throw new HostError(decision.reason, `optidel.runsFolder of ${folder.uri.fsPath} is ${JSON.stringify(value)}`);
+  }
+  return decision.path;
+}
+
+/**
+ * The runs folder for new runs made from `file` (a config): that of the workspace folder holding
+ * it, else of the first folder; undefined when no folder is open.
+ */
+export function runsRoot(file?: string): string | undefined {
+  const holding = file ? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file)) : undefined;
+  const folder = holding ?? vscode.workspace.workspaceFolders?.[0];
+  return folder ? runsFolderOf(folder) : undefined;
 }
 
 /** Engine processes that share a benchmark's encoders (at least 1). */
 export function benchmarkWorkers(): number {
   const value = vscode.workspace.getConfiguration('optidel.benchmark').get<number>('workers', 1);
   return Number.isInteger(value) && value >= 1 ? value : 1;
+}
+
+/** The runs folder of every workspace folder (a refused setting throws, naming the key and the fix). */
+export function runsFolders(): string[] {
+  return (vscode.workspace.workspaceFolders ?? []).map(runsFolderOf);
 }

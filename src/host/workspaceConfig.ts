@@ -7,15 +7,21 @@ import * as vscode from 'vscode';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { HostServices } from './services';
+import { HostError } from './notify';
 
 export const CONFIG_FILE_NAME = 'optidel.json';
 /** Where the demo data set is written inside the first workspace folder. */
 export const DEMO_FOLDER = 'optidel-demo';
 
 /** The config file the commands should use, or undefined when the user declined to create one. */
-export async function findWorkspaceConfig(services: Pick<HostServices, 'engine' | 'log'>, options: { title?: string } = {}): Promise<string | undefined> {
+export async function findWorkspaceConfig(
+  services: Pick<HostServices, 'engine' | 'log' | 'notify'>,
+  options: { title?: string } = {},
+): Promise<string | undefined> {
   const folders = vscode.workspace.workspaceFolders ?? [];
-  if (folders.length === 0) throw new Error('OptiDEL needs a workspace folder: open the folder holding your optidel.json (or an empty one for the demo data)');
+  if (folders.length === 0) {
+    throw new HostError('OptiDEL needs a workspace folder: open the folder holding your optidel.json (or an empty one for the demo data)');
+  }
   const found = await findConfigFiles(folders);
   if (found.length === 1) return found[0];
   if (found.length > 1) {
@@ -35,11 +41,12 @@ async function findConfigFiles(folders: readonly vscode.WorkspaceFolder[]): Prom
   return below.map((u) => u.fsPath).sort();
 }
 
-async function offerDemoConfig(services: Pick<HostServices, 'engine' | 'log'>, folder: string): Promise<string | undefined> {
+async function offerDemoConfig(services: Pick<HostServices, 'engine' | 'log' | 'notify'>, folder: string) {
   const create = 'Create Demo Data';
-  const answer = await vscode.window.showInformationMessage(
+  const answer = await services.notify.ask(
     `There is no ${CONFIG_FILE_NAME} in this workspace. Create one with OptiDEL's synthetic demo data (CT and MRI volumes, X-ray frames and label maps, about 20 MB) in ${DEMO_FOLDER}/?`,
-    { modal: true, detail: `To use your own data instead, create ${CONFIG_FILE_NAME} with a "pool" listing your image folders, NIfTI files or DICOM series.` },
+    `To use your own data instead, create ${CONFIG_FILE_NAME} with a "pool" listing your image folders, ` +
+      'NIfTI files or DICOM series.',
     create,
   );
   if (answer !== create) return undefined;

@@ -284,6 +284,10 @@ export interface ExportArgs {
   maxSamples?: number;
   thumbnails?: number;
   thumbnailSize?: number;
+  /** Sources relative to the config's folder, the run relative to `out`'s folder. */
+  relativePaths?: boolean;
+  /** No paths: sources as opaque ids, the run not named. */
+  stripPaths?: boolean;
 }
 export interface ExportResult {
   file: string;

@@ -19,6 +19,10 @@
 
 export interface OpenGalleryMessage {
   type: 'openGallery';
+  /**
+   * The run folder the notebook names (`run.dir` of its payload): absolute, or relative to the
+   * notebook's folder. Only text: the host decides whether to look at it (src/host/pathPolicy.ts).
+   */
   runDir: string;
   sampleId: number;
 }
@@ -55,14 +59,17 @@ export type RendererToHost = OpenGalleryMessage | RenderedOutputsMessage;
 export type HostToRenderer = GetRenderedOutputsMessage;
 
 export const HTML_LIMIT = 200_000;
+/** Longer than any path a file system accepts: a longer `runDir` is not a path. */
+export const RUN_DIR_LIMIT = 4096;
 
 /** Checks a message from the renderer; undefined for anything that is not one of ours. */
 export function parseRendererMessage(raw: unknown): RendererToHost | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const m = raw as Record<string, unknown>;
   if (m.type === 'openGallery') {
-    if (typeof m.runDir !== 'string' || m.runDir === '' || !Number.isInteger(m.sampleId) || (m.sampleId as number) < 0) return undefined;
-    return { type: 'openGallery', runDir: m.runDir, sampleId: m.sampleId as number };
+    const runDirUsable = typeof m.runDir === 'string' && m.runDir !== '' && m.runDir.length <= RUN_DIR_LIMIT && !m.runDir.includes('\0');
+    if (!runDirUsable || !Number.isInteger(m.sampleId) || (m.sampleId as number) < 0) return undefined;
+    return { type: 'openGallery', runDir: m.runDir as string, sampleId: m.sampleId as number };
   }
   if (m.type === 'test.renderedOutputs') {
     if (!Number.isInteger(m.requestId) || !Array.isArray(m.outputs)) return undefined;

@@ -19,6 +19,12 @@ export const exportCommand: EngineCommand<'export'> = {
     { name: 'maxSamples', type: 'integer', description: `pool samples included at most (default ${EXPORT_DEFAULTS.maxSamples}; every selected one is kept)` },
     { name: 'thumbnails', type: 'integer', description: `thumbnails embedded at most (default ${EXPORT_DEFAULTS.maxThumbnails})` },
     { name: 'thumbnailSize', type: 'integer', description: `thumbnail side in pixels (default ${EXPORT_DEFAULTS.thumbnailSize}, at most 96)` },
+    {
+      name: 'relativePaths',
+      type: 'boolean',
+      description: "name sources from the config's folder and the run from the written file's folder, not by absolute paths",
+    },
+    { name: 'stripPaths', type: 'boolean', description: 'write no paths: sources become opaque ids (source-0001), the run is not named' },
   ],
   async run(args, ctx) {
     const format = args.format ?? 'ipynb';
@@ -27,6 +33,10 @@ export const exportCommand: EngineCommand<'export'> = {
     if (args.thumbnailSize !== undefined && (args.thumbnailSize < 4 || args.thumbnailSize > 96)) throw new UsageError('export: --thumbnail-size must be between 4 and 96');
     if (args.thumbnails !== undefined && args.thumbnails < 0) throw new UsageError('export: --thumbnails must be 0 or more');
     if (args.maxSamples !== undefined && args.maxSamples < 1) throw new UsageError('export: --max-samples must be at least 1');
+    if (args.relativePaths && args.stripPaths) {
+      throw new UsageError('export: give --relative-paths or --strip-paths, not both');
+    }
+    const out = path.resolve(args.out);
     const skipped: Array<{ path: string; reason: string }> = [];
     ctx.progress('export', 0, 2, 'reading the run');
     const payload = await subsetPayloadFromRun(runDir, {
@@ -34,6 +44,8 @@ export const exportCommand: EngineCommand<'export'> = {
       maxSamples: args.maxSamples,
       maxThumbnails: args.thumbnails,
       thumbnailSize: args.thumbnailSize,
+      paths: args.stripPaths ? 'strip' : args.relativePaths ? 'relative' : 'absolute',
+      outFile: out,
       onSkip: (file, reason) => {
         skipped.push({ path: file, reason });
         ctx.log('warn', `skipped ${file}: ${reason}`);
@@ -43,7 +55,6 @@ export const exportCommand: EngineCommand<'export'> = {
     // What we write must be what the renderer accepts: check it with the renderer's own validator.
     parseSubsetPayload(JSON.parse(JSON.stringify(payload)));
     ctx.progress('export', 1, 2, 'writing');
-    const out = path.resolve(args.out);
     const text = format === 'ipynb' ? subsetNotebookText(payload) : `${JSON.stringify(payload)}\n`;
     await writeFileAtomic(out, text);
     ctx.progress('export', 2, 2);

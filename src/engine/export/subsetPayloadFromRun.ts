@@ -10,6 +10,7 @@ import { SUBSET_PAYLOAD_VERSION } from '../../shared/subsetPayload';
 import { readRun } from '../../shared/node/runStore';
 import { readExportInputs } from './runArtifacts';
 import { thumbnailDataUrls } from './thumbnails';
+import { exportPaths, type ExportPathMode } from './exportPaths';
 
 export interface SubsetExportOptions {
   /** Method whose subset is shown first; default optidel if present, else the latest selection. */
@@ -21,6 +22,10 @@ export interface SubsetExportOptions {
   /** Thumbnail side in pixels. */
   thumbnailSize?: number;
   onSkip?: (file: string, reason: string) => void;
+  /** How paths are written (src/engine/export/exportPaths.ts); default absolute. */
+  paths?: ExportPathMode;
+  /** The file being written, which a relative run folder is named from. */
+  outFile?: string;
 }
 
 export const EXPORT_DEFAULTS = { maxSamples: 20_000, maxThumbnails: 256, thumbnailSize: 32 } as const;
@@ -40,6 +45,9 @@ export async function subsetPayloadFromRun(runDir: string, options: SubsetExport
   for (const s of selections) for (const id of s.selected) selectedBy.set(id, [...(selectedBy.get(id) ?? []), s.method]);
   const primarySet = new Set(primary.selected);
   const ids = samplesToExport(inputs.cache.samples.length, selectedBy, maxSamples);
+  const run = await readRun(runDir).catch(() => undefined);
+  const pathContext = { runDir, configPath: run?.configPath, outFile: options.outFile };
+  const paths = exportPaths(options.paths ?? 'absolute', pathContext);
 
   const thumbnailIds = inputs.thumbs ? interleaveSelections(selections, maxThumbnails) : [];
   const thumbnails = inputs.thumbs ? await thumbnailDataUrls(runDir, inputs.thumbs, thumbnailIds, options.thumbnailSize ?? EXPORT_DEFAULTS.thumbnailSize, onSkip) : new Map<number, string>();
@@ -52,18 +60,20 @@ export async function subsetPayloadFromRun(runDir: string, options: SubsetExport
       embedding: [rounded(inputs.projection[2 * id]!), rounded(inputs.projection[2 * id + 1]!)],
       selected: primarySet.has(id),
       selectedBy: selectedBy.get(id) ?? [],
-      provenance: { source: c.source, axis: c.axis, slice: c.slice, frame: c.frame, originalSize: c.originalSize, intensity: c.intensity },
+      provenance: { source: paths.source(c.source), axis: c.axis, slice: c.slice, frame: c.frame, originalSize: c.originalSize, intensity: c.intensity },
     };
     const thumbnail = thumbnails.get(id);
     if (thumbnail) sample.thumbnail = thumbnail;
     return sample;
   });
 
-  const run = await readRun(runDir).catch(() => undefined);
+  const runId = run?.id ?? path.basename(path.resolve(runDir));
+  // Without paths the run is not named either: a run folder's name may be a patient's.
+  const named = paths.runDir !== undefined;
   return {
     version: SUBSET_PAYLOAD_VERSION,
-    title: `OptiDEL subset · ${primary.method} · ${run?.id ?? path.basename(path.resolve(runDir))}`,
-    run: { id: run?.id ?? path.basename(path.resolve(runDir)), dir: path.resolve(runDir), createdAt: run?.createdAt },
+    title: named ? `OptiDEL subset · ${primary.method} · ${runId}` : `OptiDEL subset · ${primary.method}`,
+    run: named ? { id: runId, dir: paths.runDir, createdAt: run?.createdAt } : undefined,
     summary: {
       poolSize: inputs.cache.samples.length,
       budget: primary.budget,

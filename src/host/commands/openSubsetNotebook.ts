@@ -3,12 +3,11 @@
  * Runs view, else the latest) as `<run>/subset.ipynb` through the engine's `export` command, and
  * opens it; the OptiDEL renderer draws its output, no kernel needed.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { runDirFromArgument } from '../panels/openRunView';
+import { HostError } from '../notify';
+import { NO_RUNS, assertRunFolder, runDirFromArgument } from '../panels/openRunView';
 import type { HostCommand } from '../services';
-import { runsRoot } from '../settings';
 
 export const SUBSET_NOTEBOOK_FILE = 'subset.ipynb';
 
@@ -16,10 +15,11 @@ export const openSubsetNotebook: HostCommand = {
   id: 'optidel.openSubsetNotebook',
   async run(services, arg) {
     const runDir = runDirFromArgument(arg) ?? (await services.runs.latestRun());
-    if (!runDir) throw new Error(`no OptiDEL run found in ${runsRoot() ?? 'the workspace (open a folder first)'}; run the pipeline first`);
-    if (!fs.existsSync(path.join(runDir, 'run.json'))) throw new Error(`${runDir} is not an OptiDEL run folder (no run.json)`);
+    if (!runDir) throw new HostError(NO_RUNS);
+    assertRunFolder(runDir);
     const out = path.join(runDir, SUBSET_NOTEBOOK_FILE);
-    const result = await services.engine.run('export', { run: runDir, format: 'ipynb', out }, `OptiDEL: exporting the subset of ${path.basename(runDir)}`);
+    const args = { run: runDir, format: 'ipynb', out } as const;
+    const result = await services.engine.run('export', args, 'OptiDEL: exporting the subset as a notebook');
     for (const s of result.skipped) services.log.warn(`export skipped ${s.path}: ${s.reason}`);
     services.log.info(`exported ${result.samples} samples (${result.thumbnails} thumbnails, methods ${result.methods.join(', ')}) to ${result.file}`);
     const document = await vscode.workspace.openNotebookDocument(vscode.Uri.file(result.file));

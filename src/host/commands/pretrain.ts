@@ -4,14 +4,11 @@
  * cancellable progress notification, refresh the Runs view, and say what came out.
  */
 import * as vscode from 'vscode';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CommandArgs, CommandName, CommandResult } from '../../shared/commands';
 import type { StageName } from '../../shared/runRecord';
 import { STAGE_TITLES } from '../../shared/runRecord';
-import { listRuns } from '../../shared/node/runStore';
-import { runDirFromArgument } from '../panels/openRunView';
-import { runsRoot } from '../settings';
+import { assertRunFolder, runDirFromArgument, workspaceRunsOrThrow } from '../panels/openRunView';
 import type { HostCommand } from '../services';
 
 export function stageCommand<N extends CommandName>(id: string, command: N, stage: StageName, args: (runDir: string) => CommandArgs<N>, summary: (r: CommandResult<N>) => string): HostCommand {
@@ -20,10 +17,10 @@ export function stageCommand<N extends CommandName>(id: string, command: N, stag
     async run(services, arg) {
       const runDir = runDirFromArgument(arg) ?? (await pickRunFor(stage));
       if (!runDir) return undefined;
-      if (!fs.existsSync(path.join(runDir, 'run.json'))) throw new Error(`${runDir} is not an OptiDEL run folder (no run.json); ingest a pool first`);
+      assertRunFolder(runDir);
       try {
-        const result = await services.engine.run(command, args(runDir), `OptiDEL: ${STAGE_TITLES[stage]} (${path.basename(runDir)})`);
-        void vscode.window.showInformationMessage(`OptiDEL: ${summary(result)}`);
+        const result = await services.engine.run(command, args(runDir), `OptiDEL: ${STAGE_TITLES[stage]}`);
+        void services.notify.info(`OptiDEL: ${summary(result)}`);
         return result;
       } finally {
         services.runs.refresh();
@@ -34,9 +31,8 @@ export function stageCommand<N extends CommandName>(id: string, command: N, stag
 
 /** A quick pick of the workspace's runs, each with the stage's current status. */
 async function pickRunFor(stage: StageName): Promise<string | undefined> {
-  const root = runsRoot();
-  const runs = root ? (await listRuns(root)).filter((r) => r.record) : [];
-  if (runs.length === 0) throw new Error(`no OptiDEL runs in ${root ?? 'the workspace (open a folder first)'}; ingest a pool first`);
+  const none = 'no OptiDEL runs in the runs folder (setting optidel.runsFolder); ingest a pool first';
+  const runs = await workspaceRunsOrThrow((r) => !!r.record, none);
   const pick = await vscode.window.showQuickPick(
     runs.map((r) => ({ label: path.basename(r.dir), description: `${stage}: ${r.record!.stages[stage]?.status ?? 'pending'}`, dir: r.dir })),
     { title: `OptiDEL: ${STAGE_TITLES[stage]}`, placeHolder: 'Which run?' },

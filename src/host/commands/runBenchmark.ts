@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { BENCH_METHOD_NAMES, type BenchArgs } from '../../shared/commands';
 import { newRunId } from '../../shared/node/runStore';
+import { HostError, NO_FOLDER } from '../notify';
 import { benchmarkWorkers, runsRoot } from '../settings';
 import type { HostCommand } from '../services';
 
@@ -32,14 +33,14 @@ export const runBenchmark: HostCommand = {
     if (!budget) return undefined;
     const seeds = await vscode.window.showInputBox({ title: 'OptiDEL: Run Benchmark (3/3)', prompt: 'Seeds per method (3 shows the spread)', value: '3', validateInput: (v) => (Number.isInteger(Number(v)) && Number(v) >= 1 ? undefined : 'a whole number of at least 1') });
     if (!seeds) return undefined;
-    const root = runsRoot();
-    if (!root) throw new Error('open a workspace folder first: the benchmark is written into its runs folder (setting optidel.runsFolder)');
+    const root = runsRoot(config);
+    if (!root) throw new HostError(NO_FOLDER);
     const out = path.join(root, `bench-${newRunId()}`);
     const args: BenchArgs = { config, out, methods: methods.map((m) => m.method), budget, seeds: Number(seeds), workers: benchmarkWorkers() };
     try {
-      const result = await services.engine.run('bench', args, `OptiDEL: benchmark (${path.basename(out)})`);
+      const result = await services.engine.run('bench', args, 'OptiDEL: benchmark');
       const line = result.methods.map((m) => `${m} ${Number.isFinite(result.meanMIoU[m]) ? (result.meanMIoU[m] * 100).toFixed(1) : '–'}`).join(', ');
-      const pick = await vscode.window.showInformationMessage(`OptiDEL benchmark done. Mean mIoU: ${line}`, 'Show Report');
+      const pick = await services.notify.info(`OptiDEL benchmark done. Mean mIoU: ${line}`, 'Show Report');
       if (pick) await vscode.commands.executeCommand('optidel.showReport', out);
       return result;
     } finally {
@@ -50,7 +51,9 @@ export const runBenchmark: HostCommand = {
 
 async function pickConfig(): Promise<string | undefined> {
   const files = await vscode.workspace.findFiles('**/optidel.json', '**/node_modules/**', 50);
-  if (files.length === 0) throw new Error('no optidel.json in the workspace: run "npx optidel demo-data --out demo" for an example, or write one (see README)');
+  if (files.length === 0) {
+    throw new HostError('no optidel.json in the workspace: run "npx optidel demo-data --out demo" for an example, or write one (see README)');
+  }
   if (files.length === 1) return files[0].fsPath;
   const pick = await vscode.window.showQuickPick(files.map((f) => ({ label: vscode.workspace.asRelativePath(f), file: f.fsPath })), { title: 'OptiDEL: Run Benchmark', placeHolder: 'Which optidel.json?' });
   return pick?.file;

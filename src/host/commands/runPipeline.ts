@@ -4,10 +4,10 @@
  * or failed run resumes where it stopped when run again on the same folder from the command line
  * (`optidel run --out RUN_DIR`); the Runs view follows each stage through run.json.
  */
-import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { newRunId } from '../../shared/node/runStore';
 import type { HostCommand } from '../services';
+import { HostError, NO_FOLDER } from '../notify';
 import { runsRoot } from '../settings';
 import { findWorkspaceConfig } from '../workspaceConfig';
 import { pickSelectionMethod } from './select';
@@ -19,14 +19,14 @@ export const runPipeline: HostCommand = {
     if (!config) return undefined;
     const method = await pickSelectionMethod('OptiDEL: Run Pipeline');
     if (!method) return undefined;
-    const root = runsRoot();
-    if (!root) throw new Error('open a workspace folder first: runs are stored inside it');
+    const root = runsRoot(config);
+    if (!root) throw new HostError(NO_FOLDER);
     const out = path.join(root, newRunId());
     services.runs.refresh();
     try {
       const r = await services.engine.run('run', { config, out, method }, `OptiDEL: Run Pipeline (${method})`);
       services.log.info(`run ${out}: ${Object.entries(r.stages).map(([s, how]) => `${s} ${how}`).join(', ')}; ${r.seconds.toFixed(0)} s`);
-      void vscode.window.showInformationMessage(`OptiDEL: ${method} pipeline done: ${r.selected} selected, ${r.generated} generated${r.vInformation ? `, V-information ${r.vInformation.value.toFixed(4)}` : ''}, compact pre-training loss ${r.trainLoss.toFixed(4)}.`);
+      void services.notify.info(`OptiDEL: ${method} pipeline done: ${r.selected} selected, ${r.generated} generated${r.vInformation ? `, V-information ${r.vInformation.value.toFixed(4)}` : ''}, compact pre-training loss ${r.trainLoss.toFixed(4)}.`);
       return r;
     } finally {
       services.runs.refresh();

@@ -1,18 +1,16 @@
 /** "OptiDEL: Show Engine Info": the backend, why every other backend was not taken, and its speed. */
-import * as vscode from 'vscode';
 import type { EngineInfo } from '../../shared/engineInfo';
 import type { HostCommand } from '../services';
 
 export const showEngineInfo: HostCommand = {
   id: 'optidel.showEngineInfo',
-  async run({ engine, log }) {
+  async run({ engine, log, notify }) {
     const info = await engine.run('info', { matmulSize: 512, matmulRepeats: 5 }, 'OptiDEL: checking the engine');
     engine.showBackend(info);
     const lines = describe(info);
     for (const line of lines) log.info(line);
     // Not awaited: the command's result (the info) must not wait for the notification to be dismissed.
-    void vscode.window
-      .showInformationMessage(`OptiDEL engine: ${info.backend} backend${info.matmulGflops ? `, ${info.matmulGflops.toFixed(0)} GFLOP/s matmul` : ''}`, { modal: false, detail: lines.join('\n') }, 'Show Details')
+    void notify.info(`OptiDEL engine: ${info.backend} backend${info.matmulGflops ? `, ${info.matmulGflops.toFixed(0)} GFLOP/s matmul` : ''}`, 'Show Details')
       .then((pick) => pick && log.show(true));
     return info;
   },

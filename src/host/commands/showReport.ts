@@ -6,22 +6,24 @@ import * as vscode from 'vscode';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ARTIFACTS } from '../../shared/artifacts';
-import { listRuns } from '../../shared/node/runStore';
-import { runDirFromArgument } from '../panels/openRunView';
-import { runsRoot } from '../settings';
+import { HostError } from '../notify';
+import { runDirFromArgument, workspaceRunsOrThrow } from '../panels/openRunView';
 import type { HostCommand } from '../services';
 
 export const REPORT_MARKDOWN = `${ARTIFACTS.benchDir}/report.md`;
 
 export const showReport: HostCommand = {
   id: 'optidel.showReport',
-  async run(_services, arg) {
+  async run(services, arg) {
     const runDir = runDirFromArgument(arg) ?? (await pickBenchRun());
     if (!runDir) return undefined;
     const file = path.join(runDir, REPORT_MARKDOWN);
-    if (!fs.existsSync(file)) throw new Error(`no benchmark report in ${runDir} (${REPORT_MARKDOWN} is missing); run "OptiDEL: Run Benchmark" first`);
+    if (!fs.existsSync(file)) {
+      throw new HostError(`this run has no benchmark report (${REPORT_MARKDOWN} is missing); run "OptiDEL: Run Benchmark" first`, runDir);
+    }
     await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(file));
-    void vscode.window.showInformationMessage(`OptiDEL report: ${path.basename(runDir)}`, 'Open Segmentation Results').then((pick) => {
+    const segmentation = 'Open Segmentation Results';
+    void services.notify.info('OptiDEL: the benchmark report is open in the Markdown preview.', segmentation).then((pick) => {
       if (pick) void vscode.commands.executeCommand('optidel.openSegmentation', runDir);
     });
     return file;
@@ -29,9 +31,8 @@ export const showReport: HostCommand = {
 };
 
 async function pickBenchRun(): Promise<string | undefined> {
-  const root = runsRoot();
-  const runs = root ? (await listRuns(root)).filter((r) => fs.existsSync(path.join(r.dir, REPORT_MARKDOWN))) : [];
-  if (runs.length === 0) throw new Error(`no benchmark reports in ${root ?? 'the workspace (open a folder first)'}; run "OptiDEL: Run Benchmark" first`);
+  const none = 'no benchmark reports in the runs folder (setting optidel.runsFolder); run "OptiDEL: Run Benchmark" first';
+  const runs = await workspaceRunsOrThrow((r) => fs.existsSync(path.join(r.dir, REPORT_MARKDOWN)), none);
   if (runs.length === 1) return runs[0].dir;
   const pick = await vscode.window.showQuickPick(runs.map((r) => ({ label: path.basename(r.dir), description: r.record?.createdAt, dir: r.dir })), { title: 'OptiDEL: Show Report', placeHolder: 'Which benchmark?' });
   return pick?.dir;

@@ -11,6 +11,7 @@ import type { EngineEvent } from '../../shared/protocol';
 import { EngineClient, EngineError } from '../../shared/node/engineClient';
 import { engineSettings } from '../settings';
 import { StageWatch } from './stageWatch';
+import { assertEngineMayStart } from '../workspaceTrust';
 
 export class EngineService implements vscode.Disposable {
   private client?: EngineClient;
@@ -48,9 +49,7 @@ export class EngineService implements vscode.Disposable {
   }
 
   private ensureClient(): EngineClient {
-    if (!vscode.workspace.isTrusted) {
-      throw new EngineError('The OptiDEL engine does not start in an untrusted workspace: it runs code and reads files named by the workspace. Trust the workspace to use it.', 'bad-request');
-    }
+    assertEngineMayStart(vscode.workspace.isTrusted);
     if (this.client) return this.client;
     const settings = engineSettings();
     const enginePath = vscode.Uri.joinPath(this.extensionUri, 'dist', 'engine', 'main.js').fsPath;

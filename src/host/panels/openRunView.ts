@@ -8,9 +8,12 @@ import * as path from 'node:path';
 import type { HostCommand } from '../services';
 import type { ViewKind } from '../../shared/viewMessages';
 import { VIEW_TITLES } from '../../shared/viewMessages';
-import { listRuns } from '../../shared/node/runStore';
-import { runsRoot } from '../settings';
+import { HostError } from '../notify';
+import { isUncLike } from '../pathPolicy';
+import { listWorkspaceRuns, type WorkspaceRun } from '../workspaceRuns';
 import { RunPanel } from './runPanel';
+
+export const NO_RUNS = 'no OptiDEL runs in the runs folder (setting optidel.runsFolder); run the pipeline first';
 
 export function runViewCommand(id: string, kind: ViewKind): HostCommand {
   return {
@@ -18,7 +21,7 @@ export function runViewCommand(id: string, kind: ViewKind): HostCommand {
     async run(services, arg) {
       const runDir = runDirFromArgument(arg) ?? (await pickRun(VIEW_TITLES[kind]));
       if (!runDir) return undefined;
-      if (!fs.existsSync(path.join(runDir, 'run.json'))) throw new Error(`${runDir} is not an OptiDEL run folder (no run.json)`);
+      assertRunFolder(runDir);
       const panel = RunPanel.show(services, kind, runDir);
       const sampleId = (arg as { sampleId?: unknown } | undefined)?.sampleId;
       if (typeof sampleId === 'number' && Number.isInteger(sampleId) && sampleId >= 0) panel.focusSample(sampleId);
@@ -27,19 +30,36 @@ export function runViewCommand(id: string, kind: ViewKind): HostCommand {
   };
 }
 
-/** A Runs-view node ({ dir }), a renderer request ({ runDir, sampleId }), a folder Uri, or a path string. */
+/**
+ * A Runs-view node ({ dir }), a renderer request ({ runDir, sampleId }), a folder Uri, or a path
+ * string. A network path is refused before anything looks at it (a look sends Windows credentials).
+ */
 export function runDirFromArgument(arg: unknown): string | undefined {
-  if (typeof arg === 'string' && arg) return arg;
-  if (arg instanceof vscode.Uri) return arg.fsPath;
   const { dir, runDir } = (arg ?? {}) as { dir?: unknown; runDir?: unknown };
-  if (typeof runDir === 'string') return runDir;
-  return typeof dir === 'string' ? dir : undefined;
+  const given = typeof arg === 'string' ? arg : arg instanceof vscode.Uri ? arg.fsPath : (runDir ?? dir);
+  if (typeof given !== 'string' || given === '') return undefined;
+  if (isUncLike(given)) {
+    throw new HostError('run folders on a network path are not opened; copy the run to a local folder', given);
+  }
+  return given;
+}
+
+/** Throws unless `runDir` holds a run.json. */
+export function assertRunFolder(runDir: string): void {
+  if (!fs.existsSync(path.join(runDir, 'run.json'))) {
+    throw new HostError('this folder is not an OptiDEL run folder (no run.json); ingest a pool first', runDir);
+  }
+}
+
+/** Run folders of the workspace that `keep` accepts; none is an error `nothingFound` (which says what to run first). */
+export async function workspaceRunsOrThrow(keep: (run: WorkspaceRun) => boolean, nothingFound: string) {
+  const runs = (await listWorkspaceRuns()).filter(keep);
+  if (runs.length === 0) throw new HostError(nothingFound);
+  return runs;
 }
 
 async function pickRun(what: string): Promise<string | undefined> {
-  const root = runsRoot();
-  const runs = root ? (await listRuns(root)).filter((r) => r.record) : [];
-  if (runs.length === 0) throw new Error(`no OptiDEL runs found in ${root ?? 'the workspace (open a folder first)'}; run the pipeline first`);
+  const runs = await workspaceRunsOrThrow((r) => !!r.record, NO_RUNS);
   if (runs.length === 1) return runs[0]!.dir;
   const pick = await vscode.window.showQuickPick(
     runs.map((r) => ({ label: path.basename(r.dir), description: r.record!.createdAt, dir: r.dir })),

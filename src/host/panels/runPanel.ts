@@ -13,6 +13,7 @@ import { VIEW_KINDS, VIEW_TITLES } from '../../shared/viewMessages';
 import { buildWebviewHtml, makeNonce } from './webviewHtml';
 import { watchedArtifacts } from './runData';
 import { answerViewMessage } from './viewMessageHandler';
+import { isUncLike } from '../pathPolicy';
 
 const viewType = (kind: ViewKind): string => `optidel.${kind}`;
 /** Several file events arrive per artifact write (temp file, rename): one reload for all of them. */
@@ -136,7 +137,8 @@ export class RunPanel implements vscode.Disposable {
       vscode.window.registerWebviewPanelSerializer(viewType(kind), {
         async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
           const runDir = (state as { runDir?: unknown } | undefined)?.runDir;
-          if (typeof runDir !== 'string' || !fs.existsSync(path.join(runDir, 'run.json'))) {
+          // The state was written by a webview that renders the user's files: no network path is looked at.
+          if (typeof runDir !== 'string' || isUncLike(runDir) || !fs.existsSync(path.join(runDir, 'run.json'))) {
             panel.dispose();
             return;
           }

@@ -3,8 +3,8 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { RunRecord, StageName } from '../../shared/runRecord';
 import { STAGES, STAGE_TITLES } from '../../shared/runRecord';
-import { interruptedStages, listRuns } from '../../shared/node/runStore';
-import { runsRoot } from '../settings';
+import { interruptedStages } from '../../shared/node/runStore';
+import { listWorkspaceRuns } from '../workspaceRuns';
 
 export type RunsTreeNode =
   | { kind: 'run'; dir: string; record?: RunRecord; error?: string }
@@ -36,15 +36,14 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
 
   /** The most recent run folder, for commands that act on "the current run". */
   async latestRun(): Promise<string | undefined> {
-    const root = runsRoot();
-    return root ? (await listRuns(root)).find((r) => r.record)?.dir : undefined;
+    return (await listWorkspaceRuns()).find((r) => r.record)?.dir;
   }
 
   async getChildren(node?: RunsTreeNode): Promise<RunsTreeNode[]> {
     if (!node) {
-      const root = runsRoot();
-      if (!root) return [];
-      return (await listRuns(root)).map((r) => ({ kind: 'run' as const, ...r }));
+      // A refused optidel.runsFolder lists nothing here; the commands say why when run.
+      const runs = await listWorkspaceRuns().catch(() => []);
+      return runs.map((r) => ({ kind: 'run' as const, ...r }));
     }
     if (node.kind === 'run' && node.record) {
       const record = node.record;

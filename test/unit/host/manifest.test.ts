@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT } from '../../helpers/engine';
+import { DEFAULT_RUNS_FOLDER } from '../../../src/host/pathPolicy';
 
 const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 
@@ -16,6 +17,13 @@ test('the engine executable and module/library paths are machine settings a work
   }
   assert.equal(manifest.capabilities.untrustedWorkspaces.supported, 'limited');
   assert.deepEqual(props['optidel.engine.backend'].enum, ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']);
+});
+
+test('the runs folder is read per workspace folder and a workspace cannot set it while untrusted', () => {
+  const setting = manifest.contributes.configuration.properties['optidel.runsFolder'];
+  assert.equal(setting.scope, 'resource');
+  assert.ok(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations.includes('optidel.runsFolder'));
+  assert.equal(setting.default, DEFAULT_RUNS_FOLDER, 'the host falls back to the same default');
 });
 
 test('every command is in the OptiDEL category, and the files the manifest names exist', () => {

@@ -15,6 +15,7 @@ import { interleaveSelections, samplesToExport, subsetPayloadFromRun } from '../
 import { subsetNotebookText } from '../../../src/engine/export/notebook';
 import { makeRunFixture, type RunFixture } from '../../fixtures/makeRunFixture';
 import { runCli } from '../../helpers/engine';
+import { decideNotebookRunDir } from '../../../src/host/pathPolicy';
 
 let tmp: string;
 let fixture: RunFixture;
@@ -146,5 +147,69 @@ describe('the exported notebook', () => {
     const bad = runCli(['export', '--run', path.join(tmp, 'nowhere'), '--out', out]);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /run folder .*nowhere does not exist/);
+  });
+});
+
+describe('exports for sharing outside the hospital', () => {
+  /** A run whose pool sits in folders named after patients, ingested from a config in the project folder. */
+  function clinicalRun(name: string) {
+    const project = path.join(tmp, name, 'Thesis of Dr Jones');
+    const run = makeRunFixture(path.join(project, '.optidel', 'runs', 'Smith_John-2026'), { samples: 30, sources: 3 });
+    const pool = path.join(project, 'pool');
+    const patients = ['Smith^John', 'Doe^Jane', 'Roe^Richard'];
+    const indexFile = path.join(run.runDir, ARTIFACTS.cacheIndex);
+    const index = JSON.parse(fs.readFileSync(indexFile, 'utf8'));
+    for (const sample of index.samples) {
+      const patient = patients[Number(/patient-(\d+)/.exec(sample.source)![1]) - 1]!;
+      sample.source = path.join(pool, patient, 'CT.nii.gz');
+    }
+    fs.writeFileSync(indexFile, JSON.stringify(index));
+    const runFile = path.join(run.runDir, 'run.json');
+    const record = JSON.parse(fs.readFileSync(runFile, 'utf8'));
+    fs.writeFileSync(runFile, JSON.stringify({ ...record, configPath: path.join(project, 'optidel.json') }));
+    return { project, pool, runDir: run.runDir, patients };
+  }
+
+  it('--strip-paths writes a notebook with no path of the pool, the project or the run, and no patient name', () => {
+    const { project, pool, runDir, patients } = clinicalRun('strip');
+    const out = path.join(tmp, 'strip', 'outbox', 'subset.ipynb');
+    const run = runCli(['export', '--run', runDir, '--out', out, '--strip-paths', '--json']);
+    assert.equal(run.status, 0, run.stderr);
+    const text = fs.readFileSync(out, 'utf8');
+    for (const secret of [pool, project, runDir, tmp, 'Smith_John', ...patients]) {
+      assert.ok(!text.includes(secret), `the notebook holds ${secret}`);
+    }
+    const payload = parseSubsetPayload(JSON.parse(text).cells[1].outputs[0].data[SUBSET_MIME]);
+    assert.equal(payload.run, undefined, 'no run folder, so no Open in Gallery');
+    const sources = payload.samples.map((s) => s.provenance!.source);
+    const ids = [...new Set(sources)].sort();
+    assert.deepEqual(ids, ['source-0001', 'source-0002', 'source-0003'], 'one opaque id per source file');
+    const first = payload.samples.filter((s) => s.provenance!.source === sources[0]).map((s) => s.id);
+    const sameVolume = payload.samples.filter((s) => s.id % 3 === first[0]! % 3).map((s) => s.id);
+    assert.deepEqual(first, sameVolume, 'slices of one volume keep one id');
+    assert.match(JSON.parse(text).cells[1].source.join(''), /run_dir = "RUN_DIR"/);
+  });
+
+  it('--relative-paths names sources from the config folder, the run from the notebook; the host resolves it', () => {
+    const { project, runDir } = clinicalRun('relative');
+    const out = path.join(project, 'notebooks', 'subset.ipynb');
+    const run = runCli(['export', '--run', runDir, '--out', out, '--relative-paths', '--json']);
+    assert.equal(run.status, 0, run.stderr);
+    const text = fs.readFileSync(out, 'utf8');
+    assert.ok(!text.includes(tmp), 'no absolute path in the notebook');
+    const payload = parseSubsetPayload(JSON.parse(text).cells[1].outputs[0].data[SUBSET_MIME]);
+    const sources = [...new Set(payload.samples.map((s) => s.provenance!.source))].sort();
+    assert.deepEqual(sources, ['pool/Doe^Jane/CT.nii.gz', 'pool/Roe^Richard/CT.nii.gz', 'pool/Smith^John/CT.nii.gz']);
+    assert.equal(payload.run?.dir, '../.optidel/runs/Smith_John-2026');
+    const where = { notebookDir: path.dirname(out), workspaceFolders: [project], runsFolders: [] };
+    const opened = decideNotebookRunDir(payload.run!.dir!, where);
+    assert.deepEqual(opened, { ok: true, path: runDir }, 'Open in Gallery finds the run from the notebook\'s folder');
+  });
+
+  it('refuses both flags at once', () => {
+    const out = path.join(tmp, 'both.ipynb');
+    const bad = runCli(['export', '--run', fixture.runDir, '--out', out, '--relative-paths', '--strip-paths']);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--relative-paths or --strip-paths, not both/);
   });
 });
