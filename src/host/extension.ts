@@ -10,6 +10,7 @@ import { RunPanel } from './panels/runPanel';
 import { registerRendererMessaging } from './rendererMessaging';
 import type { HostServices } from './services';
 import { Notifier } from './notify';
+import { EngineError } from '../shared/node/engineClient';
 
 export function activate(context: vscode.ExtensionContext): HostServices {
   const log = vscode.window.createOutputChannel('OptiDEL', { log: true });
@@ -33,7 +34,8 @@ export function activate(context: vscode.ExtensionContext): HostServices {
           return await command.run(services, ...args);
         } catch (err) {
           const title = titles.get(command.id) ?? command.id;
-          if (/cancelled/.test(err instanceof Error ? err.message : String(err))) log.info(`${title}: cancelled`);
+          // A cancel is the user's own choice: logged, never shown as a failure.
+          if (err instanceof EngineError && err.code === 'cancelled') log.info(`${title}: cancelled`);
           else void notify.failure(title, err);
           return undefined;
         }
