@@ -105,3 +105,39 @@ test('two processes updating one run.json at once lose none of each other\'s cha
   assert.equal(record.stages.score?.status, 'done');
   assert.equal(fs.existsSync(path.join(runDir, RUN_FILE_LOCK)), false, 'the lock is released');
 });
+
+test('an atomic write flushes its folder after the rename, and still succeeds where folders cannot be flushed', async () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'scores.json');
+  const open = fs.promises.open;
+  const seen: string[] = [];
+  fs.promises.open = (async (target: fs.PathLike, flags?: string | number, mode?: fs.Mode) => {
+    const handle = await open(target, flags, mode);
+    if (String(target) === dir) {
+      const sync = handle.sync.bind(handle);
+      handle.sync = async () => {
+        seen.push(fs.existsSync(file) ? 'folder synced after the rename' : 'folder synced before the rename');
+        return sync();
+      };
+    }
+    return handle;
+  }) as typeof fs.promises.open;
+  try {
+    await writeFileAtomic(file, 'first');
+  } finally {
+    fs.promises.open = open;
+  }
+  assert.deepEqual(seen, ['folder synced after the rename']);
+
+  // Windows cannot open a folder (EISDIR): the write itself must not fail for it.
+  fs.promises.open = (async (target: fs.PathLike, flags?: string | number, mode?: fs.Mode) => {
+    if (String(target) === dir) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, open '${dir}'`), { code: 'EISDIR' });
+    return open(target, flags, mode);
+  }) as typeof fs.promises.open;
+  try {
+    await writeFileAtomic(file, 'second');
+  } finally {
+    fs.promises.open = open;
+  }
+  assert.equal(fs.readFileSync(file, 'utf8'), 'second');
+});
