@@ -1,22 +1,35 @@
-/** Runs one pipeline stage of a run folder: run.json moves running -> done / failed / cancelled, and the host hears each move. */
+/**
+ * Runs one pipeline stage of a run folder: under the folder's stage lock (one writing stage at a
+ * time, see runLock.ts), with the temporaries of dead processes cleaned first; run.json moves
+ * running -> done / failed / cancelled, and the host hears each move.
+ */
 import type { CommandContext } from './command';
 import { CancelledError } from './command';
 import { openRun, setStage } from '../shared/node/runStore';
+import { lockRunForStage } from '../shared/node/runLock';
+import { removeDeadTemps } from '../shared/node/tempFiles';
 import type { StageName } from '../shared/runRecord';
 
 export async function runStage<T>(runDir: string, stage: StageName, ctx: CommandContext, backend: string | undefined, work: () => Promise<{ result: T; summary?: Record<string, number | string> }>): Promise<T> {
-  await openRun(runDir, { config: {} }); // a run folder made by hand (no ingest) still gets a run.json
-  await setStage(runDir, stage, 'running', backend ? { backend } : {});
-  ctx.stage(runDir, stage, 'running');
+  // Refused before run.json is touched: the stage already running keeps its record as it is.
+  const lock = await lockRunForStage(runDir, stage, (message) => ctx.log('info', message));
   try {
-    const { result, summary } = await work();
-    await setStage(runDir, stage, 'done', summary ? { summary } : {});
-    ctx.stage(runDir, stage, 'done');
-    return result;
-  } catch (err) {
-    const cancelled = err instanceof CancelledError;
-    await setStage(runDir, stage, cancelled ? 'cancelled' : 'failed', cancelled ? {} : { error: (err as Error).message });
-    ctx.stage(runDir, stage, cancelled ? 'cancelled' : 'failed');
-    throw err;
+    for (const removed of await removeDeadTemps(runDir)) ctx.log('info', `${stage}: removed ${removed}, left by a process that ended`);
+    await openRun(runDir, { config: {} }); // a run folder made by hand (no ingest) still gets a run.json
+    await setStage(runDir, stage, 'running', backend ? { backend } : {});
+    ctx.stage(runDir, stage, 'running');
+    try {
+      const { result, summary } = await work();
+      await setStage(runDir, stage, 'done', summary ? { summary } : {});
+      ctx.stage(runDir, stage, 'done');
+      return result;
+    } catch (err) {
+      const cancelled = err instanceof CancelledError;
+      await setStage(runDir, stage, cancelled ? 'cancelled' : 'failed', cancelled ? {} : { error: (err as Error).message });
+      ctx.stage(runDir, stage, cancelled ? 'cancelled' : 'failed');
+      throw err;
+    }
+  } finally {
+    await lock.release();
   }
 }

@@ -38,10 +38,10 @@ export const pretrainCommand: EngineCommand<'pretrain'> = {
     const model = MaeModel.create(maeConfig(preset, cache.imageSize), args.seed ?? settings.seed ?? 0);
     try {
       const options = pretrainOptions(args, settings.pretrain, settings.seed, cache.size);
-      if (args.fresh) await fs.promises.rm(checkpointDir(runDir, 'pretrain'), { recursive: true, force: true });
       ctx.log('info', `pretrain: ${preset} model at ${cache.imageSize} px on ${cache.size} samples, ${options.steps} steps of ${options.batchSize} on ${backend}`);
       const ids = Array.from({ length: cache.size }, (_, i) => i);
       const result = await runStage(runDir, 'pretrain', ctx, backend, async () => {
+        if (args.fresh) await fs.promises.rm(checkpointDir(runDir, 'pretrain'), { recursive: true, force: true });
         const r = await pretrain(model, { ids, cache }, options, runDir, 'pretrain', ctx);
         return { result: r, summary: { steps: r.steps, loss: Number(r.finalLoss.toFixed(4)), 'images/s': Number(r.imagesPerSecond.toFixed(1)) } };
       });

@@ -44,9 +44,9 @@ export const trainCommand: EngineCommand<'train'> = {
     const options = pretrainOptions({ steps: args.steps, batchSize: args.batchSize }, settings.pretrain, settings.seed, cache.size);
     const model = MaeModel.create(config, options.seed);
     try {
-      if (args.fresh) await fs.promises.rm(checkpointDir(runDir, 'train'), { recursive: true, force: true });
       ctx.log('info', `train: ${method} compact set, ${options.steps} steps of ${options.batchSize} (the full run's), ${rounds} round(s) on ${backend}`);
       const result = await runStage(runDir, 'train', ctx, backend, async () => {
+        if (args.fresh) await fs.promises.rm(checkpointDir(runDir, 'train'), { recursive: true, force: true });
         const r = await trainStage(runDir, model, cache, { method, pretrain: options, rounds, adversarial: DEFAULT_ADVERSARIAL, masks: 4 }, ctx);
         return { result: r, summary: { method, samples: r.samples, generated: r.generated, steps: r.steps, loss: Number(r.finalLoss.toFixed(4)) } };
       });

@@ -18,7 +18,7 @@ import type { CommandContext } from '../command';
 import { CancelledError, letCancelIn, throwIfCancelled } from '../command';
 import type { LoadedConfig } from '../config/loadConfig';
 import { CACHE_DIR, CacheWriter, openCache, readCacheIndex } from './cache';
-import type { SourceFile } from './discover';
+import type { Discovery, SourceFile } from './discover';
 import { discoverSources } from './discover';
 import { readDicomSeries } from './formats/dicomSeries';
 import { UnusableFileError } from './formats/errors';
@@ -27,7 +27,8 @@ import { loadSharp } from './formats/raster';
 import { rasterSample } from './rasterSamples';
 import type { SampleOptions } from './slicing';
 import { sliceVolume } from './slicing';
-import { ThumbnailWriter } from './thumbs';
+import { rebuildBeside } from './stagedRebuild';
+import { THUMBS_DIR, ThumbnailWriter } from './thumbs';
 import { AXIS_NUMBERS } from './volume';
 
 /** The ingest command's result without the run folder (the shape is shared with the host). */
@@ -63,8 +64,8 @@ export function contentHash(files: readonly SourceFile[], options: SampleOptions
 export async function ingestPool(loaded: LoadedConfig, runDir: string, ctx: CommandContext): Promise<IngestSummary> {
   const started = performance.now();
   await openRun(runDir, { config: loaded.config, configPath: loaded.file });
-  await writeJsonAtomic(path.join(runDir, ARTIFACTS.config), loaded.config);
   return runStage(runDir, 'ingest', ctx, undefined, async () => {
+    await writeJsonAtomic(path.join(runDir, ARTIFACTS.config), loaded.config);
     const summary = await ingestInto(loaded, runDir, ctx, started);
     return { result: summary, summary: { samples: summary.samples, sources: summary.sources, skipped: summary.skipped.length, emptySlicesSkipped: summary.emptySlicesSkipped, cached: summary.cached ? 'yes' : 'no' } };
   });
@@ -83,21 +84,44 @@ async function ingestInto(loaded: LoadedConfig, runDir: string, ctx: CommandCont
     if (!fs.existsSync(path.join(runDir, ARTIFACTS.thumbsIndex))) await rebuildThumbnails(runDir);
     return summarize(previous, started, true);
   }
-  await fs.promises.rm(path.join(runDir, CACHE_DIR), { recursive: true, force: true });
-  await fs.promises.rm(path.join(runDir, 'thumbs'), { recursive: true, force: true });
+  // Thumbnails go in first and the cache (whose index holds the content hash) last: a crash between
+  // the two swaps leaves the old hash, so the next ingest rebuilds both rather than trust them.
+  const plan: DecodePlan = { loaded, discovery, options, hash };
+  return rebuildBeside(runDir, [THUMBS_DIR, CACHE_DIR], (staging) => decodePool(plan, staging, ctx, started));
+}
 
-  const writer = new CacheWriter(runDir, options.imageSize);
-  const thumbs = new ThumbnailWriter(runDir, options.imageSize);
+/** What one decode of the pool works from. */
+interface DecodePlan {
+  loaded: LoadedConfig;
+  discovery: Discovery;
+  options: SampleOptions;
+  /** The content hash the new cache's index records. */
+  hash: string;
+}
+
+/** The new cache could not be written (a full disk): the ingest stops, rather than blame each input file in turn. */
+class CacheWriteError extends Error {
+  override name = 'CacheWriteError';
+}
+
+/** Decodes every file of the pool into a cache and thumbnails under `outDir`. */
+async function decodePool({ loaded, discovery, options, hash }: DecodePlan, outDir: string, ctx: CommandContext, started: number): Promise<IngestSummary> {
+  const writer = new CacheWriter(outDir, options.imageSize);
+  const thumbs = new ThumbnailWriter(outDir, options.imageSize);
   const skipped = [...discovery.skipped];
   const sources = new Set<string>();
   let emptySlices = 0;
   const emit = async (pixels: Float32Array, provenance: Provenance) => {
-    const id = await writer.add(pixels, provenance);
-    await thumbs.add(id, pixels);
+    try {
+      const id = await writer.add(pixels, provenance);
+      await thumbs.add(id, pixels);
+    } catch (err) {
+      throw new CacheWriteError(`ingest: cannot write the new cache (${(err as Error).message}); the run's cache and thumbnails are left as they were`);
+    }
     sources.add(provenance.source);
   };
   const skip = (file: string, err: unknown) => {
-    if (err instanceof CancelledError) throw err;
+    if (err instanceof CancelledError || err instanceof CacheWriteError) throw err;
     const code = (err as NodeJS.ErrnoException | undefined)?.code;
     const reason =
       err instanceof UnusableFileError ? err.message.replace(`${file}: `, '')
@@ -220,12 +244,14 @@ export async function mapInOrder<T, R>(items: readonly T[], window: number, star
 async function rebuildThumbnails(runDir: string): Promise<void> {
   const cache = await openCache(runDir);
   try {
-    const thumbs = new ThumbnailWriter(runDir, cache.imageSize);
-    const pixelsPerSample = cache.imageSize * cache.imageSize;
-    for await (const batch of cache.batches({ batchSize: 256 })) {
-      for (const [i, id] of batch.ids.entries()) await thumbs.add(id, batch.pixels.subarray(i * pixelsPerSample, (i + 1) * pixelsPerSample));
-    }
-    await thumbs.finish();
+    await rebuildBeside(runDir, [THUMBS_DIR], async (staging) => {
+      const thumbs = new ThumbnailWriter(staging, cache.imageSize);
+      const pixelsPerSample = cache.imageSize * cache.imageSize;
+      for await (const batch of cache.batches({ batchSize: 256 })) {
+        for (const [i, id] of batch.ids.entries()) await thumbs.add(id, batch.pixels.subarray(i * pixelsPerSample, (i + 1) * pixelsPerSample));
+      }
+      await thumbs.finish();
+    });
   } finally {
     await cache.close();
   }

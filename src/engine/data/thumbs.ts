@@ -10,6 +10,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../../shared/node/atomicFile';
 import { encodeGrayPng, toBytes } from './formats/png';
 import { resizeIntoSquare } from './resize';
 
+export const THUMBS_DIR = 'thumbs';
 export const THUMB_SIZE = 64;
 export const ATLAS_COLUMNS = 16;
 
@@ -47,7 +48,7 @@ export class ThumbnailWriter {
     // A partly filled atlas is cut after its last used row.
     const rows = Math.ceil(this.inAtlas / this.columns);
     const name = `atlas-${String(this.atlases.length).padStart(5, '0')}.png`;
-    await writeFileAtomic(path.join(this.runDir, 'thumbs', name), encodeGrayPng(this.atlas.subarray(0, rows * this.size * this.side), this.side, rows * this.size));
+    await writeFileAtomic(path.join(this.runDir, THUMBS_DIR, name), encodeGrayPng(this.atlas.subarray(0, rows * this.size * this.side), this.side, rows * this.size));
     this.atlases.push(name);
     this.atlas.fill(0);
     this.inAtlas = 0;

@@ -3,11 +3,12 @@
  * weights.bin), the optimiser moments (optimizer.bin) and trainer.json (step, options, the loss so
  * far); `latest.json` names the newest complete one. A checkpoint is written into a temporary
  * folder and renamed into place before `latest.json` moves, so a crash at any moment leaves the
- * previous checkpoint intact and findable.
+ * previous checkpoint intact and findable (`latest.json`'s atomic write also flushes the rename).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../../shared/node/atomicFile';
+import { tempPath } from '../../shared/node/tempFiles';
 import type { AdamW } from './adamw';
 import type { MaeConfig } from './mae';
 import { MaeModel } from './mae';
@@ -35,15 +36,20 @@ export function checkpointDir(runDir: string, name: string): string {
 
 export async function saveCheckpoint(dir: string, model: MaeModel, optimizer: AdamW, state: TrainerState): Promise<void> {
   const name = `step-${String(state.step).padStart(7, '0')}`;
-  const temp = path.join(dir, `.${name}.${process.pid}.tmp`);
-  await fs.promises.rm(temp, { recursive: true, force: true });
-  await model.save(temp);
-  const moments = optimizer.saveState();
-  await writeFileAtomic(path.join(temp, OPTIMIZER_FILE), new Uint8Array(moments.buffer, moments.byteOffset, moments.byteLength));
-  await writeJsonAtomic(path.join(temp, TRAINER_FILE), { ...state, optimizerStep: optimizer.step });
+  // Unique to this process and call, so two trainings never write into one temporary folder.
+  const temp = tempPath(path.join(dir, `.${name}`));
   const final = path.join(dir, name);
-  await fs.promises.rm(final, { recursive: true, force: true });
-  await fs.promises.rename(temp, final);
+  try {
+    await model.save(temp);
+    const moments = optimizer.saveState();
+    await writeFileAtomic(path.join(temp, OPTIMIZER_FILE), new Uint8Array(moments.buffer, moments.byteOffset, moments.byteLength));
+    await writeJsonAtomic(path.join(temp, TRAINER_FILE), { ...state, optimizerStep: optimizer.step });
+    await fs.promises.rm(final, { recursive: true, force: true });
+    await fs.promises.rename(temp, final);
+  } catch (err) {
+    await fs.promises.rm(temp, { recursive: true, force: true });
+    throw err;
+  }
   await writeJsonAtomic(path.join(dir, LATEST), { dir: name, step: state.step });
   await pruneOld(dir, name);
 }

@@ -1,14 +1,16 @@
 /**
  * Writes that are all or nothing: the data goes to a temporary file beside the target, is flushed
- * to disk, and only then renamed over it. A crash or a full disk leaves the previous file intact,
- * never a half-written one that looks complete.
+ * to disk, and only then renamed over it, and the folder is flushed so the rename itself survives
+ * a power cut. A crash or a full disk leaves the previous file intact, never a half-written one
+ * that looks complete.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { tempPath } from './tempFiles';
 
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   await fs.promises.mkdir(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}.tmp`;
+  const temp = tempPath(file);
   const handle = await fs.promises.open(temp, 'w');
   try {
     await handle.writeFile(data);
@@ -24,6 +26,29 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
   } catch (err) {
     await fs.promises.rm(temp, { force: true });
     throw err;
+  }
+  await syncFolder(path.dirname(file));
+}
+
+/**
+ * Flushes a folder's entries (a rename into it) to disk. Where a folder cannot be opened or synced
+ * (Windows: EISDIR; some file systems: EINVAL) the rename is as durable as that platform makes it.
+ */
+export async function syncFolder(dir: string): Promise<void> {
+  const unsupported = (err: unknown) => ['EISDIR', 'EINVAL'].includes((err as NodeJS.ErrnoException).code ?? '');
+  let handle: fs.promises.FileHandle;
+  try {
+    handle = await fs.promises.open(dir, 'r');
+  } catch (err) {
+    if (unsupported(err)) return;
+    throw err;
+  }
+  try {
+    await handle.sync();
+  } catch (err) {
+    if (!unsupported(err)) throw err;
+  } finally {
+    await handle.close();
   }
 }
 

@@ -4,12 +4,23 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { StageStatus } from '../protocol';
 import type { RunRecord, StageName, StageRecord } from '../runRecord';
 import { STAGES, parseRunRecord } from '../runRecord';
 import { readJsonFile, writeJsonAtomic } from './atomicFile';
+import type { LockHolder } from './lockFile';
+import { holderIsGone, tryLock } from './lockFile';
+import { processAlive } from './processAlive';
 
 export const RUN_FILE = 'run.json';
+/** Held across each read-modify-write of run.json, by whichever process (host, engine, CLI) makes it. */
+export const RUN_FILE_LOCK = 'run.json.lock';
+/**
+ * A run.json update takes milliseconds: a lock held longer belongs to a process that hangs or to
+ * one on another machine whose pid cannot be checked, and is taken over rather than waited on forever.
+ */
+const RUN_FILE_LOCK_STALE_MS = 15_000;
 
 export function newRunId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
@@ -24,28 +35,54 @@ export async function readRun(runDir: string): Promise<RunRecord> {
 /** Opens the run in `runDir`, creating run.json with every stage pending if it is new. */
 export async function openRun(runDir: string, init: { config: Record<string, unknown>; configPath?: string }): Promise<RunRecord> {
   if (fs.existsSync(path.join(runDir, RUN_FILE))) return readRun(runDir);
-  const record: RunRecord = {
-    version: 1,
-    id: path.basename(path.resolve(runDir)),
-    createdAt: new Date().toISOString(),
-    configPath: init.configPath,
-    config: init.config,
-    stages: Object.fromEntries(STAGES.map((s) => [s, { status: 'pending' }])),
-  };
-  await writeJsonAtomic(path.join(runDir, RUN_FILE), record);
-  return record;
+  await fs.promises.mkdir(runDir, { recursive: true });
+  return withRunFile(runDir, async () => {
+    // Another process may have created it while this one waited for the lock.
+    if (fs.existsSync(path.join(runDir, RUN_FILE))) return readRun(runDir);
+    const record: RunRecord = {
+      version: 1,
+      id: path.basename(path.resolve(runDir)),
+      createdAt: new Date().toISOString(),
+      configPath: init.configPath,
+      config: init.config,
+      stages: Object.fromEntries(STAGES.map((s) => [s, { status: 'pending' }])),
+    };
+    await writeJsonAtomic(path.join(runDir, RUN_FILE), record);
+    return record;
+  });
 }
 
-/** Serialises updates per run folder within this process so concurrent stage events never lose a write. */
-const queues = new Map<string, Promise<unknown>>();
-
+/** Reads run.json, applies `change` and writes it back, with no other update (of any process) in between. */
 export function updateRun(runDir: string, change: (record: RunRecord) => void): Promise<RunRecord> {
-  const key = path.resolve(runDir);
-  const next = (queues.get(key) ?? Promise.resolve()).catch(() => undefined).then(async () => {
+  return withRunFile(runDir, async () => {
     const record = await readRun(runDir);
     change(record);
     await writeJsonAtomic(path.join(runDir, RUN_FILE), record);
     return record;
+  });
+}
+
+/** Each run folder's updates queue here within this process, so only one of them at a time waits for the lock across processes. */
+const queues = new Map<string, Promise<unknown>>();
+
+/** Runs `work` (a read-modify-write of run.json) while no other update of this run's record, in any process, runs. */
+function withRunFile<T>(runDir: string, work: () => Promise<T>): Promise<T> {
+  const key = path.resolve(runDir);
+  const next = (queues.get(key) ?? Promise.resolve()).catch(() => undefined).then(async () => {
+    const file = path.join(key, RUN_FILE_LOCK);
+    const since = Date.now();
+    const stale = (holder: LockHolder, ageMs: number) => holderIsGone(holder) || Math.max(ageMs, Date.now() - since) > RUN_FILE_LOCK_STALE_MS;
+    for (;;) {
+      const attempt = await tryLock(file, 'run.json update', stale);
+      if ('lock' in attempt) {
+        try {
+          return await work();
+        } finally {
+          await attempt.lock.release();
+        }
+      }
+      await sleep(2 + Math.random() * 8);
+    }
   });
   queues.set(key, next);
   return next;
@@ -93,16 +130,6 @@ export async function listRuns(runsRoot: string): Promise<Array<{ dir: string; r
       }),
   );
   return runs.sort((a, b) => (b.record?.createdAt ?? '').localeCompare(a.record?.createdAt ?? '') || b.dir.localeCompare(a.dir));
-}
-
-/** Whether a process with this pid exists (signal 0 only checks). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Stages marked running whose engine process is gone: killed, crashed, or the machine restarted. */
