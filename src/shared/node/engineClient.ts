@@ -82,10 +82,12 @@ interface Pending {
   cancel?: CancelState;
 }
 
+/** Request ids are unique across the clients of a process, so events of two engines never mix. */
+let nextRequestId = 1;
+
 export class EngineClient {
   private child?: ChildProcess;
   private ready?: Promise<void>;
-  private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly idleWaiters: Array<() => void> = [];
   private readonly stderrTail: string[] = [];
@@ -174,7 +176,7 @@ export class EngineClient {
 
   /** Sends one command; `cancel()` asks the engine to stop it and kills the engine only if it does not. */
   request<N extends CommandName>(command: N, args: CommandArgs<N>): RunningRequest<CommandResult<N>> {
-    const id = this.nextId++;
+    const id = nextRequestId++;
     const result = new Promise<CommandResult<N>>((resolve, reject) => {
       this.pending.set(id, { command, sent: false, resolve: resolve as (v: unknown) => void, reject });
     });

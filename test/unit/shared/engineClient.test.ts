@@ -5,7 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EngineClient, EngineError, type EngineClientOptions } from '../../../src/shared/node/engineClient';
 import type { EngineEvent } from '../../../src/shared/protocol';
-import { ENGINE, ROOT, isAlive, requireBuiltEngine } from '../../helpers/engine';
+import { ENGINE, isAlive, requireBuiltEngine } from '../../helpers/engine';
+import { FAKE_ENGINE, fakeRequest, started } from '../../helpers/fakeEngine';
 
 requireBuiltEngine();
 const clients: EngineClient[] = [];
@@ -61,7 +62,6 @@ test('bad arguments come back as a bad-request error, not a crash', async () => 
   assert.equal((await engine.request('info', {}).result).backend, 'wasm');
 });
 
-const FAKE_ENGINE = path.join(ROOT, 'test', 'helpers', 'fakeEngine.cjs');
 const TIMEOUT = { timeout: 60_000 };
 
 /** A client of the stand-in engine (test/helpers/fakeEngine.cjs); its events and output are kept. */
@@ -71,15 +71,6 @@ function fake(options: Partial<EngineClientOptions> = {}) {
   const engine = new EngineClient({ enginePath: FAKE_ENGINE, onEvent: (e) => events.push(e), onStderr: (l) => output.push(l), ...options });
   clients.push(engine);
   return { engine, events, output };
-}
-
-/** A request of the stand-in engine; its behaviour is not an `info` argument, hence the cast. */
-function fakeRequest(engine: EngineClient, args: Record<string, unknown>) {
-  return engine.request('info', args as never);
-}
-
-async function started(events: EngineEvent[], id: number): Promise<void> {
-  while (!events.some((e) => e.type === 'progress' && e.requestId === id)) await new Promise((r) => setTimeout(r, 10));
 }
 
 test('a cancel the engine reads but the request ignores: after the grace period the engine is killed and both its requests are rejected, saying why', TIMEOUT, async () => {
