@@ -163,13 +163,19 @@ test('a Node executable that does not exist rejects every request at once, namin
   await engine.dispose();
 });
 
-test('a Node path that is a plain file, or a program that never answers, is rejected naming the setting, and nothing is left running', TIMEOUT, async () => {
+test('a Node path that is a plain file, another program, or a program that never answers is rejected naming the setting, and nothing is left running', TIMEOUT, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-node-path-'));
   const textFile = path.join(dir, 'node.txt');
   fs.writeFileSync(textFile, 'not a program\n');
   const plain = new EngineClient({ enginePath: ENGINE, nodePath: textFile });
   clients.push(plain);
   await assert.rejects(plain.request('info', {}).result, nodePathError(textFile, /not an executable file/));
+
+  const other = path.join(dir, 'python3');
+  fs.writeFileSync(other, '#!/bin/sh\necho "SyntaxError: invalid syntax" >&2\nexit 2\n', { mode: 0o755 });
+  const wrong = new EngineClient({ enginePath: ENGINE, nodePath: other });
+  clients.push(wrong);
+  await assert.rejects(wrong.request('info', {}).result, nodePathError(other, /exited before it was ready \(exit code 2\).*Check that/));
 
   const silent = path.join(dir, 'silent-node');
   fs.writeFileSync(silent, '#!/bin/sh\necho "$$" > "$0.pid"\nexec sleep 600\n', { mode: 0o755 });
