@@ -42,7 +42,10 @@ function cancel(id) {
   request.timers.forEach(clearTimeout);
   if (request.args.behaviour === 'checkpoint-on-cancel') {
     send({ type: 'cancelling', requestId: id, phase: 'checkpointing', message: 'fake: saving a checkpoint' });
-    setTimeout(() => reply(id, false, { code: 'cancelled', message: 'cancelled after saving a checkpoint' }), request.args.checkpointMs);
+    setTimeout(
+      () => reply(id, false, { code: 'cancelled', message: 'cancelled after saving a checkpoint' }),
+      request.args.checkpointMs,
+    );
     return;
   }
   reply(id, false, { code: 'cancelled', message: 'cancelled' });

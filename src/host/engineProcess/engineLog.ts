@@ -15,14 +15,22 @@ const GLOG_LEVELS: Record<string, LogLevel> = { I: 'info', W: 'warn', E: 'error'
 /** Node warnings that only say a feature is new or old: chatter, not a problem of the user's. */
 const QUIET_NODE_WARNINGS = new Set(['ExperimentalWarning', 'DeprecationWarning']);
 
+/** An error's headline, a line of its stack, or a native crash. */
+const ERROR_LINE = [
+  /^\s*(?:Uncaught |Fatal |\w*(?:Error|Exception)\b)/,
+  /^\s+at .+:\d+:\d+\)?$/,
+  /\b(?:fatal error|Segmentation fault|Aborted)\b/,
+];
+
 /** The level a line of engine stderr deserves. */
 export function stderrLevel(line: string): LogLevel {
   // TensorFlow's C++ logging: "2024-01-02 03:04:05.678901: W tensorflow/..." or "W0102 03:04:05.678 ...".
-  const glog = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?: ([IWEF]) /.exec(line) ?? /^([IWEF])\d{4} \d\d:\d\d:\d\d/.exec(line);
+  const glog =
+    /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?: ([IWEF]) /.exec(line) ?? /^([IWEF])\d{4} \d\d:\d\d:\d\d/.exec(line);
   if (glog) return GLOG_LEVELS[glog[1]];
   const nodeWarning = /^\(node:\d+\) (\w*Warning):/.exec(line);
   if (nodeWarning) return QUIET_NODE_WARNINGS.has(nodeWarning[1]) ? 'info' : 'warn';
-  if (/^\s*(?:Uncaught |Fatal |\w*(?:Error|Exception)\b)|^\s+at .+:\d+:\d+\)?$|\b(?:fatal error|Segmentation fault|Aborted)\b/.test(line)) return 'error';
+  if (ERROR_LINE.some((pattern) => pattern.test(line))) return 'error';
   if (/^\s*warn(?:ing)?\b/i.test(line)) return 'warn';
   return 'info';
 }

@@ -11,7 +11,11 @@ import type { EngineClient } from '../../shared/node/engineClient';
 
 export type RestartChoice = 'now' | 'later';
 
-export async function retireEngine(client: EngineClient, ask: (running: string[]) => Promise<RestartChoice>, log: (message: string) => void): Promise<void> {
+export async function retireEngine(
+  client: EngineClient,
+  ask: (running: string[]) => Promise<RestartChoice>,
+  log: (message: string) => void,
+): Promise<void> {
   const running = client.activeCommands;
   if (running.length === 0) {
     log('engine settings changed; the idle engine stops and restarts on next use');

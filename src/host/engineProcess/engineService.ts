@@ -111,7 +111,10 @@ export class EngineService implements vscode.Disposable {
       'OptiDEL engine settings changed. Restart the engine now?',
       {
         modal: true,
-        detail: `Restart now cancels ${count} (${running.join(', ')}); pre-training saves a checkpoint first and resumes from it when run again. Later lets them finish on the current engine; new commands use the new settings either way.`,
+        detail:
+          `Restart now cancels ${count} (${running.join(', ')}); pre-training saves a checkpoint first and ` +
+          'resumes from it when run again. Later lets them finish on the current engine; new commands use the new ' +
+          'settings either way.',
       },
       now,
       'Later',
@@ -130,13 +133,15 @@ export class EngineService implements vscode.Disposable {
         this.engineLog.message(event.level, event.message);
         break;
       case 'metric':
-        this.engineLog.message('info', `[${event.stage}] ${event.name}=${formatNumber(event.value)}${event.step !== undefined ? ` step=${event.step}` : ''}`);
+        this.engineLog.message('info', `[${event.stage}] ${event.name}=${formatMetric(event.value, event.step)}`);
         break;
       case 'stage':
         this.engineLog.message('info', `stage ${event.stage}: ${event.status} (${event.runDir})`);
         break;
       case 'cancelling':
-        if (event.phase === 'checkpointing') this.engineLog.message('info', event.message ?? 'saving a checkpoint before stopping');
+        if (event.phase === 'checkpointing') {
+          this.engineLog.message('info', event.message ?? 'saving a checkpoint before stopping');
+        }
         break;
       default:
         break;
@@ -195,6 +200,10 @@ export class EngineService implements vscode.Disposable {
     void this.stop();
     for (const d of this.disposables) d.dispose();
   }
+}
+
+function formatMetric(value: number, step: number | undefined): string {
+  return formatNumber(value) + (step === undefined ? '' : ` step=${step}`);
 }
 
 function formatNumber(value: number): string {

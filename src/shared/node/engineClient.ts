@@ -47,7 +47,8 @@ const DEFAULT_CANCEL_GRACE_MS = 10_000;
 const DEFAULT_CHECKPOINT_GRACE_MS = 120_000;
 const DEFAULT_START_TIMEOUT_MS = 15_000;
 /** What a user must do when the Node executable is wrong. */
-const NODE_PATH_FIX = 'Set optidel.engine.nodePath to a Node.js 20 or newer executable, or clear it to use the Node built into VS Code.';
+const NODE_PATH_FIX =
+  'Set optidel.engine.nodePath to a Node.js 20 or newer executable, or clear it to use the Node built into VS Code.';
 
 export class EngineError extends Error {
   override name = 'EngineError';
@@ -121,17 +122,28 @@ export class EngineClient {
     const { enginePath, nodePath, modulePaths = [], libraryPaths = [], backend = 'auto' } = this.options;
     const env = { ...process.env };
     if (modulePaths.length) env.NODE_PATH = [...modulePaths, env.NODE_PATH].filter(Boolean).join(path.delimiter);
-    if (libraryPaths.length) env.LD_LIBRARY_PATH = [...libraryPaths, env.LD_LIBRARY_PATH].filter(Boolean).join(path.delimiter);
+    if (libraryPaths.length)
+      env.LD_LIBRARY_PATH = [...libraryPaths, env.LD_LIBRARY_PATH].filter(Boolean).join(path.delimiter);
     // Electron's own Node would otherwise start as Electron; this makes it plain Node.
     env.ELECTRON_RUN_AS_NODE = '1';
     const execPath = nodePath || process.execPath;
-    const child = fork(enginePath, ['--ipc', '--backend', backend], { execPath, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env });
+    const child = fork(enginePath, ['--ipc', '--backend', backend], {
+      execPath,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env,
+    });
     this.child = child;
     this.killReason = undefined;
     this.ready = new Promise<void>((resolve, reject) => {
       const timeoutMs = this.options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
       const timer = setTimeout(() => {
-        reject(new EngineError(`the engine did not say it was ready within ${timeoutMs / 1000} s: "${execPath}" may not be Node.js. ${NODE_PATH_FIX}`, 'engine-exited'));
+        reject(
+          new EngineError(
+            `the engine did not say it was ready within ${timeoutMs / 1000} s: "${execPath}" may not be Node.js. ` +
+              NODE_PATH_FIX,
+            'engine-exited',
+          ),
+        );
         this.kill('it did not start');
       }, timeoutMs);
       child.on('error', (err: NodeJS.ErrnoException) => {
@@ -142,7 +154,12 @@ export class EngineClient {
         // It never ran: no 'exit' follows, so this is the end of it.
         clearTimeout(timer);
         this.forget(child);
-        reject(new EngineError(`could not start the engine with Node "${execPath}": ${describeSpawnError(err)}. ${NODE_PATH_FIX}`, 'engine-exited'));
+        reject(
+          new EngineError(
+            `could not start the engine with Node "${execPath}": ${describeSpawnError(err)}. ${NODE_PATH_FIX}`,
+            'engine-exited',
+          ),
+        );
       });
       child.on('message', (raw) => {
         let message;
@@ -157,7 +174,11 @@ export class EngineClient {
           resolve();
         } else if (message.type === 'reply') {
           if (message.ok) this.settle(message.id, undefined, message.result);
-          else this.settle(message.id, new EngineError(message.error!.message, message.error!.code, message.error!.detail));
+          else
+            this.settle(
+              message.id,
+              new EngineError(message.error!.message, message.error!.code, message.error!.detail),
+            );
         } else {
           if (message.type === 'cancelling') this.onCancelling(message);
           this.options.onEvent?.(message);
@@ -167,7 +188,12 @@ export class EngineClient {
         clearTimeout(timer);
         this.onExit(child, code, signal);
         const notNode = nodePath ? ` Check that "${nodePath}" is Node.js: ${NODE_PATH_FIX}` : '';
-        reject(new EngineError(`the engine exited before it was ready (${describeExit(code, signal)})${this.stderrHint()}.${notNode}`, 'engine-exited'));
+        reject(
+          new EngineError(
+            `the engine exited before it was ready (${describeExit(code, signal)})${this.stderrHint()}.${notNode}`,
+            'engine-exited',
+          ),
+        );
       });
     });
     this.readOutput(child);
@@ -215,7 +241,10 @@ export class EngineClient {
     const pending = this.pending.get(id);
     if (!pending) return; // cancelled while the engine started
     if (!this.child) {
-      this.settle(id, new EngineError(`the engine exited before "${command}" could be sent; run it again`, 'engine-exited'));
+      this.settle(
+        id,
+        new EngineError(`the engine exited before "${command}" could be sent; run it again`, 'engine-exited'),
+      );
       return;
     }
     this.child.send({ type: 'request', id, command, args });
@@ -286,8 +315,14 @@ export class EngineClient {
       this.settle(
         id,
         pending.cancel
-          ? new EngineError(`"${pending.command}" was cancelled; the engine was stopped (${description})${why}`, 'cancelled')
-          : new EngineError(`the engine exited while running "${pending.command}" (${description})${why}; run it again`, 'engine-exited'),
+          ? new EngineError(
+              `"${pending.command}" was cancelled; the engine was stopped (${description})${why}`,
+              'cancelled',
+            )
+          : new EngineError(
+              `the engine exited while running "${pending.command}" (${description})${why}; run it again`,
+              'engine-exited',
+            ),
       );
     }
     this.options.onExit?.(description);
@@ -327,7 +362,10 @@ export class EngineClient {
   }
 
   private stderrHint(): string {
-    const last = this.stderrTail.filter((l) => l.trim()).slice(-3).join(' | ');
+    const last = this.stderrTail
+      .filter((l) => l.trim())
+      .slice(-3)
+      .join(' | ');
     return last ? `; its last output: ${last}` : '';
   }
 }

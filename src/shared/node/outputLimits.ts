@@ -102,7 +102,10 @@ export class LineRate {
   flush(): void {
     if (this.dropped === 0) return;
     const { maxLines, windowMs } = this.limits;
-    this.emit(`[${this.dropped} lines of engine output dropped: more than ${maxLines} lines in ${windowMs / 1000} s]`, 'warn');
+    this.emit(
+      `[${this.dropped} lines of engine output dropped: more than ${maxLines} lines in ${windowMs / 1000} s]`,
+      'warn',
+    );
     this.dropped = 0;
   }
 }

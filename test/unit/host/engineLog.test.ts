@@ -7,14 +7,26 @@ import type { LogLevel } from '../../../src/shared/protocol';
 function sink(): { lines: Array<[LogLevel, string]>; sink: LogSink } {
   const lines: Array<[LogLevel, string]> = [];
   const at = (level: LogLevel) => (message: string) => lines.push([level, message]);
-  return { lines, sink: { trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } };
+  return {
+    lines,
+    sink: { trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') },
+  };
 }
 
 test('engine stderr lines get the level their source gave them, not all "warning"', () => {
   const cases: Array<[string, LogLevel]> = [
-    ['2026-12-02 10:00:00.123456: I tensorflow/core/platform/cpu_feature_guard.cc:193] This TensorFlow binary is optimized', 'info'],
-    ['2026-12-02 10:00:00.123456: W tensorflow/stream_executor/platform/default/dso_loader.cc:64] Could not load dynamic library', 'warn'],
-    ['2026-12-02 10:00:00.123456: E tensorflow/stream_executor/cuda/cuda_driver.cc:271] failed call to cuInit', 'error'],
+    [
+      '2026-12-02 10:00:00.123456: I tensorflow/core/platform/cpu_feature_guard.cc:193] This TensorFlow binary is optimized',
+      'info',
+    ],
+    [
+      '2026-12-02 10:00:00.123456: W tensorflow/stream_executor/platform/default/dso_loader.cc:64] Could not load dynamic library',
+      'warn',
+    ],
+    [
+      '2026-12-02 10:00:00.123456: E tensorflow/stream_executor/cuda/cuda_driver.cc:271] failed call to cuInit',
+      'error',
+    ],
     ['F0102 03:04:05.678901 1234 cuda_blas.cc:99] Check failed', 'error'],
     ['(node:4242) ExperimentalWarning: The Fetch API is an experimental feature', 'info'],
     ['(node:4242) MaxListenersExceededWarning: Possible EventEmitter memory leak detected', 'warn'],

@@ -52,16 +52,27 @@ test('"Later": the running command finishes on the old engine, which stops after
   assert.equal(isAlive(pid), false, 'stopped once idle');
 });
 
-test('"Restart now": commands are cancelled the polite way, a checkpoint is saved, then the engine stops', TIMEOUT, async () => {
-  const { engine, events } = fake();
-  const training = fakeRequest(engine, { behaviour: 'checkpoint-on-cancel', checkpointMs: 800 });
-  await started(events, training.id);
-  const pid = engine.pid!;
-  const logs: string[] = [];
-  const cancelled = assert.rejects(training.result, (err: unknown) => err instanceof EngineError && err.code === 'cancelled' && /after saving a checkpoint/.test(err.message));
-  await retireEngine(engine, answer('now').ask, (m) => logs.push(m));
-  await cancelled;
-  assert.ok(!events.some((e) => e.type === 'log' && /killing the engine/.test(e.message)), 'the engine was not killed mid-checkpoint');
-  assert.equal(isAlive(pid), false);
-  assert.match(logs.join('\n'), /cancelling info to restart the engine/);
-});
+test(
+  '"Restart now": commands are cancelled the polite way, a checkpoint is saved, then the engine stops',
+  TIMEOUT,
+  async () => {
+    const { engine, events } = fake();
+    const training = fakeRequest(engine, { behaviour: 'checkpoint-on-cancel', checkpointMs: 800 });
+    await started(events, training.id);
+    const pid = engine.pid!;
+    const logs: string[] = [];
+    const cancelled = assert.rejects(
+      training.result,
+      (err: unknown) =>
+        err instanceof EngineError && err.code === 'cancelled' && /after saving a checkpoint/.test(err.message),
+    );
+    await retireEngine(engine, answer('now').ask, (m) => logs.push(m));
+    await cancelled;
+    assert.ok(
+      !events.some((e) => e.type === 'log' && /killing the engine/.test(e.message)),
+      'the engine was not killed mid-checkpoint',
+    );
+    assert.equal(isAlive(pid), false);
+    assert.match(logs.join('\n'), /cancelling info to restart the engine/);
+  },
+);

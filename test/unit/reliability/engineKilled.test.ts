@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { EngineClient, EngineError } from '../../../src/shared/node/engineClient';
 import { StageWatch } from '../../../src/host/engineProcess/stageWatch';
 import { readRun } from '../../../src/shared/node/runStore';
-import type { EngineEvent } from '../../../src/shared/protocol';
+import type { CancellingEvent, EngineEvent } from '../../../src/shared/protocol';
 import { ENGINE, ROOT, isAlive, runCli } from '../../helpers/engine';
 import { cloneRun, makeTinyRun, type TinyRun } from '../../helpers/tinyRun';
 
@@ -98,7 +98,7 @@ test('a full disk during a checkpoint write: the stage fails saying so, the prev
   assert.equal(resumed.json!.resumedFrom, 10);
 });
 
-test('cancelling pre-training in the host\'s engine saves a checkpoint and stops that request only: the engine and its other request go on', async () => {
+test('a cancel of pre-training saves a checkpoint and stops that request only: the engine and its other request go on', async () => {
   const runDir = cloneRun(tiny, 'cancel-shared-engine');
   fs.rmSync(path.join(runDir, 'checkpoints'), { recursive: true, force: true });
   const events: EngineEvent[] = [];
@@ -115,9 +115,11 @@ test('cancelling pre-training in the host\'s engine saves a checkpoint and stops
   const info = await other.result;
   assert.equal(info.backend, 'wasm', 'the other request completed');
   assert.equal(engine.pid, pid, 'the same engine, never killed');
-  const saving = events.find((e) => e.type === 'cancelling' && e.requestId === training.id && e.phase === 'checkpointing');
+  const saving = events.find(
+    (e): e is CancellingEvent => e.type === 'cancelling' && e.requestId === training.id && e.phase === 'checkpointing',
+  );
   assert.ok(saving, 'the engine said it was checkpointing');
-  const savedStep = Number(/saving step (\d+)/.exec(saving.type === 'cancelling' ? saving.message ?? '' : '')?.[1]);
+  const savedStep = Number(/saving step (\d+)/.exec(saving.message ?? '')?.[1]);
   const latest = JSON.parse(fs.readFileSync(path.join(runDir, 'checkpoints', 'pretrain', 'latest.json'), 'utf8'));
   assert.equal(latest.step, savedStep, 'the checkpoint it announced is on disk');
   assert.ok(savedStep >= 5 && savedStep < 400);

@@ -39,11 +39,11 @@ test('engine events and replies are parsed, and bad ones rejected', () => {
 });
 
 test('a cancelling event says how a cancelled request stops; a phase the host does not know is rejected', () => {
-  assert.deepEqual(parseEngineToHost({ type: 'cancelling', requestId: 2, phase: 'checkpointing', message: 'saving step 12' }), {
-    type: 'cancelling', requestId: 2, phase: 'checkpointing', message: 'saving step 12',
-  });
-  assert.deepEqual(parseEngineToHost({ type: 'cancelling', requestId: 2, phase: 'read' }), { type: 'cancelling', requestId: 2, phase: 'read', message: undefined });
-  assert.throws(() => parseEngineToHost({ type: 'cancelling', requestId: 2, phase: 'ignoring' }), /"phase" must be one of read, checkpointing/);
+  const saving = { type: 'cancelling', requestId: 2, phase: 'checkpointing', message: 'saving step 12' };
+  assert.deepEqual(parseEngineToHost(saving), saving);
+  const read = { type: 'cancelling', requestId: 2, phase: 'read' };
+  assert.deepEqual(parseEngineToHost(read), { ...read, message: undefined });
+  assert.throws(() => parseEngineToHost({ ...read, phase: 'ignoring' }), /"phase" must be one of read, checkpointing/);
   assert.throws(() => parseEngineToHost({ type: 'cancelling', phase: 'read' }), /"requestId" must be a number/);
-  assert.throws(() => parseEngineToHost({ type: 'cancelling', requestId: 2, phase: 'read', message: 7 }), /"message" must be a string/);
+  assert.throws(() => parseEngineToHost({ ...read, message: 7 }), /"message" must be a string/);
 });
