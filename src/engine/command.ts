@@ -28,6 +28,11 @@ export interface CommandContext {
   log(level: LogLevel, message: string): void;
   metric(stage: string, name: string, value: number, step?: number): void;
   stage(runDir: string, stage: string, status: StageStatus): void;
+  /**
+   * Says that a cancelled command is saving its work before it stops. Only the IPC server needs it:
+   * the host then gives the request longer before it kills the engine. A terminal never kills.
+   */
+  checkpointing?(message: string): void;
 }
 
 export interface EngineCommand<N extends CommandName> {

@@ -1,6 +1,7 @@
 /**
  * The engine as the extension host's child process: requests arrive over Node IPC, each runs one
- * command, and progress, logs and metrics flow back as events while it works.
+ * command, and progress, logs and metrics flow back as events while it works. A cancel is answered
+ * at once (the host then knows the engine read it) and again when the command saves a checkpoint.
  */
 import type { BackendPreference } from '../shared/engineInfo';
 import type { EngineToHost, RequestMessage } from '../shared/protocol';
@@ -28,7 +29,10 @@ export function serveIpc(backendPreference: BackendPreference): void {
       return;
     }
     if (message.type === 'cancel') {
-      running.get(message.id)?.abort();
+      const controller = running.get(message.id);
+      if (!controller || controller.signal.aborted) return;
+      controller.abort();
+      send({ type: 'cancelling', requestId: message.id, phase: 'read' });
       return;
     }
     void handle(message);
@@ -45,6 +49,7 @@ export function serveIpc(backendPreference: BackendPreference): void {
       log: (level, message) => send({ type: 'log', requestId, level, message }),
       metric: (stage, name, value, step) => send({ type: 'metric', requestId, stage, name, value, step }),
       stage: (runDir, stage, status) => send({ type: 'stage', requestId, runDir, stage, status }),
+      checkpointing: (message) => send({ type: 'cancelling', requestId, phase: 'checkpointing', message }),
     };
     try {
       const command = findCommand(request.command);

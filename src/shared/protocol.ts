@@ -46,7 +46,14 @@ export interface ProgressEvent { type: 'progress'; requestId: number; stage: str
 export interface LogEvent { type: 'log'; requestId?: number; level: LogLevel; message: string }
 export interface MetricEvent { type: 'metric'; requestId: number; stage: string; name: string; value: number; step?: number }
 export interface StageEvent { type: 'stage'; requestId: number; runDir: string; stage: string; status: StageStatus }
-export type EngineEvent = ReadyEvent | ProgressEvent | LogEvent | MetricEvent | StageEvent;
+/**
+ * How a cancelled request is stopping. `read`: the engine has the cancel (sent at once, so the host
+ * can tell a request that ignores it from an engine too busy to read it). `checkpointing`: the
+ * request is saving its work before it stops; the host then waits longer before killing the engine.
+ */
+export type CancelPhase = 'read' | 'checkpointing';
+export interface CancellingEvent { type: 'cancelling'; requestId: number; phase: CancelPhase; message?: string }
+export type EngineEvent = ReadyEvent | ProgressEvent | LogEvent | MetricEvent | StageEvent | CancellingEvent;
 export type EngineToHost = ReplyMessage | EngineEvent;
 
 export class ProtocolError extends Error {
@@ -55,6 +62,7 @@ export class ProtocolError extends Error {
 
 const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error'];
 const STAGE_STATUSES: readonly StageStatus[] = ['pending', 'running', 'done', 'failed', 'cancelled'];
+const CANCEL_PHASES: readonly CancelPhase[] = ['read', 'checkpointing'];
 const ERROR_CODES: readonly EngineErrorCode[] = ['cancelled', 'bad-request', 'failed', 'unknown-command', 'engine-exited'];
 
 /** Checks a message the engine received from the host. */
@@ -109,6 +117,11 @@ export function parseEngineToHost(raw: unknown): EngineToHost {
       return {
         type: 'stage', requestId: id(msg, 'requestId'), runDir: str(msg, 'runDir'), stage: str(msg, 'stage'),
         status: oneOf(msg, 'status', STAGE_STATUSES),
+      };
+    case 'cancelling':
+      return {
+        type: 'cancelling', requestId: id(msg, 'requestId'), phase: oneOf(msg, 'phase', CANCEL_PHASES),
+        message: optStr(msg, 'message'),
       };
     default:
       throw new ProtocolError(`unknown message type ${JSON.stringify(msg.type)}`);

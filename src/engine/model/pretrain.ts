@@ -115,7 +115,10 @@ export async function pretrain(model: MaeModel, source: TrainingSource, options:
       }
     } catch (err) {
       // Keep what was trained: a cancelled run resumes from exactly here.
-      if (err instanceof CancelledError && step > resumedFrom) await save();
+      if (err instanceof CancelledError && step > resumedFrom) {
+        ctx.checkpointing?.(`${stage}: saving step ${step} before stopping`);
+        await save();
+      }
       await next?.catch(() => undefined);
       throw err;
     }

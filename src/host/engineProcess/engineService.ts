@@ -1,7 +1,8 @@
 /**
  * The engine as the rest of the extension sees it: one process started on first use with the
- * current settings, its events fed to the log channel, its backend shown in the status bar, and
- * every command run inside a cancellable progress notification.
+ * current settings, its events fed to the log channel (at their levels, within bounds), its backend
+ * shown in the status bar, and every command run inside a cancellable progress notification. A change
+ * of the engine settings retires the running engine (engineRestart.ts): never killed without asking.
  */
 import * as vscode from 'vscode';
 import * as path from 'node:path';
@@ -10,6 +11,8 @@ import type { EngineInfo } from '../../shared/engineInfo';
 import type { EngineEvent } from '../../shared/protocol';
 import { EngineClient, EngineError } from '../../shared/node/engineClient';
 import { engineSettings } from '../settings';
+import { EngineLog } from './engineLog';
+import { retireEngine, type RestartChoice } from './engineRestart';
 import { StageWatch } from './stageWatch';
 import { assertEngineMayStart } from '../workspaceTrust';
 
@@ -20,12 +23,15 @@ export class EngineService implements vscode.Disposable {
   /** Every event the engine sends (progress, metrics, stage changes), for views that update live. */
   readonly onEvent = this.eventEmitter.event;
   private readonly disposables: vscode.Disposable[] = [];
-  private readonly stageWatch = new StageWatch();
+  private readonly engineLog: EngineLog;
+  /** Engines left to finish their commands after a settings change; ended with this service. */
+  private readonly retiring = new Set<EngineClient>();
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     readonly log: vscode.LogOutputChannel,
   ) {
+    this.engineLog = new EngineLog(log);
     this.statusItem = vscode.window.createStatusBarItem('optidel.backend', vscode.StatusBarAlignment.Right, 100);
     this.statusItem.name = 'OptiDEL Engine';
     this.statusItem.command = 'optidel.showEngineInfo';
@@ -35,10 +41,7 @@ export class EngineService implements vscode.Disposable {
       this.statusItem,
       this.eventEmitter,
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('optidel.engine')) {
-          this.log.info('engine settings changed; the engine restarts on next use');
-          void this.stop();
-        }
+        if (e.affectsConfiguration('optidel.engine')) void this.onSettingsChanged();
       }),
     );
   }
@@ -54,29 +57,68 @@ export class EngineService implements vscode.Disposable {
     const settings = engineSettings();
     const enginePath = vscode.Uri.joinPath(this.extensionUri, 'dist', 'engine', 'main.js').fsPath;
     this.log.info(`starting engine: ${settings.nodePath || process.execPath} ${path.basename(enginePath)} (backend ${settings.backend})`);
-    this.client = new EngineClient({
+    // Each engine has its own watch: one that ends marks only the stages it was running.
+    const stageWatch = new StageWatch();
+    const client: EngineClient = new EngineClient({
       enginePath,
       nodePath: settings.nodePath || undefined,
       modulePaths: settings.modulePaths,
       libraryPaths: settings.libraryPaths,
       backend: settings.backend,
-      onEvent: (event) => this.onEngineEvent(event),
-      onStderr: (line) => this.log.warn(`[engine] ${line}`),
+      onEvent: (event) => {
+        stageWatch.observe(event);
+        this.onEngineEvent(event);
+      },
+      onStderr: (line) => this.engineLog.stderr(line),
       onExit: (description) => {
-        this.client = undefined;
-        this.log.warn(`engine stopped (${description})`);
-        void this.stageWatch.engineExited(description).then((marked) => {
+        this.engineLog.flush();
+        const planned = this.retiring.delete(client);
+        this.log[planned ? 'info' : 'warn'](`engine stopped (${description})`);
+        void stageWatch.engineExited(description).then((marked) => {
           for (const entry of marked) this.log.error(`stage marked failed, the engine ended while it ran: ${entry}`);
         });
+        if (this.client !== client && this.client) return; // a newer engine already serves
+        this.client = undefined;
         this.setStatus('$(circle-outline) OptiDEL', `The engine stopped (${description}); it restarts on next use`);
       },
     });
+    this.client = client;
     // Ask once which backend it chose, so the status bar says it without anyone opening Engine Info.
-    this.client.request('info', {}).result.then(
+    client.request('info', {}).result.then(
       (info) => this.showBackend(info),
       () => undefined, // a failed start is reported by the command that needed the engine
     );
-    return this.client;
+    return client;
+  }
+
+  /** The engine settings changed: the running engine is retired, asking first if it is busy. */
+  private async onSettingsChanged(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (!client) {
+      this.log.info('engine settings changed; they apply when the engine starts');
+      return;
+    }
+    this.retiring.add(client);
+    await retireEngine(client, (running) => this.askRestart(running), (message) => this.log.info(message));
+  }
+
+  private async askRestart(running: string[]): Promise<RestartChoice> {
+    const now = 'Restart now';
+    const count = running.length === 1 ? '1 running command' : `${running.length} running commands`;
+    const choice = await vscode.window.showWarningMessage(
+      'OptiDEL engine settings changed. Restart the engine now?',
+      {
+        modal: true,
+        detail:
+          `Restart now cancels ${count} (${running.join(', ')}); pre-training saves a checkpoint first and ` +
+          'resumes from it when run again. Later lets them finish on the current engine; new commands use the new ' +
+          'settings either way.',
+      },
+      now,
+      'Later',
+    );
+    return choice === now ? 'now' : 'later';
   }
 
   showBackend(info: EngineInfo): void {
@@ -85,16 +127,20 @@ export class EngineService implements vscode.Disposable {
   }
 
   private onEngineEvent(event: EngineEvent): void {
-    this.stageWatch.observe(event);
     switch (event.type) {
       case 'log':
-        this.log[event.level](event.message);
+        this.engineLog.message(event.level, event.message);
         break;
       case 'metric':
-        this.log.info(`[${event.stage}] ${event.name}=${formatNumber(event.value)}${event.step !== undefined ? ` step=${event.step}` : ''}`);
+        this.engineLog.message('info', `[${event.stage}] ${event.name}=${formatMetric(event.value, event.step)}`);
         break;
       case 'stage':
-        this.log.info(`stage ${event.stage}: ${event.status} (${event.runDir})`);
+        this.engineLog.message('info', `stage ${event.stage}: ${event.status} (${event.runDir})`);
+        break;
+      case 'cancelling':
+        if (event.phase === 'checkpointing') {
+          this.engineLog.message('info', event.message ?? 'saving a checkpoint before stopping');
+        }
         break;
       default:
         break;
@@ -115,6 +161,9 @@ export class EngineService implements vscode.Disposable {
         });
         let lastFraction = 0;
         const progressSub = this.onEvent((event) => {
+          if (event.type === 'cancelling' && event.requestId === request.id && event.phase === 'checkpointing') {
+            progress.report({ message: 'saving a checkpoint before stopping…' });
+          }
           if (event.type !== 'progress' || event.requestId !== request.id) return;
           const fraction = event.total > 0 ? event.done / event.total : 0;
           const increment = Math.max(0, (fraction - lastFraction) * 100);
@@ -141,15 +190,19 @@ export class EngineService implements vscode.Disposable {
   }
 
   async stop(): Promise<void> {
-    const client = this.client;
+    const clients = [this.client, ...this.retiring].filter((c): c is EngineClient => c !== undefined);
     this.client = undefined;
-    await client?.dispose();
+    await Promise.all(clients.map((c) => c.dispose()));
   }
 
   dispose(): void {
     void this.stop();
     for (const d of this.disposables) d.dispose();
   }
+}
+
+function formatMetric(value: number, step: number | undefined): string {
+  return formatNumber(value) + (step === undefined ? '' : ` step=${step}`);
 }
 
 function formatNumber(value: number): string {

@@ -1,7 +1,7 @@
 /**
- * Faults during pre-training: the engine SIGKILLed mid-stage, and a full disk during a checkpoint.
- * Nothing may hang, the run must say what happened, and a resumed run must reach the same weights
- * as a run that was never interrupted.
+ * Faults during pre-training: the engine SIGKILLed mid-stage, a full disk during a checkpoint, and a
+ * cancel while another request runs in the same engine. Nothing may hang, the run must say what
+ * happened, and a resumed run must reach the same weights as a run that was never interrupted.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { EngineClient, EngineError } from '../../../src/shared/node/engineClient';
 import { StageWatch } from '../../../src/host/engineProcess/stageWatch';
 import { readRun } from '../../../src/shared/node/runStore';
-import type { EngineEvent } from '../../../src/shared/protocol';
+import type { CancellingEvent, EngineEvent } from '../../../src/shared/protocol';
 import { ENGINE, ROOT, isAlive, runCli } from '../../helpers/engine';
 import { cloneRun, makeTinyRun, type TinyRun } from '../../helpers/tinyRun';
 
@@ -96,4 +96,32 @@ test('a full disk during a checkpoint write: the stage fails saying so, the prev
   const resumed = runCli(['pretrain', '--run', runDir, ...TRAIN, '--json']);
   assert.equal(resumed.status, 0, resumed.stderr);
   assert.equal(resumed.json!.resumedFrom, 10);
+});
+
+test('a cancel of pre-training saves a checkpoint and stops that request only: the engine and its other request go on', async () => {
+  const runDir = cloneRun(tiny, 'cancel-shared-engine');
+  fs.rmSync(path.join(runDir, 'checkpoints'), { recursive: true, force: true });
+  const events: EngineEvent[] = [];
+  const engine = new EngineClient({ enginePath: ENGINE, backend: 'wasm', onEvent: (e) => events.push(e) });
+  clients.push(engine);
+  const training = engine.request('pretrain', { run: runDir, ...TRAIN_ARGS, steps: 400, checkpointEvery: 1000 });
+  while (!events.some((e) => e.type === 'progress' && e.requestId === training.id && e.done >= 5)) {
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  const pid = engine.pid!;
+  const other = engine.request('info', { matmulSize: 64, matmulRepeats: 20 });
+  training.cancel();
+  await assert.rejects(training.result, (err: unknown) => err instanceof EngineError && err.code === 'cancelled');
+  const info = await other.result;
+  assert.equal(info.backend, 'wasm', 'the other request completed');
+  assert.equal(engine.pid, pid, 'the same engine, never killed');
+  const saving = events.find(
+    (e): e is CancellingEvent => e.type === 'cancelling' && e.requestId === training.id && e.phase === 'checkpointing',
+  );
+  assert.ok(saving, 'the engine said it was checkpointing');
+  const savedStep = Number(/saving step (\d+)/.exec(saving.message ?? '')?.[1]);
+  const latest = JSON.parse(fs.readFileSync(path.join(runDir, 'checkpoints', 'pretrain', 'latest.json'), 'utf8'));
+  assert.equal(latest.step, savedStep, 'the checkpoint it announced is on disk');
+  assert.ok(savedStep >= 5 && savedStep < 400);
+  assert.equal((await readRun(runDir)).stages.pretrain?.status, 'cancelled');
 });

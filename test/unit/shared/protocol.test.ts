@@ -37,3 +37,13 @@ test('engine events and replies are parsed, and bad ones rejected', () => {
   assert.throws(() => parseEngineToHost({ type: 'reply', id: 1, ok: false, error: { code: 'weird', message: 'x' } }), /"code" must be one of/);
   assert.throws(() => parseEngineToHost({ type: 'stage', requestId: 1, runDir: '/r', stage: 'ingest', status: 'exploded' }), /"status" must be one of/);
 });
+
+test('a cancelling event says how a cancelled request stops; a phase the host does not know is rejected', () => {
+  const saving = { type: 'cancelling', requestId: 2, phase: 'checkpointing', message: 'saving step 12' };
+  assert.deepEqual(parseEngineToHost(saving), saving);
+  const read = { type: 'cancelling', requestId: 2, phase: 'read' };
+  assert.deepEqual(parseEngineToHost(read), { ...read, message: undefined });
+  assert.throws(() => parseEngineToHost({ ...read, phase: 'ignoring' }), /"phase" must be one of read, checkpointing/);
+  assert.throws(() => parseEngineToHost({ type: 'cancelling', phase: 'read' }), /"requestId" must be a number/);
+  assert.throws(() => parseEngineToHost({ ...read, message: 7 }), /"message" must be a string/);
+});
