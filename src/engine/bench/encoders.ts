@@ -30,6 +30,13 @@ export interface PoolEncoderOptions {
   selectTraining: SelectTraining;
   /** What optidel trains on (default mosaics); other choices get their own checkpoints. */
   optidelImages?: OptidelImages;
+  /** Pool samples no encoder may pre-train on (downstream test images found in the pool). */
+  excluded: ReadonlySet<number>;
+}
+
+/** Every pool sample but the excluded ones. */
+export function poolIds(size: number, excluded: ReadonlySet<number>): number[] {
+  return Array.from({ length: size }, (_, i) => i).filter((i) => !excluded.has(i));
 }
 
 export function checkpointName(method: string, seed: number, budget: number, optidelImages: OptidelImages = 'mosaics'): string {
@@ -46,7 +53,7 @@ export function poolEncoderFactory(options: PoolEncoderOptions): EncoderFactory 
       const wrap = (steps: number, samples: number, generated: number): PretrainedEncoder => ({ encoder: model, pretrainSteps: steps, samples, generated, dispose: () => model.dispose() });
       try {
         if (method === 'scratch') return wrap(0, 0, 0);
-        const set: TrainingSet = method === 'full' ? { ids: Array.from({ length: options.cache.size }, (_, i) => i) } : await options.selectTraining(method, seed, budget, ctx);
+        const set: TrainingSet = method === 'full' ? { ids: poolIds(options.cache.size, options.excluded) } : await options.selectTraining(method, seed, budget, ctx);
         const generated = set.extra ? set.extra.length / options.model.imageSize ** 2 : 0;
         // Resumes from checkpoints/<name>/ when present; a finished one is loaded without training.
         const result = await pretrain(model, { ids: set.ids, cache: options.cache, extra: set.extra }, { ...options.pretrain, seed }, options.poolRun, checkpointName(method, seed, budget, options.optidelImages), ctx);

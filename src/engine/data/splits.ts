@@ -14,6 +14,8 @@ import * as path from 'node:path';
 import { SeededRandom } from './random';
 
 export const SPLIT_NAMES = ['train', 'val', 'test'] as const;
+/** Changes with the splitting rules: a benchmark cell measured on other splits is not reused. */
+export const SPLIT_VERSION = 2;
 /** Fewer acquisitions than this cannot fill three splits with whole acquisitions. */
 export const MIN_ACQUISITIONS = 3;
 /** Guard band as a share of the acquisition, on each side of a cut (see `guardBand`). */
