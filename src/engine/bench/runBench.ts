@@ -11,7 +11,7 @@ import type { CommandContext } from '../command';
 import { throwIfCancelled } from '../command';
 import { fineTune, type FineTuneOptions, type LabelledData, type PatchEncoder } from '../downstream/finetune';
 import { normDel } from '../downstream/metrics';
-import { BUDGET_FREE_METHODS } from './aggregate';
+import { BUDGET_FREE_METHODS } from '../../shared/benchStats';
 import { CellLedger, settingsSignature } from './ledger';
 import { PREDICTION_SAMPLES, refreshPredictionIndex, writePredictions } from './predictions';
 import { writeReport, type BenchSettings, type FullBenchReport, type MeasuredCell } from './report';
