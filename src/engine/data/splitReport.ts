@@ -12,8 +12,9 @@ import { SPLIT_NAMES, type SplitPlan } from './splits';
  * image size): 1 for the same picture, whatever its brightness and contrast. A test image at or
  * above this is taken for a copy of its nearest training image. Chosen on the small demo data
  * (seed 0, 32 px): images of different subjects or sequences reached at most 0.991 (the phantoms
- * share one anatomy), neighbouring slices and frames of one acquisition 0.995 in the median (up
- * to 0.9993), a copy 1. So a copy, a re-export or a close neighbour is refused, another subject is not.
+ * share one anatomy); neighbouring slices and frames of one acquisition 0.987 to 0.997 in the
+ * median (up to 0.9993); a copy 1. So a copy, a re-export or a close neighbour is refused, another
+ * subject is not.
  */
 export const NEAR_DUPLICATE_SIMILARITY = 0.995;
 

@@ -29,6 +29,11 @@ test('a tiny end-to-end bench writes a report and resumes without recomputing', 
   }
   assert.ok(report.cells.find((c: { method: string }) => c.method === 'optidel').generatedSamples > 0, 'optidel trains on mosaics');
   assert.match(fs.readFileSync(path.join(dir, 'run', 'bench', 'report.md'), 'utf8'), /\| optidel \|/);
+  // Every data set's split report: how it was split, and each test image's nearest training image.
+  const split = JSON.parse(fs.readFileSync(path.join(dir, 'run', 'bench', 'splits', 'chest-xray.json'), 'utf8'));
+  assert.equal(split.nearest.length, split.counts.test);
+  assert.ok(split.nearest.every((n: { similarity: number }) => n.similarity < split.nearDuplicateSimilarity) && split.inPool.length === 0);
+  assert.match(first.stderr, /split of abdomen-ct in contiguous thirds of 1 acquisition/);
   const again = runCli(args, { timeoutMs: 60_000 });
   assert.equal(again.status, 0, again.stderr);
   assert.deepEqual([(again.json as { computed: number }).computed, (again.json as { reused: number }).reused], [0, 9]);
