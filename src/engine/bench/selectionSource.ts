@@ -26,7 +26,8 @@ import { pretrain, type PretrainOptions } from '../model/pretrain';
 import { selectSubset, SELECTION_METHODS, type SelectionInput, type SelectionMethod, type SelectionResult } from '../selection/methods';
 import { scoreCommand } from '../commands/score';
 import { proposeCommand } from '../commands/propose';
-import { checkpointName, poolIds, type SelectTraining, type TrainingSet } from './encoders';
+import { checkpointName, encoderSignature, poolIds, type SelectTraining, type TrainingSet } from './encoders';
+import { claimCheckpoint, recordScoredWith, scoredWith } from './inputSignature';
 
 export interface SelectionSourceOptions {
   poolRun: string;
@@ -103,17 +104,23 @@ function withoutExcluded(result: SelectionResult, input: SelectionInput, exclude
 async function scorePool(options: SelectionSourceOptions, ctx: CommandContext): Promise<SelectionInput> {
   const { poolRun, cache } = options;
   const model = MaeModel.create(options.model, FOUNDATION_SEED);
+  const benchDir = path.join(poolRun, ARTIFACTS.benchDir);
+  const ids = poolIds(cache.size, options.excluded);
+  const signature = encoderSignature(options, { ids }, FOUNDATION_SEED);
   try {
-    const ids = poolIds(cache.size, options.excluded);
+    await claimCheckpoint(poolRun, FOUNDATION_CHECKPOINT, signature, ctx);
     await pretrain(model, { ids, cache }, { ...options.pretrain, seed: FOUNDATION_SEED }, poolRun, FOUNDATION_CHECKPOINT, ctx);
   } finally {
     model.dispose();
   }
   const info = fs.existsSync(path.join(poolRun, ARTIFACTS.scores)) ? ((await readJsonFile(path.join(poolRun, ARTIFACTS.scores))) as ScoresInfo) : undefined;
   const stages = (await readRun(poolRun)).stages;
-  const fresh = info?.model.startsWith(FOUNDATION_CHECKPOINT) && info.count === cache.size && stages.score?.status === 'done';
+  const scoredBy = await scoredWith(benchDir, signature);
+  if (scoredBy === 'other') ctx.log('warn', `bench: the pool's scores were computed with a foundation model trained on other inputs; scoring again`);
+  const fresh = info?.model.startsWith(FOUNDATION_CHECKPOINT) && info.count === cache.size && stages.score?.status === 'done' && scoredBy !== 'other';
   if (!fresh) await scoreCommand.run({ run: poolRun, checkpoint: FOUNDATION_CHECKPOINT }, ctx);
   if (!fresh || stages.propose?.status !== 'done') await proposeCommand.run({ run: poolRun, checkpoint: FOUNDATION_CHECKPOINT }, ctx);
+  if (scoredBy !== 'same') await recordScoredWith(benchDir, signature);
   const scores = (await readJsonFile(path.join(poolRun, ARTIFACTS.scores))) as ScoresInfo;
   const keyPatches = ((await readJsonFile(path.join(poolRun, ARTIFACTS.keyPatches))) as KeyPatchFile).patches;
   return {
