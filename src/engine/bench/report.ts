@@ -54,6 +54,8 @@ export interface BenchSettings {
   finetune: Record<string, unknown>;
   backend: string;
   headline: string;
+  /** How each data set was split, in words (the details are in splits/<dataset>.json). */
+  splits?: string[];
 }
 
 export interface FullBenchReport extends BenchReport {
@@ -197,6 +199,7 @@ export function renderReport(report: FullBenchReport): { markdown: string; svgs:
     `- encoder: MAE preset \`${s.preset}\`; pre-training: ${s.pretrainSteps} optimiser steps of batch ${s.pretrainBatchSize} for every method (equal compute); scratch: none${s.methods.includes('optidel') ? `; optidel trains on: ${s.optidelImages ?? 'mosaics'}` : ''}`,
     `- fine-tuning: ${Object.entries(s.finetune).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ')}`,
     `- methods: ${s.methods.join(', ')}; budgets: ${s.budgets.join(', ')}; seeds: ${s.seeds.join(', ')}`,
+    ...(s.splits ?? []).map((line) => `- ${line} (splits/ has every test image's nearest training image)`),
     '',
     '## Every cell',
     '',

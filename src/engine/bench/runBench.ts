@@ -168,7 +168,8 @@ const METHOD_SETTINGS: Record<string, Partial<BenchSettings>> = { optidel: { opt
  * settings (they are signed at their defaults, so older cells keep their signature).
  */
 export function cellSignature(plan: BenchPlan, method: string): string {
-  const { command: _command, backend: _backend, methods: _methods, seeds: _seeds, budgets: _budgets, datasets: _datasets, ...shaping } = plan.settings;
+  // The split description is reported, not shaping: the split rules are signed by their version.
+  const { command: _command, backend: _backend, methods: _methods, seeds: _seeds, budgets: _budgets, datasets: _datasets, splits: _splits, ...shaping } = plan.settings;
   for (const [owner, defaults] of Object.entries(METHOD_SETTINGS)) {
     if (owner === method) continue;
     for (const [key, value] of Object.entries(defaults)) if (key in shaping) Object.assign(shaping, { [key]: value });

@@ -14,6 +14,7 @@ import { ingestPool } from '../data/ingest';
 import { openCache } from '../data/cache';
 import { loadSegmentationDataset } from '../data/segmentation';
 import { SPLIT_VERSION } from '../data/splits';
+import { describeSplit } from '../data/splitReport';
 import { maeConfig, validateConfig, MAE_PRESETS, type MaePreset } from '../model/mae';
 import { DEFAULT_PRETRAIN_OPTIONS } from '../model/pretrain';
 import { FINETUNE_VERSION } from '../downstream/finetune';
@@ -95,6 +96,7 @@ export const benchCommand: EngineCommand<'bench'> = {
       pretrainBatchSize: pretrain.batchSize,
       finetune: { ...finetune, maxTrain: args.maxTrain ?? 'all', seed: 'the cell\'s seed' },
       backend: selection.backend,
+      splits: datasets.map((d) => describeSplit(d.split)),
       headline: `mIoU without background on the test split, ${finetune.mode === 'full' ? 'full fine-tuning (encoder and head)' : 'frozen-encoder probe'}, ${finetune.head} head`,
     };
     try {

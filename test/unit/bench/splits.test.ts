@@ -22,7 +22,8 @@ function splitsPerAcquisition(ds: SegmentationDataset, acquisitionOf: (p: Segmen
   return out;
 }
 
-test('splits of the small demo put no subject and no frame sequence in two splits', { timeout: 120_000 }, async () => {
+// Writing the small demo (its pool too) takes about a minute on a loaded 2-core machine.
+test('splits of the small demo put no subject and no frame sequence in two splits', { timeout: 300_000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-splits-'));
   await writeDemoData(dir, { size: 'small', seed: 0 });
   const loaded = await loadConfig(path.join(dir, 'optidel.json'));
