@@ -15,6 +15,8 @@ export interface DownstreamDataset {
   classes?: string[];
   /** Axis along which volumes are sliced (default axial). */
   axis?: SliceAxisName;
+  /** Regex over each image's path (relative to `images`) whose first group names its acquisition, for the splits. */
+  acquisition?: string;
 }
 
 export type IntensityMode = 'auto' | 'ct' | 'percentile' | 'minmax';

@@ -10,7 +10,8 @@ import { connectToHost } from '../common/messaging';
 import { adoptStyles, el } from '../common/styles';
 import { onThemeChange, readThemeColors, rgbaOf } from '../common/theme';
 import { createShell, followHost, selectControl, showRunHeader } from '../common/viewShell';
-import { benchRows, formatDelta, labelOutline, labelOverlay, labelsFromRgba, type BenchRow } from './model';
+import { formatDifference, type Difference } from '../../src/shared/benchStats';
+import { benchRows, labelOutline, labelOverlay, labelsFromRgba, type BenchRow } from './model';
 
 interface SegmentationState {
   runDir: string;
@@ -33,7 +34,7 @@ table.odl-table { border-collapse: collapse; margin: 6px 0 12px; font-variant-nu
 .odl-table th, .odl-table td { padding: 3px 10px; text-align: right; border-bottom: 1px solid var(--vscode-widget-border, rgba(128,128,128,0.35)); }
 .odl-table th:first-child, .odl-table td:first-child { text-align: left; }
 .odl-table th { color: var(--vscode-descriptionForeground, #9d9d9d); font-weight: 600; }
-.odl-table tr.odl-best td { font-weight: 600; }
+.odl-table tr.odl-best td, .odl-table td.odl-shown { font-weight: 600; }
 .odl-plot .odl-dot { fill: var(--vscode-charts-blue, #3794ff); fill-opacity: 0.8; }
 .odl-plot .odl-mean { stroke: var(--vscode-foreground, #ccc); stroke-width: 2; }
 .odl-plot .odl-spread { stroke: var(--vscode-descriptionForeground, #9d9d9d); stroke-width: 1; }
@@ -222,8 +223,9 @@ function renderBench(): void {
   benchSection.replaceChildren();
   const cells = data?.bench?.cells ?? [];
   if (!cells.length) return;
-  const rows = benchRows(cells);
-  benchSection.append(el('h2', undefined, 'Benchmark'), el('p', 'odl-note', 'mIoU without background, mean ± standard deviation over seeds; differences in points of mIoU.'));
+  const rows = benchRows(data!.bench!);
+  const note = 'mIoU without background, mean ± standard deviation over seeds; differences paired by seed in points of mIoU with their 95% interval, in bold where it excludes 0 (as in report.md).';
+  benchSection.append(el('h2', undefined, 'Benchmark'), el('p', 'odl-note', note));
   for (const name of [...new Set(rows.map((r) => r.dataset))]) {
     const group = rows.filter((r) => r.dataset === name);
     benchSection.append(el('h3', undefined, name), benchTable(group), benchPlot(group));
@@ -240,11 +242,15 @@ function benchTable(rows: BenchRow[]): HTMLTableElement {
   const best = Math.max(...rows.map((r) => r.mIoU));
   for (const r of rows) {
     const tr = el('tr', r.mIoU === best ? 'odl-best' : undefined);
-    tr.append(...[r.method, String(r.seeds), `${(r.mIoU * 100).toFixed(1)} ± ${(r.mIoUSpread * 100).toFixed(1)}`, (r.dice * 100).toFixed(1), r.normDel.toFixed(3), formatDelta(r.vsFull), formatDelta(r.vsRandom)].map((t) => el('td', undefined, t)));
+    tr.append(...[r.method, String(r.seeds), `${(r.mIoU * 100).toFixed(1)} ± ${(r.mIoUSpread * 100).toFixed(1)}`, (r.dice * 100).toFixed(1), r.normDel.toFixed(3)].map((t) => el('td', undefined, t)), differenceCell(r.vsFull), differenceCell(r.vsRandom));
     tbody.append(tr);
   }
   table.append(thead, tbody);
   return table;
+}
+
+function differenceCell(d: Difference | undefined): HTMLTableCellElement {
+  return el('td', d?.shown ? 'odl-shown' : undefined, formatDifference(d));
 }
 
 function benchPlot(rows: BenchRow[]): HTMLElement {

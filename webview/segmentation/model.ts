@@ -1,5 +1,6 @@
 /** Segmentation results, pure: label maps to overlay pixels, and the benchmark table's numbers. */
 import type { BenchCell } from '../../src/shared/artifacts';
+import { cellsAtBudget, differences, headlineBudget, summarise, type Difference } from '../../src/shared/benchStats';
 import type { Rgba } from '../common/colors';
 
 /** Class index per pixel from decoded RGBA (label PNGs are grey: the class is in every channel). */
@@ -48,41 +49,27 @@ export interface BenchRow {
   mIoUSpread: number;
   dice: number;
   normDel: number;
-  /** Difference of mean mIoU to `full` and to `random` on the same data set (undefined when absent). */
-  vsFull?: number;
-  vsRandom?: number;
+  /** Paired differences to `full` and to `random` on the same data set, as report.md has them (undefined when absent). */
+  vsFull?: Difference;
+  vsRandom?: Difference;
   perSeed: number[];
 }
 
-const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
-/** Sample standard deviation (0 for one seed). */
-const spread = (v: number[]): number => (v.length < 2 ? 0 : Math.sqrt(v.reduce((a, b) => a + (b - mean(v)) ** 2, 0) / (v.length - 1)));
-
-/** One row per data set and method: mean and spread over seeds, and differences to full and random. */
-export function benchRows(cells: readonly BenchCell[]): BenchRow[] {
-  const groups = new Map<string, BenchCell[]>();
-  for (const cell of cells) {
-    const key = `${cell.dataset}\u0000${cell.method}`;
-    groups.set(key, [...(groups.get(key) ?? []), cell]);
-  }
-  const rows: BenchRow[] = [...groups.values()].map((group) => {
-    const m = group.map((c) => c.mIoU);
+/**
+ * One row per data set and method at the report's headline budget: mean and spread over seeds,
+ * and the paired differences to full and random, all from the statistics report.md uses.
+ */
+export function benchRows(report: { settings?: { budgets?: readonly number[] }; cells: readonly BenchCell[] }): BenchRow[] {
+  const cells = cellsAtBudget(report.cells, headlineBudget(report));
+  const vsFull = differences(cells, 'full');
+  const vsRandom = differences(cells, 'random');
+  const rows = summarise(cells).map((g): BenchRow => {
+    const mine = (d: Difference) => d.method === g.method && d.dataset === g.dataset;
     return {
-      dataset: group[0]!.dataset, method: group[0]!.method, seeds: group.length,
-      mIoU: mean(m), mIoUSpread: spread(m), dice: mean(group.map((c) => c.dice)), normDel: mean(group.map((c) => c.normDel)), perSeed: m,
+      dataset: g.dataset, method: g.method, seeds: g.mIoU.n, mIoU: g.mIoU.mean, mIoUSpread: g.mIoU.sd, dice: g.dice.mean, normDel: g.normDel.mean,
+      vsFull: vsFull.find(mine), vsRandom: vsRandom.find(mine),
+      perSeed: g.seeds.map((seed) => cells.find((c) => c.method === g.method && c.dataset === g.dataset && c.seed === seed)!.mIoU),
     };
   });
-  for (const row of rows) {
-    const reference = (method: string): number | undefined => rows.find((r) => r.dataset === row.dataset && r.method === method)?.mIoU;
-    const full = reference('full');
-    const random = reference('random');
-    if (full !== undefined && row.method !== 'full') row.vsFull = row.mIoU - full;
-    if (random !== undefined && row.method !== 'random') row.vsRandom = row.mIoU - random;
-  }
   return rows.sort((a, b) => a.dataset.localeCompare(b.dataset) || b.mIoU - a.mIoU);
-}
-
-export function formatDelta(v: number | undefined): string {
-  if (v === undefined) return '—';
-  return `${v >= 0 ? '+' : '−'}${Math.abs(v * 100).toFixed(1)}`;
 }

@@ -12,6 +12,7 @@ import { pretrain, type PretrainOptions } from '../model/pretrain';
 import type { PoolCache } from '../data/cache';
 import type { OptidelImages } from '../../shared/commands';
 import type { EncoderFactory, PretrainedEncoder } from './runBench';
+import { claimCheckpoint, inputSignature } from './inputSignature';
 
 /** What a selection method trains on: pool ids plus generated samples (mosaics, adversarial). */
 export interface TrainingSet {
@@ -30,6 +31,13 @@ export interface PoolEncoderOptions {
   selectTraining: SelectTraining;
   /** What optidel trains on (default mosaics); other choices get their own checkpoints. */
   optidelImages?: OptidelImages;
+  /** Pool samples no encoder may pre-train on (downstream test images found in the pool). */
+  excluded: ReadonlySet<number>;
+}
+
+/** Every pool sample but the excluded ones. */
+export function poolIds(size: number, excluded: ReadonlySet<number>): number[] {
+  return Array.from({ length: size }, (_, i) => i).filter((i) => !excluded.has(i));
 }
 
 export function checkpointName(method: string, seed: number, budget: number, optidelImages: OptidelImages = 'mosaics'): string {
@@ -46,10 +54,12 @@ export function poolEncoderFactory(options: PoolEncoderOptions): EncoderFactory 
       const wrap = (steps: number, samples: number, generated: number): PretrainedEncoder => ({ encoder: model, pretrainSteps: steps, samples, generated, dispose: () => model.dispose() });
       try {
         if (method === 'scratch') return wrap(0, 0, 0);
-        const set: TrainingSet = method === 'full' ? { ids: Array.from({ length: options.cache.size }, (_, i) => i) } : await options.selectTraining(method, seed, budget, ctx);
+        const set: TrainingSet = method === 'full' ? { ids: poolIds(options.cache.size, options.excluded) } : await options.selectTraining(method, seed, budget, ctx);
         const generated = set.extra ? set.extra.length / options.model.imageSize ** 2 : 0;
-        // Resumes from checkpoints/<name>/ when present; a finished one is loaded without training.
-        const result = await pretrain(model, { ids: set.ids, cache: options.cache, extra: set.extra }, { ...options.pretrain, seed }, options.poolRun, checkpointName(method, seed, budget, options.optidelImages), ctx);
+        // Resumes from checkpoints/<name>/ when present and made from the same inputs; a finished one is loaded without training.
+        const name = checkpointName(method, seed, budget, options.optidelImages);
+        await claimCheckpoint(options.poolRun, name, encoderSignature(options, set, seed), ctx);
+        const result = await pretrain(model, { ids: set.ids, cache: options.cache, extra: set.extra }, { ...options.pretrain, seed }, options.poolRun, name, ctx);
         return wrap(result.steps, set.ids.length, generated);
       } catch (err) {
         model.dispose();
@@ -57,6 +67,12 @@ export function poolEncoderFactory(options: PoolEncoderOptions): EncoderFactory 
       }
     },
   };
+}
+
+/** The inputs signature of an encoder trained on `set` (see `inputSignature.ts`). */
+export function encoderSignature(options: Pick<PoolEncoderOptions, 'cache' | 'model' | 'pretrain'>, set: TrainingSet, seed: number): string {
+  const settings = { model: options.model, pretrain: { ...options.pretrain, steps: undefined, checkpointEvery: undefined }, seed };
+  return inputSignature({ pool: options.cache.index.contentHash, ids: set.ids, extra: set.extra, settings });
 }
 
 /** Folder of a finished encoder's checkpoint, for a selection method that needs the foundation model. */

@@ -7,7 +7,21 @@ import * as path from 'node:path';
 import type { BenchCell, BenchReport } from '../../shared/artifacts';
 import type { BenchResult } from '../../shared/commands';
 import { writeFileAtomic, writeJsonAtomic } from '../../shared/node/atomicFile';
-import { BUDGET_FREE_METHODS, classesNeverFound, differences, overall, perClassMeans, summarise, type Difference, type GroupSummary, type Spread } from './aggregate';
+import {
+  BUDGET_FREE_METHODS,
+  cellsAtBudget,
+  classesNeverFound,
+  describeDifference,
+  differences,
+  formatDifference,
+  headlineBudget,
+  overall,
+  perClassMeans,
+  summarise,
+  type Difference,
+  type GroupSummary,
+  type Spread,
+} from '../../shared/benchStats';
 import { barChart, lineChart } from './svg';
 
 /** A cell with what the runner knows beyond the shared contract. */
@@ -40,6 +54,8 @@ export interface BenchSettings {
   finetune: Record<string, unknown>;
   backend: string;
   headline: string;
+  /** How each data set was split, in words (the details are in splits/<dataset>.json). */
+  splits?: string[];
 }
 
 export interface FullBenchReport extends BenchReport {
@@ -58,19 +74,9 @@ export async function writeReport(benchDir: string, report: FullBenchReport): Pr
   await writeFileAtomic(path.join(benchDir, REPORT_FILES.markdown), rendered.markdown);
 }
 
-/** The budget the headline table and --json use: the first one asked. */
-export function headlineBudget(settings: BenchSettings): number {
-  return settings.budgets[0];
-}
-
-/** Cells of `method` that stand for budget `budget` (budget-free methods stand for all). */
-function atBudget(cells: readonly MeasuredCell[], budget: number): MeasuredCell[] {
-  return cells.filter((c) => BUDGET_FREE_METHODS.has(c.method) || c.budget === budget).map((c) => ({ ...c, budget }));
-}
-
 export function summariseForJson(report: FullBenchReport, out: string, counts: { computed: number; reused: number }): BenchResult {
-  const budget = headlineBudget(report.settings);
-  const cells = atBudget(report.cells, budget);
+  const budget = headlineBudget(report);
+  const cells = cellsAtBudget(report.cells, budget);
   const groups = summarise(cells);
   const mIoU: Record<string, Record<string, number>> = {};
   const meanMIoU: Record<string, number> = {};
@@ -83,13 +89,8 @@ export function summariseForJson(report: FullBenchReport, out: string, counts: {
 
 const pct = (v: number) => (Number.isFinite(v) ? (v * 100).toFixed(1) : '–');
 const cellText = (s: Spread | undefined) => (!s || s.n === 0 ? '–' : s.n > 1 ? `${pct(s.mean)} ± ${pct(s.sd)}` : pct(s.mean));
-/** A paired difference; in bold when it is larger than its spread over at least two seeds. */
-const signed = (d: Difference | undefined) => {
-  if (!d) return '–';
-  const rounded = Number(pct(d.mean)) || 0; // also turns -0.0 into 0.0
-  const text = `${rounded > 0 ? '+' : ''}${rounded.toFixed(1)}${d.pairs > 1 ? ` ± ${pct(d.sd)}` : ''}`;
-  return d.pairs > 1 && rounded !== 0 && Math.abs(d.mean) > d.sd ? `**${text}**` : text;
-};
+/** A paired difference with its 95% interval; in bold when the interval excludes 0. */
+const signed = (d: Difference | undefined) => (d?.shown ? `**${formatDifference(d)}**` : formatDifference(d));
 
 /** IoU per foreground class: which structures decide the headline, and which no method found. */
 function perClassSection(report: FullBenchReport, cells: readonly MeasuredCell[], methods: string[]): string[] {
@@ -114,8 +115,8 @@ function perClassSection(report: FullBenchReport, cells: readonly MeasuredCell[]
 
 export function renderReport(report: FullBenchReport): { markdown: string; svgs: Record<string, string> } {
   const s = report.settings;
-  const budget = headlineBudget(s);
-  const cells = atBudget(report.cells, budget);
+  const budget = headlineBudget(report);
+  const cells = cellsAtBudget(report.cells, budget);
   const groups = summarise(cells);
   const methods = s.methods.filter((m) => cells.some((c) => c.method === m));
   const find = (method: string, dataset: string, key: 'mIoU' | 'mIoUWithBackground' | 'dice' | 'normDel') => groups.find((g: GroupSummary) => g.method === method && g.dataset === dataset)?.[key];
@@ -127,7 +128,9 @@ export function renderReport(report: FullBenchReport): { markdown: string; svgs:
   const diffTable = (reference: string) => {
     const diffs = differences(cells, reference);
     const rows = methods.filter((m) => m !== reference).map((m) => `| ${m} | ${s.datasets.map((d) => signed(diffs.find((x) => x.method === m && x.dataset === d))).join(' | ')} |`);
-    return [`| method − ${reference} | ${s.datasets.join(' | ')} |`, `|---|${s.datasets.map(() => '---:').join('|')}|`, ...rows].join('\n');
+    const optidel = diffs.filter((x) => x.method === 'optidel');
+    const words = optidel.map((x) => `- ${x.dataset}: ${describeDifference(x)}`);
+    return [`| method − ${reference} | ${s.datasets.join(' | ')} |`, `|---|${s.datasets.map(() => '---:').join('|')}|`, ...rows, ...(words.length ? ['', ...words] : [])].join('\n');
   };
   const svgs: Record<string, string> = {
     [REPORT_FILES.bars]: barChart(
@@ -150,7 +153,7 @@ export function renderReport(report: FullBenchReport): { markdown: string; svgs:
     '',
     `## Difference in mIoU points, paired by seed`,
     '',
-    'Mean ± standard deviation of the per-seed differences. A difference smaller than its spread is not a result; the ones larger than their spread are in bold.',
+    "Mean of the per-seed differences and its 95% confidence interval (Student's t over the seeds). A difference is shown, and in bold, only when its interval excludes 0.",
     '',
     ...(methods.includes('full') ? [diffTable('full'), ''] : []),
     ...(methods.includes('random') ? [diffTable('random'), ''] : []),
@@ -196,6 +199,7 @@ export function renderReport(report: FullBenchReport): { markdown: string; svgs:
     `- encoder: MAE preset \`${s.preset}\`; pre-training: ${s.pretrainSteps} optimiser steps of batch ${s.pretrainBatchSize} for every method (equal compute); scratch: none${s.methods.includes('optidel') ? `; optidel trains on: ${s.optidelImages ?? 'mosaics'}` : ''}`,
     `- fine-tuning: ${Object.entries(s.finetune).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ')}`,
     `- methods: ${s.methods.join(', ')}; budgets: ${s.budgets.join(', ')}; seeds: ${s.seeds.join(', ')}`,
+    ...(s.splits ?? []).map((line) => `- ${line} (splits/ has every test image's nearest training image)`),
     '',
     '## Every cell',
     '',

@@ -11,7 +11,7 @@ import type { CommandContext } from '../command';
 import { throwIfCancelled } from '../command';
 import { fineTune, type FineTuneOptions, type LabelledData, type PatchEncoder } from '../downstream/finetune';
 import { normDel } from '../downstream/metrics';
-import { BUDGET_FREE_METHODS } from './aggregate';
+import { BUDGET_FREE_METHODS } from '../../shared/benchStats';
 import { CellLedger, settingsSignature } from './ledger';
 import { PREDICTION_SAMPLES, refreshPredictionIndex, writePredictions } from './predictions';
 import { writeReport, type BenchSettings, type FullBenchReport, type MeasuredCell } from './report';
@@ -168,7 +168,8 @@ const METHOD_SETTINGS: Record<string, Partial<BenchSettings>> = { optidel: { opt
  * settings (they are signed at their defaults, so older cells keep their signature).
  */
 export function cellSignature(plan: BenchPlan, method: string): string {
-  const { command: _command, backend: _backend, methods: _methods, seeds: _seeds, budgets: _budgets, datasets: _datasets, ...shaping } = plan.settings;
+  // The split description is reported, not shaping: the split rules are signed by their version.
+  const { command: _command, backend: _backend, methods: _methods, seeds: _seeds, budgets: _budgets, datasets: _datasets, splits: _splits, ...shaping } = plan.settings;
   for (const [owner, defaults] of Object.entries(METHOD_SETTINGS)) {
     if (owner === method) continue;
     for (const [key, value] of Object.entries(defaults)) if (key in shaping) Object.assign(shaping, { [key]: value });

@@ -23,10 +23,11 @@ import type { PoolCache } from '../data/cache';
 import { makeMosaics } from '../generate/mosaic';
 import { MaeModel, type MaeConfig } from '../model/mae';
 import { pretrain, type PretrainOptions } from '../model/pretrain';
-import { selectSubset, SELECTION_METHODS, type SelectionInput, type SelectionMethod } from '../selection/methods';
+import { selectSubset, SELECTION_METHODS, type SelectionInput, type SelectionMethod, type SelectionResult } from '../selection/methods';
 import { scoreCommand } from '../commands/score';
 import { proposeCommand } from '../commands/propose';
-import { checkpointName, type SelectTraining, type TrainingSet } from './encoders';
+import { checkpointName, encoderSignature, poolIds, type SelectTraining, type TrainingSet } from './encoders';
+import { claimCheckpoint, recordScoredWith, scoredWith } from './inputSignature';
 
 export interface SelectionSourceOptions {
   poolRun: string;
@@ -34,6 +35,8 @@ export interface SelectionSourceOptions {
   model: MaeConfig;
   pretrain: Omit<PretrainOptions, 'seed'>;
   optidelImages?: OptidelImages;
+  /** Pool samples no encoder may pre-train on: dropped from every selection after it is made. */
+  excluded: ReadonlySet<number>;
 }
 
 /** The seed of the foundation model: full-data pre-training of seed 0. */
@@ -62,7 +65,7 @@ export function pipelineSelection(options: SelectionSourceOptions): PipelineSele
   const training: SelectTraining = async (method, seed, budget, ctx): Promise<TrainingSet> => {
     if (!isSelectionMethod(method)) throw new Error(`bench: "${method}" is not a selection method (${SELECTION_METHODS.join(', ')})`);
     const input = await scoredPool(ctx);
-    const result = selectSubset(method, input, { budget, seed });
+    const result = withoutExcluded(selectSubset(method, input, { budget, seed }), input, options.excluded, ctx);
     if (method !== 'optidel') {
       ctx.log('info', `bench: ${method} (seed ${seed}) kept ${result.selected.length} of ${options.cache.size} pool images`);
       return { ids: result.selected };
@@ -84,21 +87,40 @@ export function pipelineSelection(options: SelectionSourceOptions): PipelineSele
   return { training, prepare: async (ctx) => void (await scoredPool(ctx)) };
 }
 
+/**
+ * A selection without the excluded samples (and the key patches cut from them). Selectors choose
+ * from the scored pool as it is; dropping afterwards keeps them untouched, at the price of a
+ * selection smaller than the budget by the number dropped, which the log says.
+ */
+function withoutExcluded(result: SelectionResult, input: SelectionInput, excluded: ReadonlySet<number>, ctx: CommandContext): SelectionResult {
+  const selected = result.selected.filter((id) => !excluded.has(id));
+  if (selected.length === result.selected.length) return result;
+  ctx.log('warn', `bench: ${result.selected.length - selected.length} selected image(s) are downstream test images; left out of pre-training`);
+  const sampleOf = new Map((input.keyPatches ?? []).map((p) => [p.id, p.sampleId]));
+  return { ...result, selected, patches: result.patches?.filter((id) => !excluded.has(sampleOf.get(id) ?? -1)) };
+}
+
 /** Trains (or loads) the foundation model, then scores the pool and proposes key patches with it (each once). */
 async function scorePool(options: SelectionSourceOptions, ctx: CommandContext): Promise<SelectionInput> {
   const { poolRun, cache } = options;
   const model = MaeModel.create(options.model, FOUNDATION_SEED);
+  const benchDir = path.join(poolRun, ARTIFACTS.benchDir);
+  const ids = poolIds(cache.size, options.excluded);
+  const signature = encoderSignature(options, { ids }, FOUNDATION_SEED);
   try {
-    const ids = Array.from({ length: cache.size }, (_, i) => i);
+    await claimCheckpoint(poolRun, FOUNDATION_CHECKPOINT, signature, ctx);
     await pretrain(model, { ids, cache }, { ...options.pretrain, seed: FOUNDATION_SEED }, poolRun, FOUNDATION_CHECKPOINT, ctx);
   } finally {
     model.dispose();
   }
   const info = fs.existsSync(path.join(poolRun, ARTIFACTS.scores)) ? ((await readJsonFile(path.join(poolRun, ARTIFACTS.scores))) as ScoresInfo) : undefined;
   const stages = (await readRun(poolRun)).stages;
-  const fresh = info?.model.startsWith(FOUNDATION_CHECKPOINT) && info.count === cache.size && stages.score?.status === 'done';
+  const scoredBy = await scoredWith(benchDir, signature);
+  if (scoredBy === 'other') ctx.log('warn', `bench: the pool's scores were computed with a foundation model trained on other inputs; scoring again`);
+  const fresh = info?.model.startsWith(FOUNDATION_CHECKPOINT) && info.count === cache.size && stages.score?.status === 'done' && scoredBy !== 'other';
   if (!fresh) await scoreCommand.run({ run: poolRun, checkpoint: FOUNDATION_CHECKPOINT }, ctx);
   if (!fresh || stages.propose?.status !== 'done') await proposeCommand.run({ run: poolRun, checkpoint: FOUNDATION_CHECKPOINT }, ctx);
+  if (scoredBy !== 'same') await recordScoredWith(benchDir, signature);
   const scores = (await readJsonFile(path.join(poolRun, ARTIFACTS.scores))) as ScoresInfo;
   const keyPatches = ((await readJsonFile(path.join(poolRun, ARTIFACTS.keyPatches))) as KeyPatchFile).patches;
   return {

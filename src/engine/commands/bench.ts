@@ -13,6 +13,8 @@ import { loadConfig } from '../config/loadConfig';
 import { ingestPool } from '../data/ingest';
 import { openCache } from '../data/cache';
 import { loadSegmentationDataset } from '../data/segmentation';
+import { SPLIT_VERSION } from '../data/splits';
+import { describeSplit } from '../data/splitReport';
 import { maeConfig, validateConfig, MAE_PRESETS, type MaePreset } from '../model/mae';
 import { DEFAULT_PRETRAIN_OPTIONS } from '../model/pretrain';
 import { FINETUNE_VERSION } from '../downstream/finetune';
@@ -24,6 +26,8 @@ import { pipelineSelection } from '../bench/selectionSource';
 import { computeInWorkers, parseEncoderKey } from '../bench/workers';
 import { summariseForJson, type BenchSettings } from '../bench/report';
 import { formatSummaryTable } from '../bench/summaryTable';
+import { testImagesInPool } from '../bench/poolOverlap';
+import { writeSplitReports } from '../bench/splitReports';
 
 export const benchCommand: EngineCommand<'bench'> = {
   name: 'bench',
@@ -71,6 +75,10 @@ export const benchCommand: EngineCommand<'bench'> = {
       ctx.progress('load data sets', datasets.length, names.length, name);
       datasets.push(await loadSegmentationDataset(loaded, name, { seed: loaded.config.seed, maxTrain: args.maxTrain }));
     }
+    const benchDir = path.join(out, 'bench');
+    const overlap = await testImagesInPool(cache, datasets);
+    await writeSplitReports(benchDir, datasets, overlap, ctx);
+    const excluded = new Set(overlap.map((o) => o.poolId));
     const finetune = finetuneOptions(args);
     const optidelImages = args.optidelImages ?? 'mosaics';
     const settings: BenchSettings = {
@@ -88,13 +96,23 @@ export const benchCommand: EngineCommand<'bench'> = {
       pretrainBatchSize: pretrain.batchSize,
       finetune: { ...finetune, maxTrain: args.maxTrain ?? 'all', seed: 'the cell\'s seed' },
       backend: selection.backend,
+      splits: datasets.map((d) => describeSplit(d.split)),
       headline: `mIoU without background on the test split, ${finetune.mode === 'full' ? 'full fine-tuning (encoder and head)' : 'frozen-encoder probe'}, ${finetune.head} head`,
     };
     try {
-      const selector = pipelineSelection({ poolRun, cache, model, pretrain, optidelImages });
-      const factory = poolEncoderFactory({ poolRun, cache, model, pretrain, optidelImages, selectTraining: selector.training });
-      const signatureExtra = { finetuneVersion: FINETUNE_VERSION, pool: cache.index.contentHash, model, pretrain: { ...pretrain, checkpointEvery: undefined }, maxTrain: args.maxTrain ?? null, ingestSkipped: ingest.skipped.length };
-      const plan: BenchPlan = { benchDir: path.join(out, 'bench'), settings, datasets, finetune, poolSize: cache.size, signatureExtra, config: loaded.config, only };
+      const selector = pipelineSelection({ poolRun, cache, model, pretrain, optidelImages, excluded });
+      const factory = poolEncoderFactory({ poolRun, cache, model, pretrain, optidelImages, excluded, selectTraining: selector.training });
+      const signatureExtra = {
+        finetuneVersion: FINETUNE_VERSION,
+        splitVersion: SPLIT_VERSION,
+        pool: cache.index.contentHash,
+        model,
+        pretrain: { ...pretrain, checkpointEvery: undefined },
+        maxTrain: args.maxTrain ?? null,
+        ingestSkipped: ingest.skipped.length,
+        ...(excluded.size > 0 ? { excludedFromPool: [...excluded].sort((a, b) => a - b) } : {}),
+      };
+      const plan: BenchPlan = { benchDir, settings, datasets, finetune, poolSize: cache.size, signatureExtra, config: loaded.config, only };
       const computedByWorkers = await computeInWorkers(
         {
           plan,
@@ -107,7 +125,7 @@ export const benchCommand: EngineCommand<'bench'> = {
         ctx,
       );
       const outcome = await runBench(plan, factory, ctx);
-      return summariseForJson(outcome.report, path.join(out, 'bench'), { computed: outcome.computed + computedByWorkers, reused: outcome.reused - computedByWorkers });
+      return summariseForJson(outcome.report, benchDir, { computed: outcome.computed + computedByWorkers, reused: outcome.reused - computedByWorkers });
     } finally {
       await cache.close();
     }

@@ -13,6 +13,7 @@ import { ARTIFACTS } from '../../shared/artifacts';
 import { selectBackend } from '../backends/select';
 import { loadConfig } from '../config/loadConfig';
 import { loadSegmentationDataset } from '../data/segmentation';
+import { describeSplit } from '../data/splitReport';
 import { checkpointDir } from '../model/checkpoint';
 import { MaeModel } from '../model/mae';
 import { existingRunDir } from '../model/runSettings';
@@ -48,6 +49,7 @@ export const finetuneCommand: EngineCommand<'finetune'> = {
         for (const entry of loaded.config.downstream) {
           throwIfCancelled(ctx.signal);
           const data = await loadSegmentationDataset(loaded, entry.name, { seed: loaded.config.seed, maxTrain: args.maxTrain });
+          ctx.log('info', `finetune: ${describeSplit(data.split)}`);
           const r = await fineTune(model, data, options, { signal: ctx.signal, onStep: (step, steps, loss) => ctx.progress(`finetune ${data.name}`, step, steps, `loss ${loss.toFixed(3)}`) });
           const scores = { name: data.name, classes: data.classes, mIoU: r.test.mIoU, mIoUWithBackground: r.test.mIoUWithBackground, dice: r.test.meanDice, perClassIoU: r.test.iou.map((v) => (Number.isFinite(v) ? v : null)), steps: r.stepsRun, bestStep: r.bestStep };
           datasets.push(scores);

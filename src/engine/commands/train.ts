@@ -12,7 +12,7 @@ import { runStage } from '../runStage';
 import { lastSelectedMethod } from '../pipeline/runArtifacts';
 import { runRecordOrUndefined } from '../pipeline/stageSettings';
 import { DEFAULT_ADVERSARIAL } from '../pipeline/synthesizeStage';
-import { trainStage } from '../pipeline/trainStage';
+import { equalComputeSettings, trainStage } from '../pipeline/trainStage';
 import type { SelectionMethod } from '../selection/methods';
 import { pretrainOptions } from './pretrain';
 
@@ -23,8 +23,8 @@ export const trainCommand: EngineCommand<'train'> = {
     { name: 'run', type: 'string', required: true, description: 'run folder with select (and synthesize) done' },
     { name: 'method', type: 'string', choices: SELECTION_METHOD_NAMES, description: 'the selection to train on (default: the last one selected)' },
     { name: 'preset', type: 'string', choices: MAE_PRESETS, description: 'model size (default: the foundation model\'s shape)' },
-    { name: 'steps', type: 'integer', description: 'optimiser steps (default: those of the full-pool pre-training)' },
-    { name: 'batchSize', type: 'integer', description: 'images per step' },
+    { name: 'steps', type: 'integer', description: 'optimiser steps (default: those recorded in the foundation checkpoint, for equal compute)' },
+    { name: 'batchSize', type: 'integer', description: 'images per step (default: the foundation checkpoint\'s)' },
     { name: 'rounds', type: 'integer', description: 'collaborative rounds: re-score, reselect and regenerate between them (default 1)' },
     { name: 'fresh', type: 'boolean', description: 'discard earlier train checkpoints and start from step 0' },
   ],
@@ -41,10 +41,12 @@ export const trainCommand: EngineCommand<'train'> = {
     // Same shape as the foundation model, so the comparison with full-data pre-training is fair.
     const foundation = await latestCheckpoint(checkpointDir(runDir, 'pretrain'));
     const config = args.preset || !foundation ? maeConfig(args.preset ?? settings.preset ?? 'tiny', cache.imageSize) : foundation.config;
-    const options = pretrainOptions({ steps: args.steps, batchSize: args.batchSize }, settings.pretrain, settings.seed, cache.size);
+    const compute = equalComputeSettings(foundation && { dir: foundation.dir, step: foundation.state.step, options: foundation.state.options }, { steps: args.steps, batchSize: args.batchSize });
+    const options = pretrainOptions({ steps: compute.steps, batchSize: compute.batchSize }, settings.pretrain, settings.seed, cache.size);
+    ctx.log(compute.note.startsWith('equal') ? 'info' : 'warn', `train: ${compute.note}`);
     const model = MaeModel.create(config, options.seed);
     try {
-      ctx.log('info', `train: ${method} compact set, ${options.steps} steps of ${options.batchSize} (the full run's), ${rounds} round(s) on ${backend}`);
+      ctx.log('info', `train: ${method} compact set, ${options.steps} steps of ${options.batchSize}, ${rounds} round(s) on ${backend}`);
       const result = await runStage(runDir, 'train', ctx, backend, async () => {
         if (args.fresh) await fs.promises.rm(checkpointDir(runDir, 'train'), { recursive: true, force: true });
         const r = await trainStage(runDir, model, cache, { method, pretrain: options, rounds, adversarial: DEFAULT_ADVERSARIAL, masks: 4 }, ctx);

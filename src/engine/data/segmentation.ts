@@ -3,9 +3,9 @@
  * volume, or folders of images and label maps matched by name (2D files or NIfTI volumes).
  * Images get the pool's intensity mapping and resize; labels are resized by nearest neighbour
  * with exactly the image's placement. Classes are declared or discovered. Splits are deterministic
- * for a seed and made of contiguous slabs (runs of neighbouring slices, or of files in name
- * order), with guard slices dropped where a slab meets one of another split, so near-duplicate
- * neighbours never land in both train and test.
+ * for a seed and leak-free (`splits.ts`: by acquisition, or guarded thirds of too few), and every
+ * loaded data set carries its split report; a test image nearly identical to a training image is
+ * refused (`splitReport.ts`).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,6 +20,8 @@ import { decodeGray } from './formats/raster';
 import { applyIntensity, chooseIntensity, isEmptySlice } from './intensity';
 import { sampleOptions } from './ingest';
 import { SeededRandom } from './random';
+import { acquisitionKey, assignSplits } from './splits';
+import { refuseNearDuplicates, splitReport, type SplitReport } from './splitReport';
 import { resizeIntoSquare, resizeLabelsIntoSquare } from './resize';
 import { volumeIntensity } from './slicing';
 import type { Volume } from './volume';
@@ -43,6 +45,8 @@ export interface SegmentationDataset {
   test: SegmentationSplit;
   /** Pairs that could not be used, with the reason. */
   skipped: Array<{ path: string; reason: string }>;
+  /** How the splits were made, and how close each test image is to the training images. */
+  split: SplitReport;
 }
 
 export interface SegmentationOptions {
@@ -53,12 +57,14 @@ export interface SegmentationOptions {
   maxTrain?: number;
 }
 
-/** One labelled 2D sample before splitting; `group` ties neighbouring samples (one volume, or one folder). */
+/** One labelled 2D sample before splitting; `acquisition` ties the samples of one volume or frame sequence. */
 interface Item {
   image: Float32Array;
   rawLabels: Int32Array;
   provenance: Provenance;
-  group: string;
+  acquisition: string;
+  /** The sample in messages and the split report: its file (relative to the config) and slice. */
+  name: string;
 }
 
 const DEFAULT_FRACTIONS: [number, number, number] = [0.7, 0.15, 0.15];
@@ -72,14 +78,17 @@ export async function loadSegmentationDataset(loaded: LoadedConfig, name: string
   const imageSize = loaded.config.imageSize;
   const { items, classes, remap, skipped } = await decodedDataset(loaded, entry);
   const fractions = options.fractions ?? DEFAULT_FRACTIONS;
-  const assignment = assignSplits(items, fractions, options.seed ?? loaded.config.seed);
-  const pick = (split: number) => items.filter((_, i) => assignment[i] === split);
+  const plan = assignSplits(items, fractions, options.seed ?? loaded.config.seed);
+  const pick = (split: number) => items.filter((_, i) => plan.assignment[i] === split);
   let train = pick(0);
   if (options.maxTrain !== undefined && train.length > options.maxTrain) {
     const keep = new Set(new SeededRandom((options.seed ?? 0) + 7919).shuffle(train.map((_, i) => i)).slice(0, Math.max(0, options.maxTrain)));
     train = train.filter((_, i) => keep.has(i));
   }
-  return { name, imageSize, classes: [...classes], train: toSplit(train, imageSize, remap), val: toSplit(pick(1), imageSize, remap), test: toSplit(pick(2), imageSize, remap), skipped: [...skipped] };
+  const test = pick(2);
+  const split = splitReport(name, plan, items, train, test);
+  refuseNearDuplicates(split, loaded.file);
+  return { name, imageSize, classes: [...classes], train: toSplit(train, imageSize, remap), val: toSplit(pick(1), imageSize, remap), test: toSplit(test, imageSize, remap), skipped: [...skipped], split };
 }
 
 interface DecodedDataset {
@@ -112,10 +121,15 @@ async function decodedDataset(loaded: LoadedConfig, entry: DownstreamDataset): P
 async function decodeDataset(loaded: LoadedConfig, entry: DownstreamDataset): Promise<DecodedDataset> {
   const skipped: SegmentationDataset['skipped'] = [];
   const items: Item[] = [];
+  const pattern = acquisitionPattern(loaded.file, entry);
+  const root = (await fs.promises.stat(entry.images).catch(() => undefined))?.isDirectory() ? entry.images : path.dirname(entry.images);
+  const configDir = path.dirname(loaded.file);
   for (const pair of await matchPairs(entry, skipped)) {
+    const volume = isNiftiPath(pair.image);
+    const tag = { acquisition: acquisitionKey(path.relative(root, pair.image), { pattern, volume }), name: path.relative(configDir, pair.image) };
     try {
-      if (isNiftiPath(pair.image)) items.push(...(await volumeItems(loaded, entry, pair.image, pair.labels)));
-      else items.push(await imageItem(loaded, pair.image, pair.labels, path.dirname(pair.image)));
+      if (volume) items.push(...(await volumeItems(loaded, entry, pair.image, pair.labels, tag)));
+      else items.push(await imageItem(loaded, pair.image, pair.labels, tag));
     } catch (err) {
       if (!(err instanceof UnusableFileError)) throw err;
       skipped.push({ path: pair.image, reason: err.message.replace(`${pair.image}: `, '') });
@@ -125,6 +139,16 @@ async function decodeDataset(loaded: LoadedConfig, entry: DownstreamDataset): Pr
     throw new Error(`downstream "${entry.name}": no usable labelled samples in ${entry.images}${skipped.length ? ` (${skipped.slice(0, 3).map((s) => `${s.path}: ${s.reason}`).join('; ')})` : ''}`);
   }
   return { items, ...resolveClasses(entry, items, loaded.file), skipped };
+}
+
+/** The user's `acquisition` regex of a data set, checked. */
+function acquisitionPattern(file: string, entry: DownstreamDataset): RegExp | undefined {
+  if (entry.acquisition === undefined) return undefined;
+  try {
+    return new RegExp(entry.acquisition);
+  } catch (err) {
+    throw new ConfigError(`${file}: downstream "${entry.name}".acquisition is not a regular expression (${(err as Error).message}); write one whose first group names the acquisition, e.g. "case-(\\d+)"`);
+  }
 }
 
 async function matchPairs(entry: DownstreamDataset, skipped: SegmentationDataset['skipped']): Promise<Array<{ image: string; labels: string }>> {
@@ -156,7 +180,9 @@ function stem(relative: string): string {
   return relative.replace(/\.nii\.gz$/i, '').replace(/\.[^./\\]+$/, '').split(path.sep).join('/');
 }
 
-async function volumeItems(loaded: LoadedConfig, entry: DownstreamDataset, imageFile: string, labelFile: string): Promise<Item[]> {
+type ItemTag = Pick<Item, 'acquisition' | 'name'>;
+
+async function volumeItems(loaded: LoadedConfig, entry: DownstreamDataset, imageFile: string, labelFile: string, tag: ItemTag): Promise<Item[]> {
   const options = sampleOptions(loaded);
   const image = await readNifti(imageFile, options);
   const labels = await readNifti(labelFile, options);
@@ -186,13 +212,14 @@ async function volumeItems(loaded: LoadedConfig, entry: DownstreamDataset, image
       image: resized,
       rawLabels: resizeRawLabels(labelSlice, imagePlan.width, imagePlan.height, size, imagePlan.pixelSpacing),
       provenance: { source: imageFile, axis, slice: index, originalSize: [imagePlan.width, imagePlan.height], intensity: mapping.label },
-      group: imageFile,
+      acquisition: tag.acquisition,
+      name: `${tag.name} slice ${index}`,
     });
   }
   return out;
 }
 
-async function imageItem(loaded: LoadedConfig, imageFile: string, labelFile: string, group: string): Promise<Item> {
+async function imageItem(loaded: LoadedConfig, imageFile: string, labelFile: string, tag: ItemTag): Promise<Item> {
   const options = sampleOptions(loaded);
   const image = await decodeGray(imageFile, options.maxVoxels);
   const labels = await decodeGray(labelFile, options.maxVoxels);
@@ -208,7 +235,7 @@ async function imageItem(loaded: LoadedConfig, imageFile: string, labelFile: str
     image: resized,
     rawLabels: resizeRawLabels(labels.values, labels.width, labels.height, size, [1, 1]),
     provenance: { source: imageFile, originalSize: [image.width, image.height], intensity: mapping.label },
-    group,
+    ...tag,
   };
 }
 
@@ -231,42 +258,6 @@ function resolveClasses(entry: DownstreamDataset, items: Item[], file: string): 
   }
   if (values.length > 256) throw new ConfigError(`downstream "${entry.name}": the label maps hold ${values.length} distinct values; a label map needs at most 256 classes (is ${entry.labels} really a label map?)`);
   return { classes: values.map((v) => (v === 0 ? 'background' : `class ${v}`)), remap: new Map(values.map((v, i) => [v, i])) };
-}
-
-/**
- * Split index (0 train, 1 val, 2 test, -1 guard) per item. Each group (volume or folder) is cut
- * into slabs of neighbouring items; slabs are shuffled by seed and each goes to the split furthest
- * below its share.
- */
-export function assignSplits(items: ReadonlyArray<{ group: string }>, fractions: [number, number, number], seed: number): Int8Array {
-  const total = items.length;
-  const slabSize = Math.max(2, Math.ceil(total / 24));
-  const slabs: Array<{ start: number; end: number }> = [];
-  let start = 0;
-  for (let i = 1; i <= total; i++) {
-    if (i === total || items[i].group !== items[start].group || i - start >= slabSize) {
-      slabs.push({ start, end: i });
-      start = i;
-    }
-  }
-  const sum = fractions[0] + fractions[1] + fractions[2];
-  const targets = fractions.map((f) => (f / sum) * total);
-  const counts = [0, 0, 0];
-  const assignment = new Int8Array(total);
-  for (const slab of new SeededRandom(seed).shuffle(slabs.map((s) => s))) {
-    // A split that should have samples but has none yet goes first; then the one furthest below its share.
-    const starving = [0, 1, 2].find((s) => targets[s] > 0 && counts[s] === 0);
-    let best = starving ?? 0;
-    if (starving === undefined) for (let s = 1; s < 3; s++) if (targets[s] - counts[s] > targets[best] - counts[best]) best = s;
-    assignment.fill(best, slab.start, slab.end);
-    counts[best] += slab.end - slab.start;
-  }
-  // Guard: where slabs of different splits meet inside a group, the sample on the larger split's side is dropped.
-  for (let i = 1; i < total; i++) {
-    if (items[i].group !== items[i - 1].group || assignment[i] === assignment[i - 1] || assignment[i] < 0 || assignment[i - 1] < 0) continue;
-    assignment[counts[assignment[i]] > counts[assignment[i - 1]] ? i : i - 1] = -1;
-  }
-  return assignment;
 }
 
 function toSplit(items: Item[], imageSize: number, remap: Map<number, number>): SegmentationSplit {

@@ -38,6 +38,31 @@ export interface TrainStageResult extends PretrainResult {
   rounds: number;
 }
 
+/** The foundation run's checkpoint state, as far as equal compute needs it. */
+export interface FoundationRecord {
+  dir: string;
+  step: number;
+  options: Record<string, unknown>;
+}
+
+/**
+ * Equal compute with the full-pool run this training is compared with: its optimiser steps and
+ * batch size are those recorded in the foundation checkpoint (checkpoints/pretrain), unless the
+ * command line says otherwise, and the returned note says which, for the log.
+ */
+export function equalComputeSettings(foundation: FoundationRecord | undefined, asked: { steps?: number; batchSize?: number }): { steps?: number; batchSize?: number; note: string } {
+  const recorded = (key: 'steps' | 'batchSize') => (typeof foundation?.options[key] === 'number' ? (foundation.options[key] as number) : undefined);
+  if (!foundation || recorded('steps') === undefined) {
+    return { ...asked, note: 'no foundation checkpoint (checkpoints/pretrain) to take the steps from: the config\'s or the default; equal compute with a full-pool run holds only if it used the same' };
+  }
+  const steps = asked.steps ?? recorded('steps');
+  const batchSize = asked.batchSize ?? recorded('batchSize');
+  const unfinished = foundation.step < recorded('steps')! ? ` (it has run ${foundation.step} of them so far)` : '';
+  const overridden = (asked.steps !== undefined && asked.steps !== recorded('steps')) || (asked.batchSize !== undefined && asked.batchSize !== recorded('batchSize'));
+  const source = `the foundation checkpoint ${foundation.dir} recorded ${recorded('steps')} steps of ${recorded('batchSize')}${unfinished}`;
+  return { steps, batchSize, note: overridden ? `NOT equal compute: ${source}, the command line asks ${steps} of ${batchSize}` : `equal compute: ${source}, and this training takes the same` };
+}
+
 export async function trainStage(runDir: string, model: MaeModel, cache: PoolCache, options: TrainStageOptions, ctx: CommandContext): Promise<TrainStageResult> {
   let set = await compactSet(runDir, options.method, cache);
   let result: PretrainResult | undefined;

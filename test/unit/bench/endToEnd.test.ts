@@ -29,6 +29,11 @@ test('a tiny end-to-end bench writes a report and resumes without recomputing', 
   }
   assert.ok(report.cells.find((c: { method: string }) => c.method === 'optidel').generatedSamples > 0, 'optidel trains on mosaics');
   assert.match(fs.readFileSync(path.join(dir, 'run', 'bench', 'report.md'), 'utf8'), /\| optidel \|/);
+  // Every data set's split report: how it was split, and each test image's nearest training image.
+  const split = JSON.parse(fs.readFileSync(path.join(dir, 'run', 'bench', 'splits', 'chest-xray.json'), 'utf8'));
+  assert.equal(split.nearest.length, split.counts.test);
+  assert.ok(split.nearest.every((n: { similarity: number }) => n.similarity < split.nearDuplicateSimilarity) && split.inPool.length === 0);
+  assert.match(first.stderr, /split of abdomen-ct in contiguous thirds of 1 acquisition/);
   const again = runCli(args, { timeoutMs: 60_000 });
   assert.equal(again.status, 0, again.stderr);
   assert.deepEqual([(again.json as { computed: number }).computed, (again.json as { reused: number }).reused], [0, 9]);
@@ -69,4 +74,25 @@ test('bench --workers 2 shares the encoders between two engines and measures exa
   const runs = (out: string) => JSON.parse(fs.readFileSync(path.join(dir, out, 'bench', 'predictions', 'abdomen-ct', 'index.json'), 'utf8')).runs.length;
   assert.equal(runs('shared'), 6, 'the predictions of every encoder are in the index');
   assert.equal(runs('alone'), 6);
+});
+
+test('a changed pool invalidates the encoders, the scores and the cells, and the log says why', { timeout: 180_000 }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-e2e-stale-'));
+  assert.equal(runCli(['demo-data', '--out', path.join(dir, 'data'), '--size', 'tiny']).status, 0);
+  const args = ['bench', '--config', path.join(dir, 'data', 'optidel.json'), '--out', path.join(dir, 'run'), ...TINY_BENCH, '--methods', 'random', '--datasets', 'chest-xray'];
+  const first = runCli(args, { timeoutMs: 80_000 });
+  assert.equal(first.status, 0, first.stderr);
+  const signature = () => JSON.parse(fs.readFileSync(path.join(dir, 'run', 'checkpoints', 'full-s0', 'inputs.json'), 'utf8')).signature;
+  const before = signature();
+  // The pool loses one file (an exact copy of a frame, as real archives have).
+  const copies = path.join(dir, 'data', 'pool', 'xray', 're-export');
+  fs.rmSync(path.join(copies, fs.readdirSync(copies)[0]!));
+  const again = runCli(args, { timeoutMs: 80_000 });
+  assert.equal(again.status, 0, again.stderr);
+  assert.deepEqual([(again.json as { computed: number }).computed, (again.json as { reused: number }).reused], [1, 0], 'the cell is measured again');
+  assert.match(again.stderr, /full-s0 was pre-trained on other inputs .*moved to .*full-s0\.stale-/);
+  assert.match(again.stderr, /random-b0\.1-s0 was pre-trained on other inputs/);
+  assert.match(again.stderr, /scores were computed with a foundation model trained on other inputs; scoring again/);
+  assert.notEqual(signature(), before);
+  assert.ok(fs.readdirSync(path.join(dir, 'run', 'checkpoints')).some((f) => f.startsWith('full-s0.stale-')), 'the old encoder is kept, not deleted');
 });

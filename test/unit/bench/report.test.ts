@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { classesNeverFound, differences, overall, perClassMeans, spread, summarise } from '../../../src/engine/bench/aggregate';
+import { classesNeverFound, describeDifference, differences, overall, pairedInterval, perClassMeans, spread, summarise, tQuantile975 } from '../../../src/shared/benchStats';
 import { renderReport, summariseForJson, writeReport, type FullBenchReport, type MeasuredCell } from '../../../src/engine/bench/report';
 import { barChart, lineChart } from '../../../src/engine/bench/svg';
 
@@ -18,6 +18,29 @@ const cells: MeasuredCell[] = [
   cell('full', 0, 'b', 0.2, 1), cell('full', 1, 'b', 0.4, 1),
   cell('optidel', 0, 'b', 0.3), cell('optidel', 1, 'b', 0.3),
 ];
+
+test('the 95% t-interval of paired differences against a hand computation', () => {
+  // Four seeds, differences +2, +5, −1, +4 points: mean 10 / 4 = 2.5; deviations −0.5, 2.5, −3.5, 1.5,
+  // squares 0.25 + 6.25 + 12.25 + 2.25 = 21, sample variance 21 / 3 = 7, sd √7 = 2.6458, standard error
+  // sd / √4 = 1.3229; t(0.975, 3) = 3.182 (table), half-width 3.182 · 1.3229 = 4.2095: [−1.7095, +6.7095], holds 0.
+  const four = pairedInterval([0.02, 0.05, -0.01, 0.04]);
+  assert.ok(Math.abs(four.mean - 0.025) < 1e-12 && Math.abs(four.sd - Math.sqrt(0.0007)) < 1e-12 && four.pairs === 4);
+  assert.ok(Math.abs(four.low - -0.017095) < 1e-5 && Math.abs(four.high - 0.067095) < 1e-5, `${four.low} ${four.high}`);
+  assert.equal(four.shown, false);
+  // Three seeds, +3, +5, +4: mean 4, sd √((1 + 1 + 0) / 2) = 1, standard error 1 / √3 = 0.57735;
+  // t(0.975, 2) = 4.303, half-width 2.4843: [+1.5157, +6.4843], excludes 0.
+  const three = pairedInterval([0.03, 0.05, 0.04]);
+  assert.ok(Math.abs(three.low - 0.015157) < 1e-5 && Math.abs(three.high - 0.064843) < 1e-5, `${three.low} ${three.high}`);
+  assert.equal(three.shown, true);
+  assert.equal(describeDifference({ method: 'optidel', reference: 'full', dataset: 'a', budget: 0.05, ...four }), 'optidel − full: +2.5 [−1.7, +6.7], not shown at 4 seeds');
+  // One pair has no interval and is never shown.
+  const one = pairedInterval([0.2]);
+  assert.ok(Number.isNaN(one.low) && !one.shown);
+  // The t quantile: table values, and the expansion beyond df 30 against the exact 2.0211 (df 40) and 1.9840 (df 100).
+  assert.deepEqual([tQuantile975(1), tQuantile975(9), tQuantile975(30)], [12.706, 2.262, 2.042]);
+  assert.ok(Math.abs(tQuantile975(40) - 2.0211) < 5e-4 && Math.abs(tQuantile975(100) - 1.984) < 5e-4);
+  assert.ok(tQuantile975(31) < tQuantile975(30) && tQuantile975(31) > 2.03, 'continuous across the end of the table');
+});
 
 test('spread: mean, sample standard deviation, and NaN for no values', () => {
   const s = spread([1, 2, 3, NaN]);
@@ -53,8 +76,12 @@ const report: FullBenchReport = {
 test('report.md has the headline table, differences, settings and every cell; --json has method -> dataset -> mean', () => {
   const { markdown, svgs } = renderReport(report);
   assert.match(markdown, /\| optidel \| 60\.0 ± 7\.1 \| 30\.0 ± 0\.0 \| 45\.0 ± 3\.5 \|/);
-  assert.match(markdown, /\| optidel \| \*\*\+5\.0 ± 0\.0\*\* \| 0\.0 ± 14\.1 \|/, 'difference to full, paired; larger than its spread: bold');
-  assert.match(markdown, /\| full \| \+5\.0 ± 7\.1 \|/, 'difference to random, inside its spread: plain');
+  // optidel − full: a (+5, +5) has a zero-width interval: bold; b (+10, −10): t(0.975, 1) = 12.706, so ±12.706 · 14.14 / √2 = ±127.1.
+  assert.match(markdown, /\| optidel \| \*\*\+5\.0 \[\+5\.0, \+5\.0\]\*\* \| 0\.0 \[−127\.1, \+127\.1\] \|/, 'difference to full, paired; interval excludes 0: bold');
+  // full − random on a: (+10, 0), mean +5, sd 7.07, half-width 12.706 · 7.07 / √2 = 63.5.
+  assert.match(markdown, /\| full \| \+5\.0 \[−58\.5, \+68\.5\] \|/, 'difference to random, interval holds 0: plain');
+  assert.match(markdown, /- b: optidel − full: 0\.0 \[−127\.1, \+127\.1\], not shown at 2 seeds/);
+  assert.match(markdown, /- a: optidel − full: \+5\.0 \[\+5\.0, \+5\.0\], shown at 2 seeds/);
   assert.match(markdown, /backend \*\*wasm\*\*/);
   assert.equal(markdown.split('\n').filter((l) => l.startsWith('| optidel | 0 |') || l.startsWith('| optidel | 1 |')).length, 4);
   assert.ok(svgs['miou-by-method.svg'].startsWith('<svg') && svgs['miou-vs-budget.svg'].includes('<path'));

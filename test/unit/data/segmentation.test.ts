@@ -1,9 +1,10 @@
-/** Segmentation datasets: label alignment after resize, mismatch handling, classes, deterministic slab splits. */
+/** Segmentation datasets: label alignment after resize, mismatch handling, classes, leak-free splits. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { parseConfig } from '../../../src/engine/config/loadConfig';
-import { assignSplits, loadSegmentationDataset } from '../../../src/engine/data/segmentation';
+import { loadSegmentationDataset } from '../../../src/engine/data/segmentation';
+import { acquisitionKey, assignSplits, guardBand } from '../../../src/engine/data/splits';
 import { independentFixtures } from './independentFixtures';
 
 function config(downstream: object[], imageSize = 16) {
@@ -48,17 +49,40 @@ test('an unknown data set name lists the known ones', async () => {
   await assert.rejects(loadSegmentationDataset(config([{ name: 'vol', images: 'seg_image.nii.gz', labels: 'seg_label.nii.gz' }]), 'nope'), /no downstream data set named "nope"; known: vol/);
 });
 
-test('splits are contiguous slabs, deterministic for a seed, with guards between splits', () => {
-  const items = [...Array.from({ length: 60 }, () => ({ group: 'a' })), ...Array.from({ length: 40 }, () => ({ group: 'b' }))];
-  const a = assignSplits(items, [0.7, 0.15, 0.15], 5);
-  assert.deepEqual(a, assignSplits(items, [0.7, 0.15, 0.15], 5));
-  assert.notDeepEqual(a, assignSplits(items, [0.7, 0.15, 0.15], 6));
+test('one acquisition is cut in contiguous thirds, with a guard band on each side of every cut', () => {
+  const items = Array.from({ length: 100 }, () => ({ acquisition: 'volume:a' }));
+  const plan = assignSplits(items, [0.7, 0.15, 0.15], 5);
+  assert.deepEqual(plan, assignSplits(items, [0.7, 0.15, 0.15], 5));
+  assert.equal(plan.strategy, 'thirds');
+  assert.equal(plan.guardPerSide, guardBand(100));
+  assert.equal(guardBand(100), 5);
+  const a = [...plan.assignment];
   const counts = [0, 1, 2].map((s) => a.filter((v) => v === s).length);
-  assert.ok(counts.every((c) => c > 0), `${counts}`);
-  assert.ok(Math.abs(counts[0] - 70) <= 12, `${counts}`);
-  // No two neighbours (same group) sit in two different splits: a guard (-1) separates them.
-  for (let i = 1; i < items.length; i++) {
-    if (items[i].group !== items[i - 1].group || a[i] < 0 || a[i - 1] < 0) continue;
-    assert.equal(a[i], a[i - 1], `neighbours ${i - 1} and ${i}`);
+  assert.ok(counts.every((c) => c >= 33 - 10), `${counts}`);
+  // Each split is one run, and samples of different splits are more than two guard bands apart.
+  for (const s of [0, 1, 2]) {
+    const at = a.flatMap((v, i) => (v === s ? [i] : []));
+    assert.equal(at[at.length - 1] - at[0] + 1, at.length, `split ${s} is contiguous`);
+    for (const t of [0, 1, 2].filter((t) => t !== s)) for (const i of at) for (let d = 1; d <= 2 * 5; d++) assert.notEqual(a[i + d], t, `${i} and ${i + d}`);
   }
+  assert.deepEqual([...assignSplits(items, [1, 0, 0], 5).assignment], a.map(() => 0), 'all shares in train: no cut, nothing dropped');
+});
+
+test('three acquisitions or more go whole to the splits', () => {
+  const items = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6'].flatMap((p, k) => Array.from({ length: 10 + k }, () => ({ acquisition: p })));
+  const plan = assignSplits(items, [0.7, 0.15, 0.15], 1);
+  assert.equal(plan.strategy, 'acquisitions');
+  const splitsOf = new Map<string, Set<number>>();
+  items.forEach((item, i) => splitsOf.set(item.acquisition, (splitsOf.get(item.acquisition) ?? new Set()).add(plan.assignment[i])));
+  for (const [p, splits] of splitsOf) assert.equal(splits.size, 1, `${p} is in splits ${[...splits]}`);
+  assert.deepEqual(new Set([...plan.assignment]), new Set([0, 1, 2]));
+});
+
+test('acquisitions: the user\'s group, a volume, a numbered frame sequence', () => {
+  assert.equal(acquisitionKey('case-00-frame-003.png', { volume: false }), acquisitionKey('case-00-frame-017.png', { volume: false }));
+  assert.notEqual(acquisitionKey('case-00-frame-003.png', { volume: false }), acquisitionKey('case-01-frame-003.png', { volume: false }));
+  assert.notEqual(acquisitionKey('a/img1.png', { volume: false }), acquisitionKey('b/img1.png', { volume: false }));
+  assert.notEqual(acquisitionKey('s1.nii.gz', { volume: true }), acquisitionKey('s2.nii.gz', { volume: true }));
+  const pattern = /patient-(\d+)/;
+  assert.equal(acquisitionKey('patient-7/ct.nii.gz', { pattern, volume: true }), acquisitionKey('patient-7/mr.nii.gz', { pattern, volume: true }));
 });

@@ -8,7 +8,6 @@ import { CancelledError } from '../../../src/engine/command';
 import { MaeModel, maeConfig } from '../../../src/engine/model/mae';
 import type { PretrainOptions } from '../../../src/engine/model/pretrain';
 import { pretrain } from '../../../src/engine/model/pretrain';
-import { equalCompute } from '../../../src/engine/model/schedule';
 import { memoryReader, recordingContext, syntheticImages, useWasm } from './helpers';
 
 const SIZE = 16;
@@ -100,9 +99,3 @@ test('generated samples train alongside pool samples; a model of another image s
   wrong.dispose();
 });
 
-test('equal compute: a 5% subset gets the full run\'s steps and 20x the epochs', () => {
-  const full = equalCompute({ fullPoolSize: 1000, fullSteps: 500, subsetSize: 1000, batchSize: 32 });
-  const subset = equalCompute({ fullPoolSize: 1000, fullSteps: 500, subsetSize: 50, batchSize: 32 });
-  assert.equal(subset.steps, full.steps);
-  assert.equal(subset.epochs / full.epochs, 20);
-});

@@ -4,7 +4,9 @@ import { gridLayout, moveCursor, scrollToItem, visibleWindow } from '../../../we
 import { kmeans2d } from '../../../webview/common/kmeans';
 import { effectiveSelection, orderedMethods } from '../../../webview/common/selection';
 import { curate, derivedFrom, galleryItems, isSelected, manualOf, sameManual } from '../../../webview/gallery/model';
-import { benchRows, formatDelta, labelOutline, labelOverlay, labelsFromRgba } from '../../../webview/segmentation/model';
+import { benchRows, labelOutline, labelOverlay, labelsFromRgba } from '../../../webview/segmentation/model';
+import { formatDifference } from '../../../src/shared/benchStats';
+import { renderReport, type FullBenchReport, type MeasuredCell } from '../../../src/engine/bench/report';
 import { colouringFor, describeSample } from '../../../webview/embeddingMap/colouring';
 import { summariseSubset } from '../../../webview/histogram/summary';
 import type { BenchCell, SelectionFile } from '../../../src/shared/artifacts';
@@ -99,18 +101,51 @@ test('label maps become overlays: background transparent, outlines only on bound
   assert.equal(drawn, 12);
 });
 
-test('bench rows average seeds and compare with full and random', () => {
-  const cell = (method: string, seed: number, mIoU: number): BenchCell => ({ method, seed, dataset: 'd', budget: 0.05, mIoU, dice: mIoU + 0.1, normDel: 0.6, pretrainSteps: 10, seconds: 1, backend: 'wasm' });
-  const rows = benchRows([cell('optidel', 0, 0.7), cell('optidel', 1, 0.8), cell('random', 0, 0.6), cell('full', 0, 0.74)]);
+test('bench rows average seeds at the headline budget and pair differences by seed', () => {
+  const cell = (method: string, seed: number, mIoU: number, budget = 0.05): BenchCell => ({ method, seed, dataset: 'd', budget, mIoU, dice: mIoU + 0.1, normDel: 0.6, pretrainSteps: 10, seconds: 1, backend: 'wasm' });
+  const cells = [cell('optidel', 0, 0.7), cell('optidel', 1, 0.8), cell('random', 0, 0.6), cell('random', 1, 0.5), cell('full', 0, 0.74, 1), cell('optidel', 0, 0.1, 0.2)];
+  const rows = benchRows({ settings: { budgets: [0.05, 0.2] }, cells });
   assert.deepEqual(rows.map((r) => r.method), ['optidel', 'full', 'random']);
   const optidel = rows[0]!;
-  assert.ok(Math.abs(optidel.mIoU - 0.75) < 1e-12);
+  assert.ok(Math.abs(optidel.mIoU - 0.75) < 1e-12, 'the 20% cell is not mixed into the 5% row');
   assert.ok(Math.abs(optidel.mIoUSpread - Math.sqrt(0.005)) < 1e-12);
-  assert.ok(Math.abs(optidel.vsFull! - 0.01) < 1e-12);
-  assert.ok(Math.abs(optidel.vsRandom! - 0.15) < 1e-12);
+  // Paired by seed: only seed 0 has a full cell, so one pair (0.70 − 0.74), not a difference of means.
+  assert.ok(Math.abs(optidel.vsFull!.mean - -0.04) < 1e-12 && optidel.vsFull!.pairs === 1);
+  assert.ok(Math.abs(optidel.vsRandom!.mean - 0.2) < 1e-12 && optidel.vsRandom!.pairs === 2);
   assert.equal(rows[1]!.vsFull, undefined);
-  assert.equal(formatDelta(-0.038), '−3.8');
-  assert.equal(formatDelta(undefined), '—');
+  assert.equal(formatDifference(optidel.vsFull), '−4.0');
+  assert.equal(formatDifference(undefined), '–');
+});
+
+test('the segmentation view shows the paired differences report.md shows, for the same cells', () => {
+  const cell = (method: string, seed: number, dataset: string, mIoU: number, budget = 0.05): MeasuredCell => ({
+    method, seed, dataset, budget, mIoU, dice: mIoU, normDel: 0.6, pretrainSteps: 10, seconds: 1, backend: 'wasm', finetuneMode: 'full', head: 'pixel', finetuneSteps: 5, bestStep: 5, pretrainSamples: 4, generatedSamples: 0, finishedAt: '',
+  });
+  const scores: Record<string, number[]> = { full: [0.41, 0.44, 0.39], random: [0.4, 0.47, 0.43], optidel: [0.46, 0.49, 0.44] }; // optidel − full: +5 every seed, shown
+  const cells = ['ct', 'mr'].flatMap((dataset, k) => Object.entries(scores).flatMap(([method, values]) => values.map((v, seed) => cell(method, seed, dataset, v - 0.1 * k, method === 'full' ? 1 : 0.05))));
+  cells.push(cell('optidel', 0, 'ct', 0.9, 0.2), cell('random', 1, 'mr', 0.01, 0.2)); // another budget: in neither table
+  const report: FullBenchReport = {
+    version: 1, createdAt: '2026-12-02T00:00:00Z', cells,
+    settings: { command: 'optidel bench', configFile: 'c.json', methods: ['full', 'random', 'optidel'], seeds: [0, 1, 2], budgets: [0.05, 0.2], datasets: ['ct', 'mr'], preset: 'micro', imageSize: 16, poolSize: 40, pretrainSteps: 10, pretrainBatchSize: 4, finetune: {}, backend: 'wasm', headline: 'mIoU' },
+  };
+  const markdown = renderReport(report).markdown.split('\n');
+  /** The report's cell for `method` in its table of differences to `reference`, column `dataset`. */
+  const reported = (reference: string, method: string, dataset: string): string => {
+    const header = markdown.findIndex((l) => l.startsWith(`| method − ${reference} |`));
+    const columns = markdown[header]!.split('|').map((c) => c.trim());
+    const row = markdown.slice(header + 2).find((l) => l.startsWith(`| ${method} |`))!.split('|').map((c) => c.trim());
+    return row[columns.indexOf(dataset)]!;
+  };
+  let compared = 0;
+  for (const row of benchRows(report)) {
+    for (const [reference, d] of [['full', row.vsFull], ['random', row.vsRandom]] as const) {
+      if (!d) continue;
+      assert.equal(reported(reference, row.method, row.dataset), d.shown ? `**${formatDifference(d)}**` : formatDifference(d), `${row.method} − ${reference} on ${row.dataset}`);
+      compared++;
+    }
+  }
+  assert.ok(markdown.some((l) => l.includes('**+5.0 [+5.0, +5.0]**')), 'a bold cell is compared too');
+  assert.equal(compared, 8, 'optidel and random against full, optidel and full against random, on two data sets');
 });
 
 test('embedding map colourings: selected, two-method comparison, difficulty, source', () => {

@@ -1,13 +1,15 @@
 /**
- * From measured cells to the numbers a report shows: mean and spread over seeds per method,
- * budget and data set, and the difference of each method to `full` and to `random`.
+ * The benchmark's statistics, one copy for report.md (engine) and the segmentation view (browser):
+ * mean and spread over seeds per method, budget and data set, and the difference of each method to
+ * `full` and to `random`. Pure and browser-safe.
  *
  * Differences are paired by seed (method seed s minus reference seed s, same data set): seeds fix
  * the fine-tuning batches and head initialisation, so pairing removes part of the noise that two
- * independent means would carry. Their spread is reported beside them, so a reader can see
- * whether a difference is larger than the seed noise.
+ * independent means would carry. Each comes with a 95% confidence interval from Student's t over
+ * the n pairs (mean ± t(0.975, n − 1) · sd / √n), and counts as shown only when that interval
+ * excludes 0.
  */
-import type { BenchCell } from '../../shared/artifacts';
+import type { BenchCell } from './artifacts';
 
 export interface Spread {
   n: number;
@@ -38,6 +40,39 @@ export interface Difference {
   mean: number;
   sd: number;
   pairs: number;
+  /** 95% confidence interval of the mean difference (NaN for a single pair). */
+  low: number;
+  high: number;
+  /** The interval excludes 0: the difference is shown at this many seeds. */
+  shown: boolean;
+}
+
+/** t(0.975, df) for df 1..30 (two-sided 95%), from the standard tables to 3 decimals. */
+const T_975 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
+  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
+const Z_975 = 1.959964;
+
+/**
+ * Quantile 0.975 of Student's t with `df` degrees of freedom: the table for df 1..30; beyond it the
+ * Cornish-Fisher expansion around the normal quantile z, z + (z³ + z) / 4df + (5z⁵ + 16z³ + 3z) / 96df²,
+ * which is within 0.001 of the exact value from df 30 on (2.042 at 30, 2.021 at 40, 1.984 at 100).
+ */
+export function tQuantile975(df: number): number {
+  if (!(df >= 1)) return NaN;
+  if (df <= 30) return T_975[Math.floor(df) - 1];
+  const z = Z_975;
+  return z + (z ** 3 + z) / (4 * df) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df ** 2);
+}
+
+/** Mean, spread and 95% t-interval of paired differences. */
+export function pairedInterval(deltas: readonly number[]): Pick<Difference, 'mean' | 'sd' | 'pairs' | 'low' | 'high' | 'shown'> {
+  const s = spread(deltas);
+  const half = s.n > 1 ? tQuantile975(s.n - 1) * (s.sd / Math.sqrt(s.n)) : NaN;
+  const low = s.mean - half;
+  const high = s.mean + half;
+  return { mean: s.mean, sd: s.sd, pairs: s.n, low, high, shown: s.n > 1 && (low > 0 || high < 0) };
 }
 
 export function spread(values: readonly number[]): Spread {
@@ -86,8 +121,7 @@ export function differences(cells: readonly BenchCell[], reference: string): Dif
       if (mine && theirs && Number.isFinite(mine.mIoU) && Number.isFinite(theirs.mIoU)) deltas.push(mine.mIoU - theirs.mIoU);
     }
     if (deltas.length === 0) continue;
-    const s = spread(deltas);
-    out.push({ method: group.method, budget: group.budget, dataset: group.dataset, reference, mean: s.mean, sd: s.sd, pairs: s.n });
+    out.push({ method: group.method, budget: group.budget, dataset: group.dataset, reference, ...pairedInterval(deltas) });
   }
   return out;
 }
@@ -116,4 +150,35 @@ export function classesNeverFound(cells: readonly BenchCell[], dataset: string, 
   const mine = cells.filter((c) => c.dataset === dataset && c.perClassIoU);
   if (mine.length === 0) return [];
   return Array.from({ length: classCount }, (_, k) => k).filter((k) => k > 0 && mine.every((c) => !(c.perClassIoU![k]! > 0)));
+}
+
+/** The budget the headline uses: the first one asked (else the smallest a selector was run at). */
+export function headlineBudget(report: { settings?: { budgets?: readonly number[] }; cells: readonly BenchCell[] }): number {
+  const asked = report.settings?.budgets?.[0];
+  if (asked !== undefined) return asked;
+  const budgets = report.cells.filter((c) => !BUDGET_FREE_METHODS.has(c.method)).map((c) => c.budget);
+  return budgets.length ? Math.min(...budgets) : 1;
+}
+
+/** The cells that stand for `budget`, filed under it (budget-free methods stand for every budget). */
+export function cellsAtBudget<T extends BenchCell>(cells: readonly T[], budget: number): T[] {
+  return cells.filter((c) => BUDGET_FREE_METHODS.has(c.method) || c.budget === budget).map((c) => ({ ...c, budget }));
+}
+
+const points = (v: number) => (Number.isFinite(v) ? v * 100 : NaN);
+const signedPoints = (v: number) => {
+  const rounded = Number(points(v).toFixed(1)) || 0; // also turns -0.0 into 0.0
+  return `${rounded > 0 ? '+' : rounded < 0 ? '−' : ''}${Math.abs(rounded).toFixed(1)}`;
+};
+
+/** "+2.1 [−0.4, +4.6]" in mIoU points (the interval only with two pairs or more). */
+export function formatDifference(d: Difference | undefined): string {
+  if (!d) return '–';
+  return d.pairs > 1 ? `${signedPoints(d.mean)} [${signedPoints(d.low)}, ${signedPoints(d.high)}]` : signedPoints(d.mean);
+}
+
+/** The difference in words: "optidel − full: +2.1 [−0.4, +4.6], not shown at 3 seeds". */
+export function describeDifference(d: Difference): string {
+  const verdict = d.pairs < 2 ? 'one seed: no interval' : `${d.shown ? 'shown' : 'not shown'} at ${d.pairs} seeds`;
+  return `${d.method} − ${d.reference}: ${formatDifference(d)}, ${verdict}`;
 }
