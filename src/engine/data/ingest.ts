@@ -17,6 +17,7 @@ import { runStage } from '../runStage';
 import type { CommandContext } from '../command';
 import { CancelledError, letCancelIn, throwIfCancelled } from '../command';
 import type { LoadedConfig } from '../config/loadConfig';
+import { userGrouping } from './acquisition';
 import { CACHE_DIR, CacheWriter, openCache, readCacheIndex } from './cache';
 import type { SourceFile } from './discover';
 import { discoverSources } from './discover';
@@ -33,8 +34,8 @@ import { AXIS_NUMBERS } from './volume';
 /** The ingest command's result without the run folder (the shape is shared with the host). */
 export type IngestSummary = Omit<IngestResult, 'runDir'>;
 
-/** Bump when decoding changes in a way that changes cached pixels: old caches are then rebuilt. */
-const DECODER_VERSION = 1;
+/** Bump when decoding changes cached pixels or provenance: old caches are then rebuilt (2: acquisitions). */
+const DECODER_VERSION = 2;
 /** 2D files being decoded while earlier ones are stored: keeps libvips busy, memory stays at a few images. */
 const RASTER_WINDOW = 8;
 /** Consecutive 2D files handled as one unit (progress is reported per file inside it). */
@@ -52,9 +53,9 @@ export function sampleOptions(loaded: LoadedConfig): SampleOptions {
   };
 }
 
-export function contentHash(files: readonly SourceFile[], options: SampleOptions): string {
+export function contentHash(files: readonly SourceFile[], options: SampleOptions, group?: string): string {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({ decoder: DECODER_VERSION, options }));
+  hash.update(JSON.stringify({ decoder: DECODER_VERSION, options, group }));
   for (const f of files) hash.update(`\n${f.path}\t${f.size}\t${f.mtimeMs}`);
   return hash.digest('hex');
 }
@@ -75,7 +76,9 @@ async function ingestInto(loaded: LoadedConfig, runDir: string, ctx: CommandCont
   const discovery = await discoverSources(loaded.config.pool, exclude);
   // The native image library loads while the cache is checked, not in front of the first image.
   if (discovery.files.some((f) => f.kind === 'raster')) loadSharp().catch(() => undefined);
-  const hash = contentHash(discovery.files, options);
+  const group = loaded.config.ingest?.group;
+  const groupOf = userGrouping(group, loaded.file);
+  const hash = contentHash(discovery.files, options, group);
   const previous = await readCacheIndex(runDir).catch(() => undefined);
   if (previous && previous.contentHash === hash) {
     ctx.log('info', `ingest: the pool is unchanged since the last ingest (${previous.samples.length} samples); reusing the cache`);
@@ -91,7 +94,8 @@ async function ingestInto(loaded: LoadedConfig, runDir: string, ctx: CommandCont
   const sources = new Set<string>();
   let emptySlices = 0;
   const emit = async (pixels: Float32Array, provenance: Provenance) => {
-    const id = await writer.add(pixels, provenance);
+    const acquisition = groupOf?.(provenance.source) ?? provenance.acquisition;
+    const id = await writer.add(pixels, acquisition === undefined ? provenance : { ...provenance, acquisition });
     await thumbs.add(id, pixels);
     sources.add(provenance.source);
   };

@@ -1,11 +1,12 @@
 /**
- * The select stage: runs a selection method on the run's scores, estimates the subset's
- * V-information with the foundation model, and writes selection/<method>.json. Hand curation
+ * The select stage: runs a selection method on the run's scores, logs the picks that relaxed a
+ * diversity rule, estimates the subset's V-information with the foundation model (both terms and
+ * their intervals), and writes selection/<method>.json. Hand curation
  * saved earlier in that file (`manual`) is kept: re-selecting must not throw away a person's work.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { SelectionFile } from '../../shared/artifacts';
+import type { RelaxedPicks, SelectionFile } from '../../shared/artifacts';
 import { selectionFile } from '../../shared/artifacts';
 import { readJsonFile, writeJsonAtomic } from '../../shared/node/atomicFile';
 import type { CommandContext } from '../command';
@@ -30,6 +31,7 @@ export async function selectStage(runDir: string, input: SelectionInput, cache: 
   const started = performance.now();
   const result = selectSubset(options.method, input, options);
   ctx.log('info', `select: ${options.method} kept ${result.selected.length} of ${cache.size} samples${result.patches ? ` and ${result.patches.length} key patches` : ''} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  if (result.relaxed) ctx.log(relaxedCount(result.relaxed) ? 'warn' : 'info', `select: ${describeRelaxed(result.relaxed)}`);
   ctx.progress('select', 1, 2, 'V-information');
   const vInformation = model ? await subsetVInformation(model, cache, result.selected, options, ctx.signal) : undefined;
   const file = path.join(runDir, selectionFile(options.method));
@@ -41,6 +43,7 @@ export async function selectStage(runDir: string, input: SelectionInput, cache: 
     seed: options.seed,
     selected: result.selected,
     ...(result.patches ? { patches: result.patches } : {}),
+    ...(result.relaxed ? { relaxed: result.relaxed } : {}),
     ...(vInformation ? { vInformation } : {}),
     ...(previous?.manual ? { manual: previous.manual } : {}),
     createdAt: new Date().toISOString(),
@@ -56,5 +59,20 @@ async function subsetVInformation(model: MaeModel, cache: PoolCache, selected: n
   if (ids.length === 0) return undefined;
   const pixels = await cache.read(ids);
   throwIfCancelled(signal); // a cancel that came in while the subset was chosen
-  return estimateVInformation(model, pixels, ids.length, { masks: options.masks ?? 4, seed: options.seed, signal });
+  return estimateVInformation(model, pixels, ids, { masks: options.masks ?? 4, seed: options.seed, signal });
+}
+
+function relaxedCount(r: RelaxedPicks): number {
+  return r.nearDuplicate + r.acquisitionCap + r.short;
+}
+
+/** One line for the log and the command's text output: which rules gave way, and by how many picks. */
+export function describeRelaxed(r: RelaxedPicks): string {
+  if (!relaxedCount(r)) return 'every key patch met the diversity rules (acquisition quotas, near-duplicate distance)';
+  const parts = [
+    r.nearDuplicate ? `${r.nearDuplicate} near-duplicates of selected samples (too few distinct samples within the quotas)` : '',
+    r.acquisitionCap ? `${r.acquisitionCap} beyond their acquisition's quota (quotas doubled ${r.capDoublings}x: the other acquisitions had no more patches)` : '',
+    r.short ? `${r.short} short of the budget (no patches left outside exact duplicates)` : '',
+  ];
+  return `relaxed picks: ${parts.filter(Boolean).join('; ')}`;
 }

@@ -3,7 +3,7 @@
  * the chosen samples (and key patches) out. Deterministic for a seed; the budget is a fraction of
  * the pool (0 < b <= 1) or a count of images (> 1).
  */
-import type { KeyPatch } from '../../shared/artifacts';
+import type { KeyPatch, RelaxedPicks } from '../../shared/artifacts';
 import { SeededRandom, permutation } from '../model/rng';
 import { resolveBudget } from './budget';
 import { kCenterGreedy } from './kcenter';
@@ -23,7 +23,7 @@ export interface SelectionInput {
   dim: number;
   /** Per-sample masked reconstruction error. */
   difficulty: Float32Array;
-  /** Per-sample source (volume, video, folder), for the diversity constraint. */
+  /** Per-sample acquisition (volume, frame sequence, user group: docs/data.md), for the diversity rules. */
   sources: string[];
   keyPatches?: KeyPatch[];
 }
@@ -42,6 +42,8 @@ export interface SelectionResult {
   patches?: number[];
   /** Method-specific facts worth reporting (thresholds, counts removed). */
   details: Record<string, number>;
+  /** optidel: picks that went past a diversity rule, by rule. */
+  relaxed?: RelaxedPicks;
 }
 
 export function selectSubset(method: SelectionMethod, input: SelectionInput, options: SelectionOptions): SelectionResult {
@@ -67,8 +69,8 @@ export function selectSubset(method: SelectionMethod, input: SelectionInput, opt
     }
     case 'optidel': {
       if (!input.keyPatches?.length) throw new Error('optidel selection needs key patches with difficulty: run "optidel propose" (and "optidel score") first');
-      const { selected, patches, ...details } = optidelSelect(normalized(), input.dim, input.sources, input.difficulty, input.keyPatches, budget, seed, options.optidel);
-      return { selected, patches, details };
+      const { selected, patches, relaxed, ...details } = optidelSelect(normalized(), input.dim, input.sources, input.difficulty, input.keyPatches, budget, seed, options.optidel);
+      return { selected, patches, relaxed, details };
     }
   }
 }
