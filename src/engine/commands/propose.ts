@@ -18,7 +18,7 @@ import { DEFAULT_PROPOSER, proposeWindows } from '../model/keyPatches';
 import { MaeModel } from '../model/mae';
 import { existingRunDir, readRunModelSettings } from '../model/runSettings';
 import { runStage } from '../runStage';
-import { resolveDifficulty, scoreBoxes } from '../model/scoring';
+import { fitInputFree, resolveDifficulty, scoreBoxes } from '../model/scoring';
 import { runRecordOrUndefined } from '../pipeline/stageSettings';
 import { readUserPatches } from '../model/userPatches';
 import { SCORE_DEFAULTS } from './score';
@@ -78,9 +78,13 @@ export const proposeCommand: EngineCommand<'propose'> = {
         const user = userFile ? await readUserPatches(userFile, cache.index.samples, cache.imageSize) : { boxes: [], skipped: [] };
         for (const s of user.skipped) ctx.log('warn', `key patches: skipped ${s.path}: ${s.reason}`);
         for (const b of user.boxes) patches.push({ id: patches.length, sampleId: b.sampleId, box: b.box, origin: 'user' });
+        const seed = args.seed ?? settings.seed ?? 0;
+        // pvi's input-free predictor is the pool's, as in "optidel score" (same seed, same images), not the boxes' images alone.
+        const inputFree = difficultyScore === 'pvi' ? await fitInputFree(cache, Array.from({ length: cache.size }, (_, i) => i), model.config.patchSize, seed) : undefined;
         const difficulty = await scoreBoxes(model, cache, patches, {
           masks: args.masks ?? SCORE_DEFAULTS.masks,
-          seed: args.seed ?? settings.seed ?? 0,
+          seed,
+          inputFree,
           batchSize: SCORE_DEFAULTS.batchSize,
           difficulty: difficultyScore,
           signal: ctx.signal,

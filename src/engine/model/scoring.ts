@@ -59,7 +59,7 @@ export interface ScoreOptions {
   batchSize: number;
   /** Default `normalised`. */
   difficulty?: DifficultyScore;
-  /** For `pvi`: the input-free predictor (see fitInputFree); fitted on the reader's samples when absent. */
+  /** For `pvi`: the input-free predictor (fitInputFree); when absent, fitted on the samples being scored. */
   inputFree?: Float32Array;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;

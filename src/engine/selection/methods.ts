@@ -10,7 +10,7 @@ import { kCenterGreedy } from './kcenter';
 import { meddelSelect, type MeddelOptions } from './meddel';
 import { optidelSelect, type OptidelOptions } from './optidel';
 import { prototypesSelect } from './prototypes';
-import { normalizeRows, rowCount } from './vectors';
+import { centreRows, normalizeRows, rowCount } from './vectors';
 
 import { SELECTION_METHOD_NAMES, type SelectionMethodName } from '../../shared/commands';
 
@@ -69,7 +69,9 @@ export function selectSubset(method: SelectionMethod, input: SelectionInput, opt
     }
     case 'optidel': {
       if (!input.keyPatches?.length) throw new Error('optidel selection needs key patches with difficulty: run "optidel propose" (and "optidel score") first');
-      const { selected, patches, relaxed, ...details } = optidelSelect(normalized(), input.dim, input.sources, input.difficulty, input.keyPatches, budget, seed, options.optidel);
+      // Centred: the near-duplicate distance is measured against the pool's spread, not its common component.
+      const centred = normalizeRows(centreRows(input.embeddings, input.dim), input.dim);
+      const { selected, patches, relaxed, ...details } = optidelSelect(centred, input.dim, input.sources, input.difficulty, input.keyPatches, budget, seed, options.optidel);
       return { selected, patches, relaxed, details };
     }
   }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { KeyPatch } from '../../../src/shared/artifacts';
 import { selectSubset } from '../../../src/engine/selection/methods';
-import { normalizeRows } from '../../../src/engine/selection/vectors';
+import { centreRows, normalizeRows } from '../../../src/engine/selection/vectors';
 import { SeededRandom } from '../../../src/engine/model/rng';
 
 /**
@@ -54,7 +54,7 @@ function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
 test('optidel on volumes plus single 2D files: exact budget, quotas held, relaxed picks counted by rule', () => {
   const { input, firstFile, firstCopy } = mixedPool();
   // Precondition of the expected counts: the 2D files are no near-duplicates of anything (cosine distance > 0.05).
-  const unit = normalizeRows(input.embeddings, input.dim);
+  const unit = normalizeRows(centreRows(input.embeddings, input.dim), input.dim);
   const cosine = (a: number, b: number) => Array.from({ length: input.dim }, (_, d) => unit[a * input.dim + d] * unit[b * input.dim + d]).reduce((x, y) => x + y);
   for (let a = firstFile; a < firstCopy; a++) for (let b = 0; b < firstCopy; b++) if (a !== b) assert.ok(1 - cosine(a, b) > 0.05, `samples ${a} and ${b} are near`);
 
