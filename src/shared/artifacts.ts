@@ -136,6 +136,8 @@ export interface VInformationEstimate {
   interval?: { hYEmpty: [number, number]; hYGivenX: [number, number]; value: [number, number] };
   images?: number;
   resamples?: number;
+  /** What was measured: the selected images, or the mosaics a patch-based selection trains on. */
+  measuredOn?: 'selected images' | 'mosaics';
 }
 
 /** How many picks of optidel's selection went past which diversity rule (all 0 when they held in full). */

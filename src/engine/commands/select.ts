@@ -70,6 +70,6 @@ export const selectCommand: EngineCommand<'select'> = {
 
 function describeVInformation(v: VInformationEstimate): string {
   const range = (key: keyof NonNullable<VInformationEstimate['interval']>) => (v.interval ? ` [${v.interval[key].map((x) => x.toFixed(4)).join(', ')}]` : '');
-  const over = v.images ? ` over ${v.images} images, 95% bootstrap intervals` : '';
+  const over = v.images ? ` over ${v.images} ${v.measuredOn ?? 'images'}, 95% bootstrap intervals` : '';
   return `V-information ${v.value.toFixed(4)}${range('value')} nats = H(Y|∅) ${v.hYEmpty.toFixed(4)}${range('hYEmpty')} - H(Y|X) ${v.hYGivenX.toFixed(4)}${range('hYGivenX')}${over}`;
 }
