@@ -28,9 +28,9 @@ export function proposeWindows(pixels: Float32Array, errors: Float32Array, image
   const patch = imageSize / grid;
   const side = Math.max(1, Math.min(grid, Math.round(o.windowFraction * grid)));
   const foreground = patchForeground(pixels, imageSize, grid, o.foregroundLevel);
-  // Difficulty maps may be signed (pvi): measured from the image's easiest patch, a window's score
-  // grows with every foreground patch it adds, whatever the score's zero.
-  const floor = errors.reduce((a, b) => Math.min(a, b), Infinity);
+  // Difficulty maps may be signed (pvi): measured from the image's easiest patch when it is below 0,
+  // no foreground patch lowers a window's score, as with the non-negative error maps.
+  const floor = errors.reduce((a, b) => Math.min(a, b), 0);
   const candidates: Array<{ row: number; col: number; score: number; fg: number }> = [];
   for (let row = 0; row + side <= grid; row++) {
     for (let col = 0; col + side <= grid; col++) {

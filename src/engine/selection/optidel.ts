@@ -5,13 +5,13 @@
  *
  * The paper is silent on how diversity is enforced; these are our choices, each an option:
  *  - acquisition quota: an acquisition (a volume, a frame sequence, a group the user names) gives at
- *    most max(floor, ceil(capFactor x N x its samples / pool samples)) patches (samples counted
- *    without exact duplicates), i.e. a multiple of
- *    its share in proportion to its size. Proportional quotas were chosen over a coverage objective
- *    (k-center, facility location) because they are what "spread over the pool's acquisitions"
- *    means, they hold on any mix of volumes and single files, they cost one pass, and a user can
- *    check them by counting; the factor (default 2) leaves difficulty room to choose within them.
- *  - near-duplicate threshold: a sample whose embedding lies within cosine distance
+ *    most max(floor, ceil(capFactor x N x its samples / pool samples)) patches, samples counted
+ *    without exact duplicates: a multiple of its share in proportion to its size. Proportional
+ *    quotas were chosen over a coverage objective (k-center, facility location) because they are
+ *    what "spread over the pool's acquisitions" means, they hold on any mix of volumes and single
+ *    files, they cost one pass, and a user can check them by counting; the factor (default 2)
+ *    leaves difficulty room to choose within them.
+ *  - near-duplicate threshold: a sample whose (centred) embedding lies within cosine distance
  *    `minCosineDistance` of an already selected sample contributes no patches (checked within
  *    regions of `regionSize` samples of the embedding space, exact for pools that small);
  *  - exact duplicates (bit-identical embeddings, as identical images give) are never eligible after
