@@ -58,7 +58,7 @@ export const proposeCommand: EngineCommand<'propose'> = {
       try {
         const patches: KeyPatch[] = [];
         const info = fs.existsSync(path.join(runDir, ARTIFACTS.scores)) ? ((await readJsonFile(path.join(runDir, ARTIFACTS.scores))) as ScoresInfo) : undefined;
-        const difficultyScore = args.difficulty ?? info?.difficulty ?? resolveDifficulty(undefined, (await runRecordOrUndefined(runDir))?.config);
+        const difficultyScore = args.difficulty ?? info?.difficulty ?? resolveDifficulty(undefined, await runRecordOrUndefined(runDir));
         if (!args.userOnly && perImage > 0) {
           if (!info) throw new Error(`${path.join(runDir, ARTIFACTS.scores)} is missing: run "optidel score --run ${args.run}" first`);
           const grid = info.patchesPerSide;

@@ -35,7 +35,7 @@ export const scoreCommand: EngineCommand<'score'> = {
     const masks = args.masks ?? SCORE_DEFAULTS.masks;
     if (masks < 1) throw new Error('score: --masks must be at least 1');
     const checkpoint = args.checkpoint ?? 'pretrain';
-    const difficulty = resolveDifficulty(args.difficulty, (await runRecordOrUndefined(runDir))?.config);
+    const difficulty = resolveDifficulty(args.difficulty, await runRecordOrUndefined(runDir));
     return runStage(runDir, 'score', ctx, backend, async () => {
       const started = performance.now();
       const model = await MaeModel.load(checkpointDir(runDir, checkpoint));

@@ -18,6 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { DIFFICULTY_SCORES, type DifficultyScore } from '../../shared/commands';
+import type { RunRecord } from '../../shared/runRecord';
 import { throwIfCancelled } from '../command';
 import { SeededRandom, permutation } from './rng';
 import { normalisePatches, type MaeModel } from './mae';
@@ -29,13 +30,13 @@ export const DEFAULT_DIFFICULTY: DifficultyScore = 'normalised';
 /** Images the input-free predictor is fitted on, drawn by seed (a mean: a few thousand suffice). */
 const INPUT_FREE_IMAGES = 4096;
 
-/** The flag, else the config's `selection.difficulty`, else the default; a bad config value names the key. */
-export function resolveDifficulty(flag: DifficultyScore | undefined, config: Record<string, unknown> | undefined): DifficultyScore {
+/** The flag, else the run config's `selection.difficulty`, else the default; a bad config value names the file and key. */
+export function resolveDifficulty(flag: DifficultyScore | undefined, record: Pick<RunRecord, 'config' | 'configPath'> | undefined): DifficultyScore {
   if (flag) return flag;
-  const value = (config?.selection as Record<string, unknown> | undefined)?.difficulty;
+  const value = (record?.config.selection as Record<string, unknown> | undefined)?.difficulty;
   if (value === undefined) return DEFAULT_DIFFICULTY;
   if (!DIFFICULTY_SCORES.includes(value as DifficultyScore)) {
-    throw new Error(`optidel.json: selection.difficulty is ${JSON.stringify(value)}; use one of ${DIFFICULTY_SCORES.join(', ')}`);
+    throw new Error(`${record?.configPath ?? 'optidel.json'}: selection.difficulty is ${JSON.stringify(value)}; use one of ${DIFFICULTY_SCORES.join(', ')}`);
   }
   return value as DifficultyScore;
 }

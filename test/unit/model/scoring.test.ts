@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DIFFICULTY_SCORES } from '../../../src/shared/commands';
 import { pretrain } from '../../../src/engine/model/pretrain';
-import { fitInputFree, scoreBoxes, scoreSamples } from '../../../src/engine/model/scoring';
+import { fitInputFree, resolveDifficulty, scoreBoxes, scoreSamples } from '../../../src/engine/model/scoring';
 import { memoryReader, recordingContext, syntheticImages, useWasm } from './helpers';
 
 test('pool scores: shapes, batch-independent values, a whole-image key patch scores as its image, flat tensor count', async () => {
@@ -88,6 +88,14 @@ test('pvi: a textured patch the model reconstructs badly ranks well above a flat
   const intensity = await scores('intensity');
   assert.ok(intensity.flat < 0.01 * intensity.texture, `intensity error ignores faint noise: flat ${intensity.flat} vs texture ${intensity.texture}`);
   model.dispose();
+});
+
+test('difficulty setting: the flag, else selection.difficulty of the run config, else normalised; a bad value names the file, key and choices', () => {
+  const record = (difficulty: unknown) => ({ config: { selection: { difficulty } }, configPath: '/w/optidel.json' });
+  assert.equal(resolveDifficulty(undefined, undefined), 'normalised');
+  assert.equal(resolveDifficulty(undefined, record('pvi')), 'pvi');
+  assert.equal(resolveDifficulty('intensity', record('pvi')), 'intensity');
+  assert.throws(() => resolveDifficulty(undefined, record('hardest')), /\/w\/optidel\.json: selection\.difficulty is "hardest"; use one of normalised, intensity, pvi/);
 });
 
 test('PCA projection recovers the dominant directions', () => {
