@@ -9,8 +9,8 @@
  *   cache/shard-00000.bin           decoded samples, imageSize² Float32 in [0, 1] each
  *   thumbs/atlas-00000.png          thumbnails, ThumbnailAtlasIndex in thumbs/index.json
  *   scores/embeddings.f32           N x D pooled encoder tokens (scores/scores.json gives D)
- *   scores/difficulty.f32           N masked reconstruction errors (mean over K masks)
- *   scores/patch-errors.f32         N x P per-patch errors (P = (imageSize / patch)²)
+ *   scores/difficulty.f32           N difficulties (mean over K masks; ScoresInfo.difficulty says which score)
+ *   scores/patch-errors.f32         N x P per-patch difficulties (P = (imageSize / patch)²)
  *   scores/projection.f32           N x 2 PCA of the embeddings, for the embedding map
  *   patches/key-patches.json        KeyPatchFile
  *   selection/<method>.json         SelectionFile
@@ -20,6 +20,8 @@
  *   bench/report.json, report.md    the benchmark (issue 5), BenchReport
  *   bench/predictions/<dataset>/index.json   PredictionIndex: test images, truth and predicted label PNGs
  */
+
+import type { DifficultyScore } from './commands';
 
 export const ARTIFACTS = {
   run: 'run.json',
@@ -49,6 +51,11 @@ export function selectionFile(method: string): string {
 export interface Provenance {
   /** Source file (absolute), or the series folder for DICOM. */
   source: string;
+  /**
+   * The acquisition the sample belongs to (docs/data.md, "Acquisitions"), when it is not the source
+   * itself: a sequence of 2D frames, or a group named by `ingest.group`. Selection spreads over these.
+   */
+  acquisition?: string;
   /** For volumes: the axis sliced (0 = sagittal x, 1 = coronal y, 2 = axial z) and the slice index. */
   axis?: 0 | 1 | 2;
   slice?: number;
@@ -96,6 +103,8 @@ export interface ScoresInfo {
   patchesPerSide: number;
   masksPerSample: number;
   model: string;
+  /** The difficulty score of difficulty.f32 and patch-errors.f32 (absent in runs before it was chosen: normalised). */
+  difficulty?: DifficultyScore;
 }
 
 export interface KeyPatch {
@@ -115,6 +124,33 @@ export interface KeyPatchFile {
   patches: KeyPatch[];
 }
 
+/**
+ * V-information of a set of images (docs/selection.md), nats per masked value above the
+ * unit-variance Gaussian's log(2π)/2: hYEmpty the diversity term, hYGivenX the difficulty term.
+ */
+export interface VInformationEstimate {
+  hYEmpty: number;
+  hYGivenX: number;
+  value: number;
+  /** Bootstrap 95% percentile intervals over the images measured. */
+  interval?: { hYEmpty: [number, number]; hYGivenX: [number, number]; value: [number, number] };
+  images?: number;
+  resamples?: number;
+  /** What was measured: the selected images, or the mosaics a patch-based selection trains on. */
+  measuredOn?: 'selected images' | 'mosaics';
+}
+
+/** How many picks of optidel's selection went past which diversity rule (all 0 when they held in full). */
+export interface RelaxedPicks {
+  /** Patches of samples within the near-duplicate distance of a selected one, taken inside the quotas. */
+  nearDuplicate: number;
+  /** Patches beyond their acquisition's quota (the quotas were doubled `capDoublings` times). */
+  acquisitionCap: number;
+  capDoublings: number;
+  /** Patches missing from M x B because the pool has no more outside exact duplicates. */
+  short: number;
+}
+
 export interface SelectionFile {
   version: 1;
   method: string;
@@ -126,7 +162,9 @@ export interface SelectionFile {
   /** For patch-based methods: the selected key patches. */
   patches?: number[];
   /** V-information estimate of the subset, in nats per masked patch value (see OPTIDEL.md). */
-  vInformation?: { hYEmpty: number; hYGivenX: number; value: number };
+  vInformation?: VInformationEstimate;
+  /** Patch-based methods: picks that went past a diversity rule, by rule (docs/selection.md). */
+  relaxed?: RelaxedPicks;
   /** Hand curation from the gallery, applied by the next stage. */
   manual?: { include: number[]; exclude: number[] };
   createdAt: string;

@@ -5,6 +5,7 @@
  * as --kebab-case flags) and the JSON object it returns. The engine implements each one once
  * (src/engine/commands/) and serves it to the terminal and to the host alike.
  */
+import type { RelaxedPicks, VInformationEstimate } from './artifacts';
 import type { BackendName, EngineInfo } from './engineInfo';
 
 export interface EngineCommands {
@@ -27,6 +28,14 @@ export interface EngineCommands {
 
 export const SELECTION_METHOD_NAMES = ['optidel', 'random', 'meddel', 'prototypes', 'kcenter', 'full'] as const;
 export type SelectionMethodName = (typeof SELECTION_METHOD_NAMES)[number];
+
+/**
+ * How `score` and `propose` measure a sample's or key patch's difficulty (docs/selection.md,
+ * "Difficulty"): masked reconstruction error on per-patch normalised pixels (the MAE's own loss),
+ * the same error in intensity units, or minus the pointwise V-information (PVI).
+ */
+export const DIFFICULTY_SCORES = ['normalised', 'intensity', 'pvi'] as const;
+export type DifficultyScore = (typeof DIFFICULTY_SCORES)[number];
 
 /** `optidel select`: one selection method on the run's scores -> selection/<method>.json. */
 export interface SelectArgs {
@@ -53,7 +62,9 @@ export interface SelectResult {
   selected: number;
   /** Selected key patches (optidel). */
   patches?: number;
-  vInformation?: { hYEmpty: number; hYGivenX: number; value: number };
+  /** optidel: picks that went past a diversity rule, by rule. */
+  relaxed?: RelaxedPicks;
+  vInformation?: VInformationEstimate;
   file: string;
 }
 
@@ -234,11 +245,14 @@ export interface ScoreArgs {
   batchSize?: number;
   /** Checkpoint folder under checkpoints/ to score with (default pretrain). */
   checkpoint?: string;
+  /** Difficulty score (default: the config's selection.difficulty, else normalised). */
+  difficulty?: DifficultyScore;
 }
 export interface ScoreResult {
   count: number;
   embeddingDim: number;
   masks: number;
+  difficulty: DifficultyScore;
   meanDifficulty: number;
   seconds: number;
   files: string[];
@@ -257,11 +271,14 @@ export interface ProposeArgs {
   masks?: number;
   seed?: number;
   checkpoint?: string;
+  /** Difficulty score of the patches (default: the one `score` used). */
+  difficulty?: DifficultyScore;
 }
 export interface ProposeResult {
   patches: number;
   auto: number;
   user: number;
+  difficulty: DifficultyScore;
   meanDifficulty: number;
   skipped: Array<{ path: string; reason: string }>;
   file: string;

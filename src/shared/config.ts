@@ -41,6 +41,8 @@ export interface IngestSettings {
   maxBytes?: number;
   frames?: 'all' | 'first';
   exclude?: string[];
+  /** A regular expression over source paths whose first capture group names a sample's acquisition (docs/data.md). */
+  group?: string;
 }
 
 export interface OptidelConfig {

@@ -1,7 +1,7 @@
 /**
  * `optidel propose --run RUN_DIR`: key patches for every pool sample, ours (windows of highest
- * reconstruction error inside the foreground) and the user's (docs/key-patches.md), each scored by
- * the foundation model's masked reconstruction error of the patch.
+ * difficulty inside the foreground) and the user's (docs/key-patches.md), each scored by the
+ * foundation model's difficulty of the patches it covers, at the scale the model was trained at.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -9,6 +9,7 @@ import type { EngineCommand } from '../command';
 import { throwIfCancelled, UsageError } from '../command';
 import type { KeyPatch, KeyPatchFile, ScoresInfo } from '../../shared/artifacts';
 import { ARTIFACTS } from '../../shared/artifacts';
+import { DIFFICULTY_SCORES } from '../../shared/commands';
 import { readJsonFile, writeJsonAtomic } from '../../shared/node/atomicFile';
 import { selectBackend } from '../backends/select';
 import { openCache } from '../data/cache';
@@ -17,7 +18,8 @@ import { DEFAULT_PROPOSER, proposeWindows } from '../model/keyPatches';
 import { MaeModel } from '../model/mae';
 import { existingRunDir, readRunModelSettings } from '../model/runSettings';
 import { runStage } from '../runStage';
-import { scoreBoxes } from '../model/scoring';
+import { fitInputFree, resolveDifficulty, scoreBoxes } from '../model/scoring';
+import { runRecordOrUndefined } from '../pipeline/stageSettings';
 import { readUserPatches } from '../model/userPatches';
 import { SCORE_DEFAULTS } from './score';
 
@@ -36,6 +38,7 @@ export const proposeCommand: EngineCommand<'propose'> = {
     { name: 'masks', type: 'integer', description: `random masks averaged per patch (default ${SCORE_DEFAULTS.masks})` },
     { name: 'seed', type: 'integer', description: 'seed of the masks (default: the config seed)' },
     { name: 'checkpoint', type: 'string', description: 'checkpoint under checkpoints/ to score with (default pretrain)' },
+    { name: 'difficulty', type: 'string', choices: DIFFICULTY_SCORES, description: 'difficulty score of the patches (default: the one "optidel score" used)' },
   ],
   async run(args, ctx) {
     const runDir = existingRunDir('propose', args.run);
@@ -54,8 +57,10 @@ export const proposeCommand: EngineCommand<'propose'> = {
       const model = await MaeModel.load(checkpointDir(runDir, checkpoint));
       try {
         const patches: KeyPatch[] = [];
+        const info = fs.existsSync(path.join(runDir, ARTIFACTS.scores)) ? ((await readJsonFile(path.join(runDir, ARTIFACTS.scores))) as ScoresInfo) : undefined;
+        const difficultyScore = args.difficulty ?? info?.difficulty ?? resolveDifficulty(undefined, await runRecordOrUndefined(runDir));
         if (!args.userOnly && perImage > 0) {
-          const info = (await readJsonFile(path.join(runDir, ARTIFACTS.scores))) as ScoresInfo;
+          if (!info) throw new Error(`${path.join(runDir, ARTIFACTS.scores)} is missing: run "optidel score --run ${args.run}" first`);
           const grid = info.patchesPerSide;
           const errors = new Float32Array((await fs.promises.readFile(path.join(runDir, ARTIFACTS.patchErrors))).buffer.slice(0));
           if (info.count !== cache.size || errors.length !== cache.size * grid * grid) throw new Error(`${ARTIFACTS.patchErrors} does not match the pool (${info.count} scored, ${cache.size} cached); run "optidel score --run ${args.run}" again`);
@@ -73,20 +78,25 @@ export const proposeCommand: EngineCommand<'propose'> = {
         const user = userFile ? await readUserPatches(userFile, cache.index.samples, cache.imageSize) : { boxes: [], skipped: [] };
         for (const s of user.skipped) ctx.log('warn', `key patches: skipped ${s.path}: ${s.reason}`);
         for (const b of user.boxes) patches.push({ id: patches.length, sampleId: b.sampleId, box: b.box, origin: 'user' });
+        const seed = args.seed ?? settings.seed ?? 0;
+        // pvi's input-free predictor is the pool's, as in "optidel score" (same seed, same images), not the boxes' images alone.
+        const inputFree = difficultyScore === 'pvi' ? await fitInputFree(cache, Array.from({ length: cache.size }, (_, i) => i), model.config.patchSize, seed) : undefined;
         const difficulty = await scoreBoxes(model, cache, patches, {
           masks: args.masks ?? SCORE_DEFAULTS.masks,
-          seed: args.seed ?? settings.seed ?? 0,
+          seed,
+          inputFree,
           batchSize: SCORE_DEFAULTS.batchSize,
+          difficulty: difficultyScore,
           signal: ctx.signal,
           onProgress: (done, total) => ctx.progress('propose', done, total, 'scoring patches'),
         });
         patches.forEach((p, i) => (p.difficulty = difficulty[i]));
-        const proposer = [args.userOnly ? undefined : `optidel-error-windows (${perImage} per image, side ${windowFraction})`, userFile ? `user boxes from ${userFile}` : undefined].filter(Boolean).join(' + ');
+        const proposer = [args.userOnly ? undefined : `optidel-error-windows (${perImage} per image, side ${windowFraction})`, userFile ? `user boxes from ${userFile}` : undefined].filter(Boolean).join(' + ') + `; ${difficultyScore} difficulty`;
         const file: KeyPatchFile = { version: 1, proposer, patches };
         await writeJsonAtomic(path.join(runDir, ARTIFACTS.keyPatches), file);
         const auto = patches.filter((p) => p.origin === 'auto').length;
         const meanDifficulty = patches.length ? difficulty.reduce((s, v) => s + v, 0) / patches.length : 0;
-        const result = { patches: patches.length, auto, user: patches.length - auto, meanDifficulty, skipped: user.skipped, file: path.join(runDir, ARTIFACTS.keyPatches) };
+        const result = { patches: patches.length, auto, user: patches.length - auto, difficulty: difficultyScore, meanDifficulty, skipped: user.skipped, file: path.join(runDir, ARTIFACTS.keyPatches) };
         return { result, summary: { patches: patches.length, user: result.user, 'mean difficulty': Number(meanDifficulty.toFixed(4)) } };
       } finally {
         model.dispose();
@@ -95,6 +105,6 @@ export const proposeCommand: EngineCommand<'propose'> = {
     });
   },
   describe(r) {
-    return [`${r.patches} key patches (${r.auto} ours, ${r.user} user), mean difficulty ${r.meanDifficulty.toFixed(4)}`, ...r.skipped.map((s) => `skipped ${s.path}: ${s.reason}`), `wrote ${r.file}`].join('\n');
+    return [`${r.patches} key patches (${r.auto} ours, ${r.user} user), mean ${r.difficulty} difficulty ${r.meanDifficulty.toFixed(4)}`, ...r.skipped.map((s) => `skipped ${s.path}: ${s.reason}`), `wrote ${r.file}`].join('\n');
   },
 };

@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import type { EngineCommand } from '../command';
 import type { ScoresInfo } from '../../shared/artifacts';
+import { DIFFICULTY_SCORES } from '../../shared/commands';
 import { ARTIFACTS } from '../../shared/artifacts';
 import { writeFileAtomic, writeJsonAtomic } from '../../shared/node/atomicFile';
 import { selectBackend } from '../backends/select';
@@ -11,7 +12,8 @@ import { MaeModel } from '../model/mae';
 import { pcaProject } from '../model/projection';
 import { existingRunDir, readRunModelSettings } from '../model/runSettings';
 import { runStage } from '../runStage';
-import { scoreSamples } from '../model/scoring';
+import { resolveDifficulty, scoreSamples } from '../model/scoring';
+import { runRecordOrUndefined } from '../pipeline/stageSettings';
 
 export const SCORE_DEFAULTS = { masks: 4, batchSize: 64 };
 
@@ -24,6 +26,7 @@ export const scoreCommand: EngineCommand<'score'> = {
     { name: 'seed', type: 'integer', description: 'seed of the masks (default: the config seed)' },
     { name: 'batchSize', type: 'integer', description: `samples per batch (default ${SCORE_DEFAULTS.batchSize})` },
     { name: 'checkpoint', type: 'string', description: 'checkpoint under checkpoints/ to score with (default pretrain)' },
+    { name: 'difficulty', type: 'string', choices: DIFFICULTY_SCORES, description: 'difficulty score: normalised (MAE loss), intensity (error in intensity units), pvi (minus pointwise V-information); default the config\'s selection.difficulty, else normalised' },
   ],
   async run(args, ctx) {
     const runDir = existingRunDir('score', args.run);
@@ -32,6 +35,7 @@ export const scoreCommand: EngineCommand<'score'> = {
     const masks = args.masks ?? SCORE_DEFAULTS.masks;
     if (masks < 1) throw new Error('score: --masks must be at least 1');
     const checkpoint = args.checkpoint ?? 'pretrain';
+    const difficulty = resolveDifficulty(args.difficulty, await runRecordOrUndefined(runDir));
     return runStage(runDir, 'score', ctx, backend, async () => {
       const started = performance.now();
       const model = await MaeModel.load(checkpointDir(runDir, checkpoint));
@@ -42,6 +46,7 @@ export const scoreCommand: EngineCommand<'score'> = {
           masks,
           seed: args.seed ?? settings.seed ?? 0,
           batchSize: args.batchSize ?? SCORE_DEFAULTS.batchSize,
+          difficulty,
           signal: ctx.signal,
           onProgress: (done, total) => ctx.progress('score', done, total),
         });
@@ -50,11 +55,11 @@ export const scoreCommand: EngineCommand<'score'> = {
         await writeFileAtomic(path.join(runDir, ARTIFACTS.difficulty), bytes(scores.difficulty));
         await writeFileAtomic(path.join(runDir, ARTIFACTS.patchErrors), bytes(scores.patchErrors));
         await writeFileAtomic(path.join(runDir, ARTIFACTS.projection), bytes(pcaProject(scores.embeddings, scores.embeddingDim)));
-        const info: ScoresInfo = { count: scores.count, embeddingDim: scores.embeddingDim, patchesPerSide: scores.patchesPerSide, masksPerSample: masks, model: `${checkpoint} (${describeModel(model)})` };
+        const info: ScoresInfo = { count: scores.count, embeddingDim: scores.embeddingDim, patchesPerSide: scores.patchesPerSide, masksPerSample: masks, model: `${checkpoint} (${describeModel(model)})`, difficulty };
         await writeJsonAtomic(path.join(runDir, ARTIFACTS.scores), info);
         const meanDifficulty = scores.difficulty.reduce((s, v) => s + v, 0) / Math.max(1, scores.count);
-        const result = { count: scores.count, embeddingDim: scores.embeddingDim, masks, meanDifficulty, seconds: (performance.now() - started) / 1000, files };
-        return { result, summary: { samples: scores.count, 'mean difficulty': Number(meanDifficulty.toFixed(4)) } };
+        const result = { count: scores.count, embeddingDim: scores.embeddingDim, masks, difficulty, meanDifficulty, seconds: (performance.now() - started) / 1000, files };
+        return { result, summary: { samples: scores.count, difficulty, 'mean difficulty': Number(meanDifficulty.toFixed(4)) } };
       } finally {
         model.dispose();
         await cache.close();
@@ -62,7 +67,7 @@ export const scoreCommand: EngineCommand<'score'> = {
     });
   },
   describe(r) {
-    return `scored ${r.count} samples (${r.masks} masks each): mean difficulty ${r.meanDifficulty.toFixed(4)}, ${r.seconds.toFixed(1)} s\nwrote ${r.files.join(', ')}`;
+    return `scored ${r.count} samples (${r.masks} masks each): mean ${r.difficulty} difficulty ${r.meanDifficulty.toFixed(4)}, ${r.seconds.toFixed(1)} s\nwrote ${r.files.join(', ')}`;
   },
 };
 

@@ -2,13 +2,13 @@
 import * as path from 'node:path';
 import type { EngineCommand } from '../command';
 import { SELECTION_METHOD_NAMES } from '../../shared/commands';
-import { selectionFile } from '../../shared/artifacts';
+import { selectionFile, type VInformationEstimate } from '../../shared/artifacts';
 import { selectBackend } from '../backends/select';
 import { openCache } from '../data/cache';
 import { existingRunDir } from '../model/runSettings';
 import { runStage } from '../runStage';
 import { readSelectionInput } from '../pipeline/runArtifacts';
-import { selectStage } from '../pipeline/selectStage';
+import { describeRelaxed, selectStage } from '../pipeline/selectStage';
 import { budgetAndSeed, loadFoundation, runRecordOrUndefined } from '../pipeline/stageSettings';
 
 export const selectCommand: EngineCommand<'select'> = {
@@ -21,7 +21,7 @@ export const selectCommand: EngineCommand<'select'> = {
     { name: 'seed', type: 'integer', description: 'seed (default: the config seed)' },
     { name: 'masks', type: 'integer', description: 'random masks per sample for the V-information estimate (default 4)' },
     { name: 'clusters', type: 'integer', description: 'meddel, prototypes: k-means clusters (default about √N, at most 100)' },
-    { name: 'sourceCapFactor', type: 'number', description: 'optidel: a source gives at most this multiple of its fair share of key patches (default 2)' },
+    { name: 'sourceCapFactor', type: 'number', description: 'optidel: an acquisition gives at most this multiple of its share of key patches in proportion to its size (default 2)' },
     { name: 'minCosineDistance', type: 'number', description: 'optidel: samples closer than this cosine distance to a selected one are near-duplicates (default 0.05)' },
     { name: 'outlierDistance', type: 'number', description: 'meddel: cosine distance to the centroid beyond which a sample is an outlier (default 0.9)' },
   ],
@@ -45,6 +45,7 @@ export const selectCommand: EngineCommand<'select'> = {
         }, ctx);
         const summary: Record<string, number | string> = { method: args.method, selected: result.selected.length };
         if (result.vInformation) summary['V-information'] = Number(result.vInformation.value.toFixed(4));
+        if (result.relaxed) summary.relaxed = result.relaxed.nearDuplicate + result.relaxed.acquisitionCap + result.relaxed.short;
         return { result, summary };
       } finally {
         model?.dispose();
@@ -56,12 +57,19 @@ export const selectCommand: EngineCommand<'select'> = {
       budget: selection.budget,
       selected: selection.selected.length,
       ...(selection.patches ? { patches: selection.patches.length } : {}),
+      ...(selection.relaxed ? { relaxed: selection.relaxed } : {}),
       ...(selection.vInformation ? { vInformation: selection.vInformation } : {}),
       file: path.join(runDir, selectionFile(args.method)),
     };
   },
   describe(r) {
-    const v = r.vInformation ? `\nV-information ${r.vInformation.value.toFixed(4)} nats (H(Y|∅) ${r.vInformation.hYEmpty.toFixed(4)} - H(Y|X) ${r.vInformation.hYGivenX.toFixed(4)})` : '';
-    return `${r.method} at budget ${r.budget}: ${r.selected} samples${r.patches !== undefined ? `, ${r.patches} key patches` : ''}${v}\nwrote ${r.file}`;
+    const relaxed = r.relaxed ? `\n${describeRelaxed(r.relaxed)}` : '';
+    return `${r.method} at budget ${r.budget}: ${r.selected} samples${r.patches !== undefined ? `, ${r.patches} key patches` : ''}${relaxed}${r.vInformation ? `\n${describeVInformation(r.vInformation)}` : ''}\nwrote ${r.file}`;
   },
 };
+
+function describeVInformation(v: VInformationEstimate): string {
+  const range = (key: keyof NonNullable<VInformationEstimate['interval']>) => (v.interval ? ` [${v.interval[key].map((x) => x.toFixed(4)).join(', ')}]` : '');
+  const over = v.images ? ` over ${v.images} ${v.measuredOn ?? 'images'}, 95% bootstrap intervals` : '';
+  return `V-information ${v.value.toFixed(4)}${range('value')} nats = H(Y|∅) ${v.hYEmpty.toFixed(4)}${range('hYEmpty')} - H(Y|X) ${v.hYGivenX.toFixed(4)}${range('hYGivenX')}${over}`;
+}

@@ -17,6 +17,7 @@ import { runStage } from '../runStage';
 import type { CommandContext } from '../command';
 import { CancelledError, letCancelIn, throwIfCancelled } from '../command';
 import type { LoadedConfig } from '../config/loadConfig';
+import { userGrouping } from './acquisition';
 import { CACHE_DIR, CacheWriter, openCache, readCacheIndex } from './cache';
 import type { Discovery, SourceFile } from './discover';
 import { discoverSources } from './discover';
@@ -34,8 +35,8 @@ import { AXIS_NUMBERS } from './volume';
 /** The ingest command's result without the run folder (the shape is shared with the host). */
 export type IngestSummary = Omit<IngestResult, 'runDir'>;
 
-/** Bump when decoding changes in a way that changes cached pixels: old caches are then rebuilt. */
-const DECODER_VERSION = 1;
+/** Bump when decoding changes cached pixels or provenance: old caches are then rebuilt (2: acquisitions). */
+const DECODER_VERSION = 2;
 /** 2D files being decoded while earlier ones are stored: keeps libvips busy, memory stays at a few images. */
 const RASTER_WINDOW = 8;
 /** Consecutive 2D files handled as one unit (progress is reported per file inside it). */
@@ -54,9 +55,9 @@ export function sampleOptions(loaded: LoadedConfig): SampleOptions {
   };
 }
 
-export function contentHash(files: readonly SourceFile[], options: SampleOptions): string {
+export function contentHash(files: readonly SourceFile[], options: SampleOptions, group?: string): string {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({ decoder: DECODER_VERSION, options }));
+  hash.update(JSON.stringify({ decoder: DECODER_VERSION, options, group }));
   for (const f of files) hash.update(`\n${f.path}\t${f.size}\t${f.mtimeMs}`);
   return hash.digest('hex');
 }
@@ -77,7 +78,9 @@ async function ingestInto(loaded: LoadedConfig, runDir: string, ctx: CommandCont
   const discovery = await discoverSources(loaded.config.pool, exclude);
   // The native image library loads while the cache is checked, not in front of the first image.
   if (discovery.files.some((f) => f.kind === 'raster')) loadSharp().catch(() => undefined);
-  const hash = contentHash(discovery.files, options);
+  const group = loaded.config.ingest?.group;
+  const groupOf = userGrouping(group, loaded.file);
+  const hash = contentHash(discovery.files, options, group);
   const previous = await readCacheIndex(runDir).catch(() => undefined);
   if (previous && previous.contentHash === hash) {
     ctx.log('info', `ingest: the pool is unchanged since the last ingest (${previous.samples.length} samples); reusing the cache`);
@@ -86,7 +89,7 @@ async function ingestInto(loaded: LoadedConfig, runDir: string, ctx: CommandCont
   }
   // Thumbnails go in first and the cache (whose index holds the content hash) last: a crash between
   // the two swaps leaves the old hash, so the next ingest rebuilds both rather than trust them.
-  const plan: DecodePlan = { loaded, discovery, options, hash };
+  const plan: DecodePlan = { loaded, discovery, options, hash, groupOf };
   return rebuildBeside(runDir, [THUMBS_DIR, CACHE_DIR], (staging) => decodePool(plan, staging, ctx, started));
 }
 
@@ -97,6 +100,8 @@ interface DecodePlan {
   options: SampleOptions;
   /** The content hash the new cache's index records. */
   hash: string;
+  /** The user's `ingest.group`, when given: a source's acquisition. */
+  groupOf?: (source: string) => string | undefined;
 }
 
 /** The new cache could not be written (a full disk): the ingest stops, rather than blame each input file in turn. */
@@ -105,15 +110,16 @@ class CacheWriteError extends Error {
 }
 
 /** Decodes every file of the pool into a cache and thumbnails under `outDir`. */
-async function decodePool({ loaded, discovery, options, hash }: DecodePlan, outDir: string, ctx: CommandContext, started: number): Promise<IngestSummary> {
+async function decodePool({ loaded, discovery, options, hash, groupOf }: DecodePlan, outDir: string, ctx: CommandContext, started: number): Promise<IngestSummary> {
   const writer = new CacheWriter(outDir, options.imageSize);
   const thumbs = new ThumbnailWriter(outDir, options.imageSize);
   const skipped = [...discovery.skipped];
   const sources = new Set<string>();
   let emptySlices = 0;
   const emit = async (pixels: Float32Array, provenance: Provenance) => {
+    const acquisition = groupOf?.(provenance.source) ?? provenance.acquisition;
     try {
-      const id = await writer.add(pixels, provenance);
+      const id = await writer.add(pixels, acquisition === undefined ? provenance : { ...provenance, acquisition });
       await thumbs.add(id, pixels);
     } catch (err) {
       throw new CacheWriteError(`ingest: cannot write the new cache (${(err as Error).message}); the run's cache and thumbnails are left as they were`);

@@ -1,6 +1,7 @@
-/** One 2D image file to one sample (or to none when it is empty). */
+/** One 2D image file to one sample (or to none when it is empty), part of the frame sequence its name puts it in. */
 import type { Provenance } from '../../shared/artifacts';
 import type { IntensitySettings } from '../../shared/config';
+import { frameSequence } from './acquisition';
 import { applyIntensity, chooseIntensity, isEmptySlice } from './intensity';
 import { resizeIntoSquare } from './resize';
 import { decodeGray, decodeResized8 } from './formats/raster';
@@ -15,7 +16,7 @@ export async function rasterSample(file: string, imageSize: number, intensity: I
       const pixels = new Float32Array(fast.pixels.length);
       for (let i = 0; i < pixels.length; i++) pixels[i] = fast.pixels[i] / 255;
       if (isEmptySlice(pixels, emptyFraction)) return { empty: true };
-      return { pixels, provenance: { source: file, originalSize: fast.originalSize, intensity: '8-bit' } };
+      return { pixels, provenance: { source: file, acquisition: frameSequence(file), originalSize: fast.originalSize, intensity: '8-bit' } };
     }
   }
   const image = await decodeGray(file, maxPixels);
@@ -24,5 +25,5 @@ export async function rasterSample(file: string, imageSize: number, intensity: I
   if (isEmptySlice(image.values, emptyFraction)) return { empty: true };
   const pixels = new Float32Array(imageSize * imageSize);
   resizeIntoSquare(image.values, image.width, image.height, imageSize, pixels);
-  return { pixels, provenance: { source: file, originalSize: [image.width, image.height], intensity: mapping.label } };
+  return { pixels, provenance: { source: file, acquisition: frameSequence(file), originalSize: [image.width, image.height], intensity: mapping.label } };
 }

@@ -1,7 +1,7 @@
 /**
  * Our default key-patch proposer, standing in for the paper's Segment Anything crops (whose
  * weights are not available offline): per image, the windows of about half the image side whose
- * patches the foundation model reconstructs worst, counting only foreground, as far as possible
+ * patches are hardest for the foundation model (under the run's difficulty score), counting only foreground, as far as possible
  * not overlapping each other.
  */
 export interface ProposerOptions {
@@ -21,13 +21,16 @@ export type Box = [number, number, number, number];
 
 /**
  * Boxes (pixels of the cached sample, aligned to the patch grid) for one image, best first.
- * `errors` is the image's per-patch error map (grid x grid, raster order).
+ * `errors` is the image's per-patch difficulty map (grid x grid, raster order).
  */
 export function proposeWindows(pixels: Float32Array, errors: Float32Array, imageSize: number, grid: number, options: ProposerOptions): Box[] {
   const o = { ...DEFAULT_PROPOSER, ...options };
   const patch = imageSize / grid;
   const side = Math.max(1, Math.min(grid, Math.round(o.windowFraction * grid)));
   const foreground = patchForeground(pixels, imageSize, grid, o.foregroundLevel);
+  // Difficulty maps may be signed (pvi): measured from the image's easiest patch when it is below 0,
+  // no foreground patch lowers a window's score, as with the non-negative error maps.
+  const floor = errors.reduce((a, b) => Math.min(a, b), 0);
   const candidates: Array<{ row: number; col: number; score: number; fg: number }> = [];
   for (let row = 0; row + side <= grid; row++) {
     for (let col = 0; col + side <= grid; col++) {
@@ -35,7 +38,7 @@ export function proposeWindows(pixels: Float32Array, errors: Float32Array, image
       let fg = 0;
       for (let r = row; r < row + side; r++) {
         for (let c = col; c < col + side; c++) {
-          score += errors[r * grid + c] * foreground[r * grid + c];
+          score += (errors[r * grid + c] - floor) * foreground[r * grid + c];
           fg += foreground[r * grid + c];
         }
       }

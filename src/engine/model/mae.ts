@@ -174,8 +174,9 @@ export class MaeModel {
   /**
    * Both scores from one set of K masked passes. Every mask hides the same number of patches, so
    * the per-sample mean over masks equals the total masked error over the total masked count.
+   * `maskedCount` says how many of the K masks hid each patch (what other difficulty scores weigh by).
    */
-  score(images: tf.Tensor4D, options: MaskOptions): { difficulty: tf.Tensor1D; patchErrors: tf.Tensor2D } {
+  score(images: tf.Tensor4D, options: MaskOptions): { difficulty: tf.Tensor1D; patchErrors: tf.Tensor2D; maskedCount: tf.Tensor2D } {
     if (!(options.masks >= 1)) throw new Error(`masks must be at least 1, got ${options.masks}`);
     const ids = options.ids ?? range(images.shape[0]);
     if (ids.length !== images.shape[0]) throw new Error(`ids has ${ids.length} entries for a batch of ${images.shape[0]}`);
@@ -193,7 +194,7 @@ export class MaeModel {
       const seen = tf.greater(count!, 0);
       const mean = tf.divNoNan(sum!, count!);
       const fallback = tf.broadcastTo(tf.expandDims(difficulty, 1), mean.shape);
-      return { difficulty, patchErrors: tf.where(seen, mean, fallback) as tf.Tensor2D };
+      return { difficulty, patchErrors: tf.where(seen, mean, fallback) as tf.Tensor2D, maskedCount: count! };
     });
   }
 

@@ -1,22 +1,56 @@
 /**
  * Scores every pool sample with the foundation model: its embedding (encoder tokens averaged over
- * patches), its difficulty (masked reconstruction error, mean over K masks) and its per-patch error
- * map. Streams the cache in batches; memory is a batch plus the outputs.
+ * patches), its difficulty (mean over K random masks) and its per-patch difficulty map; and scores
+ * key patches by the same maps. Streams the cache in batches; memory is a batch plus the outputs.
+ *
+ * Difficulty scores (docs/selection.md, "Difficulty"), all "larger is harder", per masked patch:
+ *  - `normalised`: squared error on per-patch normalised pixels, the MAE's training loss. A flat
+ *    patch normalises to amplified noise nobody can predict, so this score rises as contrast falls.
+ *  - `intensity`: the same error in intensity units (the prediction de-normalised with the patch's
+ *    own statistics: error x (variance + epsilon)), so flat patches count for little.
+ *  - `pvi`: minus the pointwise V-information (Ethayarajh et al. 2022), (e_model - e_∅) / 2 nats per
+ *    value, e_∅ the error of the input-free predictor (the pool's per-position mean normalised
+ *    patch). A patch that needs no input to predict, or that nobody can predict, scores near 0; a
+ *    patch the input-free guess handles better than the model scores high.
+ * Key patches are scored inside their own image at the scale the model was trained at: a box's
+ * difficulty is that of the patches it covers (weighted by overlap and by how often each was
+ * masked), not of the crop upsampled to the model's size, which the model never saw in training.
  */
 import * as tf from '@tensorflow/tfjs';
+import { DIFFICULTY_SCORES, type DifficultyScore } from '../../shared/commands';
+import type { RunRecord } from '../../shared/runRecord';
 import { throwIfCancelled } from '../command';
-import type { MaeModel } from './mae';
+import { SeededRandom, permutation } from './rng';
+import { normalisePatches, type MaeModel } from './mae';
 import type { PixelReader } from './trainingData';
+import { addImages, emptyMoments, inputFreeMean } from '../selection/inputFree';
+
+/** Today's default; the benchmark (docs/selection.md) decides whether another should replace it. */
+export const DEFAULT_DIFFICULTY: DifficultyScore = 'normalised';
+/** Images the input-free predictor is fitted on, drawn by seed (a mean: a few thousand suffice). */
+const INPUT_FREE_IMAGES = 4096;
+
+/** The flag, else the run config's `selection.difficulty`, else the default; a bad config value names the file and key. */
+export function resolveDifficulty(flag: DifficultyScore | undefined, record: Pick<RunRecord, 'config' | 'configPath'> | undefined): DifficultyScore {
+  if (flag) return flag;
+  const value = (record?.config.selection as Record<string, unknown> | undefined)?.difficulty;
+  if (value === undefined) return DEFAULT_DIFFICULTY;
+  if (!DIFFICULTY_SCORES.includes(value as DifficultyScore)) {
+    throw new Error(`${record?.configPath ?? 'optidel.json'}: selection.difficulty is ${JSON.stringify(value)}; use one of ${DIFFICULTY_SCORES.join(', ')}`);
+  }
+  return value as DifficultyScore;
+}
 
 export interface PoolScores {
   count: number;
   embeddingDim: number;
   patchesPerSide: number;
+  difficultyScore: DifficultyScore;
   /** count x embeddingDim */
   embeddings: Float32Array;
   /** count */
   difficulty: Float32Array;
-  /** count x patchesPerSide² */
+  /** count x patchesPerSide², the per-patch difficulty */
   patchErrors: Float32Array;
 }
 
@@ -24,8 +58,55 @@ export interface ScoreOptions {
   masks: number;
   seed: number;
   batchSize: number;
+  /** Default `normalised`. */
+  difficulty?: DifficultyScore;
+  /** For `pvi`: the input-free predictor (fitInputFree); when absent, fitted on the samples being scored. */
+  inputFree?: Float32Array;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+}
+
+/** What the scores need of a masked autoencoder (MaeModel has it). */
+export type MaskedScorer = Pick<MaeModel, 'config' | 'patches' | 'grid' | 'patchify' | 'score'>;
+
+/** Per sample and patch: the masked error sum under the chosen score and how often the patch was masked, [B, N] each. */
+function maskedScores(model: MaskedScorer, images: tf.Tensor4D, ids: readonly number[], options: ScoreOptions, inputFree: tf.Tensor2D | undefined): { scaled: tf.Tensor2D; count: tf.Tensor2D } {
+  return tf.tidy(() => {
+    const { patchErrors, maskedCount: count } = model.score(images, { masks: options.masks, seed: options.seed, ids: [...ids] });
+    const sum = tf.mul(patchErrors, count) as tf.Tensor2D; // exact where a patch was masked, 0 where it never was
+    const kind = options.difficulty ?? DEFAULT_DIFFICULTY;
+    if (kind === 'normalised') return { scaled: sum, count };
+    const patches = model.patchify(images);
+    if (kind === 'intensity') return { scaled: tf.mul(sum, tf.add(tf.moments(patches, -1).variance, 1e-6)) as tf.Tensor2D, count };
+    const inputFreeError = tf.mean(tf.squaredDifference(normalisePatches(patches), inputFree!), -1);
+    return { scaled: tf.div(tf.sub(sum, tf.mul(count, inputFreeError)), 2) as tf.Tensor2D, count };
+  });
+}
+
+/** Per-sample difficulty (total over masked patches / masked count) and the per-patch map (a never-masked patch gets its sample's value). */
+function toDifficulty(scaled: tf.Tensor2D, count: tf.Tensor2D): { difficulty: tf.Tensor1D; patchErrors: tf.Tensor2D } {
+  return tf.tidy(() => {
+    const difficulty = tf.div(tf.sum(scaled, 1), tf.sum(count, 1)) as tf.Tensor1D;
+    const fallback = tf.broadcastTo(tf.expandDims(difficulty, 1), scaled.shape);
+    return { difficulty, patchErrors: tf.where(tf.greater(count, 0), tf.divNoNan(scaled, count), fallback) as tf.Tensor2D };
+  });
+}
+
+/** The input-free predictor of `ids` (at most 4096 of them, drawn by seed): the per-position mean normalised patch. */
+export async function fitInputFree(reader: PixelReader, ids: readonly number[], patchSize: number, seed: number, batchSize = 256): Promise<Float32Array> {
+  const chosen = ids.length <= INPUT_FREE_IMAGES ? ids : Array.from(permutation(ids.length, new SeededRandom(seed)).subarray(0, INPUT_FREE_IMAGES), (i) => ids[i]);
+  const moments = emptyMoments(reader.imageSize);
+  for (let start = 0; start < chosen.length; start += batchSize) {
+    const batch = chosen.slice(start, start + batchSize);
+    addImages(moments, await reader.read(batch), batch.length, reader.imageSize, patchSize);
+  }
+  return inputFreeMean(moments);
+}
+
+async function inputFreeTensor(model: MaskedScorer, reader: PixelReader, ids: readonly number[], options: ScoreOptions): Promise<tf.Tensor2D | undefined> {
+  if (options.difficulty !== 'pvi') return undefined;
+  const mean = options.inputFree ?? (await fitInputFree(reader, ids, model.config.patchSize, options.seed));
+  return tf.tensor2d(mean, [model.patches, model.config.patchSize ** 2]);
 }
 
 export async function scoreSamples(model: MaeModel, reader: PixelReader, ids: readonly number[], options: ScoreOptions): Promise<PoolScores> {
@@ -34,50 +115,80 @@ export async function scoreSamples(model: MaeModel, reader: PixelReader, ids: re
   if (reader.imageSize !== size) throw new Error(`the cache holds ${reader.imageSize} px images but the model takes ${size} px`);
   const count = ids.length;
   const n = model.patches;
-  const out: PoolScores = { count, embeddingDim: dim, patchesPerSide: model.grid, embeddings: new Float32Array(count * dim), difficulty: new Float32Array(count), patchErrors: new Float32Array(count * n) };
-  let next = count ? reader.read(ids.slice(0, options.batchSize)) : undefined;
-  for (let start = 0; start < count; start += options.batchSize) {
-    if (options.signal) throwIfCancelled(options.signal);
-    const batchIds = ids.slice(start, start + options.batchSize);
-    const pixels = await next!;
-    next = start + options.batchSize < count ? reader.read(ids.slice(start + options.batchSize, start + 2 * options.batchSize)) : undefined;
-    const [embedding, difficulty, patchErrors] = tf.tidy(() => {
-      const images = tf.tensor4d(pixels, [batchIds.length, size, size, 1]);
-      const scores = model.score(images, { masks: options.masks, seed: options.seed, ids: batchIds });
-      return [tf.mean(model.encode(images), 1), scores.difficulty, scores.patchErrors];
-    });
-    out.embeddings.set(await embedding.data(), start * dim);
-    out.difficulty.set(await difficulty.data(), start);
-    out.patchErrors.set(await patchErrors.data(), start * n);
-    tf.dispose([embedding, difficulty, patchErrors]);
-    options.onProgress?.(Math.min(count, start + options.batchSize), count);
+  const out: PoolScores = { count, embeddingDim: dim, patchesPerSide: model.grid, difficultyScore: options.difficulty ?? DEFAULT_DIFFICULTY, embeddings: new Float32Array(count * dim), difficulty: new Float32Array(count), patchErrors: new Float32Array(count * n) };
+  const inputFree = await inputFreeTensor(model, reader, ids, options);
+  try {
+    let next = count ? reader.read(ids.slice(0, options.batchSize)) : undefined;
+    for (let start = 0; start < count; start += options.batchSize) {
+      if (options.signal) throwIfCancelled(options.signal);
+      const batchIds = ids.slice(start, start + options.batchSize);
+      const pixels = await next!;
+      next = start + options.batchSize < count ? reader.read(ids.slice(start + options.batchSize, start + 2 * options.batchSize)) : undefined;
+      const [embedding, difficulty, patchErrors] = tf.tidy(() => {
+        const images = tf.tensor4d(pixels, [batchIds.length, size, size, 1]);
+        const { scaled, count: masked } = maskedScores(model, images, batchIds, options, inputFree);
+        const scores = toDifficulty(scaled, masked);
+        return [tf.mean(model.encode(images), 1), scores.difficulty, scores.patchErrors];
+      });
+      out.embeddings.set(await embedding.data(), start * dim);
+      out.difficulty.set(await difficulty.data(), start);
+      out.patchErrors.set(await patchErrors.data(), start * n);
+      tf.dispose([embedding, difficulty, patchErrors]);
+      options.onProgress?.(Math.min(count, start + options.batchSize), count);
+    }
+  } finally {
+    inputFree?.dispose();
   }
   return out;
 }
 
 /**
- * Difficulty of key patches: each box is cropped from its sample, resized to the model's resolution
- * and scored by masked reconstruction error over K masks (masks keyed by patch id).
+ * Difficulty of key patches, each inside its own image at the model's scale: the masked score of
+ * the patches its box covers, weighted by overlap area and by how often each was masked (masks
+ * keyed by the sample's id, as in scoreSamples, so a box covering the whole image scores as its
+ * image). A box none of whose patches was ever masked gets its image's difficulty.
  */
-export async function scoreBoxes(model: MaeModel, reader: PixelReader, patches: ReadonlyArray<{ id: number; sampleId: number; box: [number, number, number, number] }>, options: ScoreOptions): Promise<Float32Array> {
+export async function scoreBoxes(model: MaskedScorer, reader: PixelReader, patches: ReadonlyArray<{ id: number; sampleId: number; box: [number, number, number, number] }>, options: ScoreOptions): Promise<Float32Array> {
   const size = model.config.imageSize;
-  const source = reader.imageSize;
+  if (reader.imageSize !== size) throw new Error(`the cache holds ${reader.imageSize} px images but the model takes ${size} px`);
   const out = new Float32Array(patches.length);
-  for (let start = 0; start < patches.length; start += options.batchSize) {
-    if (options.signal) throwIfCancelled(options.signal);
-    const batch = patches.slice(start, start + options.batchSize);
-    const samples = [...new Set(batch.map((p) => p.sampleId))];
-    const pixels = await reader.read(samples);
-    const difficulty = tf.tidy(() => {
-      const images = tf.tensor4d(pixels, [samples.length, source, source, 1]);
-      // cropAndResize boxes are [y1, x1, y2, x2] in units of (side - 1), covering the box's pixel centres.
-      const boxes = batch.map(({ box: [x, y, w, h] }) => [y / (source - 1), x / (source - 1), (y + h - 1) / (source - 1), (x + w - 1) / (source - 1)]);
-      const crops = tf.image.cropAndResize(images, boxes, batch.map((p) => samples.indexOf(p.sampleId)), [size, size], 'bilinear');
-      return model.score(crops, { masks: options.masks, seed: options.seed, ids: batch.map((p) => p.id) }).difficulty;
-    });
-    out.set(await difficulty.data(), start);
-    difficulty.dispose();
-    options.onProgress?.(Math.min(patches.length, start + options.batchSize), patches.length);
+  const inputFree = await inputFreeTensor(model, reader, [...new Set(patches.map((p) => p.sampleId))], options);
+  try {
+    for (let start = 0; start < patches.length; start += options.batchSize) {
+      if (options.signal) throwIfCancelled(options.signal);
+      const batch = patches.slice(start, start + options.batchSize);
+      const samples = [...new Set(batch.map((p) => p.sampleId))];
+      const pixels = await reader.read(samples);
+      const { scaled, count } = tf.tidy(() => maskedScores(model, tf.tensor4d(pixels, [samples.length, size, size, 1]), samples, options, inputFree));
+      const [scaledValues, countValues] = [await scaled.data(), await count.data()];
+      tf.dispose([scaled, count]);
+      batch.forEach((p, i) => (out[start + i] = boxScore(p.box, samples.indexOf(p.sampleId), scaledValues, countValues, model.grid, size / model.grid)));
+      options.onProgress?.(Math.min(patches.length, start + options.batchSize), patches.length);
+    }
+  } finally {
+    inputFree?.dispose();
   }
   return out;
+}
+
+/** Overlap- and mask-weighted score of box [x, y, w, h] (cached pixels) in row `row` of per-patch [B, grid²] arrays. */
+function boxScore([x, y, w, h]: [number, number, number, number], row: number, scaled: ArrayLike<number>, count: ArrayLike<number>, grid: number, patch: number): number {
+  const n = grid * grid;
+  let total = 0;
+  let masked = 0;
+  for (let r = Math.floor(y / patch); r < Math.min(grid, Math.ceil((y + h) / patch)); r++) {
+    for (let c = Math.floor(x / patch); c < Math.min(grid, Math.ceil((x + w) / patch)); c++) {
+      const overlap = (Math.min(x + w, (c + 1) * patch) - Math.max(x, c * patch)) * (Math.min(y + h, (r + 1) * patch) - Math.max(y, r * patch));
+      total += overlap * scaled[row * n + r * grid + c];
+      masked += overlap * count[row * n + r * grid + c];
+    }
+  }
+  if (masked > 0) return total / masked;
+  let imageTotal = 0;
+  let imageMasked = 0;
+  for (let i = 0; i < n; i++) {
+    imageTotal += scaled[row * n + i];
+    imageMasked += count[row * n + i];
+  }
+  return imageTotal / imageMasked;
 }

@@ -9,6 +9,7 @@ import type { KeyPatchFile, ScoresInfo, SelectionFile } from '../../shared/artif
 import { ARTIFACTS, selectionFile } from '../../shared/artifacts';
 import { readJsonFile } from '../../shared/node/atomicFile';
 import type { SelectionInput } from '../selection/methods';
+import { acquisitionOf } from '../data/acquisition';
 import { readCacheIndex } from '../data/cache';
 
 export async function readF32(file: string, expected: number, writer: string): Promise<Float32Array> {
@@ -18,7 +19,7 @@ export async function readF32(file: string, expected: number, writer: string): P
   return new Float32Array(new Uint8Array(bytes).buffer);
 }
 
-/** The selection methods' input: embeddings and difficulty (score stage), key patches (propose stage, when present), sources (cache). */
+/** The selection methods' input: embeddings and difficulty (score stage), key patches (propose stage, when present), acquisitions (cache). */
 export async function readSelectionInput(runDir: string): Promise<SelectionInput> {
   const scoresFile = path.join(runDir, ARTIFACTS.scores);
   if (!fs.existsSync(scoresFile)) throw new Error(`${scoresFile} is missing: run "optidel score --run ${runDir}" first`);
@@ -31,8 +32,8 @@ export async function readSelectionInput(runDir: string): Promise<SelectionInput
   const patchesFile = path.join(runDir, ARTIFACTS.keyPatches);
   const keyPatches = fs.existsSync(patchesFile) ? ((await readJsonFile(patchesFile)) as KeyPatchFile).patches : undefined;
   if (keyPatches && !Array.isArray(keyPatches)) throw new Error(`${patchesFile}: "patches" must be an array; run "optidel propose --run ${runDir}" again`);
-  // Axis matters for volumes: the three slicing directions of one volume are different views.
-  const sources = index.samples.map((s) => (s.axis === undefined ? s.source : `${s.source}#${s.axis}`));
+  // One acquisition (a volume with all its axes, a frame sequence, a user's group) is one source of redundancy.
+  const sources = index.samples.map(acquisitionOf);
   return { embeddings, dim: info.embeddingDim, difficulty, sources, keyPatches };
 }
 

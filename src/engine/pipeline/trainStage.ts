@@ -11,14 +11,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { SynthIndex } from '../../shared/artifacts';
+import type { ScoresInfo, SynthIndex } from '../../shared/artifacts';
 import { ARTIFACTS } from '../../shared/artifacts';
 import { readJsonFile } from '../../shared/node/atomicFile';
 import type { CommandContext } from '../command';
 import type { PoolCache } from '../data/cache';
 import type { MaeModel } from '../model/mae';
 import { pretrain, type PretrainOptions, type PretrainResult } from '../model/pretrain';
-import { scoreBoxes, scoreSamples } from '../model/scoring';
+import { fitInputFree, scoreBoxes, scoreSamples } from '../model/scoring';
 import type { SelectionMethod } from '../selection/methods';
 import { curated, readF32, readSelection, readSelectionInput } from './runArtifacts';
 import { selectStage } from './selectStage';
@@ -93,7 +93,10 @@ export async function compactSet(runDir: string, method: string, cache: PoolCach
 async function reselect(runDir: string, model: MaeModel, cache: PoolCache, options: TrainStageOptions, ctx: CommandContext) {
   const input = await readSelectionInput(runDir);
   const all = Array.from({ length: cache.size }, (_, i) => i);
-  const scoring = { masks: options.masks, seed: options.pretrain.seed, batchSize: 64, signal: ctx.signal };
+  // The run's difficulty score (scores.json), and for pvi the pool's input-free predictor, as score and propose used.
+  const { difficulty } = (await readJsonFile(path.join(runDir, ARTIFACTS.scores))) as ScoresInfo;
+  const inputFree = difficulty === 'pvi' ? await fitInputFree(cache, all, model.config.patchSize, options.pretrain.seed) : undefined;
+  const scoring = { masks: options.masks, seed: options.pretrain.seed, batchSize: 64, difficulty, inputFree, signal: ctx.signal };
   const scores = await scoreSamples(model, cache, all, { ...scoring, onProgress: (done, total) => ctx.progress('train: re-score', done, total) });
   const keyPatches = input.keyPatches?.length ? Array.from(await scoreBoxes(model, cache, input.keyPatches, scoring), (difficulty, i) => ({ ...input.keyPatches![i], difficulty })) : input.keyPatches;
   const previous = await readSelection(runDir, options.method);

@@ -3,14 +3,14 @@
  * the chosen samples (and key patches) out. Deterministic for a seed; the budget is a fraction of
  * the pool (0 < b <= 1) or a count of images (> 1).
  */
-import type { KeyPatch } from '../../shared/artifacts';
+import type { KeyPatch, RelaxedPicks } from '../../shared/artifacts';
 import { SeededRandom, permutation } from '../model/rng';
 import { resolveBudget } from './budget';
 import { kCenterGreedy } from './kcenter';
 import { meddelSelect, type MeddelOptions } from './meddel';
 import { optidelSelect, type OptidelOptions } from './optidel';
 import { prototypesSelect } from './prototypes';
-import { normalizeRows, rowCount } from './vectors';
+import { centreRows, normalizeRows, rowCount } from './vectors';
 
 import { SELECTION_METHOD_NAMES, type SelectionMethodName } from '../../shared/commands';
 
@@ -23,7 +23,7 @@ export interface SelectionInput {
   dim: number;
   /** Per-sample masked reconstruction error. */
   difficulty: Float32Array;
-  /** Per-sample source (volume, video, folder), for the diversity constraint. */
+  /** Per-sample acquisition (volume, frame sequence, user group: docs/data.md), for the diversity rules. */
   sources: string[];
   keyPatches?: KeyPatch[];
 }
@@ -42,6 +42,8 @@ export interface SelectionResult {
   patches?: number[];
   /** Method-specific facts worth reporting (thresholds, counts removed). */
   details: Record<string, number>;
+  /** optidel: picks that went past a diversity rule, by rule. */
+  relaxed?: RelaxedPicks;
 }
 
 export function selectSubset(method: SelectionMethod, input: SelectionInput, options: SelectionOptions): SelectionResult {
@@ -67,8 +69,10 @@ export function selectSubset(method: SelectionMethod, input: SelectionInput, opt
     }
     case 'optidel': {
       if (!input.keyPatches?.length) throw new Error('optidel selection needs key patches with difficulty: run "optidel propose" (and "optidel score") first');
-      const { selected, patches, ...details } = optidelSelect(normalized(), input.dim, input.sources, input.difficulty, input.keyPatches, budget, seed, options.optidel);
-      return { selected, patches, details };
+      // Centred: the near-duplicate distance is measured against the pool's spread, not its common component.
+      const centred = normalizeRows(centreRows(input.embeddings, input.dim), input.dim);
+      const { selected, patches, relaxed, ...details } = optidelSelect(centred, input.dim, input.sources, input.difficulty, input.keyPatches, budget, seed, options.optidel);
+      return { selected, patches, relaxed, details };
     }
   }
 }

@@ -1,27 +1,38 @@
 /**
- * OptiDEL's selector: the top-N hardest key patches, N = M x B (M = 4 patches per generated mosaic,
- * B the budget in images), so that the generation stage can stitch them into B new images. The
- * selected images are the distinct samples those patches come from.
+ * OptiDEL's selector: the N = M x B hardest key patches (M = 4 patches per generated mosaic, B the
+ * budget in images), so that the generation stage can stitch them into B new images, under rules
+ * that keep them diverse. The selected images are the distinct samples those patches come from.
  *
- * Diversity is enforced, not left to chance (the paper is silent on how; these are our choices,
- * each an option):
- *  - per-source cap: no source (volume, video, folder) gives more than `sourceCapFactor` times its
- *    fair share N / sources of the patches, so one long series of adjacent slices cannot fill the budget;
- *  - near-duplicate threshold: a sample whose embedding lies within cosine distance
+ * The paper is silent on how diversity is enforced; these are our choices, each an option:
+ *  - acquisition quota: an acquisition (a volume, a frame sequence, a group the user names) gives at
+ *    most max(floor, ceil(capFactor x N x its samples / pool samples)) patches, samples counted
+ *    without exact duplicates: a multiple of its share in proportion to its size. Proportional
+ *    quotas were chosen over a coverage objective (k-center, facility location) because they are
+ *    what "spread over the pool's acquisitions" means, they hold on any mix of volumes and single
+ *    files, they cost one pass, and a user can check them by counting; the factor (default 2)
+ *    leaves difficulty room to choose within them.
+ *  - near-duplicate threshold: a sample whose (centred) embedding lies within cosine distance
  *    `minCosineDistance` of an already selected sample contributes no patches (checked within
- *    regions of `regionSize` samples of the embedding space, exact for pools that small).
- * When the constraints leave fewer than N patches, the hardest skipped ones fill the rest, so the
- * patch budget is met exactly whenever the pool has N patches at all.
+ *    regions of `regionSize` samples of the embedding space, exact for pools that small);
+ *  - exact duplicates (bit-identical embeddings, as identical images give) are never eligible after
+ *    their first copy. This rule is never relaxed.
+ * When the rules leave fewer than N patches, they are relaxed in a fixed order, hardest patches
+ * first, and every relaxed pick is counted: first the near-duplicate threshold (quotas still hold),
+ * then the quotas, doubled until the budget is met. The patch budget is therefore exact whenever the
+ * pool has N patches outside exact duplicates; otherwise `short` says how many are missing.
  */
-import type { KeyPatch } from '../../shared/artifacts';
+import type { KeyPatch, RelaxedPicks } from '../../shared/artifacts';
 import { buildBallTree } from './ballTree';
+import { exactDuplicateOf } from './duplicates';
 import { NeighbourIndex } from './neighbourIndex';
 
 export interface OptidelOptions {
   /** Patches per generated image (M, default 4). */
   patchesPerImage?: number;
-  /** A source may give at most this multiple of its fair share of patches (default 2). */
+  /** An acquisition may give at most this multiple of its size-proportional share of patches (default 2). */
   sourceCapFactor?: number;
+  /** Every acquisition may give at least this many patches (default 1). */
+  sourceCapFloor?: number;
   /** Samples closer than this cosine distance to a selected one count as near-duplicates (default 0.05). */
   minCosineDistance?: number;
   /** Samples per region searched for near-duplicates (default 2048). */
@@ -31,12 +42,14 @@ export interface OptidelOptions {
 export interface OptidelResult {
   selected: number[];
   patches: number[];
-  /** Patches taken in the fill pass, past the diversity constraints. */
-  relaxed: number;
+  relaxed: RelaxedPicks;
+  /** The largest acquisition quota before any relaxation. */
   sourceCap: number;
+  /** Acquisitions in the pool. */
+  acquisitions: number;
 }
 
-/** `normalized`: unit-length embeddings; `budgetImages`: B. */
+/** `normalized`: unit-length embeddings; `sources`: each sample's acquisition; `budgetImages`: B. */
 export function optidelSelect(
   normalized: Float32Array,
   dim: number,
@@ -48,35 +61,64 @@ export function optidelSelect(
   options: OptidelOptions = {},
 ): OptidelResult {
   const m = options.patchesPerImage ?? 4;
-  const target = Math.min(keyPatches.length, m * budgetImages);
+  const duplicateOf = exactDuplicateOf(normalized, dim);
   const patchDifficulty = (p: KeyPatch) => p.difficulty ?? difficulty[p.sampleId];
-  const order = [...keyPatches].sort((a, b) => patchDifficulty(b) - patchDifficulty(a) || a.id - b.id);
-  const sourceCount = new Set(order.map((p) => sources[p.sampleId])).size;
-  const sourceCap = Math.max(m, Math.ceil(((options.sourceCapFactor ?? 2) * target) / Math.max(1, sourceCount)));
+  const eligible = keyPatches.filter((p) => duplicateOf[p.sampleId] < 0);
+  const order = eligible.sort((a, b) => patchDifficulty(b) - patchDifficulty(a) || a.id - b.id);
+  const target = Math.min(order.length, m * budgetImages);
+  const distinct = sources.filter((_, i) => duplicateOf[i] < 0);
+  const quota = acquisitionQuotas(distinct, m * budgetImages, options.sourceCapFactor ?? 2, options.sourceCapFloor ?? 1);
   const tau = Math.sqrt(2 * (options.minCosineDistance ?? 0.05)); // Euclidean distance on unit vectors
   const neighbours = new NeighbourIndex(normalized, buildBallTree(normalized, dim, { seed }), options.regionSize);
 
   const perSource = new Map<string, number>();
-  const sampleState = new Map<number, boolean>(); // sample -> accepted (true) or rejected as a near-duplicate (false)
   const taken: KeyPatch[] = [];
-  const skipped: KeyPatch[] = [];
-  for (const patch of order) {
-    if (taken.length === target) break;
-    const source = sources[patch.sampleId];
+  let remaining: KeyPatch[] = order;
+  /** Takes patches of `remaining` in order while `allowed` and the budget agree; the rest stay. */
+  const pass = (allowed: (patch: KeyPatch, source: string) => boolean): number => {
+    const left: KeyPatch[] = [];
+    const before = taken.length;
+    for (const patch of remaining) {
+      const source = sources[patch.sampleId];
+      if (taken.length < target && allowed(patch, source)) {
+        taken.push(patch);
+        perSource.set(source, (perSource.get(source) ?? 0) + 1);
+      } else left.push(patch);
+    }
+    remaining = left;
+    return taken.length - before;
+  };
+  const underQuota = (scale: number) => (_: KeyPatch, source: string) => (perSource.get(source) ?? 0) < scale * quota.get(source)!;
+
+  const sampleState = new Map<number, boolean>(); // sample -> accepted (true) or a near-duplicate (false)
+  pass((patch, source) => {
+    if (!underQuota(1)(patch, source)) return false;
     let accepted = sampleState.get(patch.sampleId);
-    if ((perSource.get(source) ?? 0) >= sourceCap) accepted = false;
-    else if (accepted === undefined) {
+    if (accepted === undefined) {
       accepted = !neighbours.hasWithin(patch.sampleId, tau);
       sampleState.set(patch.sampleId, accepted);
       if (accepted) neighbours.add(patch.sampleId);
     }
-    if (accepted) {
-      taken.push(patch);
-      perSource.set(source, (perSource.get(source) ?? 0) + 1);
-    } else skipped.push(patch);
+    return accepted;
+  });
+  const relaxed: RelaxedPicks = { nearDuplicate: pass(underQuota(1)), acquisitionCap: 0, capDoublings: 0, short: 0 };
+  while (taken.length < target) {
+    relaxed.capDoublings++;
+    relaxed.acquisitionCap += pass(underQuota(2 ** relaxed.capDoublings));
   }
-  const relaxed = Math.min(target - taken.length, skipped.length);
-  taken.push(...skipped.slice(0, relaxed));
+  relaxed.short = m * budgetImages - taken.length;
   const selected = [...new Set(taken.map((p) => p.sampleId))];
-  return { selected, patches: taken.map((p) => p.id), relaxed, sourceCap };
+  return { selected, patches: taken.map((p) => p.id), relaxed, sourceCap: [...quota.values()].reduce((a, b) => Math.max(a, b), 0), acquisitions: quota.size };
+}
+
+/**
+ * Each acquisition's quota of `patches`: `factor` times its share in proportion to its count of
+ * distinct samples (`sources` lists one acquisition per distinct sample), at least `floor`.
+ */
+export function acquisitionQuotas(sources: readonly string[], patches: number, factor: number, floor: number): Map<string, number> {
+  const sizes = new Map<string, number>();
+  for (const s of sources) sizes.set(s, (sizes.get(s) ?? 0) + 1);
+  const quota = new Map<string, number>();
+  for (const [source, size] of sizes) quota.set(source, Math.max(floor, Math.ceil((factor * patches * size) / sources.length)));
+  return quota;
 }

@@ -35,6 +35,13 @@ test('our windows are half the image side, on the highest foreground error, and 
   assert.equal(overlapX * overlapY, 0);
 });
 
+test('a signed difficulty map (pvi): the hot spot still draws the window, negative patches do not push it into the background', () => {
+  const errors = new Float32Array(GRID * GRID).fill(-0.5); // learned content: easier than the input-free guess
+  errors[5 * GRID + 5] = 0.3; // the one patch the model does worse on (row 5, column 5)
+  const [first] = proposeWindows(halfImage(), errors, SIZE, GRID, { perImage: 1, windowFraction: 0.5 });
+  assert.ok(first[0] <= 20 && first[0] + 16 > 20 && first[1] <= 20 && first[1] + 16 > 20, `the window ${first} covers the hot spot`);
+});
+
 test('user boxes map from original pixels, fractions or cache pixels; bad entries are skipped with the reason', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-userpatches-'));
   const samples: CacheSample[] = [
