@@ -76,7 +76,7 @@ class PatchEmbed(nn.Module):
 class OptidelEncoder(nn.Module):
     """Built from the ``optidel_config`` the export stores (timm's argument names)."""
 
-    def __init__(self, img_size, patch_size, embed_dim, depth, num_heads, mlp_hidden_dim, in_chans=1, norm_eps=1e-6, **_):
+    def __init__(self, img_size, patch_size, embed_dim, depth, num_heads, mlp_hidden_dim, in_chans=1, norm_eps=1e-6):
         super().__init__()
         self.img_size = img_size
         self.patch_embed = PatchEmbed(patch_size, in_chans, embed_dim)
@@ -89,7 +89,8 @@ class OptidelEncoder(nn.Module):
     def forward_features(self, images):
         """Tokens [B, patches, dim] after the final norm, patches in raster order."""
         if images.shape[1:] != (1, self.img_size, self.img_size):
-            raise ValueError(f"the encoder takes [batch, 1, {self.img_size}, {self.img_size}] images, got {list(images.shape)}")
+            size = self.img_size
+            raise ValueError(f"the encoder takes [batch, 1, {size}, {size}] images, got {list(images.shape)}")
         x = self.patch_embed(images) + self.pos_embed
         for block in self.blocks:
             x = block(x)
@@ -118,6 +119,10 @@ def read_safetensors(path):
     return tensors, metadata
 
 
+# What this module builds and the export states: a file saying otherwise was written by another version.
+FIXED = {"act_layer": "quick_gelu", "class_token": False, "global_pool": "avg"}
+
+
 def load_encoder(path):
     """The encoder of an OptiDEL export, with every weight loaded (strict: no key missing or left over)."""
     tensors, metadata = read_safetensors(path)
@@ -125,6 +130,9 @@ def load_encoder(path):
         raise ValueError(f"{path} is not an OptiDEL encoder export (optidel_format {metadata.get('optidel_format')!r}); "
                          "write one with: optidel export --what encoder --run RUN --out encoder.safetensors")
     config = json.loads(metadata["optidel_config"])
+    for key, value in FIXED.items():
+        if config.pop(key, value) != value:
+            raise ValueError(f"{path}: optidel_config {key} is not {value!r}; this encoder.py cannot build it")
     model = OptidelEncoder(**config)
     model.load_state_dict(tensors, strict=True)
     return model.eval()

@@ -285,7 +285,7 @@ export interface ExportArgs {
   format?: 'ipynb' | 'json';
   /** The notebook file, the subset's folder, or the encoder's .safetensors file. */
   out: string;
-  /** Notebook: the method shown first (default optidel when present); subset: the selection exported (default the last selected). */
+  /** Notebook: the method shown first (default optidel when present); subset: the one exported (default the last selected). */
   method?: string;
   /** Encoder only: the checkpoint under checkpoints/ (default train, else pretrain). */
   checkpoint?: string;

@@ -18,21 +18,32 @@ export const exportCommand: EngineCommand<'export'> = {
   summary: 'Write a run\'s selected subset as a notebook the OptiDEL renderer shows, as training files, or its encoder for PyTorch',
   options: [
     { name: 'run', type: 'string', required: true, description: 'run folder with ingest, score and select done' },
-    { name: 'what', type: 'string', choices: EXPORT_KINDS, description: 'notebook (default); subset: subset.txt, subset.csv, datalist.json; encoder: timm-style .safetensors' },
+    {
+      name: 'what',
+      type: 'string',
+      choices: EXPORT_KINDS,
+      description: 'notebook (default); subset: subset.txt, subset.csv, datalist.json; encoder: timm-style .safetensors',
+    },
     { name: 'format', type: 'string', choices: ['ipynb', 'json'], description: 'notebook: ipynb (default) or json (the payload alone)' },
     { name: 'out', type: 'string', required: true, description: 'file to write (notebook, encoder) or folder (subset)' },
-    { name: 'method', type: 'string', description: 'selection shown first (notebook: default optidel, else the latest) or exported (subset: default the last selected)' },
-    { name: 'checkpoint', type: 'string', description: 'encoder: checkpoint under checkpoints/ (default train, else pretrain)' },
+    {
+      name: 'method',
+      type: 'string',
+      description: 'notebook: selection shown first (default optidel, else the latest); subset: the one exported (default the last selected)',
+    },
+    { name: 'checkpoint', type: 'string', description: 'encoder: model under checkpoints/ (default train, else pretrain)' },
     { name: 'maxSamples', type: 'integer', description: `pool samples included at most (default ${EXPORT_DEFAULTS.maxSamples}; every selected one is kept)` },
     { name: 'thumbnails', type: 'integer', description: `thumbnails embedded at most (default ${EXPORT_DEFAULTS.maxThumbnails})` },
     { name: 'thumbnailSize', type: 'integer', description: `thumbnail side in pixels (default ${EXPORT_DEFAULTS.thumbnailSize}, at most 96)` },
   ],
   async run(args, ctx) {
     const what = args.what ?? 'notebook';
-    const notebookOnly = (['format', 'maxSamples', 'thumbnails', 'thumbnailSize'] as const).filter((k) => args[k] !== undefined && what !== 'notebook');
-    if (notebookOnly.length) throw new UsageError(`export: --${kebab(notebookOnly[0]!)} applies to --what notebook only`);
+    const notebookOnly = (['format', 'maxSamples', 'thumbnails', 'thumbnailSize'] as const).find((k) => args[k] !== undefined);
+    if (notebookOnly && what !== 'notebook') throw new UsageError(`export: --${kebab(notebookOnly)} applies to --what notebook only`);
     if (args.checkpoint !== undefined && what !== 'encoder') throw new UsageError('export: --checkpoint applies to --what encoder only');
-    if (args.method !== undefined && what === 'encoder') throw new UsageError('export: --method does not apply to --what encoder; pick the model with --checkpoint');
+    if (args.method !== undefined && what === 'encoder') {
+      throw new UsageError('export: --method does not apply to --what encoder; pick the model with --checkpoint');
+    }
     if (what === 'subset') return exportSubset(args, ctx);
     if (what === 'encoder') return exportEncoder(args, ctx);
     const format = args.format ?? 'ipynb';
@@ -75,13 +86,17 @@ export const exportCommand: EngineCommand<'export'> = {
     };
   },
   describe(r) {
-    if (r.what === 'subset') return [`wrote the ${r.method} subset (${r.samples} samples) to ${r.file}: ${r.files.map((f) => path.basename(f)).join(', ')}`, ...r.skipped.map((s) => `skipped ${s.path}: ${s.reason}`)].join('\n');
-    if (r.what === 'encoder') return `wrote ${r.file} (${(r.bytes / 1024).toFixed(0)} KiB): ${r.encoder!.tensors} tensors, ${r.encoder!.parameters} parameters from ${r.encoder!.checkpoint}`;
-    const lines = [
+    const skipped = r.skipped.map((s) => `skipped ${s.path}: ${s.reason}`);
+    const written = r.files.map((f) => path.basename(f)).join(', ');
+    if (r.what === 'subset') return [`wrote the ${r.method} subset (${r.samples} samples) to ${r.file}: ${written}`, ...skipped].join('\n');
+    if (r.what === 'encoder') {
+      const e = r.encoder!;
+      return `wrote ${r.file} (${(r.bytes / 1024).toFixed(0)} KiB): ${e.tensors} tensors, ${e.parameters} parameters from ${e.checkpoint}`;
+    }
+    return [
       `wrote ${r.file} (${r.format}, ${(r.bytes / 1024).toFixed(0)} KiB): ${r.samples} samples, ${r.thumbnails} thumbnails`,
       `methods: ${r.methods.join(', ')} (shown first: ${r.method})`,
-    ];
-    for (const s of r.skipped) lines.push(`skipped ${s.path}: ${s.reason}`);
-    return lines.join('\n');
+      ...skipped,
+    ].join('\n');
   },
 };

@@ -55,14 +55,18 @@ export function encoderTensors(model: MaeModel): NamedTensor[] {
   const left = new Map(model.namedVariables.slice(0, model.encoderVariables.length).map((n) => [n.name, n.variable]));
   const take = (name: string): { values: Float32Array; shape: number[] } => {
     const variable = left.get(name);
-    if (!variable) throw new Error(`encoder export: the model has no variable "${name}"; the export mapping is out of date`);
+    if (!variable)
+      throw new Error(`encoder export: the model has no variable "${name}"; the export mapping is out of date`);
     left.delete(name);
     return { values: variable.dataSync() as Float32Array, shape: variable.shape };
   };
   const linear = (from: string, to: string): NamedTensor[] => {
     const w = take(`${from}.w`);
     const [rows, cols] = w.shape as [number, number];
-    return [{ name: `${to}.weight`, shape: [cols, rows], values: transposed(w.values, rows, cols) }, { name: `${to}.bias`, ...take(`${from}.b`) }];
+    return [
+      { name: `${to}.weight`, shape: [cols, rows], values: transposed(w.values, rows, cols) },
+      { name: `${to}.bias`, ...take(`${from}.b`) },
+    ];
   };
   const norm = (from: string, to: string): NamedTensor[] => [
     { name: `${to}.weight`, ...take(`${from}.gamma`) },
@@ -82,7 +86,11 @@ export function encoderTensors(model: MaeModel): NamedTensor[] {
     const [q, k, v] = ['q', 'k', 'v'].map((part) => linear(`${from}.${part}`, 'qkv'));
     out.push(
       ...norm(`${from}.norm1`, `${to}.norm1`),
-      { name: `${to}.attn.qkv.weight`, shape: [3 * config.dim, config.dim], values: concatenated([q![0]!, k![0]!, v![0]!]) },
+      {
+        name: `${to}.attn.qkv.weight`,
+        shape: [3 * config.dim, config.dim],
+        values: concatenated([q![0]!, k![0]!, v![0]!]),
+      },
       { name: `${to}.attn.qkv.bias`, shape: [3 * config.dim], values: concatenated([q![1]!, k![1]!, v![1]!]) },
       ...linear(`${from}.proj`, `${to}.attn.proj`),
       ...norm(`${from}.norm2`, `${to}.norm2`),
@@ -91,12 +99,18 @@ export function encoderTensors(model: MaeModel): NamedTensor[] {
     );
   }
   out.push(...norm('norm', 'norm'));
-  if (left.size) throw new Error(`encoder export: variables ${[...left.keys()].join(', ')} are not mapped; the export mapping is out of date`);
+  if (left.size)
+    throw new Error(
+      `encoder export: variables ${[...left.keys()].join(', ')} are not mapped; the export mapping is out of date`,
+    );
   return out;
 }
 
 /** The whole file: tensors plus the config and provenance under `__metadata__`. */
-export function encoderSafetensors(model: MaeModel, source: string): { bytes: Uint8Array; tensors: number; parameters: number } {
+export function encoderSafetensors(
+  model: MaeModel,
+  source: string,
+): { bytes: Uint8Array; tensors: number; parameters: number } {
   const tensors = encoderTensors(model);
   const metadata: SafetensorsMetadata = {
     format: 'pt',

@@ -18,9 +18,11 @@ export function safetensorsBytes(tensors: readonly NamedTensor[], metadata: Safe
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
   for (const t of tensors) {
-    if (t.name === '__metadata__' || t.name in header) throw new Error(`safetensors: tensor name "${t.name}" is reserved or repeated`);
+    if (t.name === '__metadata__' || t.name in header)
+      throw new Error(`safetensors: tensor name "${t.name}" is reserved or repeated`);
     const size = t.shape.reduce((a, b) => a * b, 1);
-    if (size !== t.values.length) throw new Error(`safetensors: ${t.name} has ${t.values.length} values for shape [${t.shape.join(', ')}]`);
+    if (size !== t.values.length)
+      throw new Error(`safetensors: ${t.name} has ${t.values.length} values for shape [${t.shape.join(', ')}]`);
     header[t.name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + 4 * size] };
     offset += 4 * size;
   }

@@ -59,37 +59,98 @@ export async function curatedSubset(runDir: string, method: string): Promise<Cur
   for (const id of ids) {
     const sample = cache.samples[id];
     if (!sample) {
-      skipped.push({ path: selectionPath, reason: `sample ${id} is not in the pool (0..${cache.samples.length - 1}); left out` });
+      skipped.push({
+        path: selectionPath,
+        reason: `sample ${id} is not in the pool (0..${cache.samples.length - 1}); left out`,
+      });
       continue;
     }
-    const patches = (patchesOf.get(id) ?? []).map((p) => ({ id: p.id, box: p.box, difficulty: p.difficulty, selected: chosenPatches.has(p.id) }));
+    const patches = (patchesOf.get(id) ?? []).map((p) => ({
+      id: p.id,
+      box: p.box,
+      difficulty: p.difficulty,
+      selected: chosenPatches.has(p.id),
+    }));
     const rank = rankOf.get(id);
     const chosen = patches.filter((p) => p.selected).length;
-    const reason = rank === undefined
-      ? 'added by hand in the gallery (manual.include)'
-      : `selected by ${method}, rank ${rank} of ${selection.selected.length}` + (chosen ? `, for ${chosen} of its key patches` : '');
+    const reason =
+      rank === undefined
+        ? 'added by hand in the gallery (manual.include)'
+        : `selected by ${method}, rank ${rank} of ${selection.selected.length}` +
+          (chosen ? `, for ${chosen} of its key patches` : '');
     const { source, axis, slice, frame, originalSize, intensity } = sample;
-    rows.push({ sampleId: id, source, axis, slice, frame, originalSize, intensity, difficulty: difficulty[id]!, rank, reason, keyPatches: patches });
+    rows.push({
+      sampleId: id,
+      source,
+      axis,
+      slice,
+      frame,
+      originalSize,
+      intensity,
+      difficulty: difficulty[id]!,
+      rank,
+      reason,
+      keyPatches: patches,
+    });
   }
   return { method, imageSize: cache.imageSize, rows, skipped };
 }
 
-const CSV_HEADER = ['sample_id', 'source', 'axis', 'slice', 'frame', 'original_width', 'original_height', 'cache_size', 'intensity', 'difficulty', 'method', 'rank', 'reason', 'key_patches'];
+const CSV_HEADER = [
+  'sample_id',
+  'source',
+  'axis',
+  'slice',
+  'frame',
+  'original_width',
+  'original_height',
+  'cache_size',
+  'intensity',
+  'difficulty',
+  'method',
+  'rank',
+  'reason',
+  'key_patches',
+];
 
 export function subsetCsv(subset: CuratedSubset): string {
-  return csvText(CSV_HEADER, subset.rows.map((r) => [
-    r.sampleId, r.source, r.axis, r.slice, r.frame, r.originalSize[0], r.originalSize[1], subset.imageSize, r.intensity,
-    r.difficulty, subset.method, r.rank, r.reason, JSON.stringify(r.keyPatches),
-  ]));
+  return csvText(
+    CSV_HEADER,
+    subset.rows.map((r) => [
+      r.sampleId,
+      r.source,
+      r.axis,
+      r.slice,
+      r.frame,
+      r.originalSize[0],
+      r.originalSize[1],
+      subset.imageSize,
+      r.intensity,
+      r.difficulty,
+      subset.method,
+      r.rank,
+      r.reason,
+      JSON.stringify(r.keyPatches),
+    ]),
+  );
 }
 
 /** MONAI's datalist (`load_decathlon_datalist`): absolute image paths, with the slice to take from volumes. */
 export function subsetDatalist(subset: CuratedSubset, runDir: string): Record<string, unknown> {
   return {
     name: `OptiDEL subset (${subset.method}) of ${path.basename(runDir)}`,
-    description: `${subset.rows.length} samples selected by ${subset.method}, with the gallery's curation applied; exported from ${runDir}`,
+    description:
+      `${subset.rows.length} samples selected by ${subset.method}, with the gallery's curation applied; ` +
+      `exported from ${runDir}`,
     numTraining: subset.rows.length,
-    training: subset.rows.map((r) => ({ image: r.source, sample_id: r.sampleId, axis: r.axis, slice: r.slice, frame: r.frame, difficulty: r.difficulty })),
+    training: subset.rows.map((r) => ({
+      image: r.source,
+      sample_id: r.sampleId,
+      axis: r.axis,
+      slice: r.slice,
+      frame: r.frame,
+      difficulty: r.difficulty,
+    })),
   };
 }
 
@@ -97,14 +158,29 @@ export function subsetDatalist(subset: CuratedSubset, runDir: string): Record<st
 export function subsetFileList(subset: CuratedSubset): { text: string; unlisted: string[] } {
   const sources = [...new Set(subset.rows.map((r) => r.source))];
   const unlisted = sources.filter((s) => /[\r\n]/.test(s));
-  return { text: sources.filter((s) => !unlisted.includes(s)).map((s) => `${s}\n`).join(''), unlisted };
+  return {
+    text: sources
+      .filter((s) => !unlisted.includes(s))
+      .map((s) => `${s}\n`)
+      .join(''),
+    unlisted,
+  };
 }
 
-export async function writeSubsetFiles(runDir: string, outDir: string, method: string): Promise<{ subset: CuratedSubset; files: string[]; bytes: number }> {
+export async function writeSubsetFiles(
+  runDir: string,
+  outDir: string,
+  method: string,
+): Promise<{ subset: CuratedSubset; files: string[]; bytes: number }> {
   const subset = await curatedSubset(runDir, method);
   const list = subsetFileList(subset);
   for (const source of list.unlisted) {
-    subset.skipped.push({ path: source, reason: `the path holds a line break, so ${SUBSET_FILES.list} cannot list it; it is in ${SUBSET_FILES.csv} and ${SUBSET_FILES.datalist}` });
+    subset.skipped.push({
+      path: source,
+      reason:
+        `the path holds a line break, so ${SUBSET_FILES.list} cannot list it; ` +
+        `it is in ${SUBSET_FILES.csv} and ${SUBSET_FILES.datalist}`,
+    });
   }
   await fs.promises.mkdir(outDir, { recursive: true });
   const files = [SUBSET_FILES.list, SUBSET_FILES.csv, SUBSET_FILES.datalist].map((f) => path.join(outDir, f));

@@ -13,7 +13,9 @@ export const TORCH_MISSING = 'python3-torch is not installed: apt-get install -y
 
 /** The first candidate for which `import torch` works, or undefined. */
 export function findTorchPython(): string | undefined {
-  return CANDIDATES.find((python) => spawnSync(python, ['-s', '-c', 'import torch'], { encoding: 'utf8' }).status === 0);
+  return CANDIDATES.find(
+    (python) => spawnSync(python, ['-s', '-c', 'import torch'], { encoding: 'utf8' }).status === 0,
+  );
 }
 
 /** Runs a script with python/ on the module path; throws with its stderr when it fails. */
