@@ -292,12 +292,22 @@ export interface InfoArgs {
 }
 
 /** `optidel export`: a run's selected subset as a notebook (or its payload alone), see docs/notebook.md. */
+/** What `optidel export` writes: the renderer's notebook, the subset as training files, or the encoder for PyTorch. */
+export const EXPORT_KINDS = ['notebook', 'subset', 'encoder'] as const;
+export type ExportKind = (typeof EXPORT_KINDS)[number];
+
 export interface ExportArgs {
   run: string;
+  /** Default notebook. */
+  what?: ExportKind;
+  /** Notebook only. */
   format?: 'ipynb' | 'json';
+  /** The notebook file, the subset's folder, or the encoder's .safetensors file. */
   out: string;
-  /** Method shown first (default optidel when present). */
+  /** Notebook: the method shown first (default optidel when present); subset: the one exported (default the last selected). */
   method?: string;
+  /** Encoder only: the checkpoint under checkpoints/ (default train, else pretrain). */
+  checkpoint?: string;
   maxSamples?: number;
   thumbnails?: number;
   thumbnailSize?: number;
@@ -307,14 +317,23 @@ export interface ExportArgs {
   stripPaths?: boolean;
 }
 export interface ExportResult {
+  what: ExportKind;
+  /** The notebook or payload file, the subset's folder, or the .safetensors file. */
   file: string;
-  format: 'ipynb' | 'json';
+  /** Every file written. */
+  files: string[];
+  /** Notebook only. */
+  format?: 'ipynb' | 'json';
+  /** The selection exported (the notebook's first); empty for the encoder. */
   method: string;
   methods: string[];
+  /** Samples written: the notebook's pool samples, the subset's rows; 0 for the encoder. */
   samples: number;
   thumbnails: number;
   bytes: number;
   skipped: Array<{ path: string; reason: string }>;
+  /** Encoder only: where the weights came from and what the file holds. */
+  encoder?: { checkpoint: string; tensors: number; parameters: number };
 }
 
 /** `optidel ingest`: decode the pool named by a config into a run folder's cache and thumbnails. */

@@ -1,21 +1,37 @@
-/** `optidel export`: a run's selected subset as a notebook whose output the OptiDEL renderer draws. */
+/**
+ * `optidel export`: a run's selected subset as a notebook whose output the OptiDEL renderer draws
+ * (the default), or with --what subset / encoder the files users train with elsewhere.
+ */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EngineCommand } from '../command';
-import { throwIfCancelled, UsageError } from '../command';
+import { kebab, throwIfCancelled, UsageError } from '../command';
 import { writeFileAtomic } from '../../shared/node/atomicFile';
 import { parseSubsetPayload } from '../../shared/subsetPayload';
 import { EXPORT_DEFAULTS, subsetPayloadFromRun } from '../export/subsetPayloadFromRun';
 import { subsetNotebookText } from '../export/notebook';
+import { exportEncoder, exportSubset } from '../export/trainingExports';
+import { EXPORT_KINDS } from '../../shared/commands';
 
 export const exportCommand: EngineCommand<'export'> = {
   name: 'export',
-  summary: 'Write a run\'s selected subset as a notebook (or a JSON payload) the OptiDEL notebook renderer shows',
+  summary: 'Write a run\'s selected subset as a notebook the OptiDEL renderer shows, as training files, or its encoder for PyTorch',
   options: [
     { name: 'run', type: 'string', required: true, description: 'run folder with ingest, score and select done' },
-    { name: 'format', type: 'string', choices: ['ipynb', 'json'], description: 'ipynb (default): a notebook; json: the payload alone' },
-    { name: 'out', type: 'string', required: true, description: 'file to write' },
-    { name: 'method', type: 'string', description: 'selection shown first (default optidel when present, else the latest)' },
+    {
+      name: 'what',
+      type: 'string',
+      choices: EXPORT_KINDS,
+      description: 'notebook (default); subset: subset.txt, subset.csv, datalist.json; encoder: timm-style .safetensors',
+    },
+    { name: 'format', type: 'string', choices: ['ipynb', 'json'], description: 'notebook: ipynb (default) or json (the payload alone)' },
+    { name: 'out', type: 'string', required: true, description: 'file to write (notebook, encoder) or folder (subset)' },
+    {
+      name: 'method',
+      type: 'string',
+      description: 'notebook: selection shown first (default optidel, else the latest); subset: the one exported (default the last selected)',
+    },
+    { name: 'checkpoint', type: 'string', description: 'encoder: model under checkpoints/ (default train, else pretrain)' },
     { name: 'maxSamples', type: 'integer', description: `pool samples included at most (default ${EXPORT_DEFAULTS.maxSamples}; every selected one is kept)` },
     { name: 'thumbnails', type: 'integer', description: `thumbnails embedded at most (default ${EXPORT_DEFAULTS.maxThumbnails})` },
     { name: 'thumbnailSize', type: 'integer', description: `thumbnail side in pixels (default ${EXPORT_DEFAULTS.thumbnailSize}, at most 96)` },
@@ -27,6 +43,15 @@ export const exportCommand: EngineCommand<'export'> = {
     { name: 'stripPaths', type: 'boolean', description: 'write no paths: sources become opaque ids (source-0001), the run is not named' },
   ],
   async run(args, ctx) {
+    const what = args.what ?? 'notebook';
+    const notebookOnly = (['format', 'maxSamples', 'thumbnails', 'thumbnailSize'] as const).find((k) => args[k] !== undefined);
+    if (notebookOnly && what !== 'notebook') throw new UsageError(`export: --${kebab(notebookOnly)} applies to --what notebook only`);
+    if (args.checkpoint !== undefined && what !== 'encoder') throw new UsageError('export: --checkpoint applies to --what encoder only');
+    if (args.method !== undefined && what === 'encoder') {
+      throw new UsageError('export: --method does not apply to --what encoder; pick the model with --checkpoint');
+    }
+    if (what === 'subset') return exportSubset(args, ctx);
+    if (what === 'encoder') return exportEncoder(args, ctx);
     const format = args.format ?? 'ipynb';
     const runDir = path.resolve(args.run);
     if (!fs.existsSync(runDir)) throw new UsageError(`export: run folder ${runDir} does not exist`);
@@ -59,7 +84,9 @@ export const exportCommand: EngineCommand<'export'> = {
     await writeFileAtomic(out, text);
     ctx.progress('export', 2, 2);
     return {
+      what,
       file: out,
+      files: [out],
       format,
       method: payload.summary.method,
       methods: payload.summary.methods ?? [payload.summary.method],
@@ -70,11 +97,17 @@ export const exportCommand: EngineCommand<'export'> = {
     };
   },
   describe(r) {
-    const lines = [
+    const skipped = r.skipped.map((s) => `skipped ${s.path}: ${s.reason}`);
+    const written = r.files.map((f) => path.basename(f)).join(', ');
+    if (r.what === 'subset') return [`wrote the ${r.method} subset (${r.samples} samples) to ${r.file}: ${written}`, ...skipped].join('\n');
+    if (r.what === 'encoder') {
+      const e = r.encoder!;
+      return `wrote ${r.file} (${(r.bytes / 1024).toFixed(0)} KiB): ${e.tensors} tensors, ${e.parameters} parameters from ${e.checkpoint}`;
+    }
+    return [
       `wrote ${r.file} (${r.format}, ${(r.bytes / 1024).toFixed(0)} KiB): ${r.samples} samples, ${r.thumbnails} thumbnails`,
       `methods: ${r.methods.join(', ')} (shown first: ${r.method})`,
-    ];
-    for (const s of r.skipped) lines.push(`skipped ${s.path}: ${s.reason}`);
-    return lines.join('\n');
+      ...skipped,
+    ].join('\n');
   },
 };

@@ -1,0 +1,80 @@
+/**
+ * `optidel export --what subset` and `--what encoder`: the two exports for users' own training
+ * code (docs/interop.md). The notebook export stays in commands/export.ts.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { CommandContext } from '../command';
+import { UsageError } from '../command';
+import type { ExportArgs, ExportResult } from '../../shared/commands';
+import { writeFileAtomic } from '../../shared/node/atomicFile';
+import { selectBackend } from '../backends/select';
+import { checkpointDir } from '../model/checkpoint';
+import { MaeModel } from '../model/mae';
+import { existingRunDir } from '../model/runSettings';
+import { lastSelectedMethod } from '../pipeline/runArtifacts';
+import { runRecordOrUndefined } from '../pipeline/stageSettings';
+import { encoderSafetensors } from './encoderExport';
+import { writeSubsetFiles } from './subsetFiles';
+
+export async function exportSubset(args: ExportArgs, ctx: CommandContext): Promise<ExportResult> {
+  const runDir = existingRunDir('export', args.run);
+  // The selection the training stage would use: the one asked for, else the last one selected.
+  const method = args.method ?? lastSelectedMethod((await runRecordOrUndefined(runDir))?.stages.select?.summary);
+  if (!method)
+    throw new UsageError(
+      `export: no selection in ${runDir} yet; run "optidel select --run ${args.run} --method NAME" or pass --method`,
+    );
+  ctx.progress('export', 0, 1, `writing the ${method} subset`);
+  const outDir = path.resolve(args.out);
+  const { subset, files, bytes } = await writeSubsetFiles(runDir, outDir, method);
+  for (const s of subset.skipped) ctx.log('warn', `skipped ${s.path}: ${s.reason}`);
+  ctx.progress('export', 1, 1);
+  return {
+    what: 'subset',
+    file: outDir,
+    files,
+    method,
+    methods: [method],
+    samples: subset.rows.length,
+    thumbnails: 0,
+    bytes,
+    skipped: subset.skipped,
+  };
+}
+
+export async function exportEncoder(args: ExportArgs, ctx: CommandContext): Promise<ExportResult> {
+  const runDir = existingRunDir('export', args.run);
+  const out = path.resolve(args.out);
+  if (!out.endsWith('.safetensors'))
+    throw new UsageError(`export: --out ${args.out} must name a .safetensors file, e.g. --out encoder.safetensors`);
+  // The compact-set model when the run trained one, else the foundation model: finetune's choice.
+  const checkpoint = args.checkpoint ?? (fs.existsSync(checkpointDir(runDir, 'train')) ? 'train' : 'pretrain');
+  const dir = checkpointDir(runDir, checkpoint);
+  if (!fs.existsSync(dir))
+    throw new UsageError(
+      `export: no checkpoint ${dir}; run "optidel pretrain --run ${args.run}" (or "optidel run") first`,
+    );
+  await selectBackend(ctx.backendPreference);
+  ctx.progress('export', 0, 1, `reading ${dir}`);
+  const model = await MaeModel.load(dir);
+  try {
+    const file = encoderSafetensors(model, dir);
+    await writeFileAtomic(out, file.bytes);
+    ctx.progress('export', 1, 1);
+    return {
+      what: 'encoder',
+      file: out,
+      files: [out],
+      method: '',
+      methods: [],
+      samples: 0,
+      thumbnails: 0,
+      bytes: file.bytes.byteLength,
+      skipped: [],
+      encoder: { checkpoint: dir, tensors: file.tensors, parameters: file.parameters },
+    };
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * The exported encoder computes in PyTorch what it computes in TensorFlow.js: a model with every
+ * parameter moved off its initial value (so no gamma is 1 and no bias 0) is checkpointed into a
+ * real ingested run, exported through the CLI, loaded by python/optidel/encoder.py with Debian's
+ * python3-torch, and run on the run's own demo images. Skipped where PyTorch is not installed.
+ */
+import { after, before, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../../../src/engine/backends/select';
+import { openCache } from '../../../src/engine/data/cache';
+import { AdamW } from '../../../src/engine/model/adamw';
+import { checkpointDir, saveCheckpoint } from '../../../src/engine/model/checkpoint';
+import type { MaeConfig } from '../../../src/engine/model/mae';
+import { MaeModel } from '../../../src/engine/model/mae';
+import { SeededRandom } from '../../../src/engine/model/rng';
+import { ROOT, runCli } from '../../helpers/engine';
+import type { TinyRun } from '../../helpers/tinyRun';
+import { makeTinyRun } from '../../helpers/tinyRun';
+import { TORCH_MISSING, findTorchPython, runPython } from './torchPython';
+
+const python = findTorchPython();
+let run: TinyRun;
+let model: MaeModel;
+
+before(async () => {
+  run = makeTinyRun();
+  await selectBackend('wasm');
+  const imageSize = (await openCache(run.runDir)).imageSize;
+  // Two blocks, four heads and 8-pixel patches: stacking, the head split and the patch layout all matter.
+  const config: MaeConfig = {
+    imageSize,
+    patchSize: 8,
+    dim: 32,
+    depth: 2,
+    heads: 4,
+    decoderDim: 16,
+    decoderDepth: 1,
+    maskRatio: 0.75,
+    mlpRatio: 3,
+  };
+  model = MaeModel.create(config, 11);
+  const rng = new SeededRandom(12);
+  for (const { variable } of model.namedVariables) {
+    const noise = Float32Array.from({ length: variable.size }, () => 0.2 * rng.normal());
+    tf.tidy(() => variable.assign(tf.add(variable, tf.tensor(noise, variable.shape))));
+  }
+  const optimizer = new AdamW(model.namedVariables, { weightDecay: 0, clipNorm: 0 });
+  await saveCheckpoint(checkpointDir(run.runDir, 'pretrain'), model, optimizer, {
+    version: 1,
+    step: 1,
+    seed: 12,
+    options: {},
+    lastLoss: 0,
+    seconds: 0,
+  });
+});
+
+after(() => {
+  model?.dispose();
+  if (run) fs.rmSync(run.root, { recursive: true, force: true });
+});
+
+function readF32(file: string): Float32Array {
+  const bytes = fs.readFileSync(file);
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  assert.equal(a.length, b.length, 'same number of values');
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+  return worst;
+}
+
+test('optidel export --what encoder writes every encoder tensor under its timm name', () => {
+  const out = path.join(run.root, 'names.safetensors');
+  const r = runCli(['export', '--what', 'encoder', '--run', run.runDir, '--out', out, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const bytes = fs.readFileSync(out);
+  const length = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + length).toString('utf8')) as Record<string, { shape: number[] }>;
+  const block = (i: number): string[] =>
+    [
+      'norm1.weight',
+      'norm1.bias',
+      'attn.qkv.weight',
+      'attn.qkv.bias',
+      'attn.proj.weight',
+      'attn.proj.bias',
+      'norm2.weight',
+      'norm2.bias',
+      'mlp.fc1.weight',
+      'mlp.fc1.bias',
+      'mlp.fc2.weight',
+      'mlp.fc2.bias',
+    ].map((k) => `blocks.${i}.${k}`);
+  assert.deepEqual(Object.keys(header), [
+    '__metadata__',
+    'patch_embed.proj.weight',
+    'patch_embed.proj.bias',
+    'pos_embed',
+    ...block(0),
+    ...block(1),
+    'norm.weight',
+    'norm.bias',
+  ]);
+  assert.deepEqual(header['patch_embed.proj.weight']!.shape, [32, 1, 8, 8]);
+  assert.deepEqual(header['blocks.1.attn.qkv.weight']!.shape, [96, 32]);
+  assert.deepEqual(header['blocks.0.mlp.fc1.weight']!.shape, [96, 32]);
+  assert.deepEqual(header['pos_embed']!.shape, [1, 16, 32]);
+  const encoder = r.json!.encoder as { checkpoint: string; tensors: number };
+  assert.equal(encoder.checkpoint, checkpointDir(run.runDir, 'pretrain'), 'no train checkpoint: the foundation model');
+  assert.equal(encoder.tensors, 29);
+});
+
+test(
+  "the encoder's tokens in PyTorch equal TensorFlow.js's to 1e-4 on the demo images",
+  { skip: python ? false : TORCH_MISSING },
+  async (t) => {
+    const out = path.join(run.root, 'encoder.safetensors');
+    const r = runCli(['export', '--what', 'encoder', '--run', run.runDir, '--out', out, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const cache = await openCache(run.runDir);
+    const ids = Array.from({ length: cache.size }, (_, i) => i);
+    const pixels = await cache.read(ids);
+    await cache.close();
+    const size = model.config.imageSize;
+    const [tokens, pooled] = tf.tidy(() => {
+      const t = model.encode(tf.tensor4d(pixels, [ids.length, size, size, 1]));
+      return [t.dataSync() as Float32Array, tf.mean(t, 1).dataSync() as Float32Array];
+    });
+    const imagesFile = path.join(run.root, 'images.f32');
+    fs.writeFileSync(imagesFile, new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength));
+    runPython(python!, path.join(ROOT, 'test/unit/interop/torchTokens.py'), [
+      out,
+      imagesFile,
+      String(ids.length),
+      run.root,
+    ]);
+
+    const torchTokens = readF32(path.join(run.root, 'tokens.f32'));
+    assert.equal(torchTokens.length, ids.length * model.patches * model.config.dim);
+    assert.ok(
+      tokens.some((v) => Math.abs(v) > 0.5),
+      'tokens are not all near zero',
+    );
+    const tokenDiff = maxAbsDiff(torchTokens, tokens);
+    t.diagnostic(`max abs difference: tokens ${tokenDiff.toExponential(2)} over ${tokens.length} values`);
+    assert.ok(tokenDiff < 1e-4, `tokens differ by ${tokenDiff}`);
+    const pooledDiff = maxAbsDiff(readF32(path.join(run.root, 'pooled.f32')), pooled);
+    assert.ok(pooledDiff < 1e-4, `pooled embeddings differ by ${pooledDiff}`);
+    // The comparison is fine enough to tell the model's sigmoid GELU from the exact one.
+    const erfDiff = maxAbsDiff(readF32(path.join(run.root, 'erf-gelu-tokens.f32')), tokens);
+    t.diagnostic(`pooled ${pooledDiff.toExponential(2)}; with exact GELU instead ${erfDiff.toExponential(2)}`);
+    assert.ok(erfDiff > 1e-3, `exact GELU differs by only ${erfDiff}`);
+  },
+);

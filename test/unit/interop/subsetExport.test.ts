@@ -1,0 +1,169 @@
+/**
+ * `optidel export --what subset` read back by independent readers: a real pipeline run on the tiny
+ * demo data (one source folder renamed to hold a comma, quotes and a line break), hand curation
+ * written into the selection file as the gallery writes it, and the CSV parsed by Python's `csv`
+ * module. The exported rows must be the selection with the curation applied, in selection order.
+ */
+import { after, before, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import type { CacheIndex, KeyPatchFile, SelectionFile } from '../../../src/shared/artifacts';
+import { runCli } from '../../helpers/engine';
+import { makeTinyDemo } from '../../helpers/tinyRun';
+
+const ODD_FOLDER = 'odd, "quoted"\nname';
+let root: string;
+let runDir: string;
+let outDir: string;
+let selection: SelectionFile;
+let cache: CacheIndex;
+let expected: number[];
+let skipped: Array<{ path: string; reason: string }>;
+
+const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+
+before(() => {
+  const demo = makeTinyDemo();
+  root = demo.root;
+  const pool = path.join(path.dirname(demo.configFile), 'pool', 'xray');
+  const folder = fs.readdirSync(pool).find((f) => fs.statSync(path.join(pool, f)).isDirectory())!;
+  fs.renameSync(path.join(pool, folder), path.join(pool, ODD_FOLDER));
+  runDir = path.join(root, 'run');
+  const r = runCli(
+    [
+      'run',
+      '--config',
+      demo.configFile,
+      '--out',
+      runDir,
+      '--method',
+      'optidel',
+      '--budget',
+      '0.1',
+      '--preset',
+      'micro',
+      '--steps',
+      '4',
+      '--batch-size',
+      '8',
+      '--json',
+    ],
+    { timeoutMs: 300_000 },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  cache = readJson<CacheIndex>(path.join(runDir, 'cache/index.json'));
+  const file = path.join(runDir, 'selection/optidel.json');
+  selection = readJson<SelectionFile>(file);
+  // Curation as the gallery saves it: two selected samples dropped, two others (one from the odd folder) added.
+  const odd = cache.samples.find((s) => s.source.includes(ODD_FOLDER) && !selection.selected.includes(s.id))!;
+  const other = cache.samples.find((s) => !s.source.includes(ODD_FOLDER) && !selection.selected.includes(s.id))!;
+  const exclude = selection.selected.slice(0, 2);
+  const include = [odd.id, other.id];
+  fs.writeFileSync(file, JSON.stringify({ ...selection, manual: { include, exclude } }));
+  expected = [...selection.selected.slice(2), ...include];
+  outDir = path.join(root, 'subset');
+  const exported = runCli(['export', '--what', 'subset', '--run', runDir, '--out', outDir, '--json']);
+  assert.equal(exported.status, 0, exported.stderr);
+  skipped = exported.json!.skipped as typeof skipped;
+});
+
+after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+/** subset.csv as Python's csv module reads it: the header and one dict per row. */
+function csvByPython(file: string): Array<Record<string, string>> {
+  const script = [
+    'import csv, json, sys',
+    'with open(sys.argv[1], newline="", encoding="utf-8") as f:',
+    '    print(json.dumps(list(csv.DictReader(f))))',
+  ].join('\n');
+  const r = spawnSync('python3', ['-c', script, file], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout) as Array<Record<string, string>>;
+}
+
+test("subset.csv read back by Python's csv module is the curated selection, with each sample's provenance", () => {
+  const rows = csvByPython(path.join(outDir, 'subset.csv'));
+  assert.deepEqual(
+    rows.map((r) => Number(r.sample_id)),
+    expected,
+  );
+  assert.ok(
+    rows.some((r) => r.source.includes(ODD_FOLDER)),
+    'the path with a comma, quotes and a line break survives',
+  );
+  const patches = readJson<KeyPatchFile>(path.join(runDir, 'patches/key-patches.json')).patches;
+  const difficulty = new Float32Array(
+    new Uint8Array(fs.readFileSync(path.join(runDir, 'scores/difficulty.f32'))).buffer,
+  );
+  for (const row of rows) {
+    const id = Number(row.sample_id);
+    const sample = cache.samples[id]!;
+    assert.equal(row.source, sample.source);
+    assert.equal(row.axis, sample.axis === undefined ? '' : String(sample.axis));
+    assert.equal(row.slice, sample.slice === undefined ? '' : String(sample.slice));
+    assert.equal(row.method, 'optidel');
+    assert.equal(Number(row.difficulty), difficulty[id]);
+    const rank = selection.selected.indexOf(id) + 1;
+    assert.equal(row.rank, rank ? String(rank) : '');
+    assert.match(row.reason, rank ? /^selected by optidel, rank \d+ of \d+/ : /added by hand/);
+    const boxes = JSON.parse(row.key_patches) as Array<{ id: number; box: number[]; selected: boolean }>;
+    assert.deepEqual(
+      boxes.map((b) => b.box),
+      patches.filter((p) => p.sampleId === id).map((p) => p.box),
+    );
+    for (const b of boxes)
+      assert.equal(b.selected, selection.patches!.includes(b.id) && !selection.selected.slice(0, 2).includes(id));
+  }
+});
+
+test('datalist.json lists the samples with paths that exist; subset.txt their files, reporting one it cannot', () => {
+  const datalist = readJson<{ training: Array<{ image: string; sample_id: number }>; numTraining: number }>(
+    path.join(outDir, 'datalist.json'),
+  );
+  assert.deepEqual(
+    datalist.training.map((e) => e.sample_id),
+    expected,
+  );
+  assert.equal(datalist.numTraining, expected.length);
+  for (const entry of datalist.training) assert.ok(fs.existsSync(entry.image), entry.image);
+  const lines = fs.readFileSync(path.join(outDir, 'subset.txt'), 'utf8').split('\n').filter(Boolean);
+  const sources = [...new Set(expected.map((id) => cache.samples[id]!.source))];
+  assert.deepEqual(
+    lines,
+    sources.filter((s) => !s.includes('\n')),
+  );
+  const unlisted = sources.filter((s) => s.includes('\n'));
+  assert.ok(unlisted.length > 0);
+  assert.deepEqual(
+    skipped.map((s) => s.path),
+    unlisted,
+  );
+  for (const s of skipped) assert.match(s.reason, /line break.*in subset\.csv and datalist\.json/);
+  for (const line of lines) assert.ok(fs.existsSync(line), line);
+});
+
+test('export --what subset says what to run when the run has no selection, and leaves the folder alone', () => {
+  const bare = path.join(root, 'bare');
+  fs.mkdirSync(bare);
+  const out = path.join(root, 'nothing');
+  const r = runCli(['export', '--what', 'subset', '--run', bare, '--out', out, '--json']);
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /optidel select --run .* --method NAME/);
+  assert.equal(fs.existsSync(out), false);
+  const notebookFlag = runCli([
+    'export',
+    '--what',
+    'subset',
+    '--run',
+    runDir,
+    '--out',
+    out,
+    '--format',
+    'json',
+    '--json',
+  ]);
+  assert.notEqual(notebookFlag.status, 0);
+  assert.match(notebookFlag.stderr, /--format applies to --what notebook only/);
+});
