@@ -13,6 +13,7 @@ import type { IngestResult } from '../../shared/commands';
 import { CONFIG_DEFAULTS } from '../../shared/config';
 import { writeJsonAtomic } from '../../shared/node/atomicFile';
 import { openRun } from '../../shared/node/runStore';
+import { removeInRun } from '../../shared/run/node/contain';
 import { runStage } from '../runStage';
 import type { CommandContext } from '../command';
 import { CancelledError, letCancelIn, throwIfCancelled } from '../command';
@@ -82,8 +83,8 @@ async function ingestInto(loaded: LoadedConfig, runDir: string, ctx: CommandCont
     if (!fs.existsSync(path.join(runDir, ARTIFACTS.thumbsIndex))) await rebuildThumbnails(runDir);
     return summarize(previous, started, true);
   }
-  await fs.promises.rm(path.join(runDir, CACHE_DIR), { recursive: true, force: true });
-  await fs.promises.rm(path.join(runDir, 'thumbs'), { recursive: true, force: true });
+  await removeInRun(runDir, CACHE_DIR, { recursive: true });
+  await removeInRun(runDir, ARTIFACTS.thumbsDir, { recursive: true });
 
   const writer = new CacheWriter(runDir, options.imageSize);
   const thumbs = new ThumbnailWriter(runDir, options.imageSize);
