@@ -60,10 +60,10 @@ test('a config whose data set is named "../../../../x" deletes nothing; the erro
   const sentinel = userFolder('a/x', { 'thesis.tex': 'chapter 1', 'scans/1.png': 'png' });
   const before = snapshot(sentinel);
   const bench = runCli(['bench', '--config', attack, '--out', path.join(root, 'a', 'b', 'run'), '--methods', 'scratch', '--seeds', '1', ...SMALL, '--finetune-steps', '2', '--json']);
+  assert.deepEqual(snapshot(sentinel), before);
   assert.notEqual(bench.status, 0);
   assert.match(bench.stderr, /shared-optidel\.json: invalid config/);
   assert.match(bench.stderr, /downstream\[0\]\.name: "\.\.\/\.\.\/\.\.\/\.\.\/x" is not allowed;.*use 1 to 64 letters, digits/);
-  assert.deepEqual(snapshot(sentinel), before);
 });
 
 test('a predictions folder OptiDEL did not write is never removed', async () => {
@@ -87,10 +87,10 @@ test('a symlinked synth/ pointing at the user\'s PNGs: synthesize refuses and ev
   fs.rmSync(path.join(runDir, 'synth'), { recursive: true });
   fs.symlinkSync(scans, path.join(runDir, 'synth'));
   const synth = runCli(['synthesize', '--run', runDir, '--json']);
+  assert.deepEqual(snapshot(scans), before);
   assert.notEqual(synth.status, 0);
   assert.match(synth.stderr, /"synth" goes through the symbolic link synth, which could lead outside the run folder/);
   assert.ok(synth.stderr.includes(runDir), synth.stderr);
-  assert.deepEqual(snapshot(scans), before);
 });
 
 test('thumbs/index.json naming "synth-/../../../victim.png" deletes nothing outside thumbs/', () => {
@@ -102,6 +102,7 @@ test('thumbs/index.json naming "synth-/../../../victim.png" deletes nothing outs
   index.atlases.push('synth-/../../../victim.png');
   fs.writeFileSync(indexFile, JSON.stringify(index));
   const synth = runCli(['synthesize', '--run', runDir, '--json']);
+  assert.ok(fs.existsSync(victim), 'the file outside thumbs/ survives');
   assert.notEqual(synth.status, 0);
   assert.match(synth.stderr, /thumbs\/index\.json: atlases\[\d\] "synth-\/\.\.\/\.\.\/\.\.\/victim\.png" is not a plain file name in thumbs\/.*ingest again to rebuild the thumbnails/);
   assert.equal(fs.readFileSync(victim, 'utf8'), 'the user\'s figure');
@@ -113,10 +114,10 @@ for (const command of ['run', 'ingest', 'bench']) {
     const before = snapshot(project);
     const extra = command === 'run' ? ['--method', 'random', ...SMALL] : command === 'bench' ? ['--methods', 'scratch', '--seeds', '1', ...SMALL] : [];
     const result = runCli([command, '--config', configFile, '--out', '.', ...extra], { cwd: project });
+    assert.deepEqual(snapshot(project), before);
     assert.notEqual(result.status, 0);
     assert.ok(result.stderr.includes(`${project} is not empty`), result.stderr);
     assert.match(result.stderr, /is not an OptiDEL run folder \(it has no run\.json\); pick a new or empty folder for --out/);
-    assert.deepEqual(snapshot(project), before);
   });
 }
 
