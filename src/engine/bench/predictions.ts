@@ -27,14 +27,16 @@ const INDEX_FILE = 'index.json';
 /** A data set's folder relative to the bench folder (what `bench/predictions/<name>` is under `bench/`). */
 function relativeFolder(dataset: string): string {
   if (!isPlainName(dataset)) {
-    throw new RunPathError(`downstream data set name ${JSON.stringify(dataset)} cannot name a predictions folder; ${PLAIN_NAME_RULE} (downstream[].name in the config)`, dataset);
+    const why = `cannot name a predictions folder; ${PLAIN_NAME_RULE} (downstream[].name in the config)`;
+    throw new RunPathError(`downstream data set name ${JSON.stringify(dataset)} ${why}`, dataset);
   }
   return path.posix.relative(ARTIFACTS.benchDir, predictionsFolder(dataset));
 }
 
 /** The data set's folder inside `benchDir`, checked by the containment rule (no link on the way). */
 function datasetFolder(benchDir: string, dataset: string): string {
-  return resolveInRun(benchDir, relativeFolder(dataset), { source: 'benchmark predictions', fix: 'remove the link from the bench folder' });
+  const fix = 'remove the link from the bench folder';
+  return resolveInRun(benchDir, relativeFolder(dataset), { source: 'benchmark predictions', fix });
 }
 
 export async function writePredictions(benchDir: string, data: LabelledData, method: string, seed: number, predicted: Uint8Array): Promise<void> {
@@ -78,14 +80,16 @@ async function openIndex(benchDir: string, data: LabelledData, count: number): P
   if (isOurIndex(old, data.name) && old.samples.length === count && old.imageSize === data.imageSize) return old;
   if (fs.existsSync(dir)) {
     if (!isOurIndex(old, data.name) && fs.readdirSync(dir).length > 0) {
-      throw new RunPathError(`${dir} holds files OptiDEL did not write (no predictions ${INDEX_FILE} for "${data.name}"); move them out of the bench folder`, dir);
+      const why = `holds files OptiDEL did not write (no predictions ${INDEX_FILE} for "${data.name}")`;
+      throw new RunPathError(`${dir} ${why}; move them out of the bench folder`, dir);
     }
     // Predictions of other samples (another split or size) are stale.
     await removeInRun(benchDir, relativeFolder(data.name), { recursive: true, source: 'benchmark predictions' });
   }
   const area = data.imageSize ** 2;
   const index: PredictionIndex = { version: 1, dataset: data.name, imageSize: data.imageSize, classes: data.classes, samples: [], runs: [] };
-  // The empty index first marks the folder as ours, so a crash while the images are written leaves one we may start over.
+  // The empty index first marks the folder as ours: a crash while the images are written leaves
+  // a folder we may start over.
   await writeJsonAtomic(file, index);
   for (let i = 0; i < count; i++) {
     const image = data.test.images.subarray(i * area, (i + 1) * area);
@@ -107,7 +111,13 @@ export async function refreshPredictionIndex(benchDir: string, dataset: string):
 /** Whether `value` is a predictions index OptiDEL wrote for this data set. */
 function isOurIndex(value: unknown, dataset: string): value is PredictionIndex {
   const index = value as Partial<PredictionIndex> | undefined;
-  return index?.version === 1 && index.dataset === dataset && Array.isArray(index.samples) && Array.isArray(index.runs) && typeof index.imageSize === 'number';
+  return (
+    index?.version === 1 &&
+    index.dataset === dataset &&
+    Array.isArray(index.samples) &&
+    Array.isArray(index.runs) &&
+    typeof index.imageSize === 'number'
+  );
 }
 
 /** The index's runs, each replaced or joined by the entry its folder holds, in folder order after the index's own. */

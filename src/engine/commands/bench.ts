@@ -31,7 +31,13 @@ export const benchCommand: EngineCommand<'bench'> = {
   summary: 'Pre-train one encoder per method and seed at equal compute, fine-tune each on every downstream data set, and report mIoU',
   options: [
     { name: 'config', type: 'string', required: true, description: 'the optidel.json naming the pool and the downstream data sets' },
-    { name: 'out', type: 'string', required: true, description: 'benchmark run folder, new, empty or an OptiDEL run (pool cache, checkpoints, report in bench/); re-run to resume' },
+    {
+      name: 'out',
+      type: 'string',
+      required: true,
+      description:
+        'benchmark run folder, new, empty or an OptiDEL run (pool cache, checkpoints, report in bench/); re-run to resume',
+    },
     { name: 'methods', type: 'string[]', choices: BENCH_METHOD_NAMES, description: `methods to compare (default ${BENCH_METHOD_NAMES.join(',')}); scratch = no pre-training` },
     { name: 'budget', type: 'string', description: 'budget(s), fractions of the pool or counts, comma-separated (default: the config\'s budget)' },
     { name: 'seeds', type: 'integer', description: 'number of seeds 0..n-1 (default 3)' },

@@ -27,15 +27,20 @@ export const finetuneCommand: EngineCommand<'finetune'> = {
   summary: 'Fine-tune a segmentation head on the run\'s pre-trained encoder for every downstream data set and score it',
   options: [
     { name: 'run', type: 'string', required: true, description: 'run folder with a pre-trained encoder (train or pretrain stage done)' },
-    { name: 'config', type: 'string', description: 'the optidel.json naming the downstream data sets (default: the run\'s config.json)' },
+    {
+      name: 'config',
+      type: 'string',
+      description: "the optidel.json naming the downstream data sets (default: the run's config.json)",
+    },
     { name: 'checkpoint', type: 'string', description: 'checkpoint under checkpoints/ (default train, else pretrain)' },
     ...FINETUNE_ARG_OPTIONS,
     { name: 'seed', type: 'integer', description: 'seed of the head and the batches (default: the config seed)' },
   ],
   async run(args, ctx) {
     const runDir = existingRunDir('finetune', args.run);
-    const runConfig = resolveInRun(runDir, ARTIFACTS.config, { fix: `pass --config optidel.json, or run "optidel ingest --config optidel.json --out ${args.run}" first` });
-    if (!args.config && !fs.existsSync(runConfig)) throw new UsageError(`finetune: ${runConfig} is missing; pass --config optidel.json, or run "optidel ingest --config optidel.json --out ${args.run}" first`);
+    const fix = `pass --config optidel.json, or run "optidel ingest --config optidel.json --out ${args.run}" first`;
+    const runConfig = resolveInRun(runDir, ARTIFACTS.config, { fix });
+    if (!args.config && !fs.existsSync(runConfig)) throw new UsageError(`finetune: ${runConfig} is missing; ${fix}`);
     const loaded = await loadConfig(args.config ?? runConfig);
     if (loaded.config.downstream.length === 0) throw new UsageError(`finetune: ${loaded.file} lists no "downstream" data sets`);
     const checkpoint = args.checkpoint ?? (fs.existsSync(checkpointDir(runDir, 'train')) ? 'train' : 'pretrain');

@@ -10,7 +10,12 @@ export const ingestCommand: EngineCommand<'ingest'> = {
   summary: 'Decode the pool named by optidel.json (images, NIfTI, DICOM) into a run folder\'s cache',
   options: [
     { name: 'config', type: 'string', required: true, description: 'the optidel.json to read' },
-    { name: 'out', type: 'string', required: true, description: 'the run folder: new, empty or an OptiDEL run (an unchanged pool is not decoded again)' },
+    {
+      name: 'out',
+      type: 'string',
+      required: true,
+      description: 'the run folder: new, empty or an OptiDEL run (an unchanged pool is not decoded again)',
+    },
   ],
   async run(args, ctx) {
     const runDir = checkRunFolderOut(args.out);

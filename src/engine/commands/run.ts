@@ -11,7 +11,12 @@ export const runCommand: EngineCommand<'run'> = {
   summary: 'Run every stage (ingest, pretrain, score, propose, select, synthesize, train); resumable',
   options: [
     { name: 'config', type: 'string', required: true, description: 'the optidel.json to read' },
-    { name: 'out', type: 'string', required: true, description: 'the run folder: new, empty or an OptiDEL run (done stages are skipped)' },
+    {
+      name: 'out',
+      type: 'string',
+      required: true,
+      description: 'the run folder: new, empty or an OptiDEL run (done stages are skipped)',
+    },
     { name: 'method', type: 'string', required: true, choices: SELECTION_METHOD_NAMES, description: 'selection method' },
     { name: 'budget', type: 'number', description: 'fraction of the pool or a count (default: the config budget)' },
     { name: 'seed', type: 'integer', description: 'seed (default: the config seed)' },

@@ -43,7 +43,10 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
 export function parseConfig(raw: unknown, file: string): LoadedConfig {
   // Before anything walks the value recursively (the validator, JSON.stringify into run.json).
   const deep = tooDeep(raw);
-  if (deep !== undefined) throw new ConfigError(`${file}: ${deep}: nested more than ${MAX_JSON_DEPTH} levels deep; no config needs that, remove the nesting`);
+  if (deep !== undefined) {
+    const why = `nested more than ${MAX_JSON_DEPTH} levels deep; no config needs that, remove the nesting`;
+    throw new ConfigError(`${file}: ${deep}: ${why}`);
+  }
   const problems = validateAgainstSchema(raw, schema as JsonSchema);
   if (problems.length > 0) {
     throw new ConfigError(`${file}: invalid config:\n  ${problems.join('\n  ')}`);

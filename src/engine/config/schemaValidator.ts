@@ -43,7 +43,9 @@ export function tooDeep(value: unknown, maxDepth = MAX_JSON_DEPTH): string | und
     const { value: v, depth, path } = stack.pop()!;
     if (typeof v !== 'object' || v === null) continue;
     if (depth >= maxDepth) return path || '(top level)';
-    const entries: Array<[string, unknown]> = Array.isArray(v) ? v.map((item, i) => [`${path}[${i}]`, item]) : Object.entries(v).map(([k, item]) => [join(path, k), item]);
+    const entries: Array<[string, unknown]> = Array.isArray(v)
+      ? v.map((item, i) => [`${path}[${i}]`, item])
+      : Object.entries(v).map(([k, item]) => [join(path, k), item]);
     for (const [p, item] of entries) stack.push({ value: item, depth: depth + 1, path: p });
   }
   return undefined;

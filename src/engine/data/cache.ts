@@ -100,8 +100,11 @@ export async function readCacheIndex(runDir: string): Promise<CacheIndex> {
   }
   const bytesPerSample = index.imageSize * index.imageSize * 4;
   for (const [i, shard] of index.shards.entries()) {
-    const shardPath = resolveInRun(runDir, shard?.file, { source: `${file} shards[${i}]`, fix: 'delete the cache folder and ingest again' });
-    if (!(Number.isInteger(shard.count) && shard.count >= 0)) throw new CacheError(`${file}: shards[${i}].count must be a whole number; delete the cache folder and ingest again`);
+    const fix = 'delete the cache folder and ingest again';
+    const shardPath = resolveInRun(runDir, shard?.file, { source: `${file} shards[${i}]`, fix });
+    if (!(Number.isInteger(shard.count) && shard.count >= 0)) {
+      throw new CacheError(`${file}: shards[${i}].count must be a whole number; ${fix}`);
+    }
     const size = fs.existsSync(shardPath) ? fs.statSync(shardPath).size : -1;
     if (size !== shard.count * bytesPerSample) throw new CacheError(`${shardPath}: ${size < 0 ? 'missing' : `${size} bytes, expected ${shard.count * bytesPerSample}`}; ingest again to rebuild the cache`);
   }

@@ -10,7 +10,12 @@ import * as path from 'node:path';
 import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../../shared/node/atomicFile';
 import { ARTIFACTS } from '../../shared/run/layout';
 import { isPlainName, PLAIN_NAME_RULE } from '../../shared/run/names';
-import { CHECKPOINT_POINTER, readCheckpointPointer, STEP_FOLDER, stepFolderName } from '../../shared/run/node/checkpointPointer';
+import {
+  CHECKPOINT_POINTER,
+  readCheckpointPointer,
+  STEP_FOLDER,
+  stepFolderName,
+} from '../../shared/run/node/checkpointPointer';
 import { removeInRun, resolveInRun, RunPathError } from '../../shared/run/node/contain';
 import type { AdamW } from './adamw';
 import type { MaeConfig } from './mae';
@@ -34,7 +39,9 @@ const KEEP = 2;
 
 /** `checkpoints/<name>` inside the run folder; `name` must be a plain name and no link may be on the way. */
 export function checkpointDir(runDir: string, name: string): string {
-  if (!isPlainName(name)) throw new RunPathError(`checkpoint name ${JSON.stringify(name)} is not allowed; ${PLAIN_NAME_RULE}`, name);
+  if (!isPlainName(name)) {
+    throw new RunPathError(`checkpoint name ${JSON.stringify(name)} is not allowed; ${PLAIN_NAME_RULE}`, name);
+  }
   return resolveInRun(runDir, `${ARTIFACTS.checkpointsDir}/${name}`);
 }
 

@@ -307,7 +307,9 @@ export function parameterCount(c: MaeConfig): number {
     return 2 * 2 * dim + 4 * linearSize(dim, dim) + linearSize(dim, hidden) + linearSize(hidden, dim);
   };
   const encoder = linearSize(pp, c.dim) + c.depth * blockSize(c.dim) + 2 * c.dim;
-  const decoder = linearSize(c.dim, c.decoderDim) + c.decoderDim + c.decoderDepth * blockSize(c.decoderDim) + 2 * c.decoderDim + linearSize(c.decoderDim, pp);
+  const decoderBlocks = c.decoderDepth * blockSize(c.decoderDim);
+  const decoderEmbed = linearSize(c.dim, c.decoderDim) + c.decoderDim; // with the mask token
+  const decoder = decoderEmbed + decoderBlocks + 2 * c.decoderDim + linearSize(c.decoderDim, pp);
   return encoder + decoder;
 }
 
@@ -320,13 +322,18 @@ function checkSavedSize(c: MaeConfig, modelFile: string, weightsFile: string): v
     throw new Error(`${modelFile}: ${why}; the checkpoint is damaged or not OptiDEL's: delete it and train again`);
   };
   if (typeof c !== 'object' || c === null) fail('"config" is missing');
-  for (const key of CONFIG_INTEGERS) if (!(Number.isSafeInteger(c[key]) && c[key] > 0)) fail(`config.${key} must be a positive whole number`);
+  for (const key of CONFIG_INTEGERS) {
+    if (!(Number.isSafeInteger(c[key]) && c[key] > 0)) fail(`config.${key} must be a positive whole number`);
+  }
   if (!(Number.isFinite(c.mlpRatio) && c.mlpRatio > 0)) fail('config.mlpRatio must be a positive number');
-  const positions = (c.imageSize / c.patchSize) ** 2 * (c.dim + c.decoderDim);
   const bytes = parameterCount(c) * 4;
-  if (bytes + positions * 4 > MAX_MODEL_BYTES) fail(`a model of this shape takes ${((bytes + positions * 4) / 1024 ** 3).toFixed(1)} GiB, more than the ${MAX_MODEL_BYTES / 1024 ** 3} GiB allowed`);
+  const total = bytes + (c.imageSize / c.patchSize) ** 2 * (c.dim + c.decoderDim) * 4;
+  const gib = (n: number) => (n / 1024 ** 3).toFixed(1);
+  const limit = gib(MAX_MODEL_BYTES);
+  if (total > MAX_MODEL_BYTES) fail(`a model of this shape takes ${gib(total)} GiB, more than ${limit} GiB`);
   const actual = fs.statSync(weightsFile, { throwIfNoEntry: false })?.size ?? -1;
-  if (actual !== bytes) fail(`${weightsFile} has ${actual < 0 ? 'no file' : `${actual} bytes`}, the model's shape needs ${bytes}`);
+  const found = actual < 0 ? 'no file' : `${actual} bytes`;
+  if (actual !== bytes) fail(`${weightsFile} has ${found}, the shape needs ${bytes}`);
 }
 
 function resolveModelDir(dir: string): string {
@@ -334,5 +341,6 @@ function resolveModelDir(dir: string): string {
   const parent = path.basename(dir) === 'latest' ? path.dirname(dir) : dir;
   const stepDir = readCheckpointPointer(parent);
   if (stepDir !== undefined) return stepDir;
-  throw new Error(`no model in ${dir}: expected ${MODEL_FILE} or a checkpoint folder with ${CHECKPOINT_POINTER} (run "optidel pretrain" first)`);
+  const expected = `${MODEL_FILE} or a checkpoint folder with ${CHECKPOINT_POINTER}`;
+  throw new Error(`no model in ${dir}: expected ${expected} (run "optidel pretrain" first)`);
 }

@@ -27,8 +27,12 @@ export async function writeSynthThumbnails(runDir: string, imageSize: number, po
   const made = await writer.finish();
 
   const indexFile = resolveInRun(runDir, ARTIFACTS.thumbsIndex);
-  const existing = fs.existsSync(indexFile) ? parseThumbsIndex(await readJsonFile(indexFile), indexFile) : { size: made.size, columns: made.columns, atlases: [], positions: {} };
-  for (const old of existing.atlases.filter((a) => a.startsWith(PREFIX))) await removeInRun(runDir, `${ARTIFACTS.thumbsDir}/${old}`, { source: indexFile });
+  const existing = fs.existsSync(indexFile)
+    ? parseThumbsIndex(await readJsonFile(indexFile), indexFile)
+    : { size: made.size, columns: made.columns, atlases: [], positions: {} };
+  for (const old of existing.atlases.filter((a) => a.startsWith(PREFIX))) {
+    await removeInRun(runDir, `${ARTIFACTS.thumbsDir}/${old}`, { source: indexFile });
+  }
   // Keep the pool's atlases and positions; drop earlier generated ones (their atlas numbers shift).
   const atlases = existing.atlases.filter((a) => !a.startsWith(PREFIX));
   const renumber = new Map(existing.atlases.map((a, i) => [i, atlases.indexOf(a)]));

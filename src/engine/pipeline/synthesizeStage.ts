@@ -81,9 +81,11 @@ export async function synthesizeStage(
   pixels.set(mosaics.pixels);
   pixels.set(hardened, mosaics.pixels.length);
   const index: SynthIndex = { version: 1, imageSize: size, samples };
-  await writeFileAtomic(path.join(synthDir, 'samples.f32'), new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength));
+  const bytes = new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength);
+  await writeFileAtomic(path.join(synthDir, 'samples.f32'), bytes);
   for (let k = 0; k < samples.length; k++) {
-    await writeFileAtomic(path.join(synthDir, `${samples[k].id}.png`), encodeGrayPng(toBytes(pixels.subarray(k * area, (k + 1) * area)), size, size));
+    const png = encodeGrayPng(toBytes(pixels.subarray(k * area, (k + 1) * area)), size, size);
+    await writeFileAtomic(path.join(synthDir, `${samples[k].id}.png`), png);
   }
   const current = new Set(samples.map((s) => `${s.id}.png`));
   for (const stale of (await fs.promises.readdir(synthDir)).filter((f) => OUR_PNG.test(f) && !current.has(f))) {

@@ -17,11 +17,14 @@ export function parseThumbsIndex(raw: unknown, file: string): ThumbnailAtlasInde
   };
   const t = raw as Partial<ThumbnailAtlasIndex> | null;
   if (typeof t !== 'object' || t === null) return fail('not a JSON object');
-  if (!(Number.isInteger(t.size) && t.size! > 0) || !(Number.isInteger(t.columns) && t.columns! > 0)) fail('"size" and "columns" must be positive integers');
+  if (!(Number.isInteger(t.size) && t.size! > 0) || !(Number.isInteger(t.columns) && t.columns! > 0))
+    fail('"size" and "columns" must be positive integers');
   if (!Array.isArray(t.atlases)) return fail('"atlases" must be a list of file names');
   for (const [i, name] of t.atlases.entries()) {
-    if (!isPlainName(name)) fail(`atlases[${i}] ${JSON.stringify(name)} is not a plain file name in thumbs/ (${PLAIN_NAME_RULE})`);
+    if (!isPlainName(name))
+      fail(`atlases[${i}] ${JSON.stringify(name)} is not a plain file name in thumbs/ (${PLAIN_NAME_RULE})`);
   }
-  if (typeof t.positions !== 'object' || t.positions === null || Array.isArray(t.positions)) fail('"positions" must be an object');
+  if (typeof t.positions !== 'object' || t.positions === null || Array.isArray(t.positions))
+    fail('"positions" must be an object');
   return t as ThumbnailAtlasIndex;
 }

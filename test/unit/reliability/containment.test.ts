@@ -59,11 +59,28 @@ test('a config whose data set is named "../../../../x" deletes nothing; the erro
   // bench/predictions/../../../../x from a/b/run is a/x: the user's folder beside the run.
   const sentinel = userFolder('a/x', { 'thesis.tex': 'chapter 1', 'scans/1.png': 'png' });
   const before = snapshot(sentinel);
-  const bench = runCli(['bench', '--config', attack, '--out', path.join(root, 'a', 'b', 'run'), '--methods', 'scratch', '--seeds', '1', ...SMALL, '--finetune-steps', '2', '--json']);
+  const bench = runCli([
+    'bench',
+    '--config',
+    attack,
+    '--out',
+    path.join(root, 'a', 'b', 'run'),
+    '--methods',
+    'scratch',
+    '--seeds',
+    '1',
+    ...SMALL,
+    '--finetune-steps',
+    '2',
+    '--json',
+  ]);
   assert.deepEqual(snapshot(sentinel), before);
   assert.notEqual(bench.status, 0);
   assert.match(bench.stderr, /shared-optidel\.json: invalid config/);
-  assert.match(bench.stderr, /downstream\[0\]\.name: "\.\.\/\.\.\/\.\.\/\.\.\/x" is not allowed;.*use 1 to 64 letters, digits/);
+  assert.match(
+    bench.stderr,
+    /downstream\[0\]\.name: "\.\.\/\.\.\/\.\.\/\.\.\/x" is not allowed;.*use 1 to 64 letters, digits/,
+  );
 });
 
 test('a predictions folder OptiDEL did not write is never removed', async () => {
@@ -71,7 +88,13 @@ test('a predictions folder OptiDEL did not write is never removed', async () => 
   const data = { ...squaresData(16, [8, 4, 4], 1), name: 'squares' };
   const foreign = userFolder('bench-foreign/predictions/squares', { 'notes.txt': 'mine', 'images/0.png': 'my scan' });
   const before = snapshot(foreign);
-  await assert.rejects(preparePredictions(benchDir, data), (err: Error) => err instanceof RunPathError && /holds files OptiDEL did not write/.test(err.message) && err.message.includes(foreign));
+  await assert.rejects(
+    preparePredictions(benchDir, data),
+    (err: Error) =>
+      err instanceof RunPathError &&
+      /holds files OptiDEL did not write/.test(err.message) &&
+      err.message.includes(foreign),
+  );
   assert.deepEqual(snapshot(foreign), before);
   // Our own folder of stale predictions (another image size) is started over as before.
   fs.rmSync(foreign, { recursive: true });
@@ -80,9 +103,14 @@ test('a predictions folder OptiDEL did not write is never removed', async () => 
   assert.equal(JSON.parse(fs.readFileSync(path.join(foreign, 'index.json'), 'utf8')).imageSize, 8);
 });
 
-test('a symlinked synth/ pointing at the user\'s PNGs: synthesize refuses and every PNG survives', () => {
+test("a symlinked synth/ pointing at the user's PNGs: synthesize refuses and every PNG survives", () => {
   const runDir = cloneRun(done, 'synth-link');
-  const scans = userFolder('scans', { '1.png': 'patient one', '58.png': 'patient 58', 'index.json': '{"mine": true}', 'notes.png': 'n' });
+  const scans = userFolder('scans', {
+    '1.png': 'patient one',
+    '58.png': 'patient 58',
+    'index.json': '{"mine": true}',
+    'notes.png': 'n',
+  });
   const before = snapshot(scans);
   fs.rmSync(path.join(runDir, 'synth'), { recursive: true });
   fs.symlinkSync(scans, path.join(runDir, 'synth'));
@@ -96,7 +124,7 @@ test('a symlinked synth/ pointing at the user\'s PNGs: synthesize refuses and ev
 test('thumbs/index.json naming "synth-/../../../victim.png" deletes nothing outside thumbs/', () => {
   const runDir = cloneRun(done, 'thumbs-escape');
   const victim = path.join(root, 'victim.png');
-  fs.writeFileSync(victim, 'the user\'s figure');
+  fs.writeFileSync(victim, "the user's figure");
   const indexFile = path.join(runDir, 'thumbs', 'index.json');
   const index = JSON.parse(fs.readFileSync(indexFile, 'utf8'));
   index.atlases.push('synth-/../../../victim.png');
@@ -104,20 +132,37 @@ test('thumbs/index.json naming "synth-/../../../victim.png" deletes nothing outs
   const synth = runCli(['synthesize', '--run', runDir, '--json']);
   assert.ok(fs.existsSync(victim), 'the file outside thumbs/ survives');
   assert.notEqual(synth.status, 0);
-  assert.match(synth.stderr, /thumbs\/index\.json: atlases\[\d\] "synth-\/\.\.\/\.\.\/\.\.\/victim\.png" is not a plain file name in thumbs\/.*ingest again to rebuild the thumbnails/);
-  assert.equal(fs.readFileSync(victim, 'utf8'), 'the user\'s figure');
+  assert.match(
+    synth.stderr,
+    /thumbs\/index\.json: atlases\[\d\] "synth-\/\.\.\/\.\.\/\.\.\/victim\.png" is not a plain file name in thumbs\/.*ingest again to rebuild the thumbnails/,
+  );
+  assert.equal(fs.readFileSync(victim, 'utf8'), "the user's figure");
 });
 
 for (const command of ['run', 'ingest', 'bench']) {
   test(`optidel ${command} --out . in a project folder leaves the user's cache/, thumbs/ and config.json byte-identical`, () => {
-    const project = userFolder(`project-${command}`, { 'cache/index.json': '{"mine": 1}', 'cache/data.bin': 'bytes', 'thumbs/figure.png': 'fig', 'config.json': '{"lab": "settings"}', 'thesis.tex': 'text' });
+    const project = userFolder(`project-${command}`, {
+      'cache/index.json': '{"mine": 1}',
+      'cache/data.bin': 'bytes',
+      'thumbs/figure.png': 'fig',
+      'config.json': '{"lab": "settings"}',
+      'thesis.tex': 'text',
+    });
     const before = snapshot(project);
-    const extra = command === 'run' ? ['--method', 'random', ...SMALL] : command === 'bench' ? ['--methods', 'scratch', '--seeds', '1', ...SMALL] : [];
+    const extra =
+      command === 'run'
+        ? ['--method', 'random', ...SMALL]
+        : command === 'bench'
+          ? ['--methods', 'scratch', '--seeds', '1', ...SMALL]
+          : [];
     const result = runCli([command, '--config', configFile, '--out', '.', ...extra], { cwd: project });
     assert.deepEqual(snapshot(project), before);
     assert.notEqual(result.status, 0);
     assert.ok(result.stderr.includes(`${project} is not empty`), result.stderr);
-    assert.match(result.stderr, /is not an OptiDEL run folder \(it has no run\.json\); pick a new or empty folder for --out/);
+    assert.match(
+      result.stderr,
+      /is not an OptiDEL run folder \(it has no run\.json\); pick a new or empty folder for --out/,
+    );
   });
 }
 
@@ -130,7 +175,12 @@ test('latest.json pointing to "../../../elsewhere" is refused; no model outside 
   fs.writeFileSync(path.join(pretrain, 'latest.json'), JSON.stringify({ dir: '../../../elsewhere', step: 10 }));
   const score = runCli(['score', '--run', runDir, '--json']);
   assert.notEqual(score.status, 0);
-  assert.ok(score.stderr.includes(`${path.join(pretrain, 'latest.json')}: "dir" "../../../elsewhere" is not a checkpoint folder name (step-<number>); delete`), score.stderr);
+  assert.ok(
+    score.stderr.includes(
+      `${path.join(pretrain, 'latest.json')}: "dir" "../../../elsewhere" is not a checkpoint folder name (step-<number>); delete`,
+    ),
+    score.stderr,
+  );
 });
 
 test('a cache index naming shard "../../etc/passwd" or a file beside the run is refused before reading', async () => {
@@ -141,8 +191,18 @@ test('a cache index naming shard "../../etc/passwd" or a file beside the run is 
   const stolen = path.join(root, 'stolen.bin');
   fs.copyFileSync(path.join(runDir, index.shards[0].file), stolen);
   for (const file of ['../../etc/passwd', '../stolen.bin', stolen]) {
-    fs.writeFileSync(indexFile, JSON.stringify({ ...index, shards: [{ ...index.shards[0], file }, ...index.shards.slice(1)] }));
-    await assert.rejects(openCache(runDir), (err: Error) => err instanceof RunPathError && err.message.startsWith(`${indexFile} shards[0]: ${JSON.stringify(file)}`) && err.message.endsWith('delete the cache folder and ingest again'), file);
+    fs.writeFileSync(
+      indexFile,
+      JSON.stringify({ ...index, shards: [{ ...index.shards[0], file }, ...index.shards.slice(1)] }),
+    );
+    await assert.rejects(
+      openCache(runDir),
+      (err: Error) =>
+        err instanceof RunPathError &&
+        err.message.startsWith(`${indexFile} shards[0]: ${JSON.stringify(file)}`) &&
+        err.message.endsWith('delete the cache folder and ingest again'),
+      file,
+    );
   }
 });
 
@@ -153,11 +213,16 @@ test('a model.json whose shape needs terabytes is refused before anything is all
   const modelFile = path.join(stepDir, 'model.json');
   const model = JSON.parse(fs.readFileSync(modelFile, 'utf8'));
   fs.writeFileSync(modelFile, JSON.stringify({ ...model, config: { ...model.config, dim: 1 << 20, heads: 1 } }));
-  await assert.rejects(MaeModel.load(stepDir), (err: Error) => err.message.startsWith(`${modelFile}: a model of this shape takes`) && /GiB, more than the 2 GiB allowed/.test(err.message));
+  await assert.rejects(
+    MaeModel.load(stepDir),
+    (err: Error) =>
+      err.message.startsWith(`${modelFile}: a model of this shape takes`) &&
+      /GiB, more than 2\.0 GiB/.test(err.message),
+  );
   // The shape is fine but weights.bin is not as large as it says.
   fs.writeFileSync(modelFile, JSON.stringify(model));
   fs.truncateSync(path.join(stepDir, 'weights.bin'), 100);
-  await assert.rejects(MaeModel.load(stepDir), /weights\.bin has 100 bytes, the model's shape needs \d+/);
+  await assert.rejects(MaeModel.load(stepDir), /weights\.bin has 100 bytes, the shape needs \d+/);
   fs.writeFileSync(modelFile, JSON.stringify({ ...model, config: { ...model.config, depth: 1.5 } }));
   await assert.rejects(MaeModel.load(stepDir), /config\.depth must be a positive whole number/);
 });
@@ -166,7 +231,11 @@ test('the size check counts exactly the values the model holds', () => {
   for (const preset of ['micro', 'tiny'] as const) {
     const config = maeConfig(preset);
     const model = MaeModel.create(config, 0);
-    assert.equal(parameterCount(config), model.variables.reduce((sum, v) => sum + v.size, 0), preset);
+    assert.equal(
+      parameterCount(config),
+      model.variables.reduce((sum, v) => sum + v.size, 0),
+      preset,
+    );
     model.dispose();
   }
 });

@@ -18,7 +18,23 @@ const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-contain
 
 test('plain names are letters, digits, ".", "_" and "-", never a path or a dot folder', () => {
   for (const good of ['brain', 'BraTS-2021', 'ct_liver.v2', '0', 'a'.repeat(64)]) assert.ok(isPlainName(good), good);
-  for (const bad of ['', '.', '..', '.hidden', '../x', 'a/b', 'a\\b', '/etc', 'C:', 'a b', 'a\0', 'a'.repeat(65), 'é', '-rf']) assert.ok(!isPlainName(bad), JSON.stringify(bad));
+  for (const bad of [
+    '',
+    '.',
+    '..',
+    '.hidden',
+    '../x',
+    'a/b',
+    'a\\b',
+    '/etc',
+    'C:',
+    'a b',
+    'a\0',
+    'a'.repeat(65),
+    'é',
+    '-rf',
+  ])
+    assert.ok(!isPlainName(bad), JSON.stringify(bad));
   assert.ok(!isPlainName(3));
 });
 
@@ -31,7 +47,18 @@ test('the schema VS Code shows spells the same rule for downstream[].name', () =
 test('run-relative paths: absolute, drive, scheme, ".." and NUL are refused; empty and "." segments dropped', () => {
   assert.deepEqual(splitRunRelative('thumbs//./atlas-00000.png'), { parts: ['thumbs', 'atlas-00000.png'] });
   assert.deepEqual(splitRunRelative('a\\b'), { parts: ['a', 'b'] });
-  for (const bad of ['/etc/passwd', '\\\\server\\share', 'C:\\x', 'c:x', 'file:///etc', 'command:evil', '..', 'a/../../b', 'a\\..\\b', 'x\0y']) {
+  for (const bad of [
+    '/etc/passwd',
+    '\\\\server\\share',
+    'C:\\x',
+    'c:x',
+    'file:///etc',
+    'command:evil',
+    '..',
+    'a/../../b',
+    'a\\..\\b',
+    'x\0y',
+  ]) {
     assert.ok('problem' in splitRunRelative(bad), bad);
   }
 });
@@ -40,14 +67,27 @@ test('resolveInRun stays inside the run folder and names the path and the file i
   const run = tmp();
   fs.mkdirSync(path.join(run, 'cache'));
   fs.writeFileSync(path.join(run, 'cache', 'shard-00000.bin'), 'x');
-  assert.equal(resolveInRun(run, 'cache/shard-00000.bin', { mustExist: true }), path.join(run, 'cache', 'shard-00000.bin'));
-  assert.equal(resolveInRun(run, 'synth/new.png'), path.join(run, 'synth', 'new.png'), 'a path not there yet is fine for writing');
+  assert.equal(
+    resolveInRun(run, 'cache/shard-00000.bin', { mustExist: true }),
+    path.join(run, 'cache', 'shard-00000.bin'),
+  );
+  assert.equal(
+    resolveInRun(run, 'synth/new.png'),
+    path.join(run, 'synth', 'new.png'),
+    'a path not there yet is fine for writing',
+  );
   assert.throws(() => resolveInRun(run, 'synth/new.png', { mustExist: true }), /no such file in the run folder/);
   assert.throws(
     () => resolveInRun(run, '../../etc/passwd', { source: 'cache/index.json shards[0]', fix: 'ingest again' }),
-    (err: Error) => err instanceof RunPathError && /^cache\/index\.json shards\[0\]: "\.\.\/\.\.\/etc\/passwd" contains "\.\."/.test(err.message) && err.message.endsWith('; ingest again'),
+    (err: Error) =>
+      err instanceof RunPathError &&
+      /^cache\/index\.json shards\[0\]: "\.\.\/\.\.\/etc\/passwd" contains "\.\."/.test(err.message) &&
+      err.message.endsWith('; ingest again'),
   );
-  assert.throws(() => resolveInRun(run, '/etc/passwd'), (err: Error) => err.message.startsWith(`${run}: "/etc/passwd" is an absolute path`));
+  assert.throws(
+    () => resolveInRun(run, '/etc/passwd'),
+    (err: Error) => err.message.startsWith(`${run}: "/etc/passwd" is an absolute path`),
+  );
   assert.throws(() => resolveInRun(run, 'cache/shard-00000.bin/x'), /not a folder/);
 });
 
@@ -91,13 +131,21 @@ test('--out may be new, empty or an OptiDEL run; any other folder or a file is r
   assert.equal(checkRunFolderOut(path.join(root, 'empty')), path.join(root, 'empty'));
   const run = path.join(root, 'run');
   fs.mkdirSync(run);
-  fs.writeFileSync(path.join(run, 'run.json'), JSON.stringify({ version: 1, id: 'run', createdAt: 'now', config: {}, stages: {} }));
+  fs.writeFileSync(
+    path.join(run, 'run.json'),
+    JSON.stringify({ version: 1, id: 'run', createdAt: 'now', config: {}, stages: {} }),
+  );
   fs.writeFileSync(path.join(run, 'config.json'), '{}');
   assert.equal(checkRunFolderOut(run), run);
   const project = path.join(root, 'project');
   fs.mkdirSync(project);
   fs.writeFileSync(path.join(project, 'config.json'), '{}');
-  assert.throws(() => checkRunFolderOut(project), (err: Error) => err.message.startsWith(`${project} is not empty (config.json)`) && /pick a new or empty folder for --out/.test(err.message));
+  assert.throws(
+    () => checkRunFolderOut(project),
+    (err: Error) =>
+      err.message.startsWith(`${project} is not empty (config.json)`) &&
+      /pick a new or empty folder for --out/.test(err.message),
+  );
   fs.writeFileSync(path.join(project, 'run.json'), '{"version": 1}');
   assert.throws(() => checkRunFolderOut(project), /run\.json: "id" must be a string/);
   fs.writeFileSync(path.join(project, 'run.json'), 'not json');

@@ -25,11 +25,19 @@ export function readCheckpointPointer(checkpointDir: string): string | undefined
   try {
     latest = JSON.parse(fs.readFileSync(pointer, 'utf8')) as { dir?: unknown } | null;
   } catch (err) {
-    throw new RunPathError(`${pointer}: not valid JSON (${(err as Error).message}); ${fix}`, CHECKPOINT_POINTER, pointer);
+    throw new RunPathError(
+      `${pointer}: not valid JSON (${(err as Error).message}); ${fix}`,
+      CHECKPOINT_POINTER,
+      pointer,
+    );
   }
   const dir = latest?.dir;
   if (typeof dir !== 'string' || !STEP_FOLDER.test(dir)) {
-    throw new RunPathError(`${pointer}: "dir" ${JSON.stringify(dir)} is not a checkpoint folder name (step-<number>); ${fix}`, String(dir), pointer);
+    throw new RunPathError(
+      `${pointer}: "dir" ${JSON.stringify(dir)} is not a checkpoint folder name (step-<number>); ${fix}`,
+      String(dir),
+      pointer,
+    );
   }
   return resolveInRun(checkpointDir, dir, { source: pointer, mustExist: true, fix });
 }

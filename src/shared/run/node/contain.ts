@@ -50,12 +50,16 @@ export function resolveInRun(runDir: string, relative: string, options: ContainO
     try {
       stat = fs.lstatSync(current);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return fail(`cannot be checked (${(err as Error).message})`);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        return fail(`cannot be checked (${(err as Error).message})`);
       if (options.mustExist) return fail('is no such file in the run folder');
       return path.join(root, ...split.parts);
     }
     const shown = split.parts.slice(0, i + 1).join('/');
-    if (stat.isSymbolicLink()) return fail(`goes through the symbolic link ${shown}, which could lead outside the run folder (links are not followed)`);
+    if (stat.isSymbolicLink())
+      return fail(
+        `goes through the symbolic link ${shown}, which could lead outside the run folder (links are not followed)`,
+      );
     if (i < split.parts.length - 1 && !stat.isDirectory()) return fail(`goes through ${shown}, which is not a folder`);
   }
   return current;
@@ -65,8 +69,17 @@ export function resolveInRun(runDir: string, relative: string, options: ContainO
  * Removes `relative` inside `runDir` (a folder with `recursive`), after the containment check.
  * Recursive removal itself never follows links (fs.rm unlinks a link, not its target).
  */
-export async function removeInRun(runDir: string, relative: string, options: ContainOptions & { recursive?: boolean } = {}): Promise<void> {
+export async function removeInRun(
+  runDir: string,
+  relative: string,
+  options: ContainOptions & { recursive?: boolean } = {},
+): Promise<void> {
   const target = resolveInRun(runDir, relative, { ...options, mustExist: false });
-  if (target === path.resolve(runDir)) throw new RunPathError(`${options.source ?? runDir}: refusing to remove the run folder itself`, relative, options.source);
+  if (target === path.resolve(runDir))
+    throw new RunPathError(
+      `${options.source ?? runDir}: refusing to remove the run folder itself`,
+      relative,
+      options.source,
+    );
   await fs.promises.rm(target, { recursive: options.recursive ?? false, force: true });
 }

@@ -28,7 +28,10 @@ export function checkRunFolderOut(out: string): string {
     try {
       raw = JSON.parse(fs.readFileSync(record, 'utf8'));
     } catch (err) {
-      throw new RunPathError(`${record}: not valid JSON (${(err as Error).message}), so ${dir} is not a usable run folder; ${PICK}`, out);
+      throw new RunPathError(
+        `${record}: not valid JSON (${(err as Error).message}), so ${dir} is not a usable run folder; ${PICK}`,
+        out,
+      );
     }
     parseRunRecord(raw, record);
     return dir;
@@ -36,7 +39,10 @@ export function checkRunFolderOut(out: string): string {
   const entries = fs.readdirSync(dir);
   if (entries.length > 0) {
     const shown = entries.slice(0, 3).join(', ') + (entries.length > 3 ? ', ...' : '');
-    throw new RunPathError(`${dir} is not empty (${shown}) and is not an OptiDEL run folder (it has no ${ARTIFACTS.run}); ${PICK}`, out);
+    throw new RunPathError(
+      `${dir} is not empty (${shown}) and is not an OptiDEL run folder (it has no ${ARTIFACTS.run}); ${PICK}`,
+      out,
+    );
   }
   return dir;
 }
