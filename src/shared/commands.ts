@@ -145,6 +145,8 @@ export type HeadKind = (typeof HEAD_KINDS)[number];
 /** `optidel finetune`: segmentation on the run's pre-trained encoder (src/engine/commands/finetune.ts). */
 export interface FinetuneArgs {
   run: string;
+  /** The optidel.json to read; default the run's own config.json (never the path run.json records). */
+  config?: string;
   checkpoint?: string;
   finetuneMode?: 'full' | 'probe';
   head?: HeadKind;

@@ -4,10 +4,14 @@
  * Written after each cell. Each cell's entry is also kept beside its PNGs (<method>-seed<seed>/run.json)
  * and the index is rebuilt from those, so cells written by parallel benchmark workers all end up
  * in it (`refreshPredictionIndex` once they are done settles any overlap of two writes).
+ * A data set's folder is ours only when it holds our index.json: any other folder is never removed.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { PredictionIndex } from '../../shared/artifacts';
+import { ARTIFACTS, predictionsFolder } from '../../shared/run/layout';
+import { isPlainName, PLAIN_NAME_RULE } from '../../shared/run/names';
+import { removeInRun, resolveInRun, RunPathError } from '../../shared/run/node/contain';
 import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../../shared/node/atomicFile';
 import { encodeGrayPng } from '../data/formats/png';
 import type { LabelledData } from '../downstream/finetune';
@@ -18,13 +22,29 @@ export const PREDICTION_SAMPLES = 6;
 
 type PredictionRun = PredictionIndex['runs'][number];
 const RUN_FILE = 'run.json';
+const INDEX_FILE = 'index.json';
+
+/** A data set's folder relative to the bench folder (what `bench/predictions/<name>` is under `bench/`). */
+function relativeFolder(dataset: string): string {
+  if (!isPlainName(dataset)) {
+    const why = `cannot name a predictions folder; ${PLAIN_NAME_RULE} (downstream[].name in the config)`;
+    throw new RunPathError(`downstream data set name ${JSON.stringify(dataset)} ${why}`, dataset);
+  }
+  return path.posix.relative(ARTIFACTS.benchDir, predictionsFolder(dataset));
+}
+
+/** The data set's folder inside `benchDir`, checked by the containment rule (no link on the way). */
+function datasetFolder(benchDir: string, dataset: string): string {
+  const fix = 'remove the link from the bench folder';
+  return resolveInRun(benchDir, relativeFolder(dataset), { source: 'benchmark predictions', fix });
+}
 
 export async function writePredictions(benchDir: string, data: LabelledData, method: string, seed: number, predicted: Uint8Array): Promise<void> {
-  const dir = path.join(benchDir, 'predictions', data.name);
+  const dir = datasetFolder(benchDir, data.name);
   const area = data.imageSize ** 2;
   const count = predicted.length / area;
-  const file = path.join(dir, 'index.json');
-  const index = await openIndex(dir, data, count);
+  const file = path.join(dir, INDEX_FILE);
+  const index = await openIndex(benchDir, data, count);
   const folder = `${method}-seed${seed}`;
   const predictions: string[] = [];
   const sampleIoU: Array<Array<number | null>> = [];
@@ -46,18 +66,31 @@ export async function writePredictions(benchDir: string, data: LabelledData, met
  * folder over at the same time would delete each other's files.
  */
 export async function preparePredictions(benchDir: string, data: LabelledData): Promise<void> {
-  await openIndex(path.join(benchDir, 'predictions', data.name), data, Math.min(PREDICTION_SAMPLES, data.test.count));
+  await openIndex(benchDir, data, Math.min(PREDICTION_SAMPLES, data.test.count));
 }
 
-/** The folder's index if it shows these `count` test samples; else the folder started over with them. */
-async function openIndex(dir: string, data: LabelledData, count: number): Promise<PredictionIndex> {
-  const file = path.join(dir, 'index.json');
-  const old = fs.existsSync(file) ? ((await readJsonFile(file).catch(() => undefined)) as PredictionIndex | undefined) : undefined;
-  if (old?.version === 1 && old.samples?.length === count && old.imageSize === data.imageSize) return old;
-  // Predictions of other samples (another split or size) are stale.
-  await fs.promises.rm(dir, { recursive: true, force: true });
+/**
+ * The folder's index if it shows these `count` test samples; else the folder started over with
+ * them. Only a folder holding our index is started over: a folder of anyone else's files is refused.
+ */
+async function openIndex(benchDir: string, data: LabelledData, count: number): Promise<PredictionIndex> {
+  const dir = datasetFolder(benchDir, data.name);
+  const file = path.join(dir, INDEX_FILE);
+  const old = fs.existsSync(file) ? await readJsonFile(file).catch(() => undefined) : undefined;
+  if (isOurIndex(old, data.name) && old.samples.length === count && old.imageSize === data.imageSize) return old;
+  if (fs.existsSync(dir)) {
+    if (!isOurIndex(old, data.name) && fs.readdirSync(dir).length > 0) {
+      const why = `holds files OptiDEL did not write (no predictions ${INDEX_FILE} for "${data.name}")`;
+      throw new RunPathError(`${dir} ${why}; move them out of the bench folder`, dir);
+    }
+    // Predictions of other samples (another split or size) are stale.
+    await removeInRun(benchDir, relativeFolder(data.name), { recursive: true, source: 'benchmark predictions' });
+  }
   const area = data.imageSize ** 2;
   const index: PredictionIndex = { version: 1, dataset: data.name, imageSize: data.imageSize, classes: data.classes, samples: [], runs: [] };
+  // The empty index first marks the folder as ours: a crash while the images are written leaves
+  // a folder we may start over.
+  await writeJsonAtomic(file, index);
   for (let i = 0; i < count; i++) {
     const image = data.test.images.subarray(i * area, (i + 1) * area);
     await writeFileAtomic(path.join(dir, 'images', `${i}.png`), encodeGrayPng(Uint8Array.from(image, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255)), data.imageSize, data.imageSize));
@@ -70,9 +103,21 @@ async function openIndex(dir: string, data: LabelledData, count: number): Promis
 
 /** Rewrites a data set's index with every run whose entry is on disk (after parallel workers). */
 export async function refreshPredictionIndex(benchDir: string, dataset: string): Promise<void> {
-  const file = path.join(benchDir, 'predictions', dataset, 'index.json');
-  const index = (await readJsonFile(file).catch(() => undefined)) as PredictionIndex | undefined;
-  if (index?.version === 1) await writeJsonAtomic(file, await withRunsOnDisk(path.dirname(file), index));
+  const file = path.join(datasetFolder(benchDir, dataset), INDEX_FILE);
+  const index = await readJsonFile(file).catch(() => undefined);
+  if (isOurIndex(index, dataset)) await writeJsonAtomic(file, await withRunsOnDisk(path.dirname(file), index));
+}
+
+/** Whether `value` is a predictions index OptiDEL wrote for this data set. */
+function isOurIndex(value: unknown, dataset: string): value is PredictionIndex {
+  const index = value as Partial<PredictionIndex> | undefined;
+  return (
+    index?.version === 1 &&
+    index.dataset === dataset &&
+    Array.isArray(index.samples) &&
+    Array.isArray(index.runs) &&
+    typeof index.imageSize === 'number'
+  );
 }
 
 /** The index's runs, each replaced or joined by the entry its folder holds, in folder order after the index's own. */

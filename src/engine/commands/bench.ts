@@ -28,13 +28,20 @@ import { summariseForJson, type BenchSettings } from '../bench/report';
 import { formatSummaryTable } from '../bench/summaryTable';
 import { testImagesInPool } from '../bench/poolOverlap';
 import { writeSplitReports } from '../bench/splitReports';
+import { checkRunFolderOut } from '../../shared/run/node/outFolder';
 
 export const benchCommand: EngineCommand<'bench'> = {
   name: 'bench',
   summary: 'Pre-train one encoder per method and seed at equal compute, fine-tune each on every downstream data set, and report mIoU',
   options: [
     { name: 'config', type: 'string', required: true, description: 'the optidel.json naming the pool and the downstream data sets' },
-    { name: 'out', type: 'string', required: true, description: 'benchmark run folder (pool cache, checkpoints, report in bench/); re-run to resume' },
+    {
+      name: 'out',
+      type: 'string',
+      required: true,
+      description:
+        'benchmark run folder, new, empty or an OptiDEL run (pool cache, checkpoints, report in bench/); re-run to resume',
+    },
     { name: 'methods', type: 'string[]', choices: BENCH_METHOD_NAMES, description: `methods to compare (default ${BENCH_METHOD_NAMES.join(',')}); scratch = no pre-training` },
     { name: 'budget', type: 'string', description: 'budget(s), fractions of the pool or counts, comma-separated (default: the config\'s budget)' },
     { name: 'seeds', type: 'integer', description: 'number of seeds 0..n-1 (default 3)' },
@@ -52,8 +59,8 @@ export const benchCommand: EngineCommand<'bench'> = {
     // Dozens of encoders each log a loss per step: keep those in metrics/<checkpoint>.jsonl and
     // pass on only the benchmark's own metrics (one per cell).
     const ctx = { ...outer, metric: (stage: string, name: string, value: number, step?: number) => stage === 'bench' && outer.metric(stage, name, value, step) };
+    const out = checkRunFolderOut(args.out);
     const loaded = await loadConfig(args.config);
-    const out = path.resolve(args.out);
     const budgets = parseBudgets(args.budget, loaded.config.budget);
     const methods = args.methods ?? [...BENCH_METHOD_NAMES];
     const seedCount = args.seeds ?? 3;

@@ -2,14 +2,16 @@
  * `optidel finetune --run RUN_DIR`: the pipeline's last stage. The run's pre-trained encoder
  * (checkpoints/train, the compact-set model, else checkpoints/pretrain) is fine-tuned on every
  * downstream data set of the run's config and scored on its test split. Results go to run.json
- * (stage `finetune`) and metrics/finetune.jsonl.
+ * (stage `finetune`) and metrics/finetune.jsonl. The config is the one given with --config, else the
+ * run's own config.json: the configPath run.json records is never followed (a shared run folder
+ * could name any file there).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EngineCommand } from '../command';
 import { throwIfCancelled, UsageError } from '../command';
-import { readRun } from '../../shared/node/runStore';
 import { ARTIFACTS } from '../../shared/artifacts';
+import { resolveInRun } from '../../shared/run/node/contain';
 import { selectBackend } from '../backends/select';
 import { loadConfig } from '../config/loadConfig';
 import { loadSegmentationDataset } from '../data/segmentation';
@@ -26,15 +28,21 @@ export const finetuneCommand: EngineCommand<'finetune'> = {
   summary: 'Fine-tune a segmentation head on the run\'s pre-trained encoder for every downstream data set and score it',
   options: [
     { name: 'run', type: 'string', required: true, description: 'run folder with a pre-trained encoder (train or pretrain stage done)' },
+    {
+      name: 'config',
+      type: 'string',
+      description: "the optidel.json naming the downstream data sets (default: the run's config.json)",
+    },
     { name: 'checkpoint', type: 'string', description: 'checkpoint under checkpoints/ (default train, else pretrain)' },
     ...FINETUNE_ARG_OPTIONS,
     { name: 'seed', type: 'integer', description: 'seed of the head and the batches (default: the config seed)' },
   ],
   async run(args, ctx) {
     const runDir = existingRunDir('finetune', args.run);
-    const record = await readRun(runDir);
-    if (!record.configPath || !fs.existsSync(record.configPath)) throw new UsageError(`finetune: ${path.join(runDir, 'run.json')} names no config file that exists (configPath ${JSON.stringify(record.configPath)}); run "optidel ingest --config optidel.json --out ${args.run}" first`);
-    const loaded = await loadConfig(record.configPath);
+    const fix = `pass --config optidel.json, or run "optidel ingest --config optidel.json --out ${args.run}" first`;
+    const runConfig = resolveInRun(runDir, ARTIFACTS.config, { fix });
+    if (!args.config && !fs.existsSync(runConfig)) throw new UsageError(`finetune: ${runConfig} is missing; ${fix}`);
+    const loaded = await loadConfig(args.config ?? runConfig);
     if (loaded.config.downstream.length === 0) throw new UsageError(`finetune: ${loaded.file} lists no "downstream" data sets`);
     const checkpoint = args.checkpoint ?? (fs.existsSync(checkpointDir(runDir, 'train')) ? 'train' : 'pretrain');
     if (!fs.existsSync(checkpointDir(runDir, checkpoint))) throw new UsageError(`finetune: no checkpoint ${checkpointDir(runDir, checkpoint)}; run "optidel pretrain --run ${args.run}" (or "optidel run") first`);

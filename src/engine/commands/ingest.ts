@@ -3,17 +3,23 @@ import * as path from 'node:path';
 import type { EngineCommand } from '../command';
 import { loadConfig } from '../config/loadConfig';
 import { ingestPool } from '../data/ingest';
+import { checkRunFolderOut } from '../../shared/run/node/outFolder';
 
 export const ingestCommand: EngineCommand<'ingest'> = {
   name: 'ingest',
   summary: 'Decode the pool named by optidel.json (images, NIfTI, DICOM) into a run folder\'s cache',
   options: [
     { name: 'config', type: 'string', required: true, description: 'the optidel.json to read' },
-    { name: 'out', type: 'string', required: true, description: 'the run folder (created if new; an unchanged pool is not decoded again)' },
+    {
+      name: 'out',
+      type: 'string',
+      required: true,
+      description: 'the run folder: new, empty or an OptiDEL run (an unchanged pool is not decoded again)',
+    },
   ],
   async run(args, ctx) {
+    const runDir = checkRunFolderOut(args.out);
     const loaded = await loadConfig(args.config);
-    const runDir = path.resolve(args.out);
     const summary = await ingestPool(loaded, runDir, ctx);
     return { runDir, ...summary };
   },

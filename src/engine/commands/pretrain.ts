@@ -1,9 +1,8 @@
 /** `optidel pretrain --run RUN_DIR`: pre-trains the foundation MAE on the whole pool; resumes from its last checkpoint. */
-import * as fs from 'node:fs';
 import type { EngineCommand } from '../command';
 import { selectBackend } from '../backends/select';
 import { openCache } from '../data/cache';
-import { checkpointDir } from '../model/checkpoint';
+import { checkpointDir, discardCheckpoints } from '../model/checkpoint';
 import { MAE_PRESETS, MaeModel, maeConfig } from '../model/mae';
 import type { PretrainOptions } from '../model/pretrain';
 import { DEFAULT_PRETRAIN_OPTIONS, pretrain } from '../model/pretrain';
@@ -41,7 +40,7 @@ export const pretrainCommand: EngineCommand<'pretrain'> = {
       ctx.log('info', `pretrain: ${preset} model at ${cache.imageSize} px on ${cache.size} samples, ${options.steps} steps of ${options.batchSize} on ${backend}`);
       const ids = Array.from({ length: cache.size }, (_, i) => i);
       const result = await runStage(runDir, 'pretrain', ctx, backend, async () => {
-        if (args.fresh) await fs.promises.rm(checkpointDir(runDir, 'pretrain'), { recursive: true, force: true });
+        if (args.fresh) await discardCheckpoints(runDir, 'pretrain');
         const r = await pretrain(model, { ids, cache }, options, runDir, 'pretrain', ctx);
         return { result: r, summary: { steps: r.steps, loss: Number(r.finalLoss.toFixed(4)), 'images/s': Number(r.imagesPerSecond.toFixed(1)) } };
       });

@@ -1,17 +1,22 @@
 /** `optidel run --config optidel.json --out RUN_DIR --method NAME`: all stages in order; done stages are skipped. */
-import * as path from 'node:path';
 import type { EngineCommand } from '../command';
 import { SELECTION_METHOD_NAMES } from '../../shared/commands';
 import { loadConfig } from '../config/loadConfig';
 import { MAE_PRESETS } from '../model/mae';
 import { runPipeline } from '../pipeline/runPipeline';
+import { checkRunFolderOut } from '../../shared/run/node/outFolder';
 
 export const runCommand: EngineCommand<'run'> = {
   name: 'run',
   summary: 'Run every stage (ingest, pretrain, score, propose, select, synthesize, train); resumable',
   options: [
     { name: 'config', type: 'string', required: true, description: 'the optidel.json to read' },
-    { name: 'out', type: 'string', required: true, description: 'the run folder (created if new; done stages are skipped)' },
+    {
+      name: 'out',
+      type: 'string',
+      required: true,
+      description: 'the run folder: new, empty or an OptiDEL run (done stages are skipped)',
+    },
     { name: 'method', type: 'string', required: true, choices: SELECTION_METHOD_NAMES, description: 'selection method' },
     { name: 'budget', type: 'number', description: 'fraction of the pool or a count (default: the config budget)' },
     { name: 'seed', type: 'integer', description: 'seed (default: the config seed)' },
@@ -21,9 +26,10 @@ export const runCommand: EngineCommand<'run'> = {
     { name: 'rounds', type: 'integer', description: 'collaborative rounds of the compact pre-training (default 1)' },
   ],
   async run(args, ctx) {
+    const runDir = checkRunFolderOut(args.out);
     const loaded = await loadConfig(args.config);
     const { method, budget, seed, preset, steps, batchSize, rounds } = args;
-    return runPipeline(loaded, path.resolve(args.out), { method, budget, seed, preset, steps, batchSize, rounds }, ctx);
+    return runPipeline(loaded, runDir, { method, budget, seed, preset, steps, batchSize, rounds }, ctx);
   },
   describe(r) {
     const stages = Object.entries(r.stages).map(([s, how]) => `${s}${how === 'skipped' ? ' (skipped)' : ''}`).join(', ');

@@ -1,12 +1,11 @@
 /** `optidel train --run RUN_DIR`: pre-train on the compact set (selected + generated) with the full run's optimiser steps. */
-import * as fs from 'node:fs';
 import type { EngineCommand } from '../command';
 import { UsageError } from '../command';
 import { MAE_PRESETS, MaeModel, maeConfig } from '../model/mae';
 import { SELECTION_METHOD_NAMES } from '../../shared/commands';
 import { selectBackend } from '../backends/select';
 import { openCache } from '../data/cache';
-import { checkpointDir, latestCheckpoint } from '../model/checkpoint';
+import { checkpointDir, discardCheckpoints, latestCheckpoint } from '../model/checkpoint';
 import { existingRunDir, readRunModelSettings } from '../model/runSettings';
 import { runStage } from '../runStage';
 import { lastSelectedMethod } from '../pipeline/runArtifacts';
@@ -48,7 +47,7 @@ export const trainCommand: EngineCommand<'train'> = {
     try {
       ctx.log('info', `train: ${method} compact set, ${options.steps} steps of ${options.batchSize}, ${rounds} round(s) on ${backend}`);
       const result = await runStage(runDir, 'train', ctx, backend, async () => {
-        if (args.fresh) await fs.promises.rm(checkpointDir(runDir, 'train'), { recursive: true, force: true });
+        if (args.fresh) await discardCheckpoints(runDir, 'train');
         const r = await trainStage(runDir, model, cache, { method, pretrain: options, rounds, adversarial: DEFAULT_ADVERSARIAL, masks: 4 }, ctx);
         return { result: r, summary: { method, samples: r.samples, generated: r.generated, steps: r.steps, loss: Number(r.finalLoss.toFixed(4)) } };
       });

@@ -9,7 +9,7 @@ import type { DownstreamDataset, OptidelConfig } from '../../shared/config';
 import { CONFIG_DEFAULTS } from '../../shared/config';
 import schema from '../../shared/schemas/optidel.schema.json';
 import type { JsonSchema } from './schemaValidator';
-import { validateAgainstSchema } from './schemaValidator';
+import { MAX_JSON_DEPTH, tooDeep, validateAgainstSchema } from './schemaValidator';
 
 export interface LoadedConfig {
   config: OptidelConfig;
@@ -41,6 +41,12 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
 
 /** Validates an already parsed config as if it had been read from `file`. */
 export function parseConfig(raw: unknown, file: string): LoadedConfig {
+  // Before anything walks the value recursively (the validator, JSON.stringify into run.json).
+  const deep = tooDeep(raw);
+  if (deep !== undefined) {
+    const why = `nested more than ${MAX_JSON_DEPTH} levels deep; no config needs that, remove the nesting`;
+    throw new ConfigError(`${file}: ${deep}: ${why}`);
+  }
   const problems = validateAgainstSchema(raw, schema as JsonSchema);
   if (problems.length > 0) {
     throw new ConfigError(`${file}: invalid config:\n  ${problems.join('\n  ')}`);

@@ -14,6 +14,9 @@ export interface JsonSchema {
   minItems?: number;
   maxItems?: number;
   minLength?: number;
+  /** A regular expression the whole string must match; `patternErrorMessage` (VS Code's keyword) says how. */
+  pattern?: string;
+  patternErrorMessage?: string;
   minimum?: number;
   maximum?: number;
   exclusiveMinimum?: number;
@@ -23,8 +26,30 @@ export interface JsonSchema {
 /** Keywords this validator understands; a test fails if the schema starts using any other. */
 export const SUPPORTED_KEYWORDS: ReadonlySet<string> = new Set([
   '$schema', '$id', 'title', 'description', 'type', 'properties', 'additionalProperties', 'required',
-  'items', 'minItems', 'maxItems', 'minLength', 'minimum', 'maximum', 'exclusiveMinimum', 'enum',
+  'items', 'minItems', 'maxItems', 'minLength', 'pattern', 'patternErrorMessage', 'minimum', 'maximum',
+  'exclusiveMinimum', 'enum',
 ]);
+
+/** Deeper than this, a value is refused before anything walks it recursively (no config needs 64 levels). */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * The key path of the first value nested deeper than `maxDepth`, or undefined. Iterative, so a
+ * file of 100,000 nested arrays is reported instead of overflowing the stack.
+ */
+export function tooDeep(value: unknown, maxDepth = MAX_JSON_DEPTH): string | undefined {
+  const stack: Array<{ value: unknown; depth: number; path: string }> = [{ value, depth: 0, path: '' }];
+  while (stack.length > 0) {
+    const { value: v, depth, path } = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= maxDepth) return path || '(top level)';
+    const entries: Array<[string, unknown]> = Array.isArray(v)
+      ? v.map((item, i) => [`${path}[${i}]`, item])
+      : Object.entries(v).map(([k, item]) => [join(path, k), item]);
+    for (const [p, item] of entries) stack.push({ value: item, depth: depth + 1, path: p });
+  }
+  return undefined;
+}
 
 /** Every problem found in `value`, each as `key: problem`; empty when it conforms. */
 export function validateAgainstSchema(value: unknown, schema: JsonSchema, path = ''): string[] {
@@ -47,6 +72,8 @@ export function validateAgainstSchema(value: unknown, schema: JsonSchema, path =
   }
   if (typeof value === 'string' && schema.minLength !== undefined && value.length < schema.minLength) {
     fail(value.length === 0 ? 'must not be empty' : `must have at least ${schema.minLength} characters`);
+  } else if (typeof value === 'string' && schema.pattern !== undefined && !new RegExp(schema.pattern).test(value)) {
+    fail(`${JSON.stringify(value)} is not allowed; ${schema.patternErrorMessage ?? `it must match ${schema.pattern}`}`);
   }
   if (Array.isArray(value)) {
     if (schema.minItems !== undefined && value.length < schema.minItems) fail(`must have at least ${schema.minItems} item(s), got ${value.length}`);

@@ -8,9 +8,10 @@ import * as path from 'node:path';
 import type { CacheIndex, CacheSample, Provenance } from '../../shared/artifacts';
 import { ARTIFACTS } from '../../shared/artifacts';
 import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../../shared/node/atomicFile';
+import { resolveInRun } from '../../shared/run/node/contain';
 import { SeededRandom } from './random';
 
-export const CACHE_DIR = 'cache';
+export const CACHE_DIR = ARTIFACTS.cacheDir;
 /** Shards hold about this many bytes: big enough for sequential reads, small enough that the one being written costs little memory. */
 const SHARD_BYTES = 4 * 1024 * 1024;
 
@@ -86,7 +87,10 @@ export class CacheError extends Error {
   override name = 'CacheError';
 }
 
-/** Reads a cache index, checking that it is complete (every shard present with the right size). */
+/**
+ * Reads a cache index, checking that it is complete (every shard present with the right size) and
+ * that every shard it names lies inside the run folder (a shared run folder cannot point a read elsewhere).
+ */
 export async function readCacheIndex(runDir: string): Promise<CacheIndex> {
   const file = path.join(runDir, ARTIFACTS.cacheIndex);
   if (!fs.existsSync(file)) throw new CacheError(`${file} is missing: run "optidel ingest --config optidel.json --out ${runDir}" first`);
@@ -95,8 +99,12 @@ export async function readCacheIndex(runDir: string): Promise<CacheIndex> {
     throw new CacheError(`${file}: not a version 1 cache index; delete the cache folder and ingest again`);
   }
   const bytesPerSample = index.imageSize * index.imageSize * 4;
-  for (const shard of index.shards) {
-    const shardPath = path.join(runDir, shard.file);
+  for (const [i, shard] of index.shards.entries()) {
+    const fix = 'delete the cache folder and ingest again';
+    const shardPath = resolveInRun(runDir, shard?.file, { source: `${file} shards[${i}]`, fix });
+    if (!(Number.isInteger(shard.count) && shard.count >= 0)) {
+      throw new CacheError(`${file}: shards[${i}].count must be a whole number; ${fix}`);
+    }
     const size = fs.existsSync(shardPath) ? fs.statSync(shardPath).size : -1;
     if (size !== shard.count * bytesPerSample) throw new CacheError(`${shardPath}: ${size < 0 ? 'missing' : `${size} bytes, expected ${shard.count * bytesPerSample}`}; ingest again to rebuild the cache`);
   }
@@ -112,7 +120,7 @@ export async function openCache(runDir: string): Promise<PoolCache> {
   const handle = (shard: number) => {
     let h = handles.get(shard);
     if (!h) {
-      h = fs.promises.open(path.join(runDir, index.shards[shard].file), 'r');
+      h = fs.promises.open(resolveInRun(runDir, index.shards[shard].file), 'r');
       handles.set(shard, h);
     }
     return h;

@@ -9,6 +9,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../../shared/node/atomicFile';
 import { tempPath } from '../../shared/node/tempFiles';
+import { ARTIFACTS } from '../../shared/run/layout';
+import { isPlainName, PLAIN_NAME_RULE } from '../../shared/run/names';
+import {
+  CHECKPOINT_POINTER,
+  readCheckpointPointer,
+  STEP_FOLDER,
+  stepFolderName,
+} from '../../shared/run/node/checkpointPointer';
+import { removeInRun, resolveInRun, RunPathError } from '../../shared/run/node/contain';
 import type { AdamW } from './adamw';
 import type { MaeConfig } from './mae';
 import { MaeModel } from './mae';
@@ -25,17 +34,26 @@ export interface TrainerState {
   seconds: number;
 }
 
-const LATEST = 'latest.json';
 const OPTIMIZER_FILE = 'optimizer.bin';
 const TRAINER_FILE = 'trainer.json';
 const KEEP = 2;
 
+/** `checkpoints/<name>` inside the run folder; `name` must be a plain name and no link may be on the way. */
 export function checkpointDir(runDir: string, name: string): string {
-  return path.join(runDir, 'checkpoints', name);
+  if (!isPlainName(name)) {
+    throw new RunPathError(`checkpoint name ${JSON.stringify(name)} is not allowed; ${PLAIN_NAME_RULE}`, name);
+  }
+  return resolveInRun(runDir, `${ARTIFACTS.checkpointsDir}/${name}`);
+}
+
+/** Removes a run's checkpoints of one name (`--fresh`), through the containment rule. */
+export async function discardCheckpoints(runDir: string, name: string): Promise<void> {
+  checkpointDir(runDir, name);
+  await removeInRun(runDir, `${ARTIFACTS.checkpointsDir}/${name}`, { recursive: true });
 }
 
 export async function saveCheckpoint(dir: string, model: MaeModel, optimizer: AdamW, state: TrainerState): Promise<void> {
-  const name = `step-${String(state.step).padStart(7, '0')}`;
+  const name = stepFolderName(state.step);
   // Unique to this process and call, so two trainings never write into one temporary folder.
   const temp = tempPath(path.join(dir, `.${name}`));
   const final = path.join(dir, name);
@@ -50,17 +68,14 @@ export async function saveCheckpoint(dir: string, model: MaeModel, optimizer: Ad
     await fs.promises.rm(temp, { recursive: true, force: true });
     throw err;
   }
-  await writeJsonAtomic(path.join(dir, LATEST), { dir: name, step: state.step });
+  await writeJsonAtomic(path.join(dir, CHECKPOINT_POINTER), { dir: name, step: state.step });
   await pruneOld(dir, name);
 }
 
 /** Reads the newest checkpoint's trainer state, or undefined when there is none. */
 export async function latestCheckpoint(dir: string): Promise<{ dir: string; state: TrainerState & { optimizerStep: number }; config: MaeConfig } | undefined> {
-  const pointer = path.join(dir, LATEST);
-  if (!fs.existsSync(pointer)) return undefined;
-  const latest = (await readJsonFile(pointer)) as { dir?: unknown };
-  if (typeof latest.dir !== 'string') throw new Error(`${pointer} does not name a checkpoint folder; delete it to start over`);
-  const stepDir = path.join(dir, latest.dir);
+  const stepDir = readCheckpointPointer(dir);
+  if (stepDir === undefined) return undefined;
   const state = (await readJsonFile(path.join(stepDir, TRAINER_FILE))) as TrainerState & { optimizerStep: number };
   const model = (await readJsonFile(path.join(stepDir, 'model.json'))) as { config: MaeConfig };
   return { dir: stepDir, state, config: model.config };
@@ -80,7 +95,7 @@ export async function restoreCheckpoint(stepDir: string, model: MaeModel, optimi
 }
 
 async function pruneOld(dir: string, keepName: string): Promise<void> {
-  const steps = (await fs.promises.readdir(dir)).filter((f) => /^step-\d+$/.test(f)).sort();
+  const steps = (await fs.promises.readdir(dir)).filter((f) => STEP_FOLDER.test(f)).sort();
   const stale = steps.filter((f) => f !== keepName).slice(0, Math.max(0, steps.length - KEEP));
-  await Promise.all(stale.map((f) => fs.promises.rm(path.join(dir, f), { recursive: true, force: true })));
+  await Promise.all(stale.map((f) => removeInRun(dir, f, { recursive: true })));
 }

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic, writeJsonAtomic, readJsonFile } from '../../shared/node/atomicFile';
+import { CHECKPOINT_POINTER, readCheckpointPointer } from '../../shared/run/node/checkpointPointer';
 import type { BlockParams, Linear, Norm } from './layers';
 import { ParamFactory, block, layerNorm, linear, sinCosPositions } from './layers';
 import type { MaskBatch } from './masking';
@@ -242,6 +243,7 @@ export class MaeModel {
     const modelDir = resolveModelDir(dir);
     const file = (await readJsonFile(path.join(modelDir, MODEL_FILE))) as ModelFile;
     if (file.format !== FORMAT || file.version !== 1) throw new Error(`${path.join(modelDir, MODEL_FILE)} is not an OptiDEL model (format ${String(file.format)})`);
+    checkSavedSize(file.config, path.join(modelDir, MODEL_FILE), path.join(modelDir, WEIGHTS_FILE));
     const model = MaeModel.create(file.config, 0);
     try {
       const names = model.namedVariables.map((n) => n.name).join(',');
@@ -295,13 +297,53 @@ export function unpackInto(bytes: Uint8Array, variables: readonly tf.Variable[],
   }
 }
 
+/** Most bytes a loaded model may take (weights and position tables); Node reads no bigger file at once anyway. */
+const MAX_MODEL_BYTES = 2 * 1024 ** 3;
+const CONFIG_INTEGERS = ['imageSize', 'patchSize', 'dim', 'depth', 'heads', 'decoderDim', 'decoderDepth'] as const;
+
+/** Float32 values in the variables `create` makes for this config, counted without allocating anything. */
+export function parameterCount(c: MaeConfig): number {
+  const pp = c.patchSize * c.patchSize;
+  const linearSize = (fanIn: number, fanOut: number) => fanIn * fanOut + fanOut;
+  const blockSize = (dim: number) => {
+    const hidden = Math.round(dim * c.mlpRatio);
+    return 2 * 2 * dim + 4 * linearSize(dim, dim) + linearSize(dim, hidden) + linearSize(hidden, dim);
+  };
+  const encoder = linearSize(pp, c.dim) + c.depth * blockSize(c.dim) + 2 * c.dim;
+  const decoderBlocks = c.decoderDepth * blockSize(c.decoderDim);
+  const decoderEmbed = linearSize(c.dim, c.decoderDim) + c.decoderDim; // with the mask token
+  const decoder = decoderEmbed + decoderBlocks + 2 * c.decoderDim + linearSize(c.decoderDim, pp);
+  return encoder + decoder;
+}
+
+/**
+ * A model.json read from a run folder is checked before anything is allocated: its shape must be
+ * whole numbers, its size within MAX_MODEL_BYTES, and weights.bin exactly as large as it says.
+ */
+function checkSavedSize(c: MaeConfig, modelFile: string, weightsFile: string): void {
+  const fail = (why: string): never => {
+    throw new Error(`${modelFile}: ${why}; the checkpoint is damaged or not OptiDEL's: delete it and train again`);
+  };
+  if (typeof c !== 'object' || c === null) fail('"config" is missing');
+  for (const key of CONFIG_INTEGERS) {
+    if (!(Number.isSafeInteger(c[key]) && c[key] > 0)) fail(`config.${key} must be a positive whole number`);
+  }
+  if (!(Number.isFinite(c.mlpRatio) && c.mlpRatio > 0)) fail('config.mlpRatio must be a positive number');
+  const bytes = parameterCount(c) * 4;
+  const total = bytes + (c.imageSize / c.patchSize) ** 2 * (c.dim + c.decoderDim) * 4;
+  const gib = (n: number) => (n / 1024 ** 3).toFixed(1);
+  const limit = gib(MAX_MODEL_BYTES);
+  if (total > MAX_MODEL_BYTES) fail(`a model of this shape takes ${gib(total)} GiB, more than ${limit} GiB`);
+  const actual = fs.statSync(weightsFile, { throwIfNoEntry: false })?.size ?? -1;
+  const found = actual < 0 ? 'no file' : `${actual} bytes`;
+  if (actual !== bytes) fail(`${weightsFile} has ${found}, the shape needs ${bytes}`);
+}
+
 function resolveModelDir(dir: string): string {
   if (fs.existsSync(path.join(dir, MODEL_FILE))) return dir;
   const parent = path.basename(dir) === 'latest' ? path.dirname(dir) : dir;
-  const pointer = path.join(parent, 'latest.json');
-  if (fs.existsSync(pointer)) {
-    const latest = JSON.parse(fs.readFileSync(pointer, 'utf8')) as { dir?: string };
-    if (typeof latest.dir === 'string') return path.join(parent, latest.dir);
-  }
-  throw new Error(`no model in ${dir}: expected ${MODEL_FILE} or a checkpoint folder with latest.json (run "optidel pretrain" first)`);
+  const stepDir = readCheckpointPointer(parent);
+  if (stepDir !== undefined) return stepDir;
+  const expected = `${MODEL_FILE} or a checkpoint folder with ${CHECKPOINT_POINTER}`;
+  throw new Error(`no model in ${dir}: expected ${expected} (run "optidel pretrain" first)`);
 }

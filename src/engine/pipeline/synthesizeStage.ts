@@ -1,13 +1,15 @@
 /**
  * The synthesize stage: from a selection (after hand curation), 2x2 mosaics of the selected key
  * patches and adversarially augmented copies of selected images, written as synth/samples.f32,
- * synth/index.json (provenance of every part), one PNG per sample and gallery thumbnails.
+ * synth/index.json (provenance of every part), one PNG per sample and gallery thumbnails. A linked
+ * synth/ is refused before anything is written, and only our `<id>.png` files are ever removed.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { KeyPatch, SelectionFile, SynthIndex, SynthSample } from '../../shared/artifacts';
 import { ARTIFACTS } from '../../shared/artifacts';
 import { writeFileAtomic, writeJsonAtomic } from '../../shared/node/atomicFile';
+import { removeInRun, resolveInRun } from '../../shared/run/node/contain';
 import type { CommandContext } from '../command';
 import { throwIfCancelled } from '../command';
 import type { PoolCache } from '../data/cache';
@@ -30,6 +32,9 @@ export interface AdversarialSettings {
 /** Our defaults (the paper gives no numbers): a quarter of the subset, pixels moved by at most 0.03. */
 export const DEFAULT_ADVERSARIAL: AdversarialSettings = { fraction: 0.25, epsilon: 0.03, steps: 3, stepSize: 0.01 };
 
+/** The PNGs this stage writes (one per generated sample id); nothing else in synth/ is removed. */
+const OUR_PNG = /^\d+\.png$/;
+
 export interface SynthesisResult {
   index: SynthIndex;
   pixels: Float32Array;
@@ -49,6 +54,7 @@ export async function synthesizeStage(
 ): Promise<SynthesisResult> {
   const size = cache.imageSize;
   const area = size * size;
+  const synthDir = resolveInRun(runDir, ARTIFACTS.synthDir, { fix: 'replace the link with a folder of its own' });
   const { ids, patchIds } = curated(selection, [...keyPatches]);
   const byId = new Map(keyPatches.map((p) => [p.id, p]));
   const patches = patchIds.map((id) => {
@@ -75,13 +81,15 @@ export async function synthesizeStage(
   pixels.set(mosaics.pixels);
   pixels.set(hardened, mosaics.pixels.length);
   const index: SynthIndex = { version: 1, imageSize: size, samples };
-  await writeFileAtomic(path.join(runDir, 'synth', 'samples.f32'), new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength));
+  const bytes = new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength);
+  await writeFileAtomic(path.join(synthDir, 'samples.f32'), bytes);
   for (let k = 0; k < samples.length; k++) {
-    await writeFileAtomic(path.join(runDir, 'synth', `${samples[k].id}.png`), encodeGrayPng(toBytes(pixels.subarray(k * area, (k + 1) * area)), size, size));
+    const png = encodeGrayPng(toBytes(pixels.subarray(k * area, (k + 1) * area)), size, size);
+    await writeFileAtomic(path.join(synthDir, `${samples[k].id}.png`), png);
   }
   const current = new Set(samples.map((s) => `${s.id}.png`));
-  for (const stale of (await fs.promises.readdir(path.join(runDir, 'synth'))).filter((f) => f.endsWith('.png') && !current.has(f))) {
-    await fs.promises.rm(path.join(runDir, 'synth', stale), { force: true });
+  for (const stale of (await fs.promises.readdir(synthDir)).filter((f) => OUR_PNG.test(f) && !current.has(f))) {
+    await removeInRun(runDir, `${ARTIFACTS.synthDir}/${stale}`);
   }
   await writeSynthThumbnails(runDir, size, cache.size, samples.map((s) => s.id), pixels);
   // The index goes last: its presence means every file it names is complete.

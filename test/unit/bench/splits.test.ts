@@ -30,7 +30,7 @@ test('splits of the small demo put no subject and no frame sequence in two split
   // The demo stacks its CT and MR subjects (3 at this size) along z in one volume: a slice's subject is its z over the subject's depth.
   for (const name of ['abdomen-ct', 'brain-mr']) {
     const ds = await loadSegmentationDataset(loaded, name, { seed: 0 });
-    const depth = (await readNifti(loaded.config.downstream.find((d) => d.name === name)!.images, 1e9)).dims[2] / 3;
+    const depth = (await readNifti(loaded.config.downstream.find((d) => d.name === name)!.images, { maxVoxels: 1e9, maxBytes: 2 ** 32 })).dims[2] / 3;
     const subjects = splitsPerAcquisition(ds, (p) => `subject ${Math.floor(p.slice! / depth)}`);
     for (const [subject, splits] of subjects) assert.equal(splits.size, 1, `${name} ${subject} is in ${[...splits].join(' and ')}`);
     assert.equal(subjects.size, 3, `${name}: each split has a subject of its own`);

@@ -1,0 +1,251 @@
+/**
+ * Attacks by a shared config or run folder, each written as the attack: the user's files beside the
+ * run must survive, and the error must name the file or key and the fix. Each of these deleted,
+ * overwrote or read a file outside the run folder before the containment rule (src/shared/run).
+ */
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { preparePredictions } from '../../../src/engine/bench/predictions';
+import { openCache } from '../../../src/engine/data/cache';
+import { MaeModel, maeConfig, parameterCount } from '../../../src/engine/model/mae';
+import { RunPathError } from '../../../src/shared/run/node/contain';
+import { runCli } from '../../helpers/engine';
+import { cloneRun, makeTinyDemo } from '../../helpers/tinyRun';
+import { squaresData } from '../downstream/fixtures';
+
+const SMALL = ['--preset', 'micro', '--steps', '10', '--batch-size', '8'];
+let root: string;
+let configFile: string;
+/** A run folder every stage has been through, cloned by each attack. */
+let done: { root: string; configFile: string; runDir: string };
+
+before(() => {
+  ({ root, configFile } = makeTinyDemo());
+  const runDir = path.join(root, 'done');
+  const run = runCli(['run', '--config', configFile, '--out', runDir, '--method', 'optidel', ...SMALL, '--json']);
+  assert.equal(run.status, 0, run.stderr);
+  done = { root, configFile, runDir };
+});
+
+/** Every file under `dir` with a hash of its bytes: equal snapshots mean nothing was added, changed or removed. */
+function snapshot(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath ?? entry.path, entry.name);
+    files[path.relative(dir, file)] = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  }
+  return files;
+}
+
+/** A folder of the user's own files (scans, notes) to check afterwards. */
+function userFolder(name: string, files: Record<string, string>): string {
+  const dir = path.join(root, name);
+  for (const [file, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    fs.writeFileSync(path.join(dir, file), text);
+  }
+  return dir;
+}
+
+test('a config whose data set is named "../../../../x" deletes nothing; the error names downstream[0].name', () => {
+  const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
+  config.downstream[0].name = '../../../../x';
+  const attack = path.join(path.dirname(configFile), 'shared-optidel.json');
+  fs.writeFileSync(attack, JSON.stringify(config));
+  // bench/predictions/../../../../x from a/b/run is a/x: the user's folder beside the run.
+  const sentinel = userFolder('a/x', { 'thesis.tex': 'chapter 1', 'scans/1.png': 'png' });
+  const before = snapshot(sentinel);
+  const bench = runCli([
+    'bench',
+    '--config',
+    attack,
+    '--out',
+    path.join(root, 'a', 'b', 'run'),
+    '--methods',
+    'scratch',
+    '--seeds',
+    '1',
+    ...SMALL,
+    '--finetune-steps',
+    '2',
+    '--json',
+  ]);
+  assert.deepEqual(snapshot(sentinel), before);
+  assert.notEqual(bench.status, 0);
+  assert.match(bench.stderr, /shared-optidel\.json: invalid config/);
+  assert.match(
+    bench.stderr,
+    /downstream\[0\]\.name: "\.\.\/\.\.\/\.\.\/\.\.\/x" is not allowed;.*use 1 to 64 letters, digits/,
+  );
+});
+
+test('a predictions folder OptiDEL did not write is never removed', async () => {
+  const benchDir = path.join(root, 'bench-foreign');
+  const data = { ...squaresData(16, [8, 4, 4], 1), name: 'squares' };
+  const foreign = userFolder('bench-foreign/predictions/squares', { 'notes.txt': 'mine', 'images/0.png': 'my scan' });
+  const before = snapshot(foreign);
+  await assert.rejects(
+    preparePredictions(benchDir, data),
+    (err: Error) =>
+      err instanceof RunPathError &&
+      /holds files OptiDEL did not write/.test(err.message) &&
+      err.message.includes(foreign),
+  );
+  assert.deepEqual(snapshot(foreign), before);
+  // Our own folder of stale predictions (another image size) is started over as before.
+  fs.rmSync(foreign, { recursive: true });
+  await preparePredictions(benchDir, data);
+  await preparePredictions(benchDir, { ...squaresData(8, [8, 4, 4], 1), name: 'squares' });
+  assert.equal(JSON.parse(fs.readFileSync(path.join(foreign, 'index.json'), 'utf8')).imageSize, 8);
+});
+
+test("a symlinked synth/ pointing at the user's PNGs: synthesize refuses and every PNG survives", () => {
+  const runDir = cloneRun(done, 'synth-link');
+  const scans = userFolder('scans', {
+    '1.png': 'patient one',
+    '58.png': 'patient 58',
+    'index.json': '{"mine": true}',
+    'notes.png': 'n',
+  });
+  const before = snapshot(scans);
+  fs.rmSync(path.join(runDir, 'synth'), { recursive: true });
+  fs.symlinkSync(scans, path.join(runDir, 'synth'));
+  const synth = runCli(['synthesize', '--run', runDir, '--json']);
+  assert.deepEqual(snapshot(scans), before);
+  assert.notEqual(synth.status, 0);
+  assert.match(synth.stderr, /"synth" goes through the symbolic link synth, which could lead outside the run folder/);
+  assert.ok(synth.stderr.includes(runDir), synth.stderr);
+});
+
+test('thumbs/index.json naming "synth-/../../../victim.png" deletes nothing outside thumbs/', () => {
+  const runDir = cloneRun(done, 'thumbs-escape');
+  const victim = path.join(root, 'victim.png');
+  fs.writeFileSync(victim, "the user's figure");
+  const indexFile = path.join(runDir, 'thumbs', 'index.json');
+  const index = JSON.parse(fs.readFileSync(indexFile, 'utf8'));
+  index.atlases.push('synth-/../../../victim.png');
+  fs.writeFileSync(indexFile, JSON.stringify(index));
+  const synth = runCli(['synthesize', '--run', runDir, '--json']);
+  assert.ok(fs.existsSync(victim), 'the file outside thumbs/ survives');
+  assert.notEqual(synth.status, 0);
+  assert.match(
+    synth.stderr,
+    /thumbs\/index\.json: atlases\[\d\] "synth-\/\.\.\/\.\.\/\.\.\/victim\.png" is not a plain file name in thumbs\/.*ingest again to rebuild the thumbnails/,
+  );
+  assert.equal(fs.readFileSync(victim, 'utf8'), "the user's figure");
+});
+
+for (const command of ['run', 'ingest', 'bench']) {
+  test(`optidel ${command} --out . in a project folder leaves the user's cache/, thumbs/ and config.json byte-identical`, () => {
+    const project = userFolder(`project-${command}`, {
+      'cache/index.json': '{"mine": 1}',
+      'cache/data.bin': 'bytes',
+      'thumbs/figure.png': 'fig',
+      'config.json': '{"lab": "settings"}',
+      'thesis.tex': 'text',
+    });
+    const before = snapshot(project);
+    const extra =
+      command === 'run'
+        ? ['--method', 'random', ...SMALL]
+        : command === 'bench'
+          ? ['--methods', 'scratch', '--seeds', '1', ...SMALL]
+          : [];
+    const result = runCli([command, '--config', configFile, '--out', '.', ...extra], { cwd: project });
+    assert.deepEqual(snapshot(project), before);
+    assert.notEqual(result.status, 0);
+    assert.ok(result.stderr.includes(`${project} is not empty`), result.stderr);
+    assert.match(
+      result.stderr,
+      /is not an OptiDEL run folder \(it has no run\.json\); pick a new or empty folder for --out/,
+    );
+  });
+}
+
+test('latest.json pointing to "../../../elsewhere" is refused; no model outside the run is loaded', () => {
+  const runDir = cloneRun(done, 'pointer-escape');
+  const pretrain = path.join(runDir, 'checkpoints', 'pretrain');
+  const latest = JSON.parse(fs.readFileSync(path.join(pretrain, 'latest.json'), 'utf8'));
+  // A loadable model outside the run: without the rule, score would silently use it.
+  fs.cpSync(path.join(pretrain, latest.dir), path.join(root, 'elsewhere'), { recursive: true });
+  fs.writeFileSync(path.join(pretrain, 'latest.json'), JSON.stringify({ dir: '../../../elsewhere', step: 10 }));
+  const score = runCli(['score', '--run', runDir, '--json']);
+  assert.notEqual(score.status, 0);
+  assert.ok(
+    score.stderr.includes(
+      `${path.join(pretrain, 'latest.json')}: "dir" "../../../elsewhere" is not a checkpoint folder name (step-<number>); delete`,
+    ),
+    score.stderr,
+  );
+});
+
+test('a cache index naming shard "../../etc/passwd" or a file beside the run is refused before reading', async () => {
+  const runDir = cloneRun(done, 'shard-escape');
+  const indexFile = path.join(runDir, 'cache', 'index.json');
+  const index = JSON.parse(fs.readFileSync(indexFile, 'utf8'));
+  // A file of exactly the shard's size beside the run: without the rule it would be read as pixels.
+  const stolen = path.join(root, 'stolen.bin');
+  fs.copyFileSync(path.join(runDir, index.shards[0].file), stolen);
+  for (const file of ['../../etc/passwd', '../stolen.bin', stolen]) {
+    fs.writeFileSync(
+      indexFile,
+      JSON.stringify({ ...index, shards: [{ ...index.shards[0], file }, ...index.shards.slice(1)] }),
+    );
+    await assert.rejects(
+      openCache(runDir),
+      (err: Error) =>
+        err instanceof RunPathError &&
+        err.message.startsWith(`${indexFile} shards[0]: ${JSON.stringify(file)}`) &&
+        err.message.endsWith('delete the cache folder and ingest again'),
+      file,
+    );
+  }
+});
+
+test('a model.json whose shape needs terabytes is refused before anything is allocated', async () => {
+  const runDir = cloneRun(done, 'huge-model');
+  const pretrain = path.join(runDir, 'checkpoints', 'pretrain');
+  const stepDir = path.join(pretrain, JSON.parse(fs.readFileSync(path.join(pretrain, 'latest.json'), 'utf8')).dir);
+  const modelFile = path.join(stepDir, 'model.json');
+  const model = JSON.parse(fs.readFileSync(modelFile, 'utf8'));
+  fs.writeFileSync(modelFile, JSON.stringify({ ...model, config: { ...model.config, dim: 1 << 20, heads: 1 } }));
+  await assert.rejects(
+    MaeModel.load(stepDir),
+    (err: Error) =>
+      err.message.startsWith(`${modelFile}: a model of this shape takes`) &&
+      /GiB, more than 2\.0 GiB/.test(err.message),
+  );
+  // The shape is fine but weights.bin is not as large as it says.
+  fs.writeFileSync(modelFile, JSON.stringify(model));
+  fs.truncateSync(path.join(stepDir, 'weights.bin'), 100);
+  await assert.rejects(MaeModel.load(stepDir), /weights\.bin has 100 bytes, the shape needs \d+/);
+  fs.writeFileSync(modelFile, JSON.stringify({ ...model, config: { ...model.config, depth: 1.5 } }));
+  await assert.rejects(MaeModel.load(stepDir), /config\.depth must be a positive whole number/);
+});
+
+test('the size check counts exactly the values the model holds', () => {
+  for (const preset of ['micro', 'tiny'] as const) {
+    const config = maeConfig(preset);
+    const model = MaeModel.create(config, 0);
+    assert.equal(
+      parameterCount(config),
+      model.variables.reduce((sum, v) => sum + v.size, 0),
+      preset,
+    );
+    model.dispose();
+  }
+});
+
+test('a config nested 100,000 arrays deep fails naming the file, not "Maximum call stack size exceeded"', () => {
+  const deep = path.join(root, 'deep-optidel.json');
+  fs.writeFileSync(deep, `{"pool": ["data"], "model": {"preset": ${'['.repeat(100_000)}${']'.repeat(100_000)}}}`);
+  const ingest = runCli(['ingest', '--config', deep, '--out', path.join(root, 'deep-run')]);
+  assert.notEqual(ingest.status, 0);
+  assert.ok(ingest.stderr.includes(`${deep}: model.preset[0]`), ingest.stderr);
+  assert.match(ingest.stderr, /nested more than 64 levels deep; no config needs that, remove the nesting/);
+  assert.doesNotMatch(ingest.stderr, /call stack/);
+});
