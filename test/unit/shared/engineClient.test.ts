@@ -51,13 +51,7 @@ test('killing the engine rejects pending requests with a clear error', async () 
   while (!events.some((e) => e.type === 'progress')) await new Promise((r) => setTimeout(r, 20));
   const pid = engine.pid!;
   process.kill(pid, 'SIGKILL');
-  await assert.rejects(
-    request.result,
-    (err: unknown) =>
-      err instanceof EngineError &&
-      err.code === 'engine-exited' &&
-      /exited while running "info".*SIGKILL/.test(err.message),
-  );
+  await assert.rejects(request.result, engineError('engine-exited', /exited while running "info".*SIGKILL/));
   assert.equal(isAlive(pid), false);
   assert.equal(engine.running, false);
 });
@@ -66,8 +60,7 @@ test('bad arguments come back as a bad-request error, not a crash', async () => 
   const engine = client();
   await assert.rejects(
     engine.request('info', { matmulSize: 'big' as unknown as number }).result,
-    (err: unknown) =>
-      err instanceof EngineError && err.code === 'bad-request' && /--matmul-size must be a number/.test(err.message),
+    engineError('bad-request', /--matmul-size must be a number/),
   );
   assert.equal((await engine.request('info', {}).result).backend, 'wasm');
 });
@@ -88,30 +81,35 @@ function fake(options: Partial<EngineClientOptions> = {}) {
   return { engine, events, output };
 }
 
+/** Whether an error is the client's EngineError with this code and a message matching `message`. */
+function engineError(code: EngineError['code'], message: RegExp) {
+  return (err: unknown) => err instanceof EngineError && err.code === code && message.test(err.message);
+}
+
+/** Two requests of the stand-in engine, once both run. */
+async function bothRunning(engine: EngineClient, events: EngineEvent[], ...args: [object, object]) {
+  const requests = args.map((a) => fakeRequest(engine, { ...a }));
+  for (const r of requests) await started(events, r.id);
+  return requests;
+}
+
 test(
   'a cancel the request ignores: after the grace the engine is killed, both its requests rejected saying why',
   TIMEOUT,
   async () => {
     const { engine, events } = fake({ cancelGraceMs: 300 });
-    const stubborn = fakeRequest(engine, { behaviour: 'ignore-cancel' });
-    const other = fakeRequest(engine, { behaviour: 'work', ms: 60_000 });
-    await started(events, stubborn.id);
-    await started(events, other.id);
+    const [stubborn, other] = await bothRunning(
+      engine,
+      events,
+      { behaviour: 'ignore-cancel' },
+      { behaviour: 'work', ms: 60_000 },
+    );
     const pid = engine.pid!;
     stubborn.cancel();
-    await assert.rejects(
-      stubborn.result,
-      (err: unknown) =>
-        err instanceof EngineError &&
-        err.code === 'cancelled' &&
-        /engine read the cancel but "info" kept running/.test(err.message),
-    );
+    await assert.rejects(stubborn.result, engineError('cancelled', /engine read the cancel but "info" kept running/));
     await assert.rejects(
       other.result,
-      (err: unknown) =>
-        err instanceof EngineError &&
-        err.code === 'engine-exited' &&
-        /stopped because "info" did not stop after a cancel/.test(err.message),
+      engineError('engine-exited', /stopped because "info" did not stop after a cancel/),
     );
     assert.equal(isAlive(pid), false, 'the engine was killed');
     assert.ok(events.some((e) => e.type === 'cancelling' && e.requestId === stubborn.id && e.phase === 'read'));
@@ -128,17 +126,11 @@ test(
   TIMEOUT,
   async () => {
     const { engine, events } = fake({ cancelGraceMs: 300, checkpointGraceMs: 30_000 });
-    const training = fakeRequest(engine, { behaviour: 'checkpoint-on-cancel', checkpointMs: 1500 });
-    const other = fakeRequest(engine, { behaviour: 'work', ms: 2500 });
-    await started(events, training.id);
-    await started(events, other.id);
+    const checkpointing = { behaviour: 'checkpoint-on-cancel', checkpointMs: 1500 };
+    const [training, other] = await bothRunning(engine, events, checkpointing, { behaviour: 'work', ms: 2500 });
     const pid = engine.pid!;
     training.cancel();
-    await assert.rejects(
-      training.result,
-      (err: unknown) =>
-        err instanceof EngineError && err.code === 'cancelled' && /after saving a checkpoint/.test(err.message),
-    );
+    await assert.rejects(training.result, engineError('cancelled', /after saving a checkpoint/));
     assert.deepEqual(await other.result, { done: true });
     assert.equal(engine.pid, pid, 'the same engine process');
     assert.ok(isAlive(pid));
@@ -156,11 +148,7 @@ test(
     await started(events, training.id);
     const pid = engine.pid!;
     training.cancel();
-    await assert.rejects(
-      training.result,
-      (err: unknown) =>
-        err instanceof EngineError && err.code === 'cancelled' && /still saving its checkpoint/.test(err.message),
-    );
+    await assert.rejects(training.result, engineError('cancelled', /still saving its checkpoint/));
     assert.equal(isAlive(pid), false);
   },
 );
