@@ -12,7 +12,7 @@ import { ARTIFACTS } from '../../shared/artifacts';
 import type { IngestResult } from '../../shared/commands';
 import { CONFIG_DEFAULTS } from '../../shared/config';
 import { writeJsonAtomic } from '../../shared/node/atomicFile';
-import { openRun } from '../../shared/node/runStore';
+import { openRun, readRun } from '../../shared/node/runStore';
 import { runStage } from '../runStage';
 import type { CommandContext } from '../command';
 import { CancelledError, letCancelIn, throwIfCancelled } from '../command';
@@ -65,14 +65,23 @@ export function contentHash(files: readonly SourceFile[], options: SampleOptions
 export async function ingestPool(loaded: LoadedConfig, runDir: string, ctx: CommandContext): Promise<IngestSummary> {
   const started = performance.now();
   await openRun(runDir, { config: loaded.config, configPath: loaded.file });
+  const plan = await planDecode(loaded);
+  // A pool unchanged since an ingest that finished needs nothing written but config.json, so it
+  // takes no stage lock: bench workers and a pipeline rerun may repeat it while another stage runs.
+  const previous = await readCacheIndex(runDir).catch(() => undefined);
+  if (previous?.contentHash === plan.hash && fs.existsSync(path.join(runDir, ARTIFACTS.thumbsIndex)) && (await readRun(runDir)).stages.ingest?.status === 'done') {
+    await writeJsonAtomic(path.join(runDir, ARTIFACTS.config), loaded.config);
+    return reuseCache(previous, ctx, started);
+  }
   return runStage(runDir, 'ingest', ctx, undefined, async () => {
     await writeJsonAtomic(path.join(runDir, ARTIFACTS.config), loaded.config);
-    const summary = await ingestInto(loaded, runDir, ctx, started);
+    const summary = await ingestInto(plan, runDir, ctx, started);
     return { result: summary, summary: { samples: summary.samples, sources: summary.sources, skipped: summary.skipped.length, emptySlicesSkipped: summary.emptySlicesSkipped, cached: summary.cached ? 'yes' : 'no' } };
   });
 }
 
-async function ingestInto(loaded: LoadedConfig, runDir: string, ctx: CommandContext, started: number): Promise<IngestSummary> {
+/** The pool's files and the content hash a cache of them would carry. */
+async function planDecode(loaded: LoadedConfig): Promise<DecodePlan> {
   const options = sampleOptions(loaded);
   const exclude = (loaded.config.ingest?.exclude ?? []).map((g) => (path.isAbsolute(g) ? g : path.resolve(loaded.dir, g)));
   const discovery = await discoverSources(loaded.config.pool, exclude);
@@ -80,16 +89,23 @@ async function ingestInto(loaded: LoadedConfig, runDir: string, ctx: CommandCont
   if (discovery.files.some((f) => f.kind === 'raster')) loadSharp().catch(() => undefined);
   const group = loaded.config.ingest?.group;
   const groupOf = userGrouping(group, loaded.file);
-  const hash = contentHash(discovery.files, options, group);
+  return { loaded, discovery, options, hash: contentHash(discovery.files, options, group), groupOf };
+}
+
+function reuseCache(previous: CacheIndex, ctx: CommandContext, started: number): IngestSummary {
+  ctx.log('info', `ingest: the pool is unchanged since the last ingest (${previous.samples.length} samples); reusing the cache`);
+  return summarize(previous, started, true);
+}
+
+/** Under the stage lock: reuses the cache if it still matches (its thumbnails rebuilt if missing), else decodes the pool anew. */
+async function ingestInto(plan: DecodePlan, runDir: string, ctx: CommandContext, started: number): Promise<IngestSummary> {
   const previous = await readCacheIndex(runDir).catch(() => undefined);
-  if (previous && previous.contentHash === hash) {
-    ctx.log('info', `ingest: the pool is unchanged since the last ingest (${previous.samples.length} samples); reusing the cache`);
+  if (previous && previous.contentHash === plan.hash) {
     if (!fs.existsSync(path.join(runDir, ARTIFACTS.thumbsIndex))) await rebuildThumbnails(runDir);
-    return summarize(previous, started, true);
+    return reuseCache(previous, ctx, started);
   }
   // Thumbnails go in first and the cache (whose index holds the content hash) last: a crash between
   // the two swaps leaves the old hash, so the next ingest rebuilds both rather than trust them.
-  const plan: DecodePlan = { loaded, discovery, options, hash, groupOf };
   return rebuildBeside(runDir, [THUMBS_DIR, CACHE_DIR], (staging) => decodePool(plan, staging, ctx, started));
 }
 

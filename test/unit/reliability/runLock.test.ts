@@ -91,7 +91,14 @@ test('a second stage on a run while pre-training runs in another process is refu
     assert.ok(second.stderr.includes(`${runDir}: "pretrain" is already running in this run folder (process ${first.pid}`), second.stderr);
     assert.match(second.stderr, /"pretrain" was not started\. Wait for it to finish or cancel it, then start "pretrain" again/);
     assert.ok(second.stderr.includes(`delete ${path.join(runDir, STAGE_LOCK_FILE)}`), second.stderr);
-    // Any writing stage is refused: a re-ingest would swap the cache under the running pre-training.
+    // An ingest that finds the pool unchanged writes nothing and goes through (bench workers repeat it).
+    const unchanged = runCli(['ingest', '--config', configFile, '--out', runDir, '--json']);
+    assert.equal(unchanged.status, 0, unchanged.stderr);
+    assert.equal(unchanged.json!.cached, true);
+    // Any writing stage is refused: a re-ingest of a changed pool would swap the cache under the running pre-training.
+    const png = path.join(path.dirname(configFile), 'pool/xray/seq-00/frame-0000.png');
+    const later = new Date(Date.now() + 5000);
+    fs.utimesSync(png, later, later);
     const ingest = runCli(['ingest', '--config', configFile, '--out', runDir, '--json']);
     assert.equal(ingest.status, 1, ingest.stderr);
     assert.ok(ingest.stderr.includes(`"pretrain" is already running in this run folder (process ${first.pid}`) && ingest.stderr.includes('"ingest" was not started'), ingest.stderr);
