@@ -5,6 +5,7 @@
  * of the engine settings retires the running engine (engineRestart.ts): never killed without asking.
  */
 import * as vscode from 'vscode';
+import { notificationText } from '../notify';
 import * as path from 'node:path';
 import type { CommandArgs, CommandName, CommandResult } from '../../shared/commands';
 import type { EngineInfo } from '../../shared/engineInfo';
@@ -168,7 +169,8 @@ export class EngineService implements vscode.Disposable {
           const fraction = event.total > 0 ? event.done / event.total : 0;
           const increment = Math.max(0, (fraction - lastFraction) * 100);
           lastFraction = Math.max(lastFraction, fraction);
-          progress.report({ message: `${event.stage}${event.message ? `: ${event.message}` : ''} (${event.done}/${event.total})`, increment });
+          // Engine text (a data set name from the config) is defused before it reaches a notification.
+          progress.report({ message: notificationText(`${event.stage}${event.message ? `: ${event.message}` : ''} (${event.done}/${event.total})`), increment });
         });
         try {
           return await request.result;
