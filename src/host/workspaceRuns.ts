@@ -1,6 +1,6 @@
 /** The run folders of the whole workspace: those in each workspace folder's runs folder, newest first. */
 import type { RunRecord } from '../shared/runRecord';
-import { listRuns } from '../shared/node/runStore';
+import { listRuns, newestRunFirst } from '../shared/node/runStore';
 import { runsFolders } from './settings';
 
 export interface WorkspaceRun {
@@ -11,7 +11,5 @@ export interface WorkspaceRun {
 
 export async function listWorkspaceRuns(): Promise<WorkspaceRun[]> {
   const perFolder = await Promise.all(runsFolders().map((root) => listRuns(root)));
-  return perFolder
-    .flat()
-    .sort((a, b) => (b.record?.createdAt ?? '').localeCompare(a.record?.createdAt ?? '') || b.dir.localeCompare(a.dir));
+  return perFolder.flat().sort(newestRunFirst);
 }

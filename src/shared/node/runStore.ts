@@ -129,7 +129,12 @@ export async function listRuns(runsRoot: string): Promise<Array<{ dir: string; r
         }
       }),
   );
-  return runs.sort((a, b) => (b.record?.createdAt ?? '').localeCompare(a.record?.createdAt ?? '') || b.dir.localeCompare(a.dir));
+  return runs.sort(newestRunFirst);
+}
+
+/** Order of run listings everywhere (the CLI, the Runs view across workspace folders): newest first, then by folder. */
+export function newestRunFirst(a: { dir: string; record?: RunRecord }, b: { dir: string; record?: RunRecord }): number {
+  return (b.record?.createdAt ?? '').localeCompare(a.record?.createdAt ?? '') || b.dir.localeCompare(a.dir);
 }
 
 /** Stages marked running whose engine process is gone: killed, crashed, or the machine restarted. */
