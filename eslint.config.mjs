@@ -19,7 +19,11 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': [
         'error',
         // node:test's test() and describe() return promises the runner itself awaits.
-        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite'] }] },
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite'] },
+          ],
+        },
       ],
       '@typescript-eslint/no-misused-promises': 'error',
     },
@@ -33,9 +37,17 @@ export default tseslint.config(
     // The extension host must stay light: TensorFlow.js belongs to the engine process only.
     files: ['src/host/**/*.ts', 'src/shared/**/*.ts', 'webview/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [{ group: ['@tensorflow/*', '**/engine', '**/engine/**'], message: 'Only the engine process may load TensorFlow.js or engine modules.' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@tensorflow/*', '**/engine', '**/engine/**'],
+              message: 'Only the engine process may load TensorFlow.js or engine modules.',
+            },
+          ],
+        },
+      ],
     },
   },
 );

@@ -9,9 +9,19 @@ import * as path from 'node:path';
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const benchDir = path.join(root, 'scripts', 'bench');
 const wanted = process.argv.slice(2);
-const names = fs.readdirSync(benchDir).filter((f) => f.endsWith('.mjs')).map((f) => f.slice(0, -4)).filter((n) => wanted.length === 0 || wanted.includes(n)).sort();
+const names = fs
+  .readdirSync(benchDir)
+  .filter((f) => f.endsWith('.mjs'))
+  .map((f) => f.slice(0, -4))
+  .filter((n) => wanted.length === 0 || wanted.includes(n))
+  .sort();
 if (names.length === 0) {
-  console.error(`no benchmark matched ${wanted.join(' ')}; known: ${fs.readdirSync(benchDir).filter((f) => f.endsWith('.mjs')).join(', ')}`);
+  console.error(
+    `no benchmark matched ${wanted.join(' ')}; known: ${fs
+      .readdirSync(benchDir)
+      .filter((f) => f.endsWith('.mjs'))
+      .join(', ')}`,
+  );
   process.exit(1);
 }
 fs.mkdirSync(path.join(root, 'bench-results'), { recursive: true });
@@ -19,14 +29,31 @@ let failed = 0;
 for (const name of names) {
   console.error(`== bench ${name}`);
   const started = Date.now();
-  const run = spawnSync(process.execPath, [path.join(benchDir, `${name}.mjs`)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 << 20 });
+  const run = spawnSync(process.execPath, [path.join(benchDir, `${name}.mjs`)], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   const last = run.stdout.trim().split('\n').pop() ?? '';
   if (run.status !== 0 || !last.startsWith('{')) {
     console.error(`bench ${name} failed (exit ${run.status ?? run.signal})`);
     failed++;
     continue;
   }
-  const record = { name, startedAt: new Date(started).toISOString(), seconds: (Date.now() - started) / 1000, machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), loadAverage: os.loadavg(), node: process.version }, result: JSON.parse(last) };
+  const record = {
+    name,
+    startedAt: new Date(started).toISOString(),
+    seconds: (Date.now() - started) / 1000,
+    machine: {
+      cpus: os.cpus().length,
+      cpu: os.cpus()[0]?.model,
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      loadAverage: os.loadavg(),
+      node: process.version,
+    },
+    result: JSON.parse(last),
+  };
   const file = path.join(root, 'bench-results', `${name}.json`);
   fs.writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
   console.error(`   -> ${path.relative(root, file)}`);

@@ -69,5 +69,7 @@ if (watch) {
 } else {
   const started = Date.now();
   await Promise.all(builds.map((options) => esbuild.build(options)));
-  console.log(`built ${builds.length} targets (${browserEntries.length} browser bundles) in ${Date.now() - started} ms`);
+  console.log(
+    `built ${builds.length} targets (${browserEntries.length} browser bundles) in ${Date.now() - started} ms`,
+  );
 }

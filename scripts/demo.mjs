@@ -22,7 +22,26 @@ const workers = String(Math.max(1, Math.min(os.availableParallelism?.() ?? os.cp
  * fine-tuning with the pixel head on every data set. Add meddel,prototypes,kcenter to --methods
  * for the other selectors.
  */
-export const DEMO_BENCH = ['--methods', 'scratch,full,random,optidel', '--budget', '0.05', '--seeds', '3', '--preset', 'tiny', '--steps', '600', '--batch-size', '16', '--finetune-mode', 'full', '--finetune-steps', '300', '--workers', workers];
+export const DEMO_BENCH = [
+  '--methods',
+  'scratch,full,random,optidel',
+  '--budget',
+  '0.05',
+  '--seeds',
+  '3',
+  '--preset',
+  'tiny',
+  '--steps',
+  '600',
+  '--batch-size',
+  '16',
+  '--finetune-mode',
+  'full',
+  '--finetune-steps',
+  '300',
+  '--workers',
+  workers,
+];
 
 /** `--long`: 2,400 pre-training steps, the least compute at which pre-training paid off here (about 35 minutes on 2 cores). */
 export const LONG_BENCH = DEMO_BENCH.map((arg, i) => (DEMO_BENCH[i - 1] === '--steps' ? '2400' : arg));
@@ -44,5 +63,11 @@ step('Building', process.execPath, [path.join(root, 'scripts', 'build.mjs')]);
 if (fs.existsSync(config)) console.log(`\n== Demo data: reusing ${data}`);
 else step('Writing the small demo data set', process.execPath, [cli, 'demo-data', '--out', data, '--size', 'small']);
 const out = path.join(demo, long ? 'run-long' : 'run');
-step(`Benchmark${long ? ' (long)' : ''}: pre-train one encoder per method and seed, fine-tune on every data set (${workers} engines)`, process.execPath, [cli, 'bench', '--config', config, '--out', out, ...(long ? LONG_BENCH : DEMO_BENCH)]);
-console.log(`\nDone in ${((Date.now() - started) / 60000).toFixed(1)} min. Report: ${path.join(out, 'bench', 'report.md')}`);
+step(
+  `Benchmark${long ? ' (long)' : ''}: pre-train one encoder per method and seed, fine-tune on every data set (${workers} engines)`,
+  process.execPath,
+  [cli, 'bench', '--config', config, '--out', out, ...(long ? LONG_BENCH : DEMO_BENCH)],
+);
+console.log(
+  `\nDone in ${((Date.now() - started) / 60000).toFixed(1)} min. Report: ${path.join(out, 'bench', 'report.md')}`,
+);

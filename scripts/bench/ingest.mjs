@@ -43,7 +43,12 @@ function rng(seed) {
 /** Blobs on a noisy background: compresses like a real radiograph, not like flat colour. */
 function syntheticImage(random, side) {
   const pixels = new Uint8Array(side * side);
-  const blobs = Array.from({ length: 6 }, () => [random() * side, random() * side, (0.05 + random() * 0.25) * side, 60 + random() * 150]);
+  const blobs = Array.from({ length: 6 }, () => [
+    random() * side,
+    random() * side,
+    (0.05 + random() * 0.25) * side,
+    60 + random() * 150,
+  ]);
   for (let y = 0; y < side; y++) {
     for (let x = 0; x < side; x++) {
       let v = 20 + random() * 25;
@@ -58,7 +63,9 @@ async function writePngFolder(dir, count) {
   fs.mkdirSync(dir, { recursive: true });
   const random = rng(count);
   for (let i = 0; i < count; i++) {
-    await sharp(syntheticImage(random, PNG_SIDE), { raw: { width: PNG_SIDE, height: PNG_SIDE, channels: 1 } }).png().toFile(path.join(dir, `img-${String(i).padStart(5, '0')}.png`));
+    await sharp(syntheticImage(random, PNG_SIDE), { raw: { width: PNG_SIDE, height: PNG_SIDE, channels: 1 } })
+      .png()
+      .toFile(path.join(dir, `img-${String(i).padStart(5, '0')}.png`));
   }
 }
 
@@ -95,7 +102,11 @@ function writeVolumes(dir, count) {
 
 /** Runs the worker; returns its JSON line and its peak RSS. */
 function worker(args) {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', '--require', rssHook, workerScript, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--require', rssHook, workerScript, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   if (run.status !== 0) throw new Error(`ingest worker ${args.join(' ')} failed: ${run.stderr}`);
   const result = JSON.parse(run.stdout.trim().split('\n').pop());
   return { ...result, maxRssMiB: Number(/BENCH_MAX_RSS_KB=(\d+)/.exec(run.stderr)?.[1] ?? NaN) / 1024 };
@@ -119,27 +130,41 @@ try {
   });
 
   const result = { imageSize: IMAGE_SIZE, rounds: ROUNDS, png: {}, nifti: {}, memory: {} };
-  for (const [kind, dir, files] of [['png', pngDirs[0], PNG_COUNTS[0]], ['nifti', volumeDirs[0], VOLUME_COUNTS[0]]]) {
+  for (const [kind, dir, files] of [
+    ['png', pngDirs[0], PNG_COUNTS[0]],
+    ['nifti', volumeDirs[0], VOLUME_COUNTS[0]],
+  ]) {
     log(`throughput: ${kind}`);
     const run = worker(['throughput', dir, kind, String(ROUNDS)]);
     const wall = (phase) => run.rounds.map((r) => r[phase].wall);
     const cpu = (phase) => run.rounds.map((r) => r[phase].cpu);
     result[kind] = {
-      files, samples: run.samples,
+      files,
+      samples: run.samples,
       ingestSlicesPerSecond: Number((run.samples / median(wall('ingest'))).toFixed(1)),
       floorSlicesPerSecond: Number((run.samples / median(wall('floor'))).toFixed(1)),
       floor: kind === 'png' ? 'sharp decode + gray + resize, 8 at a time' : 'gunzip alone',
       ratioToFloorWall: Number((median(wall('ingest')) / median(wall('floor'))).toFixed(2)),
       ratioToFloorCpu: Number((median(cpu('ingest')) / median(cpu('floor'))).toFixed(2)),
       ...(kind === 'png' ? { target: 'ratio <= 1.5' } : {}),
-      ingestWallMinMax: spread(wall('ingest')), floorWallMinMax: spread(wall('floor')),
-      ingestCpuMinMax: spread(cpu('ingest')), floorCpuMinMax: spread(cpu('floor')),
+      ingestWallMinMax: spread(wall('ingest')),
+      floorWallMinMax: spread(wall('floor')),
+      ingestCpuMinMax: spread(cpu('ingest')),
+      floorCpuMinMax: spread(cpu('floor')),
     };
   }
   // Peak memory at two pool sizes (each in a fresh process).
-  for (const [kind, dirs, counts] of [['png', pngDirs, PNG_COUNTS], ['nifti', volumeDirs, VOLUME_COUNTS]]) {
+  for (const [kind, dirs, counts] of [
+    ['png', pngDirs, PNG_COUNTS],
+    ['nifti', volumeDirs, VOLUME_COUNTS],
+  ]) {
     const runs = dirs.map((d, i) => ({ files: counts[i], ...worker(['memory', d]) }));
-    result.memory[kind] = { runs: runs.map((r) => ({ files: r.files, samples: r.samples, maxRssMiB: Number(r.maxRssMiB.toFixed(1)) })), growth: Number((runs[1].maxRssMiB / runs[0].maxRssMiB).toFixed(2)), deltaMiB: Number((runs[1].maxRssMiB - runs[0].maxRssMiB).toFixed(1)), target: 'growth close to 1 for 4x the pool' };
+    result.memory[kind] = {
+      runs: runs.map((r) => ({ files: r.files, samples: r.samples, maxRssMiB: Number(r.maxRssMiB.toFixed(1)) })),
+      growth: Number((runs[1].maxRssMiB / runs[0].maxRssMiB).toFixed(2)),
+      deltaMiB: Number((runs[1].maxRssMiB - runs[0].maxRssMiB).toFixed(1)),
+      target: 'growth close to 1 for 4x the pool',
+    };
   }
   result.loadAverage = os.loadavg();
   log(JSON.stringify(result, null, 2));

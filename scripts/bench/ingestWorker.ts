@@ -50,7 +50,11 @@ async function floor(files: string[]): Promise<void> {
   }
   const sharp = await loadSharp();
   for (let i = 0; i < files.length; i += 8) {
-    await Promise.all(files.slice(i, i + 8).map((f) => sharp(f).toColourspace('b-w').resize(IMAGE_SIZE, IMAGE_SIZE, { fit: 'contain' }).raw().toBuffer()));
+    await Promise.all(
+      files
+        .slice(i, i + 8)
+        .map((f) => sharp(f).toColourspace('b-w').resize(IMAGE_SIZE, IMAGE_SIZE, { fit: 'contain' }).raw().toBuffer()),
+    );
   }
 }
 
@@ -59,7 +63,11 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify({ samples: await ingestOnce() })}\n`);
     return;
   }
-  const files = fs.readdirSync(poolDir).filter((f) => !f.endsWith('.json')).map((f) => path.join(poolDir, f)).sort();
+  const files = fs
+    .readdirSync(poolDir)
+    .filter((f) => !f.endsWith('.json'))
+    .map((f) => path.join(poolDir, f))
+    .sort();
   await loadSharp();
   await floor(files.slice(0, 8)); // warm-up: libraries loaded, code compiled
   const rounds: Array<{ floor: { wall: number; cpu: number }; ingest: { wall: number; cpu: number } }> = [];

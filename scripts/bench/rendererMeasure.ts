@@ -7,7 +7,13 @@
 //  - the DOM size (elements in the output's shadow root).
 // Target: 10,000 samples render within 10x the JSON.parse baseline and under 500 ms, and a filter
 // change under 100 ms. Times are medians of REPEATS runs; the spread (min..max) is the noise.
-import { buildRendererBundle, CHROMIUM, chromiumAvailable, launch, openRendererPage } from '../../test/unit/renderer/browserPage';
+import {
+  buildRendererBundle,
+  CHROMIUM,
+  chromiumAvailable,
+  launch,
+  openRendererPage,
+} from '../../test/unit/renderer/browserPage';
 import { makePayload } from '../../test/unit/renderer/payloads';
 
 const SIZES = [1_000, 10_000, 50_000];
@@ -39,9 +45,16 @@ const INTERACT_IN_PAGE = `(() => {
 const PARSE_IN_PAGE = `(() => { const started = performance.now(); JSON.parse(window.payloadText); return performance.now() - started; })()`;
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const spread = (values: number[]): number[] => [Math.min(...values), Math.max(...values)].map((v) => Number(v.toFixed(1)));
+const spread = (values: number[]): number[] =>
+  [Math.min(...values), Math.max(...values)].map((v) => Number(v.toFixed(1)));
 
-interface Row { samples: number; payloadMiB: number; elements: number; renderOverParse?: number; [measure: string]: number | number[] | undefined }
+interface Row {
+  samples: number;
+  payloadMiB: number;
+  elements: number;
+  renderOverParse?: number;
+  [measure: string]: number | number[] | undefined;
+}
 
 async function main(): Promise<void> {
   const bundle = await buildRendererBundle();
@@ -50,7 +63,13 @@ async function main(): Promise<void> {
   try {
     for (const n of SIZES) {
       const text = JSON.stringify(makePayload(n, { thumbnails: Math.min(n, 400) }));
-      const samples: Record<string, number[]> = { parseMs: [], renderMs: [], firstPaintMs: [], filterMs: [], recolourMs: [] };
+      const samples: Record<string, number[]> = {
+        parseMs: [],
+        renderMs: [],
+        firstPaintMs: [],
+        filterMs: [],
+        recolourMs: [],
+      };
       let elements = 0;
       for (let r = 0; r < REPEATS; r++) {
         const { page: p, render } = await openRendererPage(browser, bundle, 'light');
@@ -58,7 +77,11 @@ async function main(): Promise<void> {
         samples.renderMs!.push(await render(text)); // also stores window.payloadText
         samples.firstPaintMs!.push(Date.now() - startedAt);
         samples.parseMs!.push((await p.evaluate(PARSE_IN_PAGE)) as number);
-          const interaction = (await p.evaluate(INTERACT_IN_PAGE)) as { filterMs: number; recolourMs: number; elements: number };
+        const interaction = (await p.evaluate(INTERACT_IN_PAGE)) as {
+          filterMs: number;
+          recolourMs: number;
+          elements: number;
+        };
         samples.filterMs!.push(interaction.filterMs);
         samples.recolourMs!.push(interaction.recolourMs);
         elements = interaction.elements;
@@ -70,7 +93,9 @@ async function main(): Promise<void> {
         row[`${key}Spread`] = spread(values);
       }
       row.renderOverParse = Number(((row.renderMs as number) / (row.parseMs as number)).toFixed(1));
-      log(`${n} samples: render ${row.renderMs} ms (${row.renderOverParse}x JSON.parse ${row.parseMs} ms), first paint ${row.firstPaintMs} ms, filter ${row.filterMs} ms, recolour ${row.recolourMs} ms, ${elements} elements`);
+      log(
+        `${n} samples: render ${row.renderMs} ms (${row.renderOverParse}x JSON.parse ${row.parseMs} ms), first paint ${row.firstPaintMs} ms, filter ${row.filterMs} ms, recolour ${row.recolourMs} ms, ${elements} elements`,
+      );
       results.push(row);
     }
   } finally {

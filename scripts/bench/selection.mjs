@@ -16,7 +16,11 @@ const METHODS = ['none', 'random', 'full', 'prototypes', 'meddel', 'kcenter', 'o
 const log = (m) => process.stderr.write(`${m}\n`);
 
 function measure(n, method) {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', '--require', rssHook, worker, String(n), method], { cwd: root, encoding: 'utf8', maxBuffer: 16 << 20 });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--require', rssHook, worker, String(n), method], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 16 << 20,
+  });
   if (run.status !== 0) throw new Error(`selection bench ${method} at ${n} failed: ${run.stderr}`);
   const result = JSON.parse(run.stdout.trim().split('\n').pop());
   const rss = /BENCH_MAX_RSS_KB=(\d+)/.exec(run.stderr);
@@ -28,18 +32,25 @@ for (const n of SIZES) {
   for (const method of METHODS) {
     const r = measure(n, method);
     rows.push(r);
-    log(`${method.padEnd(10)} N=${String(n).padStart(6)}: ${r.seconds.toFixed(2)} s, CPU ${r.cpuSeconds.toFixed(2)} s (reference ${r.referenceSeconds.toFixed(2)} s), peak ${r.peakMiB?.toFixed(0)} MiB`);
+    log(
+      `${method.padEnd(10)} N=${String(n).padStart(6)}: ${r.seconds.toFixed(2)} s, CPU ${r.cpuSeconds.toFixed(2)} s (reference ${r.referenceSeconds.toFixed(2)} s), peak ${r.peakMiB?.toFixed(0)} MiB`,
+    );
   }
 }
 const nLogN = (SIZES[1] * Math.log(SIZES[1])) / (SIZES[0] * Math.log(SIZES[0]));
-const baselinePeak = Object.fromEntries(SIZES.map((n) => [n, rows.find((r) => r.n === n && r.method === 'none').peakMiB]));
+const baselinePeak = Object.fromEntries(
+  SIZES.map((n) => [n, rows.find((r) => r.n === n && r.method === 'none').peakMiB]),
+);
 const methods = METHODS.filter((m) => m !== 'none').map((method) => {
   const [small, large] = SIZES.map((n) => rows.find((r) => r.n === n && r.method === method));
   const growth = small.seconds > 0.01 ? large.seconds / small.seconds : null;
   const cpuGrowth = small.cpuSeconds > 0.01 ? large.cpuSeconds / small.cpuSeconds : null;
   // The same growth with each time measured in its own process's reference units (which grow
   // linearly in N): corrects for the machine being busier during one measurement than the other.
-  const normalisedGrowth = growth === null ? null : ((large.seconds / large.referenceSeconds) / (small.seconds / small.referenceSeconds)) * (SIZES[1] / SIZES[0]);
+  const normalisedGrowth =
+    growth === null
+      ? null
+      : (large.seconds / large.referenceSeconds / (small.seconds / small.referenceSeconds)) * (SIZES[1] / SIZES[0]);
   return {
     method,
     sizes: [small, large].map((r) => ({
@@ -64,5 +75,10 @@ const references = rows.map((r) => r.referenceSeconds / r.n);
 const cpuReferences = rows.map((r) => r.referenceCpuSeconds / r.n);
 const cpuNoise = (Math.max(...cpuReferences) - Math.min(...cpuReferences)) / Math.min(...cpuReferences);
 const noise = (Math.max(...references) - Math.min(...references)) / Math.min(...references);
-for (const m of methods) log(`${m.method.padEnd(10)} growth x${m.growth?.toFixed(1) ?? '-'}, CPU x${m.cpuGrowth?.toFixed(1) ?? '-'}, normalised x${m.normalisedGrowth?.toFixed(1) ?? '-'} (N log N x${nLogN.toFixed(1)})`);
-process.stdout.write(`${JSON.stringify({ budget: 0.05, dim: 128, nLogNRatio: nLogN, referenceSpread: noise, referenceCpuSpread: cpuNoise, methods })}\n`);
+for (const m of methods)
+  log(
+    `${m.method.padEnd(10)} growth x${m.growth?.toFixed(1) ?? '-'}, CPU x${m.cpuGrowth?.toFixed(1) ?? '-'}, normalised x${m.normalisedGrowth?.toFixed(1) ?? '-'} (N log N x${nLogN.toFixed(1)})`,
+  );
+process.stdout.write(
+  `${JSON.stringify({ budget: 0.05, dim: 128, nLogNRatio: nLogN, referenceSpread: noise, referenceCpuSpread: cpuNoise, methods })}\n`,
+);

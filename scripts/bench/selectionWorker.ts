@@ -25,13 +25,15 @@ function timed<T>(work: () => T): { value: T; wall: number; cpu: number } {
 
 const reference = timed(() => assignNearest(unit, centroids, dim, new Int32Array(n), new Float32Array(n)));
 const run = method === 'none' ? undefined : timed(() => selectSubset(method, pool, { budget: 0.05, seed: 1 }));
-process.stdout.write(`${JSON.stringify({
-  n,
-  method,
-  seconds: run?.wall ?? 0,
-  cpuSeconds: run?.cpu ?? 0,
-  referenceSeconds: reference.wall,
-  referenceCpuSeconds: reference.cpu,
-  selected: run ? run.value.patches?.length ?? run.value.selected.length : 0,
-  rssBeforeMiB: rssBefore / 2 ** 20,
-})}\n`);
+process.stdout.write(
+  `${JSON.stringify({
+    n,
+    method,
+    seconds: run?.wall ?? 0,
+    cpuSeconds: run?.cpu ?? 0,
+    referenceSeconds: reference.wall,
+    referenceCpuSeconds: reference.cpu,
+    selected: run ? (run.value.patches?.length ?? run.value.selected.length) : 0,
+    rssBeforeMiB: rssBefore / 2 ** 20,
+  })}\n`,
+);

@@ -11,7 +11,9 @@ const rows = [10_000, 100_000].map((n) => {
   const run = spawnSync(process.execPath, ['--import', 'tsx', worker, String(n)], { cwd: root, encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`similar bench at ${n} failed: ${run.stderr}`);
   const row = JSON.parse(run.stdout.trim().split('\n').pop());
-  process.stderr.write(`N=${n}: build ${row.buildMs.toFixed(1)} ms, query median ${row.medianQueryMs.toFixed(1)} ms, worst ${row.worstQueryMs.toFixed(1)} ms\n`);
+  process.stderr.write(
+    `N=${n}: build ${row.buildMs.toFixed(1)} ms, query median ${row.medianQueryMs.toFixed(1)} ms, worst ${row.worstQueryMs.toFixed(1)} ms\n`,
+  );
   return row;
 });
 const at100k = rows.find((r) => r.n === 100_000);

@@ -21,7 +21,12 @@ function lastJson(stdout) {
 
 function ours() {
   console.error('training: TensorFlow.js (worker process)');
-  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/bench/trainingWorker.ts')], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/bench/trainingWorker.ts')], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: process.env,
+  });
   const result = lastJson(run.stdout);
   if (run.status !== 0 || !result) throw new Error(`the training worker failed (exit ${run.status ?? run.signal})`);
   return result;
@@ -29,10 +34,13 @@ function ours() {
 
 function pytorchAnchor() {
   if (!fs.existsSync(anchor)) return { skipped: `the anchor script ${anchor} is not there (set MAE_ANCHOR)` };
-  if (!fs.existsSync(python)) return { skipped: `${python} is missing: install Debian's python3 with python3-torch and libopenblas0-pthread` };
+  if (!fs.existsSync(python))
+    return { skipped: `${python} is missing: install Debian's python3 with python3-torch and libopenblas0-pthread` };
   const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.status !== 0) return { skipped: `PyTorch is not installed for ${python}: apt-get install -y python3-torch libopenblas0-pthread` };
-  const blas = spawnSync('update-alternatives', ['--query', 'libblas.so.3-x86_64-linux-gnu'], { encoding: 'utf8' }).stdout ?? '';
+  if (probe.status !== 0)
+    return { skipped: `PyTorch is not installed for ${python}: apt-get install -y python3-torch libopenblas0-pthread` };
+  const blas =
+    spawnSync('update-alternatives', ['--query', 'libblas.so.3-x86_64-linux-gnu'], { encoding: 'utf8' }).stdout ?? '';
   const value = /^Value: (.*)$/m.exec(blas)?.[1];
   console.error('training: PyTorch anchor');
   const loadBefore = os.loadavg()[0];
@@ -42,10 +50,21 @@ function pytorchAnchor() {
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  const run = spawnSync(python, [anchor], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 30 * 60_000, env });
+  const run = spawnSync(python, [anchor], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 30 * 60_000,
+    env,
+  });
   const result = lastJson(run.stdout ?? '');
   if (run.status !== 0 || !result) return { skipped: `the anchor failed (exit ${run.status ?? run.signal})` };
-  return { ...result, blas: value ?? 'unknown (no update-alternatives)', seconds: (Date.now() - started) / 1000, loadAverage1mBefore: loadBefore, loadAverage1mAfter: os.loadavg()[0] };
+  return {
+    ...result,
+    blas: value ?? 'unknown (no update-alternatives)',
+    seconds: (Date.now() - started) / 1000,
+    loadAverage1mBefore: loadBefore,
+    loadAverage1mAfter: os.loadavg()[0],
+  };
 }
 
 const loadStart = os.loadavg();
@@ -69,7 +88,7 @@ const summary = {
   pytorchMatmulGflops: torch.matmul_gflops_1024,
   oursOverPytorch: torch.train_images_per_s ? ourImagesPerSecond / torch.train_images_per_s : undefined,
   loadAverage1m: { start: loadStart[0], end: os.loadavg()[0] },
-  note: 'wall-clock figures on a shared machine swing with its load (see loadAverage); cpu* figures use this process\'s CPU time (the wasm backend is single-threaded in Node) and are steadier',
+  note: "wall-clock figures on a shared machine swing with its load (see loadAverage); cpu* figures use this process's CPU time (the wasm backend is single-threaded in Node) and are steadier",
 };
 console.error(JSON.stringify(summary, null, 2));
 process.stdout.write(`${JSON.stringify({ summary, tfjs, tfjsAgain, pytorch: torch })}\n`);

@@ -48,7 +48,17 @@ function trainingSpeed(preset: MaePreset, imageSize: number, batch: number, step
   for (let i = 0; i < steps; i++) trainStep(model, optimizer, pixels, imageSize, 10 + i, 1e-4);
   const t = since(start);
   const flops = maeTrainingFlops(config, batch) * steps;
-  const result = { preset, imageSize, batch, steps, imagesPerSecond: (batch * steps) / t.wall, cpuImagesPerSecond: (batch * steps) / t.cpu, stepMs: (1000 * t.wall) / steps, modelGflops: flops / t.wall / 1e9, cpuModelGflops: flops / t.cpu / 1e9 };
+  const result = {
+    preset,
+    imageSize,
+    batch,
+    steps,
+    imagesPerSecond: (batch * steps) / t.wall,
+    cpuImagesPerSecond: (batch * steps) / t.cpu,
+    stepMs: (1000 * t.wall) / steps,
+    modelGflops: flops / t.wall / 1e9,
+    cpuModelGflops: flops / t.cpu / 1e9,
+  };
   optimizer.dispose();
   model.dispose();
   return result;
@@ -76,8 +86,15 @@ async function stepProfile(preset: MaePreset, imageSize: number, batch: number) 
   }
   optimizer.dispose();
   model.dispose();
-  const kernels = [...byKernel].map(([name, v]) => ({ name, ms: Number(v.ms.toFixed(2)), calls: v.calls })).sort((a, b) => b.ms - a.ms);
-  return { launches: info.kernels.length, kernelMs: Number(kernels.reduce((s, k) => s + k.ms, 0).toFixed(1)), profiledStepMs: Number(wallMs.toFixed(1)), top: kernels.slice(0, 12) };
+  const kernels = [...byKernel]
+    .map(([name, v]) => ({ name, ms: Number(v.ms.toFixed(2)), calls: v.calls }))
+    .sort((a, b) => b.ms - a.ms);
+  return {
+    launches: info.kernels.length,
+    kernelMs: Number(kernels.reduce((s, k) => s + k.ms, 0).toFixed(1)),
+    profiledStepMs: Number(wallMs.toFixed(1)),
+    top: kernels.slice(0, 12),
+  };
 }
 
 function mean(values: number[]): number {
@@ -99,12 +116,24 @@ async function main(): Promise<void> {
     const after = await matmulSpeed(1024, 5);
     const wallGflops = (before.wallGflops + after.wallGflops) / 2;
     const cpuGflops = (before.cpuGflops + after.cpuGflops) / 2;
-    withUtilisation.push({ ...run, matmulGflops: wallGflops, cpuMatmulGflops: cpuGflops, mfu: run.modelGflops / wallGflops, cpuMfu: run.cpuModelGflops / cpuGflops });
+    withUtilisation.push({
+      ...run,
+      matmulGflops: wallGflops,
+      cpuMatmulGflops: cpuGflops,
+      mfu: run.modelGflops / wallGflops,
+      cpuMfu: run.cpuModelGflops / cpuGflops,
+    });
   }
-  const matmul = { wallGflops: mean(withUtilisation.map((r) => r.matmulGflops)), cpuGflops: mean(withUtilisation.map((r) => r.cpuMatmulGflops)) };
-  const wasmThreads = selection.backend === 'wasm' ? (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() : undefined;
+  const matmul = {
+    wallGflops: mean(withUtilisation.map((r) => r.matmulGflops)),
+    cpuGflops: mean(withUtilisation.map((r) => r.cpuMatmulGflops)),
+  };
+  const wasmThreads =
+    selection.backend === 'wasm' ? (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() : undefined;
   const profile = await stepProfile('tiny', 64, 32);
-  process.stdout.write(`${JSON.stringify({ backend: selection.backend, wasmThreads, simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'), matmul1024: matmul, runs: withUtilisation, profile })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ backend: selection.backend, wasmThreads, simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'), matmul1024: matmul, runs: withUtilisation, profile })}\n`,
+  );
 }
 
 main().catch((err) => {

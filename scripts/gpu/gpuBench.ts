@@ -52,11 +52,15 @@ async function benchBackend(backend: BackendName, steps: number): Promise<Backen
   const selection = await selectBackend(backend);
   const gpu = GPU_BACKENDS.includes(backend);
   const matmulGflops: Record<string, number> = {};
-  for (const size of gpu ? [1024, 4096] : [1024]) matmulGflops[size] = await measureMatmulGflops(size, gpu ? 20 : 5, never);
+  for (const size of gpu ? [1024, 4096] : [1024])
+    matmulGflops[size] = await measureMatmulGflops(size, gpu ? 20 : 5, never);
   const ceiling = Math.max(...Object.values(matmulGflops));
   const presets: PresetResult[] = [];
   const skipped: string[] = [];
-  for (const [preset, batch] of [['tiny', 32], ['base', 16]] as Array<[MaePreset, number]>) {
+  for (const [preset, batch] of [
+    ['tiny', 32],
+    ['base', 16],
+  ] as Array<[MaePreset, number]>) {
     if (preset === 'base' && !gpu) {
       skipped.push('base: ViT-B/16 at 224 px is for GPU backends (minutes per step on a CPU backend)');
       continue;
@@ -71,7 +75,16 @@ async function benchBackend(backend: BackendName, steps: number): Promise<Backen
     for (let i = 0; i < steps; i++) loss = trainStep(model, optimizer, pixels, config.imageSize, 100 + i, 1e-4);
     const seconds = (performance.now() - started) / 1000;
     const modelGflops = (maeTrainingFlops(config, batch) * steps) / seconds / 1e9;
-    presets.push({ preset, imageSize: config.imageSize, batch, steps, imagesPerSecond: (batch * steps) / seconds, modelGflops, flopUtilisation: modelGflops / ceiling, finalLoss: loss });
+    presets.push({
+      preset,
+      imageSize: config.imageSize,
+      batch,
+      steps,
+      imagesPerSecond: (batch * steps) / seconds,
+      modelGflops,
+      flopUtilisation: modelGflops / ceiling,
+      finalLoss: loss,
+    });
     optimizer.dispose();
     model.dispose();
   }
@@ -98,12 +111,31 @@ function parent(): void {
   const results: BackendResult[] = [];
   for (const backend of backends) {
     process.stderr.write(`benchmarking ${backend}…\n`);
-    const run = spawnSync(process.execPath, [__filename, '--child', '--backend', backend, '--steps', steps], { encoding: 'utf8', timeout: 20 * 60_000, stdio: ['ignore', 'pipe', 'inherit'] });
+    const run = spawnSync(process.execPath, [__filename, '--child', '--backend', backend, '--steps', steps], {
+      encoding: 'utf8',
+      timeout: 20 * 60_000,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const line = /@@result (.*)/.exec(run.stdout ?? '')?.[1];
-    results.push(line ? JSON.parse(line) : { backend, ok: false, error: `the benchmark process ended without a result (${run.signal ?? `exit ${run.status}`})` });
+    results.push(
+      line
+        ? JSON.parse(line)
+        : {
+            backend,
+            ok: false,
+            error: `the benchmark process ended without a result (${run.signal ?? `exit ${run.status}`})`,
+          },
+    );
     process.stderr.write(`${JSON.stringify(results.at(-1))}\n`);
   }
-  const report = { date: new Date().toISOString(), host: os.hostname(), cpus: os.cpus().length, node: process.version, tfjs: tf.version.tfjs, results };
+  const report = {
+    date: new Date().toISOString(),
+    host: os.hostname(),
+    cpus: os.cpus().length,
+    node: process.version,
+    tfjs: tf.version.tfjs,
+    results,
+  };
   fs.writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   process.stderr.write(`wrote ${out}\n`);
 }

@@ -26,7 +26,8 @@ await esbuild.build({
 });
 
 const wasmDir = path.join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
-for (const file of fs.readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) fs.copyFileSync(path.join(wasmDir, file), path.join(bundle, file));
+for (const file of fs.readdirSync(wasmDir).filter((f) => f.endsWith('.wasm')))
+  fs.copyFileSync(path.join(wasmDir, file), path.join(bundle, file));
 
 // Dawn: package.json, index.js and the linux-x64 binary only (the other platforms are 60 MB more).
 const webgpu = path.join(root, 'node_modules/webgpu');
@@ -39,7 +40,9 @@ execFileSync('bash', ['-c', `xz -T0 -1 -c "${process.execPath}" > "${path.join(b
 try {
   execFileSync('apt-get', ['download', 'libvulkan1'], { cwd: bundle, stdio: 'pipe' });
 } catch (err) {
-  console.warn(`could not download Debian's libvulkan1 (${String(err).split('\n')[0]}); the GPU machine must have libvulkan.so.1 itself`);
+  console.warn(
+    `could not download Debian's libvulkan1 (${String(err).split('\n')[0]}); the GPU machine must have libvulkan.so.1 itself`,
+  );
 }
 fs.copyFileSync(path.join(root, 'scripts/gpu/run.sh'), path.join(bundle, 'run.sh'));
 

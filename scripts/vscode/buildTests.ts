@@ -29,7 +29,10 @@ const common: esbuild.BuildOptions = {
 
 export async function buildSuites(): Promise<void> {
   const dir = path.join(ROOT, 'test', 'integration');
-  const suites = fs.readdirSync(dir).filter((f) => f.endsWith('.test.ts')).map((f) => `test/integration/${f}`);
+  const suites = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.test.ts'))
+    .map((f) => `test/integration/${f}`);
   fs.rmSync(SUITES_DIR, { recursive: true, force: true });
   await esbuild.build({ ...common, entryPoints: ['test/integration/index.ts', ...suites], outdir: SUITES_DIR });
 }
@@ -37,12 +40,20 @@ export async function buildSuites(): Promise<void> {
 export async function buildHarness(): Promise<void> {
   const extensionDir = path.join(path.dirname(HARNESS_VSIX), 'extension');
   fs.rmSync(path.dirname(HARNESS_VSIX), { recursive: true, force: true });
-  await esbuild.build({ ...common, entryPoints: ['test/harness/extension.ts'], outfile: path.join(extensionDir, 'extension.js') });
+  await esbuild.build({
+    ...common,
+    entryPoints: ['test/harness/extension.ts'],
+    outfile: path.join(extensionDir, 'extension.js'),
+  });
   fs.copyFileSync(path.join(ROOT, 'test', 'harness', 'package.json'), path.join(extensionDir, 'package.json'));
   const vsce = path.join(ROOT, 'node_modules', '.bin', 'vsce');
-  const result = spawnSync(vsce, ['package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--out', HARNESS_VSIX], {
-    cwd: extensionDir,
-    encoding: 'utf8',
-  });
+  const result = spawnSync(
+    vsce,
+    ['package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--out', HARNESS_VSIX],
+    {
+      cwd: extensionDir,
+      encoding: 'utf8',
+    },
+  );
   if (result.status !== 0) throw new Error(`packaging the test harness failed:\n${result.stdout}\n${result.stderr}`);
 }

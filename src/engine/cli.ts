@@ -47,7 +47,9 @@ function stderrReporter(): Pick<CommandContext, 'progress' | 'log' | 'metric' | 
     },
     metric(stage, name, value, step) {
       clear();
-      process.stderr.write(`[${stage}] ${name}=${Number.isInteger(value) ? value : value.toPrecision(5)}${step !== undefined ? ` step=${step}` : ''}\n`);
+      process.stderr.write(
+        `[${stage}] ${name}=${Number.isInteger(value) ? value : value.toPrecision(5)}${step !== undefined ? ` step=${step}` : ''}\n`,
+      );
     },
     stage(runDir, stage, status) {
       clear();
@@ -101,7 +103,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   try {
     flags = parseCommandArgv(rest, [...command.options, ...GLOBAL_OPTIONS]);
   } catch (err) {
-    if (rest.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { kind: 'usage', message: errorMessage(err) } })}\n`);
+    if (rest.includes('--json'))
+      process.stdout.write(`${JSON.stringify({ error: { kind: 'usage', message: errorMessage(err) } })}\n`);
     process.stderr.write(`optidel ${command.name}: ${errorMessage(err)}\n\n${usage(command.name)}`);
     return EXIT_CODES.usage;
   }
@@ -136,10 +139,14 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     // The commands map ties each name to its own argument type; validateArgs has checked them.
     const result = await (command.run as (a: unknown, c: CommandContext) => Promise<unknown>)(args, ctx);
     if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
-    else process.stdout.write(`${command.describe ? (command.describe as (r: unknown) => string)(result) : JSON.stringify(result, null, 2)}\n`);
+    else
+      process.stdout.write(
+        `${command.describe ? (command.describe as (r: unknown) => string)(result) : JSON.stringify(result, null, 2)}\n`,
+      );
     return 0;
   } catch (err) {
-    if (err instanceof UsageError) return fail('usage', err.message, `optidel: ${err.message}\n\n${usage(command.name)}`);
+    if (err instanceof UsageError)
+      return fail('usage', err.message, `optidel: ${err.message}\n\n${usage(command.name)}`);
     if (err instanceof CancelledError) return fail('cancelled', 'cancelled', `optidel ${command.name}: cancelled\n`);
     const message = errorMessage(err);
     if (process.env.OPTIDEL_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);

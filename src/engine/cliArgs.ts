@@ -12,7 +12,12 @@ import { COMMANDS, findCommand } from './commands';
 import { EXAMPLES } from './cliExamples';
 
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
-  { name: 'backend', type: 'string', choices: ['auto', ...BACKEND_NAMES], description: 'TensorFlow.js backend (default auto: the fastest that works)' },
+  {
+    name: 'backend',
+    type: 'string',
+    choices: ['auto', ...BACKEND_NAMES],
+    description: 'TensorFlow.js backend (default auto: the fastest that works)',
+  },
   { name: 'json', type: 'boolean', description: 'print one JSON object last on stdout (a failure too)' },
   { name: 'help', type: 'boolean', description: 'show this help' },
 ];
@@ -31,7 +36,10 @@ export const ENVIRONMENT: ReadonlyArray<[string, string]> = [
  * strings (validateArgs converts and checks them, for the terminal and the host alike); booleans are
  * true, or false for `--no-x`.
  */
-export function parseCommandArgv(argv: readonly string[], options: readonly OptionSpec[]): Record<string, string | boolean> {
+export function parseCommandArgv(
+  argv: readonly string[],
+  options: readonly OptionSpec[],
+): Record<string, string | boolean> {
   const config: NonNullable<Parameters<typeof parseArgs>[0]>['options'] = {};
   for (const spec of options) {
     const short = SHORT_FLAGS[spec.name];
@@ -76,7 +84,9 @@ export function usage(commandName?: string): string {
   const environment = ENVIRONMENT.map(([name, what]) => `  ${name.padEnd(18)}${what}`).join('\n');
   if (command) {
     const examples = EXAMPLES[command.name]?.map((e) => `  ${e}`).join('\n');
-    const words = command.options.filter((o) => o.positional).map((o) => (o.required ? `<${kebab(o.name)}>` : `[${kebab(o.name)}]`));
+    const words = command.options
+      .filter((o) => o.positional)
+      .map((o) => (o.required ? `<${kebab(o.name)}>` : `[${kebab(o.name)}]`));
     return (
       `optidel ${command.name}: ${command.summary}\n\nUsage: optidel ${[command.name, ...words].join(' ')} [options]\n\n` +
       `Options:\n${optionLines(command.options)}\n${optionLines(GLOBAL_OPTIONS)}\n` +

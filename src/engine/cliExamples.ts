@@ -4,19 +4,35 @@ import type { CommandName } from '../shared/commands';
 export const EXAMPLES: Partial<Record<CommandName, readonly string[]>> = {
   info: ['optidel info', 'optidel info --matmul-size 1024 --json'],
   'demo-data': ['optidel demo-data -o demo --size small'],
-  ingest: ['optidel ingest -c optidel.json -o runs/first', 'optidel ingest -c optidel.json -o runs/first --json | jq .samples'],
-  pretrain: ['optidel pretrain -r runs/first', 'optidel pretrain -r runs/first --steps 2400 --batch-size 16 --no-augment'],
+  ingest: [
+    'optidel ingest -c optidel.json -o runs/first',
+    'optidel ingest -c optidel.json -o runs/first --json | jq .samples',
+  ],
+  pretrain: [
+    'optidel pretrain -r runs/first',
+    'optidel pretrain -r runs/first --steps 2400 --batch-size 16 --no-augment',
+  ],
   score: ['optidel score -r runs/first --masks 4'],
   propose: ['optidel propose -r runs/first --per-image 4'],
-  select: ['optidel select -r runs/first --method optidel --budget 0.05', 'optidel select -r runs/first --method kcenter --budget 200 --json'],
+  select: [
+    'optidel select -r runs/first --method optidel --budget 0.05',
+    'optidel select -r runs/first --method kcenter --budget 200 --json',
+  ],
   synthesize: ['optidel synthesize -r runs/first --method optidel'],
   train: ['optidel train -r runs/first --method optidel'],
-  run: ['optidel run -c optidel.json -o runs/first', 'optidel run -c optidel.json -o runs/quick --preset micro --steps 50'],
+  run: [
+    'optidel run -c optidel.json -o runs/first',
+    'optidel run -c optidel.json -o runs/quick --preset micro --steps 50',
+  ],
   bench: [
     'optidel bench -c optidel.json -o runs/bench --methods scratch,full,random,optidel --seeds 3',
     'optidel bench -c optidel.json -o runs/bench --workers 2 --steps 2400 --seeds 5',
   ],
-  runs: ['optidel runs list', 'optidel runs show 20261202-101500-ab12 --json', 'optidel runs list --dir /scratch/optidel-runs'],
+  runs: [
+    'optidel runs list',
+    'optidel runs show 20261202-101500-ab12 --json',
+    'optidel runs list --dir /scratch/optidel-runs',
+  ],
   similar: ['optidel similar -r runs/first --sample 120 --k 5'],
   finetune: ['optidel finetune -r runs/first'],
   export: ['optidel export -r runs/first -o subset.ipynb --method optidel'],

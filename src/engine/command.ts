@@ -71,18 +71,25 @@ export async function letCancelIn(signal?: AbortSignal): Promise<void> {
 }
 
 /** Checks and converts arguments against the command's options; unknown keys are errors too. */
-export function validateArgs(command: { name: string; options: readonly OptionSpec[] }, raw: Record<string, unknown>): Record<string, unknown> {
+export function validateArgs(
+  command: { name: string; options: readonly OptionSpec[] },
+  raw: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const known = new Map(command.options.map((o) => [o.name, o]));
   for (const key of Object.keys(raw)) {
     if (!known.has(key)) {
-      throw new UsageError(`${command.name}: unknown option --${kebab(key)}` + (known.size ? `; known: ${[...known.keys()].map((k) => `--${kebab(k)}`).join(', ')}` : ''));
+      throw new UsageError(
+        `${command.name}: unknown option --${kebab(key)}` +
+          (known.size ? `; known: ${[...known.keys()].map((k) => `--${kebab(k)}`).join(', ')}` : ''),
+      );
     }
   }
   for (const spec of command.options) {
     const value = raw[spec.name];
     if (value === undefined) {
-      if (spec.required) throw new UsageError(`${command.name}: --${kebab(spec.name)} is required (${spec.description})`);
+      if (spec.required)
+        throw new UsageError(`${command.name}: --${kebab(spec.name)} is required (${spec.description})`);
       continue;
     }
     out[spec.name] = coerce(command.name, spec, value);
@@ -114,7 +121,13 @@ function coerce(commandName: string, spec: OptionSpec, value: unknown): unknown 
       return fail('true or false');
     }
     case 'string[]': {
-      const list = typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
+      const list =
+        typeof value === 'string'
+          ? value
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : value;
       if (!Array.isArray(list) || !list.every((s) => typeof s === 'string' && s !== '')) fail('a comma-separated list');
       const items = list as string[];
       const bad = spec.choices && items.find((s) => !spec.choices!.includes(s));

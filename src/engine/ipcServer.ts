@@ -59,7 +59,12 @@ export function serveIpc(backendPreference: BackendPreference): void {
       send({ type: 'reply', id: requestId, ok: true, result });
     } catch (err) {
       const code = err instanceof CancelledError ? 'cancelled' : err instanceof UsageError ? 'bad-request' : 'failed';
-      send({ type: 'reply', id: requestId, ok: false, error: { code, message: errorMessage(err), detail: err instanceof Error ? err.stack : undefined } });
+      send({
+        type: 'reply',
+        id: requestId,
+        ok: false,
+        error: { code, message: errorMessage(err), detail: err instanceof Error ? err.stack : undefined },
+      });
     } finally {
       running.delete(requestId);
     }

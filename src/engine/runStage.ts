@@ -10,11 +10,18 @@ import { lockRunForStage } from '../shared/node/runLock';
 import { removeDeadTemps } from '../shared/node/tempFiles';
 import type { StageName } from '../shared/runRecord';
 
-export async function runStage<T>(runDir: string, stage: StageName, ctx: CommandContext, backend: string | undefined, work: () => Promise<{ result: T; summary?: Record<string, number | string> }>): Promise<T> {
+export async function runStage<T>(
+  runDir: string,
+  stage: StageName,
+  ctx: CommandContext,
+  backend: string | undefined,
+  work: () => Promise<{ result: T; summary?: Record<string, number | string> }>,
+): Promise<T> {
   // Refused before run.json is touched: the stage already running keeps its record as it is.
   const lock = await lockRunForStage(runDir, stage, (message) => ctx.log('info', message));
   try {
-    for (const removed of await removeDeadTemps(runDir)) ctx.log('info', `${stage}: removed ${removed}, left by a process that ended`);
+    for (const removed of await removeDeadTemps(runDir))
+      ctx.log('info', `${stage}: removed ${removed}, left by a process that ended`);
     await openRun(runDir, { config: {} }); // a run folder made by hand (no ingest) still gets a run.json
     await setStage(runDir, stage, 'running', backend ? { backend } : {});
     ctx.stage(runDir, stage, 'running');
@@ -25,7 +32,12 @@ export async function runStage<T>(runDir: string, stage: StageName, ctx: Command
       return result;
     } catch (err) {
       const cancelled = err instanceof CancelledError;
-      await setStage(runDir, stage, cancelled ? 'cancelled' : 'failed', cancelled ? {} : { error: (err as Error).message });
+      await setStage(
+        runDir,
+        stage,
+        cancelled ? 'cancelled' : 'failed',
+        cancelled ? {} : { error: (err as Error).message },
+      );
       ctx.stage(runDir, stage, cancelled ? 'cancelled' : 'failed');
       throw err;
     }

@@ -22,7 +22,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { RenderedOutputRequests, parseRendererMessage, type OpenGalleryMessage, type RenderedOutput } from '../shared/rendererMessages';
+import {
+  RenderedOutputRequests,
+  parseRendererMessage,
+  type OpenGalleryMessage,
+  type RenderedOutput,
+} from '../shared/rendererMessages';
 import type { HostServices } from './services';
 import { galleryAction } from './notebookGallery';
 import { escapeForLog } from './notify';
@@ -38,7 +43,9 @@ export function registerRendererMessaging(services: HostServices): vscode.Dispos
     messaging.onDidReceiveMessage(({ editor, message }) => {
       const parsed = parseRendererMessage(message);
       if (!parsed) {
-        services.log.warn(`notebook renderer: ignored a message that is not one of ours: ${JSON.stringify(message).slice(0, 200)}`);
+        services.log.warn(
+          `notebook renderer: ignored a message that is not one of ours: ${JSON.stringify(message).slice(0, 200)}`,
+        );
         return;
       }
       if (parsed.type === 'openGallery') void openGalleryAt(parsed, editor.notebook.uri, services);
@@ -46,21 +53,35 @@ export function registerRendererMessaging(services: HostServices): vscode.Dispos
     }),
   ];
   if (testHooksEnabled(services.context)) {
-    disposables.push(vscode.commands.registerCommand(TEST_COMMAND, (options?: { notebook?: string; outputId?: string; timeoutMs?: number }) => renderedOutputs(messaging, requests, options ?? {})));
+    disposables.push(
+      vscode.commands.registerCommand(
+        TEST_COMMAND,
+        (options?: { notebook?: string; outputId?: string; timeoutMs?: number }) =>
+          renderedOutputs(messaging, requests, options ?? {}),
+      ),
+    );
   }
   return disposables;
 }
 
 function testHooksEnabled(context: vscode.ExtensionContext): boolean {
-  return context.extensionMode !== vscode.ExtensionMode.Production || process.env.OPTIDEL_TEST_HOOKS === '1' || !!process.env.OPTIDEL_TEST_ENTRY;
+  return (
+    context.extensionMode !== vscode.ExtensionMode.Production ||
+    process.env.OPTIDEL_TEST_HOOKS === '1' ||
+    !!process.env.OPTIDEL_TEST_ENTRY
+  );
 }
 
 async function openGalleryAt(message: OpenGalleryMessage, notebook: vscode.Uri, services: HostServices): Promise<void> {
-  const action = galleryAction(message, {
-    notebookDir: notebook.scheme === 'file' ? path.dirname(notebook.fsPath) : undefined,
-    workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
-    runsFolders: runsFoldersOrNone(services),
-  }, fs.existsSync);
+  const action = galleryAction(
+    message,
+    {
+      notebookDir: notebook.scheme === 'file' ? path.dirname(notebook.fsPath) : undefined,
+      workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+      runsFolders: runsFoldersOrNone(services),
+    },
+    fs.existsSync,
+  );
   if (action.kind === 'refuse') {
     void services.notify.show('warn', action.message, [action.detail]);
     return;
@@ -79,13 +100,24 @@ function runsFoldersOrNone(services: HostServices): string[] {
   }
 }
 
-async function renderedOutputs(messaging: vscode.NotebookRendererMessaging, requests: RenderedOutputRequests, options: { notebook?: string; outputId?: string; timeoutMs?: number }): Promise<RenderedOutput[]> {
+async function renderedOutputs(
+  messaging: vscode.NotebookRendererMessaging,
+  requests: RenderedOutputRequests,
+  options: { notebook?: string; outputId?: string; timeoutMs?: number },
+): Promise<RenderedOutput[]> {
   const editor = options.notebook
     ? vscode.window.visibleNotebookEditors.find((e) => e.notebook.uri.toString() === options.notebook)
     : vscode.window.activeNotebookEditor;
-  if (!editor) throw new Error(options.notebook ? `no visible notebook editor shows ${options.notebook}` : 'no notebook editor is active');
+  if (!editor)
+    throw new Error(
+      options.notebook ? `no visible notebook editor shows ${options.notebook}` : 'no notebook editor is active',
+    );
   const { message, reply } = requests.create(options.outputId, options.timeoutMs ?? 5000);
   const delivered = await messaging.postMessage(message, editor);
-  if (!delivered) requests.fail(message.requestId, `no OptiDEL renderer is loaded in ${editor.notebook.uri.toString()} yet (its outputs render when visible): retry`);
+  if (!delivered)
+    requests.fail(
+      message.requestId,
+      `no OptiDEL renderer is loaded in ${editor.notebook.uri.toString()} yet (its outputs render when visible): retry`,
+    );
   return reply;
 }

@@ -20,7 +20,9 @@ export async function findWorkspaceConfig(
 ): Promise<string | undefined> {
   const folders = vscode.workspace.workspaceFolders ?? [];
   if (folders.length === 0) {
-    throw new HostError('OptiDEL needs a workspace folder: open the folder holding your optidel.json (or an empty one for the demo data)');
+    throw new HostError(
+      'OptiDEL needs a workspace folder: open the folder holding your optidel.json (or an empty one for the demo data)',
+    );
   }
   const found = await findConfigFiles(folders);
   if (found.length === 1) return found[0];

@@ -49,8 +49,8 @@ export interface Difference {
 
 /** t(0.975, df) for df 1..30 (two-sided 95%), from the standard tables to 3 decimals. */
 const T_975 = [
-  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
-  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11,
+  2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
 ];
 const Z_975 = 1.959964;
 
@@ -67,7 +67,9 @@ export function tQuantile975(df: number): number {
 }
 
 /** Mean, spread and 95% t-interval of paired differences. */
-export function pairedInterval(deltas: readonly number[]): Pick<Difference, 'mean' | 'sd' | 'pairs' | 'low' | 'high' | 'shown'> {
+export function pairedInterval(
+  deltas: readonly number[],
+): Pick<Difference, 'mean' | 'sd' | 'pairs' | 'low' | 'high' | 'shown'> {
   const s = spread(deltas);
   const half = s.n > 1 ? tQuantile975(s.n - 1) * (s.sd / Math.sqrt(s.n)) : NaN;
   const low = s.mean - half;
@@ -116,12 +118,26 @@ export function differences(cells: readonly BenchCell[], reference: string): Dif
   for (const group of summarise(cells.filter((c) => c.method !== reference))) {
     const deltas: number[] = [];
     for (const seed of group.seeds) {
-      const mine = cells.find((c) => c.method === group.method && c.budget === group.budget && c.dataset === group.dataset && c.seed === seed);
-      const theirs = refCells.find((c) => c.dataset === group.dataset && c.seed === seed && (BUDGET_FREE_METHODS.has(reference) || c.budget === group.budget));
-      if (mine && theirs && Number.isFinite(mine.mIoU) && Number.isFinite(theirs.mIoU)) deltas.push(mine.mIoU - theirs.mIoU);
+      const mine = cells.find(
+        (c) => c.method === group.method && c.budget === group.budget && c.dataset === group.dataset && c.seed === seed,
+      );
+      const theirs = refCells.find(
+        (c) =>
+          c.dataset === group.dataset &&
+          c.seed === seed &&
+          (BUDGET_FREE_METHODS.has(reference) || c.budget === group.budget),
+      );
+      if (mine && theirs && Number.isFinite(mine.mIoU) && Number.isFinite(theirs.mIoU))
+        deltas.push(mine.mIoU - theirs.mIoU);
     }
     if (deltas.length === 0) continue;
-    out.push({ method: group.method, budget: group.budget, dataset: group.dataset, reference, ...pairedInterval(deltas) });
+    out.push({
+      method: group.method,
+      budget: group.budget,
+      dataset: group.dataset,
+      reference,
+      ...pairedInterval(deltas),
+    });
   }
   return out;
 }
@@ -137,7 +153,12 @@ export function overall(cells: readonly BenchCell[], method: string, budget: num
 }
 
 /** Mean test IoU of every class over the seeds of one method and data set (NaN where no seed has a value). */
-export function perClassMeans(cells: readonly BenchCell[], method: string, dataset: string, classCount: number): number[] {
+export function perClassMeans(
+  cells: readonly BenchCell[],
+  method: string,
+  dataset: string,
+  classCount: number,
+): number[] {
   const mine = cells.filter((c) => c.method === method && c.dataset === dataset);
   return Array.from({ length: classCount }, (_, k) => spread(mine.map((c) => c.perClassIoU?.[k] ?? NaN)).mean);
 }
@@ -149,11 +170,16 @@ export function perClassMeans(cells: readonly BenchCell[], method: string, datas
 export function classesNeverFound(cells: readonly BenchCell[], dataset: string, classCount: number): number[] {
   const mine = cells.filter((c) => c.dataset === dataset && c.perClassIoU);
   if (mine.length === 0) return [];
-  return Array.from({ length: classCount }, (_, k) => k).filter((k) => k > 0 && mine.every((c) => !(c.perClassIoU![k]! > 0)));
+  return Array.from({ length: classCount }, (_, k) => k).filter(
+    (k) => k > 0 && mine.every((c) => !(c.perClassIoU![k]! > 0)),
+  );
 }
 
 /** The budget the headline uses: the first one asked (else the smallest a selector was run at). */
-export function headlineBudget(report: { settings?: { budgets?: readonly number[] }; cells: readonly BenchCell[] }): number {
+export function headlineBudget(report: {
+  settings?: { budgets?: readonly number[] };
+  cells: readonly BenchCell[];
+}): number {
   const asked = report.settings?.budgets?.[0];
   if (asked !== undefined) return asked;
   const budgets = report.cells.filter((c) => !BUDGET_FREE_METHODS.has(c.method)).map((c) => c.budget);
@@ -174,7 +200,9 @@ const signedPoints = (v: number) => {
 /** "+2.1 [−0.4, +4.6]" in mIoU points (the interval only with two pairs or more). */
 export function formatDifference(d: Difference | undefined): string {
   if (!d) return '–';
-  return d.pairs > 1 ? `${signedPoints(d.mean)} [${signedPoints(d.low)}, ${signedPoints(d.high)}]` : signedPoints(d.mean);
+  return d.pairs > 1
+    ? `${signedPoints(d.mean)} [${signedPoints(d.low)}, ${signedPoints(d.high)}]`
+    : signedPoints(d.mean);
 }
 
 /** The difference in words: "optidel − full: +2.1 [−0.4, +4.6], not shown at 3 seeds". */

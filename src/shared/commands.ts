@@ -159,7 +159,16 @@ export interface FinetuneResult {
   mode: string;
   head: string;
   /** Test-split scores per downstream data set; mIoU without background is the headline. */
-  datasets: Array<{ name: string; classes: string[]; mIoU: number; mIoUWithBackground: number; dice: number; perClassIoU: Array<number | null>; steps: number; bestStep: number }>;
+  datasets: Array<{
+    name: string;
+    classes: string[];
+    mIoU: number;
+    mIoUWithBackground: number;
+    dice: number;
+    perClassIoU: Array<number | null>;
+    steps: number;
+    bestStep: number;
+  }>;
   seconds: number;
 }
 
@@ -372,7 +381,23 @@ export type CommandArgs<N extends CommandName> = EngineCommands[N]['args'];
 export type CommandResult<N extends CommandName> = EngineCommands[N]['result'];
 
 /** Every command, in the order `optidel --help` lists them. */
-export const COMMAND_NAMES = ['info', 'export', 'demo-data', 'ingest', 'pretrain', 'score', 'propose', 'select', 'synthesize', 'train', 'run', 'runs', 'similar', 'bench', 'finetune'] as const satisfies readonly CommandName[];
+export const COMMAND_NAMES = [
+  'info',
+  'export',
+  'demo-data',
+  'ingest',
+  'pretrain',
+  'score',
+  'propose',
+  'select',
+  'synthesize',
+  'train',
+  'run',
+  'runs',
+  'similar',
+  'bench',
+  'finetune',
+] as const satisfies readonly CommandName[];
 
 /** `optidel runs list` and `optidel runs show RUN`: the run folders and what each one holds. */
 export interface RunsArgs {

@@ -41,18 +41,52 @@ export interface ReplyMessage {
   error?: EngineErrorInfo;
 }
 
-export interface ReadyEvent { type: 'ready'; pid: number; protocol: number }
-export interface ProgressEvent { type: 'progress'; requestId: number; stage: string; done: number; total: number; message?: string }
-export interface LogEvent { type: 'log'; requestId?: number; level: LogLevel; message: string }
-export interface MetricEvent { type: 'metric'; requestId: number; stage: string; name: string; value: number; step?: number }
-export interface StageEvent { type: 'stage'; requestId: number; runDir: string; stage: string; status: StageStatus }
+export interface ReadyEvent {
+  type: 'ready';
+  pid: number;
+  protocol: number;
+}
+export interface ProgressEvent {
+  type: 'progress';
+  requestId: number;
+  stage: string;
+  done: number;
+  total: number;
+  message?: string;
+}
+export interface LogEvent {
+  type: 'log';
+  requestId?: number;
+  level: LogLevel;
+  message: string;
+}
+export interface MetricEvent {
+  type: 'metric';
+  requestId: number;
+  stage: string;
+  name: string;
+  value: number;
+  step?: number;
+}
+export interface StageEvent {
+  type: 'stage';
+  requestId: number;
+  runDir: string;
+  stage: string;
+  status: StageStatus;
+}
 /**
  * How a cancelled request is stopping. `read`: the engine has the cancel (sent at once, so the host
  * can tell a request that ignores it from an engine too busy to read it). `checkpointing`: the
  * request is saving its work before it stops; the host then waits longer before killing the engine.
  */
 export type CancelPhase = 'read' | 'checkpointing';
-export interface CancellingEvent { type: 'cancelling'; requestId: number; phase: CancelPhase; message?: string }
+export interface CancellingEvent {
+  type: 'cancelling';
+  requestId: number;
+  phase: CancelPhase;
+  message?: string;
+}
 export type EngineEvent = ReadyEvent | ProgressEvent | LogEvent | MetricEvent | StageEvent | CancellingEvent;
 export type EngineToHost = ReplyMessage | EngineEvent;
 
@@ -63,7 +97,13 @@ export class ProtocolError extends Error {
 const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error'];
 const STAGE_STATUSES: readonly StageStatus[] = ['pending', 'running', 'done', 'failed', 'cancelled'];
 const CANCEL_PHASES: readonly CancelPhase[] = ['read', 'checkpointing'];
-const ERROR_CODES: readonly EngineErrorCode[] = ['cancelled', 'bad-request', 'failed', 'unknown-command', 'engine-exited'];
+const ERROR_CODES: readonly EngineErrorCode[] = [
+  'cancelled',
+  'bad-request',
+  'failed',
+  'unknown-command',
+  'engine-exited',
+];
 
 /** Checks a message the engine received from the host. */
 export function parseHostToEngine(raw: unknown): HostToEngine {
@@ -92,7 +132,9 @@ export function parseEngineToHost(raw: unknown): EngineToHost {
       if (ok) return { type: 'reply', id: id(msg, 'id'), ok, result: msg.result };
       const err = record(msg.error, 'error');
       return {
-        type: 'reply', id: id(msg, 'id'), ok,
+        type: 'reply',
+        id: id(msg, 'id'),
+        ok,
         error: { code: oneOf(err, 'code', ERROR_CODES), message: str(err, 'message'), detail: optStr(err, 'detail') },
       };
     }
@@ -100,27 +142,42 @@ export function parseEngineToHost(raw: unknown): EngineToHost {
       return { type: 'ready', pid: id(msg, 'pid'), protocol: num(msg, 'protocol') };
     case 'progress':
       return {
-        type: 'progress', requestId: id(msg, 'requestId'), stage: str(msg, 'stage'),
-        done: num(msg, 'done'), total: num(msg, 'total'), message: optStr(msg, 'message'),
+        type: 'progress',
+        requestId: id(msg, 'requestId'),
+        stage: str(msg, 'stage'),
+        done: num(msg, 'done'),
+        total: num(msg, 'total'),
+        message: optStr(msg, 'message'),
       };
     case 'log':
       return {
-        type: 'log', level: oneOf(msg, 'level', LOG_LEVELS), message: str(msg, 'message'),
+        type: 'log',
+        level: oneOf(msg, 'level', LOG_LEVELS),
+        message: str(msg, 'message'),
         requestId: msg.requestId === undefined ? undefined : id(msg, 'requestId'),
       };
     case 'metric':
       return {
-        type: 'metric', requestId: id(msg, 'requestId'), stage: str(msg, 'stage'), name: str(msg, 'name'),
-        value: num(msg, 'value'), step: msg.step === undefined ? undefined : num(msg, 'step'),
+        type: 'metric',
+        requestId: id(msg, 'requestId'),
+        stage: str(msg, 'stage'),
+        name: str(msg, 'name'),
+        value: num(msg, 'value'),
+        step: msg.step === undefined ? undefined : num(msg, 'step'),
       };
     case 'stage':
       return {
-        type: 'stage', requestId: id(msg, 'requestId'), runDir: str(msg, 'runDir'), stage: str(msg, 'stage'),
+        type: 'stage',
+        requestId: id(msg, 'requestId'),
+        runDir: str(msg, 'runDir'),
+        stage: str(msg, 'stage'),
         status: oneOf(msg, 'status', STAGE_STATUSES),
       };
     case 'cancelling':
       return {
-        type: 'cancelling', requestId: id(msg, 'requestId'), phase: oneOf(msg, 'phase', CANCEL_PHASES),
+        type: 'cancelling',
+        requestId: id(msg, 'requestId'),
+        phase: oneOf(msg, 'phase', CANCEL_PHASES),
         message: optStr(msg, 'message'),
       };
     default:
@@ -155,6 +212,7 @@ function bool(o: Record<string, unknown>, key: string): boolean {
 }
 function oneOf<T extends string>(o: Record<string, unknown>, key: string, allowed: readonly T[]): T {
   const v = str(o, key);
-  if (!(allowed as readonly string[]).includes(v)) throw new ProtocolError(`"${key}" must be one of ${allowed.join(', ')}`);
+  if (!(allowed as readonly string[]).includes(v))
+    throw new ProtocolError(`"${key}" must be one of ${allowed.join(', ')}`);
   return v as T;
 }

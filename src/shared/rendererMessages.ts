@@ -67,7 +67,8 @@ export function parseRendererMessage(raw: unknown): RendererToHost | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const m = raw as Record<string, unknown>;
   if (m.type === 'openGallery') {
-    const runDirUsable = typeof m.runDir === 'string' && m.runDir !== '' && m.runDir.length <= RUN_DIR_LIMIT && !m.runDir.includes('\0');
+    const runDirUsable =
+      typeof m.runDir === 'string' && m.runDir !== '' && m.runDir.length <= RUN_DIR_LIMIT && !m.runDir.includes('\0');
     if (!runDirUsable || !Number.isInteger(m.sampleId) || (m.sampleId as number) < 0) return undefined;
     return { type: 'openGallery', runDir: m.runDir as string, sampleId: m.sampleId as number };
   }
@@ -82,8 +83,16 @@ export function parseRendererMessage(raw: unknown): RendererToHost | undefined {
 export function parseHostMessage(raw: unknown): HostToRenderer | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const m = raw as Record<string, unknown>;
-  if (m.type === 'test.getRenderedOutputs' && Number.isInteger(m.requestId) && (m.outputId === undefined || typeof m.outputId === 'string')) {
-    return { type: 'test.getRenderedOutputs', requestId: m.requestId as number, outputId: m.outputId as string | undefined };
+  if (
+    m.type === 'test.getRenderedOutputs' &&
+    Number.isInteger(m.requestId) &&
+    (m.outputId === undefined || typeof m.outputId === 'string')
+  ) {
+    return {
+      type: 'test.getRenderedOutputs',
+      requestId: m.requestId as number,
+      outputId: m.outputId as string | undefined,
+    };
   }
   return undefined;
 }
@@ -94,13 +103,26 @@ export function parseHostMessage(raw: unknown): HostToRenderer | undefined {
  */
 export class RenderedOutputRequests {
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve(outputs: RenderedOutput[]): void; reject(error: Error): void; timer: ReturnType<typeof setTimeout> }>();
+  private readonly pending = new Map<
+    number,
+    { resolve(outputs: RenderedOutput[]): void; reject(error: Error): void; timer: ReturnType<typeof setTimeout> }
+  >();
 
   /** A new request message and the promise of its answer. */
-  create(outputId: string | undefined, timeoutMs: number): { message: GetRenderedOutputsMessage; reply: Promise<RenderedOutput[]> } {
+  create(
+    outputId: string | undefined,
+    timeoutMs: number,
+  ): { message: GetRenderedOutputsMessage; reply: Promise<RenderedOutput[]> } {
     const requestId = this.nextId++;
     const reply = new Promise<RenderedOutput[]>((resolve, reject) => {
-      const timer = setTimeout(() => this.fail(requestId, `the OptiDEL renderer did not answer within ${timeoutMs} ms (is the notebook's output visible, so that the renderer has loaded?)`), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          this.fail(
+            requestId,
+            `the OptiDEL renderer did not answer within ${timeoutMs} ms (is the notebook's output visible, so that the renderer has loaded?)`,
+          ),
+        timeoutMs,
+      );
       this.pending.set(requestId, { resolve, reject, timer });
     });
     return { message: { type: 'test.getRenderedOutputs', requestId, outputId }, reply };

@@ -62,7 +62,8 @@ export function parseRunRecord(raw: unknown, file: string): RunRecord {
   for (const [name, stage] of Object.entries(r.stages as Record<string, unknown>)) {
     if (!(STAGES as readonly string[]).includes(name)) fail(`unknown stage "${name}"`);
     const status = (stage as { status?: unknown } | null)?.status;
-    if (!['pending', 'running', 'done', 'failed', 'cancelled'].includes(status as string)) fail(`stage "${name}" has an invalid status ${JSON.stringify(status)}`);
+    if (!['pending', 'running', 'done', 'failed', 'cancelled'].includes(status as string))
+      fail(`stage "${name}" has an invalid status ${JSON.stringify(status)}`);
   }
   return raw as RunRecord;
 }

@@ -97,7 +97,9 @@ export function parseSubsetPayload(raw: unknown): SubsetPayload {
 
   if (!isObject(raw)) throw new SubsetPayloadError([`the payload must be a JSON object, got ${describe(raw)}`]);
   if (raw.version !== SUBSET_PAYLOAD_VERSION) {
-    throw new SubsetPayloadError([`"version" is ${describe(raw.version)}; this renderer reads version ${SUBSET_PAYLOAD_VERSION} (update the OptiDEL extension or re-export the notebook)`]);
+    throw new SubsetPayloadError([
+      `"version" is ${describe(raw.version)}; this renderer reads version ${SUBSET_PAYLOAD_VERSION} (update the OptiDEL extension or re-export the notebook)`,
+    ]);
   }
   if (raw.title !== undefined && typeof raw.title !== 'string') report('"title"', 'must be a string');
   checkRun(raw.run, report);
@@ -128,18 +130,23 @@ function checkRun(run: unknown, report: Report): void {
 
 function checkSummary(s: Record<string, unknown>, report: Report): void {
   if (!isCount(s.poolSize)) report('"summary.poolSize"', `must be a non-negative integer, got ${describe(s.poolSize)}`);
-  if (!isFiniteNumber(s.budget) || s.budget <= 0) report('"summary.budget"', `must be a positive number (a fraction <= 1 or a count), got ${describe(s.budget)}`);
+  if (!isFiniteNumber(s.budget) || s.budget <= 0)
+    report('"summary.budget"', `must be a positive number (a fraction <= 1 or a count), got ${describe(s.budget)}`);
   if (typeof s.method !== 'string' || s.method === '') report('"summary.method"', 'must be a non-empty string');
-  if (!isCount(s.selectedCount)) report('"summary.selectedCount"', `must be a non-negative integer, got ${describe(s.selectedCount)}`);
+  if (!isCount(s.selectedCount))
+    report('"summary.selectedCount"', `must be a non-negative integer, got ${describe(s.selectedCount)}`);
   if (s.methods !== undefined && !isStringArray(s.methods)) report('"summary.methods"', 'must be an array of strings');
   if (s.seed !== undefined && !isFiniteNumber(s.seed)) report('"summary.seed"', 'must be a number');
-  if (s.synthesized !== undefined && !isCount(s.synthesized)) report('"summary.synthesized"', 'must be a non-negative integer');
+  if (s.synthesized !== undefined && !isCount(s.synthesized))
+    report('"summary.synthesized"', 'must be a non-negative integer');
   const v = s.vInformation;
   if (v !== undefined) {
     if (!isObject(v)) report('"summary.vInformation"', 'must be an object { hYEmpty, hYGivenX, value }');
-    else for (const key of ['hYEmpty', 'hYGivenX', 'value'] as const) {
-      if (!isFiniteNumber(v[key])) report(`"summary.vInformation.${key}"`, `must be a finite number, got ${describe(v[key])}`);
-    }
+    else
+      for (const key of ['hYEmpty', 'hYGivenX', 'value'] as const) {
+        if (!isFiniteNumber(v[key]))
+          report(`"summary.vInformation.${key}"`, `must be a finite number, got ${describe(v[key])}`);
+      }
   }
 }
 
@@ -148,17 +155,25 @@ function checkSample(sample: unknown, where: string, report: Report, seen: Set<n
   if (!isCount(sample.id)) report(`${where}.id`, `must be a non-negative integer, got ${describe(sample.id)}`);
   else if (seen.has(sample.id)) report(`${where}.id`, `${sample.id} appears twice`);
   else seen.add(sample.id);
-  if (!isFiniteNumber(sample.difficulty)) report(`${where}.difficulty`, `must be a finite number, got ${describe(sample.difficulty)}`);
+  if (!isFiniteNumber(sample.difficulty))
+    report(`${where}.difficulty`, `must be a finite number, got ${describe(sample.difficulty)}`);
   const e = sample.embedding;
   if (!Array.isArray(e) || e.length !== 2 || !isFiniteNumber(e[0]) || !isFiniteNumber(e[1])) {
     report(`${where}.embedding`, `must be [x, y] with finite numbers, got ${describe(e)}`);
   }
-  if (typeof sample.selected !== 'boolean') report(`${where}.selected`, `must be true or false, got ${describe(sample.selected)}`);
-  if (sample.selectedBy !== undefined && !isStringArray(sample.selectedBy)) report(`${where}.selectedBy`, 'must be an array of method names');
+  if (typeof sample.selected !== 'boolean')
+    report(`${where}.selected`, `must be true or false, got ${describe(sample.selected)}`);
+  if (sample.selectedBy !== undefined && !isStringArray(sample.selectedBy))
+    report(`${where}.selectedBy`, 'must be an array of method names');
   const t = sample.thumbnail;
   if (t !== undefined) {
-    if (typeof t !== 'string' || !THUMBNAIL_DATA_URL.test(t)) report(`${where}.thumbnail`, 'must be a data:image/png;base64,... URL (no links to files or servers)');
-    else if (t.length > MAX_THUMBNAIL_CHARS) report(`${where}.thumbnail`, `is ${t.length} characters; at most ${MAX_THUMBNAIL_CHARS} (use a smaller image, e.g. 32 px)`);
+    if (typeof t !== 'string' || !THUMBNAIL_DATA_URL.test(t))
+      report(`${where}.thumbnail`, 'must be a data:image/png;base64,... URL (no links to files or servers)');
+    else if (t.length > MAX_THUMBNAIL_CHARS)
+      report(
+        `${where}.thumbnail`,
+        `is ${t.length} characters; at most ${MAX_THUMBNAIL_CHARS} (use a smaller image, e.g. 32 px)`,
+      );
   }
   if (sample.provenance !== undefined) checkProvenance(sample.provenance, `${where}.provenance`, report);
 }
@@ -166,12 +181,14 @@ function checkSample(sample: unknown, where: string, report: Report, seen: Set<n
 function checkProvenance(p: unknown, where: string, report: Report): void {
   if (!isObject(p)) return report(where, `must be an object, got ${describe(p)}`);
   if (typeof p.source !== 'string') report(`${where}.source`, 'must be a string');
-  if (p.axis !== undefined && p.axis !== 0 && p.axis !== 1 && p.axis !== 2) report(`${where}.axis`, 'must be 0, 1 or 2');
+  if (p.axis !== undefined && p.axis !== 0 && p.axis !== 1 && p.axis !== 2)
+    report(`${where}.axis`, 'must be 0, 1 or 2');
   for (const key of ['slice', 'frame'] as const) {
     if (p[key] !== undefined && !isCount(p[key])) report(`${where}.${key}`, 'must be a non-negative integer');
   }
   const size = p.originalSize;
-  if (size !== undefined && !(Array.isArray(size) && size.length === 2 && size.every(isCount))) report(`${where}.originalSize`, 'must be [width, height]');
+  if (size !== undefined && !(Array.isArray(size) && size.length === 2 && size.every(isCount)))
+    report(`${where}.originalSize`, 'must be [width, height]');
   if (p.intensity !== undefined && typeof p.intensity !== 'string') report(`${where}.intensity`, 'must be a string');
 }
 

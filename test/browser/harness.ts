@@ -26,7 +26,14 @@ function projectRoot(): string {
 }
 const root = projectRoot();
 export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 /** Typed arrays do not survive JSON: tagged base64. */
 function encode(_key: string, value: unknown): unknown {
@@ -69,10 +76,13 @@ export interface Harness {
 }
 
 export async function startHarness(runDir: string): Promise<Harness> {
-  const server = http.createServer((req, res) => void handle(req, res).catch((err: Error) => {
-    res.writeHead(500, { 'content-type': 'text/plain' });
-    res.end(err.message);
-  }));
+  const server = http.createServer(
+    (req, res) =>
+      void handle(req, res).catch((err: Error) => {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(err.message);
+      }),
+  );
   const toUrl = (relative: string): string => `/run/${relative}`;
 
   const replyTo = (view: ViewKind, raw: unknown): Promise<unknown[]> => answerViewMessage(runDir, view, raw, toUrl);
@@ -88,21 +98,36 @@ export async function startHarness(runDir: string): Promise<Harness> {
       const [, , view, theme] = url.pathname.split('/') as [string, string, ViewKind, ThemeName];
       const nonce = makeNonce();
       const origin = `http://${req.headers.host}`;
-      const html = buildWebviewHtml({ cspSource: origin, scriptUri: `${origin}/dist/webview/${view}.js`, nonce, title: VIEW_TITLES[view], view })
-        .replace('<script type="module"', `<script nonce="${nonce}">${FAKE_API(THEMES[theme], view)}</script>\n<script type="module"`);
+      const html = buildWebviewHtml({
+        cspSource: origin,
+        scriptUri: `${origin}/dist/webview/${view}.js`,
+        nonce,
+        title: VIEW_TITLES[view],
+        view,
+      }).replace(
+        '<script type="module"',
+        `<script nonce="${nonce}">${FAKE_API(THEMES[theme], view)}</script>\n<script type="module"`,
+      );
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end(html);
       return;
     }
     let file: string | undefined;
     if (url.pathname.startsWith('/dist/webview/')) file = path.join(root, 'dist/webview', path.basename(url.pathname));
-    else if (url.pathname.startsWith('/run/')) file = await resolveInRun(runDir, decodeURIComponent(url.pathname.slice('/run/'.length))).catch(() => undefined);
+    else if (url.pathname.startsWith('/run/'))
+      file = await resolveInRun(runDir, decodeURIComponent(url.pathname.slice('/run/'.length))).catch(() => undefined);
     if (!file || !fs.existsSync(file)) {
       res.writeHead(404);
       res.end();
       return;
     }
-    const type = file.endsWith('.js') ? 'text/javascript' : file.endsWith('.png') ? 'image/png' : file.endsWith('.map') ? 'application/json' : 'application/octet-stream';
+    const type = file.endsWith('.js')
+      ? 'text/javascript'
+      : file.endsWith('.png')
+        ? 'image/png'
+        : file.endsWith('.map')
+          ? 'application/json'
+          : 'application/octet-stream';
     res.writeHead(200, { 'content-type': type });
     fs.createReadStream(file).pipe(res);
   }
@@ -112,10 +137,13 @@ export async function startHarness(runDir: string): Promise<Harness> {
   return {
     url: (view, theme) => `http://127.0.0.1:${port}/view/${view}/${theme}`,
     async open(page, view, theme) {
-      await page.exposeFunction('__optidelHost', async (kind: ViewKind, json: string) => JSON.stringify(await replyTo(kind, JSON.parse(json)), encode));
+      await page.exposeFunction('__optidelHost', async (kind: ViewKind, json: string) =>
+        JSON.stringify(await replyTo(kind, JSON.parse(json)), encode),
+      );
       await page.goto(`http://127.0.0.1:${port}/view/${view}/${theme}`);
     },
-    dataMessageJson: async (view) => JSON.stringify({ type: 'data', data: await loadRunViewData(runDir, view, toUrl) }, encode),
+    dataMessageJson: async (view) =>
+      JSON.stringify({ type: 'data', data: await loadRunViewData(runDir, view, toUrl) }, encode),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -18,7 +18,11 @@ import type { SelectionFile } from '../../src/shared/artifacts';
 
 const root = path.resolve(__dirname, '../..');
 const shots = path.join(root, 'test-output/views');
-const missing = !fs.existsSync(CHROMIUM) ? `${CHROMIUM} is missing (apt-get install -y chromium)` : !fs.existsSync(path.join(root, 'dist/webview/embeddingMap.js')) ? 'dist/webview is not built (npm run build)' : undefined;
+const missing = !fs.existsSync(CHROMIUM)
+  ? `${CHROMIUM} is missing (apt-get install -y chromium)`
+  : !fs.existsSync(path.join(root, 'dist/webview/embeddingMap.js'))
+    ? 'dist/webview is not built (npm run build)'
+    : undefined;
 if (missing) console.log(`# browser tests skipped: ${missing}`);
 
 describe('run views in Chromium', { skip: missing }, () => {
@@ -29,7 +33,9 @@ describe('run views in Chromium', { skip: missing }, () => {
 
   before(async () => {
     const { chromium } = await import('playwright-core');
-    fixture = makeRunFixture(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-browser-')), 'run-demo'), { samples: 600 });
+    fixture = makeRunFixture(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-browser-')), 'run-demo'), {
+      samples: 600,
+    });
     harness = await startHarness(fixture.runDir);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     fs.mkdirSync(shots, { recursive: true });
@@ -49,9 +55,12 @@ describe('run views in Chromium', { skip: missing }, () => {
     await page.waitForSelector(ready, { timeout: 20_000 });
     return page;
   }
-  const shoot = (page: Page, name: string): Promise<Buffer> => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+  const shoot = (page: Page, name: string): Promise<Buffer> =>
+    page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
   const effective = (method: string): number => {
-    const s = JSON.parse(fs.readFileSync(path.join(fixture.runDir, `selection/${method}.json`), 'utf8')) as SelectionFile;
+    const s = JSON.parse(
+      fs.readFileSync(path.join(fixture.runDir, `selection/${method}.json`), 'utf8'),
+    ) as SelectionFile;
     const ids = new Set(s.selected);
     for (const id of s.manual?.exclude ?? []) ids.delete(id);
     for (const id of s.manual?.include ?? []) ids.add(id);
@@ -67,7 +76,10 @@ describe('run views in Chromium', { skip: missing }, () => {
     const counts = await page.evaluate(() => {
       const canvas = document.querySelector('canvas.odl-points') as HTMLCanvasElement;
       const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-      let blue = 0, grey = 0, other = 0, firstBlue = -1;
+      let blue = 0,
+        grey = 0,
+        other = 0,
+        firstBlue = -1;
       for (let i = 0; i < data.length; i += 4) {
         if (data[i + 3] === 0) continue;
         const rgb = `${data[i]},${data[i + 1]},${data[i + 2]}`;
@@ -90,43 +102,71 @@ describe('run views in Chromium', { skip: missing }, () => {
     const py = Math.floor(counts.firstBlue / counts.width) / counts.dpr + 1;
     await page.mouse.move(box.x + px, box.y + py);
     await page.waitForSelector('.odl-tooltip:not([hidden])');
-    assert.match(await page.locator('.odl-tooltip').innerText(), /^#\d+\n.*\.nii\.gz, slice \d+\ndifficulty .*\nselected by .*optidel/s);
+    assert.match(
+      await page.locator('.odl-tooltip').innerText(),
+      /^#\d+\n.*\.nii\.gz, slice \d+\ndifficulty .*\nselected by .*optidel/s,
+    );
 
     // Lasso around everything: thumbnails of the hardest samples appear.
     await page.keyboard.press('l');
     await page.mouse.move(box.x + 2, box.y + 2);
     await page.mouse.down();
-    for (const [x, y] of [[box.width - 2, 2], [box.width - 2, box.height - 2], [2, box.height - 2], [2, 3]]) await page.mouse.move(box.x + x!, box.y + y!, { steps: 4 });
+    for (const [x, y] of [
+      [box.width - 2, 2],
+      [box.width - 2, box.height - 2],
+      [2, box.height - 2],
+      [2, 3],
+    ])
+      await page.mouse.move(box.x + x!, box.y + y!, { steps: 4 });
     await page.mouse.up();
     await page.waitForSelector('.odl-lasso-strip .odl-thumb');
     assert.equal(await page.locator('.odl-lasso-strip .odl-thumb').count(), 48);
-    assert.match(await page.locator('.odl-note').first().innerText(), new RegExp(`^${fixture.samples} samples in the lasso, \\d+ selected by optidel`));
-    const thumbStyle = await page.locator('.odl-lasso-strip .odl-thumb').first().evaluate((e) => getComputedStyle(e).backgroundImage);
+    assert.match(
+      await page.locator('.odl-note').first().innerText(),
+      new RegExp(`^${fixture.samples} samples in the lasso, \\d+ selected by optidel`),
+    );
+    const thumbStyle = await page
+      .locator('.odl-lasso-strip .odl-thumb')
+      .first()
+      .evaluate((e) => getComputedStyle(e).backgroundImage);
     assert.match(thumbStyle, /\/run\/thumbs\/atlas-\d{5}\.png/);
     await page.keyboard.press('l');
 
     // Zoom in with the keyboard: the picture changes.
-    const before = await page.evaluate(() => (document.querySelector('canvas.odl-points') as HTMLCanvasElement).toDataURL());
+    const before = await page.evaluate(() =>
+      (document.querySelector('canvas.odl-points') as HTMLCanvasElement).toDataURL(),
+    );
     await page.locator('.odl-scatter').focus();
     await page.keyboard.press('+');
     await page.waitForTimeout(100);
-    assert.notEqual(await page.evaluate(() => (document.querySelector('canvas.odl-points') as HTMLCanvasElement).toDataURL()), before);
+    assert.notEqual(
+      await page.evaluate(() => (document.querySelector('canvas.odl-points') as HTMLCanvasElement).toDataURL()),
+      before,
+    );
 
     // Live update: a stage rewrites the selection; the host sends new data and a progress event.
     const file = path.join(fixture.runDir, 'selection/random.json');
     const original = fs.readFileSync(file, 'utf8');
     const random = JSON.parse(original) as SelectionFile;
     fs.writeFileSync(file, JSON.stringify({ ...random, method: 'optidel', selected: [1, 2, 3], manual: undefined }));
-    fs.renameSync(path.join(fixture.runDir, 'selection/optidel.json'), path.join(fixture.runDir, 'selection/optidel.json.bak'));
+    fs.renameSync(
+      path.join(fixture.runDir, 'selection/optidel.json'),
+      path.join(fixture.runDir, 'selection/optidel.json.bak'),
+    );
     const json = await harness.dataMessageJson('embeddingMap');
     fs.writeFileSync(file, original);
-    fs.renameSync(path.join(fixture.runDir, 'selection/optidel.json.bak'), path.join(fixture.runDir, 'selection/optidel.json'));
+    fs.renameSync(
+      path.join(fixture.runDir, 'selection/optidel.json.bak'),
+      path.join(fixture.runDir, 'selection/optidel.json'),
+    );
     await page.evaluate((j) => {
       const w = window as unknown as { __deliver(m: unknown): void; __decode(k: string, v: unknown): unknown };
       w.__deliver(JSON.parse(j, w.__decode));
       w.__deliver({ type: 'progress', stage: 'select', status: 'running' });
     }, json);
-    await page.waitForFunction(() => /selected by optidel \(3\)/.test(document.querySelector('.odl-legend')!.textContent ?? ''));
+    await page.waitForFunction(() =>
+      /selected by optidel \(3\)/.test(document.querySelector('.odl-legend')!.textContent ?? ''),
+    );
     assert.match(await page.locator('.odl-status').innerText(), /select: running/);
     await page.close();
   });
@@ -142,7 +182,10 @@ describe('run views in Chromium', { skip: missing }, () => {
         return false;
       }, expected);
       assert.ok(found, `selected points in ${theme} charts-blue`);
-      assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), theme === 'light' ? 'rgb(255, 255, 255)' : 'rgb(0, 0, 0)');
+      assert.equal(
+        await page.evaluate(() => getComputedStyle(document.body).backgroundColor),
+        theme === 'light' ? 'rgb(255, 255, 255)' : 'rgb(0, 0, 0)',
+      );
       await shoot(page, `embeddingMap-${theme}`);
       await page.close();
     });
@@ -160,11 +203,20 @@ describe('run views in Chromium', { skip: missing }, () => {
       assert.equal(heights.all, 80, 'two histograms of 40 bins');
       assert.equal(heights.sel, 80);
       const sampleCounts = heights.titles.slice(0, 40).map((t) => Number(/: (\d+) all samples/.exec(t)![1]));
-      assert.equal(sampleCounts.reduce((a, b) => a + b), fixture.samples);
+      assert.equal(
+        sampleCounts.reduce((a, b) => a + b),
+        fixture.samples,
+      );
       const selectedCounts = heights.titles.slice(0, 40).map((t) => Number(/, (\d+) selected$/.exec(t)![1]));
-      assert.equal(selectedCounts.reduce((a, b) => a + b), effective('optidel'));
+      assert.equal(
+        selectedCounts.reduce((a, b) => a + b),
+        effective('optidel'),
+      );
       assert.deepEqual(heights.cutoffs[0], `top ${effective('optidel')}`);
-      assert.match(await page.locator('.odl-note').first().innerText(), /selected samples: mean difficulty .* are among the \d+ hardest/);
+      assert.match(
+        await page.locator('.odl-note').first().innerText(),
+        /selected samples: mean difficulty .* are among the \d+ hardest/,
+      );
       // Keyboard: arrows read the bins aloud (aria-live status).
       await page.locator('.odl-hist > svg').first().focus();
       await page.keyboard.press('End');
@@ -193,8 +245,12 @@ describe('run views in Chromium', { skip: missing }, () => {
     await page.keyboard.press('x');
     assert.equal(await page.locator('.odl-tile.odl-cursor .odl-badge').innerText(), '− by hand');
     await page.locator('vscode-button', { hasText: 'Save curation' }).click();
-    await page.waitForFunction(() => !/not saved/.test(document.querySelector('.odl-toolbar .odl-note')!.textContent ?? ''));
-    const saved = JSON.parse(fs.readFileSync(path.join(fixture.runDir, 'selection/optidel.json'), 'utf8')) as SelectionFile;
+    await page.waitForFunction(
+      () => !/not saved/.test(document.querySelector('.odl-toolbar .odl-note')!.textContent ?? ''),
+    );
+    const saved = JSON.parse(
+      fs.readFileSync(path.join(fixture.runDir, 'selection/optidel.json'), 'utf8'),
+    ) as SelectionFile;
     assert.ok(saved.manual!.exclude.includes(id), `sample ${id} excluded in selection/optidel.json`);
 
     // Generated samples: a mosaic links to its four sources; following a link selects that source.
@@ -218,7 +274,10 @@ describe('run views in Chromium', { skip: missing }, () => {
     const page = await open('gallery', 'light', '.odl-tile');
     await shoot(page, 'gallery-light');
     const far = fixture.samples - 3;
-    await page.evaluate((sampleId) => (window as unknown as { __deliver(m: unknown): void }).__deliver({ type: 'focusSample', sampleId }), far);
+    await page.evaluate(
+      (sampleId) => (window as unknown as { __deliver(m: unknown): void }).__deliver({ type: 'focusSample', sampleId }),
+      far,
+    );
     await page.waitForSelector(`#odl-tile-${far}.odl-cursor`);
     assert.match(await page.locator('.odl-details').innerText(), new RegExp(`#${far}\\b`));
     await page.close();
@@ -237,10 +296,22 @@ describe('run views in Chromium', { skip: missing }, () => {
         return tinted / (data.length / 4);
       });
       assert.ok(overlay > 0.1 && overlay < 0.9, `prediction overlay covers part of the image (${overlay.toFixed(2)})`);
-      const index = JSON.parse(fs.readFileSync(path.join(fixture.runDir, 'bench/predictions/demo-seg/index.json'), 'utf8'));
+      const index = JSON.parse(
+        fs.readFileSync(path.join(fixture.runDir, 'bench/predictions/demo-seg/index.json'), 'utf8'),
+      );
       const optidel = index.runs.find((r: { method: string }) => r.method === 'optidel');
-      const cells = await page.locator('table.odl-table').first().locator('tbody tr').nth(1).locator('td').allInnerTexts();
-      assert.deepEqual(cells, ['organ', optidel.sampleIoU[0][1].toFixed(3), expect3(index.runs.find((r: { method: string }) => r.method === 'random').sampleIoU[0][1])]);
+      const cells = await page
+        .locator('table.odl-table')
+        .first()
+        .locator('tbody tr')
+        .nth(1)
+        .locator('td')
+        .allInnerTexts();
+      assert.deepEqual(cells, [
+        'organ',
+        optidel.sampleIoU[0][1].toFixed(3),
+        expect3(index.runs.find((r: { method: string }) => r.method === 'random').sampleIoU[0][1]),
+      ]);
       const benchRows = await page.locator('table.odl-table').nth(1).locator('tbody tr td:first-child').allInnerTexts();
       assert.deepEqual(benchRows.sort(), ['full', 'kcenter', 'optidel', 'random']);
       assert.equal(await page.locator('.odl-plot circle').count(), 12, '4 methods x 3 seeds');
@@ -260,10 +331,18 @@ describe('run views in Chromium', { skip: missing }, () => {
       await shoot(page, `segmentation-${theme}`);
       if (theme === 'dark') {
         // The host refuses paths out of the run folder, whatever the view asks.
-        const reply = await page.evaluate(() => new Promise<string>((resolve) => {
-          window.addEventListener('message', (e) => e.data.type === 'file' && e.data.requestId === 999 && resolve(e.data.error));
-          (window as unknown as { acquireVsCodeApi(): { postMessage(m: unknown): void } }).acquireVsCodeApi().postMessage({ type: 'readFile', requestId: 999, path: '../../etc/passwd' });
-        }));
+        const reply = await page.evaluate(
+          () =>
+            new Promise<string>((resolve) => {
+              window.addEventListener(
+                'message',
+                (e) => e.data.type === 'file' && e.data.requestId === 999 && resolve(e.data.error),
+              );
+              (window as unknown as { acquireVsCodeApi(): { postMessage(m: unknown): void } })
+                .acquireVsCodeApi()
+                .postMessage({ type: 'readFile', requestId: 999, path: '../../etc/passwd' });
+            }),
+        );
         assert.match(reply, /"\.\." is not allowed/);
       }
       await page.close();

@@ -12,9 +12,26 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { listRuns } from '../../src/shared/node/runStore';
 import type { RunRecord } from '../../src/shared/runRecord';
-import { openWorkbench, optidel, packageExtension, requireTools, startCodeServer, TEST_OUTPUT, type CodeServer, type Workbench } from '../../scripts/vscode/codeServer';
+import {
+  openWorkbench,
+  optidel,
+  packageExtension,
+  requireTools,
+  startCodeServer,
+  TEST_OUTPUT,
+  type CodeServer,
+  type Workbench,
+} from '../../scripts/vscode/codeServer';
 import { prepareDemoWorkspace } from '../../scripts/vscode/workspace';
-import { canvasInk, notification, pickQuickItem, quickOpen, runCommand, Screenshots, visibleWebview } from './workbench';
+import {
+  canvasInk,
+  notification,
+  pickQuickItem,
+  quickOpen,
+  runCommand,
+  Screenshots,
+  visibleWebview,
+} from './workbench';
 
 const OUTPUT = path.join(TEST_OUTPUT, 'e2e');
 /** The pipeline on tiny demo data with the smallest model and few steps: seconds from the command line, a minute or two here. */
@@ -66,7 +83,8 @@ const VIEWS: Array<{ command: string; heading: string; check(page: Page): Promis
       const drawn = frame.locator('canvas:visible');
       const explained = frame.locator('.odl-empty:visible', { hasNotText: 'Waiting for the run data' });
       await drawn.or(explained).first().waitFor({ state: 'visible' });
-      if ((await drawn.count()) > 0) assert.ok((await canvasInk(drawn.first())) > 0, 'the segmentation canvas is blank');
+      if ((await drawn.count()) > 0)
+        assert.ok((await canvasInk(drawn.first())) > 0, 'the segmentation canvas is blank');
       else assert.match(await explained.first().innerText(), /Run Benchmark/);
     },
   },
@@ -100,66 +118,85 @@ describe('OptiDEL in code-server, used from the command palette', { timeout: 20 
     if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
   });
 
-  test('the packaged extension is installed and active', () => shots.step('activated', async () => {
-    // The status bar item is created in activate(): seeing it means the extension activated.
-    await page.locator('.statusbar-item', { hasText: 'OptiDEL' }).first().waitFor({ state: 'visible', timeout: 60_000 });
-    await page.locator('.activitybar .action-item a[aria-label^="OptiDEL"]').click();
-    await page.locator('.sidebar .composite.title', { hasText: 'OptiDEL' }).waitFor({ state: 'visible' });
-    await shots.take('activated');
-  }));
+  test('the packaged extension is installed and active', () =>
+    shots.step('activated', async () => {
+      // The status bar item is created in activate(): seeing it means the extension activated.
+      await page
+        .locator('.statusbar-item', { hasText: 'OptiDEL' })
+        .first()
+        .waitFor({ state: 'visible', timeout: 60_000 });
+      await page.locator('.activitybar .action-item a[aria-label^="OptiDEL"]').click();
+      await page.locator('.sidebar .composite.title', { hasText: 'OptiDEL' }).waitFor({ state: 'visible' });
+      await shots.take('activated');
+    }));
 
-  test('Run Pipeline from the command palette shows progress and completes', () => shots.step('pipeline', async () => {
-    await runCommand(page, 'OptiDEL: Run Pipeline');
-    await pickQuickItem(page, 'optidel');
-    await notification(page, 'OptiDEL: Run Pipeline (optidel)').waitFor({ state: 'visible', timeout: 60_000 });
-    await shots.take('pipeline-progress');
-    runDir = await waitForFinishedRun(page, workspace, PIPELINE_TIMEOUT_MS);
-    await notification(page, /optidel pipeline done: \d+ selected/).waitFor({ state: 'visible', timeout: 30_000 });
-    await shots.take('pipeline-done');
-  }));
+  test('Run Pipeline from the command palette shows progress and completes', () =>
+    shots.step('pipeline', async () => {
+      await runCommand(page, 'OptiDEL: Run Pipeline');
+      await pickQuickItem(page, 'optidel');
+      await notification(page, 'OptiDEL: Run Pipeline (optidel)').waitFor({ state: 'visible', timeout: 60_000 });
+      await shots.take('pipeline-progress');
+      runDir = await waitForFinishedRun(page, workspace, PIPELINE_TIMEOUT_MS);
+      await notification(page, /optidel pipeline done: \d+ selected/).waitFor({ state: 'visible', timeout: 30_000 });
+      await shots.take('pipeline-done');
+    }));
 
-  test('the Runs view lists the run and its finished stages', () => shots.step('runs-view', async () => {
-    const runDir = await finishedRun();
-    const runRow = page.locator('.pane-body .monaco-list-row', { hasText: path.basename(runDir) });
-    await runRow.waitFor({ state: 'visible', timeout: 30_000 });
-    if ((await runRow.getAttribute('aria-expanded')) === 'false') await runRow.click();
-    const doneStages = page.locator('.pane-body .monaco-list-row', { hasText: /done/ });
-    await doneStages.first().waitFor({ state: 'visible' });
-    assert.ok((await doneStages.count()) >= 3, 'fewer than 3 stages show as done');
-    await shots.take('runs-view');
-  }));
+  test('the Runs view lists the run and its finished stages', () =>
+    shots.step('runs-view', async () => {
+      const runDir = await finishedRun();
+      const runRow = page.locator('.pane-body .monaco-list-row', { hasText: path.basename(runDir) });
+      await runRow.waitFor({ state: 'visible', timeout: 30_000 });
+      if ((await runRow.getAttribute('aria-expanded')) === 'false') await runRow.click();
+      const doneStages = page.locator('.pane-body .monaco-list-row', { hasText: /done/ });
+      await doneStages.first().waitFor({ state: 'visible' });
+      assert.ok((await doneStages.count()) >= 3, 'fewer than 3 stages show as done');
+      await shots.take('runs-view');
+    }));
 
   for (const view of VIEWS) {
-    test(`${view.command} shows the run`, () => shots.step(view.heading, async () => {
-      const runDir = await finishedRun();
-      await runCommand(page, 'View: Close All Editors');
-      await runCommand(page, view.command);
-      const frame = visibleWebview(page);
-      await frame.locator('h1', { hasText: view.heading }).waitFor({ state: 'visible', timeout: 60_000 });
-      assert.equal(await frame.locator('.odl-run').innerText(), path.basename(runDir));
-      await view.check(page);
-      await shots.take(view.heading.toLowerCase().replace(/\s+/g, '-'));
-    }));
+    test(`${view.command} shows the run`, () =>
+      shots.step(view.heading, async () => {
+        const runDir = await finishedRun();
+        await runCommand(page, 'View: Close All Editors');
+        await runCommand(page, view.command);
+        const frame = visibleWebview(page);
+        await frame.locator('h1', { hasText: view.heading }).waitFor({ state: 'visible', timeout: 60_000 });
+        assert.equal(await frame.locator('.odl-run').innerText(), path.basename(runDir));
+        await view.check(page);
+        await shots.take(view.heading.toLowerCase().replace(/\s+/g, '-'));
+      }));
   }
 
-  test('a notebook of the exported subset renders its output cell', () => shots.step('notebook', async () => {
-    const runDir = await finishedRun();
-    await runCommand(page, 'View: Close All Editors');
-    const notebookFile = path.join(workspace, 'subset.ipynb');
-    const exported = JSON.parse(optidel(['export', '--run', runDir, '--format', 'ipynb', '--out', notebookFile, '--json']).trim().split('\n').pop()!) as { samples: number; method: string };
-    await quickOpen(page, 'subset.ipynb');
-    // The output lives in the notebook's webview; the renderer draws into a shadow root, which
-    // Playwright's CSS locators enter.
-    const notebookFrame = page.locator('.notebookOverlay iframe.webview.ready').first().contentFrame().locator('#active-frame').contentFrame();
-    const canvas = notebookFrame.locator('canvas').first();
-    await canvas.waitFor({ state: 'visible', timeout: 120_000 });
-    await canvas.scrollIntoViewIfNeeded();
-    assert.ok((await canvasInk(canvas)) > 20, 'the subset scatter plot drew nothing');
-    const stat = (label: string) => notebookFrame.locator('.ods-stat', { has: notebookFrame.locator('dt', { hasText: label }) }).locator('dd');
-    assert.equal(await stat('Pool').innerText(), String(exported.samples));
-    assert.equal(await stat('Method').innerText(), exported.method);
-    await shots.take('notebook');
-  }));
+  test('a notebook of the exported subset renders its output cell', () =>
+    shots.step('notebook', async () => {
+      const runDir = await finishedRun();
+      await runCommand(page, 'View: Close All Editors');
+      const notebookFile = path.join(workspace, 'subset.ipynb');
+      const exported = JSON.parse(
+        optidel(['export', '--run', runDir, '--format', 'ipynb', '--out', notebookFile, '--json'])
+          .trim()
+          .split('\n')
+          .pop()!,
+      ) as { samples: number; method: string };
+      await quickOpen(page, 'subset.ipynb');
+      // The output lives in the notebook's webview; the renderer draws into a shadow root, which
+      // Playwright's CSS locators enter.
+      const notebookFrame = page
+        .locator('.notebookOverlay iframe.webview.ready')
+        .first()
+        .contentFrame()
+        .locator('#active-frame')
+        .contentFrame();
+      const canvas = notebookFrame.locator('canvas').first();
+      await canvas.waitFor({ state: 'visible', timeout: 120_000 });
+      await canvas.scrollIntoViewIfNeeded();
+      assert.ok((await canvasInk(canvas)) > 20, 'the subset scatter plot drew nothing');
+      const stat = (label: string) =>
+        notebookFrame.locator('.ods-stat', { has: notebookFrame.locator('dt', { hasText: label }) }).locator('dd');
+      assert.equal(await stat('Pool').innerText(), String(exported.samples));
+      assert.equal(await stat('Method').innerText(), exported.method);
+      await shots.take('notebook');
+    }));
 });
 
 /**

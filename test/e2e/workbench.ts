@@ -13,7 +13,11 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   const input = page.locator('.quick-input-widget input.input');
   await input.waitFor({ state: 'visible' });
   await page.keyboard.type(title, { delay: 5 });
-  const row = page.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }) }).first();
+  const row = page
+    .locator('.quick-input-list .monaco-list-row', {
+      has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }),
+    })
+    .first();
   try {
     await row.waitFor({ state: 'visible', timeout: 15_000 });
   } catch (err) {
@@ -21,14 +25,22 @@ export async function runCommand(page: Page, title: string): Promise<void> {
     throw new Error(`the command palette has no command "${title}"`, { cause: err });
   }
   await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 15_000 }).catch(() => undefined);
+  await page
+    .locator('.quick-input-widget')
+    .waitFor({ state: 'hidden', timeout: 15_000 })
+    .catch(() => undefined);
 }
 
 /** In an open quick pick (a command asking a question), type the item's label and take it. */
 export async function pickQuickItem(page: Page, label: string): Promise<void> {
   await page.locator('.quick-input-widget input.input').waitFor({ state: 'visible', timeout: 30_000 });
   await page.keyboard.type(label, { delay: 5 });
-  await page.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(label)}$`) }) }).first().waitFor({ state: 'visible', timeout: 15_000 });
+  await page
+    .locator('.quick-input-list .monaco-list-row', {
+      has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(label)}$`) }),
+    })
+    .first()
+    .waitFor({ state: 'visible', timeout: 15_000 });
   await page.keyboard.press('Enter');
 }
 
@@ -37,7 +49,10 @@ export async function quickOpen(page: Page, fileName: string): Promise<void> {
   await page.keyboard.press('Control+P');
   await page.locator('.quick-input-widget input.input').waitFor({ state: 'visible' });
   await page.keyboard.type(fileName, { delay: 5 });
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: fileName }).first().waitFor({ state: 'visible', timeout: 15_000 });
+  await page
+    .locator('.quick-input-list .monaco-list-row', { hasText: fileName })
+    .first()
+    .waitFor({ state: 'visible', timeout: 15_000 });
   await page.keyboard.press('Enter');
 }
 

@@ -20,7 +20,10 @@ export interface CliRun {
 }
 
 /** Runs `optidel ...args` to completion. */
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): CliRun {
+export function runCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {},
+): CliRun {
   requireBuiltEngine();
   const result = spawnSync(process.execPath, [CLI, ...args], {
     encoding: 'utf8',

@@ -27,7 +27,10 @@ suite('engine', () => {
     const info = await untilSettled(vscode.commands.executeCommand<EngineInfo | undefined>('optidel.showEngineInfo'));
     assert.ok(info, 'optidel.showEngineInfo returned no engine info (see the OptiDEL log)');
     assert.equal(info.nodeExecutable, ENGINE_NODE);
-    assert.equal(`v${info.nodeVersion.replace(/^v/, '')}`, execFileSync(ENGINE_NODE, ['--version'], { encoding: 'utf8' }).trim());
+    assert.equal(
+      `v${info.nodeVersion.replace(/^v/, '')}`,
+      execFileSync(ENGINE_NODE, ['--version'], { encoding: 'utf8' }).trim(),
+    );
     const chosen = info.candidates.find((c) => c.name === info.backend);
     assert.ok(chosen?.available, `the chosen backend ${info.backend} is not reported available: ${chosen?.reason}`);
     if (EXPECTED_BACKEND) assert.equal(info.backend, EXPECTED_BACKEND);

@@ -21,7 +21,11 @@ suite('extension', () => {
     const declared = contributes.commands.map((c) => c.command);
     assert.ok(declared.includes('optidel.showEngineInfo'));
     const registered = new Set(await vscode.commands.getCommands(true));
-    assert.deepEqual(declared.filter((id) => !registered.has(id)), [], 'declared but not registered');
+    assert.deepEqual(
+      declared.filter((id) => !registered.has(id)),
+      [],
+      'declared but not registered',
+    );
   });
 
   test('every declared view can be opened', async () => {
@@ -39,6 +43,9 @@ suite('extension', () => {
     // shares this host): its absence means no TensorFlow.js here, bundled or required.
     const global = globalThis as Record<string, unknown>;
     assert.equal(global._tfengine, undefined, 'TensorFlow.js was loaded into the extension host');
-    assert.deepEqual(Object.keys(require.cache).filter((file) => /@tensorflow|[\\/]dist[\\/]engine[\\/]/.test(file)), []);
+    assert.deepEqual(
+      Object.keys(require.cache).filter((file) => /@tensorflow|[\\/]dist[\\/]engine[\\/]/.test(file)),
+      [],
+    );
   });
 });

@@ -29,21 +29,34 @@ export async function runSuites(): Promise<SuiteReport> {
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: Number(process.env.OPTIDEL_TEST_TIMEOUT_MS ?? 180_000) });
   const grep = process.env.OPTIDEL_TEST_GREP;
   if (grep) mocha.grep(grep);
-  for (const file of fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) mocha.addFile(path.join(__dirname, file));
+  for (const file of fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort())
+    mocha.addFile(path.join(__dirname, file));
 
   const tests: TestOutcome[] = [];
   await new Promise<void>((resolve) => {
     const runner = mocha.run(() => resolve());
     runner.on('pass', (test) => tests.push({ title: test.fullTitle(), state: 'passed', ms: test.duration ?? 0 }));
     runner.on('pending', (test) => tests.push({ title: test.fullTitle(), state: 'pending', ms: 0 }));
-    runner.on('fail', (test, err: Error) => tests.push({ title: test.fullTitle(), state: 'failed', ms: test.duration ?? 0, error: err.stack ?? err.message }));
+    runner.on('fail', (test, err: Error) =>
+      tests.push({ title: test.fullTitle(), state: 'failed', ms: test.duration ?? 0, error: err.stack ?? err.message }),
+    );
   });
   const count = (state: TestOutcome['state']) => tests.filter((t) => t.state === state).length;
-  return { passed: count('passed'), failed: count('failed'), pending: count('pending'), seconds: (Date.now() - started) / 1000, tests };
+  return {
+    passed: count('passed'),
+    failed: count('failed'),
+    pending: count('pending'),
+    seconds: (Date.now() - started) / 1000,
+    tests,
+  };
 }
 
 /** The `@vscode/test-electron` contract. */
 export async function run(): Promise<void> {
   const report = await runSuites();
-  if (report.failed > 0 || report.passed === 0) throw new Error(`${report.failed} of ${report.tests.length} integration tests failed`);
+  if (report.failed > 0 || report.passed === 0)
+    throw new Error(`${report.failed} of ${report.tests.length} integration tests failed`);
 }

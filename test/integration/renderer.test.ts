@@ -26,7 +26,11 @@ suite('notebook renderer', () => {
     const services = await activateOptidel();
     makeRunFixture(runDir, { samples: 120, methods: ['optidel', 'random'] });
     const notebookFile = path.join(workspaceDir(), 'subset-renderer-test.ipynb');
-    const exported = await services.engine.run('export', { run: runDir, out: notebookFile, format: 'ipynb' }, 'OptiDEL: exporting a subset (integration test)');
+    const exported = await services.engine.run(
+      'export',
+      { run: runDir, out: notebookFile, format: 'ipynb' },
+      'OptiDEL: exporting a subset (integration test)',
+    );
     assert.equal(exported.method, 'optidel');
 
     const notebook = await vscode.workspace.openNotebookDocument(vscode.Uri.file(notebookFile));
@@ -49,7 +53,10 @@ suite('notebook renderer', () => {
     assert.equal(output.status, 'rendered', output.text);
     assert.equal(output.counts.samples, exported.samples);
     assert.ok(output.counts.shown > 0, 'no sample shown');
-    assert.ok(output.counts.thumbnails > 0 && output.counts.thumbnails <= exported.thumbnails, `thumbnails: ${output.counts.thumbnails} of ${exported.thumbnails}`);
+    assert.ok(
+      output.counts.thumbnails > 0 && output.counts.thumbnails <= exported.thumbnails,
+      `thumbnails: ${output.counts.thumbnails} of ${exported.thumbnails}`,
+    );
     assert.ok((output.scatterInkPixels ?? 0) > 0, 'the scatter plot drew nothing');
     assert.match(output.text, /optidel/i);
   });

@@ -11,7 +11,10 @@ suite('runs', () => {
   test('OptiDEL: Ingest Pool on the tiny demo data updates the Runs view', async () => {
     const services = await activateOptidel();
     const config = path.join(workspaceDir(), 'optidel.json');
-    assert.ok(fs.existsSync(config), `${config} is missing: the driver opens a workspace made by "optidel demo-data --size tiny"`);
+    assert.ok(
+      fs.existsSync(config),
+      `${config} is missing: the driver opens a workspace made by "optidel demo-data --size tiny"`,
+    );
     let treeChanges = 0;
     const subscription = services.runs.onDidChangeTreeData(() => treeChanges++);
     try {
@@ -21,11 +24,20 @@ suite('runs', () => {
       assert.ok(result.samples > 0, 'the demo pool ingested no samples');
       const runDir = result.runDir;
 
-      const runNode = await waitFor('the new run in the Runs view', async () => (await services.runs.getChildren()).find((n) => n.kind === 'run' && path.resolve(n.dir) === path.resolve(runDir)));
+      const runNode = await waitFor('the new run in the Runs view', async () =>
+        (await services.runs.getChildren()).find(
+          (n) => n.kind === 'run' && path.resolve(n.dir) === path.resolve(runDir),
+        ),
+      );
       assert.equal(services.runs.getTreeItem(runNode).label, path.basename(runDir));
       const stages = await services.runs.getChildren(runNode);
-      const ingest = stages.find((n): n is Extract<RunsTreeNode, { kind: 'stage' }> => n.kind === 'stage' && n.stage === 'ingest');
-      assert.ok(ingest, `the run shows no ingest stage (stages: ${stages.map((s) => (s.kind === 'stage' ? s.stage : s.kind)).join(', ')})`);
+      const ingest = stages.find(
+        (n): n is Extract<RunsTreeNode, { kind: 'stage' }> => n.kind === 'stage' && n.stage === 'ingest',
+      );
+      assert.ok(
+        ingest,
+        `the run shows no ingest stage (stages: ${stages.map((s) => (s.kind === 'stage' ? s.stage : s.kind)).join(', ')})`,
+      );
       assert.match(String(services.runs.getTreeItem(ingest).description), /^done/);
       await waitFor('a Runs view refresh', () => (treeChanges > 0 ? true : undefined));
       await vscode.commands.executeCommand('optidel.runs.focus');

@@ -35,8 +35,11 @@ export function parseCssColor(text: string): Rgba | undefined {
     const parts = fn[1]!.split(/[\s,/]+/).filter(Boolean);
     if (parts.length < 3) return undefined;
     const channel = (p: string): number => (p.endsWith('%') ? (parseFloat(p) * 255) / 100 : parseFloat(p));
-    const alpha = parts[3] === undefined ? 1 : parts[3].endsWith('%') ? parseFloat(parts[3]) / 100 : parseFloat(parts[3]);
-    const rgba = [channel(parts[0]!), channel(parts[1]!), channel(parts[2]!), alpha * 255].map((v) => Math.round(Math.min(255, Math.max(0, v))));
+    const alpha =
+      parts[3] === undefined ? 1 : parts[3].endsWith('%') ? parseFloat(parts[3]) / 100 : parseFloat(parts[3]);
+    const rgba = [channel(parts[0]!), channel(parts[1]!), channel(parts[2]!), alpha * 255].map((v) =>
+      Math.round(Math.min(255, Math.max(0, v))),
+    );
     return rgba.some(Number.isNaN) ? undefined : (rgba as Rgba);
   }
   return undefined;
@@ -68,7 +71,11 @@ export function sequentialTable(steps = 256): Uint32Array {
 }
 
 /** Maps each value into [0, table.length) by its position in `domain`; NaN and outside values are clamped. */
-export function colorsForValues(values: ArrayLike<number>, domain: readonly [number, number], table: Uint32Array): Uint32Array {
+export function colorsForValues(
+  values: ArrayLike<number>,
+  domain: readonly [number, number],
+  table: Uint32Array,
+): Uint32Array {
   const out = new Uint32Array(values.length);
   const [lo, hi] = domain;
   const span = hi > lo ? hi - lo : 1;

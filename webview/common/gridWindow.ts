@@ -8,7 +8,11 @@ export interface GridLayout {
   totalHeight: number;
 }
 
-export function gridLayout(width: number, count: number, tile: { width: number; height: number; gap: number }): GridLayout {
+export function gridLayout(
+  width: number,
+  count: number,
+  tile: { width: number; height: number; gap: number },
+): GridLayout {
   const columns = Math.max(1, Math.floor((width + tile.gap) / (tile.width + tile.gap)));
   const rowHeight = tile.height + tile.gap;
   const rows = Math.ceil(count / columns);
@@ -16,7 +20,13 @@ export function gridLayout(width: number, count: number, tile: { width: number; 
 }
 
 /** Items [first, last) to put in the DOM for a viewport, with `overscan` extra rows above and below. */
-export function visibleWindow(layout: GridLayout, count: number, scrollTop: number, viewportHeight: number, overscan = 2): { first: number; last: number } {
+export function visibleWindow(
+  layout: GridLayout,
+  count: number,
+  scrollTop: number,
+  viewportHeight: number,
+  overscan = 2,
+): { first: number; last: number } {
   if (count === 0) return { first: 0, last: 0 };
   const firstRow = Math.max(0, Math.floor(scrollTop / layout.rowHeight) - overscan);
   const lastRow = Math.min(layout.rows, Math.ceil((scrollTop + viewportHeight) / layout.rowHeight) + overscan);
@@ -33,17 +43,32 @@ export function scrollToItem(layout: GridLayout, index: number, scrollTop: numbe
 }
 
 /** Keyboard movement in a grid: arrows by one cell or row, PageUp/PageDown by a screen, Home/End. */
-export function moveCursor(index: number, key: string, columns: number, count: number, pageRows: number): number | undefined {
+export function moveCursor(
+  index: number,
+  key: string,
+  columns: number,
+  count: number,
+  pageRows: number,
+): number | undefined {
   const clamp = (i: number): number => Math.max(0, Math.min(count - 1, i));
   switch (key) {
-    case 'ArrowRight': return clamp(index + 1);
-    case 'ArrowLeft': return clamp(index - 1);
-    case 'ArrowDown': return clamp(index + columns);
-    case 'ArrowUp': return clamp(index - columns);
-    case 'PageDown': return clamp(index + columns * pageRows);
-    case 'PageUp': return clamp(index - columns * pageRows);
-    case 'Home': return 0;
-    case 'End': return count - 1;
-    default: return undefined;
+    case 'ArrowRight':
+      return clamp(index + 1);
+    case 'ArrowLeft':
+      return clamp(index - 1);
+    case 'ArrowDown':
+      return clamp(index + columns);
+    case 'ArrowUp':
+      return clamp(index - columns);
+    case 'PageDown':
+      return clamp(index + columns * pageRows);
+    case 'PageUp':
+      return clamp(index - columns * pageRows);
+    case 'Home':
+      return 0;
+    case 'End':
+      return count - 1;
+    default:
+      return undefined;
   }
 }

@@ -58,7 +58,10 @@ export function createHistogram(container: HTMLElement, options: HistogramOption
   const root = el('div', 'odl-hist');
   const legend = el('div', 'odl-hist-legend');
   const labels = options.labels ?? { all: 'All', highlighted: 'Selected' };
-  for (const [cls, text] of [['odl-bar-all', labels.all], ['odl-bar-sel', labels.highlighted]] as const) {
+  for (const [cls, text] of [
+    ['odl-bar-all', labels.all],
+    ['odl-bar-sel', labels.highlighted],
+  ] as const) {
     const item = el('span');
     const swatchSvg = select(item).append('svg').attr('width', 12).attr('height', 12).attr('aria-hidden', 'true');
     swatchSvg.append('rect').attr('class', cls).attr('width', 12).attr('height', 12);
@@ -69,7 +72,11 @@ export function createHistogram(container: HTMLElement, options: HistogramOption
   status.setAttribute('aria-live', 'polite');
   root.append(legend);
   container.append(root);
-  const svg = select(root).append('svg').attr('tabindex', 0).attr('role', 'img').attr('aria-label', options.ariaLabel ?? 'Histogram');
+  const svg = select(root)
+    .append('svg')
+    .attr('tabindex', 0)
+    .attr('role', 'img')
+    .attr('aria-label', options.ariaLabel ?? 'Histogram');
   root.append(status);
 
   let data: HistogramData | undefined;
@@ -90,34 +97,70 @@ export function createHistogram(container: HTMLElement, options: HistogramOption
     const height = options.height ?? 220;
     svg.attr('width', width).attr('height', height);
     const { edges, counts } = bins.all;
-    const x = scaleLinear().domain([edges[0]!, edges[edges.length - 1]!]).range([MARGIN.left, width - MARGIN.right]);
-    const y = scaleLinear().domain([0, Math.max(1, max(counts) ?? 1)]).nice().range([height - MARGIN.bottom, MARGIN.top]);
+    const x = scaleLinear()
+      .domain([edges[0]!, edges[edges.length - 1]!])
+      .range([MARGIN.left, width - MARGIN.right]);
+    const y = scaleLinear()
+      .domain([0, Math.max(1, max(counts) ?? 1)])
+      .nice()
+      .range([height - MARGIN.bottom, MARGIN.top]);
     const bar = (group: string, cls: string, values: number[]): void => {
-      svg.append('g').attr('class', group).selectAll('rect').data(values).join('rect')
+      svg
+        .append('g')
+        .attr('class', group)
+        .selectAll('rect')
+        .data(values)
+        .join('rect')
         .attr('class', cls)
         .attr('x', (_, i) => x(edges[i]!) + 0.5)
         .attr('width', (_, i) => Math.max(0.5, x(edges[i + 1]!) - x(edges[i]!) - 1))
         .attr('y', (v) => y(v))
         .attr('height', (v) => y(0) - y(v))
-        .append('title').text((_, i) => describeBin(i));
+        .append('title')
+        .text((_, i) => describeBin(i));
     };
     bar('odl-all', 'odl-bar-all', counts);
     if (bins.highlighted) bar('odl-sel', 'odl-bar-sel', bins.highlighted.counts);
-    svg.append('g').attr('transform', `translate(0,${height - MARGIN.bottom})`).call(axisBottom(x).ticks(Math.max(2, Math.floor(width / 80))));
+    svg
+      .append('g')
+      .attr('transform', `translate(0,${height - MARGIN.bottom})`)
+      .call(axisBottom(x).ticks(Math.max(2, Math.floor(width / 80))));
     svg.append('g').attr('transform', `translate(${MARGIN.left},0)`).call(axisLeft(y).ticks(5));
     if (options.xLabel) {
-      svg.append('text').attr('class', 'odl-axis-label').attr('x', (MARGIN.left + width - MARGIN.right) / 2).attr('y', height - 4).attr('text-anchor', 'middle').text(options.xLabel);
+      svg
+        .append('text')
+        .attr('class', 'odl-axis-label')
+        .attr('x', (MARGIN.left + width - MARGIN.right) / 2)
+        .attr('y', height - 4)
+        .attr('text-anchor', 'middle')
+        .text(options.xLabel);
     }
     if (data.cutoff !== undefined && Number.isFinite(data.cutoff)) {
       const cx = x(Math.min(Math.max(data.cutoff, edges[0]!), edges[edges.length - 1]!));
-      svg.append('line').attr('class', 'odl-cutoff').attr('x1', cx).attr('x2', cx).attr('y1', MARGIN.top - 6).attr('y2', height - MARGIN.bottom);
+      svg
+        .append('line')
+        .attr('class', 'odl-cutoff')
+        .attr('x1', cx)
+        .attr('x2', cx)
+        .attr('y1', MARGIN.top - 6)
+        .attr('y2', height - MARGIN.bottom);
       const right = cx > width * 0.7;
-      svg.append('text').attr('class', 'odl-cutoff-label').attr('x', right ? cx - 4 : cx + 4).attr('y', MARGIN.top - 8)
-        .attr('text-anchor', right ? 'end' : 'start').text(data.cutoffLabel ?? `cut-off ${data.cutoff.toPrecision(3)}`);
+      svg
+        .append('text')
+        .attr('class', 'odl-cutoff-label')
+        .attr('x', right ? cx - 4 : cx + 4)
+        .attr('y', MARGIN.top - 8)
+        .attr('text-anchor', right ? 'end' : 'start')
+        .text(data.cutoffLabel ?? `cut-off ${data.cutoff.toPrecision(3)}`);
     }
     if (focusedBin >= 0 && focusedBin < counts.length) {
-      svg.append('rect').attr('class', 'odl-bar-focus').attr('x', x(edges[focusedBin]!)).attr('width', Math.max(1, x(edges[focusedBin + 1]!) - x(edges[focusedBin]!)))
-        .attr('y', MARGIN.top).attr('height', height - MARGIN.bottom - MARGIN.top);
+      svg
+        .append('rect')
+        .attr('class', 'odl-bar-focus')
+        .attr('x', x(edges[focusedBin]!))
+        .attr('width', Math.max(1, x(edges[focusedBin + 1]!) - x(edges[focusedBin]!)))
+        .attr('y', MARGIN.top)
+        .attr('height', height - MARGIN.bottom - MARGIN.top);
     }
   }
 
@@ -146,7 +189,12 @@ export function createHistogram(container: HTMLElement, options: HistogramOption
     update(next) {
       data = next;
       const all = computeHistogram(next.values, { bins: options.bins ?? 40 });
-      bins = { all, highlighted: next.highlighted ? computeHistogram(next.values, { edges: all.edges, indices: next.highlighted }) : undefined };
+      bins = {
+        all,
+        highlighted: next.highlighted
+          ? computeHistogram(next.values, { edges: all.edges, indices: next.highlighted })
+          : undefined,
+      };
       if (focusedBin >= all.counts.length) focusedBin = -1;
       draw();
     },

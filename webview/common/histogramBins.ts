@@ -8,7 +8,8 @@ export interface Histogram {
 }
 
 export function binEdges(domain: readonly [number, number], bins: number): number[] {
-  if (!(bins >= 1) || !Number.isInteger(bins)) throw new Error(`histogram: bins must be a positive integer, got ${bins}`);
+  if (!(bins >= 1) || !Number.isInteger(bins))
+    throw new Error(`histogram: bins must be a positive integer, got ${bins}`);
   let [lo, hi] = domain;
   if (!(hi > lo)) {
     // All values equal: one unit-wide range around them so the bar is visible.
@@ -30,7 +31,10 @@ export function binIndex(edges: readonly number[], value: number): number {
  * Counts `values` (or only `values[indices]`) into `edges`, or into `bins` equal bins over the
  * finite range of all values. Non-finite values are not counted.
  */
-export function computeHistogram(values: ArrayLike<number>, options: { bins?: number; edges?: number[]; indices?: ArrayLike<number> } = {}): Histogram {
+export function computeHistogram(
+  values: ArrayLike<number>,
+  options: { bins?: number; edges?: number[]; indices?: ArrayLike<number> } = {},
+): Histogram {
   const edges = options.edges ?? binEdges(finiteExtent(values), options.bins ?? 40);
   const counts = new Array<number>(edges.length - 1).fill(0);
   const add = (v: number): void => {

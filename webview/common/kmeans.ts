@@ -3,7 +3,11 @@
  * from a fixed seed, then Lloyd iterations. Pure; 100k points x 8 clusters x 20 iterations is a few
  * tens of milliseconds.
  */
-export function kmeans2d(xy: Float32Array, k: number, options: { iterations?: number; seed?: number } = {}): Uint8Array {
+export function kmeans2d(
+  xy: Float32Array,
+  k: number,
+  options: { iterations?: number; seed?: number } = {},
+): Uint8Array {
   const n = xy.length / 2;
   const labels = new Uint8Array(n);
   if (n === 0) return labels;
@@ -46,8 +50,10 @@ export function kmeans2d(xy: Float32Array, k: number, options: { iterations?: nu
     sums.fill(0);
     counts.fill(0);
     for (let i = 0; i < n; i++) {
-      const x = xy[2 * i]!, y = xy[2 * i + 1]!;
-      let best = 0, bestD = Infinity;
+      const x = xy[2 * i]!,
+        y = xy[2 * i + 1]!;
+      let best = 0,
+        bestD = Infinity;
       for (let c = 0; c < k; c++) {
         const d = (x - centres[2 * c]!) ** 2 + (y - centres[2 * c + 1]!) ** 2;
         if (d < bestD) {

@@ -19,9 +19,13 @@ export interface Extent2D {
 }
 
 export function extent2D(x: Float32Array, y: Float32Array): Extent2D {
-  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  let x0 = Infinity,
+    x1 = -Infinity,
+    y0 = Infinity,
+    y1 = -Infinity;
   for (let i = 0; i < x.length; i++) {
-    const a = x[i]!, b = y[i]!;
+    const a = x[i]!,
+      b = y[i]!;
     if (a < x0) x0 = a;
     if (a > x1) x1 = a;
     if (b < y0) y0 = b;
@@ -99,8 +103,10 @@ export function pointInPolygon(px: number, py: number, polygon: ArrayLike<number
   let inside = false;
   const n = polygon.length / 2;
   for (let i = 0, j = n - 1; i < n; j = i++) {
-    const xi = polygon[2 * i]!, yi = polygon[2 * i + 1]!;
-    const xj = polygon[2 * j]!, yj = polygon[2 * j + 1]!;
+    const xi = polygon[2 * i]!,
+      yi = polygon[2 * i + 1]!;
+    const xj = polygon[2 * j]!,
+      yj = polygon[2 * j + 1]!;
     if (yi > py !== yj > py && px < ((xj - xi) * (py - yi)) / (yj - yi) + xi) inside = !inside;
   }
   return inside;
@@ -109,7 +115,10 @@ export function pointInPolygon(px: number, py: number, polygon: ArrayLike<number
 /** Indices of the points inside the polygon (data coordinates); a bounding box test first keeps it fast. */
 export function pointsInPolygon(x: Float32Array, y: Float32Array, polygon: ArrayLike<number>): number[] {
   if (polygon.length < 6) return [];
-  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  let x0 = Infinity,
+    x1 = -Infinity,
+    y0 = Infinity,
+    y1 = -Infinity;
   for (let i = 0; i < polygon.length; i += 2) {
     x0 = Math.min(x0, polygon[i]!);
     x1 = Math.max(x1, polygon[i]!);
@@ -118,7 +127,8 @@ export function pointsInPolygon(x: Float32Array, y: Float32Array, polygon: Array
   }
   const out: number[] = [];
   for (let i = 0; i < x.length; i++) {
-    const a = x[i]!, b = y[i]!;
+    const a = x[i]!,
+      b = y[i]!;
     if (a < x0 || a > x1 || b < y0 || b > y1) continue;
     if (pointInPolygon(a, b, polygon)) out.push(i);
   }

@@ -5,9 +5,36 @@
  * an ImageData buffer (scatterGeometry.ts); hover and lasso draw on a second canvas above so they
  * never redraw the points.
  */
-import { quadtree, select, zoom as d3zoom, zoomIdentity, type Quadtree, type ZoomBehavior, type ZoomTransform } from 'd3';
-import { colorsForCategories, colorsForValues, finiteExtent, packRgba, sequentialTable, rgbaToCss, unpackRgba, type ScatterColoring } from './colors';
-import { composeZoom, emphasisOrder, extent2D, fitTransform, invert, pointsInPolygon, rasterizePoints, type Extent2D, type ViewTransform } from './scatterGeometry';
+import {
+  quadtree,
+  select,
+  zoom as d3zoom,
+  zoomIdentity,
+  type Quadtree,
+  type ZoomBehavior,
+  type ZoomTransform,
+} from 'd3';
+import {
+  colorsForCategories,
+  colorsForValues,
+  finiteExtent,
+  packRgba,
+  sequentialTable,
+  rgbaToCss,
+  unpackRgba,
+  type ScatterColoring,
+} from './colors';
+import {
+  composeZoom,
+  emphasisOrder,
+  extent2D,
+  fitTransform,
+  invert,
+  pointsInPolygon,
+  rasterizePoints,
+  type Extent2D,
+  type ViewTransform,
+} from './scatterGeometry';
 import { adoptStyles, el } from './styles';
 import { onThemeChange, readThemeColors, rgbaOf, type ThemeColors } from './theme';
 
@@ -172,7 +199,11 @@ export function createScatterPlot(container: HTMLElement, options: ScatterOption
       const row = barCtx.createImageData(120, 1);
       new Uint32Array(row.data.buffer).set(table);
       barCtx.putImageData(row, 0, 0);
-      legend.append(el('span', undefined, `${color.label}: ${formatNumber(lo)}`), bar, el('span', undefined, formatNumber(hi)));
+      legend.append(
+        el('span', undefined, `${color.label}: ${formatNumber(lo)}`),
+        bar,
+        el('span', undefined, formatNumber(hi)),
+      );
     }
   }
 
@@ -193,10 +224,11 @@ export function createScatterPlot(container: HTMLElement, options: ScatterOption
   }
 
   function schedule(): void {
-    if (!frame) frame = requestAnimationFrame(() => {
-      frame = 0;
-      renderNow();
-    });
+    if (!frame)
+      frame = requestAnimationFrame(() => {
+        frame = 0;
+        renderNow();
+      });
   }
 
   function renderNow(): number {
@@ -207,9 +239,29 @@ export function createScatterPlot(container: HTMLElement, options: ScatterOption
       const t = view();
       const device = { k: t.k * dpr, tx: t.tx * dpr, ty: t.ty * dpr };
       const size = basePointSize * dpr * Math.min(3, Math.sqrt(zoomState.k));
-      rasterizePoints(pixels, image.width, image.height, data.x, data.y, colors, device, size, order.subarray(0, emphasisedFrom));
+      rasterizePoints(
+        pixels,
+        image.width,
+        image.height,
+        data.x,
+        data.y,
+        colors,
+        device,
+        size,
+        order.subarray(0, emphasisedFrom),
+      );
       if (emphasisedFrom < order.length) {
-        rasterizePoints(pixels, image.width, image.height, data.x, data.y, colors, device, size + 2 * dpr, order.subarray(emphasisedFrom));
+        rasterizePoints(
+          pixels,
+          image.width,
+          image.height,
+          data.x,
+          data.y,
+          colors,
+          device,
+          size + 2 * dpr,
+          order.subarray(emphasisedFrom),
+        );
       }
     }
     ctx.putImageData(image, 0, 0);
@@ -232,7 +284,12 @@ export function createScatterPlot(container: HTMLElement, options: ScatterOption
     }
     if (lasso && lasso.length >= 4) {
       octx.strokeStyle = theme.focus;
-      octx.fillStyle = rgbaToCss([...unpackRgba(packRgba(rgbaOf(theme.focus))).slice(0, 3), 40] as [number, number, number, number]);
+      octx.fillStyle = rgbaToCss([...unpackRgba(packRgba(rgbaOf(theme.focus))).slice(0, 3), 40] as [
+        number,
+        number,
+        number,
+        number,
+      ]);
       octx.setLineDash([4, 3]);
       octx.lineWidth = 1.5;
       octx.beginPath();
@@ -250,7 +307,10 @@ export function createScatterPlot(container: HTMLElement, options: ScatterOption
     // Built on first hover, not in update(): 100k inserts cost ~50 ms that the first render should not pay.
     if (!tree) {
       const { x, y } = data;
-      tree = quadtree<number>().x((i) => x[i]!).y((i) => y[i]!).addAll(Array.from({ length: x.length }, (_, i) => i));
+      tree = quadtree<number>()
+        .x((i) => x[i]!)
+        .y((i) => y[i]!)
+        .addAll(Array.from({ length: x.length }, (_, i) => i));
     }
     const t = view();
     const [dx, dy] = invert(t, px, py);
@@ -327,15 +387,35 @@ export function createScatterPlot(container: HTMLElement, options: ScatterOption
       overlaySelection.call(zoomBehaviour.translateBy, x / zoomState.k, y / zoomState.k);
     };
     switch (event.key) {
-      case '+': case '=': plot.zoomBy(1.5); break;
-      case '-': case '_': plot.zoomBy(1 / 1.5); break;
-      case '0': plot.resetView(); break;
-      case 'ArrowLeft': pan(step, 0); break;
-      case 'ArrowRight': pan(-step, 0); break;
-      case 'ArrowUp': pan(0, step); break;
-      case 'ArrowDown': pan(0, -step); break;
-      case 'Escape': lasso = undefined; setHover(undefined); return;
-      default: return;
+      case '+':
+      case '=':
+        plot.zoomBy(1.5);
+        break;
+      case '-':
+      case '_':
+        plot.zoomBy(1 / 1.5);
+        break;
+      case '0':
+        plot.resetView();
+        break;
+      case 'ArrowLeft':
+        pan(step, 0);
+        break;
+      case 'ArrowRight':
+        pan(-step, 0);
+        break;
+      case 'ArrowUp':
+        pan(0, step);
+        break;
+      case 'ArrowDown':
+        pan(0, -step);
+        break;
+      case 'Escape':
+        lasso = undefined;
+        setHover(undefined);
+        return;
+      default:
+        return;
     }
     event.preventDefault();
   };
@@ -355,7 +435,8 @@ export function createScatterPlot(container: HTMLElement, options: ScatterOption
     element: root,
     canvas,
     update(next) {
-      if (next.y.length !== next.x.length) throw new Error(`scatter plot: x has ${next.x.length} values but y has ${next.y.length}`);
+      if (next.y.length !== next.x.length)
+        throw new Error(`scatter plot: x has ${next.x.length} values but y has ${next.y.length}`);
       const sameGeometry = data && data.x === next.x && data.y === next.y;
       data = next;
       if (!sameGeometry) {
@@ -395,9 +476,13 @@ export function createScatterPlot(container: HTMLElement, options: ScatterOption
 /** Muted categories get the quiet colour; the others take the palette in order, so "selected" is the first chart colour. */
 function categoryColors(color: Extract<ScatterColoring, { kind: 'category' }>, theme: ThemeColors): string[] {
   let next = 0;
-  return color.labels.map((_, c) => (color.muted?.includes(c) ? theme.unselected : theme.categorical[next++ % theme.categorical.length]!));
+  return color.labels.map((_, c) =>
+    color.muted?.includes(c) ? theme.unselected : theme.categorical[next++ % theme.categorical.length]!,
+  );
 }
 
 function formatNumber(v: number): string {
-  return Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(2) : v.toFixed(3).replace(/\.?0+$/, '');
+  return Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0)
+    ? v.toExponential(2)
+    : v.toFixed(3).replace(/\.?0+$/, '');
 }

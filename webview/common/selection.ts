@@ -21,5 +21,7 @@ export function basename(file: string): string {
 
 /** Method names for pickers: OptiDEL first (the method this tool is about), then the rest by name. */
 export function orderedMethods(selections: ReadonlyArray<{ method: string }>): string[] {
-  return selections.map((s) => s.method).sort((a, b) => (a === 'optidel' ? -1 : b === 'optidel' ? 1 : a.localeCompare(b)));
+  return selections
+    .map((s) => s.method)
+    .sort((a, b) => (a === 'optidel' ? -1 : b === 'optidel' ? 1 : a.localeCompare(b)));
 }

@@ -16,7 +16,11 @@ export function adoptStyles(cssText: string, root: Document | ShadowRoot = docum
 }
 
 /** Creates an element with a class and, optionally, text (never HTML). */
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className?: string,
+  text?: string,
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (className) node.className = className;
   if (text !== undefined) node.textContent = text;

@@ -6,7 +6,12 @@
 import type { ThumbsInfo } from '../../src/shared/viewMessages';
 
 /** Styles `element` to show sample `id` at `size` CSS pixels; false when the sample has no thumbnail. */
-export function paintThumbnail(element: HTMLElement, thumbs: ThumbsInfo | undefined, id: number, size: number): boolean {
+export function paintThumbnail(
+  element: HTMLElement,
+  thumbs: ThumbsInfo | undefined,
+  id: number,
+  size: number,
+): boolean {
   const position = thumbs?.positions[String(id)];
   const url = position ? thumbs!.atlasUrls[position[0]] : undefined;
   if (!thumbs || !position || !url) {

@@ -105,7 +105,10 @@ export function stageSummary(stages: Record<string, string>): { text: string; ru
   const running = Object.entries(stages).find(([, s]) => s === 'running');
   if (running) return { text: `${running[0]} running…`, running: true };
   const all = Object.values(stages);
-  return { text: all.length ? `${all.filter((s) => s === 'done').length}/${all.length} stages done` : '', running: false };
+  return {
+    text: all.length ? `${all.filter((s) => s === 'done').length}/${all.length} stages done` : '',
+    running: false,
+  };
 }
 
 export interface SelectControl {
@@ -135,16 +138,18 @@ export function selectControl(label: string, onChange: (value: string) => void):
       select.value = v;
     },
     setOptions(options, value) {
-      const keep = value ?? (options.some((o) => o.value === current) ? current : options[0]?.value ?? '');
+      const keep = value ?? (options.some((o) => o.value === current) ? current : (options[0]?.value ?? ''));
       const signature = options.map((o) => `${o.value}\u0000${o.label}`).join('\u0001');
       if (select.dataset.options !== signature) {
         select.dataset.options = signature;
-        select.replaceChildren(...options.map((o) => {
-          const option = document.createElement('vscode-option') as HTMLElement & { value: string };
-          option.setAttribute('value', o.value);
-          option.textContent = o.label;
-          return option;
-        }));
+        select.replaceChildren(
+          ...options.map((o) => {
+            const option = document.createElement('vscode-option') as HTMLElement & { value: string };
+            option.setAttribute('value', o.value);
+            option.textContent = o.label;
+            return option;
+          }),
+        );
       }
       current = keep;
       select.value = keep;
@@ -152,7 +157,11 @@ export function selectControl(label: string, onChange: (value: string) => void):
   };
 }
 
-export function button(label: string, onClick: () => void, options: { secondary?: boolean; title?: string } = {}): HTMLElement {
+export function button(
+  label: string,
+  onClick: () => void,
+  options: { secondary?: boolean; title?: string } = {},
+): HTMLElement {
   const b = document.createElement('vscode-button');
   b.textContent = label;
   if (options.secondary) b.setAttribute('secondary', '');

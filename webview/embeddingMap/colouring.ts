@@ -21,13 +21,23 @@ export interface Colouring {
   emphasis?: Uint8Array;
 }
 
-export function colouringFor(mode: ColourMode, data: RunViewData, methodA: string, methodB: string, cache: { clusters?: Uint8Array } = {}): Colouring {
+export function colouringFor(
+  mode: ColourMode,
+  data: RunViewData,
+  methodA: string,
+  methodB: string,
+  cache: { clusters?: Uint8Array } = {},
+): Colouring {
   const n = data.samples;
-  const byMethod = (m: string): Uint8Array => membership(effectiveSelection(data.selections.find((s) => s.method === m)), n);
+  const byMethod = (m: string): Uint8Array =>
+    membership(effectiveSelection(data.selections.find((s) => s.method === m)), n);
   switch (mode) {
     case 'selected': {
       const a = byMethod(methodA);
-      return { color: { kind: 'category', values: a, labels: ['not selected', `selected by ${methodA || '—'}`], muted: [0] }, emphasis: a };
+      return {
+        color: { kind: 'category', values: a, labels: ['not selected', `selected by ${methodA || '—'}`], muted: [0] },
+        emphasis: a,
+      };
     }
     case 'compare': {
       const a = byMethod(methodA);
@@ -35,16 +45,32 @@ export function colouringFor(mode: ColourMode, data: RunViewData, methodA: strin
       const values = new Uint8Array(n);
       for (let i = 0; i < n; i++) values[i] = a[i]! + 2 * b[i]!;
       const emphasis = Uint8Array.from(values, (v) => (v ? 1 : 0));
-      return { color: { kind: 'category', values, labels: ['neither', `${methodA} only`, `${methodB} only`, 'both'], muted: [0] }, emphasis };
+      return {
+        color: {
+          kind: 'category',
+          values,
+          labels: ['neither', `${methodA} only`, `${methodB} only`, 'both'],
+          muted: [0],
+        },
+        emphasis,
+      };
     }
     case 'difficulty':
       return { color: { kind: 'value', values: data.difficulty ?? new Float32Array(n), label: 'difficulty' } };
     case 'cluster': {
       cache.clusters ??= kmeans2d(data.projection ?? new Float32Array(2 * n), CLUSTERS, { seed: 7 });
-      return { color: { kind: 'category', values: cache.clusters, labels: Array.from({ length: CLUSTERS }, (_, c) => `cluster ${c + 1}`) } };
+      return {
+        color: {
+          kind: 'category',
+          values: cache.clusters,
+          labels: Array.from({ length: CLUSTERS }, (_, c) => `cluster ${c + 1}`),
+        },
+      };
     }
     case 'source':
-      return { color: { kind: 'category', values: data.sourceOf ?? new Uint16Array(n), labels: data.sources.map(basename) } };
+      return {
+        color: { kind: 'category', values: data.sourceOf ?? new Uint16Array(n), labels: data.sources.map(basename) },
+      };
   }
 }
 
@@ -52,7 +78,8 @@ export function colouringFor(mode: ColourMode, data: RunViewData, methodA: strin
 export function describeSample(data: RunViewData, id: number): string {
   const lines = [`#${id}`];
   const source = data.sourceOf ? data.sources[data.sourceOf[id]!] : undefined;
-  if (source) lines.push(`${basename(source)}${data.sliceOf && data.sliceOf[id]! >= 0 ? `, slice ${data.sliceOf[id]}` : ''}`);
+  if (source)
+    lines.push(`${basename(source)}${data.sliceOf && data.sliceOf[id]! >= 0 ? `, slice ${data.sliceOf[id]}` : ''}`);
   if (data.difficulty) lines.push(`difficulty ${data.difficulty[id]!.toPrecision(3)}`);
   const by = data.selections.filter((s) => effectiveSelection(s).has(id)).map((s) => s.method);
   lines.push(by.length ? `selected by ${by.join(', ')}` : 'not selected');

@@ -49,9 +49,15 @@ const methodB = selectControl('Compare with', (v) => {
   host.saveState({ methodB: v });
   recolour();
 });
-colourBy.setOptions(COLOUR_MODES.map((m) => ({ value: m, label: COLOUR_MODE_LABELS[m] })), host.state.colourBy ?? 'selected');
+colourBy.setOptions(
+  COLOUR_MODES.map((m) => ({ value: m, label: COLOUR_MODE_LABELS[m] })),
+  host.state.colourBy ?? 'selected',
+);
 methodB.element.hidden = colourBy.value !== 'compare';
-const modeButton = button('Lasso (L)', () => setMode(mode === 'pan' ? 'lasso' : 'pan'), { secondary: true, title: 'Drag to draw around samples and see their thumbnails' });
+const modeButton = button('Lasso (L)', () => setMode(mode === 'pan' ? 'lasso' : 'pan'), {
+  secondary: true,
+  title: 'Drag to draw around samples and see their thumbnails',
+});
 const resetButton = button('Reset view (0)', () => plot.resetView(), { secondary: true });
 shell.toolbar.append(colourBy.element, methodA.element, methodB.element, modeButton, resetButton);
 
@@ -79,12 +85,19 @@ function setMode(next: 'pan' | 'lasso'): void {
   modeButton.textContent = next === 'lasso' ? 'Pan (L)' : 'Lasso (L)';
 }
 document.addEventListener('keydown', (event) => {
-  if ((event.key === 'l' || event.key === 'L') && !(event.target instanceof HTMLInputElement)) setMode(mode === 'pan' ? 'lasso' : 'pan');
+  if ((event.key === 'l' || event.key === 'L') && !(event.target instanceof HTMLInputElement))
+    setMode(mode === 'pan' ? 'lasso' : 'pan');
 });
 
 function recolour(): void {
   if (!data?.projection) return;
-  const { color, emphasis } = colouringFor(colourBy.value as ColourMode, data, methodA.value, methodB.value, clusterCache);
+  const { color, emphasis } = colouringFor(
+    colourBy.value as ColourMode,
+    data,
+    methodA.value,
+    methodB.value,
+    clusterCache,
+  );
   methodB.element.hidden = colourBy.value !== 'compare';
   plot.update({ x: xs, y: ys, color, emphasis });
 }
@@ -110,15 +123,23 @@ function showLasso(indices: number[]): void {
 }
 
 host.on('data', ({ data: next }) => {
-  const geometryChanged = !data || data.projection?.length !== next.projection?.length || data.projection !== next.projection;
+  const geometryChanged =
+    !data || data.projection?.length !== next.projection?.length || data.projection !== next.projection;
   data = next;
   host.saveState({ runDir: next.runDir });
   showRunHeader(shell, next);
   const methods = orderedMethods(next.selections).map((m) => ({ value: m, label: m }));
   methodA.setOptions(methods, methods.some((m) => m.value === host.state.methodA) ? host.state.methodA : undefined);
-  methodB.setOptions(methods, methods.some((m) => m.value === host.state.methodB) ? host.state.methodB : methods.find((m) => m.value !== methodA.value)?.value);
+  methodB.setOptions(
+    methods,
+    methods.some((m) => m.value === host.state.methodB)
+      ? host.state.methodB
+      : methods.find((m) => m.value !== methodA.value)?.value,
+  );
   if (!next.projection) {
-    empty.textContent = next.samples ? 'No projection yet: it is written by the score stage.' : 'No samples yet: run the ingest and score stages.';
+    empty.textContent = next.samples
+      ? 'No projection yet: it is written by the score stage.'
+      : 'No samples yet: run the ingest and score stages.';
     empty.hidden = false;
     mapHost.hidden = true;
     return;

@@ -13,9 +13,19 @@ import { orderedMethods } from '../common/selection';
 import { paintThumbnail } from '../common/thumbnails';
 import { button, createShell, followHost, selectControl, showRunHeader } from '../common/viewShell';
 import {
-  GALLERY_FILTERS, GALLERY_FILTER_LABELS, GALLERY_SORTS, GALLERY_SORT_LABELS,
-  curate, derivedFrom, galleryItems, isSelected, manualOf, sameManual,
-  type GalleryFilter, type GallerySort, type Manual,
+  GALLERY_FILTERS,
+  GALLERY_FILTER_LABELS,
+  GALLERY_SORTS,
+  GALLERY_SORT_LABELS,
+  curate,
+  derivedFrom,
+  galleryItems,
+  isSelected,
+  manualOf,
+  sameManual,
+  type GalleryFilter,
+  type GallerySort,
+  type Manual,
 } from './model';
 
 interface GalleryState {
@@ -85,9 +95,17 @@ const sort = selectControl('Sort by', (v) => {
   host.saveState({ sort: v as GallerySort });
   refresh();
 });
-filter.setOptions(GALLERY_FILTERS.map((f) => ({ value: f, label: GALLERY_FILTER_LABELS[f] })), host.state.filter ?? 'all');
-sort.setOptions(GALLERY_SORTS.map((s) => ({ value: s, label: GALLERY_SORT_LABELS[s] })), host.state.sort ?? 'difficulty-desc');
-const saveButton = button('Save curation', () => save(), { title: 'Write the hand curation into the selection file; the next stage applies it' });
+filter.setOptions(
+  GALLERY_FILTERS.map((f) => ({ value: f, label: GALLERY_FILTER_LABELS[f] })),
+  host.state.filter ?? 'all',
+);
+sort.setOptions(
+  GALLERY_SORTS.map((s) => ({ value: s, label: GALLERY_SORT_LABELS[s] })),
+  host.state.sort ?? 'difficulty-desc',
+);
+const saveButton = button('Save curation', () => save(), {
+  title: 'Write the hand curation into the selection file; the next stage applies it',
+});
 const curationNote = el('span', 'odl-note');
 curationNote.setAttribute('aria-live', 'polite');
 shell.toolbar.append(method.element, filter.element, sort.element, saveButton, curationNote);
@@ -128,10 +146,11 @@ function render(): void {
     tile.style.top = `${Math.floor(index / g.columns) * g.rowHeight}px`;
     updateTile(tile, id, index);
   }
-  for (const [id, tile] of tiles) if (!visible.has(id)) {
-    tile.remove();
-    tiles.delete(id);
-  }
+  for (const [id, tile] of tiles)
+    if (!visible.has(id)) {
+      tile.remove();
+      tiles.delete(id);
+    }
   const current = items[cursor];
   if (current !== undefined && tiles.has(current)) grid.setAttribute('aria-activedescendant', tiles.get(current)!.id);
   else grid.removeAttribute('aria-activedescendant');
@@ -171,7 +190,11 @@ function updateTile(tile: HTMLElement, id: number, index: number): void {
   tile.setAttribute('aria-selected', String(inSubset));
   const caption = tile.lastElementChild as HTMLElement;
   const synth = data?.synth?.find((s) => s.id === id);
-  const label = synth ? synth.kind : data?.difficulty && id < data.difficulty.length ? data.difficulty[id]!.toPrecision(2) : '';
+  const label = synth
+    ? synth.kind
+    : data?.difficulty && id < data.difficulty.length
+      ? data.difficulty[id]!.toPrecision(2)
+      : '';
   caption.textContent = `#${id} ${label}`;
   // Hand decisions are marked on the thumbnail; membership itself is the blue frame.
   const thumb = tile.firstElementChild as HTMLElement;
@@ -218,7 +241,12 @@ function showDetails(): void {
   for (const patch of patchesBySample.get(id) ?? []) {
     const box = el('div', 'odl-box');
     const [x, y, w, h] = patch.box;
-    Object.assign(box.style, { left: `${(x / size) * 192}px`, top: `${(y / size) * 192}px`, width: `${(w / size) * 192}px`, height: `${(h / size) * 192}px` });
+    Object.assign(box.style, {
+      left: `${(x / size) * 192}px`,
+      top: `${(y / size) * 192}px`,
+      width: `${(w / size) * 192}px`,
+      height: `${(h / size) * 192}px`,
+    });
     box.title = `key patch ${patch.id} (${patch.origin})${patch.difficulty !== undefined ? `, difficulty ${patch.difficulty.toPrecision(3)}` : ''}`;
     thumb.append(box);
   }
@@ -243,7 +271,10 @@ function showDetails(): void {
     const made = derived.get(id);
     if (made?.length) row('Used in', sampleLinks(made.map((s) => s.id)));
   }
-  row('Method', method.value ? `${selected.has(id) ? 'selected' : 'not selected'} by ${method.value}` : 'no selection yet');
+  row(
+    'Method',
+    method.value ? `${selected.has(id) ? 'selected' : 'not selected'} by ${method.value}` : 'no selection yet',
+  );
   const actions = el('div', 'odl-actions');
   actions.append(
     button('Include (I)', () => decide('include'), { secondary: isSelected(id, selected, manual) }),
@@ -284,7 +315,13 @@ host.on('saved', (m) => {
 
 grid.addEventListener('keydown', (event) => {
   const g = layout();
-  const next = moveCursor(cursor, event.key, g.columns, items.length, Math.max(1, Math.floor(grid.clientHeight / g.rowHeight)));
+  const next = moveCursor(
+    cursor,
+    event.key,
+    g.columns,
+    items.length,
+    Math.max(1, Math.floor(grid.clientHeight / g.rowHeight)),
+  );
   if (next !== undefined) {
     cursor = next;
     host.saveState({ cursor });
@@ -306,7 +343,10 @@ function loadSelection(): void {
   selected = new Set(selection?.selected ?? []);
   saved = manualOf(selection);
   const draft = host.state.draft;
-  manual = draft && draft.method === method.value ? { include: new Set(draft.include), exclude: new Set(draft.exclude) } : saved;
+  manual =
+    draft && draft.method === method.value
+      ? { include: new Set(draft.include), exclude: new Set(draft.exclude) }
+      : saved;
   updateCurationNote();
 }
 
@@ -316,7 +356,8 @@ function refresh(): void {
   cursor = Math.max(0, Math.min(cursor, items.length - 1));
   empty.hidden = items.length > 0;
   layoutRoot.hidden = items.length === 0;
-  if (!items.length) empty.textContent = data.samples ? 'Nothing to show with this filter.' : 'No samples yet: run the ingest stage.';
+  if (!items.length)
+    empty.textContent = data.samples ? 'Nothing to show with this filter.' : 'No samples yet: run the ingest stage.';
   for (const tile of tiles.values()) tile.remove();
   tiles.clear();
   render();
@@ -335,10 +376,14 @@ host.on('data', ({ data: next }) => {
   host.saveState({ runDir: next.runDir });
   showRunHeader(shell, next);
   patchesBySample = new Map();
-  for (const patch of next.keyPatches ?? []) patchesBySample.set(patch.sampleId, [...(patchesBySample.get(patch.sampleId) ?? []), patch]);
+  for (const patch of next.keyPatches ?? [])
+    patchesBySample.set(patch.sampleId, [...(patchesBySample.get(patch.sampleId) ?? []), patch]);
   derived = derivedFrom(next.synth);
   const methods = orderedMethods(next.selections);
-  method.setOptions(methods.map((m) => ({ value: m, label: m })), methods.includes(host.state.method ?? '') ? host.state.method : undefined);
+  method.setOptions(
+    methods.map((m) => ({ value: m, label: m })),
+    methods.includes(host.state.method ?? '') ? host.state.method : undefined,
+  );
   loadSelection();
   refresh();
   if (pendingFocus !== undefined) {

@@ -39,25 +39,52 @@ export function isSelected(id: number, selected: ReadonlySet<number>, manual: Ma
 }
 
 /** The ids the gallery lists, in display order. Generated samples have ids >= samples and no difficulty. */
-export function galleryItems(input: GalleryInput, filter: GalleryFilter, sort: GallerySort, selected: ReadonlySet<number>, manual: Manual): number[] {
+export function galleryItems(
+  input: GalleryInput,
+  filter: GalleryFilter,
+  sort: GallerySort,
+  selected: ReadonlySet<number>,
+  manual: Manual,
+): number[] {
   const synthIds = (input.synth ?? []).map((s) => s.id);
   let ids: number[];
   switch (filter) {
-    case 'all': ids = [...Array.from({ length: input.samples }, (_, i) => i), ...synthIds]; break;
-    case 'selected': ids = [...new Set([...selected, ...manual.include])].filter((id) => isSelected(id, selected, manual)); break;
-    case 'generated': ids = synthIds; break;
-    case 'manual': ids = [...new Set([...manual.include, ...manual.exclude])]; break;
+    case 'all':
+      ids = [...Array.from({ length: input.samples }, (_, i) => i), ...synthIds];
+      break;
+    case 'selected':
+      ids = [...new Set([...selected, ...manual.include])].filter((id) => isSelected(id, selected, manual));
+      break;
+    case 'generated':
+      ids = synthIds;
+      break;
+    case 'manual':
+      ids = [...new Set([...manual.include, ...manual.exclude])];
+      break;
   }
-  const difficulty = (id: number): number => (input.difficulty && id < input.difficulty.length ? input.difficulty[id]! : NaN);
-  const source = (id: number): number => (input.sourceOf && id < input.sourceOf.length ? input.sourceOf[id]! : Infinity);
+  const difficulty = (id: number): number =>
+    input.difficulty && id < input.difficulty.length ? input.difficulty[id]! : NaN;
+  const source = (id: number): number =>
+    input.sourceOf && id < input.sourceOf.length ? input.sourceOf[id]! : Infinity;
   const byId = (a: number, b: number): number => a - b;
-  const byDifficulty = (sign: number) => (a: number, b: number): number => {
-    const da = difficulty(a), db = difficulty(b);
-    // Samples without a score (generated ones) go last either way.
-    if (Number.isNaN(da) || Number.isNaN(db)) return Number.isNaN(da) === Number.isNaN(db) ? a - b : Number.isNaN(da) ? 1 : -1;
-    return sign * (da - db) || a - b;
-  };
-  const compare = sort === 'difficulty-desc' ? byDifficulty(-1) : sort === 'difficulty-asc' ? byDifficulty(1) : sort === 'source' ? (a: number, b: number) => source(a) - source(b) || a - b : byId;
+  const byDifficulty =
+    (sign: number) =>
+    (a: number, b: number): number => {
+      const da = difficulty(a),
+        db = difficulty(b);
+      // Samples without a score (generated ones) go last either way.
+      if (Number.isNaN(da) || Number.isNaN(db))
+        return Number.isNaN(da) === Number.isNaN(db) ? a - b : Number.isNaN(da) ? 1 : -1;
+      return sign * (da - db) || a - b;
+    };
+  const compare =
+    sort === 'difficulty-desc'
+      ? byDifficulty(-1)
+      : sort === 'difficulty-asc'
+        ? byDifficulty(1)
+        : sort === 'source'
+          ? (a: number, b: number) => source(a) - source(b) || a - b
+          : byId;
   return ids.sort(compare);
 }
 
@@ -66,7 +93,12 @@ export function galleryItems(input: GalleryInput, filter: GalleryFilter, sort: G
  * not pick it), `exclude` takes it out (only recorded when the method did pick it), `reset` forgets
  * the decision. Returns a new Manual; the input is not changed.
  */
-export function curate(manual: Manual, id: number, action: 'include' | 'exclude' | 'reset', selected: ReadonlySet<number>): Manual {
+export function curate(
+  manual: Manual,
+  id: number,
+  action: 'include' | 'exclude' | 'reset',
+  selected: ReadonlySet<number>,
+): Manual {
   const include = new Set(manual.include);
   const exclude = new Set(manual.exclude);
   include.delete(id);
@@ -84,6 +116,7 @@ export function sameManual(a: Manual, b: Manual): boolean {
 /** For each pool sample, the generated samples made from it (links from a source to its mosaics). */
 export function derivedFrom(synth: readonly SynthSample[] | undefined): Map<number, SynthSample[]> {
   const out = new Map<number, SynthSample[]>();
-  for (const s of synth ?? []) for (const part of s.parts) out.set(part.sampleId, [...(out.get(part.sampleId) ?? []), s]);
+  for (const s of synth ?? [])
+    for (const part of s.parts) out.set(part.sampleId, [...(out.get(part.sampleId) ?? []), s]);
   return out;
 }

@@ -46,8 +46,17 @@ const patchesTitle = el('h2', undefined, 'Key patches');
 const patchesHost = el('div');
 const patchesNote = el('p', 'odl-note');
 shell.body.append(empty, samplesTitle, samplesHost, samplesNote, patchesTitle, patchesHost, patchesNote);
-const sampleHistogram = createHistogram(samplesHost, { xLabel: 'difficulty (masked reconstruction error)', labels: { all: 'All samples', highlighted: 'Selected' }, ariaLabel: 'Histogram of sample difficulty; arrow keys read the bins' });
-const patchHistogram = createHistogram(patchesHost, { xLabel: 'key-patch difficulty', labels: { all: 'All key patches', highlighted: 'Selected patches' }, ariaLabel: 'Histogram of key-patch difficulty; arrow keys read the bins', height: 180 });
+const sampleHistogram = createHistogram(samplesHost, {
+  xLabel: 'difficulty (masked reconstruction error)',
+  labels: { all: 'All samples', highlighted: 'Selected' },
+  ariaLabel: 'Histogram of sample difficulty; arrow keys read the bins',
+});
+const patchHistogram = createHistogram(patchesHost, {
+  xLabel: 'key-patch difficulty',
+  labels: { all: 'All key patches', highlighted: 'Selected patches' },
+  ariaLabel: 'Histogram of key-patch difficulty; arrow keys read the bins',
+  height: 180,
+});
 
 function draw(): void {
   const difficulty = data?.difficulty;
@@ -55,7 +64,9 @@ function draw(): void {
   empty.hidden = hasData;
   for (const node of [samplesTitle, samplesHost, samplesNote]) node.hidden = !hasData;
   if (!data || !difficulty) {
-    empty.textContent = data?.samples ? 'No difficulty scores yet: they are written by the score stage.' : 'No samples yet: run the ingest and score stages.';
+    empty.textContent = data?.samples
+      ? 'No difficulty scores yet: they are written by the score stage.'
+      : 'No samples yet: run the ingest and score stages.';
     patchesTitle.hidden = patchesHost.hidden = patchesNote.hidden = true;
     return;
   }
@@ -64,8 +75,15 @@ function draw(): void {
   const n = host.state.topN ?? (subset.length || Math.max(1, Math.round(difficulty.length * 0.05)));
   topN.value = String(n);
   const summary = summariseSubset(difficulty, subset, n);
-  sampleHistogram.update({ values: difficulty, highlighted: selection ? subset : undefined, cutoff: summary.cutoff, cutoffLabel: `top ${n}` });
-  samplesNote.textContent = selection ? describeSummary(summary, 'samples', n) : 'No selection yet: run the select stage to see the subset here.';
+  sampleHistogram.update({
+    values: difficulty,
+    highlighted: selection ? subset : undefined,
+    cutoff: summary.cutoff,
+    cutoffLabel: `top ${n}`,
+  });
+  samplesNote.textContent = selection
+    ? describeSummary(summary, 'samples', n)
+    : 'No selection yet: run the select stage to see the subset here.';
 
   const patches = data.keyPatches?.filter((p) => p.difficulty !== undefined && Number.isFinite(p.difficulty));
   patchesTitle.hidden = patchesHost.hidden = patchesNote.hidden = !patches?.length;
@@ -75,8 +93,15 @@ function draw(): void {
   const highlighted = patches.flatMap((p, k) => (chosen.has(p.id) ? [k] : []));
   const topPatches = highlighted.length || Math.max(1, Math.round(patches.length * 0.05));
   const patchSummary = summariseSubset(patchValues, highlighted, topPatches);
-  patchHistogram.update({ values: patchValues, highlighted: selection?.patches ? highlighted : undefined, cutoff: patchSummary.cutoff, cutoffLabel: `top ${topPatches}` });
-  patchesNote.textContent = selection?.patches ? describeSummary(patchSummary, 'key patches', topPatches) : `${patches.length} key patches; ${method.value || 'this method'} does not select patches.`;
+  patchHistogram.update({
+    values: patchValues,
+    highlighted: selection?.patches ? highlighted : undefined,
+    cutoff: patchSummary.cutoff,
+    cutoffLabel: `top ${topPatches}`,
+  });
+  patchesNote.textContent = selection?.patches
+    ? describeSummary(patchSummary, 'key patches', topPatches)
+    : `${patches.length} key patches; ${method.value || 'this method'} does not select patches.`;
 }
 
 host.on('data', ({ data: next }) => {
@@ -84,7 +109,10 @@ host.on('data', ({ data: next }) => {
   host.saveState({ runDir: next.runDir });
   showRunHeader(shell, next);
   const methods = orderedMethods(next.selections);
-  method.setOptions(methods.map((m) => ({ value: m, label: m })), methods.includes(host.state.method ?? '') ? host.state.method : undefined);
+  method.setOptions(
+    methods.map((m) => ({ value: m, label: m })),
+    methods.includes(host.state.method ?? '') ? host.state.method : undefined,
+  );
   draw();
 });
 host.post({ type: 'ready' });

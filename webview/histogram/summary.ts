@@ -11,13 +11,17 @@ export interface SubsetSummary {
 }
 
 export function summariseSubset(values: ArrayLike<number>, subset: ArrayLike<number>, topN: number): SubsetSummary {
-  let poolSum = 0, poolCount = 0;
-  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i]!)) {
-    poolSum += values[i]!;
-    poolCount++;
-  }
+  let poolSum = 0,
+    poolCount = 0;
+  for (let i = 0; i < values.length; i++)
+    if (Number.isFinite(values[i]!)) {
+      poolSum += values[i]!;
+      poolCount++;
+    }
   const cutoff = topNCutoff(values, topN);
-  let sum = 0, count = 0, above = 0;
+  let sum = 0,
+    count = 0,
+    above = 0;
   for (let j = 0; j < subset.length; j++) {
     const v = values[subset[j]!];
     if (v === undefined || !Number.isFinite(v)) continue;
@@ -25,7 +29,13 @@ export function summariseSubset(values: ArrayLike<number>, subset: ArrayLike<num
     count++;
     if (cutoff !== undefined && v >= cutoff) above++;
   }
-  return { poolMean: poolCount ? poolSum / poolCount : NaN, subsetMean: count ? sum / count : NaN, subsetCount: count, cutoff, aboveCutoff: count ? above / count : 0 };
+  return {
+    poolMean: poolCount ? poolSum / poolCount : NaN,
+    subsetMean: count ? sum / count : NaN,
+    subsetCount: count,
+    cutoff,
+    aboveCutoff: count ? above / count : 0,
+  };
 }
 
 export function describeSummary(s: SubsetSummary, what: string, topN: number): string {

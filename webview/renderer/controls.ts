@@ -23,24 +23,54 @@ export interface Controls {
   setLasso(ids: ReadonlySet<number> | undefined): void;
 }
 
-export function createControls(methods: readonly string[], initialMethod: string, onChange: (state: ControlsState) => void): Controls {
-  const state: ControlsState = { filter: { method: initialMethod, show: 'all', text: '' }, colorBy: 'selection', lassoMode: false };
+export function createControls(
+  methods: readonly string[],
+  initialMethod: string,
+  onChange: (state: ControlsState) => void,
+): Controls {
+  const state: ControlsState = {
+    filter: { method: initialMethod, show: 'all', text: '' },
+    colorBy: 'selection',
+    lassoMode: false,
+  };
   const element = el('div', 'ods-controls');
   const changed = (): void => onChange(state);
 
-  const method = choice('Method', methods.map((m) => [m, m]), initialMethod, (v) => {
-    state.filter.method = v;
-    changed();
-  });
+  const method = choice(
+    'Method',
+    methods.map((m) => [m, m]),
+    initialMethod,
+    (v) => {
+      state.filter.method = v;
+      changed();
+    },
+  );
   method.select.disabled = methods.length < 2;
-  const show = choice('Show', [['all', 'all samples'], ['selected', 'selected'], ['unselected', 'not selected']], 'all', (v) => {
-    state.filter.show = v as SubsetFilter['show'];
-    changed();
-  });
-  const colorBy = choice('Colour', [['selection', 'by selection'], ['difficulty', 'by difficulty']], 'selection', (v) => {
-    state.colorBy = v as ColorBy;
-    changed();
-  });
+  const show = choice(
+    'Show',
+    [
+      ['all', 'all samples'],
+      ['selected', 'selected'],
+      ['unselected', 'not selected'],
+    ],
+    'all',
+    (v) => {
+      state.filter.show = v as SubsetFilter['show'];
+      changed();
+    },
+  );
+  const colorBy = choice(
+    'Colour',
+    [
+      ['selection', 'by selection'],
+      ['difficulty', 'by difficulty'],
+    ],
+    'selection',
+    (v) => {
+      state.colorBy = v as ColorBy;
+      changed();
+    },
+  );
 
   const min = numberInput('Difficulty ≥', (v) => {
     state.filter.minDifficulty = v;
@@ -101,7 +131,12 @@ export function createControls(methods: readonly string[], initialMethod: string
   };
 }
 
-function choice(labelText: string, options: Array<[string, string]>, value: string, onInput: (value: string) => void): { label: HTMLLabelElement; select: HTMLSelectElement } {
+function choice(
+  labelText: string,
+  options: Array<[string, string]>,
+  value: string,
+  onInput: (value: string) => void,
+): { label: HTMLLabelElement; select: HTMLSelectElement } {
   const label = el('label', undefined, labelText);
   const select = el('select');
   for (const [v, text] of options) {
@@ -116,7 +151,10 @@ function choice(labelText: string, options: Array<[string, string]>, value: stri
 }
 
 /** A number box; empty or unparsable means "no bound". */
-function numberInput(labelText: string, onInput: (value: number | undefined) => void): { label: HTMLLabelElement; input: HTMLInputElement } {
+function numberInput(
+  labelText: string,
+  onInput: (value: number | undefined) => void,
+): { label: HTMLLabelElement; input: HTMLInputElement } {
   const label = el('label', undefined, labelText);
   const input = el('input');
   input.type = 'number';

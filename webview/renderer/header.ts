@@ -27,14 +27,24 @@ export function createHeader(payload: SubsetPayload): HeaderView {
     element,
     update(method, selectedCount) {
       stats.replaceChildren();
-      stat('Pool', formatCount(s.poolSize), s.poolSize > payload.samples.length ? `${formatCount(payload.samples.length)} of them in this output` : undefined);
+      stat(
+        'Pool',
+        formatCount(s.poolSize),
+        s.poolSize > payload.samples.length
+          ? `${formatCount(payload.samples.length)} of them in this output`
+          : undefined,
+      );
       stat('Budget', formatBudget(s.budget, s.poolSize));
       stat('Selected', `${formatCount(selectedCount)} (${formatPercent(selectedCount, s.poolSize)})`, `by ${method}`);
       stat('Method', method);
       // V-information is a property of the exported subset only; other methods' values are not in the payload.
       if (s.vInformation && method === s.method) {
         const v = s.vInformation;
-        stat('V-information', `${v.value.toFixed(4)} nats`, `H(Y|∅) ${v.hYEmpty.toFixed(4)} − H(Y|X) ${v.hYGivenX.toFixed(4)}, per masked patch value`);
+        stat(
+          'V-information',
+          `${v.value.toFixed(4)} nats`,
+          `H(Y|∅) ${v.hYEmpty.toFixed(4)} − H(Y|X) ${v.hYGivenX.toFixed(4)}, per masked patch value`,
+        );
       }
       if (s.synthesized !== undefined) stat('Synthesised', formatCount(s.synthesized));
     },

@@ -27,8 +27,13 @@ export const activate: ActivationFunction = (context) => {
   context.onDidReceiveMessage?.((raw: unknown) => {
     const message = parseHostMessage(raw);
     if (message?.type === 'test.getRenderedOutputs') {
-      const ids = message.outputId === undefined ? [...outputs.keys()] : [message.outputId].filter((id) => outputs.has(id));
-      const reply: RenderedOutputsMessage = { type: 'test.renderedOutputs', requestId: message.requestId, outputs: ids.map((id) => describeOutput(id, outputs.get(id)!)) };
+      const ids =
+        message.outputId === undefined ? [...outputs.keys()] : [message.outputId].filter((id) => outputs.has(id));
+      const reply: RenderedOutputsMessage = {
+        type: 'test.renderedOutputs',
+        requestId: message.requestId,
+        outputs: ids.map((id) => describeOutput(id, outputs.get(id)!)),
+      };
       context.postMessage?.(reply);
     }
   });
@@ -77,7 +82,10 @@ function readJson(item: OutputItem): unknown {
   }
 }
 
-function galleryOpener(context: RendererContext<unknown>, runDir: string | undefined): ((sampleId: number) => void) | undefined {
+function galleryOpener(
+  context: RendererContext<unknown>,
+  runDir: string | undefined,
+): ((sampleId: number) => void) | undefined {
   const post = context.postMessage;
   if (!post || !runDir) return undefined;
   return (sampleId) => {

@@ -12,7 +12,10 @@ export interface SampleDetails {
   readonly current: number | undefined;
 }
 
-export function createSampleDetails(payload: SubsetPayload, openInGallery: ((sampleId: number) => void) | undefined): SampleDetails {
+export function createSampleDetails(
+  payload: SubsetPayload,
+  openInGallery: ((sampleId: number) => void) | undefined,
+): SampleDetails {
   const element = el('section', 'ods-details');
   element.setAttribute('aria-live', 'polite');
   let current: number | undefined;
@@ -21,7 +24,9 @@ export function createSampleDetails(payload: SubsetPayload, openInGallery: ((sam
   function show(index: number | undefined): void {
     current = index;
     if (index === undefined) {
-      element.replaceChildren(el('span', 'ods-hint', 'Hover a point or a thumbnail to see the sample; draw a lasso to filter.'));
+      element.replaceChildren(
+        el('span', 'ods-hint', 'Hover a point or a thumbnail to see the sample; draw a lasso to filter.'),
+      );
       return;
     }
     const s = payload.samples[index]!;
@@ -38,11 +43,18 @@ export function createSampleDetails(payload: SubsetPayload, openInGallery: ((sam
     };
     row('Sample', `#${s.id}`);
     row('Difficulty', `${s.difficulty.toPrecision(4)} (harder than ${ranks[index]!.toFixed(0)}% of the samples here)`);
-    row('Selected by', s.selectedBy?.length ? s.selectedBy.join(', ') : s.selected ? payload.summary.method : 'no method');
+    row(
+      'Selected by',
+      s.selectedBy?.length ? s.selectedBy.join(', ') : s.selected ? payload.summary.method : 'no method',
+    );
     const p = s.provenance;
     if (p) {
       row('Source', p.source);
-      const where = [p.axis !== undefined ? ['sagittal', 'coronal', 'axial'][p.axis] : undefined, p.slice !== undefined ? `slice ${p.slice}` : undefined, p.frame !== undefined ? `frame ${p.frame}` : undefined].filter(Boolean);
+      const where = [
+        p.axis !== undefined ? ['sagittal', 'coronal', 'axial'][p.axis] : undefined,
+        p.slice !== undefined ? `slice ${p.slice}` : undefined,
+        p.frame !== undefined ? `frame ${p.frame}` : undefined,
+      ].filter(Boolean);
       if (where.length) row('Slice', where.join(', '));
       if (p.originalSize) row('Original size', `${p.originalSize[0]} × ${p.originalSize[1]}`);
       if (p.intensity) row('Intensity', p.intensity);
@@ -71,7 +83,9 @@ export function createSampleDetails(payload: SubsetPayload, openInGallery: ((sam
 /** Percentile of each sample's difficulty among all samples of the payload (0..100). */
 export function difficultyRanks(payload: SubsetPayload): Float32Array {
   const n = payload.samples.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => payload.samples[a]!.difficulty - payload.samples[b]!.difficulty);
+  const order = Array.from({ length: n }, (_, i) => i).sort(
+    (a, b) => payload.samples[a]!.difficulty - payload.samples[b]!.difficulty,
+  );
   const ranks = new Float32Array(n);
   order.forEach((i, r) => {
     ranks[i] = n > 1 ? (100 * r) / (n - 1) : 0;

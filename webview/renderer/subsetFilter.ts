@@ -28,7 +28,13 @@ export interface SubsetFilter {
 
 export function subsetColumns(payload: SubsetPayload): SubsetColumns {
   const n = payload.samples.length;
-  const columns: SubsetColumns = { ids: new Int32Array(n), x: new Float32Array(n), y: new Float32Array(n), difficulty: new Float32Array(n), searchText: new Array<string>(n) };
+  const columns: SubsetColumns = {
+    ids: new Int32Array(n),
+    x: new Float32Array(n),
+    y: new Float32Array(n),
+    difficulty: new Float32Array(n),
+    searchText: new Array<string>(n),
+  };
   payload.samples.forEach((s, i) => {
     columns.ids[i] = s.id;
     columns.x[i] = s.embedding[0];
@@ -69,9 +75,17 @@ export function filterSamples(columns: SubsetColumns, selected: Uint8Array, filt
 }
 
 /** The columns of the given rows, as new arrays (what the scatter plot and histogram draw). */
-export function takeRows(columns: SubsetColumns, rows: Int32Array): { ids: Int32Array; x: Float32Array; y: Float32Array; difficulty: Float32Array } {
+export function takeRows(
+  columns: SubsetColumns,
+  rows: Int32Array,
+): { ids: Int32Array; x: Float32Array; y: Float32Array; difficulty: Float32Array } {
   const n = rows.length;
-  const picked = { ids: new Int32Array(n), x: new Float32Array(n), y: new Float32Array(n), difficulty: new Float32Array(n) };
+  const picked = {
+    ids: new Int32Array(n),
+    x: new Float32Array(n),
+    y: new Float32Array(n),
+    difficulty: new Float32Array(n),
+  };
   for (let j = 0; j < n; j++) {
     const i = rows[j]!;
     picked.ids[j] = columns.ids[i]!;

@@ -104,7 +104,14 @@ export function renderSubset(container: HTMLElement, payload: SubsetPayload, opt
     const state: ControlsState = controls.state;
     const { filter } = state;
     const selected = maskOf(filter.method);
-    const key = JSON.stringify([filter.method, filter.show, filter.minDifficulty, filter.maxDifficulty, filter.text.trim().toLowerCase(), filter.lasso ? [...filter.lasso] : null]);
+    const key = JSON.stringify([
+      filter.method,
+      filter.show,
+      filter.minDifficulty,
+      filter.maxDifficulty,
+      filter.text.trim().toLowerCase(),
+      filter.lasso ? [...filter.lasso] : null,
+    ]);
     const geometryChanged = key !== filterKey;
     if (geometryChanged) {
       filterKey = key;
@@ -119,9 +126,15 @@ export function renderSubset(container: HTMLElement, payload: SubsetPayload, opt
         highlighted.push(j);
       }
     }
-    const color: ScatterColoring = state.colorBy === 'difficulty'
-      ? { kind: 'value', values: picked.difficulty, label: 'difficulty', domain: difficultyDomain }
-      : { kind: 'category', values: emphasis.map((e) => 1 - e), labels: [`selected by ${filter.method}`, 'not selected'], muted: [1] };
+    const color: ScatterColoring =
+      state.colorBy === 'difficulty'
+        ? { kind: 'value', values: picked.difficulty, label: 'difficulty', domain: difficultyDomain }
+        : {
+            kind: 'category',
+            values: emphasis.map((e) => 1 - e),
+            labels: [`selected by ${filter.method}`, 'not selected'],
+            muted: [1],
+          };
     scatter.setMode(state.lassoMode ? 'lasso' : 'pan');
     scatter.update({ x: picked.x, y: picked.y, ids: picked.ids, color, emphasis });
     if (geometryChanged) scatter.resetView();
@@ -137,7 +150,12 @@ export function renderSubset(container: HTMLElement, payload: SubsetPayload, opt
 
   return {
     snapshot() {
-      return { samples: payload.samples.length, shown: rows.length, thumbnails: strip.count, scatterInkPixels: inkPixels(scatter.canvas) };
+      return {
+        samples: payload.samples.length,
+        shown: rows.length,
+        thumbnails: strip.count,
+        scatterInkPixels: inkPixels(scatter.canvas),
+      };
     },
     dispose() {
       scatter.dispose();

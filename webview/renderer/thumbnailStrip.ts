@@ -63,19 +63,25 @@ export function createThumbnailStrip(payload: SubsetPayload, options: ThumbnailS
     },
     update(rows, selected) {
       const withImages = Array.from(rows).filter((i) => payload.samples[i]!.thumbnail);
-      withImages.sort((a, b) => selected[b]! - selected[a]! || payload.samples[b]!.difficulty - payload.samples[a]!.difficulty);
+      withImages.sort(
+        (a, b) => selected[b]! - selected[a]! || payload.samples[b]!.difficulty - payload.samples[a]!.difficulty,
+      );
       const shown = withImages.slice(0, MAX_THUMBNAILS);
       buttons.clear();
       active = undefined;
-      strip.replaceChildren(...shown.map((i) => {
-        const b = button(i);
-        buttons.set(i, b);
-        return b;
-      }));
-      if (withImages.length > shown.length) strip.append(el('span', 'ods-more', `+${(withImages.length - shown.length).toLocaleString('en-US')} more`));
-      title.textContent = withImages.length === 0
-        ? 'No thumbnails among the samples shown'
-        : `Thumbnails (selected first, hardest first): ${shown.length} of ${withImages.length.toLocaleString('en-US')} shown samples with images`;
+      strip.replaceChildren(
+        ...shown.map((i) => {
+          const b = button(i);
+          buttons.set(i, b);
+          return b;
+        }),
+      );
+      if (withImages.length > shown.length)
+        strip.append(el('span', 'ods-more', `+${(withImages.length - shown.length).toLocaleString('en-US')} more`));
+      title.textContent =
+        withImages.length === 0
+          ? 'No thumbnails among the samples shown'
+          : `Thumbnails (selected first, hardest first): ${shown.length} of ${withImages.length.toLocaleString('en-US')} shown samples with images`;
     },
     setActive(index) {
       active?.classList.remove('ods-active');

@@ -94,7 +94,13 @@ const samplesSection = el('section');
 const legend = el('div', 'odl-legend-row');
 const pair = el('div', 'odl-pair');
 const iouTable = el('table', 'odl-table');
-samplesSection.append(el('h2', undefined, 'Test image'), legend, pair, el('h2', undefined, 'IoU per class on this image'), iouTable);
+samplesSection.append(
+  el('h2', undefined, 'Test image'),
+  legend,
+  pair,
+  el('h2', undefined, 'IoU per class on this image'),
+  iouTable,
+);
 const benchSection = el('section');
 shell.body.append(empty, samplesSection, benchSection);
 const panes = [makePane(), makePane()];
@@ -112,7 +118,11 @@ function makePane(): { root: HTMLElement; title: HTMLElement; canvas: HTMLCanvas
   return { root, title, canvas };
 }
 
-const classPalette = (): Rgba[] => theme.categorical.slice(1).map(rgbaOf).concat([rgbaOf(theme.categorical[0]!)]);
+const classPalette = (): Rgba[] =>
+  theme.categorical
+    .slice(1)
+    .map(rgbaOf)
+    .concat([rgbaOf(theme.categorical[0]!)]);
 
 function currentPredictions(): PredictionsView | undefined {
   return data?.predictions?.find((p) => p.dataset === dataset.value);
@@ -164,7 +174,9 @@ async function drawPanes(): Promise<void> {
   try {
     const [image, truth] = await Promise.all([loadImage(item.imageUrl), readLabels(item.truthPath)]);
     const runs = [methodA.value, methodB.value].map((m) => predictions.runs.find((r) => `${r.method}/${r.seed}` === m));
-    const predicted = await Promise.all(runs.map((r) => (r ? readLabels(r.predictionPaths[index]!) : Promise.resolve(undefined))));
+    const predicted = await Promise.all(
+      runs.map((r) => (r ? readLabels(r.predictionPaths[index]!) : Promise.resolve(undefined))),
+    );
     if (generation !== drawGeneration) return;
     panes.forEach((pane, k) => {
       const run = runs[k];
@@ -179,8 +191,12 @@ async function drawPanes(): Promise<void> {
         ctx.drawImage(layer(labelOverlay(labels, palette), size), 0, 0, VIEW_SIZE, VIEW_SIZE);
         ctx.globalAlpha = 1;
       }
-      if (truthToggle.checked) ctx.drawImage(layer(labelOutline(truth, size, palette), size), 0, 0, VIEW_SIZE, VIEW_SIZE);
-      pane.canvas.setAttribute('aria-label', `${item.name}: ${pane.title.textContent}, prediction filled, ground truth outlined`);
+      if (truthToggle.checked)
+        ctx.drawImage(layer(labelOutline(truth, size, palette), size), 0, 0, VIEW_SIZE, VIEW_SIZE);
+      pane.canvas.setAttribute(
+        'aria-label',
+        `${item.name}: ${pane.title.textContent}, prediction filled, ground truth outlined`,
+      );
     });
     renderIouTable(predictions, index, runs);
     shell.showError(undefined);
@@ -191,25 +207,35 @@ async function drawPanes(): Promise<void> {
 
 function renderLegend(predictions: PredictionsView): void {
   const palette = classPalette();
-  legend.replaceChildren(...predictions.classes.slice(1).map((name, c) => {
-    const item = el('span');
-    const swatch = el('span', 'odl-swatch');
-    const [r, g, b] = palette[c % palette.length]!;
-    swatch.style.background = `rgb(${r}, ${g}, ${b})`;
-    item.append(swatch, document.createTextNode(name));
-    return item;
-  }), el('span', 'odl-note', 'filled: prediction · outline: ground truth'));
+  legend.replaceChildren(
+    ...predictions.classes.slice(1).map((name, c) => {
+      const item = el('span');
+      const swatch = el('span', 'odl-swatch');
+      const [r, g, b] = palette[c % palette.length]!;
+      swatch.style.background = `rgb(${r}, ${g}, ${b})`;
+      item.append(swatch, document.createTextNode(name));
+      return item;
+    }),
+    el('span', 'odl-note', 'filled: prediction · outline: ground truth'),
+  );
 }
 
-function renderIouTable(predictions: PredictionsView, index: number, runs: Array<PredictionsView['runs'][number] | undefined>): void {
+function renderIouTable(
+  predictions: PredictionsView,
+  index: number,
+  runs: Array<PredictionsView['runs'][number] | undefined>,
+): void {
   const head = el('tr');
   head.append(el('th', undefined, 'class'), ...runs.map((r) => el('th', undefined, r ? r.method : '—')));
   const rows = predictions.classes.map((name, c) => {
     const tr = el('tr');
-    tr.append(el('td', undefined, name), ...runs.map((r) => {
-      const v = r?.sampleIoU?.[index]?.[c];
-      return el('td', undefined, v === null || v === undefined ? '—' : v.toFixed(3));
-    }));
+    tr.append(
+      el('td', undefined, name),
+      ...runs.map((r) => {
+        const v = r?.sampleIoU?.[index]?.[c];
+        return el('td', undefined, v === null || v === undefined ? '—' : v.toFixed(3));
+      }),
+    );
     return tr;
   });
   const thead = el('thead');
@@ -224,7 +250,8 @@ function renderBench(): void {
   const cells = data?.bench?.cells ?? [];
   if (!cells.length) return;
   const rows = benchRows(data!.bench!);
-  const note = 'mIoU without background, mean ± standard deviation over seeds; differences paired by seed in points of mIoU with their 95% interval, in bold where it excludes 0 (as in report.md).';
+  const note =
+    'mIoU without background, mean ± standard deviation over seeds; differences paired by seed in points of mIoU with their 95% interval, in bold where it excludes 0 (as in report.md).';
   benchSection.append(el('h2', undefined, 'Benchmark'), el('p', 'odl-note', note));
   for (const name of [...new Set(rows.map((r) => r.dataset))]) {
     const group = rows.filter((r) => r.dataset === name);
@@ -235,14 +262,26 @@ function renderBench(): void {
 function benchTable(rows: BenchRow[]): HTMLTableElement {
   const table = el('table', 'odl-table');
   const head = el('tr');
-  head.append(...['method', 'seeds', 'mIoU', 'Dice', 'NormDEL', 'vs full', 'vs random'].map((h) => el('th', undefined, h)));
+  head.append(
+    ...['method', 'seeds', 'mIoU', 'Dice', 'NormDEL', 'vs full', 'vs random'].map((h) => el('th', undefined, h)),
+  );
   const thead = el('thead');
   thead.append(head);
   const tbody = el('tbody');
   const best = Math.max(...rows.map((r) => r.mIoU));
   for (const r of rows) {
     const tr = el('tr', r.mIoU === best ? 'odl-best' : undefined);
-    tr.append(...[r.method, String(r.seeds), `${(r.mIoU * 100).toFixed(1)} ± ${(r.mIoUSpread * 100).toFixed(1)}`, (r.dice * 100).toFixed(1), r.normDel.toFixed(3)].map((t) => el('td', undefined, t)), differenceCell(r.vsFull), differenceCell(r.vsRandom));
+    tr.append(
+      ...[
+        r.method,
+        String(r.seeds),
+        `${(r.mIoU * 100).toFixed(1)} ± ${(r.mIoUSpread * 100).toFixed(1)}`,
+        (r.dice * 100).toFixed(1),
+        r.normDel.toFixed(3),
+      ].map((t) => el('td', undefined, t)),
+      differenceCell(r.vsFull),
+      differenceCell(r.vsRandom),
+    );
     tbody.append(tr);
   }
   table.append(thead, tbody);
@@ -258,21 +297,63 @@ function benchPlot(rows: BenchRow[]): HTMLElement {
   const width = Math.min(640, Math.max(280, rows.length * 90));
   const height = 200;
   const margin = { top: 10, right: 10, bottom: 28, left: 44 };
-  const svg = select(wrap).append('svg').attr('width', width).attr('height', height).attr('role', 'img').attr('aria-label', `mIoU per method: ${rows.map((r) => `${r.method} ${(r.mIoU * 100).toFixed(1)}`).join(', ')}`);
-  const x = scaleBand().domain(rows.map((r) => r.method)).range([margin.left, width - margin.right]).padding(0.4);
+  const svg = select(wrap)
+    .append('svg')
+    .attr('width', width)
+    .attr('height', height)
+    .attr('role', 'img')
+    .attr('aria-label', `mIoU per method: ${rows.map((r) => `${r.method} ${(r.mIoU * 100).toFixed(1)}`).join(', ')}`);
+  const x = scaleBand()
+    .domain(rows.map((r) => r.method))
+    .range([margin.left, width - margin.right])
+    .padding(0.4);
   const all = rows.flatMap((r) => r.perSeed);
-  const y = scaleLinear().domain([Math.max(0, (min(all) ?? 0) - 0.05), Math.min(1, (max(all) ?? 1) + 0.05)]).nice().range([height - margin.bottom, margin.top]);
-  svg.append('g').attr('transform', `translate(0,${height - margin.bottom})`).call(axisBottom(x));
-  svg.append('g').attr('transform', `translate(${margin.left},0)`).call(axisLeft(y).ticks(5).tickFormat((v) => `${Math.round(Number(v) * 100)}`));
-  svg.append('text').attr('class', 'odl-axis-title').attr('transform', `translate(12,${(margin.top + height - margin.bottom) / 2}) rotate(-90)`).attr('text-anchor', 'middle').text('mIoU (%)');
+  const y = scaleLinear()
+    .domain([Math.max(0, (min(all) ?? 0) - 0.05), Math.min(1, (max(all) ?? 1) + 0.05)])
+    .nice()
+    .range([height - margin.bottom, margin.top]);
+  svg
+    .append('g')
+    .attr('transform', `translate(0,${height - margin.bottom})`)
+    .call(axisBottom(x));
+  svg
+    .append('g')
+    .attr('transform', `translate(${margin.left},0)`)
+    .call(
+      axisLeft(y)
+        .ticks(5)
+        .tickFormat((v) => `${Math.round(Number(v) * 100)}`),
+    );
+  svg
+    .append('text')
+    .attr('class', 'odl-axis-title')
+    .attr('transform', `translate(12,${(margin.top + height - margin.bottom) / 2}) rotate(-90)`)
+    .attr('text-anchor', 'middle')
+    .text('mIoU (%)');
   for (const r of rows) {
     const cx = x(r.method)! + x.bandwidth() / 2;
     const g = svg.append('g');
-    g.append('line').attr('class', 'odl-spread').attr('x1', cx).attr('x2', cx).attr('y1', y(r.mIoU - r.mIoUSpread)).attr('y2', y(r.mIoU + r.mIoUSpread));
-    g.append('line').attr('class', 'odl-mean').attr('x1', cx - x.bandwidth() / 2).attr('x2', cx + x.bandwidth() / 2).attr('y1', y(r.mIoU)).attr('y2', y(r.mIoU));
-    g.selectAll('circle').data(r.perSeed).join('circle').attr('class', 'odl-dot').attr('r', 4)
-      .attr('cx', (_, k) => cx + (k - (r.perSeed.length - 1) / 2) * 7).attr('cy', (v) => y(v))
-      .append('title').text((v, k) => `${r.method} seed ${k}: ${(v * 100).toFixed(1)}`);
+    g.append('line')
+      .attr('class', 'odl-spread')
+      .attr('x1', cx)
+      .attr('x2', cx)
+      .attr('y1', y(r.mIoU - r.mIoUSpread))
+      .attr('y2', y(r.mIoU + r.mIoUSpread));
+    g.append('line')
+      .attr('class', 'odl-mean')
+      .attr('x1', cx - x.bandwidth() / 2)
+      .attr('x2', cx + x.bandwidth() / 2)
+      .attr('y1', y(r.mIoU))
+      .attr('y2', y(r.mIoU));
+    g.selectAll('circle')
+      .data(r.perSeed)
+      .join('circle')
+      .attr('class', 'odl-dot')
+      .attr('r', 4)
+      .attr('cx', (_, k) => cx + (k - (r.perSeed.length - 1) / 2) * 7)
+      .attr('cy', (v) => y(v))
+      .append('title')
+      .text((v, k) => `${r.method} seed ${k}: ${(v * 100).toFixed(1)}`);
   }
   return wrap;
 }
@@ -281,12 +362,23 @@ function configure(): void {
   const predictions = currentPredictions();
   samplesSection.hidden = !predictions;
   if (!predictions) return;
-  sample.setOptions(predictions.samples.map((s) => ({ value: s.name, label: s.name })), predictions.samples.some((s) => s.name === host.state.sample) ? host.state.sample : undefined);
-  const runs = [...predictions.runs].sort((a, b) => (a.method === 'optidel' ? -1 : b.method === 'optidel' ? 1 : a.method.localeCompare(b.method)) || a.seed - b.seed);
+  sample.setOptions(
+    predictions.samples.map((s) => ({ value: s.name, label: s.name })),
+    predictions.samples.some((s) => s.name === host.state.sample) ? host.state.sample : undefined,
+  );
+  const runs = [...predictions.runs].sort(
+    (a, b) =>
+      (a.method === 'optidel' ? -1 : b.method === 'optidel' ? 1 : a.method.localeCompare(b.method)) || a.seed - b.seed,
+  );
   const options = runs.map((r) => ({ value: `${r.method}/${r.seed}`, label: `${r.method} (seed ${r.seed})` }));
   const has = (v: string | undefined): v is string => options.some((o) => o.value === v);
   methodA.setOptions(options, has(host.state.methodA) ? host.state.methodA : undefined);
-  methodB.setOptions(options, has(host.state.methodB) ? host.state.methodB : options.find((o) => o.value.startsWith('random/'))?.value ?? options[1]?.value);
+  methodB.setOptions(
+    options,
+    has(host.state.methodB)
+      ? host.state.methodB
+      : (options.find((o) => o.value.startsWith('random/'))?.value ?? options[1]?.value),
+  );
   renderLegend(predictions);
   void drawPanes();
 }
@@ -306,8 +398,13 @@ host.on('data', ({ data: next }) => {
   const names = (next.predictions ?? []).map((p) => p.dataset);
   const hasAnything = names.length > 0 || Boolean(next.bench?.cells.length);
   empty.hidden = hasAnything;
-  if (!hasAnything) empty.textContent = 'No benchmark yet: run "OptiDEL: Run Benchmark" (or optidel bench) to fill bench/report.json and the predictions.';
-  dataset.setOptions(names.map((n) => ({ value: n, label: n })), names.includes(host.state.dataset ?? '') ? host.state.dataset : undefined);
+  if (!hasAnything)
+    empty.textContent =
+      'No benchmark yet: run "OptiDEL: Run Benchmark" (or optidel bench) to fill bench/report.json and the predictions.';
+  dataset.setOptions(
+    names.map((n) => ({ value: n, label: n })),
+    names.includes(host.state.dataset ?? '') ? host.state.dataset : undefined,
+  );
   dataset.element.hidden = names.length < 2;
   configure();
   renderBench();

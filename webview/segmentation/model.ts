@@ -23,7 +23,11 @@ export function labelOverlay(labels: Uint8Array, palette: readonly Rgba[]): Uint
 }
 
 /** RGBA pixels of the class boundaries only (a pixel whose right or lower neighbour differs), in the class colour. */
-export function labelOutline(labels: Uint8Array, size: number, palette: readonly Rgba[]): Uint8ClampedArray<ArrayBuffer> {
+export function labelOutline(
+  labels: Uint8Array,
+  size: number,
+  palette: readonly Rgba[],
+): Uint8ClampedArray<ArrayBuffer> {
   const out = new Uint8ClampedArray(labels.length * 4);
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
@@ -59,16 +63,28 @@ export interface BenchRow {
  * One row per data set and method at the report's headline budget: mean and spread over seeds,
  * and the paired differences to full and random, all from the statistics report.md uses.
  */
-export function benchRows(report: { settings?: { budgets?: readonly number[] }; cells: readonly BenchCell[] }): BenchRow[] {
+export function benchRows(report: {
+  settings?: { budgets?: readonly number[] };
+  cells: readonly BenchCell[];
+}): BenchRow[] {
   const cells = cellsAtBudget(report.cells, headlineBudget(report));
   const vsFull = differences(cells, 'full');
   const vsRandom = differences(cells, 'random');
   const rows = summarise(cells).map((g): BenchRow => {
     const mine = (d: Difference) => d.method === g.method && d.dataset === g.dataset;
     return {
-      dataset: g.dataset, method: g.method, seeds: g.mIoU.n, mIoU: g.mIoU.mean, mIoUSpread: g.mIoU.sd, dice: g.dice.mean, normDel: g.normDel.mean,
-      vsFull: vsFull.find(mine), vsRandom: vsRandom.find(mine),
-      perSeed: g.seeds.map((seed) => cells.find((c) => c.method === g.method && c.dataset === g.dataset && c.seed === seed)!.mIoU),
+      dataset: g.dataset,
+      method: g.method,
+      seeds: g.mIoU.n,
+      mIoU: g.mIoU.mean,
+      mIoUSpread: g.mIoU.sd,
+      dice: g.dice.mean,
+      normDel: g.normDel.mean,
+      vsFull: vsFull.find(mine),
+      vsRandom: vsRandom.find(mine),
+      perSeed: g.seeds.map(
+        (seed) => cells.find((c) => c.method === g.method && c.dataset === g.dataset && c.seed === seed)!.mIoU,
+      ),
     };
   });
   return rows.sort((a, b) => a.dataset.localeCompare(b.dataset) || b.mIoU - a.mIoU);

@@ -85,19 +85,24 @@ async function choose(preference: BackendPreference): Promise<BackendSelection> 
       preference === 'auto'
         ? `no TensorFlow.js backend could start: ${candidates.map((c) => `${c.name}: ${c.reason}`).join('; ')}`
         : `the backend "${preference}" was requested but is not available: ${why}. ` +
-          `Set optidel.engine.backend (or --backend) to "auto" to use the best available one.`,
+            `Set optidel.engine.backend (or --backend) to "auto" to use the best available one.`,
     );
   }
-  if (chosen === 'cpu') warnings.push('running on the pure JavaScript cpu backend: expect training to be about 35x slower than wasm');
+  if (chosen === 'cpu')
+    warnings.push('running on the pure JavaScript cpu backend: expect training to be about 35x slower than wasm');
   if (preference === 'auto' && chosen !== 'tensorflow' && chosen !== 'webgpu') {
-    warnings.push(`no GPU backend is available; running on ${chosen} (see "candidates" for why each GPU backend was not taken)`);
+    warnings.push(
+      `no GPU backend is available; running on ${chosen} (see "candidates" for why each GPU backend was not taken)`,
+    );
   }
   return { backend: chosen, preference, candidates, warnings };
 }
 
 /** A 2x3 by 3x2 product whose exact answer we know: catches backends that load but compute garbage. */
 function smokeTest(name: BackendName): void {
-  const product = tf.tidy(() => tf.matMul(tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]), tf.tensor2d([7, 8, 9, 10, 11, 12], [3, 2])).dataSync());
+  const product = tf.tidy(() =>
+    tf.matMul(tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]), tf.tensor2d([7, 8, 9, 10, 11, 12], [3, 2])).dataSync(),
+  );
   const expected = [58, 64, 139, 154];
   if (!expected.every((v, i) => Math.abs(product[i] - v) < 1e-3)) {
     throw new Error(`the ${name} backend loaded but computed a wrong matmul (${Array.from(product).join(', ')})`);

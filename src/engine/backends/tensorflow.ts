@@ -42,21 +42,29 @@ export function libraryProvider(lib: string): string {
 export function explainLoadFailure(message: string): string {
   const lib = /(lib[\w+-]+\.so(?:\.[\d.]+)?)/.exec(message)?.[1];
   if (!lib) return `${TFJS_NODE_GPU} failed to load: ${message.split('\n')[0]}`;
-  return `${TFJS_NODE_GPU} failed to load: ${lib} was not found (it comes with ${libraryProvider(lib)}); ` +
-    `add its folder to the setting optidel.engine.libraryPaths or LD_LIBRARY_PATH`;
+  return (
+    `${TFJS_NODE_GPU} failed to load: ${lib} was not found (it comes with ${libraryProvider(lib)}); ` +
+    `add its folder to the setting optidel.engine.libraryPaths or LD_LIBRARY_PATH`
+  );
 }
 
 /** Reads libtensorflow's native log: missing libraries and the GPU devices it created. */
 export function parseTensorflowLog(stderr: string): Pick<TensorflowProbeReport, 'missingLibraries' | 'devices'> {
-  const missingLibraries = [...new Set([...stderr.matchAll(/Could not load dynamic library '([^']+)'/g)].map((m) => m[1]))];
+  const missingLibraries = [
+    ...new Set([...stderr.matchAll(/Could not load dynamic library '([^']+)'/g)].map((m) => m[1])),
+  ];
   const devices: GpuDevice[] = [];
   // TF >= 2.4: "Created device /job:localhost/.../device:GPU:0 with 79078 MB memory:  -> device: 0, name: NVIDIA H100 80GB HBM3, pci bus id: ..., compute capability: 9.0"
-  for (const m of stderr.matchAll(/device:GPU:\d+ with .*?-> device: \d+, name: ([^,]+),.*?compute capability: (\d+\.\d+)/g)) {
+  for (const m of stderr.matchAll(
+    /device:GPU:\d+ with .*?-> device: \d+, name: ([^,]+),.*?compute capability: (\d+\.\d+)/g,
+  )) {
     devices.push({ name: m[1].trim(), computeCapability: m[2] });
   }
   // Older: "Found device 0 with properties: pciBusID: ... name: GeForce RTX 2070 computeCapability: 7.5"
   if (devices.length === 0) {
-    for (const m of stderr.matchAll(/Found device \d+ with properties:[\s\S]*?name: (.+?)\s+computeCapability: (\d+\.\d+)/g)) {
+    for (const m of stderr.matchAll(
+      /Found device \d+ with properties:[\s\S]*?name: (.+?)\s+computeCapability: (\d+\.\d+)/g,
+    )) {
       devices.push({ name: m[1].trim(), computeCapability: m[2] });
     }
   }
@@ -87,7 +95,11 @@ export function probeTensorflowInChild(modulePath: string, timeoutMs = 120_000):
   const line = /@@probe (.*)/.exec(child.stdout ?? '')?.[1];
   const log = parseTensorflowLog(child.stderr ?? '');
   if (!line) {
-    const why = child.error ? child.error.message : child.signal ? `killed by ${child.signal}` : (child.stderr ?? '').trim().split('\n').pop();
+    const why = child.error
+      ? child.error.message
+      : child.signal
+        ? `killed by ${child.signal}`
+        : (child.stderr ?? '').trim().split('\n').pop();
     return { loaded: false, usingGpu: false, ...log, error: `the probe process failed: ${why}` };
   }
   return { ...(JSON.parse(line) as Pick<TensorflowProbeReport, 'loaded' | 'usingGpu' | 'error'>), ...log };
@@ -100,7 +112,11 @@ const NEWEST_NATIVE_CC = 8.0;
 export function judgeProbe(report: TensorflowProbeReport): { ok: boolean; reason: string; warnings: string[] } {
   const missing = report.missingLibraries.map((lib) => `${lib} (${libraryProvider(lib)})`);
   if (!report.loaded) {
-    return { ok: false, reason: report.error ? explainLoadFailure(report.error) : `${TFJS_NODE_GPU} failed to load`, warnings: [] };
+    return {
+      ok: false,
+      reason: report.error ? explainLoadFailure(report.error) : `${TFJS_NODE_GPU} failed to load`,
+      warnings: [],
+    };
   }
   if (!report.usingGpu || report.devices.length === 0) {
     const why = missing.length
@@ -110,9 +126,16 @@ export function judgeProbe(report: TensorflowProbeReport): { ok: boolean; reason
   }
   const warnings = report.devices
     .filter((d) => d.computeCapability && Number(d.computeCapability) > NEWEST_NATIVE_CC)
-    .map((d) => `${d.name} (compute capability ${d.computeCapability}) is newer than the GPUs libtensorflow 2.9.1 was compiled for: ` +
-      'the first run compiles its CUDA kernels from PTX, which can take many minutes; later runs reuse the cache (raise CUDA_CACHE_MAXSIZE to keep it)');
-  return { ok: true, reason: `CUDA through ${TFJS_NODE_GPU} on ${report.devices.map((d) => d.name).join(', ')}`, warnings };
+    .map(
+      (d) =>
+        `${d.name} (compute capability ${d.computeCapability}) is newer than the GPUs libtensorflow 2.9.1 was compiled for: ` +
+        'the first run compiles its CUDA kernels from PTX, which can take many minutes; later runs reuse the cache (raise CUDA_CACHE_MAXSIZE to keep it)',
+    );
+  return {
+    ok: true,
+    reason: `CUDA through ${TFJS_NODE_GPU} on ${report.devices.map((d) => d.name).join(', ')}`,
+    warnings,
+  };
 }
 
 export const probeTensorflow: BackendProbe = {
@@ -121,13 +144,19 @@ export const probeTensorflow: BackendProbe = {
     try {
       modulePath = require.resolve(TFJS_NODE_GPU);
     } catch {
-      throw new Error(`not installed: the optional dependency ${TFJS_NODE_GPU} is missing (its install downloads libtensorflow, which failed or was skipped)`);
+      throw new Error(
+        `not installed: the optional dependency ${TFJS_NODE_GPU} is missing (its install downloads libtensorflow, which failed or was skipped)`,
+      );
     }
     const report = probeTensorflowInChild(modulePath);
     const verdict = judgeProbe(report);
     if (!verdict.ok) throw new Error(verdict.reason);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require(modulePath);
-    return { note: verdict.reason, warnings: verdict.warnings, devices: report.devices.map((d) => `${d.name}${d.computeCapability ? ` (cc ${d.computeCapability})` : ''}`) };
+    return {
+      note: verdict.reason,
+      warnings: verdict.warnings,
+      devices: report.devices.map((d) => `${d.name}${d.computeCapability ? ` (cc ${d.computeCapability})` : ''}`),
+    };
   },
 };

@@ -10,9 +10,15 @@ const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tf
  * package itself when the engine runs from source in tests.
  */
 export function wasmDirectory(): string {
-  const candidates = [__dirname, path.join(__dirname, '..', '..', '..', 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist')];
+  const candidates = [
+    __dirname,
+    path.join(__dirname, '..', '..', '..', 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist'),
+  ];
   const found = candidates.find((dir) => fs.existsSync(path.join(dir, WASM_FILES[1])));
-  if (!found) throw new Error(`the wasm binaries (${WASM_FILES[1]}) were not found in ${candidates.join(' or ')}; rebuild with "npm run build"`);
+  if (!found)
+    throw new Error(
+      `the wasm binaries (${WASM_FILES[1]}) were not found in ${candidates.join(' or ')}; rebuild with "npm run build"`,
+    );
   return found;
 }
 

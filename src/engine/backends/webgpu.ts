@@ -17,18 +17,25 @@ export const probeWebgpu: BackendProbe = {
       dawn = (await import('webgpu')) as unknown as typeof dawn;
     } catch (err) {
       const missing = err instanceof Error && /Cannot find (module|package) 'webgpu'/.test(err.message);
-      throw new Error(missing ? 'not installed: the optional dependency webgpu (Dawn) is missing' : `webgpu (Dawn) failed to load: ${(err as Error).message}`);
+      throw new Error(
+        missing
+          ? 'not installed: the optional dependency webgpu (Dawn) is missing'
+          : `webgpu (Dawn) failed to load: ${(err as Error).message}`,
+      );
     }
     // Dawn needs the Vulkan loader; without it, it would only print a native warning and find no adapter.
     if (process.platform === 'linux' && !vulkanLoaderPresent()) {
-      throw new Error('no WebGPU adapter: the Vulkan loader libvulkan.so.1 is not installed (Debian/Ubuntu: apt-get install libvulkan1), and a GPU Vulkan driver is needed too');
+      throw new Error(
+        'no WebGPU adapter: the Vulkan loader libvulkan.so.1 is not installed (Debian/Ubuntu: apt-get install libvulkan1), and a GPU Vulkan driver is needed too',
+      );
     }
     const gpu = dawn.create([]);
     const adapter = await Promise.race([
       gpu.requestAdapter(),
       new Promise<null>((resolve) => setTimeout(() => resolve(null), ADAPTER_TIMEOUT_MS).unref()),
     ]);
-    if (!adapter) throw new Error('no WebGPU adapter: Dawn found no Vulkan GPU (is libvulkan1 and a GPU driver installed?)');
+    if (!adapter)
+      throw new Error('no WebGPU adapter: Dawn found no Vulkan GPU (is libvulkan1 and a GPU driver installed?)');
     Object.assign(globalThis, dawn.globals);
     Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
     await import('@tensorflow/tfjs-backend-webgpu');
@@ -40,7 +47,10 @@ export const probeWebgpu: BackendProbe = {
 
 /** Whether the dynamic linker can find libvulkan.so.1 (ldconfig's cache, or LD_LIBRARY_PATH). */
 function vulkanLoaderPresent(): boolean {
-  const cache = spawnSync('ldconfig', ['-p'], { encoding: 'utf8' }).stdout ?? spawnSync('/sbin/ldconfig', ['-p'], { encoding: 'utf8' }).stdout ?? '';
+  const cache =
+    spawnSync('ldconfig', ['-p'], { encoding: 'utf8' }).stdout ??
+    spawnSync('/sbin/ldconfig', ['-p'], { encoding: 'utf8' }).stdout ??
+    '';
   if (/libvulkan\.so\.1\b/.test(cache)) return true;
   const dirs = (process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
   return dirs.some((dir) => fs.existsSync(`${dir}/libvulkan.so.1`));

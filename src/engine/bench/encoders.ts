@@ -21,7 +21,12 @@ export interface TrainingSet {
 }
 
 /** Chooses a method's training set; provided by the pipeline (score, propose, select, synthesize). */
-export type SelectTraining = (method: string, seed: number, budget: number, ctx: CommandContext) => Promise<TrainingSet>;
+export type SelectTraining = (
+  method: string,
+  seed: number,
+  budget: number,
+  ctx: CommandContext,
+) => Promise<TrainingSet>;
 
 export interface PoolEncoderOptions {
   poolRun: string;
@@ -40,7 +45,12 @@ export function poolIds(size: number, excluded: ReadonlySet<number>): number[] {
   return Array.from({ length: size }, (_, i) => i).filter((i) => !excluded.has(i));
 }
 
-export function checkpointName(method: string, seed: number, budget: number, optidelImages: OptidelImages = 'mosaics'): string {
+export function checkpointName(
+  method: string,
+  seed: number,
+  budget: number,
+  optidelImages: OptidelImages = 'mosaics',
+): string {
   if (method === 'full') return `full-s${seed}`;
   // Checkpoints resume by name: an encoder trained on other images must never be taken for this one.
   const variant = method === 'optidel' && optidelImages !== 'mosaics' ? `-${optidelImages.replace('+', '-')}` : '';
@@ -51,15 +61,31 @@ export function poolEncoderFactory(options: PoolEncoderOptions): EncoderFactory 
   return {
     async encoder(method, seed, budget, ctx): Promise<PretrainedEncoder> {
       const model = MaeModel.create(options.model, seed);
-      const wrap = (steps: number, samples: number, generated: number): PretrainedEncoder => ({ encoder: model, pretrainSteps: steps, samples, generated, dispose: () => model.dispose() });
+      const wrap = (steps: number, samples: number, generated: number): PretrainedEncoder => ({
+        encoder: model,
+        pretrainSteps: steps,
+        samples,
+        generated,
+        dispose: () => model.dispose(),
+      });
       try {
         if (method === 'scratch') return wrap(0, 0, 0);
-        const set: TrainingSet = method === 'full' ? { ids: poolIds(options.cache.size, options.excluded) } : await options.selectTraining(method, seed, budget, ctx);
+        const set: TrainingSet =
+          method === 'full'
+            ? { ids: poolIds(options.cache.size, options.excluded) }
+            : await options.selectTraining(method, seed, budget, ctx);
         const generated = set.extra ? set.extra.length / options.model.imageSize ** 2 : 0;
         // Resumes from checkpoints/<name>/ when present and made from the same inputs; a finished one is loaded without training.
         const name = checkpointName(method, seed, budget, options.optidelImages);
         await claimCheckpoint(options.poolRun, name, encoderSignature(options, set, seed), ctx);
-        const result = await pretrain(model, { ids: set.ids, cache: options.cache, extra: set.extra }, { ...options.pretrain, seed }, options.poolRun, name, ctx);
+        const result = await pretrain(
+          model,
+          { ids: set.ids, cache: options.cache, extra: set.extra },
+          { ...options.pretrain, seed },
+          options.poolRun,
+          name,
+          ctx,
+        );
         return wrap(result.steps, set.ids.length, generated);
       } catch (err) {
         model.dispose();
@@ -70,8 +96,16 @@ export function poolEncoderFactory(options: PoolEncoderOptions): EncoderFactory 
 }
 
 /** The inputs signature of an encoder trained on `set` (see `inputSignature.ts`). */
-export function encoderSignature(options: Pick<PoolEncoderOptions, 'cache' | 'model' | 'pretrain'>, set: TrainingSet, seed: number): string {
-  const settings = { model: options.model, pretrain: { ...options.pretrain, steps: undefined, checkpointEvery: undefined }, seed };
+export function encoderSignature(
+  options: Pick<PoolEncoderOptions, 'cache' | 'model' | 'pretrain'>,
+  set: TrainingSet,
+  seed: number,
+): string {
+  const settings = {
+    model: options.model,
+    pretrain: { ...options.pretrain, steps: undefined, checkpointEvery: undefined },
+    seed,
+  };
   return inputSignature({ pool: options.cache.index.contentHash, ids: set.ids, extra: set.extra, settings });
 }
 

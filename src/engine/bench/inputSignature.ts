@@ -38,7 +38,12 @@ export function inputSignature(inputs: TrainingInputs): string {
  * checkpoints/<name>.stale-<its signature> and the encoder starts over. A folder from before
  * signatures existed is adopted (the log says so), so earlier benchmarks keep their encoders.
  */
-export async function claimCheckpoint(runDir: string, name: string, signature: string, ctx: CommandContext): Promise<void> {
+export async function claimCheckpoint(
+  runDir: string,
+  name: string,
+  signature: string,
+  ctx: CommandContext,
+): Promise<void> {
   const dir = checkpointDir(runDir, name);
   const file = path.join(dir, INPUTS_FILE);
   const recorded = await recordedSignature(file);
@@ -48,7 +53,10 @@ export async function claimCheckpoint(runDir: string, name: string, signature: s
   } else if (recorded !== undefined) {
     const aside = freeName(`${dir}.stale-${recorded.slice(0, 12)}`);
     await fs.promises.rename(dir, aside);
-    ctx.log('warn', `bench: ${name} was pre-trained on other inputs (the pool, its selection or the settings changed); moved to ${aside}, training again`);
+    ctx.log(
+      'warn',
+      `bench: ${name} was pre-trained on other inputs (the pool, its selection or the settings changed); moved to ${aside}, training again`,
+    );
   }
   await writeJsonAtomic(file, { signature });
 }

@@ -54,7 +54,8 @@ export class CellLedger {
       const file = path.join(ledger.dir, name);
       try {
         const raw = (await readJsonFile(file)) as Partial<CellFile>;
-        if (raw.version !== 1 || !raw.cell || typeof raw.cell.mIoU !== 'number') throw new Error('not a bench cell file');
+        if (raw.version !== 1 || !raw.cell || typeof raw.cell.mIoU !== 'number')
+          throw new Error('not a bench cell file');
         if (raw.signature !== signatureOf(raw.cell.method)) {
           ledger.ignored.push({ file, reason: 'made with other settings (recomputed if this benchmark asks for it)' });
           continue;

@@ -22,21 +22,28 @@ export function pixelHash(pixels: Float32Array): string {
 }
 
 /** Every test image of `datasets` whose pixels are those of a pool sample. Reads the pool once. */
-export async function testImagesInPool(cache: PoolCache, datasets: readonly SegmentationDataset[]): Promise<PoolOverlap[]> {
+export async function testImagesInPool(
+  cache: PoolCache,
+  datasets: readonly SegmentationDataset[],
+): Promise<PoolOverlap[]> {
   const area = cache.imageSize ** 2;
   const wanted = new Map<string, Array<{ dataset: string; test: string }>>();
   for (const ds of datasets) {
     if (ds.imageSize !== cache.imageSize) continue;
     ds.test.provenance.forEach((p, i) => {
       const hash = pixelHash(ds.test.images.subarray(i * area, (i + 1) * area));
-      wanted.set(hash, [...(wanted.get(hash) ?? []), { dataset: ds.name, test: p.slice === undefined ? p.source : `${p.source} slice ${p.slice}` }]);
+      wanted.set(hash, [
+        ...(wanted.get(hash) ?? []),
+        { dataset: ds.name, test: p.slice === undefined ? p.source : `${p.source} slice ${p.slice}` },
+      ]);
     });
   }
   const found: PoolOverlap[] = [];
   if (wanted.size === 0) return found;
   for await (const batch of cache.batches({ batchSize: 256 })) {
     batch.ids.forEach((id, k) => {
-      for (const hit of wanted.get(pixelHash(batch.pixels.subarray(k * area, (k + 1) * area))) ?? []) found.push({ ...hit, poolId: id, poolSource: cache.index.samples[id].source });
+      for (const hit of wanted.get(pixelHash(batch.pixels.subarray(k * area, (k + 1) * area))) ?? [])
+        found.push({ ...hit, poolId: id, poolSource: cache.index.samples[id].source });
     });
   }
   return found;

@@ -39,7 +39,13 @@ function datasetFolder(benchDir: string, dataset: string): string {
   return resolveInRun(benchDir, relativeFolder(dataset), { source: 'benchmark predictions', fix });
 }
 
-export async function writePredictions(benchDir: string, data: LabelledData, method: string, seed: number, predicted: Uint8Array): Promise<void> {
+export async function writePredictions(
+  benchDir: string,
+  data: LabelledData,
+  method: string,
+  seed: number,
+  predicted: Uint8Array,
+): Promise<void> {
   const dir = datasetFolder(benchDir, data.name);
   const area = data.imageSize ** 2;
   const count = predicted.length / area;
@@ -52,7 +58,9 @@ export async function writePredictions(benchDir: string, data: LabelledData, met
     const labels = predicted.subarray(i * area, (i + 1) * area);
     await writeFileAtomic(path.join(dir, folder, `${i}.png`), encodeGrayPng(labels, data.imageSize, data.imageSize));
     predictions.push(`${folder}/${i}.png`);
-    const scores = scoresFromConfusion(new ConfusionMatrix(data.classes.length).add(data.test.labels.subarray(i * area, (i + 1) * area), labels));
+    const scores = scoresFromConfusion(
+      new ConfusionMatrix(data.classes.length).add(data.test.labels.subarray(i * area, (i + 1) * area), labels),
+    );
     sampleIoU.push(scores.iou.map((v) => (Number.isFinite(v) ? v : null)));
   }
   const run: PredictionRun = { method, seed, predictions, sampleIoU };
@@ -87,14 +95,31 @@ async function openIndex(benchDir: string, data: LabelledData, count: number): P
     await removeInRun(benchDir, relativeFolder(data.name), { recursive: true, source: 'benchmark predictions' });
   }
   const area = data.imageSize ** 2;
-  const index: PredictionIndex = { version: 1, dataset: data.name, imageSize: data.imageSize, classes: data.classes, samples: [], runs: [] };
+  const index: PredictionIndex = {
+    version: 1,
+    dataset: data.name,
+    imageSize: data.imageSize,
+    classes: data.classes,
+    samples: [],
+    runs: [],
+  };
   // The empty index first marks the folder as ours: a crash while the images are written leaves
   // a folder we may start over.
   await writeJsonAtomic(file, index);
   for (let i = 0; i < count; i++) {
     const image = data.test.images.subarray(i * area, (i + 1) * area);
-    await writeFileAtomic(path.join(dir, 'images', `${i}.png`), encodeGrayPng(Uint8Array.from(image, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255)), data.imageSize, data.imageSize));
-    await writeFileAtomic(path.join(dir, 'truth', `${i}.png`), encodeGrayPng(data.test.labels.subarray(i * area, (i + 1) * area), data.imageSize, data.imageSize));
+    await writeFileAtomic(
+      path.join(dir, 'images', `${i}.png`),
+      encodeGrayPng(
+        Uint8Array.from(image, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255)),
+        data.imageSize,
+        data.imageSize,
+      ),
+    );
+    await writeFileAtomic(
+      path.join(dir, 'truth', `${i}.png`),
+      encodeGrayPng(data.test.labels.subarray(i * area, (i + 1) * area), data.imageSize, data.imageSize),
+    );
     index.samples.push({ name: `test ${i}`, image: `images/${i}.png`, truth: `truth/${i}.png` });
   }
   await writeJsonAtomic(file, index);
@@ -125,7 +150,8 @@ async function withRunsOnDisk(dir: string, index: PredictionIndex): Promise<Pred
   const onDisk: PredictionRun[] = [];
   for (const entry of await fs.promises.readdir(dir, { withFileTypes: true })) {
     if (!entry.isDirectory() || !fs.existsSync(path.join(dir, entry.name, RUN_FILE))) continue;
-    const run = (await readJsonFile(path.join(dir, entry.name, RUN_FILE)).catch(() => undefined)) as PredictionRun | undefined;
+    const run = (await readJsonFile(path.join(dir, entry.name, RUN_FILE)).catch(() => undefined)) as
+      PredictionRun | undefined;
     if (run && Array.isArray(run.predictions) && run.predictions.length === index.samples.length) onDisk.push(run);
   }
   const same = (a: PredictionRun, b: PredictionRun) => a.method === b.method && a.seed === b.seed;

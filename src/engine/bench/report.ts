@@ -65,7 +65,12 @@ export interface FullBenchReport extends BenchReport {
   cells: MeasuredCell[];
 }
 
-export const REPORT_FILES = { json: 'report.json', markdown: 'report.md', bars: 'miou-by-method.svg', budgets: 'miou-vs-budget.svg' } as const;
+export const REPORT_FILES = {
+  json: 'report.json',
+  markdown: 'report.md',
+  bars: 'miou-by-method.svg',
+  budgets: 'miou-vs-budget.svg',
+} as const;
 
 export async function writeReport(benchDir: string, report: FullBenchReport): Promise<void> {
   const rendered = renderReport(report);
@@ -74,21 +79,41 @@ export async function writeReport(benchDir: string, report: FullBenchReport): Pr
   await writeFileAtomic(path.join(benchDir, REPORT_FILES.markdown), rendered.markdown);
 }
 
-export function summariseForJson(report: FullBenchReport, out: string, counts: { computed: number; reused: number }): BenchResult {
+export function summariseForJson(
+  report: FullBenchReport,
+  out: string,
+  counts: { computed: number; reused: number },
+): BenchResult {
   const budget = headlineBudget(report);
   const cells = cellsAtBudget(report.cells, budget);
   const groups = summarise(cells);
   const mIoU: Record<string, Record<string, number>> = {};
   const meanMIoU: Record<string, number> = {};
   for (const method of report.settings.methods) {
-    mIoU[method] = Object.fromEntries(report.settings.datasets.map((d) => [d, groups.find((g) => g.method === method && g.dataset === d)?.mIoU.mean ?? NaN]));
+    mIoU[method] = Object.fromEntries(
+      report.settings.datasets.map((d) => [
+        d,
+        groups.find((g) => g.method === method && g.dataset === d)?.mIoU.mean ?? NaN,
+      ]),
+    );
     meanMIoU[method] = overall(cells, method, budget).mean;
   }
-  return { out, methods: report.settings.methods, datasets: report.settings.datasets, budget, seeds: report.settings.seeds.length, mIoU, meanMIoU, cells: report.cells.length, ...counts };
+  return {
+    out,
+    methods: report.settings.methods,
+    datasets: report.settings.datasets,
+    budget,
+    seeds: report.settings.seeds.length,
+    mIoU,
+    meanMIoU,
+    cells: report.cells.length,
+    ...counts,
+  };
 }
 
 const pct = (v: number) => (Number.isFinite(v) ? (v * 100).toFixed(1) : '–');
-const cellText = (s: Spread | undefined) => (!s || s.n === 0 ? '–' : s.n > 1 ? `${pct(s.mean)} ± ${pct(s.sd)}` : pct(s.mean));
+const cellText = (s: Spread | undefined) =>
+  !s || s.n === 0 ? '–' : s.n > 1 ? `${pct(s.mean)} ± ${pct(s.sd)}` : pct(s.mean);
 /** A paired difference with its 95% interval; in bold when the interval excludes 0. */
 const signed = (d: Difference | undefined) => (d?.shown ? `**${formatDifference(d)}**` : formatDifference(d));
 
@@ -96,9 +121,17 @@ const signed = (d: Difference | undefined) => (d?.shown ? `**${formatDifference(
 function perClassSection(report: FullBenchReport, cells: readonly MeasuredCell[], methods: string[]): string[] {
   const classes = report.classes;
   if (!classes || !cells.some((c) => c.perClassIoU)) return [];
-  const columns = report.settings.datasets.flatMap((d) => (classes[d] ?? []).slice(1).map((name, i) => ({ dataset: d, name, k: i + 1 })));
-  const means = new Map(methods.flatMap((m) => report.settings.datasets.map((d) => [`${m}|${d}`, perClassMeans(cells, m, d, classes[d]?.length ?? 0)] as const)));
-  const neverFound = new Map(report.settings.datasets.map((d) => [d, classesNeverFound(cells, d, classes[d]?.length ?? 0)]));
+  const columns = report.settings.datasets.flatMap((d) =>
+    (classes[d] ?? []).slice(1).map((name, i) => ({ dataset: d, name, k: i + 1 })),
+  );
+  const means = new Map(
+    methods.flatMap((m) =>
+      report.settings.datasets.map((d) => [`${m}|${d}`, perClassMeans(cells, m, d, classes[d]?.length ?? 0)] as const),
+    ),
+  );
+  const neverFound = new Map(
+    report.settings.datasets.map((d) => [d, classesNeverFound(cells, d, classes[d]?.length ?? 0)]),
+  );
   const never = columns.filter((c) => neverFound.get(c.dataset)!.includes(c.k));
   return [
     '## IoU per class (foreground), mean over seeds',
@@ -108,7 +141,10 @@ function perClassSection(report: FullBenchReport, cells: readonly MeasuredCell[]
     ...methods.map((m) => `| ${m} | ${columns.map((c) => pct(means.get(`${m}|${c.dataset}`)![c.k])).join(' | ')} |`),
     '',
     ...(never.length > 0
-      ? [`No method found ${never.map((c) => `${c.dataset}: ${c.name}`).join(', ')} in any seed (IoU 0): ${never.length > 1 ? 'these classes add' : 'this class adds'} the same 0 to every mIoU, so the differences between methods come from the other classes.`, '']
+      ? [
+          `No method found ${never.map((c) => `${c.dataset}: ${c.name}`).join(', ')} in any seed (IoU 0): ${never.length > 1 ? 'these classes add' : 'this class adds'} the same 0 to every mIoU, so the differences between methods come from the other classes.`,
+          '',
+        ]
       : []),
   ];
 }
@@ -119,25 +155,48 @@ export function renderReport(report: FullBenchReport): { markdown: string; svgs:
   const cells = cellsAtBudget(report.cells, budget);
   const groups = summarise(cells);
   const methods = s.methods.filter((m) => cells.some((c) => c.method === m));
-  const find = (method: string, dataset: string, key: 'mIoU' | 'mIoUWithBackground' | 'dice' | 'normDel') => groups.find((g: GroupSummary) => g.method === method && g.dataset === dataset)?.[key];
+  const find = (method: string, dataset: string, key: 'mIoU' | 'mIoUWithBackground' | 'dice' | 'normDel') =>
+    groups.find((g: GroupSummary) => g.method === method && g.dataset === dataset)?.[key];
   const table = (key: 'mIoU' | 'mIoUWithBackground' | 'dice' | 'normDel', withMean: boolean) => {
     const head = `| method | ${s.datasets.join(' | ')}${withMean ? ' | mean over data sets |' : ' |'}\n|---|${s.datasets.map(() => '---:').join('|')}${withMean ? '|---:|' : '|'}`;
-    const rows = methods.map((m) => `| ${m} | ${s.datasets.map((d) => cellText(find(m, d, key))).join(' | ')}${withMean ? ` | ${cellText(overall(cells, m, budget))} |` : ' |'}`);
+    const rows = methods.map(
+      (m) =>
+        `| ${m} | ${s.datasets.map((d) => cellText(find(m, d, key))).join(' | ')}${withMean ? ` | ${cellText(overall(cells, m, budget))} |` : ' |'}`,
+    );
     return [head, ...rows].join('\n');
   };
   const diffTable = (reference: string) => {
     const diffs = differences(cells, reference);
-    const rows = methods.filter((m) => m !== reference).map((m) => `| ${m} | ${s.datasets.map((d) => signed(diffs.find((x) => x.method === m && x.dataset === d))).join(' | ')} |`);
+    const rows = methods
+      .filter((m) => m !== reference)
+      .map(
+        (m) =>
+          `| ${m} | ${s.datasets.map((d) => signed(diffs.find((x) => x.method === m && x.dataset === d))).join(' | ')} |`,
+      );
     const optidel = diffs.filter((x) => x.method === 'optidel');
     const words = optidel.map((x) => `- ${x.dataset}: ${describeDifference(x)}`);
-    return [`| method − ${reference} | ${s.datasets.join(' | ')} |`, `|---|${s.datasets.map(() => '---:').join('|')}|`, ...rows, ...(words.length ? ['', ...words] : [])].join('\n');
+    return [
+      `| method − ${reference} | ${s.datasets.join(' | ')} |`,
+      `|---|${s.datasets.map(() => '---:').join('|')}|`,
+      ...rows,
+      ...(words.length ? ['', ...words] : []),
+    ].join('\n');
   };
   const svgs: Record<string, string> = {
     [REPORT_FILES.bars]: barChart(
       `mIoU (no background) per method and data set, budget ${pct(budget)}%`,
       'mIoU',
-      [...s.datasets.map((d) => ({ label: d, bars: methods.map((m) => ({ series: m, mean: find(m, d, 'mIoU')?.mean ?? NaN, sd: find(m, d, 'mIoU')?.sd ?? 0 })) })),
-        { label: 'mean', bars: methods.map((m) => ({ series: m, ...overall(cells, m, budget) })) }],
+      [
+        ...s.datasets.map((d) => ({
+          label: d,
+          bars: methods.map((m) => ({
+            series: m,
+            mean: find(m, d, 'mIoU')?.mean ?? NaN,
+            sd: find(m, d, 'mIoU')?.sd ?? 0,
+          })),
+        })),
+        { label: 'mean', bars: methods.map((m) => ({ series: m, ...overall(cells, m, budget) })) },
+      ],
       methods,
     ),
   };
@@ -186,7 +245,10 @@ export function renderReport(report: FullBenchReport): { markdown: string; svgs:
       methods.map((m) => ({
         series: m,
         reference: BUDGET_FREE_METHODS.has(m),
-        points: (BUDGET_FREE_METHODS.has(m) ? [all.find((g) => g.method === m)?.budget ?? 1] : s.budgets).map((b) => ({ x: b, ...overall(report.cells, m, b) })),
+        points: (BUDGET_FREE_METHODS.has(m) ? [all.find((g) => g.method === m)?.budget ?? 1] : s.budgets).map((b) => ({
+          x: b,
+          ...overall(report.cells, m, b),
+        })),
       })),
     );
     lines.push(`![mIoU against budget](${REPORT_FILES.budgets})`, '');
@@ -197,7 +259,9 @@ export function renderReport(report: FullBenchReport): { markdown: string; svgs:
     `- command: \`${s.command}\``,
     `- config: \`${s.configFile}\`; pool of ${s.poolSize} images at ${s.imageSize} px; data sets: ${s.datasets.join(', ')}`,
     `- encoder: MAE preset \`${s.preset}\`; pre-training: ${s.pretrainSteps} optimiser steps of batch ${s.pretrainBatchSize} for every method (equal compute); scratch: none${s.methods.includes('optidel') ? `; optidel trains on: ${s.optidelImages ?? 'mosaics'}` : ''}`,
-    `- fine-tuning: ${Object.entries(s.finetune).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ')}`,
+    `- fine-tuning: ${Object.entries(s.finetune)
+      .map(([k, v]) => `${k} ${JSON.stringify(v)}`)
+      .join(', ')}`,
     `- methods: ${s.methods.join(', ')}; budgets: ${s.budgets.join(', ')}; seeds: ${s.seeds.join(', ')}`,
     ...(s.splits ?? []).map((line) => `- ${line} (splits/ has every test image's nearest training image)`),
     '',
@@ -205,7 +269,10 @@ export function renderReport(report: FullBenchReport): { markdown: string; svgs:
     '',
     '| method | seed | data set | budget | mIoU | mIoU w/ bg | Dice | NormDEL | pre-train steps | samples (+generated) | fine-tune steps (best) | seconds | backend |',
     '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
-    ...report.cells.map((c) => `| ${c.method} | ${c.seed} | ${c.dataset} | ${c.budget} | ${pct(c.mIoU)} | ${pct(c.mIoUWithBackground ?? NaN)} | ${pct(c.dice)} | ${c.normDel.toFixed(4)} | ${c.pretrainSteps} | ${c.pretrainSamples}${c.generatedSamples ? ` (+${c.generatedSamples})` : ''} | ${c.finetuneSteps} (${c.bestStep}) | ${c.seconds.toFixed(1)} | ${c.backend} |`),
+    ...report.cells.map(
+      (c) =>
+        `| ${c.method} | ${c.seed} | ${c.dataset} | ${c.budget} | ${pct(c.mIoU)} | ${pct(c.mIoUWithBackground ?? NaN)} | ${pct(c.dice)} | ${c.normDel.toFixed(4)} | ${c.pretrainSteps} | ${c.pretrainSamples}${c.generatedSamples ? ` (+${c.generatedSamples})` : ''} | ${c.finetuneSteps} (${c.bestStep}) | ${c.seconds.toFixed(1)} | ${c.backend} |`,
+    ),
     '',
   );
   return { markdown: lines.join('\n'), svgs };

@@ -81,7 +81,9 @@ export async function runBench(plan: BenchPlan, factory: EncoderFactory, ctx: Co
     settings,
     config: plan.config,
     // Only the cells this plan asks for: a ledger may hold cells of methods or seeds not asked now.
-    cells: ledger.all().filter((c) => encoders.some((e) => sameEncoder(e, c)) && plan.datasets.some((d) => d.name === c.dataset)),
+    cells: ledger
+      .all()
+      .filter((c) => encoders.some((e) => sameEncoder(e, c)) && plan.datasets.some((d) => d.name === c.dataset)),
   });
   const progress = () => ctx.progress('bench', computed + reused, total, `${computed} computed, ${reused} reused`);
   for (const { method, seed, budget } of mine) {
@@ -90,17 +92,26 @@ export async function runBench(plan: BenchPlan, factory: EncoderFactory, ctx: Co
     reused += plan.datasets.length - todo.length;
     progress();
     if (todo.length === 0) continue;
-    ctx.log('info', `bench: ${method}, seed ${seed}${BUDGET_FREE_METHODS.has(method) ? '' : `, budget ${budget}`}: pre-training encoder`);
+    ctx.log(
+      'info',
+      `bench: ${method}, seed ${seed}${BUDGET_FREE_METHODS.has(method) ? '' : `, budget ${budget}`}: pre-training encoder`,
+    );
     const pretrained = await factory.encoder(method, seed, budget, ctx);
     try {
       for (const data of todo) {
         throwIfCancelled(ctx.signal);
         ctx.log('info', `bench: ${method}, seed ${seed}: fine-tuning on ${data.name}`);
-        const result = await fineTune(pretrained.encoder, data, { ...plan.finetune, seed }, {
-          signal: ctx.signal,
-          keepPredictions: PREDICTION_SAMPLES,
-          onStep: (step, steps, loss) => ctx.progress(`finetune ${data.name}`, step, steps, `loss ${loss.toFixed(3)}`),
-        });
+        const result = await fineTune(
+          pretrained.encoder,
+          data,
+          { ...plan.finetune, seed },
+          {
+            signal: ctx.signal,
+            keepPredictions: PREDICTION_SAMPLES,
+            onStep: (step, steps, loss) =>
+              ctx.progress(`finetune ${data.name}`, step, steps, `loss ${loss.toFixed(3)}`),
+          },
+        );
         const fraction = budget > 1 ? Math.min(1, budget / plan.poolSize) : budget;
         const cell: MeasuredCell = {
           method,
@@ -169,7 +180,16 @@ const METHOD_SETTINGS: Record<string, Partial<BenchSettings>> = { optidel: { opt
  */
 export function cellSignature(plan: BenchPlan, method: string): string {
   // The split description is reported, not shaping: the split rules are signed by their version.
-  const { command: _command, backend: _backend, methods: _methods, seeds: _seeds, budgets: _budgets, datasets: _datasets, splits: _splits, ...shaping } = plan.settings;
+  const {
+    command: _command,
+    backend: _backend,
+    methods: _methods,
+    seeds: _seeds,
+    budgets: _budgets,
+    datasets: _datasets,
+    splits: _splits,
+    ...shaping
+  } = plan.settings;
   for (const [owner, defaults] of Object.entries(METHOD_SETTINGS)) {
     if (owner === method) continue;
     for (const [key, value] of Object.entries(defaults)) if (key in shaping) Object.assign(shaping, { [key]: value });

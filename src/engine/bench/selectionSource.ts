@@ -23,7 +23,13 @@ import type { PoolCache } from '../data/cache';
 import { makeMosaics } from '../generate/mosaic';
 import { MaeModel, type MaeConfig } from '../model/mae';
 import { pretrain, type PretrainOptions } from '../model/pretrain';
-import { selectSubset, SELECTION_METHODS, type SelectionInput, type SelectionMethod, type SelectionResult } from '../selection/methods';
+import {
+  selectSubset,
+  SELECTION_METHODS,
+  type SelectionInput,
+  type SelectionMethod,
+  type SelectionResult,
+} from '../selection/methods';
 import { scoreCommand } from '../commands/score';
 import { proposeCommand } from '../commands/propose';
 import { checkpointName, encoderSignature, poolIds, type SelectTraining, type TrainingSet } from './encoders';
@@ -63,15 +69,22 @@ export function pipelineSelection(options: SelectionSourceOptions): PipelineSele
     });
   };
   const training: SelectTraining = async (method, seed, budget, ctx): Promise<TrainingSet> => {
-    if (!isSelectionMethod(method)) throw new Error(`bench: "${method}" is not a selection method (${SELECTION_METHODS.join(', ')})`);
+    if (!isSelectionMethod(method))
+      throw new Error(`bench: "${method}" is not a selection method (${SELECTION_METHODS.join(', ')})`);
     const input = await scoredPool(ctx);
     const result = withoutExcluded(selectSubset(method, input, { budget, seed }), input, options.excluded, ctx);
     if (method !== 'optidel') {
-      ctx.log('info', `bench: ${method} (seed ${seed}) kept ${result.selected.length} of ${options.cache.size} pool images`);
+      ctx.log(
+        'info',
+        `bench: ${method} (seed ${seed}) kept ${result.selected.length} of ${options.cache.size} pool images`,
+      );
       return { ids: result.selected };
     }
     if (options.optidelImages === 'selected') {
-      ctx.log('info', `bench: optidel (seed ${seed}) kept the ${result.selected.length} images its ${result.patches?.length ?? 0} key patches came from`);
+      ctx.log(
+        'info',
+        `bench: optidel (seed ${seed}) kept the ${result.selected.length} images its ${result.patches?.length ?? 0} key patches came from`,
+      );
       return { ids: result.selected };
     }
     const byId = new Map(input.keyPatches!.map((p) => [p.id, p]));
@@ -79,9 +92,15 @@ export function pipelineSelection(options: SelectionSourceOptions): PipelineSele
     const pixels = await options.cache.read(result.selected);
     const area = options.cache.imageSize ** 2;
     const at = new Map(result.selected.map((id, i) => [id, pixels.subarray(i * area, (i + 1) * area)]));
-    const mosaics = makeMosaics(patches, (id) => at.get(id)!, input.sources, { imageSize: options.cache.imageSize, firstId: options.cache.size });
+    const mosaics = makeMosaics(patches, (id) => at.get(id)!, input.sources, {
+      imageSize: options.cache.imageSize,
+      firstId: options.cache.size,
+    });
     const withSelected = options.optidelImages === 'mosaics+selected';
-    ctx.log('info', `bench: optidel (seed ${seed}) took ${patches.length} key patches from ${result.selected.length} images into ${mosaics.samples.length} mosaics${withSelected ? ', plus the images' : ''}`);
+    ctx.log(
+      'info',
+      `bench: optidel (seed ${seed}) took ${patches.length} key patches from ${result.selected.length} images into ${mosaics.samples.length} mosaics${withSelected ? ', plus the images' : ''}`,
+    );
     return { ids: withSelected ? result.selected : [], extra: mosaics.pixels };
   };
   return { training, prepare: async (ctx) => void (await scoredPool(ctx)) };
@@ -92,10 +111,18 @@ export function pipelineSelection(options: SelectionSourceOptions): PipelineSele
  * from the scored pool as it is; dropping afterwards keeps them untouched, at the price of a
  * selection smaller than the budget by the number dropped, which the log says.
  */
-function withoutExcluded(result: SelectionResult, input: SelectionInput, excluded: ReadonlySet<number>, ctx: CommandContext): SelectionResult {
+function withoutExcluded(
+  result: SelectionResult,
+  input: SelectionInput,
+  excluded: ReadonlySet<number>,
+  ctx: CommandContext,
+): SelectionResult {
   const selected = result.selected.filter((id) => !excluded.has(id));
   if (selected.length === result.selected.length) return result;
-  ctx.log('warn', `bench: ${result.selected.length - selected.length} selected image(s) are downstream test images; left out of pre-training`);
+  ctx.log(
+    'warn',
+    `bench: ${result.selected.length - selected.length} selected image(s) are downstream test images; left out of pre-training`,
+  );
   const sampleOf = new Map((input.keyPatches ?? []).map((p) => [p.id, p.sampleId]));
   return { ...result, selected, patches: result.patches?.filter((id) => !excluded.has(sampleOf.get(id) ?? -1)) };
 }
@@ -109,17 +136,35 @@ async function scorePool(options: SelectionSourceOptions, ctx: CommandContext): 
   const signature = encoderSignature(options, { ids }, FOUNDATION_SEED);
   try {
     await claimCheckpoint(poolRun, FOUNDATION_CHECKPOINT, signature, ctx);
-    await pretrain(model, { ids, cache }, { ...options.pretrain, seed: FOUNDATION_SEED }, poolRun, FOUNDATION_CHECKPOINT, ctx);
+    await pretrain(
+      model,
+      { ids, cache },
+      { ...options.pretrain, seed: FOUNDATION_SEED },
+      poolRun,
+      FOUNDATION_CHECKPOINT,
+      ctx,
+    );
   } finally {
     model.dispose();
   }
-  const info = fs.existsSync(path.join(poolRun, ARTIFACTS.scores)) ? ((await readJsonFile(path.join(poolRun, ARTIFACTS.scores))) as ScoresInfo) : undefined;
+  const info = fs.existsSync(path.join(poolRun, ARTIFACTS.scores))
+    ? ((await readJsonFile(path.join(poolRun, ARTIFACTS.scores))) as ScoresInfo)
+    : undefined;
   const stages = (await readRun(poolRun)).stages;
   const scoredBy = await scoredWith(benchDir, signature);
-  if (scoredBy === 'other') ctx.log('warn', `bench: the pool's scores were computed with a foundation model trained on other inputs; scoring again`);
-  const fresh = info?.model.startsWith(FOUNDATION_CHECKPOINT) && info.count === cache.size && stages.score?.status === 'done' && scoredBy !== 'other';
+  if (scoredBy === 'other')
+    ctx.log(
+      'warn',
+      `bench: the pool's scores were computed with a foundation model trained on other inputs; scoring again`,
+    );
+  const fresh =
+    info?.model.startsWith(FOUNDATION_CHECKPOINT) &&
+    info.count === cache.size &&
+    stages.score?.status === 'done' &&
+    scoredBy !== 'other';
   if (!fresh) await scoreCommand.run({ run: poolRun, checkpoint: FOUNDATION_CHECKPOINT }, ctx);
-  if (!fresh || stages.propose?.status !== 'done') await proposeCommand.run({ run: poolRun, checkpoint: FOUNDATION_CHECKPOINT }, ctx);
+  if (!fresh || stages.propose?.status !== 'done')
+    await proposeCommand.run({ run: poolRun, checkpoint: FOUNDATION_CHECKPOINT }, ctx);
   if (scoredBy !== 'same') await recordScoredWith(benchDir, signature);
   const scores = (await readJsonFile(path.join(poolRun, ARTIFACTS.scores))) as ScoresInfo;
   const keyPatches = ((await readJsonFile(path.join(poolRun, ARTIFACTS.keyPatches))) as KeyPatchFile).patches;
@@ -135,6 +180,7 @@ async function scorePool(options: SelectionSourceOptions, ctx: CommandContext): 
 async function readFloats(file: string, expected: number): Promise<Float32Array> {
   const bytes = await fs.promises.readFile(file);
   const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  if (values.length !== expected) throw new Error(`${file} holds ${values.length} values, expected ${expected}; delete it to score the pool again`);
+  if (values.length !== expected)
+    throw new Error(`${file} holds ${values.length} values, expected ${expected}; delete it to score the pool again`);
   return values;
 }

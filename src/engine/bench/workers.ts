@@ -38,13 +38,26 @@ export async function computeInWorkers(w: WorkerPlan, ctx: CommandContext): Prom
   if (pending.some((e) => isSelectionMethod(e.method))) await w.prepareSelection(ctx);
   for (const data of w.plan.datasets) await preparePredictions(w.plan.benchDir, data);
   const { settings, finetune, datasets } = w.plan;
-  const stepsLeft = new Map(await Promise.all(pending.map(async (e) => [e, e.method === 'scratch' ? 0 : settings.pretrainSteps - (await w.stepsDone(e))] as const)));
+  const stepsLeft = new Map(
+    await Promise.all(
+      pending.map(
+        async (e) => [e, e.method === 'scratch' ? 0 : settings.pretrainSteps - (await w.stepsDone(e))] as const,
+      ),
+    ),
+  );
   // Seconds on one wasm core, roughly: a pre-training step of 16 images 0.125, a fine-tuning step 0.08 (0.01 probing).
-  const cost = (e: (typeof pending)[number]) => stepsLeft.get(e)! * 0.125 * (settings.pretrainBatchSize / 16) + e.pendingCells * finetune.steps * (finetune.mode === 'full' ? 0.08 : 0.01);
+  const cost = (e: (typeof pending)[number]) =>
+    stepsLeft.get(e)! * 0.125 * (settings.pretrainBatchSize / 16) +
+    e.pendingCells * finetune.steps * (finetune.mode === 'full' ? 0.08 : 0.01);
   const totalCells = plannedEncoders(settings).length * datasets.length;
   const doneCells = totalCells - pending.reduce((sum, e) => sum + e.pendingCells, 0);
   // process.argv[1] is this engine's entry (bin/optidel.js or dist/engine/main.js); with --ipc it serves a parent.
-  return runBenchWorkers(w.args, shareEncoders(pending, w.workers, cost), { enginePath: process.argv[1], backend: w.backend, totalCells, doneCells }, ctx);
+  return runBenchWorkers(
+    w.args,
+    shareEncoders(pending, w.workers, cost),
+    { enginePath: process.argv[1], backend: w.backend, totalCells, doneCells },
+    ctx,
+  );
 }
 
 /** `method:seed:budget`, the form `--only` takes. */
@@ -64,11 +77,17 @@ export function parseEncoderKey(key: string): EncoderId | undefined {
  * the least work so far (ties: fewer encoders). `cost`: an estimate of an encoder's remaining work
  * in any unit. Workers left without work are dropped.
  */
-export function shareEncoders<T extends EncoderId>(encoders: readonly T[], workers: number, cost: (e: T) => number): T[][] {
+export function shareEncoders<T extends EncoderId>(
+  encoders: readonly T[],
+  workers: number,
+  cost: (e: T) => number,
+): T[][] {
   const shares = Array.from({ length: Math.max(1, workers) }, () => ({ cost: 0, encoders: [] as T[] }));
   const costliestFirst = encoders.map((e) => ({ e, cost: cost(e) })).sort((a, b) => b.cost - a.cost);
   for (const { e, cost: c } of costliestFirst) {
-    const lightest = shares.reduce((best, s) => (s.cost < best.cost || (s.cost === best.cost && s.encoders.length < best.encoders.length) ? s : best));
+    const lightest = shares.reduce((best, s) =>
+      s.cost < best.cost || (s.cost === best.cost && s.encoders.length < best.encoders.length) ? s : best,
+    );
     lightest.encoders.push(e);
     lightest.cost += c;
   }
@@ -80,12 +99,23 @@ export function shareEncoders<T extends EncoderId>(encoders: readonly T[], worke
  * as workers report them; a failed worker stops the others (finished cells stay on disk), and a
  * cancel reaches every worker. `enginePath`: the engine bundle this process runs.
  */
-export async function runBenchWorkers(args: BenchArgs, shares: readonly EncoderId[][], options: { enginePath: string; backend: BackendName; totalCells: number; doneCells: number }, ctx: CommandContext): Promise<number> {
+export async function runBenchWorkers(
+  args: BenchArgs,
+  shares: readonly EncoderId[][],
+  options: { enginePath: string; backend: BackendName; totalCells: number; doneCells: number },
+  ctx: CommandContext,
+): Promise<number> {
   throwIfCancelled(ctx.signal);
   let computed = 0;
   const clients: EngineClient[] = [];
   const requests: Array<RunningRequest<BenchResult>> = [];
-  const report = () => ctx.progress('bench', options.doneCells + computed, options.totalCells, `${computed} computed by ${shares.length} workers`);
+  const report = () =>
+    ctx.progress(
+      'bench',
+      options.doneCells + computed,
+      options.totalCells,
+      `${computed} computed by ${shares.length} workers`,
+    );
   const cancelAll = () => requests.forEach((r) => r.cancel());
   ctx.signal.addEventListener('abort', cancelAll);
   try {
@@ -96,7 +126,8 @@ export async function runBenchWorkers(args: BenchArgs, shares: readonly EncoderI
         backend: options.backend,
         onEvent: (event) => {
           if (event.type === 'log') ctx.log(event.level, `${name}: ${event.message}`);
-          else if (event.type === 'progress' && event.stage !== 'bench') ctx.progress(`${name}: ${event.stage}`, event.done, event.total, event.message);
+          else if (event.type === 'progress' && event.stage !== 'bench')
+            ctx.progress(`${name}: ${event.stage}`, event.done, event.total, event.message);
           else if (event.type === 'metric' && event.stage === 'bench') {
             computed++;
             ctx.metric(event.stage, event.name, event.value, event.step);
@@ -114,10 +145,14 @@ export async function runBenchWorkers(args: BenchArgs, shares: readonly EncoderI
     for (const r of requests) r.result.catch(cancelAll);
     const outcomes = await Promise.allSettled(requests.map((r) => r.result));
     if (ctx.signal.aborted) throw new CancelledError('bench was cancelled');
-    const failed = outcomes.findIndex((o) => o.status === 'rejected' && !(o.reason instanceof EngineError && o.reason.code === 'cancelled'));
+    const failed = outcomes.findIndex(
+      (o) => o.status === 'rejected' && !(o.reason instanceof EngineError && o.reason.code === 'cancelled'),
+    );
     if (failed >= 0) {
       const err = (outcomes[failed] as PromiseRejectedResult).reason as Error;
-      throw new Error(`bench: worker ${failed + 1} failed: ${err.message}${err instanceof EngineError && err.detail ? `\n${err.detail}` : ''}`);
+      throw new Error(
+        `bench: worker ${failed + 1} failed: ${err.message}${err instanceof EngineError && err.detail ? `\n${err.detail}` : ''}`,
+      );
     }
     return computed;
   } finally {

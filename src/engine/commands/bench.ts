@@ -32,9 +32,15 @@ import { checkRunFolderOut } from '../../shared/run/node/outFolder';
 
 export const benchCommand: EngineCommand<'bench'> = {
   name: 'bench',
-  summary: 'Pre-train one encoder per method and seed at equal compute, fine-tune each on every downstream data set, and report mIoU',
+  summary:
+    'Pre-train one encoder per method and seed at equal compute, fine-tune each on every downstream data set, and report mIoU',
   options: [
-    { name: 'config', type: 'string', required: true, description: 'the optidel.json naming the pool and the downstream data sets' },
+    {
+      name: 'config',
+      type: 'string',
+      required: true,
+      description: 'the optidel.json naming the pool and the downstream data sets',
+    },
     {
       name: 'out',
       type: 'string',
@@ -42,23 +48,55 @@ export const benchCommand: EngineCommand<'bench'> = {
       description:
         'benchmark run folder, new, empty or an OptiDEL run (pool cache, checkpoints, report in bench/); re-run to resume',
     },
-    { name: 'methods', type: 'string[]', choices: BENCH_METHOD_NAMES, description: `methods to compare (default ${BENCH_METHOD_NAMES.join(',')}); scratch = no pre-training` },
-    { name: 'budget', type: 'string', description: 'budget(s), fractions of the pool or counts, comma-separated (default: the config\'s budget)' },
+    {
+      name: 'methods',
+      type: 'string[]',
+      choices: BENCH_METHOD_NAMES,
+      description: `methods to compare (default ${BENCH_METHOD_NAMES.join(',')}); scratch = no pre-training`,
+    },
+    {
+      name: 'budget',
+      type: 'string',
+      description: "budget(s), fractions of the pool or counts, comma-separated (default: the config's budget)",
+    },
     { name: 'seeds', type: 'integer', description: 'number of seeds 0..n-1 (default 3)' },
     { name: 'preset', type: 'string', choices: MAE_PRESETS, description: 'MAE shape (default tiny)' },
-    { name: 'patchSize', type: 'integer', description: 'override the preset\'s patch size (finer tokens see smaller structures; cost grows with the token count)' },
+    {
+      name: 'patchSize',
+      type: 'integer',
+      description:
+        "override the preset's patch size (finer tokens see smaller structures; cost grows with the token count)",
+    },
     { name: 'steps', type: 'integer', description: 'pre-training optimiser steps for every method (default 300)' },
     { name: 'batchSize', type: 'integer', description: 'pre-training batch size (default 16)' },
     ...FINETUNE_ARG_OPTIONS,
     { name: 'datasets', type: 'string[]', description: 'only these downstream data sets (default all)' },
-    { name: 'optidelImages', type: 'string', choices: OPTIDEL_IMAGES, description: 'what optidel pre-trains on: the mosaics of its key patches (default), plus their source images, or those images alone' },
-    { name: 'workers', type: 'integer', description: 'engine processes sharing the encoders, about one per CPU core on wasm (default 1)' },
-    { name: 'only', type: 'string[]', description: 'only these encoders, as method:seed:budget (what --workers gives each worker)' },
+    {
+      name: 'optidelImages',
+      type: 'string',
+      choices: OPTIDEL_IMAGES,
+      description:
+        'what optidel pre-trains on: the mosaics of its key patches (default), plus their source images, or those images alone',
+    },
+    {
+      name: 'workers',
+      type: 'integer',
+      description: 'engine processes sharing the encoders, about one per CPU core on wasm (default 1)',
+    },
+    {
+      name: 'only',
+      type: 'string[]',
+      description: 'only these encoders, as method:seed:budget (what --workers gives each worker)',
+    },
   ],
   async run(args: BenchArgs, outer) {
     // Dozens of encoders each log a loss per step: keep those in metrics/<checkpoint>.jsonl and
     // pass on only the benchmark's own metrics (one per cell).
-    const ctx = { ...outer, metric: (stage: string, name: string, value: number, step?: number) => stage === 'bench' && outer.metric(stage, name, value, step) };
+    const ctx = {
+      ...outer,
+      metric: (stage: string, name: string, value: number, step?: number) =>
+        stage === 'bench' && outer.metric(stage, name, value, step),
+    };
     const out = checkRunFolderOut(args.out);
     const loaded = await loadConfig(args.config);
     const budgets = parseBudgets(args.budget, loaded.config.budget);
@@ -73,9 +111,17 @@ export const benchCommand: EngineCommand<'bench'> = {
     const poolRun = out;
     const ingest = await ingestPool(loaded, poolRun, ctx);
     const cache = await openCache(poolRun);
-    const model = { ...maeConfig(preset, loaded.config.imageSize), ...(args.patchSize ? { patchSize: args.patchSize } : {}) };
+    const model = {
+      ...maeConfig(preset, loaded.config.imageSize),
+      ...(args.patchSize ? { patchSize: args.patchSize } : {}),
+    };
     validateConfig(model);
-    const pretrain = { ...DEFAULT_PRETRAIN_OPTIONS, steps: args.steps ?? 300, batchSize: args.batchSize ?? 16, warmupSteps: Math.min(DEFAULT_PRETRAIN_OPTIONS.warmupSteps, Math.round((args.steps ?? 300) / 10)) };
+    const pretrain = {
+      ...DEFAULT_PRETRAIN_OPTIONS,
+      steps: args.steps ?? 300,
+      batchSize: args.batchSize ?? 16,
+      warmupSteps: Math.min(DEFAULT_PRETRAIN_OPTIONS.warmupSteps, Math.round((args.steps ?? 300) / 10)),
+    };
     const names = args.datasets ?? loaded.config.downstream.map((d) => d.name);
     const datasets = [];
     for (const name of names) {
@@ -101,14 +147,22 @@ export const benchCommand: EngineCommand<'bench'> = {
       poolSize: cache.size,
       pretrainSteps: pretrain.steps,
       pretrainBatchSize: pretrain.batchSize,
-      finetune: { ...finetune, maxTrain: args.maxTrain ?? 'all', seed: 'the cell\'s seed' },
+      finetune: { ...finetune, maxTrain: args.maxTrain ?? 'all', seed: "the cell's seed" },
       backend: selection.backend,
       splits: datasets.map((d) => describeSplit(d.split)),
       headline: `mIoU without background on the test split, ${finetune.mode === 'full' ? 'full fine-tuning (encoder and head)' : 'frozen-encoder probe'}, ${finetune.head} head`,
     };
     try {
       const selector = pipelineSelection({ poolRun, cache, model, pretrain, optidelImages, excluded });
-      const factory = poolEncoderFactory({ poolRun, cache, model, pretrain, optidelImages, excluded, selectTraining: selector.training });
+      const factory = poolEncoderFactory({
+        poolRun,
+        cache,
+        model,
+        pretrain,
+        optidelImages,
+        excluded,
+        selectTraining: selector.training,
+      });
       const signatureExtra = {
         finetuneVersion: FINETUNE_VERSION,
         splitVersion: SPLIT_VERSION,
@@ -119,7 +173,16 @@ export const benchCommand: EngineCommand<'bench'> = {
         ingestSkipped: ingest.skipped.length,
         ...(excluded.size > 0 ? { excludedFromPool: [...excluded].sort((a, b) => a - b) } : {}),
       };
-      const plan: BenchPlan = { benchDir, settings, datasets, finetune, poolSize: cache.size, signatureExtra, config: loaded.config, only };
+      const plan: BenchPlan = {
+        benchDir,
+        settings,
+        datasets,
+        finetune,
+        poolSize: cache.size,
+        signatureExtra,
+        config: loaded.config,
+        only,
+      };
       const computedByWorkers = await computeInWorkers(
         {
           plan,
@@ -127,12 +190,17 @@ export const benchCommand: EngineCommand<'bench'> = {
           workers,
           backend: selection.backend,
           prepareSelection: selector.prepare,
-          stepsDone: async (e) => (await latestCheckpoint(checkpointDir(poolRun, checkpointName(e.method, e.seed, e.budget, optidelImages))))?.state.step ?? 0,
+          stepsDone: async (e) =>
+            (await latestCheckpoint(checkpointDir(poolRun, checkpointName(e.method, e.seed, e.budget, optidelImages))))
+              ?.state.step ?? 0,
         },
         ctx,
       );
       const outcome = await runBench(plan, factory, ctx);
-      return summariseForJson(outcome.report, benchDir, { computed: outcome.computed + computedByWorkers, reused: outcome.reused - computedByWorkers });
+      return summariseForJson(outcome.report, benchDir, {
+        computed: outcome.computed + computedByWorkers,
+        reused: outcome.reused - computedByWorkers,
+      });
     } finally {
       await cache.close();
     }
@@ -148,6 +216,9 @@ export function parseBudgets(text: string | undefined, fallback: number): number
   if (text === undefined) return [fallback];
   const values = text.split(',').map((s) => Number(s.trim()));
   const bad = values.find((v) => !(Number.isFinite(v) && v > 0));
-  if (bad !== undefined || values.length === 0) throw new UsageError(`bench: --budget must be fractions of the pool (0 < b <= 1) or counts, comma-separated, got "${text}"`);
+  if (bad !== undefined || values.length === 0)
+    throw new UsageError(
+      `bench: --budget must be fractions of the pool (0 < b <= 1) or counts, comma-separated, got "${text}"`,
+    );
   return values;
 }

@@ -15,38 +15,76 @@ import { EXPORT_KINDS } from '../../shared/commands';
 
 export const exportCommand: EngineCommand<'export'> = {
   name: 'export',
-  summary: 'Write a run\'s selected subset as a notebook the OptiDEL renderer shows, as training files, or its encoder for PyTorch',
+  summary:
+    "Write a run's selected subset as a notebook the OptiDEL renderer shows, as training files, or its encoder for PyTorch",
   options: [
     { name: 'run', type: 'string', required: true, description: 'run folder with ingest, score and select done' },
     {
       name: 'what',
       type: 'string',
       choices: EXPORT_KINDS,
-      description: 'notebook (default); subset: subset.txt, subset.csv, datalist.json; encoder: timm-style .safetensors',
+      description:
+        'notebook (default); subset: subset.txt, subset.csv, datalist.json; encoder: timm-style .safetensors',
     },
-    { name: 'format', type: 'string', choices: ['ipynb', 'json'], description: 'notebook: ipynb (default) or json (the payload alone)' },
-    { name: 'out', type: 'string', required: true, description: 'file to write (notebook, encoder) or folder (subset)' },
+    {
+      name: 'format',
+      type: 'string',
+      choices: ['ipynb', 'json'],
+      description: 'notebook: ipynb (default) or json (the payload alone)',
+    },
+    {
+      name: 'out',
+      type: 'string',
+      required: true,
+      description: 'file to write (notebook, encoder) or folder (subset)',
+    },
     {
       name: 'method',
       type: 'string',
-      description: 'notebook: selection shown first (default optidel, else the latest); subset: the one exported (default the last selected)',
+      description:
+        'notebook: selection shown first (default optidel, else the latest); subset: the one exported (default the last selected)',
     },
-    { name: 'checkpoint', type: 'string', description: 'encoder: model under checkpoints/ (default train, else pretrain)' },
-    { name: 'maxSamples', type: 'integer', description: `pool samples included at most (default ${EXPORT_DEFAULTS.maxSamples}; every selected one is kept)` },
-    { name: 'thumbnails', type: 'integer', description: `thumbnails embedded at most (default ${EXPORT_DEFAULTS.maxThumbnails})` },
-    { name: 'thumbnailSize', type: 'integer', description: `thumbnail side in pixels (default ${EXPORT_DEFAULTS.thumbnailSize}, at most 96)` },
+    {
+      name: 'checkpoint',
+      type: 'string',
+      description: 'encoder: model under checkpoints/ (default train, else pretrain)',
+    },
+    {
+      name: 'maxSamples',
+      type: 'integer',
+      description: `pool samples included at most (default ${EXPORT_DEFAULTS.maxSamples}; every selected one is kept)`,
+    },
+    {
+      name: 'thumbnails',
+      type: 'integer',
+      description: `thumbnails embedded at most (default ${EXPORT_DEFAULTS.maxThumbnails})`,
+    },
+    {
+      name: 'thumbnailSize',
+      type: 'integer',
+      description: `thumbnail side in pixels (default ${EXPORT_DEFAULTS.thumbnailSize}, at most 96)`,
+    },
     {
       name: 'relativePaths',
       type: 'boolean',
-      description: "name sources from the config's folder and the run from the written file's folder, not by absolute paths",
+      description:
+        "name sources from the config's folder and the run from the written file's folder, not by absolute paths",
     },
-    { name: 'stripPaths', type: 'boolean', description: 'write no paths: sources become opaque ids (source-0001), the run is not named' },
+    {
+      name: 'stripPaths',
+      type: 'boolean',
+      description: 'write no paths: sources become opaque ids (source-0001), the run is not named',
+    },
   ],
   async run(args, ctx) {
     const what = args.what ?? 'notebook';
-    const notebookOnly = (['format', 'maxSamples', 'thumbnails', 'thumbnailSize'] as const).find((k) => args[k] !== undefined);
-    if (notebookOnly && what !== 'notebook') throw new UsageError(`export: --${kebab(notebookOnly)} applies to --what notebook only`);
-    if (args.checkpoint !== undefined && what !== 'encoder') throw new UsageError('export: --checkpoint applies to --what encoder only');
+    const notebookOnly = (['format', 'maxSamples', 'thumbnails', 'thumbnailSize'] as const).find(
+      (k) => args[k] !== undefined,
+    );
+    if (notebookOnly && what !== 'notebook')
+      throw new UsageError(`export: --${kebab(notebookOnly)} applies to --what notebook only`);
+    if (args.checkpoint !== undefined && what !== 'encoder')
+      throw new UsageError('export: --checkpoint applies to --what encoder only');
     if (args.method !== undefined && what === 'encoder') {
       throw new UsageError('export: --method does not apply to --what encoder; pick the model with --checkpoint');
     }
@@ -55,9 +93,12 @@ export const exportCommand: EngineCommand<'export'> = {
     const format = args.format ?? 'ipynb';
     const runDir = path.resolve(args.run);
     if (!fs.existsSync(runDir)) throw new UsageError(`export: run folder ${runDir} does not exist`);
-    if (args.thumbnailSize !== undefined && (args.thumbnailSize < 4 || args.thumbnailSize > 96)) throw new UsageError('export: --thumbnail-size must be between 4 and 96');
-    if (args.thumbnails !== undefined && args.thumbnails < 0) throw new UsageError('export: --thumbnails must be 0 or more');
-    if (args.maxSamples !== undefined && args.maxSamples < 1) throw new UsageError('export: --max-samples must be at least 1');
+    if (args.thumbnailSize !== undefined && (args.thumbnailSize < 4 || args.thumbnailSize > 96))
+      throw new UsageError('export: --thumbnail-size must be between 4 and 96');
+    if (args.thumbnails !== undefined && args.thumbnails < 0)
+      throw new UsageError('export: --thumbnails must be 0 or more');
+    if (args.maxSamples !== undefined && args.maxSamples < 1)
+      throw new UsageError('export: --max-samples must be at least 1');
     if (args.relativePaths && args.stripPaths) {
       throw new UsageError('export: give --relative-paths or --strip-paths, not both');
     }
@@ -99,7 +140,8 @@ export const exportCommand: EngineCommand<'export'> = {
   describe(r) {
     const skipped = r.skipped.map((s) => `skipped ${s.path}: ${s.reason}`);
     const written = r.files.map((f) => path.basename(f)).join(', ');
-    if (r.what === 'subset') return [`wrote the ${r.method} subset (${r.samples} samples) to ${r.file}: ${written}`, ...skipped].join('\n');
+    if (r.what === 'subset')
+      return [`wrote the ${r.method} subset (${r.samples} samples) to ${r.file}: ${written}`, ...skipped].join('\n');
     if (r.what === 'encoder') {
       const e = r.encoder!;
       return `wrote ${r.file} (${(r.bytes / 1024).toFixed(0)} KiB): ${e.tensors} tensors, ${e.parameters} parameters from ${e.checkpoint}`;

@@ -7,14 +7,42 @@ import { DEFAULT_FINETUNE, PROBE_LR, type FineTuneMode, type FineTuneOptions } f
 import { HEAD_KINDS, type HeadKind } from '../../shared/commands';
 
 export const FINETUNE_ARG_OPTIONS: readonly OptionSpec[] = [
-  { name: 'finetuneSteps', type: 'integer', description: `most fine-tuning steps per data set (default ${DEFAULT_FINETUNE.steps}; early stopping on the validation split)` },
-  { name: 'finetuneMode', type: 'string', choices: ['full', 'probe'], description: `full: encoder and head learn; probe: frozen encoder (default ${DEFAULT_FINETUNE.mode})` },
-  { name: 'head', type: 'string', choices: HEAD_KINDS, description: `segmentation head: pixel (every pixel's logits from its patch token), mlp (one logit per patch, upsampled) or conv (sees the pixels too); default ${DEFAULT_FINETUNE.head}` },
-  { name: 'maxTrain', type: 'integer', description: 'at most this many labelled training slices per data set (fewer labels show pre-training better)' },
+  {
+    name: 'finetuneSteps',
+    type: 'integer',
+    description: `most fine-tuning steps per data set (default ${DEFAULT_FINETUNE.steps}; early stopping on the validation split)`,
+  },
+  {
+    name: 'finetuneMode',
+    type: 'string',
+    choices: ['full', 'probe'],
+    description: `full: encoder and head learn; probe: frozen encoder (default ${DEFAULT_FINETUNE.mode})`,
+  },
+  {
+    name: 'head',
+    type: 'string',
+    choices: HEAD_KINDS,
+    description: `segmentation head: pixel (every pixel's logits from its patch token), mlp (one logit per patch, upsampled) or conv (sees the pixels too); default ${DEFAULT_FINETUNE.head}`,
+  },
+  {
+    name: 'maxTrain',
+    type: 'integer',
+    description: 'at most this many labelled training slices per data set (fewer labels show pre-training better)',
+  },
 ];
 
 /** Fine-tuning settings; a frozen-encoder probe trains only the head and takes a higher learning rate. */
-export function finetuneOptions(args: { finetuneSteps?: number; finetuneMode?: FineTuneMode; head?: HeadKind }): Omit<FineTuneOptions, 'seed'> {
+export function finetuneOptions(args: {
+  finetuneSteps?: number;
+  finetuneMode?: FineTuneMode;
+  head?: HeadKind;
+}): Omit<FineTuneOptions, 'seed'> {
   const mode = args.finetuneMode ?? DEFAULT_FINETUNE.mode;
-  return { ...DEFAULT_FINETUNE, steps: args.finetuneSteps ?? DEFAULT_FINETUNE.steps, mode, head: args.head ?? DEFAULT_FINETUNE.head, lr: mode === 'probe' ? PROBE_LR : DEFAULT_FINETUNE.lr };
+  return {
+    ...DEFAULT_FINETUNE,
+    steps: args.finetuneSteps ?? DEFAULT_FINETUNE.steps,
+    mode,
+    head: args.head ?? DEFAULT_FINETUNE.head,
+    lr: mode === 'probe' ? PROBE_LR : DEFAULT_FINETUNE.lr,
+  };
 }

@@ -38,5 +38,7 @@ export const COMMANDS: { [N in CommandName]: EngineCommand<N> } = {
 };
 
 export function findCommand(name: string): AnyCommand | undefined {
-  return Object.prototype.hasOwnProperty.call(COMMANDS, name) ? (COMMANDS[name as CommandName] as AnyCommand) : undefined;
+  return Object.prototype.hasOwnProperty.call(COMMANDS, name)
+    ? (COMMANDS[name as CommandName] as AnyCommand)
+    : undefined;
 }

@@ -10,13 +10,19 @@ export const infoCommand: EngineCommand<'info'> = {
   name: 'info',
   summary: 'Show the TensorFlow.js backend, why each other backend was not taken, and optionally its matmul speed',
   options: [
-    { name: 'matmulSize', type: 'integer', description: 'measure fp32 matmul GFLOP/s on square matrices of this size (e.g. 1024)' },
+    {
+      name: 'matmulSize',
+      type: 'integer',
+      description: 'measure fp32 matmul GFLOP/s on square matrices of this size (e.g. 1024)',
+    },
     { name: 'matmulRepeats', type: 'integer', description: 'repetitions of the measured matmul (default 10)' },
   ],
   async run(args, ctx) {
     const selection = await selectBackend(ctx.backendPreference);
     const matmulGflops = args.matmulSize
-      ? await measureMatmulGflops(args.matmulSize, args.matmulRepeats ?? 10, ctx.signal, (done, total) => ctx.progress('info', done, total, 'matmul'))
+      ? await measureMatmulGflops(args.matmulSize, args.matmulRepeats ?? 10, ctx.signal, (done, total) =>
+          ctx.progress('info', done, total, 'matmul'),
+        )
       : undefined;
     return {
       version: OPTIDEL_VERSION,
@@ -33,7 +39,10 @@ export const infoCommand: EngineCommand<'info'> = {
     };
   },
   describe(info) {
-    const lines = [`backend: ${info.backend} (${info.preference === 'auto' ? 'first that worked' : 'forced'})`, `OptiDEL ${info.version}, TensorFlow.js ${info.tfjsVersion}, Node ${info.nodeVersion}, ${info.cpus} CPUs`];
+    const lines = [
+      `backend: ${info.backend} (${info.preference === 'auto' ? 'first that worked' : 'forced'})`,
+      `OptiDEL ${info.version}, TensorFlow.js ${info.tfjsVersion}, Node ${info.nodeVersion}, ${info.cpus} CPUs`,
+    ];
     for (const c of info.candidates) lines.push(`  ${c.available ? '✓' : '✗'} ${c.name}: ${c.reason}`);
     if (info.matmulGflops !== undefined) lines.push(`matmul: ${info.matmulGflops.toFixed(1)} GFLOP/s`);
     for (const w of info.warnings) lines.push(`warning: ${w}`);
@@ -42,7 +51,12 @@ export const infoCommand: EngineCommand<'info'> = {
 };
 
 /** fp32 matmul throughput of the current backend; the ceiling the model's FLOP utilisation is measured against. */
-export async function measureMatmulGflops(size: number, repeats: number, signal: AbortSignal, onStep?: (done: number, total: number) => void): Promise<number> {
+export async function measureMatmulGflops(
+  size: number,
+  repeats: number,
+  signal: AbortSignal,
+  onStep?: (done: number, total: number) => void,
+): Promise<number> {
   const a = tf.randomUniform([size, size]);
   const b = tf.randomUniform([size, size]);
   try {

@@ -7,7 +7,7 @@ import { checkRunFolderOut } from '../../shared/run/node/outFolder';
 
 export const ingestCommand: EngineCommand<'ingest'> = {
   name: 'ingest',
-  summary: 'Decode the pool named by optidel.json (images, NIfTI, DICOM) into a run folder\'s cache',
+  summary: "Decode the pool named by optidel.json (images, NIfTI, DICOM) into a run folder's cache",
   options: [
     { name: 'config', type: 'string', required: true, description: 'the optidel.json to read' },
     {
@@ -24,8 +24,12 @@ export const ingestCommand: EngineCommand<'ingest'> = {
     return { runDir, ...summary };
   },
   describe(r) {
-    const lines = [`${r.samples} samples from ${r.sources} sources in ${r.seconds.toFixed(1)} s${r.cached ? ' (unchanged pool: cache reused)' : ''}`, `${r.emptySlicesSkipped} empty slices skipped`];
-    if (r.skipped.length) lines.push(`${r.skipped.length} skipped:`, ...r.skipped.map((s) => `  ${s.path}: ${s.reason}`));
+    const lines = [
+      `${r.samples} samples from ${r.sources} sources in ${r.seconds.toFixed(1)} s${r.cached ? ' (unchanged pool: cache reused)' : ''}`,
+      `${r.emptySlicesSkipped} empty slices skipped`,
+    ];
+    if (r.skipped.length)
+      lines.push(`${r.skipped.length} skipped:`, ...r.skipped.map((s) => `  ${s.path}: ${s.reason}`));
     lines.push(`cache: ${path.join(r.runDir, 'cache')}`);
     return lines.join('\n');
   },

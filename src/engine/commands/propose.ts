@@ -32,23 +32,52 @@ export const proposeCommand: EngineCommand<'propose'> = {
   options: [
     { name: 'run', type: 'string', required: true, description: 'run folder with ingest, pretrain and score done' },
     { name: 'perImage', type: 'integer', description: `our windows per image (default ${DEFAULT_PROPOSER.perImage})` },
-    { name: 'windowFraction', type: 'number', description: `window side as a fraction of the image side (default ${DEFAULT_PROPOSER.windowFraction})` },
-    { name: 'user', type: 'string', description: `user key-patch file, see docs/key-patches.md (default: <run>/${USER_PATCHES_FILE} when present)` },
-    { name: 'userOnly', type: 'boolean', description: 'only the user\'s patches, none of ours' },
-    { name: 'masks', type: 'integer', description: `random masks averaged per patch (default ${SCORE_DEFAULTS.masks})` },
+    {
+      name: 'windowFraction',
+      type: 'number',
+      description: `window side as a fraction of the image side (default ${DEFAULT_PROPOSER.windowFraction})`,
+    },
+    {
+      name: 'user',
+      type: 'string',
+      description: `user key-patch file, see docs/key-patches.md (default: <run>/${USER_PATCHES_FILE} when present)`,
+    },
+    { name: 'userOnly', type: 'boolean', description: "only the user's patches, none of ours" },
+    {
+      name: 'masks',
+      type: 'integer',
+      description: `random masks averaged per patch (default ${SCORE_DEFAULTS.masks})`,
+    },
     { name: 'seed', type: 'integer', description: 'seed of the masks (default: the config seed)' },
-    { name: 'checkpoint', type: 'string', description: 'checkpoint under checkpoints/ to score with (default pretrain)' },
-    { name: 'difficulty', type: 'string', choices: DIFFICULTY_SCORES, description: 'difficulty score of the patches (default: the one "optidel score" used)' },
+    {
+      name: 'checkpoint',
+      type: 'string',
+      description: 'checkpoint under checkpoints/ to score with (default pretrain)',
+    },
+    {
+      name: 'difficulty',
+      type: 'string',
+      choices: DIFFICULTY_SCORES,
+      description: 'difficulty score of the patches (default: the one "optidel score" used)',
+    },
   ],
   async run(args, ctx) {
     const runDir = existingRunDir('propose', args.run);
     const perImage = args.perImage ?? DEFAULT_PROPOSER.perImage;
     const windowFraction = args.windowFraction ?? DEFAULT_PROPOSER.windowFraction;
     if (perImage < 0) throw new UsageError('propose: --per-image must be 0 or more');
-    if (!(windowFraction > 0 && windowFraction <= 1)) throw new UsageError('propose: --window-fraction must be in (0, 1]');
-    const userFile = args.user ? path.resolve(args.user) : fs.existsSync(path.join(runDir, USER_PATCHES_FILE)) ? path.join(runDir, USER_PATCHES_FILE) : undefined;
+    if (!(windowFraction > 0 && windowFraction <= 1))
+      throw new UsageError('propose: --window-fraction must be in (0, 1]');
+    const userFile = args.user
+      ? path.resolve(args.user)
+      : fs.existsSync(path.join(runDir, USER_PATCHES_FILE))
+        ? path.join(runDir, USER_PATCHES_FILE)
+        : undefined;
     if (args.user && !fs.existsSync(userFile!)) throw new UsageError(`propose: --user file ${userFile} does not exist`);
-    if (args.userOnly && !userFile) throw new UsageError(`propose: --user-only needs a user key-patch file (--user, or ${USER_PATCHES_FILE} in the run folder)`);
+    if (args.userOnly && !userFile)
+      throw new UsageError(
+        `propose: --user-only needs a user key-patch file (--user, or ${USER_PATCHES_FILE} in the run folder)`,
+      );
     const { backend } = await selectBackend(ctx.backendPreference);
     const settings = await readRunModelSettings(runDir);
     const checkpoint = args.checkpoint ?? 'pretrain';
@@ -57,30 +86,58 @@ export const proposeCommand: EngineCommand<'propose'> = {
       const model = await MaeModel.load(checkpointDir(runDir, checkpoint));
       try {
         const patches: KeyPatch[] = [];
-        const info = fs.existsSync(path.join(runDir, ARTIFACTS.scores)) ? ((await readJsonFile(path.join(runDir, ARTIFACTS.scores))) as ScoresInfo) : undefined;
-        const difficultyScore = args.difficulty ?? info?.difficulty ?? resolveDifficulty(undefined, await runRecordOrUndefined(runDir));
+        const info = fs.existsSync(path.join(runDir, ARTIFACTS.scores))
+          ? ((await readJsonFile(path.join(runDir, ARTIFACTS.scores))) as ScoresInfo)
+          : undefined;
+        const difficultyScore =
+          args.difficulty ?? info?.difficulty ?? resolveDifficulty(undefined, await runRecordOrUndefined(runDir));
         if (!args.userOnly && perImage > 0) {
-          if (!info) throw new Error(`${path.join(runDir, ARTIFACTS.scores)} is missing: run "optidel score --run ${args.run}" first`);
+          if (!info)
+            throw new Error(
+              `${path.join(runDir, ARTIFACTS.scores)} is missing: run "optidel score --run ${args.run}" first`,
+            );
           const grid = info.patchesPerSide;
-          const errors = new Float32Array((await fs.promises.readFile(path.join(runDir, ARTIFACTS.patchErrors))).buffer.slice(0));
-          if (info.count !== cache.size || errors.length !== cache.size * grid * grid) throw new Error(`${ARTIFACTS.patchErrors} does not match the pool (${info.count} scored, ${cache.size} cached); run "optidel score --run ${args.run}" again`);
+          const errors = new Float32Array(
+            (await fs.promises.readFile(path.join(runDir, ARTIFACTS.patchErrors))).buffer.slice(0),
+          );
+          if (info.count !== cache.size || errors.length !== cache.size * grid * grid)
+            throw new Error(
+              `${ARTIFACTS.patchErrors} does not match the pool (${info.count} scored, ${cache.size} cached); run "optidel score --run ${args.run}" again`,
+            );
           for await (const { ids, pixels } of cache.batches({ batchSize: 256 })) {
             throwIfCancelled(ctx.signal);
             ids.forEach((id, j) => {
               const area = cache.imageSize ** 2;
-              for (const box of proposeWindows(pixels.subarray(j * area, (j + 1) * area), errors.subarray(id * grid * grid, (id + 1) * grid * grid), cache.imageSize, grid, { perImage, windowFraction })) {
+              for (const box of proposeWindows(
+                pixels.subarray(j * area, (j + 1) * area),
+                errors.subarray(id * grid * grid, (id + 1) * grid * grid),
+                cache.imageSize,
+                grid,
+                { perImage, windowFraction },
+              )) {
                 patches.push({ id: patches.length, sampleId: id, box, origin: 'auto' });
               }
             });
             ctx.progress('propose', ids[ids.length - 1] + 1, cache.size, 'proposing windows');
           }
         }
-        const user = userFile ? await readUserPatches(userFile, cache.index.samples, cache.imageSize) : { boxes: [], skipped: [] };
+        const user = userFile
+          ? await readUserPatches(userFile, cache.index.samples, cache.imageSize)
+          : { boxes: [], skipped: [] };
         for (const s of user.skipped) ctx.log('warn', `key patches: skipped ${s.path}: ${s.reason}`);
-        for (const b of user.boxes) patches.push({ id: patches.length, sampleId: b.sampleId, box: b.box, origin: 'user' });
+        for (const b of user.boxes)
+          patches.push({ id: patches.length, sampleId: b.sampleId, box: b.box, origin: 'user' });
         const seed = args.seed ?? settings.seed ?? 0;
         // pvi's input-free predictor is the pool's, as in "optidel score" (same seed, same images), not the boxes' images alone.
-        const inputFree = difficultyScore === 'pvi' ? await fitInputFree(cache, Array.from({ length: cache.size }, (_, i) => i), model.config.patchSize, seed) : undefined;
+        const inputFree =
+          difficultyScore === 'pvi'
+            ? await fitInputFree(
+                cache,
+                Array.from({ length: cache.size }, (_, i) => i),
+                model.config.patchSize,
+                seed,
+              )
+            : undefined;
         const difficulty = await scoreBoxes(model, cache, patches, {
           masks: args.masks ?? SCORE_DEFAULTS.masks,
           seed,
@@ -91,13 +148,30 @@ export const proposeCommand: EngineCommand<'propose'> = {
           onProgress: (done, total) => ctx.progress('propose', done, total, 'scoring patches'),
         });
         patches.forEach((p, i) => (p.difficulty = difficulty[i]));
-        const proposer = [args.userOnly ? undefined : `optidel-error-windows (${perImage} per image, side ${windowFraction})`, userFile ? `user boxes from ${userFile}` : undefined].filter(Boolean).join(' + ') + `; ${difficultyScore} difficulty`;
+        const proposer =
+          [
+            args.userOnly ? undefined : `optidel-error-windows (${perImage} per image, side ${windowFraction})`,
+            userFile ? `user boxes from ${userFile}` : undefined,
+          ]
+            .filter(Boolean)
+            .join(' + ') + `; ${difficultyScore} difficulty`;
         const file: KeyPatchFile = { version: 1, proposer, patches };
         await writeJsonAtomic(path.join(runDir, ARTIFACTS.keyPatches), file);
         const auto = patches.filter((p) => p.origin === 'auto').length;
         const meanDifficulty = patches.length ? difficulty.reduce((s, v) => s + v, 0) / patches.length : 0;
-        const result = { patches: patches.length, auto, user: patches.length - auto, difficulty: difficultyScore, meanDifficulty, skipped: user.skipped, file: path.join(runDir, ARTIFACTS.keyPatches) };
-        return { result, summary: { patches: patches.length, user: result.user, 'mean difficulty': Number(meanDifficulty.toFixed(4)) } };
+        const result = {
+          patches: patches.length,
+          auto,
+          user: patches.length - auto,
+          difficulty: difficultyScore,
+          meanDifficulty,
+          skipped: user.skipped,
+          file: path.join(runDir, ARTIFACTS.keyPatches),
+        };
+        return {
+          result,
+          summary: { patches: patches.length, user: result.user, 'mean difficulty': Number(meanDifficulty.toFixed(4)) },
+        };
       } finally {
         model.dispose();
         await cache.close();
@@ -105,6 +179,10 @@ export const proposeCommand: EngineCommand<'propose'> = {
     });
   },
   describe(r) {
-    return [`${r.patches} key patches (${r.auto} ours, ${r.user} user), mean ${r.difficulty} difficulty ${r.meanDifficulty.toFixed(4)}`, ...r.skipped.map((s) => `skipped ${s.path}: ${s.reason}`), `wrote ${r.file}`].join('\n');
+    return [
+      `${r.patches} key patches (${r.auto} ours, ${r.user} user), mean ${r.difficulty} difficulty ${r.meanDifficulty.toFixed(4)}`,
+      ...r.skipped.map((s) => `skipped ${s.path}: ${s.reason}`),
+      `wrote ${r.file}`,
+    ].join('\n');
   },
 };

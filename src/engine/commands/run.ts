@@ -17,7 +17,13 @@ export const runCommand: EngineCommand<'run'> = {
       required: true,
       description: 'the run folder: new, empty or an OptiDEL run (done stages are skipped)',
     },
-    { name: 'method', type: 'string', required: true, choices: SELECTION_METHOD_NAMES, description: 'selection method' },
+    {
+      name: 'method',
+      type: 'string',
+      required: true,
+      choices: SELECTION_METHOD_NAMES,
+      description: 'selection method',
+    },
     { name: 'budget', type: 'number', description: 'fraction of the pool or a count (default: the config budget)' },
     { name: 'seed', type: 'integer', description: 'seed (default: the config seed)' },
     { name: 'preset', type: 'string', choices: MAE_PRESETS, description: 'model size (default tiny)' },
@@ -32,7 +38,9 @@ export const runCommand: EngineCommand<'run'> = {
     return runPipeline(loaded, runDir, { method, budget, seed, preset, steps, batchSize, rounds }, ctx);
   },
   describe(r) {
-    const stages = Object.entries(r.stages).map(([s, how]) => `${s}${how === 'skipped' ? ' (skipped)' : ''}`).join(', ');
+    const stages = Object.entries(r.stages)
+      .map(([s, how]) => `${s}${how === 'skipped' ? ' (skipped)' : ''}`)
+      .join(', ');
     const v = r.vInformation ? `, V-information ${r.vInformation.value.toFixed(4)}` : '';
     return `${r.method}: ${r.selected} selected, ${r.generated} generated${v}; compact pre-training loss ${r.trainLoss.toFixed(4)}\nstages: ${stages}\n${r.seconds.toFixed(0)} s, run folder ${r.runDir}`;
   },

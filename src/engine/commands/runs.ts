@@ -13,10 +13,21 @@ const DEFAULT_RUNS_FOLDER = path.join('.optidel', 'runs');
 
 export const runsCommand: EngineCommand<'runs'> = {
   name: 'runs',
-  summary: 'List run folders (runs list), or show one run\'s stages, timings and sizes (runs show RUN)',
+  summary: "List run folders (runs list), or show one run's stages, timings and sizes (runs show RUN)",
   options: [
-    { name: 'action', type: 'string', positional: true, choices: ['list', 'show'], description: 'list (default) or show' },
-    { name: 'run', type: 'string', positional: true, description: 'with show: the run folder, a path or a name under --dir' },
+    {
+      name: 'action',
+      type: 'string',
+      positional: true,
+      choices: ['list', 'show'],
+      description: 'list (default) or show',
+    },
+    {
+      name: 'run',
+      type: 'string',
+      positional: true,
+      description: 'with show: the run folder, a path or a name under --dir',
+    },
     { name: 'dir', type: 'string', description: `folder holding run folders (default ${DEFAULT_RUNS_FOLDER})` },
   ],
   async run(args) {
@@ -56,7 +67,8 @@ function summarize(dir: string, record?: RunRecord, error?: string): RunSummary 
 /** Bytes under each top-level entry of the run folder (symlinks are counted as links, never followed). */
 async function artifactSizes(runDir: string): Promise<Record<string, number>> {
   const sizes: Record<string, number> = {};
-  for (const entry of await fs.promises.readdir(runDir, { withFileTypes: true })) sizes[entry.name] = await bytesUnder(path.join(runDir, entry.name));
+  for (const entry of await fs.promises.readdir(runDir, { withFileTypes: true }))
+    sizes[entry.name] = await bytesUnder(path.join(runDir, entry.name));
   return sizes;
 }
 

@@ -19,14 +19,29 @@ export const SCORE_DEFAULTS = { masks: 4, batchSize: 64 };
 
 export const scoreCommand: EngineCommand<'score'> = {
   name: 'score',
-  summary: 'Score every pool sample with the pre-trained model: embedding, difficulty (K masks), per-patch errors, 2D map',
+  summary:
+    'Score every pool sample with the pre-trained model: embedding, difficulty (K masks), per-patch errors, 2D map',
   options: [
     { name: 'run', type: 'string', required: true, description: 'run folder with ingest and pretrain done' },
-    { name: 'masks', type: 'integer', description: `random masks averaged per sample (default ${SCORE_DEFAULTS.masks})` },
+    {
+      name: 'masks',
+      type: 'integer',
+      description: `random masks averaged per sample (default ${SCORE_DEFAULTS.masks})`,
+    },
     { name: 'seed', type: 'integer', description: 'seed of the masks (default: the config seed)' },
     { name: 'batchSize', type: 'integer', description: `samples per batch (default ${SCORE_DEFAULTS.batchSize})` },
-    { name: 'checkpoint', type: 'string', description: 'checkpoint under checkpoints/ to score with (default pretrain)' },
-    { name: 'difficulty', type: 'string', choices: DIFFICULTY_SCORES, description: 'difficulty score: normalised (MAE loss), intensity (error in intensity units), pvi (minus pointwise V-information); default the config\'s selection.difficulty, else normalised' },
+    {
+      name: 'checkpoint',
+      type: 'string',
+      description: 'checkpoint under checkpoints/ to score with (default pretrain)',
+    },
+    {
+      name: 'difficulty',
+      type: 'string',
+      choices: DIFFICULTY_SCORES,
+      description:
+        "difficulty score: normalised (MAE loss), intensity (error in intensity units), pvi (minus pointwise V-information); default the config's selection.difficulty, else normalised",
+    },
   ],
   async run(args, ctx) {
     const runDir = existingRunDir('score', args.run);
@@ -50,16 +65,43 @@ export const scoreCommand: EngineCommand<'score'> = {
           signal: ctx.signal,
           onProgress: (done, total) => ctx.progress('score', done, total),
         });
-        const files = [ARTIFACTS.embeddings, ARTIFACTS.difficulty, ARTIFACTS.patchErrors, ARTIFACTS.projection, ARTIFACTS.scores];
+        const files = [
+          ARTIFACTS.embeddings,
+          ARTIFACTS.difficulty,
+          ARTIFACTS.patchErrors,
+          ARTIFACTS.projection,
+          ARTIFACTS.scores,
+        ];
         await writeFileAtomic(path.join(runDir, ARTIFACTS.embeddings), bytes(scores.embeddings));
         await writeFileAtomic(path.join(runDir, ARTIFACTS.difficulty), bytes(scores.difficulty));
         await writeFileAtomic(path.join(runDir, ARTIFACTS.patchErrors), bytes(scores.patchErrors));
-        await writeFileAtomic(path.join(runDir, ARTIFACTS.projection), bytes(pcaProject(scores.embeddings, scores.embeddingDim)));
-        const info: ScoresInfo = { count: scores.count, embeddingDim: scores.embeddingDim, patchesPerSide: scores.patchesPerSide, masksPerSample: masks, model: `${checkpoint} (${describeModel(model)})`, difficulty };
+        await writeFileAtomic(
+          path.join(runDir, ARTIFACTS.projection),
+          bytes(pcaProject(scores.embeddings, scores.embeddingDim)),
+        );
+        const info: ScoresInfo = {
+          count: scores.count,
+          embeddingDim: scores.embeddingDim,
+          patchesPerSide: scores.patchesPerSide,
+          masksPerSample: masks,
+          model: `${checkpoint} (${describeModel(model)})`,
+          difficulty,
+        };
         await writeJsonAtomic(path.join(runDir, ARTIFACTS.scores), info);
         const meanDifficulty = scores.difficulty.reduce((s, v) => s + v, 0) / Math.max(1, scores.count);
-        const result = { count: scores.count, embeddingDim: scores.embeddingDim, masks, difficulty, meanDifficulty, seconds: (performance.now() - started) / 1000, files };
-        return { result, summary: { samples: scores.count, difficulty, 'mean difficulty': Number(meanDifficulty.toFixed(4)) } };
+        const result = {
+          count: scores.count,
+          embeddingDim: scores.embeddingDim,
+          masks,
+          difficulty,
+          meanDifficulty,
+          seconds: (performance.now() - started) / 1000,
+          files,
+        };
+        return {
+          result,
+          summary: { samples: scores.count, difficulty, 'mean difficulty': Number(meanDifficulty.toFixed(4)) },
+        };
       } finally {
         model.dispose();
         await cache.close();

@@ -15,15 +15,52 @@ export const selectCommand: EngineCommand<'select'> = {
   name: 'select',
   summary: 'Select a subset of the pool with one method (optidel, random, meddel, prototypes, kcenter, full)',
   options: [
-    { name: 'run', type: 'string', required: true, description: 'run folder with score (and, for optidel, propose) done' },
-    { name: 'method', type: 'string', required: true, choices: SELECTION_METHOD_NAMES, description: 'selection method' },
-    { name: 'budget', type: 'number', description: 'fraction of the pool (0 < b <= 1) or a count (> 1); default the config budget' },
+    {
+      name: 'run',
+      type: 'string',
+      required: true,
+      description: 'run folder with score (and, for optidel, propose) done',
+    },
+    {
+      name: 'method',
+      type: 'string',
+      required: true,
+      choices: SELECTION_METHOD_NAMES,
+      description: 'selection method',
+    },
+    {
+      name: 'budget',
+      type: 'number',
+      description: 'fraction of the pool (0 < b <= 1) or a count (> 1); default the config budget',
+    },
     { name: 'seed', type: 'integer', description: 'seed (default: the config seed)' },
-    { name: 'masks', type: 'integer', description: 'random masks per sample for the V-information estimate (default 4)' },
-    { name: 'clusters', type: 'integer', description: 'meddel, prototypes: k-means clusters (default about √N, at most 100)' },
-    { name: 'sourceCapFactor', type: 'number', description: 'optidel: an acquisition gives at most this multiple of its share of key patches in proportion to its size (default 2)' },
-    { name: 'minCosineDistance', type: 'number', description: 'optidel: samples closer than this cosine distance to a selected one are near-duplicates (default 0.05)' },
-    { name: 'outlierDistance', type: 'number', description: 'meddel: cosine distance to the centroid beyond which a sample is an outlier (default 0.9)' },
+    {
+      name: 'masks',
+      type: 'integer',
+      description: 'random masks per sample for the V-information estimate (default 4)',
+    },
+    {
+      name: 'clusters',
+      type: 'integer',
+      description: 'meddel, prototypes: k-means clusters (default about √N, at most 100)',
+    },
+    {
+      name: 'sourceCapFactor',
+      type: 'number',
+      description:
+        'optidel: an acquisition gives at most this multiple of its share of key patches in proportion to its size (default 2)',
+    },
+    {
+      name: 'minCosineDistance',
+      type: 'number',
+      description:
+        'optidel: samples closer than this cosine distance to a selected one are near-duplicates (default 0.05)',
+    },
+    {
+      name: 'outlierDistance',
+      type: 'number',
+      description: 'meddel: cosine distance to the centroid beyond which a sample is an outlier (default 0.9)',
+    },
   ],
   async run(args, ctx) {
     const runDir = existingRunDir('select', args.run);
@@ -34,18 +71,26 @@ export const selectCommand: EngineCommand<'select'> = {
       const cache = await openCache(runDir);
       const model = await loadFoundation(runDir);
       try {
-        const result = await selectStage(runDir, input, cache, model, {
-          method: args.method,
-          budget,
-          seed,
-          masks: args.masks,
-          clusters: args.clusters,
-          optidel: { sourceCapFactor: args.sourceCapFactor, minCosineDistance: args.minCosineDistance },
-          meddel: { outlierDistance: args.outlierDistance },
-        }, ctx);
+        const result = await selectStage(
+          runDir,
+          input,
+          cache,
+          model,
+          {
+            method: args.method,
+            budget,
+            seed,
+            masks: args.masks,
+            clusters: args.clusters,
+            optidel: { sourceCapFactor: args.sourceCapFactor, minCosineDistance: args.minCosineDistance },
+            meddel: { outlierDistance: args.outlierDistance },
+          },
+          ctx,
+        );
         const summary: Record<string, number | string> = { method: args.method, selected: result.selected.length };
         if (result.vInformation) summary['V-information'] = Number(result.vInformation.value.toFixed(4));
-        if (result.relaxed) summary.relaxed = result.relaxed.nearDuplicate + result.relaxed.acquisitionCap + result.relaxed.short;
+        if (result.relaxed)
+          summary.relaxed = result.relaxed.nearDuplicate + result.relaxed.acquisitionCap + result.relaxed.short;
         return { result, summary };
       } finally {
         model?.dispose();
@@ -69,7 +114,8 @@ export const selectCommand: EngineCommand<'select'> = {
 };
 
 function describeVInformation(v: VInformationEstimate): string {
-  const range = (key: keyof NonNullable<VInformationEstimate['interval']>) => (v.interval ? ` [${v.interval[key].map((x) => x.toFixed(4)).join(', ')}]` : '');
+  const range = (key: keyof NonNullable<VInformationEstimate['interval']>) =>
+    v.interval ? ` [${v.interval[key].map((x) => x.toFixed(4)).join(', ')}]` : '';
   const over = v.images ? ` over ${v.images} ${v.measuredOn ?? 'images'}, 95% bootstrap intervals` : '';
   return `V-information ${v.value.toFixed(4)}${range('value')} nats = H(Y|∅) ${v.hYEmpty.toFixed(4)}${range('hYEmpty')} - H(Y|X) ${v.hYGivenX.toFixed(4)}${range('hYGivenX')}${over}`;
 }

@@ -12,7 +12,12 @@ export const similarCommand: EngineCommand<'similar'> = {
   summary: 'Find the pool samples most similar to one sample (cosine similarity of the embeddings, exact)',
   options: [
     { name: 'run', type: 'string', required: true, description: 'run folder with score done' },
-    { name: 'sample', type: 'integer', required: true, description: 'sample id (as in the gallery and cache/index.json)' },
+    {
+      name: 'sample',
+      type: 'integer',
+      required: true,
+      description: 'sample id (as in the gallery and cache/index.json)',
+    },
     { name: 'k', type: 'integer', description: 'neighbours to return (default 10)' },
   ],
   async run(args) {
@@ -21,7 +26,9 @@ export const similarCommand: EngineCommand<'similar'> = {
     const [input, cache] = await Promise.all([readSelectionInput(args.run), readCacheIndex(args.run)]);
     const index = new CosineIndex(input.embeddings, input.dim);
     if (args.sample < 0 || args.sample >= index.size) {
-      throw new UsageError(`similar: --sample ${args.sample} is not in the pool of ${args.run} (ids 0 to ${index.size - 1})`);
+      throw new UsageError(
+        `similar: --sample ${args.sample} is not in the pool of ${args.run} (ids 0 to ${index.size - 1})`,
+      );
     }
     const where = (s: CacheSample) => ({ source: s.source, slice: s.slice, axis: s.axis, frame: s.frame });
     return {
@@ -30,7 +37,11 @@ export const similarCommand: EngineCommand<'similar'> = {
     };
   },
   describe(r: SimilarResult) {
-    const place = (s: SimilarResult['sample']) => `${s.source}${s.slice !== undefined ? ` slice ${s.slice}` : ''}${s.frame !== undefined ? ` frame ${s.frame}` : ''}`;
-    return [`sample ${r.sample.id}: ${place(r.sample)}`, ...r.neighbours.map((n) => `  ${n.similarity.toFixed(4)}  #${n.id}  ${place(n)}`)].join('\n');
+    const place = (s: SimilarResult['sample']) =>
+      `${s.source}${s.slice !== undefined ? ` slice ${s.slice}` : ''}${s.frame !== undefined ? ` frame ${s.frame}` : ''}`;
+    return [
+      `sample ${r.sample.id}: ${place(r.sample)}`,
+      ...r.neighbours.map((n) => `  ${n.similarity.toFixed(4)}  #${n.id}  ${place(n)}`),
+    ].join('\n');
   },
 };

@@ -28,7 +28,11 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
     text = await fs.promises.readFile(absolute, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(code === 'ENOENT' ? `${absolute}: no such config file; create one (optidel demo-data --out DIR writes an example)` : `${absolute}: cannot read (${(err as Error).message})`);
+    throw new ConfigError(
+      code === 'ENOENT'
+        ? `${absolute}: no such config file; create one (optidel demo-data --out DIR writes an example)`
+        : `${absolute}: cannot read (${(err as Error).message})`,
+    );
   }
   let raw: unknown;
   try {
@@ -56,13 +60,20 @@ export function parseConfig(raw: unknown, file: string): LoadedConfig {
   const given = raw as Partial<OptidelConfig>;
   const names = new Set<string>();
   for (const [i, d] of (given.downstream ?? []).entries()) {
-    if (names.has(d.name)) throw new ConfigError(`${file}: downstream[${i}].name: "${d.name}" is used twice; give each data set its own name`);
+    if (names.has(d.name))
+      throw new ConfigError(
+        `${file}: downstream[${i}].name: "${d.name}" is used twice; give each data set its own name`,
+      );
     names.add(d.name);
   }
   const config: OptidelConfig = {
     ...given,
     pool: (given.pool ?? []).map(resolve),
-    downstream: (given.downstream ?? []).map((d): DownstreamDataset => ({ ...d, images: resolve(d.images), labels: resolve(d.labels) })),
+    downstream: (given.downstream ?? []).map((d): DownstreamDataset => ({
+      ...d,
+      images: resolve(d.images),
+      labels: resolve(d.labels),
+    })),
     imageSize: given.imageSize ?? CONFIG_DEFAULTS.imageSize,
     budget: given.budget ?? CONFIG_DEFAULTS.budget,
     seed: given.seed ?? CONFIG_DEFAULTS.seed,

@@ -25,9 +25,24 @@ export interface JsonSchema {
 
 /** Keywords this validator understands; a test fails if the schema starts using any other. */
 export const SUPPORTED_KEYWORDS: ReadonlySet<string> = new Set([
-  '$schema', '$id', 'title', 'description', 'type', 'properties', 'additionalProperties', 'required',
-  'items', 'minItems', 'maxItems', 'minLength', 'pattern', 'patternErrorMessage', 'minimum', 'maximum',
-  'exclusiveMinimum', 'enum',
+  '$schema',
+  '$id',
+  'title',
+  'description',
+  'type',
+  'properties',
+  'additionalProperties',
+  'required',
+  'items',
+  'minItems',
+  'maxItems',
+  'minLength',
+  'pattern',
+  'patternErrorMessage',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'enum',
 ]);
 
 /** Deeper than this, a value is refused before anything walks it recursively (no config needs 64 levels). */
@@ -68,7 +83,8 @@ export function validateAgainstSchema(value: unknown, schema: JsonSchema, path =
   if (typeof value === 'number') {
     if (schema.minimum !== undefined && value < schema.minimum) fail(`must be >= ${schema.minimum}, got ${value}`);
     if (schema.maximum !== undefined && value > schema.maximum) fail(`must be <= ${schema.maximum}, got ${value}`);
-    if (schema.exclusiveMinimum !== undefined && value <= schema.exclusiveMinimum) fail(`must be > ${schema.exclusiveMinimum}, got ${value}`);
+    if (schema.exclusiveMinimum !== undefined && value <= schema.exclusiveMinimum)
+      fail(`must be > ${schema.exclusiveMinimum}, got ${value}`);
   }
   if (typeof value === 'string' && schema.minLength !== undefined && value.length < schema.minLength) {
     fail(value.length === 0 ? 'must not be empty' : `must have at least ${schema.minLength} characters`);
@@ -76,21 +92,33 @@ export function validateAgainstSchema(value: unknown, schema: JsonSchema, path =
     fail(`${JSON.stringify(value)} is not allowed; ${schema.patternErrorMessage ?? `it must match ${schema.pattern}`}`);
   }
   if (Array.isArray(value)) {
-    if (schema.minItems !== undefined && value.length < schema.minItems) fail(`must have at least ${schema.minItems} item(s), got ${value.length}`);
-    if (schema.maxItems !== undefined && value.length > schema.maxItems) fail(`must have at most ${schema.maxItems} item(s), got ${value.length}`);
-    if (schema.items) value.forEach((item, i) => problems.push(...validateAgainstSchema(item, schema.items!, `${path}[${i}]`)));
+    if (schema.minItems !== undefined && value.length < schema.minItems)
+      fail(`must have at least ${schema.minItems} item(s), got ${value.length}`);
+    if (schema.maxItems !== undefined && value.length > schema.maxItems)
+      fail(`must have at most ${schema.maxItems} item(s), got ${value.length}`);
+    if (schema.items)
+      value.forEach((item, i) => problems.push(...validateAgainstSchema(item, schema.items!, `${path}[${i}]`)));
   }
   if (isObject(value)) {
     const properties = schema.properties ?? {};
     for (const key of schema.required ?? []) {
-      if (!(key in value)) problems.push(`${join(path, key)}: is required${properties[key]?.description ? ` (${properties[key].description})` : ''}`);
+      if (!(key in value))
+        problems.push(
+          `${join(path, key)}: is required${properties[key]?.description ? ` (${properties[key].description})` : ''}`,
+        );
     }
     for (const [key, item] of Object.entries(value)) {
       const sub = properties[key];
       if (sub) problems.push(...validateAgainstSchema(item, sub, join(path, key)));
       else if (schema.additionalProperties === false) {
         const suggestion = closest(key, Object.keys(properties));
-        problems.push(`${join(path, key)}: unknown key${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; known keys: ${Object.keys(properties).filter((k) => !k.startsWith('$')).join(', ')}`);
+        problems.push(
+          `${join(path, key)}: unknown key${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; known keys: ${Object.keys(
+            properties,
+          )
+            .filter((k) => !k.startsWith('$'))
+            .join(', ')}`,
+        );
       }
     }
   }
@@ -146,7 +174,8 @@ function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
-    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
     previous = current;
   }
   return previous[b.length];

@@ -31,7 +31,8 @@ export class CosineIndex {
   /** The `k` rows most similar to row `query` (itself excluded), most similar first; ties by lower id. */
   nearest(query: number, k: number): Neighbour[] {
     const { vectors, dim, norms, size } = this;
-    if (!Number.isInteger(query) || query < 0 || query >= size) throw new RangeError(`sample ${query} is not in the pool (0 to ${size - 1})`);
+    if (!Number.isInteger(query) || query < 0 || query >= size)
+      throw new RangeError(`sample ${query} is not in the pool (0 to ${size - 1})`);
     const heap = new MinHeap(Math.min(k, size - 1));
     const q = query * dim;
     for (let i = 0; i < size; i++) {

@@ -32,16 +32,23 @@ export function acquisitionOf(sample: Pick<Provenance, 'source' | 'acquisition'>
  * source path (with "/" separators); a sample whose path matches belongs to the acquisition named
  * by the first capture group that matched. Paths that do not match keep the default rule.
  */
-export function userGrouping(pattern: string | undefined, configFile: string): ((source: string) => string | undefined) | undefined {
+export function userGrouping(
+  pattern: string | undefined,
+  configFile: string,
+): ((source: string) => string | undefined) | undefined {
   if (pattern === undefined) return undefined;
   let regex: RegExp;
   try {
     regex = new RegExp(pattern);
   } catch (err) {
-    throw new Error(`${configFile}: ingest.group: not a regular expression (${(err as Error).message}); write one with a capture group, e.g. "patients/([^/]+)/"`);
+    throw new Error(
+      `${configFile}: ingest.group: not a regular expression (${(err as Error).message}); write one with a capture group, e.g. "patients/([^/]+)/"`,
+    );
   }
   if (new RegExp(`${pattern}|`).exec('')!.length < 2) {
-    throw new Error(`${configFile}: ingest.group: "${pattern}" has no capture group; put the part of the path that names the acquisition in parentheses, e.g. "patients/([^/]+)/"`);
+    throw new Error(
+      `${configFile}: ingest.group: "${pattern}" has no capture group; put the part of the path that names the acquisition in parentheses, e.g. "patients/([^/]+)/"`,
+    );
   }
   return (source) => {
     const match = regex.exec(source.split(path.sep).join('/'));

@@ -31,7 +31,10 @@ export class CacheWriter {
   private readonly shards: CacheIndex['shards'] = [];
   private readonly samples: CacheSample[] = [];
 
-  constructor(private readonly runDir: string, readonly imageSize: number) {
+  constructor(
+    private readonly runDir: string,
+    readonly imageSize: number,
+  ) {
     this.pixelsPerSample = imageSize * imageSize;
     this.capacity = samplesPerShard(imageSize);
     this.buffer = new Float32Array(this.capacity * this.pixelsPerSample);
@@ -43,7 +46,8 @@ export class CacheWriter {
 
   /** Appends one sample (imageSize² values in [0, 1]); returns its id. */
   async add(pixels: Float32Array, provenance: Provenance): Promise<number> {
-    if (pixels.length !== this.pixelsPerSample) throw new Error(`cache: sample has ${pixels.length} pixels, expected ${this.pixelsPerSample}`);
+    if (pixels.length !== this.pixelsPerSample)
+      throw new Error(`cache: sample has ${pixels.length} pixels, expected ${this.pixelsPerSample}`);
     const id = this.samples.length;
     this.buffer.set(pixels, this.filled * this.pixelsPerSample);
     this.samples.push({ ...provenance, id, shard: this.shards.length, offset: this.filled });
@@ -64,7 +68,16 @@ export class CacheWriter {
   /** Writes the last shard and the index; the index goes last, so a cache without one is incomplete. */
   async finish(meta: Pick<CacheIndex, 'contentHash' | 'skipped' | 'emptySlicesSkipped'>): Promise<CacheIndex> {
     await this.flush();
-    const index: CacheIndex = { version: 1, imageSize: this.imageSize, channels: 1, contentHash: meta.contentHash, shards: this.shards, samples: this.samples, skipped: meta.skipped, emptySlicesSkipped: meta.emptySlicesSkipped };
+    const index: CacheIndex = {
+      version: 1,
+      imageSize: this.imageSize,
+      channels: 1,
+      contentHash: meta.contentHash,
+      shards: this.shards,
+      samples: this.samples,
+      skipped: meta.skipped,
+      emptySlicesSkipped: meta.emptySlicesSkipped,
+    };
     await writeJsonAtomic(path.join(this.runDir, ARTIFACTS.cacheIndex), index);
     return index;
   }
@@ -78,7 +91,12 @@ export interface PoolCache {
   /** Pixels of the given samples, concatenated, imageSize*imageSize Float32 in [0,1] each, in the order asked. */
   read(ids: readonly number[]): Promise<Float32Array>;
   /** Streams the pool (or `ids`) in batches; shuffled deterministically by seed when asked. Memory bounded by a batch. */
-  batches(options: { batchSize: number; ids?: readonly number[]; shuffle?: boolean; seed?: number }): AsyncIterable<{ ids: number[]; pixels: Float32Array }>;
+  batches(options: {
+    batchSize: number;
+    ids?: readonly number[];
+    shuffle?: boolean;
+    seed?: number;
+  }): AsyncIterable<{ ids: number[]; pixels: Float32Array }>;
   /** Closes the shard files (also done by garbage collection; call it in long-lived processes). */
   close(): Promise<void>;
 }
@@ -93,7 +111,8 @@ export class CacheError extends Error {
  */
 export async function readCacheIndex(runDir: string): Promise<CacheIndex> {
   const file = path.join(runDir, ARTIFACTS.cacheIndex);
-  if (!fs.existsSync(file)) throw new CacheError(`${file} is missing: run "optidel ingest --config optidel.json --out ${runDir}" first`);
+  if (!fs.existsSync(file))
+    throw new CacheError(`${file} is missing: run "optidel ingest --config optidel.json --out ${runDir}" first`);
   const index = (await readJsonFile(file)) as CacheIndex;
   if (index?.version !== 1 || !Array.isArray(index.samples) || !Array.isArray(index.shards) || !(index.imageSize > 0)) {
     throw new CacheError(`${file}: not a version 1 cache index; delete the cache folder and ingest again`);
@@ -106,7 +125,10 @@ export async function readCacheIndex(runDir: string): Promise<CacheIndex> {
       throw new CacheError(`${file}: shards[${i}].count must be a whole number; ${fix}`);
     }
     const size = fs.existsSync(shardPath) ? fs.statSync(shardPath).size : -1;
-    if (size !== shard.count * bytesPerSample) throw new CacheError(`${shardPath}: ${size < 0 ? 'missing' : `${size} bytes, expected ${shard.count * bytesPerSample}`}; ingest again to rebuild the cache`);
+    if (size !== shard.count * bytesPerSample)
+      throw new CacheError(
+        `${shardPath}: ${size < 0 ? 'missing' : `${size} bytes, expected ${shard.count * bytesPerSample}`}; ingest again to rebuild the cache`,
+      );
   }
   return index;
 }
@@ -142,7 +164,8 @@ export async function openCache(runDir: string): Promise<PoolCache> {
       const fh = await handle(first.shard);
       const length = run * bytesPerSample;
       const { bytesRead } = await fh.read(bytes, i * bytesPerSample, length, first.offset * bytesPerSample);
-      if (bytesRead !== length) throw new CacheError(`${index.shards[first.shard].file}: short read; ingest again to rebuild the cache`);
+      if (bytesRead !== length)
+        throw new CacheError(`${index.shards[first.shard].file}: short read; ingest again to rebuild the cache`);
       i += run;
     }
     return out;
@@ -154,7 +177,12 @@ export async function openCache(runDir: string): Promise<PoolCache> {
     return sample;
   }
 
-  async function* batches(options: { batchSize: number; ids?: readonly number[]; shuffle?: boolean; seed?: number }): AsyncIterable<{ ids: number[]; pixels: Float32Array }> {
+  async function* batches(options: {
+    batchSize: number;
+    ids?: readonly number[];
+    shuffle?: boolean;
+    seed?: number;
+  }): AsyncIterable<{ ids: number[]; pixels: Float32Array }> {
     const order = options.ids ? [...options.ids] : index.samples.map((s) => s.id);
     if (options.shuffle) new SeededRandom(options.seed ?? 0).shuffle(order);
     const batchSize = Math.max(1, Math.floor(options.batchSize));

@@ -33,7 +33,15 @@ interface DemoSize {
   ct: { count: number; dims: Dims };
   mr: { count: number; dims: Dims };
   xray: { sequences: number; frames: number; side: number; duplicates: number };
-  downstream: { ctSubjects: number; ctDims: Dims; mrSubjects: number; mrDims: Dims; xraySequences: number; xrayFrames: number; xraySide: number };
+  downstream: {
+    ctSubjects: number;
+    ctDims: Dims;
+    mrSubjects: number;
+    mrDims: Dims;
+    xraySequences: number;
+    xrayFrames: number;
+    xraySide: number;
+  };
 }
 
 /** tiny: seconds to ingest (tests); small: `npm run demo` (~1.6k pool slices at 32 px); default: a larger, sharper pool. */
@@ -43,25 +51,52 @@ const SIZES: Record<DemoOptions['size'], DemoSize> = {
     ct: { count: 2, dims: [48, 48, 16] },
     mr: { count: 1, dims: [48, 48, 16] },
     xray: { sequences: 1, frames: 10, side: 64, duplicates: 2 },
-    downstream: { ctSubjects: 2, ctDims: [48, 48, 16], mrSubjects: 2, mrDims: [48, 48, 14], xraySequences: 2, xrayFrames: 8, xraySide: 64 },
+    downstream: {
+      ctSubjects: 2,
+      ctDims: [48, 48, 16],
+      mrSubjects: 2,
+      mrDims: [48, 48, 14],
+      xraySequences: 2,
+      xrayFrames: 8,
+      xraySide: 64,
+    },
   },
   small: {
     imageSize: 32,
     ct: { count: 8, dims: [80, 80, 110] },
     mr: { count: 6, dims: [80, 80, 84] },
     xray: { sequences: 4, frames: 60, side: 128, duplicates: 20 },
-    downstream: { ctSubjects: 3, ctDims: [80, 80, 56], mrSubjects: 3, mrDims: [80, 80, 48], xraySequences: 8, xrayFrames: 20, xraySide: 128 },
+    downstream: {
+      ctSubjects: 3,
+      ctDims: [80, 80, 56],
+      mrSubjects: 3,
+      mrDims: [80, 80, 48],
+      xraySequences: 8,
+      xrayFrames: 20,
+      xraySide: 128,
+    },
   },
   default: {
     imageSize: 64,
     ct: { count: 16, dims: [128, 128, 160] },
     mr: { count: 12, dims: [128, 128, 120] },
     xray: { sequences: 10, frames: 100, side: 256, duplicates: 60 },
-    downstream: { ctSubjects: 5, ctDims: [128, 128, 80], mrSubjects: 5, mrDims: [128, 128, 64], xraySequences: 20, xrayFrames: 20, xraySide: 256 },
+    downstream: {
+      ctSubjects: 5,
+      ctDims: [128, 128, 80],
+      mrSubjects: 5,
+      mrDims: [128, 128, 64],
+      xraySequences: 20,
+      xrayFrames: 20,
+      xraySide: 256,
+    },
   },
 };
 
-export async function writeDemoData(outDir: string, options: DemoOptions): Promise<{ configFile: string; files: number }> {
+export async function writeDemoData(
+  outDir: string,
+  options: DemoOptions,
+): Promise<{ configFile: string; files: number }> {
   const size = SIZES[options.size];
   if (!size) throw new Error(`demo-data: unknown size "${options.size}"; use tiny, small or default`);
   const random = new SeededRandom(options.seed);
@@ -69,7 +104,12 @@ export async function writeDemoData(outDir: string, options: DemoOptions): Promi
   const out = (...parts: string[]) => path.join(outDir, ...parts);
 
   for (let n = 0; n < size.ct.count; n++) {
-    await writeCt(out('pool', 'ct', `ct-${pad(n, 3)}.nii.gz`), abdomenCt(random, size.ct.dims), n % 2 === 1, n % 3 === 2);
+    await writeCt(
+      out('pool', 'ct', `ct-${pad(n, 3)}.nii.gz`),
+      abdomenCt(random, size.ct.dims),
+      n % 2 === 1,
+      n % 3 === 2,
+    );
     files++;
   }
   for (let n = 0; n < size.mr.count; n++) {
@@ -93,14 +133,30 @@ export async function writeDemoData(outDir: string, options: DemoOptions): Promi
   }
 
   const down = size.downstream;
-  files += await writeStacked(out('downstream', 'abdomen-ct'), Array.from({ length: down.ctSubjects }, () => abdomenCt(random, down.ctDims)), ctSpacing(down.ctDims), (file, v) => writeCt(file, v, false, false));
-  files += await writeStacked(out('downstream', 'brain-mr'), Array.from({ length: down.mrSubjects }, () => brainMr(random, down.mrDims)), mrSpacing(down.mrDims), (file, v) => writeMr(file, v, false));
+  files += await writeStacked(
+    out('downstream', 'abdomen-ct'),
+    Array.from({ length: down.ctSubjects }, () => abdomenCt(random, down.ctDims)),
+    ctSpacing(down.ctDims),
+    (file, v) => writeCt(file, v, false, false),
+  );
+  files += await writeStacked(
+    out('downstream', 'brain-mr'),
+    Array.from({ length: down.mrSubjects }, () => brainMr(random, down.mrDims)),
+    mrSpacing(down.mrDims),
+    (file, v) => writeMr(file, v, false),
+  );
   for (let s = 0; s < down.xraySequences; s++) {
     const sequence = chestSequence(random, down.xraySide, down.xraySide, down.xrayFrames);
     for (const [f, frame] of sequence.frames.entries()) {
       const name = `case-${pad(s, 2)}-frame-${pad(f, 3)}.png`;
-      await writeDataFile(out('downstream', 'chest-xray', 'images', name), encodeGrayPng(frame.pixels, sequence.width, sequence.height));
-      await writeDataFile(out('downstream', 'chest-xray', 'labels', name), encodeGrayPng(frame.labels, sequence.width, sequence.height));
+      await writeDataFile(
+        out('downstream', 'chest-xray', 'images', name),
+        encodeGrayPng(frame.pixels, sequence.width, sequence.height),
+      );
+      await writeDataFile(
+        out('downstream', 'chest-xray', 'labels', name),
+        encodeGrayPng(frame.labels, sequence.width, sequence.height),
+      );
       files += 2;
     }
   }
@@ -108,9 +164,24 @@ export async function writeDemoData(outDir: string, options: DemoOptions): Promi
   const config: Omit<OptidelConfig, 'downstream'> & { downstream: Array<Record<string, unknown>> } = {
     pool: ['pool'],
     downstream: [
-      { name: 'abdomen-ct', images: 'downstream/abdomen-ct/image.nii.gz', labels: 'downstream/abdomen-ct/label.nii.gz', classes: CT_CLASSES },
-      { name: 'brain-mr', images: 'downstream/brain-mr/image.nii.gz', labels: 'downstream/brain-mr/label.nii.gz', classes: MR_CLASSES },
-      { name: 'chest-xray', images: 'downstream/chest-xray/images', labels: 'downstream/chest-xray/labels', classes: XRAY_CLASSES },
+      {
+        name: 'abdomen-ct',
+        images: 'downstream/abdomen-ct/image.nii.gz',
+        labels: 'downstream/abdomen-ct/label.nii.gz',
+        classes: CT_CLASSES,
+      },
+      {
+        name: 'brain-mr',
+        images: 'downstream/brain-mr/image.nii.gz',
+        labels: 'downstream/brain-mr/label.nii.gz',
+        classes: MR_CLASSES,
+      },
+      {
+        name: 'chest-xray',
+        images: 'downstream/chest-xray/images',
+        labels: 'downstream/chest-xray/labels',
+        classes: XRAY_CLASSES,
+      },
     ],
     imageSize: options.imageSize ?? size.imageSize,
     budget: 0.1,
@@ -132,15 +203,28 @@ async function copyFile(from: string, to: string): Promise<void> {
 }
 
 /** CT as scanners store it: int16 Hounsfield units, or uint16 with an intercept of -1024. */
-async function writeCt(file: string, volume: PhantomVolume, flipX: boolean, unsignedWithIntercept: boolean): Promise<void> {
+async function writeCt(
+  file: string,
+  volume: PhantomVolume,
+  flipX: boolean,
+  unsignedWithIntercept: boolean,
+): Promise<void> {
   const spacing = ctSpacing(volume.dims);
   const stored = orderForWrite(volume, flipX);
   const noise = new SeededRandom(volume.values.length + volume.dims[2]);
   // Scanner noise (sigma 12 HU) added as the values are quantised to the stored type.
   const data = unsignedWithIntercept ? new Uint16Array(stored.length) : new Int16Array(stored.length);
   const offset = unsignedWithIntercept ? 1024 : 0;
-  for (let i = 0; i < stored.length; i++) data[i] = Math.max(unsignedWithIntercept ? 0 : -32768, Math.round(stored[i] + 12 * noise.normal() + offset));
-  await writeNifti(file, { dims: volume.dims, spacing, type: unsignedWithIntercept ? 'uint16' : 'int16', data, intercept: -offset, flipX });
+  for (let i = 0; i < stored.length; i++)
+    data[i] = Math.max(unsignedWithIntercept ? 0 : -32768, Math.round(stored[i] + 12 * noise.normal() + offset));
+  await writeNifti(file, {
+    dims: volume.dims,
+    spacing,
+    type: unsignedWithIntercept ? 'uint16' : 'int16',
+    data,
+    intercept: -offset,
+    flipX,
+  });
 }
 
 /** MRI: float32, or uint16 with a scl_slope (as many converters write it). */
@@ -165,12 +249,18 @@ function orderForWrite(volume: PhantomVolume, flipX: boolean): Float32Array {
   if (!flipX) return volume.values;
   const [nx] = volume.dims;
   const out = new Float32Array(volume.values.length);
-  for (let row = 0; row < volume.values.length; row += nx) for (let i = 0; i < nx; i++) out[row + i] = volume.values[row + nx - 1 - i];
+  for (let row = 0; row < volume.values.length; row += nx)
+    for (let i = 0; i < nx; i++) out[row + i] = volume.values[row + nx - 1 - i];
   return out;
 }
 
 /** Several subjects stacked along z into one image volume and its label volume (subjects end up in different slabs). */
-async function writeStacked(dir: string, subjects: PhantomVolume[], spacing: Dims, writeImage: (file: string, volume: PhantomVolume) => Promise<void>): Promise<number> {
+async function writeStacked(
+  dir: string,
+  subjects: PhantomVolume[],
+  spacing: Dims,
+  writeImage: (file: string, volume: PhantomVolume) => Promise<void>,
+): Promise<number> {
   const [nx, ny, nz] = subjects[0].dims;
   const dims: Dims = [nx, ny, nz * subjects.length];
   const values = new Float32Array(nx * ny * dims[2]);

@@ -68,14 +68,21 @@ export function globToRegExp(glob: string): RegExp {
       const end = glob.indexOf(']', i);
       if (end < 0) out += '\\[';
       else {
-        out += `[${glob.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        out += `[${glob
+          .slice(i + 1, end)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\')}]`;
         i = end;
       }
     } else if (c === '{') {
       const end = glob.indexOf('}', i);
       if (end < 0) out += '\\{';
       else {
-        out += `(?:${glob.slice(i + 1, end).split(',').map(escapeRegExp).join('|')})`;
+        out += `(?:${glob
+          .slice(i + 1, end)
+          .split(',')
+          .map(escapeRegExp)
+          .join('|')})`;
         i = end;
       }
     } else out += escapeRegExp(c);
@@ -104,7 +111,10 @@ async function walk(dir: string, search: Search): Promise<void> {
   try {
     const real = await fs.promises.realpath(dir);
     if (search.searched.has(real)) {
-      search.skipped.push({ path: dir, reason: `a link to ${real}, a folder already searched: not searched again (a link cycle?)` });
+      search.skipped.push({
+        path: dir,
+        reason: `a link to ${real}, a folder already searched: not searched again (a link cycle?)`,
+      });
       return;
     }
     search.searched.add(real);
@@ -159,13 +169,19 @@ async function searchGlob(entry: string, skipped: Discovery['skipped']): Promise
 }
 
 /** The files a file or folder entry names (`explicit` for a file named itself). */
-async function searchPath(entry: string, skipped: Discovery['skipped']): Promise<{ files: string[]; explicit: boolean }> {
+async function searchPath(
+  entry: string,
+  skipped: Discovery['skipped'],
+): Promise<{ files: string[]; explicit: boolean }> {
   let stat: fs.Stats;
   try {
     stat = await fs.promises.stat(entry);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    skipped.push({ path: entry, reason: code === 'ENOENT' ? 'no such file or folder' : unreadable(err, 'cannot read') });
+    skipped.push({
+      path: entry,
+      reason: code === 'ENOENT' ? 'no such file or folder' : unreadable(err, 'cannot read'),
+    });
     return { files: [], explicit: false };
   }
   if (!stat.isDirectory()) return { files: [entry], explicit: true };
@@ -180,7 +196,10 @@ function exclusions(exclude: readonly string[], skipped: Discovery['skipped']): 
     try {
       return [globToRegExp(toSlash(glob))];
     } catch (err) {
-      skipped.push({ path: glob, reason: `not a valid exclusion glob, nothing is excluded by it (${(err as Error).message})` });
+      skipped.push({
+        path: glob,
+        reason: `not a valid exclusion glob, nothing is excluded by it (${(err as Error).message})`,
+      });
       return [];
     }
   });
@@ -190,7 +209,9 @@ export async function discoverSources(entries: readonly string[], exclude: reado
   const skipped: Discovery['skipped'] = [];
   const candidates = new Map<string, boolean>(); // path -> named explicitly
   for (const entry of entries) {
-    const { files, explicit } = isGlob(entry) ? { files: await searchGlob(entry, skipped), explicit: false } : await searchPath(entry, skipped);
+    const { files, explicit } = isGlob(entry)
+      ? { files: await searchGlob(entry, skipped), explicit: false }
+      : await searchPath(entry, skipped);
     for (const f of files) if (explicit || !candidates.has(f)) candidates.set(f, explicit);
   }
   const excluded = exclusions(exclude, skipped);
@@ -200,7 +221,11 @@ export async function discoverSources(entries: readonly string[], exclude: reado
     let kind = classify(file);
     if (!kind && path.extname(file) === '' && (await hasDicomMagic(file))) kind = 'dicom';
     if (!kind) {
-      if (explicit) skipped.push({ path: file, reason: 'not a supported format (PNG, JPEG, TIFF, BMP, NIfTI .nii/.nii.gz, DICOM)' });
+      if (explicit)
+        skipped.push({
+          path: file,
+          reason: 'not a supported format (PNG, JPEG, TIFF, BMP, NIfTI .nii/.nii.gz, DICOM)',
+        });
       continue;
     }
     try {

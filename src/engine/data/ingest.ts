@@ -69,21 +69,36 @@ export async function ingestPool(loaded: LoadedConfig, runDir: string, ctx: Comm
   // A pool unchanged since an ingest that finished needs nothing written but config.json, so it
   // takes no stage lock: bench workers and a pipeline rerun may repeat it while another stage runs.
   const previous = await readCacheIndex(runDir).catch(() => undefined);
-  if (previous?.contentHash === plan.hash && fs.existsSync(path.join(runDir, ARTIFACTS.thumbsIndex)) && (await readRun(runDir)).stages.ingest?.status === 'done') {
+  if (
+    previous?.contentHash === plan.hash &&
+    fs.existsSync(path.join(runDir, ARTIFACTS.thumbsIndex)) &&
+    (await readRun(runDir)).stages.ingest?.status === 'done'
+  ) {
     await writeJsonAtomic(path.join(runDir, ARTIFACTS.config), loaded.config);
     return reuseCache(previous, ctx, started);
   }
   return runStage(runDir, 'ingest', ctx, undefined, async () => {
     await writeJsonAtomic(path.join(runDir, ARTIFACTS.config), loaded.config);
     const summary = await ingestInto(plan, runDir, ctx, started);
-    return { result: summary, summary: { samples: summary.samples, sources: summary.sources, skipped: summary.skipped.length, emptySlicesSkipped: summary.emptySlicesSkipped, cached: summary.cached ? 'yes' : 'no' } };
+    return {
+      result: summary,
+      summary: {
+        samples: summary.samples,
+        sources: summary.sources,
+        skipped: summary.skipped.length,
+        emptySlicesSkipped: summary.emptySlicesSkipped,
+        cached: summary.cached ? 'yes' : 'no',
+      },
+    };
   });
 }
 
 /** The pool's files and the content hash a cache of them would carry. */
 async function planDecode(loaded: LoadedConfig): Promise<DecodePlan> {
   const options = sampleOptions(loaded);
-  const exclude = (loaded.config.ingest?.exclude ?? []).map((g) => (path.isAbsolute(g) ? g : path.resolve(loaded.dir, g)));
+  const exclude = (loaded.config.ingest?.exclude ?? []).map((g) =>
+    path.isAbsolute(g) ? g : path.resolve(loaded.dir, g),
+  );
   const discovery = await discoverSources(loaded.config.pool, exclude);
   // The native image library loads while the cache is checked, not in front of the first image.
   if (discovery.files.some((f) => f.kind === 'raster')) loadSharp().catch(() => undefined);
@@ -93,12 +108,20 @@ async function planDecode(loaded: LoadedConfig): Promise<DecodePlan> {
 }
 
 function reuseCache(previous: CacheIndex, ctx: CommandContext, started: number): IngestSummary {
-  ctx.log('info', `ingest: the pool is unchanged since the last ingest (${previous.samples.length} samples); reusing the cache`);
+  ctx.log(
+    'info',
+    `ingest: the pool is unchanged since the last ingest (${previous.samples.length} samples); reusing the cache`,
+  );
   return summarize(previous, started, true);
 }
 
 /** Under the stage lock: reuses the cache if it still matches (its thumbnails rebuilt if missing), else decodes the pool anew. */
-async function ingestInto(plan: DecodePlan, runDir: string, ctx: CommandContext, started: number): Promise<IngestSummary> {
+async function ingestInto(
+  plan: DecodePlan,
+  runDir: string,
+  ctx: CommandContext,
+  started: number,
+): Promise<IngestSummary> {
   const previous = await readCacheIndex(runDir).catch(() => undefined);
   if (previous && previous.contentHash === plan.hash) {
     if (!fs.existsSync(path.join(runDir, ARTIFACTS.thumbsIndex))) await rebuildThumbnails(runDir);
@@ -126,7 +149,12 @@ class CacheWriteError extends Error {
 }
 
 /** Decodes every file of the pool into a cache and thumbnails under `outDir`. */
-async function decodePool({ loaded, discovery, options, hash, groupOf }: DecodePlan, outDir: string, ctx: CommandContext, started: number): Promise<IngestSummary> {
+async function decodePool(
+  { loaded, discovery, options, hash, groupOf }: DecodePlan,
+  outDir: string,
+  ctx: CommandContext,
+  started: number,
+): Promise<IngestSummary> {
   const writer = new CacheWriter(outDir, options.imageSize);
   const thumbs = new ThumbnailWriter(outDir, options.imageSize);
   const skipped = [...discovery.skipped];
@@ -138,7 +166,9 @@ async function decodePool({ loaded, discovery, options, hash, groupOf }: DecodeP
       const id = await writer.add(pixels, acquisition === undefined ? provenance : { ...provenance, acquisition });
       await thumbs.add(id, pixels);
     } catch (err) {
-      throw new CacheWriteError(`ingest: cannot write the new cache (${(err as Error).message}); the run's cache and thumbnails are left as they were`);
+      throw new CacheWriteError(
+        `ingest: cannot write the new cache (${(err as Error).message}); the run's cache and thumbnails are left as they were`,
+      );
     }
     sources.add(provenance.source);
   };
@@ -146,9 +176,11 @@ async function decodePool({ loaded, discovery, options, hash, groupOf }: DecodeP
     if (err instanceof CancelledError || err instanceof CacheWriteError) throw err;
     const code = (err as NodeJS.ErrnoException | undefined)?.code;
     const reason =
-      err instanceof UnusableFileError ? err.message.replace(`${file}: `, '')
-      : code && /^E[A-Z]+$/.test(code) ? `cannot read the file (${(err as Error).message})`
-      : `unexpected error: ${(err as Error).message ?? String(err)}`;
+      err instanceof UnusableFileError
+        ? err.message.replace(`${file}: `, '')
+        : code && /^E[A-Z]+$/.test(code)
+          ? `cannot read the file (${(err as Error).message})`
+          : `unexpected error: ${(err as Error).message ?? String(err)}`;
     skipped.push({ path: file, reason });
     ctx.log('warn', `skipped ${file}: ${reason}`);
   };
@@ -182,7 +214,10 @@ async function decodePool({ loaded, discovery, options, hash, groupOf }: DecodeP
         skip(file, err);
       }
     } else {
-      for await (const s of readDicomSeries(unit.files.map((f) => f.path), options)) {
+      for await (const s of readDicomSeries(
+        unit.files.map((f) => f.path),
+        options,
+      )) {
         if ('error' in s) skip(s.path, s.error);
         else {
           try {
@@ -198,8 +233,13 @@ async function decodePool({ loaded, discovery, options, hash, groupOf }: DecodeP
   }
   ctx.progress('ingest', total, total);
   if (writer.count === 0) {
-    const reasons = skipped.slice(0, 5).map((s) => `  ${s.path}: ${s.reason}`).join('\n');
-    throw new Error(`ingest: nothing usable in the pool (${discovery.files.length} files found, ${skipped.length} skipped, ${emptySlices} empty slices)${reasons ? `:\n${reasons}` : ''}\nCheck "pool" in ${loaded.file}.`);
+    const reasons = skipped
+      .slice(0, 5)
+      .map((s) => `  ${s.path}: ${s.reason}`)
+      .join('\n');
+    throw new Error(
+      `ingest: nothing usable in the pool (${discovery.files.length} files found, ${skipped.length} skipped, ${emptySlices} empty slices)${reasons ? `:\n${reasons}` : ''}\nCheck "pool" in ${loaded.file}.`,
+    );
   }
   await thumbs.finish();
   const index = await writer.finish({ contentHash: hash, skipped, emptySlicesSkipped: emptySlices });
@@ -247,9 +287,18 @@ function groupUnits(files: readonly SourceFile[]): Unit[] {
  * Starts `start(item)` for up to `window` items ahead and hands each outcome to `consume` in the
  * items' order, so decoding overlaps storing while the output order stays deterministic.
  */
-export async function mapInOrder<T, R>(items: readonly T[], window: number, start: (item: T) => Promise<R>, consume: (item: T, outcome: PromiseSettledResult<R>, index: number) => Promise<void>): Promise<void> {
+export async function mapInOrder<T, R>(
+  items: readonly T[],
+  window: number,
+  start: (item: T) => Promise<R>,
+  consume: (item: T, outcome: PromiseSettledResult<R>, index: number) => Promise<void>,
+): Promise<void> {
   const pending: Array<Promise<PromiseSettledResult<R>> | undefined> = [];
-  const settle = (work: Promise<R>): Promise<PromiseSettledResult<R>> => work.then((value) => ({ status: 'fulfilled', value }), (reason: unknown) => ({ status: 'rejected', reason }));
+  const settle = (work: Promise<R>): Promise<PromiseSettledResult<R>> =>
+    work.then(
+      (value) => ({ status: 'fulfilled', value }),
+      (reason: unknown) => ({ status: 'rejected', reason }),
+    );
   let next = 0;
   for (let i = 0; i < items.length; i++) {
     while (next < items.length && next < i + window) {
@@ -270,7 +319,8 @@ async function rebuildThumbnails(runDir: string): Promise<void> {
       const thumbs = new ThumbnailWriter(staging, cache.imageSize);
       const pixelsPerSample = cache.imageSize * cache.imageSize;
       for await (const batch of cache.batches({ batchSize: 256 })) {
-        for (const [i, id] of batch.ids.entries()) await thumbs.add(id, batch.pixels.subarray(i * pixelsPerSample, (i + 1) * pixelsPerSample));
+        for (const [i, id] of batch.ids.entries())
+          await thumbs.add(id, batch.pixels.subarray(i * pixelsPerSample, (i + 1) * pixelsPerSample));
       }
       await thumbs.finish();
     });

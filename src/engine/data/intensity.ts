@@ -30,13 +30,21 @@ export function chooseIntensity(settings: IntensitySettings | undefined, facts: 
   const mode = settings?.mode ?? 'auto';
   if (mode === 'ct' || (mode === 'auto' && !facts.eightBit && looksLikeCt(facts))) {
     const window = settings?.window ?? facts.headerWindow ?? CONFIG_DEFAULTS.ctWindow;
-    return { low: window.level - window.width / 2, high: window.level + window.width / 2, label: `ct-window L${round(window.level)} W${round(window.width)}` };
+    return {
+      low: window.level - window.width / 2,
+      high: window.level + window.width / 2,
+      label: `ct-window L${round(window.level)} W${round(window.width)}`,
+    };
   }
   if (mode === 'auto' && facts.eightBit) return { low: 0, high: 255, label: '8-bit' };
   const sorted = Float32Array.from(facts.sample).sort();
   if (mode === 'minmax') return widen({ low: sorted[0] ?? 0, high: sorted[sorted.length - 1] ?? 1, label: 'minmax' });
   const [pLow, pHigh] = settings?.percentiles ?? CONFIG_DEFAULTS.percentiles;
-  return widen({ low: quantile(sorted, pLow / 100), high: quantile(sorted, pHigh / 100), label: `percentile ${pLow}-${pHigh}` });
+  return widen({
+    low: quantile(sorted, pLow / 100),
+    high: quantile(sorted, pHigh / 100),
+    label: `percentile ${pLow}-${pHigh}`,
+  });
 }
 
 function looksLikeCt(facts: SourceFacts): boolean {

@@ -14,7 +14,12 @@ export interface Placement {
 }
 
 /** Where a width x height image with pixels of the given physical size lands in a size x size square. */
-export function placeInSquare(width: number, height: number, size: number, pixelSpacing: [number, number] = [1, 1]): Placement {
+export function placeInSquare(
+  width: number,
+  height: number,
+  size: number,
+  pixelSpacing: [number, number] = [1, 1],
+): Placement {
   const physW = width * pixelSpacing[0];
   const physH = height * pixelSpacing[1];
   const scale = size / Math.max(physW, physH);
@@ -77,7 +82,14 @@ function computeTaps(n: number, m: number): Taps {
 }
 
 /** Resizes a row-major image into `out` (size x size, zero padded), keeping the physical aspect. */
-export function resizeIntoSquare(src: Float32Array, width: number, height: number, size: number, out: Float32Array, pixelSpacing: [number, number] = [1, 1]): Placement {
+export function resizeIntoSquare(
+  src: Float32Array,
+  width: number,
+  height: number,
+  size: number,
+  out: Float32Array,
+  pixelSpacing: [number, number] = [1, 1],
+): Placement {
   const place = placeInSquare(width, height, size, pixelSpacing);
   out.fill(0);
   const tx = taps(width, place.width);
@@ -109,7 +121,14 @@ export function resizeIntoSquare(src: Float32Array, width: number, height: numbe
 }
 
 /** Nearest-neighbour resize of a label map with the same placement as its image. */
-export function resizeLabelsIntoSquare(src: ArrayLike<number>, width: number, height: number, size: number, out: Uint8Array | Int32Array, pixelSpacing: [number, number] = [1, 1]): Placement {
+export function resizeLabelsIntoSquare(
+  src: ArrayLike<number>,
+  width: number,
+  height: number,
+  size: number,
+  out: Uint8Array | Int32Array,
+  pixelSpacing: [number, number] = [1, 1],
+): Placement {
   const place = placeInSquare(width, height, size, pixelSpacing);
   out.fill(0);
   for (let o = 0; o < place.height; o++) {

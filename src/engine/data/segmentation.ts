@@ -69,11 +69,17 @@ interface Item {
 
 const DEFAULT_FRACTIONS: [number, number, number] = [0.7, 0.15, 0.15];
 
-export async function loadSegmentationDataset(loaded: LoadedConfig, name: string, options: SegmentationOptions = {}): Promise<SegmentationDataset> {
+export async function loadSegmentationDataset(
+  loaded: LoadedConfig,
+  name: string,
+  options: SegmentationOptions = {},
+): Promise<SegmentationDataset> {
   const entry = loaded.config.downstream.find((d) => d.name === name);
   if (!entry) {
     const known = loaded.config.downstream.map((d) => d.name);
-    throw new ConfigError(`${loaded.file}: no downstream data set named "${name}"; ${known.length ? `known: ${known.join(', ')}` : 'add one under "downstream"'}`);
+    throw new ConfigError(
+      `${loaded.file}: no downstream data set named "${name}"; ${known.length ? `known: ${known.join(', ')}` : 'add one under "downstream"'}`,
+    );
   }
   const imageSize = loaded.config.imageSize;
   const { items, classes, remap, skipped } = await decodedDataset(loaded, entry);
@@ -82,13 +88,26 @@ export async function loadSegmentationDataset(loaded: LoadedConfig, name: string
   const pick = (split: number) => items.filter((_, i) => plan.assignment[i] === split);
   let train = pick(0);
   if (options.maxTrain !== undefined && train.length > options.maxTrain) {
-    const keep = new Set(new SeededRandom((options.seed ?? 0) + 7919).shuffle(train.map((_, i) => i)).slice(0, Math.max(0, options.maxTrain)));
+    const keep = new Set(
+      new SeededRandom((options.seed ?? 0) + 7919)
+        .shuffle(train.map((_, i) => i))
+        .slice(0, Math.max(0, options.maxTrain)),
+    );
     train = train.filter((_, i) => keep.has(i));
   }
   const test = pick(2);
   const split = splitReport(name, plan, items, train, test);
   refuseNearDuplicates(split, loaded.file);
-  return { name, imageSize, classes: [...classes], train: toSplit(train, imageSize, remap), val: toSplit(pick(1), imageSize, remap), test: toSplit(test, imageSize, remap), skipped: [...skipped], split };
+  return {
+    name,
+    imageSize,
+    classes: [...classes],
+    train: toSplit(train, imageSize, remap),
+    val: toSplit(pick(1), imageSize, remap),
+    test: toSplit(test, imageSize, remap),
+    skipped: [...skipped],
+    split,
+  };
 }
 
 interface DecodedDataset {
@@ -107,7 +126,14 @@ const DECODED_CACHE_SIZE = 4;
 
 async function decodedDataset(loaded: LoadedConfig, entry: DownstreamDataset): Promise<DecodedDataset> {
   const mtime = async (p: string) => (await fs.promises.stat(p).catch(() => undefined))?.mtimeMs;
-  const key = JSON.stringify([loaded.file, entry, loaded.config.imageSize, loaded.config.ingest, await mtime(entry.images), await mtime(entry.labels)]);
+  const key = JSON.stringify([
+    loaded.file,
+    entry,
+    loaded.config.imageSize,
+    loaded.config.ingest,
+    await mtime(entry.images),
+    await mtime(entry.labels),
+  ]);
   let decoded = decodedCache.get(key);
   if (!decoded) {
     if (decodedCache.size >= DECODED_CACHE_SIZE) decodedCache.delete(decodedCache.keys().next().value!);
@@ -122,11 +148,16 @@ async function decodeDataset(loaded: LoadedConfig, entry: DownstreamDataset): Pr
   const skipped: SegmentationDataset['skipped'] = [];
   const items: Item[] = [];
   const pattern = acquisitionPattern(loaded.file, entry);
-  const root = (await fs.promises.stat(entry.images).catch(() => undefined))?.isDirectory() ? entry.images : path.dirname(entry.images);
+  const root = (await fs.promises.stat(entry.images).catch(() => undefined))?.isDirectory()
+    ? entry.images
+    : path.dirname(entry.images);
   const configDir = path.dirname(loaded.file);
   for (const pair of await matchPairs(entry, skipped)) {
     const volume = isNiftiPath(pair.image);
-    const tag = { acquisition: acquisitionKey(path.relative(root, pair.image), { pattern, volume }), name: path.relative(configDir, pair.image) };
+    const tag = {
+      acquisition: acquisitionKey(path.relative(root, pair.image), { pattern, volume }),
+      name: path.relative(configDir, pair.image),
+    };
     try {
       if (volume) items.push(...(await volumeItems(loaded, entry, pair.image, pair.labels, tag)));
       else items.push(await imageItem(loaded, pair.image, pair.labels, tag));
@@ -136,7 +167,16 @@ async function decodeDataset(loaded: LoadedConfig, entry: DownstreamDataset): Pr
     }
   }
   if (items.length === 0) {
-    throw new Error(`downstream "${entry.name}": no usable labelled samples in ${entry.images}${skipped.length ? ` (${skipped.slice(0, 3).map((s) => `${s.path}: ${s.reason}`).join('; ')})` : ''}`);
+    throw new Error(
+      `downstream "${entry.name}": no usable labelled samples in ${entry.images}${
+        skipped.length
+          ? ` (${skipped
+              .slice(0, 3)
+              .map((s) => `${s.path}: ${s.reason}`)
+              .join('; ')})`
+          : ''
+      }`,
+    );
   }
   return { items, ...resolveClasses(entry, items, loaded.file), skipped };
 }
@@ -147,21 +187,29 @@ function acquisitionPattern(file: string, entry: DownstreamDataset): RegExp | un
   try {
     return new RegExp(entry.acquisition);
   } catch (err) {
-    throw new ConfigError(`${file}: downstream "${entry.name}".acquisition is not a regular expression (${(err as Error).message}); write one whose first group names the acquisition, e.g. "case-(\\d+)"`);
+    throw new ConfigError(
+      `${file}: downstream "${entry.name}".acquisition is not a regular expression (${(err as Error).message}); write one whose first group names the acquisition, e.g. "case-(\\d+)"`,
+    );
   }
 }
 
-async function matchPairs(entry: DownstreamDataset, skipped: SegmentationDataset['skipped']): Promise<Array<{ image: string; labels: string }>> {
+async function matchPairs(
+  entry: DownstreamDataset,
+  skipped: SegmentationDataset['skipped'],
+): Promise<Array<{ image: string; labels: string }>> {
   const stat = await fs.promises.stat(entry.images).catch(() => undefined);
   if (!stat) throw new ConfigError(`downstream "${entry.name}": images ${entry.images} does not exist`);
-  if (!(await fs.promises.stat(entry.labels).catch(() => undefined))) throw new ConfigError(`downstream "${entry.name}": labels ${entry.labels} does not exist`);
+  if (!(await fs.promises.stat(entry.labels).catch(() => undefined)))
+    throw new ConfigError(`downstream "${entry.name}": labels ${entry.labels} does not exist`);
   if (!stat.isDirectory()) return [{ image: entry.images, labels: entry.labels }];
   const labelsByStem = new Map<string, string>();
   for (const f of await listFiles(entry.labels)) labelsByStem.set(stem(path.relative(entry.labels, f)), f);
   const pairs: Array<{ image: string; labels: string }> = [];
   for (const image of await listFiles(entry.images)) {
     const key = stem(path.relative(entry.images, image));
-    const labels = [key, `${key}_mask`, `${key}_label`, `${key}_seg`, `${key}-mask`, `${key}-label`].map((k) => labelsByStem.get(k)).find(Boolean);
+    const labels = [key, `${key}_mask`, `${key}_label`, `${key}_seg`, `${key}-mask`, `${key}-label`]
+      .map((k) => labelsByStem.get(k))
+      .find(Boolean);
     if (labels) pairs.push({ image, labels });
     else skipped.push({ path: image, reason: `no label map with the same name in ${entry.labels}` });
   }
@@ -177,18 +225,30 @@ async function listFiles(dir: string): Promise<string[]> {
 }
 
 function stem(relative: string): string {
-  return relative.replace(/\.nii\.gz$/i, '').replace(/\.[^./\\]+$/, '').split(path.sep).join('/');
+  return relative
+    .replace(/\.nii\.gz$/i, '')
+    .replace(/\.[^./\\]+$/, '')
+    .split(path.sep)
+    .join('/');
 }
 
 type ItemTag = Pick<Item, 'acquisition' | 'name'>;
 
-async function volumeItems(loaded: LoadedConfig, entry: DownstreamDataset, imageFile: string, labelFile: string, tag: ItemTag): Promise<Item[]> {
+async function volumeItems(
+  loaded: LoadedConfig,
+  entry: DownstreamDataset,
+  imageFile: string,
+  labelFile: string,
+  tag: ItemTag,
+): Promise<Item[]> {
   const options = sampleOptions(loaded);
   const image = await readNifti(imageFile, options);
   const labels = await readNifti(labelFile, options);
   if (hasNonFinite(image.voxels)) throw new UnusableFileError(`${imageFile}: contains NaN or infinite voxels`);
   if (image.dims.join('x') !== labels.dims.join('x')) {
-    throw new UnusableFileError(`${imageFile}: label map ${labelFile} is ${labels.dims.join('x')}, the image is ${image.dims.join('x')}; they must be voxel-aligned`);
+    throw new UnusableFileError(
+      `${imageFile}: label map ${labelFile} is ${labels.dims.join('x')}, the image is ${image.dims.join('x')}; they must be voxel-aligned`,
+    );
   }
   const mapping = volumeIntensity(image, options.intensity);
   // Both volumes are cut with the image's orientation: they are aligned voxel by voxel.
@@ -211,7 +271,13 @@ async function volumeItems(loaded: LoadedConfig, entry: DownstreamDataset, image
     out.push({
       image: resized,
       rawLabels: resizeRawLabels(labelSlice, imagePlan.width, imagePlan.height, size, imagePlan.pixelSpacing),
-      provenance: { source: imageFile, axis, slice: index, originalSize: [imagePlan.width, imagePlan.height], intensity: mapping.label },
+      provenance: {
+        source: imageFile,
+        axis,
+        slice: index,
+        originalSize: [imagePlan.width, imagePlan.height],
+        intensity: mapping.label,
+      },
       acquisition: tag.acquisition,
       name: `${tag.name} slice ${index}`,
     });
@@ -224,7 +290,9 @@ async function imageItem(loaded: LoadedConfig, imageFile: string, labelFile: str
   const image = await decodeGray(imageFile, options.maxVoxels);
   const labels = await decodeGray(labelFile, options.maxVoxels);
   if (image.width !== labels.width || image.height !== labels.height) {
-    throw new UnusableFileError(`${imageFile}: label map ${labelFile} is ${labels.width}x${labels.height}, the image is ${image.width}x${image.height}`);
+    throw new UnusableFileError(
+      `${imageFile}: label map ${labelFile} is ${labels.width}x${labels.height}, the image is ${image.width}x${image.height}`,
+    );
   }
   const mapping = chooseIntensity(options.intensity, { eightBit: image.eightBit, sample: image.values });
   applyIntensity(image.values, mapping);
@@ -239,7 +307,13 @@ async function imageItem(loaded: LoadedConfig, imageFile: string, labelFile: str
   };
 }
 
-function resizeRawLabels(values: Float32Array, width: number, height: number, size: number, spacing: [number, number]): Int32Array {
+function resizeRawLabels(
+  values: Float32Array,
+  width: number,
+  height: number,
+  size: number,
+  spacing: [number, number],
+): Int32Array {
   const rounded = Int32Array.from(values, (v) => Math.round(v));
   const out = new Int32Array(size * size);
   resizeLabelsIntoSquare(rounded, width, height, size, out, spacing);
@@ -247,17 +321,30 @@ function resizeRawLabels(values: Float32Array, width: number, height: number, si
 }
 
 /** Declared classes index label values directly; otherwise the values present, in order, become classes 0..K-1. */
-function resolveClasses(entry: DownstreamDataset, items: Item[], file: string): { classes: string[]; remap: Map<number, number> } {
+function resolveClasses(
+  entry: DownstreamDataset,
+  items: Item[],
+  file: string,
+): { classes: string[]; remap: Map<number, number> } {
   const present = new Set<number>([0]);
   for (const item of items) for (const v of item.rawLabels) present.add(v);
   const values = [...present].sort((a, b) => a - b);
   if (entry.classes) {
     const bad = values.find((v) => v < 0 || v >= entry.classes!.length);
-    if (bad !== undefined) throw new ConfigError(`${file}: downstream "${entry.name}".classes names ${entry.classes.length} classes (values 0..${entry.classes.length - 1}) but the label maps contain the value ${bad}; add a name for it`);
+    if (bad !== undefined)
+      throw new ConfigError(
+        `${file}: downstream "${entry.name}".classes names ${entry.classes.length} classes (values 0..${entry.classes.length - 1}) but the label maps contain the value ${bad}; add a name for it`,
+      );
     return { classes: [...entry.classes], remap: new Map(values.map((v) => [v, v])) };
   }
-  if (values.length > 256) throw new ConfigError(`downstream "${entry.name}": the label maps hold ${values.length} distinct values; a label map needs at most 256 classes (is ${entry.labels} really a label map?)`);
-  return { classes: values.map((v) => (v === 0 ? 'background' : `class ${v}`)), remap: new Map(values.map((v, i) => [v, i])) };
+  if (values.length > 256)
+    throw new ConfigError(
+      `downstream "${entry.name}": the label maps hold ${values.length} distinct values; a label map needs at most 256 classes (is ${entry.labels} really a label map?)`,
+    );
+  return {
+    classes: values.map((v) => (v === 0 ? 'background' : `class ${v}`)),
+    remap: new Map(values.map((v, i) => [v, i])),
+  };
 }
 
 function toSplit(items: Item[], imageSize: number, remap: Map<number, number>): SegmentationSplit {

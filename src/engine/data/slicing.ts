@@ -29,12 +29,24 @@ const INTENSITY_SAMPLE = 262_144;
 export function volumeIntensity(volume: Volume, settings: IntensitySettings | undefined): IntensityMapping {
   const { voxels, slope, intercept } = volume;
   const sample = strideSample(voxels.length, INTENSITY_SAMPLE, (i) => voxels[i] * slope + intercept);
-  return chooseIntensity(settings, { modality: volume.hints.modality, headerWindow: volume.hints.window, eightBit: volume.hints.eightBit, sample });
+  return chooseIntensity(settings, {
+    modality: volume.hints.modality,
+    headerWindow: volume.hints.window,
+    eightBit: volume.hints.eightBit,
+    sample,
+  });
 }
 
 /** Emits every non-empty slice of `volume`; returns how many empty slices were skipped. */
-export async function sliceVolume(volume: Volume, source: string, options: SampleOptions, emit: EmitSample, checkCancelled: () => void): Promise<number> {
-  if (hasNonFinite(volume.voxels)) throw new UnusableFileError(`${source}: contains NaN or infinite voxels; fix or remove them`);
+export async function sliceVolume(
+  volume: Volume,
+  source: string,
+  options: SampleOptions,
+  emit: EmitSample,
+  checkCancelled: () => void,
+): Promise<number> {
+  if (hasNonFinite(volume.voxels))
+    throw new UnusableFileError(`${source}: contains NaN or infinite voxels; fix or remove them`);
   const mapping = volumeIntensity(volume, options.intensity);
   const orientation = orientationOf(volume.axes);
   const frames = options.frames === 'first' ? 1 : volume.frames;

@@ -47,8 +47,17 @@ export interface ReportedItem {
   acquisition: string;
 }
 
-export function splitReport(dataset: string, plan: SplitPlan, all: readonly ReportedItem[], train: readonly ReportedItem[], test: readonly ReportedItem[]): SplitReport {
-  const nearest = nearestTraining(test.map((t) => t.image), train.map((t) => t.image)).map((n, i) => ({ test: test[i].name, train: n.index >= 0 ? train[n.index].name : '', similarity: n.similarity }));
+export function splitReport(
+  dataset: string,
+  plan: SplitPlan,
+  all: readonly ReportedItem[],
+  train: readonly ReportedItem[],
+  test: readonly ReportedItem[],
+): SplitReport {
+  const nearest = nearestTraining(
+    test.map((t) => t.image),
+    train.map((t) => t.image),
+  ).map((n, i) => ({ test: test[i].name, train: n.index >= 0 ? train[n.index].name : '', similarity: n.similarity }));
   const sorted = nearest.map((n) => n.similarity).sort((a, b) => a - b);
   const counts = { train: 0, val: 0, test: 0, guard: 0 };
   const acquisitions = SPLIT_NAMES.map(() => new Set<string>());
@@ -77,10 +86,13 @@ export function splitReport(dataset: string, plan: SplitPlan, all: readonly Repo
 /** One line for the log: how the split was made and how close test came to train. */
 export function describeSplit(report: SplitReport): string {
   const { counts, acquisitionsPerSplit: a } = report;
-  const how = report.strategy === 'acquisitions'
-    ? `by acquisition (${report.acquisitions}: ${a.train} train, ${a.val} validation, ${a.test} test)`
-    : `in contiguous thirds of ${report.acquisitions} acquisition(s), ${report.guardPerSide} sample(s) dropped on each side of every cut`;
-  const closest = Number.isFinite(report.max) ? `; nearest training image of a test image: median similarity ${report.median.toFixed(3)}, max ${report.max.toFixed(3)} (a copy at ${report.nearDuplicateSimilarity})` : '';
+  const how =
+    report.strategy === 'acquisitions'
+      ? `by acquisition (${report.acquisitions}: ${a.train} train, ${a.val} validation, ${a.test} test)`
+      : `in contiguous thirds of ${report.acquisitions} acquisition(s), ${report.guardPerSide} sample(s) dropped on each side of every cut`;
+  const closest = Number.isFinite(report.max)
+    ? `; nearest training image of a test image: median similarity ${report.median.toFixed(3)}, max ${report.max.toFixed(3)} (a copy at ${report.nearDuplicateSimilarity})`
+    : '';
   return `split of ${report.dataset} ${how}: ${counts.train} train, ${counts.val} validation, ${counts.test} test images, ${counts.guard} in guard bands${closest}`;
 }
 
@@ -98,7 +110,10 @@ export function refuseNearDuplicates(report: SplitReport, configFile: string): v
 }
 
 /** Index and normalised cross-correlation of the most similar training image of every test image (-1, NaN without training images). */
-export function nearestTraining(test: readonly Float32Array[], train: readonly Float32Array[]): Array<{ index: number; similarity: number }> {
+export function nearestTraining(
+  test: readonly Float32Array[],
+  train: readonly Float32Array[],
+): Array<{ index: number; similarity: number }> {
   const trainUnit = train.map(unitCentred);
   return test.map((image) => {
     const unit = unitCentred(image);
@@ -129,7 +144,12 @@ function unitCentred(image: Float32Array): Float32Array | undefined {
 }
 
 /** Correlation of two unit-centred images; two flat images are alike (1) when their pixels agree within 1/255. */
-function correlation(a: Float32Array | undefined, b: Float32Array | undefined, rawA: Float32Array, rawB: Float32Array): number {
+function correlation(
+  a: Float32Array | undefined,
+  b: Float32Array | undefined,
+  rawA: Float32Array,
+  rawB: Float32Array,
+): number {
   if (!a || !b) return !a && !b && rawA.every((v, i) => Math.abs(v - rawB[i]) <= 1 / 255) ? 1 : 0;
   let dot = 0;
   for (let i = 0; i < a.length; i++) dot += a[i] * b[i];

@@ -60,9 +60,19 @@ export function acquisitionKey(relative: string, options: { pattern?: RegExp; vo
   return `sequence:${dir}/${name.replace(/\d+(?=\D*$)/, '#')}`;
 }
 
-export function assignSplits(items: ReadonlyArray<{ acquisition: string }>, fractions: [number, number, number], seed: number): SplitPlan {
+export function assignSplits(
+  items: ReadonlyArray<{ acquisition: string }>,
+  fractions: [number, number, number],
+  seed: number,
+): SplitPlan {
   const groups = acquisitionRanges(items);
-  if (groups.length >= MIN_ACQUISITIONS) return { assignment: byAcquisition(items.length, groups, fractions, seed), strategy: 'acquisitions', acquisitions: groups.length, guardPerSide: 0 };
+  if (groups.length >= MIN_ACQUISITIONS)
+    return {
+      assignment: byAcquisition(items.length, groups, fractions, seed),
+      strategy: 'acquisitions',
+      acquisitions: groups.length,
+      guardPerSide: 0,
+    };
   const assignment = new Int8Array(items.length).fill(-1);
   // Only the splits that should get samples share an acquisition (fractions [1, 0, 0]: all train).
   const order = new SeededRandom(seed).shuffle([0, 1, 2].filter((s) => fractions[s] > 0));
@@ -89,7 +99,12 @@ function acquisitionRanges(items: ReadonlyArray<{ acquisition: string }>): numbe
   return [...byKey.values()];
 }
 
-function byAcquisition(total: number, groups: number[][], fractions: [number, number, number], seed: number): Int8Array {
+function byAcquisition(
+  total: number,
+  groups: number[][],
+  fractions: [number, number, number],
+  seed: number,
+): Int8Array {
   const sum = fractions[0] + fractions[1] + fractions[2];
   const targets = fractions.map((f) => (f / sum) * total);
   const counts = [0, 0, 0];
@@ -98,7 +113,8 @@ function byAcquisition(total: number, groups: number[][], fractions: [number, nu
     // A split that should have samples but has none yet goes first; then the one furthest below its share.
     const starving = [0, 1, 2].find((s) => targets[s] > 0 && counts[s] === 0);
     let best = starving ?? 0;
-    if (starving === undefined) for (let s = 1; s < 3; s++) if (targets[s] - counts[s] > targets[best] - counts[best]) best = s;
+    if (starving === undefined)
+      for (let s = 1; s < 3; s++) if (targets[s] - counts[s] > targets[best] - counts[best]) best = s;
     for (const i of members) assignment[i] = best;
     counts[best] += members.length;
   }

@@ -13,7 +13,11 @@ import { tempPath } from '../../shared/node/tempFiles';
  * `runDir/<name>` in the order given. The staging folder carries this process's pid in its name, so
  * if the process dies it is removed when a stage next starts.
  */
-export async function rebuildBeside<T>(runDir: string, names: readonly string[], build: (staging: string) => Promise<T>): Promise<T> {
+export async function rebuildBeside<T>(
+  runDir: string,
+  names: readonly string[],
+  build: (staging: string) => Promise<T>,
+): Promise<T> {
   const staging = tempPath(path.join(runDir, 'rebuild'));
   try {
     const result = await build(staging);

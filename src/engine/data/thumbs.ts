@@ -22,7 +22,11 @@ export class ThumbnailWriter {
   private readonly positions: ThumbnailAtlasIndex['positions'] = {};
   private readonly scratch: Float32Array;
 
-  constructor(private readonly runDir: string, private readonly imageSize: number, private readonly columns = ATLAS_COLUMNS) {
+  constructor(
+    private readonly runDir: string,
+    private readonly imageSize: number,
+    private readonly columns = ATLAS_COLUMNS,
+  ) {
     this.size = Math.min(THUMB_SIZE, imageSize);
     this.atlas = new Uint8Array(this.side * this.side);
     this.scratch = new Float32Array(this.size * this.size);
@@ -33,11 +37,18 @@ export class ThumbnailWriter {
   }
 
   async add(id: number, pixels: Float32Array): Promise<void> {
-    const small = this.size === this.imageSize ? pixels : (resizeIntoSquare(pixels, this.imageSize, this.imageSize, this.size, this.scratch), this.scratch);
+    const small =
+      this.size === this.imageSize
+        ? pixels
+        : (resizeIntoSquare(pixels, this.imageSize, this.imageSize, this.size, this.scratch), this.scratch);
     const bytes = toBytes(small);
     const column = this.inAtlas % this.columns;
     const row = Math.floor(this.inAtlas / this.columns);
-    for (let r = 0; r < this.size; r++) this.atlas.set(bytes.subarray(r * this.size, (r + 1) * this.size), (row * this.size + r) * this.side + column * this.size);
+    for (let r = 0; r < this.size; r++)
+      this.atlas.set(
+        bytes.subarray(r * this.size, (r + 1) * this.size),
+        (row * this.size + r) * this.side + column * this.size,
+      );
     this.positions[String(id)] = [this.atlases.length, column, row];
     this.inAtlas++;
     if (this.inAtlas === this.columns * this.columns) await this.flush();
@@ -48,7 +59,10 @@ export class ThumbnailWriter {
     // A partly filled atlas is cut after its last used row.
     const rows = Math.ceil(this.inAtlas / this.columns);
     const name = `atlas-${String(this.atlases.length).padStart(5, '0')}.png`;
-    await writeFileAtomic(path.join(this.runDir, THUMBS_DIR, name), encodeGrayPng(this.atlas.subarray(0, rows * this.size * this.side), this.side, rows * this.size));
+    await writeFileAtomic(
+      path.join(this.runDir, THUMBS_DIR, name),
+      encodeGrayPng(this.atlas.subarray(0, rows * this.size * this.side), this.side, rows * this.size),
+    );
     this.atlases.push(name);
     this.atlas.fill(0);
     this.inAtlas = 0;
@@ -56,7 +70,12 @@ export class ThumbnailWriter {
 
   async finish(): Promise<ThumbnailAtlasIndex> {
     await this.flush();
-    const index: ThumbnailAtlasIndex = { size: this.size, columns: this.columns, atlases: this.atlases, positions: this.positions };
+    const index: ThumbnailAtlasIndex = {
+      size: this.size,
+      columns: this.columns,
+      atlases: this.atlases,
+      positions: this.positions,
+    };
     await writeJsonAtomic(path.join(this.runDir, ARTIFACTS.thumbsIndex), index);
     return index;
   }

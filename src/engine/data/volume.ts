@@ -11,7 +11,8 @@
 export type Vec3 = [number, number, number];
 
 /** Typed arrays a volume's voxels may arrive in (the file's own type; scaled when read). */
-export type VoxelArray = Uint8Array | Int8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
+export type VoxelArray =
+  Uint8Array | Int8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
 
 export interface Volume {
   /** Voxels along i, j, k (i fastest in `voxels`). */
@@ -41,7 +42,14 @@ export interface Orientation {
 
 /** The assignment of voxel axes to world axes that best matches the directions (all 6 permutations tried). */
 export function orientationOf(axes: Volume['axes']): Orientation {
-  const permutations: Vec3[] = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+  const permutations: Vec3[] = [
+    [0, 1, 2],
+    [0, 2, 1],
+    [1, 0, 2],
+    [1, 2, 0],
+    [2, 0, 1],
+    [2, 1, 0],
+  ];
   let best = permutations[0];
   let bestScore = -1;
   for (const p of permutations) {
@@ -57,7 +65,10 @@ export function norm(v: Vec3): number {
 }
 
 /** In-plane display axes per slicing axis: which world axis runs along columns and rows, and in which direction. */
-const DISPLAY: Record<WorldAxis, { columns: WorldAxis; columnsIncrease: boolean; rows: WorldAxis; rowsIncrease: boolean }> = {
+const DISPLAY: Record<
+  WorldAxis,
+  { columns: WorldAxis; columnsIncrease: boolean; rows: WorldAxis; rowsIncrease: boolean }
+> = {
   2: { columns: 0, columnsIncrease: true, rows: 1, rowsIncrease: false },
   1: { columns: 0, columnsIncrease: true, rows: 2, rowsIncrease: false },
   0: { columns: 1, columnsIncrease: false, rows: 2, rowsIncrease: false },

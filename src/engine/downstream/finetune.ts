@@ -103,20 +103,37 @@ export interface FineTuneHooks {
   onEval?(step: number, valMIoU: number): void;
 }
 
-export async function fineTune(encoder: PatchEncoder, data: LabelledData, options: FineTuneOptions, hooks: FineTuneHooks): Promise<FineTuneResult> {
+export async function fineTune(
+  encoder: PatchEncoder,
+  data: LabelledData,
+  options: FineTuneOptions,
+  hooks: FineTuneHooks,
+): Promise<FineTuneResult> {
   const start = performance.now();
   const { imageSize, classes } = { imageSize: data.imageSize, classes: data.classes.length };
   if (encoder.config.imageSize !== imageSize) {
-    throw new Error(`dataset "${data.name}" has ${imageSize}px images but the encoder expects ${encoder.config.imageSize}px; set the same imageSize in optidel.json`);
+    throw new Error(
+      `dataset "${data.name}" has ${imageSize}px images but the encoder expects ${encoder.config.imageSize}px; set the same imageSize in optidel.json`,
+    );
   }
   if (data.train.count === 0) throw new Error(`dataset "${data.name}" has no training images`);
   const grid = imageSize / encoder.config.patchSize;
   const head = createHead(options.head, { dim: encoder.config.dim, grid, imageSize, classes }, options.seed);
   const trainEncoder = options.mode === 'full';
   const encoderStart = encoder.encoderVariables.map((v) => tf.keep(v.clone()));
-  const splits = { train: toTensors(data.train, imageSize), val: toTensors(data.val, imageSize), test: toTensors(data.test, imageSize) };
+  const splits = {
+    train: toTensors(data.train, imageSize),
+    val: toTensors(data.val, imageSize),
+    test: toTensors(data.test, imageSize),
+  };
   // A frozen encoder gives the same tokens every time: compute them once per split.
-  const frozen = trainEncoder ? undefined : standardised({ train: encodeAll(encoder, splits.train.images), val: encodeAll(encoder, splits.val.images), test: encodeAll(encoder, splits.test.images) });
+  const frozen = trainEncoder
+    ? undefined
+    : standardised({
+        train: encodeAll(encoder, splits.train.images),
+        val: encodeAll(encoder, splits.val.images),
+        test: encodeAll(encoder, splits.test.images),
+      });
   const weights = tf.tensor1d(classWeights(data.train.labels, classes));
   const headOptimizer = tf.train.adam(options.lr);
   const encoderOptimizer = trainEncoder ? tf.train.adam(options.encoderLr) : undefined;
@@ -132,7 +149,11 @@ export async function fineTune(encoder: PatchEncoder, data: LabelledData, option
       // Batches are gathered outside the gradient: the gradient of tf.gather needs a kernel wasm lacks.
       const batch = tf.tidy(() => {
         const ids = tf.tensor1d(sampleBatch(data.train.count, options.batchSize, random), 'int32');
-        return { images: splits.train.images.gather(ids), labels: splits.train.labels.gather(ids), tokens: frozen?.train.gather(ids) };
+        return {
+          images: splits.train.images.gather(ids),
+          labels: splits.train.labels.gather(ids),
+          tokens: frozen?.train.gather(ids),
+        };
       });
       const { value, grads } = tf.variableGrads(() => {
         const tokens = batch.tokens ?? encoder.encode(batch.images);
@@ -146,7 +167,8 @@ export async function fineTune(encoder: PatchEncoder, data: LabelledData, option
       hooks.onStep?.(step, options.steps, loss);
       if (step % options.evalEvery !== 0 && step !== options.steps) continue;
       // Without a validation split, the last step is the best one.
-      const valMIoU = data.val.count > 0 ? orZero(evaluate(encoder, head, splits.val, frozen?.val, classes).mIoU) : step;
+      const valMIoU =
+        data.val.count > 0 ? orZero(evaluate(encoder, head, splits.val, frozen?.val, classes).mIoU) : step;
       hooks.onEval?.(step, valMIoU);
       if (valMIoU > best.mIoU) {
         tf.dispose(best.weights);
@@ -164,13 +186,21 @@ export async function fineTune(encoder: PatchEncoder, data: LabelledData, option
       bestStep: best.step,
       val: evaluate(encoder, head, splits.val, frozen?.val, classes),
       test: evaluate(encoder, head, splits.test, frozen?.test, classes),
-      predictions: hooks.keepPredictions ? predict(encoder, head, splits.test, frozen?.test, Math.min(hooks.keepPredictions, data.test.count)) : undefined,
+      predictions: hooks.keepPredictions
+        ? predict(encoder, head, splits.test, frozen?.test, Math.min(hooks.keepPredictions, data.test.count))
+        : undefined,
       classes: data.classes,
       seconds: (performance.now() - start) / 1000,
     };
   } finally {
     encoder.encoderVariables.forEach((v, i) => v.assign(encoderStart[i]));
-    tf.dispose([...encoderStart, ...best.weights, weights, ...Object.values(splits).flatMap((s) => [s.images, s.labels]), ...(frozen ? Object.values(frozen) : [])]);
+    tf.dispose([
+      ...encoderStart,
+      ...best.weights,
+      weights,
+      ...Object.values(splits).flatMap((s) => [s.images, s.labels]),
+      ...(frozen ? Object.values(frozen) : []),
+    ]);
     headOptimizer.dispose();
     encoderOptimizer?.dispose();
     head.dispose();
@@ -179,9 +209,14 @@ export async function fineTune(encoder: PatchEncoder, data: LabelledData, option
 
 function toTensors(split: LabelledSplit, size: number): { images: tf.Tensor4D; labels: tf.Tensor3D } {
   if (split.images.length !== split.count * size * size || split.labels.length !== split.count * size * size) {
-    throw new Error(`a split of ${split.count} images of ${size}px needs ${split.count * size * size} pixels and labels, got ${split.images.length} and ${split.labels.length}`);
+    throw new Error(
+      `a split of ${split.count} images of ${size}px needs ${split.count * size * size} pixels and labels, got ${split.images.length} and ${split.labels.length}`,
+    );
   }
-  return { images: tf.tensor4d(split.images, [split.count, size, size, 1]), labels: tf.tensor3d(Int32Array.from(split.labels), [split.count, size, size], 'int32') };
+  return {
+    images: tf.tensor4d(split.images, [split.count, size, size, 1]),
+    labels: tf.tensor3d(Int32Array.from(split.labels), [split.count, size, size], 'int32'),
+  };
 }
 
 const EVAL_BATCH = 16;
@@ -192,7 +227,11 @@ const EVAL_BATCH = 16;
  * learning rate it needs, sometimes collapsed to "all background" for a whole run (seen on the demo
  * data: chest X-ray, full-data encoder, seed 2).
  */
-function standardised(tokens: { train: tf.Tensor3D; val: tf.Tensor3D; test: tf.Tensor3D }): { train: tf.Tensor3D; val: tf.Tensor3D; test: tf.Tensor3D } {
+function standardised(tokens: { train: tf.Tensor3D; val: tf.Tensor3D; test: tf.Tensor3D }): {
+  train: tf.Tensor3D;
+  val: tf.Tensor3D;
+  test: tf.Tensor3D;
+} {
   const out = tf.tidy(() => {
     const { mean, variance } = tf.moments(tokens.train, [0, 1]);
     const scale = tf.rsqrt(variance.add(1e-6));
@@ -207,14 +246,21 @@ function encodeAll(encoder: PatchEncoder, images: tf.Tensor4D): tf.Tensor3D {
   const count = images.shape[0];
   if (count === 0) return tf.zeros([0, 1, encoder.config.dim]);
   const parts: tf.Tensor3D[] = [];
-  for (let i = 0; i < count; i += EVAL_BATCH) parts.push(tf.tidy(() => encoder.encode(images.slice(i, Math.min(EVAL_BATCH, count - i)))));
+  for (let i = 0; i < count; i += EVAL_BATCH)
+    parts.push(tf.tidy(() => encoder.encode(images.slice(i, Math.min(EVAL_BATCH, count - i)))));
   const all = tf.concat(parts, 0);
   tf.dispose(parts);
   return all;
 }
 
 /** Scores the head (and encoder) on a split, pixel by pixel over the whole split. */
-function evaluate(encoder: PatchEncoder, head: SegmentationHead, split: { images: tf.Tensor4D; labels: tf.Tensor3D }, tokens: tf.Tensor3D | undefined, classes: number): SegmentationScores {
+function evaluate(
+  encoder: PatchEncoder,
+  head: SegmentationHead,
+  split: { images: tf.Tensor4D; labels: tf.Tensor3D },
+  tokens: tf.Tensor3D | undefined,
+  classes: number,
+): SegmentationScores {
   const matrix = new ConfusionMatrix(classes);
   const count = split.images.shape[0];
   for (let i = 0; i < count; i += EVAL_BATCH) {
@@ -227,7 +273,13 @@ function evaluate(encoder: PatchEncoder, head: SegmentationHead, split: { images
 }
 
 /** Label maps of the first `count` images of a split. */
-function predict(encoder: PatchEncoder, head: SegmentationHead, split: { images: tf.Tensor4D }, tokens: tf.Tensor3D | undefined, count: number): Uint8Array {
+function predict(
+  encoder: PatchEncoder,
+  head: SegmentationHead,
+  split: { images: tf.Tensor4D },
+  tokens: tf.Tensor3D | undefined,
+  count: number,
+): Uint8Array {
   const size = split.images.shape[1];
   const out = new Uint8Array(count * size * size);
   for (let i = 0; i < count; i += EVAL_BATCH) {
@@ -237,7 +289,14 @@ function predict(encoder: PatchEncoder, head: SegmentationHead, split: { images:
   return out;
 }
 
-function predictBatch(encoder: PatchEncoder, head: SegmentationHead, split: { images: tf.Tensor4D }, tokens: tf.Tensor3D | undefined, start: number, n: number): Int32Array {
+function predictBatch(
+  encoder: PatchEncoder,
+  head: SegmentationHead,
+  split: { images: tf.Tensor4D },
+  tokens: tf.Tensor3D | undefined,
+  start: number,
+  n: number,
+): Int32Array {
   const predicted = tf.tidy(() => {
     const images = split.images.slice(start, n);
     return head.apply(tokens ? tokens.slice(start, n) : encoder.encode(images), images).argMax(-1);

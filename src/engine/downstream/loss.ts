@@ -32,7 +32,12 @@ export function classWeights(labels: Uint8Array, classes: number): Float32Array 
 }
 
 /** logits [B, S, S, C], labels [B, S, S] int32, weights [C] -> scalar weighted CE + soft Dice. */
-export function segmentationLoss(logits: tf.Tensor4D, labels: tf.Tensor3D, weights: tf.Tensor1D, diceWeight = 1): tf.Scalar {
+export function segmentationLoss(
+  logits: tf.Tensor4D,
+  labels: tf.Tensor3D,
+  weights: tf.Tensor1D,
+  diceWeight = 1,
+): tf.Scalar {
   return tf.tidy(() => {
     const classes = logits.shape[3];
     const oneHot = tf.oneHot(labels, classes).toFloat() as tf.Tensor4D;

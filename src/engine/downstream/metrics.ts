@@ -14,18 +14,21 @@
 export class ConfusionMatrix {
   readonly counts: Float64Array;
   constructor(readonly classes: number) {
-    if (!Number.isInteger(classes) || classes < 1) throw new RangeError(`classes must be a positive integer, got ${classes}`);
+    if (!Number.isInteger(classes) || classes < 1)
+      throw new RangeError(`classes must be a positive integer, got ${classes}`);
     this.counts = new Float64Array(classes * classes);
   }
 
   /** Adds label/prediction pairs pixel by pixel; values outside 0..classes-1 are an error, not ignored. */
   add(truth: ArrayLike<number>, predicted: ArrayLike<number>): this {
-    if (truth.length !== predicted.length) throw new RangeError(`truth has ${truth.length} pixels but the prediction ${predicted.length}`);
+    if (truth.length !== predicted.length)
+      throw new RangeError(`truth has ${truth.length} pixels but the prediction ${predicted.length}`);
     const k = this.classes;
     for (let i = 0; i < truth.length; i++) {
       const t = truth[i];
       const p = predicted[i];
-      if (!(t >= 0 && t < k && p >= 0 && p < k)) throw new RangeError(`pixel ${i}: label ${t} or prediction ${p} is outside 0..${k - 1}`);
+      if (!(t >= 0 && t < k && p >= 0 && p < k))
+        throw new RangeError(`pixel ${i}: label ${t} or prediction ${p} is outside 0..${k - 1}`);
       this.counts[t * k + p]++;
     }
     return this;
@@ -93,7 +96,8 @@ export function nanMean(values: readonly number[]): number {
  * and R (the fraction of the pool kept) as fractions. It rewards accuracy per unit of data kept.
  */
 export function normDel(mIoU: number, fractionKept: number, alpha = 1): number {
-  if (!(fractionKept >= 0 && fractionKept <= 1)) throw new RangeError(`the fraction of data kept must be in [0, 1] (0: no pre-training data), got ${fractionKept}`);
+  if (!(fractionKept >= 0 && fractionKept <= 1))
+    throw new RangeError(`the fraction of data kept must be in [0, 1] (0: no pre-training data), got ${fractionKept}`);
   const del = mIoU * Math.exp(-alpha * fractionKept);
   return 1 / (1 + Math.exp(-del));
 }

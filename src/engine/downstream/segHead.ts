@@ -59,7 +59,10 @@ export function createHead(kind: HeadKind, shape: HeadShape, seed: number): Segm
   const patch = imageSize / grid;
   const outputs = kind === 'mlp' ? classes : kind === 'pixel' ? patch * patch * classes : projected;
   const [w2, b2] = [weight(hidden, outputs), bias(outputs)];
-  const [w3, b3, w4, b4] = kind === 'conv' ? [weight(9 * (projected + 1), convChannels), bias(convChannels), weight(convChannels, classes), bias(classes)] : [];
+  const [w3, b3, w4, b4] =
+    kind === 'conv'
+      ? [weight(9 * (projected + 1), convChannels), bias(convChannels), weight(convChannels, classes), bias(classes)]
+      : [];
   const variables = [w1, b1, w2, b2, ...(w3 && b3 && w4 && b4 ? [w3, b3, w4, b4] : [])];
 
   const apply = (tokens: tf.Tensor3D, images: tf.Tensor4D): tf.Tensor4D =>
@@ -68,14 +71,20 @@ export function createHead(kind: HeadKind, shape: HeadShape, seed: number): Segm
       const h = tf.relu(tf.matMul(tokens.reshape([b * grid * grid, dim]), w1).add(b1));
       if (kind === 'pixel') {
         // [B·g, g, p, p·C] -> [B·g, p, g, p·C]: rows of patches become rows of pixels (4D transpose, fast on wasm).
-        const perPatch = tf.matMul(h, w2).add(b2).reshape([b * grid, grid, patch, patch * classes]);
+        const perPatch = tf
+          .matMul(h, w2)
+          .add(b2)
+          .reshape([b * grid, grid, patch, patch * classes]);
         return tf.transpose(perPatch, [0, 2, 1, 3]).reshape([b, imageSize, imageSize, classes]) as tf.Tensor4D;
       }
       const onGrid = tf.matMul(h, w2).add(b2).reshape([b, grid, grid, outputs]) as tf.Tensor4D;
       const upsampled = tf.image.resizeBilinear(onGrid, [imageSize, imageSize]);
       if (!(w3 && b3 && w4 && b4)) return upsampled; // mlp: these are the logits
       const y = tf.relu(conv3x3(tf.concat([upsampled, images], 3), w3).add(b3));
-      return tf.matMul(y.reshape([-1, convChannels]), w4).add(b4).reshape([b, imageSize, imageSize, classes]) as tf.Tensor4D;
+      return tf
+        .matMul(y.reshape([-1, convChannels]), w4)
+        .add(b4)
+        .reshape([b, imageSize, imageSize, classes]) as tf.Tensor4D;
     });
 
   return {
@@ -89,9 +98,15 @@ export function createHead(kind: HeadKind, shape: HeadShape, seed: number): Segm
 /** Same-padded 3x3 convolution as im2col: nine shifted views side by side, times [9*C, C']. */
 function conv3x3(x: tf.Tensor4D, w: tf.Tensor2D): tf.Tensor4D {
   const [b, height, width, c] = x.shape;
-  const padded = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+  const padded = tf.pad(x, [
+    [0, 0],
+    [1, 1],
+    [1, 1],
+    [0, 0],
+  ]);
   const views: tf.Tensor4D[] = [];
-  for (let dy = 0; dy < 3; dy++) for (let dx = 0; dx < 3; dx++) views.push(tf.slice(padded, [0, dy, dx, 0], [b, height, width, c]));
+  for (let dy = 0; dy < 3; dy++)
+    for (let dx = 0; dx < 3; dx++) views.push(tf.slice(padded, [0, dy, dx, 0], [b, height, width, c]));
   const columns = tf.concat(views, 3).reshape([b * height * width, 9 * c]);
   return tf.matMul(columns, w).reshape([b, height, width, w.shape[1]]) as tf.Tensor4D;
 }

@@ -16,7 +16,14 @@ export interface Notebook {
 
 type NotebookCell =
   | { cell_type: 'markdown'; id: string; metadata: Record<string, unknown>; source: string[] }
-  | { cell_type: 'code'; id: string; metadata: Record<string, unknown>; source: string[]; execution_count: null; outputs: DisplayDataOutput[] };
+  | {
+      cell_type: 'code';
+      id: string;
+      metadata: Record<string, unknown>;
+      source: string[];
+      execution_count: null;
+      outputs: DisplayDataOutput[];
+    };
 
 interface DisplayDataOutput {
   output_type: 'display_data';
@@ -46,7 +53,13 @@ export function subsetNotebook(payload: SubsetPayload): Notebook {
         metadata: {},
         execution_count: null,
         source: lines(pythonSource(payload)),
-        outputs: [{ output_type: 'display_data', data: { [SUBSET_MIME]: payload, 'text/plain': lines(plainText(payload)) }, metadata: {} }],
+        outputs: [
+          {
+            output_type: 'display_data',
+            data: { [SUBSET_MIME]: payload, 'text/plain': lines(plainText(payload)) },
+            metadata: {},
+          },
+        ],
       },
     ],
     metadata: {
@@ -63,8 +76,10 @@ export function subsetNotebook(payload: SubsetPayload): Notebook {
 export function plainText(payload: SubsetPayload): string {
   const s = payload.summary;
   const v = s.vInformation ? `, V-information ${s.vInformation.value.toFixed(4)} nats` : '';
-  return `OptiDEL subset (${s.method}): ${s.selectedCount} of ${s.poolSize} samples selected (budget ${s.budget})${v}.\n` +
-    'Open this notebook in VS Code with the OptiDEL extension for the interactive view.';
+  return (
+    `OptiDEL subset (${s.method}): ${s.selectedCount} of ${s.poolSize} samples selected (budget ${s.budget})${v}.\n` +
+    'Open this notebook in VS Code with the OptiDEL extension for the interactive view.'
+  );
 }
 
 function summaryMarkdown(payload: SubsetPayload): string {
@@ -76,7 +91,8 @@ function summaryMarkdown(payload: SubsetPayload): string {
   return [
     `# ${payload.title ?? 'OptiDEL subset'}`,
     '',
-    `Pool: ${s.poolSize} samples. Budget: ${s.budget}.` + (s.vInformation ? ` V-information of the ${s.method} subset: ${s.vInformation.value.toFixed(4)} nats.` : ''),
+    `Pool: ${s.poolSize} samples. Budget: ${s.budget}.` +
+      (s.vInformation ? ` V-information of the ${s.method} subset: ${s.vInformation.value.toFixed(4)} nats.` : ''),
     '',
     '| method | selected |',
     '|---|---|',

@@ -28,22 +28,30 @@ export class MissingArtifactError extends Error {
 export async function readExportInputs(runDir: string): Promise<ExportInputs> {
   const skipped: ExportInputs['skipped'] = [];
   const cache = (await readRequiredJson(runDir, ARTIFACTS.cacheIndex, 'optidel ingest')) as CacheIndex;
-  if (!Array.isArray(cache.samples)) throw new Error(`${path.join(runDir, ARTIFACTS.cacheIndex)}: "samples" must be an array; re-run optidel ingest`);
+  if (!Array.isArray(cache.samples))
+    throw new Error(`${path.join(runDir, ARTIFACTS.cacheIndex)}: "samples" must be an array; re-run optidel ingest`);
   const n = cache.samples.length;
   const difficulty = await readFloat32(runDir, ARTIFACTS.difficulty, n, 'optidel score');
   const projection = await readFloat32(runDir, ARTIFACTS.projection, n * 2, 'optidel score');
   const selections = await readSelections(runDir, n, skipped);
   if (selections.length === 0) {
-    throw new MissingArtifactError(`${path.join(runDir, ARTIFACTS.selectionDir)} holds no readable selection: run "optidel select --run ${runDir} --method optidel" first`);
+    throw new MissingArtifactError(
+      `${path.join(runDir, ARTIFACTS.selectionDir)} holds no readable selection: run "optidel select --run ${runDir} --method optidel" first`,
+    );
   }
-  const thumbs = checkThumbs(await readOptionalJson(runDir, ARTIFACTS.thumbsIndex, skipped), path.join(runDir, ARTIFACTS.thumbsIndex), skipped);
+  const thumbs = checkThumbs(
+    await readOptionalJson(runDir, ARTIFACTS.thumbsIndex, skipped),
+    path.join(runDir, ARTIFACTS.thumbsIndex),
+    skipped,
+  );
   const synth = (await readOptionalJson(runDir, ARTIFACTS.synthIndex, skipped)) as SynthIndex | undefined;
   return { cache, difficulty, projection, selections, thumbs, synth, skipped };
 }
 
 async function readRequiredJson(runDir: string, relative: string, producer: string): Promise<unknown> {
   const file = path.join(runDir, relative);
-  if (!fs.existsSync(file)) throw new MissingArtifactError(`${file} is missing: run "${producer} --run ${runDir}" first`);
+  if (!fs.existsSync(file))
+    throw new MissingArtifactError(`${file} is missing: run "${producer} --run ${runDir}" first`);
   return readJsonFile(file);
 }
 
@@ -59,12 +67,20 @@ async function readOptionalJson(runDir: string, relative: string, skipped: Expor
 }
 
 /** A little-endian Float32 artifact of exactly `length` values. */
-export async function readFloat32(runDir: string, relative: string, length: number, producer: string): Promise<Float32Array> {
+export async function readFloat32(
+  runDir: string,
+  relative: string,
+  length: number,
+  producer: string,
+): Promise<Float32Array> {
   const file = path.join(runDir, relative);
-  if (!fs.existsSync(file)) throw new MissingArtifactError(`${file} is missing: run "${producer} --run ${runDir}" first`);
+  if (!fs.existsSync(file))
+    throw new MissingArtifactError(`${file} is missing: run "${producer} --run ${runDir}" first`);
   const bytes = await fs.promises.readFile(file);
   if (bytes.byteLength !== length * 4) {
-    throw new Error(`${file} holds ${bytes.byteLength / 4} float32 values, expected ${length} (the pool has changed since it was written?): re-run "${producer} --run ${runDir}"`);
+    throw new Error(
+      `${file} holds ${bytes.byteLength / 4} float32 values, expected ${length} (the pool has changed since it was written?): re-run "${producer} --run ${runDir}"`,
+    );
   }
   // Copy into an aligned buffer: Buffer pools may hand out offsets that are not multiples of 4.
   const values = new Float32Array(length);
@@ -73,7 +89,11 @@ export async function readFloat32(runDir: string, relative: string, length: numb
 }
 
 /** Every readable selection/<method>.json; broken ones are skipped with the reason. */
-async function readSelections(runDir: string, poolSize: number, skipped: ExportInputs['skipped']): Promise<SelectionFile[]> {
+async function readSelections(
+  runDir: string,
+  poolSize: number,
+  skipped: ExportInputs['skipped'],
+): Promise<SelectionFile[]> {
   const dir = path.join(runDir, ARTIFACTS.selectionDir);
   let names: string[];
   try {
@@ -97,8 +117,20 @@ async function readSelections(runDir: string, poolSize: number, skipped: ExportI
 function checkThumbs(raw: unknown, file: string, skipped: ExportInputs['skipped']): ThumbnailAtlasIndex | undefined {
   if (raw === undefined) return undefined;
   const t = raw as Partial<ThumbnailAtlasIndex> | null;
-  const usable = typeof t === 'object' && t !== null && Number.isInteger(t.size) && (t.size ?? 0) > 0 && Array.isArray(t.atlases) && typeof t.positions === 'object' && t.positions !== null;
-  if (!usable) skipped.push({ file, reason: 'not a thumbnail index ({ size, columns, atlases, positions }): no thumbnails; re-run optidel ingest to rebuild it' });
+  const usable =
+    typeof t === 'object' &&
+    t !== null &&
+    Number.isInteger(t.size) &&
+    (t.size ?? 0) > 0 &&
+    Array.isArray(t.atlases) &&
+    typeof t.positions === 'object' &&
+    t.positions !== null;
+  if (!usable)
+    skipped.push({
+      file,
+      reason:
+        'not a thumbnail index ({ size, columns, atlases, positions }): no thumbnails; re-run optidel ingest to rebuild it',
+    });
   return usable ? (t as ThumbnailAtlasIndex) : undefined;
 }
 
@@ -109,6 +141,7 @@ function checkSelection(raw: unknown, poolSize: number): SelectionFile {
   if (typeof s.budget !== 'number' || !(s.budget > 0)) throw new Error('"budget" must be a positive number');
   if (!Array.isArray(s.selected)) throw new Error('"selected" must be an array of sample ids');
   const bad = s.selected.find((id) => !Number.isInteger(id) || id < 0 || id >= poolSize);
-  if (bad !== undefined) throw new Error(`"selected" holds ${JSON.stringify(bad)}, not a pool sample id (0..${poolSize - 1})`);
+  if (bad !== undefined)
+    throw new Error(`"selected" holds ${JSON.stringify(bad)}, not a pool sample id (0..${poolSize - 1})`);
   return s as SelectionFile;
 }

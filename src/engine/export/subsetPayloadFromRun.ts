@@ -42,7 +42,8 @@ export async function subsetPayloadFromRun(runDir: string, options: SubsetExport
   const methods = selections.map((s) => s.method);
 
   const selectedBy = new Map<number, string[]>();
-  for (const s of selections) for (const id of s.selected) selectedBy.set(id, [...(selectedBy.get(id) ?? []), s.method]);
+  for (const s of selections)
+    for (const id of s.selected) selectedBy.set(id, [...(selectedBy.get(id) ?? []), s.method]);
   const primarySet = new Set(primary.selected);
   const ids = samplesToExport(inputs.cache.samples.length, selectedBy, maxSamples);
   const run = await readRun(runDir).catch(() => undefined);
@@ -50,7 +51,15 @@ export async function subsetPayloadFromRun(runDir: string, options: SubsetExport
   const paths = exportPaths(options.paths ?? 'absolute', pathContext);
 
   const thumbnailIds = inputs.thumbs ? interleaveSelections(selections, maxThumbnails) : [];
-  const thumbnails = inputs.thumbs ? await thumbnailDataUrls(runDir, inputs.thumbs, thumbnailIds, options.thumbnailSize ?? EXPORT_DEFAULTS.thumbnailSize, onSkip) : new Map<number, string>();
+  const thumbnails = inputs.thumbs
+    ? await thumbnailDataUrls(
+        runDir,
+        inputs.thumbs,
+        thumbnailIds,
+        options.thumbnailSize ?? EXPORT_DEFAULTS.thumbnailSize,
+        onSkip,
+      )
+    : new Map<number, string>();
 
   const samples: SubsetSample[] = ids.map((id) => {
     const c = inputs.cache.samples[id]!;
@@ -60,7 +69,14 @@ export async function subsetPayloadFromRun(runDir: string, options: SubsetExport
       embedding: [rounded(inputs.projection[2 * id]!), rounded(inputs.projection[2 * id + 1]!)],
       selected: primarySet.has(id),
       selectedBy: selectedBy.get(id) ?? [],
-      provenance: { source: paths.source(c.source), axis: c.axis, slice: c.slice, frame: c.frame, originalSize: c.originalSize, intensity: c.intensity },
+      provenance: {
+        source: paths.source(c.source),
+        axis: c.axis,
+        slice: c.slice,
+        frame: c.frame,
+        originalSize: c.originalSize,
+        intensity: c.intensity,
+      },
     };
     const thumbnail = thumbnails.get(id);
     if (thumbnail) sample.thumbnail = thumbnail;
@@ -91,14 +107,24 @@ export async function subsetPayloadFromRun(runDir: string, options: SubsetExport
 function pickPrimary(selections: SelectionFile[], asked: string | undefined, runDir: string): SelectionFile {
   if (asked) {
     const found = selections.find((s) => s.method === asked);
-    if (!found) throw new Error(`${runDir} has no selection for method "${asked}"; it has: ${selections.map((s) => s.method).join(', ')}`);
+    if (!found)
+      throw new Error(
+        `${runDir} has no selection for method "${asked}"; it has: ${selections.map((s) => s.method).join(', ')}`,
+      );
     return found;
   }
-  return selections.find((s) => s.method === 'optidel') ?? [...selections].sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''))[0]!;
+  return (
+    selections.find((s) => s.method === 'optidel') ??
+    [...selections].sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''))[0]!
+  );
 }
 
 /** Sample ids to include: all of them when the pool is small enough, else every selected one and an even spread of the rest. */
-export function samplesToExport(poolSize: number, selected: ReadonlyMap<number, unknown>, maxSamples: number): number[] {
+export function samplesToExport(
+  poolSize: number,
+  selected: ReadonlyMap<number, unknown>,
+  maxSamples: number,
+): number[] {
   if (poolSize <= maxSamples) return Array.from({ length: poolSize }, (_, i) => i);
   const keep = new Set(selected.keys());
   const room = Math.max(0, maxSamples - keep.size);

@@ -48,10 +48,13 @@ export async function thumbnailDataUrls(
     const [atlasIndex, column, row] = position;
     if (!atlases.has(atlasIndex)) {
       const file = path.join(thumbsDir, index.atlases[atlasIndex] ?? `<atlas ${atlasIndex} not listed>`);
-      atlases.set(atlasIndex, await decodeAtlas(file).catch((err: Error) => {
-        onSkip(file, err.message);
-        return undefined;
-      }));
+      atlases.set(
+        atlasIndex,
+        await decodeAtlas(file).catch((err: Error) => {
+          onSkip(file, err.message);
+          return undefined;
+        }),
+      );
     }
     const atlas = atlases.get(atlasIndex);
     if (!atlas) continue;

@@ -20,7 +20,12 @@ export interface MosaicOptions {
  * `patches`: the selected key patches; `pixelsOf(sampleId)`: that pool sample's imageSize² pixels;
  * `sources[sampleId]`: its source, for mixing. Leftover patches (fewer than M) make no mosaic.
  */
-export function makeMosaics(patches: readonly KeyPatch[], pixelsOf: (sampleId: number) => Float32Array, sources: readonly string[], options: MosaicOptions): { pixels: Float32Array; samples: SynthSample[] } {
+export function makeMosaics(
+  patches: readonly KeyPatch[],
+  pixelsOf: (sampleId: number) => Float32Array,
+  sources: readonly string[],
+  options: MosaicOptions,
+): { pixels: Float32Array; samples: SynthSample[] } {
   const m = options.patchesPerImage ?? 4;
   const side = Math.round(Math.sqrt(m));
   if (side * side !== m) throw new Error(`patches per mosaic must be a square number (4 for 2x2), got ${m}`);
@@ -56,7 +61,7 @@ export function groupPatches(patches: readonly KeyPatch[], m: number, sources: r
       () => true,
     ];
     for (const rule of rules) {
-      for (let i = 0; i < remaining.length && group.length < m; ) {
+      for (let i = 0; i < remaining.length && group.length < m;) {
         if (rule(remaining[i])) group.push(...remaining.splice(i, 1));
         else i++;
       }
@@ -76,9 +81,20 @@ function cell(index: number, count: number, size: number): [number, number] {
  * at (ox, oy). Sample points span the box's pixel centres edge to edge (as tf.image.cropAndResize
  * does with boxes of (side - 1) units), so a box of the window's size is copied exactly.
  */
-export function resizeBoxInto(src: Float32Array, srcSize: number, box: readonly [number, number, number, number], out: Float32Array, outSize: number, ox: number, oy: number, w2: number, h2: number): void {
+export function resizeBoxInto(
+  src: Float32Array,
+  srcSize: number,
+  box: readonly [number, number, number, number],
+  out: Float32Array,
+  outSize: number,
+  ox: number,
+  oy: number,
+  w2: number,
+  h2: number,
+): void {
   const [bx, by, bw, bh] = box;
-  const at = (x: number, y: number) => src[Math.min(srcSize - 1, Math.max(0, y)) * srcSize + Math.min(srcSize - 1, Math.max(0, x))];
+  const at = (x: number, y: number) =>
+    src[Math.min(srcSize - 1, Math.max(0, y)) * srcSize + Math.min(srcSize - 1, Math.max(0, x))];
   for (let j = 0; j < h2; j++) {
     const sy = by + (h2 > 1 ? (j * (bh - 1)) / (h2 - 1) : (bh - 1) / 2);
     const y0 = Math.floor(sy);

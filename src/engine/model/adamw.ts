@@ -68,14 +68,18 @@ export class AdamW {
 
   /** One update with learning rate `lr`; `grads` in the order of the variables given to the constructor. */
   apply(grads: readonly tf.Tensor[], lr: number): void {
-    if (grads.length !== this.params.length) throw new Error(`AdamW got ${grads.length} gradients for ${this.params.length} variables`);
+    if (grads.length !== this.params.length)
+      throw new Error(`AdamW got ${grads.length} gradients for ${this.params.length} variables`);
     this.step += 1;
     if (this.placement === 'host') this.applyOnHost(grads, lr);
     else this.applyOnDevice(grads, lr);
   }
 
   private coefficients(lr: number): { stepSize: number; sqrtBiasCorrection2: number } {
-    return { stepSize: lr / (1 - this.beta1 ** this.step), sqrtBiasCorrection2: Math.sqrt(1 - this.beta2 ** this.step) };
+    return {
+      stepSize: lr / (1 - this.beta1 ** this.step),
+      sqrtBiasCorrection2: Math.sqrt(1 - this.beta2 ** this.step),
+    };
   }
 
   private applyOnHost(grads: readonly tf.Tensor[], lr: number): void {
@@ -119,7 +123,8 @@ export class AdamW {
         this.deviceM![i].assign(m);
         this.deviceV![i].assign(v);
         const denominator = tf.add(tf.div(tf.sqrt(v), sqrtBiasCorrection2), epsilon);
-        const decayed = decay && this.options.weightDecay > 0 ? tf.mul(variable, 1 - lr * this.options.weightDecay) : variable;
+        const decayed =
+          decay && this.options.weightDecay > 0 ? tf.mul(variable, 1 - lr * this.options.weightDecay) : variable;
         variable.assign(tf.sub(decayed, tf.mul(tf.div(m, denominator), stepSize)));
       });
     });
@@ -142,7 +147,10 @@ export class AdamW {
   }
 
   loadState(state: Float32Array, step: number, source: string): void {
-    if (state.length !== 2 * this.total) throw new Error(`${source} holds ${state.length} optimiser values, expected ${2 * this.total}: it is from another model`);
+    if (state.length !== 2 * this.total)
+      throw new Error(
+        `${source} holds ${state.length} optimiser values, expected ${2 * this.total}: it is from another model`,
+      );
     this.step = step;
     if (this.placement === 'host') {
       this.hostM!.set(state.subarray(0, this.total));

@@ -20,11 +20,18 @@ export interface AdversarialOptions {
   batchSize?: number;
 }
 
-export async function adversarialAugment(model: MaeModel, pixels: Float32Array, count: number, options: AdversarialOptions): Promise<Float32Array> {
+export async function adversarialAugment(
+  model: MaeModel,
+  pixels: Float32Array,
+  count: number,
+  options: AdversarialOptions,
+): Promise<Float32Array> {
   const size = model.config.imageSize;
   const area = size * size;
-  if (pixels.length !== count * area) throw new Error(`adversarialAugment: ${pixels.length} values for ${count} images of ${size}x${size}`);
-  if (!(options.epsilon >= 0) || !(options.stepSize > 0) || !(options.steps >= 1)) throw new Error('adversarialAugment: epsilon must be >= 0, stepSize > 0 and steps >= 1');
+  if (pixels.length !== count * area)
+    throw new Error(`adversarialAugment: ${pixels.length} values for ${count} images of ${size}x${size}`);
+  if (!(options.epsilon >= 0) || !(options.stepSize > 0) || !(options.steps >= 1))
+    throw new Error('adversarialAugment: epsilon must be >= 0, stepSize > 0 and steps >= 1');
   const batchSize = options.batchSize ?? 32;
   const out = new Float32Array(pixels.length);
   for (let start = 0; start < count; start += batchSize) {

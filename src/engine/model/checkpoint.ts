@@ -52,7 +52,12 @@ export async function discardCheckpoints(runDir: string, name: string): Promise<
   await removeInRun(runDir, `${ARTIFACTS.checkpointsDir}/${name}`, { recursive: true });
 }
 
-export async function saveCheckpoint(dir: string, model: MaeModel, optimizer: AdamW, state: TrainerState): Promise<void> {
+export async function saveCheckpoint(
+  dir: string,
+  model: MaeModel,
+  optimizer: AdamW,
+  state: TrainerState,
+): Promise<void> {
   const name = stepFolderName(state.step);
   // Unique to this process and call, so two trainings never write into one temporary folder.
   const temp = tempPath(path.join(dir, `.${name}`));
@@ -60,7 +65,10 @@ export async function saveCheckpoint(dir: string, model: MaeModel, optimizer: Ad
   try {
     await model.save(temp);
     const moments = optimizer.saveState();
-    await writeFileAtomic(path.join(temp, OPTIMIZER_FILE), new Uint8Array(moments.buffer, moments.byteOffset, moments.byteLength));
+    await writeFileAtomic(
+      path.join(temp, OPTIMIZER_FILE),
+      new Uint8Array(moments.buffer, moments.byteOffset, moments.byteLength),
+    );
     await writeJsonAtomic(path.join(temp, TRAINER_FILE), { ...state, optimizerStep: optimizer.step });
     await fs.promises.rm(final, { recursive: true, force: true });
     await fs.promises.rename(temp, final);
@@ -73,7 +81,9 @@ export async function saveCheckpoint(dir: string, model: MaeModel, optimizer: Ad
 }
 
 /** Reads the newest checkpoint's trainer state, or undefined when there is none. */
-export async function latestCheckpoint(dir: string): Promise<{ dir: string; state: TrainerState & { optimizerStep: number }; config: MaeConfig } | undefined> {
+export async function latestCheckpoint(
+  dir: string,
+): Promise<{ dir: string; state: TrainerState & { optimizerStep: number }; config: MaeConfig } | undefined> {
   const stepDir = readCheckpointPointer(dir);
   if (stepDir === undefined) return undefined;
   const state = (await readJsonFile(path.join(stepDir, TRAINER_FILE))) as TrainerState & { optimizerStep: number };
@@ -82,7 +92,12 @@ export async function latestCheckpoint(dir: string): Promise<{ dir: string; stat
 }
 
 /** Restores weights and optimiser moments from a checkpoint folder into existing objects. */
-export async function restoreCheckpoint(stepDir: string, model: MaeModel, optimizer: AdamW, optimizerStep: number): Promise<void> {
+export async function restoreCheckpoint(
+  stepDir: string,
+  model: MaeModel,
+  optimizer: AdamW,
+  optimizerStep: number,
+): Promise<void> {
   const saved = await MaeModel.load(stepDir);
   try {
     model.variables.forEach((v, i) => v.assign(saved.variables[i]));
@@ -91,7 +106,11 @@ export async function restoreCheckpoint(stepDir: string, model: MaeModel, optimi
   }
   const file = path.join(stepDir, OPTIMIZER_FILE);
   const bytes = await fs.promises.readFile(file);
-  optimizer.loadState(new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)), optimizerStep, file);
+  optimizer.loadState(
+    new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)),
+    optimizerStep,
+    file,
+  );
 }
 
 async function pruneOld(dir: string, keepName: string): Promise<void> {

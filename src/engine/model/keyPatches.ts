@@ -15,7 +15,12 @@ export interface ProposerOptions {
   minForeground?: number;
 }
 
-export const DEFAULT_PROPOSER: Required<ProposerOptions> = { perImage: 2, windowFraction: 0.5, foregroundLevel: 0.1, minForeground: 0.25 };
+export const DEFAULT_PROPOSER: Required<ProposerOptions> = {
+  perImage: 2,
+  windowFraction: 0.5,
+  foregroundLevel: 0.1,
+  minForeground: 0.25,
+};
 
 export type Box = [number, number, number, number];
 
@@ -23,7 +28,13 @@ export type Box = [number, number, number, number];
  * Boxes (pixels of the cached sample, aligned to the patch grid) for one image, best first.
  * `errors` is the image's per-patch difficulty map (grid x grid, raster order).
  */
-export function proposeWindows(pixels: Float32Array, errors: Float32Array, imageSize: number, grid: number, options: ProposerOptions): Box[] {
+export function proposeWindows(
+  pixels: Float32Array,
+  errors: Float32Array,
+  imageSize: number,
+  grid: number,
+  options: ProposerOptions,
+): Box[] {
   const o = { ...DEFAULT_PROPOSER, ...options };
   const patch = imageSize / grid;
   const side = Math.max(1, Math.min(grid, Math.round(o.windowFraction * grid)));
@@ -54,7 +65,10 @@ export function proposeWindows(pixels: Float32Array, errors: Float32Array, image
       if (chosen.includes(c)) continue;
       const overlap = chosen.reduce((s, w) => s + overlapArea(c, w, side), 0);
       const key: [number, number, number] = [overlap, c.fg >= o.minForeground ? 0 : 1, c.score];
-      if (key[0] < bestKey[0] || (key[0] === bestKey[0] && (key[1] < bestKey[1] || (key[1] === bestKey[1] && key[2] > bestKey[2])))) {
+      if (
+        key[0] < bestKey[0] ||
+        (key[0] === bestKey[0] && (key[1] < bestKey[1] || (key[1] === bestKey[1] && key[2] > bestKey[2])))
+      ) {
         best = c;
         bestKey = key;
       }
@@ -79,7 +93,8 @@ export function patchForeground(pixels: Float32Array, imageSize: number, grid: n
   const out = new Float32Array(grid * grid);
   for (let y = 0; y < imageSize; y++) {
     for (let x = 0; x < imageSize; x++) {
-      if (pixels[y * imageSize + x] > threshold) out[Math.floor(y / patch) * grid + Math.floor(x / patch)] += 1 / (patch * patch);
+      if (pixels[y * imageSize + x] > threshold)
+        out[Math.floor(y / patch) * grid + Math.floor(x / patch)] += 1 / (patch * patch);
     }
   }
   return out;

@@ -49,11 +49,17 @@ export class ParamFactory {
     const limit = Math.sqrt(6 / (fanIn + fanOut));
     const w = new Float32Array(fanIn * fanOut);
     for (let i = 0; i < w.length; i++) w[i] = (this.rng.next() * 2 - 1) * limit;
-    return { w: this.add(`${name}.w`, w, [fanIn, fanOut], true), b: this.add(`${name}.b`, new Float32Array(fanOut), [fanOut], false) };
+    return {
+      w: this.add(`${name}.w`, w, [fanIn, fanOut], true),
+      b: this.add(`${name}.b`, new Float32Array(fanOut), [fanOut], false),
+    };
   }
 
   norm(name: string, dim: number): Norm {
-    return { gamma: this.add(`${name}.gamma`, new Float32Array(dim).fill(1), [dim], false), beta: this.add(`${name}.beta`, new Float32Array(dim), [dim], false) };
+    return {
+      gamma: this.add(`${name}.gamma`, new Float32Array(dim).fill(1), [dim], false),
+      beta: this.add(`${name}.beta`, new Float32Array(dim), [dim], false),
+    };
   }
 
   /** Normal(0, std) without weight decay (the mask token). */
@@ -90,7 +96,11 @@ const linearOp = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D,
       return [tf.matMul(dy, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy), columnSums(dy)];
     },
   };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as (
+  x: tf.Tensor2D,
+  w: tf.Tensor2D,
+  b: tf.Tensor1D,
+) => tf.Tensor2D;
 
 export function linear(x: tf.Tensor2D, p: Linear): tf.Tensor2D {
   return linearOp(x, p.w as tf.Tensor2D, p.b as tf.Tensor1D);
@@ -117,11 +127,18 @@ const layerNormOp = tf.customGrad(((x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf
     gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
       const [xhat, r, g] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
       const dxhat = tf.mul(dy, g);
-      const dx = tf.mul(r, tf.sub(tf.sub(dxhat, tf.mean(dxhat, -1, true)), tf.mul(xhat, tf.mean(tf.mul(dxhat, xhat), -1, true))));
+      const dx = tf.mul(
+        r,
+        tf.sub(tf.sub(dxhat, tf.mean(dxhat, -1, true)), tf.mul(xhat, tf.mean(tf.mul(dxhat, xhat), -1, true))),
+      );
       return [dx, columnSums(tf.mul(dy, xhat) as tf.Tensor2D), columnSums(dy)];
     },
   };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor2D;
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as (
+  x: tf.Tensor2D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+) => tf.Tensor2D;
 
 export function layerNorm(x: tf.Tensor2D, p: Norm): tf.Tensor2D {
   return layerNormOp(x, p.gamma as tf.Tensor1D, p.beta as tf.Tensor1D);
@@ -140,10 +157,20 @@ export function attention(x: tf.Tensor2D, p: BlockParams, batch: number, tokens:
   const dim = x.shape[1];
   const headDim = dim / heads;
   // To [batch * heads, tokens, headDim] by a 4D transpose (wasm transposes above 4D take a per-element slow path).
-  const [q, k, v] = [p.q, p.k, p.v].map((w) => tf.reshape(tf.transpose(tf.reshape(linear(x, w), [batch, tokens, heads, headDim]), [0, 2, 1, 3]), [batch * heads, tokens, headDim]) as tf.Tensor3D);
+  const [q, k, v] = [p.q, p.k, p.v].map(
+    (w) =>
+      tf.reshape(tf.transpose(tf.reshape(linear(x, w), [batch, tokens, heads, headDim]), [0, 2, 1, 3]), [
+        batch * heads,
+        tokens,
+        headDim,
+      ]) as tf.Tensor3D,
+  );
   const scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(headDim));
   const mixed = tf.matMul(tf.softmax(scores), v);
-  const merged = tf.reshape(tf.transpose(tf.reshape(mixed, [batch, heads, tokens, headDim]), [0, 2, 1, 3]), [batch * tokens, dim]) as tf.Tensor2D;
+  const merged = tf.reshape(tf.transpose(tf.reshape(mixed, [batch, heads, tokens, headDim]), [0, 2, 1, 3]), [
+    batch * tokens,
+    dim,
+  ]) as tf.Tensor2D;
   return linear(merged, p.proj);
 }
 

@@ -18,7 +18,6 @@ import { MAE_PRESETS, type MaePreset } from '../../shared/commands';
 // The preset names are part of the command vocabulary (shared with the host); their shapes live here.
 export { MAE_PRESETS, type MaePreset };
 
-
 export interface MaeConfig {
   imageSize: number;
   patchSize: number;
@@ -35,11 +34,42 @@ export interface MaeConfig {
 
 const PRESETS: Record<MaePreset, MaeConfig> = {
   // Smallest shape that still has every part (attention, MLP, decoder): for tests.
-  micro: { imageSize: 16, patchSize: 4, dim: 16, depth: 1, heads: 2, decoderDim: 16, decoderDepth: 1, maskRatio: 0.75, mlpRatio: 2 },
+  micro: {
+    imageSize: 16,
+    patchSize: 4,
+    dim: 16,
+    depth: 1,
+    heads: 2,
+    decoderDim: 16,
+    decoderDepth: 1,
+    maskRatio: 0.75,
+    mlpRatio: 2,
+  },
   // The shape of shared/anchors/mae_torch.py, so our throughput compares with PyTorch's.
-  tiny: { imageSize: 64, patchSize: 8, dim: 128, depth: 4, heads: 4, decoderDim: 64, decoderDepth: 1, maskRatio: 0.75, mlpRatio: 4 },
+  tiny: {
+    imageSize: 64,
+    patchSize: 8,
+    dim: 128,
+    depth: 4,
+    heads: 4,
+    decoderDim: 64,
+    decoderDepth: 1,
+    maskRatio: 0.75,
+    mlpRatio: 4,
+  },
   // ViT-B/16 with the MAE paper's decoder (512 wide, 8 deep): for GPU backends.
-  base: { imageSize: 224, patchSize: 16, dim: 768, depth: 12, heads: 12, decoderDim: 512, decoderDepth: 8, decoderHeads: 16, maskRatio: 0.75, mlpRatio: 4 },
+  base: {
+    imageSize: 224,
+    patchSize: 16,
+    dim: 768,
+    depth: 12,
+    heads: 12,
+    decoderDim: 512,
+    decoderDepth: 8,
+    decoderHeads: 16,
+    maskRatio: 0.75,
+    mlpRatio: 4,
+  },
 };
 
 export function maeConfig(preset: MaePreset, imageSize?: number): MaeConfig {
@@ -56,8 +86,10 @@ export function validateConfig(c: MaeConfig): void {
   };
   if (c.imageSize % c.patchSize !== 0) fail(`imageSize ${c.imageSize} is not a multiple of patchSize ${c.patchSize}`);
   if (c.dim % c.heads !== 0) fail(`dim ${c.dim} is not divisible by heads ${c.heads}`);
-  if (c.decoderDim % (c.decoderHeads ?? c.heads) !== 0) fail(`decoderDim ${c.decoderDim} is not divisible by ${c.decoderHeads ?? c.heads} decoder heads`);
-  if (c.dim % 4 !== 0 || c.decoderDim % 4 !== 0) fail('dim and decoderDim must be multiples of 4 (2D sine-cosine positions)');
+  if (c.decoderDim % (c.decoderHeads ?? c.heads) !== 0)
+    fail(`decoderDim ${c.decoderDim} is not divisible by ${c.decoderHeads ?? c.heads} decoder heads`);
+  if (c.dim % 4 !== 0 || c.decoderDim % 4 !== 0)
+    fail('dim and decoderDim must be multiples of 4 (2D sine-cosine positions)');
   if (!(c.maskRatio > 0 && c.maskRatio < 1)) fail(`maskRatio ${c.maskRatio} must be between 0 and 1`);
 }
 
@@ -112,7 +144,10 @@ export class MaeModel {
     this.variables = factory.named.map((n) => n.variable);
     this.encoderVariables = this.variables.slice(0, encoderCount);
     this.positions = tf.tensor2d(sinCosPositions(this.grid, config.dim), [this.patches, config.dim]);
-    this.decoderPositions = tf.tensor2d(sinCosPositions(this.grid, config.decoderDim), [this.patches, config.decoderDim]);
+    this.decoderPositions = tf.tensor2d(sinCosPositions(this.grid, config.decoderDim), [
+      this.patches,
+      config.decoderDim,
+    ]);
   }
 
   static create(config: MaeConfig, seed: number): MaeModel {
@@ -120,15 +155,24 @@ export class MaeModel {
     const factory = new ParamFactory(new SeededRandom(seed));
     const pp = config.patchSize * config.patchSize;
     const patchEmbed = factory.linear('patchEmbed', pp, config.dim);
-    const blocks = Array.from({ length: config.depth }, (_, i) => factory.block(`encoder.${i}`, config.dim, config.mlpRatio));
+    const blocks = Array.from({ length: config.depth }, (_, i) =>
+      factory.block(`encoder.${i}`, config.dim, config.mlpRatio),
+    );
     const norm = factory.norm('norm', config.dim);
     const encoderCount = factory.named.length;
     const decoderEmbed = factory.linear('decoderEmbed', config.dim, config.decoderDim);
     const maskToken = factory.normal('maskToken', config.decoderDim, 0.02);
-    const decoderBlocks = Array.from({ length: config.decoderDepth }, (_, i) => factory.block(`decoder.${i}`, config.decoderDim, config.mlpRatio));
+    const decoderBlocks = Array.from({ length: config.decoderDepth }, (_, i) =>
+      factory.block(`decoder.${i}`, config.decoderDim, config.mlpRatio),
+    );
     const decoderNorm = factory.norm('decoderNorm', config.decoderDim);
     const predict = factory.linear('predict', config.decoderDim, pp);
-    return new MaeModel(config, { patchEmbed, blocks, norm, decoderEmbed, maskToken, decoderBlocks, decoderNorm, predict }, factory, encoderCount);
+    return new MaeModel(
+      config,
+      { patchEmbed, blocks, norm, decoderEmbed, maskToken, decoderBlocks, decoderNorm, predict },
+      factory,
+      encoderCount,
+    );
   }
 
   /** Images [B, S, S, 1] -> pixel patches [B, N, p²] in raster order. */
@@ -136,10 +180,16 @@ export class MaeModel {
     const { patchSize: p } = this.config;
     const [b, s] = images.shape;
     if (s !== this.config.imageSize || images.shape[2] !== s || images.shape[3] !== 1) {
-      throw new Error(`the model takes [batch, ${this.config.imageSize}, ${this.config.imageSize}, 1] images, got [${images.shape.join(', ')}]`);
+      throw new Error(
+        `the model takes [batch, ${this.config.imageSize}, ${this.config.imageSize}, 1] images, got [${images.shape.join(', ')}]`,
+      );
     }
     // [B·g, p, g, p] -> [B·g, g, p, p]: a 4D transpose (wasm has fast kernels up to 4D only).
-    return tf.reshape(tf.transpose(tf.reshape(images, [b * this.grid, p, this.grid, p]), [0, 2, 1, 3]), [b, this.patches, p * p]);
+    return tf.reshape(tf.transpose(tf.reshape(images, [b * this.grid, p, this.grid, p]), [0, 2, 1, 3]), [
+      b,
+      this.patches,
+      p * p,
+    ]);
   }
 
   /** Encoder tokens of all patches (no masking), [B, numPatches, dim]. */
@@ -147,8 +197,18 @@ export class MaeModel {
     return tf.tidy(() => {
       const batch = images.shape[0];
       const pixels = tf.reshape(this.patchify(images), [batch * this.patches, -1]) as tf.Tensor2D;
-      const tokens = tf.reshape(tf.add(tf.reshape(linear(pixels, this.params.patchEmbed), [batch, this.patches, this.config.dim]), this.positions), [batch * this.patches, this.config.dim]) as tf.Tensor2D;
-      return tf.reshape(this.runEncoder(tokens, batch, this.patches), [batch, this.patches, this.config.dim]) as tf.Tensor3D;
+      const tokens = tf.reshape(
+        tf.add(
+          tf.reshape(linear(pixels, this.params.patchEmbed), [batch, this.patches, this.config.dim]),
+          this.positions,
+        ),
+        [batch * this.patches, this.config.dim],
+      ) as tf.Tensor2D;
+      return tf.reshape(this.runEncoder(tokens, batch, this.patches), [
+        batch,
+        this.patches,
+        this.config.dim,
+      ]) as tf.Tensor3D;
     });
   }
 
@@ -177,10 +237,14 @@ export class MaeModel {
    * the per-sample mean over masks equals the total masked error over the total masked count.
    * `maskedCount` says how many of the K masks hid each patch (what other difficulty scores weigh by).
    */
-  score(images: tf.Tensor4D, options: MaskOptions): { difficulty: tf.Tensor1D; patchErrors: tf.Tensor2D; maskedCount: tf.Tensor2D } {
+  score(
+    images: tf.Tensor4D,
+    options: MaskOptions,
+  ): { difficulty: tf.Tensor1D; patchErrors: tf.Tensor2D; maskedCount: tf.Tensor2D } {
     if (!(options.masks >= 1)) throw new Error(`masks must be at least 1, got ${options.masks}`);
     const ids = options.ids ?? range(images.shape[0]);
-    if (ids.length !== images.shape[0]) throw new Error(`ids has ${ids.length} entries for a batch of ${images.shape[0]}`);
+    if (ids.length !== images.shape[0])
+      throw new Error(`ids has ${ids.length} entries for a batch of ${images.shape[0]}`);
     return tf.tidy(() => {
       let sum: tf.Tensor2D | undefined;
       let count: tf.Tensor2D | undefined;
@@ -230,7 +294,12 @@ export class MaeModel {
   }
 
   async save(dir: string): Promise<void> {
-    const file: ModelFile = { format: FORMAT, version: 1, config: this.config, tensors: this.namedVariables.map((n) => ({ name: n.name, shape: n.variable.shape })) };
+    const file: ModelFile = {
+      format: FORMAT,
+      version: 1,
+      config: this.config,
+      tensors: this.namedVariables.map((n) => ({ name: n.name, shape: n.variable.shape })),
+    };
     await writeFileAtomic(path.join(dir, WEIGHTS_FILE), packTensors(this.variables));
     await writeJsonAtomic(path.join(dir, MODEL_FILE), file);
   }
@@ -242,13 +311,21 @@ export class MaeModel {
   static async load(dir: string): Promise<MaeModel> {
     const modelDir = resolveModelDir(dir);
     const file = (await readJsonFile(path.join(modelDir, MODEL_FILE))) as ModelFile;
-    if (file.format !== FORMAT || file.version !== 1) throw new Error(`${path.join(modelDir, MODEL_FILE)} is not an OptiDEL model (format ${String(file.format)})`);
+    if (file.format !== FORMAT || file.version !== 1)
+      throw new Error(`${path.join(modelDir, MODEL_FILE)} is not an OptiDEL model (format ${String(file.format)})`);
     checkSavedSize(file.config, path.join(modelDir, MODEL_FILE), path.join(modelDir, WEIGHTS_FILE));
     const model = MaeModel.create(file.config, 0);
     try {
       const names = model.namedVariables.map((n) => n.name).join(',');
-      if (names !== file.tensors.map((t) => t.name).join(',')) throw new Error(`${path.join(modelDir, MODEL_FILE)} does not match the model's layout; it was saved by another version`);
-      unpackInto(await fs.promises.readFile(path.join(modelDir, WEIGHTS_FILE)), model.variables, path.join(modelDir, WEIGHTS_FILE));
+      if (names !== file.tensors.map((t) => t.name).join(','))
+        throw new Error(
+          `${path.join(modelDir, MODEL_FILE)} does not match the model's layout; it was saved by another version`,
+        );
+      unpackInto(
+        await fs.promises.readFile(path.join(modelDir, WEIGHTS_FILE)),
+        model.variables,
+        path.join(modelDir, WEIGHTS_FILE),
+      );
       return model;
     } catch (err) {
       model.dispose();
@@ -288,7 +365,10 @@ export function packTensors(tensors: readonly tf.Tensor[]): Uint8Array {
 /** Assigns values packed by `packTensors` to variables of the same shapes, in order. */
 export function unpackInto(bytes: Uint8Array, variables: readonly tf.Variable[], file: string): void {
   const expected = variables.reduce((s, v) => s + v.size, 0) * 4;
-  if (bytes.byteLength !== expected) throw new Error(`${file} has ${bytes.byteLength} bytes, expected ${expected}: the file is truncated or from another model`);
+  if (bytes.byteLength !== expected)
+    throw new Error(
+      `${file} has ${bytes.byteLength} bytes, expected ${expected}: the file is truncated or from another model`,
+    );
   const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   let offset = 0;
   for (const v of variables) {

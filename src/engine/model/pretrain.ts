@@ -53,10 +53,19 @@ export const DEFAULT_PRETRAIN_OPTIONS: PretrainOptions = {
   augment: true,
 };
 
-export async function pretrain(model: MaeModel, source: TrainingSource, options: PretrainOptions, runDir: string, checkpointName: string, ctx: CommandContext): Promise<PretrainResult> {
+export async function pretrain(
+  model: MaeModel,
+  source: TrainingSource,
+  options: PretrainOptions,
+  runDir: string,
+  checkpointName: string,
+  ctx: CommandContext,
+): Promise<PretrainResult> {
   validateOptions(options);
   if (source.cache.imageSize !== model.config.imageSize) {
-    throw new Error(`the cache holds ${source.cache.imageSize} px images but the model takes ${model.config.imageSize} px; re-ingest at ${model.config.imageSize} px or pick a model image size of ${source.cache.imageSize}`);
+    throw new Error(
+      `the cache holds ${source.cache.imageSize} px images but the model takes ${model.config.imageSize} px; re-ingest at ${model.config.imageSize} px or pick a model image size of ${source.cache.imageSize}`,
+    );
   }
   const stage = checkpointName;
   const dir = checkpointDir(runDir, checkpointName);
@@ -69,10 +78,19 @@ export async function pretrain(model: MaeModel, source: TrainingSource, options:
     const latest = await latestCheckpoint(dir);
     if (latest) {
       if (JSON.stringify(latest.config) !== JSON.stringify(model.config)) {
-        throw new Error(`the checkpoint in ${latest.dir} is of another model shape; delete ${dir} to start over, or train with the shape it was made with`);
+        throw new Error(
+          `the checkpoint in ${latest.dir} is of another model shape; delete ${dir} to start over, or train with the shape it was made with`,
+        );
       }
-      const changed = Object.keys(options).filter((k) => k !== 'steps' && k !== 'checkpointEvery' && latest.state.options[k] !== options[k as keyof PretrainOptions]);
-      if (changed.length) ctx.log('warn', `resuming ${stage} from a checkpoint made with other ${changed.join(', ')}; the result will differ from an uninterrupted run`);
+      const changed = Object.keys(options).filter(
+        (k) =>
+          k !== 'steps' && k !== 'checkpointEvery' && latest.state.options[k] !== options[k as keyof PretrainOptions],
+      );
+      if (changed.length)
+        ctx.log(
+          'warn',
+          `resuming ${stage} from a checkpoint made with other ${changed.join(', ')}; the result will differ from an uninterrupted run`,
+        );
       await restoreCheckpoint(latest.dir, model, optimizer, latest.state.optimizerStep);
       ({ step, seconds: secondsBefore, lastLoss } = latest.state);
       ctx.log('info', `${stage}: resuming from step ${step} (${latest.dir})`);
@@ -86,7 +104,14 @@ export async function pretrain(model: MaeModel, source: TrainingSource, options:
     let intervalLoss = 0;
     let intervalSteps = 0;
     const save = async (): Promise<void> => {
-      const state: TrainerState = { version: 1, step, seed: options.seed, options: { ...options }, lastLoss, seconds: secondsBefore + (performance.now() - started) / 1000 };
+      const state: TrainerState = {
+        version: 1,
+        step,
+        seed: options.seed,
+        options: { ...options },
+        lastLoss,
+        seconds: secondsBefore + (performance.now() - started) / 1000,
+      };
       await metrics.flush();
       await saveCheckpoint(dir, model, optimizer, state);
     };
@@ -96,9 +121,16 @@ export async function pretrain(model: MaeModel, source: TrainingSource, options:
         throwIfCancelled(ctx.signal);
         const pixels = await next!;
         next = step + 1 < options.steps ? sampler.read(step + 1, options.augment) : undefined;
-        const lr = cosineWithWarmup(step, { peak: options.lr, warmupSteps: options.warmupSteps, totalSteps: options.steps });
+        const lr = cosineWithWarmup(step, {
+          peak: options.lr,
+          warmupSteps: options.warmupSteps,
+          totalSteps: options.steps,
+        });
         const loss = trainStep(model, optimizer, pixels, size, deriveSeed(options.seed, step, 0x3a5c), lr);
-        if (!Number.isFinite(loss)) throw new Error(`${stage}: the loss became ${loss} at step ${step}; lower --lr (now ${options.lr}) or check the data for constant images`);
+        if (!Number.isFinite(loss))
+          throw new Error(
+            `${stage}: the loss became ${loss} at step ${step}; lower --lr (now ${options.lr}) or check the data for constant images`,
+          );
         step += 1;
         intervalLoss += loss;
         intervalSteps += 1;
@@ -110,7 +142,12 @@ export async function pretrain(model: MaeModel, source: TrainingSource, options:
           intervalLoss = 0;
           intervalSteps = 0;
         }
-        ctx.progress(stage, step, options.steps, `loss ${Number.isNaN(lastLoss) ? loss.toFixed(4) : lastLoss.toFixed(4)}`);
+        ctx.progress(
+          stage,
+          step,
+          options.steps,
+          `loss ${Number.isNaN(lastLoss) ? loss.toFixed(4) : lastLoss.toFixed(4)}`,
+        );
         if (step % options.checkpointEvery === 0 || step === options.steps) await save();
       }
     } catch (err) {
@@ -123,19 +160,35 @@ export async function pretrain(model: MaeModel, source: TrainingSource, options:
       throw err;
     }
     const seconds = (performance.now() - started) / 1000;
-    return { steps: step, finalLoss: lastLoss, seconds: secondsBefore + seconds, imagesPerSecond: seconds > 0 ? ((step - resumedFrom) * options.batchSize) / seconds : 0, resumedFrom };
+    return {
+      steps: step,
+      finalLoss: lastLoss,
+      seconds: secondsBefore + seconds,
+      imagesPerSecond: seconds > 0 ? ((step - resumedFrom) * options.batchSize) / seconds : 0,
+      resumedFrom,
+    };
   } finally {
     optimizer.dispose();
   }
 }
 
 /** One optimiser step on a batch; returns the loss. All tensors are freed before it returns. */
-export function trainStep(model: MaeModel, optimizer: AdamW, pixels: Float32Array, size: number, maskSeed: number, lr: number): number {
+export function trainStep(
+  model: MaeModel,
+  optimizer: AdamW,
+  pixels: Float32Array,
+  size: number,
+  maskSeed: number,
+  lr: number,
+): number {
   const batch = pixels.length / (size * size);
   return tf.tidy(() => {
     const images = tf.tensor4d(pixels, [batch, size, size, 1]);
     const { value, grads } = tf.variableGrads(() => model.loss(images, maskSeed), model.variables);
-    optimizer.apply(model.variables.map((v) => grads[v.name]), lr);
+    optimizer.apply(
+      model.variables.map((v) => grads[v.name]),
+      lr,
+    );
     return value.dataSync()[0];
   });
 }
@@ -143,10 +196,12 @@ export function trainStep(model: MaeModel, optimizer: AdamW, pixels: Float32Arra
 function validateOptions(o: PretrainOptions): void {
   const positiveInts: Array<keyof PretrainOptions> = ['steps', 'batchSize', 'checkpointEvery'];
   for (const key of positiveInts) {
-    if (!Number.isInteger(o[key]) || (o[key] as number) < 1) throw new Error(`pretrain option ${key} must be a positive integer, got ${String(o[key])}`);
+    if (!Number.isInteger(o[key]) || (o[key] as number) < 1)
+      throw new Error(`pretrain option ${key} must be a positive integer, got ${String(o[key])}`);
   }
   if (!(o.lr > 0)) throw new Error(`pretrain option lr must be positive, got ${o.lr}`);
-  if (!(o.weightDecay >= 0) || !(o.clipNorm >= 0) || !(o.warmupSteps >= 0)) throw new Error('pretrain options weightDecay, clipNorm and warmupSteps must be >= 0');
+  if (!(o.weightDecay >= 0) || !(o.clipNorm >= 0) || !(o.warmupSteps >= 0))
+    throw new Error('pretrain options weightDecay, clipNorm and warmupSteps must be >= 0');
 }
 
 /** metrics/<stage>.jsonl: lines buffered and appended at checkpoints, so the file never runs ahead of the newest checkpoint. */

@@ -33,7 +33,13 @@ export function pcaProject(embeddings: Float32Array, dim: number, components = 2
 }
 
 /** Leading eigenvector orthogonal to `found`; its sign is fixed (largest entry positive) so maps are stable between runs. */
-function powerIteration(cov: Float64Array, dim: number, found: Float64Array[], iterations: number, start: number): Float64Array {
+function powerIteration(
+  cov: Float64Array,
+  dim: number,
+  found: Float64Array[],
+  iterations: number,
+  start: number,
+): Float64Array {
   let v = new Float64Array(dim).map((_, d) => 1 + ((d * 7 + start * 13) % 11) / 11);
   for (let it = 0; it < iterations; it++) {
     for (const u of found) {

@@ -18,7 +18,10 @@ export interface RunModelSettings {
 /** The absolute run folder, which must exist. */
 export function existingRunDir(command: string, run: string): string {
   const runDir = path.resolve(run);
-  if (!fs.existsSync(runDir)) throw new UsageError(`${command}: run folder ${runDir} does not exist; make it with "optidel ingest --config optidel.json --out ${run}"`);
+  if (!fs.existsSync(runDir))
+    throw new UsageError(
+      `${command}: run folder ${runDir} does not exist; make it with "optidel ingest --config optidel.json --out ${run}"`,
+    );
   return runDir;
 }
 
@@ -28,9 +31,15 @@ export async function readRunModelSettings(runDir: string): Promise<RunModelSett
   const model = isObject(config.model) ? config.model : {};
   const preset = model.preset;
   if (preset !== undefined && !MAE_PRESETS.includes(preset as MaePreset)) {
-    throw new UsageError(`${path.join(runDir, 'run.json')}: config "model.preset" is ${JSON.stringify(preset)}; use one of ${MAE_PRESETS.join(', ')}`);
+    throw new UsageError(
+      `${path.join(runDir, 'run.json')}: config "model.preset" is ${JSON.stringify(preset)}; use one of ${MAE_PRESETS.join(', ')}`,
+    );
   }
-  return { preset: preset as MaePreset | undefined, seed: typeof config.seed === 'number' ? config.seed : undefined, pretrain: isObject(config.pretrain) ? config.pretrain : {} };
+  return {
+    preset: preset as MaePreset | undefined,
+    seed: typeof config.seed === 'number' ? config.seed : undefined,
+    pretrain: isObject(config.pretrain) ? config.pretrain : {},
+  };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -1,7 +1,10 @@
 /** Learning-rate schedule and step counts for pre-training. */
 
 /** Linear warm-up to `peak` over `warmupSteps`, then cosine decay to `minLr` at `totalSteps` (the MAE recipe). */
-export function cosineWithWarmup(step: number, options: { peak: number; warmupSteps: number; totalSteps: number; minLr?: number }): number {
+export function cosineWithWarmup(
+  step: number,
+  options: { peak: number; warmupSteps: number; totalSteps: number; minLr?: number },
+): number {
   const { peak, warmupSteps, totalSteps } = options;
   const minLr = options.minLr ?? 0;
   if (warmupSteps > 0 && step < warmupSteps) return (peak * (step + 1)) / warmupSteps;

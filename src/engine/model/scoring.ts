@@ -31,12 +31,17 @@ export const DEFAULT_DIFFICULTY: DifficultyScore = 'normalised';
 const INPUT_FREE_IMAGES = 4096;
 
 /** The flag, else the run config's `selection.difficulty`, else the default; a bad config value names the file and key. */
-export function resolveDifficulty(flag: DifficultyScore | undefined, record: Pick<RunRecord, 'config' | 'configPath'> | undefined): DifficultyScore {
+export function resolveDifficulty(
+  flag: DifficultyScore | undefined,
+  record: Pick<RunRecord, 'config' | 'configPath'> | undefined,
+): DifficultyScore {
   if (flag) return flag;
   const value = (record?.config.selection as Record<string, unknown> | undefined)?.difficulty;
   if (value === undefined) return DEFAULT_DIFFICULTY;
   if (!DIFFICULTY_SCORES.includes(value as DifficultyScore)) {
-    throw new Error(`${record?.configPath ?? 'optidel.json'}: selection.difficulty is ${JSON.stringify(value)}; use one of ${DIFFICULTY_SCORES.join(', ')}`);
+    throw new Error(
+      `${record?.configPath ?? 'optidel.json'}: selection.difficulty is ${JSON.stringify(value)}; use one of ${DIFFICULTY_SCORES.join(', ')}`,
+    );
   }
   return value as DifficultyScore;
 }
@@ -70,14 +75,25 @@ export interface ScoreOptions {
 export type MaskedScorer = Pick<MaeModel, 'config' | 'patches' | 'grid' | 'patchify' | 'score'>;
 
 /** Per sample and patch: the masked error sum under the chosen score and how often the patch was masked, [B, N] each. */
-function maskedScores(model: MaskedScorer, images: tf.Tensor4D, ids: readonly number[], options: ScoreOptions, inputFree: tf.Tensor2D | undefined): { scaled: tf.Tensor2D; count: tf.Tensor2D } {
+function maskedScores(
+  model: MaskedScorer,
+  images: tf.Tensor4D,
+  ids: readonly number[],
+  options: ScoreOptions,
+  inputFree: tf.Tensor2D | undefined,
+): { scaled: tf.Tensor2D; count: tf.Tensor2D } {
   return tf.tidy(() => {
-    const { patchErrors, maskedCount: count } = model.score(images, { masks: options.masks, seed: options.seed, ids: [...ids] });
+    const { patchErrors, maskedCount: count } = model.score(images, {
+      masks: options.masks,
+      seed: options.seed,
+      ids: [...ids],
+    });
     const sum = tf.mul(patchErrors, count) as tf.Tensor2D; // exact where a patch was masked, 0 where it never was
     const kind = options.difficulty ?? DEFAULT_DIFFICULTY;
     if (kind === 'normalised') return { scaled: sum, count };
     const patches = model.patchify(images);
-    if (kind === 'intensity') return { scaled: tf.mul(sum, tf.add(tf.moments(patches, -1).variance, 1e-6)) as tf.Tensor2D, count };
+    if (kind === 'intensity')
+      return { scaled: tf.mul(sum, tf.add(tf.moments(patches, -1).variance, 1e-6)) as tf.Tensor2D, count };
     const inputFreeError = tf.mean(tf.squaredDifference(normalisePatches(patches), inputFree!), -1);
     return { scaled: tf.div(tf.sub(sum, tf.mul(count, inputFreeError)), 2) as tf.Tensor2D, count };
   });
@@ -88,13 +104,25 @@ function toDifficulty(scaled: tf.Tensor2D, count: tf.Tensor2D): { difficulty: tf
   return tf.tidy(() => {
     const difficulty = tf.div(tf.sum(scaled, 1), tf.sum(count, 1)) as tf.Tensor1D;
     const fallback = tf.broadcastTo(tf.expandDims(difficulty, 1), scaled.shape);
-    return { difficulty, patchErrors: tf.where(tf.greater(count, 0), tf.divNoNan(scaled, count), fallback) as tf.Tensor2D };
+    return {
+      difficulty,
+      patchErrors: tf.where(tf.greater(count, 0), tf.divNoNan(scaled, count), fallback) as tf.Tensor2D,
+    };
   });
 }
 
 /** The input-free predictor of `ids` (at most 4096 of them, drawn by seed): the per-position mean normalised patch. */
-export async function fitInputFree(reader: PixelReader, ids: readonly number[], patchSize: number, seed: number, batchSize = 256): Promise<Float32Array> {
-  const chosen = ids.length <= INPUT_FREE_IMAGES ? ids : Array.from(permutation(ids.length, new SeededRandom(seed)).subarray(0, INPUT_FREE_IMAGES), (i) => ids[i]);
+export async function fitInputFree(
+  reader: PixelReader,
+  ids: readonly number[],
+  patchSize: number,
+  seed: number,
+  batchSize = 256,
+): Promise<Float32Array> {
+  const chosen =
+    ids.length <= INPUT_FREE_IMAGES
+      ? ids
+      : Array.from(permutation(ids.length, new SeededRandom(seed)).subarray(0, INPUT_FREE_IMAGES), (i) => ids[i]);
   const moments = emptyMoments(reader.imageSize);
   for (let start = 0; start < chosen.length; start += batchSize) {
     const batch = chosen.slice(start, start + batchSize);
@@ -103,19 +131,38 @@ export async function fitInputFree(reader: PixelReader, ids: readonly number[], 
   return inputFreeMean(moments);
 }
 
-async function inputFreeTensor(model: MaskedScorer, reader: PixelReader, ids: readonly number[], options: ScoreOptions): Promise<tf.Tensor2D | undefined> {
+async function inputFreeTensor(
+  model: MaskedScorer,
+  reader: PixelReader,
+  ids: readonly number[],
+  options: ScoreOptions,
+): Promise<tf.Tensor2D | undefined> {
   if (options.difficulty !== 'pvi') return undefined;
   const mean = options.inputFree ?? (await fitInputFree(reader, ids, model.config.patchSize, options.seed));
   return tf.tensor2d(mean, [model.patches, model.config.patchSize ** 2]);
 }
 
-export async function scoreSamples(model: MaeModel, reader: PixelReader, ids: readonly number[], options: ScoreOptions): Promise<PoolScores> {
+export async function scoreSamples(
+  model: MaeModel,
+  reader: PixelReader,
+  ids: readonly number[],
+  options: ScoreOptions,
+): Promise<PoolScores> {
   const { dim } = model.config;
   const size = model.config.imageSize;
-  if (reader.imageSize !== size) throw new Error(`the cache holds ${reader.imageSize} px images but the model takes ${size} px`);
+  if (reader.imageSize !== size)
+    throw new Error(`the cache holds ${reader.imageSize} px images but the model takes ${size} px`);
   const count = ids.length;
   const n = model.patches;
-  const out: PoolScores = { count, embeddingDim: dim, patchesPerSide: model.grid, difficultyScore: options.difficulty ?? DEFAULT_DIFFICULTY, embeddings: new Float32Array(count * dim), difficulty: new Float32Array(count), patchErrors: new Float32Array(count * n) };
+  const out: PoolScores = {
+    count,
+    embeddingDim: dim,
+    patchesPerSide: model.grid,
+    difficultyScore: options.difficulty ?? DEFAULT_DIFFICULTY,
+    embeddings: new Float32Array(count * dim),
+    difficulty: new Float32Array(count),
+    patchErrors: new Float32Array(count * n),
+  };
   const inputFree = await inputFreeTensor(model, reader, ids, options);
   try {
     let next = count ? reader.read(ids.slice(0, options.batchSize)) : undefined;
@@ -123,7 +170,10 @@ export async function scoreSamples(model: MaeModel, reader: PixelReader, ids: re
       if (options.signal) throwIfCancelled(options.signal);
       const batchIds = ids.slice(start, start + options.batchSize);
       const pixels = await next!;
-      next = start + options.batchSize < count ? reader.read(ids.slice(start + options.batchSize, start + 2 * options.batchSize)) : undefined;
+      next =
+        start + options.batchSize < count
+          ? reader.read(ids.slice(start + options.batchSize, start + 2 * options.batchSize))
+          : undefined;
       const [embedding, difficulty, patchErrors] = tf.tidy(() => {
         const images = tf.tensor4d(pixels, [batchIds.length, size, size, 1]);
         const { scaled, count: masked } = maskedScores(model, images, batchIds, options, inputFree);
@@ -148,9 +198,15 @@ export async function scoreSamples(model: MaeModel, reader: PixelReader, ids: re
  * keyed by the sample's id, as in scoreSamples, so a box covering the whole image scores as its
  * image). A box none of whose patches was ever masked gets its image's difficulty.
  */
-export async function scoreBoxes(model: MaskedScorer, reader: PixelReader, patches: ReadonlyArray<{ id: number; sampleId: number; box: [number, number, number, number] }>, options: ScoreOptions): Promise<Float32Array> {
+export async function scoreBoxes(
+  model: MaskedScorer,
+  reader: PixelReader,
+  patches: ReadonlyArray<{ id: number; sampleId: number; box: [number, number, number, number] }>,
+  options: ScoreOptions,
+): Promise<Float32Array> {
   const size = model.config.imageSize;
-  if (reader.imageSize !== size) throw new Error(`the cache holds ${reader.imageSize} px images but the model takes ${size} px`);
+  if (reader.imageSize !== size)
+    throw new Error(`the cache holds ${reader.imageSize} px images but the model takes ${size} px`);
   const out = new Float32Array(patches.length);
   const inputFree = await inputFreeTensor(model, reader, [...new Set(patches.map((p) => p.sampleId))], options);
   try {
@@ -159,10 +215,22 @@ export async function scoreBoxes(model: MaskedScorer, reader: PixelReader, patch
       const batch = patches.slice(start, start + options.batchSize);
       const samples = [...new Set(batch.map((p) => p.sampleId))];
       const pixels = await reader.read(samples);
-      const { scaled, count } = tf.tidy(() => maskedScores(model, tf.tensor4d(pixels, [samples.length, size, size, 1]), samples, options, inputFree));
+      const { scaled, count } = tf.tidy(() =>
+        maskedScores(model, tf.tensor4d(pixels, [samples.length, size, size, 1]), samples, options, inputFree),
+      );
       const [scaledValues, countValues] = [await scaled.data(), await count.data()];
       tf.dispose([scaled, count]);
-      batch.forEach((p, i) => (out[start + i] = boxScore(p.box, samples.indexOf(p.sampleId), scaledValues, countValues, model.grid, size / model.grid)));
+      batch.forEach(
+        (p, i) =>
+          (out[start + i] = boxScore(
+            p.box,
+            samples.indexOf(p.sampleId),
+            scaledValues,
+            countValues,
+            model.grid,
+            size / model.grid,
+          )),
+      );
       options.onProgress?.(Math.min(patches.length, start + options.batchSize), patches.length);
     }
   } finally {
@@ -172,13 +240,22 @@ export async function scoreBoxes(model: MaskedScorer, reader: PixelReader, patch
 }
 
 /** Overlap- and mask-weighted score of box [x, y, w, h] (cached pixels) in row `row` of per-patch [B, grid²] arrays. */
-function boxScore([x, y, w, h]: [number, number, number, number], row: number, scaled: ArrayLike<number>, count: ArrayLike<number>, grid: number, patch: number): number {
+function boxScore(
+  [x, y, w, h]: [number, number, number, number],
+  row: number,
+  scaled: ArrayLike<number>,
+  count: ArrayLike<number>,
+  grid: number,
+  patch: number,
+): number {
   const n = grid * grid;
   let total = 0;
   let masked = 0;
   for (let r = Math.floor(y / patch); r < Math.min(grid, Math.ceil((y + h) / patch)); r++) {
     for (let c = Math.floor(x / patch); c < Math.min(grid, Math.ceil((x + w) / patch)); c++) {
-      const overlap = (Math.min(x + w, (c + 1) * patch) - Math.max(x, c * patch)) * (Math.min(y + h, (r + 1) * patch) - Math.max(y, r * patch));
+      const overlap =
+        (Math.min(x + w, (c + 1) * patch) - Math.max(x, c * patch)) *
+        (Math.min(y + h, (r + 1) * patch) - Math.max(y, r * patch));
       total += overlap * scaled[row * n + r * grid + c];
       masked += overlap * count[row * n + r * grid + c];
     }

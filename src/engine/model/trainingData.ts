@@ -34,7 +34,10 @@ export class StepSampler {
   ) {
     this.pixelsPerSample = source.cache.imageSize ** 2;
     this.extraCount = source.extra ? source.extra.length / this.pixelsPerSample : 0;
-    if (!Number.isInteger(this.extraCount)) throw new Error(`generated samples hold ${source.extra!.length} values, not a multiple of ${this.pixelsPerSample} (imageSize²)`);
+    if (!Number.isInteger(this.extraCount))
+      throw new Error(
+        `generated samples hold ${source.extra!.length} values, not a multiple of ${this.pixelsPerSample} (imageSize²)`,
+      );
     this.total = source.ids.length + this.extraCount;
     if (this.total === 0) throw new Error('nothing to train on: the sample list is empty');
   }
@@ -58,11 +61,16 @@ export class StepSampler {
   async read(step: number, augment: boolean): Promise<Float32Array> {
     const positions = this.positions(step);
     const poolPositions = positions.filter((p) => p < this.source.ids.length);
-    const poolPixels = poolPositions.length ? await this.source.cache.read(poolPositions.map((p) => this.source.ids[p])) : new Float32Array(0);
+    const poolPixels = poolPositions.length
+      ? await this.source.cache.read(poolPositions.map((p) => this.source.ids[p]))
+      : new Float32Array(0);
     const out = new Float32Array(positions.length * this.pixelsPerSample);
     let nextPool = 0;
     positions.forEach((p, j) => {
-      const from = p < this.source.ids.length ? poolPixels.subarray(nextPool++ * this.pixelsPerSample) : this.source.extra!.subarray((p - this.source.ids.length) * this.pixelsPerSample);
+      const from =
+        p < this.source.ids.length
+          ? poolPixels.subarray(nextPool++ * this.pixelsPerSample)
+          : this.source.extra!.subarray((p - this.source.ids.length) * this.pixelsPerSample);
       out.set(from.subarray(0, this.pixelsPerSample), j * this.pixelsPerSample);
     });
     if (augment) augmentBatch(out, this.source.cache.imageSize, deriveRandom(this.seed, step, 0xa06));

@@ -24,11 +24,17 @@ export interface UserPatchesResult {
 }
 
 /** Reads `file` and maps every entry to boxes in the cached samples it names. */
-export async function readUserPatches(file: string, samples: readonly CacheSample[], imageSize: number): Promise<UserPatchesResult> {
+export async function readUserPatches(
+  file: string,
+  samples: readonly CacheSample[],
+  imageSize: number,
+): Promise<UserPatchesResult> {
   const raw = (await readJsonFile(file)) as { version?: unknown; units?: unknown; patches?: unknown };
-  if (raw?.version !== 1 || !Array.isArray(raw.patches)) throw new Error(`${file}: expected { "version": 1, "patches": [...] } (see docs/key-patches.md)`);
+  if (raw?.version !== 1 || !Array.isArray(raw.patches))
+    throw new Error(`${file}: expected { "version": 1, "patches": [...] } (see docs/key-patches.md)`);
   const defaultUnits = raw.units ?? 'pixels';
-  if (!UNITS.includes(defaultUnits as BoxUnits)) throw new Error(`${file}: "units" must be one of ${UNITS.join(', ')}, got ${JSON.stringify(defaultUnits)}`);
+  if (!UNITS.includes(defaultUnits as BoxUnits))
+    throw new Error(`${file}: "units" must be one of ${UNITS.join(', ')}, got ${JSON.stringify(defaultUnits)}`);
   const baseDir = path.dirname(path.resolve(file));
   const boxes: UserBox[] = [];
   const skipped: UserPatchesResult['skipped'] = [];
@@ -39,9 +45,11 @@ export async function readUserPatches(file: string, samples: readonly CacheSampl
       const units = (e.units ?? defaultUnits) as BoxUnits;
       if (!UNITS.includes(units)) throw new Error(`"units" must be one of ${UNITS.join(', ')}`);
       const box = e.box;
-      if (!Array.isArray(box) || box.length !== 4 || !box.every((v) => typeof v === 'number' && Number.isFinite(v))) throw new Error('"box" must be [x, y, width, height] numbers');
+      if (!Array.isArray(box) || box.length !== 4 || !box.every((v) => typeof v === 'number' && Number.isFinite(v)))
+        throw new Error('"box" must be [x, y, width, height] numbers');
       const matches = matchSamples(e, samples, baseDir);
-      if (!matches.length) throw new Error('matches no sample of the pool (check "source", "axis", "slice", "frame" or "sampleId")');
+      if (!matches.length)
+        throw new Error('matches no sample of the pool (check "source", "axis", "slice", "frame" or "sampleId")');
       for (const sample of matches) {
         const mapped = toCacheBox(box as Box, units, sample, imageSize);
         if (!mapped) throw new Error('the box lies outside the image or has no area');
@@ -56,13 +64,20 @@ export async function readUserPatches(file: string, samples: readonly CacheSampl
 
 function matchSamples(e: Record<string, unknown>, samples: readonly CacheSample[], baseDir: string): CacheSample[] {
   if (typeof e.sampleId === 'number') return samples.filter((s) => s.id === e.sampleId);
-  if (typeof e.source !== 'string' || e.source === '') throw new Error('needs "source" (an image or volume path) or "sampleId"');
+  if (typeof e.source !== 'string' || e.source === '')
+    throw new Error('needs "source" (an image or volume path) or "sampleId"');
   const absolute = path.resolve(baseDir, e.source);
   // A relative path also matches by suffix, so a file made on another machine still applies.
   const suffix = path.sep + path.normalize(e.source).replace(/^(\.\.?[/\\])+/, '');
   const bySource = samples.filter((s) => s.source === absolute);
-  const candidates = bySource.length ? bySource : path.isAbsolute(e.source) ? [] : samples.filter((s) => s.source.endsWith(suffix));
-  return candidates.filter((s) => (['axis', 'slice', 'frame'] as const).every((key) => e[key] === undefined || s[key] === e[key]));
+  const candidates = bySource.length
+    ? bySource
+    : path.isAbsolute(e.source)
+      ? []
+      : samples.filter((s) => s.source.endsWith(suffix));
+  return candidates.filter((s) =>
+    (['axis', 'slice', 'frame'] as const).every((key) => e[key] === undefined || s[key] === e[key]),
+  );
 }
 
 /** A box in the cached sample's pixels, clipped to the image; undefined when nothing is left. */

@@ -15,23 +15,31 @@ import { readCacheIndex } from '../data/cache';
 export async function readF32(file: string, expected: number, writer: string): Promise<Float32Array> {
   if (!fs.existsSync(file)) throw new Error(`${file} is missing: run "${writer}" first`);
   const bytes = await fs.promises.readFile(file);
-  if (bytes.byteLength !== expected * 4) throw new Error(`${file} holds ${bytes.byteLength / 4} values, expected ${expected}: run "${writer}" again`);
+  if (bytes.byteLength !== expected * 4)
+    throw new Error(`${file} holds ${bytes.byteLength / 4} values, expected ${expected}: run "${writer}" again`);
   return new Float32Array(new Uint8Array(bytes).buffer);
 }
 
 /** The selection methods' input: embeddings and difficulty (score stage), key patches (propose stage, when present), acquisitions (cache). */
 export async function readSelectionInput(runDir: string): Promise<SelectionInput> {
   const scoresFile = path.join(runDir, ARTIFACTS.scores);
-  if (!fs.existsSync(scoresFile)) throw new Error(`${scoresFile} is missing: run "optidel score --run ${runDir}" first`);
+  if (!fs.existsSync(scoresFile))
+    throw new Error(`${scoresFile} is missing: run "optidel score --run ${runDir}" first`);
   const info = (await readJsonFile(scoresFile)) as ScoresInfo;
   const index = await readCacheIndex(runDir);
-  if (info.count !== index.samples.length) throw new Error(`${scoresFile} scores ${info.count} samples but the cache holds ${index.samples.length}: run "optidel score --run ${runDir}" again`);
+  if (info.count !== index.samples.length)
+    throw new Error(
+      `${scoresFile} scores ${info.count} samples but the cache holds ${index.samples.length}: run "optidel score --run ${runDir}" again`,
+    );
   const writer = `optidel score --run ${runDir}`;
   const embeddings = await readF32(path.join(runDir, ARTIFACTS.embeddings), info.count * info.embeddingDim, writer);
   const difficulty = await readF32(path.join(runDir, ARTIFACTS.difficulty), info.count, writer);
   const patchesFile = path.join(runDir, ARTIFACTS.keyPatches);
-  const keyPatches = fs.existsSync(patchesFile) ? ((await readJsonFile(patchesFile)) as KeyPatchFile).patches : undefined;
-  if (keyPatches && !Array.isArray(keyPatches)) throw new Error(`${patchesFile}: "patches" must be an array; run "optidel propose --run ${runDir}" again`);
+  const keyPatches = fs.existsSync(patchesFile)
+    ? ((await readJsonFile(patchesFile)) as KeyPatchFile).patches
+    : undefined;
+  if (keyPatches && !Array.isArray(keyPatches))
+    throw new Error(`${patchesFile}: "patches" must be an array; run "optidel propose --run ${runDir}" again`);
   // One acquisition (a volume with all its axes, a frame sequence, a user's group) is one source of redundancy.
   const sources = index.samples.map(acquisitionOf);
   return { embeddings, dim: info.embeddingDim, difficulty, sources, keyPatches };
@@ -39,9 +47,11 @@ export async function readSelectionInput(runDir: string): Promise<SelectionInput
 
 export async function readSelection(runDir: string, method: string): Promise<SelectionFile> {
   const file = path.join(runDir, selectionFile(method));
-  if (!fs.existsSync(file)) throw new Error(`${file} is missing: run "optidel select --run ${runDir} --method ${method}" first`);
+  if (!fs.existsSync(file))
+    throw new Error(`${file} is missing: run "optidel select --run ${runDir} --method ${method}" first`);
   const selection = (await readJsonFile(file)) as SelectionFile;
-  if (selection?.version !== 1 || !Array.isArray(selection.selected)) throw new Error(`${file}: not a version 1 selection file; run "optidel select" again`);
+  if (selection?.version !== 1 || !Array.isArray(selection.selected))
+    throw new Error(`${file}: not a version 1 selection file; run "optidel select" again`);
   return selection;
 }
 
@@ -49,9 +59,14 @@ export async function readSelection(runDir: string, method: string): Promise<Sel
  * The samples a stage should use after the gallery's hand curation: selected minus `manual.exclude`
  * plus `manual.include`, and the selected key patches minus those of excluded samples.
  */
-export function curated(selection: SelectionFile, keyPatches: KeyPatchFile['patches'] = []): { ids: number[]; patchIds: number[] } {
+export function curated(
+  selection: SelectionFile,
+  keyPatches: KeyPatchFile['patches'] = [],
+): { ids: number[]; patchIds: number[] } {
   const exclude = new Set(selection.manual?.exclude ?? []);
-  const ids = [...new Set([...selection.selected.filter((id) => !exclude.has(id)), ...(selection.manual?.include ?? [])])];
+  const ids = [
+    ...new Set([...selection.selected.filter((id) => !exclude.has(id)), ...(selection.manual?.include ?? [])]),
+  ];
   const sampleOf = new Map(keyPatches.map((p) => [p.id, p.sampleId]));
   const patchIds = (selection.patches ?? []).filter((id) => !exclude.has(sampleOf.get(id) ?? -1));
   return { ids, patchIds };

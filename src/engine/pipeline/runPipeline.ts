@@ -33,10 +33,23 @@ export interface PipelineOptions {
   rounds?: number;
 }
 
-const PIPELINE_STAGES = ['ingest', 'pretrain', 'score', 'propose', 'select', 'synthesize', 'train'] as const satisfies readonly StageName[];
+const PIPELINE_STAGES = [
+  'ingest',
+  'pretrain',
+  'score',
+  'propose',
+  'select',
+  'synthesize',
+  'train',
+] as const satisfies readonly StageName[];
 const PER_METHOD: ReadonlySet<StageName> = new Set(['select', 'synthesize', 'train']);
 
-export async function runPipeline(loaded: LoadedConfig, runDir: string, options: PipelineOptions, ctx: CommandContext): Promise<PipelineSummary> {
+export async function runPipeline(
+  loaded: LoadedConfig,
+  runDir: string,
+  options: PipelineOptions,
+  ctx: CommandContext,
+): Promise<PipelineSummary> {
   const started = performance.now();
   const run = path.resolve(runDir);
   const { method } = options;
@@ -48,7 +61,11 @@ export async function runPipeline(loaded: LoadedConfig, runDir: string, options:
   const steps: Record<(typeof PIPELINE_STAGES)[number], () => Promise<unknown>> = {
     // Ingest is cheap to repeat (an unchanged pool reuses its cache) and picks up config edits.
     ingest: () => ingestPool(loaded, run, ctx),
-    pretrain: () => pretrainCommand.run({ run, preset: options.preset, steps: options.steps, batchSize: options.batchSize, seed: options.seed }, ctx),
+    pretrain: () =>
+      pretrainCommand.run(
+        { run, preset: options.preset, steps: options.steps, batchSize: options.batchSize, seed: options.seed },
+        ctx,
+      ),
     score: () => scoreCommand.run({ run, seed: options.seed }, ctx),
     propose: () => proposeCommand.run({ run, seed: options.seed }, ctx),
     select: async () => {
@@ -60,7 +77,17 @@ export async function runPipeline(loaded: LoadedConfig, runDir: string, options:
       generated = (await synthesizeCommand.run({ run, method, seed: options.seed }, ctx)).mosaics;
     },
     train: async () => {
-      const r = await trainCommand.run({ run, method, preset: options.preset, steps: options.steps, batchSize: options.batchSize, rounds: options.rounds }, ctx);
+      const r = await trainCommand.run(
+        {
+          run,
+          method,
+          preset: options.preset,
+          steps: options.steps,
+          batchSize: options.batchSize,
+          rounds: options.rounds,
+        },
+        ctx,
+      );
       trainLoss = r.finalLoss;
       generated = r.generated;
     },
@@ -83,7 +110,16 @@ export async function runPipeline(loaded: LoadedConfig, runDir: string, options:
     trainLoss = Number(summary.train?.summary?.loss ?? Number.NaN);
     generated = Number(summary.train?.summary?.generated ?? 0);
   }
-  return { runDir: run, method, stages, selected, generated, ...(vInformation ? { vInformation } : {}), trainLoss, seconds: (performance.now() - started) / 1000 };
+  return {
+    runDir: run,
+    method,
+    stages,
+    selected,
+    generated,
+    ...(vInformation ? { vInformation } : {}),
+    trainLoss,
+    seconds: (performance.now() - started) / 1000,
+  };
 }
 
 async function isDone(runDir: string, stage: StageName, method: string): Promise<boolean> {

@@ -15,7 +15,13 @@ import type { PoolCache } from '../data/cache';
 import type { MaeModel } from '../model/mae';
 import { SeededRandom, permutation } from '../model/rng';
 import { makeMosaics } from '../generate/mosaic';
-import { selectSubset, type SelectionInput, type SelectionMethod, type SelectionOptions, type SelectionResult } from '../selection/methods';
+import {
+  selectSubset,
+  type SelectionInput,
+  type SelectionMethod,
+  type SelectionOptions,
+  type SelectionResult,
+} from '../selection/methods';
 import { estimateVInformation } from '../selection/vInformation';
 
 export interface SelectStageOptions extends SelectionOptions {
@@ -26,17 +32,32 @@ export interface SelectStageOptions extends SelectionOptions {
   vInformationSamples?: number;
 }
 
-export async function selectStage(runDir: string, input: SelectionInput, cache: PoolCache, model: MaeModel | undefined, options: SelectStageOptions, ctx: CommandContext): Promise<SelectionFile> {
+export async function selectStage(
+  runDir: string,
+  input: SelectionInput,
+  cache: PoolCache,
+  model: MaeModel | undefined,
+  options: SelectStageOptions,
+  ctx: CommandContext,
+): Promise<SelectionFile> {
   throwIfCancelled(ctx.signal);
   ctx.progress('select', 0, 2, options.method);
   const started = performance.now();
   const result = selectSubset(options.method, input, options);
-  ctx.log('info', `select: ${options.method} kept ${result.selected.length} of ${cache.size} samples${result.patches ? ` and ${result.patches.length} key patches` : ''} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  if (result.relaxed) ctx.log(relaxedCount(result.relaxed) ? 'warn' : 'info', `select: ${describeRelaxed(result.relaxed)}`);
+  ctx.log(
+    'info',
+    `select: ${options.method} kept ${result.selected.length} of ${cache.size} samples${result.patches ? ` and ${result.patches.length} key patches` : ''} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+  if (result.relaxed)
+    ctx.log(relaxedCount(result.relaxed) ? 'warn' : 'info', `select: ${describeRelaxed(result.relaxed)}`);
   ctx.progress('select', 1, 2, 'V-information');
-  const vInformation = model ? await trainedOnVInformation(model, cache, input, result, options, ctx.signal) : undefined;
+  const vInformation = model
+    ? await trainedOnVInformation(model, cache, input, result, options, ctx.signal)
+    : undefined;
   const file = path.join(runDir, selectionFile(options.method));
-  const previous = fs.existsSync(file) ? ((await readJsonFile(file).catch(() => undefined)) as SelectionFile | undefined) : undefined;
+  const previous = fs.existsSync(file)
+    ? ((await readJsonFile(file).catch(() => undefined)) as SelectionFile | undefined)
+    : undefined;
   const selection: SelectionFile = {
     version: 1,
     method: options.method,
@@ -59,9 +80,19 @@ export async function selectStage(runDir: string, input: SelectionInput, cache: 
  * patches make (built as the synthesize stage builds them), otherwise the selected images; at most
  * `vInformationSamples` of them, drawn by seed.
  */
-async function trainedOnVInformation(model: MaeModel, cache: PoolCache, input: SelectionInput, result: SelectionResult, options: SelectStageOptions, signal: AbortSignal): Promise<VInformationEstimate | undefined> {
+async function trainedOnVInformation(
+  model: MaeModel,
+  cache: PoolCache,
+  input: SelectionInput,
+  result: SelectionResult,
+  options: SelectStageOptions,
+  signal: AbortSignal,
+): Promise<VInformationEstimate | undefined> {
   const limit = options.vInformationSamples ?? 512;
-  const draw = <T>(items: readonly T[]) => (items.length <= limit ? [...items] : Array.from(permutation(items.length, new SeededRandom(options.seed)).subarray(0, limit), (i) => items[i]));
+  const draw = <T>(items: readonly T[]) =>
+    items.length <= limit
+      ? [...items]
+      : Array.from(permutation(items.length, new SeededRandom(options.seed)).subarray(0, limit), (i) => items[i]);
   const area = cache.imageSize ** 2;
   let images: { pixels: Float32Array; ids: number[] };
   if (result.patches?.length && input.keyPatches) {
@@ -70,7 +101,12 @@ async function trainedOnVInformation(model: MaeModel, cache: PoolCache, input: S
     const samples = [...new Set(patches.map((p) => p.sampleId))];
     const pixels = await cache.read(samples);
     const at = new Map(samples.map((s, i) => [s, i]));
-    const mosaics = makeMosaics(patches, (s) => pixels.subarray(at.get(s)! * area, (at.get(s)! + 1) * area), input.sources, { imageSize: cache.imageSize, firstId: cache.size });
+    const mosaics = makeMosaics(
+      patches,
+      (s) => pixels.subarray(at.get(s)! * area, (at.get(s)! + 1) * area),
+      input.sources,
+      { imageSize: cache.imageSize, firstId: cache.size },
+    );
     const chosen = draw(mosaics.samples.map((_, g) => g));
     const out = new Float32Array(chosen.length * area);
     chosen.forEach((g, k) => out.set(mosaics.pixels.subarray(g * area, (g + 1) * area), k * area));
@@ -81,7 +117,11 @@ async function trainedOnVInformation(model: MaeModel, cache: PoolCache, input: S
   }
   if (images.ids.length === 0) return undefined;
   throwIfCancelled(signal); // a cancel that came in while the subset was chosen
-  const estimate = await estimateVInformation(model, images.pixels, images.ids, { masks: options.masks ?? 4, seed: options.seed, signal });
+  const estimate = await estimateVInformation(model, images.pixels, images.ids, {
+    masks: options.masks ?? 4,
+    seed: options.seed,
+    signal,
+  });
   return { ...estimate, measuredOn: result.patches?.length ? 'mosaics' : 'selected images' };
 }
 
@@ -93,8 +133,12 @@ function relaxedCount(r: RelaxedPicks): number {
 export function describeRelaxed(r: RelaxedPicks): string {
   if (!relaxedCount(r)) return 'every key patch met the diversity rules (acquisition quotas, near-duplicate distance)';
   const parts = [
-    r.nearDuplicate ? `${r.nearDuplicate} near-duplicates of selected samples (too few distinct samples within the quotas)` : '',
-    r.acquisitionCap ? `${r.acquisitionCap} beyond their acquisition's quota (quotas doubled ${r.capDoublings}x: the other acquisitions had no more patches)` : '',
+    r.nearDuplicate
+      ? `${r.nearDuplicate} near-duplicates of selected samples (too few distinct samples within the quotas)`
+      : '',
+    r.acquisitionCap
+      ? `${r.acquisitionCap} beyond their acquisition's quota (quotas doubled ${r.capDoublings}x: the other acquisitions had no more patches)`
+      : '',
     r.short ? `${r.short} short of the budget (no patches left outside exact duplicates)` : '',
   ];
   return `relaxed picks: ${parts.filter(Boolean).join('; ')}`;

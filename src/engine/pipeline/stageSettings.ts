@@ -10,7 +10,10 @@ export async function runRecordOrUndefined(runDir: string): Promise<RunRecord | 
   return fs.existsSync(path.join(runDir, 'run.json')) ? readRun(runDir) : undefined;
 }
 
-export function budgetAndSeed(record: RunRecord | undefined, args: { budget?: number; seed?: number }): { budget: number; seed: number } {
+export function budgetAndSeed(
+  record: RunRecord | undefined,
+  args: { budget?: number; seed?: number },
+): { budget: number; seed: number } {
   const config = record?.config ?? {};
   return {
     budget: args.budget ?? (typeof config.budget === 'number' ? config.budget : 0.05),
@@ -20,5 +23,7 @@ export function budgetAndSeed(record: RunRecord | undefined, args: { budget?: nu
 
 /** The foundation model (checkpoints/pretrain), or undefined when the run has none. Call after selectBackend(). */
 export async function loadFoundation(runDir: string): Promise<MaeModel | undefined> {
-  return (await latestCheckpoint(checkpointDir(runDir, 'pretrain'))) ? MaeModel.load(checkpointDir(runDir, 'pretrain')) : undefined;
+  return (await latestCheckpoint(checkpointDir(runDir, 'pretrain')))
+    ? MaeModel.load(checkpointDir(runDir, 'pretrain'))
+    : undefined;
 }

@@ -17,7 +17,13 @@ import { ThumbnailWriter } from '../data/thumbs';
 const PREFIX = 'synth-';
 const SCRATCH = `${ARTIFACTS.synthDir}/.thumbs`;
 
-export async function writeSynthThumbnails(runDir: string, imageSize: number, poolSize: number, ids: number[], pixels: Float32Array): Promise<void> {
+export async function writeSynthThumbnails(
+  runDir: string,
+  imageSize: number,
+  poolSize: number,
+  ids: number[],
+  pixels: Float32Array,
+): Promise<void> {
   const scratch = resolveInRun(runDir, SCRATCH);
   const thumbsDir = resolveInRun(runDir, ARTIFACTS.thumbsDir);
   await removeInRun(runDir, SCRATCH, { recursive: true });
@@ -41,13 +47,21 @@ export async function writeSynthThumbnails(runDir: string, imageSize: number, po
     if (Number(id) < poolSize && renumber.get(atlas)! >= 0) positions[id] = [renumber.get(atlas)!, column, row];
   }
   if (existing.size !== made.size || existing.columns !== made.columns) {
-    throw new Error(`${indexFile}: thumbnails of ${existing.size} px in ${existing.columns} columns, generated ones are ${made.size} px in ${made.columns}; ingest again to rebuild the thumbnails`);
+    throw new Error(
+      `${indexFile}: thumbnails of ${existing.size} px in ${existing.columns} columns, generated ones are ${made.size} px in ${made.columns}; ingest again to rebuild the thumbnails`,
+    );
   }
   await fs.promises.mkdir(thumbsDir, { recursive: true });
   for (const name of made.atlases) {
     await fs.promises.rename(path.join(scratch, ARTIFACTS.thumbsDir, name), path.join(thumbsDir, PREFIX + name));
   }
-  for (const [id, [atlas, column, row]] of Object.entries(made.positions)) positions[id] = [atlases.length + atlas, column, row];
-  await writeJsonAtomic(indexFile, { size: existing.size, columns: existing.columns, atlases: [...atlases, ...made.atlases.map((a) => PREFIX + a)], positions });
+  for (const [id, [atlas, column, row]] of Object.entries(made.positions))
+    positions[id] = [atlases.length + atlas, column, row];
+  await writeJsonAtomic(indexFile, {
+    size: existing.size,
+    columns: existing.columns,
+    atlases: [...atlases, ...made.atlases.map((a) => PREFIX + a)],
+    positions,
+  });
   await removeInRun(runDir, SCRATCH, { recursive: true });
 }

@@ -59,20 +59,41 @@ export async function synthesizeStage(
   const byId = new Map(keyPatches.map((p) => [p.id, p]));
   const patches = patchIds.map((id) => {
     const p = byId.get(id);
-    if (!p) throw new Error(`selection/${selection.method}.json names key patch ${id}, which patches/key-patches.json does not hold: run "optidel propose" and "optidel select" again`);
+    if (!p)
+      throw new Error(
+        `selection/${selection.method}.json names key patch ${id}, which patches/key-patches.json does not hold: run "optidel propose" and "optidel select" again`,
+      );
     return p;
   });
   ctx.progress('synthesize', 0, 3, 'mosaics');
   const patchSamples = [...new Set(patches.map((p) => p.sampleId))];
   const patchPixels = await cache.read(patchSamples);
   const position = new Map(patchSamples.map((s, i) => [s, i]));
-  const mosaics = makeMosaics(patches, (s) => patchPixels.subarray(position.get(s)! * area, (position.get(s)! + 1) * area), sources, { imageSize: size, firstId: cache.size });
+  const mosaics = makeMosaics(
+    patches,
+    (s) => patchPixels.subarray(position.get(s)! * area, (position.get(s)! + 1) * area),
+    sources,
+    { imageSize: size, firstId: cache.size },
+  );
   throwIfCancelled(ctx.signal);
 
   ctx.progress('synthesize', 1, 3, 'adversarial');
-  const adversarialIds = model && options.adversarial.fraction > 0 ? ids.slice(0, Math.round(options.adversarial.fraction * ids.length)) : [];
-  const hardened = adversarialIds.length ? await adversarialAugment(model!, await cache.read(adversarialIds), adversarialIds.length, { ...options.adversarial, seed: options.seed }) : new Float32Array(0);
-  const adversarialSamples: SynthSample[] = adversarialIds.map((sampleId, k) => ({ id: cache.size + mosaics.samples.length + k, kind: 'adversarial', parts: [{ sampleId }], note: `L-inf ${options.adversarial.epsilon}, ${options.adversarial.steps} steps` }));
+  const adversarialIds =
+    model && options.adversarial.fraction > 0
+      ? ids.slice(0, Math.round(options.adversarial.fraction * ids.length))
+      : [];
+  const hardened = adversarialIds.length
+    ? await adversarialAugment(model!, await cache.read(adversarialIds), adversarialIds.length, {
+        ...options.adversarial,
+        seed: options.seed,
+      })
+    : new Float32Array(0);
+  const adversarialSamples: SynthSample[] = adversarialIds.map((sampleId, k) => ({
+    id: cache.size + mosaics.samples.length + k,
+    kind: 'adversarial',
+    parts: [{ sampleId }],
+    note: `L-inf ${options.adversarial.epsilon}, ${options.adversarial.steps} steps`,
+  }));
   throwIfCancelled(ctx.signal);
 
   ctx.progress('synthesize', 2, 3, 'writing');
@@ -91,7 +112,13 @@ export async function synthesizeStage(
   for (const stale of (await fs.promises.readdir(synthDir)).filter((f) => OUR_PNG.test(f) && !current.has(f))) {
     await removeInRun(runDir, `${ARTIFACTS.synthDir}/${stale}`);
   }
-  await writeSynthThumbnails(runDir, size, cache.size, samples.map((s) => s.id), pixels);
+  await writeSynthThumbnails(
+    runDir,
+    size,
+    cache.size,
+    samples.map((s) => s.id),
+    pixels,
+  );
   // The index goes last: its presence means every file it names is complete.
   await writeJsonAtomic(path.join(runDir, ARTIFACTS.synthIndex), index);
   ctx.progress('synthesize', 3, 3);

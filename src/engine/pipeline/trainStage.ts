@@ -50,58 +50,138 @@ export interface FoundationRecord {
  * batch size are those recorded in the foundation checkpoint (checkpoints/pretrain), unless the
  * command line says otherwise, and the returned note says which, for the log.
  */
-export function equalComputeSettings(foundation: FoundationRecord | undefined, asked: { steps?: number; batchSize?: number }): { steps?: number; batchSize?: number; note: string } {
-  const recorded = (key: 'steps' | 'batchSize') => (typeof foundation?.options[key] === 'number' ? (foundation.options[key] as number) : undefined);
+export function equalComputeSettings(
+  foundation: FoundationRecord | undefined,
+  asked: { steps?: number; batchSize?: number },
+): { steps?: number; batchSize?: number; note: string } {
+  const recorded = (key: 'steps' | 'batchSize') =>
+    typeof foundation?.options[key] === 'number' ? (foundation.options[key] as number) : undefined;
   if (!foundation || recorded('steps') === undefined) {
-    return { ...asked, note: 'no foundation checkpoint (checkpoints/pretrain) to take the steps from: the config\'s or the default; equal compute with a full-pool run holds only if it used the same' };
+    return {
+      ...asked,
+      note: "no foundation checkpoint (checkpoints/pretrain) to take the steps from: the config's or the default; equal compute with a full-pool run holds only if it used the same",
+    };
   }
   const steps = asked.steps ?? recorded('steps');
   const batchSize = asked.batchSize ?? recorded('batchSize');
   const unfinished = foundation.step < recorded('steps')! ? ` (it has run ${foundation.step} of them so far)` : '';
-  const overridden = (asked.steps !== undefined && asked.steps !== recorded('steps')) || (asked.batchSize !== undefined && asked.batchSize !== recorded('batchSize'));
+  const overridden =
+    (asked.steps !== undefined && asked.steps !== recorded('steps')) ||
+    (asked.batchSize !== undefined && asked.batchSize !== recorded('batchSize'));
   const source = `the foundation checkpoint ${foundation.dir} recorded ${recorded('steps')} steps of ${recorded('batchSize')}${unfinished}`;
-  return { steps, batchSize, note: overridden ? `NOT equal compute: ${source}, the command line asks ${steps} of ${batchSize}` : `equal compute: ${source}, and this training takes the same` };
+  return {
+    steps,
+    batchSize,
+    note: overridden
+      ? `NOT equal compute: ${source}, the command line asks ${steps} of ${batchSize}`
+      : `equal compute: ${source}, and this training takes the same`,
+  };
 }
 
-export async function trainStage(runDir: string, model: MaeModel, cache: PoolCache, options: TrainStageOptions, ctx: CommandContext): Promise<TrainStageResult> {
+export async function trainStage(
+  runDir: string,
+  model: MaeModel,
+  cache: PoolCache,
+  options: TrainStageOptions,
+  ctx: CommandContext,
+): Promise<TrainStageResult> {
   let set = await compactSet(runDir, options.method, cache);
   let result: PretrainResult | undefined;
   for (let round = 0; round < options.rounds; round++) {
     if (round > 0) {
-      ctx.log('info', `train: collaborative round ${round + 1} of ${options.rounds}: re-scoring the pool with the model being trained`);
+      ctx.log(
+        'info',
+        `train: collaborative round ${round + 1} of ${options.rounds}: re-scoring the pool with the model being trained`,
+      );
       set = await reselect(runDir, model, cache, options, ctx);
     }
     const steps = Math.round((options.pretrain.steps * (round + 1)) / options.rounds);
-    result = await pretrain(model, { ids: set.ids, cache, extra: set.extra }, { ...options.pretrain, steps }, runDir, 'train', ctx);
+    result = await pretrain(
+      model,
+      { ids: set.ids, cache, extra: set.extra },
+      { ...options.pretrain, steps },
+      runDir,
+      'train',
+      ctx,
+    );
   }
   return { ...result!, samples: set.ids.length, generated: set.generated, rounds: options.rounds };
 }
 
 /** Curated selected pool samples plus the generated ones in synth/. */
-export async function compactSet(runDir: string, method: string, cache: PoolCache): Promise<{ ids: number[]; extra?: Float32Array; generated: number }> {
+export async function compactSet(
+  runDir: string,
+  method: string,
+  cache: PoolCache,
+): Promise<{ ids: number[]; extra?: Float32Array; generated: number }> {
   const { ids } = curated(await readSelection(runDir, method));
   const indexFile = path.join(runDir, ARTIFACTS.synthIndex);
   if (!fs.existsSync(indexFile)) return { ids, generated: 0 };
   const index = (await readJsonFile(indexFile)) as SynthIndex;
-  if (index.imageSize !== cache.imageSize) throw new Error(`${indexFile}: generated samples are ${index.imageSize} px but the pool is ${cache.imageSize} px; run "optidel synthesize" again`);
+  if (index.imageSize !== cache.imageSize)
+    throw new Error(
+      `${indexFile}: generated samples are ${index.imageSize} px but the pool is ${cache.imageSize} px; run "optidel synthesize" again`,
+    );
   const generated = index.samples.length;
   if (generated === 0) return { ids, generated };
-  const extra = await readF32(path.join(runDir, 'synth', 'samples.f32'), generated * cache.imageSize ** 2, `optidel synthesize --run ${runDir}`);
+  const extra = await readF32(
+    path.join(runDir, 'synth', 'samples.f32'),
+    generated * cache.imageSize ** 2,
+    `optidel synthesize --run ${runDir}`,
+  );
   return { ids, extra, generated };
 }
 
-async function reselect(runDir: string, model: MaeModel, cache: PoolCache, options: TrainStageOptions, ctx: CommandContext) {
+async function reselect(
+  runDir: string,
+  model: MaeModel,
+  cache: PoolCache,
+  options: TrainStageOptions,
+  ctx: CommandContext,
+) {
   const input = await readSelectionInput(runDir);
   const all = Array.from({ length: cache.size }, (_, i) => i);
   // The run's difficulty score (scores.json), and for pvi the pool's input-free predictor, as score and propose used.
   const { difficulty } = (await readJsonFile(path.join(runDir, ARTIFACTS.scores))) as ScoresInfo;
-  const inputFree = difficulty === 'pvi' ? await fitInputFree(cache, all, model.config.patchSize, options.pretrain.seed) : undefined;
-  const scoring = { masks: options.masks, seed: options.pretrain.seed, batchSize: 64, difficulty, inputFree, signal: ctx.signal };
-  const scores = await scoreSamples(model, cache, all, { ...scoring, onProgress: (done, total) => ctx.progress('train: re-score', done, total) });
-  const keyPatches = input.keyPatches?.length ? Array.from(await scoreBoxes(model, cache, input.keyPatches, scoring), (difficulty, i) => ({ ...input.keyPatches![i], difficulty })) : input.keyPatches;
+  const inputFree =
+    difficulty === 'pvi' ? await fitInputFree(cache, all, model.config.patchSize, options.pretrain.seed) : undefined;
+  const scoring = {
+    masks: options.masks,
+    seed: options.pretrain.seed,
+    batchSize: 64,
+    difficulty,
+    inputFree,
+    signal: ctx.signal,
+  };
+  const scores = await scoreSamples(model, cache, all, {
+    ...scoring,
+    onProgress: (done, total) => ctx.progress('train: re-score', done, total),
+  });
+  const keyPatches = input.keyPatches?.length
+    ? Array.from(await scoreBoxes(model, cache, input.keyPatches, scoring), (difficulty, i) => ({
+        ...input.keyPatches![i],
+        difficulty,
+      }))
+    : input.keyPatches;
   const previous = await readSelection(runDir, options.method);
-  const selection = await selectStage(runDir, { ...input, embeddings: scores.embeddings, dim: scores.embeddingDim, difficulty: scores.difficulty, keyPatches }, cache, model, { method: options.method, budget: previous.budget, seed: previous.seed, masks: options.masks }, ctx);
-  const synth = await synthesizeStage(runDir, selection, keyPatches ?? [], input.sources, cache, model, { seed: previous.seed, adversarial: options.adversarial }, ctx);
+  const selection = await selectStage(
+    runDir,
+    { ...input, embeddings: scores.embeddings, dim: scores.embeddingDim, difficulty: scores.difficulty, keyPatches },
+    cache,
+    model,
+    { method: options.method, budget: previous.budget, seed: previous.seed, masks: options.masks },
+    ctx,
+  );
+  const synth = await synthesizeStage(
+    runDir,
+    selection,
+    keyPatches ?? [],
+    input.sources,
+    cache,
+    model,
+    { seed: previous.seed, adversarial: options.adversarial },
+    ctx,
+  );
   const { ids } = curated(selection, keyPatches);
   return { ids, extra: synth.pixels.length ? synth.pixels : undefined, generated: synth.index.samples.length };
 }

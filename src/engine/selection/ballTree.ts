@@ -119,7 +119,9 @@ export function regions(tree: BallTree, maxSize: number): number[] {
 
 /** The rows under a node. */
 export function rowsUnder(tree: BallTree, node: number): number[] {
-  return tree.children[node].length === 0 ? Array.from(tree.members[node]) : tree.children[node].flatMap((c) => rowsUnder(tree, c));
+  return tree.children[node].length === 0
+    ? Array.from(tree.members[node])
+    : tree.children[node].flatMap((c) => rowsUnder(tree, c));
 }
 
 /** Leaves holding rows, in depth-first creation order (each leaf is one group of near neighbours). */

@@ -20,9 +20,16 @@ export function emptyMoments(imageSize: number): PositionMoments {
 }
 
 /** Adds `count` images of imageSize² pixels (concatenated) to `into`, normalised per patch as the MAE's target is. */
-export function addImages(into: PositionMoments, pixels: Float32Array, count: number, imageSize: number, patchSize: number): PositionMoments {
+export function addImages(
+  into: PositionMoments,
+  pixels: Float32Array,
+  count: number,
+  imageSize: number,
+  patchSize: number,
+): PositionMoments {
   const area = imageSize * imageSize;
-  if (pixels.length !== count * area) throw new Error(`input-free predictor: ${pixels.length} values for ${count} images of ${imageSize}x${imageSize}`);
+  if (pixels.length !== count * area)
+    throw new Error(`input-free predictor: ${pixels.length} values for ${count} images of ${imageSize}x${imageSize}`);
   const grid = imageSize / patchSize;
   const pp = patchSize * patchSize;
   const patch = new Float64Array(pp);
@@ -31,7 +38,10 @@ export function addImages(into: PositionMoments, pixels: Float32Array, count: nu
       for (let px = 0; px < grid; px++) {
         let mean = 0;
         for (let q = 0; q < pp; q++) {
-          patch[q] = pixels[s * area + (py * patchSize + Math.floor(q / patchSize)) * imageSize + px * patchSize + (q % patchSize)];
+          patch[q] =
+            pixels[
+              s * area + (py * patchSize + Math.floor(q / patchSize)) * imageSize + px * patchSize + (q % patchSize)
+            ];
           mean += patch[q];
         }
         mean /= pp;
@@ -67,6 +77,7 @@ export function inputFreeMean(moments: PositionMoments): Float32Array {
 export function inputFreeErrorOn(mean: Float32Array, on: PositionMoments): number {
   if (on.count === 0) return 0;
   let error = 0;
-  for (let i = 0; i < mean.length; i++) error += on.sumSq[i] / on.count - (2 * mean[i] * on.sum[i]) / on.count + mean[i] * mean[i];
+  for (let i = 0; i < mean.length; i++)
+    error += on.sumSq[i] / on.count - (2 * mean[i] * on.sum[i]) / on.count + mean[i] * mean[i];
   return error / mean.length;
 }

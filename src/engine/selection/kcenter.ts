@@ -37,7 +37,10 @@ export function kCenterGreedy(vectors: Float32Array, dim: number, options: KCent
   const rng = new SeededRandom(options.seed);
   const tree = buildBallTree(vectors, dim, { seed: options.seed });
   const groups = regions(tree, options.regionSize ?? 2048);
-  const shares = largestRemainder(groups.map((g) => tree.size[g]), budget);
+  const shares = largestRemainder(
+    groups.map((g) => tree.size[g]),
+    budget,
+  );
   const nodes = tree.children.length;
   const nearest = new Float64Array(n).fill(Infinity);
   // Per node: the largest distance to the selection among its rows, and the lowest row index reaching it.

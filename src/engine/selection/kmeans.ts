@@ -60,7 +60,8 @@ function seedPlusPlus(rows: Float32Array, dim: number, k: number, rng: SeededRan
       if (d < nearest[i]) nearest[i] = d;
       total += nearest[i];
     }
-    if (total <= 0) pick = rng.int(n); // every row coincides with a seed already: any row will do
+    if (total <= 0)
+      pick = rng.int(n); // every row coincides with a seed already: any row will do
     else {
       let target = rng.next() * total;
       pick = n - 1;
@@ -76,7 +77,13 @@ function seedPlusPlus(rows: Float32Array, dim: number, k: number, rng: SeededRan
   return centroids;
 }
 
-export function assignNearest(rows: Float32Array, centroids: Float32Array, dim: number, assignment: Int32Array, similarity: Float32Array): void {
+export function assignNearest(
+  rows: Float32Array,
+  centroids: Float32Array,
+  dim: number,
+  assignment: Int32Array,
+  similarity: Float32Array,
+): void {
   const n = rows.length / dim;
   const k = centroids.length / dim;
   for (let i = 0; i < n; i++) {
@@ -95,7 +102,13 @@ export function assignNearest(rows: Float32Array, centroids: Float32Array, dim: 
 }
 
 /** Normalised means of the members; an empty cluster takes the row worst served by its own centroid. Returns whether anything moved. */
-function updateCentroids(rows: Float32Array, dim: number, centroids: Float32Array, assignment: Int32Array, similarity: Float32Array): boolean {
+function updateCentroids(
+  rows: Float32Array,
+  dim: number,
+  centroids: Float32Array,
+  assignment: Int32Array,
+  similarity: Float32Array,
+): boolean {
   const n = rows.length / dim;
   const k = centroids.length / dim;
   const sums = new Float64Array(k * dim);

@@ -39,19 +39,33 @@ export interface MeddelResult {
 }
 
 /** `vectors` are the raw embeddings (exact duplicates are found on their bits); `normalized` their unit-length rows. */
-export function meddelSelect(vectors: Float32Array, normalized: Float32Array, dim: number, options: MeddelOptions): MeddelResult {
+export function meddelSelect(
+  vectors: Float32Array,
+  normalized: Float32Array,
+  dim: number,
+  options: MeddelOptions,
+): MeddelResult {
   const n = vectors.length / dim;
   const budget = Math.min(options.budget, n);
   const duplicateOf = exactDuplicateOf(vectors, dim);
   const unique = Int32Array.from({ length: n }, (_, i) => i).filter((i) => duplicateOf[i] < 0);
   const rows = gatherRows(normalized, dim, unique);
-  const { assignment, similarity, k } = kmeans(rows, dim, { k: options.clusters ?? defaultClusterCount(unique.length), seed: options.seed });
-  const tree = buildBallTree(rows, dim, { seed: options.seed, rootGroups: clusterMembers(assignment, k), leafSize: options.leafSize ?? 128 });
+  const { assignment, similarity, k } = kmeans(rows, dim, {
+    k: options.clusters ?? defaultClusterCount(unique.length),
+    seed: options.seed,
+  });
+  const tree = buildBallTree(rows, dim, {
+    seed: options.seed,
+    rootGroups: clusterMembers(assignment, k),
+    leafSize: options.leafSize ?? 128,
+  });
   const eps = options.outlierDistance ?? 0.9;
   const outlier = (u: number) => 1 - similarity[u] > eps;
   const maxSimilarity = new Float64Array(unique.length).fill(-Infinity);
   for (const leaf of leaves(tree)) {
-    const ordered = Array.from(leaf).filter((u) => !outlier(u)).sort((a, b) => similarity[a] - similarity[b] || a - b);
+    const ordered = Array.from(leaf)
+      .filter((u) => !outlier(u))
+      .sort((a, b) => similarity[a] - similarity[b] || a - b);
     for (let a = 1; a < ordered.length; a++) {
       let max = -Infinity;
       for (let b = 0; b < a; b++) max = Math.max(max, dotRows(rows, ordered[a], rows, ordered[b], dim));
@@ -68,5 +82,10 @@ export function meddelSelect(vectors: Float32Array, normalized: Float32Array, di
     .sort((a, b) => similarity[b] - similarity[a] || a - b);
   const selected = [...kept, ...outliers.slice(0, budget - kept.length)].map((u) => unique[u]);
   for (let i = 0; i < n && selected.length < budget; i++) if (duplicateOf[i] >= 0) selected.push(i);
-  return { selected, eta: Number.isFinite(eta) ? eta : -1, exactDuplicates: n - unique.length, outliers: outliers.length };
+  return {
+    selected,
+    eta: Number.isFinite(eta) ? eta : -1,
+    exactDuplicates: n - unique.length,
+    outliers: outliers.length,
+  };
 }

@@ -46,10 +46,16 @@ export interface SelectionResult {
   relaxed?: RelaxedPicks;
 }
 
-export function selectSubset(method: SelectionMethod, input: SelectionInput, options: SelectionOptions): SelectionResult {
+export function selectSubset(
+  method: SelectionMethod,
+  input: SelectionInput,
+  options: SelectionOptions,
+): SelectionResult {
   const n = rowCount(input.embeddings, input.dim);
   if (input.difficulty.length !== n || input.sources.length !== n) {
-    throw new Error(`selection input mismatch: ${n} embeddings, ${input.difficulty.length} difficulties, ${input.sources.length} sources`);
+    throw new Error(
+      `selection input mismatch: ${n} embeddings, ${input.difficulty.length} difficulties, ${input.sources.length} sources`,
+    );
   }
   const budget = resolveBudget(options.budget, n);
   const { seed, clusters } = options;
@@ -64,14 +70,31 @@ export function selectSubset(method: SelectionMethod, input: SelectionInput, opt
     case 'kcenter':
       return { selected: kCenterGreedy(normalized(), input.dim, { budget, seed }), details: {} };
     case 'meddel': {
-      const { selected, ...details } = meddelSelect(input.embeddings, normalized(), input.dim, { ...options.meddel, budget, seed, clusters });
+      const { selected, ...details } = meddelSelect(input.embeddings, normalized(), input.dim, {
+        ...options.meddel,
+        budget,
+        seed,
+        clusters,
+      });
       return { selected, details };
     }
     case 'optidel': {
-      if (!input.keyPatches?.length) throw new Error('optidel selection needs key patches with difficulty: run "optidel propose" (and "optidel score") first');
+      if (!input.keyPatches?.length)
+        throw new Error(
+          'optidel selection needs key patches with difficulty: run "optidel propose" (and "optidel score") first',
+        );
       // Centred: the near-duplicate distance is measured against the pool's spread, not its common component.
       const centred = normalizeRows(centreRows(input.embeddings, input.dim), input.dim);
-      const { selected, patches, relaxed, ...details } = optidelSelect(centred, input.dim, input.sources, input.difficulty, input.keyPatches, budget, seed, options.optidel);
+      const { selected, patches, relaxed, ...details } = optidelSelect(
+        centred,
+        input.dim,
+        input.sources,
+        input.difficulty,
+        input.keyPatches,
+        budget,
+        seed,
+        options.optidel,
+      );
       return { selected, patches, relaxed, details };
     }
   }

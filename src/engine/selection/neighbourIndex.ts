@@ -43,7 +43,9 @@ export class NeighbourIndex {
     if (this.addedUnder[node] === 0) return false;
     if (distanceRows(vectors, row, tree.centers, node, tree.dim) - tree.radius[node] >= tau) return false;
     if (tree.children[node].length === 0) {
-      return tree.members[node].some((other) => this.added[other] === 1 && distanceRows(vectors, row, vectors, other, tree.dim) < tau);
+      return tree.members[node].some(
+        (other) => this.added[other] === 1 && distanceRows(vectors, row, vectors, other, tree.dim) < tau,
+      );
     }
     return tree.children[node].some((child) => this.search(row, tau, child));
   }

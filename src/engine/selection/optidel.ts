@@ -67,7 +67,12 @@ export function optidelSelect(
   const order = eligible.sort((a, b) => patchDifficulty(b) - patchDifficulty(a) || a.id - b.id);
   const target = Math.min(order.length, m * budgetImages);
   const distinct = sources.filter((_, i) => duplicateOf[i] < 0);
-  const quota = acquisitionQuotas(distinct, m * budgetImages, options.sourceCapFactor ?? 2, options.sourceCapFloor ?? 1);
+  const quota = acquisitionQuotas(
+    distinct,
+    m * budgetImages,
+    options.sourceCapFactor ?? 2,
+    options.sourceCapFloor ?? 1,
+  );
   const tau = Math.sqrt(2 * (options.minCosineDistance ?? 0.05)); // Euclidean distance on unit vectors
   const neighbours = new NeighbourIndex(normalized, buildBallTree(normalized, dim, { seed }), options.regionSize);
 
@@ -88,7 +93,8 @@ export function optidelSelect(
     remaining = left;
     return taken.length - before;
   };
-  const underQuota = (scale: number) => (_: KeyPatch, source: string) => (perSource.get(source) ?? 0) < scale * quota.get(source)!;
+  const underQuota = (scale: number) => (_: KeyPatch, source: string) =>
+    (perSource.get(source) ?? 0) < scale * quota.get(source)!;
 
   const sampleState = new Map<number, boolean>(); // sample -> accepted (true) or a near-duplicate (false)
   pass((patch, source) => {
@@ -108,17 +114,29 @@ export function optidelSelect(
   }
   relaxed.short = m * budgetImages - taken.length;
   const selected = [...new Set(taken.map((p) => p.sampleId))];
-  return { selected, patches: taken.map((p) => p.id), relaxed, sourceCap: [...quota.values()].reduce((a, b) => Math.max(a, b), 0), acquisitions: quota.size };
+  return {
+    selected,
+    patches: taken.map((p) => p.id),
+    relaxed,
+    sourceCap: [...quota.values()].reduce((a, b) => Math.max(a, b), 0),
+    acquisitions: quota.size,
+  };
 }
 
 /**
  * Each acquisition's quota of `patches`: `factor` times its share in proportion to its count of
  * distinct samples (`sources` lists one acquisition per distinct sample), at least `floor`.
  */
-export function acquisitionQuotas(sources: readonly string[], patches: number, factor: number, floor: number): Map<string, number> {
+export function acquisitionQuotas(
+  sources: readonly string[],
+  patches: number,
+  factor: number,
+  floor: number,
+): Map<string, number> {
   const sizes = new Map<string, number>();
   for (const s of sources) sizes.set(s, (sizes.get(s) ?? 0) + 1);
   const quota = new Map<string, number>();
-  for (const [source, size] of sizes) quota.set(source, Math.max(floor, Math.ceil((factor * patches * size) / sources.length)));
+  for (const [source, size] of sizes)
+    quota.set(source, Math.max(floor, Math.ceil((factor * patches * size) / sources.length)));
   return quota;
 }

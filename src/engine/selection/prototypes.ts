@@ -5,7 +5,11 @@
 import { defaultClusterCount, kmeans } from './kmeans';
 import { argsortDescending } from './vectors';
 
-export function prototypesSelect(normalized: Float32Array, dim: number, options: { budget: number; seed: number; clusters?: number }): number[] {
+export function prototypesSelect(
+  normalized: Float32Array,
+  dim: number,
+  options: { budget: number; seed: number; clusters?: number },
+): number[] {
   const n = normalized.length / dim;
   const { similarity } = kmeans(normalized, dim, { k: options.clusters ?? defaultClusterCount(n), seed: options.seed });
   const distance = Float64Array.from(similarity, (s) => 1 - s);

@@ -30,7 +30,12 @@ const DEFAULT_RESAMPLES = 1000;
  * (y - μ₋ᵢ)², μ₋ᵢ = (S - y) / (n - 1) the per-position mean of the other images, i.e.
  * ((n y - S) / (n - 1))². A single image has no others: its error is its own E[y²] (the mean 0).
  */
-export function inputFreeErrors(pixels: Float32Array, count: number, imageSize: number, patchSize: number): Float64Array {
+export function inputFreeErrors(
+  pixels: Float32Array,
+  count: number,
+  imageSize: number,
+  patchSize: number,
+): Float64Array {
   const area = imageSize * imageSize;
   const total = momentsOf(pixels, count, imageSize, patchSize);
   const out = new Float64Array(count);
@@ -47,7 +52,11 @@ export function inputFreeErrors(pixels: Float32Array, count: number, imageSize: 
 }
 
 /** Both terms from per-image errors (mean squared error per value), with bootstrap 95% intervals over images. */
-export function vInformationFromErrors(inputFree: ArrayLike<number>, model: ArrayLike<number>, options: { seed: number; resamples?: number }): VInformationEstimate {
+export function vInformationFromErrors(
+  inputFree: ArrayLike<number>,
+  model: ArrayLike<number>,
+  options: { seed: number; resamples?: number },
+): VInformationEstimate {
   const n = inputFree.length;
   if (model.length !== n) throw new Error(`V-information: ${n} input-free errors but ${model.length} model errors`);
   const terms = (pick: (k: number) => number) => {
@@ -63,7 +72,11 @@ export function vInformationFromErrors(inputFree: ArrayLike<number>, model: Arra
   const [hYEmpty, hYGivenX] = terms((k) => k);
   const resamples = options.resamples ?? DEFAULT_RESAMPLES;
   const rng = new SeededRandom(deriveSeed(options.seed, 0xb007));
-  const draws = { hYEmpty: new Float64Array(resamples), hYGivenX: new Float64Array(resamples), value: new Float64Array(resamples) };
+  const draws = {
+    hYEmpty: new Float64Array(resamples),
+    hYGivenX: new Float64Array(resamples),
+    value: new Float64Array(resamples),
+  };
   for (let r = 0; r < resamples; r++) {
     const [empty, given] = terms(() => Math.floor(rng.next() * n));
     draws.hYEmpty[r] = empty;
@@ -74,7 +87,11 @@ export function vInformationFromErrors(inputFree: ArrayLike<number>, model: Arra
     hYEmpty,
     hYGivenX,
     value: hYEmpty - hYGivenX,
-    interval: { hYEmpty: percentiles95(draws.hYEmpty), hYGivenX: percentiles95(draws.hYGivenX), value: percentiles95(draws.value) },
+    interval: {
+      hYEmpty: percentiles95(draws.hYEmpty),
+      hYGivenX: percentiles95(draws.hYGivenX),
+      value: percentiles95(draws.value),
+    },
     images: n,
     resamples,
   };
@@ -87,7 +104,12 @@ function percentiles95(values: Float64Array): [number, number] {
 }
 
 /** `pixels`: `count` images of the model's size, concatenated; `ids` key their masks. */
-export async function estimateVInformation(model: MaskedScorer, pixels: Float32Array, ids: readonly number[], options: { masks: number; seed: number; batchSize?: number; resamples?: number; signal?: AbortSignal }): Promise<VInformationEstimate> {
+export async function estimateVInformation(
+  model: MaskedScorer,
+  pixels: Float32Array,
+  ids: readonly number[],
+  options: { masks: number; seed: number; batchSize?: number; resamples?: number; signal?: AbortSignal },
+): Promise<VInformationEstimate> {
   const size = model.config.imageSize;
   const area = size * size;
   const count = ids.length;
@@ -96,10 +118,20 @@ export async function estimateVInformation(model: MaskedScorer, pixels: Float32A
   const maskSeed = deriveSeed(options.seed, HELD_OUT_MASKS);
   for (let start = 0; start < count; start += batchSize) {
     const n = Math.min(batchSize, count - start);
-    const errors = tf.tidy(() => model.score(tf.tensor4d(pixels.subarray(start * area, (start + n) * area), [n, size, size, 1]), { masks: options.masks, seed: maskSeed, ids: ids.slice(start, start + n) }).difficulty);
+    const errors = tf.tidy(
+      () =>
+        model.score(tf.tensor4d(pixels.subarray(start * area, (start + n) * area), [n, size, size, 1]), {
+          masks: options.masks,
+          seed: maskSeed,
+          ids: ids.slice(start, start + n),
+        }).difficulty,
+    );
     modelErrors.set(await errors.data(), start);
     errors.dispose();
     await letCancelIn(options.signal);
   }
-  return vInformationFromErrors(inputFreeErrors(pixels, count, size, model.config.patchSize), modelErrors, { seed: options.seed, resamples: options.resamples });
+  return vInformationFromErrors(inputFreeErrors(pixels, count, size, model.config.patchSize), modelErrors, {
+    seed: options.seed,
+    resamples: options.resamples,
+  });
 }

@@ -16,4 +16,20 @@ import { selectSubset } from './select';
 import { synthesizeSamples } from './synthesize';
 import { runPipeline } from './runPipeline';
 
-export const HOST_COMMANDS: readonly HostCommand[] = [showEngineInfo, ingestPool, openEmbeddingMap, openHistogram, openGallery, openSegmentation, openSubsetNotebook, pretrainModel, scoreDifficulty, proposeKeyPatches, runBenchmark, showReport, selectSubset, synthesizeSamples, runPipeline];
+export const HOST_COMMANDS: readonly HostCommand[] = [
+  showEngineInfo,
+  ingestPool,
+  openEmbeddingMap,
+  openHistogram,
+  openGallery,
+  openSegmentation,
+  openSubsetNotebook,
+  pretrainModel,
+  scoreDifficulty,
+  proposeKeyPatches,
+  runBenchmark,
+  showReport,
+  selectSubset,
+  synthesizeSamples,
+  runPipeline,
+];

@@ -21,7 +21,9 @@ export const ingestPool: HostCommand = {
     const { log } = services;
     try {
       const result = await services.engine.run('ingest', { config, out: runDir }, 'OptiDEL: ingesting the pool');
-      log.info(`ingest: ${result.samples} samples from ${result.sources} sources in ${result.seconds.toFixed(1)} s, ${result.emptySlicesSkipped} empty slices skipped → ${runDir}`);
+      log.info(
+        `ingest: ${result.samples} samples from ${result.sources} sources in ${result.seconds.toFixed(1)} s, ${result.emptySlicesSkipped} empty slices skipped → ${runDir}`,
+      );
       const message = `OptiDEL: ingested ${result.samples} samples from ${result.sources} sources${result.skipped.length ? `; ${result.skipped.length} skipped (see the log)` : ''}.`;
       const skipped = result.skipped.map((s) => `ingest skipped ${s.path}: ${s.reason}`);
       if (skipped.length) await services.notify.show('warn', message, skipped);

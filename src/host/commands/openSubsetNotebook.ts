@@ -21,7 +21,9 @@ export const openSubsetNotebook: HostCommand = {
     const args = { run: runDir, format: 'ipynb', out } as const;
     const result = await services.engine.run('export', args, 'OptiDEL: exporting the subset as a notebook');
     for (const s of result.skipped) services.log.warn(`export skipped ${s.path}: ${s.reason}`);
-    services.log.info(`exported ${result.samples} samples (${result.thumbnails} thumbnails, methods ${result.methods.join(', ')}) to ${result.file}`);
+    services.log.info(
+      `exported ${result.samples} samples (${result.thumbnails} thumbnails, methods ${result.methods.join(', ')}) to ${result.file}`,
+    );
     const document = await vscode.workspace.openNotebookDocument(vscode.Uri.file(result.file));
     await vscode.window.showNotebookDocument(document);
     return result.file;

@@ -11,7 +11,13 @@ import { STAGE_TITLES } from '../../shared/runRecord';
 import { assertRunFolder, runDirFromArgument, workspaceRunsOrThrow } from '../panels/openRunView';
 import type { HostCommand } from '../services';
 
-export function stageCommand<N extends CommandName>(id: string, command: N, stage: StageName, args: (runDir: string) => CommandArgs<N>, summary: (r: CommandResult<N>) => string): HostCommand {
+export function stageCommand<N extends CommandName>(
+  id: string,
+  command: N,
+  stage: StageName,
+  args: (runDir: string) => CommandArgs<N>,
+  summary: (r: CommandResult<N>) => string,
+): HostCommand {
   return {
     id,
     async run(services, arg) {
@@ -34,12 +40,21 @@ async function pickRunFor(stage: StageName): Promise<string | undefined> {
   const none = 'no OptiDEL runs in the runs folder (setting optidel.runsFolder); ingest a pool first';
   const runs = await workspaceRunsOrThrow((r) => !!r.record, none);
   const pick = await vscode.window.showQuickPick(
-    runs.map((r) => ({ label: path.basename(r.dir), description: `${stage}: ${r.record!.stages[stage]?.status ?? 'pending'}`, dir: r.dir })),
+    runs.map((r) => ({
+      label: path.basename(r.dir),
+      description: `${stage}: ${r.record!.stages[stage]?.status ?? 'pending'}`,
+      dir: r.dir,
+    })),
     { title: `OptiDEL: ${STAGE_TITLES[stage]}`, placeHolder: 'Which run?' },
   );
   return pick?.dir;
 }
 
-export const pretrainModel = stageCommand('optidel.pretrain', 'pretrain', 'pretrain', (run) => ({ run }), (r) =>
-  `pre-trained ${r.preset} on ${r.samples} samples, ${r.steps} steps${r.resumedFrom ? ` (resumed at ${r.resumedFrom})` : ''}, loss ${r.finalLoss.toFixed(4)}, ${r.imagesPerSecond.toFixed(1)} images/s`,
+export const pretrainModel = stageCommand(
+  'optidel.pretrain',
+  'pretrain',
+  'pretrain',
+  (run) => ({ run }),
+  (r) =>
+    `pre-trained ${r.preset} on ${r.samples} samples, ${r.steps} steps${r.resumedFrom ? ` (resumed at ${r.resumedFrom})` : ''}, loss ${r.finalLoss.toFixed(4)}, ${r.imagesPerSecond.toFixed(1)} images/s`,
 );

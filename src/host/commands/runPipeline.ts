@@ -25,8 +25,14 @@ export const runPipeline: HostCommand = {
     services.runs.refresh();
     try {
       const r = await services.engine.run('run', { config, out, method }, `OptiDEL: Run Pipeline (${method})`);
-      services.log.info(`run ${out}: ${Object.entries(r.stages).map(([s, how]) => `${s} ${how}`).join(', ')}; ${r.seconds.toFixed(0)} s`);
-      void services.notify.info(`OptiDEL: ${method} pipeline done: ${r.selected} selected, ${r.generated} generated${r.vInformation ? `, V-information ${r.vInformation.value.toFixed(4)}` : ''}, compact pre-training loss ${r.trainLoss.toFixed(4)}.`);
+      services.log.info(
+        `run ${out}: ${Object.entries(r.stages)
+          .map(([s, how]) => `${s} ${how}`)
+          .join(', ')}; ${r.seconds.toFixed(0)} s`,
+      );
+      void services.notify.info(
+        `OptiDEL: ${method} pipeline done: ${r.selected} selected, ${r.generated} generated${r.vInformation ? `, V-information ${r.vInformation.value.toFixed(4)}` : ''}, compact pre-training loss ${r.trainLoss.toFixed(4)}.`,
+      );
       return r;
     } finally {
       services.runs.refresh();

@@ -1,4 +1,10 @@
 /** "OptiDEL: Score Difficulty": embeddings, difficulty and per-patch errors of every pool sample. */
 import { stageCommand } from './pretrain';
 
-export const scoreDifficulty = stageCommand('optidel.score', 'score', 'score', (run) => ({ run }), (r) => `scored ${r.count} samples over ${r.masks} masks, mean difficulty ${r.meanDifficulty.toFixed(4)}`);
+export const scoreDifficulty = stageCommand(
+  'optidel.score',
+  'score',
+  'score',
+  (run) => ({ run }),
+  (r) => `scored ${r.count} samples over ${r.masks} masks, mean difficulty ${r.meanDifficulty.toFixed(4)}`,
+);

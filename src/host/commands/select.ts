@@ -27,16 +27,27 @@ export const selectSubset: HostCommand = {
   async run(services, arg) {
     const method = await pickSelectionMethod('OptiDEL: Select Subset');
     if (!method) return undefined;
-    const text = method === 'full' ? '1' : await vscode.window.showInputBox({
-      title: `OptiDEL: ${method} budget`,
-      prompt: 'A fraction of the pool (0 < b ≤ 1) or a count of images (> 1)',
-      value: '0.05',
-      validateInput: (v) => (Number(v) > 0 && (Number(v) <= 1 || Number.isInteger(Number(v))) ? undefined : 'a fraction in (0, 1] or a whole count above 1'),
-    });
+    const text =
+      method === 'full'
+        ? '1'
+        : await vscode.window.showInputBox({
+            title: `OptiDEL: ${method} budget`,
+            prompt: 'A fraction of the pool (0 < b ≤ 1) or a count of images (> 1)',
+            value: '0.05',
+            validateInput: (v) =>
+              Number(v) > 0 && (Number(v) <= 1 || Number.isInteger(Number(v)))
+                ? undefined
+                : 'a fraction in (0, 1] or a whole count above 1',
+          });
     if (text === undefined) return undefined;
     const budget = Number(text);
-    return stageCommand('optidel.select', 'select', 'select', (run) => ({ run, method, budget }), (r) =>
-      `${r.method} kept ${r.selected} samples${r.patches !== undefined ? ` (${r.patches} key patches)` : ''}${r.vInformation ? `, V-information ${r.vInformation.value.toFixed(4)} nats` : ''}`,
+    return stageCommand(
+      'optidel.select',
+      'select',
+      'select',
+      (run) => ({ run, method, budget }),
+      (r) =>
+        `${r.method} kept ${r.selected} samples${r.patches !== undefined ? ` (${r.patches} key patches)` : ''}${r.vInformation ? `, V-information ${r.vInformation.value.toFixed(4)} nats` : ''}`,
     ).run(services, arg);
   },
 };

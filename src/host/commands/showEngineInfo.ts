@@ -10,7 +10,11 @@ export const showEngineInfo: HostCommand = {
     const lines = describe(info);
     for (const line of lines) log.info(line);
     // Not awaited: the command's result (the info) must not wait for the notification to be dismissed.
-    void notify.info(`OptiDEL engine: ${info.backend} backend${info.matmulGflops ? `, ${info.matmulGflops.toFixed(0)} GFLOP/s matmul` : ''}`, 'Show Details')
+    void notify
+      .info(
+        `OptiDEL engine: ${info.backend} backend${info.matmulGflops ? `, ${info.matmulGflops.toFixed(0)} GFLOP/s matmul` : ''}`,
+        'Show Details',
+      )
       .then((pick) => pick && log.show(true));
     return info;
   },
@@ -20,7 +24,10 @@ function describe(info: EngineInfo): string[] {
   return [
     `backend: ${info.backend} (${info.preference === 'auto' ? 'first that worked' : 'forced by optidel.engine.backend'})`,
     `TensorFlow.js ${info.tfjsVersion} on Node ${info.nodeVersion} (${info.nodeExecutable}), ${info.cpus} CPUs`,
-    ...info.candidates.map((c) => `${c.available ? '✓' : '✗'} ${c.name}: ${c.reason}${c.devices?.length ? ` [${c.devices.join(', ')}]` : ''}`),
+    ...info.candidates.map(
+      (c) =>
+        `${c.available ? '✓' : '✗'} ${c.name}: ${c.reason}${c.devices?.length ? ` [${c.devices.join(', ')}]` : ''}`,
+    ),
     ...(info.matmulGflops !== undefined ? [`matmul: ${info.matmulGflops.toFixed(1)} GFLOP/s`] : []),
     ...info.warnings.map((w) => `warning: ${w}`),
   ];

@@ -19,21 +19,30 @@ export const showReport: HostCommand = {
     if (!runDir) return undefined;
     const file = path.join(runDir, REPORT_MARKDOWN);
     if (!fs.existsSync(file)) {
-      throw new HostError(`this run has no benchmark report (${REPORT_MARKDOWN} is missing); run "OptiDEL: Run Benchmark" first`, runDir);
+      throw new HostError(
+        `this run has no benchmark report (${REPORT_MARKDOWN} is missing); run "OptiDEL: Run Benchmark" first`,
+        runDir,
+      );
     }
     await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(file));
     const segmentation = 'Open Segmentation Results';
-    void services.notify.info('OptiDEL: the benchmark report is open in the Markdown preview.', segmentation).then((pick) => {
-      if (pick) void vscode.commands.executeCommand('optidel.openSegmentation', runDir);
-    });
+    void services.notify
+      .info('OptiDEL: the benchmark report is open in the Markdown preview.', segmentation)
+      .then((pick) => {
+        if (pick) void vscode.commands.executeCommand('optidel.openSegmentation', runDir);
+      });
     return file;
   },
 };
 
 async function pickBenchRun(): Promise<string | undefined> {
-  const none = 'no benchmark reports in the runs folder (setting optidel.runsFolder); run "OptiDEL: Run Benchmark" first';
+  const none =
+    'no benchmark reports in the runs folder (setting optidel.runsFolder); run "OptiDEL: Run Benchmark" first';
   const runs = await workspaceRunsOrThrow((r) => fs.existsSync(path.join(r.dir, REPORT_MARKDOWN)), none);
   if (runs.length === 1) return runs[0].dir;
-  const pick = await vscode.window.showQuickPick(runs.map((r) => ({ label: path.basename(r.dir), description: r.record?.createdAt, dir: r.dir })), { title: 'OptiDEL: Show Report', placeHolder: 'Which benchmark?' });
+  const pick = await vscode.window.showQuickPick(
+    runs.map((r) => ({ label: path.basename(r.dir), description: r.record?.createdAt, dir: r.dir })),
+    { title: 'OptiDEL: Show Report', placeHolder: 'Which benchmark?' },
+  );
   return pick?.dir;
 }

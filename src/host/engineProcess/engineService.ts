@@ -57,7 +57,9 @@ export class EngineService implements vscode.Disposable {
     if (this.client) return this.client;
     const settings = engineSettings();
     const enginePath = vscode.Uri.joinPath(this.extensionUri, 'dist', 'engine', 'main.js').fsPath;
-    this.log.info(`starting engine: ${settings.nodePath || process.execPath} ${path.basename(enginePath)} (backend ${settings.backend})`);
+    this.log.info(
+      `starting engine: ${settings.nodePath || process.execPath} ${path.basename(enginePath)} (backend ${settings.backend})`,
+    );
     // Each engine has its own watch: one that ends marks only the stages it was running.
     const stageWatch = new StageWatch();
     const client: EngineClient = new EngineClient({
@@ -101,7 +103,11 @@ export class EngineService implements vscode.Disposable {
       return;
     }
     this.retiring.add(client);
-    await retireEngine(client, (running) => this.askRestart(running), (message) => this.log.info(message));
+    await retireEngine(
+      client,
+      (running) => this.askRestart(running),
+      (message) => this.log.info(message),
+    );
   }
 
   private async askRestart(running: string[]): Promise<RestartChoice> {
@@ -124,7 +130,10 @@ export class EngineService implements vscode.Disposable {
 
   showBackend(info: EngineInfo): void {
     const gpu = info.backend === 'tensorflow' || info.backend === 'webgpu';
-    this.setStatus(`${gpu ? '$(rocket)' : '$(chip)'} OptiDEL: ${info.backend}`, `OptiDEL engine on ${info.backend}; click for details`);
+    this.setStatus(
+      `${gpu ? '$(rocket)' : '$(chip)'} OptiDEL: ${info.backend}`,
+      `OptiDEL engine on ${info.backend}; click for details`,
+    );
   }
 
   private onEngineEvent(event: EngineEvent): void {
@@ -170,7 +179,12 @@ export class EngineService implements vscode.Disposable {
           const increment = Math.max(0, (fraction - lastFraction) * 100);
           lastFraction = Math.max(lastFraction, fraction);
           // Engine text (a data set name from the config) is defused before it reaches a notification.
-          progress.report({ message: notificationText(`${event.stage}${event.message ? `: ${event.message}` : ''} (${event.done}/${event.total})`), increment });
+          progress.report({
+            message: notificationText(
+              `${event.stage}${event.message ? `: ${event.message}` : ''} (${event.done}/${event.total})`,
+            ),
+            increment,
+          });
         });
         try {
           return await request.result;

@@ -8,16 +8,26 @@ import type { CacheIndex, SelectionFile, SynthIndex } from '../../shared/artifac
 import { ARTIFACTS, selectionFile } from '../../shared/artifacts';
 import { readJsonFile, writeJsonAtomic } from '../../shared/node/atomicFile';
 
-export async function saveManualCuration(runDir: string, method: string, include: readonly number[], exclude: readonly number[]): Promise<SelectionFile> {
+export async function saveManualCuration(
+  runDir: string,
+  method: string,
+  include: readonly number[],
+  exclude: readonly number[],
+): Promise<SelectionFile> {
   const file = path.join(runDir, selectionFile(method));
   const selection = (await readJsonFile(file)) as SelectionFile;
-  if (selection?.version !== 1 || !Array.isArray(selection.selected)) throw new Error(`${file} is not a selection file (version 1 with "selected"); run the select stage again`);
+  if (selection?.version !== 1 || !Array.isArray(selection.selected))
+    throw new Error(`${file} is not a selection file (version 1 with "selected"); run the select stage again`);
   const both = include.filter((id) => exclude.includes(id));
   if (both.length) throw new Error(`samples ${both.join(', ')} are both included and excluded; pick one`);
   const known = await knownIds(runDir);
   const unknown = [...include, ...exclude].filter((id) => !known(id));
-  if (unknown.length) throw new Error(`unknown sample ids ${unknown.slice(0, 10).join(', ')} for ${file}; reload the gallery`);
-  const next: SelectionFile = { ...selection, manual: { include: [...include].sort((a, b) => a - b), exclude: [...exclude].sort((a, b) => a - b) } };
+  if (unknown.length)
+    throw new Error(`unknown sample ids ${unknown.slice(0, 10).join(', ')} for ${file}; reload the gallery`);
+  const next: SelectionFile = {
+    ...selection,
+    manual: { include: [...include].sort((a, b) => a - b), exclude: [...exclude].sort((a, b) => a - b) },
+  };
   if (!include.length && !exclude.length) delete next.manual;
   await writeJsonAtomic(file, next);
   return next;
@@ -26,6 +36,9 @@ export async function saveManualCuration(runDir: string, method: string, include
 async function knownIds(runDir: string): Promise<(id: number) => boolean> {
   const index = (await readJsonFile(path.join(runDir, ARTIFACTS.cacheIndex))) as CacheIndex;
   const pool = Array.isArray(index?.samples) ? index.samples.length : 0;
-  const synth = await readJsonFile(path.join(runDir, ARTIFACTS.synthIndex)).then((s) => new Set((s as SynthIndex).samples.map((x) => x.id)), () => new Set<number>());
+  const synth = await readJsonFile(path.join(runDir, ARTIFACTS.synthIndex)).then(
+    (s) => new Set((s as SynthIndex).samples.map((x) => x.id)),
+    () => new Set<number>(),
+  );
   return (id) => (id >= 0 && id < pool) || synth.has(id);
 }

@@ -6,14 +6,25 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { BenchReport, CacheIndex, KeyPatchFile, PredictionIndex, SelectionFile, SynthIndex, ThumbnailAtlasIndex } from '../../shared/artifacts';
+import type {
+  BenchReport,
+  CacheIndex,
+  KeyPatchFile,
+  PredictionIndex,
+  SelectionFile,
+  SynthIndex,
+  ThumbnailAtlasIndex,
+} from '../../shared/artifacts';
 import { ARTIFACTS, predictionIndexFile } from '../../shared/artifacts';
 import type { StageStatus } from '../../shared/protocol';
 import { parseRunRecord } from '../../shared/runRecord';
 import type { PredictionsView, RunViewData, ThumbsInfo, ViewKind } from '../../shared/viewMessages';
 
 /** Which artifacts each view reads; the rest are not sent. */
-const NEEDS: Record<ViewKind, ReadonlyArray<'projection' | 'difficulty' | 'keyPatches' | 'selections' | 'synth' | 'thumbs' | 'bench'>> = {
+const NEEDS: Record<
+  ViewKind,
+  ReadonlyArray<'projection' | 'difficulty' | 'keyPatches' | 'selections' | 'synth' | 'thumbs' | 'bench'>
+> = {
   embeddingMap: ['projection', 'difficulty', 'selections', 'thumbs', 'keyPatches'],
   histogram: ['difficulty', 'keyPatches', 'selections'],
   gallery: ['difficulty', 'keyPatches', 'selections', 'synth', 'thumbs'],
@@ -60,7 +71,10 @@ async function readJson(runDir: string, file: string): Promise<unknown> {
 async function readF32(runDir: string, file: string, count: number, width: number): Promise<Float32Array> {
   const bytes = await fs.promises.readFile(path.join(runDir, file));
   const expected = count * width * 4;
-  if (bytes.byteLength !== expected) throw new Error(`has ${bytes.byteLength} bytes but ${count} samples x ${width} need ${expected}; re-run the stage that writes it`);
+  if (bytes.byteLength !== expected)
+    throw new Error(
+      `has ${bytes.byteLength} bytes but ${count} samples x ${width} need ${expected}; re-run the stage that writes it`,
+    );
   // Copy into an aligned buffer: Node's pooled Buffers may start at any offset.
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }
@@ -70,10 +84,16 @@ function expectArray(value: unknown, key: string): unknown[] {
   return value;
 }
 
-export async function loadRunViewData(runDir: string, kind: ViewKind, toUrl: (relative: string) => string): Promise<RunViewData> {
+export async function loadRunViewData(
+  runDir: string,
+  kind: ViewKind,
+  toUrl: (relative: string) => string,
+): Promise<RunViewData> {
   const problems = new Problems();
   const needs = new Set(NEEDS[kind]);
-  const record = await problems.try(ARTIFACTS.run, async () => parseRunRecord(await readJson(runDir, ARTIFACTS.run), ARTIFACTS.run));
+  const record = await problems.try(ARTIFACTS.run, async () =>
+    parseRunRecord(await readJson(runDir, ARTIFACTS.run), ARTIFACTS.run),
+  );
   const stages: Record<string, StageStatus> = {};
   for (const [name, stage] of Object.entries(record?.stages ?? {})) if (stage) stages[name] = stage.status;
 
@@ -110,16 +130,35 @@ export async function loadRunViewData(runDir: string, kind: ViewKind, toUrl: (re
     stages,
     problems: problems.list,
   };
-  if (needs.has('projection') && n) data.projection = await problems.try(ARTIFACTS.projection, () => readF32(runDir, ARTIFACTS.projection, n, 2));
-  if (needs.has('difficulty') && n) data.difficulty = await problems.try(ARTIFACTS.difficulty, () => readF32(runDir, ARTIFACTS.difficulty, n, 1));
+  if (needs.has('projection') && n)
+    data.projection = await problems.try(ARTIFACTS.projection, () => readF32(runDir, ARTIFACTS.projection, n, 2));
+  if (needs.has('difficulty') && n)
+    data.difficulty = await problems.try(ARTIFACTS.difficulty, () => readF32(runDir, ARTIFACTS.difficulty, n, 1));
   if (needs.has('keyPatches')) {
-    data.keyPatches = await problems.try(ARTIFACTS.keyPatches, async () => expectArray(((await readJson(runDir, ARTIFACTS.keyPatches)) as KeyPatchFile)?.patches, 'patches') as KeyPatchFile['patches']);
+    data.keyPatches = await problems.try(
+      ARTIFACTS.keyPatches,
+      async () =>
+        expectArray(
+          ((await readJson(runDir, ARTIFACTS.keyPatches)) as KeyPatchFile)?.patches,
+          'patches',
+        ) as KeyPatchFile['patches'],
+    );
   }
   if (needs.has('selections')) data.selections = await readSelections(runDir, problems);
   if (needs.has('synth')) {
-    data.synth = await problems.try(ARTIFACTS.synthIndex, async () => expectArray(((await readJson(runDir, ARTIFACTS.synthIndex)) as SynthIndex)?.samples, 'samples') as SynthIndex['samples']);
+    data.synth = await problems.try(
+      ARTIFACTS.synthIndex,
+      async () =>
+        expectArray(
+          ((await readJson(runDir, ARTIFACTS.synthIndex)) as SynthIndex)?.samples,
+          'samples',
+        ) as SynthIndex['samples'],
+    );
   }
-  if (needs.has('thumbs')) data.thumbs = await problems.try(ARTIFACTS.thumbsIndex, async () => thumbsInfo((await readJson(runDir, ARTIFACTS.thumbsIndex)) as ThumbnailAtlasIndex, toUrl));
+  if (needs.has('thumbs'))
+    data.thumbs = await problems.try(ARTIFACTS.thumbsIndex, async () =>
+      thumbsInfo((await readJson(runDir, ARTIFACTS.thumbsIndex)) as ThumbnailAtlasIndex, toUrl),
+    );
   if (needs.has('bench')) {
     data.bench = await problems.try(ARTIFACTS.benchReport, async () => {
       const report = (await readJson(runDir, ARTIFACTS.benchReport)) as BenchReport;
@@ -135,7 +174,12 @@ function thumbsInfo(index: ThumbnailAtlasIndex, toUrl: (relative: string) => str
   const atlases = expectArray(index?.atlases, 'atlases') as string[];
   if (!(index.size > 0) || !(index.columns > 0)) throw new Error('"size" and "columns" must be positive numbers');
   if (typeof index.positions !== 'object' || index.positions === null) throw new Error('"positions" must be an object');
-  return { size: index.size, columns: index.columns, positions: index.positions, atlasUrls: atlases.map((file) => toUrl(`thumbs/${file}`)) };
+  return {
+    size: index.size,
+    columns: index.columns,
+    positions: index.positions,
+    atlasUrls: atlases.map((file) => toUrl(`thumbs/${file}`)),
+  };
 }
 
 async function readSelections(runDir: string, problems: Problems): Promise<SelectionFile[]> {
@@ -145,7 +189,8 @@ async function readSelections(runDir: string, problems: Problems): Promise<Selec
     const file = `${ARTIFACTS.selectionDir}/${name}`;
     const selection = await problems.try(file, async () => {
       const raw = (await readJson(runDir, file)) as SelectionFile;
-      if (raw?.version !== 1 || typeof raw.method !== 'string') throw new Error('not a selection file (needs version 1 and "method")');
+      if (raw?.version !== 1 || typeof raw.method !== 'string')
+        throw new Error('not a selection file (needs version 1 and "method")');
       expectArray(raw.selected, 'selected');
       return raw;
     });
@@ -154,7 +199,11 @@ async function readSelections(runDir: string, problems: Problems): Promise<Selec
   return out;
 }
 
-async function readPredictions(runDir: string, problems: Problems, toUrl: (relative: string) => string): Promise<PredictionsView[]> {
+async function readPredictions(
+  runDir: string,
+  problems: Problems,
+  toUrl: (relative: string) => string,
+): Promise<PredictionsView[]> {
   const datasets = await fs.promises.readdir(path.join(runDir, ARTIFACTS.predictionsDir)).catch(() => [] as string[]);
   const out: PredictionsView[] = [];
   for (const dataset of datasets.sort()) {
@@ -165,14 +214,26 @@ async function readPredictions(runDir: string, problems: Problems, toUrl: (relat
       const samples = expectArray(index?.samples, 'samples') as PredictionIndex['samples'];
       const runs = expectArray(index.runs, 'runs') as PredictionIndex['runs'];
       for (const run of runs) {
-        if (expectArray(run.predictions, `runs[${run.method}].predictions`).length !== samples.length) throw new Error(`run ${run.method} seed ${run.seed} has ${run.predictions.length} predictions for ${samples.length} samples`);
+        if (expectArray(run.predictions, `runs[${run.method}].predictions`).length !== samples.length)
+          throw new Error(
+            `run ${run.method} seed ${run.seed} has ${run.predictions.length} predictions for ${samples.length} samples`,
+          );
       }
       return {
         dataset: index.dataset ?? dataset,
         imageSize: index.imageSize,
         classes: expectArray(index.classes, 'classes') as string[],
-        samples: samples.map((s) => ({ name: s.name, imageUrl: toUrl(`${folder}/${s.image}`), truthPath: `${folder}/${s.truth}` })),
-        runs: runs.map((r) => ({ method: r.method, seed: r.seed, predictionPaths: r.predictions.map((p) => `${folder}/${p}`), sampleIoU: r.sampleIoU })),
+        samples: samples.map((s) => ({
+          name: s.name,
+          imageUrl: toUrl(`${folder}/${s.image}`),
+          truthPath: `${folder}/${s.truth}`,
+        })),
+        runs: runs.map((r) => ({
+          method: r.method,
+          seed: r.seed,
+          predictionPaths: r.predictions.map((p) => `${folder}/${p}`),
+          sampleIoU: r.sampleIoU,
+        })),
       };
     });
     if (view) out.push(view);

@@ -34,7 +34,12 @@ export class RunPanel implements vscode.Disposable {
       existing.panel.reveal();
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(viewType(kind), title(kind, runDir), vscode.ViewColumn.Active, webviewOptions(services, runDir));
+    const panel = vscode.window.createWebviewPanel(
+      viewType(kind),
+      title(kind, runDir),
+      vscode.ViewColumn.Active,
+      webviewOptions(services, runDir),
+    );
     return new RunPanel(services, kind, path.resolve(runDir), panel);
   }
 
@@ -51,7 +56,9 @@ export class RunPanel implements vscode.Disposable {
     panel.iconPath = vscode.Uri.joinPath(services.context.extensionUri, 'media', 'optidel.svg');
     webview.html = buildWebviewHtml({
       cspSource: webview.cspSource,
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(services.context.extensionUri, 'dist', 'webview', `${kind}.js`)).toString(),
+      scriptUri: webview
+        .asWebviewUri(vscode.Uri.joinPath(services.context.extensionUri, 'dist', 'webview', `${kind}.js`))
+        .toString(),
       nonce: makeNonce(),
       title: title(kind, runDir),
       view: kind,
@@ -74,7 +81,13 @@ export class RunPanel implements vscode.Disposable {
           this.post({ type: 'progress', stage: event.stage, status: event.status });
           if (event.status !== 'running') this.scheduleReload();
         } else if (event.type === 'progress' && this.runningStages.has(event.stage)) {
-          this.post({ type: 'progress', stage: event.stage, done: event.done, total: event.total, message: event.message });
+          this.post({
+            type: 'progress',
+            stage: event.stage,
+            done: event.done,
+            total: event.total,
+            message: event.message,
+          });
         }
       }),
     );
@@ -102,7 +115,8 @@ export class RunPanel implements vscode.Disposable {
     this.reloadTimer = setTimeout(() => void this.sendData(), RELOAD_DELAY_MS);
   }
 
-  private toUrl = (relative: string): string => this.panel.webview.asWebviewUri(vscode.Uri.file(path.join(this.runDir, relative))).toString();
+  private toUrl = (relative: string): string =>
+    this.panel.webview.asWebviewUri(vscode.Uri.file(path.join(this.runDir, relative))).toString();
 
   private async sendData(): Promise<void> {
     this.stale = false;
@@ -118,9 +132,14 @@ export class RunPanel implements vscode.Disposable {
       replies = [{ type: 'error', message: (err as Error).message }];
     }
     for (const reply of replies) {
-      if (reply.type === 'data') for (const problem of reply.data.problems) this.services.log.warn(`${title} (${reply.data.runName}): skipped ${problem}`);
+      if (reply.type === 'data')
+        for (const problem of reply.data.problems)
+          this.services.log.warn(`${title} (${reply.data.runName}): skipped ${problem}`);
       if (reply.type === 'error') this.services.log.error(`${title}: ${reply.message}`);
-      if (reply.type === 'saved') this.services.log.info(`saved manual curation for ${reply.method}: ${reply.include.length} included, ${reply.exclude.length} excluded`);
+      if (reply.type === 'saved')
+        this.services.log.info(
+          `saved manual curation for ${reply.method}: ${reply.include.length} included, ${reply.exclude.length} excluded`,
+        );
       this.post(reply);
     }
   }
@@ -159,6 +178,10 @@ function webviewOptions(services: HostServices, runDir: string): vscode.WebviewP
     enableScripts: true,
     // State survives hiding through setState; keeping hidden webviews alive would hold 100k points in memory.
     retainContextWhenHidden: false,
-    localResourceRoots: [vscode.Uri.joinPath(ext, 'dist', 'webview'), vscode.Uri.joinPath(ext, 'media'), vscode.Uri.file(runDir)],
+    localResourceRoots: [
+      vscode.Uri.joinPath(ext, 'dist', 'webview'),
+      vscode.Uri.joinPath(ext, 'media'),
+      vscode.Uri.file(runDir),
+    ],
   };
 }

@@ -10,7 +10,12 @@ import { loadRunViewData } from './runData';
 import { resolveInRun } from './pathGuard';
 import { saveManualCuration } from './manualCuration';
 
-export async function answerViewMessage(runDir: string, kind: ViewKind, raw: unknown, toUrl: (relative: string) => string): Promise<HostToView[]> {
+export async function answerViewMessage(
+  runDir: string,
+  kind: ViewKind,
+  raw: unknown,
+  toUrl: (relative: string) => string,
+): Promise<HostToView[]> {
   let message;
   try {
     message = parseViewToHost(raw);
@@ -23,7 +28,13 @@ export async function answerViewMessage(runDir: string, kind: ViewKind, raw: unk
     case 'readFile':
       try {
         const bytes = await fs.promises.readFile(await resolveInRun(runDir, message.path));
-        return [{ type: 'file', requestId: message.requestId, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) }];
+        return [
+          {
+            type: 'file',
+            requestId: message.requestId,
+            bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+          },
+        ];
       } catch (err) {
         return [{ type: 'file', requestId: message.requestId, error: (err as Error).message }];
       }
@@ -32,7 +43,9 @@ export async function answerViewMessage(runDir: string, kind: ViewKind, raw: unk
         await saveManualCuration(runDir, message.method, message.include, message.exclude);
         return [{ type: 'saved', method: message.method, include: message.include, exclude: message.exclude }];
       } catch (err) {
-        return [{ type: 'error', message: `could not save the curation of ${message.method}: ${(err as Error).message}` }];
+        return [
+          { type: 'error', message: `could not save the curation of ${message.method}: ${(err as Error).message}` },
+        ];
       }
   }
 }

@@ -6,7 +6,9 @@
 import { randomBytes } from 'node:crypto';
 
 export function makeNonce(): string {
-  return randomBytes(18).toString('base64').replace(/[+/=]/g, (c) => ({ '+': 'A', '/': 'B', '=': '' })[c]!);
+  return randomBytes(18)
+    .toString('base64')
+    .replace(/[+/=]/g, (c) => ({ '+': 'A', '/': 'B', '=': '' })[c]!);
 }
 
 export interface WebviewHtmlOptions {
@@ -20,7 +22,8 @@ export interface WebviewHtmlOptions {
   view: string;
 }
 
-const escapeAttr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeAttr = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
   return [

@@ -47,14 +47,22 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     }
     if (node.kind === 'run' && node.record) {
       const record = node.record;
-      return STAGES.filter((s) => record.stages[s]).map((stage) => ({ kind: 'stage' as const, dir: node.dir, stage, record }));
+      return STAGES.filter((s) => record.stages[s]).map((stage) => ({
+        kind: 'stage' as const,
+        dir: node.dir,
+        stage,
+        record,
+      }));
     }
     return [];
   }
 
   getTreeItem(node: RunsTreeNode): vscode.TreeItem {
     if (node.kind === 'run') {
-      const item = new vscode.TreeItem(path.basename(node.dir), node.record ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+      const item = new vscode.TreeItem(
+        path.basename(node.dir),
+        node.record ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+      );
       item.resourceUri = vscode.Uri.file(node.dir);
       item.contextValue = 'optidel.run';
       if (node.error) {
@@ -73,14 +81,22 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     }
     const stage = node.record.stages[node.stage]!;
     const item = new vscode.TreeItem(STAGE_TITLES[node.stage], vscode.TreeItemCollapsibleState.None);
-    const summary = stage.summary ? Object.entries(stage.summary).map(([k, v]) => `${k} ${v}`).join(', ') : '';
+    const summary = stage.summary
+      ? Object.entries(stage.summary)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')
+      : '';
     // A stage left "running" by an engine that no longer exists was interrupted: show it as such.
     const interrupted = interruptedStages(node.record).includes(node.stage);
     const status = interrupted ? 'interrupted' : stage.status;
-    item.description = [status, stage.seconds !== undefined ? `${stage.seconds.toFixed(1)} s` : '', summary].filter(Boolean).join(' · ');
+    item.description = [status, stage.seconds !== undefined ? `${stage.seconds.toFixed(1)} s` : '', summary]
+      .filter(Boolean)
+      .join(' · ');
     item.tooltip = interrupted
       ? `${node.stage}: the engine process ended while this stage ran; run it again to resume from its last checkpoint`
-      : stage.error ? `${node.stage}: ${stage.error}` : `${node.stage}: ${stage.status}`;
+      : stage.error
+        ? `${node.stage}: ${stage.error}`
+        : `${node.stage}: ${stage.status}`;
     item.iconPath = STATUS_ICONS[interrupted ? 'failed' : stage.status];
     item.contextValue = `optidel.stage.${stage.status}`;
     return item;

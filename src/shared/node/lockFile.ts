@@ -26,9 +26,7 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
-export type LockAttempt =
-  | { lock: HeldLock; tookOver?: { holder?: LockHolder } }
-  | { holder: LockHolder };
+export type LockAttempt = { lock: HeldLock; tookOver?: { holder?: LockHolder } } | { holder: LockHolder };
 
 /** Its creator writes a lock's content right after creating it: an unreadable lock younger than this is still being written. */
 const UNWRITTEN_GRACE_MS = 1000;
@@ -40,9 +38,19 @@ const held = new Map<string, { text: string; token: string }>();
  * Takes the lock `file`, or says who holds it. A lock whose holder `isStale` judges gone (and an
  * unreadable one) is taken over, and `tookOver` says from whom.
  */
-export async function tryLock(file: string, purpose: string, isStale: (holder: LockHolder, ageMs: number) => boolean): Promise<LockAttempt> {
+export async function tryLock(
+  file: string,
+  purpose: string,
+  isStale: (holder: LockHolder, ageMs: number) => boolean,
+): Promise<LockAttempt> {
   const target = path.resolve(file);
-  const mine: LockHolder = { pid: process.pid, hostname: os.hostname(), startedAt: new Date().toISOString(), purpose, token: randomBytes(6).toString('hex') };
+  const mine: LockHolder = {
+    pid: process.pid,
+    hostname: os.hostname(),
+    startedAt: new Date().toISOString(),
+    purpose,
+    token: randomBytes(6).toString('hex'),
+  };
   const text = JSON.stringify(mine);
   let tookOver: { holder?: LockHolder } | undefined;
   for (;;) {
@@ -104,8 +112,15 @@ async function readLock(file: string): Promise<{ text: string; holder?: LockHold
 function parseHolder(text: string): LockHolder | undefined {
   try {
     const h = JSON.parse(text) as Partial<LockHolder> | null;
-    const valid = typeof h === 'object' && h !== null && Number.isSafeInteger(h.pid) && (h.pid as number) > 0
-      && typeof h.hostname === 'string' && typeof h.startedAt === 'string' && typeof h.purpose === 'string' && typeof h.token === 'string';
+    const valid =
+      typeof h === 'object' &&
+      h !== null &&
+      Number.isSafeInteger(h.pid) &&
+      (h.pid as number) > 0 &&
+      typeof h.hostname === 'string' &&
+      typeof h.startedAt === 'string' &&
+      typeof h.purpose === 'string' &&
+      typeof h.token === 'string';
     return valid ? (h as LockHolder) : undefined;
   } catch {
     return undefined;

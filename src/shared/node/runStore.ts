@@ -33,7 +33,10 @@ export async function readRun(runDir: string): Promise<RunRecord> {
 }
 
 /** Opens the run in `runDir`, creating run.json with every stage pending if it is new. */
-export async function openRun(runDir: string, init: { config: Record<string, unknown>; configPath?: string }): Promise<RunRecord> {
+export async function openRun(
+  runDir: string,
+  init: { config: Record<string, unknown>; configPath?: string },
+): Promise<RunRecord> {
   if (fs.existsSync(path.join(runDir, RUN_FILE))) return readRun(runDir);
   await fs.promises.mkdir(runDir, { recursive: true });
   return withRunFile(runDir, async () => {
@@ -68,27 +71,35 @@ const queues = new Map<string, Promise<unknown>>();
 /** Runs `work` (a read-modify-write of run.json) while no other update of this run's record, in any process, runs. */
 function withRunFile<T>(runDir: string, work: () => Promise<T>): Promise<T> {
   const key = path.resolve(runDir);
-  const next = (queues.get(key) ?? Promise.resolve()).catch(() => undefined).then(async () => {
-    const file = path.join(key, RUN_FILE_LOCK);
-    const since = Date.now();
-    const stale = (holder: LockHolder, ageMs: number) => holderIsGone(holder) || Math.max(ageMs, Date.now() - since) > RUN_FILE_LOCK_STALE_MS;
-    for (;;) {
-      const attempt = await tryLock(file, 'run.json update', stale);
-      if ('lock' in attempt) {
-        try {
-          return await work();
-        } finally {
-          await attempt.lock.release();
+  const next = (queues.get(key) ?? Promise.resolve())
+    .catch(() => undefined)
+    .then(async () => {
+      const file = path.join(key, RUN_FILE_LOCK);
+      const since = Date.now();
+      const stale = (holder: LockHolder, ageMs: number) =>
+        holderIsGone(holder) || Math.max(ageMs, Date.now() - since) > RUN_FILE_LOCK_STALE_MS;
+      for (;;) {
+        const attempt = await tryLock(file, 'run.json update', stale);
+        if ('lock' in attempt) {
+          try {
+            return await work();
+          } finally {
+            await attempt.lock.release();
+          }
         }
+        await sleep(2 + Math.random() * 8);
       }
-      await sleep(2 + Math.random() * 8);
-    }
-  });
+    });
   queues.set(key, next);
   return next;
 }
 
-export function setStage(runDir: string, stage: StageName, status: StageStatus, extra: Partial<StageRecord> = {}): Promise<RunRecord> {
+export function setStage(
+  runDir: string,
+  stage: StageName,
+  status: StageStatus,
+  extra: Partial<StageRecord> = {},
+): Promise<RunRecord> {
   return updateRun(runDir, (record) => {
     const previous = record.stages[stage] ?? { status: 'pending' };
     const now = new Date().toISOString();

@@ -8,16 +8,47 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../../helpers/engine';
 
-const TINY_BENCH = ['--methods', 'scratch,random,optidel', '--budget', '0.1', '--seeds', '1', '--preset', 'micro', '--steps', '3', '--batch-size', '4', '--finetune-mode', 'probe', '--finetune-steps', '4', '--json'];
+const TINY_BENCH = [
+  '--methods',
+  'scratch,random,optidel',
+  '--budget',
+  '0.1',
+  '--seeds',
+  '1',
+  '--preset',
+  'micro',
+  '--steps',
+  '3',
+  '--batch-size',
+  '4',
+  '--finetune-mode',
+  'probe',
+  '--finetune-steps',
+  '4',
+  '--json',
+];
 
 test('a tiny end-to-end bench writes a report and resumes without recomputing', { timeout: 120_000 }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-e2e-bench-'));
   const data = runCli(['demo-data', '--out', path.join(dir, 'data'), '--size', 'tiny']);
   assert.equal(data.status, 0, data.stderr);
-  const args = ['bench', '--config', path.join(dir, 'data', 'optidel.json'), '--out', path.join(dir, 'run'), ...TINY_BENCH];
+  const args = [
+    'bench',
+    '--config',
+    path.join(dir, 'data', 'optidel.json'),
+    '--out',
+    path.join(dir, 'run'),
+    ...TINY_BENCH,
+  ];
   const first = runCli(args, { timeoutMs: 100_000 });
   assert.equal(first.status, 0, first.stderr);
-  const summary = first.json as { methods: string[]; datasets: string[]; mIoU: Record<string, Record<string, number>>; computed: number; reused: number };
+  const summary = first.json as {
+    methods: string[];
+    datasets: string[];
+    mIoU: Record<string, Record<string, number>>;
+    computed: number;
+    reused: number;
+  };
   assert.deepEqual(summary.methods, ['scratch', 'random', 'optidel']);
   assert.deepEqual(summary.datasets, ['abdomen-ct', 'brain-mr', 'chest-xray']);
   assert.equal(summary.computed, 9);
@@ -27,21 +58,44 @@ test('a tiny end-to-end bench writes a report and resumes without recomputing', 
     assert.ok(cell.backend && cell.seed === 0 && typeof cell.normDel === 'number', JSON.stringify(cell));
     assert.equal(cell.pretrainSteps, cell.method === 'scratch' ? 0 : 3);
   }
-  assert.ok(report.cells.find((c: { method: string }) => c.method === 'optidel').generatedSamples > 0, 'optidel trains on mosaics');
+  assert.ok(
+    report.cells.find((c: { method: string }) => c.method === 'optidel').generatedSamples > 0,
+    'optidel trains on mosaics',
+  );
   assert.match(fs.readFileSync(path.join(dir, 'run', 'bench', 'report.md'), 'utf8'), /\| optidel \|/);
   // Every data set's split report: how it was split, and each test image's nearest training image.
   const split = JSON.parse(fs.readFileSync(path.join(dir, 'run', 'bench', 'splits', 'chest-xray.json'), 'utf8'));
   assert.equal(split.nearest.length, split.counts.test);
-  assert.ok(split.nearest.every((n: { similarity: number }) => n.similarity < split.nearDuplicateSimilarity) && split.inPool.length === 0);
+  assert.ok(
+    split.nearest.every((n: { similarity: number }) => n.similarity < split.nearDuplicateSimilarity) &&
+      split.inPool.length === 0,
+  );
   assert.match(first.stderr, /split of abdomen-ct in contiguous thirds of 1 acquisition/);
   const again = runCli(args, { timeoutMs: 60_000 });
   assert.equal(again.status, 0, again.stderr);
   assert.deepEqual([(again.json as { computed: number }).computed, (again.json as { reused: number }).reused], [0, 9]);
   // The benchmark folder is a run: `optidel finetune` works on any of its encoders.
-  const finetune = runCli(['finetune', '--run', path.join(dir, 'run'), '--checkpoint', 'full-s0', '--finetune-mode', 'probe', '--finetune-steps', '3', '--json'], { timeoutMs: 60_000 });
+  const finetune = runCli(
+    [
+      'finetune',
+      '--run',
+      path.join(dir, 'run'),
+      '--checkpoint',
+      'full-s0',
+      '--finetune-mode',
+      'probe',
+      '--finetune-steps',
+      '3',
+      '--json',
+    ],
+    { timeoutMs: 60_000 },
+  );
   assert.equal(finetune.status, 0, finetune.stderr);
   const result = finetune.json as { datasets: Array<{ name: string; mIoU: number | null }> };
-  assert.deepEqual(result.datasets.map((d) => d.name), ['abdomen-ct', 'brain-mr', 'chest-xray']);
+  assert.deepEqual(
+    result.datasets.map((d) => d.name),
+    ['abdomen-ct', 'brain-mr', 'chest-xray'],
+  );
   const run = JSON.parse(fs.readFileSync(path.join(dir, 'run', 'run.json'), 'utf8'));
   assert.equal(run.stages.finetune.status, 'done');
   assert.ok(fs.readFileSync(path.join(dir, 'run', 'metrics', 'finetune.jsonl'), 'utf8').includes('chest-xray/mIoU'));
@@ -50,49 +104,108 @@ test('a tiny end-to-end bench writes a report and resumes without recomputing', 
   const ablation = runCli([...args, '--optidel-images', 'selected'], { timeoutMs: 60_000 });
   assert.equal(ablation.status, 0, ablation.stderr);
   const checkpoints = fs.readdirSync(path.join(dir, 'run', 'checkpoints'));
-  assert.ok(checkpoints.includes('optidel-b0.1-s0') && checkpoints.includes('optidel-selected-b0.1-s0'), checkpoints.join(', '));
-  const ablated = JSON.parse(fs.readFileSync(path.join(dir, 'run', 'bench', 'report.json'), 'utf8')).cells.find((c: { method: string }) => c.method === 'optidel');
+  assert.ok(
+    checkpoints.includes('optidel-b0.1-s0') && checkpoints.includes('optidel-selected-b0.1-s0'),
+    checkpoints.join(', '),
+  );
+  const ablated = JSON.parse(fs.readFileSync(path.join(dir, 'run', 'bench', 'report.json'), 'utf8')).cells.find(
+    (c: { method: string }) => c.method === 'optidel',
+  );
   assert.ok(ablated.generatedSamples === 0 && ablated.pretrainSamples > 0, JSON.stringify(ablated));
   assert.match(fs.readFileSync(path.join(dir, 'run', 'bench', 'report.md'), 'utf8'), /optidel trains on: selected/);
 });
 
-test('bench --workers 2 shares the encoders between two engines and measures exactly what one engine does', { timeout: 180_000 }, () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-e2e-workers-'));
-  assert.equal(runCli(['demo-data', '--out', path.join(dir, 'data'), '--size', 'tiny']).status, 0);
-  const bench = (out: string, extra: string[]) => runCli(['bench', '--config', path.join(dir, 'data', 'optidel.json'), '--out', path.join(dir, out), ...TINY_BENCH, '--seeds', '2', ...extra], { timeoutMs: 150_000 });
-  const alone = bench('alone', []);
-  assert.equal(alone.status, 0, alone.stderr);
-  const shared = bench('shared', ['--workers', '2']);
-  assert.equal(shared.status, 0, shared.stderr);
-  assert.match(shared.stderr, /worker 1: .*worker 2: |worker 2: .*worker 1: /s, 'both workers took part');
-  assert.deepEqual([(shared.json as { computed: number }).computed, (shared.json as { reused: number }).reused], [18, 0]);
-  const cells = (out: string) =>
-    (JSON.parse(fs.readFileSync(path.join(dir, out, 'bench', 'report.json'), 'utf8')).cells as Array<{ method: string; seed: number; dataset: string; mIoU: number; perClassIoU: unknown }>)
-      .map((c) => ({ cell: `${c.method}/${c.seed}/${c.dataset}`, mIoU: c.mIoU, perClassIoU: c.perClassIoU }))
-      .sort((a, b) => a.cell.localeCompare(b.cell));
-  assert.deepEqual(cells('shared'), cells('alone'));
-  const runs = (out: string) => JSON.parse(fs.readFileSync(path.join(dir, out, 'bench', 'predictions', 'abdomen-ct', 'index.json'), 'utf8')).runs.length;
-  assert.equal(runs('shared'), 6, 'the predictions of every encoder are in the index');
-  assert.equal(runs('alone'), 6);
-});
+test(
+  'bench --workers 2 shares the encoders between two engines and measures exactly what one engine does',
+  { timeout: 180_000 },
+  () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-e2e-workers-'));
+    assert.equal(runCli(['demo-data', '--out', path.join(dir, 'data'), '--size', 'tiny']).status, 0);
+    const bench = (out: string, extra: string[]) =>
+      runCli(
+        [
+          'bench',
+          '--config',
+          path.join(dir, 'data', 'optidel.json'),
+          '--out',
+          path.join(dir, out),
+          ...TINY_BENCH,
+          '--seeds',
+          '2',
+          ...extra,
+        ],
+        { timeoutMs: 150_000 },
+      );
+    const alone = bench('alone', []);
+    assert.equal(alone.status, 0, alone.stderr);
+    const shared = bench('shared', ['--workers', '2']);
+    assert.equal(shared.status, 0, shared.stderr);
+    assert.match(shared.stderr, /worker 1: .*worker 2: |worker 2: .*worker 1: /s, 'both workers took part');
+    assert.deepEqual(
+      [(shared.json as { computed: number }).computed, (shared.json as { reused: number }).reused],
+      [18, 0],
+    );
+    const cells = (out: string) =>
+      (
+        JSON.parse(fs.readFileSync(path.join(dir, out, 'bench', 'report.json'), 'utf8')).cells as Array<{
+          method: string;
+          seed: number;
+          dataset: string;
+          mIoU: number;
+          perClassIoU: unknown;
+        }>
+      )
+        .map((c) => ({ cell: `${c.method}/${c.seed}/${c.dataset}`, mIoU: c.mIoU, perClassIoU: c.perClassIoU }))
+        .sort((a, b) => a.cell.localeCompare(b.cell));
+    assert.deepEqual(cells('shared'), cells('alone'));
+    const runs = (out: string) =>
+      JSON.parse(fs.readFileSync(path.join(dir, out, 'bench', 'predictions', 'abdomen-ct', 'index.json'), 'utf8')).runs
+        .length;
+    assert.equal(runs('shared'), 6, 'the predictions of every encoder are in the index');
+    assert.equal(runs('alone'), 6);
+  },
+);
 
-test('a changed pool invalidates the encoders, the scores and the cells, and the log says why', { timeout: 180_000 }, () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-e2e-stale-'));
-  assert.equal(runCli(['demo-data', '--out', path.join(dir, 'data'), '--size', 'tiny']).status, 0);
-  const args = ['bench', '--config', path.join(dir, 'data', 'optidel.json'), '--out', path.join(dir, 'run'), ...TINY_BENCH, '--methods', 'random', '--datasets', 'chest-xray'];
-  const first = runCli(args, { timeoutMs: 80_000 });
-  assert.equal(first.status, 0, first.stderr);
-  const signature = () => JSON.parse(fs.readFileSync(path.join(dir, 'run', 'checkpoints', 'full-s0', 'inputs.json'), 'utf8')).signature;
-  const before = signature();
-  // The pool loses one file (an exact copy of a frame, as real archives have).
-  const copies = path.join(dir, 'data', 'pool', 'xray', 're-export');
-  fs.rmSync(path.join(copies, fs.readdirSync(copies)[0]!));
-  const again = runCli(args, { timeoutMs: 80_000 });
-  assert.equal(again.status, 0, again.stderr);
-  assert.deepEqual([(again.json as { computed: number }).computed, (again.json as { reused: number }).reused], [1, 0], 'the cell is measured again');
-  assert.match(again.stderr, /full-s0 was pre-trained on other inputs .*moved to .*full-s0\.stale-/);
-  assert.match(again.stderr, /random-b0\.1-s0 was pre-trained on other inputs/);
-  assert.match(again.stderr, /scores were computed with a foundation model trained on other inputs; scoring again/);
-  assert.notEqual(signature(), before);
-  assert.ok(fs.readdirSync(path.join(dir, 'run', 'checkpoints')).some((f) => f.startsWith('full-s0.stale-')), 'the old encoder is kept, not deleted');
-});
+test(
+  'a changed pool invalidates the encoders, the scores and the cells, and the log says why',
+  { timeout: 180_000 },
+  () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-e2e-stale-'));
+    assert.equal(runCli(['demo-data', '--out', path.join(dir, 'data'), '--size', 'tiny']).status, 0);
+    const args = [
+      'bench',
+      '--config',
+      path.join(dir, 'data', 'optidel.json'),
+      '--out',
+      path.join(dir, 'run'),
+      ...TINY_BENCH,
+      '--methods',
+      'random',
+      '--datasets',
+      'chest-xray',
+    ];
+    const first = runCli(args, { timeoutMs: 80_000 });
+    assert.equal(first.status, 0, first.stderr);
+    const signature = () =>
+      JSON.parse(fs.readFileSync(path.join(dir, 'run', 'checkpoints', 'full-s0', 'inputs.json'), 'utf8')).signature;
+    const before = signature();
+    // The pool loses one file (an exact copy of a frame, as real archives have).
+    const copies = path.join(dir, 'data', 'pool', 'xray', 're-export');
+    fs.rmSync(path.join(copies, fs.readdirSync(copies)[0]!));
+    const again = runCli(args, { timeoutMs: 80_000 });
+    assert.equal(again.status, 0, again.stderr);
+    assert.deepEqual(
+      [(again.json as { computed: number }).computed, (again.json as { reused: number }).reused],
+      [1, 0],
+      'the cell is measured again',
+    );
+    assert.match(again.stderr, /full-s0 was pre-trained on other inputs .*moved to .*full-s0\.stale-/);
+    assert.match(again.stderr, /random-b0\.1-s0 was pre-trained on other inputs/);
+    assert.match(again.stderr, /scores were computed with a foundation model trained on other inputs; scoring again/);
+    assert.notEqual(signature(), before);
+    assert.ok(
+      fs.readdirSync(path.join(dir, 'run', 'checkpoints')).some((f) => f.startsWith('full-s0.stale-')),
+      'the old encoder is kept, not deleted',
+    );
+  },
+);

@@ -6,7 +6,25 @@ import * as path from 'node:path';
 import { CellLedger, cellKey, settingsSignature } from '../../../src/engine/bench/ledger';
 import type { MeasuredCell } from '../../../src/engine/bench/report';
 
-const cell: MeasuredCell = { method: 'optidel', seed: 1, dataset: 'liver ct', budget: 0.05, mIoU: 0.4, dice: 0.5, normDel: 0.6, pretrainSteps: 10, seconds: 2, backend: 'wasm', finetuneMode: 'full', head: 'mlp', finetuneSteps: 5, bestStep: 5, pretrainSamples: 3, generatedSamples: 1, finishedAt: 'now' };
+const cell: MeasuredCell = {
+  method: 'optidel',
+  seed: 1,
+  dataset: 'liver ct',
+  budget: 0.05,
+  mIoU: 0.4,
+  dice: 0.5,
+  normDel: 0.6,
+  pretrainSteps: 10,
+  seconds: 2,
+  backend: 'wasm',
+  finetuneMode: 'full',
+  head: 'mlp',
+  finetuneSteps: 5,
+  bestStep: 5,
+  pretrainSamples: 3,
+  generatedSamples: 1,
+  finishedAt: 'now',
+};
 
 test('finished cells are found again by a new ledger with the same settings, not with other settings', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-ledger-'));

@@ -21,14 +21,33 @@ test('test images found in the pool are reported and kept out of pre-training', 
   const raw = { raw: { width: 16, height: 16, channels: 1 as const } };
   const names = ['ant', 'bee', 'cat', 'dog', 'eel', 'fox'];
   for (const [k, name] of names.entries()) {
-    const pixels = Buffer.from(Array.from({ length: 256 }, (_, i) => ((i * (k + 3) * 37) ^ (i >> 3) * (k + 1)) % 256));
-    await sharp(pixels, raw).png().toFile(path.join(dir, 'images', `${name}.png`));
-    await sharp(Buffer.from(pixels.map((v) => (v > 128 ? 1 : 0))), raw).png().toFile(path.join(dir, 'labels', `${name}.png`));
+    const pixels = Buffer.from(
+      Array.from({ length: 256 }, (_, i) => ((i * (k + 3) * 37) ^ ((i >> 3) * (k + 1))) % 256),
+    );
+    await sharp(pixels, raw)
+      .png()
+      .toFile(path.join(dir, 'images', `${name}.png`));
+    await sharp(Buffer.from(pixels.map((v) => (v > 128 ? 1 : 0))), raw)
+      .png()
+      .toFile(path.join(dir, 'labels', `${name}.png`));
     // The pool holds two of them under other names, and an image of its own.
     if (k < 2) fs.copyFileSync(path.join(dir, 'images', `${name}.png`), path.join(dir, 'pool', `copy-of-${name}.png`));
   }
-  await sharp(Buffer.alloc(256, 90).map((v, i) => (v + i) % 256), raw).png().toFile(path.join(dir, 'pool', 'other.png'));
-  const loaded = parseConfig({ pool: ['pool'], downstream: [{ name: 'zoo', images: 'images', labels: 'labels' }], imageSize: 16, ingest: { emptyFraction: 0 } }, path.join(dir, 'optidel.json'));
+  await sharp(
+    Buffer.alloc(256, 90).map((v, i) => (v + i) % 256),
+    raw,
+  )
+    .png()
+    .toFile(path.join(dir, 'pool', 'other.png'));
+  const loaded = parseConfig(
+    {
+      pool: ['pool'],
+      downstream: [{ name: 'zoo', images: 'images', labels: 'labels' }],
+      imageSize: 16,
+      ingest: { emptyFraction: 0 },
+    },
+    path.join(dir, 'optidel.json'),
+  );
   const ctx = recordingContext();
   await ingestPool(loaded, path.join(dir, 'run'), ctx);
   const cache = await openCache(path.join(dir, 'run'));
@@ -36,14 +55,20 @@ test('test images found in the pool are reported and kept out of pre-training', 
     // Every image as test (the split is not what this test is about).
     const ds = await loadSegmentationDataset(loaded, 'zoo', { fractions: [0, 0, 1] });
     const overlap = await testImagesInPool(cache, [ds]);
-    assert.deepEqual(overlap.map((o) => [path.basename(o.test), path.basename(o.poolSource)]).sort(), [['ant.png', 'copy-of-ant.png'], ['bee.png', 'copy-of-bee.png']]);
+    assert.deepEqual(overlap.map((o) => [path.basename(o.test), path.basename(o.poolSource)]).sort(), [
+      ['ant.png', 'copy-of-ant.png'],
+      ['bee.png', 'copy-of-bee.png'],
+    ]);
     const excluded = new Set(overlap.map((o) => o.poolId));
     const other = cache.index.samples.find((s) => s.source.endsWith('other.png'))!.id;
-    assert.deepEqual(poolIds(cache.size, excluded), [other], 'only the pool\'s own image is left to pre-train on');
+    assert.deepEqual(poolIds(cache.size, excluded), [other], "only the pool's own image is left to pre-train on");
     await writeSplitReports(path.join(dir, 'run', 'bench'), [ds], overlap, ctx);
     const written = JSON.parse(fs.readFileSync(path.join(dir, 'run', 'bench', 'splits', 'zoo.json'), 'utf8'));
     assert.equal(written.inPool.length, 2);
-    assert.ok(ctx.logs.some((l) => /warn: bench: 2 test image\(s\) of zoo are in the pre-training pool/.test(l)), ctx.logs.join('\n'));
+    assert.ok(
+      ctx.logs.some((l) => /warn: bench: 2 test image\(s\) of zoo are in the pre-training pool/.test(l)),
+      ctx.logs.join('\n'),
+    );
   } finally {
     await cache.close();
   }

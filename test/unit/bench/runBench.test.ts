@@ -14,7 +14,14 @@ before(async () => {
   await selectBackend('wasm');
 });
 
-const ctx: CommandContext = { signal: new AbortController().signal, backendPreference: 'wasm', progress() {}, log() {}, metric() {}, stage() {} };
+const ctx: CommandContext = {
+  signal: new AbortController().signal,
+  backendPreference: 'wasm',
+  progress() {},
+  log() {},
+  metric() {},
+  stage() {},
+};
 
 /** Linear encoders whose weights depend on method and seed; counts what it was asked for. */
 function countingFactory(asked: string[]): EncoderFactory {
@@ -22,7 +29,13 @@ function countingFactory(asked: string[]): EncoderFactory {
     async encoder(method, seed, budget) {
       asked.push(`${method}/${seed}/${budget}`);
       const encoder = linearPatchEncoder(16, 4, 8, seed * 10 + method.length);
-      return { encoder, pretrainSteps: method === 'scratch' ? 0 : 5, samples: 3, generated: 0, dispose: () => tf.dispose(encoder.encoderVariables) };
+      return {
+        encoder,
+        pretrainSteps: method === 'scratch' ? 0 : 5,
+        samples: 3,
+        generated: 0,
+        dispose: () => tf.dispose(encoder.encoderVariables),
+      };
     },
   };
 }
@@ -30,7 +43,22 @@ function countingFactory(asked: string[]): EncoderFactory {
 function plan(benchDir: string, seeds: number[]): BenchPlan {
   return {
     benchDir,
-    settings: { command: 'test', configFile: 'none', methods: ['scratch', 'random'], seeds, budgets: [0.05], datasets: ['squares'], preset: 'linear', imageSize: 16, poolSize: 100, pretrainSteps: 5, pretrainBatchSize: 4, finetune: {}, backend: 'wasm', headline: 'test' },
+    settings: {
+      command: 'test',
+      configFile: 'none',
+      methods: ['scratch', 'random'],
+      seeds,
+      budgets: [0.05],
+      datasets: ['squares'],
+      preset: 'linear',
+      imageSize: 16,
+      poolSize: 100,
+      pretrainSteps: 5,
+      pretrainBatchSize: 4,
+      finetune: {},
+      backend: 'wasm',
+      headline: 'test',
+    },
     datasets: [squaresData(16, [8, 4, 4], 1)],
     finetune: { ...DEFAULT_FINETUNE, mode: 'probe', steps: 4, evalEvery: 2, batchSize: 4 },
     poolSize: 100,
@@ -46,8 +74,12 @@ test('finished cells are not recomputed; new seeds are; the report covers the pl
   assert.deepEqual(asked, ['scratch/0/0', 'scratch/1/0', 'random/0/0.05', 'random/1/0.05']);
   const predictions = JSON.parse(fs.readFileSync(path.join(dir, 'predictions', 'squares', 'index.json'), 'utf8'));
   assert.equal(predictions.samples.length, 4, 'every test image of the small split (fewer than PREDICTION_SAMPLES)');
-  assert.deepEqual(predictions.runs.map((r: { method: string; seed: number }) => `${r.method}/${r.seed}`), ['scratch/0', 'scratch/1', 'random/0', 'random/1']);
-  for (const file of [predictions.samples[0].image, predictions.samples[0].truth, predictions.runs[3].predictions[3]]) assert.ok(fs.existsSync(path.join(dir, 'predictions', 'squares', file)), file);
+  assert.deepEqual(
+    predictions.runs.map((r: { method: string; seed: number }) => `${r.method}/${r.seed}`),
+    ['scratch/0', 'scratch/1', 'random/0', 'random/1'],
+  );
+  for (const file of [predictions.samples[0].image, predictions.samples[0].truth, predictions.runs[3].predictions[3]])
+    assert.ok(fs.existsSync(path.join(dir, 'predictions', 'squares', file)), file);
   assert.equal(predictions.runs[0].sampleIoU[0].length, 2);
   const again = await runBench(plan(dir, [0, 1]), countingFactory(asked), ctx);
   assert.deepEqual([again.computed, again.reused], [0, 4]);
@@ -60,16 +92,23 @@ test('finished cells are not recomputed; new seeds are; the report covers the pl
   assert.equal(fewer.report.cells.length, 2, 'the report holds only the cells asked for');
   const report = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8'));
   assert.equal(report.cells[0].backend, 'wasm');
-  assert.equal(report.cells.find((c: { method: string }) => c.method === 'scratch').normDel, 1 / (1 + Math.exp(-report.cells.find((c: { method: string }) => c.method === 'scratch').mIoU)));
+  assert.equal(
+    report.cells.find((c: { method: string }) => c.method === 'scratch').normDel,
+    1 / (1 + Math.exp(-report.cells.find((c: { method: string }) => c.method === 'scratch').mIoU)),
+  );
   assert.ok(fs.existsSync(path.join(dir, 'report.md')));
 });
 
 test('budget-free methods get one encoder per seed whatever the budgets', () => {
   const planned = plannedEncoders({ methods: ['full', 'random'], seeds: [0], budgets: [0.05, 0.2] });
-  assert.deepEqual(planned, [{ method: 'full', seed: 0, budget: 1 }, { method: 'random', seed: 0, budget: 0.05 }, { method: 'random', seed: 0, budget: 0.2 }]);
+  assert.deepEqual(planned, [
+    { method: 'full', seed: 0, budget: 1 },
+    { method: 'random', seed: 0, budget: 0.05 },
+    { method: 'random', seed: 0, budget: 0.2 },
+  ]);
 });
 
-test('a setting of one method recomputes that method\'s cells alone', async () => {
+test("a setting of one method recomputes that method's cells alone", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-bench-'));
   const asked: string[] = [];
   const withImages = (optidelImages: string): BenchPlan => {

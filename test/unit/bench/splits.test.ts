@@ -16,9 +16,14 @@ import { NEAR_DUPLICATE_SIMILARITY } from '../../../src/engine/data/splitReport'
 const SPLITS = ['train', 'val', 'test'] as const;
 
 /** Split names in which each acquisition (as `acquisitionOf` names it) has samples. */
-function splitsPerAcquisition(ds: SegmentationDataset, acquisitionOf: (p: SegmentationDataset['train']['provenance'][number]) => string): Map<string, Set<string>> {
+function splitsPerAcquisition(
+  ds: SegmentationDataset,
+  acquisitionOf: (p: SegmentationDataset['train']['provenance'][number]) => string,
+): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
-  for (const split of SPLITS) for (const p of ds[split].provenance) out.set(acquisitionOf(p), (out.get(acquisitionOf(p)) ?? new Set()).add(split));
+  for (const split of SPLITS)
+    for (const p of ds[split].provenance)
+      out.set(acquisitionOf(p), (out.get(acquisitionOf(p)) ?? new Set()).add(split));
   return out;
 }
 
@@ -30,9 +35,16 @@ test('splits of the small demo put no subject and no frame sequence in two split
   // The demo stacks its CT and MR subjects (3 at this size) along z in one volume: a slice's subject is its z over the subject's depth.
   for (const name of ['abdomen-ct', 'brain-mr']) {
     const ds = await loadSegmentationDataset(loaded, name, { seed: 0 });
-    const depth = (await readNifti(loaded.config.downstream.find((d) => d.name === name)!.images, { maxVoxels: 1e9, maxBytes: 2 ** 32 })).dims[2] / 3;
+    const depth =
+      (
+        await readNifti(loaded.config.downstream.find((d) => d.name === name)!.images, {
+          maxVoxels: 1e9,
+          maxBytes: 2 ** 32,
+        })
+      ).dims[2] / 3;
     const subjects = splitsPerAcquisition(ds, (p) => `subject ${Math.floor(p.slice! / depth)}`);
-    for (const [subject, splits] of subjects) assert.equal(splits.size, 1, `${name} ${subject} is in ${[...splits].join(' and ')}`);
+    for (const [subject, splits] of subjects)
+      assert.equal(splits.size, 1, `${name} ${subject} is in ${[...splits].join(' and ')}`);
     assert.equal(subjects.size, 3, `${name}: each split has a subject of its own`);
     assert.equal(ds.split.strategy, 'thirds');
     assert.ok(ds.split.max < NEAR_DUPLICATE_SIMILARITY && ds.split.nearest.length === ds.test.count);
@@ -41,7 +53,8 @@ test('splits of the small demo put no subject and no frame sequence in two split
   const chest = await loadSegmentationDataset(loaded, 'chest-xray', { seed: 0 });
   const sequences = splitsPerAcquisition(chest, (p) => path.basename(p.source).replace(/-frame-\d+\.png$/, ''));
   assert.equal(sequences.size, 8);
-  for (const [sequence, splits] of sequences) assert.equal(splits.size, 1, `${sequence} is in ${[...splits].join(' and ')}`);
+  for (const [sequence, splits] of sequences)
+    assert.equal(splits.size, 1, `${sequence} is in ${[...splits].join(' and ')}`);
   assert.deepEqual([chest.split.strategy, chest.split.acquisitions, chest.split.counts.guard], ['acquisitions', 8, 0]);
   assert.ok(chest.test.count > 0 && chest.val.count > 0);
 });
@@ -53,8 +66,12 @@ async function writePair(dir: string, name: string, seed: number): Promise<void>
   for (let i = 0; i < pixels.length; i++) pixels[i] = (state = (state * 48271) % 2147483647) % 256;
   const labels = Buffer.from(pixels.map((v) => (v > 128 ? 1 : 0)));
   const raw = { raw: { width: 16, height: 16, channels: 1 as const } };
-  await sharp(pixels, raw).png().toFile(path.join(dir, 'images', `${name}.png`));
-  await sharp(labels, raw).png().toFile(path.join(dir, 'labels', `${name}.png`));
+  await sharp(pixels, raw)
+    .png()
+    .toFile(path.join(dir, 'images', `${name}.png`));
+  await sharp(labels, raw)
+    .png()
+    .toFile(path.join(dir, 'labels', `${name}.png`));
 }
 
 test('a data set with an image copied across train and test is refused, naming both images and the fix', async () => {
@@ -63,18 +80,36 @@ test('a data set with an image copied across train and test is refused, naming b
   fs.mkdirSync(path.join(dir, 'labels'));
   // Four pictures, each saved under three names without numbers (so every file is its own acquisition).
   const pictures = ['alpha', 'bravo', 'delta', 'kilo'];
-  for (const [k, picture] of pictures.entries()) for (const copy of ['one', 'two', 'six']) await writePair(dir, `${picture}-${copy}`, k + 1);
+  for (const [k, picture] of pictures.entries())
+    for (const copy of ['one', 'two', 'six']) await writePair(dir, `${picture}-${copy}`, k + 1);
   const downstream = [{ name: 'leaky', images: 'images', labels: 'labels' }];
-  const loaded = parseConfig({ pool: ['unused'], downstream, imageSize: 16, ingest: { emptyFraction: 0 } }, path.join(dir, 'optidel.json'));
-  const error = await loadSegmentationDataset(loaded, 'leaky', { seed: 0 }).then(() => undefined, (err: Error) => err);
+  const loaded = parseConfig(
+    { pool: ['unused'], downstream, imageSize: 16, ingest: { emptyFraction: 0 } },
+    path.join(dir, 'optidel.json'),
+  );
+  const error = await loadSegmentationDataset(loaded, 'leaky', { seed: 0 }).then(
+    () => undefined,
+    (err: Error) => err,
+  );
   assert.ok(error, 'the leaky split must be refused');
-  const match = /test image images\/(\w+)-(\w+)\.png is nearly identical to training image images\/(\w+)-(\w+)\.png \(similarity 1\.0000/.exec(error.message);
+  const match =
+    /test image images\/(\w+)-(\w+)\.png is nearly identical to training image images\/(\w+)-(\w+)\.png \(similarity 1\.0000/.exec(
+      error.message,
+    );
   assert.ok(match, error.message);
   assert.equal(match[1], match[3], 'the two named images are copies of one picture');
   assert.notEqual(match[2], match[4], 'under two names');
   assert.match(error.message, /optidel\.json: downstream "leaky".*"acquisition"/);
   // Naming the acquisition (the picture) puts the copies together, and the split is accepted.
-  const grouped = parseConfig({ pool: ['unused'], downstream: [{ ...downstream[0], acquisition: '^(\\w+)-' }], imageSize: 16, ingest: { emptyFraction: 0 } }, path.join(dir, 'optidel.json'));
+  const grouped = parseConfig(
+    {
+      pool: ['unused'],
+      downstream: [{ ...downstream[0], acquisition: '^(\\w+)-' }],
+      imageSize: 16,
+      ingest: { emptyFraction: 0 },
+    },
+    path.join(dir, 'optidel.json'),
+  );
   const ds = await loadSegmentationDataset(grouped, 'leaky', { seed: 0 });
   assert.equal(ds.split.acquisitions, 4);
   assert.ok(ds.split.max < NEAR_DUPLICATE_SIMILARITY, `${ds.split.max}`);

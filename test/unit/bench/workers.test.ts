@@ -9,12 +9,28 @@ import { encoderKey, parseEncoderKey, runBenchWorkers, shareEncoders } from '../
 import { ENGINE, requireBuiltEngine, runCli } from '../../helpers/engine';
 
 function context(signal: AbortSignal, logs: string[] = []): CommandContext {
-  return { signal, backendPreference: 'wasm', progress() {}, log: (_, message) => logs.push(message), metric() {}, stage() {} };
+  return {
+    signal,
+    backendPreference: 'wasm',
+    progress() {},
+    log: (_, message) => logs.push(message),
+    metric() {},
+    stage() {},
+  };
 }
 
 test('encoders are dealt out so the workers finish together; empty shares are dropped', () => {
   const e = (method: string, seed: number) => ({ method, seed, budget: method === 'scratch' ? 0 : 0.05 });
-  const encoders = [e('scratch', 0), e('scratch', 1), e('full', 1), e('full', 2), e('random', 0), e('random', 1), e('optidel', 0), e('optidel', 1)];
+  const encoders = [
+    e('scratch', 0),
+    e('scratch', 1),
+    e('full', 1),
+    e('full', 2),
+    e('random', 0),
+    e('random', 1),
+    e('optidel', 0),
+    e('optidel', 1),
+  ];
   // Pre-training costs 3, fine-tuning 1; scratch only fine-tunes.
   const cost = (x: { method: string }) => (x.method === 'scratch' ? 1 : 4);
   const shares = shareEncoders(encoders, 2, cost);
@@ -22,7 +38,8 @@ test('encoders are dealt out so the workers finish together; empty shares are dr
   assert.deepEqual(shares.flat().map(encoderKey).sort(), encoders.map(encoderKey).sort(), 'every encoder exactly once');
   assert.equal(shareEncoders([e('random', 0)], 4, cost).length, 1);
   assert.deepEqual(parseEncoderKey('optidel:2:0.05'), { method: 'optidel', seed: 2, budget: 0.05 });
-  for (const bad of ['optidel', 'optidel:x:0.05', 'optidel:1:0.05:3', ':1:0']) assert.equal(parseEncoderKey(bad), undefined, bad);
+  for (const bad of ['optidel', 'optidel:x:0.05', 'optidel:1:0.05:3', ':1:0'])
+    assert.equal(parseEncoderKey(bad), undefined, bad);
 });
 
 test('a failing worker fails the benchmark with its reason and stops the others', { timeout: 60_000 }, async () => {
@@ -30,7 +47,12 @@ test('a failing worker fails the benchmark with its reason and stops the others'
   const missing = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-workers-')), 'nowhere', 'optidel.json');
   const shares = [[{ method: 'scratch', seed: 0, budget: 0 }], [{ method: 'scratch', seed: 1, budget: 0 }]];
   await assert.rejects(
-    runBenchWorkers({ config: missing, out: path.dirname(missing) }, shares, { enginePath: ENGINE, backend: 'wasm', totalCells: 2, doneCells: 0 }, context(new AbortController().signal)),
+    runBenchWorkers(
+      { config: missing, out: path.dirname(missing) },
+      shares,
+      { enginePath: ENGINE, backend: 'wasm', totalCells: 2, doneCells: 0 },
+      context(new AbortController().signal),
+    ),
     (err: Error) => /^bench: worker \d failed: .*nowhere/.test(err.message),
   );
 });
@@ -44,12 +66,28 @@ test('a cancel reaches the workers while they pre-train', { timeout: 90_000 }, a
   const pretraining = new Promise<void>((resolve) => {
     ctx.progress = (stage) => stage === 'worker 1: full-s0' && resolve();
   });
-  const args = { config: path.join(dir, 'data', 'optidel.json'), out: path.join(dir, 'run'), methods: ['full' as const], preset: 'micro' as const, steps: 100_000, batchSize: 4, finetuneMode: 'probe' as const };
-  const running = runBenchWorkers(args, [[{ method: 'full', seed: 0, budget: 1 }]], { enginePath: ENGINE, backend: 'wasm', totalCells: 3, doneCells: 0 }, ctx);
+  const args = {
+    config: path.join(dir, 'data', 'optidel.json'),
+    out: path.join(dir, 'run'),
+    methods: ['full' as const],
+    preset: 'micro' as const,
+    steps: 100_000,
+    batchSize: 4,
+    finetuneMode: 'probe' as const,
+  };
+  const running = runBenchWorkers(
+    args,
+    [[{ method: 'full', seed: 0, budget: 1 }]],
+    { enginePath: ENGINE, backend: 'wasm', totalCells: 3, doneCells: 0 },
+    ctx,
+  );
   await pretraining;
   const cancelledAt = Date.now();
   controller.abort();
   await assert.rejects(running, CancelledError);
   assert.ok(Date.now() - cancelledAt < 15_000, 'the worker stopped within its grace period');
-  assert.ok(logs.some((l) => l.startsWith('worker 1: ')), 'the worker\'s log is passed on, named');
+  assert.ok(
+    logs.some((l) => l.startsWith('worker 1: ')),
+    "the worker's log is passed on, named",
+  );
 });

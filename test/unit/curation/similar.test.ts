@@ -14,14 +14,20 @@ test('the k nearest by cosine equal a full sort of every similarity, ties by low
   const n = 400;
   const vectors = Float32Array.from({ length: n * dim }, () => rng.normal());
   // Rows 10 and 11 point the same way as row 3 (two exact ties), row 12 is all zeros.
-  for (const [row, scale] of [[10, 2], [11, 0.5]]) for (let d = 0; d < dim; d++) vectors[row * dim + d] = vectors[3 * dim + d] * scale;
+  for (const [row, scale] of [
+    [10, 2],
+    [11, 0.5],
+  ])
+    for (let d = 0; d < dim; d++) vectors[row * dim + d] = vectors[3 * dim + d] * scale;
   vectors.fill(0, 12 * dim, 13 * dim);
   const index = new CosineIndex(vectors, dim);
   for (const query of [3, 0, 12, n - 1]) {
     const all = [];
     for (let i = 0; i < n; i++) {
       if (i === query) continue;
-      let dot = 0, a = 0, b = 0;
+      let dot = 0,
+        a = 0,
+        b = 0;
       for (let d = 0; d < dim; d++) {
         dot += vectors[query * dim + d] * vectors[i * dim + d];
         a += vectors[query * dim + d] ** 2;
@@ -31,10 +37,17 @@ test('the k nearest by cosine equal a full sort of every similarity, ties by low
     }
     all.sort((x, y) => y.similarity - x.similarity || x.id - y.id);
     const got = index.nearest(query, 10);
-    assert.deepEqual(got.map((g) => g.id), all.slice(0, 10).map((e) => e.id), `query ${query}`);
+    assert.deepEqual(
+      got.map((g) => g.id),
+      all.slice(0, 10).map((e) => e.id),
+      `query ${query}`,
+    );
     for (const [i, g] of got.entries()) assert.ok(Math.abs(g.similarity - all[i].similarity) < 1e-9);
   }
-  assert.deepEqual(index.nearest(3, 2).map((g) => g.id), [10, 11]);
+  assert.deepEqual(
+    index.nearest(3, 2).map((g) => g.id),
+    [10, 11],
+  );
   assert.ok(Math.abs(index.nearest(3, 1)[0].similarity - 1) < 1e-6);
   assert.equal(index.nearest(0, 10_000).length, n - 1, 'k beyond the pool returns every other row');
   assert.throws(() => index.nearest(n, 3), /sample 400 is not in the pool \(0 to 399\)/);
@@ -63,7 +76,10 @@ test('optidel similar on a scored run: a re-exported X-ray frame finds its twin 
   assert.ok(pair, 'the tiny demo pool holds an exact duplicate');
   const similar = runCli(['similar', '--run', run.runDir, '--sample', String(pair[1]), '--k', '3', '--json']);
   assert.equal(similar.status, 0, similar.stderr);
-  const result = similar.json as { sample: { id: number }; neighbours: Array<{ id: number; similarity: number; source: string }> };
+  const result = similar.json as {
+    sample: { id: number };
+    neighbours: Array<{ id: number; similarity: number; source: string }>;
+  };
   assert.equal(result.sample.id, pair[1]);
   assert.equal(result.neighbours.length, 3);
   assert.ok(!result.neighbours.some((n) => n.id === pair![1]), 'the sample itself is not its own neighbour');

@@ -20,7 +20,13 @@ function problems(raw: unknown): string {
 }
 
 test('relative paths resolve against the config file; defaults fill the rest', () => {
-  const { config, dir } = parseConfig({ pool: ['data/ct', '/abs/mr', 'x/**/*.png'], downstream: [{ name: 'a', images: 'seg/img.nii.gz', labels: '../lab.nii.gz' }] }, FILE);
+  const { config, dir } = parseConfig(
+    {
+      pool: ['data/ct', '/abs/mr', 'x/**/*.png'],
+      downstream: [{ name: 'a', images: 'seg/img.nii.gz', labels: '../lab.nii.gz' }],
+    },
+    FILE,
+  );
   assert.equal(dir, '/work/project');
   assert.deepEqual(config.pool, ['/work/project/data/ct', '/abs/mr', '/work/project/x/**/*.png']);
   assert.equal(config.downstream[0].images, '/work/project/seg/img.nii.gz');
@@ -34,10 +40,28 @@ test('errors name the key, the file and what is expected', () => {
   assert.match(problems({ pool: ['a'], imageSize: 31.5 }), /imageSize: must be an integer, got number 31\.5/);
   assert.match(problems({ pool: ['a'], budget: 0 }), /budget: must be > 0, got 0/);
   assert.match(problems({ pool: ['a'], pol: 1 }), /pol: unknown key \(did you mean "pool"\?\)/);
-  assert.match(problems({ pool: ['a'], ingest: { intensity: { window: { level: 40, width: -1 } } } }), /ingest\.intensity\.window\.width: must be > 0/);
-  assert.match(problems({ pool: ['a'], ingest: { axes: ['axial', 'oblique'] } }), /ingest\.axes\[1\]: must be one of "axial", "coronal", "sagittal"/);
-  assert.match(problems({ pool: ['a'], downstream: [{ name: 'x', images: 'i' }] }), /downstream\[0\]\.labels: is required/);
-  assert.match(problems({ pool: ['a'], downstream: [{ name: 'x', images: 'i', labels: 'l' }, { name: 'x', images: 'j', labels: 'k' }] }), /downstream\[1\]\.name: "x" is used twice/);
+  assert.match(
+    problems({ pool: ['a'], ingest: { intensity: { window: { level: 40, width: -1 } } } }),
+    /ingest\.intensity\.window\.width: must be > 0/,
+  );
+  assert.match(
+    problems({ pool: ['a'], ingest: { axes: ['axial', 'oblique'] } }),
+    /ingest\.axes\[1\]: must be one of "axial", "coronal", "sagittal"/,
+  );
+  assert.match(
+    problems({ pool: ['a'], downstream: [{ name: 'x', images: 'i' }] }),
+    /downstream\[0\]\.labels: is required/,
+  );
+  assert.match(
+    problems({
+      pool: ['a'],
+      downstream: [
+        { name: 'x', images: 'i', labels: 'l' },
+        { name: 'x', images: 'j', labels: 'k' },
+      ],
+    }),
+    /downstream\[1\]\.name: "x" is used twice/,
+  );
   assert.match(problems([1]), /\(top level\): must be an object/);
 });
 

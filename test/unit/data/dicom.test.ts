@@ -17,7 +17,10 @@ const LIMITS = { maxVoxels: 1_000_000, maxBytes: 10_000_000 };
 async function series(folder: string) {
   const dir = path.resolve(independentFixtures(), folder);
   const files = fs.readdirSync(dir).map((f) => path.join(dir, f));
-  const result: { volumes: Array<{ source: string; volume: Volume }>; skipped: Array<{ path: string; error: unknown }> } = { volumes: [], skipped: [] };
+  const result: {
+    volumes: Array<{ source: string; volume: Volume }>;
+    skipped: Array<{ path: string; error: unknown }>;
+  } = { volumes: [], skipped: [] };
   for await (const outcome of readDicomSeries(files, LIMITS)) {
     if ('error' in outcome) result.skipped.push(outcome);
     else result.volumes.push(outcome);
@@ -42,7 +45,8 @@ for (const folder of ['dicom_explicit', 'dicom_implicit', 'dicom_bigendian', 'di
       plan.extract(k, 0, pixels);
       // DICOM's row direction +x (LPS) is the patient's left: shown on the image's left (neurological).
       for (let r = 0; r < 5; r++) {
-        for (let col = 0; col < 6; col++) assert.equal(pixels[r * 6 + col], 5 - col + 10 * r + 100 * k - 1024, `${folder} k=${k} r=${r} c=${col}`);
+        for (let col = 0; col < 6; col++)
+          assert.equal(pixels[r * 6 + col], 5 - col + 10 * r + 100 * k - 1024, `${folder} k=${k} r=${r} c=${col}`);
       }
     }
     assert.deepEqual(plan.pixelSpacing, [0.8, 0.8]);
@@ -53,7 +57,10 @@ test('a compressed transfer syntax is refused with its name', async () => {
   const result = await series('dicom_jpeg2000');
   assert.equal(result.volumes.length, 0);
   assert.equal(result.skipped.length, 1);
-  assert.match((result.skipped[0].error as Error).message, /JPEG 2000 \(1\.2\.840\.10008\.1\.2\.4\.91\) is not supported/);
+  assert.match(
+    (result.skipped[0].error as Error).message,
+    /JPEG 2000 \(1\.2\.840\.10008\.1\.2\.4\.91\) is not supported/,
+  );
 });
 
 test('a file whose pixels turn out corrupt while stacking is skipped and the rest of its series stacked', async () => {
@@ -74,7 +81,13 @@ for k in range(4):
   // Its header reads fine: the damage is found only when its pixels are read, while stacking.
   assert.equal((await readDicomHeader(path.join(dir, 'im2.dcm'), LIMITS)).rows, 256);
   const result = await series(dir);
-  assert.deepEqual(result.skipped.map((s) => [path.basename(s.path), (s.error as Error).message.replace(`${s.path}: `, '').split(' (')[0]]), [['im2.dcm', 'deflated data set is corrupt']]);
+  assert.deepEqual(
+    result.skipped.map((s) => [
+      path.basename(s.path),
+      (s.error as Error).message.replace(`${s.path}: `, '').split(' (')[0],
+    ]),
+    [['im2.dcm', 'deflated data set is corrupt']],
+  );
   assert.equal(result.volumes.length, 1);
   assert.deepEqual(result.volumes[0].volume.dims, [256, 256, 3]);
 });

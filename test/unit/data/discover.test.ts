@@ -30,9 +30,32 @@ test('folders are searched recursively, in natural order; globs and exclusions a
   const dicom = Buffer.alloc(140);
   dicom.write('DICM', 128, 'latin1');
   touch('c/IM0001', dicom);
-  const found = await discoverSources([path.join(dir, 'a'), path.join(dir, 'b/**/*.nii*'), path.join(dir, 'c'), path.join(dir, 'a/notes.txt'), path.join(dir, 'none/*.png')], [path.join(dir, 'b/skip/**')]);
-  assert.deepEqual(found.files.map((f) => [path.relative(dir, f.path), f.kind]), [['a/slice2.png', 'raster'], ['a/slice10.png', 'raster'], ['b/vol.nii.gz', 'nifti'], ['c/IM0001', 'dicom']]);
-  assert.deepEqual(found.skipped.map((s) => [path.relative(dir, s.path), s.reason.split(' (')[0]]), [['none/*.png', 'the glob matches no file'], ['a/notes.txt', 'not a supported format']]);
+  const found = await discoverSources(
+    [
+      path.join(dir, 'a'),
+      path.join(dir, 'b/**/*.nii*'),
+      path.join(dir, 'c'),
+      path.join(dir, 'a/notes.txt'),
+      path.join(dir, 'none/*.png'),
+    ],
+    [path.join(dir, 'b/skip/**')],
+  );
+  assert.deepEqual(
+    found.files.map((f) => [path.relative(dir, f.path), f.kind]),
+    [
+      ['a/slice2.png', 'raster'],
+      ['a/slice10.png', 'raster'],
+      ['b/vol.nii.gz', 'nifti'],
+      ['c/IM0001', 'dicom'],
+    ],
+  );
+  assert.deepEqual(
+    found.skipped.map((s) => [path.relative(dir, s.path), s.reason.split(' (')[0]]),
+    [
+      ['none/*.png', 'the glob matches no file'],
+      ['a/notes.txt', 'not a supported format'],
+    ],
+  );
 });
 
 test('one bad entry (an invalid glob, a glob under a file) is reported alone and the other entries are still searched', async () => {
@@ -42,7 +65,10 @@ test('one bad entry (an invalid glob, a glob under a file) is reported alone and
   const invalid = path.join(dir, '[z-a]*.png');
   const underFile = path.join(dir, 'good/x.png/*.png');
   const found = await discoverSources([invalid, underFile, path.join(dir, 'good')], [path.join(dir, '[z-a]')]);
-  assert.deepEqual(found.files.map((f) => path.relative(dir, f.path)), ['good/x.png']);
+  assert.deepEqual(
+    found.files.map((f) => path.relative(dir, f.path)),
+    ['good/x.png'],
+  );
   const reasons = new Map(found.skipped.map((s) => [s.path, s.reason]));
   assert.match(reasons.get(invalid) ?? '', /^not a valid glob \(.*Range out of order/);
   assert.match(reasons.get(path.join(dir, 'good/x.png')) ?? '', /^cannot list the folder \(ENOTDIR/);
@@ -62,7 +88,10 @@ test('symbolic links to files and folders are followed; a link cycle ends and br
   fs.symlinkSync(path.join(dir, 'pool'), path.join(dir, 'pool/cycle'));
   fs.symlinkSync(path.join(dir, 'store/gone.png'), path.join(dir, 'pool/broken.png'));
   const found = await discoverSources([path.join(dir, 'pool'), path.join(dir, 'pool/**/*.png')]);
-  assert.deepEqual(found.files.map((f) => path.relative(dir, f.path)), ['pool/linked-file.nii.gz', 'pool/linked-folder/y.png', 'pool/x.png']);
+  assert.deepEqual(
+    found.files.map((f) => path.relative(dir, f.path)),
+    ['pool/linked-file.nii.gz', 'pool/linked-folder/y.png', 'pool/x.png'],
+  );
   // Both entries meet the cycle and the broken link: each is reported once.
   const reasons = found.skipped.map((s) => [path.relative(dir, s.path), s.reason.split(':')[0]]).sort();
   assert.deepEqual(reasons, [

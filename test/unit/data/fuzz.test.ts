@@ -27,7 +27,10 @@ const PER_CALL_MS = 5000;
  * refused; rejects when one escapes as a non-file error or gives no answer within `guardMs`.
  */
 function fuzzInWorker(campaign: Campaign, guardMs = PER_CALL_MS): Promise<{ ok: number; refused: number }> {
-  const worker = new Worker(path.join(__dirname, 'fuzzWorker.ts'), { workerData: campaign, execArgv: ['--require', 'tsx/cjs'] });
+  const worker = new Worker(path.join(__dirname, 'fuzzWorker.ts'), {
+    workerData: campaign,
+    execArgv: ['--require', 'tsx/cjs'],
+  });
   return new Promise((resolve, reject) => {
     let guard: NodeJS.Timeout | undefined;
     const finish = (outcome: () => void) => {
@@ -38,16 +41,35 @@ function fuzzInWorker(campaign: Campaign, guardMs = PER_CALL_MS): Promise<{ ok: 
     worker.on('message', (message: WorkerMessage) => {
       if ('started' in message) {
         clearTimeout(guard);
-        guard = setTimeout(() => finish(() => reject(new Error(`${campaign.name} mutation ${message.started}: no answer within ${guardMs} ms (hang)`))), guardMs);
-      } else if ('escaped' in message) finish(() => reject(new Error(`${campaign.name} mutation ${message.escaped}: ${message.message} escaped as a non-file error`)));
+        guard = setTimeout(
+          () =>
+            finish(() =>
+              reject(new Error(`${campaign.name} mutation ${message.started}: no answer within ${guardMs} ms (hang)`)),
+            ),
+          guardMs,
+        );
+      } else if ('escaped' in message)
+        finish(() =>
+          reject(
+            new Error(`${campaign.name} mutation ${message.escaped}: ${message.message} escaped as a non-file error`),
+          ),
+        );
       else finish(() => resolve(message.done));
     });
     worker.on('error', (err) => finish(() => reject(err)));
-    worker.on('exit', (code) => finish(() => reject(new Error(`${campaign.name}: the worker exited (${code}) before finishing`))));
+    worker.on('exit', (code) =>
+      finish(() => reject(new Error(`${campaign.name}: the worker exited (${code}) before finishing`))),
+    );
   });
 }
 
-async function fuzz(name: string, loader: LoaderName, original: string, count: number, headerBytes: number): Promise<void> {
+async function fuzz(
+  name: string,
+  loader: LoaderName,
+  original: string,
+  count: number,
+  headerBytes: number,
+): Promise<void> {
   const result = await fuzzInWorker({ name, loader, original, count, headerBytes, dir: tmpDir() });
   assert.ok(result.refused > 0, `${name}: mutations must be refused sometimes`);
   assert.equal(result.ok + result.refused, count);
@@ -57,7 +79,8 @@ const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-fuzz-'));
 
 test('NIfTI (.nii and .nii.gz) survives mutated files', async () => {
   const fixtures = independentFixtures();
-  for (const name of ['int16.nii', 'float32_be.nii', 'four_d.nii']) await fuzz(name, 'nifti', path.join(fixtures, name), 500, 352);
+  for (const name of ['int16.nii', 'float32_be.nii', 'four_d.nii'])
+    await fuzz(name, 'nifti', path.join(fixtures, name), 500, 352);
   await fuzz('float64.nii.gz', 'niftiGz', path.join(fixtures, 'float64.nii.gz'), 300, 64);
   // Mutations inside the gzip stream's payload (valid gzip, corrupt header inside).
   const inner = path.join(tmpDir(), 'float64.nii');
@@ -80,7 +103,14 @@ test('BMP and PNG survive mutated files', async () => {
 
 test('the guard reports a parse that never returns as a hang, and ends it', async () => {
   const original = path.join(independentFixtures(), 'gray8.bmp');
-  const campaign: Campaign = { name: 'spinning parser', loader: 'spinsOnThird', original, count: 10, headerBytes: 54, dir: tmpDir() };
+  const campaign: Campaign = {
+    name: 'spinning parser',
+    loader: 'spinsOnThird',
+    original,
+    count: 10,
+    headerBytes: 54,
+    dir: tmpDir(),
+  };
   await assert.rejects(fuzzInWorker(campaign, 500), /spinning parser mutation 3: no answer within 500 ms \(hang\)/);
 });
 
@@ -88,16 +118,27 @@ test('an ingest over a folder of mutated files finishes and reports each bad fil
   const fixtures = independentFixtures();
   const dir = tmpDir();
   const random = new SeededRandom(11);
-  const originals: Array<[string, Buffer]> = [['nii', fs.readFileSync(path.join(fixtures, 'int16.nii'))], ['png', fs.readFileSync(path.join(fixtures, 'gray8.png'))], ['dcm', fs.readFileSync(path.join(fixtures, 'dicom_explicit/im1.dcm'))]];
+  const originals: Array<[string, Buffer]> = [
+    ['nii', fs.readFileSync(path.join(fixtures, 'int16.nii'))],
+    ['png', fs.readFileSync(path.join(fixtures, 'gray8.png'))],
+    ['dcm', fs.readFileSync(path.join(fixtures, 'dicom_explicit/im1.dcm'))],
+  ];
   for (let i = 0; i < 30; i++) {
     const [ext, bytes] = originals[i % 3];
     fs.mkdirSync(path.join(dir, String(i)));
     fs.writeFileSync(path.join(dir, String(i), `m.${ext}`), mutate(bytes, random, 300));
   }
   fs.copyFileSync(path.join(fixtures, 'int16.nii'), path.join(dir, 'good.nii'));
-  const loaded = parseConfig({ pool: [dir], imageSize: 8, ingest: { emptyFraction: 0, intensity: { mode: 'minmax' } } }, path.join(dir, 'optidel.json'));
+  const loaded = parseConfig(
+    { pool: [dir], imageSize: 8, ingest: { emptyFraction: 0, intensity: { mode: 'minmax' } } },
+    path.join(dir, 'optidel.json'),
+  );
   const summary = await ingestPool(loaded, tmpDir(), recordingContext());
   assert.ok(summary.samples >= 3, `${summary.samples}`);
   assert.ok(summary.skipped.length > 0);
-  for (const s of summary.skipped) assert.ok(s.path.startsWith(dir) && s.reason.length > 0 && !s.reason.startsWith('unexpected error'), `${s.path}: ${s.reason}`);
+  for (const s of summary.skipped)
+    assert.ok(
+      s.path.startsWith(dir) && s.reason.length > 0 && !s.reason.startsWith('unexpected error'),
+      `${s.path}: ${s.reason}`,
+    );
 });

@@ -17,7 +17,11 @@ export function mutate(bytes: Buffer, random: SeededRandom, headerBytes: number)
     case 2: // truncation
       return out.subarray(0, random.int(out.length));
     case 3: // random bytes inserted
-      return Buffer.concat([out.subarray(0, random.int(out.length)), Buffer.from(Array.from({ length: random.int(64) + 1 }, () => random.int(256))), out.subarray(random.int(out.length))]);
+      return Buffer.concat([
+        out.subarray(0, random.int(out.length)),
+        Buffer.from(Array.from({ length: random.int(64) + 1 }, () => random.int(256))),
+        out.subarray(random.int(out.length)),
+      ]);
     default: // a header byte set to random
       out[random.int(Math.min(headerBytes, out.length))] = random.int(256);
       return out;

@@ -25,7 +25,8 @@ export interface Campaign {
   dir: string;
 }
 
-export type WorkerMessage = { started: number } | { escaped: number; message: string } | { done: { ok: number; refused: number } };
+export type WorkerMessage =
+  { started: number } | { escaped: number; message: string } | { done: { ok: number; refused: number } };
 
 const LIMITS = { maxVoxels: 4_000_000, maxBytes: 32_000_000 };
 
@@ -40,10 +41,13 @@ const LOADERS = {
   nifti: (bytes: Buffer, i: number, dir: string) => readNifti(asFile(dir, `${i}.nii`, bytes), LIMITS),
   niftiGz: (bytes: Buffer, i: number, dir: string) => readNifti(asFile(dir, `${i}.nii.gz`, bytes), LIMITS),
   /** The mutation is the uncompressed NIfTI inside a valid gzip stream. */
-  niftiGzInner: (bytes: Buffer, i: number, dir: string) => readNifti(asFile(dir, `inner-${i}.nii.gz`, zlib.gzipSync(bytes)), LIMITS),
-  dicom: async (bytes: Buffer, i: number, dir: string) => readDicomPixels(await readDicomHeader(asFile(dir, `${i}.dcm`, bytes), LIMITS)),
+  niftiGzInner: (bytes: Buffer, i: number, dir: string) =>
+    readNifti(asFile(dir, `inner-${i}.nii.gz`, zlib.gzipSync(bytes)), LIMITS),
+  dicom: async (bytes: Buffer, i: number, dir: string) =>
+    readDicomPixels(await readDicomHeader(asFile(dir, `${i}.dcm`, bytes), LIMITS)),
   bmp: async (bytes: Buffer) => parseBmp(bytes, LIMITS.maxVoxels, 'gray8.bmp'),
-  png: (bytes: Buffer, i: number, dir: string) => rasterSample(asFile(dir, `${i}.png`, bytes), 8, undefined, 0, LIMITS.maxVoxels),
+  png: (bytes: Buffer, i: number, dir: string) =>
+    rasterSample(asFile(dir, `${i}.png`, bytes), 8, undefined, 0, LIMITS.maxVoxels),
   /** A parser that never returns on mutation 3: proves the test thread's guard fires. */
   spinsOnThird: async (_bytes: Buffer, i: number) => {
     while (i === 3);
@@ -66,7 +70,8 @@ async function run(campaign: Campaign): Promise<void> {
       await decode(bytes, i, campaign.dir);
       ok++;
     } catch (err) {
-      if (!(err instanceof UnusableFileError)) return post({ escaped: i, message: `${(err as Error).name}: ${(err as Error).message}` });
+      if (!(err instanceof UnusableFileError))
+        return post({ escaped: i, message: `${(err as Error).name}: ${(err as Error).message}` });
       refused++;
     }
   }

@@ -19,7 +19,10 @@ export function independentFixtures(): string {
   if (!fs.existsSync(path.join(dir, '.complete'))) {
     const staging = fs.mkdtempSync(`${dir}-staging-`);
     const result = spawnSync('python3', [script, staging], { encoding: 'utf8', timeout: 60_000 });
-    if (result.status !== 0) throw new Error(`write_fixtures.py failed (python3 with numpy is needed): ${result.stderr || result.error?.message}`);
+    if (result.status !== 0)
+      throw new Error(
+        `write_fixtures.py failed (python3 with numpy is needed): ${result.stderr || result.error?.message}`,
+      );
     fs.writeFileSync(path.join(staging, '.complete'), version);
     try {
       fs.renameSync(staging, dir);

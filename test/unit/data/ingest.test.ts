@@ -87,7 +87,22 @@ test('bad files are skipped with their path and reason, and the rest goes on', a
   fs.writeFileSync(path.join(dir, 'empty.nii'), '');
   fs.writeFileSync(path.join(dir, 'text.png'), 'not a png at all');
   fs.writeFileSync(path.join(dir, 'truncated.nii'), fs.readFileSync(path.join(fixtures, 'int16.nii')).subarray(0, 400));
-  const loaded = parseConfig({ pool: [path.join(fixtures, 'int16.nii'), path.join(fixtures, 'nan.nii'), path.join(fixtures, 'huge_header.nii'), path.join(fixtures, 'dicom_jpeg2000'), path.join(fixtures, 'dicom_explicit'), dir, path.join(dir, 'missing.nii')], imageSize: 16, ingest: { emptyFraction: 0, intensity: { mode: 'minmax' } } }, path.join(dir, 'optidel.json'));
+  const loaded = parseConfig(
+    {
+      pool: [
+        path.join(fixtures, 'int16.nii'),
+        path.join(fixtures, 'nan.nii'),
+        path.join(fixtures, 'huge_header.nii'),
+        path.join(fixtures, 'dicom_jpeg2000'),
+        path.join(fixtures, 'dicom_explicit'),
+        dir,
+        path.join(dir, 'missing.nii'),
+      ],
+      imageSize: 16,
+      ingest: { emptyFraction: 0, intensity: { mode: 'minmax' } },
+    },
+    path.join(dir, 'optidel.json'),
+  );
   const ctx = recordingContext();
   const summary = await ingestPool(loaded, tmp(), ctx);
   const reasons = new Map(summary.skipped.map((s) => [path.basename(s.path), s.reason]));
@@ -122,13 +137,24 @@ test('cancelling stops the ingest and marks the stage cancelled', async () => {
 
 test('volumes are sliced along every configured axis, each slice with its provenance', async () => {
   const fixtures = independentFixtures();
-  const loaded = parseConfig({ pool: [path.join(fixtures, 'int16.nii')], imageSize: 8, ingest: { axes: ['axial', 'coronal', 'sagittal'], emptyFraction: 0, intensity: { mode: 'minmax' } } }, path.join(fixtures, 'optidel.json'));
+  const loaded = parseConfig(
+    {
+      pool: [path.join(fixtures, 'int16.nii')],
+      imageSize: 8,
+      ingest: { axes: ['axial', 'coronal', 'sagittal'], emptyFraction: 0, intensity: { mode: 'minmax' } },
+    },
+    path.join(fixtures, 'optidel.json'),
+  );
   const runDir = tmp();
   const summary = await ingestPool(loaded, runDir, recordingContext());
   assert.equal(summary.samples, 3 + 4 + 5); // 5 x 4 x 3 voxels: 3 axial, 4 coronal, 5 sagittal slices
   const cache = await openCache(runDir);
   const byAxis = [0, 1, 2].map((axis) => cache.index.samples.filter((s) => s.axis === axis).map((s) => s.slice));
-  assert.deepEqual(byAxis, [[0, 1, 2, 3, 4], [0, 1, 2, 3], [0, 1, 2]]);
+  assert.deepEqual(byAxis, [
+    [0, 1, 2, 3, 4],
+    [0, 1, 2, 3],
+    [0, 1, 2],
+  ]);
   assert.deepEqual(cache.index.samples.find((s) => s.axis === 1)?.originalSize, [5, 3]);
   await cache.close();
 });

@@ -10,7 +10,11 @@ import { fixtureValue, independentFixtures } from './independentFixtures';
 const LIMIT = { maxVoxels: 10_000_000, maxBytes: 100_000_000 };
 
 /** The axial slice z as displayed: row 0 is the most anterior (largest y), columns run along +x. */
-async function axial(file: string, z: number, frame = 0): Promise<{ width: number; height: number; pixels: Float32Array }> {
+async function axial(
+  file: string,
+  z: number,
+  frame = 0,
+): Promise<{ width: number; height: number; pixels: Float32Array }> {
   const volume = await readNifti(path.join(independentFixtures(), file), LIMIT);
   const plan = planSlices(volume, 2);
   const pixels = new Float32Array(plan.width * plan.height);
@@ -46,14 +50,21 @@ test('every data type reads its known voxel values, with scl_slope and scl_inter
 test('orientation from the sform and from a qform rotation gives the same display as the plain file', async () => {
   for (const file of ['flipped_x.nii', 'qform_rot180z.nii']) {
     const slice = await axial(file, 1);
-    assert.deepEqual([...slice.pixels], expectedAxial(1, (v) => v), file);
+    assert.deepEqual(
+      [...slice.pixels],
+      expectedAxial(1, (v) => v),
+      file,
+    );
   }
 });
 
 test('a 4D file exposes its frames', async () => {
   const volume = await readNifti(path.join(independentFixtures(), 'four_d.nii'), LIMIT);
   assert.equal(volume.frames, 2);
-  assert.deepEqual([...(await axial('four_d.nii', 2, 1)).pixels], expectedAxial(2, (v) => v, 1));
+  assert.deepEqual(
+    [...(await axial('four_d.nii', 2, 1)).pixels],
+    expectedAxial(2, (v) => v, 1),
+  );
 });
 
 test('coronal and sagittal slices are cut along the right axes with superior at the top', async () => {
@@ -73,5 +84,9 @@ test('coronal and sagittal slices are cut along the right axes with superior at 
 });
 
 test('an absurd header is refused before allocating, naming the limit', async () => {
-  await assert.rejects(readNifti(path.join(independentFixtures(), 'huge_header.nii'), LIMIT), (err: Error) => err instanceof UnusableFileError && /over the limit/.test(err.message) && /maxVoxels/.test(err.message));
+  await assert.rejects(
+    readNifti(path.join(independentFixtures(), 'huge_header.nii'), LIMIT),
+    (err: Error) =>
+      err instanceof UnusableFileError && /over the limit/.test(err.message) && /maxVoxels/.test(err.message),
+  );
 });

@@ -41,7 +41,11 @@ test('the fast 8-bit path pads to the square keeping the aspect ratio', async ()
   const sample = await rasterSample(file('gray8.png'), 14, undefined, 0, 1e6);
   assert.ok(!('empty' in sample));
   // 7 x 5 into 14 x 14: content 14 x 10, two padding rows above and below.
-  for (const row of [0, 1, 12, 13]) assert.ok(sample.pixels.subarray(row * 14, row * 14 + 14).every((v) => v === 0), `row ${row} is padding`);
+  for (const row of [0, 1, 12, 13])
+    assert.ok(
+      sample.pixels.subarray(row * 14, row * 14 + 14).every((v) => v === 0),
+      `row ${row} is padding`,
+    );
   assert.ok(sample.pixels.subarray(2 * 14, 12 * 14).some((v) => v > 0));
   assert.equal(sample.provenance.intensity, '8-bit');
 });
@@ -56,7 +60,12 @@ test('JPEG decodes through sharp to close gray values (lossy)', async () => {
   const pixels = new Uint8Array(16 * 16);
   for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) pixels[y * 16 + x] = x < 8 ? 40 : 200;
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-jpeg-')), 'halves.jpg');
-  await sharp(pixels, { raw: { width: 16, height: 16, channels: 1 } }).jpeg({ quality: 95 }).toFile(file);
+  await sharp(pixels, { raw: { width: 16, height: 16, channels: 1 } })
+    .jpeg({ quality: 95 })
+    .toFile(file);
   const image = await decodeGray(file, 1e6);
-  assert.ok(Math.abs(image.values[4 * 16 + 2] - 40) < 8 && Math.abs(image.values[4 * 16 + 13] - 200) < 8, `${image.values[4 * 16 + 2]} ${image.values[4 * 16 + 13]}`);
+  assert.ok(
+    Math.abs(image.values[4 * 16 + 2] - 40) < 8 && Math.abs(image.values[4 * 16 + 13] - 200) < 8,
+    `${image.values[4 * 16 + 2]} ${image.values[4 * 16 + 13]}`,
+  );
 });

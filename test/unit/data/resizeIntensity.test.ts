@@ -11,13 +11,20 @@ test('placement keeps the physical aspect ratio and centres the content', () => 
 });
 
 test('a flat image stays flat when resized up or down; padding is 0', () => {
-  for (const [w, h, size] of [[40, 30, 16], [5, 7, 32]]) {
+  for (const [w, h, size] of [
+    [40, 30, 16],
+    [5, 7, 32],
+  ]) {
     const out = new Float32Array(size * size);
     const place = resizeIntoSquare(new Float32Array(w * h).fill(0.6), w, h, size, out);
     for (let r = 0; r < size; r++) {
       for (let c = 0; c < size; c++) {
-        const inside = r >= place.top && r < place.top + place.height && c >= place.left && c < place.left + place.width;
-        assert.ok(Math.abs(out[r * size + c] - (inside ? 0.6 : 0)) < 1e-5, `${w}x${h}->${size} at ${r},${c}: ${out[r * size + c]}`);
+        const inside =
+          r >= place.top && r < place.top + place.height && c >= place.left && c < place.left + place.width;
+        assert.ok(
+          Math.abs(out[r * size + c] - (inside ? 0.6 : 0)) < 1e-5,
+          `${w}x${h}->${size} at ${r},${c}: ${out[r * size + c]}`,
+        );
       }
     }
   }
@@ -44,8 +51,17 @@ test('intensity: CT is detected from Hounsfield-like values, windowed, and recor
   const ct = chooseIntensity(undefined, { sample: hu });
   assert.equal(ct.label, 'ct-window L40 W400');
   assert.deepEqual([ct.low, ct.high], [-160, 240]);
-  assert.equal(chooseIntensity(undefined, { modality: 'CT', headerWindow: { level: 300, width: 1500 }, sample: hu }).label, 'ct-window L300 W1500');
-  assert.equal(chooseIntensity({ window: { level: 50, width: 350 } }, { modality: 'CT', headerWindow: { level: 300, width: 1500 }, sample: hu }).label, 'ct-window L50 W350');
+  assert.equal(
+    chooseIntensity(undefined, { modality: 'CT', headerWindow: { level: 300, width: 1500 }, sample: hu }).label,
+    'ct-window L300 W1500',
+  );
+  assert.equal(
+    chooseIntensity(
+      { window: { level: 50, width: 350 } },
+      { modality: 'CT', headerWindow: { level: 300, width: 1500 }, sample: hu },
+    ).label,
+    'ct-window L50 W350',
+  );
   assert.equal(chooseIntensity(undefined, { modality: 'MR', sample: hu }).label, 'percentile 0.5-99.5');
 });
 

@@ -8,7 +8,10 @@ import { acquisitionKey, assignSplits, guardBand } from '../../../src/engine/dat
 import { independentFixtures } from './independentFixtures';
 
 function config(downstream: object[], imageSize = 16) {
-  return parseConfig({ pool: ['unused'], downstream, imageSize, ingest: { emptyFraction: 0, intensity: { mode: 'minmax' } } }, path.join(independentFixtures(), 'optidel.json'));
+  return parseConfig(
+    { pool: ['unused'], downstream, imageSize, ingest: { emptyFraction: 0, intensity: { mode: 'minmax' } } },
+    path.join(independentFixtures(), 'optidel.json'),
+  );
 }
 
 test('labels stay aligned with the image after resize (nearest neighbour, same placement)', async () => {
@@ -35,7 +38,10 @@ test('a label map whose size does not match its image is skipped with a reason',
 });
 
 test('2D folders are matched by name and declared classes name the values', async () => {
-  const loaded = config([{ name: 'flat', images: 'seg2d/images', labels: 'seg2d/labels', classes: ['background', 'right'] }], 12);
+  const loaded = config(
+    [{ name: 'flat', images: 'seg2d/images', labels: 'seg2d/labels', classes: ['background', 'right'] }],
+    12,
+  );
   const ds = await loadSegmentationDataset(loaded, 'flat', { fractions: [1, 0, 0] });
   assert.deepEqual(ds.classes, ['background', 'right']);
   assert.equal(ds.train.count, 1);
@@ -46,7 +52,10 @@ test('2D folders are matched by name and declared classes name the values', asyn
 });
 
 test('an unknown data set name lists the known ones', async () => {
-  await assert.rejects(loadSegmentationDataset(config([{ name: 'vol', images: 'seg_image.nii.gz', labels: 'seg_label.nii.gz' }]), 'nope'), /no downstream data set named "nope"; known: vol/);
+  await assert.rejects(
+    loadSegmentationDataset(config([{ name: 'vol', images: 'seg_image.nii.gz', labels: 'seg_label.nii.gz' }]), 'nope'),
+    /no downstream data set named "nope"; known: vol/,
+  );
 });
 
 test('one acquisition is cut in contiguous thirds, with a guard band on each side of every cut', () => {
@@ -58,31 +67,52 @@ test('one acquisition is cut in contiguous thirds, with a guard band on each sid
   assert.equal(guardBand(100), 5);
   const a = [...plan.assignment];
   const counts = [0, 1, 2].map((s) => a.filter((v) => v === s).length);
-  assert.ok(counts.every((c) => c >= 33 - 10), `${counts}`);
+  assert.ok(
+    counts.every((c) => c >= 33 - 10),
+    `${counts}`,
+  );
   // Each split is one run, and samples of different splits are more than two guard bands apart.
   for (const s of [0, 1, 2]) {
     const at = a.flatMap((v, i) => (v === s ? [i] : []));
     assert.equal(at[at.length - 1] - at[0] + 1, at.length, `split ${s} is contiguous`);
-    for (const t of [0, 1, 2].filter((t) => t !== s)) for (const i of at) for (let d = 1; d <= 2 * 5; d++) assert.notEqual(a[i + d], t, `${i} and ${i + d}`);
+    for (const t of [0, 1, 2].filter((t) => t !== s))
+      for (const i of at) for (let d = 1; d <= 2 * 5; d++) assert.notEqual(a[i + d], t, `${i} and ${i + d}`);
   }
-  assert.deepEqual([...assignSplits(items, [1, 0, 0], 5).assignment], a.map(() => 0), 'all shares in train: no cut, nothing dropped');
+  assert.deepEqual(
+    [...assignSplits(items, [1, 0, 0], 5).assignment],
+    a.map(() => 0),
+    'all shares in train: no cut, nothing dropped',
+  );
 });
 
 test('three acquisitions or more go whole to the splits', () => {
-  const items = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6'].flatMap((p, k) => Array.from({ length: 10 + k }, () => ({ acquisition: p })));
+  const items = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6'].flatMap((p, k) =>
+    Array.from({ length: 10 + k }, () => ({ acquisition: p })),
+  );
   const plan = assignSplits(items, [0.7, 0.15, 0.15], 1);
   assert.equal(plan.strategy, 'acquisitions');
   const splitsOf = new Map<string, Set<number>>();
-  items.forEach((item, i) => splitsOf.set(item.acquisition, (splitsOf.get(item.acquisition) ?? new Set()).add(plan.assignment[i])));
+  items.forEach((item, i) =>
+    splitsOf.set(item.acquisition, (splitsOf.get(item.acquisition) ?? new Set()).add(plan.assignment[i])),
+  );
   for (const [p, splits] of splitsOf) assert.equal(splits.size, 1, `${p} is in splits ${[...splits]}`);
   assert.deepEqual(new Set([...plan.assignment]), new Set([0, 1, 2]));
 });
 
-test('acquisitions: the user\'s group, a volume, a numbered frame sequence', () => {
-  assert.equal(acquisitionKey('case-00-frame-003.png', { volume: false }), acquisitionKey('case-00-frame-017.png', { volume: false }));
-  assert.notEqual(acquisitionKey('case-00-frame-003.png', { volume: false }), acquisitionKey('case-01-frame-003.png', { volume: false }));
+test("acquisitions: the user's group, a volume, a numbered frame sequence", () => {
+  assert.equal(
+    acquisitionKey('case-00-frame-003.png', { volume: false }),
+    acquisitionKey('case-00-frame-017.png', { volume: false }),
+  );
+  assert.notEqual(
+    acquisitionKey('case-00-frame-003.png', { volume: false }),
+    acquisitionKey('case-01-frame-003.png', { volume: false }),
+  );
   assert.notEqual(acquisitionKey('a/img1.png', { volume: false }), acquisitionKey('b/img1.png', { volume: false }));
   assert.notEqual(acquisitionKey('s1.nii.gz', { volume: true }), acquisitionKey('s2.nii.gz', { volume: true }));
   const pattern = /patient-(\d+)/;
-  assert.equal(acquisitionKey('patient-7/ct.nii.gz', { pattern, volume: true }), acquisitionKey('patient-7/mr.nii.gz', { pattern, volume: true }));
+  assert.equal(
+    acquisitionKey('patient-7/ct.nii.gz', { pattern, volume: true }),
+    acquisitionKey('patient-7/mr.nii.gz', { pattern, volume: true }),
+  );
 });

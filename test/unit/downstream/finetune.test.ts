@@ -13,15 +13,29 @@ before(async () => {
 const data = squaresData(16, [24, 8, 8], 3);
 const signal = new AbortController().signal;
 
-for (const [mode, head] of [['probe', 'mlp'], ['full', 'mlp'], ['probe', 'pixel'], ['full', 'pixel'], ['full', 'conv']] as const) {
+for (const [mode, head] of [
+  ['probe', 'mlp'],
+  ['full', 'mlp'],
+  ['probe', 'pixel'],
+  ['full', 'pixel'],
+  ['full', 'conv'],
+] as const) {
   test(`${mode} fine-tuning with the ${head} head learns bright squares, frees its tensors and restores the encoder`, async () => {
     const encoder = linearPatchEncoder(16, 4, 16, 1);
     const before = encoder.encoderVariables.map((v) => v.arraySync());
     const tensors = tf.memory().numTensors;
     const evals: number[] = [];
-    const result = await fineTune(encoder, data, { ...DEFAULT_FINETUNE, mode, head, steps: 80, evalEvery: 20, patience: 10, lr: 1e-2, encoderLr: 1e-3, seed: 2 }, { signal, onEval: (_, m) => evals.push(m) });
+    const result = await fineTune(
+      encoder,
+      data,
+      { ...DEFAULT_FINETUNE, mode, head, steps: 80, evalEvery: 20, patience: 10, lr: 1e-2, encoderLr: 1e-3, seed: 2 },
+      { signal, onEval: (_, m) => evals.push(m) },
+    );
     assert.equal(tf.memory().numTensors, tensors, 'every tensor made during fine-tuning is disposed');
-    assert.deepEqual(encoder.encoderVariables.map((v) => v.arraySync()), before);
+    assert.deepEqual(
+      encoder.encoderVariables.map((v) => v.arraySync()),
+      before,
+    );
     assert.equal(result.stepsRun, 80);
     assert.equal(evals.length, 4);
     assert.ok(result.test.mIoU > 0.5, `test mIoU ${result.test.mIoU} should beat chance on an easy task`);
@@ -33,7 +47,12 @@ for (const [mode, head] of [['probe', 'mlp'], ['full', 'mlp'], ['probe', 'pixel'
 test('early stopping ends training after `patience` evaluations without improvement', async () => {
   const encoder = linearPatchEncoder(16, 4, 16, 1);
   // A learning rate of zero never improves after the first evaluation.
-  const result = await fineTune(encoder, data, { ...DEFAULT_FINETUNE, mode: 'probe', steps: 20, evalEvery: 5, patience: 2, lr: 0, seed: 1 }, { signal });
+  const result = await fineTune(
+    encoder,
+    data,
+    { ...DEFAULT_FINETUNE, mode: 'probe', steps: 20, evalEvery: 5, patience: 2, lr: 0, seed: 1 },
+    { signal },
+  );
   assert.equal(result.stepsRun, 15);
   assert.equal(result.bestStep, 5);
   tf.dispose(encoder.encoderVariables);
@@ -41,7 +60,10 @@ test('early stopping ends training after `patience` evaluations without improvem
 
 test('a mismatched image size is a clear error', async () => {
   const encoder = linearPatchEncoder(32, 4, 8, 1);
-  await assert.rejects(fineTune(encoder, data, DEFAULT_FINETUNE, { signal }), /16px images but the encoder expects 32px/);
+  await assert.rejects(
+    fineTune(encoder, data, DEFAULT_FINETUNE, { signal }),
+    /16px images but the encoder expects 32px/,
+  );
   tf.dispose(encoder.encoderVariables);
 });
 
@@ -51,7 +73,12 @@ for (const seed of [0, 1]) {
     const run = async () => {
       const encoder = linearPatchEncoder(16, 4, 16, 1);
       const losses: number[] = [];
-      const result = await fineTune(encoder, data, { ...DEFAULT_FINETUNE, mode: 'probe', steps: 20, evalEvery: 10, lr: 1e-2, seed }, { signal, onStep: (_, __, loss) => losses.push(loss) });
+      const result = await fineTune(
+        encoder,
+        data,
+        { ...DEFAULT_FINETUNE, mode: 'probe', steps: 20, evalEvery: 10, lr: 1e-2, seed },
+        { signal, onStep: (_, __, loss) => losses.push(loss) },
+      );
       tf.dispose(encoder.encoderVariables);
       return { losses, iou: result.test.iou };
     };
@@ -68,7 +95,7 @@ test('different seeds start from different heads', () => {
   [a, again, b].forEach((h) => h.dispose());
 });
 
-test('the pixel head puts every token\'s pixel logits at that token\'s place in the image', () => {
+test("the pixel head puts every token's pixel logits at that token's place in the image", () => {
   const [grid, patch, classes] = [2, 3, 2];
   const head = createHead('pixel', { dim: 1, grid, imageSize: grid * patch, classes, hidden: 1 }, 0);
   const [w1, b1, w2, b2] = head.variables;
@@ -83,7 +110,11 @@ test('the pixel head puts every token\'s pixel logits at that token\'s place in 
     for (let x = 0; x < grid * patch; x++) {
       const token = Math.floor(y / patch) * grid + Math.floor(x / patch);
       const inside = ((y % patch) * patch + (x % patch)) * classes;
-      assert.deepEqual(logits[y][x], [100 * (token + 1) + inside, 100 * (token + 1) + inside + 1], `pixel (${y}, ${x})`);
+      assert.deepEqual(
+        logits[y][x],
+        [100 * (token + 1) + inside, 100 * (token + 1) + inside + 1],
+        `pixel (${y}, ${x})`,
+      );
     }
   }
   head.dispose();
@@ -95,10 +126,18 @@ test('structures smaller than a patch: the pixel head resolves them, the grid-lo
   const scores: Record<string, number> = {};
   for (const head of ['mlp', 'pixel'] as const) {
     const encoder = linearPatchEncoder(16, 4, 16, 1);
-    const result = await fineTune(encoder, halves, { ...DEFAULT_FINETUNE, mode: 'probe', head, steps: 150, evalEvery: 25, patience: 10, lr: 1e-2, seed: 3 }, { signal });
+    const result = await fineTune(
+      encoder,
+      halves,
+      { ...DEFAULT_FINETUNE, mode: 'probe', head, steps: 150, evalEvery: 25, patience: 10, lr: 1e-2, seed: 3 },
+      { signal },
+    );
     scores[head] = result.test.mIoU;
     tf.dispose(encoder.encoderVariables);
   }
   assert.ok(scores.pixel > 0.8, `pixel head mIoU ${scores.pixel} should resolve half-patch structures`);
-  assert.ok(scores.mlp < scores.pixel - 0.15, `mlp head mIoU ${scores.mlp} is capped by its one logit per patch (pixel head: ${scores.pixel})`);
+  assert.ok(
+    scores.mlp < scores.pixel - 0.15,
+    `mlp head mIoU ${scores.mlp} is capped by its one logit per patch (pixel head: ${scores.pixel})`,
+  );
 });

@@ -13,7 +13,10 @@ export function linearPatchEncoder(imageSize: number, patchSize: number, dim: nu
     encode: (images) =>
       tf.tidy(() => {
         const n = images.shape[0];
-        const patches = images.reshape([n, grid, patchSize, grid, patchSize]).transpose([0, 1, 3, 2, 4]).reshape([n * grid * grid, patchSize * patchSize]);
+        const patches = images
+          .reshape([n, grid, patchSize, grid, patchSize])
+          .transpose([0, 1, 3, 2, 4])
+          .reshape([n * grid * grid, patchSize * patchSize]);
         return tf.relu(tf.matMul(patches, w).add(b)).reshape([n, grid * grid, dim]) as tf.Tensor3D;
       }),
   };
@@ -29,7 +32,12 @@ function parkMiller(seed: number): () => number {
  * Structures smaller than a patch: in about half of the patches one half (left, right, top or
  * bottom, chosen at random) is bright and labelled 1. One logit per patch cannot draw that edge.
  */
-export function halfPatchData(imageSize: number, patchSize: number, counts: [number, number, number], seed: number): LabelledData {
+export function halfPatchData(
+  imageSize: number,
+  patchSize: number,
+  counts: [number, number, number],
+  seed: number,
+): LabelledData {
   const random = parkMiller(seed);
   const half = patchSize / 2;
   const split = (count: number): LabelledSplit => {
@@ -52,7 +60,14 @@ export function halfPatchData(imageSize: number, patchSize: number, counts: [num
     }
     return { count, images, labels };
   };
-  return { name: 'half-patches', imageSize, classes: ['background', 'half'], train: split(counts[0]), val: split(counts[1]), test: split(counts[2]) };
+  return {
+    name: 'half-patches',
+    imageSize,
+    classes: ['background', 'half'],
+    train: split(counts[0]),
+    val: split(counts[1]),
+    test: split(counts[2]),
+  };
 }
 
 /** Images with one bright square on noise; label 1 inside the square, 0 elsewhere. */
@@ -76,5 +91,12 @@ export function squaresData(imageSize: number, counts: [number, number, number],
     }
     return { count, images, labels };
   };
-  return { name: 'squares', imageSize, classes: ['background', 'square'], train: split(counts[0]), val: split(counts[1]), test: split(counts[2]) };
+  return {
+    name: 'squares',
+    imageSize,
+    classes: ['background', 'square'],
+    train: split(counts[0]),
+    val: split(counts[1]),
+    test: split(counts[2]),
+  };
 }

@@ -17,14 +17,20 @@ const command = {
 } as const;
 
 test('command-line strings and host values validate to the same typed arguments', () => {
-  const fromCli = validateArgs(command, parseCommandArgv(['--budget', '0.05', '--seeds=3', '--methods', 'random,optidel', '--resume'], command.options));
+  const fromCli = validateArgs(
+    command,
+    parseCommandArgv(['--budget', '0.05', '--seeds=3', '--methods', 'random,optidel', '--resume'], command.options),
+  );
   const fromHost = validateArgs(command, { budget: 0.05, seeds: 3, methods: ['random', 'optidel'], resume: true });
   assert.deepEqual(fromCli, { budget: 0.05, seeds: 3, methods: ['random', 'optidel'], resume: true });
   assert.deepEqual(fromHost, fromCli);
 });
 
 test('bad arguments name the flag and what was expected', () => {
-  assert.throws(() => validateArgs(command, {}), (e: unknown) => e instanceof UsageError && /--budget is required/.test(e.message));
+  assert.throws(
+    () => validateArgs(command, {}),
+    (e: unknown) => e instanceof UsageError && /--budget is required/.test(e.message),
+  );
   assert.throws(() => validateArgs(command, { budget: 'lots' }), /--budget must be a number/);
   assert.throws(() => validateArgs(command, { budget: 1, seeds: 1.5 }), /--seeds must be an integer/);
   assert.throws(() => validateArgs(command, { budget: 1, methods: 'random,magic' }), /unknown: magic/);
@@ -33,11 +39,18 @@ test('bad arguments name the flag and what was expected', () => {
 
 test('the command line reads flags as other CLIs do: --no-x, short flags, --, and booleans that take no value', () => {
   const options = [...command.options, { name: 'run', type: 'string', description: 'run folder' }] as const;
-  assert.deepEqual(parseCommandArgv(['--no-resume', '-r', 'runs/a', '--budget=0.1'], options), { resume: false, run: 'runs/a', budget: '0.1' });
+  assert.deepEqual(parseCommandArgv(['--no-resume', '-r', 'runs/a', '--budget=0.1'], options), {
+    resume: false,
+    run: 'runs/a',
+    budget: '0.1',
+  });
   // A boolean never swallows the next word: here it is a stray argument, and said so.
   assert.throws(() => parseCommandArgv(['--resume', 'false'], options), /unexpected argument "false"/);
   assert.throws(() => parseCommandArgv(['--budget', '1', '--', '--seeds'], options), /unexpected argument "--seeds"/);
-  assert.throws(() => parseCommandArgv(['--colour', 'red'], options), (e: unknown) => e instanceof UsageError && /--colour/.test(e.message));
+  assert.throws(
+    () => parseCommandArgv(['--colour', 'red'], options),
+    (e: unknown) => e instanceof UsageError && /--colour/.test(e.message),
+  );
   assert.throws(() => parseCommandArgv(['--budget'], options), /--budget/);
 });
 
@@ -51,7 +64,10 @@ test('help lists choices, negatable flags, examples and environment variables; -
 
   const version = runCli(['--version']);
   assert.equal(version.status, 0);
-  assert.equal(version.stdout.trim(), `optidel ${JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version}`);
+  assert.equal(
+    version.stdout.trim(),
+    `optidel ${JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version}`,
+  );
   const helpSelect = runCli(['help', 'select']);
   assert.equal(helpSelect.status, 0);
   assert.equal(helpSelect.stdout, help);

@@ -5,7 +5,11 @@ import * as path from 'node:path';
 import { ROOT, runCli } from '../../helpers/engine';
 import { explainLoadFailure } from '../../../src/engine/backends/tensorflow';
 
-interface Candidate { name: string; available: boolean; reason: string }
+interface Candidate {
+  name: string;
+  available: boolean;
+  reason: string;
+}
 
 test('with tfjs-node-gpu absent, info records why and chooses wasm, with a reason for every backend', () => {
   const run = runCli(['info', '--json'], { env: { OPTIDEL_BACKEND: '' } });
@@ -13,7 +17,11 @@ test('with tfjs-node-gpu absent, info records why and chooses wasm, with a reaso
   const info = run.json!;
   assert.equal(info.backend, 'wasm');
   assert.match(String(info.tfjsVersion), /^\d+\.\d+\.\d+$/);
-  assert.equal(info.version, JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version, 'info names the OptiDEL version');
+  assert.equal(
+    info.version,
+    JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version,
+    'info names the OptiDEL version',
+  );
   const candidates = info.candidates as Candidate[];
   assert.deepEqual(candidates.map((c) => c.name).sort(), ['cpu', 'tensorflow', 'wasm', 'webgpu']);
   for (const c of candidates) assert.ok(c.reason.length > 5, `${c.name} has a reason`);
@@ -39,8 +47,14 @@ test('forcing an unavailable backend fails with a message naming it', () => {
 });
 
 test('a CUDA load failure names the missing library and what provides it', () => {
-  assert.match(explainLoadFailure('libcudart.so.11.0: cannot open shared object file: No such file or directory'), /libcudart\.so\.11\.0 was not found.*CUDA 11\.2 runtime/);
-  assert.match(explainLoadFailure('Error: libcudnn.so.8: cannot open shared object file'), /libcudnn\.so\.8 was not found.*cuDNN 8\.1/);
+  assert.match(
+    explainLoadFailure('libcudart.so.11.0: cannot open shared object file: No such file or directory'),
+    /libcudart\.so\.11\.0 was not found.*CUDA 11\.2 runtime/,
+  );
+  assert.match(
+    explainLoadFailure('Error: libcudnn.so.8: cannot open shared object file'),
+    /libcudnn\.so\.8 was not found.*cuDNN 8\.1/,
+  );
 });
 
 test('--help lists the commands; an unknown command exits 2', () => {

@@ -32,10 +32,15 @@ test('SIGTERM during pre-training: the stage checkpoints, is marked cancelled, a
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
   assert.equal(code, 130, stderr);
   assert.match(stderr, /interrupted \(SIGTERM\)/);
-  assert.deepEqual(JSON.parse(stdout.trim().split('\n').pop()!), { error: { kind: 'cancelled', message: 'cancelled' } });
+  assert.deepEqual(JSON.parse(stdout.trim().split('\n').pop()!), {
+    error: { kind: 'cancelled', message: 'cancelled' },
+  });
   const record = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8'));
   assert.equal(record.stages.pretrain.status, 'cancelled');
-  assert.ok(fs.existsSync(path.join(runDir, 'checkpoints', 'pretrain', 'latest.json')), 'a checkpoint was written on the way out');
+  assert.ok(
+    fs.existsSync(path.join(runDir, 'checkpoints', 'pretrain', 'latest.json')),
+    'a checkpoint was written on the way out',
+  );
 });
 
 test('under --json a usage error and a failure are each one JSON object on stdout', () => {

@@ -17,7 +17,10 @@ function fakeTfjsNodeGpu(body: string): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-tfjs-node-gpu-'));
   const dir = path.join(root, '@tensorflow', 'tfjs-node-gpu');
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: '@tensorflow/tfjs-node-gpu', version: '4.22.0', main: 'index.js' }));
+  fs.writeFileSync(
+    path.join(dir, 'package.json'),
+    JSON.stringify({ name: '@tensorflow/tfjs-node-gpu', version: '4.22.0', main: 'index.js' }),
+  );
   fs.writeFileSync(path.join(dir, 'index.js'), body);
   return root;
 }
@@ -31,11 +34,18 @@ module.exports = { tensor1d: () => tensor, backend: () => ({ binding: { isUsingG
 `;
 const LOAD_FAILS = `throw new Error('libcudart.so.11.0: cannot open shared object file: No such file or directory');`;
 
-interface Candidate { name: string; available: boolean; reason: string }
+interface Candidate {
+  name: string;
+  available: boolean;
+  reason: string;
+}
 function tensorflowCandidate(nodePath: string): { backend: unknown; tf: Candidate } {
   const run = runCli(['info', '--json'], { env: { NODE_PATH: nodePath } });
   assert.equal(run.status, 0, run.stderr);
-  return { backend: run.json!.backend, tf: (run.json!.candidates as Candidate[]).find((c) => c.name === 'tensorflow')! };
+  return {
+    backend: run.json!.backend,
+    tf: (run.json!.candidates as Candidate[]).find((c) => c.name === 'tensorflow')!,
+  };
 }
 
 test('libtensorflow loading without cuDNN: the engine names libcudnn.so.8 and falls back to wasm', () => {
@@ -53,8 +63,8 @@ test('tfjs-node-gpu failing to load: the engine names libcudart.so.11.0 and the 
 
 test('devices are read from the native log, and GPUs newer than the build get a first-run warning', () => {
   const log = [
-    "I tensorflow/stream_executor/platform/default/dso_loader.cc:53] Successfully opened dynamic library libcudart.so.11.0",
-    "I tensorflow/core/common_runtime/gpu/gpu_device.cc:1532] Created device /job:localhost/replica:0/task:0/device:GPU:0 with 79078 MB memory:  -> device: 0, name: NVIDIA H100 80GB HBM3, pci bus id: 0000:1b:00.0, compute capability: 9.0",
+    'I tensorflow/stream_executor/platform/default/dso_loader.cc:53] Successfully opened dynamic library libcudart.so.11.0',
+    'I tensorflow/core/common_runtime/gpu/gpu_device.cc:1532] Created device /job:localhost/replica:0/task:0/device:GPU:0 with 79078 MB memory:  -> device: 0, name: NVIDIA H100 80GB HBM3, pci bus id: 0000:1b:00.0, compute capability: 9.0',
   ].join('\n');
   const parsed = parseTensorflowLog(log);
   assert.deepEqual(parsed.devices, [{ name: 'NVIDIA H100 80GB HBM3', computeCapability: '9.0' }]);
@@ -62,6 +72,11 @@ test('devices are read from the native log, and GPUs newer than the build get a 
   const verdict = judgeProbe({ loaded: true, usingGpu: true, ...parsed });
   assert.equal(verdict.ok, true);
   assert.match(verdict.warnings[0], /H100.*compute capability 9\.0.*compiles its CUDA kernels from PTX/);
-  const ampere = judgeProbe({ loaded: true, usingGpu: true, missingLibraries: [], devices: [{ name: 'A100', computeCapability: '8.0' }] });
+  const ampere = judgeProbe({
+    loaded: true,
+    usingGpu: true,
+    missingLibraries: [],
+    devices: [{ name: 'A100', computeCapability: '8.0' }],
+  });
   assert.deepEqual(ampere.warnings, []);
 });

@@ -37,7 +37,9 @@ test('runs list names every run folder with its stages; runs show adds timings a
   assert.equal(show.status, 0, show.stderr);
   const shown = (show.json!.runs as Summary[])[0];
   assert.ok(shown.stages.find((s) => s.stage === 'ingest')!.seconds! > 0);
-  const cacheBytes = fs.readdirSync(path.join(run.runDir, 'cache')).reduce((n, f) => n + fs.statSync(path.join(run.runDir, 'cache', f)).size, 0);
+  const cacheBytes = fs
+    .readdirSync(path.join(run.runDir, 'cache'))
+    .reduce((n, f) => n + fs.statSync(path.join(run.runDir, 'cache', f)).size, 0);
   assert.equal(shown.sizes!.cache, cacheBytes);
 
   const text = runCli(['runs', 'show', run.runDir]);

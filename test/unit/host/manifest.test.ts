@@ -31,7 +31,9 @@ test('every command is in the OptiDEL category, and the files the manifest names
   const files = [
     ...manifest.contributes.grammars.map((g: { path: string }) => g.path),
     ...manifest.contributes.jsonValidation.map((j: { url: string }) => j.url),
-    ...manifest.contributes.walkthroughs.flatMap((w: { steps: Array<{ media: { markdown?: string } }> }) => w.steps.map((s) => s.media.markdown)),
+    ...manifest.contributes.walkthroughs.flatMap((w: { steps: Array<{ media: { markdown?: string } }> }) =>
+      w.steps.map((s) => s.media.markdown),
+    ),
     manifest.icon,
   ];
   for (const file of files.filter(Boolean)) assert.ok(fs.existsSync(path.join(ROOT, file)), `${file} exists`);

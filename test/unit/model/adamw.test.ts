@@ -6,9 +6,21 @@ import { useWasm } from './helpers';
 
 function setup(): { w: tf.Variable; b: tf.Variable; grads: tf.Tensor[] } {
   return {
-    w: tf.variable(tf.tensor2d([[1, -2], [3, 0.5]]), true),
+    w: tf.variable(
+      tf.tensor2d([
+        [1, -2],
+        [3, 0.5],
+      ]),
+      true,
+    ),
     b: tf.variable(tf.tensor1d([0.1, -0.1]), true),
-    grads: [tf.tensor2d([[0.5, -1], [2, 0]]), tf.tensor1d([4, -3])],
+    grads: [
+      tf.tensor2d([
+        [0.5, -1],
+        [2, 0],
+      ]),
+      tf.tensor1d([4, -3]),
+    ],
   };
 }
 
@@ -17,7 +29,14 @@ test('AdamW: one step matches the hand-computed PyTorch update, on host and devi
   const results: number[][] = [];
   for (const placement of ['host', 'device'] as const) {
     const { w, b, grads } = setup();
-    const opt = new AdamW([{ variable: w, decay: true }, { variable: b, decay: false }], { weightDecay: 0.1, clipNorm: 1 }, placement);
+    const opt = new AdamW(
+      [
+        { variable: w, decay: true },
+        { variable: b, decay: false },
+      ],
+      { weightDecay: 0.1, clipNorm: 1 },
+      placement,
+    );
     opt.apply(grads, 0.01);
     const norm = Math.sqrt(0.25 + 1 + 4 + 16 + 9);
     assert.ok(Math.abs(opt.lastGradNorm - norm) < 1e-5);
@@ -25,7 +44,9 @@ test('AdamW: one step matches the hand-computed PyTorch update, on host and devi
     const expectW = [1 * 0.999 - 0.01, -2 * 0.999 + 0.01, 3 * 0.999 - 0.01, 0.5 * 0.999];
     const expectB = [0.1 - 0.01, -0.1 + 0.01];
     const got = [...w.dataSync(), ...b.dataSync()];
-    [...expectW, ...expectB].forEach((e, i) => assert.ok(Math.abs(got[i] - e) < 1e-5, `${placement} parameter ${i}: ${got[i]} vs ${e}`));
+    [...expectW, ...expectB].forEach((e, i) =>
+      assert.ok(Math.abs(got[i] - e) < 1e-5, `${placement} parameter ${i}: ${got[i]} vs ${e}`),
+    );
     opt.apply(grads, 0.01);
     results.push([...w.dataSync(), ...b.dataSync(), ...opt.saveState()]);
     opt.dispose();

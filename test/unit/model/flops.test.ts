@@ -5,7 +5,17 @@ import { maeConfig } from '../../../src/engine/model/mae';
 
 test('MAE FLOPs match a hand count on a one-block shape', () => {
   // 8x8 image, 4x4 patches: 4 patches, 1 visible at ratio 0.75; dim 4, decoder 4, mlp x2.
-  const c = { imageSize: 8, patchSize: 4, dim: 4, depth: 1, heads: 1, decoderDim: 4, decoderDepth: 1, maskRatio: 0.75, mlpRatio: 2 };
+  const c = {
+    imageSize: 8,
+    patchSize: 4,
+    dim: 4,
+    depth: 1,
+    heads: 1,
+    decoderDim: 4,
+    decoderDepth: 1,
+    maskRatio: 0.75,
+    mlpRatio: 2,
+  };
   const embed = 2 * 4 * 16 * 4;
   const encoderBlock = 2 * 1 * 4 * 12 + 2 * 1 * 4 * 4 + 4 * 1 * 1 * 4 + 4 * 1 * 4 * 8;
   const decoderEmbed = 2 * 1 * 4 * 4;

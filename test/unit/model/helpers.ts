@@ -42,7 +42,15 @@ export function memoryReader(pixels: Float32Array, imageSize: number): PixelRead
 }
 
 export interface RecordingContext extends CommandContext {
-  events: Array<{ kind: string; stage: string; name?: string; value?: number; step?: number; done?: number; status?: string }>;
+  events: Array<{
+    kind: string;
+    stage: string;
+    name?: string;
+    value?: number;
+    step?: number;
+    done?: number;
+    status?: string;
+  }>;
   abort(): void;
 }
 

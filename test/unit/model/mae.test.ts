@@ -19,10 +19,16 @@ test('masks keep a quarter of the patches, one-hot, chosen by seed and sample id
   assert.equal(a.keep, 4);
   for (let b = 0; b < 3; b++) {
     const masked = a.masked.subarray(b * 16, (b + 1) * 16);
-    assert.equal(masked.reduce((s, v) => s + v, 0), 12);
+    assert.equal(
+      masked.reduce((s, v) => s + v, 0),
+      12,
+    );
     for (let j = 0; j < 4; j++) {
       const row = a.select.subarray((b * 4 + j) * 16, (b * 4 + j + 1) * 16);
-      assert.equal(row.reduce((s, v) => s + v, 0), 1);
+      assert.equal(
+        row.reduce((s, v) => s + v, 0),
+        1,
+      );
       assert.equal(masked[row.indexOf(1)], 0, 'a selected patch is visible');
     }
   }
@@ -45,7 +51,10 @@ test('encode, loss, reconstructionError and patchErrors have the contract shapes
     assert.deepEqual(errors.shape, [4]);
     const patches = model.patchErrors(x, { masks: 2, seed: i });
     assert.deepEqual(patches.shape, [4, 16]);
-    assert.ok(Array.from(patches.dataSync()).every(Number.isFinite), 'patch errors are NaN-free even for patches never masked');
+    assert.ok(
+      Array.from(patches.dataSync()).every(Number.isFinite),
+      'patch errors are NaN-free even for patches never masked',
+    );
     tf.dispose([tokens, loss, errors, patches]);
   }
   assert.equal(tf.memory().numTensors, before);
@@ -85,7 +94,17 @@ test('save and load give back the same model', async () => {
 test('presets: tiny is the PyTorch anchor shape, at 64 or 32 px; bad shapes are refused', () => {
   assert.deepEqual(
     { ...maeConfig('tiny') },
-    { imageSize: 64, patchSize: 8, dim: 128, depth: 4, heads: 4, decoderDim: 64, decoderDepth: 1, maskRatio: 0.75, mlpRatio: 4 },
+    {
+      imageSize: 64,
+      patchSize: 8,
+      dim: 128,
+      depth: 4,
+      heads: 4,
+      decoderDim: 64,
+      decoderDepth: 1,
+      maskRatio: 0.75,
+      mlpRatio: 4,
+    },
   );
   assert.equal(maeConfig('tiny', 32).imageSize, 32);
   assert.equal(maeConfig('base').patchSize, 16);

@@ -13,7 +13,17 @@ import { memoryReader, recordingContext, syntheticImages, useWasm } from './help
 const SIZE = 16;
 const pool = memoryReader(syntheticImages(64, SIZE, 5), SIZE);
 const ids = Array.from({ length: 64 }, (_, i) => i);
-const base: PretrainOptions = { steps: 8, batchSize: 8, lr: 2e-3, weightDecay: 0.05, warmupSteps: 2, clipNorm: 1, seed: 4, checkpointEvery: 3, augment: true };
+const base: PretrainOptions = {
+  steps: 8,
+  batchSize: 8,
+  lr: 2e-3,
+  weightDecay: 0.05,
+  warmupSteps: 2,
+  clipNorm: 1,
+  seed: 4,
+  checkpointEvery: 3,
+  augment: true,
+};
 
 function tempRun(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-pretrain-'));
@@ -28,14 +38,25 @@ test('the loss falls on structured images within a few hundred steps, with loss 
   const run = tempRun();
   const model = MaeModel.create(maeConfig('micro'), 1);
   const ctx = recordingContext();
-  const result = await pretrain(model, { ids, cache: pool }, { ...base, steps: 200, checkpointEvery: 100, warmupSteps: 10 }, run, 'pretrain', ctx);
+  const result = await pretrain(
+    model,
+    { ids, cache: pool },
+    { ...base, steps: 200, checkpointEvery: 100, warmupSteps: 10 },
+    run,
+    'pretrain',
+    ctx,
+  );
   const losses = ctx.events.filter((e) => e.kind === 'metric' && e.name === 'loss').map((e) => e.value!);
   assert.equal(result.steps, 200);
   assert.ok(losses.length >= 50);
   const first = losses.slice(0, 5).reduce((a, b) => a + b) / 5;
   const last = losses.slice(-5).reduce((a, b) => a + b) / 5;
   assert.ok(last < 0.7 * first, `loss fell from ${first.toFixed(3)} to ${last.toFixed(3)}`);
-  const lines = fs.readFileSync(path.join(run, 'metrics', 'pretrain.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const lines = fs
+    .readFileSync(path.join(run, 'metrics', 'pretrain.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.ok(lines.some((l) => l.name === 'loss' && l.step === 200));
   assert.ok(fs.existsSync(path.join(run, 'checkpoints', 'pretrain', 'latest.json')));
   model.dispose();
@@ -61,7 +82,14 @@ test('a run cancelled or crashed midway and resumed ends with the same weights a
   const cancelledRun = tempRun();
   const first = MaeModel.create(maeConfig('micro'), 1);
   await assert.rejects(
-    pretrain(first, { ids, cache: pool }, base, cancelledRun, 'pretrain', recordingContext((done, ctx) => done === 5 && ctx.abort())),
+    pretrain(
+      first,
+      { ids, cache: pool },
+      base,
+      cancelledRun,
+      'pretrain',
+      recordingContext((done, ctx) => done === 5 && ctx.abort()),
+    ),
     CancelledError,
   );
   // A fresh process would build a new model (any seed) and resume from the checkpoint.
@@ -74,16 +102,36 @@ test('a run cancelled or crashed midway and resumed ends with the same weights a
   const crashedRun = tempRun();
   const crashing = MaeModel.create(maeConfig('micro'), 1);
   await assert.rejects(
-    pretrain(crashing, { ids, cache: pool }, base, crashedRun, 'pretrain', recordingContext((done) => {
-      if (done === 5) throw new Error('simulated crash');
-    })),
+    pretrain(
+      crashing,
+      { ids, cache: pool },
+      base,
+      crashedRun,
+      'pretrain',
+      recordingContext((done) => {
+        if (done === 5) throw new Error('simulated crash');
+      }),
+    ),
     /simulated crash/,
   );
   const afterCrash = MaeModel.create(maeConfig('micro'), 7);
-  assert.equal((await pretrain(afterCrash, { ids, cache: pool }, base, crashedRun, 'pretrain', recordingContext())).resumedFrom, 3);
+  assert.equal(
+    (await pretrain(afterCrash, { ids, cache: pool }, base, crashedRun, 'pretrain', recordingContext())).resumedFrom,
+    3,
+  );
   assert.deepEqual(weights(afterCrash), expected);
-  const metricSteps = fs.readFileSync(path.join(crashedRun, 'metrics', 'pretrain.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.name === 'loss').map((l) => l.step);
-  assert.deepEqual(metricSteps, [...new Set(metricSteps)].sort((a, b) => a - b), 'no step is logged twice after a resume');
+  const metricSteps = fs
+    .readFileSync(path.join(crashedRun, 'metrics', 'pretrain.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((l) => l.name === 'loss')
+    .map((l) => l.step);
+  assert.deepEqual(
+    metricSteps,
+    [...new Set(metricSteps)].sort((a, b) => a - b),
+    'no step is logged twice after a resume',
+  );
   for (const m of [straight, first, resumed, crashing, afterCrash]) m.dispose();
 });
 
@@ -91,11 +139,20 @@ test('generated samples train alongside pool samples; a model of another image s
   await useWasm();
   const model = MaeModel.create(maeConfig('micro'), 1);
   const extra = syntheticImages(5, SIZE, 9);
-  const result = await pretrain(model, { ids: [0, 1], cache: pool, extra }, { ...base, steps: 2 }, tempRun(), 'train', recordingContext());
+  const result = await pretrain(
+    model,
+    { ids: [0, 1], cache: pool, extra },
+    { ...base, steps: 2 },
+    tempRun(),
+    'train',
+    recordingContext(),
+  );
   assert.equal(result.steps, 2);
   const wrong = MaeModel.create(maeConfig('micro', 32), 1);
-  await assert.rejects(pretrain(wrong, { ids, cache: pool }, base, tempRun(), 'train', recordingContext()), /16 px images but the model takes 32 px/);
+  await assert.rejects(
+    pretrain(wrong, { ids, cache: pool }, base, tempRun(), 'train', recordingContext()),
+    /16 px images but the model takes 32 px/,
+  );
   model.dispose();
   wrong.dispose();
 });
-

@@ -18,12 +18,36 @@ const small = ['--preset', 'micro', '--steps', '6', '--batch-size', '8'];
 test('optidel run: every stage in order on tiny demo data, then resumed with done stages skipped', () => {
   const demo = runCli(['demo-data', '--out', data, '--size', 'tiny', '--json']);
   assert.equal(demo.status, 0, demo.stderr);
-  const first = runCli(['run', '--config', path.join(data, 'optidel.json'), '--out', runDir, '--method', 'optidel', '--budget', '0.1', ...small, '--json'], { timeoutMs: 300_000 });
+  const first = runCli(
+    [
+      'run',
+      '--config',
+      path.join(data, 'optidel.json'),
+      '--out',
+      runDir,
+      '--method',
+      'optidel',
+      '--budget',
+      '0.1',
+      ...small,
+      '--json',
+    ],
+    { timeoutMs: 300_000 },
+  );
   assert.equal(first.status, 0, first.stderr);
   const summary = first.json!;
-  assert.deepEqual(summary.stages, { ingest: 'ran', pretrain: 'ran', score: 'ran', propose: 'ran', select: 'ran', synthesize: 'ran', train: 'ran' });
+  assert.deepEqual(summary.stages, {
+    ingest: 'ran',
+    pretrain: 'ran',
+    score: 'ran',
+    propose: 'ran',
+    select: 'ran',
+    synthesize: 'ran',
+    train: 'ran',
+  });
   const record = readJson<RunRecord>('run.json');
-  for (const stage of ['ingest', 'pretrain', 'score', 'propose', 'select', 'synthesize', 'train'] as const) assert.equal(record.stages[stage]?.status, 'done', stage);
+  for (const stage of ['ingest', 'pretrain', 'score', 'propose', 'select', 'synthesize', 'train'] as const)
+    assert.equal(record.stages[stage]?.status, 'done', stage);
 
   const selection = readJson<SelectionFile>('selection/optidel.json');
   const poolSize = readJson<{ samples: unknown[] }>('cache/index.json').samples.length;
@@ -35,18 +59,52 @@ test('optidel run: every stage in order on tiny demo data, then resumed with don
   const mosaics = synth.samples.filter((s) => s.kind === 'mosaic');
   assert.equal(mosaics.length, Math.round(0.1 * poolSize));
   assert.ok(synth.samples.some((s) => s.kind === 'adversarial'));
-  assert.deepEqual(synth.samples.map((s) => s.id), synth.samples.map((_, k) => poolSize + k), 'generated ids continue after the pool');
-  for (const m of mosaics) assert.deepEqual(m.parts.map((p) => p.patchId).every((id) => selection.patches!.includes(id!)), true);
-  assert.equal(fs.statSync(path.join(runDir, 'synth/samples.f32')).size, synth.samples.length * synth.imageSize ** 2 * 4);
+  assert.deepEqual(
+    synth.samples.map((s) => s.id),
+    synth.samples.map((_, k) => poolSize + k),
+    'generated ids continue after the pool',
+  );
+  for (const m of mosaics)
+    assert.deepEqual(
+      m.parts.map((p) => p.patchId).every((id) => selection.patches!.includes(id!)),
+      true,
+    );
+  assert.equal(
+    fs.statSync(path.join(runDir, 'synth/samples.f32')).size,
+    synth.samples.length * synth.imageSize ** 2 * 4,
+  );
   assert.ok(fs.existsSync(path.join(runDir, `synth/${synth.samples[0].id}.png`)));
   const thumbs = readJson<ThumbnailAtlasIndex>('thumbs/index.json');
   for (const s of synth.samples) assert.ok(thumbs.positions[String(s.id)], `thumbnail of generated sample ${s.id}`);
   assert.ok(thumbs.positions['0'], 'pool thumbnails kept');
   assert.ok(fs.existsSync(path.join(runDir, 'checkpoints/train/latest.json')));
 
-  const again = runCli(['run', '--config', path.join(data, 'optidel.json'), '--out', runDir, '--method', 'optidel', '--budget', '0.1', ...small, '--json'], { timeoutMs: 120_000 });
+  const again = runCli(
+    [
+      'run',
+      '--config',
+      path.join(data, 'optidel.json'),
+      '--out',
+      runDir,
+      '--method',
+      'optidel',
+      '--budget',
+      '0.1',
+      ...small,
+      '--json',
+    ],
+    { timeoutMs: 120_000 },
+  );
   assert.equal(again.status, 0, again.stderr);
-  assert.deepEqual(again.json!.stages, { ingest: 'ran', pretrain: 'skipped', score: 'skipped', propose: 'skipped', select: 'skipped', synthesize: 'skipped', train: 'skipped' });
+  assert.deepEqual(again.json!.stages, {
+    ingest: 'ran',
+    pretrain: 'skipped',
+    score: 'skipped',
+    propose: 'skipped',
+    select: 'skipped',
+    synthesize: 'skipped',
+    train: 'skipped',
+  });
 });
 
 test('optidel select --json reports method, budget, selected count and V-information', () => {
@@ -71,8 +129,23 @@ test('hand curation in the selection file is applied by synthesize and train', (
   const index = readJson<SynthIndex>('synth/index.json');
   const parts = index.samples.flatMap((s) => s.parts.map((p) => p.sampleId));
   assert.ok(!parts.includes(excluded), 'an excluded sample contributes nothing');
-  assert.ok(index.samples.some((s) => s.kind === 'adversarial' && s.parts[0].sampleId === included), 'an included sample is used');
-  const train = runCli(['train', '--run', runDir, '--method', 'optidel', '--steps', '2', '--batch-size', '4', '--fresh', '--json']);
+  assert.ok(
+    index.samples.some((s) => s.kind === 'adversarial' && s.parts[0].sampleId === included),
+    'an included sample is used',
+  );
+  const train = runCli([
+    'train',
+    '--run',
+    runDir,
+    '--method',
+    'optidel',
+    '--steps',
+    '2',
+    '--batch-size',
+    '4',
+    '--fresh',
+    '--json',
+  ]);
   assert.equal(train.status, 0, train.stderr);
   assert.equal(train.json!.samples, selection.selected.length, 'one excluded, one included');
   assert.equal(train.json!.generated, index.samples.length);
@@ -80,7 +153,21 @@ test('hand curation in the selection file is applied by synthesize and train', (
 
 test('collaborative rounds: the pool is re-scored with the model in training, reselected and regenerated between rounds', () => {
   const before = readJson<SelectionFile>('selection/optidel.json');
-  const r = runCli(['train', '--run', runDir, '--method', 'optidel', '--steps', '4', '--batch-size', '4', '--rounds', '2', '--fresh', '--json']);
+  const r = runCli([
+    'train',
+    '--run',
+    runDir,
+    '--method',
+    'optidel',
+    '--steps',
+    '4',
+    '--batch-size',
+    '4',
+    '--rounds',
+    '2',
+    '--fresh',
+    '--json',
+  ]);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.json!.rounds, 2);
   assert.equal(r.json!.steps, 4);

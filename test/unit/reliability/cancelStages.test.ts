@@ -25,7 +25,8 @@ after(async () => {
 function assertConsistent(runDir: string): void {
   for (const entry of fs.readdirSync(runDir, { recursive: true }).map(String)) {
     assert.ok(!/\.tmp$|\.tmp\//.test(entry), `no temporary left behind: ${entry}`);
-    if (entry.endsWith('.json')) assert.doesNotThrow(() => JSON.parse(fs.readFileSync(path.join(runDir, entry), 'utf8')), entry);
+    if (entry.endsWith('.json'))
+      assert.doesNotThrow(() => JSON.parse(fs.readFileSync(path.join(runDir, entry), 'utf8')), entry);
   }
 }
 
@@ -34,9 +35,21 @@ test('cancelling each stage in turn leaves a consistent run that the next run co
   const runDir = path.join(root, 'run');
   const pipelineStages = STAGES.filter((s) => s !== 'finetune');
   const events: EngineEvent[] = [];
-  const engine = new EngineClient({ enginePath: ENGINE, backend: 'wasm', cancelGraceMs: 20_000, onEvent: (e) => events.push(e) });
+  const engine = new EngineClient({
+    enginePath: ENGINE,
+    backend: 'wasm',
+    cancelGraceMs: 20_000,
+    onEvent: (e) => events.push(e),
+  });
   clients.push(engine);
-  const args = { config: configFile, out: runDir, method: 'optidel', preset: 'micro', steps: 30, batchSize: 8 } as const;
+  const args = {
+    config: configFile,
+    out: runDir,
+    method: 'optidel',
+    preset: 'micro',
+    steps: 30,
+    batchSize: 8,
+  } as const;
   const cancelledStages: string[] = [];
 
   for (const stage of pipelineStages) {
@@ -49,10 +62,13 @@ test('cancelling each stage in turn leaves a consistent run that the next run co
           resolve(true);
         }
       }, 5);
-      request.result.then(() => {
-        clearInterval(poll);
-        resolve(false);
-      }, () => undefined);
+      request.result.then(
+        () => {
+          clearInterval(poll);
+          resolve(false);
+        },
+        () => undefined,
+      );
     });
     assert.ok(started, `${stage} started`);
     request.cancel();
@@ -62,16 +78,38 @@ test('cancelling each stage in turn leaves a consistent run that the next run co
     const cancelled = pipelineStages.filter((s) => record.stages[s]?.status === 'cancelled');
     const k = pipelineStages.indexOf(stage);
     assert.ok(cancelled.length <= 1, `one stage cancelled at most: ${cancelled.join(', ')}`);
-    if (cancelled.length === 0) assert.equal(record.stages[stage]?.status, 'done', `${stage} finished before the cancel arrived`);
-    else assert.ok([stage, pipelineStages[k + 1]].includes(cancelled[0]!), `the cancel stopped ${stage} or the stage after it, not ${cancelled[0]}`);
-    for (const later of pipelineStages.slice(k + 2)) assert.equal(record.stages[later]?.status, 'pending', `${later} never started`);
+    if (cancelled.length === 0)
+      assert.equal(record.stages[stage]?.status, 'done', `${stage} finished before the cancel arrived`);
+    else
+      assert.ok(
+        [stage, pipelineStages[k + 1]].includes(cancelled[0]!),
+        `the cancel stopped ${stage} or the stage after it, not ${cancelled[0]}`,
+      );
+    for (const later of pipelineStages.slice(k + 2))
+      assert.equal(record.stages[later]?.status, 'pending', `${later} never started`);
     cancelledStages.push(...cancelled);
     assertConsistent(runDir);
   }
   // The long stages were interrupted inside their work; the engine stayed up throughout.
-  for (const stage of ['ingest', 'pretrain', 'select', 'synthesize', 'train']) assert.ok(cancelledStages.includes(stage), `${stage} was cancelled while it ran`);
+  for (const stage of ['ingest', 'pretrain', 'select', 'synthesize', 'train'])
+    assert.ok(cancelledStages.includes(stage), `${stage} was cancelled while it ran`);
 
-  const finished = runCli(['run', '--config', configFile, '--out', runDir, '--method', 'optidel', '--preset', 'micro', '--steps', '30', '--batch-size', '8', '--json']);
+  const finished = runCli([
+    'run',
+    '--config',
+    configFile,
+    '--out',
+    runDir,
+    '--method',
+    'optidel',
+    '--preset',
+    'micro',
+    '--steps',
+    '30',
+    '--batch-size',
+    '8',
+    '--json',
+  ]);
   assert.equal(finished.status, 0, finished.stderr);
   const record = await readRun(runDir);
   for (const stage of pipelineStages) assert.equal(record.stages[stage]?.status, 'done', stage);

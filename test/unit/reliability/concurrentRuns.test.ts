@@ -11,12 +11,36 @@ import { readRun } from '../../../src/shared/node/runStore';
 import { CLI, ROOT } from '../../helpers/engine';
 import { makeTinyDemo } from '../../helpers/tinyRun';
 
-function runPipeline(configFile: string, runDir: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
+function runPipeline(
+  configFile: string,
+  runDir: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'run', '--config', configFile, '--out', runDir, '--method', 'optidel', '--preset', 'micro', '--steps', '10', '--batch-size', '8', '--json'], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        'run',
+        '--config',
+        configFile,
+        '--out',
+        runDir,
+        '--method',
+        'optidel',
+        '--preset',
+        'micro',
+        '--steps',
+        '10',
+        '--batch-size',
+        '8',
+        '--json',
+      ],
+      {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
     child.on('exit', (code, signal) => resolve({ code, stderr: signal ? `${stderr}\nkilled by ${signal}` : stderr }));
@@ -26,7 +50,10 @@ function runPipeline(configFile: string, runDir: string, env: NodeJS.ProcessEnv)
 test('two runs at once in two folders, with no network access', async () => {
   const { root, configFile } = makeTinyDemo();
   const networkLog = path.join(root, 'network.log');
-  const env = { NODE_OPTIONS: `--require ${path.join(ROOT, 'test/helpers/faults/noNetwork.cjs')}`, OPTIDEL_NETWORK_LOG: networkLog };
+  const env = {
+    NODE_OPTIONS: `--require ${path.join(ROOT, 'test/helpers/faults/noNetwork.cjs')}`,
+    OPTIDEL_NETWORK_LOG: networkLog,
+  };
   const [a, b] = [path.join(root, 'run-a'), path.join(root, 'run-b')];
   const results = await Promise.all([runPipeline(configFile, a, env), runPipeline(configFile, b, env)]);
   for (const r of results) assert.equal(r.code, 0, r.stderr);
@@ -34,7 +61,12 @@ test('two runs at once in two folders, with no network access', async () => {
     const record = await readRun(dir);
     assert.equal(record.stages.train?.status, 'done', dir);
   }
-  const selected = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'selection', 'optidel.json'), 'utf8')).selected;
+  const selected = (dir: string) =>
+    JSON.parse(fs.readFileSync(path.join(dir, 'selection', 'optidel.json'), 'utf8')).selected;
   assert.deepEqual(selected(a), selected(b));
-  assert.equal(fs.existsSync(networkLog) ? fs.readFileSync(networkLog, 'utf8') : '', '', 'no network access was attempted');
+  assert.equal(
+    fs.existsSync(networkLog) ? fs.readFileSync(networkLog, 'utf8') : '',
+    '',
+    'no network access was attempted',
+  );
 });

@@ -60,7 +60,10 @@ test('SIGKILL during pre-training: the host knows at once, the stage is marked f
   const pid = engine.pid!;
   const killedAt = Date.now();
   process.kill(pid, 'SIGKILL');
-  await assert.rejects(request.result, (err: unknown) => err instanceof EngineError && err.code === 'engine-exited' && /SIGKILL/.test(err.message));
+  await assert.rejects(
+    request.result,
+    (err: unknown) => err instanceof EngineError && err.code === 'engine-exited' && /SIGKILL/.test(err.message),
+  );
   assert.ok(Date.now() - killedAt < 5000, 'the host noticed within seconds');
   assert.equal(isAlive(pid), false);
   assert.deepEqual(await exited, [`${tiny.runDir}: pretrain`]);
@@ -85,12 +88,19 @@ test('a full disk during a checkpoint write: the stage fails saying so, the prev
   const before = finalWeights(runDir);
 
   const full = runCli(['pretrain', '--run', runDir, ...TRAIN, '--json'], {
-    env: { NODE_OPTIONS: `--require ${path.join(ROOT, 'test/helpers/faults/diskFull.cjs')}`, OPTIDEL_FAULT_PATH: 'checkpoints/pretrain/\\.step-0000020' },
+    env: {
+      NODE_OPTIONS: `--require ${path.join(ROOT, 'test/helpers/faults/diskFull.cjs')}`,
+      OPTIDEL_FAULT_PATH: 'checkpoints/pretrain/\\.step-0000020',
+    },
   });
   assert.equal(full.status, 1);
   assert.match(full.stderr, /ENOSPC: no space left on device/);
   const dir = path.join(runDir, 'checkpoints', 'pretrain');
-  assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'latest.json'), 'utf8')).step, 10, 'latest still names the previous checkpoint');
+  assert.equal(
+    JSON.parse(fs.readFileSync(path.join(dir, 'latest.json'), 'utf8')).step,
+    10,
+    'latest still names the previous checkpoint',
+  );
   assert.ok(finalWeights(runDir).equals(before), 'the previous checkpoint is intact');
 
   const resumed = runCli(['pretrain', '--run', runDir, ...TRAIN, '--json']);

@@ -73,11 +73,20 @@ function peakRssBytes(stderr: string): number {
 }
 
 /** Ingests `pool` with a capped heap; returns the skipped entries and the peak resident memory. */
-function ingest(root: string, name: string, pool: string[]): { skipped: Array<{ path: string; reason: string }>; peak: number } {
+function ingest(
+  root: string,
+  name: string,
+  pool: string[],
+): { skipped: Array<{ path: string; reason: string }>; peak: number } {
   const configFile = path.join(root, `${name}.json`);
   fs.writeFileSync(configFile, JSON.stringify({ pool, downstream: [], imageSize: 16, ingest: { maxBytes: BUDGET } }));
-  const env = { NODE_OPTIONS: `--max-old-space-size=${HEAP_MB} --require ${path.join(ROOT, 'scripts/bench/report-rss.cjs')}` };
-  const run = runCli(['ingest', '--config', configFile, '--out', path.join(root, `run-${name}`), '--json'], { env, timeoutMs: 120_000 });
+  const env = {
+    NODE_OPTIONS: `--max-old-space-size=${HEAP_MB} --require ${path.join(ROOT, 'scripts/bench/report-rss.cjs')}`,
+  };
+  const run = runCli(['ingest', '--config', configFile, '--out', path.join(root, `run-${name}`), '--json'], {
+    env,
+    timeoutMs: 120_000,
+  });
   assert.equal(run.status, 0, run.stderr);
   return { skipped: run.json!.skipped as Array<{ path: string; reason: string }>, peak: peakRssBytes(run.stderr) };
 }
@@ -103,14 +112,33 @@ for k in range(32):
         f.write(dicom_file((rows + cols + k) % 2000, k, '1.2.840.10008.1.2.1', True, '<', False))
 `);
   const baseline = ingest(root, 'baseline', [path.join(root, 'good.nii')]);
-  const attacked = ingest(root, 'attacked', [path.join(root, 'good.nii'), path.join(root, '*.nii.gz'), deflated, series]);
+  const attacked = ingest(root, 'attacked', [
+    path.join(root, 'good.nii'),
+    path.join(root, '*.nii.gz'),
+    deflated,
+    series,
+  ]);
   const reasons = new Map(attacked.skipped.map((s) => [s.path, s.reason]));
-  assert.match(reasons.get(path.join(root, 'claims-huge.nii.gz')) ?? '', /voxel data takes 1,536 MiB decoded, over the limit of 16 MiB \(raise ingest\.maxBytes/);
-  assert.match(reasons.get(path.join(root, 'goes-on.nii.gz')) ?? '', /gzip data goes on past the 262,496 bytes its header declares/);
-  assert.match(reasons.get(path.join(deflated, 'bomb.dcm')) ?? '', /no pixel data within the first \d+ bytes, over ingest\.maxBytes/);
+  assert.match(
+    reasons.get(path.join(root, 'claims-huge.nii.gz')) ?? '',
+    /voxel data takes 1,536 MiB decoded, over the limit of 16 MiB \(raise ingest\.maxBytes/,
+  );
+  assert.match(
+    reasons.get(path.join(root, 'goes-on.nii.gz')) ?? '',
+    /gzip data goes on past the 262,496 bytes its header declares/,
+  );
+  assert.match(
+    reasons.get(path.join(deflated, 'bomb.dcm')) ?? '',
+    /no pixel data within the first \d+ bytes, over ingest\.maxBytes/,
+  );
   assert.match(reasons.get(series) ?? '', /voxel data takes 64 MiB decoded, over the limit of 16 MiB/);
-  t.diagnostic(`peak RSS ${(attacked.peak / MiB).toFixed(0)} MiB with the attacks, ${(baseline.peak / MiB).toFixed(0)} MiB without`);
-  assert.ok(attacked.peak < baseline.peak + PEAK_ALLOWANCE, `peak ${(attacked.peak / MiB).toFixed(0)} MiB, ${(baseline.peak / MiB).toFixed(0)} MiB without the attacks`);
+  t.diagnostic(
+    `peak RSS ${(attacked.peak / MiB).toFixed(0)} MiB with the attacks, ${(baseline.peak / MiB).toFixed(0)} MiB without`,
+  );
+  assert.ok(
+    attacked.peak < baseline.peak + PEAK_ALLOWANCE,
+    `peak ${(attacked.peak / MiB).toFixed(0)} MiB, ${(baseline.peak / MiB).toFixed(0)} MiB without the attacks`,
+  );
 });
 
 /** Bytes this process has read through read(2) so far (Linux). */
@@ -118,17 +146,26 @@ function bytesRead(): number {
   return Number(/rchar: (\d+)/.exec(fs.readFileSync('/proc/self/io', 'latin1'))![1]);
 }
 
-test('a truncated .nii whose header claims more than the file holds is refused without reading its voxels', { skip: process.platform !== 'linux' && 'needs /proc/self/io' }, async () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-limits-'));
-  const file = path.join(root, 'truncated.nii');
-  // The header declares 512 x 512 x 256 int16 (128 MiB); the file holds 32 MiB after it.
-  python(`
+test(
+  'a truncated .nii whose header claims more than the file holds is refused without reading its voxels',
+  { skip: process.platform !== 'linux' && 'needs /proc/self/io' },
+  async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-limits-'));
+    const file = path.join(root, 'truncated.nii');
+    // The header declares 512 x 512 x 256 int16 (128 MiB); the file holds 32 MiB after it.
+    python(`
 with open('${file}', 'wb') as f:
     f.write(nifti_header((512, 512, 256), 4, 16))
     f.truncate(352 + (32 << 20))
 `);
-  const before = bytesRead();
-  await assert.rejects(readNifti(file, { maxVoxels: 2 ** 28, maxBytes: 2 ** 30 }), (err: Error) => err instanceof UnusableFileError && err.message.startsWith(`${file}: truncated: the header declares 134217728 bytes`));
-  const read = bytesRead() - before;
-  assert.ok(read < MiB, `read ${read} bytes of a ${32 * MiB} byte file`);
-});
+    const before = bytesRead();
+    await assert.rejects(
+      readNifti(file, { maxVoxels: 2 ** 28, maxBytes: 2 ** 30 }),
+      (err: Error) =>
+        err instanceof UnusableFileError &&
+        err.message.startsWith(`${file}: truncated: the header declares 134217728 bytes`),
+    );
+    const read = bytesRead() - before;
+    assert.ok(read < MiB, `read ${read} bytes of a ${32 * MiB} byte file`);
+  },
+);

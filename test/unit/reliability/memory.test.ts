@@ -44,22 +44,36 @@ test(`ingest and score a ${POOL_BYTES / 2 ** 20} MiB pool with a ${HEAP_MB} MB h
   fs.mkdirSync(pool);
   writeVolumes(pool);
   const configFile = path.join(root, 'optidel.json');
-  fs.writeFileSync(configFile, JSON.stringify({ pool: ['pool'], downstream: [], imageSize: 32, budget: 0.05, seed: 0 }));
-  const env = { NODE_OPTIONS: `--max-old-space-size=${HEAP_MB} --require ${path.join(ROOT, 'scripts/bench/report-rss.cjs')}` };
+  fs.writeFileSync(
+    configFile,
+    JSON.stringify({ pool: ['pool'], downstream: [], imageSize: 32, budget: 0.05, seed: 0 }),
+  );
+  const env = {
+    NODE_OPTIONS: `--max-old-space-size=${HEAP_MB} --require ${path.join(ROOT, 'scripts/bench/report-rss.cjs')}`,
+  };
   const runDir = path.join(root, 'run');
 
   const ingest = runCli(['ingest', '--config', configFile, '--out', runDir, '--json'], { env, timeoutMs: 300_000 });
   assert.equal(ingest.status, 0, ingest.stderr);
   assert.equal(ingest.json!.samples, VOLUMES * SLICES);
-  const pretrain = runCli(['pretrain', '--run', runDir, '--preset', 'micro', '--steps', '2', '--batch-size', '8', '--json'], { env, timeoutMs: 300_000 });
+  const pretrain = runCli(
+    ['pretrain', '--run', runDir, '--preset', 'micro', '--steps', '2', '--batch-size', '8', '--json'],
+    { env, timeoutMs: 300_000 },
+  );
   assert.equal(pretrain.status, 0, pretrain.stderr);
   const score = runCli(['score', '--run', runDir, '--json'], { env, timeoutMs: 300_000 });
   assert.equal(score.status, 0, score.stderr);
 
-  for (const [stage, run] of [['ingest', ingest], ['score', score]] as const) {
+  for (const [stage, run] of [
+    ['ingest', ingest],
+    ['score', score],
+  ] as const) {
     const peak = peakRssBytes(run.stderr);
     t.diagnostic(`${stage}: peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB`);
     // One volume at a time plus the runtime: about 60 MiB of Node and TensorFlow.js, a 64 MiB float volume.
-    assert.ok(peak < POOL_BYTES / 2, `${stage} peaked at ${(peak / 2 ** 20).toFixed(0)} MiB for a ${(POOL_BYTES / 2 ** 20).toFixed(0)} MiB pool`);
+    assert.ok(
+      peak < POOL_BYTES / 2,
+      `${stage} peaked at ${(peak / 2 ** 20).toFixed(0)} MiB for a ${(POOL_BYTES / 2 ** 20).toFixed(0)} MiB pool`,
+    );
   }
 });

@@ -33,7 +33,10 @@ function deadPid(): number {
 
 /** Every path under `dir` that is one of our temporaries or a lock. */
 function leftovers(dir: string): string[] {
-  return fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => /\.tmp($|\/)|\.lock$/.test(f));
+  return fs
+    .readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((f) => /\.tmp($|\/)|\.lock$/.test(f));
 }
 
 /** sha256 of every file under the run's cache/ and thumbs/, by relative path. */
@@ -42,7 +45,8 @@ function hashCacheAndThumbs(runDir: string): Record<string, string> {
   for (const folder of ['cache', 'thumbs']) {
     for (const entry of fs.readdirSync(path.join(runDir, folder), { recursive: true }).map(String).sort()) {
       const file = path.join(runDir, folder, entry);
-      if (fs.statSync(file).isFile()) hashes[path.join(folder, entry)] = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+      if (fs.statSync(file).isFile())
+        hashes[path.join(folder, entry)] = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
     }
   }
   return hashes;
@@ -55,14 +59,21 @@ function hashCacheAndThumbs(runDir: string): Record<string, string> {
 function startHeldPretrain(runDir: string) {
   const hold = tmp();
   const child = spawn(process.execPath, [CLI, 'pretrain', '--run', runDir, ...PRETRAIN, '--json'], {
-    env: { ...process.env, NODE_OPTIONS: `--require ${path.join(ROOT, 'test/helpers/faults/holdWrite.cjs')}`, OPTIDEL_HOLD_PATH: 'checkpoints/pretrain/\\.step-0000010', OPTIDEL_HOLD_DIR: hold },
+    env: {
+      ...process.env,
+      NODE_OPTIONS: `--require ${path.join(ROOT, 'test/helpers/faults/holdWrite.cjs')}`,
+      OPTIDEL_HOLD_PATH: 'checkpoints/pretrain/\\.step-0000010',
+      OPTIDEL_HOLD_DIR: hold,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output = { stdout: '', stderr: '' };
   child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk));
   child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk));
   let ended = false;
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve)).then((code) => ((ended = true), code));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve)).then(
+    (code) => ((ended = true), code),
+  );
   return {
     pid: child.pid!,
     output,
@@ -88,8 +99,14 @@ test('a second stage on a run while pre-training runs in another process is refu
 
     const second = runCli(['pretrain', '--run', runDir, ...PRETRAIN, '--json']);
     assert.equal(second.status, 1, second.stderr);
-    assert.ok(second.stderr.includes(`${runDir}: "pretrain" is already running in this run folder (process ${first.pid}`), second.stderr);
-    assert.match(second.stderr, /"pretrain" was not started\. Wait for it to finish or cancel it, then start "pretrain" again/);
+    assert.ok(
+      second.stderr.includes(`${runDir}: "pretrain" is already running in this run folder (process ${first.pid}`),
+      second.stderr,
+    );
+    assert.match(
+      second.stderr,
+      /"pretrain" was not started\. Wait for it to finish or cancel it, then start "pretrain" again/,
+    );
     assert.ok(second.stderr.includes(`delete ${path.join(runDir, STAGE_LOCK_FILE)}`), second.stderr);
     // An ingest that finds the pool unchanged writes nothing and goes through (bench workers repeat it).
     const unchanged = runCli(['ingest', '--config', configFile, '--out', runDir, '--json']);
@@ -101,7 +118,11 @@ test('a second stage on a run while pre-training runs in another process is refu
     fs.utimesSync(png, later, later);
     const ingest = runCli(['ingest', '--config', configFile, '--out', runDir, '--json']);
     assert.equal(ingest.status, 1, ingest.stderr);
-    assert.ok(ingest.stderr.includes(`"pretrain" is already running in this run folder (process ${first.pid}`) && ingest.stderr.includes('"ingest" was not started'), ingest.stderr);
+    assert.ok(
+      ingest.stderr.includes(`"pretrain" is already running in this run folder (process ${first.pid}`) &&
+        ingest.stderr.includes('"ingest" was not started'),
+      ingest.stderr,
+    );
     assert.deepEqual((await readRun(runDir)).stages, running.stages, 'the refused stages did not touch run.json');
   } finally {
     first.release(); // on a failure too, or the held process would keep the test waiting
@@ -127,7 +148,12 @@ test('a stage lock left by a dead process, by an earlier process with our pid, o
     fs.writeFileSync(lock, JSON.stringify(holder));
     const ctx = recordingContext();
     assert.equal(await runStage(runDir, 'select', ctx, undefined, async () => ({ result: 7 })), 7);
-    assert.ok(ctx.logs.includes(`info: select: took over ${lock}, left by "${holder.purpose}" of process ${holder.pid} (started ${holder.startedAt}), which no longer runs`), ctx.logs.join('\n'));
+    assert.ok(
+      ctx.logs.includes(
+        `info: select: took over ${lock}, left by "${holder.purpose}" of process ${holder.pid} (started ${holder.startedAt}), which no longer runs`,
+      ),
+      ctx.logs.join('\n'),
+    );
     assert.deepEqual(ctx.stages, ['select:running', 'select:done']);
     assert.equal(fs.existsSync(lock), false, 'released after the stage');
   }
@@ -148,7 +174,12 @@ test('a stage lock held in this process refuses a second stage and leaves run.js
   const first = runStage(runDir, 'pretrain', recordingContext(), undefined, async () => ({ result: await held }));
   while ((await readRun(runDir)).stages.pretrain?.status !== 'running') await sleep(5);
   const ctx = recordingContext();
-  await assert.rejects(runStage(runDir, 'score', ctx, undefined, async () => ({ result: 0 })), (err: Error) => err.name === 'RunBusyError' && err.message.includes(`"pretrain" is already running in this run folder (process ${process.pid}`));
+  await assert.rejects(
+    runStage(runDir, 'score', ctx, undefined, async () => ({ result: 0 })),
+    (err: Error) =>
+      err.name === 'RunBusyError' &&
+      err.message.includes(`"pretrain" is already running in this run folder (process ${process.pid}`),
+  );
   assert.deepEqual(ctx.stages, [], 'the refused stage sent no stage events');
   assert.equal((await readRun(runDir)).stages.score?.status, 'pending');
   release();
@@ -166,7 +197,12 @@ test('temporaries of dead processes are removed when a stage starts; live ones, 
       fs.mkdirSync(path.dirname(path.join(runDir, relative)), { recursive: true });
       fs.writeFileSync(path.join(runDir, relative), relative);
     };
-    const deadOnes = [`run.json.${dead}-0123abcd.tmp`, `checkpoints/pretrain/.step-0000010.${dead}-89abcdef.tmp`, `rebuild.${dead}-deadbeef.tmp`, `cache/shard-00000.bin.${dead}-00ff00ff.tmp`];
+    const deadOnes = [
+      `run.json.${dead}-0123abcd.tmp`,
+      `checkpoints/pretrain/.step-0000010.${dead}-89abcdef.tmp`,
+      `rebuild.${dead}-deadbeef.tmp`,
+      `cache/shard-00000.bin.${dead}-00ff00ff.tmp`,
+    ];
     put(`run.json.${dead}-0123abcd.tmp`);
     put(`checkpoints/pretrain/.step-0000010.${dead}-89abcdef.tmp/weights.bin`);
     put(`rebuild.${dead}-deadbeef.tmp/cache/shard-00000.bin`);
@@ -187,10 +223,17 @@ test('temporaries of dead processes are removed when a stage starts; live ones, 
     await runStage(runDir, 'select', ctx, undefined, async () => ({ result: 0 }));
     for (const gone of deadOnes) {
       assert.equal(fs.existsSync(path.join(runDir, gone)), false, gone);
-      assert.ok(ctx.logs.includes(`info: select: removed ${path.join(runDir, gone)}, left by a process that ended`), ctx.logs.join('\n'));
+      assert.ok(
+        ctx.logs.includes(`info: select: removed ${path.join(runDir, gone)}, left by a process that ended`),
+        ctx.logs.join('\n'),
+      );
     }
     for (const stays of kept) assert.equal(fs.readFileSync(path.join(runDir, stays), 'utf8'), stays);
-    assert.equal(fs.readFileSync(path.join(outside, `scan.${dead}-11111111.tmp`), 'utf8'), 'outside', 'nothing behind a link is touched');
+    assert.equal(
+      fs.readFileSync(path.join(outside, `scan.${dead}-11111111.tmp`), 'utf8'),
+      'outside',
+      'nothing behind a link is touched',
+    );
     assert.ok(fs.lstatSync(path.join(runDir, `link.${dead}-22222222.tmp`)).isSymbolicLink(), 'a link is never removed');
   } finally {
     live.kill();
@@ -207,7 +250,8 @@ test('a re-ingest cancelled half-way keeps the previous cache and thumbnails byt
   const runDir = tmp();
   await ingestPool(loaded, runDir, recordingContext());
   const before = hashCacheAndThumbs(runDir);
-  const contentHash = () => (JSON.parse(fs.readFileSync(path.join(runDir, 'cache/index.json'), 'utf8')) as { contentHash: string }).contentHash;
+  const contentHash = () =>
+    (JSON.parse(fs.readFileSync(path.join(runDir, 'cache/index.json'), 'utf8')) as { contentHash: string }).contentHash;
   const oldHash = contentHash();
   const png = path.join(path.dirname(configFile), 'pool/xray/seq-00/frame-0000.png');
   const later = new Date(Date.now() + 5000);
@@ -235,7 +279,10 @@ test('a re-ingest that hits a full disk fails saying so and keeps the previous c
   const later = new Date(Date.now() + 5000);
   fs.utimesSync(png, later, later);
   const full = runCli(['ingest', '--config', configFile, '--out', runDir, '--json'], {
-    env: { NODE_OPTIONS: `--require ${path.join(ROOT, 'test/helpers/faults/diskFull.cjs')}`, OPTIDEL_FAULT_PATH: '\\.tmp/cache/' },
+    env: {
+      NODE_OPTIONS: `--require ${path.join(ROOT, 'test/helpers/faults/diskFull.cjs')}`,
+      OPTIDEL_FAULT_PATH: '\\.tmp/cache/',
+    },
   });
   assert.equal(full.status, 1, full.stderr);
   assert.match(full.stderr, /ENOSPC: no space left on device/);

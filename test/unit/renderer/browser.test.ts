@@ -10,11 +10,21 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { THEMES } from '../../browser/themes';
-import { buildRendererBundle, CANVAS_COLOURS_IN_PAGE, chromiumAvailable, CHROMIUM, launch, openRendererPage, type ThemeName } from './browserPage';
+import {
+  buildRendererBundle,
+  CANVAS_COLOURS_IN_PAGE,
+  chromiumAvailable,
+  CHROMIUM,
+  launch,
+  openRendererPage,
+  type ThemeName,
+} from './browserPage';
 import { makePayload } from './payloads';
 
 const OUT = path.resolve(__dirname, '../../../test-output/renderer');
-const skip = chromiumAvailable() ? false : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set OPTIDEL_CHROMIUM)`;
+const skip = chromiumAvailable()
+  ? false
+  : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set OPTIDEL_CHROMIUM)`;
 
 let browser: Browser | undefined;
 let bundle = '';
@@ -58,14 +68,25 @@ describe('renderer in Chromium', { skip }, () => {
       const { page, render } = await openRendererPage(browser!, bundle, theme);
       await render(JSON.stringify(makePayload(600, { thumbnails: 80 })));
       const colours = await canvasColours(page);
-      assert.ok(colours.length >= 2, `selected and other points in different colours: ${JSON.stringify(colours.slice(0, 4))}`);
+      assert.ok(
+        colours.length >= 2,
+        `selected and other points in different colours: ${JSON.stringify(colours.slice(0, 4))}`,
+      );
       const { vars } = THEMES[theme];
       const selectedColour = cssRgb(vars['charts-blue']);
       const unselectedColour = cssRgb(vars.disabledForeground);
       const names = colours.map(([c]) => c);
-      assert.ok(names.includes(unselectedColour), `unselected points use the theme's quiet colour: ${names.slice(0, 5).join(' ')}`);
-      assert.ok(names.includes(selectedColour), `selected points use a theme chart colour: ${names.slice(0, 5).join(' ')}`);
-      const foreground = await page.evaluate(`getComputedStyle(document.querySelector('#output').shadowRoot.querySelector('.ods')).color`);
+      assert.ok(
+        names.includes(unselectedColour),
+        `unselected points use the theme's quiet colour: ${names.slice(0, 5).join(' ')}`,
+      );
+      assert.ok(
+        names.includes(selectedColour),
+        `selected points use a theme chart colour: ${names.slice(0, 5).join(' ')}`,
+      );
+      const foreground = await page.evaluate(
+        `getComputedStyle(document.querySelector('#output').shadowRoot.querySelector('.ods')).color`,
+      );
       assert.equal(foreground, cssRgb(vars.foreground));
 
       const tooltip = await hoverSomePoint(page);
@@ -83,15 +104,21 @@ describe('renderer in Chromium', { skip }, () => {
     });
   }
 
-  it('shows a malformed payload\'s problems in the cell', async () => {
+  it("shows a malformed payload's problems in the cell", async () => {
     const { page, render } = await openRendererPage(browser!, bundle, 'dark');
-    const payload = makePayload(3) as unknown as { summary: Record<string, unknown>; samples: Array<Record<string, unknown>> };
+    const payload = makePayload(3) as unknown as {
+      summary: Record<string, unknown>;
+      samples: Array<Record<string, unknown>>;
+    };
     payload.summary.budget = 'ten';
     payload.samples[1]!.embedding = [1, null];
     await render(JSON.stringify(payload));
     const alert = page.getByRole('alert');
     assert.ok(await alert.isVisible());
-    assert.match((await alert.textContent()) ?? '', /"summary\.budget" must be a positive number.*samples\[1\]\.embedding must be \[x, y\] with finite numbers, got \[1,null\]/s);
+    assert.match(
+      (await alert.textContent()) ?? '',
+      /"summary\.budget" must be a positive number.*samples\[1\]\.embedding must be \[x, y\] with finite numbers, got \[1,null\]/s,
+    );
     await page.locator('#output').screenshot({ path: path.join(OUT, 'error-dark.png') });
     await page.close();
   });
@@ -99,7 +126,9 @@ describe('renderer in Chromium', { skip }, () => {
   it('renders 10,000 samples with every part in place', async () => {
     const { page, render } = await openRendererPage(browser!, bundle, 'light');
     const ms = await render(JSON.stringify(makePayload(10_000, { thumbnails: 300 })));
-    console.log(`# renderer: 10,000 samples rendered in ${ms.toFixed(0)} ms (Chromium, this machine; timing is reported, not asserted)`);
+    console.log(
+      `# renderer: 10,000 samples rendered in ${ms.toFixed(0)} ms (Chromium, this machine; timing is reported, not asserted)`,
+    );
     const colours = await canvasColours(page);
     const ink = colours.reduce((n, [, count]) => n + count, 0);
     assert.ok(ink > 10_000, `points drawn: ${ink} pixels`);

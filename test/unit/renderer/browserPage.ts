@@ -23,13 +23,20 @@ export function chromiumAvailable(): boolean {
 export async function buildRendererBundle(): Promise<string> {
   const result = await esbuild.build({
     entryPoints: [path.join(ROOT, 'webview/renderer/main.ts')],
-    bundle: true, format: 'esm', platform: 'browser', target: 'es2022', write: false, logLevel: 'silent',
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    logLevel: 'silent',
   });
   return result.outputFiles[0]!.text;
 }
 
 function pageHtml(theme: ThemeName): string {
-  const variables = Object.entries(THEMES[theme].vars).map(([name, value]) => `--vscode-${name}: ${value};`).join(' ');
+  const variables = Object.entries(THEMES[theme].vars)
+    .map(([name, value]) => `--vscode-${name}: ${value};`)
+    .join(' ');
   return `<!doctype html><html><head><meta charset="utf-8"><style>
 :root { ${variables} --vscode-font-family: 'DejaVu Sans', system-ui, sans-serif; --vscode-editor-font-family: 'DejaVu Sans Mono', monospace; }
 body { margin: 0; padding: 12px 16px; width: 900px; background: var(--vscode-editor-background); }
@@ -77,7 +84,16 @@ export interface RendererPage {
 }
 
 export async function launch(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
+  });
 }
 
 export async function openRendererPage(browser: Browser, bundle: string, theme: ThemeName): Promise<RendererPage> {

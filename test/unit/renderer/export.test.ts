@@ -11,7 +11,11 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { ARTIFACTS, selectionFile } from '../../../src/shared/artifacts';
 import { parseSubsetPayload, SUBSET_MIME } from '../../../src/shared/subsetPayload';
-import { interleaveSelections, samplesToExport, subsetPayloadFromRun } from '../../../src/engine/export/subsetPayloadFromRun';
+import {
+  interleaveSelections,
+  samplesToExport,
+  subsetPayloadFromRun,
+} from '../../../src/engine/export/subsetPayloadFromRun';
 import { subsetNotebookText } from '../../../src/engine/export/notebook';
 import { makeRunFixture, type RunFixture } from '../../fixtures/makeRunFixture';
 import { runCli } from '../../helpers/engine';
@@ -32,7 +36,7 @@ function readF32(file: string): Float32Array {
 }
 
 describe('subsetPayloadFromRun', () => {
-  it('carries every pool sample with the run\'s difficulty, projection, selections and provenance', async () => {
+  it("carries every pool sample with the run's difficulty, projection, selections and provenance", async () => {
     const payload = parseSubsetPayload(JSON.parse(JSON.stringify(await subsetPayloadFromRun(fixture.runDir))));
     const difficulty = readF32(path.join(fixture.runDir, ARTIFACTS.difficulty));
     const projection = readF32(path.join(fixture.runDir, ARTIFACTS.projection));
@@ -45,10 +49,17 @@ describe('subsetPayloadFromRun', () => {
     assert.equal(payload.run?.dir, path.resolve(fixture.runDir));
     assert.equal(payload.samples.length, 120);
     for (const s of payload.samples) {
-      assert.ok(Math.abs(s.difficulty - difficulty[s.id]!) <= 1e-5 * Math.abs(difficulty[s.id]!), `difficulty of ${s.id}`);
-      assert.ok(Math.abs(s.embedding[0] - projection[2 * s.id]!) < 1e-4 && Math.abs(s.embedding[1] - projection[2 * s.id + 1]!) < 1e-4);
+      assert.ok(
+        Math.abs(s.difficulty - difficulty[s.id]!) <= 1e-5 * Math.abs(difficulty[s.id]!),
+        `difficulty of ${s.id}`,
+      );
+      assert.ok(
+        Math.abs(s.embedding[0] - projection[2 * s.id]!) < 1e-4 &&
+          Math.abs(s.embedding[1] - projection[2 * s.id + 1]!) < 1e-4,
+      );
       assert.equal(s.selected, fixture.selected.optidel!.includes(s.id));
-      for (const method of fixture.methods) assert.equal(s.selectedBy!.includes(method), fixture.selected[method]!.includes(s.id), `${method} ${s.id}`);
+      for (const method of fixture.methods)
+        assert.equal(s.selectedBy!.includes(method), fixture.selected[method]!.includes(s.id), `${method} ${s.id}`);
       assert.match(s.provenance!.source, /^\/data\/demo\/patient-0\d\.nii\.gz$/);
     }
   });
@@ -57,8 +68,14 @@ describe('subsetPayloadFromRun', () => {
     const payload = await subsetPayloadFromRun(fixture.runDir, { maxThumbnails: 7, thumbnailSize: 24 });
     const withThumbs = payload.samples.filter((s) => s.thumbnail);
     assert.equal(withThumbs.length, 7);
-    const expected = interleaveSelections(['optidel', 'kcenter', 'random'].map((m) => ({ method: m, selected: fixture.selected[m]! } as never)), 7);
-    assert.deepEqual(withThumbs.map((s) => s.id).sort((a, b) => a - b), [...expected].sort((a, b) => a - b));
+    const expected = interleaveSelections(
+      ['optidel', 'kcenter', 'random'].map((m) => ({ method: m, selected: fixture.selected[m]! }) as never),
+      7,
+    );
+    assert.deepEqual(
+      withThumbs.map((s) => s.id).sort((a, b) => a - b),
+      [...expected].sort((a, b) => a - b),
+    );
     assert.equal(expected[0], fixture.selected.optidel![0]);
     const png = Buffer.from(withThumbs[0]!.thumbnail!.split(',')[1]!, 'base64');
     const meta = await sharp(png).metadata();
@@ -70,9 +87,14 @@ describe('subsetPayloadFromRun', () => {
   it('skips a broken selection file with its reason and goes on', async () => {
     const run = makeRunFixture(path.join(tmp, 'broken'), { samples: 40, images: false });
     fs.writeFileSync(path.join(run.runDir, selectionFile('random')), '{ "method": "random", ');
-    fs.writeFileSync(path.join(run.runDir, selectionFile('kcenter')), JSON.stringify({ version: 1, method: 'kcenter', budget: 0.1, selected: [3, 999] }));
+    fs.writeFileSync(
+      path.join(run.runDir, selectionFile('kcenter')),
+      JSON.stringify({ version: 1, method: 'kcenter', budget: 0.1, selected: [3, 999] }),
+    );
     const skipped: string[] = [];
-    const payload = await subsetPayloadFromRun(run.runDir, { onSkip: (file, reason) => skipped.push(`${path.basename(file)}: ${reason}`) });
+    const payload = await subsetPayloadFromRun(run.runDir, {
+      onSkip: (file, reason) => skipped.push(`${path.basename(file)}: ${reason}`),
+    });
     assert.deepEqual(payload.summary.methods, ['optidel']);
     assert.equal(skipped.length, 2);
     assert.match(skipped.join('\n'), /kcenter\.json: "selected" holds 999, not a pool sample id \(0\.\.39\)/);
@@ -82,11 +104,17 @@ describe('subsetPayloadFromRun', () => {
 
   it('goes on without the thumbnails of a corrupt atlas or index, saying which file', async () => {
     const run = makeRunFixture(path.join(tmp, 'atlas'), { samples: 300 });
-    const atlases = fs.readdirSync(path.join(run.runDir, 'thumbs')).filter((f) => f.endsWith('.png')).sort();
+    const atlases = fs
+      .readdirSync(path.join(run.runDir, 'thumbs'))
+      .filter((f) => f.endsWith('.png'))
+      .sort();
     assert.ok(atlases.length >= 2, `the fixture has several atlases (${atlases.join(', ')})`);
     fs.writeFileSync(path.join(run.runDir, 'thumbs', atlases[0]!), 'not a png');
     const skipped: string[] = [];
-    const payload = await subsetPayloadFromRun(run.runDir, { maxThumbnails: 60, onSkip: (file, reason) => skipped.push(`${path.basename(file)}: ${reason}`) });
+    const payload = await subsetPayloadFromRun(run.runDir, {
+      maxThumbnails: 60,
+      onSkip: (file, reason) => skipped.push(`${path.basename(file)}: ${reason}`),
+    });
     assert.equal(skipped.length, 1);
     assert.match(skipped[0]!, new RegExp(`^${atlases[0]!.replace('.', '\\.')}: `));
     const thumbs = payload.samples.filter((s) => s.thumbnail).length;
@@ -94,7 +122,9 @@ describe('subsetPayloadFromRun', () => {
 
     fs.writeFileSync(path.join(run.runDir, ARTIFACTS.thumbsIndex), JSON.stringify({ size: 32 }));
     skipped.length = 0;
-    const without = await subsetPayloadFromRun(run.runDir, { onSkip: (file, reason) => skipped.push(`${path.basename(file)}: ${reason}`) });
+    const without = await subsetPayloadFromRun(run.runDir, {
+      onSkip: (file, reason) => skipped.push(`${path.basename(file)}: ${reason}`),
+    });
     assert.equal(without.samples.filter((s) => s.thumbnail).length, 0);
     assert.match(skipped.join('\n'), /index\.json: not a thumbnail index/);
   });
@@ -102,8 +132,14 @@ describe('subsetPayloadFromRun', () => {
   it('names the missing artifact and the command that makes it', async () => {
     const run = makeRunFixture(path.join(tmp, 'missing'), { samples: 20, images: false });
     fs.rmSync(path.join(run.runDir, ARTIFACTS.projection));
-    await assert.rejects(subsetPayloadFromRun(run.runDir), /scores\/projection\.f32 is missing: run "optidel score --run/);
-    await assert.rejects(subsetPayloadFromRun(fixture.runDir, { method: 'meddel' }), /no selection for method "meddel"; it has: kcenter, optidel, random/);
+    await assert.rejects(
+      subsetPayloadFromRun(run.runDir),
+      /scores\/projection\.f32 is missing: run "optidel score --run/,
+    );
+    await assert.rejects(
+      subsetPayloadFromRun(fixture.runDir, { method: 'meddel' }),
+      /no selection for method "meddel"; it has: kcenter, optidel, random/,
+    );
     fs.writeFileSync(path.join(run.runDir, ARTIFACTS.projection), Buffer.alloc(12));
     await assert.rejects(subsetPayloadFromRun(run.runDir), /holds 3 float32 values, expected 40/);
   });
@@ -111,13 +147,20 @@ describe('subsetPayloadFromRun', () => {
 
 describe('samplesToExport', () => {
   it('keeps every selected sample and an even spread of the rest when the pool is too large', () => {
-    const selected = new Map([[5, 1], [500, 1], [999, 1]]);
+    const selected = new Map([
+      [5, 1],
+      [500, 1],
+      [999, 1],
+    ]);
     const ids = samplesToExport(1000, selected, 100);
     assert.equal(ids.length, 100);
     for (const id of selected.keys()) assert.ok(ids.includes(id));
     const gaps = ids.slice(1).map((id, k) => id - ids[k]!);
     assert.ok(Math.max(...gaps) <= 20, `evenly spread (largest gap ${Math.max(...gaps)})`);
-    assert.deepEqual(samplesToExport(50, selected, 100), Array.from({ length: 50 }, (_, i) => i));
+    assert.deepEqual(
+      samplesToExport(50, selected, 100),
+      Array.from({ length: 50 }, (_, i) => i),
+    );
   });
 });
 
@@ -127,7 +170,10 @@ describe('the exported notebook', () => {
     const notebook = JSON.parse(subsetNotebookText(payload));
     assert.equal(notebook.nbformat, 4);
     assert.equal(notebook.nbformat_minor, 5);
-    assert.deepEqual(notebook.cells.map((c: { cell_type: string; id: string }) => `${c.cell_type}:${c.id}`), ['markdown:optidel-summary', 'code:optidel-subset']);
+    assert.deepEqual(
+      notebook.cells.map((c: { cell_type: string; id: string }) => `${c.cell_type}:${c.id}`),
+      ['markdown:optidel-summary', 'code:optidel-subset'],
+    );
     const output = notebook.cells[1].outputs[0];
     assert.equal(output.output_type, 'display_data');
     assert.deepEqual(parseSubsetPayload(output.data[SUBSET_MIME]), JSON.parse(JSON.stringify(payload)));
@@ -203,7 +249,7 @@ describe('exports for sharing outside the hospital', () => {
     assert.equal(payload.run?.dir, '../.optidel/runs/Smith_John-2026');
     const where = { notebookDir: path.dirname(out), workspaceFolders: [project], runsFolders: [] };
     const opened = decideNotebookRunDir(payload.run!.dir!, where);
-    assert.deepEqual(opened, { ok: true, path: runDir }, 'Open in Gallery finds the run from the notebook\'s folder');
+    assert.deepEqual(opened, { ok: true, path: runDir }, "Open in Gallery finds the run from the notebook's folder");
   });
 
   it('refuses both flags at once', () => {

@@ -9,10 +9,33 @@ import { Window } from 'happy-dom';
 
 /** Globals the renderer and d3 reach for by name. */
 const GLOBALS = [
-  'document', 'navigator', 'HTMLElement', 'HTMLCanvasElement', 'HTMLInputElement', 'HTMLSelectElement', 'HTMLButtonElement',
-  'Element', 'Node', 'Text', 'ShadowRoot', 'SVGElement', 'Event', 'MouseEvent', 'PointerEvent', 'KeyboardEvent', 'CustomEvent',
-  'ResizeObserver', 'MutationObserver', 'CSSStyleSheet', 'getComputedStyle', 'matchMedia', 'requestAnimationFrame', 'cancelAnimationFrame',
-  'devicePixelRatio', 'DOMParser', 'NodeFilter',
+  'document',
+  'navigator',
+  'HTMLElement',
+  'HTMLCanvasElement',
+  'HTMLInputElement',
+  'HTMLSelectElement',
+  'HTMLButtonElement',
+  'Element',
+  'Node',
+  'Text',
+  'ShadowRoot',
+  'SVGElement',
+  'Event',
+  'MouseEvent',
+  'PointerEvent',
+  'KeyboardEvent',
+  'CustomEvent',
+  'ResizeObserver',
+  'MutationObserver',
+  'CSSStyleSheet',
+  'getComputedStyle',
+  'matchMedia',
+  'requestAnimationFrame',
+  'cancelAnimationFrame',
+  'devicePixelRatio',
+  'DOMParser',
+  'NodeFilter',
 ] as const;
 
 /** The width every element reports, as if the notebook's output area were this wide. */
@@ -38,7 +61,10 @@ export function installFakeDom(): FakeDom {
   }
   // happy-dom does no layout (every width is 0); the charts size themselves from their container.
   Object.defineProperty(window.HTMLElement.prototype, 'clientWidth', { configurable: true, get: () => LAYOUT_WIDTH });
-  (window.HTMLCanvasElement.prototype as unknown as { getContext: (kind: string) => unknown }).getContext = function (this: HTMLCanvasElement, kind: string) {
+  (window.HTMLCanvasElement.prototype as unknown as { getContext: (kind: string) => unknown }).getContext = function (
+    this: HTMLCanvasElement,
+    kind: string,
+  ) {
     if (kind !== '2d') return null;
     const self = this as HTMLCanvasElement & { fakeContext?: unknown };
     return (self.fakeContext ??= fakeContext2D(this));
@@ -64,7 +90,11 @@ interface FakeImageData {
 /** The 2D context calls the charts make; drawing calls other than putImageData are accepted and ignored. */
 function fakeContext2D(canvas: HTMLCanvasElement): unknown {
   let pixels: Uint8ClampedArray | undefined;
-  const image = (width: number, height: number): FakeImageData => ({ width, height, data: new Uint8ClampedArray(width * height * 4) });
+  const image = (width: number, height: number): FakeImageData => ({
+    width,
+    height,
+    data: new Uint8ClampedArray(width * height * 4),
+  });
   const target: Record<string, unknown> = {
     canvas,
     createImageData: image,

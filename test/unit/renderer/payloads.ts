@@ -26,7 +26,13 @@ export function makePayload(n: number, options: { thumbnails?: number; runDir?: 
       embedding: [Number(x.toFixed(4)), Number(y.toFixed(4))],
       selected: optidel,
       selectedBy: [...(optidel ? ['optidel'] : []), ...(random ? ['random'] : [])],
-      provenance: { source: `/data/ct/patient-${String(cluster + 1).padStart(2, '0')}.nii.gz`, axis: 2, slice: i, originalSize: [512, 512], intensity: 'ct-window L40 W400' },
+      provenance: {
+        source: `/data/ct/patient-${String(cluster + 1).padStart(2, '0')}.nii.gz`,
+        axis: 2,
+        slice: i,
+        originalSize: [512, 512],
+        intensity: 'ct-window L40 W400',
+      },
     };
     if (i < thumbnails) sample.thumbnail = thumbnailFor(i);
     samples.push(sample);
@@ -35,7 +41,15 @@ export function makePayload(n: number, options: { thumbnails?: number; runDir?: 
     version: 1,
     title: `Test subset of ${n}`,
     run: { id: 'run-test', dir: options.runDir ?? '/work/runs/run-test' },
-    summary: { poolSize: n, budget: 0.2, method: 'optidel', selectedCount, methods: ['optidel', 'random'], vInformation: { hYEmpty: 1.25, hYGivenX: 0.75, value: 0.5 }, seed: 1 },
+    summary: {
+      poolSize: n,
+      budget: 0.2,
+      method: 'optidel',
+      selectedCount,
+      methods: ['optidel', 'random'],
+      vInformation: { hYEmpty: 1.25, hYGivenX: 0.75, value: 0.5 },
+      seed: 1,
+    },
     samples,
   };
 }
@@ -43,8 +57,8 @@ export function makePayload(n: number, options: { thumbnails?: number; runDir?: 
 /** A 24 px image whose bright disc moves with the sample id, as a PNG data URL. */
 export function thumbnailFor(id: number, size = 24): string {
   const pixels = new Uint8Array(size * size);
-  const cx = 4 + (id * 5) % (size - 8);
-  const cy = 4 + (id * 3) % (size - 8);
+  const cx = 4 + ((id * 5) % (size - 8));
+  const cy = 4 + ((id * 3) % (size - 8));
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
       const inside = (x - cx) ** 2 + (y - cy) ** 2 < 16;

@@ -34,12 +34,19 @@ interface Rendered {
   shadow: ShadowRoot;
 }
 
-async function render(payload: unknown, options: { messaging?: boolean; id?: string; raw?: string } = {}): Promise<Rendered> {
+async function render(
+  payload: unknown,
+  options: { messaging?: boolean; id?: string; raw?: string } = {},
+): Promise<Rendered> {
   const fake = fakeContext({ messaging: options.messaging ?? true });
   const api = (await activate(fake.context))!;
   const element = document.createElement('div');
   document.body.append(element);
-  await api.renderOutputItem(outputItem(options.id ?? 'out-1', options.raw ?? JSON.stringify(payload)), element, new AbortController().signal);
+  await api.renderOutputItem(
+    outputItem(options.id ?? 'out-1', options.raw ?? JSON.stringify(payload)),
+    element,
+    new AbortController().signal,
+  );
   return { api, fake, element, shadow: element.shadowRoot! };
 }
 
@@ -61,7 +68,8 @@ function selectLabelled(shadow: ShadowRoot, label: string): HTMLSelectElement {
 async function askDom(r: Rendered): Promise<RenderedOutputsMessage> {
   r.fake.posted.length = 0;
   r.fake.send({ type: 'test.getRenderedOutputs', requestId: 7 });
-  const reply = r.fake.posted.find((m) => (m as { type?: string }).type === 'test.renderedOutputs') as RenderedOutputsMessage | undefined;
+  const reply = r.fake.posted.find((m) => (m as { type?: string }).type === 'test.renderedOutputs') as
+    RenderedOutputsMessage | undefined;
   assert.ok(reply, 'the renderer answered the test message');
   return reply;
 }
@@ -78,7 +86,10 @@ describe('renderer: a valid payload', () => {
     assert.match(all, /300 of 300 samples shown/);
     assert.equal(r.shadow.querySelectorAll('.ods-strip img').length, 40);
     assert.ok(r.shadow.querySelector('.odl-scatter canvas'), 'the shared scatter plot is there');
-    assert.ok(r.shadow.querySelectorAll('.odl-hist rect.odl-bar-sel').length > 0, 'the shared histogram drew the selected bars');
+    assert.ok(
+      r.shadow.querySelectorAll('.odl-hist rect.odl-bar-sel').length > 0,
+      'the shared histogram drew the selected bars',
+    );
     assert.equal(r.shadow.querySelector('[role=alert]'), null);
 
     const reply = await askDom(r);
@@ -90,7 +101,10 @@ describe('renderer: a valid payload', () => {
     assert.deepEqual(out.counts, { samples: 300, shown: 300, thumbnails: 40 });
     assert.ok((out.scatterInkPixels ?? 0) > 300, `the scatter canvas has ink (${out.scatterInkPixels} pixels)`);
     assert.match(out.html, /class="ods"/);
-    assert.ok(out.text.includes(`Pool 300 Budget 20% of pool Selected ${payload.summary.selectedCount} (`), out.text.slice(0, 200));
+    assert.ok(
+      out.text.includes(`Pool 300 Budget 20% of pool Selected ${payload.summary.selectedCount} (`),
+      out.text.slice(0, 200),
+    );
     assert.doesNotMatch(out.text, /0\.00\d+ to 0\.0\d+: \d+ shown/, 'SVG tooltips are not part of the visible text');
   });
 
@@ -101,8 +115,13 @@ describe('renderer: a valid payload', () => {
 
     change(selectLabelled(r.shadow, 'Show'), 'selected');
     assert.match(text(r.shadow), new RegExp(`${selectedCount} of 200 samples shown`));
-    const stripIds = [...r.shadow.querySelectorAll('.ods-strip img')].map((img) => Number(/Sample (\d+)/.exec(img.getAttribute('alt')!)![1]));
-    assert.ok(stripIds.length > 0 && stripIds.every((id) => payload.samples[id]!.selected), 'only selected samples in the strip');
+    const stripIds = [...r.shadow.querySelectorAll('.ods-strip img')].map((img) =>
+      Number(/Sample (\d+)/.exec(img.getAttribute('alt')!)![1]),
+    );
+    assert.ok(
+      stripIds.length > 0 && stripIds.every((id) => payload.samples[id]!.selected),
+      'only selected samples in the strip',
+    );
 
     change(selectLabelled(r.shadow, 'Method'), 'random');
     const randomCount = payload.samples.filter((s) => s.selectedBy?.includes('random')).length;
@@ -143,12 +162,19 @@ describe('renderer: a valid payload', () => {
     const r = await render(makePayload(30), { messaging: false });
     (r.shadow.querySelector('.ods-strip button') as HTMLButtonElement).dispatchEvent(new PointerEvent('pointerenter'));
     assert.match(text(r.shadow), /Sample#/);
-    assert.equal([...r.shadow.querySelectorAll('button')].some((b) => b.textContent === 'Open in Gallery'), false);
+    assert.equal(
+      [...r.shadow.querySelectorAll('button')].some((b) => b.textContent === 'Open in Gallery'),
+      false,
+    );
   });
 
   it('re-renders an output in place and forgets it when disposed', async () => {
     const r = await render(makePayload(20));
-    await r.api.renderOutputItem(outputItem('out-1', JSON.stringify(makePayload(25))), r.element, new AbortController().signal);
+    await r.api.renderOutputItem(
+      outputItem('out-1', JSON.stringify(makePayload(25))),
+      r.element,
+      new AbortController().signal,
+    );
     assert.equal(r.shadow.querySelectorAll('.ods').length, 1);
     assert.match(text(r.shadow), /25 of 25 samples shown/);
     r.api.disposeOutputItem?.('out-1');
@@ -160,9 +186,32 @@ describe('renderer: malformed payloads show a readable error in the cell', () =>
   const broken: Array<[string, { payload?: unknown; raw?: string }, RegExp]> = [
     ['text that is not JSON', { raw: '{"version": 1, "samples": [' }, /not valid JSON/],
     ['a JSON array', { payload: [1, 2] }, /must be a JSON object/],
-    ['an unknown version', { payload: { ...makePayload(3), version: 2 } }, /"version" is 2; this renderer reads version 1/],
-    ['a missing summary and a bad sample', { payload: { ...makePayload(5), summary: undefined, samples: [{ id: 0, difficulty: 0.1, embedding: [1], selected: true }] } }, /"summary" must be an object.*samples\[0\]\.embedding must be \[x, y\]/s],
-    ['a thumbnail that is a link', { payload: { ...makePayload(2), samples: [{ ...makePayload(2).samples[0]!, thumbnail: 'https://example.invalid/x.png' }] } }, /samples\[0\]\.thumbnail must be a data:image/],
+    [
+      'an unknown version',
+      { payload: { ...makePayload(3), version: 2 } },
+      /"version" is 2; this renderer reads version 1/,
+    ],
+    [
+      'a missing summary and a bad sample',
+      {
+        payload: {
+          ...makePayload(5),
+          summary: undefined,
+          samples: [{ id: 0, difficulty: 0.1, embedding: [1], selected: true }],
+        },
+      },
+      /"summary" must be an object.*samples\[0\]\.embedding must be \[x, y\]/s,
+    ],
+    [
+      'a thumbnail that is a link',
+      {
+        payload: {
+          ...makePayload(2),
+          samples: [{ ...makePayload(2).samples[0]!, thumbnail: 'https://example.invalid/x.png' }],
+        },
+      },
+      /samples\[0\]\.thumbnail must be a data:image/,
+    ],
   ];
   for (const [name, input, expected] of broken) {
     it(name, async () => {

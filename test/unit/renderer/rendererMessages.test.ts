@@ -1,20 +1,51 @@
 /** Messages between the renderer and the host: checked on receipt, test requests paired with answers. */
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { parseHostMessage, parseRendererMessage, RenderedOutputRequests, RUN_DIR_LIMIT, type RenderedOutput } from '../../../src/shared/rendererMessages';
+import {
+  parseHostMessage,
+  parseRendererMessage,
+  RenderedOutputRequests,
+  RUN_DIR_LIMIT,
+  type RenderedOutput,
+} from '../../../src/shared/rendererMessages';
 
-const output: RenderedOutput = { outputId: 'o', status: 'rendered', text: 'Pool 3', html: '<div></div>', counts: { samples: 3, shown: 3, thumbnails: 0 } };
+const output: RenderedOutput = {
+  outputId: 'o',
+  status: 'rendered',
+  text: 'Pool 3',
+  html: '<div></div>',
+  counts: { samples: 3, shown: 3, thumbnails: 0 },
+};
 
 describe('renderer messages', () => {
   it('accept only well-formed messages of ours', () => {
-    assert.deepEqual(parseRendererMessage({ type: 'openGallery', runDir: '/r', sampleId: 4, extra: 1 }), { type: 'openGallery', runDir: '/r', sampleId: 4 });
-    for (const bad of [null, 'openGallery', { type: 'openGallery', runDir: '', sampleId: 1 }, { type: 'openGallery', runDir: '/r', sampleId: -1 }, { type: 'openGallery', runDir: '/r', sampleId: 1.5 }, { type: 'other' }, { type: 'test.renderedOutputs', requestId: 1 }]) {
+    assert.deepEqual(parseRendererMessage({ type: 'openGallery', runDir: '/r', sampleId: 4, extra: 1 }), {
+      type: 'openGallery',
+      runDir: '/r',
+      sampleId: 4,
+    });
+    for (const bad of [
+      null,
+      'openGallery',
+      { type: 'openGallery', runDir: '', sampleId: 1 },
+      { type: 'openGallery', runDir: '/r', sampleId: -1 },
+      { type: 'openGallery', runDir: '/r', sampleId: 1.5 },
+      { type: 'other' },
+      { type: 'test.renderedOutputs', requestId: 1 },
+    ]) {
       assert.equal(parseRendererMessage(bad), undefined, JSON.stringify(bad));
     }
     // A run folder that is no path at all (a NUL, longer than any file system takes) is not passed on.
     assert.equal(parseRendererMessage({ type: 'openGallery', runDir: '/r\0/etc', sampleId: 1 }), undefined);
-    assert.equal(parseRendererMessage({ type: 'openGallery', runDir: `/${'r'.repeat(RUN_DIR_LIMIT)}`, sampleId: 1 }), undefined);
-    assert.deepEqual(parseHostMessage({ type: 'test.getRenderedOutputs', requestId: 2 }), { type: 'test.getRenderedOutputs', requestId: 2, outputId: undefined });
+    assert.equal(
+      parseRendererMessage({ type: 'openGallery', runDir: `/${'r'.repeat(RUN_DIR_LIMIT)}`, sampleId: 1 }),
+      undefined,
+    );
+    assert.deepEqual(parseHostMessage({ type: 'test.getRenderedOutputs', requestId: 2 }), {
+      type: 'test.getRenderedOutputs',
+      requestId: 2,
+      outputId: undefined,
+    });
     assert.equal(parseHostMessage({ type: 'test.getRenderedOutputs', requestId: '2' }), undefined);
   });
 

@@ -28,7 +28,11 @@ export class FixedPredictor implements MaskedScorer {
   patchify(images: tf.Tensor4D): tf.Tensor3D {
     const [b] = images.shape;
     const p = this.config.patchSize;
-    return tf.reshape(tf.transpose(tf.reshape(images, [b * this.grid, p, this.grid, p]), [0, 2, 1, 3]), [b, this.patches, p * p]);
+    return tf.reshape(tf.transpose(tf.reshape(images, [b * this.grid, p, this.grid, p]), [0, 2, 1, 3]), [
+      b,
+      this.patches,
+      p * p,
+    ]);
   }
 
   score(images: tf.Tensor4D, options: { masks: number; seed: number; ids?: readonly number[] }) {
@@ -38,7 +42,13 @@ export class FixedPredictor implements MaskedScorer {
       const errors = tf.mean(tf.squaredDifference(this.predict(target), target), -1) as tf.Tensor2D;
       let count = tf.zeros([ids.length, this.patches]) as tf.Tensor2D;
       for (let k = 0; k < options.masks; k++) {
-        count = tf.add(count, tf.tensor2d(makeMasks(ids, this.patches, this.config.maskRatio, deriveSeed(options.seed, k)).masked, [ids.length, this.patches]));
+        count = tf.add(
+          count,
+          tf.tensor2d(makeMasks(ids, this.patches, this.config.maskRatio, deriveSeed(options.seed, k)).masked, [
+            ids.length,
+            this.patches,
+          ]),
+        );
       }
       const difficulty = tf.div(tf.sum(tf.mul(errors, count), 1), tf.sum(count, 1)) as tf.Tensor1D;
       return { difficulty, patchErrors: errors, maskedCount: count };
@@ -47,7 +57,9 @@ export class FixedPredictor implements MaskedScorer {
 }
 
 /** Predicts every masked patch exactly. */
-export const exactPredictor = (imageSize: number, patchSize: number) => new FixedPredictor(imageSize, patchSize, (target) => target);
+export const exactPredictor = (imageSize: number, patchSize: number) =>
+  new FixedPredictor(imageSize, patchSize, (target) => target);
 
 /** Sees no input: predicts the per-position mean of the batch it is given (the whole set, when scored in one batch). */
-export const meanPredictor = (imageSize: number, patchSize: number) => new FixedPredictor(imageSize, patchSize, (target) => tf.broadcastTo(tf.mean(target, 0, true), target.shape));
+export const meanPredictor = (imageSize: number, patchSize: number) =>
+  new FixedPredictor(imageSize, patchSize, (target) => tf.broadcastTo(tf.mean(target, 0, true), target.shape));

@@ -16,7 +16,8 @@ test('every method meets the budget exactly, as a fraction or a count', () => {
       const result = selectSubset(method, pool, { budget, seed: 1 });
       assert.equal(new Set(result.selected).size, result.selected.length, `${method}: duplicates in the selection`);
       if (method === 'full') assert.equal(result.selected.length, 600);
-      else if (method === 'optidel') assert.equal(result.patches?.length, 4 * b, 'optidel keeps exactly M x B key patches');
+      else if (method === 'optidel')
+        assert.equal(result.patches?.length, 4 * b, 'optidel keeps exactly M x B key patches');
       else assert.equal(result.selected.length, b, `${method} at budget ${budget}`);
     }
   }
@@ -28,7 +29,10 @@ test('the same seed gives the same subset; another seed another random subset', 
     const b = selectSubset(method, pool, { budget: 0.1, seed: 7 });
     assert.deepEqual(a, b, method);
   }
-  assert.notDeepEqual(selectSubset('random', pool, { budget: 0.1, seed: 7 }).selected, selectSubset('random', pool, { budget: 0.1, seed: 8 }).selected);
+  assert.notDeepEqual(
+    selectSubset('random', pool, { budget: 0.1, seed: 7 }).selected,
+    selectSubset('random', pool, { budget: 0.1, seed: 8 }).selected,
+  );
 });
 
 test('optidel: near-duplicate sources cannot fill the budget', () => {
@@ -41,17 +45,30 @@ test('optidel: near-duplicate sources cannot fill the budget', () => {
   const sources: string[] = [];
   for (let i = 0; i < n; i++) {
     const dominant = i < 300;
-    for (let d = 0; d < dim; d++) embeddings[i * dim + d] = dominant ? (d === 0 ? 1 : 0.001 * rng.normal()) : rng.normal();
+    for (let d = 0; d < dim; d++)
+      embeddings[i * dim + d] = dominant ? (d === 0 ? 1 : 0.001 * rng.normal()) : rng.normal();
     difficulty[i] = dominant ? 10 + rng.next() : rng.next();
     sources.push(dominant ? 'volume-a' : `volume-${Math.floor(i / 10)}`);
   }
-  const keyPatches = Array.from({ length: n }, (_, i) => ({ id: i, sampleId: i, box: [0, 0, 8, 8] as [number, number, number, number], origin: 'auto' as const }));
+  const keyPatches = Array.from({ length: n }, (_, i) => ({
+    id: i,
+    sampleId: i,
+    box: [0, 0, 8, 8] as [number, number, number, number],
+    origin: 'auto' as const,
+  }));
   const input = { embeddings, dim, difficulty, sources, keyPatches };
   const result = selectSubset('optidel', input, { budget: 20, seed: 1 });
-  assert.deepEqual(result.relaxed, { nearDuplicate: 0, acquisitionCap: 0, capDoublings: 0, short: 0 }, 'enough diverse samples: the rules never had to be relaxed');
+  assert.deepEqual(
+    result.relaxed,
+    { nearDuplicate: 0, acquisitionCap: 0, capDoublings: 0, short: 0 },
+    'enough diverse samples: the rules never had to be relaxed',
+  );
   assert.equal(result.patches?.length, 80);
   const fromDominant = result.selected.filter((i) => i < 300).length;
-  assert.ok(fromDominant <= result.details.sourceCap, `${fromDominant} patches from one source, cap ${result.details.sourceCap}`);
+  assert.ok(
+    fromDominant <= result.details.sourceCap,
+    `${fromDominant} patches from one source, cap ${result.details.sourceCap}`,
+  );
   assert.ok(fromDominant <= 1, 'the near-identical slices count as one sample');
   const unit = normalizeRows(centreRows(embeddings, dim), dim);
   for (const a of result.selected) {
@@ -59,12 +76,19 @@ test('optidel: near-duplicate sources cannot fill the budget', () => {
       if (a < b) {
         let dot = 0;
         for (let d = 0; d < dim; d++) dot += unit[a * dim + d] * unit[b * dim + d];
-        assert.ok(1 - dot >= 0.05, `samples ${a} and ${b} are near-duplicates (cosine distance ${1 - dot} after centring)`);
+        assert.ok(
+          1 - dot >= 0.05,
+          `samples ${a} and ${b} are near-duplicates (cosine distance ${1 - dot} after centring)`,
+        );
       }
     }
   }
   // Without the constraints the hardest patches would all be the dominant source's.
-  const unconstrained = selectSubset('optidel', input, { budget: 20, seed: 1, optidel: { sourceCapFactor: 1e9, minCosineDistance: 0 } });
+  const unconstrained = selectSubset('optidel', input, {
+    budget: 20,
+    seed: 1,
+    optidel: { sourceCapFactor: 1e9, minCosineDistance: 0 },
+  });
   assert.equal(unconstrained.selected.filter((i) => i < 300).length, 80);
 });
 
@@ -86,7 +110,10 @@ test('kcenter on a pool of several regions still meets the budget with distinct 
 test('largestRemainder shares a total in proportion, capped by size', () => {
   assert.deepEqual(largestRemainder([10, 10, 10], 5), [2, 2, 1]);
   assert.deepEqual(largestRemainder([1, 100], 50), [0, 50]);
-  assert.equal(largestRemainder([3, 7, 11, 13], 17).reduce((a, b) => a + b), 17);
+  assert.equal(
+    largestRemainder([3, 7, 11, 13], 17).reduce((a, b) => a + b),
+    17,
+  );
 });
 
 test('meddel removes exact duplicates first', () => {
@@ -96,12 +123,20 @@ test('meddel removes exact duplicates first', () => {
   const embeddings = new Float32Array(300 * dim);
   embeddings.set(base.embeddings);
   embeddings.set(base.embeddings.subarray(0, 100 * dim), 200 * dim);
-  const input = { embeddings, dim, difficulty: new Float32Array(300), sources: Array.from({ length: 300 }, (_, i) => `s${i % 4}`) };
+  const input = {
+    embeddings,
+    dim,
+    difficulty: new Float32Array(300),
+    sources: Array.from({ length: 300 }, (_, i) => `s${i % 4}`),
+  };
   for (const budget of [50, 150, 200]) {
     const result = selectSubset('meddel', input, { budget, seed: 1 });
     assert.equal(result.details.exactDuplicates, 100);
     assert.equal(result.selected.length, budget);
-    assert.ok(result.selected.every((i) => i < 200), `budget ${budget}: a duplicate was kept while unique rows were left`);
+    assert.ok(
+      result.selected.every((i) => i < 200),
+      `budget ${budget}: a duplicate was kept while unique rows were left`,
+    );
   }
   // Only when the budget exceeds the unique rows do duplicates come back, to meet it exactly.
   assert.equal(selectSubset('meddel', input, { budget: 250, seed: 1 }).selected.filter((i) => i >= 200).length, 50);
@@ -110,10 +145,19 @@ test('meddel removes exact duplicates first', () => {
 test('meddel drops the most similar rows first: a tight budget keeps none of a near-duplicate pair', () => {
   const dim = 4;
   const rows = [
-    [1, 0, 0, 0], [0.999, 0.01, 0, 0], // a near-duplicate pair
-    [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1], [0.5, 0.5, 0.5, 0.5],
+    [1, 0, 0, 0],
+    [0.999, 0.01, 0, 0], // a near-duplicate pair
+    [0, 1, 0, 0],
+    [0, 0, 1, 0],
+    [0, 0, 0, 1],
+    [0.5, 0.5, 0.5, 0.5],
   ];
-  const input = { embeddings: Float32Array.from(rows.flat()), dim, difficulty: new Float32Array(6), sources: rows.map((_, i) => `s${i}`) };
+  const input = {
+    embeddings: Float32Array.from(rows.flat()),
+    dim,
+    difficulty: new Float32Array(6),
+    sources: rows.map((_, i) => `s${i}`),
+  };
   const result = selectSubset('meddel', input, { budget: 5, seed: 1, clusters: 1, meddel: { outlierDistance: 2 } });
   assert.ok(!(result.selected.includes(0) && result.selected.includes(1)));
   assert.ok(result.details.eta < 0.99);

@@ -18,7 +18,14 @@ function mixedPool() {
   const sources: string[] = [];
   const keyPatches: KeyPatch[] = [];
   const addPatches = (sampleId: number, count: number, hardness: number) => {
-    for (let j = 0; j < count; j++) keyPatches.push({ id: keyPatches.length, sampleId, box: [j * 8, 0, 8, 8], difficulty: hardness + 0.01 * rng.next(), origin: 'auto' });
+    for (let j = 0; j < count; j++)
+      keyPatches.push({
+        id: keyPatches.length,
+        sampleId,
+        box: [j * 8, 0, 8, 8],
+        difficulty: hardness + 0.01 * rng.next(),
+        origin: 'auto',
+      });
   };
   for (let v = 0; v < 3; v++) {
     const base = Array.from({ length: dim }, () => rng.normal());
@@ -42,7 +49,17 @@ function mixedPool() {
     sources.push(`/pool/xray/re-export/copy-${c}.png`);
     difficulty.push(100);
   }
-  return { input: { embeddings: Float32Array.from(rows.flat()), dim, difficulty: Float32Array.from(difficulty), sources, keyPatches }, firstFile, firstCopy: firstFile + 60 };
+  return {
+    input: {
+      embeddings: Float32Array.from(rows.flat()),
+      dim,
+      difficulty: Float32Array.from(difficulty),
+      sources,
+      keyPatches,
+    },
+    firstFile,
+    firstCopy: firstFile + 60,
+  };
 }
 
 function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, number> {
@@ -55,34 +72,63 @@ test('optidel on volumes plus single 2D files: exact budget, quotas held, relaxe
   const { input, firstFile, firstCopy } = mixedPool();
   // Precondition of the expected counts: the 2D files are no near-duplicates of anything (cosine distance > 0.05).
   const unit = normalizeRows(centreRows(input.embeddings, input.dim), input.dim);
-  const cosine = (a: number, b: number) => Array.from({ length: input.dim }, (_, d) => unit[a * input.dim + d] * unit[b * input.dim + d]).reduce((x, y) => x + y);
-  for (let a = firstFile; a < firstCopy; a++) for (let b = 0; b < firstCopy; b++) if (a !== b) assert.ok(1 - cosine(a, b) > 0.05, `samples ${a} and ${b} are near`);
+  const cosine = (a: number, b: number) =>
+    Array.from({ length: input.dim }, (_, d) => unit[a * input.dim + d] * unit[b * input.dim + d]).reduce(
+      (x, y) => x + y,
+    );
+  for (let a = firstFile; a < firstCopy; a++)
+    for (let b = 0; b < firstCopy; b++)
+      if (a !== b) assert.ok(1 - cosine(a, b) > 0.05, `samples ${a} and ${b} are near`);
 
   const budget = 80; // N = 4 x 80 = 320 key patches
   const result = selectSubset('optidel', input, { budget, seed: 3, optidel: { sourceCapFactor: 1 } });
   const patches = result.patches!.map((id) => input.keyPatches[id]);
   assert.equal(patches.length, 320, 'the patch budget is exact');
   assert.equal(new Set(result.patches).size, 320, 'no key patch twice');
-  assert.ok(patches.every((p) => p.sampleId < firstCopy), 'exact duplicates are never picked, however hard');
+  assert.ok(
+    patches.every((p) => p.sampleId < firstCopy),
+    'exact duplicates are never picked, however hard',
+  );
 
   // Quotas by the documented rule: ceil(1 x 320 x samples / 240 distinct samples): a volume 80, a file 2.
   const quota = (source: string) => (source.includes('/ct/') ? 80 : 2);
   const taken = countBy(patches, (p) => input.sources[p.sampleId]);
   const overQuota = [...taken].reduce((s, [source, n]) => s + Math.max(0, n - quota(source)), 0);
-  for (let v = 0; v < 3; v++) assert.equal(taken.get(`/pool/ct/volume-${v}.nii.gz`), 60, 'every slice of a volume, inside its quota of 80');
+  for (let v = 0; v < 3; v++)
+    assert.equal(taken.get(`/pool/ct/volume-${v}.nii.gz`), 60, 'every slice of a volume, inside its quota of 80');
   // The rules cannot be met in full: within the quotas there are only 3 x 60 + 60 x 2 = 300 patches, and
   // each volume has only one sample that is not a near-duplicate of another.
   assert.deepEqual(result.relaxed, { nearDuplicate: 3 * 60 - 3, acquisitionCap: 20, capDoublings: 1, short: 0 });
   assert.equal(overQuota, result.relaxed!.acquisitionCap, 'every pick beyond a quota is counted as relaxed');
-  assert.ok([...taken].every(([source, n]) => n <= 2 * quota(source)), 'no acquisition went past its doubled quota');
+  assert.ok(
+    [...taken].every(([source, n]) => n <= 2 * quota(source)),
+    'no acquisition went past its doubled quota',
+  );
   // Pass one took each file's two hardest patches; the 20 picks past the quotas are the hardest of the rest.
-  const rest = [...countBy(input.keyPatches, (p) => String(p.sampleId)).keys()].map(Number).filter((id) => id >= firstFile && id < firstCopy)
-    .flatMap((id) => input.keyPatches.filter((p) => p.sampleId === id).sort((a, b) => b.difficulty! - a.difficulty!).slice(2));
-  const expected = rest.sort((a, b) => b.difficulty! - a.difficulty!).slice(0, 20).map((p) => p.id).sort((a, b) => a - b);
-  assert.deepEqual(rest.map((p) => p.id).filter((id) => result.patches!.includes(id)).sort((a, b) => a - b), expected);
+  const rest = [...countBy(input.keyPatches, (p) => String(p.sampleId)).keys()]
+    .map(Number)
+    .filter((id) => id >= firstFile && id < firstCopy)
+    .flatMap((id) =>
+      input.keyPatches
+        .filter((p) => p.sampleId === id)
+        .sort((a, b) => b.difficulty! - a.difficulty!)
+        .slice(2),
+    );
+  const expected = rest
+    .sort((a, b) => b.difficulty! - a.difficulty!)
+    .slice(0, 20)
+    .map((p) => p.id)
+    .sort((a, b) => a - b);
+  assert.deepEqual(
+    rest
+      .map((p) => p.id)
+      .filter((id) => result.patches!.includes(id))
+      .sort((a, b) => a - b),
+    expected,
+  );
 });
 
-test('optidel: a budget beyond the pool\'s distinct patches says how many are missing', () => {
+test("optidel: a budget beyond the pool's distinct patches says how many are missing", () => {
   const { input, firstCopy } = mixedPool();
   const result = selectSubset('optidel', input, { budget: 200, seed: 3 });
   const distinctPatches = input.keyPatches.filter((p) => p.sampleId < firstCopy).length;
@@ -98,5 +144,6 @@ test('optidel: with enough diverse acquisitions nothing is relaxed and each give
   const taken = countBy(result.patches!, (id) => input.sources[input.keyPatches[id].sampleId]);
   // Quotas at factor 2: a volume ceil(2 x 60 x 60 / 240) = 30, a file ceil(2 x 60 / 240) = 1.
   for (const [source, n] of taken) assert.ok(n <= (source.includes('/ct/') ? 30 : 1), `${source}: ${n}`);
-  for (let v = 0; v < 3; v++) assert.equal(taken.get(`/pool/ct/volume-${v}.nii.gz`), 1, 'one distinct slice per volume');
+  for (let v = 0; v < 3; v++)
+    assert.equal(taken.get(`/pool/ct/volume-${v}.nii.gz`), 1, 'one distinct slice per volume');
 });

@@ -12,32 +12,58 @@ import { memoryReader, syntheticImages, useWasm } from '../model/helpers';
 import { recordingContext } from '../data/context';
 import { syntheticPool } from './syntheticPool';
 
-test('select stage: relaxed picks in the selection file and the log; optidel\'s V-information is on its mosaics, with intervals', async () => {
+test("select stage: relaxed picks in the selection file and the log; optidel's V-information is on its mosaics, with intervals", async () => {
   await useWasm();
   const n = 40;
   // Two volumes of 20 adjacent slices: too few distinct samples for 4 x 10 key patches.
   const pool = syntheticPool({ n, dim: 8, sources: 2, seed: 2, step: 0.002 });
-  const keyPatches: KeyPatch[] = Array.from({ length: 2 * n }, (_, id) => ({ id, sampleId: id >> 1, box: id % 2 ? [8, 8, 8, 8] : [0, 0, 8, 8], difficulty: pool.difficulty[id >> 1], origin: 'auto' }));
+  const keyPatches: KeyPatch[] = Array.from({ length: 2 * n }, (_, id) => ({
+    id,
+    sampleId: id >> 1,
+    box: id % 2 ? [8, 8, 8, 8] : [0, 0, 8, 8],
+    difficulty: pool.difficulty[id >> 1],
+    origin: 'auto',
+  }));
   const cache = memoryReader(syntheticImages(n, 16, 3), 16) as unknown as PoolCache;
   const model = MaeModel.create(maeConfig('micro'), 1);
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-select-'));
   fs.mkdirSync(path.join(runDir, 'selection'));
   try {
     const ctx = recordingContext();
-    const selection = await selectStage(runDir, { ...pool, keyPatches }, cache, model, { method: 'optidel', budget: 10, seed: 1 }, ctx);
-    const written = JSON.parse(fs.readFileSync(path.join(runDir, 'selection', 'optidel.json'), 'utf8')) as SelectionFile;
+    const selection = await selectStage(
+      runDir,
+      { ...pool, keyPatches },
+      cache,
+      model,
+      { method: 'optidel', budget: 10, seed: 1 },
+      ctx,
+    );
+    const written = JSON.parse(
+      fs.readFileSync(path.join(runDir, 'selection', 'optidel.json'), 'utf8'),
+    ) as SelectionFile;
     assert.equal(written.patches!.length, 40, 'the patch budget is exact');
     const relaxed = written.relaxed!;
     assert.ok(relaxed.nearDuplicate > 0, `near-identical slices had to be relaxed: ${JSON.stringify(relaxed)}`);
     assert.deepEqual(selection.relaxed, relaxed);
-    assert.ok(ctx.logs.some((l) => l.startsWith('warn: ') && l.includes(`${relaxed.nearDuplicate} near-duplicates`)), ctx.logs.join('\n'));
+    assert.ok(
+      ctx.logs.some((l) => l.startsWith('warn: ') && l.includes(`${relaxed.nearDuplicate} near-duplicates`)),
+      ctx.logs.join('\n'),
+    );
     const v = written.vInformation!;
     assert.equal(v.measuredOn, 'mosaics');
     assert.equal(v.images, 10, 'B mosaics, what optidel trains on');
     assert.ok(Math.abs(v.value - (v.hYEmpty - v.hYGivenX)) < 1e-12);
-    for (const key of ['hYEmpty', 'hYGivenX', 'value'] as const) assert.ok(v.interval![key][0] <= v[key] && v[key] <= v.interval![key][1], key);
+    for (const key of ['hYEmpty', 'hYGivenX', 'value'] as const)
+      assert.ok(v.interval![key][0] <= v[key] && v[key] <= v.interval![key][1], key);
 
-    const kcenter = await selectStage(runDir, pool, cache, model, { method: 'kcenter', budget: 10, seed: 1 }, recordingContext());
+    const kcenter = await selectStage(
+      runDir,
+      pool,
+      cache,
+      model,
+      { method: 'kcenter', budget: 10, seed: 1 },
+      recordingContext(),
+    );
     assert.equal(kcenter.relaxed, undefined);
     assert.equal(kcenter.vInformation!.measuredOn, 'selected images');
     assert.equal(kcenter.vInformation!.images, 10);

@@ -9,7 +9,14 @@ import type { KeyPatch } from '../../../src/shared/artifacts';
 import type { SelectionInput } from '../../../src/engine/selection/methods';
 import { SeededRandom } from '../../../src/engine/model/rng';
 
-export function syntheticPool(options: { n: number; dim: number; sources: number; seed: number; step?: number; latentDim?: number }): SelectionInput & { keyPatches: KeyPatch[] } {
+export function syntheticPool(options: {
+  n: number;
+  dim: number;
+  sources: number;
+  seed: number;
+  step?: number;
+  latentDim?: number;
+}): SelectionInput & { keyPatches: KeyPatch[] } {
   const { n, dim, seed } = options;
   const rng = new SeededRandom(seed);
   const embeddings = new Float32Array(n * dim);
@@ -35,7 +42,13 @@ export function syntheticPool(options: { n: number; dim: number; sources: number
   const keyPatches: KeyPatch[] = [];
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < 2; j++) {
-      keyPatches.push({ id: keyPatches.length, sampleId: i, box: [j * 16, 8, 32, 32], difficulty: difficulty[i] * (0.8 + 0.4 * rng.next()), origin: 'auto' });
+      keyPatches.push({
+        id: keyPatches.length,
+        sampleId: i,
+        box: [j * 16, 8, 32, 32],
+        difficulty: difficulty[i] * (0.8 + 0.4 * rng.next()),
+        origin: 'auto',
+      });
     }
   }
   return { embeddings, dim, difficulty, sources, keyPatches };

@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { estimateVInformation, inputFreeErrors, vInformationFromErrors } from '../../../src/engine/selection/vInformation';
+import {
+  estimateVInformation,
+  inputFreeErrors,
+  vInformationFromErrors,
+} from '../../../src/engine/selection/vInformation';
 import { SeededRandom } from '../../../src/engine/model/rng';
 import { syntheticImages, useWasm } from '../model/helpers';
 import { exactPredictor, meanPredictor } from './fixedPredictors';
@@ -33,9 +37,12 @@ test('a diverse subset has a larger H(Y|∅) than adjacent slices of one volume'
   const slices = new Float32Array(40 * s * s);
   for (let z = 0; z < 40; z++) {
     const r = 4 + z * 0.01;
-    for (let y = 0; y < s; y++) for (let x = 0; x < s; x++) slices[(z * s + y) * s + x] = 0.1 + (0.2 * x) / s + ((x - 8) ** 2 + (y - 8) ** 2 < r * r ? 0.6 : 0);
+    for (let y = 0; y < s; y++)
+      for (let x = 0; x < s; x++)
+        slices[(z * s + y) * s + x] = 0.1 + (0.2 * x) / s + ((x - 8) ** 2 + (y - 8) ** 2 < r * r ? 0.6 : 0);
   }
-  const empty = (pixels: Float32Array) => vInformationFromErrors(inputFreeErrors(pixels, 40, s, patchSize), new Float64Array(40), { seed: 1 }).hYEmpty;
+  const empty = (pixels: Float32Array) =>
+    vInformationFromErrors(inputFreeErrors(pixels, 40, s, patchSize), new Float64Array(40), { seed: 1 }).hYEmpty;
   assert.ok(empty(diverse) > 3 * empty(slices), `diverse ${empty(diverse)} vs adjacent slices ${empty(slices)}`);
 });
 
@@ -47,7 +54,10 @@ test('an input-free model has I_V near 0; an exact one has I_V = H(Y|∅) and H(
   const free = await estimateVInformation(meanPredictor(16, patchSize), pixels, range(count), options);
   assert.ok(free.hYEmpty > 0.1, `H(Y|∅) ${free.hYEmpty}`);
   // The in-set mean beats the leave-one-out mean by a factor (1 - 1/n)², about 2% of H(Y|∅) here.
-  assert.ok(Math.abs(free.value) < 0.03 * free.hYEmpty, `input-free model: I_V ${free.value} of H(Y|∅) ${free.hYEmpty}`);
+  assert.ok(
+    Math.abs(free.value) < 0.03 * free.hYEmpty,
+    `input-free model: I_V ${free.value} of H(Y|∅) ${free.hYEmpty}`,
+  );
   assert.ok(free.interval!.value[0] <= free.value && free.value <= free.interval!.value[1]);
   const exact = await estimateVInformation(exactPredictor(16, patchSize), pixels, range(count), options);
   assert.ok(exact.hYGivenX < 1e-9, `exact model: H(Y|X) ${exact.hYGivenX}`);
@@ -55,14 +65,14 @@ test('an input-free model has I_V near 0; an exact one has I_V = H(Y|∅) and H(
   assert.ok(Math.abs(exact.hYEmpty - free.hYEmpty) < 1e-12, 'H(Y|∅) does not depend on the model');
 });
 
-test('the bootstrap interval covers an independent resample\'s value most of the time, and is not vacuous', () => {
+test("the bootstrap interval covers an independent resample's value most of the time, and is not vacuous", () => {
   // A population of per-image errors with real spread: images of varied structure under a fixed zero predictor.
   const population = 4000;
   const pixels = syntheticImages(population, size, 7);
   const rng = new SeededRandom(9);
   for (let i = 0; i < pixels.length; i++) pixels[i] += 0.2 * rng.next() * (Math.floor(i / (size * size)) % 3);
   const inputFree = inputFreeErrors(pixels, population, size, patchSize);
-  const model = inputFree.map((e, i) => 0.5 * e + 0.3 * ((i * 7919) % 11) / 11);
+  const model = inputFree.map((e, i) => 0.5 * e + (0.3 * ((i * 7919) % 11)) / 11);
   const n = 60;
   const draw = () => range(n).map(() => Math.floor(rng.next() * population));
   let covered = 0;
@@ -71,8 +81,16 @@ test('the bootstrap interval covers an independent resample\'s value most of the
   for (let t = 0; t < trials; t++) {
     const a = draw();
     const b = draw();
-    const estimate = vInformationFromErrors(a.map((i) => inputFree[i]), a.map((i) => model[i]), { seed: t, resamples: 400 });
-    const other = vInformationFromErrors(b.map((i) => inputFree[i]), b.map((i) => model[i]), { seed: t, resamples: 1 }).value;
+    const estimate = vInformationFromErrors(
+      a.map((i) => inputFree[i]),
+      a.map((i) => model[i]),
+      { seed: t, resamples: 400 },
+    );
+    const other = vInformationFromErrors(
+      b.map((i) => inputFree[i]),
+      b.map((i) => model[i]),
+      { seed: t, resamples: 1 },
+    ).value;
     const [lo, hi] = estimate.interval!.value;
     if (lo <= other && other <= hi) covered++;
     width += hi - lo;

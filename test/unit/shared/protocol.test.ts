@@ -4,7 +4,10 @@ import { ProtocolError, parseEngineToHost, parseHostToEngine } from '../../../sr
 
 test('a well-formed request and cancel are accepted', () => {
   assert.deepEqual(parseHostToEngine({ type: 'request', id: 3, command: 'info', args: { matmulSize: 64 } }), {
-    type: 'request', id: 3, command: 'info', args: { matmulSize: 64 },
+    type: 'request',
+    id: 3,
+    command: 'info',
+    args: { matmulSize: 64 },
   });
   assert.deepEqual(parseHostToEngine({ type: 'cancel', id: 3 }), { type: 'cancel', id: 3 });
 });
@@ -22,20 +25,43 @@ test('malformed host messages are rejected with a ProtocolError that says what i
     [{ type: 'cancel', id: '1' }, /"id" must be a number/],
   ];
   for (const [raw, expected] of cases) {
-    assert.throws(() => parseHostToEngine(raw), (err: unknown) => err instanceof ProtocolError && expected.test(err.message), JSON.stringify(raw));
+    assert.throws(
+      () => parseHostToEngine(raw),
+      (err: unknown) => err instanceof ProtocolError && expected.test(err.message),
+      JSON.stringify(raw),
+    );
   }
 });
 
 test('engine events and replies are parsed, and bad ones rejected', () => {
   assert.deepEqual(parseEngineToHost({ type: 'progress', requestId: 1, stage: 'ingest', done: 2, total: 5 }), {
-    type: 'progress', requestId: 1, stage: 'ingest', done: 2, total: 5, message: undefined,
+    type: 'progress',
+    requestId: 1,
+    stage: 'ingest',
+    done: 2,
+    total: 5,
+    message: undefined,
   });
-  const failed = parseEngineToHost({ type: 'reply', id: 4, ok: false, error: { code: 'cancelled', message: 'stopped' } });
+  const failed = parseEngineToHost({
+    type: 'reply',
+    id: 4,
+    ok: false,
+    error: { code: 'cancelled', message: 'stopped' },
+  });
   assert.equal(failed.type === 'reply' && failed.error?.code, 'cancelled');
   assert.throws(() => parseEngineToHost({ type: 'log', level: 'shout', message: 'x' }), /"level" must be one of/);
-  assert.throws(() => parseEngineToHost({ type: 'metric', requestId: 1, stage: 's', name: 'loss', value: Number.NaN }), /"value" must be a number/);
-  assert.throws(() => parseEngineToHost({ type: 'reply', id: 1, ok: false, error: { code: 'weird', message: 'x' } }), /"code" must be one of/);
-  assert.throws(() => parseEngineToHost({ type: 'stage', requestId: 1, runDir: '/r', stage: 'ingest', status: 'exploded' }), /"status" must be one of/);
+  assert.throws(
+    () => parseEngineToHost({ type: 'metric', requestId: 1, stage: 's', name: 'loss', value: Number.NaN }),
+    /"value" must be a number/,
+  );
+  assert.throws(
+    () => parseEngineToHost({ type: 'reply', id: 1, ok: false, error: { code: 'weird', message: 'x' } }),
+    /"code" must be one of/,
+  );
+  assert.throws(
+    () => parseEngineToHost({ type: 'stage', requestId: 1, runDir: '/r', stage: 'ingest', status: 'exploded' }),
+    /"status" must be one of/,
+  );
 });
 
 test('a cancelling event says how a cancelled request stops; a phase the host does not know is rejected', () => {

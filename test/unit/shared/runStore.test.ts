@@ -29,9 +29,16 @@ test('a run records stage status and timings', async () => {
 test('concurrent stage updates in one process are not lost', async () => {
   const runDir = path.join(tempDir(), 'run-b');
   await openRun(runDir, { config: {} });
-  await Promise.all([setStage(runDir, 'ingest', 'done'), setStage(runDir, 'score', 'failed', { error: 'x' }), setStage(runDir, 'select', 'cancelled')]);
+  await Promise.all([
+    setStage(runDir, 'ingest', 'done'),
+    setStage(runDir, 'score', 'failed', { error: 'x' }),
+    setStage(runDir, 'select', 'cancelled'),
+  ]);
   const record = await readRun(runDir);
-  assert.deepEqual([record.stages.ingest?.status, record.stages.score?.status, record.stages.select?.status], ['done', 'failed', 'cancelled']);
+  assert.deepEqual(
+    [record.stages.ingest?.status, record.stages.score?.status, record.stages.select?.status],
+    ['done', 'failed', 'cancelled'],
+  );
 });
 
 test('a run.json edited into invalid JSON gives an error naming the file', async () => {
@@ -39,7 +46,10 @@ test('a run.json edited into invalid JSON gives an error naming the file', async
   const runDir = path.join(root, 'broken');
   await openRun(runDir, { config: {} });
   fs.writeFileSync(path.join(runDir, 'run.json'), '{ "version": 1, ');
-  await assert.rejects(readRun(runDir), new RegExp(`${path.join(runDir, 'run.json').replace(/[/.]/g, '\\$&')} is not valid JSON`));
+  await assert.rejects(
+    readRun(runDir),
+    new RegExp(`${path.join(runDir, 'run.json').replace(/[/.]/g, '\\$&')} is not valid JSON`),
+  );
   const listed = await listRuns(root);
   assert.equal(listed.length, 1);
   assert.match(listed[0].error!, /broken\/run\.json is not valid JSON/);
@@ -54,7 +64,10 @@ test('a failed atomic write leaves the previous file intact and no temporary beh
   fs.mkdirSync(path.join(blocked, 'x'), { recursive: true });
   await assert.rejects(writeFileAtomic(blocked, 'second'));
   assert.equal(fs.readFileSync(file, 'utf8'), 'first');
-  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+    [],
+  );
 });
 
 test('a write that fails half-way into the same target leaves its previous bytes, no temporary and no lock', async () => {
@@ -71,7 +84,11 @@ test('a write that fails half-way into the same target leaves its previous bytes
     restore();
   }
   assert.ok(fs.readFileSync(file).equals(before), 'run.json is byte for byte what it was');
-  assert.deepEqual(fs.readdirSync(runDir).filter((f) => f !== 'run.json'), [], 'no temporary and no run.json.lock left');
+  assert.deepEqual(
+    fs.readdirSync(runDir).filter((f) => f !== 'run.json'),
+    [],
+    'no temporary and no run.json.lock left',
+  );
   await setStage(runDir, 'pretrain', 'running');
   assert.equal((await readRun(runDir)).stages.pretrain?.status, 'running', 'the next update goes through');
 });
@@ -79,27 +96,36 @@ test('a write that fails half-way into the same target leaves its previous bytes
 /** Starts a runStoreWriter process; resolves with its exit code and stderr. */
 function startWriter(args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/helpers/runStoreWriter.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT, 'test/helpers/runStoreWriter.ts'), ...args],
+      { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
     child.on('exit', (code) => resolve({ code, stderr }));
   });
 }
 
-test('two processes updating one run.json at once lose none of each other\'s changes', async () => {
+test("two processes updating one run.json at once lose none of each other's changes", async () => {
   const root = tempDir();
   const runDir = path.join(root, 'shared');
   await openRun(runDir, { config: {} });
   const go = path.join(root, 'go');
   const count = 150;
-  const writers = [startWriter([runDir, 'host', String(count), 'ingest', go]), startWriter([runDir, 'cli', String(count), 'score', go])];
+  const writers = [
+    startWriter([runDir, 'host', String(count), 'ingest', go]),
+    startWriter([runDir, 'cli', String(count), 'score', go]),
+  ];
   // Both start their updates together, once both have loaded.
   while (!fs.existsSync(`${go}.ready-host`) || !fs.existsSync(`${go}.ready-cli`)) await sleep(20);
   fs.writeFileSync(go, '');
   for (const w of await Promise.all(writers)) assert.equal(w.code, 0, w.stderr);
 
   const record = await readRun(runDir);
-  const missing = ['host', 'cli'].flatMap((name) => Array.from({ length: count }, (_, i) => `${name}-${i}`)).filter((key) => record.config[key] === undefined);
+  const missing = ['host', 'cli']
+    .flatMap((name) => Array.from({ length: count }, (_, i) => `${name}-${i}`))
+    .filter((key) => record.config[key] === undefined);
   assert.deepEqual(missing, [], `${missing.length} of ${2 * count} updates were lost`);
   assert.equal(record.stages.ingest?.status, 'done');
   assert.equal(record.stages.score?.status, 'done');
@@ -131,7 +157,8 @@ test('an atomic write flushes its folder after the rename, and still succeeds wh
 
   // Windows cannot open a folder (EISDIR): the write itself must not fail for it.
   fs.promises.open = (async (target: fs.PathLike, flags?: string | number, mode?: fs.Mode) => {
-    if (String(target) === dir) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, open '${dir}'`), { code: 'EISDIR' });
+    if (String(target) === dir)
+      throw Object.assign(new Error(`EISDIR: illegal operation on a directory, open '${dir}'`), { code: 'EISDIR' });
     return open(target, flags, mode);
   }) as typeof fs.promises.open;
   try {

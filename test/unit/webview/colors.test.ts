@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { colorsForCategories, colorsForValues, finiteExtent, packRgba, parseCssColor, sequentialTable, unpackRgba } from '../../../webview/common/colors';
+import {
+  colorsForCategories,
+  colorsForValues,
+  finiteExtent,
+  packRgba,
+  parseCssColor,
+  sequentialTable,
+  unpackRgba,
+} from '../../../webview/common/colors';
 
 test('parseCssColor reads the forms VS Code theme variables use', () => {
   assert.deepEqual(parseCssColor('#3794ff'), [0x37, 0x94, 0xff, 255]);

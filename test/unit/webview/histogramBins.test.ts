@@ -15,12 +15,18 @@ test('a subset is counted on the same edges as the whole pool', () => {
   const subset = computeHistogram(values, { edges: all.edges, indices: [9, 8, 0] });
   assert.deepEqual(all.counts, [2, 2, 2, 2, 2]);
   assert.deepEqual(subset.counts, [1, 0, 0, 0, 2]);
-  assert.equal(subset.counts.reduce((a, b) => a + b), 3);
+  assert.equal(
+    subset.counts.reduce((a, b) => a + b),
+    3,
+  );
 });
 
 test('equal values get one visible bin; bad bin counts are refused', () => {
   const h = computeHistogram([2, 2, 2], { bins: 3 });
-  assert.equal(h.counts.reduce((a, b) => a + b), 3);
+  assert.equal(
+    h.counts.reduce((a, b) => a + b),
+    3,
+  );
   assert.deepEqual(binEdges([2, 2], 1), [1.5, 2.5]);
   assert.throws(() => binEdges([0, 1], 0), /bins must be a positive integer/);
   assert.equal(binIndex([0, 1], 2), -1);

@@ -18,7 +18,14 @@ const fixture = makeRunFixture(fixtureDir, { samples: 60, imageSize: 16 });
 test('the path guard resolves run-relative paths and refuses .., absolute paths and symlinks out', async () => {
   const inside = await resolveInRun(fixtureDir, 'thumbs/atlas-00000.png');
   assert.equal(inside, path.join(fs.realpathSync(fixtureDir), 'thumbs/atlas-00000.png'));
-  for (const bad of ['../run.json', 'thumbs/../../x', '/etc/passwd', 'C:\\Windows\\win.ini', 'file:///etc/passwd', 'a\0b']) {
+  for (const bad of [
+    '../run.json',
+    'thumbs/../../x',
+    '/etc/passwd',
+    'C:\\Windows\\win.ini',
+    'file:///etc/passwd',
+    'a\0b',
+  ]) {
     await assert.rejects(resolveInRun(fixtureDir, bad), PathGuardError, bad);
   }
   const outside = path.join(tmp(), 'secret.txt');
@@ -34,7 +41,13 @@ test('the webview HTML has a strict CSP with the nonce on its only script', () =
   const nonce = makeNonce();
   assert.match(nonce, /^[A-Za-z0-9]{20,}$/);
   assert.notEqual(nonce, makeNonce());
-  const html = buildWebviewHtml({ cspSource: 'https://csp.example', scriptUri: 'https://csp.example/dist/webview/gallery.js', nonce, title: 'A <b>', view: 'gallery' });
+  const html = buildWebviewHtml({
+    cspSource: 'https://csp.example',
+    scriptUri: 'https://csp.example/dist/webview/gallery.js',
+    nonce,
+    title: 'A <b>',
+    view: 'gallery',
+  });
   const csp = contentSecurityPolicy('https://csp.example', nonce);
   assert.ok(html.includes(csp.replace(/'/g, "'")));
   assert.match(csp, /default-src 'none'/);
@@ -42,11 +55,19 @@ test('the webview HTML has a strict CSP with the nonce on its only script', () =
   assert.equal(html.match(/<script/g)?.length, 1);
   assert.ok(html.includes(`nonce="${nonce}"`));
   assert.ok(html.includes('A &lt;b&gt;'));
-  assert.throws(() => buildWebviewHtml({ cspSource: 'x', scriptUri: 'y', nonce: 'a"b', title: 't', view: 'v' }), /nonce/);
+  assert.throws(
+    () => buildWebviewHtml({ cspSource: 'x', scriptUri: 'y', nonce: 'a"b', title: 't', view: 'v' }),
+    /nonce/,
+  );
 });
 
 test('view messages are validated before the host acts on them', () => {
-  assert.deepEqual(parseViewToHost({ type: 'saveManual', method: 'optidel', include: [3, 1, 3], exclude: [] }), { type: 'saveManual', method: 'optidel', include: [1, 3], exclude: [] });
+  assert.deepEqual(parseViewToHost({ type: 'saveManual', method: 'optidel', include: [3, 1, 3], exclude: [] }), {
+    type: 'saveManual',
+    method: 'optidel',
+    include: [1, 3],
+    exclude: [],
+  });
   assert.throws(() => parseViewToHost({ type: 'saveManual', method: '../x', include: [], exclude: [] }), /method/);
   assert.throws(() => parseViewToHost({ type: 'saveManual', method: 'a', include: [-1], exclude: [] }), /include/);
   assert.throws(() => parseViewToHost({ type: 'readFile', requestId: 1.5, path: 'a' }), /requestId/);
@@ -59,7 +80,10 @@ test('run data for the embedding map holds the projection, difficulty, selection
   assert.equal(data.samples, 60);
   assert.equal(data.projection?.length, 120);
   assert.equal(data.difficulty?.length, 60);
-  assert.deepEqual(data.selections.map((s) => s.method), ['kcenter', 'optidel', 'random']);
+  assert.deepEqual(
+    data.selections.map((s) => s.method),
+    ['kcenter', 'optidel', 'random'],
+  );
   assert.deepEqual(data.thumbs?.atlasUrls, ['url:thumbs/atlas-00000.png']);
   assert.equal(data.sources.length, 5);
   assert.equal(data.sourceOf?.[7], 2);
@@ -87,7 +111,10 @@ test('a corrupt or truncated artifact is reported and skipped; the rest loads', 
   const data = await loadRunViewData(dir, 'embeddingMap', (rel) => rel);
   assert.equal(data.difficulty, undefined);
   assert.equal(data.projection?.length, 40);
-  assert.deepEqual(data.selections.map((s) => s.method), ['kcenter', 'optidel']);
+  assert.deepEqual(
+    data.selections.map((s) => s.method),
+    ['kcenter', 'optidel'],
+  );
   assert.equal(data.problems.length, 2);
   assert.match(data.problems.join('\n'), /scores\/difficulty\.f32: has 12 bytes but 20 samples/);
   assert.match(data.problems.join('\n'), /selection\/random\.json: not valid JSON/);
@@ -110,7 +137,10 @@ test('manual curation is saved into the selection file and checked against the p
   await assert.rejects(saveManualCuration(fixtureDir, 'random', [1], [1]), /both included and excluded/);
   await assert.rejects(saveManualCuration(fixtureDir, 'nosuch', [1], []), /ENOENT|no such file/);
   await saveManualCuration(fixtureDir, 'random', [], []);
-  assert.equal((JSON.parse(fs.readFileSync(path.join(fixtureDir, 'selection/random.json'), 'utf8')) as SelectionFile).manual, undefined);
+  assert.equal(
+    (JSON.parse(fs.readFileSync(path.join(fixtureDir, 'selection/random.json'), 'utf8')) as SelectionFile).manual,
+    undefined,
+  );
 });
 
 test('the host answers each view message: data, guarded file reads, curation, and errors for bad input', async () => {
@@ -118,12 +148,29 @@ test('the host answers each view message: data, guarded file reads, curation, an
   const toUrl = (rel: string): string => `url:${rel}`;
   const [data] = await answerViewMessage(fixtureDir, 'histogram', { type: 'ready' }, toUrl);
   assert.equal(data?.type === 'data' && data.data.difficulty?.length, 60);
-  const [file] = await answerViewMessage(fixtureDir, 'segmentation', { type: 'readFile', requestId: 4, path: 'bench/predictions/demo-seg/truth/0.png' }, toUrl);
+  const [file] = await answerViewMessage(
+    fixtureDir,
+    'segmentation',
+    { type: 'readFile', requestId: 4, path: 'bench/predictions/demo-seg/truth/0.png' },
+    toUrl,
+  );
   assert.ok(file?.type === 'file' && file.requestId === 4 && file.bytes && file.bytes[1] === 0x50, 'PNG bytes');
-  const [refused] = await answerViewMessage(fixtureDir, 'segmentation', { type: 'readFile', requestId: 5, path: '../run-1/run.json' }, toUrl);
+  const [refused] = await answerViewMessage(
+    fixtureDir,
+    'segmentation',
+    { type: 'readFile', requestId: 5, path: '../run-1/run.json' },
+    toUrl,
+  );
   assert.ok(refused?.type === 'file' && !refused.bytes && /"\.\." is not allowed/.test(refused.error ?? ''));
-  const [bad] = await answerViewMessage(fixtureDir, 'gallery', { type: 'saveManual', method: 'optidel', include: [100000], exclude: [] }, toUrl);
-  assert.ok(bad?.type === 'error' && /could not save the curation of optidel: unknown sample ids 100000/.test(bad.message));
+  const [bad] = await answerViewMessage(
+    fixtureDir,
+    'gallery',
+    { type: 'saveManual', method: 'optidel', include: [100000], exclude: [] },
+    toUrl,
+  );
+  assert.ok(
+    bad?.type === 'error' && /could not save the curation of optidel: unknown sample ids 100000/.test(bad.message),
+  );
   const [unknown] = await answerViewMessage(fixtureDir, 'gallery', { type: 'runShell', command: 'rm' }, toUrl);
   assert.ok(unknown?.type === 'error' && /unknown view message type/.test(unknown.message));
 });

@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { composeZoom, emphasisOrder, extent2D, fitTransform, invert, pointInPolygon, pointsInPolygon, rasterizePoints } from '../../../webview/common/scatterGeometry';
+import {
+  composeZoom,
+  emphasisOrder,
+  extent2D,
+  fitTransform,
+  invert,
+  pointInPolygon,
+  pointsInPolygon,
+  rasterizePoints,
+} from '../../../webview/common/scatterGeometry';
 
 test('fitTransform centres the extent and keeps the aspect ratio', () => {
   const t = fitTransform({ x: [0, 10], y: [0, 5] }, 200, 200, 0);
@@ -22,7 +31,8 @@ test('composeZoom applies a d3 zoom transform after the fit', () => {
 });
 
 test('rasterizePoints writes squares, clips at the border, and draws later points on top', () => {
-  const width = 8, height = 6;
+  const width = 8,
+    height = 6;
   const pixels = new Uint32Array(width * height);
   const x = new Float32Array([1, 1, 7.4, 100]);
   const y = new Float32Array([-1, -1, -5, 0]);
@@ -30,7 +40,12 @@ test('rasterizePoints writes squares, clips at the border, and draws later point
   const drawn = rasterizePoints(pixels, width, height, x, y, colors, { k: 1, tx: 0, ty: 0 }, 3);
   assert.equal(drawn, 3, 'the point at x=100 is outside');
   // Points 0 and 1 overlap at (1,1): the later one wins over its whole 3x3 square.
-  for (const [px, py] of [[0, 0], [1, 1], [2, 2]]) assert.equal(pixels[py! * width + px!], 22);
+  for (const [px, py] of [
+    [0, 0],
+    [1, 1],
+    [2, 2],
+  ])
+    assert.equal(pixels[py! * width + px!], 22);
   // The third point (7, 5) is clipped to the 2x2 corner inside the buffer.
   assert.equal(pixels[5 * width + 7], 33);
   assert.equal(pixels[4 * width + 6], 33);

@@ -12,7 +12,15 @@ import { summariseSubset } from '../../../webview/histogram/summary';
 import type { BenchCell, SelectionFile } from '../../../src/shared/artifacts';
 import type { RunViewData } from '../../../src/shared/viewMessages';
 
-const selection = (method: string, selected: number[], manual?: SelectionFile['manual']): SelectionFile => ({ version: 1, method, budget: 0.1, seed: 1, selected, manual, createdAt: '' });
+const selection = (method: string, selected: number[], manual?: SelectionFile['manual']): SelectionFile => ({
+  version: 1,
+  method,
+  budget: 0.1,
+  seed: 1,
+  selected,
+  manual,
+  createdAt: '',
+});
 
 test('the virtual grid puts only the visible rows (plus overscan) in the DOM', () => {
   const g = gridLayout(1000, 10_000, { width: 96, height: 114, gap: 8 });
@@ -23,7 +31,10 @@ test('the virtual grid puts only the visible rows (plus overscan) in the DOM', (
   assert.equal(w.last, (50 + Math.ceil(600 / 122) + 1) * 9);
   assert.ok(w.last - w.first < 100, 'a few rows, not ten thousand tiles');
   assert.deepEqual(visibleWindow(g, 0, 0, 600), { first: 0, last: 0 });
-  assert.deepEqual(visibleWindow(gridLayout(1000, 5, { width: 96, height: 114, gap: 8 }), 5, 0, 600), { first: 0, last: 5 });
+  assert.deepEqual(visibleWindow(gridLayout(1000, 5, { width: 96, height: 114, gap: 8 }), 5, 0, 600), {
+    first: 0,
+    last: 5,
+  });
 });
 
 test('keyboard movement in the grid stays inside it, and scrolling follows the cursor', () => {
@@ -56,7 +67,11 @@ test('k-means finds well separated clusters, deterministically', () => {
 test('manual curation changes the effective selection the next stage uses', () => {
   const sel = selection('optidel', [1, 2, 3], { include: [7], exclude: [2] });
   assert.deepEqual([...effectiveSelection(sel)].sort(), [1, 3, 7]);
-  assert.deepEqual(orderedMethods([{ method: 'random' }, { method: 'kcenter' }, { method: 'optidel' }]), ['optidel', 'kcenter', 'random']);
+  assert.deepEqual(orderedMethods([{ method: 'random' }, { method: 'kcenter' }, { method: 'optidel' }]), [
+    'optidel',
+    'kcenter',
+    'random',
+  ]);
   const selected = new Set(sel.selected);
   let manual = manualOf(sel);
   manual = curate(manual, 2, 'include', selected);
@@ -68,11 +83,21 @@ test('manual curation changes the effective selection the next stage uses', () =
   assert.deepEqual([...manual.include].sort(), [7, 9]);
   assert.deepEqual([...manual.exclude], [1], 'excluding a sample the method did not pick records nothing');
   assert.ok(!sameManual(manual, manualOf(sel)));
-  assert.ok(sameManual(curate(curate(manual, 9, 'reset', selected), 1, 'reset', selected), { include: new Set([7]), exclude: new Set() }));
+  assert.ok(
+    sameManual(curate(curate(manual, 9, 'reset', selected), 1, 'reset', selected), {
+      include: new Set([7]),
+      exclude: new Set(),
+    }),
+  );
 });
 
 test('the gallery lists, filters and sorts samples; generated ones go last', () => {
-  const input = { samples: 5, difficulty: Float32Array.from([0.3, 0.1, 0.5, 0.2, 0.4]), sourceOf: Uint16Array.from([1, 0, 1, 0, 0]), synth: [{ id: 5, kind: 'mosaic' as const, parts: [{ sampleId: 2 }, { sampleId: 4 }] }] };
+  const input = {
+    samples: 5,
+    difficulty: Float32Array.from([0.3, 0.1, 0.5, 0.2, 0.4]),
+    sourceOf: Uint16Array.from([1, 0, 1, 0, 0]),
+    synth: [{ id: 5, kind: 'mosaic' as const, parts: [{ sampleId: 2 }, { sampleId: 4 }] }],
+  };
   const selected = new Set([2, 3]);
   const manual = { include: new Set([0]), exclude: new Set([3]) };
   assert.deepEqual(galleryItems(input, 'all', 'difficulty-desc', selected, manual), [2, 4, 0, 3, 1, 5]);
@@ -81,13 +106,21 @@ test('the gallery lists, filters and sorts samples; generated ones go last', () 
   assert.deepEqual(galleryItems(input, 'selected', 'id', selected, manual), [0, 2]);
   assert.deepEqual(galleryItems(input, 'generated', 'id', selected, manual), [5]);
   assert.deepEqual(galleryItems(input, 'manual', 'id', selected, manual), [0, 3]);
-  assert.deepEqual(derivedFrom(input.synth).get(4)?.map((s) => s.id), [5]);
+  assert.deepEqual(
+    derivedFrom(input.synth)
+      .get(4)
+      ?.map((s) => s.id),
+    [5],
+  );
 });
 
 test('label maps become overlays: background transparent, outlines only on boundaries', () => {
   const labels = labelsFromRgba(Uint8Array.from([0, 0, 0, 255, 1, 1, 1, 255, 1, 1, 1, 255, 2, 2, 2, 255]));
   assert.deepEqual([...labels], [0, 1, 1, 2]);
-  const palette: Array<[number, number, number, number]> = [[255, 0, 0, 255], [0, 255, 0, 255]];
+  const palette: Array<[number, number, number, number]> = [
+    [255, 0, 0, 255],
+    [0, 255, 0, 255],
+  ];
   const fill = labelOverlay(labels, palette);
   assert.deepEqual([...fill.slice(0, 4)], [0, 0, 0, 0]);
   assert.deepEqual([...fill.slice(4, 8)], [255, 0, 0, 255]);
@@ -102,10 +135,31 @@ test('label maps become overlays: background transparent, outlines only on bound
 });
 
 test('bench rows average seeds at the headline budget and pair differences by seed', () => {
-  const cell = (method: string, seed: number, mIoU: number, budget = 0.05): BenchCell => ({ method, seed, dataset: 'd', budget, mIoU, dice: mIoU + 0.1, normDel: 0.6, pretrainSteps: 10, seconds: 1, backend: 'wasm' });
-  const cells = [cell('optidel', 0, 0.7), cell('optidel', 1, 0.8), cell('random', 0, 0.6), cell('random', 1, 0.5), cell('full', 0, 0.74, 1), cell('optidel', 0, 0.1, 0.2)];
+  const cell = (method: string, seed: number, mIoU: number, budget = 0.05): BenchCell => ({
+    method,
+    seed,
+    dataset: 'd',
+    budget,
+    mIoU,
+    dice: mIoU + 0.1,
+    normDel: 0.6,
+    pretrainSteps: 10,
+    seconds: 1,
+    backend: 'wasm',
+  });
+  const cells = [
+    cell('optidel', 0, 0.7),
+    cell('optidel', 1, 0.8),
+    cell('random', 0, 0.6),
+    cell('random', 1, 0.5),
+    cell('full', 0, 0.74, 1),
+    cell('optidel', 0, 0.1, 0.2),
+  ];
   const rows = benchRows({ settings: { budgets: [0.05, 0.2] }, cells });
-  assert.deepEqual(rows.map((r) => r.method), ['optidel', 'full', 'random']);
+  assert.deepEqual(
+    rows.map((r) => r.method),
+    ['optidel', 'full', 'random'],
+  );
   const optidel = rows[0]!;
   assert.ok(Math.abs(optidel.mIoU - 0.75) < 1e-12, 'the 20% cell is not mixed into the 5% row');
   assert.ok(Math.abs(optidel.mIoUSpread - Math.sqrt(0.005)) < 1e-12);
@@ -119,40 +173,104 @@ test('bench rows average seeds at the headline budget and pair differences by se
 
 test('the segmentation view shows the paired differences report.md shows, for the same cells', () => {
   const cell = (method: string, seed: number, dataset: string, mIoU: number, budget = 0.05): MeasuredCell => ({
-    method, seed, dataset, budget, mIoU, dice: mIoU, normDel: 0.6, pretrainSteps: 10, seconds: 1, backend: 'wasm', finetuneMode: 'full', head: 'pixel', finetuneSteps: 5, bestStep: 5, pretrainSamples: 4, generatedSamples: 0, finishedAt: '',
+    method,
+    seed,
+    dataset,
+    budget,
+    mIoU,
+    dice: mIoU,
+    normDel: 0.6,
+    pretrainSteps: 10,
+    seconds: 1,
+    backend: 'wasm',
+    finetuneMode: 'full',
+    head: 'pixel',
+    finetuneSteps: 5,
+    bestStep: 5,
+    pretrainSamples: 4,
+    generatedSamples: 0,
+    finishedAt: '',
   });
-  const scores: Record<string, number[]> = { full: [0.41, 0.44, 0.39], random: [0.4, 0.47, 0.43], optidel: [0.46, 0.49, 0.44] }; // optidel − full: +5 every seed, shown
-  const cells = ['ct', 'mr'].flatMap((dataset, k) => Object.entries(scores).flatMap(([method, values]) => values.map((v, seed) => cell(method, seed, dataset, v - 0.1 * k, method === 'full' ? 1 : 0.05))));
+  const scores: Record<string, number[]> = {
+    full: [0.41, 0.44, 0.39],
+    random: [0.4, 0.47, 0.43],
+    optidel: [0.46, 0.49, 0.44],
+  }; // optidel − full: +5 every seed, shown
+  const cells = ['ct', 'mr'].flatMap((dataset, k) =>
+    Object.entries(scores).flatMap(([method, values]) =>
+      values.map((v, seed) => cell(method, seed, dataset, v - 0.1 * k, method === 'full' ? 1 : 0.05)),
+    ),
+  );
   cells.push(cell('optidel', 0, 'ct', 0.9, 0.2), cell('random', 1, 'mr', 0.01, 0.2)); // another budget: in neither table
   const report: FullBenchReport = {
-    version: 1, createdAt: '2026-12-02T00:00:00Z', cells,
-    settings: { command: 'optidel bench', configFile: 'c.json', methods: ['full', 'random', 'optidel'], seeds: [0, 1, 2], budgets: [0.05, 0.2], datasets: ['ct', 'mr'], preset: 'micro', imageSize: 16, poolSize: 40, pretrainSteps: 10, pretrainBatchSize: 4, finetune: {}, backend: 'wasm', headline: 'mIoU' },
+    version: 1,
+    createdAt: '2026-12-02T00:00:00Z',
+    cells,
+    settings: {
+      command: 'optidel bench',
+      configFile: 'c.json',
+      methods: ['full', 'random', 'optidel'],
+      seeds: [0, 1, 2],
+      budgets: [0.05, 0.2],
+      datasets: ['ct', 'mr'],
+      preset: 'micro',
+      imageSize: 16,
+      poolSize: 40,
+      pretrainSteps: 10,
+      pretrainBatchSize: 4,
+      finetune: {},
+      backend: 'wasm',
+      headline: 'mIoU',
+    },
   };
   const markdown = renderReport(report).markdown.split('\n');
   /** The report's cell for `method` in its table of differences to `reference`, column `dataset`. */
   const reported = (reference: string, method: string, dataset: string): string => {
     const header = markdown.findIndex((l) => l.startsWith(`| method − ${reference} |`));
     const columns = markdown[header]!.split('|').map((c) => c.trim());
-    const row = markdown.slice(header + 2).find((l) => l.startsWith(`| ${method} |`))!.split('|').map((c) => c.trim());
+    const row = markdown
+      .slice(header + 2)
+      .find((l) => l.startsWith(`| ${method} |`))!
+      .split('|')
+      .map((c) => c.trim());
     return row[columns.indexOf(dataset)]!;
   };
   let compared = 0;
   for (const row of benchRows(report)) {
-    for (const [reference, d] of [['full', row.vsFull], ['random', row.vsRandom]] as const) {
+    for (const [reference, d] of [
+      ['full', row.vsFull],
+      ['random', row.vsRandom],
+    ] as const) {
       if (!d) continue;
-      assert.equal(reported(reference, row.method, row.dataset), d.shown ? `**${formatDifference(d)}**` : formatDifference(d), `${row.method} − ${reference} on ${row.dataset}`);
+      assert.equal(
+        reported(reference, row.method, row.dataset),
+        d.shown ? `**${formatDifference(d)}**` : formatDifference(d),
+        `${row.method} − ${reference} on ${row.dataset}`,
+      );
       compared++;
     }
   }
-  assert.ok(markdown.some((l) => l.includes('**+5.0 [+5.0, +5.0]**')), 'a bold cell is compared too');
+  assert.ok(
+    markdown.some((l) => l.includes('**+5.0 [+5.0, +5.0]**')),
+    'a bold cell is compared too',
+  );
   assert.equal(compared, 8, 'optidel and random against full, optidel and full against random, on two data sets');
 });
 
 test('embedding map colourings: selected, two-method comparison, difficulty, source', () => {
   const data: RunViewData = {
-    runName: 'r', runDir: '/r', samples: 4, imageSize: 8, sources: ['/a/x.nii', '/a/y.nii'], sourceOf: Uint16Array.from([0, 1, 0, 1]),
-    sliceOf: Int32Array.from([3, 4, 5, 6]), projection: new Float32Array(8), difficulty: Float32Array.from([0.1, 0.2, 0.3, 0.4]),
-    selections: [selection('optidel', [0, 1], { include: [], exclude: [1] }), selection('random', [1, 2])], stages: {}, problems: [],
+    runName: 'r',
+    runDir: '/r',
+    samples: 4,
+    imageSize: 8,
+    sources: ['/a/x.nii', '/a/y.nii'],
+    sourceOf: Uint16Array.from([0, 1, 0, 1]),
+    sliceOf: Int32Array.from([3, 4, 5, 6]),
+    projection: new Float32Array(8),
+    difficulty: Float32Array.from([0.1, 0.2, 0.3, 0.4]),
+    selections: [selection('optidel', [0, 1], { include: [], exclude: [1] }), selection('random', [1, 2])],
+    stages: {},
+    problems: [],
   };
   const selected = colouringFor('selected', data, 'optidel', 'random');
   assert.deepEqual([...(selected.color.values as Uint8Array)], [1, 0, 0, 0], 'manual exclusion applies');

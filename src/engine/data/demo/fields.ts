@@ -5,7 +5,10 @@ export class SmoothField {
   private readonly lattice: Float32Array;
 
   /** `cells` lattice cells across each of the three axes of the unit cube; values in [-1, 1]. */
-  constructor(random: SeededRandom, private readonly cells: [number, number, number]) {
+  constructor(
+    random: SeededRandom,
+    private readonly cells: [number, number, number],
+  ) {
     this.lattice = new Float32Array((cells[0] + 1) * (cells[1] + 1) * (cells[2] + 1));
     for (let i = 0; i < this.lattice.length; i++) this.lattice[i] = random.uniform(-1, 1);
   }

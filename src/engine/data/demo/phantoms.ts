@@ -20,23 +20,54 @@ export const CT_CLASSES = ['background', 'liver', 'kidney', 'lesion'];
 export const MR_CLASSES = ['background', 'tumour'];
 export const XRAY_CLASSES = ['background', 'lung', 'nodule'];
 
-function drawLesions(random: SeededRandom, count: number, place: () => [number, number, number], sizes: [number, number], contrasts: [number, number]): Lesion[] {
+function drawLesions(
+  random: SeededRandom,
+  count: number,
+  place: () => [number, number, number],
+  sizes: [number, number],
+  contrasts: [number, number],
+): Lesion[] {
   return Array.from({ length: count }, () => {
     const [u, v, w] = place();
     const radius = random.uniform(sizes[0], sizes[1]);
     // Signed contrast, magnitude spread so that some lesions are barely visible.
     const magnitude = random.uniform(contrasts[0], contrasts[1]);
-    return { u, v, w, radius, radiusW: radius * random.uniform(0.6, 1.4), contrast: random.next() < 0.7 ? -magnitude : magnitude };
+    return {
+      u,
+      v,
+      w,
+      radius,
+      radiusW: radius * random.uniform(0.6, 1.4),
+      contrast: random.next() < 0.7 ? -magnitude : magnitude,
+    };
   });
 }
 
 export function abdomenCt(random: SeededRandom, dims: [number, number, number]): PhantomVolume {
   const [nx, ny, nz] = dims;
   const body = { a: random.uniform(0.78, 0.92), b: random.uniform(0.55, 0.68), dy: random.uniform(-0.05, 0.05) };
-  const liver = { cx: random.uniform(0.3, 0.42), cy: random.uniform(-0.05, 0.1), a: random.uniform(0.28, 0.36), b: random.uniform(0.25, 0.32), w0: random.uniform(0.3, 0.4), w1: random.uniform(0.85, 0.95), hu: random.uniform(50, 65) };
+  const liver = {
+    cx: random.uniform(0.3, 0.42),
+    cy: random.uniform(-0.05, 0.1),
+    a: random.uniform(0.28, 0.36),
+    b: random.uniform(0.25, 0.32),
+    w0: random.uniform(0.3, 0.4),
+    w1: random.uniform(0.85, 0.95),
+    hu: random.uniform(50, 65),
+  };
   const kidneyW = [random.uniform(0.08, 0.15), random.uniform(0.45, 0.55)];
   const discEvery = random.uniform(0.1, 0.14);
-  const lesions = drawLesions(random, 2 + random.int(4), () => [liver.cx + random.uniform(-0.15, 0.15), liver.cy + random.uniform(-0.12, 0.12), random.uniform(liver.w0 + 0.1, liver.w1 - 0.1)], [0.05, 0.15], [8, 45]);
+  const lesions = drawLesions(
+    random,
+    2 + random.int(4),
+    () => [
+      liver.cx + random.uniform(-0.15, 0.15),
+      liver.cy + random.uniform(-0.12, 0.12),
+      random.uniform(liver.w0 + 0.1, liver.w1 - 0.1),
+    ],
+    [0.05, 0.15],
+    [8, 45],
+  );
   const texture = new SmoothField(random, [12, 12, 8]);
   const organTexture = new SmoothField(random, [20, 20, 12]);
   const bowel = new SmoothField(random, [16, 16, 10]);
@@ -56,12 +87,29 @@ export function abdomenCt(random: SeededRandom, dims: [number, number, number]):
         let label = 0;
         if (b < 1) {
           hu = b > 0.8 ? -100 + 15 * texture.at(u, v, w) : 35 + 10 * texture.at((u + 1) / 2, (v + 1) / 2, w);
-          if (w > 0.78 && (ellipse(u, v, 0.38, 0.05, 0.3, 0.35 * (w - 0.7) * 3) < 1 || ellipse(u, v, -0.38, 0.05, 0.3, 0.35 * (w - 0.7) * 3) < 1)) hu = -850 + 60 * organTexture.at(u, v, w);
+          if (
+            w > 0.78 &&
+            (ellipse(u, v, 0.38, 0.05, 0.3, 0.35 * (w - 0.7) * 3) < 1 ||
+              ellipse(u, v, -0.38, 0.05, 0.3, 0.35 * (w - 0.7) * 3) < 1)
+          )
+            hu = -850 + 60 * organTexture.at(u, v, w);
           // Bowel loops in the lower abdomen: gas pockets and fluid, different on every slice.
           const loops = bowel.at((u + 1) / 2, (v + 1) / 2, w);
           if (w < 0.62 && b < 0.7 && v > -0.2 && loops > 0.35) hu = loops > 0.6 ? -750 : 15;
-          if (w > spleen.w0 && ellipse(u, v, spleen.cx, spleen.cy, 0.14, 0.2) < 1) hu = 48 + 5 * organTexture.at(u, v, w);
-          if (w > liver.w0 && w < liver.w1 && ellipse(u, v, liver.cx, liver.cy, liver.a * Math.sin(Math.PI * (w - liver.w0) / (liver.w1 - liver.w0)) + 0.05, liver.b) < 1) {
+          if (w > spleen.w0 && ellipse(u, v, spleen.cx, spleen.cy, 0.14, 0.2) < 1)
+            hu = 48 + 5 * organTexture.at(u, v, w);
+          if (
+            w > liver.w0 &&
+            w < liver.w1 &&
+            ellipse(
+              u,
+              v,
+              liver.cx,
+              liver.cy,
+              liver.a * Math.sin((Math.PI * (w - liver.w0)) / (liver.w1 - liver.w0)) + 0.05,
+              liver.b,
+            ) < 1
+          ) {
             hu = liver.hu + 6 * organTexture.at((u + 1) / 2, (v + 1) / 2, w);
             label = 1;
             for (const lesion of lesions) {
@@ -99,7 +147,13 @@ export function brainMr(random: SeededRandom, dims: [number, number, number]): P
   const [nx, ny, nz] = dims;
   const head = { a: random.uniform(0.72, 0.82), b: random.uniform(0.85, 0.95) };
   const tumourCount = random.next() < 0.5 ? 1 : 2;
-  const tumours = drawLesions(random, tumourCount, () => [random.uniform(-0.4, 0.4), random.uniform(-0.45, 0.45), random.uniform(0.35, 0.75)], [0.12, 0.3], [0.15, 0.5]);
+  const tumours = drawLesions(
+    random,
+    tumourCount,
+    () => [random.uniform(-0.4, 0.4), random.uniform(-0.45, 0.45), random.uniform(0.35, 0.75)],
+    [0.12, 0.3],
+    [0.15, 0.5],
+  );
   const bias = new SmoothField(random, [3, 3, 3]);
   const gyri = new SmoothField(random, [14, 14, 10]);
   const values = new Float32Array(nx * ny * nz);
@@ -117,9 +171,12 @@ export function brainMr(random: SeededRandom, dims: [number, number, number]): P
         let signal = 0;
         let label = 0;
         if (e < 1) {
-          if (e > 0.88) signal = 0.75; // scalp fat
-          else if (e > 0.78) signal = 0.08; // skull
-          else if (e > 0.72) signal = 0.2; // CSF
+          if (e > 0.88)
+            signal = 0.75; // scalp fat
+          else if (e > 0.78)
+            signal = 0.08; // skull
+          else if (e > 0.72)
+            signal = 0.2; // CSF
           else {
             const cortex = e > 0.55 + 0.08 * gyri.at((u + 1) / 2, (v + 1) / 2, w);
             signal = cortex ? 0.5 : 0.72;
@@ -143,7 +200,8 @@ export function brainMr(random: SeededRandom, dims: [number, number, number]): P
   }
   // Rician noise: the magnitude of a complex signal with Gaussian noise on both channels.
   const sigma = random.uniform(0.01, 0.025);
-  for (let i = 0; i < values.length; i++) values[i] = Math.hypot(values[i] + sigma * random.normal(), sigma * random.normal()) * 1000;
+  for (let i = 0; i < values.length; i++)
+    values[i] = Math.hypot(values[i] + sigma * random.normal(), sigma * random.normal()) * 1000;
   return { dims, values, labels };
 }
 
@@ -155,7 +213,13 @@ export interface XraySequence {
 
 /** A fluoroscopy-like sequence: one chest, breathing slowly, so neighbouring frames are nearly identical. */
 export function chestSequence(random: SeededRandom, width: number, height: number, frames: number): XraySequence {
-  const nodules = drawLesions(random, random.int(3) + 1, () => [random.uniform(-0.6, 0.6), random.uniform(-0.4, 0.4), 0.5], [0.03, 0.1], [0.08, 0.3]);
+  const nodules = drawLesions(
+    random,
+    random.int(3) + 1,
+    () => [random.uniform(-0.6, 0.6), random.uniform(-0.4, 0.4), 0.5],
+    [0.03, 0.1],
+    [0.08, 0.3],
+  );
   const ribPhase = random.uniform(0, Math.PI);
   const heartShift = random.uniform(-0.08, 0.08);
   const grain = new SmoothField(random, [24, 24, 2]);

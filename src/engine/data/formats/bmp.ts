@@ -15,7 +15,8 @@ export async function decodeBmp(file: string, maxPixels: number): Promise<GrayIm
 }
 
 export function parseBmp(buf: Buffer, maxPixels: number, file: string): GrayImage {
-  if (buf.length < 54 || buf.toString('latin1', 0, 2) !== 'BM') throw new UnusableFileError(`${file}: not a BMP file (no "BM" signature)`);
+  if (buf.length < 54 || buf.toString('latin1', 0, 2) !== 'BM')
+    throw new UnusableFileError(`${file}: not a BMP file (no "BM" signature)`);
   const dataOffset = buf.readUInt32LE(10);
   const headerSize = buf.readUInt32LE(14);
   if (headerSize < 40) throw new UnusableFileError(`${file}: OS/2 bitmaps are not supported`);
@@ -26,17 +27,23 @@ export function parseBmp(buf: Buffer, maxPixels: number, file: string): GrayImag
   const compression = buf.readUInt32LE(30);
   if (width <= 0 || height <= 0) throw new UnusableFileError(`${file}: invalid size ${width}x${rawHeight}`);
   checkVoxelLimit(width * height, maxPixels, file);
-  if (compression !== 0 && !(compression === 3 && bits === 32)) throw new UnusableFileError(`${file}: compressed BMP (method ${compression}) is not supported; save it uncompressed or as PNG`);
-  if (bits !== 8 && bits !== 24 && bits !== 32) throw new UnusableFileError(`${file}: ${bits}-bit BMP is not supported (8, 24 or 32 bits)`);
+  if (compression !== 0 && !(compression === 3 && bits === 32))
+    throw new UnusableFileError(
+      `${file}: compressed BMP (method ${compression}) is not supported; save it uncompressed or as PNG`,
+    );
+  if (bits !== 8 && bits !== 24 && bits !== 32)
+    throw new UnusableFileError(`${file}: ${bits}-bit BMP is not supported (8, 24 or 32 bits)`);
   const rowBytes = Math.ceil((width * bits) / 32) * 4;
-  if (dataOffset + rowBytes * height > buf.length) throw new UnusableFileError(`${file}: truncated (pixel data ends past the file)`);
+  if (dataOffset + rowBytes * height > buf.length)
+    throw new UnusableFileError(`${file}: truncated (pixel data ends past the file)`);
   let palette: Float32Array | undefined;
   if (bits === 8) {
     const colours = buf.readUInt32LE(46) || 256;
     const start = 14 + headerSize;
     if (start + colours * 4 > buf.length) throw new UnusableFileError(`${file}: truncated palette`);
     palette = new Float32Array(256);
-    for (let i = 0; i < Math.min(256, colours); i++) palette[i] = luminance(buf[start + 4 * i + 2], buf[start + 4 * i + 1], buf[start + 4 * i]);
+    for (let i = 0; i < Math.min(256, colours); i++)
+      palette[i] = luminance(buf[start + 4 * i + 2], buf[start + 4 * i + 1], buf[start + 4 * i]);
   }
   const values = new Float32Array(width * height);
   const bottomUp = rawHeight > 0;

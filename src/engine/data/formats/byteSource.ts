@@ -25,9 +25,14 @@ export function openBytes(file: string, start: number, encoding: Encoding, optio
   const { length, chunk = CHUNK } = options;
   const plainLength = encoding === 'plain' ? length : undefined;
   const end = plainLength !== undefined ? start + plainLength - 1 : undefined;
-  const raw = fs.createReadStream(file, { start, end, highWaterMark: Math.max(1, Math.min(chunk, plainLength ?? chunk)) });
+  const raw = fs.createReadStream(file, {
+    start,
+    end,
+    highWaterMark: Math.max(1, Math.min(chunk, plainLength ?? chunk)),
+  });
   if (encoding === 'plain') return raw;
-  const inflate = encoding === 'gzip' ? zlib.createGunzip({ chunkSize: CHUNK }) : zlib.createInflateRaw({ chunkSize: CHUNK });
+  const inflate =
+    encoding === 'gzip' ? zlib.createGunzip({ chunkSize: CHUNK }) : zlib.createInflateRaw({ chunkSize: CHUNK });
   raw.on('error', (err) => inflate.destroy(err));
   inflate.on('close', () => raw.destroy());
   return raw.pipe(inflate);
@@ -66,7 +71,13 @@ export async function readPrefix(stream: Readable, length: number, extra = 0): P
  * bytes have doubled, and stops it then. `parse` must return a result once `ended` is true.
  * More than `maxBytes` without a result is refused with `tooLong()`, as soon as they arrive.
  */
-export async function readUntil<T>(stream: Readable, firstTry: number, maxBytes: number, parse: (bytes: Buffer, ended: boolean) => T | undefined, tooLong: (bytes: number) => Error): Promise<T> {
+export async function readUntil<T>(
+  stream: Readable,
+  firstTry: number,
+  maxBytes: number,
+  parse: (bytes: Buffer, ended: boolean) => T | undefined,
+  tooLong: (bytes: number) => Error,
+): Promise<T> {
   let chunks: Buffer[] = [];
   let got = 0;
   let nextTry = firstTry;
@@ -94,7 +105,8 @@ export async function corruptIsUnusable<T>(work: Promise<T>, file: string, what:
   try {
     return await work;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code?.startsWith('Z_')) throw new UnusableFileError(`${file}: ${what} is corrupt (${(err as Error).message})`);
+    if ((err as NodeJS.ErrnoException).code?.startsWith('Z_'))
+      throw new UnusableFileError(`${file}: ${what} is corrupt (${(err as Error).message})`);
     throw err;
   }
 }

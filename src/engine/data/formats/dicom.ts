@@ -149,8 +149,15 @@ const FIRST_READ = 64 * 1024;
 
 /** The file's header: read (and inflated) only up to its pixel data, checked against the limits. */
 export async function readDicomHeader(file: string, limits: InputLimits): Promise<DicomHeader> {
-  const meta = await readHeaderPart(openBytes(file, 0, 'plain', { chunk: FIRST_READ }), file, limits, (src) => readMeta(src));
-  const body = await readHeaderPart(openBytes(file, meta.bodyStart, meta.encoding, { chunk: FIRST_READ }), file, limits, (src) => readBody(src, meta.syntax));
+  const meta = await readHeaderPart(openBytes(file, 0, 'plain', { chunk: FIRST_READ }), file, limits, (src) =>
+    readMeta(src),
+  );
+  const body = await readHeaderPart(
+    openBytes(file, meta.bodyStart, meta.encoding, { chunk: FIRST_READ }),
+    file,
+    limits,
+    (src) => readBody(src, meta.syntax),
+  );
   const header = describe(body.elements, { ...meta, ...body.pixelData }, file, limits);
   const { layout } = header;
   if (layout.encoding === 'plain') {
@@ -169,7 +176,11 @@ function truncatedPixels(file: string, needed: number, remain: number): Unusable
 export async function readDicomPixels(header: DicomHeader): Promise<VoxelArray> {
   const { layout, file } = header;
   const end = layout.pixelStart + layout.pixelBytes;
-  const prefix = await corruptIsUnusable(readPrefix(openBytes(file, layout.bodyStart, layout.encoding, { length: end }), end), file, DEFLATED);
+  const prefix = await corruptIsUnusable(
+    readPrefix(openBytes(file, layout.bodyStart, layout.encoding, { length: end }), end),
+    file,
+    DEFLATED,
+  );
   const data = prefix.bytes.subarray(layout.pixelStart);
   if (data.length < layout.pixelBytes) throw truncatedPixels(file, layout.pixelBytes, data.length);
   return decodePixels(header, data);
@@ -185,7 +196,8 @@ function readHeaderPart<T>(stream: Readable, file: string, limits: InputLimits, 
       throw err;
     }
   };
-  const tooLong = (bytes: number) => new UnusableFileError(`${file}: no pixel data within the first ${bytes} bytes, over ingest.maxBytes`);
+  const tooLong = (bytes: number) =>
+    new UnusableFileError(`${file}: no pixel data within the first ${bytes} bytes, over ingest.maxBytes`);
   return corruptIsUnusable(readUntil(stream, FIRST_READ, limits.maxBytes, attempt, tooLong), file, DEFLATED);
 }
 
@@ -200,19 +212,28 @@ function readMeta(src: Source): Pick<PixelLayout, 'bodyStart' | 'encoding' | 'sy
     const known = SYNTAXES[uid];
     if (!known) {
       const name = COMPRESSED_NAMES[uid];
-      throw new UnusableFileError(`${file}: transfer syntax ${name ? `${name} (${uid})` : uid} is not supported: only uncompressed DICOM is read; convert it first, e.g. "gdcmconv --raw in.dcm out.dcm" or "dcmdjpeg in.dcm out.dcm"`);
+      throw new UnusableFileError(
+        `${file}: transfer syntax ${name ? `${name} (${uid})` : uid} is not supported: only uncompressed DICOM is read; convert it first, e.g. "gdcmconv --raw in.dcm out.dcm" or "dcmdjpeg in.dcm out.dcm"`,
+      );
     }
     return { bodyStart: end, encoding: known.deflated ? 'deflate-raw' : 'plain', syntax: known };
   }
   if (buf.length >= 8 && (buf.readUInt16LE(0) === 0x0008 || buf.readUInt16LE(0) === 0x0002)) {
     // No preamble: an old raw data set, nearly always implicit VR little endian.
-    return { bodyStart: 0, encoding: 'plain', syntax: { explicit: /^[A-Z]{2}$/.test(buf.toString('latin1', 4, 6)), littleEndian: true } };
+    return {
+      bodyStart: 0,
+      encoding: 'plain',
+      syntax: { explicit: /^[A-Z]{2}$/.test(buf.toString('latin1', 4, 6)), littleEndian: true },
+    };
   }
   throw new UnusableFileError(`${file}: not a DICOM file (no "DICM" marker at byte 128)`);
 }
 
 /** The wanted elements of the data set, up to the pixel data's element header. */
-function readBody(src: Source, syntax: Syntax): { elements: Elements; pixelData?: { pixelStart: number; declaredBytes: number } } {
+function readBody(
+  src: Source,
+  syntax: Syntax,
+): { elements: Elements; pixelData?: { pixelStart: number; declaredBytes: number } } {
   const elements: Elements = new Map();
   const { pixelData } = readElements(src, 0, syntax, elements, () => false);
   return { elements, pixelData };
@@ -222,7 +243,13 @@ function readBody(src: Source, syntax: Syntax): { elements: Elements; pixelData?
  * Reads elements from `start` until the pixel data's element header, the end, or a tag for which
  * `stop(tag)` is true. Returns where it stopped and, when reached, where the pixel data starts.
  */
-function readElements(src: Source, start: number, syntax: Syntax, out: Elements, stop: (t: number) => boolean): { end: number; pixelData?: { pixelStart: number; declaredBytes: number } } {
+function readElements(
+  src: Source,
+  start: number,
+  syntax: Syntax,
+  out: Elements,
+  stop: (t: number) => boolean,
+): { end: number; pixelData?: { pixelStart: number; declaredBytes: number } } {
   const { buf, file } = src;
   let pos = start;
   while (pos + 8 <= buf.length) {
@@ -233,7 +260,8 @@ function readElements(src: Source, start: number, syntax: Syntax, out: Elements,
     if (stop(t)) return { end: pos };
     const header = readLength(src, pos, syntax, t);
     if (t === T.pixelData) {
-      if (header.length === UNDEFINED) throw new UnusableFileError(`${file}: encapsulated (compressed) pixel data in an uncompressed transfer syntax`);
+      if (header.length === UNDEFINED)
+        throw new UnusableFileError(`${file}: encapsulated (compressed) pixel data in an uncompressed transfer syntax`);
       return { end: header.valueStart, pixelData: { pixelStart: header.valueStart, declaredBytes: header.length } };
     }
     pos = header.valueStart;
@@ -256,7 +284,10 @@ function readLength(src: Source, pos: number, syntax: Syntax, t: number): { leng
   // Items and delimiters never carry a VR.
   if (!syntax.explicit || t >>> 16 === 0xfffe) return { length: u32(pos + 4), valueStart: pos + 8 };
   const vr = buf.toString('latin1', pos + 4, pos + 6);
-  if (!/^[A-Z]{2}$/.test(vr)) throw new UnusableFileError(`${file}: corrupt element header at byte ${pos} (VR "${vr.replace(/[^\x20-\x7e]/g, '?')}")`);
+  if (!/^[A-Z]{2}$/.test(vr))
+    throw new UnusableFileError(
+      `${file}: corrupt element header at byte ${pos} (VR "${vr.replace(/[^\x20-\x7e]/g, '?')}")`,
+    );
   if (LONG_VRS.has(vr)) {
     if (pos + 12 > buf.length) throw cutShort(src, `truncated element header at byte ${pos}`);
     return { length: u32(pos + 8), valueStart: pos + 12 };
@@ -286,31 +317,49 @@ function skipUndefined(src: Source, start: number, syntax: Syntax, depth: number
   throw cutShort(src, 'truncated: a sequence is not closed');
 }
 
-type HeaderLayout = Pick<PixelLayout, 'bodyStart' | 'encoding' | 'syntax'> & { pixelStart?: number; declaredBytes?: number };
+type HeaderLayout = Pick<PixelLayout, 'bodyStart' | 'encoding' | 'syntax'> & {
+  pixelStart?: number;
+  declaredBytes?: number;
+};
 
 function describe(el: Elements, where: HeaderLayout, file: string, limits: InputLimits): DicomHeader {
   const { syntax } = where;
   const num = (t: number) => uint(el.get(t), syntax);
   const rows = num(T.rows);
   const columns = num(T.columns);
-  if (!rows || !columns) throw new UnusableFileError(`${file}: no image (Rows/Columns missing; a DICOM report or structured document?)`);
+  if (!rows || !columns)
+    throw new UnusableFileError(`${file}: no image (Rows/Columns missing; a DICOM report or structured document?)`);
   const frames = Math.max(1, Math.floor(numbers(el.get(T.frames))[0] ?? 1));
   const samples = num(T.samplesPerPixel) ?? 1;
   const bitsAllocated = num(T.bitsAllocated) ?? 16;
   const bitsStored = num(T.bitsStored) ?? bitsAllocated;
   const signed = num(T.pixelRepresentation) === 1;
   checkVoxelLimit(rows * columns * frames * samples, limits.maxVoxels, file);
-  if (where.pixelStart === undefined || where.declaredBytes === undefined) throw new UnusableFileError(`${file}: no pixel data`);
-  if (![8, 16, 32].includes(bitsAllocated)) throw new UnusableFileError(`${file}: ${bitsAllocated} bits allocated per pixel is not supported (8, 16 or 32)`);
-  if (samples !== 1 && samples !== 3) throw new UnusableFileError(`${file}: ${samples} samples per pixel is not supported`);
+  if (where.pixelStart === undefined || where.declaredBytes === undefined)
+    throw new UnusableFileError(`${file}: no pixel data`);
+  if (![8, 16, 32].includes(bitsAllocated))
+    throw new UnusableFileError(`${file}: ${bitsAllocated} bits allocated per pixel is not supported (8, 16 or 32)`);
+  if (samples !== 1 && samples !== 3)
+    throw new UnusableFileError(`${file}: ${samples} samples per pixel is not supported`);
   const bytes = bitsAllocated / 8;
   const needed = rows * columns * frames * samples * bytes;
   checkByteLimit(needed, limits.maxBytes, file);
-  if (where.declaredBytes < needed) throw new UnusableFileError(`${file}: truncated: pixel data has ${where.declaredBytes} bytes, ${rows}x${columns}x${frames} pixels need ${needed}`);
+  if (where.declaredBytes < needed)
+    throw new UnusableFileError(
+      `${file}: truncated: pixel data has ${where.declaredBytes} bytes, ${rows}x${columns}x${frames} pixels need ${needed}`,
+    );
   const pixelType: PixelArrayClass =
-    samples === 3 || bytes === 1 ? (signed && samples === 1 ? Int8Array : Uint8Array)
-    : bytes === 2 ? (signed ? Int16Array : Uint16Array)
-    : signed ? Int32Array : Uint32Array;
+    samples === 3 || bytes === 1
+      ? signed && samples === 1
+        ? Int8Array
+        : Uint8Array
+      : bytes === 2
+        ? signed
+          ? Int16Array
+          : Uint16Array
+        : signed
+          ? Int32Array
+          : Uint32Array;
   const center = numbers(el.get(T.windowCenter))[0];
   const width = numbers(el.get(T.windowWidth))[0];
   const position = numbers(el.get(T.position));
@@ -329,7 +378,8 @@ function describe(el: Elements, where: HeaderLayout, file: string, limits: Input
     seriesUid: text(el.get(T.seriesUid)),
     instanceNumber: numbers(el.get(T.instanceNumber))[0],
     position: position.length === 3 ? (position as Vec3) : undefined,
-    orientation: orientation.length === 6 ? [orientation.slice(0, 3) as Vec3, orientation.slice(3, 6) as Vec3] : undefined,
+    orientation:
+      orientation.length === 6 ? [orientation.slice(0, 3) as Vec3, orientation.slice(3, 6) as Vec3] : undefined,
     pixelSpacing: spacing.length === 2 && spacing.every((s) => s > 0) ? (spacing as [number, number]) : undefined,
     sliceThickness: numbers(el.get(T.sliceThickness))[0],
     window: center !== undefined && width !== undefined && width > 0 ? { level: center, width } : undefined,
@@ -370,7 +420,10 @@ function uint(value: Buffer | undefined, syntax: Syntax): number | undefined {
 
 function text(value: Buffer | undefined): string | undefined {
   if (!value) return undefined;
-  const s = value.toString('latin1').replace(/[\0 ]+$/g, '').trim();
+  const s = value
+    .toString('latin1')
+    .replace(/[\0 ]+$/g, '')
+    .trim();
   return s || undefined;
 }
 
@@ -378,12 +431,16 @@ function text(value: Buffer | undefined): string | undefined {
 function numbers(value: Buffer | undefined): number[] {
   const s = text(value);
   if (!s) return [];
-  return s.split('\\').map((v) => Number(v.trim())).filter((v) => Number.isFinite(v));
+  return s
+    .split('\\')
+    .map((v) => Number(v.trim()))
+    .filter((v) => Number.isFinite(v));
 }
 
 function keepStoredBits(pixels: VoxelArray, bitsStored: number, signed: boolean): void {
   const shift = 32 - bitsStored;
-  for (let i = 0; i < pixels.length; i++) pixels[i] = signed ? (pixels[i] << shift) >> shift : pixels[i] & ((2 ** bitsStored - 1) >>> 0);
+  for (let i = 0; i < pixels.length; i++)
+    pixels[i] = signed ? (pixels[i] << shift) >> shift : pixels[i] & ((2 ** bitsStored - 1) >>> 0);
 }
 
 /** MONOCHROME1 shows high values dark: flip so that, like MONOCHROME2, high is bright. */
@@ -396,7 +453,9 @@ function invert(pixels: VoxelArray, bitsStored: number, signed: boolean): void {
 function rgbToGray(data: Buffer, count: number, planar: boolean): Uint8Array {
   const out = new Uint8Array(count);
   for (let i = 0; i < count; i++) {
-    const [r, g, b] = planar ? [data[i], data[count + i], data[2 * count + i]] : [data[3 * i], data[3 * i + 1], data[3 * i + 2]];
+    const [r, g, b] = planar
+      ? [data[i], data[count + i], data[2 * count + i]]
+      : [data[3 * i], data[3 * i + 1], data[3 * i + 2]];
     out[i] = Math.round(0.2126 * r + 0.7152 * g + 0.0722 * b);
   }
   return out;

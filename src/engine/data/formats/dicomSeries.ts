@@ -55,11 +55,22 @@ class MemberFailed extends Error {
   }
 }
 
-async function stackSeries(members: DicomHeader[], skipped: Array<{ path: string; error: unknown }>, limits: InputLimits, source: string): Promise<Volume> {
+async function stackSeries(
+  members: DicomHeader[],
+  skipped: Array<{ path: string; error: unknown }>,
+  limits: InputLimits,
+  source: string,
+): Promise<Volume> {
   const first = members[0];
   let fitting = members.filter((image) => {
     const fits = image.rows === first.rows && image.columns === first.columns && image.frames === first.frames;
-    if (!fits) skipped.push({ path: image.file, error: new UnusableFileError(`${image.file}: ${image.columns}x${image.rows} does not match the series' ${first.columns}x${first.rows}`) });
+    if (!fits)
+      skipped.push({
+        path: image.file,
+        error: new UnusableFileError(
+          `${image.file}: ${image.columns}x${image.rows} does not match the series' ${first.columns}x${first.rows}`,
+        ),
+      });
     return fits;
   });
   for (;;) {
@@ -81,7 +92,13 @@ async function stackFitting(fitting: DicomHeader[], limits: InputLimits, source:
   const key = (m: DicomHeader) => (normal && m.position ? dot(m.position, normal) : undefined);
   const byPosition = fitting.every((m) => key(m) !== undefined);
   const byInstance = fitting.every((m) => m.instanceNumber !== undefined);
-  fitting.sort((a, b) => (byPosition ? key(a)! - key(b)! : byInstance ? a.instanceNumber! - b.instanceNumber! : compareNatural(a.file, b.file)));
+  fitting.sort((a, b) =>
+    byPosition
+      ? key(a)! - key(b)!
+      : byInstance
+        ? a.instanceNumber! - b.instanceNumber!
+        : compareNatural(a.file, b.file),
+  );
 
   // A single multi-frame file stacks its frames; otherwise each file is one slice.
   const slices = fitting.length === 1 ? first.frames : fitting.length;
@@ -112,8 +129,16 @@ async function stackFitting(fitting: DicomHeader[], limits: InputLimits, source:
   }
   const [rowSpacing, columnSpacing] = first.pixelSpacing ?? [1, 1];
   const keys = fitting.map(key).filter((k): k is number => k !== undefined);
-  const gaps = keys.slice(1).map((k, i) => k - keys[i]).filter((g) => g > 1e-4).sort((a, b) => a - b);
-  const sliceSpacing = gaps.length ? gaps[Math.floor(gaps.length / 2)] : first.sliceThickness && first.sliceThickness > 0 ? first.sliceThickness : 1;
+  const gaps = keys
+    .slice(1)
+    .map((k, i) => k - keys[i])
+    .filter((g) => g > 1e-4)
+    .sort((a, b) => a - b);
+  const sliceSpacing = gaps.length
+    ? gaps[Math.floor(gaps.length / 2)]
+    : first.sliceThickness && first.sliceThickness > 0
+      ? first.sliceThickness
+      : 1;
   const [rowDir, colDir] = first.orientation ?? [[1, 0, 0] as Vec3, [0, 1, 0] as Vec3];
   const lpsToRas = (v: Vec3, s: number): Vec3 => [-v[0] * s, -v[1] * s, v[2] * s];
   return {

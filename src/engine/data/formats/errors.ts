@@ -15,14 +15,18 @@ export interface InputLimits {
 export function checkVoxelLimit(count: number, maxVoxels: number, what: string): void {
   if (!Number.isFinite(count) || count <= 0) throw new UnusableFileError(`${what}: header declares an invalid size`);
   if (count > maxVoxels) {
-    throw new UnusableFileError(`${what}: header declares ${count.toLocaleString('en')} voxels, over the limit of ${maxVoxels.toLocaleString('en')} (raise ingest.maxVoxels if the file is genuine)`);
+    throw new UnusableFileError(
+      `${what}: header declares ${count.toLocaleString('en')} voxels, over the limit of ${maxVoxels.toLocaleString('en')} (raise ingest.maxVoxels if the file is genuine)`,
+    );
   }
 }
 
 /** Refuses a header whose voxel data would take more bytes than the budget, before any of it is read or inflated. */
 export function checkByteLimit(bytes: number, maxBytes: number, what: string): void {
   if (bytes > maxBytes) {
-    throw new UnusableFileError(`${what}: its voxel data takes ${mebibytes(bytes)} decoded, over the limit of ${mebibytes(maxBytes)} (raise ingest.maxBytes if the file is genuine)`);
+    throw new UnusableFileError(
+      `${what}: its voxel data takes ${mebibytes(bytes)} decoded, over the limit of ${mebibytes(maxBytes)} (raise ingest.maxBytes if the file is genuine)`,
+    );
   }
 }
 

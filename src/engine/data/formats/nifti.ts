@@ -14,10 +14,19 @@ import { UnusableFileError, checkByteLimit, checkVoxelLimit } from './errors';
 
 const HEADER_BYTES = 348;
 
-type TypedArrayClass = { new (n: number): VoxelArray; new (buffer: ArrayBufferLike, offset: number, length: number): VoxelArray; BYTES_PER_ELEMENT: number };
+type TypedArrayClass = {
+  new (n: number): VoxelArray;
+  new (buffer: ArrayBufferLike, offset: number, length: number): VoxelArray;
+  BYTES_PER_ELEMENT: number;
+};
 
 function datatype(name: string, array: TypedArrayClass) {
-  return { name, bytes: array.BYTES_PER_ELEMENT, make: (n: number) => new array(n), view: (b: ArrayBufferLike, offset: number, n: number) => new array(b, offset, n) };
+  return {
+    name,
+    bytes: array.BYTES_PER_ELEMENT,
+    make: (n: number) => new array(n),
+    view: (b: ArrayBufferLike, offset: number, n: number) => new array(b, offset, n),
+  };
 }
 
 const DATATYPES: Record<number, ReturnType<typeof datatype>> = {
@@ -30,7 +39,17 @@ const DATATYPES: Record<number, ReturnType<typeof datatype>> = {
   512: datatype('uint16', Uint16Array),
   768: datatype('uint32', Uint32Array),
 };
-const UNSUPPORTED_TYPES: Record<number, string> = { 1: 'binary', 32: 'complex64', 128: 'RGB24', 1024: 'int64', 1280: 'uint64', 1536: 'float128', 1792: 'complex128', 2048: 'complex256', 2304: 'RGBA32' };
+const UNSUPPORTED_TYPES: Record<number, string> = {
+  1: 'binary',
+  32: 'complex64',
+  128: 'RGB24',
+  1024: 'int64',
+  1280: 'uint64',
+  1536: 'float128',
+  1792: 'complex128',
+  2048: 'complex256',
+  2304: 'RGBA32',
+};
 
 export interface NiftiHeader {
   dims: Vec3;
@@ -54,8 +73,13 @@ export async function readNifti(file: string, limits: InputLimits): Promise<Volu
   const end = header.voxOffset + payloadBytes(header);
   // The file size is known for a plain file: a short one is refused before its voxels are read.
   if (!gzipped && size < end) throw truncated(file, header, size);
-  const { bytes, overrun } = gzipped ? await inflated(file, end, GZIP_SLACK) : await readPrefix(openBytes(file, 0, 'plain', { length: end }), end);
-  if (overrun) throw new UnusableFileError(`${file}: the gzip data goes on past the ${end.toLocaleString('en')} bytes its header declares (a corrupt or crafted file)`);
+  const { bytes, overrun } = gzipped
+    ? await inflated(file, end, GZIP_SLACK)
+    : await readPrefix(openBytes(file, 0, 'plain', { length: end }), end);
+  if (overrun)
+    throw new UnusableFileError(
+      `${file}: the gzip data goes on past the ${end.toLocaleString('en')} bytes its header declares (a corrupt or crafted file)`,
+    );
   return decodeNifti(bytes, limits, file);
 }
 
@@ -83,7 +107,9 @@ function payloadBytes(h: Pick<NiftiHeader, 'dims' | 'frames' | 'datatype'>): num
 }
 
 function truncated(file: string, header: NiftiHeader, fileBytes: number): UnusableFileError {
-  return new UnusableFileError(`${file}: truncated: the header declares ${payloadBytes(header)} bytes of voxels after offset ${header.voxOffset}, the file has ${Math.max(0, fileBytes - header.voxOffset)}`);
+  return new UnusableFileError(
+    `${file}: truncated: the header declares ${payloadBytes(header)} bytes of voxels after offset ${header.voxOffset}, the file has ${Math.max(0, fileBytes - header.voxOffset)}`,
+  );
 }
 
 function voxelCount(h: Pick<NiftiHeader, 'dims' | 'frames'>): number {
@@ -91,17 +117,20 @@ function voxelCount(h: Pick<NiftiHeader, 'dims' | 'frames'>): number {
 }
 
 export function parseNiftiHeader(buf: Buffer, limits: InputLimits, file: string): NiftiHeader {
-  if (buf.length < HEADER_BYTES) throw new UnusableFileError(`${file}: too short for a NIfTI header (${buf.length} bytes, need ${HEADER_BYTES})`);
+  if (buf.length < HEADER_BYTES)
+    throw new UnusableFileError(`${file}: too short for a NIfTI header (${buf.length} bytes, need ${HEADER_BYTES})`);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let littleEndian = true;
   const sizeLE = view.getInt32(0, true);
   if (sizeLE !== HEADER_BYTES) {
     if (view.getInt32(0, false) === HEADER_BYTES) littleEndian = false;
-    else if (sizeLE === 540 || view.getInt32(0, false) === 540) throw new UnusableFileError(`${file}: NIfTI-2 files are not supported; save it as NIfTI-1`);
+    else if (sizeLE === 540 || view.getInt32(0, false) === 540)
+      throw new UnusableFileError(`${file}: NIfTI-2 files are not supported; save it as NIfTI-1`);
     else throw new UnusableFileError(`${file}: not a NIfTI-1 file (sizeof_hdr is ${sizeLE}, expected 348)`);
   }
   const magic = buf.toString('latin1', 344, 347);
-  if (magic === 'ni1') throw new UnusableFileError(`${file}: a NIfTI header/image pair (.hdr + .img); save it as a single .nii file`);
+  if (magic === 'ni1')
+    throw new UnusableFileError(`${file}: a NIfTI header/image pair (.hdr + .img); save it as a single .nii file`);
   if (magic !== 'n+1') throw new UnusableFileError(`${file}: missing the NIfTI-1 magic "n+1" (an Analyze 7.5 file?)`);
   const i16 = (o: number) => view.getInt16(o, littleEndian);
   const f32 = (o: number) => view.getFloat32(o, littleEndian);
@@ -109,18 +138,25 @@ export function parseNiftiHeader(buf: Buffer, limits: InputLimits, file: string)
   if (rank < 2 || rank > 7) throw new UnusableFileError(`${file}: dim[0] is ${rank}; expected 2 to 7 dimensions`);
   const dim = (i: number) => (i <= rank ? i16(40 + 2 * i) : 1);
   const sizes = [1, 2, 3, 4, 5, 6, 7].map(dim);
-  if (sizes.some((n) => n < 1)) throw new UnusableFileError(`${file}: dimension sizes must be positive, got ${sizes.slice(0, rank).join(' x ')}`);
-  if (sizes.slice(4).some((n) => n > 1)) throw new UnusableFileError(`${file}: volumes with more than 4 dimensions are not supported (${sizes.slice(0, rank).join(' x ')})`);
+  if (sizes.some((n) => n < 1))
+    throw new UnusableFileError(`${file}: dimension sizes must be positive, got ${sizes.slice(0, rank).join(' x ')}`);
+  if (sizes.slice(4).some((n) => n > 1))
+    throw new UnusableFileError(
+      `${file}: volumes with more than 4 dimensions are not supported (${sizes.slice(0, rank).join(' x ')})`,
+    );
   const dims: Vec3 = [sizes[0], sizes[1], sizes[2]];
   const frames = sizes[3];
   checkVoxelLimit(dims[0] * dims[1] * dims[2] * frames, limits.maxVoxels, file);
   const datatype = i16(70);
   if (!DATATYPES[datatype]) {
-    throw new UnusableFileError(`${file}: NIfTI datatype ${datatype}${UNSUPPORTED_TYPES[datatype] ? ` (${UNSUPPORTED_TYPES[datatype]})` : ''} is not supported; use uint8, int8, int16, uint16, int32, uint32, float32 or float64`);
+    throw new UnusableFileError(
+      `${file}: NIfTI datatype ${datatype}${UNSUPPORTED_TYPES[datatype] ? ` (${UNSUPPORTED_TYPES[datatype]})` : ''} is not supported; use uint8, int8, int16, uint16, int32, uint32, float32 or float64`,
+    );
   }
   checkByteLimit(payloadBytes({ dims, frames, datatype }), limits.maxBytes, file);
   const voxOffset = Math.floor(f32(108));
-  if (!(voxOffset >= HEADER_BYTES) || voxOffset > 1 << 30) throw new UnusableFileError(`${file}: vox_offset ${f32(108)} is invalid for a single-file NIfTI (at least 348)`);
+  if (!(voxOffset >= HEADER_BYTES) || voxOffset > 1 << 30)
+    throw new UnusableFileError(`${file}: vox_offset ${f32(108)} is invalid for a single-file NIfTI (at least 348)`);
   const rawSlope = f32(112);
   const useScaling = Number.isFinite(rawSlope) && rawSlope !== 0;
   const rawIntercept = f32(116);
@@ -160,10 +196,16 @@ function orientationAxes(view: DataView, le: boolean, spacing: Vec3, qfacRaw: nu
       [2 * (b * d - a * c), 2 * (c * d + a * b), a * a + d * d - c * c - b * b],
     ];
     const scale = [spacing[0], spacing[1], spacing[2] * qfac];
-    const axes = [0, 1, 2].map((col) => [r[0][col] * scale[col], r[1][col] * scale[col], r[2][col] * scale[col]] as Vec3) as [Vec3, Vec3, Vec3];
+    const axes = [0, 1, 2].map(
+      (col) => [r[0][col] * scale[col], r[1][col] * scale[col], r[2][col] * scale[col]] as Vec3,
+    ) as [Vec3, Vec3, Vec3];
     if (axes.every((v) => v.every(Number.isFinite))) return axes;
   }
-  return [[spacing[0], 0, 0], [0, spacing[1], 0], [0, 0, spacing[2]]];
+  return [
+    [spacing[0], 0, 0],
+    [0, spacing[1], 0],
+    [0, 0, spacing[2]],
+  ];
 }
 
 export function decodeNifti(buf: Buffer, limits: InputLimits, file: string): Volume {

@@ -54,9 +54,17 @@ export function encodeNifti(options: NiftiWriteOptions): Buffer {
     header.writeFloatLE(0, 264);
     header.writeFloatLE(-1, 76);
   }
-  const origin: Vec3 = [options.flipX ? ((dims[0] - 1) * spacing[0]) / 2 : (-(dims[0] - 1) * spacing[0]) / 2, (-(dims[1] - 1) * spacing[1]) / 2, (-(dims[2] - 1) * spacing[2]) / 2];
+  const origin: Vec3 = [
+    options.flipX ? ((dims[0] - 1) * spacing[0]) / 2 : (-(dims[0] - 1) * spacing[0]) / 2,
+    (-(dims[1] - 1) * spacing[1]) / 2,
+    (-(dims[2] - 1) * spacing[2]) / 2,
+  ];
   origin.forEach((o, i) => header.writeFloatLE(o, 268 + 4 * i));
-  const rows = [[sx, 0, 0, origin[0]], [0, spacing[1], 0, origin[1]], [0, 0, spacing[2], origin[2]]];
+  const rows = [
+    [sx, 0, 0, origin[0]],
+    [0, spacing[1], 0, origin[1]],
+    [0, 0, spacing[2], origin[2]],
+  ];
   rows.forEach((row, r) => row.forEach((v, c) => header.writeFloatLE(v, 280 + 16 * r + 4 * c)));
   header.write('n+1\0', 344, 'latin1');
   const data = Buffer.from(options.data.buffer, options.data.byteOffset, options.data.byteLength);

@@ -7,7 +7,8 @@ import * as zlib from 'node:zlib';
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 export function encodeGrayPng(pixels: Uint8Array, width: number, height: number): Buffer {
-  if (pixels.length !== width * height) throw new Error(`encodeGrayPng: ${pixels.length} pixels for ${width}x${height}`);
+  if (pixels.length !== width * height)
+    throw new Error(`encodeGrayPng: ${pixels.length} pixels for ${width}x${height}`);
   const header = Buffer.alloc(13);
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(height, 4);
@@ -16,7 +17,12 @@ export function encodeGrayPng(pixels: Uint8Array, width: number, height: number)
   // Each row starts with filter type 0 (none); zlib does the compression work.
   const raw = Buffer.alloc((width + 1) * height);
   for (let r = 0; r < height; r++) raw.set(pixels.subarray(r * width, (r + 1) * width), r * (width + 1) + 1);
-  return Buffer.concat([SIGNATURE, chunk('IHDR', header), chunk('IDAT', zlib.deflateSync(raw, { level: 6 })), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    SIGNATURE,
+    chunk('IHDR', header),
+    chunk('IDAT', zlib.deflateSync(raw, { level: 6 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 function chunk(type: string, data: Buffer): Buffer {

@@ -21,7 +21,9 @@ export function loadSharp(): Promise<Sharp> {
     },
     (err: unknown) => {
       sharpPromise = undefined;
-      throw new Error(`the image library "sharp" could not be loaded (${(err as Error).message}); PNG, JPEG and TIFF files need it: run "npm install sharp" in the extension folder`);
+      throw new Error(
+        `the image library "sharp" could not be loaded (${(err as Error).message}); PNG, JPEG and TIFF files need it: run "npm install sharp" in the extension folder`,
+      );
     },
   );
   return sharpPromise;
@@ -60,12 +62,19 @@ export async function decodeGray(file: string, maxPixels: number): Promise<GrayI
 }
 
 /** Size, bit depth and alpha of a PNG from its IHDR chunk (no decoding), or undefined for other files. */
-export function pngHeader(bytes: Uint8Array): { width: number; height: number; bitDepth: number; alpha: boolean } | undefined {
+export function pngHeader(
+  bytes: Uint8Array,
+): { width: number; height: number; bitDepth: number; alpha: boolean } | undefined {
   const signature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
   if (bytes.length < 33 || signature.some((b, i) => bytes[i] !== b)) return undefined;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const colourType = bytes[25];
-  return { width: view.getUint32(16), height: view.getUint32(20), bitDepth: bytes[24], alpha: colourType === 4 || colourType === 6 };
+  return {
+    width: view.getUint32(16),
+    height: view.getUint32(20),
+    bitDepth: bytes[24],
+    alpha: colourType === 4 || colourType === 6,
+  };
 }
 
 /**
@@ -73,7 +82,11 @@ export function pngHeader(bytes: Uint8Array): { width: number; height: number; b
  * square in one pass. PNG headers are read here (cheaper than asking libvips); other formats ask
  * libvips. Returns undefined for images that need percentile scaling (16-bit) or our own decoder.
  */
-export async function decodeResized8(file: string, size: number, maxPixels: number): Promise<{ pixels: Uint8Array; originalSize: [number, number] } | undefined> {
+export async function decodeResized8(
+  file: string,
+  size: number,
+  maxPixels: number,
+): Promise<{ pixels: Uint8Array; originalSize: [number, number] } | undefined> {
   if (isBmpPath(file)) return undefined;
   const sharp = await loadSharp();
   try {
@@ -98,8 +111,10 @@ export async function decodeResized8(file: string, size: number, maxPixels: numb
       .resize(size, size, { fit: 'contain', background: '#000000' })
       .raw()
       .toBuffer({ resolveWithObject: true });
-    if (info.width !== size || info.height !== size) throw new UnusableFileError(`${file}: resized to ${info.width}x${info.height}, expected ${size}x${size}`);
-    const pixels = info.channels === 1 ? data : Uint8Array.from({ length: size * size }, (_, i) => data[i * info.channels]);
+    if (info.width !== size || info.height !== size)
+      throw new UnusableFileError(`${file}: resized to ${info.width}x${info.height}, expected ${size}x${size}`);
+    const pixels =
+      info.channels === 1 ? data : Uint8Array.from({ length: size * size }, (_, i) => data[i * info.channels]);
     return { pixels: new Uint8Array(pixels.buffer, pixels.byteOffset, size * size), originalSize: [width, height] };
   } catch (err) {
     throw asUnusable(err, file, maxPixels);
@@ -109,8 +124,12 @@ export async function decodeResized8(file: string, size: number, maxPixels: numb
 function asUnusable(err: unknown, file: string, maxPixels: number): Error {
   if (err instanceof UnusableFileError) return err;
   const message = (err as Error).message ?? String(err);
-  if (/exceeds pixel limit/.test(message)) return new UnusableFileError(`${file}: the image is over the limit of ${maxPixels.toLocaleString('en')} pixels (raise ingest.maxVoxels if the file is genuine)`);
+  if (/exceeds pixel limit/.test(message))
+    return new UnusableFileError(
+      `${file}: the image is over the limit of ${maxPixels.toLocaleString('en')} pixels (raise ingest.maxVoxels if the file is genuine)`,
+    );
   if (/could not be loaded/.test(message)) return err as Error;
-  if ((err as NodeJS.ErrnoException).code?.startsWith('E')) return new UnusableFileError(`${file}: cannot read the file (${message})`);
+  if ((err as NodeJS.ErrnoException).code?.startsWith('E'))
+    return new UnusableFileError(`${file}: cannot read the file (${message})`);
   return new UnusableFileError(`${file}: cannot decode the image (${message.split('\n')[0]})`);
 }
