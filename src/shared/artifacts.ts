@@ -135,14 +135,22 @@ export interface SynthSample {
   kind: 'mosaic' | 'adversarial';
   /** The pool samples (and key patches) it was made from, in reading order. */
   parts: Array<{ sampleId: number; patchId?: number; box?: [number, number, number, number] }>;
-  /** Mosaics: 2x2 layout order; adversarial: the bound used. */
+  /** Mosaics: 2x2 layout order. */
   note?: string;
+  /** What adversarial augmentation did to it (hardened mosaics, and pool images replaced by their hardened version, kind 'adversarial'). */
+  hardened?: string;
 }
 
 export interface SynthIndex {
   version: 1;
   imageSize: number;
   samples: SynthSample[];
+  /** The selection these samples were made from, as it was (when made, hand curation): training another selection, or this one after it changed, must not take them. */
+  madeFrom?: Pick<SelectionFile, 'method' | 'createdAt' | 'manual'>;
+  /** The compact set's pool images, trained on as they are beside `samples` (pipeline/compactSet.ts). */
+  pool?: number[];
+  /** What a patch-based selection trains on ('mosaics', 'mosaics+selected', 'selected'), or 'selected images'. */
+  images?: string;
 }
 
 /** One measured cell of the benchmark: a method and seed pre-trained, fine-tuned on one data set. */

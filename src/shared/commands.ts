@@ -68,20 +68,28 @@ export interface SelectResult {
   file: string;
 }
 
-/** `optidel synthesize`: mosaics and adversarial samples from a selection -> synth/. */
+/** `optidel synthesize`: a selection's compact set (mosaics, a fraction hardened adversarially) -> synth/. */
 export interface SynthesizeArgs {
   run: string;
   /** The selection to generate from (default: the run's last selection). */
   method?: SelectionMethodName;
   seed?: number;
-  /** Fraction of the selected images given an adversarial copy (0 turns it off). */
+  /** What a key-patch selection trains on (default mosaics). */
+  images?: OptidelImages;
+  /** Fraction of the compact set hardened in place (0 turns it off). */
   adversarialFraction?: number;
+  adversarialCandidates?: number;
   epsilon?: number;
   adversarialSteps?: number;
 }
 export interface SynthesizeResult {
   method: string;
+  /** Images in the compact set (pool images as they are plus generated ones). */
+  images: number;
+  pool: number;
   mosaics: number;
+  /** Mean masked error of the hardened images before and after (masks the hardening did not use). */
+  hardening?: { before: number; after: number };
   adversarial: number;
   file: string;
 }
@@ -200,6 +208,8 @@ export interface BenchArgs {
   maxTrain?: number;
   datasets?: string[];
   optidelImages?: OptidelImages;
+  /** Fraction of optidel's compact set hardened adversarially (0 turns it off). */
+  optidelAdversarial?: number;
   /** Engine processes sharing the encoders (default 1: this process alone). */
   workers?: number;
   /** Only these encoders, as method:seed:budget (a worker's share; set by --workers). */

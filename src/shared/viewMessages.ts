@@ -45,6 +45,9 @@ export interface RunViewData {
   /** Distinct source files, and per sample the index into it. */
   sources: string[];
   sourceOf?: Uint16Array;
+  /** Distinct acquisitions (volume, series, frame sequence, user group) and per sample the index into it; absent when each source is its own. */
+  acquisitions?: string[];
+  acquisitionOf?: Uint16Array;
   /** Slice index per sample (-1 for 2D images). */
   sliceOf?: Int32Array;
   /** N x 2, interleaved. */

@@ -10,6 +10,7 @@ import { gridLayout, moveCursor, scrollToItem, visibleWindow } from '../common/g
 import { connectToHost } from '../common/messaging';
 import { adoptStyles, el } from '../common/styles';
 import { orderedMethods } from '../common/selection';
+import { describeRelaxed, relaxedCount } from '../../src/shared/relaxedPicks';
 import { paintThumbnail } from '../common/thumbnails';
 import { button, createShell, followHost, selectControl, showRunHeader } from '../common/viewShell';
 import {
@@ -45,6 +46,7 @@ const CAPTION = 18;
 const INSET = 4;
 
 adoptStyles(`
+.odl-relaxed { color: var(--vscode-editorWarning-foreground, #cca700); }
 .odl-gallery { display: grid; grid-template-columns: minmax(0, 1fr) 260px; gap: 16px; }
 .odl-grid { position: relative; height: calc(100vh - 170px); min-height: 300px; overflow-y: auto; outline: none; }
 .odl-grid:focus-visible { outline: 1px solid var(--vscode-focusBorder, #007fd4); }
@@ -108,7 +110,9 @@ const saveButton = button('Save curation', () => save(), {
 });
 const curationNote = el('span', 'odl-note');
 curationNote.setAttribute('aria-live', 'polite');
-shell.toolbar.append(method.element, filter.element, sort.element, saveButton, curationNote);
+/** How the selection met its diversity rules (optidel), so relaxed picks are never silent. */
+const selectionNote = el('span', 'odl-note');
+shell.toolbar.append(method.element, filter.element, sort.element, saveButton, curationNote, selectionNote);
 
 const layoutRoot = el('div', 'odl-gallery');
 const grid = el('div', 'odl-grid');
@@ -261,10 +265,12 @@ function showDetails(): void {
   row('Sample', `#${id}`);
   if (synth) {
     row('Generated', `${synth.kind}${synth.note ? ` (${synth.note})` : ''}`);
+    if (synth.hardened) row('Hardened', synth.hardened);
     row('Made from', sampleLinks(synth.parts.map((p) => p.sampleId)));
   } else {
     const source = data.sourceOf ? data.sources[data.sourceOf[id]!] : undefined;
     if (source) row('Source', source);
+    if (data.acquisitionOf) row('Acquisition', data.acquisitions![data.acquisitionOf[id]!]!);
     if (data.sliceOf && data.sliceOf[id]! >= 0) row('Slice', String(data.sliceOf[id]));
     if (data.difficulty) row('Difficulty', data.difficulty[id]!.toPrecision(4));
     row('Key patches', String(patchesBySample.get(id)?.length ?? 0));
@@ -342,6 +348,8 @@ function loadSelection(): void {
   const selection = data?.selections.find((s) => s.method === method.value);
   selected = new Set(selection?.selected ?? []);
   saved = manualOf(selection);
+  selectionNote.textContent = selection?.relaxed ? describeRelaxed(selection.relaxed) : '';
+  selectionNote.classList.toggle('odl-relaxed', !!selection?.relaxed && relaxedCount(selection.relaxed) > 0);
   const draft = host.state.draft;
   manual =
     draft && draft.method === method.value

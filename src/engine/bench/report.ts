@@ -51,6 +51,8 @@ export interface BenchSettings {
   pretrainBatchSize: number;
   /** What optidel pre-trains on (mosaics, mosaics+selected, selected). */
   optidelImages?: string;
+  /** Fraction of optidel's compact set hardened adversarially (absent in reports before it was applied: none). */
+  optidelAdversarial?: number;
   finetune: Record<string, unknown>;
   backend: string;
   headline: string;
@@ -258,7 +260,7 @@ export function renderReport(report: FullBenchReport): { markdown: string; svgs:
     '',
     `- command: \`${s.command}\``,
     `- config: \`${s.configFile}\`; pool of ${s.poolSize} images at ${s.imageSize} px; data sets: ${s.datasets.join(', ')}`,
-    `- encoder: MAE preset \`${s.preset}\`; pre-training: ${s.pretrainSteps} optimiser steps of batch ${s.pretrainBatchSize} for every method (equal compute); scratch: none${s.methods.includes('optidel') ? `; optidel trains on: ${s.optidelImages ?? 'mosaics'}` : ''}`,
+    `- encoder: MAE preset \`${s.preset}\`; pre-training: ${s.pretrainSteps} optimiser steps of batch ${s.pretrainBatchSize} for every method (equal compute); scratch: none${s.methods.includes('optidel') ? `; optidel trains on: ${s.optidelImages ?? 'mosaics'}, ${s.optidelAdversarial ? `${Math.round(s.optidelAdversarial * 100)}% hardened adversarially` : 'none hardened'}` : ''}`,
     `- fine-tuning: ${Object.entries(s.finetune)
       .map(([k, v]) => `${k} ${JSON.stringify(v)}`)
       .join(', ')}`,

@@ -170,7 +170,10 @@ export function sameEncoder(a: EncoderId, b: EncoderId): boolean {
 }
 
 /** Settings that shape one method's cells alone, with the value other methods' cells are signed with. */
-const METHOD_SETTINGS: Record<string, Partial<BenchSettings>> = { optidel: { optidelImages: 'mosaics' } };
+const METHOD_SETTINGS: Record<string, Partial<BenchSettings>> = {
+  // optidelAdversarial came later: other methods' cells are signed without it, as before.
+  optidel: { optidelImages: 'mosaics', optidelAdversarial: undefined },
+};
 
 /**
  * What makes a finished cell of `method` reusable: everything that shapes its number. Which

@@ -13,14 +13,16 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { KeyPatchFile, ScoresInfo } from '../../shared/artifacts';
+import type { ScoresInfo } from '../../shared/artifacts';
 import type { OptidelImages } from '../../shared/commands';
 import { ARTIFACTS } from '../../shared/artifacts';
 import { readJsonFile } from '../../shared/node/atomicFile';
 import { readRun } from '../../shared/node/runStore';
 import type { CommandContext } from '../command';
 import type { PoolCache } from '../data/cache';
-import { makeMosaics } from '../generate/mosaic';
+import { checkpointDir } from '../model/checkpoint';
+import { buildCompactSet, compactSetSize, type AdversarialSettings } from '../pipeline/compactSet';
+import { readSelectionInput } from '../pipeline/runArtifacts';
 import { MaeModel, type MaeConfig } from '../model/mae';
 import { pretrain, type PretrainOptions } from '../model/pretrain';
 import {
@@ -41,6 +43,8 @@ export interface SelectionSourceOptions {
   model: MaeConfig;
   pretrain: Omit<PretrainOptions, 'seed'>;
   optidelImages?: OptidelImages;
+  /** OptiDEL's adversarial hardening of its compact set, with the foundation model. */
+  adversarial: AdversarialSettings;
   /** Pool samples no encoder may pre-train on: dropped from every selection after it is made. */
   excluded: ReadonlySet<number>;
 }
@@ -73,35 +77,31 @@ export function pipelineSelection(options: SelectionSourceOptions): PipelineSele
       throw new Error(`bench: "${method}" is not a selection method (${SELECTION_METHODS.join(', ')})`);
     const input = await scoredPool(ctx);
     const result = withoutExcluded(selectSubset(method, input, { budget, seed }), input, options.excluded, ctx);
-    if (method !== 'optidel') {
+    // OptiDEL's compact set: its mosaics, a fraction hardened by the foundation model (generation (a)
+    // and (b)); the 'selected' ablation leaves out both steps of generation.
+    const generates = method === 'optidel' && options.optidelImages !== 'selected';
+    const foundation =
+      generates && options.adversarial.fraction > 0
+        ? await MaeModel.load(checkpointDir(options.poolRun, FOUNDATION_CHECKPOINT))
+        : undefined;
+    try {
+      const set = await buildCompactSet(
+        { method, selected: result.selected, patches: result.patches },
+        input.keyPatches ?? [],
+        input.sources,
+        options.cache,
+        foundation,
+        { images: options.optidelImages, adversarial: options.adversarial, seed, signal: ctx.signal },
+      );
+      const hardened = set.samples.filter((s) => s.hardened !== undefined).length;
       ctx.log(
         'info',
-        `bench: ${method} (seed ${seed}) kept ${result.selected.length} of ${options.cache.size} pool images`,
+        `bench: ${method} (seed ${seed}) trains on ${compactSetSize(set)} images: ${set.ids.length} pool images as they are${result.patches ? ` and ${set.samples.length} generated from ${result.patches.length} key patches` : ''}${hardened ? `, ${hardened} hardened adversarially` : ''}`,
       );
-      return { ids: result.selected };
+      return { ids: set.ids, extra: set.samples.length ? set.pixels : undefined };
+    } finally {
+      foundation?.dispose();
     }
-    if (options.optidelImages === 'selected') {
-      ctx.log(
-        'info',
-        `bench: optidel (seed ${seed}) kept the ${result.selected.length} images its ${result.patches?.length ?? 0} key patches came from`,
-      );
-      return { ids: result.selected };
-    }
-    const byId = new Map(input.keyPatches!.map((p) => [p.id, p]));
-    const patches = (result.patches ?? []).map((id) => byId.get(id)!);
-    const pixels = await options.cache.read(result.selected);
-    const area = options.cache.imageSize ** 2;
-    const at = new Map(result.selected.map((id, i) => [id, pixels.subarray(i * area, (i + 1) * area)]));
-    const mosaics = makeMosaics(patches, (id) => at.get(id)!, input.sources, {
-      imageSize: options.cache.imageSize,
-      firstId: options.cache.size,
-    });
-    const withSelected = options.optidelImages === 'mosaics+selected';
-    ctx.log(
-      'info',
-      `bench: optidel (seed ${seed}) took ${patches.length} key patches from ${result.selected.length} images into ${mosaics.samples.length} mosaics${withSelected ? ', plus the images' : ''}`,
-    );
-    return { ids: withSelected ? result.selected : [], extra: mosaics.pixels };
   };
   return { training, prepare: async (ctx) => void (await scoredPool(ctx)) };
 }
@@ -166,21 +166,6 @@ async function scorePool(options: SelectionSourceOptions, ctx: CommandContext): 
   if (!fresh || stages.propose?.status !== 'done')
     await proposeCommand.run({ run: poolRun, checkpoint: FOUNDATION_CHECKPOINT }, ctx);
   if (scoredBy !== 'same') await recordScoredWith(benchDir, signature);
-  const scores = (await readJsonFile(path.join(poolRun, ARTIFACTS.scores))) as ScoresInfo;
-  const keyPatches = ((await readJsonFile(path.join(poolRun, ARTIFACTS.keyPatches))) as KeyPatchFile).patches;
-  return {
-    embeddings: await readFloats(path.join(poolRun, ARTIFACTS.embeddings), scores.count * scores.embeddingDim),
-    dim: scores.embeddingDim,
-    difficulty: await readFloats(path.join(poolRun, ARTIFACTS.difficulty), scores.count),
-    sources: cache.index.samples.map((s) => s.source),
-    keyPatches,
-  };
-}
-
-async function readFloats(file: string, expected: number): Promise<Float32Array> {
-  const bytes = await fs.promises.readFile(file);
-  const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  if (values.length !== expected)
-    throw new Error(`${file} holds ${values.length} values, expected ${expected}; delete it to score the pool again`);
-  return values;
+  // The same reading as the select command's, acquisitions included.
+  return readSelectionInput(poolRun);
 }

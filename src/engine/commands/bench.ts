@@ -23,6 +23,7 @@ import { runBench, type BenchPlan } from '../bench/runBench';
 import { checkpointName, poolEncoderFactory } from '../bench/encoders';
 import { checkpointDir, latestCheckpoint } from '../model/checkpoint';
 import { pipelineSelection } from '../bench/selectionSource';
+import { DEFAULT_ADVERSARIAL } from '../pipeline/compactSet';
 import { computeInWorkers, parseEncoderKey } from '../bench/workers';
 import { summariseForJson, type BenchSettings } from '../bench/report';
 import { formatSummaryTable } from '../bench/summaryTable';
@@ -77,6 +78,11 @@ export const benchCommand: EngineCommand<'bench'> = {
       choices: OPTIDEL_IMAGES,
       description:
         'what optidel pre-trains on: the mosaics of its key patches (default), plus their source images, or those images alone',
+    },
+    {
+      name: 'optidelAdversarial',
+      type: 'number',
+      description: `fraction of optidel's compact set hardened adversarially by the foundation model (default ${DEFAULT_ADVERSARIAL.fraction}; 0 turns it off)`,
     },
     {
       name: 'workers',
@@ -134,6 +140,9 @@ export const benchCommand: EngineCommand<'bench'> = {
     const excluded = new Set(overlap.map((o) => o.poolId));
     const finetune = finetuneOptions(args);
     const optidelImages = args.optidelImages ?? 'mosaics';
+    const adversarial = { ...DEFAULT_ADVERSARIAL, fraction: args.optidelAdversarial ?? DEFAULT_ADVERSARIAL.fraction };
+    if (!(adversarial.fraction >= 0 && adversarial.fraction <= 1))
+      throw new UsageError('bench: --optidel-adversarial must be between 0 and 1');
     const settings: BenchSettings = {
       command: `optidel bench ${process.argv.slice(3).join(' ')}`.trim(),
       configFile: loaded.file,
@@ -142,6 +151,7 @@ export const benchCommand: EngineCommand<'bench'> = {
       budgets,
       datasets: datasets.map((d) => d.name),
       optidelImages,
+      optidelAdversarial: adversarial.fraction,
       preset: `${preset} (patch ${model.patchSize}, dim ${model.dim}, depth ${model.depth})`,
       imageSize: model.imageSize,
       poolSize: cache.size,
@@ -153,7 +163,15 @@ export const benchCommand: EngineCommand<'bench'> = {
       headline: `mIoU without background on the test split, ${finetune.mode === 'full' ? 'full fine-tuning (encoder and head)' : 'frozen-encoder probe'}, ${finetune.head} head`,
     };
     try {
-      const selector = pipelineSelection({ poolRun, cache, model, pretrain, optidelImages, excluded });
+      const selector = pipelineSelection({
+        poolRun,
+        cache,
+        model,
+        pretrain,
+        optidelImages,
+        adversarial,
+        excluded,
+      });
       const factory = poolEncoderFactory({
         poolRun,
         cache,

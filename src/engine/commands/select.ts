@@ -8,7 +8,8 @@ import { openCache } from '../data/cache';
 import { existingRunDir } from '../model/runSettings';
 import { runStage } from '../runStage';
 import { readSelectionInput } from '../pipeline/runArtifacts';
-import { describeRelaxed, selectStage } from '../pipeline/selectStage';
+import { selectStage } from '../pipeline/selectStage';
+import { describeRelaxed } from '../../shared/relaxedPicks';
 import { budgetAndSeed, loadFoundation, runRecordOrUndefined } from '../pipeline/stageSettings';
 
 export const selectCommand: EngineCommand<'select'> = {

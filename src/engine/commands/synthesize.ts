@@ -1,8 +1,8 @@
-/** `optidel synthesize --run RUN_DIR [--method NAME]`: mosaics and adversarial samples from a selection (hand curation applied). */
+/** `optidel synthesize --run RUN_DIR [--method NAME]`: a selection's compact set (hand curation applied) -> synth/. */
 import * as path from 'node:path';
 import type { EngineCommand } from '../command';
 import { UsageError } from '../command';
-import { SELECTION_METHOD_NAMES } from '../../shared/commands';
+import { OPTIDEL_IMAGES, SELECTION_METHOD_NAMES } from '../../shared/commands';
 import { ARTIFACTS } from '../../shared/artifacts';
 import { selectBackend } from '../backends/select';
 import { openCache } from '../data/cache';
@@ -10,11 +10,13 @@ import { existingRunDir } from '../model/runSettings';
 import { runStage } from '../runStage';
 import { lastSelectedMethod, readSelection, readSelectionInput } from '../pipeline/runArtifacts';
 import { budgetAndSeed, loadFoundation, runRecordOrUndefined } from '../pipeline/stageSettings';
-import { DEFAULT_ADVERSARIAL, synthesizeStage } from '../pipeline/synthesizeStage';
+import { compactSetSize, DEFAULT_ADVERSARIAL } from '../pipeline/compactSet';
+import { synthesizeStage } from '../pipeline/synthesizeStage';
 
 export const synthesizeCommand: EngineCommand<'synthesize'> = {
   name: 'synthesize',
-  summary: 'Generate 2x2 mosaics of the selected key patches and adversarial copies of selected images',
+  summary:
+    "Build a selection's compact set: 2x2 mosaics of its key patches (B images for a budget of B), a fraction hardened adversarially",
   options: [
     { name: 'run', type: 'string', required: true, description: 'run folder with select done' },
     {
@@ -25,19 +27,31 @@ export const synthesizeCommand: EngineCommand<'synthesize'> = {
     },
     { name: 'seed', type: 'integer', description: 'seed (default: the config seed)' },
     {
+      name: 'images',
+      type: 'string',
+      choices: OPTIDEL_IMAGES,
+      description:
+        'what a key-patch selection trains on: its mosaics (default), mosaics+selected (the source images too, counted), or the selected images alone',
+    },
+    {
       name: 'adversarialFraction',
       type: 'number',
-      description: `fraction of selected images given an adversarial copy (default ${DEFAULT_ADVERSARIAL.fraction}; 0 turns it off)`,
+      description: `fraction of the compact set hardened in place (default ${DEFAULT_ADVERSARIAL.fraction}; 0 turns it off)`,
+    },
+    {
+      name: 'adversarialCandidates',
+      type: 'integer',
+      description: `plausible transforms (gamma, contrast, elastic warp) tried per hardened image (default ${DEFAULT_ADVERSARIAL.candidates})`,
     },
     {
       name: 'epsilon',
       type: 'number',
-      description: `L-infinity bound on a pixel's change (default ${DEFAULT_ADVERSARIAL.epsilon})`,
+      description: `L-infinity bound of an extra pixel step (default ${DEFAULT_ADVERSARIAL.epsilon}: off; on normalised patches it mostly adds noise to flat regions)`,
     },
     {
       name: 'adversarialSteps',
       type: 'integer',
-      description: `gradient ascent steps (default ${DEFAULT_ADVERSARIAL.steps})`,
+      description: `gradient ascent steps on gamma and contrast, and on pixels when --epsilon > 0 (default ${DEFAULT_ADVERSARIAL.steps})`,
     },
   ],
   async run(args, ctx) {
@@ -52,6 +66,7 @@ export const synthesizeCommand: EngineCommand<'synthesize'> = {
     const adversarial = {
       ...DEFAULT_ADVERSARIAL,
       ...(args.adversarialFraction !== undefined ? { fraction: args.adversarialFraction } : {}),
+      ...(args.adversarialCandidates !== undefined ? { candidates: args.adversarialCandidates } : {}),
       ...(args.epsilon !== undefined ? { epsilon: args.epsilon } : {}),
       ...(args.adversarialSteps !== undefined ? { steps: args.adversarialSteps } : {}),
     };
@@ -73,10 +88,18 @@ export const synthesizeCommand: EngineCommand<'synthesize'> = {
           input.sources,
           cache,
           model,
-          { seed, adversarial },
+          { seed, adversarial, images: args.images },
           ctx,
         );
-        return { result: synth, summary: { method, mosaics: synth.mosaics, adversarial: synth.adversarial } };
+        return {
+          result: synth,
+          summary: {
+            method,
+            images: compactSetSize(synth.set),
+            mosaics: synth.mosaics,
+            adversarial: synth.adversarial,
+          },
+        };
       } finally {
         model?.dispose();
         await cache.close();
@@ -84,12 +107,15 @@ export const synthesizeCommand: EngineCommand<'synthesize'> = {
     });
     return {
       method,
+      images: compactSetSize(result.set),
+      pool: result.set.ids.length,
       mosaics: result.mosaics,
+      ...(result.set.hardening ? { hardening: result.set.hardening } : {}),
       adversarial: result.adversarial,
       file: path.join(runDir, ARTIFACTS.synthIndex),
     };
   },
   describe(r) {
-    return `from the ${r.method} selection: ${r.mosaics} mosaics, ${r.adversarial} adversarial samples\nwrote ${r.file}`;
+    return `the ${r.method} compact set: ${r.images} images (${r.mosaics} mosaics, ${r.pool} pool images as they are; ${r.adversarial} of them hardened adversarially)\nwrote ${r.file}`;
   },
 };

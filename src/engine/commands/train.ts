@@ -10,7 +10,7 @@ import { existingRunDir, readRunModelSettings } from '../model/runSettings';
 import { runStage } from '../runStage';
 import { lastSelectedMethod } from '../pipeline/runArtifacts';
 import { runRecordOrUndefined } from '../pipeline/stageSettings';
-import { DEFAULT_ADVERSARIAL } from '../pipeline/synthesizeStage';
+import { DEFAULT_ADVERSARIAL, NO_ADVERSARIAL } from '../pipeline/compactSet';
 import { equalComputeSettings, trainStage } from '../pipeline/trainStage';
 import type { SelectionMethod } from '../selection/methods';
 import { pretrainOptions } from './pretrain';
@@ -18,7 +18,7 @@ import { pretrainOptions } from './pretrain';
 export const trainCommand: EngineCommand<'train'> = {
   name: 'train',
   summary:
-    'Pre-train on the compact set (selected + generated samples) at equal compute, optionally in collaborative rounds',
+    "Pre-train on a selection's compact set (B images for a budget of B: synth/, or built now) at equal compute, optionally in collaborative rounds",
   options: [
     { name: 'run', type: 'string', required: true, description: 'run folder with select (and synthesize) done' },
     {
@@ -88,7 +88,14 @@ export const trainCommand: EngineCommand<'train'> = {
           runDir,
           model,
           cache,
-          { method, pretrain: options, rounds, adversarial: DEFAULT_ADVERSARIAL, masks: 4 },
+          {
+            method,
+            pretrain: options,
+            rounds,
+            // Adversarial hardening is OptiDEL's generation step; a baseline's compact set is its selection.
+            adversarial: method === 'optidel' ? DEFAULT_ADVERSARIAL : NO_ADVERSARIAL,
+            masks: 4,
+          },
           ctx,
         );
         return {
@@ -119,6 +126,6 @@ export const trainCommand: EngineCommand<'train'> = {
     }
   },
   describe(r) {
-    return `trained on the ${r.method} compact set (${r.samples} selected + ${r.generated} generated): ${r.steps} steps in ${r.rounds} round(s), final loss ${r.finalLoss.toFixed(4)}, ${r.imagesPerSecond.toFixed(1)} images/s\ncheckpoint: ${r.checkpoint}`;
+    return `trained on the ${r.method} compact set (${r.samples + r.generated} images: ${r.samples} pool images as they are, ${r.generated} generated): ${r.steps} steps in ${r.rounds} round(s), final loss ${r.finalLoss.toFixed(4)}, ${r.imagesPerSecond.toFixed(1)} images/s\ncheckpoint: ${r.checkpoint}`;
   },
 };

@@ -7,6 +7,7 @@
  * reading order (top-left, top-right, bottom-left, bottom-right).
  */
 import type { KeyPatch, SynthSample } from '../../shared/artifacts';
+import { sampleBilinear } from './bilinear';
 
 export interface MosaicOptions {
   imageSize: number;
@@ -93,19 +94,11 @@ export function resizeBoxInto(
   h2: number,
 ): void {
   const [bx, by, bw, bh] = box;
-  const at = (x: number, y: number) =>
-    src[Math.min(srcSize - 1, Math.max(0, y)) * srcSize + Math.min(srcSize - 1, Math.max(0, x))];
   for (let j = 0; j < h2; j++) {
     const sy = by + (h2 > 1 ? (j * (bh - 1)) / (h2 - 1) : (bh - 1) / 2);
-    const y0 = Math.floor(sy);
-    const fy = sy - y0;
     for (let i = 0; i < w2; i++) {
       const sx = bx + (w2 > 1 ? (i * (bw - 1)) / (w2 - 1) : (bw - 1) / 2);
-      const x0 = Math.floor(sx);
-      const fx = sx - x0;
-      const top = at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx;
-      const bottom = at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx;
-      out[(oy + j) * outSize + ox + i] = top * (1 - fy) + bottom * fy;
+      out[(oy + j) * outSize + ox + i] = sampleBilinear(src, srcSize, sx, sy);
     }
   }
 }

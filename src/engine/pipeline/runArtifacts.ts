@@ -60,7 +60,7 @@ export async function readSelection(runDir: string, method: string): Promise<Sel
  * plus `manual.include`, and the selected key patches minus those of excluded samples.
  */
 export function curated(
-  selection: SelectionFile,
+  selection: Pick<SelectionFile, 'selected' | 'patches' | 'manual'>,
   keyPatches: KeyPatchFile['patches'] = [],
 ): { ids: number[]; patchIds: number[] } {
   const exclude = new Set(selection.manual?.exclude ?? []);

@@ -6,7 +6,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { RelaxedPicks, SelectionFile, VInformationEstimate } from '../../shared/artifacts';
+import type { SelectionFile, VInformationEstimate } from '../../shared/artifacts';
+import { describeRelaxed, relaxedCount } from '../../shared/relaxedPicks';
 import { selectionFile } from '../../shared/artifacts';
 import { readJsonFile, writeJsonAtomic } from '../../shared/node/atomicFile';
 import type { CommandContext } from '../command';
@@ -14,7 +15,6 @@ import { throwIfCancelled } from '../command';
 import type { PoolCache } from '../data/cache';
 import type { MaeModel } from '../model/mae';
 import { SeededRandom, permutation } from '../model/rng';
-import { makeMosaics } from '../generate/mosaic';
 import {
   selectSubset,
   type SelectionInput,
@@ -23,6 +23,7 @@ import {
   type SelectionResult,
 } from '../selection/methods';
 import { estimateVInformation } from '../selection/vInformation';
+import { buildCompactSet, NO_ADVERSARIAL } from './compactSet';
 
 export interface SelectStageOptions extends SelectionOptions {
   method: SelectionMethod;
@@ -76,9 +77,9 @@ export async function selectStage(
 }
 
 /**
- * V-information of what the method trains on: for a patch-based selection the mosaics its key
- * patches make (built as the synthesize stage builds them), otherwise the selected images; at most
- * `vInformationSamples` of them, drawn by seed.
+ * V-information of what the method trains on: its compact set (pipeline/compactSet.ts) before
+ * adversarial hardening (the mosaics of a key-patch selection, else the selected images), at most
+ * `vInformationSamples` of its images, drawn by seed.
  */
 async function trainedOnVInformation(
   model: MaeModel,
@@ -88,58 +89,39 @@ async function trainedOnVInformation(
   options: SelectStageOptions,
   signal: AbortSignal,
 ): Promise<VInformationEstimate | undefined> {
-  const limit = options.vInformationSamples ?? 512;
-  const draw = <T>(items: readonly T[]) =>
-    items.length <= limit
-      ? [...items]
-      : Array.from(permutation(items.length, new SeededRandom(options.seed)).subarray(0, limit), (i) => items[i]);
+  const set = await buildCompactSet(
+    { method: options.method, selected: result.selected, patches: result.patches },
+    input.keyPatches ?? [],
+    input.sources,
+    cache,
+    undefined,
+    { adversarial: NO_ADVERSARIAL, seed: options.seed, signal },
+  );
   const area = cache.imageSize ** 2;
-  let images: { pixels: Float32Array; ids: number[] };
-  if (result.patches?.length && input.keyPatches) {
-    const byId = new Map(input.keyPatches.map((p) => [p.id, p]));
-    const patches = result.patches.map((id) => byId.get(id)!);
-    const samples = [...new Set(patches.map((p) => p.sampleId))];
-    const pixels = await cache.read(samples);
-    const at = new Map(samples.map((s, i) => [s, i]));
-    const mosaics = makeMosaics(
-      patches,
-      (s) => pixels.subarray(at.get(s)! * area, (at.get(s)! + 1) * area),
-      input.sources,
-      { imageSize: cache.imageSize, firstId: cache.size },
-    );
-    const chosen = draw(mosaics.samples.map((_, g) => g));
-    const out = new Float32Array(chosen.length * area);
-    chosen.forEach((g, k) => out.set(mosaics.pixels.subarray(g * area, (g + 1) * area), k * area));
-    images = { pixels: out, ids: chosen.map((g) => mosaics.samples[g].id) };
-  } else {
-    const ids = draw(result.selected);
-    images = { pixels: await cache.read(ids), ids };
-  }
-  if (images.ids.length === 0) return undefined;
-  throwIfCancelled(signal); // a cancel that came in while the subset was chosen
-  const estimate = await estimateVInformation(model, images.pixels, images.ids, {
-    masks: options.masks ?? 4,
-    seed: options.seed,
-    signal,
-  });
-  return { ...estimate, measuredOn: result.patches?.length ? 'mosaics' : 'selected images' };
-}
-
-function relaxedCount(r: RelaxedPicks): number {
-  return r.nearDuplicate + r.acquisitionCap + r.short;
-}
-
-/** One line for the log and the command's text output: which rules gave way, and by how many picks. */
-export function describeRelaxed(r: RelaxedPicks): string {
-  if (!relaxedCount(r)) return 'every key patch met the diversity rules (acquisition quotas, near-duplicate distance)';
-  const parts = [
-    r.nearDuplicate
-      ? `${r.nearDuplicate} near-duplicates of selected samples (too few distinct samples within the quotas)`
-      : '',
-    r.acquisitionCap
-      ? `${r.acquisitionCap} beyond their acquisition's quota (quotas doubled ${r.capDoublings}x: the other acquisitions had no more patches)`
-      : '',
-    r.short ? `${r.short} short of the budget (no patches left outside exact duplicates)` : '',
+  const members: Array<{ id: number; generated?: number }> = [
+    ...set.ids.map((id) => ({ id })),
+    ...set.samples.map((s, k) => ({ id: s.id, generated: k })),
   ];
-  return `relaxed picks: ${parts.filter(Boolean).join('; ')}`;
+  const limit = options.vInformationSamples ?? 512;
+  const chosen =
+    members.length <= limit
+      ? members
+      : Array.from(permutation(members.length, new SeededRandom(options.seed)).subarray(0, limit), (i) => members[i]);
+  if (chosen.length === 0) return undefined;
+  const poolPixels = await cache.read(chosen.filter((m) => m.generated === undefined).map((m) => m.id));
+  const pixels = new Float32Array(chosen.length * area);
+  let nextPool = 0;
+  chosen.forEach((m, k) => {
+    const from =
+      m.generated === undefined ? poolPixels.subarray(nextPool++ * area) : set.pixels.subarray(m.generated * area);
+    pixels.set(from.subarray(0, area), k * area);
+  });
+  throwIfCancelled(signal); // a cancel that came in while the subset was chosen
+  const estimate = await estimateVInformation(
+    model,
+    pixels,
+    chosen.map((m) => m.id),
+    { masks: options.masks ?? 4, seed: options.seed, signal },
+  );
+  return { ...estimate, measuredOn: set.samples.length ? 'mosaics' : 'selected images' };
 }

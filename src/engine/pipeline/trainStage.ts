@@ -11,7 +11,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ScoresInfo, SynthIndex } from '../../shared/artifacts';
+import type { ScoresInfo, SelectionFile, SynthIndex } from '../../shared/artifacts';
 import { ARTIFACTS } from '../../shared/artifacts';
 import { readJsonFile } from '../../shared/node/atomicFile';
 import type { CommandContext } from '../command';
@@ -20,9 +20,11 @@ import type { MaeModel } from '../model/mae';
 import { pretrain, type PretrainOptions, type PretrainResult } from '../model/pretrain';
 import { fitInputFree, scoreBoxes, scoreSamples } from '../model/scoring';
 import type { SelectionMethod } from '../selection/methods';
-import { curated, readF32, readSelection, readSelectionInput } from './runArtifacts';
+import { buildCompactSet, type AdversarialSettings, type CompactSet } from './compactSet';
+import { readF32, readSelection, readSelectionInput } from './runArtifacts';
 import { selectStage } from './selectStage';
-import { synthesizeStage, type AdversarialSettings } from './synthesizeStage';
+import { loadFoundation } from './stageSettings';
+import { madeFrom, synthesizeStage } from './synthesizeStage';
 
 export interface TrainStageOptions {
   method: SelectionMethod;
@@ -85,7 +87,7 @@ export async function trainStage(
   options: TrainStageOptions,
   ctx: CommandContext,
 ): Promise<TrainStageResult> {
-  let set = await compactSet(runDir, options.method, cache);
+  let set = await compactSet(runDir, options.method, cache, options.adversarial, ctx);
   let result: PretrainResult | undefined;
   for (let round = 0; round < options.rounds; round++) {
     if (round > 0) {
@@ -108,28 +110,70 @@ export async function trainStage(
   return { ...result!, samples: set.ids.length, generated: set.generated, rounds: options.rounds };
 }
 
-/** Curated selected pool samples plus the generated ones in synth/. */
+/**
+ * The compact set of `method` (pipeline/compactSet.ts): synth/ when it was made from this selection
+ * as it is now (same method, same selection file, same hand curation), else built now with the
+ * foundation model and not written, so training never takes another selection's samples.
+ */
 export async function compactSet(
   runDir: string,
   method: string,
   cache: PoolCache,
-): Promise<{ ids: number[]; extra?: Float32Array; generated: number }> {
-  const { ids } = curated(await readSelection(runDir, method));
+  adversarial: AdversarialSettings,
+  ctx: CommandContext,
+): Promise<TrainingMembers> {
+  const selection = await readSelection(runDir, method);
   const indexFile = path.join(runDir, ARTIFACTS.synthIndex);
-  if (!fs.existsSync(indexFile)) return { ids, generated: 0 };
-  const index = (await readJsonFile(indexFile)) as SynthIndex;
-  if (index.imageSize !== cache.imageSize)
-    throw new Error(
-      `${indexFile}: generated samples are ${index.imageSize} px but the pool is ${cache.imageSize} px; run "optidel synthesize" again`,
-    );
-  const generated = index.samples.length;
-  if (generated === 0) return { ids, generated };
-  const extra = await readF32(
-    path.join(runDir, 'synth', 'samples.f32'),
-    generated * cache.imageSize ** 2,
-    `optidel synthesize --run ${runDir}`,
-  );
-  return { ids, extra, generated };
+  const index = fs.existsSync(indexFile) ? ((await readJsonFile(indexFile)) as SynthIndex) : undefined;
+  const stale = staleness(index, selection);
+  if (!stale) {
+    if (index!.imageSize !== cache.imageSize)
+      throw new Error(
+        `${indexFile}: generated samples are ${index!.imageSize} px but the pool is ${cache.imageSize} px; run "optidel synthesize" again`,
+      );
+    const generated = index!.samples.length;
+    const extra = generated
+      ? await readF32(
+          path.join(runDir, ARTIFACTS.synthSamples),
+          generated * cache.imageSize ** 2,
+          `optidel synthesize --run ${runDir} --method ${method}`,
+        )
+      : undefined;
+    return { ids: index!.pool!, extra, generated };
+  }
+  ctx.log('info', `train: ${stale}; building the ${method} compact set now (synth/ is left as it is)`);
+  const input = await readSelectionInput(runDir);
+  const model = adversarial.fraction > 0 ? await loadFoundation(runDir) : undefined;
+  try {
+    const set = await buildCompactSet(selection, input.keyPatches ?? [], input.sources, cache, model, {
+      adversarial,
+      seed: selection.seed,
+      signal: ctx.signal,
+    });
+    return membersOf(set);
+  } finally {
+    model?.dispose();
+  }
+}
+
+/** Why synth/ is not this selection's compact set, or undefined when it is. */
+function staleness(index: SynthIndex | undefined, selection: SelectionFile): string | undefined {
+  if (!index) return 'no synth/index.json';
+  if (!index.madeFrom || !index.pool) return 'synth/ predates compact-set records';
+  if (index.madeFrom.method !== selection.method) return `synth/ holds the ${index.madeFrom.method} compact set`;
+  if (JSON.stringify(index.madeFrom) !== JSON.stringify(madeFrom(selection)))
+    return `selection/${selection.method}.json changed after synth/ was made`;
+  return undefined;
+}
+
+interface TrainingMembers {
+  ids: number[];
+  extra?: Float32Array;
+  generated: number;
+}
+
+function membersOf(set: CompactSet): TrainingMembers {
+  return { ids: set.ids, extra: set.samples.length ? set.pixels : undefined, generated: set.samples.length };
 }
 
 async function reselect(
@@ -182,6 +226,5 @@ async function reselect(
     { seed: previous.seed, adversarial: options.adversarial },
     ctx,
   );
-  const { ids } = curated(selection, keyPatches);
-  return { ids, extra: synth.pixels.length ? synth.pixels : undefined, generated: synth.index.samples.length };
+  return membersOf(synth.set);
 }

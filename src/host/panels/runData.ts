@@ -104,27 +104,21 @@ export async function loadRunViewData(
     return raw;
   });
   const n = index?.samples.length ?? 0;
-  const sources: string[] = [];
-  const sourceIds = new Map<string, number>();
-  const sourceOf = new Uint16Array(n);
-  const sliceOf = new Int32Array(n);
-  index?.samples.forEach((sample, i) => {
-    let s = sourceIds.get(sample.source);
-    if (s === undefined) {
-      s = sources.push(sample.source) - 1;
-      sourceIds.set(sample.source, s);
-    }
-    sourceOf[i] = Math.min(s, 65535);
-    sliceOf[i] = sample.slice ?? -1;
-  });
+  const samples = index?.samples ?? [];
+  const sources = interned(samples.map((sample) => sample.source));
+  const acquisitions = interned(samples.map((sample) => sample.acquisition ?? sample.source));
+  const sliceOf = Int32Array.from(samples, (sample) => sample.slice ?? -1);
 
   const data: RunViewData = {
     runName: path.basename(runDir),
     runDir,
     samples: n,
     imageSize: index?.imageSize ?? 0,
-    sources,
-    sourceOf: index ? sourceOf : undefined,
+    sources: sources.names,
+    sourceOf: index ? sources.indexOf : undefined,
+    ...(acquisitions.names.length !== sources.names.length
+      ? { acquisitions: acquisitions.names, acquisitionOf: acquisitions.indexOf }
+      : {}),
     sliceOf: index ? sliceOf : undefined,
     selections: [],
     stages,
@@ -168,6 +162,22 @@ export async function loadRunViewData(
     data.predictions = await readPredictions(runDir, problems, toUrl);
   }
   return data;
+}
+
+/** Distinct values in first-seen order, and per item the index of its value (capped at 65535, the view's category limit). */
+function interned(values: readonly string[]): { names: string[]; indexOf: Uint16Array } {
+  const names: string[] = [];
+  const ids = new Map<string, number>();
+  const indexOf = new Uint16Array(values.length);
+  values.forEach((value, i) => {
+    let id = ids.get(value);
+    if (id === undefined) {
+      id = names.push(value) - 1;
+      ids.set(value, id);
+    }
+    indexOf[i] = Math.min(id, 65535);
+  });
+  return { names, indexOf };
 }
 
 function thumbsInfo(index: ThumbnailAtlasIndex, toUrl: (relative: string) => string): ThumbsInfo {

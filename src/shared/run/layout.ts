@@ -15,7 +15,8 @@
  *   scores/projection.f32           N x 2 PCA of the embeddings, for the embedding map
  *   patches/key-patches.json        KeyPatchFile
  *   selection/<method>.json         SelectionFile
- *   synth/index.json                SynthIndex; images in synth/*.png and synth/samples.f32
+ *   synth/index.json                SynthIndex: the compact set of one selection; its generated
+ *                                   images in synth/samples.f32 and synth/<id>.png
  *   checkpoints/<stage>/            model checkpoints (latest.json + step-N/)
  *   metrics/<stage>.jsonl           one JSON object per line: { step, name, value, time }
  *   bench/report.json, report.md    the benchmark (issue 5), BenchReport
@@ -38,6 +39,7 @@ export const ARTIFACTS = {
   selectionDir: 'selection',
   synthDir: 'synth',
   synthIndex: 'synth/index.json',
+  synthSamples: 'synth/samples.f32',
   checkpointsDir: 'checkpoints',
   metricsDir: 'metrics',
   benchDir: 'bench',

@@ -14,6 +14,8 @@ const runDir = path.join(root, 'run');
 const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(path.join(runDir, file), 'utf8')) as T;
 after(() => fs.rmSync(root, { recursive: true, force: true }));
 const small = ['--preset', 'micro', '--steps', '6', '--batch-size', '8'];
+const trainBriefly = (method: string) =>
+  runCli(['train', '--run', runDir, '--method', method, '--steps', '2', '--batch-size', '4', '--fresh', '--json']);
 
 test('optidel run: every stage in order on tiny demo data, then resumed with done stages skipped', () => {
   const demo = runCli(['demo-data', '--out', data, '--size', 'tiny', '--json']);
@@ -57,8 +59,12 @@ test('optidel run: every stage in order on tiny demo data, then resumed with don
 
   const synth = readJson<SynthIndex>('synth/index.json');
   const mosaics = synth.samples.filter((s) => s.kind === 'mosaic');
-  assert.equal(mosaics.length, Math.round(0.1 * poolSize));
-  assert.ok(synth.samples.some((s) => s.kind === 'adversarial'));
+  const budget = Math.round(0.1 * poolSize);
+  assert.equal(mosaics.length, budget);
+  assert.deepEqual(synth.pool, [], 'the compact set is the mosaics alone');
+  assert.equal(synth.samples.length, budget, 'the compact set is the budget: hardening adds no image');
+  assert.equal(synth.samples.filter((s) => s.hardened).length, Math.round(0.25 * budget));
+  assert.equal(synth.madeFrom?.method, 'optidel');
   assert.deepEqual(
     synth.samples.map((s) => s.id),
     synth.samples.map((_, k) => poolSize + k),
@@ -78,6 +84,11 @@ test('optidel run: every stage in order on tiny demo data, then resumed with don
   for (const s of synth.samples) assert.ok(thumbs.positions[String(s.id)], `thumbnail of generated sample ${s.id}`);
   assert.ok(thumbs.positions['0'], 'pool thumbnails kept');
   assert.ok(fs.existsSync(path.join(runDir, 'checkpoints/train/latest.json')));
+  assert.equal(
+    Number(record.stages.train?.summary?.samples) + Number(record.stages.train?.summary?.generated),
+    budget,
+    'train used the B images of the compact set',
+  );
 
   const again = runCli(
     [
@@ -133,22 +144,21 @@ test('hand curation in the selection file is applied by synthesize and train', (
     index.samples.some((s) => s.kind === 'adversarial' && s.parts[0].sampleId === included),
     'an included sample is used',
   );
-  const train = runCli([
-    'train',
-    '--run',
-    runDir,
-    '--method',
-    'optidel',
-    '--steps',
-    '2',
-    '--batch-size',
-    '4',
-    '--fresh',
-    '--json',
-  ]);
+  const train = trainBriefly('optidel');
   assert.equal(train.status, 0, train.stderr);
-  assert.equal(train.json!.samples, selection.selected.length, 'one excluded, one included');
+  assert.deepEqual(train.json!.samples, index.pool!.length, 'synth/ is this selection as curated: train takes it');
   assert.equal(train.json!.generated, index.samples.length);
+});
+
+test("train on another selection never takes synth/'s samples: it builds that selection's compact set", () => {
+  const kcenter = runCli(['select', '--run', runDir, '--method', 'kcenter', '--budget', '5', '--json']);
+  assert.equal(kcenter.status, 0, kcenter.stderr);
+  const train = trainBriefly('kcenter');
+  assert.equal(train.status, 0, train.stderr);
+  assert.match(train.stderr, /synth\/ holds the optidel compact set; building the kcenter compact set now/);
+  assert.equal(train.json!.samples, 5);
+  assert.equal(train.json!.generated, 0, "none of optidel's mosaics");
+  assert.equal(readJson<SynthIndex>('synth/index.json').madeFrom?.method, 'optidel', 'synth/ is left as it is');
 });
 
 test('collaborative rounds: the pool is re-scored with the model in training, reselected and regenerated between rounds', () => {
