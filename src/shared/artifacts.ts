@@ -126,7 +126,16 @@ export interface SelectionFile {
   relaxed?: RelaxedPicks;
   /** Hand curation from the gallery, applied by the next stage. */
   manual?: { include: number[]; exclude: number[] };
+  /** The method options it was made with beyond budget and seed, so a reselection (collaborative rounds) makes it the same way. */
+  options?: SelectionMethodOptions;
   createdAt: string;
+}
+
+/** The options `optidel select` takes for particular methods (src/engine/commands/select.ts). */
+export interface SelectionMethodOptions {
+  clusters?: number;
+  optidel?: { sourceCapFactor?: number; minCosineDistance?: number };
+  meddel?: { outlierDistance?: number };
 }
 
 export interface SynthSample {

@@ -53,6 +53,11 @@ export const DEFAULT_PRETRAIN_OPTIONS: PretrainOptions = {
   augment: true,
 };
 
+/**
+ * Trains to step `until` (default `options.steps`) of a run of `options.steps` steps: the schedule
+ * always spans the whole run, so training stopped at `until` and resumed later (collaborative
+ * rounds) follows one continuous learning-rate schedule.
+ */
 export async function pretrain(
   model: MaeModel,
   source: TrainingSource,
@@ -60,8 +65,11 @@ export async function pretrain(
   runDir: string,
   checkpointName: string,
   ctx: CommandContext,
+  until = options.steps,
 ): Promise<PretrainResult> {
   validateOptions(options);
+  if (!(Number.isInteger(until) && until >= 1 && until <= options.steps))
+    throw new Error(`pretrain: until must be a step in 1..${options.steps}, got ${until}`);
   if (source.cache.imageSize !== model.config.imageSize) {
     throw new Error(
       `the cache holds ${source.cache.imageSize} px images but the model takes ${model.config.imageSize} px; re-ingest at ${model.config.imageSize} px or pick a model image size of ${source.cache.imageSize}`,
@@ -115,12 +123,12 @@ export async function pretrain(
       await metrics.flush();
       await saveCheckpoint(dir, model, optimizer, state);
     };
-    let next = step < options.steps ? sampler.read(step, options.augment) : undefined;
+    let next = step < until ? sampler.read(step, options.augment) : undefined;
     try {
-      while (step < options.steps) {
+      while (step < until) {
         throwIfCancelled(ctx.signal);
         const pixels = await next!;
-        next = step + 1 < options.steps ? sampler.read(step + 1, options.augment) : undefined;
+        next = step + 1 < until ? sampler.read(step + 1, options.augment) : undefined;
         const lr = cosineWithWarmup(step, {
           peak: options.lr,
           warmupSteps: options.warmupSteps,
@@ -134,7 +142,7 @@ export async function pretrain(
         step += 1;
         intervalLoss += loss;
         intervalSteps += 1;
-        if (step % logEvery === 0 || step === options.steps) {
+        if (step % logEvery === 0 || step === until) {
           lastLoss = intervalLoss / intervalSteps;
           metrics.add(step, 'loss', lastLoss);
           metrics.add(step, 'lr', lr);
@@ -148,7 +156,7 @@ export async function pretrain(
           options.steps,
           `loss ${Number.isNaN(lastLoss) ? loss.toFixed(4) : lastLoss.toFixed(4)}`,
         );
-        if (step % options.checkpointEvery === 0 || step === options.steps) await save();
+        if (step % options.checkpointEvery === 0 || step === until) await save();
       }
     } catch (err) {
       // Keep what was trained: a cancelled run resumes from exactly here.

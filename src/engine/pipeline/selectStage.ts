@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { SelectionFile, VInformationEstimate } from '../../shared/artifacts';
+import type { SelectionFile, SelectionMethodOptions, VInformationEstimate } from '../../shared/artifacts';
 import { describeRelaxed, relaxedCount } from '../../shared/relaxedPicks';
 import { selectionFile } from '../../shared/artifacts';
 import { readJsonFile, writeJsonAtomic } from '../../shared/node/atomicFile';
@@ -69,6 +69,7 @@ export async function selectStage(
     ...(result.relaxed ? { relaxed: result.relaxed } : {}),
     ...(vInformation ? { vInformation } : {}),
     ...(previous?.manual ? { manual: previous.manual } : {}),
+    ...(methodOptions(options) ? { options: methodOptions(options) } : {}),
     createdAt: new Date().toISOString(),
   };
   await writeJsonAtomic(file, selection);
@@ -124,4 +125,14 @@ async function trainedOnVInformation(
     { masks: options.masks ?? 4, seed: options.seed, signal },
   );
   return { ...estimate, measuredOn: set.samples.length ? 'mosaics' : 'selected images' };
+}
+
+/** The method options that were given (JSON leaves out the ones that were not), or undefined when none was. */
+function methodOptions(options: SelectStageOptions): SelectionMethodOptions | undefined {
+  const given = JSON.parse(
+    JSON.stringify({ clusters: options.clusters, optidel: options.optidel, meddel: options.meddel }),
+  ) as Record<string, unknown>;
+  for (const [key, value] of Object.entries(given))
+    if (typeof value === 'object' && value !== null && Object.keys(value).length === 0) delete given[key];
+  return Object.keys(given).length ? (given as SelectionMethodOptions) : undefined;
 }

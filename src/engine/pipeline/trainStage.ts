@@ -5,9 +5,10 @@
  *
  * Collaborative optimisation (OPTIDEL.md, generation (c)), optional: with R > 1 rounds the steps
  * are split in R parts; after each part but the last, the pool is re-scored with the model being
- * trained, re-selected and the samples re-generated, and training continues on the new compact
- * set. Each round resumes the same checkpoint with the cosine schedule stretched to the round's end
- * step, a choice of ours (the paper gives no schedule for rounds).
+ * trained, re-selected (with the options the selection was made with) and the samples re-generated,
+ * and training continues on the new compact set. The rounds share one cosine schedule over all the
+ * steps, so the learning rate falls once, not to zero at the end of every round (the paper gives
+ * no schedule for rounds).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -97,14 +98,15 @@ export async function trainStage(
       );
       set = await reselect(runDir, model, cache, options, ctx);
     }
-    const steps = Math.round((options.pretrain.steps * (round + 1)) / options.rounds);
+    const roundEnd = Math.round((options.pretrain.steps * (round + 1)) / options.rounds);
     result = await pretrain(
       model,
       { ids: set.ids, cache, extra: set.extra },
-      { ...options.pretrain, steps },
+      options.pretrain,
       runDir,
       'train',
       ctx,
+      roundEnd,
     );
   }
   return { ...result!, samples: set.ids.length, generated: set.generated, rounds: options.rounds };
@@ -213,7 +215,7 @@ async function reselect(
     { ...input, embeddings: scores.embeddings, dim: scores.embeddingDim, difficulty: scores.difficulty, keyPatches },
     cache,
     model,
-    { method: options.method, budget: previous.budget, seed: previous.seed, masks: options.masks },
+    { ...previous.options, method: options.method, budget: previous.budget, seed: previous.seed, masks: options.masks },
     ctx,
   );
   const synth = await synthesizeStage(

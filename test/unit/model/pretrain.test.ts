@@ -135,6 +135,37 @@ test('a run cancelled or crashed midway and resumed ends with the same weights a
   for (const m of [straight, first, resumed, crashing, afterCrash]) m.dispose();
 });
 
+test('training stopped at a round end and continued follows one schedule: the weights of an uninterrupted run', async () => {
+  await useWasm();
+  const straight = MaeModel.create(maeConfig('micro'), 1);
+  const straightRun = tempRun();
+  await pretrain(straight, { ids, cache: pool }, base, straightRun, 'train', recordingContext());
+  const rounds = tempRun();
+  const model = MaeModel.create(maeConfig('micro'), 1);
+  const half = Math.floor(base.steps / 2);
+  assert.equal(
+    (await pretrain(model, { ids, cache: pool }, base, rounds, 'train', recordingContext(), half)).steps,
+    half,
+  );
+  await pretrain(model, { ids, cache: pool }, base, rounds, 'train', recordingContext());
+  assert.deepEqual(weights(model), weights(straight));
+  const lrs = (run: string) =>
+    fs
+      .readFileSync(path.join(run, 'metrics', 'train.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.name === 'lr')
+      .map((l) => [l.step, l.value]);
+  assert.deepEqual(lrs(rounds), lrs(straightRun), 'the learning rate of every logged step is the same');
+  assert.ok(
+    lrs(rounds).find(([step]) => step === half)![1] > base.lr / 10,
+    'the rate does not fall to zero at the round end',
+  );
+  straight.dispose();
+  model.dispose();
+});
+
 test('generated samples train alongside pool samples; a model of another image size is refused', async () => {
   await useWasm();
   const model = MaeModel.create(maeConfig('micro'), 1);

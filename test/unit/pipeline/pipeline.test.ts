@@ -162,7 +162,10 @@ test("train on another selection never takes synth/'s samples: it builds that se
 });
 
 test('collaborative rounds: the pool is re-scored with the model in training, reselected and regenerated between rounds', () => {
+  const asked = runCli(['select', '--run', runDir, '--method', 'optidel', '--source-cap-factor', '3', '--json']);
+  assert.equal(asked.status, 0, asked.stderr);
   const before = readJson<SelectionFile>('selection/optidel.json');
+  assert.deepEqual(before.options, { optidel: { sourceCapFactor: 3 } });
   const r = runCli([
     'train',
     '--run',
@@ -184,5 +187,14 @@ test('collaborative rounds: the pool is re-scored with the model in training, re
   const after = readJson<SelectionFile>('selection/optidel.json');
   assert.notEqual(after.createdAt, before.createdAt, 'the selection was made again');
   assert.deepEqual(after.manual, before.manual, 'hand curation survives reselection');
+  assert.deepEqual(after.options, before.options, "the user's selection options survive reselection");
+  const lr = fs
+    .readFileSync(path.join(runDir, 'metrics/train.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { step: number; name: string; value: number })
+    .filter((m) => m.name === 'lr');
+  const atRoundEnd = lr.find((m) => m.step === 2)!;
+  assert.ok(atRoundEnd.value > lr.at(-1)!.value, 'one schedule: the rate at the end of round 1 is above the final one');
   assert.equal(after.patches?.length, before.patches?.length);
 });
