@@ -28,8 +28,21 @@ export interface StageRecord {
   error?: string;
   /** The engine process running the stage, while it runs: a dead pid means it was killed mid-stage. */
   pid?: number;
-  /** Small facts the stage wants to show in the Runs view (counts, losses). */
+  /** Small facts the stage wants to show in the Runs view (counts, losses), under data keys (describeStageSummary labels them). */
   summary?: Record<string, number | string>;
+}
+
+/** Labels of summary keys that people read otherwise than the key is spelt. */
+const SUMMARY_LABELS: Readonly<Record<string, string>> = {
+  vInformation: 'V-information',
+  meanDifficulty: 'mean difficulty',
+};
+
+/** A stage summary for people: "method optidel, selected 32, V-information 0.41". */
+export function describeStageSummary(summary: StageRecord['summary']): string {
+  return Object.entries(summary ?? {})
+    .map(([key, value]) => `${SUMMARY_LABELS[key] ?? key} ${value}`)
+    .join(', ');
 }
 
 export interface RunRecord {

@@ -170,7 +170,7 @@ export const proposeCommand: EngineCommand<'propose'> = {
         };
         return {
           result,
-          summary: { patches: patches.length, user: result.user, 'mean difficulty': Number(meanDifficulty.toFixed(4)) },
+          summary: { patches: patches.length, user: result.user, meanDifficulty: Number(meanDifficulty.toFixed(4)) },
         };
       } finally {
         model.dispose();

@@ -100,7 +100,7 @@ export const scoreCommand: EngineCommand<'score'> = {
         };
         return {
           result,
-          summary: { samples: scores.count, difficulty, 'mean difficulty': Number(meanDifficulty.toFixed(4)) },
+          summary: { samples: scores.count, difficulty, meanDifficulty: Number(meanDifficulty.toFixed(4)) },
         };
       } finally {
         model.dispose();

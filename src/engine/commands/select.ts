@@ -9,7 +9,7 @@ import { existingRunDir } from '../model/runSettings';
 import { runStage } from '../runStage';
 import { readSelectionInput } from '../pipeline/runArtifacts';
 import { selectStage } from '../pipeline/selectStage';
-import { describeRelaxed } from '../../shared/relaxedPicks';
+import { describeRelaxed, relaxedCount } from '../../shared/relaxedPicks';
 import { budgetAndSeed, loadFoundation, runRecordOrUndefined } from '../pipeline/stageSettings';
 
 export const selectCommand: EngineCommand<'select'> = {
@@ -89,9 +89,8 @@ export const selectCommand: EngineCommand<'select'> = {
           ctx,
         );
         const summary: Record<string, number | string> = { method: args.method, selected: result.selected.length };
-        if (result.vInformation) summary['V-information'] = Number(result.vInformation.value.toFixed(4));
-        if (result.relaxed)
-          summary.relaxed = result.relaxed.nearDuplicate + result.relaxed.acquisitionCap + result.relaxed.short;
+        if (result.vInformation) summary.vInformation = Number(result.vInformation.value.toFixed(4));
+        if (result.relaxed) summary.relaxed = relaxedCount(result.relaxed);
         return { result, summary };
       } finally {
         model?.dispose();
