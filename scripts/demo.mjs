@@ -17,14 +17,14 @@ const cli = path.join(root, 'bin', 'optidel.js');
 const workers = String(Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 4)));
 
 /**
- * The demo benchmark: OptiDEL and random at 5% of the pool against full data and no pre-training
- * (scratch), 3 seeds, equal compute (600 optimiser steps of 16 images for every encoder), full
- * fine-tuning with the pixel head on every data set. Add meddel,prototypes,kcenter to --methods
- * for the other selectors.
+ * The demo benchmark: OptiDEL and every baseline selector (random, easy-first, MedDEL, prototypes,
+ * k-center) at 5% of the pool against full data and no pre-training (scratch), 3 seeds, equal
+ * compute (600 optimiser steps of 16 images for every encoder), full fine-tuning with the pixel
+ * head on every data set.
  */
 export const DEMO_BENCH = [
   '--methods',
-  'scratch,full,random,optidel',
+  'scratch,full,random,easy,meddel,prototypes,kcenter,optidel',
   '--budget',
   '0.05',
   '--seeds',

@@ -26,7 +26,7 @@ export interface EngineCommands {
   similar: { args: SimilarArgs; result: SimilarResult };
 }
 
-export const SELECTION_METHOD_NAMES = ['optidel', 'random', 'meddel', 'prototypes', 'kcenter', 'full'] as const;
+export const SELECTION_METHOD_NAMES = ['optidel', 'random', 'meddel', 'prototypes', 'kcenter', 'easy', 'full'] as const;
 export type SelectionMethodName = (typeof SELECTION_METHOD_NAMES)[number];
 
 /**
@@ -181,7 +181,16 @@ export interface FinetuneResult {
 }
 
 /** Methods the benchmark compares; scratch = no pre-training. */
-export const BENCH_METHOD_NAMES = ['scratch', 'full', 'random', 'meddel', 'prototypes', 'kcenter', 'optidel'] as const;
+export const BENCH_METHOD_NAMES = [
+  'scratch',
+  'full',
+  'random',
+  'easy',
+  'meddel',
+  'prototypes',
+  'kcenter',
+  'optidel',
+] as const;
 
 /**
  * What `optidel` pre-trains on in the benchmark: the 2x2 mosaics of its key patches (the paper's

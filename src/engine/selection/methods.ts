@@ -11,6 +11,7 @@ import { meddelSelect, type MeddelOptions } from './meddel';
 import { optidelSelect, type OptidelOptions } from './optidel';
 import { prototypesSelect } from './prototypes';
 import { centreRows, normalizeRows, rowCount } from './vectors';
+import { exactDuplicateOf } from './duplicates';
 
 import { SELECTION_METHOD_NAMES, type SelectionMethodName } from '../../shared/commands';
 
@@ -69,6 +70,8 @@ export function selectSubset(
       return { selected: prototypesSelect(normalized(), input.dim, { budget, seed, clusters }), details: {} };
     case 'kcenter':
       return { selected: kCenterGreedy(normalized(), input.dim, { budget, seed }), details: {} };
+    case 'easy':
+      return { selected: easiestFirst(input, budget), details: {} };
     case 'meddel': {
       const { selected, ...details } = meddelSelect(input.embeddings, normalized(), input.dim, {
         ...options.meddel,
@@ -98,4 +101,17 @@ export function selectSubset(
       return { selected, patches, relaxed, details };
     }
   }
+}
+
+/**
+ * The easy-first arm (Sorscher et al., NeurIPS 2022: at small budgets, keeping the easiest samples
+ * beats keeping the hardest): the B samples of lowest difficulty, exact duplicates after their
+ * first copy left out (else a flat frame repeated 50 times would fill the budget), ties by id.
+ */
+function easiestFirst(input: SelectionInput, budget: number): number[] {
+  const duplicateOf = exactDuplicateOf(input.embeddings, input.dim);
+  const order = Array.from({ length: input.difficulty.length }, (_, i) => i)
+    .filter((i) => duplicateOf[i] < 0)
+    .sort((a, b) => input.difficulty[a] - input.difficulty[b] || a - b);
+  return order.slice(0, budget);
 }

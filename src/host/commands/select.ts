@@ -10,6 +10,7 @@ const METHOD_DETAILS: Record<SelectionMethodName, string> = {
   meddel: 'SemDeDup-style: k-means, outliers and near-duplicates removed (MedDEL)',
   prototypes: 'farthest from the nearest k-means centroid (SSL prototypes)',
   kcenter: 'greedy farthest point: pure coverage',
+  easy: 'the easiest samples first: the small-budget arm of Sorscher et al. 2022',
   full: 'the whole pool',
 };
 

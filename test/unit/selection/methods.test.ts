@@ -185,3 +185,20 @@ function distance(v: Float32Array, a: number, b: number, dim: number): number {
   for (let d = 0; d < dim; d++) s[d % 4] += (v[a * dim + d] - v[b * dim + d]) ** 2;
   return Math.sqrt(s[0] + s[1] + s[2] + s[3]);
 }
+
+test('easy keeps the lowest difficulties and skips exact duplicates of an easy sample', () => {
+  const dim = pool.dim;
+  const embeddings = pool.embeddings.slice();
+  const difficulty = pool.difficulty.slice();
+  const easiest = Array.from(difficulty.keys()).sort((a, b) => difficulty[a]! - difficulty[b]!);
+  // Sample `twin` becomes a bit-identical copy of the easiest sample, with the same difficulty.
+  const twin = easiest.at(-1)!;
+  embeddings.set(embeddings.subarray(easiest[0]! * dim, (easiest[0]! + 1) * dim), twin * dim);
+  difficulty[twin] = difficulty[easiest[0]!]!;
+  const { selected } = selectSubset('easy', { ...pool, embeddings, difficulty }, { budget: 10, seed: 1 });
+  assert.ok(!selected.includes(twin), 'the duplicate is left out');
+  assert.deepEqual(
+    [...selected].sort((a, b) => a - b),
+    easiest.slice(0, 10).sort((a, b) => a - b),
+  );
+});
