@@ -138,6 +138,28 @@ export interface SelectionMethodOptions {
   meddel?: { outlierDistance?: number };
 }
 
+/** A group of duplicates in the pool (`optidel duplicates`). */
+export interface DuplicateGroup {
+  /** exact: bit-identical embeddings (identical images); near: joined by similarity at or above the threshold. */
+  kind: 'exact' | 'near';
+  /** Pool sample ids, ascending: the first is the one a de-duplication keeps. */
+  members: number[];
+  /** Members whose decoded pixels are identical to an earlier member's (re-exported copies). */
+  identical: number;
+  /** Cosine similarity (centred embeddings) of the least similar member to the first. */
+  minSimilarity: number;
+}
+
+export interface DuplicatesFile {
+  version: 1;
+  /** The threshold the near-duplicates were found with. */
+  minSimilarity: number;
+  /** What the similarity is measured on. */
+  space: string;
+  groups: DuplicateGroup[];
+  createdAt: string;
+}
+
 export interface SynthSample {
   /** Ids of generated samples continue after the pool's: N, N+1, ... */
   id: number;

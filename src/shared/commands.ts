@@ -24,6 +24,7 @@ export interface EngineCommands {
   run: { args: RunArgs; result: RunResult };
   runs: { args: RunsArgs; result: RunsResult };
   similar: { args: SimilarArgs; result: SimilarResult };
+  duplicates: { args: DuplicatesArgs; result: DuplicatesResult };
 }
 
 export const SELECTION_METHOD_NAMES = ['optidel', 'random', 'meddel', 'prototypes', 'kcenter', 'easy', 'full'] as const;
@@ -414,6 +415,7 @@ export const COMMAND_NAMES = [
   'run',
   'runs',
   'similar',
+  'duplicates',
   'bench',
   'finetune',
 ] as const satisfies readonly CommandName[];
@@ -451,6 +453,27 @@ export interface SimilarArgs {
 export interface SimilarResult {
   sample: { id: number; source: string; slice?: number; axis?: number; frame?: number };
   neighbours: Array<{ id: number; similarity: number; source: string; slice?: number; axis?: number; frame?: number }>;
+}
+
+/** `optidel duplicates --run R`: exact and near-duplicate groups -> curation/duplicates.json. */
+export interface DuplicatesArgs {
+  run: string;
+  /** Cosine similarity (centred embeddings) at or above which samples are near-duplicates. */
+  minSimilarity?: number;
+  /** Exclude every group's selected members but the first from this selection. */
+  excludeFrom?: SelectionMethodName;
+}
+export interface DuplicatesResult {
+  groups: number;
+  /** Groups of identical images only. */
+  exact: number;
+  /** Samples whose pixels are identical to an earlier sample's. */
+  identical: number;
+  samplesInGroups: number;
+  largest: number;
+  minSimilarity: number;
+  file: string;
+  excluded?: { method: string; samples: number };
 }
 
 /** Options every command accepts. */

@@ -8,7 +8,7 @@ import type { HostToView, ViewKind } from '../../shared/viewMessages';
 import { parseViewToHost } from '../../shared/viewMessages';
 import { loadRunViewData } from './runData';
 import { resolveInRun } from './pathGuard';
-import { saveManualCuration } from './manualCuration';
+import { saveManualCuration } from '../../shared/node/manualCuration';
 
 export async function answerViewMessage(
   runDir: string,

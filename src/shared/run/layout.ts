@@ -17,6 +17,7 @@
  *   selection/<method>.json         SelectionFile
  *   synth/index.json                SynthIndex: the compact set of one selection; its generated
  *                                   images in synth/samples.f32 and synth/<id>.png
+ *   curation/duplicates.json        DuplicatesFile: exact and near-duplicate groups (optidel duplicates)
  *   checkpoints/<stage>/            model checkpoints (latest.json + step-N/)
  *   metrics/<stage>.jsonl           one JSON object per line: { step, name, value, time }
  *   bench/report.json, report.md    the benchmark (issue 5), BenchReport
@@ -40,6 +41,7 @@ export const ARTIFACTS = {
   synthDir: 'synth',
   synthIndex: 'synth/index.json',
   synthSamples: 'synth/samples.f32',
+  duplicates: 'curation/duplicates.json',
   checkpointsDir: 'checkpoints',
   metricsDir: 'metrics',
   benchDir: 'bench',

@@ -7,7 +7,7 @@ import { makeRunFixture } from '../../fixtures/makeRunFixture';
 import { PathGuardError, resolveInRun } from '../../../src/host/panels/pathGuard';
 import { buildWebviewHtml, contentSecurityPolicy, makeNonce } from '../../../src/host/panels/webviewHtml';
 import { loadRunViewData, watchedArtifacts } from '../../../src/host/panels/runData';
-import { saveManualCuration } from '../../../src/host/panels/manualCuration';
+import { saveManualCuration } from '../../../src/shared/node/manualCuration';
 import { parseViewToHost } from '../../../src/shared/viewMessages';
 import type { SelectionFile } from '../../../src/shared/artifacts';
 

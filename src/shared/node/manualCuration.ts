@@ -4,9 +4,9 @@
  * ids that do not exist; the rest of the selection file is kept as it was.
  */
 import * as path from 'node:path';
-import type { CacheIndex, SelectionFile, SynthIndex } from '../../shared/artifacts';
-import { ARTIFACTS, selectionFile } from '../../shared/artifacts';
-import { readJsonFile, writeJsonAtomic } from '../../shared/node/atomicFile';
+import type { CacheIndex, SelectionFile, SynthIndex } from '../artifacts';
+import { ARTIFACTS, selectionFile } from '../artifacts';
+import { readJsonFile, writeJsonAtomic } from './atomicFile';
 
 export async function saveManualCuration(
   runDir: string,
