@@ -34,7 +34,10 @@ export const EXAMPLES: Partial<Record<CommandName, readonly string[]>> = {
     'optidel runs list --dir /scratch/optidel-runs',
   ],
   similar: ['optidel similar -r runs/first --sample 120 --k 5'],
-  duplicates: ['optidel duplicates -r runs/first', 'optidel duplicates -r runs/first --min-similarity 0.98 --exclude-from optidel'],
+  duplicates: [
+    'optidel duplicates -r runs/first',
+    'optidel duplicates -r runs/first --min-similarity 0.98 --exclude-from optidel',
+  ],
   finetune: ['optidel finetune -r runs/first'],
   export: ['optidel export -r runs/first -o subset.ipynb --method optidel'],
 };
