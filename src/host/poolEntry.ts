@@ -14,7 +14,11 @@ export class PoolEntryError extends Error {
 const GLOB_CHARACTERS = /[*?[\]{}!]/;
 
 /** The pool entry naming `folder` from the config file `configFile`. */
-export function poolEntryFor(configFile: string, folder: string, p: PathApi & Pick<typeof path, 'dirname'> = path): string {
+export function poolEntryFor(
+  configFile: string,
+  folder: string,
+  p: PathApi & Pick<typeof path, 'dirname'> = path,
+): string {
   const relative = p.relative(p.dirname(configFile), folder);
   const entry = relative === '' ? '.' : p.isAbsolute(relative) ? relative : relative.split(p.sep).join('/');
   if (GLOB_CHARACTERS.test(entry)) {
@@ -31,7 +35,9 @@ export function addPoolEntry(text: string, file: string, entry: string): { text:
   try {
     config = JSON.parse(text);
   } catch (err) {
-    throw new PoolEntryError(`${file} is not valid JSON (${(err as Error).message}); fix it, then add the folder again`);
+    throw new PoolEntryError(
+      `${file} is not valid JSON (${(err as Error).message}); fix it, then add the folder again`,
+    );
   }
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
     throw new PoolEntryError(`${file} is not a JSON object; it should look like { "pool": ["data"] }`);

@@ -7,9 +7,8 @@ import * as vscode from 'vscode';
 import type { RunsTreeProvider } from './views/runsTree';
 import { listWorkspaceRuns } from './workspaceRuns';
 import { CONFIG_FILE_NAME } from './workspaceConfig';
+import { HAS_CONFIG_KEY } from './contextKeys';
 
-/** Context key: the workspace holds an optidel.json. */
-export const HAS_CONFIG_KEY = 'optidel.hasConfig';
 const CONFIG_GLOB = `**/${CONFIG_FILE_NAME}`;
 const NOT_SEARCHED = '**/{node_modules,.git}/**';
 

@@ -25,7 +25,10 @@ export const deleteRun: HostCommand = {
     const dir = path.resolve(chosenRun(arg));
     const root = runsFolders().find((r) => path.resolve(r) === path.dirname(dir));
     if (!root) {
-      throw new HostError('only a run folder directly inside a runs folder (setting optidel.runsFolder) is deleted', dir);
+      throw new HostError(
+        'only a run folder directly inside a runs folder (setting optidel.runsFolder) is deleted',
+        dir,
+      );
     }
     assertRunFolder(dir);
     // The one segment below the runs folder must be a real folder, not a link to somewhere else.

@@ -23,7 +23,13 @@ const PIPELINE_STAGES = STAGES.filter((stage) => stage !== 'finetune');
 /** The bar's stages weighted by the newest run of the workspace that timed them all. */
 async function pipelinePlan(): Promise<ProgressPlan> {
   const runs = await listWorkspaceRuns().catch(() => []);
-  return { outer: 'run', stages: pipelineWeights(PIPELINE_STAGES, runs.map((r) => r.record)) };
+  return {
+    outer: 'run',
+    stages: pipelineWeights(
+      PIPELINE_STAGES,
+      runs.map((r) => r.record),
+    ),
+  };
 }
 
 export const runPipeline: HostCommand = {

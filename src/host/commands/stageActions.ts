@@ -32,7 +32,8 @@ export const runStageAgain: HostCommand = {
   run(_services, arg) {
     const { dir, stage } = stageNode(arg);
     const command = STAGE_COMMANDS[stage];
-    if (!command) throw new HostError(`${STAGE_TITLES[stage]} is run again by a new run: use Ingest Pool or Run Pipeline`);
+    if (!command)
+      throw new HostError(`${STAGE_TITLES[stage]} is run again by a new run: use Ingest Pool or Run Pipeline`);
     return vscode.commands.executeCommand(command, dir);
   },
 };

@@ -17,8 +17,10 @@ export function doneToken(stage: StageName): string {
 }
 /** The run holds a benchmark report (bench/report.md and report.json). */
 export const BENCHMARKED = 'benchmarked';
-/** A stage of the run is running in a live engine: the run is not deleted under it. */
+/** A stage of the run is running in a live engine. */
 export const RUNNING = 'running';
+/** No stage is running: the run may be deleted. */
+export const IDLE = 'idle';
 /** run.json could not be read: only the folder actions apply. */
 export const UNREADABLE = 'unreadable';
 
@@ -58,13 +60,13 @@ export interface RunFacts {
 }
 
 export function runContextValue({ record, benchmarked }: RunFacts): string {
-  if (!record) return `${RUN_ITEM} ${UNREADABLE}`;
+  if (!record) return `${RUN_ITEM} ${UNREADABLE} ${IDLE}`;
   const tokens = [RUN_ITEM];
   for (const [stage, s] of Object.entries(record.stages)) {
     if (s?.status === 'done') tokens.push(doneToken(stage as StageName));
   }
   if (benchmarked) tokens.push(BENCHMARKED);
-  if (runningStages(record).length > 0) tokens.push(RUNNING);
+  tokens.push(runningStages(record).length > 0 ? RUNNING : IDLE);
   return tokens.join(' ');
 }
 
