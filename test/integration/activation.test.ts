@@ -28,5 +28,17 @@ suite('workspace activation', () => {
       assert.ok((await vscode.workspace.findFiles('**/optidel.json')).length > 0, 'the demo folder has a config');
       await waitFor('OptiDEL to activate on workspaceContains', () => extension.isActive || undefined);
     });
+
+    test('the manifest reaches the extension with its %key% strings resolved from package.nls.json', () => {
+      // The host names a failed command by its manifest title (extension.ts): it must be the text.
+      const manifest = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON;
+      const titles: string[] = manifest.contributes.commands.map((c: { title: string }) => c.title);
+      assert.ok(titles.includes('Run Pipeline'), titles.join(', '));
+      assert.deepEqual(
+        titles.filter((t) => t.startsWith('%')),
+        [],
+      );
+      assert.doesNotMatch(manifest.displayName, /^%/);
+    });
   }
 });

@@ -58,7 +58,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     this.refresh();
   }
 
-  /** One watcher per runs folder: a runs folder set in user settings may lie outside the workspace. */
+  /**
+   * Every run.json of the workspace (a runs folder that does not exist yet included), and one
+   * watcher per runs folder, since one set in user settings may lie outside the workspace.
+   */
   private watchRunsFolders(): void {
     for (const watcher of this.watchers) watcher.dispose();
     let roots: string[];
@@ -67,10 +70,12 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     } catch {
       roots = []; // a refused optidel.runsFolder: the commands say why when run
     }
-    this.watchers = roots.map((root) => {
-      const watcher = vscode.workspace.createFileSystemWatcher(
-        new vscode.RelativePattern(vscode.Uri.file(root), `*/${RUN_FILE}`),
-      );
+    const patterns = [
+      `**/${RUN_FILE}`,
+      ...roots.map((root) => new vscode.RelativePattern(vscode.Uri.file(root), `*/${RUN_FILE}`)),
+    ];
+    this.watchers = patterns.map((pattern) => {
+      const watcher = vscode.workspace.createFileSystemWatcher(pattern);
       watcher.onDidChange(() => this.refresh());
       watcher.onDidCreate(() => this.refresh());
       watcher.onDidDelete(() => this.refresh());
