@@ -14,6 +14,7 @@ import {
   RUN_ITEM,
   STAGE_COMMANDS,
   runContextValue,
+  runningBadge,
   shownStatus,
   stageContextValue,
   stageError,
@@ -235,6 +236,8 @@ test("the Runs view's run menu offers what the run has: no report without a benc
     benchmarked: false,
   });
   assert.ok(!offered(running).includes('optidel.deleteRun'));
+  assert.deepEqual(runningBadge(1), { value: 1, tooltip: '1 stage running' });
+  assert.equal(runningBadge(0), undefined, 'no badge when nothing runs');
   assert.deepEqual(offered(runContextValue({ benchmarked: false })).sort(), [
     'optidel.copyRunPath',
     'optidel.deleteRun',
