@@ -2,7 +2,8 @@
  * `npm run test:vscode`: the integration suites inside a real VS Code (code-server). Installs the
  * packaged optidel.vsix and the test-harness extension, opens a workspace holding tiny demo data in
  * headless Chromium (the extension host starts only when a window connects), waits for the report
- * the harness writes, prints it, and ends every process it started.
+ * the harness writes, prints it, and ends every process it started. Then the same in an empty
+ * folder, where only the activation suite runs (OptiDEL must not activate there).
  *
  * Environment: OPTIDEL_TEST_GREP (run only matching tests), OPTIDEL_TEST_EXPECT_BACKEND (e.g. wasm),
  * OPTIDEL_REUSE_VSIX=1 (skip `npm run package` when optidel.vsix exists).
@@ -17,6 +18,7 @@ import {
   requireTools,
   sleep,
   startCodeServer,
+  tempDir,
   TEST_OUTPUT,
   type CodeServer,
   type Workbench,
@@ -26,6 +28,37 @@ import { prepareDemoWorkspace } from './workspace';
 const OUTPUT = path.join(TEST_OUTPUT, 'vscode');
 const REPORT_TIMEOUT_MS = Number(process.env.OPTIDEL_TEST_REPORT_TIMEOUT_MS ?? 15 * 60_000);
 
+/** One code-server session on `workspace`: the suites run inside it and their report comes back. */
+async function runLayer(
+  name: string,
+  workspace: string,
+  vsix: string,
+  env: Record<string, string>,
+): Promise<SuiteReport | { error: string }> {
+  const reportFile = path.join(OUTPUT, `${name}-report.json`);
+  let server: CodeServer | undefined;
+  let workbench: Workbench | undefined;
+  try {
+    server = await startCodeServer({
+      workspace,
+      extensions: [vsix, HARNESS_VSIX],
+      logFile: path.join(OUTPUT, `${name}-code-server.log`),
+      env: { OPTIDEL_TEST_ENTRY: SUITES_ENTRY, OPTIDEL_TEST_REPORT: reportFile, ...env },
+    });
+    workbench = await openWorkbench(server.url);
+    const report = await waitForReport(reportFile, workbench, name);
+    await workbench.page.screenshot({ path: path.join(OUTPUT, `${name}-workbench.png`) });
+    return report;
+  } catch (err) {
+    if (workbench)
+      await workbench.page.screenshot({ path: path.join(OUTPUT, `${name}-failure.png`) }).catch(() => undefined);
+    throw err;
+  } finally {
+    await workbench?.close();
+    await server?.stop();
+  }
+}
+
 async function main(): Promise<number> {
   const started = Date.now();
   requireTools();
@@ -34,50 +67,44 @@ async function main(): Promise<number> {
   const vsix = packageExtension();
   await buildSuites();
   await buildHarness();
-  const workspace = prepareDemoWorkspace();
-  const reportFile = path.join(OUTPUT, 'report.json');
-
-  let server: CodeServer | undefined;
-  let workbench: Workbench | undefined;
+  const demo = prepareDemoWorkspace();
+  const empty = tempDir('empty-workspace');
   try {
-    server = await startCodeServer({
-      workspace,
-      extensions: [vsix, HARNESS_VSIX],
-      logFile: path.join(OUTPUT, 'code-server.log'),
-      env: {
-        OPTIDEL_TEST_ENTRY: SUITES_ENTRY,
-        OPTIDEL_TEST_REPORT: reportFile,
-        // The engine must run on the Node the settings name, not the Node 24 running code-server.
-        OPTIDEL_TEST_ENGINE_NODE: process.execPath,
-      },
-    });
-    workbench = await openWorkbench(server.url);
-    const report = await waitForReport(reportFile, workbench);
-    await workbench.page.screenshot({ path: path.join(OUTPUT, 'workbench.png') });
-    return printReport(report, (Date.now() - started) / 1000);
-  } catch (err) {
-    if (workbench) await workbench.page.screenshot({ path: path.join(OUTPUT, 'failure.png') }).catch(() => undefined);
-    throw err;
+    // The engine must run on the Node the settings name, not the Node 24 running code-server.
+    const demoReport = await runLayer('demo', demo, vsix, { OPTIDEL_TEST_ENGINE_NODE: process.execPath });
+    let code = printReport('demo folder', demoReport, (Date.now() - started) / 1000);
+    // A folder with nothing of OptiDEL's: only the activation suite runs there.
+    if (!process.env.OPTIDEL_TEST_GREP || 'workspace activation'.includes(process.env.OPTIDEL_TEST_GREP)) {
+      const emptyReport = await runLayer('empty', empty, vsix, {
+        OPTIDEL_TEST_FOLDER_KIND: 'empty',
+        OPTIDEL_TEST_GREP: 'workspace activation',
+      });
+      code = Math.max(code, printReport('empty folder', emptyReport, (Date.now() - started) / 1000));
+    }
+    return code;
   } finally {
-    await workbench?.close();
-    await server?.stop();
-    fs.rmSync(workspace, { recursive: true, force: true });
+    fs.rmSync(demo, { recursive: true, force: true });
+    fs.rmSync(empty, { recursive: true, force: true });
   }
 }
 
 /** Waits for the harness's report; with OPTIDEL_TEST_SCREENSHOT_EVERY_S, screenshots the workbench meanwhile (to see a hang). */
-async function waitForReport(file: string, workbench: Workbench): Promise<SuiteReport | { error: string }> {
+async function waitForReport(
+  file: string,
+  workbench: Workbench,
+  name: string,
+): Promise<SuiteReport | { error: string }> {
   const deadline = Date.now() + REPORT_TIMEOUT_MS;
   const everyMs = Number(process.env.OPTIDEL_TEST_SCREENSHOT_EVERY_S ?? 0) * 1000;
   let nextShot = everyMs > 0 ? Date.now() + everyMs : Infinity;
   while (!fs.existsSync(file)) {
     if (Date.now() > deadline)
       throw new Error(
-        `no test report after ${REPORT_TIMEOUT_MS / 1000} s: see ${path.join(OUTPUT, 'code-server.log')}`,
+        `no test report after ${REPORT_TIMEOUT_MS / 1000} s: see ${path.join(OUTPUT, `${name}-code-server.log`)}`,
       );
     if (Date.now() > nextShot) {
       await workbench.page.screenshot({
-        path: path.join(OUTPUT, `progress-${new Date().toISOString().slice(11, 19).replace(/:/g, '')}.png`),
+        path: path.join(OUTPUT, `${name}-progress-${new Date().toISOString().slice(11, 19).replace(/:/g, '')}.png`),
       });
       nextShot += everyMs;
     }
@@ -86,7 +113,8 @@ async function waitForReport(file: string, workbench: Workbench): Promise<SuiteR
   return JSON.parse(fs.readFileSync(file, 'utf8'));
 }
 
-function printReport(report: SuiteReport | { error: string }, seconds: number): number {
+function printReport(name: string, report: SuiteReport | { error: string }, seconds: number): number {
+  console.log(`\n${name}:`);
   if ('error' in report) {
     console.error(`the integration suites did not run:\n${report.error}`);
     return 1;

@@ -1,6 +1,7 @@
 /**
  * Activation stays light: no TensorFlow.js here. The engine process starts on the first command
- * that needs it, never in an untrusted workspace.
+ * that needs it, never in an untrusted workspace. The extension activates only where there is an
+ * optidel.json or a run folder (package.json's activationEvents), or on its own commands and views.
  */
 import * as vscode from 'vscode';
 import { EngineService } from './engineProcess/engineService';
@@ -11,6 +12,8 @@ import { registerRendererMessaging } from './rendererMessaging';
 import type { HostServices } from './services';
 import { Notifier } from './notify';
 import { EngineError } from '../shared/node/engineClient';
+import { WorkspaceRelevance } from './workspaceRelevance';
+import { runningBadge } from './views/runCapabilities';
 
 export function activate(context: vscode.ExtensionContext): HostServices {
   const log = vscode.window.createOutputChannel('OptiDEL', { log: true });
@@ -19,12 +22,15 @@ export function activate(context: vscode.ExtensionContext): HostServices {
   const notify = new Notifier(vscode.window, log);
   const services: HostServices = { context, engine, runs, log, notify };
   const titles = commandTitles(context.extension.packageJSON);
+  const runsView = vscode.window.createTreeView('optidel.runs', { treeDataProvider: runs, showCollapseAll: true });
 
   context.subscriptions.push(
     log,
     engine,
     runs,
-    vscode.window.registerTreeDataProvider('optidel.runs', runs),
+    runsView,
+    runs.onDidList((listed) => (runsView.badge = runningBadge(listed.runningStages))),
+    new WorkspaceRelevance(runs, (relevant) => engine.setRelevant(relevant)),
     ...RunPanel.registerSerializers(services),
     ...registerRendererMessaging(services),
     vscode.commands.registerCommand('optidel.refreshRuns', () => runs.refresh()),

@@ -13,11 +13,23 @@ export const CONFIG_FILE_NAME = 'optidel.json';
 /** Where the demo data set is written inside the first workspace folder. */
 export const DEMO_FOLDER = 'optidel-demo';
 
-/** The config file the commands should use, or undefined when the user declined to create one. */
+/** An optidel.json a menu passed (explorer or editor title), else undefined. */
+export function configFromArgument(arg: unknown): string | undefined {
+  return arg instanceof vscode.Uri && arg.scheme === 'file' && path.basename(arg.fsPath) === CONFIG_FILE_NAME
+    ? arg.fsPath
+    : undefined;
+}
+
+/**
+ * The config file the commands should use: the one a menu passed, else the workspace's, or
+ * undefined when the user declined to create one.
+ */
 export async function findWorkspaceConfig(
   services: Pick<HostServices, 'engine' | 'log' | 'notify'>,
-  options: { title?: string } = {},
+  options: { title?: string; given?: unknown } = {},
 ): Promise<string | undefined> {
+  const given = configFromArgument(options.given);
+  if (given) return given;
   const folders = vscode.workspace.workspaceFolders ?? [];
   if (folders.length === 0) {
     throw new HostError(
@@ -25,18 +37,22 @@ export async function findWorkspaceConfig(
     );
   }
   const found = await findConfigFiles(folders);
-  if (found.length === 1) return found[0];
-  if (found.length > 1) {
-    const pick = await vscode.window.showQuickPick(
-      found.map((file) => ({ label: vscode.workspace.asRelativePath(file), file })),
-      { title: options.title ?? 'OptiDEL', placeHolder: 'Which optidel.json?' },
-    );
-    return pick?.file;
-  }
-  return offerDemoConfig(services, folders[0].uri.fsPath);
+  if (found.length === 0) return offerDemoConfig(services, folders[0].uri.fsPath);
+  return pickConfigFile(found, options.title);
 }
 
-async function findConfigFiles(folders: readonly vscode.WorkspaceFolder[]): Promise<string[]> {
+/** The one file, or a pick among several; undefined when the pick is dismissed. */
+export async function pickConfigFile(files: readonly string[], title = 'OptiDEL'): Promise<string | undefined> {
+  if (files.length <= 1) return files[0];
+  const pick = await vscode.window.showQuickPick(
+    files.map((file) => ({ label: vscode.workspace.asRelativePath(file), file })),
+    { title, placeHolder: 'Which optidel.json?' },
+  );
+  return pick?.file;
+}
+
+/** The optidel.json files at the workspace folders' roots, else those below them. */
+export async function findConfigFiles(folders: readonly vscode.WorkspaceFolder[]): Promise<string[]> {
   const atRoot = folders.map((f) => path.join(f.uri.fsPath, CONFIG_FILE_NAME)).filter((f) => fs.existsSync(f));
   if (atRoot.length > 0) return atRoot;
   const below = await vscode.workspace.findFiles(`**/${CONFIG_FILE_NAME}`, '**/{node_modules,.git,.optidel}/**', 20);

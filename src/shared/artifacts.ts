@@ -2,7 +2,7 @@
  * The typed contents of a run folder's artifacts (which file holds what). Where each one lives is
  * spelled once in run/layout.ts, re-exported here for the modules that import both.
  */
-export { ARTIFACTS, predictionIndexFile, predictionsFolder, selectionFile } from './run/layout';
+export { ARTIFACTS, metricsFile, predictionIndexFile, predictionsFolder, selectionFile } from './run/layout';
 
 import type { DifficultyScore } from './commands';
 

@@ -120,7 +120,7 @@ describe('OptiDEL in code-server, used from the command palette', { timeout: 20 
 
   test('the packaged extension is installed and active', () =>
     shots.step('activated', async () => {
-      // The status bar item is created in activate(): seeing it means the extension activated.
+      // The status bar item shows once the extension has activated and found the workspace's optidel.json.
       await page
         .locator('.statusbar-item', { hasText: 'OptiDEL' })
         .first()

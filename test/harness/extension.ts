@@ -2,7 +2,9 @@
  * Test-only extension installed next to OptiDEL in code-server, where no test runner can start an
  * extension host: when it activates it loads the suites' entry module named by OPTIDEL_TEST_ENTRY,
  * runs them, and writes their report to OPTIDEL_TEST_REPORT (atomically, so the driver waiting for
- * the file never reads half of it). Without both variables it does nothing.
+ * the file never reads half of it). Without both variables it does nothing. It does not declare
+ * OptiDEL as a dependency: that would activate OptiDEL with it, and the activation suite checks
+ * that OptiDEL activates only where its own activation events say.
  */
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';

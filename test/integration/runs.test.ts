@@ -39,10 +39,51 @@ suite('runs', () => {
         `the run shows no ingest stage (stages: ${stages.map((s) => (s.kind === 'stage' ? s.stage : s.kind)).join(', ')})`,
       );
       assert.match(String(services.runs.getTreeItem(ingest).description), /^done/);
+      // Its menus by capability: pre-training and the gallery now, the embedding map only after scoring.
+      const runContext = String(services.runs.getTreeItem(runNode).contextValue);
+      assert.match(runContext, /^optidel\.run .*\bingest-done\b/);
+      assert.doesNotMatch(runContext, /score-done|benchmarked|running/);
       await waitFor('a Runs view refresh', () => (treeChanges > 0 ? true : undefined));
       await vscode.commands.executeCommand('optidel.runs.focus');
     } finally {
       subscription.dispose();
+    }
+  });
+
+  test('the Runs view follows a change of optidel.runsFolder', async () => {
+    const services = await activateOptidel();
+    const before = await services.runs.getChildren();
+    assert.ok(before.length > 0, 'the ingest test left a run');
+    const settings = vscode.workspace.getConfiguration('optidel', vscode.workspace.workspaceFolders![0].uri);
+    let changed = 0;
+    const subscription = services.runs.onDidChangeTreeData(() => changed++);
+    try {
+      await settings.update('runsFolder', 'other-runs', vscode.ConfigurationTarget.WorkspaceFolder);
+      await waitFor('a refresh on the setting change', () => (changed > 0 ? true : undefined));
+      assert.deepEqual(await services.runs.getChildren(), [], 'the new runs folder holds no run');
+    } finally {
+      await settings.update('runsFolder', undefined, vscode.ConfigurationTarget.WorkspaceFolder);
+      subscription.dispose();
+    }
+    assert.equal((await services.runs.getChildren()).length, before.length);
+  });
+
+  test('Add to Pool puts a folder in optidel.json once, relative to the config', async () => {
+    await activateOptidel();
+    const config = path.join(workspaceDir(), 'optidel.json');
+    const original = fs.readFileSync(config, 'utf8');
+    const folder = path.join(workspaceDir(), 'more-scans');
+    fs.mkdirSync(folder, { recursive: true });
+    try {
+      const addTo = () => untilSettled(vscode.commands.executeCommand('optidel.addToPool', vscode.Uri.file(folder)));
+      await addTo();
+      const pool: string[] = JSON.parse(fs.readFileSync(config, 'utf8')).pool;
+      assert.deepEqual(pool, [...JSON.parse(original).pool, 'more-scans']);
+      await addTo();
+      assert.deepEqual(JSON.parse(fs.readFileSync(config, 'utf8')).pool, pool, 'a second add changes nothing');
+    } finally {
+      fs.writeFileSync(config, original);
+      fs.rmSync(folder, { recursive: true, force: true });
     }
   });
 });

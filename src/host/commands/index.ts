@@ -15,6 +15,9 @@ import { showReport } from './showReport';
 import { selectSubset } from './select';
 import { synthesizeSamples } from './synthesize';
 import { runPipeline } from './runPipeline';
+import { addToPool } from './addToPool';
+import { openStageMetrics, runStageAgain, showStageError } from './stageActions';
+import { copyRunPath, deleteRun, revealRun } from './runFolderActions';
 
 export const HOST_COMMANDS: readonly HostCommand[] = [
   showEngineInfo,
@@ -32,4 +35,11 @@ export const HOST_COMMANDS: readonly HostCommand[] = [
   selectSubset,
   synthesizeSamples,
   runPipeline,
+  addToPool,
+  runStageAgain,
+  showStageError,
+  openStageMetrics,
+  deleteRun,
+  revealRun,
+  copyRunPath,
 ];

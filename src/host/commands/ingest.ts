@@ -12,8 +12,8 @@ import { findWorkspaceConfig } from '../workspaceConfig';
 
 export const ingestPool: HostCommand = {
   id: 'optidel.ingestPool',
-  async run(services) {
-    const config = await findWorkspaceConfig(services, { title: 'OptiDEL: Ingest Pool' });
+  async run(services, arg) {
+    const config = await findWorkspaceConfig(services, { title: 'OptiDEL: Ingest Pool', given: arg });
     if (!config) return undefined;
     const root = runsRoot(config);
     if (!root) throw new HostError(NO_FOLDER);

@@ -11,13 +11,14 @@ import { newRunId } from '../../shared/node/runStore';
 import { HostError, NO_FOLDER } from '../notify';
 import { benchmarkWorkers, runsRoot } from '../settings';
 import type { HostCommand } from '../services';
+import { configFromArgument } from '../workspaceConfig';
 
 const DEFAULT_METHODS: ReadonlyArray<(typeof BENCH_METHOD_NAMES)[number]> = ['scratch', 'full', 'random', 'optidel'];
 
 export const runBenchmark: HostCommand = {
   id: 'optidel.runBenchmark',
   async run(services, arg) {
-    const config = arg instanceof vscode.Uri ? arg.fsPath : await pickConfig();
+    const config = configFromArgument(arg) ?? (await pickConfig());
     if (!config) return undefined;
     const methods = await vscode.window.showQuickPick(
       BENCH_METHOD_NAMES.map((m) => ({

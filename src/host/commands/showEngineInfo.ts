@@ -1,4 +1,9 @@
-/** "OptiDEL: Show Engine Info": the backend, why every other backend was not taken, and its speed. */
+/**
+ * "OptiDEL: Show Engine Info": the backend, why every other backend was not taken, and its speed.
+ * The notification says the backend; "Show Details" opens the whole account as a Markdown
+ * document (a notification that is not modal drops its detail, and the log mixes it with the rest).
+ */
+import * as vscode from 'vscode';
 import type { EngineInfo } from '../../shared/engineInfo';
 import type { HostCommand } from '../services';
 
@@ -15,10 +20,17 @@ export const showEngineInfo: HostCommand = {
         `OptiDEL engine: ${info.backend} backend${info.matmulGflops ? `, ${info.matmulGflops.toFixed(0)} GFLOP/s matmul` : ''}`,
         'Show Details',
       )
-      .then((pick) => pick && log.show(true));
+      .then((pick) => (pick ? showDetails(lines) : undefined));
     return info;
   },
 };
+
+async function showDetails(lines: readonly string[]): Promise<void> {
+  // Engine text (device names, reasons) goes to an untitled editor, never into a notification.
+  const content = ['# OptiDEL engine', '', ...lines.map((line) => `- ${line}`), ''].join('\n');
+  const document = await vscode.workspace.openTextDocument({ language: 'markdown', content });
+  await vscode.window.showTextDocument(document, { preview: true });
+}
 
 function describe(info: EngineInfo): string[] {
   return [

@@ -10,17 +10,15 @@ import { HostError } from '../notify';
 import { runDirFromArgument, workspaceRunsOrThrow } from '../panels/openRunView';
 import type { HostCommand } from '../services';
 
-export const REPORT_MARKDOWN = `${ARTIFACTS.benchDir}/report.md`;
-
 export const showReport: HostCommand = {
   id: 'optidel.showReport',
   async run(services, arg) {
     const runDir = runDirFromArgument(arg) ?? (await pickBenchRun());
     if (!runDir) return undefined;
-    const file = path.join(runDir, REPORT_MARKDOWN);
+    const file = path.join(runDir, ARTIFACTS.benchReportMarkdown);
     if (!fs.existsSync(file)) {
       throw new HostError(
-        `this run has no benchmark report (${REPORT_MARKDOWN} is missing); run "OptiDEL: Run Benchmark" first`,
+        `this run has no benchmark report (${ARTIFACTS.benchReportMarkdown} is missing); run "OptiDEL: Run Benchmark" first`,
         runDir,
       );
     }
@@ -38,7 +36,7 @@ export const showReport: HostCommand = {
 async function pickBenchRun(): Promise<string | undefined> {
   const none =
     'no benchmark reports in the runs folder (setting optidel.runsFolder); run "OptiDEL: Run Benchmark" first';
-  const runs = await workspaceRunsOrThrow((r) => fs.existsSync(path.join(r.dir, REPORT_MARKDOWN)), none);
+  const runs = await workspaceRunsOrThrow((r) => fs.existsSync(path.join(r.dir, ARTIFACTS.benchReportMarkdown)), none);
   if (runs.length === 1) return runs[0].dir;
   const pick = await vscode.window.showQuickPick(
     runs.map((r) => ({ label: path.basename(r.dir), description: r.record?.createdAt, dir: r.dir })),

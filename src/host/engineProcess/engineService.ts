@@ -16,6 +16,7 @@ import { EngineLog } from './engineLog';
 import { retireEngine, type RestartChoice } from './engineRestart';
 import { StageWatch } from './stageWatch';
 import { assertEngineMayStart } from '../workspaceTrust';
+import { ProgressMeter, type ProgressPlan } from '../progress/progressMeter';
 
 export class EngineService implements vscode.Disposable {
   private client?: EngineClient;
@@ -27,6 +28,9 @@ export class EngineService implements vscode.Disposable {
   private readonly engineLog: EngineLog;
   /** Engines left to finish their commands after a settings change; ended with this service. */
   private readonly retiring = new Set<EngineClient>();
+  /** The workspace has an optidel.json or runs (workspaceRelevance.ts). */
+  private relevant = false;
+  private commandsRunning = 0;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -37,7 +41,6 @@ export class EngineService implements vscode.Disposable {
     this.statusItem.name = 'OptiDEL Engine';
     this.statusItem.command = 'optidel.showEngineInfo';
     this.setStatus('$(circle-outline) OptiDEL', 'The engine starts on first use');
-    this.statusItem.show();
     this.disposables.push(
       this.statusItem,
       this.eventEmitter,
@@ -45,6 +48,17 @@ export class EngineService implements vscode.Disposable {
         if (e.affectsConfiguration('optidel.engine')) void this.onSettingsChanged();
       }),
     );
+  }
+
+  /** The status bar item shows only where OptiDEL has something to say: a config, runs, or a running command. */
+  setRelevant(relevant: boolean): void {
+    this.relevant = relevant;
+    this.updateStatusVisibility();
+  }
+
+  private updateStatusVisibility(): void {
+    if (this.relevant || this.commandsRunning > 0) this.statusItem.show();
+    else this.statusItem.hide();
   }
 
   setStatus(text: string, tooltip: string): void {
@@ -158,9 +172,34 @@ export class EngineService implements vscode.Disposable {
     this.eventEmitter.fire(event);
   }
 
-  /** Runs one engine command under a cancellable progress notification; errors are shown and rethrown. */
-  async run<N extends CommandName>(command: N, args: CommandArgs<N>, title: string): Promise<CommandResult<N>> {
+  /**
+   * Runs one engine command under a cancellable progress notification; errors are shown and
+   * rethrown. `plan` weights a pipeline's stages on the bar (progressMeter.ts).
+   */
+  async run<N extends CommandName>(
+    command: N,
+    args: CommandArgs<N>,
+    title: string,
+    plan?: ProgressPlan,
+  ): Promise<CommandResult<N>> {
     const client = this.ensureClient();
+    this.commandsRunning += 1;
+    this.updateStatusVisibility();
+    try {
+      return await this.withProgress(client, command, args, title, plan);
+    } finally {
+      this.commandsRunning -= 1;
+      this.updateStatusVisibility();
+    }
+  }
+
+  private withProgress<N extends CommandName>(
+    client: EngineClient,
+    command: N,
+    args: CommandArgs<N>,
+    title: string,
+    plan: ProgressPlan | undefined,
+  ): Thenable<CommandResult<N>> {
     return vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title, cancellable: true },
       async (progress, token) => {
@@ -169,15 +208,16 @@ export class EngineService implements vscode.Disposable {
           this.log.info(`cancelling ${command}…`);
           request.cancel();
         });
-        let lastFraction = 0;
+        const meter = new ProgressMeter(plan);
+        let shown = 0;
         const progressSub = this.onEvent((event) => {
           if (event.type === 'cancelling' && event.requestId === request.id && event.phase === 'checkpointing') {
             progress.report({ message: 'saving a checkpoint before stopping…' });
           }
           if (event.type !== 'progress' || event.requestId !== request.id) return;
-          const fraction = event.total > 0 ? event.done / event.total : 0;
-          const increment = Math.max(0, (fraction - lastFraction) * 100);
-          lastFraction = Math.max(lastFraction, fraction);
+          const fraction = meter.update(event);
+          const increment = (fraction - shown) * 100;
+          shown = fraction;
           // Engine text (a data set name from the config) is defused before it reaches a notification.
           progress.report({
             message: notificationText(

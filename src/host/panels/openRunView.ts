@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { HostCommand } from '../services';
 import type { ViewKind } from '../../shared/viewMessages';
 import { VIEW_TITLES } from '../../shared/viewMessages';
+import { ARTIFACTS } from '../../shared/artifacts';
 import { HostError } from '../notify';
 import { isUncLike } from '../pathPolicy';
 import { listWorkspaceRuns, type WorkspaceRun } from '../workspaceRuns';
@@ -31,8 +32,8 @@ export function runViewCommand(id: string, kind: ViewKind): HostCommand {
 }
 
 /**
- * A Runs-view node ({ dir }), a renderer request ({ runDir, sampleId }), a folder Uri, or a path
- * string. A network path is refused before anything looks at it (a look sends Windows credentials).
+ * A Runs-view node ({ dir }), a renderer request ({ runDir, sampleId }), a folder Uri (or that of
+ * the run's bench/report.md), or a path string. A network path is refused before anything looks at it (a look sends Windows credentials).
  */
 export function runDirFromArgument(arg: unknown): string | undefined {
   const { dir, runDir } = (arg ?? {}) as { dir?: unknown; runDir?: unknown };
@@ -41,7 +42,13 @@ export function runDirFromArgument(arg: unknown): string | undefined {
   if (isUncLike(given)) {
     throw new HostError('run folders on a network path are not opened; copy the run to a local folder', given);
   }
-  return given;
+  return runDirOfReport(given) ?? given;
+}
+
+/** A benchmark's report.md (its editor title offers the segmentation view) stands for its run folder. */
+function runDirOfReport(file: string): string | undefined {
+  const tail = path.join(...ARTIFACTS.benchReportMarkdown.split('/'));
+  return file.endsWith(`${path.sep}${tail}`) ? file.slice(0, -tail.length - 1) : undefined;
 }
 
 /** Throws unless `runDir` holds a run.json. */

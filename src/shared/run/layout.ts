@@ -46,8 +46,14 @@ export const ARTIFACTS = {
   metricsDir: 'metrics',
   benchDir: 'bench',
   benchReport: 'bench/report.json',
+  benchReportMarkdown: 'bench/report.md',
   predictionsDir: 'bench/predictions',
 } as const;
+
+/** A training stage's metrics (`stage` is a stage name or a plain checkpoint name, names.ts). */
+export function metricsFile(stage: string): string {
+  return `${ARTIFACTS.metricsDir}/${stage}.jsonl`;
+}
 
 export function selectionFile(method: string): string {
   return `${ARTIFACTS.selectionDir}/${method}.json`;

@@ -33,7 +33,18 @@ test('engine stderr lines get the level their source gave them, not all "warning
     ['TypeError: Cannot read properties of undefined', 'error'],
     ['    at trainStep (/ext/dist/engine/main.js:120:7)', 'error'],
     ['Warning: backend wasm is slower than tensorflow', 'warn'],
-    ['Platform node has already been set. Overwriting the platform with node.', 'info'],
+    ['Platform node has already been set. Overwriting the platform with node.', 'debug'],
+    ["The kernel 'Abs' for backend 'wasm' is already registered", 'debug'],
+    ['wasm backend was already registered. Reusing existing backend factory.', 'debug'],
+    [
+      'Hi there 👋. Looks like you are running TensorFlow.js in Node.js. To speed things up dramatically, install our node backend',
+      'debug',
+    ],
+    ['============================', 'debug'],
+    ['INFO: Created TensorFlow Lite XNNPACK delegate for CPU.', 'debug'],
+    // A real error that names XNNPACK is still an error: error shapes are tested before the chatter.
+    ['Error: XNNPACK failed to initialise the wasm module', 'error'],
+    ['pool: 120 files, 3 skipped', 'info'],
   ];
   for (const [line, level] of cases) assert.equal(stderrLevel(line), level, line);
 });
