@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunRecord, StageName } from '../../shared/runRecord';
-import { STAGES, STAGE_TITLES } from '../../shared/runRecord';
+import { describeStageSummary, STAGES, STAGE_TITLES } from '../../shared/runRecord';
 import { ARTIFACTS, metricsFile } from '../../shared/artifacts';
 import { RUN_FILE } from '../../shared/node/runStore';
 import { listWorkspaceRuns } from '../workspaceRuns';
@@ -147,11 +147,7 @@ function runItem(node: Extract<RunsTreeNode, { kind: 'run' }>): vscode.TreeItem 
 function stageItem(node: Extract<RunsTreeNode, { kind: 'stage' }>): vscode.TreeItem {
   const stage = node.record.stages[node.stage]!;
   const item = new vscode.TreeItem(STAGE_TITLES[node.stage], vscode.TreeItemCollapsibleState.None);
-  const summary = stage.summary
-    ? Object.entries(stage.summary)
-        .map(([k, v]) => `${k} ${v}`)
-        .join(', ')
-    : '';
+  const summary = describeStageSummary(stage.summary);
   const status = shownStatus(node.record, node.stage);
   item.description = [status, stage.seconds !== undefined ? `${stage.seconds.toFixed(1)} s` : '', summary]
     .filter(Boolean)
