@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { Vec3, VoxelArray } from '../volume';
-import { swapBytes } from './nifti';
+import { swapBytes } from './voxelData';
 import type { Encoding } from './byteSource';
 import { corruptIsUnusable, openBytes, readPrefix, readUntil } from './byteSource';
 import type { InputLimits } from './errors';
