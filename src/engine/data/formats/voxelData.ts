@@ -78,6 +78,8 @@ export interface Payload {
   skip: number;
   /** Bytes of voxels the header declares. */
   bytes: number;
+  /** A plain file's voxels are its last bytes (MetaImage's `HeaderSize = -1`, NRRD's `byte skip: -1`). */
+  fromEnd?: boolean;
 }
 
 /** Bytes a compressed stream may hold past what its header declares (padding some writers add). */
@@ -93,8 +95,9 @@ export async function readPayload(payload: Payload): Promise<Buffer> {
   const end = skip + bytes;
   if (encoding === 'plain') {
     const size = (await fs.promises.stat(file)).size;
-    if (size < fileOffset + end) throw truncated(file, bytes, Math.max(0, size - fileOffset - skip));
-    return (await readPrefix(openBytes(file, fileOffset, 'plain', { length: end }), end)).bytes;
+    const start = payload.fromEnd ? size - end : fileOffset;
+    if (start < fileOffset || size < start + end) throw truncated(file, bytes, Math.max(0, size - fileOffset - skip));
+    return (await readPrefix(openBytes(file, start, 'plain', { length: end }), end)).bytes;
   }
   const { bytes: data, overrun } = await corruptIsUnusable(
     readPrefix(openBytes(file, fileOffset, encoding), end, COMPRESSED_SLACK),
