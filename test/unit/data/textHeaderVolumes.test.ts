@@ -114,7 +114,7 @@ test('a detached data file outside the header folder is refused naming the heade
       (err: Error) =>
         err instanceof UnusableFileError &&
         err.message.startsWith(`${file}: `) &&
-        err.message.includes(`"${named}", outside the header's folder`),
+        err.message.includes(`"${named}", which is outside this file's folder`),
       name,
     );
   }

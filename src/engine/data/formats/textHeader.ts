@@ -45,8 +45,8 @@ export function readTextHeader(
 }
 
 /**
- * The data file `named` by `header`'s field `field`, resolved against the header's folder;
- * refused unless it lies in that folder or below it.
+ * The file `named` by `header`'s field `field` (a header's data file, a data set's image),
+ * resolved against the header's folder; refused unless it lies in that folder or below it.
  */
 export function dataFileBeside(header: string, named: string, field: string): string {
   const dir = path.dirname(header);
@@ -61,7 +61,7 @@ export function dataFileBeside(header: string, named: string, field: string): st
     path.isAbsolute(relative);
   if (outside)
     throw new UnusableFileError(
-      `${header}: ${field} names "${named}", outside the header's folder; the data file must lie beside its header (or in a folder below it)`,
+      `${header}: ${field} names "${named}", which is outside this file's folder; what it names must lie in that folder or below it`,
     );
   return resolved;
 }
