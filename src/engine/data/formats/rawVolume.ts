@@ -3,6 +3,7 @@
  * the header's world space and where its voxel bytes are. Checked against the voxel and byte
  * limits before anything is read; read no further than the sizes declare.
  */
+import * as fs from 'node:fs';
 import type { Vec3, Volume } from '../volume';
 import type { InputLimits } from './errors';
 import { UnusableFileError, checkByteLimit, checkVoxelLimit } from './errors';
@@ -40,6 +41,8 @@ export async function readRawVolume(raw: RawVolume, limits: InputLimits): Promis
   checkVoxelLimit(count, limits.maxVoxels, raw.header);
   const bytes = count * bytesPerVoxel(raw.type);
   checkByteLimit(bytes, limits.maxBytes, raw.header);
+  if (raw.payload.file !== raw.header && !(await fs.promises.stat(raw.payload.file).catch(() => undefined))?.isFile())
+    throw new UnusableFileError(`${raw.header}: its data file ${raw.payload.file} does not exist`);
   const data = await readPayload({ ...raw.payload, bytes });
   // (+ 0 turns the -0 of a flipped zero into 0.)
   const toRas = (v: Vec3): Vec3 => [0, 1, 2].map((i) => v[i] * raw.space[i] + 0) as Vec3;
