@@ -1,6 +1,6 @@
 /**
  * Fuzzing: every loader gets thousands of mutations of valid files (NIfTI 2,000, NIfTI-2 and
- * Analyze 1,200, MetaImage 1,000, NRRD 1,000, DICOM 2,800, PNG 1,000, BMP 500) (bytes flipped,
+ * Analyze 1,200, MetaImage 1,000, NRRD 1,000, DICOM 2,800, DICOM RLE 1,000, PNG 1,000, BMP 500) (bytes flipped,
  * header fields set to extremes, truncations, insertions).
  * Each must either decode or fail with an UnusableFileError (which ingestion turns into a skipped
  * file with a reason): no other exception, no hang. Each campaign runs in a worker thread, so a
@@ -25,6 +25,8 @@ const PER_CALL_MS = 5000;
 
 const nibabel = libraryFixtures('nibabel');
 const nibabelSkip = 'skip' in nibabel ? nibabel.skip : false;
+const pydicom = libraryFixtures('pydicom');
+const pydicomSkip = 'skip' in pydicom ? pydicom.skip : false;
 
 /**
  * Runs a campaign in a worker: resolves with how many mutations decoded and how many were
@@ -127,6 +129,12 @@ test('DICOM survives mutated files of every transfer syntax', async () => {
   for (const folder of ['dicom_explicit', 'dicom_implicit', 'dicom_bigendian', 'dicom_deflated']) {
     await fuzz(folder, 'dicom', path.join(fixtures, folder, 'im0.dcm'), 700, 600);
   }
+});
+
+test('DICOM RLE Lossless (compressed by pydicom) survives mutated files', { skip: pydicomSkip }, async () => {
+  const { dir } = pydicom as { dir: string };
+  await fuzz('rle_frames.dcm', 'dicom', path.join(dir, 'rle_frames.dcm'), 500, 400);
+  await fuzz('dicom_rle/im0.dcm', 'dicom', path.join(dir, 'dicom_rle/im0.dcm'), 500, 400);
 });
 
 test('BMP and PNG survive mutated files', async () => {
