@@ -243,7 +243,7 @@ async function listFiles(dir: string): Promise<string[]> {
 
 function stem(relative: string): string {
   return relative
-    .replace(/\.(nii|img)\.gz$/i, '')
+    .replace(/\.nii\.gz$/i, '')
     .replace(/\.[^./\\]+$/, '')
     .split(path.sep)
     .join('/');

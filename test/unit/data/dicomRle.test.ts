@@ -92,7 +92,13 @@ test('crafted RLE frames are refused, never read past their end', { skip }, asyn
       name,
     );
   }
-  const cut = path.join(tmp, 'cut.dcm');
-  fs.writeFileSync(cut, original.subarray(0, original.length - 40));
-  await assert.rejects(readDicomPixels(await readDicomHeader(cut, LIMITS)), /truncated/);
+  // Cut inside the fragments, and right after the pixel data's element header.
+  for (const length of [original.length - 40, pixelData + 12]) {
+    const cut = path.join(tmp, `cut-${length}.dcm`);
+    fs.writeFileSync(cut, original.subarray(0, length));
+    await assert.rejects(
+      readDicomPixels(await readDicomHeader(cut, LIMITS)),
+      (err: Error) => err instanceof UnusableFileError && /truncated/.test(err.message),
+    );
+  }
 });

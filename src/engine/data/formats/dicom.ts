@@ -199,7 +199,9 @@ export async function readDicomPixels(header: DicomHeader): Promise<VoxelArray> 
 async function readRlePixels(header: DicomHeader): Promise<VoxelArray> {
   const { layout, file } = header;
   const start = layout.bodyStart + layout.pixelStart;
-  const bound = 2 * layout.pixelBytes + 1024 * header.frames + 64 * 1024;
+  const remain = Math.max(0, (await fs.promises.stat(file)).size - start);
+  const bound = Math.min(remain, 2 * layout.pixelBytes + 1024 * header.frames + 64 * 1024);
+  if (bound === 0) throw truncatedPixels(file, layout.pixelBytes, 0);
   const { bytes } = await readPrefix(openBytes(file, start, 'plain', { length: bound }), bound);
   const decoded = decodeRle(bytes, {
     file,
