@@ -75,7 +75,7 @@ async function fuzz(
   original: string,
   count: number,
   headerBytes: number,
-  more: Pick<Campaign, 'extension' | 'beside'> = {},
+  more: Pick<Campaign, 'extension' | 'beside' | 'text'> = {},
 ): Promise<void> {
   const result = await fuzzInWorker({ name, loader, original, count, headerBytes, dir: tmpDir(), ...more });
   assert.ok(result.refused > 0, `${name}: mutations must be refused sometimes`);
@@ -110,17 +110,20 @@ test('NIfTI-2 and Analyze pairs (written by nibabel) survive mutated headers', {
 test('MetaImage and NRRD survive mutated headers and data', async () => {
   const fixtures = independentFixtures();
   const at = (name: string) => path.join(fixtures, name);
-  await fuzz('mha_int16.mha', 'volume', at('mha_int16.mha'), 400, 200, { extension: '.mha' });
-  await fuzz('mha_zlib_be.mha', 'volume', at('mha_zlib_be.mha'), 300, 260, { extension: '.mha' });
+  const text = true;
+  await fuzz('mha_int16.mha', 'volume', at('mha_int16.mha'), 400, 200, { extension: '.mha', text });
+  await fuzz('mha_zlib_be.mha', 'volume', at('mha_zlib_be.mha'), 300, 260, { extension: '.mha', text });
   await fuzz('mhd_uint16.mhd', 'volume', at('mhd_uint16.mhd'), 300, 200, {
     extension: '.mhd',
     beside: [at('mhd_uint16.raw')],
+    text,
   });
-  await fuzz('nrrd_raw.nrrd', 'volume', at('nrrd_raw.nrrd'), 400, 200, { extension: '.nrrd' });
-  await fuzz('nrrd_gzip_be.nrrd', 'volume', at('nrrd_gzip_be.nrrd'), 300, 300, { extension: '.nrrd' });
+  await fuzz('nrrd_raw.nrrd', 'volume', at('nrrd_raw.nrrd'), 400, 200, { extension: '.nrrd', text });
+  await fuzz('nrrd_gzip_be.nrrd', 'volume', at('nrrd_gzip_be.nrrd'), 300, 300, { extension: '.nrrd', text });
   await fuzz('nrrd_detached.nhdr', 'volume', at('nrrd_detached.nhdr'), 300, 200, {
     extension: '.nhdr',
     beside: [at('nrrd_detached.raw.gz')],
+    text,
   });
 });
 

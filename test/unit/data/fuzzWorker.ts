@@ -28,6 +28,8 @@ export interface Campaign {
   extension?: string;
   /** Files the mutated header names, copied into `dir` once. */
   beside?: string[];
+  /** The header is text: mutations also replace its numbers (`fuzzMutate.ts`). */
+  text?: boolean;
 }
 
 export type WorkerMessage =
@@ -76,7 +78,7 @@ async function run(campaign: Campaign): Promise<void> {
   let ok = 0;
   let refused = 0;
   for (let i = 0; i < campaign.count; i++) {
-    const bytes = mutate(original, random, campaign.headerBytes);
+    const bytes = mutate(original, random, campaign.headerBytes, campaign.text);
     post({ started: i });
     try {
       await decode(bytes, i, campaign.dir, campaign);

@@ -163,6 +163,16 @@ test('unsupported or inconsistent headers are refused with the field and the fix
       'NRRD0004\ntype: uint8\ndimension: 3\nsizes: 3 4 4\nkinds: RGB-color domain domain\nencoding: raw\n\n',
       /first axis holds rgb-color per voxel/,
     ],
+    [
+      'skip.nrrd',
+      'NRRD0004\ntype: uint8\ndimension: 2\nsizes: 4 4\nencoding: gzip\nbyte skip: 100000000\n\n',
+      /puts the voxels 100,000,000 bytes into the gzip data, more than the 67,108,864 a genuine file needs/,
+    ],
+    [
+      'skip20.nrrd',
+      'NRRD0004\ntype: uint8\ndimension: 2\nsizes: 4 4\nencoding: gzip\nbyte skip: 100000000000000000000\n\n',
+      /puts the voxels at an invalid offset/,
+    ],
     ['magic.nrrd', 'NRRD9\ntype: uint8\n\n', /not a NRRD file/],
     [
       'bomb.nrrd',

@@ -114,10 +114,7 @@ const UNSUPPORTED_TYPES: Record<number, string> = {
   2304: 'RGBA32',
 };
 
-export interface NiftiHeader {
-  format: HeaderLayout['format'];
-  /** The header sits in a `.hdr` and its voxels in an image file beside it. */
-  pair: boolean;
+interface NiftiHeader {
   dims: Vec3;
   frames: number;
   type: VoxelTypeName;
@@ -153,7 +150,7 @@ export async function readNifti(file: string, limits: InputLimits): Promise<Volu
     dims: header.dims,
     frames: header.frames,
     axes: header.axes,
-    voxels: voxelsFrom(voxels, header.voxOffset, header.type, count, header.littleEndian),
+    voxels: voxelsFrom(voxels, header.type, count, header.littleEndian),
     slope: header.slope,
     intercept: header.intercept,
     hints: { eightBit: header.type === 'uint8' && header.slope === 1 && header.intercept === 0 },
@@ -216,7 +213,8 @@ function layoutOf(buf: Buffer, file: string): { layout: HeaderLayout; littleEndi
   );
 }
 
-export function parseNiftiHeader(buf: Buffer, limits: InputLimits, file: string, pair = false): NiftiHeader {
+/** `pair`: the header sits in a `.hdr` and its voxels in an image file beside it. */
+function parseNiftiHeader(buf: Buffer, limits: InputLimits, file: string, pair: boolean): NiftiHeader {
   const { layout, littleEndian } = layoutOf(buf, file);
   const { format } = layout;
   if (buf.length < layout.bytes)
@@ -259,8 +257,6 @@ export function parseNiftiHeader(buf: Buffer, limits: InputLimits, file: string,
   const pixdim = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => read(layout.pixdim, i));
   const spacing: Vec3 = [1, 2, 3].map((i) => (Number.isFinite(pixdim[i]) && pixdim[i] > 0 ? pixdim[i] : 1)) as Vec3;
   return {
-    format,
-    pair,
     dims,
     frames,
     type,

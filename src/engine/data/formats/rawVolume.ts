@@ -51,7 +51,7 @@ export async function readRawVolume(raw: RawVolume, limits: InputLimits): Promis
     dims: [nx, ny, nz],
     frames,
     axes,
-    voxels: voxelsFrom(data, raw.payload.skip, raw.type, count, raw.littleEndian),
+    voxels: voxelsFrom(data, raw.type, count, raw.littleEndian),
     slope: 1,
     intercept: 0,
     hints: { eightBit: raw.type === 'uint8' },

@@ -36,23 +36,17 @@ export function bytesPerVoxel(type: VoxelTypeName): number {
 }
 
 /**
- * `count` voxels of `type` at `offset` in `bytes`. Aligned little-endian data is used where it
+ * The first `count` voxels of `type` in `bytes`. Aligned little-endian data is used where it
  * lies (no second copy of a large volume); other data is copied and put in the machine's order.
  */
-export function voxelsFrom(
-  bytes: Buffer,
-  offset: number,
-  type: VoxelTypeName,
-  count: number,
-  littleEndian: boolean,
-): VoxelArray {
+export function voxelsFrom(bytes: Buffer, type: VoxelTypeName, count: number, littleEndian: boolean): VoxelArray {
   const array = ARRAYS[type];
   const width = array.BYTES_PER_ELEMENT;
-  const start = bytes.byteOffset + offset;
-  if ((littleEndian || width === 1) && start % width === 0) return new array(bytes.buffer, start, count);
+  if ((littleEndian || width === 1) && bytes.byteOffset % width === 0)
+    return new array(bytes.buffer, bytes.byteOffset, count);
   const voxels = new array(count);
   const target = new Uint8Array(voxels.buffer, voxels.byteOffset, count * width);
-  target.set(bytes.subarray(offset, offset + count * width));
+  target.set(bytes.subarray(0, count * width));
   if (!littleEndian && width > 1) swapBytes(target, width);
   return voxels;
 }
@@ -84,21 +78,29 @@ export interface Payload {
 
 /** Bytes a compressed stream may hold past what its header declares (padding some writers add). */
 const COMPRESSED_SLACK = 1024;
+/** Bytes a compressed stream may hold before its voxels: they are inflated and held, so a header may not ask for more. */
+const MAX_COMPRESSED_SKIP = 64 << 20;
 
 /**
- * The payload's voxel bytes (at `skip` in the returned buffer). A plain file shorter than the
- * header declares is refused before anything is read; a compressed one is inflated no further
+ * The payload's voxel bytes, exactly. A plain file shorter than the header declares is refused
+ * before anything is read, and only its voxels are read; a compressed one is inflated no further
  * than the declared size, and refused when it ends early or goes on well past it.
  */
 export async function readPayload(payload: Payload): Promise<Buffer> {
   const { file, fileOffset, encoding, skip, bytes } = payload;
-  const end = skip + bytes;
+  if (!Number.isSafeInteger(skip) || skip < 0)
+    throw new UnusableFileError(`${file}: the header puts the voxels at an invalid offset (${skip})`);
   if (encoding === 'plain') {
     const size = (await fs.promises.stat(file)).size;
-    const start = payload.fromEnd ? size - end : fileOffset;
-    if (start < fileOffset || size < start + end) throw truncated(file, bytes, Math.max(0, size - fileOffset - skip));
-    return (await readPrefix(openBytes(file, start, 'plain', { length: end }), end)).bytes;
+    const start = payload.fromEnd ? size - bytes : fileOffset + skip;
+    if (start < fileOffset || size < start + bytes) throw truncated(file, bytes, Math.max(0, size - fileOffset - skip));
+    return (await readPrefix(openBytes(file, start, 'plain', { length: bytes }), bytes)).bytes;
   }
+  if (skip > MAX_COMPRESSED_SKIP)
+    throw new UnusableFileError(
+      `${file}: the header puts the voxels ${skip.toLocaleString('en')} bytes into the ${encoding} data, more than the ${MAX_COMPRESSED_SKIP.toLocaleString('en')} a genuine file needs`,
+    );
+  const end = skip + bytes;
   const { bytes: data, overrun } = await corruptIsUnusable(
     readPrefix(openBytes(file, fileOffset, encoding), end, COMPRESSED_SLACK),
     file,
@@ -109,7 +111,7 @@ export async function readPayload(payload: Payload): Promise<Buffer> {
       `${file}: the ${encoding} data goes on past the ${end.toLocaleString('en')} bytes its header declares (a corrupt or crafted file)`,
     );
   if (data.length < end) throw truncated(file, bytes, Math.max(0, data.length - skip));
-  return data;
+  return data.subarray(skip);
 }
 
 function truncated(file: string, declared: number, found: number): UnusableFileError {
