@@ -96,6 +96,8 @@ async function existing(file: string, named: string, field: string, image: boole
 /** nnU-Net v2: every label file `labelsTr/CASE` with its first channel `imagesTr/CASE_0000`. */
 async function nnUnetV2(file: string, root: string, json: Record<string, unknown>): Promise<DatasetListing> {
   const ending = typeof json.file_ending === 'string' ? json.file_ending : '.nii.gz';
+  if (!/^(\.[A-Za-z0-9]+)+$/.test(ending))
+    throw new ConfigError(`${file}: file_ending "${ending}" is not a file extension such as ".nii.gz"`);
   const skipped: DatasetListing['skipped'] = [];
   const labelsDir = path.join(root, 'labelsTr');
   const names = await fs.promises.readdir(labelsDir).catch(() => {

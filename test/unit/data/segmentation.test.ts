@@ -1,6 +1,8 @@
 /** Segmentation datasets: label alignment after resize, mismatch handling, classes, leak-free splits. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseConfig } from '../../../src/engine/config/loadConfig';
 import { loadSegmentationDataset } from '../../../src/engine/data/segmentation';
@@ -173,4 +175,15 @@ test('a dataset that is no dataset.json is refused naming the file and what it s
     loadSegmentationDataset(loaded, 'bad'),
     /seg2d\/dataset\.json does not exist; name a Decathlon or nnU-Net dataset\.json/,
   );
+});
+
+test('an nnU-Net file_ending that is no extension is refused', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-nnunet-'));
+  fs.mkdirSync(path.join(dir, 'labelsTr'));
+  fs.writeFileSync(
+    path.join(dir, 'dataset.json'),
+    JSON.stringify({ channel_names: { 0: 'CT' }, file_ending: '/../x' }),
+  );
+  const loaded = config([{ name: 'nn', dataset: dir }]);
+  await assert.rejects(loadSegmentationDataset(loaded, 'nn'), /file_ending "\/\.\.\/x" is not a file extension/);
 });
