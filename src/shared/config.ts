@@ -7,10 +7,12 @@ export type SliceAxisName = 'axial' | 'coronal' | 'sagittal';
 
 export interface DownstreamDataset {
   name: string;
-  /** A NIfTI volume, or a folder of 2D images. */
-  images: string;
-  /** The label map matching `images`: a NIfTI volume, or a folder of 2D label images matched by name. */
-  labels: string;
+  /** A volume, or a folder of 2D images or volumes (absent when `dataset` is given). */
+  images?: string;
+  /** The label map matching `images`: a volume, or a folder of label maps matched by name. */
+  labels?: string;
+  /** A Medical Segmentation Decathlon or nnU-Net v2 `dataset.json`, or its folder: instead of `images` and `labels`. */
+  dataset?: string;
   /** Class names by label value; discovered from the labels when absent. */
   classes?: string[];
   /** Axis along which volumes are sliced (default axial). */

@@ -7,7 +7,8 @@ import { checkRunFolderOut } from '../../shared/run/node/outFolder';
 
 export const ingestCommand: EngineCommand<'ingest'> = {
   name: 'ingest',
-  summary: "Decode the pool named by optidel.json (images, NIfTI, DICOM) into a run folder's cache",
+  summary:
+    "Decode the pool named by optidel.json (images, NIfTI/Analyze/MetaImage/NRRD volumes, DICOM) into a run folder's cache",
   options: [
     { name: 'config', type: 'string', required: true, description: 'the optidel.json to read' },
     {

@@ -65,14 +65,20 @@ export function parseConfig(raw: unknown, file: string): LoadedConfig {
         `${file}: downstream[${i}].name: "${d.name}" is used twice; give each data set its own name`,
       );
     names.add(d.name);
+    const paired = d.images !== undefined && d.labels !== undefined;
+    if (paired === (d.dataset !== undefined) || (!paired && (d.images ?? d.labels) !== undefined))
+      throw new ConfigError(
+        `${file}: downstream[${i}] ("${d.name}"): give either "images" and "labels", or "dataset" (a Decathlon or nnU-Net dataset.json, or its folder)`,
+      );
   }
   const config: OptidelConfig = {
     ...given,
     pool: (given.pool ?? []).map(resolve),
     downstream: (given.downstream ?? []).map((d): DownstreamDataset => ({
       ...d,
-      images: resolve(d.images),
-      labels: resolve(d.labels),
+      ...(d.images !== undefined && { images: resolve(d.images) }),
+      ...(d.labels !== undefined && { labels: resolve(d.labels) }),
+      ...(d.dataset !== undefined && { dataset: resolve(d.dataset) }),
     })),
     imageSize: given.imageSize ?? CONFIG_DEFAULTS.imageSize,
     budget: given.budget ?? CONFIG_DEFAULTS.budget,

@@ -7,9 +7,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isNiftiPath } from './formats/nifti';
+import { VOLUME_EXTENSIONS, isVolumePath } from './formats/volumeFile';
 
-export type SourceKind = 'raster' | 'nifti' | 'dicom';
+/** `volume`: a NIfTI, Analyze, MetaImage or NRRD file (`formats/volumeFile.ts`). */
+export type SourceKind = 'raster' | 'volume' | 'dicom';
 
 export interface SourceFile {
   path: string;
@@ -28,7 +29,7 @@ const RASTER = /\.(png|jpe?g|tiff?|bmp)$/i;
 const DICOM = /\.(dcm|dicom|ima)$/i;
 
 export function classify(file: string): SourceKind | undefined {
-  if (isNiftiPath(file)) return 'nifti';
+  if (isVolumePath(file)) return 'volume';
   if (RASTER.test(file)) return 'raster';
   if (DICOM.test(file)) return 'dicom';
   return undefined;
@@ -224,7 +225,7 @@ export async function discoverSources(entries: readonly string[], exclude: reado
       if (explicit)
         skipped.push({
           path: file,
-          reason: 'not a supported format (PNG, JPEG, TIFF, BMP, NIfTI .nii/.nii.gz, DICOM)',
+          reason: `not a supported format (PNG, JPEG, TIFF, BMP, ${VOLUME_EXTENSIONS}, DICOM)`,
         });
       continue;
     }

@@ -23,7 +23,7 @@ import type { Discovery, SourceFile } from './discover';
 import { discoverSources } from './discover';
 import { readDicomSeries } from './formats/dicomSeries';
 import { UnusableFileError } from './formats/errors';
-import { readNifti } from './formats/nifti';
+import { readVolumeFile } from './formats/volumeFile';
 import { loadSharp } from './formats/raster';
 import { rasterSample } from './rasterSamples';
 import type { SampleOptions } from './slicing';
@@ -205,10 +205,10 @@ async function decodePool(
           if (i % 32 === 31) ctx.progress('ingest', done + i + 1, total, path.basename(f.path));
         },
       );
-    } else if (unit.kind === 'nifti') {
+    } else if (unit.kind === 'volume') {
       const file = unit.files[0].path;
       try {
-        const volume = await readNifti(file, options);
+        const volume = await readVolumeFile(file, options);
         emptySlices += await sliceVolume(volume, file, options, emit, checkCancelled);
       } catch (err) {
         skip(file, err);

@@ -1,6 +1,7 @@
 /**
  * Labelled segmentation data sets (`downstream` in optidel.json): an image volume with its label
- * volume, or folders of images and label maps matched by name (2D files or NIfTI volumes).
+ * volume, folders of images and label maps matched by name (2D files or volumes; nnU-Net's
+ * `CASE_0000` matches `CASE`), or a Decathlon or nnU-Net `dataset.json` (`datasetLayouts.ts`).
  * Images get the pool's intensity mapping and resize; labels are resized by nearest neighbour
  * with exactly the image's placement. Classes are declared or discovered. Splits are deterministic
  * for a seed and leak-free (`splits.ts`: by acquisition, or guarded thirds of too few), and every
@@ -13,9 +14,11 @@ import type { Provenance } from '../../shared/artifacts';
 import type { DownstreamDataset } from '../../shared/config';
 import type { LoadedConfig } from '../config/loadConfig';
 import { ConfigError } from '../config/loadConfig';
-import { compareNatural } from './discover';
+import type { DatasetListing, LabelledPair } from './datasetLayouts';
+import { nnUnetCase, readDatasetJson } from './datasetLayouts';
+import { classify, compareNatural } from './discover';
 import { UnusableFileError } from './formats/errors';
-import { isNiftiPath, readNifti } from './formats/nifti';
+import { isVolumePath, readVolumeFile } from './formats/volumeFile';
 import { decodeGray } from './formats/raster';
 import { applyIntensity, chooseIntensity, isEmptySlice } from './intensity';
 import { sampleOptions } from './ingest';
@@ -131,8 +134,7 @@ async function decodedDataset(loaded: LoadedConfig, entry: DownstreamDataset): P
     entry,
     loaded.config.imageSize,
     loaded.config.ingest,
-    await mtime(entry.images),
-    await mtime(entry.labels),
+    ...(await Promise.all([entry.images, entry.labels, entry.dataset].map((p) => p && mtime(p)))),
   ]);
   let decoded = decodedCache.get(key);
   if (!decoded) {
@@ -145,15 +147,13 @@ async function decodedDataset(loaded: LoadedConfig, entry: DownstreamDataset): P
 }
 
 async function decodeDataset(loaded: LoadedConfig, entry: DownstreamDataset): Promise<DecodedDataset> {
-  const skipped: SegmentationDataset['skipped'] = [];
   const items: Item[] = [];
   const pattern = acquisitionPattern(loaded.file, entry);
-  const root = (await fs.promises.stat(entry.images).catch(() => undefined))?.isDirectory()
-    ? entry.images
-    : path.dirname(entry.images);
+  const listing = await listPairs(entry);
+  const { root, skipped } = listing;
   const configDir = path.dirname(loaded.file);
-  for (const pair of await matchPairs(entry, skipped)) {
-    const volume = isNiftiPath(pair.image);
+  for (const pair of listing.pairs) {
+    const volume = isVolumePath(pair.image);
     const tag = {
       acquisition: acquisitionKey(path.relative(root, pair.image), { pattern, volume }),
       name: path.relative(configDir, pair.image),
@@ -168,7 +168,7 @@ async function decodeDataset(loaded: LoadedConfig, entry: DownstreamDataset): Pr
   }
   if (items.length === 0) {
     throw new Error(
-      `downstream "${entry.name}": no usable labelled samples in ${entry.images}${
+      `downstream "${entry.name}": no usable labelled samples in ${entry.dataset ?? entry.images}${
         skipped.length
           ? ` (${skipped
               .slice(0, 3)
@@ -178,7 +178,7 @@ async function decodeDataset(loaded: LoadedConfig, entry: DownstreamDataset): Pr
       }`,
     );
   }
-  return { items, ...resolveClasses(entry, items, loaded.file), skipped };
+  return { items, ...resolveClasses(entry, listing.classes, items, loaded.file), skipped };
 }
 
 /** The user's `acquisition` regex of a data set, checked. */
@@ -193,33 +193,50 @@ function acquisitionPattern(file: string, entry: DownstreamDataset): RegExp | un
   }
 }
 
-async function matchPairs(
-  entry: DownstreamDataset,
-  skipped: SegmentationDataset['skipped'],
-): Promise<Array<{ image: string; labels: string }>> {
-  const stat = await fs.promises.stat(entry.images).catch(() => undefined);
-  if (!stat) throw new ConfigError(`downstream "${entry.name}": images ${entry.images} does not exist`);
-  if (!(await fs.promises.stat(entry.labels).catch(() => undefined)))
-    throw new ConfigError(`downstream "${entry.name}": labels ${entry.labels} does not exist`);
-  if (!stat.isDirectory()) return [{ image: entry.images, labels: entry.labels }];
+/** The data set's image and label pairs: from its dataset.json, or its images and labels (files or folders). */
+async function listPairs(entry: DownstreamDataset): Promise<DatasetListing> {
+  if (entry.dataset) return readDatasetJson(entry.dataset, entry.name);
+  const images = entry.images!;
+  const labels = entry.labels!;
+  const stat = await fs.promises.stat(images).catch(() => undefined);
+  if (!stat) throw new ConfigError(`downstream "${entry.name}": images ${images} does not exist`);
+  if (!(await fs.promises.stat(labels).catch(() => undefined)))
+    throw new ConfigError(`downstream "${entry.name}": labels ${labels} does not exist`);
+  if (!stat.isDirectory()) return { root: path.dirname(images), pairs: [{ image: images, labels }], skipped: [] };
+  const skipped: DatasetListing['skipped'] = [];
+  return { root: images, pairs: await matchByName(images, labels, skipped), skipped };
+}
+
+/** Images matched to the label maps of the same name (or with a mask suffix, or nnU-Net's channel 0000). */
+async function matchByName(
+  images: string,
+  labels: string,
+  skipped: DatasetListing['skipped'],
+): Promise<LabelledPair[]> {
   const labelsByStem = new Map<string, string>();
-  for (const f of await listFiles(entry.labels)) labelsByStem.set(stem(path.relative(entry.labels, f)), f);
-  const pairs: Array<{ image: string; labels: string }> = [];
-  for (const image of await listFiles(entry.images)) {
-    const key = stem(path.relative(entry.images, image));
-    const labels = [key, `${key}_mask`, `${key}_label`, `${key}_seg`, `${key}-mask`, `${key}-label`]
+  for (const f of await listFiles(labels)) labelsByStem.set(stem(path.relative(labels, f)), f);
+  const pairs: LabelledPair[] = [];
+  for (const image of await listFiles(images)) {
+    const key = stem(path.relative(images, image));
+    const found = [key, `${key}_mask`, `${key}_label`, `${key}_seg`, `${key}-mask`, `${key}-label`]
       .map((k) => labelsByStem.get(k))
       .find(Boolean);
-    if (labels) pairs.push({ image, labels });
-    else skipped.push({ path: image, reason: `no label map with the same name in ${entry.labels}` });
+    const channel = nnUnetCase(key);
+    const ofCase = channel && labelsByStem.get(channel.stem);
+    if (found) pairs.push({ image, labels: found });
+    else if (ofCase && channel.channel === '0000') pairs.push({ image, labels: ofCase });
+    else if (ofCase)
+      skipped.push({ path: image, reason: `channel ${channel.channel} of an nnU-Net case: only channel 0000 is used` });
+    else skipped.push({ path: image, reason: `no label map with the same name in ${labels}` });
   }
   return pairs;
 }
 
+/** The image files under `dir` (the data files of header/data pairs, `.img` or `.raw`, are not images). */
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await fs.promises.readdir(dir, { recursive: true, withFileTypes: true });
   return entries
-    .filter((e) => e.isFile() && !e.name.startsWith('.'))
+    .filter((e) => e.isFile() && !e.name.startsWith('.') && classify(e.name) !== undefined)
     .map((e) => path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))
     .sort(compareNatural);
 }
@@ -242,8 +259,8 @@ async function volumeItems(
   tag: ItemTag,
 ): Promise<Item[]> {
   const options = sampleOptions(loaded);
-  const image = await readNifti(imageFile, options);
-  const labels = await readNifti(labelFile, options);
+  const image = await readVolumeFile(imageFile, options);
+  const labels = await readVolumeFile(labelFile, options);
   if (hasNonFinite(image.voxels)) throw new UnusableFileError(`${imageFile}: contains NaN or infinite voxels`);
   if (image.dims.join('x') !== labels.dims.join('x')) {
     throw new UnusableFileError(
@@ -320,22 +337,28 @@ function resizeRawLabels(
   return out;
 }
 
-/** Declared classes index label values directly; otherwise the values present, in order, become classes 0..K-1. */
+/**
+ * Declared classes (the config's, else the dataset.json's) index label values directly; otherwise
+ * the values present, in order, become classes 0..K-1.
+ */
 function resolveClasses(
   entry: DownstreamDataset,
+  listed: string[] | undefined,
   items: Item[],
   file: string,
 ): { classes: string[]; remap: Map<number, number> } {
   const present = new Set<number>([0]);
   for (const item of items) for (const v of item.rawLabels) present.add(v);
   const values = [...present].sort((a, b) => a - b);
-  if (entry.classes) {
-    const bad = values.find((v) => v < 0 || v >= entry.classes!.length);
+  const declared = entry.classes ?? listed;
+  if (declared) {
+    const bad = values.find((v) => v < 0 || v >= declared.length);
+    const where = entry.classes ? `downstream "${entry.name}".classes` : `the labels of ${entry.dataset}`;
     if (bad !== undefined)
       throw new ConfigError(
-        `${file}: downstream "${entry.name}".classes names ${entry.classes.length} classes (values 0..${entry.classes.length - 1}) but the label maps contain the value ${bad}; add a name for it`,
+        `${file}: ${where} names ${declared.length} classes (values 0..${declared.length - 1}) but the label maps contain the value ${bad}; add a name for it`,
       );
-    return { classes: [...entry.classes], remap: new Map(values.map((v) => [v, v])) };
+    return { classes: [...declared], remap: new Map(values.map((v) => [v, v])) };
   }
   if (values.length > 256)
     throw new ConfigError(

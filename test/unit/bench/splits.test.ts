@@ -37,7 +37,7 @@ test('splits of the small demo put no subject and no frame sequence in two split
     const ds = await loadSegmentationDataset(loaded, name, { seed: 0 });
     const depth =
       (
-        await readNifti(loaded.config.downstream.find((d) => d.name === name)!.images, {
+        await readNifti(loaded.config.downstream.find((d) => d.name === name)!.images!, {
           maxVoxels: 1e9,
           maxBytes: 2 ** 32,
         })

@@ -50,7 +50,11 @@ test('errors name the key, the file and what is expected', () => {
   );
   assert.match(
     problems({ pool: ['a'], downstream: [{ name: 'x', images: 'i' }] }),
-    /downstream\[0\]\.labels: is required/,
+    /downstream\[0\] \("x"\): give either "images" and "labels", or "dataset"/,
+  );
+  assert.match(
+    problems({ pool: ['a'], downstream: [{ name: 'x', images: 'i', labels: 'l', dataset: 'd' }] }),
+    /downstream\[0\] \("x"\): give either/,
   );
   assert.match(
     problems({

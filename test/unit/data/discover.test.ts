@@ -45,7 +45,7 @@ test('folders are searched recursively, in natural order; globs and exclusions a
     [
       ['a/slice2.png', 'raster'],
       ['a/slice10.png', 'raster'],
-      ['b/vol.nii.gz', 'nifti'],
+      ['b/vol.nii.gz', 'volume'],
       ['c/IM0001', 'dicom'],
     ],
   );

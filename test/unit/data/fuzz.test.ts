@@ -1,6 +1,7 @@
 /**
- * Fuzzing: every loader gets thousands of mutations of valid files (NIfTI 2,000, DICOM 2,800,
- * PNG 1,000, BMP 500) (bytes flipped, header fields set to extremes, truncations, insertions).
+ * Fuzzing: every loader gets thousands of mutations of valid files (NIfTI 2,000, NIfTI-2 and
+ * Analyze 1,200, MetaImage 1,000, NRRD 1,000, DICOM 2,800, DICOM RLE 1,000, PNG 1,000, BMP 500) (bytes flipped,
+ * header fields set to extremes, truncations, insertions).
  * Each must either decode or fail with an UnusableFileError (which ingestion turns into a skipped
  * file with a reason): no other exception, no hang. Each campaign runs in a worker thread, so a
  * parse that never returns (even a synchronous one) is caught by this thread's guard and ended.
@@ -18,9 +19,14 @@ import { SeededRandom } from '../../../src/engine/data/random';
 import { recordingContext } from './context';
 import type { Campaign, LoaderName, WorkerMessage } from './fuzzWorker';
 import { mutate } from './fuzzMutate';
-import { independentFixtures } from './independentFixtures';
+import { independentFixtures, libraryFixtures } from './independentFixtures';
 
 const PER_CALL_MS = 5000;
+
+const nibabel = libraryFixtures('nibabel');
+const nibabelSkip = 'skip' in nibabel ? nibabel.skip : false;
+const pydicom = libraryFixtures('pydicom');
+const pydicomSkip = 'skip' in pydicom ? pydicom.skip : false;
 
 /**
  * Runs a campaign in a worker: resolves with how many mutations decoded and how many were
@@ -69,8 +75,9 @@ async function fuzz(
   original: string,
   count: number,
   headerBytes: number,
+  more: Pick<Campaign, 'extension' | 'beside' | 'text'> = {},
 ): Promise<void> {
-  const result = await fuzzInWorker({ name, loader, original, count, headerBytes, dir: tmpDir() });
+  const result = await fuzzInWorker({ name, loader, original, count, headerBytes, dir: tmpDir(), ...more });
   assert.ok(result.refused > 0, `${name}: mutations must be refused sometimes`);
   assert.equal(result.ok + result.refused, count);
 }
@@ -88,11 +95,49 @@ test('NIfTI (.nii and .nii.gz) survives mutated files', async () => {
   await fuzz('float64.nii.gz (inner)', 'niftiGzInner', inner, 200, 352);
 });
 
+test('NIfTI-2 and Analyze pairs (written by nibabel) survive mutated headers', { skip: nibabelSkip }, async () => {
+  const { dir } = nibabel as { dir: string };
+  await fuzz('nifti2_int16_scaled.nii', 'volume', path.join(dir, 'nifti2_int16_scaled.nii'), 400, 544, {
+    extension: '.nii',
+  });
+  await fuzz('nifti2_float32_be.nii.gz', 'volume', path.join(dir, 'nifti2_float32_be.nii.gz'), 200, 64, {
+    extension: '.nii.gz',
+  });
+  for (const name of ['nifti2_pair', 'analyze_int16_be'])
+    await fuzz(`${name}.hdr`, 'volume', path.join(dir, `${name}.hdr`), 300, 544, { extension: '.hdr' });
+});
+
+test('MetaImage and NRRD survive mutated headers and data', async () => {
+  const fixtures = independentFixtures();
+  const at = (name: string) => path.join(fixtures, name);
+  const text = true;
+  await fuzz('mha_int16.mha', 'volume', at('mha_int16.mha'), 400, 200, { extension: '.mha', text });
+  await fuzz('mha_zlib_be.mha', 'volume', at('mha_zlib_be.mha'), 300, 260, { extension: '.mha', text });
+  await fuzz('mhd_uint16.mhd', 'volume', at('mhd_uint16.mhd'), 300, 200, {
+    extension: '.mhd',
+    beside: [at('mhd_uint16.raw')],
+    text,
+  });
+  await fuzz('nrrd_raw.nrrd', 'volume', at('nrrd_raw.nrrd'), 400, 200, { extension: '.nrrd', text });
+  await fuzz('nrrd_gzip_be.nrrd', 'volume', at('nrrd_gzip_be.nrrd'), 300, 300, { extension: '.nrrd', text });
+  await fuzz('nrrd_detached.nhdr', 'volume', at('nrrd_detached.nhdr'), 300, 200, {
+    extension: '.nhdr',
+    beside: [at('nrrd_detached.raw.gz')],
+    text,
+  });
+});
+
 test('DICOM survives mutated files of every transfer syntax', async () => {
   const fixtures = independentFixtures();
   for (const folder of ['dicom_explicit', 'dicom_implicit', 'dicom_bigendian', 'dicom_deflated']) {
     await fuzz(folder, 'dicom', path.join(fixtures, folder, 'im0.dcm'), 700, 600);
   }
+});
+
+test('DICOM RLE Lossless (compressed by pydicom) survives mutated files', { skip: pydicomSkip }, async () => {
+  const { dir } = pydicom as { dir: string };
+  await fuzz('rle_frames.dcm', 'dicom', path.join(dir, 'rle_frames.dcm'), 500, 400);
+  await fuzz('dicom_rle/im0.dcm', 'dicom', path.join(dir, 'dicom_rle/im0.dcm'), 500, 400);
 });
 
 test('BMP and PNG survive mutated files', async () => {

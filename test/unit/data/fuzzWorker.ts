@@ -11,6 +11,7 @@ import { parseBmp } from '../../../src/engine/data/formats/bmp';
 import { readDicomHeader, readDicomPixels } from '../../../src/engine/data/formats/dicom';
 import { UnusableFileError } from '../../../src/engine/data/formats/errors';
 import { readNifti } from '../../../src/engine/data/formats/nifti';
+import { readVolumeFile } from '../../../src/engine/data/formats/volumeFile';
 import { SeededRandom } from '../../../src/engine/data/random';
 import { rasterSample } from '../../../src/engine/data/rasterSamples';
 import { mutate } from './fuzzMutate';
@@ -23,6 +24,12 @@ export interface Campaign {
   headerBytes: number;
   /** A folder the loaders that read files write each mutation into. */
   dir: string;
+  /** The volume loader's file extension (`.mha`, `.hdr`...); files beside the original it names are copied into `dir`. */
+  extension?: string;
+  /** Files the mutated header names, copied into `dir` once. */
+  beside?: string[];
+  /** The header is text: mutations also replace its numbers (`fuzzMutate.ts`). */
+  text?: boolean;
 }
 
 export type WorkerMessage =
@@ -39,6 +46,12 @@ function asFile(dir: string, name: string, bytes: Buffer): string {
 
 const LOADERS = {
   nifti: (bytes: Buffer, i: number, dir: string) => readNifti(asFile(dir, `${i}.nii`, bytes), LIMITS),
+  /** Any volume format by the campaign's extension; a `.hdr` gets its original `.img` beside it. */
+  volume: (bytes: Buffer, i: number, dir: string, campaign: Campaign) => {
+    if (campaign.extension === '.hdr')
+      fs.copyFileSync(campaign.original.replace(/\.hdr$/, '.img'), path.join(dir, `${i}.img`));
+    return readVolumeFile(asFile(dir, `${i}${campaign.extension}`, bytes), LIMITS);
+  },
   niftiGz: (bytes: Buffer, i: number, dir: string) => readNifti(asFile(dir, `${i}.nii.gz`, bytes), LIMITS),
   /** The mutation is the uncompressed NIfTI inside a valid gzip stream. */
   niftiGzInner: (bytes: Buffer, i: number, dir: string) =>
@@ -53,7 +66,7 @@ const LOADERS = {
     while (i === 3);
     throw new UnusableFileError('refused');
   },
-} satisfies Record<string, (bytes: Buffer, i: number, dir: string) => Promise<unknown>>;
+} satisfies Record<string, (bytes: Buffer, i: number, dir: string, campaign: Campaign) => Promise<unknown>>;
 
 export type LoaderName = keyof typeof LOADERS;
 
@@ -61,13 +74,14 @@ async function run(campaign: Campaign): Promise<void> {
   const original = fs.readFileSync(campaign.original);
   const random = new SeededRandom(campaign.name.length * 7919);
   const decode = LOADERS[campaign.loader];
+  for (const file of campaign.beside ?? []) fs.copyFileSync(file, path.join(campaign.dir, path.basename(file)));
   let ok = 0;
   let refused = 0;
   for (let i = 0; i < campaign.count; i++) {
-    const bytes = mutate(original, random, campaign.headerBytes);
+    const bytes = mutate(original, random, campaign.headerBytes, campaign.text);
     post({ started: i });
     try {
-      await decode(bytes, i, campaign.dir);
+      await decode(bytes, i, campaign.dir, campaign);
       ok++;
     } catch (err) {
       if (!(err instanceof UnusableFileError))

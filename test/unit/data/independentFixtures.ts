@@ -1,7 +1,9 @@
 /**
  * The independent (Python + numpy) fixtures, written once per version of the writer script into
  * the system's temp folder and shared by the test processes (written beside, then renamed in
- * place, so parallel test files never see half a folder).
+ * place, so parallel test files never see half a folder). Fixtures written by a Python library
+ * (nibabel, pydicom) are written by whichever Python has it, or their tests are skipped naming
+ * the Debian package to install.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -9,20 +11,40 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-let written: string | undefined;
+const written = new Map<string, string>();
 
 export function independentFixtures(): string {
-  if (written) return written;
-  const script = path.resolve(__dirname, '../../fixtures/independent/write_fixtures.py');
+  return writtenBy('write_fixtures.py', 'python3', 'python3 with numpy');
+}
+
+/** The Python libraries some fixtures are written by, and the Debian package of each. */
+const LIBRARIES = {
+  nibabel: { script: 'write_nibabel_fixtures.py', module: 'nibabel', apt: 'python3-nibabel' },
+  pydicom: { script: 'write_pydicom_fixtures.py', module: 'pydicom', apt: 'python3-pydicom' },
+} as const;
+
+/** The fixtures `library` writes, or why they cannot be written here (for a test's `skip`). */
+export function libraryFixtures(library: keyof typeof LIBRARIES): { dir: string } | { skip: string } {
+  const { script, module, apt } = LIBRARIES[library];
+  // The default python3 first, then Debian's own, where apt installs its packages.
+  const python = ['python3', '/usr/bin/python3'].find(
+    (p) => spawnSync(p, ['-c', `import numpy, ${module}`], { encoding: 'utf8' }).status === 0,
+  );
+  if (!python) return { skip: `needs ${module} with numpy (apt-get install ${apt})` };
+  return { dir: writtenBy(script, python, `${module} with numpy`) };
+}
+
+function writtenBy(scriptName: string, python: string, needs: string): string {
+  const known = written.get(scriptName);
+  if (known) return known;
+  const script = path.resolve(__dirname, '../../fixtures/independent', scriptName);
   const version = createHash('sha256').update(fs.readFileSync(script)).digest('hex').slice(0, 12);
-  const dir = path.join(os.tmpdir(), `optidel-fixtures-${version}`);
+  const dir = path.join(os.tmpdir(), `optidel-fixtures-${path.basename(scriptName, '.py')}-${version}`);
   if (!fs.existsSync(path.join(dir, '.complete'))) {
     const staging = fs.mkdtempSync(`${dir}-staging-`);
-    const result = spawnSync('python3', [script, staging], { encoding: 'utf8', timeout: 60_000 });
+    const result = spawnSync(python, [script, staging], { encoding: 'utf8', timeout: 60_000 });
     if (result.status !== 0)
-      throw new Error(
-        `write_fixtures.py failed (python3 with numpy is needed): ${result.stderr || result.error?.message}`,
-      );
+      throw new Error(`${scriptName} failed (${needs} is needed): ${result.stderr || result.error?.message}`);
     fs.writeFileSync(path.join(staging, '.complete'), version);
     try {
       fs.renameSync(staging, dir);
@@ -31,7 +53,7 @@ export function independentFixtures(): string {
       fs.rmSync(staging, { recursive: true, force: true });
     }
   }
-  written = dir;
+  written.set(scriptName, dir);
   return dir;
 }
 

@@ -158,3 +158,28 @@ test('volumes are sliced along every configured axis, each slice with its proven
   assert.deepEqual(cache.index.samples.find((s) => s.axis === 1)?.originalSize, [5, 3]);
   await cache.close();
 });
+
+test('a pool of MetaImage, NRRD and Analyze files ingests each header once; their data files are no sources', async () => {
+  const fixtures = independentFixtures();
+  const pool = tmp();
+  const files = ['mha_int16.mha', 'mhd_uint16.mhd', 'mhd_uint16.raw', 'nrrd_detached.nhdr', 'nrrd_detached.raw.gz'];
+  for (const f of files) fs.copyFileSync(path.join(fixtures, f), path.join(pool, f));
+  // An Analyze pair, written here (by hand, as the format is simple): 5 x 4 x 3 uint8, voxel i holds i.
+  const header = Buffer.alloc(348);
+  header.writeInt32LE(348, 0);
+  [3, 5, 4, 3, 1, 1, 1, 1].forEach((d, i) => header.writeInt16LE(d, 40 + 2 * i));
+  header.writeInt16LE(2, 70);
+  header.writeInt16LE(8, 72);
+  [1, 1, 1, 2].forEach((p, i) => header.writeFloatLE(p, 76 + 4 * i));
+  fs.writeFileSync(path.join(pool, 'pair.hdr'), header);
+  fs.writeFileSync(path.join(pool, 'pair.img'), Buffer.from(Array.from({ length: 60 }, (_, i) => i)));
+  const loaded = parseConfig(
+    { pool: [pool], imageSize: 8, ingest: { emptyFraction: 0, intensity: { mode: 'minmax' } } },
+    path.join(pool, 'optidel.json'),
+  );
+  const summary = await ingestPool(loaded, tmp(), recordingContext());
+  assert.deepEqual(summary.skipped, []);
+  assert.equal(summary.sources, 4);
+  // Three axial slices from each of the four volumes.
+  assert.equal(summary.samples, 12);
+});

@@ -1,6 +1,8 @@
 /** Segmentation datasets: label alignment after resize, mismatch handling, classes, leak-free splits. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseConfig } from '../../../src/engine/config/loadConfig';
 import { loadSegmentationDataset } from '../../../src/engine/data/segmentation';
@@ -115,4 +117,73 @@ test("acquisitions: the user's group, a volume, a numbered frame sequence", () =
     acquisitionKey('patient-7/ct.nii.gz', { pattern, volume: true }),
     acquisitionKey('patient-7/mr.nii.gz', { pattern, volume: true }),
   );
+});
+
+test('an nnU-Net v2 dataset.json is used as it lies: cases paired, classes named, extra channels reported', async () => {
+  const loaded = config([{ name: 'nn', dataset: 'nnunet/Dataset001_Two' }]);
+  const ds = await loadSegmentationDataset(loaded, 'nn', { fractions: [1, 0, 0] });
+  assert.deepEqual(ds.classes, ['background', 'right', 'front']);
+  // Two cases of 4 axial slices each, every one labelled as seg_label.
+  assert.equal(ds.train.count, 8);
+  assert.deepEqual([...new Set(ds.train.provenance.map((p) => path.basename(p.source)))].sort(), [
+    'case_a_0000.nii.gz',
+    'case_b_0000.nii.gz',
+  ]);
+  assert.deepEqual(new Set(ds.train.labels), new Set([0, 1, 2]));
+  assert.deepEqual(
+    ds.skipped.map((s) => [path.basename(s.path), s.reason]),
+    [['imagesTr', 'only channel 0 (CT) is used; 1 (PET) left out']],
+  );
+});
+
+test('nnU-Net folders given as images and labels match CASE_0000 to CASE without renaming', async () => {
+  const loaded = config([
+    { name: 'nn', images: 'nnunet/Dataset001_Two/imagesTr', labels: 'nnunet/Dataset001_Two/labelsTr' },
+  ]);
+  const ds = await loadSegmentationDataset(loaded, 'nn', { fractions: [1, 0, 0] });
+  assert.equal(ds.train.count, 8);
+  assert.deepEqual(
+    ds.skipped.map((s) => [path.basename(s.path), s.reason]),
+    [['case_a_0001.nii.gz', 'channel 0001 of an nnU-Net case: only channel 0000 is used']],
+  );
+});
+
+test('a Decathlon dataset.json: its training list, its labels, and entries outside its folder refused', async () => {
+  const loaded = config([{ name: 'msd', dataset: 'msd/Task09_Two/dataset.json' }]);
+  const ds = await loadSegmentationDataset(loaded, 'msd', { fractions: [1, 0, 0] });
+  assert.deepEqual(ds.classes, ['background', 'right', 'front']);
+  assert.deepEqual([...new Set(ds.train.provenance.map((p) => path.basename(p.source)))].sort(), [
+    'one.nii.gz',
+    'two_0000.nii.gz',
+  ]);
+  const json = path.join(independentFixtures(), 'msd/Task09_Two/dataset.json');
+  assert.deepEqual(
+    ds.skipped.map((s) => [s.path, s.reason]),
+    [
+      [
+        json,
+        'training[2].image names "../../seg_image.nii.gz", which is outside this file\'s folder; what it names must lie in that folder or below it',
+      ],
+      [json, 'training[3].image names ./imagesTr/gone.nii.gz, which does not exist'],
+    ],
+  );
+});
+
+test('a dataset that is no dataset.json is refused naming the file and what it should be', async () => {
+  const loaded = config([{ name: 'bad', dataset: 'seg2d' }]);
+  await assert.rejects(
+    loadSegmentationDataset(loaded, 'bad'),
+    /seg2d\/dataset\.json does not exist; name a Decathlon or nnU-Net dataset\.json/,
+  );
+});
+
+test('an nnU-Net file_ending that is no extension is refused', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-nnunet-'));
+  fs.mkdirSync(path.join(dir, 'labelsTr'));
+  fs.writeFileSync(
+    path.join(dir, 'dataset.json'),
+    JSON.stringify({ channel_names: { 0: 'CT' }, file_ending: '/../x' }),
+  );
+  const loaded = config([{ name: 'nn', dataset: dir }]);
+  await assert.rejects(loadSegmentationDataset(loaded, 'nn'), /file_ending "\/\.\.\/x" is not a file extension/);
 });

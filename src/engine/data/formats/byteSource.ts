@@ -1,6 +1,6 @@
 /**
  * Reading an untrusted file's bytes without letting it decide how many: a stream of its bytes
- * from an offset, inflated off the event loop when it is gzip or raw deflate, and readers that
+ * from an offset, inflated off the event loop when it is gzip, zlib or raw deflate, and readers that
  * stop that stream (and so the inflating) as soon as they have what the caller asked for.
  */
 import * as fs from 'node:fs';
@@ -8,10 +8,12 @@ import type { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { UnusableFileError } from './errors';
 
-export type Encoding = 'plain' | 'gzip' | 'deflate-raw';
+export type Encoding = 'plain' | 'gzip' | 'zlib' | 'deflate-raw';
 
 /** Inflated chunks this large keep the per-chunk overhead small on volumes of hundreds of MiB. */
 const CHUNK = 256 * 1024;
+
+const INFLATERS = { gzip: zlib.createGunzip, zlib: zlib.createInflate, 'deflate-raw': zlib.createInflateRaw };
 
 export interface OpenOptions {
   /** A plain stream reads no further than this many bytes. */
@@ -31,8 +33,7 @@ export function openBytes(file: string, start: number, encoding: Encoding, optio
     highWaterMark: Math.max(1, Math.min(chunk, plainLength ?? chunk)),
   });
   if (encoding === 'plain') return raw;
-  const inflate =
-    encoding === 'gzip' ? zlib.createGunzip({ chunkSize: CHUNK }) : zlib.createInflateRaw({ chunkSize: CHUNK });
+  const inflate = INFLATERS[encoding]({ chunkSize: CHUNK });
   raw.on('error', (err) => inflate.destroy(err));
   inflate.on('close', () => raw.destroy());
   return raw.pipe(inflate);

@@ -1,7 +1,7 @@
 /**
- * DICOM Part 10 files with uncompressed pixel data: implicit and explicit VR little endian,
- * explicit VR big endian and deflated explicit little endian. Any other transfer syntax (JPEG,
- * JPEG-LS, JPEG 2000, RLE, video) is refused with its name and how to convert it. Only the
+ * DICOM Part 10 files: implicit and explicit VR little endian, explicit VR big endian, deflated
+ * explicit little endian, and RLE Lossless (`dicomRle.ts`). Any other transfer syntax (JPEG,
+ * JPEG-LS, JPEG 2000, video) is refused with its name and how to convert it. Only the
  * attributes needed to place and scale the pixels are read; sequences are skipped whole.
  *
  * A file is read in two steps, so a folder can be checked before any pixels are held: its header
@@ -11,7 +11,8 @@
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { Vec3, VoxelArray } from '../volume';
-import { swapBytes } from './nifti';
+import { decodeRle } from './dicomRle';
+import { swapBytes } from './voxelData';
 import type { Encoding } from './byteSource';
 import { corruptIsUnusable, openBytes, readPrefix, readUntil } from './byteSource';
 import type { InputLimits } from './errors';
@@ -49,9 +50,11 @@ interface PixelLayout {
   bodyStart: number;
   encoding: Encoding;
   syntax: Syntax;
-  /** Offset (in the data set, after inflating) of the first pixel byte, and the pixel bytes used. */
+  /** Offset (in the data set, after inflating) of the first pixel byte, and the pixel bytes used (decoded). */
   pixelStart: number;
   pixelBytes: number;
+  /** The pixel data are RLE fragments (an undefined-length element) starting at `pixelStart`. */
+  encapsulated: boolean;
   samples: number;
   bitsAllocated: number;
   bitsStored: number;
@@ -60,11 +63,12 @@ interface PixelLayout {
   monochrome1: boolean;
 }
 
-const SYNTAXES: Record<string, { explicit: boolean; littleEndian: boolean; deflated?: boolean }> = {
+const SYNTAXES: Record<string, Syntax & { deflated?: boolean }> = {
   '1.2.840.10008.1.2': { explicit: false, littleEndian: true },
   '1.2.840.10008.1.2.1': { explicit: true, littleEndian: true },
   '1.2.840.10008.1.2.2': { explicit: true, littleEndian: false },
   '1.2.840.10008.1.2.1.99': { explicit: true, littleEndian: true, deflated: true },
+  '1.2.840.10008.1.2.5': { explicit: true, littleEndian: true, rle: true },
 };
 
 const COMPRESSED_NAMES: Record<string, string> = {
@@ -79,7 +83,6 @@ const COMPRESSED_NAMES: Record<string, string> = {
   '1.2.840.10008.1.2.4.201': 'HTJ2K Lossless',
   '1.2.840.10008.1.2.4.202': 'HTJ2K Lossless RPCL',
   '1.2.840.10008.1.2.4.203': 'HTJ2K',
-  '1.2.840.10008.1.2.5': 'RLE Lossless',
   '1.2.840.10008.1.2.4.100': 'MPEG2',
   '1.2.840.10008.1.2.4.102': 'MPEG-4 AVC/H.264',
   '1.2.840.10008.1.2.4.107': 'HEVC/H.265',
@@ -122,6 +125,8 @@ const UNDEFINED = 0xffffffff;
 interface Syntax {
   explicit: boolean;
   littleEndian: boolean;
+  /** RLE Lossless: the pixel data are encapsulated. */
+  rle?: boolean;
 }
 
 /** Raw values of the wanted top-level elements. */
@@ -160,7 +165,7 @@ export async function readDicomHeader(file: string, limits: InputLimits): Promis
   );
   const header = describe(body.elements, { ...meta, ...body.pixelData }, file, limits);
   const { layout } = header;
-  if (layout.encoding === 'plain') {
+  if (layout.encoding === 'plain' && !layout.encapsulated) {
     // A short file is refused now, while its folder is checked, not halfway through stacking.
     const remain = (await fs.promises.stat(file)).size - layout.bodyStart - layout.pixelStart;
     if (remain < layout.pixelBytes) throw truncatedPixels(file, layout.pixelBytes, remain);
@@ -175,6 +180,7 @@ function truncatedPixels(file: string, needed: number, remain: number): Unusable
 /** The file's pixels, read (and inflated) no further than where its header says they end. */
 export async function readDicomPixels(header: DicomHeader): Promise<VoxelArray> {
   const { layout, file } = header;
+  if (layout.encapsulated) return readRlePixels(header);
   const end = layout.pixelStart + layout.pixelBytes;
   const prefix = await corruptIsUnusable(
     readPrefix(openBytes(file, layout.bodyStart, layout.encoding, { length: end }), end),
@@ -184,6 +190,28 @@ export async function readDicomPixels(header: DicomHeader): Promise<VoxelArray> 
   const data = prefix.bytes.subarray(layout.pixelStart);
   if (data.length < layout.pixelBytes) throw truncatedPixels(file, layout.pixelBytes, data.length);
   return decodePixels(header, data);
+}
+
+/**
+ * RLE pixels: the fragments are read to the end of the file but never beyond twice the decoded
+ * size (PackBits grows data by at most 1 byte in 128, plus a header per frame), then decoded.
+ */
+async function readRlePixels(header: DicomHeader): Promise<VoxelArray> {
+  const { layout, file } = header;
+  const start = layout.bodyStart + layout.pixelStart;
+  const remain = Math.max(0, (await fs.promises.stat(file)).size - start);
+  const bound = Math.min(remain, 2 * layout.pixelBytes + 1024 * header.frames + 64 * 1024);
+  if (bound === 0) throw truncatedPixels(file, layout.pixelBytes, 0);
+  const { bytes } = await readPrefix(openBytes(file, start, 'plain', { length: bound }), bound);
+  const decoded = decodeRle(bytes, {
+    file,
+    frames: header.frames,
+    pixels: header.rows * header.columns,
+    samples: layout.samples,
+    bytesPerSample: layout.bitsAllocated / 8,
+  });
+  // Decoded RLE is little endian with samples interleaved, whatever the header says of the original.
+  return decodePixels({ ...header, layout: { ...layout, planar: false } }, decoded);
 }
 
 /** Reads a growing prefix of `stream` until `parse` has what it needs; a header may not be larger than the byte budget. */
@@ -213,10 +241,11 @@ function readMeta(src: Source): Pick<PixelLayout, 'bodyStart' | 'encoding' | 'sy
     if (!known) {
       const name = COMPRESSED_NAMES[uid];
       throw new UnusableFileError(
-        `${file}: transfer syntax ${name ? `${name} (${uid})` : uid} is not supported: only uncompressed DICOM is read; convert it first, e.g. "gdcmconv --raw in.dcm out.dcm" or "dcmdjpeg in.dcm out.dcm"`,
+        `${file}: transfer syntax ${name ? `${name} (${uid})` : uid} is not supported: only uncompressed and RLE DICOM is read; convert it first, e.g. "gdcmconv --raw in.dcm out.dcm" or "dcmdjpeg in.dcm out.dcm"`,
       );
     }
-    return { bodyStart: end, encoding: known.deflated ? 'deflate-raw' : 'plain', syntax: known };
+    const { deflated, ...syntax } = known;
+    return { bodyStart: end, encoding: deflated ? 'deflate-raw' : 'plain', syntax };
   }
   if (buf.length >= 8 && (buf.readUInt16LE(0) === 0x0008 || buf.readUInt16LE(0) === 0x0002)) {
     // No preamble: an old raw data set, nearly always implicit VR little endian.
@@ -260,8 +289,12 @@ function readElements(
     if (stop(t)) return { end: pos };
     const header = readLength(src, pos, syntax, t);
     if (t === T.pixelData) {
-      if (header.length === UNDEFINED)
-        throw new UnusableFileError(`${file}: encapsulated (compressed) pixel data in an uncompressed transfer syntax`);
+      if ((header.length === UNDEFINED) !== Boolean(syntax.rle))
+        throw new UnusableFileError(
+          syntax.rle
+            ? `${file}: RLE Lossless transfer syntax but the pixel data are not encapsulated`
+            : `${file}: encapsulated (compressed) pixel data in an uncompressed transfer syntax`,
+        );
       return { end: header.valueStart, pixelData: { pixelStart: header.valueStart, declaredBytes: header.length } };
     }
     pos = header.valueStart;
@@ -389,6 +422,7 @@ function describe(el: Elements, where: HeaderLayout, file: string, limits: Input
       syntax,
       pixelStart: where.pixelStart,
       pixelBytes: needed,
+      encapsulated: where.declaredBytes === UNDEFINED,
       samples,
       bitsAllocated,
       bitsStored,
