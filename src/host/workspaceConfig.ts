@@ -64,7 +64,7 @@ async function offerDemoConfig(services: Pick<HostServices, 'engine' | 'log' | '
   const answer = await services.notify.ask(
     `There is no ${CONFIG_FILE_NAME} in this workspace. Create one with OptiDEL's synthetic demo data (CT and MRI volumes, X-ray frames and label maps, about 20 MB) in ${DEMO_FOLDER}/?`,
     `To use your own data instead, create ${CONFIG_FILE_NAME} with a "pool" listing your image folders, ` +
-      'NIfTI files or DICOM series.',
+      'volumes (NIfTI, Analyze, MetaImage, NRRD) or DICOM series.',
     create,
   );
   if (answer !== create) return undefined;
