@@ -5,9 +5,10 @@
  * before the host acts on it: a webview is untrusted input.
  */
 import type { BenchReport, KeyPatch, SelectionFile, SynthSample } from './artifacts';
+import type { MetricSeries } from './metrics';
 import type { StageStatus } from './protocol';
 
-export const VIEW_KINDS = ['embeddingMap', 'histogram', 'gallery', 'segmentation'] as const;
+export const VIEW_KINDS = ['embeddingMap', 'histogram', 'gallery', 'segmentation', 'curves'] as const;
 export type ViewKind = (typeof VIEW_KINDS)[number];
 
 export const VIEW_TITLES: Record<ViewKind, string> = {
@@ -15,6 +16,7 @@ export const VIEW_TITLES: Record<ViewKind, string> = {
   histogram: 'Difficulty Histogram',
   gallery: 'Sample Gallery',
   segmentation: 'Segmentation Results',
+  curves: 'Training Curves',
 };
 
 /** Thumbnail atlases with their URLs already made loadable by the webview. */
@@ -59,6 +61,8 @@ export interface RunViewData {
   thumbs?: ThumbsInfo;
   bench?: BenchReport;
   predictions?: PredictionsView[];
+  /** Every metric of every training in metrics/ (loss, learning rate, fine-tuning scores). */
+  metrics?: MetricSeries[];
   stages: Record<string, StageStatus>;
   /** Files that were missing or unreadable, named with the reason; the view shows them. */
   problems: string[];

@@ -193,7 +193,7 @@ describe('run views in Chromium', { skip: missing }, () => {
 
   for (const theme of ['dark', 'light'] as const) {
     test(`difficulty histogram (${theme}): bins, the selected subset, the top-N cut-off`, async () => {
-      const page = await open('histogram', theme, '.odl-bar-sel');
+      const page = await open('histogram', theme, '.odl-all rect');
       const heights = await page.evaluate(() => ({
         all: [...document.querySelectorAll('.odl-all rect')].length,
         sel: [...document.querySelectorAll('.odl-sel rect')].length,
@@ -345,6 +345,31 @@ describe('run views in Chromium', { skip: missing }, () => {
         );
         assert.match(reply, /"\.\." is not allowed/);
       }
+      await page.close();
+    });
+  }
+
+  for (const theme of ['dark', 'high-contrast'] as const) {
+    test(`training curves (${theme}): a line per training, the values at a step, log scale, a bad line named`, async () => {
+      const page = await open('curves', theme, '.odl-lines path.odl-line');
+      assert.equal(await page.locator('svg[role=img] path.odl-line').count(), 2, 'pretrain and train');
+      assert.deepEqual(await page.locator('.odl-legend > span').allInnerTexts(), ['pretrain', 'train']);
+      assert.match(
+        await page.locator('.odl-banner:not(.odl-error)').innerText(),
+        /metrics\/train\.jsonl: 1 line\(s\) are not metrics/,
+      );
+      await page.locator('svg[role=img]').focus();
+      await page.keyboard.press('End');
+      const readout = await page.locator('.odl-readout').innerText();
+      assert.match(readout, /^step 200: pretrain 0\.2\d+/, readout);
+      assert.ok(!/· train /.test(readout), 'train has no step 200');
+      const linear = await page.locator('svg[role=img] path.odl-line').first().getAttribute('d');
+      await page.locator('vscode-checkbox').click();
+      await page.waitForFunction(
+        (before) => document.querySelector('svg[role=img] path.odl-line')?.getAttribute('d') !== before,
+        linear,
+      );
+      await shoot(page, `curves-${theme}`);
       await page.close();
     });
   }

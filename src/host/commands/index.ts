@@ -4,6 +4,7 @@ import { showEngineInfo } from './showEngineInfo';
 import { ingestPool } from './ingest';
 import { openEmbeddingMap } from './openEmbeddingMap';
 import { openHistogram } from './openHistogram';
+import { openTrainingCurves } from './openTrainingCurves';
 import { openGallery } from './openGallery';
 import { openSegmentation } from './openSegmentation';
 import { openSubsetNotebook } from './openSubsetNotebook';
@@ -24,6 +25,7 @@ export const HOST_COMMANDS: readonly HostCommand[] = [
   ingestPool,
   openEmbeddingMap,
   openHistogram,
+  openTrainingCurves,
   openGallery,
   openSegmentation,
   openSubsetNotebook,

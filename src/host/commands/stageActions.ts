@@ -4,10 +4,10 @@
  */
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { metricsFile } from '../../shared/artifacts';
 import { STAGES, STAGE_TITLES, type RunRecord, type StageName } from '../../shared/runRecord';
 import { HostError, escapeForLog } from '../notify';
 import { runDirFromArgument } from '../panels/openRunView';
+import { RunPanel } from '../panels/runPanel';
 import type { HostCommand } from '../services';
 import { STAGE_COMMANDS, stageError } from '../views/runCapabilities';
 
@@ -50,12 +50,12 @@ export const showStageError: HostCommand = {
   },
 };
 
+/** A stage's metrics as curves (every training of the run, live), not as raw JSON lines. */
 export const openStageMetrics: HostCommand = {
   id: 'optidel.openStageMetrics',
-  async run(_services, arg) {
-    const { dir, stage } = stageNode(arg);
-    const file = vscode.Uri.file(path.join(dir, metricsFile(stage)));
-    await vscode.window.showTextDocument(file, { preview: true });
-    return file.fsPath;
+  run(services, arg) {
+    const { dir } = stageNode(arg);
+    RunPanel.show(services, 'curves', dir);
+    return dir;
   },
 };

@@ -17,18 +17,21 @@ import type {
 } from '../../shared/artifacts';
 import { ARTIFACTS, predictionIndexFile } from '../../shared/artifacts';
 import type { StageStatus } from '../../shared/protocol';
+import { parseMetricsFile, type MetricSeries } from '../../shared/metrics';
+import { resolveInRun } from '../../shared/run/node/contain';
 import { parseRunRecord } from '../../shared/runRecord';
 import type { PredictionsView, RunViewData, ThumbsInfo, ViewKind } from '../../shared/viewMessages';
 
 /** Which artifacts each view reads; the rest are not sent. */
 const NEEDS: Record<
   ViewKind,
-  ReadonlyArray<'projection' | 'difficulty' | 'keyPatches' | 'selections' | 'synth' | 'thumbs' | 'bench'>
+  ReadonlyArray<'projection' | 'difficulty' | 'keyPatches' | 'selections' | 'synth' | 'thumbs' | 'bench' | 'metrics'>
 > = {
   embeddingMap: ['projection', 'difficulty', 'selections', 'thumbs', 'keyPatches'],
   histogram: ['difficulty', 'keyPatches', 'selections'],
   gallery: ['difficulty', 'keyPatches', 'selections', 'synth', 'thumbs'],
   segmentation: ['bench'],
+  curves: ['metrics'],
 };
 
 /** Artifacts whose change should refresh a view of this kind (for the file watcher). */
@@ -41,6 +44,7 @@ export function watchedArtifacts(kind: ViewKind): string[] {
     synth: [ARTIFACTS.synthIndex],
     thumbs: [ARTIFACTS.thumbsIndex],
     bench: [ARTIFACTS.benchReport, `${ARTIFACTS.predictionsDir}/*/index.json`],
+    metrics: [`${ARTIFACTS.metricsDir}/*.jsonl`],
   };
   return [ARTIFACTS.run, ARTIFACTS.cacheIndex, ...NEEDS[kind].flatMap((need) => files[need]!)];
 }
@@ -153,6 +157,7 @@ export async function loadRunViewData(
     data.thumbs = await problems.try(ARTIFACTS.thumbsIndex, async () =>
       thumbsInfo((await readJson(runDir, ARTIFACTS.thumbsIndex)) as ThumbnailAtlasIndex, toUrl),
     );
+  if (needs.has('metrics')) data.metrics = await readMetrics(runDir, problems);
   if (needs.has('bench')) {
     data.bench = await problems.try(ARTIFACTS.benchReport, async () => {
       const report = (await readJson(runDir, ARTIFACTS.benchReport)) as BenchReport;
@@ -190,6 +195,23 @@ function thumbsInfo(index: ThumbnailAtlasIndex, toUrl: (relative: string) => str
     positions: index.positions,
     atlasUrls: atlases.map((file) => toUrl(`thumbs/${file}`)),
   };
+}
+
+/** Every metrics file of the run; a line that is not a metric is counted and named once per file. */
+async function readMetrics(runDir: string, problems: Problems): Promise<MetricSeries[]> {
+  const names = await fs.promises.readdir(path.join(runDir, ARTIFACTS.metricsDir)).catch(() => [] as string[]);
+  const out: MetricSeries[] = [];
+  for (const name of names.filter((f) => f.endsWith('.jsonl')).sort()) {
+    const file = `${ARTIFACTS.metricsDir}/${name}`;
+    const parsed = await problems.try(file, async () =>
+      // Contained: a metrics "file" linked to somewhere outside the run is refused, not shown.
+      parseMetricsFile(name.slice(0, -'.jsonl'.length), await fs.promises.readFile(resolveInRun(runDir, file), 'utf8')),
+    );
+    if (!parsed) continue;
+    if (parsed.badLines) problems.list.push(`${file}: ${parsed.badLines} line(s) are not metrics and were skipped`);
+    out.push(...parsed.series);
+  }
+  return out;
 }
 
 async function readSelections(runDir: string, problems: Problems): Promise<SelectionFile[]> {

@@ -24,6 +24,11 @@ export const IDLE = 'idle';
 /** run.json could not be read: only the folder actions apply. */
 export const UNREADABLE = 'unreadable';
 
+/** Stage item tokens: it can run again, it has an error to show, it has a metrics file (a run item too: some training logged). */
+export const RERUN = 'rerun';
+export const HAS_ERROR = 'error';
+export const HAS_METRICS = 'metrics';
+
 /** Each run command of the Runs view and the token its run item needs. */
 export const RUN_COMMAND_NEEDS: Readonly<Record<string, string>> = {
   'optidel.pretrain': doneToken('ingest'),
@@ -36,6 +41,7 @@ export const RUN_COMMAND_NEEDS: Readonly<Record<string, string>> = {
   'optidel.openEmbeddingMap': doneToken('score'),
   'optidel.openSubsetNotebook': doneToken('select'),
   'optidel.openSegmentation': BENCHMARKED,
+  'optidel.openTrainingCurves': HAS_METRICS,
   'optidel.showReport': BENCHMARKED,
 };
 
@@ -48,24 +54,22 @@ export const STAGE_COMMANDS: Readonly<Partial<Record<StageName, string>>> = {
   synthesize: 'optidel.synthesize',
 };
 
-/** Stage item tokens: it can run again, it has an error to show, it has a metrics file. */
-export const RERUN = 'rerun';
-export const HAS_ERROR = 'error';
-export const HAS_METRICS = 'metrics';
-
 export interface RunFacts {
   record?: RunRecord;
   /** bench/report.md exists in the run folder. */
   benchmarked: boolean;
+  /** metrics/ exists: some training has logged (the curves view follows it live). */
+  hasMetrics?: boolean;
 }
 
-export function runContextValue({ record, benchmarked }: RunFacts): string {
+export function runContextValue({ record, benchmarked, hasMetrics }: RunFacts): string {
   if (!record) return `${RUN_ITEM} ${UNREADABLE} ${IDLE}`;
   const tokens = [RUN_ITEM];
   for (const [stage, s] of Object.entries(record.stages)) {
     if (s?.status === 'done') tokens.push(doneToken(stage as StageName));
   }
   if (benchmarked) tokens.push(BENCHMARKED);
+  if (hasMetrics) tokens.push(HAS_METRICS);
   tokens.push(runningStages(record).length > 0 ? RUNNING : IDLE);
   return tokens.join(' ');
 }

@@ -128,7 +128,8 @@ function runItem(node: Extract<RunsTreeNode, { kind: 'run' }>): vscode.TreeItem 
   );
   item.resourceUri = vscode.Uri.file(node.dir);
   const benchmarked = fs.existsSync(path.join(node.dir, ARTIFACTS.benchReportMarkdown));
-  item.contextValue = runContextValue({ record: node.record, benchmarked });
+  const hasMetrics = fs.existsSync(path.join(node.dir, ARTIFACTS.metricsDir));
+  item.contextValue = runContextValue({ record: node.record, benchmarked, hasMetrics });
   if (!node.record) {
     item.description = 'unreadable';
     item.tooltip = node.error;
