@@ -19,7 +19,7 @@ import { SeededRandom } from '../../../src/engine/model/rng';
 import { ROOT, runCli } from '../../helpers/engine';
 import type { TinyRun } from '../../helpers/tinyRun';
 import { makeTinyRun } from '../../helpers/tinyRun';
-import { TORCH_MISSING, findTorchPython, runPython } from './torchPython';
+import { TORCH_MISSING, findTorchPython, runPython } from './python';
 
 const python = findTorchPython();
 let run: TinyRun;
