@@ -149,7 +149,7 @@ def _histogram(samples):
 
 def _svg(title, body):
     return (
-        f'<figure style="display:inline-block;margin:4px"><svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" '
+        f'<figure style="display:inline-block;margin:4px"><svg width="{WIDTH}" '
         f'height="{HEIGHT}" role="img"><title>{html.escape(title)}</title>{body}</svg>'
         f'<figcaption style="font-size:11px">{html.escape(title)}</figcaption></figure>'
     )
