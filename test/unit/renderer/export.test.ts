@@ -9,7 +9,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
+import type { SelectionFile } from '../../../src/shared/artifacts';
 import { ARTIFACTS, selectionFile } from '../../../src/shared/artifacts';
+import { curated } from '../../../src/engine/pipeline/runArtifacts';
 import { parseSubsetPayload, SUBSET_MIME } from '../../../src/shared/subsetPayload';
 import {
   interleaveSelections,
@@ -36,14 +38,19 @@ function readF32(file: string): Float32Array {
 }
 
 describe('subsetPayloadFromRun', () => {
-  it("carries every pool sample with the run's difficulty, projection, selections and provenance", async () => {
+  it("carries every pool sample with the run's difficulty, projection, curated selections and provenance", async () => {
+    // Each subset as training uses it: the fixture's optidel selection carries hand curation.
+    const subsetOf = (method: string): number[] =>
+      curated(JSON.parse(fs.readFileSync(path.join(fixture.runDir, selectionFile(method)), 'utf8')) as SelectionFile)
+        .ids;
+    assert.notDeepEqual(subsetOf('optidel'), fixture.selected.optidel, 'the curation changes the subset');
     const payload = parseSubsetPayload(JSON.parse(JSON.stringify(await subsetPayloadFromRun(fixture.runDir))));
     const difficulty = readF32(path.join(fixture.runDir, ARTIFACTS.difficulty));
     const projection = readF32(path.join(fixture.runDir, ARTIFACTS.projection));
     assert.equal(payload.summary.poolSize, 120);
     assert.equal(payload.summary.method, 'optidel');
     assert.deepEqual(payload.summary.methods, ['optidel', 'kcenter', 'random']);
-    assert.equal(payload.summary.selectedCount, fixture.selected.optidel!.length);
+    assert.equal(payload.summary.selectedCount, subsetOf('optidel').length);
     assert.deepEqual(payload.summary.vInformation, { hYEmpty: 1.2, hYGivenX: 0.7, value: 0.5 });
     assert.equal(payload.summary.synthesized, fixture.synthIds.length);
     assert.equal(payload.run?.dir, path.resolve(fixture.runDir));
@@ -57,9 +64,9 @@ describe('subsetPayloadFromRun', () => {
         Math.abs(s.embedding[0] - projection[2 * s.id]!) < 1e-4 &&
           Math.abs(s.embedding[1] - projection[2 * s.id + 1]!) < 1e-4,
       );
-      assert.equal(s.selected, fixture.selected.optidel!.includes(s.id));
+      assert.equal(s.selected, subsetOf('optidel').includes(s.id));
       for (const method of fixture.methods)
-        assert.equal(s.selectedBy!.includes(method), fixture.selected[method]!.includes(s.id), `${method} ${s.id}`);
+        assert.equal(s.selectedBy!.includes(method), subsetOf(method).includes(s.id), `${method} ${s.id}`);
       assert.match(s.provenance!.source, /^\/data\/demo\/patient-0\d\.nii\.gz$/);
     }
   });
