@@ -186,7 +186,15 @@ describe('the exported notebook', () => {
     assert.deepEqual(parseSubsetPayload(output.data[SUBSET_MIME]), JSON.parse(JSON.stringify(payload)));
     assert.match(output.data['text/plain'].join(''), /12 of 120 samples selected/);
     const source = notebook.cells[1].source.join('');
-    assert.match(source, /display\(\{"application\/vnd\.optidel\.subset\+json": json\.loads\(.*\)\}, raw=True\)/);
+    // The Python package remakes the output; npx of a bare name would fetch and run any package by that name.
+    assert.match(source, /^from optidel import load_run$/m);
+    assert.match(source, /^load_run\(run_dir\)\.subset\("optidel"\)$/m);
+    assert.doesNotMatch(source.replace(/^#.*$/gm, ''), /npx|subprocess/);
+    // Viewers without the renderer: static HTML drawn from the same payload, and text.
+    const html = output.data['text/html'].join('');
+    assert.equal(html.match(/<circle /g)?.length, 120);
+    assert.equal(html.match(/<img /g)?.length, payload.samples.filter((s) => s.selected && s.thumbnail).length);
+    assert.doesNotMatch(html, /<script|https?:/);
     assert.match(notebook.cells[0].source.join(''), /\| optidel \| 12 \|/);
   });
 
