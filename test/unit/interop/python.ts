@@ -21,11 +21,16 @@ export function findPython(module: string): string | undefined {
 
 export const findTorchPython = (): string | undefined => findPython('torch');
 
-/** Runs a script with python/ on the module path; throws with its stderr when it fails. */
-export function runPython(python: string, script: string, args: string[]): string {
+/** Runs a script with python/ (or `modulePath`) on the module path; throws with its stderr when it fails. */
+export function runPython(
+  python: string,
+  script: string,
+  args: string[],
+  modulePath = path.join(ROOT, 'python'),
+): string {
   const result = spawnSync(python, ['-s', script, ...args], {
     encoding: 'utf8',
-    env: { ...process.env, PYTHONPATH: path.join(ROOT, 'python'), PYTHONNOUSERSITE: '1' },
+    env: { ...process.env, PYTHONPATH: modulePath, PYTHONNOUSERSITE: '1', PYTHONDONTWRITEBYTECODE: '1' },
     timeout: 120_000,
     maxBuffer: 64 * 1024 * 1024,
   });

@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import type { CacheIndex, SelectionFile, ThumbnailAtlasIndex } from '../../../src/shared/artifacts';
 import { ARTIFACTS } from '../../../src/shared/artifacts';
 import { SUBSET_MIME, parseSubsetPayload, type SubsetPayload } from '../../../src/shared/subsetPayload';
@@ -193,3 +194,26 @@ test('a hostile run folder: source text is escaped in the HTML, an atlas path le
     JSON.stringify(skipped),
   );
 });
+
+const pip = findPython('setuptools, wheel, pip, numpy');
+
+test(
+  'pip installs ./python offline, and the installed package loads the run',
+  {
+    skip: pip
+      ? false
+      : 'no python3 with pip, setuptools, wheel and numpy: apt-get install -y python3-pip python3-wheel',
+  },
+  () => {
+    // A copy: setuptools builds inside the source folder.
+    const source = path.join(root, 'python-source');
+    fs.cpSync(path.join(ROOT, 'python'), source, { recursive: true });
+    const target = path.join(root, 'site');
+    const install = ['-m', 'pip', 'install', '--no-build-isolation', '--no-deps', '--no-index', '--target', target];
+    const r = spawnSync(pip!, ['-s', ...install, source], { encoding: 'utf8', timeout: 180_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(fs.existsSync(path.join(target, 'optidel', 'run.py')));
+    const loaded = JSON.parse(runPython(pip!, script('loadRun.py'), [runDir, 'random'], target)) as Loaded;
+    assert.deepEqual(loaded.selections.random, curated(random).ids);
+  },
+);
