@@ -35,5 +35,9 @@ export const EXAMPLES: Partial<Record<CommandName, readonly string[]>> = {
   ],
   similar: ['optidel similar -r runs/first --sample 120 --k 5'],
   finetune: ['optidel finetune -r runs/first'],
-  export: ['optidel export -r runs/first -o subset.ipynb --method optidel'],
+  export: [
+    'optidel export -r runs/first -o subset.ipynb --method optidel',
+    'optidel export -r runs/first --what subset --images png -o subset',
+    'optidel export -r runs/first --what scores -o scores',
+  ],
 };
