@@ -87,9 +87,10 @@ export const exportCommand: EngineCommand<'export'> = {
   ],
   async run(args, ctx) {
     const what = args.what ?? 'notebook';
-    const notebookOnly = (['format', 'maxSamples', 'thumbnails', 'thumbnailSize'] as const).find(
-      (k) => args[k] !== undefined,
-    );
+    // The path options too: a CSV or datalist that silently kept the paths would be worse than a refusal.
+    const notebookOnly = (
+      ['format', 'maxSamples', 'thumbnails', 'thumbnailSize', 'relativePaths', 'stripPaths'] as const
+    ).find((k) => args[k] !== undefined && args[k] !== false);
     if (notebookOnly && what !== 'notebook')
       throw new UsageError(`export: --${kebab(notebookOnly)} applies to --what notebook only`);
     if (args.images !== undefined && what !== 'subset')

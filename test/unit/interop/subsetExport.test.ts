@@ -155,6 +155,9 @@ test('export --what subset says what to run when the run has no selection, and l
   ]);
   assert.notEqual(notebookFlag.status, 0);
   assert.match(notebookFlag.stderr, /--format applies to --what notebook only/);
+  const strip = runCli(['export', '--what', 'scores', '--run', runDir, '--out', out, '--strip-paths', '--json']);
+  assert.match(strip.stderr, /--strip-paths applies to --what notebook only/);
+  assert.equal(fs.existsSync(out), false);
 });
 
 /** Runs `export --what subset --images ...` into a new folder under the test's root and returns its images/. */
