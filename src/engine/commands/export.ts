@@ -77,12 +77,12 @@ export const exportCommand: EngineCommand<'export'> = {
       name: 'relativePaths',
       type: 'boolean',
       description:
-        "name sources from the config's folder and the run from the written file's folder, not by absolute paths",
+        "notebook: name sources from the config's folder and the run from the written file's folder, not by absolute paths",
     },
     {
       name: 'stripPaths',
       type: 'boolean',
-      description: 'write no paths: sources become opaque ids (source-0001), the run is not named',
+      description: 'notebook: write no paths: sources become opaque ids (source-0001), the run is not named',
     },
   ],
   async run(args, ctx) {
