@@ -100,9 +100,10 @@ interface Loaded {
   selections: Record<string, number[]>;
   skipped: Array<[string, string]>;
   bundle: Record<string, unknown>;
+  datalist: Array<{ image: string; sample_id: number }> | null;
 }
-const loadRun = (dir: string, method?: string): Loaded =>
-  JSON.parse(runPython(python!, script('loadRun.py'), [dir, ...(method ? [method] : [])])) as Loaded;
+const loadRun = (dir: string, ...more: string[]): Loaded =>
+  JSON.parse(runPython(python!, script('loadRun.py'), [dir, ...more])) as Loaded;
 
 test("python/optidel's layout names are src/shared/run/layout.ts's", { skip }, () => {
   const { layout } = loadRun(runDir);
@@ -168,6 +169,23 @@ test(
       bundle['text/plain'] as string,
       new RegExp(`^OptiDEL subset \\(random\\): ${chosen.size} of ${cache.samples.length} samples`),
     );
+  },
+);
+
+test(
+  "the exported subset's datalist.json loads with the package: the curated subset, files that exist",
+  { skip },
+  () => {
+    const out = path.join(root, 'subset');
+    const r = runCli(['export', '--what', 'subset', '--run', runDir, '--method', 'random', '--out', out, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const { datalist, selections } = loadRun(runDir, 'random', path.join(out, 'datalist.json'));
+    assert.deepEqual(
+      datalist!.map((e) => e.sample_id),
+      selections.random,
+    );
+    for (const e of datalist!) assert.equal(e.image, cache.samples[e.sample_id]!.source);
+    for (const e of datalist!) assert.ok(fs.existsSync(e.image), e.image);
   },
 );
 
