@@ -2,7 +2,8 @@
 (``application/vnd.optidel.subset+json``, the payload of src/shared/subsetPayload.ts, which the
 extension's renderer draws interactively in VS Code) and fallbacks for every other viewer:
 ``text/html`` with a static SVG embedding map, difficulty histogram and thumbnail strip (GitHub,
-JupyterLab, nbviewer), and ``text/plain``.
+JupyterLab, nbviewer), ``image/png`` with the two charts for viewers that show no HTML, and
+``text/plain``.
 """
 import base64
 import html
@@ -98,7 +99,10 @@ class Subset:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         payload = self.payload()
-        return {SUBSET_MIME: payload, "text/html": subset_html(payload), "text/plain": subset_text(payload)}
+        bundle = {SUBSET_MIME: payload, "text/html": subset_html(payload), "text/plain": subset_text(payload)}
+        if payload["samples"]:
+            bundle["image/png"] = base64.b64encode(subset_png(payload["samples"])).decode("ascii")
+        return bundle
 
     def __repr__(self):
         return subset_text(self.payload(thumbnails=0))
@@ -114,37 +118,72 @@ def subset_text(payload):
     )
 
 
+# The charts' layout, as src/engine/export/subsetCharts.ts: two 320 x 200 panels.
 WIDTH, HEIGHT, BINS = 320, 200, 24
 SELECTED, OTHER = "#d9480f", "#868e96"
+# The PNG's greys (src/engine/export/subsetRaster.ts).
+GREYS = {"background": 255, "pool": 170, "pool_bar": 200, "subset": 0}
 
 
-def _scatter(samples):
+def _points(samples):
+    """(x, y, selected) point centres in panel pixels, unselected first so the subset is drawn on top."""
     xy = np.array([s["embedding"] for s in samples], dtype=float).reshape(-1, 2)
     low, high = xy.min(0), xy.max(0)
     span = np.where(high > low, high - low, 1.0)
-    # Unselected first, so the subset is drawn on top.
-    dots = []
+    points = []
     for s in sorted(samples, key=lambda s: s["selected"]):
         x, y = (np.array(s["embedding"]) - low) / span
-        colour = SELECTED if s["selected"] else OTHER
-        dots.append(f'<circle cx="{8 + x * (WIDTH - 16):.1f}" cy="{HEIGHT - 8 - y * (HEIGHT - 16):.1f}" r="2.5" fill="{colour}"/>')
-    return _svg("Embedding map (PCA of the embeddings)", "".join(dots))
+        points.append((8 + x * (WIDTH - 16), HEIGHT - 8 - y * (HEIGHT - 16), s["selected"]))
+    return points
+
+
+def _counts(samples):
+    """(low, high, pool counts, subset counts) of the difficulty histogram; the last bin holds the maximum."""
+    d = np.array([s["difficulty"] for s in samples], dtype=float)
+    low, high = d.min(), d.max() if d.max() > d.min() else d.min() + 1
+    bins = np.minimum(BINS - 1, np.floor((d - low) / (high - low) * BINS).astype(int))
+    chosen = np.array([s["selected"] for s in samples], dtype=bool)
+    return low, high, np.bincount(bins, minlength=BINS), np.bincount(bins[chosen], minlength=BINS)
+
+
+def _scatter(samples):
+    dots = "".join(
+        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{SELECTED if chosen else OTHER}"/>'
+        for x, y, chosen in _points(samples)
+    )
+    return _svg("Embedding map (PCA of the embeddings)", dots)
 
 
 def _histogram(samples):
-    d = np.array([s["difficulty"] for s in samples], dtype=float)
-    edges = np.linspace(d.min(), d.max() if d.max() > d.min() else d.min() + 1, BINS + 1)
-    every, _ = np.histogram(d, edges)
-    chosen, _ = np.histogram(d[[s["selected"] for s in samples]], edges)
+    low, high, every, chosen = _counts(samples)
     top, w = max(1, every.max()), WIDTH / BINS
     bars = []
     for k in range(BINS):
         for count, colour in ((every[k], OTHER), (chosen[k], SELECTED)):
             h = (HEIGHT - 20) * count / top
             bars.append(f'<rect x="{k * w:.1f}" y="{HEIGHT - 14 - h:.1f}" width="{w - 1:.1f}" height="{h:.1f}" fill="{colour}"/>')
-    label = f'<text x="0" y="{HEIGHT - 2}" font-size="10">{edges[0]:.3g}</text>'
-    label += f'<text x="{WIDTH}" y="{HEIGHT - 2}" font-size="10" text-anchor="end">{edges[-1]:.3g}</text>'
+    label = f'<text x="0" y="{HEIGHT - 2}" font-size="10">{low:.3g}</text>'
+    label += f'<text x="{WIDTH}" y="{HEIGHT - 2}" font-size="10" text-anchor="end">{high:.3g}</text>'
     return _svg("Difficulty: pool (grey), subset (orange)", "".join(bars) + label)
+
+
+def subset_png(samples):
+    """The image/png fallback: the map (left) and the histogram (right), the subset in black, as PNG bytes."""
+    pixels = np.full((HEIGHT, 2 * WIDTH), GREYS["background"], dtype=np.uint8)
+
+    def fill(x0, y0, w, h, value):
+        pixels[max(0, y0) : max(0, y0 + h), max(0, x0) : max(0, x0 + w)] = value
+
+    for x, y, chosen in _points(samples):
+        # Half away from zero, as JavaScript's Math.round for these positive centres.
+        fill(int(np.floor(x + 0.5)) - 2, int(np.floor(y + 0.5)) - 2, 5, 5, GREYS["subset" if chosen else "pool"])
+    _, _, every, chosen = _counts(samples)
+    top, bar = max(1, every.max()), WIDTH // BINS
+    for k in range(BINS):
+        for count, value in ((every[k], GREYS["pool_bar"]), (chosen[k], GREYS["subset"])):
+            h = int(np.floor((HEIGHT - 20) * count / top + 0.5))
+            fill(WIDTH + k * bar, HEIGHT - 14 - h, bar - 1, h, value)
+    return encode_gray(pixels)
 
 
 def _svg(title, body):

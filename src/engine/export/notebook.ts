@@ -1,13 +1,14 @@
 /**
  * A Jupyter notebook (nbformat 4.5) that carries a subset payload as a cell output. VS Code shows
  * the output through the OptiDEL renderer without any kernel; every other viewer (GitHub,
- * JupyterLab, nbviewer) shows the static text/html fallback (subsetHtml.ts), and a terminal the
- * text/plain one. The code cell's source is the Python that makes the same output again from the
+ * JupyterLab, nbviewer) shows the static text/html fallback (subsetHtml.ts), one that shows no
+ * HTML the image/png (subsetRaster.ts), and a terminal the text/plain one. The code cell's source is the Python that makes the same output again from the
  * run folder with the repository's Python package, so re-running it in a kernel refreshes it.
  */
 import type { SubsetPayload } from '../../shared/subsetPayload';
 import { SUBSET_MIME } from '../../shared/subsetPayload';
 import { subsetHtml, subsetText } from './subsetHtml';
+import { subsetPng } from './subsetRaster';
 
 export interface Notebook {
   cells: NotebookCell[];
@@ -61,6 +62,7 @@ export function subsetNotebook(payload: SubsetPayload): Notebook {
             data: {
               [SUBSET_MIME]: payload,
               'text/html': lines(subsetHtml(payload)),
+              ...(payload.samples.length ? { 'image/png': subsetPng(payload.samples).toString('base64') } : {}),
               'text/plain': lines(plainText(payload)),
             },
             metadata: {},
@@ -105,7 +107,8 @@ function pythonSource(payload: SubsetPayload): string {
   const runDir = payload.run?.dir ?? 'RUN_DIR';
   return [
     "# Rebuilds the output below from the run folder with OptiDEL's Python package (numpy only, no",
-    '# network): `pip install ./python` from the OptiDEL repository, or put its python/ folder on sys.path.',
+    '# network): `pip install --no-build-isolation ./python` in the OptiDEL repository, or put its python/',
+    '# folder on sys.path.',
     '# Not `npx optidel`: npx of a bare name downloads and runs whatever package is published under it.',
     'from optidel import load_run',
     '',

@@ -6,10 +6,8 @@
  * same picture for its `Subset` (python/optidel/subset.py).
  */
 import type { SubsetPayload, SubsetSample } from '../../shared/subsetPayload';
+import { histogram, PANEL, scatterPoints } from './subsetCharts';
 
-const WIDTH = 320;
-const HEIGHT = 200;
-const BINS = 24;
 const SELECTED = '#d9480f';
 const OTHER = '#868e96';
 
@@ -30,7 +28,7 @@ export function subsetHtml(payload: SubsetPayload): string {
         `title="${escape(`${s.id} ${s.provenance?.source ?? ''}`)}" alt="sample ${s.id}"/>`,
     )
     .join('');
-  const charts = samples.length ? scatter(samples) + histogram(samples) : '';
+  const charts = samples.length ? scatter(samples) + histogramSvg(samples) : '';
   return (
     '<div class="optidel-subset">' +
     `<h4>${escape(payload.title ?? 'OptiDEL subset')}</h4>` +
@@ -40,58 +38,36 @@ export function subsetHtml(payload: SubsetPayload): string {
 }
 
 function scatter(samples: readonly SubsetSample[]): string {
-  const low = [0, 1].map((k) => least(samples.map((s) => s.embedding[k]!)));
-  const span = [0, 1].map((k) => -least(samples.map((s) => -s.embedding[k]!)) - low[k]! || 1);
-  // Unselected first, so the subset is drawn on top.
-  const ordered = [...samples.filter((s) => !s.selected), ...samples.filter((s) => s.selected)];
-  const dots = ordered.map((s) => {
-    const x = (s.embedding[0] - low[0]!) / span[0]!;
-    const y = (s.embedding[1] - low[1]!) / span[1]!;
-    const cx = (8 + x * (WIDTH - 16)).toFixed(1);
-    const cy = (HEIGHT - 8 - y * (HEIGHT - 16)).toFixed(1);
-    return `<circle cx="${cx}" cy="${cy}" r="2.5" fill="${s.selected ? SELECTED : OTHER}"/>`;
-  });
+  const dots = scatterPoints(samples).map(
+    (p) => `<circle cx="${p.x.toFixed(1)}" cy="${p.y.toFixed(1)}" r="2.5" fill="${p.selected ? SELECTED : OTHER}"/>`,
+  );
   return figure('Embedding map (PCA of the embeddings)', dots.join(''));
 }
 
-function histogram(samples: readonly SubsetSample[]): string {
-  const d = samples.map((s) => s.difficulty);
-  const low = least(d);
-  const high = -least(d.map((v) => -v)) > low ? -least(d.map((v) => -v)) : low + 1;
-  const bin = (v: number) => Math.min(BINS - 1, Math.floor(((v - low) / (high - low)) * BINS));
-  const every = new Array<number>(BINS).fill(0);
-  const chosen = new Array<number>(BINS).fill(0);
-  for (const s of samples) {
-    every[bin(s.difficulty)]!++;
-    if (s.selected) chosen[bin(s.difficulty)]!++;
-  }
+function histogramSvg(samples: readonly SubsetSample[]): string {
+  const { low, high, every, chosen } = histogram(samples);
   const top = Math.max(1, ...every);
-  const w = WIDTH / BINS;
+  const w = PANEL.width / PANEL.bins;
   const bars = every.flatMap((count, k) =>
     [
       [count, OTHER],
       [chosen[k]!, SELECTED],
     ].map(([c, colour]) => {
-      const h = ((HEIGHT - 20) * (c as number)) / top;
-      return `<rect x="${(k * w).toFixed(1)}" y="${(HEIGHT - 14 - h).toFixed(1)}" width="${(w - 1).toFixed(1)}" height="${h.toFixed(1)}" fill="${colour}"/>`;
+      const h = ((PANEL.height - 20) * (c as number)) / top;
+      return `<rect x="${(k * w).toFixed(1)}" y="${(PANEL.height - 14 - h).toFixed(1)}" width="${(w - 1).toFixed(1)}" height="${h.toFixed(1)}" fill="${colour}"/>`;
     }),
   );
   const labels =
-    `<text x="0" y="${HEIGHT - 2}" font-size="10">${low.toPrecision(3)}</text>` +
-    `<text x="${WIDTH}" y="${HEIGHT - 2}" font-size="10" text-anchor="end">${high.toPrecision(3)}</text>`;
+    `<text x="0" y="${PANEL.height - 2}" font-size="10">${low.toPrecision(3)}</text>` +
+    `<text x="${PANEL.width}" y="${PANEL.height - 2}" font-size="10" text-anchor="end">${high.toPrecision(3)}</text>`;
   return figure('Difficulty: pool (grey), subset (orange)', bars.join('') + labels);
 }
 
 function figure(title: string, body: string): string {
   return (
-    `<figure style="display:inline-block;margin:4px"><svg width="${WIDTH}" height="${HEIGHT}" role="img">` +
+    `<figure style="display:inline-block;margin:4px"><svg width="${PANEL.width}" height="${PANEL.height}" role="img">` +
     `<title>${escape(title)}</title>${body}</svg><figcaption style="font-size:11px">${escape(title)}</figcaption></figure>`
   );
-}
-
-/** The smallest value (Math.min(...values) overflows the stack for large pools). */
-function least(values: readonly number[]): number {
-  return values.reduce((a, b) => Math.min(a, b), Infinity);
 }
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;' };

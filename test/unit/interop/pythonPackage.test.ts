@@ -13,6 +13,7 @@ import { ARTIFACTS } from '../../../src/shared/artifacts';
 import { SUBSET_MIME, parseSubsetPayload, type SubsetPayload } from '../../../src/shared/subsetPayload';
 import { loadSharp } from '../../../src/engine/data/formats/raster';
 import { curated } from '../../../src/engine/pipeline/runArtifacts';
+import { subsetPng } from '../../../src/engine/export/subsetRaster';
 import { ROOT, runCli } from '../../helpers/engine';
 import { makeTinyDemo, runTinyPipeline } from '../../helpers/tinyRun';
 import { NUMPY_MISSING, findPython, runPython } from './python';
@@ -165,6 +166,13 @@ test(
       const shown = await sharp(Buffer.from(base64!, 'base64')).greyscale().raw().toBuffer();
       assert.deepEqual(shown, tile, `thumbnail of sample ${id}`);
     }
+    // The PNG fallback: the same picture as the exported notebook's, pixel for pixel.
+    const png = Buffer.from(bundle['image/png'] as string, 'base64');
+    const drawn = await sharp(png).greyscale().raw().toBuffer({ resolveWithObject: true });
+    const engineDrawn = await sharp(subsetPng(engine.samples)).greyscale().raw().toBuffer();
+    assert.deepEqual([drawn.info.width, drawn.info.height], [640, 200]);
+    assert.ok(drawn.data.includes(0) && drawn.data.includes(170), 'subset and pool both drawn');
+    assert.ok(drawn.data.equals(engineDrawn), 'Python and the engine draw the same PNG');
     assert.match(
       bundle['text/plain'] as string,
       new RegExp(`^OptiDEL subset \\(random\\): ${chosen.size} of ${cache.samples.length} samples`),

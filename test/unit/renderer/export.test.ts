@@ -19,6 +19,7 @@ import {
   subsetPayloadFromRun,
 } from '../../../src/engine/export/subsetPayloadFromRun';
 import { subsetNotebookText } from '../../../src/engine/export/notebook';
+import { scatterPoints } from '../../../src/engine/export/subsetCharts';
 import { makeRunFixture, type RunFixture } from '../../fixtures/makeRunFixture';
 import { runCli } from '../../helpers/engine';
 import { decideNotebookRunDir } from '../../../src/host/pathPolicy';
@@ -195,6 +196,15 @@ describe('the exported notebook', () => {
     assert.equal(html.match(/<circle /g)?.length, 120);
     assert.equal(html.match(/<img /g)?.length, payload.samples.filter((s) => s.selected && s.thumbnail).length);
     assert.doesNotMatch(html, /<script|https?:/);
+    // Viewers that show no HTML: the two charts as a PNG, each selected sample's point in black.
+    const png = await sharp(Buffer.from(output.data['image/png'], 'base64'))
+      .greyscale()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    assert.deepEqual([png.info.width, png.info.height], [640, 200]);
+    for (const p of scatterPoints(payload.samples).filter((q) => q.selected))
+      assert.equal(png.data[Math.round(p.y) * 640 + Math.round(p.x)], 0, `point at ${p.x}, ${p.y}`);
+    assert.ok(png.data.filter((v) => v === 170).length > 100, 'the pool in grey');
     assert.match(notebook.cells[0].source.join(''), /\| optidel \| 12 \|/);
   });
 
