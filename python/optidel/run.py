@@ -140,7 +140,7 @@ class Run:
         atlas, column, row = position
         if atlas not in self._atlases:
             try:
-                with open(_inside(os.path.join(self.dir, "thumbs"), index["atlases"][atlas]), "rb") as f:
+                with open(_inside(os.path.join(self.dir, ARTIFACTS["thumbsDir"]), index["atlases"][atlas]), "rb") as f:
                     self._atlases[atlas] = decode_gray(f.read())
             except (OSError, ValueError, IndexError, TypeError, KeyError) as err:
                 self.skipped.append((f"thumbs atlas {atlas}", str(err)))
