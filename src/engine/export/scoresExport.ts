@@ -11,6 +11,7 @@ import type { ScoresInfo, SelectionFile } from '../../shared/artifacts';
 import { ARTIFACTS } from '../../shared/artifacts';
 import { DIFFICULTY_SCORES } from '../../shared/commands';
 import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../../shared/node/atomicFile';
+import { curated } from '../pipeline/runArtifacts';
 import { csvText } from './csv';
 import { encodeNpy, type NpyArray } from './npy';
 import { readExportInputs, readFloat32, type ExportInputs } from './runArtifacts';
@@ -35,16 +36,16 @@ interface DifficultyVariant {
   values: Float32Array;
 }
 
-/** N x M status codes (SELECTION_STATUS) of every pool sample in every selection, curation applied. */
+/** N x M status codes (SELECTION_STATUS) of every pool sample in every selection, from the training stage's `curated`. */
 export function selectionStatus(selections: readonly SelectionFile[], poolSize: number): Uint8Array {
   const codes = new Uint8Array(poolSize * selections.length);
   selections.forEach((s, m) => {
-    const set = (id: number, code: number) => {
-      if (Number.isInteger(id) && id >= 0 && id < poolSize) codes[id * selections.length + m] = code;
-    };
-    for (const id of s.selected) set(id, 1);
-    for (const id of s.manual?.exclude ?? []) if (s.selected.includes(id)) set(id, 2);
-    for (const id of s.manual?.include ?? []) if (!s.selected.includes(id)) set(id, 3);
+    const byMethod = new Set(s.selected);
+    const trained = new Set(curated(s).ids);
+    for (let id = 0; id < poolSize; id++) {
+      const code = trained.has(id) ? (byMethod.has(id) ? 1 : 3) : byMethod.has(id) ? 2 : 0;
+      codes[id * selections.length + m] = code;
+    }
   });
   return codes;
 }
