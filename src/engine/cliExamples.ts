@@ -39,5 +39,9 @@ export const EXAMPLES: Partial<Record<CommandName, readonly string[]>> = {
     'optidel duplicates -r runs/first --min-similarity 0.98 --exclude-from optidel',
   ],
   finetune: ['optidel finetune -r runs/first'],
-  export: ['optidel export -r runs/first -o subset.ipynb --method optidel'],
+  export: [
+    'optidel export -r runs/first -o subset.ipynb --method optidel',
+    'optidel export -r runs/first --what subset --images png -o subset',
+    'optidel export -r runs/first --what scores -o scores',
+  ],
 };

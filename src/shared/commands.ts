@@ -324,8 +324,11 @@ export interface InfoArgs {
 
 /** `optidel export`: a run's selected subset as a notebook (or its payload alone), see docs/notebook.md. */
 /** What `optidel export` writes: the renderer's notebook, the subset as training files, or the encoder for PyTorch. */
-export const EXPORT_KINDS = ['notebook', 'subset', 'encoder'] as const;
+export const EXPORT_KINDS = ['notebook', 'subset', 'scores', 'encoder'] as const;
 export type ExportKind = (typeof EXPORT_KINDS)[number];
+/** `--what subset --images`: the cached slices as PNG or NIfTI, or the source files themselves. */
+export const SUBSET_IMAGE_FORMATS = ['png', 'nifti', 'source'] as const;
+export type SubsetImageFormat = (typeof SUBSET_IMAGE_FORMATS)[number];
 
 export interface ExportArgs {
   run: string;
@@ -339,6 +342,10 @@ export interface ExportArgs {
   method?: string;
   /** Encoder only: the checkpoint under checkpoints/ (default train, else pretrain). */
   checkpoint?: string;
+  /** Subset only: also write the subset's images into `out`/images. */
+  images?: SubsetImageFormat;
+  /** Subset with `images: 'source'`: symbolic links to the sources instead of copies. */
+  link?: boolean;
   maxSamples?: number;
   thumbnails?: number;
   thumbnailSize?: number;

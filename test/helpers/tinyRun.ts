@@ -33,3 +33,29 @@ export function cloneRun(run: TinyRun, name: string): string {
   fs.cpSync(run.runDir, dir, { recursive: true });
   return dir;
 }
+
+/** The whole pipeline (optidel run, micro preset, a few steps) on a tiny demo config: every artifact, in seconds. */
+export function runTinyPipeline(configFile: string, runDir: string): void {
+  const r = runCli(
+    [
+      'run',
+      '--config',
+      configFile,
+      '--out',
+      runDir,
+      '--method',
+      'optidel',
+      '--budget',
+      '0.1',
+      '--preset',
+      'micro',
+      '--steps',
+      '4',
+      '--batch-size',
+      '8',
+      '--json',
+    ],
+    { timeoutMs: 300_000 },
+  );
+  if (r.status !== 0) throw new Error(`optidel run failed: ${r.stderr}`);
+}

@@ -10,8 +10,8 @@ import { writeFileAtomic } from '../../shared/node/atomicFile';
 import { parseSubsetPayload } from '../../shared/subsetPayload';
 import { EXPORT_DEFAULTS, subsetPayloadFromRun } from '../export/subsetPayloadFromRun';
 import { subsetNotebookText } from '../export/notebook';
-import { exportEncoder, exportSubset } from '../export/trainingExports';
-import { EXPORT_KINDS } from '../../shared/commands';
+import { exportEncoder, exportScores, exportSubset } from '../export/trainingExports';
+import { EXPORT_KINDS, SUBSET_IMAGE_FORMATS } from '../../shared/commands';
 
 export const exportCommand: EngineCommand<'export'> = {
   name: 'export',
@@ -24,7 +24,8 @@ export const exportCommand: EngineCommand<'export'> = {
       type: 'string',
       choices: EXPORT_KINDS,
       description:
-        'notebook (default); subset: subset.txt, subset.csv, datalist.json; encoder: timm-style .safetensors',
+        'notebook (default); subset: subset.txt, subset.csv, datalist.json; scores: scores.csv and .npy arrays; ' +
+        'encoder: timm-style .safetensors',
     },
     {
       name: 'format',
@@ -36,7 +37,7 @@ export const exportCommand: EngineCommand<'export'> = {
       name: 'out',
       type: 'string',
       required: true,
-      description: 'file to write (notebook, encoder) or folder (subset)',
+      description: 'file to write (notebook, encoder) or folder (subset, scores)',
     },
     {
       name: 'method',
@@ -49,6 +50,14 @@ export const exportCommand: EngineCommand<'export'> = {
       type: 'string',
       description: 'encoder: model under checkpoints/ (default train, else pretrain)',
     },
+    {
+      name: 'images',
+      type: 'string',
+      choices: SUBSET_IMAGE_FORMATS,
+      description:
+        'subset: also an images/ folder: png or nifti (each slice as cached, generated samples too), or source (the files)',
+    },
+    { name: 'link', type: 'boolean', description: 'subset with --images source: symbolic links instead of copies' },
     {
       name: 'maxSamples',
       type: 'integer',
@@ -68,28 +77,36 @@ export const exportCommand: EngineCommand<'export'> = {
       name: 'relativePaths',
       type: 'boolean',
       description:
-        "name sources from the config's folder and the run from the written file's folder, not by absolute paths",
+        "notebook: name sources from the config's folder and the run from the written file's folder, not by absolute paths",
     },
     {
       name: 'stripPaths',
       type: 'boolean',
-      description: 'write no paths: sources become opaque ids (source-0001), the run is not named',
+      description: 'notebook: write no paths: sources become opaque ids (source-0001), the run is not named',
     },
   ],
   async run(args, ctx) {
     const what = args.what ?? 'notebook';
-    const notebookOnly = (['format', 'maxSamples', 'thumbnails', 'thumbnailSize'] as const).find(
-      (k) => args[k] !== undefined,
-    );
+    // The path options too: a CSV or datalist that silently kept the paths would be worse than a refusal.
+    const notebookOnly = (
+      ['format', 'maxSamples', 'thumbnails', 'thumbnailSize', 'relativePaths', 'stripPaths'] as const
+    ).find((k) => args[k] !== undefined && args[k] !== false);
     if (notebookOnly && what !== 'notebook')
       throw new UsageError(`export: --${kebab(notebookOnly)} applies to --what notebook only`);
+    if (args.images !== undefined && what !== 'subset')
+      throw new UsageError('export: --images applies to --what subset only');
+    if (args.link && args.images !== 'source')
+      throw new UsageError('export: --link applies to --images source only (slices are written, not linked)');
     if (args.checkpoint !== undefined && what !== 'encoder')
       throw new UsageError('export: --checkpoint applies to --what encoder only');
     if (args.method !== undefined && what === 'encoder') {
       throw new UsageError('export: --method does not apply to --what encoder; pick the model with --checkpoint');
     }
+    if (args.method !== undefined && what === 'scores')
+      throw new UsageError('export: --method does not apply to --what scores: every selection is exported');
     if (what === 'subset') return exportSubset(args, ctx);
     if (what === 'encoder') return exportEncoder(args, ctx);
+    if (what === 'scores') return exportScores(args, ctx);
     const format = args.format ?? 'ipynb';
     const runDir = path.resolve(args.run);
     if (!fs.existsSync(runDir)) throw new UsageError(`export: run folder ${runDir} does not exist`);
@@ -139,9 +156,16 @@ export const exportCommand: EngineCommand<'export'> = {
   },
   describe(r) {
     const skipped = r.skipped.map((s) => `skipped ${s.path}: ${s.reason}`);
-    const written = r.files.map((f) => path.basename(f)).join(', ');
+    const names = r.files.map((f) => path.basename(f));
+    const written =
+      names.length > 8 ? `${names.slice(0, 6).join(', ')} and ${names.length - 6} more` : names.join(', ');
     if (r.what === 'subset')
       return [`wrote the ${r.method} subset (${r.samples} samples) to ${r.file}: ${written}`, ...skipped].join('\n');
+    if (r.what === 'scores')
+      return [
+        `wrote the scores of ${r.samples} samples (selections: ${r.methods.join(', ')}) to ${r.file}: ${written}`,
+        ...skipped,
+      ].join('\n');
     if (r.what === 'encoder') {
       const e = r.encoder!;
       return `wrote ${r.file} (${(r.bytes / 1024).toFixed(0)} KiB): ${e.tensors} tensors, ${e.parameters} parameters from ${e.checkpoint}`;

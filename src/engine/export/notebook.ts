@@ -1,11 +1,14 @@
 /**
  * A Jupyter notebook (nbformat 4.5) that carries a subset payload as a cell output. VS Code shows
- * the output through the OptiDEL renderer without any kernel; Jupyter without the extension shows
- * the text/plain fallback. The code cell's source is the Python that makes the same output again
- * from the run folder, so re-running it in a kernel refreshes it.
+ * the output through the OptiDEL renderer without any kernel; every other viewer (GitHub,
+ * JupyterLab, nbviewer) shows the static text/html fallback (subsetHtml.ts), one that shows no
+ * HTML the image/png (subsetRaster.ts), and a terminal the text/plain one. The code cell's source is the Python that makes the same output again from the
+ * run folder with the repository's Python package, so re-running it in a kernel refreshes it.
  */
 import type { SubsetPayload } from '../../shared/subsetPayload';
 import { SUBSET_MIME } from '../../shared/subsetPayload';
+import { subsetHtml, subsetText } from './subsetHtml';
+import { subsetPng } from './subsetRaster';
 
 export interface Notebook {
   cells: NotebookCell[];
@@ -56,7 +59,12 @@ export function subsetNotebook(payload: SubsetPayload): Notebook {
         outputs: [
           {
             output_type: 'display_data',
-            data: { [SUBSET_MIME]: payload, 'text/plain': lines(plainText(payload)) },
+            data: {
+              [SUBSET_MIME]: payload,
+              'text/html': lines(subsetHtml(payload)),
+              ...(payload.samples.length ? { 'image/png': subsetPng(payload.samples).toString('base64') } : {}),
+              'text/plain': lines(plainText(payload)),
+            },
             metadata: {},
           },
         ],
@@ -74,12 +82,7 @@ export function subsetNotebook(payload: SubsetPayload): Notebook {
 
 /** What a reader without the renderer sees: the numbers in one paragraph. */
 export function plainText(payload: SubsetPayload): string {
-  const s = payload.summary;
-  const v = s.vInformation ? `, V-information ${s.vInformation.value.toFixed(4)} nats` : '';
-  return (
-    `OptiDEL subset (${s.method}): ${s.selectedCount} of ${s.poolSize} samples selected (budget ${s.budget})${v}.\n` +
-    'Open this notebook in VS Code with the OptiDEL extension for the interactive view.'
-  );
+  return `${subsetText(payload)}\nOpen this notebook in VS Code with the OptiDEL extension for the interactive view.`;
 }
 
 function summaryMarkdown(payload: SubsetPayload): string {
@@ -103,13 +106,14 @@ function summaryMarkdown(payload: SubsetPayload): string {
 function pythonSource(payload: SubsetPayload): string {
   const runDir = payload.run?.dir ?? 'RUN_DIR';
   return [
-    '# Rebuilds the output below from the run folder (needs the optidel command line: npm install optidel).',
-    'import json, pathlib, subprocess',
-    'from IPython.display import display',
+    "# Rebuilds the output below from the run folder with OptiDEL's Python package (numpy only, no",
+    '# network): `pip install --no-build-isolation ./python` in the OptiDEL repository, or put its python/',
+    '# folder on sys.path.',
+    '# Not `npx optidel`: npx of a bare name downloads and runs whatever package is published under it.',
+    'from optidel import load_run',
     '',
     `run_dir = ${JSON.stringify(runDir)}`,
-    `subprocess.run(["npx", "optidel", "export", "--run", run_dir, "--format", "json", "--method", ${JSON.stringify(payload.summary.method)}, "--out", "subset.json"], check=True)`,
-    `display({${JSON.stringify(SUBSET_MIME)}: json.loads(pathlib.Path("subset.json").read_text())}, raw=True)`,
+    `load_run(run_dir).subset(${JSON.stringify(payload.summary.method)})`,
   ].join('\n');
 }
 

@@ -171,7 +171,7 @@ export async function writeSubsetFiles(
   runDir: string,
   outDir: string,
   method: string,
-): Promise<{ subset: CuratedSubset; files: string[]; bytes: number }> {
+): Promise<{ subset: CuratedSubset; files: string[] }> {
   const subset = await curatedSubset(runDir, method);
   const list = subsetFileList(subset);
   for (const source of list.unlisted) {
@@ -188,6 +188,10 @@ export async function writeSubsetFiles(
   await writeFileAtomic(files[0]!, list.text);
   await writeFileAtomic(files[1]!, csv);
   await writeJsonAtomic(files[2]!, subsetDatalist(subset, runDir));
-  const bytes = (await Promise.all(files.map((f) => fs.promises.stat(f)))).reduce((s, st) => s + st.size, 0);
-  return { subset, files, bytes };
+  return { subset, files };
+}
+
+/** Bytes of the files an export wrote (a link counts as itself, not its target). */
+export async function totalBytes(files: readonly string[]): Promise<number> {
+  return (await Promise.all(files.map((f) => fs.promises.lstat(f)))).reduce((s, st) => s + st.size, 0);
 }

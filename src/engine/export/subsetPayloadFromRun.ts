@@ -1,6 +1,7 @@
 /**
  * Builds the notebook payload of a run (src/shared/subsetPayload.ts) from its artifacts: every
- * pool sample with its difficulty and 2D projection, which exported methods selected it, its
+ * pool sample with its difficulty and 2D projection, which exported methods selected it (hand
+ * curation from the gallery applied, as the training stage applies it), its
  * provenance, and a tiny thumbnail for the first samples of each method's selection.
  */
 import * as path from 'node:path';
@@ -8,6 +9,7 @@ import type { SelectionFile } from '../../shared/artifacts';
 import type { SubsetPayload, SubsetSample } from '../../shared/subsetPayload';
 import { SUBSET_PAYLOAD_VERSION } from '../../shared/subsetPayload';
 import { readRun } from '../../shared/node/runStore';
+import { curated } from '../pipeline/runArtifacts';
 import { readExportInputs } from './runArtifacts';
 import { thumbnailDataUrls } from './thumbnails';
 import { exportPaths, type ExportPathMode } from './exportPaths';
@@ -36,9 +38,15 @@ export async function subsetPayloadFromRun(runDir: string, options: SubsetExport
   const onSkip = options.onSkip ?? (() => undefined);
   const inputs = await readExportInputs(runDir);
   for (const s of inputs.skipped) onSkip(s.file, s.reason);
-  const primary = pickPrimary(inputs.selections, options.method, runDir);
+  // Each subset as the training stage uses it: the gallery's hand curation applied.
+  const poolSize = inputs.cache.samples.length;
+  const curatedSelections = inputs.selections.map((s) => ({
+    ...s,
+    selected: curated(s).ids.filter((id) => Number.isInteger(id) && id >= 0 && id < poolSize),
+  }));
+  const primary = pickPrimary(curatedSelections, options.method, runDir);
   // The primary method first, the others in file order: the order the renderer offers them.
-  const selections = [primary, ...inputs.selections.filter((s) => s !== primary)];
+  const selections = [primary, ...curatedSelections.filter((s) => s !== primary)];
   const methods = selections.map((s) => s.method);
 
   const selectedBy = new Map<number, string[]>();

@@ -1,5 +1,5 @@
 /**
- * `optidel export --what subset` and `--what encoder`: the two exports for users' own training
+ * `optidel export --what subset`, `--what scores` and `--what encoder`: the exports for users' own training
  * code (docs/interop.md). The notebook export stays in commands/export.ts.
  */
 import * as fs from 'node:fs';
@@ -15,7 +15,9 @@ import { existingRunDir } from '../model/runSettings';
 import { lastSelectedMethod } from '../pipeline/runArtifacts';
 import { runRecordOrUndefined } from '../pipeline/stageSettings';
 import { encoderSafetensors } from './encoderExport';
-import { writeSubsetFiles } from './subsetFiles';
+import { writeScoresFiles } from './scoresExport';
+import { totalBytes, writeSubsetFiles } from './subsetFiles';
+import { writeSubsetImages } from './subsetImages';
 
 export async function exportSubset(args: ExportArgs, ctx: CommandContext): Promise<ExportResult> {
   const runDir = existingRunDir('export', args.run);
@@ -27,8 +29,15 @@ export async function exportSubset(args: ExportArgs, ctx: CommandContext): Promi
     );
   ctx.progress('export', 0, 1, `writing the ${method} subset`);
   const outDir = path.resolve(args.out);
-  const { subset, files, bytes } = await writeSubsetFiles(runDir, outDir, method);
+  const { subset, files } = await writeSubsetFiles(runDir, outDir, method);
+  if (args.images) {
+    ctx.progress('export', 0, 1, `writing the subset's images (${args.images})`);
+    const images = await writeSubsetImages(runDir, outDir, subset, args.images, args.link ?? false);
+    files.push(...images.files);
+    subset.skipped.push(...images.skipped);
+  }
   for (const s of subset.skipped) ctx.log('warn', `skipped ${s.path}: ${s.reason}`);
+  const bytes = await totalBytes(files);
   ctx.progress('export', 1, 1);
   return {
     what: 'subset',
@@ -40,6 +49,26 @@ export async function exportSubset(args: ExportArgs, ctx: CommandContext): Promi
     thumbnails: 0,
     bytes,
     skipped: subset.skipped,
+  };
+}
+
+export async function exportScores(args: ExportArgs, ctx: CommandContext): Promise<ExportResult> {
+  const runDir = existingRunDir('export', args.run);
+  ctx.progress('export', 0, 1, 'writing the scores');
+  const outDir = path.resolve(args.out);
+  const scores = await writeScoresFiles(runDir, outDir);
+  for (const s of scores.skipped) ctx.log('warn', `skipped ${s.path}: ${s.reason}`);
+  ctx.progress('export', 1, 1);
+  return {
+    what: 'scores',
+    file: outDir,
+    files: scores.files,
+    method: '',
+    methods: scores.methods,
+    samples: scores.samples,
+    thumbnails: 0,
+    bytes: scores.bytes,
+    skipped: scores.skipped,
   };
 }
 

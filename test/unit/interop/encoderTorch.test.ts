@@ -19,9 +19,10 @@ import { SeededRandom } from '../../../src/engine/model/rng';
 import { ROOT, runCli } from '../../helpers/engine';
 import type { TinyRun } from '../../helpers/tinyRun';
 import { makeTinyRun } from '../../helpers/tinyRun';
-import { TORCH_MISSING, findTorchPython, runPython } from './torchPython';
+import { TORCH_MISSING, findPython, findTorchPython, runPython } from './python';
 
 const python = findTorchPython();
+const onnxPython = findPython('torch, onnx');
 let run: TinyRun;
 let model: MaeModel;
 
@@ -116,37 +117,48 @@ test('optidel export --what encoder writes every encoder tensor under its timm n
   assert.equal(encoder.tensors, 29);
 });
 
+/** The run's images written for Python, and the TensorFlow.js model's tokens and pooled embedding of them. */
+async function tfjsReference(): Promise<{
+  imagesFile: string;
+  count: number;
+  tokens: Float32Array;
+  pooled: Float32Array;
+}> {
+  const cache = await openCache(run.runDir);
+  const ids = Array.from({ length: cache.size }, (_, i) => i);
+  const pixels = await cache.read(ids);
+  await cache.close();
+  const size = model.config.imageSize;
+  const [tokens, pooled] = tf.tidy(() => {
+    const t = model.encode(tf.tensor4d(pixels, [ids.length, size, size, 1]));
+    return [t.dataSync() as Float32Array, tf.mean(t, 1).dataSync() as Float32Array];
+  });
+  const imagesFile = path.join(run.root, 'images.f32');
+  fs.writeFileSync(imagesFile, new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength));
+  assert.ok(
+    tokens.some((v) => Math.abs(v) > 0.5),
+    'tokens are not all near zero',
+  );
+  return { imagesFile, count: ids.length, tokens, pooled };
+}
+
+function exportEncoderFile(name: string): string {
+  const out = path.join(run.root, name);
+  const r = runCli(['export', '--what', 'encoder', '--run', run.runDir, '--out', out, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  return out;
+}
+
 test(
   "the encoder's tokens in PyTorch equal TensorFlow.js's to 1e-4 on the demo images",
   { skip: python ? false : TORCH_MISSING },
   async (t) => {
-    const out = path.join(run.root, 'encoder.safetensors');
-    const r = runCli(['export', '--what', 'encoder', '--run', run.runDir, '--out', out, '--json']);
-    assert.equal(r.status, 0, r.stderr);
-    const cache = await openCache(run.runDir);
-    const ids = Array.from({ length: cache.size }, (_, i) => i);
-    const pixels = await cache.read(ids);
-    await cache.close();
-    const size = model.config.imageSize;
-    const [tokens, pooled] = tf.tidy(() => {
-      const t = model.encode(tf.tensor4d(pixels, [ids.length, size, size, 1]));
-      return [t.dataSync() as Float32Array, tf.mean(t, 1).dataSync() as Float32Array];
-    });
-    const imagesFile = path.join(run.root, 'images.f32');
-    fs.writeFileSync(imagesFile, new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength));
-    runPython(python!, path.join(ROOT, 'test/unit/interop/torchTokens.py'), [
-      out,
-      imagesFile,
-      String(ids.length),
-      run.root,
-    ]);
+    const out = exportEncoderFile('encoder.safetensors');
+    const { imagesFile, count, tokens, pooled } = await tfjsReference();
+    runPython(python!, path.join(ROOT, 'test/unit/interop/torchTokens.py'), [out, imagesFile, String(count), run.root]);
 
     const torchTokens = readF32(path.join(run.root, 'tokens.f32'));
-    assert.equal(torchTokens.length, ids.length * model.patches * model.config.dim);
-    assert.ok(
-      tokens.some((v) => Math.abs(v) > 0.5),
-      'tokens are not all near zero',
-    );
+    assert.equal(torchTokens.length, count * model.patches * model.config.dim);
     const tokenDiff = maxAbsDiff(torchTokens, tokens);
     t.diagnostic(`max abs difference: tokens ${tokenDiff.toExponential(2)} over ${tokens.length} values`);
     assert.ok(tokenDiff < 1e-4, `tokens differ by ${tokenDiff}`);
@@ -156,5 +168,31 @@ test(
     const erfDiff = maxAbsDiff(readF32(path.join(run.root, 'erf-gelu-tokens.f32')), tokens);
     t.diagnostic(`pooled ${pooledDiff.toExponential(2)}; with exact GELU instead ${erfDiff.toExponential(2)}`);
     assert.ok(erfDiff > 1e-3, `exact GELU differs by only ${erfDiff}`);
+  },
+);
+
+test(
+  "python3 -m optidel.export_onnx writes a checked ONNX model whose tokens equal TensorFlow.js's to 1e-4",
+  { skip: onnxPython ? false : `${TORCH_MISSING} python3-onnx` },
+  async (t) => {
+    const weights = exportEncoderFile('onnx-source.safetensors');
+    const { imagesFile, count, tokens, pooled } = await tfjsReference();
+    const dir = fs.mkdtempSync(path.join(run.root, 'onnx-'));
+    const script = path.join(ROOT, 'test/unit/interop/onnxTokens.py');
+    const graph = JSON.parse(runPython(onnxPython!, script, [weights, imagesFile, String(count), dir])) as {
+      inputs: Record<string, Array<string | number>>;
+      outputs: Record<string, Array<string | number>>;
+    };
+    const size = model.config.imageSize;
+    assert.deepEqual(graph.inputs, { images: ['batch', 1, size, size] });
+    assert.deepEqual(Object.keys(graph.outputs), ['tokens', 'embedding']);
+    // Traced with one image, run on all of them: the batch dimension is dynamic.
+    const tokenDiff = maxAbsDiff(readF32(path.join(dir, 'onnx-tokens.f32')), tokens);
+    const pooledDiff = maxAbsDiff(readF32(path.join(dir, 'onnx-embedding.f32')), pooled);
+    t.diagnostic(
+      `ONNX vs TensorFlow.js, ${count} images: tokens ${tokenDiff.toExponential(2)}, embedding ${pooledDiff.toExponential(2)}`,
+    );
+    assert.ok(tokenDiff < 1e-4, `tokens differ by ${tokenDiff}`);
+    assert.ok(pooledDiff < 1e-4, `embeddings differ by ${pooledDiff}`);
   },
 );

@@ -9,9 +9,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import type { CacheIndex, KeyPatchFile, SelectionFile } from '../../../src/shared/artifacts';
+import type { CacheIndex, KeyPatchFile, SelectionFile, SynthIndex } from '../../../src/shared/artifacts';
+import { openCache } from '../../../src/engine/data/cache';
+import { toBytes } from '../../../src/engine/data/formats/png';
+import { loadSharp } from '../../../src/engine/data/formats/raster';
 import { runCli } from '../../helpers/engine';
-import { makeTinyDemo } from '../../helpers/tinyRun';
+import { makeTinyDemo, runTinyPipeline } from '../../helpers/tinyRun';
 
 const ODD_FOLDER = 'odd, "quoted"\nname';
 let root: string;
@@ -31,28 +34,7 @@ before(() => {
   const folder = fs.readdirSync(pool).find((f) => fs.statSync(path.join(pool, f)).isDirectory())!;
   fs.renameSync(path.join(pool, folder), path.join(pool, ODD_FOLDER));
   runDir = path.join(root, 'run');
-  const r = runCli(
-    [
-      'run',
-      '--config',
-      demo.configFile,
-      '--out',
-      runDir,
-      '--method',
-      'optidel',
-      '--budget',
-      '0.1',
-      '--preset',
-      'micro',
-      '--steps',
-      '4',
-      '--batch-size',
-      '8',
-      '--json',
-    ],
-    { timeoutMs: 300_000 },
-  );
-  assert.equal(r.status, 0, r.stderr);
+  runTinyPipeline(demo.configFile, runDir);
   cache = readJson<CacheIndex>(path.join(runDir, 'cache/index.json'));
   const file = path.join(runDir, 'selection/optidel.json');
   selection = readJson<SelectionFile>(file);
@@ -173,4 +155,84 @@ test('export --what subset says what to run when the run has no selection, and l
   ]);
   assert.notEqual(notebookFlag.status, 0);
   assert.match(notebookFlag.stderr, /--format applies to --what notebook only/);
+  const strip = runCli(['export', '--what', 'scores', '--run', runDir, '--out', out, '--strip-paths', '--json']);
+  assert.match(strip.stderr, /--strip-paths applies to --what notebook only/);
+  assert.equal(fs.existsSync(out), false);
+});
+
+/** Runs `export --what subset --images ...` into a new folder under the test's root and returns its images/. */
+function exportImages(name: string, ...flags: string[]): string {
+  const out = path.join(root, name);
+  const r = runCli(['export', '--what', 'subset', '--run', runDir, '--out', out, ...flags, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  return path.join(out, 'images');
+}
+
+test('--images png and nifti hold each curated sample and generated sample exactly as training reads it', async () => {
+  const cacheReader = await openCache(runDir);
+  const size = cacheReader.imageSize;
+  const area = size * size;
+  const pixels = await cacheReader.read(expected);
+  await cacheReader.close();
+  const synth = readJson<SynthIndex>(path.join(runDir, 'synth/index.json'));
+  assert.ok(synth.samples.length > 0, 'the run generated samples');
+  const generated = new Float32Array(new Uint8Array(fs.readFileSync(path.join(runDir, 'synth/samples.f32'))).buffer);
+  const wanted = [
+    ...expected.map((id, k) => ({ name: String(id), values: pixels.subarray(k * area, (k + 1) * area) })),
+    ...synth.samples.map((s, k) => ({
+      name: `${s.kind}-${s.id}`,
+      values: generated.subarray(k * area, (k + 1) * area),
+    })),
+  ];
+  const sharp = await loadSharp();
+  const png = exportImages('images-png', '--images', 'png');
+  assert.deepEqual(fs.readdirSync(png).sort(), wanted.map((w) => `${w.name}.png`).sort());
+  for (const w of wanted) {
+    const { data, info } = await sharp(path.join(png, `${w.name}.png`))
+      .greyscale()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    assert.deepEqual([info.width, info.height, info.channels], [size, size, 1]);
+    assert.deepEqual(new Uint8Array(data), toBytes(w.values), w.name);
+  }
+  const nifti = exportImages('images-nifti', '--images', 'nifti');
+  assert.deepEqual(fs.readdirSync(nifti).sort(), wanted.map((w) => `${w.name}.nii`).sort());
+  for (const w of wanted) {
+    const bytes = fs.readFileSync(path.join(nifti, `${w.name}.nii`));
+    assert.deepEqual([bytes.readInt16LE(42), bytes.readInt16LE(44), bytes.readInt16LE(46)], [size, size, 1]);
+    const offset = bytes.readFloatLE(108);
+    assert.deepEqual(new Float32Array(new Uint8Array(bytes.subarray(offset)).buffer), w.values, w.name);
+  }
+});
+
+test('--images source copies each source once (odd names made safe), --link links them, stale images go', () => {
+  const sources = [...new Set(expected.map((id) => cache.samples[id]!.source))];
+  const listed = (dir: string) => csvByPython(path.join(dir, 'sources.csv'));
+  const copies = exportImages('images-source', '--images', 'source');
+  const rows = listed(copies);
+  assert.deepEqual(
+    rows.map((r) => r.source),
+    sources,
+  );
+  for (const row of rows) {
+    const file = path.join(path.dirname(copies), row.file!);
+    assert.match(path.basename(file), /^\d{4}-[A-Za-z0-9][A-Za-z0-9._-]*$/);
+    assert.equal(path.dirname(file), copies, 'inside images/');
+    assert.equal(fs.lstatSync(file).isSymbolicLink(), false);
+    assert.deepEqual(fs.readFileSync(file), fs.readFileSync(row.source!));
+  }
+  const links = exportImages('images-links', '--images', 'source', '--link');
+  for (const row of listed(links)) {
+    const file = path.join(path.dirname(links), row.file!);
+    assert.equal(fs.readlinkSync(file), row.source);
+  }
+  // Exported again for a smaller subset: the images of samples no longer in it are removed, the user's file stays.
+  fs.writeFileSync(path.join(copies, 'notes.txt'), 'mine');
+  const random = runCli(['select', '--run', runDir, '--method', 'random', '--budget', '2', '--json']);
+  assert.equal(random.status, 0, random.stderr);
+  exportImages('images-source', '--images', 'source', '--method', 'random');
+  const left = listed(copies).map((r) => path.basename(r.file!));
+  assert.deepEqual(fs.readdirSync(copies).sort(), [...left, 'notes.txt', 'sources.csv'].sort());
+  const refused = runCli(['export', '--what', 'subset', '--run', runDir, '--out', root, '--link', '--json']);
+  assert.match(refused.stderr, /--link applies to --images source only/);
 });

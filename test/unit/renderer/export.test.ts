@@ -9,7 +9,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
+import type { SelectionFile } from '../../../src/shared/artifacts';
 import { ARTIFACTS, selectionFile } from '../../../src/shared/artifacts';
+import { curated } from '../../../src/engine/pipeline/runArtifacts';
 import { parseSubsetPayload, SUBSET_MIME } from '../../../src/shared/subsetPayload';
 import {
   interleaveSelections,
@@ -17,6 +19,7 @@ import {
   subsetPayloadFromRun,
 } from '../../../src/engine/export/subsetPayloadFromRun';
 import { subsetNotebookText } from '../../../src/engine/export/notebook';
+import { scatterPoints } from '../../../src/engine/export/subsetCharts';
 import { makeRunFixture, type RunFixture } from '../../fixtures/makeRunFixture';
 import { runCli } from '../../helpers/engine';
 import { decideNotebookRunDir } from '../../../src/host/pathPolicy';
@@ -36,14 +39,19 @@ function readF32(file: string): Float32Array {
 }
 
 describe('subsetPayloadFromRun', () => {
-  it("carries every pool sample with the run's difficulty, projection, selections and provenance", async () => {
+  it("carries every pool sample with the run's difficulty, projection, curated selections and provenance", async () => {
+    // Each subset as training uses it: the fixture's optidel selection carries hand curation.
+    const subsetOf = (method: string): number[] =>
+      curated(JSON.parse(fs.readFileSync(path.join(fixture.runDir, selectionFile(method)), 'utf8')) as SelectionFile)
+        .ids;
+    assert.notDeepEqual(subsetOf('optidel'), fixture.selected.optidel, 'the curation changes the subset');
     const payload = parseSubsetPayload(JSON.parse(JSON.stringify(await subsetPayloadFromRun(fixture.runDir))));
     const difficulty = readF32(path.join(fixture.runDir, ARTIFACTS.difficulty));
     const projection = readF32(path.join(fixture.runDir, ARTIFACTS.projection));
     assert.equal(payload.summary.poolSize, 120);
     assert.equal(payload.summary.method, 'optidel');
     assert.deepEqual(payload.summary.methods, ['optidel', 'kcenter', 'random']);
-    assert.equal(payload.summary.selectedCount, fixture.selected.optidel!.length);
+    assert.equal(payload.summary.selectedCount, subsetOf('optidel').length);
     assert.deepEqual(payload.summary.vInformation, { hYEmpty: 1.2, hYGivenX: 0.7, value: 0.5 });
     assert.equal(payload.summary.synthesized, fixture.synthIds.length);
     assert.equal(payload.run?.dir, path.resolve(fixture.runDir));
@@ -57,9 +65,9 @@ describe('subsetPayloadFromRun', () => {
         Math.abs(s.embedding[0] - projection[2 * s.id]!) < 1e-4 &&
           Math.abs(s.embedding[1] - projection[2 * s.id + 1]!) < 1e-4,
       );
-      assert.equal(s.selected, fixture.selected.optidel!.includes(s.id));
+      assert.equal(s.selected, subsetOf('optidel').includes(s.id));
       for (const method of fixture.methods)
-        assert.equal(s.selectedBy!.includes(method), fixture.selected[method]!.includes(s.id), `${method} ${s.id}`);
+        assert.equal(s.selectedBy!.includes(method), subsetOf(method).includes(s.id), `${method} ${s.id}`);
       assert.match(s.provenance!.source, /^\/data\/demo\/patient-0\d\.nii\.gz$/);
     }
   });
@@ -179,7 +187,24 @@ describe('the exported notebook', () => {
     assert.deepEqual(parseSubsetPayload(output.data[SUBSET_MIME]), JSON.parse(JSON.stringify(payload)));
     assert.match(output.data['text/plain'].join(''), /12 of 120 samples selected/);
     const source = notebook.cells[1].source.join('');
-    assert.match(source, /display\(\{"application\/vnd\.optidel\.subset\+json": json\.loads\(.*\)\}, raw=True\)/);
+    // The Python package remakes the output; npx of a bare name would fetch and run any package by that name.
+    assert.match(source, /^from optidel import load_run$/m);
+    assert.match(source, /^load_run\(run_dir\)\.subset\("optidel"\)$/m);
+    assert.doesNotMatch(source.replace(/^#.*$/gm, ''), /npx|subprocess/);
+    // Viewers without the renderer: static HTML drawn from the same payload, and text.
+    const html = output.data['text/html'].join('');
+    assert.equal(html.match(/<circle /g)?.length, 120);
+    assert.equal(html.match(/<img /g)?.length, payload.samples.filter((s) => s.selected && s.thumbnail).length);
+    assert.doesNotMatch(html, /<script|https?:/);
+    // Viewers that show no HTML: the two charts as a PNG, each selected sample's point in black.
+    const png = await sharp(Buffer.from(output.data['image/png'], 'base64'))
+      .greyscale()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    assert.deepEqual([png.info.width, png.info.height], [640, 200]);
+    for (const p of scatterPoints(payload.samples).filter((q) => q.selected))
+      assert.equal(png.data[Math.round(p.y) * 640 + Math.round(p.x)], 0, `point at ${p.x}, ${p.y}`);
+    assert.ok(png.data.filter((v) => v === 170).length > 100, 'the pool in grey');
     assert.match(notebook.cells[0].source.join(''), /\| optidel \| 12 \|/);
   });
 

@@ -1,0 +1,25 @@
+"""Where a run folder keeps what ``load_run`` reads: the names of src/shared/run/layout.ts.
+
+One list, checked against the TypeScript layout by test/unit/interop/pythonPackage.test.ts, so the
+two cannot drift apart. Keys are the TypeScript keys.
+"""
+
+ARTIFACTS = {
+    "run": "run.json",
+    "cacheIndex": "cache/index.json",
+    "thumbsDir": "thumbs",
+    "thumbsIndex": "thumbs/index.json",
+    "scores": "scores/scores.json",
+    "embeddings": "scores/embeddings.f32",
+    "difficulty": "scores/difficulty.f32",
+    "patchErrors": "scores/patch-errors.f32",
+    "projection": "scores/projection.f32",
+    "keyPatches": "patches/key-patches.json",
+    "selectionDir": "selection",
+    "synthIndex": "synth/index.json",
+}
+
+
+def selection_file(method):
+    """``selectionFile`` of layout.ts."""
+    return f"{ARTIFACTS['selectionDir']}/{method}.json"

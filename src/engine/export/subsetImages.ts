@@ -1,0 +1,131 @@
+/**
+ * The subset as a folder of images, `images/` beside subset.csv: each curated sample's slice as the
+ * model saw it (the cached image, `<sample_id>.png` 8-bit or `<sample_id>.nii` float32 in [0, 1])
+ * and the generated samples the training stage adds (`mosaic-<id>.png`, `adversarial-<id>.png`),
+ * or with `source` the distinct source files themselves (copies, or links with `--link`) listed
+ * in `images/sources.csv`. Names are built from ids and plain names only: nothing read from the run
+ * folder can steer a write outside `images/`, and a link in the way is refused.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { SynthIndex } from '../../shared/artifacts';
+import type { SubsetImageFormat } from '../../shared/commands';
+import { ARTIFACTS } from '../../shared/artifacts';
+import { readJsonFile, writeFileAtomic } from '../../shared/node/atomicFile';
+import { resolveInRun } from '../../shared/run/node/contain';
+import { openCache } from '../data/cache';
+import { encodeNifti } from '../data/formats/niftiWriter';
+import { encodeGrayPng, toBytes } from '../data/formats/png';
+import { compactSet } from '../pipeline/trainStage';
+import { csvText } from './csv';
+import type { CuratedSubset } from './subsetFiles';
+
+export const IMAGES_FOLDER = 'images';
+export const SOURCES_LIST = 'sources.csv';
+
+export interface SubsetImages {
+  files: string[];
+  skipped: Array<{ path: string; reason: string }>;
+}
+
+export async function writeSubsetImages(
+  runDir: string,
+  outDir: string,
+  subset: CuratedSubset,
+  format: SubsetImageFormat,
+  link: boolean,
+): Promise<SubsetImages> {
+  const dir = resolveInRun(outDir, IMAGES_FOLDER, {
+    source: '--out',
+    fix: 'pick an --out folder without links, or remove the link',
+  });
+  await fs.promises.mkdir(dir, { recursive: true });
+  const images =
+    format === 'source' ? await copySources(dir, subset, link) : await writeSlices(runDir, dir, subset, format);
+  await removeStale(dir, new Set(images.files.map((f) => path.basename(f))));
+  return images;
+}
+
+/** The names this module writes; only these are ever removed, so a user's own files in images/ stay. */
+const OUR_FILE = /^(\d+|mosaic-\d+|adversarial-\d+)\.(png|nii)$|^\d{4}-[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** An earlier export's images that are not in this subset: left there, they would be trained on. */
+async function removeStale(dir: string, written: ReadonlySet<string>): Promise<void> {
+  for (const name of await fs.promises.readdir(dir)) {
+    if (OUR_FILE.test(name) && !written.has(name))
+      await fs.promises.rm(path.join(dir, name), { recursive: true, force: true });
+  }
+}
+
+async function writeSlices(
+  runDir: string,
+  dir: string,
+  subset: CuratedSubset,
+  format: 'png' | 'nifti',
+): Promise<SubsetImages> {
+  const cache = await openCache(runDir);
+  const size = cache.imageSize;
+  const area = size * size;
+  const encode = (pixels: Float32Array): Buffer =>
+    format === 'png'
+      ? encodeGrayPng(toBytes(pixels), size, size)
+      : encodeNifti({ dims: [size, size, 1], spacing: [1, 1, 1], type: 'float32', data: pixels });
+  const extension = format === 'png' ? 'png' : 'nii';
+  const files: string[] = [];
+  try {
+    // In batches: a large subset's pixels need not all be in memory at once.
+    for await (const batch of cache.batches({ batchSize: 64, ids: subset.rows.map((r) => r.sampleId) })) {
+      for (const [k, id] of batch.ids.entries()) {
+        const file = path.join(dir, `${id}.${extension}`);
+        await writeFileAtomic(file, encode(batch.pixels.subarray(k * area, (k + 1) * area)));
+        files.push(file);
+      }
+    }
+    // The generated samples exactly as training reads them (synth/samples.f32, in index order).
+    const { extra, generated } = await compactSet(runDir, subset.method, cache);
+    if (extra && generated > 0) {
+      const index = (await readJsonFile(path.join(runDir, ARTIFACTS.synthIndex))) as SynthIndex;
+      for (let k = 0; k < generated; k++) {
+        const sample = index.samples[k];
+        const kind = sample?.kind === 'adversarial' ? 'adversarial' : 'mosaic';
+        const id = Number.isInteger(sample?.id) ? sample!.id : subset.rows.length + k;
+        const file = path.join(dir, `${kind}-${id}.${extension}`);
+        await writeFileAtomic(file, encode(extra.subarray(k * area, (k + 1) * area)));
+        files.push(file);
+      }
+    }
+  } finally {
+    await cache.close();
+  }
+  return { files, skipped: [] };
+}
+
+/** Letters, digits, `.`, `_`, `-` of a source's own name: a file name that cannot climb out or hide. */
+function safeBaseName(source: string): string {
+  const base = (source.split(/[\\/]/).filter(Boolean).pop() ?? '').replace(/[^A-Za-z0-9._-]/g, '_');
+  return base.replace(/^[._-]+/, '').slice(0, 100) || 'source';
+}
+
+async function copySources(dir: string, subset: CuratedSubset, link: boolean): Promise<SubsetImages> {
+  const sources = [...new Set(subset.rows.map((r) => r.source))];
+  const files: string[] = [];
+  const rows: string[][] = [];
+  const skipped: SubsetImages['skipped'] = [];
+  for (const [k, source] of sources.entries()) {
+    // Numbered so that two sources with one name (case_1/image.nii, case_2/image.nii) stay apart.
+    const name = `${String(k + 1).padStart(4, '0')}-${safeBaseName(source)}`;
+    const target = path.join(dir, name);
+    try {
+      await fs.promises.rm(target, { recursive: true, force: true });
+      if (link) await fs.promises.symlink(path.resolve(source), target);
+      else await fs.promises.cp(source, target, { recursive: true, dereference: true, errorOnExist: true });
+      files.push(target);
+      rows.push([source, `${IMAGES_FOLDER}/${name}`]);
+    } catch (err) {
+      skipped.push({ path: source, reason: `not ${link ? 'linked' : 'copied'}: ${(err as Error).message}` });
+    }
+  }
+  const list = path.join(dir, SOURCES_LIST);
+  await writeFileAtomic(list, csvText(['source', 'file'], rows));
+  return { files: [list, ...files], skipped };
+}
