@@ -10,7 +10,7 @@ import { existingRunDir, readRunModelSettings } from '../model/runSettings';
 import { runStage } from '../runStage';
 import { lastSelectedMethod } from '../pipeline/runArtifacts';
 import { runRecordOrUndefined } from '../pipeline/stageSettings';
-import { DEFAULT_ADVERSARIAL, NO_ADVERSARIAL } from '../pipeline/compactSet';
+import { adversarialFor } from '../pipeline/compactSet';
 import { equalComputeSettings, trainStage } from '../pipeline/trainStage';
 import type { SelectionMethod } from '../selection/methods';
 import { pretrainOptions } from './pretrain';
@@ -92,8 +92,7 @@ export const trainCommand: EngineCommand<'train'> = {
             method,
             pretrain: options,
             rounds,
-            // Adversarial hardening is OptiDEL's generation step; a baseline's compact set is its selection.
-            adversarial: method === 'optidel' ? DEFAULT_ADVERSARIAL : NO_ADVERSARIAL,
+            adversarial: adversarialFor(method),
             masks: 4,
           },
           ctx,

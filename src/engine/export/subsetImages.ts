@@ -8,15 +8,15 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { SynthIndex } from '../../shared/artifacts';
 import type { SubsetImageFormat } from '../../shared/commands';
-import { ARTIFACTS } from '../../shared/artifacts';
-import { readJsonFile, writeFileAtomic } from '../../shared/node/atomicFile';
+import { writeFileAtomic } from '../../shared/node/atomicFile';
 import { resolveInRun } from '../../shared/run/node/contain';
 import { openCache } from '../data/cache';
 import { encodeNifti } from '../data/formats/niftiWriter';
 import { encodeGrayPng, toBytes } from '../data/formats/png';
 import { compactSet } from '../pipeline/trainStage';
+import { adversarialFor } from '../pipeline/compactSet';
+import type { CommandContext } from '../command';
 import { csvText } from './csv';
 import type { CuratedSubset } from './subsetFiles';
 
@@ -34,6 +34,7 @@ export async function writeSubsetImages(
   subset: CuratedSubset,
   format: SubsetImageFormat,
   link: boolean,
+  ctx: CommandContext,
 ): Promise<SubsetImages> {
   const dir = resolveInRun(outDir, IMAGES_FOLDER, {
     source: '--out',
@@ -41,7 +42,7 @@ export async function writeSubsetImages(
   });
   await fs.promises.mkdir(dir, { recursive: true });
   const images =
-    format === 'source' ? await copySources(dir, subset, link) : await writeSlices(runDir, dir, subset, format);
+    format === 'source' ? await copySources(dir, subset, link) : await writeSlices(runDir, dir, subset, format, ctx);
   await removeStale(dir, new Set(images.files.map((f) => path.basename(f))));
   return images;
 }
@@ -62,6 +63,7 @@ async function writeSlices(
   dir: string,
   subset: CuratedSubset,
   format: 'png' | 'nifti',
+  ctx: CommandContext,
 ): Promise<SubsetImages> {
   const cache = await openCache(runDir);
   const size = cache.imageSize;
@@ -81,14 +83,13 @@ async function writeSlices(
         files.push(file);
       }
     }
-    // The generated samples exactly as training reads them (synth/samples.f32, in index order).
-    const { extra, generated } = await compactSet(runDir, subset.method, cache);
-    if (extra && generated > 0) {
-      const index = (await readJsonFile(path.join(runDir, ARTIFACTS.synthIndex))) as SynthIndex;
-      for (let k = 0; k < generated; k++) {
-        const sample = index.samples[k];
-        const kind = sample?.kind === 'adversarial' ? 'adversarial' : 'mosaic';
-        const id = Number.isInteger(sample?.id) ? sample!.id : subset.rows.length + k;
+    // The generated samples exactly as training reads them: this selection's compact set (synth/
+    // when it was made from it, else built the way train builds it).
+    const { extra, samples } = await compactSet(runDir, subset.method, cache, adversarialFor(subset.method), ctx);
+    if (extra) {
+      for (const [k, sample] of samples.entries()) {
+        const kind = sample.kind === 'adversarial' ? 'adversarial' : 'mosaic';
+        const id = sample.id;
         const file = path.join(dir, `${kind}-${id}.${extension}`);
         await writeFileAtomic(file, encode(extra.subarray(k * area, (k + 1) * area)));
         files.push(file);

@@ -32,7 +32,7 @@ export async function exportSubset(args: ExportArgs, ctx: CommandContext): Promi
   const { subset, files } = await writeSubsetFiles(runDir, outDir, method);
   if (args.images) {
     ctx.progress('export', 0, 1, `writing the subset's images (${args.images})`);
-    const images = await writeSubsetImages(runDir, outDir, subset, args.images, args.link ?? false);
+    const images = await writeSubsetImages(runDir, outDir, subset, args.images, args.link ?? false, ctx);
     files.push(...images.files);
     subset.skipped.push(...images.skipped);
   }

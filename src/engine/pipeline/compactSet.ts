@@ -40,6 +40,11 @@ export const DEFAULT_ADVERSARIAL: AdversarialSettings = {
 
 export const NO_ADVERSARIAL: AdversarialSettings = { ...DEFAULT_ADVERSARIAL, fraction: 0 };
 
+/** Adversarial hardening is OptiDEL's generation step; a baseline's compact set is its selection as it is. */
+export function adversarialFor(method: string): AdversarialSettings {
+  return method === 'optidel' ? DEFAULT_ADVERSARIAL : NO_ADVERSARIAL;
+}
+
 export interface CompactSetOptions {
   /** What a patch-based selection trains on (default 'mosaics'). */
   images?: OptidelImages;

@@ -12,7 +12,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ScoresInfo, SelectionFile, SynthIndex } from '../../shared/artifacts';
+import type { ScoresInfo, SelectionFile, SynthIndex, SynthSample } from '../../shared/artifacts';
 import { ARTIFACTS } from '../../shared/artifacts';
 import { readJsonFile } from '../../shared/node/atomicFile';
 import type { CommandContext } from '../command';
@@ -141,7 +141,7 @@ export async function compactSet(
           `optidel synthesize --run ${runDir} --method ${method}`,
         )
       : undefined;
-    return { ids: index!.pool!, extra, generated };
+    return { ids: index!.pool!, extra, generated, samples: index!.samples };
   }
   ctx.log('info', `train: ${stale}; building the ${method} compact set now (synth/ is left as it is)`);
   const input = await readSelectionInput(runDir);
@@ -168,14 +168,21 @@ function staleness(index: SynthIndex | undefined, selection: SelectionFile): str
   return undefined;
 }
 
-interface TrainingMembers {
+export interface TrainingMembers {
   ids: number[];
   extra?: Float32Array;
   generated: number;
+  /** What each generated sample is, in the order of `extra`. */
+  samples: SynthSample[];
 }
 
 function membersOf(set: CompactSet): TrainingMembers {
-  return { ids: set.ids, extra: set.samples.length ? set.pixels : undefined, generated: set.samples.length };
+  return {
+    ids: set.ids,
+    extra: set.samples.length ? set.pixels : undefined,
+    generated: set.samples.length,
+    samples: set.samples,
+  };
 }
 
 async function reselect(

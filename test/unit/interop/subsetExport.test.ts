@@ -51,6 +51,9 @@ before(() => {
   const exclude = selection.selected.slice(0, 2);
   const include = [odd.id, other.id];
   fs.writeFileSync(file, JSON.stringify({ ...selection, manual: { include, exclude } }));
+  // synth/ is made again from the curated selection, so it is the compact set training reads.
+  const synthesized = runCli(['synthesize', '--run', runDir, '--method', 'optidel', '--json']);
+  assert.equal(synthesized.status, 0, synthesized.stderr);
   expected = [...selection.selected.slice(2), ...include];
   outDir = path.join(root, 'subset');
   const exported = runCli(['export', '--what', 'subset', '--run', runDir, '--out', outDir, '--json']);
