@@ -25,6 +25,7 @@ export interface EngineCommands {
   runs: { args: RunsArgs; result: RunsResult };
   similar: { args: SimilarArgs; result: SimilarResult };
   duplicates: { args: DuplicatesArgs; result: DuplicatesResult };
+  umap: { args: UmapArgs; result: UmapResult };
 }
 
 export const SELECTION_METHOD_NAMES = ['optidel', 'random', 'meddel', 'prototypes', 'kcenter', 'easy', 'full'] as const;
@@ -423,6 +424,7 @@ export const COMMAND_NAMES = [
   'runs',
   'similar',
   'duplicates',
+  'umap',
   'bench',
   'finetune',
 ] as const satisfies readonly CommandName[];
@@ -481,6 +483,20 @@ export interface DuplicatesResult {
   minSimilarity: number;
   file: string;
   excluded?: { method: string; samples: number };
+}
+
+/** `optidel umap --run R`: a seeded UMAP layout of the embeddings -> scores/umap.f32. */
+export interface UmapArgs {
+  run: string;
+  neighbors?: number;
+  minDist?: number;
+  seed?: number;
+}
+export interface UmapResult {
+  samples: number;
+  seed: number;
+  seconds: number;
+  file: string;
 }
 
 /** Options every command accepts. */

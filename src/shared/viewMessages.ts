@@ -54,6 +54,8 @@ export interface RunViewData {
   sliceOf?: Int32Array;
   /** N x 2, interleaved. */
   projection?: Float32Array;
+  /** N x 2 UMAP layout, interleaved (optidel umap), when the run has one. */
+  umap?: Float32Array;
   difficulty?: Float32Array;
   keyPatches?: KeyPatch[];
   selections: SelectionFile[];

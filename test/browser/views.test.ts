@@ -171,6 +171,31 @@ describe('run views in Chromium', { skip: missing }, () => {
     await page.close();
   });
 
+  test('embedding map: the UMAP layout beside PCA', async () => {
+    const page = await open('embeddingMap', 'light', '.odl-legend-item');
+    const canvas = () =>
+      page.evaluate(() => (document.querySelector('canvas.odl-points') as HTMLCanvasElement).toDataURL());
+    const pca = await canvas();
+    const labels = await page.evaluate(() =>
+      [...document.querySelectorAll('vscode-single-select')[0]!.querySelectorAll('vscode-option')].map(
+        (o) => o.textContent,
+      ),
+    );
+    assert.deepEqual(labels, ['PCA', 'UMAP']);
+    await page.evaluate(() => {
+      const select = document.querySelectorAll('vscode-single-select')[0] as HTMLElement & { value: string };
+      select.value = 'umap';
+      select.dispatchEvent(new Event('change'));
+    });
+    await page.waitForFunction(
+      (before) => (document.querySelector('canvas.odl-points') as HTMLCanvasElement).toDataURL() !== before,
+      pca,
+    );
+    assert.match(await page.locator('.odl-legend').innerText(), /selected by optidel/, 'the colouring stays');
+    await shoot(page, 'embeddingMap-umap-light');
+    await page.close();
+  });
+
   for (const theme of ['light', 'high-contrast'] as const) {
     test(`embedding map in the ${theme} theme uses its colours`, async () => {
       const page = await open('embeddingMap', theme, '.odl-legend-item');

@@ -18,7 +18,10 @@ interface MapState {
   methodA: string;
   methodB: string;
   zoom: { k: number; x: number; y: number };
+  layout: MapLayout;
 }
+
+type MapLayout = 'pca' | 'umap';
 
 const THUMBS_SHOWN = 48;
 adoptStyles(`
@@ -37,6 +40,13 @@ let mode: 'pan' | 'lasso' = 'pan';
 let xs = new Float32Array(0);
 let ys = new Float32Array(0);
 
+/** Which 2D layout the map shows: the score stage's PCA, or a UMAP when `optidel umap` made one. */
+const layoutControl = selectControl('Layout', (v) => {
+  host.saveState({ layout: v as MapLayout });
+  if (data) setGeometry(data);
+  recolour();
+  plot.resetView();
+});
 const colourBy = selectControl('Colour by', (v) => {
   host.saveState({ colourBy: v as ColourMode });
   recolour();
@@ -59,7 +69,14 @@ const modeButton = button('Lasso (L)', () => setMode(mode === 'pan' ? 'lasso' : 
   title: 'Drag to draw around samples and see their thumbnails',
 });
 const resetButton = button('Reset view (0)', () => plot.resetView(), { secondary: true });
-shell.toolbar.append(colourBy.element, methodA.element, methodB.element, modeButton, resetButton);
+shell.toolbar.append(
+  layoutControl.element,
+  colourBy.element,
+  methodA.element,
+  methodB.element,
+  modeButton,
+  resetButton,
+);
 
 const mapHost = el('div', 'odl-map');
 const lassoInfo = el('div', 'odl-note', 'Hover a point for its details; use the lasso to see thumbnails.');
@@ -88,6 +105,19 @@ document.addEventListener('keydown', (event) => {
   if ((event.key === 'l' || event.key === 'L') && !(event.target instanceof HTMLInputElement))
     setMode(mode === 'pan' ? 'lasso' : 'pan');
 });
+
+/** The chosen layout split into x and y once (the scatter plot's input). */
+function setGeometry(run: RunViewData): void {
+  const points = layoutControl.value === 'umap' && run.umap ? run.umap : run.projection;
+  if (!points) return;
+  const n = points.length / 2;
+  xs = new Float32Array(n);
+  ys = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    xs[i] = points[2 * i]!;
+    ys[i] = points[2 * i + 1]!;
+  }
+}
 
 function recolour(): void {
   if (!data?.projection) return;
@@ -123,9 +153,14 @@ function showLasso(indices: number[]): void {
 }
 
 host.on('data', ({ data: next }) => {
-  const geometryChanged =
-    !data || data.projection?.length !== next.projection?.length || data.projection !== next.projection;
+  const geometryChanged = !data || data.projection !== next.projection || data.umap !== next.umap;
   data = next;
+  const layouts: Array<{ value: MapLayout; label: string }> = [
+    { value: 'pca', label: 'PCA' },
+    ...(next.umap ? [{ value: 'umap' as const, label: 'UMAP' }] : []),
+  ];
+  layoutControl.setOptions(layouts, layouts.some((l) => l.value === host.state.layout) ? host.state.layout : 'pca');
+  layoutControl.element.hidden = layouts.length < 2;
   host.saveState({ runDir: next.runDir });
   showRunHeader(shell, next);
   const methods = orderedMethods(next.selections).map((m) => ({ value: m, label: m }));
@@ -148,13 +183,7 @@ host.on('data', ({ data: next }) => {
   mapHost.hidden = false;
   if (geometryChanged) {
     clusterCache.clusters = undefined;
-    const n = next.projection.length / 2;
-    xs = new Float32Array(n);
-    ys = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      xs[i] = next.projection[2 * i]!;
-      ys[i] = next.projection[2 * i + 1]!;
-    }
+    setGeometry(next);
   }
   recolour();
 });

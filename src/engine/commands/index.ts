@@ -17,6 +17,7 @@ import { runCommand } from './run';
 import { runsCommand } from './runs';
 import { similarCommand } from './similar';
 import { duplicatesCommand } from './duplicates';
+import { umapCommand } from './umap';
 
 type AnyCommand = { [N in CommandName]: EngineCommand<N> }[CommandName];
 
@@ -37,6 +38,7 @@ export const COMMANDS: { [N in CommandName]: EngineCommand<N> } = {
   runs: runsCommand,
   similar: similarCommand,
   duplicates: duplicatesCommand,
+  umap: umapCommand,
 };
 
 export function findCommand(name: string): AnyCommand | undefined {

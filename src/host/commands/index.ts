@@ -5,6 +5,7 @@ import { ingestPool } from './ingest';
 import { openEmbeddingMap } from './openEmbeddingMap';
 import { openHistogram } from './openHistogram';
 import { openTrainingCurves } from './openTrainingCurves';
+import { computeUmap } from './computeUmap';
 import { openGallery } from './openGallery';
 import { openSegmentation } from './openSegmentation';
 import { openSubsetNotebook } from './openSubsetNotebook';
@@ -26,6 +27,7 @@ export const HOST_COMMANDS: readonly HostCommand[] = [
   openEmbeddingMap,
   openHistogram,
   openTrainingCurves,
+  computeUmap,
   openGallery,
   openSegmentation,
   openSubsetNotebook,

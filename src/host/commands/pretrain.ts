@@ -17,6 +17,8 @@ export function stageCommand<N extends CommandName>(
   stage: StageName,
   args: (runDir: string) => CommandArgs<N>,
   summary: (r: CommandResult<N>) => string,
+  /** The progress title, when the command is not the stage itself (it only needs `stage` done). */
+  title = `OptiDEL: ${STAGE_TITLES[stage]}`,
 ): HostCommand {
   return {
     id,
@@ -25,7 +27,7 @@ export function stageCommand<N extends CommandName>(
       if (!runDir) return undefined;
       assertRunFolder(runDir);
       try {
-        const result = await services.engine.run(command, args(runDir), `OptiDEL: ${STAGE_TITLES[stage]}`);
+        const result = await services.engine.run(command, args(runDir), title);
         void services.notify.info(`OptiDEL: ${summary(result)}`);
         return result;
       } finally {

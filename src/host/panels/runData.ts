@@ -37,7 +37,7 @@ const NEEDS: Record<
 /** Artifacts whose change should refresh a view of this kind (for the file watcher). */
 export function watchedArtifacts(kind: ViewKind): string[] {
   const files: Record<string, string[]> = {
-    projection: [ARTIFACTS.projection],
+    projection: [ARTIFACTS.projection, ARTIFACTS.umap],
     difficulty: [ARTIFACTS.difficulty],
     keyPatches: [ARTIFACTS.keyPatches],
     selections: [`${ARTIFACTS.selectionDir}/*.json`],
@@ -130,6 +130,8 @@ export async function loadRunViewData(
   };
   if (needs.has('projection') && n)
     data.projection = await problems.try(ARTIFACTS.projection, () => readF32(runDir, ARTIFACTS.projection, n, 2));
+  if (needs.has('projection') && n)
+    data.umap = await problems.try(ARTIFACTS.umap, () => readF32(runDir, ARTIFACTS.umap, n, 2));
   if (needs.has('difficulty') && n)
     data.difficulty = await problems.try(ARTIFACTS.difficulty, () => readF32(runDir, ARTIFACTS.difficulty, n, 1));
   if (needs.has('keyPatches')) {

@@ -42,6 +42,7 @@ export const RUN_COMMAND_NEEDS: Readonly<Record<string, string>> = {
   'optidel.openSubsetNotebook': doneToken('select'),
   'optidel.openSegmentation': BENCHMARKED,
   'optidel.openTrainingCurves': HAS_METRICS,
+  'optidel.computeUmap': doneToken('score'),
   'optidel.showReport': BENCHMARKED,
 };
 

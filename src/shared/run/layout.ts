@@ -13,6 +13,7 @@
  *   scores/difficulty.f32           N masked reconstruction errors (mean over K masks)
  *   scores/patch-errors.f32         N x P per-patch errors (P = (imageSize / patch)²)
  *   scores/projection.f32           N x 2 PCA of the embeddings, for the embedding map
+ *   scores/umap.f32                 N x 2 UMAP of the embeddings (optidel umap), the map's other layout
  *   patches/key-patches.json        KeyPatchFile
  *   selection/<method>.json         SelectionFile
  *   synth/index.json                SynthIndex: the compact set of one selection; its generated
@@ -36,6 +37,7 @@ export const ARTIFACTS = {
   difficulty: 'scores/difficulty.f32',
   patchErrors: 'scores/patch-errors.f32',
   projection: 'scores/projection.f32',
+  umap: 'scores/umap.f32',
   keyPatches: 'patches/key-patches.json',
   selectionDir: 'selection',
   synthDir: 'synth',
