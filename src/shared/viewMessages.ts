@@ -4,7 +4,7 @@
  * folder, the views post requests back. Everything a view sends is checked by `parseViewToHost`
  * before the host acts on it: a webview is untrusted input.
  */
-import type { BenchReport, KeyPatch, SelectionFile, SynthSample } from './artifacts';
+import type { BenchReport, DuplicateGroup, KeyPatch, SelectionFile, SynthSample } from './artifacts';
 import type { MetricSeries } from './metrics';
 import type { StageStatus } from './protocol';
 
@@ -63,6 +63,8 @@ export interface RunViewData {
   thumbs?: ThumbsInfo;
   bench?: BenchReport;
   predictions?: PredictionsView[];
+  /** Duplicate groups (curation/duplicates.json), when `optidel duplicates` has run. */
+  duplicates?: DuplicateGroup[];
   /** Every metric of every training in metrics/ (loss, learning rate, fine-tuning scores). */
   metrics?: MetricSeries[];
   stages: Record<string, StageStatus>;

@@ -295,6 +295,43 @@ describe('run views in Chromium', { skip: missing }, () => {
     await page.close();
   });
 
+  test('gallery: duplicate groups side by side, and the subset grown pick by pick', async () => {
+    const page = await open('gallery', 'light', '.odl-tile');
+    const choose = (index: number, value: string) =>
+      page.evaluate(
+        ([i, v]) => {
+          const select = document.querySelectorAll('vscode-single-select')[i as number] as HTMLElement & {
+            value: string;
+          };
+          select.value = v as string;
+          select.dispatchEvent(new Event('change'));
+        },
+        [index, value],
+      );
+    await choose(1, 'duplicates');
+    await choose(2, 'group');
+    await page.waitForFunction(() => document.querySelectorAll('.odl-tile').length === 5);
+    await page.locator('#odl-tile-1').click();
+    assert.match(await page.locator('.odl-details').innerText(), /Identical to\s*#6/);
+    await shoot(page, 'gallery-duplicates-light');
+    await choose(1, 'selected');
+    await choose(2, 'selection');
+    const order = JSON.parse(fs.readFileSync(path.join(fixture.runDir, 'selection/optidel.json'), 'utf8')).selected;
+    await page.locator('input[type=range]').fill('3');
+    await page.waitForFunction(() => /First 3 of/.test(document.querySelector('.odl-toolbar')!.textContent ?? ''));
+    const shown = await page.locator('.odl-tile').evaluateAll((tiles) => tiles.map((t) => Number(t.id.slice(9))));
+    const saved = JSON.parse(fs.readFileSync(path.join(fixture.runDir, 'selection/optidel.json'), 'utf8'));
+    const expected = [
+      ...order.slice(0, 3).filter((id: number) => !saved.manual?.exclude?.includes(id)),
+      ...(saved.manual?.include ?? []),
+    ];
+    assert.deepEqual(
+      shown.sort((a, b) => a - b),
+      expected.sort((a: number, b: number) => a - b),
+    );
+    await page.close();
+  });
+
   test('gallery in the light theme, opened at a sample (a notebook\'s "open in gallery")', async () => {
     const page = await open('gallery', 'light', '.odl-tile');
     await shoot(page, 'gallery-light');

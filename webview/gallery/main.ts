@@ -93,6 +93,15 @@ const filter = selectControl('Show', (v) => {
   host.saveState({ filter: v as GalleryFilter });
   refresh();
 });
+/** With "Selected": only the method's first picks, to see the subset grow in the order it was chosen. */
+const picksField = el('label', 'odl-field');
+const picks = document.createElement('input');
+picks.type = 'range';
+picks.min = '1';
+picks.setAttribute('aria-label', 'First picks shown');
+const picksLabel = el('span');
+picksField.append(picksLabel, picks);
+picks.addEventListener('input', () => refresh());
 const sort = selectControl('Sort by', (v) => {
   host.saveState({ sort: v as GallerySort });
   refresh();
@@ -112,7 +121,7 @@ const curationNote = el('span', 'odl-note');
 curationNote.setAttribute('aria-live', 'polite');
 /** How the selection met its diversity rules (optidel), so relaxed picks are never silent. */
 const selectionNote = el('span', 'odl-note');
-shell.toolbar.append(method.element, filter.element, sort.element, saveButton, curationNote, selectionNote);
+shell.toolbar.append(method.element, filter.element, picksField, sort.element, saveButton, curationNote, selectionNote);
 
 const layoutRoot = el('div', 'odl-gallery');
 const grid = el('div', 'odl-grid');
@@ -274,6 +283,12 @@ function showDetails(): void {
     if (data.sliceOf && data.sliceOf[id]! >= 0) row('Slice', String(data.sliceOf[id]));
     if (data.difficulty) row('Difficulty', data.difficulty[id]!.toPrecision(4));
     row('Key patches', String(patchesBySample.get(id)?.length ?? 0));
+    const group = data.duplicates?.find((g) => g.members.includes(id));
+    if (group)
+      row(
+        group.kind === 'exact' ? 'Identical to' : 'Near-duplicates',
+        sampleLinks(group.members.filter((m) => m !== id)),
+      );
     const made = derived.get(id);
     if (made?.length) row('Used in', sampleLinks(made.map((s) => s.id)));
   }
@@ -360,7 +375,18 @@ function loadSelection(): void {
 
 function refresh(): void {
   if (!data) return;
-  items = galleryItems(data, filter.value as GalleryFilter, sort.value as GallerySort, selected, manual);
+  const order = data.selections.find((s) => s.method === method.value)?.selected ?? [];
+  picksField.hidden = filter.value !== 'selected' || order.length < 2;
+  picks.max = String(order.length);
+  if (Number(picks.value) > order.length || picks.dataset.method !== method.value) {
+    picks.value = String(order.length);
+    picks.dataset.method = method.value;
+  }
+  picksLabel.textContent = `First ${picks.value} of ${order.length} picks`;
+  items = galleryItems(data, filter.value as GalleryFilter, sort.value as GallerySort, selected, manual, {
+    order,
+    firstPicks: picksField.hidden ? undefined : Number(picks.value),
+  });
   cursor = Math.max(0, Math.min(cursor, items.length - 1));
   empty.hidden = items.length > 0;
   layoutRoot.hidden = items.length === 0;

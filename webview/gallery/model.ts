@@ -1,19 +1,22 @@
 /** The gallery's data model, pure: which samples it lists in which order, and hand curation edits. */
-import type { SelectionFile, SynthSample } from '../../src/shared/artifacts';
+import type { DuplicateGroup, SelectionFile, SynthSample } from '../../src/shared/artifacts';
 
-export const GALLERY_FILTERS = ['all', 'selected', 'generated', 'manual'] as const;
+export const GALLERY_FILTERS = ['all', 'selected', 'generated', 'manual', 'duplicates'] as const;
 export type GalleryFilter = (typeof GALLERY_FILTERS)[number];
 export const GALLERY_FILTER_LABELS: Record<GalleryFilter, string> = {
   all: 'Whole pool and generated',
   selected: 'Selected (after curation)',
   generated: 'Generated (mosaics, adversarial)',
   manual: 'Curated by hand',
+  duplicates: 'Duplicate groups (optidel duplicates)',
 };
-export const GALLERY_SORTS = ['difficulty-desc', 'difficulty-asc', 'source', 'id'] as const;
+export const GALLERY_SORTS = ['difficulty-desc', 'difficulty-asc', 'selection', 'group', 'source', 'id'] as const;
 export type GallerySort = (typeof GALLERY_SORTS)[number];
 export const GALLERY_SORT_LABELS: Record<GallerySort, string> = {
   'difficulty-desc': 'Hardest first',
   'difficulty-asc': 'Easiest first',
+  selection: 'Selection order',
+  group: 'Duplicate group',
   source: 'Source file',
   id: 'Sample id',
 };
@@ -28,6 +31,14 @@ export interface GalleryInput {
   difficulty?: Float32Array;
   sourceOf?: Uint16Array;
   synth?: SynthSample[];
+  duplicates?: DuplicateGroup[];
+}
+
+export interface GalleryOptions {
+  /** The method's picks in the order it chose them (its selection file's `selected`). */
+  order?: readonly number[];
+  /** With the 'selected' filter: only the first this many picks, to see what a smaller budget keeps. */
+  firstPicks?: number;
 }
 
 export function manualOf(selection: SelectionFile | undefined): Manual {
@@ -45,8 +56,11 @@ export function galleryItems(
   sort: GallerySort,
   selected: ReadonlySet<number>,
   manual: Manual,
+  options: GalleryOptions = {},
 ): number[] {
   const synthIds = (input.synth ?? []).map((s) => s.id);
+  const rank = new Map((options.order ?? []).map((id, k) => [id, k]));
+  const groupOf = new Map((input.duplicates ?? []).flatMap((g, k) => g.members.map((id) => [id, k] as const)));
   let ids: number[];
   switch (filter) {
     case 'all':
@@ -54,6 +68,12 @@ export function galleryItems(
       break;
     case 'selected':
       ids = [...new Set([...selected, ...manual.include])].filter((id) => isSelected(id, selected, manual));
+      // The first k picks of the method (a person's inclusions come after them).
+      if (options.firstPicks !== undefined)
+        ids = ids.filter((id) => (rank.get(id) ?? Infinity) < options.firstPicks! || manual.include.has(id));
+      break;
+    case 'duplicates':
+      ids = [...groupOf.keys()];
       break;
     case 'generated':
       ids = synthIds;
@@ -77,15 +97,18 @@ export function galleryItems(
         return Number.isNaN(da) === Number.isNaN(db) ? a - b : Number.isNaN(da) ? 1 : -1;
       return sign * (da - db) || a - b;
     };
-  const compare =
-    sort === 'difficulty-desc'
-      ? byDifficulty(-1)
-      : sort === 'difficulty-asc'
-        ? byDifficulty(1)
-        : sort === 'source'
-          ? (a: number, b: number) => source(a) - source(b) || a - b
-          : byId;
-  return ids.sort(compare);
+  // Unranked samples (not picked, or no groups) after the ranked ones, by id.
+  const byRank = (of: (id: number) => number | undefined) => (a: number, b: number) =>
+    (of(a) ?? Infinity) - (of(b) ?? Infinity) || a - b;
+  const compares: Record<GallerySort, (a: number, b: number) => number> = {
+    'difficulty-desc': byDifficulty(-1),
+    'difficulty-asc': byDifficulty(1),
+    selection: byRank((id) => rank.get(id)),
+    group: byRank((id) => groupOf.get(id)),
+    source: (a, b) => source(a) - source(b) || a - b,
+    id: byId,
+  };
+  return ids.sort(compares[sort]);
 }
 
 /**

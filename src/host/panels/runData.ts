@@ -9,6 +9,8 @@ import * as path from 'node:path';
 import type {
   BenchReport,
   CacheIndex,
+  DuplicateGroup,
+  DuplicatesFile,
   KeyPatchFile,
   PredictionIndex,
   SelectionFile,
@@ -25,11 +27,13 @@ import type { PredictionsView, RunViewData, ThumbsInfo, ViewKind } from '../../s
 /** Which artifacts each view reads; the rest are not sent. */
 const NEEDS: Record<
   ViewKind,
-  ReadonlyArray<'projection' | 'difficulty' | 'keyPatches' | 'selections' | 'synth' | 'thumbs' | 'bench' | 'metrics'>
+  ReadonlyArray<
+    'projection' | 'difficulty' | 'keyPatches' | 'selections' | 'synth' | 'thumbs' | 'bench' | 'metrics' | 'duplicates'
+  >
 > = {
   embeddingMap: ['projection', 'difficulty', 'selections', 'thumbs', 'keyPatches'],
   histogram: ['difficulty', 'keyPatches', 'selections'],
-  gallery: ['difficulty', 'keyPatches', 'selections', 'synth', 'thumbs'],
+  gallery: ['difficulty', 'keyPatches', 'selections', 'synth', 'thumbs', 'duplicates'],
   segmentation: ['bench'],
   curves: ['metrics'],
 };
@@ -45,6 +49,7 @@ export function watchedArtifacts(kind: ViewKind): string[] {
     thumbs: [ARTIFACTS.thumbsIndex],
     bench: [ARTIFACTS.benchReport, `${ARTIFACTS.predictionsDir}/*/index.json`],
     metrics: [`${ARTIFACTS.metricsDir}/*.jsonl`],
+    duplicates: [ARTIFACTS.duplicates],
   };
   return [ARTIFACTS.run, ARTIFACTS.cacheIndex, ...NEEDS[kind].flatMap((need) => files[need]!)];
 }
@@ -158,6 +163,15 @@ export async function loadRunViewData(
   if (needs.has('thumbs'))
     data.thumbs = await problems.try(ARTIFACTS.thumbsIndex, async () =>
       thumbsInfo((await readJson(runDir, ARTIFACTS.thumbsIndex)) as ThumbnailAtlasIndex, toUrl),
+    );
+  if (needs.has('duplicates'))
+    data.duplicates = await problems.try(
+      ARTIFACTS.duplicates,
+      async () =>
+        expectArray(
+          ((await readJson(runDir, ARTIFACTS.duplicates)) as DuplicatesFile)?.groups,
+          'groups',
+        ) as DuplicateGroup[],
     );
   if (needs.has('metrics')) data.metrics = await readMetrics(runDir, problems);
   if (needs.has('bench')) {

@@ -291,3 +291,24 @@ test('subset summary: mean difficulty and the share among the top N', () => {
   assert.equal(s.poolMean, 3);
   assert.equal(s.aboveCutoff, 1);
 });
+
+test('the gallery shows the subset in selection order, its first k picks, and duplicate groups side by side', () => {
+  const input = {
+    samples: 8,
+    difficulty: Float32Array.from([0.3, 0.1, 0.5, 0.2, 0.4, 0.6, 0.7, 0.8]),
+    duplicates: [
+      { kind: 'near' as const, members: [1, 6, 7], identical: 0, minSimilarity: 0.991 },
+      { kind: 'exact' as const, members: [2, 4], identical: 1, minSimilarity: 1 },
+    ],
+  };
+  const order = [5, 2, 7, 0];
+  const selected = new Set(order);
+  const none = { include: new Set<number>(), exclude: new Set<number>() };
+  assert.deepEqual(galleryItems(input, 'selected', 'selection', selected, none, { order }), order);
+  assert.deepEqual(galleryItems(input, 'selected', 'selection', selected, none, { order, firstPicks: 2 }), [5, 2]);
+  // A person's inclusion stays visible whatever the cut; an exclusion is gone.
+  const curated = { include: new Set([3]), exclude: new Set([2]) };
+  assert.deepEqual(galleryItems(input, 'selected', 'selection', selected, curated, { order, firstPicks: 2 }), [5, 3]);
+  assert.deepEqual(galleryItems(input, 'duplicates', 'group', selected, none), [1, 6, 7, 2, 4]);
+  assert.deepEqual(galleryItems(input, 'all', 'selection', selected, none, { order }), [5, 2, 7, 0, 1, 3, 4, 6]);
+});
