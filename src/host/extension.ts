@@ -14,6 +14,7 @@ import { Notifier } from './notify';
 import { EngineError } from '../shared/node/engineClient';
 import { WorkspaceRelevance } from './workspaceRelevance';
 import { runningBadge } from './views/runCapabilities';
+import { registerTerminalCli } from './terminalCli';
 
 export function activate(context: vscode.ExtensionContext): HostServices {
   const log = vscode.window.createOutputChannel('OptiDEL', { log: true });
@@ -33,6 +34,7 @@ export function activate(context: vscode.ExtensionContext): HostServices {
     new WorkspaceRelevance(runs, (relevant) => engine.setRelevant(relevant)),
     ...RunPanel.registerSerializers(services),
     ...registerRendererMessaging(services),
+    registerTerminalCli(context),
     vscode.commands.registerCommand('optidel.refreshRuns', () => runs.refresh()),
     ...HOST_COMMANDS.map((command) =>
       vscode.commands.registerCommand(command.id, async (...args: unknown[]) => {
