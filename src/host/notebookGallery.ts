@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import type { OpenGalleryMessage } from '../shared/rendererMessages';
+import { ARTIFACTS } from '../shared/artifacts';
 import { decideNotebookRunDir, type NotebookRunDirContext, type PathApi } from './pathPolicy';
 
 export type GalleryAction =
@@ -32,7 +33,7 @@ export function galleryAction(
       message: GALLERY_REFUSED,
       detail: `notebook run folder ${message.runDir} refused: ${decision.reason}`,
     };
-  if (!exists(p.join(decision.path, 'run.json')))
+  if (!exists(p.join(decision.path, ARTIFACTS.run)))
     return {
       kind: 'refuse',
       message: GALLERY_RUN_MISSING,

@@ -21,6 +21,7 @@ import { ConfusionMatrix, scoresFromConfusion } from '../downstream/metrics';
 export const PREDICTION_SAMPLES = 6;
 
 type PredictionRun = PredictionIndex['runs'][number];
+/** Each prediction run's own record inside its folder (bench/predictions/<data set>/<run>/), not a run folder's run.json. */
 const RUN_FILE = 'run.json';
 const INDEX_FILE = 'index.json';
 

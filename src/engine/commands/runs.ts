@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { RunSummary } from '../../shared/commands';
 import type { RunRecord } from '../../shared/runRecord';
 import { STAGES } from '../../shared/runRecord';
-import { interruptedStages, listRuns, readRun } from '../../shared/node/runStore';
+import { interruptedStages, isRunFolder, listRuns, readRun } from '../../shared/node/runStore';
 import type { EngineCommand } from '../command';
 import { UsageError } from '../command';
 
@@ -38,7 +38,7 @@ export const runsCommand: EngineCommand<'runs'> = {
     }
     if (!args.run) throw new UsageError('runs show needs a run folder: optidel runs show RUN');
     const runDir = fs.existsSync(args.run) ? path.resolve(args.run) : path.join(dir, args.run);
-    if (!fs.existsSync(path.join(runDir, 'run.json'))) {
+    if (!isRunFolder(runDir)) {
       throw new UsageError(`${runDir} is not a run folder (no run.json); "optidel runs list --dir FOLDER" lists them`);
     }
     return { runs: [{ ...summarize(runDir, await readRun(runDir)), sizes: await artifactSizes(runDir) }] };

@@ -5,7 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from '../command';
-import { readRun } from '../../shared/node/runStore';
+import { ARTIFACTS } from '../../shared/artifacts';
+import { isRunFolder, readRun } from '../../shared/node/runStore';
 import type { MaePreset } from './mae';
 import { MAE_PRESETS } from './mae';
 
@@ -26,13 +27,13 @@ export function existingRunDir(command: string, run: string): string {
 }
 
 export async function readRunModelSettings(runDir: string): Promise<RunModelSettings> {
-  if (!fs.existsSync(path.join(runDir, 'run.json'))) return { pretrain: {} };
+  if (!isRunFolder(runDir)) return { pretrain: {} };
   const config = (await readRun(runDir)).config;
   const model = isObject(config.model) ? config.model : {};
   const preset = model.preset;
   if (preset !== undefined && !MAE_PRESETS.includes(preset as MaePreset)) {
     throw new UsageError(
-      `${path.join(runDir, 'run.json')}: config "model.preset" is ${JSON.stringify(preset)}; use one of ${MAE_PRESETS.join(', ')}`,
+      `${path.join(runDir, ARTIFACTS.run)}: config "model.preset" is ${JSON.stringify(preset)}; use one of ${MAE_PRESETS.join(', ')}`,
     );
   }
   return {

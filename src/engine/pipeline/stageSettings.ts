@@ -1,13 +1,11 @@
 /** Settings the pipeline stages share: budget and seed from flags, then the run's config, then defaults; the model the pool was scored with. */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { readRun } from '../../shared/node/runStore';
+import { isRunFolder, readRun } from '../../shared/node/runStore';
 import type { RunRecord } from '../../shared/runRecord';
 import { checkpointDir, latestCheckpoint } from '../model/checkpoint';
 import { MaeModel } from '../model/mae';
 
 export async function runRecordOrUndefined(runDir: string): Promise<RunRecord | undefined> {
-  return fs.existsSync(path.join(runDir, 'run.json')) ? readRun(runDir) : undefined;
+  return isRunFolder(runDir) ? readRun(runDir) : undefined;
 }
 
 export function budgetAndSeed(

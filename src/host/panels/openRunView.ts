@@ -3,7 +3,7 @@
  * folder URI or path, else a pick among the workspace's runs) and show the view for it.
  */
 import * as vscode from 'vscode';
-import * as fs from 'node:fs';
+import { isRunFolder } from '../../shared/node/runStore';
 import * as path from 'node:path';
 import type { HostCommand } from '../services';
 import type { ViewKind } from '../../shared/viewMessages';
@@ -53,7 +53,7 @@ function runDirOfReport(file: string): string | undefined {
 
 /** Throws unless `runDir` holds a run.json. */
 export function assertRunFolder(runDir: string): void {
-  if (!fs.existsSync(path.join(runDir, 'run.json'))) {
+  if (!isRunFolder(runDir)) {
     throw new HostError('this folder is not an OptiDEL run folder (no run.json); ingest a pool first', runDir);
   }
 }

@@ -5,7 +5,7 @@
  * serializer; the view keeps the run folder in its webview state).
  */
 import * as vscode from 'vscode';
-import * as fs from 'node:fs';
+import { isRunFolder } from '../../shared/node/runStore';
 import * as path from 'node:path';
 import type { HostServices } from '../services';
 import type { HostToView, ViewKind } from '../../shared/viewMessages';
@@ -157,7 +157,7 @@ export class RunPanel implements vscode.Disposable {
         async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
           const runDir = (state as { runDir?: unknown } | undefined)?.runDir;
           // The state was written by a webview that renders the user's files: no network path is looked at.
-          if (typeof runDir !== 'string' || isUncLike(runDir) || !fs.existsSync(path.join(runDir, 'run.json'))) {
+          if (typeof runDir !== 'string' || isUncLike(runDir) || !isRunFolder(runDir)) {
             panel.dispose();
             return;
           }

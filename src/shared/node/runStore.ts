@@ -8,14 +8,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { StageStatus } from '../protocol';
 import type { RunRecord, StageName, StageRecord } from '../runRecord';
 import { STAGES, parseRunRecord } from '../runRecord';
+import { ARTIFACTS } from '../run/layout';
 import { readJsonFile, writeJsonAtomic } from './atomicFile';
 import type { LockHolder } from './lockFile';
 import { holderIsGone, tryLock } from './lockFile';
 import { processAlive } from './processAlive';
 
-export const RUN_FILE = 'run.json';
+export const RUN_FILE = ARTIFACTS.run;
+
+/** Whether `dir` is a run folder: it holds a run.json. */
+export function isRunFolder(dir: string): boolean {
+  return fs.existsSync(path.join(dir, RUN_FILE));
+}
 /** Held across each read-modify-write of run.json, by whichever process (host, engine, CLI) makes it. */
-export const RUN_FILE_LOCK = 'run.json.lock';
+export const RUN_FILE_LOCK = `${ARTIFACTS.run}.lock`;
 /**
  * A run.json update takes milliseconds: a lock held longer belongs to a process that hangs or to
  * one on another machine whose pid cannot be checked, and is taken over rather than waited on forever.
