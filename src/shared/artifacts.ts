@@ -64,6 +64,8 @@ export interface ScoresInfo {
   model: string;
   /** The difficulty score of difficulty.f32 and patch-errors.f32 (absent in runs before it was chosen: normalised). */
   difficulty?: DifficultyScore;
+  /** The file embeddings.f32 was imported from (`optidel embeddings`); absent: the model's own. */
+  embeddingSource?: string;
 }
 
 export interface KeyPatch {

@@ -26,6 +26,7 @@ export interface EngineCommands {
   similar: { args: SimilarArgs; result: SimilarResult };
   duplicates: { args: DuplicatesArgs; result: DuplicatesResult };
   umap: { args: UmapArgs; result: UmapResult };
+  embeddings: { args: EmbeddingsArgs; result: EmbeddingsResult };
 }
 
 export const SELECTION_METHOD_NAMES = ['optidel', 'random', 'meddel', 'prototypes', 'kcenter', 'easy', 'full'] as const;
@@ -425,6 +426,7 @@ export const COMMAND_NAMES = [
   'similar',
   'duplicates',
   'umap',
+  'embeddings',
   'bench',
   'finetune',
 ] as const satisfies readonly CommandName[];
@@ -497,6 +499,17 @@ export interface UmapResult {
   seed: number;
   seconds: number;
   file: string;
+}
+
+/** `optidel embeddings --run R --file F`: embeddings made elsewhere stand for the run's. */
+export interface EmbeddingsArgs {
+  run: string;
+  file: string;
+}
+export interface EmbeddingsResult {
+  samples: number;
+  dim: number;
+  source: string;
 }
 
 /** Options every command accepts. */

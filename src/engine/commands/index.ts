@@ -18,6 +18,7 @@ import { runsCommand } from './runs';
 import { similarCommand } from './similar';
 import { duplicatesCommand } from './duplicates';
 import { umapCommand } from './umap';
+import { embeddingsCommand } from './embeddings';
 
 type AnyCommand = { [N in CommandName]: EngineCommand<N> }[CommandName];
 
@@ -39,6 +40,7 @@ export const COMMANDS: { [N in CommandName]: EngineCommand<N> } = {
   similar: similarCommand,
   duplicates: duplicatesCommand,
   umap: umapCommand,
+  embeddings: embeddingsCommand,
 };
 
 export function findCommand(name: string): AnyCommand | undefined {

@@ -1,0 +1,97 @@
+/**
+ * `optidel embeddings --run R --file F`: embeddings made elsewhere (DINOv2, BiomedCLIP, a model of
+ * the user's own), one row per pool sample, replace the run's (scores/embeddings.f32) for the map,
+ * the similarity search, the duplicate groups and the selectors. The difficulty and key patches
+ * stay the foundation model's. `optidel score` again brings the model's embeddings back.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ScoresInfo } from '../../shared/artifacts';
+import { ARTIFACTS } from '../../shared/artifacts';
+import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../../shared/node/atomicFile';
+import type { EngineCommand } from '../command';
+import { UsageError } from '../command';
+import { readCacheIndex } from '../data/cache';
+import { decodeNpyMatrix } from '../export/npy';
+import { pcaProject } from '../model/projection';
+import { existingRunDir } from '../model/runSettings';
+
+/** Larger files are refused before they are read: 100M float64 values. */
+const MAX_BYTES = 800 * 1024 * 1024;
+
+export const embeddingsCommand: EngineCommand<'embeddings'> = {
+  name: 'embeddings',
+  summary:
+    'Use embeddings made elsewhere (.npy or .csv, one row per pool sample) for the map, similarity and selection',
+  options: [
+    { name: 'run', type: 'string', required: true, description: 'run folder with score done' },
+    {
+      name: 'file',
+      type: 'string',
+      required: true,
+      description: 'a .npy of shape (samples, dims), float32 or float64, or a .csv of one row of numbers per sample',
+    },
+  ],
+  async run(args, ctx) {
+    const runDir = existingRunDir('embeddings', args.run);
+    const scoresFile = path.join(runDir, ARTIFACTS.scores);
+    if (!fs.existsSync(scoresFile))
+      throw new UsageError(`embeddings: ${scoresFile} is missing: run "optidel score --run ${args.run}" first`);
+    const file = path.resolve(args.file);
+    const stat = await fs.promises.stat(file).catch(() => undefined);
+    if (!stat?.isFile()) throw new UsageError(`embeddings: ${file} is not a file`);
+    if (stat.size > MAX_BYTES)
+      throw new UsageError(`embeddings: ${file} is ${stat.size} bytes, above the ${MAX_BYTES} byte limit`);
+    const bytes = await fs.promises.readFile(file);
+    const matrix = file.toLowerCase().endsWith('.npy') ? decodeNpyMatrix(bytes, file) : parseCsvMatrix(bytes, file);
+    const pool = (await readCacheIndex(runDir)).samples.length;
+    if (matrix.rows !== pool)
+      throw new UsageError(
+        `embeddings: ${file} has ${matrix.rows} rows but the pool has ${pool} samples; one row per sample, in sample id order (cache/index.json)`,
+      );
+    const bad = matrix.values.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0)
+      throw new UsageError(
+        `embeddings: ${file}: row ${Math.floor(bad / matrix.cols)} holds a value that is not finite`,
+      );
+    ctx.progress('embeddings', 0, 1, 'projecting');
+    const raw = (v: Float32Array) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+    await writeFileAtomic(path.join(runDir, ARTIFACTS.embeddings), raw(matrix.values));
+    await writeFileAtomic(path.join(runDir, ARTIFACTS.projection), raw(pcaProject(matrix.values, matrix.cols)));
+    const info = (await readJsonFile(scoresFile)) as ScoresInfo;
+    await writeJsonAtomic(scoresFile, {
+      ...info,
+      embeddingDim: matrix.cols,
+      embeddingSource: file,
+    } satisfies ScoresInfo);
+    ctx.progress('embeddings', 1, 1);
+    ctx.log(
+      'info',
+      `embeddings: ${matrix.rows} x ${matrix.cols} from ${file}; the map's UMAP (if any) is of the old embeddings: run "optidel umap" again`,
+    );
+    return { samples: matrix.rows, dim: matrix.cols, source: file };
+  },
+  describe(r) {
+    return `${r.samples} embeddings of ${r.dim} dimensions from ${r.source} now stand for the run's (map, similar, duplicates, select)`;
+  },
+};
+
+/** Rows of comma-separated numbers; a first line that is not numbers is a header and skipped. */
+function parseCsvMatrix(bytes: Uint8Array, file: string): { values: Float32Array; rows: number; cols: number } {
+  const lines = Buffer.from(bytes)
+    .toString('utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.trim());
+  const numbers = (line: string) => line.split(',').map((cell) => Number(cell.trim()));
+  if (lines.length && numbers(lines[0]!).some((v) => Number.isNaN(v))) lines.shift();
+  if (!lines.length) throw new UsageError(`embeddings: ${file} holds no rows of numbers`);
+  const cols = numbers(lines[0]!).length;
+  const values = new Float32Array(lines.length * cols);
+  lines.forEach((line, row) => {
+    const cells = numbers(line);
+    if (cells.length !== cols)
+      throw new UsageError(`embeddings: ${file}: line ${row + 1} has ${cells.length} values, the first row ${cols}`);
+    values.set(cells, row * cols);
+  });
+  return { values, rows: lines.length, cols };
+}
