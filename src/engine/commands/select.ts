@@ -14,7 +14,7 @@ import { budgetAndSeed, loadFoundation, runRecordOrUndefined } from '../pipeline
 
 export const selectCommand: EngineCommand<'select'> = {
   name: 'select',
-  summary: 'Select a subset of the pool with one method (optidel, random, meddel, prototypes, kcenter, full)',
+  summary: `Select a subset of the pool with one method (${SELECTION_METHOD_NAMES.join(', ')})`,
   options: [
     {
       name: 'run',

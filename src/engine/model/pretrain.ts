@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { CommandContext } from '../command';
-import { CancelledError, throwIfCancelled } from '../command';
+import { CancelledError, letCancelIn } from '../command';
 import { writeFileAtomic } from '../../shared/node/atomicFile';
 import { AdamW } from './adamw';
 import type { TrainerState } from './checkpoint';
@@ -126,7 +126,9 @@ export async function pretrain(
     let next = step < until ? sampler.read(step, options.augment) : undefined;
     try {
       while (step < until) {
-        throwIfCancelled(ctx.signal);
+        // A turn of the event loop per step, so a cancel request from the host or a signal is read
+        // while training runs, whatever the step awaits (a compact set in memory reads without I/O).
+        await letCancelIn(ctx.signal);
         const pixels = await next!;
         next = step + 1 < until ? sampler.read(step + 1, options.augment) : undefined;
         const lr = cosineWithWarmup(step, {

@@ -5,6 +5,7 @@ import { parseCommandArgv, usage } from '../../../src/engine/cliArgs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT, runCli } from '../../helpers/engine';
+import { SELECTION_METHOD_NAMES } from '../../../src/shared/commands';
 
 const command = {
   name: 'demo',
@@ -56,7 +57,7 @@ test('the command line reads flags as other CLIs do: --no-x, short flags, --, an
 
 test('help lists choices, negatable flags, examples and environment variables; --version prints the version', () => {
   const help = usage('select');
-  assert.match(help, /--method <optidel\|random\|meddel\|prototypes\|kcenter\|full>/);
+  assert.match(help, new RegExp(`--method <${SELECTION_METHOD_NAMES.join('\\|')}>`));
   assert.match(help, /-r, --run <string>/);
   assert.match(help, /Examples:\n {2}optidel select -r runs\/first --method optidel/);
   assert.match(help, /OPTIDEL_BACKEND/);

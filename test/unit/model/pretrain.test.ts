@@ -166,6 +166,22 @@ test('training stopped at a round end and continued follows one schedule: the we
   model.dispose();
 });
 
+test('a cancel from outside reaches training on samples held in memory (no I/O between steps)', async () => {
+  await useWasm();
+  const model = MaeModel.create(maeConfig('micro'), 1);
+  const ctx = recordingContext();
+  // Only generated samples: every batch is read from memory, so nothing else yields to the event loop.
+  const extra = syntheticImages(16, SIZE, 9);
+  setTimeout(() => ctx.abort(), 200);
+  await assert.rejects(
+    pretrain(model, { ids: [], cache: pool, extra }, { ...base, steps: 20_000 }, tempRun(), 'train', ctx),
+    CancelledError,
+  );
+  const done = ctx.events.filter((e) => e.kind === 'progress').length;
+  assert.ok(done > 0 && done < 20_000, `stopped after ${done} steps`);
+  model.dispose();
+});
+
 test('generated samples train alongside pool samples; a model of another image size is refused', async () => {
   await useWasm();
   const model = MaeModel.create(maeConfig('micro'), 1);

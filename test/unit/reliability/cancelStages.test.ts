@@ -72,7 +72,15 @@ test('cancelling each stage in turn leaves a consistent run that the next run co
     });
     assert.ok(started, `${stage} started`);
     request.cancel();
-    await assert.rejects(request.result, (err: unknown) => err instanceof EngineError && err.code === 'cancelled');
+    const outcome = await request.result.then(
+      () => 'finished' as const,
+      (err: unknown) => (err instanceof EngineError && err.code === 'cancelled' ? ('cancelled' as const) : err),
+    );
+    // A stage the previous round's cancel already interrupted resumes from its checkpoint with little
+    // left, and may finish before this cancel lands; any other stage must stop.
+    if (outcome === 'finished')
+      assert.ok(cancelledStages.includes(stage), `the cancel sent while ${stage} ran did not stop the run`);
+    else assert.equal(outcome, 'cancelled');
     const record = await readRun(runDir);
     assert.ok(!Object.values(record.stages).some((s) => s.status === 'running'), 'no stage left running');
     const cancelled = pipelineStages.filter((s) => record.stages[s]?.status === 'cancelled');
