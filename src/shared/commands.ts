@@ -24,6 +24,7 @@ export interface EngineCommands {
   run: { args: RunArgs; result: RunResult };
   runs: { args: RunsArgs; result: RunsResult };
   similar: { args: SimilarArgs; result: SimilarResult };
+  merge: { args: MergeArgs; result: MergeResult };
 }
 
 export const SELECTION_METHOD_NAMES = ['optidel', 'random', 'meddel', 'prototypes', 'kcenter', 'full'] as const;
@@ -258,6 +259,8 @@ export interface ScoreArgs {
   checkpoint?: string;
   /** Difficulty score (default: the config's selection.difficulty, else normalised). */
   difficulty?: DifficultyScore;
+  /** One shard i/n of the pool (or auto: from the scheduler's environment); its part goes under parts/ for `merge`. */
+  shard?: string;
 }
 export interface ScoreResult {
   count: number;
@@ -267,6 +270,8 @@ export interface ScoreResult {
   meanDifficulty: number;
   seconds: number;
   files: string[];
+  /** The shard scored, i/n, when sharded. */
+  shard?: string;
 }
 
 /** `optidel propose`: key patches per image (ours and the user's, see docs/key-patches.md), each scored by difficulty. */
@@ -284,6 +289,8 @@ export interface ProposeArgs {
   checkpoint?: string;
   /** Difficulty score of the patches (default: the one `score` used). */
   difficulty?: DifficultyScore;
+  /** One shard i/n of the pool (or auto: from the scheduler's environment); its part goes under parts/ for `merge`. */
+  shard?: string;
 }
 export interface ProposeResult {
   patches: number;
@@ -293,6 +300,20 @@ export interface ProposeResult {
   meanDifficulty: number;
   skipped: Array<{ path: string; reason: string }>;
   file: string;
+  /** The shard proposed for, i/n, when sharded. */
+  shard?: string;
+}
+
+/** `optidel merge`: joins the parts of sharded score and propose runs into the run's artifacts. */
+export interface MergeArgs {
+  run: string;
+  /** Only this stage's parts (default: every stage that has parts, score before propose). */
+  stage?: 'score' | 'propose';
+  /** The checkpoint the parts must have been made with (default pretrain). */
+  checkpoint?: string;
+}
+export interface MergeResult {
+  stages: Array<{ stage: string; shards: number; samples: number; files: string[] }>;
 }
 
 export interface InfoArgs {
@@ -389,6 +410,7 @@ export const COMMAND_NAMES = [
   'pretrain',
   'score',
   'propose',
+  'merge',
   'select',
   'synthesize',
   'train',

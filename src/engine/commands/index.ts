@@ -16,6 +16,7 @@ import { trainCommand } from './train';
 import { runCommand } from './run';
 import { runsCommand } from './runs';
 import { similarCommand } from './similar';
+import { mergeCommand } from './merge';
 
 type AnyCommand = { [N in CommandName]: EngineCommand<N> }[CommandName];
 
@@ -35,6 +36,7 @@ export const COMMANDS: { [N in CommandName]: EngineCommand<N> } = {
   run: runCommand,
   runs: runsCommand,
   similar: similarCommand,
+  merge: mergeCommand,
 };
 
 export function findCommand(name: string): AnyCommand | undefined {
