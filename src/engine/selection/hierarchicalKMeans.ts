@@ -3,12 +3,16 @@
  * balanced sampling, after the data curation of Vo et al. 2024 ("Automatic data curation for
  * self-supervised learning: a clustering-based approach"). The pool is clustered at several
  * levels and the budget is shared evenly among the clusters of each level (a cluster too small
- * for its share gives all it has and the rest goes to its siblings), down to the leaves, where the
- * picks are drawn at random. Dense regions of the embedding space thus get no more picks than
- * sparse ones, which is what k-center achieves by distance alone.
+ * for its share gives all it has and the rest goes to its siblings), down to the leaves. Dense
+ * regions of the embedding space thus get no more picks than sparse ones, which is what k-center
+ * achieves by distance alone.
  *
- * One difference from the paper, a choice of ours: the levels are built top-down (every cluster
- * split by k-means into `branching` children, until a cluster holds at most `leafSize` rows)
+ * Two differences from the paper, choices of ours. Inside a leaf the picks are not drawn at
+ * random but by k-center: first the row nearest the leaf's mean, then each time the row farthest
+ * from the picks so far, because this path stands in for k-center, whose measure is coverage.
+ * And the levels are built top-down (every cluster split by k-means into at most `branching`
+ * children, as many as leaves of `leafSize` rows it would take, until a cluster holds at most
+ * `leafSize` rows)
  * rather than bottom-up (k-means on the rows with as many clusters as leaves, then on the
  * centroids). Bottom-up's first level needs N x leaves distances; top-down needs N x branching
  * per level, O(N·branching·D·levels) in all, so 10M rows stay within minutes. The quality against
@@ -16,7 +20,7 @@
  */
 import { SeededRandom } from '../model/rng';
 import { clusterMembers, kmeans } from './kmeans';
-import { gatherRows } from './vectors';
+import { distanceRows, dotRows, gatherRows } from './vectors';
 
 export interface HierarchicalOptions {
   budget: number;
@@ -49,7 +53,7 @@ export function hierarchicalKMeansSelect(vectors: Float32Array, dim: number, opt
     rng,
   );
   const selected: number[] = [];
-  sample(root, budget, rng, selected);
+  sample(root, budget, rng, selected, (rows, share) => leafPicks(vectors, dim, rows, share));
   return selected;
 }
 
@@ -61,9 +65,11 @@ function buildTree(
   leafSize: number,
   rng: SeededRandom,
 ): ClusterNode {
-  if (rows.length <= leafSize || rows.length <= branching) return { rows, children: [] };
+  if (rows.length <= leafSize) return { rows, children: [] };
   const own = rows.length === vectors.length / dim ? vectors : gatherRows(vectors, dim, rows);
-  const { assignment, k } = kmeans(own, dim, { k: branching, seed: rng.int(2 ** 31) });
+  // No more children than leaves of leafSize it would take: a finer split leaves most children without a pick.
+  const children = Math.min(branching, Math.ceil(rows.length / leafSize));
+  const { assignment, k } = kmeans(own, dim, { k: children, seed: rng.int(2 ** 31) });
   const groups = clusterMembers(assignment, k).filter((m) => m.length > 0);
   // All rows in one cluster (duplicates): k-means cannot split it further.
   if (groups.length < 2) return { rows, children: [] };
@@ -82,10 +88,16 @@ function buildTree(
   };
 }
 
-function sample(node: ClusterNode, share: number, rng: SeededRandom, out: number[]): void {
+function sample(
+  node: ClusterNode,
+  share: number,
+  rng: SeededRandom,
+  out: number[],
+  pick: (rows: Int32Array, share: number) => number[],
+): void {
   if (share === 0) return;
   if (node.children.length === 0) {
-    out.push(...rng.shuffle(Array.from(node.rows)).slice(0, share));
+    out.push(...pick(node.rows, share));
     return;
   }
   const shares = balancedShares(
@@ -93,7 +105,34 @@ function sample(node: ClusterNode, share: number, rng: SeededRandom, out: number
     share,
     rng,
   );
-  node.children.forEach((child, i) => sample(child, shares[i], rng, out));
+  node.children.forEach((child, i) => sample(child, shares[i], rng, out, pick));
+}
+
+/** `share` of a leaf's rows by k-center: the row nearest the leaf's mean, then each time the row farthest from those picked. */
+function leafPicks(vectors: Float32Array, dim: number, rows: Int32Array, share: number): number[] {
+  if (share >= rows.length) return Array.from(rows);
+  const mean = new Float32Array(dim);
+  for (const r of rows) for (let d = 0; d < dim; d++) mean[d] += vectors[r * dim + d];
+  let next = 0;
+  let best = -Infinity;
+  rows.forEach((r, i) => {
+    const s = dotRows(vectors, r, mean, 0, dim);
+    if (s > best) [best, next] = [s, i];
+  });
+  const nearest = new Float64Array(rows.length).fill(Infinity);
+  const picks: number[] = [];
+  while (picks.length < share) {
+    const center = rows[next];
+    picks.push(center);
+    let farthest = -1;
+    rows.forEach((r, i) => {
+      const d = distanceRows(vectors, r, vectors, center, dim);
+      if (d < nearest[i]) nearest[i] = d;
+      if (farthest < 0 || nearest[i] > nearest[farthest]) farthest = i;
+    });
+    next = farthest;
+  }
+  return picks;
 }
 
 /**
