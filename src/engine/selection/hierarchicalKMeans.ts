@@ -12,11 +12,10 @@
  * from the picks so far, because this path stands in for k-center, whose measure is coverage.
  * And the levels are built top-down (every cluster split by k-means into at most `branching`
  * children, as many as leaves of `leafSize` rows it would take, until a cluster holds at most
- * `leafSize` rows)
- * rather than bottom-up (k-means on the rows with as many clusters as leaves, then on the
- * centroids). Bottom-up's first level needs N x leaves distances; top-down needs N x branching
- * per level, O(N·branching·D·levels) in all, so 10M rows stay within minutes. The quality against
- * exact k-center is measured by `npm run bench -- hierarchical` (docs/scale-out.md).
+ * `leafSize` rows) rather than bottom-up (k-means on the rows with as many clusters as leaves,
+ * then on the centroids). Bottom-up's first level needs N x leaves distances; top-down needs N x
+ * branching per level, O(N·branching·D·levels) in all, linear in N. Quality against exact k-center,
+ * and time at 1M: `npm run bench -- hierarchical` (docs/scale-out.md).
  */
 import { SeededRandom } from '../model/rng';
 import { clusterMembers, kmeans } from './kmeans';
