@@ -27,6 +27,7 @@ export interface EngineCommands {
   duplicates: { args: DuplicatesArgs; result: DuplicatesResult };
   umap: { args: UmapArgs; result: UmapResult };
   embeddings: { args: EmbeddingsArgs; result: EmbeddingsResult };
+  merge: { args: MergeArgs; result: MergeResult };
 }
 
 export const SELECTION_METHOD_NAMES = ['optidel', 'random', 'meddel', 'prototypes', 'kcenter', 'easy', 'full'] as const;
@@ -51,6 +52,8 @@ export interface SelectArgs {
   masks?: number;
   /** k-means clusters of meddel and prototypes (default about √N, at most 100). */
   clusters?: number;
+  /** kcenter: hierarchical k-means with balanced sampling in place of greedy k-center (docs/scale-out.md). */
+  hierarchical?: boolean;
   /** optidel: a source may give at most this multiple of its fair share of key patches (default 2). */
   sourceCapFactor?: number;
   /** optidel: samples closer than this cosine distance to a selected one are near-duplicates (default 0.05). */
@@ -280,6 +283,8 @@ export interface ScoreArgs {
   checkpoint?: string;
   /** Difficulty score (default: the config's selection.difficulty, else normalised). */
   difficulty?: DifficultyScore;
+  /** One shard i/n of the pool (or auto: from the scheduler's environment); its part goes under parts/ for `merge`. */
+  shard?: string;
 }
 export interface ScoreResult {
   count: number;
@@ -289,6 +294,8 @@ export interface ScoreResult {
   meanDifficulty: number;
   seconds: number;
   files: string[];
+  /** The shard scored, i/n, when sharded. */
+  shard?: string;
 }
 
 /** `optidel propose`: key patches per image (ours and the user's, see docs/key-patches.md), each scored by difficulty. */
@@ -306,6 +313,8 @@ export interface ProposeArgs {
   checkpoint?: string;
   /** Difficulty score of the patches (default: the one `score` used). */
   difficulty?: DifficultyScore;
+  /** One shard i/n of the pool (or auto: from the scheduler's environment); its part goes under parts/ for `merge`. */
+  shard?: string;
 }
 export interface ProposeResult {
   patches: number;
@@ -315,6 +324,20 @@ export interface ProposeResult {
   meanDifficulty: number;
   skipped: Array<{ path: string; reason: string }>;
   file: string;
+  /** The shard proposed for, i/n, when sharded. */
+  shard?: string;
+}
+
+/** `optidel merge`: joins the parts of sharded score and propose runs into the run's artifacts. */
+export interface MergeArgs {
+  run: string;
+  /** Only this stage's parts (default: every stage that has parts, score before propose). */
+  stage?: 'score' | 'propose';
+  /** The checkpoint the parts must have been made with (default pretrain). */
+  checkpoint?: string;
+}
+export interface MergeResult {
+  stages: Array<{ stage: string; shards: number; samples: number; files: string[] }>;
 }
 
 export interface InfoArgs {
@@ -418,6 +441,7 @@ export const COMMAND_NAMES = [
   'pretrain',
   'score',
   'propose',
+  'merge',
   'select',
   'synthesize',
   'train',

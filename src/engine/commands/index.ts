@@ -19,6 +19,7 @@ import { similarCommand } from './similar';
 import { duplicatesCommand } from './duplicates';
 import { umapCommand } from './umap';
 import { embeddingsCommand } from './embeddings';
+import { mergeCommand } from './merge';
 
 type AnyCommand = { [N in CommandName]: EngineCommand<N> }[CommandName];
 
@@ -41,6 +42,7 @@ export const COMMANDS: { [N in CommandName]: EngineCommand<N> } = {
   duplicates: duplicatesCommand,
   umap: umapCommand,
   embeddings: embeddingsCommand,
+  merge: mergeCommand,
 };
 
 export function findCommand(name: string): AnyCommand | undefined {

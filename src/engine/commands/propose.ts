@@ -17,10 +17,14 @@ import { checkpointDir } from '../model/checkpoint';
 import { DEFAULT_PROPOSER, proposeWindows } from '../model/keyPatches';
 import { MaeModel } from '../model/mae';
 import { existingRunDir, readRunModelSettings } from '../model/runSettings';
-import { runStage } from '../runStage';
 import { fitInputFree, resolveDifficulty, scoreBoxes } from '../model/scoring';
 import { runRecordOrUndefined } from '../pipeline/stageSettings';
 import { readUserPatches } from '../model/userPatches';
+import { currentExpectations } from '../scale/parts';
+import { writeProposePart } from '../scale/proposeParts';
+import { scorePartPatchErrors } from '../scale/scoreParts';
+import { resolveShard, SHARD_OPTION, shardIds, shardLabel, shardRange } from '../scale/shard';
+import { runStageOrShard } from '../scale/shardStage';
 import { SCORE_DEFAULTS } from './score';
 
 /** Where a user key-patch file is looked for when --user is not given. */
@@ -60,6 +64,7 @@ export const proposeCommand: EngineCommand<'propose'> = {
       choices: DIFFICULTY_SCORES,
       description: 'difficulty score of the patches (default: the one "optidel score" used)',
     },
+    SHARD_OPTION,
   ],
   async run(args, ctx) {
     const runDir = existingRunDir('propose', args.run);
@@ -81,14 +86,20 @@ export const proposeCommand: EngineCommand<'propose'> = {
     const { backend } = await selectBackend(ctx.backendPreference);
     const settings = await readRunModelSettings(runDir);
     const checkpoint = args.checkpoint ?? 'pretrain';
-    return runStage(runDir, 'propose', ctx, backend, async () => {
+    const shard = resolveShard(args.shard, process.env, 'propose');
+    return runStageOrShard(runDir, 'propose', shard, ctx, backend, async () => {
       const cache = await openCache(runDir);
       const model = await MaeModel.load(checkpointDir(runDir, checkpoint));
       try {
         const patches: KeyPatch[] = [];
-        const info = fs.existsSync(path.join(runDir, ARTIFACTS.scores))
+        const { start, end } = shard ? shardRange(shard, cache.size) : { start: 0, end: cache.size };
+        const expected = shard ? await currentExpectations(runDir, cache, checkpoint) : undefined;
+        // A shard's own score part, when its job scored it, spares waiting for the merged scores.
+        const part = shard ? await scorePartPatchErrors(runDir, shard, expected!) : undefined;
+        const merged = fs.existsSync(path.join(runDir, ARTIFACTS.scores))
           ? ((await readJsonFile(path.join(runDir, ARTIFACTS.scores))) as ScoresInfo)
           : undefined;
+        const info = part?.facts ?? merged;
         const difficultyScore =
           args.difficulty ?? info?.difficulty ?? resolveDifficulty(undefined, await runRecordOrUndefined(runDir));
         if (!args.userOnly && perImage > 0) {
@@ -97,20 +108,22 @@ export const proposeCommand: EngineCommand<'propose'> = {
               `${path.join(runDir, ARTIFACTS.scores)} is missing: run "optidel score --run ${args.run}" first`,
             );
           const grid = info.patchesPerSide;
-          const errors = new Float32Array(
-            (await fs.promises.readFile(path.join(runDir, ARTIFACTS.patchErrors))).buffer.slice(0),
-          );
-          if (info.count !== cache.size || errors.length !== cache.size * grid * grid)
+          const errors =
+            part?.errors ??
+            new Float32Array((await fs.promises.readFile(path.join(runDir, ARTIFACTS.patchErrors))).buffer.slice(0));
+          const offset = part ? start : 0;
+          if (!part && (merged!.count !== cache.size || errors.length !== cache.size * grid * grid))
             throw new Error(
-              `${ARTIFACTS.patchErrors} does not match the pool (${info.count} scored, ${cache.size} cached); run "optidel score --run ${args.run}" again`,
+              `${ARTIFACTS.patchErrors} does not match the pool (${merged!.count} scored, ${cache.size} cached); run "optidel score --run ${args.run}" again`,
             );
-          for await (const { ids, pixels } of cache.batches({ batchSize: 256 })) {
+          for await (const { ids, pixels } of cache.batches({ batchSize: 256, ids: shardIds(shard, cache.size) })) {
             throwIfCancelled(ctx.signal);
             ids.forEach((id, j) => {
               const area = cache.imageSize ** 2;
+              const row = id - offset;
               for (const box of proposeWindows(
                 pixels.subarray(j * area, (j + 1) * area),
-                errors.subarray(id * grid * grid, (id + 1) * grid * grid),
+                errors.subarray(row * grid * grid, (row + 1) * grid * grid),
                 cache.imageSize,
                 grid,
                 { perImage, windowFraction },
@@ -118,15 +131,20 @@ export const proposeCommand: EngineCommand<'propose'> = {
                 patches.push({ id: patches.length, sampleId: id, box, origin: 'auto' });
               }
             });
-            ctx.progress('propose', ids[ids.length - 1] + 1, cache.size, 'proposing windows');
+            ctx.progress('propose', ids[ids.length - 1] + 1 - start, end - start, 'proposing windows');
           }
         }
         const user = userFile
           ? await readUserPatches(userFile, cache.index.samples, cache.imageSize)
           : { boxes: [], skipped: [] };
         for (const s of user.skipped) ctx.log('warn', `key patches: skipped ${s.path}: ${s.reason}`);
-        for (const b of user.boxes)
+        // Each user box keeps its place in the file, so the merge orders them as an unsharded run does.
+        const userOrder: number[] = [];
+        user.boxes.forEach((b, k) => {
+          if (b.sampleId < start || b.sampleId >= end) return;
+          userOrder.push(k);
           patches.push({ id: patches.length, sampleId: b.sampleId, box: b.box, origin: 'user' });
+        });
         const seed = args.seed ?? settings.seed ?? 0;
         // pvi's input-free predictor is the pool's, as in "optidel score" (same seed, same images), not the boxes' images alone.
         const inputFree =
@@ -156,7 +174,27 @@ export const proposeCommand: EngineCommand<'propose'> = {
             .filter(Boolean)
             .join(' + ') + `; ${difficultyScore} difficulty`;
         const file: KeyPatchFile = { version: 1, proposer, patches };
-        await writeJsonAtomic(path.join(runDir, ARTIFACTS.keyPatches), file);
+        let written: string[] = [ARTIFACTS.keyPatches];
+        if (!shard) await writeJsonAtomic(path.join(runDir, ARTIFACTS.keyPatches), file);
+        else {
+          const partSettings = {
+            perImage,
+            windowFraction,
+            user: userFile ?? null,
+            userOnly: args.userOnly ?? false,
+            masks: args.masks ?? SCORE_DEFAULTS.masks,
+            seed,
+            difficulty: difficultyScore,
+          };
+          written = await writeProposePart(
+            runDir,
+            shard,
+            expected!,
+            partSettings,
+            { ...file, userOrder },
+            user.skipped,
+          );
+        }
         const auto = patches.filter((p) => p.origin === 'auto').length;
         const meanDifficulty = patches.length ? difficulty.reduce((s, v) => s + v, 0) / patches.length : 0;
         const result = {
@@ -166,7 +204,8 @@ export const proposeCommand: EngineCommand<'propose'> = {
           difficulty: difficultyScore,
           meanDifficulty,
           skipped: user.skipped,
-          file: path.join(runDir, ARTIFACTS.keyPatches),
+          file: path.join(runDir, written[0]),
+          ...(shard ? { shard: shardLabel(shard) } : {}),
         };
         return {
           result,

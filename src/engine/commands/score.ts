@@ -11,9 +11,12 @@ import { checkpointDir } from '../model/checkpoint';
 import { MaeModel } from '../model/mae';
 import { pcaProject } from '../model/projection';
 import { existingRunDir, readRunModelSettings } from '../model/runSettings';
-import { runStage } from '../runStage';
-import { resolveDifficulty, scoreSamples } from '../model/scoring';
+import { fitInputFree, resolveDifficulty, scoreSamples } from '../model/scoring';
 import { runRecordOrUndefined } from '../pipeline/stageSettings';
+import { currentExpectations } from '../scale/parts';
+import { bytes, writeScorePart, type ScoreValues } from '../scale/scoreParts';
+import { resolveShard, SHARD_OPTION, shardIds, shardLabel } from '../scale/shard';
+import { runStageOrShard } from '../scale/shardStage';
 
 export const SCORE_DEFAULTS = { masks: 4, batchSize: 64 };
 
@@ -42,6 +45,7 @@ export const scoreCommand: EngineCommand<'score'> = {
       description:
         "difficulty score: normalised (MAE loss), intensity (error in intensity units), pvi (minus pointwise V-information); default the config's selection.difficulty, else normalised",
     },
+    SHARD_OPTION,
   ],
   async run(args, ctx) {
     const runDir = existingRunDir('score', args.run);
@@ -51,34 +55,26 @@ export const scoreCommand: EngineCommand<'score'> = {
     if (masks < 1) throw new Error('score: --masks must be at least 1');
     const checkpoint = args.checkpoint ?? 'pretrain';
     const difficulty = resolveDifficulty(args.difficulty, await runRecordOrUndefined(runDir));
-    return runStage(runDir, 'score', ctx, backend, async () => {
+    const shard = resolveShard(args.shard, process.env, 'score');
+    return runStageOrShard(runDir, 'score', shard, ctx, backend, async () => {
       const started = performance.now();
       const model = await MaeModel.load(checkpointDir(runDir, checkpoint));
       const cache = await openCache(runDir);
       try {
-        const ids = Array.from({ length: cache.size }, (_, i) => i);
-        const scores = await scoreSamples(model, cache, ids, {
+        const seed = args.seed ?? settings.seed ?? 0;
+        const scores = await scoreSamples(model, cache, shardIds(shard, cache.size), {
           masks,
-          seed: args.seed ?? settings.seed ?? 0,
+          seed,
           batchSize: args.batchSize ?? SCORE_DEFAULTS.batchSize,
           difficulty,
+          // The whole pool's, so that a shard's pvi scores are those of an unsharded run.
+          inputFree:
+            difficulty === 'pvi'
+              ? await fitInputFree(cache, shardIds(undefined, cache.size), model.config.patchSize, seed)
+              : undefined,
           signal: ctx.signal,
           onProgress: (done, total) => ctx.progress('score', done, total),
         });
-        const files = [
-          ARTIFACTS.embeddings,
-          ARTIFACTS.difficulty,
-          ARTIFACTS.patchErrors,
-          ARTIFACTS.projection,
-          ARTIFACTS.scores,
-        ];
-        await writeFileAtomic(path.join(runDir, ARTIFACTS.embeddings), bytes(scores.embeddings));
-        await writeFileAtomic(path.join(runDir, ARTIFACTS.difficulty), bytes(scores.difficulty));
-        await writeFileAtomic(path.join(runDir, ARTIFACTS.patchErrors), bytes(scores.patchErrors));
-        await writeFileAtomic(
-          path.join(runDir, ARTIFACTS.projection),
-          bytes(pcaProject(scores.embeddings, scores.embeddingDim)),
-        );
         const info: ScoresInfo = {
           count: scores.count,
           embeddingDim: scores.embeddingDim,
@@ -87,7 +83,16 @@ export const scoreCommand: EngineCommand<'score'> = {
           model: `${checkpoint} (${describeModel(model)})`,
           difficulty,
         };
-        await writeJsonAtomic(path.join(runDir, ARTIFACTS.scores), info);
+        const files = shard
+          ? await writeScorePart(
+              runDir,
+              shard,
+              await currentExpectations(runDir, cache, checkpoint),
+              { masks, seed, difficulty },
+              scores,
+              info,
+            )
+          : await writeScoreArtifacts(runDir, scores, info);
         const meanDifficulty = scores.difficulty.reduce((s, v) => s + v, 0) / Math.max(1, scores.count);
         const result = {
           count: scores.count,
@@ -97,6 +102,7 @@ export const scoreCommand: EngineCommand<'score'> = {
           meanDifficulty,
           seconds: (performance.now() - started) / 1000,
           files,
+          ...(shard ? { shard: shardLabel(shard) } : {}),
         };
         return {
           result,
@@ -109,7 +115,7 @@ export const scoreCommand: EngineCommand<'score'> = {
     });
   },
   describe(r) {
-    return `scored ${r.count} samples (${r.masks} masks each): mean ${r.difficulty} difficulty ${r.meanDifficulty.toFixed(4)}, ${r.seconds.toFixed(1)} s\nwrote ${r.files.join(', ')}`;
+    return `scored ${r.count} samples${r.shard ? ` of shard ${r.shard}` : ''} (${r.masks} masks each): mean ${r.difficulty} difficulty ${r.meanDifficulty.toFixed(4)}, ${r.seconds.toFixed(1)} s\nwrote ${r.files.join(', ')}`;
   },
 };
 
@@ -118,6 +124,15 @@ export function describeModel(model: MaeModel): string {
   return `MAE ${c.imageSize}px/${c.patchSize} dim ${c.dim} depth ${c.depth}`;
 }
 
-function bytes(values: Float32Array): Uint8Array {
-  return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+/** The pool's scores as an unsharded score (or `optidel merge`) leaves them: the values, their 2D map and scores.json. */
+export async function writeScoreArtifacts(runDir: string, scores: ScoreValues, info: ScoresInfo): Promise<string[]> {
+  await writeFileAtomic(path.join(runDir, ARTIFACTS.embeddings), bytes(scores.embeddings));
+  await writeFileAtomic(path.join(runDir, ARTIFACTS.difficulty), bytes(scores.difficulty));
+  await writeFileAtomic(path.join(runDir, ARTIFACTS.patchErrors), bytes(scores.patchErrors));
+  await writeFileAtomic(
+    path.join(runDir, ARTIFACTS.projection),
+    bytes(pcaProject(scores.embeddings, info.embeddingDim)),
+  );
+  await writeJsonAtomic(path.join(runDir, ARTIFACTS.scores), info);
+  return [ARTIFACTS.embeddings, ARTIFACTS.difficulty, ARTIFACTS.patchErrors, ARTIFACTS.projection, ARTIFACTS.scores];
 }

@@ -46,6 +46,12 @@ export const selectCommand: EngineCommand<'select'> = {
       description: 'meddel, prototypes: k-means clusters (default about √N, at most 100)',
     },
     {
+      name: 'hierarchical',
+      type: 'boolean',
+      description:
+        'kcenter: hierarchical k-means with balanced sampling (Vo et al. 2024) instead of greedy k-center, for pools of millions (docs/scale-out.md)',
+    },
+    {
       name: 'sourceCapFactor',
       type: 'number',
       description:
@@ -83,6 +89,7 @@ export const selectCommand: EngineCommand<'select'> = {
             seed,
             masks: args.masks,
             clusters: args.clusters,
+            hierarchical: args.hierarchical,
             optidel: { sourceCapFactor: args.sourceCapFactor, minCosineDistance: args.minCosineDistance },
             meddel: { outlierDistance: args.outlierDistance },
           },

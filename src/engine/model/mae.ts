@@ -112,8 +112,8 @@ export interface MaskOptions {
 }
 
 const FORMAT = 'optidel-mae';
-const MODEL_FILE = 'model.json';
-const WEIGHTS_FILE = 'weights.bin';
+export const MODEL_FILE = 'model.json';
+export const WEIGHTS_FILE = 'weights.bin';
 
 interface ModelFile {
   format: typeof FORMAT;
@@ -419,7 +419,8 @@ function checkSavedSize(c: MaeConfig, modelFile: string, weightsFile: string): v
   if (actual !== bytes) fail(`${weightsFile} has ${found}, the shape needs ${bytes}`);
 }
 
-function resolveModelDir(dir: string): string {
+/** The folder holding model.json: `dir` itself, or the checkpoint its latest.json names. */
+export function resolveModelDir(dir: string): string {
   if (fs.existsSync(path.join(dir, MODEL_FILE))) return dir;
   const parent = path.basename(dir) === 'latest' ? path.dirname(dir) : dir;
   const stepDir = readCheckpointPointer(parent);

@@ -6,6 +6,7 @@
 import type { KeyPatch, RelaxedPicks } from '../../shared/artifacts';
 import { SeededRandom, permutation } from '../model/rng';
 import { resolveBudget } from './budget';
+import { hierarchicalKMeansSelect } from './hierarchicalKMeans';
 import { kCenterGreedy } from './kcenter';
 import { meddelSelect, type MeddelOptions } from './meddel';
 import { optidelSelect, type OptidelOptions } from './optidel';
@@ -36,6 +37,8 @@ export interface SelectionOptions {
   clusters?: number;
   optidel?: OptidelOptions;
   meddel?: Omit<MeddelOptions, 'budget' | 'seed' | 'clusters'>;
+  /** kcenter: hierarchical k-means with balanced sampling (hierarchicalKMeans.ts) in place of greedy k-center, for pools of millions. */
+  hierarchical?: boolean;
 }
 
 export interface SelectionResult {
@@ -69,7 +72,12 @@ export function selectSubset(
     case 'prototypes':
       return { selected: prototypesSelect(normalized(), input.dim, { budget, seed, clusters }), details: {} };
     case 'kcenter':
-      return { selected: kCenterGreedy(normalized(), input.dim, { budget, seed }), details: {} };
+      return {
+        selected: options.hierarchical
+          ? hierarchicalKMeansSelect(normalized(), input.dim, { budget, seed })
+          : kCenterGreedy(normalized(), input.dim, { budget, seed }),
+        details: {},
+      };
     case 'easy':
       return { selected: easiestFirst(input, budget), details: {} };
     case 'meddel': {

@@ -23,6 +23,8 @@
  *   metrics/<stage>.jsonl           one JSON object per line: { step, name, value, time }
  *   bench/report.json, report.md    the benchmark (issue 5), BenchReport
  *   bench/predictions/<dataset>/index.json   PredictionIndex: test images, truth and predicted label PNGs
+ *   parts/<stage>/<i>-of-<n>/       one shard's part of a sharded score or propose (docs/scale-out.md):
+ *                                   part.json (ShardPartRecord) and the stage's files for its samples
  */
 
 export const ARTIFACTS = {
@@ -50,11 +52,46 @@ export const ARTIFACTS = {
   benchReport: 'bench/report.json',
   benchReportMarkdown: 'bench/report.md',
   predictionsDir: 'bench/predictions',
+  partsDir: 'parts',
 } as const;
 
 /** A training stage's metrics (`stage` is a stage name or a plain checkpoint name, names.ts). */
 export function metricsFile(stage: string): string {
   return `${ARTIFACTS.metricsDir}/${stage}.jsonl`;
+}
+
+/** The stages that run in shards and are merged by `optidel merge`. */
+export const SHARDED_STAGES = ['score', 'propose'] as const;
+export type ShardedStage = (typeof SHARDED_STAGES)[number];
+
+/** The files of one shard's part, inside its folder. */
+export const SHARD_PART_FILES = {
+  record: 'part.json',
+  embeddings: 'embeddings.f32',
+  difficulty: 'difficulty.f32',
+  patchErrors: 'patch-errors.f32',
+  keyPatches: 'key-patches.json',
+} as const;
+
+/** A part folder's name, `<i>-of-<n>` with both padded to five digits so listings sort in shard order. */
+export const SHARD_PART_FOLDER = /^(\d+)-of-(\d+)$/;
+
+export function shardPartsFolder(stage: ShardedStage): string {
+  return `${ARTIFACTS.partsDir}/${stage}`;
+}
+
+export function shardPartFolder(stage: ShardedStage, index: number, count: number): string {
+  const pad = (n: number) => String(n).padStart(5, '0');
+  return `${shardPartsFolder(stage)}/${pad(index)}-of-${pad(count)}`;
+}
+
+export function shardPartFile(
+  stage: ShardedStage,
+  index: number,
+  count: number,
+  file: keyof typeof SHARD_PART_FILES,
+): string {
+  return `${shardPartFolder(stage, index, count)}/${SHARD_PART_FILES[file]}`;
 }
 
 export function selectionFile(method: string): string {

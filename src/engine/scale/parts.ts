@@ -1,0 +1,220 @@
+/**
+ * The parts a sharded stage leaves under parts/<stage>/<i>-of-<n>/ (docs/scale-out.md), and the
+ * checks `optidel merge` makes before it joins them. Each part records what its values depend on:
+ * the shard, the pool's signature (the cache's content hash and size), the hash of the model
+ * checkpoint's weights and the stage's settings. A part is complete once its part.json exists:
+ * the data files are written first and part.json last, so a job killed half-way leaves a part
+ * that merge reports as missing, never one that looks whole.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readJsonFile, writeJsonAtomic } from '../../shared/node/atomicFile';
+import { resolveInRun } from '../../shared/run/node/contain';
+import {
+  SHARD_PART_FILES,
+  SHARD_PART_FOLDER,
+  shardPartFile,
+  shardPartFolder,
+  shardPartsFolder,
+  type ShardedStage,
+} from '../../shared/run/layout';
+import { checkpointDir } from '../model/checkpoint';
+import { MODEL_FILE, resolveModelDir, WEIGHTS_FILE } from '../model/mae';
+import { shardLabel, shardRange, type Shard } from './shard';
+
+export interface ShardPartRecord<Facts = unknown> {
+  version: 1;
+  stage: ShardedStage;
+  shard: Shard;
+  /** The sample ids [start, end) the part holds. */
+  samples: { start: number; end: number };
+  pool: PoolSignature;
+  checkpoint: { name: string; hash: string };
+  /** The settings the part's values depend on (never the batch size: scores do not depend on it); merged parts must agree. */
+  settings: Record<string, unknown>;
+  /** What the merged artifact needs besides the values (for score: scores.json less the count). */
+  facts: Facts;
+}
+
+export interface PoolSignature {
+  /** The cache's content hash (cache/index.json). */
+  contentHash: string;
+  size: number;
+}
+
+/** What every part of a merge must have been made from: the run's pool and checkpoint as they are now. */
+export interface PartExpectations {
+  pool: PoolSignature;
+  checkpoint: { name: string; hash: string };
+}
+
+/** sha256 of the model the checkpoint folder holds now (model.json and weights.bin of its latest step). */
+export async function checkpointHash(checkpointFolder: string): Promise<string> {
+  const modelDir = resolveModelDir(checkpointFolder);
+  const hash = createHash('sha256');
+  for (const file of [MODEL_FILE, WEIGHTS_FILE]) hash.update(await fs.promises.readFile(path.join(modelDir, file)));
+  return hash.digest('hex');
+}
+
+/**
+ * Writes one part: part.json is removed first and written last, after `writeData` has written the
+ * data files (each atomically), so the record never describes files of an earlier attempt.
+ */
+export async function writePart<Facts>(
+  runDir: string,
+  record: ShardPartRecord<Facts>,
+  writeData: (file: (name: keyof typeof SHARD_PART_FILES) => string) => Promise<void>,
+): Promise<string[]> {
+  const { stage, shard } = record;
+  const recordFile = resolveInRun(runDir, shardPartFile(stage, shard.index, shard.count, 'record'));
+  await fs.promises.rm(recordFile, { force: true });
+  const written: string[] = [];
+  await writeData((name) => {
+    const relative = shardPartFile(stage, shard.index, shard.count, name);
+    written.push(relative);
+    return resolveInRun(runDir, relative);
+  });
+  await writeJsonAtomic(recordFile, record);
+  return [...written, shardPartFile(stage, shard.index, shard.count, 'record')];
+}
+
+/** A part that passed every check, with the absolute path of each of its files. */
+export interface CheckedPart<Facts> {
+  record: ShardPartRecord<Facts>;
+  file(name: keyof typeof SHARD_PART_FILES): string;
+}
+
+export class ShardMergeError extends Error {
+  override name = 'ShardMergeError';
+}
+
+/**
+ * Every part of `stage`, in shard order, after checking that together they are one whole split of
+ * the current pool made with the current checkpoint and one set of settings. Refuses with every
+ * problem found, each naming its shard and what to run again.
+ */
+export async function readParts<Facts>(
+  runDir: string,
+  stage: ShardedStage,
+  expected: PartExpectations,
+  rerun: (shard: string) => string,
+): Promise<Array<CheckedPart<Facts>>> {
+  const folder = resolveInRun(runDir, shardPartsFolder(stage));
+  const names = fs.existsSync(folder)
+    ? (await fs.promises.readdir(folder)).filter((f) => SHARD_PART_FOLDER.test(f))
+    : [];
+  if (names.length === 0)
+    throw new ShardMergeError(`${folder} holds no parts: run "${rerun('i/n')}" for every shard i of n first`);
+  const counts = new Set(names.map((n) => Number(SHARD_PART_FOLDER.exec(n)![2])));
+  if (counts.size > 1)
+    throw new ShardMergeError(
+      `${folder} holds parts of splits into ${[...counts].sort((a, b) => a - b).join(' and ')} shards; delete the folders of the split you do not want`,
+    );
+  const count = [...counts][0];
+  const problems: string[] = [];
+  const byIndex = new Map<number, CheckedPart<Facts>>();
+  for (const name of names.sort()) {
+    const part = await readPart<Facts>(runDir, stage, name, problems);
+    if (!part) continue;
+    const label = `shard ${shardLabel(part.record.shard)}`;
+    if (byIndex.has(part.record.shard.index)) {
+      problems.push(`${label} is duplicated (${name} claims it too); delete the copy`);
+      continue;
+    }
+    byIndex.set(part.record.shard.index, part);
+  }
+  const first = byIndex.get(Math.min(...byIndex.keys()));
+  for (let index = 0; index < count; index++) {
+    const label = shardLabel({ index, count });
+    const part = byIndex.get(index);
+    if (!part) {
+      if (!problems.some((p) => p.startsWith(`shard ${label} `)))
+        problems.push(`shard ${label} is missing (${shardPartFolder(stage, index, count)}): run "${rerun(label)}"`);
+      continue;
+    }
+    problems.push(...mismatches(part.record, first!.record, expected, rerun));
+  }
+  if (problems.length)
+    throw new ShardMergeError(`cannot merge the ${stage} parts of ${runDir}:\n  ${problems.join('\n  ')}`);
+  return Array.from({ length: count }, (_, i) => byIndex.get(i)!);
+}
+
+async function readPart<Facts>(
+  runDir: string,
+  stage: ShardedStage,
+  folderName: string,
+  problems: string[],
+): Promise<CheckedPart<Facts> | undefined> {
+  const [, index, count] = SHARD_PART_FOLDER.exec(folderName)!.map(Number);
+  const label = `shard ${shardLabel({ index, count })}`;
+  const file = (name: keyof typeof SHARD_PART_FILES) =>
+    resolveInRun(runDir, shardPartFile(stage, index, count, name), { mustExist: true });
+  const recordFile = resolveInRun(runDir, shardPartFile(stage, index, count, 'record'));
+  if (!fs.existsSync(recordFile)) {
+    problems.push(`${label} is missing: ${recordFile} was never written (the job did not finish)`);
+    return undefined;
+  }
+  let record: ShardPartRecord<Facts>;
+  try {
+    record = (await readJsonFile(recordFile)) as ShardPartRecord<Facts>;
+  } catch (err) {
+    problems.push(`${label}: ${(err as Error).message}`);
+    return undefined;
+  }
+  if (record?.version !== 1 || record.stage !== stage || !record.shard || !record.pool || !record.checkpoint) {
+    problems.push(`${label}: ${shardPartFile(stage, index, count, 'record')} is not a ${stage} part record`);
+    return undefined;
+  }
+  if (record.shard.count !== count) {
+    problems.push(
+      `${label}: its part.json says shard ${shardLabel(record.shard)}; delete the folder or score it again`,
+    );
+    return undefined;
+  }
+  return { record, file };
+}
+
+function mismatches(
+  record: ShardPartRecord,
+  first: ShardPartRecord,
+  expected: PartExpectations,
+  rerun: (shard: string) => string,
+): string[] {
+  const label = shardLabel(record.shard);
+  const again = `run "${rerun(label)}" again`;
+  const out: string[] = [];
+  if (record.pool.contentHash !== expected.pool.contentHash || record.pool.size !== expected.pool.size)
+    out.push(
+      `shard ${label} was made from another pool (${record.pool.size} samples, content ${record.pool.contentHash.slice(0, 12)}; the run's cache has ${expected.pool.size}, ${expected.pool.contentHash.slice(0, 12)}); ${again}`,
+    );
+  if (record.checkpoint.name !== expected.checkpoint.name || record.checkpoint.hash !== expected.checkpoint.hash)
+    out.push(
+      `shard ${label} was made with another checkpoint (${record.checkpoint.name} ${record.checkpoint.hash.slice(0, 12)}; checkpoints/${expected.checkpoint.name} now holds ${expected.checkpoint.hash.slice(0, 12)}); ${again}`,
+    );
+  const differing = Object.keys({ ...first.settings, ...record.settings }).filter(
+    (k) => JSON.stringify(first.settings[k]) !== JSON.stringify(record.settings[k]),
+  );
+  if (differing.length)
+    out.push(
+      `shard ${label} was made with other settings than shard ${shardLabel(first.shard)} (${differing.map((k) => `${k} ${JSON.stringify(record.settings[k])} vs ${JSON.stringify(first.settings[k])}`).join(', ')}); ${again} with the same options`,
+    );
+  const range = shardRange(record.shard, expected.pool.size);
+  if (record.samples.start !== range.start || record.samples.end !== range.end)
+    out.push(
+      `shard ${label} holds samples ${record.samples.start}-${record.samples.end}, not ${range.start}-${range.end}; ${again}`,
+    );
+  return out;
+}
+
+/** The pool and checkpoint a part made now would record: the run's cache and checkpoints/<name> as they are. */
+export async function currentExpectations(
+  runDir: string,
+  cache: { size: number; index: { contentHash: string } },
+  checkpointName: string,
+): Promise<PartExpectations> {
+  return {
+    pool: { contentHash: cache.index.contentHash, size: cache.size },
+    checkpoint: { name: checkpointName, hash: await checkpointHash(checkpointDir(runDir, checkpointName)) },
+  };
+}

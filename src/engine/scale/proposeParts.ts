@@ -1,0 +1,64 @@
+/** A shard's part of `optidel propose` (the key patches of its samples), and the merge of all parts. */
+import type { KeyPatchFile } from '../../shared/artifacts';
+import { readJsonFile, writeJsonAtomic } from '../../shared/node/atomicFile';
+import { readParts, writePart, type PartExpectations, type ShardPartRecord } from './parts';
+import { shardRange, type Shard } from './shard';
+
+/** A shard's key patches (ours, then the user's, ids counted within the shard), with each user box's place in the user's file. */
+export interface KeyPatchPart extends KeyPatchFile {
+  userOrder: number[];
+}
+
+export interface ProposePartFacts {
+  skipped: Array<{ path: string; reason: string }>;
+}
+
+export function writeProposePart(
+  runDir: string,
+  shard: Shard,
+  expected: PartExpectations,
+  settings: Record<string, unknown>,
+  patches: KeyPatchPart,
+  skipped: ProposePartFacts['skipped'],
+): Promise<string[]> {
+  const record: ShardPartRecord<ProposePartFacts> = {
+    version: 1,
+    stage: 'propose',
+    shard,
+    samples: shardRange(shard, expected.pool.size),
+    ...expected,
+    settings,
+    facts: { skipped },
+  };
+  return writePart(runDir, record, (file) => writeJsonAtomic(file('keyPatches'), patches));
+}
+
+/**
+ * Every propose part, checked and joined as an unsharded propose orders its patches: ours in
+ * sample order (the shards' in shard order), then the user's in the order of the user's file; ids
+ * are the positions in that list.
+ */
+export async function mergeProposeParts(
+  runDir: string,
+  expected: PartExpectations,
+  rerun: (shard: string) => string,
+): Promise<{ file: KeyPatchFile; shards: number; skipped: ProposePartFacts['skipped'] }> {
+  const parts = await readParts<ProposePartFacts>(runDir, 'propose', expected, rerun);
+  const files = await Promise.all(parts.map(async (p) => (await readJsonFile(p.file('keyPatches'))) as KeyPatchPart));
+  const proposers = new Set(files.map((f) => f.proposer));
+  if (proposers.size > 1)
+    throw new Error(
+      `the propose parts name different proposers (${[...proposers].join('; ')}); propose every shard again`,
+    );
+  const ours = files.flatMap((f) => f.patches.filter((p) => p.origin === 'auto'));
+  const users = files
+    .flatMap((f) => f.patches.filter((p) => p.origin === 'user').map((p, k) => ({ p, order: f.userOrder[k] })))
+    .sort((a, b) => a.order - b.order)
+    .map(({ p }) => p);
+  const patches = [...ours, ...users].map((p, id) => ({ ...p, id }));
+  return {
+    file: { version: 1, proposer: files[0].proposer, patches },
+    shards: parts.length,
+    skipped: parts[0].record.facts.skipped,
+  };
+}

@@ -1,0 +1,108 @@
+/** A shard's part of `optidel score` (its samples' embeddings, difficulty and per-patch errors), and the merge of all parts. */
+import * as fs from 'node:fs';
+import type { ScoresInfo } from '../../shared/artifacts';
+import { shardPartFile } from '../../shared/run/layout';
+import { resolveInRun } from '../../shared/run/node/contain';
+import { writeFileAtomic } from '../../shared/node/atomicFile';
+import { readJsonFile } from '../../shared/node/atomicFile';
+import type { PoolScores } from '../model/scoring';
+import { readParts, writePart, type PartExpectations, type ShardPartRecord } from './parts';
+import { shardRange, type Shard } from './shard';
+
+/** scores.json of the merged run, less the count (the sum of the parts'). */
+export type ScorePartFacts = Omit<ScoresInfo, 'count'>;
+
+export type ScoreValues = Pick<PoolScores, 'embeddings' | 'difficulty' | 'patchErrors'>;
+
+export function writeScorePart(
+  runDir: string,
+  shard: Shard,
+  expected: PartExpectations,
+  settings: Record<string, unknown>,
+  scores: ScoreValues,
+  info: ScoresInfo,
+): Promise<string[]> {
+  const { count: _count, ...facts } = info;
+  const record: ShardPartRecord<ScorePartFacts> = {
+    version: 1,
+    stage: 'score',
+    shard,
+    samples: shardRange(shard, expected.pool.size),
+    ...expected,
+    settings,
+    facts,
+  };
+  return writePart(runDir, record, async (file) => {
+    await writeFileAtomic(file('embeddings'), bytes(scores.embeddings));
+    await writeFileAtomic(file('difficulty'), bytes(scores.difficulty));
+    await writeFileAtomic(file('patchErrors'), bytes(scores.patchErrors));
+  });
+}
+
+/** Every score part, checked and concatenated in shard order: the values an unsharded score writes. */
+export async function mergeScoreParts(
+  runDir: string,
+  expected: PartExpectations,
+  rerun: (shard: string) => string,
+): Promise<{ scores: ScoreValues; info: ScoresInfo; shards: number }> {
+  const parts = await readParts<ScorePartFacts>(runDir, 'score', expected, rerun);
+  const facts = parts[0].record.facts;
+  const n = expected.pool.size;
+  const perPatch = facts.patchesPerSide ** 2;
+  const scores: ScoreValues = {
+    embeddings: new Float32Array(n * facts.embeddingDim),
+    difficulty: new Float32Array(n),
+    patchErrors: new Float32Array(n * perPatch),
+  };
+  for (const part of parts) {
+    const { start, end } = part.record.samples;
+    const read = async (name: 'embeddings' | 'difficulty' | 'patchErrors', width: number) => {
+      const values = await readFloats(part.file(name));
+      if (values.length !== (end - start) * width)
+        throw new Error(
+          `${part.file(name)} holds ${values.length} values, shard samples ${start}-${end} need ${(end - start) * width}; score the shard again`,
+        );
+      scores[name].set(values, start * width);
+    };
+    await read('embeddings', facts.embeddingDim);
+    await read('difficulty', 1);
+    await read('patchErrors', perPatch);
+  }
+  return { scores, info: { count: n, ...facts }, shards: parts.length };
+}
+
+/**
+ * The per-patch errors of one shard's samples from its own score part, so that a job can score
+ * and propose its shard without waiting for the merge; undefined when that part is absent or was
+ * made from another pool or checkpoint (propose then reads the merged scores).
+ */
+export async function scorePartPatchErrors(
+  runDir: string,
+  shard: Shard,
+  expected: PartExpectations,
+): Promise<{ facts: ScorePartFacts; errors: Float32Array } | undefined> {
+  const recordFile = resolveInRun(runDir, shardPartFile('score', shard.index, shard.count, 'record'));
+  if (!fs.existsSync(recordFile)) return undefined;
+  const record = (await readJsonFile(recordFile)) as ShardPartRecord<ScorePartFacts>;
+  const same =
+    record.pool?.contentHash === expected.pool.contentHash &&
+    record.pool.size === expected.pool.size &&
+    record.checkpoint?.hash === expected.checkpoint.hash;
+  if (!same) return undefined;
+  const errors = await readFloats(
+    resolveInRun(runDir, shardPartFile('score', shard.index, shard.count, 'patchErrors'), { mustExist: true }),
+  );
+  const { start, end } = shardRange(shard, expected.pool.size);
+  if (errors.length !== (end - start) * record.facts.patchesPerSide ** 2) return undefined;
+  return { facts: record.facts, errors };
+}
+
+async function readFloats(file: string): Promise<Float32Array> {
+  const data = await fs.promises.readFile(file);
+  if (data.byteLength % 4 !== 0) throw new Error(`${file} is not a Float32 file (${data.byteLength} bytes)`);
+  return new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+}
+
+export function bytes(values: Float32Array): Uint8Array {
+  return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+}

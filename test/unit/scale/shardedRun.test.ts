@@ -1,0 +1,113 @@
+/**
+ * A run scored and proposed in 4 shards and merged equals the same run done whole, byte for byte;
+ * merge refuses parts that are missing, duplicated, or made with other settings or another checkpoint.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { SelectionFile } from '../../../src/shared/artifacts';
+import type { RunRecord } from '../../../src/shared/runRecord';
+import { runCli } from '../../helpers/engine';
+import { cloneRun, makeTinyRun, type TinyRun } from '../../helpers/tinyRun';
+
+const SHARDS = 4;
+const MERGED_FILES = [
+  'scores/embeddings.f32',
+  'scores/difficulty.f32',
+  'scores/patch-errors.f32',
+  'scores/projection.f32',
+  'scores/scores.json',
+  'patches/key-patches.json',
+];
+let run: TinyRun;
+let whole: string;
+let sharded: string;
+
+function cli(args: string[]): Record<string, unknown> {
+  const r = runCli([...args, '--json'], { timeoutMs: 120_000 });
+  assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+  return r.json!;
+}
+const failing = (args: string[]) => {
+  const r = runCli(args, { timeoutMs: 120_000 });
+  assert.notEqual(r.status, 0, `${args.join(' ')} should fail`);
+  return r.stderr;
+};
+// Outside both run folders, so the proposer line (which names the file) is the same in both.
+const userBoxes = () => path.join(run.root, 'boxes.json');
+const shardRuns = (dir: string, stage: 'score' | 'propose', extra: string[] = []) => {
+  for (let i = 0; i < SHARDS; i++) cli([stage, '--run', dir, '--shard', `${i}/${SHARDS}`, ...extra]);
+};
+
+before(() => {
+  run = makeTinyRun();
+  cli(['pretrain', '--run', run.runDir, '--preset', 'micro', '--steps', '6', '--batch-size', '8']);
+  // User boxes out of sample order, so the merge must restore the file's order, not the shards'.
+  fs.writeFileSync(
+    userBoxes(),
+    JSON.stringify({
+      version: 1,
+      units: 'cache',
+      patches: [50, 3, 31, 3, 17].map((sampleId, k) => ({ sampleId, box: [k, 2, 12, 10] })),
+    }),
+  );
+  whole = cloneRun(run, 'whole');
+  sharded = cloneRun(run, 'sharded');
+});
+after(() => fs.rmSync(run.root, { recursive: true, force: true }));
+
+test('score and propose in 4 shards, merged, write the bytes an unsharded run writes, and select the same', () => {
+  cli(['score', '--run', whole, '--difficulty', 'pvi']);
+  cli(['propose', '--run', whole, '--user', userBoxes()]);
+  shardRuns(sharded, 'score', ['--difficulty', 'pvi']);
+  shardRuns(sharded, 'propose', ['--user', userBoxes()]);
+  const merged = cli(['merge', '--run', sharded]) as { stages: Array<{ stage: string; shards: number }> };
+  assert.deepEqual(
+    merged.stages.map((s) => [s.stage, s.shards]),
+    [
+      ['score', SHARDS],
+      ['propose', SHARDS],
+    ],
+  );
+  for (const file of MERGED_FILES)
+    assert.ok(
+      fs.readFileSync(path.join(sharded, file)).equals(fs.readFileSync(path.join(whole, file))),
+      `${file} differs from the unsharded run's`,
+    );
+  const patches = JSON.parse(fs.readFileSync(path.join(sharded, 'patches/key-patches.json'), 'utf8'));
+  assert.deepEqual(
+    patches.patches.filter((p: { origin: string }) => p.origin === 'user').map((p: { sampleId: number }) => p.sampleId),
+    [50, 3, 31, 3, 17],
+  );
+  const record = JSON.parse(fs.readFileSync(path.join(sharded, 'run.json'), 'utf8')) as RunRecord;
+  assert.equal(record.stages.score?.status, 'done');
+  assert.equal(record.stages.propose?.status, 'done');
+  for (const dir of [whole, sharded]) cli(['select', '--run', dir, '--method', 'optidel', '--budget', '0.2']);
+  const selected = (dir: string) =>
+    (JSON.parse(fs.readFileSync(path.join(dir, 'selection/optidel.json'), 'utf8')) as SelectionFile).selected;
+  assert.deepEqual(selected(sharded), selected(whole));
+});
+
+test('merge refuses, naming the shard, a part that is missing, duplicated, or made with other settings or another checkpoint', () => {
+  const part = (i: number) => path.join(sharded, 'parts/score', `${String(i).padStart(5, '0')}-of-0000${SHARDS}`);
+  const merge = ['merge', '--run', sharded, '--stage', 'score'];
+
+  fs.rmSync(path.join(part(2), 'part.json'));
+  assert.match(failing(merge), /shard 2\/4 is missing: .*part\.json was never written/);
+  cli(['score', '--run', sharded, '--shard', '2/4', '--difficulty', 'pvi']);
+
+  fs.cpSync(part(1), part(3), { recursive: true, force: true });
+  const duplicated = failing(merge);
+  assert.match(duplicated, /shard 1\/4 is duplicated/);
+  assert.match(duplicated, /shard 3\/4 is missing .*optidel score --run .* --shard 3\/4/);
+
+  cli(['score', '--run', sharded, '--shard', '3/4', '--difficulty', 'pvi', '--masks', '2']);
+  assert.match(failing(merge), /shard 3\/4 was made with other settings than shard 0\/4 \(masks 2 vs 4\)/);
+  cli(['score', '--run', sharded, '--shard', '3/4', '--difficulty', 'pvi']);
+  cli(merge);
+
+  cli(['pretrain', '--run', sharded, '--preset', 'micro', '--steps', '2', '--batch-size', '8', '--fresh']);
+  const stale = failing(merge);
+  for (let i = 0; i < SHARDS; i++) assert.match(stale, new RegExp(`shard ${i}/4 was made with another checkpoint`));
+});

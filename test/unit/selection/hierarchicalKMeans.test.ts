@@ -1,0 +1,47 @@
+/** Hierarchical k-means selection: distinct, deterministic, and balanced over clusters however unequal their sizes. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SeededRandom } from '../../../src/engine/model/rng';
+import { balancedShares, hierarchicalKMeansSelect } from '../../../src/engine/selection/hierarchicalKMeans';
+import { normalizeRows } from '../../../src/engine/selection/vectors';
+
+/** Ten well-separated blobs on the sphere: blob 0 holds 9000 rows, the others 100 each. */
+function unequalBlobs(dim = 16): { vectors: Float32Array; blob: Int32Array } {
+  const rng = new SeededRandom(3);
+  const sizes = [9000, ...Array.from({ length: 9 }, () => 100)];
+  const n = sizes.reduce((a, b) => a + b, 0);
+  const vectors = new Float32Array(n * dim);
+  const blob = new Int32Array(n);
+  let row = 0;
+  sizes.forEach((size, b) => {
+    const centre = Array.from({ length: dim }, () => rng.normal());
+    for (let i = 0; i < size; i++, row++) {
+      blob[row] = b;
+      for (let d = 0; d < dim; d++) vectors[row * dim + d] = centre[d] + 0.05 * rng.normal();
+    }
+  });
+  return { vectors: normalizeRows(vectors, dim), blob };
+}
+
+test('every blob gets an equal share of the picks, not a share in proportion to its size', () => {
+  const { vectors, blob } = unequalBlobs();
+  const picked = hierarchicalKMeansSelect(vectors, 16, { budget: 200, seed: 1, branching: 10 });
+  assert.equal(picked.length, 200);
+  assert.equal(new Set(picked).size, 200, 'distinct rows');
+  const perBlob = new Array(10).fill(0);
+  for (const p of picked) perBlob[blob[p]]++;
+  assert.deepEqual(perBlob, new Array(10).fill(20), `picks per blob: ${perBlob.join(',')}`);
+  assert.deepEqual(hierarchicalKMeansSelect(vectors, 16, { budget: 200, seed: 1, branching: 10 }), picked);
+});
+
+test('balanced shares: small clusters give all they have, the rest is shared evenly, the total is kept', () => {
+  const rng = () => new SeededRandom(0);
+  assert.deepEqual(balancedShares([2, 50, 50], 30, rng()), [2, 14, 14]);
+  assert.deepEqual(balancedShares([5, 5], 20, rng()), [5, 5], 'never more than a cluster holds');
+  const odd = balancedShares([10, 10, 10], 7, rng());
+  assert.equal(
+    odd.reduce((a, b) => a + b, 0),
+    7,
+  );
+  assert.ok(Math.max(...odd) - Math.min(...odd) <= 1);
+});
