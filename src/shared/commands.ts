@@ -103,6 +103,8 @@ export interface TrainArgs {
   batchSize?: number;
   /** Collaborative rounds (re-score, reselect, regenerate between rounds); default 1. */
   rounds?: number;
+  /** Data-parallel training threads in this run (default: the cores, capped by the batch size). */
+  workers?: number;
   fresh?: boolean;
 }
 export interface TrainResult {
@@ -114,6 +116,8 @@ export interface TrainResult {
   finalLoss: number;
   seconds: number;
   imagesPerSecond: number;
+  /** Data-parallel training threads it ran on. */
+  workers: number;
   checkpoint: string;
 }
 
@@ -252,6 +256,8 @@ export interface PretrainArgs {
   seed?: number;
   checkpointEvery?: number;
   augment?: boolean;
+  /** Data-parallel training threads in this run (default: the cores, capped by the batch size). */
+  workers?: number;
   /** Discard earlier checkpoints and start from step 0. */
   fresh?: boolean;
 }
@@ -264,6 +270,8 @@ export interface PretrainResult {
   finalLoss: number;
   seconds: number;
   imagesPerSecond: number;
+  /** Data-parallel training threads it ran on. */
+  workers: number;
   checkpoint: string;
 }
 

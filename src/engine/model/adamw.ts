@@ -97,7 +97,13 @@ export class AdamW {
     }
     this.step += 1;
     if (this.placement === 'host') this.updateOnHost(values, lr);
-    else tf.tidy(() => this.applyOnDevice(values.map((v, i) => tf.tensor(v, this.params[i].variable.shape)), lr));
+    else
+      tf.tidy(() =>
+        this.applyOnDevice(
+          values.map((v, i) => tf.tensor(v, this.params[i].variable.shape)),
+          lr,
+        ),
+      );
   }
 
   private applyOnHost(grads: readonly tf.Tensor[], lr: number): void {

@@ -143,7 +143,11 @@ export async function pretrain(
     };
     let next = step < until ? sampler.read(step, options.augment) : undefined;
     if (workers > 1 && step < until) {
-      trainer = await DataParallelTrainer.start(model, optimizer, { workers, batchSize: options.batchSize, optimizer: adamw });
+      trainer = await DataParallelTrainer.start(model, optimizer, {
+        workers,
+        batchSize: options.batchSize,
+        optimizer: adamw,
+      });
       ctx.log('info', `${stage}: training on ${workers} data-parallel workers`);
     }
     try {

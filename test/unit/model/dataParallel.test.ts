@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { AdamW } from '../../../src/engine/model/adamw';
 import { checkpointDir, latestCheckpoint, restoreCheckpoint } from '../../../src/engine/model/checkpoint';
-import { DataParallelTrainer, resolveWorkers } from '../../../src/engine/model/dataParallel';
+import { DataParallelTrainer, resolveWorkers, type StepReport } from '../../../src/engine/model/dataParallel';
 import { MaeModel, maeConfig } from '../../../src/engine/model/mae';
 import type { PretrainOptions } from '../../../src/engine/model/pretrain';
 import { pretrain } from '../../../src/engine/model/pretrain';
@@ -75,7 +75,10 @@ test('2 workers follow the 1-worker optimisation on the same global batches (to 
   await useWasm();
   const one = await trained({ ...base, workers: 1 });
   const two = await trained({ ...base, workers: 2 });
-  const weights = maxDifference(flat(one.weights, (n) => !isKeyBias(n)), flat(two.weights, (n) => !isKeyBias(n)));
+  const weights = maxDifference(
+    flat(one.weights, (n) => !isKeyBias(n)),
+    flat(two.weights, (n) => !isKeyBias(n)),
+  );
   assert.ok(weights < 1e-5, `weights differ by up to ${weights}`);
   const moments = maxDifference(one.moments, two.moments);
   assert.ok(moments < 1e-5, `AdamW moments differ by up to ${moments}`);
@@ -112,7 +115,14 @@ test('a killed worker fails the step naming it, and the run resumes from its las
     /data-parallel worker 1 of 2 stopped at step [45].*resumes from its last checkpoint/,
   );
   process.off('worker', collect);
-  const result = await pretrain(model, { ids, cache: pool }, { ...base, workers: 2 }, run, 'pretrain', recordingContext());
+  const result = await pretrain(
+    model,
+    { ids, cache: pool },
+    { ...base, workers: 2 },
+    run,
+    'pretrain',
+    recordingContext(),
+  );
   assert.equal(result.resumedFrom, 3);
   assert.equal(result.steps, base.steps);
   const resumed = Float32Array.from(model.variables.flatMap((v) => Array.from(v.dataSync())));
@@ -128,12 +138,16 @@ test("workers' tensors and backend memory stay flat over steps", async () => {
   const trainer = await DataParallelTrainer.start(model, optimizer, { workers: 2, batchSize: 8, optimizer: options });
   try {
     const pixels = syntheticImages(8, SIZE, 9);
-    const reports = [];
+    const reports: StepReport[] = [];
     for (let step = 0; step < 5; step++) reports.push(await trainer.run(step, pixels, step, 1e-3));
     for (const worker of [0, 1]) {
       const counts = new Set(reports.map((r) => r.memory[worker].numTensors));
       const bytes = new Set(reports.map((r) => r.memory[worker].numBytes));
-      assert.equal(counts.size, 1, `worker ${worker} tensors per step: ${reports.map((r) => r.memory[worker].numTensors)}`);
+      assert.equal(
+        counts.size,
+        1,
+        `worker ${worker} tensors per step: ${reports.map((r) => r.memory[worker].numTensors)}`,
+      );
       assert.equal(bytes.size, 1, `worker ${worker} bytes per step: ${reports.map((r) => r.memory[worker].numBytes)}`);
     }
     assert.ok(reports.every((r) => Number.isFinite(r.loss)));
