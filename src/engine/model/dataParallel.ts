@@ -219,10 +219,10 @@ export class DataParallelTrainer {
 function spawn(init: WorkerInit): Worker {
   const entry = workerEntry();
   if (entry.endsWith('.js')) return new Worker(entry, { workerData: init });
-  // From source (tests, benchmarks run through tsx): a worker does not inherit tsx's hooks, so
-  // it registers them itself before loading the TypeScript entry.
+  // From source (tests, benchmarks run through tsx): a worker does not get tsx's hooks from the
+  // command line's --import, so it registers them itself before loading the TypeScript entry.
   const bootstrap = `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(entry)});`;
-  return new Worker(bootstrap, { eval: true, workerData: init });
+  return new Worker(bootstrap, { eval: true, workerData: init, execArgv: [] });
 }
 
 /** Next to the engine bundle (dist/engine/trainWorker.js) or, from source, next to this file. */

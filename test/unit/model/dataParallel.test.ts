@@ -108,13 +108,14 @@ test('a killed worker fails the step naming it, and the run resumes from its las
   const model = MaeModel.create(maeConfig('micro'), 1);
   // Step 4 is past the checkpoint at step 3: the kill loses one step, which the resume redoes.
   const ctx = recordingContext((done) => {
-    if (done === 4) void spawned.at(-1)!.terminate();
+    if (done === 4) void spawned[1].terminate();
   });
   await assert.rejects(
     pretrain(model, { ids, cache: pool }, { ...base, workers: 2 }, run, 'pretrain', ctx),
     /data-parallel worker 1 of 2 stopped at step [45].*resumes from its last checkpoint/,
   );
   process.off('worker', collect);
+  assert.equal(spawned.length, 2);
   const result = await pretrain(
     model,
     { ids, cache: pool },
