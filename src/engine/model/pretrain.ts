@@ -142,15 +142,15 @@ export async function pretrain(
       await saveCheckpoint(dir, model, optimizer, state);
     };
     let next = step < until ? sampler.read(step, options.augment) : undefined;
-    if (workers > 1 && step < until) {
-      trainer = await DataParallelTrainer.start(model, optimizer, {
-        workers,
-        batchSize: options.batchSize,
-        optimizer: adamw,
-      });
-      ctx.log('info', `${stage}: training on ${workers} data-parallel workers`);
-    }
     try {
+      if (workers > 1 && step < until) {
+        trainer = await DataParallelTrainer.start(model, optimizer, {
+          workers,
+          batchSize: options.batchSize,
+          optimizer: adamw,
+        });
+        ctx.log('info', `${stage}: training on ${workers} data-parallel workers`);
+      }
       while (step < until) {
         throwIfCancelled(ctx.signal);
         const pixels = await next!;
