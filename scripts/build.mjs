@@ -34,13 +34,18 @@ const builds = [
   },
   {
     ...common,
-    entryPoints: ['src/engine/main.ts'],
-    outfile: 'dist/engine/main.js',
+    // The data-parallel training worker is its own bundle: worker threads load it by file.
+    entryPoints: [
+      { in: 'src/engine/main.ts', out: 'main' },
+      { in: 'src/engine/model/trainWorker.ts', out: 'trainWorker' },
+    ],
+    outdir: 'dist/engine',
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    // Native or optional packages load at run time from node_modules, where they exist at all.
-    external: ['@tensorflow/tfjs-node-gpu', 'webgpu', 'sharp'],
+    // Native or optional packages load at run time from node_modules, where they exist at all;
+    // tsx only when the engine runs from source (dataParallel.ts starts TypeScript workers then).
+    external: ['@tensorflow/tfjs-node-gpu', 'webgpu', 'sharp', 'tsx'],
   },
   {
     ...common,

@@ -1,6 +1,7 @@
 // Training throughput of the MAE `tiny` preset on the engine's backend (wasm here), its model FLOP
 // utilisation (model FLOPs/s over the backend's own 1024² matmul FLOPs/s, both measured in the
-// same process), the kernel-time profile of one step, and the PyTorch anchor of the same shape
+// same process), the kernel-time profile of one step, images/s at 1 and N data-parallel workers
+// (TRAINING_BENCH_WORKERS, default the cores) at 32 and 64 px, and the PyTorch anchor of the same shape
 // (../shared/anchors/mae_torch.py) run in the same benchmark. Prints one JSON object last.
 // The anchor needs Debian's python3-torch and libopenblas0-pthread; without them it is skipped
 // with a note. Env: TRAINING_BENCH_STEPS (default 8), TRAINING_BENCH_BATCHES (default 32,64),
@@ -87,6 +88,8 @@ const summary = {
   pytorchImagesPerSecond: torch.train_images_per_s,
   pytorchMatmulGflops: torch.matmul_gflops_1024,
   oursOverPytorch: torch.train_images_per_s ? ourImagesPerSecond / torch.train_images_per_s : undefined,
+  // Tiny preset, batch 32, at 32 and 64 px: 1 worker (the engine thread) and N data-parallel workers.
+  dataParallel: tfjs.dataParallel,
   loadAverage1m: { start: loadStart[0], end: os.loadavg()[0] },
   note: "wall-clock figures on a shared machine swing with its load (see loadAverage); cpu* figures use this process's CPU time (the wasm backend is single-threaded in Node) and are steadier",
 };

@@ -3,12 +3,17 @@
  * training throughput at the given presets and batch sizes, and where a training step's kernel
  * time goes. Wall-clock and process CPU time are both reported: on a shared machine CPU time is
  * the steadier one (the wasm backend runs on one thread in Node, so CPU time is compute time).
- * Prints one JSON object.
+ * Data-parallel training (src/engine/model/dataParallel.ts) is measured at 1 and N workers back
+ * to back: wall clock, and CPU time per image (all threads of the process), which says what the
+ * split itself costs even where other processes take the cores. Env: TRAINING_BENCH_WORKERS
+ * (default: the available cores). Prints one JSON object.
  */
+import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/engine/backends/select';
 import { measureMatmulGflops } from '../../src/engine/commands/info';
 import { AdamW } from '../../src/engine/model/adamw';
+import { DataParallelTrainer } from '../../src/engine/model/dataParallel';
 import { maeTrainingFlops } from '../../src/engine/model/flops';
 import type { MaePreset } from '../../src/engine/model/mae';
 import { MaeModel, maeConfig } from '../../src/engine/model/mae';
@@ -97,6 +102,51 @@ async function stepProfile(preset: MaePreset, imageSize: number, batch: number) 
   };
 }
 
+/** Images per second of `workers` data-parallel threads on the tiny preset (startup not counted). */
+async function dataParallelSpeed(imageSize: number, batch: number, steps: number, workers: number) {
+  const model = MaeModel.create(maeConfig('tiny', imageSize), 1);
+  const options = { weightDecay: 0.05, clipNorm: 1 };
+  const optimizer = new AdamW(model.namedVariables, options);
+  const trainer = await DataParallelTrainer.start(model, optimizer, { workers, batchSize: batch, optimizer: options });
+  try {
+    const pixels = new Float32Array(batch * imageSize * imageSize).map((_, i) => (Math.sin(i * 0.37) + 1) / 2);
+    for (let i = 0; i < 2; i++) await trainer.run(i, pixels, i, 1e-4);
+    const start = clocks();
+    for (let i = 0; i < steps; i++) await trainer.run(2 + i, pixels, 10 + i, 1e-4);
+    const t = since(start);
+    return {
+      imagesPerSecond: (batch * steps) / t.wall,
+      cpuImagesPerSecond: (batch * steps) / t.cpu,
+    };
+  } finally {
+    await trainer.close();
+    optimizer.dispose();
+    model.dispose();
+  }
+}
+
+/** 1 worker (the engine thread, as --workers 1 trains) and N workers, back to back per image size. */
+async function dataParallel(steps: number) {
+  const workers = Number(process.env.TRAINING_BENCH_WORKERS ?? os.availableParallelism());
+  const batch = 32;
+  const sizes = [];
+  for (const imageSize of [32, 64]) {
+    const one = trainingSpeed('tiny', imageSize, batch, steps);
+    const many = await dataParallelSpeed(imageSize, batch, steps, workers);
+    sizes.push({
+      imageSize,
+      batch,
+      workers,
+      oneWorkerImagesPerSecond: one.imagesPerSecond,
+      imagesPerSecond: many.imagesPerSecond,
+      speedup: many.imagesPerSecond / one.imagesPerSecond,
+      // Images per CPU-second: 1 means the N workers do no more work per image than one thread.
+      cpuEfficiency: many.cpuImagesPerSecond / one.cpuImagesPerSecond,
+    });
+  }
+  return sizes;
+}
+
 function mean(values: number[]): number {
   return values.reduce((a, b) => a + b, 0) / values.length;
 }
@@ -131,8 +181,9 @@ async function main(): Promise<void> {
   const wasmThreads =
     selection.backend === 'wasm' ? (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() : undefined;
   const profile = await stepProfile('tiny', 64, 32);
+  const parallel = await dataParallel(steps);
   process.stdout.write(
-    `${JSON.stringify({ backend: selection.backend, wasmThreads, simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'), matmul1024: matmul, runs: withUtilisation, profile })}\n`,
+    `${JSON.stringify({ backend: selection.backend, wasmThreads, simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'), matmul1024: matmul, runs: withUtilisation, profile, dataParallel: parallel })}\n`,
   );
 }
 

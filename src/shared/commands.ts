@@ -109,6 +109,8 @@ export interface TrainArgs {
   batchSize?: number;
   /** Collaborative rounds (re-score, reselect, regenerate between rounds); default 1. */
   rounds?: number;
+  /** Data-parallel training threads in this run (default: the cores, capped by the batch size). */
+  workers?: number;
   fresh?: boolean;
 }
 export interface TrainResult {
@@ -120,6 +122,8 @@ export interface TrainResult {
   finalLoss: number;
   seconds: number;
   imagesPerSecond: number;
+  /** Data-parallel training threads it ran on. */
+  workers: number;
   checkpoint: string;
 }
 
@@ -258,6 +262,8 @@ export interface PretrainArgs {
   seed?: number;
   checkpointEvery?: number;
   augment?: boolean;
+  /** Data-parallel training threads in this run (default: the cores, capped by the batch size). */
+  workers?: number;
   /** Discard earlier checkpoints and start from step 0. */
   fresh?: boolean;
 }
@@ -270,6 +276,8 @@ export interface PretrainResult {
   finalLoss: number;
   seconds: number;
   imagesPerSecond: number;
+  /** Data-parallel training threads it ran on. */
+  workers: number;
   checkpoint: string;
 }
 

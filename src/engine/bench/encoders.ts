@@ -103,7 +103,8 @@ export function encoderSignature(
 ): string {
   const settings = {
     model: options.model,
-    pretrain: { ...options.pretrain, steps: undefined, checkpointEvery: undefined },
+    // The bench trains on one thread (commands/bench.ts), as encoders made before --workers existed.
+    pretrain: { ...options.pretrain, steps: undefined, checkpointEvery: undefined, workers: undefined },
     seed,
   };
   return inputSignature({ pool: options.cache.index.contentHash, ids: set.ids, extra: set.extra, settings });

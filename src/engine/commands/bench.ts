@@ -127,6 +127,9 @@ export const benchCommand: EngineCommand<'bench'> = {
       steps: args.steps ?? 300,
       batchSize: args.batchSize ?? 16,
       warmupSteps: Math.min(DEFAULT_PRETRAIN_OPTIONS.warmupSteps, Math.round((args.steps ?? 300) / 10)),
+      // One training thread per engine: --workers shares the cores among engines instead, and the
+      // encoders come out bit for bit the same whatever --workers and the machine's core count.
+      workers: 1,
     };
     const names = args.datasets ?? loaded.config.downstream.map((d) => d.name);
     const datasets = [];

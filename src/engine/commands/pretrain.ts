@@ -1,5 +1,5 @@
 /** `optidel pretrain --run RUN_DIR`: pre-trains the foundation MAE on the whole pool; resumes from its last checkpoint. */
-import type { EngineCommand } from '../command';
+import type { EngineCommand, OptionSpec } from '../command';
 import { selectBackend } from '../backends/select';
 import { openCache } from '../data/cache';
 import { checkpointDir, discardCheckpoints } from '../model/checkpoint';
@@ -10,6 +10,14 @@ import { existingRunDir, readRunModelSettings } from '../model/runSettings';
 import { runStage } from '../runStage';
 import { stepsForEpochs } from '../model/schedule';
 
+/** `--workers` of pretrain and train (not bench's, which counts engine processes sharing encoders). */
+export const WORKERS_OPTION: OptionSpec = {
+  name: 'workers',
+  type: 'integer',
+  description:
+    'data-parallel training threads of this run, each with its own wasm backend (default: the cores, capped by the batch size and lowered to a divisor of it; 1 trains in the engine thread)',
+};
+
 const OPTION_KEYS = [
   'steps',
   'batchSize',
@@ -19,6 +27,7 @@ const OPTION_KEYS = [
   'seed',
   'checkpointEvery',
   'augment',
+  'workers',
 ] as const;
 
 export const pretrainCommand: EngineCommand<'pretrain'> = {
@@ -64,6 +73,7 @@ export const pretrainCommand: EngineCommand<'pretrain'> = {
       description: `steps between checkpoints (default ${DEFAULT_PRETRAIN_OPTIONS.checkpointEvery})`,
     },
     { name: 'augment', type: 'boolean', description: 'flips and small contrast changes (default true)' },
+    WORKERS_OPTION,
     { name: 'fresh', type: 'boolean', description: 'discard earlier checkpoints and start from step 0' },
   ],
   async run(args, ctx) {
@@ -89,6 +99,7 @@ export const pretrainCommand: EngineCommand<'pretrain'> = {
             steps: r.steps,
             loss: Number(r.finalLoss.toFixed(4)),
             'images/s': Number(r.imagesPerSecond.toFixed(1)),
+            workers: r.workers,
           },
         };
       });
@@ -107,7 +118,7 @@ export const pretrainCommand: EngineCommand<'pretrain'> = {
   describe(r) {
     return [
       `pretrained ${r.preset} (${r.imageSize} px) on ${r.samples} samples: ${r.steps} steps${r.resumedFrom ? ` (resumed at ${r.resumedFrom})` : ''}`,
-      `final loss ${r.finalLoss.toFixed(4)}, ${r.imagesPerSecond.toFixed(1)} images/s, ${r.seconds.toFixed(0)} s`,
+      `final loss ${r.finalLoss.toFixed(4)}, ${r.imagesPerSecond.toFixed(1)} images/s on ${r.workers} worker(s), ${r.seconds.toFixed(0)} s`,
       `checkpoint: ${r.checkpoint}`,
     ].join('\n');
   },

@@ -13,7 +13,7 @@ import { runRecordOrUndefined } from '../pipeline/stageSettings';
 import { adversarialFor } from '../pipeline/compactSet';
 import { equalComputeSettings, trainStage } from '../pipeline/trainStage';
 import type { SelectionMethod } from '../selection/methods';
-import { pretrainOptions } from './pretrain';
+import { pretrainOptions, WORKERS_OPTION } from './pretrain';
 
 export const trainCommand: EngineCommand<'train'> = {
   name: 'train',
@@ -44,6 +44,7 @@ export const trainCommand: EngineCommand<'train'> = {
       type: 'integer',
       description: 'collaborative rounds: re-score, reselect and regenerate between them (default 1)',
     },
+    WORKERS_OPTION,
     { name: 'fresh', type: 'boolean', description: 'discard earlier train checkpoints and start from step 0' },
   ],
   async run(args, ctx) {
@@ -70,7 +71,7 @@ export const trainCommand: EngineCommand<'train'> = {
       { steps: args.steps, batchSize: args.batchSize },
     );
     const options = pretrainOptions(
-      { steps: compute.steps, batchSize: compute.batchSize },
+      { steps: compute.steps, batchSize: compute.batchSize, workers: args.workers },
       settings.pretrain,
       settings.seed,
       cache.size,
@@ -105,6 +106,7 @@ export const trainCommand: EngineCommand<'train'> = {
             generated: r.generated,
             steps: r.steps,
             loss: Number(r.finalLoss.toFixed(4)),
+            workers: r.workers,
           },
         };
       });
@@ -117,6 +119,7 @@ export const trainCommand: EngineCommand<'train'> = {
         finalLoss: result.finalLoss,
         seconds: result.seconds,
         imagesPerSecond: result.imagesPerSecond,
+        workers: result.workers,
         checkpoint: checkpointDir(runDir, 'train'),
       };
     } finally {
@@ -125,6 +128,6 @@ export const trainCommand: EngineCommand<'train'> = {
     }
   },
   describe(r) {
-    return `trained on the ${r.method} compact set (${r.samples + r.generated} images: ${r.samples} pool images as they are, ${r.generated} generated): ${r.steps} steps in ${r.rounds} round(s), final loss ${r.finalLoss.toFixed(4)}, ${r.imagesPerSecond.toFixed(1)} images/s\ncheckpoint: ${r.checkpoint}`;
+    return `trained on the ${r.method} compact set (${r.samples + r.generated} images: ${r.samples} pool images as they are, ${r.generated} generated): ${r.steps} steps in ${r.rounds} round(s), final loss ${r.finalLoss.toFixed(4)}, ${r.imagesPerSecond.toFixed(1)} images/s on ${r.workers} worker(s)\ncheckpoint: ${r.checkpoint}`;
   },
 };

@@ -82,8 +82,38 @@ export class AdamW {
     };
   }
 
+  /**
+   * One update from a gradient flattened in variable order (what data-parallel workers average in
+   * shared memory); the same arithmetic as `apply`.
+   */
+  applyFlat(gradient: Float32Array, lr: number): void {
+    if (gradient.length !== this.total)
+      throw new Error(`AdamW got a flat gradient of ${gradient.length} values for ${this.total} parameters`);
+    const values: Float32Array[] = [];
+    let offset = 0;
+    for (const { variable } of this.params) {
+      values.push(gradient.subarray(offset, offset + variable.size));
+      offset += variable.size;
+    }
+    this.step += 1;
+    if (this.placement === 'host') this.updateOnHost(values, lr);
+    else
+      tf.tidy(() =>
+        this.applyOnDevice(
+          values.map((v, i) => tf.tensor(v, this.params[i].variable.shape)),
+          lr,
+        ),
+      );
+  }
+
   private applyOnHost(grads: readonly tf.Tensor[], lr: number): void {
-    const values = grads.map((g) => g.dataSync() as Float32Array);
+    this.updateOnHost(
+      grads.map((g) => g.dataSync() as Float32Array),
+      lr,
+    );
+  }
+
+  private updateOnHost(values: readonly Float32Array[], lr: number): void {
     let squares = 0;
     for (const g of values) for (let i = 0; i < g.length; i++) squares += g[i] * g[i];
     this.lastGradNorm = Math.sqrt(squares);

@@ -212,10 +212,16 @@ export class MaeModel {
     });
   }
 
-  /** Scalar training loss for one random mask per sample. */
-  loss(images: tf.Tensor4D, maskSeed: number): tf.Scalar {
+  /**
+   * Scalar training loss for one random mask per sample. Sample b's mask is keyed by its place in
+   * the global batch, `firstSample + b`, so a data-parallel share masks its samples as the whole
+   * batch would. Every sample hides the same number of patches, so the mean over equal shares'
+   * losses is the whole batch's loss.
+   */
+  loss(images: tf.Tensor4D, maskSeed: number, firstSample = 0): tf.Scalar {
     return tf.tidy(() => {
-      const masks = makeMasks(range(images.shape[0]), this.patches, this.config.maskRatio, maskSeed);
+      const places = range(images.shape[0]).map((b) => firstSample + b);
+      const masks = makeMasks(places, this.patches, this.config.maskRatio, maskSeed);
       const errors = this.maskedPatchErrors(images, masks);
       const masked = tf.tensor2d(masks.masked, [images.shape[0], this.patches]);
       return tf.div(tf.sum(tf.mul(errors, masked)), tf.sum(masked)) as tf.Scalar;

@@ -13,6 +13,7 @@ import { writeFileAtomic } from '../../shared/node/atomicFile';
 import { AdamW } from './adamw';
 import type { TrainerState } from './checkpoint';
 import { checkpointDir, latestCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoint';
+import { DataParallelTrainer, resolveWorkers } from './dataParallel';
 import type { MaeModel } from './mae';
 import { deriveSeed } from './rng';
 import { cosineWithWarmup } from './schedule';
@@ -29,6 +30,11 @@ export interface PretrainOptions {
   seed: number;
   checkpointEvery: number;
   augment: boolean;
+  /**
+   * Data-parallel worker threads (dataParallel.ts); default: the available cores, capped by the
+   * batch size. 1 trains in the calling thread.
+   */
+  workers?: number;
 }
 
 export interface PretrainResult {
@@ -38,6 +44,8 @@ export interface PretrainResult {
   imagesPerSecond: number;
   /** Step the run started from (0, or the checkpoint it resumed). */
   resumedFrom: number;
+  /** Data-parallel workers it trained with (1: the calling thread). */
+  workers: number;
 }
 
 /** The MAE recipe scaled to this project's small batches (OPTIDEL.md: peak LR 1.5e-4, AdamW, cosine). */
@@ -77,7 +85,11 @@ export async function pretrain(
   }
   const stage = checkpointName;
   const dir = checkpointDir(runDir, checkpointName);
-  const optimizer = new AdamW(model.namedVariables, { weightDecay: options.weightDecay, clipNorm: options.clipNorm });
+  const workers = resolveWorkers(options.workers, options.batchSize, tf.getBackend());
+  const recorded: PretrainOptions = { ...options, workers };
+  const adamw = { weightDecay: options.weightDecay, clipNorm: options.clipNorm };
+  const optimizer = new AdamW(model.namedVariables, adamw);
+  let trainer: DataParallelTrainer | undefined;
   const metrics = new MetricsLog(path.join(runDir, 'metrics', `${stage}.jsonl`));
   try {
     let step = 0;
@@ -90,9 +102,11 @@ export async function pretrain(
           `the checkpoint in ${latest.dir} is of another model shape; delete ${dir} to start over, or train with the shape it was made with`,
         );
       }
-      const changed = Object.keys(options).filter(
+      // Workers change the arithmetic's order, not the optimisation: no warning for them.
+      const changed = Object.keys(recorded).filter(
         (k) =>
-          k !== 'steps' && k !== 'checkpointEvery' && latest.state.options[k] !== options[k as keyof PretrainOptions],
+          !['steps', 'checkpointEvery', 'workers'].includes(k) &&
+          latest.state.options[k] !== recorded[k as keyof PretrainOptions],
       );
       if (changed.length)
         ctx.log(
@@ -102,6 +116,9 @@ export async function pretrain(
       await restoreCheckpoint(latest.dir, model, optimizer, latest.state.optimizerStep);
       ({ step, seconds: secondsBefore, lastLoss } = latest.state);
       ctx.log('info', `${stage}: resuming from step ${step} (${latest.dir})`);
+      const before = (latest.state.options.workers as number | undefined) ?? 1;
+      if (before !== workers)
+        ctx.log('info', `${stage}: the checkpoint was trained on ${before} worker(s), this run uses ${workers}`);
     }
     await metrics.truncateAfter(step);
     const resumedFrom = step;
@@ -116,15 +133,24 @@ export async function pretrain(
         version: 1,
         step,
         seed: options.seed,
-        options: { ...options },
+        options: { ...recorded },
         lastLoss,
         seconds: secondsBefore + (performance.now() - started) / 1000,
       };
       await metrics.flush();
+      await trainer?.pull(model, optimizer);
       await saveCheckpoint(dir, model, optimizer, state);
     };
     let next = step < until ? sampler.read(step, options.augment) : undefined;
     try {
+      if (workers > 1 && step < until) {
+        trainer = await DataParallelTrainer.start(model, optimizer, {
+          workers,
+          batchSize: options.batchSize,
+          optimizer: adamw,
+        });
+        ctx.log('info', `${stage}: training on ${workers} data-parallel workers`);
+      }
       while (step < until) {
         // A turn of the event loop per step, so a cancel request from the host or a signal is read
         // while training runs, whatever the step awaits (a compact set in memory reads without I/O).
@@ -136,7 +162,10 @@ export async function pretrain(
           warmupSteps: options.warmupSteps,
           totalSteps: options.steps,
         });
-        const loss = trainStep(model, optimizer, pixels, size, deriveSeed(options.seed, step, 0x3a5c), lr);
+        const maskSeed = deriveSeed(options.seed, step, 0x3a5c);
+        const loss = trainer
+          ? (await trainer.run(step, pixels, maskSeed, lr)).loss
+          : trainStep(model, optimizer, pixels, size, maskSeed, lr);
         if (!Number.isFinite(loss))
           throw new Error(
             `${stage}: the loss became ${loss} at step ${step}; lower --lr (now ${options.lr}) or check the data for constant images`,
@@ -176,8 +205,10 @@ export async function pretrain(
       seconds: secondsBefore + seconds,
       imagesPerSecond: seconds > 0 ? ((step - resumedFrom) * options.batchSize) / seconds : 0,
       resumedFrom,
+      workers,
     };
   } finally {
+    await trainer?.close();
     optimizer.dispose();
   }
 }
@@ -191,16 +222,27 @@ export function trainStep(
   maskSeed: number,
   lr: number,
 ): number {
-  const batch = pixels.length / (size * size);
   return tf.tidy(() => {
-    const images = tf.tensor4d(pixels, [batch, size, size, 1]);
-    const { value, grads } = tf.variableGrads(() => model.loss(images, maskSeed), model.variables);
-    optimizer.apply(
-      model.variables.map((v) => grads[v.name]),
-      lr,
-    );
+    const { value, grads } = lossAndGradients(model, pixels, size, maskSeed, 0);
+    optimizer.apply(grads, lr);
     return value.dataSync()[0];
   });
+}
+
+/**
+ * The loss of a batch (or of a data-parallel share whose first sample is `firstSample` of the
+ * global batch) and its gradients in variable order. Call it inside tf.tidy.
+ */
+export function lossAndGradients(
+  model: MaeModel,
+  pixels: Float32Array,
+  size: number,
+  maskSeed: number,
+  firstSample: number,
+): { value: tf.Scalar; grads: tf.Tensor[] } {
+  const images = tf.tensor4d(pixels, [pixels.length / (size * size), size, size, 1]);
+  const { value, grads } = tf.variableGrads(() => model.loss(images, maskSeed, firstSample), model.variables);
+  return { value, grads: model.variables.map((v) => grads[v.name]) };
 }
 
 function validateOptions(o: PretrainOptions): void {

@@ -1,0 +1,235 @@
+/**
+ * Data-parallel training inside one run: the wasm backend is single-threaded in Node, so one run
+ * used one core. N worker threads (trainWorker.ts) each hold a copy of the model and the
+ * optimiser; each step the coordinator (the main thread) writes the global batch into shared
+ * memory, every worker takes its 1/N share (masked as in the whole batch), and the workers average
+ * their gradients in shared memory (gradientExchange.ts) and apply the same AdamW step. The loss is
+ * a mean over equally sized shares that each hide the same number of patches, so the averaged
+ * gradient is the whole batch's gradient: N workers follow the 1-worker optimisation within float
+ * rounding, and a fixed N reproduces itself bit for bit.
+ *
+ * Weights travel only at the start (from the main thread's model) and when the coordinator pulls
+ * worker 0's state for a checkpoint, which is then saved in the usual format.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import type { BackendName } from '../../shared/engineInfo';
+import type { AdamW, AdamWOptions } from './adamw';
+import type { SharedTrainingMemory } from './gradientExchange';
+import { abortExchange, allocateSharedMemory } from './gradientExchange';
+import type { MaeConfig, MaeModel } from './mae';
+import { packTensors, unpackInto } from './mae';
+
+/** What a worker starts from (its workerData). */
+export interface WorkerInit {
+  index: number;
+  workers: number;
+  batchSize: number;
+  backend: BackendName;
+  config: MaeConfig;
+  weights: Float32Array;
+  optimizer: AdamWOptions;
+  optimizerState: Float32Array;
+  optimizerStep: number;
+  memory: SharedTrainingMemory;
+}
+
+export type WorkerRequest = { type: 'step'; maskSeed: number; lr: number } | { type: 'state' };
+
+export interface WorkerMemory {
+  numTensors: number;
+  numBytes: number;
+}
+
+export type WorkerReply =
+  | { type: 'ready' }
+  | { type: 'stepped'; loss: number; memory: WorkerMemory }
+  | { type: 'state'; weights: Float32Array; optimizerState: Float32Array; optimizerStep: number }
+  | { type: 'failed'; message: string };
+
+/** Backends whose work runs on the calling thread, where more threads mean more cores used. */
+const PARALLEL_BACKENDS: readonly string[] = ['wasm', 'cpu'];
+
+/**
+ * The number of workers to train with. Not asked: the available cores, capped by the batch size
+ * and lowered to a divisor of it (shares must be equal for the mean of share losses to be the
+ * batch loss); 1 on GPU backends. Asked: checked, with the fix in the message.
+ */
+export function resolveWorkers(asked: number | undefined, batchSize: number, backend: string): number {
+  const parallel = PARALLEL_BACKENDS.includes(backend);
+  if (asked === undefined) {
+    if (!parallel) return 1;
+    let n = Math.max(1, Math.min(os.availableParallelism(), batchSize));
+    while (batchSize % n !== 0) n -= 1;
+    return n;
+  }
+  if (!Number.isInteger(asked) || asked < 1)
+    throw new Error(`pretrain option workers must be a positive integer, got ${String(asked)}`);
+  if (asked > 1 && !parallel)
+    throw new Error(
+      `data-parallel workers run on the CPU backends (${PARALLEL_BACKENDS.join(', ')}); the ${backend} backend trains in one process: pass --workers 1`,
+    );
+  if (batchSize % asked !== 0)
+    throw new Error(
+      `--workers ${asked} does not divide the batch size ${batchSize} into equal shares; pick a divisor of ${batchSize}`,
+    );
+  return asked;
+}
+
+export interface StepReport {
+  /** The global batch's loss (the mean of the shares' losses, in worker order). */
+  loss: number;
+  memory: WorkerMemory[];
+}
+
+interface Pending {
+  resolve(reply: WorkerReply): void;
+  reject(err: Error): void;
+}
+
+export class DataParallelTrainer {
+  private readonly pending: Array<Pending | undefined>;
+  private readonly pixels: Float32Array;
+  /** Set once a worker stopped: every later request fails with it. */
+  private failure?: Error;
+  private step = -1;
+
+  private constructor(
+    private readonly workers: Worker[],
+    private readonly memory: SharedTrainingMemory,
+  ) {
+    this.pending = workers.map(() => undefined);
+    this.pixels = new Float32Array(memory.pixels);
+  }
+
+  /** Starts `workers` threads from the model's and optimiser's current state; resolves when all are ready. */
+  static async start(
+    model: MaeModel,
+    optimizer: AdamW,
+    options: { workers: number; batchSize: number; optimizer: AdamWOptions },
+  ): Promise<DataParallelTrainer> {
+    const { workers: count, batchSize } = options;
+    const parameters = model.variables.reduce((s, v) => s + v.size, 0);
+    const memory = allocateSharedMemory(count, parameters, batchSize * model.config.imageSize ** 2);
+    const weights = new Float32Array(packTensors(model.variables).buffer);
+    const base = {
+      workers: count,
+      batchSize,
+      backend: tf.getBackend() as BackendName,
+      config: model.config,
+      weights,
+      optimizer: options.optimizer,
+      optimizerState: optimizer.saveState(),
+      optimizerStep: optimizer.step,
+      memory,
+    };
+    const threads = Array.from({ length: count }, (_, index) => spawn({ ...base, index }));
+    const trainer = new DataParallelTrainer(threads, memory);
+    threads.forEach((w, i) => trainer.watch(w, i));
+    try {
+      await Promise.all(threads.map((_, i) => trainer.reply(i)));
+    } catch (err) {
+      await trainer.close();
+      throw err;
+    }
+    return trainer;
+  }
+
+  /** One optimiser step on the global batch `pixels` of step `step`. */
+  async run(step: number, pixels: Float32Array, maskSeed: number, lr: number): Promise<StepReport> {
+    this.step = step;
+    this.pixels.set(pixels);
+    const replies = await this.all({ type: 'step', maskSeed, lr });
+    const stepped = replies.map((r) => r as Extract<WorkerReply, { type: 'stepped' }>);
+    return {
+      loss: stepped.reduce((s, r) => s + r.loss, 0) / stepped.length,
+      memory: stepped.map((r) => r.memory),
+    };
+  }
+
+  /** Copies worker 0's weights and optimiser state (every worker holds the same) into `model` and `optimizer`. */
+  async pull(model: MaeModel, optimizer: AdamW): Promise<void> {
+    this.send(0, { type: 'state' });
+    const state = (await this.reply(0)) as Extract<WorkerReply, { type: 'state' }>;
+    const bytes = new Uint8Array(state.weights.buffer, state.weights.byteOffset, state.weights.byteLength);
+    unpackInto(bytes, model.variables, 'data-parallel worker 0');
+    optimizer.loadState(state.optimizerState, state.optimizerStep, 'data-parallel worker 0');
+  }
+
+  async close(): Promise<void> {
+    this.fail(new Error('the data-parallel workers were closed'));
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  private async all(request: WorkerRequest): Promise<WorkerReply[]> {
+    this.workers.forEach((_, i) => this.send(i, request));
+    return Promise.all(this.workers.map((_, i) => this.reply(i)));
+  }
+
+  private send(index: number, request: WorkerRequest): void {
+    if (!this.failure) this.workers[index].postMessage(request);
+  }
+
+  private reply(index: number): Promise<WorkerReply> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.pending[index] = { resolve, reject };
+    });
+  }
+
+  private watch(worker: Worker, index: number): void {
+    const name = `data-parallel worker ${index} of ${this.workers.length}`;
+    let lastError: Error | undefined;
+    worker.on('message', (reply: WorkerReply) => {
+      if (reply.type === 'failed') return this.fail(new Error(`${name} failed${this.at()}: ${reply.message}`));
+      const waiting = this.pending[index];
+      this.pending[index] = undefined;
+      waiting?.resolve(reply);
+    });
+    worker.on('error', (err) => {
+      lastError = err;
+    });
+    worker.on('exit', (code) => {
+      const why = lastError ? `: ${lastError.message}` : ` (exit code ${code})`;
+      this.fail(
+        new Error(
+          `${name} stopped${this.at()}${why}; the run resumes from its last checkpoint when started again (--workers 1 trains in this thread)`,
+        ),
+      );
+    });
+  }
+
+  /** The first failure ends the run: the others are told to stop waiting, every request fails with it. */
+  private fail(err: Error): void {
+    if (this.failure) return;
+    this.failure = err;
+    abortExchange(this.memory);
+    for (const waiting of this.pending) waiting?.reject(err);
+    this.pending.fill(undefined);
+  }
+
+  private at(): string {
+    return this.step >= 0 ? ` at step ${this.step}` : ' while starting';
+  }
+}
+
+function spawn(init: WorkerInit): Worker {
+  const entry = workerEntry();
+  if (entry.endsWith('.js')) return new Worker(entry, { workerData: init });
+  // From source (tests, benchmarks run through tsx): a worker does not get tsx's hooks from the
+  // command line's --import, so it registers them itself before loading the TypeScript entry.
+  const bootstrap = `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(entry)});`;
+  return new Worker(bootstrap, { eval: true, workerData: init, execArgv: [] });
+}
+
+/** Next to the engine bundle (dist/engine/trainWorker.js) or, from source, next to this file. */
+function workerEntry(): string {
+  const candidates = [path.join(__dirname, 'trainWorker.js'), path.join(__dirname, 'trainWorker.ts')];
+  const found = candidates.find((f) => fs.existsSync(f));
+  if (!found)
+    throw new Error(`the training worker (${candidates.join(' or ')}) is missing; rebuild with "npm run build"`);
+  return found;
+}
