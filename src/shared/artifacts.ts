@@ -83,6 +83,8 @@ export interface KeyPatchFile {
   version: 1;
   proposer: string;
   patches: KeyPatch[];
+  /** How our windows were proposed (absent: user boxes only, or a file from before it was recorded), so collaborative rounds propose again the same way. */
+  windows?: { perImage: number; windowFraction: number };
 }
 
 /**

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EngineCommand } from '../command';
-import { throwIfCancelled, UsageError } from '../command';
+import { UsageError } from '../command';
 import type { KeyPatch, KeyPatchFile, ScoresInfo } from '../../shared/artifacts';
 import { ARTIFACTS } from '../../shared/artifacts';
 import { DIFFICULTY_SCORES } from '../../shared/commands';
@@ -14,7 +14,8 @@ import { readJsonFile, writeJsonAtomic } from '../../shared/node/atomicFile';
 import { selectBackend } from '../backends/select';
 import { openCache } from '../data/cache';
 import { checkpointDir } from '../model/checkpoint';
-import { DEFAULT_PROPOSER, proposeWindows } from '../model/keyPatches';
+import { DEFAULT_PROPOSER } from '../model/keyPatches';
+import { proposeAutoPatches } from '../pipeline/proposeStage';
 import { MaeModel } from '../model/mae';
 import { existingRunDir, readRunModelSettings } from '../model/runSettings';
 import { fitInputFree, resolveDifficulty, scoreBoxes } from '../model/scoring';
@@ -116,23 +117,12 @@ export const proposeCommand: EngineCommand<'propose'> = {
             throw new Error(
               `${ARTIFACTS.patchErrors} does not match the pool (${merged!.count} scored, ${cache.size} cached); run "optidel score --run ${args.run}" again`,
             );
-          for await (const { ids, pixels } of cache.batches({ batchSize: 256, ids: shardIds(shard, cache.size) })) {
-            throwIfCancelled(ctx.signal);
-            ids.forEach((id, j) => {
-              const area = cache.imageSize ** 2;
-              const row = id - offset;
-              for (const box of proposeWindows(
-                pixels.subarray(j * area, (j + 1) * area),
-                errors.subarray(row * grid * grid, (row + 1) * grid * grid),
-                cache.imageSize,
-                grid,
-                { perImage, windowFraction },
-              )) {
-                patches.push({ id: patches.length, sampleId: id, box, origin: 'auto' });
-              }
-            });
-            ctx.progress('propose', ids[ids.length - 1] + 1 - start, end - start, 'proposing windows');
-          }
+          patches.push(
+            ...(await proposeAutoPatches(cache, errors, grid, { perImage, windowFraction }, ctx, {
+              ids: shardIds(shard, cache.size),
+              offset,
+            })),
+          );
         }
         const user = userFile
           ? await readUserPatches(userFile, cache.index.samples, cache.imageSize)
@@ -173,7 +163,12 @@ export const proposeCommand: EngineCommand<'propose'> = {
           ]
             .filter(Boolean)
             .join(' + ') + `; ${difficultyScore} difficulty`;
-        const file: KeyPatchFile = { version: 1, proposer, patches };
+        const file: KeyPatchFile = {
+          version: 1,
+          proposer,
+          patches,
+          ...(args.userOnly ? {} : { windows: { perImage, windowFraction } }),
+        };
         let written: string[] = [ARTIFACTS.keyPatches];
         if (!shard) await writeJsonAtomic(path.join(runDir, ARTIFACTS.keyPatches), file);
         else {

@@ -38,6 +38,8 @@ export interface AdversarialOptions {
   bounds?: PlausibleBounds;
   /** Images per batch (default 32). */
   batchSize?: number;
+  /** Checked between batches: a cancel stops the hardening there. */
+  signal?: AbortSignal;
 }
 
 export interface Hardened {
@@ -89,7 +91,7 @@ export async function adversarialAugment(
       if (options.epsilon > 0) parts.push(`L-inf ${options.epsilon}, ${options.steps} steps`);
       notes.push(parts.filter(Boolean).join('; '));
     }
-    await letCancelIn();
+    await letCancelIn(options.signal);
   }
   return { pixels: out, notes, meanError: { before: before / count, after: after / count } };
 }

@@ -120,6 +120,7 @@ export async function buildCompactSet(
     const hardened = await adversarialAugment(model!, input, hardenCount, {
       ...options.adversarial,
       seed: options.seed,
+      signal: options.signal,
     });
     const mosaicPixels = pixels.slice();
     mosaicPixels.set(hardened.pixels.subarray(0, mosaicCount * area));

@@ -12,6 +12,7 @@ import { ARTIFACTS } from '../../shared/artifacts';
 import { writeFileAtomic, writeJsonAtomic } from '../../shared/node/atomicFile';
 import { removeInRun, resolveInRun } from '../../shared/run/node/contain';
 import type { CommandContext } from '../command';
+import { throwIfCancelled } from '../command';
 import type { PoolCache } from '../data/cache';
 import { encodeGrayPng, toBytes } from '../data/formats/png';
 import type { MaeModel } from '../model/mae';
@@ -62,6 +63,8 @@ export async function synthesizeStage(
   const bytes = new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength);
   await writeFileAtomic(path.join(runDir, ARTIFACTS.synthSamples), bytes);
   for (let k = 0; k < samples.length; k++) {
+    // A cancel may stop here: the index, written last, still names the samples of the last finished run.
+    throwIfCancelled(ctx.signal);
     const png = encodeGrayPng(toBytes(pixels.subarray(k * area, (k + 1) * area)), size, size);
     await writeFileAtomic(path.join(synthDir, `${samples[k].id}.png`), png);
   }

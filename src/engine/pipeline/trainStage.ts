@@ -12,14 +12,22 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ScoresInfo, SelectionFile, SynthIndex, SynthSample } from '../../shared/artifacts';
+import type {
+  KeyPatch,
+  KeyPatchFile,
+  ScoresInfo,
+  SelectionFile,
+  SynthIndex,
+  SynthSample,
+} from '../../shared/artifacts';
 import { ARTIFACTS } from '../../shared/artifacts';
-import { readJsonFile } from '../../shared/node/atomicFile';
+import { readJsonFile, writeJsonAtomic } from '../../shared/node/atomicFile';
 import type { CommandContext } from '../command';
 import type { PoolCache } from '../data/cache';
 import type { MaeModel } from '../model/mae';
 import { pretrain, type PretrainOptions, type PretrainResult } from '../model/pretrain';
-import { fitInputFree, scoreBoxes, scoreSamples } from '../model/scoring';
+import { fitInputFree, scoreBoxes, scoreSamples, type PoolScores, type ScoreOptions } from '../model/scoring';
+import { proposeAutoPatches } from './proposeStage';
 import type { SelectionMethod } from '../selection/methods';
 import { buildCompactSet, type AdversarialSettings, type CompactSet } from './compactSet';
 import { readF32, readSelection, readSelectionInput } from './runArtifacts';
@@ -210,12 +218,7 @@ async function reselect(
     ...scoring,
     onProgress: (done, total) => ctx.progress('train: re-score', done, total),
   });
-  const keyPatches = input.keyPatches?.length
-    ? Array.from(await scoreBoxes(model, cache, input.keyPatches, scoring), (difficulty, i) => ({
-        ...input.keyPatches![i],
-        difficulty,
-      }))
-    : input.keyPatches;
+  const keyPatches = await reproposed(runDir, model, cache, scores, scoring, ctx);
   const previous = await readSelection(runDir, options.method);
   const selection = await selectStage(
     runDir,
@@ -236,4 +239,39 @@ async function reselect(
     ctx,
   );
   return membersOf(synth.set);
+}
+
+/**
+ * Key patches proposed again from the model in training: our windows from its fresh patch errors
+ * (the way the propose stage made them, patches/key-patches.json's `windows`), the user's boxes
+ * kept, every box scored by that model; written back so the selection's patch ids name them.
+ * Undefined when the run has no key patches (a selection without them).
+ */
+async function reproposed(
+  runDir: string,
+  model: MaeModel,
+  cache: PoolCache,
+  scores: PoolScores,
+  scoring: Omit<ScoreOptions, 'onProgress'>,
+  ctx: CommandContext,
+): Promise<KeyPatch[] | undefined> {
+  const file = path.join(runDir, ARTIFACTS.keyPatches);
+  if (!fs.existsSync(file)) return undefined;
+  const before = (await readJsonFile(file)) as KeyPatchFile;
+  const ours = before.windows
+    ? await proposeAutoPatches(cache, scores.patchErrors, scores.patchesPerSide, before.windows, ctx, {
+        progressStage: 'train: re-propose',
+      })
+    : [];
+  const users = before.patches.filter((p) => p.origin === 'user');
+  const patches = [...ours, ...users].map((p, id) => ({ ...p, id }));
+  const difficulty = await scoreBoxes(model, cache, patches, scoring);
+  patches.forEach((p, i) => (p.difficulty = difficulty[i]));
+  const proposer = `${before.proposer.replace(/; re-proposed .*$/, '')}; re-proposed in a collaborative round with the model in training`;
+  await writeJsonAtomic(file, { ...before, proposer, patches } satisfies KeyPatchFile);
+  ctx.log(
+    'info',
+    `train: ${ours.length} key patches proposed again from the model in training, ${users.length} of the user's kept`,
+  );
+  return patches;
 }

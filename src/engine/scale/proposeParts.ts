@@ -57,7 +57,12 @@ export async function mergeProposeParts(
     .map(({ p }) => p);
   const patches = [...ours, ...users].map((p, id) => ({ ...p, id }));
   return {
-    file: { version: 1, proposer: files[0].proposer, patches },
+    file: {
+      version: 1,
+      proposer: files[0].proposer,
+      patches,
+      ...(files[0].windows ? { windows: files[0].windows } : {}),
+    },
     shards: parts.length,
     skipped: parts[0].record.facts.skipped,
   };

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { SelectionFile, SynthIndex, ThumbnailAtlasIndex } from '../../../src/shared/artifacts';
+import type { KeyPatchFile, SelectionFile, SynthIndex, ThumbnailAtlasIndex } from '../../../src/shared/artifacts';
 import type { RunRecord } from '../../../src/shared/runRecord';
 import { runCli } from '../../helpers/engine';
 
@@ -166,6 +166,7 @@ test('collaborative rounds: the pool is re-scored with the model in training, re
   assert.equal(asked.status, 0, asked.stderr);
   const before = readJson<SelectionFile>('selection/optidel.json');
   assert.deepEqual(before.options, { optidel: { sourceCapFactor: 3 } });
+  const patchesBefore = readJson<KeyPatchFile>('patches/key-patches.json');
   const r = runCli([
     'train',
     '--run',
@@ -188,6 +189,15 @@ test('collaborative rounds: the pool is re-scored with the model in training, re
   assert.notEqual(after.createdAt, before.createdAt, 'the selection was made again');
   assert.deepEqual(after.manual, before.manual, 'hand curation survives reselection');
   assert.deepEqual(after.options, before.options, "the user's selection options survive reselection");
+  const patchesAfter = readJson<KeyPatchFile>('patches/key-patches.json');
+  assert.match(patchesAfter.proposer, /re-proposed in a collaborative round with the model in training/);
+  assert.deepEqual(patchesAfter.windows, patchesBefore.windows, 'proposed again the same way');
+  assert.equal(patchesAfter.patches.length, patchesBefore.patches.length);
+  assert.notDeepEqual(
+    patchesAfter.patches.map((p) => p.difficulty),
+    patchesBefore.patches.map((p) => p.difficulty),
+    'scored by the model in training',
+  );
   const lr = fs
     .readFileSync(path.join(runDir, 'metrics/train.jsonl'), 'utf8')
     .trim()
