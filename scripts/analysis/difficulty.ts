@@ -168,6 +168,7 @@ function optidel(args: string[]): void {
 /** Scores each difficulty on its own copy of the run (the input run is only read). */
 function scoreVariants(options: Options): Analysis[] {
   const work = options.work ?? fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-difficulty-'));
+  fs.mkdirSync(work, { recursive: true });
   const checkpoint = options.checkpoint ? ['--checkpoint', options.checkpoint] : [];
   return options.variants!.map((variant) => {
     const copy = path.join(work, variant);
