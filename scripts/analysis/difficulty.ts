@@ -235,4 +235,9 @@ function main(): void {
   } else console.log(markdown(results));
 }
 
-main();
+try {
+  main();
+} catch (error) {
+  console.error(`difficulty: ${(error as Error).message}`);
+  process.exit(1);
+}
