@@ -24,13 +24,16 @@ export function registerTerminalCli(context: vscode.ExtensionContext): vscode.Di
     collection.description = 'Puts the optidel command line of this extension first on PATH';
     collection.prepend('PATH', bin + path.delimiter);
   };
-  try {
-    update();
-  } catch (err) {
-    // The terminal is a convenience: a launcher that cannot be written never stops activation.
-    console.warn(`OptiDEL: the terminal's optidel command was not set up: ${(err as Error).message}`);
-  }
+  // The terminal is a convenience: a launcher that cannot be written never stops activation or a settings change.
+  const safely = () => {
+    try {
+      update();
+    } catch (err) {
+      console.warn(`OptiDEL: the terminal's optidel command was not set up: ${(err as Error).message}`);
+    }
+  };
+  safely();
   return vscode.workspace.onDidChangeConfiguration((e) => {
-    if (e.affectsConfiguration('optidel.terminal') || e.affectsConfiguration('optidel.engine.nodePath')) update();
+    if (e.affectsConfiguration('optidel.terminal') || e.affectsConfiguration('optidel.engine.nodePath')) safely();
   });
 }

@@ -302,12 +302,13 @@ function showDetails(): void {
     button('Exclude (X)', () => decide('exclude'), { secondary: !isSelected(id, selected, manual) }),
     button('Reset (R)', () => decide('reset'), { secondary: true }),
   );
-  details.append(thumb, list, ...(method.value ? [actions] : []));
+  details.append(thumb, list, ...(method.value && !synth ? [actions] : []));
 }
 
 function decide(action: 'include' | 'exclude' | 'reset'): void {
   const id = items[cursor];
-  if (id === undefined || !method.value) return;
+  // Generated samples are curated through their sources (their "Made from" links), not themselves.
+  if (id === undefined || !method.value || !data || id >= data.samples) return;
   manual = curate(manual, id, action, selected);
   host.saveState({ draft: { method: method.value, include: [...manual.include], exclude: [...manual.exclude] } });
   updateCurationNote();

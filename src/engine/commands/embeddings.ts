@@ -62,7 +62,8 @@ export const embeddingsCommand: EngineCommand<'embeddings'> = {
     await writeJsonAtomic(scoresFile, {
       ...info,
       embeddingDim: matrix.cols,
-      embeddingSource: file,
+      // The file's name, not its path: a run folder is shared, the path of the user's disk is not.
+      embeddingSource: path.basename(file),
     } satisfies ScoresInfo);
     ctx.progress('embeddings', 1, 1);
     ctx.log(
@@ -76,22 +77,29 @@ export const embeddingsCommand: EngineCommand<'embeddings'> = {
   },
 };
 
-/** Rows of comma-separated numbers; a first line that is not numbers is a header and skipped. */
+/** A decimal number as people write them in CSV (no hex, no empty cell standing for 0). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** Rows of comma-separated decimal numbers; a first line that is not numbers is a header and skipped. Errors name the file's own line. */
 function parseCsvMatrix(bytes: Uint8Array, file: string): { values: Float32Array; rows: number; cols: number } {
   const lines = Buffer.from(bytes)
     .toString('utf8')
     .split(/\r?\n/)
-    .filter((l) => l.trim());
-  const numbers = (line: string) => line.split(',').map((cell) => Number(cell.trim()));
-  if (lines.length && numbers(lines[0]!).some((v) => Number.isNaN(v))) lines.shift();
+    .map((text, k) => ({ text, line: k + 1 }))
+    .filter((l) => l.text.trim());
+  const cells = (text: string) => text.split(',').map((cell) => cell.trim());
+  if (lines.length && !cells(lines[0]!.text).every((c) => DECIMAL.test(c))) lines.shift();
   if (!lines.length) throw new UsageError(`embeddings: ${file} holds no rows of numbers`);
-  const cols = numbers(lines[0]!).length;
+  const cols = cells(lines[0]!.text).length;
   const values = new Float32Array(lines.length * cols);
-  lines.forEach((line, row) => {
-    const cells = numbers(line);
-    if (cells.length !== cols)
-      throw new UsageError(`embeddings: ${file}: line ${row + 1} has ${cells.length} values, the first row ${cols}`);
-    values.set(cells, row * cols);
+  lines.forEach(({ text, line }, row) => {
+    const values_ = cells(text);
+    if (values_.length !== cols)
+      throw new UsageError(`embeddings: ${file}: line ${line} has ${values_.length} values, the first row ${cols}`);
+    const bad = values_.find((c) => !DECIMAL.test(c));
+    if (bad !== undefined)
+      throw new UsageError(`embeddings: ${file}: line ${line} holds ${JSON.stringify(bad)}, not a decimal number`);
+    values.set(values_.map(Number), row * cols);
   });
   return { values, rows: lines.length, cols };
 }

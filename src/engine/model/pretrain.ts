@@ -141,7 +141,13 @@ export async function pretrain(
       await trainer?.pull(model, optimizer);
       await saveCheckpoint(dir, model, optimizer, state);
     };
-    let next = step < until ? sampler.read(step, options.augment) : undefined;
+    // Reads run one step ahead; a failed one is handled where it is awaited, never left unhandled meanwhile.
+    const ahead = (s: number) => {
+      const read = sampler.read(s, options.augment);
+      read.catch(() => undefined);
+      return read;
+    };
+    let next = step < until ? ahead(step) : undefined;
     try {
       if (workers > 1 && step < until) {
         trainer = await DataParallelTrainer.start(model, optimizer, {
@@ -156,7 +162,7 @@ export async function pretrain(
         // while training runs, whatever the step awaits (a compact set in memory reads without I/O).
         await letCancelIn(ctx.signal);
         const pixels = await next!;
-        next = step + 1 < until ? sampler.read(step + 1, options.augment) : undefined;
+        next = step + 1 < until ? ahead(step + 1) : undefined;
         const lr = cosineWithWarmup(step, {
           peak: options.lr,
           warmupSteps: options.warmupSteps,

@@ -82,6 +82,11 @@ export async function buildCompactSet(
   const size = cache.imageSize;
   const area = size * size;
   const { ids: curatedIds, patchIds } = curated(selection, [...keyPatches]);
+  const outside = curatedIds.find((id) => !(Number.isInteger(id) && id >= 0 && id < cache.size));
+  if (outside !== undefined)
+    throw new Error(
+      `selection/${selection.method}.json names sample ${JSON.stringify(outside)} (selected or included by hand), which the pool of ${cache.size} does not hold: select again, or fix its "manual"`,
+    );
   const patchBased = (selection.patches?.length ?? 0) > 0;
   const images = patchBased ? (options.images ?? 'mosaics') : 'selected images';
   const useMosaics = patchBased && images !== 'selected';

@@ -45,6 +45,13 @@ export async function synthesizeStage(
   ctx.progress('synthesize', 0, 2, 'mosaics and adversarial samples');
   const set = await buildCompactSet(selection, keyPatches, sources, cache, model, { ...options, signal: ctx.signal });
   const { samples, pixels } = set;
+  const budgetMosaics = Math.floor((selection.patches?.length ?? 0) / 4);
+  const mosaics = samples.filter((s) => s.kind === 'mosaic').length;
+  if (set.images !== 'selected' && set.images !== 'selected images' && mosaics < budgetMosaics)
+    ctx.log(
+      'warn',
+      `synthesize: hand curation left ${mosaics} mosaics of the selection's ${budgetMosaics}: excluded samples took their key patches with them, so the compact set is ${budgetMosaics - mosaics} image(s) short of the budget`,
+    );
   if (set.hardening)
     ctx.log(
       'info',
@@ -85,7 +92,7 @@ export async function synthesizeStage(
   return {
     index,
     set,
-    mosaics: samples.filter((s) => s.kind === 'mosaic').length,
+    mosaics,
     adversarial: samples.filter((s) => s.hardened !== undefined).length,
   };
 }

@@ -30,7 +30,7 @@ import { fitInputFree, scoreBoxes, scoreSamples, type PoolScores, type ScoreOpti
 import { proposeAutoPatches } from './proposeStage';
 import type { SelectionMethod } from '../selection/methods';
 import { buildCompactSet, type AdversarialSettings, type CompactSet } from './compactSet';
-import { readF32, readSelection, readSelectionInput } from './runArtifacts';
+import { curated, readF32, readSelection, readSelectionInput } from './runArtifacts';
 import { selectStage } from './selectStage';
 import { loadFoundation } from './stageSettings';
 import { madeFrom, synthesizeStage } from './synthesizeStage';
@@ -135,7 +135,7 @@ export async function compactSet(
   const selection = await readSelection(runDir, method);
   const indexFile = path.join(runDir, ARTIFACTS.synthIndex);
   const index = fs.existsSync(indexFile) ? ((await readJsonFile(indexFile)) as SynthIndex) : undefined;
-  const stale = staleness(index, selection);
+  const stale = staleness(index, selection, cache.size);
   if (!stale) {
     if (index!.imageSize !== cache.imageSize)
       throw new Error(
@@ -167,9 +167,18 @@ export async function compactSet(
 }
 
 /** Why synth/ is not this selection's compact set, or undefined when it is. */
-function staleness(index: SynthIndex | undefined, selection: SelectionFile): string | undefined {
+function staleness(index: SynthIndex | undefined, selection: SelectionFile, poolSize: number): string | undefined {
   if (!index) return 'no synth/index.json';
   if (!index.madeFrom || !index.pool) return 'synth/ predates compact-set records';
+  // A hand-edited index must not choose what trains: its pool members must be this selection's own.
+  const chosen = new Set(curated(selection).ids);
+  const pool = index.pool as unknown;
+  if (
+    !Array.isArray(pool) ||
+    new Set(pool).size !== pool.length ||
+    !pool.every((id) => Number.isInteger(id) && id >= 0 && id < poolSize && chosen.has(id))
+  )
+    return "synth/index.json's pool members are not samples of this selection";
   if (index.madeFrom.method !== selection.method) return `synth/ holds the ${index.madeFrom.method} compact set`;
   if (JSON.stringify(index.madeFrom) !== JSON.stringify(madeFrom(selection)))
     return `selection/${selection.method}.json changed after synth/ was made`;

@@ -213,16 +213,23 @@ function thumbsInfo(index: ThumbnailAtlasIndex, toUrl: (relative: string) => str
   };
 }
 
+/** A training logs a few hundred lines (pretrain() logs 200 points): a file far larger is not ours to pull into the host. */
+const MAX_METRICS_BYTES = 16 * 1024 * 1024;
+
 /** Every metrics file of the run; a line that is not a metric is counted and named once per file. */
 async function readMetrics(runDir: string, problems: Problems): Promise<MetricSeries[]> {
   const names = await fs.promises.readdir(path.join(runDir, ARTIFACTS.metricsDir)).catch(() => [] as string[]);
   const out: MetricSeries[] = [];
   for (const name of names.filter((f) => f.endsWith('.jsonl')).sort()) {
     const file = `${ARTIFACTS.metricsDir}/${name}`;
-    const parsed = await problems.try(file, async () =>
+    const parsed = await problems.try(file, async () => {
       // Contained: a metrics "file" linked to somewhere outside the run is refused, not shown.
-      parseMetricsFile(name.slice(0, -'.jsonl'.length), await fs.promises.readFile(resolveInRun(runDir, file), 'utf8')),
-    );
+      const full = resolveInRun(runDir, file);
+      const bytes = (await fs.promises.stat(full)).size;
+      if (bytes > MAX_METRICS_BYTES)
+        throw new Error(`${bytes} bytes, above the ${MAX_METRICS_BYTES} a view reads; not shown`);
+      return parseMetricsFile(name.slice(0, -'.jsonl'.length), await fs.promises.readFile(full, 'utf8'));
+    });
     if (!parsed) continue;
     if (parsed.badLines) problems.list.push(`${file}: ${parsed.badLines} line(s) are not metrics and were skipped`);
     out.push(...parsed.series);

@@ -1,10 +1,10 @@
 /**
  * Saves the gallery's hand curation into selection/<method>.json (`manual`), which the next stage
- * applies. Ids are checked against the pool (and generated samples) so a stale view cannot write
+ * applies. Ids are checked against the pool so a stale view cannot write
  * ids that do not exist; the rest of the selection file is kept as it was.
  */
 import * as path from 'node:path';
-import type { CacheIndex, SelectionFile, SynthIndex } from '../artifacts';
+import type { CacheIndex, SelectionFile } from '../artifacts';
 import { ARTIFACTS, selectionFile } from '../artifacts';
 import { readJsonFile, writeJsonAtomic } from './atomicFile';
 
@@ -33,12 +33,9 @@ export async function saveManualCuration(
   return next;
 }
 
+/** Pool ids only: the stages apply curation to pool samples (a generated sample is curated through its sources). */
 async function knownIds(runDir: string): Promise<(id: number) => boolean> {
   const index = (await readJsonFile(path.join(runDir, ARTIFACTS.cacheIndex))) as CacheIndex;
   const pool = Array.isArray(index?.samples) ? index.samples.length : 0;
-  const synth = await readJsonFile(path.join(runDir, ARTIFACTS.synthIndex)).then(
-    (s) => new Set((s as SynthIndex).samples.map((x) => x.id)),
-    () => new Set<number>(),
-  );
-  return (id) => (id >= 0 && id < pool) || synth.has(id);
+  return (id) => Number.isInteger(id) && id >= 0 && id < pool;
 }

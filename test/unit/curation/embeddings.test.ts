@@ -59,7 +59,7 @@ test(
     assert.deepEqual(imported.json, { samples: n, dim: 3, source: file });
     const info = JSON.parse(fs.readFileSync(path.join(run.runDir, 'scores', 'scores.json'), 'utf8'));
     assert.equal(info.embeddingDim, 3);
-    assert.equal(info.embeddingSource, file);
+    assert.equal(info.embeddingSource, 'external.npy');
     assert.equal(fs.statSync(path.join(run.runDir, 'scores', 'projection.f32')).size, n * 2 * 4);
     const similar = runCli(['similar', '--run', run.runDir, '--sample', '10', '--k', '2', '--json']);
     assert.equal(similar.status, 0, similar.stderr);
@@ -74,6 +74,16 @@ test(
     assert.equal(refused.status, 2);
     assert.match(refused.stderr, new RegExp(`has ${n - 1} rows but the pool has ${n} samples`));
     assert.equal(JSON.parse(fs.readFileSync(path.join(run.runDir, 'scores', 'scores.json'), 'utf8')).embeddingDim, 3);
+    // An empty cell or a hex number is not a value; the error names the file's own line (header and blank line counted).
+    const rows = Array.from({ length: n }, (_, i) => `${i},1`);
+    rows[1] = '1,';
+    fs.writeFileSync(csv, `a,b\n\n${rows.join('\n')}\n`);
+    const empty = runCli(['embeddings', '--run', run.runDir, '--file', csv]);
+    assert.equal(empty.status, 2);
+    assert.match(empty.stderr, /line 4 holds "", not a decimal number/);
+    rows[1] = '0x10,1';
+    fs.writeFileSync(csv, `${rows.join('\n')}\n`);
+    assert.match(runCli(['embeddings', '--run', run.runDir, '--file', csv]).stderr, /line 2 holds "0x10"/);
     fs.writeFileSync(csv, `${Array.from({ length: n }, (_, i) => `${i},1`).join('\n')}\n`);
     assert.equal(runCli(['embeddings', '--run', run.runDir, '--file', csv]).status, 0);
     // Scoring again brings the model's own embeddings back.

@@ -120,3 +120,17 @@ test('adversarial hardening replaces members in place: the count stays the budge
     model.dispose();
   }
 });
+
+test('a selection naming a sample outside the pool is refused with the file to fix, before anything trains', async () => {
+  await assert.rejects(
+    buildCompactSet(
+      { ...patchSelection, manual: { include: [99_999], exclude: [] } },
+      keyPatches,
+      sources,
+      cache,
+      undefined,
+      { adversarial: NO_ADVERSARIAL, seed: 1 },
+    ),
+    /selection\/optidel\.json names sample 99999 .*which the pool of 20 does not hold/,
+  );
+});

@@ -148,6 +148,14 @@ test('hand curation in the selection file is applied by synthesize and train', (
   assert.equal(train.status, 0, train.stderr);
   assert.deepEqual(train.json!.samples, index.pool!.length, 'synth/ is this selection as curated: train takes it');
   assert.equal(train.json!.generated, index.samples.length);
+  // A hand-edited index cannot choose what trains: pool ids outside the selection make it stale.
+  const indexFile = path.join(runDir, 'synth/index.json');
+  const original = fs.readFileSync(indexFile, 'utf8');
+  fs.writeFileSync(indexFile, JSON.stringify({ ...index, pool: [99_999, 99_999] }));
+  const forged = trainBriefly('optidel');
+  fs.writeFileSync(indexFile, original);
+  assert.equal(forged.status, 0, forged.stderr);
+  assert.match(forged.stderr, /pool members are not samples of this selection; building the optidel compact set now/);
 });
 
 test("train on another selection never takes synth/'s samples: it builds that selection's compact set", () => {

@@ -128,9 +128,14 @@ test('an empty run folder loads as an empty view without problems', async () => 
 
 test('manual curation is saved into the selection file and checked against the pool', async () => {
   const synthId = fixture.synthIds[0]!;
-  const saved = await saveManualCuration(fixtureDir, 'random', [5, synthId], [fixture.selected.random![0]!]);
+  const saved = await saveManualCuration(fixtureDir, 'random', [5], [fixture.selected.random![0]!]);
   const file = JSON.parse(fs.readFileSync(path.join(fixtureDir, 'selection/random.json'), 'utf8')) as SelectionFile;
-  assert.deepEqual(file.manual, { include: [5, synthId], exclude: [fixture.selected.random![0]!] });
+  assert.deepEqual(file.manual, { include: [5], exclude: [fixture.selected.random![0]!] });
+  // A generated sample is not a pool sample: the stages could not train on it as one.
+  await assert.rejects(
+    saveManualCuration(fixtureDir, 'random', [synthId], []),
+    new RegExp(`unknown sample ids ${synthId}`),
+  );
   assert.deepEqual(file.selected, fixture.selected.random, 'the selection itself is untouched');
   assert.deepEqual(saved, file);
   await assert.rejects(saveManualCuration(fixtureDir, 'random', [9999], []), /unknown sample ids 9999/);
