@@ -1,0 +1,27 @@
+/** Per-platform packages: a foreign platform's .vsix holds that platform's sharp and libvips, fetched from npm, and no other. */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ROOT } from '../../helpers/engine';
+
+test(
+  'npm run package:platforms -- --target darwin-arm64 packs darwin-arm64 sharp binaries only',
+  { timeout: 300_000 },
+  async () => {
+    const r = spawnSync(process.execPath, ['scripts/package.mjs', '--target', 'darwin-arm64', '--no-build'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const vsix = path.join(ROOT, 'optidel-darwin-arm64.vsix');
+    const { imgPackagesIn } = (await import(path.join(ROOT, 'scripts/package.mjs'))) as {
+      imgPackagesIn(file: string): string[];
+    };
+    assert.deepEqual(imgPackagesIn(vsix), ['sharp-darwin-arm64', 'sharp-libvips-darwin-arm64']);
+    const manifest = spawnSync('unzip', ['-p', vsix, 'extension.vsixmanifest'], { encoding: 'utf8' }).stdout;
+    assert.match(manifest, /TargetPlatform="darwin-arm64"/);
+    fs.rmSync(vsix);
+  },
+);
