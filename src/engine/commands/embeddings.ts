@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import type { ScoresInfo } from '../../shared/artifacts';
 import { ARTIFACTS } from '../../shared/artifacts';
 import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../../shared/node/atomicFile';
-import type { EngineCommand } from '../command';
+import type { CommandContext, EngineCommand } from '../command';
+import { lockRunForStage } from '../../shared/node/runLock';
 import { UsageError } from '../command';
 import { readCacheIndex } from '../data/cache';
 import { decodeNpyMatrix } from '../export/npy';
@@ -52,20 +53,15 @@ export const embeddingsCommand: EngineCommand<'embeddings'> = {
     const bad = matrix.values.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0)
       throw new UsageError(
-        `embeddings: ${file}: row ${Math.floor(bad / matrix.cols)} holds a value that is not finite`,
+        `embeddings: ${file}: row ${Math.floor(bad / matrix.cols)} holds a value that is not finite in float32 (NaN, infinite, or beyond ±3.4e38)`,
       );
-    ctx.progress('embeddings', 0, 1, 'projecting');
-    const raw = (v: Float32Array) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-    await writeFileAtomic(path.join(runDir, ARTIFACTS.embeddings), raw(matrix.values));
-    await writeFileAtomic(path.join(runDir, ARTIFACTS.projection), raw(pcaProject(matrix.values, matrix.cols)));
-    const info = (await readJsonFile(scoresFile)) as ScoresInfo;
-    await writeJsonAtomic(scoresFile, {
-      ...info,
-      embeddingDim: matrix.cols,
-      // The file's name, not its path: a run folder is shared, the path of the user's disk is not.
-      embeddingSource: path.basename(file),
-    } satisfies ScoresInfo);
-    ctx.progress('embeddings', 1, 1);
+    // The run's stage lock: a score or select running now would read half-replaced embeddings.
+    const lock = await lockRunForStage(runDir, 'embeddings', (message) => ctx.log('info', message));
+    try {
+      await replaceEmbeddings(runDir, scoresFile, file, matrix, ctx);
+    } finally {
+      await lock.release();
+    }
     ctx.log(
       'info',
       `embeddings: ${matrix.rows} x ${matrix.cols} from ${file}; the map's UMAP (if any) is of the old embeddings: run "optidel umap" again`,
@@ -76,6 +72,27 @@ export const embeddingsCommand: EngineCommand<'embeddings'> = {
     return `${r.samples} embeddings of ${r.dim} dimensions from ${r.source} now stand for the run's (map, similar, duplicates, select)`;
   },
 };
+
+async function replaceEmbeddings(
+  runDir: string,
+  scoresFile: string,
+  file: string,
+  matrix: { values: Float32Array; rows: number; cols: number },
+  ctx: CommandContext,
+): Promise<void> {
+  ctx.progress('embeddings', 0, 1, 'projecting');
+  const raw = (v: Float32Array) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  await writeFileAtomic(path.join(runDir, ARTIFACTS.embeddings), raw(matrix.values));
+  await writeFileAtomic(path.join(runDir, ARTIFACTS.projection), raw(pcaProject(matrix.values, matrix.cols)));
+  const info = (await readJsonFile(scoresFile)) as ScoresInfo;
+  await writeJsonAtomic(scoresFile, {
+    ...info,
+    embeddingDim: matrix.cols,
+    // The file's name, not its path: a run folder is shared, the path of the user's disk is not.
+    embeddingSource: path.basename(file),
+  } satisfies ScoresInfo);
+  ctx.progress('embeddings', 1, 1);
+}
 
 /** A decimal number as people write them in CSV (no hex, no empty cell standing for 0). */
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeNpyMatrix, encodeNpy } from '../../../src/engine/export/npy';
+import { lockRunForStage } from '../../../src/shared/node/runLock';
 import { runCli } from '../../helpers/engine';
 import { makeTinyRun } from '../../helpers/tinyRun';
 import { findPython, NUMPY_MISSING } from '../interop/python';
@@ -30,7 +31,7 @@ test('a float32 .npy round-trips; other shapes, types and orders are refused wit
 test(
   "optidel embeddings: numpy float64 rows stand for the run's, the map and similarity follow",
   { skip: python ? false : NUMPY_MISSING },
-  () => {
+  async () => {
     const run = makeTinyRun();
     for (const args of [
       ['pretrain', '--run', run.runDir, '--preset', 'micro', '--steps', '5'],
@@ -86,6 +87,13 @@ test(
     assert.match(runCli(['embeddings', '--run', run.runDir, '--file', csv]).stderr, /line 2 holds "0x10"/);
     fs.writeFileSync(csv, `${Array.from({ length: n }, (_, i) => `${i},1`).join('\n')}\n`);
     assert.equal(runCli(['embeddings', '--run', run.runDir, '--file', csv]).status, 0);
+    // A stage running in the run folder holds its lock: the import waits for nobody and changes nothing.
+    const lock = await lockRunForStage(run.runDir, 'select', () => undefined);
+    const busy = runCli(['embeddings', '--run', run.runDir, '--file', file]);
+    await lock.release();
+    assert.notEqual(busy.status, 0);
+    assert.match(busy.stderr, /"select" is already running in this run folder/);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(run.runDir, 'scores', 'scores.json'), 'utf8')).embeddingDim, 2);
     // Scoring again brings the model's own embeddings back.
     assert.equal(runCli(['score', '--run', run.runDir]).status, 0);
     assert.equal(
