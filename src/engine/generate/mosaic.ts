@@ -9,6 +9,9 @@
 import type { KeyPatch, SynthSample } from '../../shared/artifacts';
 import { sampleBilinear } from './bilinear';
 
+/** M: key patches per generated image, a 2x2 mosaic (the paper's). The selector picks M x B patches for B images. */
+export const PATCHES_PER_MOSAIC = 4;
+
 export interface MosaicOptions {
   imageSize: number;
   /** Id of the first generated sample (the pool size: generated ids continue after the pool's). */
@@ -27,7 +30,7 @@ export function makeMosaics(
   sources: readonly string[],
   options: MosaicOptions,
 ): { pixels: Float32Array; samples: SynthSample[] } {
-  const m = options.patchesPerImage ?? 4;
+  const m = options.patchesPerImage ?? PATCHES_PER_MOSAIC;
   const side = Math.round(Math.sqrt(m));
   if (side * side !== m) throw new Error(`patches per mosaic must be a square number (4 for 2x2), got ${m}`);
   const size = options.imageSize;

@@ -15,6 +15,7 @@ import type { CommandContext } from '../command';
 import { throwIfCancelled } from '../command';
 import type { PoolCache } from '../data/cache';
 import { encodeGrayPng, toBytes } from '../data/formats/png';
+import { PATCHES_PER_MOSAIC } from '../generate/mosaic';
 import type { MaeModel } from '../model/mae';
 import { buildCompactSet, compactSetSize, type AdversarialSettings, type CompactSet } from './compactSet';
 import { writeSynthThumbnails } from './synthThumbs';
@@ -45,7 +46,7 @@ export async function synthesizeStage(
   ctx.progress('synthesize', 0, 2, 'mosaics and adversarial samples');
   const set = await buildCompactSet(selection, keyPatches, sources, cache, model, { ...options, signal: ctx.signal });
   const { samples, pixels } = set;
-  const budgetMosaics = Math.floor((selection.patches?.length ?? 0) / 4);
+  const budgetMosaics = Math.floor((selection.patches?.length ?? 0) / PATCHES_PER_MOSAIC);
   const mosaics = samples.filter((s) => s.kind === 'mosaic').length;
   if (set.images !== 'selected' && set.images !== 'selected images' && mosaics < budgetMosaics)
     ctx.log(

@@ -22,6 +22,7 @@
  * pool has N patches outside exact duplicates; otherwise `short` says how many are missing.
  */
 import type { KeyPatch, RelaxedPicks } from '../../shared/artifacts';
+import { PATCHES_PER_MOSAIC } from '../generate/mosaic';
 import { buildBallTree } from './ballTree';
 import { exactDuplicateOf } from './duplicates';
 import { NeighbourIndex } from './neighbourIndex';
@@ -60,7 +61,7 @@ export function optidelSelect(
   seed: number,
   options: OptidelOptions = {},
 ): OptidelResult {
-  const m = options.patchesPerImage ?? 4;
+  const m = options.patchesPerImage ?? PATCHES_PER_MOSAIC;
   const duplicateOf = exactDuplicateOf(normalized, dim);
   const patchDifficulty = (p: KeyPatch) => p.difficulty ?? difficulty[p.sampleId];
   const eligible = keyPatches.filter((p) => duplicateOf[p.sampleId] < 0);
