@@ -34,7 +34,7 @@ export function activate(context: vscode.ExtensionContext): HostServices {
     new WorkspaceRelevance(runs, (relevant) => engine.setRelevant(relevant)),
     ...RunPanel.registerSerializers(services),
     ...registerRendererMessaging(services),
-    registerTerminalCli(context),
+    registerTerminalCli(context, log),
     vscode.commands.registerCommand('optidel.refreshRuns', () => runs.refresh()),
     ...HOST_COMMANDS.map((command) =>
       vscode.commands.registerCommand(command.id, async (...args: unknown[]) => {

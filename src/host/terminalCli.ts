@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import { launcher } from './cliLauncher';
 import { engineSettings } from './settings';
 
-export function registerTerminalCli(context: vscode.ExtensionContext): vscode.Disposable {
+export function registerTerminalCli(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): vscode.Disposable {
   const update = () => {
     const collection = context.environmentVariableCollection;
     collection.clear();
@@ -29,7 +29,7 @@ export function registerTerminalCli(context: vscode.ExtensionContext): vscode.Di
     try {
       update();
     } catch (err) {
-      console.warn(`OptiDEL: the terminal's optidel command was not set up: ${(err as Error).message}`);
+      log.warn(`the terminal's optidel command was not set up: ${(err as Error).message}`);
     }
   };
   safely();
