@@ -1,6 +1,10 @@
 /** Small real inputs for the model tests: structured synthetic images, an in-memory pixel reader, a recording context. */
 import type { CommandContext } from '../../../src/engine/command';
 import { selectBackend } from '../../../src/engine/backends/select';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { PretrainOptions } from '../../../src/engine/model/pretrain';
 import type { PixelReader } from '../../../src/engine/model/trainingData';
 import { SeededRandom } from '../../../src/engine/model/rng';
 
@@ -75,4 +79,29 @@ export function recordingContext(onProgress?: (done: number, ctx: RecordingConte
     },
   };
   return ctx;
+}
+
+/** The small pool the training tests share: 64 structured 16 px images, all of them trained on. */
+export const TRAINING_IMAGE_SIZE = 16;
+export const trainingPool = memoryReader(syntheticImages(64, TRAINING_IMAGE_SIZE, 5), TRAINING_IMAGE_SIZE);
+export const trainingIds = Array.from({ length: 64 }, (_, i) => i);
+
+/** Training options of those tests: batches of 8, a short warm-up, checkpoints every 3 steps. */
+export function trainingOptions(steps: number): PretrainOptions {
+  return {
+    steps,
+    batchSize: 8,
+    lr: 2e-3,
+    weightDecay: 0.05,
+    warmupSteps: 2,
+    clipNorm: 1,
+    seed: 4,
+    checkpointEvery: 3,
+    augment: true,
+  };
+}
+
+/** A new empty run folder under the system's temporary folder. */
+export function tempRunDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `optidel-${prefix}-`));
 }

@@ -1,33 +1,28 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { CancelledError } from '../../../src/engine/command';
 import { MaeModel, maeConfig } from '../../../src/engine/model/mae';
 import type { PretrainOptions } from '../../../src/engine/model/pretrain';
 import { pretrain } from '../../../src/engine/model/pretrain';
-import { memoryReader, recordingContext, syntheticImages, useWasm } from './helpers';
+import {
+  recordingContext,
+  syntheticImages,
+  tempRunDir,
+  TRAINING_IMAGE_SIZE,
+  trainingIds,
+  trainingOptions,
+  trainingPool,
+  useWasm,
+} from './helpers';
 
-const SIZE = 16;
-const pool = memoryReader(syntheticImages(64, SIZE, 5), SIZE);
-const ids = Array.from({ length: 64 }, (_, i) => i);
-const base: PretrainOptions = {
-  steps: 8,
-  batchSize: 8,
-  lr: 2e-3,
-  weightDecay: 0.05,
-  warmupSteps: 2,
-  clipNorm: 1,
-  seed: 4,
-  checkpointEvery: 3,
-  augment: true,
-};
-
-function tempRun(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-pretrain-'));
-}
+const SIZE = TRAINING_IMAGE_SIZE;
+const pool = trainingPool;
+const ids = trainingIds;
+const base: PretrainOptions = trainingOptions(8);
+const tempRun = () => tempRunDir('pretrain');
 
 function weights(model: MaeModel): number[] {
   return model.variables.flatMap((v) => Array.from(v.dataSync()));
