@@ -127,8 +127,6 @@ export async function buildCompactSet(
       seed: options.seed,
       signal: options.signal,
     });
-    const mosaicPixels = pixels.slice();
-    mosaicPixels.set(hardened.pixels.subarray(0, mosaicCount * area));
     samples = samples.map((s, k) => (k < mosaicCount ? { ...s, hardened: hardened.notes[k] } : s));
     const firstId = cache.size + samples.length;
     const replaced: SynthSample[] = poolIds.map((sampleId, k) => ({
@@ -137,9 +135,13 @@ export async function buildCompactSet(
       parts: [{ sampleId }],
       hardened: hardened.notes[mosaicCount + k],
     }));
-    pixels = new Float32Array((samples.length + replaced.length) * area);
-    pixels.set(mosaicPixels);
-    pixels.set(hardened.pixels.subarray(mosaicCount * area), mosaicPixels.length);
+    // Every mosaic as made, the hardened ones written over theirs, then the hardened pool images.
+    const mosaicsEnd = samples.length * area;
+    const members = new Float32Array(mosaicsEnd + replaced.length * area);
+    members.set(pixels);
+    members.set(hardened.pixels.subarray(0, mosaicCount * area));
+    members.set(hardened.pixels.subarray(mosaicCount * area), mosaicsEnd);
+    pixels = members;
     samples = [...samples, ...replaced];
     ids = ids.slice(poolCount);
     hardening = hardened.meanError;
