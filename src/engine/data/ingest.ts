@@ -93,18 +93,21 @@ export async function ingestPool(loaded: LoadedConfig, runDir: string, ctx: Comm
   });
 }
 
-/** The pool's files and the content hash a cache of them would carry. */
-async function planDecode(loaded: LoadedConfig): Promise<DecodePlan> {
+/** The pool's files as discovered now, and the content hash a cache of them would carry. */
+export async function discoverPool(loaded: LoadedConfig): Promise<Pick<DecodePlan, 'discovery' | 'options' | 'hash'>> {
   const options = sampleOptions(loaded);
   const exclude = (loaded.config.ingest?.exclude ?? []).map((g) =>
     path.isAbsolute(g) ? g : path.resolve(loaded.dir, g),
   );
   const discovery = await discoverSources(loaded.config.pool, exclude);
+  return { discovery, options, hash: contentHash(discovery.files, options, loaded.config.ingest?.group) };
+}
+
+async function planDecode(loaded: LoadedConfig): Promise<DecodePlan> {
+  const pool = await discoverPool(loaded);
   // The native image library loads while the cache is checked, not in front of the first image.
-  if (discovery.files.some((f) => f.kind === 'raster')) loadSharp().catch(() => undefined);
-  const group = loaded.config.ingest?.group;
-  const groupOf = userGrouping(group, loaded.file);
-  return { loaded, discovery, options, hash: contentHash(discovery.files, options, group), groupOf };
+  if (pool.discovery.files.some((f) => f.kind === 'raster')) loadSharp().catch(() => undefined);
+  return { loaded, ...pool, groupOf: userGrouping(loaded.config.ingest?.group, loaded.file) };
 }
 
 function reuseCache(previous: CacheIndex, ctx: CommandContext, started: number): IngestSummary {

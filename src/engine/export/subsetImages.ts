@@ -19,6 +19,7 @@ import { adversarialFor } from '../pipeline/compactSet';
 import type { CommandContext } from '../command';
 import { csvText } from './csv';
 import type { CuratedSubset } from './subsetFiles';
+import { filesOfSource } from './vouchedSources';
 
 export const IMAGES_FOLDER = 'images';
 export const SOURCES_LIST = 'sources.csv';
@@ -28,12 +29,15 @@ export interface SubsetImages {
   skipped: Array<{ path: string; reason: string }>;
 }
 
+/** Slices as the model saw them, or the source files (vouched for beforehand: vouchedSources.ts). */
+export type SubsetImagesRequest =
+  { format: Exclude<SubsetImageFormat, 'source'> } | { format: 'source'; link: boolean; vouched: ReadonlySet<string> };
+
 export async function writeSubsetImages(
   runDir: string,
   outDir: string,
   subset: CuratedSubset,
-  format: SubsetImageFormat,
-  link: boolean,
+  request: SubsetImagesRequest,
   ctx: CommandContext,
 ): Promise<SubsetImages> {
   const dir = resolveInRun(outDir, IMAGES_FOLDER, {
@@ -42,7 +46,9 @@ export async function writeSubsetImages(
   });
   await fs.promises.mkdir(dir, { recursive: true });
   const images =
-    format === 'source' ? await copySources(dir, subset, link) : await writeSlices(runDir, dir, subset, format, ctx);
+    request.format === 'source'
+      ? await copySources(dir, subset, request.link, request.vouched)
+      : await writeSlices(runDir, dir, subset, request.format, ctx);
   await removeStale(dir, new Set(images.files.map((f) => path.basename(f))));
   return images;
 }
@@ -107,7 +113,12 @@ function safeBaseName(source: string): string {
   return base.replace(/^[._-]+/, '').slice(0, 100) || 'source';
 }
 
-async function copySources(dir: string, subset: CuratedSubset, link: boolean): Promise<SubsetImages> {
+async function copySources(
+  dir: string,
+  subset: CuratedSubset,
+  link: boolean,
+  vouched: ReadonlySet<string>,
+): Promise<SubsetImages> {
   const sources = [...new Set(subset.rows.map((r) => r.source))];
   const files: string[] = [];
   const rows: string[][] = [];
@@ -116,10 +127,20 @@ async function copySources(dir: string, subset: CuratedSubset, link: boolean): P
     // Numbered so that two sources with one name (case_1/image.nii, case_2/image.nii) stay apart.
     const name = `${String(k + 1).padStart(4, '0')}-${safeBaseName(source)}`;
     const target = path.join(dir, name);
+    const members = filesOfSource(source, vouched);
+    if (members.length === 0) {
+      skipped.push({ path: source, reason: "not a file this run's ingest read, so it is not exported" });
+      continue;
+    }
     try {
       await fs.promises.rm(target, { recursive: true, force: true });
-      if (link) await fs.promises.symlink(path.resolve(source), target);
-      else await fs.promises.cp(source, target, { recursive: true, dereference: true, errorOnExist: true });
+      const single = members.length === 1 && members[0] === path.resolve(source);
+      if (!single) await fs.promises.mkdir(target);
+      for (const member of members) {
+        const to = single ? target : path.join(target, safeBaseName(member));
+        if (link) await fs.promises.symlink(member, to);
+        else await fs.promises.copyFile(member, to, fs.constants.COPYFILE_EXCL);
+      }
       files.push(target);
       rows.push([source, `${IMAGES_FOLDER}/${name}`]);
     } catch (err) {

@@ -17,7 +17,8 @@ import { runRecordOrUndefined } from '../pipeline/stageSettings';
 import { encoderSafetensors } from './encoderExport';
 import { writeScoresFiles } from './scoresExport';
 import { totalBytes, writeSubsetFiles } from './subsetFiles';
-import { writeSubsetImages } from './subsetImages';
+import { type SubsetImagesRequest, writeSubsetImages } from './subsetImages';
+import { vouchedPoolFiles } from './vouchedSources';
 
 export async function exportSubset(args: ExportArgs, ctx: CommandContext): Promise<ExportResult> {
   const runDir = existingRunDir('export', args.run);
@@ -28,13 +29,18 @@ export async function exportSubset(args: ExportArgs, ctx: CommandContext): Promi
       `export: no selection in ${runDir} yet; run "optidel select --run ${args.run} --method NAME" or pass --method`,
     );
   ctx.progress('export', 0, 1, `writing the ${method} subset`);
+  // Before anything is written: an export that cannot vouch for its sources writes nothing.
+  const images: SubsetImagesRequest | undefined =
+    args.images === 'source'
+      ? { format: 'source', link: args.link ?? false, vouched: await vouchedPoolFiles(runDir) }
+      : args.images && { format: args.images };
   const outDir = path.resolve(args.out);
   const { subset, files } = await writeSubsetFiles(runDir, outDir, method);
-  if (args.images) {
-    ctx.progress('export', 0, 1, `writing the subset's images (${args.images})`);
-    const images = await writeSubsetImages(runDir, outDir, subset, args.images, args.link ?? false, ctx);
-    files.push(...images.files);
-    subset.skipped.push(...images.skipped);
+  if (images) {
+    ctx.progress('export', 0, 1, `writing the subset's images (${images.format})`);
+    const written = await writeSubsetImages(runDir, outDir, subset, images, ctx);
+    files.push(...written.files);
+    subset.skipped.push(...written.skipped);
   }
   for (const s of subset.skipped) ctx.log('warn', `skipped ${s.path}: ${s.reason}`);
   const bytes = await totalBytes(files);

@@ -239,3 +239,46 @@ test('--images source copies each source once (odd names made safe), --link link
   const refused = runCli(['export', '--what', 'subset', '--run', runDir, '--out', root, '--link', '--json']);
   assert.match(refused.stderr, /--link applies to --images source only/);
 });
+
+test("--images source exports only files the run's own ingest read: a forged source or pool is refused", () => {
+  const secrets = path.join(root, 'secrets');
+  fs.mkdirSync(secrets, { recursive: true });
+  const secret = path.join(secrets, 'id_ed25519');
+  fs.writeFileSync(secret, 'PRIVATE KEY');
+  // A shared run folder whose cache index names the secret file, and its folder, as selected samples' sources.
+  const forged = path.join(root, 'forged-run');
+  fs.cpSync(runDir, forged, { recursive: true });
+  const indexFile = path.join(forged, 'cache/index.json');
+  const index = readJson<CacheIndex>(indexFile);
+  index.samples[expected[0]!]!.source = secret;
+  index.samples[expected[1]!]!.source = secrets;
+  fs.writeFileSync(indexFile, JSON.stringify(index));
+  const out = path.join(root, 'forged-export');
+  const r = runCli([
+    'export',
+    ...['--what', 'subset', '--method', 'optidel', '--run', forged, '--out', out],
+    '--images',
+    'source',
+    '--json',
+  ]);
+  assert.equal(r.status, 0, r.stderr);
+  const result = JSON.parse(r.stdout) as { skipped: Array<{ path: string; reason: string }> };
+  for (const named of [secret, secrets])
+    assert.match(
+      result.skipped.find((s) => s.path === named)?.reason ?? 'not skipped',
+      /not a file this run's ingest read/,
+    );
+  const exported = fs.readdirSync(path.join(out, 'images'), { recursive: true, withFileTypes: true });
+  assert.ok(exported.length > 1, 'the genuine sources are still exported');
+  for (const e of exported.filter((e) => e.isFile()))
+    assert.notEqual(fs.readFileSync(path.join(e.parentPath, e.name), 'utf8'), 'PRIVATE KEY', e.name);
+  // A run.json whose config names the secrets folder as the pool: its files do not hash to the cache's.
+  const recordFile = path.join(forged, 'run.json');
+  const record = readJson<{ config: { pool: string[] } }>(recordFile);
+  fs.writeFileSync(recordFile, JSON.stringify({ ...record, config: { ...record.config, pool: [secrets] } }));
+  const elsewhere = path.join(root, 'forged-pool-export');
+  const refused = runCli(['export', '--what', 'subset', '--run', forged, '--out', elsewhere, '--images', 'source']);
+  assert.notEqual(refused.status, 0);
+  assert.match(refused.stderr, /cannot be vouched for; run "optidel ingest/);
+  assert.equal(fs.existsSync(elsewhere), false, 'nothing written');
+});
