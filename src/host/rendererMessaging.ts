@@ -27,6 +27,7 @@ import {
   parseRendererMessage,
   type OpenGalleryMessage,
   type RenderedOutput,
+  type RendererToHost,
 } from '../shared/rendererMessages';
 import type { HostServices } from './services';
 import { galleryAction } from './notebookGallery';
@@ -41,10 +42,12 @@ export function registerRendererMessaging(services: HostServices): vscode.Dispos
   const requests = new RenderedOutputRequests();
   const disposables: vscode.Disposable[] = [
     messaging.onDidReceiveMessage(({ editor, message }) => {
-      const parsed = parseRendererMessage(message);
-      if (!parsed) {
+      let parsed: RendererToHost;
+      try {
+        parsed = parseRendererMessage(message);
+      } catch (err) {
         services.log.warn(
-          `notebook renderer: ignored a message that is not one of ours: ${JSON.stringify(message).slice(0, 200)}`,
+          `notebook renderer: ignored a message (${(err as Error).message}): ${JSON.stringify(message).slice(0, 200)}`,
         );
         return;
       }

@@ -8,6 +8,7 @@
  */
 import type { CommandName } from './commands';
 import { COMMAND_NAMES } from './commands';
+import { fieldReaders } from './messageKit';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -94,6 +95,8 @@ export class ProtocolError extends Error {
   override name = 'ProtocolError';
 }
 
+const read = fieldReaders((message) => new ProtocolError(message));
+
 const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error'];
 const STAGE_STATUSES: readonly StageStatus[] = ['pending', 'running', 'done', 'failed', 'cancelled'];
 const CANCEL_PHASES: readonly CancelPhase[] = ['read', 'checkpointing'];
@@ -107,112 +110,89 @@ const ERROR_CODES: readonly EngineErrorCode[] = [
 
 /** Checks a message the engine received from the host. */
 export function parseHostToEngine(raw: unknown): HostToEngine {
-  const msg = record(raw, 'message');
+  const msg = read.object(raw, 'message');
   switch (msg.type) {
     case 'request': {
-      const command = str(msg, 'command');
+      const command = read.string(msg, 'command');
       if (!(COMMAND_NAMES as readonly string[]).includes(command)) {
         throw new ProtocolError(`unknown command "${command}"; known: ${COMMAND_NAMES.join(', ')}`);
       }
-      return { type: 'request', id: id(msg, 'id'), command: command as CommandName, args: record(msg.args, 'args') };
+      return {
+        type: 'request',
+        id: read.id(msg, 'id'),
+        command: command as CommandName,
+        args: read.object(msg.args, 'args'),
+      };
     }
     case 'cancel':
-      return { type: 'cancel', id: id(msg, 'id') };
+      return { type: 'cancel', id: read.id(msg, 'id') };
     default:
-      throw new ProtocolError(`unknown message type ${JSON.stringify(msg.type)}`);
+      throw read.unknownType(msg);
   }
 }
 
 /** Checks a message the host received from the engine. */
 export function parseEngineToHost(raw: unknown): EngineToHost {
-  const msg = record(raw, 'message');
+  const msg = read.object(raw, 'message');
   switch (msg.type) {
     case 'reply': {
-      const ok = bool(msg, 'ok');
-      if (ok) return { type: 'reply', id: id(msg, 'id'), ok, result: msg.result };
-      const err = record(msg.error, 'error');
+      const ok = read.boolean(msg, 'ok');
+      if (ok) return { type: 'reply', id: read.id(msg, 'id'), ok, result: msg.result };
+      const err = read.object(msg.error, 'error');
       return {
         type: 'reply',
-        id: id(msg, 'id'),
+        id: read.id(msg, 'id'),
         ok,
-        error: { code: oneOf(err, 'code', ERROR_CODES), message: str(err, 'message'), detail: optStr(err, 'detail') },
+        error: {
+          code: read.oneOf(err, 'code', ERROR_CODES),
+          message: read.string(err, 'message'),
+          detail: read.optionalString(err, 'detail'),
+        },
       };
     }
     case 'ready':
-      return { type: 'ready', pid: id(msg, 'pid'), protocol: num(msg, 'protocol') };
+      return { type: 'ready', pid: read.id(msg, 'pid'), protocol: read.number(msg, 'protocol') };
     case 'progress':
       return {
         type: 'progress',
-        requestId: id(msg, 'requestId'),
-        stage: str(msg, 'stage'),
-        done: num(msg, 'done'),
-        total: num(msg, 'total'),
-        message: optStr(msg, 'message'),
+        requestId: read.id(msg, 'requestId'),
+        stage: read.string(msg, 'stage'),
+        done: read.number(msg, 'done'),
+        total: read.number(msg, 'total'),
+        message: read.optionalString(msg, 'message'),
       };
     case 'log':
       return {
         type: 'log',
-        level: oneOf(msg, 'level', LOG_LEVELS),
-        message: str(msg, 'message'),
-        requestId: msg.requestId === undefined ? undefined : id(msg, 'requestId'),
+        level: read.oneOf(msg, 'level', LOG_LEVELS),
+        message: read.string(msg, 'message'),
+        requestId: read.optionalId(msg, 'requestId'),
       };
     case 'metric':
       return {
         type: 'metric',
-        requestId: id(msg, 'requestId'),
-        stage: str(msg, 'stage'),
-        name: str(msg, 'name'),
-        value: num(msg, 'value'),
-        step: msg.step === undefined ? undefined : num(msg, 'step'),
+        requestId: read.id(msg, 'requestId'),
+        stage: read.string(msg, 'stage'),
+        name: read.string(msg, 'name'),
+        value: read.number(msg, 'value'),
+        step: msg.step === undefined ? undefined : read.number(msg, 'step'),
       };
     case 'stage':
       return {
         type: 'stage',
-        requestId: id(msg, 'requestId'),
-        runDir: str(msg, 'runDir'),
-        stage: str(msg, 'stage'),
-        status: oneOf(msg, 'status', STAGE_STATUSES),
+        requestId: read.id(msg, 'requestId'),
+        runDir: read.string(msg, 'runDir'),
+        stage: read.string(msg, 'stage'),
+        status: read.oneOf(msg, 'status', STAGE_STATUSES),
       };
     case 'cancelling':
       return {
         type: 'cancelling',
-        requestId: id(msg, 'requestId'),
-        phase: oneOf(msg, 'phase', CANCEL_PHASES),
-        message: optStr(msg, 'message'),
+        requestId: read.id(msg, 'requestId'),
+        phase: read.oneOf(msg, 'phase', CANCEL_PHASES),
+        message: read.optionalString(msg, 'message'),
       };
     default:
-      throw new ProtocolError(`unknown message type ${JSON.stringify(msg.type)}`);
+      throw read.unknownType(msg);
   }
-}
-
-function record(v: unknown, what: string): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ProtocolError(`${what} must be an object`);
-  return v as Record<string, unknown>;
-}
-function str(o: Record<string, unknown>, key: string): string {
-  if (typeof o[key] !== 'string') throw new ProtocolError(`"${key}" must be a string`);
-  return o[key] as string;
-}
-function optStr(o: Record<string, unknown>, key: string): string | undefined {
-  return o[key] === undefined ? undefined : str(o, key);
-}
-function num(o: Record<string, unknown>, key: string): number {
-  const v = o[key];
-  if (typeof v !== 'number' || Number.isNaN(v)) throw new ProtocolError(`"${key}" must be a number`);
-  return v;
-}
-function id(o: Record<string, unknown>, key: string): number {
-  const v = num(o, key);
-  if (!Number.isSafeInteger(v) || v < 0) throw new ProtocolError(`"${key}" must be a non-negative integer`);
-  return v;
-}
-function bool(o: Record<string, unknown>, key: string): boolean {
-  if (typeof o[key] !== 'boolean') throw new ProtocolError(`"${key}" must be a boolean`);
-  return o[key] as boolean;
-}
-function oneOf<T extends string>(o: Record<string, unknown>, key: string, allowed: readonly T[]): T {
-  const v = str(o, key);
-  if (!(allowed as readonly string[]).includes(v))
-    throw new ProtocolError(`"${key}" must be one of ${allowed.join(', ')}`);
-  return v as T;
 }

@@ -16,6 +16,7 @@
  * Both ends check what they receive with the parse functions below: the other side is another
  * process and, for the renderer, a document anybody can write.
  */
+import { fieldReaders, PendingRequests } from './messageKit';
 
 export interface OpenGalleryMessage {
   type: 'openGallery';
@@ -62,39 +63,45 @@ export const HTML_LIMIT = 200_000;
 /** Longer than any path a file system accepts: a longer `runDir` is not a path. */
 export const RUN_DIR_LIMIT = 4096;
 
-/** Checks a message from the renderer; undefined for anything that is not one of ours. */
-export function parseRendererMessage(raw: unknown): RendererToHost | undefined {
-  if (typeof raw !== 'object' || raw === null) return undefined;
-  const m = raw as Record<string, unknown>;
-  if (m.type === 'openGallery') {
-    const runDirUsable =
-      typeof m.runDir === 'string' && m.runDir !== '' && m.runDir.length <= RUN_DIR_LIMIT && !m.runDir.includes('\0');
-    if (!runDirUsable || !Number.isInteger(m.sampleId) || (m.sampleId as number) < 0) return undefined;
-    return { type: 'openGallery', runDir: m.runDir as string, sampleId: m.sampleId as number };
-  }
-  if (m.type === 'test.renderedOutputs') {
-    if (!Number.isInteger(m.requestId) || !Array.isArray(m.outputs)) return undefined;
-    return m as unknown as RenderedOutputsMessage;
-  }
-  return undefined;
+export class RendererMessageError extends Error {
+  override name = 'RendererMessageError';
 }
 
-/** Checks a message from the host; undefined for anything that is not one of ours. */
-export function parseHostMessage(raw: unknown): HostToRenderer | undefined {
-  if (typeof raw !== 'object' || raw === null) return undefined;
-  const m = raw as Record<string, unknown>;
-  if (
-    m.type === 'test.getRenderedOutputs' &&
-    Number.isInteger(m.requestId) &&
-    (m.outputId === undefined || typeof m.outputId === 'string')
-  ) {
-    return {
-      type: 'test.getRenderedOutputs',
-      requestId: m.requestId as number,
-      outputId: m.outputId as string | undefined,
-    };
+const read = fieldReaders((message) => new RendererMessageError(message), 'renderer message');
+
+/** Checks a message from the renderer; throws RendererMessageError naming the bad field. */
+export function parseRendererMessage(raw: unknown): RendererToHost {
+  const m = read.object(raw, 'renderer message');
+  switch (m.type) {
+    case 'openGallery': {
+      const runDir = read.string(m, 'runDir', {
+        maxLength: RUN_DIR_LIMIT,
+        pattern: /^[^\0]+$/,
+        what: `a path (1 to ${RUN_DIR_LIMIT} characters, no NUL)`,
+      });
+      return { type: 'openGallery', runDir, sampleId: read.id(m, 'sampleId') };
+    }
+    case 'test.renderedOutputs':
+      if (!Array.isArray(m.outputs)) throw new RendererMessageError('"outputs" must be an array');
+      return {
+        type: 'test.renderedOutputs',
+        requestId: read.id(m, 'requestId'),
+        outputs: m.outputs as RenderedOutput[],
+      };
+    default:
+      throw read.unknownType(m);
   }
-  return undefined;
+}
+
+/** Checks a message from the host; throws RendererMessageError naming the bad field. */
+export function parseHostMessage(raw: unknown): HostToRenderer {
+  const m = read.object(raw, 'host message');
+  if (m.type !== 'test.getRenderedOutputs') throw read.unknownType(m);
+  return {
+    type: 'test.getRenderedOutputs',
+    requestId: read.id(m, 'requestId'),
+    outputId: read.optionalString(m, 'outputId'),
+  };
 }
 
 /**
@@ -102,49 +109,27 @@ export function parseHostMessage(raw: unknown): HostToRenderer | undefined {
  * fails after a timeout that says what may be wrong. Pure, so it is tested without VS Code.
  */
 export class RenderedOutputRequests {
-  private nextId = 1;
-  private readonly pending = new Map<
-    number,
-    { resolve(outputs: RenderedOutput[]): void; reject(error: Error): void; timer: ReturnType<typeof setTimeout> }
-  >();
+  private readonly pending = new PendingRequests<RenderedOutput[]>();
 
   /** A new request message and the promise of its answer. */
   create(
     outputId: string | undefined,
     timeoutMs: number,
   ): { message: GetRenderedOutputsMessage; reply: Promise<RenderedOutput[]> } {
-    const requestId = this.nextId++;
-    const reply = new Promise<RenderedOutput[]>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          this.fail(
-            requestId,
-            `the OptiDEL renderer did not answer within ${timeoutMs} ms (is the notebook's output visible, so that the renderer has loaded?)`,
-          ),
-        timeoutMs,
-      );
-      this.pending.set(requestId, { resolve, reject, timer });
+    const { id, reply } = this.pending.create(undefined, {
+      ms: timeoutMs,
+      reason: `the OptiDEL renderer did not answer within ${timeoutMs} ms (is the notebook's output visible, so that the renderer has loaded?)`,
     });
-    return { message: { type: 'test.getRenderedOutputs', requestId, outputId }, reply };
+    return { message: { type: 'test.getRenderedOutputs', requestId: id, outputId }, reply };
   }
 
   /** Delivers an answer; answers to unknown or finished requests are ignored. */
   answer(message: RenderedOutputsMessage): void {
-    const entry = this.take(message.requestId);
-    entry?.resolve(message.outputs);
+    this.pending.answer(message.requestId, message.outputs);
   }
 
   /** Fails a request now (its message could not be delivered). */
   fail(requestId: number, reason: string): void {
-    this.take(requestId)?.reject(new Error(reason));
-  }
-
-  private take(requestId: number) {
-    const entry = this.pending.get(requestId);
-    if (entry) {
-      clearTimeout(entry.timer);
-      this.pending.delete(requestId);
-    }
-    return entry;
+    this.pending.fail(requestId, new Error(reason));
   }
 }

@@ -6,6 +6,7 @@
  */
 import type { BenchReport, DuplicateGroup, KeyPatch, SelectionFile, SynthSample } from './artifacts';
 import type { MetricSeries } from './metrics';
+import { fieldReaders } from './messageKit';
 import type { StageStatus } from './protocol';
 
 export const VIEW_KINDS = ['embeddingMap', 'histogram', 'gallery', 'segmentation', 'curves'] as const;
@@ -94,44 +95,31 @@ export class ViewMessageError extends Error {
 }
 
 const MAX_IDS = 1_000_000;
+const read = fieldReaders((message) => new ViewMessageError(message), 'view message');
 
 /** Checks a message from a webview; throws ViewMessageError naming the bad field. */
 export function parseViewToHost(raw: unknown): ViewToHost {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    throw new ViewMessageError('view message must be an object');
-  const msg = raw as Record<string, unknown>;
+  const msg = read.object(raw, 'view message');
   switch (msg.type) {
     case 'ready':
       return { type: 'ready' };
-    case 'readFile': {
-      const requestId = msg.requestId;
-      if (typeof requestId !== 'number' || !Number.isSafeInteger(requestId) || requestId < 0)
-        throw new ViewMessageError('"requestId" must be a non-negative integer');
-      if (typeof msg.path !== 'string' || msg.path.length === 0 || msg.path.length > 1000)
-        throw new ViewMessageError('"path" must be a non-empty string');
-      return { type: 'readFile', requestId, path: msg.path };
-    }
-    case 'saveManual': {
-      if (typeof msg.method !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(msg.method))
-        throw new ViewMessageError('"method" must be a method name (letters, digits, - and _)');
+    case 'readFile':
+      return {
+        type: 'readFile',
+        requestId: read.id(msg, 'requestId'),
+        path: read.string(msg, 'path', { maxLength: 1000, pattern: /./, what: 'a non-empty string' }),
+      };
+    case 'saveManual':
       return {
         type: 'saveManual',
-        method: msg.method,
-        include: ids(msg.include, 'include'),
-        exclude: ids(msg.exclude, 'exclude'),
+        method: read.string(msg, 'method', {
+          pattern: /^[A-Za-z0-9_-]{1,64}$/,
+          what: 'a method name (letters, digits, - and _)',
+        }),
+        include: read.idList(msg, 'include', MAX_IDS),
+        exclude: read.idList(msg, 'exclude', MAX_IDS),
       };
-    }
     default:
-      throw new ViewMessageError(`unknown view message type ${JSON.stringify(msg.type)}`);
+      throw read.unknownType(msg);
   }
-}
-
-function ids(value: unknown, key: string): number[] {
-  if (!Array.isArray(value) || value.length > MAX_IDS)
-    throw new ViewMessageError(`"${key}" must be an array of sample ids`);
-  for (const v of value) {
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
-      throw new ViewMessageError(`"${key}" must hold non-negative integer sample ids, got ${JSON.stringify(v)}`);
-  }
-  return [...new Set(value as number[])].sort((a, b) => a - b);
 }

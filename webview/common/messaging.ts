@@ -3,7 +3,11 @@
  * promises, and state kept across hiding and restarts with setState (the panel serializer reads
  * `runDir` from it).
  */
+import { PendingRequests } from '../../src/shared/messageKit';
 import type { HostToView, ViewToHost } from '../../src/shared/viewMessages';
+
+/** Long enough for a large label map on a slow disk; a host that never answers must not hang the view. */
+const READ_TIMEOUT_MS = 60_000;
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -26,17 +30,14 @@ export function connectToHost<S extends object>(): HostConnection<S> {
   const api = acquireVsCodeApi();
   const state = { ...((api.getState() as Partial<S> | undefined) ?? {}) } as Partial<S>;
   const handlers = new Map<string, Array<(message: HostToView) => void>>();
-  const pending = new Map<number, { resolve(bytes: Uint8Array): void; reject(err: Error): void }>();
-  let nextRequest = 1;
+  const reads = new PendingRequests<Uint8Array>();
 
   window.addEventListener('message', (event: MessageEvent) => {
     const message = event.data as HostToView;
     if (!message || typeof message.type !== 'string') return;
     if (message.type === 'file') {
-      const request = pending.get(message.requestId);
-      pending.delete(message.requestId);
-      if (message.bytes) request?.resolve(message.bytes);
-      else request?.reject(new Error(message.error ?? 'file could not be read'));
+      if (message.bytes) reads.answer(message.requestId, message.bytes);
+      else reads.fail(message.requestId, new Error(message.error ?? 'file could not be read'));
     }
     for (const handler of handlers.get(message.type) ?? []) handler(message);
   });
@@ -52,11 +53,12 @@ export function connectToHost<S extends object>(): HostConnection<S> {
       handlers.set(type, [...(handlers.get(type) ?? []), handler as (message: HostToView) => void]);
     },
     readFile(path) {
-      const requestId = nextRequest++;
-      return new Promise<Uint8Array>((resolve, reject) => {
-        pending.set(requestId, { resolve, reject });
-        api.postMessage({ type: 'readFile', requestId, path } satisfies ViewToHost);
+      const { id, reply } = reads.create(undefined, {
+        ms: READ_TIMEOUT_MS,
+        reason: `the extension host did not send ${path} within ${READ_TIMEOUT_MS / 1000} s; reopen the view`,
       });
+      api.postMessage({ type: 'readFile', requestId: id, path } satisfies ViewToHost);
+      return reply;
     },
   };
   return connection;

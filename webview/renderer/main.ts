@@ -11,7 +11,12 @@
 import type { ActivationFunction, OutputItem, RendererContext } from 'vscode-notebook-renderer';
 import { adoptStyles } from '../common/styles';
 import { parseSubsetPayload, SubsetPayloadError } from '../../src/shared/subsetPayload';
-import type { OpenGalleryMessage, RenderedOutput, RenderedOutputsMessage } from '../../src/shared/rendererMessages';
+import type {
+  HostToRenderer,
+  OpenGalleryMessage,
+  RenderedOutput,
+  RenderedOutputsMessage,
+} from '../../src/shared/rendererMessages';
 import { HTML_LIMIT, parseHostMessage } from '../../src/shared/rendererMessages';
 import { renderError } from './errorView';
 import { RENDERER_CSS } from './rendererStyles';
@@ -22,10 +27,19 @@ interface OutputEntry {
   view?: SubsetView;
 }
 
+/** The host's message, or undefined for anything else on the channel (it is not ours to answer). */
+function hostMessageOrUndefined(raw: unknown): HostToRenderer | undefined {
+  try {
+    return parseHostMessage(raw);
+  } catch {
+    return undefined;
+  }
+}
+
 export const activate: ActivationFunction = (context) => {
   const outputs = new Map<string, OutputEntry>();
   context.onDidReceiveMessage?.((raw: unknown) => {
-    const message = parseHostMessage(raw);
+    const message = hostMessageOrUndefined(raw);
     if (message?.type === 'test.getRenderedOutputs') {
       const ids =
         message.outputId === undefined ? [...outputs.keys()] : [message.outputId].filter((id) => outputs.has(id));

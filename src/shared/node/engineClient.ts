@@ -14,6 +14,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import type { CommandArgs, CommandName, CommandResult } from '../commands';
 import type { BackendPreference } from '../engineInfo';
+import { PendingRequests } from '../messageKit';
 import type { CancellingEvent, EngineErrorCode, EngineEvent, LogLevel } from '../protocol';
 import { parseEngineToHost } from '../protocol';
 import { DEFAULT_OUTPUT_LIMITS, LineRate, LineSplitter, type OutputLimits } from './outputLimits';
@@ -78,8 +79,6 @@ interface Pending {
   command: string;
   /** Sent to the engine (false while the process is still starting). */
   sent: boolean;
-  resolve(value: unknown): void;
-  reject(err: Error): void;
   cancel?: CancelState;
 }
 
@@ -89,7 +88,7 @@ let nextRequestId = 1;
 export class EngineClient {
   private child?: ChildProcess;
   private ready?: Promise<void>;
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new PendingRequests<unknown, Pending>(() => nextRequestId++);
   private readonly idleWaiters: Array<() => void> = [];
   private readonly stderrTail: string[] = [];
   /** Why this client killed the process, for the errors of the requests that die with it. */
@@ -107,7 +106,7 @@ export class EngineClient {
 
   /** The commands of the requests not yet answered, in the order they were made. */
   get activeCommands(): string[] {
-    return [...this.pending.values()].map((p) => p.command);
+    return this.pending.ids().map((id) => this.pending.get(id)!.command);
   }
 
   /** Resolves once no request is waiting for an answer (at once when none is). */
@@ -202,10 +201,8 @@ export class EngineClient {
 
   /** Sends one command; `cancel()` asks the engine to stop it and kills the engine only if it does not. */
   request<N extends CommandName>(command: N, args: CommandArgs<N>): RunningRequest<CommandResult<N>> {
-    const id = nextRequestId++;
-    const result = new Promise<CommandResult<N>>((resolve, reject) => {
-      this.pending.set(id, { command, sent: false, resolve: resolve as (v: unknown) => void, reject });
-    });
+    const { id, reply } = this.pending.create({ command, sent: false });
+    const result = reply as Promise<CommandResult<N>>;
     this.start().then(
       () => this.send(id, command, args),
       (err: Error) => this.settle(id, err),
@@ -215,7 +212,7 @@ export class EngineClient {
 
   /** Cancels every request not yet answered. */
   cancelAll(): void {
-    for (const id of [...this.pending.keys()]) this.cancelRequest(id);
+    for (const id of this.pending.ids()) this.cancelRequest(id);
   }
 
   /** Ends the process: SIGTERM, then SIGKILL if it lingers. Pending requests are rejected on exit. */
@@ -298,10 +295,9 @@ export class EngineClient {
   private settle(id: number, err: Error | undefined, value?: unknown): void {
     const pending = this.pending.get(id);
     if (!pending) return;
-    this.pending.delete(id);
     clearTimeout(pending.cancel?.deadline);
-    if (err) pending.reject(err);
-    else pending.resolve(value);
+    if (err) this.pending.fail(id, err);
+    else this.pending.answer(id, value);
     if (this.pending.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
@@ -310,7 +306,8 @@ export class EngineClient {
     this.forget(child);
     const description = describeExit(code, signal);
     const why = this.killReason ? `; it was stopped because ${this.killReason}` : this.stderrHint();
-    for (const [id, pending] of [...this.pending]) {
+    for (const id of this.pending.ids()) {
+      const pending = this.pending.get(id)!;
       if (!pending.sent) continue; // still waiting for a start that will fail or retry
       this.settle(
         id,

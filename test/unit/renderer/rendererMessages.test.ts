@@ -5,6 +5,7 @@ import {
   parseHostMessage,
   parseRendererMessage,
   RenderedOutputRequests,
+  RendererMessageError,
   RUN_DIR_LIMIT,
   type RenderedOutput,
 } from '../../../src/shared/rendererMessages';
@@ -24,29 +25,30 @@ describe('renderer messages', () => {
       runDir: '/r',
       sampleId: 4,
     });
-    for (const bad of [
-      null,
-      'openGallery',
-      { type: 'openGallery', runDir: '', sampleId: 1 },
-      { type: 'openGallery', runDir: '/r', sampleId: -1 },
-      { type: 'openGallery', runDir: '/r', sampleId: 1.5 },
-      { type: 'other' },
-      { type: 'test.renderedOutputs', requestId: 1 },
-    ]) {
-      assert.equal(parseRendererMessage(bad), undefined, JSON.stringify(bad));
+    for (const [bad, why] of [
+      [null, /must be an object/],
+      ['openGallery', /must be an object/],
+      [{ type: 'openGallery', runDir: '', sampleId: 1 }, /"runDir" must be a path/],
+      [{ type: 'openGallery', runDir: '/r', sampleId: -1 }, /"sampleId" must be a non-negative integer/],
+      [{ type: 'openGallery', runDir: '/r', sampleId: 1.5 }, /"sampleId"/],
+      [{ type: 'other' }, /unknown renderer message type "other"/],
+      [{ type: 'test.renderedOutputs', requestId: 1 }, /"outputs" must be an array/],
+      // A run folder that is no path at all (a NUL, longer than any file system takes) is not passed on.
+      [{ type: 'openGallery', runDir: '/r\0/etc', sampleId: 1 }, /"runDir"/],
+      [{ type: 'openGallery', runDir: `/${'r'.repeat(RUN_DIR_LIMIT)}`, sampleId: 1 }, /"runDir"/],
+    ] as const) {
+      assert.throws(
+        () => parseRendererMessage(bad),
+        (err: unknown) => err instanceof RendererMessageError && why.test(err.message),
+        JSON.stringify(bad),
+      );
     }
-    // A run folder that is no path at all (a NUL, longer than any file system takes) is not passed on.
-    assert.equal(parseRendererMessage({ type: 'openGallery', runDir: '/r\0/etc', sampleId: 1 }), undefined);
-    assert.equal(
-      parseRendererMessage({ type: 'openGallery', runDir: `/${'r'.repeat(RUN_DIR_LIMIT)}`, sampleId: 1 }),
-      undefined,
-    );
     assert.deepEqual(parseHostMessage({ type: 'test.getRenderedOutputs', requestId: 2 }), {
       type: 'test.getRenderedOutputs',
       requestId: 2,
       outputId: undefined,
     });
-    assert.equal(parseHostMessage({ type: 'test.getRenderedOutputs', requestId: '2' }), undefined);
+    assert.throws(() => parseHostMessage({ type: 'test.getRenderedOutputs', requestId: '2' }), /"requestId"/);
   });
 
   it('pair each test request with its answer, ignore strays, and time out with a reason', async () => {

@@ -22,7 +22,7 @@ test('malformed host messages are rejected with a ProtocolError that says what i
     [{ type: 'request', id: -1, command: 'info', args: {} }, /"id" must be a non-negative integer/],
     [{ type: 'request', id: 1.5, command: 'info', args: {} }, /"id" must be a non-negative integer/],
     [{ type: 'request', id: 1, command: 'info', args: 'x' }, /args must be an object/],
-    [{ type: 'cancel', id: '1' }, /"id" must be a number/],
+    [{ type: 'cancel', id: '1' }, /"id" must be a non-negative integer/],
   ];
   for (const [raw, expected] of cases) {
     assert.throws(
@@ -70,6 +70,9 @@ test('a cancelling event says how a cancelled request stops; a phase the host do
   const read = { type: 'cancelling', requestId: 2, phase: 'read' };
   assert.deepEqual(parseEngineToHost(read), { ...read, message: undefined });
   assert.throws(() => parseEngineToHost({ ...read, phase: 'ignoring' }), /"phase" must be one of read, checkpointing/);
-  assert.throws(() => parseEngineToHost({ type: 'cancelling', phase: 'read' }), /"requestId" must be a number/);
+  assert.throws(
+    () => parseEngineToHost({ type: 'cancelling', phase: 'read' }),
+    /"requestId" must be a non-negative integer/,
+  );
   assert.throws(() => parseEngineToHost({ ...read, message: 7 }), /"message" must be a string/);
 });
