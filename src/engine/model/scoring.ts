@@ -23,7 +23,7 @@ import { throwIfCancelled } from '../command';
 import { SeededRandom, permutation } from './rng';
 import { normalisePatches, type MaeModel } from './mae';
 import type { PixelReader } from './trainingData';
-import { addImages, emptyMoments, inputFreeMean } from '../selection/inputFree';
+import { addImages, emptyMoments, inputFreeMean } from './inputFree';
 
 /** Today's default; the benchmark (docs/selection.md) decides whether another should replace it. */
 export const DEFAULT_DIFFICULTY: DifficultyScore = 'normalised';

@@ -19,7 +19,7 @@ import type { VInformationEstimate } from '../../shared/artifacts';
 import { letCancelIn } from '../command';
 import type { MaskedScorer } from '../model/scoring';
 import { deriveSeed, SeededRandom } from '../model/rng';
-import { addImages, emptyMoments, momentsOf } from './inputFree';
+import { addImages, emptyMoments, momentsOf } from '../model/inputFree';
 
 /** Keys the V-information's masks apart from the score stage's (which use the seed itself). */
 const HELD_OUT_MASKS = 0x0e1d;
