@@ -1,14 +1,8 @@
 /** `optidel pretrain --run RUN_DIR`: pre-trains the foundation MAE on the whole pool; resumes from its last checkpoint. */
 import type { EngineCommand, OptionSpec } from '../command';
-import { selectBackend } from '../backends/select';
-import { openCache } from '../data/cache';
-import { checkpointDir, discardCheckpoints } from '../model/checkpoint';
-import { MAE_PRESETS, MaeModel, maeConfig } from '../model/mae';
-import type { PretrainOptions } from '../model/pretrain';
-import { DEFAULT_PRETRAIN_OPTIONS, pretrain } from '../model/pretrain';
-import { existingRunDir, readRunModelSettings } from '../model/runSettings';
-import { runStage } from '../runStage';
-import { stepsForEpochs } from '../model/schedule';
+import { runPretrainStage } from '../pipeline/pretrainStage';
+import { MAE_PRESETS } from '../model/mae';
+import { DEFAULT_PRETRAIN_OPTIONS } from '../model/pretrain';
 
 /** `--workers` of pretrain and train (not bench's, which counts engine processes sharing encoders). */
 export const WORKERS_OPTION: OptionSpec = {
@@ -17,18 +11,6 @@ export const WORKERS_OPTION: OptionSpec = {
   description:
     'data-parallel training threads of this run, each with its own wasm backend (default: the cores, capped by the batch size and lowered to a divisor of it; 1 trains in the engine thread)',
 };
-
-const OPTION_KEYS = [
-  'steps',
-  'batchSize',
-  'lr',
-  'warmupSteps',
-  'weightDecay',
-  'seed',
-  'checkpointEvery',
-  'augment',
-  'workers',
-] as const;
 
 export const pretrainCommand: EngineCommand<'pretrain'> = {
   name: 'pretrain',
@@ -76,45 +58,7 @@ export const pretrainCommand: EngineCommand<'pretrain'> = {
     WORKERS_OPTION,
     { name: 'fresh', type: 'boolean', description: 'discard earlier checkpoints and start from step 0' },
   ],
-  async run(args, ctx) {
-    const runDir = existingRunDir('pretrain', args.run);
-    const { backend } = await selectBackend(ctx.backendPreference);
-    const settings = await readRunModelSettings(runDir);
-    const cache = await openCache(runDir);
-    const preset = args.preset ?? settings.preset ?? 'tiny';
-    const model = MaeModel.create(maeConfig(preset, cache.imageSize), args.seed ?? settings.seed ?? 0);
-    try {
-      const options = pretrainOptions(args, settings.pretrain, settings.seed, cache.size);
-      ctx.log(
-        'info',
-        `pretrain: ${preset} model at ${cache.imageSize} px on ${cache.size} samples, ${options.steps} steps of ${options.batchSize} on ${backend}`,
-      );
-      const ids = Array.from({ length: cache.size }, (_, i) => i);
-      const result = await runStage(runDir, 'pretrain', ctx, backend, async () => {
-        if (args.fresh) await discardCheckpoints(runDir, 'pretrain');
-        const r = await pretrain(model, { ids, cache }, options, runDir, 'pretrain', ctx);
-        return {
-          result: r,
-          summary: {
-            steps: r.steps,
-            loss: Number(r.finalLoss.toFixed(4)),
-            'images/s': Number(r.imagesPerSecond.toFixed(1)),
-            workers: r.workers,
-          },
-        };
-      });
-      return {
-        preset,
-        imageSize: cache.imageSize,
-        samples: cache.size,
-        ...result,
-        checkpoint: checkpointDir(runDir, 'pretrain'),
-      };
-    } finally {
-      model.dispose();
-      await cache.close();
-    }
-  },
+  run: runPretrainStage,
   describe(r) {
     return [
       `pretrained ${r.preset} (${r.imageSize} px) on ${r.samples} samples: ${r.steps} steps${r.resumedFrom ? ` (resumed at ${r.resumedFrom})` : ''}`,
@@ -123,22 +67,3 @@ export const pretrainCommand: EngineCommand<'pretrain'> = {
     ].join('\n');
   },
 };
-
-/** Flags, then the run config's "pretrain" section, then defaults; the default step count follows the pool size. */
-export function pretrainOptions(
-  args: Partial<PretrainOptions>,
-  fromConfig: Record<string, unknown>,
-  configSeed: number | undefined,
-  poolSize: number,
-): PretrainOptions {
-  const options: PretrainOptions = { ...DEFAULT_PRETRAIN_OPTIONS, seed: configSeed ?? DEFAULT_PRETRAIN_OPTIONS.seed };
-  for (const key of OPTION_KEYS) {
-    const value = args[key] ?? fromConfig[key];
-    if (value !== undefined) (options as unknown as Record<string, unknown>)[key] = value;
-  }
-  if (args.steps === undefined && fromConfig.steps === undefined)
-    options.steps = Math.min(2000, Math.max(200, stepsForEpochs(poolSize, 20, options.batchSize)));
-  if (args.warmupSteps === undefined && fromConfig.warmupSteps === undefined)
-    options.warmupSteps = Math.min(options.warmupSteps, Math.floor(options.steps / 10));
-  return options;
-}

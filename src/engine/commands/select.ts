@@ -1,16 +1,9 @@
 /** `optidel select --run RUN_DIR --method NAME [--budget B]`: one selection method on the run's scores, with its V-information. */
-import * as path from 'node:path';
-import type { EngineCommand } from '../command';
+import type { VInformationEstimate } from '../../shared/artifacts';
 import { SELECTION_METHOD_NAMES } from '../../shared/commands';
-import { selectionFile, type VInformationEstimate } from '../../shared/artifacts';
-import { selectBackend } from '../backends/select';
-import { openCache } from '../data/cache';
-import { existingRunDir } from '../model/runSettings';
-import { runStage } from '../runStage';
-import { readSelectionInput } from '../pipeline/runArtifacts';
-import { selectStage } from '../pipeline/selectStage';
-import { describeRelaxed, relaxedCount } from '../../shared/relaxedPicks';
-import { budgetAndSeed, loadFoundation, runRecordOrUndefined } from '../pipeline/stageSettings';
+import { describeRelaxed } from '../../shared/relaxedPicks';
+import type { EngineCommand } from '../command';
+import { runSelectStage } from '../pipeline/selectStage';
 
 export const selectCommand: EngineCommand<'select'> = {
   name: 'select',
@@ -69,51 +62,7 @@ export const selectCommand: EngineCommand<'select'> = {
       description: 'meddel: cosine distance to the centroid beyond which a sample is an outlier (default 0.9)',
     },
   ],
-  async run(args, ctx) {
-    const runDir = existingRunDir('select', args.run);
-    const { backend } = await selectBackend(ctx.backendPreference);
-    const { budget, seed } = budgetAndSeed(await runRecordOrUndefined(runDir), args);
-    const selection = await runStage(runDir, 'select', ctx, backend, async () => {
-      const input = await readSelectionInput(runDir);
-      const cache = await openCache(runDir);
-      const model = await loadFoundation(runDir);
-      try {
-        const result = await selectStage(
-          runDir,
-          input,
-          cache,
-          model,
-          {
-            method: args.method,
-            budget,
-            seed,
-            masks: args.masks,
-            clusters: args.clusters,
-            hierarchical: args.hierarchical,
-            optidel: { sourceCapFactor: args.sourceCapFactor, minCosineDistance: args.minCosineDistance },
-            meddel: { outlierDistance: args.outlierDistance },
-          },
-          ctx,
-        );
-        const summary: Record<string, number | string> = { method: args.method, selected: result.selected.length };
-        if (result.vInformation) summary.vInformation = Number(result.vInformation.value.toFixed(4));
-        if (result.relaxed) summary.relaxed = relaxedCount(result.relaxed);
-        return { result, summary };
-      } finally {
-        model?.dispose();
-        await cache.close();
-      }
-    });
-    return {
-      method: selection.method,
-      budget: selection.budget,
-      selected: selection.selected.length,
-      ...(selection.patches ? { patches: selection.patches.length } : {}),
-      ...(selection.relaxed ? { relaxed: selection.relaxed } : {}),
-      ...(selection.vInformation ? { vInformation: selection.vInformation } : {}),
-      file: path.join(runDir, selectionFile(args.method)),
-    };
-  },
+  run: runSelectStage,
   describe(r) {
     const relaxed = r.relaxed ? `\n${describeRelaxed(r.relaxed)}` : '';
     return `${r.method} at budget ${r.budget}: ${r.selected} samples${r.patches !== undefined ? `, ${r.patches} key patches` : ''}${relaxed}${r.vInformation ? `\n${describeVInformation(r.vInformation)}` : ''}\nwrote ${r.file}`;

@@ -1,17 +1,8 @@
 /** `optidel synthesize --run RUN_DIR [--method NAME]`: a selection's compact set (hand curation applied) -> synth/. */
-import * as path from 'node:path';
-import type { EngineCommand } from '../command';
-import { UsageError } from '../command';
 import { OPTIDEL_IMAGES, SELECTION_METHOD_NAMES } from '../../shared/commands';
-import { ARTIFACTS } from '../../shared/artifacts';
-import { selectBackend } from '../backends/select';
-import { openCache } from '../data/cache';
-import { existingRunDir } from '../model/runSettings';
-import { runStage } from '../runStage';
-import { lastSelectedMethod, readSelection, readSelectionInput } from '../pipeline/runArtifacts';
-import { budgetAndSeed, loadFoundation, runRecordOrUndefined } from '../pipeline/stageSettings';
-import { compactSetSize, DEFAULT_ADVERSARIAL } from '../pipeline/compactSet';
-import { synthesizeStage } from '../pipeline/synthesizeStage';
+import type { EngineCommand } from '../command';
+import { DEFAULT_ADVERSARIAL } from '../pipeline/compactSet';
+import { runSynthesizeStage } from '../pipeline/synthesizeStage';
 
 export const synthesizeCommand: EngineCommand<'synthesize'> = {
   name: 'synthesize',
@@ -54,67 +45,7 @@ export const synthesizeCommand: EngineCommand<'synthesize'> = {
       description: `gradient ascent steps on gamma and contrast, and on pixels when --epsilon > 0 (default ${DEFAULT_ADVERSARIAL.steps})`,
     },
   ],
-  async run(args, ctx) {
-    const runDir = existingRunDir('synthesize', args.run);
-    const record = await runRecordOrUndefined(runDir);
-    const method = args.method ?? lastSelectedMethod(record?.stages.select?.summary);
-    if (!method)
-      throw new UsageError(
-        `synthesize: no selection in ${runDir} yet; run "optidel select --run ${args.run} --method NAME" or pass --method`,
-      );
-    const { seed } = budgetAndSeed(record, args);
-    const adversarial = {
-      ...DEFAULT_ADVERSARIAL,
-      ...(args.adversarialFraction !== undefined ? { fraction: args.adversarialFraction } : {}),
-      ...(args.adversarialCandidates !== undefined ? { candidates: args.adversarialCandidates } : {}),
-      ...(args.epsilon !== undefined ? { epsilon: args.epsilon } : {}),
-      ...(args.adversarialSteps !== undefined ? { steps: args.adversarialSteps } : {}),
-    };
-    if (!(adversarial.fraction >= 0 && adversarial.fraction <= 1))
-      throw new UsageError('synthesize: --adversarial-fraction must be between 0 and 1');
-    const { backend } = await selectBackend(ctx.backendPreference);
-    const result = await runStage(runDir, 'synthesize', ctx, backend, async () => {
-      const selection = await readSelection(runDir, method);
-      const input = await readSelectionInput(runDir);
-      const cache = await openCache(runDir);
-      const model = adversarial.fraction > 0 ? await loadFoundation(runDir) : undefined;
-      if (adversarial.fraction > 0 && !model)
-        ctx.log('warn', 'synthesize: no foundation model (checkpoints/pretrain): adversarial samples skipped');
-      try {
-        const synth = await synthesizeStage(
-          runDir,
-          selection,
-          input.keyPatches ?? [],
-          input.sources,
-          cache,
-          model,
-          { seed, adversarial, images: args.images },
-          ctx,
-        );
-        return {
-          result: synth,
-          summary: {
-            method,
-            images: compactSetSize(synth.set),
-            mosaics: synth.mosaics,
-            adversarial: synth.adversarial,
-          },
-        };
-      } finally {
-        model?.dispose();
-        await cache.close();
-      }
-    });
-    return {
-      method,
-      images: compactSetSize(result.set),
-      pool: result.set.ids.length,
-      mosaics: result.mosaics,
-      ...(result.set.hardening ? { hardening: result.set.hardening } : {}),
-      adversarial: result.adversarial,
-      file: path.join(runDir, ARTIFACTS.synthIndex),
-    };
-  },
+  run: runSynthesizeStage,
   describe(r) {
     return `the ${r.method} compact set: ${r.images} images (${r.mosaics} mosaics, ${r.pool} pool images as they are; ${r.adversarial} of them hardened adversarially)\nwrote ${r.file}`;
   },

@@ -1,8 +1,9 @@
 /**
  * `optidel run`: every stage of OptiDEL in order, ingest, pretrain, score, propose, select,
- * synthesize, train, each through its own command so the pipeline and the single commands cannot
- * drift apart. Resumable: a stage run.json records as done is skipped (select, synthesize and train
- * only when done for the same method); a stage interrupted mid-way resumes from its checkpoints.
+ * synthesize, train, each through the stage function its command calls, so the pipeline and the
+ * single commands cannot drift apart. Resumable: a stage run.json records as done is skipped
+ * (select, synthesize and train only when done for the same method); a stage interrupted mid-way
+ * resumes from its checkpoints.
  */
 import * as path from 'node:path';
 import type { RunResult } from '../../shared/commands';
@@ -14,12 +15,12 @@ import type { LoadedConfig } from '../config/loadConfig';
 import { ingestPool } from '../data/ingest';
 import type { MaePreset } from '../model/mae';
 import type { SelectionMethod } from '../selection/methods';
-import { pretrainCommand } from '../commands/pretrain';
+import { runPretrainStage } from './pretrainStage';
 import { proposeCommand } from '../commands/propose';
 import { scoreCommand } from '../commands/score';
-import { selectCommand } from '../commands/select';
-import { synthesizeCommand } from '../commands/synthesize';
-import { trainCommand } from '../commands/train';
+import { runSelectStage } from './selectStage';
+import { runSynthesizeStage } from './synthesizeStage';
+import { runTrainStage } from './trainStage';
 
 export type PipelineSummary = RunResult;
 
@@ -62,22 +63,22 @@ export async function runPipeline(
     // Ingest is cheap to repeat (an unchanged pool reuses its cache) and picks up config edits.
     ingest: () => ingestPool(loaded, run, ctx),
     pretrain: () =>
-      pretrainCommand.run(
+      runPretrainStage(
         { run, preset: options.preset, steps: options.steps, batchSize: options.batchSize, seed: options.seed },
         ctx,
       ),
     score: () => scoreCommand.run({ run, seed: options.seed }, ctx),
     propose: () => proposeCommand.run({ run, seed: options.seed }, ctx),
     select: async () => {
-      const r = await selectCommand.run({ run, method, budget: options.budget, seed: options.seed }, ctx);
+      const r = await runSelectStage({ run, method, budget: options.budget, seed: options.seed }, ctx);
       selected = r.selected;
       vInformation = r.vInformation;
     },
     synthesize: async () => {
-      generated = (await synthesizeCommand.run({ run, method, seed: options.seed }, ctx)).mosaics;
+      generated = (await runSynthesizeStage({ run, method, seed: options.seed }, ctx)).mosaics;
     },
     train: async () => {
-      const r = await trainCommand.run(
+      const r = await runTrainStage(
         {
           run,
           method,

@@ -7,14 +7,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SelectionFile, SelectionMethodOptions, VInformationEstimate } from '../../shared/artifacts';
-import { describeRelaxed, relaxedCount } from '../../shared/relaxedPicks';
 import { selectionFile } from '../../shared/artifacts';
+import type { CommandArgs, CommandResult } from '../../shared/commands';
 import { readJsonFile, writeJsonAtomic } from '../../shared/node/atomicFile';
+import { describeRelaxed, relaxedCount } from '../../shared/relaxedPicks';
+import { selectBackend } from '../backends/select';
 import type { CommandContext } from '../command';
 import { throwIfCancelled } from '../command';
+import { readSelectionInput } from './runArtifacts';
+import { budgetAndSeed, loadFoundation, runRecordOrUndefined } from './stageSettings';
 import type { PoolCache } from '../data/cache';
+import { openCache } from '../data/cache';
 import type { MaeModel } from '../model/mae';
-import { SeededRandom, permutation } from '../model/rng';
+import { permutation, SeededRandom } from '../model/rng';
+import { existingRunDir } from '../model/runSettings';
+import { runStage } from '../runStage';
 import {
   selectSubset,
   type SelectionInput,
@@ -135,4 +142,54 @@ function methodOptions(options: SelectStageOptions): SelectionMethodOptions | un
   for (const [key, value] of Object.entries(given))
     if (typeof value === 'object' && value !== null && Object.keys(value).length === 0) delete given[key];
   return Object.keys(given).length ? (given as SelectionMethodOptions) : undefined;
+}
+
+/** `optidel select` in a run folder (its lock, its status in run.json, its artifacts): called by the command, the pipeline and the benchmark alike. */
+export async function runSelectStage(
+  args: CommandArgs<'select'>,
+  ctx: CommandContext,
+): Promise<CommandResult<'select'>> {
+  const runDir = existingRunDir('select', args.run);
+  const { backend } = await selectBackend(ctx.backendPreference);
+  const { budget, seed } = budgetAndSeed(await runRecordOrUndefined(runDir), args);
+  const selection = await runStage(runDir, 'select', ctx, backend, async () => {
+    const input = await readSelectionInput(runDir);
+    const cache = await openCache(runDir);
+    const model = await loadFoundation(runDir);
+    try {
+      const result = await selectStage(
+        runDir,
+        input,
+        cache,
+        model,
+        {
+          method: args.method,
+          budget,
+          seed,
+          masks: args.masks,
+          clusters: args.clusters,
+          hierarchical: args.hierarchical,
+          optidel: { sourceCapFactor: args.sourceCapFactor, minCosineDistance: args.minCosineDistance },
+          meddel: { outlierDistance: args.outlierDistance },
+        },
+        ctx,
+      );
+      const summary: Record<string, number | string> = { method: args.method, selected: result.selected.length };
+      if (result.vInformation) summary.vInformation = Number(result.vInformation.value.toFixed(4));
+      if (result.relaxed) summary.relaxed = relaxedCount(result.relaxed);
+      return { result, summary };
+    } finally {
+      model?.dispose();
+      await cache.close();
+    }
+  });
+  return {
+    method: selection.method,
+    budget: selection.budget,
+    selected: selection.selected.length,
+    ...(selection.patches ? { patches: selection.patches.length } : {}),
+    ...(selection.relaxed ? { relaxed: selection.relaxed } : {}),
+    ...(selection.vInformation ? { vInformation: selection.vInformation } : {}),
+    file: path.join(runDir, selectionFile(args.method)),
+  };
 }

@@ -7,17 +7,29 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { KeyPatch, SelectionFile, SynthIndex } from '../../shared/artifacts';
-import type { OptidelImages } from '../../shared/commands';
 import { ARTIFACTS } from '../../shared/artifacts';
+import type { CommandArgs, CommandResult, OptidelImages } from '../../shared/commands';
 import { writeFileAtomic, writeJsonAtomic } from '../../shared/node/atomicFile';
 import { removeInRun, resolveInRun } from '../../shared/run/node/contain';
+import { selectBackend } from '../backends/select';
 import type { CommandContext } from '../command';
-import { throwIfCancelled } from '../command';
+import { throwIfCancelled, UsageError } from '../command';
 import type { PoolCache } from '../data/cache';
+import { openCache } from '../data/cache';
 import { encodeGrayPng, toBytes } from '../data/formats/png';
 import { PATCHES_PER_MOSAIC } from '../generate/mosaic';
 import type { MaeModel } from '../model/mae';
-import { buildCompactSet, compactSetSize, type AdversarialSettings, type CompactSet } from './compactSet';
+import { existingRunDir } from '../model/runSettings';
+import { runStage } from '../runStage';
+import {
+  buildCompactSet,
+  compactSetSize,
+  DEFAULT_ADVERSARIAL,
+  type AdversarialSettings,
+  type CompactSet,
+} from './compactSet';
+import { lastSelectedMethod, readSelection, readSelectionInput } from './runArtifacts';
+import { budgetAndSeed, loadFoundation, runRecordOrUndefined } from './stageSettings';
 import { writeSynthThumbnails } from './synthThumbs';
 
 /** The PNGs this stage writes (one per generated sample id); nothing else in synth/ is removed. */
@@ -104,5 +116,71 @@ export function madeFrom(selection: SelectionFile): NonNullable<SynthIndex['made
     method: selection.method,
     createdAt: selection.createdAt,
     ...(selection.manual ? { manual: selection.manual } : {}),
+  };
+}
+
+/** `optidel synthesize` in a run folder (its lock, its status in run.json, its artifacts): called by the command, the pipeline and the benchmark alike. */
+export async function runSynthesizeStage(
+  args: CommandArgs<'synthesize'>,
+  ctx: CommandContext,
+): Promise<CommandResult<'synthesize'>> {
+  const runDir = existingRunDir('synthesize', args.run);
+  const record = await runRecordOrUndefined(runDir);
+  const method = args.method ?? lastSelectedMethod(record?.stages.select?.summary);
+  if (!method)
+    throw new UsageError(
+      `synthesize: no selection in ${runDir} yet; run "optidel select --run ${args.run} --method NAME" or pass --method`,
+    );
+  const { seed } = budgetAndSeed(record, args);
+  const adversarial = {
+    ...DEFAULT_ADVERSARIAL,
+    ...(args.adversarialFraction !== undefined ? { fraction: args.adversarialFraction } : {}),
+    ...(args.adversarialCandidates !== undefined ? { candidates: args.adversarialCandidates } : {}),
+    ...(args.epsilon !== undefined ? { epsilon: args.epsilon } : {}),
+    ...(args.adversarialSteps !== undefined ? { steps: args.adversarialSteps } : {}),
+  };
+  if (!(adversarial.fraction >= 0 && adversarial.fraction <= 1))
+    throw new UsageError('synthesize: --adversarial-fraction must be between 0 and 1');
+  const { backend } = await selectBackend(ctx.backendPreference);
+  const result = await runStage(runDir, 'synthesize', ctx, backend, async () => {
+    const selection = await readSelection(runDir, method);
+    const input = await readSelectionInput(runDir);
+    const cache = await openCache(runDir);
+    const model = adversarial.fraction > 0 ? await loadFoundation(runDir) : undefined;
+    if (adversarial.fraction > 0 && !model)
+      ctx.log('warn', 'synthesize: no foundation model (checkpoints/pretrain): adversarial samples skipped');
+    try {
+      const synth = await synthesizeStage(
+        runDir,
+        selection,
+        input.keyPatches ?? [],
+        input.sources,
+        cache,
+        model,
+        { seed, adversarial, images: args.images },
+        ctx,
+      );
+      return {
+        result: synth,
+        summary: {
+          method,
+          images: compactSetSize(synth.set),
+          mosaics: synth.mosaics,
+          adversarial: synth.adversarial,
+        },
+      };
+    } finally {
+      model?.dispose();
+      await cache.close();
+    }
+  });
+  return {
+    method,
+    images: compactSetSize(result.set),
+    pool: result.set.ids.length,
+    mosaics: result.mosaics,
+    ...(result.set.hardening ? { hardening: result.set.hardening } : {}),
+    adversarial: result.adversarial,
+    file: path.join(runDir, ARTIFACTS.synthIndex),
   };
 }

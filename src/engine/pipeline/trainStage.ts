@@ -21,18 +21,26 @@ import type {
   SynthSample,
 } from '../../shared/artifacts';
 import { ARTIFACTS } from '../../shared/artifacts';
+import type { CommandArgs, CommandResult } from '../../shared/commands';
 import { readJsonFile, writeJsonAtomic } from '../../shared/node/atomicFile';
+import { selectBackend } from '../backends/select';
 import type { CommandContext } from '../command';
+import { UsageError } from '../command';
 import type { PoolCache } from '../data/cache';
-import type { MaeModel } from '../model/mae';
+import { openCache } from '../data/cache';
+import { checkpointDir, discardCheckpoints, latestCheckpoint } from '../model/checkpoint';
+import { maeConfig, MaeModel } from '../model/mae';
 import { pretrain, type PretrainOptions, type PretrainResult } from '../model/pretrain';
+import { existingRunDir, readRunModelSettings } from '../model/runSettings';
 import { fitInputFree, scoreBoxes, scoreSamples, type PoolScores, type ScoreOptions } from '../model/scoring';
-import { proposeAutoPatches } from './proposeStage';
+import { runStage } from '../runStage';
 import type { SelectionMethod } from '../selection/methods';
-import { buildCompactSet, type AdversarialSettings, type CompactSet } from './compactSet';
-import { curated, readF32, readSelection, readSelectionInput } from './runArtifacts';
+import { adversarialFor, buildCompactSet, type AdversarialSettings, type CompactSet } from './compactSet';
+import { pretrainOptions } from './pretrainStage';
+import { proposeAutoPatches } from './proposeStage';
+import { curated, lastSelectedMethod, readF32, readSelection, readSelectionInput } from './runArtifacts';
 import { selectStage } from './selectStage';
-import { loadFoundation } from './stageSettings';
+import { loadFoundation, runRecordOrUndefined } from './stageSettings';
 import { madeFrom, synthesizeStage } from './synthesizeStage';
 
 export interface TrainStageOptions {
@@ -283,4 +291,86 @@ async function reproposed(
     `train: ${ours.length} key patches proposed again from the model in training, ${users.length} of the user's kept`,
   );
   return patches;
+}
+
+/** `optidel train` in a run folder (its lock, its status in run.json, its artifacts): called by the command, the pipeline and the benchmark alike. */
+export async function runTrainStage(args: CommandArgs<'train'>, ctx: CommandContext): Promise<CommandResult<'train'>> {
+  const runDir = existingRunDir('train', args.run);
+  const record = await runRecordOrUndefined(runDir);
+  const method = (args.method ?? lastSelectedMethod(record?.stages.select?.summary)) as SelectionMethod | undefined;
+  if (!method)
+    throw new UsageError(
+      `train: no selection in ${runDir} yet; run "optidel select --run ${args.run} --method NAME" or pass --method`,
+    );
+  const rounds = args.rounds ?? 1;
+  if (rounds < 1) throw new UsageError('train: --rounds must be at least 1');
+  const { backend } = await selectBackend(ctx.backendPreference);
+  const settings = await readRunModelSettings(runDir);
+  const cache = await openCache(runDir);
+  // Same shape as the foundation model, so the comparison with full-data pre-training is fair.
+  const foundation = await latestCheckpoint(checkpointDir(runDir, 'pretrain'));
+  const config =
+    args.preset || !foundation
+      ? maeConfig(args.preset ?? settings.preset ?? 'tiny', cache.imageSize)
+      : foundation.config;
+  const compute = equalComputeSettings(
+    foundation && { dir: foundation.dir, step: foundation.state.step, options: foundation.state.options },
+    { steps: args.steps, batchSize: args.batchSize },
+  );
+  const options = pretrainOptions(
+    { steps: compute.steps, batchSize: compute.batchSize, workers: args.workers },
+    settings.pretrain,
+    settings.seed,
+    cache.size,
+  );
+  ctx.log(compute.note.startsWith('equal') ? 'info' : 'warn', `train: ${compute.note}`);
+  const model = MaeModel.create(config, options.seed);
+  try {
+    ctx.log(
+      'info',
+      `train: ${method} compact set, ${options.steps} steps of ${options.batchSize}, ${rounds} round(s) on ${backend}`,
+    );
+    const result = await runStage(runDir, 'train', ctx, backend, async () => {
+      if (args.fresh) await discardCheckpoints(runDir, 'train');
+      const r = await trainStage(
+        runDir,
+        model,
+        cache,
+        {
+          method,
+          pretrain: options,
+          rounds,
+          adversarial: adversarialFor(method),
+          masks: 4,
+        },
+        ctx,
+      );
+      return {
+        result: r,
+        summary: {
+          method,
+          samples: r.samples,
+          generated: r.generated,
+          steps: r.steps,
+          loss: Number(r.finalLoss.toFixed(4)),
+          workers: r.workers,
+        },
+      };
+    });
+    return {
+      method,
+      samples: result.samples,
+      generated: result.generated,
+      steps: result.steps,
+      rounds,
+      finalLoss: result.finalLoss,
+      seconds: result.seconds,
+      imagesPerSecond: result.imagesPerSecond,
+      workers: result.workers,
+      checkpoint: checkpointDir(runDir, 'train'),
+    };
+  } finally {
+    model.dispose();
+    await cache.close();
+  }
 }
