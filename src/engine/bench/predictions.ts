@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { PredictionIndex } from '../../shared/artifacts';
-import { ARTIFACTS, predictionsFolder } from '../../shared/run/layout';
+import { ARTIFACTS, PREDICTION_FILES, predictionsFolder } from '../../shared/run/layout';
 import { isPlainName, PLAIN_NAME_RULE } from '../../shared/run/names';
 import { removeInRun, resolveInRun, RunPathError } from '../../shared/run/node/contain';
 import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../../shared/node/atomicFile';
@@ -21,9 +21,6 @@ import { ConfusionMatrix, scoresFromConfusion } from '../downstream/metrics';
 export const PREDICTION_SAMPLES = 6;
 
 type PredictionRun = PredictionIndex['runs'][number];
-/** Each prediction run's own record inside its folder (bench/predictions/<data set>/<run>/), not a run folder's run.json. */
-const RUN_FILE = 'run.json';
-const INDEX_FILE = 'index.json';
 
 /** A data set's folder relative to the bench folder (what `bench/predictions/<name>` is under `bench/`). */
 function relativeFolder(dataset: string): string {
@@ -50,7 +47,7 @@ export async function writePredictions(
   const dir = datasetFolder(benchDir, data.name);
   const area = data.imageSize ** 2;
   const count = predicted.length / area;
-  const file = path.join(dir, INDEX_FILE);
+  const file = path.join(dir, PREDICTION_FILES.index);
   const index = await openIndex(benchDir, data, count);
   const folder = `${method}-seed${seed}`;
   const predictions: string[] = [];
@@ -65,7 +62,7 @@ export async function writePredictions(
     sampleIoU.push(scores.iou.map((v) => (Number.isFinite(v) ? v : null)));
   }
   const run: PredictionRun = { method, seed, predictions, sampleIoU };
-  await writeJsonAtomic(path.join(dir, folder, RUN_FILE), run);
+  await writeJsonAtomic(path.join(dir, folder, PREDICTION_FILES.run), run);
   await writeJsonAtomic(file, await withRunsOnDisk(dir, index));
 }
 
@@ -84,12 +81,12 @@ export async function preparePredictions(benchDir: string, data: LabelledData): 
  */
 async function openIndex(benchDir: string, data: LabelledData, count: number): Promise<PredictionIndex> {
   const dir = datasetFolder(benchDir, data.name);
-  const file = path.join(dir, INDEX_FILE);
+  const file = path.join(dir, PREDICTION_FILES.index);
   const old = fs.existsSync(file) ? await readJsonFile(file).catch(() => undefined) : undefined;
   if (isOurIndex(old, data.name) && old.samples.length === count && old.imageSize === data.imageSize) return old;
   if (fs.existsSync(dir)) {
     if (!isOurIndex(old, data.name) && fs.readdirSync(dir).length > 0) {
-      const why = `holds files OptiDEL did not write (no predictions ${INDEX_FILE} for "${data.name}")`;
+      const why = `holds files OptiDEL did not write (no predictions ${PREDICTION_FILES.index} for "${data.name}")`;
       throw new RunPathError(`${dir} ${why}; move them out of the bench folder`, dir);
     }
     // Predictions of other samples (another split or size) are stale.
@@ -129,7 +126,7 @@ async function openIndex(benchDir: string, data: LabelledData, count: number): P
 
 /** Rewrites a data set's index with every run whose entry is on disk (after parallel workers). */
 export async function refreshPredictionIndex(benchDir: string, dataset: string): Promise<void> {
-  const file = path.join(datasetFolder(benchDir, dataset), INDEX_FILE);
+  const file = path.join(datasetFolder(benchDir, dataset), PREDICTION_FILES.index);
   const index = await readJsonFile(file).catch(() => undefined);
   if (isOurIndex(index, dataset)) await writeJsonAtomic(file, await withRunsOnDisk(path.dirname(file), index));
 }
@@ -150,8 +147,8 @@ function isOurIndex(value: unknown, dataset: string): value is PredictionIndex {
 async function withRunsOnDisk(dir: string, index: PredictionIndex): Promise<PredictionIndex> {
   const onDisk: PredictionRun[] = [];
   for (const entry of await fs.promises.readdir(dir, { withFileTypes: true })) {
-    if (!entry.isDirectory() || !fs.existsSync(path.join(dir, entry.name, RUN_FILE))) continue;
-    const run = (await readJsonFile(path.join(dir, entry.name, RUN_FILE)).catch(() => undefined)) as
+    if (!entry.isDirectory() || !fs.existsSync(path.join(dir, entry.name, PREDICTION_FILES.run))) continue;
+    const run = (await readJsonFile(path.join(dir, entry.name, PREDICTION_FILES.run)).catch(() => undefined)) as
       PredictionRun | undefined;
     if (run && Array.isArray(run.predictions) && run.predictions.length === index.samples.length) onDisk.push(run);
   }

@@ -23,6 +23,7 @@ import {
   type Spread,
 } from '../../shared/benchStats';
 import { barChart, lineChart } from './svg';
+import { BENCH_FILES } from '../../shared/run/layout';
 
 /** A cell with what the runner knows beyond the shared contract. */
 export interface MeasuredCell extends BenchCell {
@@ -67,18 +68,11 @@ export interface FullBenchReport extends BenchReport {
   cells: MeasuredCell[];
 }
 
-export const REPORT_FILES = {
-  json: 'report.json',
-  markdown: 'report.md',
-  bars: 'miou-by-method.svg',
-  budgets: 'miou-vs-budget.svg',
-} as const;
-
 export async function writeReport(benchDir: string, report: FullBenchReport): Promise<void> {
   const rendered = renderReport(report);
-  await writeJsonAtomic(path.join(benchDir, REPORT_FILES.json), report);
+  await writeJsonAtomic(path.join(benchDir, BENCH_FILES.reportJson), report);
   for (const [name, svg] of Object.entries(rendered.svgs)) await writeFileAtomic(path.join(benchDir, name), svg);
-  await writeFileAtomic(path.join(benchDir, REPORT_FILES.markdown), rendered.markdown);
+  await writeFileAtomic(path.join(benchDir, BENCH_FILES.reportMarkdown), rendered.markdown);
 }
 
 export function summariseForJson(
@@ -185,7 +179,7 @@ export function renderReport(report: FullBenchReport): { markdown: string; svgs:
     ].join('\n');
   };
   const svgs: Record<string, string> = {
-    [REPORT_FILES.bars]: barChart(
+    [BENCH_FILES.bars]: barChart(
       `mIoU (no background) per method and data set, budget ${pct(budget)}%`,
       'mIoU',
       [
@@ -235,12 +229,12 @@ export function renderReport(report: FullBenchReport): { markdown: string; svgs:
     '',
     '## Plots',
     '',
-    `![mIoU per method and data set](${REPORT_FILES.bars})`,
+    `![mIoU per method and data set](${BENCH_FILES.bars})`,
     '',
   ];
   if (s.budgets.length > 1) {
     const all = summarise(report.cells);
-    svgs[REPORT_FILES.budgets] = lineChart(
+    svgs[BENCH_FILES.budgets] = lineChart(
       'mIoU (no background, mean over data sets) against budget',
       'budget (fraction of the pool, log scale)',
       'mIoU',
@@ -253,7 +247,7 @@ export function renderReport(report: FullBenchReport): { markdown: string; svgs:
         })),
       })),
     );
-    lines.push(`![mIoU against budget](${REPORT_FILES.budgets})`, '');
+    lines.push(`![mIoU against budget](${BENCH_FILES.budgets})`, '');
   }
   lines.push(
     '## Settings',

@@ -176,7 +176,7 @@ export async function compactSet(
 
 /** Why synth/ is not this selection's compact set, or undefined when it is. */
 function staleness(index: SynthIndex | undefined, selection: SelectionFile, poolSize: number): string | undefined {
-  if (!index) return 'no synth/index.json';
+  if (!index) return `no ${ARTIFACTS.synthIndex}`;
   if (!index.madeFrom || !index.pool) return 'synth/ predates compact-set records';
   // A hand-edited index must not choose what trains: its pool members must be this selection's own.
   const chosen = new Set(curated(selection).ids);

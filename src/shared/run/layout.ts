@@ -55,6 +55,17 @@ export const ARTIFACTS = {
   partsDir: 'parts',
 } as const;
 
+/** The benchmark's files inside its folder (the run's bench/, or `optidel bench --out`); ARTIFACTS.benchReport* are the first two in bench/. */
+export const BENCH_FILES = {
+  reportJson: 'report.json',
+  reportMarkdown: 'report.md',
+  bars: 'miou-by-method.svg',
+  budgets: 'miou-vs-budget.svg',
+} as const;
+
+/** Inside bench/predictions/<dataset>/: its index, and each prediction run's own record in the run's folder (not a run folder's run.json). */
+export const PREDICTION_FILES = { index: 'index.json', run: 'run.json' } as const;
+
 /** A training stage's metrics (`stage` is a stage name or a plain checkpoint name, names.ts). */
 export function metricsFile(stage: string): string {
   return `${ARTIFACTS.metricsDir}/${stage}.jsonl`;
@@ -104,5 +115,5 @@ export function predictionsFolder(dataset: string): string {
 }
 
 export function predictionIndexFile(dataset: string): string {
-  return `${predictionsFolder(dataset)}/index.json`;
+  return `${predictionsFolder(dataset)}/${PREDICTION_FILES.index}`;
 }
