@@ -17,6 +17,7 @@ import type {
   SynthIndex,
 } from '../../shared/artifacts';
 import { ARTIFACTS, predictionIndexFile } from '../../shared/artifacts';
+import { IMAGE_SIZE_RANGE, isImageSize } from '../../shared/config';
 import type { StageStatus } from '../../shared/protocol';
 import { parseMetricsFile, type MetricSeries } from '../../shared/metrics';
 import { resolveInRun } from '../../shared/run/node/contain';
@@ -113,7 +114,10 @@ export async function loadRunViewData(
   const index = await problems.try(ARTIFACTS.cacheIndex, async () => {
     const raw = (await readJson(runDir, ARTIFACTS.cacheIndex)) as CacheIndex;
     expectArray(raw?.samples, 'samples');
-    if (!(raw.imageSize > 0)) throw new Error('"imageSize" must be a positive number');
+    if (!isImageSize(raw.imageSize))
+      throw new Error(
+        `"imageSize" must be a whole number of pixels from ${IMAGE_SIZE_RANGE.min} to ${IMAGE_SIZE_RANGE.max}; ingest again`,
+      );
     return raw;
   });
   const n = index?.samples.length ?? 0;

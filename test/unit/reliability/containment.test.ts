@@ -293,3 +293,26 @@ test("scores/projection.f32 linked to a file of the user's: export refuses, so n
   assert.ok(exported.stderr.includes(`${runDir}: scores/projection.f32`), exported.stderr);
   assert.match(exported.stderr, LINK_REFUSED);
 });
+
+test('a cache index claiming an image size no config allows is refused before a pixel buffer is sized by it', async () => {
+  const runDir = cloneRun(done, 'huge-image');
+  const indexFile = path.join(runDir, 'cache', 'index.json');
+  const index = JSON.parse(fs.readFileSync(indexFile, 'utf8'));
+  // Empty shards pass the size check whatever imageSize says; reading one sample would then size
+  // a buffer of imageSize² floats (40 GB for 100,000), or of fractional pixels for 16.5.
+  for (const imageSize of [100_000, 16.5, -8]) {
+    fs.writeFileSync(
+      indexFile,
+      JSON.stringify({ ...index, imageSize, shards: [{ file: index.shards[0].file, count: 0 }] }),
+    );
+    fs.truncateSync(path.join(runDir, index.shards[0].file), 0);
+    await assert.rejects(
+      openCache(runDir),
+      (err: Error) =>
+        err.message.startsWith(
+          `${indexFile}: "imageSize" ${imageSize} is not a whole number of pixels from 8 to 1024`,
+        ) && err.message.endsWith('delete the cache folder and ingest again'),
+      String(imageSize),
+    );
+  }
+});
