@@ -76,12 +76,14 @@ export async function readFloat32(
   const file = path.join(runDir, relative);
   if (!fs.existsSync(file))
     throw new MissingArtifactError(`${file} is missing: run "${producer} --run ${runDir}" first`);
-  const bytes = await fs.promises.readFile(file);
-  if (bytes.byteLength !== length * 4) {
+  // The size before the bytes: a sparse file of gigabytes costs a shared run folder nothing.
+  const size = (await fs.promises.stat(file)).size;
+  if (size !== length * 4) {
     throw new Error(
-      `${file} holds ${bytes.byteLength / 4} float32 values, expected ${length} (the pool has changed since it was written?): re-run "${producer} --run ${runDir}"`,
+      `${file} holds ${size / 4} float32 values, expected ${length} (the pool has changed since it was written?): re-run "${producer} --run ${runDir}"`,
     );
   }
+  const bytes = await fs.promises.readFile(file);
   // Copy into an aligned buffer: Buffer pools may hand out offsets that are not multiples of 4.
   const values = new Float32Array(length);
   new Uint8Array(values.buffer).set(bytes);

@@ -14,10 +14,11 @@ import { readCacheIndex } from '../data/cache';
 
 export async function readF32(file: string, expected: number, writer: string): Promise<Float32Array> {
   if (!fs.existsSync(file)) throw new Error(`${file} is missing: run "${writer}" first`);
-  const bytes = await fs.promises.readFile(file);
-  if (bytes.byteLength !== expected * 4)
-    throw new Error(`${file} holds ${bytes.byteLength / 4} values, expected ${expected}: run "${writer}" again`);
-  return new Float32Array(new Uint8Array(bytes).buffer);
+  // The size before the bytes: a sparse file of gigabytes costs a shared run folder nothing.
+  const size = (await fs.promises.stat(file)).size;
+  if (size !== expected * 4)
+    throw new Error(`${file} holds ${size / 4} values, expected ${expected}: run "${writer}" again`);
+  return new Float32Array(new Uint8Array(await fs.promises.readFile(file)).buffer);
 }
 
 /** The selection methods' input: embeddings and difficulty (score stage), key patches (propose stage, when present), acquisitions (cache). */

@@ -316,3 +316,19 @@ test('a cache index claiming an image size no config allows is refused before a 
     );
   }
 });
+
+test('a sparse 3 GiB scores file is refused by its size with the fix, by select and by export, before it is read', () => {
+  const runDir = cloneRun(done, 'sparse-scores');
+  // A few bytes in a shared tar (--sparse); read whole, it fills the memory (or fails past 2 GiB with a bare "File size" error).
+  fs.truncateSync(path.join(runDir, 'scores', 'difficulty.f32'), 3 * 1024 ** 3);
+  const select = runCli(['select', '--run', runDir, '--method', 'random', '--json']);
+  assert.notEqual(select.status, 0);
+  assert.ok(
+    select.stderr.includes(`${path.join(runDir, 'scores', 'difficulty.f32')} holds 805306368 values, expected`),
+    select.stderr,
+  );
+  assert.match(select.stderr, /run "optidel score --run .*" again/);
+  const exported = runCli(['export', '--run', runDir, '--out', path.join(root, 'sparse.ipynb'), '--json']);
+  assert.notEqual(exported.status, 0);
+  assert.match(exported.stderr, /difficulty\.f32 holds 805306368 float32 values, expected \d+ .*re-run "optidel score/);
+});
