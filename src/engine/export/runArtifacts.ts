@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { CacheIndex, SelectionFile, SynthIndex, ThumbnailAtlasIndex } from '../../shared/artifacts';
 import { ARTIFACTS } from '../../shared/artifacts';
 import { readJsonFile } from '../../shared/node/atomicFile';
+import { selectionIdsProblem } from '../pipeline/runArtifacts';
 
 export interface ExportInputs {
   cache: CacheIndex;
@@ -142,8 +143,7 @@ function checkSelection(raw: unknown, poolSize: number): SelectionFile {
   if (typeof s.method !== 'string' || s.method === '') throw new Error('"method" must be a non-empty string');
   if (typeof s.budget !== 'number' || !(s.budget > 0)) throw new Error('"budget" must be a positive number');
   if (!Array.isArray(s.selected)) throw new Error('"selected" must be an array of sample ids');
-  const bad = s.selected.find((id) => !Number.isInteger(id) || id < 0 || id >= poolSize);
-  if (bad !== undefined)
-    throw new Error(`"selected" holds ${JSON.stringify(bad)}, not a pool sample id (0..${poolSize - 1})`);
+  const problem = selectionIdsProblem(s as SelectionFile, poolSize);
+  if (problem) throw new Error(problem);
   return s as SelectionFile;
 }

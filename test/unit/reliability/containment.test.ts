@@ -332,3 +332,25 @@ test('a sparse 3 GiB scores file is refused by its size with the fix, by select 
   assert.notEqual(exported.status, 0);
   assert.match(exported.stderr, /difficulty\.f32 holds 805306368 float32 values, expected \d+ .*re-run "optidel score/);
 });
+
+test('a selection file holding ids outside the pool is refused naming the file, the ids and the fix', () => {
+  const runDir = cloneRun(done, 'selection-ids');
+  const file = path.join(runDir, 'selection', 'optidel.json');
+  const selection = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const pool = JSON.parse(fs.readFileSync(path.join(runDir, 'cache', 'index.json'), 'utf8')).samples.length;
+  for (const [key, change] of [
+    ['manual.include', { manual: { include: [99_999], exclude: [] } }],
+    ['selected', { selected: [...selection.selected, -1] }],
+    ['manual.exclude', { manual: { include: [], exclude: ['0'] } }],
+  ] as const) {
+    fs.writeFileSync(file, JSON.stringify({ ...selection, ...change }));
+    const synth = runCli(['synthesize', '--run', runDir, '--method', 'optidel', '--json']);
+    assert.notEqual(synth.status, 0, key);
+    assert.ok(
+      synth.stderr.includes(`${file}: "${key}" holds `) &&
+        synth.stderr.includes(`not a pool sample id (0 to ${pool - 1})`),
+      synth.stderr,
+    );
+    assert.match(synth.stderr, /run "optidel select" again/);
+  }
+});
