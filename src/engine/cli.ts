@@ -9,7 +9,7 @@ import type { BackendPreference } from '../shared/engineInfo';
 import { BACKEND_NAMES } from '../shared/engineInfo';
 import type { LogLevel } from '../shared/protocol';
 import type { CommandContext } from './command';
-import { CancelledError, UsageError, validateArgs } from './command';
+import { CancelledError, UsageError, runCommand, validateArgs } from './command';
 import { findCommand } from './commands';
 import { errorMessage } from './backends/select';
 import { GLOBAL_OPTIONS, parseCommandArgv, usage } from './cliArgs';
@@ -136,8 +136,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       backendPreference: (globals.backend as BackendPreference | undefined) ?? envBackend(),
       ...stderrReporter(),
     };
-    // The commands map ties each name to its own argument type; validateArgs has checked them.
-    const result = await (command.run as (a: unknown, c: CommandContext) => Promise<unknown>)(args, ctx);
+    const result = await runCommand(command, args, ctx);
     if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else
       process.stdout.write(

@@ -5,6 +5,8 @@
 import type { CommandArgs, CommandName, CommandResult } from '../shared/commands';
 import type { LogLevel, StageStatus } from '../shared/protocol';
 import type { BackendPreference } from '../shared/engineInfo';
+import * as path from 'node:path';
+import { checkRunLayout } from '../shared/run/node/contain';
 
 export type OptionType = 'string' | 'number' | 'integer' | 'boolean' | 'string[]';
 
@@ -42,6 +44,18 @@ export interface EngineCommand<N extends CommandName> {
   run(args: CommandArgs<N>, ctx: CommandContext): Promise<CommandResult<N>>;
   /** A few human-readable lines for the terminal when --json is not given. */
   describe?(result: CommandResult<N>): string;
+}
+
+/**
+ * Runs a command whose arguments validateArgs has checked (the terminal and the host alike). A
+ * `--run` folder is checked for links and special files first, so no command, reading or
+ * writing, follows a shared run folder's `scores -> ~/` out of it.
+ */
+export function runCommand(command: EngineCommand<CommandName>, args: unknown, ctx: CommandContext): Promise<unknown> {
+  const run = (args as { run?: unknown }).run;
+  if (typeof run === 'string') checkRunLayout(path.resolve(run));
+  // The commands map ties each name to its own argument type; validateArgs has checked them.
+  return (command.run as (a: unknown, c: CommandContext) => Promise<unknown>)(args, ctx);
 }
 
 export class UsageError extends Error {

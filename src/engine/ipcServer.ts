@@ -7,7 +7,7 @@ import type { BackendPreference } from '../shared/engineInfo';
 import type { EngineToHost, RequestMessage } from '../shared/protocol';
 import { PROTOCOL_VERSION, ProtocolError, parseHostToEngine } from '../shared/protocol';
 import type { CommandContext } from './command';
-import { CancelledError, UsageError, validateArgs } from './command';
+import { CancelledError, UsageError, runCommand, validateArgs } from './command';
 import { findCommand } from './commands';
 import { errorMessage } from './backends/select';
 
@@ -55,7 +55,7 @@ export function serveIpc(backendPreference: BackendPreference): void {
       const command = findCommand(request.command);
       if (!command) throw new UsageError(`unknown command "${request.command}"`);
       const args = validateArgs(command, request.args);
-      const result = await (command.run as (a: unknown, c: CommandContext) => Promise<unknown>)(args, ctx);
+      const result = await runCommand(command, args, ctx);
       send({ type: 'reply', id: requestId, ok: true, result });
     } catch (err) {
       const code = err instanceof CancelledError ? 'cancelled' : err instanceof UsageError ? 'bad-request' : 'failed';

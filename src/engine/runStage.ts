@@ -9,6 +9,7 @@ import { openRun, setStage } from '../shared/node/runStore';
 import { lockRunForStage } from '../shared/node/runLock';
 import { removeDeadTemps } from '../shared/node/tempFiles';
 import type { StageName } from '../shared/runRecord';
+import { checkRunLayout } from '../shared/run/node/contain';
 
 export async function runStage<T>(
   runDir: string,
@@ -17,6 +18,8 @@ export async function runStage<T>(
   backend: string | undefined,
   work: () => Promise<{ result: T; summary?: Record<string, number | string> }>,
 ): Promise<T> {
+  // An --out folder (ingest, run, bench) is checked here; a --run folder also when the command started.
+  checkRunLayout(runDir);
   // Refused before run.json is touched: the stage already running keeps its record as it is.
   const lock = await lockRunForStage(runDir, stage, (message) => ctx.log('info', message));
   try {

@@ -2,6 +2,16 @@
  * The workspace config file `optidel.json` (schema: schemas/optidel.schema.json). Relative paths
  * are relative to the config file. The engine validates it on load with errors that name the key.
  */
+import schema from './schemas/optidel.schema.json';
+
+/** The image sizes a config may ask for (the schema's bounds): a run's cache or view claiming another was not made by one. */
+export const IMAGE_SIZE_RANGE = { min: schema.properties.imageSize.minimum, max: schema.properties.imageSize.maximum };
+
+export function isImageSize(value: unknown): value is number {
+  return (
+    Number.isInteger(value) && (value as number) >= IMAGE_SIZE_RANGE.min && (value as number) <= IMAGE_SIZE_RANGE.max
+  );
+}
 
 export type SliceAxisName = 'axial' | 'coronal' | 'sagittal';
 

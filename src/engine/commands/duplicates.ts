@@ -59,7 +59,7 @@ export const duplicatesCommand: EngineCommand<'duplicates'> = {
     ctx.progress('duplicates', 2, 2);
     let excluded: DuplicatesResult['excluded'];
     if (args.excludeFrom) {
-      const selection = await readSelection(runDir, args.excludeFrom);
+      const selection = await readSelection(runDir, args.excludeFrom, input.difficulty.length);
       const chosen = new Set(selection.selected);
       const drop = groups.flatMap((g) => g.members.filter((id) => chosen.has(id)).slice(1));
       const include = (selection.manual?.include ?? []).filter((id) => !drop.includes(id));

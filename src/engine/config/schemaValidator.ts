@@ -102,13 +102,14 @@ export function validateAgainstSchema(value: unknown, schema: JsonSchema, path =
   if (isObject(value)) {
     const properties = schema.properties ?? {};
     for (const key of schema.required ?? []) {
-      if (!(key in value))
+      if (!Object.hasOwn(value, key))
         problems.push(
           `${join(path, key)}: is required${properties[key]?.description ? ` (${properties[key].description})` : ''}`,
         );
     }
     for (const [key, item] of Object.entries(value)) {
-      const sub = properties[key];
+      // Own keys only: properties["__proto__"] or ["constructor"] would find Object.prototype's.
+      const sub = Object.hasOwn(properties, key) ? properties[key] : undefined;
       if (sub) problems.push(...validateAgainstSchema(item, sub, join(path, key)));
       else if (schema.additionalProperties === false) {
         const suggestion = closest(key, Object.keys(properties));

@@ -9,6 +9,7 @@ import type { CacheIndex, CacheSample, Provenance } from '../../shared/artifacts
 import { ARTIFACTS } from '../../shared/artifacts';
 import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../../shared/node/atomicFile';
 import { resolveInRun } from '../../shared/run/node/contain';
+import { IMAGE_SIZE_RANGE, isImageSize } from '../../shared/config';
 import { SeededRandom } from './random';
 
 export const CACHE_DIR = ARTIFACTS.cacheDir;
@@ -114,8 +115,15 @@ export async function readCacheIndex(runDir: string): Promise<CacheIndex> {
   if (!fs.existsSync(file))
     throw new CacheError(`${file} is missing: run "optidel ingest --config optidel.json --out ${runDir}" first`);
   const index = (await readJsonFile(file)) as CacheIndex;
-  if (index?.version !== 1 || !Array.isArray(index.samples) || !Array.isArray(index.shards) || !(index.imageSize > 0)) {
+  if (index?.version !== 1 || !Array.isArray(index.samples) || !Array.isArray(index.shards)) {
     throw new CacheError(`${file}: not a version 1 cache index; delete the cache folder and ingest again`);
+  }
+  // Every pixel buffer is sized by it: a shared index claiming 100,000 would ask for 40 GB a sample.
+  if (!isImageSize(index.imageSize)) {
+    const { min, max } = IMAGE_SIZE_RANGE;
+    throw new CacheError(
+      `${file}: "imageSize" ${JSON.stringify(index.imageSize)} is not a whole number of pixels from ${min} to ${max}; delete the cache folder and ingest again`,
+    );
   }
   const bytesPerSample = index.imageSize * index.imageSize * 4;
   for (const [i, shard] of index.shards.entries()) {

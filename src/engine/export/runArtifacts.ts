@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { CacheIndex, SelectionFile, SynthIndex, ThumbnailAtlasIndex } from '../../shared/artifacts';
 import { ARTIFACTS } from '../../shared/artifacts';
 import { readJsonFile } from '../../shared/node/atomicFile';
+import { selectionIdsProblem } from '../pipeline/runArtifacts';
 
 export interface ExportInputs {
   cache: CacheIndex;
@@ -76,12 +77,14 @@ export async function readFloat32(
   const file = path.join(runDir, relative);
   if (!fs.existsSync(file))
     throw new MissingArtifactError(`${file} is missing: run "${producer} --run ${runDir}" first`);
-  const bytes = await fs.promises.readFile(file);
-  if (bytes.byteLength !== length * 4) {
+  // The size before the bytes: a sparse file of gigabytes costs a shared run folder nothing.
+  const size = (await fs.promises.stat(file)).size;
+  if (size !== length * 4) {
     throw new Error(
-      `${file} holds ${bytes.byteLength / 4} float32 values, expected ${length} (the pool has changed since it was written?): re-run "${producer} --run ${runDir}"`,
+      `${file} holds ${size / 4} float32 values, expected ${length} (the pool has changed since it was written?): re-run "${producer} --run ${runDir}"`,
     );
   }
+  const bytes = await fs.promises.readFile(file);
   // Copy into an aligned buffer: Buffer pools may hand out offsets that are not multiples of 4.
   const values = new Float32Array(length);
   new Uint8Array(values.buffer).set(bytes);
@@ -140,8 +143,7 @@ function checkSelection(raw: unknown, poolSize: number): SelectionFile {
   if (typeof s.method !== 'string' || s.method === '') throw new Error('"method" must be a non-empty string');
   if (typeof s.budget !== 'number' || !(s.budget > 0)) throw new Error('"budget" must be a positive number');
   if (!Array.isArray(s.selected)) throw new Error('"selected" must be an array of sample ids');
-  const bad = s.selected.find((id) => !Number.isInteger(id) || id < 0 || id >= poolSize);
-  if (bad !== undefined)
-    throw new Error(`"selected" holds ${JSON.stringify(bad)}, not a pool sample id (0..${poolSize - 1})`);
+  const problem = selectionIdsProblem(s as SelectionFile, poolSize);
+  if (problem) throw new Error(problem);
   return s as SelectionFile;
 }

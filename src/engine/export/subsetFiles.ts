@@ -43,9 +43,9 @@ export interface CuratedSubset {
 
 /** The method's selection with the gallery's curation applied, one row per sample in selection order. */
 export async function curatedSubset(runDir: string, method: string): Promise<CuratedSubset> {
-  const selection = await readSelection(runDir, method);
-  const selectionPath = path.join(runDir, selectionFile(method));
   const cache = await readCacheIndex(runDir);
+  const selection = await readSelection(runDir, method, cache.samples.length);
+  const selectionPath = path.join(runDir, selectionFile(method));
   const difficulty = await readFloat32(runDir, ARTIFACTS.difficulty, cache.samples.length, 'optidel score');
   const patchesFile = path.join(runDir, ARTIFACTS.keyPatches);
   const keyPatches = fs.existsSync(patchesFile) ? ((await readJsonFile(patchesFile)) as KeyPatchFile).patches : [];

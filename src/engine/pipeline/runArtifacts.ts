@@ -14,10 +14,11 @@ import { readCacheIndex } from '../data/cache';
 
 export async function readF32(file: string, expected: number, writer: string): Promise<Float32Array> {
   if (!fs.existsSync(file)) throw new Error(`${file} is missing: run "${writer}" first`);
-  const bytes = await fs.promises.readFile(file);
-  if (bytes.byteLength !== expected * 4)
-    throw new Error(`${file} holds ${bytes.byteLength / 4} values, expected ${expected}: run "${writer}" again`);
-  return new Float32Array(new Uint8Array(bytes).buffer);
+  // The size before the bytes: a sparse file of gigabytes costs a shared run folder nothing.
+  const size = (await fs.promises.stat(file)).size;
+  if (size !== expected * 4)
+    throw new Error(`${file} holds ${size / 4} values, expected ${expected}: run "${writer}" again`);
+  return new Float32Array(new Uint8Array(await fs.promises.readFile(file)).buffer);
 }
 
 /** The selection methods' input: embeddings and difficulty (score stage), key patches (propose stage, when present), acquisitions (cache). */
@@ -45,14 +46,38 @@ export async function readSelectionInput(runDir: string): Promise<SelectionInput
   return { embeddings, dim: info.embeddingDim, difficulty, sources, keyPatches };
 }
 
-export async function readSelection(runDir: string, method: string): Promise<SelectionFile> {
+/** The method's selection file, its sample ids (selected and hand-curated) checked against a pool of `poolSize`. */
+export async function readSelection(runDir: string, method: string, poolSize: number): Promise<SelectionFile> {
   const file = path.join(runDir, selectionFile(method));
   if (!fs.existsSync(file))
     throw new Error(`${file} is missing: run "optidel select --run ${runDir} --method ${method}" first`);
   const selection = (await readJsonFile(file)) as SelectionFile;
   if (selection?.version !== 1 || !Array.isArray(selection.selected))
     throw new Error(`${file}: not a version 1 selection file; run "optidel select" again`);
+  const problem = selectionIdsProblem(selection, poolSize);
+  if (problem) throw new Error(`${file}: ${problem}; run "optidel select" again`);
   return selection;
+}
+
+/**
+ * Why a selection's ids are not samples of a pool of `poolSize` (a shared or hand-edited file), or
+ * undefined: `selected`, `manual.include` and `manual.exclude` must be lists of pool ids.
+ */
+export function selectionIdsProblem(
+  selection: Pick<SelectionFile, 'selected' | 'manual'>,
+  poolSize: number,
+): string | undefined {
+  const lists: Array<[string, unknown]> = [
+    ['selected', selection.selected],
+    ['manual.include', selection.manual?.include ?? []],
+    ['manual.exclude', selection.manual?.exclude ?? []],
+  ];
+  for (const [key, ids] of lists) {
+    if (!Array.isArray(ids)) return `"${key}" must be a list of sample ids`;
+    const bad = ids.find((id) => !Number.isInteger(id) || id < 0 || id >= poolSize);
+    if (bad !== undefined) return `"${key}" holds ${JSON.stringify(bad)}, not a pool sample id (0 to ${poolSize - 1})`;
+  }
+  return undefined;
 }
 
 /**

@@ -143,9 +143,9 @@ export async function runSynthesizeStage(
     throw new UsageError('synthesize: --adversarial-fraction must be between 0 and 1');
   const { backend } = await selectBackend(ctx.backendPreference);
   const result = await runStage(runDir, 'synthesize', ctx, backend, async () => {
-    const selection = await readSelection(runDir, method);
-    const input = await readSelectionInput(runDir);
     const cache = await openCache(runDir);
+    const selection = await readSelection(runDir, method, cache.size);
+    const input = await readSelectionInput(runDir);
     const model = adversarial.fraction > 0 ? await loadFoundation(runDir) : undefined;
     if (adversarial.fraction > 0 && !model)
       ctx.log('warn', 'synthesize: no foundation model (checkpoints/pretrain): adversarial samples skipped');

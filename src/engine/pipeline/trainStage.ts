@@ -140,7 +140,7 @@ export async function compactSet(
   adversarial: AdversarialSettings,
   ctx: CommandContext,
 ): Promise<TrainingMembers> {
-  const selection = await readSelection(runDir, method);
+  const selection = await readSelection(runDir, method, cache.size);
   const indexFile = path.join(runDir, ARTIFACTS.synthIndex);
   const index = fs.existsSync(indexFile) ? ((await readJsonFile(indexFile)) as SynthIndex) : undefined;
   const stale = staleness(index, selection, cache.size);
@@ -236,7 +236,7 @@ async function reselect(
     onProgress: (done, total) => ctx.progress('train: re-score', done, total),
   });
   const keyPatches = await reproposed(runDir, model, cache, scores, scoring, ctx);
-  const previous = await readSelection(runDir, options.method);
+  const previous = await readSelection(runDir, options.method, cache.size);
   const selection = await selectStage(
     runDir,
     { ...input, embeddings: scores.embeddings, dim: scores.embeddingDim, difficulty: scores.difficulty, keyPatches },

@@ -15,12 +15,13 @@ import type {
   PredictionIndex,
   SelectionFile,
   SynthIndex,
-  ThumbnailAtlasIndex,
 } from '../../shared/artifacts';
 import { ARTIFACTS, predictionIndexFile } from '../../shared/artifacts';
+import { IMAGE_SIZE_RANGE, isImageSize } from '../../shared/config';
 import type { StageStatus } from '../../shared/protocol';
 import { parseMetricsFile, type MetricSeries } from '../../shared/metrics';
 import { resolveInRun } from '../../shared/run/node/contain';
+import { parseThumbsIndex } from '../../shared/run/thumbsIndex';
 import { parseRunRecord } from '../../shared/runRecord';
 import type { PredictionsView, RunViewData, ThumbsInfo, ViewKind } from '../../shared/viewMessages';
 
@@ -67,8 +68,9 @@ class Problems {
   }
 }
 
+/** Every read goes through the containment rule: a shared run's link out is reported, never followed. */
 async function readJson(runDir: string, file: string): Promise<unknown> {
-  const text = await fs.promises.readFile(path.join(runDir, file), 'utf8');
+  const text = await fs.promises.readFile(resolveInRun(runDir, file), 'utf8');
   try {
     return JSON.parse(text);
   } catch (err) {
@@ -78,12 +80,15 @@ async function readJson(runDir: string, file: string): Promise<unknown> {
 
 /** A Float32 file of exactly `count` x `width` values. */
 async function readF32(runDir: string, file: string, count: number, width: number): Promise<Float32Array> {
-  const bytes = await fs.promises.readFile(path.join(runDir, file));
+  const full = resolveInRun(runDir, file);
   const expected = count * width * 4;
-  if (bytes.byteLength !== expected)
+  // The size first: a sparse file of gigabytes costs a shared tar a few bytes, and is never read.
+  const size = (await fs.promises.stat(full)).size;
+  if (size !== expected)
     throw new Error(
-      `has ${bytes.byteLength} bytes but ${count} samples x ${width} need ${expected}; re-run the stage that writes it`,
+      `has ${size} bytes but ${count} samples x ${width} need ${expected}; re-run the stage that writes it`,
     );
+  const bytes = await fs.promises.readFile(full);
   // Copy into an aligned buffer: Node's pooled Buffers may start at any offset.
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }
@@ -109,7 +114,10 @@ export async function loadRunViewData(
   const index = await problems.try(ARTIFACTS.cacheIndex, async () => {
     const raw = (await readJson(runDir, ARTIFACTS.cacheIndex)) as CacheIndex;
     expectArray(raw?.samples, 'samples');
-    if (!(raw.imageSize > 0)) throw new Error('"imageSize" must be a positive number');
+    if (!isImageSize(raw.imageSize))
+      throw new Error(
+        `"imageSize" must be a whole number of pixels from ${IMAGE_SIZE_RANGE.min} to ${IMAGE_SIZE_RANGE.max}; ingest again`,
+      );
     return raw;
   });
   const n = index?.samples.length ?? 0;
@@ -162,7 +170,7 @@ export async function loadRunViewData(
   }
   if (needs.has('thumbs'))
     data.thumbs = await problems.try(ARTIFACTS.thumbsIndex, async () =>
-      thumbsInfo((await readJson(runDir, ARTIFACTS.thumbsIndex)) as ThumbnailAtlasIndex, toUrl),
+      thumbsInfo(await readJson(runDir, ARTIFACTS.thumbsIndex), toUrl),
     );
   if (needs.has('duplicates'))
     data.duplicates = await problems.try(
@@ -201,16 +209,19 @@ function interned(values: readonly string[]): { names: string[]; indexOf: Uint16
   return { names, indexOf };
 }
 
-function thumbsInfo(index: ThumbnailAtlasIndex, toUrl: (relative: string) => string): ThumbsInfo {
-  const atlases = expectArray(index?.atlases, 'atlases') as string[];
-  if (!(index.size > 0) || !(index.columns > 0)) throw new Error('"size" and "columns" must be positive numbers');
-  if (typeof index.positions !== 'object' || index.positions === null) throw new Error('"positions" must be an object');
+function thumbsInfo(raw: unknown, toUrl: (relative: string) => string): ThumbsInfo {
+  const index = parseThumbsIndex(raw, ARTIFACTS.thumbsIndex);
   return {
     size: index.size,
     columns: index.columns,
     positions: index.positions,
-    atlasUrls: atlases.map((file) => toUrl(`thumbs/${file}`)),
+    atlasUrls: index.atlases.map((file) => toUrl(`${ARTIFACTS.thumbsDir}/${file}`)),
   };
+}
+
+/** The names in a run folder of the layout; a link in its place is reported, and what it leads to is not listed. */
+async function listFolder(runDir: string, folder: string, problems: Problems): Promise<string[]> {
+  return (await problems.try(folder, () => fs.promises.readdir(resolveInRun(runDir, folder)))) ?? [];
 }
 
 /** A training logs a few hundred lines (pretrain() logs 200 points): a file far larger is not ours to pull into the host. */
@@ -218,12 +229,11 @@ const MAX_METRICS_BYTES = 16 * 1024 * 1024;
 
 /** Every metrics file of the run; a line that is not a metric is counted and named once per file. */
 async function readMetrics(runDir: string, problems: Problems): Promise<MetricSeries[]> {
-  const names = await fs.promises.readdir(path.join(runDir, ARTIFACTS.metricsDir)).catch(() => [] as string[]);
+  const names = await listFolder(runDir, ARTIFACTS.metricsDir, problems);
   const out: MetricSeries[] = [];
   for (const name of names.filter((f) => f.endsWith('.jsonl')).sort()) {
     const file = `${ARTIFACTS.metricsDir}/${name}`;
     const parsed = await problems.try(file, async () => {
-      // Contained: a metrics "file" linked to somewhere outside the run is refused, not shown.
       const full = resolveInRun(runDir, file);
       const bytes = (await fs.promises.stat(full)).size;
       if (bytes > MAX_METRICS_BYTES)
@@ -238,7 +248,7 @@ async function readMetrics(runDir: string, problems: Problems): Promise<MetricSe
 }
 
 async function readSelections(runDir: string, problems: Problems): Promise<SelectionFile[]> {
-  const names = await fs.promises.readdir(path.join(runDir, ARTIFACTS.selectionDir)).catch(() => [] as string[]);
+  const names = await listFolder(runDir, ARTIFACTS.selectionDir, problems);
   const out: SelectionFile[] = [];
   for (const name of names.filter((f) => f.endsWith('.json')).sort()) {
     const file = `${ARTIFACTS.selectionDir}/${name}`;
@@ -259,7 +269,7 @@ async function readPredictions(
   problems: Problems,
   toUrl: (relative: string) => string,
 ): Promise<PredictionsView[]> {
-  const datasets = await fs.promises.readdir(path.join(runDir, ARTIFACTS.predictionsDir)).catch(() => [] as string[]);
+  const datasets = await listFolder(runDir, ARTIFACTS.predictionsDir, problems);
   const out: PredictionsView[] = [];
   for (const dataset of datasets.sort()) {
     const file = predictionIndexFile(dataset);

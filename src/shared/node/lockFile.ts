@@ -101,7 +101,14 @@ async function createExclusive(file: string, text: string): Promise<boolean> {
 
 async function readLock(file: string): Promise<{ text: string; holder?: LockHolder; ageMs: number } | undefined> {
   try {
-    const [stat, text] = await Promise.all([fs.promises.stat(file), fs.promises.readFile(file, 'utf8')]);
+    // Ours are plain files made with O_EXCL: a link (a shared run folder's stage.lock -> /dev/zero)
+    // or a FIFO is not read, and not taken over either, since the takeover reads it too.
+    const stat = await fs.promises.lstat(file);
+    if (!stat.isFile())
+      throw new Error(
+        `${file} is not a lock file OptiDEL wrote (a symbolic link or special file); delete it, then try again`,
+      );
+    const text = await fs.promises.readFile(file, 'utf8');
     return { text, holder: parseHolder(text), ageMs: Date.now() - stat.mtimeMs };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;

@@ -3,10 +3,10 @@
  * applies. Ids are checked against the pool so a stale view cannot write
  * ids that do not exist; the rest of the selection file is kept as it was.
  */
-import * as path from 'node:path';
 import type { CacheIndex, SelectionFile } from '../artifacts';
 import { ARTIFACTS, selectionFile } from '../artifacts';
 import { readJsonFile, writeJsonAtomic } from './atomicFile';
+import { resolveInRun } from '../run/node/contain';
 
 export async function saveManualCuration(
   runDir: string,
@@ -14,7 +14,8 @@ export async function saveManualCuration(
   include: readonly number[],
   exclude: readonly number[],
 ): Promise<SelectionFile> {
-  const file = path.join(runDir, selectionFile(method));
+  // The view asks, the run folder may be a shared one: never written through a link.
+  const file = resolveInRun(runDir, selectionFile(method), { mustExist: true });
   const selection = (await readJsonFile(file)) as SelectionFile;
   if (selection?.version !== 1 || !Array.isArray(selection.selected))
     throw new Error(`${file} is not a selection file (version 1 with "selected"); run the select stage again`);
@@ -35,7 +36,7 @@ export async function saveManualCuration(
 
 /** Pool ids only: the stages apply curation to pool samples (a generated sample is curated through its sources). */
 async function knownIds(runDir: string): Promise<(id: number) => boolean> {
-  const index = (await readJsonFile(path.join(runDir, ARTIFACTS.cacheIndex))) as CacheIndex;
+  const index = (await readJsonFile(resolveInRun(runDir, ARTIFACTS.cacheIndex, { mustExist: true }))) as CacheIndex;
   const pool = Array.isArray(index?.samples) ? index.samples.length : 0;
   return (id) => Number.isInteger(id) && id >= 0 && id < pool;
 }

@@ -9,6 +9,7 @@ import type { StageStatus } from '../protocol';
 import type { RunRecord, StageName, StageRecord } from '../runRecord';
 import { STAGES, parseRunRecord } from '../runRecord';
 import { ARTIFACTS } from '../run/layout';
+import { resolveInRun } from '../run/node/contain';
 import { readJsonFile, writeJsonAtomic } from './atomicFile';
 import type { LockHolder } from './lockFile';
 import { holderIsGone, tryLock } from './lockFile';
@@ -34,8 +35,10 @@ export function newRunId(now = new Date()): string {
 }
 
 export async function readRun(runDir: string): Promise<RunRecord> {
-  const file = path.join(runDir, RUN_FILE);
-  return parseRunRecord(await readJsonFile(file), file);
+  // The Runs view lists every run of a cloned repository unasked: a run.json linked to /dev/zero
+  // or to another folder's run is named, never read.
+  const file = resolveInRun(runDir, RUN_FILE, { fix: "replace the link with the run folder's own run.json" });
+  return parseRunRecord(await readJsonFile(file), path.join(runDir, RUN_FILE));
 }
 
 /** Opens the run in `runDir`, creating run.json with every stage pending if it is new. */

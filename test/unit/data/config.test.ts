@@ -69,6 +69,18 @@ test('errors name the key, the file and what is expected', () => {
   assert.match(problems([1]), /\(top level\): must be an object/);
 });
 
+test('keys Object.prototype carries (__proto__, constructor, toString) are unknown keys like any other', () => {
+  // JSON.parse makes "__proto__" an own key; looked up in a plain object it found Object.prototype
+  // and passed as "known", so a shared config could carry keys no schema describes.
+  for (const key of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+    const text = `{"pool": ["a"], ${JSON.stringify(key)}: {"pool": ["/home"]}, "ingest": {${JSON.stringify(key)}: 1}}`;
+    const message = problems(JSON.parse(text));
+    assert.ok(message.includes(`${FILE}: invalid config`), `${key}: ${message}`);
+    assert.ok(message.includes(`\n  ${key}: unknown key`), `${key}: ${message}`);
+    assert.ok(message.includes(`\n  ingest.${key}: unknown key`), `${key}: ${message}`);
+  }
+});
+
 test('a missing file and bad JSON are reported with the path', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-config-'));
   await assert.rejects(loadConfig(path.join(dir, 'optidel.json')), /no such config file; create one/);

@@ -117,8 +117,7 @@ test("a symlinked synth/ pointing at the user's PNGs: synthesize refuses and eve
   const synth = runCli(['synthesize', '--run', runDir, '--json']);
   assert.deepEqual(snapshot(scans), before);
   assert.notEqual(synth.status, 0);
-  assert.match(synth.stderr, /"synth" goes through the symbolic link synth, which could lead outside the run folder/);
-  assert.ok(synth.stderr.includes(runDir), synth.stderr);
+  assert.ok(synth.stderr.includes(`${runDir}: synth is a symbolic link, which could lead outside`), synth.stderr);
 });
 
 test('thumbs/index.json naming "synth-/../../../victim.png" deletes nothing outside thumbs/', () => {
@@ -248,4 +247,110 @@ test('a config nested 100,000 arrays deep fails naming the file, not "Maximum ca
   assert.ok(ingest.stderr.includes(`${deep}: model.preset[0]`), ingest.stderr);
   assert.match(ingest.stderr, /nested more than 64 levels deep; no config needs that, remove the nesting/);
   assert.doesNotMatch(ingest.stderr, /call stack/);
+});
+
+/** Replaces `entry` of a clone of the finished run with a link to `target`; returns the clone. */
+function runWithLink(name: string, entry: string, target: string): string {
+  const runDir = cloneRun(done, name);
+  fs.rmSync(path.join(runDir, entry), { recursive: true, force: true });
+  fs.mkdirSync(path.dirname(path.join(runDir, entry)), { recursive: true });
+  fs.symlinkSync(target, path.join(runDir, entry));
+  return runDir;
+}
+
+const LINK_REFUSED = /is a symbolic link, which could lead outside the run folder, so this run folder is not used/;
+
+test("a shared run whose selection/ links to the user's folder: select writes nothing there", () => {
+  const mine = userFolder('linked-selection', { 'random.json': '{"mine": true}', 'notes.txt': 'n' });
+  const before = snapshot(mine);
+  const runDir = runWithLink('selection-link', 'selection', mine);
+  const select = runCli(['select', '--run', runDir, '--method', 'random', '--json']);
+  assert.deepEqual(snapshot(mine), before);
+  assert.notEqual(select.status, 0);
+  assert.ok(select.stderr.includes(`${runDir}: selection`), select.stderr);
+  assert.match(select.stderr, LINK_REFUSED);
+});
+
+test("metrics/pretrain.jsonl linked to the user's .bashrc: pretrain appends nothing to it", () => {
+  const home = userFolder('home-metrics', { '.bashrc': 'export PATH=$HOME/bin:$PATH\n' });
+  const runDir = runWithLink('metrics-link', 'metrics/pretrain.jsonl', path.join(home, '.bashrc'));
+  const pretrain = runCli(['pretrain', '--run', runDir, ...SMALL, '--json']);
+  assert.equal(fs.readFileSync(path.join(home, '.bashrc'), 'utf8'), 'export PATH=$HOME/bin:$PATH\n');
+  assert.notEqual(pretrain.status, 0);
+  assert.ok(pretrain.stderr.includes(`${runDir}: metrics/pretrain.jsonl`), pretrain.stderr);
+});
+
+test("scores/projection.f32 linked to a file of the user's: export refuses, so none of it reaches the notebook", () => {
+  const projection = fs.readFileSync(path.join(done.runDir, 'scores', 'projection.f32'));
+  // The user's file, exactly the size the export expects.
+  const mine = userFolder('private-projection', { 'measurements.bin': '' });
+  fs.writeFileSync(path.join(mine, 'measurements.bin'), Buffer.alloc(projection.length, 7));
+  const runDir = runWithLink('projection-link', 'scores/projection.f32', path.join(mine, 'measurements.bin'));
+  const out = path.join(root, 'projection-link.ipynb');
+  const exported = runCli(['export', '--run', runDir, '--out', out, '--json']);
+  assert.notEqual(exported.status, 0);
+  assert.ok(!fs.existsSync(out), 'no notebook is written');
+  assert.ok(exported.stderr.includes(`${runDir}: scores/projection.f32`), exported.stderr);
+  assert.match(exported.stderr, LINK_REFUSED);
+});
+
+test('a cache index claiming an image size no config allows is refused before a pixel buffer is sized by it', async () => {
+  const runDir = cloneRun(done, 'huge-image');
+  const indexFile = path.join(runDir, 'cache', 'index.json');
+  const index = JSON.parse(fs.readFileSync(indexFile, 'utf8'));
+  // Empty shards pass the size check whatever imageSize says; reading one sample would then size
+  // a buffer of imageSize² floats (40 GB for 100,000), or of fractional pixels for 16.5.
+  for (const imageSize of [100_000, 16.5, -8]) {
+    fs.writeFileSync(
+      indexFile,
+      JSON.stringify({ ...index, imageSize, shards: [{ file: index.shards[0].file, count: 0 }] }),
+    );
+    fs.truncateSync(path.join(runDir, index.shards[0].file), 0);
+    await assert.rejects(
+      openCache(runDir),
+      (err: Error) =>
+        err.message.startsWith(
+          `${indexFile}: "imageSize" ${imageSize} is not a whole number of pixels from 8 to 1024`,
+        ) && err.message.endsWith('delete the cache folder and ingest again'),
+      String(imageSize),
+    );
+  }
+});
+
+test('a sparse 3 GiB scores file is refused by its size with the fix, by select and by export, before it is read', () => {
+  const runDir = cloneRun(done, 'sparse-scores');
+  // A few bytes in a shared tar (--sparse); read whole, it fills the memory (or fails past 2 GiB with a bare "File size" error).
+  fs.truncateSync(path.join(runDir, 'scores', 'difficulty.f32'), 3 * 1024 ** 3);
+  const select = runCli(['select', '--run', runDir, '--method', 'random', '--json']);
+  assert.notEqual(select.status, 0);
+  assert.ok(
+    select.stderr.includes(`${path.join(runDir, 'scores', 'difficulty.f32')} holds 805306368 values, expected`),
+    select.stderr,
+  );
+  assert.match(select.stderr, /run "optidel score --run .*" again/);
+  const exported = runCli(['export', '--run', runDir, '--out', path.join(root, 'sparse.ipynb'), '--json']);
+  assert.notEqual(exported.status, 0);
+  assert.match(exported.stderr, /difficulty\.f32 holds 805306368 float32 values, expected \d+ .*re-run "optidel score/);
+});
+
+test('a selection file holding ids outside the pool is refused naming the file, the ids and the fix', () => {
+  const runDir = cloneRun(done, 'selection-ids');
+  const file = path.join(runDir, 'selection', 'optidel.json');
+  const selection = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const pool = JSON.parse(fs.readFileSync(path.join(runDir, 'cache', 'index.json'), 'utf8')).samples.length;
+  for (const [key, change] of [
+    ['manual.include', { manual: { include: [99_999], exclude: [] } }],
+    ['selected', { selected: [...selection.selected, -1] }],
+    ['manual.exclude', { manual: { include: [], exclude: ['0'] } }],
+  ] as const) {
+    fs.writeFileSync(file, JSON.stringify({ ...selection, ...change }));
+    const synth = runCli(['synthesize', '--run', runDir, '--method', 'optidel', '--json']);
+    assert.notEqual(synth.status, 0, key);
+    assert.ok(
+      synth.stderr.includes(`${file}: "${key}" holds `) &&
+        synth.stderr.includes(`not a pool sample id (0 to ${pool - 1})`),
+      synth.stderr,
+    );
+    assert.match(synth.stderr, /run "optidel select" again/);
+  }
 });

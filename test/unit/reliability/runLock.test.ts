@@ -166,6 +166,30 @@ test('a stage lock left by a dead process, by an earlier process with our pid, o
   assert.deepEqual(leftovers(runDir), []);
 });
 
+test("a shared run's stage.lock that is a link (to /dev/zero, to a file of the user's) is named, never read or taken over", async () => {
+  const runDir = tmp();
+  const lock = path.join(runDir, STAGE_LOCK_FILE);
+  const mine = path.join(tmp(), 'notes.json');
+  // Looks like a lock of a live process: read through the link, it would make every stage refuse.
+  const text = JSON.stringify({ pid: process.ppid, hostname: os.hostname(), startedAt: 'x', purpose: 'p', token: 't' });
+  fs.writeFileSync(mine, text);
+  for (const target of ['/dev/zero', mine]) {
+    fs.rmSync(lock, { force: true });
+    fs.symlinkSync(target, lock);
+    const ctx = recordingContext();
+    await assert.rejects(
+      runStage(runDir, 'select', ctx, undefined, async () => ({ result: 0 })),
+      (err: Error) =>
+        err.message.startsWith(`${lock} is not a lock file OptiDEL wrote (a symbolic link or special file)`) &&
+        err.message.endsWith('delete it, then try again'),
+      target,
+    );
+    assert.deepEqual(ctx.stages, [], target);
+    assert.ok(fs.lstatSync(lock).isSymbolicLink(), 'left for the user to look at');
+  }
+  assert.equal(fs.readFileSync(mine, 'utf8'), text);
+});
+
 test('a stage lock held in this process refuses a second stage and leaves run.json alone', async () => {
   const runDir = tmp();
   await openRun(runDir, { config: {} });

@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import schema from '../../../src/shared/schemas/optidel.schema.json';
 import { isPlainName, PLAIN_NAME_PATTERN, PLAIN_NAME_RULE } from '../../../src/shared/run/names';
 import { splitRunRelative } from '../../../src/shared/run/relativePath';
-import { removeInRun, resolveInRun, RunPathError } from '../../../src/shared/run/node/contain';
+import { checkRunLayout, removeInRun, resolveInRun, RunPathError } from '../../../src/shared/run/node/contain';
+import { execFileSync } from 'node:child_process';
 import { checkRunFolderOut } from '../../../src/shared/run/node/outFolder';
 import { tooDeep } from '../../../src/engine/config/schemaValidator';
 
@@ -103,6 +104,54 @@ test('resolveInRun refuses a symbolic link anywhere on the way, even one that po
   assert.throws(() => resolveInRun(run, 'synth/scan.png'), /symbolic link synth,/);
   assert.throws(() => resolveInRun(run, 'alias/x.png'), /symbolic link alias/);
   assert.throws(() => resolveInRun(run, 'thumbs/atlas.png'), /symbolic link thumbs\/atlas\.png/);
+});
+
+test('resolveInRun refuses a FIFO or other special file, which would hang or flood a reader', () => {
+  const run = tmp();
+  fs.mkdirSync(path.join(run, 'scores'));
+  // A shared tar keeps FIFOs; reading one blocks forever (a link to /dev/zero would flood memory).
+  execFileSync('mkfifo', [path.join(run, 'scores', 'difficulty.f32')]);
+  for (const mustExist of [true, false])
+    assert.throws(
+      () => resolveInRun(run, 'scores/difficulty.f32', { mustExist }),
+      (err: Error) =>
+        err instanceof RunPathError && /"scores\/difficulty\.f32" is not a regular file or folder/.test(err.message),
+    );
+});
+
+test('checkRunLayout refuses a link or special file anywhere in the folders OptiDEL writes, and nothing else', () => {
+  const run = tmp();
+  const outside = tmp();
+  fs.mkdirSync(path.join(run, 'checkpoints', 'pretrain', 'step-0000001'), { recursive: true });
+  fs.writeFileSync(path.join(run, 'run.json'), '{}');
+  checkRunLayout(run);
+  // The user's own links beside the layout (an export with --link) are not OptiDEL's business.
+  fs.symlinkSync(outside, path.join(run, 'my-export'));
+  checkRunLayout(run);
+  for (const [entry, target] of [
+    ['selection', outside],
+    ['metrics/pretrain.jsonl', path.join(outside, '.bashrc')],
+    ['checkpoints/pretrain/step-0000001/weights.bin', path.join(outside, 'w')],
+    ['run.json', path.join(outside, 'run.json')],
+  ] as const) {
+    const file = path.join(run, entry);
+    const saved = fs.existsSync(file) && !fs.lstatSync(file).isSymbolicLink() ? fs.readFileSync(file) : undefined;
+    fs.rmSync(file, { recursive: true, force: true });
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.symlinkSync(target, file);
+    assert.throws(
+      () => checkRunLayout(run),
+      (err: Error) =>
+        err instanceof RunPathError &&
+        err.message.startsWith(`${run}: ${entry} is a symbolic link`) &&
+        /replace it with a file or folder of its own/.test(err.message),
+      entry,
+    );
+    fs.rmSync(file);
+    if (saved) fs.writeFileSync(file, saved);
+  }
+  execFileSync('mkfifo', [path.join(run, 'checkpoints', 'pretrain', 'latest.json')]);
+  assert.throws(() => checkRunLayout(run), /checkpoints\/pretrain\/latest\.json is not a regular file or folder/);
 });
 
 test('removeInRun removes inside the run folder only: never through a link, never the folder itself', async () => {

@@ -55,6 +55,25 @@ test('a run.json edited into invalid JSON gives an error naming the file', async
   assert.match(listed[0].error!, /broken\/run\.json is not valid JSON/);
 });
 
+test("the Runs view's listing reads no run.json through a link: one to /dev/zero or to another folder's run is named, not read", async () => {
+  const runs = tempDir();
+  await openRun(path.join(runs, 'good'), { config: {} });
+  const elsewhere = path.join(tempDir(), 'elsewhere');
+  await openRun(elsewhere, { config: { pool: ['/home/someone'] } });
+  // A cloned repository keeps links: listing it would read 2 GiB of zeros into the extension host.
+  fs.mkdirSync(path.join(runs, 'zeros'));
+  fs.symlinkSync('/dev/zero', path.join(runs, 'zeros', 'run.json'));
+  fs.mkdirSync(path.join(runs, 'borrowed'));
+  fs.symlinkSync(path.join(elsewhere, 'run.json'), path.join(runs, 'borrowed', 'run.json'));
+  const listed = await listRuns(runs);
+  const byName = new Map(listed.map((r) => [path.basename(r.dir), r]));
+  assert.equal(byName.get('good')?.record?.version, 1);
+  for (const name of ['zeros', 'borrowed']) {
+    assert.equal(byName.get(name)?.record, undefined, name);
+    assert.match(byName.get(name)?.error ?? '', /"run\.json" goes through the symbolic link run\.json/, name);
+  }
+});
+
 test('a failed atomic write leaves the previous file intact and no temporary behind', async () => {
   const dir = tempDir();
   const file = path.join(dir, 'checkpoint.json');

@@ -120,6 +120,39 @@ test('a corrupt or truncated artifact is reported and skipped; the rest loads', 
   assert.match(data.problems.join('\n'), /selection\/random\.json: not valid JSON/);
 });
 
+test("a shared run's links out are skipped and reported: nothing outside the run reaches a view", async () => {
+  const dir = path.join(tmp(), 'run-links');
+  makeRunFixture(dir, { samples: 20, imageSize: 16, images: false });
+  const outside = tmp();
+  // The user's own file of exactly the size the view expects, and a folder holding a valid selection.
+  fs.writeFileSync(path.join(outside, 'private.bin'), Buffer.alloc(20 * 4, 7));
+  fs.copyFileSync(path.join(dir, 'selection/random.json'), path.join(outside, 'theirs.json'));
+  fs.rmSync(path.join(dir, 'scores/difficulty.f32'));
+  fs.symlinkSync(path.join(outside, 'private.bin'), path.join(dir, 'scores/difficulty.f32'));
+  fs.rmSync(path.join(dir, 'selection'), { recursive: true });
+  fs.symlinkSync(outside, path.join(dir, 'selection'));
+  const data = await loadRunViewData(dir, 'histogram', (rel) => rel);
+  assert.equal(data.difficulty, undefined);
+  assert.deepEqual(data.selections, []);
+  const problems = data.problems.join('\n');
+  assert.match(problems, /scores\/difficulty\.f32: .*symbolic link scores\/difficulty\.f32/);
+  assert.match(problems, /selection: .*symbolic link selection\b/);
+  assert.doesNotMatch(problems, /theirs/, 'not even the names of the files out there');
+  // Saving the gallery's curation cannot write through the link either.
+  await assert.rejects(saveManualCuration(dir, 'theirs', [1], []), /symbolic link selection/);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(outside, 'theirs.json'), 'utf8')).manual, undefined);
+});
+
+test('a sparse 3 GiB scores file is refused by its size, before any of it is read', async () => {
+  const dir = path.join(tmp(), 'run-sparse');
+  makeRunFixture(dir, { samples: 20, imageSize: 16, images: false });
+  // A few bytes in a shared tar (--sparse); read whole, it would fill the extension host's memory.
+  fs.truncateSync(path.join(dir, 'scores/projection.f32'), 3 * 1024 ** 3);
+  const data = await loadRunViewData(dir, 'embeddingMap', (rel) => rel);
+  assert.equal(data.projection, undefined);
+  assert.match(data.problems.join('\n'), /scores\/projection\.f32: has 3221225472 bytes but 20 samples x 2 need 160/);
+});
+
 test('an empty run folder loads as an empty view without problems', async () => {
   const data = await loadRunViewData(tmp(), 'gallery', (rel) => rel);
   assert.equal(data.samples, 0);

@@ -7,6 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ARTIFACTS } from '../layout';
 import { splitRunRelative } from '../relativePath';
 
 /** A path that would leave its run folder; the message names the path, the file it came from and the fix. */
@@ -61,8 +62,47 @@ export function resolveInRun(runDir: string, relative: string, options: ContainO
         `goes through the symbolic link ${shown}, which could lead outside the run folder (links are not followed)`,
       );
     if (i < split.parts.length - 1 && !stat.isDirectory()) return fail(`goes through ${shown}, which is not a folder`);
+    // A FIFO blocks its reader forever, a device (a tar can carry one) never ends.
+    if (!stat.isFile() && !stat.isDirectory()) return fail('is not a regular file or folder');
   }
   return current;
+}
+
+/** The entries of a run folder that are OptiDEL's: the first segment of every layout path. */
+const LAYOUT_ENTRIES = [...new Set(Object.values(ARTIFACTS).map((relative) => relative.split('/')[0]!))];
+
+/**
+ * Refuses a run folder whose own entries (run.json, cache/, scores/, ... and everything below them)
+ * hold a symbolic link or a special file. Stages and readers name their files by the fixed layout
+ * (`scores/embeddings.f32`), and a shared run folder with `selection -> ~/` or
+ * `metrics/pretrain.jsonl -> ~/.bashrc` would turn every such write or read into one outside the
+ * folder; checked once when a command takes the folder, before it reads or writes anything.
+ * Entries that are not OptiDEL's (a user's export folder with --link) are left alone.
+ */
+export function checkRunLayout(runDir: string): void {
+  const root = path.resolve(runDir);
+  const pending = [...LAYOUT_ENTRIES];
+  while (pending.length > 0) {
+    const relative = pending.pop()!;
+    let stat: fs.Stats;
+    try {
+      stat = fs.lstatSync(path.join(root, relative));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw new RunPathError(`${root}: ${relative} cannot be checked (${(err as Error).message})`, relative);
+    }
+    const refuse = (what: string): never => {
+      throw new RunPathError(
+        `${root}: ${relative} is ${what}, so this run folder is not used; replace it with a file or folder of its own ` +
+          '(or take the run folder from a source you trust)',
+        relative,
+      );
+    };
+    if (stat.isSymbolicLink()) refuse('a symbolic link, which could lead outside the run folder');
+    if (stat.isDirectory()) {
+      for (const name of fs.readdirSync(path.join(root, relative))) pending.push(`${relative}/${name}`);
+    } else if (!stat.isFile()) refuse('not a regular file or folder (a FIFO or device would hang or flood a reader)');
+  }
 }
 
 /**
