@@ -78,9 +78,14 @@ export class CacheWriter {
       skipped: meta.skipped,
       emptySlicesSkipped: meta.emptySlicesSkipped,
     };
-    await writeJsonAtomic(path.join(this.runDir, ARTIFACTS.cacheIndex), index);
+    await writeCacheIndex(this.runDir, index);
     return index;
   }
+}
+
+/** Writes `index` as the cache index of the run (or part) folder `dir`. */
+export async function writeCacheIndex(dir: string, index: CacheIndex): Promise<void> {
+  await writeJsonAtomic(path.join(dir, ARTIFACTS.cacheIndex), index);
 }
 
 export interface PoolCache {

@@ -23,19 +23,19 @@ export function writeScorePart(
   info: ScoresInfo,
 ): Promise<string[]> {
   const { count: _count, ...facts } = info;
-  const record: ShardPartRecord<ScorePartFacts> = {
+  const record = {
     version: 1,
     stage: 'score',
     shard,
     samples: shardRange(shard, expected.pool.size),
     ...expected,
     settings,
-    facts,
-  };
-  return writePart(runDir, record, async (file) => {
+  } as const;
+  return writePart<ScorePartFacts>(runDir, record, async (file) => {
     await writeFileAtomic(file('embeddings'), bytes(scores.embeddings));
     await writeFileAtomic(file('difficulty'), bytes(scores.difficulty));
     await writeFileAtomic(file('patchErrors'), bytes(scores.patchErrors));
+    return facts;
   });
 }
 
@@ -87,7 +87,7 @@ export async function scorePartPatchErrors(
   const same =
     record.pool?.contentHash === expected.pool.contentHash &&
     record.pool.size === expected.pool.size &&
-    record.checkpoint?.hash === expected.checkpoint.hash;
+    record.checkpoint?.hash === expected.checkpoint?.hash;
   if (!same) return undefined;
   const errors = await readFloats(
     resolveInRun(runDir, shardPartFile('score', shard.index, shard.count, 'patchErrors'), { mustExist: true }),

@@ -23,12 +23,15 @@
  *   metrics/<stage>.jsonl           one JSON object per line: { step, name, value, time }
  *   bench/report.json, report.md    the benchmark (issue 5), BenchReport
  *   bench/predictions/<dataset>/index.json   PredictionIndex: test images, truth and predicted label PNGs
- *   parts/<stage>/<i>-of-<n>/       one shard's part of a sharded score or propose (docs/scale-out.md):
- *                                   part.json (ShardPartRecord) and the stage's files for its samples
+ *   parts/<stage>/<i>-of-<n>/       one shard's part of a sharded ingest, score or propose (docs/scale-out.md):
+ *                                   part.json (ShardPartRecord) and the stage's files for its samples;
+ *                                   an ingest part is laid out as a run's cache/ and thumbs/
  */
 
 export const ARTIFACTS = {
   run: 'run.json',
+  /** Held while a process updates run.json (runStore.ts). */
+  runLock: 'run.json.lock',
   config: 'config.json',
   cacheDir: 'cache',
   cacheIndex: 'cache/index.json',
@@ -60,8 +63,8 @@ export function metricsFile(stage: string): string {
   return `${ARTIFACTS.metricsDir}/${stage}.jsonl`;
 }
 
-/** The stages that run in shards and are merged by `optidel merge`. */
-export const SHARDED_STAGES = ['score', 'propose'] as const;
+/** The stages that run in shards and are merged by `optidel merge`, in pipeline order. */
+export const SHARDED_STAGES = ['ingest', 'score', 'propose'] as const;
 export type ShardedStage = (typeof SHARDED_STAGES)[number];
 
 /** The files of one shard's part, inside its folder. */
@@ -71,6 +74,8 @@ export const SHARD_PART_FILES = {
   difficulty: 'difficulty.f32',
   patchErrors: 'patch-errors.f32',
   keyPatches: 'key-patches.json',
+  cacheIndex: ARTIFACTS.cacheIndex,
+  thumbsIndex: ARTIFACTS.thumbsIndex,
 } as const;
 
 /** A part folder's name, `<i>-of-<n>` with both padded to five digits so listings sort in shard order. */
