@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import type { CacheIndex, ThumbnailAtlasIndex } from '../../../src/shared/artifacts';
+import type { ThumbnailAtlasIndex } from '../../../src/shared/artifacts';
 import type { RunRecord } from '../../../src/shared/runRecord';
+import { cacheContent } from '../../helpers/cacheContent';
 import { runCli } from '../../helpers/engine';
 import { makeTinyDemo } from '../../helpers/tinyRun';
 
@@ -33,14 +34,6 @@ const ingestShard = (i: number, config = configFile) =>
   cli(['ingest', '--config', config, '--out', sharded, '--shard', `${i}/${SHARDS}`]);
 const readJson = <T>(dir: string, file: string) => JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as T;
 const part = (i: number) => path.join(sharded, 'parts/ingest', `${String(i).padStart(5, '0')}-of-0000${SHARDS}`);
-
-/** Each sample's provenance (its place in the pixel files aside) and all pixels in id order. */
-function cacheContent(dir: string) {
-  const index = readJson<CacheIndex>(dir, 'cache/index.json');
-  const samples = index.samples.map(({ shard: _s, offset: _o, ...rest }) => rest);
-  const pixels = Buffer.concat(index.shards.map((s) => fs.readFileSync(path.join(dir, s.file))));
-  return { index, samples, pixels };
-}
 
 /** Each sample's thumbnail pixels, cut from its atlas. */
 async function thumbnails(dir: string): Promise<Map<string, Buffer>> {
