@@ -204,8 +204,8 @@ test(
     await submitAndWait([pipeline, String(SHARDS), run.configFile], 4, 300, {
       OPTIDEL_PRETRAIN_ARGS: '--preset micro --steps 6 --batch-size 8',
     });
-    const sharded = cacheContent(pipeline);
-    const whole = cacheContent(run.runDir);
+    const sharded = await cacheContent(pipeline);
+    const whole = await cacheContent(run.runDir);
     assert.deepEqual(sharded.samples, whole.samples);
     assert.ok(sharded.pixels.equals(whole.pixels), 'the merged cache holds other pixels than an unsharded ingest');
     // Scored whole with the checkpoint the pipeline trained, the run gets the scores the shards gave it.

@@ -108,9 +108,9 @@ async function mergeIngest(
     const { index, shards } = await mergeIngestParts(runDir, plan, sources, rerun);
     for (const s of index.skipped) ctx.log('warn', `skipped ${s.path}: ${s.reason}`);
     return {
-      result: { stage: 'ingest', shards, samples: index.samples.length, files: [...MERGED_INGEST_FILES] },
+      result: { stage: 'ingest', shards, samples: index.sampleCount, files: [...MERGED_INGEST_FILES] },
       summary: {
-        samples: index.samples.length,
+        samples: index.sampleCount,
         sources,
         shards,
         skipped: index.skipped.length,

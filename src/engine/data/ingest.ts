@@ -156,7 +156,8 @@ function reuseCache(previous: CacheIndex, ctx: CommandContext, started: number):
     'info',
     `ingest: the pool is unchanged since the last ingest (${previous.samples.length} samples); reusing the cache`,
   );
-  return summarize(previous, started, true);
+  const sources = new Set(previous.samples.map((s) => s.source)).size;
+  return summarize(previous.samples.length, sources, previous, started, true);
 }
 
 /** Under the stage lock: reuses the cache if it still matches (its thumbnails rebuilt if missing), else decodes the pool anew. */
@@ -288,13 +289,19 @@ async function decodePool(
   }
   await thumbs.finish();
   const index = await writer.finish({ contentHash: hash, skipped, emptySlicesSkipped: emptySlices });
-  return { ...summarize(index, started, false), sources: sources.size };
+  return summarize(index.sampleCount, sources.size, index, started, false);
 }
 
-function summarize(index: CacheIndex, started: number, cached: boolean): IngestSummary {
+function summarize(
+  samples: number,
+  sources: number,
+  index: Pick<CacheIndex, 'skipped' | 'emptySlicesSkipped'>,
+  started: number,
+  cached: boolean,
+): IngestSummary {
   return {
-    samples: index.samples.length,
-    sources: new Set(index.samples.map((s) => s.source)).size,
+    samples,
+    sources,
     skipped: index.skipped,
     emptySlicesSkipped: index.emptySlicesSkipped,
     seconds: (performance.now() - started) / 1000,

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { CacheIndex, SelectionFile, SynthIndex, ThumbnailAtlasIndex } from '../../shared/artifacts';
 import { ARTIFACTS } from '../../shared/artifacts';
 import { readJsonFile } from '../../shared/node/atomicFile';
+import { readCacheIndexFile } from '../../shared/node/cacheIndexFile';
 
 export interface ExportInputs {
   cache: CacheIndex;
@@ -27,9 +28,11 @@ export class MissingArtifactError extends Error {
 
 export async function readExportInputs(runDir: string): Promise<ExportInputs> {
   const skipped: ExportInputs['skipped'] = [];
-  const cache = (await readRequiredJson(runDir, ARTIFACTS.cacheIndex, 'optidel ingest')) as CacheIndex;
-  if (!Array.isArray(cache.samples))
-    throw new Error(`${path.join(runDir, ARTIFACTS.cacheIndex)}: "samples" must be an array; re-run optidel ingest`);
+  if (!fs.existsSync(path.join(runDir, ARTIFACTS.cacheIndex)))
+    throw new MissingArtifactError(
+      `${path.join(runDir, ARTIFACTS.cacheIndex)} is missing: run "optidel ingest --run ${runDir}" first`,
+    );
+  const cache = await readCacheIndexFile(runDir);
   const n = cache.samples.length;
   const difficulty = await readFloat32(runDir, ARTIFACTS.difficulty, n, 'optidel score');
   const projection = await readFloat32(runDir, ARTIFACTS.projection, n * 2, 'optidel score');
@@ -46,13 +49,6 @@ export async function readExportInputs(runDir: string): Promise<ExportInputs> {
   );
   const synth = (await readOptionalJson(runDir, ARTIFACTS.synthIndex, skipped)) as SynthIndex | undefined;
   return { cache, difficulty, projection, selections, thumbs, synth, skipped };
-}
-
-async function readRequiredJson(runDir: string, relative: string, producer: string): Promise<unknown> {
-  const file = path.join(runDir, relative);
-  if (!fs.existsSync(file))
-    throw new MissingArtifactError(`${file} is missing: run "${producer} --run ${runDir}" first`);
-  return readJsonFile(file);
 }
 
 async function readOptionalJson(runDir: string, relative: string, skipped: ExportInputs['skipped']): Promise<unknown> {

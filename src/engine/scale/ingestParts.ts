@@ -9,13 +9,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CacheIndex, CacheSample, ThumbnailAtlasIndex } from '../../shared/artifacts';
+import type { ThumbnailAtlasIndex } from '../../shared/artifacts';
 import { ARTIFACTS } from '../../shared/artifacts';
 import { readJsonFile } from '../../shared/node/atomicFile';
 import { shardPartFolder } from '../../shared/run/layout';
 import { resolveInRun } from '../../shared/run/node/contain';
 import { parseThumbsIndex } from '../../shared/run/thumbsIndex';
-import { CACHE_DIR, readCacheIndex, shardFileName, writeCacheIndex } from '../data/cache';
+import { CacheIndexWriter, type CacheIndexHeader } from '../../shared/node/cacheIndexFile';
+import { CACHE_DIR, readCacheIndex, shardFileName } from '../data/cache';
 import type { DecodePlan, IngestSummary } from '../data/ingest';
 import { rebuildBeside } from '../data/stagedRebuild';
 import { atlasFileName, THUMBS_DIR, writeThumbsIndex } from '../data/thumbs';
@@ -73,7 +74,7 @@ export async function mergeIngestParts(
   plan: DecodePlan,
   sources: number,
   rerun: (shard: string) => string,
-): Promise<{ index: CacheIndex; shards: number }> {
+): Promise<{ index: CacheIndexHeader; shards: number }> {
   const parts = await readParts<IngestPartFacts>(runDir, 'ingest', ingestExpectations(plan, sources), rerun);
   const index = await rebuildBeside(runDir, [THUMBS_DIR, CACHE_DIR], (staging) =>
     joinParts(runDir, parts, plan, staging),
@@ -86,14 +87,14 @@ async function joinParts(
   parts: Array<CheckedPart<IngestPartFacts>>,
   plan: DecodePlan,
   staging: string,
-): Promise<CacheIndex> {
-  const merged: CacheIndex = {
-    version: 1,
+): Promise<CacheIndexHeader> {
+  // One part's index in memory at a time; the merged samples stream to disk.
+  const samples = new CacheIndexWriter(staging);
+  const merged: Omit<CacheIndexHeader, 'version' | 'sampleCount'> = {
     imageSize: plan.options.imageSize,
     channels: 1,
     contentHash: plan.hash,
     shards: [],
-    samples: [],
     skipped: [],
     emptySlicesSkipped: 0,
   };
@@ -107,7 +108,7 @@ async function joinParts(
       throw new Error(
         `${part.file('cacheIndex')}: ${index.samples.length} samples of ${index.imageSize} px, its part.json says ${part.record.facts.samples} of ${merged.imageSize} px; ${again}`,
       );
-    const idBase = merged.samples.length;
+    const idBase = samples.count;
     const shardBase = merged.shards.length;
     for (const [k, shard] of index.shards.entries()) {
       const file = shardFileName(shardBase + k);
@@ -115,7 +116,7 @@ async function joinParts(
       merged.shards.push({ file, count: shard.count });
     }
     for (const sample of index.samples)
-      merged.samples.push({ ...sample, id: sample.id + idBase, shard: sample.shard + shardBase } as CacheSample);
+      await samples.add({ ...sample, id: sample.id + idBase, shard: sample.shard + shardBase });
     merged.skipped.push(...part.record.facts.skipped);
     merged.emptySlicesSkipped += part.record.facts.emptySlicesSkipped;
     const partThumbs = parseThumbsIndex(await readJsonFile(part.file('thumbsIndex')), part.file('thumbsIndex'));
@@ -139,12 +140,11 @@ async function joinParts(
       thumbs.positions[String(Number(id) + idBase)] = [atlas + atlasBase, column, row];
     }
   }
-  if (merged.samples.length === 0)
+  if (samples.count === 0)
     throw new Error(`ingest: nothing usable in the pool (every shard is empty); check "pool" in ${plan.loaded.file}`);
   await writeThumbsIndex(staging, thumbs!);
   // The cache index last, as an unsharded ingest writes it: a cache without one is incomplete.
-  await writeCacheIndex(staging, merged);
-  return merged;
+  return samples.finish(merged);
 }
 
 /** A hard link (no bytes moved), or a copy where the file system cannot link. */
@@ -157,5 +157,5 @@ async function linkOrCopy(from: string, to: string): Promise<void> {
   }
 }
 
-/** The run's cache index file, as the merge names it in its result. */
-export const MERGED_INGEST_FILES = [ARTIFACTS.cacheIndex, ARTIFACTS.thumbsIndex];
+/** The files the merge writes besides the pixels and atlases, as its result names them. */
+export const MERGED_INGEST_FILES = [ARTIFACTS.cacheIndex, ARTIFACTS.cacheSamples, ARTIFACTS.thumbsIndex];

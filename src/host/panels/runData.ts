@@ -8,7 +8,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type {
   BenchReport,
-  CacheIndex,
   DuplicateGroup,
   DuplicatesFile,
   KeyPatchFile,
@@ -21,6 +20,7 @@ import { ARTIFACTS, predictionIndexFile } from '../../shared/artifacts';
 import type { StageStatus } from '../../shared/protocol';
 import { parseMetricsFile, type MetricSeries } from '../../shared/metrics';
 import { resolveInRun } from '../../shared/run/node/contain';
+import { readCacheIndexFile } from '../../shared/node/cacheIndexFile';
 import { parseRunRecord } from '../../shared/runRecord';
 import type { PredictionsView, RunViewData, ThumbsInfo, ViewKind } from '../../shared/viewMessages';
 
@@ -107,9 +107,8 @@ export async function loadRunViewData(
   for (const [name, stage] of Object.entries(record?.stages ?? {})) if (stage) stages[name] = stage.status;
 
   const index = await problems.try(ARTIFACTS.cacheIndex, async () => {
-    const raw = (await readJson(runDir, ARTIFACTS.cacheIndex)) as CacheIndex;
+    const raw = await readCacheIndexFile(runDir);
     expectArray(raw?.samples, 'samples');
-    if (!(raw.imageSize > 0)) throw new Error('"imageSize" must be a positive number');
     return raw;
   });
   const n = index?.samples.length ?? 0;

@@ -4,9 +4,10 @@
  * ids that do not exist; the rest of the selection file is kept as it was.
  */
 import * as path from 'node:path';
-import type { CacheIndex, SelectionFile } from '../artifacts';
-import { ARTIFACTS, selectionFile } from '../artifacts';
+import type { SelectionFile } from '../artifacts';
+import { selectionFile } from '../artifacts';
 import { readJsonFile, writeJsonAtomic } from './atomicFile';
+import { readCacheIndexFile } from './cacheIndexFile';
 
 export async function saveManualCuration(
   runDir: string,
@@ -35,7 +36,6 @@ export async function saveManualCuration(
 
 /** Pool ids only: the stages apply curation to pool samples (a generated sample is curated through its sources). */
 async function knownIds(runDir: string): Promise<(id: number) => boolean> {
-  const index = (await readJsonFile(path.join(runDir, ARTIFACTS.cacheIndex))) as CacheIndex;
-  const pool = Array.isArray(index?.samples) ? index.samples.length : 0;
+  const pool = (await readCacheIndexFile(runDir)).samples.length;
   return (id) => Number.isInteger(id) && id >= 0 && id < pool;
 }

@@ -6,7 +6,8 @@
  *
  *   run.json                        stage status (runRecord.ts)
  *   config.json                     the resolved config the run used
- *   cache/index.json                CacheIndex: samples with provenance, shard list, content hash
+ *   cache/index.json                CacheIndexHeader: shard list, content hash, sample count (cacheIndexFile.ts)
+ *   cache/samples.jsonl             one CacheSample (provenance, place in the shards) per line, in id order
  *   cache/shard-00000.bin           decoded samples, imageSize² Float32 in [0, 1] each
  *   thumbs/atlas-00000.png          thumbnails, ThumbnailAtlasIndex in thumbs/index.json
  *   scores/embeddings.f32           N x D pooled encoder tokens (scores/scores.json gives D)
@@ -35,6 +36,7 @@ export const ARTIFACTS = {
   config: 'config.json',
   cacheDir: 'cache',
   cacheIndex: 'cache/index.json',
+  cacheSamples: 'cache/samples.jsonl',
   thumbsDir: 'thumbs',
   thumbsIndex: 'thumbs/index.json',
   scores: 'scores/scores.json',

@@ -75,8 +75,8 @@ test('ingest in 4 shards, merged, holds the samples, pixels and thumbnails of an
     merged.stages.map((s) => [s.stage, s.shards]),
     [['ingest', SHARDS]],
   );
-  const a = cacheContent(whole);
-  const b = cacheContent(sharded);
+  const a = await cacheContent(whole);
+  const b = await cacheContent(sharded);
   assert.equal(
     b.samples.length,
     sizes.reduce((s, n) => s + n, 0),
@@ -93,7 +93,7 @@ test('ingest in 4 shards, merged, holds the samples, pixels and thumbnails of an
   assert.match(failing(['merge', '--run', sharded]), /holds no parts/);
 });
 
-test('merge refuses, naming the shard, an ingest part that is missing, duplicated, or from another config', () => {
+test('merge refuses, naming the shard, an ingest part that is missing, duplicated, or from another config', async () => {
   const merge = ['merge', '--run', sharded, '--stage', 'ingest'];
   fs.rmSync(path.join(part(2), 'part.json'));
   assert.match(failing(merge), /shard 2\/4 is missing: .*part\.json was never written/);
@@ -104,7 +104,7 @@ test('merge refuses, naming the shard, an ingest part that is missing, duplicate
   assert.match(duplicated, /shard 1\/4 is duplicated/);
   assert.match(duplicated, /shard 3\/4 is missing .*optidel ingest --config .* --out .* --shard 3\/4/);
   // The run's cache is what the last merge left: a refused merge writes nothing.
-  assert.deepEqual(cacheContent(sharded).samples, cacheContent(whole).samples);
+  assert.deepEqual((await cacheContent(sharded)).samples, (await cacheContent(whole)).samples);
 
   // Shard 2 decoded with another setting: another content hash, and other settings than shard 0's.
   const other = path.join(path.dirname(configFile), 'other.json');
