@@ -52,7 +52,7 @@ export interface SelectArgs {
   masks?: number;
   /** k-means clusters of meddel and prototypes (default about √N, at most 100). */
   clusters?: number;
-  /** kcenter: hierarchical k-means with balanced sampling in place of greedy k-center (docs/scale-out.md). */
+  /** kcenter, prototypes, meddel: hierarchical k-means with balanced sampling, the method choosing inside each cluster (docs/scale-out.md). */
   hierarchical?: boolean;
   /** optidel: a source may give at most this multiple of its fair share of key patches (default 2). */
   sourceCapFactor?: number;
