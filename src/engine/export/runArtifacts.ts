@@ -9,6 +9,7 @@ import type { CacheIndex, SelectionFile, SynthIndex, ThumbnailAtlasIndex } from 
 import { ARTIFACTS } from '../../shared/artifacts';
 import { readJsonFile } from '../../shared/node/atomicFile';
 import { readCacheIndexFile } from '../../shared/node/cacheIndexFile';
+import { readFloat32File } from '../../shared/node/float32File';
 
 export interface ExportInputs {
   cache: CacheIndex;
@@ -72,15 +73,12 @@ export async function readFloat32(
   const file = path.join(runDir, relative);
   if (!fs.existsSync(file))
     throw new MissingArtifactError(`${file} is missing: run "${producer} --run ${runDir}" first`);
-  const bytes = await fs.promises.readFile(file);
-  if (bytes.byteLength !== length * 4) {
+  const values = await readFloat32File(file);
+  if (values.length !== length) {
     throw new Error(
-      `${file} holds ${bytes.byteLength / 4} float32 values, expected ${length} (the pool has changed since it was written?): re-run "${producer} --run ${runDir}"`,
+      `${file} holds ${values.length} float32 values, expected ${length} (the pool has changed since it was written?): re-run "${producer} --run ${runDir}"`,
     );
   }
-  // Copy into an aligned buffer: Buffer pools may hand out offsets that are not multiples of 4.
-  const values = new Float32Array(length);
-  new Uint8Array(values.buffer).set(bytes);
   return values;
 }
 

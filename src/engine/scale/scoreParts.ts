@@ -5,6 +5,7 @@ import { shardPartFile } from '../../shared/run/layout';
 import { resolveInRun } from '../../shared/run/node/contain';
 import { writeFileAtomic } from '../../shared/node/atomicFile';
 import { readJsonFile } from '../../shared/node/atomicFile';
+import { readFloat32File } from '../../shared/node/float32File';
 import type { PoolScores } from '../model/scoring';
 import { readParts, writePart, type PartExpectations, type ShardPartRecord } from './parts';
 import { shardRange, type Shard } from './shard';
@@ -57,7 +58,7 @@ export async function mergeScoreParts(
   for (const part of parts) {
     const { start, end } = part.record.samples;
     const read = async (name: 'embeddings' | 'difficulty' | 'patchErrors', width: number) => {
-      const values = await readFloats(part.file(name));
+      const values = await readFloat32File(part.file(name));
       if (values.length !== (end - start) * width)
         throw new Error(
           `${part.file(name)} holds ${values.length} values, shard samples ${start}-${end} need ${(end - start) * width}; score the shard again`,
@@ -89,18 +90,12 @@ export async function scorePartPatchErrors(
     record.pool.size === expected.pool.size &&
     record.checkpoint?.hash === expected.checkpoint?.hash;
   if (!same) return undefined;
-  const errors = await readFloats(
+  const errors = await readFloat32File(
     resolveInRun(runDir, shardPartFile('score', shard.index, shard.count, 'patchErrors'), { mustExist: true }),
   );
   const { start, end } = shardRange(shard, expected.pool.size);
   if (errors.length !== (end - start) * record.facts.patchesPerSide ** 2) return undefined;
   return { facts: record.facts, errors };
-}
-
-async function readFloats(file: string): Promise<Float32Array> {
-  const data = await fs.promises.readFile(file);
-  if (data.byteLength % 4 !== 0) throw new Error(`${file} is not a Float32 file (${data.byteLength} bytes)`);
-  return new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
 }
 
 export function bytes(values: Float32Array): Uint8Array {

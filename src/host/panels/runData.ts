@@ -21,6 +21,7 @@ import type { StageStatus } from '../../shared/protocol';
 import { parseMetricsFile, type MetricSeries } from '../../shared/metrics';
 import { resolveInRun } from '../../shared/run/node/contain';
 import { readCacheIndexFile } from '../../shared/node/cacheIndexFile';
+import { readFloat32File } from '../../shared/node/float32File';
 import { parseRunRecord } from '../../shared/runRecord';
 import type { PredictionsView, RunViewData, ThumbsInfo, ViewKind } from '../../shared/viewMessages';
 
@@ -78,14 +79,12 @@ async function readJson(runDir: string, file: string): Promise<unknown> {
 
 /** A Float32 file of exactly `count` x `width` values. */
 async function readF32(runDir: string, file: string, count: number, width: number): Promise<Float32Array> {
-  const bytes = await fs.promises.readFile(path.join(runDir, file));
-  const expected = count * width * 4;
-  if (bytes.byteLength !== expected)
+  const values = await readFloat32File(path.join(runDir, file));
+  if (values.length !== count * width)
     throw new Error(
-      `has ${bytes.byteLength} bytes but ${count} samples x ${width} need ${expected}; re-run the stage that writes it`,
+      `has ${values.length * 4} bytes but ${count} samples x ${width} need ${count * width * 4}; re-run the stage that writes it`,
     );
-  // Copy into an aligned buffer: Node's pooled Buffers may start at any offset.
-  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  return values;
 }
 
 function expectArray(value: unknown, key: string): unknown[] {

@@ -2,6 +2,7 @@
  * The streamed cache index (cacheIndexFile.ts over jsonLines.ts): with chunks of a few bytes, so
  * that every line and many multi-byte characters straddle a chunk boundary, what is written reads
  * back equal; version 1 indexes still read; damaged or unknown ones are refused with the file named.
+ * And the Float32 artifacts, read in chunks past readFile's 2 GiB limit.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CacheIndex, CacheSample } from '../../../src/shared/artifacts';
 import { CacheIndexWriter, readCacheIndexFile } from '../../../src/shared/node/cacheIndexFile';
+import { readFloat32File } from '../../../src/shared/node/float32File';
 import { JsonLinesWriter, readJsonLines } from '../../../src/shared/node/jsonLines';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-cache-index-'));
@@ -93,4 +95,13 @@ test('an aborted writer leaves the file it would have replaced as it was, and no
   for await (const v of readJsonLines(file, 2)) back.push(v);
   assert.deepEqual(back, [1, 'two', { three: 3 }]);
   assert.deepEqual(fs.readdirSync(dir), ['lines.jsonl']);
+});
+
+test('a Float32 file read in chunks of 12 bytes (not a multiple of its size) round-trips; a torn one is refused', async () => {
+  const file = path.join(root, 'values.f32');
+  const values = Float32Array.from({ length: 1001 }, (_, i) => Math.sin(i) * 1e3);
+  fs.writeFileSync(file, new Uint8Array(values.buffer));
+  assert.deepEqual(await readFloat32File(file, 12), values);
+  fs.writeFileSync(file, new Uint8Array(values.buffer).subarray(0, 4002));
+  await assert.rejects(readFloat32File(file, 12), /values\.f32 is not a Float32 file \(4002 bytes\)/);
 });
