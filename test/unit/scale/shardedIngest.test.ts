@@ -11,6 +11,7 @@ import sharp from 'sharp';
 import type { ThumbnailAtlasIndex } from '../../../src/shared/artifacts';
 import type { RunRecord } from '../../../src/shared/runRecord';
 import { cacheContent } from '../../helpers/cacheContent';
+import { readShardProgress, shardRanges } from '../../../src/shared/node/shardProgress';
 import { runCli } from '../../helpers/engine';
 import { makeTinyDemo } from '../../helpers/tinyRun';
 
@@ -97,6 +98,9 @@ test('merge refuses, naming the shard, an ingest part that is missing, duplicate
   const merge = ['merge', '--run', sharded, '--stage', 'ingest'];
   fs.rmSync(path.join(part(2), 'part.json'));
   assert.match(failing(merge), /shard 2\/4 is missing: .*part\.json was never written/);
+  // What "OptiDEL: Show Sharded Progress" shows for it.
+  assert.deepEqual(await readShardProgress(sharded), [{ stage: 'ingest', count: 4, done: [0, 1, 3], missing: [2] }]);
+  assert.equal(shardRanges([0, 1, 2, 5, 7, 8]), '0-2, 5, 7-8');
 
   fs.rmSync(part(3), { recursive: true });
   fs.cpSync(part(1), part(3), { recursive: true });
