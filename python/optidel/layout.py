@@ -7,6 +7,7 @@ two cannot drift apart. Keys are the TypeScript keys.
 ARTIFACTS = {
     "run": "run.json",
     "cacheIndex": "cache/index.json",
+    "cacheSamples": "cache/samples.jsonl",
     "thumbsDir": "thumbs",
     "thumbsIndex": "thumbs/index.json",
     "scores": "scores/scores.json",

@@ -47,6 +47,20 @@ def _float32(run_dir, relative, shape, producer):
     return values.reshape(shape)
 
 
+def _cache_samples(run_dir, cache):
+    """The samples of a version 2 cache index: one JSON object a line in cache/samples.jsonl (cacheIndexFile.ts)."""
+    if cache.get("version") != 2:
+        raise RunFolderError(f"{run_dir}: cache index version {cache.get('version')!r} is not 1 or 2: update optidel")
+    file = _inside(run_dir, ARTIFACTS["cacheSamples"])
+    if not os.path.exists(file):
+        raise RunFolderError(f"{file} is missing: run \"optidel ingest\" again")
+    with open(file, encoding="utf-8") as f:
+        samples = [json.loads(line) for line in f if line.strip()]
+    if len(samples) != cache.get("sampleCount"):
+        raise RunFolderError(f"{file} holds {len(samples)} samples, the index says {cache.get('sampleCount')}: run \"optidel ingest\" again")
+    return samples
+
+
 class Selection:
     """One ``selection/<method>.json``; ``ids`` is the subset training uses (hand curation applied)."""
 
@@ -79,6 +93,7 @@ class Run:
         self.skipped = []
         cache = _json(self.dir, ARTIFACTS["cacheIndex"], "optidel ingest")
         self.image_size = cache["imageSize"]
+        samples = cache["samples"] if cache.get("version") == 1 else _cache_samples(self.dir, cache)
         self.pool = [
             {
                 "id": s["id"],
@@ -89,7 +104,7 @@ class Run:
                 "original_size": tuple(s["originalSize"]),
                 "intensity": s.get("intensity"),
             }
-            for s in cache["samples"]
+            for s in samples
         ]
         n = len(self.pool)
         info = _json(self.dir, ARTIFACTS["scores"], "optidel score")

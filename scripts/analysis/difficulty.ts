@@ -17,7 +17,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { CacheIndex, KeyPatchFile } from '../../src/shared/artifacts';
+import type { KeyPatchFile } from '../../src/shared/artifacts';
+import { readCacheIndexFile } from '../../src/shared/node/cacheIndexFile';
 import { ARTIFACTS } from '../../src/shared/run/layout';
 import { resolveInRun } from '../../src/shared/run/node/contain';
 import { median, overlap, pixelSpread, spearman, topN } from './stats';
@@ -113,8 +114,8 @@ function count(values: readonly string[]): Record<string, number> {
   return out;
 }
 
-export function analyse(runDir: string, budget: number): Analysis {
-  const index = readJson<CacheIndex>(runDir, ARTIFACTS.cacheIndex);
+export async function analyse(runDir: string, budget: number): Promise<Analysis> {
+  const index = await readCacheIndexFile(runDir);
   const side = index.imageSize;
   const pixelsPerSample = side * side;
   const shards = index.shards.map((s) => readF32(runDir, s.file));
@@ -166,18 +167,20 @@ function optidel(args: string[]): void {
 }
 
 /** Scores each difficulty on its own copy of the run (the input run is only read). */
-function scoreVariants(options: Options): Analysis[] {
+async function scoreVariants(options: Options): Promise<Analysis[]> {
   const work = options.work ?? fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-difficulty-'));
   fs.mkdirSync(work, { recursive: true });
   const checkpoint = options.checkpoint ? ['--checkpoint', options.checkpoint] : [];
-  return options.variants!.map((variant) => {
+  const results: Analysis[] = [];
+  for (const variant of options.variants!) {
     const copy = path.join(work, variant);
     fs.rmSync(copy, { recursive: true, force: true });
     execFileSync('cp', ['-r', options.run, copy]);
     optidel(['score', '--run', copy, '--difficulty', variant, ...checkpoint]);
     optidel(['propose', '--run', copy, '--difficulty', variant, ...checkpoint]);
-    return analyse(copy, options.budget);
-  });
+    results.push(await analyse(copy, options.budget));
+  }
+  return results;
 }
 
 const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '–');
@@ -222,9 +225,9 @@ export function markdown(results: Analysis[]): string {
   return lines.join('\n');
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  const results = options.variants ? scoreVariants(options) : [analyse(options.run, options.budget)];
+  const results = options.variants ? await scoreVariants(options) : [await analyse(options.run, options.budget)];
   if (options.json) {
     const overlaps = results.flatMap((a, i) =>
       results
@@ -235,9 +238,7 @@ function main(): void {
   } else console.log(markdown(results));
 }
 
-try {
-  main();
-} catch (error) {
+main().catch((error: unknown) => {
   console.error(`difficulty: ${(error as Error).message}`);
   process.exit(1);
-}
+});

@@ -1,7 +1,8 @@
-// Hierarchical k-means selection (src/engine/selection/hierarchicalKMeans.ts) against exact greedy
-// k-center: at 100k synthetic embeddings (dim 128, budget 1%) the coverage radius (largest
-// distance from a pool row to its nearest pick, what k-center minimises), the mean such distance,
-// and the overlap of each method's picks with exact k-center's; at 1M, time and peak memory only
+// Hierarchical k-means selection (src/engine/selection/hierarchicalKMeans.ts) against the exact
+// methods (greedy k-center, prototypes, MedDEL): at 100k synthetic embeddings (dim 128, budget 1%)
+// the coverage radius (largest distance from a pool row to its nearest pick, what k-center
+// minimises), the mean such distance, and the overlap of each method's picks with exact k-center's
+// and with its own exact method's; at 1M, time and peak memory only
 // (exact k-center and the coverage measurement are O(N·B·D), out of reach there). Each
 // measurement runs in its own process. `random` is the floor every diversity method must beat.
 import { spawnSync } from 'node:child_process';
@@ -40,8 +41,22 @@ const overlap = (a, b) => {
 
 const quality = (() => {
   const [n, budget] = [100_000, 1_000];
-  const rows = ['random', 'kcenter-exact', 'kcenter-regions', 'hierarchical'].map((m) => measure(n, budget, m, true));
+  const rows = [
+    'random',
+    'kcenter-exact',
+    'kcenter-regions',
+    'hierarchical',
+    'prototypes-exact',
+    'prototypes-hierarchical',
+    'meddel-exact',
+    'meddel-hierarchical',
+  ].map((m) => measure(n, budget, m, true));
   const exact = rows.find((r) => r.method === 'kcenter-exact');
+  // Each hierarchical variant's own exact method (kcenter's is exact k-center).
+  const ownExact = (method) =>
+    rows.find(
+      (r) => r.method === (method === 'hierarchical' ? 'kcenter-exact' : method.replace('-hierarchical', '-exact')),
+    );
   return {
     n,
     budget,
@@ -49,6 +64,9 @@ const quality = (() => {
     methods: rows.map(({ picks, ...r }) => ({
       ...r,
       overlapWithExact: overlap(picks, exact.picks),
+      ...(r.method === 'hierarchical' || r.method.endsWith('-hierarchical')
+        ? { overlapWithOwnExact: overlap(picks, ownExact(r.method).picks) }
+        : {}),
       radiusVsExact: r.radius / exact.radius,
       meanDistanceVsExact: r.meanDistance / exact.meanDistance,
     })),
@@ -57,7 +75,9 @@ const quality = (() => {
 
 const scale = (() => {
   const [n, budget] = [1_000_000, 10_000];
-  const rows = ['none', 'kcenter-regions', 'hierarchical'].map((m) => measure(n, budget, m, false));
+  const rows = ['none', 'kcenter-regions', 'hierarchical', 'prototypes-hierarchical', 'meddel-hierarchical'].map((m) =>
+    measure(n, budget, m, false),
+  );
   const baseline = rows.find((r) => r.method === 'none').peakMiB;
   return {
     n,

@@ -6,6 +6,7 @@
 // the picks to PICKS_FILE when given, so the parent can measure overlap. Prints one JSON line.
 import * as fs from 'node:fs';
 import { hierarchicalKMeansSelect } from '../../src/engine/selection/hierarchicalKMeans';
+import { selectSubset, type SelectionMethod } from '../../src/engine/selection/methods';
 import { kCenterGreedy } from '../../src/engine/selection/kcenter';
 import { SeededRandom, permutation } from '../../src/engine/model/rng';
 import { distanceRows, normalizeRows } from '../../src/engine/selection/vectors';
@@ -21,6 +22,13 @@ const [n, budget, method, quality, picksFile] = [
 const dim = 128;
 const pool = syntheticPool({ n, dim, sources: Math.max(1, Math.round(n / 100)), seed: 1 });
 const unit = normalizeRows(pool.embeddings, dim);
+/** A method as "optidel select" runs it, exact or on the hierarchical path. */
+const select = (method: SelectionMethod, hierarchical: boolean) => () =>
+  selectSubset(
+    method,
+    { embeddings: pool.embeddings, dim, difficulty: new Float32Array(n), sources: pool.sources },
+    { budget, seed: 1, hierarchical },
+  ).selected;
 
 const METHODS: Record<string, () => number[]> = {
   none: () => [],
@@ -30,6 +38,10 @@ const METHODS: Record<string, () => number[]> = {
   // The default of "optidel select --method kcenter": exact greedy inside regions of 2048 rows.
   'kcenter-regions': () => kCenterGreedy(unit, dim, { budget, seed: 1 }),
   hierarchical: () => hierarchicalKMeansSelect(unit, dim, { budget, seed: 1 }),
+  'prototypes-exact': select('prototypes', false),
+  'prototypes-hierarchical': select('prototypes', true),
+  'meddel-exact': select('meddel', false),
+  'meddel-hierarchical': select('meddel', true),
 };
 
 const wall = performance.now();

@@ -34,8 +34,9 @@ export interface CacheSample extends Provenance {
   offset: number;
 }
 
+/** The cache index as read (cacheIndexFile.ts): on disk, version 2 keeps the samples in cache/samples.jsonl. */
 export interface CacheIndex {
-  version: 1;
+  version: 1 | 2;
   imageSize: number;
   channels: 1;
   /** Hash of the inputs (paths, sizes, mtimes) and the settings that shape decoding. */

@@ -52,7 +52,7 @@ export interface SelectArgs {
   masks?: number;
   /** k-means clusters of meddel and prototypes (default about √N, at most 100). */
   clusters?: number;
-  /** kcenter: hierarchical k-means with balanced sampling in place of greedy k-center (docs/scale-out.md). */
+  /** kcenter, prototypes, meddel: hierarchical k-means with balanced sampling, the method choosing inside each cluster (docs/scale-out.md). */
   hierarchical?: boolean;
   /** optidel: a source may give at most this multiple of its fair share of key patches (default 2). */
   sourceCapFactor?: number;
@@ -336,13 +336,15 @@ export interface ProposeResult {
   shard?: string;
 }
 
-/** `optidel merge`: joins the parts of sharded score and propose runs into the run's artifacts. */
+/** `optidel merge`: joins the parts of sharded ingest, score and propose runs into the run's artifacts. */
 export interface MergeArgs {
   run: string;
-  /** Only this stage's parts (default: every stage that has parts, score before propose). */
-  stage?: 'score' | 'propose';
+  /** Only this stage's parts (default: every stage that has parts, in pipeline order). */
+  stage?: 'ingest' | 'score' | 'propose';
   /** The checkpoint the parts must have been made with (default pretrain). */
   checkpoint?: string;
+  /** The optidel.json the ingest parts must have been made from (default: the one their records name). */
+  config?: string;
 }
 export interface MergeResult {
   stages: Array<{ stage: string; shards: number; samples: number; files: string[] }>;
@@ -411,6 +413,8 @@ export interface ExportResult {
 export interface IngestArgs {
   config: string;
   out: string;
+  /** One shard i/n of the pool's sources, or auto (docs/scale-out.md). */
+  shard?: string;
 }
 export interface IngestResult {
   runDir: string;
@@ -421,6 +425,9 @@ export interface IngestResult {
   seconds: number;
   /** True when the pool was unchanged and the existing cache was kept. */
   cached: boolean;
+  /** The shard i/n decoded, when sharded; its part's files. */
+  shard?: string;
+  files?: string[];
 }
 
 /** `optidel demo-data`: write the synthetic demo data set (NIfTI, PNG, optidel.json) into a folder. */

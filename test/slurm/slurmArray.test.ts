@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { cacheContent } from '../helpers/cacheContent';
 import { CLI, ROOT, runCli } from '../helpers/engine';
 import { cloneRun, makeTinyRun, type TinyRun } from '../helpers/tinyRun';
 
@@ -130,6 +131,42 @@ after(async () => {
   if (run) fs.rmSync(run.root, { recursive: true, force: true });
 });
 
+/** Runs submit-slurm.sh with `args`, waits for its `jobs` jobs to leave the queue, and checks that each completed. */
+async function submitAndWait(args: string[], jobs: number, seconds: number, extraEnv: NodeJS.ProcessEnv = {}) {
+  const submit = {
+    ...env,
+    OPTIDEL: `${process.execPath} ${CLI}`,
+    // The templates ask for up to 4 CPUs and 16 GiB a job; this node has 4 CPUs in all.
+    SBATCH_OPTIONS: '--cpus-per-task=1 --mem=1G',
+    ...extraEnv,
+  };
+  const out = spawnSync(path.join(ROOT, 'scripts/scale-out/submit-slurm.sh'), args, {
+    env: submit,
+    cwd: path.join(dir, 'logs'),
+    encoding: 'utf8',
+  });
+  assert.equal(out.status, 0, out.stderr);
+  const ids = out.stdout.trim().split(' ');
+  assert.equal(ids.length, jobs, out.stdout);
+  await until(
+    `jobs ${ids.join(', ')} to finish`,
+    seconds,
+    () => sh('squeue', ['-h', '-j', ids.join(',')]).trim() === '',
+  );
+  const logs = fs
+    .readdirSync(path.join(dir, 'logs'))
+    .map((f) => `== ${f}\n${fs.readFileSync(path.join(dir, 'logs', f), 'utf8').slice(-600)}`)
+    .join('\n');
+  for (const job of ids) assert.match(sh('scontrol', ['show', 'job', job]), /JobState=COMPLETED/, logs);
+}
+
+const SCORE_FILES = [
+  'scores/embeddings.f32',
+  'scores/difficulty.f32',
+  'scores/patch-errors.f32',
+  'scores/projection.f32',
+];
+
 test(
   'a Slurm job array scores and proposes in 4 shards; the dependent job merges and selects what an unsharded run selects',
   { skip },
@@ -143,41 +180,12 @@ test(
       const r = runCli(args);
       assert.equal(r.status, 0, r.stderr);
     }
-    const submit = {
-      ...env,
-      OPTIDEL: `${process.execPath} ${CLI}`,
-      // The templates ask for 4 CPUs and 4 GiB a task; this node has 4 CPUs in all.
-      SBATCH_OPTIONS: '--cpus-per-task=1 --mem=1G',
-    };
-    const out = spawnSync(path.join(ROOT, 'scripts/scale-out/submit-slurm.sh'), [run.runDir, String(SHARDS)], {
-      env: submit,
-      cwd: path.join(dir, 'logs'),
-      encoding: 'utf8',
-    });
-    assert.equal(out.status, 0, out.stderr);
-    const [arrayJob, mergeJob] = out.stdout.trim().split(' ');
-    await until(
-      'the array and the merge job to finish',
-      150,
-      () => sh('squeue', ['-h', '-j', `${arrayJob},${mergeJob}`]).trim() === '',
-    );
-    const logs = fs
-      .readdirSync(path.join(dir, 'logs'))
-      .map((f) => `== ${f}\n${fs.readFileSync(path.join(dir, 'logs', f), 'utf8').slice(-600)}`)
-      .join('\n');
-    for (const job of [arrayJob, mergeJob])
-      assert.match(sh('scontrol', ['show', 'job', job]), /JobState=COMPLETED/, logs);
+    await submitAndWait([run.runDir, String(SHARDS)], 2, 150);
     assert.deepEqual(
       fs.readdirSync(path.join(run.runDir, 'parts/score')),
       Array.from({ length: SHARDS }, (_, i) => `0000${i}-of-0000${SHARDS}`),
     );
-    for (const file of [
-      'scores/embeddings.f32',
-      'scores/difficulty.f32',
-      'scores/patch-errors.f32',
-      'scores/projection.f32',
-      'patches/key-patches.json',
-    ])
+    for (const file of [...SCORE_FILES, 'patches/key-patches.json'])
       assert.ok(
         fs.readFileSync(path.join(run.runDir, file)).equals(fs.readFileSync(path.join(whole, file))),
         `${file} differs`,
@@ -185,5 +193,28 @@ test(
     const selected = (d: string) =>
       JSON.parse(fs.readFileSync(path.join(d, 'selection/kcenter.json'), 'utf8')).selected;
     assert.deepEqual(selected(run.runDir), selected(whole));
+  },
+);
+
+test(
+  'the whole pipeline in Slurm: the ingest array, merge and pretrain, the score array, merge and select',
+  { skip },
+  async () => {
+    const pipeline = path.join(run.root, 'pipeline');
+    await submitAndWait([pipeline, String(SHARDS), run.configFile], 4, 300, {
+      OPTIDEL_PRETRAIN_ARGS: '--preset micro --steps 6 --batch-size 8',
+    });
+    const sharded = await cacheContent(pipeline);
+    const whole = await cacheContent(run.runDir);
+    assert.deepEqual(sharded.samples, whole.samples);
+    assert.ok(sharded.pixels.equals(whole.pixels), 'the merged cache holds other pixels than an unsharded ingest');
+    // Scored whole with the checkpoint the pipeline trained, the run gets the scores the shards gave it.
+    const again = path.join(run.root, 'pipeline-whole');
+    fs.cpSync(pipeline, again, { recursive: true });
+    const r = runCli(['score', '--run', again]);
+    assert.equal(r.status, 0, r.stderr);
+    for (const file of SCORE_FILES)
+      assert.ok(fs.readFileSync(path.join(pipeline, file)).equals(fs.readFileSync(path.join(again, file))), file);
+    assert.ok(fs.existsSync(path.join(pipeline, 'selection/kcenter.json')));
   },
 );

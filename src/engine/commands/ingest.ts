@@ -4,6 +4,7 @@ import type { EngineCommand } from '../command';
 import { loadConfig } from '../config/loadConfig';
 import { ingestPool } from '../data/ingest';
 import { checkRunFolderOut } from '../../shared/run/node/outFolder';
+import { resolveShard, SHARD_OPTION } from '../scale/shard';
 
 export const ingestCommand: EngineCommand<'ingest'> = {
   name: 'ingest',
@@ -17,11 +18,13 @@ export const ingestCommand: EngineCommand<'ingest'> = {
       required: true,
       description: 'the run folder: new, empty or an OptiDEL run (an unchanged pool is not decoded again)',
     },
+    SHARD_OPTION,
   ],
   async run(args, ctx) {
     const runDir = checkRunFolderOut(args.out);
+    const shard = resolveShard(args.shard, process.env, 'ingest');
     const loaded = await loadConfig(args.config);
-    const summary = await ingestPool(loaded, runDir, ctx);
+    const summary = await ingestPool(loaded, runDir, ctx, shard);
     return { runDir, ...summary };
   },
   describe(r) {
@@ -31,7 +34,11 @@ export const ingestCommand: EngineCommand<'ingest'> = {
     ];
     if (r.skipped.length)
       lines.push(`${r.skipped.length} skipped:`, ...r.skipped.map((s) => `  ${s.path}: ${s.reason}`));
-    lines.push(`cache: ${path.join(r.runDir, 'cache')}`);
+    lines.push(
+      r.shard
+        ? `shard ${r.shard}: wrote ${r.files?.join(', ') || 'nothing'}`
+        : `cache: ${path.join(r.runDir, 'cache')}`,
+    );
     return lines.join('\n');
   },
 };

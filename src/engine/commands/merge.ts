@@ -10,10 +10,14 @@ import type { MergeResult } from '../../shared/commands';
 import { ARTIFACTS, SHARDED_STAGES, shardPartsFolder, type ShardedStage } from '../../shared/run/layout';
 import { writeJsonAtomic } from '../../shared/node/atomicFile';
 import { resolveInRun } from '../../shared/run/node/contain';
-import { openCache } from '../data/cache';
+import { loadConfig } from '../config/loadConfig';
+import { openCache, readCacheIndex } from '../data/cache';
+import { planDecode, sourceGroups } from '../data/ingest';
+import { openRun, readRun } from '../../shared/node/runStore';
 import { existingRunDir } from '../model/runSettings';
 import { runStage } from '../runStage';
-import { currentExpectations } from '../scale/parts';
+import { mergeIngestParts, MERGED_INGEST_FILES } from '../scale/ingestParts';
+import { anyPartRecord, currentExpectations } from '../scale/parts';
 import { mergeProposeParts } from '../scale/proposeParts';
 import { mergeScoreParts } from '../scale/scoreParts';
 import { writeScoreArtifacts } from './score';
@@ -21,14 +25,19 @@ import { writeScoreArtifacts } from './score';
 export const mergeCommand: EngineCommand<'merge'> = {
   name: 'merge',
   summary:
-    'Join the parts of a sharded score and propose (--shard i/n) into the run, refusing missing or mismatched shards',
+    'Join the parts of a sharded ingest, score and propose (--shard i/n) into the run, refusing missing or mismatched shards',
   options: [
     { name: 'run', type: 'string', required: true, description: 'run folder whose parts/ holds the shards' },
     {
       name: 'stage',
       type: 'string',
       choices: SHARDED_STAGES,
-      description: 'merge only this stage (default: every stage with parts, score first)',
+      description: 'merge only this stage (default: every stage with parts, in pipeline order)',
+    },
+    {
+      name: 'config',
+      type: 'string',
+      description: 'optidel.json the ingest parts must have been made from (default: the one their part.json names)',
     },
     {
       name: 'checkpoint',
@@ -39,15 +48,18 @@ export const mergeCommand: EngineCommand<'merge'> = {
   async run(args, ctx) {
     const runDir = existingRunDir('merge', args.run);
     const checkpoint = args.checkpoint ?? 'pretrain';
-    const stages = args.stage
-      ? [args.stage]
-      : SHARDED_STAGES.filter((s) => fs.existsSync(resolveInRun(runDir, shardPartsFolder(s))));
+    const stages = args.stage ? [args.stage] : await stagesToMerge(runDir);
     if (stages.length === 0)
       throw new Error(
-        `${path.join(runDir, ARTIFACTS.partsDir)} holds no parts: run "optidel score --run ${args.run} --shard i/n" for each shard first`,
+        `${path.join(runDir, ARTIFACTS.partsDir)} holds no parts left to merge (ingest parts are skipped once they are the run's cache): run "optidel score --run ${args.run} --shard i/n" for each shard first`,
       );
     const merged: MergeResult['stages'] = [];
-    for (const stage of stages) merged.push(await mergeStage(runDir, args.run, stage, checkpoint, ctx));
+    for (const stage of stages)
+      merged.push(
+        stage === 'ingest'
+          ? await mergeIngest(runDir, args.run, args.config, ctx)
+          : await mergeStage(runDir, args.run, stage, checkpoint, ctx),
+      );
     return { stages: merged };
   },
   describe(r) {
@@ -57,12 +69,61 @@ export const mergeCommand: EngineCommand<'merge'> = {
   },
 };
 
+/** Every stage with parts, but ingest only while its parts are not the run's cache already (pretrain and score may have run on it since). */
+async function stagesToMerge(runDir: string): Promise<ShardedStage[]> {
+  const withParts = SHARDED_STAGES.filter((s) => fs.existsSync(resolveInRun(runDir, shardPartsFolder(s))));
+  if (!withParts.includes('ingest')) return withParts;
+  const parts = await anyPartRecord(runDir, 'ingest');
+  const cache = await readCacheIndex(runDir).catch(() => undefined);
+  const merged =
+    parts?.pool.contentHash === cache?.contentHash && (await readRun(runDir)).stages.ingest?.status === 'done';
+  return merged ? withParts.filter((s) => s !== 'ingest') : withParts;
+}
+
 type MergedStage = { result: MergeResult['stages'][number]; summary: Record<string, number | string> };
+
+/**
+ * The ingest parts joined into the run's cache: the pool is discovered again from the config the
+ * parts were made from (or `--config`), so a pool or config changed since is refused, as it would
+ * make the parts disagree with the cache an unsharded ingest writes now.
+ */
+async function mergeIngest(
+  runDir: string,
+  runArg: string,
+  configArg: string | undefined,
+  ctx: CommandContext,
+): Promise<MergeResult['stages'][number]> {
+  const configPath = configArg ?? (await anyPartRecord<{ configPath?: string }>(runDir, 'ingest'))?.facts.configPath;
+  if (!configPath)
+    throw new Error(
+      `the ingest parts of ${runDir} name no config: give "optidel merge --run ${runArg} --config optidel.json"`,
+    );
+  const loaded = await loadConfig(configPath);
+  const plan = await planDecode(loaded);
+  const sources = sourceGroups(plan.discovery.files).length;
+  const rerun = (shard: string) => `optidel ingest --config ${loaded.file} --out ${runArg} --shard ${shard}`;
+  await openRun(runDir, { config: loaded.config, configPath: loaded.file });
+  return runStage(runDir, 'ingest', ctx, undefined, async (): Promise<MergedStage> => {
+    await writeJsonAtomic(path.join(runDir, ARTIFACTS.config), loaded.config);
+    const { index, shards } = await mergeIngestParts(runDir, plan, sources, rerun);
+    for (const s of index.skipped) ctx.log('warn', `skipped ${s.path}: ${s.reason}`);
+    return {
+      result: { stage: 'ingest', shards, samples: index.sampleCount, files: [...MERGED_INGEST_FILES] },
+      summary: {
+        samples: index.sampleCount,
+        sources,
+        shards,
+        skipped: index.skipped.length,
+        emptySlicesSkipped: index.emptySlicesSkipped,
+      },
+    };
+  });
+}
 
 function mergeStage(
   runDir: string,
   runArg: string,
-  stage: ShardedStage,
+  stage: Exclude<ShardedStage, 'ingest'>,
   checkpoint: string,
   ctx: CommandContext,
 ): Promise<MergeResult['stages'][number]> {

@@ -42,7 +42,7 @@ export const selectCommand: EngineCommand<'select'> = {
       name: 'hierarchical',
       type: 'boolean',
       description:
-        'kcenter: hierarchical k-means with balanced sampling (Vo et al. 2024) instead of greedy k-center, for pools of millions (docs/scale-out.md)',
+        'kcenter, prototypes, meddel: hierarchical k-means with balanced sampling (Vo et al. 2024), the method choosing inside each cluster, for pools of millions (docs/scale-out.md)',
     },
     {
       name: 'sourceCapFactor',

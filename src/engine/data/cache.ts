@@ -1,15 +1,15 @@
 /**
  * The pool cache: decoded samples in binary shards (imageSize² little-endian Float32 each) plus
- * `cache/index.json` (CacheIndex) with every sample's provenance. Writing keeps one shard in
- * memory; reading is positional (a few samples at a time), so memory never grows with the pool.
+ * the index (cacheIndexFile.ts) with every sample's provenance. Writing keeps one shard in memory
+ * and streams the provenance to disk; reading pixels is positional (a few samples at a time).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CacheIndex, CacheSample, Provenance } from '../../shared/artifacts';
 import { ARTIFACTS } from '../../shared/artifacts';
-import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../../shared/node/atomicFile';
+import { writeFileAtomic } from '../../shared/node/atomicFile';
+import { CacheIndexWriter, readCacheIndexFile, type CacheIndexHeader } from '../../shared/node/cacheIndexFile';
 import { resolveInRun } from '../../shared/run/node/contain';
-import { IMAGE_SIZE_RANGE, isImageSize } from '../../shared/config';
 import { SeededRandom } from './random';
 
 export const CACHE_DIR = ARTIFACTS.cacheDir;
@@ -30,7 +30,7 @@ export class CacheWriter {
   private buffer: Float32Array;
   private filled = 0;
   private readonly shards: CacheIndex['shards'] = [];
-  private readonly samples: CacheSample[] = [];
+  private readonly index: CacheIndexWriter;
 
   constructor(
     private readonly runDir: string,
@@ -39,19 +39,20 @@ export class CacheWriter {
     this.pixelsPerSample = imageSize * imageSize;
     this.capacity = samplesPerShard(imageSize);
     this.buffer = new Float32Array(this.capacity * this.pixelsPerSample);
+    this.index = new CacheIndexWriter(runDir);
   }
 
   get count(): number {
-    return this.samples.length;
+    return this.index.count;
   }
 
   /** Appends one sample (imageSize² values in [0, 1]); returns its id. */
   async add(pixels: Float32Array, provenance: Provenance): Promise<number> {
     if (pixels.length !== this.pixelsPerSample)
       throw new Error(`cache: sample has ${pixels.length} pixels, expected ${this.pixelsPerSample}`);
-    const id = this.samples.length;
+    const id = this.index.count;
     this.buffer.set(pixels, this.filled * this.pixelsPerSample);
-    this.samples.push({ ...provenance, id, shard: this.shards.length, offset: this.filled });
+    await this.index.add({ ...provenance, id, shard: this.shards.length, offset: this.filled });
     this.filled++;
     if (this.filled === this.capacity) await this.flush();
     return id;
@@ -67,20 +68,14 @@ export class CacheWriter {
   }
 
   /** Writes the last shard and the index; the index goes last, so a cache without one is incomplete. */
-  async finish(meta: Pick<CacheIndex, 'contentHash' | 'skipped' | 'emptySlicesSkipped'>): Promise<CacheIndex> {
+  async finish(meta: Pick<CacheIndex, 'contentHash' | 'skipped' | 'emptySlicesSkipped'>): Promise<CacheIndexHeader> {
     await this.flush();
-    const index: CacheIndex = {
-      version: 1,
-      imageSize: this.imageSize,
-      channels: 1,
-      contentHash: meta.contentHash,
-      shards: this.shards,
-      samples: this.samples,
-      skipped: meta.skipped,
-      emptySlicesSkipped: meta.emptySlicesSkipped,
-    };
-    await writeJsonAtomic(path.join(this.runDir, ARTIFACTS.cacheIndex), index);
-    return index;
+    return this.index.finish({ imageSize: this.imageSize, channels: 1, shards: this.shards, ...meta });
+  }
+
+  /** Drops the index written so far (the shard files are the caller's: they live in a staging folder). */
+  abort(): Promise<void> {
+    return this.index.abort();
   }
 }
 
@@ -114,17 +109,7 @@ export async function readCacheIndex(runDir: string): Promise<CacheIndex> {
   const file = path.join(runDir, ARTIFACTS.cacheIndex);
   if (!fs.existsSync(file))
     throw new CacheError(`${file} is missing: run "optidel ingest --config optidel.json --out ${runDir}" first`);
-  const index = (await readJsonFile(file)) as CacheIndex;
-  if (index?.version !== 1 || !Array.isArray(index.samples) || !Array.isArray(index.shards)) {
-    throw new CacheError(`${file}: not a version 1 cache index; delete the cache folder and ingest again`);
-  }
-  // Every pixel buffer is sized by it: a shared index claiming 100,000 would ask for 40 GB a sample.
-  if (!isImageSize(index.imageSize)) {
-    const { min, max } = IMAGE_SIZE_RANGE;
-    throw new CacheError(
-      `${file}: "imageSize" ${JSON.stringify(index.imageSize)} is not a whole number of pixels from ${min} to ${max}; delete the cache folder and ingest again`,
-    );
-  }
+  const index = await readCacheIndexFile(runDir);
   const bytesPerSample = index.imageSize * index.imageSize * 4;
   for (const [i, shard] of index.shards.entries()) {
     const fix = 'delete the cache folder and ingest again';

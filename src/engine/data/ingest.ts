@@ -31,6 +31,8 @@ import { sliceVolume } from './slicing';
 import { rebuildBeside } from './stagedRebuild';
 import { THUMBS_DIR, ThumbnailWriter } from './thumbs';
 import { AXIS_NUMBERS } from './volume';
+import { writeIngestPart } from '../scale/ingestParts';
+import { shardLabel, shardRange, type Shard } from '../scale/shard';
 
 /** The ingest command's result without the run folder (the shape is shared with the host). */
 export type IngestSummary = Omit<IngestResult, 'runDir'>;
@@ -62,10 +64,17 @@ export function contentHash(files: readonly SourceFile[], options: SampleOptions
   return hash.digest('hex');
 }
 
-export async function ingestPool(loaded: LoadedConfig, runDir: string, ctx: CommandContext): Promise<IngestSummary> {
+export async function ingestPool(
+  loaded: LoadedConfig,
+  runDir: string,
+  ctx: CommandContext,
+  shard?: Shard,
+): Promise<IngestSummary> {
   const started = performance.now();
+  // run.json first (under its own lock, so sibling shards create it once): the views see the run.
   await openRun(runDir, { config: loaded.config, configPath: loaded.file });
   const plan = await planDecode(loaded);
+  if (shard) return ingestShard(plan, runDir, shard, ctx, started);
   // A pool unchanged since an ingest that finished needs nothing written but config.json, so it
   // takes no stage lock: bench workers and a pipeline rerun may repeat it while another stage runs.
   const previous = await readCacheIndex(runDir).catch(() => undefined);
@@ -93,6 +102,41 @@ export async function ingestPool(loaded: LoadedConfig, runDir: string, ctx: Comm
   });
 }
 
+/**
+ * One shard of the pool's sources (sourceGroups) decoded into its part, parts/ingest/<i>-of-<n>/,
+ * laid out as a run's cache/ and thumbs/; `optidel merge` joins the parts. Like the other shards it
+ * takes no stage lock and leaves run.json and config.json to the merge. Nothing is decoded when
+ * the run's cache already holds this pool.
+ */
+async function ingestShard(
+  plan: DecodePlan,
+  runDir: string,
+  shard: Shard,
+  ctx: CommandContext,
+  started: number,
+): Promise<IngestSummary> {
+  const previous = await readCacheIndex(runDir).catch(() => undefined);
+  if (previous?.contentHash === plan.hash && (await readRun(runDir)).stages.ingest?.status === 'done')
+    return { ...reuseCache(previous, ctx, started), shard: shardLabel(shard), files: [] };
+  const groups = sourceGroups(plan.discovery.files);
+  const range = shardRange(shard, groups.length);
+  // The discovery's own skips belong to the whole pool: shard 0 reports them, as the merged cache does once.
+  const discovery: Discovery = {
+    files: groups.slice(range.start, range.end).flat(),
+    skipped: shard.index === 0 ? plan.discovery.skipped : [],
+  };
+  ctx.log(
+    'info',
+    `ingest: shard ${shardLabel(shard)}: sources ${range.start}-${range.end} of ${groups.length}; run.json is updated by "optidel merge" once every shard is done`,
+  );
+  let summary: IngestSummary | undefined;
+  const files = await writeIngestPart(runDir, shard, plan, groups.length, async (partDir) => {
+    summary = await decodePool({ ...plan, discovery }, partDir, ctx, started, { allowEmpty: true });
+    return summary;
+  });
+  return { ...summary!, seconds: (performance.now() - started) / 1000, shard: shardLabel(shard), files };
+}
+
 /** The pool's files as discovered now, and the content hash a cache of them would carry. */
 export async function discoverPool(loaded: LoadedConfig): Promise<Pick<DecodePlan, 'discovery' | 'options' | 'hash'>> {
   const options = sampleOptions(loaded);
@@ -103,7 +147,8 @@ export async function discoverPool(loaded: LoadedConfig): Promise<Pick<DecodePla
   return { discovery, options, hash: contentHash(discovery.files, options, loaded.config.ingest?.group) };
 }
 
-async function planDecode(loaded: LoadedConfig): Promise<DecodePlan> {
+/** What a decode of the pool (whole, a shard, or a merge of shards) works from. */
+export async function planDecode(loaded: LoadedConfig): Promise<DecodePlan> {
   const pool = await discoverPool(loaded);
   // The native image library loads while the cache is checked, not in front of the first image.
   if (pool.discovery.files.some((f) => f.kind === 'raster')) loadSharp().catch(() => undefined);
@@ -115,7 +160,8 @@ function reuseCache(previous: CacheIndex, ctx: CommandContext, started: number):
     'info',
     `ingest: the pool is unchanged since the last ingest (${previous.samples.length} samples); reusing the cache`,
   );
-  return summarize(previous, started, true);
+  const sources = new Set(previous.samples.map((s) => s.source)).size;
+  return summarize(previous.samples.length, sources, previous, started, true);
 }
 
 /** Under the stage lock: reuses the cache if it still matches (its thumbnails rebuilt if missing), else decodes the pool anew. */
@@ -136,7 +182,7 @@ async function ingestInto(
 }
 
 /** What one decode of the pool works from. */
-interface DecodePlan {
+export interface DecodePlan {
   loaded: LoadedConfig;
   discovery: Discovery;
   options: SampleOptions;
@@ -151,12 +197,13 @@ class CacheWriteError extends Error {
   override name = 'CacheWriteError';
 }
 
-/** Decodes every file of the pool into a cache and thumbnails under `outDir`. */
+/** Decodes every file of the pool into a cache and thumbnails under `outDir`; an empty result is an error unless `allowEmpty` (a shard). */
 async function decodePool(
   { loaded, discovery, options, hash, groupOf }: DecodePlan,
   outDir: string,
   ctx: CommandContext,
   started: number,
+  { allowEmpty = false } = {},
 ): Promise<IngestSummary> {
   const writer = new CacheWriter(outDir, options.imageSize);
   const thumbs = new ThumbnailWriter(outDir, options.imageSize);
@@ -235,7 +282,7 @@ async function decodePool(
     await letCancelIn();
   }
   ctx.progress('ingest', total, total);
-  if (writer.count === 0) {
+  if (writer.count === 0 && !allowEmpty) {
     const reasons = skipped
       .slice(0, 5)
       .map((s) => `  ${s.path}: ${s.reason}`)
@@ -246,13 +293,19 @@ async function decodePool(
   }
   await thumbs.finish();
   const index = await writer.finish({ contentHash: hash, skipped, emptySlicesSkipped: emptySlices });
-  return { ...summarize(index, started, false), sources: sources.size };
+  return summarize(index.sampleCount, sources.size, index, started, false);
 }
 
-function summarize(index: CacheIndex, started: number, cached: boolean): IngestSummary {
+function summarize(
+  samples: number,
+  sources: number,
+  index: Pick<CacheIndex, 'skipped' | 'emptySlicesSkipped'>,
+  started: number,
+  cached: boolean,
+): IngestSummary {
   return {
-    samples: index.samples.length,
-    sources: new Set(index.samples.map((s) => s.source)).size,
+    samples,
+    sources,
     skipped: index.skipped,
     emptySlicesSkipped: index.emptySlicesSkipped,
     seconds: (performance.now() - started) / 1000,
@@ -265,23 +318,40 @@ interface Unit {
   files: SourceFile[];
 }
 
-/** Consecutive 2D files in batches, each volume alone, DICOM files of one folder together (a series or several). */
+/**
+ * The pool's sources in decode order: each 2D file and each volume alone, the DICOM files of one
+ * folder together (a series or several) at the place of the folder's first file. Samples are
+ * numbered in this order, so ingest shards split this list into contiguous ranges and the merged
+ * cache numbers its samples as an unsharded ingest does.
+ */
+export function sourceGroups(files: readonly SourceFile[]): SourceFile[][] {
+  const groups: SourceFile[][] = [];
+  const dicomByFolder = new Map<string, SourceFile[]>();
+  for (const f of files) {
+    if (f.kind !== 'dicom') {
+      groups.push([f]);
+      continue;
+    }
+    const folder = path.dirname(f.path);
+    const group = dicomByFolder.get(folder);
+    if (group) group.push(f);
+    else {
+      const created = [f];
+      dicomByFolder.set(folder, created);
+      groups.push(created);
+    }
+  }
+  return groups;
+}
+
+/** The units decoded one at a time: the source groups, with consecutive 2D files in batches. */
 function groupUnits(files: readonly SourceFile[]): Unit[] {
   const units: Unit[] = [];
-  const dicomByFolder = new Map<string, Unit>();
-  for (const f of files) {
+  for (const group of sourceGroups(files)) {
     const last = units[units.length - 1];
-    if (f.kind === 'raster' && last?.kind === 'raster' && last.files.length < RASTER_UNIT) last.files.push(f);
-    else if (f.kind === 'dicom') {
-      const folder = path.dirname(f.path);
-      const unit = dicomByFolder.get(folder);
-      if (unit) unit.files.push(f);
-      else {
-        const created = { kind: f.kind, files: [f] };
-        dicomByFolder.set(folder, created);
-        units.push(created);
-      }
-    } else units.push({ kind: f.kind, files: [f] });
+    const kind = group[0].kind;
+    if (kind === 'raster' && last?.kind === 'raster' && last.files.length < RASTER_UNIT) last.files.push(...group);
+    else units.push({ kind, files: [...group] });
   }
   return units;
 }

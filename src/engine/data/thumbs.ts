@@ -14,6 +14,11 @@ export const THUMBS_DIR = 'thumbs';
 export const THUMB_SIZE = 64;
 export const ATLAS_COLUMNS = 16;
 
+/** The file name of atlas `k` inside thumbs/. */
+export function atlasFileName(k: number): string {
+  return `atlas-${String(k).padStart(5, '0')}.png`;
+}
+
 export class ThumbnailWriter {
   private readonly size: number;
   private atlas: Uint8Array;
@@ -58,7 +63,7 @@ export class ThumbnailWriter {
     if (this.inAtlas === 0) return;
     // A partly filled atlas is cut after its last used row.
     const rows = Math.ceil(this.inAtlas / this.columns);
-    const name = `atlas-${String(this.atlases.length).padStart(5, '0')}.png`;
+    const name = atlasFileName(this.atlases.length);
     await writeFileAtomic(
       path.join(this.runDir, THUMBS_DIR, name),
       encodeGrayPng(this.atlas.subarray(0, rows * this.size * this.side), this.side, rows * this.size),
@@ -76,7 +81,12 @@ export class ThumbnailWriter {
       atlases: this.atlases,
       positions: this.positions,
     };
-    await writeJsonAtomic(path.join(this.runDir, ARTIFACTS.thumbsIndex), index);
+    await writeThumbsIndex(this.runDir, index);
     return index;
   }
+}
+
+/** Writes `index` as the thumbnail index of the run (or part) folder `dir`. */
+export async function writeThumbsIndex(dir: string, index: ThumbnailAtlasIndex): Promise<void> {
+  await writeJsonAtomic(path.join(dir, ARTIFACTS.thumbsIndex), index);
 }

@@ -9,6 +9,8 @@ import type { CacheIndex, SelectionFile, SynthIndex, ThumbnailAtlasIndex } from 
 import { ARTIFACTS } from '../../shared/artifacts';
 import { readJsonFile } from '../../shared/node/atomicFile';
 import { selectionIdsProblem } from '../pipeline/runArtifacts';
+import { readCacheIndexFile } from '../../shared/node/cacheIndexFile';
+import { readFloat32File } from '../../shared/node/float32File';
 
 export interface ExportInputs {
   cache: CacheIndex;
@@ -28,9 +30,11 @@ export class MissingArtifactError extends Error {
 
 export async function readExportInputs(runDir: string): Promise<ExportInputs> {
   const skipped: ExportInputs['skipped'] = [];
-  const cache = (await readRequiredJson(runDir, ARTIFACTS.cacheIndex, 'optidel ingest')) as CacheIndex;
-  if (!Array.isArray(cache.samples))
-    throw new Error(`${path.join(runDir, ARTIFACTS.cacheIndex)}: "samples" must be an array; re-run optidel ingest`);
+  if (!fs.existsSync(path.join(runDir, ARTIFACTS.cacheIndex)))
+    throw new MissingArtifactError(
+      `${path.join(runDir, ARTIFACTS.cacheIndex)} is missing: run "optidel ingest --run ${runDir}" first`,
+    );
+  const cache = await readCacheIndexFile(runDir);
   const n = cache.samples.length;
   const difficulty = await readFloat32(runDir, ARTIFACTS.difficulty, n, 'optidel score');
   const projection = await readFloat32(runDir, ARTIFACTS.projection, n * 2, 'optidel score');
@@ -47,13 +51,6 @@ export async function readExportInputs(runDir: string): Promise<ExportInputs> {
   );
   const synth = (await readOptionalJson(runDir, ARTIFACTS.synthIndex, skipped)) as SynthIndex | undefined;
   return { cache, difficulty, projection, selections, thumbs, synth, skipped };
-}
-
-async function readRequiredJson(runDir: string, relative: string, producer: string): Promise<unknown> {
-  const file = path.join(runDir, relative);
-  if (!fs.existsSync(file))
-    throw new MissingArtifactError(`${file} is missing: run "${producer} --run ${runDir}" first`);
-  return readJsonFile(file);
 }
 
 async function readOptionalJson(runDir: string, relative: string, skipped: ExportInputs['skipped']): Promise<unknown> {
@@ -77,18 +74,10 @@ export async function readFloat32(
   const file = path.join(runDir, relative);
   if (!fs.existsSync(file))
     throw new MissingArtifactError(`${file} is missing: run "${producer} --run ${runDir}" first`);
-  // The size before the bytes: a sparse file of gigabytes costs a shared run folder nothing.
-  const size = (await fs.promises.stat(file)).size;
-  if (size !== length * 4) {
-    throw new Error(
-      `${file} holds ${size / 4} float32 values, expected ${length} (the pool has changed since it was written?): re-run "${producer} --run ${runDir}"`,
-    );
-  }
-  const bytes = await fs.promises.readFile(file);
-  // Copy into an aligned buffer: Buffer pools may hand out offsets that are not multiples of 4.
-  const values = new Float32Array(length);
-  new Uint8Array(values.buffer).set(bytes);
-  return values;
+  return readFloat32File(file, {
+    length,
+    fix: `the pool changed since it was written? Re-run "${producer} --run ${runDir}"`,
+  });
 }
 
 /** Every readable selection/<method>.json; broken ones are skipped with the reason. */

@@ -3,6 +3,7 @@
  * scores, key patches and sources, and selection files (with the gallery's hand curation applied).
  * Errors name the file and the stage that writes it.
  */
+import { readFloat32File } from '../../shared/node/float32File';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { KeyPatchFile, ScoresInfo, SelectionFile } from '../../shared/artifacts';
@@ -14,11 +15,7 @@ import { readCacheIndex } from '../data/cache';
 
 export async function readF32(file: string, expected: number, writer: string): Promise<Float32Array> {
   if (!fs.existsSync(file)) throw new Error(`${file} is missing: run "${writer}" first`);
-  // The size before the bytes: a sparse file of gigabytes costs a shared run folder nothing.
-  const size = (await fs.promises.stat(file)).size;
-  if (size !== expected * 4)
-    throw new Error(`${file} holds ${size / 4} values, expected ${expected}: run "${writer}" again`);
-  return new Float32Array(new Uint8Array(await fs.promises.readFile(file)).buffer);
+  return readFloat32File(file, { length: expected, fix: `run "${writer}" again` });
 }
 
 /** The selection methods' input: embeddings and difficulty (score stage), key patches (propose stage, when present), acquisitions (cache). */

@@ -27,10 +27,11 @@ export interface ShardPartRecord<Facts = unknown> {
   version: 1;
   stage: ShardedStage;
   shard: Shard;
-  /** The sample ids [start, end) the part holds. */
+  /** The ids [start, end) of what the stage splits: samples (score, propose) or the pool's sources (ingest). */
   samples: { start: number; end: number };
   pool: PoolSignature;
-  checkpoint: { name: string; hash: string };
+  /** The model the values come from; absent for ingest, which needs none. */
+  checkpoint?: { name: string; hash: string };
   /** The settings the part's values depend on (never the batch size: scores do not depend on it); merged parts must agree. */
   settings: Record<string, unknown>;
   /** What the merged artifact needs besides the values (for score: scores.json less the count). */
@@ -38,15 +39,16 @@ export interface ShardPartRecord<Facts = unknown> {
 }
 
 export interface PoolSignature {
-  /** The cache's content hash (cache/index.json). */
+  /** The cache's content hash (cache/index.json): the pool's files and the settings that shape decoding. */
   contentHash: string;
+  /** Samples in the cache (score, propose), or sources discovered (ingest): what the stage splits. */
   size: number;
 }
 
 /** What every part of a merge must have been made from: the run's pool and checkpoint as they are now. */
 export interface PartExpectations {
   pool: PoolSignature;
-  checkpoint: { name: string; hash: string };
+  checkpoint?: { name: string; hash: string };
 }
 
 /** sha256 of the model the checkpoint folder holds now (model.json and weights.bin of its latest step). */
@@ -59,23 +61,24 @@ export async function checkpointHash(checkpointFolder: string): Promise<string> 
 
 /**
  * Writes one part: part.json is removed first and written last, after `writeData` has written the
- * data files (each atomically), so the record never describes files of an earlier attempt.
+ * data files (each atomically) and returned the part's facts, so the record never describes files
+ * of an earlier attempt.
  */
 export async function writePart<Facts>(
   runDir: string,
-  record: ShardPartRecord<Facts>,
-  writeData: (file: (name: keyof typeof SHARD_PART_FILES) => string) => Promise<void>,
+  record: Omit<ShardPartRecord<Facts>, 'facts'>,
+  writeData: (file: (name: keyof typeof SHARD_PART_FILES) => string) => Promise<Facts>,
 ): Promise<string[]> {
   const { stage, shard } = record;
   const recordFile = resolveInRun(runDir, shardPartFile(stage, shard.index, shard.count, 'record'));
   await fs.promises.rm(recordFile, { force: true });
   const written: string[] = [];
-  await writeData((name) => {
+  const facts = await writeData((name) => {
     const relative = shardPartFile(stage, shard.index, shard.count, name);
     written.push(relative);
     return resolveInRun(runDir, relative);
   });
-  await writeJsonAtomic(recordFile, record);
+  await writeJsonAtomic(recordFile, { ...record, facts } satisfies ShardPartRecord<Facts>);
   return [...written, shardPartFile(stage, shard.index, shard.count, 'record')];
 }
 
@@ -140,6 +143,20 @@ export async function readParts<Facts>(
   return Array.from({ length: count }, (_, i) => byIndex.get(i)!);
 }
 
+/** The record of any complete part of `stage` (the first in shard order), for what all parts share; undefined when none. */
+export async function anyPartRecord<Facts>(
+  runDir: string,
+  stage: ShardedStage,
+): Promise<ShardPartRecord<Facts> | undefined> {
+  const folder = resolveInRun(runDir, shardPartsFolder(stage));
+  if (!fs.existsSync(folder)) return undefined;
+  for (const name of (await fs.promises.readdir(folder)).filter((f) => SHARD_PART_FOLDER.test(f)).sort()) {
+    const part = await readPart<Facts>(runDir, stage, name, []);
+    if (part) return part.record;
+  }
+  return undefined;
+}
+
 async function readPart<Facts>(
   runDir: string,
   stage: ShardedStage,
@@ -162,7 +179,13 @@ async function readPart<Facts>(
     problems.push(`${label}: ${(err as Error).message}`);
     return undefined;
   }
-  if (record?.version !== 1 || record.stage !== stage || !record.shard || !record.pool || !record.checkpoint) {
+  if (
+    record?.version !== 1 ||
+    record.stage !== stage ||
+    !record.shard ||
+    !record.pool ||
+    (stage !== 'ingest' && !record.checkpoint)
+  ) {
     problems.push(`${label}: ${shardPartFile(stage, index, count, 'record')} is not a ${stage} part record`);
     return undefined;
   }
@@ -188,9 +211,11 @@ function mismatches(
     out.push(
       `shard ${label} was made from another pool (${record.pool.size} samples, content ${record.pool.contentHash.slice(0, 12)}; the run's cache has ${expected.pool.size}, ${expected.pool.contentHash.slice(0, 12)}); ${again}`,
     );
-  if (record.checkpoint.name !== expected.checkpoint.name || record.checkpoint.hash !== expected.checkpoint.hash)
+  const made = record.checkpoint;
+  const now = expected.checkpoint;
+  if (now && (made?.name !== now.name || made.hash !== now.hash))
     out.push(
-      `shard ${label} was made with another checkpoint (${record.checkpoint.name} ${record.checkpoint.hash.slice(0, 12)}; checkpoints/${expected.checkpoint.name} now holds ${expected.checkpoint.hash.slice(0, 12)}); ${again}`,
+      `shard ${label} was made with another checkpoint (${made?.name} ${made?.hash.slice(0, 12)}; checkpoints/${now.name} now holds ${now.hash.slice(0, 12)}); ${again}`,
     );
   const differing = Object.keys({ ...first.settings, ...record.settings }).filter(
     (k) => JSON.stringify(first.settings[k]) !== JSON.stringify(record.settings[k]),

@@ -1,7 +1,7 @@
 /** A shard's part of `optidel propose` (the key patches of its samples), and the merge of all parts. */
 import type { KeyPatchFile } from '../../shared/artifacts';
 import { readJsonFile, writeJsonAtomic } from '../../shared/node/atomicFile';
-import { readParts, writePart, type PartExpectations, type ShardPartRecord } from './parts';
+import { readParts, writePart, type PartExpectations } from './parts';
 import { shardRange, type Shard } from './shard';
 
 /** A shard's key patches (ours, then the user's, ids counted within the shard), with each user box's place in the user's file. */
@@ -21,16 +21,18 @@ export function writeProposePart(
   patches: KeyPatchPart,
   skipped: ProposePartFacts['skipped'],
 ): Promise<string[]> {
-  const record: ShardPartRecord<ProposePartFacts> = {
+  const record = {
     version: 1,
     stage: 'propose',
     shard,
     samples: shardRange(shard, expected.pool.size),
     ...expected,
     settings,
-    facts: { skipped },
-  };
-  return writePart(runDir, record, (file) => writeJsonAtomic(file('keyPatches'), patches));
+  } as const;
+  return writePart<ProposePartFacts>(runDir, record, async (file) => {
+    await writeJsonAtomic(file('keyPatches'), patches);
+    return { skipped };
+  });
 }
 
 /**

@@ -5,6 +5,7 @@ import { shardPartFile } from '../../shared/run/layout';
 import { resolveInRun } from '../../shared/run/node/contain';
 import { writeFileAtomic } from '../../shared/node/atomicFile';
 import { readJsonFile } from '../../shared/node/atomicFile';
+import { readFloat32File } from '../../shared/node/float32File';
 import type { PoolScores } from '../model/scoring';
 import { readParts, writePart, type PartExpectations, type ShardPartRecord } from './parts';
 import { shardRange, type Shard } from './shard';
@@ -23,19 +24,19 @@ export function writeScorePart(
   info: ScoresInfo,
 ): Promise<string[]> {
   const { count: _count, ...facts } = info;
-  const record: ShardPartRecord<ScorePartFacts> = {
+  const record = {
     version: 1,
     stage: 'score',
     shard,
     samples: shardRange(shard, expected.pool.size),
     ...expected,
     settings,
-    facts,
-  };
-  return writePart(runDir, record, async (file) => {
+  } as const;
+  return writePart<ScorePartFacts>(runDir, record, async (file) => {
     await writeFileAtomic(file('embeddings'), bytes(scores.embeddings));
     await writeFileAtomic(file('difficulty'), bytes(scores.difficulty));
     await writeFileAtomic(file('patchErrors'), bytes(scores.patchErrors));
+    return facts;
   });
 }
 
@@ -57,11 +58,10 @@ export async function mergeScoreParts(
   for (const part of parts) {
     const { start, end } = part.record.samples;
     const read = async (name: 'embeddings' | 'difficulty' | 'patchErrors', width: number) => {
-      const values = await readFloats(part.file(name));
-      if (values.length !== (end - start) * width)
-        throw new Error(
-          `${part.file(name)} holds ${values.length} values, shard samples ${start}-${end} need ${(end - start) * width}; score the shard again`,
-        );
+      const values = await readFloat32File(part.file(name), {
+        length: (end - start) * width,
+        fix: `shard samples ${start}-${end}; score the shard again`,
+      });
       scores[name].set(values, start * width);
     };
     await read('embeddings', facts.embeddingDim);
@@ -87,20 +87,16 @@ export async function scorePartPatchErrors(
   const same =
     record.pool?.contentHash === expected.pool.contentHash &&
     record.pool.size === expected.pool.size &&
-    record.checkpoint?.hash === expected.checkpoint.hash;
+    record.checkpoint?.hash === expected.checkpoint?.hash;
   if (!same) return undefined;
-  const errors = await readFloats(
-    resolveInRun(runDir, shardPartFile('score', shard.index, shard.count, 'patchErrors'), { mustExist: true }),
-  );
+  const file = resolveInRun(runDir, shardPartFile('score', shard.index, shard.count, 'patchErrors'), {
+    mustExist: true,
+  });
   const { start, end } = shardRange(shard, expected.pool.size);
-  if (errors.length !== (end - start) * record.facts.patchesPerSide ** 2) return undefined;
-  return { facts: record.facts, errors };
-}
-
-async function readFloats(file: string): Promise<Float32Array> {
-  const data = await fs.promises.readFile(file);
-  if (data.byteLength % 4 !== 0) throw new Error(`${file} is not a Float32 file (${data.byteLength} bytes)`);
-  return new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+  const length = (end - start) * record.facts.patchesPerSide ** 2;
+  // The size before the bytes, as readFloat32File does: a part that does not fit is recomputed, not read.
+  if ((await fs.promises.stat(file)).size !== length * 4) return undefined;
+  return { facts: record.facts, errors: await readFloat32File(file) };
 }
 
 export function bytes(values: Float32Array): Uint8Array {

@@ -8,9 +8,10 @@
  * achieves by distance alone.
  *
  * Two differences from the paper, choices of ours. Inside a leaf the picks are not drawn at
- * random but by k-center: first the row nearest the leaf's mean, then each time the row farthest
- * from the picks so far, because this path stands in for k-center, whose measure is coverage.
- * And the levels are built top-down (every cluster split by k-means into at most `branching`
+ * random but by the method the path stands in for (`LeafPick`): for k-center, first the row
+ * nearest the leaf's mean, then each time the row farthest from the picks so far; prototypes and
+ * MedDEL pick inside a leaf by their own rule (prototypes.ts, meddel.ts), on leaves of about
+ * `picksPerLeaf` picks so the rule has rows to choose among. And the levels are built top-down (every cluster split by k-means into at most `branching`
  * children, as many as leaves of `leafSize` rows it would take, until a cluster holds at most
  * `leafSize` rows) rather than bottom-up (k-means on the rows with as many clusters as leaves,
  * then on the centroids). Bottom-up's first level needs N x leaves distances; top-down needs N x
@@ -26,8 +27,12 @@ export interface HierarchicalOptions {
   seed: number;
   /** Children per cluster (default 32). */
   branching?: number;
-  /** A cluster of at most this many rows is a leaf (default: the pool over the budget, at least 1, so there are about as many leaves as picks). */
-  leafSize?: number;
+}
+
+/** How a method picks inside a leaf: `share` distinct rows of its `rows` (share < rows.length), on leaves sized for `picksPerLeaf` picks. */
+export interface LeafRule {
+  pick(vectors: Float32Array, dim: number, rows: Int32Array, share: number): number[];
+  picksPerLeaf: number;
 }
 
 interface ClusterNode {
@@ -35,13 +40,22 @@ interface ClusterNode {
   children: ClusterNode[];
 }
 
-/** `vectors` must be unit-length rows; returns `budget` distinct rows (cluster by cluster). Deterministic for a seed. */
-export function hierarchicalKMeansSelect(vectors: Float32Array, dim: number, options: HierarchicalOptions): number[] {
+/**
+ * `vectors` must be unit-length rows; returns `budget` distinct rows (cluster by cluster), each
+ * leaf's share chosen by `rule` (default: k-center's). A cluster of at most `rule.picksPerLeaf`
+ * x pool / budget rows is a leaf. Deterministic for a seed.
+ */
+export function hierarchicalKMeansSelect(
+  vectors: Float32Array,
+  dim: number,
+  options: HierarchicalOptions,
+  rule: LeafRule = K_CENTER_IN_LEAF,
+): number[] {
   const n = vectors.length / dim;
   const budget = Math.min(Math.max(0, Math.floor(options.budget)), n);
   if (budget === 0) return [];
   const branching = Math.max(2, options.branching ?? 32);
-  const leafSize = Math.max(1, options.leafSize ?? Math.floor(n / budget));
+  const leafSize = Math.max(1, Math.floor((rule.picksPerLeaf * n) / budget));
   const rng = new SeededRandom(options.seed);
   const root = buildTree(
     vectors,
@@ -52,7 +66,9 @@ export function hierarchicalKMeansSelect(vectors: Float32Array, dim: number, opt
     rng,
   );
   const selected: number[] = [];
-  sample(root, budget, rng, selected, (rows, share) => leafPicks(vectors, dim, rows, share));
+  sample(root, budget, rng, selected, (rows, share) =>
+    share >= rows.length ? Array.from(rows) : rule.pick(vectors, dim, rows, share),
+  );
   return selected;
 }
 
@@ -107,16 +123,21 @@ function sample(
   node.children.forEach((child, i) => sample(child, shares[i], rng, out, pick));
 }
 
-/** `share` of a leaf's rows by k-center: the row nearest the leaf's mean, then each time the row farthest from those picked. */
-function leafPicks(vectors: Float32Array, dim: number, rows: Int32Array, share: number): number[] {
-  if (share >= rows.length) return Array.from(rows);
+/** Each row's dot product with the mean of `rows`: ordered as the cosine similarity to the leaf's centroid (rows are unit length). */
+export function similarityToMean(vectors: Float32Array, dim: number, rows: Int32Array): Float64Array {
   const mean = new Float32Array(dim);
   for (const r of rows) for (let d = 0; d < dim; d++) mean[d] += vectors[r * dim + d];
+  return Float64Array.from(rows, (r) => dotRows(vectors, r, mean, 0, dim));
+}
+
+/** k-center inside a leaf of about one pick: the row nearest the leaf's mean, then each time the row farthest from those picked. */
+const K_CENTER_IN_LEAF: LeafRule = { pick: kCenterInLeaf, picksPerLeaf: 1 };
+
+function kCenterInLeaf(vectors: Float32Array, dim: number, rows: Int32Array, share: number): number[] {
+  const similarity = similarityToMean(vectors, dim, rows);
   let next = 0;
-  let best = -Infinity;
-  rows.forEach((r, i) => {
-    const s = dotRows(vectors, r, mean, 0, dim);
-    if (s > best) [best, next] = [s, i];
+  similarity.forEach((s, i) => {
+    if (s > similarity[next]) next = i;
   });
   const nearest = new Float64Array(rows.length).fill(Infinity);
   const picks: number[] = [];

@@ -18,6 +18,7 @@
 import { exactDuplicateOf } from './duplicates';
 import { buildBallTree, leaves } from './ballTree';
 import { clusterMembers, defaultClusterCount, kmeans } from './kmeans';
+import { similarityToMean, type LeafRule } from './hierarchicalKMeans';
 import { dotRows, gatherRows } from './vectors';
 
 export interface MeddelOptions {
@@ -66,11 +67,7 @@ export function meddelSelect(
     const ordered = Array.from(leaf)
       .filter((u) => !outlier(u))
       .sort((a, b) => similarity[a] - similarity[b] || a - b);
-    for (let a = 1; a < ordered.length; a++) {
-      let max = -Infinity;
-      for (let b = 0; b < a; b++) max = Math.max(max, dotRows(rows, ordered[a], rows, ordered[b], dim));
-      maxSimilarity[ordered[a]] = max;
-    }
+    redundancies(rows, dim, ordered).forEach((r, a) => (maxSimilarity[ordered[a]] = r));
   }
   const inlierOrder = Array.from({ length: unique.length }, (_, u) => u)
     .filter((u) => !outlier(u))
@@ -87,5 +84,44 @@ export function meddelSelect(
     eta: Number.isFinite(eta) ? eta : -1,
     exactDuplicates: n - unique.length,
     outliers: outliers.length,
+  };
+}
+
+/** For rows in `ordered` (least typical first), each one's largest cosine similarity to an earlier row; -Infinity for the first. */
+function redundancies(vectors: Float32Array, dim: number, ordered: readonly number[]): Float64Array {
+  const out = new Float64Array(ordered.length).fill(-Infinity);
+  for (let a = 1; a < ordered.length; a++)
+    for (let b = 0; b < a; b++) out[a] = Math.max(out[a], dotRows(vectors, ordered[a], vectors, ordered[b], dim));
+  return out;
+}
+
+/**
+ * MedDEL on the hierarchical path (hierarchicalKMeans.ts): inside each leaf (about 8 picks, at
+ * most a few hundred rows at a budget of 1%), exact duplicates after their first copy left out,
+ * rows ordered from least to most typical of the leaf, and the `share` least redundant kept (the
+ * smallest largest similarity to an earlier row), as meddelSelect does per sub-cluster with the
+ * threshold eta. Outliers are not dropped: the leaf's own centroid is too near for eps to mean
+ * what it means for the pool's clusters. Duplicates fill a leaf with too few distinct rows.
+ */
+export function meddelInLeaf(duplicateOf: Int32Array): LeafRule {
+  return {
+    picksPerLeaf: 8,
+    pick(vectors, dim, rows, share) {
+      const similarity = similarityToMean(vectors, dim, rows);
+      const ordered = Array.from(rows.keys())
+        .filter((i) => duplicateOf[rows[i]] < 0)
+        .sort((a, b) => similarity[a] - similarity[b] || rows[a] - rows[b]);
+      const redundancy = redundancies(
+        vectors,
+        dim,
+        ordered.map((i) => rows[i]),
+      );
+      const kept = Array.from(ordered.keys())
+        .sort((a, b) => redundancy[a] - redundancy[b] || a - b)
+        .slice(0, share)
+        .map((a) => rows[ordered[a]]);
+      for (const r of rows) if (kept.length < share && duplicateOf[r] >= 0) kept.push(r);
+      return kept;
+    },
   };
 }

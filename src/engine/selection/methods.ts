@@ -8,9 +8,9 @@ import { SeededRandom, permutation } from '../model/rng';
 import { resolveBudget } from './budget';
 import { hierarchicalKMeansSelect } from './hierarchicalKMeans';
 import { kCenterGreedy } from './kcenter';
-import { meddelSelect, type MeddelOptions } from './meddel';
+import { meddelInLeaf, meddelSelect, type MeddelOptions } from './meddel';
 import { optidelSelect, type OptidelOptions } from './optidel';
-import { prototypesSelect } from './prototypes';
+import { PROTOTYPES_IN_LEAF, prototypesSelect } from './prototypes';
 import { centreRows, normalizeRows, rowCount } from './vectors';
 import { exactDuplicateOf } from './duplicates';
 
@@ -37,7 +37,7 @@ export interface SelectionOptions {
   clusters?: number;
   optidel?: OptidelOptions;
   meddel?: Omit<MeddelOptions, 'budget' | 'seed' | 'clusters'>;
-  /** kcenter: hierarchical k-means with balanced sampling (hierarchicalKMeans.ts) in place of greedy k-center, for pools of millions. */
+  /** kcenter, prototypes, meddel: hierarchical k-means with balanced sampling (hierarchicalKMeans.ts), each method's rule inside the leaves, for pools of millions. */
   hierarchical?: boolean;
 }
 
@@ -70,7 +70,12 @@ export function selectSubset(
     case 'random':
       return { selected: Array.from(permutation(n, new SeededRandom(seed)).subarray(0, budget)), details: {} };
     case 'prototypes':
-      return { selected: prototypesSelect(normalized(), input.dim, { budget, seed, clusters }), details: {} };
+      return {
+        selected: options.hierarchical
+          ? hierarchicalKMeansSelect(normalized(), input.dim, { budget, seed }, PROTOTYPES_IN_LEAF)
+          : prototypesSelect(normalized(), input.dim, { budget, seed, clusters }),
+        details: {},
+      };
     case 'kcenter':
       return {
         selected: options.hierarchical
@@ -81,6 +86,14 @@ export function selectSubset(
     case 'easy':
       return { selected: easiestFirst(input, budget), details: {} };
     case 'meddel': {
+      if (options.hierarchical) {
+        const duplicateOf = exactDuplicateOf(input.embeddings, input.dim);
+        const rule = meddelInLeaf(duplicateOf);
+        return {
+          selected: hierarchicalKMeansSelect(normalized(), input.dim, { budget, seed }, rule),
+          details: { exactDuplicates: duplicateOf.filter((d) => d >= 0).length },
+        };
+      }
       const { selected, ...details } = meddelSelect(input.embeddings, normalized(), input.dim, {
         ...options.meddel,
         budget,

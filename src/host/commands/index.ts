@@ -14,6 +14,7 @@ import { scoreDifficulty } from './score';
 import { proposeKeyPatches } from './propose';
 import { runBenchmark } from './runBenchmark';
 import { showReport } from './showReport';
+import { showShardProgress } from './showShardProgress';
 import { selectSubset } from './select';
 import { synthesizeSamples } from './synthesize';
 import { runPipeline } from './runPipeline';
@@ -36,6 +37,7 @@ export const HOST_COMMANDS: readonly HostCommand[] = [
   proposeKeyPatches,
   runBenchmark,
   showReport,
+  showShardProgress,
   selectSubset,
   synthesizeSamples,
   runPipeline,

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ARTIFACTS } from '../../shared/artifacts';
 import { HostError } from '../notify';
-import { runDirFromArgument, workspaceRunsOrThrow } from '../panels/openRunView';
+import { pickWorkspaceRun, runDirFromArgument } from '../panels/openRunView';
 import type { HostCommand } from '../services';
 
 export const showReport: HostCommand = {
@@ -33,14 +33,13 @@ export const showReport: HostCommand = {
   },
 };
 
-async function pickBenchRun(): Promise<string | undefined> {
+function pickBenchRun(): Promise<string | undefined> {
   const none =
     'no benchmark reports in the runs folder (setting optidel.runsFolder); run "OptiDEL: Run Benchmark" first';
-  const runs = await workspaceRunsOrThrow((r) => fs.existsSync(path.join(r.dir, ARTIFACTS.benchReportMarkdown)), none);
-  if (runs.length === 1) return runs[0].dir;
-  const pick = await vscode.window.showQuickPick(
-    runs.map((r) => ({ label: path.basename(r.dir), description: r.record?.createdAt, dir: r.dir })),
-    { title: 'OptiDEL: Show Report', placeHolder: 'Which benchmark?' },
+  return pickWorkspaceRun(
+    (r) => fs.existsSync(path.join(r.dir, ARTIFACTS.benchReportMarkdown)),
+    none,
+    'Show Report',
+    'Which benchmark?',
   );
-  return pick?.dir;
 }

@@ -65,12 +65,22 @@ export async function workspaceRunsOrThrow(keep: (run: WorkspaceRun) => boolean,
   return runs;
 }
 
-async function pickRun(what: string): Promise<string | undefined> {
-  const runs = await workspaceRunsOrThrow((r) => !!r.record, NO_RUNS);
+function pickRun(what: string): Promise<string | undefined> {
+  return pickWorkspaceRun((r) => !!r.record, NO_RUNS, what);
+}
+
+/** The one run `keep` accepts, or the one the user picks among several; `command` titles the pick. */
+export async function pickWorkspaceRun(
+  keep: (run: WorkspaceRun) => boolean,
+  nothingFound: string,
+  command: string,
+  placeHolder = 'Which run?',
+): Promise<string | undefined> {
+  const runs = await workspaceRunsOrThrow(keep, nothingFound);
   if (runs.length === 1) return runs[0]!.dir;
   const pick = await vscode.window.showQuickPick(
-    runs.map((r) => ({ label: path.basename(r.dir), description: r.record!.createdAt, dir: r.dir })),
-    { title: `OptiDEL: ${what}`, placeHolder: 'Which run?' },
+    runs.map((r) => ({ label: path.basename(r.dir), description: r.record?.createdAt, dir: r.dir })),
+    { title: `OptiDEL: ${command}`, placeHolder },
   );
   return pick?.dir;
 }

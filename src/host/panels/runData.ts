@@ -8,7 +8,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type {
   BenchReport,
-  CacheIndex,
   DuplicateGroup,
   DuplicatesFile,
   KeyPatchFile,
@@ -17,10 +16,11 @@ import type {
   SynthIndex,
 } from '../../shared/artifacts';
 import { ARTIFACTS, predictionIndexFile } from '../../shared/artifacts';
-import { IMAGE_SIZE_RANGE, isImageSize } from '../../shared/config';
 import type { StageStatus } from '../../shared/protocol';
 import { parseMetricsFile, type MetricSeries } from '../../shared/metrics';
 import { resolveInRun } from '../../shared/run/node/contain';
+import { readCacheIndexFile } from '../../shared/node/cacheIndexFile';
+import { readFloat32File } from '../../shared/node/float32File';
 import { parseThumbsIndex } from '../../shared/run/thumbsIndex';
 import { parseRunRecord } from '../../shared/runRecord';
 import type { PredictionsView, RunViewData, ThumbsInfo, ViewKind } from '../../shared/viewMessages';
@@ -80,17 +80,10 @@ async function readJson(runDir: string, file: string): Promise<unknown> {
 
 /** A Float32 file of exactly `count` x `width` values. */
 async function readF32(runDir: string, file: string, count: number, width: number): Promise<Float32Array> {
-  const full = resolveInRun(runDir, file);
-  const expected = count * width * 4;
-  // The size first: a sparse file of gigabytes costs a shared tar a few bytes, and is never read.
-  const size = (await fs.promises.stat(full)).size;
-  if (size !== expected)
-    throw new Error(
-      `has ${size} bytes but ${count} samples x ${width} need ${expected}; re-run the stage that writes it`,
-    );
-  const bytes = await fs.promises.readFile(full);
-  // Copy into an aligned buffer: Node's pooled Buffers may start at any offset.
-  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  return readFloat32File(resolveInRun(runDir, file), {
+    length: count * width,
+    fix: `the run has ${count} samples x ${width}; re-run the stage that writes it`,
+  });
 }
 
 function expectArray(value: unknown, key: string): unknown[] {
@@ -112,12 +105,8 @@ export async function loadRunViewData(
   for (const [name, stage] of Object.entries(record?.stages ?? {})) if (stage) stages[name] = stage.status;
 
   const index = await problems.try(ARTIFACTS.cacheIndex, async () => {
-    const raw = (await readJson(runDir, ARTIFACTS.cacheIndex)) as CacheIndex;
+    const raw = await readCacheIndexFile(runDir);
     expectArray(raw?.samples, 'samples');
-    if (!isImageSize(raw.imageSize))
-      throw new Error(
-        `"imageSize" must be a whole number of pixels from ${IMAGE_SIZE_RANGE.min} to ${IMAGE_SIZE_RANGE.max}; ingest again`,
-      );
     return raw;
   });
   const n = index?.samples.length ?? 0;

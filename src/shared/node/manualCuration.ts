@@ -3,9 +3,10 @@
  * applies. Ids are checked against the pool so a stale view cannot write
  * ids that do not exist; the rest of the selection file is kept as it was.
  */
-import type { CacheIndex, SelectionFile } from '../artifacts';
-import { ARTIFACTS, selectionFile } from '../artifacts';
+import type { SelectionFile } from '../artifacts';
+import { selectionFile } from '../artifacts';
 import { readJsonFile, writeJsonAtomic } from './atomicFile';
+import { readCacheIndexFile } from './cacheIndexFile';
 import { resolveInRun } from '../run/node/contain';
 
 export async function saveManualCuration(
@@ -36,7 +37,6 @@ export async function saveManualCuration(
 
 /** Pool ids only: the stages apply curation to pool samples (a generated sample is curated through its sources). */
 async function knownIds(runDir: string): Promise<(id: number) => boolean> {
-  const index = (await readJsonFile(resolveInRun(runDir, ARTIFACTS.cacheIndex, { mustExist: true }))) as CacheIndex;
-  const pool = Array.isArray(index?.samples) ? index.samples.length : 0;
+  const pool = (await readCacheIndexFile(runDir)).samples.length;
   return (id) => Number.isInteger(id) && id >= 0 && id < pool;
 }

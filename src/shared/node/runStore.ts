@@ -22,7 +22,7 @@ export function isRunFolder(dir: string): boolean {
   return fs.existsSync(path.join(dir, RUN_FILE));
 }
 /** Held across each read-modify-write of run.json, by whichever process (host, engine, CLI) makes it. */
-export const RUN_FILE_LOCK = `${ARTIFACTS.run}.lock`;
+export const RUN_FILE_LOCK = ARTIFACTS.runLock;
 /**
  * A run.json update takes milliseconds: a lock held longer belongs to a process that hangs or to
  * one on another machine whose pid cannot be checked, and is taken over rather than waited on forever.

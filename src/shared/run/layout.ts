@@ -6,7 +6,8 @@
  *
  *   run.json                        stage status (runRecord.ts)
  *   config.json                     the resolved config the run used
- *   cache/index.json                CacheIndex: samples with provenance, shard list, content hash
+ *   cache/index.json                CacheIndexHeader: shard list, content hash, sample count (cacheIndexFile.ts)
+ *   cache/samples.jsonl             one CacheSample (provenance, place in the shards) per line, in id order
  *   cache/shard-00000.bin           decoded samples, imageSize² Float32 in [0, 1] each
  *   thumbs/atlas-00000.png          thumbnails, ThumbnailAtlasIndex in thumbs/index.json
  *   scores/embeddings.f32           N x D pooled encoder tokens (scores/scores.json gives D)
@@ -23,15 +24,19 @@
  *   metrics/<stage>.jsonl           one JSON object per line: { step, name, value, time }
  *   bench/report.json, report.md    the benchmark (issue 5), BenchReport
  *   bench/predictions/<dataset>/index.json   PredictionIndex: test images, truth and predicted label PNGs
- *   parts/<stage>/<i>-of-<n>/       one shard's part of a sharded score or propose (docs/scale-out.md):
- *                                   part.json (ShardPartRecord) and the stage's files for its samples
+ *   parts/<stage>/<i>-of-<n>/       one shard's part of a sharded ingest, score or propose (docs/scale-out.md):
+ *                                   part.json (ShardPartRecord) and the stage's files for its samples;
+ *                                   an ingest part is laid out as a run's cache/ and thumbs/
  */
 
 export const ARTIFACTS = {
   run: 'run.json',
+  /** Held while a process updates run.json (runStore.ts). */
+  runLock: 'run.json.lock',
   config: 'config.json',
   cacheDir: 'cache',
   cacheIndex: 'cache/index.json',
+  cacheSamples: 'cache/samples.jsonl',
   thumbsDir: 'thumbs',
   thumbsIndex: 'thumbs/index.json',
   scores: 'scores/scores.json',
@@ -71,8 +76,8 @@ export function metricsFile(stage: string): string {
   return `${ARTIFACTS.metricsDir}/${stage}.jsonl`;
 }
 
-/** The stages that run in shards and are merged by `optidel merge`. */
-export const SHARDED_STAGES = ['score', 'propose'] as const;
+/** The stages that run in shards and are merged by `optidel merge`, in pipeline order. */
+export const SHARDED_STAGES = ['ingest', 'score', 'propose'] as const;
 export type ShardedStage = (typeof SHARDED_STAGES)[number];
 
 /** The files of one shard's part, inside its folder. */
@@ -82,6 +87,8 @@ export const SHARD_PART_FILES = {
   difficulty: 'difficulty.f32',
   patchErrors: 'patch-errors.f32',
   keyPatches: 'key-patches.json',
+  cacheIndex: ARTIFACTS.cacheIndex,
+  thumbsIndex: ARTIFACTS.thumbsIndex,
 } as const;
 
 /** A part folder's name, `<i>-of-<n>` with both padded to five digits so listings sort in shard order. */

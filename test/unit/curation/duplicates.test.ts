@@ -9,6 +9,7 @@ import { SeededRandom } from '../../../src/engine/model/rng';
 import { centreRows, normalizeRows } from '../../../src/engine/selection/vectors';
 import { runCli } from '../../helpers/engine';
 import { makeTinyRun } from '../../helpers/tinyRun';
+import { readCacheIndexFile } from '../../../src/shared/node/cacheIndexFile';
 
 test("leader groups: every member within the threshold of its group's first; identical copies join their original", () => {
   const rng = new SeededRandom(3);
@@ -63,7 +64,7 @@ test("leader groups: every member within the threshold of its group's first; ide
   assert.throws(() => findDuplicates(vectors, dim, copyOf, { minSimilarity: 1.5 }), /must be in \(-1, 1\]/);
 });
 
-test('optidel duplicates on the demo pool: every re-exported X-ray frame is grouped with its original, and can be excluded', () => {
+test('optidel duplicates on the demo pool: every re-exported X-ray frame is grouped with its original, and can be excluded', async () => {
   const run = makeTinyRun();
   for (const args of [
     ['pretrain', '--run', run.runDir, '--preset', 'micro', '--steps', '20'],
@@ -78,7 +79,7 @@ test('optidel duplicates on the demo pool: every re-exported X-ray frame is grou
   const file = JSON.parse(
     fs.readFileSync(path.join(run.runDir, 'curation', 'duplicates.json'), 'utf8'),
   ) as DuplicatesFile;
-  const cache = JSON.parse(fs.readFileSync(path.join(run.runDir, 'cache', 'index.json'), 'utf8'));
+  const cache = await readCacheIndexFile(run.runDir);
   const reExported = cache.samples
     .filter((s: { source: string }) => s.source.includes(`${path.sep}re-export${path.sep}`))
     .map((s: { id: number }) => s.id);

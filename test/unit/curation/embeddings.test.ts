@@ -9,6 +9,7 @@ import { lockRunForStage } from '../../../src/shared/node/runLock';
 import { runCli } from '../../helpers/engine';
 import { makeTinyRun } from '../../helpers/tinyRun';
 import { findPython, NUMPY_MISSING } from '../interop/python';
+import { readCacheIndexFile } from '../../../src/shared/node/cacheIndexFile';
 
 const python = findPython('numpy');
 
@@ -40,8 +41,7 @@ test(
       const r = runCli(args);
       assert.equal(r.status, 0, r.stderr);
     }
-    const n = JSON.parse(fs.readFileSync(path.join(run.runDir, 'cache', 'index.json'), 'utf8')).samples
-      .length as number;
+    const n = (await readCacheIndexFile(run.runDir)).samples.length;
     // Each sample's embedding points at an angle set by its id, so its nearest are its id neighbours.
     const file = path.join(run.root, 'external.npy');
     const made = spawnSync(

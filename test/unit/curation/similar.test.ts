@@ -7,6 +7,7 @@ import { CosineIndex } from '../../../src/engine/curation/nearest';
 import { SeededRandom } from '../../../src/engine/model/rng';
 import { runCli } from '../../helpers/engine';
 import { makeTinyRun } from '../../helpers/tinyRun';
+import { readCacheIndexFile } from '../../../src/shared/node/cacheIndexFile';
 
 test('the k nearest by cosine equal a full sort of every similarity, ties by lower id', () => {
   const rng = new SeededRandom(7);
@@ -53,14 +54,14 @@ test('the k nearest by cosine equal a full sort of every similarity, ties by low
   assert.throws(() => index.nearest(n, 3), /sample 400 is not in the pool \(0 to 399\)/);
 });
 
-test('optidel similar on a scored run: a re-exported X-ray frame finds its twin first', () => {
+test('optidel similar on a scored run: a re-exported X-ray frame finds its twin first', async () => {
   const run = makeTinyRun();
   for (const stage of ['pretrain', 'score']) {
     const args = stage === 'pretrain' ? ['--preset', 'micro', '--steps', '20'] : [];
     const r = runCli([stage, '--run', run.runDir, ...args]);
     assert.equal(r.status, 0, r.stderr);
   }
-  const cache = JSON.parse(fs.readFileSync(path.join(run.runDir, 'cache', 'index.json'), 'utf8'));
+  const cache = await readCacheIndexFile(run.runDir);
   const shards = cache.shards.map((s: { file: string }) => fs.readFileSync(path.join(run.runDir, s.file)));
   const pixels = Buffer.concat(shards);
   const area = cache.imageSize ** 2 * 4;

@@ -14,6 +14,7 @@ import { SUBSET_MIME, parseSubsetPayload, type SubsetPayload } from '../../../sr
 import { loadSharp } from '../../../src/engine/data/formats/raster';
 import { curated } from '../../../src/engine/pipeline/runArtifacts';
 import { subsetPng } from '../../../src/engine/export/subsetRaster';
+import { readCacheIndexFile } from '../../../src/shared/node/cacheIndexFile';
 import { ROOT, runCli } from '../../helpers/engine';
 import { makeTinyDemo, runTinyPipeline } from '../../helpers/tinyRun';
 import { NUMPY_MISSING, findPython, runPython } from './python';
@@ -32,14 +33,14 @@ const readF32 = (relative: string): number[] => {
 };
 const script = (name: string) => path.join(ROOT, 'test/unit/interop', name);
 
-before(() => {
+before(async () => {
   const demo = makeTinyDemo();
   root = demo.root;
   runDir = path.join(root, 'run');
   runTinyPipeline(demo.configFile, runDir);
   const r = runCli(['select', '--run', runDir, '--method', 'random', '--budget', '8', '--json']);
   assert.equal(r.status, 0, r.stderr);
-  cache = readJson<CacheIndex>(path.join(runDir, ARTIFACTS.cacheIndex));
+  cache = await readCacheIndexFile(runDir);
   // Hand curation as the gallery saves it: one selected sample removed, one other added.
   const file = path.join(runDir, 'selection/random.json');
   const selection = readJson<SelectionFile>(file);
@@ -201,7 +202,8 @@ test('a hostile run folder: source text is escaped in the HTML, an atlas path le
   const hostile = path.join(root, 'hostile');
   fs.cpSync(runDir, hostile, { recursive: true });
   const indexFile = path.join(hostile, ARTIFACTS.cacheIndex);
-  const index = readJson<CacheIndex>(indexFile);
+  // Written back as a version 1 index (samples inline), which every reader still reads.
+  const index = { ...cache, version: 1, samples: cache.samples.map((s) => ({ ...s })) };
   index.samples[curated(random).ids[0]!]!.source = '<script>alert(1)</script>';
   fs.writeFileSync(indexFile, JSON.stringify(index));
   const recordFile = path.join(hostile, ARTIFACTS.run);

@@ -13,6 +13,7 @@ import type { CacheIndex, KeyPatchFile, SelectionFile, SynthIndex } from '../../
 import { openCache } from '../../../src/engine/data/cache';
 import { toBytes } from '../../../src/engine/data/formats/png';
 import { loadSharp } from '../../../src/engine/data/formats/raster';
+import { readCacheIndexFile } from '../../../src/shared/node/cacheIndexFile';
 import { runCli } from '../../helpers/engine';
 import { makeTinyDemo, runTinyPipeline } from '../../helpers/tinyRun';
 
@@ -27,7 +28,7 @@ let skipped: Array<{ path: string; reason: string }>;
 
 const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8')) as T;
 
-before(() => {
+before(async () => {
   const demo = makeTinyDemo();
   root = demo.root;
   const pool = path.join(path.dirname(demo.configFile), 'pool', 'xray');
@@ -35,7 +36,7 @@ before(() => {
   fs.renameSync(path.join(pool, folder), path.join(pool, ODD_FOLDER));
   runDir = path.join(root, 'run');
   runTinyPipeline(demo.configFile, runDir);
-  cache = readJson<CacheIndex>(path.join(runDir, 'cache/index.json'));
+  cache = await readCacheIndexFile(runDir);
   const file = path.join(runDir, 'selection/optidel.json');
   selection = readJson<SelectionFile>(file);
   // Curation as the gallery saves it: two selected samples dropped, two others (one from the odd folder) added.
@@ -248,11 +249,15 @@ test("--images source exports only files the run's own ingest read: a forged sou
   // A shared run folder whose cache index names the secret file, and its folder, as selected samples' sources.
   const forged = path.join(root, 'forged-run');
   fs.cpSync(runDir, forged, { recursive: true });
-  const indexFile = path.join(forged, 'cache/index.json');
-  const index = readJson<CacheIndex>(indexFile);
-  index.samples[expected[0]!]!.source = secret;
-  index.samples[expected[1]!]!.source = secrets;
-  fs.writeFileSync(indexFile, JSON.stringify(index));
+  const samplesFile = path.join(forged, 'cache/samples.jsonl');
+  const samples = fs
+    .readFileSync(samplesFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as CacheIndex['samples'][number]);
+  samples[expected[0]!]!.source = secret;
+  samples[expected[1]!]!.source = secrets;
+  fs.writeFileSync(samplesFile, samples.map((sample) => `${JSON.stringify(sample)}\n`).join(''));
   const out = path.join(root, 'forged-export');
   const r = runCli([
     'export',

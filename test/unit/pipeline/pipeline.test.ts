@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { KeyPatchFile, SelectionFile, SynthIndex, ThumbnailAtlasIndex } from '../../../src/shared/artifacts';
 import type { RunRecord } from '../../../src/shared/runRecord';
+import { readCacheIndexFile } from '../../../src/shared/node/cacheIndexFile';
 import { runCli } from '../../helpers/engine';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-pipeline-'));
@@ -17,7 +18,7 @@ const small = ['--preset', 'micro', '--steps', '6', '--batch-size', '8'];
 const trainBriefly = (method: string) =>
   runCli(['train', '--run', runDir, '--method', method, '--steps', '2', '--batch-size', '4', '--fresh', '--json']);
 
-test('optidel run: every stage in order on tiny demo data, then resumed with done stages skipped', () => {
+test('optidel run: every stage in order on tiny demo data, then resumed with done stages skipped', async () => {
   const demo = runCli(['demo-data', '--out', data, '--size', 'tiny', '--json']);
   assert.equal(demo.status, 0, demo.stderr);
   const first = runCli(
@@ -52,7 +53,7 @@ test('optidel run: every stage in order on tiny demo data, then resumed with don
     assert.equal(record.stages[stage]?.status, 'done', stage);
 
   const selection = readJson<SelectionFile>('selection/optidel.json');
-  const poolSize = readJson<{ samples: unknown[] }>('cache/index.json').samples.length;
+  const poolSize = (await readCacheIndexFile(runDir)).samples.length;
   assert.equal(selection.patches?.length, 4 * Math.round(0.1 * poolSize), 'M x B key patches');
   assert.ok(selection.vInformation && Number.isFinite(selection.vInformation.value));
   assert.equal(summary.selected, selection.selected.length);

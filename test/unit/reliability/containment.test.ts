@@ -324,20 +324,25 @@ test('a sparse 3 GiB scores file is refused by its size with the fix, by select 
   const select = runCli(['select', '--run', runDir, '--method', 'random', '--json']);
   assert.notEqual(select.status, 0);
   assert.ok(
-    select.stderr.includes(`${path.join(runDir, 'scores', 'difficulty.f32')} holds 805306368 values, expected`),
+    select.stderr.includes(
+      `${path.join(runDir, 'scores', 'difficulty.f32')}: holds 805306368 float32 values, expected`,
+    ),
     select.stderr,
   );
   assert.match(select.stderr, /run "optidel score --run .*" again/);
   const exported = runCli(['export', '--run', runDir, '--out', path.join(root, 'sparse.ipynb'), '--json']);
   assert.notEqual(exported.status, 0);
-  assert.match(exported.stderr, /difficulty\.f32 holds 805306368 float32 values, expected \d+ .*re-run "optidel score/);
+  assert.match(
+    exported.stderr,
+    /difficulty\.f32: holds 805306368 float32 values, expected \d+; .*Re-run "optidel score/,
+  );
 });
 
 test('a selection file holding ids outside the pool is refused naming the file, the ids and the fix', () => {
   const runDir = cloneRun(done, 'selection-ids');
   const file = path.join(runDir, 'selection', 'optidel.json');
   const selection = JSON.parse(fs.readFileSync(file, 'utf8'));
-  const pool = JSON.parse(fs.readFileSync(path.join(runDir, 'cache', 'index.json'), 'utf8')).samples.length;
+  const pool = JSON.parse(fs.readFileSync(path.join(runDir, 'cache', 'index.json'), 'utf8')).sampleCount;
   for (const [key, change] of [
     ['manual.include', { manual: { include: [99_999], exclude: [] } }],
     ['selected', { selected: [...selection.selected, -1] }],

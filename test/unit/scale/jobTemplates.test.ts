@@ -70,8 +70,9 @@ function checkJob(job: JobManifest): void {
     for (const m of c.volumeMounts ?? []) assert.ok(volumes.get(m.name)?.persistentVolumeClaim?.claimName, m.name);
 }
 
-test('k8s: an Indexed Job of one pod per shard, each shard i/n from JOB_COMPLETION_INDEX and the Job completions', () => {
-  const job = manifest('k8s-indexed-job.yaml');
+/** An Indexed Job of one pod per shard; returns what its pod for shard 2 runs. */
+function indexedJobCalls(file: string): { calls: string[]; env: Record<string, string>; job: JobManifest } {
+  const job = manifest(file);
   checkJob(job);
   assert.equal(job.spec.completionMode, 'Indexed');
   const [container] = job.spec.template.spec.containers;
@@ -86,15 +87,29 @@ test('k8s: an Indexed Job of one pod per shard, each shard i/n from JOB_COMPLETI
       encoding: 'utf8',
     }),
   );
+  return { calls, env, job };
+}
+
+test('k8s: Indexed Jobs of one pod per shard, each shard i/n from JOB_COMPLETION_INDEX and the Job completions', () => {
+  const ingest = indexedJobCalls('k8s-ingest-job.yaml');
+  assert.deepEqual(ingest.calls, [
+    `/shared/optidel/bin/optidel.js ingest --config ${ingest.env.OPTIDEL_CONFIG} --out ${ingest.env.OPTIDEL_RUN} --shard 2/${ingest.job.spec.completions}`,
+  ]);
+  const { calls, env, job } = indexedJobCalls('k8s-indexed-job.yaml');
+  assert.equal(env.OPTIDEL_RUN, ingest.env.OPTIDEL_RUN, 'the same run folder');
   assert.deepEqual(calls, [
     `/shared/optidel/bin/optidel.js score --run ${env.OPTIDEL_RUN} --shard 2/${job.spec.completions}`,
     `/shared/optidel/bin/optidel.js propose --run ${env.OPTIDEL_RUN} --shard 2/${job.spec.completions}`,
   ]);
   assert.deepEqual(resolveShard(`2/${job.spec.completions}`, {}, 'score'), { index: 2, count: 4 });
-  const merge = manifest('k8s-merge-job.yaml');
-  checkJob(merge);
-  assert.deepEqual(merge.spec.template.spec.volumes, job.spec.template.spec.volumes, 'the same shared volume');
-  assert.match(merge.spec.template.spec.containers[0].command.join(' '), /merge --run .* select --run/s);
+  const single = (file: string, command: RegExp) => {
+    const other = manifest(file);
+    checkJob(other);
+    assert.deepEqual(other.spec.template.spec.volumes, job.spec.template.spec.volumes, 'the same shared volume');
+    assert.match(other.spec.template.spec.containers[0].command.join(' '), command);
+  };
+  single('k8s-pretrain-job.yaml', /merge --run \S+ --stage ingest && .*pretrain --run/s);
+  single('k8s-merge-job.yaml', /merge --run .* select --run/s);
 });
 
 test('slurm: the array task scores and proposes its shard with --shard auto, which reads the array task', () => {
@@ -107,4 +122,47 @@ test('slurm: the array task scores and proposes its shard with --shard auto, whi
   );
   assert.deepEqual(calls, ['score --run /shared/run --shard auto', 'propose --run /shared/run --shard auto']);
   assert.deepEqual(resolveShard('auto', env, 'score'), { index: 3, count: 4 });
+});
+
+test('slurm: the ingest array task decodes its shard with --shard auto', () => {
+  const calls = recordCalls('optidel-stand-in', (bin) =>
+    spawnSync('bash', [path.join(templates, 'slurm-ingest.sbatch')], {
+      env: {
+        PATH: `${bin}:${process.env.PATH}`,
+        OPTIDEL: 'optidel-stand-in',
+        OPTIDEL_RUN: '/shared/run',
+        OPTIDEL_CONFIG: '/shared/pool/optidel.json',
+      },
+      encoding: 'utf8',
+    }),
+  );
+  assert.deepEqual(calls, ['ingest --config /shared/pool/optidel.json --out /shared/run --shard auto']);
+});
+
+test('slurm: submit-slurm.sh with a config submits ingest, pretrain, score and merge, each after the one before', () => {
+  // The stand-in sbatch prints job ids 101, 102, ... as --parsable does.
+  const calls = recordCalls('sbatch', (bin) => {
+    fs.writeFileSync(
+      path.join(bin, 'sbatch'),
+      `#!/bin/sh\necho "$*" >> "${path.join(bin, 'calls')}"\nwc -l < "${path.join(bin, 'calls')}" | awk '{ print 100 + $1 }'\n`,
+      { mode: 0o755 },
+    );
+    const config = path.join(bin, 'optidel.json');
+    fs.writeFileSync(config, '{}');
+    return spawnSync(path.join(templates, 'submit-slurm.sh'), ['/tmp', '4', config], {
+      env: { PATH: `${bin}:${process.env.PATH}` },
+      encoding: 'utf8',
+    });
+  });
+  const scripts = calls.map((c) => path.basename(c.split(' ').pop()!));
+  assert.deepEqual(scripts, [
+    'slurm-ingest.sbatch',
+    'slurm-pretrain.sbatch',
+    'slurm-array.sbatch',
+    'slurm-merge.sbatch',
+  ]);
+  assert.match(calls[0], /--array=0-3/);
+  assert.doesNotMatch(calls[0], /--dependency/);
+  for (let k = 1; k < calls.length; k++) assert.match(calls[k], new RegExp(`--dependency=afterok:${100 + k} `));
+  assert.match(calls[2], /--array=0-3/);
 });

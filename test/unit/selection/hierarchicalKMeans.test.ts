@@ -1,8 +1,11 @@
-/** Hierarchical k-means selection: distinct, deterministic, and balanced over clusters however unequal their sizes. */
+/** Hierarchical k-means selection (kcenter, prototypes, meddel): distinct, deterministic, and balanced over clusters however unequal their sizes. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SeededRandom } from '../../../src/engine/model/rng';
 import { balancedShares, hierarchicalKMeansSelect } from '../../../src/engine/selection/hierarchicalKMeans';
+import { exactDuplicateOf } from '../../../src/engine/selection/duplicates';
+import { meddelInLeaf } from '../../../src/engine/selection/meddel';
+import { PROTOTYPES_IN_LEAF } from '../../../src/engine/selection/prototypes';
 import { normalizeRows } from '../../../src/engine/selection/vectors';
 
 /** Ten well-separated blobs on the sphere: blob 0 holds 9000 rows, the others 100 each. */
@@ -44,4 +47,37 @@ test('balanced shares: small clusters give all they have, the rest is shared eve
     7,
   );
   assert.ok(Math.max(...odd) - Math.min(...odd) <= 1);
+});
+
+test('prototypes and meddel on the hierarchical path: balanced over the blobs, each by its own rule inside', () => {
+  const { vectors, blob } = unequalBlobs();
+  const dim = 16;
+  const n = blob.length;
+  // Every row twice, bit for bit: MedDEL must never keep both copies.
+  const doubled = new Float32Array(2 * vectors.length);
+  doubled.set(vectors);
+  doubled.set(vectors, vectors.length);
+  const twice = (r: number) => r % n;
+  for (const rule of [PROTOTYPES_IN_LEAF, meddelInLeaf(exactDuplicateOf(doubled, dim))]) {
+    const picked = hierarchicalKMeansSelect(doubled, dim, { budget: 200, seed: 1, branching: 10 }, rule);
+    assert.equal(new Set(picked).size, 200, 'distinct rows');
+    const perBlob = new Array(10).fill(0);
+    for (const p of picked) perBlob[blob[twice(p)]]++;
+    assert.deepEqual(perBlob, new Array(10).fill(20), `picks per blob: ${perBlob.join(',')}`);
+    if (rule !== PROTOTYPES_IN_LEAF)
+      assert.equal(new Set(picked.map(twice)).size, 200, 'meddel keeps one copy of each duplicate');
+  }
+  // Prototypes inside a leaf: the rows least like its centroid, exactly.
+  const rows = Int32Array.from({ length: 300 }, (_, i) => i * 7);
+  const mean = new Float64Array(dim);
+  for (const r of rows) for (let d = 0; d < dim; d++) mean[d] += vectors[r * dim + d];
+  const cosine = (r: number) => {
+    let dot = 0;
+    for (let d = 0; d < dim; d++) dot += vectors[r * dim + d] * mean[d];
+    return dot;
+  };
+  const expected = Array.from(rows)
+    .sort((a, b) => cosine(a) - cosine(b))
+    .slice(0, 12);
+  assert.deepEqual(new Set(PROTOTYPES_IN_LEAF.pick(vectors, dim, rows, 12)), new Set(expected));
 });

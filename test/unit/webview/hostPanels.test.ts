@@ -116,7 +116,10 @@ test('a corrupt or truncated artifact is reported and skipped; the rest loads', 
     ['kcenter', 'optidel'],
   );
   assert.equal(data.problems.length, 2);
-  assert.match(data.problems.join('\n'), /scores\/difficulty\.f32: has 12 bytes but 20 samples/);
+  assert.match(
+    data.problems.join('\n'),
+    /scores\/difficulty\.f32: holds 3 float32 values, expected 20; the run has 20 samples x 1/,
+  );
   assert.match(data.problems.join('\n'), /selection\/random\.json: not valid JSON/);
 });
 
@@ -150,7 +153,10 @@ test('a sparse 3 GiB scores file is refused by its size, before any of it is rea
   fs.truncateSync(path.join(dir, 'scores/projection.f32'), 3 * 1024 ** 3);
   const data = await loadRunViewData(dir, 'embeddingMap', (rel) => rel);
   assert.equal(data.projection, undefined);
-  assert.match(data.problems.join('\n'), /scores\/projection\.f32: has 3221225472 bytes but 20 samples x 2 need 160/);
+  assert.match(
+    data.problems.join('\n'),
+    /scores\/projection\.f32: holds 805306368 float32 values, expected 40; the run has 20 samples x 2/,
+  );
 });
 
 test('an empty run folder loads as an empty view without problems', async () => {

@@ -10,6 +10,7 @@ import { ARTIFACTS } from '../layout';
 import { RunPathError } from './contain';
 
 const PICK = 'pick a new or empty folder for --out, or an existing OptiDEL run folder';
+const BEING_CREATED = new Set<string>([ARTIFACTS.partsDir, ARTIFACTS.runLock]);
 
 /** Returns the absolute folder when it may become (or already is) a run folder; throws otherwise. */
 export function checkRunFolderOut(out: string): string {
@@ -36,7 +37,8 @@ export function checkRunFolderOut(out: string): string {
     parseRunRecord(raw, record);
     return dir;
   }
-  const entries = fs.readdirSync(dir);
+  // Only what sibling shards write before run.json exists (ingest --shard): a run being created.
+  const entries = fs.readdirSync(dir).filter((e) => !BEING_CREATED.has(e));
   if (entries.length > 0) {
     const shown = entries.slice(0, 3).join(', ') + (entries.length > 3 ? ', ...' : '');
     throw new RunPathError(
