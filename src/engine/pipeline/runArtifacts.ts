@@ -5,7 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { KeyPatchFile, ScoresInfo, SelectionFile } from '../../shared/artifacts';
+import type { CacheIndex, KeyPatchFile, ScoresInfo, SelectionFile } from '../../shared/artifacts';
+import { metadataColumns, parseMetadataFile, type MetadataColumn } from '../../shared/sampleMetadata';
 import { ARTIFACTS, selectionFile } from '../../shared/artifacts';
 import { readJsonFile } from '../../shared/node/atomicFile';
 import type { SelectionInput } from '../selection/methods';
@@ -75,4 +76,20 @@ export function curated(
 /** The method of the run's last selection (run.json's select summary), for stages run without --method. */
 export function lastSelectedMethod(summary: Record<string, number | string> | undefined): string | undefined {
   return typeof summary?.method === 'string' ? summary.method : undefined;
+}
+
+/** The pool's metadata columns per sample (curation/metadata.json, written at ingest), or none before an ingest wrote it. */
+export async function readMetadataColumns(runDir: string, index: CacheIndex): Promise<MetadataColumn[]> {
+  const file = path.join(runDir, ARTIFACTS.metadata);
+  if (!fs.existsSync(file)) return [];
+  let parsed;
+  try {
+    parsed = parseMetadataFile(await readJsonFile(file));
+  } catch (err) {
+    throw new Error(`${file}: ${(err as Error).message}; run "optidel ingest" again to rewrite it`);
+  }
+  return metadataColumns(
+    parsed,
+    index.samples.map((s) => s.source),
+  );
 }
