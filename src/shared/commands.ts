@@ -426,6 +426,8 @@ export interface IngestResult {
   seconds: number;
   /** True when the pool was unchanged and the existing cache was kept. */
   cached: boolean;
+  /** The metadata columns kept per sample (curation/metadata.json), and how many rows or files could not be used. */
+  metadata?: { columns: string[]; problems: number };
 }
 
 /** `optidel demo-data`: write the synthetic demo data set (NIfTI, PNG, optidel.json) into a folder. */

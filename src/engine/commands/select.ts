@@ -1,13 +1,17 @@
 /** `optidel select --run RUN_DIR --method NAME [--budget B]`: one selection method on the run's scores, with its V-information. */
 import * as path from 'node:path';
 import type { EngineCommand } from '../command';
-import { SELECTION_METHOD_NAMES } from '../../shared/commands';
-import { selectionFile, type VInformationEstimate } from '../../shared/artifacts';
+import { SELECTION_METHOD_NAMES, type SelectResult } from '../../shared/commands';
+import { ARTIFACTS, selectionFile, type VInformationEstimate } from '../../shared/artifacts';
+import type { RunRecord } from '../../shared/runRecord';
+import { UsageError } from '../command';
+import { readCacheIndex } from '../data/cache';
+import type { BalanceColumn } from '../selection/balance';
 import { selectBackend } from '../backends/select';
 import { openCache } from '../data/cache';
 import { existingRunDir } from '../model/runSettings';
 import { runStage } from '../runStage';
-import { readSelectionInput } from '../pipeline/runArtifacts';
+import { readMetadataColumns, readSelectionInput } from '../pipeline/runArtifacts';
 import { selectStage } from '../pipeline/selectStage';
 import { describeRelaxed, relaxedCount } from '../../shared/relaxedPicks';
 import { budgetAndSeed, loadFoundation, runRecordOrUndefined } from '../pipeline/stageSettings';
@@ -64,6 +68,12 @@ export const selectCommand: EngineCommand<'select'> = {
         'optidel: samples closer than this cosine distance to a selected one are near-duplicates (default 0.05)',
     },
     {
+      name: 'balanceBy',
+      type: 'string',
+      description:
+        "split the budget across this metadata column's values (e.g. Manufacturer, InstitutionName, a CSV column) in proportion to their pool shares; default the config's selection.balanceBy",
+    },
+    {
       name: 'outlierDistance',
       type: 'number',
       description: 'meddel: cosine distance to the centroid beyond which a sample is an outlier (default 0.9)',
@@ -72,7 +82,9 @@ export const selectCommand: EngineCommand<'select'> = {
   async run(args, ctx) {
     const runDir = existingRunDir('select', args.run);
     const { backend } = await selectBackend(ctx.backendPreference);
-    const { budget, seed } = budgetAndSeed(await runRecordOrUndefined(runDir), args);
+    const record = await runRecordOrUndefined(runDir);
+    const { budget, seed } = budgetAndSeed(record, args);
+    const balance = await balanceColumn(runDir, args.balanceBy ?? configuredBalance(record));
     const selection = await runStage(runDir, 'select', ctx, backend, async () => {
       const input = await readSelectionInput(runDir);
       const cache = await openCache(runDir);
@@ -92,6 +104,7 @@ export const selectCommand: EngineCommand<'select'> = {
             hierarchical: args.hierarchical,
             optidel: { sourceCapFactor: args.sourceCapFactor, minCosineDistance: args.minCosineDistance },
             meddel: { outlierDistance: args.outlierDistance },
+            balance,
           },
           ctx,
         );
@@ -111,14 +124,52 @@ export const selectCommand: EngineCommand<'select'> = {
       ...(selection.patches ? { patches: selection.patches.length } : {}),
       ...(selection.relaxed ? { relaxed: selection.relaxed } : {}),
       ...(selection.vInformation ? { vInformation: selection.vInformation } : {}),
+      ...(balance ? { balance: balanceParts(balance, selection.selected) } : {}),
       file: path.join(runDir, selectionFile(args.method)),
     };
   },
   describe(r) {
     const relaxed = r.relaxed ? `\n${describeRelaxed(r.relaxed)}` : '';
-    return `${r.method} at budget ${r.budget}: ${r.selected} samples${r.patches !== undefined ? `, ${r.patches} key patches` : ''}${relaxed}${r.vInformation ? `\n${describeVInformation(r.vInformation)}` : ''}\nwrote ${r.file}`;
+    const balance = r.balance
+      ? `\nbalanced by ${r.balance.column}: ${r.balance.parts.map((p) => `${p.value} ${p.selected} of ${p.pool}`).join(', ')}`
+      : '';
+    return `${r.method} at budget ${r.budget}: ${r.selected} samples${r.patches !== undefined ? `, ${r.patches} key patches` : ''}${balance}${relaxed}${r.vInformation ? `\n${describeVInformation(r.vInformation)}` : ''}\nwrote ${r.file}`;
   },
 };
+
+/** The config's `selection.balanceBy`, when it names a column. */
+function configuredBalance(record: RunRecord | undefined): string | undefined {
+  const value = (record?.config.selection as Record<string, unknown> | undefined)?.balanceBy;
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !value)
+    throw new UsageError(
+      `${record?.configPath ?? 'optidel.json'}: selection.balanceBy must be the name of a metadata column, got ${JSON.stringify(value)}`,
+    );
+  return value;
+}
+
+/** The metadata column to balance by; an unknown name lists the run's columns. */
+async function balanceColumn(runDir: string, name: string | undefined): Promise<BalanceColumn | undefined> {
+  if (name === undefined) return undefined;
+  const columns = await readMetadataColumns(runDir, await readCacheIndex(runDir));
+  const column = columns.find((c) => c.name === name);
+  if (!column)
+    throw new UsageError(
+      `select: --balance-by ${JSON.stringify(name)} is not a metadata column of ${runDir}; ${columns.length ? `its columns are ${columns.map((c) => c.name).join(', ')}` : `it has none (run "optidel ingest" to write ${ARTIFACTS.metadata})`}`,
+    );
+  return column;
+}
+
+function balanceParts(column: BalanceColumn, selected: readonly number[]): NonNullable<SelectResult['balance']> {
+  const pool = column.values.map(() => 0);
+  const chosen = column.values.map(() => 0);
+  for (let i = 0; i < column.of.length; i++) pool[column.of[i]]++;
+  for (const id of selected) chosen[column.of[id]]++;
+  return {
+    column: column.name,
+    parts: column.values.map((value, k) => ({ value, pool: pool[k], selected: chosen[k] })),
+  };
+}
 
 function describeVInformation(v: VInformationEstimate): string {
   const range = (key: keyof NonNullable<VInformationEstimate['interval']>) =>

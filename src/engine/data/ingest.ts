@@ -31,6 +31,7 @@ import { sliceVolume } from './slicing';
 import { rebuildBeside } from './stagedRebuild';
 import { THUMBS_DIR, ThumbnailWriter } from './thumbs';
 import { AXIS_NUMBERS } from './volume';
+import { writePoolMetadata } from './metadata/poolMetadata';
 
 /** The ingest command's result without the run folder (the shape is shared with the host). */
 export type IngestSummary = Omit<IngestResult, 'runDir'>;
@@ -63,6 +64,26 @@ export function contentHash(files: readonly SourceFile[], options: SampleOptions
 }
 
 export async function ingestPool(loaded: LoadedConfig, runDir: string, ctx: CommandContext): Promise<IngestSummary> {
+  const { plan, summary } = await ingestCache(loaded, runDir, ctx);
+  const metadata = await writePoolMetadata(runDir, {
+    index: await readCacheIndex(runDir),
+    discovery: plan.discovery,
+    limits: plan.options,
+    configDir: loaded.dir,
+    csv: loaded.config.ingest?.metadata,
+    pool: loaded.config.pool,
+  });
+  for (const problem of metadata.problems.slice(0, 10)) ctx.log('warn', `ingest metadata: ${problem}`);
+  if (metadata.problems.length > 10)
+    ctx.log('warn', `ingest metadata: ${metadata.problems.length - 10} more problems in ${ARTIFACTS.metadata}`);
+  return { ...summary, metadata: { columns: metadata.columns, problems: metadata.problems.length } };
+}
+
+async function ingestCache(
+  loaded: LoadedConfig,
+  runDir: string,
+  ctx: CommandContext,
+): Promise<{ plan: DecodePlan; summary: IngestSummary }> {
   const started = performance.now();
   await openRun(runDir, { config: loaded.config, configPath: loaded.file });
   const plan = await planDecode(loaded);
@@ -75,9 +96,9 @@ export async function ingestPool(loaded: LoadedConfig, runDir: string, ctx: Comm
     (await readRun(runDir)).stages.ingest?.status === 'done'
   ) {
     await writeJsonAtomic(path.join(runDir, ARTIFACTS.config), loaded.config);
-    return reuseCache(previous, ctx, started);
+    return { plan, summary: reuseCache(previous, ctx, started) };
   }
-  return runStage(runDir, 'ingest', ctx, undefined, async () => {
+  const summary = await runStage(runDir, 'ingest', ctx, undefined, async () => {
     await writeJsonAtomic(path.join(runDir, ARTIFACTS.config), loaded.config);
     const summary = await ingestInto(plan, runDir, ctx, started);
     return {
@@ -91,6 +112,7 @@ export async function ingestPool(loaded: LoadedConfig, runDir: string, ctx: Comm
       },
     };
   });
+  return { plan, summary };
 }
 
 /** The pool's files and the content hash a cache of them would carry. */

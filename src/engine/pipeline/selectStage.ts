@@ -23,6 +23,7 @@ import {
   type SelectionResult,
 } from '../selection/methods';
 import { estimateVInformation } from '../selection/vInformation';
+import { balancedSelect, type BalanceColumn } from '../selection/balance';
 import { buildCompactSet, NO_ADVERSARIAL } from './compactSet';
 
 export interface SelectStageOptions extends SelectionOptions {
@@ -31,6 +32,8 @@ export interface SelectStageOptions extends SelectionOptions {
   masks?: number;
   /** The V-information is estimated on at most this many images the method trains on (default 512), drawn by seed. */
   vInformationSamples?: number;
+  /** Split the budget across this metadata column's values (selection/balance.ts). */
+  balance?: BalanceColumn;
 }
 
 export async function selectStage(
@@ -44,7 +47,9 @@ export async function selectStage(
   throwIfCancelled(ctx.signal);
   ctx.progress('select', 0, 2, options.method);
   const started = performance.now();
-  const result = selectSubset(options.method, input, options);
+  const result = options.balance
+    ? balancedSelect(options.method, input, options, options.balance)
+    : selectSubset(options.method, input, options);
   ctx.log(
     'info',
     `select: ${options.method} kept ${result.selected.length} of ${cache.size} samples${result.patches ? ` and ${result.patches.length} key patches` : ''} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
@@ -130,7 +135,12 @@ async function trainedOnVInformation(
 /** The method options that were given (JSON leaves out the ones that were not), or undefined when none was. */
 function methodOptions(options: SelectStageOptions): SelectionMethodOptions | undefined {
   const given = JSON.parse(
-    JSON.stringify({ clusters: options.clusters, optidel: options.optidel, meddel: options.meddel }),
+    JSON.stringify({
+      clusters: options.clusters,
+      optidel: options.optidel,
+      meddel: options.meddel,
+      balanceBy: options.balance?.name,
+    }),
   ) as Record<string, unknown>;
   for (const [key, value] of Object.entries(given))
     if (typeof value === 'object' && value !== null && Object.keys(value).length === 0) delete given[key];
