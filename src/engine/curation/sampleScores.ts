@@ -1,5 +1,7 @@
 /**
- * Per-sample curation scores from the pool's embeddings (docs/curation.md, "Per-sample scores"):
+ * Per-sample curation scores from the pool's embeddings (docs/curation.md, "Per-sample scores"),
+ * measured on the centred embeddings as the duplicate groups are (pooled MAE embeddings share a
+ * large common component that leaves every raw cosine distance near 0, vectors.ts):
  *
  * - uniqueness: cosine distance to the nearest other sample, from the exact index `optidel
  *   similar` uses (nearest.ts). An isolated sample scores high, a duplicate 0. Exact, so N queries
@@ -12,7 +14,7 @@
  */
 import { CosineIndex } from './nearest';
 import { defaultClusterCount, kmeans } from '../selection/kmeans';
-import { normalizeRows, rowCount } from '../selection/vectors';
+import { centreRows, normalizeRows, rowCount } from '../selection/vectors';
 
 export interface SampleScores {
   uniqueness: Float32Array;
@@ -37,15 +39,16 @@ export function sampleScores(
   options: SampleScoreOptions,
 ): SampleScores {
   const n = rowCount(embeddings, dim);
-  const index = new CosineIndex(embeddings, dim);
+  const centred = centreRows(embeddings, dim);
+  const index = new CosineIndex(centred, dim);
   const uniqueness = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const [nearest] = index.nearest(i, 1);
     // A pool of one sample has no neighbour: it is as unique as a sample can be.
-    uniqueness[i] = nearest ? 1 - nearest.similarity : 2;
+    uniqueness[i] = nearest ? Math.max(0, 1 - nearest.similarity) : 2;
     if (i % 1024 === 1023) options.onProgress?.(i + 1, n);
   }
-  const clustering = kmeans(normalizeRows(embeddings, dim), dim, {
+  const clustering = kmeans(normalizeRows(centred, dim), dim, {
     k: options.clusters ?? defaultClusterCount(n),
     seed: options.seed,
   });
