@@ -234,7 +234,7 @@ async function readSampleScores(runDir: string, n: number): Promise<SampleScores
     );
   if (!sameStamp(info.embeddings, await fileStamp(path.join(runDir, ARTIFACTS.embeddings))))
     throw new Error(
-      `stale: scores/embeddings.f32 changed since they were computed; run "optidel sample-scores --run ${runDir}" again`,
+      `stale, computed before scores/embeddings.f32 was last written; run "optidel sample-scores --run ${runDir}" again`,
     );
   const width = SAMPLE_SCORE_COLUMNS.length;
   const rows = await readF32(runDir, ARTIFACTS.sampleScoreValues, n, width);
