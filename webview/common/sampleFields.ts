@@ -5,9 +5,17 @@
  * views, so a field added here is offered in each. Pure.
  */
 import type { RunViewData } from '../../src/shared/viewMessages';
+import { MISSING_VALUE } from '../../src/shared/sampleMetadata';
 
 export type SampleField = { key: string; label: string } & (
-  { kind: 'value'; values: Float32Array } | { kind: 'category'; of: ArrayLike<number>; labels: readonly string[] }
+  | { kind: 'value'; values: Float32Array }
+  | {
+      kind: 'category';
+      of: ArrayLike<number>;
+      labels: readonly string[];
+      /** Categories that mean "nothing" (no duplicate group, no value), drawn in the quiet colour. */
+      muted?: number[];
+    }
 );
 
 /** Fields of `data` that the run has; `method` is the selection whose order is offered. */
@@ -51,6 +59,7 @@ export function sampleFields(data: RunViewData, method: string): SampleField[] {
       kind: 'category',
       of,
       labels: ['no group', ...data.duplicates.map((g, k) => `group ${k + 1} (${g.members.length}, ${g.kind})`)],
+      muted: [0],
     });
   }
   const order = data.selections.find((s) => s.method === method)?.selected;
@@ -59,14 +68,17 @@ export function sampleFields(data: RunViewData, method: string): SampleField[] {
     order.forEach((id, k) => id < n && (values[id] = k + 1));
     fields.push({ key: 'selectionOrder', label: `Selection order (${method})`, kind: 'value', values });
   }
-  for (const column of data.metadata ?? [])
+  for (const column of data.metadata ?? []) {
+    const missing = column.values.indexOf(MISSING_VALUE);
     fields.push({
       key: `meta:${column.name}`,
       label: column.name,
       kind: 'category',
       of: column.of,
       labels: column.values,
+      ...(missing >= 0 ? { muted: [missing] } : {}),
     });
+  }
   return fields;
 }
 

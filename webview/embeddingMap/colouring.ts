@@ -45,12 +45,16 @@ export function colouringFor(
     membership(effectiveSelection(data.selections.find((s) => s.method === m)), n);
   if (mode.startsWith('field:')) {
     const field = sampleFields(data, methodA).find((f) => `field:${f.key}` === mode);
-    if (field?.kind === 'category') return { color: { kind: 'category', values: field.of, labels: field.labels } };
+    if (field?.kind === 'category')
+      return { color: { kind: 'category', values: field.of, labels: field.labels, muted: field.muted } };
     if (field) {
       // Selection order: the samples the method did not pick have no value; they are drawn quietly.
       const emphasis =
         field.key === 'selectionOrder' ? Uint8Array.from(field.values, (v) => (Number.isNaN(v) ? 0 : 1)) : undefined;
-      return { color: { kind: 'value', values: field.values, label: field.label }, emphasis };
+      return {
+        color: { kind: 'value', values: field.values, label: field.label, domain: robustDomain(field.values) },
+        emphasis,
+      };
     }
     mode = 'selected'; // a field this run no longer has
   }
@@ -95,6 +99,18 @@ export function colouringFor(
         color: { kind: 'category', values: data.sourceOf ?? new Uint16Array(n), labels: data.sources.map(basename) },
       };
   }
+}
+
+/**
+ * The 2nd to 98th percentile of the values (NaN left out): scores such as uniqueness have a few
+ * far outliers that would otherwise take the whole colour scale and leave every other point one colour.
+ */
+export function robustDomain(values: Float32Array): [number, number] | undefined {
+  const sorted = Float32Array.from(values.filter((v) => !Number.isNaN(v))).sort();
+  if (sorted.length === 0) return undefined;
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))]!;
+  const [lo, hi] = [at(0.02), at(0.98)];
+  return hi > lo ? [lo, hi] : undefined;
 }
 
 /** Tooltip text of one sample. */

@@ -383,7 +383,7 @@ test('sample fields: every score, duplicate group, selection order and metadata 
   const modes = colourModes(data, 'kcenter').map((m) => m.value);
   assert.ok(modes.includes('field:uniqueness') && modes.includes('field:meta:Manufacturer'));
   const byMaker = colouringFor('field:meta:Manufacturer', data, 'kcenter', '').color;
-  assert.deepEqual(byMaker.kind === 'category' && [...byMaker.values], [0, 1, 1, 0, 1]);
+  assert.deepEqual(byMaker.kind === 'category' && Array.from(byMaker.values), [0, 1, 1, 0, 1]);
   const order = colouringFor('field:selectionOrder', data, 'kcenter', '');
   assert.deepEqual([...order.emphasis!], [1, 0, 1, 0, 1]);
   assert.deepEqual(order.color.kind === 'value' && [...order.color.values], [2, NaN, 3, NaN, 1]);
