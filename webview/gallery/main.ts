@@ -176,7 +176,7 @@ function currentSort(): GallerySort | FieldSort {
   return field ? { field, descending: direction === 'desc' } : (sort.value as GallerySort);
 }
 
-/** Sort and filter choices for the fields this run has (difficulty keeps its fixed entries). */
+/** Sort and filter choices for the fields this run has. */
 function offerFields(): void {
   fields = data ? sampleFields(data, method.value) : [];
   const saved = host.state.where;
@@ -184,7 +184,8 @@ function offerFields(): void {
     [
       ...GALLERY_SORTS.map((s) => ({ value: s, label: GALLERY_SORT_LABELS[s] })),
       ...fields
-        .filter((f) => f.key !== 'difficulty')
+        // Difficulty, selection order and duplicate group have their fixed entries above.
+        .filter((f) => !['difficulty', 'selectionOrder', 'duplicateGroup'].includes(f.key))
         .flatMap((f) =>
           f.kind === 'value'
             ? [

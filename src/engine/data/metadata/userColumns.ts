@@ -38,7 +38,13 @@ export async function readUserColumns(configDir: string, csv: string, pool: read
   const stat = await fs.promises.stat(file).catch(() => undefined);
   if (!stat?.isFile()) return none(`${where}: no such file ${file}`);
   if (stat.size > MAX_CSV_BYTES) return none(`${where}: ${stat.size} bytes, above the ${MAX_CSV_BYTES} read`);
-  const { records, problem } = parseCsvRecords(await fs.promises.readFile(file, 'utf8'));
+  let text: string;
+  try {
+    text = await fs.promises.readFile(file, 'utf8');
+  } catch (err) {
+    return none(`${where}: cannot read ${file} (${(err as Error).message})`);
+  }
+  const { records, problem } = parseCsvRecords(text);
   const problems = problem ? [`${file}: ${problem}`] : [];
   const [header, ...body] = records;
   if (!header) return { columns: [], rows: new Map(), problems: [...problems, `${file}: no header row`] };
