@@ -2,16 +2,15 @@
 import * as path from 'node:path';
 import type { EngineCommand } from '../command';
 import { SELECTION_METHOD_NAMES, type SelectResult } from '../../shared/commands';
-import { ARTIFACTS, selectionFile, type VInformationEstimate } from '../../shared/artifacts';
+import { selectionFile, type VInformationEstimate } from '../../shared/artifacts';
 import type { RunRecord } from '../../shared/runRecord';
 import { UsageError } from '../command';
-import { readCacheIndex } from '../data/cache';
 import type { BalanceColumn } from '../selection/balance';
 import { selectBackend } from '../backends/select';
 import { openCache } from '../data/cache';
 import { existingRunDir } from '../model/runSettings';
 import { runStage } from '../runStage';
-import { readMetadataColumns, readSelectionInput } from '../pipeline/runArtifacts';
+import { readBalanceColumn, readSelectionInput } from '../pipeline/runArtifacts';
 import { selectStage } from '../pipeline/selectStage';
 import { describeRelaxed, relaxedCount } from '../../shared/relaxedPicks';
 import { budgetAndSeed, loadFoundation, runRecordOrUndefined } from '../pipeline/stageSettings';
@@ -84,7 +83,8 @@ export const selectCommand: EngineCommand<'select'> = {
     const { backend } = await selectBackend(ctx.backendPreference);
     const record = await runRecordOrUndefined(runDir);
     const { budget, seed } = budgetAndSeed(record, args);
-    const balance = await balanceColumn(runDir, args.balanceBy ?? configuredBalance(record));
+    const balanceBy = args.balanceBy ?? configuredBalance(record);
+    const balance = balanceBy === undefined ? undefined : await readBalanceColumn(runDir, balanceBy);
     const selection = await runStage(runDir, 'select', ctx, backend, async () => {
       const input = await readSelectionInput(runDir);
       const cache = await openCache(runDir);
@@ -146,18 +146,6 @@ function configuredBalance(record: RunRecord | undefined): string | undefined {
       `${record?.configPath ?? 'optidel.json'}: selection.balanceBy must be the name of a metadata column, got ${JSON.stringify(value)}`,
     );
   return value;
-}
-
-/** The metadata column to balance by; an unknown name lists the run's columns. */
-async function balanceColumn(runDir: string, name: string | undefined): Promise<BalanceColumn | undefined> {
-  if (name === undefined) return undefined;
-  const columns = await readMetadataColumns(runDir, await readCacheIndex(runDir));
-  const column = columns.find((c) => c.name === name);
-  if (!column)
-    throw new UsageError(
-      `select: --balance-by ${JSON.stringify(name)} is not a metadata column of ${runDir}; ${columns.length ? `its columns are ${columns.map((c) => c.name).join(', ')}` : `it has none (run "optidel ingest" to write ${ARTIFACTS.metadata})`}`,
-    );
-  return column;
 }
 
 function balanceParts(column: BalanceColumn, selected: readonly number[]): NonNullable<SelectResult['balance']> {

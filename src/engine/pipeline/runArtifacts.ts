@@ -93,3 +93,14 @@ export async function readMetadataColumns(runDir: string, index: CacheIndex): Pr
     index.samples.map((s) => s.source),
   );
 }
+
+/** The metadata column a selection is balanced by (select --balance-by); an unknown name lists the run's columns. */
+export async function readBalanceColumn(runDir: string, name: string): Promise<MetadataColumn> {
+  const columns = await readMetadataColumns(runDir, await readCacheIndex(runDir));
+  const column = columns.find((c) => c.name === name);
+  if (!column)
+    throw new Error(
+      `select: --balance-by ${JSON.stringify(name)} is not a metadata column of ${runDir}; ${columns.length ? `its columns are ${columns.map((c) => c.name).join(', ')}` : `it has none (run "optidel ingest" to write ${ARTIFACTS.metadata})`}`,
+    );
+  return column;
+}

@@ -30,7 +30,7 @@ import { fitInputFree, scoreBoxes, scoreSamples, type PoolScores, type ScoreOpti
 import { proposeAutoPatches } from './proposeStage';
 import type { SelectionMethod } from '../selection/methods';
 import { buildCompactSet, type AdversarialSettings, type CompactSet } from './compactSet';
-import { curated, readF32, readSelection, readSelectionInput } from './runArtifacts';
+import { curated, readBalanceColumn, readF32, readSelection, readSelectionInput } from './runArtifacts';
 import { selectStage } from './selectStage';
 import { loadFoundation } from './stageSettings';
 import { madeFrom, synthesizeStage } from './synthesizeStage';
@@ -234,7 +234,15 @@ async function reselect(
     { ...input, embeddings: scores.embeddings, dim: scores.embeddingDim, difficulty: scores.difficulty, keyPatches },
     cache,
     model,
-    { ...previous.options, method: options.method, budget: previous.budget, seed: previous.seed, masks: options.masks },
+    {
+      ...previous.options,
+      method: options.method,
+      budget: previous.budget,
+      seed: previous.seed,
+      masks: options.masks,
+      // Balanced the first time, balanced again: the column as ingest keeps it now.
+      balance: previous.options?.balanceBy ? await readBalanceColumn(runDir, previous.options.balanceBy) : undefined,
+    },
     ctx,
   );
   const synth = await synthesizeStage(

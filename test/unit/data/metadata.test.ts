@@ -26,13 +26,17 @@ interface SeriesManifest {
 }
 
 /** The pydicom pool copied beside a config naming `csv` (written when given) as ingest.metadata. */
-function poolWithCsv(csvName: string, csv?: string): { dir: string; config: string; manifest: SeriesManifest[] } {
+function poolWithCsv(
+  csvName: string,
+  csv?: string,
+  extra: Record<string, unknown> = {},
+): { dir: string; config: string; manifest: SeriesManifest[] } {
   const source = (fixtures as { dir: string }).dir;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-metadata-'));
   fs.cpSync(path.join(source, 'pool'), path.join(dir, 'pool'), { recursive: true });
   if (csv !== undefined) fs.writeFileSync(path.join(dir, csvName), csv);
   const config = path.join(dir, 'optidel.json');
-  fs.writeFileSync(config, JSON.stringify({ pool: ['pool'], imageSize: 16, ingest: { metadata: csvName } }));
+  fs.writeFileSync(config, JSON.stringify({ pool: ['pool'], imageSize: 16, ingest: { metadata: csvName }, ...extra }));
   const manifest = JSON.parse(fs.readFileSync(path.join(source, 'manifest.json'), 'utf8')) as SeriesManifest[];
   return { dir, config, manifest };
 }
@@ -142,5 +146,64 @@ test(
     const second = ingest(linked.config, path.join(linked.dir, 'run'));
     assert.ok(!second.columns.includes('leak'));
     assert.match(second.problems.join('\n'), /ingest\.metadata \(linked\.csv\).*link/);
+  },
+);
+
+test(
+  'select balances by a DICOM tag: from the config, or --balance-by; the column is recorded in the selection file',
+  { skip: 'skip' in fixtures ? fixtures.skip : false },
+  () => {
+    const { dir, config, manifest } = poolWithCsv('sites.csv', CSV, { selection: { balanceBy: 'InstitutionName' } });
+    const runDir = path.join(dir, 'run');
+    ingest(config, runDir);
+    for (const args of [
+      ['pretrain', '--run', runDir, '--preset', 'micro', '--steps', '3'],
+      ['score', '--run', runDir, '--masks', '1'],
+    ]) {
+      const r = runCli(args, { timeoutMs: 300_000 });
+      assert.equal(r.status, 0, r.stderr);
+    }
+    const pool = (tag: string, value: string) =>
+      manifest.filter((s) => s.tags[tag] === value).reduce((sum, s) => sum + s.slices, 0);
+    for (const [flag, column] of [
+      [[], 'InstitutionName'],
+      [['--balance-by', 'Manufacturer'], 'Manufacturer'],
+    ] as const) {
+      const r = runCli([
+        'select',
+        '--run',
+        runDir,
+        '--method',
+        'random',
+        '--budget',
+        '5',
+        ...flag,
+        '--masks',
+        '1',
+        '--json',
+      ]);
+      assert.equal(r.status, 0, r.stderr);
+      const balance = r.json!.balance as {
+        column: string;
+        parts: Array<{ value: string; pool: number; selected: number }>;
+      };
+      assert.equal(balance.column, column);
+      assert.equal(
+        balance.parts.reduce((sum, p) => sum + p.selected, 0),
+        5,
+      );
+      for (const part of balance.parts) {
+        assert.equal(part.pool, pool(column, part.value), part.value);
+        assert.ok(
+          Math.abs(part.selected - (5 * part.pool) / 10) < 1,
+          `${part.value}: ${part.selected} of ${part.pool}`,
+        );
+      }
+      const file = JSON.parse(fs.readFileSync(path.join(runDir, 'selection/random.json'), 'utf8'));
+      assert.equal(file.options.balanceBy, column);
+    }
+    const bad = runCli(['select', '--run', runDir, '--method', 'random', '--balance-by', 'Scanner', '--json']);
+    assert.notEqual(bad.status, 0);
+    assert.match((bad.json!.error as { message: string }).message, /"Scanner" is not a metadata column.*Manufacturer/);
   },
 );
