@@ -166,7 +166,9 @@ function currentFieldFilter(): FieldFilter | undefined {
   if (!field) return undefined;
   if (field.kind === 'category') return { field, category: Number(whereValue.value) };
   const bound = (input: HTMLInputElement) => (input.value === '' ? undefined : Number(input.value));
-  return { field, min: bound(whereMin.input), max: bound(whereMax.input) };
+  const [min, max] = [bound(whereMin.input), bound(whereMax.input)];
+  // A score with no bound set yet filters nothing (not even the generated samples, which have no score).
+  return min === undefined && max === undefined ? undefined : { field, min, max };
 }
 
 /** The sort as the toolbar sets it: a fixed one, or `field:<key>:desc|asc`. */
