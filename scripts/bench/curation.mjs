@@ -1,6 +1,7 @@
-// Curation benchmark (`npm run bench -- curation`): UMAP layout (umap-js) and duplicate groups over
-// synthetic embeddings of dim 128 in clusters of 100 near-identical rows, at 10k samples (UMAP) and
-// 10k and 100k (duplicates), each in its own process. The issue asks UMAP time at 100k too; umap-js
+// Curation benchmark (`npm run bench -- curation`): UMAP layout (umap-js), duplicate groups and the
+// per-sample scores (exact uniqueness: N² distances) over synthetic embeddings of dim 128 in clusters
+// of 100 near-identical rows, at 10k samples (UMAP, scores) and 10k and 100k (duplicates), each in
+// its own process; `--large` adds the scores at 100k. The issue asks UMAP time at 100k too; umap-js
 // takes many minutes there on 2 cores, so it is left out of the default run (`--large` adds it).
 // The machine may be shared: the load average is recorded beside the figures.
 import { spawnSync } from 'node:child_process';
@@ -15,6 +16,8 @@ const cases = [
   ...(large ? [['umap', 100_000]] : []),
   ['duplicates', 10_000],
   ['duplicates', 100_000],
+  ['sample-scores', 10_000],
+  ...(large ? [['sample-scores', 100_000]] : []),
 ];
 const rows = cases.map(([what, n]) => {
   const run = spawnSync(process.execPath, ['--import', 'tsx', worker, String(n), what], {

@@ -19,6 +19,7 @@ export const EXAMPLES: Partial<Record<CommandName, readonly string[]>> = {
     'optidel select -r runs/first --method optidel --budget 0.05',
     'optidel select -r runs/first --method kcenter --budget 200 --json',
     'optidel select -r /shared/runs/pool --method kcenter --hierarchical --budget 0.01',
+    'optidel select -r runs/first --method kcenter --balance-by Manufacturer',
   ],
   synthesize: ['optidel synthesize -r runs/first --method optidel'],
   train: ['optidel train -r runs/first --method optidel'],
@@ -41,6 +42,10 @@ export const EXAMPLES: Partial<Record<CommandName, readonly string[]>> = {
   duplicates: [
     'optidel duplicates -r runs/first',
     'optidel duplicates -r runs/first --min-similarity 0.98 --exclude-from optidel',
+  ],
+  'sample-scores': [
+    'optidel sample-scores -r runs/first',
+    'optidel sample-scores -r runs/first --sort representativeness --limit 0 --json',
   ],
   finetune: ['optidel finetune -r runs/first'],
   export: [

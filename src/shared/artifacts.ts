@@ -139,6 +139,8 @@ export interface SelectionFile {
 /** The options `optidel select` takes for particular methods (src/engine/commands/select.ts). */
 export interface SelectionMethodOptions {
   clusters?: number;
+  /** The metadata column the budget was split across (`select --balance-by`, selection/balance.ts). */
+  balanceBy?: string;
   optidel?: { sourceCapFactor?: number; minCosineDistance?: number };
   meddel?: { outlierDistance?: number };
 }
@@ -162,6 +164,49 @@ export interface DuplicatesFile {
   /** What the similarity is measured on. */
   space: string;
   groups: DuplicateGroup[];
+  createdAt: string;
+}
+
+/** The per-sample scores of curation/sample-scores.f32, one column each, in this order. */
+export const SAMPLE_SCORE_COLUMNS = ['uniqueness', 'representativeness', 'cluster', 'hardestPatch'] as const;
+export type SampleScoreColumn = (typeof SAMPLE_SCORE_COLUMNS)[number];
+
+/** A file's size and modification time: the scores record their embeddings' stamp, so a changed file marks them stale. */
+export interface FileStamp {
+  bytes: number;
+  mtimeMs: number;
+}
+
+/**
+ * curation/sample-scores.json (`optidel sample-scores`): what the N x C Float32 rows of
+ * curation/sample-scores.f32 hold. uniqueness: cosine distance to the nearest other sample;
+ * representativeness: cosine similarity to its k-means cluster's centroid; cluster: that cluster
+ * (0..clusters-1); hardestPatch: the largest per-patch error (scores/patch-errors.f32).
+ */
+export interface SampleScoresInfo {
+  version: 1;
+  count: number;
+  columns: SampleScoreColumn[];
+  clusters: number;
+  seed: number;
+  /** scores/embeddings.f32 as it was when these were computed; another stamp now means they are stale. */
+  embeddings: FileStamp;
+  createdAt: string;
+}
+
+/**
+ * curation/metadata.json (written at ingest): columns to filter and balance by, per source file
+ * (CacheSample.source): DICOM tags, NIfTI header fields and the user's CSV columns.
+ */
+export interface MetadataFile {
+  version: 1;
+  /** Every column some source has, in a stable order (tags first, then CSV columns). */
+  columns: string[];
+  sources: Record<string, Record<string, string>>;
+  /** The CSV the user columns came from (ingest.metadata), as named in the config. */
+  csv?: string;
+  /** Rows and files that could not be used, with the reason. */
+  problems: string[];
   createdAt: string;
 }
 

@@ -28,6 +28,7 @@ export interface EngineCommands {
   umap: { args: UmapArgs; result: UmapResult };
   embeddings: { args: EmbeddingsArgs; result: EmbeddingsResult };
   merge: { args: MergeArgs; result: MergeResult };
+  'sample-scores': { args: SampleScoresArgs; result: SampleScoresResult };
 }
 
 export const SELECTION_METHOD_NAMES = ['optidel', 'random', 'meddel', 'prototypes', 'kcenter', 'easy', 'full'] as const;
@@ -60,6 +61,8 @@ export interface SelectArgs {
   minCosineDistance?: number;
   /** meddel: cosine distance to the centroid beyond which a sample is an outlier (default 0.9). */
   outlierDistance?: number;
+  /** A metadata column (curation/metadata.json) to split the budget across in proportion to its values' pool shares; default the config's selection.balanceBy. */
+  balanceBy?: string;
 }
 export interface SelectResult {
   method: string;
@@ -71,6 +74,8 @@ export interface SelectResult {
   /** optidel: picks that went past a diversity rule, by rule. */
   relaxed?: RelaxedPicks;
   vInformation?: VInformationEstimate;
+  /** With --balance-by: the column and how many were selected per value. */
+  balance?: { column: string; parts: Array<{ value: string; pool: number; selected: number }> };
   file: string;
 }
 
@@ -428,6 +433,8 @@ export interface IngestResult {
   /** The shard i/n decoded, when sharded; its part's files. */
   shard?: string;
   files?: string[];
+  /** The metadata columns kept per sample (curation/metadata.json), and how many rows or files could not be used. */
+  metadata?: { columns: string[]; problems: number };
 }
 
 /** `optidel demo-data`: write the synthetic demo data set (NIfTI, PNG, optidel.json) into a folder. */
@@ -464,6 +471,7 @@ export const COMMAND_NAMES = [
   'runs',
   'similar',
   'duplicates',
+  'sample-scores',
   'umap',
   'embeddings',
   'bench',
@@ -524,6 +532,45 @@ export interface DuplicatesResult {
   minSimilarity: number;
   file: string;
   excluded?: { method: string; samples: number };
+}
+
+/** The fields `optidel sample-scores` can sort its rows by. */
+export const SAMPLE_SCORE_SORTS = ['uniqueness', 'representativeness', 'difficulty', 'hardestPatch', 'id'] as const;
+export type SampleScoreSort = (typeof SAMPLE_SCORE_SORTS)[number];
+
+/** `optidel sample-scores --run R`: uniqueness, representativeness, cluster, hardest patch -> curation/sample-scores.*. */
+export interface SampleScoresArgs {
+  run: string;
+  clusters?: number;
+  seed?: number;
+  /** Rows sorted by this field, highest first (id: ascending); default uniqueness. */
+  sort?: SampleScoreSort;
+  /** Rows returned (default 10; 0: every sample). */
+  limit?: number;
+}
+export interface SampleScoreRow {
+  id: number;
+  source: string;
+  slice?: number;
+  difficulty: number;
+  hardestPatch: number;
+  uniqueness: number;
+  representativeness: number;
+  cluster: number;
+  /** Index of its group in curation/duplicates.json, when it is in one. */
+  duplicateGroup?: number;
+  /** Per method: the sample's place (0-based) in that selection's order. */
+  selectionOrder: Record<string, number>;
+  /** Its source's metadata columns (curation/metadata.json). */
+  metadata?: Record<string, string>;
+}
+export interface SampleScoresResult {
+  samples: number;
+  clusters: number;
+  seconds: number;
+  sort: SampleScoreSort;
+  rows: SampleScoreRow[];
+  files: string[];
 }
 
 /** `optidel umap --run R`: a seeded UMAP layout of the embeddings -> scores/umap.f32. */

@@ -55,6 +55,8 @@ export interface IngestSettings {
   exclude?: string[];
   /** A regular expression over source paths whose first capture group names a sample's acquisition (docs/data.md). */
   group?: string;
+  /** A CSV of the user's per-file columns, relative to the config file (docs/curation.md, "Metadata"). */
+  metadata?: string;
 }
 
 export interface OptidelConfig {

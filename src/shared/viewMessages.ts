@@ -7,6 +7,7 @@
 import type { BenchReport, DuplicateGroup, KeyPatch, SelectionFile, SynthSample } from './artifacts';
 import type { MetricSeries } from './metrics';
 import { fieldReaders } from './messageKit';
+import type { MetadataColumn } from './sampleMetadata';
 import type { StageStatus } from './protocol';
 
 export const VIEW_KINDS = ['embeddingMap', 'histogram', 'gallery', 'segmentation', 'curves'] as const;
@@ -58,6 +59,12 @@ export interface RunViewData {
   /** N x 2 UMAP layout, interleaved (optidel umap), when the run has one. */
   umap?: Float32Array;
   difficulty?: Float32Array;
+  /** What the difficulty measures (scores/scores.json `difficulty`: normalised, intensity, pvi). */
+  difficultyScore?: string;
+  /** Per-sample curation scores (optidel sample-scores); absent when not computed, or stale for the embeddings. */
+  sampleScores?: SampleScoresView;
+  /** Metadata columns per sample (curation/metadata.json: DICOM tags, NIfTI header, CSV columns). */
+  metadata?: MetadataColumn[];
   keyPatches?: KeyPatch[];
   selections: SelectionFile[];
   synth?: SynthSample[];
@@ -71,6 +78,14 @@ export interface RunViewData {
   stages: Record<string, StageStatus>;
   /** Files that were missing or unreadable, named with the reason; the view shows them. */
   problems: string[];
+}
+
+export interface SampleScoresView {
+  uniqueness: Float32Array;
+  representativeness: Float32Array;
+  cluster: Uint16Array;
+  hardestPatch: Float32Array;
+  clusters: number;
 }
 
 export type HostToView =

@@ -14,7 +14,8 @@ import { makeRunFixture, type RunFixture } from '../fixtures/makeRunFixture';
 import { CHROMIUM, CHROMIUM_ARGS, startHarness, type Harness } from './harness';
 import type { ThemeName } from './themes';
 import type { ViewKind } from '../../src/shared/viewMessages';
-import type { SelectionFile } from '../../src/shared/artifacts';
+import type { CacheIndex, MetadataFile, SelectionFile } from '../../src/shared/artifacts';
+import { ARTIFACTS, SAMPLE_SCORE_COLUMNS } from '../../src/shared/artifacts';
 
 const root = path.resolve(__dirname, '../..');
 const shots = path.join(root, 'test-output/views');
@@ -344,6 +345,90 @@ describe('run views in Chromium', { skip: missing }, () => {
     assert.match(await page.locator('.odl-details').innerText(), new RegExp(`#${far}\\b`));
     await page.close();
   });
+
+  /** A vscode-single-select's value set as a person would, by its index among the toolbar's selects. */
+  const choose = (page: Page, index: number, value: string) =>
+    page.evaluate(
+      ([i, v]) => {
+        const select = document.querySelectorAll('vscode-single-select')[i as number] as HTMLElement & {
+          value: string;
+        };
+        select.value = v as string;
+        select.dispatchEvent(new Event('change'));
+      },
+      [index, value],
+    );
+  /** The fixture's per-sample scores and Manufacturer, read from its files as the host would. */
+  const fixtureFields = () => {
+    const rows = new Float32Array(
+      new Uint8Array(fs.readFileSync(path.join(fixture.runDir, ARTIFACTS.sampleScoreValues))).buffer,
+    );
+    const uniqueness = Array.from({ length: fixture.samples }, (_, i) => rows[i * SAMPLE_SCORE_COLUMNS.length]!);
+    const index = JSON.parse(fs.readFileSync(path.join(fixture.runDir, ARTIFACTS.cacheIndex), 'utf8')) as CacheIndex;
+    const metadata = JSON.parse(fs.readFileSync(path.join(fixture.runDir, ARTIFACTS.metadata), 'utf8')) as MetadataFile;
+    const maker = index.samples.map((s) => metadata.sources[s.source]?.Manufacturer ?? '(none)');
+    return { uniqueness, maker };
+  };
+
+  for (const theme of ['light', 'dark', 'high-contrast'] as const) {
+    test(`gallery (${theme}): sorted by uniqueness, filtered by a DICOM tag, every score in the details`, async () => {
+      const page = await open('gallery', theme, '.odl-tile');
+      // Toolbar selects: method, show, sort, where, is.
+      await choose(page, 2, 'field:uniqueness:desc');
+      await choose(page, 3, 'meta:Manufacturer');
+      const labels = await page.evaluate(() =>
+        [...document.querySelectorAll('vscode-single-select')[4]!.querySelectorAll('vscode-option')].map(
+          (o) => o.textContent,
+        ),
+      );
+      await choose(page, 4, String(labels.indexOf('Globex')));
+      const { uniqueness, maker } = fixtureFields();
+      const globex = uniqueness.map((u, id) => ({ u, id })).filter(({ id }) => maker[id] === 'Globex');
+      const expected = globex.sort((a, b) => b.u - a.u || a.id - b.id).map(({ id }) => id);
+      await page.waitForFunction(
+        (first) => document.querySelector('.odl-tile')?.id === `odl-tile-${first}`,
+        expected[0],
+      );
+      const shown = await page.locator('.odl-tile').evaluateAll((tiles) =>
+        tiles.map((t) => ({
+          id: Number(t.id.slice(9)),
+          top: parseFloat((t as HTMLElement).style.top),
+          left: parseFloat((t as HTMLElement).style.left),
+        })),
+      );
+      const inOrder = shown.sort((a, b) => a.top - b.top || a.left - b.left).map((t) => t.id);
+      assert.deepEqual(inOrder, expected.slice(0, inOrder.length), 'the most unique Globex samples, in order');
+      await page.locator(`#odl-tile-${expected[0]}`).click();
+      const details = await page.locator('.odl-details').innerText();
+      for (const term of [
+        'Uniqueness',
+        'Representativeness',
+        'Cluster (k-means',
+        'Difficulty (hardest patch)',
+        'Manufacturer',
+        'Selection order',
+      ])
+        assert.ok(details.includes(term), `${term} in the details: ${details}`);
+      assert.match(details, /Manufacturer\s*Globex/);
+      await shoot(page, `gallery-fields-${theme}`);
+      await page.close();
+    });
+
+    test(`embedding map (${theme}): coloured by uniqueness and by Manufacturer`, async () => {
+      const page = await open('embeddingMap', theme, '.odl-legend-item');
+      // Toolbar selects: layout, colour by, method, compare with.
+      await choose(page, 1, 'field:uniqueness');
+      await page.waitForFunction(() => /Uniqueness/.test(document.querySelector('.odl-legend')!.textContent ?? ''));
+      await shoot(page, `embeddingMap-uniqueness-${theme}`);
+      await choose(page, 1, 'field:meta:Manufacturer');
+      await page.waitForFunction(() => /Globex/.test(document.querySelector('.odl-legend')!.textContent ?? ''));
+      const legend = await page.locator('.odl-legend').innerText();
+      const { maker } = fixtureFields();
+      for (const value of new Set(maker)) assert.ok(legend.includes(value), `${value} in ${legend}`);
+      await shoot(page, `embeddingMap-manufacturer-${theme}`);
+      await page.close();
+    });
+  }
 
   for (const theme of ['dark', 'light'] as const) {
     test(`segmentation results (${theme}): overlays, per-class IoU, bench table, path guard`, async () => {

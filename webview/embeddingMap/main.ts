@@ -10,7 +10,7 @@ import { adoptStyles, el } from '../common/styles';
 import { paintThumbnail } from '../common/thumbnails';
 import { orderedMethods } from '../common/selection';
 import { button, createShell, followHost, selectControl, showRunHeader } from '../common/viewShell';
-import { COLOUR_MODES, COLOUR_MODE_LABELS, colouringFor, describeSample, type ColourMode } from './colouring';
+import { colourModes, colouringFor, describeSample, type ColourMode } from './colouring';
 
 interface MapState {
   runDir: string;
@@ -53,16 +53,20 @@ const colourBy = selectControl('Colour by', (v) => {
 });
 const methodA = selectControl('Method', (v) => {
   host.saveState({ methodA: v });
+  if (data) offerColours(data);
   recolour();
 });
+
+/** The colourings this run offers (its sample fields change with the data and the method). */
+function offerColours(run: RunViewData): void {
+  const modes = colourModes(run, methodA.value);
+  const saved = host.state.colourBy;
+  colourBy.setOptions(modes, modes.some((m) => m.value === saved) ? saved : 'selected');
+}
 const methodB = selectControl('Compare with', (v) => {
   host.saveState({ methodB: v });
   recolour();
 });
-colourBy.setOptions(
-  COLOUR_MODES.map((m) => ({ value: m, label: COLOUR_MODE_LABELS[m] })),
-  host.state.colourBy ?? 'selected',
-);
 methodB.element.hidden = colourBy.value !== 'compare';
 const modeButton = button('Lasso (L)', () => setMode(mode === 'pan' ? 'lasso' : 'pan'), {
   secondary: true,
@@ -171,6 +175,7 @@ host.on('data', ({ data: next }) => {
       ? host.state.methodB
       : methods.find((m) => m.value !== methodA.value)?.value,
   );
+  offerColours(next);
   if (!next.projection) {
     empty.textContent = next.samples
       ? 'No projection yet: it is written by the score stage.'

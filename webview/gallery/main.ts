@@ -12,6 +12,7 @@ import { adoptStyles, el } from '../common/styles';
 import { orderedMethods } from '../common/selection';
 import { describeRelaxed, relaxedCount } from '../../src/shared/relaxedPicks';
 import { paintThumbnail } from '../common/thumbnails';
+import { fieldText, sampleFields, type SampleField } from '../common/sampleFields';
 import { button, createShell, followHost, selectControl, showRunHeader } from '../common/viewShell';
 import {
   GALLERY_FILTERS,
@@ -24,6 +25,8 @@ import {
   isSelected,
   manualOf,
   sameManual,
+  type FieldFilter,
+  type FieldSort,
   type GalleryFilter,
   type GallerySort,
   type Manual,
@@ -33,7 +36,10 @@ interface GalleryState {
   runDir: string;
   method: string;
   filter: GalleryFilter;
-  sort: GallerySort;
+  /** A GallerySort, or `field:<key>:desc|asc` for a sample field. */
+  sort: string;
+  /** The field filter: a field key ('' for none), and a category index or a value range. */
+  where: { field: string; category?: string; min?: string; max?: string };
   cursor: number;
   /** Unsaved hand curation survives hiding the panel. */
   draft: { method: string; include: number[]; exclude: number[] };
@@ -64,12 +70,15 @@ adoptStyles(`
 .odl-badge.odl-minus { background: var(--vscode-charts-red, #e51400); color: var(--vscode-editor-background, #fff); }
 .odl-details { border-left: 1px solid var(--vscode-panel-border, #454545); padding-left: 16px; }
 .odl-details .odl-thumb { position: relative; width: 192px; height: 192px; background-color: var(--vscode-editorWidget-background, #252526); }
-.odl-details dl { display: grid; grid-template-columns: auto 1fr; gap: 2px 8px; margin: 8px 0; }
-.odl-details dt { color: var(--vscode-descriptionForeground, #9d9d9d); }
+.odl-details dl { display: grid; grid-template-columns: minmax(0, 45%) minmax(0, 1fr); gap: 2px 8px; margin: 8px 0; }
+.odl-details dt { color: var(--vscode-descriptionForeground, #9d9d9d); overflow-wrap: anywhere; }
 .odl-details dd { margin: 0; overflow-wrap: anywhere; }
 .odl-links { display: flex; flex-wrap: wrap; gap: 4px; }
 .odl-link { background: none; border: none; padding: 0; color: var(--vscode-textLink-foreground, #3794ff); cursor: pointer; font: inherit; text-decoration: underline; }
 .odl-actions { display: flex; gap: 6px; flex-wrap: wrap; margin: 8px 0; }
+.odl-range { display: inline-flex; gap: 6px; }
+.odl-number { width: 80px; font: inherit; color: var(--vscode-input-foreground, #ccc); background: var(--vscode-input-background, #3c3c3c);
+  border: 1px solid var(--vscode-input-border, transparent); padding: 2px 4px; }
 `);
 
 const host = connectToHost<GalleryState>();
@@ -87,6 +96,7 @@ let derived = derivedFrom(undefined);
 const method = selectControl('Method', (v) => {
   host.saveState({ method: v, draft: undefined });
   loadSelection();
+  offerFields();
   refresh();
 });
 const filter = selectControl('Show', (v) => {
@@ -103,16 +113,108 @@ const picksLabel = el('span');
 picksField.append(picksLabel, picks);
 picks.addEventListener('input', () => refresh());
 const sort = selectControl('Sort by', (v) => {
-  host.saveState({ sort: v as GallerySort });
+  host.saveState({ sort: v });
   refresh();
 });
+/** Filter by one sample field: a score within a range, or a cluster, duplicate group or metadata value. */
+const whereField = selectControl('Where', () => {
+  saveWhere();
+  offerFields();
+  refresh();
+});
+const whereValue = selectControl('is', () => {
+  saveWhere();
+  refresh();
+});
+const rangeField = el('span', 'odl-range');
+const whereMin = numberInput('at least');
+const whereMax = numberInput('at most');
+rangeField.append(whereMin.element, whereMax.element);
+let fields: SampleField[] = [];
+
+function numberInput(label: string): { element: HTMLElement; input: HTMLInputElement } {
+  const element = el('label', 'odl-field');
+  const input = document.createElement('input');
+  input.type = 'number';
+  input.step = 'any';
+  input.className = 'odl-number';
+  input.setAttribute('aria-label', label);
+  input.addEventListener('change', () => {
+    saveWhere();
+    refresh();
+  });
+  element.append(el('span', undefined, label), input);
+  return { element, input };
+}
+
+function saveWhere(): void {
+  host.saveState({
+    where: {
+      field: whereField.value,
+      category: whereValue.value,
+      min: whereMin.input.value,
+      max: whereMax.input.value,
+    },
+  });
+}
+
+/** The field filter as the toolbar sets it, with its controls shown to match the field's kind. */
+function currentFieldFilter(): FieldFilter | undefined {
+  const field = fields.find((f) => f.key === whereField.value);
+  whereValue.element.hidden = field?.kind !== 'category';
+  rangeField.hidden = field?.kind !== 'value';
+  if (!field) return undefined;
+  if (field.kind === 'category') return { field, category: Number(whereValue.value) };
+  const bound = (input: HTMLInputElement) => (input.value === '' ? undefined : Number(input.value));
+  const [min, max] = [bound(whereMin.input), bound(whereMax.input)];
+  // A score with no bound set yet filters nothing (not even the generated samples, which have no score).
+  return min === undefined && max === undefined ? undefined : { field, min, max };
+}
+
+/** The sort as the toolbar sets it: a fixed one, or `field:<key>:desc|asc`. */
+function currentSort(): GallerySort | FieldSort {
+  const [, key, direction] = /^field:(.+):(desc|asc)$/.exec(sort.value) ?? [];
+  const field = fields.find((f) => f.key === key);
+  return field ? { field, descending: direction === 'desc' } : (sort.value as GallerySort);
+}
+
+/** Sort and filter choices for the fields this run has. */
+function offerFields(): void {
+  fields = data ? sampleFields(data, method.value) : [];
+  const saved = host.state.where;
+  sort.setOptions(
+    [
+      ...GALLERY_SORTS.map((s) => ({ value: s, label: GALLERY_SORT_LABELS[s] })),
+      ...fields
+        // Difficulty, selection order and duplicate group have their fixed entries above.
+        .filter((f) => !['difficulty', 'selectionOrder', 'duplicateGroup'].includes(f.key))
+        .flatMap((f) =>
+          f.kind === 'value'
+            ? [
+                { value: `field:${f.key}:desc`, label: `${f.label}, highest first` },
+                { value: `field:${f.key}:asc`, label: `${f.label}, lowest first` },
+              ]
+            : [{ value: `field:${f.key}:asc`, label: f.label }],
+        ),
+    ],
+    host.state.sort ?? 'difficulty-desc',
+  );
+  whereField.setOptions(
+    [{ value: '', label: 'any sample' }, ...fields.map((f) => ({ value: f.key, label: f.label }))],
+    fields.some((f) => f.key === saved?.field) ? saved!.field : '',
+  );
+  const field = fields.find((f) => f.key === whereField.value);
+  if (field?.kind === 'category')
+    whereValue.setOptions(
+      field.labels.map((label, k) => ({ value: String(k), label })),
+      saved?.category && Number(saved.category) < field.labels.length ? saved.category : '0',
+    );
+  whereMin.input.value = saved?.min ?? '';
+  whereMax.input.value = saved?.max ?? '';
+}
 filter.setOptions(
   GALLERY_FILTERS.map((f) => ({ value: f, label: GALLERY_FILTER_LABELS[f] })),
   host.state.filter ?? 'all',
-);
-sort.setOptions(
-  GALLERY_SORTS.map((s) => ({ value: s, label: GALLERY_SORT_LABELS[s] })),
-  host.state.sort ?? 'difficulty-desc',
 );
 const saveButton = button('Save curation', () => save(), {
   title: 'Write the hand curation into the selection file; the next stage applies it',
@@ -121,7 +223,18 @@ const curationNote = el('span', 'odl-note');
 curationNote.setAttribute('aria-live', 'polite');
 /** How the selection met its diversity rules (optidel), so relaxed picks are never silent. */
 const selectionNote = el('span', 'odl-note');
-shell.toolbar.append(method.element, filter.element, picksField, sort.element, saveButton, curationNote, selectionNote);
+shell.toolbar.append(
+  method.element,
+  filter.element,
+  picksField,
+  sort.element,
+  whereField.element,
+  whereValue.element,
+  rangeField,
+  saveButton,
+  curationNote,
+  selectionNote,
+);
 
 const layoutRoot = el('div', 'odl-gallery');
 const grid = el('div', 'odl-grid');
@@ -203,11 +316,14 @@ function updateTile(tile: HTMLElement, id: number, index: number): void {
   tile.setAttribute('aria-selected', String(inSubset));
   const caption = tile.lastElementChild as HTMLElement;
   const synth = data?.synth?.find((s) => s.id === id);
+  const sorted = currentSort();
   const label = synth
     ? synth.kind
-    : data?.difficulty && id < data.difficulty.length
-      ? data.difficulty[id]!.toPrecision(2)
-      : '';
+    : typeof sorted === 'object'
+      ? fieldText(sorted.field, id)
+      : data?.difficulty && id < data.difficulty.length
+        ? data.difficulty[id]!.toPrecision(2)
+        : '';
   caption.textContent = `#${id} ${label}`;
   // Hand decisions are marked on the thumbnail; membership itself is the blue frame.
   const thumb = tile.firstElementChild as HTMLElement;
@@ -281,7 +397,7 @@ function showDetails(): void {
     if (source) row('Source', source);
     if (data.acquisitionOf) row('Acquisition', data.acquisitions![data.acquisitionOf[id]!]!);
     if (data.sliceOf && data.sliceOf[id]! >= 0) row('Slice', String(data.sliceOf[id]));
-    if (data.difficulty) row('Difficulty', data.difficulty[id]!.toPrecision(4));
+    for (const field of fields) row(field.label, fieldText(field, id));
     row('Key patches', String(patchesBySample.get(id)?.length ?? 0));
     const group = data.duplicates?.find((g) => g.members.includes(id));
     if (group)
@@ -384,9 +500,10 @@ function refresh(): void {
     picks.dataset.method = method.value;
   }
   picksLabel.textContent = `First ${picks.value} of ${order.length} picks`;
-  items = galleryItems(data, filter.value as GalleryFilter, sort.value as GallerySort, selected, manual, {
+  items = galleryItems(data, filter.value as GalleryFilter, currentSort(), selected, manual, {
     order,
     firstPicks: picksField.hidden ? undefined : Number(picks.value),
+    fieldFilter: currentFieldFilter(),
   });
   cursor = Math.max(0, Math.min(cursor, items.length - 1));
   empty.hidden = items.length > 0;
@@ -420,6 +537,7 @@ host.on('data', ({ data: next }) => {
     methods.includes(host.state.method ?? '') ? host.state.method : undefined,
   );
   loadSelection();
+  offerFields();
   refresh();
   if (pendingFocus !== undefined) {
     jumpTo(pendingFocus);

@@ -1,5 +1,6 @@
 /** The gallery's data model, pure: which samples it lists in which order, and hand curation edits. */
 import type { DuplicateGroup, SelectionFile, SynthSample } from '../../src/shared/artifacts';
+import type { SampleField } from '../common/sampleFields';
 
 export const GALLERY_FILTERS = ['all', 'selected', 'generated', 'manual', 'duplicates'] as const;
 export type GalleryFilter = (typeof GALLERY_FILTERS)[number];
@@ -34,7 +35,22 @@ export interface GalleryInput {
   duplicates?: DuplicateGroup[];
 }
 
+/** Sort by one of the sample fields (common/sampleFields.ts): values highest or lowest first, categories by name. */
+export interface FieldSort {
+  field: SampleField;
+  descending: boolean;
+}
+
+/** Keep only samples whose field has one category, or a value within [min, max] (either may be absent). */
+export interface FieldFilter {
+  field: SampleField;
+  category?: number;
+  min?: number;
+  max?: number;
+}
+
 export interface GalleryOptions {
+  fieldFilter?: FieldFilter;
   /** The method's picks in the order it chose them (its selection file's `selected`). */
   order?: readonly number[];
   /** With the 'selected' filter: only the first this many picks, to see what a smaller budget keeps. */
@@ -53,7 +69,7 @@ export function isSelected(id: number, selected: ReadonlySet<number>, manual: Ma
 export function galleryItems(
   input: GalleryInput,
   filter: GalleryFilter,
-  sort: GallerySort,
+  sort: GallerySort | FieldSort,
   selected: ReadonlySet<number>,
   manual: Manual,
   options: GalleryOptions = {},
@@ -82,33 +98,57 @@ export function galleryItems(
       ids = [...new Set([...manual.include, ...manual.exclude])];
       break;
   }
-  const difficulty = (id: number): number =>
-    input.difficulty && id < input.difficulty.length ? input.difficulty[id]! : NaN;
+  if (options.fieldFilter) ids = ids.filter((id) => id < input.samples && passes(options.fieldFilter!, id));
+  if (typeof sort === 'object') return ids.sort(byField(sort));
   const source = (id: number): number =>
     input.sourceOf && id < input.sourceOf.length ? input.sourceOf[id]! : Infinity;
   const byId = (a: number, b: number): number => a - b;
-  const byDifficulty =
-    (sign: number) =>
-    (a: number, b: number): number => {
-      const da = difficulty(a),
-        db = difficulty(b);
-      // Samples without a score (generated ones) go last either way.
-      if (Number.isNaN(da) || Number.isNaN(db))
-        return Number.isNaN(da) === Number.isNaN(db) ? a - b : Number.isNaN(da) ? 1 : -1;
-      return sign * (da - db) || a - b;
-    };
+  // Samples without a score (generated ones) go last either way.
+  const byDifficulty = (descending: boolean) =>
+    byField({
+      field: { key: 'difficulty', label: 'difficulty', kind: 'value', values: input.difficulty ?? new Float32Array(0) },
+      descending,
+    });
   // Unranked samples (not picked, or no groups) after the ranked ones, by id.
   const byRank = (of: (id: number) => number | undefined) => (a: number, b: number) =>
     (of(a) ?? Infinity) - (of(b) ?? Infinity) || a - b;
   const compares: Record<GallerySort, (a: number, b: number) => number> = {
-    'difficulty-desc': byDifficulty(-1),
-    'difficulty-asc': byDifficulty(1),
+    'difficulty-desc': byDifficulty(true),
+    'difficulty-asc': byDifficulty(false),
     selection: byRank((id) => rank.get(id)),
     group: byRank((id) => groupOf.get(id)),
     source: (a, b) => source(a) - source(b) || a - b,
     id: byId,
   };
   return ids.sort(compares[sort]);
+}
+
+function passes({ field, category, min, max }: FieldFilter, id: number): boolean {
+  if (field.kind === 'category') return category === undefined || field.of[id] === category;
+  const v = field.values[id]!;
+  if (min === undefined && max === undefined) return true;
+  return !Number.isNaN(v) && (min === undefined || v >= min) && (max === undefined || v <= max);
+}
+
+/** Samples without a value (generated ones, unselected in selection order) go last either way; ties by id. */
+function byField({ field, descending }: FieldSort): (a: number, b: number) => number {
+  if (field.kind === 'category') {
+    const name = (id: number) => field.labels[field.of[id] ?? -1];
+    return (a, b) => {
+      const na = name(a),
+        nb = name(b);
+      if (na === undefined || nb === undefined) return na === nb ? a - b : na === undefined ? 1 : -1;
+      return (descending ? -1 : 1) * na.localeCompare(nb, undefined, { numeric: true }) || a - b;
+    };
+  }
+  const value = (id: number) => (id < field.values.length ? field.values[id]! : NaN);
+  return (a, b) => {
+    const va = value(a),
+      vb = value(b);
+    if (Number.isNaN(va) || Number.isNaN(vb))
+      return Number.isNaN(va) === Number.isNaN(vb) ? a - b : Number.isNaN(va) ? 1 : -1;
+    return (descending ? vb - va : va - vb) || a - b;
+  };
 }
 
 /**

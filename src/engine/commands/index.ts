@@ -20,6 +20,7 @@ import { duplicatesCommand } from './duplicates';
 import { umapCommand } from './umap';
 import { embeddingsCommand } from './embeddings';
 import { mergeCommand } from './merge';
+import { sampleScoresCommand } from './sampleScores';
 
 type AnyCommand = { [N in CommandName]: EngineCommand<N> }[CommandName];
 
@@ -43,6 +44,7 @@ export const COMMANDS: { [N in CommandName]: EngineCommand<N> } = {
   umap: umapCommand,
   embeddings: embeddingsCommand,
   merge: mergeCommand,
+  'sample-scores': sampleScoresCommand,
 };
 
 export function findCommand(name: string): AnyCommand | undefined {

@@ -1,5 +1,6 @@
 /** `optidel ingest --config optidel.json --out RUN_DIR`: the pool becomes the run's cache and thumbnails. */
 import * as path from 'node:path';
+import { ARTIFACTS } from '../../shared/artifacts';
 import type { EngineCommand } from '../command';
 import { loadConfig } from '../config/loadConfig';
 import { ingestPool } from '../data/ingest';
@@ -34,6 +35,10 @@ export const ingestCommand: EngineCommand<'ingest'> = {
     ];
     if (r.skipped.length)
       lines.push(`${r.skipped.length} skipped:`, ...r.skipped.map((s) => `  ${s.path}: ${s.reason}`));
+    if (r.metadata?.columns.length)
+      lines.push(
+        `metadata columns: ${r.metadata.columns.join(', ')}${r.metadata.problems ? ` (${r.metadata.problems} rows or files not used, see ${ARTIFACTS.metadata})` : ''}`,
+      );
     lines.push(
       r.shard
         ? `shard ${r.shard}: wrote ${r.files?.join(', ') || 'nothing'}`

@@ -12,7 +12,7 @@ import { writeJsonAtomic } from '../../shared/node/atomicFile';
 import { resolveInRun } from '../../shared/run/node/contain';
 import { loadConfig } from '../config/loadConfig';
 import { openCache, readCacheIndex } from '../data/cache';
-import { planDecode, sourceGroups } from '../data/ingest';
+import { planDecode, sourceGroups, writeIngestMetadata } from '../data/ingest';
 import { openRun, readRun } from '../../shared/node/runStore';
 import { existingRunDir } from '../model/runSettings';
 import { runStage } from '../runStage';
@@ -106,6 +106,7 @@ async function mergeIngest(
   return runStage(runDir, 'ingest', ctx, undefined, async (): Promise<MergedStage> => {
     await writeJsonAtomic(path.join(runDir, ARTIFACTS.config), loaded.config);
     const { index, shards } = await mergeIngestParts(runDir, plan, sources, rerun);
+    await writeIngestMetadata(loaded, plan, runDir, ctx);
     for (const s of index.skipped) ctx.log('warn', `skipped ${s.path}: ${s.reason}`);
     return {
       result: { stage: 'ingest', shards, samples: index.sampleCount, files: [...MERGED_INGEST_FILES] },

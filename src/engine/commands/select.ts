@@ -57,6 +57,12 @@ export const selectCommand: EngineCommand<'select'> = {
         'optidel: samples closer than this cosine distance to a selected one are near-duplicates (default 0.05)',
     },
     {
+      name: 'balanceBy',
+      type: 'string',
+      description:
+        "split the budget across this metadata column's values (e.g. Manufacturer, InstitutionName, a CSV column) in proportion to their pool shares; default the config's selection.balanceBy",
+    },
+    {
       name: 'outlierDistance',
       type: 'number',
       description: 'meddel: cosine distance to the centroid beyond which a sample is an outlier (default 0.9)',
@@ -65,7 +71,10 @@ export const selectCommand: EngineCommand<'select'> = {
   run: runSelectStage,
   describe(r) {
     const relaxed = r.relaxed ? `\n${describeRelaxed(r.relaxed)}` : '';
-    return `${r.method} at budget ${r.budget}: ${r.selected} samples${r.patches !== undefined ? `, ${r.patches} key patches` : ''}${relaxed}${r.vInformation ? `\n${describeVInformation(r.vInformation)}` : ''}\nwrote ${r.file}`;
+    const balance = r.balance
+      ? `\nbalanced by ${r.balance.column}: ${r.balance.parts.map((p) => `${p.value} ${p.selected} of ${p.pool}`).join(', ')}`
+      : '';
+    return `${r.method} at budget ${r.budget}: ${r.selected} samples${r.patches !== undefined ? `, ${r.patches} key patches` : ''}${balance}${relaxed}${r.vInformation ? `\n${describeVInformation(r.vInformation)}` : ''}\nwrote ${r.file}`;
   },
 };
 

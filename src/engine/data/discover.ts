@@ -242,6 +242,16 @@ export async function discoverSources(entries: readonly string[], exclude: reado
 }
 
 /** The folder above the first glob character: where the search starts. */
+/** The folder a pool entry's paths are relative to: the folder itself, a file's folder, or a glob's fixed leading folders. */
+export function poolRoot(entry: string): string {
+  if (isGlob(entry)) return globRoot(entry);
+  try {
+    return fs.statSync(entry).isDirectory() ? entry : path.dirname(entry);
+  } catch {
+    return path.dirname(entry);
+  }
+}
+
 function globRoot(entry: string): string {
   const parts = entry.split(/[\\/]/);
   const firstGlob = parts.findIndex(isGlob);

@@ -33,6 +33,7 @@ import { THUMBS_DIR, ThumbnailWriter } from './thumbs';
 import { AXIS_NUMBERS } from './volume';
 import { writeIngestPart } from '../scale/ingestParts';
 import { shardLabel, shardRange, type Shard } from '../scale/shard';
+import { writePoolMetadata } from './metadata/poolMetadata';
 
 /** The ingest command's result without the run folder (the shape is shared with the host). */
 export type IngestSummary = Omit<IngestResult, 'runDir'>;
@@ -70,11 +71,44 @@ export async function ingestPool(
   ctx: CommandContext,
   shard?: Shard,
 ): Promise<IngestSummary> {
+  const { plan, summary } = await ingestCache(loaded, runDir, ctx, shard);
+  // A shard's part has no metadata of its own: optidel merge writes it for the merged pool.
+  if (shard) return summary;
+  return { ...summary, metadata: await writeIngestMetadata(loaded, plan, runDir, ctx) };
+}
+
+/** curation/metadata.json for the run's cache (DICOM tags, NIfTI header fields, the user's CSV); problems are logged. */
+export async function writeIngestMetadata(
+  loaded: LoadedConfig,
+  plan: Pick<DecodePlan, 'discovery' | 'options'>,
+  runDir: string,
+  ctx: CommandContext,
+): Promise<NonNullable<IngestSummary['metadata']>> {
+  const metadata = await writePoolMetadata(runDir, {
+    index: await readCacheIndex(runDir),
+    discovery: plan.discovery,
+    limits: plan.options,
+    configDir: loaded.dir,
+    csv: loaded.config.ingest?.metadata,
+    pool: loaded.config.pool,
+  });
+  for (const problem of metadata.problems.slice(0, 10)) ctx.log('warn', `ingest metadata: ${problem}`);
+  if (metadata.problems.length > 10)
+    ctx.log('warn', `ingest metadata: ${metadata.problems.length - 10} more problems in ${ARTIFACTS.metadata}`);
+  return { columns: metadata.columns, problems: metadata.problems.length };
+}
+
+async function ingestCache(
+  loaded: LoadedConfig,
+  runDir: string,
+  ctx: CommandContext,
+  shard: Shard | undefined,
+): Promise<{ plan: DecodePlan; summary: IngestSummary }> {
   const started = performance.now();
   // run.json first (under its own lock, so sibling shards create it once): the views see the run.
   await openRun(runDir, { config: loaded.config, configPath: loaded.file });
   const plan = await planDecode(loaded);
-  if (shard) return ingestShard(plan, runDir, shard, ctx, started);
+  if (shard) return { plan, summary: await ingestShard(plan, runDir, shard, ctx, started) };
   // A pool unchanged since an ingest that finished needs nothing written but config.json, so it
   // takes no stage lock: bench workers and a pipeline rerun may repeat it while another stage runs.
   const previous = await readCacheIndex(runDir).catch(() => undefined);
@@ -84,9 +118,9 @@ export async function ingestPool(
     (await readRun(runDir)).stages.ingest?.status === 'done'
   ) {
     await writeJsonAtomic(path.join(runDir, ARTIFACTS.config), loaded.config);
-    return reuseCache(previous, ctx, started);
+    return { plan, summary: reuseCache(previous, ctx, started) };
   }
-  return runStage(runDir, 'ingest', ctx, undefined, async () => {
+  const summary = await runStage(runDir, 'ingest', ctx, undefined, async () => {
     await writeJsonAtomic(path.join(runDir, ARTIFACTS.config), loaded.config);
     const summary = await ingestInto(plan, runDir, ctx, started);
     return {
@@ -100,6 +134,7 @@ export async function ingestPool(
       },
     };
   });
+  return { plan, summary };
 }
 
 /**

@@ -6,7 +6,8 @@
 import { readFloat32File } from '../../shared/node/float32File';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { KeyPatchFile, ScoresInfo, SelectionFile } from '../../shared/artifacts';
+import type { CacheIndex, KeyPatchFile, ScoresInfo, SelectionFile } from '../../shared/artifacts';
+import { metadataColumns, parseMetadataFile, type MetadataColumn } from '../../shared/sampleMetadata';
 import { ARTIFACTS, selectionFile } from '../../shared/artifacts';
 import { readJsonFile } from '../../shared/node/atomicFile';
 import type { SelectionInput } from '../selection/methods';
@@ -97,4 +98,31 @@ export function curated(
 /** The method of the run's last selection (run.json's select summary), for stages run without --method. */
 export function lastSelectedMethod(summary: Record<string, number | string> | undefined): string | undefined {
   return typeof summary?.method === 'string' ? summary.method : undefined;
+}
+
+/** The pool's metadata columns per sample (curation/metadata.json, written at ingest), or none before an ingest wrote it. */
+export async function readMetadataColumns(runDir: string, index: CacheIndex): Promise<MetadataColumn[]> {
+  const file = path.join(runDir, ARTIFACTS.metadata);
+  if (!fs.existsSync(file)) return [];
+  let parsed;
+  try {
+    parsed = parseMetadataFile(await readJsonFile(file));
+  } catch (err) {
+    throw new Error(`${file}: ${(err as Error).message}; run "optidel ingest" again to rewrite it`);
+  }
+  return metadataColumns(
+    parsed,
+    index.samples.map((s) => s.source),
+  );
+}
+
+/** The metadata column a selection is balanced by (select --balance-by); an unknown name lists the run's columns. */
+export async function readBalanceColumn(runDir: string, name: string): Promise<MetadataColumn> {
+  const columns = await readMetadataColumns(runDir, await readCacheIndex(runDir));
+  const column = columns.find((c) => c.name === name);
+  if (!column)
+    throw new Error(
+      `select: --balance-by ${JSON.stringify(name)} is not a metadata column of ${runDir}; ${columns.length ? `its columns are ${columns.map((c) => c.name).join(', ')}` : `it has none (run "optidel ingest" to write ${ARTIFACTS.metadata})`}`,
+    );
+  return column;
 }

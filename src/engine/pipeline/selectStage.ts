@@ -8,20 +8,20 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SelectionFile, SelectionMethodOptions, VInformationEstimate } from '../../shared/artifacts';
 import { selectionFile } from '../../shared/artifacts';
-import type { CommandArgs, CommandResult } from '../../shared/commands';
+import type { CommandArgs, CommandResult, SelectResult } from '../../shared/commands';
 import { readJsonFile, writeJsonAtomic } from '../../shared/node/atomicFile';
 import { describeRelaxed, relaxedCount } from '../../shared/relaxedPicks';
+import type { RunRecord } from '../../shared/runRecord';
 import { selectBackend } from '../backends/select';
 import type { CommandContext } from '../command';
-import { throwIfCancelled } from '../command';
-import { readSelectionInput } from './runArtifacts';
-import { budgetAndSeed, loadFoundation, runRecordOrUndefined } from './stageSettings';
+import { throwIfCancelled, UsageError } from '../command';
 import type { PoolCache } from '../data/cache';
 import { openCache } from '../data/cache';
 import type { MaeModel } from '../model/mae';
 import { permutation, SeededRandom } from '../model/rng';
 import { existingRunDir } from '../model/runSettings';
 import { runStage } from '../runStage';
+import { balancedSelect, type BalanceColumn } from '../selection/balance';
 import {
   selectSubset,
   type SelectionInput,
@@ -31,6 +31,8 @@ import {
 } from '../selection/methods';
 import { estimateVInformation } from '../selection/vInformation';
 import { buildCompactSet, NO_ADVERSARIAL } from './compactSet';
+import { readBalanceColumn, readSelectionInput } from './runArtifacts';
+import { budgetAndSeed, loadFoundation, runRecordOrUndefined } from './stageSettings';
 
 export interface SelectStageOptions extends SelectionOptions {
   method: SelectionMethod;
@@ -38,6 +40,8 @@ export interface SelectStageOptions extends SelectionOptions {
   masks?: number;
   /** The V-information is estimated on at most this many images the method trains on (default 512), drawn by seed. */
   vInformationSamples?: number;
+  /** Split the budget across this metadata column's values (selection/balance.ts). */
+  balance?: BalanceColumn;
 }
 
 export async function selectStage(
@@ -51,7 +55,9 @@ export async function selectStage(
   throwIfCancelled(ctx.signal);
   ctx.progress('select', 0, 2, options.method);
   const started = performance.now();
-  const result = selectSubset(options.method, input, options);
+  const result = options.balance
+    ? balancedSelect(options.method, input, options, options.balance)
+    : selectSubset(options.method, input, options);
   ctx.log(
     'info',
     `select: ${options.method} kept ${result.selected.length} of ${cache.size} samples${result.patches ? ` and ${result.patches.length} key patches` : ''} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
@@ -137,7 +143,12 @@ async function trainedOnVInformation(
 /** The method options that were given (JSON leaves out the ones that were not), or undefined when none was. */
 function methodOptions(options: SelectStageOptions): SelectionMethodOptions | undefined {
   const given = JSON.parse(
-    JSON.stringify({ clusters: options.clusters, optidel: options.optidel, meddel: options.meddel }),
+    JSON.stringify({
+      clusters: options.clusters,
+      optidel: options.optidel,
+      meddel: options.meddel,
+      balanceBy: options.balance?.name,
+    }),
   ) as Record<string, unknown>;
   for (const [key, value] of Object.entries(given))
     if (typeof value === 'object' && value !== null && Object.keys(value).length === 0) delete given[key];
@@ -151,7 +162,10 @@ export async function runSelectStage(
 ): Promise<CommandResult<'select'>> {
   const runDir = existingRunDir('select', args.run);
   const { backend } = await selectBackend(ctx.backendPreference);
-  const { budget, seed } = budgetAndSeed(await runRecordOrUndefined(runDir), args);
+  const record = await runRecordOrUndefined(runDir);
+  const { budget, seed } = budgetAndSeed(record, args);
+  const balanceBy = args.balanceBy ?? configuredBalance(record);
+  const balance = balanceBy === undefined ? undefined : await readBalanceColumn(runDir, balanceBy);
   const selection = await runStage(runDir, 'select', ctx, backend, async () => {
     const input = await readSelectionInput(runDir);
     const cache = await openCache(runDir);
@@ -171,6 +185,7 @@ export async function runSelectStage(
           hierarchical: args.hierarchical,
           optidel: { sourceCapFactor: args.sourceCapFactor, minCosineDistance: args.minCosineDistance },
           meddel: { outlierDistance: args.outlierDistance },
+          balance,
         },
         ctx,
       );
@@ -190,6 +205,29 @@ export async function runSelectStage(
     ...(selection.patches ? { patches: selection.patches.length } : {}),
     ...(selection.relaxed ? { relaxed: selection.relaxed } : {}),
     ...(selection.vInformation ? { vInformation: selection.vInformation } : {}),
+    ...(balance ? { balance: balanceParts(balance, selection.selected) } : {}),
     file: path.join(runDir, selectionFile(args.method)),
+  };
+}
+
+/** The config's `selection.balanceBy`, when it names a column. */
+function configuredBalance(record: RunRecord | undefined): string | undefined {
+  const value = (record?.config.selection as Record<string, unknown> | undefined)?.balanceBy;
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !value)
+    throw new UsageError(
+      `${record?.configPath ?? 'optidel.json'}: selection.balanceBy must be the name of a metadata column, got ${JSON.stringify(value)}`,
+    );
+  return value;
+}
+
+function balanceParts(column: BalanceColumn, selected: readonly number[]): NonNullable<SelectResult['balance']> {
+  const pool = column.values.map(() => 0);
+  const chosen = column.values.map(() => 0);
+  for (let i = 0; i < column.of.length; i++) pool[column.of[i]]++;
+  for (const id of selected) chosen[column.of[id]]++;
+  return {
+    column: column.name,
+    parts: column.values.map((value, k) => ({ value, pool: pool[k], selected: chosen[k] })),
   };
 }

@@ -38,7 +38,14 @@ import type { SelectionMethod } from '../selection/methods';
 import { adversarialFor, buildCompactSet, type AdversarialSettings, type CompactSet } from './compactSet';
 import { pretrainOptions } from './pretrainStage';
 import { proposeAutoPatches } from './proposeStage';
-import { curated, lastSelectedMethod, readF32, readSelection, readSelectionInput } from './runArtifacts';
+import {
+  curated,
+  lastSelectedMethod,
+  readBalanceColumn,
+  readF32,
+  readSelection,
+  readSelectionInput,
+} from './runArtifacts';
 import { selectStage } from './selectStage';
 import { loadFoundation, runRecordOrUndefined } from './stageSettings';
 import { madeFrom, synthesizeStage } from './synthesizeStage';
@@ -242,7 +249,15 @@ async function reselect(
     { ...input, embeddings: scores.embeddings, dim: scores.embeddingDim, difficulty: scores.difficulty, keyPatches },
     cache,
     model,
-    { ...previous.options, method: options.method, budget: previous.budget, seed: previous.seed, masks: options.masks },
+    {
+      ...previous.options,
+      method: options.method,
+      budget: previous.budget,
+      seed: previous.seed,
+      masks: options.masks,
+      // Balanced the first time, balanced again: the column as ingest keeps it now.
+      balance: previous.options?.balanceBy ? await readBalanceColumn(runDir, previous.options.balanceBy) : undefined,
+    },
     ctx,
   );
   const synth = await synthesizeStage(

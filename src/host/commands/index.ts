@@ -6,6 +6,7 @@ import { openEmbeddingMap } from './openEmbeddingMap';
 import { openHistogram } from './openHistogram';
 import { openTrainingCurves } from './openTrainingCurves';
 import { computeUmap } from './computeUmap';
+import { computeSampleScores } from './computeSampleScores';
 import { openGallery } from './openGallery';
 import { openSegmentation } from './openSegmentation';
 import { openSubsetNotebook } from './openSubsetNotebook';
@@ -29,6 +30,7 @@ export const HOST_COMMANDS: readonly HostCommand[] = [
   openHistogram,
   openTrainingCurves,
   computeUmap,
+  computeSampleScores,
   openGallery,
   openSegmentation,
   openSubsetNotebook,

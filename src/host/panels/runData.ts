@@ -12,29 +12,53 @@ import type {
   DuplicatesFile,
   KeyPatchFile,
   PredictionIndex,
+  SampleScoresInfo,
+  ScoresInfo,
   SelectionFile,
   SynthIndex,
 } from '../../shared/artifacts';
-import { ARTIFACTS, predictionIndexFile } from '../../shared/artifacts';
+import { ARTIFACTS, predictionIndexFile, SAMPLE_SCORE_COLUMNS } from '../../shared/artifacts';
+import { fileStamp, sameStamp } from '../../shared/run/node/fileStamp';
+import { metadataColumns, parseMetadataFile } from '../../shared/sampleMetadata';
 import type { StageStatus } from '../../shared/protocol';
 import { parseMetricsFile, type MetricSeries } from '../../shared/metrics';
 import { resolveInRun } from '../../shared/run/node/contain';
 import { readCacheIndexFile } from '../../shared/node/cacheIndexFile';
 import { readFloat32File } from '../../shared/node/float32File';
 import { parseThumbsIndex } from '../../shared/run/thumbsIndex';
+import { interned } from '../../shared/intern';
 import { parseRunRecord } from '../../shared/runRecord';
-import type { PredictionsView, RunViewData, ThumbsInfo, ViewKind } from '../../shared/viewMessages';
+import type { PredictionsView, RunViewData, SampleScoresView, ThumbsInfo, ViewKind } from '../../shared/viewMessages';
 
 /** Which artifacts each view reads; the rest are not sent. */
 const NEEDS: Record<
   ViewKind,
   ReadonlyArray<
-    'projection' | 'difficulty' | 'keyPatches' | 'selections' | 'synth' | 'thumbs' | 'bench' | 'metrics' | 'duplicates'
+    | 'projection'
+    | 'difficulty'
+    | 'keyPatches'
+    | 'selections'
+    | 'synth'
+    | 'thumbs'
+    | 'bench'
+    | 'metrics'
+    | 'duplicates'
+    | 'sampleScores'
+    | 'metadata'
   >
 > = {
-  embeddingMap: ['projection', 'difficulty', 'selections', 'thumbs', 'keyPatches'],
+  embeddingMap: [
+    'projection',
+    'difficulty',
+    'selections',
+    'thumbs',
+    'keyPatches',
+    'duplicates',
+    'sampleScores',
+    'metadata',
+  ],
   histogram: ['difficulty', 'keyPatches', 'selections'],
-  gallery: ['difficulty', 'keyPatches', 'selections', 'synth', 'thumbs', 'duplicates'],
+  gallery: ['difficulty', 'keyPatches', 'selections', 'synth', 'thumbs', 'duplicates', 'sampleScores', 'metadata'],
   segmentation: ['bench'],
   curves: ['metrics'],
 };
@@ -51,6 +75,8 @@ export function watchedArtifacts(kind: ViewKind): string[] {
     bench: [ARTIFACTS.benchReport, `${ARTIFACTS.predictionsDir}/*/index.json`],
     metrics: [`${ARTIFACTS.metricsDir}/*.jsonl`],
     duplicates: [ARTIFACTS.duplicates],
+    sampleScores: [ARTIFACTS.sampleScores, ARTIFACTS.embeddings],
+    metadata: [ARTIFACTS.metadata],
   };
   return [ARTIFACTS.run, ARTIFACTS.cacheIndex, ...NEEDS[kind].flatMap((need) => files[need]!)];
 }
@@ -136,6 +162,20 @@ export async function loadRunViewData(
     data.umap = await problems.try(ARTIFACTS.umap, () => readF32(runDir, ARTIFACTS.umap, n, 2));
   if (needs.has('difficulty') && n)
     data.difficulty = await problems.try(ARTIFACTS.difficulty, () => readF32(runDir, ARTIFACTS.difficulty, n, 1));
+  if (needs.has('difficulty') && n)
+    data.difficultyScore = await problems.try(
+      ARTIFACTS.scores,
+      async () => ((await readJson(runDir, ARTIFACTS.scores)) as ScoresInfo)?.difficulty ?? 'normalised',
+    );
+  if (needs.has('sampleScores') && n)
+    data.sampleScores = await problems.try(ARTIFACTS.sampleScores, () => readSampleScores(runDir, n));
+  if (needs.has('metadata') && index)
+    data.metadata = await problems.try(ARTIFACTS.metadata, async () =>
+      metadataColumns(
+        parseMetadataFile(await readJson(runDir, ARTIFACTS.metadata)),
+        samples.map((s) => s.source),
+      ),
+    );
   if (needs.has('keyPatches')) {
     data.keyPatches = await problems.try(
       ARTIFACTS.keyPatches,
@@ -182,20 +222,30 @@ export async function loadRunViewData(
   return data;
 }
 
-/** Distinct values in first-seen order, and per item the index of its value (capped at 65535, the view's category limit). */
-function interned(values: readonly string[]): { names: string[]; indexOf: Uint16Array } {
-  const names: string[] = [];
-  const ids = new Map<string, number>();
-  const indexOf = new Uint16Array(values.length);
-  values.forEach((value, i) => {
-    let id = ids.get(value);
-    if (id === undefined) {
-      id = names.push(value) - 1;
-      ids.set(value, id);
-    }
-    indexOf[i] = Math.min(id, 65535);
-  });
-  return { names, indexOf };
+/** The sample scores, refused as stale when the embeddings were rewritten after them (optidel embeddings, score). */
+async function readSampleScores(runDir: string, n: number): Promise<SampleScoresView> {
+  const info = (await readJson(runDir, ARTIFACTS.sampleScores)) as SampleScoresInfo;
+  if (info?.version !== 1 || info.count !== n)
+    throw new Error(
+      `scores ${info?.count} samples, the pool has ${n}: run "optidel sample-scores --run ${runDir}" again`,
+    );
+  if (!sameStamp(info.embeddings, await fileStamp(path.join(runDir, ARTIFACTS.embeddings))))
+    throw new Error(
+      `stale, computed before scores/embeddings.f32 was last written; run "optidel sample-scores --run ${runDir}" again`,
+    );
+  const width = SAMPLE_SCORE_COLUMNS.length;
+  const rows = await readF32(runDir, ARTIFACTS.sampleScoreValues, n, width);
+  const column = (name: (typeof SAMPLE_SCORE_COLUMNS)[number]) => {
+    const c = SAMPLE_SCORE_COLUMNS.indexOf(name);
+    return Float32Array.from({ length: n }, (_, i) => rows[i * width + c]!);
+  };
+  return {
+    uniqueness: column('uniqueness'),
+    representativeness: column('representativeness'),
+    cluster: Uint16Array.from(column('cluster')),
+    hardestPatch: column('hardestPatch'),
+    clusters: info.clusters,
+  };
 }
 
 function thumbsInfo(raw: unknown, toUrl: (relative: string) => string): ThumbsInfo {

@@ -43,6 +43,7 @@ export const RUN_COMMAND_NEEDS: Readonly<Record<string, string>> = {
   'optidel.openSegmentation': BENCHMARKED,
   'optidel.openTrainingCurves': HAS_METRICS,
   'optidel.computeUmap': doneToken('score'),
+  'optidel.computeSampleScores': doneToken('score'),
   'optidel.showReport': BENCHMARKED,
 };
 

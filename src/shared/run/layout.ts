@@ -20,6 +20,9 @@
  *   synth/index.json                SynthIndex: the compact set of one selection; its generated
  *                                   images in synth/samples.f32 and synth/<id>.png
  *   curation/duplicates.json        DuplicatesFile: exact and near-duplicate groups (optidel duplicates)
+ *   curation/sample-scores.json     SampleScoresInfo: what curation/sample-scores.f32 holds (optidel sample-scores)
+ *   curation/sample-scores.f32      N x C per-sample scores (uniqueness, representativeness, cluster, hardest patch)
+ *   curation/metadata.json          MetadataFile: DICOM tags, NIfTI header fields and CSV columns per source (ingest)
  *   checkpoints/<stage>/            model checkpoints (latest.json + step-N/)
  *   metrics/<stage>.jsonl           one JSON object per line: { step, name, value, time }
  *   bench/report.json, report.md    the benchmark (issue 5), BenchReport
@@ -51,6 +54,9 @@ export const ARTIFACTS = {
   synthIndex: 'synth/index.json',
   synthSamples: 'synth/samples.f32',
   duplicates: 'curation/duplicates.json',
+  sampleScores: 'curation/sample-scores.json',
+  sampleScoreValues: 'curation/sample-scores.f32',
+  metadata: 'curation/metadata.json',
   checkpointsDir: 'checkpoints',
   metricsDir: 'metrics',
   benchDir: 'bench',

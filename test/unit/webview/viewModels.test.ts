@@ -3,11 +3,20 @@ import assert from 'node:assert/strict';
 import { gridLayout, moveCursor, scrollToItem, visibleWindow } from '../../../webview/common/gridWindow';
 import { kmeans2d } from '../../../webview/common/kmeans';
 import { effectiveSelection, orderedMethods } from '../../../webview/common/selection';
-import { curate, derivedFrom, galleryItems, isSelected, manualOf, sameManual } from '../../../webview/gallery/model';
+import {
+  curate,
+  derivedFrom,
+  galleryItems,
+  isSelected,
+  manualOf,
+  sameManual,
+  type FieldFilter,
+} from '../../../webview/gallery/model';
+import { fieldText, sampleFields } from '../../../webview/common/sampleFields';
 import { benchRows, labelOutline, labelOverlay, labelsFromRgba } from '../../../webview/segmentation/model';
 import { formatDifference } from '../../../src/shared/benchStats';
 import { renderReport, type FullBenchReport, type MeasuredCell } from '../../../src/engine/bench/report';
-import { colouringFor, describeSample } from '../../../webview/embeddingMap/colouring';
+import { colourModes, colouringFor, describeSample } from '../../../webview/embeddingMap/colouring';
 import { summariseSubset } from '../../../webview/histogram/summary';
 import type { BenchCell, SelectionFile } from '../../../src/shared/artifacts';
 import type { RunViewData } from '../../../src/shared/viewMessages';
@@ -311,4 +320,75 @@ test('the gallery shows the subset in selection order, its first k picks, and du
   assert.deepEqual(galleryItems(input, 'selected', 'selection', selected, curated, { order, firstPicks: 2 }), [5, 3]);
   assert.deepEqual(galleryItems(input, 'duplicates', 'group', selected, none), [1, 6, 7, 2, 4]);
   assert.deepEqual(galleryItems(input, 'all', 'selection', selected, none, { order }), [5, 2, 7, 0, 1, 3, 4, 6]);
+});
+
+test('sample fields: every score, duplicate group, selection order and metadata column sorts, filters and colours', () => {
+  const data: RunViewData = {
+    runName: 'r',
+    runDir: '/r',
+    samples: 5,
+    imageSize: 8,
+    sources: ['/a/x.nii', '/a/y.nii'],
+    sourceOf: Uint16Array.from([0, 1, 0, 1, 0]),
+    projection: new Float32Array(10),
+    difficulty: Float32Array.from([0.1, 0.5, 0.3, 0.4, 0.2]),
+    difficultyScore: 'pvi',
+    sampleScores: {
+      uniqueness: Float32Array.from([0.9, 0.1, 0.5, 0.05, 0.7]),
+      representativeness: Float32Array.from([0.2, 0.99, 0.6, 0.98, 0.4]),
+      cluster: Uint16Array.from([1, 0, 1, 0, 1]),
+      hardestPatch: Float32Array.from([1, 2, 3, 4, 5]),
+      clusters: 2,
+    },
+    duplicates: [{ kind: 'exact', members: [1, 3], identical: 1, minSimilarity: 1 }],
+    metadata: [{ name: 'Manufacturer', values: ['ACME', 'Globex'], of: Uint16Array.from([0, 1, 1, 0, 1]) }],
+    selections: [selection('kcenter', [4, 0, 2])],
+    stages: {},
+    problems: [],
+  };
+  const fields = sampleFields(data, 'kcenter');
+  assert.deepEqual(
+    fields.map((f) => f.key),
+    [
+      'difficulty',
+      'hardestPatch',
+      'uniqueness',
+      'representativeness',
+      'embeddingCluster',
+      'duplicateGroup',
+      'selectionOrder',
+      'meta:Manufacturer',
+    ],
+  );
+  assert.match(fields[0]!.label, /pvi/);
+  const field = (key: string) => fields.find((f) => f.key === key)!;
+  const none = manualOf(undefined);
+  const input = { samples: 5, difficulty: data.difficulty, synth: [{ id: 5, kind: 'mosaic' as const, parts: [] }] };
+  const list = (sort: Parameters<typeof galleryItems>[2], fieldFilter?: FieldFilter) =>
+    galleryItems(input, 'all', sort, new Set(), none, { fieldFilter });
+  // The most unique first; the generated sample has no score and goes last.
+  assert.deepEqual(list({ field: field('uniqueness'), descending: true }), [0, 4, 2, 1, 3, 5]);
+  assert.deepEqual(list({ field: field('representativeness'), descending: false }), [0, 4, 2, 3, 1, 5]);
+  // Selection order: picks in order, the rest after them.
+  assert.deepEqual(list({ field: field('selectionOrder'), descending: false }), [4, 0, 2, 1, 3, 5]);
+  assert.deepEqual(list('id', { field: field('uniqueness'), min: 0.5 }), [0, 2, 4]);
+  assert.deepEqual(list('id', { field: field('uniqueness'), min: 0.2, max: 0.8 }), [2, 4]);
+  assert.deepEqual(list('id', { field: field('meta:Manufacturer'), category: 1 }), [1, 2, 4]);
+  assert.deepEqual(list('id', { field: field('embeddingCluster'), category: 0 }), [1, 3]);
+  assert.deepEqual(list('id', { field: field('duplicateGroup'), category: 1 }), [1, 3]);
+  assert.equal(fieldText(field('meta:Manufacturer'), 3), 'ACME');
+  assert.equal(fieldText(field('selectionOrder'), 1), '—');
+
+  // Each field is a colouring of the map; selection order draws the samples it did not pick quietly.
+  const modes = colourModes(data, 'kcenter').map((m) => m.value);
+  assert.ok(modes.includes('field:uniqueness') && modes.includes('field:meta:Manufacturer'));
+  const byMaker = colouringFor('field:meta:Manufacturer', data, 'kcenter', '').color;
+  assert.deepEqual(byMaker.kind === 'category' && Array.from(byMaker.values), [0, 1, 1, 0, 1]);
+  const order = colouringFor('field:selectionOrder', data, 'kcenter', '');
+  assert.deepEqual([...order.emphasis!], [1, 0, 1, 0, 1]);
+  assert.deepEqual(order.color.kind === 'value' && [...order.color.values], [2, NaN, 3, NaN, 1]);
+  assert.match(
+    describeSample(data, 1),
+    /uniqueness 0\.100, representativeness 0\.990, cluster 1\nManufacturer: Globex/,
+  );
 });

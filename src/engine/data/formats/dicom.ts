@@ -214,6 +214,24 @@ async function readRlePixels(header: DicomHeader): Promise<VoxelArray> {
   return decodePixels({ ...header, layout: { ...layout, planar: false } }, decoded);
 }
 
+/**
+ * The raw values of `tags` (top-level elements before the pixel data, as `(group << 16 | element) >>> 0`),
+ * for readers of attributes this module does not use (metadata/dicomTags.ts).
+ */
+export async function readDicomElements(
+  file: string,
+  limits: InputLimits,
+  tags: ReadonlySet<number>,
+): Promise<Map<number, Buffer>> {
+  const open = (start: number, encoding: Encoding) => openBytes(file, start, encoding, { chunk: FIRST_READ });
+  const meta = await readHeaderPart(open(0, 'plain'), file, limits, (src) => readMeta(src));
+  return readHeaderPart(open(meta.bodyStart, meta.encoding), file, limits, (src) => {
+    const out: Elements = new Map();
+    readElements(src, 0, meta.syntax, out, () => false, tags);
+    return out;
+  });
+}
+
 /** Reads a growing prefix of `stream` until `parse` has what it needs; a header may not be larger than the byte budget. */
 function readHeaderPart<T>(stream: Readable, file: string, limits: InputLimits, parse: (src: Source) => T): Promise<T> {
   const attempt = (buf: Buffer, ended: boolean): T | undefined => {
@@ -278,6 +296,7 @@ function readElements(
   syntax: Syntax,
   out: Elements,
   stop: (t: number) => boolean,
+  wanted: ReadonlySet<number> = WANTED,
 ): { end: number; pixelData?: { pixelStart: number; declaredBytes: number } } {
   const { buf, file } = src;
   let pos = start;
@@ -303,7 +322,7 @@ function readElements(
       continue;
     }
     if (pos + header.length > buf.length) throw cutShort(src, `truncated element (${hex(t)}) at byte ${pos}`);
-    if (WANTED.has(t)) out.set(t, buf.subarray(pos, pos + header.length));
+    if (wanted.has(t)) out.set(t, buf.subarray(pos, pos + header.length));
     pos += header.length;
   }
   if (src.partial) throw new NeedMoreBytes();

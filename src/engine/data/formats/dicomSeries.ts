@@ -32,7 +32,7 @@ export async function* readDicomSeries(files: readonly string[], limits: InputLi
   }
   const folder = files.length ? path.dirname(files[0]) : '';
   for (const [uid, members] of bySeries) {
-    const source = bySeries.size > 1 ? `${folder}#series=${uid || 'unknown'}` : folder;
+    const source = seriesSource(folder, uid, bySeries.size);
     const skipped: Array<{ path: string; error: unknown }> = [];
     let volume: Volume | undefined;
     try {
@@ -43,6 +43,19 @@ export async function* readDicomSeries(files: readonly string[], limits: InputLi
     yield* skipped;
     if (volume) yield { source, volume };
   }
+}
+
+const SERIES_MARKER = '#series=';
+
+/** A series' source name: its folder, or with several series in the folder, the folder and its SeriesInstanceUID. */
+export function seriesSource(folder: string, uid: string, seriesInFolder: number): string {
+  return seriesInFolder > 1 ? `${folder}${SERIES_MARKER}${uid || 'unknown'}` : folder;
+}
+
+/** The path of a source: a series' folder, any other source itself. */
+export function sourcePath(source: string): string {
+  const at = source.lastIndexOf(SERIES_MARKER);
+  return at < 0 ? source : source.slice(0, at);
 }
 
 /** A member whose pixels could not be read while stacking: it is dropped and the series stacked again. */

@@ -157,6 +157,33 @@ export async function readNifti(file: string, limits: InputLimits): Promise<Volu
   };
 }
 
+/**
+ * The header fields kept as a sample's metadata (metadata/poolMetadata.ts): the format, datatype
+ * name, voxel size (pixdim[1..3], mm) and the free-text `descrip` (NIfTI-1/2 and Analyze keep it
+ * in 80 bytes at 148, NIfTI-2 at 240). Read from the header only.
+ */
+export async function readNiftiHeaderFields(file: string): Promise<Record<string, string>> {
+  const first = await readStart(file);
+  const buf = isGzip(first) ? await inflatedStart(file) : first;
+  const { layout, littleEndian } = layoutOf(buf, file);
+  if (buf.length < layout.bytes) throw new UnusableFileError(`${file}: too short for a ${layout.format} header`);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const read = (field: Field, index = 0) => readNumber(view, field, index, littleEndian);
+  const code = read(layout.datatype);
+  const descripAt = layout === NIFTI2 ? 240 : 148;
+  const descrip = buf
+    .toString('latin1', descripAt, descripAt + 80)
+    .replace(/\0[\s\S]*$/, '')
+    .trim();
+  const pixdim = [1, 2, 3].map((i) => Number(read(layout.pixdim, i).toPrecision(6)));
+  return {
+    format: layout.format,
+    datatype: DATATYPES[code] ?? UNSUPPORTED_TYPES[code] ?? String(code),
+    pixdim: pixdim.join(' x '),
+    ...(descrip ? { descrip } : {}),
+  };
+}
+
 function isGzip(bytes: Buffer): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
