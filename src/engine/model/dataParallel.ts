@@ -13,13 +13,11 @@
  * reads them from there for a checkpoint, which is then saved in the usual format; no message
  * carries them.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../../shared/engineInfo';
 import type { AdamW, AdamWOptions } from './adamw';
+import { defaultThreads, PARALLEL_BACKENDS, spawnEngineWorker } from './engineWorker';
 import type { SharedTrainingMemory } from './gradientExchange';
 import { abortExchange, allocateSharedMemory } from './gradientExchange';
 import type { MaeConfig, MaeModel } from './mae';
@@ -62,9 +60,6 @@ export type WorkerReply =
   | { type: 'stepped'; loss: number; memory: WorkerMemory; phases: StepPhases }
   | { type: 'failed'; message: string };
 
-/** Backends whose work runs on the calling thread, where more threads mean more cores used. */
-const PARALLEL_BACKENDS: readonly string[] = ['wasm', 'cpu'];
-
 /**
  * The number of workers to train with. Not asked: the available cores, capped by the batch size
  * and lowered to a divisor of it (shares must be equal for the mean of share losses to be the
@@ -73,8 +68,7 @@ const PARALLEL_BACKENDS: readonly string[] = ['wasm', 'cpu'];
 export function resolveWorkers(asked: number | undefined, batchSize: number, backend: string): number {
   const parallel = PARALLEL_BACKENDS.includes(backend);
   if (asked === undefined) {
-    if (!parallel) return 1;
-    let n = Math.max(1, Math.min(os.availableParallelism(), batchSize));
+    let n = Math.min(defaultThreads(backend), batchSize);
     while (batchSize % n !== 0) n -= 1;
     return n;
   }
@@ -140,7 +134,9 @@ export class DataParallelTrainer {
       optimizerStep: optimizer.step,
       memory,
     };
-    const threads = Array.from({ length: count }, (_, index) => spawn({ ...base, index }));
+    const threads = Array.from({ length: count }, (_, index) =>
+      spawnEngineWorker('trainWorker', { ...base, index } satisfies WorkerInit),
+    );
     const trainer = new DataParallelTrainer(threads, memory, optimizer.step);
     threads.forEach((w, i) => trainer.watch(w, i));
     try {
@@ -231,22 +227,4 @@ export class DataParallelTrainer {
   private at(): string {
     return this.step >= 0 ? ` at step ${this.step}` : ' while starting';
   }
-}
-
-function spawn(init: WorkerInit): Worker {
-  const entry = workerEntry();
-  if (entry.endsWith('.js')) return new Worker(entry, { workerData: init });
-  // From source (tests, benchmarks run through tsx): a worker does not get tsx's hooks from the
-  // command line's --import, so it registers them itself before loading the TypeScript entry.
-  const bootstrap = `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(entry)});`;
-  return new Worker(bootstrap, { eval: true, workerData: init, execArgv: [] });
-}
-
-/** Next to the engine bundle (dist/engine/trainWorker.js) or, from source, next to this file. */
-function workerEntry(): string {
-  const candidates = [path.join(__dirname, 'trainWorker.js'), path.join(__dirname, 'trainWorker.ts')];
-  const found = candidates.find((f) => fs.existsSync(f));
-  if (!found)
-    throw new Error(`the training worker (${candidates.join(' or ')}) is missing; rebuild with "npm run build"`);
-  return found;
 }
