@@ -1,0 +1,110 @@
+/**
+ * The measurement of scoringThreads.mjs: a demo pool ingested through the CLI at each image size, a
+ * `tiny` model (random weights: the cost does not depend on them) saved as the run's pretrain
+ * checkpoint, and scorePool over SCORING_BENCH_IMAGES ids (the pool's, repeated) on 1 and N threads.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { selectBackend } from '../../src/engine/backends/select';
+import { openCache } from '../../src/engine/data/cache';
+import { AdamW } from '../../src/engine/model/adamw';
+import { checkpointDir, saveCheckpoint } from '../../src/engine/model/checkpoint';
+import { MaeModel, maeConfig } from '../../src/engine/model/mae';
+import { scorePool } from '../../src/engine/model/parallelScoring';
+
+const root = path.resolve(__dirname, '..', '..');
+const MASKS = 4;
+const BATCH = 64;
+
+function optidel(args: string[]): void {
+  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'optidel.js'), ...args, '--json'], {
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`optidel ${args.join(' ')} failed: ${r.stderr}`);
+}
+
+async function prepare(scratch: string, imageSize: number): Promise<{ runDir: string; modelDir: string }> {
+  const data = path.join(scratch, `data-${imageSize}`);
+  const runDir = path.join(scratch, `run-${imageSize}`);
+  optidel(['demo-data', '--out', data, '--size', 'small', '--image-size', String(imageSize)]);
+  optidel(['ingest', '--config', path.join(data, 'optidel.json'), '--out', runDir]);
+  const model = MaeModel.create(maeConfig('tiny', imageSize), 1);
+  const optimizer = new AdamW(model.namedVariables, { weightDecay: 0, clipNorm: 0 });
+  const modelDir = checkpointDir(runDir, 'pretrain');
+  await saveCheckpoint(modelDir, model, optimizer, {
+    version: 1,
+    step: 0,
+    seed: 1,
+    options: {},
+    lastLoss: 0,
+    seconds: 0,
+  });
+  optimizer.dispose();
+  model.dispose();
+  return { runDir, modelDir };
+}
+
+async function measure(runDir: string, modelDir: string, images: number, workers: number) {
+  const model = await MaeModel.load(modelDir);
+  const cache = await openCache(runDir);
+  try {
+    const ids = Array.from({ length: images }, (_, i) => i % cache.size);
+    const loadBefore = os.loadavg()[0];
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    await scorePool(model, cache, ids, { masks: MASKS, seed: 0, batchSize: BATCH }, { workers, runDir, modelDir });
+    const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    return {
+      workers,
+      images,
+      seconds,
+      imagesPerSecond: images / seconds,
+      // All threads of this process: images per CPU-second says what the split costs whatever the load.
+      cpuImagesPerSecond: images / ((cpu.user + cpu.system) / 1e6),
+      loadAverage1m: { before: loadBefore, after: os.loadavg()[0] },
+    };
+  } finally {
+    model.dispose();
+    await cache.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const { backend } = await selectBackend('wasm');
+  const images = Number(process.env.SCORING_BENCH_IMAGES ?? 2048);
+  const workers = Number(process.env.SCORING_BENCH_WORKERS ?? os.availableParallelism());
+  const sizes = (process.env.SCORING_BENCH_SIZES ?? '32,64').split(',').map(Number);
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-scoring-threads-'));
+  const rows = [];
+  try {
+    for (const imageSize of sizes) {
+      const { runDir, modelDir } = await prepare(scratch, imageSize);
+      const one = await measure(runDir, modelDir, images, 1);
+      const many = await measure(runDir, modelDir, images, workers);
+      const row = {
+        preset: 'tiny',
+        imageSize,
+        masks: MASKS,
+        batch: BATCH,
+        one,
+        many,
+        ratio: many.imagesPerSecond / one.imagesPerSecond,
+      };
+      console.error(
+        `tiny ${imageSize} px, K=${MASKS}: 1 thread ${one.imagesPerSecond.toFixed(1)} images/s (load ${one.loadAverage1m.before.toFixed(1)}), ${workers} threads ${many.imagesPerSecond.toFixed(1)} images/s (load ${many.loadAverage1m.before.toFixed(1)})`,
+      );
+      rows.push(row);
+    }
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+  process.stdout.write(`${JSON.stringify({ backend, rows })}\n`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
