@@ -6,6 +6,8 @@ import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { CancelledError } from '../../../src/engine/command';
 import { openCache, type PoolCache } from '../../../src/engine/data/cache';
 import { AdamW } from '../../../src/engine/model/adamw';
 import { checkpointDir, saveCheckpoint } from '../../../src/engine/model/checkpoint';
@@ -98,6 +100,50 @@ test('a worker that cannot start fails the scoring naming it', async () => {
     ),
     /scoring worker [01] of 2 stopped: .*no-such-checkpoint/,
   );
+});
+
+test('a scoring thread killed mid-pool fails the command naming it; a cancel stops the threads', async () => {
+  const spawned: Worker[] = [];
+  const collect = (w: Worker) => spawned.push(w);
+  process.on('worker', collect);
+  try {
+    const threads = { workers: 2, runDir: run.runDir, modelDir };
+    let killed = false;
+    await assert.rejects(
+      scorePool(
+        model,
+        cache,
+        ids(),
+        {
+          masks: 1,
+          seed: 0,
+          batchSize: 2,
+          onProgress: () => {
+            if (!killed) void spawned[1].terminate();
+            killed = true;
+          },
+        },
+        threads,
+      ),
+      /scoring worker 1 of 2 stopped \(exit code 1\)/,
+    );
+    const controller = new AbortController();
+    await assert.rejects(
+      scorePool(
+        model,
+        cache,
+        ids(),
+        { masks: 1, seed: 0, batchSize: 2, signal: controller.signal, onProgress: () => controller.abort() },
+        threads,
+      ),
+      CancelledError,
+    );
+  } finally {
+    process.off('worker', collect);
+  }
+  // Every thread was stopped before the command failed, the killed one included (threadId is -1 once a thread ended).
+  assert.equal(spawned.length, 4);
+  assert.ok(spawned.every((w) => w.threadId === -1));
 });
 
 test('the scoring thread count defaults to the cores and is refused on GPU backends', () => {
