@@ -2,7 +2,8 @@
 // second of `score`'s computation (embedding, K = 4 masks, per-patch map) for the MAE `tiny`
 // preset at 32 and 64 px, in the engine thread and on N scoring threads (SCORING_BENCH_WORKERS,
 // default the cores), back to back, with the machine's load average beside each figure. The threads'
-// start (each loads its backend and the model) is counted: it is what `optidel score` pays.
+// start (each loads its backend and the model) is counted: it is what `optidel score` pays; it is
+// also timed alone (threadStartSeconds: N threads started together until all are ready).
 // Env: SCORING_BENCH_IMAGES (default 2048), SCORING_BENCH_SIZES (default 32,64). Prints one JSON object last.
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';

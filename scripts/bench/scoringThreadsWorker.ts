@@ -12,6 +12,8 @@ import { openCache } from '../../src/engine/data/cache';
 import { AdamW } from '../../src/engine/model/adamw';
 import { checkpointDir, saveCheckpoint } from '../../src/engine/model/checkpoint';
 import { MaeModel, maeConfig } from '../../src/engine/model/mae';
+import { spawnEngineWorker } from '../../src/engine/model/engineWorker';
+import type { ScoreWorkerInit } from '../../src/engine/model/parallelScoring';
 import { scorePool } from '../../src/engine/model/parallelScoring';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -72,6 +74,26 @@ async function measure(runDir: string, modelDir: string, images: number, workers
   }
 }
 
+/** Seconds until `workers` scoring threads, started together, are all ready (what a parallel score pays before its first batch). */
+async function threadStart(runDir: string, modelDir: string, workers: number): Promise<number> {
+  const none = new SharedArrayBuffer(0);
+  const init: ScoreWorkerInit = {
+    backend: 'wasm',
+    runDir,
+    modelDir,
+    options: { masks: MASKS, seed: 0 },
+    output: { embeddings: none, difficulty: none, patchErrors: none },
+  };
+  const started = performance.now();
+  const threads = Array.from({ length: workers }, () => spawnEngineWorker('scoreWorker', init));
+  await Promise.all(
+    threads.map((t) => new Promise((resolve, reject) => t.once('message', resolve).once('error', reject))),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await Promise.all(threads.map((t) => t.terminate()));
+  return seconds;
+}
+
 async function main(): Promise<void> {
   const { backend } = await selectBackend('wasm');
   const images = Number(process.env.SCORING_BENCH_IMAGES ?? 2048);
@@ -84,8 +106,10 @@ async function main(): Promise<void> {
       const { runDir, modelDir } = await prepare(scratch, imageSize);
       const one = await measure(runDir, modelDir, images, 1);
       const many = await measure(runDir, modelDir, images, workers);
+      const threadStartSeconds = await threadStart(runDir, modelDir, workers);
       const row = {
         preset: 'tiny',
+        threadStartSeconds,
         imageSize,
         masks: MASKS,
         batch: BATCH,
