@@ -1,7 +1,6 @@
 /**
  * The measurement of scoringThreads.mjs: a demo pool ingested through the CLI at each image size, a
- * `tiny` model (random weights: the cost does not depend on them) saved as the run's pretrain
- * checkpoint, and scorePool over SCORING_BENCH_IMAGES ids (the pool's, repeated) on 1 and N threads.
+ * `tiny` model (random weights: the cost does not depend on them), and scorePool over SCORING_BENCH_IMAGES ids (the pool's, repeated) on 1 and N threads.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -9,12 +8,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { selectBackend } from '../../src/engine/backends/select';
 import { openCache } from '../../src/engine/data/cache';
-import { AdamW } from '../../src/engine/model/adamw';
-import { checkpointDir, saveCheckpoint } from '../../src/engine/model/checkpoint';
 import { MaeModel, maeConfig } from '../../src/engine/model/mae';
 import { spawnEngineWorker } from '../../src/engine/model/engineWorker';
 import type { ScoreWorkerInit } from '../../src/engine/model/parallelScoring';
-import { scorePool } from '../../src/engine/model/parallelScoring';
+import { scorePool, sharedWeights } from '../../src/engine/model/parallelScoring';
 
 const root = path.resolve(__dirname, '..', '..');
 const MASKS = 4;
@@ -27,36 +24,23 @@ function optidel(args: string[]): void {
   if (r.status !== 0) throw new Error(`optidel ${args.join(' ')} failed: ${r.stderr}`);
 }
 
-async function prepare(scratch: string, imageSize: number): Promise<{ runDir: string; modelDir: string }> {
+function prepare(scratch: string, imageSize: number): string {
   const data = path.join(scratch, `data-${imageSize}`);
   const runDir = path.join(scratch, `run-${imageSize}`);
   optidel(['demo-data', '--out', data, '--size', 'small', '--image-size', String(imageSize)]);
   optidel(['ingest', '--config', path.join(data, 'optidel.json'), '--out', runDir]);
-  const model = MaeModel.create(maeConfig('tiny', imageSize), 1);
-  const optimizer = new AdamW(model.namedVariables, { weightDecay: 0, clipNorm: 0 });
-  const modelDir = checkpointDir(runDir, 'pretrain');
-  await saveCheckpoint(modelDir, model, optimizer, {
-    version: 1,
-    step: 0,
-    seed: 1,
-    options: {},
-    lastLoss: 0,
-    seconds: 0,
-  });
-  optimizer.dispose();
-  model.dispose();
-  return { runDir, modelDir };
+  return runDir;
 }
 
-async function measure(runDir: string, modelDir: string, images: number, workers: number) {
-  const model = await MaeModel.load(modelDir);
+async function measure(runDir: string, imageSize: number, images: number, workers: number) {
+  const model = MaeModel.create(maeConfig('tiny', imageSize), 1);
   const cache = await openCache(runDir);
   try {
     const ids = Array.from({ length: images }, (_, i) => i % cache.size);
     const loadBefore = os.loadavg()[0];
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
-    await scorePool(model, cache, ids, { masks: MASKS, seed: 0, batchSize: BATCH }, { workers, runDir, modelDir });
+    await scorePool(model, cache, ids, { masks: MASKS, seed: 0, batchSize: BATCH }, { workers, runDir });
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
     return {
@@ -75,12 +59,16 @@ async function measure(runDir: string, modelDir: string, images: number, workers
 }
 
 /** Seconds until `workers` scoring threads, started together, are all ready (what a parallel score pays before its first batch). */
-async function threadStart(runDir: string, modelDir: string, workers: number): Promise<number> {
+async function threadStart(runDir: string, imageSize: number, workers: number): Promise<number> {
+  const model = MaeModel.create(maeConfig('tiny', imageSize), 1);
+  const weights = sharedWeights(model);
+  model.dispose();
   const none = new SharedArrayBuffer(0);
   const init: ScoreWorkerInit = {
     backend: 'wasm',
     runDir,
-    modelDir,
+    config: maeConfig('tiny', imageSize),
+    weights,
     options: { masks: MASKS, seed: 0 },
     output: { embeddings: none, difficulty: none, patchErrors: none },
   };
@@ -103,10 +91,10 @@ async function main(): Promise<void> {
   const rows = [];
   try {
     for (const imageSize of sizes) {
-      const { runDir, modelDir } = await prepare(scratch, imageSize);
-      const one = await measure(runDir, modelDir, images, 1);
-      const many = await measure(runDir, modelDir, images, workers);
-      const threadStartSeconds = await threadStart(runDir, modelDir, workers);
+      const runDir = prepare(scratch, imageSize);
+      const one = await measure(runDir, imageSize, images, 1);
+      const many = await measure(runDir, imageSize, images, workers);
+      const threadStartSeconds = await threadStart(runDir, imageSize, workers);
       const row = {
         preset: 'tiny',
         threadStartSeconds,

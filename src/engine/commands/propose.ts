@@ -93,8 +93,7 @@ export const proposeCommand: EngineCommand<'propose'> = {
     const workers = resolveScoringWorkers(args.workers, backend, 'propose');
     return runStageOrShard(runDir, 'propose', shard, ctx, backend, async () => {
       const cache = await openCache(runDir);
-      const modelDir = checkpointDir(runDir, checkpoint);
-      const model = await MaeModel.load(modelDir);
+      const model = await MaeModel.load(checkpointDir(runDir, checkpoint));
       try {
         const patches: KeyPatch[] = [];
         const { start, end } = shard ? shardRange(shard, cache.size) : { start: 0, end: cache.size };
@@ -163,7 +162,7 @@ export const proposeCommand: EngineCommand<'propose'> = {
             signal: ctx.signal,
             onProgress: (done, total) => ctx.progress('propose', done, total, 'scoring patches'),
           },
-          { workers, runDir, modelDir },
+          { workers, runDir },
         );
         patches.forEach((p, i) => (p.difficulty = difficulty[i]));
         const proposer =

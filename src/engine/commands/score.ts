@@ -61,8 +61,7 @@ export const scoreCommand: EngineCommand<'score'> = {
     const workers = resolveScoringWorkers(args.workers, backend, 'score');
     return runStageOrShard(runDir, 'score', shard, ctx, backend, async () => {
       const started = performance.now();
-      const modelDir = checkpointDir(runDir, checkpoint);
-      const model = await MaeModel.load(modelDir);
+      const model = await MaeModel.load(checkpointDir(runDir, checkpoint));
       const cache = await openCache(runDir);
       try {
         const seed = args.seed ?? settings.seed ?? 0;
@@ -83,7 +82,7 @@ export const scoreCommand: EngineCommand<'score'> = {
             signal: ctx.signal,
             onProgress: (done, total) => ctx.progress('score', done, total),
           },
-          { workers, runDir, modelDir },
+          { workers, runDir },
         );
         const info: ScoresInfo = {
           count: scores.count,

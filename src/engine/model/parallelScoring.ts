@@ -1,7 +1,7 @@
 /**
  * Pool scoring on every core: the wasm backend runs one thread in Node, so `score` and `propose`
- * split their batches over worker threads (scoreWorker.ts), each with its own backend, model
- * (loaded from the checkpoint) and cache reader. The batches are the serial loop's (same ids,
+ * split their batches over worker threads (scoreWorker.ts), each with its own backend, a copy of
+ * the model (its weights handed over once in shared memory) and cache reader. The batches are the serial loop's (same ids,
  * same boundaries) and a batch's scores do not depend on the others, so the result equals the
  * serial one exactly, whichever worker scores which batch. Pixels never travel: each worker reads
  * its batch from the cache; the scores land in shared memory. Each worker holds at most
@@ -14,7 +14,8 @@ import type { BackendName } from '../../shared/engineInfo';
 import type { OptionSpec } from '../command';
 import { throwIfCancelled } from '../command';
 import { defaultThreads, PARALLEL_BACKENDS, spawnEngineWorker } from './engineWorker';
-import type { MaeModel } from './mae';
+import type { MaeConfig, MaeModel } from './mae';
+import { packTensors } from './mae';
 import type { PoolScores, ScoredBox, ScoreOptions } from './scoring';
 import {
   boxSamples,
@@ -27,20 +28,19 @@ import {
 } from './scoring';
 import type { PixelReader } from './trainingData';
 
-/** Where the workers find what they score with, and how many to start. */
+/** How many threads to start, and the run folder whose cache holds the pool. */
 export interface ScoringThreads {
   workers: number;
-  /** The run folder whose cache holds the pool. */
   runDir: string;
-  /** The checkpoint folder of the model. */
-  modelDir: string;
 }
 
 /** What a scoring worker starts from (its workerData). */
 export interface ScoreWorkerInit {
   backend: BackendName;
   runDir: string;
-  modelDir: string;
+  config: MaeConfig;
+  /** Float32, the model's variables packed in order (packTensors). */
+  weights: SharedArrayBuffer;
   options: Pick<ScoreOptions, 'masks' | 'seed' | 'difficulty'>;
   inputFree?: Float32Array;
   /** Shared outputs: the pool's scores (samples) or one value per key patch (boxes). */
@@ -91,7 +91,7 @@ export async function scorePool(
   const out = emptyPoolScores(model, ids.length, options.difficulty ?? DEFAULT_DIFFICULTY, shared);
   await runJobs(
     threads,
-    initOf(threads, options, await inputFreeFor(model, reader, ids, options), {
+    initOf(model, threads, options, await inputFreeFor(model, reader, ids, options), {
       embeddings: out.embeddings,
       difficulty: out.difficulty,
       patchErrors: out.patchErrors,
@@ -122,7 +122,7 @@ export async function scorePoolBoxes(
   const unused = new Float32Array(new SharedArrayBuffer(0));
   await runJobs(
     threads,
-    initOf(threads, options, await inputFreeFor(model, reader, boxSamples(patches), options), {
+    initOf(model, threads, options, await inputFreeFor(model, reader, boxSamples(patches), options), {
       embeddings: unused,
       difficulty: out,
       patchErrors: unused,
@@ -138,7 +138,16 @@ export async function scorePoolBoxes(
   return out;
 }
 
+/** The model's variables packed in order (packTensors) into shared memory: every thread reads the one copy. */
+export function sharedWeights(model: Pick<MaeModel, 'variables'>): SharedArrayBuffer {
+  const packed = packTensors(model.variables);
+  const weights = new SharedArrayBuffer(packed.byteLength);
+  new Uint8Array(weights).set(packed);
+  return weights;
+}
+
 function initOf(
+  model: MaeModel,
   threads: ScoringThreads,
   options: ScoreOptions,
   inputFree: Float32Array | undefined,
@@ -148,7 +157,8 @@ function initOf(
   return {
     backend: tf.getBackend() as BackendName,
     runDir: threads.runDir,
-    modelDir: threads.modelDir,
+    config: model.config,
+    weights: sharedWeights(model),
     options: { masks: options.masks, seed: options.seed, difficulty: options.difficulty },
     inputFree,
     output: {

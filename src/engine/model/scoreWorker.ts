@@ -1,13 +1,13 @@
 /**
  * One pool-scoring worker (a worker thread; bundled as dist/engine/scoreWorker.js; see
- * parallelScoring.ts): its own backend, the model loaded from the checkpoint and a reader of the
+ * parallelScoring.ts): its own backend, a copy of the coordinator's model and a reader of the
  * run's cache. Each job is one batch of the serial loop; its scores go straight into the shared
  * outputs at the batch's place.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { selectBackend } from '../backends/select';
 import { openCache } from '../data/cache';
-import { MaeModel } from './mae';
+import { assignFlat, MaeModel } from './mae';
 import type { ScoreJob, ScoreWorkerInit, ScoreWorkerReply } from './parallelScoring';
 import { inputFreeTensor, placeBatch, scoreBoxBatch, scoreSampleBatch } from './scoring';
 
@@ -16,7 +16,8 @@ async function main(): Promise<void> {
   const port = parentPort!;
   // Variables must be made after the backend is set (ENVIRONMENT.md), so select it first.
   await selectBackend(init.backend);
-  const model = await MaeModel.load(init.modelDir);
+  const model = MaeModel.create(init.config, 0);
+  assignFlat(new Float32Array(init.weights), model.variables);
   const cache = await openCache(init.runDir);
   const inputFree = inputFreeTensor(model, init.inputFree);
   const { options } = init;

@@ -23,10 +23,12 @@ import type {
 import { ARTIFACTS } from '../../shared/artifacts';
 import { readJsonFile, writeJsonAtomic } from '../../shared/node/atomicFile';
 import type { CommandContext } from '../command';
+import * as tf from '@tensorflow/tfjs';
 import type { PoolCache } from '../data/cache';
 import type { MaeModel } from '../model/mae';
+import { resolveScoringWorkers, scorePool, scorePoolBoxes, type ScoringThreads } from '../model/parallelScoring';
 import { pretrain, type PretrainOptions, type PretrainResult } from '../model/pretrain';
-import { fitInputFree, scoreBoxes, scoreSamples, type PoolScores, type ScoreOptions } from '../model/scoring';
+import { fitInputFree, type PoolScores, type ScoreOptions } from '../model/scoring';
 import { proposeAutoPatches } from './proposeStage';
 import type { SelectionMethod } from '../selection/methods';
 import { buildCompactSet, type AdversarialSettings, type CompactSet } from './compactSet';
@@ -223,11 +225,18 @@ async function reselect(
     inputFree,
     signal: ctx.signal,
   };
-  const scores = await scoreSamples(model, cache, all, {
-    ...scoring,
-    onProgress: (done, total) => ctx.progress('train: re-score', done, total),
-  });
-  const keyPatches = await reproposed(runDir, model, cache, scores, scoring, ctx);
+  const threads: ScoringThreads = {
+    workers: resolveScoringWorkers(options.pretrain.workers, tf.getBackend(), 'train'),
+    runDir,
+  };
+  const scores = await scorePool(
+    model,
+    cache,
+    all,
+    { ...scoring, onProgress: (done, total) => ctx.progress('train: re-score', done, total) },
+    threads,
+  );
+  const keyPatches = await reproposed(runDir, model, cache, scores, scoring, threads, ctx);
   const previous = await readSelection(runDir, options.method);
   const selection = await selectStage(
     runDir,
@@ -262,6 +271,7 @@ async function reproposed(
   cache: PoolCache,
   scores: PoolScores,
   scoring: Omit<ScoreOptions, 'onProgress'>,
+  threads: ScoringThreads,
   ctx: CommandContext,
 ): Promise<KeyPatch[] | undefined> {
   const file = path.join(runDir, ARTIFACTS.keyPatches);
@@ -274,7 +284,7 @@ async function reproposed(
     : [];
   const users = before.patches.filter((p) => p.origin === 'user');
   const patches = [...ours, ...users].map((p, id) => ({ ...p, id }));
-  const difficulty = await scoreBoxes(model, cache, patches, scoring);
+  const difficulty = await scorePoolBoxes(model, cache, patches, scoring, threads);
   patches.forEach((p, i) => (p.difficulty = difficulty[i]));
   const proposer = `${before.proposer.replace(/; re-proposed .*$/, '')}; re-proposed in a collaborative round with the model in training`;
   await writeJsonAtomic(file, { ...before, proposer, patches } satisfies KeyPatchFile);

@@ -1,6 +1,6 @@
 /**
  * Pool scoring on worker threads gives the serial scores exactly: the same batches, each scored
- * independently by a model loaded from the same checkpoint, on a real ingested run.
+ * independently by a copy of the same model, on a real ingested run.
  */
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -9,8 +9,6 @@ import * as path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { CancelledError } from '../../../src/engine/command';
 import { openCache, type PoolCache } from '../../../src/engine/data/cache';
-import { AdamW } from '../../../src/engine/model/adamw';
-import { checkpointDir, saveCheckpoint } from '../../../src/engine/model/checkpoint';
 import { MaeModel, maeConfig } from '../../../src/engine/model/mae';
 import { resolveScoringWorkers, scorePool, scorePoolBoxes } from '../../../src/engine/model/parallelScoring';
 import { scoreBoxes, scoreSamples, type ScoreOptions } from '../../../src/engine/model/scoring';
@@ -21,26 +19,12 @@ import { useWasm } from './helpers';
 let run: TinyRun;
 let cache: PoolCache;
 let model: MaeModel;
-let modelDir: string;
 
 before(async () => {
   run = makeTinyRun();
   await useWasm();
   cache = await openCache(run.runDir);
-  const trained = MaeModel.create(maeConfig('micro', cache.imageSize), 4);
-  const optimizer = new AdamW(trained.namedVariables, { weightDecay: 0, clipNorm: 0 });
-  modelDir = checkpointDir(run.runDir, 'pretrain');
-  await saveCheckpoint(modelDir, trained, optimizer, {
-    version: 1,
-    step: 1,
-    seed: 4,
-    options: {},
-    lastLoss: 0,
-    seconds: 0,
-  });
-  optimizer.dispose();
-  trained.dispose();
-  model = await MaeModel.load(modelDir);
+  model = MaeModel.create(maeConfig('micro', cache.imageSize), 4);
 });
 
 after(async () => {
@@ -64,7 +48,7 @@ test('scores on 2 and 3 threads equal the serial scores exactly, for every diffi
         cache,
         ids(),
         { ...options, onProgress: (done) => progress.push(done) },
-        { workers, runDir: run.runDir, modelDir },
+        { workers, runDir: run.runDir },
       );
       assert.deepEqual(Array.from(parallel.embeddings), Array.from(serial.embeddings), `${difficulty}, ${workers}`);
       assert.deepEqual(Array.from(parallel.difficulty), Array.from(serial.difficulty), `${difficulty}, ${workers}`);
@@ -83,22 +67,17 @@ test('key patches scored on 2 threads equal the serial scores exactly', async ()
   ]);
   const options: ScoreOptions = { masks: 2, seed: 3, batchSize: 5 };
   const serial = await scoreBoxes(model, cache, patches, options);
-  const parallel = await scorePoolBoxes(model, cache, patches, options, { workers: 2, runDir: run.runDir, modelDir });
+  const parallel = await scorePoolBoxes(model, cache, patches, options, { workers: 2, runDir: run.runDir });
   assert.deepEqual(Array.from(parallel), Array.from(serial));
   assert.ok(new Set(serial).size > 1);
 });
 
 test('a worker that cannot start fails the scoring naming it', async () => {
-  const missing = path.join(run.root, 'no-such-checkpoint');
+  const noCache = path.join(run.root, 'not-a-run');
+  fs.mkdirSync(noCache, { recursive: true });
   await assert.rejects(
-    scorePool(
-      model,
-      cache,
-      ids(),
-      { masks: 1, seed: 0, batchSize: 2 },
-      { workers: 2, runDir: run.runDir, modelDir: missing },
-    ),
-    /scoring worker [01] of 2 stopped: .*no-such-checkpoint/,
+    scorePool(model, cache, ids(), { masks: 1, seed: 0, batchSize: 2 }, { workers: 2, runDir: noCache }),
+    /scoring worker [01] of 2 stopped: .*not-a-run/,
   );
 });
 
@@ -107,7 +86,7 @@ test('a scoring thread killed mid-pool fails the command naming it; a cancel sto
   const collect = (w: Worker) => spawned.push(w);
   process.on('worker', collect);
   try {
-    const threads = { workers: 2, runDir: run.runDir, modelDir };
+    const threads = { workers: 2, runDir: run.runDir };
     let killed = false;
     await assert.rejects(
       scorePool(
