@@ -1,9 +1,9 @@
 /**
- * Pool scoring on every core: the wasm backend runs one thread in Node, so `score` and `propose`
- * split their batches over worker threads (scoreWorker.ts), each with its own backend, a copy of
- * the model (its weights handed over once in shared memory) and cache reader. The batches are the serial loop's (same ids,
- * same boundaries) and a batch's scores do not depend on the others, so the result equals the
- * serial one exactly, whichever worker scores which batch. Pixels never travel: each worker reads
+ * Pool scoring on every core: the wasm backend runs one thread in Node, so `score`, `propose` and
+ * the re-scoring of collaborative rounds split their batches over worker threads (scoreWorker.ts),
+ * each with its own backend, a copy of the model (its weights handed over once in shared memory)
+ * and cache reader. The batches are the serial loop's (same ids, same boundaries) and a batch's
+ * scores do not depend on the others, so the result equals the serial one exactly, whichever worker scores which batch. Pixels never travel: each worker reads
  * its batch from the cache; the scores land in shared memory. Each worker holds at most
  * `IN_FLIGHT` batches, so memory is bounded by the batch size, not the pool, apart from the
  * outputs (the embedding matrix).
@@ -48,10 +48,9 @@ export interface ScoreWorkerInit {
 }
 
 export type ScoreJob =
-  | { type: 'samples'; job: number; start: number; ids: number[] }
-  | { type: 'boxes'; job: number; start: number; patches: ScoredBox[] };
+  { type: 'samples'; start: number; ids: number[] } | { type: 'boxes'; start: number; patches: ScoredBox[] };
 
-export type ScoreWorkerReply = { type: 'ready' } | { type: 'done'; job: number } | { type: 'failed'; message: string };
+export type ScoreWorkerReply = { type: 'ready' } | { type: 'done' } | { type: 'failed'; message: string };
 
 /** Batches a worker holds at once: one scoring while the next is read from the cache. */
 const IN_FLIGHT = 2;
@@ -99,7 +98,7 @@ export async function scorePool(
     jobs,
     (job) => {
       const start = job * options.batchSize;
-      return { type: 'samples', job, start, ids: ids.slice(start, start + options.batchSize) };
+      return { type: 'samples', start, ids: ids.slice(start, start + options.batchSize) };
     },
     ids.length,
     options,
@@ -130,7 +129,7 @@ export async function scorePoolBoxes(
     jobs,
     (job) => {
       const start = job * options.batchSize;
-      return { type: 'boxes', job, start, patches: patches.slice(start, start + options.batchSize) };
+      return { type: 'boxes', start, patches: patches.slice(start, start + options.batchSize) };
     },
     patches.length,
     options,
@@ -186,6 +185,7 @@ async function runJobs(
     spawnEngineWorker('scoreWorker', init),
   );
   let closing = false;
+  let onAbort: (() => void) | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       let next = 0;
@@ -198,7 +198,7 @@ async function runJobs(
       const give = (worker: Worker) => {
         if (next < count && !closing) worker.postMessage(job(next++));
       };
-      const onAbort = () => {
+      onAbort = () => {
         try {
           throwIfCancelled(options.signal!);
         } catch (err) {
@@ -218,9 +218,13 @@ async function runJobs(
           }
           finished += 1;
           done = Math.min(total, done + options.batchSize);
-          options.onProgress?.(finished === count ? total : done, total);
+          // A progress callback that throws fails the scoring, as it does the serial loop.
+          try {
+            options.onProgress?.(finished === count ? total : done, total);
+          } catch (err) {
+            return fail(err);
+          }
           if (finished === count) {
-            options.signal?.removeEventListener('abort', onAbort);
             closing = true;
             resolve();
           } else give(worker);
@@ -236,6 +240,7 @@ async function runJobs(
     });
   } finally {
     closing = true;
+    if (onAbort) options.signal?.removeEventListener('abort', onAbort);
     await Promise.all(workers.map((w) => w.terminate()));
   }
 }

@@ -38,7 +38,7 @@ async function main(): Promise<void> {
 
   port.on('message', (job: ScoreJob) => {
     run(job).then(
-      () => port.postMessage({ type: 'done', job: job.job } satisfies ScoreWorkerReply),
+      () => port.postMessage({ type: 'done' } satisfies ScoreWorkerReply),
       (err: unknown) =>
         port.postMessage({
           type: 'failed',
