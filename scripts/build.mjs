@@ -34,10 +34,11 @@ const builds = [
   },
   {
     ...common,
-    // The data-parallel training worker is its own bundle: worker threads load it by file.
+    // The engine's worker threads (training, scoring) are their own bundles: threads load them by file.
     entryPoints: [
       { in: 'src/engine/main.ts', out: 'main' },
       { in: 'src/engine/model/trainWorker.ts', out: 'trainWorker' },
+      { in: 'src/engine/model/scoreWorker.ts', out: 'scoreWorker' },
     ],
     outdir: 'dist/engine',
     platform: 'node',

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/engine/backends/select';
 import { measureMatmulGflops } from '../../src/engine/commands/info';
 import { AdamW } from '../../src/engine/model/adamw';
-import { DataParallelTrainer } from '../../src/engine/model/dataParallel';
+import { DataParallelTrainer, type StepPhases, type StepReport } from '../../src/engine/model/dataParallel';
 import { maeTrainingFlops } from '../../src/engine/model/flops';
 import type { MaePreset } from '../../src/engine/model/mae';
 import { MaeModel, maeConfig } from '../../src/engine/model/mae';
@@ -112,11 +112,22 @@ async function dataParallelSpeed(imageSize: number, batch: number, steps: number
     const pixels = new Float32Array(batch * imageSize * imageSize).map((_, i) => (Math.sin(i * 0.37) + 1) / 2);
     for (let i = 0; i < 2; i++) await trainer.run(i, pixels, i, 1e-4);
     const start = clocks();
-    for (let i = 0; i < steps; i++) await trainer.run(2 + i, pixels, 10 + i, 1e-4);
+    const reports: StepReport[] = [];
+    for (let i = 0; i < steps; i++) reports.push(await trainer.run(2 + i, pixels, 10 + i, 1e-4));
     const t = since(start);
+    // Where a step's time goes, per worker: mean milliseconds of each phase over the measured steps.
+    const phaseMs = reports[0].phases.map((_, w) =>
+      Object.fromEntries(
+        (Object.keys(reports[0].phases[w]) as Array<keyof StepPhases>).map((k) => [
+          k,
+          Number(mean(reports.map((r) => r.phases[w][k])).toFixed(2)),
+        ]),
+      ),
+    );
     return {
       imagesPerSecond: (batch * steps) / t.wall,
       cpuImagesPerSecond: (batch * steps) / t.cpu,
+      phaseMs,
     };
   } finally {
     await trainer.close();
@@ -142,6 +153,8 @@ async function dataParallel(steps: number) {
       speedup: many.imagesPerSecond / one.imagesPerSecond,
       // Images per CPU-second: 1 means the N workers do no more work per image than one thread.
       cpuEfficiency: many.cpuImagesPerSecond / one.cpuImagesPerSecond,
+      phaseMs: many.phaseMs,
+      loadAverage1m: os.loadavg()[0],
     });
   }
   return sizes;

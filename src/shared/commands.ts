@@ -298,6 +298,8 @@ export interface ScoreArgs {
   difficulty?: DifficultyScore;
   /** One shard i/n of the pool (or auto: from the scheduler's environment); its part goes under parts/ for `merge`. */
   shard?: string;
+  /** Scoring threads, each with its own backend (default: the cores; 1 on GPU backends). */
+  workers?: number;
 }
 export interface ScoreResult {
   count: number;
@@ -307,6 +309,8 @@ export interface ScoreResult {
   meanDifficulty: number;
   seconds: number;
   files: string[];
+  /** Scoring threads it ran on. */
+  workers: number;
   /** The shard scored, i/n, when sharded. */
   shard?: string;
 }
@@ -328,6 +332,8 @@ export interface ProposeArgs {
   difficulty?: DifficultyScore;
   /** One shard i/n of the pool (or auto: from the scheduler's environment); its part goes under parts/ for `merge`. */
   shard?: string;
+  /** Threads scoring the key patches, each with its own backend (default: the cores; 1 on GPU backends). */
+  workers?: number;
 }
 export interface ProposeResult {
   patches: number;
@@ -337,6 +343,8 @@ export interface ProposeResult {
   meanDifficulty: number;
   skipped: Array<{ path: string; reason: string }>;
   file: string;
+  /** Threads that scored the key patches. */
+  workers: number;
   /** The shard proposed for, i/n, when sharded. */
   shard?: string;
 }

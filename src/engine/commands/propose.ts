@@ -18,7 +18,8 @@ import { DEFAULT_PROPOSER } from '../model/keyPatches';
 import { proposeAutoPatches } from '../pipeline/proposeStage';
 import { MaeModel } from '../model/mae';
 import { existingRunDir, readRunModelSettings } from '../model/runSettings';
-import { fitInputFree, resolveDifficulty, scoreBoxes } from '../model/scoring';
+import { resolveScoringWorkers, SCORING_WORKERS_OPTION, scorePoolBoxes } from '../model/parallelScoring';
+import { fitInputFree, resolveDifficulty } from '../model/scoring';
 import { runRecordOrUndefined } from '../pipeline/stageSettings';
 import { readUserPatches } from '../model/userPatches';
 import { currentExpectations } from '../scale/parts';
@@ -66,6 +67,7 @@ export const proposeCommand: EngineCommand<'propose'> = {
       description: 'difficulty score of the patches (default: the one "optidel score" used)',
     },
     SHARD_OPTION,
+    SCORING_WORKERS_OPTION,
   ],
   async run(args, ctx) {
     const runDir = existingRunDir('propose', args.run);
@@ -88,6 +90,7 @@ export const proposeCommand: EngineCommand<'propose'> = {
     const settings = await readRunModelSettings(runDir);
     const checkpoint = args.checkpoint ?? 'pretrain';
     const shard = resolveShard(args.shard, process.env, 'propose');
+    const workers = resolveScoringWorkers(args.workers, backend, 'propose');
     return runStageOrShard(runDir, 'propose', shard, ctx, backend, async () => {
       const cache = await openCache(runDir);
       const model = await MaeModel.load(checkpointDir(runDir, checkpoint));
@@ -146,15 +149,21 @@ export const proposeCommand: EngineCommand<'propose'> = {
                 seed,
               )
             : undefined;
-        const difficulty = await scoreBoxes(model, cache, patches, {
-          masks: args.masks ?? SCORE_DEFAULTS.masks,
-          seed,
-          inputFree,
-          batchSize: SCORE_DEFAULTS.batchSize,
-          difficulty: difficultyScore,
-          signal: ctx.signal,
-          onProgress: (done, total) => ctx.progress('propose', done, total, 'scoring patches'),
-        });
+        const difficulty = await scorePoolBoxes(
+          model,
+          cache,
+          patches,
+          {
+            masks: args.masks ?? SCORE_DEFAULTS.masks,
+            seed,
+            inputFree,
+            batchSize: SCORE_DEFAULTS.batchSize,
+            difficulty: difficultyScore,
+            signal: ctx.signal,
+            onProgress: (done, total) => ctx.progress('propose', done, total, 'scoring patches'),
+          },
+          { workers, runDir },
+        );
         patches.forEach((p, i) => (p.difficulty = difficulty[i]));
         const proposer =
           [
@@ -200,11 +209,17 @@ export const proposeCommand: EngineCommand<'propose'> = {
           meanDifficulty,
           skipped: user.skipped,
           file: path.join(runDir, written[0]),
+          workers,
           ...(shard ? { shard: shardLabel(shard) } : {}),
         };
         return {
           result,
-          summary: { patches: patches.length, user: result.user, meanDifficulty: Number(meanDifficulty.toFixed(4)) },
+          summary: {
+            patches: patches.length,
+            user: result.user,
+            meanDifficulty: Number(meanDifficulty.toFixed(4)),
+            workers,
+          },
         };
       } finally {
         model.dispose();

@@ -11,7 +11,8 @@ import { checkpointDir } from '../model/checkpoint';
 import { MaeModel } from '../model/mae';
 import { pcaProject } from '../model/projection';
 import { existingRunDir, readRunModelSettings } from '../model/runSettings';
-import { fitInputFree, resolveDifficulty, scoreSamples } from '../model/scoring';
+import { resolveScoringWorkers, SCORING_WORKERS_OPTION, scorePool } from '../model/parallelScoring';
+import { fitInputFree, resolveDifficulty } from '../model/scoring';
 import { runRecordOrUndefined } from '../pipeline/stageSettings';
 import { currentExpectations } from '../scale/parts';
 import { bytes, writeScorePart, type ScoreValues } from '../scale/scoreParts';
@@ -46,6 +47,7 @@ export const scoreCommand: EngineCommand<'score'> = {
         "difficulty score: normalised (MAE loss), intensity (error in intensity units), pvi (minus pointwise V-information); default the config's selection.difficulty, else normalised",
     },
     SHARD_OPTION,
+    SCORING_WORKERS_OPTION,
   ],
   async run(args, ctx) {
     const runDir = existingRunDir('score', args.run);
@@ -56,25 +58,32 @@ export const scoreCommand: EngineCommand<'score'> = {
     const checkpoint = args.checkpoint ?? 'pretrain';
     const difficulty = resolveDifficulty(args.difficulty, await runRecordOrUndefined(runDir));
     const shard = resolveShard(args.shard, process.env, 'score');
+    const workers = resolveScoringWorkers(args.workers, backend, 'score');
     return runStageOrShard(runDir, 'score', shard, ctx, backend, async () => {
       const started = performance.now();
       const model = await MaeModel.load(checkpointDir(runDir, checkpoint));
       const cache = await openCache(runDir);
       try {
         const seed = args.seed ?? settings.seed ?? 0;
-        const scores = await scoreSamples(model, cache, shardIds(shard, cache.size), {
-          masks,
-          seed,
-          batchSize: args.batchSize ?? SCORE_DEFAULTS.batchSize,
-          difficulty,
-          // The whole pool's, so that a shard's pvi scores are those of an unsharded run.
-          inputFree:
-            difficulty === 'pvi'
-              ? await fitInputFree(cache, shardIds(undefined, cache.size), model.config.patchSize, seed)
-              : undefined,
-          signal: ctx.signal,
-          onProgress: (done, total) => ctx.progress('score', done, total),
-        });
+        const scores = await scorePool(
+          model,
+          cache,
+          shardIds(shard, cache.size),
+          {
+            masks,
+            seed,
+            batchSize: args.batchSize ?? SCORE_DEFAULTS.batchSize,
+            difficulty,
+            // The whole pool's, so that a shard's pvi scores are those of an unsharded run.
+            inputFree:
+              difficulty === 'pvi'
+                ? await fitInputFree(cache, shardIds(undefined, cache.size), model.config.patchSize, seed)
+                : undefined,
+            signal: ctx.signal,
+            onProgress: (done, total) => ctx.progress('score', done, total),
+          },
+          { workers, runDir },
+        );
         const info: ScoresInfo = {
           count: scores.count,
           embeddingDim: scores.embeddingDim,
@@ -102,11 +111,17 @@ export const scoreCommand: EngineCommand<'score'> = {
           meanDifficulty,
           seconds: (performance.now() - started) / 1000,
           files,
+          workers,
           ...(shard ? { shard: shardLabel(shard) } : {}),
         };
         return {
           result,
-          summary: { samples: scores.count, difficulty, meanDifficulty: Number(meanDifficulty.toFixed(4)) },
+          summary: {
+            samples: scores.count,
+            difficulty,
+            meanDifficulty: Number(meanDifficulty.toFixed(4)),
+            workers,
+          },
         };
       } finally {
         model.dispose();
@@ -115,7 +130,7 @@ export const scoreCommand: EngineCommand<'score'> = {
     });
   },
   describe(r) {
-    return `scored ${r.count} samples${r.shard ? ` of shard ${r.shard}` : ''} (${r.masks} masks each): mean ${r.difficulty} difficulty ${r.meanDifficulty.toFixed(4)}, ${r.seconds.toFixed(1)} s\nwrote ${r.files.join(', ')}`;
+    return `scored ${r.count} samples${r.shard ? ` of shard ${r.shard}` : ''} (${r.masks} masks each): mean ${r.difficulty} difficulty ${r.meanDifficulty.toFixed(4)}, ${r.seconds.toFixed(1)} s on ${r.workers} thread(s)\nwrote ${r.files.join(', ')}`;
   },
 };
 

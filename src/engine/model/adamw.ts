@@ -43,6 +43,8 @@ export class AdamW {
   private readonly beta2: number;
   private readonly epsilon: number;
   private readonly total: number;
+  /** Each variable's range of the flat parameter order, and whether it is decayed. */
+  private readonly spans: ReadonlyArray<{ start: number; end: number; decay: boolean }>;
   private readonly hostM?: Float32Array;
   private readonly hostV?: Float32Array;
   private readonly deviceM?: tf.Variable[];
@@ -52,14 +54,24 @@ export class AdamW {
     private readonly params: readonly OptimisedVariable[],
     private readonly options: AdamWOptions,
     readonly placement: OptimiserPlacement = defaultPlacement(),
+    /** Host placement: where the moments live (data-parallel workers share them); default fresh arrays. */
+    moments?: { m: Float32Array; v: Float32Array },
   ) {
     this.beta1 = options.beta1 ?? 0.9;
     this.beta2 = options.beta2 ?? 0.95;
     this.epsilon = options.epsilon ?? 1e-8;
-    this.total = params.reduce((s, p) => s + p.variable.size, 0);
+    let offset = 0;
+    this.spans = params.map(({ variable, decay }) => {
+      const span = { start: offset, end: offset + variable.size, decay };
+      offset = span.end;
+      return span;
+    });
+    this.total = offset;
     if (placement === 'host') {
-      this.hostM = new Float32Array(this.total);
-      this.hostV = new Float32Array(this.total);
+      if (moments && (moments.m.length !== this.total || moments.v.length !== this.total))
+        throw new Error(`AdamW was given moments of ${moments.m.length} values for ${this.total} parameters`);
+      this.hostM = moments?.m ?? new Float32Array(this.total);
+      this.hostV = moments?.v ?? new Float32Array(this.total);
     } else {
       this.deviceM = params.map((p) => tf.variable(tf.zerosLike(p.variable), false));
       this.deviceV = params.map((p) => tf.variable(tf.zerosLike(p.variable), false));
@@ -83,60 +95,79 @@ export class AdamW {
   }
 
   /**
-   * One update from a gradient flattened in variable order (what data-parallel workers average in
-   * shared memory); the same arithmetic as `apply`.
+   * A data-parallel worker's share of one update (host placement): parameters `lo` to `hi` - 1 of
+   * the flat variable order, from their averaged gradient `gradient` (hi - lo values), clipped by
+   * the whole gradient's norm `gradNorm`. Updates that range of `weights` (every parameter, flat)
+   * and of the moments in place; the variables are left to the caller. The same arithmetic as
+   * `apply`, element by element.
    */
-  applyFlat(gradient: Float32Array, lr: number): void {
-    if (gradient.length !== this.total)
-      throw new Error(`AdamW got a flat gradient of ${gradient.length} values for ${this.total} parameters`);
-    const values: Float32Array[] = [];
-    let offset = 0;
-    for (const { variable } of this.params) {
-      values.push(gradient.subarray(offset, offset + variable.size));
-      offset += variable.size;
-    }
-    this.step += 1;
-    if (this.placement === 'host') this.updateOnHost(values, lr);
-    else
-      tf.tidy(() =>
-        this.applyOnDevice(
-          values.map((v, i) => tf.tensor(v, this.params[i].variable.shape)),
-          lr,
-        ),
+  applySlice(
+    weights: Float32Array,
+    gradient: Float32Array,
+    lo: number,
+    hi: number,
+    gradNorm: number,
+    lr: number,
+  ): void {
+    if (this.placement !== 'host') throw new Error('AdamW.applySlice updates host-placed moments only');
+    if (weights.length !== this.total || gradient.length !== hi - lo)
+      throw new Error(
+        `AdamW got ${weights.length} weights and ${gradient.length} gradient values for parameters ${lo}..${hi} of ${this.total}`,
       );
+    this.step += 1;
+    this.lastGradNorm = gradNorm;
+    const scale = this.clipScale(gradNorm);
+    for (const span of this.spans) {
+      const from = Math.max(lo, span.start);
+      const to = Math.min(hi, span.end);
+      if (from < to) this.updateRange(weights, 0, gradient, lo, from, to, span.decay, scale, lr);
+    }
   }
 
   private applyOnHost(grads: readonly tf.Tensor[], lr: number): void {
-    this.updateOnHost(
-      grads.map((g) => g.dataSync() as Float32Array),
-      lr,
-    );
-  }
-
-  private updateOnHost(values: readonly Float32Array[], lr: number): void {
+    const values = grads.map((g) => g.dataSync() as Float32Array);
     let squares = 0;
     for (const g of values) for (let i = 0; i < g.length; i++) squares += g[i] * g[i];
     this.lastGradNorm = Math.sqrt(squares);
-    const scale = this.options.clipNorm > 0 ? Math.min(1, this.options.clipNorm / (this.lastGradNorm + 1e-6)) : 1;
+    const scale = this.clipScale(this.lastGradNorm);
+    this.params.forEach(({ variable }, k) => {
+      const { start, end, decay } = this.spans[k];
+      const p = Float32Array.from(variable.dataSync() as Float32Array);
+      this.updateRange(p, start, values[k], start, start, end, decay, scale, lr);
+      tf.tidy(() => variable.assign(tf.tensor(p, variable.shape)));
+    });
+  }
+
+  private clipScale(gradNorm: number): number {
+    return this.options.clipNorm > 0 ? Math.min(1, this.options.clipNorm / (gradNorm + 1e-6)) : 1;
+  }
+
+  /**
+   * The AdamW arithmetic for flat parameters `from` to `to` - 1: `p` holds parameter j at
+   * j - pBase, `g` its gradient at j - gBase, the moments at j.
+   */
+  private updateRange(
+    p: Float32Array,
+    pBase: number,
+    g: Float32Array,
+    gBase: number,
+    from: number,
+    to: number,
+    decay: boolean,
+    scale: number,
+    lr: number,
+  ): void {
     const { beta1, beta2, epsilon } = this;
     const { stepSize, sqrtBiasCorrection2 } = this.coefficients(lr);
     const m = this.hostM!;
     const v = this.hostV!;
-    let offset = 0;
-    this.params.forEach(({ variable, decay }, k) => {
-      const g = values[k];
-      const p = Float32Array.from(variable.dataSync() as Float32Array);
-      const keep = decay ? 1 - lr * this.options.weightDecay : 1;
-      for (let i = 0; i < p.length; i++) {
-        const j = offset + i;
-        const gi = g[i] * scale;
-        m[j] = beta1 * m[j] + (1 - beta1) * gi;
-        v[j] = beta2 * v[j] + (1 - beta2) * gi * gi;
-        p[i] = p[i] * keep - (stepSize * m[j]) / (Math.sqrt(v[j]) / sqrtBiasCorrection2 + epsilon);
-      }
-      tf.tidy(() => variable.assign(tf.tensor(p, variable.shape)));
-      offset += p.length;
-    });
+    const keep = decay ? 1 - lr * this.options.weightDecay : 1;
+    for (let j = from; j < to; j++) {
+      const gi = g[j - gBase] * scale;
+      m[j] = beta1 * m[j] + (1 - beta1) * gi;
+      v[j] = beta2 * v[j] + (1 - beta2) * gi * gi;
+      p[j - pBase] = p[j - pBase] * keep - (stepSize * m[j]) / (Math.sqrt(v[j]) / sqrtBiasCorrection2 + epsilon);
+    }
   }
 
   private applyOnDevice(grads: readonly tf.Tensor[], lr: number): void {

@@ -3,25 +3,25 @@
  * used one core. N worker threads (trainWorker.ts) each hold a copy of the model and the
  * optimiser; each step the coordinator (the main thread) writes the global batch into shared
  * memory, every worker takes its 1/N share (masked as in the whole batch), and the workers average
- * their gradients in shared memory (gradientExchange.ts) and apply the same AdamW step. The loss is
+ * their gradients in shared memory (gradientExchange.ts), each applying AdamW to its 1/N of the
+ * shared weights and moments, then all loading the new weights. The loss is
  * a mean over equally sized shares that each hide the same number of patches, so the averaged
  * gradient is the whole batch's gradient: N workers follow the 1-worker optimisation within float
  * rounding, and a fixed N reproduces itself bit for bit.
  *
- * Weights travel only at the start (from the main thread's model) and when the coordinator pulls
- * worker 0's state for a checkpoint, which is then saved in the usual format.
+ * The weights and moments live in shared memory: the coordinator writes them there at the start and
+ * reads them from there for a checkpoint, which is then saved in the usual format; no message
+ * carries them.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../../shared/engineInfo';
 import type { AdamW, AdamWOptions } from './adamw';
+import { defaultThreads, PARALLEL_BACKENDS, spawnEngineWorker } from './engineWorker';
 import type { SharedTrainingMemory } from './gradientExchange';
 import { abortExchange, allocateSharedMemory } from './gradientExchange';
 import type { MaeConfig, MaeModel } from './mae';
-import { packTensors, unpackInto } from './mae';
+import { assignFlat, packTensors } from './mae';
 
 /** What a worker starts from (its workerData). */
 export interface WorkerInit {
@@ -30,28 +30,35 @@ export interface WorkerInit {
   batchSize: number;
   backend: BackendName;
   config: MaeConfig;
-  weights: Float32Array;
   optimizer: AdamWOptions;
-  optimizerState: Float32Array;
+  /** AdamW's step count at the start (the weights and moments are in `memory`). */
   optimizerStep: number;
   memory: SharedTrainingMemory;
 }
 
-export type WorkerRequest = { type: 'step'; maskSeed: number; lr: number } | { type: 'state' };
+export type WorkerRequest = { type: 'step'; maskSeed: number; lr: number };
 
 export interface WorkerMemory {
   numTensors: number;
   numBytes: number;
 }
 
+/** Milliseconds of one worker's step, by phase (what the benchmark reports). */
+export interface StepPhases {
+  /** Forward, backward and writing the gradient to the shared slot. */
+  gradient: number;
+  /** Waiting at the barrier for the slowest worker's gradient. */
+  wait: number;
+  /** Averaging its range, the clip norm's exchange and AdamW on its range (two more barriers). */
+  update: number;
+  /** Loading the new shared weights into its model. */
+  load: number;
+}
+
 export type WorkerReply =
   | { type: 'ready' }
-  | { type: 'stepped'; loss: number; memory: WorkerMemory }
-  | { type: 'state'; weights: Float32Array; optimizerState: Float32Array; optimizerStep: number }
+  | { type: 'stepped'; loss: number; memory: WorkerMemory; phases: StepPhases }
   | { type: 'failed'; message: string };
-
-/** Backends whose work runs on the calling thread, where more threads mean more cores used. */
-const PARALLEL_BACKENDS: readonly string[] = ['wasm', 'cpu'];
 
 /**
  * The number of workers to train with. Not asked: the available cores, capped by the batch size
@@ -61,8 +68,7 @@ const PARALLEL_BACKENDS: readonly string[] = ['wasm', 'cpu'];
 export function resolveWorkers(asked: number | undefined, batchSize: number, backend: string): number {
   const parallel = PARALLEL_BACKENDS.includes(backend);
   if (asked === undefined) {
-    if (!parallel) return 1;
-    let n = Math.max(1, Math.min(os.availableParallelism(), batchSize));
+    let n = Math.min(defaultThreads(backend), batchSize);
     while (batchSize % n !== 0) n -= 1;
     return n;
   }
@@ -83,6 +89,7 @@ export interface StepReport {
   /** The global batch's loss (the mean of the shares' losses, in worker order). */
   loss: number;
   memory: WorkerMemory[];
+  phases: StepPhases[];
 }
 
 interface Pending {
@@ -100,6 +107,8 @@ export class DataParallelTrainer {
   private constructor(
     private readonly workers: Worker[],
     private readonly memory: SharedTrainingMemory,
+    /** AdamW's step count in the workers (each applies one update per run). */
+    private optimizerStep: number,
   ) {
     this.pending = workers.map(() => undefined);
     this.pixels = new Float32Array(memory.pixels);
@@ -114,20 +123,21 @@ export class DataParallelTrainer {
     const { workers: count, batchSize } = options;
     const parameters = model.variables.reduce((s, v) => s + v.size, 0);
     const memory = allocateSharedMemory(count, parameters, batchSize * model.config.imageSize ** 2);
-    const weights = new Float32Array(packTensors(model.variables).buffer);
+    new Float32Array(memory.weights).set(new Float32Array(packTensors(model.variables).buffer));
+    new Float32Array(memory.moments).set(optimizer.saveState());
     const base = {
       workers: count,
       batchSize,
       backend: tf.getBackend() as BackendName,
       config: model.config,
-      weights,
       optimizer: options.optimizer,
-      optimizerState: optimizer.saveState(),
       optimizerStep: optimizer.step,
       memory,
     };
-    const threads = Array.from({ length: count }, (_, index) => spawn({ ...base, index }));
-    const trainer = new DataParallelTrainer(threads, memory);
+    const threads = Array.from({ length: count }, (_, index) =>
+      spawnEngineWorker('trainWorker', { ...base, index } satisfies WorkerInit),
+    );
+    const trainer = new DataParallelTrainer(threads, memory, optimizer.step);
     threads.forEach((w, i) => trainer.watch(w, i));
     try {
       await Promise.all(threads.map((_, i) => trainer.reply(i)));
@@ -144,19 +154,22 @@ export class DataParallelTrainer {
     this.pixels.set(pixels);
     const replies = await this.all({ type: 'step', maskSeed, lr });
     const stepped = replies.map((r) => r as Extract<WorkerReply, { type: 'stepped' }>);
+    this.optimizerStep += 1;
     return {
       loss: stepped.reduce((s, r) => s + r.loss, 0) / stepped.length,
       memory: stepped.map((r) => r.memory),
+      phases: stepped.map((r) => r.phases),
     };
   }
 
-  /** Copies worker 0's weights and optimiser state (every worker holds the same) into `model` and `optimizer`. */
-  async pull(model: MaeModel, optimizer: AdamW): Promise<void> {
-    this.send(0, { type: 'state' });
-    const state = (await this.reply(0)) as Extract<WorkerReply, { type: 'state' }>;
-    const bytes = new Uint8Array(state.weights.buffer, state.weights.byteOffset, state.weights.byteLength);
-    unpackInto(bytes, model.variables, 'data-parallel worker 0');
-    optimizer.loadState(state.optimizerState, state.optimizerStep, 'data-parallel worker 0');
+  /**
+   * Copies the shared weights and optimiser state into `model` and `optimizer`. Call between steps
+   * (no worker writes them then).
+   */
+  pull(model: MaeModel, optimizer: AdamW): void {
+    if (this.failure) throw this.failure;
+    assignFlat(new Float32Array(this.memory.weights).slice(), model.variables);
+    optimizer.loadState(new Float32Array(this.memory.moments), this.optimizerStep, 'the data-parallel workers');
   }
 
   async close(): Promise<void> {
@@ -214,22 +227,4 @@ export class DataParallelTrainer {
   private at(): string {
     return this.step >= 0 ? ` at step ${this.step}` : ' while starting';
   }
-}
-
-function spawn(init: WorkerInit): Worker {
-  const entry = workerEntry();
-  if (entry.endsWith('.js')) return new Worker(entry, { workerData: init });
-  // From source (tests, benchmarks run through tsx): a worker does not get tsx's hooks from the
-  // command line's --import, so it registers them itself before loading the TypeScript entry.
-  const bootstrap = `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(entry)});`;
-  return new Worker(bootstrap, { eval: true, workerData: init, execArgv: [] });
-}
-
-/** Next to the engine bundle (dist/engine/trainWorker.js) or, from source, next to this file. */
-function workerEntry(): string {
-  const candidates = [path.join(__dirname, 'trainWorker.js'), path.join(__dirname, 'trainWorker.ts')];
-  const found = candidates.find((f) => fs.existsSync(f));
-  if (!found)
-    throw new Error(`the training worker (${candidates.join(' or ')}) is missing; rebuild with "npm run build"`);
-  return found;
 }

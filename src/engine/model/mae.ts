@@ -375,7 +375,11 @@ export function unpackInto(bytes: Uint8Array, variables: readonly tf.Variable[],
     throw new Error(
       `${file} has ${bytes.byteLength} bytes, expected ${expected}: the file is truncated or from another model`,
     );
-  const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  assignFlat(new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)), variables);
+}
+
+/** Assigns flat values (variables in order, as `packTensors` lays them out) to the variables; the caller checks the length. */
+export function assignFlat(values: Float32Array, variables: readonly tf.Variable[]): void {
   let offset = 0;
   for (const v of variables) {
     tf.tidy(() => v.assign(tf.tensor(values.subarray(offset, offset + v.size), v.shape)));

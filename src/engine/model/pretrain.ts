@@ -138,7 +138,7 @@ export async function pretrain(
         seconds: secondsBefore + (performance.now() - started) / 1000,
       };
       await metrics.flush();
-      await trainer?.pull(model, optimizer);
+      trainer?.pull(model, optimizer);
       await saveCheckpoint(dir, model, optimizer, state);
     };
     // Reads run one step ahead; a failed one is handled where it is awaited, never left unhandled meanwhile.

@@ -74,12 +74,15 @@ export interface ScoreOptions {
 /** What the scores need of a masked autoencoder (MaeModel has it). */
 export type MaskedScorer = Pick<MaeModel, 'config' | 'patches' | 'grid' | 'patchify' | 'score'>;
 
+/** What scoring one batch depends on (besides the model and the pixels). */
+export type BatchScoreOptions = Pick<ScoreOptions, 'masks' | 'seed' | 'difficulty'>;
+
 /** Per sample and patch: the masked error sum under the chosen score and how often the patch was masked, [B, N] each. */
 function maskedScores(
   model: MaskedScorer,
   images: tf.Tensor4D,
   ids: readonly number[],
-  options: ScoreOptions,
+  options: BatchScoreOptions,
   inputFree: tf.Tensor2D | undefined,
 ): { scaled: tf.Tensor2D; count: tf.Tensor2D } {
   return tf.tidy(() => {
@@ -131,15 +134,82 @@ export async function fitInputFree(
   return inputFreeMean(moments);
 }
 
-async function inputFreeTensor(
+/** For `pvi`: the given input-free predictor, else one fitted on `ids`; undefined for the other scores. */
+export async function inputFreeFor(
   model: MaskedScorer,
   reader: PixelReader,
   ids: readonly number[],
   options: ScoreOptions,
-): Promise<tf.Tensor2D | undefined> {
+): Promise<Float32Array | undefined> {
   if (options.difficulty !== 'pvi') return undefined;
-  const mean = options.inputFree ?? (await fitInputFree(reader, ids, model.config.patchSize, options.seed));
-  return tf.tensor2d(mean, [model.patches, model.config.patchSize ** 2]);
+  return options.inputFree ?? (await fitInputFree(reader, ids, model.config.patchSize, options.seed));
+}
+
+export function inputFreeTensor(model: MaskedScorer, mean: Float32Array | undefined): tf.Tensor2D | undefined {
+  return mean && tf.tensor2d(mean, [model.patches, model.config.patchSize ** 2]);
+}
+
+/** One batch's scores: embeddings [B, dim], difficulty [B] and the per-patch map [B, grid²]. */
+export interface BatchScores {
+  embeddings: Float32Array;
+  difficulty: Float32Array;
+  patchErrors: Float32Array;
+}
+
+/**
+ * The scores of one batch of samples (their pixels, in order). A batch's values do not depend on
+ * the other batches, so batches may be scored in any order, or on other threads, with the same
+ * result.
+ */
+export async function scoreSampleBatch(
+  model: MaeModel,
+  pixels: Float32Array,
+  batchIds: readonly number[],
+  options: BatchScoreOptions,
+  inputFree: tf.Tensor2D | undefined,
+): Promise<BatchScores> {
+  const size = model.config.imageSize;
+  const tensors = tf.tidy(() => {
+    const images = tf.tensor4d(pixels, [batchIds.length, size, size, 1]);
+    const { scaled, count: masked } = maskedScores(model, images, batchIds, options, inputFree);
+    const scores = toDifficulty(scaled, masked);
+    return [tf.mean(model.encode(images), 1), scores.difficulty, scores.patchErrors];
+  });
+  try {
+    const [embeddings, difficulty, patchErrors] = (await Promise.all(tensors.map((t) => t.data()))) as Float32Array[];
+    return { embeddings, difficulty, patchErrors };
+  } finally {
+    tf.dispose(tensors);
+  }
+}
+
+/** Empty scores of `count` samples for `model`; `allocate` makes the arrays (shared memory for worker threads). */
+export function emptyPoolScores(
+  model: Pick<MaeModel, 'config' | 'patches' | 'grid'>,
+  count: number,
+  difficultyScore: DifficultyScore,
+  allocate: (values: number) => Float32Array = (values) => new Float32Array(values),
+): PoolScores {
+  return {
+    count,
+    embeddingDim: model.config.dim,
+    patchesPerSide: model.grid,
+    difficultyScore,
+    embeddings: allocate(count * model.config.dim),
+    difficulty: allocate(count),
+    patchErrors: allocate(count * model.patches),
+  };
+}
+
+/** Writes a batch's scores into the pool's from sample `start` on. */
+export function placeBatch(
+  out: BatchScores & Pick<PoolScores, 'embeddingDim' | 'patchesPerSide'>,
+  start: number,
+  batch: BatchScores,
+): void {
+  out.embeddings.set(batch.embeddings, start * out.embeddingDim);
+  out.difficulty.set(batch.difficulty, start);
+  out.patchErrors.set(batch.patchErrors, start * out.patchesPerSide ** 2);
 }
 
 export async function scoreSamples(
@@ -148,22 +218,10 @@ export async function scoreSamples(
   ids: readonly number[],
   options: ScoreOptions,
 ): Promise<PoolScores> {
-  const { dim } = model.config;
-  const size = model.config.imageSize;
-  if (reader.imageSize !== size)
-    throw new Error(`the cache holds ${reader.imageSize} px images but the model takes ${size} px`);
+  checkImageSize(model, reader);
   const count = ids.length;
-  const n = model.patches;
-  const out: PoolScores = {
-    count,
-    embeddingDim: dim,
-    patchesPerSide: model.grid,
-    difficultyScore: options.difficulty ?? DEFAULT_DIFFICULTY,
-    embeddings: new Float32Array(count * dim),
-    difficulty: new Float32Array(count),
-    patchErrors: new Float32Array(count * n),
-  };
-  const inputFree = await inputFreeTensor(model, reader, ids, options);
+  const out = emptyPoolScores(model, count, options.difficulty ?? DEFAULT_DIFFICULTY);
+  const inputFree = inputFreeTensor(model, await inputFreeFor(model, reader, ids, options));
   try {
     let next = count ? reader.read(ids.slice(0, options.batchSize)) : undefined;
     for (let start = 0; start < count; start += options.batchSize) {
@@ -174,16 +232,7 @@ export async function scoreSamples(
         start + options.batchSize < count
           ? reader.read(ids.slice(start + options.batchSize, start + 2 * options.batchSize))
           : undefined;
-      const [embedding, difficulty, patchErrors] = tf.tidy(() => {
-        const images = tf.tensor4d(pixels, [batchIds.length, size, size, 1]);
-        const { scaled, count: masked } = maskedScores(model, images, batchIds, options, inputFree);
-        const scores = toDifficulty(scaled, masked);
-        return [tf.mean(model.encode(images), 1), scores.difficulty, scores.patchErrors];
-      });
-      out.embeddings.set(await embedding.data(), start * dim);
-      out.difficulty.set(await difficulty.data(), start);
-      out.patchErrors.set(await patchErrors.data(), start * n);
-      tf.dispose([embedding, difficulty, patchErrors]);
+      placeBatch(out, start, await scoreSampleBatch(model, pixels, batchIds, options, inputFree));
       options.onProgress?.(Math.min(count, start + options.batchSize), count);
     }
   } finally {
@@ -201,42 +250,59 @@ export async function scoreSamples(
 export async function scoreBoxes(
   model: MaskedScorer,
   reader: PixelReader,
-  patches: ReadonlyArray<{ id: number; sampleId: number; box: [number, number, number, number] }>,
+  patches: readonly ScoredBox[],
   options: ScoreOptions,
 ): Promise<Float32Array> {
-  const size = model.config.imageSize;
-  if (reader.imageSize !== size)
-    throw new Error(`the cache holds ${reader.imageSize} px images but the model takes ${size} px`);
+  checkImageSize(model, reader);
   const out = new Float32Array(patches.length);
-  const inputFree = await inputFreeTensor(model, reader, [...new Set(patches.map((p) => p.sampleId))], options);
+  const inputFree = inputFreeTensor(model, await inputFreeFor(model, reader, boxSamples(patches), options));
   try {
     for (let start = 0; start < patches.length; start += options.batchSize) {
       if (options.signal) throwIfCancelled(options.signal);
       const batch = patches.slice(start, start + options.batchSize);
-      const samples = [...new Set(batch.map((p) => p.sampleId))];
-      const pixels = await reader.read(samples);
-      const { scaled, count } = tf.tidy(() =>
-        maskedScores(model, tf.tensor4d(pixels, [samples.length, size, size, 1]), samples, options, inputFree),
-      );
-      const [scaledValues, countValues] = [await scaled.data(), await count.data()];
-      tf.dispose([scaled, count]);
-      batch.forEach(
-        (p, i) =>
-          (out[start + i] = boxScore(
-            p.box,
-            samples.indexOf(p.sampleId),
-            scaledValues,
-            countValues,
-            model.grid,
-            size / model.grid,
-          )),
-      );
+      out.set(await scoreBoxBatch(model, reader, batch, options, inputFree), start);
       options.onProgress?.(Math.min(patches.length, start + options.batchSize), patches.length);
     }
   } finally {
     inputFree?.dispose();
   }
   return out;
+}
+
+export type ScoredBox = { id: number; sampleId: number; box: [number, number, number, number] };
+
+/** The samples key patches lie in, each once, in order of first appearance. */
+export function boxSamples(patches: ReadonlyArray<Pick<ScoredBox, 'sampleId'>>): number[] {
+  return [...new Set(patches.map((p) => p.sampleId))];
+}
+
+/** The difficulty of one batch of key patches (their images read from `reader`); independent of the other batches. */
+export async function scoreBoxBatch(
+  model: MaskedScorer,
+  reader: PixelReader,
+  batch: readonly ScoredBox[],
+  options: BatchScoreOptions,
+  inputFree: tf.Tensor2D | undefined,
+): Promise<Float32Array> {
+  const size = model.config.imageSize;
+  const samples = boxSamples(batch);
+  const pixels = await reader.read(samples);
+  const { scaled, count } = tf.tidy(() =>
+    maskedScores(model, tf.tensor4d(pixels, [samples.length, size, size, 1]), samples, options, inputFree),
+  );
+  try {
+    const [scaledValues, countValues] = [await scaled.data(), await count.data()];
+    return Float32Array.from(batch, (p) =>
+      boxScore(p.box, samples.indexOf(p.sampleId), scaledValues, countValues, model.grid, size / model.grid),
+    );
+  } finally {
+    tf.dispose([scaled, count]);
+  }
+}
+
+export function checkImageSize(model: MaskedScorer, reader: Pick<PixelReader, 'imageSize'>): void {
+  if (reader.imageSize !== model.config.imageSize)
+    throw new Error(`the cache holds ${reader.imageSize} px images but the model takes ${model.config.imageSize} px`);
 }
 
 /** Overlap- and mask-weighted score of box [x, y, w, h] (cached pixels) in row `row` of per-patch [B, grid²] arrays. */

@@ -10,6 +10,7 @@
  * steps, so the learning rate falls once, not to zero at the end of every round (the paper gives
  * no schedule for rounds).
  */
+import * as tf from '@tensorflow/tfjs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type {
@@ -30,9 +31,10 @@ import type { PoolCache } from '../data/cache';
 import { openCache } from '../data/cache';
 import { checkpointDir, discardCheckpoints, latestCheckpoint } from '../model/checkpoint';
 import { maeConfig, MaeModel } from '../model/mae';
+import { resolveScoringWorkers, scorePool, scorePoolBoxes, type ScoringThreads } from '../model/parallelScoring';
 import { pretrain, type PretrainOptions, type PretrainResult } from '../model/pretrain';
 import { existingRunDir, readRunModelSettings } from '../model/runSettings';
-import { fitInputFree, scoreBoxes, scoreSamples, type PoolScores, type ScoreOptions } from '../model/scoring';
+import { fitInputFree, type PoolScores, type ScoreOptions } from '../model/scoring';
 import { runStage } from '../runStage';
 import type { SelectionMethod } from '../selection/methods';
 import { adversarialFor, buildCompactSet, type AdversarialSettings, type CompactSet } from './compactSet';
@@ -238,11 +240,18 @@ async function reselect(
     inputFree,
     signal: ctx.signal,
   };
-  const scores = await scoreSamples(model, cache, all, {
-    ...scoring,
-    onProgress: (done, total) => ctx.progress('train: re-score', done, total),
-  });
-  const keyPatches = await reproposed(runDir, model, cache, scores, scoring, ctx);
+  const threads: ScoringThreads = {
+    workers: resolveScoringWorkers(options.pretrain.workers, tf.getBackend(), 'train'),
+    runDir,
+  };
+  const scores = await scorePool(
+    model,
+    cache,
+    all,
+    { ...scoring, onProgress: (done, total) => ctx.progress('train: re-score', done, total) },
+    threads,
+  );
+  const keyPatches = await reproposed(runDir, model, cache, scores, scoring, threads, ctx);
   const previous = await readSelection(runDir, options.method, cache.size);
   const selection = await selectStage(
     runDir,
@@ -285,6 +294,7 @@ async function reproposed(
   cache: PoolCache,
   scores: PoolScores,
   scoring: Omit<ScoreOptions, 'onProgress'>,
+  threads: ScoringThreads,
   ctx: CommandContext,
 ): Promise<KeyPatch[] | undefined> {
   const file = path.join(runDir, ARTIFACTS.keyPatches);
@@ -297,7 +307,7 @@ async function reproposed(
     : [];
   const users = before.patches.filter((p) => p.origin === 'user');
   const patches = [...ours, ...users].map((p, id) => ({ ...p, id }));
-  const difficulty = await scoreBoxes(model, cache, patches, scoring);
+  const difficulty = await scorePoolBoxes(model, cache, patches, scoring, threads);
   patches.forEach((p, i) => (p.difficulty = difficulty[i]));
   const proposer = `${before.proposer.replace(/; re-proposed .*$/, '')}; re-proposed in a collaborative round with the model in training`;
   await writeJsonAtomic(file, { ...before, proposer, patches } satisfies KeyPatchFile);

@@ -54,3 +54,30 @@ test('AdamW: one step matches the hand-computed PyTorch update, on host and devi
   }
   results[0].forEach((v, i) => assert.ok(Math.abs(v - results[1][i]) < 1e-5, `host and device differ at ${i}`));
 });
+
+test("AdamW: two workers' slices of an update, one straddling the variables' border, equal the whole update bit for bit", async () => {
+  await useWasm();
+  const whole = setup();
+  const params = (s: ReturnType<typeof setup>) => [
+    { variable: s.w, decay: true },
+    { variable: s.b, decay: false },
+  ];
+  const one = new AdamW(params(whole), { weightDecay: 0.1, clipNorm: 1 }, 'host');
+  const flatGradient = Float32Array.from(whole.grads.flatMap((g) => Array.from(g.dataSync())));
+  // Shared moments and weights, as the data-parallel workers hold them; parameters 0..2 and 3..5.
+  const sliced = setup();
+  const moments = { m: new Float32Array(6), v: new Float32Array(6) };
+  const workers = [0, 1].map(() => new AdamW(params(sliced), { weightDecay: 0.1, clipNorm: 1 }, 'host', moments));
+  const weights = Float32Array.from([...sliced.w.dataSync(), ...sliced.b.dataSync()]);
+  const norm = Math.sqrt(flatGradient.reduce((s, g) => s + g * g, 0));
+  for (const lr of [0.01, 0.02]) {
+    one.apply(whole.grads, lr);
+    workers[0].applySlice(weights, flatGradient.subarray(0, 3), 0, 3, norm, lr);
+    workers[1].applySlice(weights, flatGradient.subarray(3), 3, 6, norm, lr);
+  }
+  assert.deepEqual(weights, Float32Array.from([...whole.w.dataSync(), ...whole.b.dataSync()]));
+  assert.deepEqual(Float32Array.from([...moments.m, ...moments.v]), one.saveState());
+  // Not vacuous: the weights moved.
+  assert.notDeepEqual(weights, Float32Array.from([...sliced.w.dataSync(), ...sliced.b.dataSync()]));
+  tf.dispose([whole.w, whole.b, ...whole.grads, sliced.w, sliced.b, ...sliced.grads]);
+});
