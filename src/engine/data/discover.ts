@@ -242,7 +242,7 @@ export async function discoverSources(entries: readonly string[], exclude: reado
 }
 
 /** The folder above the first glob character: where the search starts. */
-function globRoot(entry: string): string {
+export function globRoot(entry: string): string {
   const parts = entry.split(/[\\/]/);
   const firstGlob = parts.findIndex(isGlob);
   const root = parts.slice(0, firstGlob).join(path.sep);
