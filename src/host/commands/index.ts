@@ -7,6 +7,7 @@ import { openHistogram } from './openHistogram';
 import { openTrainingCurves } from './openTrainingCurves';
 import { computeUmap } from './computeUmap';
 import { openGallery } from './openGallery';
+import { showSample } from './showSample';
 import { openSegmentation } from './openSegmentation';
 import { openSubsetNotebook } from './openSubsetNotebook';
 import { pretrainModel } from './pretrain';
@@ -29,6 +30,7 @@ export const HOST_COMMANDS: readonly HostCommand[] = [
   openTrainingCurves,
   computeUmap,
   openGallery,
+  showSample,
   openSegmentation,
   openSubsetNotebook,
   pretrainModel,
