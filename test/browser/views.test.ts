@@ -118,6 +118,12 @@ describe('run views in Chromium', { skip: missing }, () => {
       await page.locator('.odl-tooltip').innerText(),
       /^#\d+\n.*\.nii\.gz, slice \d+\ndifficulty .*\nselected by .*optidel/s,
     );
+    // A right-click on the hovered point opens it in the sample view.
+    const hoveredId = Number(/^#(\d+)/.exec(await page.locator('.odl-tooltip').innerText())![1]);
+    const opensBefore = opened.length;
+    await page.mouse.click(box.x + px, box.y + py, { button: 'right' });
+    await until(() => opened.length > opensBefore);
+    assert.equal(opened.at(-1), hoveredId);
 
     // Lasso around everything: thumbnails of the hardest samples appear.
     await page.keyboard.press('l');
@@ -133,6 +139,10 @@ describe('run views in Chromium', { skip: missing }, () => {
     await page.mouse.up();
     await page.waitForSelector('.odl-lasso-strip .odl-thumb');
     assert.equal(await page.locator('.odl-lasso-strip .odl-thumb').count(), 48);
+    const opens = opened.length;
+    await page.locator('.odl-lasso-strip .odl-thumb').first().click();
+    await until(() => opened.length > opens);
+    assert.equal(opened.length, opens + 1, 'a lasso thumbnail opens its sample');
     assert.match(
       await page.locator('.odl-note').first().innerText(),
       new RegExp(`^${fixture.samples} samples in the lasso, \\d+ selected by optidel`),
@@ -355,10 +365,9 @@ describe('run views in Chromium', { skip: missing }, () => {
     await page.waitForSelector(`#odl-tile-${far}.odl-cursor`);
     assert.match(await page.locator('.odl-details').innerText(), new RegExp(`#${far}\\b`));
     // The details open the sample view at this sample.
+    const opensBefore = opened.length;
     await page.locator('.odl-details vscode-button', { hasText: 'Open at full resolution' }).click();
-    await page.waitForFunction(() =>
-      (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'openSample'),
-    );
+    await until(() => opened.length > opensBefore);
     assert.deepEqual(opened.at(-1), far);
     await page.close();
   });
@@ -617,9 +626,7 @@ describe('sample view in Chromium', { skip: missing }, () => {
       });
       assert.match(await readout(), /axial slice 1 of/);
       await page.locator('vscode-button', { hasText: 'Reveal source' }).click();
-      await page.waitForFunction(() =>
-        (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'revealSource'),
-      );
+      await until(() => revealed.length > 0);
       assert.deepEqual(revealed, [sampleId]);
       // A sample the pool does not have: the engine's message, shown.
       await page.locator('vscode-textfield[aria-label="Sample id"]').evaluate((f: HTMLElement & { value: string }) => {
@@ -655,6 +662,14 @@ describe('sample view in Chromium', { skip: missing }, () => {
     assert.deepEqual(problems, []);
   });
 });
+
+/** Waits (up to 10 s) until `condition` holds: for what the fake host records after the page posted. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let waited = 0; !condition(); waited += 25) {
+    if (waited > 10_000) throw new Error('timed out waiting for the host to receive the message');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
 
 function expect3(v: number | null): string {
   return v === null ? '—' : v.toFixed(3);
