@@ -117,8 +117,6 @@ async function readSource(
   const format = classify(file);
   if (format === 'volume') return { volume: await readVolumeFile(file, limits), kind: 'volume' };
   if (format === 'raster') return { volume: imageVolume(await decodeGray(file, limits.maxVoxels)), kind: 'image' };
-  if (format === 'dicom' || path.extname(file) === '')
-    return { volume: await readSeries(source, path.dirname(file), limits), kind: 'volume' };
   throw new UsageError(`sample: ${file} is not an image file OptiDEL reads`);
 }
 
