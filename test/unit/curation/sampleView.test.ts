@@ -15,6 +15,7 @@ import { ARTIFACTS } from '../../../src/shared/artifacts';
 import type { CommandContext } from '../../../src/engine/command';
 import { ingestCommand } from '../../../src/engine/commands/ingest';
 import { serveSample } from '../../../src/engine/curation/sampleView';
+import { encodePng } from '../../fixtures/png';
 
 const SCRIPT = path.resolve(__dirname, '../../fixtures/independent/sample_slab.py');
 const python = ['python3', '/usr/bin/python3'].find(
@@ -72,6 +73,9 @@ describe('optidel sample', { skip }, () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-sample-'));
     const w = spawnSync(python!, [SCRIPT, 'write', root], { encoding: 'utf8' });
     assert.equal(w.status, 0, w.stderr);
+    // A 2D image beside the volume: 6 x 4 pixels, value 10 * column + 40 * row + 5.
+    const png = Uint8Array.from({ length: 24 }, (_, i) => 10 * (i % 6) + 40 * Math.floor(i / 6) + 5);
+    fs.writeFileSync(path.join(root, 'pool', 'photo.png'), encodePng(6, 4, 1, png));
     const config = path.join(root, 'optidel.json');
     fs.writeFileSync(
       config,
@@ -108,6 +112,19 @@ describe('optidel sample', { skip }, () => {
       assert.equal(served.kind, 'volume');
       assert.equal(served.file, original);
     }
+  });
+
+  test('a 2D image is a one-slice volume, its rows from the top as stored', async () => {
+    const sample = index.samples.find((s) => s.source.endsWith('photo.png'))!;
+    const served = await serveSample(runDir, sample.id);
+    assert.equal(served.kind, 'image');
+    assert.deepEqual(served.dims, [6, 4, 1]);
+    const { values } = niftiVoxels(served.nifti);
+    // Canonical y runs anterior (up the screen): file row r is y = 3 - r.
+    for (let row = 0; row < 4; row++)
+      for (let col = 0; col < 6; col++) assert.equal(values[col + 6 * (3 - row)], 10 * col + 40 * row + 5);
+    assert.equal(served.window.label, '8-bit');
+    assert.deepEqual([served.window.level, served.window.width], [127.5, 255]);
   });
 
   test('a bounded slab: the slices around the sample, still nibabel’s voxels', async () => {
