@@ -16,6 +16,7 @@ import type { CommandContext } from '../../../src/engine/command';
 import { ingestCommand } from '../../../src/engine/commands/ingest';
 import { serveSample } from '../../../src/engine/curation/sampleView';
 import { encodePng } from '../../fixtures/png';
+import { libraryFixtures } from '../data/independentFixtures';
 
 const SCRIPT = path.resolve(__dirname, '../../fixtures/independent/sample_slab.py');
 const python = ['python3', '/usr/bin/python3'].find(
@@ -213,3 +214,38 @@ describe('optidel sample', { skip }, () => {
     await assert.rejects(serveSample(linked, sample.id), /symbolic link config\.json/);
   });
 });
+
+const pydicom = libraryFixtures('pydicom');
+
+test(
+  'a DICOM series written by pydicom: its folder served, every voxel rescaled',
+  { skip: 'skip' in pydicom ? pydicom.skip : undefined },
+  async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-sample-dicom-'));
+    const series = path.join(root, 'pool', 'series');
+    fs.cpSync(path.join((pydicom as { dir: string }).dir, 'dicom_rle'), series, { recursive: true });
+    const config = path.join(root, 'optidel.json');
+    fs.writeFileSync(
+      config,
+      JSON.stringify({
+        pool: [path.join(root, 'pool')],
+        imageSize: 16,
+        ingest: { emptyFraction: 0, intensity: { mode: 'minmax' } },
+      }),
+    );
+    const runDir = path.join(root, 'run');
+    await ingestCommand.run({ config, out: runDir }, ctx);
+    const index = JSON.parse(fs.readFileSync(path.join(runDir, ARTIFACTS.cacheIndex), 'utf8')) as CacheIndex;
+    const served = await serveSample(runDir, index.samples[0]!.id);
+    assert.equal(served.file, series);
+    assert.equal(served.kind, 'volume');
+    assert.deepEqual([...served.dims].sort(), [4, 5, 6]);
+    // What pydicom itself decodes (manifest.json), rescaled by the series' intercept of -1024.
+    const manifest = JSON.parse(
+      fs.readFileSync(path.join((pydicom as { dir: string }).dir, 'manifest.json'), 'utf8'),
+    ) as Record<string, number[][][]>;
+    const decoded = Object.entries(manifest).filter(([file]) => file.startsWith('dicom_rle/'));
+    const expected = new Set(decoded.flatMap(([, frames]) => frames.flat(2).map((v) => v - 1024)));
+    assert.deepEqual(new Set(niftiVoxels(served.nifti).values), expected);
+  },
+);
