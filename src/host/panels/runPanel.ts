@@ -27,6 +27,10 @@ export class RunPanel implements vscode.Disposable {
   private readonly runningStages = new Set<string>();
   /** Per sample the engine has served here, its source on disk (checked by the engine to lie in the run's pool). */
   private readonly servedSources = new Map<number, string>();
+  /** The webview's script has said ready (and not been torn down since): messages posted now arrive. */
+  private viewReady = false;
+  /** A sample to show once the view is ready. */
+  private pendingFocus: number | undefined;
 
   /** Opens (or reveals) the view of `kind` for the run in `runDir`. */
   static show(services: HostServices, kind: ViewKind, runDir: string): RunPanel {
@@ -72,8 +76,10 @@ export class RunPanel implements vscode.Disposable {
       watcher.onDidChange(() => this.scheduleReload()),
       watcher.onDidCreate(() => this.scheduleReload()),
       watcher.onDidDelete(() => this.scheduleReload()),
-      webview.onDidReceiveMessage((raw) => void this.onMessage(raw)),
+      webview.onDidReceiveMessage((raw) => void this.onViewMessage(raw)),
       panel.onDidChangeViewState(() => {
+        // A hidden webview is torn down (retainContextWhenHidden is off): it says ready again when shown.
+        if (!panel.visible) this.viewReady = false;
         if (panel.visible && this.stale) this.scheduleReload();
       }),
       services.engine.onEvent((event) => {
@@ -101,7 +107,18 @@ export class RunPanel implements vscode.Disposable {
 
   /** Asks the view to show one sample; the gallery keeps the request until its data has arrived. */
   focusSample(sampleId: number): void {
-    this.post({ type: 'focusSample', sampleId });
+    // A panel made a moment ago has no script listening yet, and VS Code drops what is posted before:
+    // the request waits for the view's ready.
+    if (this.viewReady) this.post({ type: 'focusSample', sampleId });
+    else this.pendingFocus = sampleId;
+  }
+
+  private async onViewMessage(raw: unknown): Promise<void> {
+    await this.onMessage(raw);
+    if ((raw as { type?: unknown } | undefined)?.type !== 'ready') return;
+    this.viewReady = true;
+    if (this.pendingFocus !== undefined) this.post({ type: 'focusSample', sampleId: this.pendingFocus });
+    this.pendingFocus = undefined;
   }
 
   private post(message: HostToView): void {
