@@ -246,7 +246,7 @@ test(
     ) as Record<string, number[][][]>;
     const decoded = Object.entries(manifest).filter(([file]) => file.startsWith('dicom_rle/'));
     const expected = new Set(decoded.flatMap(([, frames]) => frames.flat(2).map((v) => v - 1024)));
-    assert.deepEqual(new Set(niftiVoxels(served.nifti).values), expected);
+    assert.deepEqual(new Set(Array.from(niftiVoxels(served.nifti).values)), expected);
     // The window ingest used: the config's minmax, over the whole series.
     const { level, width } = served.window;
     assert.deepEqual([level - width / 2, level + width / 2], [Math.min(...expected), Math.max(...expected)]);
