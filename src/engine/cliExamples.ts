@@ -37,6 +37,7 @@ export const EXAMPLES: Partial<Record<CommandName, readonly string[]>> = {
     'optidel runs list --dir /scratch/optidel-runs',
   ],
   similar: ['optidel similar -r runs/first --sample 120 --k 5'],
+  sample: ['optidel sample -r runs/first --sample 120 --out sample-120'],
   embeddings: ['optidel embeddings -r runs/first --file dinov2.npy'],
   umap: ['optidel umap -r runs/first', 'optidel umap -r runs/first --neighbors 30 --min-dist 0.3'],
   duplicates: [

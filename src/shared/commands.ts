@@ -24,6 +24,7 @@ export interface EngineCommands {
   run: { args: RunArgs; result: RunResult };
   runs: { args: RunsArgs; result: RunsResult };
   similar: { args: SimilarArgs; result: SimilarResult };
+  sample: { args: SampleArgs; result: SampleResult };
   duplicates: { args: DuplicatesArgs; result: DuplicatesResult };
   umap: { args: UmapArgs; result: UmapResult };
   embeddings: { args: EmbeddingsArgs; result: EmbeddingsResult };
@@ -478,6 +479,7 @@ export const COMMAND_NAMES = [
   'run',
   'runs',
   'similar',
+  'sample',
   'duplicates',
   'sample-scores',
   'umap',
@@ -519,6 +521,53 @@ export interface SimilarArgs {
 export interface SimilarResult {
   sample: { id: number; source: string; slice?: number; axis?: number; frame?: number };
   neighbours: Array<{ id: number; similarity: number; source: string; slice?: number; axis?: number; frame?: number }>;
+}
+
+/** `optidel sample --run R --sample ID`: one sample's source at full resolution, for the sample view. */
+export interface SampleArgs {
+  run: string;
+  sample: number;
+  /** Write the slab (and the mask and key-patch outlines beside it) as NIfTI files with this path stem. */
+  out?: string;
+}
+export interface SampleResult {
+  id: number;
+  /** The source as the cache records it (a DICOM series: its folder, with `#series=UID` when the folder holds several). */
+  source: string;
+  /** The file or folder on disk holding the source, checked to lie inside the run's pool. */
+  file: string;
+  /** 'image' for a 2D file (served as a one-slice volume). */
+  kind: 'volume' | 'image';
+  /** World axis the sample was sliced along (0 sagittal, 1 coronal, 2 axial) and its frame of a 4D file. */
+  axis: 0 | 1 | 2;
+  frame?: number;
+  /** The slab along `axis`: slices of the whole source, the first served (RAS order) and the sample's slice in the slab. */
+  slab: { total: number; first: number; count: number; sampleSlice: number };
+  /** Voxels along R, A, S and their size in mm. */
+  dims: [number, number, number];
+  spacing: [number, number, number];
+  /** Default window: from the DICOM header or CT detection, else the ingest percentiles (the mapping ingest used). */
+  window: { level: number; width: number; label: string };
+  /** Real-valued Float32 NIfTI-1 of the slab, base64. */
+  nifti: string;
+  /** The label map of the labelled data set this source belongs to, in the same grid (Float32 NIfTI-1, base64). */
+  mask?: { dataset: string; nifti: string; labels: number[] };
+  /** Problems that left a part out (a mask of another size, an unreadable key-patch file). */
+  notes: string[];
+  /** The sample's key patches in the source slice's pixels (columns, rows as displayed). */
+  keyPatches: Array<{
+    id: number;
+    x: number;
+    y: number;
+    width: number;
+    height: number;
+    difficulty?: number;
+    origin: string;
+  }>;
+  /** Key-patch outlines as a UInt8 NIfTI-1 in the slab's grid, base64 (absent without key patches). */
+  patchesNifti?: string;
+  /** With --out: the files written. */
+  written?: string[];
 }
 
 /** `optidel duplicates --run R`: exact and near-duplicate groups -> curation/duplicates.json. */

@@ -9,8 +9,9 @@ import type { MetricSeries } from './metrics';
 import { fieldReaders } from './messageKit';
 import type { MetadataColumn } from './sampleMetadata';
 import type { StageStatus } from './protocol';
+import type { SampleResult } from './commands';
 
-export const VIEW_KINDS = ['embeddingMap', 'histogram', 'gallery', 'segmentation', 'curves'] as const;
+export const VIEW_KINDS = ['embeddingMap', 'histogram', 'gallery', 'segmentation', 'curves', 'sample'] as const;
 export type ViewKind = (typeof VIEW_KINDS)[number];
 
 export const VIEW_TITLES: Record<ViewKind, string> = {
@@ -19,6 +20,17 @@ export const VIEW_TITLES: Record<ViewKind, string> = {
   gallery: 'Sample Gallery',
   segmentation: 'Segmentation Results',
   curves: 'Training Curves',
+  sample: 'Sample',
+};
+
+/**
+ * One sample at full resolution for the sample view: what `optidel sample` serves, its NIfTI
+ * slabs as bytes (NiiVue opens them from an ArrayBuffer) instead of base64.
+ */
+export type SampleView = Omit<SampleResult, 'nifti' | 'mask' | 'patchesNifti' | 'written'> & {
+  nifti: Uint8Array;
+  mask?: { dataset: string; labels: number[]; nifti: Uint8Array };
+  patches?: Uint8Array;
 };
 
 /** Thumbnail atlases with their URLs already made loadable by the webview. */
@@ -96,6 +108,8 @@ export type HostToView =
   | { type: 'saved'; method: string; include: number[]; exclude: number[] }
   /** Show this sample (the gallery scrolls to it and opens its details), e.g. from a notebook's "open in gallery". */
   | { type: 'focusSample'; sampleId: number }
+  /** The sample view's data for one sample, or why it could not be served. */
+  | { type: 'sample'; sampleId: number; sample?: SampleView; error?: string }
   | { type: 'error'; message: string };
 
 export type ViewToHost =
@@ -103,7 +117,13 @@ export type ViewToHost =
   /** Bytes of a file inside the run folder (label maps whose pixels the view reads). */
   | { type: 'readFile'; requestId: number; path: string }
   /** Manual curation from the gallery, saved into selection/<method>.json's `manual`. */
-  | { type: 'saveManual'; method: string; include: number[]; exclude: number[] };
+  | { type: 'saveManual'; method: string; include: number[]; exclude: number[] }
+  /** The sample view asks for a sample's source at full resolution (served by the engine). */
+  | { type: 'loadSample'; sampleId: number }
+  /** Show a sample's source file in the Explorer or the OS file manager (one the engine has served). */
+  | { type: 'revealSource'; sampleId: number }
+  /** Open the sample view at this sample (from the gallery or the embedding map). */
+  | { type: 'openSample'; sampleId: number };
 
 export class ViewMessageError extends Error {
   override name = 'ViewMessageError';
@@ -134,6 +154,10 @@ export function parseViewToHost(raw: unknown): ViewToHost {
         include: read.idList(msg, 'include', MAX_IDS),
         exclude: read.idList(msg, 'exclude', MAX_IDS),
       };
+    case 'loadSample':
+    case 'revealSource':
+    case 'openSample':
+      return { type: msg.type, sampleId: read.id(msg, 'sampleId') };
     default:
       throw read.unknownType(msg);
   }

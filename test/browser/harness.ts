@@ -14,7 +14,7 @@ import type { Page } from 'playwright-core';
 import { buildWebviewHtml, makeNonce } from '../../src/host/panels/webviewHtml';
 import { loadRunViewData } from '../../src/host/panels/runData';
 import { resolveInRun } from '../../src/host/panels/pathGuard';
-import { answerViewMessage } from '../../src/host/panels/viewMessageHandler';
+import { answerViewMessage, type SampleActions } from '../../src/host/panels/viewMessageHandler';
 import { VIEW_TITLES, type ViewKind } from '../../src/shared/viewMessages';
 import { THEMES, type ThemeName } from './themes';
 
@@ -75,7 +75,8 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(runDir: string): Promise<Harness> {
+/** `samples`: what the panel does for the sample messages (the sample view test serves them with the engine's code). */
+export async function startHarness(runDir: string, samples?: SampleActions): Promise<Harness> {
   const server = http.createServer(
     (req, res) =>
       void handle(req, res).catch((err: Error) => {
@@ -85,7 +86,8 @@ export async function startHarness(runDir: string): Promise<Harness> {
   );
   const toUrl = (relative: string): string => `/run/${relative}`;
 
-  const replyTo = (view: ViewKind, raw: unknown): Promise<unknown[]> => answerViewMessage(runDir, view, raw, toUrl);
+  const replyTo = (view: ViewKind, raw: unknown): Promise<unknown[]> =>
+    answerViewMessage(runDir, view, raw, toUrl, samples);
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');

@@ -14,8 +14,14 @@ import { makeRunFixture, type RunFixture } from '../fixtures/makeRunFixture';
 import { CHROMIUM, CHROMIUM_ARGS, startHarness, type Harness } from './harness';
 import type { ThemeName } from './themes';
 import type { ViewKind } from '../../src/shared/viewMessages';
-import type { CacheIndex, MetadataFile, SelectionFile } from '../../src/shared/artifacts';
+import type { CacheIndex, KeyPatchFile, MetadataFile, SelectionFile } from '../../src/shared/artifacts';
 import { ARTIFACTS, SAMPLE_SCORE_COLUMNS } from '../../src/shared/artifacts';
+import type { SampleActions } from '../../src/host/panels/viewMessageHandler';
+import type { CommandContext } from '../../src/engine/command';
+import { demoDataCommand } from '../../src/engine/commands/demoData';
+import { ingestCommand } from '../../src/engine/commands/ingest';
+import { serveSample } from '../../src/engine/curation/sampleView';
+import { readCacheIndexFile } from '../../src/shared/node/cacheIndexFile';
 
 const root = path.resolve(__dirname, '../..');
 const shots = path.join(root, 'test-output/views');
@@ -31,13 +37,19 @@ describe('run views in Chromium', { skip: missing }, () => {
   let harness: Harness;
   let fixture: RunFixture;
   const problems: string[] = [];
+  /** Samples the views asked the host to open in the sample view. */
+  const opened: number[] = [];
 
   before(async () => {
     const { chromium } = await import('playwright-core');
     fixture = makeRunFixture(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-browser-')), 'run-demo'), {
       samples: 600,
     });
-    harness = await startHarness(fixture.runDir);
+    harness = await startHarness(fixture.runDir, {
+      serve: () => Promise.reject(new Error('the synthetic fixture has no source files')),
+      reveal: () => Promise.resolve(),
+      open: async (sampleId) => void opened.push(sampleId),
+    });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     fs.mkdirSync(shots, { recursive: true });
   });
@@ -107,6 +119,12 @@ describe('run views in Chromium', { skip: missing }, () => {
       await page.locator('.odl-tooltip').innerText(),
       /^#\d+\n.*\.nii\.gz, slice \d+\ndifficulty .*\nselected by .*optidel/s,
     );
+    // A right-click on the hovered point opens it in the sample view.
+    const hoveredId = Number(/^#(\d+)/.exec(await page.locator('.odl-tooltip').innerText())![1]);
+    const opensBefore = opened.length;
+    await page.mouse.click(box.x + px, box.y + py, { button: 'right' });
+    await until(() => opened.length > opensBefore);
+    assert.equal(opened.at(-1), hoveredId);
 
     // Lasso around everything: thumbnails of the hardest samples appear.
     await page.keyboard.press('l');
@@ -122,6 +140,10 @@ describe('run views in Chromium', { skip: missing }, () => {
     await page.mouse.up();
     await page.waitForSelector('.odl-lasso-strip .odl-thumb');
     assert.equal(await page.locator('.odl-lasso-strip .odl-thumb').count(), 48);
+    const opens = opened.length;
+    await page.locator('.odl-lasso-strip .odl-thumb').first().click();
+    await until(() => opened.length > opens);
+    assert.equal(opened.length, opens + 1, 'a lasso thumbnail opens its sample');
     assert.match(
       await page.locator('.odl-note').first().innerText(),
       new RegExp(`^${fixture.samples} samples in the lasso, \\d+ selected by optidel`),
@@ -343,6 +365,11 @@ describe('run views in Chromium', { skip: missing }, () => {
     );
     await page.waitForSelector(`#odl-tile-${far}.odl-cursor`);
     assert.match(await page.locator('.odl-details').innerText(), new RegExp(`#${far}\\b`));
+    // The details open the sample view at this sample.
+    const opensBefore = opened.length;
+    await page.locator('.odl-details vscode-button', { hasText: 'Open at full resolution' }).click();
+    await until(() => opened.length > opensBefore);
+    assert.deepEqual(opened.at(-1), far);
     await page.close();
   });
 
@@ -525,6 +552,209 @@ describe('run views in Chromium', { skip: missing }, () => {
     assert.deepEqual(problems, []);
   });
 });
+
+/**
+ * The sample view on a real ingested run (the demo data, its labelled CT in the pool), the sample
+ * served by the engine's own code as the panel's engine would serve it: NiiVue draws through
+ * SwiftShader's WebGL2 in headless Chromium; without WebGL2 the view says so.
+ */
+describe('sample view in Chromium', { skip: missing }, () => {
+  let browser: Browser;
+  let harness: Harness;
+  let runDir: string;
+  let sampleId: number;
+  let labelledImage: string;
+  const revealed: number[] = [];
+  const problems: string[] = [];
+
+  before(async () => {
+    const { chromium } = await import('playwright-core');
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-sample-view-'));
+    const ctx: CommandContext = {
+      signal: new AbortController().signal,
+      backendPreference: 'cpu',
+      progress: () => undefined,
+      log: () => undefined,
+      metric: () => undefined,
+      stage: () => undefined,
+    };
+    const { configFile } = await demoDataCommand.run({ out: path.join(root, 'data'), size: 'tiny' }, ctx);
+    // The labelled CT joins the pool, so its samples have a mask.
+    const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as { pool: string[]; imageSize: number };
+    labelledImage = path.join(root, 'data', 'downstream', 'abdomen-ct', 'image.nii.gz');
+    config.pool.push(labelledImage);
+    config.imageSize = 64;
+    fs.writeFileSync(configFile, JSON.stringify(config));
+    runDir = path.join(root, 'run');
+    await ingestCommand.run({ config: configFile, out: runDir }, ctx);
+    const index = await readCacheIndexFile(runDir);
+    // Axial slice 9 of the demo CT crosses the liver and a kidney (its label map has 186 labelled voxels there).
+    sampleId = index.samples.find((s) => s.source === labelledImage && s.slice === 9)!.id;
+    const patches: KeyPatchFile = {
+      version: 1,
+      proposer: 'test',
+      patches: [{ id: 0, sampleId, box: [16, 16, 20, 20], origin: 'auto', difficulty: 0.4 }],
+    };
+    fs.mkdirSync(path.join(runDir, 'patches'), { recursive: true });
+    fs.writeFileSync(path.join(runDir, ARTIFACTS.keyPatches), JSON.stringify(patches));
+    const served = new Set<number>();
+    const samples: SampleActions = {
+      serve: async (id) => {
+        const result = await serveSample(runDir, id);
+        served.add(id);
+        return result;
+      },
+      reveal: async (id) => {
+        if (!served.has(id)) throw new Error('not served');
+        revealed.push(id);
+      },
+      open: () => Promise.resolve(),
+    };
+    harness = await startHarness(runDir, samples);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    fs.mkdirSync(shots, { recursive: true });
+  });
+  after(async () => {
+    await browser?.close();
+    await harness?.close();
+  });
+
+  const shoot = (page: Page, name: string): Promise<Buffer> =>
+    page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+
+  async function openSample(theme: ThemeName, on: Browser = browser): Promise<Page> {
+    const page = await on.newPage({ viewport: { width: 1100, height: 820 } });
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`sample/${theme}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`sample/${theme}: ${e.message}`));
+    await harness.open(page, 'sample', theme);
+    await page.evaluate(
+      (id) => (window as unknown as { __deliver(m: unknown): void }).__deliver({ type: 'focusSample', sampleId: id }),
+      sampleId,
+    );
+    await page.waitForFunction(() => /sample #\d+$/.test(document.querySelector('.odl-status')?.textContent ?? ''), {
+      timeout: 30_000,
+    });
+    await page.waitForTimeout(300); // NiiVue draws on the next animation frame
+    return page;
+  }
+
+  /** Counts of the canvas's pixels by kind: grey levels, the mask's warm colours (orange, red, yellow), the key patches' green. */
+  async function canvasPixels(page: Page): Promise<{ greys: number; mid: number; warm: number; green: number }> {
+    const png = await page.locator('.odl-canvas-box canvas').screenshot();
+    const sharp = (await import('sharp')).default;
+    const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+    const greys = new Set<number>();
+    let warm = 0;
+    let green = 0;
+    let mid = 0;
+    for (let i = 0; i < data.length; i += info.channels) {
+      const [r, g, b] = [data[i]!, data[i + 1]!, data[i + 2]!];
+      if (Math.abs(r - g) < 6 && Math.abs(g - b) < 6) {
+        greys.add(r);
+        if (r > 30 && r < 225) mid++;
+      } else if (r > b + 30 && r >= g) warm++;
+      else if (g > r + 60 && g > b + 60) green++;
+    }
+    return { greys: greys.size, mid, warm, green };
+  }
+
+  for (const theme of ['dark', 'light', 'high-contrast'] as ThemeName[]) {
+    test(`sample view (${theme}): the volume at full resolution, mask and key patches, slices, window`, async () => {
+      const page = await openSample(theme);
+      await shoot(page, `sample-${theme}`);
+      assert.equal(await page.locator('.odl-no-gl').count(), 0, 'WebGL2 is there (SwiftShader)');
+      const details = await page.locator('.odl-info').innerText();
+      assert.match(details, new RegExp(`#${sampleId}\\b`));
+      assert.match(details, /abdomen-ct/);
+      assert.match(details, /R × A × S/);
+      const pixels = await canvasPixels(page);
+      assert.ok(pixels.greys > 30, `the CT drawn in many grey levels (${pixels.greys})`);
+      assert.ok(pixels.warm > 50, `the mask overlaid (${pixels.warm} warm pixels)`);
+      assert.ok(pixels.green > 20, `the key patch outlined (${pixels.green} green pixels)`);
+      if (theme !== 'dark') {
+        await page.close();
+        return;
+      }
+      // The window narrows; overlays hide; the slice moves.
+      const level = page.locator('vscode-textfield[aria-label="Level"]');
+      const width = page.locator('vscode-textfield[aria-label="Width"]');
+      const setField = (field: typeof level, value: string) =>
+        field.evaluate((f: HTMLElement & { value: string }, v) => {
+          f.value = v;
+          f.dispatchEvent(new Event('change'));
+        }, value);
+      await setField(width, '1');
+      await page.waitForTimeout(200);
+      const narrow = await canvasPixels(page);
+      assert.ok(
+        narrow.mid < pixels.mid / 10,
+        `a window 1 wide leaves nearly only black and white (${narrow.mid} mid-grey pixels, ${pixels.mid} before)`,
+      );
+      await setField(level, 'x');
+      assert.match(await page.locator('.odl-banner.odl-error').innerText(), /level must be a number/);
+      await page.locator('vscode-button', { hasText: 'Reset window' }).click();
+      await page.locator('vscode-checkbox[label="Mask"]').click();
+      await page.locator('vscode-checkbox[label="Key patches"]').click();
+      await page.waitForTimeout(200);
+      const bare = await canvasPixels(page);
+      assert.equal(bare.warm + bare.green, 0, 'no overlay left');
+      const readout = () => page.locator('.odl-slice-row .odl-note').innerText();
+      assert.match(await readout(), /the sample’s slice/);
+      await page.locator('.odl-canvas-box canvas').focus();
+      for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowUp');
+      assert.doesNotMatch(await readout(), /the sample’s slice/);
+      await page.locator('.odl-slice-row input').evaluate((input: HTMLInputElement) => {
+        input.value = '0';
+        input.dispatchEvent(new Event('input'));
+      });
+      assert.match(await readout(), /axial slice 1 of/);
+      await page.locator('vscode-button', { hasText: 'Reveal source' }).click();
+      await until(() => revealed.length > 0);
+      assert.deepEqual(revealed, [sampleId]);
+      // A sample the pool does not have: the engine's message, shown.
+      await page.locator('vscode-textfield[aria-label="Sample id"]').evaluate((f: HTMLElement & { value: string }) => {
+        f.value = '99999';
+        f.dispatchEvent(new Event('change'));
+      });
+      await page.waitForFunction(() =>
+        /cannot be shown/.test(document.querySelector('.odl-banner.odl-error')?.textContent ?? ''),
+      );
+      assert.match(await page.locator('.odl-banner.odl-error').innerText(), /99999 is not in the pool/);
+      await page.close();
+    });
+  }
+
+  test('sample view without WebGL2: a clear message, the details still there', async () => {
+    const { chromium } = await import('playwright-core');
+    const noGl = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [...CHROMIUM_ARGS, '--disable-webgl', '--disable-3d-apis'],
+    });
+    try {
+      const page = await openSample('dark', noGl);
+      assert.match(await page.locator('.odl-no-gl').innerText(), /needs|WebGL2/);
+      assert.match(await page.locator('.odl-info').innerText(), new RegExp(`#${sampleId}\\b`));
+      await shoot(page, 'sample-no-webgl');
+      await page.close();
+    } finally {
+      await noGl.close();
+    }
+  });
+
+  test('no console errors and no CSP violations in the sample view', () => {
+    assert.deepEqual(problems, []);
+  });
+});
+
+/** Waits (up to 10 s) until `condition` holds: for what the fake host records after the page posted. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let waited = 0; !condition(); waited += 25) {
+    if (waited > 10_000) throw new Error('timed out waiting for the host to receive the message');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
 
 function expect3(v: number | null): string {
   return v === null ? '—' : v.toFixed(3);

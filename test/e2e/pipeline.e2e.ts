@@ -167,6 +167,34 @@ describe('OptiDEL in code-server, used from the command palette', { timeout: 20 
       }));
   }
 
+  test('OptiDEL: Show Sample from the command palette draws a sample at full resolution', () =>
+    shots.step('sample', async () => {
+      const runDir = await finishedRun();
+      await runCommand(page, 'View: Close All Editors');
+      await runCommand(page, 'OptiDEL: Show Sample');
+      // One run in the workspace: the command asks only for the sample id.
+      await page.locator('.quick-input-widget input.input').waitFor({ state: 'visible', timeout: 30_000 });
+      await page.keyboard.type('0', { delay: 5 });
+      await page.keyboard.press('Enter');
+      const frame = visibleWebview(page);
+      await frame.locator('h1', { hasText: /^Sample$/ }).waitFor({ state: 'visible', timeout: 60_000 });
+      assert.equal(await frame.locator('.odl-run').innerText(), path.basename(runDir));
+      // The engine serves the sample: the status says so once NiiVue has it.
+      await frame.locator('.odl-status', { hasText: /^sample #0$/ }).waitFor({ state: 'visible', timeout: 120_000 });
+      assert.match(await frame.locator('.odl-info').innerText(), /#0\b[\s\S]*Source/);
+      const canvas = frame.locator('.odl-canvas-box canvas');
+      if ((await canvas.count()) > 0) {
+        // A WebGL canvas has no 2D context to read: its pixels come from a screenshot.
+        const sharp = (await import('sharp')).default;
+        const { data } = await sharp(await canvas.screenshot())
+          .greyscale()
+          .raw()
+          .toBuffer({ resolveWithObject: true });
+        assert.ok(new Set(data).size > 10, 'the sample view drew no image');
+      } else assert.match(await frame.locator('.odl-no-gl').innerText(), /WebGL2/);
+      await shots.take('sample');
+    }));
+
   test('a notebook of the exported subset renders its output cell', () =>
     shots.step('notebook', async () => {
       const runDir = await finishedRun();

@@ -83,7 +83,11 @@ shell.toolbar.append(
 );
 
 const mapHost = el('div', 'odl-map');
-const lassoInfo = el('div', 'odl-note', 'Hover a point for its details; use the lasso to see thumbnails.');
+const lassoInfo = el(
+  'div',
+  'odl-note',
+  'Hover a point for its details, right-click it to open the sample; use the lasso to see thumbnails.',
+);
 lassoInfo.setAttribute('aria-live', 'polite');
 const strip = el('div', 'odl-lasso-strip');
 const empty = el('div', 'odl-empty', 'Waiting for the run data…');
@@ -96,6 +100,14 @@ const plot = createScatterPlot(mapHost, {
   onZoom: (zoom) => host.saveState({ zoom }),
   describe: (_, id) => (data ? describeSample(data, id) : ''),
   onLasso: showLasso,
+  onHover: (_, id) => (hoveredSample = id),
+});
+/** The point under the pointer: a right-click opens it in the sample view (a double-click already zooms). */
+let hoveredSample: number | undefined;
+mapHost.addEventListener('contextmenu', (event) => {
+  if (hoveredSample === undefined) return;
+  event.preventDefault();
+  host.post({ type: 'openSample', sampleId: hoveredSample });
 });
 // The browser tests and scripts/bench/views.mjs drive the plot through this handle.
 (window as unknown as { __optidel: object }).__optidel = { plot };
@@ -148,10 +160,11 @@ function showLasso(indices: number[]): void {
     : 'No samples inside the lasso.';
   for (const id of chosen.slice(0, THUMBS_SHOWN)) {
     const tile = el('div', `odl-thumb${selected.has(id) ? ' odl-selected' : ''}`);
-    tile.title = describeSample(data, id);
+    tile.title = `${describeSample(data, id)}\nClick to open the sample`;
     tile.setAttribute('role', 'img');
     tile.setAttribute('aria-label', tile.title);
     if (!paintThumbnail(tile, data.thumbs, id, 64)) tile.textContent = `#${id}`;
+    tile.addEventListener('click', () => host.post({ type: 'openSample', sampleId: id }));
     strip.append(tile);
   }
 }

@@ -418,7 +418,9 @@ function showDetails(): void {
     button('Exclude (X)', () => decide('exclude'), { secondary: !isSelected(id, selected, manual) }),
     button('Reset (R)', () => decide('reset'), { secondary: true }),
   );
-  details.append(thumb, list, ...(method.value && !synth ? [actions] : []));
+  // Generated samples have no source file of their own: their "Made from" links lead to one.
+  const open = synth ? [] : [button('Open at full resolution', () => host.post({ type: 'openSample', sampleId: id }))];
+  details.append(thumb, list, ...(method.value && !synth ? [actions] : []), ...open);
 }
 
 function decide(action: 'include' | 'exclude' | 'reset'): void {

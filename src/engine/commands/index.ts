@@ -16,6 +16,7 @@ import { trainCommand } from './train';
 import { runCommand } from './run';
 import { runsCommand } from './runs';
 import { similarCommand } from './similar';
+import { sampleCommand } from './sample';
 import { duplicatesCommand } from './duplicates';
 import { umapCommand } from './umap';
 import { embeddingsCommand } from './embeddings';
@@ -40,6 +41,7 @@ export const COMMANDS: { [N in CommandName]: EngineCommand<N> } = {
   run: runCommand,
   runs: runsCommand,
   similar: similarCommand,
+  sample: sampleCommand,
   duplicates: duplicatesCommand,
   umap: umapCommand,
   embeddings: embeddingsCommand,

@@ -252,7 +252,7 @@ export function poolRoot(entry: string): string {
   }
 }
 
-function globRoot(entry: string): string {
+export function globRoot(entry: string): string {
   const parts = entry.split(/[\\/]/);
   const firstGlob = parts.findIndex(isGlob);
   const root = parts.slice(0, firstGlob).join(path.sep);

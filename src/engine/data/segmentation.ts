@@ -194,7 +194,7 @@ function acquisitionPattern(file: string, entry: DownstreamDataset): RegExp | un
 }
 
 /** The data set's image and label pairs: from its dataset.json, or its images and labels (files or folders). */
-async function listPairs(entry: DownstreamDataset): Promise<DatasetListing> {
+export async function listPairs(entry: DownstreamDataset): Promise<DatasetListing> {
   if (entry.dataset) return readDatasetJson(entry.dataset, entry.name);
   const images = entry.images!;
   const labels = entry.labels!;

@@ -65,7 +65,7 @@ export function norm(v: Vec3): number {
 }
 
 /** In-plane display axes per slicing axis: which world axis runs along columns and rows, and in which direction. */
-const DISPLAY: Record<
+export const SLICE_DISPLAY: Record<
   WorldAxis,
   { columns: WorldAxis; columnsIncrease: boolean; rows: WorldAxis; rowsIncrease: boolean }
 > = {
@@ -89,7 +89,7 @@ export interface SlicePlan {
 export function planSlices(volume: Volume, axis: WorldAxis, orientation = orientationOf(volume.axes)): SlicePlan {
   const [nx, ny] = volume.dims;
   const strides: Vec3 = [1, nx, nx * ny];
-  const display = DISPLAY[axis];
+  const display = SLICE_DISPLAY[axis];
   const sliceVoxelAxis = orientation.voxelAxis[axis];
   const colAxis = orientation.voxelAxis[display.columns];
   const rowAxis = orientation.voxelAxis[display.rows];

@@ -8,6 +8,7 @@ import { openTrainingCurves } from './openTrainingCurves';
 import { computeUmap } from './computeUmap';
 import { computeSampleScores } from './computeSampleScores';
 import { openGallery } from './openGallery';
+import { showSample } from './showSample';
 import { openSegmentation } from './openSegmentation';
 import { openSubsetNotebook } from './openSubsetNotebook';
 import { pretrainModel } from './pretrain';
@@ -32,6 +33,7 @@ export const HOST_COMMANDS: readonly HostCommand[] = [
   computeUmap,
   computeSampleScores,
   openGallery,
+  showSample,
   openSegmentation,
   openSubsetNotebook,
   pretrainModel,

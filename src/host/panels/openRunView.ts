@@ -16,19 +16,36 @@ import { RunPanel } from './runPanel';
 
 export const NO_RUNS = 'no OptiDEL runs in the runs folder (setting optidel.runsFolder); run the pipeline first';
 
-export function runViewCommand(id: string, kind: ViewKind): HostCommand {
+/** `needsSample`: the view shows one sample, so the palette asks for its id when the argument names none. */
+export function runViewCommand(id: string, kind: ViewKind, needsSample = false): HostCommand {
   return {
     id,
     async run(services, arg) {
       const runDir = runDirFromArgument(arg) ?? (await pickRun(VIEW_TITLES[kind]));
       if (!runDir) return undefined;
       assertRunFolder(runDir);
+      const given = (arg as { sampleId?: unknown } | undefined)?.sampleId;
+      const sampleId = isSampleId(given) ? given : needsSample ? await askSampleId(runDir) : undefined;
+      if (needsSample && sampleId === undefined) return undefined;
       const panel = RunPanel.show(services, kind, runDir);
-      const sampleId = (arg as { sampleId?: unknown } | undefined)?.sampleId;
-      if (typeof sampleId === 'number' && Number.isInteger(sampleId) && sampleId >= 0) panel.focusSample(sampleId);
+      if (sampleId !== undefined) panel.focusSample(sampleId);
       return runDir;
     },
   };
+}
+
+function isSampleId(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}
+
+async function askSampleId(runDir: string): Promise<number | undefined> {
+  const answer = await vscode.window.showInputBox({
+    title: `OptiDEL: Show Sample (${path.basename(runDir)})`,
+    prompt: 'Sample id, as the gallery and cache/index.json number them',
+    placeHolder: '0',
+    validateInput: (text) => (/^\d+$/.test(text.trim()) ? undefined : 'a sample id is a whole number, 0 or more'),
+  });
+  return answer === undefined ? undefined : Number(answer.trim());
 }
 
 /**

@@ -61,6 +61,8 @@ const NEEDS: Record<
   gallery: ['difficulty', 'keyPatches', 'selections', 'synth', 'thumbs', 'duplicates', 'sampleScores', 'metadata'],
   segmentation: ['bench'],
   curves: ['metrics'],
+  // The sample itself comes from the engine (optidel sample); the view needs only the pool's provenance.
+  sample: [],
 };
 
 /** Artifacts whose change should refresh a view of this kind (for the file watcher). */

@@ -12,7 +12,7 @@ import type { HostToView, ViewKind } from '../../shared/viewMessages';
 import { VIEW_KINDS, VIEW_TITLES } from '../../shared/viewMessages';
 import { buildWebviewHtml, makeNonce } from './webviewHtml';
 import { watchedArtifacts } from './runData';
-import { answerViewMessage } from './viewMessageHandler';
+import { answerViewMessage, type SampleActions } from './viewMessageHandler';
 import { isUncLike } from '../pathPolicy';
 
 const viewType = (kind: ViewKind): string => `optidel.${kind}`;
@@ -25,6 +25,12 @@ export class RunPanel implements vscode.Disposable {
   private reloadTimer: ReturnType<typeof setTimeout> | undefined;
   private stale = false;
   private readonly runningStages = new Set<string>();
+  /** Per sample the engine has served here, its source on disk (checked by the engine to lie in the run's pool). */
+  private readonly servedSources = new Map<number, string>();
+  /** The webview's script has said ready (and not been torn down since): messages posted now arrive. */
+  private viewReady = false;
+  /** A sample to show once the view is ready. */
+  private pendingFocus: number | undefined;
 
   /** Opens (or reveals) the view of `kind` for the run in `runDir`. */
   static show(services: HostServices, kind: ViewKind, runDir: string): RunPanel {
@@ -70,8 +76,10 @@ export class RunPanel implements vscode.Disposable {
       watcher.onDidChange(() => this.scheduleReload()),
       watcher.onDidCreate(() => this.scheduleReload()),
       watcher.onDidDelete(() => this.scheduleReload()),
-      webview.onDidReceiveMessage((raw) => void this.onMessage(raw)),
+      webview.onDidReceiveMessage((raw) => void this.onViewMessage(raw)),
       panel.onDidChangeViewState(() => {
+        // A hidden webview is torn down (retainContextWhenHidden is off): it says ready again when shown.
+        if (!panel.visible) this.viewReady = false;
         if (panel.visible && this.stale) this.scheduleReload();
       }),
       services.engine.onEvent((event) => {
@@ -99,7 +107,18 @@ export class RunPanel implements vscode.Disposable {
 
   /** Asks the view to show one sample; the gallery keeps the request until its data has arrived. */
   focusSample(sampleId: number): void {
-    this.post({ type: 'focusSample', sampleId });
+    // A panel made a moment ago has no script listening yet, and VS Code drops what is posted before:
+    // the request waits for the view's ready.
+    if (this.viewReady) this.post({ type: 'focusSample', sampleId });
+    else this.pendingFocus = sampleId;
+  }
+
+  private async onViewMessage(raw: unknown): Promise<void> {
+    await this.onMessage(raw);
+    if ((raw as { type?: unknown } | undefined)?.type !== 'ready') return;
+    this.viewReady = true;
+    if (this.pendingFocus !== undefined) this.post({ type: 'focusSample', sampleId: this.pendingFocus });
+    this.pendingFocus = undefined;
   }
 
   private post(message: HostToView): void {
@@ -118,6 +137,25 @@ export class RunPanel implements vscode.Disposable {
   private toUrl = (relative: string): string =>
     this.panel.webview.asWebviewUri(vscode.Uri.file(path.join(this.runDir, relative))).toString();
 
+  private readonly sampleActions: SampleActions = {
+    serve: async (sampleId) => {
+      const served = await this.services.engine.request('sample', { run: this.runDir, sample: sampleId });
+      this.servedSources.set(sampleId, served.file);
+      return served;
+    },
+    reveal: async (sampleId) => {
+      const file = this.servedSources.get(sampleId);
+      if (!file) throw new Error('its source is revealed once the sample view has shown it');
+      const uri = vscode.Uri.file(file);
+      // The Explorer where the file is part of the workspace, else the system's file manager.
+      const command = vscode.workspace.getWorkspaceFolder(uri) ? 'revealInExplorer' : 'revealFileInOS';
+      await vscode.commands.executeCommand(command, uri);
+    },
+    open: async (sampleId) => {
+      await vscode.commands.executeCommand('optidel.showSample', { runDir: this.runDir, sampleId });
+    },
+  };
+
   private async sendData(): Promise<void> {
     this.stale = false;
     await this.onMessage({ type: 'ready' });
@@ -127,7 +165,7 @@ export class RunPanel implements vscode.Disposable {
     const title = VIEW_TITLES[this.kind];
     let replies: HostToView[];
     try {
-      replies = await answerViewMessage(this.runDir, this.kind, raw, this.toUrl);
+      replies = await answerViewMessage(this.runDir, this.kind, raw, this.toUrl, this.sampleActions);
     } catch (err) {
       replies = [{ type: 'error', message: (err as Error).message }];
     }

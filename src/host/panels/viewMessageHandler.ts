@@ -1,20 +1,33 @@
 /**
  * The host's answer to each message a run view sends, without vscode so that the browser tests
  * drive the very same code through their fake webview API: validate (the webview is untrusted),
- * then load the run's data, read a file through the path guard, or save the hand curation.
+ * then load the run's data, read a file through the path guard, save the hand curation, or pass a
+ * sample request on to what the panel provides (the engine, the file manager, the sample view).
  */
 import * as fs from 'node:fs';
-import type { HostToView, ViewKind } from '../../shared/viewMessages';
+import type { SampleResult } from '../../shared/commands';
+import type { HostToView, SampleView, ViewKind } from '../../shared/viewMessages';
 import { parseViewToHost } from '../../shared/viewMessages';
 import { loadRunViewData } from './runData';
 import { resolveInRun } from './pathGuard';
 import { saveManualCuration } from '../../shared/node/manualCuration';
+
+/** What a panel does for the sample messages; the host never reads a volume itself. */
+export interface SampleActions {
+  /** The engine's `sample` command for this run. */
+  serve(sampleId: number): Promise<SampleResult>;
+  /** Reveals the source of a sample `serve` returned (the engine checked it lies in the pool). */
+  reveal(sampleId: number): Promise<void>;
+  /** Opens the sample view of this run at the sample. */
+  open(sampleId: number): Promise<void>;
+}
 
 export async function answerViewMessage(
   runDir: string,
   kind: ViewKind,
   raw: unknown,
   toUrl: (relative: string) => string,
+  samples?: SampleActions,
 ): Promise<HostToView[]> {
   let message;
   try {
@@ -47,5 +60,35 @@ export async function answerViewMessage(
           { type: 'error', message: `could not save the curation of ${message.method}: ${(err as Error).message}` },
         ];
       }
+    case 'loadSample':
+      try {
+        if (!samples) throw new Error('this panel cannot ask the engine for samples');
+        return [
+          { type: 'sample', sampleId: message.sampleId, sample: sampleView(await samples.serve(message.sampleId)) },
+        ];
+      } catch (err) {
+        return [{ type: 'sample', sampleId: message.sampleId, error: (err as Error).message }];
+      }
+    case 'revealSource':
+    case 'openSample':
+      try {
+        if (!samples) throw new Error('this panel cannot open samples');
+        await (message.type === 'openSample' ? samples.open(message.sampleId) : samples.reveal(message.sampleId));
+        return [];
+      } catch (err) {
+        return [{ type: 'error', message: `sample ${message.sampleId}: ${(err as Error).message}` }];
+      }
   }
+}
+
+/** The engine's base64 slabs as bytes for postMessage (structured clone carries typed arrays as they are). */
+function sampleView(result: SampleResult): SampleView {
+  const { nifti, mask, patchesNifti, written: _written, ...rest } = result;
+  const bytes = (base64: string) => new Uint8Array(Buffer.from(base64, 'base64'));
+  return {
+    ...rest,
+    nifti: bytes(nifti),
+    ...(mask ? { mask: { ...mask, nifti: bytes(mask.nifti) } } : {}),
+    ...(patchesNifti ? { patches: bytes(patchesNifti) } : {}),
+  };
 }

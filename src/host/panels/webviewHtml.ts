@@ -28,7 +28,8 @@ const escapeAttr = (s: string): string =>
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
   return [
     "default-src 'none'",
-    `img-src ${cspSource} blob:`,
+    // data: images are inline bytes (NiiVue's font sheet in the sample view's bundle): no load from anywhere, no script.
+    `img-src ${cspSource} blob: data:`,
     `style-src ${cspSource}`,
     `font-src ${cspSource}`,
     `script-src 'nonce-${nonce}'`,

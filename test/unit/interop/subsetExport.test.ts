@@ -16,6 +16,7 @@ import { loadSharp } from '../../../src/engine/data/formats/raster';
 import { readCacheIndexFile } from '../../../src/shared/node/cacheIndexFile';
 import { runCli } from '../../helpers/engine';
 import { makeTinyDemo, runTinyPipeline } from '../../helpers/tinyRun';
+import { editCacheSamples } from '../../helpers/cacheSamples';
 
 const ODD_FOLDER = 'odd, "quoted"\nname';
 let root: string;
@@ -249,15 +250,10 @@ test("--images source exports only files the run's own ingest read: a forged sou
   // A shared run folder whose cache index names the secret file, and its folder, as selected samples' sources.
   const forged = path.join(root, 'forged-run');
   fs.cpSync(runDir, forged, { recursive: true });
-  const samplesFile = path.join(forged, 'cache/samples.jsonl');
-  const samples = fs
-    .readFileSync(samplesFile, 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as CacheIndex['samples'][number]);
-  samples[expected[0]!]!.source = secret;
-  samples[expected[1]!]!.source = secrets;
-  fs.writeFileSync(samplesFile, samples.map((sample) => `${JSON.stringify(sample)}\n`).join(''));
+  editCacheSamples(forged, (samples) => {
+    samples[expected[0]!]!.source = secret;
+    samples[expected[1]!]!.source = secrets;
+  });
   const out = path.join(root, 'forged-export');
   const r = runCli([
     'export',

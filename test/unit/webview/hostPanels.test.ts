@@ -10,6 +10,7 @@ import { loadRunViewData, watchedArtifacts } from '../../../src/host/panels/runD
 import { saveManualCuration } from '../../../src/shared/node/manualCuration';
 import { parseViewToHost } from '../../../src/shared/viewMessages';
 import type { SelectionFile } from '../../../src/shared/artifacts';
+import type { SampleResult } from '../../../src/shared/commands';
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-views-'));
 const fixtureDir = path.join(tmp(), 'run-1');
@@ -217,4 +218,51 @@ test('the host answers each view message: data, guarded file reads, curation, an
   );
   const [unknown] = await answerViewMessage(fixtureDir, 'gallery', { type: 'runShell', command: 'rm' }, toUrl);
   assert.ok(unknown?.type === 'error' && /unknown view message type/.test(unknown.message));
+});
+
+test('sample messages go to the panel’s actions: the engine’s base64 slabs arrive as bytes, failures as messages', async () => {
+  const { answerViewMessage } = await import('../../../src/host/panels/viewMessageHandler');
+  const toUrl = (rel: string): string => `url:${rel}`;
+  const calls: string[] = [];
+  const served: SampleResult = {
+    id: 3,
+    source: '/data/ct.nii.gz',
+    file: '/data/ct.nii.gz',
+    kind: 'volume',
+    axis: 2,
+    slab: { total: 4, first: 0, count: 4, sampleSlice: 2 },
+    dims: [2, 2, 4],
+    spacing: [1, 1, 2],
+    window: { level: 40, width: 400, label: 'ct-window L40 W400' },
+    nifti: Buffer.from([1, 2, 3]).toString('base64'),
+    mask: { dataset: 'organs', labels: [1], nifti: Buffer.from([9]).toString('base64') },
+    notes: [],
+    keyPatches: [],
+  };
+  const actions = {
+    serve: async (id: number) => {
+      calls.push(`serve ${id}`);
+      if (id !== 3) throw new Error(`sample: --sample ${id} is not in the pool`);
+      return served;
+    },
+    reveal: async (id: number) => void calls.push(`reveal ${id}`),
+    open: async (id: number) => void calls.push(`open ${id}`),
+  };
+  const [reply] = await answerViewMessage(fixtureDir, 'sample', { type: 'loadSample', sampleId: 3 }, toUrl, actions);
+  assert.ok(reply?.type === 'sample' && reply.sample);
+  assert.deepEqual([...reply.sample.nifti], [1, 2, 3]);
+  assert.deepEqual([...reply.sample.mask!.nifti], [9]);
+  assert.equal(reply.sample.patches, undefined);
+  const [missing] = await answerViewMessage(fixtureDir, 'sample', { type: 'loadSample', sampleId: 7 }, toUrl, actions);
+  assert.ok(missing?.type === 'sample' && !missing.sample && /7 is not in the pool/.test(missing.error ?? ''));
+  assert.deepEqual(
+    await answerViewMessage(fixtureDir, 'gallery', { type: 'openSample', sampleId: 5 }, toUrl, actions),
+    [],
+  );
+  await answerViewMessage(fixtureDir, 'sample', { type: 'revealSource', sampleId: 3 }, toUrl, actions);
+  assert.deepEqual(calls, ['serve 3', 'serve 7', 'open 5', 'reveal 3']);
+  const [bad] = await answerViewMessage(fixtureDir, 'sample', { type: 'revealSource', sampleId: -1 }, toUrl, actions);
+  assert.ok(bad?.type === 'error' && /"sampleId" must be a non-negative integer/.test(bad.message));
+  const [noEngine] = await answerViewMessage(fixtureDir, 'sample', { type: 'loadSample', sampleId: 3 }, toUrl);
+  assert.ok(noEngine?.type === 'sample' && /cannot ask the engine/.test(noEngine.error ?? ''));
 });
