@@ -19,6 +19,7 @@ import type {
 import { ARTIFACTS, predictionIndexFile } from '../../shared/artifacts';
 import { IMAGE_SIZE_RANGE, isImageSize } from '../../shared/config';
 import type { StageStatus } from '../../shared/protocol';
+import { checkJsonDepth } from '../../shared/jsonDepth';
 import { parseMetricsFile, type MetricSeries } from '../../shared/metrics';
 import { resolveInRun } from '../../shared/run/node/contain';
 import { parseThumbsIndex } from '../../shared/run/thumbsIndex';
@@ -71,11 +72,15 @@ class Problems {
 /** Every read goes through the containment rule: a shared run's link out is reported, never followed. */
 async function readJson(runDir: string, file: string): Promise<unknown> {
   const text = await fs.promises.readFile(resolveInRun(runDir, file), 'utf8');
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
     throw new Error(`not valid JSON (${(err as Error).message})`);
   }
+  // Before the view's postMessage walks it: too deep, it would overflow the stack there instead.
+  checkJsonDepth(value, file, 'not shown; write it again with the stage that makes it');
+  return value;
 }
 
 /** A Float32 file of exactly `count` x `width` values. */

@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { checkJsonDepth } from '../jsonDepth';
 import { tempPath } from './tempFiles';
 
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
@@ -59,9 +60,12 @@ export function writeJsonAtomic(file: string, value: unknown): Promise<void> {
 /** Reads and parses a JSON file; the error names the file and, for bad JSON, what is wrong. */
 export async function readJsonFile(file: string): Promise<unknown> {
   const text = await fs.promises.readFile(file, 'utf8');
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
     throw new Error(`${file} is not valid JSON (${(err as Error).message}); fix it by hand or delete it`);
   }
+  checkJsonDepth(value, file, 'no OptiDEL file is; fix it by hand or delete it');
+  return value;
 }

@@ -354,3 +354,16 @@ test('a selection file holding ids outside the pool is refused naming the file, 
     assert.match(synth.stderr, /run "optidel select" again/);
   }
 });
+
+test('a run.json nested 100,000 arrays deep fails naming the file, not "Maximum call stack size exceeded"', () => {
+  const runDir = cloneRun(done, 'deep-record');
+  const file = path.join(runDir, 'run.json');
+  const text = fs.readFileSync(file, 'utf8').replace(/^\{/, `{"deep": ${'['.repeat(100_000)}${']'.repeat(100_000)},`);
+  fs.writeFileSync(file, text);
+  // 200 kB: parsed fine, then every update of run.json (JSON.stringify) overflowed the stack.
+  const select = runCli(['select', '--run', runDir, '--method', 'random', '--json']);
+  assert.notEqual(select.status, 0);
+  assert.ok(select.stderr.includes(`${file}: deep[0]`), select.stderr);
+  assert.match(select.stderr, /nested more than 64 levels deep/);
+  assert.doesNotMatch(select.stderr, /call stack/);
+});

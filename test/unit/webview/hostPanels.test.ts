@@ -153,6 +153,23 @@ test('a sparse 3 GiB scores file is refused by its size, before any of it is rea
   assert.match(data.problems.join('\n'), /scores\/projection\.f32: has 3221225472 bytes but 20 samples x 2 need 160/);
 });
 
+test('a selection file nested 100,000 arrays deep is skipped and named, before a view is sent it', async () => {
+  const dir = path.join(tmp(), 'run-deep');
+  makeRunFixture(dir, { samples: 20, imageSize: 16, images: false });
+  const file = path.join(dir, 'selection/random.json');
+  const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^\{/, `{"notes": ${deep},`));
+  const data = await loadRunViewData(dir, 'histogram', (rel) => rel);
+  assert.deepEqual(
+    data.selections.map((s) => s.method),
+    ['kcenter', 'optidel'],
+  );
+  assert.match(
+    data.problems.join('\n'),
+    /selection\/random\.json: notes\[0\](\[0\])*: nested more than 64 levels deep/,
+  );
+});
+
 test('an empty run folder loads as an empty view without problems', async () => {
   const data = await loadRunViewData(tmp(), 'gallery', (rel) => rel);
   assert.equal(data.samples, 0);
