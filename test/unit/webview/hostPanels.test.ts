@@ -229,3 +229,22 @@ test('the host answers each view message: data, guarded file reads, curation, an
   const [unknown] = await answerViewMessage(fixtureDir, 'gallery', { type: 'runShell', command: 'rm' }, toUrl);
   assert.ok(unknown?.type === 'error' && /unknown view message type/.test(unknown.message));
 });
+
+test("a view's file read is refused by size before it is read: a sparse 3 GiB label map in a shared run", async () => {
+  const { answerViewMessage } = await import('../../../src/host/panels/viewMessageHandler');
+  const dir = path.join(tmp(), 'run-sparse-png');
+  makeRunFixture(dir, { samples: 20, imageSize: 16 });
+  const relative = 'bench/predictions/demo-seg/truth/0.png';
+  fs.truncateSync(path.join(dir, relative), 3 * 1024 ** 3);
+  const [reply] = await answerViewMessage(
+    dir,
+    'segmentation',
+    { type: 'readFile', requestId: 9, path: relative },
+    (r) => r,
+  );
+  assert.ok(reply?.type === 'file' && reply.requestId === 9 && !reply.bytes, JSON.stringify(reply));
+  assert.match(
+    reply.error ?? '',
+    /bench\/predictions\/demo-seg\/truth\/0\.png is 3221225472 bytes, more than the 67108864 a view reads; write it again with the stage that makes it/,
+  );
+});
