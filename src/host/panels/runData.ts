@@ -19,7 +19,8 @@ import type {
 import { ARTIFACTS, predictionIndexFile } from '../../shared/artifacts';
 import { IMAGE_SIZE_RANGE, isImageSize } from '../../shared/config';
 import type { StageStatus } from '../../shared/protocol';
-import { checkJsonDepth } from '../../shared/jsonDepth';
+import { checkJsonDepth } from '../../shared/jsonLimits';
+import { readJsonText } from '../../shared/node/atomicFile';
 import { parseMetricsFile, type MetricSeries } from '../../shared/metrics';
 import { resolveInRun } from '../../shared/run/node/contain';
 import { parseThumbsIndex } from '../../shared/run/thumbsIndex';
@@ -71,7 +72,7 @@ class Problems {
 
 /** Every read goes through the containment rule: a shared run's link out is reported, never followed. */
 async function readJson(runDir: string, file: string): Promise<unknown> {
-  const text = await fs.promises.readFile(resolveInRun(runDir, file), 'utf8');
+  const text = await readJsonText(resolveInRun(runDir, file), 'not shown; write it again with the stage that makes it');
   let value: unknown;
   try {
     value = JSON.parse(text);

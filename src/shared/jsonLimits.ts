@@ -1,10 +1,16 @@
 /**
- * How deep a parsed JSON value may nest. JSON.parse itself copes with any depth, but what walks the
- * value afterwards (JSON.stringify of run.json on every update, a webview's postMessage, the
- * config validator) recurses, and 100,000 nested arrays (200 kB) overflow its stack. Every JSON a
- * config or a run folder holds is checked here first, so the error names the file and the key.
- * Browser-safe.
+ * How large a JSON file may be and how deep its value may nest. Larger than V8's longest string
+ * (about 512 MiB) a file cannot be parsed at all, and a sparse file that large costs a shared run
+ * folder a few bytes: it is refused by its size before it is read.
+ *
+ * How deep: JSON.parse copes with any depth, but what walks the value afterwards (JSON.stringify
+ * of run.json on every update, a webview's postMessage, the config validator) recurses, and
+ * 100,000 nested arrays (200 kB) overflow its stack. Every JSON a config or a run folder holds is
+ * checked here first, so the error names the file and the key. Browser-safe.
  */
+
+/** Larger than this, a JSON file is refused unread (V8 cannot hold its text as one string). */
+export const MAX_JSON_BYTES = 512 * 1024 * 1024;
 
 /** Deeper than this, a value is refused before anything walks it recursively (no OptiDEL file needs 64 levels). */
 export const MAX_JSON_DEPTH = 64;
