@@ -367,3 +367,25 @@ test('a run.json nested 100,000 arrays deep fails naming the file, not "Maximum 
   assert.match(select.stderr, /nested more than 64 levels deep/);
   assert.doesNotMatch(select.stderr, /call stack/);
 });
+
+test("thumbs/index.json naming an atlas beside the run: export puts none of the user's image in the notebook", () => {
+  const runDir = cloneRun(done, 'atlas-escape');
+  const indexFile = path.join(runDir, 'thumbs', 'index.json');
+  const index = JSON.parse(fs.readFileSync(indexFile, 'utf8'));
+  // The user's photo, any image sharp decodes: here a copy of an atlas, so its tiles would be cut.
+  const photos = userFolder('photos', {});
+  fs.mkdirSync(photos, { recursive: true });
+  fs.copyFileSync(path.join(runDir, 'thumbs', index.atlases[0]), path.join(photos, 'holiday.png'));
+  const escape = `../../photos/holiday.png`;
+  fs.writeFileSync(indexFile, JSON.stringify({ ...index, atlases: index.atlases.map(() => escape) }));
+  const out = path.join(root, 'atlas-escape.ipynb');
+  const exported = runCli(['export', '--run', runDir, '--out', out, '--json']);
+  assert.equal(exported.status, 0, exported.stderr);
+  const notebook = fs.readFileSync(out, 'utf8');
+  assert.doesNotMatch(notebook, /data:image\/png;base64/, 'no thumbnail cut from the photo');
+  assert.equal(exported.json?.thumbnails, 0);
+  assert.ok(
+    exported.stderr.includes(`atlases[0] ${JSON.stringify(escape)} is not a plain file name in thumbs/`),
+    exported.stderr,
+  );
+});
