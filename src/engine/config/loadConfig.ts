@@ -9,7 +9,8 @@ import type { DownstreamDataset, OptidelConfig } from '../../shared/config';
 import { CONFIG_DEFAULTS } from '../../shared/config';
 import schema from '../../shared/schemas/optidel.schema.json';
 import type { JsonSchema } from './schemaValidator';
-import { MAX_JSON_DEPTH, tooDeep, validateAgainstSchema } from './schemaValidator';
+import { MAX_JSON_DEPTH, tooDeep } from '../../shared/jsonLimits';
+import { validateAgainstSchema } from './schemaValidator';
 
 export interface LoadedConfig {
   config: OptidelConfig;

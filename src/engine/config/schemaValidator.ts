@@ -45,27 +45,6 @@ export const SUPPORTED_KEYWORDS: ReadonlySet<string> = new Set([
   'enum',
 ]);
 
-/** Deeper than this, a value is refused before anything walks it recursively (no config needs 64 levels). */
-export const MAX_JSON_DEPTH = 64;
-
-/**
- * The key path of the first value nested deeper than `maxDepth`, or undefined. Iterative, so a
- * file of 100,000 nested arrays is reported instead of overflowing the stack.
- */
-export function tooDeep(value: unknown, maxDepth = MAX_JSON_DEPTH): string | undefined {
-  const stack: Array<{ value: unknown; depth: number; path: string }> = [{ value, depth: 0, path: '' }];
-  while (stack.length > 0) {
-    const { value: v, depth, path } = stack.pop()!;
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth >= maxDepth) return path || '(top level)';
-    const entries: Array<[string, unknown]> = Array.isArray(v)
-      ? v.map((item, i) => [`${path}[${i}]`, item])
-      : Object.entries(v).map(([k, item]) => [join(path, k), item]);
-    for (const [p, item] of entries) stack.push({ value: item, depth: depth + 1, path: p });
-  }
-  return undefined;
-}
-
 /** Every problem found in `value`, each as `key: problem`; empty when it conforms. */
 export function validateAgainstSchema(value: unknown, schema: JsonSchema, path = ''): string[] {
   const problems: string[] = [];

@@ -29,7 +29,10 @@ export interface SourceFacts {
 export function chooseIntensity(settings: IntensitySettings | undefined, facts: SourceFacts): IntensityMapping {
   const mode = settings?.mode ?? 'auto';
   if (mode === 'ct' || (mode === 'auto' && !facts.eightBit && looksLikeCt(facts))) {
-    const window = settings?.window ?? facts.headerWindow ?? CONFIG_DEFAULTS.ctWindow;
+    // A file's own window is data: width 0 would divide by zero, NaN would make every pixel NaN.
+    const header = facts.headerWindow;
+    const usable = header && Number.isFinite(header.level) && Number.isFinite(header.width) && header.width > 0;
+    const window = settings?.window ?? (usable ? header : undefined) ?? CONFIG_DEFAULTS.ctWindow;
     return {
       low: window.level - window.width / 2,
       high: window.level + window.width / 2,

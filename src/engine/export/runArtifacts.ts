@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { CacheIndex, SelectionFile, SynthIndex, ThumbnailAtlasIndex } from '../../shared/artifacts';
 import { ARTIFACTS } from '../../shared/artifacts';
 import { readJsonFile } from '../../shared/node/atomicFile';
+import { parseThumbsIndex } from '../../shared/run/thumbsIndex';
 import { selectionIdsProblem } from '../pipeline/runArtifacts';
 import { readCacheIndexFile } from '../../shared/node/cacheIndexFile';
 import { readFloat32File } from '../../shared/node/float32File';
@@ -105,25 +106,15 @@ async function readSelections(
   return selections;
 }
 
-/** The thumbnail index if its shape is usable; otherwise reported, and the export has no thumbnails. */
+/** The thumbnail index if it is usable (src/shared/run/thumbsIndex.ts); otherwise reported, and the export has no thumbnails. */
 function checkThumbs(raw: unknown, file: string, skipped: ExportInputs['skipped']): ThumbnailAtlasIndex | undefined {
   if (raw === undefined) return undefined;
-  const t = raw as Partial<ThumbnailAtlasIndex> | null;
-  const usable =
-    typeof t === 'object' &&
-    t !== null &&
-    Number.isInteger(t.size) &&
-    (t.size ?? 0) > 0 &&
-    Array.isArray(t.atlases) &&
-    typeof t.positions === 'object' &&
-    t.positions !== null;
-  if (!usable)
-    skipped.push({
-      file,
-      reason:
-        'not a thumbnail index ({ size, columns, atlases, positions }): no thumbnails; re-run optidel ingest to rebuild it',
-    });
-  return usable ? (t as ThumbnailAtlasIndex) : undefined;
+  try {
+    return parseThumbsIndex(raw, file);
+  } catch (err) {
+    skipped.push({ file, reason: `no thumbnails: ${(err as Error).message}` });
+    return undefined;
+  }
 }
 
 function checkSelection(raw: unknown, poolSize: number): SelectionFile {

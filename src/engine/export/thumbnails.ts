@@ -7,6 +7,7 @@
 import * as path from 'node:path';
 import type { ThumbnailAtlasIndex } from '../../shared/artifacts';
 import { ARTIFACTS } from '../../shared/artifacts';
+import { resolveInRun } from '../../shared/run/node/contain';
 import { loadSharp } from '../data/formats/raster';
 
 interface DecodedAtlas {
@@ -40,17 +41,19 @@ export async function thumbnailDataUrls(
     if (info.channels !== 1) throw new Error(`decoded to ${info.channels} channels, expected greyscale`);
     return { pixels: data, width: info.width, height: info.height };
   };
+  const decodeAtlasIn = async (relative: string) => decodeAtlas(resolveInRun(runDir, relative, { mustExist: true }));
   const atlases = new Map<number, DecodedAtlas | undefined>();
-  const thumbsDir = path.dirname(path.join(runDir, ARTIFACTS.thumbsIndex));
   for (const id of ids) {
     const position = index.positions[String(id)];
     if (!position) continue;
     const [atlasIndex, column, row] = position;
     if (!atlases.has(atlasIndex)) {
-      const file = path.join(thumbsDir, index.atlases[atlasIndex] ?? `<atlas ${atlasIndex} not listed>`);
+      const relative = `${ARTIFACTS.thumbsDir}/${index.atlases[atlasIndex] ?? `<atlas ${atlasIndex} not listed>`}`;
+      const file = path.join(runDir, relative);
       atlases.set(
         atlasIndex,
-        await decodeAtlas(file).catch((err: Error) => {
+        // Contained as well as checked by name (thumbsIndex.ts): a photo beside the run is never decoded.
+        await decodeAtlasIn(relative).catch((err: Error) => {
           onSkip(file, err.message);
           return undefined;
         }),

@@ -21,6 +21,8 @@ import { ARTIFACTS, predictionIndexFile, SAMPLE_SCORE_COLUMNS } from '../../shar
 import { fileStamp, sameStamp } from '../../shared/run/node/fileStamp';
 import { metadataColumns, parseMetadataFile } from '../../shared/sampleMetadata';
 import type { StageStatus } from '../../shared/protocol';
+import { checkJsonDepth } from '../../shared/jsonLimits';
+import { readJsonText } from '../../shared/node/atomicFile';
 import { parseMetricsFile, type MetricSeries } from '../../shared/metrics';
 import { resolveInRun } from '../../shared/run/node/contain';
 import { readCacheIndexFile } from '../../shared/node/cacheIndexFile';
@@ -98,12 +100,16 @@ class Problems {
 
 /** Every read goes through the containment rule: a shared run's link out is reported, never followed. */
 async function readJson(runDir: string, file: string): Promise<unknown> {
-  const text = await fs.promises.readFile(resolveInRun(runDir, file), 'utf8');
+  const text = await readJsonText(resolveInRun(runDir, file), 'not shown; write it again with the stage that makes it');
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
     throw new Error(`not valid JSON (${(err as Error).message})`);
   }
+  // Before the view's postMessage walks it: too deep, it would overflow the stack there instead.
+  checkJsonDepth(value, file, 'not shown; write it again with the stage that makes it');
+  return value;
 }
 
 /** A Float32 file of exactly `count` x `width` values. */

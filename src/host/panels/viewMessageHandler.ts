@@ -12,6 +12,9 @@ import { loadRunViewData } from './runData';
 import { resolveInRun } from './pathGuard';
 import { saveManualCuration } from '../../shared/node/manualCuration';
 
+/** Views read label maps (a 1024 px PNG is a few MB) through this: far more is not a file of ours. */
+const MAX_VIEW_FILE_BYTES = 64 * 1024 * 1024;
+
 /** What a panel does for the sample messages; the host never reads a volume itself. */
 export interface SampleActions {
   /** The engine's `sample` command for this run. */
@@ -40,7 +43,14 @@ export async function answerViewMessage(
       return [{ type: 'data', data: await loadRunViewData(runDir, kind, toUrl) }];
     case 'readFile':
       try {
-        const bytes = await fs.promises.readFile(await resolveInRun(runDir, message.path));
+        const file = await resolveInRun(runDir, message.path);
+        // By size first: a sparse file of gigabytes costs a shared run folder a few bytes.
+        const size = (await fs.promises.stat(file)).size;
+        if (size > MAX_VIEW_FILE_BYTES)
+          throw new Error(
+            `${message.path} is ${size} bytes, more than the ${MAX_VIEW_FILE_BYTES} a view reads; write it again with the stage that makes it`,
+          );
+        const bytes = await fs.promises.readFile(file);
         return [
           {
             type: 'file',

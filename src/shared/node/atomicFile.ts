@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { checkJsonDepth, MAX_JSON_BYTES } from '../jsonLimits';
 import { tempPath } from './tempFiles';
 
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
@@ -56,12 +57,25 @@ export function writeJsonAtomic(file: string, value: unknown): Promise<void> {
   return writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
 }
 
+/** A JSON file's text, refused by its size first (MAX_JSON_BYTES); `fix` ends the error. */
+export async function readJsonText(file: string, fix: string): Promise<string> {
+  const size = (await fs.promises.stat(file)).size;
+  if (size > MAX_JSON_BYTES)
+    throw new Error(
+      `${file} is ${size} bytes, more than any JSON file OptiDEL writes or reads (${MAX_JSON_BYTES / 1024 ** 2} MiB); ${fix}`,
+    );
+  return fs.promises.readFile(file, 'utf8');
+}
+
 /** Reads and parses a JSON file; the error names the file and, for bad JSON, what is wrong. */
 export async function readJsonFile(file: string): Promise<unknown> {
-  const text = await fs.promises.readFile(file, 'utf8');
+  const text = await readJsonText(file, 'fix it by hand or delete it');
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
     throw new Error(`${file} is not valid JSON (${(err as Error).message}); fix it by hand or delete it`);
   }
+  checkJsonDepth(value, file, 'no OptiDEL file is; fix it by hand or delete it');
+  return value;
 }

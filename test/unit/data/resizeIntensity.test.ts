@@ -85,3 +85,22 @@ test('empty slices: background or flat', () => {
   assert.equal(isEmptySlice(some, 0.05), false);
   assert.equal(isEmptySlice(some, 0.2), true);
 });
+
+test("a file's CT window of width 0, negative or not a number falls back to the default window, never NaN pixels", () => {
+  const hu = Float32Array.from({ length: 400 }, (_, i) => -1000 + i * 5);
+  for (const headerWindow of [
+    { level: 40, width: 0 },
+    { level: 40, width: -400 },
+    { level: NaN, width: 400 },
+    { level: 40, width: Infinity },
+  ]) {
+    const m = chooseIntensity(undefined, { modality: 'CT', headerWindow, sample: hu });
+    assert.equal(m.label, 'ct-window L40 W400', JSON.stringify(headerWindow));
+    const values = Float32Array.from(hu);
+    applyIntensity(values, m);
+    assert.ok(
+      values.every((v) => v >= 0 && v <= 1),
+      JSON.stringify(headerWindow),
+    );
+  }
+});

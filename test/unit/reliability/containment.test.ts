@@ -359,3 +359,38 @@ test('a selection file holding ids outside the pool is refused naming the file, 
     assert.match(synth.stderr, /run "optidel select" again/);
   }
 });
+
+test('a run.json nested 100,000 arrays deep fails naming the file, not "Maximum call stack size exceeded"', () => {
+  const runDir = cloneRun(done, 'deep-record');
+  const file = path.join(runDir, 'run.json');
+  const text = fs.readFileSync(file, 'utf8').replace(/^\{/, `{"deep": ${'['.repeat(100_000)}${']'.repeat(100_000)},`);
+  fs.writeFileSync(file, text);
+  // 200 kB: parsed fine, then every update of run.json (JSON.stringify) overflowed the stack.
+  const select = runCli(['select', '--run', runDir, '--method', 'random', '--json']);
+  assert.notEqual(select.status, 0);
+  assert.ok(select.stderr.includes(`${file}: deep[0]`), select.stderr);
+  assert.match(select.stderr, /nested more than 64 levels deep/);
+  assert.doesNotMatch(select.stderr, /call stack/);
+});
+
+test("thumbs/index.json naming an atlas beside the run: export puts none of the user's image in the notebook", () => {
+  const runDir = cloneRun(done, 'atlas-escape');
+  const indexFile = path.join(runDir, 'thumbs', 'index.json');
+  const index = JSON.parse(fs.readFileSync(indexFile, 'utf8'));
+  // The user's photo, any image sharp decodes: here a copy of an atlas, so its tiles would be cut.
+  const photos = userFolder('photos', {});
+  fs.mkdirSync(photos, { recursive: true });
+  fs.copyFileSync(path.join(runDir, 'thumbs', index.atlases[0]), path.join(photos, 'holiday.png'));
+  const escape = `../../photos/holiday.png`;
+  fs.writeFileSync(indexFile, JSON.stringify({ ...index, atlases: index.atlases.map(() => escape) }));
+  const out = path.join(root, 'atlas-escape.ipynb');
+  const exported = runCli(['export', '--run', runDir, '--out', out, '--json']);
+  assert.equal(exported.status, 0, exported.stderr);
+  const notebook = fs.readFileSync(out, 'utf8');
+  assert.doesNotMatch(notebook, /data:image\/png;base64/, 'no thumbnail cut from the photo');
+  assert.equal(exported.json?.thumbnails, 0);
+  assert.ok(
+    exported.stderr.includes(`atlases[0] ${JSON.stringify(escape)} is not a plain file name in thumbs/`),
+    exported.stderr,
+  );
+});

@@ -13,7 +13,7 @@ import { splitRunRelative } from '../../../src/shared/run/relativePath';
 import { checkRunLayout, removeInRun, resolveInRun, RunPathError } from '../../../src/shared/run/node/contain';
 import { execFileSync } from 'node:child_process';
 import { checkRunFolderOut } from '../../../src/shared/run/node/outFolder';
-import { tooDeep } from '../../../src/engine/config/schemaValidator';
+import { tooDeep } from '../../../src/shared/jsonLimits';
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-contain-'));
 

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RUN_FILE_LOCK, listRuns, openRun, readRun, setStage } from '../../../src/shared/node/runStore';
-import { writeFileAtomic } from '../../../src/shared/node/atomicFile';
+import { readJsonFile, writeFileAtomic } from '../../../src/shared/node/atomicFile';
 import { ROOT } from '../../helpers/engine';
 import { failWritesHalfWay } from '../../helpers/faults/halfWrite';
 
@@ -72,6 +72,19 @@ test("the Runs view's listing reads no run.json through a link: one to /dev/zero
     assert.equal(byName.get(name)?.record, undefined, name);
     assert.match(byName.get(name)?.error ?? '', /"run\.json" goes through the symbolic link run\.json/, name);
   }
+});
+
+test('a JSON file larger than a string can hold (a sparse 1 GiB cache/index.json) is refused by its size, naming the file', async () => {
+  const file = path.join(tempDir(), 'index.json');
+  fs.writeFileSync(file, '{}');
+  fs.truncateSync(file, 1024 ** 3);
+  await assert.rejects(
+    readJsonFile(file),
+    (err: Error) =>
+      err.message.startsWith(
+        `${file} is 1073741824 bytes, more than any JSON file OptiDEL writes or reads (512 MiB)`,
+      ) && err.message.endsWith('fix it by hand or delete it'),
+  );
 });
 
 test('a failed atomic write leaves the previous file intact and no temporary behind', async () => {

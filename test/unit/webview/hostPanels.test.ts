@@ -160,6 +160,23 @@ test('a sparse 3 GiB scores file is refused by its size, before any of it is rea
   );
 });
 
+test('a selection file nested 100,000 arrays deep is skipped and named, before a view is sent it', async () => {
+  const dir = path.join(tmp(), 'run-deep');
+  makeRunFixture(dir, { samples: 20, imageSize: 16, images: false });
+  const file = path.join(dir, 'selection/random.json');
+  const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^\{/, `{"notes": ${deep},`));
+  const data = await loadRunViewData(dir, 'histogram', (rel) => rel);
+  assert.deepEqual(
+    data.selections.map((s) => s.method),
+    ['kcenter', 'optidel'],
+  );
+  assert.match(
+    data.problems.join('\n'),
+    /selection\/random\.json: notes\[0\](\[0\])*: nested more than 64 levels deep/,
+  );
+});
+
 test('an empty run folder loads as an empty view without problems', async () => {
   const data = await loadRunViewData(tmp(), 'gallery', (rel) => rel);
   assert.equal(data.samples, 0);
@@ -265,4 +282,23 @@ test('sample messages go to the panel’s actions: the engine’s base64 slabs a
   assert.ok(bad?.type === 'error' && /"sampleId" must be a non-negative integer/.test(bad.message));
   const [noEngine] = await answerViewMessage(fixtureDir, 'sample', { type: 'loadSample', sampleId: 3 }, toUrl);
   assert.ok(noEngine?.type === 'sample' && /cannot ask the engine/.test(noEngine.error ?? ''));
+});
+
+test("a view's file read is refused by size before it is read: a sparse 3 GiB label map in a shared run", async () => {
+  const { answerViewMessage } = await import('../../../src/host/panels/viewMessageHandler');
+  const dir = path.join(tmp(), 'run-sparse-png');
+  makeRunFixture(dir, { samples: 20, imageSize: 16 });
+  const relative = 'bench/predictions/demo-seg/truth/0.png';
+  fs.truncateSync(path.join(dir, relative), 3 * 1024 ** 3);
+  const [reply] = await answerViewMessage(
+    dir,
+    'segmentation',
+    { type: 'readFile', requestId: 9, path: relative },
+    (r) => r,
+  );
+  assert.ok(reply?.type === 'file' && reply.requestId === 9 && !reply.bytes, JSON.stringify(reply));
+  assert.match(
+    reply.error ?? '',
+    /bench\/predictions\/demo-seg\/truth\/0\.png is 3221225472 bytes, more than the 67108864 a view reads; write it again with the stage that makes it/,
+  );
 });
