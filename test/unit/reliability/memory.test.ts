@@ -62,7 +62,8 @@ test(`ingest and score a ${POOL_BYTES / 2 ** 20} MiB pool with a ${HEAP_MB} MB h
     { env, timeoutMs: 300_000 },
   );
   assert.equal(pretrain.status, 0, pretrain.stderr);
-  const score = runCli(['score', '--run', runDir, '--json'], { env, timeoutMs: 300_000 });
+  // One scoring thread: each further thread holds its own backend, model and batches (docs/performance.md), not more of the pool.
+  const score = runCli(['score', '--run', runDir, '--workers', '1', '--json'], { env, timeoutMs: 300_000 });
   assert.equal(score.status, 0, score.stderr);
 
   for (const [stage, run] of [
