@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import type { CommandContext } from '../../src/engine/command';
 import { parseConfig } from '../../src/engine/config/loadConfig';
-import { ingestPool } from '../../src/engine/data/ingest';
+import { ingestPool } from '../../src/engine/pipeline/ingestStage';
 import { loadSharp } from '../../src/engine/data/formats/raster';
 
 const IMAGE_SIZE = 64;

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { writeScoreArtifacts } from '../../src/engine/commands/score';
+import { writeScoreArtifacts } from '../../src/engine/pipeline/scoreStage';
 import { SeededRandom } from '../../src/engine/model/rng';
 import { mergeScoreParts, writeScorePart } from '../../src/engine/scale/scoreParts';
 import { shardRange } from '../../src/engine/scale/shard';

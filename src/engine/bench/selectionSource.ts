@@ -32,8 +32,8 @@ import {
   type SelectionMethod,
   type SelectionResult,
 } from '../selection/methods';
-import { scoreCommand } from '../commands/score';
-import { proposeCommand } from '../commands/propose';
+import { runProposeStage } from '../pipeline/proposeStage';
+import { runScoreStage } from '../pipeline/scoreStage';
 import { checkpointName, encoderSignature, poolIds, type SelectTraining, type TrainingSet } from './encoders';
 import { claimCheckpoint, recordScoredWith, scoredWith } from './inputSignature';
 
@@ -162,9 +162,9 @@ async function scorePool(options: SelectionSourceOptions, ctx: CommandContext): 
     info.count === cache.size &&
     stages.score?.status === 'done' &&
     scoredBy !== 'other';
-  if (!fresh) await scoreCommand.run({ run: poolRun, checkpoint: FOUNDATION_CHECKPOINT }, ctx);
+  if (!fresh) await runScoreStage({ run: poolRun, checkpoint: FOUNDATION_CHECKPOINT }, ctx);
   if (!fresh || stages.propose?.status !== 'done')
-    await proposeCommand.run({ run: poolRun, checkpoint: FOUNDATION_CHECKPOINT }, ctx);
+    await runProposeStage({ run: poolRun, checkpoint: FOUNDATION_CHECKPOINT }, ctx);
   if (scoredBy !== 'same') await recordScoredWith(benchDir, signature);
   // The same reading as the select command's, acquisitions included.
   return readSelectionInput(poolRun);

@@ -10,7 +10,7 @@ import type { EngineCommand } from '../command';
 import { UsageError } from '../command';
 import { selectBackend } from '../backends/select';
 import { loadConfig } from '../config/loadConfig';
-import { ingestPool } from '../data/ingest';
+import { ingestPool } from '../pipeline/ingestStage';
 import { openCache } from '../data/cache';
 import { loadSegmentationDataset } from '../data/segmentation';
 import { SPLIT_VERSION } from '../data/splits';

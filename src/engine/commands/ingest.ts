@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { ARTIFACTS } from '../../shared/artifacts';
 import type { EngineCommand } from '../command';
 import { loadConfig } from '../config/loadConfig';
-import { ingestPool } from '../data/ingest';
+import { ingestPool } from '../pipeline/ingestStage';
 import { checkRunFolderOut } from '../../shared/run/node/outFolder';
 import { resolveShard, SHARD_OPTION } from '../scale/shard';
 

@@ -12,7 +12,8 @@ import { writeJsonAtomic } from '../../shared/node/atomicFile';
 import { resolveInRun } from '../../shared/run/node/contain';
 import { loadConfig } from '../config/loadConfig';
 import { openCache, readCacheIndex } from '../data/cache';
-import { planDecode, sourceGroups, writeIngestMetadata } from '../data/ingest';
+import { planDecode, sourceGroups } from '../data/ingest';
+import { writeIngestMetadata } from '../pipeline/ingestStage';
 import { openRun, readRun } from '../../shared/node/runStore';
 import { existingRunDir } from '../model/runSettings';
 import { runStage } from '../runStage';
@@ -20,7 +21,7 @@ import { mergeIngestParts, MERGED_INGEST_FILES } from '../scale/ingestParts';
 import { anyPartRecord, currentExpectations } from '../scale/parts';
 import { mergeProposeParts } from '../scale/proposeParts';
 import { mergeScoreParts } from '../scale/scoreParts';
-import { writeScoreArtifacts } from './score';
+import { writeScoreArtifacts } from '../pipeline/scoreStage';
 
 export const mergeCommand: EngineCommand<'merge'> = {
   name: 'merge',

@@ -1,25 +1,9 @@
 /** `optidel score --run RUN_DIR`: embeddings, difficulty, per-patch errors and the embedding map of every pool sample. */
-import * as path from 'node:path';
-import type { EngineCommand } from '../command';
-import type { ScoresInfo } from '../../shared/artifacts';
 import { DIFFICULTY_SCORES } from '../../shared/commands';
-import { ARTIFACTS } from '../../shared/artifacts';
-import { writeFileAtomic, writeJsonAtomic } from '../../shared/node/atomicFile';
-import { selectBackend } from '../backends/select';
-import { openCache } from '../data/cache';
-import { checkpointDir } from '../model/checkpoint';
-import { MaeModel } from '../model/mae';
-import { pcaProject } from '../model/projection';
-import { existingRunDir, readRunModelSettings } from '../model/runSettings';
-import { resolveScoringWorkers, SCORING_WORKERS_OPTION, scorePool } from '../model/parallelScoring';
-import { fitInputFree, resolveDifficulty } from '../model/scoring';
-import { runRecordOrUndefined } from '../pipeline/stageSettings';
-import { currentExpectations } from '../scale/parts';
-import { bytes, writeScorePart, type ScoreValues } from '../scale/scoreParts';
-import { resolveShard, SHARD_OPTION, shardIds, shardLabel } from '../scale/shard';
-import { runStageOrShard } from '../scale/shardStage';
-
-export const SCORE_DEFAULTS = { masks: 4, batchSize: 64 };
+import type { EngineCommand } from '../command';
+import { SCORING_WORKERS_OPTION } from '../model/parallelScoring';
+import { runScoreStage, SCORE_DEFAULTS } from '../pipeline/scoreStage';
+import { SHARD_OPTION } from '../scale/shard';
 
 export const scoreCommand: EngineCommand<'score'> = {
   name: 'score',
@@ -49,105 +33,8 @@ export const scoreCommand: EngineCommand<'score'> = {
     SHARD_OPTION,
     SCORING_WORKERS_OPTION,
   ],
-  async run(args, ctx) {
-    const runDir = existingRunDir('score', args.run);
-    const { backend } = await selectBackend(ctx.backendPreference);
-    const settings = await readRunModelSettings(runDir);
-    const masks = args.masks ?? SCORE_DEFAULTS.masks;
-    if (masks < 1) throw new Error('score: --masks must be at least 1');
-    const checkpoint = args.checkpoint ?? 'pretrain';
-    const difficulty = resolveDifficulty(args.difficulty, await runRecordOrUndefined(runDir));
-    const shard = resolveShard(args.shard, process.env, 'score');
-    const workers = resolveScoringWorkers(args.workers, backend, 'score');
-    return runStageOrShard(runDir, 'score', shard, ctx, backend, async () => {
-      const started = performance.now();
-      const model = await MaeModel.load(checkpointDir(runDir, checkpoint));
-      const cache = await openCache(runDir);
-      try {
-        const seed = args.seed ?? settings.seed ?? 0;
-        const scores = await scorePool(
-          model,
-          cache,
-          shardIds(shard, cache.size),
-          {
-            masks,
-            seed,
-            batchSize: args.batchSize ?? SCORE_DEFAULTS.batchSize,
-            difficulty,
-            // The whole pool's, so that a shard's pvi scores are those of an unsharded run.
-            inputFree:
-              difficulty === 'pvi'
-                ? await fitInputFree(cache, shardIds(undefined, cache.size), model.config.patchSize, seed)
-                : undefined,
-            signal: ctx.signal,
-            onProgress: (done, total) => ctx.progress('score', done, total),
-          },
-          { workers, runDir },
-        );
-        const info: ScoresInfo = {
-          count: scores.count,
-          embeddingDim: scores.embeddingDim,
-          patchesPerSide: scores.patchesPerSide,
-          masksPerSample: masks,
-          model: `${checkpoint} (${describeModel(model)})`,
-          difficulty,
-        };
-        const files = shard
-          ? await writeScorePart(
-              runDir,
-              shard,
-              await currentExpectations(runDir, cache, checkpoint),
-              { masks, seed, difficulty },
-              scores,
-              info,
-            )
-          : await writeScoreArtifacts(runDir, scores, info);
-        const meanDifficulty = scores.difficulty.reduce((s, v) => s + v, 0) / Math.max(1, scores.count);
-        const result = {
-          count: scores.count,
-          embeddingDim: scores.embeddingDim,
-          masks,
-          difficulty,
-          meanDifficulty,
-          seconds: (performance.now() - started) / 1000,
-          files,
-          workers,
-          ...(shard ? { shard: shardLabel(shard) } : {}),
-        };
-        return {
-          result,
-          summary: {
-            samples: scores.count,
-            difficulty,
-            meanDifficulty: Number(meanDifficulty.toFixed(4)),
-            workers,
-          },
-        };
-      } finally {
-        model.dispose();
-        await cache.close();
-      }
-    });
-  },
+  run: runScoreStage,
   describe(r) {
     return `scored ${r.count} samples${r.shard ? ` of shard ${r.shard}` : ''} (${r.masks} masks each): mean ${r.difficulty} difficulty ${r.meanDifficulty.toFixed(4)}, ${r.seconds.toFixed(1)} s on ${r.workers} thread(s)\nwrote ${r.files.join(', ')}`;
   },
 };
-
-export function describeModel(model: MaeModel): string {
-  const c = model.config;
-  return `MAE ${c.imageSize}px/${c.patchSize} dim ${c.dim} depth ${c.depth}`;
-}
-
-/** The pool's scores as an unsharded score (or `optidel merge`) leaves them: the values, their 2D map and scores.json. */
-export async function writeScoreArtifacts(runDir: string, scores: ScoreValues, info: ScoresInfo): Promise<string[]> {
-  await writeFileAtomic(path.join(runDir, ARTIFACTS.embeddings), bytes(scores.embeddings));
-  await writeFileAtomic(path.join(runDir, ARTIFACTS.difficulty), bytes(scores.difficulty));
-  await writeFileAtomic(path.join(runDir, ARTIFACTS.patchErrors), bytes(scores.patchErrors));
-  await writeFileAtomic(
-    path.join(runDir, ARTIFACTS.projection),
-    bytes(pcaProject(scores.embeddings, info.embeddingDim)),
-  );
-  await writeJsonAtomic(path.join(runDir, ARTIFACTS.scores), info);
-  return [ARTIFACTS.embeddings, ARTIFACTS.difficulty, ARTIFACTS.patchErrors, ARTIFACTS.projection, ARTIFACTS.scores];
-}

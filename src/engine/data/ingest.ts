@@ -11,9 +11,6 @@ import type { CacheIndex, Provenance } from '../../shared/artifacts';
 import { ARTIFACTS } from '../../shared/artifacts';
 import type { IngestResult } from '../../shared/commands';
 import { CONFIG_DEFAULTS } from '../../shared/config';
-import { writeJsonAtomic } from '../../shared/node/atomicFile';
-import { openRun, readRun } from '../../shared/node/runStore';
-import { runStage } from '../runStage';
 import type { CommandContext } from '../command';
 import { CancelledError, letCancelIn, throwIfCancelled } from '../command';
 import type { LoadedConfig } from '../config/loadConfig';
@@ -23,17 +20,14 @@ import type { Discovery, SourceFile } from './discover';
 import { discoverSources } from './discover';
 import { readDicomSeries } from './formats/dicomSeries';
 import { UnusableFileError } from './formats/errors';
-import { readVolumeFile } from './formats/volumeFile';
 import { loadSharp } from './formats/raster';
+import { readVolumeFile } from './formats/volumeFile';
 import { rasterSample } from './rasterSamples';
 import type { SampleOptions } from './slicing';
 import { sliceVolume } from './slicing';
 import { rebuildBeside } from './stagedRebuild';
-import { THUMBS_DIR, ThumbnailWriter } from './thumbs';
+import { ThumbnailWriter, THUMBS_DIR } from './thumbs';
 import { AXIS_NUMBERS } from './volume';
-import { writeIngestPart } from '../scale/ingestParts';
-import { shardLabel, shardRange, type Shard } from '../scale/shard';
-import { writePoolMetadata } from './metadata/poolMetadata';
 
 /** The ingest command's result without the run folder (the shape is shared with the host). */
 export type IngestSummary = Omit<IngestResult, 'runDir'>;
@@ -65,113 +59,6 @@ export function contentHash(files: readonly SourceFile[], options: SampleOptions
   return hash.digest('hex');
 }
 
-export async function ingestPool(
-  loaded: LoadedConfig,
-  runDir: string,
-  ctx: CommandContext,
-  shard?: Shard,
-): Promise<IngestSummary> {
-  const { plan, summary } = await ingestCache(loaded, runDir, ctx, shard);
-  // A shard's part has no metadata of its own: optidel merge writes it for the merged pool.
-  if (shard) return summary;
-  return { ...summary, metadata: await writeIngestMetadata(loaded, plan, runDir, ctx) };
-}
-
-/** curation/metadata.json for the run's cache (DICOM tags, NIfTI header fields, the user's CSV); problems are logged. */
-export async function writeIngestMetadata(
-  loaded: LoadedConfig,
-  plan: Pick<DecodePlan, 'discovery' | 'options'>,
-  runDir: string,
-  ctx: CommandContext,
-): Promise<NonNullable<IngestSummary['metadata']>> {
-  const metadata = await writePoolMetadata(runDir, {
-    index: await readCacheIndex(runDir),
-    discovery: plan.discovery,
-    limits: plan.options,
-    configDir: loaded.dir,
-    csv: loaded.config.ingest?.metadata,
-    pool: loaded.config.pool,
-  });
-  for (const problem of metadata.problems.slice(0, 10)) ctx.log('warn', `ingest metadata: ${problem}`);
-  if (metadata.problems.length > 10)
-    ctx.log('warn', `ingest metadata: ${metadata.problems.length - 10} more problems in ${ARTIFACTS.metadata}`);
-  return { columns: metadata.columns, problems: metadata.problems.length };
-}
-
-async function ingestCache(
-  loaded: LoadedConfig,
-  runDir: string,
-  ctx: CommandContext,
-  shard: Shard | undefined,
-): Promise<{ plan: DecodePlan; summary: IngestSummary }> {
-  const started = performance.now();
-  // run.json first (under its own lock, so sibling shards create it once): the views see the run.
-  await openRun(runDir, { config: loaded.config, configPath: loaded.file });
-  const plan = await planDecode(loaded);
-  if (shard) return { plan, summary: await ingestShard(plan, runDir, shard, ctx, started) };
-  // A pool unchanged since an ingest that finished needs nothing written but config.json, so it
-  // takes no stage lock: bench workers and a pipeline rerun may repeat it while another stage runs.
-  const previous = await readCacheIndex(runDir).catch(() => undefined);
-  if (
-    previous?.contentHash === plan.hash &&
-    fs.existsSync(path.join(runDir, ARTIFACTS.thumbsIndex)) &&
-    (await readRun(runDir)).stages.ingest?.status === 'done'
-  ) {
-    await writeJsonAtomic(path.join(runDir, ARTIFACTS.config), loaded.config);
-    return { plan, summary: reuseCache(previous, ctx, started) };
-  }
-  const summary = await runStage(runDir, 'ingest', ctx, undefined, async () => {
-    await writeJsonAtomic(path.join(runDir, ARTIFACTS.config), loaded.config);
-    const summary = await ingestInto(plan, runDir, ctx, started);
-    return {
-      result: summary,
-      summary: {
-        samples: summary.samples,
-        sources: summary.sources,
-        skipped: summary.skipped.length,
-        emptySlicesSkipped: summary.emptySlicesSkipped,
-        cached: summary.cached ? 'yes' : 'no',
-      },
-    };
-  });
-  return { plan, summary };
-}
-
-/**
- * One shard of the pool's sources (sourceGroups) decoded into its part, parts/ingest/<i>-of-<n>/,
- * laid out as a run's cache/ and thumbs/; `optidel merge` joins the parts. Like the other shards it
- * takes no stage lock and leaves run.json and config.json to the merge. Nothing is decoded when
- * the run's cache already holds this pool.
- */
-async function ingestShard(
-  plan: DecodePlan,
-  runDir: string,
-  shard: Shard,
-  ctx: CommandContext,
-  started: number,
-): Promise<IngestSummary> {
-  const previous = await readCacheIndex(runDir).catch(() => undefined);
-  if (previous?.contentHash === plan.hash && (await readRun(runDir)).stages.ingest?.status === 'done')
-    return { ...reuseCache(previous, ctx, started), shard: shardLabel(shard), files: [] };
-  const groups = sourceGroups(plan.discovery.files);
-  const range = shardRange(shard, groups.length);
-  // The discovery's own skips belong to the whole pool: shard 0 reports them, as the merged cache does once.
-  const discovery: Discovery = {
-    files: groups.slice(range.start, range.end).flat(),
-    skipped: shard.index === 0 ? plan.discovery.skipped : [],
-  };
-  ctx.log(
-    'info',
-    `ingest: shard ${shardLabel(shard)}: sources ${range.start}-${range.end} of ${groups.length}; run.json is updated by "optidel merge" once every shard is done`,
-  );
-  let summary: IngestSummary | undefined;
-  const files = await writeIngestPart(runDir, shard, plan, groups.length, async (partDir) => {
-    summary = await decodePool({ ...plan, discovery }, partDir, ctx, started, { allowEmpty: true });
-    return summary;
-  });
-  return { ...summary!, seconds: (performance.now() - started) / 1000, shard: shardLabel(shard), files };
-}
-
 /** The pool's files as discovered now, and the content hash a cache of them would carry. */
 export async function discoverPool(loaded: LoadedConfig): Promise<Pick<DecodePlan, 'discovery' | 'options' | 'hash'>> {
   const options = sampleOptions(loaded);
@@ -190,7 +77,7 @@ export async function planDecode(loaded: LoadedConfig): Promise<DecodePlan> {
   return { loaded, ...pool, groupOf: userGrouping(loaded.config.ingest?.group, loaded.file) };
 }
 
-function reuseCache(previous: CacheIndex, ctx: CommandContext, started: number): IngestSummary {
+export function reuseCache(previous: CacheIndex, ctx: CommandContext, started: number): IngestSummary {
   ctx.log(
     'info',
     `ingest: the pool is unchanged since the last ingest (${previous.samples.length} samples); reusing the cache`,
@@ -200,7 +87,7 @@ function reuseCache(previous: CacheIndex, ctx: CommandContext, started: number):
 }
 
 /** Under the stage lock: reuses the cache if it still matches (its thumbnails rebuilt if missing), else decodes the pool anew. */
-async function ingestInto(
+export async function ingestInto(
   plan: DecodePlan,
   runDir: string,
   ctx: CommandContext,
@@ -233,7 +120,7 @@ class CacheWriteError extends Error {
 }
 
 /** Decodes every file of the pool into a cache and thumbnails under `outDir`; an empty result is an error unless `allowEmpty` (a shard). */
-async function decodePool(
+export async function decodePool(
   { loaded, discovery, options, hash, groupOf }: DecodePlan,
   outDir: string,
   ctx: CommandContext,

@@ -12,12 +12,12 @@ import type { StageName } from '../../shared/runRecord';
 import type { CommandContext } from '../command';
 import { throwIfCancelled } from '../command';
 import type { LoadedConfig } from '../config/loadConfig';
-import { ingestPool } from '../data/ingest';
+import { ingestPool } from './ingestStage';
 import type { MaePreset } from '../model/mae';
 import type { SelectionMethod } from '../selection/methods';
 import { runPretrainStage } from './pretrainStage';
-import { proposeCommand } from '../commands/propose';
-import { scoreCommand } from '../commands/score';
+import { runProposeStage } from './proposeStage';
+import { runScoreStage } from './scoreStage';
 import { runSelectStage } from './selectStage';
 import { runSynthesizeStage } from './synthesizeStage';
 import { runTrainStage } from './trainStage';
@@ -67,8 +67,8 @@ export async function runPipeline(
         { run, preset: options.preset, steps: options.steps, batchSize: options.batchSize, seed: options.seed },
         ctx,
       ),
-    score: () => scoreCommand.run({ run, seed: options.seed }, ctx),
-    propose: () => proposeCommand.run({ run, seed: options.seed }, ctx),
+    score: () => runScoreStage({ run, seed: options.seed }, ctx),
+    propose: () => runProposeStage({ run, seed: options.seed }, ctx),
     select: async () => {
       const r = await runSelectStage({ run, method, budget: options.budget, seed: options.seed }, ctx);
       selected = r.selected;

@@ -16,6 +16,7 @@
  *   scores/projection.f32           N x 2 PCA of the embeddings, for the embedding map
  *   scores/umap.f32                 N x 2 UMAP of the embeddings (optidel umap), the map's other layout
  *   patches/key-patches.json        KeyPatchFile
+ *   key-patches.user.json           the user's own key patches (optional; docs/key-patches.md)
  *   selection/<method>.json         SelectionFile
  *   synth/index.json                SynthIndex: the compact set of one selection; its generated
  *                                   images in synth/samples.f32 and synth/<id>.png
@@ -49,6 +50,8 @@ export const ARTIFACTS = {
   projection: 'scores/projection.f32',
   umap: 'scores/umap.f32',
   keyPatches: 'patches/key-patches.json',
+  /** The user's own key patches, read by propose when --user is not given (docs/key-patches.md). */
+  userKeyPatches: 'key-patches.user.json',
   selectionDir: 'selection',
   synthDir: 'synth',
   synthIndex: 'synth/index.json',

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { parseConfig } from '../../../src/engine/config/loadConfig';
 import { openCache } from '../../../src/engine/data/cache';
-import { ingestPool } from '../../../src/engine/data/ingest';
+import { ingestPool } from '../../../src/engine/pipeline/ingestStage';
 import { loadSegmentationDataset } from '../../../src/engine/data/segmentation';
 import { poolIds } from '../../../src/engine/bench/encoders';
 import { testImagesInPool } from '../../../src/engine/bench/poolOverlap';

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { Worker } from 'node:worker_threads';
 import { parseConfig } from '../../../src/engine/config/loadConfig';
-import { ingestPool } from '../../../src/engine/data/ingest';
+import { ingestPool } from '../../../src/engine/pipeline/ingestStage';
 import { SeededRandom } from '../../../src/engine/data/random';
 import { recordingContext } from './context';
 import type { Campaign, LoaderName, WorkerMessage } from './fuzzWorker';

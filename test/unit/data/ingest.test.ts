@@ -9,7 +9,7 @@ import { readRun } from '../../../src/shared/node/runStore';
 import { loadConfig, parseConfig } from '../../../src/engine/config/loadConfig';
 import { openCache } from '../../../src/engine/data/cache';
 import { writeDemoData } from '../../../src/engine/data/demo';
-import { ingestPool } from '../../../src/engine/data/ingest';
+import { ingestPool } from '../../../src/engine/pipeline/ingestStage';
 import { recordingContext } from './context';
 import { independentFixtures } from './independentFixtures';
 

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../../../src/engine/config/loadConfig';
 import { writeDemoData } from '../../../src/engine/data/demo';
-import { ingestPool } from '../../../src/engine/data/ingest';
+import { ingestPool } from '../../../src/engine/pipeline/ingestStage';
 import { runStage } from '../../../src/engine/runStage';
 import { STAGE_LOCK_FILE } from '../../../src/shared/node/runLock';
 import { openRun, readRun } from '../../../src/shared/node/runStore';

@@ -8,7 +8,7 @@ import { parseConfig } from '../../../src/engine/config/loadConfig';
 import { acquisitionOf, frameSequence, userGrouping } from '../../../src/engine/data/acquisition';
 import { readCacheIndex } from '../../../src/engine/data/cache';
 import { encodeGrayPng } from '../../../src/engine/data/formats/png';
-import { ingestPool } from '../../../src/engine/data/ingest';
+import { ingestPool } from '../../../src/engine/pipeline/ingestStage';
 import { recordingContext } from '../data/context';
 
 test('2D files of one folder whose names differ only in their last number are one sequence', () => {
