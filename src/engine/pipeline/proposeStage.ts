@@ -29,6 +29,7 @@ import { resolveShard, shardIds, shardLabel, shardRange } from '../scale/shard';
 import { runStageOrShard } from '../scale/shardStage';
 import { SCORE_DEFAULTS } from './scoreStage';
 import { runRecordOrUndefined } from './stageSettings';
+import { readFloat32File } from '../../shared/node/float32File';
 
 /**
  * `errors`: grid² per-patch difficulties per sample, for the samples from `offset` on (a shard's
@@ -114,14 +115,19 @@ export async function runProposeStage(
             `${path.join(runDir, ARTIFACTS.scores)} is missing: run "optidel score --run ${args.run}" first`,
           );
         const grid = info.patchesPerSide;
+        const rescore = `run "optidel score --run ${args.run}" again`;
+        if (!part && merged!.count !== cache.size)
+          throw new Error(
+            `${ARTIFACTS.scores} does not match the pool (${merged!.count} scored, ${cache.size} cached); ${rescore}`,
+          );
+        // Checked by size before it is read: a sparse file in a shared run costs it nothing.
         const errors =
           part?.errors ??
-          new Float32Array((await fs.promises.readFile(path.join(runDir, ARTIFACTS.patchErrors))).buffer.slice(0));
+          (await readFloat32File(path.join(runDir, ARTIFACTS.patchErrors), {
+            length: cache.size * grid * grid,
+            fix: rescore,
+          }));
         const offset = part ? start : 0;
-        if (!part && (merged!.count !== cache.size || errors.length !== cache.size * grid * grid))
-          throw new Error(
-            `${ARTIFACTS.patchErrors} does not match the pool (${merged!.count} scored, ${cache.size} cached); run "optidel score --run ${args.run}" again`,
-          );
         patches.push(
           ...(await proposeAutoPatches(cache, errors, grid, { perImage, windowFraction }, ctx, {
             ids: shardIds(shard, cache.size),

@@ -317,7 +317,7 @@ test('a cache index claiming an image size no config allows is refused before a 
   }
 });
 
-test('a sparse 3 GiB scores file is refused by its size with the fix, by select and by export, before it is read', () => {
+test('a sparse 3 GiB scores file is refused by its size with the fix, by select, export and propose, before it is read', () => {
   const runDir = cloneRun(done, 'sparse-scores');
   // A few bytes in a shared tar (--sparse); read whole, it fills the memory (or fails past 2 GiB with a bare "File size" error).
   fs.truncateSync(path.join(runDir, 'scores', 'difficulty.f32'), 3 * 1024 ** 3);
@@ -336,6 +336,10 @@ test('a sparse 3 GiB scores file is refused by its size with the fix, by select 
     exported.stderr,
     /difficulty\.f32: holds 805306368 float32 values, expected \d+; .*Re-run "optidel score/,
   );
+  fs.truncateSync(path.join(runDir, 'scores', 'patch-errors.f32'), 3 * 1024 ** 3);
+  const proposed = runCli(['propose', '--run', runDir, '--json']);
+  assert.notEqual(proposed.status, 0);
+  assert.match(proposed.stderr, /patch-errors\.f32: holds 805306368 float32 values, expected \d+; run "optidel score/);
 });
 
 test('a selection file holding ids outside the pool is refused naming the file, the ids and the fix', () => {
