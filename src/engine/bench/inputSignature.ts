@@ -13,9 +13,10 @@ import * as path from 'node:path';
 import { readJsonFile, writeJsonAtomic } from '../../shared/node/atomicFile';
 import type { CommandContext } from '../command';
 import { checkpointDir } from '../model/checkpoint';
+import { BENCH_SIGNATURE_FILES } from '../../shared/run/layout';
 
-export const INPUTS_FILE = 'inputs.json';
-export const SCORED_WITH_FILE = 'scored-with.json';
+const INPUTS_FILE = BENCH_SIGNATURE_FILES.inputs;
+const SCORED_WITH_FILE = BENCH_SIGNATURE_FILES.scoredWith;
 
 export interface TrainingInputs {
   pool: string;

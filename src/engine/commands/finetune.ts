@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EngineCommand } from '../command';
 import { throwIfCancelled, UsageError } from '../command';
-import { ARTIFACTS } from '../../shared/artifacts';
+import { ARTIFACTS, metricsFile } from '../../shared/artifacts';
 import { resolveInRun } from '../../shared/run/node/contain';
 import { selectBackend } from '../backends/select';
 import { loadConfig } from '../config/loadConfig';
@@ -106,7 +106,7 @@ export const finetuneCommand: EngineCommand<'finetune'> = {
         model.dispose();
       }
       await fs.promises.mkdir(path.join(runDir, ARTIFACTS.metricsDir), { recursive: true });
-      await fs.promises.writeFile(path.join(runDir, ARTIFACTS.metricsDir, 'finetune.jsonl'), `${metrics.join('\n')}\n`);
+      await fs.promises.writeFile(path.join(runDir, metricsFile('finetune')), `${metrics.join('\n')}\n`);
       const result = {
         checkpoint,
         mode: options.mode,

@@ -21,6 +21,7 @@ import { removeInRun, resolveInRun, RunPathError } from '../../shared/run/node/c
 import type { AdamW } from './adamw';
 import type { MaeConfig } from './mae';
 import { MaeModel } from './mae';
+import { CHECKPOINT_FILES } from '../../shared/run/layout';
 
 export interface TrainerState {
   version: 1;
@@ -34,8 +35,8 @@ export interface TrainerState {
   seconds: number;
 }
 
-const OPTIMIZER_FILE = 'optimizer.bin';
-const TRAINER_FILE = 'trainer.json';
+const OPTIMIZER_FILE = CHECKPOINT_FILES.optimizer;
+const TRAINER_FILE = CHECKPOINT_FILES.trainer;
 const KEEP = 2;
 
 /** `checkpoints/<name>` inside the run folder; `name` must be a plain name and no link may be on the way. */
@@ -87,7 +88,7 @@ export async function latestCheckpoint(
   const stepDir = readCheckpointPointer(dir);
   if (stepDir === undefined) return undefined;
   const state = (await readJsonFile(path.join(stepDir, TRAINER_FILE))) as TrainerState & { optimizerStep: number };
-  const model = (await readJsonFile(path.join(stepDir, 'model.json'))) as { config: MaeConfig };
+  const model = (await readJsonFile(path.join(stepDir, CHECKPOINT_FILES.model))) as { config: MaeConfig };
   return { dir: stepDir, state, config: model.config };
 }
 

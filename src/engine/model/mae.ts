@@ -14,6 +14,7 @@ import type { MaskBatch } from './masking';
 import { makeMasks } from './masking';
 import { SeededRandom, deriveSeed } from './rng';
 import { MAE_PRESETS, type MaePreset } from '../../shared/commands';
+import { CHECKPOINT_FILES } from '../../shared/run/layout';
 
 // The preset names are part of the command vocabulary (shared with the host); their shapes live here.
 export { MAE_PRESETS, type MaePreset };
@@ -112,8 +113,8 @@ export interface MaskOptions {
 }
 
 const FORMAT = 'optidel-mae';
-export const MODEL_FILE = 'model.json';
-export const WEIGHTS_FILE = 'weights.bin';
+export const MODEL_FILE = CHECKPOINT_FILES.model;
+export const WEIGHTS_FILE = CHECKPOINT_FILES.weights;
 
 interface ModelFile {
   format: typeof FORMAT;

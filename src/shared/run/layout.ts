@@ -69,6 +69,17 @@ export const ARTIFACTS = {
   partsDir: 'parts',
 } as const;
 
+/** Inside a saved model's folder (a checkpoint's step-N/, an encoder cell): the model, its weights, and the trainer's state. */
+export const CHECKPOINT_FILES = {
+  model: 'model.json',
+  weights: 'weights.bin',
+  optimizer: 'optimizer.bin',
+  trainer: 'trainer.json',
+} as const;
+
+/** A benchmark encoder's record of what it was trained from, and the bench folder's record of what the pool was scored with. */
+export const BENCH_SIGNATURE_FILES = { inputs: 'inputs.json', scoredWith: 'scored-with.json' } as const;
+
 /** The benchmark's files inside its folder (the run's bench/, or `optidel bench --out`); ARTIFACTS.benchReport* are the first two in bench/. */
 export const BENCH_FILES = {
   reportJson: 'report.json',
