@@ -1,8 +1,9 @@
 /**
  * DICOM Part 10 files: implicit and explicit VR little endian, explicit VR big endian, deflated
- * explicit little endian, and RLE Lossless (`dicomRle.ts`). Any other transfer syntax (JPEG,
- * JPEG-LS, JPEG 2000, video) is refused with its name and how to convert it. Only the
- * attributes needed to place and scale the pixels are read; sequences are skipped whole.
+ * explicit little endian, and the compressed syntaxes of `dicomCodecs.ts` (RLE, JPEG Lossless,
+ * JPEG-LS, JPEG 2000, 8-bit JPEG Baseline/Extended). Any other transfer syntax (HTJ2K, video) is
+ * refused with its name and how to convert it. Only the attributes needed to place and scale the
+ * pixels are read; sequences are skipped whole.
  *
  * A file is read in two steps, so a folder can be checked before any pixels are held: its header
  * (the bytes up to the pixel data, read and inflated only that far), then its pixels (read and
@@ -11,7 +12,8 @@
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { Vec3, VoxelArray } from '../volume';
-import { decodeRle } from './dicomRle';
+import type { Codec } from './dicomCodecs';
+import { decodeEncapsulated } from './dicomCodecs';
 import { swapBytes } from './voxelData';
 import type { Encoding } from './byteSource';
 import { corruptIsUnusable, openBytes, readPrefix, readUntil } from './byteSource';
@@ -53,7 +55,7 @@ interface PixelLayout {
   /** Offset (in the data set, after inflating) of the first pixel byte, and the pixel bytes used (decoded). */
   pixelStart: number;
   pixelBytes: number;
-  /** The pixel data are RLE fragments (an undefined-length element) starting at `pixelStart`. */
+  /** The pixel data are compressed fragments (an undefined-length element) starting at `pixelStart`. */
   encapsulated: boolean;
   samples: number;
   bitsAllocated: number;
@@ -68,10 +70,20 @@ const SYNTAXES: Record<string, Syntax & { deflated?: boolean }> = {
   '1.2.840.10008.1.2.1': { explicit: true, littleEndian: true },
   '1.2.840.10008.1.2.2': { explicit: true, littleEndian: false },
   '1.2.840.10008.1.2.1.99': { explicit: true, littleEndian: true, deflated: true },
-  '1.2.840.10008.1.2.5': { explicit: true, littleEndian: true, rle: true },
+  '1.2.840.10008.1.2.5': { explicit: true, littleEndian: true, codec: 'rle' },
+  '1.2.840.10008.1.2.4.50': { explicit: true, littleEndian: true, codec: 'jpeg' },
+  '1.2.840.10008.1.2.4.51': { explicit: true, littleEndian: true, codec: 'jpeg' },
+  '1.2.840.10008.1.2.4.57': { explicit: true, littleEndian: true, codec: 'jpeg-lossless' },
+  '1.2.840.10008.1.2.4.70': { explicit: true, littleEndian: true, codec: 'jpeg-lossless' },
+  '1.2.840.10008.1.2.4.80': { explicit: true, littleEndian: true, codec: 'jpeg-ls' },
+  '1.2.840.10008.1.2.4.81': { explicit: true, littleEndian: true, codec: 'jpeg-ls' },
+  '1.2.840.10008.1.2.4.90': { explicit: true, littleEndian: true, codec: 'jpeg2000' },
+  '1.2.840.10008.1.2.4.91': { explicit: true, littleEndian: true, codec: 'jpeg2000' },
 };
 
+/** Names of the compressed syntaxes, for messages (read or refused). */
 const COMPRESSED_NAMES: Record<string, string> = {
+  '1.2.840.10008.1.2.5': 'RLE Lossless',
   '1.2.840.10008.1.2.4.50': 'JPEG Baseline',
   '1.2.840.10008.1.2.4.51': 'JPEG Extended',
   '1.2.840.10008.1.2.4.57': 'JPEG Lossless',
@@ -125,8 +137,10 @@ const UNDEFINED = 0xffffffff;
 interface Syntax {
   explicit: boolean;
   littleEndian: boolean;
-  /** RLE Lossless: the pixel data are encapsulated. */
-  rle?: boolean;
+  /** A compressed syntax: the pixel data are encapsulated, decoded by this codec. */
+  codec?: Codec;
+  /** Its name and UID, for messages. */
+  name?: string;
 }
 
 /** Raw values of the wanted top-level elements. */
@@ -180,7 +194,7 @@ function truncatedPixels(file: string, needed: number, remain: number): Unusable
 /** The file's pixels, read (and inflated) no further than where its header says they end. */
 export async function readDicomPixels(header: DicomHeader): Promise<VoxelArray> {
   const { layout, file } = header;
-  if (layout.encapsulated) return readRlePixels(header);
+  if (layout.encapsulated) return readEncapsulatedPixels(header);
   const end = layout.pixelStart + layout.pixelBytes;
   const prefix = await corruptIsUnusable(
     readPrefix(openBytes(file, layout.bodyStart, layout.encoding, { length: end }), end),
@@ -193,24 +207,27 @@ export async function readDicomPixels(header: DicomHeader): Promise<VoxelArray> 
 }
 
 /**
- * RLE pixels: the fragments are read to the end of the file but never beyond twice the decoded
- * size (PackBits grows data by at most 1 byte in 128, plus a header per frame), then decoded.
+ * Compressed pixels: the fragments are read to the end of the file but never beyond twice the
+ * decoded size (PackBits grows data by at most 1 byte in 128, and a lossless JPEG codestream of
+ * real images is far smaller than its pixels), plus a header per frame, then decoded.
  */
-async function readRlePixels(header: DicomHeader): Promise<VoxelArray> {
+async function readEncapsulatedPixels(header: DicomHeader): Promise<VoxelArray> {
   const { layout, file } = header;
   const start = layout.bodyStart + layout.pixelStart;
   const remain = Math.max(0, (await fs.promises.stat(file)).size - start);
   const bound = Math.min(remain, 2 * layout.pixelBytes + 1024 * header.frames + 64 * 1024);
   if (bound === 0) throw truncatedPixels(file, layout.pixelBytes, 0);
   const { bytes } = await readPrefix(openBytes(file, start, 'plain', { length: bound }), bound);
-  const decoded = decodeRle(bytes, {
+  const decoded = await decodeEncapsulated(layout.syntax.codec!, bytes, {
     file,
+    syntax: layout.syntax.name ?? 'compressed',
+    rows: header.rows,
+    columns: header.columns,
     frames: header.frames,
-    pixels: header.rows * header.columns,
     samples: layout.samples,
     bytesPerSample: layout.bitsAllocated / 8,
   });
-  // Decoded RLE is little endian with samples interleaved, whatever the header says of the original.
+  // Decoded frames are little endian with samples interleaved, whatever the header says of the original.
   return decodePixels({ ...header, layout: { ...layout, planar: false } }, decoded);
 }
 
@@ -241,11 +258,15 @@ function readMeta(src: Source): Pick<PixelLayout, 'bodyStart' | 'encoding' | 'sy
     if (!known) {
       const name = COMPRESSED_NAMES[uid];
       throw new UnusableFileError(
-        `${file}: transfer syntax ${name ? `${name} (${uid})` : uid} is not supported: only uncompressed and RLE DICOM is read; convert it first, e.g. "gdcmconv --raw in.dcm out.dcm" or "dcmdjpeg in.dcm out.dcm"`,
+        `${file}: transfer syntax ${name ? `${name} (${uid})` : uid} is not supported: only uncompressed, RLE, JPEG (8-bit), JPEG Lossless, JPEG-LS and JPEG 2000 DICOM is read; convert it first, e.g. "gdcmconv --raw in.dcm out.dcm" or "dcmdjpeg in.dcm out.dcm"`,
       );
     }
     const { deflated, ...syntax } = known;
-    return { bodyStart: end, encoding: deflated ? 'deflate-raw' : 'plain', syntax };
+    return {
+      bodyStart: end,
+      encoding: deflated ? 'deflate-raw' : 'plain',
+      syntax: syntax.codec ? { ...syntax, name: `${COMPRESSED_NAMES[uid]} (${uid})` } : syntax,
+    };
   }
   if (buf.length >= 8 && (buf.readUInt16LE(0) === 0x0008 || buf.readUInt16LE(0) === 0x0002)) {
     // No preamble: an old raw data set, nearly always implicit VR little endian.
@@ -289,10 +310,10 @@ function readElements(
     if (stop(t)) return { end: pos };
     const header = readLength(src, pos, syntax, t);
     if (t === T.pixelData) {
-      if ((header.length === UNDEFINED) !== Boolean(syntax.rle))
+      if ((header.length === UNDEFINED) !== Boolean(syntax.codec))
         throw new UnusableFileError(
-          syntax.rle
-            ? `${file}: RLE Lossless transfer syntax but the pixel data are not encapsulated`
+          syntax.codec
+            ? `${file}: ${syntax.name} transfer syntax but the pixel data are not encapsulated`
             : `${file}: encapsulated (compressed) pixel data in an uncompressed transfer syntax`,
         );
       return { end: header.valueStart, pixelData: { pixelStart: header.valueStart, declaredBytes: header.length } };
