@@ -126,7 +126,10 @@ async function decodeJpegBaseline(data: Buffer): Promise<Decoded> {
   const sharp = await loadSharp();
   let result: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
-    result = await sharp(data).raw().toBuffer({ resolveWithObject: true });
+    const image = sharp(data);
+    // libvips hands a gray JPEG on as three equal bands: its one band is kept.
+    const { channels } = await image.metadata();
+    result = await (channels === 1 ? image.extractChannel(0) : image).raw().toBuffer({ resolveWithObject: true });
   } catch (err) {
     // libjpeg-turbo as sharp builds it reads 8-bit samples only.
     const precision = jpegPrecision(data);
