@@ -4,12 +4,14 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readDicomHeader, readDicomPixels } from '../../../src/engine/data/formats/dicom';
 import { readDicomSeries } from '../../../src/engine/data/formats/dicomSeries';
 import { UnusableFileError } from '../../../src/engine/data/formats/errors';
+import { ENGINE, ROOT, requireBuiltEngine } from '../../helpers/engine';
 import { libraryFixtures } from './independentFixtures';
 
 const LIMITS = { maxVoxels: 1_000_000, maxBytes: 10_000_000 };
@@ -171,5 +173,35 @@ test(
         ) &&
         /gdcmconv --raw/.test(err.message),
     );
+  },
+);
+
+test(
+  'the built engine, copied away from node_modules, decodes JPEG-LS and JPEG 2000 with the .wasm files beside it',
+  { skip: skipFor('frames_jpls.dcm') || skipFor('frames_j2k.dcm') },
+  () => {
+    requireBuiltEngine();
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-bundle-'));
+    // What a .vsix holds of the engine: bin/ and dist/engine/, no node_modules anywhere above.
+    fs.mkdirSync(path.join(tmp, 'pkg', 'dist'), { recursive: true });
+    fs.cpSync(path.join(ROOT, 'bin'), path.join(tmp, 'pkg', 'bin'), { recursive: true });
+    fs.cpSync(path.dirname(ENGINE), path.join(tmp, 'pkg', 'dist', 'engine'), { recursive: true });
+    for (const name of ['frames_jpls.dcm', 'frames_j2k.dcm']) {
+      fs.mkdirSync(path.join(tmp, 'data', name), { recursive: true });
+      fs.copyFileSync(path.join(dir(), name), path.join(tmp, 'data', name, 'im.dcm'));
+    }
+    fs.writeFileSync(path.join(tmp, 'data', 'optidel.json'), JSON.stringify({ pool: ['.'] }));
+    const run = spawnSync(
+      process.execPath,
+      [path.join(tmp, 'pkg', 'bin', 'optidel.js'), 'ingest', '--config', path.join(tmp, 'data', 'optidel.json')].concat(
+        ['--out', path.join(tmp, 'run'), '--json'],
+      ),
+      { encoding: 'utf8', timeout: 120_000 },
+    );
+    assert.equal(run.status, 0, run.stderr);
+    const summary = JSON.parse(run.stdout.trim().split('\n').pop()!) as { samples: number; skipped: unknown[] };
+    // Three noise frames from each file, none skipped.
+    assert.deepEqual(summary.skipped, []);
+    assert.equal(summary.samples, 6);
   },
 );

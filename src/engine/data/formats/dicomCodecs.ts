@@ -40,13 +40,19 @@ interface Decoded {
   planar: boolean;
 }
 
-type FrameDecoder = (data: Buffer) => Promise<Decoded>;
+interface FrameDecoder {
+  /** Loads the decoder (once; cached by whoever loads it). */
+  load: () => Promise<unknown>;
+  decode: (data: Buffer) => Promise<Decoded>;
+}
 
 /** `encapsulated` (the Pixel Data value) decoded to `frames * rows * columns * samples * bytesPerSample` bytes. */
 export async function decodeEncapsulated(codec: Codec, encapsulated: Buffer, image: EncodedImage): Promise<Buffer> {
   const streams = encapsulatedFrames(encapsulated, image.frames, image.file, STARTS_FRAME[codec]);
   const frameBytes = image.rows * image.columns * image.samples * image.bytesPerSample;
   const out = Buffer.alloc(image.frames * frameBytes);
+  // Loaded first, apart: a decoder missing from the installation is not a corrupt file.
+  if (codec !== 'rle') await DECODERS[codec].load();
   for (const [f, data] of streams.entries()) {
     const target = out.subarray(f * frameBytes, (f + 1) * frameBytes);
     if (codec === 'rle') {
@@ -55,7 +61,7 @@ export async function decodeEncapsulated(codec: Codec, encapsulated: Buffer, ima
     }
     let decoded: Decoded;
     try {
-      decoded = await DECODERS[codec](data);
+      decoded = await DECODERS[codec].decode(data);
     } catch (err) {
       if (err instanceof UnusableFileError) throw new UnusableFileError(`${image.file}: ${err.message}`);
       throw new UnusableFileError(
@@ -108,10 +114,10 @@ const STARTS_FRAME: Record<Codec, ((fragment: Buffer) => boolean) | undefined> =
 };
 
 const DECODERS: Record<Exclude<Codec, 'rle'>, FrameDecoder> = {
-  'jpeg-lossless': decodeJpegLossless,
-  'jpeg-ls': (data) => decodeWasm(charls, data, (d) => new d.JpegLSDecoder()),
-  jpeg2000: (data) => decodeWasm(openjpeg, data, (d) => new d.J2KDecoder()),
-  jpeg: decodeJpegBaseline,
+  'jpeg-lossless': { load: () => import('jpeg-lossless-decoder-js'), decode: decodeJpegLossless },
+  'jpeg-ls': { load: () => charls.get(), decode: (data) => decodeWasm(charls, data, (d) => new d.JpegLSDecoder()) },
+  jpeg2000: { load: () => openjpeg.get(), decode: (data) => decodeWasm(openjpeg, data, (d) => new d.J2KDecoder()) },
+  jpeg: { load: loadSharp, decode: decodeJpegBaseline },
 };
 
 async function decodeJpegLossless(data: Buffer): Promise<Decoded> {
@@ -186,7 +192,10 @@ class WasmCodec {
   ) {}
 
   get(): Promise<WasmModule> {
-    this.instance ??= this.instantiate();
+    this.instance ??= this.instantiate().catch((err: unknown) => {
+      this.instance = undefined;
+      throw err;
+    });
     return this.instance;
   }
 
