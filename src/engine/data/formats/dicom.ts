@@ -3,7 +3,8 @@
  * explicit little endian, and the compressed syntaxes of `dicomCodecs.ts` (RLE, JPEG Lossless,
  * JPEG-LS, JPEG 2000, 8-bit JPEG Baseline/Extended). Any other transfer syntax (HTJ2K, video) is
  * refused with its name and how to convert it. Only the attributes needed to place and scale the
- * pixels are read; sequences are skipped whole.
+ * pixels are read; sequences are skipped whole, but for an enhanced multi-frame image's functional
+ * groups (shared, and per frame: position, orientation, pixel spacing, rescale).
  *
  * A file is read in two steps, so a folder can be checked before any pixels are held: its header
  * (the bytes up to the pixel data, read and inflated only that far), then its pixels (read and
@@ -35,6 +36,8 @@ export interface DicomHeader {
   instanceNumber?: number;
   /** ImagePositionPatient (LPS, mm) of the first pixel. */
   position?: Vec3;
+  /** Enhanced multi-frame: each frame's ImagePositionPatient, in stored order. */
+  framePositions?: Vec3[];
   /** ImageOrientationPatient: direction of increasing column index, then of increasing row index (LPS). */
   orientation?: [Vec3, Vec3];
   /** PixelSpacing: between rows, between columns (mm). */
@@ -129,11 +132,21 @@ const T = {
   intercept: tag(0x0028, 0x1052),
   slope: tag(0x0028, 0x1053),
   pixelData: tag(0x7fe0, 0x0010),
+  sharedGroups: tag(0x5200, 0x9229),
+  perFrameGroups: tag(0x5200, 0x9230),
   item: tag(0xfffe, 0xe000),
   itemEnd: tag(0xfffe, 0xe00d),
   sequenceEnd: tag(0xfffe, 0xe0dd),
 };
 const WANTED = new Set(Object.values(T));
+/** The functional group macros (plane position and orientation, pixel measures, pixel value transformation, frame VOI LUT), known by tag where the VR is implicit. */
+const GROUP_MACROS = new Set([
+  tag(0x0020, 0x9113),
+  tag(0x0020, 0x9116),
+  tag(0x0028, 0x9110),
+  tag(0x0028, 0x9145),
+  tag(0x0028, 0x9132),
+]);
 const UNDEFINED = 0xffffffff;
 
 interface Syntax {
@@ -147,6 +160,12 @@ interface Syntax {
 
 /** Raw values of the wanted top-level elements. */
 type Elements = Map<number, Buffer>;
+
+/** An enhanced multi-frame image's functional groups, each item's macros flattened into one map. */
+interface FunctionalGroups {
+  shared?: Elements;
+  perFrame?: Elements[];
+}
 
 /** The bytes being parsed; `partial` when more may follow (the file is read a piece at a time). */
 interface Source {
@@ -179,7 +198,7 @@ export async function readDicomHeader(file: string, limits: InputLimits): Promis
     limits,
     (src) => readBody(src, meta.syntax),
   );
-  const header = describe(body.elements, { ...meta, ...body.pixelData }, file, limits);
+  const header = describe(body.elements, body.groups, { ...meta, ...body.pixelData }, file, limits);
   const { layout } = header;
   if (layout.encoding === 'plain' && !layout.encapsulated) {
     // A short file is refused now, while its folder is checked, not halfway through stacking.
@@ -285,10 +304,11 @@ function readMeta(src: Source): Pick<PixelLayout, 'bodyStart' | 'encoding' | 'sy
 function readBody(
   src: Source,
   syntax: Syntax,
-): { elements: Elements; pixelData?: { pixelStart: number; declaredBytes: number } } {
+): { elements: Elements; groups: FunctionalGroups; pixelData?: { pixelStart: number; declaredBytes: number } } {
   const elements: Elements = new Map();
-  const { pixelData } = readElements(src, 0, syntax, elements, () => false);
-  return { elements, pixelData };
+  const groups: FunctionalGroups = {};
+  const { pixelData } = readElements(src, 0, syntax, elements, () => false, groups);
+  return { elements, groups, pixelData };
 }
 
 /**
@@ -301,6 +321,7 @@ function readElements(
   syntax: Syntax,
   out: Elements,
   stop: (t: number) => boolean,
+  groups?: FunctionalGroups,
 ): { end: number; pixelData?: { pixelStart: number; declaredBytes: number } } {
   const { buf, file } = src;
   let pos = start;
@@ -321,6 +342,13 @@ function readElements(
       return { end: header.valueStart, pixelData: { pixelStart: header.valueStart, declaredBytes: header.length } };
     }
     pos = header.valueStart;
+    if (groups && (t === T.sharedGroups || t === T.perFrameGroups)) {
+      const sequence = readItems(src, pos, header.length, syntax, 0);
+      if (t === T.sharedGroups) groups.shared = sequence.items[0];
+      else groups.perFrame = sequence.items;
+      pos = sequence.end;
+      continue;
+    }
     if (header.length === UNDEFINED) {
       pos = skipUndefined(src, pos, syntax, 0);
       continue;
@@ -373,13 +401,85 @@ function skipUndefined(src: Source, start: number, syntax: Syntax, depth: number
   throw cutShort(src, 'truncated: a sequence is not closed');
 }
 
+/** The items of a sequence starting at `start` (its value), each flattened: nested macros' attributes join their item. */
+function readItems(
+  src: Source,
+  start: number,
+  length: number,
+  syntax: Syntax,
+  depth: number,
+): { items: Elements[]; end: number } {
+  const { buf, file } = src;
+  if (depth > 8) throw new UnusableFileError(`${file}: sequences nested too deep`);
+  const defined = length !== UNDEFINED;
+  const limit = defined ? start + length : buf.length;
+  if (limit > buf.length) throw cutShort(src, `truncated sequence at byte ${start}`);
+  const items: Elements[] = [];
+  let pos = start;
+  while (pos < limit) {
+    if (pos + 8 > buf.length) break;
+    const t = tagAt(buf, pos, syntax);
+    const itemLength = syntax.littleEndian ? buf.readUInt32LE(pos + 4) : buf.readUInt32BE(pos + 4);
+    pos += 8;
+    if (t === T.sequenceEnd) return { items, end: pos };
+    if (t !== T.item) throw new UnusableFileError(`${file}: corrupt sequence at byte ${pos - 8} (no item tag)`);
+    const item: Elements = new Map();
+    pos = readItem(src, pos, itemLength, syntax, item, depth);
+    items.push(item);
+  }
+  if (!defined) throw cutShort(src, 'truncated: a sequence is not closed');
+  return { items, end: limit };
+}
+
+/** One item's wanted attributes into `out`, nested sequences walked; returns the position after the item. */
+function readItem(src: Source, start: number, length: number, syntax: Syntax, out: Elements, depth: number): number {
+  const { buf } = src;
+  const defined = length !== UNDEFINED;
+  const limit = defined ? start + length : buf.length;
+  if (limit > buf.length) throw cutShort(src, `truncated sequence item at byte ${start}`);
+  let pos = start;
+  while (pos + 8 <= limit) {
+    const t = tagAt(buf, pos, syntax);
+    const header = readLength(src, pos, syntax, t);
+    if (t === T.itemEnd) return header.valueStart;
+    const vr = syntax.explicit && t >>> 16 !== 0xfffe ? buf.toString('latin1', pos + 4, pos + 6) : undefined;
+    if (header.length === UNDEFINED || vr === 'SQ' || (!syntax.explicit && GROUP_MACROS.has(t))) {
+      const nested = readItems(src, header.valueStart, header.length, syntax, depth + 1);
+      // A macro holds one item: its attributes are this frame's (the first one found is kept).
+      for (const item of nested.items) for (const [k, v] of item) if (!out.has(k)) out.set(k, v);
+      pos = nested.end;
+      continue;
+    }
+    if (header.valueStart + header.length > buf.length)
+      throw cutShort(src, `truncated element (${hex(t)}) at byte ${header.valueStart}`);
+    if (WANTED.has(t)) out.set(t, buf.subarray(header.valueStart, header.valueStart + header.length));
+    pos = header.valueStart + header.length;
+  }
+  if (!defined) throw cutShort(src, 'truncated: a sequence item is not closed');
+  return limit;
+}
+
+function tagAt(buf: Buffer, pos: number, syntax: Syntax): number {
+  return syntax.littleEndian
+    ? tag(buf.readUInt16LE(pos), buf.readUInt16LE(pos + 2))
+    : tag(buf.readUInt16BE(pos), buf.readUInt16BE(pos + 2));
+}
+
 type HeaderLayout = Pick<PixelLayout, 'bodyStart' | 'encoding' | 'syntax'> & {
   pixelStart?: number;
   declaredBytes?: number;
 };
 
-function describe(el: Elements, where: HeaderLayout, file: string, limits: InputLimits): DicomHeader {
+function describe(
+  top: Elements,
+  groups: FunctionalGroups,
+  where: HeaderLayout,
+  file: string,
+  limits: InputLimits,
+): DicomHeader {
   const { syntax } = where;
+  // An enhanced image keeps position, orientation, spacing and rescale in its functional groups.
+  const el = { get: (t: number) => top.get(t) ?? groups.shared?.get(t) ?? groups.perFrame?.[0]?.get(t) };
   const num = (t: number) => uint(el.get(t), syntax);
   const rows = num(T.rows);
   const columns = num(T.columns);
@@ -422,6 +522,7 @@ function describe(el: Elements, where: HeaderLayout, file: string, limits: Input
   const orientation = numbers(el.get(T.orientation));
   const spacing = numbers(el.get(T.pixelSpacing));
   const slope = numbers(el.get(T.slope))[0];
+  const framePositions = perFramePositions(groups, frames, file);
   return {
     file,
     rows,
@@ -434,6 +535,7 @@ function describe(el: Elements, where: HeaderLayout, file: string, limits: Input
     seriesUid: text(el.get(T.seriesUid)),
     instanceNumber: numbers(el.get(T.instanceNumber))[0],
     position: position.length === 3 ? (position as Vec3) : undefined,
+    framePositions,
     orientation:
       orientation.length === 6 ? [orientation.slice(0, 3) as Vec3, orientation.slice(3, 6) as Vec3] : undefined,
     pixelSpacing: spacing.length === 2 && spacing.every((s) => s > 0) ? (spacing as [number, number]) : undefined,
@@ -454,6 +556,19 @@ function describe(el: Elements, where: HeaderLayout, file: string, limits: Input
       monochrome1: text(el.get(T.photometric)) === 'MONOCHROME1',
     },
   };
+}
+
+/** Each frame's position, when every frame of an enhanced image has one; frames rescaled apart are refused. */
+function perFramePositions(groups: FunctionalGroups, frames: number, file: string): Vec3[] | undefined {
+  const items = groups.perFrame;
+  if (!items || items.length !== frames) return undefined;
+  const rescale = new Set(items.map((item) => `${text(item.get(T.slope))}\\${text(item.get(T.intercept))}`));
+  if (rescale.size > 1)
+    throw new UnusableFileError(
+      `${file}: its frames have ${rescale.size} different rescale slopes/intercepts, which is not supported: the stack holds one rescale`,
+    );
+  const positions = items.map((item) => numbers(item.get(T.position)));
+  return positions.every((p) => p.length === 3) ? (positions as Vec3[]) : undefined;
 }
 
 /** Stored pixel bytes (exactly `layout.pixelBytes`) to values: byte order, stored bits, MONOCHROME1 and RGB handled. */
