@@ -205,3 +205,27 @@ test(
     assert.equal(summary.samples, 6);
   },
 );
+
+for (const name of ['enhanced.dcm', 'enhanced_implicit.dcm', 'enhanced_jpls.dcm'])
+  test(
+    `${name}: an enhanced multi-frame CT stacks its shuffled frames by their per-frame positions`,
+    { skip: 'skip' in fixtures ? fixtures.skip : skipFor(name) },
+    async () => {
+      const outcomes = [];
+      for await (const outcome of readDicomSeries([path.join(dir(), name)], LIMITS)) outcomes.push(outcome);
+      assert.equal(outcomes.length, 1);
+      const [outcome] = outcomes;
+      assert.ok('volume' in outcome, 'error' in outcome ? String(outcome.error) : '');
+      const { volume } = outcome;
+      assert.deepEqual(volume.dims, [6, 5, 4]);
+      // Pixel measures and orientation from the shared groups, the spacing from the frames' positions (LPS to RAS).
+      assert.deepEqual(volume.axes, [
+        [-0.8, -0, 0],
+        [-0, -0.8, 0],
+        [-0, -0, 2.5],
+      ]);
+      assert.equal(volume.intercept, -1024);
+      assert.equal(volume.slope, 1);
+      assert.deepEqual([...volume.voxels], manifest().sources.enhanced);
+    },
+  );
