@@ -59,6 +59,22 @@ for (const name of LOSSLESS)
     assert.deepEqual(pixels, expected, `${name} (${syntax})`);
   });
 
+/** Colour files decode to gray by Rec. 709 luminance, as every colour DICOM does. */
+for (const name of [
+  'rgb_jpls_none.dcm',
+  'rgb_jpls_line.dcm',
+  'rgb_jpls_sample.dcm',
+  'rgb_j2k.dcm',
+  'rgb_jpeg_lossless.dcm',
+])
+  test(`${name} decodes to its RGB source's luminance voxel for voxel`, { skip: skipFor(name) }, async () => {
+    const { pixels, expected } = await decoded(name);
+    const gray = Array.from({ length: expected.length / 3 }, (_, i) =>
+      Math.round(0.2126 * expected[3 * i] + 0.7152 * expected[3 * i + 1] + 0.0722 * expected[3 * i + 2]),
+    );
+    assert.deepEqual(pixels, gray, name);
+  });
+
 /** Lossy files: the largest error each may have, from its encoder's setting. */
 const LOSSY: Array<[string, (diffs: number[]) => void]> = [
   // NEAR = 2 bounds every sample's error by 2.

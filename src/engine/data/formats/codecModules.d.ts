@@ -1,4 +1,4 @@
-// The codec packages ship no types: the parts dicomCodecs.ts uses.
+// The codec packages ship no types: the parts dicomCodecs.ts uses (the root tsconfig includes this file for the tests).
 declare module 'jpeg-lossless-decoder-js' {
   export class Decoder {
     xDim: number;

@@ -84,13 +84,13 @@ function place(decoded: Decoded, image: EncodedImage, out: Buffer, frame: number
   if (samples.length < count)
     throw new UnusableFileError(`${image.file}: ${image.syntax} frame ${frame + 1} decodes to too few samples`);
   const pixels = width * height;
-  const at = (i: number) =>
-    decoded.planar && components > 1 ? (i % components) * pixels + Math.floor(i / components) : i;
-  const width8 = samples.BYTES_PER_ELEMENT;
-  if (width8 === image.bytesPerSample && !(decoded.planar && components > 1)) {
-    out.set(new Uint8Array(samples.buffer, samples.byteOffset, count * width8));
+  const planar = decoded.planar && components > 1;
+  if (!planar && samples.BYTES_PER_ELEMENT === image.bytesPerSample) {
+    out.set(new Uint8Array(samples.buffer, samples.byteOffset, count * image.bytesPerSample));
     return;
   }
+  // Interleaved from planes, or widened (8-bit samples in 16 bits allocated).
+  const at = (i: number) => (planar ? (i % components) * pixels + Math.floor(i / components) : i);
   for (let i = 0; i < count; i++) {
     const value = samples[at(i)];
     if (image.bytesPerSample === 1) out[i] = value & 0xff;
