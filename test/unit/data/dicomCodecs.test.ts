@@ -245,3 +245,32 @@ for (const name of ['enhanced.dcm', 'enhanced_implicit.dcm', 'enhanced_jpls.dcm'
       assert.deepEqual([...volume.voxels], manifest().sources.enhanced);
     },
   );
+
+test(
+  'a codestream declaring another size than the header is refused before it is decoded',
+  { skip: skipFor('gdcm_j2k.dcm') || skipFor('dcmcjpls_lossless.dcm') },
+  async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-codecs-'));
+    const craft: Array<[string, (b: Buffer, fragment: number) => void]> = [
+      // JPEG 2000: the SIZ segment's Xsiz (after SOC, SIZ, Lsiz and Rsiz).
+      ['gdcm_j2k.dcm', (b, at) => b.writeUInt32BE(60000, at + 8)],
+      // JPEG-LS: the SOF55 segment's number of lines.
+      ['dcmcjpls_lossless.dcm', (b, at) => b.writeUInt16BE(60000, b.indexOf(Buffer.from([0xff, 0xf7]), at) + 5)],
+    ];
+    for (const [name, damage] of craft) {
+      const bytes = Buffer.from(fs.readFileSync(path.join(dir(), name)));
+      const table = bytes.lastIndexOf(Buffer.from([0xe0, 0x7f, 0x10, 0x00])) + 12;
+      damage(bytes, table + 8 + bytes.readUInt32LE(table + 4) + 8);
+      const file = path.join(tmp, name);
+      fs.writeFileSync(file, bytes);
+      await assert.rejects(
+        readDicomPixels(await readDicomHeader(file, LIMITS)),
+        (err: Error) =>
+          err instanceof UnusableFileError &&
+          err.message.startsWith(`${file}: `) &&
+          /frame 1 declares (60000x16|20x60000); the header says 20x16/.test(err.message),
+        name,
+      );
+    }
+  },
+);

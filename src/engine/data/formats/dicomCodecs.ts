@@ -43,6 +43,8 @@ interface Decoded {
 interface FrameDecoder {
   /** Loads the decoder (once; cached by whoever loads it). */
   load: () => Promise<unknown>;
+  /** The size the codestream declares, read before decoding: a crafted size is refused before the codec allocates it. */
+  declared: (data: Buffer) => { width: number; height: number } | undefined;
   decode: (data: Buffer) => Promise<Decoded>;
 }
 
@@ -59,6 +61,11 @@ export async function decodeEncapsulated(codec: Codec, encapsulated: Buffer, ima
       decodeRleFrame(data, { ...image, pixels: image.rows * image.columns }, target, f);
       continue;
     }
+    const declared = DECODERS[codec].declared(data);
+    if (declared && declared.height > 0 && (declared.width !== image.columns || declared.height !== image.rows))
+      throw new UnusableFileError(
+        `${image.file}: ${image.syntax} frame ${f + 1} declares ${declared.width}x${declared.height}; the header says ${image.columns}x${image.rows}`,
+      );
     let decoded: Decoded;
     try {
       decoded = await DECODERS[codec].decode(data);
@@ -114,10 +121,18 @@ const STARTS_FRAME: Record<Codec, ((fragment: Buffer) => boolean) | undefined> =
 };
 
 const DECODERS: Record<Exclude<Codec, 'rle'>, FrameDecoder> = {
-  'jpeg-lossless': { load: () => import('jpeg-lossless-decoder-js'), decode: decodeJpegLossless },
-  'jpeg-ls': { load: () => charls.get(), decode: (data) => decodeWasm(charls, data, (d) => new d.JpegLSDecoder()) },
-  jpeg2000: { load: () => openjpeg.get(), decode: (data) => decodeWasm(openjpeg, data, (d) => new d.J2KDecoder()) },
-  jpeg: { load: loadSharp, decode: decodeJpegBaseline },
+  'jpeg-lossless': { load: () => import('jpeg-lossless-decoder-js'), declared: jpegFrame, decode: decodeJpegLossless },
+  'jpeg-ls': {
+    load: () => charls.get(),
+    declared: jpegFrame,
+    decode: (data) => decodeWasm(charls, data, (d) => new d.JpegLSDecoder()),
+  },
+  jpeg2000: {
+    load: () => openjpeg.get(),
+    declared: j2kSize,
+    decode: (data) => decodeWasm(openjpeg, data, (d) => new d.J2KDecoder()),
+  },
+  jpeg: { load: loadSharp, declared: jpegFrame, decode: decodeJpegBaseline },
 };
 
 async function decodeJpegLossless(data: Buffer): Promise<Decoded> {
@@ -138,7 +153,7 @@ async function decodeJpegBaseline(data: Buffer): Promise<Decoded> {
     result = await (channels === 1 ? image.extractChannel(0) : image).raw().toBuffer({ resolveWithObject: true });
   } catch (err) {
     // libjpeg-turbo as sharp builds it reads 8-bit samples only.
-    const precision = jpegPrecision(data);
+    const precision = jpegFrame(data)?.precision;
     if (precision !== undefined && precision > 8)
       throw new UnusableFileError(
         `${precision}-bit JPEG Extended is not supported (sharp reads 8-bit JPEG only); convert it first, e.g. "dcmdjpeg in.dcm out.dcm" or "gdcmconv --raw in.dcm out.dcm"`,
@@ -149,15 +164,22 @@ async function decodeJpegBaseline(data: Buffer): Promise<Decoded> {
   return { width, height, components: channels, samples: result.data, planar: false };
 }
 
-/** The sample precision in the JPEG stream's start-of-frame header. */
-function jpegPrecision(data: Buffer): number | undefined {
+/** The start-of-frame header of a JPEG or JPEG-LS (SOF55) stream: sample precision and size (height 0: set later by DNL). */
+function jpegFrame(data: Buffer): { precision: number; width: number; height: number } | undefined {
   let pos = 2;
-  while (pos + 4 < data.length && data[pos] === 0xff) {
+  while (pos + 9 <= data.length && data[pos] === 0xff) {
     const marker = data[pos + 1];
-    if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker)) return data[pos + 4];
+    if ((marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker)) || marker === 0xf7)
+      return { precision: data[pos + 4], height: data.readUInt16BE(pos + 5), width: data.readUInt16BE(pos + 7) };
     pos += 2 + data.readUInt16BE(pos + 2);
   }
   return undefined;
+}
+
+/** The image size a raw JPEG 2000 codestream's SIZ segment declares (a JP2-wrapped one is left to the decoder). */
+function j2kSize(data: Buffer): { width: number; height: number } | undefined {
+  if (data.length < 24 || data.readUInt32BE(0) !== 0xff4fff51) return undefined;
+  return { width: data.readUInt32BE(8) - data.readUInt32BE(16), height: data.readUInt32BE(12) - data.readUInt32BE(20) };
 }
 
 // ---- Cornerstone's Emscripten builds (CharLS, OpenJPEG) ----
