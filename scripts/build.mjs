@@ -59,12 +59,24 @@ const builds = [
   },
 ];
 
+/**
+ * The .wasm files the engine loads beside its bundle: TensorFlow.js' backend, and the DICOM
+ * decoders (CharLS, OpenJPEG), whose JavaScript is bundled and loaded on first use.
+ */
+const WASM_SOURCES = [
+  { dir: 'node_modules/@tensorflow/tfjs-backend-wasm/dist', files: (f) => f.endsWith('.wasm') },
+  { dir: 'node_modules/@cornerstonejs/codec-charls/dist', files: (f) => f === 'charlswasm_decode.wasm' },
+  { dir: 'node_modules/@cornerstonejs/codec-openjpeg/dist', files: (f) => f === 'openjpegwasm_decode.wasm' },
+];
+
 function copyWasmBinaries() {
-  const from = path.join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
   const to = path.join(root, 'dist/engine');
   fs.mkdirSync(to, { recursive: true });
-  for (const file of fs.readdirSync(from).filter((f) => f.endsWith('.wasm'))) {
-    fs.copyFileSync(path.join(from, file), path.join(to, file));
+  for (const source of WASM_SOURCES) {
+    const from = path.join(root, source.dir);
+    for (const file of fs.readdirSync(from).filter(source.files)) {
+      fs.copyFileSync(path.join(from, file), path.join(to, file));
+    }
   }
 }
 

@@ -38,7 +38,7 @@ if [ ${#missing_debs[@]} -gt 0 ]; then
 fi
 
 optional_debs=()
-for deb in python3-numpy python3-nibabel python3-pydicom python3-torch python3-onnx; do
+for deb in python3-numpy python3-nibabel python3-pydicom python3-torch python3-onnx dcmtk libgdcm-tools libopenjp2-tools; do
   dpkg -s "$deb" >/dev/null 2>&1 || optional_debs+=("$deb")
 done
 if [ ${#optional_debs[@]} -gt 0 ]; then

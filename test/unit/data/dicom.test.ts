@@ -53,13 +53,13 @@ for (const folder of ['dicom_explicit', 'dicom_implicit', 'dicom_bigendian', 'di
   });
 }
 
-test('a compressed transfer syntax is refused with its name', async () => {
+test('a compressed transfer syntax over pixel data that is not encapsulated is refused naming the syntax', async () => {
   const result = await series('dicom_jpeg2000');
   assert.equal(result.volumes.length, 0);
   assert.equal(result.skipped.length, 1);
   assert.match(
     (result.skipped[0].error as Error).message,
-    /JPEG 2000 \(1\.2\.840\.10008\.1\.2\.4\.91\) is not supported/,
+    /JPEG 2000 \(1\.2\.840\.10008\.1\.2\.4\.91\) transfer syntax but the pixel data are not encapsulated/,
   );
 });
 

@@ -1,6 +1,6 @@
 /**
  * Fuzzing: every loader gets thousands of mutations of valid files (NIfTI 2,000, NIfTI-2 and
- * Analyze 1,200, MetaImage 1,000, NRRD 1,000, DICOM 2,800, DICOM RLE 1,000, PNG 1,000, BMP 500) (bytes flipped,
+ * Analyze 1,200, MetaImage 1,000, NRRD 1,000, DICOM 2,800, DICOM RLE 1,000, compressed DICOM 1,500, PNG 1,000, BMP 500) (bytes flipped,
  * header fields set to extremes, truncations, insertions).
  * Each must either decode or fail with an UnusableFileError (which ingestion turns into a skipped
  * file with a reason): no other exception, no hang. Each campaign runs in a worker thread, so a
@@ -27,6 +27,7 @@ const nibabel = libraryFixtures('nibabel');
 const nibabelSkip = 'skip' in nibabel ? nibabel.skip : false;
 const pydicom = libraryFixtures('pydicom');
 const pydicomSkip = 'skip' in pydicom ? pydicom.skip : false;
+const compressed = libraryFixtures('compressedDicom');
 
 /**
  * Runs a campaign in a worker: resolves with how many mutations decoded and how many were
@@ -139,6 +140,32 @@ test('DICOM RLE Lossless (compressed by pydicom) survives mutated files', { skip
   await fuzz('rle_frames.dcm', 'dicom', path.join(dir, 'rle_frames.dcm'), 500, 400);
   await fuzz('dicom_rle/im0.dcm', 'dicom', path.join(dir, 'dicom_rle/im0.dcm'), 500, 400);
 });
+
+/** The compressed files of one codec each (skipped where its writer, dcmtk or gdcm, is missing). */
+const CODEC_FILES = [
+  'dcmcjpeg_sv1.dcm',
+  'dcmcjpls_lossless.dcm',
+  'gdcm_j2k.dcm',
+  'dcmcjpeg_baseline.dcm',
+  'frames_jpls_fragments.dcm',
+];
+test(
+  'DICOM JPEG Lossless, JPEG-LS, JPEG 2000 and JPEG (compressed by dcmtk and gdcm) survive mutated files',
+  { skip: 'skip' in compressed ? compressed.skip : false },
+  async () => {
+    const { dir } = compressed as { dir: string };
+    const { files } = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as {
+      files: Record<string, unknown>;
+    };
+    const present = CODEC_FILES.filter((name) => name in files);
+    assert.ok(present.length > 0, 'no compressed file was written (dcmtk and gdcm missing)');
+    // "Header" mutations anywhere: the codestream after the DICOM header is what the codecs parse.
+    for (const name of present) {
+      const file = path.join(dir, name);
+      await fuzz(name, 'dicom', file, 300, fs.statSync(file).size);
+    }
+  },
+);
 
 test('BMP and PNG survive mutated files', async () => {
   const fixtures = independentFixtures();

@@ -22,6 +22,8 @@ const LIBRARIES = {
   nibabel: { script: 'write_nibabel_fixtures.py', module: 'nibabel', apt: 'python3-nibabel' },
   pydicom: { script: 'write_pydicom_fixtures.py', module: 'pydicom', apt: 'python3-pydicom' },
   pydicomMetadata: { script: 'write_pydicom_metadata.py', module: 'pydicom', apt: 'python3-pydicom' },
+  /** pydicom writes the sources; dcmtk and gdcm compress them (the manifest says which were missing). */
+  compressedDicom: { script: 'write_compressed_dicom_fixtures.py', module: 'pydicom', apt: 'python3-pydicom' },
 } as const;
 
 /** The fixtures `library` writes, or why they cannot be written here (for a test's `skip`). */

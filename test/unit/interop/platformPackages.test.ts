@@ -22,6 +22,10 @@ test(
     assert.deepEqual(imgPackagesIn(vsix), ['sharp-darwin-arm64', 'sharp-libvips-darwin-arm64']);
     const manifest = spawnSync('unzip', ['-p', vsix, 'extension.vsixmanifest'], { encoding: 'utf8' }).stdout;
     assert.match(manifest, /TargetPlatform="darwin-arm64"/);
+    // The DICOM decoders' WebAssembly ships beside the engine bundle, which loads it from there.
+    const listing = spawnSync('unzip', ['-Z1', vsix], { encoding: 'utf8' }).stdout.split('\n');
+    for (const wasm of ['charlswasm_decode.wasm', 'openjpegwasm_decode.wasm'])
+      assert.ok(listing.includes(`extension/dist/engine/${wasm}`), `${wasm} is in the package`);
     fs.rmSync(vsix);
   },
 );

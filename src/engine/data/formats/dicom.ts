@@ -1,8 +1,10 @@
 /**
  * DICOM Part 10 files: implicit and explicit VR little endian, explicit VR big endian, deflated
- * explicit little endian, and RLE Lossless (`dicomRle.ts`). Any other transfer syntax (JPEG,
- * JPEG-LS, JPEG 2000, video) is refused with its name and how to convert it. Only the
- * attributes needed to place and scale the pixels are read; sequences are skipped whole.
+ * explicit little endian, and the compressed syntaxes of `dicomCodecs.ts` (RLE, JPEG Lossless,
+ * JPEG-LS, JPEG 2000, 8-bit JPEG Baseline/Extended). Any other transfer syntax (HTJ2K, video) is
+ * refused with its name and how to convert it. Only the attributes needed to place and scale the
+ * pixels are read; sequences are skipped whole, but for an enhanced multi-frame image's functional
+ * groups (shared, and per frame: position, orientation, pixel spacing, rescale).
  *
  * A file is read in two steps, so a folder can be checked before any pixels are held: its header
  * (the bytes up to the pixel data, read and inflated only that far), then its pixels (read and
@@ -11,7 +13,8 @@
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { Vec3, VoxelArray } from '../volume';
-import { decodeRle } from './dicomRle';
+import type { Codec } from './dicomCodecs';
+import { decodeEncapsulated } from './dicomCodecs';
 import { swapBytes } from './voxelData';
 import type { Encoding } from './byteSource';
 import { corruptIsUnusable, openBytes, readPrefix, readUntil } from './byteSource';
@@ -33,6 +36,8 @@ export interface DicomHeader {
   instanceNumber?: number;
   /** ImagePositionPatient (LPS, mm) of the first pixel. */
   position?: Vec3;
+  /** Enhanced multi-frame: each frame's ImagePositionPatient, in stored order. */
+  framePositions?: Vec3[];
   /** ImageOrientationPatient: direction of increasing column index, then of increasing row index (LPS). */
   orientation?: [Vec3, Vec3];
   /** PixelSpacing: between rows, between columns (mm). */
@@ -53,7 +58,7 @@ interface PixelLayout {
   /** Offset (in the data set, after inflating) of the first pixel byte, and the pixel bytes used (decoded). */
   pixelStart: number;
   pixelBytes: number;
-  /** The pixel data are RLE fragments (an undefined-length element) starting at `pixelStart`. */
+  /** The pixel data are compressed fragments (an undefined-length element) starting at `pixelStart`. */
   encapsulated: boolean;
   samples: number;
   bitsAllocated: number;
@@ -68,10 +73,20 @@ const SYNTAXES: Record<string, Syntax & { deflated?: boolean }> = {
   '1.2.840.10008.1.2.1': { explicit: true, littleEndian: true },
   '1.2.840.10008.1.2.2': { explicit: true, littleEndian: false },
   '1.2.840.10008.1.2.1.99': { explicit: true, littleEndian: true, deflated: true },
-  '1.2.840.10008.1.2.5': { explicit: true, littleEndian: true, rle: true },
+  '1.2.840.10008.1.2.5': { explicit: true, littleEndian: true, codec: 'rle' },
+  '1.2.840.10008.1.2.4.50': { explicit: true, littleEndian: true, codec: 'jpeg' },
+  '1.2.840.10008.1.2.4.51': { explicit: true, littleEndian: true, codec: 'jpeg' },
+  '1.2.840.10008.1.2.4.57': { explicit: true, littleEndian: true, codec: 'jpeg-lossless' },
+  '1.2.840.10008.1.2.4.70': { explicit: true, littleEndian: true, codec: 'jpeg-lossless' },
+  '1.2.840.10008.1.2.4.80': { explicit: true, littleEndian: true, codec: 'jpeg-ls' },
+  '1.2.840.10008.1.2.4.81': { explicit: true, littleEndian: true, codec: 'jpeg-ls' },
+  '1.2.840.10008.1.2.4.90': { explicit: true, littleEndian: true, codec: 'jpeg2000' },
+  '1.2.840.10008.1.2.4.91': { explicit: true, littleEndian: true, codec: 'jpeg2000' },
 };
 
+/** Names of the compressed syntaxes, for messages (read or refused). */
 const COMPRESSED_NAMES: Record<string, string> = {
+  '1.2.840.10008.1.2.5': 'RLE Lossless',
   '1.2.840.10008.1.2.4.50': 'JPEG Baseline',
   '1.2.840.10008.1.2.4.51': 'JPEG Extended',
   '1.2.840.10008.1.2.4.57': 'JPEG Lossless',
@@ -80,6 +95,8 @@ const COMPRESSED_NAMES: Record<string, string> = {
   '1.2.840.10008.1.2.4.81': 'JPEG-LS Near-Lossless',
   '1.2.840.10008.1.2.4.90': 'JPEG 2000 Lossless',
   '1.2.840.10008.1.2.4.91': 'JPEG 2000',
+  '1.2.840.10008.1.2.4.92': 'JPEG 2000 Part 2 Multi-component Lossless',
+  '1.2.840.10008.1.2.4.93': 'JPEG 2000 Part 2 Multi-component',
   '1.2.840.10008.1.2.4.201': 'HTJ2K Lossless',
   '1.2.840.10008.1.2.4.202': 'HTJ2K Lossless RPCL',
   '1.2.840.10008.1.2.4.203': 'HTJ2K',
@@ -115,22 +132,40 @@ const T = {
   intercept: tag(0x0028, 0x1052),
   slope: tag(0x0028, 0x1053),
   pixelData: tag(0x7fe0, 0x0010),
+  sharedGroups: tag(0x5200, 0x9229),
+  perFrameGroups: tag(0x5200, 0x9230),
   item: tag(0xfffe, 0xe000),
   itemEnd: tag(0xfffe, 0xe00d),
   sequenceEnd: tag(0xfffe, 0xe0dd),
 };
 const WANTED = new Set(Object.values(T));
+/** The functional group macros (plane position and orientation, pixel measures, pixel value transformation, frame VOI LUT), known by tag where the VR is implicit. */
+const GROUP_MACROS = new Set([
+  tag(0x0020, 0x9113),
+  tag(0x0020, 0x9116),
+  tag(0x0028, 0x9110),
+  tag(0x0028, 0x9145),
+  tag(0x0028, 0x9132),
+]);
 const UNDEFINED = 0xffffffff;
 
 interface Syntax {
   explicit: boolean;
   littleEndian: boolean;
-  /** RLE Lossless: the pixel data are encapsulated. */
-  rle?: boolean;
+  /** A compressed syntax: the pixel data are encapsulated, decoded by this codec. */
+  codec?: Codec;
+  /** Its name and UID, for messages. */
+  name?: string;
 }
 
 /** Raw values of the wanted top-level elements. */
 type Elements = Map<number, Buffer>;
+
+/** An enhanced multi-frame image's functional groups, each item's macros flattened into one map. */
+interface FunctionalGroups {
+  shared?: Elements;
+  perFrame?: Elements[];
+}
 
 /** The bytes being parsed; `partial` when more may follow (the file is read a piece at a time). */
 interface Source {
@@ -163,7 +198,7 @@ export async function readDicomHeader(file: string, limits: InputLimits): Promis
     limits,
     (src) => readBody(src, meta.syntax),
   );
-  const header = describe(body.elements, { ...meta, ...body.pixelData }, file, limits);
+  const header = describe(body.elements, body.groups, { ...meta, ...body.pixelData }, file, limits);
   const { layout } = header;
   if (layout.encoding === 'plain' && !layout.encapsulated) {
     // A short file is refused now, while its folder is checked, not halfway through stacking.
@@ -180,7 +215,7 @@ function truncatedPixels(file: string, needed: number, remain: number): Unusable
 /** The file's pixels, read (and inflated) no further than where its header says they end. */
 export async function readDicomPixels(header: DicomHeader): Promise<VoxelArray> {
   const { layout, file } = header;
-  if (layout.encapsulated) return readRlePixels(header);
+  if (layout.encapsulated) return readEncapsulatedPixels(header);
   const end = layout.pixelStart + layout.pixelBytes;
   const prefix = await corruptIsUnusable(
     readPrefix(openBytes(file, layout.bodyStart, layout.encoding, { length: end }), end),
@@ -193,24 +228,27 @@ export async function readDicomPixels(header: DicomHeader): Promise<VoxelArray> 
 }
 
 /**
- * RLE pixels: the fragments are read to the end of the file but never beyond twice the decoded
- * size (PackBits grows data by at most 1 byte in 128, plus a header per frame), then decoded.
+ * Compressed pixels: the fragments are read to the end of the file but never beyond twice the
+ * decoded size (PackBits grows data by at most 1 byte in 128, and a lossless JPEG codestream of
+ * real images is far smaller than its pixels), plus a header per frame, then decoded.
  */
-async function readRlePixels(header: DicomHeader): Promise<VoxelArray> {
+async function readEncapsulatedPixels(header: DicomHeader): Promise<VoxelArray> {
   const { layout, file } = header;
   const start = layout.bodyStart + layout.pixelStart;
   const remain = Math.max(0, (await fs.promises.stat(file)).size - start);
   const bound = Math.min(remain, 2 * layout.pixelBytes + 1024 * header.frames + 64 * 1024);
   if (bound === 0) throw truncatedPixels(file, layout.pixelBytes, 0);
   const { bytes } = await readPrefix(openBytes(file, start, 'plain', { length: bound }), bound);
-  const decoded = decodeRle(bytes, {
+  const decoded = await decodeEncapsulated(layout.syntax.codec!, bytes, {
     file,
+    syntax: layout.syntax.name ?? 'compressed',
+    rows: header.rows,
+    columns: header.columns,
     frames: header.frames,
-    pixels: header.rows * header.columns,
     samples: layout.samples,
     bytesPerSample: layout.bitsAllocated / 8,
   });
-  // Decoded RLE is little endian with samples interleaved, whatever the header says of the original.
+  // Decoded frames are little endian with samples interleaved, whatever the header says of the original.
   return decodePixels({ ...header, layout: { ...layout, planar: false } }, decoded);
 }
 
@@ -259,11 +297,15 @@ function readMeta(src: Source): Pick<PixelLayout, 'bodyStart' | 'encoding' | 'sy
     if (!known) {
       const name = COMPRESSED_NAMES[uid];
       throw new UnusableFileError(
-        `${file}: transfer syntax ${name ? `${name} (${uid})` : uid} is not supported: only uncompressed and RLE DICOM is read; convert it first, e.g. "gdcmconv --raw in.dcm out.dcm" or "dcmdjpeg in.dcm out.dcm"`,
+        `${file}: transfer syntax ${name ? `${name} (${uid})` : uid} is not supported: only uncompressed, RLE, JPEG (8-bit), JPEG Lossless, JPEG-LS and JPEG 2000 DICOM is read; convert it first, e.g. "gdcmconv --raw in.dcm out.dcm" or "dcmdjpeg in.dcm out.dcm"`,
       );
     }
     const { deflated, ...syntax } = known;
-    return { bodyStart: end, encoding: deflated ? 'deflate-raw' : 'plain', syntax };
+    return {
+      bodyStart: end,
+      encoding: deflated ? 'deflate-raw' : 'plain',
+      syntax: syntax.codec ? { ...syntax, name: `${COMPRESSED_NAMES[uid]} (${uid})` } : syntax,
+    };
   }
   if (buf.length >= 8 && (buf.readUInt16LE(0) === 0x0008 || buf.readUInt16LE(0) === 0x0002)) {
     // No preamble: an old raw data set, nearly always implicit VR little endian.
@@ -280,10 +322,11 @@ function readMeta(src: Source): Pick<PixelLayout, 'bodyStart' | 'encoding' | 'sy
 function readBody(
   src: Source,
   syntax: Syntax,
-): { elements: Elements; pixelData?: { pixelStart: number; declaredBytes: number } } {
+): { elements: Elements; groups: FunctionalGroups; pixelData?: { pixelStart: number; declaredBytes: number } } {
   const elements: Elements = new Map();
-  const { pixelData } = readElements(src, 0, syntax, elements, () => false);
-  return { elements, pixelData };
+  const groups: FunctionalGroups = {};
+  const { pixelData } = readElements(src, 0, syntax, elements, () => false, WANTED, groups);
+  return { elements, groups, pixelData };
 }
 
 /**
@@ -297,6 +340,7 @@ function readElements(
   out: Elements,
   stop: (t: number) => boolean,
   wanted: ReadonlySet<number> = WANTED,
+  groups?: FunctionalGroups,
 ): { end: number; pixelData?: { pixelStart: number; declaredBytes: number } } {
   const { buf, file } = src;
   let pos = start;
@@ -308,15 +352,22 @@ function readElements(
     if (stop(t)) return { end: pos };
     const header = readLength(src, pos, syntax, t);
     if (t === T.pixelData) {
-      if ((header.length === UNDEFINED) !== Boolean(syntax.rle))
+      if ((header.length === UNDEFINED) !== Boolean(syntax.codec))
         throw new UnusableFileError(
-          syntax.rle
-            ? `${file}: RLE Lossless transfer syntax but the pixel data are not encapsulated`
+          syntax.codec
+            ? `${file}: ${syntax.name} transfer syntax but the pixel data are not encapsulated`
             : `${file}: encapsulated (compressed) pixel data in an uncompressed transfer syntax`,
         );
       return { end: header.valueStart, pixelData: { pixelStart: header.valueStart, declaredBytes: header.length } };
     }
     pos = header.valueStart;
+    if (groups && (t === T.sharedGroups || t === T.perFrameGroups)) {
+      const sequence = readItems(src, pos, header.length, syntax, 0);
+      if (t === T.sharedGroups) groups.shared = sequence.items[0];
+      else groups.perFrame = sequence.items;
+      pos = sequence.end;
+      continue;
+    }
     if (header.length === UNDEFINED) {
       pos = skipUndefined(src, pos, syntax, 0);
       continue;
@@ -369,13 +420,85 @@ function skipUndefined(src: Source, start: number, syntax: Syntax, depth: number
   throw cutShort(src, 'truncated: a sequence is not closed');
 }
 
+/** The items of a sequence starting at `start` (its value), each flattened: nested macros' attributes join their item. */
+function readItems(
+  src: Source,
+  start: number,
+  length: number,
+  syntax: Syntax,
+  depth: number,
+): { items: Elements[]; end: number } {
+  const { buf, file } = src;
+  if (depth > 8) throw new UnusableFileError(`${file}: sequences nested too deep`);
+  const defined = length !== UNDEFINED;
+  const limit = defined ? start + length : buf.length;
+  if (limit > buf.length) throw cutShort(src, `truncated sequence at byte ${start}`);
+  const items: Elements[] = [];
+  let pos = start;
+  while (pos < limit) {
+    if (pos + 8 > buf.length) break;
+    const t = tagAt(buf, pos, syntax);
+    const itemLength = syntax.littleEndian ? buf.readUInt32LE(pos + 4) : buf.readUInt32BE(pos + 4);
+    pos += 8;
+    if (t === T.sequenceEnd) return { items, end: pos };
+    if (t !== T.item) throw new UnusableFileError(`${file}: corrupt sequence at byte ${pos - 8} (no item tag)`);
+    const item: Elements = new Map();
+    pos = readItem(src, pos, itemLength, syntax, item, depth);
+    items.push(item);
+  }
+  if (!defined) throw cutShort(src, 'truncated: a sequence is not closed');
+  return { items, end: limit };
+}
+
+/** One item's wanted attributes into `out`, nested sequences walked; returns the position after the item. */
+function readItem(src: Source, start: number, length: number, syntax: Syntax, out: Elements, depth: number): number {
+  const { buf } = src;
+  const defined = length !== UNDEFINED;
+  const limit = defined ? start + length : buf.length;
+  if (limit > buf.length) throw cutShort(src, `truncated sequence item at byte ${start}`);
+  let pos = start;
+  while (pos + 8 <= limit) {
+    const t = tagAt(buf, pos, syntax);
+    const header = readLength(src, pos, syntax, t);
+    if (t === T.itemEnd) return header.valueStart;
+    const vr = syntax.explicit && t >>> 16 !== 0xfffe ? buf.toString('latin1', pos + 4, pos + 6) : undefined;
+    if (header.length === UNDEFINED || vr === 'SQ' || (!syntax.explicit && GROUP_MACROS.has(t))) {
+      const nested = readItems(src, header.valueStart, header.length, syntax, depth + 1);
+      // A macro holds one item: its attributes are this frame's (the first one found is kept).
+      for (const item of nested.items) for (const [k, v] of item) if (!out.has(k)) out.set(k, v);
+      pos = nested.end;
+      continue;
+    }
+    if (header.valueStart + header.length > buf.length)
+      throw cutShort(src, `truncated element (${hex(t)}) at byte ${header.valueStart}`);
+    if (WANTED.has(t)) out.set(t, buf.subarray(header.valueStart, header.valueStart + header.length));
+    pos = header.valueStart + header.length;
+  }
+  if (!defined) throw cutShort(src, 'truncated: a sequence item is not closed');
+  return limit;
+}
+
+function tagAt(buf: Buffer, pos: number, syntax: Syntax): number {
+  return syntax.littleEndian
+    ? tag(buf.readUInt16LE(pos), buf.readUInt16LE(pos + 2))
+    : tag(buf.readUInt16BE(pos), buf.readUInt16BE(pos + 2));
+}
+
 type HeaderLayout = Pick<PixelLayout, 'bodyStart' | 'encoding' | 'syntax'> & {
   pixelStart?: number;
   declaredBytes?: number;
 };
 
-function describe(el: Elements, where: HeaderLayout, file: string, limits: InputLimits): DicomHeader {
+function describe(
+  top: Elements,
+  groups: FunctionalGroups,
+  where: HeaderLayout,
+  file: string,
+  limits: InputLimits,
+): DicomHeader {
   const { syntax } = where;
+  // An enhanced image keeps position, orientation, spacing and rescale in its functional groups.
+  const el = { get: (t: number) => top.get(t) ?? groups.shared?.get(t) ?? groups.perFrame?.[0]?.get(t) };
   const num = (t: number) => uint(el.get(t), syntax);
   const rows = num(T.rows);
   const columns = num(T.columns);
@@ -418,6 +541,7 @@ function describe(el: Elements, where: HeaderLayout, file: string, limits: Input
   const orientation = numbers(el.get(T.orientation));
   const spacing = numbers(el.get(T.pixelSpacing));
   const slope = numbers(el.get(T.slope))[0];
+  const framePositions = perFramePositions(groups, frames, file);
   return {
     file,
     rows,
@@ -430,6 +554,7 @@ function describe(el: Elements, where: HeaderLayout, file: string, limits: Input
     seriesUid: text(el.get(T.seriesUid)),
     instanceNumber: numbers(el.get(T.instanceNumber))[0],
     position: position.length === 3 ? (position as Vec3) : undefined,
+    framePositions,
     orientation:
       orientation.length === 6 ? [orientation.slice(0, 3) as Vec3, orientation.slice(3, 6) as Vec3] : undefined,
     pixelSpacing: spacing.length === 2 && spacing.every((s) => s > 0) ? (spacing as [number, number]) : undefined,
@@ -450,6 +575,19 @@ function describe(el: Elements, where: HeaderLayout, file: string, limits: Input
       monochrome1: text(el.get(T.photometric)) === 'MONOCHROME1',
     },
   };
+}
+
+/** Each frame's position, when every frame of an enhanced image has one; frames rescaled apart are refused. */
+function perFramePositions(groups: FunctionalGroups, frames: number, file: string): Vec3[] | undefined {
+  const items = groups.perFrame;
+  if (!items || items.length !== frames) return undefined;
+  const rescale = new Set(items.map((item) => `${text(item.get(T.slope))}\\${text(item.get(T.intercept))}`));
+  if (rescale.size > 1)
+    throw new UnusableFileError(
+      `${file}: its frames have ${rescale.size} different rescale slopes/intercepts, which is not supported: the stack holds one rescale`,
+    );
+  const positions = items.map((item) => numbers(item.get(T.position)));
+  return positions.every((p) => p.length === 3) ? (positions as Vec3[]) : undefined;
 }
 
 /** Stored pixel bytes (exactly `layout.pixelBytes`) to values: byte order, stored bits, MONOCHROME1 and RGB handled. */

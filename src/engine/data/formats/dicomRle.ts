@@ -2,62 +2,23 @@
  * DICOM RLE Lossless (PS3.5 Annex G): encapsulated pixel data whose frames (one fragment each)
  * hold up to 15 segments, one per byte of each sample, most significant byte first, each a
  * PackBits run-length stream. Decoded into the uncompressed little-endian, pixel-interleaved
- * layout, so the rest of the DICOM reader treats it as any other file. Every offset and count
- * is checked against the bytes present: a crafted file is refused, never read past its end.
+ * layout, so the rest of the DICOM reader treats it as any other file (the frames are split out
+ * of the encapsulated data by `dicomFragments.ts`). Every offset and count is checked against the
+ * bytes present: a crafted file is refused, never read past its end.
  */
 import { UnusableFileError } from './errors';
 
 /** What the decoder needs to know of the image. */
 export interface RleImage {
   file: string;
-  frames: number;
   /** Rows * columns. */
   pixels: number;
   samples: number;
   bytesPerSample: number;
 }
 
-const ITEM = 0xe000fffe; // (FFFE,E000) read as one little-endian word
-const SEQUENCE_END = 0xe0ddfffe;
-
-/**
- * The frames of `encapsulated` (the value of an undefined-length Pixel Data element: its items,
- * up to the sequence delimiter) decoded into one buffer of `frames * pixels * samples *
- * bytesPerSample` little-endian bytes, samples interleaved.
- */
-export function decodeRle(encapsulated: Buffer, image: RleImage): Buffer {
-  const fragments = items(encapsulated, image.file).slice(1); // the first item is the offset table
-  const { frames, file } = image;
-  if (fragments.length !== frames && !(frames === 1 && fragments.length > 0))
-    throw new UnusableFileError(
-      `${file}: RLE pixel data has ${fragments.length} fragments for ${frames} frames (one fragment per frame is required)`,
-    );
-  const frameBytes = image.pixels * image.samples * image.bytesPerSample;
-  const out = Buffer.alloc(frames * frameBytes);
-  const frameData = frames === 1 ? [Buffer.concat(fragments)] : fragments;
-  frameData.forEach((data, f) => decodeFrame(data, image, out.subarray(f * frameBytes, (f + 1) * frameBytes), f));
-  return out;
-}
-
-/** The values of the items before the sequence delimiter. */
-function items(data: Buffer, file: string): Buffer[] {
-  const out: Buffer[] = [];
-  let pos = 0;
-  while (pos + 8 <= data.length) {
-    const tag = data.readUInt32LE(pos);
-    const length = data.readUInt32LE(pos + 4);
-    if (tag === SEQUENCE_END) return out;
-    if (tag !== ITEM)
-      throw new UnusableFileError(`${file}: corrupt encapsulated pixel data at byte ${pos} (no item tag)`);
-    if (pos + 8 + length > data.length)
-      throw new UnusableFileError(`${file}: truncated: a pixel data fragment runs past the end of the file`);
-    out.push(data.subarray(pos + 8, pos + 8 + length));
-    pos += 8 + length;
-  }
-  throw new UnusableFileError(`${file}: truncated: the encapsulated pixel data is not closed`);
-}
-
-function decodeFrame(data: Buffer, image: RleImage, out: Buffer, frame: number): void {
+/** One RLE frame (its fragments joined) decoded into `out`: `pixels * samples * bytesPerSample` bytes. */
+export function decodeRleFrame(data: Buffer, image: RleImage, out: Buffer, frame: number): void {
   const { file, pixels, samples, bytesPerSample } = image;
   const where = `${file}: RLE frame ${frame + 1}`;
   if (data.length < 64) throw new UnusableFileError(`${where} is shorter than its 64-byte header`);

@@ -2,7 +2,8 @@
  * DICOM series: the files of one folder, grouped by SeriesInstanceUID, ordered by position along
  * the slice normal (else by InstanceNumber, else by name), stacked into a volume whose axes come
  * from ImageOrientationPatient, PixelSpacing and the slice positions (converted from DICOM's LPS
- * to RAS). A file that does not fit its series (other size, unreadable) is skipped alone.
+ * to RAS). A single enhanced multi-frame file orders its frames the same way, by their per-frame
+ * positions. A file that does not fit its series (other size, unreadable) is skipped alone.
  *
  * Memory is bounded by one series: every file's header is read first (no pixels), each series'
  * size is checked against the limits from those headers, and only then are its pixels read, one
@@ -131,8 +132,16 @@ async function stackFitting(fitting: DicomHeader[], limits: InputLimits, source:
     }
   };
   let voxels: VoxelArray;
-  if (fitting.length === 1) voxels = await pixelsOf(first);
-  else {
+  let keys = fitting.map(key).filter((k): k is number => k !== undefined);
+  if (fitting.length === 1) {
+    voxels = await pixelsOf(first);
+    if (normal && first.framePositions) {
+      const frameKeys = first.framePositions.map((p) => dot(p, normal));
+      const order = frameKeys.map((_, f) => f).sort((a, b) => frameKeys[a] - frameKeys[b]);
+      voxels = reorderFrames(voxels, order, perSlice);
+      keys = order.map((f) => frameKeys[f]);
+    }
+  } else {
     voxels = new stackType(perSlice * slices);
     for (const [k, m] of fitting.entries()) {
       const pixels = await pixelsOf(m);
@@ -141,7 +150,6 @@ async function stackFitting(fitting: DicomHeader[], limits: InputLimits, source:
     }
   }
   const [rowSpacing, columnSpacing] = first.pixelSpacing ?? [1, 1];
-  const keys = fitting.map(key).filter((k): k is number => k !== undefined);
   const gaps = keys
     .slice(1)
     .map((k, i) => k - keys[i])
@@ -163,6 +171,14 @@ async function stackFitting(fitting: DicomHeader[], limits: InputLimits, source:
     intercept: stored ? first.intercept : 0,
     hints: { modality: first.modality, window: first.window },
   };
+}
+
+/** The frames of `voxels` in `order` (frame `order[k]` becomes frame k). */
+function reorderFrames(voxels: VoxelArray, order: number[], perFrame: number): VoxelArray {
+  if (order.every((f, k) => f === k)) return voxels;
+  const out = new (voxels.constructor as new (n: number) => VoxelArray)(voxels.length);
+  order.forEach((f, k) => out.set(voxels.subarray(f * perFrame, (f + 1) * perFrame), k * perFrame));
+  return out;
 }
 
 function cross(a: Vec3, b: Vec3): Vec3 {
