@@ -581,7 +581,7 @@ describe('sample view in Chromium', { skip: missing }, () => {
     const { configFile } = await demoDataCommand.run({ out: path.join(root, 'data'), size: 'tiny' }, ctx);
     // The labelled CT joins the pool, so its samples have a mask.
     const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as { pool: string[]; imageSize: number };
-    labelledImage = path.join(root, 'data', 'downstream', 'abdomen-ct', 'image.nii.gz');
+    labelledImage = path.join(root, 'data', 'downstream', 'abdomen-ct', 'images', 'subject-00.nii.gz');
     config.pool.push(labelledImage);
     config.imageSize = 64;
     fs.writeFileSync(configFile, JSON.stringify(config));

@@ -5,8 +5,8 @@
  *   pool/mr/*.nii.gz        brain MRI volumes (float32, or uint16 with scl_slope), bias fields, Rician noise
  *   pool/xray/seq-*         chest fluoroscopy frames (PNG): neighbouring frames nearly identical
  *   pool/xray/re-export/    exact copies of some frames, as real archives have
- *   downstream/abdomen-ct/  image.nii.gz + label.nii.gz (liver, kidney, lesion), subjects stacked along z
- *   downstream/brain-mr/    image.nii.gz + label.nii.gz (tumour)
+ *   downstream/abdomen-ct/  images/subject-NN.nii.gz + labels/subject-NN.nii.gz (liver, kidney, lesion), one file per subject
+ *   downstream/brain-mr/    images/subject-NN.nii.gz + labels/subject-NN.nii.gz (tumour)
  *   downstream/chest-xray/  images/*.png + labels/*.png (lung, nodule), matched by name
  *   optidel.json
  */
@@ -67,10 +67,10 @@ const SIZES: Record<DemoOptions['size'], DemoSize> = {
     mr: { count: 6, dims: [80, 80, 84] },
     xray: { sequences: 4, frames: 60, side: 128, duplicates: 20 },
     downstream: {
-      ctSubjects: 3,
-      ctDims: [80, 80, 56],
-      mrSubjects: 3,
-      mrDims: [80, 80, 48],
+      ctSubjects: 12,
+      ctDims: [80, 80, 32],
+      mrSubjects: 12,
+      mrDims: [80, 80, 28],
       xraySequences: 8,
       xrayFrames: 20,
       xraySide: 128,
@@ -82,10 +82,10 @@ const SIZES: Record<DemoOptions['size'], DemoSize> = {
     mr: { count: 12, dims: [128, 128, 120] },
     xray: { sequences: 10, frames: 100, side: 256, duplicates: 60 },
     downstream: {
-      ctSubjects: 5,
-      ctDims: [128, 128, 80],
-      mrSubjects: 5,
-      mrDims: [128, 128, 64],
+      ctSubjects: 16,
+      ctDims: [128, 128, 48],
+      mrSubjects: 16,
+      mrDims: [128, 128, 40],
       xraySequences: 20,
       xrayFrames: 20,
       xraySide: 256,
@@ -133,13 +133,13 @@ export async function writeDemoData(
   }
 
   const down = size.downstream;
-  files += await writeStacked(
+  files += await writeSubjects(
     out('downstream', 'abdomen-ct'),
     Array.from({ length: down.ctSubjects }, () => abdomenCt(random, down.ctDims)),
     ctSpacing(down.ctDims),
     (file, v) => writeCt(file, v, false, false),
   );
-  files += await writeStacked(
+  files += await writeSubjects(
     out('downstream', 'brain-mr'),
     Array.from({ length: down.mrSubjects }, () => brainMr(random, down.mrDims)),
     mrSpacing(down.mrDims),
@@ -166,14 +166,14 @@ export async function writeDemoData(
     downstream: [
       {
         name: 'abdomen-ct',
-        images: 'downstream/abdomen-ct/image.nii.gz',
-        labels: 'downstream/abdomen-ct/label.nii.gz',
+        images: 'downstream/abdomen-ct/images',
+        labels: 'downstream/abdomen-ct/labels',
         classes: CT_CLASSES,
       },
       {
         name: 'brain-mr',
-        images: 'downstream/brain-mr/image.nii.gz',
-        labels: 'downstream/brain-mr/label.nii.gz',
+        images: 'downstream/brain-mr/images',
+        labels: 'downstream/brain-mr/labels',
         classes: MR_CLASSES,
       },
       {
@@ -254,22 +254,25 @@ function orderForWrite(volume: PhantomVolume, flipX: boolean): Float32Array {
   return out;
 }
 
-/** Several subjects stacked along z into one image volume and its label volume (subjects end up in different slabs). */
-async function writeStacked(
+/**
+ * One image file and one label file per subject, as labelled archives publish them: each subject is
+ * its own acquisition, so the benchmark's splits keep every subject's slices on one side.
+ */
+async function writeSubjects(
   dir: string,
   subjects: PhantomVolume[],
   spacing: Dims,
   writeImage: (file: string, volume: PhantomVolume) => Promise<void>,
 ): Promise<number> {
-  const [nx, ny, nz] = subjects[0].dims;
-  const dims: Dims = [nx, ny, nz * subjects.length];
-  const values = new Float32Array(nx * ny * dims[2]);
-  const labels = new Uint8Array(values.length);
-  subjects.forEach((s, i) => {
-    values.set(s.values, i * s.values.length);
-    labels.set(s.labels, i * s.labels.length);
-  });
-  await writeImage(path.join(dir, 'image.nii.gz'), { dims, values, labels });
-  await writeNifti(path.join(dir, 'label.nii.gz'), { dims, spacing, type: 'uint8', data: labels });
-  return 2;
+  for (const [n, subject] of subjects.entries()) {
+    const name = `subject-${pad(n, 2)}.nii.gz`;
+    await writeImage(path.join(dir, 'images', name), subject);
+    await writeNifti(path.join(dir, 'labels', name), {
+      dims: subject.dims,
+      spacing,
+      type: 'uint8',
+      data: subject.labels,
+    });
+  }
+  return 2 * subjects.length;
 }
