@@ -196,8 +196,8 @@ export interface FinetuneResult {
   seconds: number;
 }
 
-/** Methods the benchmark compares; scratch = no pre-training. */
-export const BENCH_METHOD_NAMES = [
+/** Methods the benchmark compares by default; scratch = no pre-training. */
+export const DEFAULT_BENCH_METHODS = [
   'scratch',
   'full',
   'random',
@@ -207,6 +207,17 @@ export const BENCH_METHOD_NAMES = [
   'kcenter',
   'optidel',
 ] as const;
+
+/**
+ * OptiDEL selecting by one difficulty score (`optidel` itself uses the default one): the
+ * benchmark arms that compare the scores, so the default is the one measured best
+ * (docs/selection.md, "Difficulty").
+ */
+export const DIFFICULTY_BENCH_METHODS = DIFFICULTY_SCORES.map((d) => `optidel-${d}` as const);
+
+/** Every method the benchmark knows. */
+export const BENCH_METHOD_NAMES = [...DEFAULT_BENCH_METHODS, ...DIFFICULTY_BENCH_METHODS] as const;
+export type BenchMethodName = (typeof BENCH_METHOD_NAMES)[number];
 
 /**
  * What `optidel` pre-trains on in the benchmark: the 2x2 mosaics of its key patches (the paper's
@@ -219,7 +230,7 @@ export type OptidelImages = (typeof OPTIDEL_IMAGES)[number];
 export interface BenchArgs {
   config: string;
   out: string;
-  methods?: Array<(typeof BENCH_METHOD_NAMES)[number]>;
+  methods?: BenchMethodName[];
   /** Comma-separated budgets (fractions or counts). */
   budget?: string;
   seeds?: number;

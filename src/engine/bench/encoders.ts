@@ -53,7 +53,8 @@ export function checkpointName(
 ): string {
   if (method === 'full') return `full-s${seed}`;
   // Checkpoints resume by name: an encoder trained on other images must never be taken for this one.
-  const variant = method === 'optidel' && optidelImages !== 'mosaics' ? `-${optidelImages.replace('+', '-')}` : '';
+  const variant =
+    method.startsWith('optidel') && optidelImages !== 'mosaics' ? `-${optidelImages.replace('+', '-')}` : '';
   return `${method}${variant}-b${budget}-s${seed}`;
 }
 

@@ -4,6 +4,7 @@
  * `random`, plots), and the settings needed to reproduce any cell.
  */
 import * as path from 'node:path';
+import { selectorOf } from './benchMethods';
 import type { BenchCell, BenchReport } from '../../shared/artifacts';
 import type { BenchResult } from '../../shared/commands';
 import { writeFileAtomic, writeJsonAtomic } from '../../shared/node/atomicFile';
@@ -254,7 +255,7 @@ export function renderReport(report: FullBenchReport): { markdown: string; svgs:
     '',
     `- command: \`${s.command}\``,
     `- config: \`${s.configFile}\`; pool of ${s.poolSize} images at ${s.imageSize} px; data sets: ${s.datasets.join(', ')}`,
-    `- encoder: MAE preset \`${s.preset}\`; pre-training: ${s.pretrainSteps} optimiser steps of batch ${s.pretrainBatchSize} for every method (equal compute); scratch: none${s.methods.includes('optidel') ? `; optidel trains on: ${s.optidelImages ?? 'mosaics'}, ${s.optidelAdversarial ? `${Math.round(s.optidelAdversarial * 100)}% hardened adversarially` : 'none hardened'}` : ''}`,
+    `- encoder: MAE preset \`${s.preset}\`; pre-training: ${s.pretrainSteps} optimiser steps of batch ${s.pretrainBatchSize} for every method (equal compute); scratch: none${s.methods.some((m) => selectorOf(m)?.method === 'optidel') ? `; optidel trains on: ${s.optidelImages ?? 'mosaics'}, ${s.optidelAdversarial ? `${Math.round(s.optidelAdversarial * 100)}% hardened adversarially` : 'none hardened'}` : ''}`,
     `- fine-tuning: ${Object.entries(s.finetune)
       .map(([k, v]) => `${k} ${JSON.stringify(v)}`)
       .join(', ')}`,

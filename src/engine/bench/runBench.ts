@@ -15,6 +15,7 @@ import { BUDGET_FREE_METHODS } from '../../shared/benchStats';
 import { CellLedger, settingsSignature } from './ledger';
 import { PREDICTION_SAMPLES, refreshPredictionIndex, writePredictions } from './predictions';
 import { writeReport, type BenchSettings, type FullBenchReport, type MeasuredCell } from './report';
+import { selectorOf } from './benchMethods';
 
 export interface PretrainedEncoder {
   encoder: PatchEncoder;
@@ -193,8 +194,9 @@ export function cellSignature(plan: BenchPlan, method: string): string {
     splits: _splits,
     ...shaping
   } = plan.settings;
+  const owns = selectorOf(method)?.method ?? method;
   for (const [owner, defaults] of Object.entries(METHOD_SETTINGS)) {
-    if (owner === method) continue;
+    if (owner === owns) continue;
     for (const [key, value] of Object.entries(defaults)) if (key in shaping) Object.assign(shaping, { [key]: value });
   }
   return settingsSignature({ settings: shaping, finetune: plan.finetune, extra: plan.signatureExtra });

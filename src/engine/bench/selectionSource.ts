@@ -14,7 +14,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ScoresInfo } from '../../shared/artifacts';
-import type { OptidelImages } from '../../shared/commands';
+import type { DifficultyScore, OptidelImages } from '../../shared/commands';
 import { ARTIFACTS } from '../../shared/artifacts';
 import { readJsonFile } from '../../shared/node/atomicFile';
 import { readRun } from '../../shared/node/runStore';
@@ -25,16 +25,14 @@ import { buildCompactSet, compactSetSize, type AdversarialSettings } from '../pi
 import { readSelectionInput } from '../pipeline/runArtifacts';
 import { MaeModel, type MaeConfig } from '../model/mae';
 import { pretrain, type PretrainOptions } from '../model/pretrain';
-import {
-  selectSubset,
-  SELECTION_METHODS,
-  type SelectionInput,
-  type SelectionMethod,
-  type SelectionResult,
-} from '../selection/methods';
+import { selectSubset, SELECTION_METHODS, type SelectionInput, type SelectionResult } from '../selection/methods';
 import { runProposeStage } from '../pipeline/proposeStage';
 import { runScoreStage } from '../pipeline/scoreStage';
+import { runRecordOrUndefined } from '../pipeline/stageSettings';
+import { resolveDifficulty } from '../model/scoring';
 import { checkpointName, encoderSignature, poolIds, type SelectTraining, type TrainingSet } from './encoders';
+import { selectorOf } from './benchMethods';
+import { withDifficulty } from './difficultyVariants';
 import { claimCheckpoint, recordScoredWith, scoredWith } from './inputSignature';
 
 export interface SelectionSourceOptions {
@@ -55,38 +53,64 @@ export const FOUNDATION_CHECKPOINT = checkpointName('full', FOUNDATION_SEED, 1);
 
 export interface PipelineSelection {
   training: SelectTraining;
-  /** Trains the foundation model and scores the pool now (benchmark workers then find both done). */
-  prepare(ctx: CommandContext): Promise<void>;
-}
-
-export function isSelectionMethod(method: string): method is SelectionMethod {
-  return (SELECTION_METHODS as readonly string[]).includes(method);
+  /** Trains the foundation model and scores the pool (and the difficulty variants `methods` ask for) now: benchmark workers then find them done. */
+  prepare(methods: readonly string[], ctx: CommandContext): Promise<void>;
 }
 
 export function pipelineSelection(options: SelectionSourceOptions): PipelineSelection {
-  let scored: Promise<SelectionInput> | undefined;
-  const scoredPool = (ctx: CommandContext): Promise<SelectionInput> => {
-    scored ??= scorePool(options, ctx);
-    return scored.catch((err) => {
-      scored = undefined; // a cancelled scoring is retried next time
+  const inputs = new Map<DifficultyScore | 'pool', Promise<SelectionInput>>();
+  /** The pool's scores, or those of another difficulty (each computed once; a cancelled one is retried next time). */
+  const scoredPool = (ctx: CommandContext, difficulty?: DifficultyScore): Promise<SelectionInput> => {
+    const key = difficulty ?? 'pool';
+    let input = inputs.get(key);
+    if (!input) {
+      input = difficulty ? variantInput(difficulty, ctx) : scorePool(options, ctx);
+      inputs.set(key, input);
+    }
+    return input.catch((err) => {
+      inputs.delete(key);
       throw err;
     });
   };
+  const variantInput = async (difficulty: DifficultyScore, ctx: CommandContext): Promise<SelectionInput> => {
+    const base = await scoredPool(ctx);
+    const info = (await readJsonFile(path.join(options.poolRun, ARTIFACTS.scores))) as ScoresInfo;
+    if ((info.difficulty ?? 'normalised') === difficulty) return base;
+    return withDifficulty(
+      base,
+      difficulty,
+      {
+        run: options.poolRun,
+        cache: options.cache,
+        foundationDir: checkpointDir(options.poolRun, FOUNDATION_CHECKPOINT),
+        foundationSignature: foundationSignature(options),
+      },
+      ctx,
+    );
+  };
   const training: SelectTraining = async (method, seed, budget, ctx): Promise<TrainingSet> => {
-    if (!isSelectionMethod(method))
-      throw new Error(`bench: "${method}" is not a selection method (${SELECTION_METHODS.join(', ')})`);
-    const input = await scoredPool(ctx);
-    const result = withoutExcluded(selectSubset(method, input, { budget, seed }), input, options.excluded, ctx);
+    const selector = selectorOf(method);
+    if (!selector)
+      throw new Error(
+        `bench: "${method}" is not a selection method (${SELECTION_METHODS.join(', ')}, or optidel-<difficulty>)`,
+      );
+    const input = await scoredPool(ctx, selector.difficulty);
+    const result = withoutExcluded(
+      selectSubset(selector.method, input, { budget, seed }),
+      input,
+      options.excluded,
+      ctx,
+    );
     // OptiDEL's compact set: its mosaics, a fraction hardened by the foundation model (generation (a)
     // and (b)); the 'selected' ablation leaves out both steps of generation.
-    const generates = method === 'optidel' && options.optidelImages !== 'selected';
+    const generates = selector.method === 'optidel' && options.optidelImages !== 'selected';
     const foundation =
       generates && options.adversarial.fraction > 0
         ? await MaeModel.load(checkpointDir(options.poolRun, FOUNDATION_CHECKPOINT))
         : undefined;
     try {
       const set = await buildCompactSet(
-        { method, selected: result.selected, patches: result.patches },
+        { method: selector.method, selected: result.selected, patches: result.patches },
         input.keyPatches ?? [],
         input.sources,
         options.cache,
@@ -103,7 +127,20 @@ export function pipelineSelection(options: SelectionSourceOptions): PipelineSele
       foundation?.dispose();
     }
   };
-  return { training, prepare: async (ctx) => void (await scoredPool(ctx)) };
+  return {
+    training,
+    prepare: async (methods, ctx) => {
+      const selectors = methods.map(selectorOf).filter((s) => s !== undefined);
+      if (selectors.length) await scoredPool(ctx);
+      for (const difficulty of new Set(selectors.map((s) => s.difficulty)))
+        if (difficulty) await scoredPool(ctx, difficulty);
+    },
+  };
+}
+
+/** The foundation model's inputs signature: full-data pre-training of seed 0 on every pool sample not excluded. */
+function foundationSignature(options: SelectionSourceOptions): string {
+  return encoderSignature(options, { ids: poolIds(options.cache.size, options.excluded) }, FOUNDATION_SEED);
 }
 
 /**
@@ -133,7 +170,7 @@ async function scorePool(options: SelectionSourceOptions, ctx: CommandContext): 
   const model = MaeModel.create(options.model, FOUNDATION_SEED);
   const benchDir = path.join(poolRun, ARTIFACTS.benchDir);
   const ids = poolIds(cache.size, options.excluded);
-  const signature = encoderSignature(options, { ids }, FOUNDATION_SEED);
+  const signature = foundationSignature(options);
   try {
     await claimCheckpoint(poolRun, FOUNDATION_CHECKPOINT, signature, ctx);
     await pretrain(
@@ -157,8 +194,11 @@ async function scorePool(options: SelectionSourceOptions, ctx: CommandContext): 
       'warn',
       `bench: the pool's scores were computed with a foundation model trained on other inputs; scoring again`,
     );
+  // Scores by another difficulty (a user's `optidel score --difficulty` in this folder) are not the pool's.
+  const difficulty = resolveDifficulty(undefined, await runRecordOrUndefined(poolRun));
   const fresh =
     info?.model.startsWith(FOUNDATION_CHECKPOINT) &&
+    (info.difficulty ?? 'normalised') === difficulty &&
     info.count === cache.size &&
     stages.score?.status === 'done' &&
     scoredBy !== 'other';

@@ -11,7 +11,7 @@ import type { BackendName } from '../../shared/engineInfo';
 import { EngineClient, EngineError, type RunningRequest } from '../../shared/node/engineClient';
 import { CancelledError, throwIfCancelled, type CommandContext } from '../command';
 import { pendingEncoders, plannedEncoders, type BenchPlan, type EncoderId } from './runBench';
-import { isSelectionMethod } from './selectionSource';
+import { selectorOf } from './benchMethods';
 import { preparePredictions } from './predictions';
 
 export interface WorkerPlan {
@@ -20,8 +20,8 @@ export interface WorkerPlan {
   args: BenchArgs;
   workers: number;
   backend: BackendName;
-  /** Trains the foundation model and scores the pool (needed before any selection method). */
-  prepareSelection(ctx: CommandContext): Promise<void>;
+  /** Trains the foundation model and scores the pool for these methods (needed before any selection method). */
+  prepareSelection(methods: readonly string[], ctx: CommandContext): Promise<void>;
   /** Pre-training steps an encoder's checkpoint already holds. */
   stepsDone(e: EncoderId): Promise<number>;
 }
@@ -35,7 +35,11 @@ export async function computeInWorkers(w: WorkerPlan, ctx: CommandContext): Prom
   const pending = await pendingEncoders(w.plan);
   if (pending.length < 2) return 0;
   // Everything workers would share is done here first: the foundation model, the pool's scores and the predictions' test images.
-  if (pending.some((e) => isSelectionMethod(e.method))) await w.prepareSelection(ctx);
+  if (pending.some((e) => selectorOf(e.method)))
+    await w.prepareSelection(
+      pending.map((e) => e.method),
+      ctx,
+    );
   for (const data of w.plan.datasets) await preparePredictions(w.plan.benchDir, data);
   const { settings, finetune, datasets } = w.plan;
   const stepsLeft = new Map(

@@ -5,7 +5,7 @@
  * each is fine-tuned on every downstream data set, and DIR/bench/ gets report.json and report.md. Re-running the same command resumes: finished cells are kept.
  */
 import * as path from 'node:path';
-import { BENCH_METHOD_NAMES, OPTIDEL_IMAGES, type BenchArgs } from '../../shared/commands';
+import { BENCH_METHOD_NAMES, DEFAULT_BENCH_METHODS, OPTIDEL_IMAGES, type BenchArgs } from '../../shared/commands';
 import type { EngineCommand } from '../command';
 import { UsageError } from '../command';
 import { selectBackend } from '../backends/select';
@@ -53,7 +53,7 @@ export const benchCommand: EngineCommand<'bench'> = {
       name: 'methods',
       type: 'string[]',
       choices: BENCH_METHOD_NAMES,
-      description: `methods to compare (default ${BENCH_METHOD_NAMES.join(',')}); scratch = no pre-training`,
+      description: `methods to compare (default ${DEFAULT_BENCH_METHODS.join(',')}); scratch = no pre-training; optidel-<difficulty> selects by that difficulty score`,
     },
     {
       name: 'budget',
@@ -106,7 +106,7 @@ export const benchCommand: EngineCommand<'bench'> = {
     const out = checkRunFolderOut(args.out);
     const loaded = await loadConfig(args.config);
     const budgets = parseBudgets(args.budget, loaded.config.budget);
-    const methods = args.methods ?? [...BENCH_METHOD_NAMES];
+    const methods = args.methods ?? [...DEFAULT_BENCH_METHODS];
     const seedCount = args.seeds ?? 3;
     if (seedCount < 1) throw new UsageError('bench: --seeds must be at least 1');
     const workers = args.workers ?? 1;

@@ -6,14 +6,14 @@
  */
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { BENCH_METHOD_NAMES, type BenchArgs } from '../../shared/commands';
+import { BENCH_METHOD_NAMES, type BenchArgs, type BenchMethodName } from '../../shared/commands';
 import { newRunId } from '../../shared/node/runStore';
 import { HostError, NO_FOLDER } from '../notify';
 import { benchmarkWorkers, runsRoot } from '../settings';
 import type { HostCommand } from '../services';
 import { configFromArgument } from '../workspaceConfig';
 
-const DEFAULT_METHODS: ReadonlyArray<(typeof BENCH_METHOD_NAMES)[number]> = ['scratch', 'full', 'random', 'optidel'];
+const DEFAULT_METHODS: readonly BenchMethodName[] = ['scratch', 'full', 'random', 'optidel'];
 
 export const runBenchmark: HostCommand = {
   id: 'optidel.runBenchmark',
@@ -30,7 +30,9 @@ export const runBenchmark: HostCommand = {
             ? 'no pre-training (the row pre-training must beat)'
             : m === 'full'
               ? 'the whole pool'
-              : undefined,
+              : m.startsWith('optidel-')
+                ? `OptiDEL by the ${m.slice('optidel-'.length)} difficulty`
+                : undefined,
       })),
       { title: 'OptiDEL: Run Benchmark (1/3)', placeHolder: 'Methods to compare', canPickMany: true },
     );

@@ -28,6 +28,7 @@
  *   metrics/<stage>.jsonl           one JSON object per line: { step, name, value, time }
  *   bench/report.json, report.md    the benchmark (issue 5), BenchReport
  *   bench/predictions/<dataset>/index.json   PredictionIndex: test images, truth and predicted label PNGs
+ *   bench/difficulty/<score>/       an optidel-<score> arm's difficulty.f32, key-patches.json, variant.json
  *   parts/<stage>/<i>-of-<n>/       one shard's part of a sharded ingest, score or propose (docs/scale-out.md):
  *                                   part.json (ShardPartRecord) and the stage's files for its samples;
  *                                   an ingest part is laid out as a run's cache/ and thumbs/
@@ -86,6 +87,18 @@ export const BENCH_FILES = {
   reportMarkdown: 'report.md',
   bars: 'miou-by-method.svg',
   budgets: 'miou-vs-budget.svg',
+} as const;
+
+/** A benchmark arm `optidel-<difficulty>`'s own scores of the pool (bench/difficultyVariants.ts). */
+export function benchDifficultyDir(difficulty: string): string {
+  return `${ARTIFACTS.benchDir}/difficulty/${difficulty}`;
+}
+
+/** Inside benchDifficultyDir: the per-sample difficulty, the key patches proposed from its map, and what they were made with. */
+export const DIFFICULTY_VARIANT_FILES = {
+  difficulty: 'difficulty.f32',
+  keyPatches: 'key-patches.json',
+  record: 'variant.json',
 } as const;
 
 /** Inside bench/predictions/<dataset>/: its index, and each prediction run's own record in the run's folder (not a run folder's run.json). */

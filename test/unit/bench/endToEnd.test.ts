@@ -70,7 +70,8 @@ test('a tiny end-to-end bench writes a report and resumes without recomputing', 
     split.nearest.every((n: { similarity: number }) => n.similarity < split.nearDuplicateSimilarity) &&
       split.inPool.length === 0,
   );
-  assert.match(first.stderr, /split of abdomen-ct in contiguous thirds of 1 acquisition/);
+  // The tiny demo's labelled CT is two subjects, one file each: too few to split whole, so each is cut in thirds.
+  assert.match(first.stderr, /split of abdomen-ct in contiguous thirds of 2 acquisition/);
   const again = runCli(args, { timeoutMs: 60_000 });
   assert.equal(again.status, 0, again.stderr);
   assert.deepEqual([(again.json as { computed: number }).computed, (again.json as { reused: number }).reused], [0, 9]);
@@ -207,5 +208,55 @@ test(
       fs.readdirSync(path.join(dir, 'run', 'checkpoints')).some((f) => f.startsWith('full-s0.stale-')),
       'the old encoder is kept, not deleted',
     );
+  },
+);
+
+test(
+  'optidel-pvi selects by the pvi difficulty of the same foundation model, computed once and kept',
+  { timeout: 180_000 },
+  () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-e2e-difficulty-'));
+    assert.equal(runCli(['demo-data', '--out', path.join(dir, 'data'), '--size', 'tiny']).status, 0);
+    const run = path.join(dir, 'run');
+    const args = [
+      'bench',
+      '--config',
+      path.join(dir, 'data', 'optidel.json'),
+      '--out',
+      run,
+      ...TINY_BENCH,
+      '--methods',
+      'optidel,optidel-pvi',
+      '--datasets',
+      'chest-xray',
+    ];
+    const first = runCli(args, { timeoutMs: 120_000 });
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stderr, /scoring the pool by the pvi difficulty with the foundation model/);
+    const checkpoints = fs.readdirSync(path.join(run, 'checkpoints'));
+    assert.ok(checkpoints.includes('optidel-pvi-b0.1-s0') && checkpoints.includes('optidel-b0.1-s0'), `${checkpoints}`);
+    const report = JSON.parse(fs.readFileSync(path.join(run, 'bench', 'report.json'), 'utf8'));
+    assert.deepEqual(report.cells.map((c: { method: string }) => c.method).sort(), ['optidel', 'optidel-pvi']);
+    const variant = path.join(run, 'bench', 'difficulty', 'pvi');
+    const f32 = (file: string) => {
+      const b = fs.readFileSync(file);
+      return Array.from(new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4));
+    };
+    const pvi = f32(path.join(variant, 'difficulty.f32'));
+    const normalised = f32(path.join(run, 'scores', 'difficulty.f32'));
+    assert.equal(pvi.length, normalised.length);
+    assert.notDeepEqual(pvi, normalised, 'another score, not a copy of the pool scores');
+    // The same numbers as the score stage by the pvi difficulty with the foundation model.
+    const scored = runCli(['score', '--run', run, '--checkpoint', 'full-s0', '--difficulty', 'pvi', '--json'], {
+      timeoutMs: 60_000,
+    });
+    assert.equal(scored.status, 0, scored.stderr);
+    const direct = f32(path.join(run, 'scores', 'difficulty.f32'));
+    pvi.forEach((v, i) => assert.ok(Math.abs(v - direct[i]) < 1e-5, `sample ${i}: ${v} vs ${direct[i]}`));
+    // Kept: a second run computes nothing again.
+    const again = runCli(args, { timeoutMs: 60_000 });
+    assert.equal(again.status, 0, again.stderr);
+    assert.doesNotMatch(again.stderr, /scoring the pool by the pvi difficulty/);
+    assert.equal((again.json as { computed: number }).computed, 0);
   },
 );
