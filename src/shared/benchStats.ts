@@ -142,6 +142,38 @@ export function differences(cells: readonly BenchCell[], reference: string): Dif
   return out;
 }
 
+/** The data-set label of a difference over the mean of the data sets (`overallDifference`). */
+export const MEAN_OVER_DATASETS = 'mean over data sets';
+
+/**
+ * The paired difference of the mean over data sets: per seed, the mean over the data sets both
+ * methods have of (method - reference) mIoU, then its interval over the seeds; the benchmark's
+ * target ("mean over data sets") is stated on this number.
+ */
+export function overallDifference(
+  cells: readonly BenchCell[],
+  method: string,
+  reference: string,
+  budget: number,
+): Difference | undefined {
+  const bySeed = new Map<number, number[]>();
+  for (const c of cells) {
+    if (c.method !== method || c.budget !== budget || !Number.isFinite(c.mIoU)) continue;
+    const theirs = cells.find(
+      (r) =>
+        r.method === reference &&
+        r.dataset === c.dataset &&
+        r.seed === c.seed &&
+        (BUDGET_FREE_METHODS.has(reference) || r.budget === budget),
+    );
+    if (theirs && Number.isFinite(theirs.mIoU))
+      bySeed.set(c.seed, [...(bySeed.get(c.seed) ?? []), c.mIoU - theirs.mIoU]);
+  }
+  if (bySeed.size === 0) return undefined;
+  const deltas = [...bySeed.values()].map((v) => v.reduce((a, b) => a + b, 0) / v.length);
+  return { method, budget, dataset: MEAN_OVER_DATASETS, reference, ...pairedInterval(deltas) };
+}
+
 /** Mean over data sets of each seed's mIoU, then mean and spread over seeds: one number per method and budget. */
 export function overall(cells: readonly BenchCell[], method: string, budget: number): Spread {
   const bySeed = new Map<number, number[]>();

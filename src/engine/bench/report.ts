@@ -16,7 +16,9 @@ import {
   differences,
   formatDifference,
   headlineBudget,
+  MEAN_OVER_DATASETS,
   overall,
+  overallDifference,
   perClassMeans,
   summarise,
   type Difference,
@@ -162,19 +164,22 @@ export function renderReport(report: FullBenchReport): { markdown: string; svgs:
     );
     return [head, ...rows].join('\n');
   };
-  const diffTable = (reference: string) => {
+  /** Every method against `reference`, per data set and over their mean; `spoken`'s differences also in words. */
+  const diffTable = (reference: string, spoken: string) => {
     const diffs = differences(cells, reference);
+    const means = new Map(methods.map((m) => [m, overallDifference(cells, m, reference, budget)]));
     const rows = methods
       .filter((m) => m !== reference)
       .map(
         (m) =>
-          `| ${m} | ${s.datasets.map((d) => signed(diffs.find((x) => x.method === m && x.dataset === d))).join(' | ')} |`,
+          `| ${m} | ${s.datasets.map((d) => signed(diffs.find((x) => x.method === m && x.dataset === d))).join(' | ')} | ${signed(means.get(m))} |`,
       );
-    const optidel = diffs.filter((x) => x.method === 'optidel');
-    const words = optidel.map((x) => `- ${x.dataset}: ${describeDifference(x)}`);
+    const words = [...diffs.filter((x) => x.method === spoken), means.get(spoken)]
+      .filter((x) => x !== undefined)
+      .map((x) => `- ${x.dataset}: ${describeDifference(x)}`);
     return [
-      `| method − ${reference} | ${s.datasets.join(' | ')} |`,
-      `|---|${s.datasets.map(() => '---:').join('|')}|`,
+      `| method − ${reference} | ${s.datasets.join(' | ')} | ${MEAN_OVER_DATASETS} |`,
+      `|---|${s.datasets.map(() => '---:').join('|')}|---:|`,
       ...rows,
       ...(words.length ? ['', ...words] : []),
     ].join('\n');
@@ -211,8 +216,16 @@ export function renderReport(report: FullBenchReport): { markdown: string; svgs:
     '',
     "Mean of the per-seed differences and its 95% confidence interval (Student's t over the seeds). A difference is shown, and in bold, only when its interval excludes 0.",
     '',
-    ...(methods.includes('full') ? [diffTable('full'), ''] : []),
-    ...(methods.includes('random') ? [diffTable('random'), ''] : []),
+    ...(methods.includes('full') ? [diffTable('full', 'optidel'), ''] : []),
+    ...(methods.includes('random') ? [diffTable('random', 'optidel'), ''] : []),
+    ...(methods.includes('scratch') && methods.length > 1
+      ? [
+          'Against no pre-training: does pre-training pay at this compute? Until `full` is shown above `scratch`, no ranking of selectors says much.',
+          '',
+          diffTable('scratch', 'full'),
+          '',
+        ]
+      : []),
     ...perClassSection(report, cells, methods),
     `## Other metrics`,
     '',

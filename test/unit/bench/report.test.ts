@@ -144,13 +144,15 @@ test('report.md has the headline table, differences, settings and every cell; --
   // optidel − full: a (+5, +5) has a zero-width interval: bold; b (+10, −10): t(0.975, 1) = 12.706, so ±12.706 · 14.14 / √2 = ±127.1.
   assert.match(
     markdown,
-    /\| optidel \| \*\*\+5\.0 \[\+5\.0, \+5\.0\]\*\* \| 0\.0 \[−127\.1, \+127\.1\] \|/,
+    /\| optidel \| \*\*\+5\.0 \[\+5\.0, \+5\.0\]\*\* \| 0\.0 \[−127\.1, \+127\.1\] \| \+2\.5 \[−61\.0, \+66\.0\] \|/,
     'difference to full, paired; interval excludes 0: bold',
   );
   // full − random on a: (+10, 0), mean +5, sd 7.07, half-width 12.706 · 7.07 / √2 = 63.5.
   assert.match(markdown, /\| full \| \+5\.0 \[−58\.5, \+68\.5\] \|/, 'difference to random, interval holds 0: plain');
   assert.match(markdown, /- b: optidel − full: 0\.0 \[−127\.1, \+127\.1\], not shown at 2 seeds/);
   assert.match(markdown, /- a: optidel − full: \+5\.0 \[\+5\.0, \+5\.0\], shown at 2 seeds/);
+  // Over the mean of the data sets, per seed: (+5 + 10) / 2 = +7.5 and (+5 − 10) / 2 = −2.5; mean +2.5, sd 7.07, ±63.5.
+  assert.match(markdown, /- mean over data sets: optidel − full: \+2\.5 \[−61\.0, \+66\.0\], not shown at 2 seeds/);
   assert.match(markdown, /backend \*\*wasm\*\*/);
   assert.equal(
     markdown.split('\n').filter((l) => l.startsWith('| optidel | 0 |') || l.startsWith('| optidel | 1 |')).length,
