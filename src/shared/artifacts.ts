@@ -106,13 +106,16 @@ export interface VInformationEstimate {
 
 /** How many picks of optidel's selection went past which diversity rule (all 0 when they held in full). */
 export interface RelaxedPicks {
-  /** Patches of samples within the near-duplicate distance of a selected one, taken inside the quotas. */
+  /** Patches of samples within the (smallest) near-duplicate distance of a selected one, taken inside the quotas. */
   nearDuplicate: number;
   /** Patches beyond their acquisition's quota (the quotas were doubled `capDoublings` times). */
   acquisitionCap: number;
   capDoublings: number;
   /** Patches missing from M x B because the pool has no more outside exact duplicates. */
   short: number;
+  /** The near-duplicate cosine distance the picks were spread at: the configured one, halved `distanceHalvings` times to fill the budget. */
+  nearDuplicateDistance?: number;
+  distanceHalvings?: number;
 }
 
 export interface SelectionFile {

@@ -42,6 +42,8 @@ export type SelectionMethodName = (typeof SELECTION_METHOD_NAMES)[number];
  */
 export const DIFFICULTY_SCORES = ['normalised', 'intensity', 'pvi'] as const;
 export type DifficultyScore = (typeof DIFFICULTY_SCORES)[number];
+/** The score used when neither a flag nor the config's `selection.difficulty` names one; chosen by the benchmark (docs/selection.md). */
+export const DEFAULT_DIFFICULTY: DifficultyScore = 'normalised';
 
 /** `optidel select`: one selection method on the run's scores -> selection/<method>.json. */
 export interface SelectArgs {

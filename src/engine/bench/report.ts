@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import { selectorOf } from './benchMethods';
+import { DEFAULT_DIFFICULTY } from '../../shared/commands';
 import type { BenchCell, BenchReport } from '../../shared/artifacts';
 import type { BenchResult } from '../../shared/commands';
 import { writeFileAtomic, writeJsonAtomic } from '../../shared/node/atomicFile';
@@ -165,10 +166,10 @@ export function renderReport(report: FullBenchReport): { markdown: string; svgs:
     return [head, ...rows].join('\n');
   };
   /** Every method against `reference`, per data set and over their mean; `spoken`'s differences also in words. */
-  const diffTable = (reference: string, spoken: string) => {
+  const diffTable = (reference: string, spoken: string, compared = methods) => {
     const diffs = differences(cells, reference);
     const means = new Map(methods.map((m) => [m, overallDifference(cells, m, reference, budget)]));
-    const rows = methods
+    const rows = compared
       .filter((m) => m !== reference)
       .map(
         (m) =>
@@ -184,6 +185,7 @@ export function renderReport(report: FullBenchReport): { markdown: string; svgs:
       ...(words.length ? ['', ...words] : []),
     ].join('\n');
   };
+  const variants = methods.filter((m) => selectorOf(m)?.difficulty !== undefined);
   const svgs: Record<string, string> = {
     [BENCH_FILES.bars]: barChart(
       `mIoU (no background) per method and data set, budget ${pct(budget)}%`,
@@ -218,6 +220,14 @@ export function renderReport(report: FullBenchReport): { markdown: string; svgs:
     '',
     ...(methods.includes('full') ? [diffTable('full', 'optidel'), ''] : []),
     ...(methods.includes('random') ? [diffTable('random', 'optidel'), ''] : []),
+    ...(methods.includes('optidel') && variants.length > 0
+      ? [
+          `OptiDEL by each difficulty score (docs/selection.md, "Difficulty"), against \`optidel\` (the default score, ${DEFAULT_DIFFICULTY}):`,
+          '',
+          diffTable('optidel', '', variants),
+          '',
+        ]
+      : []),
     ...(methods.includes('scratch') && methods.length > 1
       ? [
           'Against no pre-training: does pre-training pay at this compute? Until `full` is shown above `scratch`, no ranking of selectors says much.',

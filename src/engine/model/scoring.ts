@@ -17,7 +17,9 @@
  * masked), not of the crop upsampled to the model's size, which the model never saw in training.
  */
 import * as tf from '@tensorflow/tfjs';
-import { DIFFICULTY_SCORES, type DifficultyScore } from '../../shared/commands';
+import { DEFAULT_DIFFICULTY, DIFFICULTY_SCORES, type DifficultyScore } from '../../shared/commands';
+
+export { DEFAULT_DIFFICULTY };
 import type { RunRecord } from '../../shared/runRecord';
 import { throwIfCancelled } from '../command';
 import { SeededRandom, permutation } from './rng';
@@ -25,8 +27,6 @@ import { normalisePatches, type MaeModel } from './mae';
 import type { PixelReader } from './trainingData';
 import { addImages, emptyMoments, inputFreeMean } from './inputFree';
 
-/** Today's default; the benchmark (docs/selection.md) decides whether another should replace it. */
-export const DEFAULT_DIFFICULTY: DifficultyScore = 'normalised';
 /** Images the input-free predictor is fitted on, drawn by seed (a mean: a few thousand suffice). */
 const INPUT_FREE_IMAGES = 4096;
 

@@ -237,6 +237,11 @@ test(
     assert.ok(checkpoints.includes('optidel-pvi-b0.1-s0') && checkpoints.includes('optidel-b0.1-s0'), `${checkpoints}`);
     const report = JSON.parse(fs.readFileSync(path.join(run, 'bench', 'report.json'), 'utf8'));
     assert.deepEqual(report.cells.map((c: { method: string }) => c.method).sort(), ['optidel', 'optidel-pvi']);
+    assert.match(
+      fs.readFileSync(path.join(run, 'bench', 'report.md'), 'utf8'),
+      /against `optidel` \(the default score, normalised\):\n\n\| method − optidel \| chest-xray \| mean over data sets \|\n\|---\|---:\|---:\|\n\| optidel-pvi \|/,
+      'the difficulty comparison table',
+    );
     const variant = path.join(run, 'bench', 'difficulty', 'pvi');
     const f32 = (file: string) => {
       const b = fs.readFileSync(file);

@@ -60,7 +60,14 @@ test('optidel: near-duplicate sources cannot fill the budget', () => {
   const result = selectSubset('optidel', input, { budget: 20, seed: 1 });
   assert.deepEqual(
     result.relaxed,
-    { nearDuplicate: 0, acquisitionCap: 0, capDoublings: 0, short: 0 },
+    {
+      nearDuplicate: 0,
+      acquisitionCap: 0,
+      capDoublings: 0,
+      short: 0,
+      nearDuplicateDistance: 0.05,
+      distanceHalvings: 0,
+    },
     'enough diverse samples: the rules never had to be relaxed',
   );
   assert.equal(result.patches?.length, 80);

@@ -4,6 +4,7 @@ import type { KeyPatch } from '../../../src/shared/artifacts';
 import { selectSubset } from '../../../src/engine/selection/methods';
 import { centreRows, normalizeRows } from '../../../src/engine/selection/vectors';
 import { SeededRandom } from '../../../src/engine/model/rng';
+import { syntheticPool } from './syntheticPool';
 
 /**
  * A pool of mixed acquisitions: 3 volumes of 60 near-identical, very hard slices (one key patch
@@ -98,7 +99,15 @@ test('optidel on volumes plus single 2D files: exact budget, quotas held, relaxe
     assert.equal(taken.get(`/pool/ct/volume-${v}.nii.gz`), 60, 'every slice of a volume, inside its quota of 80');
   // The rules cannot be met in full: within the quotas there are only 3 x 60 + 60 x 2 = 300 patches, and
   // each volume has only one sample that is not a near-duplicate of another.
-  assert.deepEqual(result.relaxed, { nearDuplicate: 3 * 60 - 3, acquisitionCap: 20, capDoublings: 1, short: 0 });
+  // Even at the smallest distance (0.05 / 2^10) the slices of a volume (noise 0.001 on one embedding) are near-duplicates.
+  assert.deepEqual(result.relaxed, {
+    nearDuplicate: 3 * 60 - 3,
+    acquisitionCap: 20,
+    capDoublings: 1,
+    short: 0,
+    nearDuplicateDistance: 0.05 / 1024,
+    distanceHalvings: 10,
+  });
   assert.equal(overQuota, result.relaxed!.acquisitionCap, 'every pick beyond a quota is counted as relaxed');
   assert.ok(
     [...taken].every(([source, n]) => n <= 2 * quota(source)),
@@ -140,10 +149,46 @@ test('optidel: with enough diverse acquisitions nothing is relaxed and each give
   const { input } = mixedPool();
   const result = selectSubset('optidel', input, { budget: 15, seed: 3 });
   assert.equal(result.patches!.length, 60);
-  assert.deepEqual(result.relaxed, { nearDuplicate: 0, acquisitionCap: 0, capDoublings: 0, short: 0 });
+  assert.deepEqual(result.relaxed, {
+    nearDuplicate: 0,
+    acquisitionCap: 0,
+    capDoublings: 0,
+    short: 0,
+    nearDuplicateDistance: 0.05,
+    distanceHalvings: 0,
+  });
   const taken = countBy(result.patches!, (id) => input.sources[input.keyPatches[id].sampleId]);
   // Quotas at factor 2: a volume ceil(2 x 60 x 60 / 240) = 30, a file ceil(2 x 60 / 240) = 1.
   for (const [source, n] of taken) assert.ok(n <= (source.includes('/ct/') ? 30 : 1), `${source}: ${n}`);
   for (let v = 0; v < 3; v++)
     assert.equal(taken.get(`/pool/ct/volume-${v}.nii.gz`), 1, 'one distinct slice per volume');
+});
+
+test('optidel lowers the near-duplicate distance only as far as the budget needs, and its picks keep that distance', () => {
+  // 4 volumes of 50 slices, neighbours a small random-walk step apart: at 0.05 only a few slices
+  // per volume are far enough apart for 4 x 30 key patches.
+  const input = syntheticPool({ n: 200, dim: 16, sources: 4, seed: 5, step: 0.05 });
+  const unit = normalizeRows(centreRows(input.embeddings, input.dim), input.dim);
+  const distance = (a: number, b: number) => {
+    let dot = 0;
+    for (let d = 0; d < input.dim; d++) dot += unit[a * input.dim + d] * unit[b * input.dim + d];
+    return 1 - dot;
+  };
+  const result = selectSubset('optidel', input, { budget: 30, seed: 1 });
+  const relaxed = result.relaxed!;
+  assert.equal(result.patches!.length, 120, 'the patch budget is exact');
+  assert.ok(relaxed.distanceHalvings! > 0, JSON.stringify(relaxed));
+  assert.equal(relaxed.nearDuplicate + relaxed.acquisitionCap + relaxed.short, 0, 'nothing went past the rules');
+  assert.equal(relaxed.nearDuplicateDistance, 0.05 / 2 ** relaxed.distanceHalvings!);
+  const selected = result.selected;
+  let closest = Infinity;
+  for (const a of selected) for (const b of selected) if (a < b) closest = Math.min(closest, distance(a, b));
+  assert.ok(closest >= relaxed.nearDuplicateDistance! * (1 - 1e-4), `${closest} < ${relaxed.nearDuplicateDistance}`);
+  // One halving fewer would not have filled the budget: the distance is as large as the budget allows.
+  const wider = selectSubset('optidel', input, {
+    budget: 30,
+    seed: 1,
+    optidel: { minCosineDistance: 2 * relaxed.nearDuplicateDistance! },
+  });
+  assert.equal(wider.relaxed!.distanceHalvings, 1);
 });
