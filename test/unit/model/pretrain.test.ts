@@ -130,6 +130,25 @@ test('a run cancelled or crashed midway and resumed ends with the same weights a
   for (const m of [straight, first, resumed, crashing, afterCrash]) m.dispose();
 });
 
+test('a checkpoint whose optimizer.bin is not the size the model implies is refused by its size, naming the file', async () => {
+  await useWasm();
+  const run = tempRun();
+  const model = MaeModel.create(maeConfig('micro'), 1);
+  await pretrain(model, { ids, cache: pool }, { ...base, steps: 3 }, run, 'pretrain', recordingContext());
+  const pointer = path.join(run, 'checkpoints', 'pretrain', 'latest.json');
+  const file = path.join(path.dirname(pointer), JSON.parse(fs.readFileSync(pointer, 'utf8')).dir, 'optimizer.bin');
+  const needed = fs.statSync(file).size;
+  // A sparse 3 GiB file (a few bytes in a shared tar): read whole, it fills the memory or fails with a bare "File size".
+  for (const size of [3 * 1024 ** 3, 100]) {
+    fs.truncateSync(file, size);
+    await assert.rejects(
+      pretrain(model, { ids, cache: pool }, base, run, 'pretrain', recordingContext()),
+      (err: Error) => err.message.startsWith(`${file} has ${size} bytes, the model's optimiser state takes ${needed}`),
+    );
+  }
+  model.dispose();
+});
+
 test('training stopped at a round end and continued follows one schedule: the weights of an uninterrupted run', async () => {
   await useWasm();
   const straight = MaeModel.create(maeConfig('micro'), 1);
