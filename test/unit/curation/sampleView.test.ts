@@ -195,10 +195,26 @@ describe('optidel sample', { skip }, () => {
       samples[0]!.source = outside;
       samples[1]!.source = path.join(root, 'pool', '..', 'labels', 'scan.nii');
     });
-    for (const id of [0, 1])
-      await assert.rejects(serveSample(hostile, id), /is outside the pool of .*optidel\.json|config\.json/);
+    for (const id of [0, 1]) await assert.rejects(serveSample(hostile, id), /is not a file the run's ingest read/);
     await assert.rejects(serveSample(hostile, 0), (err: Error) => err.message.includes(outside));
     await assert.rejects(serveSample(hostile, index.samples.length), /is not in the pool/);
+  });
+
+  test('a run whose config.json names the pool "/" shows no file its ingest did not read', async () => {
+    const hostile = path.join(root, 'forged-config-run');
+    fs.cpSync(runDir, hostile, { recursive: true });
+    const config = JSON.parse(fs.readFileSync(path.join(hostile, ARTIFACTS.config), 'utf8'));
+    fs.writeFileSync(path.join(hostile, ARTIFACTS.config), JSON.stringify({ ...config, pool: ['/'] }));
+    const outside = path.join(root, 'labels', 'scan.nii');
+    editCacheSamples(hostile, (samples) => {
+      samples[0]!.source = outside;
+    });
+    await assert.rejects(serveSample(hostile, 0), (err: Error) =>
+      err.message.includes(`${outside} is not a file the run's ingest read`),
+    );
+    // The samples the ingest did read are still shown.
+    const sample = index.samples.find((s) => s.axis === 2 && s.slice === 3)!;
+    assert.equal((await serveSample(hostile, sample.id)).file, path.join(root, 'pool', 'scan.nii'));
   });
 
   test('a config.json or key-patch file that is a symbolic link is not followed', async () => {
