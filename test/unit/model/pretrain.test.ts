@@ -5,24 +5,10 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { CancelledError } from '../../../src/engine/command';
 import { MaeModel, maeConfig } from '../../../src/engine/model/mae';
-import type { PretrainOptions } from '../../../src/engine/model/pretrain';
 import { pretrain } from '../../../src/engine/model/pretrain';
-import {
-  recordingContext,
-  syntheticImages,
-  tempRunDir,
-  TRAINING_IMAGE_SIZE,
-  trainingIds,
-  trainingOptions,
-  trainingPool,
-  useWasm,
-} from './helpers';
+import { recordingContext, syntheticImages, trainingFixture, useWasm } from './helpers';
 
-const SIZE = TRAINING_IMAGE_SIZE;
-const pool = trainingPool;
-const ids = trainingIds;
-const base: PretrainOptions = trainingOptions(8);
-const tempRun = () => tempRunDir('pretrain');
+const { size: SIZE, pool, ids, base, tempRun } = trainingFixture('pretrain', 8);
 
 function weights(model: MaeModel): number[] {
   return model.variables.flatMap((v) => Array.from(v.dataSync()));
