@@ -41,10 +41,14 @@ def _float32(run_dir, relative, shape, producer):
     file = _inside(run_dir, relative)
     if not os.path.exists(file):
         raise RunFolderError(f"{file} is missing: run \"{producer} --run {run_dir}\" first")
-    values = np.fromfile(file, dtype="<f4")
-    if values.size != int(np.prod(shape)):
-        raise RunFolderError(f"{file} holds {values.size} values, expected {int(np.prod(shape))}: re-run \"{producer}\"")
-    return values.reshape(shape)
+    # Sized before it is read: a shared run's file may be a sparse one of gigabytes.
+    expected = int(np.prod(shape))
+    size = os.stat(file).st_size
+    if size != 4 * expected:
+        raise RunFolderError(
+            f"{file} holds {size // 4} float32 values ({size} bytes), expected {expected}: re-run \"{producer}\""
+        )
+    return np.fromfile(file, dtype="<f4", count=expected).reshape(shape)
 
 
 def _cache_samples(run_dir, cache):

@@ -7,6 +7,16 @@ import schema from './schemas/optidel.schema.json';
 /** The image sizes a config may ask for (the schema's bounds): a run's cache or view claiming another was not made by one. */
 export const IMAGE_SIZE_RANGE = { min: schema.properties.imageSize.minimum, max: schema.properties.imageSize.maximum };
 
+/**
+ * The most `ingest.maxVoxels` and `ingest.maxBytes` a config may set (the schema's maxima, four
+ * times the defaults): a shared optidel.json raising them further is refused on load, naming the
+ * key and the ceiling, so it cannot make the engine allocate tens of GB for one file.
+ */
+export const INGEST_CEILINGS = {
+  maxVoxels: schema.properties.ingest.properties.maxVoxels.maximum,
+  maxBytes: schema.properties.ingest.properties.maxBytes.maximum,
+};
+
 export function isImageSize(value: unknown): value is number {
   return (
     Number.isInteger(value) && (value as number) >= IMAGE_SIZE_RANGE.min && (value as number) <= IMAGE_SIZE_RANGE.max

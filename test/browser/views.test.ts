@@ -17,11 +17,11 @@ import type { ViewKind } from '../../src/shared/viewMessages';
 import type { CacheIndex, KeyPatchFile, MetadataFile, SelectionFile } from '../../src/shared/artifacts';
 import { ARTIFACTS, SAMPLE_SCORE_COLUMNS } from '../../src/shared/artifacts';
 import type { SampleActions } from '../../src/host/panels/viewMessageHandler';
-import type { CommandContext } from '../../src/engine/command';
 import { demoDataCommand } from '../../src/engine/commands/demoData';
 import { ingestCommand } from '../../src/engine/commands/ingest';
 import { serveSample } from '../../src/engine/curation/sampleView';
 import { readCacheIndexFile } from '../../src/shared/node/cacheIndexFile';
+import { recordingContext } from '../unit/data/context';
 
 const root = path.resolve(__dirname, '../..');
 const shots = path.join(root, 'test-output/views');
@@ -31,6 +31,23 @@ const missing = !fs.existsSync(CHROMIUM)
     ? 'dist/webview is not built (npm run build)'
     : undefined;
 if (missing) console.log(`# browser tests skipped: ${missing}`);
+
+/** A full-page screenshot into test-output/views. */
+const shoot = (page: Page, name: string): Promise<Buffer> =>
+  page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+
+/** A vscode-single-select's value set as a person would, by its index among the toolbar's selects. */
+const choose = (page: Page, index: number, value: string) =>
+  page.evaluate(
+    ([i, v]) => {
+      const select = document.querySelectorAll('vscode-single-select')[i as number] as HTMLElement & {
+        value: string;
+      };
+      select.value = v as string;
+      select.dispatchEvent(new Event('change'));
+    },
+    [index, value],
+  );
 
 describe('run views in Chromium', { skip: missing }, () => {
   let browser: Browser;
@@ -68,8 +85,6 @@ describe('run views in Chromium', { skip: missing }, () => {
     await page.waitForSelector(ready, { timeout: 20_000 });
     return page;
   }
-  const shoot = (page: Page, name: string): Promise<Buffer> =>
-    page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
   const effective = (method: string): number => {
     const s = JSON.parse(
       fs.readFileSync(path.join(fixture.runDir, `selection/${method}.json`), 'utf8'),
@@ -302,11 +317,7 @@ describe('run views in Chromium', { skip: missing }, () => {
     assert.ok(saved.manual!.exclude.includes(id), `sample ${id} excluded in selection/optidel.json`);
 
     // Generated samples: a mosaic links to its four sources; following a link selects that source.
-    await page.evaluate(() => {
-      const select = document.querySelectorAll('vscode-single-select')[1] as HTMLElement & { value: string };
-      select.value = 'generated';
-      select.dispatchEvent(new Event('change'));
-    });
+    await choose(page, 1, 'generated');
     await page.waitForFunction((n) => document.querySelectorAll('.odl-tile').length === n, fixture.synthIds.length);
     await page.locator('.odl-tile').first().click();
     const links = page.locator('.odl-details .odl-link');
@@ -320,25 +331,14 @@ describe('run views in Chromium', { skip: missing }, () => {
 
   test('gallery: duplicate groups side by side, and the subset grown pick by pick', async () => {
     const page = await open('gallery', 'light', '.odl-tile');
-    const choose = (index: number, value: string) =>
-      page.evaluate(
-        ([i, v]) => {
-          const select = document.querySelectorAll('vscode-single-select')[i as number] as HTMLElement & {
-            value: string;
-          };
-          select.value = v as string;
-          select.dispatchEvent(new Event('change'));
-        },
-        [index, value],
-      );
-    await choose(1, 'duplicates');
-    await choose(2, 'group');
+    await choose(page, 1, 'duplicates');
+    await choose(page, 2, 'group');
     await page.waitForFunction(() => document.querySelectorAll('.odl-tile').length === 5);
     await page.locator('#odl-tile-1').click();
     assert.match(await page.locator('.odl-details').innerText(), /Identical to\s*#6/);
     await shoot(page, 'gallery-duplicates-light');
-    await choose(1, 'selected');
-    await choose(2, 'selection');
+    await choose(page, 1, 'selected');
+    await choose(page, 2, 'selection');
     const order = JSON.parse(fs.readFileSync(path.join(fixture.runDir, 'selection/optidel.json'), 'utf8')).selected;
     await page.locator('input[type=range]').fill('3');
     await page.waitForFunction(() => /First 3 of/.test(document.querySelector('.odl-toolbar')!.textContent ?? ''));
@@ -373,18 +373,6 @@ describe('run views in Chromium', { skip: missing }, () => {
     await page.close();
   });
 
-  /** A vscode-single-select's value set as a person would, by its index among the toolbar's selects. */
-  const choose = (page: Page, index: number, value: string) =>
-    page.evaluate(
-      ([i, v]) => {
-        const select = document.querySelectorAll('vscode-single-select')[i as number] as HTMLElement & {
-          value: string;
-        };
-        select.value = v as string;
-        select.dispatchEvent(new Event('change'));
-      },
-      [index, value],
-    );
   /** The fixture's per-sample scores and Manufacturer, read from its files as the host would. */
   const fixtureFields = () => {
     const rows = new Float32Array(
@@ -570,14 +558,7 @@ describe('sample view in Chromium', { skip: missing }, () => {
   before(async () => {
     const { chromium } = await import('playwright-core');
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-sample-view-'));
-    const ctx: CommandContext = {
-      signal: new AbortController().signal,
-      backendPreference: 'cpu',
-      progress: () => undefined,
-      log: () => undefined,
-      metric: () => undefined,
-      stage: () => undefined,
-    };
+    const ctx = recordingContext();
     const { configFile } = await demoDataCommand.run({ out: path.join(root, 'data'), size: 'tiny' }, ctx);
     // The labelled CT joins the pool, so its samples have a mask.
     const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as { pool: string[]; imageSize: number };
@@ -618,9 +599,6 @@ describe('sample view in Chromium', { skip: missing }, () => {
     await browser?.close();
     await harness?.close();
   });
-
-  const shoot = (page: Page, name: string): Promise<Buffer> =>
-    page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
 
   async function openSample(theme: ThemeName, on: Browser = browser): Promise<Page> {
     const page = await on.newPage({ viewport: { width: 1100, height: 820 } });

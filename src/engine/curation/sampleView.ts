@@ -3,8 +3,9 @@
  * its volume around its slice (a 2D file as a one-slice volume), the window ingest chose for it,
  * its key patches scaled back to the source's pixels, and the label map when the source belongs
  * to a labelled downstream data set. The run folder is untrusted (it may be shared): the sample's
- * source must lie inside a pool entry of the run's own config.json, every run file is read
- * through the containment rule, and only files that decode as images are ever served.
+ * source must be a file the run's own ingest read (vouched for as `export --images source` vouches
+ * for its copies, data/vouchedSources.ts), every run file is read through the containment rule,
+ * and only files that decode as images are ever served.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,7 +18,7 @@ import { UsageError } from '../command';
 import type { LoadedConfig } from '../config/loadConfig';
 import { loadConfig } from '../config/loadConfig';
 import { readCacheIndex } from '../data/cache';
-import { classify, globRoot, isGlob } from '../data/discover';
+import { classify } from '../data/discover';
 import { boxInSourceSlice, canonicalSlab, outlineVolume, type CanonicalSlab } from '../data/displaySlab';
 import type { InputLimits } from '../data/formats/errors';
 import { readDicomSeries } from '../data/formats/dicomSeries';
@@ -27,6 +28,7 @@ import { encodeNifti } from '../data/formats/niftiWriter';
 import { sampleOptions } from '../data/ingest';
 import { listPairs } from '../data/segmentation';
 import { volumeIntensity } from '../data/slicing';
+import { filesOfSource, vouchedPoolFiles } from '../data/vouchedSources';
 import type { Vec3, Volume, WorldAxis } from '../data/volume';
 import { planSlices } from '../data/volume';
 
@@ -50,9 +52,9 @@ export async function serveSample(
   });
   const loaded = await loadConfig(configFile);
   const file = sourceFileOf(sample.source);
-  assertInPool(file, loaded, sampleId);
+  const members = await vouchedMembers(runDir, sample.source, sampleId);
   const limits = sampleOptions(loaded);
-  const { volume, kind } = await readSource(sample.source, file, limits);
+  const { volume, kind } = await readSource(sample.source, file, members, limits);
   const axis: WorldAxis = sample.axis ?? 2;
   const request = { axis, slice: sample.slice ?? 0, frame: sample.frame ?? 0, maxVoxels };
   const slab = canonicalSlab(volume, request);
@@ -91,42 +93,38 @@ function sourceFileOf(source: string): string {
   return source.replace(/#series=.*$/s, '');
 }
 
-/** Refuses a source that no pool entry of the run's config covers: a cache index edited to name any file on the disk. */
-function assertInPool(file: string, loaded: LoadedConfig, sampleId: number): void {
-  const roots = loaded.config.pool.map((entry) => path.resolve(isGlob(entry) ? globRoot(entry) : entry));
-  const target = path.resolve(file);
-  const inside = (root: string) => {
-    const relative = path.relative(root, target);
-    return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
-  };
-  if (!roots.some(inside))
+/**
+ * The files behind a sample's source, refused unless the run's ingest read them: a cache index
+ * edited to name any file on the disk, or a config.json whose pool was widened to "/".
+ */
+async function vouchedMembers(runDir: string, source: string, sampleId: number): Promise<string[]> {
+  const members = filesOfSource(source, await vouchedPoolFiles(runDir, 'sample'));
+  if (members.length === 0)
     throw new UsageError(
-      `sample: sample ${sampleId}'s source ${target} is outside the pool of ${loaded.file} (${roots.join(', ')}); ` +
-        'the run folder names a file its config does not cover, so it is not read (ingest the pool again if the data moved)',
+      `sample: sample ${sampleId}'s source ${path.resolve(sourceFileOf(source))} is not a file the run's ingest read; ` +
+        'the run folder names a file its pool does not hold, so it is not read (ingest the pool again if the data moved)',
     );
+  return members;
 }
 
 async function readSource(
   source: string,
   file: string,
+  members: string[],
   limits: InputLimits,
 ): Promise<{ volume: Volume; kind: SampleResult['kind'] }> {
   const stat = await fs.promises.stat(file).catch(() => undefined);
   if (!stat) throw new UsageError(`sample: the source ${file} is gone; ingest the pool again if the data moved`);
-  if (stat.isDirectory()) return { volume: await readSeries(source, file, limits), kind: 'volume' };
+  if (stat.isDirectory()) return { volume: await readSeries(source, file, members, limits), kind: 'volume' };
   const format = classify(file);
   if (format === 'volume') return { volume: await readVolumeFile(file, limits), kind: 'volume' };
   if (format === 'raster') return { volume: imageVolume(await decodeGray(file, limits.maxVoxels)), kind: 'image' };
   throw new UsageError(`sample: ${file} is not an image file OptiDEL reads`);
 }
 
-/** The series `source` among the DICOM files of `folder`, stacked as ingest stacked it. */
-async function readSeries(source: string, folder: string, limits: InputLimits): Promise<Volume> {
-  const entries = await fs.promises.readdir(folder, { withFileTypes: true });
-  const files = entries
-    .filter((e) => e.isFile() && (classify(e.name) === 'dicom' || path.extname(e.name) === ''))
-    .map((e) => path.join(folder, e.name))
-    .sort();
+/** The series `source` among the vouched DICOM files `members` of `folder`, stacked as ingest stacked it. */
+async function readSeries(source: string, folder: string, members: string[], limits: InputLimits): Promise<Volume> {
+  const files = [...members].sort();
   const errors: string[] = [];
   for await (const outcome of readDicomSeries(files, limits)) {
     if ('volume' in outcome && outcome.source === source) return outcome.volume;

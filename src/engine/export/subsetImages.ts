@@ -19,7 +19,7 @@ import { adversarialFor } from '../pipeline/compactSet';
 import type { CommandContext } from '../command';
 import { csvText } from './csv';
 import type { CuratedSubset } from './subsetFiles';
-import { filesOfSource } from './vouchedSources';
+import { filesOfSource } from '../data/vouchedSources';
 
 export const IMAGES_FOLDER = 'images';
 export const SOURCES_LIST = 'sources.csv';

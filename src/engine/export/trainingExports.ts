@@ -18,7 +18,7 @@ import { encoderSafetensors } from './encoderExport';
 import { writeScoresFiles } from './scoresExport';
 import { totalBytes, writeSubsetFiles } from './subsetFiles';
 import { type SubsetImagesRequest, writeSubsetImages } from './subsetImages';
-import { vouchedPoolFiles } from './vouchedSources';
+import { vouchedPoolFiles } from '../data/vouchedSources';
 
 export async function exportSubset(args: ExportArgs, ctx: CommandContext): Promise<ExportResult> {
   const runDir = existingRunDir('export', args.run);
@@ -32,7 +32,7 @@ export async function exportSubset(args: ExportArgs, ctx: CommandContext): Promi
   // Before anything is written: an export that cannot vouch for its sources writes nothing.
   const images: SubsetImagesRequest | undefined =
     args.images === 'source'
-      ? { format: 'source', link: args.link ?? false, vouched: await vouchedPoolFiles(runDir) }
+      ? { format: 'source', link: args.link ?? false, vouched: await vouchedPoolFiles(runDir, 'export') }
       : args.images && { format: args.images };
   const outDir = path.resolve(args.out);
   const { subset, files } = await writeSubsetFiles(runDir, outDir, method);

@@ -191,9 +191,14 @@ export class AdamW {
     });
   }
 
+  /** Float32 values `saveState` returns and `loadState` takes: both moments of every parameter. */
+  get stateLength(): number {
+    return 2 * this.total;
+  }
+
   /** Both moments, flat, parameters in variable order: m then v. */
   saveState(): Float32Array {
-    const out = new Float32Array(2 * this.total);
+    const out = new Float32Array(this.stateLength);
     if (this.placement === 'host') {
       out.set(this.hostM!, 0);
       out.set(this.hostV!, this.total);
@@ -208,9 +213,9 @@ export class AdamW {
   }
 
   loadState(state: Float32Array, step: number, source: string): void {
-    if (state.length !== 2 * this.total)
+    if (state.length !== this.stateLength)
       throw new Error(
-        `${source} holds ${state.length} optimiser values, expected ${2 * this.total}: it is from another model`,
+        `${source} holds ${state.length} optimiser values, expected ${this.stateLength}: it is from another model`,
       );
     this.step = step;
     if (this.placement === 'host') {

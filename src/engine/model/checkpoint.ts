@@ -99,19 +99,33 @@ export async function restoreCheckpoint(
   optimizer: AdamW,
   optimizerStep: number,
 ): Promise<void> {
+  // Sized before anything is read or allocated: a shared run's optimizer.bin may be a sparse file of gigabytes.
+  const moments = await readOptimizerState(path.join(stepDir, OPTIMIZER_FILE), 4 * optimizer.stateLength);
   const saved = await MaeModel.load(stepDir);
   try {
     model.variables.forEach((v, i) => v.assign(saved.variables[i]));
   } finally {
     saved.dispose();
   }
-  const file = path.join(stepDir, OPTIMIZER_FILE);
-  const bytes = await fs.promises.readFile(file);
-  optimizer.loadState(
-    new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)),
-    optimizerStep,
-    file,
-  );
+  optimizer.loadState(moments.values, optimizerStep, moments.file);
+}
+
+/** optimizer.bin's moments, refused by the size of the open file when it is not `bytes` long. */
+async function readOptimizerState(file: string, bytes: number): Promise<{ file: string; values: Float32Array }> {
+  const handle = await fs.promises.open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size !== bytes)
+      throw new Error(
+        `${file} has ${size} bytes, the model's optimiser state takes ${bytes}: the checkpoint is damaged or from another model; delete it and train again`,
+      );
+    const values = new Float32Array(bytes / 4);
+    const { bytesRead } = await handle.read(new Uint8Array(values.buffer), 0, bytes, 0);
+    if (bytesRead !== bytes) throw new Error(`${file} shrank while it was read; train again`);
+    return { file, values };
+  } finally {
+    await handle.close();
+  }
 }
 
 async function pruneOld(dir: string, keepName: string): Promise<void> {

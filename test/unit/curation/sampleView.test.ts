@@ -12,13 +12,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CacheIndex, KeyPatchFile } from '../../../src/shared/artifacts';
 import { ARTIFACTS } from '../../../src/shared/artifacts';
-import type { CommandContext } from '../../../src/engine/command';
 import { ingestCommand } from '../../../src/engine/commands/ingest';
 import { serveSample } from '../../../src/engine/curation/sampleView';
 import { encodePng } from '../../fixtures/png';
 import { libraryFixtures } from '../data/independentFixtures';
 import { readCacheIndexFile } from '../../../src/shared/node/cacheIndexFile';
 import { editCacheSamples } from '../../helpers/cacheSamples';
+import { recordingContext } from '../data/context';
 
 const SCRIPT = path.resolve(__dirname, '../../fixtures/independent/sample_slab.py');
 const python = ['python3', '/usr/bin/python3'].find(
@@ -26,14 +26,7 @@ const python = ['python3', '/usr/bin/python3'].find(
 );
 const skip = python ? undefined : 'needs nibabel with numpy (apt-get install python3-nibabel)';
 
-const ctx: CommandContext = {
-  signal: new AbortController().signal,
-  backendPreference: 'cpu',
-  progress: () => undefined,
-  log: () => undefined,
-  metric: () => undefined,
-  stage: () => undefined,
-};
+const ctx = recordingContext();
 
 interface Check {
   shape: number[];
@@ -67,6 +60,15 @@ function niftiVoxels(base64: string): { dims: number[]; values: ArrayLike<number
   return { dims, values };
 }
 
+/** `root/pool` ingested at 16 px into `root/run` with the config's other sections `settings`. */
+async function ingested(root: string, settings: object): Promise<{ runDir: string; index: CacheIndex }> {
+  const config = path.join(root, 'optidel.json');
+  fs.writeFileSync(config, JSON.stringify({ pool: [path.join(root, 'pool')], imageSize: 16, ...settings }));
+  const runDir = path.join(root, 'run');
+  await ingestCommand.run({ config, out: runDir }, ctx);
+  return { runDir, index: await readCacheIndexFile(runDir) };
+}
+
 describe('optidel sample', { skip }, () => {
   let root: string;
   let runDir: string;
@@ -79,25 +81,16 @@ describe('optidel sample', { skip }, () => {
     // A 2D image beside the volume: 6 x 4 pixels, value 10 * column + 40 * row + 5.
     const png = Uint8Array.from({ length: 24 }, (_, i) => 10 * (i % 6) + 40 * Math.floor(i / 6) + 5);
     fs.writeFileSync(path.join(root, 'pool', 'photo.png'), encodePng(6, 4, 1, png));
-    const config = path.join(root, 'optidel.json');
-    fs.writeFileSync(
-      config,
-      JSON.stringify({
-        pool: [path.join(root, 'pool')],
-        imageSize: 16,
-        ingest: { axes: ['axial', 'sagittal'], emptyFraction: 0 },
-        downstream: [
-          {
-            name: 'organs',
-            images: path.join(root, 'pool', 'scan.nii'),
-            labels: path.join(root, 'labels', 'scan.nii'),
-          },
-        ],
-      }),
-    );
-    runDir = path.join(root, 'run');
-    await ingestCommand.run({ config, out: runDir }, ctx);
-    index = await readCacheIndexFile(runDir);
+    ({ runDir, index } = await ingested(root, {
+      ingest: { axes: ['axial', 'sagittal'], emptyFraction: 0 },
+      downstream: [
+        {
+          name: 'organs',
+          images: path.join(root, 'pool', 'scan.nii'),
+          labels: path.join(root, 'labels', 'scan.nii'),
+        },
+      ],
+    }));
   });
 
   test('the whole volume, in RAS+ order, holds the voxels nibabel reads, for an axial and a sagittal sample', async () => {
@@ -195,10 +188,26 @@ describe('optidel sample', { skip }, () => {
       samples[0]!.source = outside;
       samples[1]!.source = path.join(root, 'pool', '..', 'labels', 'scan.nii');
     });
-    for (const id of [0, 1])
-      await assert.rejects(serveSample(hostile, id), /is outside the pool of .*optidel\.json|config\.json/);
+    for (const id of [0, 1]) await assert.rejects(serveSample(hostile, id), /is not a file the run's ingest read/);
     await assert.rejects(serveSample(hostile, 0), (err: Error) => err.message.includes(outside));
     await assert.rejects(serveSample(hostile, index.samples.length), /is not in the pool/);
+  });
+
+  test('a run whose config.json names the pool "/" shows no file its ingest did not read', async () => {
+    const hostile = path.join(root, 'forged-config-run');
+    fs.cpSync(runDir, hostile, { recursive: true });
+    const config = JSON.parse(fs.readFileSync(path.join(hostile, ARTIFACTS.config), 'utf8'));
+    fs.writeFileSync(path.join(hostile, ARTIFACTS.config), JSON.stringify({ ...config, pool: ['/'] }));
+    const outside = path.join(root, 'labels', 'scan.nii');
+    editCacheSamples(hostile, (samples) => {
+      samples[0]!.source = outside;
+    });
+    await assert.rejects(serveSample(hostile, 0), (err: Error) =>
+      err.message.includes(`${outside} is not a file the run's ingest read`),
+    );
+    // The samples the ingest did read are still shown.
+    const sample = index.samples.find((s) => s.axis === 2 && s.slice === 3)!;
+    assert.equal((await serveSample(hostile, sample.id)).file, path.join(root, 'pool', 'scan.nii'));
   });
 
   test('a config.json or key-patch file that is a symbolic link is not followed', async () => {
@@ -225,18 +234,7 @@ test(
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-sample-dicom-'));
     const series = path.join(root, 'pool', 'series');
     fs.cpSync(path.join((pydicom as { dir: string }).dir, 'dicom_rle'), series, { recursive: true });
-    const config = path.join(root, 'optidel.json');
-    fs.writeFileSync(
-      config,
-      JSON.stringify({
-        pool: [path.join(root, 'pool')],
-        imageSize: 16,
-        ingest: { emptyFraction: 0, intensity: { mode: 'minmax' } },
-      }),
-    );
-    const runDir = path.join(root, 'run');
-    await ingestCommand.run({ config, out: runDir }, ctx);
-    const index = await readCacheIndexFile(runDir);
+    const { runDir, index } = await ingested(root, { ingest: { emptyFraction: 0, intensity: { mode: 'minmax' } } });
     const served = await serveSample(runDir, index.samples[0]!.id);
     assert.equal(served.file, series);
     assert.equal(served.kind, 'volume');

@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import schema from '../../../src/shared/schemas/optidel.schema.json';
 import { loadConfig, parseConfig } from '../../../src/engine/config/loadConfig';
 import { SUPPORTED_KEYWORDS } from '../../../src/engine/config/schemaValidator';
+import { INGEST_CEILINGS } from '../../../src/shared/config';
+import { sampleOptions } from '../../../src/engine/data/ingest';
 
 const FILE = '/work/project/optidel.json';
 
@@ -78,6 +80,20 @@ test('keys Object.prototype carries (__proto__, constructor, toString) are unkno
     assert.ok(message.includes(`${FILE}: invalid config`), `${key}: ${message}`);
     assert.ok(message.includes(`\n  ${key}: unknown key`), `${key}: ${message}`);
     assert.ok(message.includes(`\n  ingest.${key}: unknown key`), `${key}: ${message}`);
+  }
+});
+
+test('a shared config cannot raise ingest.maxBytes or ingest.maxVoxels past the ceilings (tens of GB allocated)', () => {
+  assert.deepEqual(INGEST_CEILINGS, { maxVoxels: 2 ** 30, maxBytes: 4 * 2 ** 30 });
+  for (const key of ['maxBytes', 'maxVoxels'] as const) {
+    const ceiling = INGEST_CEILINGS[key];
+    assert.equal(
+      problems({ pool: ['a'], ingest: { [key]: 40 * 2 ** 30 } }),
+      `${FILE}: invalid config:\n  ingest.${key}: must be <= ${ceiling}, got ${40 * 2 ** 30}`,
+    );
+    assert.equal(problems({ pool: ['a'], ingest: { [key]: ceiling + 1 } }).includes(`ingest.${key}: must be <=`), true);
+    // The ceiling itself is allowed and reaches the decoders.
+    assert.equal(sampleOptions(parseConfig({ pool: ['a'], ingest: { [key]: ceiling } }, FILE))[key], ceiling);
   }
 });
 

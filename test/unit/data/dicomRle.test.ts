@@ -1,4 +1,7 @@
-/** DICOM RLE Lossless against files pydicom compressed, held to the pixels pydicom itself decodes. */
+/**
+ * DICOM RLE Lossless against files pydicom compressed, and uncompressed planar RGB frames pydicom
+ * wrote, held to the pixels pydicom itself decodes.
+ */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -19,7 +22,7 @@ const manifest = () =>
   JSON.parse(fs.readFileSync(path.join(dir(), 'manifest.json'), 'utf8')) as Record<string, unknown[][][]>;
 
 test(
-  'each RLE file decodes to the pixels pydicom decodes: signed 16-bit, 3 frames of 8-bit, RGB',
+  'each file decodes to the pixels pydicom decodes: RLE signed 16-bit, 3 frames of 8-bit, RGB; planar RGB frames',
   { skip },
   async () => {
     for (const [name, frames] of Object.entries(manifest())) {

@@ -1,9 +1,9 @@
 /**
- * The independent (Python + numpy) fixtures, written once per version of the writer script into
- * the system's temp folder and shared by the test processes (written beside, then renamed in
- * place, so parallel test files never see half a folder). Fixtures written by a Python library
- * (nibabel, pydicom) are written by whichever Python has it, or their tests are skipped naming
- * the Debian package to install.
+ * The independent (Python + numpy) fixtures, written once per version of the writer script (and
+ * of the modules beside it that it imports) into the system's temp folder and shared by the test
+ * processes (written beside, then renamed in place, so parallel test files never see half a
+ * folder). Fixtures written by a Python library (nibabel, pydicom) are written by whichever Python
+ * has it, or their tests are skipped naming the Debian package to install.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -41,7 +41,7 @@ function writtenBy(scriptName: string, python: string, needs: string): string {
   const known = written.get(scriptName);
   if (known) return known;
   const script = path.resolve(__dirname, '../../fixtures/independent', scriptName);
-  const version = createHash('sha256').update(fs.readFileSync(script)).digest('hex').slice(0, 12);
+  const version = writerVersion(script);
   const dir = path.join(os.tmpdir(), `optidel-fixtures-${path.basename(scriptName, '.py')}-${version}`);
   if (!fs.existsSync(path.join(dir, '.complete'))) {
     const staging = fs.mkdtempSync(`${dir}-staging-`);
@@ -58,6 +58,17 @@ function writtenBy(scriptName: string, python: string, needs: string): string {
   }
   written.set(scriptName, dir);
   return dir;
+}
+
+/** A hash of the writer script and of the modules beside it that it imports (`from NAME import`). */
+function writerVersion(script: string): string {
+  const hash = createHash('sha256').update(fs.readFileSync(script));
+  const text = fs.readFileSync(script, 'utf8');
+  for (const [, name] of text.matchAll(/^from (\w+) import /gm)) {
+    const module = path.join(path.dirname(script), `${name}.py`);
+    if (fs.existsSync(module)) hash.update(fs.readFileSync(module));
+  }
+  return hash.digest('hex').slice(0, 12);
 }
 
 /** Stored value of the fixtures' volumes at (x, y, z, t). */

@@ -7,22 +7,9 @@ import { DataParallelTrainer, resolveWorkers, type StepReport } from '../../../s
 import { MaeModel, maeConfig } from '../../../src/engine/model/mae';
 import type { PretrainOptions } from '../../../src/engine/model/pretrain';
 import { pretrain } from '../../../src/engine/model/pretrain';
-import {
-  recordingContext,
-  syntheticImages,
-  tempRunDir,
-  TRAINING_IMAGE_SIZE,
-  trainingIds,
-  trainingOptions,
-  trainingPool,
-  useWasm,
-} from './helpers';
+import { recordingContext, syntheticImages, trainingFixture, useWasm } from './helpers';
 
-const SIZE = TRAINING_IMAGE_SIZE;
-const pool = trainingPool;
-const ids = trainingIds;
-const base: PretrainOptions = trainingOptions(6);
-const tempRun = () => tempRunDir('parallel');
+const { size: SIZE, pool, ids, base, tempRun } = trainingFixture('parallel', 6);
 
 interface Trained {
   /** Every variable's values by name. */

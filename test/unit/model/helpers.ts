@@ -81,14 +81,16 @@ export function recordingContext(onProgress?: (done: number, ctx: RecordingConte
   return ctx;
 }
 
+const TRAINING_IMAGE_SIZE = 16;
 /** The small pool the training tests share: 64 structured 16 px images, all of them trained on. */
-export const TRAINING_IMAGE_SIZE = 16;
-export const trainingPool = memoryReader(syntheticImages(64, TRAINING_IMAGE_SIZE, 5), TRAINING_IMAGE_SIZE);
-export const trainingIds = Array.from({ length: 64 }, (_, i) => i);
+const trainingPool = memoryReader(syntheticImages(64, TRAINING_IMAGE_SIZE, 5), TRAINING_IMAGE_SIZE);
 
-/** Training options of those tests: batches of 8, a short warm-up, checkpoints every 3 steps. */
-export function trainingOptions(steps: number): PretrainOptions {
-  return {
+/**
+ * What the training tests share: that pool and all its ids, options for `steps` steps (batches of
+ * 8, a short warm-up, checkpoints every 3 steps), and a new empty run folder per `tempRun()`.
+ */
+export function trainingFixture(prefix: string, steps: number) {
+  const base: PretrainOptions = {
     steps,
     batchSize: 8,
     lr: 2e-3,
@@ -99,9 +101,11 @@ export function trainingOptions(steps: number): PretrainOptions {
     checkpointEvery: 3,
     augment: true,
   };
-}
-
-/** A new empty run folder under the system's temporary folder. */
-export function tempRunDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `optidel-${prefix}-`));
+  return {
+    size: TRAINING_IMAGE_SIZE,
+    pool: trainingPool,
+    ids: Array.from({ length: trainingPool.size }, (_, i) => i),
+    base,
+    tempRun: () => fs.mkdtempSync(path.join(os.tmpdir(), `optidel-${prefix}-`)),
+  };
 }

@@ -5,24 +5,10 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { CancelledError } from '../../../src/engine/command';
 import { MaeModel, maeConfig } from '../../../src/engine/model/mae';
-import type { PretrainOptions } from '../../../src/engine/model/pretrain';
 import { pretrain } from '../../../src/engine/model/pretrain';
-import {
-  recordingContext,
-  syntheticImages,
-  tempRunDir,
-  TRAINING_IMAGE_SIZE,
-  trainingIds,
-  trainingOptions,
-  trainingPool,
-  useWasm,
-} from './helpers';
+import { recordingContext, syntheticImages, trainingFixture, useWasm } from './helpers';
 
-const SIZE = TRAINING_IMAGE_SIZE;
-const pool = trainingPool;
-const ids = trainingIds;
-const base: PretrainOptions = trainingOptions(8);
-const tempRun = () => tempRunDir('pretrain');
+const { size: SIZE, pool, ids, base, tempRun } = trainingFixture('pretrain', 8);
 
 function weights(model: MaeModel): number[] {
   return model.variables.flatMap((v) => Array.from(v.dataSync()));
@@ -128,6 +114,25 @@ test('a run cancelled or crashed midway and resumed ends with the same weights a
     'no step is logged twice after a resume',
   );
   for (const m of [straight, first, resumed, crashing, afterCrash]) m.dispose();
+});
+
+test('a checkpoint whose optimizer.bin is not the size the model implies is refused by its size, naming the file', async () => {
+  await useWasm();
+  const run = tempRun();
+  const model = MaeModel.create(maeConfig('micro'), 1);
+  await pretrain(model, { ids, cache: pool }, { ...base, steps: 3 }, run, 'pretrain', recordingContext());
+  const pointer = path.join(run, 'checkpoints', 'pretrain', 'latest.json');
+  const file = path.join(path.dirname(pointer), JSON.parse(fs.readFileSync(pointer, 'utf8')).dir, 'optimizer.bin');
+  const needed = fs.statSync(file).size;
+  // A sparse 3 GiB file (a few bytes in a shared tar): read whole, it fills the memory or fails with a bare "File size".
+  for (const size of [3 * 1024 ** 3, 100]) {
+    fs.truncateSync(file, size);
+    await assert.rejects(
+      pretrain(model, { ids, cache: pool }, base, run, 'pretrain', recordingContext()),
+      (err: Error) => err.message.startsWith(`${file} has ${size} bytes, the model's optimiser state takes ${needed}`),
+    );
+  }
+  model.dispose();
 });
 
 test('training stopped at a round end and continued follows one schedule: the weights of an uninterrupted run', async () => {

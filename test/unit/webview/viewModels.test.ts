@@ -266,21 +266,27 @@ test('the segmentation view shows the paired differences report.md shows, for th
   assert.equal(compared, 8, 'optidel and random against full, optidel and full against random, on two data sets');
 });
 
+/** A run's view data: one sample per difficulty, alternately from two sources; `extra` adds or replaces fields. */
+const viewData = (difficulty: number[], extra: Partial<RunViewData>): RunViewData => ({
+  runName: 'r',
+  runDir: '/r',
+  samples: difficulty.length,
+  imageSize: 8,
+  sources: ['/a/x.nii', '/a/y.nii'],
+  sourceOf: Uint16Array.from(difficulty, (_, i) => i % 2),
+  projection: new Float32Array(2 * difficulty.length),
+  difficulty: Float32Array.from(difficulty),
+  selections: [],
+  stages: {},
+  problems: [],
+  ...extra,
+});
+
 test('embedding map colourings: selected, two-method comparison, difficulty, source', () => {
-  const data: RunViewData = {
-    runName: 'r',
-    runDir: '/r',
-    samples: 4,
-    imageSize: 8,
-    sources: ['/a/x.nii', '/a/y.nii'],
-    sourceOf: Uint16Array.from([0, 1, 0, 1]),
+  const data = viewData([0.1, 0.2, 0.3, 0.4], {
     sliceOf: Int32Array.from([3, 4, 5, 6]),
-    projection: new Float32Array(8),
-    difficulty: Float32Array.from([0.1, 0.2, 0.3, 0.4]),
     selections: [selection('optidel', [0, 1], { include: [], exclude: [1] }), selection('random', [1, 2])],
-    stages: {},
-    problems: [],
-  };
+  });
   const selected = colouringFor('selected', data, 'optidel', 'random');
   assert.deepEqual([...(selected.color.values as Uint8Array)], [1, 0, 0, 0], 'manual exclusion applies');
   assert.deepEqual([...selected.emphasis!], [1, 0, 0, 0]);
@@ -323,15 +329,7 @@ test('the gallery shows the subset in selection order, its first k picks, and du
 });
 
 test('sample fields: every score, duplicate group, selection order and metadata column sorts, filters and colours', () => {
-  const data: RunViewData = {
-    runName: 'r',
-    runDir: '/r',
-    samples: 5,
-    imageSize: 8,
-    sources: ['/a/x.nii', '/a/y.nii'],
-    sourceOf: Uint16Array.from([0, 1, 0, 1, 0]),
-    projection: new Float32Array(10),
-    difficulty: Float32Array.from([0.1, 0.5, 0.3, 0.4, 0.2]),
+  const data = viewData([0.1, 0.5, 0.3, 0.4, 0.2], {
     difficultyScore: 'pvi',
     sampleScores: {
       uniqueness: Float32Array.from([0.9, 0.1, 0.5, 0.05, 0.7]),
@@ -343,9 +341,7 @@ test('sample fields: every score, duplicate group, selection order and metadata 
     duplicates: [{ kind: 'exact', members: [1, 3], identical: 1, minSimilarity: 1 }],
     metadata: [{ name: 'Manufacturer', values: ['ACME', 'Globex'], of: Uint16Array.from([0, 1, 1, 0, 1]) }],
     selections: [selection('kcenter', [4, 0, 2])],
-    stages: {},
-    problems: [],
-  };
+  });
   const fields = sampleFields(data, 'kcenter');
   assert.deepEqual(
     fields.map((f) => f.key),

@@ -594,7 +594,7 @@ function perFramePositions(groups: FunctionalGroups, frames: number, file: strin
 function decodePixels(header: DicomHeader, data: Buffer): VoxelArray {
   const { layout } = header;
   const count = header.rows * header.columns * header.frames;
-  if (layout.samples === 3) return rgbToGray(data, count, layout.planar);
+  if (layout.samples === 3) return rgbToGray(data, header.rows * header.columns, header.frames, layout.planar);
   const pixels = new header.pixelType(count);
   const target = new Uint8Array(pixels.buffer, 0, layout.pixelBytes);
   target.set(data.subarray(0, layout.pixelBytes));
@@ -641,11 +641,13 @@ function invert(pixels: VoxelArray, bitsStored: number, signed: boolean): void {
   for (let i = 0; i < pixels.length; i++) pixels[i] = max + min - pixels[i];
 }
 
-function rgbToGray(data: Buffer, count: number, planar: boolean): Uint8Array {
-  const out = new Uint8Array(count);
-  for (let i = 0; i < count; i++) {
+/** Rec. 709 luminance; with PlanarConfiguration 1 each frame holds its own red, green and blue planes in turn. */
+function rgbToGray(data: Buffer, perFrame: number, frames: number, planar: boolean): Uint8Array {
+  const out = new Uint8Array(perFrame * frames);
+  for (let i = 0; i < out.length; i++) {
+    const plane = 3 * perFrame * Math.floor(i / perFrame) + (i % perFrame);
     const [r, g, b] = planar
-      ? [data[i], data[count + i], data[2 * count + i]]
+      ? [data[plane], data[plane + perFrame], data[plane + 2 * perFrame]]
       : [data[3 * i], data[3 * i + 1], data[3 * i + 2]];
     out[i] = Math.round(0.2126 * r + 0.7152 * g + 0.0722 * b);
   }
