@@ -20,7 +20,7 @@ const workers = String(Math.max(1, Math.min(os.availableParallelism?.() ?? os.cp
  * The demo benchmark: OptiDEL and every baseline selector (random, easy-first, MedDEL, prototypes,
  * k-center) at 5% of the pool against full data and no pre-training (scratch), 3 seeds, equal
  * compute (600 optimiser steps of 16 images for every encoder), full fine-tuning with the pixel
- * head on every data set.
+ * head on every data set from 32 labelled slices (fewer labels are where pre-training can pay).
  */
 export const DEMO_BENCH = [
   '--methods',
@@ -39,12 +39,25 @@ export const DEMO_BENCH = [
   'full',
   '--finetune-steps',
   '300',
+  '--max-train',
+  '32',
   '--workers',
   workers,
 ];
 
-/** `--long`: 2,400 pre-training steps, the least compute at which pre-training paid off here (about 35 minutes on 2 cores). */
-export const LONG_BENCH = DEMO_BENCH.map((arg, i) => (DEMO_BENCH[i - 1] === '--steps' ? '2400' : arg));
+/**
+ * `--long`: 4x the pre-training, 5 seeds, and OptiDEL by each difficulty score (the comparison that
+ * chooses the default, docs/selection.md). Several hours on 2 cores.
+ */
+export const LONG_BENCH = DEMO_BENCH.map((arg, i) =>
+  DEMO_BENCH[i - 1] === '--steps'
+    ? '2400'
+    : DEMO_BENCH[i - 1] === '--seeds'
+      ? '5'
+      : DEMO_BENCH[i - 1] === '--methods'
+        ? `${arg},optidel-intensity,optidel-pvi`
+        : arg,
+);
 
 const long = process.argv.includes('--long');
 function step(title, command, args) {
