@@ -55,6 +55,13 @@ const HEADLINES = {
       )
       .join('; '),
   views: ({ met }) => `targets met: first render ${met.firstRender}, zoom frame ${met.zoomFrame}`,
+  onnx: ({ rows }) =>
+    `encoder forward, images/s: ${rows
+      .map(
+        (r) =>
+          `${r.imageSize} px wasm ${n(r.wasmImagesPerSecond)}, onnxruntime ${n(r.onnxOneThreadImagesPerSecond)} on 1 thread (${n(r.oneThreadRatio, 2)}x), ${n(r.onnxAllThreadsImagesPerSecond)} on ${r.onnxThreads} (${n(r.allThreadsRatio, 2)}x)`,
+      )
+      .join('; ')}`,
   similar: ({ target }) => `query under ${target.queryMsAt100k} ms at 100k: ${target.met}`,
 };
 
@@ -96,7 +103,8 @@ export function benchSummary(root) {
     const m = record.machine ?? {};
     let figures;
     try {
-      figures = (HEADLINES[name] ?? plainFigures)(record.result ?? {});
+      const result = record.result ?? {};
+      figures = result.skipped ? `skipped: ${result.skipped}` : (HEADLINES[name] ?? plainFigures)(result);
     } catch (err) {
       figures = `headline unreadable (${err.message}); see ${path.join('bench-results', file)}`;
     }
