@@ -4,14 +4,21 @@
 // collection, or the heap in use at exit. v8.GCProfiler records the former at every collection,
 // where a sampling timer would miss whatever synchronous work starves the event loop.
 const v8 = require('node:v8');
+const { isMainThread } = require('node:worker_threads');
 
-const profiler = new v8.GCProfiler();
-profiler.start();
-process.on('exit', () => {
-  let peakHeap = v8.getHeapStatistics().used_heap_size;
-  for (const gc of profiler.stop()?.statistics ?? [])
-    peakHeap = Math.max(peakHeap, gc.beforeGC.heapStatistics.usedHeapSize);
-  process.stderr.write(
-    `\nBENCH_MAX_RSS_KB=${process.resourceUsage().maxRSS}\nBENCH_PEAK_HEAP_KB=${Math.round(peakHeap / 1024)}\n`,
-  );
-});
+// Preloads run in worker threads too: only the main thread reports, at the process's end, so the
+// first figures on stderr are the whole process's, not those of a thread that ended early.
+if (isMainThread) report();
+
+function report() {
+  const profiler = new v8.GCProfiler();
+  profiler.start();
+  process.on('exit', () => {
+    // Read before the profiler's records become JavaScript objects, so they cannot raise either peak.
+    const maxRss = process.resourceUsage().maxRSS;
+    let peakHeap = v8.getHeapStatistics().used_heap_size;
+    for (const gc of profiler.stop()?.statistics ?? [])
+      peakHeap = Math.max(peakHeap, gc.beforeGC.heapStatistics.usedHeapSize);
+    process.stderr.write(`\nBENCH_MAX_RSS_KB=${maxRss}\nBENCH_PEAK_HEAP_KB=${Math.round(peakHeap / 1024)}\n`);
+  });
+}
