@@ -1,14 +1,23 @@
 // `npm run bench`: runs every scripts/bench/*.mjs (or those named: `node scripts/bench.mjs ingest`),
-// each in its own process. A bench prints progress on stderr and one JSON object last on stdout;
-// it is written to bench-results/<name>.json with the machine it ran on.
+// each in its own process; arguments starting with "--" go to every bench run (`scale --large`).
+// A bench prints progress on stderr and one JSON object last on stdout; it is written to
+// bench-results/<name>.json with the machine it ran on. `--summary` runs nothing: it prints one
+// table of the results already there (scripts/benchSummary.mjs).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { benchSummary } from './benchSummary.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const benchDir = path.join(root, 'scripts', 'bench');
-const wanted = process.argv.slice(2);
+const args = process.argv.slice(2);
+if (args.includes('--summary')) {
+  process.stdout.write(benchSummary(root));
+  process.exit(0);
+}
+const wanted = args.filter((a) => !a.startsWith('--'));
+const benchFlags = args.filter((a) => a.startsWith('--'));
 const names = fs
   .readdirSync(benchDir)
   .filter((f) => f.endsWith('.mjs'))
@@ -29,7 +38,7 @@ let failed = 0;
 for (const name of names) {
   console.error(`== bench ${name}`);
   const started = Date.now();
-  const run = spawnSync(process.execPath, [path.join(benchDir, `${name}.mjs`)], {
+  const run = spawnSync(process.execPath, [path.join(benchDir, `${name}.mjs`), ...benchFlags], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
     encoding: 'utf8',
@@ -43,6 +52,7 @@ for (const name of names) {
   }
   const record = {
     name,
+    ...(benchFlags.length ? { flags: benchFlags } : {}),
     startedAt: new Date(started).toISOString(),
     seconds: (Date.now() - started) / 1000,
     machine: {

@@ -1,2 +1,24 @@
-// Preloaded (`node --require`) into a measured process: prints its peak resident memory on exit.
-process.on('exit', () => process.stderr.write(`\nBENCH_MAX_RSS_KB=${process.resourceUsage().maxRSS}\n`));
+// Preloaded (`node --require`) into a measured process: prints on exit its peak resident memory and
+// the high-water of its JavaScript heap (the main thread's; worker threads have heaps of their own).
+// The heap only grows between collections, so its peak is the largest heap in use just before a
+// collection, or the heap in use at exit. v8.GCProfiler records the former at every collection,
+// where a sampling timer would miss whatever synchronous work starves the event loop.
+const v8 = require('node:v8');
+const { isMainThread } = require('node:worker_threads');
+
+// Preloads run in worker threads too: only the main thread reports, at the process's end, so the
+// first figures on stderr are the whole process's, not those of a thread that ended early.
+if (isMainThread) report();
+
+function report() {
+  const profiler = new v8.GCProfiler();
+  profiler.start();
+  process.on('exit', () => {
+    // Read before the profiler's records become JavaScript objects, so they cannot raise either peak.
+    const maxRss = process.resourceUsage().maxRSS;
+    let peakHeap = v8.getHeapStatistics().used_heap_size;
+    for (const gc of profiler.stop()?.statistics ?? [])
+      peakHeap = Math.max(peakHeap, gc.beforeGC.heapStatistics.usedHeapSize);
+    process.stderr.write(`\nBENCH_MAX_RSS_KB=${maxRss}\nBENCH_PEAK_HEAP_KB=${Math.round(peakHeap / 1024)}\n`);
+  });
+}

@@ -83,26 +83,13 @@ export async function scorePool(
   options: ScoreOptions,
   threads: ScoringThreads,
 ): Promise<PoolScores> {
-  const jobs = Math.ceil(ids.length / options.batchSize);
-  if (threads.workers <= 1 || jobs <= 1) return scoreSamples(model, reader, ids, options);
-  checkImageSize(model, reader);
-  const shared = (values: number) => new Float32Array(new SharedArrayBuffer(values * Float32Array.BYTES_PER_ELEMENT));
-  const out = emptyPoolScores(model, ids.length, options.difficulty ?? DEFAULT_DIFFICULTY, shared);
-  await runJobs(
-    threads,
-    initOf(model, threads, options, await inputFreeFor(model, reader, ids, options), {
-      embeddings: out.embeddings,
-      difficulty: out.difficulty,
-      patchErrors: out.patchErrors,
-    }),
-    jobs,
-    (job) => {
-      const start = job * options.batchSize;
-      return { type: 'samples', start, ids: ids.slice(start, start + options.batchSize) };
-    },
-    ids.length,
-    options,
-  );
+  if (!sharesBatches(ids.length, options, threads)) return scoreSamples(model, reader, ids, options);
+  const out = emptyPoolScores(model, ids.length, options.difficulty ?? DEFAULT_DIFFICULTY, sharedFloats);
+  await scoreOnThreads(model, reader, ids, ids, options, threads, out, (start, batch) => ({
+    type: 'samples',
+    start,
+    ids: batch,
+  }));
   return out;
 }
 
@@ -114,27 +101,49 @@ export async function scorePoolBoxes(
   options: ScoreOptions,
   threads: ScoringThreads,
 ): Promise<Float32Array> {
-  const jobs = Math.ceil(patches.length / options.batchSize);
-  if (threads.workers <= 1 || jobs <= 1) return scoreBoxes(model, reader, patches, options);
-  checkImageSize(model, reader);
-  const out = new Float32Array(new SharedArrayBuffer(patches.length * Float32Array.BYTES_PER_ELEMENT));
-  const unused = new Float32Array(new SharedArrayBuffer(0));
-  await runJobs(
-    threads,
-    initOf(model, threads, options, await inputFreeFor(model, reader, boxSamples(patches), options), {
-      embeddings: unused,
-      difficulty: out,
-      patchErrors: unused,
-    }),
-    jobs,
-    (job) => {
-      const start = job * options.batchSize;
-      return { type: 'boxes', start, patches: patches.slice(start, start + options.batchSize) };
-    },
-    patches.length,
-    options,
-  );
+  if (!sharesBatches(patches.length, options, threads)) return scoreBoxes(model, reader, patches, options);
+  const out = sharedFloats(patches.length);
+  const unused = sharedFloats(0);
+  const output = { embeddings: unused, difficulty: out, patchErrors: unused };
+  await scoreOnThreads(model, reader, patches, boxSamples(patches), options, threads, output, (start, batch) => ({
+    type: 'boxes',
+    start,
+    patches: batch,
+  }));
   return out;
+}
+
+/** Threads pay only when there are several threads and more than one batch for them. */
+function sharesBatches(items: number, options: Pick<ScoreOptions, 'batchSize'>, threads: ScoringThreads): boolean {
+  return threads.workers > 1 && items > options.batchSize;
+}
+
+function sharedFloats(values: number): Float32Array {
+  return new Float32Array(new SharedArrayBuffer(values * Float32Array.BYTES_PER_ELEMENT));
+}
+
+/**
+ * Scores `items` in the serial loop's batches on the threads, each batch made a job by `jobOf`,
+ * into the shared `output`; `sampleIds` are the images the input-free predictor is fitted on.
+ */
+async function scoreOnThreads<T>(
+  model: MaeModel,
+  reader: PixelReader,
+  items: readonly T[],
+  sampleIds: readonly number[],
+  options: ScoreOptions,
+  threads: ScoringThreads,
+  output: Record<keyof ScoreWorkerInit['output'], Float32Array>,
+  jobOf: (start: number, batch: T[]) => ScoreJob,
+): Promise<void> {
+  checkImageSize(model, reader);
+  const inputFree = await inputFreeFor(model, reader, sampleIds, options);
+  const count = Math.ceil(items.length / options.batchSize);
+  const job = (index: number) => {
+    const start = index * options.batchSize;
+    return jobOf(start, items.slice(start, start + options.batchSize));
+  };
+  await runJobs(threads, initOf(model, threads, options, inputFree, output), count, job, items.length, options);
 }
 
 /** The model's variables packed in order (packTensors) into shared memory: every thread reads the one copy. */

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as v8 from 'node:v8';
 import { SELECTION_METHODS, selectSubset } from '../../../src/engine/selection/methods';
 import { kCenterGreedy, largestRemainder } from '../../../src/engine/selection/kcenter';
 import { centreRows, normalizeRows } from '../../../src/engine/selection/vectors';
@@ -208,4 +209,23 @@ test('easy keeps the lowest difficulties and skips exact duplicates of an easy s
     [...selected].sort((a, b) => a - b),
     easiest.slice(0, 10).sort((a, b) => a - b),
   );
+});
+
+test('centreRows subtracts each column mean, without a JavaScript array of the values (heap stays flat)', () => {
+  const rows = 2;
+  const small = centreRows(Float32Array.of(1, 10, 3, 30), rows);
+  assert.deepEqual(Array.from(small), [-1, -10, 1, 10]);
+  // 4M values: building them through a JavaScript array (Float32Array.from with a map) takes over
+  // 100 MiB of heap; the typed loop takes none beyond the output, which lives outside the heap.
+  const big = new Float32Array(4 << 20).map((_, i) => i % 7);
+  const profiler = new v8.GCProfiler();
+  const before = v8.getHeapStatistics().used_heap_size;
+  profiler.start();
+  const centred = centreRows(big, 128);
+  let peak = v8.getHeapStatistics().used_heap_size;
+  for (const gc of profiler.stop().statistics) peak = Math.max(peak, gc.beforeGC.heapStatistics.usedHeapSize);
+  assert.ok(peak - before < 32 * 2 ** 20, `heap grew by ${((peak - before) / 2 ** 20).toFixed(0)} MiB`);
+  let columnSum = 0;
+  for (let r = 0; r < centred.length / 128; r++) columnSum += centred[r * 128 + 5];
+  assert.ok(Math.abs(columnSum) < 1e-2, `column 5 sums to ${columnSum} after centring`);
 });

@@ -1,0 +1,47 @@
+// `npm run bench -- --summary` reads the result files scripts/bench.mjs writes: one row per bench
+// with its date, machine, load and headline, an unreadable file named with the command to redo it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { benchSummary } from '../../../scripts/benchSummary.mjs';
+
+const machine = { cpus: 2, cpu: 'AMD EPYC', memoryGiB: 23, loadAverage: [0.25, 1.5, 2], node: 'v20' };
+
+test('the summary has one row per result file, with its date, machine, load and headline figures', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-bench-summary-'));
+  try {
+    const dir = path.join(root, 'bench-results');
+    fs.mkdirSync(dir);
+    const write = (name: string, result: unknown) =>
+      fs.writeFileSync(
+        path.join(dir, `${name}.json`),
+        JSON.stringify({ name, startedAt: '2026-12-03T05:40:12.000Z', seconds: 61.4, machine, result }),
+      );
+    write('merge', { n: 1000, shards: 10, joinSeconds: 2.71, writeSeconds: 45.5, peakMiB: 921.3 });
+    write('custom', { images: 12, ok: true, nested: { ignored: 1 } });
+    fs.writeFileSync(path.join(dir, 'scale.json'), '{"name": "scale", "res');
+
+    const lines = benchSummary(root).trim().split('\n');
+    assert.equal(lines.length, 5, 'a header, its rule and three benches');
+    const [custom, merge, scale] = lines.slice(2);
+    assert.equal(
+      merge,
+      '| merge | 2026-12-03 05:40 | 61 s | AMD EPYC, 2 cores | 0.25 / 1.50 / 2.00 | 10 shards of 100: join 2.7 s, write 45.5 s, peak 921 MiB |',
+    );
+    assert.match(custom, /\| images 12\.000, ok true \|$/);
+    assert.match(scale, /unreadable bench-results\/scale\.json .*run "npm run bench -- scale" again/);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('without results the summary says which command makes them', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-bench-summary-'));
+  try {
+    assert.match(benchSummary(root), /^no results in .*bench-results: run "npm run bench"/);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
