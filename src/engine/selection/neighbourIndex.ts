@@ -35,18 +35,30 @@ export class NeighbourIndex {
   }
 
   hasWithin(row: number, tau: number): boolean {
+    return this.distanceWithin(row, tau) < tau;
+  }
+
+  /** The distance to some added row closer than `tau` (not necessarily the nearest), or Infinity when there is none. */
+  distanceWithin(row: number, tau: number): number {
     return this.search(row, tau, this.regionOfLeaf[this.tree.leafOf[row]]);
   }
 
-  private search(row: number, tau: number, node: number): boolean {
+  private search(row: number, tau: number, node: number): number {
     const { tree, vectors } = this;
-    if (this.addedUnder[node] === 0) return false;
-    if (distanceRows(vectors, row, tree.centers, node, tree.dim) - tree.radius[node] >= tau) return false;
+    if (this.addedUnder[node] === 0) return Infinity;
+    if (distanceRows(vectors, row, tree.centers, node, tree.dim) - tree.radius[node] >= tau) return Infinity;
     if (tree.children[node].length === 0) {
-      return tree.members[node].some(
-        (other) => this.added[other] === 1 && distanceRows(vectors, row, vectors, other, tree.dim) < tau,
-      );
+      for (const other of tree.members[node]) {
+        if (this.added[other] !== 1) continue;
+        const d = distanceRows(vectors, row, vectors, other, tree.dim);
+        if (d < tau) return d;
+      }
+      return Infinity;
     }
-    return tree.children[node].some((child) => this.search(row, tau, child));
+    for (const child of tree.children[node]) {
+      const d = this.search(row, tau, child);
+      if (d < tau) return d;
+    }
+    return Infinity;
   }
 }

@@ -105,20 +105,26 @@ export function optidelSelect(
   const underQuota = (scale: number) => (_: KeyPatch, source: string) =>
     (perSource.get(source) ?? 0) < scale * quota.get(source)!;
 
-  const sampleState = new Map<number, boolean>(); // sample -> accepted (true) or a near-duplicate (false)
+  const accepted = new Set<number>();
+  // A near-duplicate's distance to the accepted sample that ruled it out: the accepted set only
+  // grows, so at a smaller d it is still ruled out when this is below d, without a search.
+  const ruledOutAt = new Map<number, number>();
   /** Within the quotas, from samples at least cosine distance `d` from every accepted one. */
   const spreadAt = (d: number) => {
     const tau = Math.sqrt(2 * d); // the Euclidean distance on unit vectors
-    for (const [id, accepted] of sampleState) if (!accepted) sampleState.delete(id); // judged again at d
     return (patch: KeyPatch, source: string) => {
       if (!underQuota(1)(patch, source)) return false;
-      let accepted = sampleState.get(patch.sampleId);
-      if (accepted === undefined) {
-        accepted = !neighbours.hasWithin(patch.sampleId, tau);
-        sampleState.set(patch.sampleId, accepted);
-        if (accepted) neighbours.add(patch.sampleId);
+      const id = patch.sampleId;
+      if (accepted.has(id)) return true;
+      if ((ruledOutAt.get(id) ?? Infinity) < tau) return false;
+      const near = neighbours.distanceWithin(id, tau);
+      if (near < tau) {
+        ruledOutAt.set(id, near);
+        return false;
       }
-      return accepted;
+      accepted.add(id);
+      neighbours.add(id);
+      return true;
     };
   };
   const startDistance = options.minCosineDistance ?? 0.05;
