@@ -58,7 +58,7 @@ export interface SelectArgs {
   clusters?: number;
   /** kcenter, prototypes, meddel: hierarchical k-means with balanced sampling, the method choosing inside each cluster (docs/scale-out.md). */
   hierarchical?: boolean;
-  /** optidel: a source may give at most this multiple of its fair share of key patches (default 2). */
+  /** optidel: a source may give at most this multiple of its fair share of key patches (default 1). */
   sourceCapFactor?: number;
   /** optidel: samples closer than this cosine distance to a selected one are near-duplicates (default 0.05). */
   minCosineDistance?: number;

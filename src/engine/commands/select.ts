@@ -48,7 +48,7 @@ export const selectCommand: EngineCommand<'select'> = {
       name: 'sourceCapFactor',
       type: 'number',
       description:
-        'optidel: an acquisition gives at most this multiple of its share of key patches in proportion to its size (default 2)',
+        'optidel: an acquisition gives at most this multiple of its share of key patches in proportion to its size (default 1)',
     },
     {
       name: 'minCosineDistance',

@@ -9,8 +9,10 @@
  *    without exact duplicates: a multiple of its share in proportion to its size. Proportional
  *    quotas were chosen over a coverage objective (k-center, facility location) because they are
  *    what "spread over the pool's acquisitions" means, they hold on any mix of volumes and single
- *    files, they cost one pass, and a user can check them by counting; the factor (default 2)
- *    leaves difficulty room to choose within them.
+ *    files, they cost one pass, and a user can check them by counting. The factor is 1 by default
+ *    (difficulty chooses within each acquisition's share): at 2, on the demo pool, every MR volume
+ *    took twice its share and the X-ray sequences almost none (ratios 0 to 2.03, against 0.53 to
+ *    1.07 at 1; scripts/analysis/spread.ts).
  *  - near-duplicate distance: a sample whose (centred) embedding lies within cosine distance d of
  *    an already selected sample contributes no patches (checked within regions of `regionSize`
  *    samples of the embedding space, exact for pools that small). d starts at `minCosineDistance`
@@ -39,7 +41,7 @@ const MAX_DISTANCE_HALVINGS = 10;
 export interface OptidelOptions {
   /** Patches per generated image (M, default 4). */
   patchesPerImage?: number;
-  /** An acquisition may give at most this multiple of its size-proportional share of patches (default 2). */
+  /** An acquisition may give at most this multiple of its size-proportional share of patches (default 1). */
   sourceCapFactor?: number;
   /** Every acquisition may give at least this many patches (default 1). */
   sourceCapFloor?: number;
@@ -80,7 +82,7 @@ export function optidelSelect(
   const quota = acquisitionQuotas(
     distinct,
     m * budgetImages,
-    options.sourceCapFactor ?? 2,
+    options.sourceCapFactor ?? 1,
     options.sourceCapFloor ?? 1,
   );
   const neighbours = new NeighbourIndex(normalized, buildBallTree(normalized, dim, { seed }), options.regionSize);

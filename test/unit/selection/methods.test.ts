@@ -58,7 +58,8 @@ test('optidel: near-duplicate sources cannot fill the budget', () => {
     origin: 'auto' as const,
   }));
   const input = { embeddings, dim, difficulty, sources, keyPatches };
-  const result = selectSubset('optidel', input, { budget: 20, seed: 1 });
+  // At twice their share the 30 diverse sources alone hold 4 x 30 = 120 >= 80 patches (at their share, 60).
+  const result = selectSubset('optidel', input, { budget: 20, seed: 1, optidel: { sourceCapFactor: 2 } });
   assert.deepEqual(
     result.relaxed,
     {
