@@ -195,6 +195,24 @@ export interface SampleScoresInfo {
 }
 
 /**
+ * curation/similarity-index.json: what the HNSW graph in curation/similarity-index.usearch was
+ * built from (curation/runIndex.ts). Another embeddings stamp, count, dimension or setting means
+ * the graph is stale and is built again.
+ */
+export interface SimilarityIndexInfo {
+  version: 1;
+  /** The rows the graph holds: the embeddings centred by their mean, as the duplicate groups use. */
+  space: 'centred';
+  count: number;
+  dim: number;
+  settings: { metric: string; connectivity: number; expansionAdd: number; expansionSearch: number };
+  embeddings: FileStamp;
+  /** The graph file as written, checked before the native reader is given it (a damaged one can make it allocate without bound). */
+  graph: { bytes: number; sha256: string };
+  createdAt: string;
+}
+
+/**
  * curation/metadata.json (written at ingest): columns to filter and balance by, per source file
  * (CacheSample.source): DICOM tags, NIfTI header fields and the user's CSV columns.
  */
