@@ -155,6 +155,12 @@ export interface DuplicateGroup {
   identical: number;
   /** Cosine similarity (centred embeddings) of the least similar member to the first. */
   minSimilarity: number;
+  /**
+   * Each member's similarity to the first, in `members` order (the first's is 1), so a view can
+   * regroup at a stricter threshold without the engine (webview/gallery/model.ts). Absent in files
+   * written before it was kept.
+   */
+  similarity?: number[];
 }
 
 export interface DuplicatesFile {

@@ -12,12 +12,13 @@ import type * as Usearch from 'usearch';
 import { byRank, CosineIndex, type Neighbour } from './nearest';
 
 /**
- * Below this many samples search is exact. An exact query at 5,000 rows of 128 dimensions is 0.64 M
- * multiply-adds (well under a millisecond), and all 5,000 uniqueness queries take seconds, while
- * building a graph costs about as much and gives up recall; above it the exact N² uniqueness grows
- * past a minute (125 s at 10k under load, docs/curation.md). `npm run bench -- similar` measures both.
+ * Below this many samples search is exact (recall 1). What decides it is uniqueness, one query per
+ * sample: exact, its cost grows with N²; at 5,000 samples of 128 dimensions it took 6.4 s against
+ * 1.1 s through a graph built for it (0.5 s of that the build), at 2,000 about a second either way
+ * (`npm run bench -- similarity`, docs/curation.md). Below 2,000 a graph would save nothing and give
+ * up recall; a single `optidel similar` query is under a millisecond exact there.
  */
-export const EXACT_BELOW = 5_000;
+export const EXACT_BELOW = 2_000;
 
 /** HNSW settings: usearch's defaults for connectivity and construction, a wider search for recall. */
 export const HNSW_SETTINGS = { metric: 'cos', connectivity: 16, expansionAdd: 128, expansionSearch: 128 } as const;
