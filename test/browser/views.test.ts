@@ -340,7 +340,7 @@ describe('run views in Chromium', { skip: missing }, () => {
     await choose(1, 'selected');
     await choose(2, 'selection');
     const order = JSON.parse(fs.readFileSync(path.join(fixture.runDir, 'selection/optidel.json'), 'utf8')).selected;
-    await page.locator('input[type=range]').fill('3');
+    await page.locator('input[aria-label="First picks shown"]').fill('3');
     await page.waitForFunction(() => /First 3 of/.test(document.querySelector('.odl-toolbar')!.textContent ?? ''));
     const shown = await page.locator('.odl-tile').evaluateAll((tiles) => tiles.map((t) => Number(t.id.slice(9))));
     const saved = JSON.parse(fs.readFileSync(path.join(fixture.runDir, 'selection/optidel.json'), 'utf8'));
@@ -354,6 +354,37 @@ describe('run views in Chromium', { skip: missing }, () => {
     );
     await page.close();
   });
+
+  for (const theme of ['light', 'dark', 'high-contrast'] as const) {
+    test(`gallery (${theme}): the duplicates threshold slider regroups live, down to the file's groups`, async () => {
+      const page = await open('gallery', theme, '.odl-tile');
+      await choose(page, 1, 'duplicates');
+      await choose(page, 2, 'group');
+      const slider = page.locator('input[aria-label="Near-duplicate similarity threshold"]');
+      const tiles = () => page.locator('.odl-tile').evaluateAll((ts) => ts.map((t) => Number(t.id.slice(9))));
+      await page.waitForFunction(() => document.querySelectorAll('.odl-tile').length === 5);
+      assert.equal(await slider.getAttribute('min'), '0.993', "the slider starts at the file's loosest group");
+      // 0.995: sample 10 (0.993 to its group's first) leaves group 1; the identical pair stays.
+      await slider.fill('0.995');
+      await page.waitForFunction(() => document.querySelectorAll('.odl-tile').length === 4);
+      assert.deepEqual(
+        (await tiles()).sort((a, b) => a - b),
+        [0, 1, 5, 6],
+      );
+      assert.match(await page.locator('.odl-toolbar').innerText(), /Similarity at least 0\.995: 2 groups, 4 samples/);
+      await page.locator('#odl-tile-0').click();
+      assert.match(await page.locator('.odl-details').innerText(), /Near-duplicates\s*#5\s*$/m);
+      await shoot(page, `gallery-duplicates-threshold-${theme}`);
+      // 0.998: group 1's first is left alone, so it is no group; no round trip to the engine.
+      await slider.fill('0.998');
+      await page.waitForFunction(() => document.querySelectorAll('.odl-tile').length === 2);
+      assert.deepEqual(
+        (await tiles()).sort((a, b) => a - b),
+        [1, 6],
+      );
+      await page.close();
+    });
+  }
 
   test('gallery in the light theme, opened at a sample (a notebook\'s "open in gallery")', async () => {
     const page = await open('gallery', 'light', '.odl-tile');

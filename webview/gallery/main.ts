@@ -4,7 +4,7 @@
  * the selection file's `manual` field for the next stage. Keyboard: arrows / PageUp / PageDown /
  * Home / End move, I includes, X excludes, R resets, Enter opens the details.
  */
-import type { KeyPatch } from '../../src/shared/artifacts';
+import type { DuplicateGroup, KeyPatch } from '../../src/shared/artifacts';
 import type { RunViewData } from '../../src/shared/viewMessages';
 import { gridLayout, moveCursor, scrollToItem, visibleWindow } from '../common/gridWindow';
 import { connectToHost } from '../common/messaging';
@@ -22,6 +22,8 @@ import {
   curate,
   derivedFrom,
   galleryItems,
+  regroupDuplicates,
+  regroupFloor,
   isSelected,
   manualOf,
   sameManual,
@@ -41,6 +43,8 @@ interface GalleryState {
   /** The field filter: a field key ('' for none), and a category index or a value range. */
   where: { field: string; category?: string; min?: string; max?: string };
   cursor: number;
+  /** The duplicates' similarity threshold on the slider, for the run it was set on. */
+  threshold?: { runDir: string; value: number };
   /** Unsaved hand curation survives hiding the panel. */
   draft: { method: string; include: number[]; exclude: number[] };
 }
@@ -92,6 +96,8 @@ let manual: Manual = saved;
 let cursor = host.state.cursor ?? 0;
 let patchesBySample = new Map<number, KeyPatch[]>();
 let derived = derivedFrom(undefined);
+/** The duplicate groups as shown: the file's, regrouped at the slider's threshold. */
+let duplicates: DuplicateGroup[] = [];
 
 const method = selectControl('Method', (v) => {
   host.saveState({ method: v, draft: undefined });
@@ -112,6 +118,22 @@ picks.setAttribute('aria-label', 'First picks shown');
 const picksLabel = el('span');
 picksField.append(picksLabel, picks);
 picks.addEventListener('input', () => refresh());
+/**
+ * With "Duplicate groups": a stricter similarity threshold, regrouped here as the slider moves
+ * (regroupDuplicates). Its lowest value is the file's; a looser one needs the engine, as the hint says.
+ */
+const thresholdField = el('label', 'odl-field');
+const threshold = document.createElement('input');
+threshold.type = 'range';
+threshold.max = '1';
+threshold.step = '0.001';
+threshold.setAttribute('aria-label', 'Near-duplicate similarity threshold');
+const thresholdLabel = el('span');
+thresholdField.append(thresholdLabel, threshold);
+threshold.addEventListener('input', () => {
+  if (data) host.saveState({ threshold: { runDir: data.runDir, value: Number(threshold.value) } });
+  refresh();
+});
 const sort = selectControl('Sort by', (v) => {
   host.saveState({ sort: v });
   refresh();
@@ -227,6 +249,7 @@ shell.toolbar.append(
   method.element,
   filter.element,
   picksField,
+  thresholdField,
   sort.element,
   whereField.element,
   whereValue.element,
@@ -399,7 +422,7 @@ function showDetails(): void {
     if (data.sliceOf && data.sliceOf[id]! >= 0) row('Slice', String(data.sliceOf[id]));
     for (const field of fields) row(field.label, fieldText(field, id));
     row('Key patches', String(patchesBySample.get(id)?.length ?? 0));
-    const group = data.duplicates?.find((g) => g.members.includes(id));
+    const group = duplicates.find((g) => g.members.includes(id));
     if (group)
       row(
         group.kind === 'exact' ? 'Identical to' : 'Near-duplicates',
@@ -502,7 +525,8 @@ function refresh(): void {
     picks.dataset.method = method.value;
   }
   picksLabel.textContent = `First ${picks.value} of ${order.length} picks`;
-  items = galleryItems(data, filter.value as GalleryFilter, currentSort(), selected, manual, {
+  showThreshold(data);
+  items = galleryItems({ ...data, duplicates }, filter.value as GalleryFilter, currentSort(), selected, manual, {
     order,
     firstPicks: picksField.hidden ? undefined : Number(picks.value),
     fieldFilter: currentFieldFilter(),
@@ -516,6 +540,20 @@ function refresh(): void {
   tiles.clear();
   render();
   showDetails();
+}
+
+function showThreshold(run: RunViewData): void {
+  const groups = run.duplicates ?? [];
+  // Three decimals on the slider, never above the loosest group (which would hide it at the start).
+  const floor = Math.floor(regroupFloor(groups) * 1000) / 1000;
+  thresholdField.hidden = filter.value !== 'duplicates' || groups.length === 0;
+  threshold.min = String(floor);
+  const kept = host.state.threshold;
+  threshold.value = String(kept?.runDir === run.runDir ? Math.max(floor, Math.min(1, kept.value)) : floor);
+  duplicates = thresholdField.hidden ? groups : regroupDuplicates(groups, Number(threshold.value));
+  const samples = duplicates.reduce((sum, g) => sum + g.members.length, 0);
+  thresholdLabel.textContent = `Similarity at least ${Number(threshold.value).toFixed(3)}: ${duplicates.length} groups, ${samples} samples`;
+  thresholdField.title = `Regrouped here from the groups found at ${floor.toFixed(3)}; for a looser threshold run "optidel duplicates --min-similarity VALUE"`;
 }
 
 /** A sample the host asked to show before the data arrived (the view was just opened for it). */
