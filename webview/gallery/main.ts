@@ -74,8 +74,10 @@ adoptStyles(`
 .odl-badge.odl-minus { background: var(--vscode-charts-red, #e51400); color: var(--vscode-editor-background, #fff); }
 .odl-details { border-left: 1px solid var(--vscode-panel-border, #454545); padding-left: 16px; }
 .odl-details .odl-thumb { position: relative; width: 192px; height: 192px; background-color: var(--vscode-editorWidget-background, #252526); }
-.odl-details dl { display: grid; grid-template-columns: minmax(0, 45%) minmax(0, 1fr); gap: 2px 8px; margin: 8px 0; }
-.odl-details dt { color: var(--vscode-descriptionForeground, #9d9d9d); overflow-wrap: anywhere; }
+/* A label's column is as wide as its longest word (up to 150px), so "Representativeness" is never cut
+   mid-word; only a word longer than that (a user's CSV column name) breaks. */
+.odl-details dl { display: grid; grid-template-columns: fit-content(55%) minmax(0, 1fr); gap: 2px 8px; margin: 8px 0; }
+.odl-details dt { color: var(--vscode-descriptionForeground, #9d9d9d); overflow-wrap: break-word; max-width: 150px; }
 .odl-details dd { margin: 0; overflow-wrap: anywhere; }
 .odl-links { display: flex; flex-wrap: wrap; gap: 4px; }
 .odl-link { background: none; border: none; padding: 0; color: var(--vscode-textLink-foreground, #3794ff); cursor: pointer; font: inherit; text-decoration: underline; }
