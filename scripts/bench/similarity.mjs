@@ -4,7 +4,7 @@
 // volume are. At 100k samples: exact and HNSW query latency (k = 10, mean and p95 of 200 queries),
 // the graph's build time and its recall at 10 against exact search; target a query under 50 ms.
 // Uniqueness (each sample's nearest neighbour, what `optidel sample-scores` spends its time on)
-// at 2k and 5k exactly and through the graph (where the exact threshold sits), and through the graph at
+// at 1k, 2k and 5k exactly and through the graph (where the exact threshold sits), and through the graph at
 // 10k and 100k. Each case runs in its own process; the load average is recorded beside each.
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
@@ -16,6 +16,8 @@ const dimAt = process.argv.indexOf('--dim');
 const dim = dimAt > 0 ? Number(process.argv[dimAt + 1]) : 128;
 const cases = [
   ['query', 100_000],
+  ['uniqueness-exact', 1_000],
+  ['uniqueness-hnsw', 1_000],
   ['uniqueness-exact', 2_000],
   ['uniqueness-hnsw', 2_000],
   ['uniqueness-exact', 5_000],

@@ -13,12 +13,13 @@ import { byRank, CosineIndex, type Neighbour } from './nearest';
 
 /**
  * Below this many samples search is exact (recall 1). What decides it is uniqueness, one query per
- * sample: exact, its cost grows with N²; at 5,000 samples of 128 dimensions it took 6.4 s against
- * 1.1 s through a graph built for it (0.5 s of that the build), at 2,000 about a second either way
- * (`npm run bench -- similarity`, docs/curation.md). Below 2,000 a graph would save nothing and give
- * up recall; a single `optidel similar` query is under a millisecond exact there.
+ * sample, whose exact cost grows with N²: on this 2-core machine under load (average 10) it took
+ * 3.9 s at 2,000 samples of 128 dimensions against 1.0 s through a graph built for it, and 18.9 s
+ * against 2.8 s at 5,000 (`npm run bench -- similarity`, docs/curation.md). At 1,000 both are about
+ * a second or less, so a graph there would give up recall for nothing; a single `optidel similar`
+ * query is under a millisecond exact.
  */
-export const EXACT_BELOW = 2_000;
+export const EXACT_BELOW = 1_000;
 
 /** HNSW settings: usearch's defaults for connectivity and construction, a wider search for recall. */
 export const HNSW_SETTINGS = { metric: 'cos', connectivity: 16, expansionAdd: 128, expansionSearch: 128 } as const;

@@ -149,7 +149,7 @@ test('the run keeps its graph: reused while the embeddings stand, built again wh
 test('optidel similar on a large pool uses the graph, and the engine bundle without usearch still answers, exactly', () => {
   requireBuiltEngine();
   const runDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-ann-cli-')), 'run');
-  makeRunFixture(runDir, { samples: 2500, imageSize: 8, sampleScores: false });
+  makeRunFixture(runDir, { samples: 1500, imageSize: 8, sampleScores: false });
   const similar = (engine: string) =>
     spawnSync(process.execPath, [engine, 'similar', '--run', runDir, '--sample', '7', '--k', '5', '--json'], {
       encoding: 'utf8',
@@ -166,7 +166,7 @@ test('optidel similar on a large pool uses the graph, and the engine bundle with
     fs.copyFileSync(path.join(path.dirname(ENGINE), f), path.join(alone, f));
   const exact = similar(path.join(alone, 'main.js'));
   assert.equal(exact.status, 0, exact.stderr);
-  assert.match(exact.stderr, /could not be loaded .*searching 2500 samples exactly/);
+  assert.match(exact.stderr, /could not be loaded .*searching 1500 samples exactly/);
   const viaExact = JSON.parse(exact.stdout.trim().split('\n').pop()!).neighbours;
   assert.equal(viaExact.length, 5);
   const ids = new Set(viaExact.map((n: { id: number }) => n.id));
