@@ -86,7 +86,7 @@ export function contrastRatio(a: Rgba, b: Rgba): number {
 
 /**
  * Where the sequential scale must start so that its darkest colour keeps `minimum` contrast with
- * `background` (WCAG's 3:1 for graphics): viridis' dark purple end is 1.5:1 on the high-contrast
+ * `background` (WCAG's 3:1 for graphics): viridis' dark purple end is 1.4:1 on the high-contrast
  * theme's black, so points with the lowest values would vanish there.
  */
 export function sequentialStartFor(background: Rgba, minimum = 3): number {

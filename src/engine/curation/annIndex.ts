@@ -13,11 +13,11 @@ import { byRank, CosineIndex, type Neighbour } from './nearest';
 
 /**
  * Below this many samples search is exact (recall 1). What decides it is uniqueness, one query per
- * sample, whose exact cost grows with N²: on this 2-core machine under load (average 10) it took
- * 3.9 s at 2,000 samples of 128 dimensions against 1.0 s through a graph built for it, and 18.9 s
- * against 2.8 s at 5,000 (`npm run bench -- similarity`, docs/curation.md). At 1,000 both are about
- * a second or less, so a graph there would give up recall for nothing; a single `optidel similar`
- * query is under a millisecond exact.
+ * sample, whose exact cost grows with N²: on a shared 2-core machine (load average 7.5) it took
+ * 0.21 s at 1,000 samples of 128 dimensions against 0.13 s through a graph built for it, 0.64 s
+ * against 0.26 s at 2,000 and 4.9 s against 0.87 s at 5,000 (`npm run bench -- similarity`,
+ * docs/curation.md). Below 1,000 a graph saves a fraction of a second and gives up recall; a single
+ * `optidel similar` query is well under a millisecond exact there.
  */
 export const EXACT_BELOW = 1_000;
 
