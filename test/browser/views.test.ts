@@ -20,10 +20,22 @@ import type { SampleActions } from '../../src/host/panels/viewMessageHandler';
 import type { CommandContext } from '../../src/engine/command';
 import { demoDataCommand } from '../../src/engine/commands/demoData';
 import { ingestCommand } from '../../src/engine/commands/ingest';
+import { similarCommand } from '../../src/engine/commands/similar';
+import { CosineIndex } from '../../src/engine/curation/nearest';
+import { centreRows } from '../../src/engine/selection/vectors';
 import { serveSample } from '../../src/engine/curation/sampleView';
 import { readCacheIndexFile } from '../../src/shared/node/cacheIndexFile';
 
 const root = path.resolve(__dirname, '../..');
+/** An engine command's context that reports nowhere: the tests run commands in this process. */
+const quiet: CommandContext = {
+  signal: new AbortController().signal,
+  backendPreference: 'cpu',
+  progress: () => undefined,
+  log: () => undefined,
+  metric: () => undefined,
+  stage: () => undefined,
+};
 const shots = path.join(root, 'test-output/views');
 const missing = !fs.existsSync(CHROMIUM)
   ? `${CHROMIUM} is missing (apt-get install -y chromium)`
@@ -49,6 +61,8 @@ describe('run views in Chromium', { skip: missing }, () => {
       serve: () => Promise.reject(new Error('the synthetic fixture has no source files')),
       reveal: () => Promise.resolve(),
       open: async (sampleId) => void opened.push(sampleId),
+      // The engine's own command, in this process, on the fixture's embeddings.
+      similar: (sampleId) => similarCommand.run({ run: fixture.runDir, sample: sampleId, k: 12 }, quiet),
     });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     fs.mkdirSync(shots, { recursive: true });
@@ -355,6 +369,32 @@ describe('run views in Chromium', { skip: missing }, () => {
     await page.close();
   });
 
+  test("gallery: Find similar lists the engine's nearest samples, each a link to it", async () => {
+    const page = await open('gallery', 'light', '.odl-tile');
+    const id = 42;
+    await choose(page, 2, 'id');
+    await page.locator(`#odl-tile-${id}`).click();
+    await page.locator('vscode-button', { hasText: 'Find similar' }).click();
+    await page.waitForSelector('.odl-similar .odl-link');
+    const shown = await page
+      .locator('.odl-similar .odl-link')
+      .evaluateAll((links) => links.map((l) => l.textContent ?? ''));
+    // The same neighbours by brute force: cosine similarity of the centred embeddings (600 < the exact threshold).
+    const dim = JSON.parse(fs.readFileSync(path.join(fixture.runDir, ARTIFACTS.scores), 'utf8')).embeddingDim;
+    const raw = new Float32Array(
+      new Uint8Array(fs.readFileSync(path.join(fixture.runDir, ARTIFACTS.embeddings))).buffer,
+    );
+    const expected = new CosineIndex(centreRows(raw, dim), dim).nearest(id, 12);
+    assert.deepEqual(
+      shown,
+      expected.map((n) => `#${n.id} ${n.similarity.toFixed(3)}`),
+    );
+    await shoot(page, 'gallery-similar-light');
+    await page.locator('.odl-similar .odl-link').first().click();
+    await page.waitForSelector(`#odl-tile-${expected[0]!.id}.odl-cursor`);
+    await page.close();
+  });
+
   for (const theme of ['light', 'dark', 'high-contrast'] as const) {
     test(`gallery (${theme}): the duplicates threshold slider regroups live, down to the file's groups`, async () => {
       const page = await open('gallery', theme, '.odl-tile');
@@ -601,14 +641,7 @@ describe('sample view in Chromium', { skip: missing }, () => {
   before(async () => {
     const { chromium } = await import('playwright-core');
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-sample-view-'));
-    const ctx: CommandContext = {
-      signal: new AbortController().signal,
-      backendPreference: 'cpu',
-      progress: () => undefined,
-      log: () => undefined,
-      metric: () => undefined,
-      stage: () => undefined,
-    };
+    const ctx = quiet;
     const { configFile } = await demoDataCommand.run({ out: path.join(root, 'data'), size: 'tiny' }, ctx);
     // The labelled CT joins the pool, so its samples have a mask.
     const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as { pool: string[]; imageSize: number };
@@ -640,6 +673,7 @@ describe('sample view in Chromium', { skip: missing }, () => {
         revealed.push(id);
       },
       open: () => Promise.resolve(),
+      similar: () => Promise.reject(new Error('the sample view does not search')),
     };
     harness = await startHarness(runDir, samples);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });

@@ -82,6 +82,7 @@ adoptStyles(`
 .odl-links { display: flex; flex-wrap: wrap; gap: 4px; }
 .odl-link { background: none; border: none; padding: 0; color: var(--vscode-textLink-foreground, #3794ff); cursor: pointer; font: inherit; text-decoration: underline; }
 .odl-actions { display: flex; gap: 6px; flex-wrap: wrap; margin: 8px 0; }
+.odl-similar { display: flex; flex-direction: column; gap: 4px; margin: 8px 0; }
 .odl-range { display: inline-flex; gap: 6px; }
 .odl-number { width: 80px; font: inherit; color: var(--vscode-input-foreground, #ccc); background: var(--vscode-input-background, #3c3c3c);
   border: 1px solid var(--vscode-input-border, transparent); padding: 2px 4px; }
@@ -98,6 +99,8 @@ let manual: Manual = saved;
 let cursor = host.state.cursor ?? 0;
 let patchesBySample = new Map<number, KeyPatch[]>();
 let derived = derivedFrom(undefined);
+/** The engine's answer to "Find similar" for one sample (kept while that sample's details are open). */
+let similar: { sampleId: number; neighbours?: Array<{ id: number; similarity: number }>; error?: string } | undefined;
 /** The duplicate groups as shown: the file's, regrouped at the slider's threshold. */
 let duplicates: DuplicateGroup[] = [];
 
@@ -445,7 +448,41 @@ function showDetails(): void {
   );
   // Generated samples have no source file of their own: their "Made from" links lead to one.
   const open = synth ? [] : [button('Open at full resolution', () => host.post({ type: 'openSample', sampleId: id }))];
-  details.append(thumb, list, ...(method.value && !synth ? [actions] : []), ...open);
+  // Generated samples have no embedding; the engine searches the pool's (exact or its HNSW graph).
+  const find = synth
+    ? []
+    : [
+        button(
+          'Find similar',
+          () => {
+            similar = { sampleId: id };
+            showDetails();
+            host.post({ type: 'findSimilar', sampleId: id });
+          },
+          { secondary: true, title: 'The pool samples nearest in embedding space (optidel similar)' },
+        ),
+      ];
+  details.append(thumb, list, ...(method.value && !synth ? [actions] : []), ...open, ...find, ...similarList(id));
+}
+
+/** The answer to "Find similar" for the sample shown, as links with their cosine similarity. */
+function similarList(id: number): HTMLElement[] {
+  if (similar?.sampleId !== id) return [];
+  const box = el('div', 'odl-similar');
+  box.setAttribute('aria-live', 'polite');
+  if (similar.error) box.append(el('span', 'odl-note', `No similar samples: ${similar.error}`));
+  else if (!similar.neighbours) box.append(el('span', 'odl-note', 'Searching…'));
+  else {
+    box.append(el('span', 'odl-note', `Most similar to #${id} (cosine similarity):`));
+    const links = el('span', 'odl-links');
+    for (const n of similar.neighbours) {
+      const link = el('button', 'odl-link', `#${n.id} ${n.similarity.toFixed(3)}`);
+      link.addEventListener('click', () => jumpTo(n.id));
+      links.append(link);
+    }
+    box.append(links);
+  }
+  return [box];
 }
 
 function decide(action: 'include' | 'exclude' | 'reset'): void {
@@ -469,6 +506,12 @@ function save(): void {
   if (!method.value) return;
   host.post({ type: 'saveManual', method: method.value, include: [...manual.include], exclude: [...manual.exclude] });
 }
+
+host.on('similar', (m) => {
+  if (similar?.sampleId !== m.sampleId) return;
+  similar = m;
+  showDetails();
+});
 
 host.on('saved', (m) => {
   if (m.method !== method.value) return;
