@@ -2,7 +2,7 @@
  * Exact k nearest neighbours by cosine similarity over a pool's embeddings: one pass over the rows
  * with a k-sized heap, on norms computed once. A query costs N·D multiply-adds (12.8 M for 100k rows
  * of the tiny preset's 128-dimensional embedding) and its recall is 1. Curation uses it below a
- * pool size and an approximate index above (annIndex.ts); `npm run bench -- similar` measures both.
+ * pool size and an approximate index above (annIndex.ts); `npm run bench -- similarity` measures both.
  */
 export interface Neighbour {
   id: number;

@@ -5,7 +5,7 @@
  *
  * - uniqueness: cosine distance to the nearest other sample, from the neighbour search `optidel
  *   similar` uses (annIndex.ts: exact on small pools, N²·D multiply-adds; an HNSW graph above).
- *   An isolated sample scores high, a duplicate 0. Timed by `npm run bench -- similar`.
+ *   An isolated sample scores high, a duplicate 0. Timed by `npm run bench -- similarity`.
  * - representativeness: cosine similarity to the centroid of the sample's own k-means cluster
  *   (selection/kmeans.ts, the clusters prototypes and meddel use), not to the pool's one centroid:
  *   a pool of several modalities has no typical sample overall, but each cluster has.
