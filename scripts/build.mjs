@@ -44,9 +44,10 @@ const builds = [
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    // Native or optional packages load at run time from node_modules, where they exist at all;
-    // tsx only when the engine runs from source (dataParallel.ts starts TypeScript workers then).
-    external: ['@tensorflow/tfjs-node-gpu', 'webgpu', 'sharp', 'tsx'],
+    // Native or optional packages load at run time from node_modules, where they exist at all
+    // (usearch finds its prebuilt binary beside its own files); tsx only when the engine runs from
+    // source (dataParallel.ts starts TypeScript workers then).
+    external: ['@tensorflow/tfjs-node-gpu', 'webgpu', 'sharp', 'usearch', 'tsx'],
   },
   {
     ...common,

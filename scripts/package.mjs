@@ -1,8 +1,8 @@
 // `npm run package [-- --target linux-x64 ...]`: one .vsix per platform (vsce --target), each with the
 // sharp binaries of its own platform from npm, so image folders work everywhere (a universal package
-// carried linux-x64's only). Without --target: every platform below. Each package is checked after it
-// is made: it holds its own platform's sharp and libvips and no other platform's. `--no-build` packs
-// the dist/ already built.
+// carried linux-x64's only), and usearch's prebuilt binary for that platform only. Without --target:
+// every platform below. Each package is checked after it is made: it holds its own platform's sharp,
+// libvips and usearch binary and no other platform's. `--no-build` packs the dist/ already built.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -16,6 +16,15 @@ export const TARGETS = {
   'darwin-x64': ['sharp-darwin-x64', 'sharp-libvips-darwin-x64'],
   'darwin-arm64': ['sharp-darwin-arm64', 'sharp-libvips-darwin-arm64'],
   'win32-x64': ['sharp-win32-x64'],
+};
+
+/** The folder of node_modules/usearch/prebuilds/ each target loads (darwin's binary holds both architectures). */
+export const USEARCH_PREBUILDS = {
+  'linux-x64': 'linux-x64',
+  'linux-arm64': 'linux-arm64',
+  'darwin-x64': 'darwin-arm64+x64',
+  'darwin-arm64': 'darwin-arm64+x64',
+  'win32-x64': 'win32-x64',
 };
 
 function run(command, args, options = {}) {
@@ -44,15 +53,30 @@ function ensureImgPackage(name, version) {
   fs.rmSync(scratch, { recursive: true, force: true });
 }
 
-/** .vscodeignore with only this platform's @img packages let in. */
+/** .vscodeignore with only this platform's @img packages and usearch binary let in. */
 function ignoreFileFor(target) {
   const base = fs
     .readFileSync(path.join(root, '.vscodeignore'), 'utf8')
     .split('\n')
-    .filter((line) => !/^!node_modules\/@img\/sharp-/.test(line));
+    .filter((line) => !/^!node_modules\/@img\/sharp-/.test(line) && !/^!node_modules\/usearch\/prebuilds\//.test(line));
   const file = path.join(os.tmpdir(), `optidel-vscodeignore-${target}`);
-  fs.writeFileSync(file, [...base, ...TARGETS[target].map((name) => `!node_modules/@img/${name}/**`)].join('\n'));
+  fs.writeFileSync(
+    file,
+    [
+      ...base,
+      ...TARGETS[target].map((name) => `!node_modules/@img/${name}/**`),
+      `!node_modules/usearch/prebuilds/${USEARCH_PREBUILDS[target]}/**`,
+    ].join('\n'),
+  );
   return file;
+}
+
+/** The usearch prebuild folders a .vsix holds. */
+export function usearchPrebuildsIn(vsix) {
+  const listing = run('unzip', ['-Z1', vsix]);
+  return [
+    ...new Set([...listing.matchAll(/extension\/node_modules\/usearch\/prebuilds\/([^/]+)\//g)].map((m) => m[1])),
+  ].sort();
 }
 
 /** The @img packages a .vsix holds, from its file list. */
@@ -90,6 +114,11 @@ function main() {
     const want = [...TARGETS[target]].sort();
     if (JSON.stringify(held) !== JSON.stringify(want))
       throw new Error(`${out} holds @img/${held.join(', @img/')}; it should hold exactly @img/${want.join(', @img/')}`);
+    const prebuilds = usearchPrebuildsIn(path.join(root, out));
+    if (JSON.stringify(prebuilds) !== JSON.stringify([USEARCH_PREBUILDS[target]]))
+      throw new Error(
+        `${out} holds usearch prebuilds ${prebuilds.join(', ') || 'none'}; it should hold ${USEARCH_PREBUILDS[target]} only`,
+      );
     console.log(
       `${out}: sharp for ${target} (${want.join(', ')}), ${(fs.statSync(path.join(root, out)).size / 1e6).toFixed(1)} MB`,
     );

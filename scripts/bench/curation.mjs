@@ -1,5 +1,5 @@
 // Curation benchmark (`npm run bench -- curation`): UMAP layout (umap-js), duplicate groups and the
-// per-sample scores (exact uniqueness: N² distances) over synthetic embeddings of dim 128 in clusters
+// per-sample scores (uniqueness through the HNSW graph above 1,000 samples, annIndex.ts) over synthetic embeddings of dim 128 in clusters
 // of 100 near-identical rows, at 10k samples (UMAP, scores) and 10k and 100k (duplicates), each in
 // its own process; `--large` adds the scores at 100k. The issue asks UMAP time at 100k too; umap-js
 // takes many minutes there on 2 cores, so it is left out of the default run (`--large` adds it).

@@ -158,6 +158,12 @@ export interface DuplicateGroup {
   identical: number;
   /** Cosine similarity (centred embeddings) of the least similar member to the first. */
   minSimilarity: number;
+  /**
+   * Each member's similarity to the first, in `members` order (the first's is 1), so a view can
+   * regroup at a stricter threshold without the engine (webview/gallery/model.ts). Absent in files
+   * written before it was kept.
+   */
+  similarity?: number[];
 }
 
 export interface DuplicatesFile {
@@ -194,6 +200,24 @@ export interface SampleScoresInfo {
   seed: number;
   /** scores/embeddings.f32 as it was when these were computed; another stamp now means they are stale. */
   embeddings: FileStamp;
+  createdAt: string;
+}
+
+/**
+ * curation/similarity-index.json: what the HNSW graph in curation/similarity-index.usearch was
+ * built from (curation/runIndex.ts). Another embeddings stamp, count, dimension or setting means
+ * the graph is stale and is built again.
+ */
+export interface SimilarityIndexInfo {
+  version: 1;
+  /** The rows the graph holds: the embeddings centred by their mean, as the duplicate groups use. */
+  space: 'centred';
+  count: number;
+  dim: number;
+  settings: { metric: string; connectivity: number; expansionAdd: number; expansionSearch: number };
+  embeddings: FileStamp;
+  /** The graph file as written, checked before the native reader is given it (a damaged one can make it allocate without bound). */
+  graph: { bytes: number; sha256: string };
   createdAt: string;
 }
 

@@ -110,6 +110,8 @@ export type HostToView =
   | { type: 'focusSample'; sampleId: number }
   /** The sample view's data for one sample, or why it could not be served. */
   | { type: 'sample'; sampleId: number; sample?: SampleView; error?: string }
+  /** A sample's nearest neighbours in embedding space (the engine's `similar`), or why there are none. */
+  | { type: 'similar'; sampleId: number; neighbours?: Array<{ id: number; similarity: number }>; error?: string }
   | { type: 'error'; message: string };
 
 export type ViewToHost =
@@ -123,7 +125,9 @@ export type ViewToHost =
   /** Show a sample's source file in the Explorer or the OS file manager (one the engine has served). */
   | { type: 'revealSource'; sampleId: number }
   /** Open the sample view at this sample (from the gallery or the embedding map). */
-  | { type: 'openSample'; sampleId: number };
+  | { type: 'openSample'; sampleId: number }
+  /** The samples most similar to this one (answered by a 'similar' message). */
+  | { type: 'findSimilar'; sampleId: number };
 
 export class ViewMessageError extends Error {
   override name = 'ViewMessageError';
@@ -157,6 +161,7 @@ export function parseViewToHost(raw: unknown): ViewToHost {
     case 'loadSample':
     case 'revealSource':
     case 'openSample':
+    case 'findSimilar':
       return { type: msg.type, sampleId: read.id(msg, 'sampleId') };
     default:
       throw read.unknownType(msg);

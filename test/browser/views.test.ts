@@ -19,6 +19,9 @@ import { ARTIFACTS, SAMPLE_SCORE_COLUMNS } from '../../src/shared/artifacts';
 import type { SampleActions } from '../../src/host/panels/viewMessageHandler';
 import { demoDataCommand } from '../../src/engine/commands/demoData';
 import { ingestCommand } from '../../src/engine/commands/ingest';
+import { similarCommand } from '../../src/engine/commands/similar';
+import { CosineIndex } from '../../src/engine/curation/nearest';
+import { centreRows } from '../../src/engine/selection/vectors';
 import { serveSample } from '../../src/engine/curation/sampleView';
 import { readCacheIndexFile } from '../../src/shared/node/cacheIndexFile';
 import { recordingContext } from '../unit/data/context';
@@ -66,6 +69,8 @@ describe('run views in Chromium', { skip: missing }, () => {
       serve: () => Promise.reject(new Error('the synthetic fixture has no source files')),
       reveal: () => Promise.resolve(),
       open: async (sampleId) => void opened.push(sampleId),
+      // The engine's own command, in this process, on the fixture's embeddings.
+      similar: (sampleId) => similarCommand.run({ run: fixture.runDir, sample: sampleId, k: 12 }, recordingContext()),
     });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     fs.mkdirSync(shots, { recursive: true });
@@ -340,7 +345,7 @@ describe('run views in Chromium', { skip: missing }, () => {
     await choose(page, 1, 'selected');
     await choose(page, 2, 'selection');
     const order = JSON.parse(fs.readFileSync(path.join(fixture.runDir, 'selection/optidel.json'), 'utf8')).selected;
-    await page.locator('input[type=range]').fill('3');
+    await page.locator('input[aria-label="First picks shown"]').fill('3');
     await page.waitForFunction(() => /First 3 of/.test(document.querySelector('.odl-toolbar')!.textContent ?? ''));
     const shown = await page.locator('.odl-tile').evaluateAll((tiles) => tiles.map((t) => Number(t.id.slice(9))));
     const saved = JSON.parse(fs.readFileSync(path.join(fixture.runDir, 'selection/optidel.json'), 'utf8'));
@@ -354,6 +359,63 @@ describe('run views in Chromium', { skip: missing }, () => {
     );
     await page.close();
   });
+
+  test("gallery: Find similar lists the engine's nearest samples, each a link to it", async () => {
+    const page = await open('gallery', 'light', '.odl-tile');
+    const id = 42;
+    await choose(page, 2, 'id');
+    await page.locator(`#odl-tile-${id}`).click();
+    await page.locator('vscode-button', { hasText: 'Find similar' }).click();
+    await page.waitForSelector('.odl-similar .odl-link');
+    const shown = await page
+      .locator('.odl-similar .odl-link')
+      .evaluateAll((links) => links.map((l) => l.textContent ?? ''));
+    // The same neighbours by brute force: cosine similarity of the centred embeddings (600 < the exact threshold).
+    const dim = JSON.parse(fs.readFileSync(path.join(fixture.runDir, ARTIFACTS.scores), 'utf8')).embeddingDim;
+    const raw = new Float32Array(
+      new Uint8Array(fs.readFileSync(path.join(fixture.runDir, ARTIFACTS.embeddings))).buffer,
+    );
+    const expected = new CosineIndex(centreRows(raw, dim), dim).nearest(id, 12);
+    assert.deepEqual(
+      shown,
+      expected.map((n) => `#${n.id} ${n.similarity.toFixed(3)}`),
+    );
+    await shoot(page, 'gallery-similar-light');
+    await page.locator('.odl-similar .odl-link').first().click();
+    await page.waitForSelector(`#odl-tile-${expected[0]!.id}.odl-cursor`);
+    await page.close();
+  });
+
+  for (const theme of ['light', 'dark', 'high-contrast'] as const) {
+    test(`gallery (${theme}): the duplicates threshold slider regroups live, down to the file's groups`, async () => {
+      const page = await open('gallery', theme, '.odl-tile');
+      await choose(page, 1, 'duplicates');
+      await choose(page, 2, 'group');
+      const slider = page.locator('input[aria-label="Near-duplicate similarity threshold"]');
+      const tiles = () => page.locator('.odl-tile').evaluateAll((ts) => ts.map((t) => Number(t.id.slice(9))));
+      await page.waitForFunction(() => document.querySelectorAll('.odl-tile').length === 5);
+      assert.equal(await slider.getAttribute('min'), '0.993', "the slider starts at the file's loosest group");
+      // 0.995: sample 10 (0.993 to its group's first) leaves group 1; the identical pair stays.
+      await slider.fill('0.995');
+      await page.waitForFunction(() => document.querySelectorAll('.odl-tile').length === 4);
+      assert.deepEqual(
+        (await tiles()).sort((a, b) => a - b),
+        [0, 1, 5, 6],
+      );
+      assert.match(await page.locator('.odl-toolbar').innerText(), /Similarity at least 0\.995: 2 groups, 4 samples/);
+      await page.locator('#odl-tile-0').click();
+      assert.match(await page.locator('.odl-details').innerText(), /Near-duplicates\s*#5\s*$/m);
+      await shoot(page, `gallery-duplicates-threshold-${theme}`);
+      // 0.998: group 1's first is left alone, so it is no group; no round trip to the engine.
+      await slider.fill('0.998');
+      await page.waitForFunction(() => document.querySelectorAll('.odl-tile').length === 2);
+      assert.deepEqual(
+        (await tiles()).sort((a, b) => a - b),
+        [1, 6],
+      );
+      await page.close();
+    });
+  }
 
   test('gallery in the light theme, opened at a sample (a notebook\'s "open in gallery")', async () => {
     const page = await open('gallery', 'light', '.odl-tile');
@@ -590,6 +652,7 @@ describe('sample view in Chromium', { skip: missing }, () => {
         revealed.push(id);
       },
       open: () => Promise.resolve(),
+      similar: () => Promise.reject(new Error('the sample view does not search')),
     };
     harness = await startHarness(runDir, samples);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });

@@ -61,13 +61,40 @@ export function rgbaToCss([r, g, b, a]: Rgba): string {
   return `rgba(${r}, ${g}, ${b}, ${(a / 255).toFixed(3)})`;
 }
 
-/** A 256-entry packed-colour table of a perceptually uniform sequential scale (viridis). */
-export function sequentialTable(steps = 256): Uint32Array {
+/**
+ * A 256-entry packed-colour table of a perceptually uniform sequential scale (viridis), from
+ * `start` (0: its dark purple end) to its yellow end.
+ */
+export function sequentialTable(steps = 256, start = 0): Uint32Array {
   const table = new Uint32Array(steps);
   for (let i = 0; i < steps; i++) {
-    table[i] = packRgba(parseCssColor(interpolateViridis(i / (steps - 1)))!);
+    table[i] = packRgba(parseCssColor(interpolateViridis(start + ((1 - start) * i) / (steps - 1)))!);
   }
   return table;
+}
+
+/** WCAG 2's contrast ratio of two opaque colours (1 to 21). */
+export function contrastRatio(a: Rgba, b: Rgba): number {
+  const luminance = ([r, g, b]: Rgba) =>
+    [r, g, b]
+      .map((c) => c / 255)
+      .map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4))
+      .reduce((sum, c, k) => sum + c * [0.2126, 0.7152, 0.0722][k]!, 0);
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi! + 0.05) / (lo! + 0.05);
+}
+
+/**
+ * Where the sequential scale must start so that its darkest colour keeps `minimum` contrast with
+ * `background` (WCAG's 3:1 for graphics): viridis' dark purple end is 1.4:1 on the high-contrast
+ * theme's black, so points with the lowest values would vanish there.
+ */
+export function sequentialStartFor(background: Rgba, minimum = 3): number {
+  for (let i = 0; i <= 100; i++) {
+    const t = i / 100;
+    if (contrastRatio(parseCssColor(interpolateViridis(t))!, background) >= minimum) return t;
+  }
+  return 0;
 }
 
 /** Maps each value into [0, table.length) by its position in `domain`; NaN and outside values are clamped. */

@@ -19,6 +19,7 @@ import {
   colorsForValues,
   finiteExtent,
   packRgba,
+  sequentialStartFor,
   sequentialTable,
   rgbaToCss,
   unpackRgba,
@@ -169,9 +170,14 @@ export function createScatterPlot(container: HTMLElement, options: ScatterOption
       const palette = categoryColors(color, theme).map((css) => packRgba(rgbaOf(css)));
       colors = colorsForCategories(color.values, palette.length ? palette : [packRgba(rgbaOf(theme.accent))]);
     } else {
-      colors = colorsForValues(color.values, color.domain ?? finiteExtent(color.values), sequentialTable());
+      colors = colorsForValues(color.values, color.domain ?? finiteExtent(color.values), valueTable(256));
     }
     renderLegend();
+  }
+
+  /** The value scale; on the dark high-contrast theme it starts where its lowest colour stays visible on black. */
+  function valueTable(steps: number): Uint32Array {
+    return sequentialTable(steps, theme.kind === 'high-contrast' ? sequentialStartFor(rgbaOf(theme.background)) : 0);
   }
 
   function renderLegend(): void {
@@ -195,7 +201,7 @@ export function createScatterPlot(container: HTMLElement, options: ScatterOption
       bar.width = 120;
       bar.height = 1;
       const barCtx = bar.getContext('2d')!;
-      const table = sequentialTable(120);
+      const table = valueTable(120);
       const row = barCtx.createImageData(120, 1);
       new Uint32Array(row.data.buffer).set(table);
       barCtx.putImageData(row, 0, 0);

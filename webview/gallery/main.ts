@@ -4,7 +4,7 @@
  * the selection file's `manual` field for the next stage. Keyboard: arrows / PageUp / PageDown /
  * Home / End move, I includes, X excludes, R resets, Enter opens the details.
  */
-import type { KeyPatch } from '../../src/shared/artifacts';
+import type { DuplicateGroup, KeyPatch } from '../../src/shared/artifacts';
 import type { RunViewData } from '../../src/shared/viewMessages';
 import { gridLayout, moveCursor, scrollToItem, visibleWindow } from '../common/gridWindow';
 import { connectToHost } from '../common/messaging';
@@ -22,6 +22,8 @@ import {
   curate,
   derivedFrom,
   galleryItems,
+  regroupDuplicates,
+  regroupFloor,
   isSelected,
   manualOf,
   sameManual,
@@ -41,6 +43,8 @@ interface GalleryState {
   /** The field filter: a field key ('' for none), and a category index or a value range. */
   where: { field: string; category?: string; min?: string; max?: string };
   cursor: number;
+  /** The duplicates' similarity threshold on the slider, for the run it was set on. */
+  threshold?: { runDir: string; value: number };
   /** Unsaved hand curation survives hiding the panel. */
   draft: { method: string; include: number[]; exclude: number[] };
 }
@@ -70,12 +74,15 @@ adoptStyles(`
 .odl-badge.odl-minus { background: var(--vscode-charts-red, #e51400); color: var(--vscode-editor-background, #fff); }
 .odl-details { border-left: 1px solid var(--vscode-panel-border, #454545); padding-left: 16px; }
 .odl-details .odl-thumb { position: relative; width: 192px; height: 192px; background-color: var(--vscode-editorWidget-background, #252526); }
-.odl-details dl { display: grid; grid-template-columns: minmax(0, 45%) minmax(0, 1fr); gap: 2px 8px; margin: 8px 0; }
-.odl-details dt { color: var(--vscode-descriptionForeground, #9d9d9d); overflow-wrap: anywhere; }
+/* A label's column is as wide as its longest word (up to 150px), so "Representativeness" is never cut
+   mid-word; only a word longer than that (a user's CSV column name) breaks. */
+.odl-details dl { display: grid; grid-template-columns: fit-content(55%) minmax(0, 1fr); gap: 2px 8px; margin: 8px 0; }
+.odl-details dt { color: var(--vscode-descriptionForeground, #9d9d9d); overflow-wrap: break-word; max-width: 150px; }
 .odl-details dd { margin: 0; overflow-wrap: anywhere; }
 .odl-links { display: flex; flex-wrap: wrap; gap: 4px; }
 .odl-link { background: none; border: none; padding: 0; color: var(--vscode-textLink-foreground, #3794ff); cursor: pointer; font: inherit; text-decoration: underline; }
 .odl-actions { display: flex; gap: 6px; flex-wrap: wrap; margin: 8px 0; }
+.odl-similar { display: flex; flex-direction: column; gap: 4px; margin: 8px 0; }
 .odl-range { display: inline-flex; gap: 6px; }
 .odl-number { width: 80px; font: inherit; color: var(--vscode-input-foreground, #ccc); background: var(--vscode-input-background, #3c3c3c);
   border: 1px solid var(--vscode-input-border, transparent); padding: 2px 4px; }
@@ -92,6 +99,10 @@ let manual: Manual = saved;
 let cursor = host.state.cursor ?? 0;
 let patchesBySample = new Map<number, KeyPatch[]>();
 let derived = derivedFrom(undefined);
+/** The engine's answer to "Find similar" for one sample (kept while that sample's details are open). */
+let similar: { sampleId: number; neighbours?: Array<{ id: number; similarity: number }>; error?: string } | undefined;
+/** The duplicate groups as shown: the file's, regrouped at the slider's threshold. */
+let duplicates: DuplicateGroup[] = [];
 
 const method = selectControl('Method', (v) => {
   host.saveState({ method: v, draft: undefined });
@@ -112,6 +123,22 @@ picks.setAttribute('aria-label', 'First picks shown');
 const picksLabel = el('span');
 picksField.append(picksLabel, picks);
 picks.addEventListener('input', () => refresh());
+/**
+ * With "Duplicate groups": a stricter similarity threshold, regrouped here as the slider moves
+ * (regroupDuplicates). Its lowest value is the file's; a looser one needs the engine, as the hint says.
+ */
+const thresholdField = el('label', 'odl-field');
+const threshold = document.createElement('input');
+threshold.type = 'range';
+threshold.max = '1';
+threshold.step = '0.001';
+threshold.setAttribute('aria-label', 'Near-duplicate similarity threshold');
+const thresholdLabel = el('span');
+thresholdField.append(thresholdLabel, threshold);
+threshold.addEventListener('input', () => {
+  if (data) host.saveState({ threshold: { runDir: data.runDir, value: Number(threshold.value) } });
+  refresh();
+});
 const sort = selectControl('Sort by', (v) => {
   host.saveState({ sort: v });
   refresh();
@@ -227,6 +254,7 @@ shell.toolbar.append(
   method.element,
   filter.element,
   picksField,
+  thresholdField,
   sort.element,
   whereField.element,
   whereValue.element,
@@ -399,7 +427,7 @@ function showDetails(): void {
     if (data.sliceOf && data.sliceOf[id]! >= 0) row('Slice', String(data.sliceOf[id]));
     for (const field of fields) row(field.label, fieldText(field, id));
     row('Key patches', String(patchesBySample.get(id)?.length ?? 0));
-    const group = data.duplicates?.find((g) => g.members.includes(id));
+    const group = duplicates.find((g) => g.members.includes(id));
     if (group)
       row(
         group.kind === 'exact' ? 'Identical to' : 'Near-duplicates',
@@ -420,7 +448,41 @@ function showDetails(): void {
   );
   // Generated samples have no source file of their own: their "Made from" links lead to one.
   const open = synth ? [] : [button('Open at full resolution', () => host.post({ type: 'openSample', sampleId: id }))];
-  details.append(thumb, list, ...(method.value && !synth ? [actions] : []), ...open);
+  // Generated samples have no embedding; the engine searches the pool's (exact or its HNSW graph).
+  const find = synth
+    ? []
+    : [
+        button(
+          'Find similar',
+          () => {
+            similar = { sampleId: id };
+            showDetails();
+            host.post({ type: 'findSimilar', sampleId: id });
+          },
+          { secondary: true, title: 'The pool samples nearest in embedding space (optidel similar)' },
+        ),
+      ];
+  details.append(thumb, list, ...(method.value && !synth ? [actions] : []), ...open, ...find, ...similarList(id));
+}
+
+/** The answer to "Find similar" for the sample shown, as links with their cosine similarity. */
+function similarList(id: number): HTMLElement[] {
+  if (similar?.sampleId !== id) return [];
+  const box = el('div', 'odl-similar');
+  box.setAttribute('aria-live', 'polite');
+  if (similar.error) box.append(el('span', 'odl-note', `No similar samples: ${similar.error}`));
+  else if (!similar.neighbours) box.append(el('span', 'odl-note', 'Searching…'));
+  else {
+    box.append(el('span', 'odl-note', `Most similar to #${id} (cosine similarity):`));
+    const links = el('span', 'odl-links');
+    for (const n of similar.neighbours) {
+      const link = el('button', 'odl-link', `#${n.id} ${n.similarity.toFixed(3)}`);
+      link.addEventListener('click', () => jumpTo(n.id));
+      links.append(link);
+    }
+    box.append(links);
+  }
+  return [box];
 }
 
 function decide(action: 'include' | 'exclude' | 'reset'): void {
@@ -444,6 +506,12 @@ function save(): void {
   if (!method.value) return;
   host.post({ type: 'saveManual', method: method.value, include: [...manual.include], exclude: [...manual.exclude] });
 }
+
+host.on('similar', (m) => {
+  if (similar?.sampleId !== m.sampleId) return;
+  similar = m;
+  showDetails();
+});
 
 host.on('saved', (m) => {
   if (m.method !== method.value) return;
@@ -502,7 +570,8 @@ function refresh(): void {
     picks.dataset.method = method.value;
   }
   picksLabel.textContent = `First ${picks.value} of ${order.length} picks`;
-  items = galleryItems(data, filter.value as GalleryFilter, currentSort(), selected, manual, {
+  showThreshold(data);
+  items = galleryItems({ ...data, duplicates }, filter.value as GalleryFilter, currentSort(), selected, manual, {
     order,
     firstPicks: picksField.hidden ? undefined : Number(picks.value),
     fieldFilter: currentFieldFilter(),
@@ -516,6 +585,20 @@ function refresh(): void {
   tiles.clear();
   render();
   showDetails();
+}
+
+function showThreshold(run: RunViewData): void {
+  const groups = run.duplicates ?? [];
+  // Three decimals on the slider, never above the loosest group (which would hide it at the start).
+  const floor = Math.floor(regroupFloor(groups) * 1000) / 1000;
+  thresholdField.hidden = filter.value !== 'duplicates' || groups.length === 0;
+  threshold.min = String(floor);
+  const kept = host.state.threshold;
+  threshold.value = String(kept?.runDir === run.runDir ? Math.max(floor, Math.min(1, kept.value)) : floor);
+  duplicates = thresholdField.hidden ? groups : regroupDuplicates(groups, Number(threshold.value));
+  const samples = duplicates.reduce((sum, g) => sum + g.members.length, 0);
+  thresholdLabel.textContent = `Similarity at least ${Number(threshold.value).toFixed(3)}: ${duplicates.length} groups, ${samples} samples`;
+  thresholdField.title = `Regrouped here from the groups found at ${floor.toFixed(3)}; for a looser threshold run "optidel duplicates --min-similarity VALUE"`;
 }
 
 /** A sample the host asked to show before the data arrived (the view was just opened for it). */

@@ -176,6 +176,43 @@ export function sameManual(a: Manual, b: Manual): boolean {
   return same(a.include, b.include) && same(a.exclude, b.exclude);
 }
 
+/**
+ * The duplicate groups at a stricter threshold than `optidel duplicates` used, without the engine:
+ * a group keeps its first member and every member at least `threshold` similar to it (the leader
+ * rule's own test), and a group left with one member is no group. Members dropped this way are not
+ * regrouped among themselves: that needs their similarities to each other, which only the engine
+ * has (`optidel duplicates --min-similarity`). A group from a file without per-member similarities
+ * is kept whole while its least similar member passes, else left out. A looser threshold than the
+ * file's cannot be answered here: `regroupFloor` is the lowest this can show.
+ */
+export function regroupDuplicates(groups: readonly DuplicateGroup[], threshold: number): DuplicateGroup[] {
+  const out: DuplicateGroup[] = [];
+  for (const g of groups) {
+    if (!g.similarity || g.similarity.length !== g.members.length) {
+      if (g.minSimilarity >= threshold) out.push(g);
+      continue;
+    }
+    const keep = g.members.map((_, k) => k === 0 || g.similarity![k]! >= threshold);
+    const members = g.members.filter((_, k) => keep[k]);
+    if (members.length < 2) continue;
+    const similarity = g.similarity.filter((_, k) => keep[k]);
+    out.push({
+      ...g,
+      members,
+      similarity,
+      minSimilarity: similarity.reduce((a, b) => Math.min(a, b), 1),
+      // Identical copies are counted per group, not named: at most every kept member but the first.
+      identical: Math.min(g.identical, members.length - 1),
+    });
+  }
+  return out;
+}
+
+/** The lowest threshold regroupDuplicates can show: the loosest group's least similar member (1 without groups). */
+export function regroupFloor(groups: readonly DuplicateGroup[]): number {
+  return groups.reduce((low, g) => Math.min(low, g.minSimilarity), 1);
+}
+
 /** For each pool sample, the generated samples made from it (links from a source to its mosaics). */
 export function derivedFrom(synth: readonly SynthSample[] | undefined): Map<number, SynthSample[]> {
   const out = new Map<number, SynthSample[]>();

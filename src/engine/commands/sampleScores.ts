@@ -14,6 +14,7 @@ import { resolveInRun } from '../../shared/run/node/contain';
 import { fileStamp } from '../../shared/run/node/fileStamp';
 import type { EngineCommand } from '../command';
 import { UsageError } from '../command';
+import { runNeighbourSearch } from '../curation/runIndex';
 import { sampleScores, type SampleScores } from '../curation/sampleScores';
 import { readCacheIndex } from '../data/cache';
 import { existingRunDir } from '../model/runSettings';
@@ -53,8 +54,12 @@ export const sampleScoresCommand: EngineCommand<'sample-scores'> = {
       `optidel score --run ${runDir}`,
     );
     const embeddingsStamp = await fileStamp(path.join(runDir, ARTIFACTS.embeddings));
+    const neighbours = await runNeighbourSearch(runDir, input.embeddings, input.dim, {
+      log: (message) => ctx.log('warn', message),
+    });
     const scores = sampleScores(input.embeddings, input.dim, patchErrors, {
       seed,
+      neighbours,
       clusters: args.clusters,
       onProgress: (done, total) => ctx.progress('sample-scores', done, total, 'nearest neighbours'),
     });

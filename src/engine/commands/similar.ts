@@ -1,15 +1,20 @@
-/** `optidel similar --run R --sample ID`: the pool samples nearest to one sample in embedding space. */
+/**
+ * `optidel similar --run R --sample ID`: the pool samples nearest to one sample in embedding space,
+ * by cosine similarity of the centred embeddings (the space of the duplicate groups and uniqueness),
+ * exact on small pools and through the run's HNSW graph on large ones (curation/runIndex.ts).
+ */
 import type { CacheSample } from '../../shared/artifacts';
 import type { SimilarResult } from '../../shared/commands';
 import type { EngineCommand } from '../command';
 import { UsageError } from '../command';
-import { CosineIndex } from '../curation/nearest';
+import { runNeighbourSearch } from '../curation/runIndex';
 import { readSelectionInput } from '../pipeline/runArtifacts';
 import { readCacheIndex } from '../data/cache';
 
 export const similarCommand: EngineCommand<'similar'> = {
   name: 'similar',
-  summary: 'Find the pool samples most similar to one sample (cosine similarity of the embeddings, exact)',
+  summary:
+    'Find the pool samples most similar to one sample (cosine similarity of the centred embeddings; an approximate index on large pools)',
   options: [
     { name: 'run', type: 'string', required: true, description: 'run folder with score done' },
     {
@@ -20,16 +25,16 @@ export const similarCommand: EngineCommand<'similar'> = {
     },
     { name: 'k', type: 'integer', description: 'neighbours to return (default 10)' },
   ],
-  async run(args) {
+  async run(args, ctx) {
     const k = args.k ?? 10;
     if (k < 1) throw new UsageError(`similar: --k must be at least 1, got ${k}`);
     const [input, cache] = await Promise.all([readSelectionInput(args.run), readCacheIndex(args.run)]);
-    const index = new CosineIndex(input.embeddings, input.dim);
-    if (args.sample < 0 || args.sample >= index.size) {
-      throw new UsageError(
-        `similar: --sample ${args.sample} is not in the pool of ${args.run} (ids 0 to ${index.size - 1})`,
-      );
-    }
+    const size = cache.samples.length;
+    if (args.sample < 0 || args.sample >= size)
+      throw new UsageError(`similar: --sample ${args.sample} is not in the pool of ${args.run} (ids 0 to ${size - 1})`);
+    const index = await runNeighbourSearch(args.run, input.embeddings, input.dim, {
+      log: (message) => ctx.log('warn', message),
+    });
     const where = (s: CacheSample) => ({ source: s.source, slice: s.slice, axis: s.axis, frame: s.frame });
     return {
       sample: { id: args.sample, ...where(cache.samples[args.sample]) },

@@ -93,14 +93,14 @@ export function findDuplicates(
 function describeGroup(ids: number[], copyOf: Int32Array, unit: Float32Array, dim: number): DuplicateGroup {
   const original = (id: number) => (copyOf[id] < 0 ? id : copyOf[id]);
   const identical = ids.filter((id) => copyOf[id] >= 0).length;
-  // The least similar member to the group's first, so a user sees how loose the group is.
-  let least = 1;
-  for (const id of ids.slice(1)) least = Math.min(least, 1 - distanceRows(unit, ids[0], unit, id, dim) ** 2 / 2);
+  // Each member's similarity to the group's first; the least says how loose the group is.
+  const similarity = ids.map((id, k) => (k === 0 ? 1 : 1 - distanceRows(unit, ids[0], unit, id, dim) ** 2 / 2));
   return {
     kind: ids.every((id) => original(id) === original(ids[0])) ? 'exact' : 'near',
     members: ids,
     identical,
-    minSimilarity: Number(least.toFixed(6)),
+    minSimilarity: Number(similarity.reduce((a, b) => Math.min(a, b), 1).toFixed(6)),
+    similarity: similarity.map((s) => Number(s.toFixed(6))),
   };
 }
 

@@ -1,9 +1,8 @@
 /**
  * Exact k nearest neighbours by cosine similarity over a pool's embeddings: one pass over the rows
  * with a k-sized heap, on norms computed once. A query costs N·D multiply-adds (12.8 M for 100k rows
- * of the tiny preset's 128-dimensional embedding) and its recall is 1; an approximate index is worth
- * its lower recall only where this misses the 50 ms target, which `npm run bench -- similar`
- * measures (scripts/bench/similar.mjs).
+ * of the tiny preset's 128-dimensional embedding) and its recall is 1. Curation uses it below a
+ * pool size and an approximate index above (annIndex.ts); `npm run bench -- similarity` measures both.
  */
 export interface Neighbour {
   id: number;
@@ -12,6 +11,7 @@ export interface Neighbour {
 }
 
 export class CosineIndex {
+  readonly method = 'exact';
   readonly size: number;
   private readonly norms: Float64Array;
 
@@ -30,20 +30,32 @@ export class CosineIndex {
 
   /** The `k` rows most similar to row `query` (itself excluded), most similar first; ties by lower id. */
   nearest(query: number, k: number): Neighbour[] {
-    const { vectors, dim, norms, size } = this;
+    const { size } = this;
     if (!Number.isInteger(query) || query < 0 || query >= size)
       throw new RangeError(`sample ${query} is not in the pool (0 to ${size - 1})`);
     const heap = new MinHeap(Math.min(k, size - 1));
-    const q = query * dim;
-    for (let i = 0; i < size; i++) {
-      if (i === query) continue;
-      let dot = 0;
-      for (let d = 0; d < dim; d++) dot += vectors[q + d] * vectors[i * dim + d];
-      const denominator = norms[query] * norms[i];
-      heap.offer(i, denominator > 0 ? dot / denominator : 0);
-    }
+    for (let i = 0; i < size; i++) if (i !== query) heap.offer(i, this.similarity(query, i));
     return heap.drain();
   }
+
+  /** The `k` nearest of each row from `from` to `to` - 1 (NeighbourSearch, annIndex.ts). */
+  nearestOfRows(from: number, to: number, k: number): Neighbour[][] {
+    return Array.from({ length: to - from }, (_, i) => this.nearest(from + i, k));
+  }
+
+  /** Cosine similarity of rows `a` and `b`; 0 where either is all zeros. */
+  similarity(a: number, b: number): number {
+    const { vectors, dim, norms } = this;
+    let dot = 0;
+    for (let d = 0; d < dim; d++) dot += vectors[a * dim + d] * vectors[b * dim + d];
+    const denominator = norms[a] * norms[b];
+    return denominator > 0 ? dot / denominator : 0;
+  }
+}
+
+/** Most similar first, ties by lower id: the order every neighbour list is given in. */
+export function byRank(a: Neighbour, b: Neighbour): number {
+  return b.similarity - a.similarity || a.id - b.id;
 }
 
 /** Keeps the `capacity` best (similarity, then lower id) of everything offered. */
@@ -67,9 +79,7 @@ class MinHeap {
   }
 
   drain(): Neighbour[] {
-    return this.ids
-      .map((id, i) => ({ id, similarity: this.scores[i] }))
-      .sort((a, b) => b.similarity - a.similarity || a.id - b.id);
+    return this.ids.map((id, i) => ({ id, similarity: this.scores[i] })).sort(byRank);
   }
 
   /** Whether (id, score) ranks above the entry at slot `at`. */

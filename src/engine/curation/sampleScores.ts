@@ -3,15 +3,16 @@
  * measured on the centred embeddings as the duplicate groups are (pooled MAE embeddings share a
  * large common component that leaves every raw cosine distance near 0, vectors.ts):
  *
- * - uniqueness: cosine distance to the nearest other sample, from the exact index `optidel
- *   similar` uses (nearest.ts). An isolated sample scores high, a duplicate 0. Exact, so N queries
- *   cost N²·D multiply-adds: seconds at 10k samples, measured by `npm run bench -- curation`.
+ * - uniqueness: cosine distance to the nearest other sample, from the neighbour search `optidel
+ *   similar` uses (annIndex.ts: exact on small pools, N²·D multiply-adds; an HNSW graph above).
+ *   An isolated sample scores high, a duplicate 0. Timed by `npm run bench -- similarity`.
  * - representativeness: cosine similarity to the centroid of the sample's own k-means cluster
  *   (selection/kmeans.ts, the clusters prototypes and meddel use), not to the pool's one centroid:
  *   a pool of several modalities has no typical sample overall, but each cluster has.
  * - cluster: that k-means cluster.
  * - hardestPatch: the largest per-patch masked error, beside the per-sample mean (difficulty.f32).
  */
+import type { NeighbourSearch } from './annIndex';
 import { CosineIndex } from './nearest';
 import { defaultClusterCount, kmeans } from '../selection/kmeans';
 import { centreRows, normalizeRows, rowCount } from '../selection/vectors';
@@ -28,6 +29,8 @@ export interface SampleScoreOptions {
   seed: number;
   /** k-means clusters (default about √N, at most 100, as the selectors). */
   clusters?: number;
+  /** Nearest neighbours over the centred embeddings (runIndex.ts); exact when not given. */
+  neighbours?: NeighbourSearch;
   /** Called after each block of uniqueness queries, the long part. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -40,13 +43,17 @@ export function sampleScores(
 ): SampleScores {
   const n = rowCount(embeddings, dim);
   const centred = centreRows(embeddings, dim);
-  const index = new CosineIndex(centred, dim);
+  const index = options.neighbours ?? new CosineIndex(centred, dim);
+  if (index.size !== n) throw new Error(`the neighbour index holds ${index.size} rows, the embeddings ${n}`);
   const uniqueness = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const [nearest] = index.nearest(i, 1);
-    // A pool of one sample has no neighbour: it is as unique as a sample can be.
-    uniqueness[i] = nearest ? Math.max(0, 1 - nearest.similarity) : 2;
-    if (i % 1024 === 1023) options.onProgress?.(i + 1, n);
+  const block = 1024;
+  for (let from = 0; from < n; from += block) {
+    const to = Math.min(n, from + block);
+    index.nearestOfRows(from, to, 1).forEach(([nearest], q) => {
+      // A pool of one sample has no neighbour: it is as unique as a sample can be.
+      uniqueness[from + q] = nearest ? Math.max(0, 1 - nearest.similarity) : 2;
+    });
+    options.onProgress?.(to, n);
   }
   const clustering = kmeans(normalizeRows(centred, dim), dim, {
     k: options.clusters ?? defaultClusterCount(n),

@@ -1,14 +1,16 @@
 /**
  * `optidel export --what scores`: every pool sample's scores for analysis elsewhere (pandas, numpy):
- * `scores.csv` (one row per pool sample: provenance, each stored difficulty, the 2D projection and
- * its status in every selection) and the arrays as NumPy `.npy` files, described by
- * `manifest.json`. File names are fixed here, never taken from the run's data, so nothing a run
+ * `scores.csv` (one row per pool sample: provenance, each stored difficulty, the 2D projection, the
+ * curation scores of `optidel sample-scores` when they are current, the duplicate group of `optidel
+ * duplicates`, and its status and place in every selection) and the arrays as NumPy `.npy` files,
+ * described by `manifest.json`. File names are fixed here, never taken from the run's data, so nothing a run
  * folder holds can steer a write outside `--out`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ScoresInfo, SelectionFile } from '../../shared/artifacts';
-import { ARTIFACTS } from '../../shared/artifacts';
+import type { DuplicatesFile, ScoresInfo, SelectionFile } from '../../shared/artifacts';
+import { ARTIFACTS, SAMPLE_SCORE_COLUMNS } from '../../shared/artifacts';
+import { readSampleScoreColumns, type SampleScoreColumns } from '../../shared/run/node/sampleScoresFile';
 import { DIFFICULTY_SCORES } from '../../shared/commands';
 import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../../shared/node/atomicFile';
 import { curated } from '../pipeline/runArtifacts';
@@ -24,6 +26,9 @@ export const SCORES_FILES = {
   projection: 'projection.npy',
   patchErrors: 'patch_errors.npy',
   selection: 'selection.npy',
+  selectionOrder: 'selection_order.npy',
+  sampleScores: 'sample_scores.npy',
+  duplicateGroup: 'duplicate_group.npy',
   difficulty: (variant: string) => `difficulty_${variant}.npy`,
 } as const;
 
@@ -48,6 +53,53 @@ export function selectionStatus(selections: readonly SelectionFile[], poolSize: 
     }
   });
   return codes;
+}
+
+/** N x M: each sample's place in each method's pick order (`selected`, 0 first), -1 where the method did not pick it. */
+export function selectionOrder(selections: readonly SelectionFile[], poolSize: number): Int32Array {
+  const order = new Int32Array(poolSize * selections.length).fill(-1);
+  selections.forEach((s, m) => s.selected.forEach((id, k) => (order[id * selections.length + m] = k)));
+  return order;
+}
+
+/** N: each sample's duplicate group (the index in curation/duplicates.json), -1 where it is in none. */
+export function duplicateGroupOf(file: DuplicatesFile, poolSize: number, where: string): Int32Array {
+  if (!Array.isArray(file?.groups))
+    throw new Error(`${where}: "groups" must be an array; run "optidel duplicates" again`);
+  const group = new Int32Array(poolSize).fill(-1);
+  file.groups.forEach((g, k) => {
+    for (const id of Array.isArray(g?.members) ? g.members : []) {
+      if (!Number.isInteger(id) || id < 0 || id >= poolSize)
+        throw new Error(
+          `${where}: group ${k} names sample ${id}, not in the pool of ${poolSize}; run "optidel duplicates" again`,
+        );
+      group[id] = k;
+    }
+  });
+  return group;
+}
+
+/** The curation scores when current; a stale or broken file is reported in `skipped` and left out. */
+async function optionalCurationScores(runDir: string, n: number, skipped: ScoresExport['skipped']) {
+  let scores: SampleScoreColumns | undefined;
+  let groups: Int32Array | undefined;
+  const scoresFile = path.join(runDir, ARTIFACTS.sampleScores);
+  if (fs.existsSync(scoresFile)) {
+    try {
+      scores = await readSampleScoreColumns(runDir, n);
+    } catch (err) {
+      skipped.push({ path: scoresFile, reason: (err as Error).message });
+    }
+  }
+  const duplicatesFile = path.join(runDir, ARTIFACTS.duplicates);
+  if (fs.existsSync(duplicatesFile)) {
+    try {
+      groups = duplicateGroupOf((await readJsonFile(duplicatesFile)) as DuplicatesFile, n, duplicatesFile);
+    } catch (err) {
+      skipped.push({ path: duplicatesFile, reason: (err as Error).message });
+    }
+  }
+  return { scores, groups };
 }
 
 export interface ScoresExport {
@@ -78,6 +130,10 @@ export async function writeScoresFiles(runDir: string, outDir: string): Promise<
   const variants: DifficultyVariant[] = [{ name: kind, values: inputs.difficulty }];
   const methods = inputs.selections.map((s) => s.method);
   const status = selectionStatus(inputs.selections, n);
+  const order = selectionOrder(inputs.selections, n);
+  const skipped = inputs.skipped.map((s) => ({ path: s.file, reason: s.reason }));
+  const curation = await optionalCurationScores(runDir, n, skipped);
+  const { scores, groups } = curation;
 
   const arrays: Array<{ file: string; values: NpyArray; shape: number[]; meaning: string }> = [
     ...variants.map((v) => ({
@@ -105,6 +161,32 @@ export async function writeScoresFiles(runDir: string, outDir: string): Promise<
       shape: [n, methods.length],
       meaning: `status per method (columns in "methods" order): ${SELECTION_STATUS.map((s, i) => `${i} ${s || 'not selected'}`).join(', ')}`,
     },
+    {
+      file: SCORES_FILES.selectionOrder,
+      values: order,
+      shape: [n, methods.length],
+      meaning: 'place in each method\'s pick order (columns in "methods" order), 0 first; -1 not picked by the method',
+    },
+    ...(scores
+      ? [
+          {
+            file: SCORES_FILES.sampleScores,
+            values: interleaved(scores, n),
+            shape: [n, SAMPLE_SCORE_COLUMNS.length],
+            meaning: `optidel sample-scores, columns ${SAMPLE_SCORE_COLUMNS.join(', ')} (cluster: k-means cluster of ${scores.clusters})`,
+          },
+        ]
+      : []),
+    ...(groups
+      ? [
+          {
+            file: SCORES_FILES.duplicateGroup,
+            values: groups,
+            shape: [n],
+            meaning: 'duplicate group (index in curation/duplicates.json, optidel duplicates); -1 in none',
+          },
+        ]
+      : []),
   ];
   await fs.promises.mkdir(outDir, { recursive: true });
   const files: string[] = [];
@@ -114,29 +196,47 @@ export async function writeScoresFiles(runDir: string, outDir: string): Promise<
     files.push(file);
   }
   const csvFile = path.join(outDir, SCORES_FILES.csv);
-  await writeFileAtomic(csvFile, scoresCsv(inputs, variants, methods, status));
+  await writeFileAtomic(csvFile, scoresCsv(inputs, variants, methods, status, order, curation));
   const manifestFile = path.join(outDir, SCORES_FILES.manifest);
   await writeJsonAtomic(manifestFile, {
     version: 1,
     run: runDir,
     poolSize: n,
     methods,
-    // No clustering is stored in a run folder (selection methods cluster internally), so none is exported.
-    clusters: null,
+    // The k-means clusters of optidel sample-scores, when its scores are current.
+    clusters: scores?.clusters ?? null,
     arrays: Object.fromEntries(arrays.map((a) => [a.file, { shape: a.shape, meaning: a.meaning }])),
   });
   files.unshift(csvFile, manifestFile);
   const bytes = await totalBytes(files);
-  const skipped = inputs.skipped.map((s) => ({ path: s.file, reason: s.reason }));
   return { files, bytes, samples: n, methods, skipped };
 }
+
+function interleaved(scores: SampleScoreColumns, n: number): Float32Array {
+  const width = SAMPLE_SCORE_COLUMNS.length;
+  const out = new Float32Array(n * width);
+  SAMPLE_SCORE_COLUMNS.forEach((c, j) => scores.values[c].forEach((v, i) => (out[i * width + j] = v)));
+  return out;
+}
+
+/** CSV column of each sample-score column (snake case, as the other columns). */
+const SCORE_HEADERS = {
+  uniqueness: 'uniqueness',
+  representativeness: 'representativeness',
+  cluster: 'cluster',
+  hardestPatch: 'hardest_patch',
+} as const;
 
 function scoresCsv(
   inputs: ExportInputs,
   variants: readonly DifficultyVariant[],
   methods: readonly string[],
   status: Uint8Array,
+  order: Int32Array,
+  { scores, groups }: { scores?: SampleScoreColumns; groups?: Int32Array },
 ): string {
+  // A column with nothing behind it stays empty rather than absent, so the header is the same for every run.
+  const place = (v: number) => (v >= 0 ? v : undefined);
   const header = [
     'sample_id',
     'source',
@@ -147,6 +247,9 @@ function scoresCsv(
     'projection_x',
     'projection_y',
     ...methods.map((m) => `selection_${m}`),
+    ...SAMPLE_SCORE_COLUMNS.map((c) => SCORE_HEADERS[c]),
+    'duplicate_group',
+    ...methods.map((m) => `order_${m}`),
   ];
   const rows = inputs.cache.samples.map((s, id) => [
     id,
@@ -158,6 +261,9 @@ function scoresCsv(
     inputs.projection[2 * id],
     inputs.projection[2 * id + 1],
     ...methods.map((_, m) => SELECTION_STATUS[status[id * methods.length + m]!]),
+    ...SAMPLE_SCORE_COLUMNS.map((c) => scores?.values[c][id]),
+    groups ? place(groups[id]!) : undefined,
+    ...methods.map((_, m) => place(order[id * methods.length + m]!)),
   ]);
   return csvText(header, rows);
 }

@@ -12,13 +12,12 @@ import type {
   DuplicatesFile,
   KeyPatchFile,
   PredictionIndex,
-  SampleScoresInfo,
   ScoresInfo,
   SelectionFile,
   SynthIndex,
 } from '../../shared/artifacts';
-import { ARTIFACTS, predictionIndexFile, SAMPLE_SCORE_COLUMNS } from '../../shared/artifacts';
-import { fileStamp, sameStamp } from '../../shared/run/node/fileStamp';
+import { ARTIFACTS, predictionIndexFile } from '../../shared/artifacts';
+import { readSampleScoreColumns } from '../../shared/run/node/sampleScoresFile';
 import { metadataColumns, parseMetadataFile } from '../../shared/sampleMetadata';
 import type { StageStatus } from '../../shared/protocol';
 import { checkJsonDepth } from '../../shared/jsonLimits';
@@ -232,27 +231,13 @@ export async function loadRunViewData(
 
 /** The sample scores, refused as stale when the embeddings were rewritten after them (optidel embeddings, score). */
 async function readSampleScores(runDir: string, n: number): Promise<SampleScoresView> {
-  const info = (await readJson(runDir, ARTIFACTS.sampleScores)) as SampleScoresInfo;
-  if (info?.version !== 1 || info.count !== n)
-    throw new Error(
-      `scores ${info?.count} samples, the pool has ${n}: run "optidel sample-scores --run ${runDir}" again`,
-    );
-  if (!sameStamp(info.embeddings, await fileStamp(path.join(runDir, ARTIFACTS.embeddings))))
-    throw new Error(
-      `stale, computed before scores/embeddings.f32 was last written; run "optidel sample-scores --run ${runDir}" again`,
-    );
-  const width = SAMPLE_SCORE_COLUMNS.length;
-  const rows = await readF32(runDir, ARTIFACTS.sampleScoreValues, n, width);
-  const column = (name: (typeof SAMPLE_SCORE_COLUMNS)[number]) => {
-    const c = SAMPLE_SCORE_COLUMNS.indexOf(name);
-    return Float32Array.from({ length: n }, (_, i) => rows[i * width + c]!);
-  };
+  const { values, clusters } = await readSampleScoreColumns(runDir, n);
   return {
-    uniqueness: column('uniqueness'),
-    representativeness: column('representativeness'),
-    cluster: Uint16Array.from(column('cluster')),
-    hardestPatch: column('hardestPatch'),
-    clusters: info.clusters,
+    uniqueness: values.uniqueness,
+    representativeness: values.representativeness,
+    cluster: Uint16Array.from(values.cluster),
+    hardestPatch: values.hardestPatch,
+    clusters,
   };
 }
 

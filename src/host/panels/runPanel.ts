@@ -154,6 +154,7 @@ export class RunPanel implements vscode.Disposable {
     open: async (sampleId) => {
       await vscode.commands.executeCommand('optidel.showSample', { runDir: this.runDir, sampleId });
     },
+    similar: (sampleId) => this.services.engine.request('similar', { run: this.runDir, sample: sampleId, k: 12 }),
   };
 
   private async sendData(): Promise<void> {

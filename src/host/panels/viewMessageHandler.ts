@@ -5,7 +5,7 @@
  * sample request on to what the panel provides (the engine, the file manager, the sample view).
  */
 import * as fs from 'node:fs';
-import type { SampleResult } from '../../shared/commands';
+import type { SampleResult, SimilarResult } from '../../shared/commands';
 import type { HostToView, SampleView, ViewKind } from '../../shared/viewMessages';
 import { parseViewToHost } from '../../shared/viewMessages';
 import { loadRunViewData } from './runData';
@@ -23,6 +23,8 @@ export interface SampleActions {
   reveal(sampleId: number): Promise<void>;
   /** Opens the sample view of this run at the sample. */
   open(sampleId: number): Promise<void>;
+  /** The engine's `similar` command for this run: the sample's nearest neighbours. */
+  similar(sampleId: number): Promise<SimilarResult>;
 }
 
 export async function answerViewMessage(
@@ -78,6 +80,15 @@ export async function answerViewMessage(
         ];
       } catch (err) {
         return [{ type: 'sample', sampleId: message.sampleId, error: (err as Error).message }];
+      }
+    case 'findSimilar':
+      try {
+        if (!samples) throw new Error('this panel cannot ask the engine for similar samples');
+        const found = await samples.similar(message.sampleId);
+        const neighbours = found.neighbours.map((n) => ({ id: n.id, similarity: n.similarity }));
+        return [{ type: 'similar', sampleId: message.sampleId, neighbours }];
+      } catch (err) {
+        return [{ type: 'similar', sampleId: message.sampleId, error: (err as Error).message }];
       }
     case 'revealSource':
     case 'openSample':

@@ -23,6 +23,8 @@
  *   curation/duplicates.json        DuplicatesFile: exact and near-duplicate groups (optidel duplicates)
  *   curation/sample-scores.json     SampleScoresInfo: what curation/sample-scores.f32 holds (optidel sample-scores)
  *   curation/sample-scores.f32      N x C per-sample scores (uniqueness, representativeness, cluster, hardest patch)
+ *   curation/similarity-index.usearch  HNSW graph of the centred embeddings (usearch), for similar and uniqueness
+ *   curation/similarity-index.json  SimilarityIndexInfo: the embeddings the graph was built from
  *   curation/metadata.json          MetadataFile: DICOM tags, NIfTI header fields and CSV columns per source (ingest)
  *   checkpoints/<stage>/            model checkpoints (latest.json + step-N/)
  *   metrics/<stage>.jsonl           one JSON object per line: { step, name, value, time }
@@ -60,6 +62,8 @@ export const ARTIFACTS = {
   duplicates: 'curation/duplicates.json',
   sampleScores: 'curation/sample-scores.json',
   sampleScoreValues: 'curation/sample-scores.f32',
+  similarityIndex: 'curation/similarity-index.usearch',
+  similarityIndexInfo: 'curation/similarity-index.json',
   metadata: 'curation/metadata.json',
   checkpointsDir: 'checkpoints',
   metricsDir: 'metrics',

@@ -55,6 +55,12 @@ test("leader groups: every member within the threshold of its group's first; ide
   assert.deepEqual(join(groups.map((g) => g.members)), join(expected));
   for (const g of groups)
     for (const m of g.members.slice(1)) assert.ok(m === 41 || cosine(g.members[0]!, m) >= threshold - 1e-6);
+  // Each member's similarity to the first is kept (the gallery regroups with it); the least is minSimilarity.
+  for (const g of groups) {
+    assert.equal(g.similarity?.length, g.members.length);
+    g.members.forEach((m, k) => assert.ok(Math.abs(g.similarity![k]! - cosine(g.members[0]!, m)) < 1e-5));
+    assert.equal(g.minSimilarity, Math.min(...g.similarity!));
+  }
   const sequence = groups.filter((g) => g.members.some((m) => m >= 20 && m < 30));
   assert.ok(sequence.length >= 2, 'a drifting sequence is not chained into one group');
   const pair = groups.find((g) => g.members.includes(40));

@@ -1,6 +1,6 @@
 /**
  * Metadata to filter and balance by: DICOM tags of series written by pydicom (an independent
- * writer), the user's CSV columns with its bad and hostile rows refused, and the gallery's filter
+ * writer), MetaImage and NRRD header fields of files written by numpy, the user's CSV columns with its bad and hostile rows refused, and the gallery's filter
  * on them through the same loader and model the view uses.
  */
 import { test } from 'node:test';
@@ -14,7 +14,7 @@ import { ARTIFACTS, type MetadataFile } from '../../../src/shared/artifacts';
 import { sampleFields } from '../../../webview/common/sampleFields';
 import { galleryItems, manualOf } from '../../../webview/gallery/model';
 import { runCli } from '../../helpers/engine';
-import { libraryFixtures } from './independentFixtures';
+import { independentFixtures, libraryFixtures } from './independentFixtures';
 import { readCacheIndexFile } from '../../../src/shared/node/cacheIndexFile';
 
 const fixtures = libraryFixtures('pydicomMetadata');
@@ -59,6 +59,36 @@ const CSV = [
   'site-b,again,x',
   '',
 ].join('\n');
+
+test('MetaImage and NRRD headers give format, datatype, voxel size, Modality and description at ingest', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-metadata-volumes-'));
+  const pool = path.join(dir, 'pool');
+  fs.mkdirSync(pool);
+  const files = ['mha_int16.mha', 'mha_zlib_be.mha', 'nrrd_raw.nrrd', 'nrrd_gzip_be.nrrd'];
+  for (const f of files) fs.copyFileSync(path.join(independentFixtures(), f), path.join(pool, f));
+  const config = path.join(dir, 'optidel.json');
+  fs.writeFileSync(config, JSON.stringify({ pool: ['pool'], imageSize: 16 }));
+  const metadata = ingest(config, path.join(dir, 'run'));
+  const of = (name: string) => metadata.sources[path.join(pool, name)];
+  // As the writer (write_fixtures.py) wrote them: spacing 1 1 2, the types, Modality and content.
+  assert.deepEqual(of('mha_int16.mha'), {
+    format: 'MetaImage',
+    datatype: 'int16',
+    pixdim: '1 x 1 x 2',
+    Modality: 'CT',
+  });
+  assert.deepEqual(of('mha_zlib_be.mha'), { format: 'MetaImage', datatype: 'float32', pixdim: '1 x 1 x 2' });
+  assert.deepEqual(of('nrrd_raw.nrrd'), {
+    format: 'NRRD',
+    datatype: 'int16',
+    pixdim: '1 x 1 x 2',
+    descrip: 'phantom, written by numpy',
+  });
+  assert.deepEqual(of('nrrd_gzip_be.nrrd'), { format: 'NRRD', datatype: 'float32', pixdim: '1 x 1 x 2' });
+  for (const column of ['Modality', 'format', 'datatype', 'pixdim', 'descrip'])
+    assert.ok(metadata.columns.includes(column), `${column} in ${metadata.columns}`);
+  assert.deepEqual(metadata.problems, []);
+});
 
 test('CSV records: quoted commas, doubled quotes and line breaks; an open quote is reported', () => {
   const { records } = parseCsvRecords('a,"b, c","say ""hi"""\r\n"two\nlines",x,\n');

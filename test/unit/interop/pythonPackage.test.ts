@@ -67,7 +67,10 @@ test('export --what scores: every .npy is NPY 1.0 that numpy loads to the run va
     'projection.npy': { shape: [n, 2], values: readF32(ARTIFACTS.projection) },
     'patch_errors.npy': { shape: [n, info.patchesPerSide ** 2], values: readF32(ARTIFACTS.patchErrors) },
   };
-  assert.deepEqual(Object.keys(read.arrays).sort(), [...Object.keys(float), 'selection.npy'].sort());
+  assert.deepEqual(
+    Object.keys(read.arrays).sort(),
+    [...Object.keys(float), 'selection.npy', 'selection_order.npy'].sort(),
+  );
   for (const [name, want] of Object.entries(float)) {
     const got = read.arrays[name]!;
     assert.deepEqual([got.version, got.dtype, got.shape], [[1, 0], '<f4', want.shape], name);

@@ -6,6 +6,8 @@ import {
   finiteExtent,
   packRgba,
   parseCssColor,
+  contrastRatio,
+  sequentialStartFor,
   sequentialTable,
   unpackRgba,
 } from '../../../webview/common/colors';
@@ -40,6 +42,20 @@ test('colorsForValues maps the domain ends to the table ends and clamps outliers
   const [r0, , b0] = unpackRgba(table[0]!);
   const [r3, g3, b3] = unpackRgba(table[3]!);
   assert.ok(b0 > r0 && r3 > b3 && g3 > 200);
+});
+
+test("on the high-contrast theme's black the value scale starts where its lowest colour keeps 3:1 contrast", () => {
+  const black = [0, 0, 0, 255] as const;
+  assert.ok(Math.abs(contrastRatio([255, 255, 255, 255], [0, 0, 0, 255]) - 21) < 1e-9, 'WCAG: white on black is 21:1');
+  // Viridis' own dark end nearly vanishes on black.
+  assert.ok(contrastRatio(unpackRgba(sequentialTable(256)[0]!), [...black]) < 2);
+  const start = sequentialStartFor([...black]);
+  assert.ok(start > 0.1 && start < 0.5, `start ${start}`);
+  const table = sequentialTable(256, start);
+  assert.ok(contrastRatio(unpackRgba(table[0]!), [...black]) >= 3);
+  // The start is the lowest such: a step lower falls below 3:1; the yellow end is unchanged.
+  assert.ok(contrastRatio(unpackRgba(sequentialTable(2, start - 0.01)[0]!), [...black]) < 3);
+  assert.equal(table[255], sequentialTable(256)[255]);
 });
 
 test('colorsForCategories cycles the palette', () => {

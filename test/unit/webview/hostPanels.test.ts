@@ -264,6 +264,13 @@ test('sample messages go to the panel’s actions: the engine’s base64 slabs a
     },
     reveal: async (id: number) => void calls.push(`reveal ${id}`),
     open: async (id: number) => void calls.push(`open ${id}`),
+    similar: async (id: number) => {
+      calls.push(`similar ${id}`);
+      return {
+        sample: { id, source: 'a.nii.gz' },
+        neighbours: [{ id: 4, similarity: 0.5, source: 'b.nii.gz', slice: 2 }],
+      };
+    },
   };
   const [reply] = await answerViewMessage(fixtureDir, 'sample', { type: 'loadSample', sampleId: 3 }, toUrl, actions);
   assert.ok(reply?.type === 'sample' && reply.sample);
@@ -277,7 +284,14 @@ test('sample messages go to the panel’s actions: the engine’s base64 slabs a
     [],
   );
   await answerViewMessage(fixtureDir, 'sample', { type: 'revealSource', sampleId: 3 }, toUrl, actions);
-  assert.deepEqual(calls, ['serve 3', 'serve 7', 'open 5', 'reveal 3']);
+  // Find similar: the engine's neighbours, ids and similarities only (the view has the provenance).
+  assert.deepEqual(
+    await answerViewMessage(fixtureDir, 'gallery', { type: 'findSimilar', sampleId: 3 }, toUrl, actions),
+    [{ type: 'similar', sampleId: 3, neighbours: [{ id: 4, similarity: 0.5 }] }],
+  );
+  assert.deepEqual(calls, ['serve 3', 'serve 7', 'open 5', 'reveal 3', 'similar 3']);
+  const [noSearch] = await answerViewMessage(fixtureDir, 'gallery', { type: 'findSimilar', sampleId: 3 }, toUrl);
+  assert.ok(noSearch?.type === 'similar' && /cannot ask the engine/.test(noSearch.error ?? ''));
   const [bad] = await answerViewMessage(fixtureDir, 'sample', { type: 'revealSource', sampleId: -1 }, toUrl, actions);
   assert.ok(bad?.type === 'error' && /"sampleId" must be a non-negative integer/.test(bad.message));
   const [noEngine] = await answerViewMessage(fixtureDir, 'sample', { type: 'loadSample', sampleId: 3 }, toUrl);

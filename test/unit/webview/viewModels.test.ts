@@ -7,6 +7,8 @@ import {
   curate,
   derivedFrom,
   galleryItems,
+  regroupDuplicates,
+  regroupFloor,
   isSelected,
   manualOf,
   sameManual,
@@ -326,6 +328,35 @@ test('the gallery shows the subset in selection order, its first k picks, and du
   assert.deepEqual(galleryItems(input, 'selected', 'selection', selected, curated, { order, firstPicks: 2 }), [5, 3]);
   assert.deepEqual(galleryItems(input, 'duplicates', 'group', selected, none), [1, 6, 7, 2, 4]);
   assert.deepEqual(galleryItems(input, 'all', 'selection', selected, none, { order }), [5, 2, 7, 0, 1, 3, 4, 6]);
+});
+
+test('the duplicates threshold regroups at a stricter similarity without the engine, by the leader rule', () => {
+  const groups = [
+    {
+      kind: 'near' as const,
+      members: [1, 6, 7, 9],
+      identical: 0,
+      minSimilarity: 0.991,
+      similarity: [1, 0.999, 0.991, 0.995],
+    },
+    { kind: 'near' as const, members: [2, 4], identical: 0, minSimilarity: 0.993, similarity: [1, 0.993] },
+    { kind: 'exact' as const, members: [3, 8], identical: 1, minSimilarity: 1, similarity: [1, 1] },
+    // Written before per-member similarities were kept: whole or nothing.
+    { kind: 'near' as const, members: [10, 11, 12], identical: 0, minSimilarity: 0.994 },
+  ];
+  assert.equal(regroupFloor(groups), 0.991);
+  assert.deepEqual(regroupDuplicates(groups, 0.991), groups);
+  const at = (t: number) => regroupDuplicates(groups, t).map((g) => [g.members, g.minSimilarity]);
+  assert.deepEqual(at(0.994), [
+    [[1, 6, 9], 0.995],
+    [[3, 8], 1],
+    [[10, 11, 12], 0.994],
+  ]);
+  // A group left with its first member alone is no group; the exact copies stay to the end.
+  assert.deepEqual(at(0.9995), [[[3, 8], 1]]);
+  const input = { samples: 13, duplicates: regroupDuplicates(groups, 0.996) };
+  const none = { include: new Set<number>(), exclude: new Set<number>() };
+  assert.deepEqual(galleryItems(input, 'duplicates', 'group', new Set(), none), [1, 6, 3, 8]);
 });
 
 test('sample fields: every score, duplicate group, selection order and metadata column sorts, filters and colours', () => {

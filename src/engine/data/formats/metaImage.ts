@@ -7,7 +7,8 @@
 import type { Vec3, Volume } from '../volume';
 import type { InputLimits } from './errors';
 import { UnusableFileError } from './errors';
-import { LPS, checkSizes, readRawVolume, stepAlong, usableSpacing } from './rawVolume';
+import type { RawVolume } from './rawVolume';
+import { LPS, checkSizes, pixdimText, readRawVolume, stepAlong, usableSpacing } from './rawVolume';
 import { dataFileBeside, readTextHeader } from './textHeader';
 import type { VoxelTypeName } from './voxelData';
 
@@ -32,7 +33,37 @@ function headerEnd(text: string): number | undefined {
   return match ? match.index + match[0].length : undefined;
 }
 
+/** MetaImage's `Modality` values, as DICOM names the modality (the metadata's Modality column). */
+const MODALITIES: Record<string, string> = {
+  MET_MOD_CT: 'CT',
+  MET_MOD_MR: 'MR',
+  MET_MOD_NM: 'NM',
+  MET_MOD_US: 'US',
+  MET_MOD_OTHER: 'OT',
+};
+
 export async function readMetaImage(file: string, limits: InputLimits): Promise<Volume> {
+  return readRawVolume((await metaImageHeader(file)).raw, limits);
+}
+
+/**
+ * The header fields curation keeps (curation/metadata.json), named as NIfTI's are so one filter
+ * covers both: format, datatype, pixdim (the step along each axis in mm), and Modality when the
+ * header names one. Reads the header only.
+ */
+export async function readMetaImageHeaderFields(file: string): Promise<Record<string, string>> {
+  const { raw, fields } = await metaImageHeader(file);
+  const modality = fields.get('Modality');
+  return {
+    format: 'MetaImage',
+    datatype: raw.type,
+    pixdim: pixdimText(raw.axes),
+    ...(modality ? { Modality: MODALITIES[modality] ?? modality } : {}),
+  };
+}
+
+/** The header's fields and what readRawVolume needs of the voxels. */
+async function metaImageHeader(file: string): Promise<{ raw: RawVolume; fields: Map<string, string> }> {
   const { text, dataStart } = await readTextHeader(file, 'MetaImage', headerEnd);
   const fields = new Map<string, string>();
   for (const line of text.split(/\r?\n/)) {
@@ -85,8 +116,9 @@ export async function readMetaImage(file: string, limits: InputLimits): Promise<
   if (!Number.isInteger(headerSize) || headerSize < -1 || (headerSize === -1 && compressed))
     throw new UnusableFileError(`${file}: HeaderSize ${get('HeaderSize')} is invalid`);
   const dataFile = local ? file : dataFileBeside(file, dataName, 'ElementDataFile');
-  return readRawVolume(
-    {
+  return {
+    fields,
+    raw: {
       header: file,
       sizes,
       type,
@@ -101,6 +133,5 @@ export async function readMetaImage(file: string, limits: InputLimits): Promise<
         fromEnd: headerSize === -1,
       },
     },
-    limits,
-  );
+  };
 }

@@ -8,7 +8,7 @@ import type { Vec3, Volume } from '../volume';
 import type { InputLimits } from './errors';
 import { UnusableFileError } from './errors';
 import type { RawVolume } from './rawVolume';
-import { RAS, checkSizes, readRawVolume, stepAlong, usableSpacing } from './rawVolume';
+import { RAS, checkSizes, pixdimText, readRawVolume, stepAlong, usableSpacing } from './rawVolume';
 import { dataFileBeside, readTextHeader } from './textHeader';
 import type { VoxelTypeName } from './voxelData';
 import { bytesPerVoxel } from './voxelData';
@@ -56,6 +56,27 @@ function headerEnd(text: string): number | undefined {
 }
 
 export async function readNrrd(file: string, limits: InputLimits): Promise<Volume> {
+  return readRawVolume((await nrrdHeader(file)).raw, limits);
+}
+
+/**
+ * The header fields curation keeps (curation/metadata.json), named as NIfTI's are so one filter
+ * covers both: format, datatype, pixdim (the step along each axis in mm), and the header's
+ * `content` (NRRD's description) as descrip. Reads the header only.
+ */
+export async function readNrrdHeaderFields(file: string): Promise<Record<string, string>> {
+  const { raw, fields } = await nrrdHeader(file);
+  const content = fields.get('content');
+  return {
+    format: 'NRRD',
+    datatype: raw.type,
+    pixdim: pixdimText(raw.axes),
+    ...(content ? { descrip: content } : {}),
+  };
+}
+
+/** The header's fields (names in lower case) and what readRawVolume needs of the voxels. */
+async function nrrdHeader(file: string): Promise<{ raw: RawVolume; fields: Map<string, string> }> {
   const { text, dataStart } = await readTextHeader(file, 'NRRD', headerEnd);
   const lines = text.split(/\r?\n/);
   if (!/^NRRD000[1-5]$/.test(lines[0]))
@@ -104,8 +125,9 @@ export async function readNrrd(file: string, limits: InputLimits): Promise<Volum
       `${file}: "data file: ${dataName}" spreads the voxels over several files; save the volume as one .nrrd`,
     );
   const { axes, space } = geometry(file, get, dimension);
-  return readRawVolume(
-    {
+  return {
+    fields,
+    raw: {
       header: file,
       sizes,
       type,
@@ -120,8 +142,7 @@ export async function readNrrd(file: string, limits: InputLimits): Promise<Volum
         fromEnd: byteSkip === -1,
       },
     },
-    limits,
-  );
+  };
 }
 
 /**

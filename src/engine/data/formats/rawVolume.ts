@@ -27,6 +27,11 @@ export interface RawVolume {
 export const LPS: Vec3 = [-1, -1, 1];
 export const RAS: Vec3 = [1, 1, 1];
 
+/** The step along each spatial axis in mm, as the metadata's pixdim column writes it ("1 x 1 x 2"). */
+export function pixdimText(axes: readonly Vec3[]): string {
+  return axes.map((a) => Number(Math.hypot(...a).toPrecision(6))).join(' x ');
+}
+
 export function checkSizes(header: string, sizes: number[]): void {
   if (sizes.length < 2 || sizes.length > 4)
     throw new UnusableFileError(`${header}: ${sizes.length} dimensions; 2D, 3D and 4D volumes are read`);

@@ -1,7 +1,8 @@
 /**
- * curation/metadata.json, written at ingest: per source, the DICOM tags (dicomTags.ts), NIfTI
- * header fields and the user's CSV columns (userColumns.ts), for the gallery's filters and
- * `select --balance-by`. Reading the tags costs one header read per DICOM series and NIfTI file,
+ * curation/metadata.json, written at ingest: per source, the DICOM tags (dicomTags.ts), the header
+ * fields of NIfTI, MetaImage and NRRD volumes and the user's CSV columns (userColumns.ts), for the
+ * gallery's filters and `select --balance-by`. Reading the tags costs one header read per DICOM
+ * series and volume file,
  * so the file is rewritten only when the cache or the CSV changed. A source whose header cannot be
  * read is named in `problems` and simply has no tags.
  */
@@ -15,9 +16,18 @@ import { resolveInRun } from '../../../shared/run/node/contain';
 import type { Discovery } from '../discover';
 import { seriesSource, sourcePath } from '../formats/dicomSeries';
 import type { InputLimits } from '../formats/errors';
+import { isMetaImagePath, readMetaImageHeaderFields } from '../formats/metaImage';
 import { isNiftiPath, readNiftiHeaderFields } from '../formats/nifti';
+import { isNrrdPath, readNrrdHeaderFields } from '../formats/nrrd';
 import { DICOM_TAG_COLUMNS, readDicomTags } from './dicomTags';
 import { readUserColumns, type UserColumns } from './userColumns';
+
+/** The volume formats whose headers give fields, by how their files are named. */
+const HEADER_FIELD_READERS: Array<[(file: string) => boolean, (file: string) => Promise<Record<string, string>>]> = [
+  [isNiftiPath, readNiftiHeaderFields],
+  [isMetaImagePath, readMetaImageHeaderFields],
+  [isNrrdPath, readNrrdHeaderFields],
+];
 
 export interface MetadataPlan {
   index: CacheIndex;
@@ -69,15 +79,16 @@ async function inputsHash(plan: MetadataPlan): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Tags of every DICOM series and NIfTI file of the cache, by source. */
+/** Tags of every DICOM series and volume file of the cache, by source. */
 async function headerFields(plan: MetadataPlan, problems: string[]): Promise<MetadataFile['sources']> {
   const sources: MetadataFile['sources'] = {};
   const wanted = new Set(plan.index.samples.map((s) => s.source));
   const dicomByFolder = new Map<string, string[]>();
   for (const f of plan.discovery.files) {
-    if (f.kind === 'volume' && wanted.has(f.path) && isNiftiPath(f.path)) {
+    const reader = f.kind === 'volume' && wanted.has(f.path) && HEADER_FIELD_READERS.find(([is]) => is(f.path))?.[1];
+    if (reader) {
       try {
-        sources[f.path] = await readNiftiHeaderFields(f.path);
+        sources[f.path] = await reader(f.path);
       } catch (err) {
         problems.push(`${f.path}: header fields not read (${(err as Error).message})`);
       }
