@@ -134,6 +134,8 @@ export async function runSynthesizeStage(
     throw new UsageError(
       `synthesize: no selection in ${runDir} yet; run "optidel select --run ${args.run} --method NAME" or pass --method`,
     );
+  // Before anything is read: a method from run.json is a name of SELECTION_METHOD_NAMES or refused here.
+  const indexFile = synthIndexFile(method);
   const { seed } = budgetAndSeed(record, args);
   const adversarial = {
     ...DEFAULT_ADVERSARIAL,
@@ -184,6 +186,6 @@ export async function runSynthesizeStage(
     mosaics: result.mosaics,
     ...(result.set.hardening ? { hardening: result.set.hardening } : {}),
     adversarial: result.adversarial,
-    file: path.join(runDir, synthIndexFile(method)),
+    file: path.join(runDir, indexFile),
   };
 }

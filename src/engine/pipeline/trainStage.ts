@@ -152,8 +152,9 @@ export async function compactSet(
   adversarial: AdversarialSettings,
   ctx: CommandContext,
 ): Promise<TrainingMembers> {
-  const selection = await readSelection(runDir, method, cache.size);
+  // findSynth first: it refuses a method that is not a selection method before any file is read.
   const files = await findSynth(runDir, method);
+  const selection = await readSelection(runDir, method, cache.size);
   const index = files ? ((await readJsonFile(resolveInRun(runDir, files.index))) as SynthIndex) : undefined;
   const stale = staleness(index, files?.index ?? synthIndexFile(method), selection, cache.size);
   if (!stale) {
