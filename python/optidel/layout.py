@@ -17,7 +17,6 @@ ARTIFACTS = {
     "projection": "scores/projection.f32",
     "keyPatches": "patches/key-patches.json",
     "selectionDir": "selection",
-    "synthIndex": "synth/index.json",
 }
 
 

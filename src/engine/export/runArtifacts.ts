@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { CacheIndex, SelectionFile, SynthIndex, ThumbnailAtlasIndex } from '../../shared/artifacts';
 import { ARTIFACTS } from '../../shared/artifacts';
 import { readJsonFile } from '../../shared/node/atomicFile';
+import { allSynth, type SynthFiles } from '../../shared/run/node/synthFiles';
 import { parseThumbsIndex } from '../../shared/run/thumbsIndex';
 import { selectionIdsProblem } from '../pipeline/runArtifacts';
 import { readCacheIndexFile } from '../../shared/node/cacheIndexFile';
@@ -20,7 +21,8 @@ export interface ExportInputs {
   projection: Float32Array;
   selections: SelectionFile[];
   thumbs?: ThumbnailAtlasIndex;
-  synth?: SynthIndex;
+  /** Each method's generated samples (synth/<method>/, or an older run's flat synth/), by method. */
+  synth: Map<string, SynthIndex>;
   /** Files that were present but unreadable, with the reason. */
   skipped: Array<{ file: string; reason: string }>;
 }
@@ -50,8 +52,24 @@ export async function readExportInputs(runDir: string): Promise<ExportInputs> {
     path.join(runDir, ARTIFACTS.thumbsIndex),
     skipped,
   );
-  const synth = (await readOptionalJson(runDir, ARTIFACTS.synthIndex, skipped)) as SynthIndex | undefined;
+  const synth = await readSynth(runDir, skipped);
   return { cache, difficulty, projection, selections, thumbs, synth, skipped };
+}
+
+async function readSynth(runDir: string, skipped: ExportInputs['skipped']): Promise<Map<string, SynthIndex>> {
+  const synth = new Map<string, SynthIndex>();
+  let found: Map<string, SynthFiles>;
+  try {
+    found = await allSynth(runDir);
+  } catch (err) {
+    skipped.push({ file: path.join(runDir, ARTIFACTS.synthDir), reason: (err as Error).message });
+    return synth;
+  }
+  for (const [method, files] of found) {
+    const index = (await readOptionalJson(runDir, files.index, skipped)) as SynthIndex | undefined;
+    if (index) synth.set(method, index);
+  }
+  return synth;
 }
 
 async function readOptionalJson(runDir: string, relative: string, skipped: ExportInputs['skipped']): Promise<unknown> {

@@ -106,7 +106,7 @@ export async function subsetPayloadFromRun(runDir: string, options: SubsetExport
       methods,
       vInformation: primary.vInformation,
       seed: primary.seed,
-      synthesized: inputs.synth?.samples.length,
+      synthesized: inputs.synth.get(primary.method)?.samples.length,
     },
     samples,
   };

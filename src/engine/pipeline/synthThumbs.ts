@@ -2,7 +2,9 @@
  * Thumbnails of generated samples, so the gallery shows them beside the pool: packed by the data
  * layer's atlas writer, then moved into thumbs/ as synth-atlas-*.png and merged into
  * thumbs/index.json (the ids of generated samples continue after the pool's). Earlier generated
- * thumbnails are replaced. Only atlases named with our prefix in a checked index are ever deleted,
+ * thumbnails are replaced, whichever method they were of: two methods' samples share ids, so the
+ * thumbnails are of the method synthesized last, the one the views show (host/panels/runData.ts).
+ * The scratch folder synth/.thumbs can be no method's folder (layout.ts synthFolder). Only atlases named with our prefix in a checked index are ever deleted,
  * and only inside thumbs/ (the containment rule refuses a linked synth/ or thumbs/).
  */
 import * as fs from 'node:fs';

@@ -1,13 +1,14 @@
 /**
  * The synthesize stage: the compact set of a selection (pipeline/compactSet.ts: its mosaics, with a
- * fraction hardened adversarially), written as synth/samples.f32, synth/index.json (the selection it
- * came from, its pool members, provenance of every part), one PNG per sample and gallery thumbnails. A linked
- * synth/ is refused before anything is written, and only our `<id>.png` files are ever removed.
+ * fraction hardened adversarially), written in its method's own folder synth/<method>/ (so another
+ * method's samples are kept): samples.f32, index.json (the selection it came from, its pool members,
+ * provenance of every part), one PNG per sample, and gallery thumbnails. A linked synth/ is refused
+ * before anything is written, and only our `<id>.png` files in that method's folder are ever removed.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { KeyPatch, SelectionFile, SynthIndex } from '../../shared/artifacts';
-import { ARTIFACTS } from '../../shared/artifacts';
+import { synthFolder, synthImageFile, synthIndexFile, synthSamplesFile } from '../../shared/run/layout';
 import type { CommandArgs, CommandResult, OptidelImages } from '../../shared/commands';
 import { writeFileAtomic, writeJsonAtomic } from '../../shared/node/atomicFile';
 import { removeInRun, resolveInRun } from '../../shared/run/node/contain';
@@ -54,7 +55,9 @@ export async function synthesizeStage(
 ): Promise<SynthesisResult> {
   const size = cache.imageSize;
   const area = size * size;
-  const synthDir = resolveInRun(runDir, ARTIFACTS.synthDir, { fix: 'replace the link with a folder of its own' });
+  // Checked before any work: a method name that is not a selection method has no folder (layout.ts).
+  const folder = synthFolder(selection.method);
+  const synthDir = resolveInRun(runDir, folder, { fix: 'replace the link with a folder of its own' });
   ctx.progress('synthesize', 0, 2, 'mosaics and adversarial samples');
   const set = await buildCompactSet(selection, keyPatches, sources, cache, model, { ...options, signal: ctx.signal });
   const { samples, pixels } = set;
@@ -81,16 +84,16 @@ export async function synthesizeStage(
     images: set.images,
   };
   const bytes = new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength);
-  await writeFileAtomic(path.join(runDir, ARTIFACTS.synthSamples), bytes);
+  await writeFileAtomic(resolveInRun(runDir, synthSamplesFile(selection.method)), bytes);
   for (let k = 0; k < samples.length; k++) {
     // A cancel may stop here: the index, written last, still names the samples of the last finished run.
     throwIfCancelled(ctx.signal);
     const png = encodeGrayPng(toBytes(pixels.subarray(k * area, (k + 1) * area)), size, size);
-    await writeFileAtomic(path.join(synthDir, `${samples[k].id}.png`), png);
+    await writeFileAtomic(resolveInRun(runDir, synthImageFile(selection.method, samples[k].id)), png);
   }
   const current = new Set(samples.map((s) => `${s.id}.png`));
   for (const stale of (await fs.promises.readdir(synthDir)).filter((f) => OUR_PNG.test(f) && !current.has(f))) {
-    await removeInRun(runDir, `${ARTIFACTS.synthDir}/${stale}`);
+    await removeInRun(runDir, `${folder}/${stale}`);
   }
   await writeSynthThumbnails(
     runDir,
@@ -100,7 +103,7 @@ export async function synthesizeStage(
     pixels,
   );
   // The index goes last: its presence means every file it names is complete.
-  await writeJsonAtomic(path.join(runDir, ARTIFACTS.synthIndex), index);
+  await writeJsonAtomic(resolveInRun(runDir, synthIndexFile(selection.method)), index);
   ctx.progress('synthesize', 2, 2);
   return {
     index,
@@ -110,7 +113,7 @@ export async function synthesizeStage(
   };
 }
 
-/** What synth/index.json records of the selection it was made from (compared by the train stage). */
+/** What synth/<method>/index.json records of the selection it was made from (compared by the train stage). */
 export function madeFrom(selection: SelectionFile): NonNullable<SynthIndex['madeFrom']> {
   return {
     method: selection.method,
@@ -131,6 +134,8 @@ export async function runSynthesizeStage(
     throw new UsageError(
       `synthesize: no selection in ${runDir} yet; run "optidel select --run ${args.run} --method NAME" or pass --method`,
     );
+  // Before anything is read: a method from run.json is a name of SELECTION_METHOD_NAMES or refused here.
+  const indexFile = synthIndexFile(method);
   const { seed } = budgetAndSeed(record, args);
   const adversarial = {
     ...DEFAULT_ADVERSARIAL,
@@ -181,6 +186,6 @@ export async function runSynthesizeStage(
     mosaics: result.mosaics,
     ...(result.set.hardening ? { hardening: result.set.hardening } : {}),
     adversarial: result.adversarial,
-    file: path.join(runDir, ARTIFACTS.synthIndex),
+    file: path.join(runDir, indexFile),
   };
 }

@@ -21,9 +21,12 @@ import type {
   SynthIndex,
   SynthSample,
 } from '../../shared/artifacts';
-import { ARTIFACTS } from '../../shared/artifacts';
+import { ARTIFACTS, selectionFile } from '../../shared/artifacts';
 import type { CommandArgs, CommandResult } from '../../shared/commands';
 import { readJsonFile, writeJsonAtomic } from '../../shared/node/atomicFile';
+import { synthIndexFile } from '../../shared/run/layout';
+import { resolveInRun } from '../../shared/run/node/contain';
+import { findSynth } from '../../shared/run/node/synthFiles';
 import { selectBackend } from '../backends/select';
 import type { CommandContext } from '../command';
 import { UsageError } from '../command';
@@ -138,9 +141,9 @@ export async function trainStage(
 }
 
 /**
- * The compact set of `method` (pipeline/compactSet.ts): synth/ when it was made from this selection
- * as it is now (same method, same selection file, same hand curation), else built now with the
- * foundation model and not written, so training never takes another selection's samples.
+ * The compact set of `method` (pipeline/compactSet.ts): synth/<method>/ when it was made from this
+ * selection as it is now (same method, same selection file, same hand curation), else built now
+ * with the foundation model and not written, so training never takes another selection's samples.
  */
 export async function compactSet(
   runDir: string,
@@ -149,19 +152,20 @@ export async function compactSet(
   adversarial: AdversarialSettings,
   ctx: CommandContext,
 ): Promise<TrainingMembers> {
+  // findSynth first: it refuses a method that is not a selection method before any file is read.
+  const files = await findSynth(runDir, method);
   const selection = await readSelection(runDir, method, cache.size);
-  const indexFile = path.join(runDir, ARTIFACTS.synthIndex);
-  const index = fs.existsSync(indexFile) ? ((await readJsonFile(indexFile)) as SynthIndex) : undefined;
-  const stale = staleness(index, selection, cache.size);
+  const index = files ? ((await readJsonFile(resolveInRun(runDir, files.index))) as SynthIndex) : undefined;
+  const stale = staleness(index, files?.index ?? synthIndexFile(method), selection, cache.size);
   if (!stale) {
     if (index!.imageSize !== cache.imageSize)
       throw new Error(
-        `${indexFile}: generated samples are ${index!.imageSize} px but the pool is ${cache.imageSize} px; run "optidel synthesize" again`,
+        `${path.join(runDir, files!.index)}: generated samples are ${index!.imageSize} px but the pool is ${cache.imageSize} px; run "optidel synthesize --method ${method}" again`,
       );
     const generated = index!.samples.length;
     const extra = generated
       ? await readF32(
-          path.join(runDir, ARTIFACTS.synthSamples),
+          resolveInRun(runDir, files!.samples),
           generated * cache.imageSize ** 2,
           `optidel synthesize --run ${runDir} --method ${method}`,
         )
@@ -183,10 +187,15 @@ export async function compactSet(
   }
 }
 
-/** Why synth/ is not this selection's compact set, or undefined when it is. */
-function staleness(index: SynthIndex | undefined, selection: SelectionFile, poolSize: number): string | undefined {
-  if (!index) return `no ${ARTIFACTS.synthIndex}`;
-  if (!index.madeFrom || !index.pool) return 'synth/ predates compact-set records';
+/** Why `file` (run-relative) is not this selection's compact set, or undefined when it is. */
+function staleness(
+  index: SynthIndex | undefined,
+  file: string,
+  selection: SelectionFile,
+  poolSize: number,
+): string | undefined {
+  if (!index) return `no ${file}`;
+  if (!index.madeFrom || !index.pool) return `${file} predates compact-set records`;
   // A hand-edited index must not choose what trains: its pool members must be this selection's own.
   const chosen = new Set(curated(selection).ids);
   const pool = index.pool as unknown;
@@ -195,10 +204,10 @@ function staleness(index: SynthIndex | undefined, selection: SelectionFile, pool
     new Set(pool).size !== pool.length ||
     !pool.every((id) => Number.isInteger(id) && id >= 0 && id < poolSize && chosen.has(id))
   )
-    return "synth/index.json's pool members are not samples of this selection";
-  if (index.madeFrom.method !== selection.method) return `synth/ holds the ${index.madeFrom.method} compact set`;
+    return `${file}'s pool members are not samples of this selection`;
+  if (index.madeFrom.method !== selection.method) return `${file} holds the ${index.madeFrom.method} compact set`;
   if (JSON.stringify(index.madeFrom) !== JSON.stringify(madeFrom(selection)))
-    return `selection/${selection.method}.json changed after synth/ was made`;
+    return `${selectionFile(selection.method)} changed after ${file} was made`;
   return undefined;
 }
 

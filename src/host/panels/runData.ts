@@ -24,6 +24,7 @@ import { checkJsonDepth } from '../../shared/jsonLimits';
 import { readJsonText } from '../../shared/node/atomicFile';
 import { parseMetricsFile, type MetricSeries } from '../../shared/metrics';
 import { resolveInRun } from '../../shared/run/node/contain';
+import { lastSynthIndex } from '../../shared/run/node/synthFiles';
 import { readCacheIndexFile } from '../../shared/node/cacheIndexFile';
 import { readFloat32File } from '../../shared/node/float32File';
 import { parseThumbsIndex } from '../../shared/run/thumbsIndex';
@@ -73,7 +74,7 @@ export function watchedArtifacts(kind: ViewKind): string[] {
     difficulty: [ARTIFACTS.difficulty],
     keyPatches: [ARTIFACTS.keyPatches],
     selections: [`${ARTIFACTS.selectionDir}/*.json`],
-    synth: [ARTIFACTS.synthIndex],
+    synth: [`${ARTIFACTS.synthDir}/*/index.json`, ARTIFACTS.flatSynthIndex],
     thumbs: [ARTIFACTS.thumbsIndex],
     bench: [ARTIFACTS.benchReport, `${ARTIFACTS.predictionsDir}/*/index.json`],
     metrics: [`${ARTIFACTS.metricsDir}/*.jsonl`],
@@ -195,14 +196,15 @@ export async function loadRunViewData(
   }
   if (needs.has('selections')) data.selections = await readSelections(runDir, problems);
   if (needs.has('synth')) {
-    data.synth = await problems.try(
-      ARTIFACTS.synthIndex,
-      async () =>
-        expectArray(
-          ((await readJson(runDir, ARTIFACTS.synthIndex)) as SynthIndex)?.samples,
-          'samples',
-        ) as SynthIndex['samples'],
-    );
+    // No view is about one method (the gallery switches methods inside the webview), so every view
+    // shows the samples synthesized last: those the generated thumbnails are of (synthThumbs.ts).
+    const last = await problems.try(ARTIFACTS.synthDir, async () => lastSynthIndex(runDir));
+    if (last)
+      data.synth = await problems.try(
+        last,
+        async () =>
+          expectArray(((await readJson(runDir, last)) as SynthIndex)?.samples, 'samples') as SynthIndex['samples'],
+      );
   }
   if (needs.has('thumbs'))
     data.thumbs = await problems.try(ARTIFACTS.thumbsIndex, async () =>

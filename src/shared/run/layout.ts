@@ -1,3 +1,5 @@
+import { SELECTION_METHOD_NAMES } from '../commands';
+
 /**
  * The run folder's layout: where each stage writes its artifacts, so that any stage, view or later
  * comparison can find them. Every run-folder path is spelled here once. Binary arrays are
@@ -18,8 +20,10 @@
  *   patches/key-patches.json        KeyPatchFile
  *   key-patches.user.json           the user's own key patches (optional; docs/key-patches.md)
  *   selection/<method>.json         SelectionFile
- *   synth/index.json                SynthIndex: the compact set of one selection; its generated
- *                                   images in synth/samples.f32 and synth/<id>.png
+ *   synth/<method>/index.json       SynthIndex: the compact set of that method's selection (one per
+ *                                   method, so each is kept); its generated images in
+ *                                   synth/<method>/samples.f32 and synth/<method>/<id>.png. An older
+ *                                   run's flat synth/index.json reads as the method its madeFrom names
  *   curation/duplicates.json        DuplicatesFile: exact and near-duplicate groups (optidel duplicates)
  *   curation/sample-scores.json     SampleScoresInfo: what curation/sample-scores.f32 holds (optidel sample-scores)
  *   curation/sample-scores.f32      N x C per-sample scores (uniqueness, representativeness, cluster, hardest patch)
@@ -57,8 +61,9 @@ export const ARTIFACTS = {
   userKeyPatches: 'key-patches.user.json',
   selectionDir: 'selection',
   synthDir: 'synth',
-  synthIndex: 'synth/index.json',
-  synthSamples: 'synth/samples.f32',
+  /** A run folder's one synth/ from before generated samples were kept per method (synthFiles.ts reads it). */
+  flatSynthIndex: 'synth/index.json',
+  flatSynthSamples: 'synth/samples.f32',
   duplicates: 'curation/duplicates.json',
   sampleScores: 'curation/sample-scores.json',
   sampleScoreValues: 'curation/sample-scores.f32',
@@ -147,6 +152,31 @@ export function shardPartFile(
   file: keyof typeof SHARD_PART_FILES,
 ): string {
   return `${shardPartFolder(stage, index, count)}/${SHARD_PART_FILES[file]}`;
+}
+
+/**
+ * synth/<method>/, one method's generated samples. The name must be one of SELECTION_METHOD_NAMES
+ * (checked here, the one place the path is made), so a method read from a file never becomes a path.
+ */
+export function synthFolder(method: string): string {
+  if (!(SELECTION_METHOD_NAMES as readonly string[]).includes(method))
+    throw new Error(
+      `"${method}" is not a selection method (${SELECTION_METHOD_NAMES.join(', ')}), so it has no synth/ folder`,
+    );
+  return `${ARTIFACTS.synthDir}/${method}`;
+}
+
+/** Inside synthFolder: the index (written last), the pixels of every generated sample, one PNG each. */
+export function synthIndexFile(method: string): string {
+  return `${synthFolder(method)}/index.json`;
+}
+
+export function synthSamplesFile(method: string): string {
+  return `${synthFolder(method)}/samples.f32`;
+}
+
+export function synthImageFile(method: string, id: number): string {
+  return `${synthFolder(method)}/${id}.png`;
 }
 
 export function selectionFile(method: string): string {

@@ -179,9 +179,11 @@ test('--images png and nifti hold each curated sample and generated sample exact
   const area = size * size;
   const pixels = await cacheReader.read(expected);
   await cacheReader.close();
-  const synth = readJson<SynthIndex>(path.join(runDir, 'synth/index.json'));
+  const synth = readJson<SynthIndex>(path.join(runDir, 'synth/optidel/index.json'));
   assert.ok(synth.samples.length > 0, 'the run generated samples');
-  const generated = new Float32Array(new Uint8Array(fs.readFileSync(path.join(runDir, 'synth/samples.f32'))).buffer);
+  const generated = new Float32Array(
+    new Uint8Array(fs.readFileSync(path.join(runDir, 'synth/optidel/samples.f32'))).buffer,
+  );
   const wanted = [
     ...expected.map((id, k) => ({ name: String(id), values: pixels.subarray(k * area, (k + 1) * area) })),
     ...synth.samples.map((s, k) => ({

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type { KeyPatchFile, SelectionFile, SynthIndex, ThumbnailAtlasIndex } from '../../../src/shared/artifacts';
 import type { RunRecord } from '../../../src/shared/runRecord';
 import { readCacheIndexFile } from '../../../src/shared/node/cacheIndexFile';
+import { toFlatSynth } from '../../fixtures/makeRunFixture';
 import { runCli } from '../../helpers/engine';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-pipeline-'));
@@ -58,7 +59,7 @@ test('optidel run: every stage in order on tiny demo data, then resumed with don
   assert.ok(selection.vInformation && Number.isFinite(selection.vInformation.value));
   assert.equal(summary.selected, selection.selected.length);
 
-  const synth = readJson<SynthIndex>('synth/index.json');
+  const synth = readJson<SynthIndex>('synth/optidel/index.json');
   const mosaics = synth.samples.filter((s) => s.kind === 'mosaic');
   const budget = Math.round(0.1 * poolSize);
   assert.equal(mosaics.length, budget);
@@ -77,10 +78,10 @@ test('optidel run: every stage in order on tiny demo data, then resumed with don
       true,
     );
   assert.equal(
-    fs.statSync(path.join(runDir, 'synth/samples.f32')).size,
+    fs.statSync(path.join(runDir, 'synth/optidel/samples.f32')).size,
     synth.samples.length * synth.imageSize ** 2 * 4,
   );
-  assert.ok(fs.existsSync(path.join(runDir, `synth/${synth.samples[0].id}.png`)));
+  assert.ok(fs.existsSync(path.join(runDir, `synth/optidel/${synth.samples[0].id}.png`)));
   const thumbs = readJson<ThumbnailAtlasIndex>('thumbs/index.json');
   for (const s of synth.samples) assert.ok(thumbs.positions[String(s.id)], `thumbnail of generated sample ${s.id}`);
   assert.ok(thumbs.positions['0'], 'pool thumbnails kept');
@@ -138,7 +139,7 @@ test('hand curation in the selection file is applied by synthesize and train', (
   fs.writeFileSync(file, JSON.stringify({ ...selection, manual: { include: [included], exclude: [excluded] } }));
   const synth = runCli(['synthesize', '--run', runDir, '--method', 'optidel', '--adversarial-fraction', '1', '--json']);
   assert.equal(synth.status, 0, synth.stderr);
-  const index = readJson<SynthIndex>('synth/index.json');
+  const index = readJson<SynthIndex>('synth/optidel/index.json');
   const parts = index.samples.flatMap((s) => s.parts.map((p) => p.sampleId));
   assert.ok(!parts.includes(excluded), 'an excluded sample contributes nothing');
   assert.ok(
@@ -150,7 +151,7 @@ test('hand curation in the selection file is applied by synthesize and train', (
   assert.deepEqual(train.json!.samples, index.pool!.length, 'synth/ is this selection as curated: train takes it');
   assert.equal(train.json!.generated, index.samples.length);
   // A hand-edited index cannot choose what trains: pool ids outside the selection make it stale.
-  const indexFile = path.join(runDir, 'synth/index.json');
+  const indexFile = path.join(runDir, 'synth/optidel/index.json');
   const original = fs.readFileSync(indexFile, 'utf8');
   fs.writeFileSync(indexFile, JSON.stringify({ ...index, pool: [99_999, 99_999] }));
   const forged = trainBriefly('optidel');
@@ -164,10 +165,51 @@ test("train on another selection never takes synth/'s samples: it builds that se
   assert.equal(kcenter.status, 0, kcenter.stderr);
   const train = trainBriefly('kcenter');
   assert.equal(train.status, 0, train.stderr);
-  assert.match(train.stderr, /synth\/ holds the optidel compact set; building the kcenter compact set now/);
+  assert.match(train.stderr, /no synth\/kcenter\/index.json; building the kcenter compact set now/);
   assert.equal(train.json!.samples, 5);
   assert.equal(train.json!.generated, 0, "none of optidel's mosaics");
-  assert.equal(readJson<SynthIndex>('synth/index.json').madeFrom?.method, 'optidel', 'synth/ is left as it is');
+  assert.equal(readJson<SynthIndex>('synth/optidel/index.json').madeFrom?.method, 'optidel', 'synth/ is left as it is');
+});
+
+test("synthesizing two methods keeps both, and train takes each method's own samples", () => {
+  const optidel = readJson<SynthIndex>('synth/optidel/index.json');
+  const synth = runCli(['synthesize', '--run', runDir, '--method', 'kcenter', '--json']);
+  assert.equal(synth.status, 0, synth.stderr);
+  assert.equal(synth.json!.file, path.join(runDir, 'synth/kcenter/index.json'));
+  const kcenter = readJson<SynthIndex>('synth/kcenter/index.json');
+  assert.equal(kcenter.madeFrom?.method, 'kcenter');
+  assert.deepEqual(readJson<SynthIndex>('synth/optidel/index.json'), optidel, "optidel's samples are kept");
+  assert.ok(fs.existsSync(path.join(runDir, `synth/optidel/${optidel.samples[0]!.id}.png`)));
+  for (const [method, index] of [
+    ['kcenter', kcenter],
+    ['optidel', optidel],
+  ] as const) {
+    const train = trainBriefly(method);
+    assert.equal(train.status, 0, train.stderr);
+    assert.doesNotMatch(train.stderr, /compact set now/, `${method} trains on synth/${method}/`);
+    assert.equal(train.json!.samples, index.pool!.length, method);
+    assert.equal(train.json!.generated, index.samples.length, method);
+  }
+  assert.notDeepEqual(
+    [optidel.pool!.length, optidel.samples.length],
+    [kcenter.pool!.length, kcenter.samples.length],
+    'the two compact sets differ, so each count above is its own',
+  );
+});
+
+test("a run folder's flat synth/ from before per-method folders still trains, as the method its madeFrom names", () => {
+  // The old layout, made from this run's optidel samples: synth/index.json, synth/samples.f32, synth/<id>.png.
+  toFlatSynth(runDir, 'optidel');
+  const flat = readJson<SynthIndex>('synth/index.json');
+  const train = trainBriefly('optidel');
+  assert.equal(train.status, 0, train.stderr);
+  assert.doesNotMatch(train.stderr, /compact set now/, 'the flat synth/ is the optidel compact set');
+  assert.equal(train.json!.generated, flat.samples.length);
+  // It is optidel's, never another method's: kcenter still takes its own folder.
+  fs.rmSync(path.join(runDir, 'synth/kcenter'), { recursive: true });
+  const kcenter = trainBriefly('kcenter');
+  assert.equal(kcenter.status, 0, kcenter.stderr);
+  assert.match(kcenter.stderr, /no synth\/kcenter\/index.json; building the kcenter compact set now/);
 });
 
 test('collaborative rounds: the pool is re-scored with the model in training, reselected and regenerated between rounds', () => {

@@ -120,6 +120,23 @@ test("a symlinked synth/ pointing at the user's PNGs: synthesize refuses and eve
   assert.ok(synth.stderr.includes(`${runDir}: synth is a symbolic link, which could lead outside`), synth.stderr);
 });
 
+test('run.json naming the last selection "../../elsewhere": synthesize and train refuse it as a method', () => {
+  const runDir = cloneRun(done, 'synth-method');
+  const recordFile = path.join(runDir, 'run.json');
+  const record = JSON.parse(fs.readFileSync(recordFile, 'utf8'));
+  record.stages.select.summary.method = '../../elsewhere';
+  fs.writeFileSync(recordFile, JSON.stringify(record));
+  for (const stage of ['synthesize', 'train']) {
+    const r = runCli([stage, '--run', runDir, '--json']);
+    assert.notEqual(r.status, 0, stage);
+    assert.match(
+      r.stderr,
+      /"\.\.\/\.\.\/elsewhere" is not a selection method \(optidel, random, .*\), so it has no synth\/ folder/,
+    );
+  }
+  assert.ok(!fs.existsSync(path.join(runDir, '..', 'elsewhere')), 'no folder made outside the run');
+});
+
 test('thumbs/index.json naming "synth-/../../../victim.png" deletes nothing outside thumbs/', () => {
   const runDir = cloneRun(done, 'thumbs-escape');
   const victim = path.join(root, 'victim.png');

@@ -20,7 +20,7 @@ import {
 } from '../../../src/engine/export/subsetPayloadFromRun';
 import { subsetNotebookText } from '../../../src/engine/export/notebook';
 import { scatterPoints } from '../../../src/engine/export/subsetCharts';
-import { makeRunFixture, type RunFixture } from '../../fixtures/makeRunFixture';
+import { makeRunFixture, toFlatSynth, type RunFixture } from '../../fixtures/makeRunFixture';
 import { runCli } from '../../helpers/engine';
 import { decideNotebookRunDir } from '../../../src/host/pathPolicy';
 
@@ -153,6 +153,17 @@ describe('subsetPayloadFromRun', () => {
     );
     fs.writeFileSync(path.join(run.runDir, ARTIFACTS.projection), Buffer.alloc(12));
     await assert.rejects(subsetPayloadFromRun(run.runDir), /holds 3 float32 values, expected 40/);
+  });
+
+  it("counts the shown method's own generated samples, also from an older run's flat synth/", async () => {
+    const run = makeRunFixture(path.join(tmp, 'flat-synth'), { samples: 20, imageSize: 16 });
+    const synthesized = async (method: string) =>
+      (await subsetPayloadFromRun(run.runDir, { method })).summary.synthesized;
+    assert.equal(await synthesized('optidel'), run.synthIds.length);
+    assert.equal(await synthesized('random'), undefined, "optidel's samples are not random's");
+    toFlatSynth(run.runDir, 'optidel');
+    assert.equal(await synthesized('optidel'), run.synthIds.length, 'the flat index names optidel in madeFrom');
+    assert.equal(await synthesized('random'), undefined);
   });
 });
 

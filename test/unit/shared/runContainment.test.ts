@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import schema from '../../../src/shared/schemas/optidel.schema.json';
 import { isPlainName, PLAIN_NAME_PATTERN, PLAIN_NAME_RULE } from '../../../src/shared/run/names';
 import { splitRunRelative } from '../../../src/shared/run/relativePath';
+import { synthFolder, synthIndexFile } from '../../../src/shared/run/layout';
 import { checkRunLayout, removeInRun, resolveInRun, RunPathError } from '../../../src/shared/run/node/contain';
 import { execFileSync } from 'node:child_process';
 import { checkRunFolderOut } from '../../../src/shared/run/node/outFolder';
@@ -90,6 +91,15 @@ test('resolveInRun stays inside the run folder and names the path and the file i
     (err: Error) => err.message.startsWith(`${run}: "/etc/passwd" is an absolute path`),
   );
   assert.throws(() => resolveInRun(run, 'cache/shard-00000.bin/x'), /not a folder/);
+});
+
+test("a synth/ folder is named only for a selection method, never for a run folder's free string", () => {
+  assert.equal(synthIndexFile('random'), 'synth/random/index.json');
+  for (const name of ['../../etc', '.thumbs', '', 'constructor', 'optidel/..'])
+    assert.throws(
+      () => synthFolder(name),
+      /is not a selection method \(optidel, random, .*\), so it has no synth\/ folder/,
+    );
 });
 
 test('resolveInRun refuses a symbolic link anywhere on the way, even one that points inside', () => {

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { makeRunFixture } from '../../fixtures/makeRunFixture';
+import { makeRunFixture, toFlatSynth } from '../../fixtures/makeRunFixture';
+import { synthIndexFile } from '../../../src/shared/run/layout';
 import { PathGuardError, resolveInRun } from '../../../src/host/panels/pathGuard';
 import { buildWebviewHtml, contentSecurityPolicy, makeNonce } from '../../../src/host/panels/webviewHtml';
 import { loadRunViewData, watchedArtifacts } from '../../../src/host/panels/runData';
@@ -175,6 +176,30 @@ test('a selection file nested 100,000 arrays deep is skipped and named, before a
     data.problems.join('\n'),
     /selection\/random\.json: notes\[0\](\[0\])*: nested more than 64 levels deep/,
   );
+});
+
+test("the gallery shows the samples synthesized last, and an older run's flat synth/", async () => {
+  const dir = path.join(tmp(), 'run-synth');
+  const made = makeRunFixture(dir, { samples: 20, imageSize: 16 });
+  const shown = async () => {
+    const data = await loadRunViewData(dir, 'gallery', (rel) => rel);
+    assert.deepEqual(data.problems, []);
+    return data.synth?.map((s) => s.id);
+  };
+  assert.deepEqual(await shown(), made.synthIds);
+  // random synthesized after optidel: its sample is shown, optidel's stay in synth/optidel/.
+  const later = path.join(dir, synthIndexFile('random'));
+  fs.mkdirSync(path.dirname(later));
+  fs.writeFileSync(
+    later,
+    JSON.stringify({ version: 1, imageSize: 16, samples: [{ id: 20, kind: 'adversarial', parts: [{ sampleId: 3 }] }] }),
+  );
+  const inAMinute = new Date(Date.now() + 60_000);
+  fs.utimesSync(later, inAMinute, inAMinute);
+  assert.deepEqual(await shown(), [20]);
+  fs.rmSync(path.dirname(later), { recursive: true });
+  toFlatSynth(dir, 'optidel');
+  assert.deepEqual(await shown(), made.synthIds);
 });
 
 test('an empty run folder loads as an empty view without problems', async () => {
