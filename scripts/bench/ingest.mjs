@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import sharp from 'sharp';
+import { rng } from './seededRandom.mjs';
 
 // Same settings as the ingest: no libvips operation cache (it would also let repeated rounds hit cached results).
 sharp.cache(false);
@@ -28,17 +29,6 @@ const VOLUME_DIMS = [128, 128, 96];
 const VOLUME_COUNTS = [3, 12];
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-bench-ingest-'));
 const log = (m) => process.stderr.write(`${m}\n`);
-
-/** A reproducible pseudo-random generator (mulberry32), so every run benches the same files. */
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Blobs on a noisy background: compresses like a real radiograph, not like flat colour. */
 function syntheticImage(random, side) {

@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { rng } from './seededRandom.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const cli = path.join(root, 'bin', 'optidel.js');
@@ -28,17 +29,6 @@ const SIDE = 32;
 const STAGES = ['ingest', 'score', 'propose', 'select'];
 const log = (m) => process.stderr.write(`${m}\n`);
 const load = () => os.loadavg().map((x) => Number(x.toFixed(2)));
-
-/** A reproducible pseudo-random generator (mulberry32), so every run benches the same pool. */
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A uint8 NIfTI-1 volume of SIDE x SIDE x SLICES_PER_VOLUME: drifting blobs on noise, no slice empty. */
 function volumeBytes(random) {
