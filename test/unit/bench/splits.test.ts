@@ -9,7 +9,6 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { loadConfig, parseConfig } from '../../../src/engine/config/loadConfig';
 import { writeDemoData } from '../../../src/engine/data/demo';
-import { readNifti } from '../../../src/engine/data/formats/nifti';
 import { loadSegmentationDataset, type SegmentationDataset } from '../../../src/engine/data/segmentation';
 import { NEAR_DUPLICATE_SIMILARITY } from '../../../src/engine/data/splitReport';
 
@@ -32,21 +31,15 @@ test('splits of the small demo put no subject and no frame sequence in two split
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-splits-'));
   await writeDemoData(dir, { size: 'small', seed: 0 });
   const loaded = await loadConfig(path.join(dir, 'optidel.json'));
-  // The demo stacks its CT and MR subjects (3 at this size) along z in one volume: a slice's subject is its z over the subject's depth.
+  // The demo writes each CT and MR subject to a file of its own (12 at this size): a slice's subject is its file.
   for (const name of ['abdomen-ct', 'brain-mr']) {
     const ds = await loadSegmentationDataset(loaded, name, { seed: 0 });
-    const depth =
-      (
-        await readNifti(loaded.config.downstream.find((d) => d.name === name)!.images!, {
-          maxVoxels: 1e9,
-          maxBytes: 2 ** 32,
-        })
-      ).dims[2] / 3;
-    const subjects = splitsPerAcquisition(ds, (p) => `subject ${Math.floor(p.slice! / depth)}`);
+    const subjects = splitsPerAcquisition(ds, (p) => path.basename(p.source));
     for (const [subject, splits] of subjects)
       assert.equal(splits.size, 1, `${name} ${subject} is in ${[...splits].join(' and ')}`);
-    assert.equal(subjects.size, 3, `${name}: each split has a subject of its own`);
-    assert.equal(ds.split.strategy, 'thirds');
+    assert.equal(subjects.size, 12, `${name}: every subject is used`);
+    assert.deepEqual([ds.split.strategy, ds.split.acquisitions, ds.split.counts.guard], ['acquisitions', 12, 0]);
+    assert.ok(ds.test.count > 0 && ds.val.count > 0);
     assert.ok(ds.split.max < NEAR_DUPLICATE_SIMILARITY && ds.split.nearest.length === ds.test.count);
   }
   // Chest X-ray: 8 sequences of 20 frames in one folder, matched as frame sequences by name.
