@@ -145,6 +145,23 @@ describe('run views in Chromium', { skip: missing }, () => {
     await page.mouse.click(box.x + px, box.y + py, { button: 'right' });
     await until(() => opened.length > opensBefore);
     assert.equal(opened.at(-1), hoveredId);
+    // F over the point: its nearest samples (the engine's, as brute force finds them) fill the strip.
+    await page.keyboard.press('f');
+    await page.waitForSelector('.odl-lasso-strip .odl-captioned');
+    const similar = await page
+      .locator('.odl-lasso-strip figcaption')
+      .evaluateAll((captions) => captions.map((c) => c.textContent ?? ''));
+    const dim = JSON.parse(fs.readFileSync(path.join(fixture.runDir, ARTIFACTS.scores), 'utf8')).embeddingDim;
+    const raw = new Float32Array(
+      new Uint8Array(fs.readFileSync(path.join(fixture.runDir, ARTIFACTS.embeddings))).buffer,
+    );
+    const nearest = new CosineIndex(centreRows(raw, dim), dim).nearest(hoveredId, 12);
+    assert.deepEqual(
+      similar,
+      nearest.map((n) => `#${n.id} ${n.similarity.toFixed(3)}`),
+    );
+    assert.match(await page.locator('.odl-note[aria-live]').innerText(), new RegExp(`most similar to #${hoveredId}`));
+    await shoot(page, 'embeddingMap-similar-dark');
 
     // Lasso around everything: thumbnails of the hardest samples appear.
     await page.keyboard.press('l');

@@ -28,6 +28,7 @@ adoptStyles(`
 .odl-lasso-strip { display: flex; flex-wrap: wrap; gap: 4px; padding-top: 6px; }
 .odl-lasso-strip .odl-thumb { background-color: var(--vscode-editorWidget-background, #252526); border: 1px solid var(--vscode-widget-border, transparent); }
 .odl-lasso-strip .odl-thumb.odl-selected { border-color: var(--vscode-charts-blue, #3794ff); }
+.odl-captioned { margin: 0; display: flex; flex-direction: column; align-items: center; gap: 2px; }
 `);
 
 const host = connectToHost<MapState>();
@@ -86,7 +87,7 @@ const mapHost = el('div', 'odl-map');
 const lassoInfo = el(
   'div',
   'odl-note',
-  'Hover a point for its details, right-click it to open the sample; use the lasso to see thumbnails.',
+  'Hover a point for its details, right-click it to open the sample, press F to find the samples most similar to it; use the lasso to see thumbnails.',
 );
 lassoInfo.setAttribute('aria-live', 'polite');
 const strip = el('div', 'odl-lasso-strip');
@@ -118,8 +119,33 @@ function setMode(next: 'pan' | 'lasso'): void {
   modeButton.textContent = next === 'lasso' ? 'Pan (L)' : 'Lasso (L)';
 }
 document.addEventListener('keydown', (event) => {
-  if ((event.key === 'l' || event.key === 'L') && !(event.target instanceof HTMLInputElement))
-    setMode(mode === 'pan' ? 'lasso' : 'pan');
+  if (event.target instanceof HTMLInputElement) return;
+  if (event.key === 'l' || event.key === 'L') setMode(mode === 'pan' ? 'lasso' : 'pan');
+  if ((event.key === 'f' || event.key === 'F') && hoveredSample !== undefined) findSimilar(hoveredSample);
+});
+
+/** The sample whose neighbours were asked for last: an older answer is dropped. */
+let similarTo: number | undefined;
+/** "Find similar" (F over a point): the engine's nearest neighbours in embedding space, shown in the strip. */
+function findSimilar(sampleId: number): void {
+  similarTo = sampleId;
+  strip.replaceChildren();
+  lassoInfo.textContent = `Searching for the samples most similar to #${sampleId}…`;
+  host.post({ type: 'findSimilar', sampleId });
+}
+host.on('similar', (m) => {
+  if (m.sampleId !== similarTo || !data) return;
+  if (m.error || !m.neighbours) {
+    strip.replaceChildren();
+    lassoInfo.textContent = `No similar samples for #${m.sampleId}: ${m.error ?? 'no answer'}`;
+    return;
+  }
+  const similarity = new Map(m.neighbours.map((n) => [n.id, n.similarity]));
+  showStrip(
+    m.neighbours.map((n) => n.id),
+    `The ${m.neighbours.length} samples most similar to #${m.sampleId} (cosine similarity of the embeddings), nearest first:`,
+    (id) => similarity.get(id)!.toFixed(3),
+  );
 });
 
 /** The chosen layout split into x and y once (the scatter plot's input). */
@@ -149,24 +175,41 @@ function recolour(): void {
 }
 
 function showLasso(indices: number[]): void {
-  strip.replaceChildren();
   if (!data) return;
   const difficulty = data.difficulty;
   const chosen = difficulty ? [...indices].sort((a, b) => difficulty[b]! - difficulty[a]!) : indices;
   const selected = new Set(data.selections.find((s) => s.method === methodA.value)?.selected ?? []);
   const inSubset = chosen.filter((i) => selected.has(i)).length;
-  lassoInfo.textContent = indices.length
-    ? `${indices.length} samples in the lasso, ${inSubset} selected by ${methodA.value || 'no method'}; showing the ${Math.min(THUMBS_SHOWN, indices.length)} hardest.`
-    : 'No samples inside the lasso.';
-  for (const id of chosen.slice(0, THUMBS_SHOWN)) {
+  similarTo = undefined;
+  showStrip(
+    chosen.slice(0, THUMBS_SHOWN),
+    indices.length
+      ? `${indices.length} samples in the lasso, ${inSubset} selected by ${methodA.value || 'no method'}; showing the ${Math.min(THUMBS_SHOWN, indices.length)} hardest.`
+      : 'No samples inside the lasso.',
+  );
+}
+
+/** Thumbnails of `ids` below the map (selected ones marked, a click opens one), under `caption`; `label` adds a line under each. */
+function showStrip(ids: readonly number[], caption: string, label?: (id: number) => string): void {
+  strip.replaceChildren();
+  if (!data) return;
+  lassoInfo.textContent = caption;
+  const selected = new Set(data.selections.find((s) => s.method === methodA.value)?.selected ?? []);
+  for (const id of ids) {
     const tile = el('div', `odl-thumb${selected.has(id) ? ' odl-selected' : ''}`);
     tile.title = `${describeSample(data, id)}\nClick to open the sample`;
     tile.setAttribute('role', 'img');
     tile.setAttribute('aria-label', tile.title);
     if (!paintThumbnail(tile, data.thumbs, id, 64)) tile.textContent = `#${id}`;
     tile.addEventListener('click', () => host.post({ type: 'openSample', sampleId: id }));
-    strip.append(tile);
+    strip.append(label ? captioned(tile, `#${id} ${label(id)}`) : tile);
   }
+}
+
+function captioned(tile: HTMLElement, text: string): HTMLElement {
+  const figure = el('figure', 'odl-captioned');
+  figure.append(tile, el('figcaption', 'odl-note', text));
+  return figure;
 }
 
 host.on('data', ({ data: next }) => {
