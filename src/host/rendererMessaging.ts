@@ -90,7 +90,11 @@ async function openGalleryAt(message: OpenGalleryMessage, notebook: vscode.Uri, 
     return;
   }
   // { runDir, sampleId }: the gallery opens on this run and shows the sample; its errors are the command's to show.
-  await vscode.commands.executeCommand('optidel.openGallery', { runDir: action.runDir, sampleId: action.sampleId });
+  await vscode.commands.executeCommand('optidel.openGallery', {
+    runDir: action.runDir,
+    sampleId: action.sampleId,
+    findSimilar: message.findSimilar === true,
+  });
 }
 
 /** The runs folders, or none when the setting is refused (the workspace folders still count). */

@@ -26,6 +26,8 @@ export interface OpenGalleryMessage {
    */
   runDir: string;
   sampleId: number;
+  /** Also list the samples most similar to it (the gallery's Find similar). */
+  findSimilar?: boolean;
 }
 
 export interface GetRenderedOutputsMessage {
@@ -79,7 +81,10 @@ export function parseRendererMessage(raw: unknown): RendererToHost {
         pattern: /^[^\0]+$/,
         what: `a path (1 to ${RUN_DIR_LIMIT} characters, no NUL)`,
       });
-      return { type: 'openGallery', runDir, sampleId: read.id(m, 'sampleId') };
+      const sampleId = read.id(m, 'sampleId');
+      return m.findSimilar === true
+        ? { type: 'openGallery', runDir, sampleId, findSimilar: true }
+        : { type: 'openGallery', runDir, sampleId };
     }
     case 'test.renderedOutputs':
       if (!Array.isArray(m.outputs)) throw new RendererMessageError('"outputs" must be an array');

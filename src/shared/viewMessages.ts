@@ -107,7 +107,7 @@ export type HostToView =
   | { type: 'file'; requestId: number; bytes?: Uint8Array; error?: string }
   | { type: 'saved'; method: string; include: number[]; exclude: number[] }
   /** Show this sample (the gallery scrolls to it and opens its details), e.g. from a notebook's "open in gallery". */
-  | { type: 'focusSample'; sampleId: number }
+  | { type: 'focusSample'; sampleId: number; findSimilar?: boolean }
   /** The sample view's data for one sample, or why it could not be served. */
   | { type: 'sample'; sampleId: number; sample?: SampleView; error?: string }
   /** A sample's nearest neighbours in embedding space (the engine's `similar`), or why there are none. */

@@ -449,6 +449,19 @@ describe('run views in Chromium', { skip: missing }, () => {
     await page.locator('.odl-details vscode-button', { hasText: 'Open at full resolution' }).click();
     await until(() => opened.length > opensBefore);
     assert.deepEqual(opened.at(-1), far);
+    // A notebook's "Find similar in Gallery": the sample, and the engine's nearest samples listed.
+    await page.evaluate(
+      (sampleId) =>
+        (window as unknown as { __deliver(m: unknown): void }).__deliver({
+          type: 'focusSample',
+          sampleId,
+          findSimilar: true,
+        }),
+      3,
+    );
+    await page.waitForSelector('#odl-tile-3.odl-cursor');
+    await page.waitForSelector('.odl-similar .odl-link');
+    assert.match(await page.locator('.odl-similar').innerText(), /Most similar to #3 \(cosine similarity\)/);
     await page.close();
   });
 

@@ -1,6 +1,7 @@
 /** A real stage (ingest) runs from its command through the engine on the workspace's tiny demo data, and the Runs view follows it. */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunsTreeNode } from '../../src/host/views/runsTree';
@@ -48,6 +49,21 @@ suite('runs', () => {
     } finally {
       subscription.dispose();
     }
+  });
+
+  test('OptiDEL: Show Sharded Progress names the done and the missing shards of a sharded ingest', async () => {
+    const services = await activateOptidel();
+    const config = path.join(workspaceDir(), 'optidel.json');
+    const runDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-sharded-')), 'run');
+    // Shard 1 of 3 ingested, as one job of a cluster's array would: shards 0 and 2 are still to come.
+    await services.engine.request('ingest', { config, out: runDir, shard: '1/3' });
+    const splits = await untilSettled(
+      vscode.commands.executeCommand<Array<{ stage: string; count: number; done: number[]; missing: number[] }>>(
+        'optidel.showShardProgress',
+        { runDir },
+      ),
+    );
+    assert.deepEqual(splits, [{ stage: 'ingest', count: 3, done: [1], missing: [0, 2] }]);
   });
 
   test('the Runs view follows a change of optidel.runsFolder', async () => {

@@ -452,17 +452,19 @@ function showDetails(): void {
   const find = synth
     ? []
     : [
-        button(
-          'Find similar',
-          () => {
-            similar = { sampleId: id };
-            showDetails();
-            host.post({ type: 'findSimilar', sampleId: id });
-          },
-          { secondary: true, title: 'The pool samples nearest in embedding space (optidel similar)' },
-        ),
+        button('Find similar', () => askSimilar(id), {
+          secondary: true,
+          title: 'The pool samples nearest in embedding space (optidel similar)',
+        }),
       ];
   details.append(thumb, list, ...(method.value && !synth ? [actions] : []), ...open, ...find, ...similarList(id));
+}
+
+/** Asks the engine for the samples nearest to `id`; the details show "Searching…" until the answer. */
+function askSimilar(id: number): void {
+  similar = { sampleId: id };
+  showDetails();
+  host.post({ type: 'findSimilar', sampleId: id });
 }
 
 /** The answer to "Find similar" for the sample shown, as links with their cosine similarity. */
@@ -602,11 +604,17 @@ function showThreshold(run: RunViewData): void {
 }
 
 /** A sample the host asked to show before the data arrived (the view was just opened for it). */
-let pendingFocus: number | undefined;
-host.on('focusSample', ({ sampleId }) => {
-  if (data) jumpTo(sampleId);
-  else pendingFocus = sampleId;
+let pendingFocus: { sampleId: number; findSimilar?: boolean } | undefined;
+host.on('focusSample', (focus) => {
+  if (data) focusOn(focus);
+  else pendingFocus = focus;
 });
+
+/** Shows the sample (and, asked from a notebook's "Find similar in Gallery", its nearest samples). */
+function focusOn({ sampleId, findSimilar }: { sampleId: number; findSimilar?: boolean }): void {
+  jumpTo(sampleId);
+  if (findSimilar && sampleId < (data?.samples ?? 0)) askSimilar(sampleId);
+}
 
 host.on('data', ({ data: next }) => {
   data = next;
@@ -625,7 +633,7 @@ host.on('data', ({ data: next }) => {
   offerFields();
   refresh();
   if (pendingFocus !== undefined) {
-    jumpTo(pendingFocus);
+    focusOn(pendingFocus);
     pendingFocus = undefined;
   }
 });

@@ -20,6 +20,7 @@ import type {
 import { HTML_LIMIT, parseHostMessage } from '../../src/shared/rendererMessages';
 import { renderError } from './errorView';
 import { RENDERER_CSS } from './rendererStyles';
+import type { GalleryOpener } from './sampleDetails';
 import { renderSubset, type SubsetView } from './subsetView';
 
 interface OutputEntry {
@@ -96,14 +97,16 @@ function readJson(item: OutputItem): unknown {
   }
 }
 
-function galleryOpener(
-  context: RendererContext<unknown>,
-  runDir: string | undefined,
-): ((sampleId: number) => void) | undefined {
+function galleryOpener(context: RendererContext<unknown>, runDir: string | undefined): GalleryOpener | undefined {
   const post = context.postMessage;
   if (!post || !runDir) return undefined;
-  return (sampleId) => {
-    const message: OpenGalleryMessage = { type: 'openGallery', runDir, sampleId };
+  return (sampleId, options) => {
+    const message: OpenGalleryMessage = {
+      type: 'openGallery',
+      runDir,
+      sampleId,
+      ...(options?.findSimilar ? { findSimilar: true } : {}),
+    };
     post.call(context, message);
   };
 }

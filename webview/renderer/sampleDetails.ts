@@ -12,10 +12,10 @@ export interface SampleDetails {
   readonly current: number | undefined;
 }
 
-export function createSampleDetails(
-  payload: SubsetPayload,
-  openInGallery: ((sampleId: number) => void) | undefined,
-): SampleDetails {
+/** Asks the host to show a sample in its run's gallery (and, with findSimilar, the samples nearest to it). */
+export type GalleryOpener = (sampleId: number, options?: { findSimilar?: boolean }) => void;
+
+export function createSampleDetails(payload: SubsetPayload, openInGallery: GalleryOpener | undefined): SampleDetails {
   const element = el('section', 'ods-details');
   element.setAttribute('aria-live', 'polite');
   let current: number | undefined;
@@ -65,7 +65,11 @@ export function createSampleDetails(
       open.type = 'button';
       open.title = 'Show this sample in the OptiDEL gallery of its run';
       open.addEventListener('click', () => openInGallery(s.id));
-      parts.push(open);
+      const similar = el('button', undefined, 'Find similar in Gallery');
+      similar.type = 'button';
+      similar.title = 'Show this sample in the gallery with the pool samples nearest to it in embedding space';
+      similar.addEventListener('click', () => openInGallery(s.id, { findSimilar: true }));
+      parts.push(open, similar);
     }
     element.replaceChildren(...parts);
   }

@@ -12,7 +12,7 @@ import type { SubsetPayload } from '../../src/shared/subsetPayload';
 import { describeProvenance, subsetMethods } from '../../src/shared/subsetPayload';
 import { createControls, type ControlsState } from './controls';
 import { createHeader } from './header';
-import { createSampleDetails } from './sampleDetails';
+import { createSampleDetails, type GalleryOpener } from './sampleDetails';
 import { filterSamples, selectionMask, subsetColumns, takeRows } from './subsetFilter';
 import { createThumbnailStrip } from './thumbnailStrip';
 
@@ -20,7 +20,7 @@ export interface SubsetViewOptions {
   /** Where the charts put their style sheets: the output's shadow root. */
   styleRoot: Document | ShadowRoot;
   /** Present when the extension host can open the gallery (messaging available and the payload names its run folder). */
-  openInGallery?: (sampleId: number) => void;
+  openInGallery?: GalleryOpener;
 }
 
 export interface SubsetViewSnapshot {

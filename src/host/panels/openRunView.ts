@@ -24,11 +24,11 @@ export function runViewCommand(id: string, kind: ViewKind, needsSample = false):
       const runDir = runDirFromArgument(arg) ?? (await pickRun(VIEW_TITLES[kind]));
       if (!runDir) return undefined;
       assertRunFolder(runDir);
-      const given = (arg as { sampleId?: unknown } | undefined)?.sampleId;
+      const { sampleId: given, findSimilar } = (arg ?? {}) as { sampleId?: unknown; findSimilar?: unknown };
       const sampleId = isSampleId(given) ? given : needsSample ? await askSampleId(runDir) : undefined;
       if (needsSample && sampleId === undefined) return undefined;
       const panel = RunPanel.show(services, kind, runDir);
-      if (sampleId !== undefined) panel.focusSample(sampleId);
+      if (sampleId !== undefined) panel.focusSample(sampleId, findSimilar === true);
       return runDir;
     },
   };

@@ -10,6 +10,8 @@ import * as path from 'node:path';
 import type { HostServices } from '../services';
 import type { HostToView, ViewKind } from '../../shared/viewMessages';
 import { VIEW_KINDS, VIEW_TITLES } from '../../shared/viewMessages';
+
+type FocusSample = Extract<HostToView, { type: 'focusSample' }>;
 import { buildWebviewHtml, makeNonce } from './webviewHtml';
 import { watchedArtifacts } from './runData';
 import { answerViewMessage, type SampleActions } from './viewMessageHandler';
@@ -30,7 +32,7 @@ export class RunPanel implements vscode.Disposable {
   /** The webview's script has said ready (and not been torn down since): messages posted now arrive. */
   private viewReady = false;
   /** A sample to show once the view is ready. */
-  private pendingFocus: number | undefined;
+  private pendingFocus: FocusSample | undefined;
 
   /** Opens (or reveals) the view of `kind` for the run in `runDir`. */
   static show(services: HostServices, kind: ViewKind, runDir: string): RunPanel {
@@ -106,18 +108,19 @@ export class RunPanel implements vscode.Disposable {
   }
 
   /** Asks the view to show one sample; the gallery keeps the request until its data has arrived. */
-  focusSample(sampleId: number): void {
+  focusSample(sampleId: number, findSimilar = false): void {
+    const message: FocusSample = { type: 'focusSample', sampleId, ...(findSimilar ? { findSimilar } : {}) };
     // A panel made a moment ago has no script listening yet, and VS Code drops what is posted before:
     // the request waits for the view's ready.
-    if (this.viewReady) this.post({ type: 'focusSample', sampleId });
-    else this.pendingFocus = sampleId;
+    if (this.viewReady) this.post(message);
+    else this.pendingFocus = message;
   }
 
   private async onViewMessage(raw: unknown): Promise<void> {
     await this.onMessage(raw);
     if ((raw as { type?: unknown } | undefined)?.type !== 'ready') return;
     this.viewReady = true;
-    if (this.pendingFocus !== undefined) this.post({ type: 'focusSample', sampleId: this.pendingFocus });
+    if (this.pendingFocus !== undefined) this.post(this.pendingFocus);
     this.pendingFocus = undefined;
   }
 

@@ -156,6 +156,10 @@ describe('renderer: a valid payload', () => {
     r.fake.posted.length = 0;
     open.click();
     assert.deepEqual(r.fake.posted, [{ type: 'openGallery', runDir: '/runs/abc', sampleId: id }]);
+    const similar = [...details.querySelectorAll('button')].find((b) => b.textContent === 'Find similar in Gallery');
+    r.fake.posted.length = 0;
+    similar!.click();
+    assert.deepEqual(r.fake.posted, [{ type: 'openGallery', runDir: '/runs/abc', sampleId: id, findSimilar: true }]);
   });
 
   it('works without messaging, without the gallery action', async () => {

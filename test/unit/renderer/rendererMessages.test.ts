@@ -25,6 +25,18 @@ describe('renderer messages', () => {
       runDir: '/r',
       sampleId: 4,
     });
+    // findSimilar is passed on only as true; anything else is no request for it.
+    assert.deepEqual(parseRendererMessage({ type: 'openGallery', runDir: '/r', sampleId: 4, findSimilar: true }), {
+      type: 'openGallery',
+      runDir: '/r',
+      sampleId: 4,
+      findSimilar: true,
+    });
+    assert.deepEqual(parseRendererMessage({ type: 'openGallery', runDir: '/r', sampleId: 4, findSimilar: 'yes' }), {
+      type: 'openGallery',
+      runDir: '/r',
+      sampleId: 4,
+    });
     for (const [bad, why] of [
       [null, /must be an object/],
       ['openGallery', /must be an object/],
