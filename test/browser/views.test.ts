@@ -100,6 +100,16 @@ describe('run views in Chromium', { skip: missing }, () => {
     return ids.size;
   };
 
+  /** The engine's 12 nearest samples to `id` by brute force: cosine similarity of the centred embeddings (600 < the exact threshold). */
+  const nearestByBruteForce = (id: number) => {
+    const dim = JSON.parse(fs.readFileSync(path.join(fixture.runDir, ARTIFACTS.scores), 'utf8')).embeddingDim;
+    const raw = new Float32Array(
+      new Uint8Array(fs.readFileSync(path.join(fixture.runDir, ARTIFACTS.embeddings))).buffer,
+    );
+    const expected = new CosineIndex(centreRows(raw, dim), dim).nearest(id, 12);
+    return { expected, labels: expected.map((n) => `#${n.id} ${n.similarity.toFixed(3)}`) };
+  };
+
   test('embedding map: points on canvas in theme colours, hover, lasso thumbnails, zoom, live update', async () => {
     const page = await open('embeddingMap', 'dark', '.odl-legend-item');
     const legend = await page.locator('.odl-legend').innerText();
@@ -151,15 +161,7 @@ describe('run views in Chromium', { skip: missing }, () => {
     const similar = await page
       .locator('.odl-lasso-strip figcaption')
       .evaluateAll((captions) => captions.map((c) => c.textContent ?? ''));
-    const dim = JSON.parse(fs.readFileSync(path.join(fixture.runDir, ARTIFACTS.scores), 'utf8')).embeddingDim;
-    const raw = new Float32Array(
-      new Uint8Array(fs.readFileSync(path.join(fixture.runDir, ARTIFACTS.embeddings))).buffer,
-    );
-    const nearest = new CosineIndex(centreRows(raw, dim), dim).nearest(hoveredId, 12);
-    assert.deepEqual(
-      similar,
-      nearest.map((n) => `#${n.id} ${n.similarity.toFixed(3)}`),
-    );
+    assert.deepEqual(similar, nearestByBruteForce(hoveredId).labels);
     assert.match(await page.locator('.odl-note[aria-live]').innerText(), new RegExp(`most similar to #${hoveredId}`));
     await shoot(page, 'embeddingMap-similar-dark');
 
@@ -387,16 +389,8 @@ describe('run views in Chromium', { skip: missing }, () => {
     const shown = await page
       .locator('.odl-similar .odl-link')
       .evaluateAll((links) => links.map((l) => l.textContent ?? ''));
-    // The same neighbours by brute force: cosine similarity of the centred embeddings (600 < the exact threshold).
-    const dim = JSON.parse(fs.readFileSync(path.join(fixture.runDir, ARTIFACTS.scores), 'utf8')).embeddingDim;
-    const raw = new Float32Array(
-      new Uint8Array(fs.readFileSync(path.join(fixture.runDir, ARTIFACTS.embeddings))).buffer,
-    );
-    const expected = new CosineIndex(centreRows(raw, dim), dim).nearest(id, 12);
-    assert.deepEqual(
-      shown,
-      expected.map((n) => `#${n.id} ${n.similarity.toFixed(3)}`),
-    );
+    const { expected, labels } = nearestByBruteForce(id);
+    assert.deepEqual(shown, labels);
     await shoot(page, 'gallery-similar-light');
     await page.locator('.odl-similar .odl-link').first().click();
     await page.waitForSelector(`#odl-tile-${expected[0]!.id}.odl-cursor`);
