@@ -1,6 +1,6 @@
 // `npm run demo`: build, make the `small` demo data, run a small benchmark on it and print the table.
-// `npm run demo -- --long` runs the same comparison with 4x the pre-training, where the paper's
-// ordering of full data and 5% subsets showed here. Everything lands in .optidel/demo/ (git-ignored);
+// `npm run demo -- --long` runs the same comparison with 4x the pre-training and 5 seeds, plus
+// OptiDEL by each difficulty score. Everything lands in .optidel/demo/ (git-ignored);
 // running it again resumes and reuses finished cells. Timings and results: docs/benchmark.md.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
