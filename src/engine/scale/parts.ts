@@ -55,7 +55,9 @@ export interface PartExpectations {
 export async function checkpointHash(checkpointFolder: string): Promise<string> {
   const modelDir = resolveModelDir(checkpointFolder);
   const hash = createHash('sha256');
-  for (const file of [MODEL_FILE, WEIGHTS_FILE]) hash.update(await fs.promises.readFile(path.join(modelDir, file)));
+  // Streamed: a shared run's weights.bin may be any size (a sparse file costs its writer nothing).
+  for (const file of [MODEL_FILE, WEIGHTS_FILE])
+    for await (const chunk of fs.createReadStream(path.join(modelDir, file))) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
