@@ -12,6 +12,8 @@ import * as path from 'node:path';
 import { readCacheIndex } from '../../src/engine/data/cache';
 import { acquisitionOf } from '../../src/engine/data/acquisition';
 import { readSelection, readSelectionInput } from '../../src/engine/pipeline/runArtifacts';
+import { exactDuplicateOf } from '../../src/engine/selection/duplicates';
+import { centreRows, normalizeRows } from '../../src/engine/selection/vectors';
 
 interface Row {
   acquisition: string;
@@ -40,16 +42,9 @@ async function main(): Promise<void> {
     for (const id of ids) out.set(sources[id], (out.get(sources[id]) ?? 0) + 1);
     return out;
   };
-  // Distinct samples: an exact copy (a re-export) is never eligible, so it does not count towards its acquisition's size.
-  const seen = new Set<string>();
-  const distinct = input.sources
-    .map((_, i) => i)
-    .filter((i) => {
-      const key = input.embeddings.subarray(i * input.dim, (i + 1) * input.dim).join(',');
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
+  // Distinct samples, as optidel's quotas count them: an exact copy (a re-export) is never eligible.
+  const duplicateOf = exactDuplicateOf(normalizeRows(centreRows(input.embeddings, input.dim), input.dim), input.dim);
+  const distinct = input.sources.map((_, i) => i).filter((i) => duplicateOf[i] < 0);
   const pool = count(distinct);
   const chosen = count(picked);
   const rows: Row[] = [...pool].map(([acquisition, n]) => {

@@ -111,6 +111,21 @@ export function summarise(cells: readonly BenchCell[]): GroupSummary[] {
   }));
 }
 
+/** The reference's cell paired with `cell`: same data set and seed, and same budget unless the reference is budget-free. */
+function pairedReference(
+  cells: readonly BenchCell[],
+  reference: string,
+  cell: Pick<BenchCell, 'dataset' | 'seed' | 'budget'>,
+): BenchCell | undefined {
+  return cells.find(
+    (r) =>
+      r.method === reference &&
+      r.dataset === cell.dataset &&
+      r.seed === cell.seed &&
+      (BUDGET_FREE_METHODS.has(reference) || r.budget === cell.budget),
+  );
+}
+
 /** Paired (by seed) mIoU differences of every method to `reference` on the same data set (and budget, unless the reference is budget-free). */
 export function differences(cells: readonly BenchCell[], reference: string): Difference[] {
   const refCells = cells.filter((c) => c.method === reference);
@@ -121,12 +136,7 @@ export function differences(cells: readonly BenchCell[], reference: string): Dif
       const mine = cells.find(
         (c) => c.method === group.method && c.budget === group.budget && c.dataset === group.dataset && c.seed === seed,
       );
-      const theirs = refCells.find(
-        (c) =>
-          c.dataset === group.dataset &&
-          c.seed === seed &&
-          (BUDGET_FREE_METHODS.has(reference) || c.budget === group.budget),
-      );
+      const theirs = pairedReference(refCells, reference, { ...group, seed });
       if (mine && theirs && Number.isFinite(mine.mIoU) && Number.isFinite(theirs.mIoU))
         deltas.push(mine.mIoU - theirs.mIoU);
     }
@@ -159,13 +169,7 @@ export function overallDifference(
   const bySeed = new Map<number, number[]>();
   for (const c of cells) {
     if (c.method !== method || c.budget !== budget || !Number.isFinite(c.mIoU)) continue;
-    const theirs = cells.find(
-      (r) =>
-        r.method === reference &&
-        r.dataset === c.dataset &&
-        r.seed === c.seed &&
-        (BUDGET_FREE_METHODS.has(reference) || r.budget === budget),
-    );
+    const theirs = pairedReference(cells, reference, c);
     if (theirs && Number.isFinite(theirs.mIoU))
       bySeed.set(c.seed, [...(bySeed.get(c.seed) ?? []), c.mIoU - theirs.mIoU]);
   }

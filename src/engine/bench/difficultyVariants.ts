@@ -20,7 +20,7 @@ import { DEFAULT_PROPOSER } from '../model/keyPatches';
 import { MaeModel } from '../model/mae';
 import { readRunModelSettings } from '../model/runSettings';
 import { fitInputFree, scoreBoxes, scoreSamples } from '../model/scoring';
-import { proposeAutoPatches } from '../pipeline/proposeStage';
+import { proposeAutoPatches, windowsProposer } from '../pipeline/proposeStage';
 import { SCORE_DEFAULTS } from '../pipeline/scoreStage';
 import { bytes } from '../scale/scoreParts';
 import type { SelectionInput } from '../selection/methods';
@@ -84,7 +84,7 @@ export async function withDifficulty(
     await writeFileAtomic(files('difficulty'), bytes(scores.difficulty));
     const file: KeyPatchFile = {
       version: 1,
-      proposer: `optidel-error-windows (${DEFAULT_PROPOSER.perImage} per image, side ${DEFAULT_PROPOSER.windowFraction}); ${difficulty} difficulty`,
+      proposer: `${windowsProposer(DEFAULT_PROPOSER)}; ${difficulty} difficulty`,
       patches,
       windows: { perImage: DEFAULT_PROPOSER.perImage, windowFraction: DEFAULT_PROPOSER.windowFraction },
     };

@@ -12,6 +12,7 @@ import { pretrain, type PretrainOptions } from '../model/pretrain';
 import type { PoolCache } from '../data/cache';
 import type { OptidelImages } from '../../shared/commands';
 import type { EncoderFactory, PretrainedEncoder } from './runBench';
+import { selectorOf } from './benchMethods';
 import { claimCheckpoint, inputSignature } from './inputSignature';
 
 /** What a selection method trains on: pool ids plus generated samples (mosaics, adversarial). */
@@ -54,7 +55,9 @@ export function checkpointName(
   if (method === 'full') return `full-s${seed}`;
   // Checkpoints resume by name: an encoder trained on other images must never be taken for this one.
   const variant =
-    method.startsWith('optidel') && optidelImages !== 'mosaics' ? `-${optidelImages.replace('+', '-')}` : '';
+    selectorOf(method)?.method === 'optidel' && optidelImages !== 'mosaics'
+      ? `-${optidelImages.replace('+', '-')}`
+      : '';
   return `${method}${variant}-b${budget}-s${seed}`;
 }
 

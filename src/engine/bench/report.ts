@@ -165,8 +165,8 @@ export function renderReport(report: FullBenchReport): { markdown: string; svgs:
     );
     return [head, ...rows].join('\n');
   };
-  /** Every method against `reference`, per data set and over their mean; `spoken`'s differences also in words. */
-  const diffTable = (reference: string, spoken: string, compared = methods) => {
+  /** `compared` against `reference`, per data set and over their mean; `spoken`'s differences also in words. */
+  const diffTable = (reference: string, spoken: string | undefined, compared = methods) => {
     const diffs = differences(cells, reference);
     const means = new Map(methods.map((m) => [m, overallDifference(cells, m, reference, budget)]));
     const rows = compared
@@ -175,7 +175,7 @@ export function renderReport(report: FullBenchReport): { markdown: string; svgs:
         (m) =>
           `| ${m} | ${s.datasets.map((d) => signed(diffs.find((x) => x.method === m && x.dataset === d))).join(' | ')} | ${signed(means.get(m))} |`,
       );
-    const words = [...diffs.filter((x) => x.method === spoken), means.get(spoken)]
+    const words = (spoken === undefined ? [] : [...diffs.filter((x) => x.method === spoken), means.get(spoken)])
       .filter((x) => x !== undefined)
       .map((x) => `- ${x.dataset}: ${describeDifference(x)}`);
     return [
@@ -224,7 +224,7 @@ export function renderReport(report: FullBenchReport): { markdown: string; svgs:
       ? [
           `OptiDEL by each difficulty score (docs/selection.md, "Difficulty"), against \`optidel\` (the default score, ${DEFAULT_DIFFICULTY}):`,
           '',
-          diffTable('optidel', '', variants),
+          diffTable('optidel', undefined, variants),
           '',
         ]
       : []),

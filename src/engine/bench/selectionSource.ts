@@ -74,8 +74,8 @@ export function pipelineSelection(options: SelectionSourceOptions): PipelineSele
   };
   const variantInput = async (difficulty: DifficultyScore, ctx: CommandContext): Promise<SelectionInput> => {
     const base = await scoredPool(ctx);
-    const info = (await readJsonFile(path.join(options.poolRun, ARTIFACTS.scores))) as ScoresInfo;
-    if ((info.difficulty ?? 'normalised') === difficulty) return base;
+    // scorePool leaves the pool scored by the run's difficulty: that arm is the pool's input as it is.
+    if ((await poolDifficulty(options.poolRun)) === difficulty) return base;
     return withDifficulty(
       base,
       difficulty,
@@ -138,6 +138,11 @@ export function pipelineSelection(options: SelectionSourceOptions): PipelineSele
   };
 }
 
+/** The difficulty the run's config asks for, what `optidel score` scores the pool by. */
+async function poolDifficulty(poolRun: string): Promise<DifficultyScore> {
+  return resolveDifficulty(undefined, await runRecordOrUndefined(poolRun));
+}
+
 /** The foundation model's inputs signature: full-data pre-training of seed 0 on every pool sample not excluded. */
 function foundationSignature(options: SelectionSourceOptions): string {
   return encoderSignature(options, { ids: poolIds(options.cache.size, options.excluded) }, FOUNDATION_SEED);
@@ -195,7 +200,7 @@ async function scorePool(options: SelectionSourceOptions, ctx: CommandContext): 
       `bench: the pool's scores were computed with a foundation model trained on other inputs; scoring again`,
     );
   // Scores by another difficulty (a user's `optidel score --difficulty` in this folder) are not the pool's.
-  const difficulty = resolveDifficulty(undefined, await runRecordOrUndefined(poolRun));
+  const difficulty = await poolDifficulty(poolRun);
   const fresh =
     info?.model.startsWith(FOUNDATION_CHECKPOINT) &&
     (info.difficulty ?? 'normalised') === difficulty &&

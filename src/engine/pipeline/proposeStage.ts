@@ -68,6 +68,11 @@ export async function proposeAutoPatches(
   return patches;
 }
 
+/** How our windows proposer is named in a key-patch file's `proposer`. */
+export function windowsProposer(options: Pick<ProposerOptions, 'perImage' | 'windowFraction'>): string {
+  return `optidel-error-windows (${options.perImage} per image, side ${options.windowFraction})`;
+}
+
 /** `optidel propose` in a run folder (its lock, its status in run.json, its artifacts): called by the command, the pipeline and the benchmark alike. */
 export async function runProposeStage(
   args: CommandArgs<'propose'>,
@@ -175,7 +180,7 @@ export async function runProposeStage(
       patches.forEach((p, i) => (p.difficulty = difficulty[i]));
       const proposer =
         [
-          args.userOnly ? undefined : `optidel-error-windows (${perImage} per image, side ${windowFraction})`,
+          args.userOnly ? undefined : windowsProposer({ perImage, windowFraction }),
           userFile ? `user boxes from ${userFile}` : undefined,
         ]
           .filter(Boolean)

@@ -34,10 +34,6 @@ export class NeighbourIndex {
     for (let node = this.tree.leafOf[row]; node >= 0; node = this.tree.parent[node]) this.addedUnder[node]++;
   }
 
-  hasWithin(row: number, tau: number): boolean {
-    return this.distanceWithin(row, tau) < tau;
-  }
-
   /** The distance to some added row closer than `tau` (not necessarily the nearest), or Infinity when there is none. */
   distanceWithin(row: number, tau: number): number {
     return this.search(row, tau, this.regionOfLeaf[this.tree.leafOf[row]]);
