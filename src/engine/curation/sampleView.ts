@@ -4,8 +4,9 @@
  * its key patches scaled back to the source's pixels, and the label map when the source belongs
  * to a labelled downstream data set. The run folder is untrusted (it may be shared): the sample's
  * source must be a file the run's own ingest read (vouched for as `export --images source` vouches
- * for its copies, data/vouchedSources.ts), every run file is read through the containment rule,
- * and only files that decode as images are ever served.
+ * for its copies, data/vouchedSources.ts), a mask a label map the ingest saw (data/vouchedLabels.ts),
+ * every run file is read through the containment rule, and only files that decode as images are
+ * ever served.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -28,6 +29,7 @@ import { encodeNifti } from '../data/formats/niftiWriter';
 import { sampleOptions } from '../data/ingest';
 import { listPairs } from '../data/segmentation';
 import { volumeIntensity } from '../data/slicing';
+import { labelMapVouched } from '../data/vouchedLabels';
 import { filesOfSource, vouchedPoolFiles } from '../data/vouchedSources';
 import type { Vec3, Volume, WorldAxis } from '../data/volume';
 import { planSlices } from '../data/volume';
@@ -61,7 +63,7 @@ export async function serveSample(
   const mapping = volumeIntensity(volume, loaded.config.ingest?.intensity);
   const notes: string[] = [];
   const keyPatches = await sampleKeyPatches(runDir, sample, volume, index.imageSize, notes);
-  const mask = await labelMap(loaded, file, volume, request, limits, notes);
+  const mask = await labelMap(runDir, loaded, file, volume, request, limits, notes);
   const nifti = (data: Float32Array | Uint8Array) =>
     encodeNifti({
       dims: slab.dims,
@@ -181,6 +183,7 @@ async function sampleKeyPatches(
 
 /** The label map paired with `file` in a downstream data set, in the slab's grid; notes why when one is found but unusable. */
 async function labelMap(
+  runDir: string,
   loaded: LoadedConfig,
   file: string,
   volume: Volume,
@@ -196,6 +199,11 @@ async function labelMap(
     });
     const pair = listing?.pairs.find((p) => path.resolve(p.image) === target);
     if (!pair) continue;
+    const vouched = await labelMapVouched(runDir, pair.labels);
+    if (vouched !== true) {
+      notes.push(`mask ${pair.labels} of downstream "${entry.name}" not shown: ${vouched}`);
+      continue;
+    }
     try {
       const labels =
         classify(pair.labels) === 'raster'

@@ -18,6 +18,7 @@ import {
   type IngestSummary,
 } from '../data/ingest';
 import { writePoolMetadata } from '../data/metadata/poolMetadata';
+import { writeVouchedLabels } from '../data/vouchedLabels';
 import { runStage } from '../runStage';
 import { writeIngestPart } from '../scale/ingestParts';
 import { shardLabel, shardRange, type Shard } from '../scale/shard';
@@ -34,7 +35,10 @@ export async function ingestPool(
   return { ...summary, metadata: await writeIngestMetadata(loaded, plan, runDir, ctx) };
 }
 
-/** curation/metadata.json for the run's cache (DICOM tags, NIfTI header fields, the user's CSV); problems are logged. */
+/**
+ * curation/metadata.json for the run's cache (DICOM tags, NIfTI header fields, the user's CSV),
+ * problems logged; and curation/label-maps.json, the label maps the sample view may show.
+ */
 export async function writeIngestMetadata(
   loaded: LoadedConfig,
   plan: Pick<DecodePlan, 'discovery' | 'options'>,
@@ -49,6 +53,7 @@ export async function writeIngestMetadata(
     csv: loaded.config.ingest?.metadata,
     pool: loaded.config.pool,
   });
+  await writeVouchedLabels(loaded, runDir, ctx);
   for (const problem of metadata.problems.slice(0, 10)) ctx.log('warn', `ingest metadata: ${problem}`);
   if (metadata.problems.length > 10)
     ctx.log('warn', `ingest metadata: ${metadata.problems.length - 10} more problems in ${ARTIFACTS.metadata}`);

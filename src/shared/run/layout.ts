@@ -30,6 +30,7 @@ import { SELECTION_METHOD_NAMES } from '../commands';
  *   curation/similarity-index.usearch  HNSW graph of the centred embeddings (usearch), for similar and uniqueness
  *   curation/similarity-index.json  SimilarityIndexInfo: the embeddings the graph was built from
  *   curation/metadata.json          MetadataFile: DICOM tags, NIfTI header fields and CSV columns per source (ingest)
+ *   curation/label-maps.json        VouchedLabelsFile: fingerprints of the downstream label maps ingest saw (vouchedLabels.ts)
  *   checkpoints/<stage>/            model checkpoints (latest.json + step-N/)
  *   metrics/<stage>.jsonl           one JSON object per line: { step, name, value, time }
  *   bench/report.json, report.md    the benchmark (issue 5), BenchReport
@@ -70,6 +71,7 @@ export const ARTIFACTS = {
   similarityIndex: 'curation/similarity-index.usearch',
   similarityIndexInfo: 'curation/similarity-index.json',
   metadata: 'curation/metadata.json',
+  vouchedLabels: 'curation/label-maps.json',
   checkpointsDir: 'checkpoints',
   metricsDir: 'metrics',
   benchDir: 'bench',

@@ -1,8 +1,8 @@
 /**
  * The sample view's data (optidel sample): the slab served for a sample of a NIfTI written by
  * nibabel, held to nibabel's own closest-canonical reading of the file; key patches and the mask
- * in the slab's grid; a run folder edited to name a file outside its pool, or linking its config
- * elsewhere, is refused.
+ * in the slab's grid; a run folder edited to name a file outside its pool or a mask its ingest did
+ * not see, or linking its config elsewhere, is refused.
  */
 import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -208,6 +208,40 @@ describe('optidel sample', { skip }, () => {
     // The samples the ingest did read are still shown.
     const sample = index.samples.find((s) => s.axis === 2 && s.slice === 3)!;
     assert.equal((await serveSample(hostile, sample.id)).file, path.join(root, 'pool', 'scan.nii'));
+  });
+
+  test('a config.json whose downstream names a file elsewhere as the mask shows no mask, and says why', async () => {
+    const hostile = path.join(root, 'forged-labels-run');
+    fs.cpSync(runDir, hostile, { recursive: true });
+    // A file the run never saw, on the same grid as the pool's volume, so it would decode as its mask.
+    const secret = path.join(root, 'elsewhere', 'secret.nii');
+    fs.mkdirSync(path.dirname(secret), { recursive: true });
+    fs.copyFileSync(path.join(root, 'labels', 'scan.nii'), secret);
+    const config = JSON.parse(fs.readFileSync(path.join(hostile, ARTIFACTS.config), 'utf8'));
+    config.downstream[0].labels = secret;
+    fs.writeFileSync(path.join(hostile, ARTIFACTS.config), JSON.stringify(config));
+    const sample = index.samples.find((s) => s.axis === 2 && s.slice === 3)!;
+    const served = await serveSample(hostile, sample.id);
+    assert.equal(served.mask, undefined);
+    assert.match(
+      served.notes.join('\n'),
+      /secret\.nii of downstream "organs" not shown: it is not a label map the run's ingest saw/,
+    );
+    // A forged record does not help: it cannot know the file's modification time.
+    const forged = { version: 1, fingerprints: ['0'.repeat(64)] };
+    fs.writeFileSync(path.join(hostile, ARTIFACTS.vouchedLabels), JSON.stringify(forged));
+    assert.equal((await serveSample(hostile, sample.id)).mask, undefined);
+    // The genuine label map, changed since the ingest, is not read either, until the pool is ingested again.
+    const changed = path.join(root, 'changed-labels-run');
+    fs.cpSync(runDir, changed, { recursive: true });
+    const labels = path.join(root, 'labels', 'scan.nii');
+    const { atime, mtime } = fs.statSync(labels);
+    fs.utimesSync(labels, atime, new Date(mtime.getTime() + 5000));
+    const stale = await serveSample(changed, sample.id);
+    assert.equal(stale.mask, undefined);
+    assert.match(stale.notes.join('\n'), /the file changed since/);
+    await ingestCommand.run({ config: path.join(root, 'optidel.json'), out: changed }, ctx);
+    assert.equal((await serveSample(changed, sample.id)).mask?.dataset, 'organs');
   });
 
   test('a config.json or key-patch file that is a symbolic link is not followed', async () => {
