@@ -157,15 +157,20 @@ export function shardPartFile(
 }
 
 /**
- * synth/<method>/, one method's generated samples. The name must be one of SELECTION_METHOD_NAMES
- * (checked here, the one place the path is made), so a method read from a file never becomes a path.
+ * A method's name as a path segment: it must be one of SELECTION_METHOD_NAMES (checked in the one
+ * place each such path is made), so a method read from a file or a flag never becomes a path.
  */
-export function synthFolder(method: string): string {
+function methodSegment(method: string, what: string): string {
   if (!(SELECTION_METHOD_NAMES as readonly string[]).includes(method))
     throw new Error(
-      `"${method}" is not a selection method (${SELECTION_METHOD_NAMES.join(', ')}), so it has no synth/ folder`,
+      `"${method}" is not a selection method (${SELECTION_METHOD_NAMES.join(', ')}), so it has no ${what}`,
     );
-  return `${ARTIFACTS.synthDir}/${method}`;
+  return method;
+}
+
+/** synth/<method>/, one method's generated samples. */
+export function synthFolder(method: string): string {
+  return `${ARTIFACTS.synthDir}/${methodSegment(method, 'synth/ folder')}`;
 }
 
 /** Inside synthFolder: the index (written last), the pixels of every generated sample, one PNG each. */
@@ -182,7 +187,7 @@ export function synthImageFile(method: string, id: number): string {
 }
 
 export function selectionFile(method: string): string {
-  return `${ARTIFACTS.selectionDir}/${method}.json`;
+  return `${ARTIFACTS.selectionDir}/${methodSegment(method, 'selection file')}.json`;
 }
 
 /** The folder of one downstream data set's predictions; `dataset` must be a plain name (names.ts). */
