@@ -35,7 +35,7 @@ function plainBlock(x: tf.Tensor2D, params: Params, name: string, batch: number,
   const [q, k, v] = ['q', 'k', 'v'].map((w) => toHeads(plainLinear(n1, params, `${name}.${w}`)));
   const probs = tf.softmax(tf.div(tf.matMul(q, k, false, true), Math.sqrt(hd)));
   const mixed = tf.reshape(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [batch * tokens, dim]) as tf.Tensor2D;
-  const h = tf.add(x, plainLinear(mixed, params, `${name}.proj`));
+  const h = tf.add(x, plainLinear(mixed, params, `${name}.proj`)) as tf.Tensor2D;
   const u = plainLinear(plainNorm(h, params, `${name}.norm2`), params, `${name}.fc1`);
   return tf.add(h, plainLinear(tf.mul(u, tf.sigmoid(tf.mul(u, 1.702))), params, `${name}.fc2`)) as tf.Tensor2D;
 }
