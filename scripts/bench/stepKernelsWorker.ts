@@ -26,6 +26,8 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
+const round = (v: number) => Number(v.toFixed(1));
+
 async function measure(
   { AdamW, MaeModel, maeConfig, trainStep }: typeof Adam & typeof Mae & typeof Pretrain,
   imageSize: number,
@@ -42,7 +44,14 @@ async function measure(
     trainStep(model, optimizer, pixels, imageSize, step++, 1e-4);
   });
   // tf.profile lists nested scopes (fused ops, custom gradients) beside kernels: count both ways.
-  const kernels = info.kernels.filter((k) => tf.getKernel(k.name, tf.getBackend()) !== undefined).length;
+  const launched = info.kernels.filter((k) => tf.getKernel(k.name, tf.getBackend()) !== undefined);
+  const byKernel = new Map<string, { ms: number; calls: number }>();
+  for (const k of launched) {
+    const entry = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+    entry.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    entry.calls++;
+    byKernel.set(k.name, entry);
+  }
   const wallMs: number[] = [];
   const cpuMs: number[] = [];
   for (let r = 0; r < rounds; r++) {
@@ -54,12 +63,16 @@ async function measure(
   }
   optimizer.dispose();
   model.dispose();
-  const round = (v: number) => Number(v.toFixed(1));
   return {
     imageSize,
     batch,
     launches: info.kernels.length,
-    kernels,
+    kernels: launched.length,
+    // Kernel time of the profiled step by kernel, largest first: where the rest of the time goes.
+    topKernels: [...byKernel]
+      .map(([name, v]) => ({ name, ms: round(v.ms), calls: v.calls }))
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 8),
     cpuMsPerStep: round(median(cpuMs)),
     wallMsPerStep: round(median(wallMs)),
     roundsCpuMs: cpuMs.map(round),
