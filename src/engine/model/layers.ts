@@ -1,5 +1,6 @@
 /**
- * The transformer pieces of the masked autoencoder, as plain functions over parameter records.
+ * The transformer pieces of the masked autoencoder, as plain functions over parameter records
+ * (the block itself, built from them, is one op in block.ts).
  *
  * Activations stay 2D ([tokens, features]) between layers so every linear layer is one fused
  * matmul with its bias (one wasm kernel instead of matmul + broadcast add); only attention

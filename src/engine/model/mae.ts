@@ -13,7 +13,7 @@ import { block } from './block';
 import { ParamFactory, layerNorm, linear, sinCosPositions } from './layers';
 import type { MaskBatch } from './masking';
 import { makeMasks } from './masking';
-import { scatterTokens } from './tokenRows';
+import { scatterTokens, visibleRows } from './tokenRows';
 import { SeededRandom, deriveSeed } from './rng';
 import { MAE_PRESETS, type MaePreset } from '../../shared/commands';
 import { CHECKPOINT_FILES } from '../../shared/run/layout';
@@ -278,10 +278,10 @@ export class MaeModel {
     const batch = images.shape[0];
     const n = this.patches;
     const patches = this.patchify(images);
-    // Visible pixels and their positions, picked by row gathers (constants: no gradient needed).
-    const visible = tf.gather(tf.reshape(patches, [batch * n, -1]), tf.tensor1d(masks.visibleRows, 'int32'));
+    // Visible pixels (differentiable: adversarial augmentation ascends the loss in pixels) and their positions.
+    const visible = visibleRows(tf.reshape(patches, [batch * n, -1]), masks);
     const visiblePositions = tf.gather(this.positions, tf.tensor1d(masks.visible, 'int32'));
-    const tokens = tf.add(linear(visible as tf.Tensor2D, this.params.patchEmbed), visiblePositions) as tf.Tensor2D;
+    const tokens = tf.add(linear(visible, this.params.patchEmbed), visiblePositions) as tf.Tensor2D;
     const encoded = this.runEncoder(tokens, batch, masks.keep);
     // Decoder input: visible tokens put back in their rows, the mask token elsewhere, plus positions.
     const decoded = linear(encoded, this.params.decoderEmbed);

@@ -146,7 +146,7 @@ test("the block's written-out gradients equal autodiff of the plain block for th
   tf.dispose([x, probe, ...ours, ...plain, ...factory.named.map((n) => n.variable)]);
 });
 
-test('the loss and every gradient of a training step equal autodiff of the one-hot formulation', async () => {
+test('the loss and every gradient of a training step (parameters and pixels) equal autodiff of the one-hot formulation', async () => {
   await useWasm();
   const model = MaeModel.create({ ...maeConfig('micro'), depth: 2 }, 5);
   randomise(model.namedVariables, new SeededRandom(6));
@@ -162,6 +162,12 @@ test('the loss and every gradient of a training step equal autodiff of the one-h
     const error = relativeError(name, ours.grads[variable.name], plain.grads[variable.name], floor);
     assert.ok(error < 1e-4, `${name}: relative error ${error}`);
   }
+  // The pixels' gradient too (adversarial augmentation ascends the loss in pixels).
+  const [ourPixels] = tf.grads((x: tf.Tensor) => model.loss(x as tf.Tensor4D, 11))([images]);
+  const [plainPixels] = tf.grads((x: tf.Tensor) => plainLoss(model, params, x as tf.Tensor4D, 11))([images]);
+  const pixelError = relativeError('images', ourPixels, plainPixels, 0);
+  assert.ok(pixelError < 1e-4, `images: relative error ${pixelError}`);
   tf.dispose([images, ours.value, plain.value, ...Object.values(ours.grads), ...Object.values(plain.grads)]);
+  tf.dispose([ourPixels, plainPixels]);
   model.dispose();
 });
