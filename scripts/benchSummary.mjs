@@ -62,6 +62,13 @@ const HEADLINES = {
           `${r.imageSize} px wasm ${n(r.wasmImagesPerSecond)}, onnxruntime ${n(r.onnxOneThreadImagesPerSecond)} on 1 thread (${n(r.oneThreadRatio, 2)}x), ${n(r.onnxAllThreadsImagesPerSecond)} on ${r.onnxThreads} (${n(r.allThreadsRatio, 2)}x)`,
       )
       .join('; ')}`,
+  stepKernels: ({ summary: s }) =>
+    [['branch', s.branch], ...(s.base ? [['base', s.base]] : [])]
+      .map(
+        ([tree, rows]) =>
+          `${tree}: ${rows.map((r) => `${r.imageSize} px ${r.kernels} kernels ${n(r.cpuMsPerStep)} CPU ms/step`).join(', ')}`,
+      )
+      .join('; '),
   similar: ({ target }) => `query under ${target.queryMsAt100k} ms at 100k: ${target.met}`,
 };
 

@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import type { CommandContext } from '../command';
 import { MaeModel, type MaeConfig } from '../model/mae';
-import { pretrain, type PretrainOptions } from '../model/pretrain';
+import { PRETRAIN_NUMERICS_VERSION, pretrain, type PretrainOptions } from '../model/pretrain';
 import type { PoolCache } from '../data/cache';
 import type { OptidelImages } from '../../shared/commands';
 import type { EncoderFactory, PretrainedEncoder } from './runBench';
@@ -106,6 +106,7 @@ export function encoderSignature(
   seed: number,
 ): string {
   const settings = {
+    numerics: PRETRAIN_NUMERICS_VERSION,
     model: options.model,
     // The bench trains on one thread (commands/bench.ts), as encoders made before --workers existed.
     pretrain: { ...options.pretrain, steps: undefined, checkpointEvery: undefined, workers: undefined },

@@ -23,7 +23,7 @@ export interface EncoderConfig {
   depth: number;
   num_heads: number;
   mlp_hidden_dim: number;
-  /** x·sigmoid(1.702x), the model's GELU (layers.ts), not erf or tanh GELU. */
+  /** x·sigmoid(1.702x), the model's GELU (block.ts), not erf or tanh GELU. */
   act_layer: 'quick_gelu';
   norm_eps: number;
   class_token: false;

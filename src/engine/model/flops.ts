@@ -1,7 +1,7 @@
 /**
  * The model's own arithmetic: matmul FLOPs of one MAE training step, counted the way FLOP
  * utilisation is usually reported (2·m·n·k per matrix product, the backward pass twice the
- * forward). Masking tricks an implementation uses (one-hot gathers) are not counted: they are
+ * forward). Masking tricks an implementation uses (row gathers) are not counted: they are
  * overhead, not model work, so they lower the utilisation as they should.
  */
 import type { MaeConfig } from './mae';

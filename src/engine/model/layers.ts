@@ -1,5 +1,6 @@
 /**
- * The transformer pieces of the masked autoencoder, as plain functions over parameter records.
+ * The transformer pieces of the masked autoencoder, as plain functions over parameter records
+ * (the block itself, built from them, is one op in block.ts).
  *
  * Activations stay 2D ([tokens, features]) between layers so every linear layer is one fused
  * matmul with its bias (one wasm kernel instead of matmul + broadcast add); only attention
@@ -85,16 +86,18 @@ export class ParamFactory {
   }
 }
 
-/** x·W + b with gradients dx = dy·Wᵀ, dW = xᵀ·dy, db = Σ dy, every product on the XNNPACK path. */
+/** Gradients of x·W + b: dx = dy·Wᵀ, dW = xᵀ·dy, db = Σ dy, every product on the XNNPACK path. */
+export function linearGrads(dy: tf.Tensor2D, x: tf.Tensor2D, w: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D] {
+  // The bias gradient by columnSums: wasm reduces a non-inner axis by transposing first.
+  return [tf.matMul(dy, tf.transpose(w)), tf.matMul(tf.transpose(x), dy), columnSums(dy)];
+}
+
 const linearOp = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
   save([x, w]);
   return {
     value: tf.fused.matMul({ a: x, b: w, bias: b }),
-    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-      const [xs, ws] = saved as tf.Tensor2D[];
-      // The bias gradient by columnSums: wasm reduces a non-inner axis by transposing first.
-      return [tf.matMul(dy, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy), columnSums(dy)];
-    },
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) =>
+      linearGrads(dy, saved[0] as tf.Tensor2D, saved[1] as tf.Tensor2D),
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as (
   x: tf.Tensor2D,
@@ -107,31 +110,50 @@ export function linear(x: tf.Tensor2D, p: Linear): tf.Tensor2D {
 }
 
 /** Column sums of a 2D tensor as ones·x: one XNNPACK product instead of a transpose and a reduction. */
-function columnSums(x: tf.Tensor2D): tf.Tensor1D {
+export function columnSums(x: tf.Tensor2D): tf.Tensor1D {
   return tf.reshape(tf.matMul(tf.ones([1, x.shape[0]]), x), [x.shape[1]]);
 }
 
 const LAYER_NORM_EPS = 1e-6;
 
-/**
- * Layer norm over the last axis with its gradient written out (dx = rstd·(g - mean(g) - x̂·mean(g·x̂)),
- * g = dy·γ): about a dozen kernels instead of the two dozen autodiff launches through moments.
- */
-const layerNormOp = tf.customGrad(((x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, save: tf.GradSaveFunc) => {
+/** Layer norm's forward pass, with what its gradient needs: x̂ (normalised x) and 1/σ per row. */
+export function layerNormForward(
+  x: tf.Tensor2D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+): { value: tf.Tensor2D; xhat: tf.Tensor2D; rstd: tf.Tensor2D } {
   const centred = tf.sub(x, tf.mean(x, -1, true));
-  const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(centred), -1, true), LAYER_NORM_EPS));
-  const normalised = tf.mul(centred, rstd);
-  save([normalised, rstd, gamma]);
+  const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(centred), -1, true), LAYER_NORM_EPS)) as tf.Tensor2D;
+  const xhat = tf.mul(centred, rstd) as tf.Tensor2D;
+  return { value: tf.add(tf.mul(xhat, gamma), beta) as tf.Tensor2D, xhat, rstd };
+}
+
+/**
+ * Layer norm's gradient written out (dx = rstd·(g - mean(g) - x̂·mean(g·x̂)), g = dy·γ): about a
+ * dozen kernels instead of the two dozen autodiff launches through moments. Returns [dx, dγ, dβ].
+ */
+export function layerNormGrads(
+  dy: tf.Tensor2D,
+  xhat: tf.Tensor2D,
+  rstd: tf.Tensor2D,
+  gamma: tf.Tensor1D,
+): [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D] {
+  const dxhat = tf.mul(dy, gamma);
+  const dx = tf.mul(
+    rstd,
+    tf.sub(tf.sub(dxhat, tf.mean(dxhat, -1, true)), tf.mul(xhat, tf.mean(tf.mul(dxhat, xhat), -1, true))),
+  ) as tf.Tensor2D;
+  return [dx, columnSums(tf.mul(dy, xhat) as tf.Tensor2D), columnSums(dy)];
+}
+
+const layerNormOp = tf.customGrad(((x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, save: tf.GradSaveFunc) => {
+  const { value, xhat, rstd } = layerNormForward(x, gamma, beta);
+  save([xhat, rstd, gamma]);
   return {
-    value: tf.add(tf.mul(normalised, gamma), beta),
+    value,
     gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-      const [xhat, r, g] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
-      const dxhat = tf.mul(dy, g);
-      const dx = tf.mul(
-        r,
-        tf.sub(tf.sub(dxhat, tf.mean(dxhat, -1, true)), tf.mul(xhat, tf.mean(tf.mul(dxhat, xhat), -1, true))),
-      );
-      return [dx, columnSums(tf.mul(dy, xhat) as tf.Tensor2D), columnSums(dy)];
+      const [xh, r, g] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+      return layerNormGrads(dy, xh, r, g);
     },
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as (
@@ -142,42 +164,6 @@ const layerNormOp = tf.customGrad(((x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf
 
 export function layerNorm(x: tf.Tensor2D, p: Norm): tf.Tensor2D {
   return layerNormOp(x, p.gamma as tf.Tensor1D, p.beta as tf.Tensor1D);
-}
-
-/**
- * GELU in its sigmoid form x·σ(1.702x): three cheap elementwise kernels instead of the erf or tanh
- * forms' six to eight, with a difference under 0.02 everywhere (our choice; the MAE paper uses erf).
- */
-export function gelu(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.mul(x, tf.sigmoid(tf.mul(x, 1.702))) as tf.Tensor2D;
-}
-
-/** Multi-head self-attention over `tokens` tokens per sample; x is [batch * tokens, dim]. */
-export function attention(x: tf.Tensor2D, p: BlockParams, batch: number, tokens: number, heads: number): tf.Tensor2D {
-  const dim = x.shape[1];
-  const headDim = dim / heads;
-  // To [batch * heads, tokens, headDim] by a 4D transpose (wasm transposes above 4D take a per-element slow path).
-  const [q, k, v] = [p.q, p.k, p.v].map(
-    (w) =>
-      tf.reshape(tf.transpose(tf.reshape(linear(x, w), [batch, tokens, heads, headDim]), [0, 2, 1, 3]), [
-        batch * heads,
-        tokens,
-        headDim,
-      ]) as tf.Tensor3D,
-  );
-  const scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(headDim));
-  const mixed = tf.matMul(tf.softmax(scores), v);
-  const merged = tf.reshape(tf.transpose(tf.reshape(mixed, [batch, heads, tokens, headDim]), [0, 2, 1, 3]), [
-    batch * tokens,
-    dim,
-  ]) as tf.Tensor2D;
-  return linear(merged, p.proj);
-}
-
-/** Pre-norm transformer block: x + attn(norm(x)), then + mlp(norm(x)). */
-export function block(x: tf.Tensor2D, p: BlockParams, batch: number, tokens: number, heads: number): tf.Tensor2D {
-  const h = tf.add(x, attention(layerNorm(x, p.norm1), p, batch, tokens, heads)) as tf.Tensor2D;
-  return tf.add(h, linear(gelu(linear(layerNorm(h, p.norm2), p.fc1)), p.fc2)) as tf.Tensor2D;
 }
 
 /** Fixed 2D sine-cosine position embeddings [grid², dim] (the MAE paper's choice): no parameters to learn. */

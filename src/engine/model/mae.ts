@@ -9,9 +9,11 @@ import * as path from 'node:path';
 import { writeFileAtomic, writeJsonAtomic, readJsonFile } from '../../shared/node/atomicFile';
 import { CHECKPOINT_POINTER, readCheckpointPointer } from '../../shared/run/node/checkpointPointer';
 import type { BlockParams, Linear, Norm } from './layers';
-import { ParamFactory, block, layerNorm, linear, sinCosPositions } from './layers';
+import { block } from './block';
+import { ParamFactory, layerNorm, linear, sinCosPositions } from './layers';
 import type { MaskBatch } from './masking';
 import { makeMasks } from './masking';
+import { scatterTokens, visibleRows } from './tokenRows';
 import { SeededRandom, deriveSeed } from './rng';
 import { MAE_PRESETS, type MaePreset } from '../../shared/commands';
 import { CHECKPOINT_FILES } from '../../shared/run/layout';
@@ -276,17 +278,17 @@ export class MaeModel {
     const batch = images.shape[0];
     const n = this.patches;
     const patches = this.patchify(images);
-    const select = tf.tensor3d(masks.select, [batch, masks.keep, n]);
-    // Visible pixels and their positions, picked by one-hot matmuls (differentiable on wasm).
-    const visible = tf.reshape(tf.matMul(select, patches), [batch * masks.keep, -1]) as tf.Tensor2D;
-    const visiblePositions = tf.matMul(tf.reshape(select, [batch * masks.keep, n]), this.positions);
+    // Visible pixels (differentiable: adversarial augmentation ascends the loss in pixels) and their positions.
+    const visible = visibleRows(tf.reshape(patches, [batch * n, -1]), masks);
+    const visiblePositions = tf.gather(this.positions, tf.tensor1d(masks.visible, 'int32'));
     const tokens = tf.add(linear(visible, this.params.patchEmbed), visiblePositions) as tf.Tensor2D;
     const encoded = this.runEncoder(tokens, batch, masks.keep);
-    // Decoder input: visible tokens scattered back by the transposed selection, mask token elsewhere.
-    const decoded = tf.reshape(linear(encoded, this.params.decoderEmbed), [batch, masks.keep, decoderDim]);
-    const scattered = tf.matMul(select, decoded, true, false);
-    const maskedColumn = tf.tensor3d(masks.masked, [batch, n, 1]);
-    const full = tf.add(tf.add(scattered, tf.mul(maskedColumn, this.params.maskToken)), this.decoderPositions);
+    // Decoder input: visible tokens put back in their rows, the mask token elsewhere, plus positions.
+    const decoded = linear(encoded, this.params.decoderEmbed);
+    const full = tf.add(
+      tf.reshape(scatterTokens(decoded, this.params.maskToken as tf.Tensor1D, masks), [batch, n, decoderDim]),
+      this.decoderPositions,
+    );
     let h = tf.reshape(full, [batch * n, decoderDim]) as tf.Tensor2D;
     const heads = this.config.decoderHeads ?? this.config.heads;
     for (const p of this.params.decoderBlocks) h = block(h, p, batch, n, heads);

@@ -1,15 +1,24 @@
 /**
- * Random masks as one-hot selection matrices. Selecting the visible patches with a batched matmul
- * (instead of tf.gather) keeps the whole forward pass differentiable on the wasm backend, whose
- * missing UnsortedSegmentSum kernel breaks the gradient of gather.
+ * Random masks as row indices. The visible patches of a batch are picked from its [batch ·
+ * patches] rows by one gather, and the decoder's tokens are put back by another (`scatterTokens`
+ * in tokenRows.ts): two cheap copies instead of one-hot matmuls, whose batched products and
+ * transposed gradients never reach XNNPACK on wasm.
  */
 import { deriveRandom, permutation } from './rng';
 
 export interface MaskBatch {
   /** Visible patches per sample. */
   keep: number;
-  /** [batch, keep, patches] one-hot rows: row j of sample b picks its j-th visible patch. */
-  select: Float32Array;
+  /** [batch · keep]: entry b·keep + j is the patch index (within its sample) of sample b's j-th visible patch. */
+  visible: Int32Array;
+  /** [batch · keep]: the same patches as rows of the flat [batch · patches] layout (b·patches + visible). */
+  visibleRows: Int32Array;
+  /**
+   * [batch · patches]: where each decoder token comes from among the batch·keep visible tokens
+   * followed by the mask token: b·keep + j for sample b's j-th visible patch, batch·keep (the mask
+   * token) for a masked patch.
+   */
+  tokenSource: Int32Array;
   /** [batch, patches] 1 where the patch is masked (to be reconstructed), 0 where visible. */
   masked: Float32Array;
 }
@@ -25,14 +34,19 @@ export function visiblePatches(patches: number, maskRatio: number): number {
 export function makeMasks(ids: readonly number[], patches: number, maskRatio: number, seed: number): MaskBatch {
   const batch = ids.length;
   const keep = visiblePatches(patches, maskRatio);
-  const select = new Float32Array(batch * keep * patches);
+  const visible = new Int32Array(batch * keep);
+  const visibleRows = new Int32Array(batch * keep);
+  const tokenSource = new Int32Array(batch * patches).fill(batch * keep);
   const masked = new Float32Array(batch * patches).fill(1);
   for (let b = 0; b < batch; b++) {
-    const visible = permutation(patches, deriveRandom(seed, ids[b])).subarray(0, keep).sort();
+    const chosen = permutation(patches, deriveRandom(seed, ids[b])).subarray(0, keep).sort();
     for (let j = 0; j < keep; j++) {
-      select[(b * keep + j) * patches + visible[j]] = 1;
-      masked[b * patches + visible[j]] = 0;
+      const row = b * patches + chosen[j];
+      visible[b * keep + j] = chosen[j];
+      visibleRows[b * keep + j] = row;
+      tokenSource[row] = b * keep + j;
+      masked[row] = 0;
     }
   }
-  return { keep, select, masked };
+  return { keep, visible, visibleRows, tokenSource, masked };
 }

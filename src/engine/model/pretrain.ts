@@ -49,6 +49,14 @@ export interface PretrainResult {
 }
 
 /** The MAE recipe scaled to this project's small batches (OPTIDEL.md: peak LR 1.5e-4, AdamW, cosine). */
+/**
+ * The version of pre-training's arithmetic, part of every cached encoder's signature
+ * (bench/encoders.ts), so an encoder trained by other arithmetic is trained again rather than mixed
+ * with new ones. 2: the transformer block's gradient written out and masking by row gathers
+ * (block.ts, tokenRows.ts) sum in another order, so weights differ in the last bits from version 1.
+ */
+export const PRETRAIN_NUMERICS_VERSION = 2;
+
 export const DEFAULT_PRETRAIN_OPTIONS: PretrainOptions = {
   steps: 2000,
   batchSize: 32,

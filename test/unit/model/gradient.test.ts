@@ -5,7 +5,7 @@ import { MaeModel, maeConfig } from '../../../src/engine/model/mae';
 import { syntheticImages, useWasm } from './helpers';
 
 /**
- * Analytic gradients (wasm backend, the path training takes: one-hot mask matmuls, fused matmul
+ * Analytic gradients (wasm backend, the path training takes: row-gather masking, fused matmul
  * with bias, attention, layer norm, GELU) against central finite differences, in float32.
  */
 test('gradients match finite differences on a micro model', async () => {

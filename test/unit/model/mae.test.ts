@@ -14,7 +14,7 @@ function images(count: number, seed = 1): tf.Tensor4D {
   return tf.tensor4d(syntheticImages(count, SIZE, seed), [count, SIZE, SIZE, 1]);
 }
 
-test('masks keep a quarter of the patches, one-hot, chosen by seed and sample id', () => {
+test('masks keep a quarter of the patches in raster order, with consistent row indices, chosen by seed and sample id', () => {
   const a = makeMasks([0, 1, 2], 16, 0.75, 7);
   assert.equal(a.keep, 4);
   for (let b = 0; b < 3; b++) {
@@ -23,13 +23,20 @@ test('masks keep a quarter of the patches, one-hot, chosen by seed and sample id
       masked.reduce((s, v) => s + v, 0),
       12,
     );
+    const visible = [...a.visible.subarray(b * 4, (b + 1) * 4)];
+    assert.deepEqual(
+      visible,
+      [...visible].sort((x, y) => x - y),
+      'visible patches in raster order',
+    );
+    assert.equal(new Set(visible).size, 4);
     for (let j = 0; j < 4; j++) {
-      const row = a.select.subarray((b * 4 + j) * 16, (b * 4 + j + 1) * 16);
-      assert.equal(
-        row.reduce((s, v) => s + v, 0),
-        1,
-      );
-      assert.equal(masked[row.indexOf(1)], 0, 'a selected patch is visible');
+      assert.equal(masked[visible[j]], 0, 'a selected patch is visible');
+      assert.equal(a.visibleRows[b * 4 + j], b * 16 + visible[j]);
+      assert.equal(a.tokenSource[b * 16 + visible[j]], b * 4 + j, 'a visible token goes back to its row');
+    }
+    for (let i = 0; i < 16; i++) {
+      if (masked[i] === 1) assert.equal(a.tokenSource[b * 16 + i], 12, 'a masked row takes the mask token');
     }
   }
   // Sample 2's mask does not depend on its batch neighbours.

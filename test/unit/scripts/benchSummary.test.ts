@@ -21,16 +21,22 @@ test('the summary has one row per result file, with its date, machine, load and 
       );
     write('merge', { n: 1000, shards: 10, joinSeconds: 2.71, writeSeconds: 45.5, peakMiB: 921.3 });
     write('custom', { images: 12, ok: true, nested: { ignored: 1 } });
+    const stepRow = (kernels: number, cpuMsPerStep: number) => [{ imageSize: 64, kernels, cpuMsPerStep }];
+    write('stepKernels', { summary: { branch: stepRow(1008, 353.1), base: stepRow(1219, 376) } });
     fs.writeFileSync(path.join(dir, 'scale.json'), '{"name": "scale", "res');
 
     const lines = benchSummary(root).trim().split('\n');
-    assert.equal(lines.length, 5, 'a header, its rule and three benches');
-    const [custom, merge, scale] = lines.slice(2);
+    assert.equal(lines.length, 6, 'a header, its rule and four benches');
+    const [custom, merge, scale, steps] = lines.slice(2);
     assert.equal(
       merge,
       '| merge | 2026-12-03 05:40 | 61 s | AMD EPYC, 2 cores | 0.25 / 1.50 / 2.00 | 10 shards of 100: join 2.7 s, write 45.5 s, peak 921 MiB |',
     );
     assert.match(custom, /\| images 12\.000, ok true \|$/);
+    assert.match(
+      steps,
+      /\| branch: 64 px 1008 kernels 353\.1 CPU ms\/step; base: 64 px 1219 kernels 376\.0 CPU ms\/step \|$/,
+    );
     assert.match(scale, /unreadable bench-results\/scale\.json .*run "npm run bench -- scale" again/);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
