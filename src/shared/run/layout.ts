@@ -157,20 +157,15 @@ export function shardPartFile(
 }
 
 /**
- * A method's name as a path segment: it must be one of SELECTION_METHOD_NAMES (checked in the one
- * place each such path is made), so a method read from a file or a flag never becomes a path.
+ * synth/<method>/, one method's generated samples. The name must be one of SELECTION_METHOD_NAMES
+ * (checked here, the one place the path is made), so a method read from a file never becomes a path.
  */
-function methodSegment(method: string, what: string): string {
+export function synthFolder(method: string): string {
   if (!(SELECTION_METHOD_NAMES as readonly string[]).includes(method))
     throw new Error(
-      `"${method}" is not a selection method (${SELECTION_METHOD_NAMES.join(', ')}), so it has no ${what}`,
+      `"${method}" is not a selection method (${SELECTION_METHOD_NAMES.join(', ')}), so it has no synth/ folder`,
     );
-  return method;
-}
-
-/** synth/<method>/, one method's generated samples. */
-export function synthFolder(method: string): string {
-  return `${ARTIFACTS.synthDir}/${methodSegment(method, 'synth/ folder')}`;
+  return `${ARTIFACTS.synthDir}/${method}`;
 }
 
 /** Inside synthFolder: the index (written last), the pixels of every generated sample, one PNG each. */
@@ -187,7 +182,7 @@ export function synthImageFile(method: string, id: number): string {
 }
 
 export function selectionFile(method: string): string {
-  return `${ARTIFACTS.selectionDir}/${methodSegment(method, 'selection file')}.json`;
+  return `${ARTIFACTS.selectionDir}/${method}.json`;
 }
 
 /** The folder of one downstream data set's predictions; `dataset` must be a plain name (names.ts). */

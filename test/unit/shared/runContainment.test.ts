@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import schema from '../../../src/shared/schemas/optidel.schema.json';
 import { isPlainName, PLAIN_NAME_PATTERN, PLAIN_NAME_RULE } from '../../../src/shared/run/names';
 import { splitRunRelative } from '../../../src/shared/run/relativePath';
-import { selectionFile, synthFolder, synthIndexFile } from '../../../src/shared/run/layout';
+import { synthFolder, synthIndexFile } from '../../../src/shared/run/layout';
 import { checkRunLayout, removeInRun, resolveInRun, RunPathError } from '../../../src/shared/run/node/contain';
 import { execFileSync } from 'node:child_process';
 import { checkRunFolderOut } from '../../../src/shared/run/node/outFolder';
@@ -93,16 +93,13 @@ test('resolveInRun stays inside the run folder and names the path and the file i
   assert.throws(() => resolveInRun(run, 'cache/shard-00000.bin/x'), /not a folder/);
 });
 
-test("a synth/ folder or selection file is named only for a selection method, never for a run folder's free string", () => {
+test("a synth/ folder is named only for a selection method, never for a run folder's free string", () => {
   assert.equal(synthIndexFile('random'), 'synth/random/index.json');
-  assert.equal(selectionFile('kcenter'), 'selection/kcenter.json');
-  for (const name of ['../../etc', '.thumbs', '', 'constructor', 'optidel/..']) {
+  for (const name of ['../../etc', '.thumbs', '', 'constructor', 'optidel/..'])
     assert.throws(
       () => synthFolder(name),
       /is not a selection method \(optidel, random, .*\), so it has no synth\/ folder/,
     );
-    assert.throws(() => selectionFile(name), /is not a selection method \(optidel, .*\), so it has no selection file/);
-  }
 });
 
 test('resolveInRun refuses a symbolic link anywhere on the way, even one that points inside', () => {
