@@ -438,3 +438,25 @@ test('a key-patch file naming samples outside the pool or boxes outside the imag
     assert.match(select.stderr, /run "optidel propose --run .*" again/);
   }
 });
+
+test("a synth index whose sample id climbs out: export --images writes nothing outside images/, the user's PNG survives", () => {
+  const runDir = cloneRun(done, 'synth-id-escape');
+  const victim = userFolder('synth-id-victim', { 'holiday.png': 'the user’s photo' });
+  const indexFile = path.join(runDir, 'synth', 'optidel', 'index.json');
+  const index = JSON.parse(fs.readFileSync(indexFile, 'utf8'));
+  const out = path.join(root, 'synth-id-out');
+  // images/mosaic-../../../../synth-id-victim/holiday.png: the old code overwrote the photo with a mosaic.
+  index.samples[0].id = `../../../../${path.basename(victim)}/holiday`;
+  fs.writeFileSync(indexFile, JSON.stringify(index));
+  const before = snapshot(victim);
+  const exported = runCli(['export', '--run', runDir, '--what', 'subset', '--images', 'png', '--out', out, '--json']);
+  assert.equal(exported.status, 0, exported.stderr);
+  assert.deepEqual(snapshot(victim), before);
+  assert.deepEqual(
+    fs.readdirSync(out).sort(),
+    ['datalist.json', 'images', 'subset.csv', 'subset.txt'],
+    'nothing written beside images/',
+  );
+  // The forged index is not this selection's compact set: it is built again, never trusted.
+  assert.match(exported.stderr, /synth\/optidel\/index\.json's generated samples are not numbered after the pool/);
+});
