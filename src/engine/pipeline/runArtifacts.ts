@@ -6,7 +6,7 @@
 import { readFloat32File } from '../../shared/node/float32File';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CacheIndex, KeyPatchFile, ScoresInfo, SelectionFile } from '../../shared/artifacts';
+import type { CacheIndex, KeyPatch, KeyPatchFile, ScoresInfo, SelectionFile } from '../../shared/artifacts';
 import { metadataColumns, parseMetadataFile, type MetadataColumn } from '../../shared/sampleMetadata';
 import { ARTIFACTS, selectionFile } from '../../shared/artifacts';
 import { readJsonFile } from '../../shared/node/atomicFile';
@@ -37,11 +37,35 @@ export async function readSelectionInput(runDir: string): Promise<SelectionInput
   const keyPatches = fs.existsSync(patchesFile)
     ? ((await readJsonFile(patchesFile)) as KeyPatchFile).patches
     : undefined;
-  if (keyPatches && !Array.isArray(keyPatches))
-    throw new Error(`${patchesFile}: "patches" must be an array; run "optidel propose --run ${runDir}" again`);
+  const patchesProblem = keyPatches && keyPatchesProblem(keyPatches, index.samples.length, index.imageSize);
+  if (patchesProblem) throw new Error(`${patchesFile}: ${patchesProblem}; run "optidel propose --run ${runDir}" again`);
   // One acquisition (a volume with all its axes, a frame sequence, a user's group) is one source of redundancy.
   const sources = index.samples.map(acquisitionOf);
   return { embeddings, dim: info.embeddingDim, difficulty, sources, keyPatches };
+}
+
+/**
+ * Why a key-patch list is not patches of a pool of `poolSize` images of `imageSize` px (a shared or
+ * hand-edited file), or undefined: the selection would otherwise silently keep none of them.
+ */
+export function keyPatchesProblem(patches: unknown, poolSize: number, imageSize: number): string | undefined {
+  if (!Array.isArray(patches)) return '"patches" must be an array';
+  for (const [i, p] of (patches as Array<Partial<KeyPatch> | null>).entries()) {
+    const sampleId = p?.sampleId;
+    if (!Number.isInteger(sampleId) || sampleId! < 0 || sampleId! >= poolSize)
+      return `"patches[${i}].sampleId" holds ${JSON.stringify(sampleId)}, not a pool sample id (0 to ${poolSize - 1})`;
+    if (!boxInImage(p?.box, imageSize))
+      return `"patches[${i}].box" is ${JSON.stringify(p?.box)}, not a box inside the ${imageSize} px image`;
+  }
+  return undefined;
+}
+
+/** [x, y, width, height] of finite numbers with an area, inside the cached image. */
+function boxInImage(box: unknown, imageSize: number): boolean {
+  if (!Array.isArray(box) || box.length !== 4 || !box.every((v) => typeof v === 'number' && Number.isFinite(v)))
+    return false;
+  const [x, y, w, h] = box as number[];
+  return x >= 0 && y >= 0 && w > 0 && h > 0 && x + w <= imageSize && y + h <= imageSize;
 }
 
 /** The method's selection file, its sample ids (selected and hand-curated) checked against a pool of `poolSize`. */

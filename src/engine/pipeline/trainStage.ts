@@ -205,6 +205,13 @@ function staleness(
     !pool.every((id) => Number.isInteger(id) && id >= 0 && id < poolSize && chosen.has(id))
   )
     return `${file}'s pool members are not samples of this selection`;
+  // Generated ids are numbered after the pool (compactSet.ts) and become file names (export's images/): never a path.
+  const samples = index.samples as unknown;
+  if (
+    !Array.isArray(samples) ||
+    !samples.every((s: Partial<SynthSample> | null) => Number.isInteger(s?.id) && s!.id! >= poolSize)
+  )
+    return `${file}'s generated samples are not numbered after the pool`;
   if (index.madeFrom.method !== selection.method) return `${file} holds the ${index.madeFrom.method} compact set`;
   if (JSON.stringify(index.madeFrom) !== JSON.stringify(madeFrom(selection)))
     return `${selectionFile(selection.method)} changed after ${file} was made`;

@@ -415,3 +415,48 @@ test("thumbs/index.json naming an atlas beside the run: export puts none of the 
     exported.stderr,
   );
 });
+
+test('a key-patch file naming samples outside the pool or boxes outside the image is refused naming the file and the fix', () => {
+  const runDir = cloneRun(done, 'key-patch-ids');
+  const file = path.join(runDir, 'patches', 'key-patches.json');
+  const patches = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const index = JSON.parse(fs.readFileSync(path.join(runDir, 'cache', 'index.json'), 'utf8'));
+  for (const [change, problem] of [
+    [{ sampleId: 99_999 }, `"patches[0].sampleId" holds 99999, not a pool sample id (0 to ${index.sampleCount - 1})`],
+    [
+      { box: [0, 0, 1e9, 1e9] },
+      `"patches[0].box" is [0,0,1000000000,1000000000], not a box inside the ${index.imageSize} px image`,
+    ],
+    [{ box: [0, 0, 'x', 4] }, `"patches[0].box" is [0,0,"x",4], not a box inside the ${index.imageSize} px image`],
+  ] as const) {
+    const [first, ...rest] = patches.patches;
+    fs.writeFileSync(file, JSON.stringify({ ...patches, patches: [{ ...first, ...change }, ...rest] }));
+    // The old code selected 0 samples from such a file and reported success; train then failed with "nothing to train on".
+    const select = runCli(['select', '--run', runDir, '--method', 'optidel', '--json']);
+    assert.notEqual(select.status, 0, problem);
+    assert.ok(select.stderr.includes(`${file}: ${problem}`), select.stderr);
+    assert.match(select.stderr, /run "optidel propose --run .*" again/);
+  }
+});
+
+test("a synth index whose sample id climbs out: export --images writes nothing outside images/, the user's PNG survives", () => {
+  const runDir = cloneRun(done, 'synth-id-escape');
+  const victim = userFolder('synth-id-victim', { 'holiday.png': 'the user’s photo' });
+  const indexFile = path.join(runDir, 'synth', 'optidel', 'index.json');
+  const index = JSON.parse(fs.readFileSync(indexFile, 'utf8'));
+  const out = path.join(root, 'synth-id-out');
+  // images/mosaic-../../../../synth-id-victim/holiday.png: the old code overwrote the photo with a mosaic.
+  index.samples[0].id = `../../../../${path.basename(victim)}/holiday`;
+  fs.writeFileSync(indexFile, JSON.stringify(index));
+  const before = snapshot(victim);
+  const exported = runCli(['export', '--run', runDir, '--what', 'subset', '--images', 'png', '--out', out, '--json']);
+  assert.equal(exported.status, 0, exported.stderr);
+  assert.deepEqual(snapshot(victim), before);
+  assert.deepEqual(
+    fs.readdirSync(out).sort(),
+    ['datalist.json', 'images', 'subset.csv', 'subset.txt'],
+    'nothing written beside images/',
+  );
+  // The forged index is not this selection's compact set: it is built again, never trusted.
+  assert.match(exported.stderr, /synth\/optidel\/index\.json's generated samples are not numbered after the pool/);
+});
