@@ -25,6 +25,7 @@ import {
 import { prepareDemoWorkspace } from '../../scripts/vscode/workspace';
 import {
   canvasInk,
+  expectText,
   notification,
   pickQuickItem,
   quickOpen,
@@ -161,7 +162,7 @@ describe('OptiDEL in code-server, used from the command palette', { timeout: 20 
         await runCommand(page, view.command);
         const frame = visibleWebview(page);
         await frame.locator('h1', { hasText: view.heading }).waitFor({ state: 'visible', timeout: 60_000 });
-        assert.equal(await frame.locator('.odl-run').innerText(), path.basename(runDir));
+        await expectText(frame.locator('.odl-run'), path.basename(runDir));
         await view.check(page);
         await shots.take(view.heading.toLowerCase().replace(/\s+/g, '-'));
       }));
@@ -178,7 +179,7 @@ describe('OptiDEL in code-server, used from the command palette', { timeout: 20 
       await page.keyboard.press('Enter');
       const frame = visibleWebview(page);
       await frame.locator('h1', { hasText: /^Sample$/ }).waitFor({ state: 'visible', timeout: 60_000 });
-      assert.equal(await frame.locator('.odl-run').innerText(), path.basename(runDir));
+      await expectText(frame.locator('.odl-run'), path.basename(runDir));
       // The engine serves the sample: the status says so once NiiVue has it.
       await frame.locator('.odl-status', { hasText: /^sample #0$/ }).waitFor({ state: 'visible', timeout: 120_000 });
       assert.match(await frame.locator('.odl-info').innerText(), /#0\b[\s\S]*Source/);

@@ -3,6 +3,7 @@
  * read notifications, open a file with quick open, reach a webview's document, and look at canvas
  * pixels. Selectors are VS Code's own workbench classes (code-server 4.139 / VS Code 1.139).
  */
+import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
@@ -64,6 +65,20 @@ export function notification(page: Page, text: string | RegExp): Locator {
 /** The document inside the only visible webview (VS Code nests it: an outer iframe, then #active-frame). */
 export function visibleWebview(page: Page): FrameLocator {
   return page.locator('iframe.webview.ready:visible').first().contentFrame().locator('#active-frame').contentFrame();
+}
+
+/**
+ * Waits until the element's text is exactly `expected`, then asserts it (so a wrong value fails with
+ * both texts). A view draws its heading before the host's data arrives, so the text fills in later.
+ */
+export async function expectText(locator: Locator, expected: string, timeout = 30_000): Promise<void> {
+  const exact = new RegExp(`^\\s*${escapeRegExp(expected)}\\s*$`);
+  await locator
+    .filter({ hasText: exact })
+    .first()
+    .waitFor({ state: 'visible', timeout })
+    .catch(() => undefined);
+  assert.equal((await locator.innerText()).trim(), expected);
 }
 
 /**

@@ -92,7 +92,6 @@ export function followHost(shell: ViewShell, host: HostConnection<object>): void
   host.on('error', (m) => shell.showError(m.message));
 }
 
-/** The run's stage summary for the header: which stage is running, else how many are done. */
 /** What every run view's header shows of new data: the run, its stages, the files that could not be read. */
 export function showRunHeader(shell: ViewShell, data: RunViewData): void {
   shell.setRun(data.runName);
@@ -101,6 +100,7 @@ export function showRunHeader(shell: ViewShell, data: RunViewData): void {
   shell.setProblems(data.problems);
 }
 
+/** The run's stage summary for the header: which stage is running, else how many are done. */
 export function stageSummary(stages: Record<string, string>): { text: string; running: boolean } {
   const running = Object.entries(stages).find(([, s]) => s === 'running');
   if (running) return { text: `${running[0]} running…`, running: true };
