@@ -1,20 +1,59 @@
-/** What a benchmark method selects with: `full` and `scratch` select nothing; `optidel-<difficulty>` is OptiDEL by that difficulty score. */
-import { DIFFICULTY_SCORES, SELECTION_METHOD_NAMES, type DifficultyScore } from '../../shared/commands';
+/** What a benchmark method selects with: `full` and `scratch` select nothing; `optidel-<difficulty>` is OptiDEL by that difficulty score; `optidel-<step>` is OptiDEL up to one step of generation (the ablation). */
+import {
+  DIFFICULTY_SCORES,
+  SELECTION_METHOD_NAMES,
+  type DifficultyScore,
+  type OptidelImages,
+} from '../../shared/commands';
 import type { SelectionMethod } from '../selection/methods';
+
+/**
+ * OptiDEL's ablation arms, each adding one step of generation to the one before: the selected pool
+ * images as they are; their key patches' mosaics; those mosaics with a fraction hardened adversarially.
+ * `adversarial: true` hardens at the bench's --optidel-adversarial fraction, or
+ * ABLATION_ADVERSARIAL_FRACTION when that is 0 (so the arm always differs from `optidel-mosaics`).
+ */
+export const GENERATION_STEPS = {
+  selected: { images: 'selected', adversarial: false },
+  mosaics: { images: 'mosaics', adversarial: false },
+  adversarial: { images: 'mosaics', adversarial: true },
+} as const satisfies Record<string, { images: OptidelImages; adversarial: boolean }>;
+export type GenerationStep = keyof typeof GENERATION_STEPS;
+export const GENERATION_STEP_NAMES = Object.keys(GENERATION_STEPS) as GenerationStep[];
+export const ABLATION_ADVERSARIAL_FRACTION = 0.25;
 
 export interface BenchSelector {
   method: SelectionMethod;
   /** The difficulty score it selects by; absent: the one the pool was scored with. */
   difficulty?: DifficultyScore;
+  /** The generation steps it stops after; absent: the bench's --optidel-images and --optidel-adversarial. */
+  generation?: GenerationStep;
 }
 
-/** The selector behind a benchmark method; undefined for `full` (the whole pool) and `scratch` (no pre-training). */
+/** The accepted method names, for messages. */
+export const BENCH_METHOD_HINT = `${SELECTION_METHOD_NAMES.join(', ')}, optidel-<difficulty> (${DIFFICULTY_SCORES.join(', ')}) or optidel-<step> (${GENERATION_STEP_NAMES.join(', ')})`;
+
+/** The selector behind a benchmark method; undefined for `full` (the whole pool), `scratch` (no pre-training) and unknown names. */
 export function selectorOf(benchMethod: string): BenchSelector | undefined {
   if (benchMethod === 'full') return undefined;
   if ((SELECTION_METHOD_NAMES as readonly string[]).includes(benchMethod))
     return { method: benchMethod as SelectionMethod };
-  const difficulty = /^optidel-(.+)$/.exec(benchMethod)?.[1];
-  return difficulty && (DIFFICULTY_SCORES as readonly string[]).includes(difficulty)
-    ? { method: 'optidel', difficulty: difficulty as DifficultyScore }
-    : undefined;
+  const variant = /^optidel-(.+)$/.exec(benchMethod)?.[1];
+  if (!variant) return undefined;
+  if ((DIFFICULTY_SCORES as readonly string[]).includes(variant))
+    return { method: 'optidel', difficulty: variant as DifficultyScore };
+  if ((GENERATION_STEP_NAMES as readonly string[]).includes(variant))
+    return { method: 'optidel', generation: variant as GenerationStep };
+  return undefined;
+}
+
+/** What an OptiDEL arm trains on: its own generation steps, or the bench's settings for the others. */
+export function generationOf(
+  selector: BenchSelector,
+  bench: { images: OptidelImages; adversarialFraction: number },
+): { images: OptidelImages; adversarialFraction: number } {
+  if (!selector.generation) return bench;
+  const step = GENERATION_STEPS[selector.generation];
+  const fraction = bench.adversarialFraction > 0 ? bench.adversarialFraction : ABLATION_ADVERSARIAL_FRACTION;
+  return { images: step.images, adversarialFraction: step.adversarial ? fraction : 0 };
 }

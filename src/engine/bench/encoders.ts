@@ -54,8 +54,10 @@ export function checkpointName(
 ): string {
   if (method === 'full') return `full-s${seed}`;
   // Checkpoints resume by name: an encoder trained on other images must never be taken for this one.
+  // The ablation arms (optidel-<step>) fix their images whatever --optidel-images says.
+  const selector = selectorOf(method);
   const variant =
-    selectorOf(method)?.method === 'optidel' && optidelImages !== 'mosaics'
+    selector?.method === 'optidel' && !selector.generation && optidelImages !== 'mosaics'
       ? `-${optidelImages.replace('+', '-')}`
       : '';
   return `${method}${variant}-b${budget}-s${seed}`;

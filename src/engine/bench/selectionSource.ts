@@ -25,13 +25,13 @@ import { buildCompactSet, compactSetSize, type AdversarialSettings } from '../pi
 import { readSelectionInput } from '../pipeline/runArtifacts';
 import { MaeModel, type MaeConfig } from '../model/mae';
 import { pretrain, type PretrainOptions } from '../model/pretrain';
-import { selectSubset, SELECTION_METHODS, type SelectionInput, type SelectionResult } from '../selection/methods';
+import { selectSubset, type SelectionInput, type SelectionResult } from '../selection/methods';
 import { runProposeStage } from '../pipeline/proposeStage';
 import { runScoreStage } from '../pipeline/scoreStage';
 import { runRecordOrUndefined } from '../pipeline/stageSettings';
 import { resolveDifficulty } from '../model/scoring';
 import { checkpointName, encoderSignature, poolIds, type SelectTraining, type TrainingSet } from './encoders';
-import { selectorOf } from './benchMethods';
+import { BENCH_METHOD_HINT, generationOf, selectorOf } from './benchMethods';
 import { withDifficulty } from './difficultyVariants';
 import { claimCheckpoint, recordScoredWith, scoredWith } from './inputSignature';
 
@@ -90,10 +90,7 @@ export function pipelineSelection(options: SelectionSourceOptions): PipelineSele
   };
   const training: SelectTraining = async (method, seed, budget, ctx): Promise<TrainingSet> => {
     const selector = selectorOf(method);
-    if (!selector)
-      throw new Error(
-        `bench: "${method}" is not a selection method (${SELECTION_METHODS.join(', ')}, or optidel-<difficulty>)`,
-      );
+    if (!selector) throw new Error(`bench: "${method}" is not a selection method (${BENCH_METHOD_HINT})`);
     const input = await scoredPool(ctx, selector.difficulty);
     const result = withoutExcluded(
       selectSubset(selector.method, input, { budget, seed }),
@@ -103,9 +100,14 @@ export function pipelineSelection(options: SelectionSourceOptions): PipelineSele
     );
     // OptiDEL's compact set: its mosaics, a fraction hardened by the foundation model (generation (a)
     // and (b)); the 'selected' ablation leaves out both steps of generation.
-    const generates = selector.method === 'optidel' && options.optidelImages !== 'selected';
+    const generation = generationOf(selector, {
+      images: options.optidelImages ?? 'mosaics',
+      adversarialFraction: options.adversarial.fraction,
+    });
+    const adversarial = { ...options.adversarial, fraction: generation.adversarialFraction };
+    const generates = selector.method === 'optidel' && generation.images !== 'selected';
     const foundation =
-      generates && options.adversarial.fraction > 0
+      generates && adversarial.fraction > 0
         ? await MaeModel.load(checkpointDir(options.poolRun, FOUNDATION_CHECKPOINT))
         : undefined;
     try {
@@ -115,7 +117,7 @@ export function pipelineSelection(options: SelectionSourceOptions): PipelineSele
         input.sources,
         options.cache,
         foundation,
-        { images: options.optidelImages, adversarial: options.adversarial, seed, signal: ctx.signal },
+        { images: generation.images, adversarial, seed, signal: ctx.signal },
       );
       const hardened = set.samples.filter((s) => s.hardened !== undefined).length;
       ctx.log(

@@ -21,6 +21,7 @@ import { FINETUNE_VERSION } from '../downstream/finetune';
 import { FINETUNE_ARG_OPTIONS, finetuneOptions } from './finetuneArgs';
 import { runBench, type BenchPlan } from '../bench/runBench';
 import { checkpointName, poolEncoderFactory } from '../bench/encoders';
+import { BENCH_METHOD_HINT, selectorOf } from '../bench/benchMethods';
 import { checkpointDir, latestCheckpoint } from '../model/checkpoint';
 import { pipelineSelection } from '../bench/selectionSource';
 import { DEFAULT_ADVERSARIAL } from '../pipeline/compactSet';
@@ -53,7 +54,7 @@ export const benchCommand: EngineCommand<'bench'> = {
       name: 'methods',
       type: 'string[]',
       choices: BENCH_METHOD_NAMES,
-      description: `methods to compare (default ${DEFAULT_BENCH_METHODS.join(',')}); scratch = no pre-training; optidel-<difficulty> selects by that difficulty score`,
+      description: `methods to compare (default ${DEFAULT_BENCH_METHODS.join(',')}); scratch = no pre-training; optidel-<difficulty> selects by that difficulty score; optidel-selected, optidel-mosaics, optidel-adversarial stop after that step of generation (the ablation)`,
     },
     {
       name: 'budget',
@@ -103,10 +104,14 @@ export const benchCommand: EngineCommand<'bench'> = {
       metric: (stage: string, name: string, value: number, step?: number) =>
         stage === 'bench' && outer.metric(stage, name, value, step),
     };
+    const methods = args.methods ?? [...DEFAULT_BENCH_METHODS];
+    // Refused before any training: an unknown name would otherwise fail only after the foundation model.
+    const unknown = methods.find((m) => m !== 'scratch' && m !== 'full' && !selectorOf(m));
+    if (unknown)
+      throw new UsageError(`bench: unknown method "${unknown}"; methods are full, scratch, ${BENCH_METHOD_HINT}`);
     const out = checkRunFolderOut(args.out);
     const loaded = await loadConfig(args.config);
     const budgets = parseBudgets(args.budget, loaded.config.budget);
-    const methods = args.methods ?? [...DEFAULT_BENCH_METHODS];
     const seedCount = args.seeds ?? 3;
     if (seedCount < 1) throw new UsageError('bench: --seeds must be at least 1');
     const workers = args.workers ?? 1;
