@@ -1,8 +1,10 @@
 /** What a benchmark method selects with: `full` and `scratch` select nothing; `optidel-<difficulty>` is OptiDEL by that difficulty score; `optidel-<step>` is OptiDEL up to one step of generation (the ablation). */
 import {
   DIFFICULTY_SCORES,
+  GENERATION_STEP_NAMES,
   SELECTION_METHOD_NAMES,
   type DifficultyScore,
+  type GenerationStep,
   type OptidelImages,
 } from '../../shared/commands';
 import type { SelectionMethod } from '../selection/methods';
@@ -13,13 +15,11 @@ import type { SelectionMethod } from '../selection/methods';
  * `adversarial: true` hardens at the bench's --optidel-adversarial fraction, or
  * ABLATION_ADVERSARIAL_FRACTION when that is 0 (so the arm always differs from `optidel-mosaics`).
  */
-export const GENERATION_STEPS = {
+export const GENERATION_STEPS: Record<GenerationStep, { images: OptidelImages; adversarial: boolean }> = {
   selected: { images: 'selected', adversarial: false },
   mosaics: { images: 'mosaics', adversarial: false },
   adversarial: { images: 'mosaics', adversarial: true },
-} as const satisfies Record<string, { images: OptidelImages; adversarial: boolean }>;
-export type GenerationStep = keyof typeof GENERATION_STEPS;
-export const GENERATION_STEP_NAMES = Object.keys(GENERATION_STEPS) as GenerationStep[];
+};
 export const ABLATION_ADVERSARIAL_FRACTION = 0.25;
 
 export interface BenchSelector {

@@ -21,7 +21,6 @@ import { FINETUNE_VERSION } from '../downstream/finetune';
 import { FINETUNE_ARG_OPTIONS, finetuneOptions } from './finetuneArgs';
 import { runBench, type BenchPlan } from '../bench/runBench';
 import { checkpointName, poolEncoderFactory } from '../bench/encoders';
-import { BENCH_METHOD_HINT, selectorOf } from '../bench/benchMethods';
 import { checkpointDir, latestCheckpoint } from '../model/checkpoint';
 import { pipelineSelection } from '../bench/selectionSource';
 import { DEFAULT_ADVERSARIAL } from '../pipeline/compactSet';
@@ -105,10 +104,6 @@ export const benchCommand: EngineCommand<'bench'> = {
         stage === 'bench' && outer.metric(stage, name, value, step),
     };
     const methods = args.methods ?? [...DEFAULT_BENCH_METHODS];
-    // Refused before any training: an unknown name would otherwise fail only after the foundation model.
-    const unknown = methods.find((m) => m !== 'scratch' && m !== 'full' && !selectorOf(m));
-    if (unknown)
-      throw new UsageError(`bench: unknown method "${unknown}"; methods are full, scratch, ${BENCH_METHOD_HINT}`);
     const out = checkRunFolderOut(args.out);
     const loaded = await loadConfig(args.config);
     const budgets = parseBudgets(args.budget, loaded.config.budget);

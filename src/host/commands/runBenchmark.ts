@@ -6,7 +6,14 @@
  */
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { BENCH_METHOD_NAMES, type BenchArgs, type BenchMethodName } from '../../shared/commands';
+import {
+  BENCH_METHOD_NAMES,
+  GENERATION_STEP_DESCRIPTIONS,
+  GENERATION_STEP_NAMES,
+  type BenchArgs,
+  type BenchMethodName,
+  type GenerationStep,
+} from '../../shared/commands';
 import { newRunId } from '../../shared/node/runStore';
 import { HostError, NO_FOLDER } from '../notify';
 import { benchmarkWorkers, runsRoot } from '../settings';
@@ -14,6 +21,13 @@ import type { HostCommand } from '../services';
 import { configFromArgument } from '../workspaceConfig';
 
 const DEFAULT_METHODS: readonly BenchMethodName[] = ['scratch', 'full', 'random', 'optidel'];
+
+/** An `optidel-<variant>` arm: an ablation step, or else a difficulty score. */
+function variantDescription(variant: string): string {
+  return (GENERATION_STEP_NAMES as readonly string[]).includes(variant)
+    ? GENERATION_STEP_DESCRIPTIONS[variant as GenerationStep]
+    : `OptiDEL by the ${variant} difficulty`;
+}
 
 export const runBenchmark: HostCommand = {
   id: 'optidel.runBenchmark',
@@ -31,7 +45,7 @@ export const runBenchmark: HostCommand = {
             : m === 'full'
               ? 'the whole pool'
               : m.startsWith('optidel-')
-                ? `OptiDEL by the ${m.slice('optidel-'.length)} difficulty`
+                ? variantDescription(m.slice('optidel-'.length))
                 : undefined,
       })),
       { title: 'OptiDEL: Run Benchmark (1/3)', placeHolder: 'Methods to compare', canPickMany: true },

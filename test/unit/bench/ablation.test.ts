@@ -1,0 +1,54 @@
+// OptiDEL's ablation arms (benchMethods.ts GENERATION_STEPS): each adds one step of generation, has
+// its own checkpoints, and an unknown optidel-<x> is refused before any training.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ABLATION_ADVERSARIAL_FRACTION, generationOf, selectorOf } from '../../../src/engine/bench/benchMethods';
+import { checkpointName } from '../../../src/engine/bench/encoders';
+import { runCli } from '../../helpers/engine';
+
+test('each ablation arm stops after its own step of generation', () => {
+  const bench = { images: 'mosaics+selected' as const, adversarialFraction: 0.5 };
+  const of = (method: string) => generationOf(selectorOf(method)!, bench);
+  assert.deepEqual(of('optidel-selected'), { images: 'selected', adversarialFraction: 0 });
+  assert.deepEqual(of('optidel-mosaics'), { images: 'mosaics', adversarialFraction: 0 });
+  assert.deepEqual(of('optidel-adversarial'), { images: 'mosaics', adversarialFraction: 0.5 });
+  // The plain arm keeps the bench's settings: it is the default full method.
+  assert.deepEqual(of('optidel'), bench);
+  // With hardening turned off for the bench, the adversarial arm still hardens (else it would be optidel-mosaics).
+  const off = generationOf(selectorOf('optidel-adversarial')!, { images: 'mosaics', adversarialFraction: 0 });
+  assert.equal(off.adversarialFraction, ABLATION_ADVERSARIAL_FRACTION);
+  assert.equal(selectorOf('optidel-mosaics')?.method, 'optidel');
+  assert.equal(selectorOf('optidel-pvi')?.difficulty, 'pvi');
+  assert.equal(selectorOf('optidel-xyz'), undefined);
+});
+
+test('ablation arms have their own checkpoints, whatever --optidel-images says', () => {
+  const names = ['optidel', 'optidel-selected', 'optidel-mosaics', 'optidel-adversarial'].map((m) =>
+    checkpointName(m, 1, 0.1),
+  );
+  assert.equal(new Set(names).size, names.length);
+  assert.equal(checkpointName('optidel-selected', 1, 0.1, 'selected'), checkpointName('optidel-selected', 1, 0.1));
+  assert.notEqual(checkpointName('optidel', 1, 0.1, 'selected'), checkpointName('optidel', 1, 0.1));
+});
+
+test('an unknown optidel-<x> method is refused before any training, naming the accepted ones', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-ablation-'));
+  const run = runCli([
+    'bench',
+    '--config',
+    path.join(dir, 'missing.json'),
+    '--out',
+    path.join(dir, 'run'),
+    '--methods',
+    'random,optidel-xyz',
+  ]);
+  assert.notEqual(run.status, 0);
+  assert.match(
+    run.stderr,
+    /--methods must be a list of .*optidel-selected, optidel-mosaics, optidel-adversarial \(unknown: optidel-xyz\)/,
+  );
+  assert.ok(!fs.existsSync(path.join(dir, 'run')), 'nothing was written');
+});
