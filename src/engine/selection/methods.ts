@@ -19,6 +19,9 @@ import { SELECTION_METHOD_NAMES, type SelectionMethodName } from '../../shared/c
 export const SELECTION_METHODS = SELECTION_METHOD_NAMES;
 export type SelectionMethod = SelectionMethodName;
 
+/** The methods with a hierarchical path; the others are refused rather than run exact under a flag that promised otherwise. */
+export const HIERARCHICAL_METHODS: readonly SelectionMethod[] = ['kcenter', 'prototypes', 'meddel'];
+
 export interface SelectionInput {
   /** N x dim pooled encoder embeddings. */
   embeddings: Float32Array;
@@ -59,6 +62,11 @@ export function selectSubset(
   if (input.difficulty.length !== n || input.sources.length !== n) {
     throw new Error(
       `selection input mismatch: ${n} embeddings, ${input.difficulty.length} difficulties, ${input.sources.length} sources`,
+    );
+  }
+  if (options.hierarchical && !HIERARCHICAL_METHODS.includes(method)) {
+    throw new Error(
+      `--hierarchical applies to ${HIERARCHICAL_METHODS.join(', ')}; ${method} has no hierarchical path (docs/scale-out.md)`,
     );
   }
   const budget = resolveBudget(options.budget, n);

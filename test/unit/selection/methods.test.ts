@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as v8 from 'node:v8';
-import { SELECTION_METHODS, selectSubset } from '../../../src/engine/selection/methods';
+import { HIERARCHICAL_METHODS, SELECTION_METHODS, selectSubset } from '../../../src/engine/selection/methods';
 import { kCenterGreedy, largestRemainder } from '../../../src/engine/selection/kcenter';
 import { centreRows, normalizeRows } from '../../../src/engine/selection/vectors';
 import { resolveBudget } from '../../../src/engine/selection/budget';
@@ -22,6 +22,17 @@ test('every method meets the budget exactly, as a fraction or a count', () => {
       else assert.equal(result.selected.length, b, `${method} at budget ${budget}`);
     }
   }
+});
+
+test('--hierarchical is refused, naming the method, where there is no hierarchical path', () => {
+  for (const method of SELECTION_METHODS.filter((m) => !HIERARCHICAL_METHODS.includes(m))) {
+    assert.throws(
+      () => selectSubset(method, pool, { budget: 0.1, seed: 1, hierarchical: true }),
+      new RegExp(`${method} has no hierarchical path`),
+    );
+  }
+  for (const method of HIERARCHICAL_METHODS)
+    assert.equal(selectSubset(method, pool, { budget: 30, seed: 1, hierarchical: true }).selected.length, 30, method);
 });
 
 test('the same seed gives the same subset; another seed another random subset', () => {
