@@ -175,7 +175,12 @@ export async function loadRunViewData(
       ARTIFACTS.scores,
       async () => ((await readJson(runDir, ARTIFACTS.scores)) as ScoresInfo)?.difficulty ?? 'normalised',
     );
-  if (needs.has('sampleScores') && n)
+  // Computed only on request (optidel sample-scores): a run without them has nothing to report.
+  if (
+    needs.has('sampleScores') &&
+    n &&
+    fs.lstatSync(path.join(runDir, ARTIFACTS.sampleScores), { throwIfNoEntry: false })
+  )
     data.sampleScores = await problems.try(ARTIFACTS.sampleScores, () => readSampleScores(runDir, n));
   if (needs.has('metadata') && index)
     data.metadata = await problems.try(ARTIFACTS.metadata, async () =>
