@@ -86,7 +86,10 @@ const VIEWS: Array<{ command: string; heading: string; check(page: Page): Promis
       await drawn.or(explained).first().waitFor({ state: 'visible' });
       if ((await drawn.count()) > 0)
         assert.ok((await canvasInk(drawn.first())) > 0, 'the segmentation canvas is blank');
-      else assert.match(await explained.first().innerText(), /Run Benchmark/);
+      else {
+        assert.match(await explained.first().innerText(), /Run Benchmark/);
+        assert.equal(await frame.locator('.odl-toolbar').isVisible(), false, 'empty pickers are shown');
+      }
     },
   },
 ];

@@ -398,6 +398,8 @@ host.on('data', ({ data: next }) => {
   const names = (next.predictions ?? []).map((p) => p.dataset);
   const hasAnything = names.length > 0 || Boolean(next.bench?.cells.length);
   empty.hidden = hasAnything;
+  // Pickers with nothing to pick from only look broken.
+  shell.toolbar.hidden = !hasAnything;
   if (!hasAnything)
     empty.textContent =
       'No benchmark yet: run "OptiDEL: Run Benchmark" (or optidel bench) to fill bench/report.json and the predictions.';
