@@ -227,6 +227,12 @@ describe('OptiDEL in code-server, used from the command palette', { timeout: 20 
         notebookFrame.locator('.ods-stat', { has: notebookFrame.locator('dt', { hasText: label }) }).locator('dd');
       assert.equal(await stat('Pool').innerText(), String(exported.samples));
       assert.equal(await stat('Method').innerText(), exported.method);
+      if (exported.method === 'optidel')
+        assert.match(
+          (await stat('Selected').locator('..').getAttribute('title')) ?? '',
+          /key patches of the \d+ generated images/,
+          'optidel selects more pool images than its budget: the tooltip must say why',
+        );
       await shots.take('notebook');
     }));
 });

@@ -35,7 +35,11 @@ export function createHeader(payload: SubsetPayload): HeaderView {
           : undefined,
       );
       stat('Budget', formatBudget(s.budget, s.poolSize));
-      stat('Selected', `${formatCount(selectedCount)} (${formatPercent(selectedCount, s.poolSize)})`, `by ${method}`);
+      stat(
+        'Selected',
+        `${formatCount(selectedCount)} (${formatPercent(selectedCount, s.poolSize)})`,
+        selectedTooltip(method, s.synthesized),
+      );
       stat('Method', method);
       // V-information is a property of the exported subset only; other methods' values are not in the payload.
       if (s.vInformation && method === s.method) {
@@ -49,6 +53,13 @@ export function createHeader(payload: SubsetPayload): HeaderView {
       if (s.synthesized !== undefined) stat('Synthesised', formatCount(s.synthesized));
     },
   };
+}
+
+/** OptiDEL keeps more pool images than its budget by design: the budget counts the mosaics made from their key patches. */
+function selectedTooltip(method: string, synthesized: number | undefined): string {
+  return method === 'optidel' && synthesized
+    ? `by optidel: the pool images holding the key patches of the ${formatCount(synthesized)} generated images (the budget counts those)`
+    : `by ${method}`;
 }
 
 export function formatCount(n: number): string {
