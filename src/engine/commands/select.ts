@@ -54,7 +54,7 @@ export const selectCommand: EngineCommand<'select'> = {
       name: 'minCosineDistance',
       type: 'number',
       description:
-        'optidel: samples closer than this cosine distance to a selected one are near-duplicates (default 0.05)',
+        'optidel: samples closer than this cosine distance to a selected one are near-duplicates (default 0.05; not with --hierarchical)',
     },
     {
       name: 'balanceBy',

@@ -115,6 +115,8 @@ export function selectSubset(
         throw new Error(
           'optidel selection needs key patches with difficulty: run "optidel propose" (and "optidel score") first',
         );
+      if (options.hierarchical && options.optidel?.minCosineDistance !== undefined)
+        throw new Error('--min-cosine-distance does not apply with --hierarchical: the clusters stand in for it');
       // Centred: the near-duplicate distance is measured against the pool's spread, not its common component.
       const centred = normalizeRows(centreRows(input.embeddings, input.dim), input.dim);
       const { selected, patches, relaxed, ...details } = (

@@ -107,6 +107,15 @@ test('hierarchical optidel: the same seed gives the same subset', () => {
   assert.notDeepEqual(hierarchical(pool, 0.05, 4).patches, a.patches, 'the seed drives the clustering');
 });
 
+test('hierarchical optidel refuses a near-duplicate distance it would not apply', () => {
+  const pool = syntheticPool({ n: 200, dim: 8, sources: 4, seed: 1 });
+  assert.throws(
+    () =>
+      selectSubset('optidel', pool, { budget: 10, seed: 1, hierarchical: true, optidel: { minCosineDistance: 0.1 } }),
+    /--min-cosine-distance does not apply with --hierarchical/,
+  );
+});
+
 test('hierarchical optidel shares at least 20% of its key patches with the exact selector on 4000 samples (measured 27 to 30%, chance 10%)', () => {
   // Measured on seeds 1 to 3 of this pool at 5%: overlap 0.301, 0.271, 0.269 of 800 patches, where
   // a random 800 of the 8000 would share 10%. Not more: the exact selector spreads its picks by a
