@@ -121,7 +121,7 @@ export function selectSubset(
       const centred = normalizeRows(centreRows(input.embeddings, input.dim), input.dim);
       const { selected, patches, relaxed, ...details } = (
         options.hierarchical ? optidelHierarchicalSelect : optidelSelect
-      )(centred, input.dim, input.sources, input.difficulty, input.keyPatches, budget, seed, options.optidel);
+      )({ ...input, normalized: centred, keyPatches: input.keyPatches }, budget, seed, options.optidel);
       return { selected, patches, relaxed, details };
     }
   }

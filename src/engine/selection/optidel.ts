@@ -62,18 +62,27 @@ export interface OptidelResult {
   acquisitions: number;
 }
 
-/** `normalized`: unit-length embeddings; `sources`: each sample's acquisition; `budgetImages`: B. */
+/** The pool both selectors choose from. */
+export interface OptidelInput {
+  /** Unit-length (centred) embeddings, N x dim. */
+  normalized: Float32Array;
+  dim: number;
+  /** Each sample's acquisition. */
+  sources: readonly string[];
+  /** Each sample's difficulty, for key patches without their own. */
+  difficulty: Float32Array;
+  keyPatches: readonly KeyPatch[];
+}
+
+/** `budgetImages`: B. */
 export function optidelSelect(
-  normalized: Float32Array,
-  dim: number,
-  sources: readonly string[],
-  difficulty: Float32Array,
-  keyPatches: readonly KeyPatch[],
+  input: OptidelInput,
   budgetImages: number,
   seed: number,
   options: OptidelOptions = {},
 ): OptidelResult {
-  const pool = optidelPool(normalized, dim, sources, difficulty, keyPatches, budgetImages, options);
+  const { normalized, dim, sources } = input;
+  const pool = optidelPool(input, budgetImages, options);
   const { target, quota } = pool;
   const neighbours = new NeighbourIndex(normalized, buildBallTree(normalized, dim, { seed }), options.regionSize);
   const picker = new QuotaPicker(sources, quota);
@@ -137,16 +146,13 @@ export function optidelSelect(
  * leaves follow difficulty more and clusters less.
  */
 export function optidelHierarchicalSelect(
-  normalized: Float32Array,
-  dim: number,
-  sources: readonly string[],
-  difficulty: Float32Array,
-  keyPatches: readonly KeyPatch[],
+  input: OptidelInput,
   budgetImages: number,
   seed: number,
   options: Pick<OptidelOptions, 'patchesPerImage' | 'sourceCapFactor' | 'sourceCapFloor'> = {},
 ): OptidelResult {
-  const pool = optidelPool(normalized, dim, sources, difficulty, keyPatches, budgetImages, options);
+  const { normalized, dim, sources } = input;
+  const pool = optidelPool(input, budgetImages, options);
   const ofSample: KeyPatch[][] = sources.map(() => []);
   for (const patch of pool.order) ofSample[patch.sampleId].push(patch);
   const picker = new QuotaPicker(sources, pool.quota);
@@ -178,11 +184,7 @@ type PatchRule = (patch: KeyPatch, source: string) => boolean;
 
 /** What both paths start from: exact duplicates left out, the key patches hardest first, the quotas for M x B patches. */
 function optidelPool(
-  normalized: Float32Array,
-  dim: number,
-  sources: readonly string[],
-  difficulty: Float32Array,
-  keyPatches: readonly KeyPatch[],
+  { normalized, dim, sources, difficulty, keyPatches }: OptidelInput,
   budgetImages: number,
   options: OptidelOptions,
 ) {
