@@ -60,7 +60,7 @@ export interface SelectArgs {
   hierarchical?: boolean;
   /** optidel: a source may give at most this multiple of its fair share of key patches (default 1). */
   sourceCapFactor?: number;
-  /** optidel: samples closer than this cosine distance to a selected one are near-duplicates (default 0.05). */
+  /** optidel: samples closer than this cosine distance to a selected one are near-duplicates (default 0.05; not with --hierarchical). */
   minCosineDistance?: number;
   /** meddel: cosine distance to the centroid beyond which a sample is an outlier (default 0.9). */
   outlierDistance?: number;
