@@ -1,10 +1,11 @@
 // Hierarchical k-means selection (src/engine/selection/hierarchicalKMeans.ts) against the exact
-// methods (greedy k-center, prototypes, MedDEL): at 100k synthetic embeddings (dim 128, budget 1%)
+// methods (greedy k-center, prototypes, MedDEL, OptiDEL): at 100k synthetic embeddings (dim 128, budget 1%)
 // the coverage radius (largest distance from a pool row to its nearest pick, what k-center
 // minimises), the mean such distance, and the overlap of each method's picks with exact k-center's
 // and with its own exact method's; at 1M, time and peak memory only
 // (exact k-center and the coverage measurement are O(N·B·D), out of reach there). Each
 // measurement runs in its own process. `random` is the floor every diversity method must beat.
+// optidel picks the samples of its 4 x B key patches, more than B, so its coverage is not comparable.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -50,6 +51,8 @@ const quality = (() => {
     'prototypes-hierarchical',
     'meddel-exact',
     'meddel-hierarchical',
+    'optidel-exact',
+    'optidel-hierarchical',
   ].map((m) => measure(n, budget, m, true));
   const exact = rows.find((r) => r.method === 'kcenter-exact');
   // Each hierarchical variant's own exact method (kcenter's is exact k-center).
@@ -75,9 +78,14 @@ const quality = (() => {
 
 const scale = (() => {
   const [n, budget] = [1_000_000, 10_000];
-  const rows = ['none', 'kcenter-regions', 'hierarchical', 'prototypes-hierarchical', 'meddel-hierarchical'].map((m) =>
-    measure(n, budget, m, false),
-  );
+  const rows = [
+    'none',
+    'kcenter-regions',
+    'hierarchical',
+    'prototypes-hierarchical',
+    'meddel-hierarchical',
+    'optidel-hierarchical',
+  ].map((m) => measure(n, budget, m, false));
   const baseline = rows.find((r) => r.method === 'none').peakMiB;
   return {
     n,

@@ -3,7 +3,9 @@
 // selection bench), one diversity method at budget B, timed (wall and CPU), and, unless told not
 // to, the quality of its picks: the coverage radius (the largest distance from a pool row to its
 // nearest pick, on unit vectors: what k-center minimises) and the mean of those distances. Writes
-// the picks to PICKS_FILE when given, so the parent can measure overlap. Prints one JSON line.
+// the picks to PICKS_FILE when given, so the parent can measure overlap. DIM (default 128) sets the
+// embedding width. optidel's picks are its selected samples (from M x B key patches; the pool's
+// per-sample difficulty and two key patches per sample). Prints one JSON line.
 import * as fs from 'node:fs';
 import { hierarchicalKMeansSelect } from '../../src/engine/selection/hierarchicalKMeans';
 import { selectSubset, type SelectionMethod } from '../../src/engine/selection/methods';
@@ -12,23 +14,19 @@ import { SeededRandom, permutation } from '../../src/engine/model/rng';
 import { distanceRows, normalizeRows } from '../../src/engine/selection/vectors';
 import { syntheticPool } from '../../test/unit/selection/syntheticPool';
 
-const [n, budget, method, quality, picksFile] = [
+const [n, budget, method, quality, picksFile, dim] = [
   Number(process.argv[2]),
   Number(process.argv[3]),
   process.argv[4],
   process.argv[5] !== 'no-quality',
   process.argv[6],
+  Number(process.argv[7] ?? 128),
 ];
-const dim = 128;
 const pool = syntheticPool({ n, dim, sources: Math.max(1, Math.round(n / 100)), seed: 1 });
 const unit = normalizeRows(pool.embeddings, dim);
 /** A method as "optidel select" runs it, exact or on the hierarchical path. */
 const select = (method: SelectionMethod, hierarchical: boolean) => () =>
-  selectSubset(
-    method,
-    { embeddings: pool.embeddings, dim, difficulty: new Float32Array(n), sources: pool.sources },
-    { budget, seed: 1, hierarchical },
-  ).selected;
+  selectSubset(method, pool, { budget, seed: 1, hierarchical }).selected;
 
 const METHODS: Record<string, () => number[]> = {
   none: () => [],
@@ -42,6 +40,8 @@ const METHODS: Record<string, () => number[]> = {
   'prototypes-hierarchical': select('prototypes', true),
   'meddel-exact': select('meddel', false),
   'meddel-hierarchical': select('meddel', true),
+  'optidel-exact': select('optidel', false),
+  'optidel-hierarchical': select('optidel', true),
 };
 
 const wall = performance.now();
@@ -72,6 +72,7 @@ process.stdout.write(
     n,
     budget,
     method,
+    dim,
     seconds,
     cpuSeconds: (used.user + used.system) / 1e6,
     picked: picks.length,

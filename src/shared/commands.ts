@@ -56,11 +56,11 @@ export interface SelectArgs {
   masks?: number;
   /** k-means clusters of meddel and prototypes (default about √N, at most 100). */
   clusters?: number;
-  /** kcenter, prototypes, meddel: hierarchical k-means with balanced sampling, the method choosing inside each cluster (docs/scale-out.md). */
+  /** kcenter, prototypes, meddel, optidel: hierarchical k-means with balanced sampling, the method choosing inside each cluster (optidel: hardest patches first within the acquisition quotas; docs/scale-out.md). */
   hierarchical?: boolean;
   /** optidel: a source may give at most this multiple of its fair share of key patches (default 1). */
   sourceCapFactor?: number;
-  /** optidel: samples closer than this cosine distance to a selected one are near-duplicates (default 0.05). */
+  /** optidel: samples closer than this cosine distance to a selected one are near-duplicates (default 0.05; not with --hierarchical). */
   minCosineDistance?: number;
   /** meddel: cosine distance to the centroid beyond which a sample is an outlier (default 0.9). */
   outlierDistance?: number;

@@ -42,7 +42,7 @@ export const selectCommand: EngineCommand<'select'> = {
       name: 'hierarchical',
       type: 'boolean',
       description:
-        'kcenter, prototypes, meddel: hierarchical k-means with balanced sampling (Vo et al. 2024), the method choosing inside each cluster, for pools of millions (docs/scale-out.md)',
+        'kcenter, prototypes, meddel, optidel: hierarchical k-means with balanced sampling (Vo et al. 2024), the method choosing inside each cluster (optidel: hardest key patches first within the acquisition quotas, the clusters standing in for the near-duplicate distance), for pools of millions (docs/scale-out.md)',
     },
     {
       name: 'sourceCapFactor',
@@ -54,7 +54,7 @@ export const selectCommand: EngineCommand<'select'> = {
       name: 'minCosineDistance',
       type: 'number',
       description:
-        'optidel: samples closer than this cosine distance to a selected one are near-duplicates (default 0.05)',
+        'optidel: samples closer than this cosine distance to a selected one are near-duplicates (default 0.05; not with --hierarchical)',
     },
     {
       name: 'balanceBy',

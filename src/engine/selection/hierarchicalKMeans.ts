@@ -9,9 +9,9 @@
  *
  * Two differences from the paper, choices of ours. Inside a leaf the picks are not drawn at
  * random but by the method the path stands in for (`LeafPick`): for k-center, first the row
- * nearest the leaf's mean, then each time the row farthest from the picks so far; prototypes and
- * MedDEL pick inside a leaf by their own rule (prototypes.ts, meddel.ts), on leaves of about
- * `picksPerLeaf` picks so the rule has rows to choose among. And the levels are built top-down (every cluster split by k-means into at most `branching`
+ * nearest the leaf's mean, then each time the row farthest from the picks so far; prototypes,
+ * MedDEL and OptiDEL pick inside a leaf by their own rule (prototypes.ts, meddel.ts, optidel.ts, the
+ * last in key patches), on leaves of about `picksPerLeaf` picks so the rule has rows to choose among. And the levels are built top-down (every cluster split by k-means into at most `branching`
  * children, as many as leaves of `leafSize` rows it would take, until a cluster holds at most
  * `leafSize` rows) rather than bottom-up (k-means on the rows with as many clusters as leaves,
  * then on the centroids). Bottom-up's first level needs N x leaves distances; top-down needs N x
@@ -29,10 +29,16 @@ export interface HierarchicalOptions {
   branching?: number;
 }
 
-/** How a method picks inside a leaf: `share` distinct rows of its `rows` (share < rows.length), on leaves sized for `picksPerLeaf` picks. */
+/**
+ * How a method picks inside a leaf: `share` distinct rows of its `rows` (share < rows.length), on
+ * leaves sized for `picksPerLeaf` picks. With `capacity`, the picks are the method's own units,
+ * not rows (optidel: key patches), row r holding capacity[r] of them; the budget and every share
+ * are then counted in those units, and `share` is at most the leaf's total.
+ */
 export interface LeafRule {
   pick(vectors: Float32Array, dim: number, rows: Int32Array, share: number): number[];
   picksPerLeaf: number;
+  capacity?: ArrayLike<number>;
 }
 
 interface ClusterNode {
@@ -42,8 +48,9 @@ interface ClusterNode {
 
 /**
  * `vectors` must be unit-length rows; returns `budget` distinct rows (cluster by cluster), each
- * leaf's share chosen by `rule` (default: k-center's). A cluster of at most `rule.picksPerLeaf`
- * x pool / budget rows is a leaf. Deterministic for a seed.
+ * leaf's share chosen by `rule` (default: k-center's), or `budget` of the rule's units when it
+ * has a capacity. A cluster of at most `rule.picksPerLeaf` x pool / budget rows is a leaf.
+ * Deterministic for a seed.
  */
 export function hierarchicalKMeansSelect(
   vectors: Float32Array,
@@ -52,25 +59,23 @@ export function hierarchicalKMeansSelect(
   rule: LeafRule = K_CENTER_IN_LEAF,
 ): number[] {
   const n = vectors.length / dim;
-  const budget = Math.min(Math.max(0, Math.floor(options.budget)), n);
+  const { capacity } = rule;
+  const size = capacity ? (rows: Int32Array) => rows.reduce((sum, r) => sum + capacity[r], 0) : rowsIn;
+  const all = Int32Array.from({ length: n }, (_, i) => i);
+  const budget = Math.min(Math.max(0, Math.floor(options.budget)), size(all));
   if (budget === 0) return [];
   const branching = Math.max(2, options.branching ?? 32);
   const leafSize = Math.max(1, Math.floor((rule.picksPerLeaf * n) / budget));
   const rng = new SeededRandom(options.seed);
-  const root = buildTree(
-    vectors,
-    dim,
-    Int32Array.from({ length: n }, (_, i) => i),
-    branching,
-    leafSize,
-    rng,
-  );
+  const root = buildTree(vectors, dim, all, branching, leafSize, rng);
   const selected: number[] = [];
-  sample(root, budget, rng, selected, (rows, share) =>
-    share >= rows.length ? Array.from(rows) : rule.pick(vectors, dim, rows, share),
+  sample(root, budget, rng, selected, size, (rows, share) =>
+    !capacity && share >= rows.length ? Array.from(rows) : rule.pick(vectors, dim, rows, share),
   );
   return selected;
 }
+
+const rowsIn = (rows: Int32Array) => rows.length;
 
 function buildTree(
   vectors: Float32Array,
@@ -108,6 +113,7 @@ function sample(
   share: number,
   rng: SeededRandom,
   out: number[],
+  size: (rows: Int32Array) => number,
   pick: (rows: Int32Array, share: number) => number[],
 ): void {
   if (share === 0) return;
@@ -116,11 +122,11 @@ function sample(
     return;
   }
   const shares = balancedShares(
-    node.children.map((c) => c.rows.length),
+    node.children.map((c) => size(c.rows)),
     share,
     rng,
   );
-  node.children.forEach((child, i) => sample(child, shares[i], rng, out, pick));
+  node.children.forEach((child, i) => sample(child, shares[i], rng, out, size, pick));
 }
 
 /** Each row's dot product with the mean of `rows`: ordered as the cosine similarity to the leaf's centroid (rows are unit length). */

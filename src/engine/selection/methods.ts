@@ -9,7 +9,7 @@ import { resolveBudget } from './budget';
 import { hierarchicalKMeansSelect } from './hierarchicalKMeans';
 import { kCenterGreedy } from './kcenter';
 import { meddelInLeaf, meddelSelect, type MeddelOptions } from './meddel';
-import { optidelSelect, type OptidelOptions } from './optidel';
+import { optidelHierarchicalSelect, optidelSelect, type OptidelOptions } from './optidel';
 import { PROTOTYPES_IN_LEAF, prototypesSelect } from './prototypes';
 import { centreRows, normalizeRows, rowCount } from './vectors';
 import { exactDuplicateOf } from './duplicates';
@@ -20,7 +20,7 @@ export const SELECTION_METHODS = SELECTION_METHOD_NAMES;
 export type SelectionMethod = SelectionMethodName;
 
 /** The methods with a hierarchical path; the others are refused rather than run exact under a flag that promised otherwise. */
-export const HIERARCHICAL_METHODS: readonly SelectionMethod[] = ['kcenter', 'prototypes', 'meddel'];
+export const HIERARCHICAL_METHODS: readonly SelectionMethod[] = ['kcenter', 'prototypes', 'meddel', 'optidel'];
 
 export interface SelectionInput {
   /** N x dim pooled encoder embeddings. */
@@ -40,7 +40,7 @@ export interface SelectionOptions {
   clusters?: number;
   optidel?: OptidelOptions;
   meddel?: Omit<MeddelOptions, 'budget' | 'seed' | 'clusters'>;
-  /** kcenter, prototypes, meddel: hierarchical k-means with balanced sampling (hierarchicalKMeans.ts), each method's rule inside the leaves, for pools of millions. */
+  /** kcenter, prototypes, meddel, optidel: hierarchical k-means with balanced sampling (hierarchicalKMeans.ts), each method's rule inside the leaves, for pools of millions. */
   hierarchical?: boolean;
 }
 
@@ -115,18 +115,13 @@ export function selectSubset(
         throw new Error(
           'optidel selection needs key patches with difficulty: run "optidel propose" (and "optidel score") first',
         );
+      if (options.hierarchical && options.optidel?.minCosineDistance !== undefined)
+        throw new Error('--min-cosine-distance does not apply with --hierarchical: the clusters stand in for it');
       // Centred: the near-duplicate distance is measured against the pool's spread, not its common component.
       const centred = normalizeRows(centreRows(input.embeddings, input.dim), input.dim);
-      const { selected, patches, relaxed, ...details } = optidelSelect(
-        centred,
-        input.dim,
-        input.sources,
-        input.difficulty,
-        input.keyPatches,
-        budget,
-        seed,
-        options.optidel,
-      );
+      const { selected, patches, relaxed, ...details } = (
+        options.hierarchical ? optidelHierarchicalSelect : optidelSelect
+      )({ ...input, normalized: centred, keyPatches: input.keyPatches }, budget, seed, options.optidel);
       return { selected, patches, relaxed, details };
     }
   }

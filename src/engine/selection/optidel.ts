@@ -33,6 +33,7 @@ import type { KeyPatch, RelaxedPicks } from '../../shared/artifacts';
 import { PATCHES_PER_MOSAIC } from '../generate/mosaic';
 import { buildBallTree } from './ballTree';
 import { exactDuplicateOf } from './duplicates';
+import { hierarchicalKMeansSelect, type LeafRule } from './hierarchicalKMeans';
 import { NeighbourIndex } from './neighbourIndex';
 
 /** The near-duplicate distance is lowered at most to 1/65536 of where it starts (0.05: 7.6e-7). */
@@ -61,61 +62,47 @@ export interface OptidelResult {
   acquisitions: number;
 }
 
-/** `normalized`: unit-length embeddings; `sources`: each sample's acquisition; `budgetImages`: B. */
+/** The pool both selectors choose from. */
+export interface OptidelInput {
+  /** Unit-length (centred) embeddings, N x dim. */
+  normalized: Float32Array;
+  dim: number;
+  /** Each sample's acquisition. */
+  sources: readonly string[];
+  /** Each sample's difficulty, for key patches without their own. */
+  difficulty: Float32Array;
+  keyPatches: readonly KeyPatch[];
+}
+
+/** `budgetImages`: B. */
 export function optidelSelect(
-  normalized: Float32Array,
-  dim: number,
-  sources: readonly string[],
-  difficulty: Float32Array,
-  keyPatches: readonly KeyPatch[],
+  input: OptidelInput,
   budgetImages: number,
   seed: number,
   options: OptidelOptions = {},
 ): OptidelResult {
-  const m = options.patchesPerImage ?? PATCHES_PER_MOSAIC;
-  const duplicateOf = exactDuplicateOf(normalized, dim);
-  const patchDifficulty = (p: KeyPatch) => p.difficulty ?? difficulty[p.sampleId];
-  const eligible = keyPatches.filter((p) => duplicateOf[p.sampleId] < 0);
-  const order = eligible.sort((a, b) => patchDifficulty(b) - patchDifficulty(a) || a.id - b.id);
-  const target = Math.min(order.length, m * budgetImages);
-  const distinct = sources.filter((_, i) => duplicateOf[i] < 0);
-  const quota = acquisitionQuotas(
-    distinct,
-    m * budgetImages,
-    options.sourceCapFactor ?? 1,
-    options.sourceCapFloor ?? 1,
-  );
+  const { normalized, dim, sources } = input;
+  const pool = optidelPool(input, budgetImages, options);
+  const { target, quota } = pool;
   const neighbours = new NeighbourIndex(normalized, buildBallTree(normalized, dim, { seed }), options.regionSize);
-
-  const perSource = new Map<string, number>();
-  const taken: KeyPatch[] = [];
-  let remaining: KeyPatch[] = order;
+  const picker = new QuotaPicker(sources, quota);
+  let remaining: KeyPatch[] = pool.order;
   /** Takes patches of `remaining` in order while `allowed` and the budget agree; the rest stay. */
-  const pass = (allowed: (patch: KeyPatch, source: string) => boolean): number => {
-    const left: KeyPatch[] = [];
-    const before = taken.length;
-    for (const patch of remaining) {
-      const source = sources[patch.sampleId];
-      if (taken.length < target && allowed(patch, source)) {
-        taken.push(patch);
-        perSource.set(source, (perSource.get(source) ?? 0) + 1);
-      } else left.push(patch);
-    }
-    remaining = left;
-    return taken.length - before;
+  const pass = (allowed: PatchRule): number => {
+    const before = picker.taken.length;
+    remaining = picker.pass(remaining, target, allowed);
+    return picker.taken.length - before;
   };
-  const underQuota = (scale: number) => (_: KeyPatch, source: string) =>
-    (perSource.get(source) ?? 0) < scale * quota.get(source)!;
 
   const accepted = new Set<number>();
   // A near-duplicate's distance to the accepted sample that ruled it out: the accepted set only
   // grows, so at a smaller d it is still ruled out when this is below d, without a search.
   const ruledOutAt = new Map<number, number>();
   /** Within the quotas, from samples at least cosine distance `d` from every accepted one. */
-  const spreadAt = (d: number) => {
+  const spreadAt = (d: number): PatchRule => {
     const tau = Math.sqrt(2 * d); // the Euclidean distance on unit vectors
-    return (patch: KeyPatch, source: string) => {
-      if (!underQuota(1)(patch, source)) return false;
+    return (patch, source) => {
+      if (!picker.underQuota(1)(patch, source)) return false;
       const id = patch.sampleId;
       if (accepted.has(id)) return true;
       if ((ruledOutAt.get(id) ?? Infinity) < tau) return false;
@@ -132,31 +119,144 @@ export function optidelSelect(
   const startDistance = options.minCosineDistance ?? 0.05;
   let distanceHalvings = 0;
   pass(spreadAt(startDistance));
-  while (taken.length < target && distanceHalvings < MAX_DISTANCE_HALVINGS) {
+  while (picker.taken.length < target && distanceHalvings < MAX_DISTANCE_HALVINGS) {
     distanceHalvings++;
     pass(spreadAt(startDistance / 2 ** distanceHalvings));
   }
-  const relaxed: RelaxedPicks = {
-    nearDuplicate: pass(underQuota(1)),
-    acquisitionCap: 0,
-    capDoublings: 0,
+  const nearDuplicate = pass(picker.underQuota(1));
+  const { acquisitionCap, capDoublings } = picker.relaxQuotas(remaining, target);
+  return pool.result(picker.taken, {
+    nearDuplicate,
+    acquisitionCap,
+    capDoublings,
     short: 0,
     nearDuplicateDistance: startDistance / 2 ** distanceHalvings,
     distanceHalvings,
+  });
+}
+
+/**
+ * OptiDEL on the hierarchical path (hierarchicalKMeans.ts), for pools of millions: the clusters
+ * of hierarchical k-means stand in for the near-duplicate distance (the budget is shared evenly
+ * among them, so no dense region fills it), and inside each leaf the patches are taken as the
+ * exact selector takes them: hardest first, exact duplicates never, each acquisition within the
+ * same pool-wide quota (counted across leaves), the quotas doubled only where a leaf cannot fill
+ * its share inside them. The budget is shared in patches (a sample gives as many as it has), so
+ * it is met exactly as in the exact selector. Leaves of about `PATCHES_PER_LEAF` picks: larger
+ * leaves follow difficulty more and clusters less.
+ */
+export function optidelHierarchicalSelect(
+  input: OptidelInput,
+  budgetImages: number,
+  seed: number,
+  options: Pick<OptidelOptions, 'patchesPerImage' | 'sourceCapFactor' | 'sourceCapFloor'> = {},
+): OptidelResult {
+  const { normalized, dim, sources } = input;
+  const pool = optidelPool(input, budgetImages, options);
+  const ofSample: KeyPatch[][] = sources.map(() => []);
+  for (const patch of pool.order) ofSample[patch.sampleId].push(patch);
+  const picker = new QuotaPicker(sources, pool.quota);
+  const relaxed = { acquisitionCap: 0, capDoublings: 0 };
+  const rule: LeafRule = {
+    picksPerLeaf: PATCHES_PER_LEAF,
+    capacity: Int32Array.from(ofSample, (patches) => patches.length),
+    pick(_vectors, _dim, rows, share) {
+      const start = picker.taken.length;
+      const target = start + share;
+      const inLeaf = Array.from(rows)
+        .flatMap((r) => ofSample[r])
+        .sort(pool.hardestFirst);
+      const leafRelaxed = picker.relaxQuotas(picker.pass(inLeaf, target, picker.underQuota(1)), target);
+      relaxed.acquisitionCap += leafRelaxed.acquisitionCap;
+      relaxed.capDoublings = Math.max(relaxed.capDoublings, leafRelaxed.capDoublings);
+      return picker.taken.slice(start).map((p) => p.id);
+    },
   };
-  while (taken.length < target) {
-    relaxed.capDoublings++;
-    relaxed.acquisitionCap += pass(underQuota(2 ** relaxed.capDoublings));
-  }
-  relaxed.short = m * budgetImages - taken.length;
-  const selected = [...new Set(taken.map((p) => p.sampleId))];
+  hierarchicalKMeansSelect(normalized, dim, { budget: pool.target, seed }, rule);
+  return pool.result(picker.taken, { nearDuplicate: 0, short: 0, ...relaxed });
+}
+
+/** Patches per leaf on the hierarchical path, as prototypes and MedDEL pick about 8 rows per leaf. */
+const PATCHES_PER_LEAF = 8;
+
+/** Whether a patch (of a sample of acquisition `source`) may be taken now. */
+type PatchRule = (patch: KeyPatch, source: string) => boolean;
+
+/** What both paths start from: exact duplicates left out, the key patches hardest first, the quotas for M x B patches. */
+function optidelPool(
+  { normalized, dim, sources, difficulty, keyPatches }: OptidelInput,
+  budgetImages: number,
+  options: OptidelOptions,
+) {
+  const m = options.patchesPerImage ?? PATCHES_PER_MOSAIC;
+  const duplicateOf = exactDuplicateOf(normalized, dim);
+  const patchDifficulty = (p: KeyPatch) => p.difficulty ?? difficulty[p.sampleId];
+  const hardestFirst = (a: KeyPatch, b: KeyPatch) => patchDifficulty(b) - patchDifficulty(a) || a.id - b.id;
+  const order = keyPatches.filter((p) => duplicateOf[p.sampleId] < 0).sort(hardestFirst);
+  const quota = acquisitionQuotas(
+    sources.filter((_, i) => duplicateOf[i] < 0),
+    m * budgetImages,
+    options.sourceCapFactor ?? 1,
+    options.sourceCapFloor ?? 1,
+  );
   return {
-    selected,
-    patches: taken.map((p) => p.id),
-    relaxed,
-    sourceCap: [...quota.values()].reduce((a, b) => Math.max(a, b), 0),
-    acquisitions: quota.size,
+    order,
+    hardestFirst,
+    quota,
+    /** Patches to take: M x B, or all the pool has outside exact duplicates. */
+    target: Math.min(order.length, m * budgetImages),
+    /** The selection made of the patches `taken`. */
+    result(taken: readonly KeyPatch[], relaxed: RelaxedPicks): OptidelResult {
+      return {
+        selected: [...new Set(taken.map((p) => p.sampleId))],
+        patches: taken.map((p) => p.id),
+        relaxed: { ...relaxed, short: m * budgetImages - taken.length },
+        sourceCap: [...quota.values()].reduce((a, b) => Math.max(a, b), 0),
+        acquisitions: quota.size,
+      };
+    },
   };
+}
+
+/** Patches taken in order under the acquisition quotas, each acquisition's count kept across passes. */
+class QuotaPicker {
+  readonly taken: KeyPatch[] = [];
+  private readonly perSource = new Map<string, number>();
+
+  constructor(
+    private readonly sources: readonly string[],
+    private readonly quota: ReadonlyMap<string, number>,
+  ) {}
+
+  /** Allows a patch while its acquisition has taken fewer than `scale` times its quota. */
+  underQuota(scale: number): PatchRule {
+    return (_, source) => (this.perSource.get(source) ?? 0) < scale * this.quota.get(source)!;
+  }
+
+  /** Takes patches of `remaining` in order while `allowed` agrees and fewer than `target` are taken; returns the others. */
+  pass(remaining: readonly KeyPatch[], target: number, allowed: PatchRule): KeyPatch[] {
+    const left: KeyPatch[] = [];
+    for (const patch of remaining) {
+      const source = this.sources[patch.sampleId];
+      if (this.taken.length < target && allowed(patch, source)) {
+        this.taken.push(patch);
+        this.perSource.set(source, (this.perSource.get(source) ?? 0) + 1);
+      } else left.push(patch);
+    }
+    return left;
+  }
+
+  /** The last resort: the quotas doubled until `target` patches are taken (`remaining` must hold enough). */
+  relaxQuotas(remaining: readonly KeyPatch[], target: number): { acquisitionCap: number; capDoublings: number } {
+    const before = this.taken.length;
+    let capDoublings = 0;
+    let left = remaining;
+    while (this.taken.length < target) {
+      capDoublings++;
+      left = this.pass(left, target, this.underQuota(2 ** capDoublings));
+    }
+    return { acquisitionCap: this.taken.length - before, capDoublings };
+  }
 }
 
 /**

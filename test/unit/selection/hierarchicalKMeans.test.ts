@@ -1,4 +1,4 @@
-/** Hierarchical k-means selection (kcenter, prototypes, meddel): distinct, deterministic, and balanced over clusters however unequal their sizes. */
+/** Hierarchical k-means selection (kcenter, prototypes, meddel; optidel in optidelHierarchical.test.ts): distinct, deterministic, and balanced over clusters however unequal their sizes. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SeededRandom } from '../../../src/engine/model/rng';
