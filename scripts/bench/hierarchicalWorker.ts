@@ -44,6 +44,8 @@ const METHODS: Record<string, () => number[]> = {
   'optidel-hierarchical': select('optidel', true),
 };
 
+if (!METHODS[method]) throw new Error(`unknown method "${method}"; one of ${Object.keys(METHODS).join(', ')}`);
+
 const wall = performance.now();
 const cpu = process.cpuUsage();
 const picks = METHODS[method]();
