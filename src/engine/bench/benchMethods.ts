@@ -1,5 +1,6 @@
 /** What a benchmark method selects with: `full` and `scratch` select nothing; `optidel-<difficulty>` is OptiDEL by that difficulty score; `optidel-<step>` is OptiDEL up to one step of generation (the ablation). */
 import {
+  ABLATION_BENCH_METHODS,
   DIFFICULTY_SCORES,
   GENERATION_STEP_NAMES,
   SELECTION_METHOD_NAMES,
@@ -21,6 +22,8 @@ export const GENERATION_STEPS: Record<GenerationStep, { images: OptidelImages; a
   adversarial: { images: 'mosaics', adversarial: true },
 };
 export const ABLATION_ADVERSARIAL_FRACTION = 0.25;
+/** The ablation in the order its steps add up; plain `optidel` (the bench's own settings) is the whole method at the end. */
+export const ABLATION_LADDER: readonly string[] = [...ABLATION_BENCH_METHODS, 'optidel'];
 
 export interface BenchSelector {
   method: SelectionMethod;
