@@ -218,13 +218,14 @@ export const DEFAULT_BENCH_METHODS = [
 export const DIFFICULTY_BENCH_METHODS = DIFFICULTY_SCORES.map((d) => `optidel-${d}` as const);
 
 /** OptiDEL's steps of generation, in order: the ablation arms `optidel-<step>` stop after one (engine/bench/benchMethods.ts says what each trains on). */
-export const GENERATION_STEP_NAMES = ['selected', 'mosaics', 'adversarial'] as const;
+export const GENERATION_STEP_NAMES = ['selected', 'mosaics', 'adversarial', 'rounds'] as const;
 export type GenerationStep = (typeof GENERATION_STEP_NAMES)[number];
 /** One line per ablation arm, for whoever lists the methods. */
 export const GENERATION_STEP_DESCRIPTIONS: Record<GenerationStep, string> = {
   selected: "OptiDEL's selected pool images as they are, no generation",
   mosaics: "OptiDEL's mosaics of key patches, none hardened",
   adversarial: "OptiDEL's mosaics, a fraction hardened adversarially",
+  rounds: "OptiDEL's hardened mosaics, re-selected with the encoder in training between collaborative rounds",
 };
 export const ABLATION_BENCH_METHODS = GENERATION_STEP_NAMES.map((s) => `optidel-${s}` as const);
 

@@ -1,5 +1,6 @@
 /** What a benchmark method selects with: `full` and `scratch` select nothing; `optidel-<difficulty>` is OptiDEL by that difficulty score; `optidel-<step>` is OptiDEL up to one step of generation (the ablation). */
 import {
+  ABLATION_BENCH_METHODS,
   DIFFICULTY_SCORES,
   GENERATION_STEP_NAMES,
   SELECTION_METHOD_NAMES,
@@ -11,16 +12,21 @@ import type { SelectionMethod } from '../selection/methods';
 
 /**
  * OptiDEL's ablation arms, each adding one step of generation to the one before: the selected pool
- * images as they are; their key patches' mosaics; those mosaics with a fraction hardened adversarially.
- * `adversarial: true` hardens at the bench's --optidel-adversarial fraction, or
- * ABLATION_ADVERSARIAL_FRACTION when that is 0 (so the arm always differs from `optidel-mosaics`).
+ * images as they are; their key patches' mosaics; those mosaics with a fraction hardened adversarially;
+ * and those re-selected and re-generated with the encoder in training between collaborative rounds
+ * (pipeline/collaborativeRounds.ts). `adversarial: true` hardens at the bench's --optidel-adversarial
+ * fraction, or ABLATION_ADVERSARIAL_FRACTION when that is 0 (so the arm always differs from `optidel-mosaics`).
  */
-export const GENERATION_STEPS: Record<GenerationStep, { images: OptidelImages; adversarial: boolean }> = {
-  selected: { images: 'selected', adversarial: false },
-  mosaics: { images: 'mosaics', adversarial: false },
-  adversarial: { images: 'mosaics', adversarial: true },
-};
+export const GENERATION_STEPS: Record<GenerationStep, { images: OptidelImages; adversarial: boolean; rounds: number }> =
+  {
+    selected: { images: 'selected', adversarial: false, rounds: 1 },
+    mosaics: { images: 'mosaics', adversarial: false, rounds: 1 },
+    adversarial: { images: 'mosaics', adversarial: true, rounds: 1 },
+    rounds: { images: 'mosaics', adversarial: true, rounds: 2 },
+  };
 export const ABLATION_ADVERSARIAL_FRACTION = 0.25;
+/** The ablation in the order its steps add up; plain `optidel` (the bench's own settings) is the whole method at the end. */
+export const ABLATION_LADDER: readonly string[] = [...ABLATION_BENCH_METHODS, 'optidel'];
 
 export interface BenchSelector {
   method: SelectionMethod;
@@ -47,13 +53,13 @@ export function selectorOf(benchMethod: string): BenchSelector | undefined {
   return undefined;
 }
 
-/** What an OptiDEL arm trains on: its own generation steps, or the bench's settings for the others. */
+/** What an OptiDEL arm trains on: its own generation steps, or the bench's settings (in one round) for the others. */
 export function generationOf(
   selector: BenchSelector,
   bench: { images: OptidelImages; adversarialFraction: number },
-): { images: OptidelImages; adversarialFraction: number } {
-  if (!selector.generation) return bench;
+): { images: OptidelImages; adversarialFraction: number; rounds: number } {
+  if (!selector.generation) return { ...bench, rounds: 1 };
   const step = GENERATION_STEPS[selector.generation];
   const fraction = bench.adversarialFraction > 0 ? bench.adversarialFraction : ABLATION_ADVERSARIAL_FRACTION;
-  return { images: step.images, adversarialFraction: step.adversarial ? fraction : 0 };
+  return { images: step.images, adversarialFraction: step.adversarial ? fraction : 0, rounds: step.rounds };
 }

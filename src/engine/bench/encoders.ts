@@ -14,11 +14,14 @@ import type { OptidelImages } from '../../shared/commands';
 import type { EncoderFactory, PretrainedEncoder } from './runBench';
 import { selectorOf } from './benchMethods';
 import { claimCheckpoint, inputSignature } from './inputSignature';
+import { trainInRounds } from '../pipeline/collaborativeRounds';
 
 /** What a selection method trains on: pool ids plus generated samples (mosaics, adversarial). */
 export interface TrainingSet {
   ids: number[];
   extra?: Float32Array;
+  /** Collaborative rounds (pipeline/collaborativeRounds.ts): this set trains the first; `next` chooses each later one with the encoder in training. */
+  rounds?: { count: number; next: (model: MaeModel, ctx: CommandContext) => Promise<TrainingSet> };
 }
 
 /** Chooses a method's training set; provided by the pipeline (score, propose, select, synthesize). */
@@ -80,19 +83,32 @@ export function poolEncoderFactory(options: PoolEncoderOptions): EncoderFactory 
           method === 'full'
             ? { ids: poolIds(options.cache.size, options.excluded) }
             : await options.selectTraining(method, seed, budget, ctx);
-        const generated = set.extra ? set.extra.length / options.model.imageSize ** 2 : 0;
         // Resumes from checkpoints/<name>/ when present and made from the same inputs; a finished one is loaded without training.
         const name = checkpointName(method, seed, budget, options.optidelImages);
         await claimCheckpoint(options.poolRun, name, encoderSignature(options, set, seed), ctx);
-        const result = await pretrain(
-          model,
-          { ids: set.ids, cache: options.cache, extra: set.extra },
-          { ...options.pretrain, seed },
-          options.poolRun,
-          name,
+        const pretrainOptions = { ...options.pretrain, seed };
+        const { result, set: last } = await trainInRounds(
+          set,
+          {
+            rounds: set.rounds?.count ?? 1,
+            steps: pretrainOptions.steps,
+            train: (members, until) =>
+              pretrain(
+                model,
+                { ids: members.ids, cache: options.cache, extra: members.extra },
+                pretrainOptions,
+                options.poolRun,
+                name,
+                ctx,
+                until,
+              ),
+            reselect: () => set.rounds!.next(model, ctx),
+          },
           ctx,
+          `bench: ${method} (seed ${seed})`,
         );
-        return wrap(result.steps, set.ids.length, generated);
+        const generated = last.extra ? last.extra.length / options.model.imageSize ** 2 : 0;
+        return wrap(result.steps, last.ids.length, generated);
       } catch (err) {
         model.dispose();
         throw err;
@@ -113,6 +129,8 @@ export function encoderSignature(
     // The bench trains on one thread (commands/bench.ts), as encoders made before --workers existed.
     pretrain: { ...options.pretrain, steps: undefined, checkpointEvery: undefined, workers: undefined },
     seed,
+    // Only arms trained in rounds record them: the signatures of every other encoder stay as they were.
+    ...(set.rounds ? { rounds: set.rounds.count } : {}),
   };
   return inputSignature({ pool: options.cache.index.contentHash, ids: set.ids, extra: set.extra, settings });
 }

@@ -4,8 +4,8 @@
  * `random`, plots), and the settings needed to reproduce any cell.
  */
 import * as path from 'node:path';
-import { selectorOf } from './benchMethods';
-import { DEFAULT_DIFFICULTY } from '../../shared/commands';
+import { ABLATION_LADDER, selectorOf } from './benchMethods';
+import { DEFAULT_DIFFICULTY, GENERATION_STEP_DESCRIPTIONS } from '../../shared/commands';
 import type { BenchCell, BenchReport } from '../../shared/artifacts';
 import type { BenchResult } from '../../shared/commands';
 import { writeFileAtomic, writeJsonAtomic } from '../../shared/node/atomicFile';
@@ -149,6 +149,43 @@ function perClassSection(report: FullBenchReport, cells: readonly MeasuredCell[]
   ];
 }
 
+/**
+ * OptiDEL's generation steps one at a time: each arm run (in ABLATION_LADDER's order) with its mean
+ * mIoU and its paired difference to the arm run before it, so each row says what its step added.
+ * Absent unless an ablation arm was run.
+ */
+function ablationSection(
+  report: FullBenchReport,
+  cells: readonly MeasuredCell[],
+  methods: string[],
+  budget: number,
+): string[] {
+  const ladder = ABLATION_LADDER.filter((m) => methods.includes(m));
+  if (!ladder.some((m) => selectorOf(m)?.generation)) return [];
+  const s = report.settings;
+  const trainsOn = (m: string) => {
+    const step = selectorOf(m)?.generation;
+    if (step) return GENERATION_STEP_DESCRIPTIONS[step];
+    const hardened = s.optidelAdversarial ? `${Math.round(s.optidelAdversarial * 100)}% hardened` : 'none hardened';
+    return `the whole method as benchmarked: ${s.optidelImages ?? 'mosaics'}, ${hardened}`;
+  };
+  return [
+    "## Ablation of OptiDEL's generation steps",
+    '',
+    `Each arm adds one step of generation to the arm above it; plain \`optidel\` is the whole method with this benchmark's --optidel-images and --optidel-adversarial. The last column is each arm's paired difference to the arm above it (${MEAN_OVER_DATASETS}, 95% interval over seeds, in bold when it excludes 0).`,
+    '',
+    `| arm | trains on | mean mIoU | − previous arm |`,
+    '|---|---|---:|---:|',
+    ...ladder.map((m, i) => {
+      const previous = ladder[i - 1];
+      const step =
+        previous === undefined ? '–' : `${signed(overallDifference(cells, m, previous, budget))} (− ${previous})`;
+      return `| ${m} | ${trainsOn(m)} | ${cellText(overall(cells, m, budget))} | ${step} |`;
+    }),
+    '',
+  ];
+}
+
 export function renderReport(report: FullBenchReport): { markdown: string; svgs: Record<string, string> } {
   const s = report.settings;
   const budget = headlineBudget(report);
@@ -228,6 +265,7 @@ export function renderReport(report: FullBenchReport): { markdown: string; svgs:
           '',
         ]
       : []),
+    ...ablationSection(report, cells, methods, budget),
     ...(methods.includes('scratch') && methods.length > 1
       ? [
           'Against no pre-training: does pre-training pay at this compute? Until `full` is shown above `scratch`, no ranking of selectors says much.',

@@ -13,7 +13,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ScoresInfo } from '../../shared/artifacts';
+import type { KeyPatchFile, ScoresInfo } from '../../shared/artifacts';
 import type { DifficultyScore, OptidelImages } from '../../shared/commands';
 import { ARTIFACTS } from '../../shared/artifacts';
 import { readJsonFile } from '../../shared/node/atomicFile';
@@ -27,7 +27,8 @@ import { MaeModel, type MaeConfig } from '../model/mae';
 import { pretrain, type PretrainOptions } from '../model/pretrain';
 import { selectSubset, type SelectionInput, type SelectionResult } from '../selection/methods';
 import { runProposeStage } from '../pipeline/proposeStage';
-import { runScoreStage } from '../pipeline/scoreStage';
+import { runScoreStage, SCORE_DEFAULTS } from '../pipeline/scoreStage';
+import { rescoredInput } from '../pipeline/collaborativeRounds';
 import { runRecordOrUndefined } from '../pipeline/stageSettings';
 import { resolveDifficulty } from '../model/scoring';
 import { checkpointName, encoderSignature, poolIds, type SelectTraining, type TrainingSet } from './encoders';
@@ -91,32 +92,28 @@ export function pipelineSelection(options: SelectionSourceOptions): PipelineSele
   const training: SelectTraining = async (method, seed, budget, ctx): Promise<TrainingSet> => {
     const selector = selectorOf(method);
     if (!selector) throw new Error(`bench: "${method}" is not a selection method (${BENCH_METHOD_HINT})`);
-    const input = await scoredPool(ctx, selector.difficulty);
-    const result = withoutExcluded(
-      selectSubset(selector.method, input, { budget, seed }),
-      input,
-      options.excluded,
-      ctx,
-    );
-    // OptiDEL's compact set: its mosaics, a fraction hardened by the foundation model (generation (a)
-    // and (b)); the 'selected' ablation leaves out both steps of generation.
+    // OptiDEL's compact set: its mosaics, a fraction hardened (generation (a) and (b)); the 'selected'
+    // ablation leaves out both steps of generation, the 'rounds' one chooses again between rounds (c).
     const generation = generationOf(selector, {
       images: options.optidelImages ?? 'mosaics',
       adversarialFraction: options.adversarial.fraction,
     });
     const adversarial = { ...options.adversarial, fraction: generation.adversarialFraction };
     const generates = selector.method === 'optidel' && generation.images !== 'selected';
-    const foundation =
-      generates && adversarial.fraction > 0
-        ? await MaeModel.load(checkpointDir(options.poolRun, FOUNDATION_CHECKPOINT))
-        : undefined;
-    try {
+    /** The selection from `input` and its compact set, hardened by `hardener` (the model that scored `input`). */
+    const compactFrom = async (input: SelectionInput, hardener: MaeModel | undefined, ctx: CommandContext) => {
+      const result = withoutExcluded(
+        selectSubset(selector.method, input, { budget, seed }),
+        input,
+        options.excluded,
+        ctx,
+      );
       const set = await buildCompactSet(
         { method: selector.method, selected: result.selected, patches: result.patches },
         input.keyPatches ?? [],
         input.sources,
         options.cache,
-        foundation,
+        hardener,
         { images: generation.images, adversarial, seed, signal: ctx.signal },
       );
       const hardened = set.samples.filter((s) => s.hardened !== undefined).length;
@@ -125,9 +122,42 @@ export function pipelineSelection(options: SelectionSourceOptions): PipelineSele
         `bench: ${method} (seed ${seed}) trains on ${compactSetSize(set)} images: ${set.ids.length} pool images as they are${result.patches ? ` and ${set.samples.length} generated from ${result.patches.length} key patches` : ''}${hardened ? `, ${hardened} hardened adversarially` : ''}`,
       );
       return { ids: set.ids, extra: set.samples.length ? set.pixels : undefined };
+    };
+    const input = await scoredPool(ctx, selector.difficulty);
+    const foundation =
+      generates && adversarial.fraction > 0
+        ? await MaeModel.load(checkpointDir(options.poolRun, FOUNDATION_CHECKPOINT))
+        : undefined;
+    let first: TrainingSet;
+    try {
+      first = await compactFrom(input, foundation, ctx);
     } finally {
       foundation?.dispose();
     }
+    if (generation.rounds === 1) return first;
+    // Later rounds: the pool scored and its key patches proposed again by the encoder in training,
+    // which also hardens (as `optidel train --rounds`); nothing is written to the shared pool run.
+    const keyPatchFile = path.join(options.poolRun, ARTIFACTS.keyPatches);
+    const next = async (model: MaeModel, ctx: CommandContext): Promise<TrainingSet> => {
+      const { input: rescored } = await rescoredInput(
+        model,
+        options.cache,
+        input,
+        fs.existsSync(keyPatchFile) ? ((await readJsonFile(keyPatchFile)) as KeyPatchFile) : undefined,
+        {
+          difficulty: selector.difficulty ?? (await poolDifficulty(options.poolRun)),
+          masks: SCORE_DEFAULTS.masks,
+          seed,
+          // The bench trains on one thread (commands/bench.ts); it scores on one too.
+          workers: 1,
+          runDir: options.poolRun,
+          stage: 'bench',
+        },
+        ctx,
+      );
+      return compactFrom(rescored, generates && adversarial.fraction > 0 ? model : undefined, ctx);
+    };
+    return { ...first, rounds: { count: generation.rounds, next } };
   };
   return {
     training,

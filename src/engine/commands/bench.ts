@@ -5,7 +5,13 @@
  * each is fine-tuned on every downstream data set, and DIR/bench/ gets report.json and report.md. Re-running the same command resumes: finished cells are kept.
  */
 import * as path from 'node:path';
-import { BENCH_METHOD_NAMES, DEFAULT_BENCH_METHODS, OPTIDEL_IMAGES, type BenchArgs } from '../../shared/commands';
+import {
+  ABLATION_BENCH_METHODS,
+  BENCH_METHOD_NAMES,
+  DEFAULT_BENCH_METHODS,
+  OPTIDEL_IMAGES,
+  type BenchArgs,
+} from '../../shared/commands';
 import type { EngineCommand } from '../command';
 import { UsageError } from '../command';
 import { selectBackend } from '../backends/select';
@@ -53,7 +59,7 @@ export const benchCommand: EngineCommand<'bench'> = {
       name: 'methods',
       type: 'string[]',
       choices: BENCH_METHOD_NAMES,
-      description: `methods to compare (default ${DEFAULT_BENCH_METHODS.join(',')}); scratch = no pre-training; optidel-<difficulty> selects by that difficulty score; optidel-selected, optidel-mosaics, optidel-adversarial stop after that step of generation (the ablation)`,
+      description: `methods to compare (default ${DEFAULT_BENCH_METHODS.join(',')}); scratch = no pre-training; optidel-<difficulty> selects by that difficulty score; ${ABLATION_BENCH_METHODS.join(', ')} stop after that step of generation (the ablation)`,
     },
     {
       name: 'budget',

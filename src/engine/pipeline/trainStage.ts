@@ -3,24 +3,14 @@
  * (curated selected samples + generated samples) with equal compute: the optimiser steps of the
  * full-pool run (checkpoints/train, resumable).
  *
- * Collaborative optimisation (OPTIDEL.md, generation (c)), optional: with R > 1 rounds the steps
- * are split in R parts; after each part but the last, the pool is re-scored with the model being
- * trained, re-selected (with the options the selection was made with) and the samples re-generated,
- * and training continues on the new compact set. The rounds share one cosine schedule over all the
- * steps, so the learning rate falls once, not to zero at the end of every round (the paper gives
- * no schedule for rounds).
+ * Collaborative optimisation (collaborativeRounds.ts), optional: with R > 1 rounds, between the
+ * rounds the pool is re-scored with the model being trained, re-selected (with the options the
+ * selection was made with, written to selection/) and the samples re-generated (synth/), and
+ * training continues on the new compact set.
  */
-import * as tf from '@tensorflow/tfjs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type {
-  KeyPatch,
-  KeyPatchFile,
-  ScoresInfo,
-  SelectionFile,
-  SynthIndex,
-  SynthSample,
-} from '../../shared/artifacts';
+import type { KeyPatchFile, ScoresInfo, SelectionFile, SynthIndex, SynthSample } from '../../shared/artifacts';
 import { ARTIFACTS, selectionFile } from '../../shared/artifacts';
 import type { CommandArgs, CommandResult } from '../../shared/commands';
 import { readJsonFile, writeJsonAtomic } from '../../shared/node/atomicFile';
@@ -34,15 +24,13 @@ import type { PoolCache } from '../data/cache';
 import { openCache } from '../data/cache';
 import { checkpointDir, discardCheckpoints, latestCheckpoint } from '../model/checkpoint';
 import { maeConfig, MaeModel } from '../model/mae';
-import { resolveScoringWorkers, scorePool, scorePoolBoxes, type ScoringThreads } from '../model/parallelScoring';
 import { pretrain, type PretrainOptions, type PretrainResult } from '../model/pretrain';
 import { existingRunDir, readRunModelSettings } from '../model/runSettings';
-import { fitInputFree, type PoolScores, type ScoreOptions } from '../model/scoring';
 import { runStage } from '../runStage';
 import type { SelectionMethod } from '../selection/methods';
 import { adversarialFor, buildCompactSet, type AdversarialSettings, type CompactSet } from './compactSet';
 import { pretrainOptions } from './pretrainStage';
-import { proposeAutoPatches } from './proposeStage';
+import { rescoredInput, trainInRounds } from './collaborativeRounds';
 import {
   curated,
   lastSelectedMethod,
@@ -116,28 +104,27 @@ export async function trainStage(
   options: TrainStageOptions,
   ctx: CommandContext,
 ): Promise<TrainStageResult> {
-  let set = await compactSet(runDir, options.method, cache, options.adversarial, ctx);
-  let result: PretrainResult | undefined;
-  for (let round = 0; round < options.rounds; round++) {
-    if (round > 0) {
-      ctx.log(
-        'info',
-        `train: collaborative round ${round + 1} of ${options.rounds}: re-scoring the pool with the model being trained`,
-      );
-      set = await reselect(runDir, model, cache, options, ctx);
-    }
-    const roundEnd = Math.round((options.pretrain.steps * (round + 1)) / options.rounds);
-    result = await pretrain(
-      model,
-      { ids: set.ids, cache, extra: set.extra },
-      options.pretrain,
-      runDir,
-      'train',
-      ctx,
-      roundEnd,
-    );
-  }
-  return { ...result!, samples: set.ids.length, generated: set.generated, rounds: options.rounds };
+  const { result, set } = await trainInRounds(
+    await compactSet(runDir, options.method, cache, options.adversarial, ctx),
+    {
+      rounds: options.rounds,
+      steps: options.pretrain.steps,
+      train: (members, until) =>
+        pretrain(
+          model,
+          { ids: members.ids, cache, extra: members.extra },
+          options.pretrain,
+          runDir,
+          'train',
+          ctx,
+          until,
+        ),
+      reselect: () => reselect(runDir, model, cache, options, ctx),
+    },
+    ctx,
+    'train',
+  );
+  return { ...result, samples: set.ids.length, generated: set.generated, rounds: options.rounds };
 }
 
 /**
@@ -242,36 +229,37 @@ async function reselect(
   options: TrainStageOptions,
   ctx: CommandContext,
 ) {
-  const input = await readSelectionInput(runDir);
-  const all = Array.from({ length: cache.size }, (_, i) => i);
-  // The run's difficulty score (scores.json), and for pvi the pool's input-free predictor, as score and propose used.
+  const keyPatchFile = path.join(runDir, ARTIFACTS.keyPatches);
+  const before = fs.existsSync(keyPatchFile) ? ((await readJsonFile(keyPatchFile)) as KeyPatchFile) : undefined;
   const { difficulty } = (await readJsonFile(path.join(runDir, ARTIFACTS.scores))) as ScoresInfo;
-  const inputFree =
-    difficulty === 'pvi' ? await fitInputFree(cache, all, model.config.patchSize, options.pretrain.seed) : undefined;
-  const scoring = {
-    masks: options.masks,
-    seed: options.pretrain.seed,
-    batchSize: 64,
-    difficulty,
-    inputFree,
-    signal: ctx.signal,
-  };
-  const threads: ScoringThreads = {
-    workers: resolveScoringWorkers(options.pretrain.workers, tf.getBackend(), 'train'),
-    runDir,
-  };
-  const scores = await scorePool(
+  const { input, proposed } = await rescoredInput(
     model,
     cache,
-    all,
-    { ...scoring, onProgress: (done, total) => ctx.progress('train: re-score', done, total) },
-    threads,
+    await readSelectionInput(runDir),
+    before,
+    {
+      difficulty,
+      masks: options.masks,
+      seed: options.pretrain.seed,
+      workers: options.pretrain.workers,
+      runDir,
+      stage: 'train',
+    },
+    ctx,
   );
-  const keyPatches = await reproposed(runDir, model, cache, scores, scoring, threads, ctx);
+  // Written back so the selection's patch ids name them.
+  if (before && input.keyPatches) {
+    const proposer = `${before.proposer.replace(/; re-proposed .*$/, '')}; re-proposed in a collaborative round with the model in training`;
+    await writeJsonAtomic(keyPatchFile, { ...before, proposer, patches: input.keyPatches } satisfies KeyPatchFile);
+    ctx.log(
+      'info',
+      `train: ${proposed} key patches proposed again from the model in training, ${input.keyPatches.length - proposed} of the user's kept`,
+    );
+  }
   const previous = await readSelection(runDir, options.method, cache.size);
   const selection = await selectStage(
     runDir,
-    { ...input, embeddings: scores.embeddings, dim: scores.embeddingDim, difficulty: scores.difficulty, keyPatches },
+    input,
     cache,
     model,
     {
@@ -288,7 +276,7 @@ async function reselect(
   const synth = await synthesizeStage(
     runDir,
     selection,
-    keyPatches ?? [],
+    input.keyPatches ?? [],
     input.sources,
     cache,
     model,
@@ -296,42 +284,6 @@ async function reselect(
     ctx,
   );
   return membersOf(synth.set);
-}
-
-/**
- * Key patches proposed again from the model in training: our windows from its fresh patch errors
- * (the way the propose stage made them, patches/key-patches.json's `windows`), the user's boxes
- * kept, every box scored by that model; written back so the selection's patch ids name them.
- * Undefined when the run has no key patches (a selection without them).
- */
-async function reproposed(
-  runDir: string,
-  model: MaeModel,
-  cache: PoolCache,
-  scores: PoolScores,
-  scoring: Omit<ScoreOptions, 'onProgress'>,
-  threads: ScoringThreads,
-  ctx: CommandContext,
-): Promise<KeyPatch[] | undefined> {
-  const file = path.join(runDir, ARTIFACTS.keyPatches);
-  if (!fs.existsSync(file)) return undefined;
-  const before = (await readJsonFile(file)) as KeyPatchFile;
-  const ours = before.windows
-    ? await proposeAutoPatches(cache, scores.patchErrors, scores.patchesPerSide, before.windows, ctx, {
-        progressStage: 'train: re-propose',
-      })
-    : [];
-  const users = before.patches.filter((p) => p.origin === 'user');
-  const patches = [...ours, ...users].map((p, id) => ({ ...p, id }));
-  const difficulty = await scorePoolBoxes(model, cache, patches, scoring, threads);
-  patches.forEach((p, i) => (p.difficulty = difficulty[i]));
-  const proposer = `${before.proposer.replace(/; re-proposed .*$/, '')}; re-proposed in a collaborative round with the model in training`;
-  await writeJsonAtomic(file, { ...before, proposer, patches } satisfies KeyPatchFile);
-  ctx.log(
-    'info',
-    `train: ${ours.length} key patches proposed again from the model in training, ${users.length} of the user's kept`,
-  );
-  return patches;
 }
 
 /** `optidel train` in a run folder (its lock, its status in run.json, its artifacts): called by the command, the pipeline and the benchmark alike. */

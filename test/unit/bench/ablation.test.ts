@@ -12,11 +12,12 @@ import { runCli } from '../../helpers/engine';
 test('each ablation arm stops after its own step of generation', () => {
   const bench = { images: 'mosaics+selected' as const, adversarialFraction: 0.5 };
   const of = (method: string) => generationOf(selectorOf(method)!, bench);
-  assert.deepEqual(of('optidel-selected'), { images: 'selected', adversarialFraction: 0 });
-  assert.deepEqual(of('optidel-mosaics'), { images: 'mosaics', adversarialFraction: 0 });
-  assert.deepEqual(of('optidel-adversarial'), { images: 'mosaics', adversarialFraction: 0.5 });
-  // The plain arm keeps the bench's settings: it is the default full method.
-  assert.deepEqual(of('optidel'), bench);
+  assert.deepEqual(of('optidel-selected'), { images: 'selected', adversarialFraction: 0, rounds: 1 });
+  assert.deepEqual(of('optidel-mosaics'), { images: 'mosaics', adversarialFraction: 0, rounds: 1 });
+  assert.deepEqual(of('optidel-adversarial'), { images: 'mosaics', adversarialFraction: 0.5, rounds: 1 });
+  assert.deepEqual(of('optidel-rounds'), { images: 'mosaics', adversarialFraction: 0.5, rounds: 2 });
+  // The plain arm keeps the bench's settings, in one round: it is the default full method.
+  assert.deepEqual(of('optidel'), { ...bench, rounds: 1 });
   // With hardening turned off for the bench, the adversarial arm still hardens (else it would be optidel-mosaics).
   const off = generationOf(selectorOf('optidel-adversarial')!, { images: 'mosaics', adversarialFraction: 0 });
   assert.equal(off.adversarialFraction, ABLATION_ADVERSARIAL_FRACTION);
@@ -26,7 +27,7 @@ test('each ablation arm stops after its own step of generation', () => {
 });
 
 test('ablation arms have their own checkpoints, whatever --optidel-images says', () => {
-  const names = ['optidel', 'optidel-selected', 'optidel-mosaics', 'optidel-adversarial'].map((m) =>
+  const names = ['optidel', 'optidel-selected', 'optidel-mosaics', 'optidel-adversarial', 'optidel-rounds'].map((m) =>
     checkpointName(m, 1, 0.1),
   );
   assert.equal(new Set(names).size, names.length);
@@ -48,7 +49,7 @@ test('an unknown optidel-<x> method is refused before any training, naming the a
   assert.notEqual(run.status, 0);
   assert.match(
     run.stderr,
-    /--methods must be a list of .*optidel-selected, optidel-mosaics, optidel-adversarial \(unknown: optidel-xyz\)/,
+    /--methods must be a list of .*optidel-selected, optidel-mosaics, optidel-adversarial, optidel-rounds \(unknown: optidel-xyz\)/,
   );
   assert.ok(!fs.existsSync(path.join(dir, 'run')), 'nothing was written');
 });

@@ -28,6 +28,18 @@ const TINY_BENCH = [
   '--json',
 ];
 
+/** The tiny demo data in a new folder, and the tiny bench on it for `methods` and one data set. */
+function tinyBenchOnDemo(prefix: string, methods: string, dataset: string): { run: string; args: string[] } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  assert.equal(runCli(['demo-data', '--out', path.join(dir, 'data'), '--size', 'tiny']).status, 0);
+  const run = path.join(dir, 'run');
+  const config = path.join(dir, 'data', 'optidel.json');
+  return {
+    run,
+    args: ['bench', '--config', config, '--out', run, ...TINY_BENCH, '--methods', methods, '--datasets', dataset],
+  };
+}
+
 test('a tiny end-to-end bench writes a report and resumes without recomputing', { timeout: 120_000 }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-e2e-bench-'));
   const data = runCli(['demo-data', '--out', path.join(dir, 'data'), '--size', 'tiny']);
@@ -215,21 +227,7 @@ test(
   'optidel-pvi selects by the pvi difficulty of the same foundation model, computed once and kept',
   { timeout: 180_000 },
   () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-e2e-difficulty-'));
-    assert.equal(runCli(['demo-data', '--out', path.join(dir, 'data'), '--size', 'tiny']).status, 0);
-    const run = path.join(dir, 'run');
-    const args = [
-      'bench',
-      '--config',
-      path.join(dir, 'data', 'optidel.json'),
-      '--out',
-      run,
-      ...TINY_BENCH,
-      '--methods',
-      'optidel,optidel-pvi',
-      '--datasets',
-      'chest-xray',
-    ];
+    const { run, args } = tinyBenchOnDemo('optidel-e2e-difficulty-', 'optidel,optidel-pvi', 'chest-xray');
     const first = runCli(args, { timeoutMs: 120_000 });
     assert.equal(first.status, 0, first.stderr);
     assert.match(first.stderr, /scoring the pool by the pvi difficulty with the foundation model/);
@@ -263,5 +261,38 @@ test(
     assert.equal(again.status, 0, again.stderr);
     assert.doesNotMatch(again.stderr, /scoring the pool by the pvi difficulty/);
     assert.equal((again.json as { computed: number }).computed, 0);
+  },
+);
+
+test(
+  'optidel-rounds trains in two rounds, choosing its second set with the encoder in training, and leaves the pool run as it was',
+  { timeout: 240_000 },
+  () => {
+    const { run, args } = tinyBenchOnDemo('optidel-e2e-rounds-', 'optidel-adversarial,optidel-rounds', 'abdomen-ct');
+    const bench = runCli(args, { timeoutMs: 200_000 });
+    assert.equal(bench.status, 0, bench.stderr);
+    assert.match(bench.stderr, /bench: optidel-rounds \(seed 0\): collaborative round 2 of 2/);
+    assert.doesNotMatch(bench.stderr, /optidel-adversarial \(seed 0\): collaborative round/);
+    // Its set is chosen twice (the second time from the pool as the encoder in training scores it), the adversarial arm's once.
+    assert.equal(bench.stderr.match(/bench: optidel-rounds \(seed 0\) trains on/g)?.length, 2);
+    assert.equal(bench.stderr.match(/bench: optidel-adversarial \(seed 0\) trains on/g)?.length, 1);
+    const report = JSON.parse(fs.readFileSync(path.join(run, 'bench', 'report.json'), 'utf8')) as {
+      cells: Array<{ method: string; pretrainSteps: number }>;
+    };
+    assert.deepEqual(
+      report.cells.map((c) => [c.method, c.pretrainSteps]).sort(),
+      [
+        ['optidel-adversarial', 3],
+        ['optidel-rounds', 3],
+      ],
+      'the rounds share the same steps: equal compute',
+    );
+    // The shared pool run's key patches are the foundation model's, not re-proposed by one arm.
+    const keyPatches = JSON.parse(fs.readFileSync(path.join(run, 'patches', 'key-patches.json'), 'utf8')) as {
+      proposer: string;
+    };
+    assert.doesNotMatch(keyPatches.proposer, /re-proposed/);
+    const markdown = fs.readFileSync(path.join(run, 'bench', 'report.md'), 'utf8');
+    assert.match(markdown, /\| optidel-rounds \| .* \(− optidel-adversarial\) \|/);
   },
 );

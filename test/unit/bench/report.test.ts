@@ -238,3 +238,51 @@ test('per-class IoU: means over seeds, and the classes no cell found are named',
   assert.match(markdown, /\| full \| 40\.0 \| 0\.0 \|/);
   assert.match(markdown, /No method found a: lesion in any seed/);
 });
+
+test('the ablation section lists the arms run in the order their steps add up, each against the arm run before it', () => {
+  // Three seeds on two data sets; optidel-mosaics was not run, so optidel-adversarial is compared with optidel-selected.
+  const ablationCells = [
+    ...[0.4, 0.42, 0.44].map((v, seed) => cell('optidel-selected', seed, 'a', v)),
+    ...[0.3, 0.3, 0.3].map((v, seed) => cell('optidel-selected', seed, 'b', v)),
+    ...[0.5, 0.5, 0.5].map((v, seed) => cell('optidel-adversarial', seed, 'a', v)),
+    ...[0.4, 0.42, 0.44].map((v, seed) => cell('optidel-adversarial', seed, 'b', v)),
+    ...[0.52, 0.48, 0.53].map((v, seed) => cell('optidel', seed, 'a', v)),
+    ...[0.4, 0.42, 0.44].map((v, seed) => cell('optidel', seed, 'b', v)),
+    ...[0.1, 0.1, 0.1].map((v, seed) => cell('full', seed, 'a', v, 1)),
+    ...[0.1, 0.1, 0.1].map((v, seed) => cell('full', seed, 'b', v, 1)),
+  ];
+  const ablation: FullBenchReport = {
+    ...report,
+    cells: ablationCells,
+    settings: {
+      ...report.settings,
+      // Listed against the ladder's order: the section must not follow --methods.
+      methods: ['optidel', 'full', 'optidel-adversarial', 'optidel-selected'],
+      seeds: [0, 1, 2],
+      budgets: [0.05],
+      optidelImages: 'mosaics',
+      optidelAdversarial: 0.25,
+    },
+  };
+  const { markdown } = renderReport(ablation);
+  const section = markdown.split("## Ablation of OptiDEL's generation steps")[1]?.split('\n## ')[0];
+  assert.ok(section, 'the section is there');
+  const rows = section.split('\n').filter((l) => /^\| optidel/.test(l));
+  assert.deepEqual(
+    rows.map((r) => r.split(' | ')[0]),
+    ['| optidel-selected', '| optidel-adversarial', '| optidel'],
+    'one row per arm run, in the order the steps add up',
+  );
+  // Per seed, mean over data sets: selected 35, 36, 37 (mean 36.0 ± 1.0); adversarial 45, 46, 47; optidel 46, 45, 48.5.
+  assert.match(rows[0], /\| 36\.0 ± 1\.0 \| – \|$/, 'the first arm has nothing to be compared with');
+  // adversarial − selected: +10 at every seed, a zero-width interval that excludes 0 (bold).
+  assert.match(rows[1], /\| 46\.0 ± 1\.0 \| \*\*\+10\.0 \[\+10\.0, \+10\.0\]\*\* \(− optidel-selected\) \|$/);
+  // optidel − adversarial: +1, −1, +1.5; mean +0.5, sd √(3.5 / 2) = 1.3229 points, ± 4.303 · 1.3229 / √3 = ±3.29.
+  // (Against selected it would be +10.5, against full +36.5.)
+  assert.match(rows[2], /\| 46\.5 ± 1\.8 \| \+0\.5 \[−2\.8, \+3\.8\] \(− optidel-adversarial\) \|$/);
+  assert.match(rows[2], /the whole method as benchmarked: mosaics, 25% hardened/);
+  // Without an ablation arm there is no section, even with optidel and full run.
+  assert.doesNotMatch(renderReport(report).markdown, /Ablation/);
+  const noArms = { ...ablation, settings: { ...ablation.settings, methods: ['optidel', 'full'] } };
+  assert.doesNotMatch(renderReport(noArms).markdown, /Ablation/);
+});
