@@ -23,7 +23,8 @@ import type {
 } from '../../shared/artifacts';
 import { ARTIFACTS, selectionFile } from '../../shared/artifacts';
 import type { CommandArgs, CommandResult } from '../../shared/commands';
-import { readJsonFile, writeJsonAtomic } from '../../shared/node/atomicFile';
+import { readJsonFile } from '../../shared/node/atomicFile';
+import { readKeyPatchesFile, writeKeyPatchesFile } from '../../shared/node/keyPatchesFile';
 import { synthIndexFile } from '../../shared/run/layout';
 import { resolveInRun } from '../../shared/run/node/contain';
 import { findSynth } from '../../shared/run/node/synthFiles';
@@ -315,7 +316,7 @@ async function reproposed(
 ): Promise<KeyPatch[] | undefined> {
   const file = path.join(runDir, ARTIFACTS.keyPatches);
   if (!fs.existsSync(file)) return undefined;
-  const before = (await readJsonFile(file)) as KeyPatchFile;
+  const before = await readKeyPatchesFile(runDir, ARTIFACTS.keyPatches);
   const ours = before.windows
     ? await proposeAutoPatches(cache, scores.patchErrors, scores.patchesPerSide, before.windows, ctx, {
         progressStage: 'train: re-propose',
@@ -326,7 +327,7 @@ async function reproposed(
   const difficulty = await scorePoolBoxes(model, cache, patches, scoring, threads);
   patches.forEach((p, i) => (p.difficulty = difficulty[i]));
   const proposer = `${before.proposer.replace(/; re-proposed .*$/, '')}; re-proposed in a collaborative round with the model in training`;
-  await writeJsonAtomic(file, { ...before, proposer, patches } satisfies KeyPatchFile);
+  await writeKeyPatchesFile(file, { ...before, proposer, patches } satisfies KeyPatchFile);
   ctx.log(
     'info',
     `train: ${ours.length} key patches proposed again from the model in training, ${users.length} of the user's kept`,
