@@ -97,7 +97,7 @@ export async function readKeyPatchesFile<T extends KeyPatchFile = KeyPatchFile>(
   if (!fs.existsSync(linesFile)) fail(file, `${path.basename(linesRelative)} beside it is missing`);
   const patches: KeyPatch[] = [];
   for await (const value of readJsonLines(linesFile, options.chunkBytes)) {
-    const where = `${linesFile} line ${patches.length + 1}`;
+    const where = `${linesFile}: line ${patches.length + 1}`;
     if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(where, 'not a key patch object');
     checkJsonDepth(value, where, fix);
     patches.push(value as KeyPatch);

@@ -81,9 +81,9 @@ test('a truncated, damaged or unknown file is refused, naming the file and the f
   fs.writeFileSync(lines, [full[0], '{"id": 1, "sampl', ...full.slice(2)].join('\n'));
   await assert.rejects(readKeyPatchesFile(dir, RELATIVE), /key-patches\.jsonl: line 2 is not valid JSON/);
   fs.writeFileSync(lines, [full[0], '[1, 2]', ...full.slice(2)].join('\n'));
-  await assert.rejects(readKeyPatchesFile(dir, RELATIVE), /key-patches\.jsonl line 2: not a key patch object/);
+  await assert.rejects(readKeyPatchesFile(dir, RELATIVE), /key-patches\.jsonl: line 2: not a key patch object/);
   fs.writeFileSync(lines, [full[0], `{"id":1,"x":${'['.repeat(100)}${']'.repeat(100)}}`, ...full.slice(2)].join('\n'));
-  await assert.rejects(readKeyPatchesFile(dir, RELATIVE), /key-patches\.jsonl line 2: x.*nested more than 64 levels/);
+  await assert.rejects(readKeyPatchesFile(dir, RELATIVE), /key-patches\.jsonl: line 2: x.*nested more than 64 levels/);
   fs.rmSync(lines);
   await assert.rejects(readKeyPatchesFile(dir, RELATIVE), /key-patches\.json: key-patches\.jsonl beside it is missing/);
   fs.writeFileSync(header, JSON.stringify({ proposer: 'x', version: 3, patchCount: 0 }));
