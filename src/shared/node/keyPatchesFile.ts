@@ -3,9 +3,9 @@
  * place that knows its versions (Node only; the engine, export, the host and the scripts read it
  * through here). Version 2, written since: the .json file is a header (proposer, windows, the
  * patch count) and the patches are JSON Lines in the .jsonl file beside it, written a chunk at a
- * time and read a chunk at a time, so the patches of a 10M-image pool (about 3.7 GB) are never one
- * string. Version 1, one JSON document with a "patches" array, is still read: it caps the pool
- * near 1.4M images (375 B of JSON an image), which every run of that version is below.
+ * time and read a chunk at a time, so the patches of a 10M-image pool are never one string.
+ * Version 1, one JSON document with a "patches" array, is still read: it caps the pool near 1.4M
+ * images (375 B of JSON an image), which every run of that version is below.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
