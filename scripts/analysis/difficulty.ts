@@ -17,8 +17,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { KeyPatchFile } from '../../src/shared/artifacts';
 import { readCacheIndexFile } from '../../src/shared/node/cacheIndexFile';
+import { readKeyPatchesFile } from '../../src/shared/node/keyPatchesFile';
 import { ARTIFACTS } from '../../src/shared/run/layout';
 import { resolveInRun } from '../../src/shared/run/node/contain';
 import { median, overlap, pixelSpread, spearman, topN } from './stats';
@@ -128,7 +128,7 @@ export async function analyse(runDir: string, budget: number): Promise<Analysis>
   const sampleModality = index.samples.map((s) => modalityOf(s.source));
   const sampleSpread = index.samples.map((s) => pixelSpread(pixelsOf(s.id)));
 
-  const patches = readJson<KeyPatchFile>(runDir, ARTIFACTS.keyPatches).patches.filter((p) =>
+  const patches = (await readKeyPatchesFile(runDir, ARTIFACTS.keyPatches)).patches.filter((p) =>
     Number.isFinite(p.difficulty),
   );
   const patchSpread = patches.map((p) => {

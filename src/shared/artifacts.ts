@@ -80,8 +80,8 @@ export interface KeyPatch {
   origin: 'auto' | 'user';
 }
 
+/** A run's key patches in memory; on disk a header and JSON Lines (src/shared/node/keyPatchesFile.ts). */
 export interface KeyPatchFile {
-  version: 1;
   proposer: string;
   patches: KeyPatch[];
   /** How our windows were proposed (absent: user boxes only, or a file from before it was recorded), so collaborative rounds propose again the same way. */

@@ -15,6 +15,7 @@ import { CHROMIUM, CHROMIUM_ARGS, startHarness, type Harness } from './harness';
 import type { ThemeName } from './themes';
 import type { ViewKind } from '../../src/shared/viewMessages';
 import type { CacheIndex, KeyPatchFile, MetadataFile, SelectionFile } from '../../src/shared/artifacts';
+import { writeKeyPatchesFile } from '../../src/shared/node/keyPatchesFile';
 import { ARTIFACTS, SAMPLE_SCORE_COLUMNS } from '../../src/shared/artifacts';
 import type { SampleActions } from '../../src/host/panels/viewMessageHandler';
 import { demoDataCommand } from '../../src/engine/commands/demoData';
@@ -658,12 +659,10 @@ describe('sample view in Chromium', { skip: missing }, () => {
     // Axial slice 9 of the demo CT crosses the liver and a kidney (its label map has 186 labelled voxels there).
     sampleId = index.samples.find((s) => s.source === labelledImage && s.slice === 9)!.id;
     const patches: KeyPatchFile = {
-      version: 1,
       proposer: 'test',
       patches: [{ id: 0, sampleId, box: [16, 16, 20, 20], origin: 'auto', difficulty: 0.4 }],
     };
-    fs.mkdirSync(path.join(runDir, 'patches'), { recursive: true });
-    fs.writeFileSync(path.join(runDir, ARTIFACTS.keyPatches), JSON.stringify(patches));
+    await writeKeyPatchesFile(path.join(runDir, ARTIFACTS.keyPatches), patches);
     const served = new Set<number>();
     const samples: SampleActions = {
       serve: async (id) => {

@@ -185,7 +185,7 @@ test(
       fs.readdirSync(path.join(run.runDir, 'parts/score')),
       Array.from({ length: SHARDS }, (_, i) => `0000${i}-of-0000${SHARDS}`),
     );
-    for (const file of [...SCORE_FILES, 'patches/key-patches.json'])
+    for (const file of [...SCORE_FILES, 'patches/key-patches.json', 'patches/key-patches.jsonl'])
       assert.ok(
         fs.readFileSync(path.join(run.runDir, file)).equals(fs.readFileSync(path.join(whole, file))),
         `${file} differs`,

@@ -13,6 +13,7 @@ import type { KeyPatch, KeyPatchFile } from '../../shared/artifacts';
 import type { DifficultyScore } from '../../shared/commands';
 import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../../shared/node/atomicFile';
 import { readFloat32File } from '../../shared/node/float32File';
+import { readKeyPatchesFile, writeKeyPatchesFile } from '../../shared/node/keyPatchesFile';
 import { benchDifficultyDir, DIFFICULTY_VARIANT_FILES } from '../../shared/run/layout';
 import type { CommandContext } from '../command';
 import type { PoolCache } from '../data/cache';
@@ -48,8 +49,11 @@ export async function withDifficulty(
   if (record?.foundation === pool.foundationSignature && record.count === count && record.difficulty === difficulty) {
     const fix = `delete ${dir} and run the benchmark again`;
     const scores = await readFloat32File(files('difficulty'), { length: count, fix });
-    const patches = ((await readJsonFile(files('keyPatches'))) as KeyPatchFile).patches;
-    if (!Array.isArray(patches)) throw new Error(`${files('keyPatches')}: "patches" must be an array; ${fix}`);
+    const { patches } = await readKeyPatchesFile(
+      pool.run,
+      `${benchDifficultyDir(difficulty)}/${DIFFICULTY_VARIANT_FILES.keyPatches}`,
+      { fix },
+    );
     return { ...base, difficulty: scores, keyPatches: patches };
   }
   if (record) ctx.log('info', `bench: the ${difficulty} difficulty was computed with another foundation model; again`);
@@ -83,12 +87,11 @@ export async function withDifficulty(
     patches.forEach((p, i) => (p.difficulty = boxes[i]));
     await writeFileAtomic(files('difficulty'), bytes(scores.difficulty));
     const file: KeyPatchFile = {
-      version: 1,
       proposer: `${windowsProposer(DEFAULT_PROPOSER)}; ${difficulty} difficulty`,
       patches,
       windows: { perImage: DEFAULT_PROPOSER.perImage, windowFraction: DEFAULT_PROPOSER.windowFraction },
     };
-    await writeJsonAtomic(files('keyPatches'), file);
+    await writeKeyPatchesFile(files('keyPatches'), file);
     // The record last: a variant folder with a record is complete.
     await writeJsonAtomic(files('record'), {
       difficulty,

@@ -13,7 +13,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { KeyPatchFile, ScoresInfo } from '../../shared/artifacts';
+import type { ScoresInfo } from '../../shared/artifacts';
+import { readKeyPatchesFile } from '../../shared/node/keyPatchesFile';
 import type { DifficultyScore, OptidelImages } from '../../shared/commands';
 import { ARTIFACTS } from '../../shared/artifacts';
 import { readJsonFile } from '../../shared/node/atomicFile';
@@ -143,7 +144,7 @@ export function pipelineSelection(options: SelectionSourceOptions): PipelineSele
         model,
         options.cache,
         input,
-        fs.existsSync(keyPatchFile) ? ((await readJsonFile(keyPatchFile)) as KeyPatchFile) : undefined,
+        fs.existsSync(keyPatchFile) ? await readKeyPatchesFile(options.poolRun, ARTIFACTS.keyPatches) : undefined,
         {
           difficulty: selector.difficulty ?? (await poolDifficulty(options.poolRun)),
           masks: SCORE_DEFAULTS.masks,

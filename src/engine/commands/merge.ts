@@ -9,6 +9,7 @@ import type { CommandContext, EngineCommand } from '../command';
 import type { MergeResult } from '../../shared/commands';
 import { ARTIFACTS, SHARDED_STAGES, shardPartsFolder, type ShardedStage } from '../../shared/run/layout';
 import { writeJsonAtomic } from '../../shared/node/atomicFile';
+import { keyPatchLines, writeKeyPatchesFile } from '../../shared/node/keyPatchesFile';
 import { resolveInRun } from '../../shared/run/node/contain';
 import { loadConfig } from '../config/loadConfig';
 import { openCache, readCacheIndex } from '../data/cache';
@@ -150,9 +151,14 @@ function mergeStage(
       }
       const { file, shards, skipped } = await mergeProposeParts(runDir, expected, rerun);
       for (const s of skipped) ctx.log('warn', `key patches: skipped ${s.path}: ${s.reason}`);
-      await writeJsonAtomic(path.join(runDir, ARTIFACTS.keyPatches), file);
+      await writeKeyPatchesFile(path.join(runDir, ARTIFACTS.keyPatches), file);
       return {
-        result: { stage, shards, samples: cache.size, files: [ARTIFACTS.keyPatches] },
+        result: {
+          stage,
+          shards,
+          samples: cache.size,
+          files: [ARTIFACTS.keyPatches, keyPatchLines(ARTIFACTS.keyPatches)],
+        },
         summary: { patches: file.patches.length, shards },
       };
     } finally {

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import type { CacheSample, KeyPatchFile } from '../../shared/artifacts';
 import { ARTIFACTS } from '../../shared/artifacts';
 import type { SampleResult } from '../../shared/commands';
-import { readJsonFile } from '../../shared/node/atomicFile';
+import { readKeyPatchesFile } from '../../shared/node/keyPatchesFile';
 import { resolveInRun } from '../../shared/run/node/contain';
 import { UsageError } from '../command';
 import type { LoadedConfig } from '../config/loadConfig';
@@ -163,9 +163,7 @@ async function sampleKeyPatches(
 ): Promise<SampleResult['keyPatches']> {
   let file: KeyPatchFile;
   try {
-    const where = resolveInRun(runDir, ARTIFACTS.keyPatches, { mustExist: true });
-    file = (await readJsonFile(where)) as KeyPatchFile;
-    if (!Array.isArray(file?.patches)) throw new Error('"patches" must be an array');
+    file = await readKeyPatchesFile(runDir, ARTIFACTS.keyPatches);
   } catch (err) {
     if (!/no such file/.test((err as Error).message)) notes.push(`key patches not shown: ${(err as Error).message}`);
     return [];

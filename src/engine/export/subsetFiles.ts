@@ -9,7 +9,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { KeyPatchFile } from '../../shared/artifacts';
 import { ARTIFACTS, selectionFile } from '../../shared/artifacts';
-import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../../shared/node/atomicFile';
+import { writeFileAtomic, writeJsonAtomic } from '../../shared/node/atomicFile';
+import { readKeyPatchesFile } from '../../shared/node/keyPatchesFile';
 import { readCacheIndex } from '../data/cache';
 import { curated, readSelection } from '../pipeline/runArtifacts';
 import { csvText } from './csv';
@@ -48,7 +49,7 @@ export async function curatedSubset(runDir: string, method: string): Promise<Cur
   const selectionPath = path.join(runDir, selectionFile(method));
   const difficulty = await readFloat32(runDir, ARTIFACTS.difficulty, cache.samples.length, 'optidel score');
   const patchesFile = path.join(runDir, ARTIFACTS.keyPatches);
-  const keyPatches = fs.existsSync(patchesFile) ? ((await readJsonFile(patchesFile)) as KeyPatchFile).patches : [];
+  const keyPatches = fs.existsSync(patchesFile) ? (await readKeyPatchesFile(runDir, ARTIFACTS.keyPatches)).patches : [];
   const { ids, patchIds } = curated(selection, keyPatches);
   const chosenPatches = new Set(patchIds);
   const patchesOf = new Map<number, KeyPatchFile['patches']>();

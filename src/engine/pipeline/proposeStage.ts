@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { KeyPatch, KeyPatchFile, ScoresInfo } from '../../shared/artifacts';
 import { ARTIFACTS } from '../../shared/artifacts';
 import type { CommandArgs, CommandResult } from '../../shared/commands';
-import { readJsonFile, writeJsonAtomic } from '../../shared/node/atomicFile';
+import { readJsonFile } from '../../shared/node/atomicFile';
 import { selectBackend } from '../backends/select';
 import type { CommandContext } from '../command';
 import { throwIfCancelled, UsageError } from '../command';
@@ -30,6 +30,7 @@ import { runStageOrShard } from '../scale/shardStage';
 import { SCORE_DEFAULTS } from './scoreStage';
 import { runRecordOrUndefined } from './stageSettings';
 import { readFloat32File } from '../../shared/node/float32File';
+import { keyPatchLines, writeKeyPatchesFile } from '../../shared/node/keyPatchesFile';
 
 /**
  * `errors`: grid² per-patch difficulties per sample, for the samples from `offset` on (a shard's
@@ -186,13 +187,12 @@ export async function runProposeStage(
           .filter(Boolean)
           .join(' + ') + `; ${difficultyScore} difficulty`;
       const file: KeyPatchFile = {
-        version: 1,
         proposer,
         patches,
         ...(args.userOnly ? {} : { windows: { perImage, windowFraction } }),
       };
-      let written: string[] = [ARTIFACTS.keyPatches];
-      if (!shard) await writeJsonAtomic(path.join(runDir, ARTIFACTS.keyPatches), file);
+      let written: string[] = [ARTIFACTS.keyPatches, keyPatchLines(ARTIFACTS.keyPatches)];
+      if (!shard) await writeKeyPatchesFile(path.join(runDir, ARTIFACTS.keyPatches), file);
       else {
         const partSettings = {
           perImage,

@@ -10,6 +10,7 @@ import type { CacheIndex, KeyPatch, KeyPatchFile, ScoresInfo, SelectionFile } fr
 import { metadataColumns, parseMetadataFile, type MetadataColumn } from '../../shared/sampleMetadata';
 import { ARTIFACTS, selectionFile } from '../../shared/artifacts';
 import { readJsonFile } from '../../shared/node/atomicFile';
+import { readKeyPatchesFile } from '../../shared/node/keyPatchesFile';
 import type { SelectionInput } from '../selection/methods';
 import { acquisitionOf } from '../data/acquisition';
 import { readCacheIndex } from '../data/cache';
@@ -35,7 +36,7 @@ export async function readSelectionInput(runDir: string): Promise<SelectionInput
   const difficulty = await readF32(path.join(runDir, ARTIFACTS.difficulty), info.count, writer);
   const patchesFile = path.join(runDir, ARTIFACTS.keyPatches);
   const keyPatches = fs.existsSync(patchesFile)
-    ? ((await readJsonFile(patchesFile)) as KeyPatchFile).patches
+    ? (await readKeyPatchesFile(runDir, ARTIFACTS.keyPatches)).patches
     : undefined;
   const patchesProblem = keyPatches && keyPatchesProblem(keyPatches, index.samples.length, index.imageSize);
   if (patchesProblem) throw new Error(`${patchesFile}: ${patchesProblem}; run "optidel propose --run ${runDir}" again`);

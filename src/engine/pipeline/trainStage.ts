@@ -13,7 +13,8 @@ import * as path from 'node:path';
 import type { KeyPatchFile, ScoresInfo, SelectionFile, SynthIndex, SynthSample } from '../../shared/artifacts';
 import { ARTIFACTS, selectionFile } from '../../shared/artifacts';
 import type { CommandArgs, CommandResult } from '../../shared/commands';
-import { readJsonFile, writeJsonAtomic } from '../../shared/node/atomicFile';
+import { readJsonFile } from '../../shared/node/atomicFile';
+import { readKeyPatchesFile, writeKeyPatchesFile } from '../../shared/node/keyPatchesFile';
 import { synthIndexFile } from '../../shared/run/layout';
 import { resolveInRun } from '../../shared/run/node/contain';
 import { findSynth } from '../../shared/run/node/synthFiles';
@@ -230,7 +231,7 @@ async function reselect(
   ctx: CommandContext,
 ) {
   const keyPatchFile = path.join(runDir, ARTIFACTS.keyPatches);
-  const before = fs.existsSync(keyPatchFile) ? ((await readJsonFile(keyPatchFile)) as KeyPatchFile) : undefined;
+  const before = fs.existsSync(keyPatchFile) ? await readKeyPatchesFile(runDir, ARTIFACTS.keyPatches) : undefined;
   const { difficulty } = (await readJsonFile(path.join(runDir, ARTIFACTS.scores))) as ScoresInfo;
   const { input, proposed } = await rescoredInput(
     model,
@@ -250,7 +251,7 @@ async function reselect(
   // Written back so the selection's patch ids name them.
   if (before && input.keyPatches) {
     const proposer = `${before.proposer.replace(/; re-proposed .*$/, '')}; re-proposed in a collaborative round with the model in training`;
-    await writeJsonAtomic(keyPatchFile, { ...before, proposer, patches: input.keyPatches } satisfies KeyPatchFile);
+    await writeKeyPatchesFile(keyPatchFile, { ...before, proposer, patches: input.keyPatches } satisfies KeyPatchFile);
     ctx.log(
       'info',
       `train: ${proposed} key patches proposed again from the model in training, ${input.keyPatches.length - proposed} of the user's kept`,

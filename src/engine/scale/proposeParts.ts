@@ -1,6 +1,8 @@
 /** A shard's part of `optidel propose` (the key patches of its samples), and the merge of all parts. */
+import * as path from 'node:path';
 import type { KeyPatchFile } from '../../shared/artifacts';
-import { readJsonFile, writeJsonAtomic } from '../../shared/node/atomicFile';
+import { keyPatchLines, readKeyPatchesFile, writeKeyPatchesFile } from '../../shared/node/keyPatchesFile';
+import { SHARD_PART_FILES } from '../../shared/run/layout';
 import { readParts, writePart, type PartExpectations } from './parts';
 import { shardRange, type Shard } from './shard';
 
@@ -13,7 +15,7 @@ export interface ProposePartFacts {
   skipped: Array<{ path: string; reason: string }>;
 }
 
-export function writeProposePart(
+export async function writeProposePart(
   runDir: string,
   shard: Shard,
   expected: PartExpectations,
@@ -29,10 +31,11 @@ export function writeProposePart(
     ...expected,
     settings,
   } as const;
-  return writePart<ProposePartFacts>(runDir, record, async (file) => {
-    await writeJsonAtomic(file('keyPatches'), patches);
+  const written = await writePart<ProposePartFacts>(runDir, record, async (file) => {
+    await writeKeyPatchesFile(file('keyPatches'), patches);
     return { skipped };
   });
+  return written.flatMap((f) => (f.endsWith(SHARD_PART_FILES.keyPatches) ? [f, keyPatchLines(f)] : [f]));
 }
 
 /**
@@ -46,7 +49,13 @@ export async function mergeProposeParts(
   rerun: (shard: string) => string,
 ): Promise<{ file: KeyPatchFile; shards: number; skipped: ProposePartFacts['skipped'] }> {
   const parts = await readParts<ProposePartFacts>(runDir, 'propose', expected, rerun);
-  const files = await Promise.all(parts.map(async (p) => (await readJsonFile(p.file('keyPatches'))) as KeyPatchPart));
+  const files = await Promise.all(
+    parts.map((p) =>
+      readKeyPatchesFile<KeyPatchPart>(path.dirname(p.file('keyPatches')), SHARD_PART_FILES.keyPatches, {
+        fix: 'propose every shard again',
+      }),
+    ),
+  );
   const proposers = new Set(files.map((f) => f.proposer));
   if (proposers.size > 1)
     throw new Error(
@@ -60,7 +69,6 @@ export async function mergeProposeParts(
   const patches = [...ours, ...users].map((p, id) => ({ ...p, id }));
   return {
     file: {
-      version: 1,
       proposer: files[0].proposer,
       patches,
       ...(files[0].windows ? { windows: files[0].windows } : {}),

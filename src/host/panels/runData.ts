@@ -10,7 +10,6 @@ import type {
   BenchReport,
   DuplicateGroup,
   DuplicatesFile,
-  KeyPatchFile,
   PredictionIndex,
   ScoresInfo,
   SelectionFile,
@@ -26,6 +25,7 @@ import { parseMetricsFile, type MetricSeries } from '../../shared/metrics';
 import { resolveInRun } from '../../shared/run/node/contain';
 import { lastSynthIndex } from '../../shared/run/node/synthFiles';
 import { readCacheIndexFile } from '../../shared/node/cacheIndexFile';
+import { readKeyPatchesFile } from '../../shared/node/keyPatchesFile';
 import { readFloat32File } from '../../shared/node/float32File';
 import { parseThumbsIndex } from '../../shared/run/thumbsIndex';
 import { interned } from '../../shared/intern';
@@ -98,9 +98,12 @@ class Problems {
   }
 }
 
+/** What a view says about a run file it cannot show. */
+const NOT_SHOWN = 'not shown; write it again with the stage that makes it';
+
 /** Every read goes through the containment rule: a shared run's link out is reported, never followed. */
 async function readJson(runDir: string, file: string): Promise<unknown> {
-  const text = await readJsonText(resolveInRun(runDir, file), 'not shown; write it again with the stage that makes it');
+  const text = await readJsonText(resolveInRun(runDir, file), NOT_SHOWN);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -108,7 +111,7 @@ async function readJson(runDir: string, file: string): Promise<unknown> {
     throw new Error(`not valid JSON (${(err as Error).message})`);
   }
   // Before the view's postMessage walks it: too deep, it would overflow the stack there instead.
-  checkJsonDepth(value, file, 'not shown; write it again with the stage that makes it');
+  checkJsonDepth(value, file, NOT_SHOWN);
   return value;
 }
 
@@ -190,13 +193,10 @@ export async function loadRunViewData(
       ),
     );
   if (needs.has('keyPatches')) {
+    // Through the containment rule and the depth check, as readJson: each patch line goes to postMessage.
     data.keyPatches = await problems.try(
       ARTIFACTS.keyPatches,
-      async () =>
-        expectArray(
-          ((await readJson(runDir, ARTIFACTS.keyPatches)) as KeyPatchFile)?.patches,
-          'patches',
-        ) as KeyPatchFile['patches'],
+      async () => (await readKeyPatchesFile(runDir, ARTIFACTS.keyPatches, { fix: NOT_SHOWN })).patches,
     );
   }
   if (needs.has('selections')) data.selections = await readSelections(runDir, problems);

@@ -17,7 +17,8 @@ import { SELECTION_METHOD_NAMES } from '../commands';
  *   scores/patch-errors.f32         N x P per-patch errors (P = (imageSize / patch)²)
  *   scores/projection.f32           N x 2 PCA of the embeddings, for the embedding map
  *   scores/umap.f32                 N x 2 UMAP of the embeddings (optidel umap), the map's other layout
- *   patches/key-patches.json        KeyPatchFile
+ *   patches/key-patches.json        KeyPatchesHeader: proposer, windows, patch count (keyPatchesFile.ts)
+ *   patches/key-patches.jsonl       one KeyPatch per line, in id order
  *   key-patches.user.json           the user's own key patches (optional; docs/key-patches.md)
  *   selection/<method>.json         SelectionFile
  *   synth/<method>/index.json       SynthIndex: the compact set of that method's selection (one per
@@ -35,7 +36,7 @@ import { SELECTION_METHOD_NAMES } from '../commands';
  *   metrics/<stage>.jsonl           one JSON object per line: { step, name, value, time }
  *   bench/report.json, report.md    the benchmark (issue 5), BenchReport
  *   bench/predictions/<dataset>/index.json   PredictionIndex: test images, truth and predicted label PNGs
- *   bench/difficulty/<score>/       an optidel-<score> arm's difficulty.f32, key-patches.json, variant.json
+ *   bench/difficulty/<score>/       an optidel-<score> arm's difficulty.f32, key-patches.json(l), variant.json
  *   parts/<stage>/<i>-of-<n>/       one shard's part of a sharded ingest, score or propose (docs/scale-out.md):
  *                                   part.json (ShardPartRecord) and the stage's files for its samples;
  *                                   an ingest part is laid out as a run's cache/ and thumbs/

@@ -256,7 +256,11 @@ test(
     assert.equal(scored.status, 0, scored.stderr);
     const direct = f32(path.join(run, 'scores', 'difficulty.f32'));
     pvi.forEach((v, i) => assert.ok(Math.abs(v - direct[i]) < 1e-5, `sample ${i}: ${v} vs ${direct[i]}`));
-    // Kept: a second run computes nothing again.
+    const header = JSON.parse(fs.readFileSync(path.join(variant, 'key-patches.json'), 'utf8'));
+    const lines = fs.readFileSync(path.join(variant, 'key-patches.jsonl'), 'utf8').trim().split('\n');
+    assert.equal(header.version, 2, 'the arm keeps its key patches as the propose stage does');
+    assert.equal(lines.length, header.patchCount);
+    // Kept: a second run computes nothing again (its key patches read back from those two files).
     const again = runCli(args, { timeoutMs: 60_000 });
     assert.equal(again.status, 0, again.stderr);
     assert.doesNotMatch(again.stderr, /scoring the pool by the pvi difficulty/);

@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CacheIndex, KeyPatchFile } from '../../../src/shared/artifacts';
+import { writeKeyPatchesFile } from '../../../src/shared/node/keyPatchesFile';
 import { ARTIFACTS } from '../../../src/shared/artifacts';
 import { ingestCommand } from '../../../src/engine/commands/ingest';
 import { serveSample } from '../../../src/engine/curation/sampleView';
@@ -139,7 +140,6 @@ describe('optidel sample', { skip }, () => {
   test('the mask of the labelled data set and the key patches lie in the slab’s grid', async () => {
     const sample = index.samples.find((s) => s.axis === 2 && s.slice === 3)!;
     const patches: KeyPatchFile = {
-      version: 1,
       proposer: 'test',
       // The whole 16-pixel square, and its top-left quarter.
       patches: [
@@ -148,8 +148,7 @@ describe('optidel sample', { skip }, () => {
         { id: 2, sampleId: sample.id + 1, box: [0, 0, 8, 8], origin: 'auto' },
       ],
     };
-    fs.mkdirSync(path.join(runDir, 'patches'), { recursive: true });
-    fs.writeFileSync(path.join(runDir, ARTIFACTS.keyPatches), JSON.stringify(patches));
+    await writeKeyPatchesFile(path.join(runDir, ARTIFACTS.keyPatches), patches);
     const served = await serveSample(runDir, sample.id);
     assert.equal(served.mask?.dataset, 'organs');
     assert.deepEqual(served.mask?.labels, [1, 2]);

@@ -9,11 +9,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import type { CacheIndex, KeyPatchFile, SelectionFile, SynthIndex } from '../../../src/shared/artifacts';
+import type { CacheIndex, SelectionFile, SynthIndex } from '../../../src/shared/artifacts';
 import { openCache } from '../../../src/engine/data/cache';
 import { toBytes } from '../../../src/engine/data/formats/png';
 import { loadSharp } from '../../../src/engine/data/formats/raster';
 import { readCacheIndexFile } from '../../../src/shared/node/cacheIndexFile';
+import { readKeyPatchesFile } from '../../../src/shared/node/keyPatchesFile';
 import { runCli } from '../../helpers/engine';
 import { makeTinyDemo, runTinyPipeline } from '../../helpers/tinyRun';
 import { editCacheSamples } from '../../helpers/cacheSamples';
@@ -77,7 +78,7 @@ function csvByPython(file: string): Array<Record<string, string>> {
   return JSON.parse(r.stdout) as Array<Record<string, string>>;
 }
 
-test("subset.csv read back by Python's csv module is the curated selection, with each sample's provenance", () => {
+test("subset.csv read back by Python's csv module is the curated selection, with each sample's provenance", async () => {
   const rows = csvByPython(path.join(outDir, 'subset.csv'));
   assert.deepEqual(
     rows.map((r) => Number(r.sample_id)),
@@ -87,7 +88,7 @@ test("subset.csv read back by Python's csv module is the curated selection, with
     rows.some((r) => r.source.includes(ODD_FOLDER)),
     'the path with a comma, quotes and a line break survives',
   );
-  const patches = readJson<KeyPatchFile>(path.join(runDir, 'patches/key-patches.json')).patches;
+  const { patches } = await readKeyPatchesFile(runDir, 'patches/key-patches.json');
   const difficulty = new Float32Array(
     new Uint8Array(fs.readFileSync(path.join(runDir, 'scores/difficulty.f32'))).buffer,
   );

@@ -4,9 +4,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { KeyPatchFile, SelectionFile, SynthIndex, ThumbnailAtlasIndex } from '../../../src/shared/artifacts';
+import type { SelectionFile, SynthIndex, ThumbnailAtlasIndex } from '../../../src/shared/artifacts';
 import type { RunRecord } from '../../../src/shared/runRecord';
 import { readCacheIndexFile } from '../../../src/shared/node/cacheIndexFile';
+import { readKeyPatchesFile } from '../../../src/shared/node/keyPatchesFile';
 import { toFlatSynth } from '../../fixtures/makeRunFixture';
 import { runCli } from '../../helpers/engine';
 
@@ -212,12 +213,12 @@ test("a run folder's flat synth/ from before per-method folders still trains, as
   assert.match(kcenter.stderr, /no synth\/kcenter\/index.json; building the kcenter compact set now/);
 });
 
-test('collaborative rounds: the pool is re-scored with the model in training, reselected and regenerated between rounds', () => {
+test('collaborative rounds: the pool is re-scored with the model in training, reselected and regenerated between rounds', async () => {
   const asked = runCli(['select', '--run', runDir, '--method', 'optidel', '--source-cap-factor', '3', '--json']);
   assert.equal(asked.status, 0, asked.stderr);
   const before = readJson<SelectionFile>('selection/optidel.json');
   assert.deepEqual(before.options, { optidel: { sourceCapFactor: 3 } });
-  const patchesBefore = readJson<KeyPatchFile>('patches/key-patches.json');
+  const patchesBefore = await readKeyPatchesFile(runDir, 'patches/key-patches.json');
   const r = runCli([
     'train',
     '--run',
@@ -240,7 +241,7 @@ test('collaborative rounds: the pool is re-scored with the model in training, re
   assert.notEqual(after.createdAt, before.createdAt, 'the selection was made again');
   assert.deepEqual(after.manual, before.manual, 'hand curation survives reselection');
   assert.deepEqual(after.options, before.options, "the user's selection options survive reselection");
-  const patchesAfter = readJson<KeyPatchFile>('patches/key-patches.json');
+  const patchesAfter = await readKeyPatchesFile(runDir, 'patches/key-patches.json');
   assert.match(patchesAfter.proposer, /re-proposed in a collaborative round with the model in training/);
   assert.deepEqual(patchesAfter.windows, patchesBefore.windows, 'proposed again the same way');
   assert.equal(patchesAfter.patches.length, patchesBefore.patches.length);

@@ -11,6 +11,8 @@ import * as path from 'node:path';
 import { preparePredictions } from '../../../src/engine/bench/predictions';
 import { openCache } from '../../../src/engine/data/cache';
 import { MaeModel, maeConfig, parameterCount } from '../../../src/engine/model/mae';
+import { readKeyPatchesFile, writeKeyPatchesFile } from '../../../src/shared/node/keyPatchesFile';
+import type { KeyPatch } from '../../../src/shared/artifacts';
 import { RunPathError } from '../../../src/shared/run/node/contain';
 import { runCli } from '../../helpers/engine';
 import { cloneRun, makeTinyDemo } from '../../helpers/tinyRun';
@@ -416,10 +418,10 @@ test("thumbs/index.json naming an atlas beside the run: export puts none of the 
   );
 });
 
-test('a key-patch file naming samples outside the pool or boxes outside the image is refused naming the file and the fix', () => {
+test('a key-patch file naming samples outside the pool or boxes outside the image is refused naming the file and the fix', async () => {
   const runDir = cloneRun(done, 'key-patch-ids');
   const file = path.join(runDir, 'patches', 'key-patches.json');
-  const patches = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const patches = await readKeyPatchesFile(runDir, 'patches/key-patches.json');
   const index = JSON.parse(fs.readFileSync(path.join(runDir, 'cache', 'index.json'), 'utf8'));
   for (const [change, problem] of [
     [{ sampleId: 99_999 }, `"patches[0].sampleId" holds 99999, not a pool sample id (0 to ${index.sampleCount - 1})`],
@@ -430,7 +432,7 @@ test('a key-patch file naming samples outside the pool or boxes outside the imag
     [{ box: [0, 0, 'x', 4] }, `"patches[0].box" is [0,0,"x",4], not a box inside the ${index.imageSize} px image`],
   ] as const) {
     const [first, ...rest] = patches.patches;
-    fs.writeFileSync(file, JSON.stringify({ ...patches, patches: [{ ...first, ...change }, ...rest] }));
+    await writeKeyPatchesFile(file, { ...patches, patches: [{ ...first!, ...change } as KeyPatch, ...rest] });
     // The old code selected 0 samples from such a file and reported success; train then failed with "nothing to train on".
     const select = runCli(['select', '--run', runDir, '--method', 'optidel', '--json']);
     assert.notEqual(select.status, 0, problem);

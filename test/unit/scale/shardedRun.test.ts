@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SelectionFile } from '../../../src/shared/artifacts';
 import type { RunRecord } from '../../../src/shared/runRecord';
+import { readKeyPatchesFile } from '../../../src/shared/node/keyPatchesFile';
 import { runCli } from '../../helpers/engine';
 import { cloneRun, makeTinyRun, type TinyRun } from '../../helpers/tinyRun';
 
@@ -19,6 +20,7 @@ const MERGED_FILES = [
   'scores/projection.f32',
   'scores/scores.json',
   'patches/key-patches.json',
+  'patches/key-patches.jsonl',
 ];
 let run: TinyRun;
 let whole: string;
@@ -57,7 +59,7 @@ before(() => {
 });
 after(() => fs.rmSync(run.root, { recursive: true, force: true }));
 
-test('score and propose in 4 shards, merged, write the bytes an unsharded run writes, and select the same', () => {
+test('score and propose in 4 shards, merged, write the bytes an unsharded run writes, and select the same', async () => {
   cli(['score', '--run', whole, '--difficulty', 'pvi']);
   cli(['propose', '--run', whole, '--user', userBoxes()]);
   shardRuns(sharded, 'score', ['--difficulty', 'pvi']);
@@ -75,9 +77,9 @@ test('score and propose in 4 shards, merged, write the bytes an unsharded run wr
       fs.readFileSync(path.join(sharded, file)).equals(fs.readFileSync(path.join(whole, file))),
       `${file} differs from the unsharded run's`,
     );
-  const patches = JSON.parse(fs.readFileSync(path.join(sharded, 'patches/key-patches.json'), 'utf8'));
+  const { patches } = await readKeyPatchesFile(sharded, 'patches/key-patches.json');
   assert.deepEqual(
-    patches.patches.filter((p: { origin: string }) => p.origin === 'user').map((p: { sampleId: number }) => p.sampleId),
+    patches.filter((p) => p.origin === 'user').map((p) => p.sampleId),
     [50, 3, 31, 3, 17],
   );
   const record = JSON.parse(fs.readFileSync(path.join(sharded, 'run.json'), 'utf8')) as RunRecord;

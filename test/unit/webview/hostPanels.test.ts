@@ -11,6 +11,7 @@ import { loadRunViewData, watchedArtifacts } from '../../../src/host/panels/runD
 import { saveManualCuration } from '../../../src/shared/node/manualCuration';
 import { parseViewToHost } from '../../../src/shared/viewMessages';
 import type { SelectionFile } from '../../../src/shared/artifacts';
+import { readKeyPatchesFile, writeKeyPatchesFile } from '../../../src/shared/node/keyPatchesFile';
 import type { SampleResult } from '../../../src/shared/commands';
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-views-'));
@@ -176,6 +177,37 @@ test('a selection file nested 100,000 arrays deep is skipped and named, before a
     data.problems.join('\n'),
     /selection\/random\.json: notes\[0\](\[0\])*: nested more than 64 levels deep/,
   );
+});
+
+test('key patches of version 1 and 2 reach the view alike; a linked or too deep patch line is named, not sent', async () => {
+  const dir = path.join(tmp(), 'run-key-patches');
+  makeRunFixture(dir, { samples: 20, imageSize: 16, images: false });
+  const v1 = (await loadRunViewData(dir, 'histogram', (rel) => rel)).keyPatches;
+  assert.ok(v1 && v1.length > 0, 'the fixture writes version 1');
+  const file = path.join(dir, 'patches/key-patches.json');
+  await writeKeyPatchesFile(file, await readKeyPatchesFile(dir, 'patches/key-patches.json'));
+  assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).version, 2);
+  const v2 = await loadRunViewData(dir, 'histogram', (rel) => rel);
+  assert.deepEqual(v2.keyPatches, v1);
+  assert.deepEqual(v2.problems, []);
+  const lines = path.join(dir, 'patches/key-patches.jsonl');
+  const [first, ...rest] = fs.readFileSync(lines, 'utf8').split('\n');
+  fs.writeFileSync(
+    lines,
+    [first!.replace(/^\{/, `{"notes": ${'['.repeat(1000)}${']'.repeat(1000)},`), ...rest].join('\n'),
+  );
+  const deep = await loadRunViewData(dir, 'histogram', (rel) => rel);
+  assert.equal(deep.keyPatches, undefined);
+  assert.match(
+    deep.problems.join('\n'),
+    /patches\/key-patches\.json: line 1: notes(\[0\])*: nested more than 64 levels deep/,
+  );
+  const outside = path.join(tmp(), 'theirs.jsonl');
+  fs.renameSync(lines, outside);
+  fs.symlinkSync(outside, lines);
+  const linked = await loadRunViewData(dir, 'histogram', (rel) => rel);
+  assert.equal(linked.keyPatches, undefined);
+  assert.match(linked.problems.join('\n'), /key-patches\.jsonl" goes through the symbolic link/);
 });
 
 test("the gallery shows the samples synthesized last, and an older run's flat synth/", async () => {
