@@ -21,6 +21,7 @@ import { MaeModel } from '../model/mae';
 import { readRunModelSettings } from '../model/runSettings';
 import { fitInputFree, scoreBoxes, scoreSamples } from '../model/scoring';
 import { proposeAutoPatches, windowsProposer } from '../pipeline/proposeStage';
+import { keyPatchesProblem } from '../pipeline/runArtifacts';
 import { SCORE_DEFAULTS } from '../pipeline/scoreStage';
 import { bytes } from '../scale/scoreParts';
 import type { SelectionInput } from '../selection/methods';
@@ -48,8 +49,10 @@ export async function withDifficulty(
   if (record?.foundation === pool.foundationSignature && record.count === count && record.difficulty === difficulty) {
     const fix = `delete ${dir} and run the benchmark again`;
     const scores = await readFloat32File(files('difficulty'), { length: count, fix });
-    const patches = ((await readJsonFile(files('keyPatches'))) as KeyPatchFile).patches;
-    if (!Array.isArray(patches)) throw new Error(`${files('keyPatches')}: "patches" must be an array; ${fix}`);
+    const patches = ((await readJsonFile(files('keyPatches'))) as Partial<KeyPatchFile> | null)?.patches;
+    // A shared run folder's record is no proof: its patches are checked as the run's own are.
+    const problem = keyPatchesProblem(patches, count, pool.cache.imageSize);
+    if (problem) throw new Error(`${files('keyPatches')}: ${problem}; ${fix}`);
     return { ...base, difficulty: scores, keyPatches: patches };
   }
   if (record) ctx.log('info', `bench: the ${difficulty} difficulty was computed with another foundation model; again`);

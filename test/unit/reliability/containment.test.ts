@@ -8,12 +8,15 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { withDifficulty } from '../../../src/engine/bench/difficultyVariants';
 import { preparePredictions } from '../../../src/engine/bench/predictions';
 import { openCache } from '../../../src/engine/data/cache';
 import { MaeModel, maeConfig, parameterCount } from '../../../src/engine/model/mae';
+import { readSelectionInput } from '../../../src/engine/pipeline/runArtifacts';
 import { RunPathError } from '../../../src/shared/run/node/contain';
 import { runCli } from '../../helpers/engine';
 import { cloneRun, makeTinyDemo } from '../../helpers/tinyRun';
+import { recordingContext } from '../data/context';
 import { squaresData } from '../downstream/fixtures';
 
 const SMALL = ['--preset', 'micro', '--steps', '10', '--batch-size', '8'];
@@ -459,4 +462,40 @@ test("a synth index whose sample id climbs out: export --images writes nothing o
   );
   // The forged index is not this selection's compact set: it is built again, never trusted.
   assert.match(exported.stderr, /synth\/optidel\/index\.json's generated samples are not numbered after the pool/);
+});
+
+test('a forged bench/difficulty/<score>/ record naming samples outside the pool is refused naming the file and the fix', async () => {
+  const runDir = cloneRun(done, 'bench-variant-ids');
+  const cache = await openCache(runDir);
+  try {
+    const dir = path.join(runDir, 'bench', 'difficulty', 'intensity');
+    fs.mkdirSync(dir, { recursive: true });
+    // A record that matches the foundation model, so the variant's files are taken as they are.
+    const foundation = 'the foundation signature';
+    fs.writeFileSync(
+      path.join(dir, 'variant.json'),
+      JSON.stringify({ difficulty: 'intensity', foundation, count: cache.size }),
+    );
+    fs.writeFileSync(path.join(dir, 'difficulty.f32'), Buffer.alloc(cache.size * 4));
+    const file = path.join(dir, 'key-patches.json');
+    const box = [0, 0, 4, 4];
+    const pool = { run: runDir, cache, foundationDir: path.join(runDir, 'model'), foundationSignature: foundation };
+    const base = await readSelectionInput(runDir);
+    for (const sampleId of [99_999, -1, 1.5, '0', '../../x']) {
+      fs.writeFileSync(file, JSON.stringify({ version: 1, patches: [{ id: 0, sampleId, box, difficulty: 1 }] }));
+      // The old code handed these to selection: out-of-pool patches silently dropped, string ids kept as ids.
+      await assert.rejects(withDifficulty(base, 'intensity', pool, recordingContext()), (err: Error) => {
+        assert.ok(
+          err.message.includes(
+            `${file}: "patches[0].sampleId" holds ${JSON.stringify(sampleId)}, not a pool sample id`,
+          ),
+          err.message,
+        );
+        assert.ok(err.message.includes(`delete ${dir} and run the benchmark again`), err.message);
+        return true;
+      });
+    }
+  } finally {
+    await cache.close();
+  }
 });
