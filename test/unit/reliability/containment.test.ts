@@ -499,3 +499,30 @@ test('a forged bench/difficulty/<score>/ record naming samples outside the pool 
     await cache.close();
   }
 });
+
+test("a shared run whose bench/ links to the user's folder: optidel bench --out it writes nothing there", () => {
+  const runDir = cloneRun(done, 'bench-link');
+  const sentinel = userFolder('bench-link-victim', { 'notes.txt': 'the user’s notes' });
+  fs.symlinkSync(sentinel, path.join(runDir, 'bench'));
+  const before = snapshot(sentinel);
+  // The pool is ingested already, so ingest is reused and no stage checked the folder: the old code
+  // wrote the variant's scores, the encoders and the report through the link.
+  const bench = runCli([
+    'bench',
+    '--config',
+    configFile,
+    '--out',
+    runDir,
+    '--methods',
+    'optidel-intensity',
+    '--seeds',
+    '1',
+    ...SMALL,
+    '--finetune-steps',
+    '2',
+    '--json',
+  ]);
+  assert.deepEqual(snapshot(sentinel), before);
+  assert.notEqual(bench.status, 0);
+  assert.match(bench.stderr, /bench is a symbolic link, which could lead outside the run folder/);
+});
