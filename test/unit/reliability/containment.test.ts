@@ -526,3 +526,13 @@ test("a shared run whose bench/ links to the user's folder: optidel bench --out 
   assert.notEqual(bench.status, 0);
   assert.match(bench.stderr, /bench is a symbolic link, which could lead outside the run folder/);
 });
+
+test('optidel ingest --out a shared run whose run.json links to /dev/zero is refused naming the link, nothing read', () => {
+  const runDir = cloneRun(done, 'run-json-zero');
+  fs.rmSync(path.join(runDir, 'run.json'));
+  fs.symlinkSync('/dev/zero', path.join(runDir, 'run.json'));
+  // The old code read the link's target whole to see whether the folder was a run: 512 MiB of zeros.
+  const ingest = runCli(['ingest', '--config', configFile, '--out', runDir, '--json']);
+  assert.notEqual(ingest.status, 0);
+  assert.match(ingest.stderr, /run\.json is a symbolic link, which could lead outside the run folder/);
+});
