@@ -22,6 +22,7 @@ import { MaeModel } from '../model/mae';
 import { readRunModelSettings } from '../model/runSettings';
 import { fitInputFree, scoreBoxes, scoreSamples } from '../model/scoring';
 import { proposeAutoPatches, windowsProposer } from '../pipeline/proposeStage';
+import { keyPatchesProblem } from '../pipeline/runArtifacts';
 import { SCORE_DEFAULTS } from '../pipeline/scoreStage';
 import { bytes } from '../scale/scoreParts';
 import type { SelectionInput } from '../selection/methods';
@@ -54,6 +55,9 @@ export async function withDifficulty(
       `${benchDifficultyDir(difficulty)}/${DIFFICULTY_VARIANT_FILES.keyPatches}`,
       { fix },
     );
+    // A shared run folder's record is no proof: its patches are checked as the run's own are.
+    const problem = keyPatchesProblem(patches, count, pool.cache.imageSize);
+    if (problem) throw new Error(`${files('keyPatches')}: ${problem}; ${fix}`);
     return { ...base, difficulty: scores, keyPatches: patches };
   }
   if (record) ctx.log('info', `bench: the ${difficulty} difficulty was computed with another foundation model; again`);

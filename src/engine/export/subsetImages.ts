@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SubsetImageFormat } from '../../shared/commands';
 import { writeFileAtomic } from '../../shared/node/atomicFile';
+import { isSampleId } from '../../shared/run/names';
 import { resolveInRun } from '../../shared/run/node/contain';
 import { openCache } from '../data/cache';
 import { encodeNifti } from '../data/formats/niftiWriter';
@@ -84,7 +85,7 @@ async function writeSlices(
     // In batches: a large subset's pixels need not all be in memory at once.
     for await (const batch of cache.batches({ batchSize: 64, ids: subset.rows.map((r) => r.sampleId) })) {
       for (const [k, id] of batch.ids.entries()) {
-        const file = path.join(dir, `${id}.${extension}`);
+        const file = imageFile(dir, '', id, extension);
         await writeFileAtomic(file, encode(batch.pixels.subarray(k * area, (k + 1) * area)));
         files.push(file);
       }
@@ -94,9 +95,8 @@ async function writeSlices(
     const { extra, samples } = await compactSet(runDir, subset.method, cache, adversarialFor(subset.method), ctx);
     if (extra) {
       for (const [k, sample] of samples.entries()) {
-        const kind = sample.kind === 'adversarial' ? 'adversarial' : 'mosaic';
-        const id = sample.id;
-        const file = path.join(dir, `${kind}-${id}.${extension}`);
+        const kind = sample.kind === 'adversarial' ? 'adversarial-' : 'mosaic-';
+        const file = imageFile(dir, kind, sample.id, extension);
         await writeFileAtomic(file, encode(extra.subarray(k * area, (k + 1) * area)));
         files.push(file);
       }
@@ -105,6 +105,23 @@ async function writeSlices(
     await cache.close();
   }
   return { files, skipped: [] };
+}
+
+/**
+ * `<prefix><id>.<extension>` in `dir`. The ids come from the run folder (the pool's, a synth
+ * index's): whoever checked them before, one that is not a whole number from 0 never becomes a path.
+ */
+export function imageFile(
+  dir: string,
+  prefix: '' | 'mosaic-' | 'adversarial-',
+  id: unknown,
+  extension: string,
+): string {
+  if (!isSampleId(id))
+    throw new Error(
+      `sample id ${JSON.stringify(id)} is not a whole number from 0, so no image is named by it; the run folder was edited: run the stage that wrote it again`,
+    );
+  return path.join(dir, `${prefix}${id}.${extension}`);
 }
 
 /** Letters, digits, `.`, `_`, `-` of a source's own name: a file name that cannot climb out or hide. */

@@ -16,6 +16,7 @@ import type { CommandArgs, CommandResult } from '../../shared/commands';
 import { readJsonFile } from '../../shared/node/atomicFile';
 import { readKeyPatchesFile, writeKeyPatchesFile } from '../../shared/node/keyPatchesFile';
 import { synthIndexFile } from '../../shared/run/layout';
+import { isSampleId } from '../../shared/run/names';
 import { resolveInRun } from '../../shared/run/node/contain';
 import { findSynth } from '../../shared/run/node/synthFiles';
 import { selectBackend } from '../backends/select';
@@ -190,14 +191,14 @@ function staleness(
   if (
     !Array.isArray(pool) ||
     new Set(pool).size !== pool.length ||
-    !pool.every((id) => Number.isInteger(id) && id >= 0 && id < poolSize && chosen.has(id))
+    !pool.every((id) => isSampleId(id) && id < poolSize && chosen.has(id))
   )
     return `${file}'s pool members are not samples of this selection`;
   // Generated ids are numbered after the pool (compactSet.ts) and become file names (export's images/): never a path.
   const samples = index.samples as unknown;
   if (
     !Array.isArray(samples) ||
-    !samples.every((s: Partial<SynthSample> | null) => Number.isInteger(s?.id) && s!.id! >= poolSize)
+    !samples.every((s: Partial<SynthSample> | null) => isSampleId(s?.id) && s!.id! >= poolSize)
   )
     return `${file}'s generated samples are not numbered after the pool`;
   if (index.madeFrom.method !== selection.method) return `${file} holds the ${index.madeFrom.method} compact set`;

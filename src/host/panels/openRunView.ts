@@ -9,6 +9,7 @@ import type { HostCommand } from '../services';
 import type { ViewKind } from '../../shared/viewMessages';
 import { VIEW_TITLES } from '../../shared/viewMessages';
 import { ARTIFACTS } from '../../shared/artifacts';
+import { isSampleId } from '../../shared/run/names';
 import { HostError } from '../notify';
 import { isUncLike } from '../pathPolicy';
 import { listWorkspaceRuns, type WorkspaceRun } from '../workspaceRuns';
@@ -32,10 +33,6 @@ export function runViewCommand(id: string, kind: ViewKind, needsSample = false):
       return runDir;
     },
   };
-}
-
-function isSampleId(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
 }
 
 async function askSampleId(runDir: string): Promise<number | undefined> {

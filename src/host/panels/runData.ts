@@ -135,6 +135,12 @@ export async function loadRunViewData(
 ): Promise<RunViewData> {
   const problems = new Problems();
   const needs = new Set(NEEDS[kind]);
+  // The webview loads a URL itself: VS Code keeps it inside the run folder by path but reads through
+  // a link there, so each image sent must be the run's own file (a link or `..` fails its artifact).
+  const urlInRun = (relative: string): string => {
+    resolveInRun(runDir, relative);
+    return toUrl(relative);
+  };
   const record = await problems.try(ARTIFACTS.run, async () =>
     parseRunRecord(await readJson(runDir, ARTIFACTS.run), ARTIFACTS.run),
   );
@@ -213,7 +219,7 @@ export async function loadRunViewData(
   }
   if (needs.has('thumbs'))
     data.thumbs = await problems.try(ARTIFACTS.thumbsIndex, async () =>
-      thumbsInfo(await readJson(runDir, ARTIFACTS.thumbsIndex), toUrl),
+      thumbsInfo(await readJson(runDir, ARTIFACTS.thumbsIndex), urlInRun),
     );
   if (needs.has('duplicates'))
     data.duplicates = await problems.try(
@@ -231,7 +237,7 @@ export async function loadRunViewData(
       expectArray(report?.cells, 'cells');
       return report;
     });
-    data.predictions = await readPredictions(runDir, problems, toUrl);
+    data.predictions = await readPredictions(runDir, problems, urlInRun);
   }
   return data;
 }

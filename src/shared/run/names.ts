@@ -15,3 +15,8 @@ export const PLAIN_NAME_RULE = 'use 1 to 64 letters, digits, ".", "_" or "-", st
 export function isPlainName(name: unknown): name is string {
   return typeof name === 'string' && PLAIN_NAME.test(name);
 }
+
+/** A sample id: a whole number from 0, which is also how image files are named by it (`<id>.png`, `mosaic-<id>.png`). */
+export function isSampleId(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}

@@ -8,14 +8,17 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { withDifficulty } from '../../../src/engine/bench/difficultyVariants';
 import { preparePredictions } from '../../../src/engine/bench/predictions';
 import { openCache } from '../../../src/engine/data/cache';
 import { MaeModel, maeConfig, parameterCount } from '../../../src/engine/model/mae';
 import { readKeyPatchesFile, writeKeyPatchesFile } from '../../../src/shared/node/keyPatchesFile';
 import type { KeyPatch } from '../../../src/shared/artifacts';
+import { readSelectionInput } from '../../../src/engine/pipeline/runArtifacts';
 import { RunPathError } from '../../../src/shared/run/node/contain';
 import { runCli } from '../../helpers/engine';
 import { cloneRun, makeTinyDemo } from '../../helpers/tinyRun';
+import { recordingContext } from '../data/context';
 import { squaresData } from '../downstream/fixtures';
 
 const SMALL = ['--preset', 'micro', '--steps', '10', '--batch-size', '8'];
@@ -461,4 +464,77 @@ test("a synth index whose sample id climbs out: export --images writes nothing o
   );
   // The forged index is not this selection's compact set: it is built again, never trusted.
   assert.match(exported.stderr, /synth\/optidel\/index\.json's generated samples are not numbered after the pool/);
+});
+
+test('a forged bench/difficulty/<score>/ record naming samples outside the pool is refused naming the file and the fix', async () => {
+  const runDir = cloneRun(done, 'bench-variant-ids');
+  const cache = await openCache(runDir);
+  try {
+    const dir = path.join(runDir, 'bench', 'difficulty', 'intensity');
+    fs.mkdirSync(dir, { recursive: true });
+    // A record that matches the foundation model, so the variant's files are taken as they are.
+    const foundation = 'the foundation signature';
+    fs.writeFileSync(
+      path.join(dir, 'variant.json'),
+      JSON.stringify({ difficulty: 'intensity', foundation, count: cache.size }),
+    );
+    fs.writeFileSync(path.join(dir, 'difficulty.f32'), Buffer.alloc(cache.size * 4));
+    const file = path.join(dir, 'key-patches.json');
+    const box = [0, 0, 4, 4];
+    const pool = { run: runDir, cache, foundationDir: path.join(runDir, 'model'), foundationSignature: foundation };
+    const base = await readSelectionInput(runDir);
+    for (const sampleId of [99_999, -1, 1.5, '0', '../../x']) {
+      fs.writeFileSync(file, JSON.stringify({ version: 1, patches: [{ id: 0, sampleId, box, difficulty: 1 }] }));
+      // The old code handed these to selection: out-of-pool patches silently dropped, string ids kept as ids.
+      await assert.rejects(withDifficulty(base, 'intensity', pool, recordingContext()), (err: Error) => {
+        assert.ok(
+          err.message.includes(
+            `${file}: "patches[0].sampleId" holds ${JSON.stringify(sampleId)}, not a pool sample id`,
+          ),
+          err.message,
+        );
+        assert.ok(err.message.includes(`delete ${dir} and run the benchmark again`), err.message);
+        return true;
+      });
+    }
+  } finally {
+    await cache.close();
+  }
+});
+
+test("a shared run whose bench/ links to the user's folder: optidel bench --out it writes nothing there", () => {
+  const runDir = cloneRun(done, 'bench-link');
+  const sentinel = userFolder('bench-link-victim', { 'notes.txt': 'the user’s notes' });
+  fs.symlinkSync(sentinel, path.join(runDir, 'bench'));
+  const before = snapshot(sentinel);
+  // The pool is ingested already, so ingest is reused and no stage checked the folder: the old code
+  // wrote the variant's scores, the encoders and the report through the link.
+  const bench = runCli([
+    'bench',
+    '--config',
+    configFile,
+    '--out',
+    runDir,
+    '--methods',
+    'optidel-intensity',
+    '--seeds',
+    '1',
+    ...SMALL,
+    '--finetune-steps',
+    '2',
+    '--json',
+  ]);
+  assert.deepEqual(snapshot(sentinel), before);
+  assert.notEqual(bench.status, 0);
+  assert.match(bench.stderr, /bench is a symbolic link, which could lead outside the run folder/);
+});
+
+test('optidel ingest --out a shared run whose run.json links to /dev/zero is refused naming the link, nothing read', () => {
+  const runDir = cloneRun(done, 'run-json-zero');
+  fs.rmSync(path.join(runDir, 'run.json'));
+  fs.symlinkSync('/dev/zero', path.join(runDir, 'run.json'));
+  // The old code read the link's target whole to see whether the folder was a run: 512 MiB of zeros.
+  const ingest = runCli(['ingest', '--config', configFile, '--out', runDir, '--json']);
+  assert.notEqual(ingest.status, 0);
+  assert.match(ingest.stderr, /run\.json is a symbolic link, which could lead outside the run folder/);
 });

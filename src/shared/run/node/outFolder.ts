@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseRunRecord } from '../../runRecord';
 import { ARTIFACTS } from '../layout';
-import { RunPathError } from './contain';
+import { checkRunLayout, RunPathError } from './contain';
 
 const PICK = 'pick a new or empty folder for --out, or an existing OptiDEL run folder';
 const BEING_CREATED = new Set<string>([ARTIFACTS.partsDir, ARTIFACTS.runLock]);
@@ -24,7 +24,10 @@ export function checkRunFolderOut(out: string): string {
   }
   if (!stat.isDirectory()) throw new RunPathError(`${dir} is a file, not a folder; ${PICK}`, out);
   const record = path.join(dir, ARTIFACTS.run);
-  if (fs.existsSync(record)) {
+  if (fs.lstatSync(record, { throwIfNoEntry: false })) {
+    // An existing run may be a shared one: its entries are checked before anything is read or
+    // written there (a stage does it too, but a reused ingest runs none before bench writes bench/).
+    checkRunLayout(dir);
     let raw: unknown;
     try {
       raw = JSON.parse(fs.readFileSync(record, 'utf8'));
