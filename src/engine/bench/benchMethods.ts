@@ -8,6 +8,7 @@ import {
   type GenerationStep,
   type OptidelImages,
 } from '../../shared/commands';
+import { isDeepStrictEqual } from 'node:util';
 import type { SelectionMethod } from '../selection/methods';
 
 /**
@@ -25,8 +26,6 @@ export const GENERATION_STEPS: Record<GenerationStep, { images: OptidelImages; a
     rounds: { images: 'mosaics', adversarial: true, rounds: 2 },
   };
 export const ABLATION_ADVERSARIAL_FRACTION = 0.25;
-/** The ablation in the order its steps add up; plain `optidel` (the bench's own settings) is the whole method at the end. */
-export const ABLATION_LADDER: readonly string[] = [...ABLATION_BENCH_METHODS, 'optidel'];
 
 export interface BenchSelector {
   method: SelectionMethod;
@@ -58,8 +57,42 @@ export function generationOf(
   selector: BenchSelector,
   bench: { images: OptidelImages; adversarialFraction: number },
 ): { images: OptidelImages; adversarialFraction: number; rounds: number } {
-  if (!selector.generation) return { ...bench, rounds: 1 };
+  // The bench hardens generated images only (selectionSource.ts): pool images as they are stay so.
+  if (!selector.generation)
+    return { ...bench, adversarialFraction: bench.images === 'selected' ? 0 : bench.adversarialFraction, rounds: 1 };
   const step = GENERATION_STEPS[selector.generation];
   const fraction = bench.adversarialFraction > 0 ? bench.adversarialFraction : ABLATION_ADVERSARIAL_FRACTION;
   return { images: step.images, adversarialFraction: step.adversarial ? fraction : 0, rounds: step.rounds };
+}
+
+type BenchGeneration = Parameters<typeof generationOf>[1];
+
+/**
+ * The ablation arms among `methods`, with plain `optidel` (the bench's own settings), in the order
+ * their steps add up: pool images before mosaics, unhardened before hardened, one round before two.
+ * Plain `optidel` stands where its settings put it (at the defaults, after the hardened mosaics and
+ * before the rounds); an arm it ties with stays before it.
+ */
+export function ablationLadder(methods: readonly string[], bench: BenchGeneration): string[] {
+  const rank = (m: string) => {
+    const g = generationOf(selectorOf(m)!, bench);
+    return [g.images === 'selected' ? 0 : 1, g.adversarialFraction > 0 ? 1 : 0, g.rounds];
+  };
+  const byRank = (a: string, b: string) => {
+    const [ra, rb] = [rank(a), rank(b)];
+    return ra.map((r, i) => r - rb[i]).find((d) => d !== 0) ?? 0;
+  };
+  return [...ABLATION_BENCH_METHODS, 'optidel'].filter((m) => methods.includes(m)).sort(byRank);
+}
+
+/**
+ * The ablation arms among `methods` that train on exactly what plain `optidel` does at the bench's
+ * settings (at the defaults, `optidel-adversarial`): training them again would only repeat its row.
+ */
+export function armsSameAsOptidel(methods: readonly string[], bench: BenchGeneration): string[] {
+  if (!methods.includes('optidel')) return [];
+  const whole = generationOf(selectorOf('optidel')!, bench);
+  return ABLATION_BENCH_METHODS.filter(
+    (m) => methods.includes(m) && isDeepStrictEqual(generationOf(selectorOf(m)!, bench), whole),
+  );
 }

@@ -4,8 +4,13 @@
  * `random`, plots), and the settings needed to reproduce any cell.
  */
 import * as path from 'node:path';
-import { ABLATION_LADDER, selectorOf } from './benchMethods';
-import { DEFAULT_DIFFICULTY, GENERATION_STEP_DESCRIPTIONS } from '../../shared/commands';
+import { ablationLadder, armsSameAsOptidel, generationOf, selectorOf } from './benchMethods';
+import {
+  ABLATION_BENCH_METHODS,
+  DEFAULT_DIFFICULTY,
+  GENERATION_STEP_DESCRIPTIONS,
+  type OptidelImages,
+} from '../../shared/commands';
 import type { BenchCell, BenchReport } from '../../shared/artifacts';
 import type { BenchResult } from '../../shared/commands';
 import { writeFileAtomic, writeJsonAtomic } from '../../shared/node/atomicFile';
@@ -55,7 +60,7 @@ export interface BenchSettings {
   pretrainSteps: number;
   pretrainBatchSize: number;
   /** What optidel pre-trains on (mosaics, mosaics+selected, selected). */
-  optidelImages?: string;
+  optidelImages?: OptidelImages;
   /** Fraction of optidel's compact set hardened adversarially (absent in reports before it was applied: none). */
   optidelAdversarial?: number;
   finetune: Record<string, unknown>;
@@ -160,19 +165,28 @@ function ablationSection(
   methods: string[],
   budget: number,
 ): string[] {
-  const ladder = ABLATION_LADDER.filter((m) => methods.includes(m));
-  if (!ladder.some((m) => selectorOf(m)?.generation)) return [];
   const s = report.settings;
+  const bench = { images: s.optidelImages ?? 'mosaics', adversarialFraction: s.optidelAdversarial ?? 0 };
+  const ladder = ablationLadder(methods, bench);
+  if (!ladder.some((m) => selectorOf(m)?.generation)) return [];
+  // The bench measures such an arm once, as optidel (commands/bench.ts); say so rather than leave a gap.
+  const folded = methods.includes('optidel')
+    ? armsSameAsOptidel([...ABLATION_BENCH_METHODS, 'optidel'], bench).filter((m) => !methods.includes(m))
+    : [];
+  const foldedNote = folded.length
+    ? ` ${folded.map((m) => `\`${m}\``).join(' and ')} would train on exactly what plain \`optidel\` does at these settings, so it is measured once, as \`optidel\`.`
+    : '';
   const trainsOn = (m: string) => {
     const step = selectorOf(m)?.generation;
     if (step) return GENERATION_STEP_DESCRIPTIONS[step];
-    const hardened = s.optidelAdversarial ? `${Math.round(s.optidelAdversarial * 100)}% hardened` : 'none hardened';
+    const { adversarialFraction } = generationOf(selectorOf(m)!, bench);
+    const hardened = adversarialFraction ? `${Math.round(adversarialFraction * 100)}% hardened` : 'none hardened';
     return `the whole method as benchmarked: ${s.optidelImages ?? 'mosaics'}, ${hardened}`;
   };
   return [
     "## Ablation of OptiDEL's generation steps",
     '',
-    `Each arm adds one step of generation to the arm above it; plain \`optidel\` is the whole method with this benchmark's --optidel-images and --optidel-adversarial. The last column is each arm's paired difference to the arm above it (${MEAN_OVER_DATASETS}, 95% interval over seeds, in bold when it excludes 0).`,
+    `Each arm adds one step of generation to the arm above it; plain \`optidel\` is the whole method with this benchmark's --optidel-images and --optidel-adversarial, in one round.${foldedNote} The last column is each arm's paired difference to the arm above it (${MEAN_OVER_DATASETS}, 95% interval over seeds, in bold when it excludes 0).`,
     '',
     `| arm | trains on | mean mIoU | − previous arm |`,
     '|---|---|---:|---:|',

@@ -29,6 +29,7 @@ import { runBench, type BenchPlan } from '../bench/runBench';
 import { checkpointName, poolEncoderFactory } from '../bench/encoders';
 import { checkpointDir, latestCheckpoint } from '../model/checkpoint';
 import { pipelineSelection } from '../bench/selectionSource';
+import { armsSameAsOptidel } from '../bench/benchMethods';
 import { DEFAULT_ADVERSARIAL } from '../pipeline/compactSet';
 import { computeInWorkers, parseEncoderKey } from '../bench/workers';
 import { summariseForJson, type BenchSettings } from '../bench/report';
@@ -109,7 +110,7 @@ export const benchCommand: EngineCommand<'bench'> = {
       metric: (stage: string, name: string, value: number, step?: number) =>
         stage === 'bench' && outer.metric(stage, name, value, step),
     };
-    const methods = args.methods ?? [...DEFAULT_BENCH_METHODS];
+    const requested = args.methods ?? [...DEFAULT_BENCH_METHODS];
     const out = checkRunFolderOut(args.out);
     const loaded = await loadConfig(args.config);
     const budgets = parseBudgets(args.budget, loaded.config.budget);
@@ -152,6 +153,13 @@ export const benchCommand: EngineCommand<'bench'> = {
     const adversarial = { ...DEFAULT_ADVERSARIAL, fraction: args.optidelAdversarial ?? DEFAULT_ADVERSARIAL.fraction };
     if (!(adversarial.fraction >= 0 && adversarial.fraction <= 1))
       throw new UsageError('bench: --optidel-adversarial must be between 0 and 1');
+    const same = armsSameAsOptidel(requested, { images: optidelImages, adversarialFraction: adversarial.fraction });
+    if (same.length)
+      ctx.log(
+        'info',
+        `bench: ${same.join(', ')} would train on exactly what optidel does at these settings (--optidel-images ${optidelImages}, --optidel-adversarial ${adversarial.fraction}, one round); measured once, as optidel`,
+      );
+    const methods = requested.filter((m) => !same.includes(m));
     const settings: BenchSettings = {
       command: `optidel bench ${process.argv.slice(3).join(' ')}`.trim(),
       configFile: loaded.file,

@@ -5,7 +5,13 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ABLATION_ADVERSARIAL_FRACTION, generationOf, selectorOf } from '../../../src/engine/bench/benchMethods';
+import {
+  ABLATION_ADVERSARIAL_FRACTION,
+  ablationLadder,
+  armsSameAsOptidel,
+  generationOf,
+  selectorOf,
+} from '../../../src/engine/bench/benchMethods';
 import { checkpointName } from '../../../src/engine/bench/encoders';
 import { runCli } from '../../helpers/engine';
 
@@ -24,6 +30,31 @@ test('each ablation arm stops after its own step of generation', () => {
   assert.equal(selectorOf('optidel-mosaics')?.method, 'optidel');
   assert.equal(selectorOf('optidel-pvi')?.difficulty, 'pvi');
   assert.equal(selectorOf('optidel-xyz'), undefined);
+});
+
+test('plain optidel stands in the ladder where its settings put it, and an arm that trains on the same is measured once', () => {
+  const all = ['optidel', 'optidel-rounds', 'optidel-adversarial', 'optidel-mosaics', 'optidel-selected', 'full'];
+  // The defaults: hardened mosaics in one round, so optidel is optidel-adversarial and comes before the rounds.
+  const defaults = { images: 'mosaics' as const, adversarialFraction: 0.25 };
+  assert.deepEqual(ablationLadder(all, defaults), [
+    'optidel-selected',
+    'optidel-mosaics',
+    'optidel-adversarial',
+    'optidel',
+    'optidel-rounds',
+  ]);
+  assert.deepEqual(armsSameAsOptidel(all, defaults), ['optidel-adversarial']);
+  // Hardening off: optidel is optidel-mosaics.
+  const unhardened = { images: 'mosaics' as const, adversarialFraction: 0 };
+  assert.deepEqual(armsSameAsOptidel(all, unhardened), ['optidel-mosaics']);
+  assert.deepEqual(ablationLadder(all, unhardened).slice(0, 3), ['optidel-selected', 'optidel-mosaics', 'optidel']);
+  // Pool images as they are (which the bench never hardens): optidel is optidel-selected.
+  const selected = { images: 'selected' as const, adversarialFraction: 0.25 };
+  assert.deepEqual(armsSameAsOptidel(all, selected), ['optidel-selected']);
+  assert.deepEqual(ablationLadder(all, selected).slice(0, 2), ['optidel-selected', 'optidel']);
+  // Mosaics beside the selected images differ from every arm; without optidel run nothing is folded.
+  assert.deepEqual(armsSameAsOptidel(all, { images: 'mosaics+selected', adversarialFraction: 0.25 }), []);
+  assert.deepEqual(armsSameAsOptidel(['optidel-adversarial', 'full'], defaults), []);
 });
 
 test('ablation arms have their own checkpoints, whatever --optidel-images says', () => {

@@ -281,6 +281,23 @@ test('the ablation section lists the arms run in the order their steps add up, e
   // (Against selected it would be +10.5, against full +36.5.)
   assert.match(rows[2], /\| 46\.5 ± 1\.8 \| \+0\.5 \[−2\.8, \+3\.8\] \(− optidel-adversarial\) \|$/);
   assert.match(rows[2], /the whole method as benchmarked: mosaics, 25% hardened/);
+  // The rounds arm trains in two rounds, plain optidel in one: optidel stands before it, and the
+  // adversarial arm, not run since it trains on what optidel does at these settings, is named.
+  const withRounds: FullBenchReport = {
+    ...ablation,
+    cells: ablationCells.map((c) => (c.method === 'optidel-adversarial' ? { ...c, method: 'optidel-rounds' } : c)),
+    settings: { ...ablation.settings, methods: ['optidel-rounds', 'optidel', 'optidel-selected', 'full'] },
+  };
+  const roundsSection = renderReport(withRounds)
+    .markdown.split("## Ablation of OptiDEL's generation steps")[1]!
+    .split('\n## ')[0];
+  const order = roundsSection
+    .split('\n')
+    .filter((l) => /^\| optidel/.test(l))
+    .map((r) => r.split(' | ')[0]);
+  assert.deepEqual(order, ['| optidel-selected', '| optidel', '| optidel-rounds']);
+  assert.match(roundsSection, /`optidel-adversarial` would train on exactly what plain `optidel` does/);
+  assert.doesNotMatch(section, /would train on exactly/, 'no note when the arm was run');
   // Without an ablation arm there is no section, even with optidel and full run.
   assert.doesNotMatch(renderReport(report).markdown, /Ablation/);
   const noArms = { ...ablation, settings: { ...ablation.settings, methods: ['optidel', 'full'] } };

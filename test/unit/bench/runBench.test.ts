@@ -9,6 +9,7 @@ import type { CommandContext } from '../../../src/engine/command';
 import { DEFAULT_FINETUNE } from '../../../src/engine/downstream/finetune';
 import { plannedEncoders, runBench, type BenchPlan, type EncoderFactory } from '../../../src/engine/bench/runBench';
 import { linearPatchEncoder, squaresData } from '../downstream/fixtures';
+import type { OptidelImages } from '../../../src/shared/commands';
 
 before(async () => {
   await selectBackend('wasm');
@@ -111,7 +112,7 @@ test('budget-free methods get one encoder per seed whatever the budgets', () => 
 test("a setting of one method recomputes that method's cells alone", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-bench-'));
   const asked: string[] = [];
-  const withImages = (optidelImages: string): BenchPlan => {
+  const withImages = (optidelImages: OptidelImages): BenchPlan => {
     const p = plan(dir, [0]);
     return { ...p, settings: { ...p.settings, methods: ['scratch', 'optidel'], optidelImages } };
   };
