@@ -4,16 +4,30 @@
 export function exactDuplicateOf(vectors: Float32Array, dim: number): Int32Array {
   const n = vectors.length / dim;
   const bits = new Uint32Array(vectors.buffer, vectors.byteOffset, vectors.length);
-  const firstByHash = new Map<number, number[]>();
+  // Distinct rows chained by hash in typed arrays, not one array per hash: at a million rows the
+  // arrays alone held about 100 MiB.
+  const firstByHash = new Map<number, number>();
+  const nextSameHash = new Int32Array(n).fill(-1);
   const duplicateOf = new Int32Array(n).fill(-1);
   for (let i = 0; i < n; i++) {
     let h = 0x811c9dc5;
     for (let d = 0; d < dim; d++) h = Math.imul(h ^ bits[i * dim + d], 0x01000193);
-    const candidates = firstByHash.get(h);
-    const twin = candidates?.find((j) => sameRow(bits, i, j, dim));
-    if (twin !== undefined) duplicateOf[i] = twin;
-    else if (candidates) candidates.push(i);
-    else firstByHash.set(h, [i]);
+    let j = firstByHash.get(h) ?? -1;
+    if (j < 0) {
+      firstByHash.set(h, i);
+      continue;
+    }
+    for (;;) {
+      if (sameRow(bits, i, j, dim)) {
+        duplicateOf[i] = j;
+        break;
+      }
+      if (nextSameHash[j] < 0) {
+        nextSameHash[j] = i;
+        break;
+      }
+      j = nextSameHash[j];
+    }
   }
   return duplicateOf;
 }

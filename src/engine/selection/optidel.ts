@@ -153,19 +153,19 @@ export function optidelHierarchicalSelect(
 ): OptidelResult {
   const { normalized, dim, sources } = input;
   const pool = optidelPool(input, budgetImages, options);
-  const ofSample: KeyPatch[][] = sources.map(() => []);
-  for (const patch of pool.order) ofSample[patch.sampleId].push(patch);
+  const ofSample = patchesBySample(pool.order, sources.length);
   const picker = new QuotaPicker(sources, pool.quota);
   const relaxed = { acquisitionCap: 0, capDoublings: 0 };
   const rule: LeafRule = {
     picksPerLeaf: PATCHES_PER_LEAF,
-    capacity: Int32Array.from(ofSample, (patches) => patches.length),
+    capacity: Int32Array.from({ length: sources.length }, (_, r) => ofSample.start[r + 1] - ofSample.start[r]),
     pick(_vectors, _dim, rows, share) {
       const start = picker.taken.length;
       const target = start + share;
-      const inLeaf = Array.from(rows)
-        .flatMap((r) => ofSample[r])
-        .sort(pool.hardestFirst);
+      const inLeaf: KeyPatch[] = [];
+      for (const r of rows)
+        for (let k = ofSample.start[r]; k < ofSample.start[r + 1]; k++) inLeaf.push(pool.order[ofSample.index[k]]);
+      inLeaf.sort(pool.hardestFirst);
       const leafRelaxed = picker.relaxQuotas(picker.pass(inLeaf, target, picker.underQuota(1)), target);
       relaxed.acquisitionCap += leafRelaxed.acquisitionCap;
       relaxed.capDoublings = Math.max(relaxed.capDoublings, leafRelaxed.capDoublings);
@@ -174,6 +174,21 @@ export function optidelHierarchicalSelect(
   };
   hierarchicalKMeansSelect(normalized, dim, { budget: pool.target, seed }, rule);
   return pool.result(picker.taken, { nearDuplicate: 0, short: 0, ...relaxed });
+}
+
+/**
+ * Each sample's patches as positions in `order`: those of sample r are index[start[r]] up to
+ * index[start[r + 1]], in `order`'s order. Two typed arrays rather than an array per sample, which
+ * at a million samples held hundreds of MiB.
+ */
+function patchesBySample(order: readonly KeyPatch[], samples: number): { start: Int32Array; index: Int32Array } {
+  const start = new Int32Array(samples + 1);
+  for (const patch of order) start[patch.sampleId + 1]++;
+  for (let r = 0; r < samples; r++) start[r + 1] += start[r];
+  const next = start.slice(0, samples);
+  const index = new Int32Array(order.length);
+  order.forEach((patch, k) => (index[next[patch.sampleId]++] = k));
+  return { start, index };
 }
 
 /** Patches per leaf on the hierarchical path, as prototypes and MedDEL pick about 8 rows per leaf. */
