@@ -15,7 +15,9 @@ import { AdamW } from '../../../src/engine/model/adamw';
 import { checkpointDir, saveCheckpoint } from '../../../src/engine/model/checkpoint';
 import type { MaeConfig } from '../../../src/engine/model/mae';
 import { MaeModel } from '../../../src/engine/model/mae';
-import { SeededRandom } from '../../../src/engine/model/rng';
+import { makeMasks } from '../../../src/engine/model/masking';
+import { SeededRandom, deriveSeed } from '../../../src/engine/model/rng';
+import { loadOnnxruntime, resolveOnnxruntime } from '../../../scripts/bench/onnxruntimePackage.mjs';
 import { ROOT, runCli } from '../../helpers/engine';
 import type { TinyRun } from '../../helpers/tinyRun';
 import { makeTinyRun } from '../../helpers/tinyRun';
@@ -23,6 +25,7 @@ import { TORCH_MISSING, findPython, findTorchPython, runPython } from './python'
 
 const python = findTorchPython();
 const onnxPython = findPython('torch, onnx');
+const onnxruntime = resolveOnnxruntime(ROOT);
 let run: TinyRun;
 let model: MaeModel;
 
@@ -194,5 +197,55 @@ test(
     );
     assert.ok(tokenDiff < 1e-4, `tokens differ by ${tokenDiff}`);
     assert.ok(pooledDiff < 1e-4, `embeddings differ by ${pooledDiff}`);
+  },
+);
+
+test(
+  'python3 -m optidel.export_onnx --scorer gives, through onnxruntime, the K-mask reconstruction error TensorFlow.js scores to 1e-4',
+  { skip: !onnxPython ? `${TORCH_MISSING} python3-onnx` : onnxruntime.skipped },
+  async (t) => {
+    const weights = exportEncoderFile('scorer-source.safetensors');
+    const { imagesFile, count } = await tfjsReference();
+    const pixels = readF32(imagesFile);
+    const file = path.join(run.root, 'scorer.onnx');
+    // The decoder comes from the checkpoint the encoder file names. ('-m': the export is a module, not a script.)
+    runPython(onnxPython!, '-m', ['optidel.export_onnx', weights, file, '--scorer']);
+    const ort = loadOnnxruntime(onnxruntime.package!);
+    const session = await ort.InferenceSession.create(file, {});
+    const size = model.config.imageSize;
+    const ids = Array.from({ length: count }, (_, i) => i);
+    const options = { masks: 4, seed: 5, ids };
+    const engine = tf.tidy(() =>
+      model.score(tf.tensor4d(pixels, [count, size, size, 1]), options).difficulty.dataSync(),
+    );
+    /** Mean over the K masks of onnxruntime's per-image error, mask k taken from seed `maskSeed(k)`. */
+    const onnxDifficulty = async (maskSeed: (k: number) => number): Promise<Float32Array> => {
+      const sum = new Float32Array(count);
+      for (let k = 0; k < options.masks; k++) {
+        const masks = makeMasks(ids, model.patches, model.config.maskRatio, maskSeed(k));
+        const out = await session.run({
+          images: new ort.Tensor('float32', pixels, [count, 1, size, size]),
+          visible: new ort.Tensor('int64', BigInt64Array.from(masks.visible, BigInt), [count, masks.keep]),
+        });
+        out.error!.data.forEach((e, b) => (sum[b] += e / options.masks));
+      }
+      return sum;
+    };
+    try {
+      const same = maxAbsDiff(await onnxDifficulty((k) => deriveSeed(options.seed, k)), engine as Float32Array);
+      // Control: other masks of the same images must score visibly differently.
+      const other = maxAbsDiff(await onnxDifficulty((k) => deriveSeed(options.seed + 1, k)), engine as Float32Array);
+      t.diagnostic(
+        `ONNX vs TensorFlow.js, ${count} images x 4 masks: ${same.toExponential(2)}; other masks ${other.toExponential(2)}`,
+      );
+      assert.ok(
+        engine.some((v) => v > 0.1),
+        'the errors are not all near zero',
+      );
+      assert.ok(same < 1e-4, `reconstruction errors differ by ${same}`);
+      assert.ok(other > 1e-3, `other masks differ by only ${other}`);
+    } finally {
+      await session.release();
+    }
   },
 );
