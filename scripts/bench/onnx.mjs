@@ -1,9 +1,9 @@
 // onnxruntime against the engine's wasm path (issue 21: adopt onnxruntime for scoring only if it is
-// at least 3x faster). The ONNX export (python/optidel/export_onnx.py, through PyTorch) covers the
-// encoder only: no decoder, no masked forward. So what is measured is the encoder's forward on whole
-// images, tokens and pooled embedding, the part of scoring the export can run; scoring with K masks
-// cannot go through onnxruntime until the decoder is exported too. scripts/bench/onnxWorker.ts does
-// the work (tiny preset at 32 and 64 px; outputs compared within 1e-4).
+// at least 3x faster). The ONNX exports (python/optidel/export_onnx.py, through PyTorch) are the
+// encoder and, with --scorer, the masked scorer (encoder and decoder, masks given as visible patch
+// indices). Measured: the encoder's forward on whole images, and K = 4 mask scoring (the difficulty
+// the score stage stores). scripts/bench/onnxWorker.ts does the work (tiny preset at 32 and 64 px;
+// outputs compared within 1e-4).
 //
 // onnxruntime-node is not a dependency of OptiDEL: scripts/bench/onnxruntimePackage.mjs says how to
 // point ONNXRUNTIME_NODE_DIR at one. Without it, or without a python3 that imports torch, the bench
