@@ -99,7 +99,8 @@ class OptidelScorer(nn.Module):
         self.register_buffer("decoder_pos_embed", sin_cos_positions(self.grid, decoder_dim))
         heads = config.get("decoderHeads") or config["heads"]
         hidden = round(decoder_dim * config["mlpRatio"])
-        self.decoder_blocks = nn.ModuleList(Block(decoder_dim, heads, hidden, EPS) for _ in range(config["decoderDepth"]))
+        depth = config["decoderDepth"]
+        self.decoder_blocks = nn.ModuleList(Block(decoder_dim, heads, hidden, EPS) for _ in range(depth))
         self.decoder_norm = nn.LayerNorm(decoder_dim, eps=EPS)
         self.decoder_pred = nn.Linear(decoder_dim, pixels)
 

@@ -72,7 +72,8 @@ def softmax(x, node):
 def constant_of_shape(shape, node):
     value = attrs(node).get("value")
     fill = numpy_helper.to_array(value).reshape(-1)[0] if value is not None else 0.0
-    return np.full([int(d) for d in shape], fill, dtype=np.float64 if isinstance(fill, np.floating) else np.asarray(fill).dtype)
+    dtype = np.float64 if isinstance(fill, np.floating) else np.asarray(fill).dtype
+    return np.full([int(d) for d in shape], fill, dtype=dtype)
 
 
 def reduce_sum(x, axes=None, node=None):
