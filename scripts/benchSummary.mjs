@@ -55,13 +55,13 @@ const HEADLINES = {
       )
       .join('; '),
   views: ({ met }) => `targets met: first render ${met.firstRender}, zoom frame ${met.zoomFrame}`,
-  onnx: ({ rows }) =>
-    `encoder forward, images/s: ${rows
-      .map(
-        (r) =>
-          `${r.imageSize} px wasm ${n(r.wasmImagesPerSecond)}, onnxruntime ${n(r.onnxOneThreadImagesPerSecond)} on 1 thread (${n(r.oneThreadRatio, 2)}x), ${n(r.onnxAllThreadsImagesPerSecond)} on ${r.onnxThreads} (${n(r.allThreadsRatio, 2)}x)`,
-      )
-      .join('; ')}`,
+  onnx: ({ rows }) => {
+    const speed = (r) =>
+      `wasm ${n(r.wasmImagesPerSecond)}, onnxruntime ${n(r.onnxOneThreadImagesPerSecond)} on 1 thread (${n(r.oneThreadRatio, 2)}x), ${n(r.onnxAllThreadsImagesPerSecond)} on ${r.onnxThreads} (${n(r.allThreadsRatio, 2)}x)`;
+    return `images/s: ${rows
+      .map((r) => `${r.imageSize} px encoder ${speed(r.encoder)}, K = ${r.scoring.masks} scoring ${speed(r.scoring)}`)
+      .join('; ')}`;
+  },
   stepKernels: ({ summary: s }) =>
     [['branch', s.branch], ...(s.base ? [['base', s.base]] : [])]
       .map(

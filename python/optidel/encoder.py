@@ -91,10 +91,14 @@ class OptidelEncoder(nn.Module):
         if images.shape[1:] != (1, self.img_size, self.img_size):
             size = self.img_size
             raise ValueError(f"the encoder takes [batch, 1, {size}, {size}] images, got {list(images.shape)}")
-        x = self.patch_embed(images) + self.pos_embed
+        return self.transform(self.patch_embed(images) + self.pos_embed)
+
+    def transform(self, tokens):
+        """The blocks and the final norm over tokens [B, n, dim] with their positions added: any n,
+        so the masked scorer (optidel.scorer) runs the visible patches alone through the same layers."""
         for block in self.blocks:
-            x = block(x)
-        return self.norm(x)
+            tokens = block(tokens)
+        return self.norm(tokens)
 
     def forward(self, images):
         """The pooled embedding [B, dim]: tokens averaged over patches, as scores/embeddings.f32 holds."""

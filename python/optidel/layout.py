@@ -23,3 +23,8 @@ ARTIFACTS = {
 def selection_file(method):
     """``selectionFile`` of layout.ts."""
     return f"{ARTIFACTS['selectionDir']}/{method}.json"
+
+
+# CHECKPOINT_FILES of layout.ts and checkpointPointer.ts's CHECKPOINT_POINTER, for optidel.scorer,
+# which reads the decoder from a checkpoint folder (its test in encoderTorch.test.ts reads a real one).
+CHECKPOINT_FILES = {"model": "model.json", "weights": "weights.bin", "pointer": "latest.json"}

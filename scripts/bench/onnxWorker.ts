@@ -1,12 +1,14 @@
 // The measurement of scripts/bench/onnx.mjs, run with tsx: argv ONNXRUNTIME_PACKAGE_DIR PYTHON.
 // For the tiny preset at 32 and 64 px: a model with seeded weights, moved off their initial values,
-// exported as `optidel export --what encoder` writes it and turned into ONNX by
-// python/optidel/export_onnx.py; then the same images through the encoder on the engine's wasm
-// backend (one thread in Node) and through onnxruntime's CPU provider on 1 thread and on every core,
-// in batches of BATCH, timed after one warm-up batch each. Checks that the tokens agree within
-// TOLERANCE and prints one JSON line.
+// saved as a checkpoint, its encoder exported as `optidel export --what encoder` writes it, and
+// both turned into ONNX by python/optidel/export_onnx.py (the encoder alone, and with --scorer the
+// masked scorer, decoder included). Then the same images on the engine's wasm backend (one thread
+// in Node) and through onnxruntime's CPU provider on 1 thread and on every core, in batches of
+// BATCH, timed after one warm-up batch each: the encoder's forward on whole images (tokens), and
+// K-mask scoring (MaeModel.score's difficulty with MASKS masks; onnxruntime runs the scorer once
+// per mask with the engine's own seeded masks and averages). Checks that tokens and difficulties
+// agree within TOLERANCE and prints one JSON line.
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,28 +16,20 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/engine/backends/select';
 import { encoderSafetensors } from '../../src/engine/export/encoderExport';
 import { MaeModel, maeConfig } from '../../src/engine/model/mae';
-import { SeededRandom } from '../../src/engine/model/rng';
-
-interface OrtTensor {
-  data: Float32Array;
-}
-interface OrtSession {
-  run(feeds: Record<string, unknown>): Promise<Record<string, OrtTensor>>;
-  release(): Promise<void>;
-}
-interface Ort {
-  InferenceSession: { create(file: string, options: Record<string, unknown>): Promise<OrtSession> };
-  Tensor: new (type: 'float32', data: Float32Array, dims: number[]) => unknown;
-  env: { versions: Record<string, string> };
-}
+import { makeMasks } from '../../src/engine/model/masking';
+import { SeededRandom, deriveSeed } from '../../src/engine/model/rng';
+import type { OrtSession } from './onnxruntimePackage.mjs';
+import { loadOnnxruntime } from './onnxruntimePackage.mjs';
 
 const [ortDir, python] = process.argv.slice(2);
-const ort = createRequire(path.join(ortDir, 'package.json'))(ortDir) as Ort;
+const ort = loadOnnxruntime(ortDir);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const SIZES = [32, 64];
 const IMAGES = Number(process.env.ONNX_BENCH_IMAGES ?? 512);
 const BATCH = 64;
 const TOLERANCE = 1e-4;
+const MASKS = 4;
+const MASK_SEED = 7;
 const log = (m: string) => process.stderr.write(`${m}\n`);
 const load1m = () => Number(os.loadavg()[0].toFixed(2));
 
@@ -52,30 +46,112 @@ function images(count: number, side: number, rng: SeededRandom): Float32Array {
   return out;
 }
 
+/** One batch's outputs; `first` is the batch's first image in the whole set (the masks are keyed by it). */
+type Forward = (batch: Float32Array, count: number, first: number) => Promise<Float32Array>;
+interface Timed {
+  seconds: number;
+  outputs: Float32Array[];
+}
+
 /** Wall seconds of running every batch through `forward` (after one warm-up batch), and its outputs. */
-async function timed(
-  pixels: Float32Array,
-  side: number,
-  forward: (batch: Float32Array, count: number) => Promise<Float32Array>,
-): Promise<{ seconds: number; tokens: Float32Array[] }> {
+async function timed(pixels: Float32Array, side: number, forward: Forward): Promise<Timed> {
   const per = side * side;
-  await forward(pixels.subarray(0, BATCH * per), BATCH);
-  const tokens: Float32Array[] = [];
+  await forward(pixels.subarray(0, BATCH * per), BATCH, 0);
+  const outputs: Float32Array[] = [];
   const started = performance.now();
   for (let start = 0; start < IMAGES; start += BATCH) {
     const count = Math.min(BATCH, IMAGES - start);
-    tokens.push(await forward(pixels.subarray(start * per, (start + count) * per), count));
+    outputs.push(await forward(pixels.subarray(start * per, (start + count) * per), count, start));
   }
-  return { seconds: (performance.now() - started) / 1000, tokens };
+  return { seconds: (performance.now() - started) / 1000, outputs };
 }
 
 function maxAbsDiff(a: Float32Array[], b: Float32Array[]): number {
   let worst = 0;
   a.forEach((batch, k) => {
-    if (batch.length !== b[k].length) throw new Error(`batch ${k}: ${batch.length} tokens against ${b[k].length}`);
+    if (batch.length !== b[k].length) throw new Error(`batch ${k}: ${batch.length} values against ${b[k].length}`);
     for (let i = 0; i < batch.length; i++) worst = Math.max(worst, Math.abs(batch[i] - b[k][i]));
   });
   return worst;
+}
+
+const range = (first: number, count: number) => Array.from({ length: count }, (_, i) => first + i);
+
+/** Writes the encoder and scorer ONNX files of `model` into `scratch`. */
+async function exportOnnx(
+  model: MaeModel,
+  side: number,
+  scratch: string,
+): Promise<{ encoder: string; scorer: string }> {
+  // The scorer reads the decoder from the checkpoint the encoder file names.
+  const checkpoint = path.join(scratch, `checkpoint-${side}`);
+  fs.mkdirSync(checkpoint);
+  await model.save(checkpoint);
+  const weights = path.join(scratch, `encoder-${side}.safetensors`);
+  fs.writeFileSync(weights, encoderSafetensors(model, checkpoint).bytes);
+  const files = {
+    encoder: path.join(scratch, `encoder-${side}.onnx`),
+    scorer: path.join(scratch, `scorer-${side}.onnx`),
+  };
+  for (const args of [[files.encoder], [files.scorer, '--scorer']]) {
+    const exported = spawnSync(python, ['-s', '-m', 'optidel.export_onnx', weights, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, PYTHONPATH: path.join(root, 'python') },
+    });
+    if (exported.status !== 0) throw new Error(`export_onnx ${args.join(' ')} failed: ${exported.stderr}`);
+  }
+  return files;
+}
+
+/** `forward` timed through an onnxruntime session on `threads` threads. */
+async function onnxTimed(
+  file: string,
+  threads: number,
+  pixels: Float32Array,
+  side: number,
+  forward: (session: OrtSession) => Forward,
+): Promise<Timed> {
+  const session = await ort.InferenceSession.create(file, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
+  try {
+    return await timed(pixels, side, forward(session));
+  } finally {
+    await session.release();
+  }
+}
+
+/** wasm, onnxruntime on 1 thread and on every core; throws when their outputs differ by more than TOLERANCE. */
+async function compare(
+  what: string,
+  side: number,
+  wasmForward: Forward,
+  onnx: (threads: number) => Promise<Timed>,
+  pixels: Float32Array,
+) {
+  const wasm = await timed(pixels, side, wasmForward);
+  const one = await onnx(1);
+  const cores = os.availableParallelism();
+  const all = await onnx(cores);
+  const diff = Math.max(maxAbsDiff(wasm.outputs, one.outputs), maxAbsDiff(wasm.outputs, all.outputs));
+  if (!(diff <= TOLERANCE)) throw new Error(`${side} px ${what}: outputs differ by ${diff} (tolerance ${TOLERANCE})`);
+  const rate = (seconds: number) => Number((IMAGES / seconds).toFixed(1));
+  const row = {
+    maxAbsDiff: diff,
+    wasmImagesPerSecond: rate(wasm.seconds),
+    onnxOneThreadImagesPerSecond: rate(one.seconds),
+    onnxThreads: cores,
+    onnxAllThreadsImagesPerSecond: rate(all.seconds),
+    oneThreadRatio: Number((wasm.seconds / one.seconds).toFixed(2)),
+    allThreadsRatio: Number((wasm.seconds / all.seconds).toFixed(2)),
+  };
+  log(
+    `${side} px ${what}: wasm ${row.wasmImagesPerSecond} images/s, onnxruntime ${row.onnxOneThreadImagesPerSecond} on 1 thread (${row.oneThreadRatio}x), ${row.onnxAllThreadsImagesPerSecond} on ${cores} (${row.allThreadsRatio}x); within ${diff.toExponential(1)} (load ${load1m()})`,
+  );
+  return row;
 }
 
 async function measure(side: number, scratch: string) {
@@ -86,60 +162,56 @@ async function measure(side: number, scratch: string) {
     const noise = Float32Array.from({ length: variable.size }, () => 0.05 * rng.normal());
     tf.tidy(() => variable.assign(tf.add(variable, tf.tensor(noise, variable.shape))));
   }
-  const weights = path.join(scratch, `encoder-${side}.safetensors`);
-  const onnxFile = path.join(scratch, `encoder-${side}.onnx`);
-  fs.writeFileSync(weights, encoderSafetensors(model, 'onnx bench').bytes);
-  const exported = spawnSync(python, ['-s', '-m', 'optidel.export_onnx', weights, onnxFile], {
-    encoding: 'utf8',
-    env: { ...process.env, PYTHONPATH: path.join(root, 'python') },
-  });
-  if (exported.status !== 0) throw new Error(`export_onnx failed: ${exported.stderr}`);
-
+  const files = await exportOnnx(model, side, scratch);
   const pixels = images(IMAGES, side, rng);
   const loadBefore = load1m();
-  const wasm = await timed(pixels, side, async (batch, count) =>
-    tf.tidy(() => model.encode(tf.tensor4d(batch, [count, side, side, 1])).dataSync() as Float32Array),
-  );
-  const onnx = async (threads: number) => {
-    const session = await ort.InferenceSession.create(onnxFile, {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-    });
-    try {
-      return await timed(pixels, side, async (batch, count) => {
-        const out = await session.run({ images: new ort.Tensor('float32', batch, [count, 1, side, side]) });
+  const imageTensor = (batch: Float32Array, count: number) => new ort.Tensor('float32', batch, [count, 1, side, side]);
+  const encoder = await compare(
+    'encoder forward',
+    side,
+    async (batch, count) =>
+      tf.tidy(() => model.encode(tf.tensor4d(batch, [count, side, side, 1])).dataSync() as Float32Array),
+    (threads) =>
+      onnxTimed(files.encoder, threads, pixels, side, (session) => async (batch, count) => {
+        const out = await session.run({ images: imageTensor(batch, count) });
         return out.tokens.data;
-      });
-    } finally {
-      await session.release();
-    }
-  };
-  const one = await onnx(1);
-  const cores = os.availableParallelism();
-  const all = await onnx(cores);
+      }),
+    pixels,
+  );
+  const options = (first: number, count: number) => ({ masks: MASKS, seed: MASK_SEED, ids: range(first, count) });
+  const scoring = await compare(
+    `scoring (K = ${MASKS})`,
+    side,
+    async (batch, count, first) =>
+      tf.tidy(
+        () =>
+          model
+            .score(tf.tensor4d(batch, [count, side, side, 1]), options(first, count))
+            .difficulty.dataSync() as Float32Array,
+      ),
+    (threads) =>
+      onnxTimed(files.scorer, threads, pixels, side, (session) => async (batch, count, first) => {
+        // The engine's masks (MaeModel.score's), one scorer run per mask, averaged as the engine does.
+        const difficulty = new Float32Array(count);
+        for (let k = 0; k < MASKS; k++) {
+          const masks = makeMasks(range(first, count), model.patches, model.config.maskRatio, deriveSeed(MASK_SEED, k));
+          const visible = new ort.Tensor('int64', BigInt64Array.from(masks.visible, BigInt), [count, masks.keep]);
+          const out = await session.run({ images: imageTensor(batch, count), visible });
+          out.error.data.forEach((e, b) => (difficulty[b] += e / MASKS));
+        }
+        return difficulty;
+      }),
+    pixels,
+  );
   model.dispose();
-  const diff = Math.max(maxAbsDiff(wasm.tokens, one.tokens), maxAbsDiff(wasm.tokens, all.tokens));
-  if (!(diff <= TOLERANCE)) throw new Error(`${side} px: tokens differ by ${diff} (tolerance ${TOLERANCE})`);
-  const rate = (seconds: number) => Number((IMAGES / seconds).toFixed(1));
-  const row = {
+  return {
     imageSize: side,
     images: IMAGES,
     batch: BATCH,
-    tokensMaxAbsDiff: diff,
-    wasmImagesPerSecond: rate(wasm.seconds),
-    onnxOneThreadImagesPerSecond: rate(one.seconds),
-    onnxThreads: cores,
-    onnxAllThreadsImagesPerSecond: rate(all.seconds),
-    oneThreadRatio: Number((wasm.seconds / one.seconds).toFixed(2)),
-    allThreadsRatio: Number((wasm.seconds / all.seconds).toFixed(2)),
+    encoder,
+    scoring: { masks: MASKS, ...scoring },
     loadAverage1m: { before: loadBefore, after: load1m() },
   };
-  log(
-    `${side} px: wasm ${row.wasmImagesPerSecond} images/s, onnxruntime ${row.onnxOneThreadImagesPerSecond} on 1 thread (${row.oneThreadRatio}x), ${row.onnxAllThreadsImagesPerSecond} on ${cores} (${row.allThreadsRatio}x); tokens within ${diff.toExponential(1)} (load ${loadBefore})`,
-  );
-  return row;
 }
 
 async function main(): Promise<void> {
@@ -150,8 +222,7 @@ async function main(): Promise<void> {
     for (const side of SIZES) rows.push(await measure(side, scratch));
     process.stdout.write(
       `${JSON.stringify({
-        measured:
-          'encoder forward on whole images (tokens and embedding); the export has no decoder, so K-mask scoring is not measured',
+        measured: `encoder forward on whole images (tokens), and K = ${MASKS} mask scoring (difficulty) through the exported scorer`,
         preset: 'tiny',
         onnxruntime: ort.env.versions,
         wasmThreads: 1,

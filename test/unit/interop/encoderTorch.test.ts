@@ -15,7 +15,10 @@ import { AdamW } from '../../../src/engine/model/adamw';
 import { checkpointDir, saveCheckpoint } from '../../../src/engine/model/checkpoint';
 import type { MaeConfig } from '../../../src/engine/model/mae';
 import { MaeModel } from '../../../src/engine/model/mae';
-import { SeededRandom } from '../../../src/engine/model/rng';
+import type { MaskBatch } from '../../../src/engine/model/masking';
+import { makeMasks } from '../../../src/engine/model/masking';
+import { SeededRandom, deriveSeed } from '../../../src/engine/model/rng';
+import { loadOnnxruntime, resolveOnnxruntime } from '../../../scripts/bench/onnxruntimePackage.mjs';
 import { ROOT, runCli } from '../../helpers/engine';
 import type { TinyRun } from '../../helpers/tinyRun';
 import { makeTinyRun } from '../../helpers/tinyRun';
@@ -23,6 +26,7 @@ import { TORCH_MISSING, findPython, findTorchPython, runPython } from './python'
 
 const python = findTorchPython();
 const onnxPython = findPython('torch, onnx');
+const onnxruntime = resolveOnnxruntime(ROOT);
 let run: TinyRun;
 let model: MaeModel;
 
@@ -194,5 +198,75 @@ test(
     );
     assert.ok(tokenDiff < 1e-4, `tokens differ by ${tokenDiff}`);
     assert.ok(pooledDiff < 1e-4, `embeddings differ by ${pooledDiff}`);
+  },
+);
+
+/**
+ * Each mask batch's per-image errors through `optidel.export_onnx --scorer`: onnxruntime where
+ * ONNXRUNTIME_NODE_DIR names one, else onnxScores.py's op-by-op numpy evaluation of the same graph.
+ */
+async function scorerErrors(weights: string, imagesFile: string, count: number, maskSets: MaskBatch[]) {
+  const dir = fs.mkdtempSync(path.join(run.root, 'scorer-'));
+  if (onnxruntime.skipped) {
+    const visible = path.join(dir, 'visible.i32');
+    const all = Int32Array.from(maskSets.flatMap((m) => [...m.visible]));
+    fs.writeFileSync(visible, new Uint8Array(all.buffer));
+    const script = path.join(ROOT, 'test/unit/interop/onnxScores.py');
+    runPython(onnxPython!, script, [weights, imagesFile, String(count), visible, String(maskSets.length), dir]);
+    const errors = readF32(path.join(dir, 'onnx-errors.f32'));
+    return { by: 'numpy', errors: maskSets.map((_, k) => errors.subarray(k * count, (k + 1) * count)) };
+  }
+  const file = path.join(dir, 'scorer.onnx');
+  // The decoder comes from the checkpoint the encoder file names. ('-m': the export is a module, not a script.)
+  runPython(onnxPython!, '-m', ['optidel.export_onnx', weights, file, '--scorer']);
+  const ort = loadOnnxruntime(onnxruntime.package!);
+  const session = await ort.InferenceSession.create(file, {});
+  const size = model.config.imageSize;
+  const images = new ort.Tensor('float32', readF32(imagesFile), [count, 1, size, size]);
+  try {
+    const errors: Float32Array[] = [];
+    for (const masks of maskSets) {
+      const visible = new ort.Tensor('int64', BigInt64Array.from(masks.visible, BigInt), [count, masks.keep]);
+      errors.push((await session.run({ images, visible })).error!.data);
+    }
+    return { by: `onnxruntime ${ort.env.versions.node ?? ''}`.trim(), errors };
+  } finally {
+    await session.release();
+  }
+}
+
+test(
+  "python3 -m optidel.export_onnx --scorer gives the K-mask reconstruction error TensorFlow.js's score gives, to 1e-4",
+  { skip: onnxPython ? false : `${TORCH_MISSING} python3-onnx` },
+  async (t) => {
+    const weights = exportEncoderFile('scorer-source.safetensors');
+    const { imagesFile, count } = await tfjsReference();
+    const size = model.config.imageSize;
+    const ids = Array.from({ length: count }, (_, i) => i);
+    const options = { masks: 4, seed: 5, ids };
+    const pixels = readF32(imagesFile);
+    const engine = tf.tidy(
+      () => model.score(tf.tensor4d(pixels, [count, size, size, 1]), options).difficulty.dataSync() as Float32Array,
+    );
+    // The engine's K masks, then K others as a control: other masks of the same images must score visibly differently.
+    const masksOf = (seed: number) =>
+      Array.from({ length: options.masks }, (_, k) =>
+        makeMasks(ids, model.patches, model.config.maskRatio, deriveSeed(seed, k)),
+      );
+    const { by, errors } = await scorerErrors(weights, imagesFile, count, [...masksOf(options.seed), ...masksOf(6)]);
+    /** Mean over K of the scorer's per-image errors: the engine's difficulty (every mask hides as many patches). */
+    const difficulty = (sets: Float32Array[]) =>
+      Float32Array.from(ids, (b) => sets.reduce((s, e) => s + e[b]!, 0) / sets.length);
+    const same = maxAbsDiff(difficulty(errors.slice(0, options.masks)), engine);
+    const other = maxAbsDiff(difficulty(errors.slice(options.masks)), engine);
+    t.diagnostic(
+      `ONNX (${by}) vs TensorFlow.js, ${count} images x ${options.masks} masks: ${same.toExponential(2)}; other masks ${other.toExponential(2)}`,
+    );
+    assert.ok(
+      engine.some((v) => v > 0.1),
+      'the errors are not all near zero',
+    );
+    assert.ok(same < 1e-4, `reconstruction errors differ by ${same}`);
+    assert.ok(other > 1e-3, `other masks differ by only ${other}`);
   },
 );

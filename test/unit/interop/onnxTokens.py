@@ -5,8 +5,8 @@ Writes OUT_DIR/encoder.onnx with ``optidel.export_onnx`` (checked there with onn
 it on the COUNT images (little-endian float32, COUNT x S x S) and writes OUT_DIR/onnx-tokens.f32
 and onnx-embedding.f32. Debian's onnx 1.12 has no runtime and onnxruntime is not packaged, so the
 graph is evaluated here by a numpy interpreter of the ONNX operator definitions (opset 13) it
-uses; an operator it does not know stops the run, so nothing is silently skipped. Prints the
-model's inputs, outputs and operator types as JSON.
+uses, and those the masked scorer adds for onnxScores.py; an operator it does not know stops
+the run, so nothing is silently skipped. Prints the model's inputs, outputs and operator types as JSON.
 """
 import json
 import os
@@ -69,7 +69,30 @@ def softmax(x, node):
     return e / e.sum(axis=axis, keepdims=True)
 
 
-CAST = {1: np.float32, 6: np.int32, 7: np.int64, 11: np.float64}
+def constant_of_shape(shape, node):
+    value = attrs(node).get("value")
+    fill = numpy_helper.to_array(value).reshape(-1)[0] if value is not None else 0.0
+    dtype = np.float64 if isinstance(fill, np.floating) else np.asarray(fill).dtype
+    return np.full([int(d) for d in shape], fill, dtype=dtype)
+
+
+def reduce_sum(x, axes=None, node=None):
+    if axes is None or len(axes) == 0:
+        if attrs(node).get("noop_with_empty_axes", 0):
+            return x
+        axes = range(x.ndim)
+    return x.sum(axis=tuple(int(a) for a in axes), keepdims=bool(attrs(node).get("keepdims", 1)))
+
+
+def scatter_elements(data, indices, updates, node):
+    if attrs(node).get("reduction", "none") != "none":
+        raise NotImplementedError("ScatterElements with a reduction")
+    out = np.array(data, copy=True)
+    np.put_along_axis(out, indices, updates, axis=attrs(node).get("axis", 0))
+    return out
+
+
+CAST = {1: np.float32, 6: np.int32, 7: np.int64, 9: np.bool_, 11: np.float64}
 
 OPS = {
     "Add": lambda n, a, b: a + b,
@@ -93,6 +116,15 @@ OPS = {
     "Slice": lambda n, x, *rest: slice_(x, *rest),
     "Split": lambda n, x, sizes: split(x, sizes, n),
     "Softmax": lambda n, a: softmax(a, n),
+    # The masked scorer's (export_onnx --scorer) besides the encoder's:
+    "ConstantOfShape": lambda n, shape: constant_of_shape(shape, n),
+    "Equal": lambda n, a, b: np.equal(a, b),
+    "Expand": lambda n, a, shape: np.broadcast_to(a, np.broadcast_shapes(a.shape, tuple(int(d) for d in shape))).copy(),
+    "GatherElements": lambda n, a, i: np.take_along_axis(a, i, axis=attrs(n).get("axis", 0)),
+    "Identity": lambda n, a: a,
+    "ReduceSum": lambda n, a, *axes: reduce_sum(a, *axes, node=n),
+    "ScatterElements": lambda n, a, i, u: scatter_elements(a, i, u, n),
+    "Where": lambda n, c, a, b: np.where(c, a, b),
 }
 
 
