@@ -175,6 +175,8 @@ export interface FinetuneArgs {
   config?: string;
   checkpoint?: string;
   finetuneMode?: 'full' | 'probe';
+  /** Full fine-tuning: the encoder's learning rate times this, in (0, 1] (default 1). */
+  encoderLrScale?: number;
   head?: HeadKind;
   finetuneSteps?: number;
   maxTrain?: number;
@@ -258,6 +260,8 @@ export interface BenchArgs {
   batchSize?: number;
   finetuneSteps?: number;
   finetuneMode?: 'full' | 'probe';
+  /** Full fine-tuning: the encoder's learning rate times this, in (0, 1] (default 1). */
+  encoderLrScale?: number;
   head?: HeadKind;
   maxTrain?: number;
   datasets?: string[];

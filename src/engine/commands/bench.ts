@@ -119,6 +119,7 @@ export const benchCommand: EngineCommand<'bench'> = {
     const workers = args.workers ?? 1;
     if (workers < 1) throw new UsageError('bench: --workers must be at least 1');
     const only = args.only?.map((key) => parseEncoderKey(key) ?? badEncoderKey(key));
+    const finetune = finetuneOptions('bench', args);
     const preset = (args.preset ?? 'tiny') as MaePreset;
     const selection = await selectBackend(ctx.backendPreference);
     const poolRun = out;
@@ -148,7 +149,6 @@ export const benchCommand: EngineCommand<'bench'> = {
     const overlap = await testImagesInPool(cache, datasets);
     await writeSplitReports(benchDir, datasets, overlap, ctx);
     const excluded = new Set(overlap.map((o) => o.poolId));
-    const finetune = finetuneOptions(args);
     const optidelImages = args.optidelImages ?? 'mosaics';
     const adversarial = { ...DEFAULT_ADVERSARIAL, fraction: args.optidelAdversarial ?? DEFAULT_ADVERSARIAL.fraction };
     if (!(adversarial.fraction >= 0 && adversarial.fraction <= 1))

@@ -56,7 +56,7 @@ export const finetuneCommand: EngineCommand<'finetune'> = {
         `finetune: no checkpoint ${checkpointDir(runDir, checkpoint)}; run "optidel pretrain --run ${args.run}" (or "optidel run") first`,
       );
     const { backend } = await selectBackend(ctx.backendPreference);
-    const options = { ...finetuneOptions(args), seed: args.seed ?? loaded.config.seed };
+    const options = { ...finetuneOptions('finetune', args), seed: args.seed ?? loaded.config.seed };
     return runStage(runDir, 'finetune', ctx, backend, async () => {
       const started = performance.now();
       const model = await MaeModel.load(checkpointDir(runDir, checkpoint));

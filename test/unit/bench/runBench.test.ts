@@ -7,7 +7,14 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../../src/engine/backends/select';
 import type { CommandContext } from '../../../src/engine/command';
 import { DEFAULT_FINETUNE } from '../../../src/engine/downstream/finetune';
-import { plannedEncoders, runBench, type BenchPlan, type EncoderFactory } from '../../../src/engine/bench/runBench';
+import { finetuneOptions } from '../../../src/engine/commands/finetuneArgs';
+import {
+  cellSignature,
+  plannedEncoders,
+  runBench,
+  type BenchPlan,
+  type EncoderFactory,
+} from '../../../src/engine/bench/runBench';
 import { linearPatchEncoder, squaresData } from '../downstream/fixtures';
 import type { OptidelImages } from '../../../src/shared/commands';
 
@@ -120,4 +127,21 @@ test("a setting of one method recomputes that method's cells alone", async () =>
   const changed = await runBench(withImages('selected'), countingFactory(asked), ctx);
   assert.deepEqual([changed.computed, changed.reused], [1, 1]);
   assert.deepEqual(asked, ['scratch/0/0', 'optidel/0/0.05', 'optidel/0/0.05']);
+});
+
+test('--encoder-lr-scale is part of every cell signature; its default keeps the cells as they were', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-bench-'));
+  const withScale = (encoderLrScale?: number): BenchPlan => {
+    const finetune = finetuneOptions('bench', { finetuneMode: 'full', finetuneSteps: 4, encoderLrScale });
+    return { ...plan(dir, [0]), finetune: { ...finetune, evalEvery: 2, batchSize: 4 } };
+  };
+  for (const method of ['scratch', 'random']) {
+    assert.equal(cellSignature(withScale(1), method), cellSignature(withScale(undefined), method));
+    assert.notEqual(cellSignature(withScale(0.1), method), cellSignature(withScale(1), method));
+  }
+  await runBench(withScale(undefined), countingFactory([]), ctx);
+  const same = await runBench(withScale(1), countingFactory([]), ctx);
+  assert.deepEqual([same.computed, same.reused], [0, 2]);
+  const scaled = await runBench(withScale(0.1), countingFactory([]), ctx);
+  assert.deepEqual([scaled.computed, scaled.reused], [2, 0]);
 });
