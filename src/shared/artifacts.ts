@@ -142,6 +142,8 @@ export interface SelectionFile {
 /** The options `optidel select` takes for particular methods (src/engine/commands/select.ts). */
 export interface SelectionMethodOptions {
   clusters?: number;
+  /** Made on the hierarchical path (`select --hierarchical`, docs/scale-out.md); absent: the exact method. */
+  hierarchical?: boolean;
   /** The metadata column the budget was split across (`select --balance-by`, selection/balance.ts). */
   balanceBy?: string;
   optidel?: { sourceCapFactor?: number; minCosineDistance?: number };

@@ -145,6 +145,7 @@ function methodOptions(options: SelectStageOptions): SelectionMethodOptions | un
   const given = JSON.parse(
     JSON.stringify({
       clusters: options.clusters,
+      hierarchical: options.hierarchical || undefined,
       optidel: options.optidel,
       meddel: options.meddel,
       balanceBy: options.balance?.name,
@@ -189,7 +190,10 @@ export async function runSelectStage(
         },
         ctx,
       );
-      const summary: Record<string, number | string> = { method: args.method, selected: result.selected.length };
+      const summary: Record<string, number | string> = {
+        method: args.hierarchical ? `${args.method} (hierarchical)` : args.method,
+        selected: result.selected.length,
+      };
       if (result.vInformation) summary.vInformation = Number(result.vInformation.value.toFixed(4));
       if (result.relaxed) summary.relaxed = relaxedCount(result.relaxed);
       return { result, summary };

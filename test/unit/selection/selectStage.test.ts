@@ -1,4 +1,4 @@
-/** The select stage: relaxed picks reach the selection file and the log; V-information is measured on what the method trains on. */
+/** The select stage: relaxed picks reach the selection file and the log; V-information is measured on what the method trains on; the hierarchical path is recorded. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -67,6 +67,19 @@ test("select stage: relaxed picks in the selection file and the log; optidel's V
     assert.equal(kcenter.relaxed, undefined);
     assert.equal(kcenter.vInformation!.measuredOn, 'selected images');
     assert.equal(kcenter.vInformation!.images, 10);
+    const readKcenter = () =>
+      JSON.parse(fs.readFileSync(path.join(runDir, 'selection', 'kcenter.json'), 'utf8')) as SelectionFile;
+    assert.equal(readKcenter().options?.hierarchical, undefined, 'the exact path says nothing');
+    // The hierarchical path is recorded, so a reselection between rounds (trainStage.ts) takes it again.
+    await selectStage(
+      runDir,
+      pool,
+      cache,
+      model,
+      { method: 'kcenter', budget: 10, seed: 1, hierarchical: true },
+      recordingContext(),
+    );
+    assert.equal(readKcenter().options?.hierarchical, true);
   } finally {
     model.dispose();
   }
