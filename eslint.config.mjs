@@ -29,6 +29,22 @@ export default tseslint.config(
     },
   },
   {
+    // WebGPU in Node has no synchronous read (tfjs's readSync needs OffscreenCanvas): engine code
+    // that may run on it reads tensors with `await t.data()`. The wasm-only data-parallel worker
+    // and the native tensorflow probe are exempt.
+    files: ['src/engine/**/*.ts', 'scripts/gpu/**/*.ts'],
+    ignores: ['src/engine/model/trainWorker.ts', 'src/engine/backends/tensorflow.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'CallExpression[callee.property.name=/^(dataSync|arraySync|bufferSync)$/]',
+          message: 'Read tensors with await t.data() (or t.array()): GPU backends in Node cannot read synchronously.',
+        },
+      ],
+    },
+  },
+  {
     // CommonJS preload modules (test fault injection) load with require by design.
     files: ['**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },

@@ -88,7 +88,7 @@ async function exportOnnx(
   fs.mkdirSync(checkpoint);
   await model.save(checkpoint);
   const weights = path.join(scratch, `encoder-${side}.safetensors`);
-  fs.writeFileSync(weights, encoderSafetensors(model, checkpoint).bytes);
+  fs.writeFileSync(weights, (await encoderSafetensors(model, checkpoint)).bytes);
   const files = {
     encoder: path.join(scratch, `encoder-${side}.onnx`),
     scorer: path.join(scratch, `scorer-${side}.onnx`),

@@ -61,7 +61,7 @@ async function measure(runDir: string, imageSize: number, images: number, worker
 /** Seconds until `workers` scoring threads, started together, are all ready (what a parallel score pays before its first batch). */
 async function threadStart(runDir: string, imageSize: number, workers: number): Promise<number> {
   const model = MaeModel.create(maeConfig('tiny', imageSize), 1);
-  const weights = sharedWeights(model);
+  const weights = await sharedWeights(model);
   model.dispose();
   const none = new SharedArrayBuffer(0);
   const init: ScoreWorkerInit = {

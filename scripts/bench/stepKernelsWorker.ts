@@ -39,9 +39,9 @@ async function measure(
   const optimizer = new AdamW(model.namedVariables, { weightDecay: 0.05, clipNorm: 1 });
   const pixels = new Float32Array(batch * imageSize * imageSize).map((_, i) => (Math.sin(i * 0.37) + 1) / 2);
   let step = 0;
-  for (; step < 2; step++) trainStep(model, optimizer, pixels, imageSize, step, 1e-4);
-  const info = await tf.profile(() => {
-    trainStep(model, optimizer, pixels, imageSize, step++, 1e-4);
+  for (; step < 2; step++) await trainStep(model, optimizer, pixels, imageSize, step, 1e-4);
+  const info = await tf.profile(async () => {
+    await trainStep(model, optimizer, pixels, imageSize, step++, 1e-4);
   });
   // tf.profile lists nested scopes (fused ops, custom gradients) beside kernels: count both ways.
   const launched = info.kernels.filter((k) => tf.getKernel(k.name, tf.getBackend()) !== undefined);
@@ -57,7 +57,7 @@ async function measure(
   for (let r = 0; r < rounds; r++) {
     const wall = performance.now();
     const cpu = cpuSeconds();
-    for (let i = 0; i < steps; i++) trainStep(model, optimizer, pixels, imageSize, step++, 1e-4);
+    for (let i = 0; i < steps; i++) await trainStep(model, optimizer, pixels, imageSize, step++, 1e-4);
     wallMs.push((performance.now() - wall) / steps);
     cpuMs.push((1000 * (cpuSeconds() - cpu)) / steps);
   }

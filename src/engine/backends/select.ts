@@ -62,7 +62,7 @@ async function choose(preference: BackendPreference): Promise<BackendSelection> 
     try {
       const { devices, note, warnings: probeWarnings = [] } = await probes[name].register();
       if (!(await tf.setBackend(name))) throw new Error(`TensorFlow.js could not initialise the ${name} backend`);
-      smokeTest(name);
+      await smokeTest(name);
       chosen = name;
       warnings.push(...probeWarnings);
       candidates.push({ name, available: true, reason: note ?? 'initialised and passed a matmul check', devices });
@@ -99,10 +99,13 @@ async function choose(preference: BackendPreference): Promise<BackendSelection> 
 }
 
 /** A 2x3 by 3x2 product whose exact answer we know: catches backends that load but compute garbage. */
-function smokeTest(name: BackendName): void {
-  const product = tf.tidy(() =>
-    tf.matMul(tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]), tf.tensor2d([7, 8, 9, 10, 11, 12], [3, 2])).dataSync(),
+async function smokeTest(name: BackendName): Promise<void> {
+  const result = tf.tidy(() =>
+    tf.matMul(tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]), tf.tensor2d([7, 8, 9, 10, 11, 12], [3, 2])),
   );
+  // Read asynchronously: WebGPU in Node has no synchronous read (tfjs's readSync needs OffscreenCanvas).
+  const product = await result.data();
+  result.dispose();
   const expected = [58, 64, 139, 154];
   if (!expected.every((v, i) => Math.abs(product[i] - v) < 1e-3)) {
     throw new Error(`the ${name} backend loaded but computed a wrong matmul (${Array.from(product).join(', ')})`);

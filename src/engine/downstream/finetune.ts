@@ -168,7 +168,7 @@ export async function fineTune(
       if (step % options.evalEvery !== 0 && step !== options.steps) continue;
       // Without a validation split, the last step is the best one.
       const valMIoU =
-        data.val.count > 0 ? orZero(evaluate(encoder, head, splits.val, frozen?.val, classes).mIoU) : step;
+        data.val.count > 0 ? orZero((await evaluate(encoder, head, splits.val, frozen?.val, classes)).mIoU) : step;
       hooks.onEval?.(step, valMIoU);
       if (valMIoU > best.mIoU) {
         tf.dispose(best.weights);
@@ -184,10 +184,10 @@ export async function fineTune(
       head: options.head,
       stepsRun,
       bestStep: best.step,
-      val: evaluate(encoder, head, splits.val, frozen?.val, classes),
-      test: evaluate(encoder, head, splits.test, frozen?.test, classes),
+      val: await evaluate(encoder, head, splits.val, frozen?.val, classes),
+      test: await evaluate(encoder, head, splits.test, frozen?.test, classes),
       predictions: hooks.keepPredictions
-        ? predict(encoder, head, splits.test, frozen?.test, Math.min(hooks.keepPredictions, data.test.count))
+        ? await predict(encoder, head, splits.test, frozen?.test, Math.min(hooks.keepPredictions, data.test.count))
         : undefined,
       classes: data.classes,
       seconds: (performance.now() - start) / 1000,
@@ -254,54 +254,54 @@ function encodeAll(encoder: PatchEncoder, images: tf.Tensor4D): tf.Tensor3D {
 }
 
 /** Scores the head (and encoder) on a split, pixel by pixel over the whole split. */
-function evaluate(
+async function evaluate(
   encoder: PatchEncoder,
   head: SegmentationHead,
   split: { images: tf.Tensor4D; labels: tf.Tensor3D },
   tokens: tf.Tensor3D | undefined,
   classes: number,
-): SegmentationScores {
+): Promise<SegmentationScores> {
   const matrix = new ConfusionMatrix(classes);
   const count = split.images.shape[0];
   for (let i = 0; i < count; i += EVAL_BATCH) {
     const n = Math.min(EVAL_BATCH, count - i);
     const truth = split.labels.slice(i, n);
-    matrix.add(truth.dataSync(), predictBatch(encoder, head, split, tokens, i, n));
+    matrix.add(await truth.data(), await predictBatch(encoder, head, split, tokens, i, n));
     truth.dispose();
   }
   return scoresFromConfusion(matrix);
 }
 
 /** Label maps of the first `count` images of a split. */
-function predict(
+async function predict(
   encoder: PatchEncoder,
   head: SegmentationHead,
   split: { images: tf.Tensor4D },
   tokens: tf.Tensor3D | undefined,
   count: number,
-): Uint8Array {
+): Promise<Uint8Array> {
   const size = split.images.shape[1];
   const out = new Uint8Array(count * size * size);
   for (let i = 0; i < count; i += EVAL_BATCH) {
     const n = Math.min(EVAL_BATCH, count - i);
-    out.set(predictBatch(encoder, head, split, tokens, i, n), i * size * size);
+    out.set(await predictBatch(encoder, head, split, tokens, i, n), i * size * size);
   }
   return out;
 }
 
-function predictBatch(
+async function predictBatch(
   encoder: PatchEncoder,
   head: SegmentationHead,
   split: { images: tf.Tensor4D },
   tokens: tf.Tensor3D | undefined,
   start: number,
   n: number,
-): Int32Array {
+): Promise<Int32Array> {
   const predicted = tf.tidy(() => {
     const images = split.images.slice(start, n);
     return head.apply(tokens ? tokens.slice(start, n) : encoder.encode(images), images).argMax(-1);
   });
-  const values = predicted.dataSync() as Int32Array;
+  const values = (await predicted.data()) as Int32Array;
   predicted.dispose();
   return values;
 }

@@ -50,15 +50,18 @@ export function encoderConfig(c: MaeConfig): EncoderConfig {
 }
 
 /** The encoder's tensors in timm's names and PyTorch's layouts, in the order of a timm state dict. */
-export function encoderTensors(model: MaeModel): NamedTensor[] {
+export async function encoderTensors(model: MaeModel): Promise<NamedTensor[]> {
   const { config } = model;
-  const left = new Map(model.namedVariables.slice(0, model.encoderVariables.length).map((n) => [n.name, n.variable]));
+  // Read once, asynchronously (a GPU backend in Node cannot read a tensor synchronously).
+  const left = new Map<string, { values: Float32Array; shape: number[] }>();
+  for (const { name, variable } of model.namedVariables.slice(0, model.encoderVariables.length))
+    left.set(name, { values: (await variable.data()) as Float32Array, shape: variable.shape });
   const take = (name: string): { values: Float32Array; shape: number[] } => {
-    const variable = left.get(name);
-    if (!variable)
+    const tensor = left.get(name);
+    if (!tensor)
       throw new Error(`encoder export: the model has no variable "${name}"; the export mapping is out of date`);
     left.delete(name);
-    return { values: variable.dataSync() as Float32Array, shape: variable.shape };
+    return tensor;
   };
   const linear = (from: string, to: string): NamedTensor[] => {
     const w = take(`${from}.w`);
@@ -107,11 +110,11 @@ export function encoderTensors(model: MaeModel): NamedTensor[] {
 }
 
 /** The whole file: tensors plus the config and provenance under `__metadata__`. */
-export function encoderSafetensors(
+export async function encoderSafetensors(
   model: MaeModel,
   source: string,
-): { bytes: Uint8Array; tensors: number; parameters: number } {
-  const tensors = encoderTensors(model);
+): Promise<{ bytes: Uint8Array; tensors: number; parameters: number }> {
+  const tensors = await encoderTensors(model);
   const metadata: SafetensorsMetadata = {
     format: 'pt',
     optidel_format: ENCODER_FORMAT,

@@ -94,7 +94,7 @@ export async function exportEncoder(args: ExportArgs, ctx: CommandContext): Prom
   ctx.progress('export', 0, 1, `reading ${dir}`);
   const model = await MaeModel.load(dir);
   try {
-    const file = encoderSafetensors(model, dir);
+    const file = await encoderSafetensors(model, dir);
     await writeFileAtomic(out, file.bytes);
     ctx.progress('export', 1, 1);
     return {

@@ -37,8 +37,8 @@ export function defaultPlacement(): OptimiserPlacement {
 export class AdamW {
   /** Updates applied so far (the t of bias correction). */
   step = 0;
-  /** Global gradient norm before clipping, of the last update. */
-  lastGradNorm = 0;
+  /** Global gradient norm before clipping, of the last update; on the device, left there until read. */
+  private lastNorm: number | tf.Scalar = 0;
   private readonly beta1: number;
   private readonly beta2: number;
   private readonly epsilon: number;
@@ -115,7 +115,7 @@ export class AdamW {
         `AdamW got ${weights.length} weights and ${gradient.length} gradient values for parameters ${lo}..${hi} of ${this.total}`,
       );
     this.step += 1;
-    this.lastGradNorm = gradNorm;
+    this.setLastNorm(gradNorm);
     const scale = this.clipScale(gradNorm);
     for (const span of this.spans) {
       const from = Math.max(lo, span.start);
@@ -124,14 +124,18 @@ export class AdamW {
     }
   }
 
+  // Host placement is for the CPU backends (wasm, cpu), whose synchronous reads cost nothing.
   private applyOnHost(grads: readonly tf.Tensor[], lr: number): void {
+    // eslint-disable-next-line no-restricted-syntax -- CPU backends only (defaultPlacement)
     const values = grads.map((g) => g.dataSync() as Float32Array);
     let squares = 0;
     for (const g of values) for (let i = 0; i < g.length; i++) squares += g[i] * g[i];
-    this.lastGradNorm = Math.sqrt(squares);
-    const scale = this.clipScale(this.lastGradNorm);
+    const norm = Math.sqrt(squares);
+    this.setLastNorm(norm);
+    const scale = this.clipScale(norm);
     this.params.forEach(({ variable }, k) => {
       const { start, end, decay } = this.spans[k];
+      // eslint-disable-next-line no-restricted-syntax -- CPU backends only (defaultPlacement)
       const p = Float32Array.from(variable.dataSync() as Float32Array);
       this.updateRange(p, start, values[k], start, start, end, decay, scale, lr);
       tf.tidy(() => variable.assign(tf.tensor(p, variable.shape)));
@@ -174,9 +178,11 @@ export class AdamW {
     const { beta1, beta2, epsilon } = this;
     const { stepSize, sqrtBiasCorrection2 } = this.coefficients(lr);
     tf.tidy(() => {
-      const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
-      this.lastGradNorm = norm.dataSync()[0];
-      const scale = this.options.clipNorm > 0 ? Math.min(1, this.options.clipNorm / (this.lastGradNorm + 1e-6)) : 1;
+      // Clipped on the device: a GPU step never waits for a value to come back to the host.
+      const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
+      this.setLastNorm(tf.keep(norm));
+      const scale =
+        this.options.clipNorm > 0 ? tf.minimum(1, tf.div(this.options.clipNorm, tf.add(norm, 1e-6))) : tf.scalar(1);
       this.params.forEach(({ variable, decay }, i) => {
         const g = tf.mul(grads[i], scale);
         const m = tf.add(tf.mul(this.deviceM![i], beta1), tf.mul(g, 1 - beta1));
@@ -191,13 +197,23 @@ export class AdamW {
     });
   }
 
+  /** Global gradient norm before clipping, of the last update. */
+  async lastGradNorm(): Promise<number> {
+    return typeof this.lastNorm === 'number' ? this.lastNorm : (await this.lastNorm.data())[0];
+  }
+
+  private setLastNorm(norm: number | tf.Scalar): void {
+    if (typeof this.lastNorm !== 'number') this.lastNorm.dispose();
+    this.lastNorm = norm;
+  }
+
   /** Float32 values `saveState` returns and `loadState` takes: both moments of every parameter. */
   get stateLength(): number {
     return 2 * this.total;
   }
 
   /** Both moments, flat, parameters in variable order: m then v. */
-  saveState(): Float32Array {
+  async saveState(): Promise<Float32Array> {
     const out = new Float32Array(this.stateLength);
     if (this.placement === 'host') {
       out.set(this.hostM!, 0);
@@ -205,7 +221,7 @@ export class AdamW {
     } else {
       let offset = 0;
       for (const t of [...this.deviceM!, ...this.deviceV!]) {
-        out.set(t.dataSync() as Float32Array, offset);
+        out.set((await t.data()) as Float32Array, offset);
         offset += t.size;
       }
     }
@@ -231,6 +247,7 @@ export class AdamW {
   }
 
   dispose(): void {
+    this.setLastNorm(0);
     for (const t of [...(this.deviceM ?? []), ...(this.deviceV ?? [])]) t.dispose();
   }
 }

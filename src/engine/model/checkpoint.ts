@@ -65,7 +65,7 @@ export async function saveCheckpoint(
   const final = path.join(dir, name);
   try {
     await model.save(temp);
-    const moments = optimizer.saveState();
+    const moments = await optimizer.saveState();
     await writeFileAtomic(
       path.join(temp, OPTIMIZER_FILE),
       new Uint8Array(moments.buffer, moments.byteOffset, moments.byteLength),

@@ -123,8 +123,8 @@ export class DataParallelTrainer {
     const { workers: count, batchSize } = options;
     const parameters = model.variables.reduce((s, v) => s + v.size, 0);
     const memory = allocateSharedMemory(count, parameters, batchSize * model.config.imageSize ** 2);
-    new Float32Array(memory.weights).set(new Float32Array(packTensors(model.variables).buffer));
-    new Float32Array(memory.moments).set(optimizer.saveState());
+    new Float32Array(memory.weights).set(new Float32Array((await packTensors(model.variables)).buffer));
+    new Float32Array(memory.moments).set(await optimizer.saveState());
     const base = {
       workers: count,
       batchSize,

@@ -309,7 +309,7 @@ export class MaeModel {
       config: this.config,
       tensors: this.namedVariables.map((n) => ({ name: n.name, shape: n.variable.shape })),
     };
-    await writeFileAtomic(path.join(dir, WEIGHTS_FILE), packTensors(this.variables));
+    await writeFileAtomic(path.join(dir, WEIGHTS_FILE), await packTensors(this.variables));
     await writeJsonAtomic(path.join(dir, MODEL_FILE), file);
   }
 
@@ -359,13 +359,17 @@ function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
 
-/** Concatenates tensors' float32 values (little-endian) in order. */
-export function packTensors(tensors: readonly tf.Tensor[]): Uint8Array {
+/**
+ * Concatenates tensors' float32 values (little-endian) in order. Read asynchronously, as every
+ * engine read of a tensor is: WebGPU in Node cannot read synchronously (tfjs's readSync needs
+ * OffscreenCanvas, which Node lacks).
+ */
+export async function packTensors(tensors: readonly tf.Tensor[]): Promise<Uint8Array> {
   const total = tensors.reduce((s, t) => s + t.size, 0);
   const out = new Float32Array(total);
   let offset = 0;
   for (const t of tensors) {
-    out.set(t.dataSync() as Float32Array, offset);
+    out.set((await t.data()) as Float32Array, offset);
     offset += t.size;
   }
   return new Uint8Array(out.buffer);

@@ -143,30 +143,30 @@ async function scoreOnThreads<T>(
     const start = index * options.batchSize;
     return jobOf(start, items.slice(start, start + options.batchSize));
   };
-  await runJobs(threads, initOf(model, threads, options, inputFree, output), count, job, items.length, options);
+  await runJobs(threads, await initOf(model, threads, options, inputFree, output), count, job, items.length, options);
 }
 
 /** The model's variables packed in order (packTensors) into shared memory: every thread reads the one copy. */
-export function sharedWeights(model: Pick<MaeModel, 'variables'>): SharedArrayBuffer {
-  const packed = packTensors(model.variables);
+export async function sharedWeights(model: Pick<MaeModel, 'variables'>): Promise<SharedArrayBuffer> {
+  const packed = await packTensors(model.variables);
   const weights = new SharedArrayBuffer(packed.byteLength);
   new Uint8Array(weights).set(packed);
   return weights;
 }
 
-function initOf(
+async function initOf(
   model: MaeModel,
   threads: ScoringThreads,
   options: ScoreOptions,
   inputFree: Float32Array | undefined,
   output: Record<keyof ScoreWorkerInit['output'], Float32Array>,
-): ScoreWorkerInit {
+): Promise<ScoreWorkerInit> {
   const buffer = (a: Float32Array) => a.buffer as SharedArrayBuffer;
   return {
     backend: tf.getBackend() as BackendName,
     runDir: threads.runDir,
     config: model.config,
-    weights: sharedWeights(model),
+    weights: await sharedWeights(model),
     options: { masks: options.masks, seed: options.seed, difficulty: options.difficulty },
     inputFree,
     output: {

@@ -179,7 +179,7 @@ export async function pretrain(
         const maskSeed = deriveSeed(options.seed, step, 0x3a5c);
         const loss = trainer
           ? (await trainer.run(step, pixels, maskSeed, lr)).loss
-          : trainStep(model, optimizer, pixels, size, maskSeed, lr);
+          : await trainStep(model, optimizer, pixels, size, maskSeed, lr);
         if (!Number.isFinite(loss))
           throw new Error(
             `${stage}: the loss became ${loss} at step ${step}; lower --lr (now ${options.lr}) or check the data for constant images`,
@@ -227,20 +227,23 @@ export async function pretrain(
   }
 }
 
-/** One optimiser step on a batch; returns the loss. All tensors are freed before it returns. */
-export function trainStep(
+/** One optimiser step on a batch; resolves to the loss. All tensors are freed before it resolves. */
+export async function trainStep(
   model: MaeModel,
   optimizer: AdamW,
   pixels: Float32Array,
   size: number,
   maskSeed: number,
   lr: number,
-): number {
-  return tf.tidy(() => {
+): Promise<number> {
+  const loss = tf.tidy(() => {
     const { value, grads } = lossAndGradients(model, pixels, size, maskSeed, 0);
     optimizer.apply(grads, lr);
-    return value.dataSync()[0];
+    return value;
   });
+  const [value] = await loss.data();
+  loss.dispose();
+  return value;
 }
 
 /**

@@ -39,7 +39,7 @@ test('AdamW: one step matches the hand-computed PyTorch update, on host and devi
     );
     opt.apply(grads, 0.01);
     const norm = Math.sqrt(0.25 + 1 + 4 + 16 + 9);
-    assert.ok(Math.abs(opt.lastGradNorm - norm) < 1e-5);
+    assert.ok(Math.abs((await opt.lastGradNorm()) - norm) < 1e-5);
     // Step 1: m̂ = g', v̂ = g'², so each parameter moves by lr·g'/(|g'| + eps) = ±lr (0 where g = 0), after decay.
     const expectW = [1 * 0.999 - 0.01, -2 * 0.999 + 0.01, 3 * 0.999 - 0.01, 0.5 * 0.999];
     const expectB = [0.1 - 0.01, -0.1 + 0.01];
@@ -48,7 +48,7 @@ test('AdamW: one step matches the hand-computed PyTorch update, on host and devi
       assert.ok(Math.abs(got[i] - e) < 1e-5, `${placement} parameter ${i}: ${got[i]} vs ${e}`),
     );
     opt.apply(grads, 0.01);
-    results.push([...w.dataSync(), ...b.dataSync(), ...opt.saveState()]);
+    results.push([...w.dataSync(), ...b.dataSync(), ...(await opt.saveState())]);
     opt.dispose();
     tf.dispose([w, b, ...grads]);
   }
@@ -76,7 +76,7 @@ test("AdamW: two workers' slices of an update, one straddling the variables' bor
     workers[1].applySlice(weights, flatGradient.subarray(3), 3, 6, norm, lr);
   }
   assert.deepEqual(weights, Float32Array.from([...whole.w.dataSync(), ...whole.b.dataSync()]));
-  assert.deepEqual(Float32Array.from([...moments.m, ...moments.v]), one.saveState());
+  assert.deepEqual(Float32Array.from([...moments.m, ...moments.v]), await one.saveState());
   // Not vacuous: the weights moved.
   assert.notDeepEqual(weights, Float32Array.from([...sliced.w.dataSync(), ...sliced.b.dataSync()]));
   tf.dispose([whole.w, whole.b, ...whole.grads, sliced.w, sliced.b, ...sliced.grads]);

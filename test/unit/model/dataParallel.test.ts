@@ -28,7 +28,7 @@ async function trained(options: PretrainOptions, run = tempRun()): Promise<Train
     const weights = new Map(model.namedVariables.map((n) => [n.name, Float32Array.from(n.variable.dataSync())]));
     const latest = await latestCheckpoint(checkpointDir(run, 'pretrain'));
     await restoreCheckpoint(latest!.dir, model, optimizer, latest!.state.optimizerStep);
-    return { weights, moments: optimizer.saveState(), loss: result.finalLoss };
+    return { weights, moments: await optimizer.saveState(), loss: result.finalLoss };
   } finally {
     optimizer.dispose();
     model.dispose();
