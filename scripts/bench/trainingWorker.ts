@@ -6,7 +6,8 @@
  * Data-parallel training (src/engine/model/dataParallel.ts) is measured at 1 and N workers back
  * to back: wall clock, and CPU time per image (all threads of the process), which says what the
  * split itself costs even where other processes take the cores. Env: TRAINING_BENCH_WORKERS
- * (default: the available cores). Prints one JSON object.
+ * (default: the available cores), TRAINING_BENCH_DP_BATCH (the global batch of that comparison,
+ * default 32). Prints one JSON object.
  */
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
@@ -43,14 +44,14 @@ async function matmulSpeed(size: number, repeats: number): Promise<{ wallGflops:
   return { wallGflops, cpuGflops: (2 * size ** 3 * (repeats + 1)) / since(start).cpu / 1e9 };
 }
 
-function trainingSpeed(preset: MaePreset, imageSize: number, batch: number, steps: number) {
+async function trainingSpeed(preset: MaePreset, imageSize: number, batch: number, steps: number) {
   const config = maeConfig(preset, imageSize);
   const model = MaeModel.create(config, 1);
   const optimizer = new AdamW(model.namedVariables, { weightDecay: 0.05, clipNorm: 1 });
   const pixels = new Float32Array(batch * imageSize * imageSize).map((_, i) => (Math.sin(i * 0.37) + 1) / 2);
-  for (let i = 0; i < 2; i++) trainStep(model, optimizer, pixels, imageSize, i, 1e-4);
+  for (let i = 0; i < 2; i++) await trainStep(model, optimizer, pixels, imageSize, i, 1e-4);
   const start = clocks();
-  for (let i = 0; i < steps; i++) trainStep(model, optimizer, pixels, imageSize, 10 + i, 1e-4);
+  for (let i = 0; i < steps; i++) await trainStep(model, optimizer, pixels, imageSize, 10 + i, 1e-4);
   const t = since(start);
   const flops = maeTrainingFlops(config, batch) * steps;
   const result = {
@@ -74,10 +75,10 @@ async function stepProfile(preset: MaePreset, imageSize: number, batch: number) 
   const model = MaeModel.create(maeConfig(preset, imageSize), 1);
   const optimizer = new AdamW(model.namedVariables, { weightDecay: 0.05, clipNorm: 1 });
   const pixels = new Float32Array(batch * imageSize * imageSize).fill(0.5).map((v, i) => v + 0.4 * Math.sin(i));
-  trainStep(model, optimizer, pixels, imageSize, 0, 1e-4);
+  await trainStep(model, optimizer, pixels, imageSize, 0, 1e-4);
   const start = clocks();
-  const info = await tf.profile(() => {
-    trainStep(model, optimizer, pixels, imageSize, 1, 1e-4);
+  const info = await tf.profile(async () => {
+    await trainStep(model, optimizer, pixels, imageSize, 1, 1e-4);
   });
   const wallMs = since(start).wall * 1000;
   const byKernel = new Map<string, { ms: number; calls: number }>();
@@ -139,10 +140,11 @@ async function dataParallelSpeed(imageSize: number, batch: number, steps: number
 /** 1 worker (the engine thread, as --workers 1 trains) and N workers, back to back per image size. */
 async function dataParallel(steps: number) {
   const workers = Number(process.env.TRAINING_BENCH_WORKERS ?? os.availableParallelism());
-  const batch = 32;
+  // The global batch is split among the workers: at 32 and many cores each worker gets a sliver.
+  const batch = Number(process.env.TRAINING_BENCH_DP_BATCH ?? 32);
   const sizes = [];
   for (const imageSize of [32, 64]) {
-    const one = trainingSpeed('tiny', imageSize, batch, steps);
+    const one = await trainingSpeed('tiny', imageSize, batch, steps);
     const many = await dataParallelSpeed(imageSize, batch, steps, workers);
     sizes.push({
       imageSize,
@@ -175,7 +177,7 @@ async function main(): Promise<void> {
     // load of a shared machine drifts within minutes, and a ratio of two speeds taken at different
     // moments would measure the drift.
     const before = await matmulSpeed(1024, 5);
-    const run = trainingSpeed('tiny', imageSize, batch, steps);
+    const run = await trainingSpeed('tiny', imageSize, batch, steps);
     const after = await matmulSpeed(1024, 5);
     const wallGflops = (before.wallGflops + after.wallGflops) / 2;
     const cpuGflops = (before.cpuGflops + after.cpuGflops) / 2;

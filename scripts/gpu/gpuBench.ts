@@ -1,7 +1,8 @@
 /**
  * GPU benchmark (bundled by scripts/gpu/prepare.mjs into one file): MAE training throughput and
- * model FLOP utilisation for the tiny and base presets, and the backend's own matmul ceiling, on
- * every backend that starts here. Each backend runs in its own child process, because a process
+ * model FLOP utilisation for the tiny and base presets, pool scoring throughput (K masks, as
+ * `optidel score` runs it) at 32, 64 and 224 px, and the backend's own matmul ceiling, on every
+ * backend that starts here. Each backend runs in its own child process, because a process
  * initialises TensorFlow.js on one backend only.
  *
  *   node bench.js --out FILE [--backends webgpu,tensorflow,wasm] [--steps 10]
@@ -30,6 +31,15 @@ interface PresetResult {
   finalLoss: number;
 }
 
+interface ScoringResult {
+  preset: MaePreset;
+  imageSize: number;
+  batch: number;
+  masks: number;
+  images: number;
+  imagesPerSecond: number;
+}
+
 interface BackendResult {
   backend: BackendName;
   ok: boolean;
@@ -37,10 +47,13 @@ interface BackendResult {
   devices?: string[];
   matmulGflops?: Record<string, number>;
   presets?: PresetResult[];
+  scoring?: ScoringResult[];
   skipped?: string[];
 }
 
 const GPU_BACKENDS: readonly BackendName[] = ['tensorflow', 'webgpu'];
+/** `optidel score`'s default number of random masks per image. */
+const SCORING_MASKS = 4;
 const never = new AbortController().signal;
 
 function flag(name: string, fallback: string): string {
@@ -69,10 +82,10 @@ async function benchBackend(backend: BackendName, steps: number): Promise<Backen
     const model = MaeModel.create(config, 1);
     const optimizer = new AdamW(model.namedVariables, { weightDecay: 0.05, clipNorm: 1 });
     const pixels = new Float32Array(batch * config.imageSize ** 2).map((_, i) => 0.5 + 0.5 * Math.sin(i * 0.013));
-    for (let i = 0; i < 3; i++) trainStep(model, optimizer, pixels, config.imageSize, i, 1e-4); // kernels compiled, memory allocated
+    for (let i = 0; i < 3; i++) await trainStep(model, optimizer, pixels, config.imageSize, i, 1e-4); // kernels compiled, memory allocated
     const started = performance.now();
     let loss = 0;
-    for (let i = 0; i < steps; i++) loss = trainStep(model, optimizer, pixels, config.imageSize, 100 + i, 1e-4);
+    for (let i = 0; i < steps; i++) loss = await trainStep(model, optimizer, pixels, config.imageSize, 100 + i, 1e-4);
     const seconds = (performance.now() - started) / 1000;
     const modelGflops = (maeTrainingFlops(config, batch) * steps) / seconds / 1e9;
     presets.push({
@@ -88,8 +101,49 @@ async function benchBackend(backend: BackendName, steps: number): Promise<Backen
     optimizer.dispose();
     model.dispose();
   }
+  const scoring: ScoringResult[] = [];
+  for (const [preset, imageSize, batch] of [
+    ['tiny', 32, 64],
+    ['tiny', 64, 64],
+    ['base', 224, 32],
+  ] as Array<[MaePreset, number, number]>) {
+    if (preset === 'base' && !gpu) continue; // the skip is recorded with training's, above
+    scoring.push(await scoringSpeed(preset, imageSize, batch, gpu ? 20 : 4));
+  }
   const devices = selection.candidates.find((c) => c.name === backend)?.devices;
-  return { backend, ok: true, devices, matmulGflops, presets, skipped };
+  return { backend, ok: true, devices, matmulGflops, presets, scoring, skipped };
+}
+
+/** Images per second of MaeModel.score (K masks, difficulty read back) after one warm-up batch. */
+async function scoringSpeed(
+  preset: MaePreset,
+  imageSize: number,
+  batch: number,
+  batches: number,
+): Promise<ScoringResult> {
+  const model = MaeModel.create(maeConfig(preset, imageSize), 1);
+  const pixels = new Float32Array(batch * imageSize ** 2).map((_, i) => 0.5 + 0.5 * Math.sin(i * 0.013));
+  const images = tf.tensor4d(pixels, [batch, imageSize, imageSize, 1]);
+  const scoreBatch = async (first: number) => {
+    const ids = Array.from({ length: batch }, (_, i) => first + i);
+    const { difficulty, patchErrors, maskedCount } = model.score(images, { masks: SCORING_MASKS, seed: 7, ids });
+    await difficulty.data(); // the read-back a real run does, so queued GPU work is counted
+    tf.dispose([difficulty, patchErrors, maskedCount]);
+  };
+  await scoreBatch(0);
+  const started = performance.now();
+  for (let b = 1; b <= batches; b++) await scoreBatch(b * batch);
+  const seconds = (performance.now() - started) / 1000;
+  images.dispose();
+  model.dispose();
+  return {
+    preset,
+    imageSize,
+    batch,
+    masks: SCORING_MASKS,
+    images: batch * batches,
+    imagesPerSecond: (batch * batches) / seconds,
+  };
 }
 
 async function child(): Promise<void> {
