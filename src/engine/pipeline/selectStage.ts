@@ -11,6 +11,7 @@ import { selectionFile } from '../../shared/artifacts';
 import type { CommandArgs, CommandResult, SelectResult } from '../../shared/commands';
 import { readJsonFile, writeJsonAtomic } from '../../shared/node/atomicFile';
 import { describeRelaxed, relaxedCount } from '../../shared/relaxedPicks';
+import { selectionLabel } from '../../shared/selectionLabel';
 import type { RunRecord } from '../../shared/runRecord';
 import { selectBackend } from '../backends/select';
 import type { CommandContext } from '../command';
@@ -60,7 +61,7 @@ export async function selectStage(
     : selectSubset(options.method, input, options);
   ctx.log(
     'info',
-    `select: ${options.method} kept ${result.selected.length} of ${cache.size} samples${result.patches ? ` and ${result.patches.length} key patches` : ''} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    `select: ${selectionLabel(options.method, result.hierarchy)} kept ${result.selected.length} of ${cache.size} samples${result.patches ? ` and ${result.patches.length} key patches` : ''} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
   if (result.relaxed)
     ctx.log(relaxedCount(result.relaxed) ? 'warn' : 'info', `select: ${describeRelaxed(result.relaxed)}`);
@@ -229,6 +230,7 @@ export async function runSelectStage(
     ...(selection.relaxed ? { relaxed: selection.relaxed } : {}),
     ...(selection.vInformation ? { vInformation: selection.vInformation } : {}),
     ...(balance ? { balance: balanceParts(balance, selection.selected) } : {}),
+    ...(selection.options?.hierarchical ? { hierarchy: selection.options.hierarchical } : {}),
     file: path.join(runDir, selectionFile(args.method)),
   };
 }

@@ -14,13 +14,10 @@ import { PROTOTYPES_IN_LEAF, prototypesSelect } from './prototypes';
 import { centreRows, normalizeRows, rowCount } from './vectors';
 import { exactDuplicateOf } from './duplicates';
 
-import { SELECTION_METHOD_NAMES, type SelectionMethodName } from '../../shared/commands';
+import { HIERARCHICAL_METHOD_NAMES, SELECTION_METHOD_NAMES, type SelectionMethodName } from '../../shared/commands';
 
 export const SELECTION_METHODS = SELECTION_METHOD_NAMES;
 export type SelectionMethod = SelectionMethodName;
-
-/** The methods with a hierarchical path; the others are refused rather than run exact under a flag that promised otherwise. */
-export const HIERARCHICAL_METHODS: readonly SelectionMethod[] = ['kcenter', 'prototypes', 'meddel', 'optidel'];
 
 export interface SelectionInput {
   /** N x dim pooled encoder embeddings. */
@@ -68,9 +65,10 @@ export function selectSubset(
       `selection input mismatch: ${n} embeddings, ${input.difficulty.length} difficulties, ${input.sources.length} sources`,
     );
   }
-  if (options.hierarchical && !HIERARCHICAL_METHODS.includes(method)) {
+  // Refused rather than run exact under a flag that promised otherwise.
+  if (options.hierarchical && !HIERARCHICAL_METHOD_NAMES.includes(method)) {
     throw new Error(
-      `--hierarchical applies to ${HIERARCHICAL_METHODS.join(', ')}; ${method} has no hierarchical path (docs/scale-out.md)`,
+      `--hierarchical applies to ${HIERARCHICAL_METHOD_NAMES.join(', ')}; ${method} has no hierarchical path (docs/scale-out.md)`,
     );
   }
   const budget = resolveBudget(options.budget, n);
