@@ -35,7 +35,7 @@ const METHODS: Record<string, () => number[]> = {
   'kcenter-exact': () => kCenterGreedy(unit, dim, { budget, seed: 1, regionSize: n }),
   // The default of "optidel select --method kcenter": exact greedy inside regions of 2048 rows.
   'kcenter-regions': () => kCenterGreedy(unit, dim, { budget, seed: 1 }),
-  hierarchical: () => hierarchicalKMeansSelect(unit, dim, { budget, seed: 1 }),
+  hierarchical: () => hierarchicalKMeansSelect(unit, dim, { budget, seed: 1 }).selected,
   'prototypes-exact': select('prototypes', false),
   'prototypes-hierarchical': select('prototypes', true),
   'meddel-exact': select('meddel', false),

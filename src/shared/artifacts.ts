@@ -139,11 +139,24 @@ export interface SelectionFile {
   createdAt: string;
 }
 
+/**
+ * The hierarchy a selection was made on (engine/selection/hierarchicalKMeans.ts). `branching` is
+ * the setting a reselection takes again (the collaborative rounds); `levels` and `leaves` describe
+ * the tree this selection built, which depends on the embeddings, so a reselection builds its own.
+ */
+export interface SelectionHierarchy {
+  /** Children per cluster at most. */
+  branching: number;
+  /** Levels of clusters below the whole pool (0: the pool was one leaf). */
+  levels: number;
+  leaves: number;
+}
+
 /** The options `optidel select` takes for particular methods (src/engine/commands/select.ts). */
 export interface SelectionMethodOptions {
   clusters?: number;
   /** Made on the hierarchical path (`select --hierarchical`, docs/scale-out.md); absent: the exact method. */
-  hierarchical?: boolean;
+  hierarchical?: SelectionHierarchy;
   /** The metadata column the budget was split across (`select --balance-by`, selection/balance.ts). */
   balanceBy?: string;
   optidel?: { sourceCapFactor?: number; minCosineDistance?: number };

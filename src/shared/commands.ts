@@ -5,7 +5,7 @@
  * as --kebab-case flags) and the JSON object it returns. The engine implements each one once
  * (src/engine/commands/) and serves it to the terminal and to the host alike.
  */
-import type { RelaxedPicks, VInformationEstimate } from './artifacts';
+import type { RelaxedPicks, SelectionHierarchy, VInformationEstimate } from './artifacts';
 import type { BackendName, EngineInfo } from './engineInfo';
 
 export interface EngineCommands {
@@ -34,6 +34,8 @@ export interface EngineCommands {
 
 export const SELECTION_METHOD_NAMES = ['optidel', 'random', 'meddel', 'prototypes', 'kcenter', 'easy', 'full'] as const;
 export type SelectionMethodName = (typeof SELECTION_METHOD_NAMES)[number];
+/** The methods with a hierarchical path (`select --hierarchical`, docs/scale-out.md). */
+export const HIERARCHICAL_METHOD_NAMES: readonly SelectionMethodName[] = ['kcenter', 'prototypes', 'meddel', 'optidel'];
 
 /**
  * How `score` and `propose` measure a sample's or key patch's difficulty (docs/selection.md,
@@ -79,6 +81,8 @@ export interface SelectResult {
   vInformation?: VInformationEstimate;
   /** With --balance-by: the column and how many were selected per value. */
   balance?: { column: string; parts: Array<{ value: string; pool: number; selected: number }> };
+  /** With --hierarchical: the hierarchy the selection was made on. */
+  hierarchy?: SelectionHierarchy;
   file: string;
 }
 

@@ -3,6 +3,7 @@
  * and the backend that ran it. Host, engine and views all read it through these types.
  */
 import type { StageStatus } from './protocol';
+import { selectionLabel } from './selectionLabel';
 
 /** OptiDEL's stages in pipeline order. */
 export const STAGES = ['ingest', 'pretrain', 'score', 'propose', 'select', 'synthesize', 'train', 'finetune'] as const;
@@ -38,10 +39,19 @@ const SUMMARY_LABELS: Readonly<Record<string, string>> = {
   meanDifficulty: 'mean difficulty',
 };
 
-/** A stage summary for people: "method optidel, selected 32, V-information 0.41". */
+/**
+ * A stage summary for people: "method optidel, selected 32, V-information 0.41"; a selection made
+ * on the hierarchical path (its levels under `hierarchical`) says so beside the method:
+ * "method kcenter (hierarchical, 2 levels), selected 32".
+ */
 export function describeStageSummary(summary: StageRecord['summary']): string {
-  return Object.entries(summary ?? {})
-    .map(([key, value]) => `${SUMMARY_LABELS[key] ?? key} ${value}`)
+  const { hierarchical, ...rest } = summary ?? {};
+  return Object.entries(rest)
+    .map(([key, value]) =>
+      key === 'method' && hierarchical !== undefined
+        ? `method ${selectionLabel(String(value), { levels: Number(hierarchical) })}`
+        : `${SUMMARY_LABELS[key] ?? key} ${value}`,
+    )
     .join(', ');
 }
 

@@ -12,6 +12,9 @@
  * does not know with a message saying which version it reads.
  */
 
+import type { SelectionHierarchy } from './artifacts';
+import { selectionLabel } from './selectionLabel';
+
 export const SUBSET_MIME = 'application/vnd.optidel.subset+json';
 export const SUBSET_PAYLOAD_VERSION = 1;
 
@@ -47,6 +50,8 @@ export interface SubsetSummary {
   seed?: number;
   /** Samples the synthesise stage generated from the subset (mosaics, adversarial views). */
   synthesized?: number;
+  /** The methods whose selection was made on the hierarchical path (`select --hierarchical`), each with its hierarchy; the others are exact. */
+  hierarchical?: Record<string, SelectionHierarchy>;
 }
 
 export interface SubsetSample {
@@ -139,6 +144,7 @@ function checkSummary(s: Record<string, unknown>, report: Report): void {
   if (s.seed !== undefined && !isFiniteNumber(s.seed)) report('"summary.seed"', 'must be a number');
   if (s.synthesized !== undefined && !isCount(s.synthesized))
     report('"summary.synthesized"', 'must be a non-negative integer');
+  if (s.hierarchical !== undefined) checkHierarchies(s.hierarchical, report);
   const v = s.vInformation;
   if (v !== undefined) {
     if (!isObject(v)) report('"summary.vInformation"', 'must be an object { hYEmpty, hYGivenX, value }');
@@ -147,6 +153,18 @@ function checkSummary(s: Record<string, unknown>, report: Report): void {
         if (!isFiniteNumber(v[key]))
           report(`"summary.vInformation.${key}"`, `must be a finite number, got ${describe(v[key])}`);
       }
+  }
+}
+
+function checkHierarchies(h: unknown, report: Report): void {
+  if (!isObject(h)) return report('"summary.hierarchical"', 'must be an object of method names to hierarchies');
+  for (const [method, hierarchy] of Object.entries(h)) {
+    const where = `"summary.hierarchical.${method}"`;
+    if (!isObject(hierarchy)) report(where, 'must be an object { branching, levels, leaves }');
+    else
+      for (const key of ['branching', 'levels', 'leaves'] as const)
+        if (!isCount(hierarchy[key]))
+          report(`${where}.${key}`, `must be a non-negative integer, got ${describe(hierarchy[key])}`);
   }
 }
 
@@ -197,6 +215,12 @@ export function subsetMethods(payload: SubsetPayload): string[] {
   const found = new Set<string>([payload.summary.method, ...(payload.summary.methods ?? [])]);
   for (const s of payload.samples) for (const m of s.selectedBy ?? []) found.add(m);
   return [...found];
+}
+
+/** How the renderer names `method`: with the hierarchical path when its selection took it (selectionLabel.ts). */
+export function subsetMethodLabel(payload: SubsetPayload, method: string): string {
+  const hierarchies = payload.summary.hierarchical ?? {};
+  return selectionLabel(method, Object.hasOwn(hierarchies, method) ? hierarchies[method] : undefined);
 }
 
 /** Whether a sample is in the subset of `method` (the summary's method uses `selected`). */

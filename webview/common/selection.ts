@@ -1,5 +1,6 @@
 /** Selections as the next stage will use them: the method's picks with the manual curation applied. Pure. */
 import type { SelectionFile } from '../../src/shared/artifacts';
+import { selectionLabel } from '../../src/shared/selectionLabel';
 
 export function effectiveSelection(selection: SelectionFile | undefined): Set<number> {
   const ids = new Set(selection?.selected ?? []);
@@ -24,4 +25,14 @@ export function orderedMethods(selections: ReadonlyArray<{ method: string }>): s
   return selections
     .map((s) => s.method)
     .sort((a, b) => (a === 'optidel' ? -1 : b === 'optidel' ? 1 : a.localeCompare(b)));
+}
+
+/** The pickers' options, in `orderedMethods`' order: each method by name, labelled with the path it was selected on. */
+export function methodOptions(
+  selections: ReadonlyArray<Pick<SelectionFile, 'method' | 'options'>>,
+): Array<{ value: string; label: string }> {
+  return orderedMethods(selections).map((method) => ({
+    value: method,
+    label: selectionLabel(method, selections.find((s) => s.method === method)?.options?.hierarchical),
+  }));
 }

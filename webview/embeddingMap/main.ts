@@ -8,7 +8,7 @@ import { connectToHost } from '../common/messaging';
 import { createScatterPlot } from '../common/scatterPlot';
 import { adoptStyles, el } from '../common/styles';
 import { paintThumbnail } from '../common/thumbnails';
-import { orderedMethods } from '../common/selection';
+import { methodOptions } from '../common/selection';
 import { button, createShell, followHost, selectControl, showRunHeader } from '../common/viewShell';
 import { colourModes, colouringFor, describeSample, type ColourMode } from './colouring';
 
@@ -223,7 +223,7 @@ host.on('data', ({ data: next }) => {
   layoutControl.element.hidden = layouts.length < 2;
   host.saveState({ runDir: next.runDir });
   showRunHeader(shell, next);
-  const methods = orderedMethods(next.selections).map((m) => ({ value: m, label: m }));
+  const methods = methodOptions(next.selections);
   methodA.setOptions(methods, methods.some((m) => m.value === host.state.methodA) ? host.state.methodA : undefined);
   methodB.setOptions(
     methods,

@@ -9,7 +9,7 @@ import type { RunViewData } from '../../src/shared/viewMessages';
 import { gridLayout, moveCursor, scrollToItem, visibleWindow } from '../common/gridWindow';
 import { connectToHost } from '../common/messaging';
 import { adoptStyles, el } from '../common/styles';
-import { orderedMethods } from '../common/selection';
+import { methodOptions, orderedMethods } from '../common/selection';
 import { describeRelaxed, relaxedCount } from '../../src/shared/relaxedPicks';
 import { paintThumbnail } from '../common/thumbnails';
 import { fieldText, sampleFields, type SampleField } from '../common/sampleFields';
@@ -626,7 +626,7 @@ host.on('data', ({ data: next }) => {
   derived = derivedFrom(next.synth);
   const methods = orderedMethods(next.selections);
   method.setOptions(
-    methods.map((m) => ({ value: m, label: m })),
+    methodOptions(next.selections),
     methods.includes(host.state.method ?? '') ? host.state.method : undefined,
   );
   loadSelection();

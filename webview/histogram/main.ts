@@ -6,7 +6,7 @@ import type { RunViewData } from '../../src/shared/viewMessages';
 import { connectToHost } from '../common/messaging';
 import { createHistogram } from '../common/histogram';
 import { el } from '../common/styles';
-import { effectiveSelection, orderedMethods } from '../common/selection';
+import { effectiveSelection, methodOptions, orderedMethods } from '../common/selection';
 import { createShell, followHost, selectControl, showRunHeader } from '../common/viewShell';
 import { describeSummary, summariseSubset } from './summary';
 
@@ -110,7 +110,7 @@ host.on('data', ({ data: next }) => {
   showRunHeader(shell, next);
   const methods = orderedMethods(next.selections);
   method.setOptions(
-    methods.map((m) => ({ value: m, label: m })),
+    methodOptions(next.selections),
     methods.includes(host.state.method ?? '') ? host.state.method : undefined,
   );
   draw();

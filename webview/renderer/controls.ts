@@ -24,7 +24,8 @@ export interface Controls {
 }
 
 export function createControls(
-  methods: readonly string[],
+  /** Each method by name, with the label to show it by. */
+  methods: ReadonlyArray<{ value: string; label: string }>,
   initialMethod: string,
   onChange: (state: ControlsState) => void,
 ): Controls {
@@ -38,7 +39,7 @@ export function createControls(
 
   const method = choice(
     'Method',
-    methods.map((m) => [m, m]),
+    methods.map((m) => [m.value, m.label]),
     initialMethod,
     (v) => {
       state.filter.method = v;

@@ -1,6 +1,6 @@
 /** The output's heading and its numbers: pool, budget, selected, V-information. Text only, never HTML. */
 import { el } from '../common/styles';
-import type { SubsetPayload } from '../../src/shared/subsetPayload';
+import { subsetMethodLabel, type SubsetPayload } from '../../src/shared/subsetPayload';
 
 export interface HeaderView {
   readonly element: HTMLElement;
@@ -40,7 +40,7 @@ export function createHeader(payload: SubsetPayload): HeaderView {
         `${formatCount(selectedCount)} (${formatPercent(selectedCount, s.poolSize)})`,
         selectedTooltip(method, s.synthesized),
       );
-      stat('Method', method);
+      stat('Method', subsetMethodLabel(payload, method));
       // V-information is a property of the exported subset only; other methods' values are not in the payload.
       if (s.vInformation && method === s.method) {
         const v = s.vInformation;

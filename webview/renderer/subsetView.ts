@@ -9,7 +9,7 @@ import { createHistogram } from '../common/histogram';
 import { createScatterPlot, type ScatterColoring } from '../common/scatterPlot';
 import { el } from '../common/styles';
 import type { SubsetPayload } from '../../src/shared/subsetPayload';
-import { describeProvenance, subsetMethods } from '../../src/shared/subsetPayload';
+import { describeProvenance, subsetMethodLabel, subsetMethods } from '../../src/shared/subsetPayload';
 import { createControls, type ControlsState } from './controls';
 import { createHeader } from './header';
 import { createSampleDetails, type GalleryOpener } from './sampleDetails';
@@ -49,7 +49,8 @@ export function renderSubset(container: HTMLElement, payload: SubsetPayload, opt
   };
 
   const header = createHeader(payload);
-  const controls = createControls(subsetMethods(payload), payload.summary.method, () => refresh());
+  const methods = subsetMethods(payload).map((m) => ({ value: m, label: subsetMethodLabel(payload, m) }));
+  const controls = createControls(methods, payload.summary.method, () => refresh());
   const details = createSampleDetails(payload, options.openInGallery);
   const strip = createThumbnailStrip(payload, {
     onHover: (index) => {

@@ -2,6 +2,7 @@
 import type { VInformationEstimate } from '../../shared/artifacts';
 import { SELECTION_METHOD_NAMES } from '../../shared/commands';
 import { describeRelaxed } from '../../shared/relaxedPicks';
+import { selectionLabel } from '../../shared/selectionLabel';
 import type { EngineCommand } from '../command';
 import { runSelectStage } from '../pipeline/selectStage';
 
@@ -74,7 +75,7 @@ export const selectCommand: EngineCommand<'select'> = {
     const balance = r.balance
       ? `\nbalanced by ${r.balance.column}: ${r.balance.parts.map((p) => `${p.value} ${p.selected} of ${p.pool}`).join(', ')}`
       : '';
-    return `${r.method} at budget ${r.budget}: ${r.selected} samples${r.patches !== undefined ? `, ${r.patches} key patches` : ''}${balance}${relaxed}${r.vInformation ? `\n${describeVInformation(r.vInformation)}` : ''}\nwrote ${r.file}`;
+    return `${selectionLabel(r.method, r.hierarchy)} at budget ${r.budget}: ${r.selected} samples${r.patches !== undefined ? `, ${r.patches} key patches` : ''}${balance}${relaxed}${r.vInformation ? `\n${describeVInformation(r.vInformation)}` : ''}\nwrote ${r.file}`;
   },
 };
 

@@ -9,6 +9,7 @@ import type { SelectionFile } from '../../shared/artifacts';
 import type { SubsetPayload, SubsetSample } from '../../shared/subsetPayload';
 import { SUBSET_PAYLOAD_VERSION } from '../../shared/subsetPayload';
 import { readRun } from '../../shared/node/runStore';
+import { selectionLabel } from '../../shared/selectionLabel';
 import { curated } from '../pipeline/runArtifacts';
 import { readExportInputs } from './runArtifacts';
 import { thumbnailDataUrls } from './thumbnails';
@@ -92,11 +93,15 @@ export async function subsetPayloadFromRun(runDir: string, options: SubsetExport
   });
 
   const runId = run?.id ?? path.basename(path.resolve(runDir));
+  const hierarchies = selections.flatMap((s) =>
+    s.options?.hierarchical ? [[s.method, s.options.hierarchical] as const] : [],
+  );
+  const primaryLabel = selectionLabel(primary.method, primary.options?.hierarchical);
   // Without paths the run is not named either: a run folder's name may be a patient's.
   const named = paths.runDir !== undefined;
   return {
     version: SUBSET_PAYLOAD_VERSION,
-    title: named ? `OptiDEL subset · ${primary.method} · ${runId}` : `OptiDEL subset · ${primary.method}`,
+    title: named ? `OptiDEL subset · ${primaryLabel} · ${runId}` : `OptiDEL subset · ${primaryLabel}`,
     run: named ? { id: runId, dir: paths.runDir, createdAt: run?.createdAt } : undefined,
     summary: {
       poolSize: inputs.cache.samples.length,
@@ -107,6 +112,7 @@ export async function subsetPayloadFromRun(runDir: string, options: SubsetExport
       vInformation: primary.vInformation,
       seed: primary.seed,
       synthesized: inputs.synth.get(primary.method)?.samples.length,
+      ...(hierarchies.length ? { hierarchical: Object.fromEntries(hierarchies) } : {}),
     },
     samples,
   };

@@ -2,11 +2,16 @@
  * `optidel run`: every stage of OptiDEL in order, ingest, pretrain, score, propose, select,
  * synthesize, train, each through the stage function its command calls, so the pipeline and the
  * single commands cannot drift apart. Resumable: a stage run.json records as done is skipped
- * (select, synthesize and train only when done for the same method); a stage interrupted mid-way
- * resumes from its checkpoints.
+ * (select, synthesize and train only when done for the same method, select only when its selection
+ * is exact, as the pipeline makes it), until one runs: the stages after it then run too, since they
+ * are made from its output. A stage interrupted mid-way resumes from its checkpoints.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { SelectionFile } from '../../shared/artifacts';
+import { selectionFile } from '../../shared/artifacts';
 import type { RunResult } from '../../shared/commands';
+import { readJsonFile } from '../../shared/node/atomicFile';
 import { readRun } from '../../shared/node/runStore';
 import type { StageName } from '../../shared/runRecord';
 import type { CommandContext } from '../command';
@@ -93,16 +98,19 @@ export async function runPipeline(
       generated = r.generated;
     },
   };
+  // Ingest always runs and leaves an unchanged pool as it was; any later stage that runs changes what follows.
+  let upstreamRan = false;
   for (const [i, stage] of PIPELINE_STAGES.entries()) {
     throwIfCancelled(ctx.signal);
     ctx.progress('run', i, PIPELINE_STAGES.length, stage);
-    if (stage !== 'ingest' && (await isDone(run, stage, method))) {
+    if (stage !== 'ingest' && !upstreamRan && (await isDone(run, stage, method, ctx))) {
       stages[stage] = 'skipped';
       ctx.log('info', `run: ${stage} already done, skipped`);
       continue;
     }
     await steps[stage]();
     stages[stage] = 'ran';
+    if (stage !== 'ingest') upstreamRan = true;
   }
   ctx.progress('run', PIPELINE_STAGES.length, PIPELINE_STAGES.length);
   const summary = (await readRun(run)).stages;
@@ -123,8 +131,25 @@ export async function runPipeline(
   };
 }
 
-async function isDone(runDir: string, stage: StageName, method: string): Promise<boolean> {
+async function isDone(runDir: string, stage: StageName, method: string, ctx: CommandContext): Promise<boolean> {
   const record = (await readRun(runDir)).stages[stage];
   if (record?.status !== 'done') return false;
-  return !PER_METHOD.has(stage) || record.summary?.method === method;
+  if (PER_METHOD.has(stage) && record.summary?.method !== method) return false;
+  return stage !== 'select' || !(await madeHierarchically(runDir, method, ctx));
+}
+
+/**
+ * Whether the method's selection file was made on the hierarchical path (`select --hierarchical`):
+ * the pipeline selects exactly, so it must not pass that selection off as its own; the log says so.
+ */
+async function madeHierarchically(runDir: string, method: string, ctx: CommandContext): Promise<boolean> {
+  const file = selectionFile(method);
+  if (!fs.existsSync(path.join(runDir, file))) return false;
+  const selection = (await readJsonFile(path.join(runDir, file)).catch(() => undefined)) as SelectionFile | undefined;
+  if (!selection?.options?.hierarchical) return false;
+  ctx.log(
+    'info',
+    `run: ${file} was made on the hierarchical path (optidel select --hierarchical); run selects exactly, so it selects again`,
+  );
+  return true;
 }

@@ -11,6 +11,7 @@ import { selectionFile } from '../../shared/artifacts';
 import type { CommandArgs, CommandResult, SelectResult } from '../../shared/commands';
 import { readJsonFile, writeJsonAtomic } from '../../shared/node/atomicFile';
 import { describeRelaxed, relaxedCount } from '../../shared/relaxedPicks';
+import { selectionLabel } from '../../shared/selectionLabel';
 import type { RunRecord } from '../../shared/runRecord';
 import { selectBackend } from '../backends/select';
 import type { CommandContext } from '../command';
@@ -60,7 +61,7 @@ export async function selectStage(
     : selectSubset(options.method, input, options);
   ctx.log(
     'info',
-    `select: ${options.method} kept ${result.selected.length} of ${cache.size} samples${result.patches ? ` and ${result.patches.length} key patches` : ''} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    `select: ${selectionLabel(options.method, result.hierarchy)} kept ${result.selected.length} of ${cache.size} samples${result.patches ? ` and ${result.patches.length} key patches` : ''} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
   if (result.relaxed)
     ctx.log(relaxedCount(result.relaxed) ? 'warn' : 'info', `select: ${describeRelaxed(result.relaxed)}`);
@@ -82,7 +83,7 @@ export async function selectStage(
     ...(result.relaxed ? { relaxed: result.relaxed } : {}),
     ...(vInformation ? { vInformation } : {}),
     ...(previous?.manual ? { manual: previous.manual } : {}),
-    ...(methodOptions(options) ? { options: methodOptions(options) } : {}),
+    ...(methodOptions(options, result) ? { options: methodOptions(options, result) } : {}),
     createdAt: new Date().toISOString(),
   };
   await writeJsonAtomic(file, selection);
@@ -140,12 +141,15 @@ async function trainedOnVInformation(
   return { ...estimate, measuredOn: set.samples.length ? 'mosaics' : 'selected images' };
 }
 
-/** The method options that were given (JSON leaves out the ones that were not), or undefined when none was. */
-function methodOptions(options: SelectStageOptions): SelectionMethodOptions | undefined {
+/**
+ * The method options that were given (JSON leaves out the ones that were not), with the hierarchy
+ * the picks were made on, or undefined when there is none: what `reselectionOptions` reads back.
+ */
+function methodOptions(options: SelectStageOptions, result: SelectionResult): SelectionMethodOptions | undefined {
   const given = JSON.parse(
     JSON.stringify({
       clusters: options.clusters,
-      hierarchical: options.hierarchical || undefined,
+      hierarchical: result.hierarchy,
       optidel: options.optidel,
       meddel: options.meddel,
       balanceBy: options.balance?.name,
@@ -154,6 +158,23 @@ function methodOptions(options: SelectStageOptions): SelectionMethodOptions | un
   for (const [key, value] of Object.entries(given))
     if (typeof value === 'object' && value !== null && Object.keys(value).length === 0) delete given[key];
   return Object.keys(given).length ? (given as SelectionMethodOptions) : undefined;
+}
+
+/**
+ * The options to make `previous` again the same way (the collaborative rounds): its method
+ * options, the hierarchical path with the branching it recorded, its budget and seed. The
+ * balance column is the caller's to read (it is data, not a setting).
+ */
+export function reselectionOptions(
+  previous: SelectionFile,
+): Omit<SelectStageOptions, 'method' | 'masks' | 'vInformationSamples' | 'balance'> {
+  const { hierarchical, balanceBy: _column, ...settings } = previous.options ?? {};
+  return {
+    ...settings,
+    ...(hierarchical ? { hierarchical: true, branching: hierarchical.branching } : {}),
+    budget: previous.budget,
+    seed: previous.seed,
+  };
 }
 
 /** `optidel select` in a run folder (its lock, its status in run.json, its artifacts): called by the command, the pipeline and the benchmark alike. */
@@ -190,10 +211,9 @@ export async function runSelectStage(
         },
         ctx,
       );
-      const summary: Record<string, number | string> = {
-        method: args.hierarchical ? `${args.method} (hierarchical)` : args.method,
-        selected: result.selected.length,
-      };
+      // The method stays a method name (train and synthesize take the last one from here); the path is beside it.
+      const summary: Record<string, number | string> = { method: args.method, selected: result.selected.length };
+      if (result.options?.hierarchical) summary.hierarchical = result.options.hierarchical.levels;
       if (result.vInformation) summary.vInformation = Number(result.vInformation.value.toFixed(4));
       if (result.relaxed) summary.relaxed = relaxedCount(result.relaxed);
       return { result, summary };
@@ -210,6 +230,7 @@ export async function runSelectStage(
     ...(selection.relaxed ? { relaxed: selection.relaxed } : {}),
     ...(selection.vInformation ? { vInformation: selection.vInformation } : {}),
     ...(balance ? { balance: balanceParts(balance, selection.selected) } : {}),
+    ...(selection.options?.hierarchical ? { hierarchy: selection.options.hierarchical } : {}),
     file: path.join(runDir, selectionFile(args.method)),
   };
 }

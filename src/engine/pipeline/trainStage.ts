@@ -41,7 +41,7 @@ import {
   readSelection,
   readSelectionInput,
 } from './runArtifacts';
-import { selectStage } from './selectStage';
+import { reselectionOptions, selectStage } from './selectStage';
 import { loadFoundation, runRecordOrUndefined } from './stageSettings';
 import { madeFrom, synthesizeStage } from './synthesizeStage';
 
@@ -265,10 +265,8 @@ async function reselect(
     cache,
     model,
     {
-      ...previous.options,
+      ...reselectionOptions(previous),
       method: options.method,
-      budget: previous.budget,
-      seed: previous.seed,
       masks: options.masks,
       // Balanced the first time, balanced again: the column as ingest keeps it now.
       balance: previous.options?.balanceBy ? await readBalanceColumn(runDir, previous.options.balanceBy) : undefined,

@@ -6,7 +6,7 @@
  * picks are interleaved by how far each part has come (pick k of a part of b at (k + ½) / b), so
  * the first picks of the selection order stay balanced too.
  */
-import type { RelaxedPicks } from '../../shared/artifacts';
+import type { RelaxedPicks, SelectionHierarchy } from '../../shared/artifacts';
 import { resolveBudget } from './budget';
 import {
   selectSubset,
@@ -60,6 +60,7 @@ export function balancedSelect(
   const patches: number[] = [];
   const details: Record<string, number> = {};
   let relaxed: RelaxedPicks | undefined;
+  let hierarchy: SelectionHierarchy | undefined;
   members.forEach((rows, k) => {
     const share = shares[k]!;
     if (share === 0) return;
@@ -73,6 +74,7 @@ export function balancedSelect(
     patches.push(...(part.patches ?? []));
     for (const [key, v] of Object.entries(part.details)) details[key] = (details[key] ?? 0) + v;
     if (part.relaxed) relaxed = addRelaxed(relaxed, part.relaxed);
+    if (part.hierarchy) hierarchy = addHierarchy(hierarchy, part.hierarchy);
   });
   picks.sort((a, b) => a.at - b.at || a.id - b.id);
   return {
@@ -80,7 +82,14 @@ export function balancedSelect(
     ...(method === 'optidel' ? { patches } : {}),
     details,
     ...(relaxed ? { relaxed } : {}),
+    ...(hierarchy ? { hierarchy } : {}),
   };
+}
+
+/** The parts' trees side by side: as deep as the deepest, their leaves together. */
+function addHierarchy(a: SelectionHierarchy | undefined, b: SelectionHierarchy): SelectionHierarchy {
+  if (!a) return { ...b };
+  return { branching: b.branching, levels: Math.max(a.levels, b.levels), leaves: a.leaves + b.leaves };
 }
 
 /** The rows `rows` of the input, their key patches pointing at their new places. */

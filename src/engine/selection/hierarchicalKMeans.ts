@@ -18,6 +18,7 @@
  * branching per level, O(N·branching·D·levels) in all, linear in N. Quality against exact k-center,
  * and time at 1M: `npm run bench -- hierarchical` (docs/scale-out.md).
  */
+import type { SelectionHierarchy } from '../../shared/artifacts';
 import { SeededRandom } from '../model/rng';
 import { clusterMembers, kmeans } from './kmeans';
 import { distanceRows, dotRows, gatherRows } from './vectors';
@@ -25,8 +26,16 @@ import { distanceRows, dotRows, gatherRows } from './vectors';
 export interface HierarchicalOptions {
   budget: number;
   seed: number;
-  /** Children per cluster (default 32). */
+  /** Children per cluster (default `DEFAULT_BRANCHING`). */
   branching?: number;
+}
+
+export const DEFAULT_BRANCHING = 32;
+
+/** The picks, and the hierarchy they were made on (recorded in the selection file). */
+export interface HierarchicalSelection {
+  selected: number[];
+  hierarchy: SelectionHierarchy;
 }
 
 /**
@@ -47,7 +56,7 @@ interface ClusterNode {
 }
 
 /**
- * `vectors` must be unit-length rows; returns `budget` distinct rows (cluster by cluster), each
+ * `vectors` must be unit-length rows; picks `budget` distinct rows (cluster by cluster), each
  * leaf's share chosen by `rule` (default: k-center's), or `budget` of the rule's units when it
  * has a capacity. A cluster of at most `rule.picksPerLeaf` x pool / budget rows is a leaf.
  * Deterministic for a seed.
@@ -57,14 +66,14 @@ export function hierarchicalKMeansSelect(
   dim: number,
   options: HierarchicalOptions,
   rule: LeafRule = K_CENTER_IN_LEAF,
-): number[] {
+): HierarchicalSelection {
   const n = vectors.length / dim;
   const { capacity } = rule;
   const size = capacity ? (rows: Int32Array) => rows.reduce((sum, r) => sum + capacity[r], 0) : rowsIn;
   const all = Int32Array.from({ length: n }, (_, i) => i);
   const budget = Math.min(Math.max(0, Math.floor(options.budget)), size(all));
-  if (budget === 0) return [];
-  const branching = Math.max(2, options.branching ?? 32);
+  const branching = Math.max(2, options.branching ?? DEFAULT_BRANCHING);
+  if (budget === 0) return { selected: [], hierarchy: { branching, levels: 0, leaves: 0 } };
   const leafSize = Math.max(1, Math.floor((rule.picksPerLeaf * n) / budget));
   const rng = new SeededRandom(options.seed);
   const root = buildTree(vectors, dim, all, branching, leafSize, rng);
@@ -72,7 +81,17 @@ export function hierarchicalKMeansSelect(
   sample(root, budget, rng, selected, size, (rows, share) =>
     !capacity && share >= rows.length ? Array.from(rows) : rule.pick(vectors, dim, rows, share),
   );
-  return selected;
+  return { selected, hierarchy: { branching, ...shape(root) } };
+}
+
+/** Levels of clusters below `node` and the leaves they end in. */
+function shape(node: ClusterNode): { levels: number; leaves: number } {
+  if (node.children.length === 0) return { levels: 0, leaves: 1 };
+  const below = node.children.map(shape);
+  return {
+    levels: 1 + Math.max(...below.map((b) => b.levels)),
+    leaves: below.reduce((sum, b) => sum + b.leaves, 0),
+  };
 }
 
 const rowsIn = (rows: Int32Array) => rows.length;

@@ -3,7 +3,7 @@
  * the chosen samples (and key patches) out. Deterministic for a seed; the budget is a fraction of
  * the pool (0 < b <= 1) or a count of images (> 1).
  */
-import type { KeyPatch, RelaxedPicks } from '../../shared/artifacts';
+import type { KeyPatch, RelaxedPicks, SelectionHierarchy } from '../../shared/artifacts';
 import { SeededRandom, permutation } from '../model/rng';
 import { resolveBudget } from './budget';
 import { hierarchicalKMeansSelect } from './hierarchicalKMeans';
@@ -14,13 +14,10 @@ import { PROTOTYPES_IN_LEAF, prototypesSelect } from './prototypes';
 import { centreRows, normalizeRows, rowCount } from './vectors';
 import { exactDuplicateOf } from './duplicates';
 
-import { SELECTION_METHOD_NAMES, type SelectionMethodName } from '../../shared/commands';
+import { HIERARCHICAL_METHOD_NAMES, SELECTION_METHOD_NAMES, type SelectionMethodName } from '../../shared/commands';
 
 export const SELECTION_METHODS = SELECTION_METHOD_NAMES;
 export type SelectionMethod = SelectionMethodName;
-
-/** The methods with a hierarchical path; the others are refused rather than run exact under a flag that promised otherwise. */
-export const HIERARCHICAL_METHODS: readonly SelectionMethod[] = ['kcenter', 'prototypes', 'meddel', 'optidel'];
 
 export interface SelectionInput {
   /** N x dim pooled encoder embeddings. */
@@ -42,6 +39,8 @@ export interface SelectionOptions {
   meddel?: Omit<MeddelOptions, 'budget' | 'seed' | 'clusters'>;
   /** kcenter, prototypes, meddel, optidel: hierarchical k-means with balanced sampling (hierarchicalKMeans.ts), each method's rule inside the leaves, for pools of millions. */
   hierarchical?: boolean;
+  /** On the hierarchical path: children per cluster (default hierarchicalKMeans.ts's DEFAULT_BRANCHING). */
+  branching?: number;
 }
 
 export interface SelectionResult {
@@ -51,6 +50,8 @@ export interface SelectionResult {
   details: Record<string, number>;
   /** optidel: picks that went past a diversity rule, by rule. */
   relaxed?: RelaxedPicks;
+  /** On the hierarchical path: the hierarchy the picks were made on. */
+  hierarchy?: SelectionHierarchy;
 }
 
 export function selectSubset(
@@ -64,33 +65,29 @@ export function selectSubset(
       `selection input mismatch: ${n} embeddings, ${input.difficulty.length} difficulties, ${input.sources.length} sources`,
     );
   }
-  if (options.hierarchical && !HIERARCHICAL_METHODS.includes(method)) {
+  // Refused rather than run exact under a flag that promised otherwise.
+  if (options.hierarchical && !HIERARCHICAL_METHOD_NAMES.includes(method)) {
     throw new Error(
-      `--hierarchical applies to ${HIERARCHICAL_METHODS.join(', ')}; ${method} has no hierarchical path (docs/scale-out.md)`,
+      `--hierarchical applies to ${HIERARCHICAL_METHOD_NAMES.join(', ')}; ${method} has no hierarchical path (docs/scale-out.md)`,
     );
   }
   const budget = resolveBudget(options.budget, n);
-  const { seed, clusters } = options;
+  const { seed, clusters, branching } = options;
   const normalized = () => normalizeRows(input.embeddings, input.dim);
+  const hierarchical = { budget, seed, branching };
   switch (method) {
     case 'full':
       return { selected: Array.from({ length: n }, (_, i) => i), details: {} };
     case 'random':
       return { selected: Array.from(permutation(n, new SeededRandom(seed)).subarray(0, budget)), details: {} };
     case 'prototypes':
-      return {
-        selected: options.hierarchical
-          ? hierarchicalKMeansSelect(normalized(), input.dim, { budget, seed }, PROTOTYPES_IN_LEAF)
-          : prototypesSelect(normalized(), input.dim, { budget, seed, clusters }),
-        details: {},
-      };
+      return options.hierarchical
+        ? { ...hierarchicalKMeansSelect(normalized(), input.dim, hierarchical, PROTOTYPES_IN_LEAF), details: {} }
+        : { selected: prototypesSelect(normalized(), input.dim, { budget, seed, clusters }), details: {} };
     case 'kcenter':
-      return {
-        selected: options.hierarchical
-          ? hierarchicalKMeansSelect(normalized(), input.dim, { budget, seed })
-          : kCenterGreedy(normalized(), input.dim, { budget, seed }),
-        details: {},
-      };
+      return options.hierarchical
+        ? { ...hierarchicalKMeansSelect(normalized(), input.dim, hierarchical), details: {} }
+        : { selected: kCenterGreedy(normalized(), input.dim, { budget, seed }), details: {} };
     case 'easy':
       return { selected: easiestFirst(input, budget), details: {} };
     case 'meddel': {
@@ -98,7 +95,7 @@ export function selectSubset(
         const duplicateOf = exactDuplicateOf(input.embeddings, input.dim);
         const rule = meddelInLeaf(duplicateOf);
         return {
-          selected: hierarchicalKMeansSelect(normalized(), input.dim, { budget, seed }, rule),
+          ...hierarchicalKMeansSelect(normalized(), input.dim, hierarchical, rule),
           details: { exactDuplicates: duplicateOf.filter((d) => d >= 0).length },
         };
       }
@@ -119,9 +116,18 @@ export function selectSubset(
         throw new Error('--min-cosine-distance does not apply with --hierarchical: the clusters stand in for it');
       // Centred: the near-duplicate distance is measured against the pool's spread, not its common component.
       const centred = normalizeRows(centreRows(input.embeddings, input.dim), input.dim);
-      const { selected, patches, relaxed, ...details } = (
-        options.hierarchical ? optidelHierarchicalSelect : optidelSelect
-      )({ ...input, normalized: centred, keyPatches: input.keyPatches }, budget, seed, options.optidel);
+      const pool = { ...input, normalized: centred, keyPatches: input.keyPatches };
+      if (options.hierarchical) {
+        const { selected, patches, relaxed, hierarchy, ...details } = optidelHierarchicalSelect(
+          pool,
+          budget,
+          seed,
+          options.optidel,
+          branching,
+        );
+        return { selected, patches, relaxed, hierarchy, details };
+      }
+      const { selected, patches, relaxed, ...details } = optidelSelect(pool, budget, seed, options.optidel);
       return { selected, patches, relaxed, details };
     }
   }

@@ -29,7 +29,7 @@
  * rule (quotas still hold), then the quotas, doubled until the budget is met. The patch budget is therefore exact whenever the
  * pool has N patches outside exact duplicates; otherwise `short` says how many are missing.
  */
-import type { KeyPatch, RelaxedPicks } from '../../shared/artifacts';
+import type { KeyPatch, RelaxedPicks, SelectionHierarchy } from '../../shared/artifacts';
 import { PATCHES_PER_MOSAIC } from '../generate/mosaic';
 import { buildBallTree } from './ballTree';
 import { exactDuplicateOf } from './duplicates';
@@ -150,7 +150,8 @@ export function optidelHierarchicalSelect(
   budgetImages: number,
   seed: number,
   options: Pick<OptidelOptions, 'patchesPerImage' | 'sourceCapFactor' | 'sourceCapFloor'> = {},
-): OptidelResult {
+  branching?: number,
+): OptidelResult & { hierarchy: SelectionHierarchy } {
   const { normalized, dim, sources } = input;
   const pool = optidelPool(input, budgetImages, options);
   const ofSample = patchesBySample(pool.order, sources.length);
@@ -172,8 +173,8 @@ export function optidelHierarchicalSelect(
       return picker.taken.slice(start).map((p) => p.id);
     },
   };
-  hierarchicalKMeansSelect(normalized, dim, { budget: pool.target, seed }, rule);
-  return pool.result(picker.taken, { nearDuplicate: 0, short: 0, ...relaxed });
+  const { hierarchy } = hierarchicalKMeansSelect(normalized, dim, { budget: pool.target, seed, branching }, rule);
+  return { ...pool.result(picker.taken, { nearDuplicate: 0, short: 0, ...relaxed }), hierarchy };
 }
 
 /**

@@ -1,18 +1,10 @@
-/** "OptiDEL: Select Subset": pick a method and a budget, then select on a run with progress and cancel. */
+/** "OptiDEL: Select Subset": pick a method, its path and a budget, then select on a run with progress and cancel. */
 import * as vscode from 'vscode';
 import { SELECTION_METHOD_NAMES, type SelectionMethodName } from '../../shared/commands';
+import { selectionLabel } from '../../shared/selectionLabel';
 import type { HostCommand } from '../services';
 import { stageCommand } from './pretrain';
-
-const METHOD_DETAILS: Record<SelectionMethodName, string> = {
-  optidel: 'hardest key patches under a diversity constraint (OptiDEL)',
-  random: 'uniformly at random',
-  meddel: 'SemDeDup-style: k-means, outliers and near-duplicates removed (MedDEL)',
-  prototypes: 'farthest from the nearest k-means centroid (SSL prototypes)',
-  kcenter: 'greedy farthest point: pure coverage',
-  easy: 'the easiest samples first: the small-budget arm of Sorscher et al. 2022',
-  full: 'the whole pool',
-};
+import { METHOD_DETAILS, pathChoices, selectArgs, type SelectionPath } from './selectChoices';
 
 /** Quick pick of a selection method; undefined when dismissed. */
 export async function pickSelectionMethod(title: string): Promise<SelectionMethodName | undefined> {
@@ -23,11 +15,24 @@ export async function pickSelectionMethod(title: string): Promise<SelectionMetho
   return pick?.label as SelectionMethodName | undefined;
 }
 
+/** Exact or hierarchical, for a method that has both; exact without asking for the others; undefined when dismissed. */
+async function pickPath(method: SelectionMethodName): Promise<SelectionPath | undefined> {
+  const choices = pathChoices(method);
+  if (!choices) return 'exact';
+  const pick = await vscode.window.showQuickPick(choices, {
+    title: `OptiDEL: ${method} path`,
+    placeHolder: 'Exact, or hierarchical for very large pools',
+  });
+  return pick?.path;
+}
+
 export const selectSubset: HostCommand = {
   id: 'optidel.select',
   async run(services, arg) {
     const method = await pickSelectionMethod('OptiDEL: Select Subset');
     if (!method) return undefined;
+    const path = await pickPath(method);
+    if (!path) return undefined;
     const text =
       method === 'full'
         ? '1'
@@ -46,9 +51,9 @@ export const selectSubset: HostCommand = {
       'optidel.select',
       'select',
       'select',
-      (run) => ({ run, method, budget }),
+      (run) => selectArgs(run, { method, budget, path }),
       (r) =>
-        `${r.method} kept ${r.selected} samples${r.patches !== undefined ? ` (${r.patches} key patches)` : ''}${r.vInformation ? `, V-information ${r.vInformation.value.toFixed(4)} nats` : ''}`,
+        `${selectionLabel(r.method, r.hierarchy)} kept ${r.selected} samples${r.patches !== undefined ? ` (${r.patches} key patches)` : ''}${r.vInformation ? `, V-information ${r.vInformation.value.toFixed(4)} nats` : ''}`,
     ).run(services, arg);
   },
 };

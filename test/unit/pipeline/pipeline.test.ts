@@ -19,11 +19,9 @@ after(() => fs.rmSync(root, { recursive: true, force: true }));
 const small = ['--preset', 'micro', '--steps', '6', '--batch-size', '8'];
 const trainBriefly = (method: string) =>
   runCli(['train', '--run', runDir, '--method', method, '--steps', '2', '--batch-size', '4', '--fresh', '--json']);
-
-test('optidel run: every stage in order on tiny demo data, then resumed with done stages skipped', async () => {
-  const demo = runCli(['demo-data', '--out', data, '--size', 'tiny', '--json']);
-  assert.equal(demo.status, 0, demo.stderr);
-  const first = runCli(
+/** `optidel run` of the demo config into the run folder. */
+const runAll = (method: string, budget: string, timeoutMs: number) =>
+  runCli(
     [
       'run',
       '--config',
@@ -31,14 +29,19 @@ test('optidel run: every stage in order on tiny demo data, then resumed with don
       '--out',
       runDir,
       '--method',
-      'optidel',
+      method,
       '--budget',
-      '0.1',
+      budget,
       ...small,
       '--json',
     ],
-    { timeoutMs: 300_000 },
+    { timeoutMs },
   );
+
+test('optidel run: every stage in order on tiny demo data, then resumed with done stages skipped', async () => {
+  const demo = runCli(['demo-data', '--out', data, '--size', 'tiny', '--json']);
+  assert.equal(demo.status, 0, demo.stderr);
+  const first = runAll('optidel', '0.1', 300_000);
   assert.equal(first.status, 0, first.stderr);
   const summary = first.json!;
   assert.deepEqual(summary.stages, {
@@ -93,22 +96,7 @@ test('optidel run: every stage in order on tiny demo data, then resumed with don
     'train used the B images of the compact set',
   );
 
-  const again = runCli(
-    [
-      'run',
-      '--config',
-      path.join(data, 'optidel.json'),
-      '--out',
-      runDir,
-      '--method',
-      'optidel',
-      '--budget',
-      '0.1',
-      ...small,
-      '--json',
-    ],
-    { timeoutMs: 120_000 },
-  );
+  const again = runAll('optidel', '0.1', 120_000);
   assert.equal(again.status, 0, again.stderr);
   assert.deepEqual(again.json!.stages, {
     ingest: 'ran',
@@ -259,4 +247,31 @@ test('collaborative rounds: the pool is re-scored with the model in training, re
   const atRoundEnd = lr.find((m) => m.step === 2)!;
   assert.ok(atRoundEnd.value > lr.at(-1)!.value, 'one schedule: the rate at the end of round 1 is above the final one');
   assert.equal(after.patches?.length, before.patches?.length);
+});
+
+test('a hierarchical selection: train finds its method, rounds keep its path, optidel run selects again exactly', () => {
+  const asked = runCli(['select', '--run', runDir, '--method', 'kcenter', '--hierarchical', '--budget', '5', '--json']);
+  assert.equal(asked.status, 0, asked.stderr);
+  const before = readJson<SelectionFile>('selection/kcenter.json');
+  assert.equal(before.options?.hierarchical?.branching, 32, 'the branching is recorded for a reselection');
+  const summary = readJson<RunRecord>('run.json').stages.select?.summary;
+  assert.equal(summary?.method, 'kcenter', 'a method name, as train and synthesize read it');
+  assert.equal(summary?.hierarchical, before.options?.hierarchical?.levels);
+  // No --method: the method of the last selection, taken from run.json's summary.
+  const rounds = runCli(['train', '--run', runDir, '--steps', '2', '--batch-size', '4', '--rounds', '2', '--fresh']);
+  assert.equal(rounds.status, 0, rounds.stderr);
+  const reselected = readJson<SelectionFile>('selection/kcenter.json');
+  assert.notEqual(reselected.createdAt, before.createdAt, 'the selection was made again');
+  assert.equal(reselected.options?.hierarchical?.branching, 32, 'on the hierarchical path again, as recorded');
+
+  const run = runAll('kcenter', '5', 120_000);
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stderr, /selection\/kcenter.json was made on the hierarchical path .*so it selects again/);
+  const stages = run.json!.stages as Record<string, string>;
+  assert.deepEqual(
+    [stages.select, stages.synthesize, stages.train],
+    ['ran', 'ran', 'ran'],
+    'what follows a new selection is made from it',
+  );
+  assert.equal(readJson<SelectionFile>('selection/kcenter.json').options?.hierarchical, undefined, 'exact now');
 });

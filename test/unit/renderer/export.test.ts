@@ -72,6 +72,19 @@ describe('subsetPayloadFromRun', () => {
     }
   });
 
+  it('names the methods selected on the hierarchical path, with their hierarchies', async () => {
+    const run = makeRunFixture(path.join(tmp, 'hierarchical'), { samples: 40, images: false, sampleScores: false });
+    const file = path.join(run.runDir, selectionFile('kcenter'));
+    const hierarchy = { branching: 32, levels: 2, leaves: 9 };
+    const selection = JSON.parse(fs.readFileSync(file, 'utf8')) as SelectionFile;
+    fs.writeFileSync(file, JSON.stringify({ ...selection, options: { hierarchical: hierarchy } }));
+    const payload = parseSubsetPayload(
+      JSON.parse(JSON.stringify(await subsetPayloadFromRun(run.runDir, { method: 'kcenter', paths: 'strip' }))),
+    );
+    assert.deepEqual(payload.summary.hierarchical, { kcenter: hierarchy }, 'the exact ones are not listed');
+    assert.equal(payload.title, 'OptiDEL subset · kcenter (hierarchical, 2 levels)');
+  });
+
   it('embeds tiny PNG thumbnails for the first samples of each selection, within the cap', async () => {
     const payload = await subsetPayloadFromRun(fixture.runDir, { maxThumbnails: 7, thumbnailSize: 24 });
     const withThumbs = payload.samples.filter((s) => s.thumbnail);

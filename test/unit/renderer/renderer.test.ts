@@ -142,6 +142,27 @@ describe('renderer: a valid payload', () => {
     assert.equal(reply.outputs[0]!.counts.shown, harder);
   });
 
+  it('names a hierarchical selection as such, in the header and the method picker', async () => {
+    const payload = makePayload(40);
+    payload.summary.hierarchical = { random: { branching: 32, levels: 2, leaves: 12 } };
+    const r = await render(payload);
+    const method = selectLabelled(r.shadow, 'Method');
+    assert.deepEqual(
+      [...method.options].map((o) => [o.value, o.textContent]),
+      [
+        ['optidel', 'optidel'],
+        ['random', 'random (hierarchical, 2 levels)'],
+      ],
+    );
+    const shownMethod = () =>
+      [...r.shadow.querySelectorAll('.ods-stat')]
+        .find((s) => s.querySelector('dt')?.textContent === 'Method')
+        ?.querySelector('dd')?.textContent;
+    assert.equal(shownMethod(), 'optidel', 'the exact one as it is');
+    change(method, 'random');
+    assert.equal(shownMethod(), 'random (hierarchical, 2 levels)');
+  });
+
   it('hovering a thumbnail shows the sample; "Open in Gallery" asks the host', async () => {
     const payload = makePayload(60, { runDir: '/runs/abc' });
     const r = await render(payload);
@@ -215,6 +236,16 @@ describe('renderer: malformed payloads show a readable error in the cell', () =>
         },
       },
       /samples\[0\]\.thumbnail must be a data:image/,
+    ],
+    [
+      'a hierarchy without its counts',
+      {
+        payload: {
+          ...makePayload(2),
+          summary: { ...makePayload(2).summary, hierarchical: { optidel: { branching: 32, levels: 'two' } } },
+        },
+      },
+      /"summary\.hierarchical\.optidel"\.levels must be a non-negative integer, got "two"/,
     ],
   ];
   for (const [name, input, expected] of broken) {

@@ -28,13 +28,23 @@ function unequalBlobs(dim = 16): { vectors: Float32Array; blob: Int32Array } {
 
 test('every blob gets an equal share of the picks, not a share in proportion to its size', () => {
   const { vectors, blob } = unequalBlobs();
-  const picked = hierarchicalKMeansSelect(vectors, 16, { budget: 200, seed: 1, branching: 10 });
+  const { selected: picked, hierarchy } = hierarchicalKMeansSelect(vectors, 16, {
+    budget: 200,
+    seed: 1,
+    branching: 10,
+  });
   assert.equal(picked.length, 200);
   assert.equal(new Set(picked).size, 200, 'distinct rows');
   const perBlob = new Array(10).fill(0);
   for (const p of picked) perBlob[blob[p]]++;
   assert.deepEqual(perBlob, new Array(10).fill(20), `picks per blob: ${perBlob.join(',')}`);
-  assert.deepEqual(hierarchicalKMeansSelect(vectors, 16, { budget: 200, seed: 1, branching: 10 }), picked);
+  assert.deepEqual(hierarchicalKMeansSelect(vectors, 16, { budget: 200, seed: 1, branching: 10 }).selected, picked);
+  // The tree it reports: leaves of at most 9900 / 200 = 49 rows, so at least 203 of them, which
+  // at 10 children per cluster takes at least 3 levels.
+  assert.equal(hierarchy.branching, 10);
+  assert.ok(hierarchy.leaves >= Math.ceil(9900 / 49), `leaves: ${hierarchy.leaves}`);
+  assert.ok(hierarchy.levels >= Math.ceil(Math.log10(hierarchy.leaves)), `levels: ${hierarchy.levels}`);
+  assert.ok(hierarchy.leaves <= 10 ** hierarchy.levels, 'no more leaves than the levels can hold');
 });
 
 test('balanced shares: small clusters give all they have, the rest is shared evenly, the total is kept', () => {
@@ -59,7 +69,7 @@ test('prototypes and meddel on the hierarchical path: balanced over the blobs, e
   doubled.set(vectors, vectors.length);
   const twice = (r: number) => r % n;
   for (const rule of [PROTOTYPES_IN_LEAF, meddelInLeaf(exactDuplicateOf(doubled, dim))]) {
-    const picked = hierarchicalKMeansSelect(doubled, dim, { budget: 200, seed: 1, branching: 10 }, rule);
+    const picked = hierarchicalKMeansSelect(doubled, dim, { budget: 200, seed: 1, branching: 10 }, rule).selected;
     assert.equal(new Set(picked).size, 200, 'distinct rows');
     const perBlob = new Array(10).fill(0);
     for (const p of picked) perBlob[blob[twice(p)]]++;

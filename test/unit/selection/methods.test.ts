@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as v8 from 'node:v8';
-import { HIERARCHICAL_METHODS, SELECTION_METHODS, selectSubset } from '../../../src/engine/selection/methods';
+import { SELECTION_METHODS, selectSubset } from '../../../src/engine/selection/methods';
+import { HIERARCHICAL_METHOD_NAMES } from '../../../src/shared/commands';
 import { kCenterGreedy, largestRemainder } from '../../../src/engine/selection/kcenter';
 import { centreRows, normalizeRows } from '../../../src/engine/selection/vectors';
 import { resolveBudget } from '../../../src/engine/selection/budget';
@@ -25,13 +26,13 @@ test('every method meets the budget exactly, as a fraction or a count', () => {
 });
 
 test('--hierarchical is refused, naming the method, where there is no hierarchical path', () => {
-  for (const method of SELECTION_METHODS.filter((m) => !HIERARCHICAL_METHODS.includes(m))) {
+  for (const method of SELECTION_METHODS.filter((m) => !HIERARCHICAL_METHOD_NAMES.includes(m))) {
     assert.throws(
       () => selectSubset(method, pool, { budget: 0.1, seed: 1, hierarchical: true }),
       new RegExp(`${method} has no hierarchical path`),
     );
   }
-  for (const method of HIERARCHICAL_METHODS) {
+  for (const method of HIERARCHICAL_METHOD_NAMES) {
     const result = selectSubset(method, pool, { budget: 30, seed: 1, hierarchical: true });
     if (method === 'optidel') assert.equal(result.patches?.length, 4 * 30, 'optidel: M x B key patches');
     else assert.equal(result.selected.length, 30, method);

@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import type { KeyPatch, SelectionFile } from '../../../src/shared/artifacts';
 import type { PoolCache } from '../../../src/engine/data/cache';
 import { MaeModel, maeConfig } from '../../../src/engine/model/mae';
-import { selectStage } from '../../../src/engine/pipeline/selectStage';
+import { reselectionOptions, selectStage } from '../../../src/engine/pipeline/selectStage';
+import { selectSubset } from '../../../src/engine/selection/methods';
 import { memoryReader, syntheticImages, useWasm } from '../model/helpers';
 import { recordingContext } from '../data/context';
 import { syntheticPool } from './syntheticPool';
@@ -70,16 +71,28 @@ test("select stage: relaxed picks in the selection file and the log; optidel's V
     const readKcenter = () =>
       JSON.parse(fs.readFileSync(path.join(runDir, 'selection', 'kcenter.json'), 'utf8')) as SelectionFile;
     assert.equal(readKcenter().options?.hierarchical, undefined, 'the exact path says nothing');
-    // The hierarchical path is recorded, so a reselection between rounds (trainStage.ts) takes it again.
-    await selectStage(
+    assert.deepEqual(reselectionOptions(readKcenter()), { budget: 10, seed: 1 }, 'reselected exactly');
+    // The hierarchical path is recorded with its branching, so a reselection between rounds (trainStage.ts) takes it again.
+    const hierarchical = await selectStage(
       runDir,
       pool,
       cache,
       model,
-      { method: 'kcenter', budget: 10, seed: 1, hierarchical: true },
+      { method: 'kcenter', budget: 10, seed: 1, hierarchical: true, branching: 2 },
       recordingContext(),
     );
-    assert.equal(readKcenter().options?.hierarchical, true);
+    const recorded = readKcenter().options?.hierarchical;
+    assert.equal(recorded?.branching, 2);
+    // 40 rows in leaves of at most 40 / 10 = 4: at least 10 leaves, which two children per cluster reach in 4 levels or more.
+    assert.ok(recorded!.leaves >= 10 && recorded!.levels >= 4, JSON.stringify(recorded));
+    const again = reselectionOptions(readKcenter());
+    assert.deepEqual(again, { hierarchical: true, branching: 2, budget: 10, seed: 1 });
+    assert.deepEqual(selectSubset('kcenter', pool, again).selected, hierarchical.selected, 'the same path again');
+    assert.notDeepEqual(
+      selectSubset('kcenter', pool, { ...again, branching: undefined }).selected,
+      hierarchical.selected,
+      'the branching matters: without it the default makes another subset',
+    );
   } finally {
     model.dispose();
   }
