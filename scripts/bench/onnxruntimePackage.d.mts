@@ -1,6 +1,7 @@
 // Types of scripts/bench/onnxruntimePackage.mjs: the part of onnxruntime-node's API OptiDEL's bench and tests use.
 export interface OrtTensor {
   data: Float32Array;
+  dims: readonly number[];
 }
 export interface OrtSession {
   run(feeds: Record<string, unknown>): Promise<Record<string, OrtTensor>>;
