@@ -5,14 +5,15 @@
  * `visible` [batch, keep] int64 (each image's visible patch indices, the mask decided by the
  * caller); outputs `error` [batch], the mean squared error over the masked patches of their
  * per-patch normalised pixels, and `patch_errors` [batch, patches]. The engine's difficulty with K
- * masks is the mean of K runs' `error` (every mask hides the same number of patches).
+ * masks is the mean of K runs' `error` (every mask hides the same number of patches). One output
+ * more than the Python export: `embedding` [batch, dim], the visible tokens after the encoder's norm
+ * averaged; with every patch visible, in order, it is the embedding the score stage stores.
  *
  * Opset 13 (no LayerNormalization or Gelu operator yet): layer norm and the model's GELU,
  * x·σ(1.702x), are written out in elementary ops, as the engine computes them (layers.ts, block.ts).
  */
 import type { MaeConfig, MaeModel } from '../model/mae';
 import { sinCosPositions } from '../model/layers';
-import type { NamedTensor } from '../export/safetensors';
 import { GraphBuilder } from './graphBuilder';
 import type { Model } from './onnxProto';
 import { modelBytes } from './onnxProto';
@@ -21,6 +22,12 @@ export const SCORER_OPSET = 13;
 const IR_VERSION = 7;
 const EPS = 1e-6;
 const GELU_SCALE = 1.702;
+
+interface NamedTensor {
+  name: string;
+  shape: readonly number[];
+  values: Float32Array;
+}
 
 /** The model's variables by name (mae.ts's names and [in, out] linear layout). */
 export type MaeTensors = ReadonlyMap<string, NamedTensor>;
@@ -144,7 +151,9 @@ export function scorerModel(config: MaeConfig, tensors: MaeTensors): Model {
   const positions = g.floats('positions', [n, dim], sinCosPositions(grid, dim));
   let h = g.op('Add', [w.linear(seen, 'patchEmbed'), g.op('Gather', [positions, 'visible'], { axis: { int: 0 } })]);
   for (let i = 0; i < config.depth; i++) h = w.block(h, `encoder.${i}`, dim, config.heads);
-  const decoded = w.linear(w.layerNorm(h, 'norm'), 'decoderEmbed');
+  const encoded = w.layerNorm(h, 'norm');
+  g.op('ReduceMean', [encoded], { axes: { ints: [1] }, keepdims: { int: 0 } }, 'embedding');
+  const decoded = w.linear(encoded, 'decoderEmbed');
 
   // The visible tokens back in their places, the mask token everywhere else, then the decoder's positions.
   const batch = g.op('Slice', [g.op('Shape', ['images']), g.int64([0]), g.int64([1])]);
@@ -178,6 +187,7 @@ export function scorerModel(config: MaeConfig, tensors: MaeTensors): Model {
     [
       { name: 'error', type: 'float', shape: ['batch'] },
       { name: 'patch_errors', type: 'float', shape: ['batch', n] },
+      { name: 'embedding', type: 'float', shape: ['batch', dim] },
     ],
   );
   return { graph, opset: SCORER_OPSET, irVersion: IR_VERSION, producer: 'optidel', producerVersion: '1' };

@@ -17,7 +17,7 @@ import type { MaeModel } from '../../../src/engine/model/mae';
 import type { MaskBatch } from '../../../src/engine/model/masking';
 import { makeMasks } from '../../../src/engine/model/masking';
 import { deriveSeed } from '../../../src/engine/model/rng';
-import { loadOnnxruntime, resolveOnnxruntime } from '../../../scripts/bench/onnxruntimePackage.mjs';
+import { loadOnnxruntime, resolveOnnxruntime } from '../../../src/engine/onnx/onnxruntime';
 import { ROOT, runCli } from '../../helpers/engine';
 import { interopModel } from '../../helpers/interopModel';
 import type { TinyRun } from '../../helpers/tinyRun';
@@ -26,7 +26,7 @@ import { TORCH_MISSING, findPython, findTorchPython, runPython } from './python'
 
 const python = findTorchPython();
 const onnxPython = findPython('torch, onnx');
-const onnxruntime = resolveOnnxruntime(ROOT);
+const onnxruntime = resolveOnnxruntime();
 let run: TinyRun;
 let model: MaeModel;
 

@@ -16,7 +16,7 @@ import type { MaskBatch } from '../../../src/engine/model/masking';
 import { makeMasks } from '../../../src/engine/model/masking';
 import { SeededRandom, deriveSeed } from '../../../src/engine/model/rng';
 import { SCORER_OPSET, scorerOnnxBytes } from '../../../src/engine/onnx/scorerGraph';
-import { loadOnnxruntime, resolveOnnxruntime } from '../../../scripts/bench/onnxruntimePackage.mjs';
+import { loadOnnxruntime, resolveOnnxruntime } from '../../../src/engine/onnx/onnxruntime';
 import { ROOT } from '../../helpers/engine';
 import { interopModel } from '../../helpers/interopModel';
 import type { WireValue } from '../../helpers/protobufReader';
@@ -24,7 +24,7 @@ import { int64, packedVarints, readMessage, text } from '../../helpers/protobufR
 import { findPython, runPython } from './python';
 
 const onnxPython = findPython('numpy, onnx');
-const onnxruntime = resolveOnnxruntime(ROOT);
+const onnxruntime = resolveOnnxruntime();
 const COUNT = 6;
 const MASKS = 4;
 const SEED = 5;
@@ -104,6 +104,7 @@ test('the exported scorer decodes back to its inputs, outputs, opset and the mod
   assert.deepEqual(Object.fromEntries(all(graph, 12).map(valueInfo)), {
     error: ['batch'],
     patch_errors: ['batch', 16],
+    embedding: ['batch', 32],
   });
   const initializers = new Map(
     all(graph, 5).map((t) => {
@@ -130,7 +131,7 @@ test('the exported scorer decodes back to its inputs, outputs, opset and the mod
     for (const input of all(node, 1).map(text)) assert.ok(known.has(input), `${text(one(node, 3)!)} reads ${input}`);
     for (const output of all(node, 2).map(text)) known.add(output);
   }
-  assert.ok(known.has('error') && known.has('patch_errors'));
+  assert.ok(known.has('error') && known.has('patch_errors') && known.has('embedding'));
 });
 
 function writeInputs(dir: string, maskSets: MaskBatch[]): { imagesFile: string; visibleFile: string } {
