@@ -1,8 +1,8 @@
-// The measurement of scripts/bench/onnx.mjs, run with tsx: argv ONNXRUNTIME_PACKAGE_DIR PYTHON.
-// For the tiny preset at 32 and 64 px: a model with seeded weights, moved off their initial values,
-// saved as a checkpoint, its encoder exported as `optidel export --what encoder` writes it, and
-// both turned into ONNX by python/optidel/export_onnx.py (the encoder alone, and with --scorer the
-// masked scorer, decoder included). Then the same images on the engine's wasm backend (one thread
+// The measurement of scripts/bench/onnx.mjs, run with tsx: argv PYTHON. Prints {skipped} where
+// onnxruntime-node cannot be found. For the tiny preset at 32 and 64 px: a model with seeded
+// weights, moved off their initial values, saved as a checkpoint, its encoder exported as `optidel
+// export --what encoder` writes it and turned into ONNX by python/optidel/export_onnx.py, and its
+// masked scorer (decoder included) written by the engine (scorerGraph.ts). Then the same images on the engine's wasm backend (one thread
 // in Node) and through onnxruntime's CPU provider on 1 thread and on every core, in batches of
 // BATCH, timed after one warm-up batch each: the encoder's forward on whole images (tokens), and
 // K-mask scoring (MaeModel.score's difficulty with MASKS masks; onnxruntime runs the scorer once
@@ -18,11 +18,18 @@ import { encoderSafetensors } from '../../src/engine/export/encoderExport';
 import { MaeModel, maeConfig } from '../../src/engine/model/mae';
 import { makeMasks } from '../../src/engine/model/masking';
 import { SeededRandom, deriveSeed } from '../../src/engine/model/rng';
-import type { OrtSession } from './onnxruntimePackage.mjs';
-import { loadOnnxruntime } from './onnxruntimePackage.mjs';
+import type { OrtSession } from '../../src/engine/onnx/onnxruntime';
+import { cpuSessionOptions, loadOnnxruntime, resolveOnnxruntime } from '../../src/engine/onnx/onnxruntime';
+import { scorerOnnxBytes } from '../../src/engine/onnx/scorerGraph';
 
-const [ortDir, python] = process.argv.slice(2);
-const ort = loadOnnxruntime(ortDir);
+const [python] = process.argv.slice(2);
+const found = resolveOnnxruntime();
+if (found.skipped !== undefined) {
+  process.stderr.write(`onnx bench skipped: ${found.skipped}\n`);
+  process.stdout.write(`${JSON.stringify({ skipped: found.skipped })}\n`);
+  process.exit(0);
+}
+const ort = loadOnnxruntime(found.package);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const SIZES = [32, 64];
 const IMAGES = Number(process.env.ONNX_BENCH_IMAGES ?? 512);
@@ -77,13 +84,12 @@ function maxAbsDiff(a: Float32Array[], b: Float32Array[]): number {
 
 const range = (first: number, count: number) => Array.from({ length: count }, (_, i) => first + i);
 
-/** Writes the encoder and scorer ONNX files of `model` into `scratch`. */
+/** Writes the encoder (through PyTorch) and scorer (the engine's own export) ONNX files of `model` into `scratch`. */
 async function exportOnnx(
   model: MaeModel,
   side: number,
   scratch: string,
 ): Promise<{ encoder: string; scorer: string }> {
-  // The scorer reads the decoder from the checkpoint the encoder file names.
   const checkpoint = path.join(scratch, `checkpoint-${side}`);
   fs.mkdirSync(checkpoint);
   await model.save(checkpoint);
@@ -93,13 +99,12 @@ async function exportOnnx(
     encoder: path.join(scratch, `encoder-${side}.onnx`),
     scorer: path.join(scratch, `scorer-${side}.onnx`),
   };
-  for (const args of [[files.encoder], [files.scorer, '--scorer']]) {
-    const exported = spawnSync(python, ['-s', '-m', 'optidel.export_onnx', weights, ...args], {
-      encoding: 'utf8',
-      env: { ...process.env, PYTHONPATH: path.join(root, 'python') },
-    });
-    if (exported.status !== 0) throw new Error(`export_onnx ${args.join(' ')} failed: ${exported.stderr}`);
-  }
+  const exported = spawnSync(python, ['-s', '-m', 'optidel.export_onnx', weights, files.encoder], {
+    encoding: 'utf8',
+    env: { ...process.env, PYTHONPATH: path.join(root, 'python') },
+  });
+  if (exported.status !== 0) throw new Error(`export_onnx failed: ${exported.stderr}`);
+  fs.writeFileSync(files.scorer, scorerOnnxBytes(model));
   return files;
 }
 
@@ -111,12 +116,7 @@ async function onnxTimed(
   side: number,
   forward: (session: OrtSession) => Forward,
 ): Promise<Timed> {
-  const session = await ort.InferenceSession.create(file, {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-  });
+  const session = await ort.InferenceSession.create(file, cpuSessionOptions(threads));
   try {
     return await timed(pixels, side, forward(session));
   } finally {

@@ -4,7 +4,7 @@
  */
 export { ARTIFACTS, metricsFile, predictionIndexFile, predictionsFolder, selectionFile } from './run/layout';
 
-import type { DifficultyScore } from './commands';
+import type { DifficultyScore, ScoreRuntime } from './commands';
 
 /** Where one sample came from: enough to find it again in the user's data. */
 export interface Provenance {
@@ -65,6 +65,8 @@ export interface ScoresInfo {
   model: string;
   /** The difficulty score of difficulty.f32 and patch-errors.f32 (absent in runs before it was chosen: normalised). */
   difficulty?: DifficultyScore;
+  /** What ran the model (absent in runs before it could be chosen: tfjs). */
+  runtime?: ScoreRuntime;
   /** The file embeddings.f32 was imported from (`optidel embeddings`); absent: the model's own. */
   embeddingSource?: string;
 }

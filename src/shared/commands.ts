@@ -47,6 +47,13 @@ export type DifficultyScore = (typeof DIFFICULTY_SCORES)[number];
 /** The score used when neither a flag nor the config's `selection.difficulty` names one; chosen by the benchmark (docs/selection.md). */
 export const DEFAULT_DIFFICULTY: DifficultyScore = 'normalised';
 
+/**
+ * What runs `score`'s model: the engine's TensorFlow.js backend, or onnxruntime-node on the
+ * engine's own ONNX export of it (optional, installed by the user; docs/interop.md).
+ */
+export const SCORE_RUNTIMES = ['tfjs', 'onnxruntime'] as const;
+export type ScoreRuntime = (typeof SCORE_RUNTIMES)[number];
+
 /** `optidel select`: one selection method on the run's scores -> selection/<method>.json. */
 export interface SelectArgs {
   run: string;
@@ -336,8 +343,10 @@ export interface ScoreArgs {
   difficulty?: DifficultyScore;
   /** One shard i/n of the pool (or auto: from the scheduler's environment); its part goes under parts/ for `merge`. */
   shard?: string;
-  /** Scoring threads, each with its own backend (default: the cores; 1 on GPU backends). */
+  /** Scoring threads, each with its own backend (default: the cores; 1 on GPU backends); onnxruntime's threads with --runtime onnxruntime. */
   workers?: number;
+  /** Default tfjs. */
+  runtime?: ScoreRuntime;
 }
 export interface ScoreResult {
   count: number;
@@ -349,6 +358,7 @@ export interface ScoreResult {
   files: string[];
   /** Scoring threads it ran on. */
   workers: number;
+  runtime: ScoreRuntime;
   /** The shard scored, i/n, when sharded. */
   shard?: string;
 }

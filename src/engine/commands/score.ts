@@ -1,5 +1,5 @@
 /** `optidel score --run RUN_DIR`: embeddings, difficulty, per-patch errors and the embedding map of every pool sample. */
-import { DIFFICULTY_SCORES } from '../../shared/commands';
+import { DIFFICULTY_SCORES, SCORE_RUNTIMES } from '../../shared/commands';
 import type { EngineCommand } from '../command';
 import { SCORING_WORKERS_OPTION } from '../model/parallelScoring';
 import { runScoreStage, SCORE_DEFAULTS } from '../pipeline/scoreStage';
@@ -32,9 +32,16 @@ export const scoreCommand: EngineCommand<'score'> = {
     },
     SHARD_OPTION,
     SCORING_WORKERS_OPTION,
+    {
+      name: 'runtime',
+      type: 'string',
+      choices: SCORE_RUNTIMES,
+      description:
+        "what runs the model: tfjs (default), or onnxruntime (onnxruntime-node, installed by you: docs/interop.md; the engine's ONNX export of the checkpoint is cached under onnx/; --workers sets its threads)",
+    },
   ],
   run: runScoreStage,
   describe(r) {
-    return `scored ${r.count} samples${r.shard ? ` of shard ${r.shard}` : ''} (${r.masks} masks each): mean ${r.difficulty} difficulty ${r.meanDifficulty.toFixed(4)}, ${r.seconds.toFixed(1)} s on ${r.workers} thread(s)\nwrote ${r.files.join(', ')}`;
+    return `scored ${r.count} samples${r.shard ? ` of shard ${r.shard}` : ''} (${r.masks} masks each): mean ${r.difficulty} difficulty ${r.meanDifficulty.toFixed(4)}, ${r.seconds.toFixed(1)} s on ${r.workers} thread(s)${r.runtime === 'onnxruntime' ? ' of onnxruntime' : ''}\nwrote ${r.files.join(', ')}`;
   },
 };

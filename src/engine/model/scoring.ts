@@ -91,19 +91,41 @@ function maskedScores(
       seed: options.seed,
       ids: [...ids],
     });
-    const sum = tf.mul(patchErrors, count) as tf.Tensor2D; // exact where a patch was masked, 0 where it never was
+    // Exact where a patch was masked, 0 where it never was.
+    return {
+      scaled: scaleByScore(model, images, tf.mul(patchErrors, count) as tf.Tensor2D, count, options, inputFree),
+      count,
+    };
+  });
+}
+
+/**
+ * The chosen difficulty score of per-patch masked errors: `sum` [B, N], the normalised error summed
+ * over the masks that hid each patch, and `count` how many did (whichever runtime computed them).
+ */
+export function scaleByScore(
+  model: Pick<MaskedScorer, 'patchify'>,
+  images: tf.Tensor4D,
+  sum: tf.Tensor2D,
+  count: tf.Tensor2D,
+  options: Pick<BatchScoreOptions, 'difficulty'>,
+  inputFree: tf.Tensor2D | undefined,
+): tf.Tensor2D {
+  return tf.tidy(() => {
     const kind = options.difficulty ?? DEFAULT_DIFFICULTY;
-    if (kind === 'normalised') return { scaled: sum, count };
+    if (kind === 'normalised') return sum;
     const patches = model.patchify(images);
-    if (kind === 'intensity')
-      return { scaled: tf.mul(sum, tf.add(tf.moments(patches, -1).variance, 1e-6)) as tf.Tensor2D, count };
+    if (kind === 'intensity') return tf.mul(sum, tf.add(tf.moments(patches, -1).variance, 1e-6)) as tf.Tensor2D;
     const inputFreeError = tf.mean(tf.squaredDifference(normalisePatches(patches), inputFree!), -1);
-    return { scaled: tf.div(tf.sub(sum, tf.mul(count, inputFreeError)), 2) as tf.Tensor2D, count };
+    return tf.div(tf.sub(sum, tf.mul(count, inputFreeError)), 2) as tf.Tensor2D;
   });
 }
 
 /** Per-sample difficulty (total over masked patches / masked count) and the per-patch map (a never-masked patch gets its sample's value). */
-function toDifficulty(scaled: tf.Tensor2D, count: tf.Tensor2D): { difficulty: tf.Tensor1D; patchErrors: tf.Tensor2D } {
+export function toDifficulty(
+  scaled: tf.Tensor2D,
+  count: tf.Tensor2D,
+): { difficulty: tf.Tensor1D; patchErrors: tf.Tensor2D } {
   return tf.tidy(() => {
     const difficulty = tf.div(tf.sum(scaled, 1), tf.sum(count, 1)) as tf.Tensor1D;
     const fallback = tf.broadcastTo(tf.expandDims(difficulty, 1), scaled.shape);
@@ -212,11 +234,20 @@ export function placeBatch(
   out.patchErrors.set(batch.patchErrors, start * out.patchesPerSide ** 2);
 }
 
+/** Scores one batch (its pixels, in order): scoreSampleBatch on TensorFlow.js, or another runtime's. */
+export type SampleBatchScorer = (
+  pixels: Float32Array,
+  batchIds: readonly number[],
+  options: BatchScoreOptions,
+  inputFree: tf.Tensor2D | undefined,
+) => Promise<BatchScores>;
+
 export async function scoreSamples(
   model: MaeModel,
   reader: PixelReader,
   ids: readonly number[],
   options: ScoreOptions,
+  scoreBatch: SampleBatchScorer = (...args) => scoreSampleBatch(model, ...args),
 ): Promise<PoolScores> {
   checkImageSize(model, reader);
   const count = ids.length;
@@ -232,7 +263,7 @@ export async function scoreSamples(
         start + options.batchSize < count
           ? reader.read(ids.slice(start + options.batchSize, start + 2 * options.batchSize))
           : undefined;
-      placeBatch(out, start, await scoreSampleBatch(model, pixels, batchIds, options, inputFree));
+      placeBatch(out, start, await scoreBatch(pixels, batchIds, options, inputFree));
       options.onProgress?.(Math.min(count, start + options.batchSize), count);
     }
   } finally {

@@ -12,7 +12,10 @@ import { MaeModel } from '../model/mae';
 import { resolveScoringWorkers, scorePool } from '../model/parallelScoring';
 import { pcaProject } from '../model/projection';
 import { existingRunDir, readRunModelSettings } from '../model/runSettings';
-import { fitInputFree, resolveDifficulty } from '../model/scoring';
+import type { PoolScores, ScoreOptions } from '../model/scoring';
+import { fitInputFree, resolveDifficulty, scoreSamples } from '../model/scoring';
+import { requireOnnxruntime } from '../onnx/onnxruntime';
+import { cachedScorerFile, openOnnxScorer } from '../onnx/onnxScoring';
 import { currentExpectations } from '../scale/parts';
 import { bytes, writeScorePart, type ScoreValues } from '../scale/scoreParts';
 import { resolveShard, shardIds, shardLabel } from '../scale/shard';
@@ -30,31 +33,39 @@ export async function runScoreStage(args: CommandArgs<'score'>, ctx: CommandCont
   const difficulty = resolveDifficulty(args.difficulty, await runRecordOrUndefined(runDir));
   const shard = resolveShard(args.shard, process.env, 'score');
   const workers = resolveScoringWorkers(args.workers, backend, 'score');
+  const runtime = args.runtime ?? 'tfjs';
+  // Before the run is locked: a missing onnxruntime fails at once, saying how to install it.
+  const ort = runtime === 'onnxruntime' ? requireOnnxruntime('score') : undefined;
   return runStageOrShard(runDir, 'score', shard, ctx, backend, async () => {
     const started = performance.now();
     const model = await MaeModel.load(checkpointDir(runDir, checkpoint));
     const cache = await openCache(runDir);
     try {
       const seed = args.seed ?? settings.seed ?? 0;
-      const scores = await scorePool(
-        model,
-        cache,
-        shardIds(shard, cache.size),
-        {
-          masks,
-          seed,
-          batchSize: args.batchSize ?? SCORE_DEFAULTS.batchSize,
-          difficulty,
-          // The whole pool's, so that a shard's pvi scores are those of an unsharded run.
-          inputFree:
-            difficulty === 'pvi'
-              ? await fitInputFree(cache, shardIds(undefined, cache.size), model.config.patchSize, seed)
-              : undefined,
-          signal: ctx.signal,
-          onProgress: (done, total) => ctx.progress('score', done, total),
-        },
-        { workers, runDir },
-      );
+      const ids = shardIds(shard, cache.size);
+      const options: ScoreOptions = {
+        masks,
+        seed,
+        batchSize: args.batchSize ?? SCORE_DEFAULTS.batchSize,
+        difficulty,
+        // The whole pool's, so that a shard's pvi scores are those of an unsharded run.
+        inputFree:
+          difficulty === 'pvi'
+            ? await fitInputFree(cache, shardIds(undefined, cache.size), model.config.patchSize, seed)
+            : undefined,
+        signal: ctx.signal,
+        onProgress: (done, total) => ctx.progress('score', done, total),
+      };
+      let scores: PoolScores;
+      if (ort) {
+        const file = await cachedScorerFile(runDir, checkpointDir(runDir, checkpoint), model);
+        const scorer = await openOnnxScorer(ort, file, model, workers);
+        try {
+          scores = await scoreSamples(model, cache, ids, options, scorer.scoreBatch);
+        } finally {
+          await scorer.release();
+        }
+      } else scores = await scorePool(model, cache, ids, options, { workers, runDir });
       const info: ScoresInfo = {
         count: scores.count,
         embeddingDim: scores.embeddingDim,
@@ -62,6 +73,7 @@ export async function runScoreStage(args: CommandArgs<'score'>, ctx: CommandCont
         masksPerSample: masks,
         model: `${checkpoint} (${describeModel(model)})`,
         difficulty,
+        runtime,
       };
       const files = shard
         ? await writeScorePart(
@@ -83,6 +95,7 @@ export async function runScoreStage(args: CommandArgs<'score'>, ctx: CommandCont
         seconds: (performance.now() - started) / 1000,
         files,
         workers,
+        runtime,
         ...(shard ? { shard: shardLabel(shard) } : {}),
       };
       return {
@@ -92,6 +105,7 @@ export async function runScoreStage(args: CommandArgs<'score'>, ctx: CommandCont
           difficulty,
           meanDifficulty: Number(meanDifficulty.toFixed(4)),
           workers,
+          runtime,
         },
       };
     } finally {

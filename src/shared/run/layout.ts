@@ -33,6 +33,7 @@ import { SELECTION_METHOD_NAMES } from '../commands';
  *   curation/metadata.json          MetadataFile: DICOM tags, NIfTI header fields and CSV columns per source (ingest)
  *   curation/label-maps.json        VouchedLabelsFile: fingerprints of the downstream label maps ingest saw (vouchedLabels.ts)
  *   checkpoints/<stage>/            model checkpoints (latest.json + step-N/)
+ *   onnx/scorer-<hash>.onnx         the masked scorer as ONNX, for score --runtime onnxruntime; hash of the checkpoint it was written from
  *   metrics/<stage>.jsonl           one JSON object per line: { step, name, value, time }
  *   bench/report.json, report.md    the benchmark (issue 5), BenchReport
  *   bench/predictions/<dataset>/index.json   PredictionIndex: test images, truth and predicted label PNGs
@@ -74,6 +75,7 @@ export const ARTIFACTS = {
   metadata: 'curation/metadata.json',
   vouchedLabels: 'curation/label-maps.json',
   checkpointsDir: 'checkpoints',
+  onnxDir: 'onnx',
   metricsDir: 'metrics',
   benchDir: 'bench',
   benchReport: 'bench/report.json',

@@ -20,6 +20,7 @@ const LAYERS = [
   'data',
   'generate',
   'model',
+  'onnx',
   'selection',
   'curation',
   'downstream',

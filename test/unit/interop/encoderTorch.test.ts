@@ -13,20 +13,20 @@ import { selectBackend } from '../../../src/engine/backends/select';
 import { openCache } from '../../../src/engine/data/cache';
 import { AdamW } from '../../../src/engine/model/adamw';
 import { checkpointDir, saveCheckpoint } from '../../../src/engine/model/checkpoint';
-import type { MaeConfig } from '../../../src/engine/model/mae';
-import { MaeModel } from '../../../src/engine/model/mae';
+import type { MaeModel } from '../../../src/engine/model/mae';
 import type { MaskBatch } from '../../../src/engine/model/masking';
 import { makeMasks } from '../../../src/engine/model/masking';
-import { SeededRandom, deriveSeed } from '../../../src/engine/model/rng';
-import { loadOnnxruntime, resolveOnnxruntime } from '../../../scripts/bench/onnxruntimePackage.mjs';
+import { deriveSeed } from '../../../src/engine/model/rng';
+import { loadOnnxruntime, resolveOnnxruntime } from '../../../src/engine/onnx/onnxruntime';
 import { ROOT, runCli } from '../../helpers/engine';
+import { interopModel } from '../../helpers/interopModel';
 import type { TinyRun } from '../../helpers/tinyRun';
 import { makeTinyRun } from '../../helpers/tinyRun';
 import { TORCH_MISSING, findPython, findTorchPython, runPython } from './python';
 
 const python = findTorchPython();
 const onnxPython = findPython('torch, onnx');
-const onnxruntime = resolveOnnxruntime(ROOT);
+const onnxruntime = resolveOnnxruntime();
 let run: TinyRun;
 let model: MaeModel;
 
@@ -34,24 +34,7 @@ before(async () => {
   run = makeTinyRun();
   await selectBackend('wasm');
   const imageSize = (await openCache(run.runDir)).imageSize;
-  // Two blocks, four heads and 8-pixel patches: stacking, the head split and the patch layout all matter.
-  const config: MaeConfig = {
-    imageSize,
-    patchSize: 8,
-    dim: 32,
-    depth: 2,
-    heads: 4,
-    decoderDim: 16,
-    decoderDepth: 1,
-    maskRatio: 0.75,
-    mlpRatio: 3,
-  };
-  model = MaeModel.create(config, 11);
-  const rng = new SeededRandom(12);
-  for (const { variable } of model.namedVariables) {
-    const noise = Float32Array.from({ length: variable.size }, () => 0.2 * rng.normal());
-    tf.tidy(() => variable.assign(tf.add(variable, tf.tensor(noise, variable.shape))));
-  }
+  model = interopModel(imageSize);
   const optimizer = new AdamW(model.namedVariables, { weightDecay: 0, clipNorm: 0 });
   await saveCheckpoint(checkpointDir(run.runDir, 'pretrain'), model, optimizer, {
     version: 1,

@@ -16,8 +16,6 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
-from optidel.export_onnx import export_onnx
-
 
 def conv(x, w, b, node):
     a = attrs(node)
@@ -146,6 +144,9 @@ def run(model, feeds):
 
 
 def main(weights, images_file, count, out_dir):
+    # Imported here: the interpreter alone (onnxRun.py) needs no PyTorch.
+    from optidel.export_onnx import export_onnx
+
     file = os.path.join(out_dir, "encoder.onnx")
     encoder = export_onnx(weights, file)
     size = encoder.img_size

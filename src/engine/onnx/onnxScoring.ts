@@ -1,0 +1,103 @@
+/**
+ * `optidel score --runtime onnxruntime`: the pool scored through onnxruntime-node on the engine's
+ * own ONNX export of the model (scorerGraph.ts), written once per checkpoint into the run folder.
+ * Each batch runs the scorer once per mask, with the engine's own seeded masks (makeMasks, keyed by
+ * sample id as MaeModel.score keys them), and once with every patch visible for the embedding; the
+ * difficulty score and the per-patch map are then the TensorFlow.js path's own (scaleByScore,
+ * toDifficulty), so the two runtimes differ only in where the model's arithmetic ran.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ARTIFACTS } from '../../shared/run/layout';
+import { writeFileAtomic } from '../../shared/node/atomicFile';
+import type { MaeModel } from '../model/mae';
+import { MODEL_FILE, WEIGHTS_FILE, resolveModelDir } from '../model/mae';
+import { makeMasks } from '../model/masking';
+import { deriveSeed } from '../model/rng';
+import type { BatchScores, SampleBatchScorer } from '../model/scoring';
+import { scaleByScore, toDifficulty } from '../model/scoring';
+import type { Ort, OrtSession } from './onnxruntime';
+import { cpuSessionOptions } from './onnxruntime';
+import { scorerOnnxBytes } from './scorerGraph';
+
+/** Part of the cached file's name: a change to what scorerGraph.ts writes must change it. */
+const SCORER_EXPORT_VERSION = 'scorer-1';
+
+/**
+ * The run folder's ONNX scorer of the checkpoint in `checkpointFolder` (which `model` was loaded
+ * from): onnx/scorer-<hash>.onnx, the hash of the checkpoint's files, written when missing. The
+ * scorers of other checkpoints are removed, so the folder holds one.
+ */
+export async function cachedScorerFile(runDir: string, checkpointFolder: string, model: MaeModel): Promise<string> {
+  const modelDir = resolveModelDir(checkpointFolder);
+  const hash = createHash('sha256').update(SCORER_EXPORT_VERSION);
+  for (const file of [MODEL_FILE, WEIGHTS_FILE]) hash.update(await fs.promises.readFile(path.join(modelDir, file)));
+  const dir = path.join(runDir, ARTIFACTS.onnxDir);
+  const name = `scorer-${hash.digest('hex').slice(0, 16)}.onnx`;
+  const file = path.join(dir, name);
+  if (fs.existsSync(file)) return file;
+  await fs.promises.mkdir(dir, { recursive: true });
+  await writeFileAtomic(file, scorerOnnxBytes(model));
+  for (const other of await fs.promises.readdir(dir))
+    if (other !== name && /^scorer-[0-9a-f]+\.onnx$/.test(other)) await fs.promises.rm(path.join(dir, other));
+  return file;
+}
+
+export interface OnnxScorer {
+  scoreBatch: SampleBatchScorer;
+  release(): Promise<void>;
+}
+
+/** An onnxruntime session on `file` (on `threads` threads) that scores batches as scoreSampleBatch does. */
+export async function openOnnxScorer(ort: Ort, file: string, model: MaeModel, threads: number): Promise<OnnxScorer> {
+  const session = await ort.InferenceSession.create(file, cpuSessionOptions(threads));
+  return {
+    scoreBatch: (pixels, ids, options, inputFree) => scoreBatch(ort, session, model, pixels, ids, options, inputFree),
+    release: () => session.release(),
+  };
+}
+
+async function scoreBatch(
+  ort: Ort,
+  session: OrtSession,
+  model: MaeModel,
+  pixels: Float32Array,
+  ids: readonly number[],
+  options: Parameters<SampleBatchScorer>[2],
+  inputFree: tf.Tensor2D | undefined,
+): Promise<BatchScores> {
+  const { patches: n, config } = model;
+  const batch = ids.length;
+  const images = new ort.Tensor('float32', pixels, [batch, 1, config.imageSize, config.imageSize]);
+  const visibleTensor = (visible: ArrayLike<number>, keep: number) =>
+    new ort.Tensor('int64', BigInt64Array.from(Array.from(visible), BigInt), [batch, keep]);
+  // The masked error summed over the masks that hid each patch, and how many did.
+  const sum = new Float32Array(batch * n);
+  const count = new Float32Array(batch * n);
+  for (let k = 0; k < options.masks; k++) {
+    const masks = makeMasks(ids, n, config.maskRatio, deriveSeed(options.seed, k));
+    const errors = (await session.run({ images, visible: visibleTensor(masks.visible, masks.keep) })).patch_errors!
+      .data;
+    for (let i = 0; i < sum.length; i++) {
+      sum[i] += masks.masked[i]! * errors[i]!;
+      count[i] += masks.masked[i]!;
+    }
+  }
+  const everyPatch = Int32Array.from({ length: batch * n }, (_, i) => i % n);
+  const embeddings = (await session.run({ images, visible: visibleTensor(everyPatch, n) })).embedding!.data;
+  const scores = tf.tidy(() => {
+    const imageTensor = tf.tensor4d(pixels, [batch, config.imageSize, config.imageSize, 1]);
+    const counts = tf.tensor2d(count, [batch, n]);
+    const scaled = scaleByScore(model, imageTensor, tf.tensor2d(sum, [batch, n]), counts, options, inputFree);
+    const { difficulty, patchErrors } = toDifficulty(scaled, counts);
+    return [difficulty, patchErrors];
+  });
+  try {
+    const [difficulty, patchErrors] = (await Promise.all(scores.map((t) => t.data()))) as Float32Array[];
+    return { embeddings, difficulty: difficulty!, patchErrors: patchErrors! };
+  } finally {
+    tf.dispose(scores);
+  }
+}
