@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import type { DuplicateGroup } from '../../shared/artifacts';
 import type { PoolCache } from '../data/cache';
 import { buildBallTree, type BallTree } from '../selection/ballTree';
-import { centreRows, distanceRows, normalizeRows } from '../selection/vectors';
+import { centreRows, distanceRows, normalizeRowsInPlace } from '../selection/vectors';
 
 export interface DuplicateOptions {
   /** Cosine similarity (centred embeddings) at or above which a sample joins a group's first member. */
@@ -52,7 +52,7 @@ export function findDuplicates(
   if (!(options.minSimilarity > -1 && options.minSimilarity <= 1))
     throw new Error(`the similarity threshold must be in (-1, 1], got ${options.minSimilarity}`);
   const n = embeddings.length / dim;
-  const unit = normalizeRows(centreRows(embeddings, dim), dim);
+  const unit = normalizeRowsInPlace(centreRows(embeddings, dim), dim);
   const tree = buildBallTree(unit, dim, { seed: options.seed ?? 0 });
   // Unit vectors: cosine s is Euclidean distance sqrt(2 - 2s).
   const radius = Math.sqrt(Math.max(0, 2 - 2 * options.minSimilarity));

@@ -11,7 +11,7 @@ import { kCenterGreedy } from './kcenter';
 import { meddelInLeaf, meddelSelect, type MeddelOptions } from './meddel';
 import { optidelHierarchicalSelect, optidelSelect, type OptidelOptions } from './optidel';
 import { PROTOTYPES_IN_LEAF, prototypesSelect } from './prototypes';
-import { centreRows, normalizeRows, rowCount } from './vectors';
+import { centreRows, normalizeRows, normalizeRowsInPlace, rowCount } from './vectors';
 import { exactDuplicateOf } from './duplicates';
 
 import { HIERARCHICAL_METHOD_NAMES, SELECTION_METHOD_NAMES, type SelectionMethodName } from '../../shared/commands';
@@ -115,7 +115,7 @@ export function selectSubset(
       if (options.hierarchical && options.optidel?.minCosineDistance !== undefined)
         throw new Error('--min-cosine-distance does not apply with --hierarchical: the clusters stand in for it');
       // Centred: the near-duplicate distance is measured against the pool's spread, not its common component.
-      const centred = normalizeRows(centreRows(input.embeddings, input.dim), input.dim);
+      const centred = normalizeRowsInPlace(centreRows(input.embeddings, input.dim), input.dim);
       const pool = { ...input, normalized: centred, keyPatches: input.keyPatches };
       if (options.hierarchical) {
         const { selected, patches, relaxed, hierarchy, ...details } = optidelHierarchicalSelect(

@@ -83,10 +83,10 @@ export function optidelSelect(
 ): OptidelResult {
   const { normalized, dim, sources } = input;
   const pool = optidelPool(input, budgetImages, options);
-  const { target, quota } = pool;
+  const { target, quota, sampleOf } = pool;
   const neighbours = new NeighbourIndex(normalized, buildBallTree(normalized, dim, { seed }), options.regionSize);
-  const picker = new QuotaPicker(sources, quota);
-  let remaining: KeyPatch[] = pool.order;
+  const picker = new QuotaPicker(sources, sampleOf, quota);
+  let remaining: ArrayLike<number> = pool.order;
   /** Takes patches of `remaining` in order while `allowed` and the budget agree; the rest stay. */
   const pass = (allowed: PatchRule): number => {
     const before = picker.taken.length;
@@ -103,7 +103,7 @@ export function optidelSelect(
     const tau = Math.sqrt(2 * d); // the Euclidean distance on unit vectors
     return (patch, source) => {
       if (!picker.underQuota(1)(patch, source)) return false;
-      const id = patch.sampleId;
+      const id = sampleOf[patch];
       if (accepted.has(id)) return true;
       if ((ruledOutAt.get(id) ?? Infinity) < tau) return false;
       const near = neighbours.distanceWithin(id, tau);
@@ -154,8 +154,8 @@ export function optidelHierarchicalSelect(
 ): OptidelResult & { hierarchy: SelectionHierarchy } {
   const { normalized, dim, sources } = input;
   const pool = optidelPool(input, budgetImages, options);
-  const ofSample = patchesBySample(pool.order, sources.length);
-  const picker = new QuotaPicker(sources, pool.quota);
+  const ofSample = patchesBySample(pool.order, pool.sampleOf, sources.length);
+  const picker = new QuotaPicker(sources, pool.sampleOf, pool.quota);
   const relaxed = { acquisitionCap: 0, capDoublings: 0 };
   const rule: LeafRule = {
     picksPerLeaf: PATCHES_PER_LEAF,
@@ -163,14 +163,18 @@ export function optidelHierarchicalSelect(
     pick(_vectors, _dim, rows, share) {
       const start = picker.taken.length;
       const target = start + share;
-      const inLeaf: KeyPatch[] = [];
+      // The leaf's positions in pool.order, which is hardest first: in ascending order, they are its patches hardest first.
+      let count = 0;
+      for (const r of rows) count += ofSample.start[r + 1] - ofSample.start[r];
+      const positions = new Int32Array(count);
+      count = 0;
       for (const r of rows)
-        for (let k = ofSample.start[r]; k < ofSample.start[r + 1]; k++) inLeaf.push(pool.order[ofSample.index[k]]);
-      inLeaf.sort(pool.hardestFirst);
+        for (let k = ofSample.start[r]; k < ofSample.start[r + 1]; k++) positions[count++] = ofSample.index[k];
+      const inLeaf = positions.sort().map((k) => pool.order[k]);
       const leafRelaxed = picker.relaxQuotas(picker.pass(inLeaf, target, picker.underQuota(1)), target);
       relaxed.acquisitionCap += leafRelaxed.acquisitionCap;
       relaxed.capDoublings = Math.max(relaxed.capDoublings, leafRelaxed.capDoublings);
-      return picker.taken.slice(start).map((p) => p.id);
+      return picker.taken.slice(start);
     },
   };
   const { hierarchy } = hierarchicalKMeansSelect(normalized, dim, { budget: pool.target, seed, branching }, rule);
@@ -178,27 +182,37 @@ export function optidelHierarchicalSelect(
 }
 
 /**
- * Each sample's patches as positions in `order`: those of sample r are index[start[r]] up to
- * index[start[r + 1]], in `order`'s order. Two typed arrays rather than an array per sample, which
- * at a million samples held hundreds of MiB.
+ * Each sample's patches as positions in `order` (patches by index, `sampleOf` their samples): those
+ * of sample r are index[start[r]] up to index[start[r + 1]], in `order`'s order. Two typed arrays
+ * rather than an array per sample, which at a million samples held hundreds of MiB.
  */
-function patchesBySample(order: readonly KeyPatch[], samples: number): { start: Int32Array; index: Int32Array } {
+function patchesBySample(
+  order: Int32Array,
+  sampleOf: Int32Array,
+  samples: number,
+): { start: Int32Array; index: Int32Array } {
   const start = new Int32Array(samples + 1);
-  for (const patch of order) start[patch.sampleId + 1]++;
+  for (const patch of order) start[sampleOf[patch] + 1]++;
   for (let r = 0; r < samples; r++) start[r + 1] += start[r];
   const next = start.slice(0, samples);
   const index = new Int32Array(order.length);
-  order.forEach((patch, k) => (index[next[patch.sampleId]++] = k));
+  order.forEach((patch, k) => (index[next[sampleOf[patch]]++] = k));
   return { start, index };
 }
 
 /** Patches per leaf on the hierarchical path, as prototypes and MedDEL pick about 8 rows per leaf. */
 const PATCHES_PER_LEAF = 8;
 
-/** Whether a patch (of a sample of acquisition `source`) may be taken now. */
-type PatchRule = (patch: KeyPatch, source: string) => boolean;
+/** Whether a patch (its index in the key patches; of a sample of acquisition `source`) may be taken now. */
+type PatchRule = (patch: number, source: string) => boolean;
 
-/** What both paths start from: exact duplicates left out, the key patches hardest first, the quotas for M x B patches. */
+/**
+ * What both paths start from: exact duplicates left out, the key patches hardest first, the quotas
+ * for M x B patches. Patches are named by their index in `keyPatches`, and what the selectors need
+ * of them is read once into typed arrays. An array of the patch objects in difficulty order made
+ * every full collection visit them in random memory order, each collection several times slower,
+ * and more of them as the pool grew: time grew faster than N log N (docs/scale-out.md, "At 10M").
+ */
 function optidelPool(
   { normalized, dim, sources, difficulty, keyPatches }: OptidelInput,
   budgetImages: number,
@@ -206,9 +220,18 @@ function optidelPool(
 ) {
   const m = options.patchesPerImage ?? PATCHES_PER_MOSAIC;
   const duplicateOf = exactDuplicateOf(normalized, dim);
-  const patchDifficulty = (p: KeyPatch) => p.difficulty ?? difficulty[p.sampleId];
-  const hardestFirst = (a: KeyPatch, b: KeyPatch) => patchDifficulty(b) - patchDifficulty(a) || a.id - b.id;
-  const order = keyPatches.filter((p) => duplicateOf[p.sampleId] < 0).sort(hardestFirst);
+  const sampleOf = new Int32Array(keyPatches.length);
+  const patchDifficulty = new Float64Array(keyPatches.length);
+  let eligible = 0;
+  keyPatches.forEach((p, i) => {
+    sampleOf[i] = p.sampleId;
+    patchDifficulty[i] = p.difficulty ?? difficulty[p.sampleId];
+    if (duplicateOf[p.sampleId] < 0) eligible++;
+  });
+  const order = new Int32Array(eligible);
+  eligible = 0;
+  for (let i = 0; i < keyPatches.length; i++) if (duplicateOf[sampleOf[i]] < 0) order[eligible++] = i;
+  order.sort((a, b) => patchDifficulty[b] - patchDifficulty[a] || keyPatches[a].id - keyPatches[b].id);
   const quota = acquisitionQuotas(
     sources.filter((_, i) => duplicateOf[i] < 0),
     m * budgetImages,
@@ -216,16 +239,18 @@ function optidelPool(
     options.sourceCapFloor ?? 1,
   );
   return {
+    /** The patches outside exact duplicates, hardest first (ties by id). */
     order,
-    hardestFirst,
+    /** Each patch's sample. */
+    sampleOf,
     quota,
     /** Patches to take: M x B, or all the pool has outside exact duplicates. */
     target: Math.min(order.length, m * budgetImages),
     /** The selection made of the patches `taken`. */
-    result(taken: readonly KeyPatch[], relaxed: RelaxedPicks): OptidelResult {
+    result(taken: readonly number[], relaxed: RelaxedPicks): OptidelResult {
       return {
-        selected: [...new Set(taken.map((p) => p.sampleId))],
-        patches: taken.map((p) => p.id),
+        selected: [...new Set(taken.map((p) => sampleOf[p]))],
+        patches: taken.map((p) => keyPatches[p].id),
         relaxed: { ...relaxed, short: m * budgetImages - taken.length },
         sourceCap: [...quota.values()].reduce((a, b) => Math.max(a, b), 0),
         acquisitions: quota.size,
@@ -236,11 +261,13 @@ function optidelPool(
 
 /** Patches taken in order under the acquisition quotas, each acquisition's count kept across passes. */
 class QuotaPicker {
-  readonly taken: KeyPatch[] = [];
+  /** Patches taken, by index. */
+  readonly taken: number[] = [];
   private readonly perSource = new Map<string, number>();
 
   constructor(
     private readonly sources: readonly string[],
+    private readonly sampleOf: Int32Array,
     private readonly quota: ReadonlyMap<string, number>,
   ) {}
 
@@ -250,10 +277,11 @@ class QuotaPicker {
   }
 
   /** Takes patches of `remaining` in order while `allowed` agrees and fewer than `target` are taken; returns the others. */
-  pass(remaining: readonly KeyPatch[], target: number, allowed: PatchRule): KeyPatch[] {
-    const left: KeyPatch[] = [];
-    for (const patch of remaining) {
-      const source = this.sources[patch.sampleId];
+  pass(remaining: ArrayLike<number>, target: number, allowed: PatchRule): number[] {
+    const left: number[] = [];
+    for (let i = 0; i < remaining.length; i++) {
+      const patch = remaining[i];
+      const source = this.sources[this.sampleOf[patch]];
       if (this.taken.length < target && allowed(patch, source)) {
         this.taken.push(patch);
         this.perSource.set(source, (this.perSource.get(source) ?? 0) + 1);
@@ -263,10 +291,10 @@ class QuotaPicker {
   }
 
   /** The last resort: the quotas doubled until `target` patches are taken (`remaining` must hold enough). */
-  relaxQuotas(remaining: readonly KeyPatch[], target: number): { acquisitionCap: number; capDoublings: number } {
+  relaxQuotas(remaining: ArrayLike<number>, target: number): { acquisitionCap: number; capDoublings: number } {
     const before = this.taken.length;
     let capDoublings = 0;
-    let left = remaining;
+    let left: ArrayLike<number> = remaining;
     while (this.taken.length < target) {
       capDoublings++;
       left = this.pass(left, target, this.underQuota(2 ** capDoublings));

@@ -5,16 +5,21 @@
 
 /** A copy of the rows scaled to unit length (zero rows stay zero), so that dot product = cosine. */
 export function normalizeRows(vectors: Float32Array, dim: number): Float32Array {
+  rowCount(vectors, dim);
+  return normalizeRowsInPlace(vectors.slice(), dim);
+}
+
+/** The rows scaled to unit length where they are, for a copy made already (centreRows'): no second N x dim array. */
+export function normalizeRowsInPlace(vectors: Float32Array, dim: number): Float32Array {
   const n = rowCount(vectors, dim);
-  const out = new Float32Array(vectors.length);
   for (let i = 0; i < n; i++) {
     const o = i * dim;
     let sum = 0;
     for (let d = 0; d < dim; d++) sum += vectors[o + d] * vectors[o + d];
     const scale = sum > 0 ? 1 / Math.sqrt(sum) : 0;
-    for (let d = 0; d < dim; d++) out[o + d] = vectors[o + d] * scale;
+    for (let d = 0; d < dim; d++) vectors[o + d] *= scale;
   }
-  return out;
+  return vectors;
 }
 
 /**

@@ -100,6 +100,40 @@ test('hierarchical optidel picks from every cluster, and inside each the hardest
   assert.ok(unclustered.selected.every((i) => blob(i) === 0));
 });
 
+test('both optidel selectors take patches hardest first, ties to the smaller id wherever a patch sits in the list', () => {
+  // 40 samples of one acquisition (no quota binds), two patches each, ids a seeded shuffle of the
+  // list positions. Difficulties on three levels, so most patches tie: odd positions carry their
+  // own, even ones fall back to their sample's. Sample 39 copies sample 0 bit for bit, with the
+  // hardest patches of all, and is never eligible. B = 2 images: 8 patches, leaves of 8 x 40 / 8 =
+  // 40 samples, so the whole pool is one leaf and the order alone decides.
+  const n = 40;
+  const dim = 8;
+  const rng = new SeededRandom(4);
+  const embeddings = Float32Array.from({ length: n * dim }, () => rng.normal());
+  embeddings.copyWithin(39 * dim, 0, dim);
+  const difficulty = Float32Array.from({ length: n }, (_, i) => (i % 3) / 2);
+  const ids = permutation(2 * n, rng);
+  const keyPatches: KeyPatch[] = Array.from({ length: 2 * n }, (_, k) => ({
+    id: ids[k],
+    sampleId: k >> 1,
+    box: [0, 0, 8, 8],
+    origin: 'auto',
+    ...(k % 2 ? { difficulty: k % 5 === 0 ? 1 : 0.5 } : {}),
+    ...(k >> 1 === 39 ? { difficulty: 2 } : {}),
+  }));
+  const input: SelectionInput = { embeddings, dim, difficulty, sources: new Array(n).fill('one'), keyPatches };
+  const patchDifficulty = (p: KeyPatch) => p.difficulty ?? difficulty[p.sampleId];
+  const expected = keyPatches
+    .filter((p) => p.sampleId !== 39)
+    .sort((a, b) => patchDifficulty(b) - patchDifficulty(a) || a.id - b.id)
+    .slice(0, 8)
+    .map((p) => p.id);
+  assert.ok(new Set(expected.map((id) => patchDifficulty(keyPatches.find((p) => p.id === id)!))).size < 8, 'ties');
+  assert.deepEqual(hierarchical(input, 2).patches, expected, 'hierarchical');
+  const exact = selectSubset('optidel', input, { budget: 2, seed: 1, optidel: { minCosineDistance: 0 } });
+  assert.deepEqual(exact.patches, expected, 'exact');
+});
+
 test('hierarchical optidel: the same seed gives the same subset', () => {
   const pool = syntheticPool({ n: 2000, dim: 16, sources: 20, seed: 2 });
   const a = hierarchical(pool, 0.05, 3);
