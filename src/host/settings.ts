@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { HostError } from './notify';
 import { decideRunsFolder, type RunsFolderSetting } from './pathPolicy';
 import type { BackendPreference } from '../shared/engineInfo';
+import { SCORE_RUNTIMES, type ScoreRuntime } from '../shared/commands';
 
 export interface EngineSettings {
   nodePath: string;
@@ -44,6 +45,12 @@ export function runsRoot(file?: string): string | undefined {
   const holding = file ? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file)) : undefined;
   const folder = holding ?? vscode.workspace.workspaceFolders?.[0];
   return folder ? runsFolderOf(folder) : undefined;
+}
+
+/** What runs the model in the score command (optidel.score.runtime; an unknown value reads as the default). */
+export function scoreRuntime(): ScoreRuntime {
+  const value = vscode.workspace.getConfiguration('optidel.score').get<string>('runtime', 'tfjs');
+  return SCORE_RUNTIMES.find((r) => r === value) ?? 'tfjs';
 }
 
 /** Engine processes that share a benchmark's encoders (at least 1). */

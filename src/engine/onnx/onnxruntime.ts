@@ -1,6 +1,6 @@
 /**
  * onnxruntime-node, an optional runtime OptiDEL does not depend on (about 290 MB): found in the
- * engine's own node_modules, or where ONNXRUNTIME_NODE_DIR points (the folder it was installed
+ * engine's own node_modules or on NODE_PATH, or where ONNXRUNTIME_NODE_DIR points (the folder it was installed
  * into, the one holding node_modules/, or the package itself). It installs with no download beyond
  * the npm package: `ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node`. Loaded only when
  * asked for, so the engine runs the same without it. The types are the part of its API OptiDEL uses.
@@ -43,7 +43,7 @@ export function cpuSessionOptions(threads: number): OrtSessionOptions {
 }
 
 export const ONNXRUNTIME_INSTALL =
-  'run "ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node" in a folder of your choice and set ONNXRUNTIME_NODE_DIR to it';
+  'run "ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node" in a folder of your choice and set ONNXRUNTIME_NODE_DIR to it (or put its node_modules on NODE_PATH: optidel.engine.modulePaths in VS Code)';
 
 /** `{ package }`, the package folder, or `{ skipped }`, why it cannot be found and how to install it. */
 export function resolveOnnxruntime(

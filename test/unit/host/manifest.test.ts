@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT } from '../../helpers/engine';
+import { SCORE_RUNTIMES } from '../../../src/shared/commands';
 import { DEFAULT_RUNS_FOLDER } from '../../../src/host/pathPolicy';
 import { HAS_CONFIG_KEY } from '../../../src/host/contextKeys';
 import {
@@ -34,6 +35,7 @@ test('the engine executable and module/library paths are machine settings a work
   }
   assert.equal(manifest.capabilities.untrustedWorkspaces.supported, 'limited');
   assert.deepEqual(props['optidel.engine.backend'].enum, ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']);
+  assert.deepEqual(props['optidel.score.runtime'].enum, [...SCORE_RUNTIMES]);
 });
 
 test('the runs folder is read per workspace folder and a workspace cannot set it while untrusted', () => {
