@@ -104,7 +104,7 @@ async function exportOnnx(
     env: { ...process.env, PYTHONPATH: path.join(root, 'python') },
   });
   if (exported.status !== 0) throw new Error(`export_onnx failed: ${exported.stderr}`);
-  fs.writeFileSync(files.scorer, scorerOnnxBytes(model));
+  fs.writeFileSync(files.scorer, await scorerOnnxBytes(model));
   return files;
 }
 

@@ -39,7 +39,7 @@ export async function cachedScorerFile(runDir: string, checkpointFolder: string,
   const file = path.join(dir, name);
   if (fs.existsSync(file)) return file;
   await fs.promises.mkdir(dir, { recursive: true });
-  await writeFileAtomic(file, scorerOnnxBytes(model));
+  await writeFileAtomic(file, await scorerOnnxBytes(model));
   for (const other of await fs.promises.readdir(dir))
     if (other !== name && /^scorer-[0-9a-f]+\.onnx$/.test(other)) await fs.promises.rm(path.join(dir, other));
   return file;

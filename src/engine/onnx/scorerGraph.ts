@@ -32,13 +32,12 @@ interface NamedTensor {
 /** The model's variables by name (mae.ts's names and [in, out] linear layout). */
 export type MaeTensors = ReadonlyMap<string, NamedTensor>;
 
-export function maeTensors(model: MaeModel): MaeTensors {
-  return new Map(
-    model.namedVariables.map(({ name, variable }) => [
-      name,
-      { name, shape: variable.shape, values: variable.dataSync() as Float32Array },
-    ]),
-  );
+/** Read asynchronously: a GPU backend in Node cannot read a tensor synchronously. */
+export async function maeTensors(model: MaeModel): Promise<MaeTensors> {
+  const tensors = new Map<string, NamedTensor>();
+  for (const { name, variable } of model.namedVariables)
+    tensors.set(name, { name, shape: variable.shape, values: (await variable.data()) as Float32Array });
+  return tensors;
 }
 
 /** Writes the graph's layers; every tensor of the model must be used exactly once. */
@@ -194,6 +193,6 @@ export function scorerModel(config: MaeConfig, tensors: MaeTensors): Model {
 }
 
 /** The .onnx bytes of `model`'s scorer. */
-export function scorerOnnxBytes(model: MaeModel): Uint8Array {
-  return modelBytes(scorerModel(model.config, maeTensors(model)));
+export async function scorerOnnxBytes(model: MaeModel): Promise<Uint8Array> {
+  return modelBytes(scorerModel(model.config, await maeTensors(model)));
 }

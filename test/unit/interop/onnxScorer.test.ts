@@ -45,7 +45,7 @@ before(async () => {
   });
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-onnx-scorer-'));
   onnxFile = path.join(scratch, 'scorer.onnx');
-  fs.writeFileSync(onnxFile, scorerOnnxBytes(model));
+  fs.writeFileSync(onnxFile, await scorerOnnxBytes(model));
   engineDifficulty = tf.tidy(
     () =>
       model
