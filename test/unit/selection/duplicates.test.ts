@@ -23,6 +23,16 @@ test('repeated rows point at their first copy, as an all-pairs comparison finds'
   assert.deepEqual(exactDuplicateOf(vectors, dim), bruteForce(vectors, dim));
 });
 
+test('a thousand distinct rows of small round values, each repeated, as an all-pairs comparison finds', () => {
+  // Values such as 0.5 or 3 leave the low bits of every word zero, the bits a plain hash would
+  // take its table slot from: whatever the probing, the answer is the all-pairs one.
+  const random = new SeededRandom(5);
+  const dim = 4;
+  const distinct = Array.from({ length: 1000 }, () => Array.from({ length: dim }, () => random.int(16) / 2));
+  const vectors = Float32Array.from(Array.from({ length: 3000 }, () => distinct[random.int(1000)]).flat());
+  assert.deepEqual(exactDuplicateOf(vectors, dim), bruteForce(vectors, dim));
+});
+
 test('rows whose hashes collide but differ are not duplicates; a later copy of either finds its own', () => {
   // FNV-1a over two words collides when the second word cancels the first's difference:
   // ((s ^ a) * p) ^ b is the same for (a1, b1) and (a2, b2 = (s ^ a1) * p ^ b1 ^ (s ^ a2) * p).
