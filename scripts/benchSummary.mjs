@@ -32,7 +32,8 @@ const HEADLINES = {
               .join(', ')}`,
           ]
         : []),
-      ...(million ? [`select 1M: ${n(million.seconds)} s / ${n(million.peakRssMiB, 0)} MiB`] : []),
+      // Results written before 2026-12-04 hold one row (the exact selector) rather than a list.
+      ...[million ?? []].flat().map((m) => `select 1M ${m.method}: ${n(m.seconds)} s / ${n(m.peakRssMiB, 0)} MiB`),
     ].join('; '),
   selection: ({ methods }) =>
     `time growth 10k->100k over N log N: ${methods.map((m) => `${m.method} ${n(m.growthVsNLogN, 2)}`).join(', ')}`,

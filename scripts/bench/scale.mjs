@@ -1,8 +1,8 @@
 // The scale curve (issue 21): ingest, score, propose and select (`--method optidel`) on synthetic
 // pools of 10k slices (and 100k with `--large`), each stage the real `optidel` command in its own
 // process, so each time (wall clock, process start included) and peak memory (resident, and the main
-// thread's JavaScript heap) is that stage's alone; then selection alone (the optidel method) on 1M
-// synthetic embeddings (scripts/bench/selectionWorker.ts; `--no-million` leaves it out). With two
+// thread's JavaScript heap) is that stage's alone; then selection alone (the optidel method, exact
+// and hierarchical) on 1M synthetic embeddings (scripts/bench/selectionWorker.ts; `--no-million` leaves it out). With two
 // pool sizes, each stage's time and peak memory grow from the smaller to the larger, set against
 // N log N's ratio. The model is pre-trained one step (setup, timed but not a stage): the cost of
 // scoring does not depend on the weights. The pools are NIfTI volumes of 100 axial 32 x 32 slices.
@@ -162,26 +162,32 @@ const growth =
         };
       })();
 
-let million;
-if (!flags.includes('--no-million')) {
-  log(`selection alone (optidel) at ${MILLION} synthetic embeddings`);
-  const r = measured('selection at 1M', ['--import', 'tsx', selectionWorker, String(MILLION), 'optidel']);
-  million = {
-    n: MILLION,
-    method: 'optidel',
-    dim: 128,
-    budget: 0.05,
-    seconds: Number(r.json.seconds.toFixed(2)),
-    cpuSeconds: Number(r.json.cpuSeconds.toFixed(2)),
-    processSeconds: r.seconds,
-    selected: r.json.selected,
-    peakRssMiB: r.peakRssMiB,
-    peakHeapMiB: r.peakHeapMiB,
-    target: 'seconds < 60',
-    loadBefore: r.loadBefore,
-    loadAfter: r.loadAfter,
-  };
-  log(`selection at 1M: ${million.seconds} s (CPU ${million.cpuSeconds} s), peak RSS ${million.peakRssMiB} MiB`);
-}
+/**
+ * Selection alone at 1M, the exact optidel selector and its hierarchical path (`select
+ * --hierarchical`, the one meant for pools of millions, docs/scale-out.md), against the 60 s target.
+ */
+const million = flags.includes('--no-million')
+  ? undefined
+  : ['optidel', 'optidel-hierarchical'].map((method) => {
+      log(`selection alone (${method}) at ${MILLION} synthetic embeddings`);
+      const r = measured(`${method} at 1M`, ['--import', 'tsx', selectionWorker, String(MILLION), method]);
+      const row = {
+        n: MILLION,
+        method,
+        dim: 128,
+        budget: 0.05,
+        seconds: Number(r.json.seconds.toFixed(2)),
+        cpuSeconds: Number(r.json.cpuSeconds.toFixed(2)),
+        processSeconds: r.seconds,
+        selected: r.json.selected,
+        peakRssMiB: r.peakRssMiB,
+        peakHeapMiB: r.peakHeapMiB,
+        target: 'seconds < 60',
+        loadBefore: r.loadBefore,
+        loadAfter: r.loadAfter,
+      };
+      log(`${method} at 1M: ${row.seconds} s (CPU ${row.cpuSeconds} s), peak RSS ${row.peakRssMiB} MiB`);
+      return row;
+    });
 
 process.stdout.write(`${JSON.stringify({ sliceSide: SIDE, preset: 'tiny', pools, growth, million })}\n`);

@@ -1,13 +1,16 @@
 // One measurement of scripts/bench/selection.mjs, in its own process so its peak memory is its own:
 // builds the synthetic pool of N samples (dim 128, volumes of 100 near-duplicate slices, 2 key
 // patches each), times (wall and CPU) a fixed reference workload (N x 100 x 128 dot products, k-means' assignment
-// pass) and then one selection method at a 5% budget. Prints one JSON line.
+// pass) and then one selection method at a 5% budget, exact or hierarchical. Prints one JSON line.
 import { selectSubset, type SelectionMethod } from '../../src/engine/selection/methods';
 import { assignNearest } from '../../src/engine/selection/kmeans';
 import { normalizeRows } from '../../src/engine/selection/vectors';
 import { syntheticPool } from '../../test/unit/selection/syntheticPool';
 
-const [n, method] = [Number(process.argv[2]), process.argv[3] as SelectionMethod | 'none'];
+// `<method>-hierarchical` (e.g. optidel-hierarchical) runs the method on its hierarchical path.
+const [n, name] = [Number(process.argv[2]), process.argv[3]];
+const hierarchical = name.endsWith('-hierarchical');
+const method = name.replace(/-hierarchical$/, '') as SelectionMethod | 'none';
 const dim = 128;
 const pool = syntheticPool({ n, dim, sources: Math.max(1, Math.round(n / 100)), seed: 1 });
 const rssBefore = process.memoryUsage().rss;
@@ -24,11 +27,12 @@ function timed<T>(work: () => T): { value: T; wall: number; cpu: number } {
 }
 
 const reference = timed(() => assignNearest(unit, centroids, dim, new Int32Array(n), new Float32Array(n)));
-const run = method === 'none' ? undefined : timed(() => selectSubset(method, pool, { budget: 0.05, seed: 1 }));
+const run =
+  method === 'none' ? undefined : timed(() => selectSubset(method, pool, { budget: 0.05, seed: 1, hierarchical }));
 process.stdout.write(
   `${JSON.stringify({
     n,
-    method,
+    method: name,
     seconds: run?.wall ?? 0,
     cpuSeconds: run?.cpu ?? 0,
     referenceSeconds: reference.wall,

@@ -43,6 +43,34 @@ test('the summary has one row per result file, with its date, machine, load and 
   }
 });
 
+test('the scale row names every selector timed at 1M, in results old and new', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-bench-summary-'));
+  try {
+    const dir = path.join(root, 'bench-results');
+    fs.mkdirSync(dir);
+    const row = (method: string, seconds: number) => ({ method, seconds, peakRssMiB: 2000 });
+    const write = (million: unknown) =>
+      fs.writeFileSync(
+        path.join(dir, 'scale.json'),
+        JSON.stringify({
+          name: 'scale',
+          startedAt: '2026-12-04T19:00:00.000Z',
+          machine,
+          result: { pools: [], million },
+        }),
+      );
+    write([row('optidel', 131.2), row('optidel-hierarchical', 24.5)]);
+    assert.match(
+      benchSummary(root),
+      /select 1M optidel: 131\.2 s \/ 2000 MiB; select 1M optidel-hierarchical: 24\.5 s \/ 2000 MiB \|$/m,
+    );
+    write(row('optidel', 150.6));
+    assert.match(benchSummary(root), /select 1M optidel: 150\.6 s \/ 2000 MiB \|$/m);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('without results the summary says which command makes them', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-bench-summary-'));
   try {
