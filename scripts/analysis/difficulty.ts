@@ -128,7 +128,7 @@ export async function analyse(runDir: string, budget: number): Promise<Analysis>
   const sampleModality = index.samples.map((s) => modalityOf(s.source));
   const sampleSpread = index.samples.map((s) => pixelSpread(pixelsOf(s.id)));
 
-  const patches = (await readKeyPatchesFile(runDir, ARTIFACTS.keyPatches)).patches.filter((p) =>
+  const patches = (await readKeyPatchesFile(runDir, ARTIFACTS.keyPatches, { warn: console.warn })).patches.filter((p) =>
     Number.isFinite(p.difficulty),
   );
   const patchSpread = patches.map((p) => {

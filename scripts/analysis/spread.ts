@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   const index = await readCacheIndex(run);
   const selection = await readSelection(run, method, index.samples.length);
   const sources = index.samples.map(acquisitionOf);
-  const input = await readSelectionInput(run);
+  const input = await readSelectionInput(run, console.warn);
   const patchSample = new Map((input.keyPatches ?? []).map((p) => [p.id, p.sampleId]));
   const picked = selection.patches?.length ? selection.patches.map((id) => patchSample.get(id)!) : selection.selected;
   const count = (ids: Iterable<number>) => {

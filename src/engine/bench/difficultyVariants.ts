@@ -22,7 +22,6 @@ import { MaeModel } from '../model/mae';
 import { readRunModelSettings } from '../model/runSettings';
 import { fitInputFree, scoreBoxes, scoreSamples } from '../model/scoring';
 import { proposeAutoPatches, windowsProposer } from '../pipeline/proposeStage';
-import { keyPatchesProblem } from '../pipeline/runArtifacts';
 import { SCORE_DEFAULTS } from '../pipeline/scoreStage';
 import { bytes } from '../scale/scoreParts';
 import type { SelectionInput } from '../selection/methods';
@@ -50,14 +49,12 @@ export async function withDifficulty(
   if (record?.foundation === pool.foundationSignature && record.count === count && record.difficulty === difficulty) {
     const fix = `delete ${dir} and run the benchmark again`;
     const scores = await readFloat32File(files('difficulty'), { length: count, fix });
+    // A shared run folder's record is no proof: its patches are checked against the pool as the run's own are.
     const { patches } = await readKeyPatchesFile(
       pool.run,
       `${benchDifficultyDir(difficulty)}/${DIFFICULTY_VARIANT_FILES.keyPatches}`,
-      { fix },
+      { fix, pool: { size: count, imageSize: pool.cache.imageSize }, warn: (message) => ctx.log('warn', message) },
     );
-    // A shared run folder's record is no proof: its patches are checked as the run's own are.
-    const problem = keyPatchesProblem(patches, count, pool.cache.imageSize);
-    if (problem) throw new Error(`${files('keyPatches')}: ${problem}; ${fix}`);
     return { ...base, difficulty: scores, keyPatches: patches };
   }
   if (record) ctx.log('info', `bench: the ${difficulty} difficulty was computed with another foundation model; again`);

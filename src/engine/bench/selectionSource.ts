@@ -144,7 +144,11 @@ export function pipelineSelection(options: SelectionSourceOptions): PipelineSele
         model,
         options.cache,
         input,
-        fs.existsSync(keyPatchFile) ? await readKeyPatchesFile(options.poolRun, ARTIFACTS.keyPatches) : undefined,
+        fs.existsSync(keyPatchFile)
+          ? await readKeyPatchesFile(options.poolRun, ARTIFACTS.keyPatches, {
+              warn: (message) => ctx.log('warn', message),
+            })
+          : undefined,
         {
           difficulty: selector.difficulty ?? (await poolDifficulty(options.poolRun)),
           masks: SCORE_DEFAULTS.masks,
@@ -245,5 +249,5 @@ async function scorePool(options: SelectionSourceOptions, ctx: CommandContext): 
     await runProposeStage({ run: poolRun, checkpoint: FOUNDATION_CHECKPOINT }, ctx);
   if (scoredBy !== 'same') await recordScoredWith(benchDir, signature);
   // The same reading as the select command's, acquisitions included.
-  return readSelectionInput(poolRun);
+  return readSelectionInput(poolRun, (message) => ctx.log('warn', message));
 }

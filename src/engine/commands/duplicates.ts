@@ -41,7 +41,7 @@ export const duplicatesCommand: EngineCommand<'duplicates'> = {
     const minSimilarity = args.minSimilarity ?? DEFAULT_MIN_SIMILARITY;
     if (!(minSimilarity > -1 && minSimilarity <= 1))
       throw new UsageError(`duplicates: --min-similarity must be in (-1, 1], got ${minSimilarity}`);
-    const input = await readSelectionInput(runDir);
+    const input = await readSelectionInput(runDir, (message) => ctx.log('warn', message));
     ctx.progress('duplicates', 0, 2, 'identical pixels');
     const cache = await openCache(runDir);
     const copyOf = await identicalPixelsOf(cache).finally(() => cache.close());

@@ -45,7 +45,7 @@ export const sampleScoresCommand: EngineCommand<'sample-scores'> = {
       throw new UsageError(`sample-scores: --limit must be 0 or more, got ${args.limit}`);
     const { seed } = budgetAndSeed(await runRecordOrUndefined(runDir), args);
     const started = performance.now();
-    const input = await readSelectionInput(runDir);
+    const input = await readSelectionInput(runDir, (message) => ctx.log('warn', message));
     const info = (await readJsonFile(path.join(runDir, ARTIFACTS.scores))) as ScoresInfo;
     const n = info.count;
     const patchErrors = await readF32(

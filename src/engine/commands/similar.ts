@@ -28,7 +28,10 @@ export const similarCommand: EngineCommand<'similar'> = {
   async run(args, ctx) {
     const k = args.k ?? 10;
     if (k < 1) throw new UsageError(`similar: --k must be at least 1, got ${k}`);
-    const [input, cache] = await Promise.all([readSelectionInput(args.run), readCacheIndex(args.run)]);
+    const [input, cache] = await Promise.all([
+      readSelectionInput(args.run, (message) => ctx.log('warn', message)),
+      readCacheIndex(args.run),
+    ]);
     const size = cache.samples.length;
     if (args.sample < 0 || args.sample >= size)
       throw new UsageError(`similar: --sample ${args.sample} is not in the pool of ${args.run} (ids 0 to ${size - 1})`);

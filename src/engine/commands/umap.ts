@@ -26,7 +26,7 @@ export const umapCommand: EngineCommand<'umap'> = {
     if (args.minDist !== undefined && !(args.minDist >= 0))
       throw new UsageError(`umap: --min-dist must be 0 or more, got ${args.minDist}`);
     const { seed } = budgetAndSeed(await runRecordOrUndefined(runDir), args);
-    const input = await readSelectionInput(runDir);
+    const input = await readSelectionInput(runDir, (message) => ctx.log('warn', message));
     const started = performance.now();
     ctx.progress('umap', 0, 1, 'nearest-neighbour graph');
     const layout = await umapLayout(input.embeddings, input.dim, {

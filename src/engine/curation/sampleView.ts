@@ -163,14 +163,16 @@ async function sampleKeyPatches(
 ): Promise<SampleResult['keyPatches']> {
   let file: KeyPatchFile;
   try {
-    file = await readKeyPatchesFile(runDir, ARTIFACTS.keyPatches);
+    file = await readKeyPatchesFile(runDir, ARTIFACTS.keyPatches, {
+      warn: (message) => notes.push(`key patch not shown: ${message}`),
+    });
   } catch (err) {
     if (!/no such file/.test((err as Error).message)) notes.push(`key patches not shown: ${(err as Error).message}`);
     return [];
   }
   const plan = planSlices(volume, sample.axis ?? 2);
   return file.patches
-    .filter((p) => p?.sampleId === sample.id && Array.isArray(p.box) && p.box.length === 4)
+    .filter((p) => p.sampleId === sample.id)
     .map((p) => ({
       id: p.id,
       ...boxInSourceSlice(p.box, plan, imageSize),

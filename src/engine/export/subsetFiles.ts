@@ -43,13 +43,19 @@ export interface CuratedSubset {
 }
 
 /** The method's selection with the gallery's curation applied, one row per sample in selection order. */
-export async function curatedSubset(runDir: string, method: string): Promise<CuratedSubset> {
+export async function curatedSubset(
+  runDir: string,
+  method: string,
+  warn: (message: string) => void,
+): Promise<CuratedSubset> {
   const cache = await readCacheIndex(runDir);
   const selection = await readSelection(runDir, method, cache.samples.length);
   const selectionPath = path.join(runDir, selectionFile(method));
   const difficulty = await readFloat32(runDir, ARTIFACTS.difficulty, cache.samples.length, 'optidel score');
   const patchesFile = path.join(runDir, ARTIFACTS.keyPatches);
-  const keyPatches = fs.existsSync(patchesFile) ? (await readKeyPatchesFile(runDir, ARTIFACTS.keyPatches)).patches : [];
+  const keyPatches = fs.existsSync(patchesFile)
+    ? (await readKeyPatchesFile(runDir, ARTIFACTS.keyPatches, { warn })).patches
+    : [];
   const { ids, patchIds } = curated(selection, keyPatches);
   const chosenPatches = new Set(patchIds);
   const patchesOf = new Map<number, KeyPatchFile['patches']>();
@@ -172,8 +178,9 @@ export async function writeSubsetFiles(
   runDir: string,
   outDir: string,
   method: string,
+  warn: (message: string) => void,
 ): Promise<{ subset: CuratedSubset; files: string[] }> {
-  const subset = await curatedSubset(runDir, method);
+  const subset = await curatedSubset(runDir, method, warn);
   const list = subsetFileList(subset);
   for (const source of list.unlisted) {
     subset.skipped.push({

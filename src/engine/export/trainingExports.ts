@@ -35,7 +35,7 @@ export async function exportSubset(args: ExportArgs, ctx: CommandContext): Promi
       ? { format: 'source', link: args.link ?? false, vouched: await vouchedPoolFiles(runDir, 'export') }
       : args.images && { format: args.images };
   const outDir = path.resolve(args.out);
-  const { subset, files } = await writeSubsetFiles(runDir, outDir, method);
+  const { subset, files } = await writeSubsetFiles(runDir, outDir, method, (message) => ctx.log('warn', message));
   if (images) {
     ctx.progress('export', 0, 1, `writing the subset's images (${images.format})`);
     const written = await writeSubsetImages(runDir, outDir, subset, images, ctx);

@@ -6,7 +6,7 @@
 import { readFloat32File } from '../../shared/node/float32File';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CacheIndex, KeyPatch, KeyPatchFile, ScoresInfo, SelectionFile } from '../../shared/artifacts';
+import type { CacheIndex, KeyPatchFile, ScoresInfo, SelectionFile } from '../../shared/artifacts';
 import { metadataColumns, parseMetadataFile, type MetadataColumn } from '../../shared/sampleMetadata';
 import { ARTIFACTS, selectionFile } from '../../shared/artifacts';
 import { readJsonFile } from '../../shared/node/atomicFile';
@@ -20,8 +20,11 @@ export async function readF32(file: string, expected: number, writer: string): P
   return readFloat32File(file, { length: expected, fix: `run "${writer}" again` });
 }
 
-/** The selection methods' input: embeddings and difficulty (score stage), key patches (propose stage, when present), acquisitions (cache). */
-export async function readSelectionInput(runDir: string): Promise<SelectionInput> {
+/**
+ * The selection methods' input: embeddings and difficulty (score stage), key patches (propose
+ * stage, when present; those not of this pool skipped and reported to `warn`), acquisitions (cache).
+ */
+export async function readSelectionInput(runDir: string, warn: (message: string) => void): Promise<SelectionInput> {
   const scoresFile = path.join(runDir, ARTIFACTS.scores);
   if (!fs.existsSync(scoresFile))
     throw new Error(`${scoresFile} is missing: run "optidel score --run ${runDir}" first`);
@@ -36,37 +39,17 @@ export async function readSelectionInput(runDir: string): Promise<SelectionInput
   const difficulty = await readF32(path.join(runDir, ARTIFACTS.difficulty), info.count, writer);
   const patchesFile = path.join(runDir, ARTIFACTS.keyPatches);
   const keyPatches = fs.existsSync(patchesFile)
-    ? (await readKeyPatchesFile(runDir, ARTIFACTS.keyPatches)).patches
+    ? (
+        await readKeyPatchesFile(runDir, ARTIFACTS.keyPatches, {
+          fix: `run "optidel propose --run ${runDir}" again`,
+          pool: { size: index.samples.length, imageSize: index.imageSize },
+          warn,
+        })
+      ).patches
     : undefined;
-  const patchesProblem = keyPatches && keyPatchesProblem(keyPatches, index.samples.length, index.imageSize);
-  if (patchesProblem) throw new Error(`${patchesFile}: ${patchesProblem}; run "optidel propose --run ${runDir}" again`);
   // One acquisition (a volume with all its axes, a frame sequence, a user's group) is one source of redundancy.
   const sources = index.samples.map(acquisitionOf);
   return { embeddings, dim: info.embeddingDim, difficulty, sources, keyPatches };
-}
-
-/**
- * Why a key-patch list is not patches of a pool of `poolSize` images of `imageSize` px (a shared or
- * hand-edited file), or undefined: the selection would otherwise silently keep none of them.
- */
-export function keyPatchesProblem(patches: unknown, poolSize: number, imageSize: number): string | undefined {
-  if (!Array.isArray(patches)) return '"patches" must be an array';
-  for (const [i, p] of (patches as Array<Partial<KeyPatch> | null>).entries()) {
-    const sampleId = p?.sampleId;
-    if (!Number.isInteger(sampleId) || sampleId! < 0 || sampleId! >= poolSize)
-      return `"patches[${i}].sampleId" holds ${JSON.stringify(sampleId)}, not a pool sample id (0 to ${poolSize - 1})`;
-    if (!boxInImage(p?.box, imageSize))
-      return `"patches[${i}].box" is ${JSON.stringify(p?.box)}, not a box inside the ${imageSize} px image`;
-  }
-  return undefined;
-}
-
-/** [x, y, width, height] of finite numbers with an area, inside the cached image. */
-function boxInImage(box: unknown, imageSize: number): boolean {
-  if (!Array.isArray(box) || box.length !== 4 || !box.every((v) => typeof v === 'number' && Number.isFinite(v)))
-    return false;
-  const [x, y, w, h] = box as number[];
-  return x >= 0 && y >= 0 && w > 0 && h > 0 && x + w <= imageSize && y + h <= imageSize;
 }
 
 /** The method's selection file, its sample ids (selected and hand-curated) checked against a pool of `poolSize`. */

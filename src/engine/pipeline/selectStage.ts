@@ -189,7 +189,7 @@ export async function runSelectStage(
   const balanceBy = args.balanceBy ?? configuredBalance(record);
   const balance = balanceBy === undefined ? undefined : await readBalanceColumn(runDir, balanceBy);
   const selection = await runStage(runDir, 'select', ctx, backend, async () => {
-    const input = await readSelectionInput(runDir);
+    const input = await readSelectionInput(runDir, (message) => ctx.log('warn', message));
     const cache = await openCache(runDir);
     const model = await loadFoundation(runDir);
     try {

@@ -150,7 +150,7 @@ export async function runSynthesizeStage(
   const result = await runStage(runDir, 'synthesize', ctx, backend, async () => {
     const cache = await openCache(runDir);
     const selection = await readSelection(runDir, method, cache.size);
-    const input = await readSelectionInput(runDir);
+    const input = await readSelectionInput(runDir, (message) => ctx.log('warn', message));
     const model = adversarial.fraction > 0 ? await loadFoundation(runDir) : undefined;
     if (adversarial.fraction > 0 && !model)
       ctx.log('warn', 'synthesize: no foundation model (checkpoints/pretrain): adversarial samples skipped');

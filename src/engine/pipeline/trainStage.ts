@@ -162,7 +162,7 @@ export async function compactSet(
     return { ids: index!.pool!, extra, generated, samples: index!.samples };
   }
   ctx.log('info', `train: ${stale}; building the ${method} compact set now (synth/ is left as it is)`);
-  const input = await readSelectionInput(runDir);
+  const input = await readSelectionInput(runDir, (message) => ctx.log('warn', message));
   const model = adversarial.fraction > 0 ? await loadFoundation(runDir) : undefined;
   try {
     const set = await buildCompactSet(selection, input.keyPatches ?? [], input.sources, cache, model, {
@@ -232,12 +232,14 @@ async function reselect(
   ctx: CommandContext,
 ) {
   const keyPatchFile = path.join(runDir, ARTIFACTS.keyPatches);
-  const before = fs.existsSync(keyPatchFile) ? await readKeyPatchesFile(runDir, ARTIFACTS.keyPatches) : undefined;
+  const before = fs.existsSync(keyPatchFile)
+    ? await readKeyPatchesFile(runDir, ARTIFACTS.keyPatches, { warn: (message) => ctx.log('warn', message) })
+    : undefined;
   const { difficulty } = (await readJsonFile(path.join(runDir, ARTIFACTS.scores))) as ScoresInfo;
   const { input, proposed } = await rescoredInput(
     model,
     cache,
-    await readSelectionInput(runDir),
+    await readSelectionInput(runDir, (message) => ctx.log('warn', message)),
     before,
     {
       difficulty,

@@ -49,10 +49,15 @@ export async function mergeProposeParts(
   rerun: (shard: string) => string,
 ): Promise<{ file: KeyPatchFile; shards: number; skipped: ProposePartFacts['skipped'] }> {
   const parts = await readParts<ProposePartFacts>(runDir, 'propose', expected, rerun);
+  // A part's user patches are matched to userOrder by position: one skipped would shift the rest, so none is.
+  const refuse = (message: string) => {
+    throw new Error(message);
+  };
   const files = await Promise.all(
     parts.map((p) =>
       readKeyPatchesFile<KeyPatchPart>(path.dirname(p.file('keyPatches')), SHARD_PART_FILES.keyPatches, {
         fix: 'propose every shard again',
+        warn: refuse,
       }),
     ),
   );

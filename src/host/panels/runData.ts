@@ -202,7 +202,13 @@ export async function loadRunViewData(
     // Through the containment rule and the depth check, as readJson: each patch line goes to postMessage.
     data.keyPatches = await problems.try(
       ARTIFACTS.keyPatches,
-      async () => (await readKeyPatchesFile(runDir, ARTIFACTS.keyPatches, { fix: NOT_SHOWN })).patches,
+      async () =>
+        (
+          await readKeyPatchesFile(runDir, ARTIFACTS.keyPatches, {
+            fix: NOT_SHOWN,
+            warn: (message) => problems.list.push(message),
+          })
+        ).patches,
     );
   }
   if (needs.has('selections')) data.selections = await readSelections(runDir, problems);

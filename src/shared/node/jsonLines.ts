@@ -5,6 +5,7 @@
  * stays at one chunk on the way in and out. Writes are atomic as in atomicFile.ts: the lines go to
  * a temporary file that is renamed over the target only once complete.
  */
+import { createHash, type Hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
@@ -20,6 +21,8 @@ export class JsonLinesWriter {
   private pending: string[] = [];
   private pendingChars = 0;
   private lines = 0;
+  private readonly hash = createHash('sha256');
+  private digest: string | undefined;
 
   constructor(
     readonly file: string,
@@ -30,6 +33,11 @@ export class JsonLinesWriter {
 
   get count(): number {
     return this.lines;
+  }
+
+  /** The SHA-256 (hex) of the file's bytes, once finish() has written them: a header can name its body by it. */
+  get sha256(): string | undefined {
+    return this.digest;
   }
 
   async add(value: unknown): Promise<void> {
@@ -53,6 +61,7 @@ export class JsonLinesWriter {
     const chunk = this.pending.join('');
     this.pending = [];
     this.pendingChars = 0;
+    this.hash.update(chunk);
     await handle.writeFile(chunk);
   }
 
@@ -60,6 +69,7 @@ export class JsonLinesWriter {
   async finish(): Promise<void> {
     try {
       await this.flush();
+      this.digest = this.hash.digest('hex');
       const handle = await this.open();
       await handle.sync();
       await handle.close();
@@ -84,29 +94,50 @@ export class JsonLinesError extends Error {
   override name = 'JsonLinesError';
 }
 
-/** Each line of `file`, parsed, in order, reading `chunkBytes` at a time; a bad line names the file and its line number. */
-export async function* readJsonLines(file: string, chunkBytes = JSON_LINES_CHUNK_BYTES): AsyncGenerator<unknown> {
+/** One line of a text file: its number (from 1), its text without the newline, and whether a newline ended it. */
+export interface TextLine {
+  number: number;
+  text: string;
+  /** False only for a last line the file ends inside (a write cut short, or a file copied in part). */
+  terminated: boolean;
+}
+
+/**
+ * Each line of `file`, reading `chunkBytes` at a time; `hash`, when given, is fed every byte read.
+ * A last line without a newline is yielded only when it holds more than white space.
+ */
+export async function* readLines(
+  file: string,
+  chunkBytes = JSON_LINES_CHUNK_BYTES,
+  hash?: Hash,
+): AsyncGenerator<TextLine> {
   const decoder = new StringDecoder('utf8');
   const stream = fs.createReadStream(file, { highWaterMark: chunkBytes });
   let carry = '';
-  let line = 0;
-  const parse = (text: string): unknown => {
-    line++;
-    try {
-      return JSON.parse(text);
-    } catch (err) {
-      throw new JsonLinesError(`${file}: line ${line} is not valid JSON (${(err as Error).message})`);
-    }
-  };
+  let number = 0;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
+    hash?.update(chunk);
     const text = carry + decoder.write(chunk);
     let start = 0;
     for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
-      yield parse(text.slice(start, end));
+      yield { number: ++number, text: text.slice(start, end), terminated: true };
       start = end + 1;
     }
     carry = text.slice(start);
   }
   carry += decoder.end();
-  if (carry.trim() !== '') yield parse(carry);
+  if (carry.trim() !== '') yield { number: ++number, text: carry, terminated: false };
+}
+
+/** Each line of `file`, parsed, in order, reading `chunkBytes` at a time; a bad line names the file and its line number. */
+export async function* readJsonLines(file: string, chunkBytes = JSON_LINES_CHUNK_BYTES): AsyncGenerator<unknown> {
+  for await (const line of readLines(file, chunkBytes)) {
+    let value: unknown;
+    try {
+      value = JSON.parse(line.text);
+    } catch (err) {
+      throw new JsonLinesError(`${file}: line ${line.number} is not valid JSON (${(err as Error).message})`);
+    }
+    yield value;
+  }
 }

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { processAlive } from './processAlive';
 
 /** Only names of this exact shape are ever removed; a user's `notes.tmp` or `scan.2024.tmp` is not ours. */
-const TEMP_NAME = /^.+\.(\d+)-[0-9a-f]{8}\.tmp$/;
+const TEMP_NAME = /^(.+)\.(\d+)-[0-9a-f]{8}\.tmp$/;
 
 export function tempPath(target: string): string {
   return `${target}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
@@ -18,7 +18,26 @@ export function tempPath(target: string): string {
 /** The pid inside one of our temporary names; undefined for any other name. */
 export function tempOwner(name: string): number | undefined {
   const match = TEMP_NAME.exec(name);
-  return match ? Number(match[1]) : undefined;
+  return match ? Number(match[2]) : undefined;
+}
+
+/**
+ * Removes the temporaries of dead processes for `target` alone (`<target>.<pid>-<nonce>.tmp` beside
+ * it), so a writer starting over clears what a crashed write of the same file left; others' stay.
+ */
+export async function removeDeadTempsOf(target: string): Promise<void> {
+  const dir = path.dirname(target);
+  let names: string[];
+  try {
+    names = await fs.promises.readdir(dir);
+  } catch {
+    return; // no folder yet: nothing left there
+  }
+  for (const name of names) {
+    const match = TEMP_NAME.exec(name);
+    if (match?.[1] === path.basename(target) && !processAlive(Number(match[2])))
+      await fs.promises.rm(path.join(dir, name), { recursive: true, force: true }); // links removed, not followed
+  }
 }
 
 /**

@@ -17,8 +17,9 @@ import { SELECTION_METHOD_NAMES } from '../commands';
  *   scores/patch-errors.f32         N x P per-patch errors (P = (imageSize / patch)²)
  *   scores/projection.f32           N x 2 PCA of the embeddings, for the embedding map
  *   scores/umap.f32                 N x 2 UMAP of the embeddings (optidel umap), the map's other layout
- *   patches/key-patches.json        KeyPatchesHeader: proposer, windows, patch count (keyPatchesFile.ts)
+ *   patches/key-patches.json        KeyPatchesHeader: proposer, windows, patch count, body hash (keyPatchesFile.ts)
  *   patches/key-patches.jsonl       one KeyPatch per line, in id order
+ *   patches/key-patches.prev.jsonl  the body before a rewrite, only while one is under way (or was cut short)
  *   key-patches.user.json           the user's own key patches (optional; docs/key-patches.md)
  *   selection/<method>.json         SelectionFile
  *   synth/<method>/index.json       SynthIndex: the compact set of that method's selection (one per

@@ -88,7 +88,7 @@ test("subset.csv read back by Python's csv module is the curated selection, with
     rows.some((r) => r.source.includes(ODD_FOLDER)),
     'the path with a comma, quotes and a line break survives',
   );
-  const { patches } = await readKeyPatchesFile(runDir, 'patches/key-patches.json');
+  const { patches } = await readKeyPatchesFile(runDir, 'patches/key-patches.json', { warn: assert.fail });
   const difficulty = new Float32Array(
     new Uint8Array(fs.readFileSync(path.join(runDir, 'scores/difficulty.f32'))).buffer,
   );

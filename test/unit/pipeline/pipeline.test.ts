@@ -206,7 +206,7 @@ test('collaborative rounds: the pool is re-scored with the model in training, re
   assert.equal(asked.status, 0, asked.stderr);
   const before = readJson<SelectionFile>('selection/optidel.json');
   assert.deepEqual(before.options, { optidel: { sourceCapFactor: 3 } });
-  const patchesBefore = await readKeyPatchesFile(runDir, 'patches/key-patches.json');
+  const patchesBefore = await readKeyPatchesFile(runDir, 'patches/key-patches.json', { warn: assert.fail });
   const r = runCli([
     'train',
     '--run',
@@ -229,7 +229,7 @@ test('collaborative rounds: the pool is re-scored with the model in training, re
   assert.notEqual(after.createdAt, before.createdAt, 'the selection was made again');
   assert.deepEqual(after.manual, before.manual, 'hand curation survives reselection');
   assert.deepEqual(after.options, before.options, "the user's selection options survive reselection");
-  const patchesAfter = await readKeyPatchesFile(runDir, 'patches/key-patches.json');
+  const patchesAfter = await readKeyPatchesFile(runDir, 'patches/key-patches.json', { warn: assert.fail });
   assert.match(patchesAfter.proposer, /re-proposed in a collaborative round with the model in training/);
   assert.deepEqual(patchesAfter.windows, patchesBefore.windows, 'proposed again the same way');
   assert.equal(patchesAfter.patches.length, patchesBefore.patches.length);

@@ -421,27 +421,36 @@ test("thumbs/index.json naming an atlas beside the run: export puts none of the 
   );
 });
 
-test('a key-patch file naming samples outside the pool or boxes outside the image is refused naming the file and the fix', async () => {
+test('a key-patch line naming a sample outside the pool or a box outside the image is skipped naming its line; a file of none is refused', async () => {
   const runDir = cloneRun(done, 'key-patch-ids');
   const file = path.join(runDir, 'patches', 'key-patches.json');
-  const patches = await readKeyPatchesFile(runDir, 'patches/key-patches.json');
+  const lines = path.join(runDir, 'patches', 'key-patches.jsonl');
+  const patches = await readKeyPatchesFile(runDir, 'patches/key-patches.json', { warn: assert.fail });
   const index = JSON.parse(fs.readFileSync(path.join(runDir, 'cache', 'index.json'), 'utf8'));
   for (const [change, problem] of [
-    [{ sampleId: 99_999 }, `"patches[0].sampleId" holds 99999, not a pool sample id (0 to ${index.sampleCount - 1})`],
+    [{ sampleId: 99_999 }, `"sampleId" holds 99999, not a pool sample id (0 to ${index.sampleCount - 1})`],
     [
       { box: [0, 0, 1e9, 1e9] },
-      `"patches[0].box" is [0,0,1000000000,1000000000], not a box inside the ${index.imageSize} px image`,
+      `"box" is [0,0,1000000000,1000000000], not a box inside the ${index.imageSize} px image`,
     ],
-    [{ box: [0, 0, 'x', 4] }, `"patches[0].box" is [0,0,"x",4], not a box inside the ${index.imageSize} px image`],
+    [{ box: [0, 0, 'x', 4] }, `"box" is [0,0,"x",4], not a box inside the ${index.imageSize} px image`],
   ] as const) {
     const [first, ...rest] = patches.patches;
     await writeKeyPatchesFile(file, { ...patches, patches: [{ ...first!, ...change } as KeyPatch, ...rest] });
-    // The old code selected 0 samples from such a file and reported success; train then failed with "nothing to train on".
     const select = runCli(['select', '--run', runDir, '--method', 'optidel', '--json']);
-    assert.notEqual(select.status, 0, problem);
-    assert.ok(select.stderr.includes(`${file}: ${problem}`), select.stderr);
-    assert.match(select.stderr, /run "optidel propose --run .*" again/);
+    assert.equal(select.status, 0, select.stderr);
+    assert.ok(select.stderr.includes(`${lines}: line 1: ${problem} (skipped)`), select.stderr);
+    assert.ok(select.stderr.includes(`${lines}: 1 of ${patches.patches.length} key patches skipped`), select.stderr);
   }
+  // The old code selected 0 samples from such a file and reported success; train then failed with "nothing to train on".
+  await writeKeyPatchesFile(file, { ...patches, patches: patches.patches.map((p) => ({ ...p, sampleId: 99_999 })) });
+  const select = runCli(['select', '--run', runDir, '--method', 'optidel', '--json']);
+  assert.notEqual(select.status, 0);
+  assert.ok(
+    select.stderr.includes(`${lines}: none of its ${patches.patches.length} key patches is usable`),
+    select.stderr,
+  );
+  assert.match(select.stderr, /run "optidel propose --run .*" again/);
 });
 
 test("a synth index whose sample id climbs out: export --images writes nothing outside images/, the user's PNG survives", () => {
@@ -482,14 +491,14 @@ test('a forged bench/difficulty/<score>/ record naming samples outside the pool 
     const file = path.join(dir, 'key-patches.json');
     const box = [0, 0, 4, 4];
     const pool = { run: runDir, cache, foundationDir: path.join(runDir, 'model'), foundationSignature: foundation };
-    const base = await readSelectionInput(runDir);
+    const base = await readSelectionInput(runDir, assert.fail);
     for (const sampleId of [99_999, -1, 1.5, '0', '../../x']) {
       fs.writeFileSync(file, JSON.stringify({ version: 1, patches: [{ id: 0, sampleId, box, difficulty: 1 }] }));
       // The old code handed these to selection: out-of-pool patches silently dropped, string ids kept as ids.
       await assert.rejects(withDifficulty(base, 'intensity', pool, recordingContext()), (err: Error) => {
         assert.ok(
           err.message.includes(
-            `${file}: "patches[0].sampleId" holds ${JSON.stringify(sampleId)}, not a pool sample id`,
+            `${file}: none of its 1 key patches is usable ("patches[0].sampleId" holds ${JSON.stringify(sampleId)}, not a pool sample id`,
           ),
           err.message,
         );

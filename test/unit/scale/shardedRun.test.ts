@@ -77,7 +77,7 @@ test('score and propose in 4 shards, merged, write the bytes an unsharded run wr
       fs.readFileSync(path.join(sharded, file)).equals(fs.readFileSync(path.join(whole, file))),
       `${file} differs from the unsharded run's`,
     );
-  const { patches } = await readKeyPatchesFile(sharded, 'patches/key-patches.json');
+  const { patches } = await readKeyPatchesFile(sharded, 'patches/key-patches.json', { warn: assert.fail });
   assert.deepEqual(
     patches.filter((p) => p.origin === 'user').map((p) => p.sampleId),
     [50, 3, 31, 3, 17],
