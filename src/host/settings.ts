@@ -47,10 +47,15 @@ export function runsRoot(file?: string): string | undefined {
   return folder ? runsFolderOf(folder) : undefined;
 }
 
-/** What runs the model in the score command (optidel.score.runtime; an unknown value reads as the default). */
-export function scoreRuntime(): ScoreRuntime {
-  const value = vscode.workspace.getConfiguration('optidel.score').get<string>('runtime', 'tfjs');
-  return SCORE_RUNTIMES.find((r) => r === value) ?? 'tfjs';
+/**
+ * What runs the model in Score Difficulty, Propose Key Patches and Run Pipeline
+ * (optidel.score.runtime), or undefined where the user has not set it (or set an unknown value),
+ * so that the engine decides as on the command line: the run config's model.runtime, else tfjs.
+ */
+export function scoreRuntime(): ScoreRuntime | undefined {
+  const setting = vscode.workspace.getConfiguration('optidel.score').inspect<string>('runtime');
+  const value = setting?.workspaceFolderValue ?? setting?.workspaceValue ?? setting?.globalValue;
+  return SCORE_RUNTIMES.find((r) => r === value);
 }
 
 /** Engine processes that share a benchmark's encoders (at least 1). */

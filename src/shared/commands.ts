@@ -48,11 +48,14 @@ export type DifficultyScore = (typeof DIFFICULTY_SCORES)[number];
 export const DEFAULT_DIFFICULTY: DifficultyScore = 'normalised';
 
 /**
- * What runs `score`'s model: the engine's TensorFlow.js backend, or onnxruntime-node on the
- * engine's own ONNX export of it (optional, installed by the user; docs/interop.md).
+ * What runs the model where `score` and `propose` score (and `run`, which passes it to both): the
+ * engine's TensorFlow.js backend, or onnxruntime-node on the engine's own ONNX export of it
+ * (optional, installed by the user; docs/interop.md).
  */
 export const SCORE_RUNTIMES = ['tfjs', 'onnxruntime'] as const;
 export type ScoreRuntime = (typeof SCORE_RUNTIMES)[number];
+/** The runtime when neither a flag (or the VS Code setting) nor the run config's `model.runtime` names one. */
+export const DEFAULT_SCORE_RUNTIME: ScoreRuntime = 'tfjs';
 
 /** `optidel select`: one selection method on the run's scores -> selection/<method>.json. */
 export interface SelectArgs {
@@ -158,6 +161,8 @@ export interface RunArgs {
   steps?: number;
   batchSize?: number;
   rounds?: number;
+  /** What runs the model in score and propose (default: the config's model.runtime, else tfjs). */
+  runtime?: ScoreRuntime;
 }
 export interface RunResult {
   runDir: string;
@@ -345,7 +350,7 @@ export interface ScoreArgs {
   shard?: string;
   /** Scoring threads, each with its own backend (default: the cores; 1 on GPU backends); onnxruntime's threads with --runtime onnxruntime. */
   workers?: number;
-  /** Default tfjs. */
+  /** Default: the config's model.runtime, else tfjs. */
   runtime?: ScoreRuntime;
 }
 export interface ScoreResult {
@@ -380,8 +385,10 @@ export interface ProposeArgs {
   difficulty?: DifficultyScore;
   /** One shard i/n of the pool (or auto: from the scheduler's environment); its part goes under parts/ for `merge`. */
   shard?: string;
-  /** Threads scoring the key patches, each with its own backend (default: the cores; 1 on GPU backends). */
+  /** Threads scoring the key patches, each with its own backend (default: the cores; 1 on GPU backends); onnxruntime's threads with --runtime onnxruntime. */
   workers?: number;
+  /** What scores the key patches (default: the config's model.runtime, else tfjs). */
+  runtime?: ScoreRuntime;
 }
 export interface ProposeResult {
   patches: number;
@@ -393,6 +400,7 @@ export interface ProposeResult {
   file: string;
   /** Threads that scored the key patches. */
   workers: number;
+  runtime: ScoreRuntime;
   /** The shard proposed for, i/n, when sharded. */
   shard?: string;
 }

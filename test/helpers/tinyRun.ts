@@ -35,7 +35,7 @@ export function cloneRun(run: TinyRun, name: string): string {
 }
 
 /** The whole pipeline (optidel run, micro preset, a few steps) on a tiny demo config: every artifact, in seconds. */
-export function runTinyPipeline(configFile: string, runDir: string): void {
+export function runTinyPipeline(configFile: string, runDir: string, extraArgs: readonly string[] = []): void {
   const r = runCli(
     [
       'run',
@@ -54,6 +54,7 @@ export function runTinyPipeline(configFile: string, runDir: string): void {
       '--batch-size',
       '8',
       '--json',
+      ...extraArgs,
     ],
     { timeoutMs: 300_000 },
   );

@@ -8,6 +8,7 @@ import { DIFFICULTY_SCORES } from '../../shared/commands';
 import type { EngineCommand } from '../command';
 import { DEFAULT_PROPOSER } from '../model/keyPatches';
 import { SCORING_WORKERS_OPTION } from '../model/parallelScoring';
+import { SCORE_RUNTIME_OPTION } from '../onnx/scoreRuntime';
 import { runProposeStage } from '../pipeline/proposeStage';
 import { SHARD_OPTION } from '../scale/shard';
 import { SCORE_DEFAULTS } from '../pipeline/scoreStage';
@@ -48,11 +49,12 @@ export const proposeCommand: EngineCommand<'propose'> = {
     },
     SHARD_OPTION,
     SCORING_WORKERS_OPTION,
+    SCORE_RUNTIME_OPTION,
   ],
   run: runProposeStage,
   describe(r) {
     return [
-      `${r.patches} key patches (${r.auto} ours, ${r.user} user), mean ${r.difficulty} difficulty ${r.meanDifficulty.toFixed(4)}`,
+      `${r.patches} key patches (${r.auto} ours, ${r.user} user), mean ${r.difficulty} difficulty ${r.meanDifficulty.toFixed(4)}${r.runtime === 'onnxruntime' ? ', scored by onnxruntime' : ''}`,
       ...r.skipped.map((s) => `skipped ${s.path}: ${s.reason}`),
       `wrote ${r.file}`,
     ].join('\n');

@@ -3,6 +3,7 @@ import type { EngineCommand } from '../command';
 import { SELECTION_METHOD_NAMES } from '../../shared/commands';
 import { loadConfig } from '../config/loadConfig';
 import { MAE_PRESETS } from '../model/mae';
+import { SCORE_RUNTIME_OPTION } from '../onnx/scoreRuntime';
 import { runPipeline } from '../pipeline/runPipeline';
 import { checkRunFolderOut } from '../../shared/run/node/outFolder';
 
@@ -30,12 +31,13 @@ export const runCommand: EngineCommand<'run'> = {
     { name: 'steps', type: 'integer', description: 'optimiser steps of both pre-trainings (equal compute)' },
     { name: 'batchSize', type: 'integer', description: 'images per step' },
     { name: 'rounds', type: 'integer', description: 'collaborative rounds of the compact pre-training (default 1)' },
+    { ...SCORE_RUNTIME_OPTION, description: `in score and propose, ${SCORE_RUNTIME_OPTION.description}` },
   ],
   async run(args, ctx) {
     const runDir = checkRunFolderOut(args.out);
     const loaded = await loadConfig(args.config);
-    const { method, budget, seed, preset, steps, batchSize, rounds } = args;
-    return runPipeline(loaded, runDir, { method, budget, seed, preset, steps, batchSize, rounds }, ctx);
+    const { method, budget, seed, preset, steps, batchSize, rounds, runtime } = args;
+    return runPipeline(loaded, runDir, { method, budget, seed, preset, steps, batchSize, rounds, runtime }, ctx);
   },
   describe(r) {
     const stages = Object.entries(r.stages)

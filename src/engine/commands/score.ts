@@ -1,7 +1,8 @@
 /** `optidel score --run RUN_DIR`: embeddings, difficulty, per-patch errors and the embedding map of every pool sample. */
-import { DIFFICULTY_SCORES, SCORE_RUNTIMES } from '../../shared/commands';
+import { DIFFICULTY_SCORES } from '../../shared/commands';
 import type { EngineCommand } from '../command';
 import { SCORING_WORKERS_OPTION } from '../model/parallelScoring';
+import { SCORE_RUNTIME_OPTION } from '../onnx/scoreRuntime';
 import { runScoreStage, SCORE_DEFAULTS } from '../pipeline/scoreStage';
 import { SHARD_OPTION } from '../scale/shard';
 
@@ -32,13 +33,7 @@ export const scoreCommand: EngineCommand<'score'> = {
     },
     SHARD_OPTION,
     SCORING_WORKERS_OPTION,
-    {
-      name: 'runtime',
-      type: 'string',
-      choices: SCORE_RUNTIMES,
-      description:
-        "what runs the model: tfjs (default), or onnxruntime (onnxruntime-node, installed by you: docs/interop.md; the engine's ONNX export of the checkpoint is cached under onnx/; --workers sets its threads)",
-    },
+    SCORE_RUNTIME_OPTION,
   ],
   run: runScoreStage,
   describe(r) {

@@ -1,17 +1,20 @@
 /**
  * The model stages' settings for a run: command-line flags first, then the run's config sections
- * `model` ({ preset }) and `pretrain` ({ steps, batchSize, lr, ... }), then defaults.
+ * `model` ({ preset, runtime }) and `pretrain` ({ steps, batchSize, lr, ... }), then defaults.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from '../command';
 import { ARTIFACTS } from '../../shared/artifacts';
 import { isRunFolder, readRun } from '../../shared/node/runStore';
+import { SCORE_RUNTIMES, type ScoreRuntime } from '../../shared/commands';
 import type { MaePreset } from './mae';
 import { MAE_PRESETS } from './mae';
 
 export interface RunModelSettings {
   preset?: MaePreset;
+  /** What runs the model in score and propose. */
+  runtime?: ScoreRuntime;
   seed?: number;
   pretrain: Record<string, unknown>;
 }
@@ -30,14 +33,17 @@ export async function readRunModelSettings(runDir: string): Promise<RunModelSett
   if (!isRunFolder(runDir)) return { pretrain: {} };
   const config = (await readRun(runDir)).config;
   const model = isObject(config.model) ? config.model : {};
-  const preset = model.preset;
-  if (preset !== undefined && !MAE_PRESETS.includes(preset as MaePreset)) {
-    throw new UsageError(
-      `${path.join(runDir, ARTIFACTS.run)}: config "model.preset" is ${JSON.stringify(preset)}; use one of ${MAE_PRESETS.join(', ')}`,
-    );
-  }
+  const choice = <T extends string>(key: string, choices: readonly T[]): T | undefined => {
+    const value = model[key];
+    if (value !== undefined && !choices.includes(value as T))
+      throw new UsageError(
+        `${path.join(runDir, ARTIFACTS.run)}: config "model.${key}" is ${JSON.stringify(value)}; use one of ${choices.join(', ')}`,
+      );
+    return value as T | undefined;
+  };
   return {
-    preset: preset as MaePreset | undefined,
+    preset: choice('preset', MAE_PRESETS),
+    runtime: choice('runtime', SCORE_RUNTIMES),
     seed: typeof config.seed === 'number' ? config.seed : undefined,
     pretrain: isObject(config.pretrain) ? config.pretrain : {},
   };

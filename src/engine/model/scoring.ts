@@ -234,13 +234,16 @@ export function placeBatch(
   out.patchErrors.set(batch.patchErrors, start * out.patchesPerSide ** 2);
 }
 
-/** Scores one batch (its pixels, in order): scoreSampleBatch on TensorFlow.js, or another runtime's. */
-export type SampleBatchScorer = (
+/** Scores one batch of images (their pixels, in order, and their sample ids, which key the masks) on some runtime. */
+export type BatchScorer<T> = (
   pixels: Float32Array,
   batchIds: readonly number[],
   options: BatchScoreOptions,
   inputFree: tf.Tensor2D | undefined,
-) => Promise<BatchScores>;
+) => Promise<T>;
+
+/** A batch's sample scores: scoreSampleBatch on TensorFlow.js, or another runtime's. */
+export type SampleBatchScorer = BatchScorer<BatchScores>;
 
 export async function scoreSamples(
   model: MaeModel,
@@ -276,13 +279,15 @@ export async function scoreSamples(
  * Difficulty of key patches, each inside its own image at the model's scale: the masked score of
  * the patches its box covers, weighted by overlap area and by how often each was masked (masks
  * keyed by the sample's id, as in scoreSamples, so a box covering the whole image scores as its
- * image). A box none of whose patches was ever masked gets its image's difficulty.
+ * image). A box none of whose patches was ever masked gets its image's difficulty. `patchScores`
+ * runs the model (TensorFlow.js by default; the ONNX scorer's with `--runtime onnxruntime`).
  */
 export async function scoreBoxes(
   model: MaskedScorer,
   reader: PixelReader,
   patches: readonly ScoredBox[],
   options: ScoreOptions,
+  patchScores: PatchScorer = tfjsPatchScorer(model),
 ): Promise<Float32Array> {
   checkImageSize(model, reader);
   const out = new Float32Array(patches.length);
@@ -291,13 +296,37 @@ export async function scoreBoxes(
     for (let start = 0; start < patches.length; start += options.batchSize) {
       if (options.signal) throwIfCancelled(options.signal);
       const batch = patches.slice(start, start + options.batchSize);
-      out.set(await scoreBoxBatch(model, reader, batch, options, inputFree), start);
+      out.set(await scoreBoxBatch(model, reader, batch, options, inputFree, patchScores), start);
       options.onProgress?.(Math.min(patches.length, start + options.batchSize), patches.length);
     }
   } finally {
     inputFree?.dispose();
   }
   return out;
+}
+
+/** Per sample and patch, [B, N] each: the masked error under the chosen score summed over the K masks, and how many of them hid the patch. */
+export interface MaskedPatchScores {
+  scaled: Float32Array;
+  count: Float32Array;
+}
+
+/** A batch's masked patch scores: tfjsPatchScorer, or another runtime's. */
+export type PatchScorer = BatchScorer<MaskedPatchScores>;
+
+/** The masked patch scores as MaeModel.score computes them on TensorFlow.js. */
+export function tfjsPatchScorer(model: MaskedScorer): PatchScorer {
+  return async (pixels, ids, options, inputFree) => {
+    const size = model.config.imageSize;
+    const { scaled, count } = tf.tidy(() =>
+      maskedScores(model, tf.tensor4d(pixels, [ids.length, size, size, 1]), ids, options, inputFree),
+    );
+    try {
+      return { scaled: (await scaled.data()) as Float32Array, count: (await count.data()) as Float32Array };
+    } finally {
+      tf.dispose([scaled, count]);
+    }
+  };
 }
 
 export type ScoredBox = { id: number; sampleId: number; box: [number, number, number, number] };
@@ -314,21 +343,14 @@ export async function scoreBoxBatch(
   batch: readonly ScoredBox[],
   options: BatchScoreOptions,
   inputFree: tf.Tensor2D | undefined,
+  patchScores: PatchScorer = tfjsPatchScorer(model),
 ): Promise<Float32Array> {
-  const size = model.config.imageSize;
   const samples = boxSamples(batch);
-  const pixels = await reader.read(samples);
-  const { scaled, count } = tf.tidy(() =>
-    maskedScores(model, tf.tensor4d(pixels, [samples.length, size, size, 1]), samples, options, inputFree),
+  const { scaled, count } = await patchScores(await reader.read(samples), samples, options, inputFree);
+  const patch = model.config.imageSize / model.grid;
+  return Float32Array.from(batch, (p) =>
+    boxScore(p.box, samples.indexOf(p.sampleId), scaled, count, model.grid, patch),
   );
-  try {
-    const [scaledValues, countValues] = [await scaled.data(), await count.data()];
-    return Float32Array.from(batch, (p) =>
-      boxScore(p.box, samples.indexOf(p.sampleId), scaledValues, countValues, model.grid, size / model.grid),
-    );
-  } finally {
-    tf.dispose([scaled, count]);
-  }
 }
 
 export function checkImageSize(model: MaskedScorer, reader: Pick<PixelReader, 'imageSize'>): void {

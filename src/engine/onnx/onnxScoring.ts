@@ -2,9 +2,11 @@
  * `optidel score --runtime onnxruntime`: the pool scored through onnxruntime-node on the engine's
  * own ONNX export of the model (scorerGraph.ts), written once per checkpoint into the run folder.
  * Each batch runs the scorer once per mask, with the engine's own seeded masks (makeMasks, keyed by
- * sample id as MaeModel.score keys them), and once with every patch visible for the embedding; the
- * difficulty score and the per-patch map are then the TensorFlow.js path's own (scaleByScore,
- * toDifficulty), so the two runtimes differ only in where the model's arithmetic ran.
+ * sample id as MaeModel.score keys them), and, for the pool's scores, once with every patch visible
+ * for the embedding; the difficulty score, the per-patch map and a key patch's score (`optidel
+ * propose`, scoreBoxes) are then the TensorFlow.js path's own (scaleByScore, toDifficulty,
+ * boxScore), so the two runtimes differ only in where the model's arithmetic ran. Key patches need
+ * no graph of their own: a box is scored from its image's masked patch scores.
  */
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
@@ -16,7 +18,7 @@ import type { MaeModel } from '../model/mae';
 import { MODEL_FILE, WEIGHTS_FILE, resolveModelDir } from '../model/mae';
 import { makeMasks } from '../model/masking';
 import { deriveSeed } from '../model/rng';
-import type { BatchScores, SampleBatchScorer } from '../model/scoring';
+import type { PatchScorer, SampleBatchScorer } from '../model/scoring';
 import { scaleByScore, toDifficulty } from '../model/scoring';
 import type { Ort, OrtSession } from './onnxruntime';
 import { cpuSessionOptions } from './onnxruntime';
@@ -46,58 +48,92 @@ export async function cachedScorerFile(runDir: string, checkpointFolder: string,
 }
 
 export interface OnnxScorer {
+  /** A batch of samples' scores, as scoreSampleBatch gives them. */
   scoreBatch: SampleBatchScorer;
+  /** A batch of images' masked patch scores, as tfjsPatchScorer gives them (what key patches are scored from). */
+  patchScores: PatchScorer;
   release(): Promise<void>;
 }
 
-/** An onnxruntime session on `file` (on `threads` threads) that scores batches as scoreSampleBatch does. */
+/** An onnxruntime session on `file` (on `threads` threads) that scores batches as the TensorFlow.js path does. */
 export async function openOnnxScorer(ort: Ort, file: string, model: MaeModel, threads: number): Promise<OnnxScorer> {
   const session = await ort.InferenceSession.create(file, cpuSessionOptions(threads));
+  const run = { ort, session, model };
   return {
-    scoreBatch: (pixels, ids, options, inputFree) => scoreBatch(ort, session, model, pixels, ids, options, inputFree),
+    scoreBatch: scoreBatch(run),
+    patchScores: patchScores(run),
     release: () => session.release(),
   };
 }
 
-async function scoreBatch(
-  ort: Ort,
-  session: OrtSession,
-  model: MaeModel,
-  pixels: Float32Array,
-  ids: readonly number[],
-  options: Parameters<SampleBatchScorer>[2],
-  inputFree: tf.Tensor2D | undefined,
-): Promise<BatchScores> {
-  const { patches: n, config } = model;
-  const batch = ids.length;
-  const images = new ort.Tensor('float32', pixels, [batch, 1, config.imageSize, config.imageSize]);
-  const visibleTensor = (visible: ArrayLike<number>, keep: number) =>
-    new ort.Tensor('int64', BigInt64Array.from(Array.from(visible), BigInt), [batch, keep]);
-  // The masked error summed over the masks that hid each patch, and how many did.
-  const sum = new Float32Array(batch * n);
-  const count = new Float32Array(batch * n);
-  for (let k = 0; k < options.masks; k++) {
-    const masks = makeMasks(ids, n, config.maskRatio, deriveSeed(options.seed, k));
-    const errors = (await session.run({ images, visible: visibleTensor(masks.visible, masks.keep) })).patch_errors!
-      .data;
-    for (let i = 0; i < sum.length; i++) {
-      sum[i] += masks.masked[i]! * errors[i]!;
-      count[i] += masks.masked[i]!;
-    }
-  }
-  const everyPatch = Int32Array.from({ length: batch * n }, (_, i) => i % n);
-  const embeddings = (await session.run({ images, visible: visibleTensor(everyPatch, n) })).embedding!.data;
-  const scores = tf.tidy(() => {
-    const imageTensor = tf.tensor4d(pixels, [batch, config.imageSize, config.imageSize, 1]);
-    const counts = tf.tensor2d(count, [batch, n]);
-    const scaled = scaleByScore(model, imageTensor, tf.tensor2d(sum, [batch, n]), counts, options, inputFree);
-    const { difficulty, patchErrors } = toDifficulty(scaled, counts);
-    return [difficulty, patchErrors];
-  });
-  try {
-    const [difficulty, patchErrors] = (await Promise.all(scores.map((t) => t.data()))) as Float32Array[];
-    return { embeddings, difficulty: difficulty!, patchErrors: patchErrors! };
-  } finally {
-    tf.dispose(scores);
-  }
+interface ScorerRun {
+  ort: Ort;
+  session: OrtSession;
+  model: MaeModel;
 }
+
+function imagesTensor({ ort, model }: ScorerRun, pixels: Float32Array, batch: number): unknown {
+  return new ort.Tensor('float32', pixels, [batch, 1, model.config.imageSize, model.config.imageSize]);
+}
+
+function visibleTensor({ ort }: ScorerRun, visible: ArrayLike<number>, batch: number, keep: number): unknown {
+  return new ort.Tensor('int64', BigInt64Array.from(Array.from(visible), BigInt), [batch, keep]);
+}
+
+/** The scorer once per mask, with MaeModel.score's masks, then the chosen difficulty score of the summed errors. */
+const patchScores =
+  (run: ScorerRun): PatchScorer =>
+  async (pixels, ids, options, inputFree) => {
+    const { patches: n, config } = run.model;
+    const batch = ids.length;
+    const images = imagesTensor(run, pixels, batch);
+    // The masked error summed over the masks that hid each patch, and how many did.
+    const sum = new Float32Array(batch * n);
+    const count = new Float32Array(batch * n);
+    for (let k = 0; k < options.masks; k++) {
+      const masks = makeMasks(ids, n, config.maskRatio, deriveSeed(options.seed, k));
+      const feeds = { images, visible: visibleTensor(run, masks.visible, batch, masks.keep) };
+      const errors = (await run.session.run(feeds)).patch_errors!.data;
+      for (let i = 0; i < sum.length; i++) {
+        sum[i] += masks.masked[i]! * errors[i]!;
+        count[i] += masks.masked[i]!;
+      }
+    }
+    const scaled = tf.tidy(() =>
+      scaleByScore(
+        run.model,
+        tf.tensor4d(pixels, [batch, config.imageSize, config.imageSize, 1]),
+        tf.tensor2d(sum, [batch, n]),
+        tf.tensor2d(count, [batch, n]),
+        options,
+        inputFree,
+      ),
+    );
+    try {
+      return { scaled: (await scaled.data()) as Float32Array, count };
+    } finally {
+      scaled.dispose();
+    }
+  };
+
+/** The masked patch scores, then once more with every patch visible for the embedding. */
+const scoreBatch =
+  (run: ScorerRun): SampleBatchScorer =>
+  async (pixels, ids, options, inputFree) => {
+    const n = run.model.patches;
+    const batch = ids.length;
+    const { scaled, count } = await patchScores(run)(pixels, ids, options, inputFree);
+    const everyPatch = Int32Array.from({ length: batch * n }, (_, i) => i % n);
+    const feeds = { images: imagesTensor(run, pixels, batch), visible: visibleTensor(run, everyPatch, batch, n) };
+    const embeddings = (await run.session.run(feeds)).embedding!.data;
+    const scores = tf.tidy(() => {
+      const { difficulty, patchErrors } = toDifficulty(tf.tensor2d(scaled, [batch, n]), tf.tensor2d(count, [batch, n]));
+      return [difficulty, patchErrors];
+    });
+    try {
+      const [difficulty, patchErrors] = (await Promise.all(scores.map((t) => t.data()))) as Float32Array[];
+      return { embeddings, difficulty: difficulty!, patchErrors: patchErrors! };
+    } finally {
+      tf.dispose(scores);
+    }
+  };

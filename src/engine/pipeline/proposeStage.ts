@@ -20,8 +20,9 @@ import { DEFAULT_PROPOSER, proposeWindows, type ProposerOptions } from '../model
 import { MaeModel } from '../model/mae';
 import { resolveScoringWorkers, scorePoolBoxes } from '../model/parallelScoring';
 import { existingRunDir, readRunModelSettings } from '../model/runSettings';
-import { fitInputFree, resolveDifficulty } from '../model/scoring';
+import { fitInputFree, resolveDifficulty, scoreBoxes, type ScoreOptions } from '../model/scoring';
 import { readUserPatches } from '../model/userPatches';
+import { stageRuntime, withOnnxScorer } from '../onnx/scoreRuntime';
 import { currentExpectations } from '../scale/parts';
 import { writeProposePart } from '../scale/proposeParts';
 import { scorePartPatchErrors } from '../scale/scoreParts';
@@ -100,6 +101,7 @@ export async function runProposeStage(
   const checkpoint = args.checkpoint ?? 'pretrain';
   const shard = resolveShard(args.shard, process.env, 'propose');
   const workers = resolveScoringWorkers(args.workers, backend, 'propose');
+  const { runtime, ort } = stageRuntime('propose', args.runtime, settings);
   return runStageOrShard(runDir, 'propose', shard, ctx, backend, async () => {
     const cache = await openCache(runDir);
     const model = await MaeModel.load(checkpointDir(runDir, checkpoint));
@@ -163,21 +165,20 @@ export async function runProposeStage(
               seed,
             )
           : undefined;
-      const difficulty = await scorePoolBoxes(
-        model,
-        cache,
-        patches,
-        {
-          masks: args.masks ?? SCORE_DEFAULTS.masks,
-          seed,
-          inputFree,
-          batchSize: SCORE_DEFAULTS.batchSize,
-          difficulty: difficultyScore,
-          signal: ctx.signal,
-          onProgress: (done, total) => ctx.progress('propose', done, total, 'scoring patches'),
-        },
-        { workers, runDir },
-      );
+      const options: ScoreOptions = {
+        masks: args.masks ?? SCORE_DEFAULTS.masks,
+        seed,
+        inputFree,
+        batchSize: SCORE_DEFAULTS.batchSize,
+        difficulty: difficultyScore,
+        signal: ctx.signal,
+        onProgress: (done, total) => ctx.progress('propose', done, total, 'scoring patches'),
+      };
+      const difficulty = ort
+        ? await withOnnxScorer(ort, runDir, checkpoint, model, workers, (scorer) =>
+            scoreBoxes(model, cache, patches, options, scorer.patchScores),
+          )
+        : await scorePoolBoxes(model, cache, patches, options, { workers, runDir });
       patches.forEach((p, i) => (p.difficulty = difficulty[i]));
       const proposer =
         [
@@ -216,6 +217,7 @@ export async function runProposeStage(
         skipped: user.skipped,
         file: path.join(runDir, written[0]),
         workers,
+        runtime,
         ...(shard ? { shard: shardLabel(shard) } : {}),
       };
       return {
@@ -225,6 +227,7 @@ export async function runProposeStage(
           user: result.user,
           meanDifficulty: Number(meanDifficulty.toFixed(4)),
           workers,
+          runtime,
         },
       };
     } finally {

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SelectionFile } from '../../shared/artifacts';
 import { selectionFile } from '../../shared/artifacts';
-import type { RunResult } from '../../shared/commands';
+import type { RunResult, ScoreRuntime } from '../../shared/commands';
 import { readJsonFile } from '../../shared/node/atomicFile';
 import { readRun } from '../../shared/node/runStore';
 import type { StageName } from '../../shared/runRecord';
@@ -37,6 +37,8 @@ export interface PipelineOptions {
   steps?: number;
   batchSize?: number;
   rounds?: number;
+  /** What runs the model in score and propose; each stage falls back to the config's model.runtime, as alone. */
+  runtime?: ScoreRuntime;
 }
 
 const PIPELINE_STAGES = [
@@ -72,8 +74,8 @@ export async function runPipeline(
         { run, preset: options.preset, steps: options.steps, batchSize: options.batchSize, seed: options.seed },
         ctx,
       ),
-    score: () => runScoreStage({ run, seed: options.seed }, ctx),
-    propose: () => runProposeStage({ run, seed: options.seed }, ctx),
+    score: () => runScoreStage({ run, seed: options.seed, runtime: options.runtime }, ctx),
+    propose: () => runProposeStage({ run, seed: options.seed, runtime: options.runtime }, ctx),
     select: async () => {
       const r = await runSelectStage({ run, method, budget: options.budget, seed: options.seed }, ctx);
       selected = r.selected;

@@ -14,8 +14,7 @@ import { pcaProject } from '../model/projection';
 import { existingRunDir, readRunModelSettings } from '../model/runSettings';
 import type { PoolScores, ScoreOptions } from '../model/scoring';
 import { fitInputFree, resolveDifficulty, scoreSamples } from '../model/scoring';
-import { requireOnnxruntime } from '../onnx/onnxruntime';
-import { cachedScorerFile, openOnnxScorer } from '../onnx/onnxScoring';
+import { stageRuntime, withOnnxScorer } from '../onnx/scoreRuntime';
 import { currentExpectations } from '../scale/parts';
 import { bytes, writeScorePart, type ScoreValues } from '../scale/scoreParts';
 import { resolveShard, shardIds, shardLabel } from '../scale/shard';
@@ -33,9 +32,7 @@ export async function runScoreStage(args: CommandArgs<'score'>, ctx: CommandCont
   const difficulty = resolveDifficulty(args.difficulty, await runRecordOrUndefined(runDir));
   const shard = resolveShard(args.shard, process.env, 'score');
   const workers = resolveScoringWorkers(args.workers, backend, 'score');
-  const runtime = args.runtime ?? 'tfjs';
-  // Before the run is locked: a missing onnxruntime fails at once, saying how to install it.
-  const ort = runtime === 'onnxruntime' ? requireOnnxruntime('score') : undefined;
+  const { runtime, ort } = stageRuntime('score', args.runtime, settings);
   return runStageOrShard(runDir, 'score', shard, ctx, backend, async () => {
     const started = performance.now();
     const model = await MaeModel.load(checkpointDir(runDir, checkpoint));
@@ -56,16 +53,11 @@ export async function runScoreStage(args: CommandArgs<'score'>, ctx: CommandCont
         signal: ctx.signal,
         onProgress: (done, total) => ctx.progress('score', done, total),
       };
-      let scores: PoolScores;
-      if (ort) {
-        const file = await cachedScorerFile(runDir, checkpointDir(runDir, checkpoint), model);
-        const scorer = await openOnnxScorer(ort, file, model, workers);
-        try {
-          scores = await scoreSamples(model, cache, ids, options, scorer.scoreBatch);
-        } finally {
-          await scorer.release();
-        }
-      } else scores = await scorePool(model, cache, ids, options, { workers, runDir });
+      const scores: PoolScores = ort
+        ? await withOnnxScorer(ort, runDir, checkpoint, model, workers, (scorer) =>
+            scoreSamples(model, cache, ids, options, scorer.scoreBatch),
+          )
+        : await scorePool(model, cache, ids, options, { workers, runDir });
       const info: ScoresInfo = {
         count: scores.count,
         embeddingDim: scores.embeddingDim,

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { newRunId } from '../../shared/node/runStore';
 import type { HostCommand } from '../services';
 import { HostError, NO_FOLDER } from '../notify';
-import { runsRoot } from '../settings';
+import { runsRoot, scoreRuntime } from '../settings';
 import { findWorkspaceConfig } from '../workspaceConfig';
 import { pickSelectionMethod } from './select';
 import { STAGES } from '../../shared/runRecord';
@@ -45,7 +45,12 @@ export const runPipeline: HostCommand = {
     services.runs.refresh();
     const plan = await pipelinePlan();
     try {
-      const r = await services.engine.run('run', { config, out, method }, `OptiDEL: Run Pipeline (${method})`, plan);
+      const r = await services.engine.run(
+        'run',
+        { config, out, method, runtime: scoreRuntime() },
+        `OptiDEL: Run Pipeline (${method})`,
+        plan,
+      );
       services.log.info(
         `run ${out}: ${Object.entries(r.stages)
           .map(([s, how]) => `${s} ${how}`)

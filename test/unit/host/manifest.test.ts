@@ -36,6 +36,12 @@ test('the engine executable and module/library paths are machine settings a work
   assert.equal(manifest.capabilities.untrustedWorkspaces.supported, 'limited');
   assert.deepEqual(props['optidel.engine.backend'].enum, ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']);
   assert.deepEqual(props['optidel.score.runtime'].enum, [...SCORE_RUNTIMES]);
+  const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'src/shared/schemas/optidel.schema.json'), 'utf8'));
+  assert.deepEqual(
+    schema.properties.model.properties.runtime.enum,
+    [...SCORE_RUNTIMES],
+    "optidel.json's model.runtime",
+  );
 });
 
 test('the runs folder is read per workspace folder and a workspace cannot set it while untrusted', () => {

@@ -1,9 +1,11 @@
 /**
- * `optidel score --runtime onnxruntime` through the real CLI on a pre-trained tiny run: without
- * onnxruntime-node it fails before touching the run, saying how to install it; with it (where
- * ONNXRUNTIME_NODE_DIR names one) its embeddings, difficulty and per-patch maps equal the
- * TensorFlow.js path's within 1e-4, for the normalised and the pvi score, and the exported scorer
- * is cached in the run folder by the checkpoint it came from.
+ * `optidel score` and `optidel propose --runtime onnxruntime` through the real CLI on a
+ * pre-trained tiny run: without onnxruntime-node they fail before touching the run, saying how to
+ * install it; with it (where ONNXRUNTIME_NODE_DIR names one) score's embeddings, difficulty and
+ * per-patch maps, and propose's key patches and their difficulties, equal the TensorFlow.js path's
+ * within 1e-4, for the normalised and the pvi score, and the exported scorer is cached in the run
+ * folder by the checkpoint it came from. The runtime comes from the flag, else the run config's
+ * model.runtime, and `optidel run --runtime` hands it to both stages; run.json records it.
  */
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -13,7 +15,7 @@ import { ARTIFACTS } from '../../../src/shared/run/layout';
 import { resolveOnnxruntime } from '../../../src/engine/onnx/onnxruntime';
 import { runCli } from '../../helpers/engine';
 import type { TinyRun } from '../../helpers/tinyRun';
-import { cloneRun, makeTinyRun } from '../../helpers/tinyRun';
+import { cloneRun, makeTinyDemo, makeTinyRun, runTinyPipeline } from '../../helpers/tinyRun';
 
 const onnxruntime = resolveOnnxruntime();
 let run: TinyRun;
@@ -38,17 +40,56 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return a.reduce((worst, v, i) => Math.max(worst, Math.abs(v - b[i]!)), 0);
 }
 
-test('score --runtime onnxruntime without onnxruntime-node fails at once, saying how to install it', () => {
-  const runDir = cloneRun(run, 'no-onnxruntime');
-  const before = fs.readFileSync(path.join(runDir, ARTIFACTS.run), 'utf8');
-  const empty = fs.mkdtempSync(path.join(run.root, 'empty-'));
-  const r = runCli(['score', '--run', runDir, '--runtime', 'onnxruntime'], { env: { ONNXRUNTIME_NODE_DIR: empty } });
+for (const command of ['score', 'propose']) {
+  test(`${command} --runtime onnxruntime without onnxruntime-node fails at once, saying how to install it`, () => {
+    const runDir = cloneRun(run, `no-onnxruntime-${command}`);
+    const before = fs.readFileSync(path.join(runDir, ARTIFACTS.run), 'utf8');
+    const empty = fs.mkdtempSync(path.join(run.root, 'empty-'));
+    const r = runCli([command, '--run', runDir, '--runtime', 'onnxruntime'], {
+      env: { ONNXRUNTIME_NODE_DIR: empty },
+    });
+    assert.notEqual(r.status, 0);
+    assert.match(
+      r.stderr,
+      new RegExp(`${command} --runtime onnxruntime: onnxruntime-node cannot be found from ONNXRUNTIME_NODE_DIR=`),
+    );
+    assert.match(r.stderr, /ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node/);
+    assert.equal(fs.readFileSync(path.join(runDir, ARTIFACTS.run), 'utf8'), before, 'run.json untouched');
+    assert.ok(!fs.existsSync(path.join(runDir, ARTIFACTS.scores)), 'no scores written');
+  });
+}
+
+/** Sets the run config's model.runtime in run.json (what ingest copied from optidel.json). */
+function setConfigRuntime(runDir: string, runtime: unknown): void {
+  const file = path.join(runDir, ARTIFACTS.run);
+  const record = JSON.parse(fs.readFileSync(file, 'utf8')) as { config: Record<string, unknown> };
+  record.config.model = { ...(record.config.model as object), runtime };
+  fs.writeFileSync(file, JSON.stringify(record, null, 2));
+}
+
+function stageSummary(runDir: string, stage: string): Record<string, unknown> {
+  const record = JSON.parse(fs.readFileSync(path.join(runDir, ARTIFACTS.run), 'utf8')) as {
+    stages: Record<string, { summary?: Record<string, unknown> }>;
+  };
+  return record.stages[stage]?.summary ?? {};
+}
+
+test("a run config's model.runtime that is no runtime is refused, naming the key", () => {
+  const runDir = cloneRun(run, 'bad-runtime');
+  setConfigRuntime(runDir, 'torch');
+  const r = runCli(['score', '--run', runDir]);
   assert.notEqual(r.status, 0);
-  assert.match(r.stderr, /score --runtime onnxruntime: onnxruntime-node cannot be found from ONNXRUNTIME_NODE_DIR=/);
-  assert.match(r.stderr, /ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node/);
-  assert.equal(fs.readFileSync(path.join(runDir, ARTIFACTS.run), 'utf8'), before, 'run.json untouched');
-  assert.ok(!fs.existsSync(path.join(runDir, ARTIFACTS.scores)), 'no scores written');
+  assert.match(r.stderr, /config "model\.runtime" is "torch"; use one of tfjs, onnxruntime/);
 });
+
+/** One key patch per line of patches/key-patches.jsonl. */
+function keyPatches(runDir: string): Array<{ sampleId: number; box: number[]; origin: string; difficulty: number }> {
+  return fs
+    .readFileSync(path.join(runDir, 'patches/key-patches.jsonl'), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => JSON.parse(line));
+}
 
 for (const difficulty of ['normalised', 'pvi']) {
   test(
@@ -94,3 +135,90 @@ for (const difficulty of ['normalised', 'pvi']) {
     },
   );
 }
+
+for (const difficulty of ['normalised', 'pvi']) {
+  test(
+    `propose --runtime onnxruntime gives the TensorFlow.js key patches and difficulties within 1e-4 (${difficulty})`,
+    { skip: onnxruntime.skipped ?? false },
+    (t) => {
+      const scored = cloneRun(run, `scored-${difficulty}`);
+      const score = runCli(['score', '--run', scored, '--difficulty', difficulty]);
+      assert.equal(score.status, 0, score.stderr);
+      // User boxes that cross patch edges, beside our windows.
+      fs.writeFileSync(
+        path.join(scored, ARTIFACTS.userKeyPatches),
+        JSON.stringify({
+          version: 1,
+          units: 'cache',
+          patches: [
+            { sampleId: 3, box: [3, 5, 11, 7] },
+            { sampleId: 1, box: [0, 0, 32, 32] },
+            { sampleId: 3, box: [20, 1, 9, 25] },
+          ],
+        }),
+      );
+      const dirs = { tfjs: cloneRun(run, `p-tfjs-${difficulty}`), onnxruntime: cloneRun(run, `p-ort-${difficulty}`) };
+      for (const [runtime, runDir] of Object.entries(dirs)) {
+        fs.rmSync(runDir, { recursive: true });
+        fs.cpSync(scored, runDir, { recursive: true });
+        // The config asks for the other runtime: the flag wins.
+        setConfigRuntime(runDir, runtime === 'tfjs' ? 'onnxruntime' : 'tfjs');
+        const r = runCli(['propose', '--run', runDir, '--runtime', runtime, '--json']);
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.json!.runtime, runtime);
+        assert.equal(stageSummary(runDir, 'propose').runtime, runtime, 'run.json records the runtime');
+      }
+      const [reference, onnx] = [keyPatches(dirs.tfjs), keyPatches(dirs.onnxruntime)];
+      assert.equal(onnx.length, reference.length);
+      assert.ok(reference.filter((p) => p.origin === 'user').length === 3, 'the user boxes are scored too');
+      assert.deepEqual(
+        onnx.map((p) => [p.sampleId, p.box]),
+        reference.map((p) => [p.sampleId, p.box]),
+        'the same boxes',
+      );
+      const values = reference.map((p) => p.difficulty);
+      assert.ok(new Set(values.map((v) => v.toFixed(3))).size > values.length / 2, 'the boxes score apart');
+      const d = maxAbsDiff(
+        Float32Array.from(onnx, (p) => p.difficulty),
+        Float32Array.from(values),
+      );
+      t.diagnostic(`key-patch difficulties differ by at most ${d.toExponential(2)}`);
+      assert.ok(d < 1e-4, `key-patch difficulties differ by ${d}`);
+      assert.ok(fs.existsSync(path.join(dirs.onnxruntime, ARTIFACTS.onnxDir)), 'the scorer is cached');
+    },
+  );
+}
+
+test(
+  "propose takes the run config's model.runtime when no flag names one",
+  { skip: onnxruntime.skipped ?? false },
+  () => {
+    const runDir = cloneRun(run, 'config-runtime');
+    const score = runCli(['score', '--run', runDir, '--json']);
+    assert.equal(score.status, 0, score.stderr);
+    assert.equal(score.json!.runtime, 'tfjs', 'the default');
+    setConfigRuntime(runDir, 'onnxruntime');
+    const r = runCli(['propose', '--run', runDir, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.json!.runtime, 'onnxruntime');
+    assert.equal(stageSummary(runDir, 'propose').runtime, 'onnxruntime');
+  },
+);
+
+test(
+  "optidel run --runtime onnxruntime scores and proposes on onnxruntime, over the config's model.runtime",
+  { skip: onnxruntime.skipped ?? false },
+  () => {
+    const { root, configFile } = makeTinyDemo();
+    try {
+      const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+      config.model = { ...(config.model as object), runtime: 'tfjs' };
+      fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
+      const runDir = path.join(root, 'run');
+      runTinyPipeline(configFile, runDir, ['--runtime', 'onnxruntime']);
+      for (const stage of ['score', 'propose']) assert.equal(stageSummary(runDir, stage).runtime, 'onnxruntime', stage);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  },
+);
