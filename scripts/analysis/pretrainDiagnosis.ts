@@ -3,6 +3,7 @@
  * pre-training does not pay on the demo"). For one benchmark's `full` encoder of one seed and the
  * untrained MAE of the same seed (`scratch`, seeded as the benchmark seeds it) it measures:
  *
+ * 0. the pre-training loss curve, as logged;
  * 1. transfer: whether fine-tuning starts from the checkpoint's encoder (not from an
  *    initialisation), and that the encoder's tokens do not depend on the decoder or mask token;
  * 2. reconstruction: the masked-patch loss (per-patch normalised targets) on held-out images (the
@@ -21,6 +22,7 @@
  *
  * BENCH_RUN is an `optidel bench` folder with a finished full-s<seed> checkpoint; writes nothing.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/engine/backends/select';
@@ -248,6 +250,32 @@ function information(
   return cells.join(', ');
 }
 
+/** Mean logged pre-training loss over fixed step ranges (metrics/full-s<seed>.jsonl). */
+function lossCurve(run: string, seed: number): string {
+  const file = path.join(run, 'metrics', `${checkpointName('full', seed, 1)}.jsonl`);
+  const losses = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { step: number; name: string; value: number })
+    .filter((r) => r.name === 'loss');
+  const ranges: Array<[number, number]> = [
+    [1, 100],
+    [200, 300],
+    [300, 450],
+    [450, 600],
+    [1000, 1200],
+    [2200, 2400],
+  ];
+  return ranges
+    .map(([from, to]) => {
+      const values = losses.filter((r) => r.step >= from && r.step <= to).map((r) => r.value);
+      return values.length ? `${from}-${to} ${(values.reduce((a, b) => a + b, 0) / values.length).toFixed(3)}` : '';
+    })
+    .filter(Boolean)
+    .join(', ');
+}
+
 async function main(): Promise<void> {
   const run = arg('run');
   const configFile = arg('config');
@@ -265,6 +293,7 @@ async function main(): Promise<void> {
   for (const d of loaded.config.downstream)
     datasets.push(await loadSegmentationDataset(loaded, d.name, { seed: loaded.config.seed, maxTrain }));
 
+  console.log(`# 0. training loss, mean of the logged values over steps: ${lossCurve(run, seed)}`);
   console.log('# 1. transfer');
   const probe = images(datasets[0].test, size);
   await transfer(full, scratch, dir, probe);
