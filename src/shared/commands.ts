@@ -272,6 +272,8 @@ export interface BenchArgs {
   seeds?: number;
   preset?: MaePreset;
   patchSize?: number;
+  /** Masking ratio of pre-training (default: the preset's, 0.75). */
+  maskRatio?: number;
   steps?: number;
   batchSize?: number;
   finetuneSteps?: number;

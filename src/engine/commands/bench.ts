@@ -75,6 +75,11 @@ export const benchCommand: EngineCommand<'bench'> = {
       description:
         "override the preset's patch size (finer tokens see smaller structures; cost grows with the token count)",
     },
+    {
+      name: 'maskRatio',
+      type: 'number',
+      description: "override the preset's masking ratio, in (0, 1) (default 0.75; at 4 x 4 tokens it leaves 4 visible)",
+    },
     { name: 'steps', type: 'integer', description: 'pre-training optimiser steps for every method (default 300)' },
     { name: 'batchSize', type: 'integer', description: 'pre-training batch size (default 16)' },
     ...FINETUNE_ARG_OPTIONS,
@@ -128,6 +133,7 @@ export const benchCommand: EngineCommand<'bench'> = {
     const model = {
       ...maeConfig(preset, loaded.config.imageSize),
       ...(args.patchSize ? { patchSize: args.patchSize } : {}),
+      ...(args.maskRatio !== undefined ? { maskRatio: args.maskRatio } : {}),
     };
     validateConfig(model);
     const pretrain = {
@@ -169,7 +175,8 @@ export const benchCommand: EngineCommand<'bench'> = {
       datasets: datasets.map((d) => d.name),
       optidelImages,
       optidelAdversarial: adversarial.fraction,
-      preset: `${preset} (patch ${model.patchSize}, dim ${model.dim}, depth ${model.depth})`,
+      // Part of every cell's signature: a mask ratio other than the preset's is named, so its cells are never reused for another.
+      preset: `${preset} (patch ${model.patchSize}, dim ${model.dim}, depth ${model.depth}${model.maskRatio === maeConfig(preset).maskRatio ? '' : `, mask ratio ${model.maskRatio}`})`,
       imageSize: model.imageSize,
       poolSize: cache.size,
       pretrainSteps: pretrain.steps,

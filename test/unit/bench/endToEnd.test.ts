@@ -303,3 +303,20 @@ test(
     assert.match(markdown, /\| optidel-rounds \| .* \(− optidel-adversarial\) \|/);
   },
 );
+
+test('bench --mask-ratio pre-trains with that ratio and never reuses cells of another', { timeout: 120_000 }, () => {
+  const { run, args } = tinyBenchOnDemo('optidel-e2e-mask-', 'full', 'chest-xray');
+  const first = runCli(args, { timeoutMs: 100_000 });
+  assert.equal(first.status, 0, first.stderr);
+  const half = runCli([...args, '--mask-ratio', '0.5'], { timeoutMs: 100_000 });
+  assert.equal(half.status, 0, half.stderr);
+  const counts = half.json as { computed: number; reused: number };
+  assert.deepEqual([counts.computed, counts.reused], [1, 0]);
+  const pointer = JSON.parse(fs.readFileSync(path.join(run, 'checkpoints', 'full-s0', 'latest.json'), 'utf8'));
+  const model = JSON.parse(
+    fs.readFileSync(path.join(run, 'checkpoints', 'full-s0', pointer.dir, 'model.json'), 'utf8'),
+  );
+  assert.equal(model.config.maskRatio, 0.5);
+  const report = JSON.parse(fs.readFileSync(path.join(run, 'bench', 'report.json'), 'utf8'));
+  assert.match(report.settings.preset, /mask ratio 0\.5/);
+});
