@@ -181,6 +181,10 @@ export interface RunResult {
 export const MAE_PRESETS = ['micro', 'tiny', 'base'] as const;
 export type MaePreset = (typeof MAE_PRESETS)[number];
 
+/** What the MAE reconstructs: each patch's pixels normalised per patch (MAE's norm_pix_loss, the default) or the raw pixels. */
+export const RECONSTRUCTION_TARGETS = ['normalised', 'pixels'] as const;
+export type ReconstructionTarget = (typeof RECONSTRUCTION_TARGETS)[number];
+
 export const HEAD_KINDS = ['pixel', 'mlp', 'conv'] as const;
 export type HeadKind = (typeof HEAD_KINDS)[number];
 
@@ -274,6 +278,8 @@ export interface BenchArgs {
   patchSize?: number;
   /** Masking ratio of pre-training (default: the preset's, 0.75). */
   maskRatio?: number;
+  /** Pre-training's reconstruction target (default normalised). */
+  reconstructionTarget?: ReconstructionTarget;
   steps?: number;
   batchSize?: number;
   finetuneSteps?: number;

@@ -10,6 +10,7 @@ import {
   BENCH_METHOD_NAMES,
   DEFAULT_BENCH_METHODS,
   OPTIDEL_IMAGES,
+  RECONSTRUCTION_TARGETS,
   type BenchArgs,
 } from '../../shared/commands';
 import type { EngineCommand } from '../command';
@@ -21,7 +22,7 @@ import { openCache } from '../data/cache';
 import { loadSegmentationDataset } from '../data/segmentation';
 import { SPLIT_VERSION } from '../data/splits';
 import { describeSplit } from '../data/splitReport';
-import { maeConfig, validateConfig, MAE_PRESETS, type MaePreset } from '../model/mae';
+import { maeConfig, reconstructionTarget, validateConfig, withTarget, MAE_PRESETS, type MaePreset } from '../model/mae';
 import { DEFAULT_PRETRAIN_OPTIONS } from '../model/pretrain';
 import { FINETUNE_VERSION } from '../downstream/finetune';
 import { FINETUNE_ARG_OPTIONS, finetuneOptions } from './finetuneArgs';
@@ -80,6 +81,13 @@ export const benchCommand: EngineCommand<'bench'> = {
       type: 'number',
       description: "override the preset's masking ratio, in (0, 1) (default 0.75; at 4 x 4 tokens it leaves 4 visible)",
     },
+    {
+      name: 'reconstructionTarget',
+      type: 'string',
+      choices: RECONSTRUCTION_TARGETS,
+      description:
+        "what pre-training reconstructs: each patch's pixels normalised per patch (default, the MAE's norm_pix_loss) or the raw pixels (keeps each patch's intensity and contrast; such encoders cannot score difficulty)",
+    },
     { name: 'steps', type: 'integer', description: 'pre-training optimiser steps for every method (default 300)' },
     { name: 'batchSize', type: 'integer', description: 'pre-training batch size (default 16)' },
     ...FINETUNE_ARG_OPTIONS,
@@ -130,11 +138,14 @@ export const benchCommand: EngineCommand<'bench'> = {
     const poolRun = out;
     const ingest = await ingestPool(loaded, poolRun, ctx);
     const cache = await openCache(poolRun);
-    const model = {
-      ...maeConfig(preset, loaded.config.imageSize),
-      ...(args.patchSize ? { patchSize: args.patchSize } : {}),
-      ...(args.maskRatio !== undefined ? { maskRatio: args.maskRatio } : {}),
-    };
+    const model = withTarget(
+      {
+        ...maeConfig(preset, loaded.config.imageSize),
+        ...(args.patchSize ? { patchSize: args.patchSize } : {}),
+        ...(args.maskRatio !== undefined ? { maskRatio: args.maskRatio } : {}),
+      },
+      args.reconstructionTarget ?? 'normalised',
+    );
     validateConfig(model);
     const pretrain = {
       ...DEFAULT_PRETRAIN_OPTIONS,
@@ -175,8 +186,8 @@ export const benchCommand: EngineCommand<'bench'> = {
       datasets: datasets.map((d) => d.name),
       optidelImages,
       optidelAdversarial: adversarial.fraction,
-      // Part of every cell's signature: a mask ratio other than the preset's is named, so its cells are never reused for another.
-      preset: `${preset} (patch ${model.patchSize}, dim ${model.dim}, depth ${model.depth}${model.maskRatio === maeConfig(preset).maskRatio ? '' : `, mask ratio ${model.maskRatio}`})`,
+      // Part of every cell's signature: a mask ratio or target other than the default is named, so its cells are never reused for another.
+      preset: `${preset} (patch ${model.patchSize}, dim ${model.dim}, depth ${model.depth}${model.maskRatio === maeConfig(preset).maskRatio ? '' : `, mask ratio ${model.maskRatio}`}${model.target === undefined ? '' : `, ${reconstructionTarget(model)} target`})`,
       imageSize: model.imageSize,
       poolSize: cache.size,
       pretrainSteps: pretrain.steps,

@@ -1,7 +1,8 @@
 /**
  * The masked autoencoder (He et al. 2022) that OptiDEL pre-trains and scores with: a ViT encoder
  * over the visible patches, a light decoder that predicts every patch, and a loss on the masked
- * patches of per-patch normalised pixels. Create it only after `selectBackend()` has resolved.
+ * patches of per-patch normalised pixels (or, with `target: 'pixels'`, the raw pixels). Create it
+ * only after `selectBackend()` has resolved.
  */
 import * as tf from '@tensorflow/tfjs';
 import * as fs from 'node:fs';
@@ -15,7 +16,7 @@ import type { MaskBatch } from './masking';
 import { makeMasks } from './masking';
 import { scatterTokens, visibleRows } from './tokenRows';
 import { SeededRandom, deriveSeed } from './rng';
-import { MAE_PRESETS, type MaePreset } from '../../shared/commands';
+import { MAE_PRESETS, RECONSTRUCTION_TARGETS, type MaePreset, type ReconstructionTarget } from '../../shared/commands';
 import { CHECKPOINT_FILES } from '../../shared/run/layout';
 
 // The preset names are part of the command vocabulary (shared with the host); their shapes live here.
@@ -33,6 +34,22 @@ export interface MaeConfig {
   mlpRatio: number;
   /** Decoder attention heads; defaults to `heads` (base uses 16 over 512 as in the MAE paper). */
   decoderHeads?: number;
+  /**
+   * What the decoder reconstructs; absent means 'normalised' (so configs and checkpoints from before
+   * the option keep their signature). Set only when it is not the default.
+   */
+  target?: ReconstructionTarget;
+}
+
+/** The config's reconstruction target, reading an absent one as the default. */
+export function reconstructionTarget(c: Pick<MaeConfig, 'target'>): ReconstructionTarget {
+  return c.target ?? 'normalised';
+}
+
+/** `c` reconstructing `target`: the field is left out at the default, so default configs stay as they were. */
+export function withTarget<C extends MaeConfig>(c: C, target: ReconstructionTarget): C {
+  const { target: _old, ...rest } = c;
+  return (target === 'normalised' ? rest : { ...rest, target }) as C;
 }
 
 const PRESETS: Record<MaePreset, MaeConfig> = {
@@ -94,6 +111,20 @@ export function validateConfig(c: MaeConfig): void {
   if (c.dim % 4 !== 0 || c.decoderDim % 4 !== 0)
     fail('dim and decoderDim must be multiples of 4 (2D sine-cosine positions)');
   if (!(c.maskRatio > 0 && c.maskRatio < 1)) fail(`maskRatio ${c.maskRatio} must be between 0 and 1`);
+  if (!RECONSTRUCTION_TARGETS.includes(reconstructionTarget(c)))
+    fail(`target "${String(c.target)}" must be one of ${RECONSTRUCTION_TARGETS.join(', ')}`);
+}
+
+/**
+ * Difficulty scoring (input-free baselines, the ONNX scorer, every score's documented meaning)
+ * is defined on the normalised target; a model trained on another is refused rather than scored
+ * on a mix of the two.
+ */
+export function requireNormalisedTarget(c: MaeConfig, use: string): void {
+  if (reconstructionTarget(c) !== 'normalised')
+    throw new Error(
+      `${use} needs a model pre-trained on per-patch normalised pixels; this one reconstructs ${reconstructionTarget(c)} (--reconstruction-target ${reconstructionTarget(c)}): scoring is defined on the normalised target only`,
+    );
 }
 
 interface MaeParams {
@@ -251,6 +282,7 @@ export class MaeModel {
     options: MaskOptions,
   ): { difficulty: tf.Tensor1D; patchErrors: tf.Tensor2D; maskedCount: tf.Tensor2D } {
     if (!(options.masks >= 1)) throw new Error(`masks must be at least 1, got ${options.masks}`);
+    requireNormalisedTarget(this.config, 'difficulty scoring');
     const ids = options.ids ?? range(images.shape[0]);
     if (ids.length !== images.shape[0])
       throw new Error(`ids has ${ids.length} entries for a batch of ${images.shape[0]}`);
@@ -272,7 +304,7 @@ export class MaeModel {
     });
   }
 
-  /** Squared error of every patch's prediction against its normalised pixels, [B, N]. */
+  /** Squared error of every patch's prediction against its target pixels, [B, N]. */
   private maskedPatchErrors(images: tf.Tensor4D, masks: MaskBatch): tf.Tensor2D {
     const { decoderDim } = this.config;
     const batch = images.shape[0];
@@ -293,7 +325,7 @@ export class MaeModel {
     const heads = this.config.decoderHeads ?? this.config.heads;
     for (const p of this.params.decoderBlocks) h = block(h, p, batch, n, heads);
     const prediction = tf.reshape(linear(layerNorm(h, this.params.decoderNorm), this.params.predict), [batch, n, -1]);
-    return tf.mean(tf.squaredDifference(prediction, normalisePatches(patches)), -1) as tf.Tensor2D;
+    return tf.mean(tf.squaredDifference(prediction, targetPatches(patches, this.config)), -1) as tf.Tensor2D;
   }
 
   private runEncoder(tokens: tf.Tensor2D, batch: number, count: number): tf.Tensor2D {
@@ -353,6 +385,11 @@ export class MaeModel {
 export function normalisePatches(patches: tf.Tensor3D): tf.Tensor3D {
   const { mean, variance } = tf.moments(patches, -1, true);
   return tf.div(tf.sub(patches, mean), tf.sqrt(tf.add(variance, 1e-6)));
+}
+
+/** What the decoder is trained to predict for each patch, as the config names it. */
+function targetPatches(patches: tf.Tensor3D, c: MaeConfig): tf.Tensor3D {
+  return reconstructionTarget(c) === 'pixels' ? patches : normalisePatches(patches);
 }
 
 function range(n: number): number[] {

@@ -12,7 +12,7 @@
  * Opset 13 (no LayerNormalization or Gelu operator yet): layer norm and the model's GELU,
  * x·σ(1.702x), are written out in elementary ops, as the engine computes them (layers.ts, block.ts).
  */
-import type { MaeConfig, MaeModel } from '../model/mae';
+import { requireNormalisedTarget, type MaeConfig, type MaeModel } from '../model/mae';
 import { sinCosPositions } from '../model/layers';
 import { GraphBuilder } from './graphBuilder';
 import type { Model } from './onnxProto';
@@ -132,6 +132,7 @@ function alongRows(g: GraphBuilder, indices: string, width: number): string {
 
 /** The scorer graph of a model with these tensors. */
 export function scorerModel(config: MaeConfig, tensors: MaeTensors): Model {
+  requireNormalisedTarget(config, 'the ONNX scorer');
   const w = new ScorerWriter(config, tensors);
   const { g } = w;
   const { imageSize: size, patchSize: p, dim, decoderDim } = config;

@@ -304,19 +304,50 @@ test(
   },
 );
 
-test('bench --mask-ratio pre-trains with that ratio and never reuses cells of another', { timeout: 120_000 }, () => {
-  const { run, args } = tinyBenchOnDemo('optidel-e2e-mask-', 'full', 'chest-xray');
-  const first = runCli(args, { timeoutMs: 100_000 });
-  assert.equal(first.status, 0, first.stderr);
-  const half = runCli([...args, '--mask-ratio', '0.5'], { timeoutMs: 100_000 });
-  assert.equal(half.status, 0, half.stderr);
-  const counts = half.json as { computed: number; reused: number };
-  assert.deepEqual([counts.computed, counts.reused], [1, 0]);
+/**
+ * Runs the tiny full-pool bench at the defaults, then with `option`: the second run must recompute
+ * its one cell. Gives what the second run recorded (its checkpoint's config, the report's preset)
+ * and a function that runs the defaults again.
+ */
+function benchWithOption(
+  prefix: string,
+  option: string[],
+): { config: Record<string, unknown>; preset: string; rerunDefaults: () => { computed: number; reused: number } } {
+  const { run, args } = tinyBenchOnDemo(prefix, 'full', 'chest-xray');
+  const bench = (extra: string[]) => {
+    const result = runCli([...args, ...extra], { timeoutMs: 100_000 });
+    assert.equal(result.status, 0, result.stderr);
+    return result.json as { computed: number; reused: number };
+  };
+  bench([]);
+  const counts = bench(option);
+  assert.deepEqual([counts.computed, counts.reused], [1, 0], `${option.join(' ')} reused a cell of the defaults`);
   const pointer = JSON.parse(fs.readFileSync(path.join(run, 'checkpoints', 'full-s0', 'latest.json'), 'utf8'));
   const model = JSON.parse(
     fs.readFileSync(path.join(run, 'checkpoints', 'full-s0', pointer.dir, 'model.json'), 'utf8'),
   );
-  assert.equal(model.config.maskRatio, 0.5);
   const report = JSON.parse(fs.readFileSync(path.join(run, 'bench', 'report.json'), 'utf8'));
-  assert.match(report.settings.preset, /mask ratio 0\.5/);
+  return { config: model.config, preset: report.settings.preset, rerunDefaults: () => bench([]) };
+}
+
+test('bench --mask-ratio pre-trains with that ratio and never reuses cells of another', { timeout: 120_000 }, () => {
+  const { config, preset } = benchWithOption('optidel-e2e-mask-', ['--mask-ratio', '0.5']);
+  assert.equal(config.maskRatio, 0.5);
+  assert.match(preset, /mask ratio 0\.5/);
 });
+
+test(
+  'bench --reconstruction-target pixels pre-trains on raw pixels and never reuses cells of the default',
+  { timeout: 120_000 },
+  () => {
+    const { config, preset, rerunDefaults } = benchWithOption('optidel-e2e-target-', [
+      '--reconstruction-target',
+      'pixels',
+    ]);
+    assert.equal(config.target, 'pixels');
+    assert.match(preset, /pixels target/);
+    // Back at the default, the raw cell is not taken for a normalised one either.
+    const again = rerunDefaults();
+    assert.deepEqual([again.computed, again.reused], [1, 0]);
+  },
+);

@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { MaeModel, maeConfig } from '../../../src/engine/model/mae';
+import { MaeModel, maeConfig, withTarget } from '../../../src/engine/model/mae';
+import { scorerModel } from '../../../src/engine/onnx/scorerGraph';
 import { makeMasks } from '../../../src/engine/model/masking';
 import { syntheticImages, useWasm } from './helpers';
 
@@ -96,6 +97,39 @@ test('save and load give back the same model', async () => {
   tf.dispose([x]);
   model.dispose();
   loaded.dispose();
+});
+
+test('the raw-pixel target changes the loss; the default stays the normalised one and scoring refuses raw', async () => {
+  await useWasm();
+  const config = maeConfig('micro');
+  assert.equal('target' in config, false, 'default configs (signatures, model.json) carry no target');
+  assert.deepEqual(withTarget(withTarget(config, 'pixels'), 'normalised'), config);
+  const normalised = MaeModel.create(config, 3);
+  const pixels = MaeModel.create(withTarget(config, 'pixels'), 3);
+  const x = images(4);
+  const defaultLoss = normalised.loss(x, 2).dataSync()[0];
+  // The loss of this model and batch before the target option existed (commit 382b1bb).
+  assert.ok(Math.abs(defaultLoss - 1.5294865) < 1e-5, `default loss ${defaultLoss}`);
+  const rawLoss = pixels.loss(x, 2).dataSync()[0];
+  assert.ok(Math.abs(rawLoss - defaultLoss) > 0.1, `raw ${rawLoss} against normalised ${defaultLoss}`);
+  // A raw target keeps each patch's intensity: brightening every pixel by 5 moves the loss far more than the default's spread.
+  const brighter = tf.add(x, 5) as tf.Tensor4D;
+  assert.ok(pixels.loss(brighter, 2).dataSync()[0] > rawLoss + 1, 'a raw target sees the added intensity');
+  assert.throws(
+    () => pixels.reconstructionError(x, { masks: 1, seed: 0 }),
+    /difficulty scoring needs a model pre-trained on per-patch normalised pixels; this one reconstructs pixels/,
+  );
+  assert.throws(() => scorerModel(pixels.config, {} as never), /the ONNX scorer needs a model pre-trained/);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-mae-target-'));
+  await pixels.save(dir);
+  const loaded = await MaeModel.load(dir);
+  assert.equal(loaded.config.target, 'pixels', 'the checkpoint records its target');
+  assert.equal(loaded.loss(x, 2).dataSync()[0], rawLoss);
+  const file = path.join(dir, 'model.json');
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"pixels"', '"../etc"'));
+  await assert.rejects(MaeModel.load(dir), /target "\.\.\/etc" must be one of normalised, pixels/);
+  tf.dispose([x, brighter]);
+  for (const m of [normalised, pixels, loaded]) m.dispose();
 });
 
 test('presets: tiny is the PyTorch anchor shape, at 64 or 32 px; bad shapes are refused', () => {
