@@ -5,7 +5,7 @@
  * fixed k. Deterministic for a seed.
  */
 import { SeededRandom, permutation } from '../model/rng';
-import { dotRows, gatherRows, rowCount } from './vectors';
+import { dotRows, dotTwoRows, gatherRows, rowCount } from './vectors';
 
 export interface KMeansOptions {
   k: number;
@@ -51,12 +51,14 @@ function seedPlusPlus(rows: Float32Array, dim: number, k: number, rng: SeededRan
   const n = rows.length / dim;
   const centroids = new Float32Array(k * dim);
   const nearest = new Float64Array(n).fill(Infinity);
+  const similarity = new Float64Array(n);
   let pick = rng.int(n);
   for (let c = 0; c < k; c++) {
     centroids.set(rows.subarray(pick * dim, pick * dim + dim), c * dim);
+    similarityToRow(rows, dim, pick, similarity);
     let total = 0;
     for (let i = 0; i < n; i++) {
-      const d = Math.max(0, 2 - 2 * dotRows(rows, i, centroids, c, dim));
+      const d = Math.max(0, 2 - 2 * similarity[i]);
       if (d < nearest[i]) nearest[i] = d;
       total += nearest[i];
     }
@@ -77,6 +79,21 @@ function seedPlusPlus(rows: Float32Array, dim: number, k: number, rng: SeededRan
   return centroids;
 }
 
+/** Every row's dot product with row `j`, as dotRows gives it, into `out` (n long). */
+function similarityToRow(rows: Float32Array, dim: number, j: number, out: Float64Array): void {
+  const n = rows.length / dim;
+  const row = Float64Array.from(rows.subarray(j * dim, j * dim + dim));
+  const pair = new Float64Array(2);
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    dotTwoRows(rows, i, row, 0, dim, pair);
+    out[i] = pair[0];
+    out[i + 1] = pair[1];
+  }
+  if (i < n) out[i] = dotRows(rows, i, rows, j, dim);
+}
+
+/** Each row's nearest centroid (the first of equal ones) and its dot product as dotRows gives it; two rows at a time (dotTwoRows). */
 export function assignNearest(
   rows: Float32Array,
   centroids: Float32Array,
@@ -86,17 +103,37 @@ export function assignNearest(
 ): void {
   const n = rows.length / dim;
   const k = centroids.length / dim;
-  for (let i = 0; i < n; i++) {
+  const c64 = Float64Array.from(centroids);
+  const pair = new Float64Array(2);
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    let best0 = -Infinity;
+    let best1 = -Infinity;
+    assignment[i] = assignment[i + 1] = 0;
+    for (let c = 0; c < k; c++) {
+      dotTwoRows(rows, i, c64, c, dim, pair);
+      if (pair[0] > best0) {
+        best0 = pair[0];
+        assignment[i] = c;
+      }
+      if (pair[1] > best1) {
+        best1 = pair[1];
+        assignment[i + 1] = c;
+      }
+    }
+    similarity[i] = best0;
+    similarity[i + 1] = best1;
+  }
+  if (i < n) {
     let best = -Infinity;
-    let bestC = 0;
+    assignment[i] = 0;
     for (let c = 0; c < k; c++) {
       const s = dotRows(rows, i, centroids, c, dim);
       if (s > best) {
         best = s;
-        bestC = c;
+        assignment[i] = c;
       }
     }
-    assignment[i] = bestC;
     similarity[i] = best;
   }
 }
