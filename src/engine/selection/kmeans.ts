@@ -153,7 +153,9 @@ function updateCentroids(
   for (let i = 0; i < n; i++) {
     const c = assignment[i];
     counts[c]++;
-    for (let d = 0; d < dim; d++) sums[c * dim + d] += rows[i * dim + d];
+    const into = c * dim;
+    const from = i * dim;
+    for (let d = 0; d < dim; d++) sums[into + d] += rows[from + d];
   }
   const taken = new Set<number>();
   let moved = false;
