@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SeededRandom } from '../../../src/engine/model/rng';
-import { assignNearest } from '../../../src/engine/selection/kmeans';
+import { SimilarityBounds, assignNearest, kmeans } from '../../../src/engine/selection/kmeans';
 import { dotRows, normalizeRows } from '../../../src/engine/selection/vectors';
 
 test('assignNearest picks the first of the nearest centroids with the dot product dotRows gives, bit for bit', () => {
@@ -38,4 +38,50 @@ test('assignNearest picks the first of the nearest centroids with the dot produc
       if (k > 2) assert.ok(!assignment.includes(k - 1), 'the second copy of a centroid never wins');
     }
   }
+});
+
+test('k-means on every row (the bounds that skip dot products) ends with each row at its nearest centroid, as assignNearest gives it', () => {
+  const rng = new SeededRandom(4);
+  const dim = 9;
+  for (const [n, k] of [
+    [300, 7],
+    [1000, 25],
+  ]) {
+    // Clumps of copies and near-copies, so that many rows sit near the border of two clusters.
+    const base = Array.from({ length: 12 }, () => Array.from({ length: dim }, () => rng.normal()));
+    const rows = normalizeRows(
+      Float32Array.from(
+        { length: n * dim },
+        (_, x) => base[Math.floor(x / dim) % 12][x % dim] + 0.3 * rng.normal() * (x % 3),
+      ),
+      dim,
+    );
+    const result = kmeans(rows, dim, { k, seed: 2, sampleSize: n });
+    const assignment = new Int32Array(n);
+    const similarity = new Float32Array(n);
+    assignNearest(rows, result.centroids, dim, assignment, similarity);
+    assert.deepEqual(result.assignment, assignment, `n ${n}, k ${k}`);
+    assert.deepEqual(result.similarity, similarity, `n ${n}, k ${k}`);
+  }
+});
+
+test('a pass with bounds that starts from the later of two equal centroids still gives the first', () => {
+  const rng = new SeededRandom(5);
+  const dim = 6;
+  const n = 40;
+  const rows = normalizeRows(
+    Float32Array.from({ length: n * dim }, () => rng.normal()),
+    dim,
+  );
+  const centroids = rows.slice(0, 4 * dim);
+  centroids.copyWithin(3 * dim, 0, dim); // centroid 3 is centroid 0
+  const bounds = new SimilarityBounds(rows, dim, 4);
+  const assignment = new Int32Array(n).fill(3);
+  const similarity = new Float32Array(n);
+  bounds.assign(centroids, assignment, similarity);
+  const expected = { assignment: new Int32Array(n), similarity: new Float32Array(n) };
+  assignNearest(rows, centroids, dim, expected.assignment, expected.similarity);
+  assert.ok(expected.assignment.includes(0), 'some rows are nearest to the repeated centroid');
+  assert.deepEqual(assignment, expected.assignment);
+  assert.deepEqual(similarity, expected.similarity);
 });
