@@ -5,7 +5,7 @@
  * fixed k. Deterministic for a seed.
  */
 import { SeededRandom, permutation } from '../model/rng';
-import { dotRows, gatherRows, rowCount } from './vectors';
+import { dotRows, dotTwoRows, gatherRows, rowCount } from './vectors';
 
 export interface KMeansOptions {
   k: number;
@@ -37,9 +37,18 @@ export function kmeans(vectors: Float32Array, dim: number, options: KMeansOption
   const centroids = seedPlusPlus(sample, dim, k, rng);
   const assignment = new Int32Array(sampleSize);
   const similarity = new Float32Array(sampleSize);
+  const bounds = new SimilarityBounds(sample, dim, k);
   for (let it = 0; it < (options.iterations ?? 6); it++) {
-    assignNearest(sample, centroids, dim, assignment, similarity);
-    if (!updateCentroids(sample, dim, centroids, assignment, similarity)) break;
+    bounds.assign(centroids, assignment, similarity);
+    const before = centroids.slice();
+    const changed = updateCentroids(sample, dim, centroids, assignment, similarity);
+    bounds.drift(before, centroids);
+    if (!changed) break;
+  }
+  // Fitted on every row (small clusters): the bounds serve the last pass as well.
+  if (!sampleRows) {
+    bounds.assign(centroids, assignment, similarity);
+    return { k, centroids, assignment, similarity };
   }
   const all = { assignment: new Int32Array(n), similarity: new Float32Array(n) };
   assignNearest(vectors, centroids, dim, all.assignment, all.similarity);
@@ -51,12 +60,14 @@ function seedPlusPlus(rows: Float32Array, dim: number, k: number, rng: SeededRan
   const n = rows.length / dim;
   const centroids = new Float32Array(k * dim);
   const nearest = new Float64Array(n).fill(Infinity);
+  const similarity = new Float64Array(n);
   let pick = rng.int(n);
   for (let c = 0; c < k; c++) {
     centroids.set(rows.subarray(pick * dim, pick * dim + dim), c * dim);
+    similarityToRow(rows, dim, pick, similarity);
     let total = 0;
     for (let i = 0; i < n; i++) {
-      const d = Math.max(0, 2 - 2 * dotRows(rows, i, centroids, c, dim));
+      const d = Math.max(0, 2 - 2 * similarity[i]);
       if (d < nearest[i]) nearest[i] = d;
       total += nearest[i];
     }
@@ -77,6 +88,21 @@ function seedPlusPlus(rows: Float32Array, dim: number, k: number, rng: SeededRan
   return centroids;
 }
 
+/** Every row's dot product with row `j`, as dotRows gives it, into `out` (n long). */
+function similarityToRow(rows: Float32Array, dim: number, j: number, out: Float64Array): void {
+  const n = rows.length / dim;
+  const row = Float64Array.from(rows.subarray(j * dim, j * dim + dim));
+  const pair = new Float64Array(2);
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    dotTwoRows(rows, i, row, 0, dim, pair);
+    out[i] = pair[0];
+    out[i + 1] = pair[1];
+  }
+  if (i < n) out[i] = dotRows(rows, i, rows, j, dim);
+}
+
+/** Each row's nearest centroid (the first of equal ones) and its dot product as dotRows gives it; two rows at a time (dotTwoRows). */
 export function assignNearest(
   rows: Float32Array,
   centroids: Float32Array,
@@ -86,18 +112,99 @@ export function assignNearest(
 ): void {
   const n = rows.length / dim;
   const k = centroids.length / dim;
-  for (let i = 0; i < n; i++) {
+  const c64 = Float64Array.from(centroids);
+  const pair = new Float64Array(2);
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    let best0 = -Infinity;
+    let best1 = -Infinity;
+    assignment[i] = assignment[i + 1] = 0;
+    for (let c = 0; c < k; c++) {
+      dotTwoRows(rows, i, c64, c, dim, pair);
+      if (pair[0] > best0) {
+        best0 = pair[0];
+        assignment[i] = c;
+      }
+      if (pair[1] > best1) {
+        best1 = pair[1];
+        assignment[i + 1] = c;
+      }
+    }
+    similarity[i] = best0;
+    similarity[i + 1] = best1;
+  }
+  if (i < n) {
     let best = -Infinity;
-    let bestC = 0;
+    assignment[i] = 0;
     for (let c = 0; c < k; c++) {
       const s = dotRows(rows, i, centroids, c, dim);
       if (s > best) {
         best = s;
-        bestC = c;
+        assignment[i] = c;
       }
     }
-    assignment[i] = bestC;
     similarity[i] = best;
+  }
+}
+
+/** Far above the rounding error of a dot product of unit rows (about 1e-14), far below a gap between two centroids worth keeping. */
+const BOUND_MARGIN = 1e-9;
+
+/**
+ * Lloyd's assignment passes without the dot products that cannot change them (after Hamerly
+ * 2010, on similarities): for each row and centroid an upper bound on their dot product, exact
+ * where it was last computed and raised by |row| x how far the centroid has moved since (Cauchy-
+ * Schwarz), plus a margin for rounding. A centroid whose bound is below the best dot product
+ * found for the row cannot be its nearest, so the pass gives what assignNearest gives, to the last
+ * bit: the same nearest centroid (the first of equal ones) and the same dotRows value. Exported
+ * for its test only.
+ */
+export class SimilarityBounds {
+  /** rows x k; Infinity where nothing is known yet. */
+  private readonly upper: Float64Array;
+  private readonly norms: Float64Array;
+
+  constructor(
+    private readonly rows: Float32Array,
+    private readonly dim: number,
+    private readonly k: number,
+  ) {
+    const n = rows.length / dim;
+    this.upper = new Float64Array(n * k).fill(Infinity);
+    this.norms = Float64Array.from({ length: n }, (_, i) => Math.sqrt(dotRows(rows, i, rows, i, dim)));
+  }
+
+  /** Each row's nearest centroid and its dot product, starting from the row's last assignment. */
+  assign(centroids: Float32Array, assignment: Int32Array, similarity: Float32Array): void {
+    const { rows, dim, k, upper } = this;
+    for (let i = 0; i < this.norms.length; i++) {
+      const o = i * k;
+      let nearest = assignment[i];
+      let best = dotRows(rows, i, centroids, nearest, dim);
+      upper[o + nearest] = best;
+      for (let c = 0; c < k; c++) {
+        if (c === assignment[i] || upper[o + c] < best) continue;
+        const s = dotRows(rows, i, centroids, c, dim);
+        upper[o + c] = s;
+        if (s > best || (s === best && c < nearest)) {
+          best = s;
+          nearest = c;
+        }
+      }
+      assignment[i] = nearest;
+      similarity[i] = best;
+    }
+  }
+
+  /** The centroids moved from `before` to `after`: every bound raised by as much as that can raise it. */
+  drift(before: Float32Array, after: Float32Array): void {
+    const { dim, k, upper, norms } = this;
+    for (let c = 0; c < k; c++) {
+      let squared = 0;
+      for (let d = 0; d < dim; d++) squared += (after[c * dim + d] - before[c * dim + d]) ** 2;
+      const moved = Math.sqrt(squared);
+      for (let i = 0; i < norms.length; i++) upper[i * k + c] += norms[i] * moved + BOUND_MARGIN;
+    }
   }
 }
 
@@ -116,7 +223,9 @@ function updateCentroids(
   for (let i = 0; i < n; i++) {
     const c = assignment[i];
     counts[c]++;
-    for (let d = 0; d < dim; d++) sums[c * dim + d] += rows[i * dim + d];
+    const into = c * dim;
+    const from = i * dim;
+    for (let d = 0; d < dim; d++) sums[into + d] += rows[from + d];
   }
   const taken = new Set<number>();
   let moved = false;
