@@ -203,6 +203,8 @@ export async function runProposeStage(
           masks: args.masks ?? SCORE_DEFAULTS.masks,
           seed,
           difficulty: difficultyScore,
+          // Scores agree across runtimes only within rounding; a merge equals an unsharded run only from one.
+          runtime,
         };
         written = await writeProposePart(runDir, shard, expected!, partSettings, { ...file, userOrder }, user.skipped);
       }

@@ -72,7 +72,8 @@ export async function runScoreStage(args: CommandArgs<'score'>, ctx: CommandCont
             runDir,
             shard,
             await currentExpectations(runDir, cache, checkpoint),
-            { masks, seed, difficulty },
+            // The runtime too: its scores agree with the other's only within rounding.
+            { masks, seed, difficulty, runtime },
             scores,
             info,
           )

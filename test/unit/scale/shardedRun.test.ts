@@ -91,7 +91,7 @@ test('score and propose in 4 shards, merged, write the bytes an unsharded run wr
   assert.deepEqual(selected(sharded), selected(whole));
 });
 
-test('merge refuses, naming the shard, a part that is missing, duplicated, or made with other settings or another checkpoint', () => {
+test('merge refuses, naming the shard, a part that is missing, duplicated, or made with other settings, another runtime or another checkpoint', () => {
   const part = (i: number) => path.join(sharded, 'parts/score', `${String(i).padStart(5, '0')}-of-0000${SHARDS}`);
   const merge = ['merge', '--run', sharded, '--stage', 'score'];
 
@@ -108,6 +108,18 @@ test('merge refuses, naming the shard, a part that is missing, duplicated, or ma
   assert.match(failing(merge), /shard 3\/4 was made with other settings than shard 0\/4 \(masks 2 vs 4\)/);
   cli(['score', '--run', sharded, '--shard', '3/4', '--difficulty', 'pvi']);
   cli(merge);
+
+  // A part whose record says it was scored on the other runtime: its scores match only within rounding.
+  const record = path.join(part(3), 'part.json');
+  const scoredHere = fs.readFileSync(record, 'utf8');
+  const parsed = JSON.parse(scoredHere) as { settings: Record<string, unknown> };
+  assert.equal(parsed.settings.runtime, 'tfjs');
+  fs.writeFileSync(record, JSON.stringify({ ...parsed, settings: { ...parsed.settings, runtime: 'onnxruntime' } }));
+  assert.match(
+    failing(merge),
+    /shard 3\/4 was made with other settings than shard 0\/4 \(runtime "onnxruntime" vs "tfjs"\)/,
+  );
+  fs.writeFileSync(record, scoredHere);
 
   cli(['pretrain', '--run', sharded, '--preset', 'micro', '--steps', '2', '--batch-size', '8', '--fresh']);
   const stale = failing(merge);
