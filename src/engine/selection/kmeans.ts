@@ -14,7 +14,16 @@ export interface KMeansOptions {
   iterations?: number;
   /** Rows the centroids are fitted on (default max(20·k, 4096), capped at N). */
   sampleSize?: number;
+  /** Most sample x k bounds the iterations may keep (default MAX_BOUND_ENTRIES); above it, plain passes. */
+  maxBoundEntries?: number;
 }
+
+/**
+ * 2^24 float64 bounds, 128 MiB: the default k (at most 100) needs 3 MiB, but a user's 5,000
+ * clusters would need 4 GiB. Above the cap every pass computes all dot products, with the same
+ * result (SimilarityBounds gives what assignNearest gives, to the last bit).
+ */
+export const MAX_BOUND_ENTRIES = 2 ** 24;
 
 export interface KMeansResult {
   k: number;
@@ -37,17 +46,22 @@ export function kmeans(vectors: Float32Array, dim: number, options: KMeansOption
   const centroids = seedPlusPlus(sample, dim, k, rng);
   const assignment = new Int32Array(sampleSize);
   const similarity = new Float32Array(sampleSize);
-  const bounds = new SimilarityBounds(sample, dim, k);
+  const bounds =
+    sampleSize * k <= (options.maxBoundEntries ?? MAX_BOUND_ENTRIES) ? new SimilarityBounds(sample, dim, k) : undefined;
+  const assignSample = () =>
+    bounds
+      ? bounds.assign(centroids, assignment, similarity)
+      : assignNearest(sample, centroids, dim, assignment, similarity);
   for (let it = 0; it < (options.iterations ?? 6); it++) {
-    bounds.assign(centroids, assignment, similarity);
-    const before = centroids.slice();
+    assignSample();
+    const before = bounds && centroids.slice();
     const changed = updateCentroids(sample, dim, centroids, assignment, similarity);
-    bounds.drift(before, centroids);
+    if (before) bounds.drift(before, centroids);
     if (!changed) break;
   }
   // Fitted on every row (small clusters): the bounds serve the last pass as well.
   if (!sampleRows) {
-    bounds.assign(centroids, assignment, similarity);
+    assignSample();
     return { k, centroids, assignment, similarity };
   }
   const all = { assignment: new Int32Array(n), similarity: new Float32Array(n) };

@@ -62,6 +62,9 @@ test('k-means on every row (the bounds that skip dot products) ends with each ro
     assignNearest(rows, result.centroids, dim, assignment, similarity);
     assert.deepEqual(result.assignment, assignment, `n ${n}, k ${k}`);
     assert.deepEqual(result.similarity, similarity, `n ${n}, k ${k}`);
+    // Too many bounds to keep (a user's thousands of clusters): plain passes, the same fit.
+    const unbounded = kmeans(rows, dim, { k, seed: 2, sampleSize: n, maxBoundEntries: n * k - 1 });
+    assert.deepEqual(unbounded, result, `n ${n}, k ${k} without bounds`);
   }
 });
 
