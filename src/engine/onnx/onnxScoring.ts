@@ -80,54 +80,76 @@ function visibleTensor({ ort }: ScorerRun, visible: ArrayLike<number>, batch: nu
   return new ort.Tensor('int64', BigInt64Array.from(Array.from(visible), BigInt), [batch, keep]);
 }
 
-/** The scorer once per mask, with MaeModel.score's masks, then the chosen difficulty score of the summed errors. */
+/** The scorer once per mask, with MaeModel.score's masks: the masked error summed over the masks that hid each patch, and how many did. */
+async function maskedSums(
+  run: ScorerRun,
+  images: unknown,
+  ids: readonly number[],
+  options: Parameters<PatchScorer>[2],
+): Promise<{ sum: Float32Array; count: Float32Array }> {
+  const { patches: n, config } = run.model;
+  const batch = ids.length;
+  const sum = new Float32Array(batch * n);
+  const count = new Float32Array(batch * n);
+  for (let k = 0; k < options.masks; k++) {
+    const masks = makeMasks(ids, n, config.maskRatio, deriveSeed(options.seed, k));
+    const feeds = { images, visible: visibleTensor(run, masks.visible, batch, masks.keep) };
+    const errors = (await run.session.run(feeds)).patch_errors!.data;
+    for (let i = 0; i < sum.length; i++) {
+      sum[i] += masks.masked[i]! * errors[i]!;
+      count[i] += masks.masked[i]!;
+    }
+  }
+  return { sum, count };
+}
+
+/** The summed masked errors under the chosen difficulty score, as a [B, N] tensor (scaleByScore, the TensorFlow.js path's own). */
+function scaledTensor(
+  run: ScorerRun,
+  pixels: Float32Array,
+  { sum, count }: { sum: Float32Array; count: Float32Array },
+  options: Parameters<PatchScorer>[2],
+  inputFree: tf.Tensor2D | undefined,
+): tf.Tensor2D {
+  const { patches: n, config } = run.model;
+  const batch = count.length / n;
+  return scaleByScore(
+    run.model,
+    tf.tensor4d(pixels, [batch, config.imageSize, config.imageSize, 1]),
+    tf.tensor2d(sum, [batch, n]),
+    tf.tensor2d(count, [batch, n]),
+    options,
+    inputFree,
+  );
+}
+
+/** A batch's masked patch scores, what key patches are scored from. */
 const patchScores =
   (run: ScorerRun): PatchScorer =>
   async (pixels, ids, options, inputFree) => {
-    const { patches: n, config } = run.model;
-    const batch = ids.length;
-    const images = imagesTensor(run, pixels, batch);
-    // The masked error summed over the masks that hid each patch, and how many did.
-    const sum = new Float32Array(batch * n);
-    const count = new Float32Array(batch * n);
-    for (let k = 0; k < options.masks; k++) {
-      const masks = makeMasks(ids, n, config.maskRatio, deriveSeed(options.seed, k));
-      const feeds = { images, visible: visibleTensor(run, masks.visible, batch, masks.keep) };
-      const errors = (await run.session.run(feeds)).patch_errors!.data;
-      for (let i = 0; i < sum.length; i++) {
-        sum[i] += masks.masked[i]! * errors[i]!;
-        count[i] += masks.masked[i]!;
-      }
-    }
-    const scaled = tf.tidy(() =>
-      scaleByScore(
-        run.model,
-        tf.tensor4d(pixels, [batch, config.imageSize, config.imageSize, 1]),
-        tf.tensor2d(sum, [batch, n]),
-        tf.tensor2d(count, [batch, n]),
-        options,
-        inputFree,
-      ),
-    );
+    const sums = await maskedSums(run, imagesTensor(run, pixels, ids.length), ids, options);
+    const scaled = tf.tidy(() => scaledTensor(run, pixels, sums, options, inputFree));
     try {
-      return { scaled: (await scaled.data()) as Float32Array, count };
+      return { scaled: (await scaled.data()) as Float32Array, count: sums.count };
     } finally {
       scaled.dispose();
     }
   };
 
-/** The masked patch scores, then once more with every patch visible for the embedding. */
+/** The masked patch scores turned into difficulty and the per-patch map, then once more with every patch visible for the embedding. */
 const scoreBatch =
   (run: ScorerRun): SampleBatchScorer =>
   async (pixels, ids, options, inputFree) => {
     const n = run.model.patches;
     const batch = ids.length;
-    const { scaled, count } = await patchScores(run)(pixels, ids, options, inputFree);
+    const images = imagesTensor(run, pixels, batch);
+    const sums = await maskedSums(run, images, ids, options);
     const everyPatch = Int32Array.from({ length: batch * n }, (_, i) => i % n);
-    const feeds = { images: imagesTensor(run, pixels, batch), visible: visibleTensor(run, everyPatch, batch, n) };
-    const embeddings = (await run.session.run(feeds)).embedding!.data;
+    const embeddings = (await run.session.run({ images, visible: visibleTensor(run, everyPatch, batch, n) })).embedding!
+      .data;
     const scores = tf.tidy(() => {
-      const { difficulty, patchErrors } = toDifficulty(tf.tensor2d(scaled, [batch, n]), tf.tensor2d(count, [batch, n]));
+      const counts = tf.tensor2d(sums.count, [batch, n]);
+      const { difficulty, patchErrors } = toDifficulty(scaledTensor(run, pixels, sums, options, inputFree), counts);
       return [difficulty, patchErrors];
     });
     try {
