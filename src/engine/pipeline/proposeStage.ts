@@ -205,6 +205,8 @@ export async function runProposeStage(
           difficulty: difficultyScore,
           // Scores agree across runtimes only within rounding; a merge equals an unsharded run only from one.
           runtime,
+          // The same holds for the scores the windows were cut from, which each shard may read from its own score part.
+          windowErrorsRuntime: info && !args.userOnly && perImage > 0 ? (info.runtime ?? 'tfjs') : null,
         };
         written = await writeProposePart(runDir, shard, expected!, partSettings, { ...file, userOrder }, user.skipped);
       }

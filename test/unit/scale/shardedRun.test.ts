@@ -125,3 +125,22 @@ test('merge refuses, naming the shard, a part that is missing, duplicated, or ma
   const stale = failing(merge);
   for (let i = 0; i < SHARDS; i++) assert.match(stale, new RegExp(`shard ${i}/4 was made with another checkpoint`));
 });
+
+test('merge refuses propose parts whose windows were cut from scores of different runtimes', () => {
+  shardRuns(sharded, 'score', ['--difficulty', 'pvi']); // parts of the current checkpoint, which propose reads
+  const scorePart = path.join(sharded, 'parts/score', `00003-of-0000${SHARDS}`, 'part.json');
+  const scoredHere = fs.readFileSync(scorePart, 'utf8');
+  const parsed = JSON.parse(scoredHere) as { facts: Record<string, unknown> };
+  assert.equal(parsed.facts.runtime, 'tfjs');
+  // Shard 3 scored on the other runtime proposes from its own part, the others from theirs.
+  fs.writeFileSync(scorePart, JSON.stringify({ ...parsed, facts: { ...parsed.facts, runtime: 'onnxruntime' } }));
+  try {
+    shardRuns(sharded, 'propose', ['--user', userBoxes()]);
+    assert.match(
+      failing(['merge', '--run', sharded, '--stage', 'propose']),
+      /shard 3\/4 was made with other settings than shard 0\/4 \(windowErrorsRuntime "onnxruntime" vs "tfjs"\)/,
+    );
+  } finally {
+    fs.writeFileSync(scorePart, scoredHere);
+  }
+});
