@@ -14,7 +14,8 @@
  * 3. information: the share of the tokens' variance that differs between images at one position,
  *    and a ridge-regression readout, fitted in closed form, from a token (or from the raw or
  *    normalised pixels of its patch) to the one-hot labels of its patch's pixels: the pixel head
- *    made linear, so features are compared with one readout and no training noise;
+ *    made linear, so features are compared with one readout and no training noise; for the
+ *    tokens after each encoder block (0: the patch embedding with positions), the last normed;
  * 4. drift (with --drift): how far full fine-tuning moves the encoder's weights from its start.
  *
  *   node --import tsx scripts/analysis/pretrainDiagnosis.ts --run BENCH_RUN --config optidel.json
@@ -244,8 +245,14 @@ function information(
   );
   for (const [name, m] of Object.entries(models)) {
     cells.push(`${name} content share ${contentShare(m.encode(images(data.test, size))).toFixed(3)}`);
-    const tokens = (s: LabelledSplit) => tf.reshape(m.encode(images(s, size)), [-1, m.config.dim]) as tf.Tensor2D;
-    cells.push(`${name} ${(100 * linearReadout(tokens(data.train), y, tokens(data.test), yTest, classes)).toFixed(1)}`);
+    // After each block (0: patch embedding and positions alone): where the label information is lost.
+    const byDepth: string[] = [];
+    for (let depth = 0; depth <= m.depth; depth++) {
+      const tokens = (s: LabelledSplit) =>
+        tf.reshape(m.encode(images(s, size), depth), [-1, m.config.dim]) as tf.Tensor2D;
+      byDepth.push((100 * linearReadout(tokens(data.train), y, tokens(data.test), yTest, classes)).toFixed(1));
+    }
+    cells.push(`${name} by depth 0..${m.depth} [${byDepth.join(' ')}]`);
   }
   return cells.join(', ');
 }

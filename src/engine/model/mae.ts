@@ -226,8 +226,13 @@ export class MaeModel {
     ]);
   }
 
-  /** Encoder tokens of all patches (no masking), [B, numPatches, dim]. */
-  encode(images: tf.Tensor4D): tf.Tensor3D {
+  /**
+   * Encoder tokens of all patches (no masking), [B, numPatches, dim]; with `depth`, the tokens after
+   * the first `depth` blocks, before the final norm unless every block ran (what each block keeps of the input).
+   */
+  encode(images: tf.Tensor4D, depth = this.params.blocks.length): tf.Tensor3D {
+    if (!Number.isInteger(depth) || depth < 0 || depth > this.depth)
+      throw new Error(`encode: depth must be an integer from 0 to ${this.depth}, got ${depth}`);
     return tf.tidy(() => {
       const batch = images.shape[0];
       const pixels = tf.reshape(this.patchify(images), [batch * this.patches, -1]) as tf.Tensor2D;
@@ -238,7 +243,7 @@ export class MaeModel {
         ),
         [batch * this.patches, this.config.dim],
       ) as tf.Tensor2D;
-      return tf.reshape(this.runEncoder(tokens, batch, this.patches), [
+      return tf.reshape(this.runEncoder(tokens, batch, this.patches, depth), [
         batch,
         this.patches,
         this.config.dim,
@@ -328,10 +333,20 @@ export class MaeModel {
     return tf.mean(tf.squaredDifference(prediction, targetPatches(patches, this.config)), -1) as tf.Tensor2D;
   }
 
-  private runEncoder(tokens: tf.Tensor2D, batch: number, count: number): tf.Tensor2D {
+  private runEncoder(
+    tokens: tf.Tensor2D,
+    batch: number,
+    count: number,
+    depth = this.params.blocks.length,
+  ): tf.Tensor2D {
     let h = tokens;
-    for (const p of this.params.blocks) h = block(h, p, batch, count, this.config.heads);
-    return layerNorm(h, this.params.norm);
+    for (const p of this.params.blocks.slice(0, depth)) h = block(h, p, batch, count, this.config.heads);
+    return depth === this.params.blocks.length ? layerNorm(h, this.params.norm) : h;
+  }
+
+  /** Blocks in the encoder. */
+  get depth(): number {
+    return this.params.blocks.length;
   }
 
   async save(dir: string): Promise<void> {

@@ -70,6 +70,17 @@ test('encode, loss, reconstructionError and patchErrors have the contract shapes
   model.dispose();
 });
 
+test('encode at a depth gives the tokens after that many blocks: every depth differs, the last is the plain encoding', async () => {
+  await useWasm();
+  const model = MaeModel.create({ ...maeConfig('micro'), depth: 3 }, 3);
+  const x = images(2);
+  const tokens = [0, 1, 2, 3].map((depth) => Array.from(model.encode(x, depth).dataSync()));
+  assert.deepEqual(tokens[3], Array.from(model.encode(x).dataSync()));
+  for (let a = 0; a < 4; a++) for (let b = a + 1; b < 4; b++) assert.notDeepEqual(tokens[a], tokens[b]);
+  assert.throws(() => model.encode(x, 4), /depth must be an integer from 0 to 3, got 4/);
+  model.dispose();
+});
+
 test('reconstruction error is deterministic for a seed and varies with it', async () => {
   await useWasm();
   const model = MaeModel.create(maeConfig('micro'), 3);
