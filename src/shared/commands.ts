@@ -133,6 +133,8 @@ export interface TrainArgs {
   rounds?: number;
   /** Data-parallel training threads in this run (default: the cores, capped by the batch size). */
   workers?: number;
+  /** What re-scores the pool between rounds (default: the config's model.runtime, else tfjs). */
+  runtime?: ScoreRuntime;
   fresh?: boolean;
 }
 export interface TrainResult {
@@ -146,6 +148,8 @@ export interface TrainResult {
   imagesPerSecond: number;
   /** Data-parallel training threads it ran on. */
   workers: number;
+  /** What re-scored the pool between rounds; absent with one round. */
+  runtime?: ScoreRuntime;
   checkpoint: string;
 }
 
@@ -161,7 +165,7 @@ export interface RunArgs {
   steps?: number;
   batchSize?: number;
   rounds?: number;
-  /** What runs the model in score and propose (default: the config's model.runtime, else tfjs). */
+  /** What runs the model in score, propose and train's rounds (default: the config's model.runtime, else tfjs). */
   runtime?: ScoreRuntime;
 }
 export interface RunResult {

@@ -31,7 +31,10 @@ export const runCommand: EngineCommand<'run'> = {
     { name: 'steps', type: 'integer', description: 'optimiser steps of both pre-trainings (equal compute)' },
     { name: 'batchSize', type: 'integer', description: 'images per step' },
     { name: 'rounds', type: 'integer', description: 'collaborative rounds of the compact pre-training (default 1)' },
-    { ...SCORE_RUNTIME_OPTION, description: `in score and propose, ${SCORE_RUNTIME_OPTION.description}` },
+    {
+      ...SCORE_RUNTIME_OPTION,
+      description: `in score, propose and the re-scoring between training rounds, ${SCORE_RUNTIME_OPTION.description}`,
+    },
   ],
   async run(args, ctx) {
     const runDir = checkRunFolderOut(args.out);

@@ -2,6 +2,7 @@
 import { SELECTION_METHOD_NAMES } from '../../shared/commands';
 import type { EngineCommand } from '../command';
 import { MAE_PRESETS } from '../model/mae';
+import { SCORE_RUNTIME_OPTION } from '../onnx/scoreRuntime';
 import { runTrainStage } from '../pipeline/trainStage';
 import { WORKERS_OPTION } from './pretrain';
 
@@ -35,10 +36,11 @@ export const trainCommand: EngineCommand<'train'> = {
       description: 'collaborative rounds: re-score, reselect and regenerate between them (default 1)',
     },
     WORKERS_OPTION,
+    { ...SCORE_RUNTIME_OPTION, description: `in the re-scoring between rounds, ${SCORE_RUNTIME_OPTION.description}` },
     { name: 'fresh', type: 'boolean', description: 'discard earlier train checkpoints and start from step 0' },
   ],
   run: runTrainStage,
   describe(r) {
-    return `trained on the ${r.method} compact set (${r.samples + r.generated} images: ${r.samples} pool images as they are, ${r.generated} generated): ${r.steps} steps in ${r.rounds} round(s), final loss ${r.finalLoss.toFixed(4)}, ${r.imagesPerSecond.toFixed(1)} images/s on ${r.workers} worker(s)\ncheckpoint: ${r.checkpoint}`;
+    return `trained on the ${r.method} compact set (${r.samples + r.generated} images: ${r.samples} pool images as they are, ${r.generated} generated): ${r.steps} steps in ${r.rounds} round(s)${r.runtime === 'onnxruntime' ? ' (re-scored by onnxruntime)' : ''}, final loss ${r.finalLoss.toFixed(4)}, ${r.imagesPerSecond.toFixed(1)} images/s on ${r.workers} worker(s)\ncheckpoint: ${r.checkpoint}`;
   },
 };

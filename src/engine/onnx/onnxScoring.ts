@@ -55,9 +55,17 @@ export interface OnnxScorer {
   release(): Promise<void>;
 }
 
-/** An onnxruntime session on `file` (on `threads` threads) that scores batches as the TensorFlow.js path does. */
-export async function openOnnxScorer(ort: Ort, file: string, model: MaeModel, threads: number): Promise<OnnxScorer> {
-  const session = await ort.InferenceSession.create(file, cpuSessionOptions(threads));
+/**
+ * An onnxruntime session on `graph` (the scorer's file, or its bytes: scorerOnnxBytes), on `threads`
+ * threads, that scores batches as the TensorFlow.js path does.
+ */
+export async function openOnnxScorer(
+  ort: Ort,
+  graph: string | Uint8Array,
+  model: MaeModel,
+  threads: number,
+): Promise<OnnxScorer> {
+  const session = await ort.InferenceSession.create(graph, cpuSessionOptions(threads));
   const run = { ort, session, model };
   return {
     scoreBatch: scoreBatch(run),

@@ -24,7 +24,8 @@ export interface OrtSessionOptions {
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
 }
 export interface Ort {
-  InferenceSession: { create(file: string, options: OrtSessionOptions): Promise<OrtSession> };
+  /** From a file, or from the model's bytes (a model in training has no file). */
+  InferenceSession: { create(model: string | Uint8Array, options: OrtSessionOptions): Promise<OrtSession> };
   Tensor: {
     new (type: 'float32', data: Float32Array, dims: number[]): unknown;
     new (type: 'int64', data: BigInt64Array, dims: number[]): unknown;

@@ -14,7 +14,10 @@ import type { PoolCache } from '../data/cache';
 import type { MaeModel } from '../model/mae';
 import { resolveScoringWorkers, scorePool, scorePoolBoxes, type ScoringThreads } from '../model/parallelScoring';
 import type { PretrainResult } from '../model/pretrain';
-import { fitInputFree } from '../model/scoring';
+import { fitInputFree, scoreBoxes, scoreSamples, type PoolScores, type ScoreOptions } from '../model/scoring';
+import type { Ort } from '../onnx/onnxruntime';
+import { openOnnxScorer } from '../onnx/onnxScoring';
+import { scorerOnnxBytes } from '../onnx/scorerGraph';
 import type { SelectionInput } from '../selection/methods';
 import { proposeAutoPatches } from './proposeStage';
 
@@ -62,6 +65,8 @@ export interface RescoreOptions {
   runDir: string;
   /** Progress stages are named `<stage>: re-score`, `<stage>: re-propose`. */
   stage: string;
+  /** onnxruntime-node, when it re-scores (on the model's graph as trained so far); else TensorFlow.js. */
+  ort?: Ort;
 }
 
 /**
@@ -92,29 +97,32 @@ export async function rescoredInput(
     inputFree,
     signal: ctx.signal,
   };
-  const threads: ScoringThreads = {
-    workers: resolveScoringWorkers(options.workers, tf.getBackend(), options.stage),
-    runDir: options.runDir,
-  };
-  const scores = await scorePool(
-    model,
-    cache,
-    all,
-    { ...scoring, onProgress: (done, total) => ctx.progress(`${options.stage}: re-score`, done, total) },
-    threads,
-  );
+  const workers = resolveScoringWorkers(options.workers, tf.getBackend(), options.stage);
+  const scorer = await roundScorer(model, cache, { workers, runDir: options.runDir }, options.ort);
   let keyPatches: KeyPatch[] | undefined;
   let proposed = 0;
-  if (keyPatchFile) {
-    const ours = keyPatchFile.windows
-      ? await proposeAutoPatches(cache, scores.patchErrors, scores.patchesPerSide, keyPatchFile.windows, ctx, {
-          progressStage: `${options.stage}: re-propose`,
-        })
-      : [];
-    proposed = ours.length;
-    keyPatches = [...ours, ...keyPatchFile.patches.filter((p) => p.origin === 'user')].map((p, id) => ({ ...p, id }));
-    const difficulty = await scorePoolBoxes(model, cache, keyPatches, scoring, threads);
-    keyPatches.forEach((p, i) => (p.difficulty = difficulty[i]));
+  let scores: PoolScores;
+  try {
+    scores = await scorer.pool(all, {
+      ...scoring,
+      onProgress: (done, total) => ctx.progress(`${options.stage}: re-score`, done, total),
+    });
+    if (keyPatchFile) {
+      const ours = keyPatchFile.windows
+        ? await proposeAutoPatches(cache, scores.patchErrors, scores.patchesPerSide, keyPatchFile.windows, ctx, {
+            progressStage: `${options.stage}: re-propose`,
+          })
+        : [];
+      proposed = ours.length;
+      keyPatches = [...ours, ...keyPatchFile.patches.filter((p) => p.origin === 'user')].map((p, id) => ({
+        ...p,
+        id,
+      }));
+      const difficulty = await scorer.boxes(keyPatches, scoring);
+      keyPatches.forEach((p, i) => (p.difficulty = difficulty[i]));
+    }
+  } finally {
+    await scorer.release();
   }
   return {
     input: {
@@ -125,5 +133,36 @@ export async function rescoredInput(
       keyPatches,
     },
     proposed,
+  };
+}
+
+interface RoundScorer {
+  pool(ids: number[], options: ScoreOptions): Promise<PoolScores>;
+  boxes(patches: KeyPatch[], options: ScoreOptions): Promise<Float32Array>;
+  release(): Promise<void>;
+}
+
+/**
+ * What scores the pool and its boxes in a round: TensorFlow.js on `threads`, or onnxruntime on the
+ * model's graph exported from memory (the weights as trained so far have no checkpoint file yet),
+ * the same two paths `optidel score` and `optidel propose` take.
+ */
+async function roundScorer(
+  model: MaeModel,
+  cache: PoolCache,
+  threads: ScoringThreads,
+  ort: Ort | undefined,
+): Promise<RoundScorer> {
+  if (!ort)
+    return {
+      pool: (ids, options) => scorePool(model, cache, ids, options, threads),
+      boxes: (patches, options) => scorePoolBoxes(model, cache, patches, options, threads),
+      release: async () => undefined,
+    };
+  const onnx = await openOnnxScorer(ort, await scorerOnnxBytes(model), model, threads.workers);
+  return {
+    pool: (ids, options) => scoreSamples(model, cache, ids, options, onnx.scoreBatch),
+    boxes: (patches, options) => scoreBoxes(model, cache, patches, options, onnx.patchScores),
+    release: () => onnx.release(),
   };
 }

@@ -37,7 +37,7 @@ export interface PipelineOptions {
   steps?: number;
   batchSize?: number;
   rounds?: number;
-  /** What runs the model in score and propose; each stage falls back to the config's model.runtime, as alone. */
+  /** What runs the model in score, propose and train's rounds; each stage falls back to the config's model.runtime, as alone. */
   runtime?: ScoreRuntime;
 }
 
@@ -93,6 +93,7 @@ export async function runPipeline(
           steps: options.steps,
           batchSize: options.batchSize,
           rounds: options.rounds,
+          runtime: options.runtime,
         },
         ctx,
       );

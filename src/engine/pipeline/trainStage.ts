@@ -28,6 +28,8 @@ import { checkpointDir, discardCheckpoints, latestCheckpoint } from '../model/ch
 import { maeConfig, MaeModel } from '../model/mae';
 import { pretrain, type PretrainOptions, type PretrainResult } from '../model/pretrain';
 import { existingRunDir, readRunModelSettings } from '../model/runSettings';
+import type { Ort } from '../onnx/onnxruntime';
+import { stageRuntime } from '../onnx/scoreRuntime';
 import { runStage } from '../runStage';
 import type { SelectionMethod } from '../selection/methods';
 import { adversarialFor, buildCompactSet, type AdversarialSettings, type CompactSet } from './compactSet';
@@ -51,6 +53,8 @@ export interface TrainStageOptions {
   rounds: number;
   adversarial: AdversarialSettings;
   masks: number;
+  /** onnxruntime-node, when it re-scores the pool between rounds; else TensorFlow.js. */
+  ort?: Ort;
 }
 
 export interface TrainStageResult extends PretrainResult {
@@ -248,6 +252,7 @@ async function reselect(
       workers: options.pretrain.workers,
       runDir,
       stage: 'train',
+      ort: options.ort,
     },
     ctx,
   );
@@ -301,6 +306,8 @@ export async function runTrainStage(args: CommandArgs<'train'>, ctx: CommandCont
   if (rounds < 1) throw new UsageError('train: --rounds must be at least 1');
   const { backend } = await selectBackend(ctx.backendPreference);
   const settings = await readRunModelSettings(runDir);
+  // Only rounds re-score: one round needs no runtime, nor onnxruntime-node installed.
+  const rescoring = rounds > 1 ? stageRuntime('train', args.runtime, settings) : undefined;
   const cache = await openCache(runDir);
   // Same shape as the foundation model, so the comparison with full-data pre-training is fair.
   const foundation = await latestCheckpoint(checkpointDir(runDir, 'pretrain'));
@@ -337,6 +344,7 @@ export async function runTrainStage(args: CommandArgs<'train'>, ctx: CommandCont
           rounds,
           adversarial: adversarialFor(method),
           masks: 4,
+          ort: rescoring?.ort,
         },
         ctx,
       );
@@ -349,6 +357,7 @@ export async function runTrainStage(args: CommandArgs<'train'>, ctx: CommandCont
           steps: r.steps,
           loss: Number(r.finalLoss.toFixed(4)),
           workers: r.workers,
+          ...(rescoring ? { runtime: rescoring.runtime } : {}),
         },
       };
     });
@@ -362,6 +371,7 @@ export async function runTrainStage(args: CommandArgs<'train'>, ctx: CommandCont
       seconds: result.seconds,
       imagesPerSecond: result.imagesPerSecond,
       workers: result.workers,
+      ...(rescoring ? { runtime: rescoring.runtime } : {}),
       checkpoint: checkpointDir(runDir, 'train'),
     };
   } finally {

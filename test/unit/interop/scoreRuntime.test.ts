@@ -222,3 +222,75 @@ test(
     }
   },
 );
+
+/** A pre-trained run scored, proposed and selected (optidel), ready for train. */
+function selectedRun(name: string): string {
+  const runDir = cloneRun(run, name);
+  for (const args of [['score'], ['propose'], ['select', '--method', 'optidel', '--budget', '0.2']]) {
+    const r = runCli([...args, '--run', runDir]);
+    assert.equal(r.status, 0, r.stderr);
+  }
+  return runDir;
+}
+
+const trainArgs = (runDir: string, rounds: number) =>
+  [
+    'train',
+    '--run',
+    runDir,
+    '--steps',
+    '4',
+    '--batch-size',
+    '4',
+    '--workers',
+    '1',
+    '--rounds',
+    String(rounds),
+  ] as const;
+
+test('train needs onnxruntime-node only for rounds: one round trains on tfjs, two fail at once without it', () => {
+  const runDir = selectedRun('rounds-no-onnxruntime');
+  setConfigRuntime(runDir, 'onnxruntime');
+  const env = { ONNXRUNTIME_NODE_DIR: fs.mkdtempSync(path.join(run.root, 'empty-')) };
+  const one = runCli([...trainArgs(runDir, 1), '--json'], { env });
+  assert.equal(one.status, 0, one.stderr);
+  assert.equal(one.json!.runtime, undefined, 'one round re-scores nothing');
+  const before = fs.readFileSync(path.join(runDir, ARTIFACTS.run), 'utf8');
+  const two = runCli([...trainArgs(runDir, 2), '--fresh'], { env });
+  assert.notEqual(two.status, 0);
+  assert.match(two.stderr, /train --runtime onnxruntime: onnxruntime-node cannot be found/);
+  assert.equal(fs.readFileSync(path.join(runDir, ARTIFACTS.run), 'utf8'), before, 'run.json untouched');
+});
+
+test(
+  'train --rounds 2 --runtime onnxruntime re-scores the model in training as TensorFlow.js does: same key patches within 1e-4, same selection',
+  { skip: onnxruntime.skipped ?? false },
+  (t) => {
+    const selected = selectedRun('rounds');
+    const dirs = { tfjs: cloneRun({ ...run, runDir: selected }, 'rounds-tfjs'), onnxruntime: selected };
+    for (const [runtime, runDir] of Object.entries(dirs)) {
+      const r = runCli([...trainArgs(runDir, 2), '--runtime', runtime, '--json']);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.json!.runtime, runtime);
+      assert.equal(stageSummary(runDir, 'train').runtime, runtime, 'run.json records what re-scored');
+    }
+    const [ort, tfjs] = [keyPatches(dirs.onnxruntime), keyPatches(dirs.tfjs)];
+    assert.match(
+      JSON.parse(fs.readFileSync(path.join(dirs.onnxruntime, ARTIFACTS.keyPatches), 'utf8')).proposer,
+      /re-proposed in a collaborative round/,
+    );
+    assert.deepEqual(
+      ort.map((p) => [p.sampleId, p.box]),
+      tfjs.map((p) => [p.sampleId, p.box]),
+      'the same windows, re-proposed from the same errors',
+    );
+    const worst = ort.reduce((w, p, i) => Math.max(w, Math.abs(p.difficulty - tfjs[i]!.difficulty)), 0);
+    t.diagnostic(`key-patch difficulty differs by at most ${worst.toExponential(2)}`);
+    assert.ok(worst < 1e-4, `difficulties differ by ${worst}`);
+    // Not bit for bit: identical difficulties would mean TensorFlow.js re-scored both.
+    assert.ok(worst > 0, 'onnxruntime computed the onnxruntime run');
+    const selection = (runDir: string) =>
+      JSON.parse(fs.readFileSync(path.join(runDir, 'selection/optidel.json'), 'utf8')).selected as number[];
+    assert.deepEqual(selection(dirs.onnxruntime), selection(dirs.tfjs));
+  },
+);
