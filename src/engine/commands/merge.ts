@@ -161,7 +161,7 @@ function mergeStage(
       }
       const { file, shards, skipped } = await mergeProposeParts(runDir, expected, rerun);
       for (const s of skipped) ctx.log('warn', `key patches: skipped ${s.path}: ${s.reason}`);
-      await writeKeyPatchesFile(path.join(runDir, ARTIFACTS.keyPatches), file);
+      await writeKeyPatchesFile(runDir, ARTIFACTS.keyPatches, file);
       return {
         result: {
           stage,
