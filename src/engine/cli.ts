@@ -14,6 +14,10 @@ import { findCommand } from './commands';
 import { errorMessage } from './backends/select';
 import { GLOBAL_OPTIONS, parseCommandArgv, usage } from './cliArgs';
 import { OPTIDEL_VERSION } from './version';
+import { escapeControls } from '../shared/controlChars';
+
+/** What the terminal is sent of text that data put in (a shared run's stage error): no control sequence of its own. */
+const shown = (text: string) => escapeControls(text, { keepLines: true });
 
 /** Draws one progress line on stderr, redrawn in place on a terminal and throttled elsewhere. */
 function stderrReporter(): Pick<CommandContext, 'progress' | 'log' | 'metric' | 'stage'> {
@@ -33,7 +37,7 @@ function stderrReporter(): Pick<CommandContext, 'progress' | 'log' | 'metric' | 
       const frac = total > 0 ? Math.min(1, done / total) : 0;
       const width = 24;
       const bar = '█'.repeat(Math.round(frac * width)).padEnd(width, '░');
-      const line = `${stage} ${bar} ${done}/${total}${pace.describe(stage, done, total, now)}${message ? ` ${message}` : ''}`;
+      const line = `${stage} ${bar} ${done}/${total}${pace.describe(stage, done, total, now)}${message ? ` ${shown(message)}` : ''}`;
       if (tty) {
         process.stderr.write(`\r\x1b[K${line}`);
         lastPrinted = line;
@@ -43,7 +47,7 @@ function stderrReporter(): Pick<CommandContext, 'progress' | 'log' | 'metric' | 
     log(level: LogLevel, message: string) {
       if (level === 'trace' || level === 'debug') return;
       clear();
-      process.stderr.write(`${level === 'info' ? '' : `${level}: `}${message}\n`);
+      process.stderr.write(`${level === 'info' ? '' : `${level}: `}${shown(message)}\n`);
     },
     metric(stage, name, value, step) {
       clear();
@@ -53,7 +57,7 @@ function stderrReporter(): Pick<CommandContext, 'progress' | 'log' | 'metric' | 
     },
     stage(runDir, stage, status) {
       clear();
-      process.stderr.write(`stage ${stage}: ${status} (${runDir})\n`);
+      process.stderr.write(`stage ${stage}: ${status} (${shown(runDir)})\n`);
     },
   };
 }
@@ -125,7 +129,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   for (const s of STOP_SIGNALS) process.once(s, stopGently);
   const fail = (kind: FailureKind, message: string, text: string): number => {
     if (json) process.stdout.write(`${JSON.stringify({ error: { kind, message } })}\n`);
-    process.stderr.write(text);
+    process.stderr.write(shown(text));
     return EXIT_CODES[kind];
   };
   try {
@@ -140,7 +144,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else
       process.stdout.write(
-        `${command.describe ? (command.describe as (r: unknown) => string)(result) : JSON.stringify(result, null, 2)}\n`,
+        `${shown(command.describe ? (command.describe as (r: unknown) => string)(result) : JSON.stringify(result, null, 2))}\n`,
       );
     return 0;
   } catch (err) {

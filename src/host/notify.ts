@@ -7,6 +7,7 @@
  * test/unit/host/notify.test.ts fails when a notification is shown anywhere else.
  * No vscode import: the window and the log are passed in, so this is unit-tested.
  */
+import { escapeControls } from '../shared/controlChars';
 
 export const SHOW_LOG = 'Show Log';
 export const NO_FOLDER =
@@ -51,10 +52,7 @@ export class HostError extends Error {
  * (a newline in a file name could forge a log line) are written as `\uXXXX` escapes.
  */
 export function escapeForLog(text: string): string {
-  return text.replace(
-    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return escapeControls(text);
 }
 
 /**

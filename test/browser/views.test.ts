@@ -662,7 +662,7 @@ describe('sample view in Chromium', { skip: missing }, () => {
       proposer: 'test',
       patches: [{ id: 0, sampleId, box: [16, 16, 20, 20], origin: 'auto', difficulty: 0.4 }],
     };
-    await writeKeyPatchesFile(path.join(runDir, ARTIFACTS.keyPatches), patches);
+    await writeKeyPatchesFile(runDir, ARTIFACTS.keyPatches, patches);
     const served = new Set<number>();
     const samples: SampleActions = {
       serve: async (id) => {

@@ -42,6 +42,7 @@ export async function withDifficulty(
 ): Promise<SelectionInput> {
   const dir = path.join(pool.run, benchDifficultyDir(difficulty));
   const files = (name: keyof typeof DIFFICULTY_VARIANT_FILES) => path.join(dir, DIFFICULTY_VARIANT_FILES[name]);
+  const keyPatches = `${benchDifficultyDir(difficulty)}/${DIFFICULTY_VARIANT_FILES.keyPatches}`;
   const count = pool.cache.size;
   const record = fs.existsSync(files('record'))
     ? ((await readJsonFile(files('record'))) as Partial<VariantRecord>)
@@ -50,11 +51,11 @@ export async function withDifficulty(
     const fix = `delete ${dir} and run the benchmark again`;
     const scores = await readFloat32File(files('difficulty'), { length: count, fix });
     // A shared run folder's record is no proof: its patches are checked against the pool as the run's own are.
-    const { patches } = await readKeyPatchesFile(
-      pool.run,
-      `${benchDifficultyDir(difficulty)}/${DIFFICULTY_VARIANT_FILES.keyPatches}`,
-      { fix, pool: { size: count, imageSize: pool.cache.imageSize }, warn: (message) => ctx.log('warn', message) },
-    );
+    const { patches } = await readKeyPatchesFile(pool.run, keyPatches, {
+      fix,
+      pool: { size: count, imageSize: pool.cache.imageSize },
+      warn: (message) => ctx.log('warn', message),
+    });
     return { ...base, difficulty: scores, keyPatches: patches };
   }
   if (record) ctx.log('info', `bench: the ${difficulty} difficulty was computed with another foundation model; again`);
@@ -92,7 +93,7 @@ export async function withDifficulty(
       patches,
       windows: { perImage: DEFAULT_PROPOSER.perImage, windowFraction: DEFAULT_PROPOSER.windowFraction },
     };
-    await writeKeyPatchesFile(files('keyPatches'), file);
+    await writeKeyPatchesFile(pool.run, keyPatches, file);
     // The record last: a variant folder with a record is complete.
     await writeJsonAtomic(files('record'), {
       difficulty,

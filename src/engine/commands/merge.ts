@@ -11,7 +11,7 @@ import { ARTIFACTS, SHARDED_STAGES, shardPartsFolder, type ShardedStage } from '
 import { writeJsonAtomic } from '../../shared/node/atomicFile';
 import { keyPatchLines, writeKeyPatchesFile } from '../../shared/node/keyPatchesFile';
 import { resolveInRun } from '../../shared/run/node/contain';
-import { loadConfig } from '../config/loadConfig';
+import { loadConfig, parseConfig, type LoadedConfig } from '../config/loadConfig';
 import { openCache, readCacheIndex } from '../data/cache';
 import { planDecode, sourceGroups } from '../data/ingest';
 import { writeIngestMetadata } from '../pipeline/ingestStage';
@@ -39,7 +39,8 @@ export const mergeCommand: EngineCommand<'merge'> = {
     {
       name: 'config',
       type: 'string',
-      description: 'optidel.json the ingest parts must have been made from (default: the one their part.json names)',
+      description:
+        'optidel.json the ingest parts must have been made from (default: the config their ingest recorded in run.json)',
     },
     {
       name: 'checkpoint',
@@ -86,8 +87,8 @@ type MergedStage = { result: MergeResult['stages'][number]; summary: Record<stri
 
 /**
  * The ingest parts joined into the run's cache: the pool is discovered again from the config the
- * parts were made from (or `--config`), so a pool or config changed since is refused, as it would
- * make the parts disagree with the cache an unsharded ingest writes now.
+ * parts were made from (run.json's, or `--config`), so a pool changed since (or another config) is
+ * refused, as it would make the parts disagree with the cache an unsharded ingest writes now.
  */
 async function mergeIngest(
   runDir: string,
@@ -95,12 +96,7 @@ async function mergeIngest(
   configArg: string | undefined,
   ctx: CommandContext,
 ): Promise<MergeResult['stages'][number]> {
-  const configPath = configArg ?? (await anyPartRecord<{ configPath?: string }>(runDir, 'ingest'))?.facts.configPath;
-  if (!configPath)
-    throw new Error(
-      `the ingest parts of ${runDir} name no config: give "optidel merge --run ${runArg} --config optidel.json"`,
-    );
-  const loaded = await loadConfig(configPath);
+  const loaded = configArg ? await loadConfig(configArg) : await recordedConfig(runDir, runArg);
   const plan = await planDecode(loaded);
   const sources = sourceGroups(plan.discovery.files).length;
   const rerun = (shard: string) => `optidel ingest --config ${loaded.file} --out ${runArg} --shard ${shard}`;
@@ -121,6 +117,20 @@ async function mergeIngest(
       },
     };
   });
+}
+
+/**
+ * The config the shards' ingest recorded in run.json, named by the path recorded with it. No path
+ * a run folder names is read (part.json's or run.json's configPath): a shared run folder could
+ * name any file of the user's there.
+ */
+async function recordedConfig(runDir: string, runArg: string): Promise<LoadedConfig> {
+  const record = await readRun(runDir);
+  if (!record.configPath)
+    throw new Error(
+      `${runDir} records no config its ingest parts were made from: give "optidel merge --run ${runArg} --config optidel.json"`,
+    );
+  return parseConfig(record.config, record.configPath);
 }
 
 function mergeStage(
@@ -151,7 +161,7 @@ function mergeStage(
       }
       const { file, shards, skipped } = await mergeProposeParts(runDir, expected, rerun);
       for (const s of skipped) ctx.log('warn', `key patches: skipped ${s.path}: ${s.reason}`);
-      await writeKeyPatchesFile(path.join(runDir, ARTIFACTS.keyPatches), file);
+      await writeKeyPatchesFile(runDir, ARTIFACTS.keyPatches, file);
       return {
         result: {
           stage,

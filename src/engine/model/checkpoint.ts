@@ -87,9 +87,36 @@ export async function latestCheckpoint(
 ): Promise<{ dir: string; state: TrainerState & { optimizerStep: number }; config: MaeConfig } | undefined> {
   const stepDir = readCheckpointPointer(dir);
   if (stepDir === undefined) return undefined;
-  const state = (await readJsonFile(path.join(stepDir, TRAINER_FILE))) as TrainerState & { optimizerStep: number };
+  const file = path.join(stepDir, TRAINER_FILE);
+  const state = checkedState(
+    (await readJsonFile(file)) as Partial<TrainerState & { optimizerStep: number }>,
+    file,
+    dir,
+  );
   const model = (await readJsonFile(path.join(stepDir, CHECKPOINT_FILES.model))) as { config: MaeConfig };
   return { dir: stepDir, state, config: model.config };
+}
+
+/**
+ * A resumed training starts at `step` and keeps the metrics up to it: a shared run folder's step of
+ * -1000 emptied the metrics log before the first batch failed, so the counts are whole numbers
+ * from 0 and the options an object.
+ */
+function checkedState(
+  state: Partial<TrainerState & { optimizerStep: number }> | null,
+  file: string,
+  dir: string,
+): TrainerState & { optimizerStep: number } {
+  const fail = (why: string): never => {
+    throw new Error(`${file}: ${why}; the checkpoint is damaged or not OptiDEL's: delete ${dir} to start over`);
+  };
+  if (typeof state !== 'object' || state === null) return fail('not a JSON object');
+  for (const key of ['step', 'optimizerStep'] as const)
+    if (!(Number.isSafeInteger(state[key]) && state[key]! >= 0))
+      fail(`"${key}" holds ${JSON.stringify(state[key])}, not a whole number from 0`);
+  if (typeof state.options !== 'object' || state.options === null || Array.isArray(state.options))
+    fail('"options" must be an object');
+  return state as TrainerState & { optimizerStep: number };
 }
 
 /** Restores weights and optimiser moments from a checkpoint folder into existing objects. */

@@ -29,7 +29,7 @@ const SCORER_EXPORT_VERSION = 'scorer-1';
 
 /**
  * The run folder's ONNX scorer of the checkpoint in `checkpointFolder` (which `model` was loaded
- * from): onnx/scorer-<hash>.onnx, the hash of the checkpoint's files, written when missing. The
+ * from): onnx/scorer-<hash>.onnx, the hash of the checkpoint's files, written when missing or not the export. The
  * scorers of other checkpoints are removed, so the folder holds one.
  */
 export async function cachedScorerFile(runDir: string, checkpointFolder: string, model: MaeModel): Promise<string> {
@@ -39,12 +39,21 @@ export async function cachedScorerFile(runDir: string, checkpointFolder: string,
   const dir = path.join(runDir, ARTIFACTS.onnxDir);
   const name = `scorer-${hash.digest('hex').slice(0, 16)}.onnx`;
   const file = path.join(dir, name);
-  if (fs.existsSync(file)) return file;
+  // The name is a hash of files a shared run folder carries too, so anyone can plant a graph of
+  // their own under it: a cached file is used only when it holds the export's own bytes.
+  const bytes = await scorerOnnxBytes(model);
+  if (await holds(file, bytes)) return file;
   await fs.promises.mkdir(dir, { recursive: true });
-  await writeFileAtomic(file, await scorerOnnxBytes(model));
+  await writeFileAtomic(file, bytes);
   for (const other of await fs.promises.readdir(dir))
     if (other !== name && /^scorer-[0-9a-f]+\.onnx$/.test(other)) await fs.promises.rm(path.join(dir, other));
   return file;
+}
+
+/** Whether `file` is a file of exactly `bytes` (read only when its size is theirs). */
+async function holds(file: string, bytes: Uint8Array): Promise<boolean> {
+  const size = (await fs.promises.stat(file).catch(() => undefined))?.size;
+  return size === bytes.byteLength && Buffer.from(bytes).equals(await fs.promises.readFile(file));
 }
 
 export interface OnnxScorer {

@@ -193,7 +193,7 @@ export async function runProposeStage(
         ...(args.userOnly ? {} : { windows: { perImage, windowFraction } }),
       };
       let written: string[] = [ARTIFACTS.keyPatches, keyPatchLines(ARTIFACTS.keyPatches)];
-      if (!shard) await writeKeyPatchesFile(path.join(runDir, ARTIFACTS.keyPatches), file);
+      if (!shard) await writeKeyPatchesFile(runDir, ARTIFACTS.keyPatches, file);
       else {
         const partSettings = {
           perImage,

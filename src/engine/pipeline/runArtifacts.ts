@@ -88,7 +88,7 @@ export function selectionIdsProblem(
 
 /**
  * The samples a stage should use after the gallery's hand curation: selected minus `manual.exclude`
- * plus `manual.include`, and the selected key patches minus those of excluded samples.
+ * plus `manual.include`, and the selected key patches minus those of excluded samples, each once.
  */
 export function curated(
   selection: Pick<SelectionFile, 'selected' | 'patches' | 'manual'>,
@@ -99,7 +99,8 @@ export function curated(
     ...new Set([...selection.selected.filter((id) => !exclude.has(id)), ...(selection.manual?.include ?? [])]),
   ];
   const sampleOf = new Map(keyPatches.map((p) => [p.id, p.sampleId]));
-  const patchIds = (selection.patches ?? []).filter((id) => !exclude.has(sampleOf.get(id) ?? -1));
+  // Each patch once: a shared selection naming one patch 50,000 times would build a mosaic for each.
+  const patchIds = [...new Set(selection.patches ?? [])].filter((id) => !exclude.has(sampleOf.get(id) ?? -1));
   return { ids, patchIds };
 }
 

@@ -259,7 +259,11 @@ async function reselect(
   // Written back so the selection's patch ids name them.
   if (before && input.keyPatches) {
     const proposer = `${before.proposer.replace(/; re-proposed .*$/, '')}; re-proposed in a collaborative round with the model in training`;
-    await writeKeyPatchesFile(keyPatchFile, { ...before, proposer, patches: input.keyPatches } satisfies KeyPatchFile);
+    await writeKeyPatchesFile(runDir, ARTIFACTS.keyPatches, {
+      ...before,
+      proposer,
+      patches: input.keyPatches,
+    } satisfies KeyPatchFile);
     ctx.log(
       'info',
       `train: ${proposed} key patches proposed again from the model in training, ${input.keyPatches.length - proposed} of the user's kept`,

@@ -24,8 +24,6 @@ import { readParts, writePart, type CheckedPart, type PartExpectations } from '.
 import { shardLabel, shardRange, type Shard } from './shard';
 
 export interface IngestPartFacts {
-  /** The optidel.json the shard was decoded from (absolute): the merge discovers the pool from it again. */
-  configPath: string;
   samples: number;
   skipped: IngestSummary['skipped'];
   emptySlicesSkipped: number;
@@ -60,7 +58,6 @@ export async function writeIngestPart(
     file('cacheIndex');
     file('thumbsIndex');
     return {
-      configPath: plan.loaded.file,
       samples: summary.samples,
       skipped: summary.skipped,
       emptySlicesSkipped: summary.emptySlicesSkipped,

@@ -13,9 +13,9 @@ import { readJsonFile, writeJsonAtomic } from '../../shared/node/atomicFile';
 import { resolveInRun } from '../../shared/run/node/contain';
 import {
   SHARD_PART_FILES,
-  SHARD_PART_FOLDER,
   shardPartFile,
   shardPartFolder,
+  shardOfPartFolder,
   shardPartsFolder,
   type ShardedStage,
 } from '../../shared/run/layout';
@@ -107,11 +107,11 @@ export async function readParts<Facts>(
 ): Promise<Array<CheckedPart<Facts>>> {
   const folder = resolveInRun(runDir, shardPartsFolder(stage));
   const names = fs.existsSync(folder)
-    ? (await fs.promises.readdir(folder)).filter((f) => SHARD_PART_FOLDER.test(f))
+    ? (await fs.promises.readdir(folder)).filter((f) => shardOfPartFolder(f) !== undefined)
     : [];
   if (names.length === 0)
     throw new ShardMergeError(`${folder} holds no parts: run "${rerun('i/n')}" for every shard i of n first`);
-  const counts = new Set(names.map((n) => Number(SHARD_PART_FOLDER.exec(n)![2])));
+  const counts = new Set(names.map((n) => shardOfPartFolder(n)!.count));
   if (counts.size > 1)
     throw new ShardMergeError(
       `${folder} holds parts of splits into ${[...counts].sort((a, b) => a - b).join(' and ')} shards; delete the folders of the split you do not want`,
@@ -119,9 +119,14 @@ export async function readParts<Facts>(
   const count = [...counts][0];
   const problems: string[] = [];
   const byIndex = new Map<number, CheckedPart<Facts>>();
+  // Shards whose folder readPart reported already, so they are not named missing a second time.
+  const reported = new Set<number>();
   for (const name of names.sort()) {
     const part = await readPart<Facts>(runDir, stage, name, problems);
-    if (!part) continue;
+    if (!part) {
+      reported.add(shardOfPartFolder(name)!.index);
+      continue;
+    }
     const label = `shard ${shardLabel(part.record.shard)}`;
     if (byIndex.has(part.record.shard.index)) {
       problems.push(`${label} is duplicated (${name} claims it too); delete the copy`);
@@ -134,7 +139,7 @@ export async function readParts<Facts>(
     const label = shardLabel({ index, count });
     const part = byIndex.get(index);
     if (!part) {
-      if (!problems.some((p) => p.startsWith(`shard ${label} `)))
+      if (!reported.has(index))
         problems.push(`shard ${label} is missing (${shardPartFolder(stage, index, count)}): run "${rerun(label)}"`);
       continue;
     }
@@ -152,7 +157,7 @@ export async function anyPartRecord<Facts>(
 ): Promise<ShardPartRecord<Facts> | undefined> {
   const folder = resolveInRun(runDir, shardPartsFolder(stage));
   if (!fs.existsSync(folder)) return undefined;
-  for (const name of (await fs.promises.readdir(folder)).filter((f) => SHARD_PART_FOLDER.test(f)).sort()) {
+  for (const name of (await fs.promises.readdir(folder)).filter((f) => shardOfPartFolder(f) !== undefined).sort()) {
     const part = await readPart<Facts>(runDir, stage, name, []);
     if (part) return part.record;
   }
@@ -165,7 +170,7 @@ async function readPart<Facts>(
   folderName: string,
   problems: string[],
 ): Promise<CheckedPart<Facts> | undefined> {
-  const [, index, count] = SHARD_PART_FOLDER.exec(folderName)!.map(Number);
+  const { index, count } = shardOfPartFolder(folderName)!;
   const label = `shard ${shardLabel({ index, count })}`;
   const file = (name: keyof typeof SHARD_PART_FILES) =>
     resolveInRun(runDir, shardPartFile(stage, index, count, name), { mustExist: true });

@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import type { KeyPatchFile } from '../../shared/artifacts';
 import { keyPatchLines, readKeyPatchesFile, writeKeyPatchesFile } from '../../shared/node/keyPatchesFile';
-import { SHARD_PART_FILES } from '../../shared/run/layout';
+import { SHARD_PART_FILES, shardPartFile } from '../../shared/run/layout';
 import { readParts, writePart, type PartExpectations } from './parts';
 import { shardRange, type Shard } from './shard';
 
@@ -32,7 +32,8 @@ export async function writeProposePart(
     settings,
   } as const;
   const written = await writePart<ProposePartFacts>(runDir, record, async (file) => {
-    await writeKeyPatchesFile(file('keyPatches'), patches);
+    file('keyPatches'); // named among the part's files
+    await writeKeyPatchesFile(runDir, shardPartFile('propose', shard.index, shard.count, 'keyPatches'), patches);
     return { skipped };
   });
   return written.flatMap((f) => (f.endsWith(SHARD_PART_FILES.keyPatches) ? [f, keyPatchLines(f)] : [f]));

@@ -7,6 +7,7 @@
  * merged run equal to an unsharded one.
  */
 import { UsageError, type OptionSpec } from '../command';
+import { MAX_SHARDS } from '../../shared/run/layout';
 
 export interface Shard {
   index: number;
@@ -68,6 +69,8 @@ function shardFromEnv(env: Readonly<Record<string, string | undefined>>, command
 function checked(index: number, count: number, from: string, command: string): Shard {
   if (!(count >= 1 && index >= 0 && index < count))
     throw new UsageError(`${command}: ${from} gives shard ${index} of ${count}; need 0 <= i < n and n >= 1`);
+  if (count > MAX_SHARDS)
+    throw new UsageError(`${command}: ${from} splits into ${count} shards; at most ${MAX_SHARDS} shards`);
   return { index, count };
 }
 

@@ -85,20 +85,21 @@ function isHeaderOf(
 }
 
 /**
- * Writes `content` as version 2 at `file` (the header's path). Fields beside KeyPatchFile's (a
- * shard part's userOrder) go into the header. Temporaries a crashed write left are removed first;
- * a write that fails before its header leaves the file as it was.
+ * Writes `content` as version 2 at `relative` inside `dir` (the header's path). Fields beside
+ * KeyPatchFile's (a shard part's userOrder) go into the header. Temporaries a crashed write left
+ * are removed first; a write that fails before its header leaves the file as it was.
  */
 export async function writeKeyPatchesFile<T extends KeyPatchFile>(
-  file: string,
+  dir: string,
+  relative: string,
   content: T,
   chunkBytes = JSON_LINES_CHUNK_BYTES,
 ): Promise<void> {
   const { patches, ...rest } = content;
-  const dir = path.dirname(file);
-  // Renames never follow a link, but the reads below would: a linked name is refused, as readers do.
-  const [header, body, previous] = [file, keyPatchLines(file), previousLines(file)].map((f) =>
-    resolveInRun(dir, path.basename(f), { fix: `remove ${path.basename(f)} and write it again` }),
+  // Checked from `dir` down, as readers do: a folder linked since the command checked its run
+  // (the writes, the removal of the set-aside body) and a linked file (the reads) are refused.
+  const [header, body, previous] = [relative, keyPatchLines(relative), previousLines(relative)].map((f) =>
+    resolveInRun(dir, f, { fix: `remove ${f} and write it again` }),
   ) as [string, string, string];
   await Promise.all([removeDeadTempsOf(header), removeDeadTempsOf(body)]);
   const setAside = await setAsideCommitted(header, body, previous, chunkBytes);
@@ -118,7 +119,7 @@ export async function writeKeyPatchesFile<T extends KeyPatchFile>(
     patchesSha256: lines.sha256,
   } satisfies Omit<KeyPatchesHeader, 'proposer'>);
   await fs.promises.rm(previous, { force: true });
-  await syncFolder(dir);
+  await syncFolder(path.dirname(header));
 }
 
 /**

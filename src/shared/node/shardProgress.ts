@@ -6,7 +6,7 @@
  * engine's (src/engine/scale/parts.ts); a shard shown done here can still be refused there.
  */
 import * as fs from 'node:fs';
-import { SHARD_PART_FOLDER, SHARDED_STAGES, shardPartFile, shardPartsFolder, type ShardedStage } from '../run/layout';
+import { shardOfPartFolder, SHARDED_STAGES, shardPartFile, shardPartsFolder, type ShardedStage } from '../run/layout';
 import { resolveInRun } from '../run/node/contain';
 
 export interface ShardSplitProgress {
@@ -26,9 +26,9 @@ export async function readShardProgress(runDir: string): Promise<ShardSplitProgr
     if (!fs.existsSync(folder)) continue;
     const byCount = new Map<number, Set<number>>();
     for (const name of await fs.promises.readdir(folder)) {
-      const match = SHARD_PART_FOLDER.exec(name);
-      if (!match) continue;
-      const [index, count] = [Number(match[1]), Number(match[2])];
+      const shard = shardOfPartFolder(name);
+      if (!shard) continue;
+      const { index, count } = shard;
       const done = byCount.get(count) ?? new Set<number>();
       byCount.set(count, done);
       if (await finished(runDir, stage, index, count)) done.add(index);

@@ -140,7 +140,22 @@ export const SHARD_PART_FILES = {
 } as const;
 
 /** A part folder's name, `<i>-of-<n>` with both padded to five digits so listings sort in shard order. */
-export const SHARD_PART_FOLDER = /^(\d+)-of-(\d+)$/;
+const SHARD_PART_FOLDER = /^(\d+)-of-(\d+)$/;
+
+/** The most shards a stage is split into: as many as five-digit part folder names hold. */
+export const MAX_SHARDS = 99_999;
+
+/**
+ * The shard a part folder's name gives, or undefined for any other name. A name is all a reader
+ * knows of a split before a file is read, and a shared run folder's empty `00000-of-4000000000`
+ * would have every reader list four billion shards: a split larger than MAX_SHARDS is not one.
+ */
+export function shardOfPartFolder(name: string): { index: number; count: number } | undefined {
+  const match = SHARD_PART_FOLDER.exec(name);
+  if (!match) return undefined;
+  const [index, count] = [Number(match[1]), Number(match[2])];
+  return count >= 1 && count <= MAX_SHARDS && index < count ? { index, count } : undefined;
+}
 
 export function shardPartsFolder(stage: ShardedStage): string {
   return `${ARTIFACTS.partsDir}/${stage}`;

@@ -148,7 +148,7 @@ describe('optidel sample', { skip }, () => {
         { id: 2, sampleId: sample.id + 1, box: [0, 0, 8, 8], origin: 'auto' },
       ],
     };
-    await writeKeyPatchesFile(path.join(runDir, ARTIFACTS.keyPatches), patches);
+    await writeKeyPatchesFile(runDir, ARTIFACTS.keyPatches, patches);
     const served = await serveSample(runDir, sample.id);
     assert.equal(served.mask?.dataset, 'organs');
     assert.deepEqual(served.mask?.labels, [1, 2]);

@@ -423,7 +423,6 @@ test("thumbs/index.json naming an atlas beside the run: export puts none of the 
 
 test('a key-patch line naming a sample outside the pool or a box outside the image is skipped naming its line; a file of none is refused', async () => {
   const runDir = cloneRun(done, 'key-patch-ids');
-  const file = path.join(runDir, 'patches', 'key-patches.json');
   const lines = path.join(runDir, 'patches', 'key-patches.jsonl');
   const patches = await readKeyPatchesFile(runDir, 'patches/key-patches.json', { warn: assert.fail });
   const index = JSON.parse(fs.readFileSync(path.join(runDir, 'cache', 'index.json'), 'utf8'));
@@ -436,14 +435,20 @@ test('a key-patch line naming a sample outside the pool or a box outside the ima
     [{ box: [0, 0, 'x', 4] }, `"box" is [0,0,"x",4], not a box inside the ${index.imageSize} px image`],
   ] as const) {
     const [first, ...rest] = patches.patches;
-    await writeKeyPatchesFile(file, { ...patches, patches: [{ ...first!, ...change } as KeyPatch, ...rest] });
+    await writeKeyPatchesFile(runDir, 'patches/key-patches.json', {
+      ...patches,
+      patches: [{ ...first!, ...change } as KeyPatch, ...rest],
+    });
     const select = runCli(['select', '--run', runDir, '--method', 'optidel', '--json']);
     assert.equal(select.status, 0, select.stderr);
     assert.ok(select.stderr.includes(`${lines}: line 1: ${problem} (skipped)`), select.stderr);
     assert.ok(select.stderr.includes(`${lines}: 1 of ${patches.patches.length} key patches skipped`), select.stderr);
   }
   // The old code selected 0 samples from such a file and reported success; train then failed with "nothing to train on".
-  await writeKeyPatchesFile(file, { ...patches, patches: patches.patches.map((p) => ({ ...p, sampleId: 99_999 })) });
+  await writeKeyPatchesFile(runDir, 'patches/key-patches.json', {
+    ...patches,
+    patches: patches.patches.map((p) => ({ ...p, sampleId: 99_999 })),
+  });
   const select = runCli(['select', '--run', runDir, '--method', 'optidel', '--json']);
   assert.notEqual(select.status, 0);
   assert.ok(

@@ -45,7 +45,7 @@ const CONTENT: KeyPatchFile = {
 
 async function written(name: string, content: KeyPatchFile = CONTENT, chunkBytes = 7): Promise<string> {
   const dir = path.join(root, name);
-  await writeKeyPatchesFile(path.join(dir, RELATIVE), content, chunkBytes);
+  await writeKeyPatchesFile(dir, RELATIVE, content, chunkBytes);
   return dir;
 }
 
@@ -184,7 +184,7 @@ test('a body of the right count that is not the one its header names is refused;
     /key-patches\.jsonl: is not the body .*key-patches\.json was written with \(its SHA-256 differs\): another write or an edit changed it; run "optidel propose" again/,
   );
   // The body this header was written with, set aside by a rewrite that stopped before its header: read, and said so.
-  await writeKeyPatchesFile(path.join(root, 'scratch', RELATIVE), CONTENT, 7);
+  await writeKeyPatchesFile(path.join(root, 'scratch'), RELATIVE, CONTENT, 7);
   fs.copyFileSync(
     path.join(root, 'scratch/patches/key-patches.jsonl'),
     path.join(dir, 'patches/key-patches.prev.jsonl'),
@@ -225,7 +225,7 @@ test('a linked set-aside body is refused by reader and writer; a linked stale te
   fs.symlinkSync(outside, previous);
   await assert.rejects(read(dir), /key-patches\.prev\.jsonl" goes through the symbolic link/);
   await assert.rejects(
-    writeKeyPatchesFile(path.join(dir, RELATIVE), NEXT, 7),
+    writeKeyPatchesFile(dir, RELATIVE, NEXT, 7),
     /key-patches\.prev\.jsonl" goes through the symbolic link/,
   );
   fs.rmSync(previous);
@@ -233,7 +233,7 @@ test('a linked set-aside body is refused by reader and writer; a linked stale te
   const dead = spawnSync(process.execPath, ['-e', '']).pid;
   const stray = path.join(dir, `patches/key-patches.jsonl.${dead}-0badf00d.tmp`);
   fs.symlinkSync(outside, stray);
-  await writeKeyPatchesFile(path.join(dir, RELATIVE), NEXT, 7);
+  await writeKeyPatchesFile(dir, RELATIVE, NEXT, 7);
   assert.equal(fs.readFileSync(outside, 'utf8'), theirs);
   assert.deepEqual(fs.readdirSync(path.join(dir, 'patches')).sort(), ['key-patches.json', 'key-patches.jsonl']);
 });
@@ -241,12 +241,12 @@ test('a linked set-aside body is refused by reader and writer; a linked stale te
 test('a write that fails in its body leaves the file it would have replaced as it was', async () => {
   const dir = await written('kept');
   const broken = { ...CONTENT, patches: [...patches(20), { id: 20, big: 10n } as unknown as KeyPatch] };
-  await assert.rejects(writeKeyPatchesFile(path.join(dir, RELATIVE), broken, 7), /BigInt/);
+  await assert.rejects(writeKeyPatchesFile(dir, RELATIVE, broken, 7), /BigInt/);
   assert.deepEqual(await readKeyPatchesFile(dir, RELATIVE, quiet), CONTENT);
   assert.deepEqual(fs.readdirSync(path.join(dir, 'patches')).sort(), ['key-patches.json', 'key-patches.jsonl']);
   const undo = failWritesHalfWay(/key-patches\.jsonl\.\d+-[0-9a-f]{8}\.tmp$/);
   try {
-    await assert.rejects(writeKeyPatchesFile(path.join(dir, RELATIVE), NEXT, 7), /ENOSPC/);
+    await assert.rejects(writeKeyPatchesFile(dir, RELATIVE, NEXT, 7), /ENOSPC/);
   } finally {
     undo();
   }
@@ -258,7 +258,7 @@ test('a disk that fills while the header is written leaves the previous key patc
   const dir = await written('header-full');
   const undo = failWritesHalfWay(/key-patches\.json\.\d+-[0-9a-f]{8}\.tmp$/);
   try {
-    await assert.rejects(writeKeyPatchesFile(path.join(dir, RELATIVE), NEXT, 7), /ENOSPC/);
+    await assert.rejects(writeKeyPatchesFile(dir, RELATIVE, NEXT, 7), /ENOSPC/);
   } finally {
     undo();
   }
@@ -266,7 +266,7 @@ test('a disk that fills while the header is written leaves the previous key patc
   const { file, warnings } = await read(dir);
   assert.deepEqual(file, CONTENT);
   assert.match(warnings.join('\n'), /a rewrite of .*key-patches\.json was cut short/);
-  await writeKeyPatchesFile(path.join(dir, RELATIVE), NEXT, 7);
+  await writeKeyPatchesFile(dir, RELATIVE, NEXT, 7);
   assert.deepEqual(await readKeyPatchesFile(dir, RELATIVE, quiet), NEXT);
   assert.deepEqual(fs.readdirSync(path.join(dir, 'patches')).sort(), ['key-patches.json', 'key-patches.jsonl']);
 });
@@ -275,7 +275,7 @@ test('a writer killed half-way through a rewrite leaves the previous key patches
   const dir = await written('killed');
   const hold = fs.mkdtempSync(path.join(root, 'hold-'));
   const source = path.resolve(__dirname, '../../../src/shared/node/keyPatchesFile.ts');
-  const script = `require(${JSON.stringify(source)}).writeKeyPatchesFile(${JSON.stringify(path.join(dir, RELATIVE))}, ${JSON.stringify(NEXT)}, 7)`;
+  const script = `require(${JSON.stringify(source)}).writeKeyPatchesFile(${JSON.stringify(dir)}, ${JSON.stringify(RELATIVE)}, ${JSON.stringify(NEXT)}, 7)`;
   // Held (then killed) as it opens the header's temporary: its body is renamed into place, the old header still there.
   const child = spawn(
     process.execPath,
@@ -307,7 +307,18 @@ test('a writer killed half-way through a rewrite leaves the previous key patches
   const { file, warnings } = await read(dir);
   assert.deepEqual(file, CONTENT, "the key patches from before the rewrite, not the killed one's nor the temporary's");
   assert.match(warnings.join('\n'), /was cut short; the key patches from before it are read/);
-  await writeKeyPatchesFile(path.join(dir, RELATIVE), NEXT, 7);
+  await writeKeyPatchesFile(dir, RELATIVE, NEXT, 7);
   assert.deepEqual(await readKeyPatchesFile(dir, RELATIVE, quiet), NEXT);
   assert.deepEqual(fs.readdirSync(path.join(dir, 'patches')).sort(), ['key-patches.json', 'key-patches.jsonl']);
+});
+
+test('a patches/ folder linked elsewhere after the run was checked: the writer refuses it, nothing outside is written or removed', async () => {
+  const dir = await written('linked-folder');
+  const outside = fs.mkdtempSync(path.join(root, 'outside-'));
+  fs.writeFileSync(path.join(outside, 'key-patches.prev.jsonl'), "the user's own file");
+  fs.rmSync(path.join(dir, 'patches'), { recursive: true });
+  fs.symlinkSync(outside, path.join(dir, 'patches'));
+  await assert.rejects(writeKeyPatchesFile(dir, RELATIVE, NEXT, 7), /goes through the symbolic link patches/);
+  assert.deepEqual(fs.readdirSync(outside), ['key-patches.prev.jsonl']);
+  assert.equal(fs.readFileSync(path.join(outside, 'key-patches.prev.jsonl'), 'utf8'), "the user's own file");
 });

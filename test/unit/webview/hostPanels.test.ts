@@ -185,7 +185,11 @@ test('key patches of version 1 and 2 reach the view alike; a too deep patch line
   const v1 = (await loadRunViewData(dir, 'histogram', (rel) => rel)).keyPatches;
   assert.ok(v1 && v1.length > 0, 'the fixture writes version 1');
   const file = path.join(dir, 'patches/key-patches.json');
-  await writeKeyPatchesFile(file, await readKeyPatchesFile(dir, 'patches/key-patches.json', { warn: assert.fail }));
+  await writeKeyPatchesFile(
+    dir,
+    'patches/key-patches.json',
+    await readKeyPatchesFile(dir, 'patches/key-patches.json', { warn: assert.fail }),
+  );
   assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).version, 2);
   const v2 = await loadRunViewData(dir, 'histogram', (rel) => rel);
   assert.deepEqual(v2.keyPatches, v1);
