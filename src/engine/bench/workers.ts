@@ -3,14 +3,17 @@
  * backend trains on one core, so on a machine with several cores each worker pre-trains and
  * fine-tunes its own encoders at the same time. Workers are ordinary engines serving IPC (the
  * extension host's protocol); each runs `bench` on its share (`--only`) and files its cells in the
- * shared ledger, one file per cell. The caller has ingested the pool and scored it beforehand, so
- * no two workers ever train or write the same thing; it writes the final report after them.
+ * shared ledger, one file per cell. The caller has ingested the pool; it trains the foundation
+ * model and scores the pool before any worker takes a selection method (a worker takes encoders
+ * that need neither meanwhile), so no two workers ever train or write the same thing; it writes the
+ * final report after them.
  */
 import type { BenchArgs, BenchResult } from '../../shared/commands';
 import type { BackendName } from '../../shared/engineInfo';
 import { EngineClient, EngineError, type RunningRequest } from '../../shared/node/engineClient';
 import { CancelledError, throwIfCancelled, type CommandContext } from '../command';
-import { pendingEncoders, plannedEncoders, type BenchPlan, type EncoderId } from './runBench';
+import { pendingEncoders, plannedEncoders, sameEncoder, type BenchPlan, type EncoderId } from './runBench';
+import { FOUNDATION_SEED } from './selectionSource';
 import { selectorOf } from './benchMethods';
 import { preparePredictions } from './predictions';
 
@@ -34,34 +37,129 @@ export async function computeInWorkers(w: WorkerPlan, ctx: CommandContext): Prom
   if (w.workers < 2) return 0;
   const pending = await pendingEncoders(w.plan);
   if (pending.length < 2) return 0;
-  // Everything workers would share is done here first: the foundation model, the pool's scores and the predictions' test images.
-  if (pending.some((e) => selectorOf(e.method)))
-    await w.prepareSelection(
-      pending.map((e) => e.method),
+  // The predictions' test images are written once, before any worker files a cell.
+  for (const data of w.plan.datasets) await preparePredictions(w.plan.benchDir, data);
+  const { settings, datasets } = w.plan;
+  const totalCells = plannedEncoders(settings).length * datasets.length;
+  const options = { enginePath: process.argv[1], backend: w.backend, totalCells };
+  let computed = 0;
+  // Everything workers would share is done here first: the foundation model and the pool's scores.
+  // Training the foundation keeps one core busy; encoders that need neither it nor the scores
+  // (no pre-training, full data of other seeds) keep the others busy meanwhile.
+  if (pending.some((e) => selectorOf(e.method))) {
+    const cost = await costModel(w, pending);
+    const foundation = { method: 'full', seed: FOUNDATION_SEED, budget: 1 };
+    const prepareCost = cost({ ...foundation, pendingCells: 0 });
+    const meanwhile = whilePreparing(
+      pending.filter((e) => !selectorOf(e.method) && !sameEncoder(e, foundation)),
+      prepareCost * (w.workers - 1),
+      cost,
+    );
+    computed += await whileRunning(
+      () =>
+        w.prepareSelection(
+          pending.map((e) => e.method),
+          ctx,
+        ),
+      (inner) =>
+        meanwhile.length
+          ? runBenchWorkers(
+              w.args,
+              shareEncoders(meanwhile, w.workers - 1, cost),
+              { ...options, doneCells: doneCells(totalCells, pending) },
+              inner,
+            )
+          : Promise.resolve(0),
       ctx,
     );
-  for (const data of w.plan.datasets) await preparePredictions(w.plan.benchDir, data);
-  const { settings, finetune, datasets } = w.plan;
-  const stepsLeft = new Map(
+  }
+  const rest = await pendingEncoders(w.plan);
+  if (rest.length === 0) return computed;
+  const cost = await costModel(w, rest);
+  // process.argv[1] is this engine's entry (bin/optidel.js or dist/engine/main.js); with --ipc it serves a parent.
+  return (
+    computed +
+    (await runBenchWorkers(
+      w.args,
+      shareEncoders(rest, w.workers, cost),
+      { ...options, doneCells: doneCells(totalCells, rest) },
+      ctx,
+    ))
+  );
+}
+
+type PendingEncoder = EncoderId & { pendingCells: number };
+
+/** Cells of the plan already finished, given the encoders still pending. */
+function doneCells(totalCells: number, pending: readonly PendingEncoder[]): number {
+  return totalCells - pending.reduce((sum, e) => sum + e.pendingCells, 0);
+}
+
+/** An estimate of an encoder's remaining work, in seconds on one wasm core. */
+async function costModel(w: WorkerPlan, pending: readonly PendingEncoder[]): Promise<(e: PendingEncoder) => number> {
+  const { settings, finetune } = w.plan;
+  const steps = async (e: EncoderId) => (e.method === 'scratch' ? 0 : settings.pretrainSteps - (await w.stepsDone(e)));
+  const stepsLeft = new Map<string, number>(
     await Promise.all(
-      pending.map(
-        async (e) => [e, e.method === 'scratch' ? 0 : settings.pretrainSteps - (await w.stepsDone(e))] as const,
+      [...pending, { method: 'full', seed: FOUNDATION_SEED, budget: 1 }].map(
+        async (e) => [encoderKey(e), await steps(e)] as const,
       ),
     ),
   );
   // Seconds on one wasm core, roughly: a pre-training step of 16 images 0.125, a fine-tuning step 0.08 (0.01 probing).
-  const cost = (e: (typeof pending)[number]) =>
-    stepsLeft.get(e)! * 0.125 * (settings.pretrainBatchSize / 16) +
+  return (e) =>
+    (stepsLeft.get(encoderKey(e)) ?? 0) * 0.125 * (settings.pretrainBatchSize / 16) +
     e.pendingCells * finetune.steps * (finetune.mode === 'full' ? 0.08 : 0.01);
-  const totalCells = plannedEncoders(settings).length * datasets.length;
-  const doneCells = totalCells - pending.reduce((sum, e) => sum + e.pendingCells, 0);
-  // process.argv[1] is this engine's entry (bin/optidel.js or dist/engine/main.js); with --ipc it serves a parent.
-  return runBenchWorkers(
-    w.args,
-    shareEncoders(pending, w.workers, cost),
-    { enginePath: process.argv[1], backend: w.backend, totalCells, doneCells },
-    ctx,
-  );
+}
+
+/**
+ * The encoders to compute while the foundation model trains (`prepareCost` in the unit of `cost`)
+ * on the cores it leaves free: the cheapest first, each only if it ends nearer the moment the
+ * foundation is ready than the work chosen before it (ending after it holds up the selection
+ * methods as long as stopping short would idle the free core).
+ */
+export function whilePreparing<T extends EncoderId>(
+  candidates: readonly T[],
+  prepareCost: number,
+  cost: (e: T) => number,
+): T[] {
+  const chosen: T[] = [];
+  let total = 0;
+  for (const e of [...candidates].sort((a, b) => cost(a) - cost(b))) {
+    const idle = prepareCost - total;
+    if (idle <= 0 || total + cost(e) - prepareCost > idle) break;
+    chosen.push(e);
+    total += cost(e);
+  }
+  return chosen;
+}
+
+/**
+ * Runs `main` and `beside` together and returns what `beside` returns; a failure of `main`
+ * cancels `beside` and is the error reported.
+ */
+async function whileRunning<T>(
+  main: () => Promise<void>,
+  beside: (ctx: CommandContext) => Promise<T>,
+  ctx: CommandContext,
+): Promise<T> {
+  const stop = new AbortController();
+  const forward = () => stop.abort();
+  ctx.signal.addEventListener('abort', forward);
+  try {
+    const [first, second] = await Promise.allSettled([
+      main().catch((err: unknown) => {
+        stop.abort();
+        throw err;
+      }),
+      beside({ ...ctx, signal: stop.signal }),
+    ]);
+    if (first.status === 'rejected') throw first.reason;
+    if (second.status === 'rejected') throw second.reason;
+    return second.value;
+  } finally {
+    ctx.signal.removeEventListener('abort', forward);
+  }
 }
 
 /** `method:seed:budget`, the form `--only` takes. */
