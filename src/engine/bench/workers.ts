@@ -39,53 +39,41 @@ export async function computeInWorkers(w: WorkerPlan, ctx: CommandContext): Prom
   if (pending.length < 2) return 0;
   // The predictions' test images are written once, before any worker files a cell.
   for (const data of w.plan.datasets) await preparePredictions(w.plan.benchDir, data);
-  const { settings, datasets } = w.plan;
-  const totalCells = plannedEncoders(settings).length * datasets.length;
-  const options = { enginePath: process.argv[1], backend: w.backend, totalCells };
-  let computed = 0;
-  // Everything workers would share is done here first: the foundation model and the pool's scores.
-  // Training the foundation keeps one core busy; encoders that need neither it nor the scores
-  // (no pre-training, full data of other seeds) keep the others busy meanwhile.
-  if (pending.some((e) => selectorOf(e.method))) {
-    const cost = await costModel(w, pending);
-    const foundation = { method: 'full', seed: FOUNDATION_SEED, budget: 1 };
-    const prepareCost = cost({ ...foundation, pendingCells: 0 });
-    const meanwhile = whilePreparing(
-      pending.filter((e) => !selectorOf(e.method) && !sameEncoder(e, foundation)),
-      prepareCost * (w.workers - 1),
-      cost,
-    );
-    computed += await whileRunning(
-      () =>
-        w.prepareSelection(
-          pending.map((e) => e.method),
-          ctx,
-        ),
-      (inner) =>
-        meanwhile.length
-          ? runBenchWorkers(
-              w.args,
-              shareEncoders(meanwhile, w.workers - 1, cost),
-              { ...options, doneCells: doneCells(totalCells, pending) },
-              inner,
-            )
-          : Promise.resolve(0),
-      ctx,
-    );
-  }
-  const rest = await pendingEncoders(w.plan);
-  if (rest.length === 0) return computed;
-  const cost = await costModel(w, rest);
+  const totalCells = plannedEncoders(w.plan.settings).length * w.plan.datasets.length;
   // process.argv[1] is this engine's entry (bin/optidel.js or dist/engine/main.js); with --ipc it serves a parent.
-  return (
-    computed +
-    (await runBenchWorkers(
-      w.args,
-      shareEncoders(rest, w.workers, cost),
-      { ...options, doneCells: doneCells(totalCells, rest) },
-      ctx,
-    ))
+  const run = (shares: EncoderId[][], done: readonly PendingEncoder[], inner: CommandContext) =>
+    shares.length
+      ? runBenchWorkers(
+          w.args,
+          shares,
+          { enginePath: process.argv[1], backend: w.backend, totalCells, doneCells: doneCells(totalCells, done) },
+          inner,
+        )
+      : Promise.resolve(0);
+  const cost = await costModel(w, pending);
+  if (!pending.some((e) => selectorOf(e.method))) return run(shareEncoders(pending, w.workers, cost), pending, ctx);
+  // What every selection method needs is made here, once: the foundation model and the pool's
+  // scores. Training the foundation keeps one core busy; encoders that need neither (no
+  // pre-training, full data of other seeds) keep the other cores busy meanwhile.
+  const foundation = { method: 'full', seed: FOUNDATION_SEED, budget: 1 };
+  const meanwhile = whilePreparing(
+    pending.filter((e) => !selectorOf(e.method) && !sameEncoder(e, foundation)),
+    cost({ ...foundation, pendingCells: 0 }) * (w.workers - 1),
+    cost,
   );
+  const others = (e: EncoderId) => !meanwhile.some((m) => sameEncoder(m, e));
+  return together(ctx, [
+    (inner) => run(shareEncoders(meanwhile, w.workers - 1, cost), pending, inner),
+    async (inner) => {
+      await w.prepareSelection(
+        pending.map((e) => e.method),
+        inner,
+      );
+      // Started at once, beside what is left of the encoders above (the cores are shared a while, never idle).
+      const rest = (await pendingEncoders(w.plan)).filter(others);
+      return run(shareEncoders(rest, w.workers, await costModel(w, rest)), rest.concat(meanwhile), inner);
+    },
+  ]);
 }
 
 type PendingEncoder = EncoderId & { pendingCells: number };
@@ -114,9 +102,9 @@ async function costModel(w: WorkerPlan, pending: readonly PendingEncoder[]): Pro
 
 /**
  * The encoders to compute while the foundation model trains (`prepareCost` in the unit of `cost`)
- * on the cores it leaves free: the cheapest first, each only if it ends nearer the moment the
- * foundation is ready than the work chosen before it (ending after it holds up the selection
- * methods as long as stopping short would idle the free core).
+ * on the cores it leaves free: the cheapest first, each only if it ends that work nearer the moment
+ * the foundation is ready. Stopping short idles a free core; going on past it only shares the
+ * cores with the workers started then, so a little past beats far short.
  */
 export function whilePreparing<T extends EncoderId>(
   candidates: readonly T[],
@@ -135,30 +123,31 @@ export function whilePreparing<T extends EncoderId>(
 }
 
 /**
- * Runs `main` and `beside` together and returns what `beside` returns; a failure of `main`
- * cancels `beside` and is the error reported.
+ * Runs `tasks` together and adds up what they return. The first to fail cancels the others and
+ * its error is the one reported; a cancel of `ctx` reaches them all.
  */
-async function whileRunning<T>(
-  main: () => Promise<void>,
-  beside: (ctx: CommandContext) => Promise<T>,
+export async function together(
   ctx: CommandContext,
-): Promise<T> {
+  tasks: ReadonlyArray<(inner: CommandContext) => Promise<number>>,
+): Promise<number> {
   const stop = new AbortController();
-  const forward = () => stop.abort();
-  ctx.signal.addEventListener('abort', forward);
+  const cancel = () => stop.abort();
+  ctx.signal.addEventListener('abort', cancel);
   try {
-    const [first, second] = await Promise.allSettled([
-      main().catch((err: unknown) => {
-        stop.abort();
-        throw err;
-      }),
-      beside({ ...ctx, signal: stop.signal }),
-    ]);
-    if (first.status === 'rejected') throw first.reason;
-    if (second.status === 'rejected') throw second.reason;
-    return second.value;
+    const outcomes = await Promise.allSettled(
+      tasks.map((task) =>
+        task({ ...ctx, signal: stop.signal }).catch((err: unknown) => {
+          stop.abort();
+          throw err;
+        }),
+      ),
+    );
+    if (ctx.signal.aborted) throw new CancelledError('bench was cancelled');
+    const failed = outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason);
+    if (failed.length) throw failed.find((err) => !(err instanceof CancelledError)) ?? failed[0];
+    return outcomes.reduce((sum, o) => sum + (o as PromiseFulfilledResult<number>).value, 0);
   } finally {
-    ctx.signal.removeEventListener('abort', forward);
+    ctx.signal.removeEventListener('abort', cancel);
   }
 }
 

@@ -10,6 +10,7 @@ import {
   parseEncoderKey,
   runBenchWorkers,
   shareEncoders,
+  together,
   whilePreparing,
 } from '../../../src/engine/bench/workers';
 import { ENGINE, requireBuiltEngine, runCli } from '../../helpers/engine';
@@ -60,6 +61,33 @@ test('while the foundation trains, the free core takes the cheapest encoders tha
   assert.deepEqual(whilePreparing(candidates, 30, cost), []);
   assert.deepEqual(whilePreparing([e('full', 1)], 100, cost).map(encoderKey), ['full:1:1'], '47 late beats 100 idle');
   assert.deepEqual(whilePreparing(candidates, 0, cost), [], 'nothing to prepare: nothing set apart');
+});
+
+test('work run together: the first failure stops the rest and is the error reported', async () => {
+  const ctx = context(new AbortController().signal);
+  const stopped: string[] = [];
+  const waitForStop = (name: string) => (inner: CommandContext) =>
+    new Promise<number>((_, reject) =>
+      inner.signal.addEventListener('abort', () => {
+        stopped.push(name);
+        reject(new CancelledError(`${name} cancelled`));
+      }),
+    );
+  await assert.rejects(
+    together(ctx, [
+      waitForStop('workers'),
+      async () => {
+        throw new Error('the foundation model failed');
+      },
+    ]),
+    /the foundation model failed/,
+  );
+  assert.deepEqual(stopped, ['workers']);
+  assert.equal(await together(ctx, [async () => 2, async () => 3]), 5, 'cells computed by each are added up');
+  const outer = new AbortController();
+  const running = together(context(outer.signal), [waitForStop('a'), waitForStop('b')]);
+  outer.abort();
+  await assert.rejects(running, CancelledError);
 });
 
 test('a failing worker fails the benchmark with its reason and stops the others', { timeout: 60_000 }, async () => {
