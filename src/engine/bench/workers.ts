@@ -41,15 +41,26 @@ export async function computeInWorkers(w: WorkerPlan, ctx: CommandContext): Prom
   for (const data of w.plan.datasets) await preparePredictions(w.plan.benchDir, data);
   const totalCells = plannedEncoders(w.plan.settings).length * w.plan.datasets.length;
   // process.argv[1] is this engine's entry (bin/optidel.js or dist/engine/main.js); with --ipc it serves a parent.
-  const run = (shares: EncoderId[][], done: readonly PendingEncoder[], inner: CommandContext) =>
-    shares.length
+  // Workers are numbered across both runs, so each name in the log is one engine.
+  let named = 0;
+  const run = (shares: EncoderId[][], done: readonly PendingEncoder[], inner: CommandContext) => {
+    const firstWorker = named + 1;
+    named += shares.length;
+    return shares.length
       ? runBenchWorkers(
           w.args,
           shares,
-          { enginePath: process.argv[1], backend: w.backend, totalCells, doneCells: doneCells(totalCells, done) },
+          {
+            enginePath: process.argv[1],
+            backend: w.backend,
+            totalCells,
+            doneCells: doneCells(totalCells, done),
+            firstWorker,
+          },
           inner,
         )
       : Promise.resolve(0);
+  };
   const cost = await costModel(w, pending);
   if (!pending.some((e) => selectorOf(e.method))) return run(shareEncoders(pending, w.workers, cost), pending, ctx);
   // What every selection method needs is made here, once: the foundation model and the pool's
@@ -193,7 +204,14 @@ export function shareEncoders<T extends EncoderId>(
 export async function runBenchWorkers(
   args: BenchArgs,
   shares: readonly EncoderId[][],
-  options: { enginePath: string; backend: BackendName; totalCells: number; doneCells: number },
+  options: {
+    enginePath: string;
+    backend: BackendName;
+    totalCells: number;
+    doneCells: number;
+    /** The number the first share's worker is named by in the log (default 1). */
+    firstWorker?: number;
+  },
   ctx: CommandContext,
 ): Promise<number> {
   throwIfCancelled(ctx.signal);
@@ -211,7 +229,7 @@ export async function runBenchWorkers(
   ctx.signal.addEventListener('abort', cancelAll);
   try {
     shares.forEach((share, k) => {
-      const name = `worker ${k + 1}`;
+      const name = `worker ${(options.firstWorker ?? 1) + k}`;
       const client = new EngineClient({
         enginePath: options.enginePath,
         backend: options.backend,
@@ -242,7 +260,7 @@ export async function runBenchWorkers(
     if (failed >= 0) {
       const err = (outcomes[failed] as PromiseRejectedResult).reason as Error;
       throw new Error(
-        `bench: worker ${failed + 1} failed: ${err.message}${err instanceof EngineError && err.detail ? `\n${err.detail}` : ''}`,
+        `bench: worker ${(options.firstWorker ?? 1) + failed} failed: ${err.message}${err instanceof EngineError && err.detail ? `\n${err.detail}` : ''}`,
       );
     }
     return computed;
