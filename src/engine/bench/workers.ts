@@ -3,14 +3,17 @@
  * backend trains on one core, so on a machine with several cores each worker pre-trains and
  * fine-tunes its own encoders at the same time. Workers are ordinary engines serving IPC (the
  * extension host's protocol); each runs `bench` on its share (`--only`) and files its cells in the
- * shared ledger, one file per cell. The caller has ingested the pool and scored it beforehand, so
- * no two workers ever train or write the same thing; it writes the final report after them.
+ * shared ledger, one file per cell. The caller has ingested the pool; it trains the foundation
+ * model and scores the pool before any worker takes a selection method (a worker takes encoders
+ * that need neither meanwhile), so no two workers ever train or write the same thing; it writes the
+ * final report after them.
  */
 import type { BenchArgs, BenchResult } from '../../shared/commands';
 import type { BackendName } from '../../shared/engineInfo';
 import { EngineClient, EngineError, type RunningRequest } from '../../shared/node/engineClient';
 import { CancelledError, throwIfCancelled, type CommandContext } from '../command';
-import { pendingEncoders, plannedEncoders, type BenchPlan, type EncoderId } from './runBench';
+import { pendingEncoders, plannedEncoders, sameEncoder, type BenchPlan, type EncoderId } from './runBench';
+import { FOUNDATION_SEED } from './selectionSource';
 import { selectorOf } from './benchMethods';
 import { preparePredictions } from './predictions';
 
@@ -34,34 +37,129 @@ export async function computeInWorkers(w: WorkerPlan, ctx: CommandContext): Prom
   if (w.workers < 2) return 0;
   const pending = await pendingEncoders(w.plan);
   if (pending.length < 2) return 0;
-  // Everything workers would share is done here first: the foundation model, the pool's scores and the predictions' test images.
-  if (pending.some((e) => selectorOf(e.method)))
-    await w.prepareSelection(
-      pending.map((e) => e.method),
-      ctx,
-    );
+  // The predictions' test images are written once, before any worker files a cell.
   for (const data of w.plan.datasets) await preparePredictions(w.plan.benchDir, data);
-  const { settings, finetune, datasets } = w.plan;
-  const stepsLeft = new Map(
+  const totalCells = plannedEncoders(w.plan.settings).length * w.plan.datasets.length;
+  // process.argv[1] is this engine's entry (bin/optidel.js or dist/engine/main.js); with --ipc it serves a parent.
+  // Workers are numbered across both runs, so each name in the log is one engine.
+  let named = 0;
+  const run = (shares: EncoderId[][], done: readonly PendingEncoder[], inner: CommandContext) => {
+    const firstWorker = named + 1;
+    named += shares.length;
+    return shares.length
+      ? runBenchWorkers(
+          w.args,
+          shares,
+          {
+            enginePath: process.argv[1],
+            backend: w.backend,
+            totalCells,
+            doneCells: doneCells(totalCells, done),
+            firstWorker,
+          },
+          inner,
+        )
+      : Promise.resolve(0);
+  };
+  const cost = await costModel(w, pending);
+  if (!pending.some((e) => selectorOf(e.method))) return run(shareEncoders(pending, w.workers, cost), pending, ctx);
+  // What every selection method needs is made here, once: the foundation model and the pool's
+  // scores. Training the foundation keeps one core busy; encoders that need neither (no
+  // pre-training, full data of other seeds) keep the other cores busy meanwhile.
+  const foundation = { method: 'full', seed: FOUNDATION_SEED, budget: 1 };
+  const meanwhile = whilePreparing(
+    pending.filter((e) => !selectorOf(e.method) && !sameEncoder(e, foundation)),
+    cost({ ...foundation, pendingCells: 0 }) * (w.workers - 1),
+    cost,
+  );
+  const others = (e: EncoderId) => !meanwhile.some((m) => sameEncoder(m, e));
+  return together(ctx, [
+    (inner) => run(shareEncoders(meanwhile, w.workers - 1, cost), pending, inner),
+    async (inner) => {
+      await w.prepareSelection(
+        pending.map((e) => e.method),
+        inner,
+      );
+      // Started at once, beside what is left of the encoders above (the cores are shared a while, never idle).
+      const rest = (await pendingEncoders(w.plan)).filter(others);
+      return run(shareEncoders(rest, w.workers, await costModel(w, rest)), rest.concat(meanwhile), inner);
+    },
+  ]);
+}
+
+type PendingEncoder = EncoderId & { pendingCells: number };
+
+/** Cells of the plan already finished, given the encoders still pending. */
+function doneCells(totalCells: number, pending: readonly PendingEncoder[]): number {
+  return totalCells - pending.reduce((sum, e) => sum + e.pendingCells, 0);
+}
+
+/** An estimate of an encoder's remaining work, in seconds on one wasm core. */
+async function costModel(w: WorkerPlan, pending: readonly PendingEncoder[]): Promise<(e: PendingEncoder) => number> {
+  const { settings, finetune } = w.plan;
+  const steps = async (e: EncoderId) => (e.method === 'scratch' ? 0 : settings.pretrainSteps - (await w.stepsDone(e)));
+  const stepsLeft = new Map<string, number>(
     await Promise.all(
-      pending.map(
-        async (e) => [e, e.method === 'scratch' ? 0 : settings.pretrainSteps - (await w.stepsDone(e))] as const,
+      [...pending, { method: 'full', seed: FOUNDATION_SEED, budget: 1 }].map(
+        async (e) => [encoderKey(e), await steps(e)] as const,
       ),
     ),
   );
   // Seconds on one wasm core, roughly: a pre-training step of 16 images 0.125, a fine-tuning step 0.08 (0.01 probing).
-  const cost = (e: (typeof pending)[number]) =>
-    stepsLeft.get(e)! * 0.125 * (settings.pretrainBatchSize / 16) +
+  return (e) =>
+    (stepsLeft.get(encoderKey(e)) ?? 0) * 0.125 * (settings.pretrainBatchSize / 16) +
     e.pendingCells * finetune.steps * (finetune.mode === 'full' ? 0.08 : 0.01);
-  const totalCells = plannedEncoders(settings).length * datasets.length;
-  const doneCells = totalCells - pending.reduce((sum, e) => sum + e.pendingCells, 0);
-  // process.argv[1] is this engine's entry (bin/optidel.js or dist/engine/main.js); with --ipc it serves a parent.
-  return runBenchWorkers(
-    w.args,
-    shareEncoders(pending, w.workers, cost),
-    { enginePath: process.argv[1], backend: w.backend, totalCells, doneCells },
-    ctx,
-  );
+}
+
+/**
+ * The encoders to compute while the foundation model trains (`prepareCost` in the unit of `cost`)
+ * on the cores it leaves free: the cheapest first, each only if it ends that work nearer the moment
+ * the foundation is ready. Stopping short idles a free core; going on past it only shares the
+ * cores with the workers started then, so a little past beats far short.
+ */
+export function whilePreparing<T extends EncoderId>(
+  candidates: readonly T[],
+  prepareCost: number,
+  cost: (e: T) => number,
+): T[] {
+  const chosen: T[] = [];
+  let total = 0;
+  for (const e of [...candidates].sort((a, b) => cost(a) - cost(b))) {
+    const idle = prepareCost - total;
+    if (idle <= 0 || total + cost(e) - prepareCost > idle) break;
+    chosen.push(e);
+    total += cost(e);
+  }
+  return chosen;
+}
+
+/**
+ * Runs `tasks` together and adds up what they return. The first to fail cancels the others and
+ * its error is the one reported; a cancel of `ctx` reaches them all.
+ */
+export async function together(
+  ctx: CommandContext,
+  tasks: ReadonlyArray<(inner: CommandContext) => Promise<number>>,
+): Promise<number> {
+  const stop = new AbortController();
+  const cancel = () => stop.abort();
+  ctx.signal.addEventListener('abort', cancel);
+  try {
+    const outcomes = await Promise.allSettled(
+      tasks.map((task) =>
+        task({ ...ctx, signal: stop.signal }).catch((err: unknown) => {
+          stop.abort();
+          throw err;
+        }),
+      ),
+    );
+    if (ctx.signal.aborted) throw new CancelledError('bench was cancelled');
+    const failed = outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason);
+    if (failed.length) throw failed.find((err) => !(err instanceof CancelledError)) ?? failed[0];
+    return outcomes.reduce((sum, o) => sum + (o as PromiseFulfilledResult<number>).value, 0);
+  } finally {
+    ctx.signal.removeEventListener('abort', cancel);
+  }
 }
 
 /** `method:seed:budget`, the form `--only` takes. */
@@ -106,7 +204,14 @@ export function shareEncoders<T extends EncoderId>(
 export async function runBenchWorkers(
   args: BenchArgs,
   shares: readonly EncoderId[][],
-  options: { enginePath: string; backend: BackendName; totalCells: number; doneCells: number },
+  options: {
+    enginePath: string;
+    backend: BackendName;
+    totalCells: number;
+    doneCells: number;
+    /** The number the first share's worker is named by in the log (default 1). */
+    firstWorker?: number;
+  },
   ctx: CommandContext,
 ): Promise<number> {
   throwIfCancelled(ctx.signal);
@@ -124,7 +229,7 @@ export async function runBenchWorkers(
   ctx.signal.addEventListener('abort', cancelAll);
   try {
     shares.forEach((share, k) => {
-      const name = `worker ${k + 1}`;
+      const name = `worker ${(options.firstWorker ?? 1) + k}`;
       const client = new EngineClient({
         enginePath: options.enginePath,
         backend: options.backend,
@@ -155,7 +260,7 @@ export async function runBenchWorkers(
     if (failed >= 0) {
       const err = (outcomes[failed] as PromiseRejectedResult).reason as Error;
       throw new Error(
-        `bench: worker ${failed + 1} failed: ${err.message}${err instanceof EngineError && err.detail ? `\n${err.detail}` : ''}`,
+        `bench: worker ${(options.firstWorker ?? 1) + failed} failed: ${err.message}${err instanceof EngineError && err.detail ? `\n${err.detail}` : ''}`,
       );
     }
     return computed;

@@ -139,7 +139,12 @@ export async function fineTune(
   const encoderOptimizer = trainEncoder ? tf.train.adam(options.encoderLr) : undefined;
   const trainable = [...head.variables, ...(trainEncoder ? encoder.encoderVariables : [])];
   const headNames = new Set(head.variables.map((v) => v.name));
-  let best = { step: 0, mIoU: -Infinity, weights: snapshot(trainable) };
+  // The validation scores of the best step are the ones its restored weights get: kept, not computed again.
+  let best: { step: number; mIoU: number; weights: tf.Tensor[]; val?: SegmentationScores } = {
+    step: 0,
+    mIoU: -Infinity,
+    weights: snapshot(trainable),
+  };
   const random = new SeededRandom(options.seed);
   let stepsRun = 0;
   let sinceBest = 0;
@@ -167,12 +172,12 @@ export async function fineTune(
       hooks.onStep?.(step, options.steps, loss);
       if (step % options.evalEvery !== 0 && step !== options.steps) continue;
       // Without a validation split, the last step is the best one.
-      const valMIoU =
-        data.val.count > 0 ? orZero((await evaluate(encoder, head, splits.val, frozen?.val, classes)).mIoU) : step;
+      const val = data.val.count > 0 ? await evaluate(encoder, head, splits.val, frozen?.val, classes) : undefined;
+      const valMIoU = val ? orZero(val.mIoU) : step;
       hooks.onEval?.(step, valMIoU);
       if (valMIoU > best.mIoU) {
         tf.dispose(best.weights);
-        best = { step, mIoU: valMIoU, weights: snapshot(trainable) };
+        best = { step, mIoU: valMIoU, weights: snapshot(trainable), val };
         sinceBest = 0;
         // Small structures often stay at IoU 0 for the first evaluations: no stopping in the first half.
       } else if (++sinceBest >= options.patience && step >= options.steps / 2) break;
@@ -184,7 +189,7 @@ export async function fineTune(
       head: options.head,
       stepsRun,
       bestStep: best.step,
-      val: await evaluate(encoder, head, splits.val, frozen?.val, classes),
+      val: best.val ?? (await evaluate(encoder, head, splits.val, frozen?.val, classes)),
       test: await evaluate(encoder, head, splits.test, frozen?.test, classes),
       predictions: hooks.keepPredictions
         ? await predict(encoder, head, splits.test, frozen?.test, Math.min(hooks.keepPredictions, data.test.count))

@@ -40,6 +40,8 @@ for (const [mode, head] of [
     assert.equal(evals.length, 4);
     assert.ok(result.test.mIoU > 0.5, `test mIoU ${result.test.mIoU} should beat chance on an easy task`);
     assert.ok(result.val.mIoU >= Math.max(...evals) - 1e-9, 'the weights of the best validation score are kept');
+    // The validation scores returned are those of the best step (kept from its evaluation), not of a later one.
+    assert.equal(result.val.mIoU || 0, evals[result.bestStep / 20 - 1], `best step ${result.bestStep}, evals ${evals}`);
     tf.dispose(encoder.encoderVariables);
   });
 }
