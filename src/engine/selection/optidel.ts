@@ -94,24 +94,25 @@ export function optidelSelect(
     return picker.taken.length - before;
   };
 
-  const accepted = new Set<number>();
+  // Per sample, typed arrays rather than a Set and a Map: every pass looks each candidate up.
+  const accepted = new Uint8Array(sources.length);
   // A near-duplicate's distance to the accepted sample that ruled it out: the accepted set only
   // grows, so at a smaller d it is still ruled out when this is below d, without a search.
-  const ruledOutAt = new Map<number, number>();
+  const ruledOutAt = new Float64Array(sources.length).fill(Infinity);
   /** Within the quotas, from samples at least cosine distance `d` from every accepted one. */
   const spreadAt = (d: number): PatchRule => {
     const tau = Math.sqrt(2 * d); // the Euclidean distance on unit vectors
     return (patch, source) => {
       if (!picker.underQuota(1)(patch, source)) return false;
       const id = sampleOf[patch];
-      if (accepted.has(id)) return true;
-      if ((ruledOutAt.get(id) ?? Infinity) < tau) return false;
+      if (accepted[id]) return true;
+      if (ruledOutAt[id] < tau) return false;
       const near = neighbours.distanceWithin(id, tau);
       if (near < tau) {
-        ruledOutAt.set(id, near);
+        ruledOutAt[id] = near;
         return false;
       }
-      accepted.add(id);
+      accepted[id] = 1;
       neighbours.add(id);
       return true;
     };
