@@ -10,7 +10,11 @@
  * 3·N·D, so the build is O(N·D·log N).
  */
 import { SeededRandom } from '../model/rng';
+import { orderByKey } from './orderByKey';
 import { distanceRows, dotRows } from './vectors';
+
+/** Relative margin on the radius bound, far above the distances' rounding (about 1e-14 at dim 128). */
+const RADIUS_BOUND_MARGIN = 1e-9;
 
 export interface BallTreeOptions {
   seed: number;
@@ -92,12 +96,22 @@ export function buildBallTree(vectors: Float32Array, dim: number, options: BallT
       tree.toLeafCenter[r] = distanceRows(vectors, r, tree.centers, node, dim);
     }
   }
-  // Exact radii (tight balls prune far better than the bound through the children's balls).
+  // Exact radii (tight balls prune far better than the bound through the children's balls). A row's
+  // distance to a node's center is at most its distance to the child's center plus the two
+  // centers' distance (with a margin for rounding): where that bound cannot raise the radius, the
+  // distance is not computed, and the radius is the same maximum.
+  const centerGap = new Float64Array(nodes);
+  for (let node = 1; node < nodes; node++)
+    centerGap[node] = distanceRows(tree.centers, node, tree.centers, tree.parent[node], dim);
   for (let r = 0; r < n; r++) {
     const leaf = tree.leafOf[r];
     tree.radius[leaf] = Math.max(tree.radius[leaf], tree.toLeafCenter[r]);
-    for (let node = tree.parent[leaf]; node >= 0; node = tree.parent[node]) {
-      tree.radius[node] = Math.max(tree.radius[node], distanceRows(vectors, r, tree.centers, node, dim));
+    let bound = tree.toLeafCenter[r];
+    for (let child = leaf, node = tree.parent[leaf]; node >= 0; child = node, node = tree.parent[node]) {
+      bound = (bound + centerGap[child]) * (1 + RADIUS_BOUND_MARGIN);
+      if (bound <= tree.radius[node]) continue;
+      bound = distanceRows(vectors, r, tree.centers, node, dim);
+      tree.radius[node] = Math.max(tree.radius[node], bound);
     }
   }
   return tree;
@@ -149,7 +163,8 @@ function halves(vectors: Float32Array, dim: number, rows: Int32Array, rng: Seede
   for (let d = 0; d < dim; d++) axis[d] = vectors[a * dim + d] - vectors[b * dim + d];
   const projection = new Float64Array(rows.length);
   for (let i = 0; i < rows.length; i++) projection[i] = dotRows(vectors, rows[i], axis, 0, dim);
-  const order = Array.from(rows.keys()).sort((x, y) => projection[x] - projection[y] || x - y);
+  const order = orderByKey(projection);
+  for (let i = 0; i < order.length; i++) order[i] = rows[order[i]];
   const mid = rows.length >> 1;
-  return [Int32Array.from(order.slice(0, mid), (i) => rows[i]), Int32Array.from(order.slice(mid), (i) => rows[i])];
+  return [order.subarray(0, mid), order.subarray(mid)];
 }

@@ -94,24 +94,26 @@ export function optidelSelect(
     return picker.taken.length - before;
   };
 
-  const accepted = new Set<number>();
+  // Per sample, typed arrays rather than a Set and a Map: every pass looks each candidate up.
+  const accepted = new Uint8Array(sources.length);
   // A near-duplicate's distance to the accepted sample that ruled it out: the accepted set only
   // grows, so at a smaller d it is still ruled out when this is below d, without a search.
-  const ruledOutAt = new Map<number, number>();
+  const ruledOutAt = new Float64Array(sources.length).fill(Infinity);
   /** Within the quotas, from samples at least cosine distance `d` from every accepted one. */
   const spreadAt = (d: number): PatchRule => {
     const tau = Math.sqrt(2 * d); // the Euclidean distance on unit vectors
+    const withinQuota = picker.underQuota(1);
     return (patch, source) => {
-      if (!picker.underQuota(1)(patch, source)) return false;
+      if (!withinQuota(patch, source)) return false;
       const id = sampleOf[patch];
-      if (accepted.has(id)) return true;
-      if ((ruledOutAt.get(id) ?? Infinity) < tau) return false;
+      if (accepted[id]) return true;
+      if (ruledOutAt[id] < tau) return false;
       const near = neighbours.distanceWithin(id, tau);
       if (near < tau) {
-        ruledOutAt.set(id, near);
+        ruledOutAt[id] = near;
         return false;
       }
-      accepted.add(id);
+      accepted[id] = 1;
       neighbours.add(id);
       return true;
     };
@@ -203,8 +205,8 @@ function patchesBySample(
 /** Patches per leaf on the hierarchical path, as prototypes and MedDEL pick about 8 rows per leaf. */
 const PATCHES_PER_LEAF = 8;
 
-/** Whether a patch (its index in the key patches; of a sample of acquisition `source`) may be taken now. */
-type PatchRule = (patch: number, source: string) => boolean;
+/** Whether a patch (its index in the key patches; of a sample of acquisition `source`, by QuotaPicker's numbering) may be taken now. */
+type PatchRule = (patch: number, source: number) => boolean;
 
 /**
  * What both paths start from: exact duplicates left out, the key patches hardest first, the quotas
@@ -263,17 +265,33 @@ function optidelPool(
 class QuotaPicker {
   /** Patches taken, by index. */
   readonly taken: number[] = [];
-  private readonly perSource = new Map<string, number>();
+  /**
+   * Acquisitions numbered in order of first appearance, each sample's number, and per number the
+   * patches taken and the quota: typed arrays rather than maps keyed by name, which every pass
+   * looked up for every patch.
+   */
+  private readonly sourceOf: Int32Array;
+  private readonly perSource: Int32Array;
+  private readonly quota: Float64Array;
 
   constructor(
-    private readonly sources: readonly string[],
+    sources: readonly string[],
     private readonly sampleOf: Int32Array,
-    private readonly quota: ReadonlyMap<string, number>,
-  ) {}
+    quota: ReadonlyMap<string, number>,
+  ) {
+    const number = new Map<string, number>();
+    this.sourceOf = Int32Array.from(sources, (s) => {
+      if (!number.has(s)) number.set(s, number.size);
+      return number.get(s)!;
+    });
+    this.perSource = new Int32Array(number.size);
+    // An acquisition of exact duplicates only has no quota (and no patches to take): NaN, which allows none.
+    this.quota = Float64Array.from(number.keys(), (s) => quota.get(s) ?? NaN);
+  }
 
   /** Allows a patch while its acquisition has taken fewer than `scale` times its quota. */
   underQuota(scale: number): PatchRule {
-    return (_, source) => (this.perSource.get(source) ?? 0) < scale * this.quota.get(source)!;
+    return (_, source) => this.perSource[source] < scale * this.quota[source];
   }
 
   /** Takes patches of `remaining` in order while `allowed` agrees and fewer than `target` are taken; returns the others. */
@@ -281,10 +299,10 @@ class QuotaPicker {
     const left: number[] = [];
     for (let i = 0; i < remaining.length; i++) {
       const patch = remaining[i];
-      const source = this.sources[this.sampleOf[patch]];
+      const source = this.sourceOf[this.sampleOf[patch]];
       if (this.taken.length < target && allowed(patch, source)) {
         this.taken.push(patch);
-        this.perSource.set(source, (this.perSource.get(source) ?? 0) + 1);
+        this.perSource[source]++;
       } else left.push(patch);
     }
     return left;

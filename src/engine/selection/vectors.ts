@@ -113,8 +113,30 @@ export function dotTwoRows(
   out[1] = t0 + t1 + t2 + t3;
 }
 
-/** Euclidean distance between row `i` of `a` and row `j` of `b`; symmetric to the last bit. */
+/**
+ * Euclidean distance between row `i` of `a` and row `j` of `b`; symmetric to the last bit. The same
+ * loop as distanceRowsBelow's, which never stops early without a limit (rows holding an infinity
+ * excepted: there the distance is Infinity even where a NaN follows).
+ */
 export function distanceRows(a: Float32Array, i: number, b: Float32Array, j: number, dim: number): number {
+  return distanceRowsBelow(a, i, b, j, dim, Infinity);
+}
+
+/**
+ * distanceRows(a, i, b, j, dim) where that is below `limit`; otherwise some number at least `limit`,
+ * found as soon as the partial sums prove it (every 32 dimensions), which is most of a near-duplicate
+ * search's distances. The sums are distanceRows' own, in its order, and float addition of
+ * non-negative terms never decreases a sum, so a partial distance at or above `limit` means the
+ * full one is too: every answer below `limit` is distanceRows' to the last bit.
+ */
+export function distanceRowsBelow(
+  a: Float32Array,
+  i: number,
+  b: Float32Array,
+  j: number,
+  dim: number,
+  limit: number,
+): number {
   const oa = i * dim;
   const ob = j * dim;
   const end = dim - (dim % 4);
@@ -122,19 +144,27 @@ export function distanceRows(a: Float32Array, i: number, b: Float32Array, j: num
   let s1 = 0;
   let s2 = 0;
   let s3 = 0;
-  for (let d = 0; d < end; d += 4) {
-    const t0 = a[oa + d] - b[ob + d];
-    const t1 = a[oa + d + 1] - b[ob + d + 1];
-    const t2 = a[oa + d + 2] - b[ob + d + 2];
-    const t3 = a[oa + d + 3] - b[ob + d + 3];
-    s0 += t0 * t0;
-    s1 += t1 * t1;
-    s2 += t2 * t2;
-    s3 += t3 * t3;
+  for (let chunk = 0; chunk < end; chunk += DISTANCE_CHUNK) {
+    const chunkEnd = Math.min(end, chunk + DISTANCE_CHUNK);
+    for (let d = chunk; d < chunkEnd; d += 4) {
+      const t0 = a[oa + d] - b[ob + d];
+      const t1 = a[oa + d + 1] - b[ob + d + 1];
+      const t2 = a[oa + d + 2] - b[ob + d + 2];
+      const t3 = a[oa + d + 3] - b[ob + d + 3];
+      s0 += t0 * t0;
+      s1 += t1 * t1;
+      s2 += t2 * t2;
+      s3 += t3 * t3;
+    }
+    const partial = Math.sqrt(s0 + s1 + s2 + s3);
+    if (partial >= limit) return partial;
   }
   for (let d = end; d < dim; d++) s0 += (a[oa + d] - b[ob + d]) ** 2;
   return Math.sqrt(s0 + s1 + s2 + s3);
 }
+
+/** Dimensions between distanceRowsBelow's checks: a multiple of its blocks of 4. */
+const DISTANCE_CHUNK = 32;
 
 /** The given rows, copied into one contiguous array. */
 export function gatherRows(vectors: Float32Array, dim: number, rows: ArrayLike<number>): Float32Array {
