@@ -186,14 +186,11 @@ async function readPart<Facts>(
     problems.push(`${label}: ${(err as Error).message}`);
     return undefined;
   }
-  if (
-    record?.version !== 1 ||
-    record.stage !== stage ||
-    !record.shard ||
-    !record.pool ||
-    (stage !== 'ingest' && !record.checkpoint)
-  ) {
-    problems.push(`${label}: ${shardPartFile(stage, index, count, 'record')} is not a ${stage} part record`);
+  const malformed = recordProblem(record, stage);
+  if (malformed) {
+    problems.push(
+      `${label}: ${shardPartFile(stage, index, count, 'record')} is not a ${stage} part record (${malformed}); delete the folder and run the shard again`,
+    );
     return undefined;
   }
   if (record.shard.count !== count) {
@@ -203,6 +200,34 @@ async function readPart<Facts>(
     return undefined;
   }
   return { record, file };
+}
+
+/**
+ * What is wrong with the shape of a part record read from a shared run folder, or undefined: every
+ * field the merge reads, so a hand-made part.json is refused by name instead of failing a check later.
+ */
+function recordProblem(record: unknown, stage: ShardedStage): string | undefined {
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  const count = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+  if (!isObject(record)) return 'not a JSON object';
+  if (record.version !== 1) return `version ${JSON.stringify(record.version)}, not 1`;
+  if (record.stage !== stage) return `stage ${JSON.stringify(record.stage)}`;
+  const { shard, samples, pool, checkpoint } = record;
+  if (!isObject(shard) || !count(shard.index) || !count(shard.count))
+    return '"shard" needs whole numbers index and count';
+  if (!isObject(samples) || !count(samples.start) || !count(samples.end))
+    return '"samples" needs whole numbers start and end';
+  if (!isObject(pool) || typeof pool.contentHash !== 'string' || !count(pool.size))
+    return '"pool" needs a contentHash and a whole-number size';
+  if (
+    stage !== 'ingest' &&
+    (!isObject(checkpoint) || typeof checkpoint.name !== 'string' || typeof checkpoint.hash !== 'string')
+  )
+    return '"checkpoint" needs a name and a hash';
+  if (!isObject(record.settings)) return '"settings" must be an object';
+  if (!isObject(record.facts)) return '"facts" must be an object';
+  return undefined;
 }
 
 function mismatches(

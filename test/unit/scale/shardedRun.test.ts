@@ -144,3 +144,28 @@ test('merge refuses propose parts whose windows were cut from scores of differen
     fs.writeFileSync(scorePart, scoredHere);
   }
 });
+
+test('merge refuses a part.json that lacks what it reads, naming the shard and the field, and writes nothing', () => {
+  const record = path.join(sharded, 'parts/score', `00002-of-0000${SHARDS}`, 'part.json');
+  const made = fs.readFileSync(record, 'utf8');
+  const parsed = JSON.parse(made) as Record<string, unknown>;
+  const scores = path.join(sharded, 'scores/scores.json');
+  const before = fs.readFileSync(scores, 'utf8');
+  try {
+    for (const [broken, field] of [
+      [{ ...parsed, samples: undefined }, /"samples" needs whole numbers start and end/],
+      [{ ...parsed, pool: { contentHash: 7, size: 1 } }, /"pool" needs a contentHash/],
+      [{ ...parsed, settings: [] }, /"settings" must be an object/],
+      [{ ...parsed, shard: { index: -1, count: 4 } }, /"shard" needs whole numbers/],
+    ] as const) {
+      fs.writeFileSync(record, JSON.stringify(broken));
+      const stderr = failing(['merge', '--run', sharded, '--stage', 'score']);
+      assert.match(stderr, /shard 2\/4: parts\/score\/00002-of-00004\/part\.json is not a score part record/);
+      assert.match(stderr, field);
+      assert.doesNotMatch(stderr, /TypeError/);
+      assert.equal(fs.readFileSync(scores, 'utf8'), before, 'the merged scores are untouched');
+    }
+  } finally {
+    fs.writeFileSync(record, made);
+  }
+});
