@@ -30,9 +30,14 @@ const SCORER_EXPORT_VERSION = 'scorer-1';
 /**
  * The run folder's ONNX scorer of the checkpoint in `checkpointFolder` (which `model` was loaded
  * from): onnx/scorer-<hash>.onnx, the hash of the checkpoint's files, written when missing or not the export. The
- * scorers of other checkpoints are removed, so the folder holds one.
+ * scorers of other checkpoints are removed, so the folder holds one. Returns the file and the graph
+ * it holds, which is what a session opens (never the file's bytes as read back).
  */
-export async function cachedScorerFile(runDir: string, checkpointFolder: string, model: MaeModel): Promise<string> {
+export async function cachedScorerFile(
+  runDir: string,
+  checkpointFolder: string,
+  model: MaeModel,
+): Promise<{ file: string; graph: Uint8Array }> {
   const modelDir = resolveModelDir(checkpointFolder);
   const hash = createHash('sha256').update(SCORER_EXPORT_VERSION);
   for (const file of [MODEL_FILE, WEIGHTS_FILE]) hash.update(await fs.promises.readFile(path.join(modelDir, file)));
@@ -41,13 +46,13 @@ export async function cachedScorerFile(runDir: string, checkpointFolder: string,
   const file = path.join(dir, name);
   // The name is a hash of files a shared run folder carries too, so anyone can plant a graph of
   // their own under it: a cached file is used only when it holds the export's own bytes.
-  const bytes = await scorerOnnxBytes(model);
-  if (await holds(file, bytes)) return file;
+  const graph = await scorerOnnxBytes(model);
+  if (await holds(file, graph)) return { file, graph };
   await fs.promises.mkdir(dir, { recursive: true });
-  await writeFileAtomic(file, bytes);
+  await writeFileAtomic(file, graph);
   for (const other of await fs.promises.readdir(dir))
     if (other !== name && /^scorer-[0-9a-f]+\.onnx$/.test(other)) await fs.promises.rm(path.join(dir, other));
-  return file;
+  return { file, graph };
 }
 
 /** Whether `file` is a file of exactly `bytes` (read only when its size is theirs). */

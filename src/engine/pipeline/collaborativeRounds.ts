@@ -12,12 +12,12 @@ import type { DifficultyScore } from '../../shared/commands';
 import type { CommandContext } from '../command';
 import type { PoolCache } from '../data/cache';
 import type { MaeModel } from '../model/mae';
-import { resolveScoringWorkers, scorePool, scorePoolBoxes, type ScoringThreads } from '../model/parallelScoring';
+import { resolveScoringWorkers } from '../model/parallelScoring';
 import type { PretrainResult } from '../model/pretrain';
-import { fitInputFree, scoreBoxes, scoreSamples, type PoolScores, type ScoreOptions } from '../model/scoring';
+import { fitInputFree } from '../model/scoring';
 import type { Ort } from '../onnx/onnxruntime';
-import { openOnnxScorer } from '../onnx/onnxScoring';
 import { scorerOnnxBytes } from '../onnx/scorerGraph';
+import { withModelScorer } from '../onnx/scoreRuntime';
 import type { SelectionInput } from '../selection/methods';
 import { proposeAutoPatches } from './proposeStage';
 
@@ -98,18 +98,18 @@ export async function rescoredInput(
     signal: ctx.signal,
   };
   const workers = resolveScoringWorkers(options.workers, tf.getBackend(), options.stage);
-  const scorer = await roundScorer(model, cache, { workers, runDir: options.runDir }, options.ort);
+  // On onnxruntime, the model as trained so far: its weights have no checkpoint file yet.
+  const onnx = options.ort && { ort: options.ort, graph: () => scorerOnnxBytes(model) };
   let keyPatches: KeyPatch[] | undefined;
   let proposed = 0;
-  let scores: PoolScores;
-  try {
-    scores = await scorer.pool(all, {
+  const scores = await withModelScorer(model, cache, { workers, runDir: options.runDir }, onnx, async (scorer) => {
+    const pool = await scorer.pool(all, {
       ...scoring,
       onProgress: (done, total) => ctx.progress(`${options.stage}: re-score`, done, total),
     });
     if (keyPatchFile) {
       const ours = keyPatchFile.windows
-        ? await proposeAutoPatches(cache, scores.patchErrors, scores.patchesPerSide, keyPatchFile.windows, ctx, {
+        ? await proposeAutoPatches(cache, pool.patchErrors, pool.patchesPerSide, keyPatchFile.windows, ctx, {
             progressStage: `${options.stage}: re-propose`,
           })
         : [];
@@ -121,9 +121,8 @@ export async function rescoredInput(
       const difficulty = await scorer.boxes(keyPatches, scoring);
       keyPatches.forEach((p, i) => (p.difficulty = difficulty[i]));
     }
-  } finally {
-    await scorer.release();
-  }
+    return pool;
+  });
   return {
     input: {
       ...before,
@@ -133,36 +132,5 @@ export async function rescoredInput(
       keyPatches,
     },
     proposed,
-  };
-}
-
-interface RoundScorer {
-  pool(ids: number[], options: ScoreOptions): Promise<PoolScores>;
-  boxes(patches: KeyPatch[], options: ScoreOptions): Promise<Float32Array>;
-  release(): Promise<void>;
-}
-
-/**
- * What scores the pool and its boxes in a round: TensorFlow.js on `threads`, or onnxruntime on the
- * model's graph exported from memory (the weights as trained so far have no checkpoint file yet),
- * the same two paths `optidel score` and `optidel propose` take.
- */
-async function roundScorer(
-  model: MaeModel,
-  cache: PoolCache,
-  threads: ScoringThreads,
-  ort: Ort | undefined,
-): Promise<RoundScorer> {
-  if (!ort)
-    return {
-      pool: (ids, options) => scorePool(model, cache, ids, options, threads),
-      boxes: (patches, options) => scorePoolBoxes(model, cache, patches, options, threads),
-      release: async () => undefined,
-    };
-  const onnx = await openOnnxScorer(ort, await scorerOnnxBytes(model), model, threads.workers);
-  return {
-    pool: (ids, options) => scoreSamples(model, cache, ids, options, onnx.scoreBatch),
-    boxes: (patches, options) => scoreBoxes(model, cache, patches, options, onnx.patchScores),
-    release: () => onnx.release(),
   };
 }

@@ -18,11 +18,11 @@ import { openCache } from '../data/cache';
 import { checkpointDir } from '../model/checkpoint';
 import { DEFAULT_PROPOSER, proposeWindows, type ProposerOptions } from '../model/keyPatches';
 import { MaeModel } from '../model/mae';
-import { resolveScoringWorkers, scorePoolBoxes } from '../model/parallelScoring';
+import { resolveScoringWorkers } from '../model/parallelScoring';
 import { existingRunDir, readRunModelSettings } from '../model/runSettings';
-import { fitInputFree, resolveDifficulty, scoreBoxes, type ScoreOptions } from '../model/scoring';
+import { fitInputFree, resolveDifficulty, type ScoreOptions } from '../model/scoring';
 import { readUserPatches } from '../model/userPatches';
-import { stageRuntime, withOnnxScorer } from '../onnx/scoreRuntime';
+import { checkpointGraph, stageRuntime, withModelScorer } from '../onnx/scoreRuntime';
 import { currentExpectations } from '../scale/parts';
 import { writeProposePart } from '../scale/proposeParts';
 import { scorePartPatchErrors } from '../scale/scoreParts';
@@ -174,11 +174,13 @@ export async function runProposeStage(
         signal: ctx.signal,
         onProgress: (done, total) => ctx.progress('propose', done, total, 'scoring patches'),
       };
-      const difficulty = ort
-        ? await withOnnxScorer(ort, runDir, checkpoint, model, workers, (scorer) =>
-            scoreBoxes(model, cache, patches, options, scorer.patchScores),
-          )
-        : await scorePoolBoxes(model, cache, patches, options, { workers, runDir });
+      const difficulty = await withModelScorer(
+        model,
+        cache,
+        { workers, runDir },
+        ort && checkpointGraph(ort, runDir, checkpoint, model),
+        (scorer) => scorer.boxes(patches, options),
+      );
       patches.forEach((p, i) => (p.difficulty = difficulty[i]));
       const proposer =
         [

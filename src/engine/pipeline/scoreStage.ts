@@ -9,12 +9,12 @@ import type { CommandContext } from '../command';
 import { openCache } from '../data/cache';
 import { checkpointDir } from '../model/checkpoint';
 import { MaeModel } from '../model/mae';
-import { resolveScoringWorkers, scorePool } from '../model/parallelScoring';
+import { resolveScoringWorkers } from '../model/parallelScoring';
 import { pcaProject } from '../model/projection';
 import { existingRunDir, readRunModelSettings } from '../model/runSettings';
 import type { PoolScores, ScoreOptions } from '../model/scoring';
-import { fitInputFree, resolveDifficulty, scoreSamples } from '../model/scoring';
-import { stageRuntime, withOnnxScorer } from '../onnx/scoreRuntime';
+import { fitInputFree, resolveDifficulty } from '../model/scoring';
+import { checkpointGraph, stageRuntime, withModelScorer } from '../onnx/scoreRuntime';
 import { currentExpectations } from '../scale/parts';
 import { bytes, writeScorePart, type ScoreValues } from '../scale/scoreParts';
 import { resolveShard, shardIds, shardLabel } from '../scale/shard';
@@ -53,11 +53,13 @@ export async function runScoreStage(args: CommandArgs<'score'>, ctx: CommandCont
         signal: ctx.signal,
         onProgress: (done, total) => ctx.progress('score', done, total),
       };
-      const scores: PoolScores = ort
-        ? await withOnnxScorer(ort, runDir, checkpoint, model, workers, (scorer) =>
-            scoreSamples(model, cache, ids, options, scorer.scoreBatch),
-          )
-        : await scorePool(model, cache, ids, options, { workers, runDir });
+      const scores: PoolScores = await withModelScorer(
+        model,
+        cache,
+        { workers, runDir },
+        ort && checkpointGraph(ort, runDir, checkpoint, model),
+        (scorer) => scorer.pool(ids, options),
+      );
       const info: ScoresInfo = {
         count: scores.count,
         embeddingDim: scores.embeddingDim,

@@ -34,17 +34,18 @@ after(() => {
 
 test("a scorer planted under the checkpoint's own name in a shared run is replaced by the checkpoint's export, not run", async () => {
   const expected = Buffer.from(await scorerOnnxBytes(model));
-  const name = path.basename(await cachedScorerFile(runDir, checkpoint, model));
+  const name = path.basename((await cachedScorerFile(runDir, checkpoint, model)).file);
   const planted = path.join(runDir, 'onnx', name);
   fs.writeFileSync(planted, 'a graph of somebody else');
-  const file = await cachedScorerFile(runDir, checkpoint, model);
+  const { file, graph } = await cachedScorerFile(runDir, checkpoint, model);
   assert.equal(file, planted);
+  assert.ok(Buffer.from(graph).equals(expected), 'the graph a session opens is the checkpoint export');
   assert.ok(fs.readFileSync(file).equals(expected), 'the scorer onnxruntime opens is the checkpoint export');
 });
 
 test('a cached scorer that is the export is kept as it is', async () => {
-  const file = await cachedScorerFile(runDir, checkpoint, model);
+  const { file } = await cachedScorerFile(runDir, checkpoint, model);
   const before = fs.statSync(file);
-  assert.equal(await cachedScorerFile(runDir, checkpoint, model), file);
+  assert.equal((await cachedScorerFile(runDir, checkpoint, model)).file, file);
   assert.equal(fs.statSync(file).ino, before.ino, 'not written again');
 });
