@@ -157,6 +157,10 @@ test(
     const shared = bench('shared', ['--workers', '2']);
     assert.equal(shared.status, 0, shared.stderr);
     assert.match(shared.stderr, /worker 1: .*worker 2: |worker 2: .*worker 1: /s, 'both workers took part');
+    // While the parent trains the foundation model, an early worker fine-tunes an encoder that needs
+    // none; the two workers after it are numbered on. Its cells must match the lone engine's too.
+    assert.match(shared.stderr, /bench: worker 1 takes scratch:0:0\n/, 'an early worker ran during the foundation');
+    assert.match(shared.stderr, /bench: worker 3 takes /, 'two workers after the early one');
     assert.deepEqual(
       [(shared.json as { computed: number }).computed, (shared.json as { reused: number }).reused],
       [18, 0],
