@@ -1,7 +1,8 @@
 // `npm run demo`: build, make the `small` demo data, run a small benchmark on it and print the table.
 // `npm run demo -- --long` runs the same comparison with 4x the pre-training and 5 seeds, plus
-// OptiDEL by each difficulty score. Everything lands in .optidel/demo/ (git-ignored);
-// running it again resumes and reuses finished cells. Timings and results: docs/benchmark.md.
+// OptiDEL by each difficulty score; `--seeds N` sets the number of seeds of either. Everything lands
+// in .optidel/demo/ (git-ignored); running it again resumes and reuses finished cells. Timings and
+// results: docs/benchmark.md.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -60,6 +61,17 @@ export const LONG_BENCH = DEMO_BENCH.map((arg, i) =>
 );
 
 const long = process.argv.includes('--long');
+/**
+ * `--seeds N` runs seeds 0..N-1 of the same comparison; in the same run folder the finished seeds'
+ * cells are reused, so `npm run demo -- --seeds 5` after `npm run demo` computes seeds 3 and 4 only.
+ */
+const seedsAt = process.argv.indexOf('--seeds');
+const seeds = seedsAt < 0 ? undefined : process.argv[seedsAt + 1];
+if (seedsAt >= 0 && !/^[1-9][0-9]*$/.test(seeds ?? '')) {
+  console.error(`npm run demo: --seeds needs a whole number of seeds, at least 1 (got "${seeds ?? ''}")`);
+  process.exit(2);
+}
+const withSeeds = (args) => (seeds ? args.map((arg, i) => (args[i - 1] === '--seeds' ? seeds : arg)) : args);
 function step(title, command, args) {
   console.log(`\n== ${title}`);
   const started = Date.now();
@@ -79,7 +91,7 @@ const out = path.join(demo, long ? 'run-long' : 'run');
 step(
   `Benchmark${long ? ' (long)' : ''}: pre-train one encoder per method and seed, fine-tune on every data set (${workers} engines)`,
   process.execPath,
-  [cli, 'bench', '--config', config, '--out', out, ...(long ? LONG_BENCH : DEMO_BENCH)],
+  [cli, 'bench', '--config', config, '--out', out, ...withSeeds(long ? LONG_BENCH : DEMO_BENCH)],
 );
 console.log(
   `\nDone in ${((Date.now() - started) / 60000).toFixed(1)} min. Report: ${path.join(out, 'bench', 'report.md')}`,
