@@ -159,7 +159,12 @@ function mergeStage(
           },
         };
       }
-      const { file, shards, skipped } = await mergeProposeParts(runDir, expected, rerun);
+      const { file, shards, skipped } = await mergeProposeParts(
+        runDir,
+        expected,
+        { size: cache.size, imageSize: cache.imageSize },
+        rerun,
+      );
       for (const s of skipped) ctx.log('warn', `key patches: skipped ${s.path}: ${s.reason}`);
       await writeKeyPatchesFile(runDir, ARTIFACTS.keyPatches, file);
       return {
