@@ -66,10 +66,9 @@ export async function computeInWorkers(w: WorkerPlan, ctx: CommandContext): Prom
   // What every selection method needs is made here, once: the foundation model and the pool's
   // scores. Training the foundation keeps one core busy; encoders that need neither (no
   // pre-training, full data of other seeds) keep the other cores busy meanwhile.
-  const foundation = { method: 'full', seed: FOUNDATION_SEED, budget: 1 };
   const meanwhile = whilePreparing(
-    pending.filter((e) => !selectorOf(e.method) && !sameEncoder(e, foundation)),
-    cost({ ...foundation, pendingCells: 0 }) * (w.workers - 1),
+    pending.filter((e) => !selectorOf(e.method) && !sameEncoder(e, FOUNDATION)),
+    cost({ ...FOUNDATION, pendingCells: 0 }) * (w.workers - 1),
     cost,
   );
   const others = (e: EncoderId) => !meanwhile.some((m) => sameEncoder(m, e));
@@ -89,6 +88,9 @@ export async function computeInWorkers(w: WorkerPlan, ctx: CommandContext): Prom
 
 type PendingEncoder = EncoderId & { pendingCells: number };
 
+/** The foundation model's encoder (selectionSource.ts's FOUNDATION_CHECKPOINT): what every selection method waits for. */
+const FOUNDATION: EncoderId = { method: 'full', seed: FOUNDATION_SEED, budget: 1 };
+
 /** Cells of the plan already finished, given the encoders still pending. */
 function doneCells(totalCells: number, pending: readonly PendingEncoder[]): number {
   return totalCells - pending.reduce((sum, e) => sum + e.pendingCells, 0);
@@ -99,11 +101,7 @@ async function costModel(w: WorkerPlan, pending: readonly PendingEncoder[]): Pro
   const { settings, finetune } = w.plan;
   const steps = async (e: EncoderId) => (e.method === 'scratch' ? 0 : settings.pretrainSteps - (await w.stepsDone(e)));
   const stepsLeft = new Map<string, number>(
-    await Promise.all(
-      [...pending, { method: 'full', seed: FOUNDATION_SEED, budget: 1 }].map(
-        async (e) => [encoderKey(e), await steps(e)] as const,
-      ),
-    ),
+    await Promise.all([...pending, FOUNDATION].map(async (e) => [encoderKey(e), await steps(e)] as const)),
   );
   // Seconds on one wasm core, roughly: a pre-training step of 16 images 0.125, a fine-tuning step 0.08 (0.01 probing).
   return (e) =>
@@ -225,11 +223,12 @@ export async function runBenchWorkers(
       options.totalCells,
       `${computed} computed by ${shares.length} workers`,
     );
+  const nameOf = (share: number) => `worker ${(options.firstWorker ?? 1) + share}`;
   const cancelAll = () => requests.forEach((r) => r.cancel());
   ctx.signal.addEventListener('abort', cancelAll);
   try {
     shares.forEach((share, k) => {
-      const name = `worker ${(options.firstWorker ?? 1) + k}`;
+      const name = nameOf(k);
       const client = new EngineClient({
         enginePath: options.enginePath,
         backend: options.backend,
@@ -260,7 +259,7 @@ export async function runBenchWorkers(
     if (failed >= 0) {
       const err = (outcomes[failed] as PromiseRejectedResult).reason as Error;
       throw new Error(
-        `bench: worker ${(options.firstWorker ?? 1) + failed} failed: ${err.message}${err instanceof EngineError && err.detail ? `\n${err.detail}` : ''}`,
+        `bench: ${nameOf(failed)} failed: ${err.message}${err instanceof EngineError && err.detail ? `\n${err.detail}` : ''}`,
       );
     }
     return computed;

@@ -230,7 +230,7 @@ export class MaeModel {
    * Encoder tokens of all patches (no masking), [B, numPatches, dim]; with `depth`, the tokens after
    * the first `depth` blocks, before the final norm unless every block ran (what each block keeps of the input).
    */
-  encode(images: tf.Tensor4D, depth = this.params.blocks.length): tf.Tensor3D {
+  encode(images: tf.Tensor4D, depth = this.depth): tf.Tensor3D {
     if (!Number.isInteger(depth) || depth < 0 || depth > this.depth)
       throw new Error(`encode: depth must be an integer from 0 to ${this.depth}, got ${depth}`);
     return tf.tidy(() => {
@@ -333,15 +333,10 @@ export class MaeModel {
     return tf.mean(tf.squaredDifference(prediction, targetPatches(patches, this.config)), -1) as tf.Tensor2D;
   }
 
-  private runEncoder(
-    tokens: tf.Tensor2D,
-    batch: number,
-    count: number,
-    depth = this.params.blocks.length,
-  ): tf.Tensor2D {
+  private runEncoder(tokens: tf.Tensor2D, batch: number, count: number, depth = this.depth): tf.Tensor2D {
     let h = tokens;
     for (const p of this.params.blocks.slice(0, depth)) h = block(h, p, batch, count, this.config.heads);
-    return depth === this.params.blocks.length ? layerNorm(h, this.params.norm) : h;
+    return depth === this.depth ? layerNorm(h, this.params.norm) : h;
   }
 
   /** Blocks in the encoder. */

@@ -13,7 +13,7 @@ import { MAE_PRESETS } from './mae';
 
 export interface RunModelSettings {
   preset?: MaePreset;
-  /** What runs the model in score and propose. */
+  /** What runs the model in score, propose and the re-scoring between train's rounds. */
   runtime?: ScoreRuntime;
   seed?: number;
   pretrain: Record<string, unknown>;
