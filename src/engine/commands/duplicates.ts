@@ -62,7 +62,8 @@ export const duplicatesCommand: EngineCommand<'duplicates'> = {
       const selection = await readSelection(runDir, args.excludeFrom, input.difficulty.length);
       const chosen = new Set(selection.selected);
       const drop = groups.flatMap((g) => g.members.filter((id) => chosen.has(id)).slice(1));
-      const include = (selection.manual?.include ?? []).filter((id) => !drop.includes(id));
+      const dropped = new Set(drop);
+      const include = (selection.manual?.include ?? []).filter((id) => !dropped.has(id));
       const exclude = [...new Set([...(selection.manual?.exclude ?? []), ...drop])];
       await saveManualCuration(runDir, args.excludeFrom, include, exclude);
       excluded = { method: args.excludeFrom, samples: drop.length };

@@ -20,7 +20,9 @@ export async function saveManualCuration(
   const selection = (await readJsonFile(file)) as SelectionFile;
   if (selection?.version !== 1 || !Array.isArray(selection.selected))
     throw new Error(`${file} is not a selection file (version 1 with "selected"); run the select stage again`);
-  const both = include.filter((id) => exclude.includes(id));
+  // Sets, not includes(): a shared curation file may name as many ids as the pool holds.
+  const excluded = new Set(exclude);
+  const both = include.filter((id) => excluded.has(id));
   if (both.length) throw new Error(`samples ${both.join(', ')} are both included and excluded; pick one`);
   const known = await knownIds(runDir);
   const unknown = [...include, ...exclude].filter((id) => !known(id));
