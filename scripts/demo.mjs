@@ -46,18 +46,22 @@ export const DEMO_BENCH = [
   workers,
 ];
 
+/** `args` with the value after each flag in `rewrites` replaced by that rewrite of it. */
+function withFlagValues(args, rewrites) {
+  return args.map((arg, i) => rewrites.get(args[i - 1])?.(arg) ?? arg);
+}
+
 /**
  * `--long`: 4x the pre-training, 5 seeds, and OptiDEL by each difficulty score (the comparison that
  * chooses the default, docs/selection.md). Several hours on 2 cores.
  */
-export const LONG_BENCH = DEMO_BENCH.map((arg, i) =>
-  DEMO_BENCH[i - 1] === '--steps'
-    ? '2400'
-    : DEMO_BENCH[i - 1] === '--seeds'
-      ? '5'
-      : DEMO_BENCH[i - 1] === '--methods'
-        ? `${arg},optidel-intensity,optidel-pvi`
-        : arg,
+export const LONG_BENCH = withFlagValues(
+  DEMO_BENCH,
+  new Map([
+    ['--steps', () => '2400'],
+    ['--seeds', () => '5'],
+    ['--methods', (methods) => `${methods},optidel-intensity,optidel-pvi`],
+  ]),
 );
 
 const long = process.argv.includes('--long');
@@ -71,7 +75,7 @@ if (seedsAt >= 0 && !/^[1-9][0-9]*$/.test(seeds ?? '')) {
   console.error(`npm run demo: --seeds needs a whole number of seeds, at least 1 (got "${seeds ?? ''}")`);
   process.exit(2);
 }
-const withSeeds = (args) => (seeds ? args.map((arg, i) => (args[i - 1] === '--seeds' ? seeds : arg)) : args);
+const withSeeds = (args) => (seeds ? withFlagValues(args, new Map([['--seeds', () => seeds]])) : args);
 function step(title, command, args) {
   console.log(`\n== ${title}`);
   const started = Date.now();
