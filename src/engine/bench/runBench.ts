@@ -13,7 +13,7 @@ import { fineTune, type FineTuneOptions, type LabelledData, type PatchEncoder } 
 import { normDel } from '../downstream/metrics';
 import { BUDGET_FREE_METHODS } from '../../shared/benchStats';
 import { CellLedger, settingsSignature } from './ledger';
-import { PREDICTION_SAMPLES, refreshPredictionIndex, writePredictions } from './predictions';
+import { PREDICTION_SAMPLES, PREDICTION_SEED, refreshPredictionIndex, writePredictions } from './predictions';
 import { writeReport, type BenchSettings, type FullBenchReport, type MeasuredCell } from './report';
 import { selectorOf } from './benchMethods';
 
@@ -34,7 +34,8 @@ export interface EncoderFactory {
 export interface BenchPlan {
   benchDir: string;
   settings: BenchSettings;
-  datasets: LabelledData[];
+  /** The downstream data sets as split for one seed's cells (`settings.datasets`, in that order). */
+  datasets(seed: number): readonly LabelledData[];
   finetune: Omit<FineTuneOptions, 'seed'>;
   /** Pool size, to turn a count budget into the fraction NormDEL needs. */
   poolSize: number;
@@ -72,25 +73,24 @@ export async function runBench(plan: BenchPlan, factory: EncoderFactory, ctx: Co
   for (const { file, reason } of ledger.ignored) ctx.log('warn', `bench: not reusing ${file}: ${reason}`);
   const encoders = plannedEncoders(settings);
   const mine = encodersToCompute(plan);
-  const total = mine.length * plan.datasets.length;
+  const names = settings.datasets;
+  const total = mine.length * names.length;
   let computed = 0;
   let reused = 0;
   const report = (): FullBenchReport => ({
     version: 1,
     createdAt: new Date().toISOString(),
-    classes: Object.fromEntries(plan.datasets.map((d) => [d.name, d.classes])),
+    classes: Object.fromEntries(plan.datasets(settings.seeds[0]).map((d) => [d.name, d.classes])),
     settings,
     config: plan.config,
     // Only the cells this plan asks for: a ledger may hold cells of methods or seeds not asked now.
-    cells: ledger
-      .all()
-      .filter((c) => encoders.some((e) => sameEncoder(e, c)) && plan.datasets.some((d) => d.name === c.dataset)),
+    cells: ledger.all().filter((c) => encoders.some((e) => sameEncoder(e, c)) && names.includes(c.dataset)),
   });
   const progress = () => ctx.progress('bench', computed + reused, total, `${computed} computed, ${reused} reused`);
   for (const { method, seed, budget } of mine) {
     throwIfCancelled(ctx.signal);
-    const todo = plan.datasets.filter((d) => !ledger.has({ method, seed, dataset: d.name, budget }));
-    reused += plan.datasets.length - todo.length;
+    const todo = plan.datasets(seed).filter((d) => !ledger.has({ method, seed, dataset: d.name, budget }));
+    reused += names.length - todo.length;
     progress();
     if (todo.length === 0) continue;
     ctx.log(
@@ -108,7 +108,7 @@ export async function runBench(plan: BenchPlan, factory: EncoderFactory, ctx: Co
           { ...plan.finetune, seed },
           {
             signal: ctx.signal,
-            keepPredictions: PREDICTION_SAMPLES,
+            keepPredictions: seed === PREDICTION_SEED ? PREDICTION_SAMPLES : 0,
             onStep: (step, steps, loss) =>
               ctx.progress(`finetune ${data.name}`, step, steps, `loss ${loss.toFixed(3)}`),
           },
@@ -148,7 +148,7 @@ export async function runBench(plan: BenchPlan, factory: EncoderFactory, ctx: Co
   }
   const final = report();
   await writeReport(plan.benchDir, final);
-  for (const data of plan.datasets) await refreshPredictionIndex(plan.benchDir, data.name);
+  for (const name of names) await refreshPredictionIndex(plan.benchDir, name);
   return { report: final, computed, reused };
 }
 
@@ -156,7 +156,10 @@ export async function runBench(plan: BenchPlan, factory: EncoderFactory, ctx: Co
 export async function pendingEncoders(plan: BenchPlan): Promise<Array<EncoderId & { pendingCells: number }>> {
   const ledger = await CellLedger.open(plan.benchDir, (method) => cellSignature(plan, method));
   return encodersToCompute(plan)
-    .map((e) => ({ ...e, pendingCells: plan.datasets.filter((d) => !ledger.has({ ...e, dataset: d.name })).length }))
+    .map((e) => ({
+      ...e,
+      pendingCells: plan.settings.datasets.filter((dataset) => !ledger.has({ ...e, dataset })).length,
+    }))
     .filter((e) => e.pendingCells > 0);
 }
 

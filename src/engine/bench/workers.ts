@@ -15,7 +15,7 @@ import { CancelledError, throwIfCancelled, type CommandContext } from '../comman
 import { pendingEncoders, plannedEncoders, sameEncoder, type BenchPlan, type EncoderId } from './runBench';
 import { FOUNDATION_SEED } from './selectionSource';
 import { selectorOf } from './benchMethods';
-import { preparePredictions } from './predictions';
+import { PREDICTION_SEED, preparePredictions } from './predictions';
 
 export interface WorkerPlan {
   plan: BenchPlan;
@@ -38,8 +38,8 @@ export async function computeInWorkers(w: WorkerPlan, ctx: CommandContext): Prom
   const pending = await pendingEncoders(w.plan);
   if (pending.length < 2) return 0;
   // The predictions' test images are written once, before any worker files a cell.
-  for (const data of w.plan.datasets) await preparePredictions(w.plan.benchDir, data);
-  const totalCells = plannedEncoders(w.plan.settings).length * w.plan.datasets.length;
+  for (const data of w.plan.datasets(PREDICTION_SEED)) await preparePredictions(w.plan.benchDir, data);
+  const totalCells = plannedEncoders(w.plan.settings).length * w.plan.settings.datasets.length;
   // process.argv[1] is this engine's entry (bin/optidel.js or dist/engine/main.js); with --ipc it serves a parent.
   // Workers are numbered across both runs, so each name in the log is one engine.
   let named = 0;

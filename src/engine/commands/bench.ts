@@ -19,7 +19,6 @@ import { selectBackend } from '../backends/select';
 import { loadConfig } from '../config/loadConfig';
 import { ingestPool } from '../pipeline/ingestStage';
 import { openCache } from '../data/cache';
-import { loadSegmentationDataset } from '../data/segmentation';
 import { SPLIT_VERSION } from '../data/splits';
 import { describeSplit } from '../data/splitReport';
 import { maeConfig, reconstructionTarget, validateConfig, withTarget, MAE_PRESETS, type MaePreset } from '../model/mae';
@@ -37,6 +36,7 @@ import { summariseForJson, type BenchSettings } from '../bench/report';
 import { formatSummaryTable } from '../bench/summaryTable';
 import { testImagesInPool } from '../bench/poolOverlap';
 import { writeSplitReports } from '../bench/splitReports';
+import { loadSplitsPerSeed } from '../bench/seedSplits';
 import { checkRunFolderOut } from '../../shared/run/node/outFolder';
 
 export const benchCommand: EngineCommand<'bench'> = {
@@ -157,14 +157,12 @@ export const benchCommand: EngineCommand<'bench'> = {
       workers: 1,
     };
     const names = args.datasets ?? loaded.config.downstream.map((d) => d.name);
-    const datasets = [];
-    for (const name of names) {
-      ctx.progress('load data sets', datasets.length, names.length, name);
-      datasets.push(await loadSegmentationDataset(loaded, name, { seed: loaded.config.seed, maxTrain: args.maxTrain }));
-    }
+    const seeds = Array.from({ length: seedCount }, (_, i) => i);
+    const splits = await loadSplitsPerSeed(loaded, names, seeds, args.maxTrain, ctx);
     const benchDir = path.join(out, 'bench');
-    const overlap = await testImagesInPool(cache, datasets);
-    await writeSplitReports(benchDir, datasets, overlap, ctx);
+    const overlap = await testImagesInPool(cache, [...splits.values()].flat());
+    await writeSplitReports(benchDir, splits, overlap, ctx);
+    // A test image of any seed is left out of every encoder's pre-training: encoders are shared by data sets, and the pool by seeds.
     const excluded = new Set(overlap.map((o) => o.poolId));
     const optidelImages = args.optidelImages ?? 'mosaics';
     const adversarial = { ...DEFAULT_ADVERSARIAL, fraction: args.optidelAdversarial ?? DEFAULT_ADVERSARIAL.fraction };
@@ -181,9 +179,9 @@ export const benchCommand: EngineCommand<'bench'> = {
       command: `optidel bench ${process.argv.slice(3).join(' ')}`.trim(),
       configFile: loaded.file,
       methods,
-      seeds: Array.from({ length: seedCount }, (_, i) => i),
+      seeds,
       budgets,
-      datasets: datasets.map((d) => d.name),
+      datasets: names,
       optidelImages,
       optidelAdversarial: adversarial.fraction,
       // Part of every cell's signature: a mask ratio or target other than the default is named, so its cells are never reused for another.
@@ -194,7 +192,7 @@ export const benchCommand: EngineCommand<'bench'> = {
       pretrainBatchSize: pretrain.batchSize,
       finetune: { ...finetune, maxTrain: args.maxTrain ?? 'all', seed: "the cell's seed" },
       backend: selection.backend,
-      splits: datasets.map((d) => describeSplit(d.split)),
+      splits: [...splits.values()].flatMap((datasets) => datasets.map((d) => describeSplit(d.split))),
       headline: `mIoU without background on the test split, ${finetune.mode === 'full' ? 'full fine-tuning (encoder and head)' : 'frozen-encoder probe'}, ${finetune.head} head`,
     };
     try {
@@ -219,6 +217,8 @@ export const benchCommand: EngineCommand<'bench'> = {
       const signatureExtra = {
         finetuneVersion: FINETUNE_VERSION,
         splitVersion: SPLIT_VERSION,
+        // Each seed's split is made with cellSplitSeed(config seed, cell seed).
+        configSeed: loaded.config.seed,
         pool: cache.index.contentHash,
         model,
         pretrain: { ...pretrain, checkpointEvery: undefined },
@@ -229,7 +229,7 @@ export const benchCommand: EngineCommand<'bench'> = {
       const plan: BenchPlan = {
         benchDir,
         settings,
-        datasets,
+        datasets: (seed) => splits.get(seed) ?? [],
         finetune,
         poolSize: cache.size,
         signatureExtra,

@@ -87,14 +87,13 @@ export async function loadSegmentationDataset(
   const imageSize = loaded.config.imageSize;
   const { items, classes, remap, skipped } = await decodedDataset(loaded, entry);
   const fractions = options.fractions ?? DEFAULT_FRACTIONS;
-  const plan = assignSplits(items, fractions, options.seed ?? loaded.config.seed);
+  const seed = options.seed ?? loaded.config.seed;
+  const plan = assignSplits(items, fractions, seed);
   const pick = (split: number) => items.filter((_, i) => plan.assignment[i] === split);
   let train = pick(0);
   if (options.maxTrain !== undefined && train.length > options.maxTrain) {
     const keep = new Set(
-      new SeededRandom((options.seed ?? 0) + 7919)
-        .shuffle(train.map((_, i) => i))
-        .slice(0, Math.max(0, options.maxTrain)),
+      new SeededRandom(seed + 7919).shuffle(train.map((_, i) => i)).slice(0, Math.max(0, options.maxTrain)),
     );
     train = train.filter((_, i) => keep.has(i));
   }

@@ -28,6 +28,8 @@ export interface NearestTraining {
 
 export interface SplitReport {
   dataset: string;
+  /** The seed the split was made with. */
+  seed: number;
   strategy: SplitPlan['strategy'];
   acquisitions: number;
   guardPerSide: number;
@@ -73,6 +75,7 @@ export function splitReport(
   });
   return {
     dataset,
+    seed: plan.seed,
     strategy: plan.strategy,
     acquisitions: plan.acquisitions,
     guardPerSide: plan.guardPerSide,
@@ -95,7 +98,7 @@ export function describeSplit(report: SplitReport): string {
   const closest = Number.isFinite(report.max)
     ? `; nearest training image of a test image: median similarity ${report.median.toFixed(3)}, max ${report.max.toFixed(3)} (a copy at ${report.nearDuplicateSimilarity})`
     : '';
-  return `split of ${report.dataset} ${how}: ${counts.train} train, ${counts.val} validation, ${counts.test} test images, ${counts.guard} in guard bands${closest}`;
+  return `split of ${report.dataset} (seed ${report.seed}) ${how}: ${counts.train} train, ${counts.val} validation, ${counts.test} test images, ${counts.guard} in guard bands${closest}`;
 }
 
 /** Throws when a test image is nearly identical to a training image, naming both and the fix. */

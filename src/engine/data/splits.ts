@@ -14,8 +14,11 @@ import * as path from 'node:path';
 import { SeededRandom } from './random';
 
 export const SPLIT_NAMES = ['train', 'val', 'test'] as const;
-/** Changes with the splitting rules: a benchmark cell measured on other splits is not reused. */
-export const SPLIT_VERSION = 2;
+/**
+ * Changes with the splitting rules: a benchmark cell measured on other splits is not reused.
+ * 3: every benchmark seed splits with its own seed (`cellSplitSeed`); 2 split once for all seeds.
+ */
+export const SPLIT_VERSION = 3;
 /** Fewer acquisitions than this cannot fill three splits with whole acquisitions. */
 export const MIN_ACQUISITIONS = 3;
 /** Guard band as a share of the acquisition, on each side of a cut (see `guardBand`). */
@@ -23,6 +26,8 @@ export const GUARD_SHARE = 0.05;
 export const MIN_GUARD = 2;
 
 export interface SplitPlan {
+  /** The seed that shuffled the acquisitions (or chose which third is which). */
+  seed: number;
   /** Split index per item: 0 train, 1 val, 2 test, -1 guard band (dropped). */
   assignment: Int8Array;
   strategy: 'acquisitions' | 'thirds';
@@ -42,6 +47,15 @@ export function guardBand(n: number): number {
   const wanted = Math.max(MIN_GUARD, Math.ceil(n * GUARD_SHARE));
   // Two cuts, each with a band on both sides, must leave at least one sample in each third.
   return Math.max(0, Math.min(wanted, Math.floor((Math.floor(n / 3) - 1) / 2)));
+}
+
+/**
+ * The split seed of a benchmark cell of seed `cellSeed`. Each seed tests other acquisitions, so the
+ * spread over seeds covers which subjects were tested as well as the training's randomness (a
+ * demo data set tests 1 or 2 subjects per split); seed 0 splits as `optidel finetune` does.
+ */
+export function cellSplitSeed(configSeed: number, cellSeed: number): number {
+  return configSeed + cellSeed;
 }
 
 /**
@@ -68,6 +82,7 @@ export function assignSplits(
   const groups = acquisitionRanges(items);
   if (groups.length >= MIN_ACQUISITIONS)
     return {
+      seed,
       assignment: byAcquisition(items.length, groups, fractions, seed),
       strategy: 'acquisitions',
       acquisitions: groups.length,
@@ -89,7 +104,7 @@ export function assignSplits(
       for (let k = from; k < to; k++) assignment[members[k]] = order[part];
     }
   }
-  return { assignment, strategy: 'thirds', acquisitions: groups.length, guardPerSide: guard };
+  return { seed, assignment, strategy: 'thirds', acquisitions: groups.length, guardPerSide: guard };
 }
 
 /** Item indices of each acquisition, in item order (items of one acquisition keep their order). */

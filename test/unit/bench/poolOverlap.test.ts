@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import { parseConfig } from '../../../src/engine/config/loadConfig';
 import { openCache } from '../../../src/engine/data/cache';
 import { ingestPool } from '../../../src/engine/pipeline/ingestStage';
-import { loadSegmentationDataset } from '../../../src/engine/data/segmentation';
+import { loadSegmentationDataset, type SegmentationDataset } from '../../../src/engine/data/segmentation';
 import { poolIds } from '../../../src/engine/bench/encoders';
 import { testImagesInPool } from '../../../src/engine/bench/poolOverlap';
 import { writeSplitReports } from '../../../src/engine/bench/splitReports';
@@ -54,7 +54,9 @@ test('test images found in the pool are reported and kept out of pre-training', 
   try {
     // Every image as test (the split is not what this test is about).
     const ds = await loadSegmentationDataset(loaded, 'zoo', { fractions: [0, 0, 1] });
-    const overlap = await testImagesInPool(cache, [ds]);
+    // A benchmark splits once per seed: seed 1 tests the same images (each found once), seed 2 none of the pool's.
+    const noCopies = onlyTestImages(ds, (name) => !/ant|bee/.test(name));
+    const overlap = await testImagesInPool(cache, [ds, ds, noCopies]);
     assert.deepEqual(overlap.map((o) => [path.basename(o.test), path.basename(o.poolSource)]).sort(), [
       ['ant.png', 'copy-of-ant.png'],
       ['bee.png', 'copy-of-bee.png'],
@@ -62,14 +64,41 @@ test('test images found in the pool are reported and kept out of pre-training', 
     const excluded = new Set(overlap.map((o) => o.poolId));
     const other = cache.index.samples.find((s) => s.source.endsWith('other.png'))!.id;
     assert.deepEqual(poolIds(cache.size, excluded), [other], "only the pool's own image is left to pre-train on");
-    await writeSplitReports(path.join(dir, 'run', 'bench'), [ds], overlap, ctx);
+    const splits = new Map([
+      [0, [ds]],
+      [1, [ds]],
+      [2, [noCopies]],
+    ]);
+    await writeSplitReports(path.join(dir, 'run', 'bench'), splits, overlap, ctx);
     const written = JSON.parse(fs.readFileSync(path.join(dir, 'run', 'bench', 'splits', 'zoo.json'), 'utf8'));
-    assert.equal(written.inPool.length, 2);
+    assert.deepEqual(
+      written.seeds.map((s: { seed: number; inPool: unknown[] }) => [s.seed, s.inPool.length]),
+      [
+        [0, 2],
+        [1, 2],
+        [2, 0],
+      ],
+    );
+    assert.equal(written.seeds[2].split.dataset, 'zoo');
     assert.ok(
-      ctx.logs.some((l) => /warn: bench: 2 test image\(s\) of zoo are in the pre-training pool/.test(l)),
+      ctx.logs.some((l) => /warn: bench: seed 1: 2 test image\(s\) of zoo are in the pre-training pool/.test(l)),
       ctx.logs.join('\n'),
     );
+    assert.ok(!ctx.logs.some((l) => /seed 2: .* in the pre-training pool/.test(l)), 'seed 2 tests none of them');
   } finally {
     await cache.close();
   }
 });
+
+/** `ds` with only the test images whose file name passes `keep`. */
+function onlyTestImages(ds: SegmentationDataset, keep: (name: string) => boolean): SegmentationDataset {
+  const area = ds.imageSize ** 2;
+  const kept = ds.test.provenance.flatMap((p, i) => (keep(p.source) ? [i] : []));
+  const images = new Float32Array(kept.length * area);
+  const labels = new Uint8Array(kept.length * area);
+  kept.forEach((i, k) => {
+    images.set(ds.test.images.subarray(i * area, (i + 1) * area), k * area);
+    labels.set(ds.test.labels.subarray(i * area, (i + 1) * area), k * area);
+  });
+  return { ...ds, test: { count: kept.length, images, labels, provenance: kept.map((i) => ds.test.provenance[i]) } };
+}

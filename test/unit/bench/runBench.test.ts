@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../../src/engine/backends/select';
 import type { CommandContext } from '../../../src/engine/command';
-import { DEFAULT_FINETUNE } from '../../../src/engine/downstream/finetune';
+import { DEFAULT_FINETUNE, fineTune, type LabelledData } from '../../../src/engine/downstream/finetune';
 import { finetuneOptions } from '../../../src/engine/commands/finetuneArgs';
 import {
   cellSignature,
@@ -67,7 +67,7 @@ function plan(benchDir: string, seeds: number[]): BenchPlan {
       backend: 'wasm',
       headline: 'test',
     },
-    datasets: [squaresData(16, [8, 4, 4], 1)],
+    datasets: () => [squaresData(16, [8, 4, 4], 1)],
     finetune: { ...DEFAULT_FINETUNE, mode: 'probe', steps: 4, evalEvery: 2, batchSize: 4 },
     poolSize: 100,
     signatureExtra: { shape: 'linear' },
@@ -84,15 +84,25 @@ test('finished cells are not recomputed; new seeds are; the report covers the pl
   assert.equal(predictions.samples.length, 4, 'every test image of the small split (fewer than PREDICTION_SAMPLES)');
   assert.deepEqual(
     predictions.runs.map((r: { method: string; seed: number }) => `${r.method}/${r.seed}`),
-    ['scratch/0', 'scratch/1', 'random/0', 'random/1'],
+    ['scratch/0', 'random/0'],
+    "seed 0's cells only: other seeds test other images",
   );
-  for (const file of [predictions.samples[0].image, predictions.samples[0].truth, predictions.runs[3].predictions[3]])
+  for (const file of [predictions.samples[0].image, predictions.samples[0].truth, predictions.runs[1].predictions[3]])
     assert.ok(fs.existsSync(path.join(dir, 'predictions', 'squares', file)), file);
   assert.equal(predictions.runs[0].sampleIoU[0].length, 2);
+  // An entry of seed 1 left by an older benchmark (one split for all seeds) is not shown beside seed 0's images.
+  const stale = { ...predictions.runs[1], seed: 1 };
+  fs.mkdirSync(path.join(dir, 'predictions', 'squares', 'random-seed1'));
+  fs.writeFileSync(path.join(dir, 'predictions', 'squares', 'random-seed1', 'run.json'), JSON.stringify(stale));
   const again = await runBench(plan(dir, [0, 1]), countingFactory(asked), ctx);
   assert.deepEqual([again.computed, again.reused], [0, 4]);
   assert.equal(asked.length, 4, 'no encoder is built when all its cells are done');
   assert.deepEqual(again.report.cells, first.report.cells);
+  const refreshed = JSON.parse(fs.readFileSync(path.join(dir, 'predictions', 'squares', 'index.json'), 'utf8'));
+  assert.deepEqual(
+    refreshed.runs.map((r: { method: string; seed: number }) => `${r.method}/${r.seed}`),
+    ['scratch/0', 'random/0'],
+  );
   const more = await runBench(plan(dir, [0, 1, 2]), countingFactory(asked), ctx);
   assert.deepEqual([more.computed, more.reused], [2, 4]);
   assert.deepEqual(asked.slice(4), ['scratch/2/0', 'random/2/0.05']);
@@ -105,6 +115,32 @@ test('finished cells are not recomputed; new seeds are; the report covers the pl
     1 / (1 + Math.exp(-report.cells.find((c: { method: string }) => c.method === 'scratch').mIoU)),
   );
   assert.ok(fs.existsSync(path.join(dir, 'report.md')));
+});
+
+test("each seed's cells are measured on that seed's split", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-bench-'));
+  const bySeed = new Map([
+    [0, squaresData(16, [8, 4, 4], 1)],
+    [1, squaresData(16, [8, 4, 4], 2)],
+  ]);
+  const p: BenchPlan = { ...plan(dir, [0, 1]), datasets: (seed) => [bySeed.get(seed)!] };
+  const { report } = await runBench(
+    { ...p, settings: { ...p.settings, methods: ['scratch'] } },
+    countingFactory([]),
+    ctx,
+  );
+  // The same encoder and fine-tuning seed on each split, outside the benchmark.
+  const direct = async (seed: number, data: LabelledData) => {
+    const pretrained = await countingFactory([]).encoder('scratch', seed, 0, ctx);
+    try {
+      return (await fineTune(pretrained.encoder, data, { ...p.finetune, seed }, { signal: ctx.signal })).test.mIoU;
+    } finally {
+      pretrained.dispose();
+    }
+  };
+  const seed1 = report.cells.find((c) => c.seed === 1)!;
+  assert.equal(seed1.mIoU, await direct(1, bySeed.get(1)!));
+  assert.notEqual(seed1.mIoU, await direct(1, bySeed.get(0)!), "seed 0's split gives another number");
 });
 
 test('budget-free methods get one encoder per seed whatever the budgets', () => {

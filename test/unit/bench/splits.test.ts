@@ -1,5 +1,5 @@
 // The benchmark's downstream splits do not leak: on the demo data (written by the project's own
-// generator) no subject or frame sequence is in two splits, and a hand-built data set with one
+// generator) no subject or frame sequence is in two splits at any seed, each seed tests other ones, and a hand-built data set with one
 // image copied under another name is refused with both names.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +11,8 @@ import { loadConfig, parseConfig } from '../../../src/engine/config/loadConfig';
 import { writeDemoData } from '../../../src/engine/data/demo';
 import { loadSegmentationDataset, type SegmentationDataset } from '../../../src/engine/data/segmentation';
 import { NEAR_DUPLICATE_SIMILARITY } from '../../../src/engine/data/splitReport';
+import { loadSplitsPerSeed } from '../../../src/engine/bench/seedSplits';
+import { recordingContext } from '../data/context';
 
 const SPLITS = ['train', 'val', 'test'] as const;
 
@@ -27,30 +29,46 @@ function splitsPerAcquisition(
 }
 
 // Writing the small demo (its pool too) takes about a minute on a loaded 2-core machine.
-test('splits of the small demo put no subject and no frame sequence in two splits', { timeout: 300_000 }, async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-splits-'));
-  await writeDemoData(dir, { size: 'small', seed: 0 });
-  const loaded = await loadConfig(path.join(dir, 'optidel.json'));
-  // The demo writes each CT and MR subject to a file of its own (12 at this size): a slice's subject is its file.
-  for (const name of ['abdomen-ct', 'brain-mr']) {
-    const ds = await loadSegmentationDataset(loaded, name, { seed: 0 });
-    const subjects = splitsPerAcquisition(ds, (p) => path.basename(p.source));
-    for (const [subject, splits] of subjects)
-      assert.equal(splits.size, 1, `${name} ${subject} is in ${[...splits].join(' and ')}`);
-    assert.equal(subjects.size, 12, `${name}: every subject is used`);
-    assert.deepEqual([ds.split.strategy, ds.split.acquisitions, ds.split.counts.guard], ['acquisitions', 12, 0]);
-    assert.ok(ds.test.count > 0 && ds.val.count > 0);
-    assert.ok(ds.split.max < NEAR_DUPLICATE_SIMILARITY && ds.split.nearest.length === ds.test.count);
-  }
-  // Chest X-ray: 8 sequences of 20 frames in one folder, matched as frame sequences by name.
-  const chest = await loadSegmentationDataset(loaded, 'chest-xray', { seed: 0 });
-  const sequences = splitsPerAcquisition(chest, (p) => path.basename(p.source).replace(/-frame-\d+\.png$/, ''));
-  assert.equal(sequences.size, 8);
-  for (const [sequence, splits] of sequences)
-    assert.equal(splits.size, 1, `${sequence} is in ${[...splits].join(' and ')}`);
-  assert.deepEqual([chest.split.strategy, chest.split.acquisitions, chest.split.counts.guard], ['acquisitions', 8, 0]);
-  assert.ok(chest.test.count > 0 && chest.val.count > 0);
-});
+test(
+  'splits of the small demo put no subject and no frame sequence in two splits, and each seed tests others',
+  { timeout: 300_000 },
+  async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-splits-'));
+    await writeDemoData(dir, { size: 'small', seed: 0 });
+    const loaded = await loadConfig(path.join(dir, 'optidel.json'));
+    const names = ['abdomen-ct', 'brain-mr', 'chest-xray'];
+    const seeds = [0, 1, 2, 3, 4];
+    const bySeed = await loadSplitsPerSeed(loaded, names, seeds, undefined, recordingContext());
+    // The demo writes each CT and MR subject to a file of its own (12 at this size): a slice's subject is its file.
+    // Chest X-ray: 8 sequences of 20 frames in one folder, matched as frame sequences by name.
+    const acquisitionOf = (name: string) => (p: SegmentationDataset['train']['provenance'][number]) =>
+      name === 'chest-xray' ? path.basename(p.source).replace(/-frame-\d+\.png$/, '') : path.basename(p.source);
+    const expected: Record<string, number> = { 'abdomen-ct': 12, 'brain-mr': 12, 'chest-xray': 8 };
+    for (const [k, name] of names.entries()) {
+      const testedBySeed = new Set<string>();
+      for (const seed of seeds) {
+        const ds = bySeed.get(seed)![k];
+        assert.equal(ds.name, name);
+        const acquisitions = splitsPerAcquisition(ds, acquisitionOf(name));
+        for (const [acquisition, splits] of acquisitions)
+          assert.equal(splits.size, 1, `${name} seed ${seed}: ${acquisition} is in ${[...splits].join(' and ')}`);
+        assert.equal(acquisitions.size, expected[name], `${name}: every acquisition is used`);
+        assert.deepEqual(
+          [ds.split.strategy, ds.split.acquisitions, ds.split.counts.guard],
+          ['acquisitions', expected[name], 0],
+        );
+        assert.ok(ds.test.count > 0 && ds.val.count > 0);
+        assert.ok(ds.split.max < NEAR_DUPLICATE_SIMILARITY && ds.split.nearest.length === ds.test.count);
+        const tested = [...acquisitions].filter(([, splits]) => splits.has('test')).map(([a]) => a);
+        testedBySeed.add(tested.sort().join(' + '));
+      }
+      assert.ok(testedBySeed.size >= 3, `${name}: 5 seeds test only ${[...testedBySeed].join(', ')}`);
+    }
+    // Seed 0 splits as optidel finetune does (the config's seed).
+    const finetuneSplit = await loadSegmentationDataset(loaded, 'abdomen-ct');
+    assert.deepEqual(finetuneSplit.test.provenance, bySeed.get(0)![0].test.provenance);
+  },
+);
 
 /** A 16 px image of seeded noise and a label map thresholding it. */
 async function writePair(dir: string, name: string, seed: number): Promise<void> {
