@@ -17,17 +17,23 @@ export async function loadSplitsPerSeed(
   maxTrain: number | undefined,
   ctx: CommandContext,
 ): Promise<Map<number, SegmentationDataset[]>> {
-  const splits = new Map<number, SegmentationDataset[]>();
+  const splits = new Map<number, SegmentationDataset[]>(seeds.map((seed) => [seed, []]));
   let done = 0;
-  for (const seed of seeds) {
-    const datasets: SegmentationDataset[] = [];
-    for (const name of names) {
+  // Data sets outer: a data set is decoded once for all its seeds (the decoded cache holds only a few).
+  for (const name of names) {
+    for (const seed of seeds) {
       ctx.progress('load data sets', done++, names.length * seeds.length, `${name}, seed ${seed}`);
-      datasets.push(
-        await loadSegmentationDataset(loaded, name, { seed: cellSplitSeed(loaded.config.seed, seed), maxTrain }),
-      );
+      const split = { seed: cellSplitSeed(loaded.config.seed, seed), maxTrain };
+      splits.get(seed)!.push(await loadSegmentationDataset(loaded, name, split));
     }
-    splits.set(seed, datasets);
   }
   return splits;
+}
+
+/**
+ * Every image of each data set in `names`, whatever its split: each is a test image at some seed,
+ * so the benchmark keeps them all out of pre-training (and the set does not change with `--seeds`).
+ */
+export async function allImagesOf(loaded: LoadedConfig, names: readonly string[]): Promise<SegmentationDataset[]> {
+  return Promise.all(names.map((name) => loadSegmentationDataset(loaded, name, { fractions: [0, 0, 1] })));
 }

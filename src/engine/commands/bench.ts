@@ -36,7 +36,7 @@ import { summariseForJson, type BenchSettings } from '../bench/report';
 import { formatSummaryTable } from '../bench/summaryTable';
 import { testImagesInPool } from '../bench/poolOverlap';
 import { writeSplitReports } from '../bench/splitReports';
-import { loadSplitsPerSeed } from '../bench/seedSplits';
+import { allImagesOf, loadSplitsPerSeed } from '../bench/seedSplits';
 import { checkRunFolderOut } from '../../shared/run/node/outFolder';
 
 export const benchCommand: EngineCommand<'bench'> = {
@@ -160,10 +160,14 @@ export const benchCommand: EngineCommand<'bench'> = {
     const seeds = Array.from({ length: seedCount }, (_, i) => i);
     const splits = await loadSplitsPerSeed(loaded, names, seeds, args.maxTrain, ctx);
     const benchDir = path.join(out, 'bench');
-    const overlap = await testImagesInPool(cache, [...splits.values()].flat());
+    const overlap = await testImagesInPool(cache, await allImagesOf(loaded, names));
     await writeSplitReports(benchDir, splits, overlap, ctx);
-    // A test image of any seed is left out of every encoder's pre-training: encoders are shared by data sets, and the pool by seeds.
     const excluded = new Set(overlap.map((o) => o.poolId));
+    if (excluded.size > 0)
+      ctx.log(
+        'warn',
+        `bench: ${excluded.size} pool sample(s) are downstream images, each tested at some seed; they are left out of every encoder's pre-training`,
+      );
     const optidelImages = args.optidelImages ?? 'mosaics';
     const adversarial = { ...DEFAULT_ADVERSARIAL, fraction: args.optidelAdversarial ?? DEFAULT_ADVERSARIAL.fraction };
     if (!(adversarial.fraction >= 0 && adversarial.fraction <= 1))
@@ -229,7 +233,7 @@ export const benchCommand: EngineCommand<'bench'> = {
       const plan: BenchPlan = {
         benchDir,
         settings,
-        datasets: (seed) => splits.get(seed) ?? [],
+        datasets: (seed) => splits.get(seed) ?? noSplit(seed),
         finetune,
         poolSize: cache.size,
         signatureExtra,
@@ -260,6 +264,10 @@ export const benchCommand: EngineCommand<'bench'> = {
   },
   describe: formatSummaryTable,
 };
+
+function noSplit(seed: number): never {
+  throw new Error(`bench: no downstream split was made for seed ${seed}`);
+}
 
 function badEncoderKey(key: string): never {
   throw new UsageError(`bench: --only takes method:seed:budget, got "${key}"`);

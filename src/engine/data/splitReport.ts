@@ -98,7 +98,7 @@ export function describeSplit(report: SplitReport): string {
   const closest = Number.isFinite(report.max)
     ? `; nearest training image of a test image: median similarity ${report.median.toFixed(3)}, max ${report.max.toFixed(3)} (a copy at ${report.nearDuplicateSimilarity})`
     : '';
-  return `split of ${report.dataset} (seed ${report.seed}) ${how}: ${counts.train} train, ${counts.val} validation, ${counts.test} test images, ${counts.guard} in guard bands${closest}`;
+  return `split of ${report.dataset} (split seed ${report.seed}) ${how}: ${counts.train} train, ${counts.val} validation, ${counts.test} test images, ${counts.guard} in guard bands${closest}`;
 }
 
 /** Throws when a test image is nearly identical to a training image, naming both and the fix. */
@@ -107,7 +107,7 @@ export function refuseNearDuplicates(report: SplitReport, configFile: string): v
   if (copies.length === 0) return;
   const worst = copies.reduce((a, b) => (b.similarity > a.similarity ? b : a));
   throw new ConfigError(
-    `${configFile}: downstream "${report.dataset}": test image ${worst.test} is nearly identical to training image ${worst.train} ` +
+    `${configFile}: downstream "${report.dataset}" (split seed ${report.seed}): test image ${worst.test} is nearly identical to training image ${worst.train} ` +
       `(similarity ${worst.similarity.toFixed(4)} >= ${report.nearDuplicateSimilarity}${copies.length > 1 ? `; ${copies.length} test images in all` : ''}), ` +
       'so the test would measure memory, not segmentation. Fix: if they are frames or slices of one acquisition, name it with ' +
       `"acquisition" (a regex over the path; its first group names the acquisition) in downstream "${report.dataset}"; if one is a copy, remove it.`,

@@ -52,11 +52,13 @@ export function guardBand(n: number): number {
 /**
  * The split seed of a benchmark cell of seed `cellSeed`. Each seed tests other acquisitions, so the
  * spread over seeds covers which subjects were tested as well as the training's randomness (a
- * demo data set tests 1 or 2 subjects per split); seed 0 splits as `optidel finetune` does.
+ * demo data set tests 1 or 2 subjects per split); seed 0 splits as `optidel finetune` does. Seeds
+ * are spaced by a large prime rather than 1 so that the config seeds 0 and 1 share no split.
  */
 export function cellSplitSeed(configSeed: number, cellSeed: number): number {
-  return configSeed + cellSeed;
+  return configSeed + SPLIT_SEED_STRIDE * cellSeed;
 }
+const SPLIT_SEED_STRIDE = 104_729;
 
 /**
  * Acquisition of a file, from its path relative to the images folder: the first capture group (or

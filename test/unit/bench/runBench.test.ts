@@ -67,7 +67,8 @@ function plan(benchDir: string, seeds: number[]): BenchPlan {
       backend: 'wasm',
       headline: 'test',
     },
-    datasets: () => [squaresData(16, [8, 4, 4], 1)],
+    // Each seed its own split, as in the benchmark.
+    datasets: (seed) => [squaresData(16, [8, 4, 4], 1 + seed)],
     finetune: { ...DEFAULT_FINETUNE, mode: 'probe', steps: 4, evalEvery: 2, batchSize: 4 },
     poolSize: 100,
     signatureExtra: { shape: 'linear' },
@@ -90,6 +91,10 @@ test('finished cells are not recomputed; new seeds are; the report covers the pl
   for (const file of [predictions.samples[0].image, predictions.samples[0].truth, predictions.runs[1].predictions[3]])
     assert.ok(fs.existsSync(path.join(dir, 'predictions', 'squares', file)), file);
   assert.equal(predictions.runs[0].sampleIoU[0].length, 2);
+  assert.ok(
+    !fs.existsSync(path.join(dir, 'predictions', 'squares', 'random-seed1')),
+    'no predictions of seed 1 are kept',
+  );
   // An entry of seed 1 left by an older benchmark (one split for all seeds) is not shown beside seed 0's images.
   const stale = { ...predictions.runs[1], seed: 1 };
   fs.mkdirSync(path.join(dir, 'predictions', 'squares', 'random-seed1'));

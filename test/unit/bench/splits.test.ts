@@ -64,9 +64,19 @@ test(
       }
       assert.ok(testedBySeed.size >= 3, `${name}: 5 seeds test only ${[...testedBySeed].join(', ')}`);
     }
-    // Seed 0 splits as optidel finetune does (the config's seed).
-    const finetuneSplit = await loadSegmentationDataset(loaded, 'abdomen-ct');
-    assert.deepEqual(finetuneSplit.test.provenance, bySeed.get(0)![0].test.provenance);
+    // Seed 0 splits as optidel finetune does (with the config's seed), whatever that seed; the seeds
+    // of config seed 1 are not those of config seed 0 shifted by one.
+    const reseeded = { ...loaded, config: { ...loaded.config, seed: 1 } };
+    const bySeedOf1 = await loadSplitsPerSeed(reseeded, names, seeds, undefined, recordingContext());
+    for (const [config, splits] of [
+      [loaded, bySeed],
+      [reseeded, bySeedOf1],
+    ] as const) {
+      const finetuneSplit = await loadSegmentationDataset(config, 'abdomen-ct');
+      assert.deepEqual(finetuneSplit.test.provenance, splits.get(0)![0].test.provenance);
+    }
+    const splitSeeds = [bySeed, bySeedOf1].flatMap((splits) => seeds.map((seed) => splits.get(seed)![0].split.seed));
+    assert.equal(new Set(splitSeeds).size, 10, `split seeds ${splitSeeds.join(', ')}`);
   },
 );
 
