@@ -2,7 +2,8 @@
  * The paper's V-information comparison of encoders, behind docs/selection.md ("V-information"):
  * for every encoder a benchmark pre-trained (each method, seed and budget of its report), its
  * V-information I_V = H_V(Y|∅) - H_V(Y|X) on one common held-out set: the test split of each
- * downstream data set, images no encoder pre-trained on (the benchmark leaves test images found in
+ * downstream data set with the config's seed (seed 0's split in the benchmark; one set for every
+ * encoder, so they compare on the same images), images no encoder pre-trained on (the benchmark leaves test images found in
  * the pool out of every pre-training). Masks are drawn apart from the scores' masks and the
  * interval is the 95% bootstrap of src/engine/selection/vInformation.ts.
  *

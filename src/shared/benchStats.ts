@@ -4,7 +4,7 @@
  * `full` and to `random`. Pure and browser-safe.
  *
  * Differences are paired by seed (method seed s minus reference seed s, same data set): seeds fix
- * the fine-tuning batches and head initialisation, so pairing removes part of the noise that two
+ * the split, the fine-tuning batches and head initialisation, so pairing removes part of the noise that two
  * independent means would carry. Each comes with a 95% confidence interval from Student's t over
  * the n pairs (mean ± t(0.975, n − 1) · sd / √n), and counts as shown only when that interval
  * excludes 0.

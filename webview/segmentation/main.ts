@@ -96,6 +96,11 @@ const pair = el('div', 'odl-pair');
 const iouTable = el('table', 'odl-table');
 samplesSection.append(
   el('h2', undefined, 'Test image'),
+  el(
+    'p',
+    'odl-note',
+    "From seed 0's test split, with seed 0's predictions: each seed tests other subjects, so the table below averages over other images.",
+  ),
   legend,
   pair,
   el('h2', undefined, 'IoU per class on this image'),

@@ -56,7 +56,8 @@ const SIZES: Record<DemoOptions['size'], DemoSize> = {
       ctDims: [48, 48, 16],
       mrSubjects: 2,
       mrDims: [48, 48, 14],
-      xraySequences: 2,
+      // Three, so the labelled X-ray splits by patient: thirds of one 8-frame sequence put neighbouring frames in train and test.
+      xraySequences: 3,
       xrayFrames: 8,
       xraySide: 64,
     },

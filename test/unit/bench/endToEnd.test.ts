@@ -195,6 +195,26 @@ test(
   },
 );
 
+test("the config's seed makes every seed's split: changing it measures the cells again", { timeout: 120_000 }, () => {
+  const { run, args } = tinyBenchOnDemo('optidel-e2e-splitseed-', 'scratch', 'chest-xray');
+  const first = runCli(args, { timeoutMs: 60_000 });
+  assert.equal(first.status, 0, first.stderr);
+  const config = args[args.indexOf('--config') + 1];
+  const splitSeed = () =>
+    JSON.parse(fs.readFileSync(path.join(run, 'bench', 'splits', 'chest-xray.json'), 'utf8')).seeds[0].split.seed;
+  assert.equal(splitSeed(), 0);
+  fs.writeFileSync(config, JSON.stringify({ ...JSON.parse(fs.readFileSync(config, 'utf8')), seed: 3 }));
+  const again = runCli(args, { timeoutMs: 60_000 });
+  assert.equal(again.status, 0, again.stderr);
+  assert.deepEqual(
+    [(again.json as { computed: number }).computed, (again.json as { reused: number }).reused],
+    [1, 0],
+    "seed 0's cell is on another split now",
+  );
+  assert.match(again.stderr, /not reusing .*scratch-b0-s0-chest-xray\.json: made with other settings/);
+  assert.equal(splitSeed(), 3);
+});
+
 test(
   'a changed pool invalidates the encoders, the scores and the cells, and the log says why',
   { timeout: 180_000 },
