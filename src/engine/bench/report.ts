@@ -66,7 +66,7 @@ export interface BenchSettings {
   finetune: Record<string, unknown>;
   backend: string;
   headline: string;
-  /** How each data set was split, in words (the details are in splits/<dataset>.json). */
+  /** How each data set was split for each seed, in words (the details are in splits/<dataset>.json). */
   splits?: string[];
 }
 
@@ -335,7 +335,12 @@ export function renderReport(report: FullBenchReport): { markdown: string; svgs:
       .map(([k, v]) => `${k} ${JSON.stringify(v)}`)
       .join(', ')}`,
     `- methods: ${s.methods.join(', ')}; budgets: ${s.budgets.join(', ')}; seeds: ${s.seeds.join(', ')}`,
-    ...(s.splits ?? []).map((line) => `- ${line} (splits/ has every test image's nearest training image)`),
+    ...(s.splits?.length
+      ? [
+          "- splits, one per seed (splits/ has every test image's nearest training image):",
+          ...s.splits.map((line) => `  - ${line}`),
+        ]
+      : []),
     '',
     '## Every cell',
     '',

@@ -196,7 +196,7 @@ export const benchCommand: EngineCommand<'bench'> = {
       pretrainBatchSize: pretrain.batchSize,
       finetune: { ...finetune, maxTrain: args.maxTrain ?? 'all', seed: "the cell's seed" },
       backend: selection.backend,
-      splits: [...splits.values()].flatMap((datasets) => datasets.map((d) => describeSplit(d.split))),
+      splits: [...splits].flatMap(([seed, datasets]) => datasets.map((d) => `seed ${seed}: ${describeSplit(d.split)}`)),
       headline: `mIoU without background on the test split, ${finetune.mode === 'full' ? 'full fine-tuning (encoder and head)' : 'frozen-encoder probe'}, ${finetune.head} head`,
     };
     try {

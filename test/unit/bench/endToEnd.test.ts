@@ -74,7 +74,9 @@ test('a tiny end-to-end bench writes a report and resumes without recomputing', 
     report.cells.find((c: { method: string }) => c.method === 'optidel').generatedSamples > 0,
     'optidel trains on mosaics',
   );
-  assert.match(fs.readFileSync(path.join(dir, 'run', 'bench', 'report.md'), 'utf8'), /\| optidel \|/);
+  const reportMd = fs.readFileSync(path.join(dir, 'run', 'bench', 'report.md'), 'utf8');
+  assert.match(reportMd, /\| optidel \|/);
+  assert.match(reportMd, /- splits, one per seed .*:\n {2}- seed 0: split of abdomen-ct \(split seed 0\)/);
   // Every data set's split report, per seed: how it was split, and each test image's nearest training image.
   const reports = JSON.parse(fs.readFileSync(path.join(dir, 'run', 'bench', 'splits', 'chest-xray.json'), 'utf8'));
   assert.deepEqual(
