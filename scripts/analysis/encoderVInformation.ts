@@ -3,8 +3,8 @@
  * for every encoder a benchmark pre-trained (each method, seed and budget of its report), its
  * V-information I_V = H_V(Y|∅) - H_V(Y|X) on one common held-out set: the test split of each
  * downstream data set with the config's seed (seed 0's split in the benchmark; one set for every
- * encoder, so they compare on the same images), images no encoder pre-trained on (the benchmark leaves test images found in
- * the pool out of every pre-training). Masks are drawn apart from the scores' masks and the
+ * encoder, so they compare on the same images), images no encoder pre-trained on (the benchmark
+ * leaves downstream images found in the pool out of every pre-training). Masks are drawn apart from the scores' masks and the
  * interval is the 95% bootstrap of src/engine/selection/vInformation.ts.
  *
  *   node --import tsx scripts/analysis/encoderVInformation.ts --run BENCH_RUN [--json]

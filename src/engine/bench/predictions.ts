@@ -1,6 +1,7 @@
 /**
  * bench/predictions/<dataset>/: a few test images of each data set (seed 0's split) with the truth
- * and the predicted label map of every cell of that seed as PNGs, and index.json (PredictionIndex) for the segmentation results view.
+ * and the predicted label map of every cell of that seed as PNGs, and index.json (PredictionIndex)
+ * for the segmentation results view.
  * Written after each cell. Each cell's entry is also kept beside its PNGs (<method>-seed<seed>/run.json)
  * and the index is rebuilt from those, so cells written by parallel benchmark workers all end up
  * in it (`refreshPredictionIndex` once they are done settles any overlap of two writes).
@@ -155,11 +156,11 @@ async function withRunsOnDisk(dir: string, index: PredictionIndex): Promise<Pred
     if (!entry.isDirectory() || !fs.existsSync(path.join(dir, entry.name, PREDICTION_FILES.run))) continue;
     const run = (await readJsonFile(path.join(dir, entry.name, PREDICTION_FILES.run)).catch(() => undefined)) as
       PredictionRun | undefined;
-    // Another seed's entry (left by a benchmark from before each seed had its split) shows other images.
-    const shown = run?.seed === PREDICTION_SEED && Array.isArray(run.predictions);
-    if (shown && run.predictions.length === index.samples.length) onDisk.push(run);
+    if (run && Array.isArray(run.predictions) && run.predictions.length === index.samples.length) onDisk.push(run);
   }
   const same = (a: PredictionRun, b: PredictionRun) => a.method === b.method && a.seed === b.seed;
-  const kept = index.runs.filter((r) => r.seed === PREDICTION_SEED).map((r) => onDisk.find((d) => same(d, r)) ?? r);
-  return { ...index, runs: [...kept, ...onDisk.filter((d) => !kept.some((k) => same(k, d)))] };
+  const kept = index.runs.map((r) => onDisk.find((d) => same(d, r)) ?? r);
+  const runs = [...kept, ...onDisk.filter((d) => !kept.some((k) => same(k, d)))];
+  // Another seed's entry (left by a benchmark from before each seed had its split) shows other images.
+  return { ...index, runs: runs.filter((r) => r.seed === PREDICTION_SEED) };
 }

@@ -28,6 +28,12 @@ const TINY_BENCH = [
   '--json',
 ];
 
+/** A bench run's counts of cells computed and reused, from its --json output. */
+function computedAndReused(result: ReturnType<typeof runCli>): [number, number] {
+  const { computed, reused } = result.json as { computed: number; reused: number };
+  return [computed, reused];
+}
+
 /** The tiny demo data in a new folder, and the tiny bench on it for `methods` and one data set. */
 function tinyBenchOnDemo(prefix: string, methods: string, dataset: string): { run: string; args: string[] } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -95,7 +101,7 @@ test('a tiny end-to-end bench writes a report and resumes without recomputing', 
   // measured once, as optidel, so nothing is computed.
   const again = runCli([...args, '--methods', 'scratch,random,optidel,optidel-adversarial'], { timeoutMs: 60_000 });
   assert.equal(again.status, 0, again.stderr);
-  assert.deepEqual([(again.json as { computed: number }).computed, (again.json as { reused: number }).reused], [0, 9]);
+  assert.deepEqual(computedAndReused(again), [0, 9]);
   assert.match(again.stderr, /optidel-adversarial would train on exactly what optidel does at these settings/);
   // The benchmark folder is a run: `optidel finetune` works on any of its encoders.
   const finetune = runCli(
@@ -168,10 +174,7 @@ test(
     // none; the two workers after it are numbered on. Its cells must match the lone engine's too.
     assert.match(shared.stderr, /bench: worker 1 takes scratch:0:0\n/, 'an early worker ran during the foundation');
     assert.match(shared.stderr, /bench: worker 3 takes /, 'two workers after the early one');
-    assert.deepEqual(
-      [(shared.json as { computed: number }).computed, (shared.json as { reused: number }).reused],
-      [18, 0],
-    );
+    assert.deepEqual(computedAndReused(shared), [18, 0]);
     const cells = (out: string) =>
       (
         JSON.parse(fs.readFileSync(path.join(dir, out, 'bench', 'report.json'), 'utf8')).cells as Array<{
@@ -208,11 +211,7 @@ test("the config's seed makes every seed's split: changing it measures the cells
   fs.writeFileSync(config, JSON.stringify({ ...JSON.parse(fs.readFileSync(config, 'utf8')), seed: 3 }));
   const again = runCli(args, { timeoutMs: 60_000 });
   assert.equal(again.status, 0, again.stderr);
-  assert.deepEqual(
-    [(again.json as { computed: number }).computed, (again.json as { reused: number }).reused],
-    [1, 0],
-    "seed 0's cell is on another split now",
-  );
+  assert.deepEqual(computedAndReused(again), [1, 0], "seed 0's cell is on another split now");
   assert.match(again.stderr, /not reusing .*scratch-b0-s0-chest-xray\.json: made with other settings/);
   assert.equal(splitSeed(), 3);
 });
@@ -245,11 +244,7 @@ test(
     fs.rmSync(path.join(copies, fs.readdirSync(copies)[0]!));
     const again = runCli(args, { timeoutMs: 80_000 });
     assert.equal(again.status, 0, again.stderr);
-    assert.deepEqual(
-      [(again.json as { computed: number }).computed, (again.json as { reused: number }).reused],
-      [1, 0],
-      'the cell is measured again',
-    );
+    assert.deepEqual(computedAndReused(again), [1, 0], 'the cell is measured again');
     assert.match(again.stderr, /full-s0 was pre-trained on other inputs .*moved to .*full-s0\.stale-/);
     assert.match(again.stderr, /random-b0\.1-s0 was pre-trained on other inputs/);
     assert.match(again.stderr, /scores were computed with a foundation model trained on other inputs; scoring again/);
