@@ -31,7 +31,6 @@ import { checkpointName } from '../../src/engine/bench/encoders';
 import { loadConfig } from '../../src/engine/config/loadConfig';
 import { openCache } from '../../src/engine/data/cache';
 import { loadSegmentationDataset } from '../../src/engine/data/segmentation';
-import { cellSplitSeed } from '../../src/engine/data/splits';
 import { DEFAULT_FINETUNE, fineTune, type LabelledSplit } from '../../src/engine/downstream/finetune';
 import { ConfusionMatrix, scoresFromConfusion } from '../../src/engine/downstream/metrics';
 import { checkpointDir } from '../../src/engine/model/checkpoint';
@@ -299,9 +298,7 @@ async function main(): Promise<void> {
   const models = { scratch, full };
   const datasets = [];
   for (const d of loaded.config.downstream)
-    datasets.push(
-      await loadSegmentationDataset(loaded, d.name, { seed: cellSplitSeed(loaded.config.seed, seed), maxTrain }),
-    );
+    datasets.push(await loadSegmentationDataset(loaded, d.name, { seed: loaded.config.seed, fold: seed, maxTrain }));
 
   console.log(`# 0. training loss, mean of the logged values over steps: ${lossCurve(run, seed)}`);
   console.log('# 1. transfer');

@@ -1,13 +1,13 @@
 /**
- * The benchmark's downstream data sets, split once per seed (`cellSplitSeed`): a demo data set
- * tests one or two subjects per split, so a benchmark that tested the same ones at every seed
- * would give intervals that say nothing about other subjects. Cells of one seed share its split,
- * so differences paired by seed stay paired.
+ * The benchmark's downstream data sets, split once per seed: seed s tests fold s of the data set's
+ * grouped k-fold (`assignSplits`), so seeds 0 to k-1 test every subject once, and later seeds
+ * start a new shuffle. A demo data set tests one or two subjects per split, so a benchmark that
+ * tested the same ones at every seed would give intervals that say nothing about other subjects.
+ * Cells of one seed share its split, so differences paired by seed stay paired.
  */
 import type { CommandContext } from '../command';
 import type { LoadedConfig } from '../config/loadConfig';
 import { loadSegmentationDataset, type SegmentationDataset } from '../data/segmentation';
-import { cellSplitSeed } from '../data/splits';
 
 /** Every data set in `names` (in that order) as split for each of `seeds`. */
 export async function loadSplitsPerSeed(
@@ -23,7 +23,7 @@ export async function loadSplitsPerSeed(
   for (const name of names) {
     for (const seed of seeds) {
       ctx.progress('load data sets', done++, names.length * seeds.length, `${name}, seed ${seed}`);
-      const split = { seed: cellSplitSeed(loaded.config.seed, seed), maxTrain };
+      const split = { seed: loaded.config.seed, fold: seed, maxTrain };
       splits.get(seed)!.push(await loadSegmentationDataset(loaded, name, split));
     }
   }

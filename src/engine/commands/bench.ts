@@ -221,7 +221,7 @@ export const benchCommand: EngineCommand<'bench'> = {
       const signatureExtra = {
         finetuneVersion: FINETUNE_VERSION,
         splitVersion: SPLIT_VERSION,
-        // Each seed's split is made with cellSplitSeed(config seed, cell seed).
+        // Every seed's split is a fold of the partitions seeded by the config's seed.
         configSeed: loaded.config.seed,
         pool: cache.index.contentHash,
         model,

@@ -53,7 +53,10 @@ export interface SegmentationDataset {
 }
 
 export interface SegmentationOptions {
+  /** Seed of the split's partition (default the config's). */
   seed?: number;
+  /** The tested fold (`assignSplits`; default 0, what `optidel finetune` tests). */
+  fold?: number;
   /** Train, validation, test shares (default 0.7, 0.15, 0.15). */
   fractions?: [number, number, number];
   /** Keep at most this many training samples (a seeded choice of slabs' samples). */
@@ -88,12 +91,14 @@ export async function loadSegmentationDataset(
   const { items, classes, remap, skipped } = await decodedDataset(loaded, entry);
   const fractions = options.fractions ?? DEFAULT_FRACTIONS;
   const seed = options.seed ?? loaded.config.seed;
-  const plan = assignSplits(items, fractions, seed);
+  const plan = assignSplits(items, fractions, seed, options.fold);
   const pick = (split: number) => items.filter((_, i) => plan.assignment[i] === split);
   let train = pick(0);
   if (options.maxTrain !== undefined && train.length > options.maxTrain) {
     const keep = new Set(
-      new SeededRandom(seed + 7919).shuffle(train.map((_, i) => i)).slice(0, Math.max(0, options.maxTrain)),
+      new SeededRandom(plan.seed + plan.fold + 7919)
+        .shuffle(train.map((_, i) => i))
+        .slice(0, Math.max(0, options.maxTrain)),
     );
     train = train.filter((_, i) => keep.has(i));
   }

@@ -28,8 +28,11 @@ export interface NearestTraining {
 
 export interface SplitReport {
   dataset: string;
-  /** The seed the split was made with. */
+  /** The seed of the partition the split was made from. */
   seed: number;
+  /** The tested fold (numbered from 0, as benchmark seeds are) and the partition's folds. */
+  fold: number;
+  folds: number;
   strategy: SplitPlan['strategy'];
   acquisitions: number;
   guardPerSide: number;
@@ -76,6 +79,8 @@ export function splitReport(
   return {
     dataset,
     seed: plan.seed,
+    fold: plan.fold,
+    folds: plan.folds,
     strategy: plan.strategy,
     acquisitions: plan.acquisitions,
     guardPerSide: plan.guardPerSide,
@@ -98,7 +103,12 @@ export function describeSplit(report: SplitReport): string {
   const closest = Number.isFinite(report.max)
     ? `; nearest training image of a test image: median similarity ${report.median.toFixed(3)}, max ${report.max.toFixed(3)} (a copy at ${report.nearDuplicateSimilarity})`
     : '';
-  return `split of ${report.dataset} (split seed ${report.seed}) ${how}: ${counts.train} train, ${counts.val} validation, ${counts.test} test images, ${counts.guard} in guard bands${closest}`;
+  return `split of ${report.dataset} (${whichSplit(report)}) ${how}: ${counts.train} train, ${counts.val} validation, ${counts.test} test images, ${counts.guard} in guard bands${closest}`;
+}
+
+/** Which of the split's partitions and folds was tested: "fold 2 of 7, partition seed 0". */
+function whichSplit(report: SplitReport): string {
+  return `fold ${report.fold} of ${report.folds}, partition seed ${report.seed}`;
 }
 
 /** Throws when a test image is nearly identical to a training image, naming both and the fix. */
@@ -107,7 +117,7 @@ export function refuseNearDuplicates(report: SplitReport, configFile: string): v
   if (copies.length === 0) return;
   const worst = copies.reduce((a, b) => (b.similarity > a.similarity ? b : a));
   throw new ConfigError(
-    `${configFile}: downstream "${report.dataset}" (split seed ${report.seed}): test image ${worst.test} is nearly identical to training image ${worst.train} ` +
+    `${configFile}: downstream "${report.dataset}" (${whichSplit(report)}): test image ${worst.test} is nearly identical to training image ${worst.train} ` +
       `(similarity ${worst.similarity.toFixed(4)} >= ${report.nearDuplicateSimilarity}${copies.length > 1 ? `; ${copies.length} test images in all` : ''}), ` +
       'so the test would measure memory, not segmentation. Fix: if they are frames or slices of one acquisition, name it with ' +
       `"acquisition" (a regex over the path; its first group names the acquisition) in downstream "${report.dataset}"; if one is a copy, remove it.`,

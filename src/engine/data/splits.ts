@@ -3,12 +3,16 @@
  * of one sequence are near-duplicates of their neighbours, so a sample's split is decided by its
  * acquisition (a volume, a numbered frame sequence, or a group the user names with a regex), never
  * sample by sample:
- * - with at least three acquisitions, whole acquisitions go to the splits (shuffled by seed, each
- *   to the split furthest below its share), so no acquisition is in two splits;
+ * - with at least three acquisitions, the acquisitions are shuffled by seed and dealt into
+ *   `foldCount` folds of about the test share each (each to the fold with the fewest samples);
+ *   fold f is the test split and the others fill validation and train, so no acquisition is in two
+ *   splits and folds 0 to k-1 test every acquisition exactly once (grouped k-fold cross-validation);
  * - with one or two, each acquisition is cut into three contiguous parts, one per split (which part
- *   is which is chosen by seed), and a guard band of `guardBand(n)` samples on each side of every
- *   cut is dropped, so no test sample has a neighbour in train. Equal thirds rather than the shares:
- *   a 15% block at one end of a volume would test one anatomical region only.
+ *   is which is chosen by seed, and turns with the fold), and a guard band of `guardBand(n)` samples
+ *   on each side of every cut is dropped, so no test sample has a neighbour in train. Equal thirds
+ *   rather than the shares: a 15% block at one end of a volume would test one anatomical region only.
+ * Fold numbers past the last fold start a new shuffle (repeated k-fold): fold f of k uses the
+ * partition of seed + PARTITION_SEED_STRIDE * floor(f / k).
  */
 import * as path from 'node:path';
 import { SeededRandom } from './random';
@@ -16,9 +20,10 @@ import { SeededRandom } from './random';
 export const SPLIT_NAMES = ['train', 'val', 'test'] as const;
 /**
  * Changes with the splitting rules: a benchmark cell measured on other splits is not reused.
- * 3: every benchmark seed splits with its own seed (`cellSplitSeed`); 2 split once for all seeds.
+ * 4: benchmark seed s tests fold s of a grouped k-fold; 3: each seed split with a seed of its own
+ * (test sets drawn independently, so seeds could test the same subject); 2: one split for all seeds.
  */
-export const SPLIT_VERSION = 3;
+export const SPLIT_VERSION = 4;
 /** Fewer acquisitions than this cannot fill three splits with whole acquisitions. */
 export const MIN_ACQUISITIONS = 3;
 /** Guard band as a share of the acquisition, on each side of a cut (see `guardBand`). */
@@ -26,8 +31,12 @@ export const GUARD_SHARE = 0.05;
 export const MIN_GUARD = 2;
 
 export interface SplitPlan {
-  /** The seed that shuffled the acquisitions (or chose which third is which). */
+  /** The seed of the partition: it shuffled the acquisitions (or chose which third is which). */
   seed: number;
+  /** The tested fold of this partition, 0 to folds - 1. */
+  fold: number;
+  /** Folds of the partition: this many folds test every acquisition (or third) once. */
+  folds: number;
   /** Split index per item: 0 train, 1 val, 2 test, -1 guard band (dropped). */
   assignment: Int8Array;
   strategy: 'acquisitions' | 'thirds';
@@ -50,15 +59,25 @@ export function guardBand(n: number): number {
 }
 
 /**
- * The split seed of a benchmark cell of seed `cellSeed`. Each seed tests other acquisitions, so the
- * spread over seeds covers which subjects were tested as well as the training's randomness (a
- * demo data set tests 1 or 2 subjects per split); seed 0 splits as `optidel finetune` does. Seeds
- * are spaced by a large prime rather than 1 so that the config seeds 0 and 1 share no split.
+ * Seeds of successive partitions are spaced by a large prime rather than 1, so that the partitions
+ * of config seeds 0 and 1 do not coincide after a round of folds.
  */
-export function cellSplitSeed(configSeed: number, cellSeed: number): number {
-  return configSeed + SPLIT_SEED_STRIDE * cellSeed;
+const PARTITION_SEED_STRIDE = 104_729;
+
+/**
+ * Folds of a partition of `acquisitions` whole acquisitions: one per test share (0.15 of the whole
+ * gives 7), at most one per acquisition, and at least one more than the other splits that want
+ * samples, so that whatever fold is tested the others still fill train and validation. One fold
+ * (all test) when only the test share is nonzero; none tested when it is zero.
+ */
+export function foldCount(acquisitions: number, fractions: readonly [number, number, number]): number {
+  const [train, val, test] = fractions;
+  if (test <= 0) return 1;
+  const others = (train > 0 ? 1 : 0) + (val > 0 ? 1 : 0);
+  if (others === 0) return 1;
+  const perShare = Math.round((train + val + test) / test);
+  return Math.min(acquisitions, Math.max(others + 1, perShare));
 }
-const SPLIT_SEED_STRIDE = 104_729;
 
 /**
  * Acquisition of a file, from its path relative to the images folder: the first capture group (or
@@ -76,24 +95,36 @@ export function acquisitionKey(relative: string, options: { pattern?: RegExp; vo
   return `sequence:${dir}/${name.replace(/\d+(?=\D*$)/, '#')}`;
 }
 
+/**
+ * Splits `items` for test fold `fold` (0 is what `optidel finetune` uses; a benchmark's seed s
+ * tests fold s), deterministic for `seed` and `fold`.
+ */
 export function assignSplits(
   items: ReadonlyArray<{ acquisition: string }>,
   fractions: [number, number, number],
   seed: number,
+  fold = 0,
 ): SplitPlan {
   const groups = acquisitionRanges(items);
-  if (groups.length >= MIN_ACQUISITIONS)
+  if (groups.length >= MIN_ACQUISITIONS) {
+    const folds = foldCount(groups.length, fractions);
+    const partition = partitionOf(seed, fold, folds);
     return {
-      seed,
-      assignment: byAcquisition(items.length, groups, fractions, seed),
+      ...partition,
+      assignment: byAcquisition(items.length, groups, fractions, partition),
       strategy: 'acquisitions',
       acquisitions: groups.length,
       guardPerSide: 0,
     };
+  }
   const assignment = new Int8Array(items.length).fill(-1);
   // Only the splits that should get samples share an acquisition (fractions [1, 0, 0]: all train).
-  const order = new SeededRandom(seed).shuffle([0, 1, 2].filter((s) => fractions[s] > 0));
-  const parts = order.length;
+  const wanted = [0, 1, 2].filter((s) => fractions[s] > 0);
+  const parts = wanted.length;
+  const partition = partitionOf(seed, fold, Math.max(1, parts));
+  // The fold turns the seed's arrangement, so folds 0 to parts - 1 test each part once.
+  const arranged = new SeededRandom(partition.seed).shuffle(wanted);
+  const order = arranged.map((_, part) => arranged[(part + partition.fold) % parts]);
   let guard = 0;
   for (const members of groups) {
     const n = members.length;
@@ -106,7 +137,13 @@ export function assignSplits(
       for (let k = from; k < to; k++) assignment[members[k]] = order[part];
     }
   }
-  return { seed, assignment, strategy: 'thirds', acquisitions: groups.length, guardPerSide: guard };
+  return { ...partition, assignment, strategy: 'thirds', acquisitions: groups.length, guardPerSide: guard };
+}
+
+/** The partition that fold number `fold` falls in, and its fold within it. */
+function partitionOf(seed: number, fold: number, folds: number): Pick<SplitPlan, 'seed' | 'fold' | 'folds'> {
+  if (!Number.isInteger(fold) || fold < 0) throw new RangeError(`fold must be a whole number >= 0, got ${fold}`);
+  return { seed: seed + PARTITION_SEED_STRIDE * Math.floor(fold / folds), fold: fold % folds, folds };
 }
 
 /** Item indices of each acquisition, in item order (items of one acquisition keep their order). */
@@ -116,22 +153,37 @@ function acquisitionRanges(items: ReadonlyArray<{ acquisition: string }>): numbe
   return [...byKey.values()];
 }
 
+/**
+ * Whole acquisitions to the splits: shuffled by the partition's seed and dealt into its folds, each
+ * to the fold with the fewest samples so far (so folds are about equal in samples, and the first
+ * `folds` acquisitions open one fold each); the tested fold's go to test, and the others, in
+ * shuffled order, to validation and train, each to the split furthest below its share.
+ */
 function byAcquisition(
   total: number,
   groups: number[][],
   fractions: [number, number, number],
-  seed: number,
+  partition: Pick<SplitPlan, 'seed' | 'fold' | 'folds'>,
 ): Int8Array {
-  const sum = fractions[0] + fractions[1] + fractions[2];
-  const targets = fractions.map((f) => (f / sum) * total);
-  const counts = [0, 0, 0];
+  const shuffled = new SeededRandom(partition.seed).shuffle([...groups]);
+  const foldSamples = new Array<number>(partition.folds).fill(0);
+  const tested = fractions[2] > 0;
+  const rest: number[][] = [];
   const assignment = new Int8Array(total);
-  for (const members of new SeededRandom(seed).shuffle([...groups])) {
+  for (const members of shuffled) {
+    const fold = foldSamples.indexOf(Math.min(...foldSamples));
+    foldSamples[fold] += members.length;
+    if (tested && fold === partition.fold) for (const i of members) assignment[i] = 2;
+    else rest.push(members);
+  }
+  const sum = fractions[0] + fractions[1] + fractions[2];
+  const targets = [fractions[0], fractions[1], 0].map((f) => (f / sum) * total);
+  const counts = [0, 0];
+  const open = [0, 1].filter((s) => targets[s] > 0);
+  for (const members of rest) {
     // A split that should have samples but has none yet goes first; then the one furthest below its share.
-    const starving = [0, 1, 2].find((s) => targets[s] > 0 && counts[s] === 0);
-    let best = starving ?? 0;
-    if (starving === undefined)
-      for (let s = 1; s < 3; s++) if (targets[s] - counts[s] > targets[best] - counts[best]) best = s;
+    const starving = open.find((s) => counts[s] === 0);
+    const best = starving ?? open.reduce((a, b) => (targets[b] - counts[b] > targets[a] - counts[a] ? b : a));
     for (const i of members) assignment[i] = best;
     counts[best] += members.length;
   }

@@ -82,7 +82,10 @@ test('a tiny end-to-end bench writes a report and resumes without recomputing', 
   );
   const reportMd = fs.readFileSync(path.join(dir, 'run', 'bench', 'report.md'), 'utf8');
   assert.match(reportMd, /\| optidel \|/);
-  assert.match(reportMd, /- splits, one per seed .*:\n {2}- seed 0: split of abdomen-ct \(split seed 0\)/);
+  assert.match(
+    reportMd,
+    /- splits, one per seed .*:\n {2}- seed 0: split of abdomen-ct \(fold 0 of 3, partition seed 0\)/,
+  );
   // Every data set's split report, per seed: how it was split, and each test image's nearest training image.
   const reports = JSON.parse(fs.readFileSync(path.join(dir, 'run', 'bench', 'splits', 'chest-xray.json'), 'utf8'));
   assert.deepEqual(
@@ -96,7 +99,10 @@ test('a tiny end-to-end bench writes a report and resumes without recomputing', 
       inPool.length === 0,
   );
   // The tiny demo's labelled CT is two subjects, one file each: too few to split whole, so each is cut in thirds.
-  assert.match(first.stderr, /seed 0: split of abdomen-ct \(split seed 0\) in contiguous thirds of 2 acquisition/);
+  assert.match(
+    first.stderr,
+    /seed 0: split of abdomen-ct \(fold 0 of 3, partition seed 0\) in contiguous thirds of 2 acquisition/,
+  );
   // Again, asking also for the ablation arm that trains on what optidel does at the defaults: it is
   // measured once, as optidel, so nothing is computed.
   const again = runCli([...args, '--methods', 'scratch,random,optidel,optidel-adversarial'], { timeoutMs: 60_000 });

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseConfig } from '../../../src/engine/config/loadConfig';
 import { loadSegmentationDataset } from '../../../src/engine/data/segmentation';
-import { acquisitionKey, assignSplits, guardBand } from '../../../src/engine/data/splits';
+import { acquisitionKey, assignSplits, foldCount, guardBand } from '../../../src/engine/data/splits';
 import { independentFixtures } from './independentFixtures';
 
 function config(downstream: object[], imageSize = 16) {
@@ -99,6 +99,71 @@ test('three acquisitions or more go whole to the splits', () => {
   );
   for (const [p, splits] of splitsOf) assert.equal(splits.size, 1, `${p} is in splits ${[...splits]}`);
   assert.deepEqual(new Set([...plan.assignment]), new Set([0, 1, 2]));
+});
+
+/** Acquisitions of `items` in split `split` (0 train, 1 val, 2 test) of `assignment`, sorted. */
+function acquisitionsIn(items: ReadonlyArray<{ acquisition: string }>, assignment: Int8Array, split: number): string[] {
+  return [...new Set(items.filter((_, i) => assignment[i] === split).map((item) => item.acquisition))].sort();
+}
+
+test('folds 0 to k-1 test every acquisition exactly once, and fold k starts a new shuffle', () => {
+  // 12 subjects of 40 to 62 slices, like the demo's CT: a test share of 0.15 gives 7 folds.
+  const subjects = Array.from({ length: 12 }, (_, k) => `subject-${k}`);
+  const items = subjects.flatMap((p, k) => Array.from({ length: 40 + 2 * k }, () => ({ acquisition: p })));
+  const fractions: [number, number, number] = [0.7, 0.15, 0.15];
+  assert.equal(foldCount(12, fractions), 7);
+  const plans = Array.from({ length: 7 }, (_, fold) => assignSplits(items, fractions, 4, fold));
+  const tested = plans.map((plan) => acquisitionsIn(items, plan.assignment, 2));
+  assert.deepEqual(tested.flat().sort(), [...subjects].sort(), `tested by fold: ${JSON.stringify(tested)}`);
+  for (const [fold, plan] of plans.entries()) {
+    assert.deepEqual([plan.seed, plan.fold, plan.folds, plan.strategy], [4, fold, 7, 'acquisitions']);
+    const [train, val, test] = [0, 1, 2].map((split) => acquisitionsIn(items, plan.assignment, split));
+    assert.ok(train.length > 0 && val.length > 0 && test.length > 0, `fold ${fold}`);
+    assert.equal(new Set([...train, ...val, ...test]).size, 12, `fold ${fold}: no acquisition in two splits`);
+    assert.ok(!plan.assignment.includes(-1), 'whole acquisitions drop nothing');
+  }
+  // Folds are dealt by samples: no fold's test set exceeds another's by more than one acquisition (62 slices).
+  const testSizes = plans.map((plan) => plan.assignment.filter((v) => v === 2).length);
+  assert.ok(Math.max(...testSizes) - Math.min(...testSizes) <= 62, `${testSizes}`);
+  // Validation follows the shares among the rest: about 15% of the whole.
+  for (const plan of plans) {
+    const val = plan.assignment.filter((v) => v === 1).length;
+    assert.ok(val >= 40 && val <= 0.15 * items.length + 62, `validation ${val} of ${items.length}`);
+  }
+  // Fold 7 is fold 0 of the next partition: another shuffle, deterministic.
+  const next = assignSplits(items, fractions, 4, 7);
+  assert.deepEqual([next.fold, next.folds], [0, 7]);
+  assert.notEqual(next.seed, 4);
+  assert.deepEqual(next, assignSplits(items, fractions, next.seed, 0));
+  assert.notDeepEqual([...next.assignment], [...plans[0].assignment]);
+  assert.throws(() => assignSplits(items, fractions, 4, -1), /fold must be a whole number >= 0, got -1/);
+});
+
+test('fold counts follow the test share, leave the other splits something, and never exceed the acquisitions', () => {
+  assert.equal(foldCount(12, [0.7, 0.15, 0.15]), 7);
+  assert.equal(foldCount(5, [0.7, 0.15, 0.15]), 5);
+  assert.equal(foldCount(3, [0.7, 0.15, 0.15]), 3);
+  assert.equal(foldCount(12, [0.25, 0.25, 0.5]), 3, 'train and validation both need a fold of their own');
+  assert.equal(foldCount(12, [0.5, 0, 0.5]), 2);
+  assert.equal(foldCount(12, [0, 0, 1]), 1, 'all test');
+  assert.equal(foldCount(12, [1, 0, 0]), 1, 'nothing tested');
+  // With the test share at 0 no fold is tested, and a validation share of 0 gets nothing.
+  const items = ['a', 'b', 'c', 'd'].flatMap((p) => Array.from({ length: 5 }, () => ({ acquisition: p })));
+  assert.deepEqual(new Set(assignSplits(items, [0.8, 0.2, 0], 1, 3).assignment), new Set([0, 1]));
+  assert.deepEqual(new Set(assignSplits(items, [0.5, 0, 0.5], 1, 1).assignment), new Set([0, 2]));
+  assert.deepEqual(new Set(assignSplits(items, [0, 0, 1], 1).assignment), new Set([2]));
+});
+
+test('with one acquisition, folds 0 to 2 test each third once', () => {
+  const items = Array.from({ length: 90 }, () => ({ acquisition: 'volume:a' }));
+  const testedAt = [0, 1, 2].map((fold) => {
+    const plan = assignSplits(items, [0.7, 0.15, 0.15], 9, fold);
+    assert.deepEqual([plan.fold, plan.folds, plan.seed], [fold, 3, 9]);
+    const at = [...plan.assignment].flatMap((v, i) => (v === 2 ? [i] : []));
+    return Math.floor(at[0] / 30);
+  });
+  assert.deepEqual([...testedAt].sort(), [0, 1, 2]);
+  assert.equal(assignSplits(items, [0.7, 0.15, 0.15], 9, 3).seed, 9 + 104_729, 'fold 3 turns a new arrangement');
 });
 
 test("acquisitions: the user's group, a volume, a numbered frame sequence", () => {
