@@ -68,6 +68,8 @@ export interface BenchSettings {
   headline: string;
   /** How each data set was split for each seed, in words (the details are in splits/<dataset>.json). */
   splits?: string[];
+  /** How much of each data set's cross-validation over acquisitions the seeds cover, in words. */
+  folds?: string[];
 }
 
 export interface FullBenchReport extends BenchReport {
@@ -340,6 +342,9 @@ export function renderReport(report: FullBenchReport): { markdown: string; svgs:
           "- splits, one per seed (splits/ has every test image's nearest training image):",
           ...s.splits.map((line) => `  - ${line}`),
         ]
+      : []),
+    ...(s.folds?.length
+      ? ['- cross-validation (seed s tests fold s of each data set):', ...s.folds.map((line) => `  - ${line}`)]
       : []),
     '',
     '## Every cell',

@@ -35,7 +35,7 @@ import { computeInWorkers, parseEncoderKey } from '../bench/workers';
 import { summariseForJson, type BenchSettings } from '../bench/report';
 import { formatSummaryTable } from '../bench/summaryTable';
 import { testImagesInPool } from '../bench/poolOverlap';
-import { writeSplitReports } from '../bench/splitReports';
+import { foldCoverage, writeSplitReports } from '../bench/splitReports';
 import { allImagesOf, loadSplitsPerSeed } from '../bench/seedSplits';
 import { checkRunFolderOut } from '../../shared/run/node/outFolder';
 
@@ -197,6 +197,7 @@ export const benchCommand: EngineCommand<'bench'> = {
       finetune: { ...finetune, maxTrain: args.maxTrain ?? 'all', seed: "the cell's seed" },
       backend: selection.backend,
       splits: [...splits].flatMap(([seed, datasets]) => datasets.map((d) => `seed ${seed}: ${describeSplit(d.split)}`)),
+      folds: foldCoverage(splits),
       headline: `mIoU without background on the test split, ${finetune.mode === 'full' ? 'full fine-tuning (encoder and head)' : 'frozen-encoder probe'}, ${finetune.head} head`,
     };
     try {

@@ -86,6 +86,10 @@ test('a tiny end-to-end bench writes a report and resumes without recomputing', 
     reportMd,
     /- splits, one per seed .*:\n {2}- seed 0: split of abdomen-ct \(fold 0 of 3, partition seed 0\)/,
   );
+  assert.match(
+    reportMd,
+    /- cross-validation \(seed s tests fold s of each data set\):\n {2}- abdomen-ct: 1 of its 3 folds tested; 3 seeds test every one of its thirds \(of 2 acquisition\(s\)\) once\n/,
+  );
   // Every data set's split report, per seed: how it was split, and each test image's nearest training image.
   const reports = JSON.parse(fs.readFileSync(path.join(dir, 'run', 'bench', 'splits', 'chest-xray.json'), 'utf8'));
   assert.deepEqual(

@@ -13,6 +13,7 @@ import { writeDemoData } from '../../../src/engine/data/demo';
 import { loadSegmentationDataset, type SegmentationDataset } from '../../../src/engine/data/segmentation';
 import { NEAR_DUPLICATE_SIMILARITY } from '../../../src/engine/data/splitReport';
 import { loadSplitsPerSeed } from '../../../src/engine/bench/seedSplits';
+import { foldCoverage } from '../../../src/engine/bench/splitReports';
 import { recordingContext } from '../data/context';
 
 const SPLITS = ['train', 'val', 'test'] as const;
@@ -76,6 +77,21 @@ test(
         `${name}: ${JSON.stringify([...timesTested])}`,
       );
     }
+    // The report says how much of the cross-validation the seeds cover.
+    assert.deepEqual(foldCoverage(bySeed), [
+      'abdomen-ct: 1 full round of its 7 folds, every one of its 12 acquisitions tested once, and 1 fold(s) of the next round',
+      'brain-mr: 1 full round of its 7 folds, every one of its 12 acquisitions tested once, and 1 fold(s) of the next round',
+      'chest-xray: 1 full round of its 7 folds, every one of its 8 acquisitions tested once, and 1 fold(s) of the next round',
+    ]);
+    const firstThree = new Map([0, 1, 2].map((seed) => [seed, bySeed.get(seed)!]));
+    const testedInThree = (k: number) =>
+      [0, 1, 2].reduce((n, seed) => n + bySeed.get(seed)![k].split.acquisitionsPerSplit.test, 0);
+    assert.deepEqual(foldCoverage(firstThree), [
+      `abdomen-ct: 3 of its 7 folds tested (${testedInThree(0)} of its 12 acquisitions); 7 seeds test every one of its 12 acquisitions once`,
+      `brain-mr: 3 of its 7 folds tested (${testedInThree(1)} of its 12 acquisitions); 7 seeds test every one of its 12 acquisitions once`,
+      `chest-xray: 3 of its 7 folds tested (${testedInThree(2)} of its 8 acquisitions); 7 seeds test every one of its 8 acquisitions once`,
+    ]);
+    assert.ok(testedInThree(0) >= 3 && testedInThree(0) <= 6, 'three disjoint folds of about 2 subjects');
     // Seed 0 splits as optidel finetune does (with the config's seed), whatever that seed; config
     // seed 1's partition is its own.
     const reseeded = { ...loaded, config: { ...loaded.config, seed: 1 } };
