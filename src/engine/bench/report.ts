@@ -344,7 +344,7 @@ export function renderReport(report: FullBenchReport): { markdown: string; svgs:
         ]
       : []),
     ...(s.folds?.length
-      ? ['- cross-validation (seed s tests fold s of each data set):', ...s.folds.map((line) => `  - ${line}`)]
+      ? ['- cross-validation (seed s tests fold s mod k of each data set):', ...s.folds.map((line) => `  - ${line}`)]
       : []),
     '',
     '## Every cell',

@@ -2,7 +2,8 @@
  * bench/splits/<dataset>.json: the split report of every downstream data set for every seed (how
  * it was split, each test image's nearest training image and their similarity) with that seed's
  * test images found in the pool, one log line per data set and seed, and one per data set on how
- * much of its cross-validation the seeds cover, so a reader can check the protocol without reading code.
+ * much of its cross-validation the seeds cover (returned, for the report), so a reader can check the
+ * protocol without reading code.
  */
 import * as path from 'node:path';
 import { writeJsonAtomic } from '../../shared/node/atomicFile';
@@ -25,7 +26,7 @@ export async function writeSplitReports(
   splits: ReadonlyMap<number, readonly SegmentationDataset[]>,
   overlap: readonly PoolOverlap[],
   ctx: CommandContext,
-): Promise<void> {
+): Promise<string[]> {
   const files = new Map<string, SplitReportsFile>();
   for (const [seed, datasets] of splits) {
     for (const ds of datasets) {
@@ -48,13 +49,15 @@ export async function writeSplitReports(
     }
   }
   for (const [name, file] of files) await writeJsonAtomic(path.join(benchDir, SPLITS_DIR, `${name}.json`), file);
-  for (const line of foldCoverage(splits)) ctx.log('info', `bench: ${line}`);
+  const coverage = foldCoverage(splits);
+  for (const line of coverage) ctx.log('info', `bench: ${line}`);
+  return coverage;
 }
 
 /**
  * How much of each data set's cross-validation the seeds cover, one line per data set: seed s
- * tests fold s of the grouped k-fold (`assignSplits`), so only k seeds test every acquisition, and
- * a mean over fewer seeds leaves subjects out. Names each data set once, in order of first appearance.
+ * tests fold s mod k of the grouped k-fold (`assignSplits`), so only k seeds test every
+ * acquisition, and a mean over fewer seeds leaves subjects out. Data sets in order of first appearance.
  */
 export function foldCoverage(
   splits: ReadonlyMap<number, ReadonlyArray<{ name: string; split: SplitReport }>>,
@@ -62,23 +65,23 @@ export function foldCoverage(
   const byDataset = new Map<string, SplitReport[]>();
   for (const datasets of splits.values())
     for (const ds of datasets) byDataset.set(ds.name, [...(byDataset.get(ds.name) ?? []), ds.split]);
-  return [...byDataset].map(([name, reports]) => {
-    const { folds, strategy, acquisitions } = reports[0];
-    const unit =
-      strategy === 'acquisitions' ? `${acquisitions} acquisitions` : `thirds (of ${acquisitions} acquisition(s))`;
-    const foldsByPartition = new Map<number, Set<number>>();
-    for (const r of reports) foldsByPartition.set(r.seed, (foldsByPartition.get(r.seed) ?? new Set()).add(r.fold));
-    const complete = [...foldsByPartition.values()].filter((f) => f.size === folds).length;
-    const partialFolds = [...foldsByPartition.values()].reduce((n, f) => n + (f.size < folds ? f.size : 0), 0);
-    const times = complete === 1 ? 'once' : `${complete} times`;
-    if (complete === 0) {
-      const tested = reports.reduce((n, r) => n + r.acquisitionsPerSplit.test, 0);
-      const which = strategy === 'acquisitions' ? ` (${tested} of its ${acquisitions} acquisitions)` : '';
-      return `${name}: ${partialFolds} of its ${folds} folds tested${which}; ${folds} seeds test every one of its ${unit} once`;
-    }
-    const rounds = `${complete} full round${complete === 1 ? '' : 's'} of its ${folds} folds, every one of its ${unit} tested ${times}`;
-    return partialFolds === 0
-      ? `${name}: ${rounds}`
-      : `${name}: ${rounds}, and ${partialFolds} fold(s) of the next round`;
-  });
+  return [...byDataset].map(([name, reports]) => `${name}: ${coverageOf(reports)}`);
+}
+
+function coverageOf(reports: readonly SplitReport[]): string {
+  const { folds, strategy, acquisitions } = reports[0];
+  if (reports.every((r) => r.counts.test === 0)) return 'no test split';
+  const unit =
+    strategy === 'acquisitions' ? `${acquisitions} acquisitions` : `thirds (of ${acquisitions} acquisition(s))`;
+  const foldsByPartition = new Map<number, Set<number>>();
+  for (const r of reports) foldsByPartition.set(r.seed, (foldsByPartition.get(r.seed) ?? new Set()).add(r.fold));
+  const complete = [...foldsByPartition.values()].filter((f) => f.size === folds).length;
+  const partialFolds = [...foldsByPartition.values()].reduce((n, f) => n + (f.size < folds ? f.size : 0), 0);
+  if (complete === 0) {
+    const tested = reports.reduce((n, r) => n + r.acquisitionsPerSplit.test, 0);
+    const which = strategy === 'acquisitions' ? ` (${tested} of its ${acquisitions} acquisitions)` : '';
+    return `${partialFolds} of its ${folds} folds tested${which}; \`--seeds ${folds}\` tests every one of its ${unit} once`;
+  }
+  const rounds = `${complete} full round${complete === 1 ? '' : 's'} of its ${folds} folds (each tests every one of its ${unit} once)`;
+  return partialFolds === 0 ? rounds : `${rounds}, and ${partialFolds} fold(s) of the next round`;
 }

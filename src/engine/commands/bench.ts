@@ -35,7 +35,7 @@ import { computeInWorkers, parseEncoderKey } from '../bench/workers';
 import { summariseForJson, type BenchSettings } from '../bench/report';
 import { formatSummaryTable } from '../bench/summaryTable';
 import { testImagesInPool } from '../bench/poolOverlap';
-import { foldCoverage, writeSplitReports } from '../bench/splitReports';
+import { writeSplitReports } from '../bench/splitReports';
 import { allImagesOf, loadSplitsPerSeed } from '../bench/seedSplits';
 import { checkRunFolderOut } from '../../shared/run/node/outFolder';
 
@@ -161,7 +161,7 @@ export const benchCommand: EngineCommand<'bench'> = {
     const splits = await loadSplitsPerSeed(loaded, names, seeds, args.maxTrain, ctx);
     const benchDir = path.join(out, 'bench');
     const overlap = await testImagesInPool(cache, await allImagesOf(loaded, names));
-    await writeSplitReports(benchDir, splits, overlap, ctx);
+    const folds = await writeSplitReports(benchDir, splits, overlap, ctx);
     const excluded = new Set(overlap.map((o) => o.poolId));
     if (excluded.size > 0)
       ctx.log(
@@ -197,7 +197,7 @@ export const benchCommand: EngineCommand<'bench'> = {
       finetune: { ...finetune, maxTrain: args.maxTrain ?? 'all', seed: "the cell's seed" },
       backend: selection.backend,
       splits: [...splits].flatMap(([seed, datasets]) => datasets.map((d) => `seed ${seed}: ${describeSplit(d.split)}`)),
-      folds: foldCoverage(splits),
+      folds,
       headline: `mIoU without background on the test split, ${finetune.mode === 'full' ? 'full fine-tuning (encoder and head)' : 'frozen-encoder probe'}, ${finetune.head} head`,
     };
     try {

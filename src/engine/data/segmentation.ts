@@ -59,7 +59,7 @@ export interface SegmentationOptions {
   fold?: number;
   /** Train, validation, test shares (default 0.7, 0.15, 0.15). */
   fractions?: [number, number, number];
-  /** Keep at most this many training samples (a seeded choice of slabs' samples). */
+  /** Keep at most this many training samples (a seeded choice among the train split's). */
   maxTrain?: number;
 }
 
@@ -95,6 +95,7 @@ export async function loadSegmentationDataset(
   const pick = (split: number) => items.filter((_, i) => plan.assignment[i] === split);
   let train = pick(0);
   if (options.maxTrain !== undefined && train.length > options.maxTrain) {
+    // Seeded by partition and fold; where two (seed, fold) pairs share a seed their train sets differ.
     const keep = new Set(
       new SeededRandom(plan.seed + plan.fold + 7919)
         .shuffle(train.map((_, i) => i))

@@ -155,8 +155,9 @@ function acquisitionRanges(items: ReadonlyArray<{ acquisition: string }>): numbe
 
 /**
  * Whole acquisitions to the splits: shuffled by the partition's seed and dealt into its folds, each
- * to the fold with the fewest samples so far (so folds are about equal in samples, and the first
- * `folds` acquisitions open one fold each); the tested fold's go to test, and the others, in
+ * to the fold with the fewest samples so far (so folds are as equal in samples as whole acquisitions
+ * allow, the first `folds` acquisitions open one fold each, and a tie goes to the lower fold: with
+ * equal acquisitions, fold 0 is among the largest); the tested fold's go to test, and the others, in
  * shuffled order, to validation and train, each to the split furthest below its share.
  */
 function byAcquisition(
@@ -177,9 +178,11 @@ function byAcquisition(
     else rest.push(members);
   }
   const sum = fractions[0] + fractions[1] + fractions[2];
-  const targets = [fractions[0], fractions[1], 0].map((f) => (f / sum) * total);
+  const targets = [fractions[0], fractions[1]].map((f) => (f / sum) * total);
   const counts = [0, 0];
-  const open = [0, 1].filter((s) => targets[s] > 0);
+  const wanted = [0, 1].filter((s) => targets[s] > 0);
+  // With no train or validation share at all (only possible without a test share too), all is train.
+  const open = wanted.length > 0 ? wanted : [0];
   for (const members of rest) {
     // A split that should have samples but has none yet goes first; then the one furthest below its share.
     const starving = open.find((s) => counts[s] === 0);

@@ -88,7 +88,7 @@ test('a tiny end-to-end bench writes a report and resumes without recomputing', 
   );
   assert.match(
     reportMd,
-    /- cross-validation \(seed s tests fold s of each data set\):\n {2}- abdomen-ct: 1 of its 3 folds tested; 3 seeds test every one of its thirds \(of 2 acquisition\(s\)\) once\n/,
+    /- cross-validation \(seed s tests fold s mod k of each data set\):\n {2}- abdomen-ct: 1 of its 3 folds tested; `--seeds 3` tests every one of its thirds \(of 2 acquisition\(s\)\) once\n/,
   );
   // Every data set's split report, per seed: how it was split, and each test image's nearest training image.
   const reports = JSON.parse(fs.readFileSync(path.join(dir, 'run', 'bench', 'splits', 'chest-xray.json'), 'utf8'));
@@ -102,6 +102,7 @@ test('a tiny end-to-end bench writes a report and resumes without recomputing', 
     split.nearest.every((n: { similarity: number }) => n.similarity < split.nearDuplicateSimilarity) &&
       inPool.length === 0,
   );
+  assert.match(first.stderr, /bench: chest-xray: 1 of its 3 folds tested \(1 of its 3 acquisitions\)/);
   // The tiny demo's labelled CT is two subjects, one file each: too few to split whole, so each is cut in thirds.
   assert.match(
     first.stderr,
@@ -211,19 +212,19 @@ test(
 );
 
 test("the config's seed makes every seed's split: changing it measures the cells again", { timeout: 120_000 }, () => {
-  const { run, args } = tinyBenchOnDemo('optidel-e2e-splitseed-', 'scratch', 'chest-xray');
+  const { run, args } = tinyBenchOnDemo('optidel-e2e-partitionseed-', 'scratch', 'chest-xray');
   const first = runCli(args, { timeoutMs: 60_000 });
   assert.equal(first.status, 0, first.stderr);
   const config = args[args.indexOf('--config') + 1];
-  const splitSeed = () =>
+  const partitionSeed = () =>
     JSON.parse(fs.readFileSync(path.join(run, 'bench', 'splits', 'chest-xray.json'), 'utf8')).seeds[0].split.seed;
-  assert.equal(splitSeed(), 0);
+  assert.equal(partitionSeed(), 0);
   fs.writeFileSync(config, JSON.stringify({ ...JSON.parse(fs.readFileSync(config, 'utf8')), seed: 3 }));
   const again = runCli(args, { timeoutMs: 60_000 });
   assert.equal(again.status, 0, again.stderr);
   assert.deepEqual(computedAndReused(again), [1, 0], "seed 0's cell is on another split now");
   assert.match(again.stderr, /not reusing .*scratch-b0-s0-chest-xray\.json: made with other settings/);
-  assert.equal(splitSeed(), 3);
+  assert.equal(partitionSeed(), 3);
 });
 
 test(
