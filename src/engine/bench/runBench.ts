@@ -186,7 +186,7 @@ const METHOD_SETTINGS: Record<string, Partial<BenchSettings>> = {
  * settings (they are signed at their defaults, so older cells keep their signature).
  */
 export function cellSignature(plan: BenchPlan, method: string): string {
-  // The split description is reported, not shaping: the split rules are signed by their version.
+  // The split descriptions and fold coverage are reported, not shaping: the split rules are signed by their version.
   const {
     command: _command,
     backend: _backend,
@@ -195,6 +195,7 @@ export function cellSignature(plan: BenchPlan, method: string): string {
     budgets: _budgets,
     datasets: _datasets,
     splits: _splits,
+    folds: _folds,
     ...shaping
   } = plan.settings;
   const owns = selectorOf(method)?.method ?? method;

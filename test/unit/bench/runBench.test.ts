@@ -170,6 +170,17 @@ test("a setting of one method recomputes that method's cells alone", async () =>
   assert.deepEqual(asked, ['scratch/0/0', 'optidel/0/0.05', 'optidel/0/0.05']);
 });
 
+test("the report's words on splits and fold coverage are not part of a cell's signature", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-bench-'));
+  const base = plan(dir, [0]);
+  const described = {
+    ...base,
+    settings: { ...base.settings, splits: ['seed 0: …'], folds: ['ct: 1 of its 7 folds tested'] },
+  };
+  for (const method of ['scratch', 'optidel'])
+    assert.equal(cellSignature(described, method), cellSignature(base, method));
+});
+
 test('--encoder-lr-scale is part of every cell signature; its default keeps the cells as they were', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-bench-'));
   const withScale = (encoderLrScale?: number): BenchPlan => {
