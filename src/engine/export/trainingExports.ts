@@ -19,6 +19,7 @@ import { writeScoresFiles } from './scoresExport';
 import { totalBytes, writeSubsetFiles } from './subsetFiles';
 import { type SubsetImagesRequest, writeSubsetImages } from './subsetImages';
 import { vouchedPoolFiles } from '../data/vouchedSources';
+import { appendAll } from '../../shared/appendAll';
 
 export async function exportSubset(args: ExportArgs, ctx: CommandContext): Promise<ExportResult> {
   const runDir = existingRunDir('export', args.run);
@@ -39,8 +40,8 @@ export async function exportSubset(args: ExportArgs, ctx: CommandContext): Promi
   if (images) {
     ctx.progress('export', 0, 1, `writing the subset's images (${images.format})`);
     const written = await writeSubsetImages(runDir, outDir, subset, images, ctx);
-    files.push(...written.files);
-    subset.skipped.push(...written.skipped);
+    appendAll(files, written.files);
+    appendAll(subset.skipped, written.skipped);
   }
   for (const s of subset.skipped) ctx.log('warn', `skipped ${s.path}: ${s.reason}`);
   const bytes = await totalBytes(files);

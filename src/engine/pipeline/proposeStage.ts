@@ -32,6 +32,7 @@ import { SCORE_DEFAULTS } from './scoreStage';
 import { runRecordOrUndefined } from './stageSettings';
 import { readFloat32File } from '../../shared/node/float32File';
 import { keyPatchLines, writeKeyPatchesFile } from '../../shared/node/keyPatchesFile';
+import { appendAll } from '../../shared/appendAll';
 
 /**
  * `errors`: grid² per-patch difficulties per sample, for the samples from `offset` on (a shard's
@@ -136,12 +137,11 @@ export async function runProposeStage(
             fix: rescore,
           }));
         const offset = part ? start : 0;
-        patches.push(
-          ...(await proposeAutoPatches(cache, errors, grid, { perImage, windowFraction }, ctx, {
-            ids: shardIds(shard, cache.size),
-            offset,
-          })),
-        );
+        const proposed = await proposeAutoPatches(cache, errors, grid, { perImage, windowFraction }, ctx, {
+          ids: shardIds(shard, cache.size),
+          offset,
+        });
+        appendAll(patches, proposed);
       }
       const user = userFile
         ? await readUserPatches(userFile, cache.index.samples, cache.imageSize)

@@ -22,6 +22,7 @@ import { rebuildBeside } from '../data/stagedRebuild';
 import { atlasFileName, THUMBS_DIR, writeThumbsIndex } from '../data/thumbs';
 import { readParts, writePart, type CheckedPart, type PartExpectations } from './parts';
 import { shardLabel, shardRange, type Shard } from './shard';
+import { appendAll } from '../../shared/appendAll';
 
 export interface IngestPartFacts {
   samples: number;
@@ -114,7 +115,7 @@ async function joinParts(
     }
     for (const sample of index.samples)
       await samples.add({ ...sample, id: sample.id + idBase, shard: sample.shard + shardBase });
-    merged.skipped.push(...part.record.facts.skipped);
+    appendAll(merged.skipped, part.record.facts.skipped);
     merged.emptySlicesSkipped += part.record.facts.emptySlicesSkipped;
     const partThumbs = parseThumbsIndex(await readJsonFile(part.file('thumbsIndex')), part.file('thumbsIndex'));
     thumbs ??= { size: partThumbs.size, columns: partThumbs.columns, atlases: [], positions: {} };

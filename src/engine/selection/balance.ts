@@ -16,6 +16,7 @@ import {
   type SelectionResult,
 } from './methods';
 import { gatherRows, rowCount } from './vectors';
+import { appendAll } from '../../shared/appendAll';
 
 export interface BalanceColumn {
   name: string;
@@ -71,7 +72,7 @@ export function balancedSelect(
       budget: share / rows.length,
     });
     part.selected.forEach((j, p) => picks.push({ id: rows[j]!, at: (p + 0.5) / share }));
-    patches.push(...(part.patches ?? []));
+    appendAll(patches, part.patches ?? []);
     for (const [key, v] of Object.entries(part.details)) details[key] = (details[key] ?? 0) + v;
     if (part.relaxed) relaxed = addRelaxed(relaxed, part.relaxed);
     if (part.hierarchy) hierarchy = addHierarchy(hierarchy, part.hierarchy);
