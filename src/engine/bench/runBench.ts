@@ -12,7 +12,8 @@ import { throwIfCancelled } from '../command';
 import { fineTune, type FineTuneOptions, type LabelledData, type PatchEncoder } from '../downstream/finetune';
 import { normDel } from '../downstream/metrics';
 import { BUDGET_FREE_METHODS } from '../../shared/benchStats';
-import { CellLedger, settingsSignature } from './ledger';
+import { CellLedger, settingsSignature, type CellSignatures } from './ledger';
+import { labelledDataDigest } from './dataDigest';
 import { PREDICTION_SAMPLES, PREDICTION_SEED, refreshPredictionIndex, writePredictions } from './predictions';
 import { writeReport, type BenchSettings, type FullBenchReport, type MeasuredCell } from './report';
 import { selectorOf } from './benchMethods';
@@ -69,7 +70,7 @@ export function cellBudget(method: string, budget: number): number {
 
 export async function runBench(plan: BenchPlan, factory: EncoderFactory, ctx: CommandContext): Promise<BenchOutcome> {
   const { settings } = plan;
-  const ledger = await CellLedger.open(plan.benchDir, (method) => cellSignature(plan, method));
+  const ledger = await CellLedger.open(plan.benchDir, cellSignatures(plan));
   for (const { file, reason } of ledger.ignored) ctx.log('warn', `bench: not reusing ${file}: ${reason}`);
   const encoders = plannedEncoders(settings);
   const mine = encodersToCompute(plan);
@@ -154,7 +155,7 @@ export async function runBench(plan: BenchPlan, factory: EncoderFactory, ctx: Co
 
 /** The plan's encoders that still have data sets without a finished cell, with how many. */
 export async function pendingEncoders(plan: BenchPlan): Promise<Array<EncoderId & { pendingCells: number }>> {
-  const ledger = await CellLedger.open(plan.benchDir, (method) => cellSignature(plan, method));
+  const ledger = await CellLedger.open(plan.benchDir, cellSignatures(plan));
   return encodersToCompute(plan)
     .map((e) => ({
       ...e,
@@ -180,13 +181,14 @@ const METHOD_SETTINGS: Record<string, Partial<BenchSettings>> = {
 };
 
 /**
- * What makes a finished cell of `method` reusable: everything that shapes its number. Which
+ * What makes a finished cell of `method` reusable: every setting that shapes its number (the data
+ * it was fine-tuned and tested on is signed per cell, `cellSignatures`). Which
  * methods, seeds, budgets and data sets are asked for does not (a cell names its own), nor does
  * the command line or the backend (each cell records its backend), nor another method's own
  * settings (they are signed at their defaults, so older cells keep their signature).
  */
 export function cellSignature(plan: BenchPlan, method: string): string {
-  // The split descriptions and fold coverage are reported, not shaping: the split rules are signed by their version.
+  // The split descriptions and fold coverage are reported, not shaping: each cell signs its split's data.
   const {
     command: _command,
     backend: _backend,
@@ -204,6 +206,18 @@ export function cellSignature(plan: BenchPlan, method: string): string {
     for (const [key, value] of Object.entries(defaults)) if (key in shaping) Object.assign(shaping, { [key]: value });
   }
   return settingsSignature({ settings: shaping, finetune: plan.finetune, extra: plan.signatureExtra });
+}
+
+/** The signatures a finished cell of `plan` must carry to be reused (`CellLedger`). */
+export function cellSignatures(plan: BenchPlan): CellSignatures {
+  return {
+    settings: (method) => cellSignature(plan, method),
+    data: ({ seed, dataset }) => {
+      if (!plan.settings.seeds.includes(seed) || !plan.settings.datasets.includes(dataset)) return undefined;
+      const data = plan.datasets(seed).find((d) => d.name === dataset);
+      return data && labelledDataDigest(data);
+    },
+  };
 }
 
 /** One encoder per (budget, method, seed); budget-free methods once, whatever the budgets. */

@@ -19,7 +19,6 @@ import { selectBackend } from '../backends/select';
 import { loadConfig } from '../config/loadConfig';
 import { ingestPool } from '../pipeline/ingestStage';
 import { openCache } from '../data/cache';
-import { SPLIT_VERSION } from '../data/splits';
 import { describeSplit } from '../data/splitReport';
 import { maeConfig, reconstructionTarget, validateConfig, withTarget, MAE_PRESETS, type MaePreset } from '../model/mae';
 import { DEFAULT_PRETRAIN_OPTIONS } from '../model/pretrain';
@@ -221,8 +220,7 @@ export const benchCommand: EngineCommand<'bench'> = {
       });
       const signatureExtra = {
         finetuneVersion: FINETUNE_VERSION,
-        splitVersion: SPLIT_VERSION,
-        // Every seed's split is a fold of the partitions seeded by the config's seed.
+        // The config's seed seeds the pool run as well as the splits (each cell signs its split's data itself).
         configSeed: loaded.config.seed,
         pool: cache.index.contentHash,
         model,

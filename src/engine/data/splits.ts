@@ -18,12 +18,6 @@ import * as path from 'node:path';
 import { SeededRandom } from './random';
 
 export const SPLIT_NAMES = ['train', 'val', 'test'] as const;
-/**
- * Changes with the splitting rules: a benchmark cell measured on other splits is not reused.
- * 4: benchmark seed s tests fold s of a grouped k-fold; 3: each seed split with a seed of its own
- * (test sets drawn independently, so seeds could test the same subject); 2: one split for all seeds.
- */
-export const SPLIT_VERSION = 4;
 /** Fewer acquisitions than this cannot fill three splits with whole acquisitions. */
 export const MIN_ACQUISITIONS = 3;
 /** Guard band as a share of the acquisition, on each side of a cut (see `guardBand`). */

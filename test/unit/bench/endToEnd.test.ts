@@ -211,21 +211,33 @@ test(
   },
 );
 
-test("the config's seed makes every seed's split: changing it measures the cells again", { timeout: 120_000 }, () => {
-  const { run, args } = tinyBenchOnDemo('optidel-e2e-partitionseed-', 'scratch', 'chest-xray');
-  const first = runCli(args, { timeoutMs: 60_000 });
-  assert.equal(first.status, 0, first.stderr);
-  const config = args[args.indexOf('--config') + 1];
-  const partitionSeed = () =>
-    JSON.parse(fs.readFileSync(path.join(run, 'bench', 'splits', 'chest-xray.json'), 'utf8')).seeds[0].split.seed;
-  assert.equal(partitionSeed(), 0);
-  fs.writeFileSync(config, JSON.stringify({ ...JSON.parse(fs.readFileSync(config, 'utf8')), seed: 3 }));
-  const again = runCli(args, { timeoutMs: 60_000 });
-  assert.equal(again.status, 0, again.stderr);
-  assert.deepEqual(computedAndReused(again), [1, 0], "seed 0's cell is on another split now");
-  assert.match(again.stderr, /not reusing .*scratch-b0-s0-chest-xray\.json: made with other settings/);
-  assert.equal(partitionSeed(), 3);
-});
+test(
+  "the config's seed makes every seed's split, and a cell signs its data: changing either measures it again",
+  { timeout: 120_000 },
+  () => {
+    const { run, args } = tinyBenchOnDemo('optidel-e2e-partitionseed-', 'scratch', 'chest-xray');
+    const first = runCli(args, { timeoutMs: 60_000 });
+    assert.equal(first.status, 0, first.stderr);
+    const config = args[args.indexOf('--config') + 1];
+    const partitionSeed = () =>
+      JSON.parse(fs.readFileSync(path.join(run, 'bench', 'splits', 'chest-xray.json'), 'utf8')).seeds[0].split.seed;
+    assert.equal(partitionSeed(), 0);
+    fs.writeFileSync(config, JSON.stringify({ ...JSON.parse(fs.readFileSync(config, 'utf8')), seed: 3 }));
+    const again = runCli(args, { timeoutMs: 60_000 });
+    assert.equal(again.status, 0, again.stderr);
+    assert.deepEqual(computedAndReused(again), [1, 0], "seed 0's cell is on another split now");
+    assert.match(again.stderr, /not reusing .*scratch-b0-s0-chest-xray\.json: made with other settings/);
+    assert.equal(partitionSeed(), 3);
+    // A corrected label file (here: every frame's label replaced by the first frame's) is other data.
+    const labels = path.join(path.dirname(config), 'downstream', 'chest-xray', 'labels');
+    const [firstLabel, ...others] = fs.readdirSync(labels).sort();
+    for (const name of others) fs.copyFileSync(path.join(labels, firstLabel), path.join(labels, name));
+    const relabelled = runCli(args, { timeoutMs: 60_000 });
+    assert.equal(relabelled.status, 0, relabelled.stderr);
+    assert.deepEqual(computedAndReused(relabelled), [1, 0], 'the cell is measured on the corrected labels');
+    assert.match(relabelled.stderr, /made on other data: the images, labels or split of chest-xray at seed 0 changed/);
+  },
+);
 
 test(
   'a changed pool invalidates the encoders, the scores and the cells, and the log says why',

@@ -197,3 +197,46 @@ test('--encoder-lr-scale is part of every cell signature; its default keeps the 
   const scaled = await runBench(withScale(0.1), countingFactory([]), ctx);
   assert.deepEqual([scaled.computed, scaled.reused], [2, 0]);
 });
+
+test('a cell is reused only on the data it was measured on: edited labels or a moved sample measure it again', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-bench-'));
+  const base = plan(dir, [0]);
+  const warnings: string[] = [];
+  const logging: CommandContext = { ...ctx, log: (level, message) => level === 'warn' && warnings.push(message) };
+  const on = (data: LabelledData): BenchPlan => ({
+    ...base,
+    settings: { ...base.settings, methods: ['scratch'] },
+    datasets: () => [data],
+  });
+  const data = squaresData(16, [8, 4, 4], 1);
+  const first = await runBench(on(data), countingFactory([]), logging);
+  assert.deepEqual([first.computed, first.reused], [1, 0]);
+  const same = await runBench(on(squaresData(16, [8, 4, 4], 1)), countingFactory([]), logging);
+  assert.deepEqual([same.computed, same.reused], [0, 1], 'the same data made again: the cell is kept');
+  assert.deepEqual(warnings, []);
+
+  // One test pixel relabelled, as when a user corrects a label file.
+  const labels = data.test.labels.slice();
+  labels[0] = 1 - labels[0];
+  const relabelled = await runBench(on({ ...data, test: { ...data.test, labels } }), countingFactory([]), logging);
+  assert.deepEqual([relabelled.computed, relabelled.reused], [1, 0]);
+  assert.match(
+    warnings.join('\n'),
+    /not reusing .*scratch-b0-s0-squares\.json: made on other data: the images, labels or split of squares at seed 0 changed since/,
+  );
+
+  // The same pixels and labels, the last training sample moved to validation (a changed splitting rule).
+  const cut = 7 * 16 * 16;
+  const resplit: LabelledData = {
+    ...data,
+    train: { count: 7, images: data.train.images.slice(0, cut), labels: data.train.labels.slice(0, cut) },
+    val: {
+      count: 5,
+      images: Float32Array.from([...data.train.images.slice(cut), ...data.val.images]),
+      labels: Uint8Array.from([...data.train.labels.slice(cut), ...data.val.labels]),
+    },
+  };
+  await runBench(on(data), countingFactory([]), ctx);
+  const moved = await runBench(on(resplit), countingFactory([]), ctx);
+  assert.deepEqual([moved.computed, moved.reused], [1, 0]);
+});
