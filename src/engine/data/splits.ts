@@ -143,7 +143,11 @@ function partitionOf(seed: number, fold: number, folds: number): Pick<SplitPlan,
 /** Item indices of each acquisition, in item order (items of one acquisition keep their order). */
 function acquisitionRanges(items: ReadonlyArray<{ acquisition: string }>): number[][] {
   const byKey = new Map<string, number[]>();
-  items.forEach((item, i) => byKey.set(item.acquisition, [...(byKey.get(item.acquisition) ?? []), i]));
+  items.forEach((item, i) => {
+    const members = byKey.get(item.acquisition);
+    if (members) members.push(i);
+    else byKey.set(item.acquisition, [i]);
+  });
   return [...byKey.values()];
 }
 
@@ -152,7 +156,7 @@ function acquisitionRanges(items: ReadonlyArray<{ acquisition: string }>): numbe
  * to the fold with the fewest samples so far (so folds are as equal in samples as whole acquisitions
  * allow, the first `folds` acquisitions open one fold each, and a tie goes to the lower fold: with
  * equal acquisitions, fold 0 is among the largest); the tested fold's go to test, and the others, in
- * shuffled order, to validation and train, each to the split furthest below its share.
+ * shuffled order, to validation and train (`toTrainAndValidation`).
  */
 function byAcquisition(
   total: number,
@@ -173,16 +177,42 @@ function byAcquisition(
   }
   const sum = fractions[0] + fractions[1] + fractions[2];
   const targets = [fractions[0], fractions[1]].map((f) => (f / sum) * total);
-  const counts = [0, 0];
+  toTrainAndValidation(rest, targets).forEach((split, k) => {
+    for (const i of rest[k]) assignment[i] = split;
+  });
+  return assignment;
+}
+
+/**
+ * Train (0) or validation (1) for each of `acquisitions`, in their order, near the sample counts
+ * `targets`. Each goes to the split furthest below its target, except that a split with nothing yet
+ * takes the first acquisition that fits in its target, so a small validation share gets a subject
+ * early without being handed one far larger than itself. When only as many acquisitions are left as
+ * splits still empty, they are shared one each, the largest to the split furthest below its target:
+ * every split with a share gets a sample, and with sizes [100, 5] left the 100 goes to train.
+ */
+function toTrainAndValidation(acquisitions: readonly number[][], targets: readonly number[]): number[] {
   const wanted = [0, 1].filter((s) => targets[s] > 0);
   // With no train or validation share at all (only possible without a test share too), all is train.
   const open = wanted.length > 0 ? wanted : [0];
-  for (const members of rest) {
-    // A split that should have samples but has none yet goes first; then the one furthest below its share.
-    const starving = open.find((s) => counts[s] === 0);
-    const best = starving ?? open.reduce((a, b) => (targets[b] - counts[b] > targets[a] - counts[a] ? b : a));
-    for (const i of members) assignment[i] = best;
-    counts[best] += members.length;
+  const counts = [0, 0];
+  const deficit = (s: number) => targets[s] - counts[s];
+  const splits: number[] = [];
+  for (let k = 0; k < acquisitions.length; k++) {
+    const empty = open.filter((s) => counts[s] === 0);
+    const left = acquisitions.length - k;
+    if (empty.length > 1 && left <= empty.length) {
+      const largestFirst = acquisitions.slice(k).map((members, j) => ({ size: members.length, at: k + j }));
+      largestFirst.sort((a, b) => b.size - a.size);
+      const neediestFirst = [...empty].sort((a, b) => deficit(b) - deficit(a));
+      largestFirst.forEach(({ at }, j) => (splits[at] = neediestFirst[j]));
+      break;
+    }
+    const size = acquisitions[k].length;
+    const fitting = left <= empty.length ? empty[0] : empty.find((s) => size <= targets[s]);
+    const best = fitting ?? open.reduce((a, b) => (deficit(b) > deficit(a) ? b : a));
+    splits[k] = best;
+    counts[best] += size;
   }
-  return assignment;
+  return splits;
 }

@@ -155,6 +155,52 @@ test('fold counts follow the test share, leave the other splits something, and n
   assert.deepEqual(new Set(assignSplits(items, [0, 0, 1], 1).assignment), new Set([2]));
 });
 
+/** Items of acquisitions `a0`, `a1`, ... of the given sizes. */
+function ofSizes(sizes: readonly number[]): Array<{ acquisition: string }> {
+  return sizes.flatMap((n, k) => Array.from({ length: n }, () => ({ acquisition: `a${k}` })));
+}
+
+/** Samples per split (train, val, test) of a plan. */
+function splitCounts(assignment: Int8Array): number[] {
+  return [0, 1, 2].map((split) => assignment.filter((v) => v === split).length);
+}
+
+test('a validation share smaller than one acquisition is never handed a large one', () => {
+  const fractions: [number, number, number] = [0.7, 0.15, 0.15];
+  // One long series among short ones, and three acquisitions of which one is 20 times the others.
+  for (const sizes of [
+    [1000, ...Array<number>(11).fill(10)],
+    [100, 5, 5],
+  ]) {
+    const items = ofSizes(sizes);
+    for (let seed = 0; seed < 20; seed++) {
+      for (let fold = 0; fold < foldCount(sizes.length, fractions); fold++) {
+        const plan = assignSplits(items, fractions, seed, fold);
+        const [train, val, test] = splitCounts(plan.assignment);
+        const where = `sizes ${sizes.length}, seed ${seed}, fold ${fold}: ${train}/${val}/${test}`;
+        assert.ok(train > 0 && val > 0 && test > 0, where);
+        assert.ok(plan.assignment[0] !== 1, `${where}: the largest acquisition is in validation`);
+        if (plan.assignment[0] !== 2) assert.equal(plan.assignment[0], 0, where);
+      }
+    }
+  }
+});
+
+test('whatever the acquisition sizes, every split with a share gets at least one acquisition', () => {
+  let state = 7;
+  const random = () => (state = (state * 48_271) % 2_147_483_647) / 2_147_483_647;
+  for (let trial = 0; trial < 300; trial++) {
+    const sizes = Array.from({ length: 3 + Math.floor(random() * 12) }, () => 1 + Math.floor(random() ** 3 * 300));
+    const fractions: [number, number, number] = trial % 2 ? [0.7, 0.15, 0.15] : [0.6, 0.1, 0.3];
+    const fold = trial % foldCount(sizes.length, fractions);
+    const counts = splitCounts(assignSplits(ofSizes(sizes), fractions, trial, fold).assignment);
+    assert.ok(
+      counts.every((c) => c > 0),
+      `sizes ${sizes}, shares ${fractions}, fold ${fold}: ${counts}`,
+    );
+  }
+});
+
 test('with one acquisition, folds 0 to 2 test each third once', () => {
   const items = Array.from({ length: 90 }, () => ({ acquisition: 'volume:a' }));
   const testedAt = [0, 1, 2].map((fold) => {
