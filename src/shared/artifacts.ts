@@ -318,6 +318,8 @@ export interface PredictionIndex {
   dataset: string;
   imageSize: number;
   classes: string[];
+  /** The data set as seed 0 splits it (`labelledDataDigest`): the images shown are its test images. */
+  data?: string;
   samples: Array<{ name: string; image: string; truth: string }>;
   runs: Array<{
     method: string;

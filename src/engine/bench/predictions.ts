@@ -6,6 +6,8 @@
  * and the index is rebuilt from those, so cells written by parallel benchmark workers all end up
  * in it (`refreshPredictionIndex` once they are done settles any overlap of two writes).
  * A data set's folder is ours only when it holds our index.json: any other folder is never removed.
+ * Ours is started over when the data set's test images change (another split, an edited label), and
+ * a cell folder that shows other images (another seed, another count) is removed, not just hidden.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,6 +19,7 @@ import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../../shared/nod
 import { encodeGrayPng } from '../data/formats/png';
 import type { LabelledData } from '../downstream/finetune';
 import { ConfusionMatrix, scoresFromConfusion } from '../downstream/metrics';
+import { labelledDataDigest } from './dataDigest';
 
 /** Test images shown per data set. */
 export const PREDICTION_SAMPLES = 6;
@@ -69,7 +72,7 @@ export async function writePredictions(
   }
   const run: PredictionRun = { method, seed, predictions, sampleIoU };
   await writeJsonAtomic(path.join(dir, folder, PREDICTION_FILES.run), run);
-  await writeJsonAtomic(file, await withRunsOnDisk(dir, index));
+  await writeJsonAtomic(file, await withRunsOnDisk(benchDir, index));
 }
 
 /**
@@ -82,14 +85,16 @@ export async function preparePredictions(benchDir: string, data: LabelledData): 
 }
 
 /**
- * The folder's index if it shows these `count` test samples; else the folder started over with
- * them. Only a folder holding our index is started over: a folder of anyone else's files is refused.
+ * The folder's index if it shows the first `count` test samples of this very data set; else the
+ * folder started over with them. Only a folder holding our index is started over: a folder of
+ * anyone else's files is refused.
  */
 async function openIndex(benchDir: string, data: LabelledData, count: number): Promise<PredictionIndex> {
   const dir = datasetFolder(benchDir, data.name);
   const file = path.join(dir, PREDICTION_FILES.index);
   const old = fs.existsSync(file) ? await readJsonFile(file).catch(() => undefined) : undefined;
-  if (isOurIndex(old, data.name) && old.samples.length === count && old.imageSize === data.imageSize) return old;
+  const digest = labelledDataDigest(data);
+  if (isOurIndex(old, data.name) && old.samples.length === count && old.data === digest) return old;
   if (fs.existsSync(dir)) {
     if (!isOurIndex(old, data.name) && fs.readdirSync(dir).length > 0) {
       const why = `holds files OptiDEL did not write (no predictions ${PREDICTION_FILES.index} for "${data.name}")`;
@@ -104,6 +109,7 @@ async function openIndex(benchDir: string, data: LabelledData, count: number): P
     dataset: data.name,
     imageSize: data.imageSize,
     classes: data.classes,
+    data: digest,
     samples: [],
     runs: [],
   };
@@ -134,7 +140,7 @@ async function openIndex(benchDir: string, data: LabelledData, count: number): P
 export async function refreshPredictionIndex(benchDir: string, dataset: string): Promise<void> {
   const file = path.join(datasetFolder(benchDir, dataset), PREDICTION_FILES.index);
   const index = await readJsonFile(file).catch(() => undefined);
-  if (isOurIndex(index, dataset)) await writeJsonAtomic(file, await withRunsOnDisk(path.dirname(file), index));
+  if (isOurIndex(index, dataset)) await writeJsonAtomic(file, await withRunsOnDisk(benchDir, index));
 }
 
 /** Whether `value` is a predictions index OptiDEL wrote for this data set. */
@@ -149,18 +155,33 @@ function isOurIndex(value: unknown, dataset: string): value is PredictionIndex {
   );
 }
 
-/** The index's runs, each replaced or joined by the entry its folder holds, in folder order after the index's own. */
-async function withRunsOnDisk(dir: string, index: PredictionIndex): Promise<PredictionIndex> {
+/**
+ * The index's runs, each replaced or joined by the entry its folder holds, in folder order after the
+ * index's own. A folder whose entry shows other images is removed: another seed's (left by a
+ * benchmark from before each seed had its split) or another number of samples.
+ */
+async function withRunsOnDisk(benchDir: string, index: PredictionIndex): Promise<PredictionIndex> {
+  const folder = relativeFolder(index.dataset);
+  const dir = datasetFolder(benchDir, index.dataset);
   const onDisk: PredictionRun[] = [];
   for (const entry of await fs.promises.readdir(dir, { withFileTypes: true })) {
     if (!entry.isDirectory() || !fs.existsSync(path.join(dir, entry.name, PREDICTION_FILES.run))) continue;
     const run = (await readJsonFile(path.join(dir, entry.name, PREDICTION_FILES.run)).catch(() => undefined)) as
       PredictionRun | undefined;
-    if (run && Array.isArray(run.predictions) && run.predictions.length === index.samples.length) onDisk.push(run);
+    if (!run) continue; // half written by a parallel worker, or damaged: left for its writer
+    if (
+      run.seed === PREDICTION_SEED &&
+      Array.isArray(run.predictions) &&
+      run.predictions.length === index.samples.length
+    )
+      onDisk.push(run);
+    else
+      await removeInRun(benchDir, path.posix.join(folder, entry.name), {
+        recursive: true,
+        source: 'benchmark predictions',
+      });
   }
   const same = (a: PredictionRun, b: PredictionRun) => a.method === b.method && a.seed === b.seed;
-  const kept = index.runs.map((r) => onDisk.find((d) => same(d, r)) ?? r);
-  const runs = [...kept, ...onDisk.filter((d) => !kept.some((k) => same(k, d)))];
-  // Another seed's entry (left by a benchmark from before each seed had its split) shows other images.
-  return { ...index, runs: runs.filter((r) => r.seed === PREDICTION_SEED) };
+  const kept = index.runs.filter((r) => r.seed === PREDICTION_SEED).map((r) => onDisk.find((d) => same(d, r)) ?? r);
+  return { ...index, runs: [...kept, ...onDisk.filter((d) => !kept.some((k) => same(k, d)))] };
 }

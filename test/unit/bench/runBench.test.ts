@@ -108,6 +108,10 @@ test('finished cells are not recomputed; new seeds are; the report covers the pl
     refreshed.runs.map((r: { method: string; seed: number }) => `${r.method}/${r.seed}`),
     ['scratch/0', 'random/0'],
   );
+  assert.ok(
+    !fs.existsSync(path.join(dir, 'predictions', 'squares', 'random-seed1')),
+    "the stale entry's folder is removed, not just left out of the index",
+  );
   const more = await runBench(plan(dir, [0, 1, 2]), countingFactory(asked), ctx);
   assert.deepEqual([more.computed, more.reused], [2, 4]);
   assert.deepEqual(asked.slice(4), ['scratch/2/0', 'random/2/0.05']);
