@@ -165,7 +165,9 @@ async function withRunsOnDisk(benchDir: string, index: PredictionIndex): Promise
   const dir = datasetFolder(benchDir, index.dataset);
   const onDisk: PredictionRun[] = [];
   for (const entry of await fs.promises.readdir(dir, { withFileTypes: true })) {
-    if (!entry.isDirectory() || !fs.existsSync(path.join(dir, entry.name, PREDICTION_FILES.run))) continue;
+    // Cell folders are named `<method>-seed<seed>`: any other name (a shared run may hold `\\images`) is not ours to judge.
+    if (!entry.isDirectory() || !isPlainName(entry.name)) continue;
+    if (!fs.existsSync(path.join(dir, entry.name, PREDICTION_FILES.run))) continue;
     const run = (await readJsonFile(path.join(dir, entry.name, PREDICTION_FILES.run)).catch(() => undefined)) as
       PredictionRun | undefined;
     if (!run) continue; // half written by a parallel worker, or damaged: left for its writer
@@ -182,6 +184,7 @@ async function withRunsOnDisk(benchDir: string, index: PredictionIndex): Promise
       });
   }
   const same = (a: PredictionRun, b: PredictionRun) => a.method === b.method && a.seed === b.seed;
-  const kept = index.runs.filter((r) => r.seed === PREDICTION_SEED).map((r) => onDisk.find((d) => same(d, r)) ?? r);
+  // An entry whose folder is gone or was just removed would point the view at missing images.
+  const kept = index.runs.flatMap((r) => onDisk.filter((d) => same(d, r)));
   return { ...index, runs: [...kept, ...onDisk.filter((d) => !kept.some((k) => same(k, d)))] };
 }

@@ -50,11 +50,13 @@ test('a cell folder of another seed or another number of samples is removed when
   plant('scratch-seed1', { method: 'scratch', seed: 1, predictions: ['a', 'b', 'c'] });
   plant('kcenter-seed0', { method: 'kcenter', seed: 0, predictions: ['a'] });
   fs.mkdirSync(path.join(folder(benchDir), 'notes'));
+  // A hostile shared run: a folder whose name is a path on Windows, with a stale-looking entry.
+  plant('\\images', { method: 'x', seed: 3, predictions: [] });
   await refreshPredictionIndex(benchDir, 'squares');
   assert.deepEqual(
     fs.readdirSync(folder(benchDir)).sort(),
-    ['images', 'index.json', 'notes', 'scratch-seed0', 'truth'],
-    'a folder without a cell entry is not ours to judge',
+    ['\\images', 'images', 'index.json', 'notes', 'scratch-seed0', 'truth'],
+    'a folder without a cell entry, or not named like a cell, is not ours to judge',
   );
   assert.deepEqual(
     index(benchDir).runs.map((r: { method: string; seed: number }) => `${r.method}/${r.seed}`),
