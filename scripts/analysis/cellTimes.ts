@@ -1,7 +1,7 @@
 /**
  * Where a benchmark's fine-tuning time went, per data set, so that two runs' times can be told
  * apart as workload (steps run, split sizes) or speed (seconds per step), behind docs/benchmark.md
- * ("Why later demos took longer per cell"):
+ * ("The demo as a 7-fold cross-validation over subjects", its "Time"):
  *
  *   node --import tsx scripts/analysis/cellTimes.ts --run RUN [--run RUN2 ...]
  *
@@ -30,7 +30,7 @@ function main(): void {
       );
     for (const dataset of [...new Set(all.map((c) => c.dataset))].sort()) {
       const cells = all.filter((c) => c.dataset === dataset);
-      const mean = (f: (c: (typeof cells)[number]) => number) => cells.reduce((s, c) => s + f(c), 0) / cells.length;
+      const mean = (f: (c: MeasuredCell) => number) => cells.reduce((s, c) => s + f(c), 0) / cells.length;
       const steps = mean((c) => c.finetuneSteps);
       const seconds = mean((c) => c.seconds);
       console.log(

@@ -6,8 +6,9 @@
  * and the index is rebuilt from those, so cells written by parallel benchmark workers all end up
  * in it (`refreshPredictionIndex` once they are done settles any overlap of two writes).
  * A data set's folder is ours only when it holds our index.json: any other folder is never removed.
- * Ours is started over when the data set's test images change (another split, an edited label), and
- * a cell folder that shows other images (another seed, another count) is removed, not just hidden.
+ * Ours is started over when the data set changes (its digest: another split, an edited label, even
+ * in train alone, whose cells are measured again anyway), and a cell folder that shows other images
+ * (another seed, another count) is removed, not just hidden.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -170,7 +171,7 @@ async function withRunsOnDisk(benchDir: string, index: PredictionIndex): Promise
     if (!fs.existsSync(path.join(dir, entry.name, PREDICTION_FILES.run))) continue;
     const run = (await readJsonFile(path.join(dir, entry.name, PREDICTION_FILES.run)).catch(() => undefined)) as
       PredictionRun | undefined;
-    if (!run) continue; // half written by a parallel worker, or damaged: left for its writer
+    if (!run) continue; // unreadable (entries are written atomically, so damaged): left as it is
     if (
       run.seed === PREDICTION_SEED &&
       Array.isArray(run.predictions) &&

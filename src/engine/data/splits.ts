@@ -201,7 +201,7 @@ function toTrainAndValidation(acquisitions: readonly number[][], targets: readon
   for (let k = 0; k < acquisitions.length; k++) {
     const empty = open.filter((s) => counts[s] === 0);
     const left = acquisitions.length - k;
-    if (empty.length > 1 && left <= empty.length) {
+    if (empty.length > 0 && left <= empty.length) {
       const largestFirst = acquisitions.slice(k).map((members, j) => ({ size: members.length, at: k + j }));
       largestFirst.sort((a, b) => b.size - a.size);
       const neediestFirst = [...empty].sort((a, b) => deficit(b) - deficit(a));
@@ -209,8 +209,7 @@ function toTrainAndValidation(acquisitions: readonly number[][], targets: readon
       break;
     }
     const size = acquisitions[k].length;
-    const fitting = left <= empty.length ? empty[0] : empty.find((s) => size <= targets[s]);
-    const best = fitting ?? open.reduce((a, b) => (deficit(b) > deficit(a) ? b : a));
+    const best = empty.find((s) => size <= targets[s]) ?? open.reduce((a, b) => (deficit(b) > deficit(a) ? b : a));
     splits[k] = best;
     counts[best] += size;
   }

@@ -243,20 +243,8 @@ test(
   'a changed pool invalidates the encoders, the scores and the cells, and the log says why',
   { timeout: 180_000 },
   () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-e2e-stale-'));
-    assert.equal(runCli(['demo-data', '--out', path.join(dir, 'data'), '--size', 'tiny']).status, 0);
-    const args = [
-      'bench',
-      '--config',
-      path.join(dir, 'data', 'optidel.json'),
-      '--out',
-      path.join(dir, 'run'),
-      ...TINY_BENCH,
-      '--methods',
-      'random',
-      '--datasets',
-      'chest-xray',
-    ];
+    const { run, args } = tinyBenchOnDemo('optidel-e2e-stale-', 'random', 'chest-xray');
+    const dir = path.dirname(run);
     const first = runCli(args, { timeoutMs: 80_000 });
     assert.equal(first.status, 0, first.stderr);
     const signature = () =>
