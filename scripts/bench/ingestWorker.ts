@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import type { CommandContext } from '../../src/engine/command';
+import { quietContext } from '../../src/engine/command';
 import { parseConfig } from '../../src/engine/config/loadConfig';
 import { ingestPool } from '../../src/engine/pipeline/ingestStage';
 import { loadSharp } from '../../src/engine/data/formats/raster';
@@ -16,14 +16,7 @@ import { loadSharp } from '../../src/engine/data/formats/raster';
 const IMAGE_SIZE = 64;
 const [mode, poolDir, kind, roundsArg] = process.argv.slice(2);
 
-const quiet: CommandContext = {
-  signal: new AbortController().signal,
-  backendPreference: 'cpu',
-  progress() {},
-  log() {},
-  metric() {},
-  stage() {},
-};
+const quiet = quietContext('cpu');
 
 async function timed(work: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
   const cpu0 = process.cpuUsage();

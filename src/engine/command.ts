@@ -37,6 +37,18 @@ export interface CommandContext {
   checkpointing?(message: string): void;
 }
 
+/** A context that reports nothing and is never cancelled: for scripts that call a stage directly. */
+export function quietContext(backendPreference: BackendPreference = 'wasm'): CommandContext {
+  return {
+    signal: new AbortController().signal,
+    backendPreference,
+    progress() {},
+    log() {},
+    metric() {},
+    stage() {},
+  };
+}
+
 export interface EngineCommand<N extends CommandName> {
   name: N;
   summary: string;

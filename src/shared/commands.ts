@@ -300,6 +300,8 @@ export interface BenchArgs {
   workers?: number;
   /** Only these encoders, as method:seed:budget (a worker's share; set by --workers). */
   only?: string[];
+  /** The data a worker must find, as digest:seed:dataset (set by --workers, `checkDataDigests`). */
+  dataDigests?: string[];
 }
 /** Mean headline mIoU (without background) per method and data set, at the first budget. */
 export interface BenchResult {

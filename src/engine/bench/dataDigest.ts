@@ -30,3 +30,30 @@ export function labelledDataDigest(data: LabelledData): string {
 function bytesOf(array: Float32Array | Uint8Array): Uint8Array {
   return new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
 }
+
+/**
+ * `digest:seed:dataset` for each data set of each seed: what `--workers` hands each worker engine,
+ * which loads the data sets again itself (`checkDataDigests`).
+ */
+export function dataDigestList(splits: ReadonlyMap<number, readonly LabelledData[]>): string[] {
+  return [...splits].flatMap(([seed, datasets]) => datasets.map((d) => `${labelledDataDigest(d)}:${seed}:${d.name}`));
+}
+
+/**
+ * Refuses to go on when a data set a worker loaded differs from what its parent loaded (`expected`,
+ * from `dataDigestList`): a label file edited meanwhile would otherwise give cells of other data
+ * than the parent signs them with, and each worker would start the predictions over.
+ */
+export function checkDataDigests(
+  splits: ReadonlyMap<number, readonly LabelledData[]>,
+  expected: readonly string[],
+): void {
+  const mine = new Set(dataDigestList(splits));
+  for (const entry of expected) {
+    if (mine.has(entry)) continue;
+    const [, seed, name] = /^[^:]*:(\d+):(.*)$/.exec(entry) ?? [undefined, '?', entry];
+    throw new Error(
+      `bench: ${name} (seed ${seed}) changed after the bench started: its images, labels or split differ from what the first engine loaded. Nothing of it was measured here; run optidel bench again once its files are settled.`,
+    );
+  }
+}

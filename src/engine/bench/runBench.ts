@@ -200,6 +200,9 @@ export function cellSignature(plan: BenchPlan, method: string): string {
     folds: _folds,
     ...shaping
   } = plan.settings;
+  // --max-train shapes a cell only through the training samples it keeps, which the cell's data signs.
+  const { maxTrain: _maxTrain, ...finetune } = shaping.finetune;
+  Object.assign(shaping, { finetune });
   const owns = selectorOf(method)?.method ?? method;
   for (const [owner, defaults] of Object.entries(METHOD_SETTINGS)) {
     if (owner === owns) continue;

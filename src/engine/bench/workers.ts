@@ -16,6 +16,7 @@ import { pendingEncoders, plannedEncoders, sameEncoder, type BenchPlan, type Enc
 import { FOUNDATION_SEED } from './selectionSource';
 import { selectorOf } from './benchMethods';
 import { PREDICTION_SEED, preparePredictions } from './predictions';
+import { dataDigestList } from './dataDigest';
 
 export interface WorkerPlan {
   plan: BenchPlan;
@@ -40,6 +41,9 @@ export async function computeInWorkers(w: WorkerPlan, ctx: CommandContext): Prom
   // The predictions' test images are written once, before any worker files a cell.
   for (const data of w.plan.datasets(PREDICTION_SEED)) await preparePredictions(w.plan.benchDir, data);
   const totalCells = plannedEncoders(w.plan.settings).length * w.plan.settings.datasets.length;
+  // Each worker loads the data sets again: it must find what this engine signs the cells with.
+  const loaded = new Map(w.plan.settings.seeds.map((seed) => [seed, w.plan.datasets(seed)]));
+  const args = { ...w.args, dataDigests: dataDigestList(loaded) };
   // process.argv[1] is this engine's entry (bin/optidel.js or dist/engine/main.js); with --ipc it serves a parent.
   // Workers are numbered across both runs, so each name in the log is one engine.
   let named = 0;
@@ -48,7 +52,7 @@ export async function computeInWorkers(w: WorkerPlan, ctx: CommandContext): Prom
     named += shares.length;
     return shares.length
       ? runBenchWorkers(
-          w.args,
+          args,
           shares,
           {
             enginePath: process.argv[1],

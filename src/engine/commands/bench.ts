@@ -36,6 +36,7 @@ import { formatSummaryTable } from '../bench/summaryTable';
 import { testImagesInPool } from '../bench/poolOverlap';
 import { writeSplitReports } from '../bench/splitReports';
 import { allImagesOf, loadSplitsPerSeed } from '../bench/seedSplits';
+import { checkDataDigests } from '../bench/dataDigest';
 import { checkRunFolderOut } from '../../shared/run/node/outFolder';
 
 export const benchCommand: EngineCommand<'bench'> = {
@@ -113,6 +114,11 @@ export const benchCommand: EngineCommand<'bench'> = {
       type: 'string[]',
       description: 'only these encoders, as method:seed:budget (what --workers gives each worker)',
     },
+    {
+      name: 'dataDigests',
+      type: 'string[]',
+      description: 'refuse unless the data sets load as these, digest:seed:dataset (what --workers gives each worker)',
+    },
   ],
   async run(args: BenchArgs, outer) {
     // Dozens of encoders each log a loss per step: keep those in metrics/<checkpoint>.jsonl and
@@ -158,6 +164,7 @@ export const benchCommand: EngineCommand<'bench'> = {
     const names = args.datasets ?? loaded.config.downstream.map((d) => d.name);
     const seeds = Array.from({ length: seedCount }, (_, i) => i);
     const splits = await loadSplitsPerSeed(loaded, names, seeds, args.maxTrain, ctx);
+    if (args.dataDigests) checkDataDigests(splits, args.dataDigests);
     const benchDir = path.join(out, 'bench');
     const overlap = await testImagesInPool(cache, await allImagesOf(loaded, names));
     const folds = await writeSplitReports(benchDir, splits, overlap, ctx);
@@ -225,7 +232,6 @@ export const benchCommand: EngineCommand<'bench'> = {
         pool: cache.index.contentHash,
         model,
         pretrain: { ...pretrain, checkpointEvery: undefined },
-        maxTrain: args.maxTrain ?? null,
         ingestSkipped: ingest.skipped.length,
         ...(excluded.size > 0 ? { excludedFromPool: [...excluded].sort((a, b) => a - b) } : {}),
       };

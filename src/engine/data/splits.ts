@@ -186,10 +186,11 @@ function byAcquisition(
 /**
  * Train (0) or validation (1) for each of `acquisitions`, in their order, near the sample counts
  * `targets`. Each goes to the split furthest below its target, except that a split with nothing yet
- * takes the first acquisition that fits in its target, so a small validation share gets a subject
- * early without being handed one far larger than itself. When only as many acquisitions are left as
- * splits still empty, they are shared one each, the largest to the split furthest below its target:
- * every split with a share gets a sample, and with sizes [100, 5] left the 100 goes to train.
+ * takes the first acquisition that fits in its target, or the smallest there is when none fits; and
+ * if that acquisition is the last that fits a split still empty (typically a small validation
+ * share), that split takes it, never train. When only as many acquisitions are left as splits still
+ * empty, they are shared one each, the largest to the split furthest below its target: with sizes
+ * [100, 5] left the 100 goes to train.
  */
 function toTrainAndValidation(acquisitions: readonly number[][], targets: readonly number[]): number[] {
   const wanted = [0, 1].filter((s) => targets[s] > 0);
@@ -197,6 +198,11 @@ function toTrainAndValidation(acquisitions: readonly number[][], targets: readon
   const open = wanted.length > 0 ? wanted : [0];
   const counts = [0, 0];
   const deficit = (s: number) => targets[s] - counts[s];
+  // smallestFrom[k]: the size of the smallest of acquisitions k onwards.
+  const smallestFrom = new Array<number>(acquisitions.length + 1).fill(Infinity);
+  for (let k = acquisitions.length - 1; k >= 0; k--) {
+    smallestFrom[k] = Math.min(acquisitions[k].length, smallestFrom[k + 1]);
+  }
   const splits: number[] = [];
   for (let k = 0; k < acquisitions.length; k++) {
     const empty = open.filter((s) => counts[s] === 0);
@@ -209,7 +215,12 @@ function toTrainAndValidation(acquisitions: readonly number[][], targets: readon
       break;
     }
     const size = acquisitions[k].length;
-    const best = empty.find((s) => size <= targets[s]) ?? open.reduce((a, b) => (deficit(b) > deficit(a) ? b : a));
+    const laterFits = (s: number) => smallestFrom[k + 1] <= targets[s];
+    const suits = (s: number) => size <= targets[s] || size <= smallestFrom[k + 1];
+    const best =
+      empty.find((s) => suits(s) && !laterFits(s)) ??
+      empty.find(suits) ??
+      open.reduce((a, b) => (deficit(b) > deficit(a) ? b : a));
     splits[k] = best;
     counts[best] += size;
   }

@@ -228,10 +228,19 @@ test(
     assert.deepEqual(computedAndReused(again), [1, 0], "seed 0's cell is on another split now");
     assert.match(again.stderr, /not reusing .*scratch-b0-s0-chest-xray\.json: made with other settings/);
     assert.equal(partitionSeed(), 3);
+    const cellFile = path.join(run, 'bench', 'cells', 'scratch-b0-s0-chest-xray.json');
+    const measuredOn = JSON.parse(fs.readFileSync(cellFile, 'utf8')).data;
     // A corrected label file (here: every frame's label replaced by the first frame's) is other data.
     const labels = path.join(path.dirname(config), 'downstream', 'chest-xray', 'labels');
     const [firstLabel, ...others] = fs.readdirSync(labels).sort();
     for (const name of others) fs.copyFileSync(path.join(labels, firstLabel), path.join(labels, name));
+    // A worker of --workers started after the edit finds other data than its parent loaded: it refuses.
+    const worker = runCli([...args, '--only', 'scratch:0:0', '--data-digests', `${measuredOn}:0:chest-xray`], {
+      timeoutMs: 60_000,
+    });
+    assert.notEqual(worker.status, 0);
+    assert.match(worker.stderr, /chest-xray \(seed 0\) changed after the bench started/);
+    assert.equal(JSON.parse(fs.readFileSync(cellFile, 'utf8')).data, measuredOn, 'the worker measured nothing');
     const relabelled = runCli(args, { timeoutMs: 60_000 });
     assert.equal(relabelled.status, 0, relabelled.stderr);
     assert.deepEqual(computedAndReused(relabelled), [1, 0], 'the cell is measured on the corrected labels');

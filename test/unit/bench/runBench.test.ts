@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../../src/engine/backends/select';
-import type { CommandContext } from '../../../src/engine/command';
+import { quietContext, type CommandContext } from '../../../src/engine/command';
 import { DEFAULT_FINETUNE, fineTune, type LabelledData } from '../../../src/engine/downstream/finetune';
 import { finetuneOptions } from '../../../src/engine/commands/finetuneArgs';
 import {
@@ -22,14 +22,7 @@ before(async () => {
   await selectBackend('wasm');
 });
 
-const ctx: CommandContext = {
-  signal: new AbortController().signal,
-  backendPreference: 'wasm',
-  progress() {},
-  log() {},
-  metric() {},
-  stage() {},
-};
+const ctx = quietContext();
 
 /** Linear encoders whose weights depend on method and seed; counts what it was asked for. */
 function countingFactory(asked: string[]): EncoderFactory {
@@ -243,4 +236,23 @@ test('a cell is reused only on the data it was measured on: edited labels or a m
   await runBench(on(data), countingFactory([]), ctx);
   const moved = await runBench(on(resplit), countingFactory([]), ctx);
   assert.deepEqual([moved.computed, moved.reused], [1, 0]);
+});
+
+test('--max-train signs a cell only through the training samples it keeps', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-bench-'));
+  const withMaxTrain = (maxTrain: number | 'all', trainCount: number): BenchPlan => {
+    const p = plan(dir, [0]);
+    return {
+      ...p,
+      settings: { ...p.settings, methods: ['scratch'], finetune: { mode: 'probe', maxTrain } },
+      datasets: () => [squaresData(16, [trainCount, 4, 4], 1)],
+    };
+  };
+  await runBench(withMaxTrain('all', 8), countingFactory([]), ctx);
+  // A cap at or above the train split's 8 keeps the same samples: the cell stands.
+  const capped = await runBench(withMaxTrain(1000, 8), countingFactory([]), ctx);
+  assert.deepEqual([capped.computed, capped.reused], [0, 1]);
+  // A cap below it trains on fewer: other data, measured again.
+  const fewer = await runBench(withMaxTrain(6, 6), countingFactory([]), ctx);
+  assert.deepEqual([fewer.computed, fewer.reused], [1, 0]);
 });

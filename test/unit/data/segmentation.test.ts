@@ -168,17 +168,22 @@ function splitCounts(assignment: Int8Array): number[] {
 test('a validation share smaller than one acquisition is never handed a large one', () => {
   const fractions: [number, number, number] = [0.7, 0.15, 0.15];
   // One long series among short ones, and three acquisitions of which one is 20 times the others.
+  // And acquisitions where the one that fits validation may come first in the shuffle (train used
+  // to take it, leaving validation the largest).
   for (const sizes of [
     [1000, ...Array<number>(11).fill(10)],
     [100, 5, 5],
+    [400, 300, 200, 100],
+    [530, 160, 160, 150],
   ]) {
     const items = ofSizes(sizes);
     for (let seed = 0; seed < 20; seed++) {
       for (let fold = 0; fold < foldCount(sizes.length, fractions); fold++) {
         const plan = assignSplits(items, fractions, seed, fold);
         const [train, val, test] = splitCounts(plan.assignment);
-        const where = `sizes ${sizes.length}, seed ${seed}, fold ${fold}: ${train}/${val}/${test}`;
+        const where = `sizes ${sizes}, seed ${seed}, fold ${fold}: ${train}/${val}/${test}`;
         assert.ok(train > 0 && val > 0 && test > 0, where);
+        assert.ok(val <= train, `${where}: validation is larger than train`);
         assert.ok(plan.assignment[0] !== 1, `${where}: the largest acquisition is in validation`);
         if (plan.assignment[0] !== 2) assert.equal(plan.assignment[0], 0, where);
       }
@@ -186,7 +191,7 @@ test('a validation share smaller than one acquisition is never handed a large on
   }
 });
 
-test('whatever the acquisition sizes, every split with a share gets at least one acquisition', () => {
+test('whatever the acquisition sizes, every split with a share gets one, and validation outgrows train only within its share', () => {
   let state = 7;
   const random = () => (state = (state * 48_271) % 2_147_483_647) / 2_147_483_647;
   for (let trial = 0; trial < 300; trial++) {
@@ -194,10 +199,14 @@ test('whatever the acquisition sizes, every split with a share gets at least one
     const fractions: [number, number, number] = trial % 2 ? [0.7, 0.15, 0.15] : [0.6, 0.1, 0.3];
     const fold = trial % foldCount(sizes.length, fractions);
     const counts = splitCounts(assignSplits(ofSizes(sizes), fractions, trial, fold).assignment);
+    const where = `sizes ${sizes}, shares ${fractions}, fold ${fold}: ${counts}`;
     assert.ok(
       counts.every((c) => c > 0),
-      `sizes ${sizes}, shares ${fractions}, fold ${fold}: ${counts}`,
+      where,
     );
+    // A test fold holding most samples can leave train below validation's share; never more.
+    const validationTarget = fractions[1] * sizes.reduce((a, b) => a + b, 0);
+    assert.ok(counts[1] <= counts[0] || counts[1] <= validationTarget, `${where}: validation past its share and train`);
   }
 });
 
