@@ -2,12 +2,16 @@
 // own. `write N DIR`: streams N synthetic cache samples (provenance as a volume ingest writes it)
 // through CacheIndexWriter into DIR. `scan DIR`: reads them back line by line (readJsonLines),
 // keeping nothing: what a reader that needs one pass costs. `load DIR`: readCacheIndexFile, every
-// sample in memory, as the engine's stages hold them today. Prints one JSON line.
+// sample in memory, as the engine's stages hold them, and (with --expose-gc) what it keeps alive.
+// `write-patches N DIR` and `load-patches DIR`: the same for the key patches of N samples, two
+// windows each as the propose stage writes them (readKeyPatchesFile, as selection holds them).
+// Prints one JSON line.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ARTIFACTS } from '../../src/shared/artifacts';
 import { CacheIndexWriter, readCacheIndexFile } from '../../src/shared/node/cacheIndexFile';
 import { readJsonLines } from '../../src/shared/node/jsonLines';
+import { keyPatchLines, readKeyPatchesFile, writeKeyPatchesFile } from '../../src/shared/node/keyPatchesFile';
 
 const [mode, arg1, arg2] = process.argv.slice(2);
 
@@ -52,15 +56,46 @@ async function scan(dir: string) {
   return { count, slices };
 }
 
-async function load(dir: string) {
-  const index = await readCacheIndexFile(dir);
-  return { count: index.samples.length, heapMiB: process.memoryUsage().heapUsed / 2 ** 20 };
+/** What `read`'s records keep alive, the garbage of the parse collected (with --expose-gc). */
+async function kept(read: () => Promise<unknown[]>) {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const before = process.memoryUsage().heapUsed;
+  const records = await read();
+  const heapMiB = process.memoryUsage().heapUsed / 2 ** 20;
+  gc?.();
+  const live = process.memoryUsage().heapUsed - before;
+  const count = records.length;
+  return { count, heapMiB, ...(gc ? { liveHeapMiB: live / 2 ** 20, liveBytesPerRecord: live / count } : {}) };
+}
+
+async function writePatches(n: number, dir: string) {
+  // Two of the nine windows of half the image side, as propose's error windows pick them.
+  const patches = Array.from({ length: 2 * n }, (_, id) => ({
+    id,
+    sampleId: id >> 1,
+    box: [16 * ((id * 7) % 3), 16 * ((id * 5) % 3), 32, 32] as [number, number, number, number],
+    origin: 'auto' as const,
+    difficulty: 1 + ((id * 0.618) % 1),
+  }));
+  await writeKeyPatchesFile(dir, ARTIFACTS.keyPatches, { proposer: 'synthetic', patches });
+  return { bytes: fs.statSync(path.join(dir, keyPatchLines(ARTIFACTS.keyPatches))).size };
 }
 
 async function main() {
   const started = performance.now();
   const result =
-    mode === 'write' ? await write(Number(arg1), arg2) : mode === 'scan' ? await scan(arg1) : await load(arg1);
+    mode === 'write'
+      ? await write(Number(arg1), arg2)
+      : mode === 'scan'
+        ? await scan(arg1)
+        : mode === 'load'
+          ? await kept(async () => (await readCacheIndexFile(arg1)).samples)
+          : mode === 'write-patches'
+            ? await writePatches(Number(arg1), arg2)
+            : await kept(
+                async () => (await readKeyPatchesFile(arg1, ARTIFACTS.keyPatches, { warn: console.error })).patches,
+              );
   process.stdout.write(`${JSON.stringify({ ...result, seconds: (performance.now() - started) / 1000 })}\n`);
 }
 

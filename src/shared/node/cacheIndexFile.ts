@@ -14,6 +14,7 @@ import { ARTIFACTS } from '../run/layout';
 import { resolveInRun } from '../run/node/contain';
 import { readJsonFile, writeJsonAtomic } from './atomicFile';
 import { JSON_LINES_CHUNK_BYTES, JsonLinesWriter, readJsonLines } from './jsonLines';
+import { SharedValues } from '../sharedValues';
 
 export const CACHE_INDEX_VERSION = 2;
 
@@ -80,8 +81,9 @@ export async function readCacheIndexFile(dir: string, chunkBytes = JSON_LINES_CH
       `"imageSize" ${JSON.stringify(raw.imageSize)} is not a whole number of pixels from ${IMAGE_SIZE_RANGE.min} to ${IMAGE_SIZE_RANGE.max}`,
     );
   if (raw.version === 1) {
-    if (!Array.isArray((raw as Partial<CacheIndex>).samples)) fail('"samples" must be an array');
-    return raw as CacheIndex;
+    const { samples } = raw as Partial<CacheIndex>;
+    if (!Array.isArray(samples)) fail('"samples" must be an array');
+    return { ...(raw as CacheIndex), samples: samples!.map(sampleSharer()) };
   }
   if (raw.version !== CACHE_INDEX_VERSION)
     throw new CacheIndexError(
@@ -92,14 +94,30 @@ export async function readCacheIndexFile(dir: string, chunkBytes = JSON_LINES_CH
   const samplesFile = resolveInRun(dir, ARTIFACTS.cacheSamples, { fix: REBUILD });
   if (!fs.existsSync(samplesFile)) fail(`${ARTIFACTS.cacheSamples} is missing`);
   const samples: CacheSample[] = [];
+  const share = sampleSharer();
   for await (const value of readJsonLines(samplesFile, chunkBytes)) {
     const sample = value as CacheSample;
     if (sample?.id !== samples.length)
       fail(`${ARTIFACTS.cacheSamples} line ${samples.length + 1} is not sample ${samples.length}`);
-    samples.push(sample);
+    samples.push(share(sample));
   }
   if (samples.length !== header.sampleCount)
     fail(`${ARTIFACTS.cacheSamples} holds ${samples.length} samples, the index says ${header.sampleCount}`);
   const { sampleCount: _count, ...rest } = header;
   return { ...rest, samples };
+}
+
+/** The samples' fields that the slices of one volume repeat, one copy each (`SharedValues`). */
+function sampleSharer(): (sample: CacheSample) => CacheSample {
+  const shared = new SharedValues();
+  return (sample) => {
+    // Only well-formed fields are shared; anything else is left for the callers' checks to name.
+    if (typeof sample?.source === 'string') sample.source = shared.string(sample.source);
+    if (typeof sample?.intensity === 'string') sample.intensity = shared.string(sample.intensity);
+    if (typeof sample?.acquisition === 'string') sample.acquisition = shared.string(sample.acquisition);
+    const size = sample?.originalSize;
+    if (Array.isArray(size) && size.length === 2 && size.every((v) => typeof v === 'number'))
+      sample.originalSize = shared.numbers(size);
+    return sample;
+  };
 }

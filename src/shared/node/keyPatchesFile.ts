@@ -25,6 +25,7 @@ import { resolveInRun } from '../run/node/contain';
 import { readJsonFile, syncFolder, writeJsonAtomic } from './atomicFile';
 import { JSON_LINES_CHUNK_BYTES, JsonLinesWriter, readLines, type TextLine } from './jsonLines';
 import { removeDeadTempsOf } from './tempFiles';
+import { SharedValues } from '../sharedValues';
 
 export const KEY_PATCHES_VERSION = 2;
 
@@ -172,6 +173,7 @@ export interface ReadKeyPatchesOptions {
 class Sifted {
   readonly patches: KeyPatch[] = [];
   readonly named: string[] = [];
+  private readonly shared = new SharedValues();
   bad = 0;
   total = 0;
 
@@ -186,7 +188,10 @@ class Sifted {
         : keyPatchProblem(value, this.pool);
     if (problem !== undefined) return this.skip(describe(problem));
     this.total++;
-    this.patches.push(value as KeyPatch);
+    const patch = value as KeyPatch;
+    // Our windows repeat a few boxes over the whole pool: one frozen copy of each.
+    patch.box = this.shared.numbers(patch.box);
+    this.patches.push(patch);
   }
 
   skip(message: string): void {

@@ -70,7 +70,14 @@ test('written and read in chunks of 7 and 5 bytes, the patches and the header ro
   assert.equal(patchesSha256, createHash('sha256').update(body).digest('hex'), 'the header names its body');
   const lines = fs.readFileSync(path.join(dir, 'patches/key-patches.jsonl'), 'utf8').trim().split('\n');
   assert.equal(lines.length, 30, 'one patch a line');
-  assert.deepEqual(await readKeyPatchesFile(dir, RELATIVE, { chunkBytes: 5, ...quiet }), CONTENT);
+  const read = await readKeyPatchesFile(dir, RELATIVE, { chunkBytes: 5, ...quiet });
+  assert.deepEqual(read, CONTENT);
+  // Patches 0 and 7 have the same box: one frozen copy, so no reader can move one patch's box for both.
+  assert.equal(read.patches[0].box, read.patches[7].box);
+  assert.notEqual(read.patches[0].box, read.patches[1].box);
+  assert.throws(() => {
+    read.patches[0].box[0] = 3;
+  }, TypeError);
 });
 
 test("fields beside KeyPatchFile's (a shard part's userOrder) travel in the header; no patches is a file too", async () => {

@@ -58,6 +58,29 @@ test('written and read in chunks of 5 and 7 bytes, the index and its samples rou
   assert.deepEqual(read, { ...HEADER, version: 2, samples: list } satisfies CacheIndex);
 });
 
+test('the slices of a volume share one size pair, frozen, and keep their own values', async () => {
+  const dir = path.join(root, 'shared');
+  const list = samples(6).map((s, id) => ({ ...s, originalSize: [64, id < 4 ? 48 : 32] as [number, number] }));
+  // A hand-edited line whose size is not two numbers is kept as it is, never merged with another.
+  const odd = { ...list[5], originalSize: ['64x4', 8] as unknown as [number, number] };
+  await writeIndex(dir, [...list.slice(0, 5), odd], 64);
+  const read = (await readCacheIndexFile(dir)).samples;
+  assert.deepEqual(read, [...list.slice(0, 5), odd], 'the same values as written');
+  assert.equal(read[0].originalSize, read[3].originalSize, 'one pair for the same size');
+  assert.notEqual(read[3].originalSize, read[4].originalSize);
+  assert.ok(Object.isFrozen(read[0].originalSize), "changing one sample's size would change them all");
+  assert.throws(() => {
+    read[0].originalSize[0] = 1;
+  }, TypeError);
+  assert.deepEqual(read[1].originalSize, [64, 48]);
+  // Version 1 indexes are read through the same sharing.
+  const v1 = path.join(root, 'shared-v1');
+  fs.mkdirSync(path.join(v1, 'cache'), { recursive: true });
+  fs.writeFileSync(path.join(v1, 'cache/index.json'), JSON.stringify({ ...HEADER, version: 1, samples: list }));
+  const old = (await readCacheIndexFile(v1)).samples;
+  assert.equal(old[0].originalSize, old[2].originalSize);
+});
+
 test('a version 1 index (samples inline) still reads', async () => {
   const dir = path.join(root, 'v1');
   const v1: CacheIndex = { ...HEADER, version: 1, samples: samples(4) };
