@@ -77,6 +77,8 @@ function peaks(stderr) {
   return {
     peakRssMiB: Number(kb('BENCH_MAX_RSS_KB').toFixed(1)),
     peakHeapMiB: Number(kb('BENCH_PEAK_HEAP_KB').toFixed(1)),
+    // The heap left by the fullest collection: what the stage held, without the garbage (null: none ran).
+    liveHeapMiB: Number.isNaN(kb('BENCH_LIVE_HEAP_KB')) ? null : Number(kb('BENCH_LIVE_HEAP_KB').toFixed(1)),
   };
 }
 
@@ -119,7 +121,7 @@ try {
     const samples = stages.ingest.json.samples;
     for (const stage of STAGES)
       log(
-        `N=${n} ${stage.padEnd(8)} ${stages[stage].seconds.toFixed(1)} s, peak RSS ${stages[stage].peakRssMiB} MiB, heap ${stages[stage].peakHeapMiB} MiB (load ${stages[stage].loadBefore[0]})`,
+        `N=${n} ${stage.padEnd(8)} ${stages[stage].seconds.toFixed(1)} s, peak RSS ${stages[stage].peakRssMiB} MiB, heap ${stages[stage].peakHeapMiB} MiB (live ${stages[stage].liveHeapMiB}) (load ${stages[stage].loadBefore[0]})`,
       );
     pools.push({
       n,
@@ -155,6 +157,10 @@ const growth =
                   timeVsNLogN: Number((time / nLogN).toFixed(2)),
                   peakRss: Number((large.stages[s].peakRssMiB / small.stages[s].peakRssMiB).toFixed(2)),
                   peakHeap: Number((large.stages[s].peakHeapMiB / small.stages[s].peakHeapMiB).toFixed(2)),
+                  liveHeap:
+                    large.stages[s].liveHeapMiB && small.stages[s].liveHeapMiB
+                      ? Number((large.stages[s].liveHeapMiB / small.stages[s].liveHeapMiB).toFixed(2))
+                      : null,
                 },
               ];
             }),
