@@ -52,8 +52,11 @@ export function checkDataDigests(
   for (const entry of expected) {
     if (mine.has(entry)) continue;
     const [, seed, name] = /^[^:]*:(\d+):(.*)$/.exec(entry) ?? [undefined, '?', entry];
+    const loaded = splits.get(Number(seed))?.some((d) => d.name === name);
     throw new Error(
-      `bench: ${name} (seed ${seed}) changed after the bench started: its images, labels or split differ from what the first engine loaded. Nothing of it was measured here; run optidel bench again once its files are settled.`,
+      loaded
+        ? `bench: ${name} (seed ${seed}) changed after the bench started: its images, labels or split differ from what the first engine loaded. Nothing of it was measured here; run optidel bench again once its files are settled.`
+        : `bench: ${name} (seed ${seed}) is not among the data sets this engine loaded: the config's "downstream" changed after the bench started. Nothing was measured here; run optidel bench again.`,
     );
   }
 }

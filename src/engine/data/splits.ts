@@ -185,12 +185,12 @@ function byAcquisition(
 
 /**
  * Train (0) or validation (1) for each of `acquisitions`, in their order, near the sample counts
- * `targets`. Each goes to the split furthest below its target, except that a split with nothing yet
- * takes the first acquisition that fits in its target, or the smallest there is when none fits; and
- * if that acquisition is the last that fits a split still empty (typically a small validation
- * share), that split takes it, never train. When only as many acquisitions are left as splits still
- * empty, they are shared one each, the largest to the split furthest below its target: with sizes
- * [100, 5] left the 100 goes to train.
+ * `targets`. Each goes to the split that needs it most (`neediest`), except that a split with
+ * nothing yet takes the first acquisition that fits in its target, or the smallest there is when
+ * none fits; and if that acquisition is the last that fits a split still empty (typically a small
+ * validation share), that split takes it, never train. When only as many acquisitions are left as
+ * splits still empty, they are shared one each, the largest to the split furthest below its
+ * target: with sizes [100, 5] left the 100 goes to train.
  */
 function toTrainAndValidation(acquisitions: readonly number[][], targets: readonly number[]): number[] {
   const wanted = [0, 1].filter((s) => targets[s] > 0);
@@ -218,11 +218,28 @@ function toTrainAndValidation(acquisitions: readonly number[][], targets: readon
     const laterFits = (s: number) => smallestFrom[k + 1] <= targets[s];
     const suits = (s: number) => size <= targets[s] || size <= smallestFrom[k + 1];
     const best =
-      empty.find((s) => suits(s) && !laterFits(s)) ??
-      empty.find(suits) ??
-      open.reduce((a, b) => (deficit(b) > deficit(a) ? b : a));
+      empty.find((s) => suits(s) && !laterFits(s)) ?? empty.find(suits) ?? neediest(open, size, counts, targets);
     splits[k] = best;
     counts[best] += size;
   }
   return splits;
+}
+
+/**
+ * The split of `open` to give an acquisition of `size`: the one furthest below its target, unless
+ * that overshoots it, when it is the one that leaves the splits nearest their targets relative to
+ * each (the largest relative miss smallest). Absolute deficits alone would give a validation share
+ * that has half its samples a subject twice its size when train's deficit is a little smaller.
+ */
+function neediest(
+  open: readonly number[],
+  size: number,
+  counts: readonly number[],
+  targets: readonly number[],
+): number {
+  const furthest = open.reduce((a, b) => (targets[b] - counts[b] > targets[a] - counts[a] ? b : a));
+  if (counts[furthest] + size <= targets[furthest]) return furthest;
+  const worstMiss = (to: number) =>
+    Math.max(...open.map((s) => Math.abs(counts[s] + (s === to ? size : 0) - targets[s]) / targets[s]));
+  return open.reduce((a, b) => (worstMiss(b) < worstMiss(a) ? b : a), furthest);
 }

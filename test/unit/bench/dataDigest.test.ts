@@ -26,4 +26,10 @@ test("a worker goes on with its parent's data and refuses other data, naming the
     () => checkDataDigests(new Map([...same].map(([s, d]) => [s, s === 1 ? [edited] : d])), expected),
     /squares \(seed 1\) changed after the bench started/,
   );
+  // The config's data set renamed meanwhile: the worker never loaded the one its parent names.
+  const renamed = new Map([...same].map(([s, d]) => [s, d.map((x) => ({ ...x, name: 'squares-v2' }))]));
+  assert.throws(
+    () => checkDataDigests(renamed, expected),
+    /squares \(seed 0\) is not among the data sets this engine loaded/,
+  );
 });

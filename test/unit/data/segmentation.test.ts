@@ -191,6 +191,14 @@ test('a validation share smaller than one acquisition is never handed a large on
   }
 });
 
+test('an acquisition that would overshoot the split furthest below its share goes where the splits end nearest their shares', () => {
+  // Validation (target 122 of 488) holds 66 and train 191 (target 244) when the 221 comes: by
+  // absolute deficit (56 against 53) validation took it and ended at 287, more than twice its share.
+  const sizes = [7, 221, 191, 66, 3];
+  const plan = assignSplits(ofSizes(sizes), [0.5, 0.25, 0.25], 4, 4);
+  assert.deepEqual(splitCounts(plan.assignment), [412, 66, 10]);
+});
+
 test('whatever the acquisition sizes, every split with a share gets one, and validation outgrows train only within its share', () => {
   let state = 7;
   const random = () => (state = (state * 48_271) % 2_147_483_647) / 2_147_483_647;
