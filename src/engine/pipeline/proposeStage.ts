@@ -33,6 +33,7 @@ import { runRecordOrUndefined } from './stageSettings';
 import { readFloat32File } from '../../shared/node/float32File';
 import { keyPatchLines, writeKeyPatchesFile } from '../../shared/node/keyPatchesFile';
 import { appendAll } from '../../shared/appendAll';
+import { SharedValues } from '../../shared/sharedValues';
 
 /**
  * `errors`: grid² per-patch difficulties per sample, for the samples from `offset` on (a shard's
@@ -47,6 +48,8 @@ export async function proposeAutoPatches(
   scope: { ids?: number[]; offset?: number; firstId?: number; progressStage?: string } = {},
 ): Promise<KeyPatch[]> {
   const patches: KeyPatch[] = [];
+  // The windows of one grid are a few boxes repeated over the pool: one frozen copy of each.
+  const boxes = new SharedValues();
   const area = cache.imageSize ** 2;
   const offset = scope.offset ?? 0;
   const firstId = scope.firstId ?? 0;
@@ -63,7 +66,7 @@ export async function proposeAutoPatches(
         grid,
         options,
       ))
-        patches.push({ id: firstId + patches.length, sampleId: id, box, origin: 'auto' });
+        patches.push({ id: firstId + patches.length, sampleId: id, box: boxes.numbers(box), origin: 'auto' });
     });
     done += ids.length;
     ctx.progress(scope.progressStage ?? 'propose', done, total, 'proposing windows');
