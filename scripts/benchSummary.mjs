@@ -30,6 +30,14 @@ const HEADLINES = {
             `time growth ${growth.from}->${growth.to} over N log N: ${Object.entries(growth.stages)
               .map(([stage, g]) => `${stage} ${n(g.timeVsNLogN, 2)}`)
               .join(', ')}`,
+            // Results written before 2026-12-08 have no live heap.
+            ...(Object.values(growth.stages).some((g) => g.liveHeap)
+              ? [
+                  `live heap growth: ${Object.entries(growth.stages)
+                    .map(([stage, g]) => `${stage} ${n(g.liveHeap, 2)}x`)
+                    .join(', ')}`,
+                ]
+              : []),
           ]
         : []),
       // Results written before 2026-12-04 hold one row (the exact selector) rather than a list.
@@ -45,7 +53,10 @@ const HEADLINES = {
   merge: (r) =>
     `${r.shards} shards of ${r.n / r.shards}: join ${n(r.joinSeconds)} s, write ${n(r.writeSeconds)} s, peak ${n(r.peakMiB, 0)} MiB`,
   'cache-index': (r) =>
-    `${r.samples} samples: write ${n(r.write.seconds)} s, load ${n(r.load.seconds)} s / ${n(r.load.peakMiB, 0)} MiB`,
+    `${r.samples} samples: write ${n(r.write.seconds)} s, load ${n(r.load.seconds)} s / ${n(r.load.peakMiB, 0)} MiB` +
+    // Results written before 2026-12-08 do not say what the loaded records keep.
+    (r.load.liveBytesPerRecord ? `, ${n(r.load.liveBytesPerRecord, 0)} B a sample kept` : '') +
+    (r.keyPatches ? `; key patches ${n(r.keyPatches.load.liveBytesPerRecord, 0)} B each kept` : ''),
   ingest: ({ png, nifti }) =>
     `PNG ${n(png.ingestSlicesPerSecond)} slices/s (${n(png.ratioToFloorWall, 2)}x its floor), NIfTI ${n(nifti.ingestSlicesPerSecond)} slices/s`,
   scoring: ({ presets }) =>

@@ -71,6 +71,41 @@ test('the scale row names every selector timed at 1M, in results old and new', (
   }
 });
 
+test("the scale row gives the live heap's growth and the cache-index row what a record keeps, when the results have them", () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-bench-summary-'));
+  try {
+    const dir = path.join(root, 'bench-results');
+    fs.mkdirSync(dir);
+    const write = (name: string, result: unknown) =>
+      fs.writeFileSync(
+        path.join(dir, `${name}.json`),
+        JSON.stringify({ name, startedAt: '2026-12-08T00:00:00.000Z', seconds: 9, machine, result }),
+      );
+    const growth = (liveHeap?: number) => ({
+      from: 10,
+      to: 100,
+      stages: { score: { timeVsNLogN: 0.83, ...(liveHeap ? { liveHeap } : {}) } },
+    });
+    write('scale', { pools: [], growth: growth(1.47), million: [] });
+    const load = { seconds: 49.2, peakMiB: 1876 };
+    write('cache-index', {
+      samples: 10,
+      write: { seconds: 37.4 },
+      load: { ...load, liveBytesPerRecord: 99.9 },
+      keyPatches: { load: { liveBytesPerRecord: 91.7 } },
+    });
+    assert.match(benchSummary(root), /over N log N: score 0\.83; live heap growth: score 1\.47x \|$/m);
+    assert.match(benchSummary(root), /load 49\.2 s \/ 1876 MiB, 100 B a sample kept; key patches 92 B each kept \|$/m);
+    // Results from before these figures read as they did.
+    write('scale', { pools: [], growth: growth(), million: [] });
+    write('cache-index', { samples: 10, write: { seconds: 37.4 }, load });
+    assert.match(benchSummary(root), /over N log N: score 0\.83 \|$/m);
+    assert.match(benchSummary(root), /load 49\.2 s \/ 1876 MiB \|$/m);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('without results the summary says which command makes them', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-bench-summary-'));
   try {
