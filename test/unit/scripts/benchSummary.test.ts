@@ -9,21 +9,30 @@ import { benchSummary } from '../../../scripts/benchSummary.mjs';
 
 const machine = { cpus: 2, cpu: 'AMD EPYC', memoryGiB: 23, loadAverage: [0.25, 1.5, 2], node: 'v20' };
 
-test('the summary has one row per result file, with its date, machine, load and headline figures', () => {
+/** Runs `body` on a new folder with a bench-results/ and a writer of result files in it, then removes it. */
+function withResults(startedAt: string, body: (root: string, write: (name: string, result: unknown) => void) => void) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-bench-summary-'));
   try {
     const dir = path.join(root, 'bench-results');
     fs.mkdirSync(dir);
-    const write = (name: string, result: unknown) =>
+    body(root, (name, result) =>
       fs.writeFileSync(
         path.join(dir, `${name}.json`),
-        JSON.stringify({ name, startedAt: '2026-12-03T05:40:12.000Z', seconds: 61.4, machine, result }),
-      );
+        JSON.stringify({ name, startedAt, seconds: 61.4, machine, result }),
+      ),
+    );
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+test('the summary has one row per result file, with its date, machine, load and headline figures', () => {
+  withResults('2026-12-03T05:40:12.000Z', (root, write) => {
     write('merge', { n: 1000, shards: 10, joinSeconds: 2.71, writeSeconds: 45.5, peakMiB: 921.3 });
     write('custom', { images: 12, ok: true, nested: { ignored: 1 } });
     const stepRow = (kernels: number, cpuMsPerStep: number) => [{ imageSize: 64, kernels, cpuMsPerStep }];
     write('stepKernels', { summary: { branch: stepRow(1008, 353.1), base: stepRow(1219, 376) } });
-    fs.writeFileSync(path.join(dir, 'scale.json'), '{"name": "scale", "res');
+    fs.writeFileSync(path.join(root, 'bench-results', 'scale.json'), '{"name": "scale", "res');
 
     const lines = benchSummary(root).trim().split('\n');
     assert.equal(lines.length, 6, 'a header, its rule and four benches');
@@ -38,9 +47,7 @@ test('the summary has one row per result file, with its date, machine, load and 
       /\| branch: 64 px 1008 kernels 353\.1 CPU ms\/step; base: 64 px 1219 kernels 376\.0 CPU ms\/step \|$/,
     );
     assert.match(scale, /unreadable bench-results\/scale\.json .*run "npm run bench -- scale" again/);
-  } finally {
-    fs.rmSync(root, { recursive: true, force: true });
-  }
+  });
 });
 
 test('the scale row names every selector timed at 1M, in results old and new', () => {
@@ -72,15 +79,7 @@ test('the scale row names every selector timed at 1M, in results old and new', (
 });
 
 test("the scale row gives the live heap's growth and the cache-index row what a record keeps, when the results have them", () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'optidel-bench-summary-'));
-  try {
-    const dir = path.join(root, 'bench-results');
-    fs.mkdirSync(dir);
-    const write = (name: string, result: unknown) =>
-      fs.writeFileSync(
-        path.join(dir, `${name}.json`),
-        JSON.stringify({ name, startedAt: '2026-12-08T00:00:00.000Z', seconds: 9, machine, result }),
-      );
+  withResults('2026-12-08T00:00:00.000Z', (root, write) => {
     const growth = (liveHeap?: number) => ({
       from: 10,
       to: 100,
@@ -101,9 +100,7 @@ test("the scale row gives the live heap's growth and the cache-index row what a 
     write('cache-index', { samples: 10, write: { seconds: 37.4 }, load });
     assert.match(benchSummary(root), /over N log N: score 0\.83 \|$/m);
     assert.match(benchSummary(root), /load 49\.2 s \/ 1876 MiB \|$/m);
-  } finally {
-    fs.rmSync(root, { recursive: true, force: true });
-  }
+  });
 });
 
 test('without results the summary says which command makes them', () => {
