@@ -228,8 +228,9 @@ function toTrainAndValidation(acquisitions: readonly number[][], targets: readon
 /**
  * The split of `open` to give an acquisition of `size`: the one furthest below its target, unless
  * that overshoots it, when it is the one that leaves the splits nearest their targets relative to
- * each (the largest relative miss smallest). Absolute deficits alone would give a validation share
- * that has half its samples a subject twice its size when train's deficit is a little smaller.
+ * each (the sum of |count - target| / target smallest). Absolute deficits alone would give a
+ * validation share that has half its samples a subject twice its size when train's deficit is a
+ * little smaller.
  */
 function neediest(
   open: readonly number[],
@@ -239,7 +240,7 @@ function neediest(
 ): number {
   const furthest = open.reduce((a, b) => (targets[b] - counts[b] > targets[a] - counts[a] ? b : a));
   if (counts[furthest] + size <= targets[furthest]) return furthest;
-  const worstMiss = (to: number) =>
-    Math.max(...open.map((s) => Math.abs(counts[s] + (s === to ? size : 0) - targets[s]) / targets[s]));
-  return open.reduce((a, b) => (worstMiss(b) < worstMiss(a) ? b : a), furthest);
+  const relativeMiss = (to: number) =>
+    open.reduce((sum, s) => sum + Math.abs(counts[s] + (s === to ? size : 0) - targets[s]) / targets[s], 0);
+  return open.reduce((a, b) => (relativeMiss(b) < relativeMiss(a) ? b : a), furthest);
 }
