@@ -36,6 +36,13 @@ import { appendAll } from '../../shared/appendAll';
 import { SharedValues } from '../../shared/sharedValues';
 
 /**
+ * A patch's difficulty before its scoring fills it in (every caller scores its patches at once).
+ * Declared when the patch is made, so that filling it does not give each of a pool's patches a
+ * second property store: 32 B a patch.
+ */
+const UNSCORED = { difficulty: undefined };
+
+/**
  * `errors`: grid² per-patch difficulties per sample, for the samples from `offset` on (a shard's
  * part starts at its first sample). Patch ids continue from `firstId`.
  */
@@ -66,7 +73,13 @@ export async function proposeAutoPatches(
         grid,
         options,
       ))
-        patches.push({ id: firstId + patches.length, sampleId: id, box: boxes.numbers(box), origin: 'auto' });
+        patches.push({
+          id: firstId + patches.length,
+          sampleId: id,
+          box: boxes.numbers(box),
+          origin: 'auto',
+          ...UNSCORED,
+        });
     });
     done += ids.length;
     ctx.progress(scope.progressStage ?? 'propose', done, total, 'proposing windows');
@@ -155,7 +168,7 @@ export async function runProposeStage(
       user.boxes.forEach((b, k) => {
         if (b.sampleId < start || b.sampleId >= end) return;
         userOrder.push(k);
-        patches.push({ id: patches.length, sampleId: b.sampleId, box: b.box, origin: 'user' });
+        patches.push({ id: patches.length, sampleId: b.sampleId, box: b.box, origin: 'user', ...UNSCORED });
       });
       const seed = args.seed ?? settings.seed ?? 0;
       // pvi's input-free predictor is the pool's, as in "optidel score" (same seed, same images), not the boxes' images alone.
