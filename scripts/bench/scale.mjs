@@ -74,11 +74,12 @@ function writePool(dir, slices) {
 /** The peak memory report-rss.cjs printed on a measured process's stderr, in MiB. */
 function peaks(stderr) {
   const kb = (name) => Number(new RegExp(`${name}=(\\d+)`).exec(stderr)?.[1] ?? NaN) / 1024;
+  const live = kb('BENCH_LIVE_HEAP_KB');
   return {
     peakRssMiB: Number(kb('BENCH_MAX_RSS_KB').toFixed(1)),
     peakHeapMiB: Number(kb('BENCH_PEAK_HEAP_KB').toFixed(1)),
     // The heap left by the fullest collection: what the stage held, without the garbage (null: none ran).
-    liveHeapMiB: Number.isNaN(kb('BENCH_LIVE_HEAP_KB')) ? null : Number(kb('BENCH_LIVE_HEAP_KB').toFixed(1)),
+    liveHeapMiB: Number.isNaN(live) ? null : Number(live.toFixed(1)),
   };
 }
 
