@@ -56,7 +56,12 @@ const HEADLINES = {
     `${r.samples} samples: write ${n(r.write.seconds)} s, load ${n(r.load.seconds)} s / ${n(r.load.peakMiB, 0)} MiB` +
     // Results written before 2026-12-08 do not say what the loaded records keep.
     (r.load.liveBytesPerRecord ? `, ${n(r.load.liveBytesPerRecord, 0)} B a sample kept` : '') +
+    (r.positions ? `; positions only ${n(r.positions.liveBytesPerRecord)} B a sample kept` : '') +
     (r.keyPatches ? `; key patches ${n(r.keyPatches.load.liveBytesPerRecord, 0)} B each kept` : ''),
+  'score-memory': ({ slices, runs }) =>
+    `score of ${slices} slices on 2 threads: ${runs
+      .map((r) => `${r.side} live heap ${n(r.liveHeapMiB)} MiB, peak RSS ${n(r.peakRssMiB, 0)} MiB, ${n(r.seconds)} s`)
+      .join('; ')}`,
   ingest: ({ png, nifti }) =>
     `PNG ${n(png.ingestSlicesPerSecond)} slices/s (${n(png.ratioToFloorWall, 2)}x its floor), NIfTI ${n(nifti.ingestSlicesPerSecond)} slices/s`,
   scoring: ({ presets }) =>

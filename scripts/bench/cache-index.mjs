@@ -1,6 +1,7 @@
 // The streamed cache index at 10M samples (docs/scale-out.md, "Where 10M does not fit"): writes an
 // index of 10M synthetic samples (cache/index.json and cache/samples.jsonl), reads it back in one
-// pass keeping nothing, then loads it whole as the stages do. Each step in its own process: time,
+// pass keeping nothing, then loads it whole as export and the views do, then only the header and
+// each sample's place in the shards, as the stages' pixel readers do. Each step in its own process: time,
 // peak memory, file size, and the bytes each loaded sample keeps alive; then the same for the key
 // patches of up to 1M of those samples. As one JSON document these samples would be one string
 // past V8's limit.
@@ -38,6 +39,10 @@ try {
   process.stderr.write(
     `load: ${load.seconds.toFixed(1)} s, peak ${load.peakMiB.toFixed(0)} MiB, ${load.liveBytesPerRecord.toFixed(0)} B a sample kept\n`,
   );
+  const positions = step(['positions', dir], 4096);
+  process.stderr.write(
+    `positions only: ${positions.seconds.toFixed(1)} s, peak ${positions.peakMiB.toFixed(0)} MiB, ${positions.liveBytesPerRecord.toFixed(1)} B a sample kept\n`,
+  );
   // The key patches that selection holds beside the index, two a sample, at up to 1M samples (they
   // are written from memory, as the propose stage writes them).
   const patchSamples = Math.min(n, 1_000_000);
@@ -48,7 +53,7 @@ try {
   );
   const v8StringLimit = 536_870_888;
   process.stdout.write(
-    `${JSON.stringify({ samples: n, bytesPerSample: write.bytes / n, asOneJsonString: write.bytes > v8StringLimit ? 'over the V8 string limit' : 'under it', write, scan, load, keyPatches: { samples: patchSamples, write: writePatches, load: loadPatches }, loadAverage: os.loadavg() })}\n`,
+    `${JSON.stringify({ samples: n, bytesPerSample: write.bytes / n, asOneJsonString: write.bytes > v8StringLimit ? 'over the V8 string limit' : 'under it', write, scan, load, positions, keyPatches: { samples: patchSamples, write: writePatches, load: loadPatches }, loadAverage: os.loadavg() })}\n`,
   );
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });

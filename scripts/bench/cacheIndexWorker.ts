@@ -2,14 +2,16 @@
 // own. `write N DIR`: streams N synthetic cache samples (provenance as a volume ingest writes it)
 // through CacheIndexWriter into DIR. `scan DIR`: reads them back line by line (readJsonLines),
 // keeping nothing: what a reader that needs one pass costs. `load DIR`: readCacheIndexFile, every
-// sample in memory, as the engine's stages hold them, and (with --expose-gc) what it keeps alive.
+// sample in memory, as the engine's export and views hold them, and (with --expose-gc) what it keeps
+// alive. `positions DIR`: readCachePositionsFile, the header and where each sample lies, as the
+// stages' pixel readers (openCache) and scoring threads hold them.
 // `write-patches N DIR` and `load-patches DIR`: the same for the key patches of N samples, two
 // windows each as the propose stage writes them (readKeyPatchesFile, as selection holds them).
 // Prints one JSON line.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ARTIFACTS } from '../../src/shared/artifacts';
-import { CacheIndexWriter, readCacheIndexFile } from '../../src/shared/node/cacheIndexFile';
+import { CacheIndexWriter, readCacheIndexFile, readCachePositionsFile } from '../../src/shared/node/cacheIndexFile';
 import { readJsonLines } from '../../src/shared/node/jsonLines';
 import { keyPatchLines, readKeyPatchesFile, writeKeyPatchesFile } from '../../src/shared/node/keyPatchesFile';
 
@@ -56,17 +58,23 @@ async function scan(dir: string) {
   return { count, slices };
 }
 
-/** What `read`'s records keep alive, the garbage of the parse collected (with --expose-gc). */
-async function kept(read: () => Promise<unknown[]>) {
+/** The heap and the array buffers outside it (typed arrays keep their values there). */
+function used(): number {
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return heapUsed + arrayBuffers;
+}
+
+/** What `read`'s `count` records keep alive, the garbage of the parse collected (with --expose-gc). */
+async function kept<T>(read: () => Promise<T>, count: (records: T) => number) {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
-  const before = process.memoryUsage().heapUsed;
+  const before = used();
   const records = await read();
   const heapMiB = process.memoryUsage().heapUsed / 2 ** 20;
   gc?.();
-  const live = process.memoryUsage().heapUsed - before;
-  const count = records.length;
-  return { count, heapMiB, ...(gc ? { liveHeapMiB: live / 2 ** 20, liveBytesPerRecord: live / count } : {}) };
+  const live = used() - before;
+  const n = count(records);
+  return { count: n, heapMiB, ...(gc ? { liveHeapMiB: live / 2 ** 20, liveBytesPerRecord: live / n } : {}) };
 }
 
 async function writePatches(n: number, dir: string) {
@@ -90,12 +98,21 @@ async function main() {
       : mode === 'scan'
         ? await scan(arg1)
         : mode === 'load'
-          ? await kept(async () => (await readCacheIndexFile(arg1)).samples)
-          : mode === 'write-patches'
-            ? await writePatches(Number(arg1), arg2)
-            : await kept(
-                async () => (await readKeyPatchesFile(arg1, ARTIFACTS.keyPatches, { warn: console.error })).patches,
-              );
+          ? await kept(
+              async () => (await readCacheIndexFile(arg1)).samples,
+              (samples) => samples.length,
+            )
+          : mode === 'positions'
+            ? await kept(
+                () => readCachePositionsFile(arg1),
+                (index) => index.positions.shard.length,
+              )
+            : mode === 'write-patches'
+              ? await writePatches(Number(arg1), arg2)
+              : await kept(
+                  async () => (await readKeyPatchesFile(arg1, ARTIFACTS.keyPatches, { warn: console.error })).patches,
+                  (patches) => patches.length,
+                );
   process.stdout.write(`${JSON.stringify({ ...result, seconds: (performance.now() - started) / 1000 })}\n`);
 }
 

@@ -6,16 +6,15 @@
 // pool sizes, each stage's time and peak memory grow from the smaller to the larger, set against
 // N log N's ratio. The model is pre-trained one step (setup, timed but not a stage): the cost of
 // scoring does not depend on the weights. The pools are NIfTI volumes of 100 axial 32 x 32 slices.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { rng } from './seededRandom.mjs';
+import { measured } from './measuredProcess.mjs';
+import { SIDE, writePool } from './syntheticPool.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const cli = path.join(root, 'bin', 'optidel.js');
 const selectionWorker = path.join(root, 'scripts', 'bench', 'selectionWorker.ts');
-const rssHook = path.join(root, 'scripts', 'bench', 'report-rss.cjs');
 const flags = process.argv.slice(2);
 // SCALE_BENCH_SIZES (slices, comma-separated, multiples of 100) overrides the sizes.
 const SIZES = process.env.SCALE_BENCH_SIZES
@@ -24,84 +23,8 @@ const SIZES = process.env.SCALE_BENCH_SIZES
     ? [10_000, 100_000]
     : [10_000];
 const MILLION = 1_000_000;
-const SLICES_PER_VOLUME = 100;
-const SIDE = 32;
 const STAGES = ['ingest', 'score', 'propose', 'select'];
 const log = (m) => process.stderr.write(`${m}\n`);
-const load = () => os.loadavg().map((x) => Number(x.toFixed(2)));
-
-/** A uint8 NIfTI-1 volume of SIDE x SIDE x SLICES_PER_VOLUME: drifting blobs on noise, no slice empty. */
-function volumeBytes(random) {
-  const header = Buffer.alloc(352);
-  header.writeInt32LE(348, 0);
-  [3, SIDE, SIDE, SLICES_PER_VOLUME, 1, 1, 1, 1].forEach((d, i) => header.writeInt16LE(d, 40 + 2 * i));
-  header.writeInt16LE(2, 70); // uint8
-  header.writeInt16LE(8, 72);
-  [1, 1, 1, 1].forEach((v, i) => header.writeFloatLE(v, 76 + 4 * i));
-  header.writeFloatLE(352, 108);
-  header.write('n+1\0', 344, 'latin1');
-  const blobs = Array.from({ length: 4 }, () => ({
-    x: random() * SIDE,
-    y: random() * SIDE,
-    dx: (random() - 0.5) * 0.3,
-    dy: (random() - 0.5) * 0.3,
-    r: (0.15 + random() * 0.2) * SIDE,
-    level: 80 + random() * 150,
-  }));
-  const data = Buffer.alloc(SIDE * SIDE * SLICES_PER_VOLUME);
-  let p = 0;
-  for (let z = 0; z < SLICES_PER_VOLUME; z++) {
-    for (let y = 0; y < SIDE; y++) {
-      for (let x = 0; x < SIDE; x++, p++) {
-        let v = 10 + random() * 30;
-        for (const b of blobs) if ((x - b.x - b.dx * z) ** 2 + (y - b.y - b.dy * z) ** 2 < b.r ** 2) v = b.level;
-        data[p] = Math.min(255, v + random() * 20);
-      }
-    }
-  }
-  return Buffer.concat([header, data]);
-}
-
-function writePool(dir, slices) {
-  fs.mkdirSync(path.join(dir, 'volumes'), { recursive: true });
-  const random = rng(slices);
-  for (let v = 0; v < slices / SLICES_PER_VOLUME; v++)
-    fs.writeFileSync(path.join(dir, 'volumes', `vol-${String(v).padStart(5, '0')}.nii`), volumeBytes(random));
-  const config = { pool: ['volumes'], imageSize: SIDE, budget: 0.05, seed: 0, ingest: { axes: ['axial'] } };
-  fs.writeFileSync(path.join(dir, 'optidel.json'), JSON.stringify(config));
-}
-
-/** The peak memory report-rss.cjs printed on a measured process's stderr, in MiB. */
-function peaks(stderr) {
-  const kb = (name) => Number(new RegExp(`${name}=(\\d+)`).exec(stderr)?.[1] ?? NaN) / 1024;
-  const live = kb('BENCH_LIVE_HEAP_KB');
-  return {
-    peakRssMiB: Number(kb('BENCH_MAX_RSS_KB').toFixed(1)),
-    peakHeapMiB: Number(kb('BENCH_PEAK_HEAP_KB').toFixed(1)),
-    // The heap left by the fullest collection: what the stage held, without the garbage (null: none ran).
-    liveHeapMiB: Number.isNaN(live) ? null : Number(live.toFixed(1)),
-  };
-}
-
-/** One measured process: its last stdout line (JSON), wall seconds, peak memory and the load around it. */
-function measured(what, args) {
-  const loadBefore = load();
-  const started = performance.now();
-  const r = spawnSync(process.execPath, ['--require', rssHook, ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-  });
-  const seconds = (performance.now() - started) / 1000;
-  if (r.status !== 0) throw new Error(`${what} failed (exit ${r.status ?? r.signal}): ${r.stderr.slice(-4000)}`);
-  const json = JSON.parse(
-    r.stdout
-      .trim()
-      .split('\n')
-      .findLast((l) => l.startsWith('{')),
-  );
-  return { json, seconds: Number(seconds.toFixed(2)), ...peaks(r.stderr), loadBefore, loadAfter: load() };
-}
 
 const optidel = (args) => measured(`optidel ${args.join(' ')}`, [cli, ...args, '--json']);
 

@@ -40,7 +40,7 @@ async function measure(runDir: string, imageSize: number, images: number, worker
     const loadBefore = os.loadavg()[0];
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
-    await scorePool(model, cache, ids, { masks: MASKS, seed: 0, batchSize: BATCH }, { workers, runDir });
+    await scorePool(model, cache, ids, { masks: MASKS, seed: 0, batchSize: BATCH }, { workers, cache: cache.layout });
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
     return {
@@ -64,9 +64,11 @@ async function threadStart(runDir: string, imageSize: number, workers: number): 
   const weights = await sharedWeights(model);
   model.dispose();
   const none = new SharedArrayBuffer(0);
+  const cache = await openCache(runDir);
+  await cache.close();
   const init: ScoreWorkerInit = {
     backend: 'wasm',
-    runDir,
+    cache: cache.layout,
     config: maeConfig('tiny', imageSize),
     weights,
     options: { masks: MASKS, seed: 0 },

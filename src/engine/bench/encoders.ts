@@ -132,7 +132,7 @@ export function encoderSignature(
     // Only arms trained in rounds record them: the signatures of every other encoder stay as they were.
     ...(set.rounds ? { rounds: set.rounds.count } : {}),
   };
-  return inputSignature({ pool: options.cache.index.contentHash, ids: set.ids, extra: set.extra, settings });
+  return inputSignature({ pool: options.cache.contentHash, ids: set.ids, extra: set.extra, settings });
 }
 
 /** Folder of a finished encoder's checkpoint, for a selection method that needs the foundation model. */

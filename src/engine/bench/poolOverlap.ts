@@ -42,13 +42,15 @@ export async function testImagesInPool(
       wanted.set(hash, [...(wanted.get(hash) ?? []), { dataset: ds.name, test: testImageName(p) }]);
     });
   }
-  const found: PoolOverlap[] = [];
-  if (wanted.size === 0) return found;
+  const hits: Array<{ dataset: string; test: string; poolId: number }> = [];
+  if (wanted.size === 0) return [];
   for await (const batch of cache.batches({ batchSize: 256 })) {
     batch.ids.forEach((id, k) => {
       for (const hit of wanted.get(pixelHash(batch.pixels.subarray(k * area, (k + 1) * area))) ?? [])
-        found.push({ ...hit, poolId: id, poolSource: cache.index.samples[id].source });
+        hits.push({ ...hit, poolId: id });
     });
   }
-  return found;
+  // The pool's provenance is read only to name what was found.
+  const samples = hits.length ? await cache.provenance() : [];
+  return hits.map((hit) => ({ ...hit, poolSource: samples[hit.poolId].source }));
 }

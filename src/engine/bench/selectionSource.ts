@@ -155,7 +155,6 @@ export function pipelineSelection(options: SelectionSourceOptions): PipelineSele
           seed,
           // The bench trains on one thread (commands/bench.ts); it scores on one too.
           workers: 1,
-          runDir: options.poolRun,
           stage: 'bench',
         },
         ctx,

@@ -229,7 +229,7 @@ export const benchCommand: EngineCommand<'bench'> = {
         finetuneVersion: FINETUNE_VERSION,
         // The config's seed seeds the pool run as well as the splits (each cell signs its split's data itself).
         configSeed: loaded.config.seed,
-        pool: cache.index.contentHash,
+        pool: cache.contentHash,
         model,
         pretrain: { ...pretrain, checkpointEvery: undefined },
         ingestSkipped: ingest.skipped.length,

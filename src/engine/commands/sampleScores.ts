@@ -116,7 +116,10 @@ async function scoreRows(
   limit: number,
 ): Promise<SampleScoreRow[]> {
   const index = await readCacheIndex(runDir);
-  const metadata = await readMetadataColumns(runDir, index);
+  const metadata = await readMetadataColumns(
+    runDir,
+    index.samples.map((s) => s.source),
+  );
   const duplicatesFile = path.join(runDir, ARTIFACTS.duplicates);
   const groups = fs.existsSync(duplicatesFile) ? ((await readJsonFile(duplicatesFile)) as DuplicatesFile).groups : [];
   const groupOf = new Map(groups.flatMap((g, k) => g.members.map((id) => [id, k] as const)));

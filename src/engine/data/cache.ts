@@ -8,7 +8,14 @@ import * as path from 'node:path';
 import type { CacheIndex, CacheSample, Provenance } from '../../shared/artifacts';
 import { ARTIFACTS } from '../../shared/artifacts';
 import { writeFileAtomic } from '../../shared/node/atomicFile';
-import { CacheIndexWriter, readCacheIndexFile, type CacheIndexHeader } from '../../shared/node/cacheIndexFile';
+import {
+  CacheIndexWriter,
+  readCacheIndexFile,
+  readCachePositionsFile,
+  readCacheSampleValues,
+  type CacheIndexHeader,
+  type SamplePositions,
+} from '../../shared/node/cacheIndexFile';
 import { resolveInRun } from '../../shared/run/node/contain';
 import { SeededRandom } from './random';
 
@@ -79,8 +86,16 @@ export class CacheWriter {
   }
 }
 
-export interface PoolCache {
-  readonly index: CacheIndex;
+/** What a pixel reader needs: the cache's files and where each sample lies in them. A scoring thread opens its own reader from its parent's (the positions are shared memory). */
+export interface CacheLayout {
+  readonly runDir: string;
+  readonly imageSize: number;
+  readonly shards: CacheIndex['shards'];
+  readonly positions: SamplePositions;
+}
+
+/** Reads pool samples' pixels by id. */
+export interface CacheReader {
   /** N samples. */
   readonly size: number;
   readonly imageSize: number;
@@ -97,6 +112,18 @@ export interface PoolCache {
   close(): Promise<void>;
 }
 
+/**
+ * The pool cache as the stages hold it: its pixels and content hash, not its provenance, which
+ * costs about 100 B a sample against the positions' 8 (a pool of 10M: 1 GB against 80 MB, in
+ * every process and scoring thread that opens it).
+ */
+export interface PoolCache extends CacheReader {
+  readonly layout: CacheLayout;
+  readonly contentHash: string;
+  /** Every sample's provenance (cache/samples.jsonl), read and checked when asked. */
+  provenance(): Promise<CacheSample[]>;
+}
+
 export class CacheError extends Error {
   override name = 'CacheError';
 }
@@ -106,10 +133,23 @@ export class CacheError extends Error {
  * that every shard it names lies inside the run folder (a shared run folder cannot point a read elsewhere).
  */
 export async function readCacheIndex(runDir: string): Promise<CacheIndex> {
-  const file = path.join(runDir, ARTIFACTS.cacheIndex);
-  if (!fs.existsSync(file))
-    throw new CacheError(`${file} is missing: run "optidel ingest --config optidel.json --out ${runDir}" first`);
+  requireIndex(runDir);
   const index = await readCacheIndexFile(runDir);
+  checkShards(runDir, index);
+  return index;
+}
+
+/** `pick` of each sample with the index's header, for readers that need one field of every sample and no pixels. */
+export async function readCacheValues<T>(
+  runDir: string,
+  pick: (sample: CacheSample) => T,
+): Promise<Omit<CacheIndex, 'samples'> & { values: T[] }> {
+  requireIndex(runDir);
+  return readCacheSampleValues(runDir, pick);
+}
+
+function checkShards(runDir: string, index: Pick<CacheIndex, 'imageSize' | 'shards'>): void {
+  const file = path.join(runDir, ARTIFACTS.cacheIndex);
   const bytesPerSample = index.imageSize * index.imageSize * 4;
   for (const [i, shard] of index.shards.entries()) {
     const fix = 'delete the cache folder and ingest again';
@@ -123,19 +163,38 @@ export async function readCacheIndex(runDir: string): Promise<CacheIndex> {
         `${shardPath}: ${size < 0 ? 'missing' : `${size} bytes, expected ${shard.count * bytesPerSample}`}; ingest again to rebuild the cache`,
       );
   }
-  return index;
+}
+
+function requireIndex(runDir: string): void {
+  const file = path.join(runDir, ARTIFACTS.cacheIndex);
+  if (!fs.existsSync(file))
+    throw new CacheError(`${file} is missing: run "optidel ingest --config optidel.json --out ${runDir}" first`);
 }
 
 export async function openCache(runDir: string): Promise<PoolCache> {
-  const index = await readCacheIndex(runDir);
-  const imageSize = index.imageSize;
+  requireIndex(runDir);
+  const { imageSize, shards, positions, contentHash } = await readCachePositionsFile(runDir);
+  checkShards(runDir, { imageSize, shards });
+  const layout: CacheLayout = { runDir, imageSize, shards, positions };
+  return {
+    ...cacheReader(layout),
+    layout,
+    contentHash,
+    provenance: async () => (await readCacheIndex(runDir)).samples,
+  };
+}
+
+/** A reader of the pixels `layout` places, which its opener has checked (openCache). */
+export function cacheReader(layout: CacheLayout): CacheReader {
+  const { runDir, imageSize, shards, positions } = layout;
+  const size = positions.shard.length;
   const pixelsPerSample = imageSize * imageSize;
   const bytesPerSample = pixelsPerSample * 4;
   const handles = new Map<number, Promise<fs.promises.FileHandle>>();
   const handle = (shard: number) => {
     let h = handles.get(shard);
     if (!h) {
-      h = fs.promises.open(resolveInRun(runDir, index.shards[shard].file), 'r');
+      h = fs.promises.open(resolveInRun(runDir, shards[shard].file), 'r');
       handles.set(shard, h);
     }
     return h;
@@ -151,23 +210,28 @@ export async function openCache(runDir: string): Promise<PoolCache> {
       let run = 1;
       while (i + run < ids.length) {
         const next = sampleAt(ids[i + run]);
-        if (next.shard !== first.shard || next.offset !== first.offset + run) break;
+        if (
+          positions.shard[next] !== positions.shard[first] ||
+          positions.offset[next] !== positions.offset[first] + run
+        )
+          break;
         run++;
       }
-      const fh = await handle(first.shard);
+      const shard = positions.shard[first];
+      const fh = await handle(shard);
       const length = run * bytesPerSample;
-      const { bytesRead } = await fh.read(bytes, i * bytesPerSample, length, first.offset * bytesPerSample);
+      const { bytesRead } = await fh.read(bytes, i * bytesPerSample, length, positions.offset[first] * bytesPerSample);
       if (bytesRead !== length)
-        throw new CacheError(`${index.shards[first.shard].file}: short read; ingest again to rebuild the cache`);
+        throw new CacheError(`${shards[shard].file}: short read; ingest again to rebuild the cache`);
       i += run;
     }
     return out;
   }
 
-  function sampleAt(id: number): CacheSample {
-    const sample = Number.isInteger(id) ? index.samples[id] : undefined;
-    if (!sample) throw new CacheError(`cache: no sample ${id} (the pool has ${index.samples.length})`);
-    return sample;
+  function sampleAt(id: number): number {
+    if (!(Number.isInteger(id) && id >= 0 && id < size))
+      throw new CacheError(`cache: no sample ${id} (the pool has ${size})`);
+    return id;
   }
 
   async function* batches(options: {
@@ -176,7 +240,7 @@ export async function openCache(runDir: string): Promise<PoolCache> {
     shuffle?: boolean;
     seed?: number;
   }): AsyncIterable<{ ids: number[]; pixels: Float32Array }> {
-    const order = options.ids ? [...options.ids] : index.samples.map((s) => s.id);
+    const order = options.ids ? [...options.ids] : Array.from({ length: size }, (_, i) => i);
     if (options.shuffle) new SeededRandom(options.seed ?? 0).shuffle(order);
     const batchSize = Math.max(1, Math.floor(options.batchSize));
     for (let start = 0; start < order.length; start += batchSize) {
@@ -191,5 +255,5 @@ export async function openCache(runDir: string): Promise<PoolCache> {
     await Promise.all(open.map(async (h) => (await h.catch(() => undefined))?.close()));
   }
 
-  return { index, size: index.samples.length, imageSize, read, batches, close };
+  return { size, imageSize, read, batches, close };
 }

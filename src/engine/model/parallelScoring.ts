@@ -11,6 +11,7 @@
 import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../../shared/engineInfo';
+import type { CacheLayout } from '../data/cache';
 import type { OptionSpec } from '../command';
 import { throwIfCancelled } from '../command';
 import { defaultThreads, PARALLEL_BACKENDS, spawnEngineWorker } from './engineWorker';
@@ -28,16 +29,16 @@ import {
 } from './scoring';
 import type { PixelReader } from './trainingData';
 
-/** How many threads to start, and the run folder whose cache holds the pool. */
+/** How many threads to start, and the cache of the pool (each thread opens its own reader of it). */
 export interface ScoringThreads {
   workers: number;
-  runDir: string;
+  cache: CacheLayout;
 }
 
 /** What a scoring worker starts from (its workerData). */
 export interface ScoreWorkerInit {
   backend: BackendName;
-  runDir: string;
+  cache: CacheLayout;
   config: MaeConfig;
   /** Float32, the model's variables packed in order (packTensors). */
   weights: SharedArrayBuffer;
@@ -164,7 +165,7 @@ async function initOf(
   const buffer = (a: Float32Array) => a.buffer as SharedArrayBuffer;
   return {
     backend: tf.getBackend() as BackendName,
-    runDir: threads.runDir,
+    cache: threads.cache,
     config: model.config,
     weights: await sharedWeights(model),
     options: { masks: options.masks, seed: options.seed, difficulty: options.difficulty },

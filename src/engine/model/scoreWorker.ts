@@ -1,12 +1,12 @@
 /**
  * One pool-scoring worker (a worker thread; bundled as dist/engine/scoreWorker.js; see
  * parallelScoring.ts): its own backend, a copy of the coordinator's model and a reader of the
- * run's cache. Each job is one batch of the serial loop; its scores go straight into the shared
+ * run's cache over its parent's sample positions. Each job is one batch of the serial loop; its scores go straight into the shared
  * outputs at the batch's place.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { selectBackend } from '../backends/select';
-import { openCache } from '../data/cache';
+import { cacheReader } from '../data/cache';
 import { assignFlat, MaeModel } from './mae';
 import type { ScoreJob, ScoreWorkerInit, ScoreWorkerReply } from './parallelScoring';
 import { inputFreeTensor, placeBatch, scoreBoxBatch, scoreSampleBatch } from './scoring';
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   await selectBackend(init.backend);
   const model = MaeModel.create(init.config, 0);
   assignFlat(new Float32Array(init.weights), model.variables);
-  const cache = await openCache(init.runDir);
+  const cache = cacheReader(init.cache);
   const inputFree = inputFreeTensor(model, init.inputFree);
   const { options } = init;
   const pool = {

@@ -62,7 +62,6 @@ export interface RescoreOptions {
   seed: number;
   /** Scoring threads as the pre-training's workers (undefined: the backend's choice). */
   workers: number | undefined;
-  runDir: string;
   /** Progress stages are named `<stage>: re-score`, `<stage>: re-propose`. */
   stage: string;
   /** onnxruntime-node, when it re-scores (on the model's graph as trained so far); else TensorFlow.js. */
@@ -102,7 +101,7 @@ export async function rescoredInput(
   const onnx = options.ort && { ort: options.ort, graph: () => scorerOnnxBytes(model) };
   let keyPatches: KeyPatch[] | undefined;
   let proposed = 0;
-  const scores = await withModelScorer(model, cache, { workers, runDir: options.runDir }, onnx, async (scorer) => {
+  const scores = await withModelScorer(model, cache, { workers, cache: cache.layout }, onnx, async (scorer) => {
     const pool = await scorer.pool(all, {
       ...scoring,
       onProgress: (done, total) => ctx.progress(`${options.stage}: re-score`, done, total),

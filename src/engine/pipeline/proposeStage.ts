@@ -160,7 +160,7 @@ export async function runProposeStage(
         appendAll(patches, proposed);
       }
       const user = userFile
-        ? await readUserPatches(userFile, cache.index.samples, cache.imageSize)
+        ? await readUserPatches(userFile, await cache.provenance(), cache.imageSize)
         : { boxes: [], skipped: [] };
       for (const s of user.skipped) ctx.log('warn', `key patches: skipped ${s.path}: ${s.reason}`);
       // Each user box keeps its place in the file, so the merge orders them as an unsharded run does.
@@ -193,7 +193,7 @@ export async function runProposeStage(
       const difficulty = await withModelScorer(
         model,
         cache,
-        { workers, runDir },
+        { workers, cache: cache.layout },
         ort && checkpointGraph(ort, runDir, checkpoint, model),
         (scorer) => scorer.boxes(patches, options),
       );

@@ -6,14 +6,14 @@
 import { readFloat32File } from '../../shared/node/float32File';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CacheIndex, KeyPatchFile, ScoresInfo, SelectionFile } from '../../shared/artifacts';
+import type { KeyPatchFile, ScoresInfo, SelectionFile } from '../../shared/artifacts';
 import { metadataColumns, parseMetadataFile, type MetadataColumn } from '../../shared/sampleMetadata';
 import { ARTIFACTS, selectionFile } from '../../shared/artifacts';
 import { readJsonFile } from '../../shared/node/atomicFile';
 import { readKeyPatchesFile } from '../../shared/node/keyPatchesFile';
 import type { SelectionInput } from '../selection/methods';
 import { acquisitionOf } from '../data/acquisition';
-import { readCacheIndex } from '../data/cache';
+import { readCacheValues } from '../data/cache';
 
 export async function readF32(file: string, expected: number, writer: string): Promise<Float32Array> {
   if (!fs.existsSync(file)) throw new Error(`${file} is missing: run "${writer}" first`);
@@ -29,10 +29,12 @@ export async function readSelectionInput(runDir: string, warn: (message: string)
   if (!fs.existsSync(scoresFile))
     throw new Error(`${scoresFile} is missing: run "optidel score --run ${runDir}" first`);
   const info = (await readJsonFile(scoresFile)) as ScoresInfo;
-  const index = await readCacheIndex(runDir);
-  if (info.count !== index.samples.length)
+  // One acquisition (a volume with all its axes, a frame sequence, a user's group) is one source of
+  // redundancy; nothing else of the samples' provenance is kept.
+  const { values: sources, imageSize } = await readCacheValues(runDir, acquisitionOf);
+  if (info.count !== sources.length)
     throw new Error(
-      `${scoresFile} scores ${info.count} samples but the cache holds ${index.samples.length}: run "optidel score --run ${runDir}" again`,
+      `${scoresFile} scores ${info.count} samples but the cache holds ${sources.length}: run "optidel score --run ${runDir}" again`,
     );
   const writer = `optidel score --run ${runDir}`;
   const embeddings = await readF32(path.join(runDir, ARTIFACTS.embeddings), info.count * info.embeddingDim, writer);
@@ -42,13 +44,11 @@ export async function readSelectionInput(runDir: string, warn: (message: string)
     ? (
         await readKeyPatchesFile(runDir, ARTIFACTS.keyPatches, {
           fix: `run "optidel propose --run ${runDir}" again`,
-          pool: { size: index.samples.length, imageSize: index.imageSize },
+          pool: { size: sources.length, imageSize },
           warn,
         })
       ).patches
     : undefined;
-  // One acquisition (a volume with all its axes, a frame sequence, a user's group) is one source of redundancy.
-  const sources = index.samples.map(acquisitionOf);
   return { embeddings, dim: info.embeddingDim, difficulty, sources, keyPatches };
 }
 
@@ -110,7 +110,7 @@ export function lastSelectedMethod(summary: Record<string, number | string> | un
 }
 
 /** The pool's metadata columns per sample (curation/metadata.json, written at ingest), or none before an ingest wrote it. */
-export async function readMetadataColumns(runDir: string, index: CacheIndex): Promise<MetadataColumn[]> {
+export async function readMetadataColumns(runDir: string, sources: readonly string[]): Promise<MetadataColumn[]> {
   const file = path.join(runDir, ARTIFACTS.metadata);
   if (!fs.existsSync(file)) return [];
   let parsed;
@@ -119,15 +119,12 @@ export async function readMetadataColumns(runDir: string, index: CacheIndex): Pr
   } catch (err) {
     throw new Error(`${file}: ${(err as Error).message}; run "optidel ingest" again to rewrite it`);
   }
-  return metadataColumns(
-    parsed,
-    index.samples.map((s) => s.source),
-  );
+  return metadataColumns(parsed, sources);
 }
 
 /** The metadata column a selection is balanced by (select --balance-by); an unknown name lists the run's columns. */
 export async function readBalanceColumn(runDir: string, name: string): Promise<MetadataColumn> {
-  const columns = await readMetadataColumns(runDir, await readCacheIndex(runDir));
+  const columns = await readMetadataColumns(runDir, (await readCacheValues(runDir, (s) => s.source)).values);
   const column = columns.find((c) => c.name === name);
   if (!column)
     throw new Error(

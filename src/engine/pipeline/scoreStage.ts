@@ -56,7 +56,7 @@ export async function runScoreStage(args: CommandArgs<'score'>, ctx: CommandCont
       const scores: PoolScores = await withModelScorer(
         model,
         cache,
-        { workers, runDir },
+        { workers, cache: cache.layout },
         ort && checkpointGraph(ort, runDir, checkpoint, model),
         (scorer) => scorer.pool(ids, options),
       );

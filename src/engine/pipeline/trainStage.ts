@@ -250,7 +250,6 @@ async function reselect(
       masks: options.masks,
       seed: options.pretrain.seed,
       workers: options.pretrain.workers,
-      runDir,
       stage: 'train',
       ort: options.ort,
     },

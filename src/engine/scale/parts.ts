@@ -267,11 +267,11 @@ function mismatches(
 /** The pool and checkpoint a part made now would record: the run's cache and checkpoints/<name> as they are. */
 export async function currentExpectations(
   runDir: string,
-  cache: { size: number; index: { contentHash: string } },
+  cache: { size: number; contentHash: string },
   checkpointName: string,
 ): Promise<PartExpectations> {
   return {
-    pool: { contentHash: cache.index.contentHash, size: cache.size },
+    pool: { contentHash: cache.contentHash, size: cache.size },
     checkpoint: { name: checkpointName, hash: await checkpointHash(checkpointDir(runDir, checkpointName)) },
   };
 }

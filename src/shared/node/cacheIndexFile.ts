@@ -63,10 +63,75 @@ export class CacheIndexWriter {
 
 /**
  * The cache index of the run (or ingest part) folder `dir`, samples included, of either version.
- * Checks the shape and that the samples are numbered 0..N-1 in order; not the pixel files (the
- * engine's readCacheIndex does). ENOENT passes through for callers that treat a missing cache.
+ * Checks the shape, that the samples are numbered 0..N-1 in order and that each names a place in
+ * a shard the index lists; not the pixel files (the engine's readCacheIndex does). ENOENT passes
+ * through for callers that treat a missing cache.
  */
 export async function readCacheIndexFile(dir: string, chunkBytes = JSON_LINES_CHUNK_BYTES): Promise<CacheIndex> {
+  const { values, ...header } = await readCacheSampleValues(dir, (sample) => sample, chunkBytes);
+  return { ...header, samples: values };
+}
+
+/**
+ * The header and `pick` of each sample, checked as readCacheIndexFile checks them: a reader keeps
+ * of the samples only what it picks (the repeated strings one copy each, as there).
+ */
+export async function readCacheSampleValues<T>(
+  dir: string,
+  pick: (sample: CacheSample) => T,
+  chunkBytes = JSON_LINES_CHUNK_BYTES,
+): Promise<Omit<CacheIndex, 'samples'> & { values: T[] }> {
+  const values: T[] = [];
+  const share = sampleSharer();
+  const header = await readIndex(dir, chunkBytes, (sample) => values.push(pick(share(sample))));
+  return { ...header, values };
+}
+
+/**
+ * Where each sample's pixels lie: sample i is number `offset[i]` of shard `shard[i]`. In shared
+ * memory, so that scoring threads read their parent's table rather than the index.
+ */
+export interface SamplePositions {
+  readonly shard: Uint32Array;
+  readonly offset: Uint32Array;
+}
+
+/** The cache index without the samples' provenance: 8 B a sample, against about 100 for the samples (`npm run bench -- cache-index`). */
+export type CachePositionsIndex = Omit<CacheIndex, 'samples'> & { positions: SamplePositions };
+
+/** The header and sample positions of `dir`'s cache index, checked as readCacheIndexFile checks them; what the pixel readers need. */
+export async function readCachePositionsFile(
+  dir: string,
+  chunkBytes = JSON_LINES_CHUNK_BYTES,
+): Promise<CachePositionsIndex> {
+  let positions: SamplePositions = { shard: new Uint32Array(0), offset: new Uint32Array(0) };
+  // Sized by the declared count, which readIndex has bounded by the file's size: a sample past it
+  // writes nothing here, and fails the count check at the end.
+  const header = await readIndex(
+    dir,
+    chunkBytes,
+    (sample) => {
+      positions.shard[sample.id] = sample.shard;
+      positions.offset[sample.id] = sample.offset;
+    },
+    (count) => {
+      const shared = () => new Uint32Array(new SharedArrayBuffer(count * Uint32Array.BYTES_PER_ELEMENT));
+      positions = { shard: shared(), offset: shared() };
+    },
+  );
+  return { ...header, positions };
+}
+
+/** The shortest line a sample can have, `{"id":0,"shard":0,"offset":0}`: bounds the count a file of some size can hold. */
+const SHORTEST_SAMPLE_LINE = 29;
+
+/** Reads and checks the header, tells `expect` how many samples it declares, then hands every checked sample to `take` in id order. */
+async function readIndex(
+  dir: string,
+  chunkBytes: number,
+  take: (sample: CacheSample) => void,
+  expect: (count: number) => void = () => {},
+): Promise<Omit<CacheIndex, 'samples'>> {
   // Through the containment rule: a shared run's index linked to /dev/zero or another folder is named, not read.
   const file = resolveInRun(dir, ARTIFACTS.cacheIndex, { fix: REBUILD });
   const raw = (await readJsonFile(file)) as Partial<CacheIndex> | Partial<CacheIndexHeader> | null;
@@ -80,10 +145,26 @@ export async function readCacheIndexFile(dir: string, chunkBytes = JSON_LINES_CH
     fail(
       `"imageSize" ${JSON.stringify(raw.imageSize)} is not a whole number of pixels from ${IMAGE_SIZE_RANGE.min} to ${IMAGE_SIZE_RANGE.max}`,
     );
+  const shards = raw.shards!;
+  let count = 0;
+  const check = (value: unknown, where: string): void => {
+    const sample = value as CacheSample;
+    if (sample?.id !== count) fail(`${where} is not sample ${count}`);
+    const { shard, offset } = sample;
+    // A place outside the shards would read another sample's pixels, or none.
+    if (!(Number.isInteger(shard) && shard >= 0 && shard < shards.length))
+      fail(`${where}: "shard" ${JSON.stringify(shard)} is not one of the ${shards.length} shards`);
+    if (!(Number.isInteger(offset) && offset >= 0 && offset < shards[shard]?.count))
+      fail(`${where}: "offset" ${JSON.stringify(offset)} is not a place in shard ${shard}`);
+    take(sample);
+    count++;
+  };
   if (raw.version === 1) {
-    const { samples } = raw as Partial<CacheIndex>;
+    const { samples, ...rest } = raw as Partial<CacheIndex>;
     if (!Array.isArray(samples)) fail('"samples" must be an array');
-    return { ...(raw as CacheIndex), samples: samples!.map(sampleSharer()) };
+    expect(samples!.length);
+    samples!.forEach((sample, i) => check(sample, `samples[${i}]`));
+    return rest as Omit<CacheIndex, 'samples'>;
   }
   if (raw.version !== CACHE_INDEX_VERSION)
     throw new CacheIndexError(
@@ -93,18 +174,16 @@ export async function readCacheIndexFile(dir: string, chunkBytes = JSON_LINES_CH
   if (!(Number.isInteger(header.sampleCount) && header.sampleCount >= 0)) fail('"sampleCount" must be a whole number');
   const samplesFile = resolveInRun(dir, ARTIFACTS.cacheSamples, { fix: REBUILD });
   if (!fs.existsSync(samplesFile)) fail(`${ARTIFACTS.cacheSamples} is missing`);
-  const samples: CacheSample[] = [];
-  const share = sampleSharer();
-  for await (const value of readJsonLines(samplesFile, chunkBytes)) {
-    const sample = value as CacheSample;
-    if (sample?.id !== samples.length)
-      fail(`${ARTIFACTS.cacheSamples} line ${samples.length + 1} is not sample ${samples.length}`);
-    samples.push(share(sample));
-  }
-  if (samples.length !== header.sampleCount)
-    fail(`${ARTIFACTS.cacheSamples} holds ${samples.length} samples, the index says ${header.sampleCount}`);
+  const bytes = fs.statSync(samplesFile).size;
+  if (header.sampleCount * SHORTEST_SAMPLE_LINE > bytes)
+    fail(`${ARTIFACTS.cacheSamples} has ${bytes} bytes, too few for the ${header.sampleCount} samples the index says`);
+  expect(header.sampleCount);
+  for await (const value of readJsonLines(samplesFile, chunkBytes))
+    check(value, `${ARTIFACTS.cacheSamples} line ${count + 1}`);
+  if (count !== header.sampleCount)
+    fail(`${ARTIFACTS.cacheSamples} holds ${count} samples, the index says ${header.sampleCount}`);
   const { sampleCount: _count, ...rest } = header;
-  return { ...rest, samples };
+  return rest;
 }
 
 /** The samples' fields that the slices of one volume repeat, one copy each (`SharedValues`). */

@@ -62,7 +62,7 @@ test('test images found in the pool are reported and kept out of pre-training', 
       ['bee.png', 'copy-of-bee.png'],
     ]);
     const excluded = new Set(overlap.map((o) => o.poolId));
-    const other = cache.index.samples.find((s) => s.source.endsWith('other.png'))!.id;
+    const other = (await cache.provenance()).find((s) => s.source.endsWith('other.png'))!.id;
     assert.deepEqual(poolIds(cache.size, excluded), [other], "only the pool's own image is left to pre-train on");
     // A benchmark splits once per seed: each seed's report lists the images of the pool that it tests.
     const splits = new Map([

@@ -37,9 +37,21 @@ test('the tiny demo ingests into shards, an index with provenance, thumbnails an
   try {
     assert.equal(cache.size, summary.samples);
     assert.equal(cache.imageSize, 32);
-    const kinds = new Set(cache.index.samples.map((s) => s.intensity.split(' ')[0]));
+    const samples = await cache.provenance();
+    const kinds = new Set(samples.map((s) => s.intensity.split(' ')[0]));
     assert.deepEqual([...kinds].sort(), ['8-bit', 'ct-window', 'percentile']);
-    const ct = cache.index.samples.find((s) => s.source.endsWith('ct-000.nii.gz'))!;
+    // The reader keeps only where each sample lies, and that is where the provenance says it lies.
+    const { positions } = cache.layout;
+    assert.deepEqual(
+      Array.from(positions.shard),
+      samples.map((s) => s.shard),
+    );
+    assert.deepEqual(
+      Array.from(positions.offset),
+      samples.map((s) => s.offset),
+    );
+    assert.ok(positions.shard.buffer instanceof SharedArrayBuffer);
+    const ct = samples.find((s) => s.source.endsWith('ct-000.nii.gz'))!;
     assert.equal(ct.axis, 2);
     assert.deepEqual(ct.originalSize, [48, 48]);
     // read() returns the samples in the order asked; batches() streams the same pixels.
@@ -149,13 +161,14 @@ test('volumes are sliced along every configured axis, each slice with its proven
   const summary = await ingestPool(loaded, runDir, recordingContext());
   assert.equal(summary.samples, 3 + 4 + 5); // 5 x 4 x 3 voxels: 3 axial, 4 coronal, 5 sagittal slices
   const cache = await openCache(runDir);
-  const byAxis = [0, 1, 2].map((axis) => cache.index.samples.filter((s) => s.axis === axis).map((s) => s.slice));
+  const samples = await cache.provenance();
+  const byAxis = [0, 1, 2].map((axis) => samples.filter((s) => s.axis === axis).map((s) => s.slice));
   assert.deepEqual(byAxis, [
     [0, 1, 2, 3, 4],
     [0, 1, 2, 3],
     [0, 1, 2],
   ]);
-  assert.deepEqual(cache.index.samples.find((s) => s.axis === 1)?.originalSize, [5, 3]);
+  assert.deepEqual(samples.find((s) => s.axis === 1)?.originalSize, [5, 3]);
   await cache.close();
 });
 

@@ -48,7 +48,7 @@ test('scores on 2 and 3 threads equal the serial scores exactly, for every diffi
         cache,
         ids(),
         { ...options, onProgress: (done) => progress.push(done) },
-        { workers, runDir: run.runDir },
+        { workers, cache: cache.layout },
       );
       assert.deepEqual(Array.from(parallel.embeddings), Array.from(serial.embeddings), `${difficulty}, ${workers}`);
       assert.deepEqual(Array.from(parallel.difficulty), Array.from(serial.difficulty), `${difficulty}, ${workers}`);
@@ -67,17 +67,23 @@ test('key patches scored on 2 threads equal the serial scores exactly', async ()
   ]);
   const options: ScoreOptions = { masks: 2, seed: 3, batchSize: 5 };
   const serial = await scoreBoxes(model, cache, patches, options);
-  const parallel = await scorePoolBoxes(model, cache, patches, options, { workers: 2, runDir: run.runDir });
+  const parallel = await scorePoolBoxes(model, cache, patches, options, { workers: 2, cache: cache.layout });
   assert.deepEqual(Array.from(parallel), Array.from(serial));
   assert.ok(new Set(serial).size > 1);
 });
 
-test('a worker that cannot start fails the scoring naming it', async () => {
+test('a worker that cannot read the pool fails the scoring naming it and the file', async () => {
   const noCache = path.join(run.root, 'not-a-run');
   fs.mkdirSync(noCache, { recursive: true });
   await assert.rejects(
-    scorePool(model, cache, ids(), { masks: 1, seed: 0, batchSize: 2 }, { workers: 2, runDir: noCache }),
-    /scoring worker [01] of 2 stopped: .*not-a-run/,
+    scorePool(
+      model,
+      cache,
+      ids(),
+      { masks: 1, seed: 0, batchSize: 2 },
+      { workers: 2, cache: { ...cache.layout, runDir: noCache } },
+    ),
+    /scoring worker [01] of 2 failed: .*not-a-run\/cache\/shard-00000\.bin/,
   );
 });
 
@@ -86,7 +92,7 @@ test('a scoring thread killed mid-pool fails the command naming it; a cancel sto
   const collect = (w: Worker) => spawned.push(w);
   process.on('worker', collect);
   try {
-    const threads = { workers: 2, runDir: run.runDir };
+    const threads = { workers: 2, cache: cache.layout };
     let killed = false;
     await assert.rejects(
       scorePool(

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CacheIndex, CacheSample } from '../../../src/shared/artifacts';
-import { CacheIndexWriter, readCacheIndexFile } from '../../../src/shared/node/cacheIndexFile';
+import { CacheIndexWriter, readCacheIndexFile, readCachePositionsFile } from '../../../src/shared/node/cacheIndexFile';
 import { readFloat32File } from '../../../src/shared/node/float32File';
 import { JsonLinesWriter, readJsonLines } from '../../../src/shared/node/jsonLines';
 
@@ -39,10 +39,10 @@ function samples(n: number): CacheSample[] {
   }));
 }
 
-async function writeIndex(dir: string, list: CacheSample[], chunkBytes: number) {
+async function writeIndex(dir: string, list: CacheSample[], chunkBytes: number, header = HEADER) {
   const writer = new CacheIndexWriter(dir, chunkBytes);
   for (const s of list) await writer.add(s);
-  return writer.finish(HEADER);
+  return writer.finish(header);
 }
 
 test('written and read in chunks of 5 and 7 bytes, the index and its samples round-trip', async () => {
@@ -89,6 +89,59 @@ test('a version 1 index (samples inline) still reads', async () => {
   assert.deepEqual(await readCacheIndexFile(dir), v1);
 });
 
+test("the positions reader keeps each sample's shard and offset, in shared memory, and the header as the full reader reads it", async () => {
+  const dir = path.join(root, 'positions');
+  // Two shards, the second shorter, as a pool that does not fill its last shard.
+  const header = { ...HEADER, shards: [HEADER.shards[0], { file: 'cache/shard-00001.bin', count: 15 }] };
+  const list = samples(2000).map((s) => ({
+    ...s,
+    shard: s.id < 1985 ? 0 : 1,
+    offset: s.id < 1985 ? s.id : s.id - 1985,
+  }));
+  header.shards[0] = { ...header.shards[0], count: 1985 };
+  await writeIndex(dir, list, 64, header);
+  const { positions, ...rest } = await readCachePositionsFile(dir, 5);
+  const { samples: _samples, ...full } = await readCacheIndexFile(dir);
+  assert.deepEqual(rest, full);
+  assert.deepEqual(
+    Array.from(positions.shard),
+    list.map((s) => s.shard),
+  );
+  assert.deepEqual(
+    Array.from(positions.offset),
+    list.map((s) => s.offset),
+  );
+  assert.ok(
+    positions.shard.buffer instanceof SharedArrayBuffer && positions.offset.buffer instanceof SharedArrayBuffer,
+  );
+  // Version 1 too.
+  const v1 = path.join(root, 'positions-v1');
+  fs.mkdirSync(path.join(v1, 'cache'), { recursive: true });
+  fs.writeFileSync(path.join(v1, 'cache/index.json'), JSON.stringify({ ...header, version: 1, samples: list }));
+  assert.deepEqual(
+    Array.from((await readCachePositionsFile(v1)).positions.offset),
+    list.map((s) => s.offset),
+  );
+});
+
+test('a sample placed outside the shards is refused by both readers, naming its line', async () => {
+  const dir = path.join(root, 'misplaced');
+  const cases: Array<[Partial<CacheSample>, RegExp]> = [
+    [{ shard: 1 }, /line 3: "shard" 1 is not one of the 1 shards; delete the cache/],
+    [{ shard: -1 }, /line 3: "shard" -1 is not one of the 1 shards/],
+    [{ offset: 40 }, /line 3: "offset" 40 is not a place in shard 0/],
+    [{ offset: 1.5 }, /line 3: "offset" 1.5 is not a place in shard 0/],
+    [{ offset: '2' as unknown as number }, /line 3: "offset" "2" is not a place in shard 0/],
+  ];
+  for (const [change, message] of cases) {
+    const list = samples(6);
+    list[2] = { ...list[2], ...change };
+    await writeIndex(dir, list, 64);
+    await assert.rejects(readCacheIndexFile(dir), message, JSON.stringify(change));
+    await assert.rejects(readCachePositionsFile(dir), message, JSON.stringify(change));
+  }
+});
+
 test('a damaged or unknown index is refused, naming the file and the fix', async () => {
   const dir = path.join(root, 'damaged');
   await writeIndex(dir, samples(6), 64);
@@ -101,6 +154,14 @@ test('a damaged or unknown index is refused, naming the file and the fix', async
   fs.writeFileSync(lines, [full[0], full[2], full[1], ...full.slice(3)].join('\n'));
   await assert.rejects(readCacheIndexFile(dir), /line 2 is not sample 1/);
   const indexFile = path.join(dir, 'cache/index.json');
+  // A count the file cannot hold is refused before the positions are sized by it (8 TB here).
+  fs.writeFileSync(lines, full.join('\n'));
+  fs.writeFileSync(indexFile, JSON.stringify({ ...HEADER, version: 2, sampleCount: 1e12 }));
+  for (const read of [readCacheIndexFile, readCachePositionsFile])
+    await assert.rejects(
+      read(dir),
+      /samples\.jsonl has \d+ bytes, too few for the 1000000000000 samples the index says/,
+    );
   fs.writeFileSync(indexFile, JSON.stringify({ ...HEADER, version: 3, sampleCount: 6 }));
   await assert.rejects(readCacheIndexFile(dir), /index\.json: cache index version 3 is not one this OptiDEL reads/);
 });
