@@ -151,12 +151,12 @@ export async function readCacheValues<T>(
 function checkShards(runDir: string, index: Pick<CacheIndex, 'imageSize' | 'shards'>): void {
   const file = path.join(runDir, ARTIFACTS.cacheIndex);
   const bytesPerSample = index.imageSize * index.imageSize * 4;
+  // The index reader has checked each shard's count.
   for (const [i, shard] of index.shards.entries()) {
-    const fix = 'delete the cache folder and ingest again';
-    const shardPath = resolveInRun(runDir, shard?.file, { source: `${file} shards[${i}]`, fix });
-    if (!(Number.isInteger(shard.count) && shard.count >= 0)) {
-      throw new CacheError(`${file}: shards[${i}].count must be a whole number; ${fix}`);
-    }
+    const shardPath = resolveInRun(runDir, shard.file, {
+      source: `${file} shards[${i}]`,
+      fix: 'delete the cache folder and ingest again',
+    });
     const size = fs.existsSync(shardPath) ? fs.statSync(shardPath).size : -1;
     if (size !== shard.count * bytesPerSample)
       throw new CacheError(
@@ -180,7 +180,14 @@ export async function openCache(runDir: string): Promise<PoolCache> {
     ...cacheReader(layout),
     layout,
     contentHash,
-    provenance: async () => (await readCacheIndex(runDir)).samples,
+    provenance: async () => {
+      const index = await readCacheIndex(runDir);
+      if (index.contentHash !== contentHash || index.samples.length !== positions.shard.length)
+        throw new CacheError(
+          `${path.join(runDir, ARTIFACTS.cacheIndex)} changed while the command ran (another ingest?); run it again`,
+        );
+      return index.samples;
+    },
   };
 }
 
@@ -206,10 +213,10 @@ export function cacheReader(layout: CacheLayout): CacheReader {
     // Contiguous runs of ids in the same shard become one read.
     let i = 0;
     while (i < ids.length) {
-      const first = sampleAt(ids[i]);
+      const first = checkedId(ids[i]);
       let run = 1;
       while (i + run < ids.length) {
-        const next = sampleAt(ids[i + run]);
+        const next = checkedId(ids[i + run]);
         if (
           positions.shard[next] !== positions.shard[first] ||
           positions.offset[next] !== positions.offset[first] + run
@@ -228,7 +235,7 @@ export function cacheReader(layout: CacheLayout): CacheReader {
     return out;
   }
 
-  function sampleAt(id: number): number {
+  function checkedId(id: number): number {
     if (!(Number.isInteger(id) && id >= 0 && id < size))
       throw new CacheError(`cache: no sample ${id} (the pool has ${size})`);
     return id;

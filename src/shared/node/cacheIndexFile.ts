@@ -83,7 +83,7 @@ export async function readCacheSampleValues<T>(
 ): Promise<Omit<CacheIndex, 'samples'> & { values: T[] }> {
   const values: T[] = [];
   const share = sampleSharer();
-  const header = await readIndex(dir, chunkBytes, (sample) => values.push(pick(share(sample))));
+  const header = await readIndex(dir, chunkBytes, () => (sample) => values.push(pick(share(sample))));
   return { ...header, values };
 }
 
@@ -104,40 +104,40 @@ export async function readCachePositionsFile(
   dir: string,
   chunkBytes = JSON_LINES_CHUNK_BYTES,
 ): Promise<CachePositionsIndex> {
-  let positions: SamplePositions = { shard: new Uint32Array(0), offset: new Uint32Array(0) };
-  // Sized by the declared count, which readIndex has bounded by the file's size: a sample past it
-  // writes nothing here, and fails the count check at the end.
-  const header = await readIndex(
-    dir,
-    chunkBytes,
-    (sample) => {
-      positions.shard[sample.id] = sample.shard;
-      positions.offset[sample.id] = sample.offset;
-    },
-    (count) => {
-      const shared = () => new Uint32Array(new SharedArrayBuffer(count * Uint32Array.BYTES_PER_ELEMENT));
-      positions = { shard: shared(), offset: shared() };
-    },
-  );
-  return { ...header, positions };
+  let positions: SamplePositions | undefined;
+  const header = await readIndex(dir, chunkBytes, (count) => {
+    // Sized by the declared count: a sample past it writes nothing, and fails the count check at the end.
+    const shared = () => new Uint32Array(new SharedArrayBuffer(count * Uint32Array.BYTES_PER_ELEMENT));
+    const table = (positions = { shard: shared(), offset: shared() });
+    return (sample) => {
+      table.shard[sample.id] = sample.shard;
+      table.offset[sample.id] = sample.offset;
+    };
+  });
+  return { ...header, positions: positions! };
 }
 
 /** The shortest line a sample can have, `{"id":0,"shard":0,"offset":0}`: bounds the count a file of some size can hold. */
 const SHORTEST_SAMPLE_LINE = 29;
+/** Samples, and samples in a shard, that positions (Uint32) can number. */
+const MAX_COUNT = 2 ** 32 - 1;
 
-/** Reads and checks the header, tells `expect` how many samples it declares, then hands every checked sample to `take` in id order. */
+/**
+ * Reads and checks the header, then gives `begin` the number of samples it declares and every
+ * checked sample, in id order, to the function `begin` returns.
+ */
 async function readIndex(
   dir: string,
   chunkBytes: number,
-  take: (sample: CacheSample) => void,
-  expect: (count: number) => void = () => {},
+  begin: (count: number) => (sample: CacheSample) => void,
 ): Promise<Omit<CacheIndex, 'samples'>> {
   // Through the containment rule: a shared run's index linked to /dev/zero or another folder is named, not read.
   const file = resolveInRun(dir, ARTIFACTS.cacheIndex, { fix: REBUILD });
-  const raw = (await readJsonFile(file)) as Partial<CacheIndex> | Partial<CacheIndexHeader> | null;
   const fail = (why: string): never => {
     throw new CacheIndexError(`${file}: ${why}; ${REBUILD}`);
   };
+  if (fs.existsSync(file) && !fs.statSync(file).isFile()) fail('not a file');
+  const raw = (await readJsonFile(file)) as Partial<CacheIndex> | Partial<CacheIndexHeader> | null;
   if (typeof raw !== 'object' || raw === null) return fail('not a JSON object');
   if (!Array.isArray(raw.shards)) fail('"shards" is missing');
   // Every pixel buffer is sized by it: a shared index claiming 100,000 would ask for 40 GB a sample.
@@ -146,7 +146,22 @@ async function readIndex(
       `"imageSize" ${JSON.stringify(raw.imageSize)} is not a whole number of pixels from ${IMAGE_SIZE_RANGE.min} to ${IMAGE_SIZE_RANGE.max}`,
     );
   const shards = raw.shards!;
+  shards.forEach((shard, i) => {
+    const count = (shard as Partial<CacheIndex['shards'][number]> | null)?.count;
+    if (!(Number.isInteger(count) && count! >= 0 && count! <= MAX_COUNT))
+      fail(`shards[${i}].count must be a whole number from 0 to ${MAX_COUNT}`);
+  });
   let count = 0;
+  let take: (sample: CacheSample) => void = () => {};
+  const start = (declared: number): void => {
+    try {
+      take = begin(declared);
+    } catch (err) {
+      // A count that the file's size allows (a sparse file's size costs nothing) may still not fit in memory.
+      if (err instanceof RangeError) fail(`${declared} samples do not fit in memory (${err.message})`);
+      throw err;
+    }
+  };
   const check = (value: unknown, where: string): void => {
     const sample = value as CacheSample;
     if (sample?.id !== count) fail(`${where} is not sample ${count}`);
@@ -154,7 +169,7 @@ async function readIndex(
     // A place outside the shards would read another sample's pixels, or none.
     if (!(Number.isInteger(shard) && shard >= 0 && shard < shards.length))
       fail(`${where}: "shard" ${JSON.stringify(shard)} is not one of the ${shards.length} shards`);
-    if (!(Number.isInteger(offset) && offset >= 0 && offset < shards[shard]?.count))
+    if (!(Number.isInteger(offset) && offset >= 0 && offset < shards[shard].count))
       fail(`${where}: "offset" ${JSON.stringify(offset)} is not a place in shard ${shard}`);
     take(sample);
     count++;
@@ -162,7 +177,7 @@ async function readIndex(
   if (raw.version === 1) {
     const { samples, ...rest } = raw as Partial<CacheIndex>;
     if (!Array.isArray(samples)) fail('"samples" must be an array');
-    expect(samples!.length);
+    start(samples!.length);
     samples!.forEach((sample, i) => check(sample, `samples[${i}]`));
     return rest as Omit<CacheIndex, 'samples'>;
   }
@@ -171,13 +186,17 @@ async function readIndex(
       `${file}: cache index version ${JSON.stringify(raw.version)} is not one this OptiDEL reads (1 or ${CACHE_INDEX_VERSION}); update OptiDEL, or ${REBUILD}`,
     );
   const header = raw as CacheIndexHeader;
-  if (!(Number.isInteger(header.sampleCount) && header.sampleCount >= 0)) fail('"sampleCount" must be a whole number');
+  if (!(Number.isInteger(header.sampleCount) && header.sampleCount >= 0 && header.sampleCount <= MAX_COUNT))
+    fail(`"sampleCount" must be a whole number from 0 to ${MAX_COUNT}`);
   const samplesFile = resolveInRun(dir, ARTIFACTS.cacheSamples, { fix: REBUILD });
   if (!fs.existsSync(samplesFile)) fail(`${ARTIFACTS.cacheSamples} is missing`);
-  const bytes = fs.statSync(samplesFile).size;
-  if (header.sampleCount * SHORTEST_SAMPLE_LINE > bytes)
-    fail(`${ARTIFACTS.cacheSamples} has ${bytes} bytes, too few for the ${header.sampleCount} samples the index says`);
-  expect(header.sampleCount);
+  const stat = fs.statSync(samplesFile);
+  if (!stat.isFile()) fail(`${ARTIFACTS.cacheSamples} is not a file`);
+  if (header.sampleCount * SHORTEST_SAMPLE_LINE > stat.size)
+    fail(
+      `${ARTIFACTS.cacheSamples} has ${stat.size} bytes, too few for the ${header.sampleCount} samples the index says`,
+    );
+  start(header.sampleCount);
   for await (const value of readJsonLines(samplesFile, chunkBytes))
     check(value, `${ARTIFACTS.cacheSamples} line ${count + 1}`);
   if (count !== header.sampleCount)

@@ -69,6 +69,15 @@ test('the tiny demo ingests into shards, an index with provenance, thumbnails an
     for await (const b of cache.batches({ batchSize: 5, shuffle: true, seed: 9 })) order1.push(...b.ids);
     for await (const b of cache.batches({ batchSize: 5, shuffle: true, seed: 9 })) order2.push(...b.ids);
     assert.deepEqual(order1, order2);
+    // Provenance read later from a cache re-ingested meanwhile is refused, not paired with the old positions.
+    const indexFile = path.join(runDir, 'cache/index.json');
+    const kept = fs.readFileSync(indexFile, 'utf8');
+    fs.writeFileSync(indexFile, JSON.stringify({ ...JSON.parse(kept), contentHash: 'another pool' }));
+    await assert.rejects(
+      cache.provenance(),
+      /cache\/index\.json changed while the command ran \(another ingest\?\); run it again/,
+    );
+    fs.writeFileSync(indexFile, kept);
   } finally {
     await cache.close();
   }

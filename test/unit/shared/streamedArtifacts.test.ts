@@ -140,6 +140,17 @@ test('a sample placed outside the shards is refused by both readers, naming its 
     await assert.rejects(readCacheIndexFile(dir), message, JSON.stringify(change));
     await assert.rejects(readCachePositionsFile(dir), message, JSON.stringify(change));
   }
+  // A shard count past what positions can number would wrap an offset of 2^32 to sample 0's place
+  // (a sparse shard file of that size costs nothing); a count that is no number is no place.
+  for (const count of [2 ** 32, '6', 6.5, -1, undefined]) {
+    const list = samples(6);
+    list[2] = { ...list[2], offset: 2 ** 32 - 1 };
+    await writeIndex(dir, list, 64, { ...HEADER, shards: [{ ...HEADER.shards[0], count: count as number }] });
+    for (const read of [readCacheIndexFile, readCachePositionsFile])
+      await assert.rejects(read(dir), /shards\[0\]\.count must be a whole number from 0 to 4294967295/, String(count));
+  }
+  await writeIndex(dir, samples(6), 64, { ...HEADER, shards: [null as unknown as CacheIndex['shards'][number]] });
+  await assert.rejects(readCachePositionsFile(dir), /shards\[0\]\.count must be a whole number/);
 });
 
 test('a damaged or unknown index is refused, naming the file and the fix', async () => {
@@ -154,14 +165,24 @@ test('a damaged or unknown index is refused, naming the file and the fix', async
   fs.writeFileSync(lines, [full[0], full[2], full[1], ...full.slice(3)].join('\n'));
   await assert.rejects(readCacheIndexFile(dir), /line 2 is not sample 1/);
   const indexFile = path.join(dir, 'cache/index.json');
-  // A count the file cannot hold is refused before the positions are sized by it (8 TB here).
+  // A count the file cannot hold is refused before the positions are sized by it (8 GB here).
   fs.writeFileSync(lines, full.join('\n'));
-  fs.writeFileSync(indexFile, JSON.stringify({ ...HEADER, version: 2, sampleCount: 1e12 }));
+  fs.writeFileSync(indexFile, JSON.stringify({ ...HEADER, version: 2, sampleCount: 1e9 }));
   for (const read of [readCacheIndexFile, readCachePositionsFile])
-    await assert.rejects(
-      read(dir),
-      /samples\.jsonl has \d+ bytes, too few for the 1000000000000 samples the index says/,
-    );
+    await assert.rejects(read(dir), /samples\.jsonl has \d+ bytes, too few for the 1000000000 samples the index says/);
+  // Past what positions can number, whatever the file's size (a sparse one's costs nothing).
+  fs.writeFileSync(indexFile, JSON.stringify({ ...HEADER, version: 2, sampleCount: 2 ** 32 }));
+  await assert.rejects(readCachePositionsFile(dir), /"sampleCount" must be a whole number from 0 to 4294967295/);
+  // A folder where a file should be is named, not a bare EISDIR.
+  fs.renameSync(lines, `${lines}.kept`);
+  fs.mkdirSync(lines);
+  fs.writeFileSync(indexFile, JSON.stringify({ ...HEADER, version: 2, sampleCount: 6 }));
+  await assert.rejects(
+    readCachePositionsFile(dir),
+    /index\.json: cache\/samples\.jsonl is not a file; delete the cache/,
+  );
+  fs.rmdirSync(lines);
+  fs.renameSync(`${lines}.kept`, lines);
   fs.writeFileSync(indexFile, JSON.stringify({ ...HEADER, version: 3, sampleCount: 6 }));
   await assert.rejects(readCacheIndexFile(dir), /index\.json: cache index version 3 is not one this OptiDEL reads/);
 });
