@@ -12,7 +12,7 @@ import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../../shared/nod
 import type { CommandContext, EngineCommand } from '../command';
 import { lockRunForStage } from '../../shared/node/runLock';
 import { UsageError } from '../command';
-import { readCacheIndex } from '../data/cache';
+import { readCacheHeader } from '../data/cache';
 import { decodeNpyMatrix } from '../export/npy';
 import { pcaProject } from '../model/projection';
 import { existingRunDir } from '../model/runSettings';
@@ -45,7 +45,7 @@ export const embeddingsCommand: EngineCommand<'embeddings'> = {
       throw new UsageError(`embeddings: ${file} is ${stat.size} bytes, above the ${MAX_BYTES} byte limit`);
     const bytes = await fs.promises.readFile(file);
     const matrix = file.toLowerCase().endsWith('.npy') ? decodeNpyMatrix(bytes, file) : parseCsvMatrix(bytes, file);
-    const pool = (await readCacheIndex(runDir)).samples.length;
+    const pool = (await readCacheHeader(runDir)).sampleCount;
     if (matrix.rows !== pool)
       throw new UsageError(
         `embeddings: ${file} has ${matrix.rows} rows but the pool has ${pool} samples; one row per sample, in sample id order (cache/index.json)`,

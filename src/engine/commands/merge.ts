@@ -12,7 +12,7 @@ import { writeJsonAtomic } from '../../shared/node/atomicFile';
 import { keyPatchLines, writeKeyPatchesFile } from '../../shared/node/keyPatchesFile';
 import { resolveInRun } from '../../shared/run/node/contain';
 import { loadConfig, parseConfig, type LoadedConfig } from '../config/loadConfig';
-import { openCache, readCacheIndex } from '../data/cache';
+import { openCache, readCacheHeader } from '../data/cache';
 import { planDecode, sourceGroups } from '../data/ingest';
 import { writeIngestMetadata } from '../pipeline/ingestStage';
 import { openRun, readRun } from '../../shared/node/runStore';
@@ -77,7 +77,7 @@ async function stagesToMerge(runDir: string): Promise<ShardedStage[]> {
   const withParts = SHARDED_STAGES.filter((s) => fs.existsSync(resolveInRun(runDir, shardPartsFolder(s))));
   if (!withParts.includes('ingest')) return withParts;
   const parts = await anyPartRecord(runDir, 'ingest');
-  const cache = await readCacheIndex(runDir).catch(() => undefined);
+  const cache = await readCacheHeader(runDir).catch(() => undefined);
   const merged =
     parts?.pool.contentHash === cache?.contentHash && (await readRun(runDir)).stages.ingest?.status === 'done';
   return merged ? withParts.filter((s) => s !== 'ingest') : withParts;

@@ -10,6 +10,7 @@ import { ARTIFACTS } from '../../shared/artifacts';
 import { writeFileAtomic } from '../../shared/node/atomicFile';
 import {
   CacheIndexWriter,
+  readCacheHeaderFile,
   readCacheIndexFile,
   readCachePositionsFile,
   readCacheSampleValues,
@@ -139,13 +140,21 @@ export async function readCacheIndex(runDir: string): Promise<CacheIndex> {
   return index;
 }
 
-/** `pick` of each sample with the index's header, for readers that need one field of every sample and no pixels. */
+/** `pick` of each sample with the index's header, checked as readCacheIndex checks it: for readers that need one field of every sample. */
 export async function readCacheValues<T>(
   runDir: string,
   pick: (sample: CacheSample) => T,
 ): Promise<Omit<CacheIndex, 'samples'> & { values: T[] }> {
   requireIndex(runDir);
-  return readCacheSampleValues(runDir, pick);
+  const index = await readCacheSampleValues(runDir, pick);
+  checkShards(runDir, index);
+  return index;
+}
+
+/** The index's header alone (its samples not read): for a comparison of the pool's content hash, or its size. */
+export async function readCacheHeader(runDir: string): Promise<Omit<CacheIndex, 'samples'> & { sampleCount: number }> {
+  requireIndex(runDir);
+  return readCacheHeaderFile(runDir);
 }
 
 function checkShards(runDir: string, index: Pick<CacheIndex, 'imageSize' | 'shards'>): void {

@@ -15,7 +15,7 @@ import type { CommandContext } from '../command';
 import { CancelledError, letCancelIn, throwIfCancelled } from '../command';
 import type { LoadedConfig } from '../config/loadConfig';
 import { userGrouping } from './acquisition';
-import { CACHE_DIR, CacheWriter, openCache, readCacheIndex } from './cache';
+import { CACHE_DIR, CacheWriter, openCache, readCacheHeader, readCacheValues } from './cache';
 import type { Discovery, SourceFile } from './discover';
 import { discoverSources } from './discover';
 import { readDicomSeries } from './formats/dicomSeries';
@@ -77,13 +77,23 @@ export async function planDecode(loaded: LoadedConfig): Promise<DecodePlan> {
   return { loaded, ...pool, groupOf: userGrouping(loaded.config.ingest?.group, loaded.file) };
 }
 
-export function reuseCache(previous: CacheIndex, ctx: CommandContext, started: number): IngestSummary {
-  ctx.log(
-    'info',
-    `ingest: the pool is unchanged since the last ingest (${previous.samples.length} samples); reusing the cache`,
-  );
-  const sources = new Set(previous.samples.map((s) => s.source)).size;
-  return summarize(previous.samples.length, sources, previous, started, true);
+/** A cache an ingest may reuse: its header and each sample's source. */
+export type ReusableCache = Omit<CacheIndex, 'samples'> & { values: string[] };
+
+/**
+ * The run's cache when it is whole and was made from the pool whose content hash is `hash`, else
+ * undefined; of a cache made from another pool only the header is read.
+ */
+export async function unchangedCache(runDir: string, hash: string): Promise<ReusableCache | undefined> {
+  const header = await readCacheHeader(runDir).catch(() => undefined);
+  if (header?.contentHash !== hash) return undefined;
+  return readCacheValues(runDir, (s) => s.source).catch(() => undefined);
+}
+
+export function reuseCache(previous: ReusableCache, ctx: CommandContext, started: number): IngestSummary {
+  const samples = previous.values.length;
+  ctx.log('info', `ingest: the pool is unchanged since the last ingest (${samples} samples); reusing the cache`);
+  return summarize(samples, new Set(previous.values).size, previous, started, true);
 }
 
 /** Under the stage lock: reuses the cache if it still matches (its thumbnails rebuilt if missing), else decodes the pool anew. */
@@ -93,8 +103,8 @@ export async function ingestInto(
   ctx: CommandContext,
   started: number,
 ): Promise<IngestSummary> {
-  const previous = await readCacheIndex(runDir).catch(() => undefined);
-  if (previous && previous.contentHash === plan.hash) {
+  const previous = await unchangedCache(runDir, plan.hash);
+  if (previous) {
     if (!fs.existsSync(path.join(runDir, ARTIFACTS.thumbsIndex))) await rebuildThumbnails(runDir);
     return reuseCache(previous, ctx, started);
   }

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { readRun } from '../../shared/node/runStore';
 import { UsageError } from '../command';
 import { parseConfig } from '../config/loadConfig';
-import { readCacheIndex } from './cache';
+import { readCacheHeader } from './cache';
 import { discoverPool } from './ingest';
 
 /** The absolute paths of the files the run's ingest read; `command` names the asker in the errors. */
@@ -20,7 +20,7 @@ export async function vouchedPoolFiles(runDir: string, command: string): Promise
   if (!configFile)
     throw new UsageError(`${command}: ${runDir} was not ingested from a config, so its sources cannot be vouched for`);
   const [index, pool] = await Promise.all([
-    readCacheIndex(runDir),
+    readCacheHeader(runDir),
     discoverPool(parseConfig(record.config, configFile)),
   ]);
   if (pool.hash !== index.contentHash)

@@ -13,6 +13,7 @@ import {
   ingestInto,
   planDecode,
   reuseCache,
+  unchangedCache,
   sourceGroups,
   type DecodePlan,
   type IngestSummary,
@@ -73,9 +74,9 @@ async function ingestCache(
   if (shard) return { plan, summary: await ingestShard(plan, runDir, shard, ctx, started) };
   // A pool unchanged since an ingest that finished needs nothing written but config.json, so it
   // takes no stage lock: bench workers and a pipeline rerun may repeat it while another stage runs.
-  const previous = await readCacheIndex(runDir).catch(() => undefined);
+  const previous = await unchangedCache(runDir, plan.hash);
   if (
-    previous?.contentHash === plan.hash &&
+    previous &&
     fs.existsSync(path.join(runDir, ARTIFACTS.thumbsIndex)) &&
     (await readRun(runDir)).stages.ingest?.status === 'done'
   ) {
@@ -112,8 +113,8 @@ async function ingestShard(
   ctx: CommandContext,
   started: number,
 ): Promise<IngestSummary> {
-  const previous = await readCacheIndex(runDir).catch(() => undefined);
-  if (previous?.contentHash === plan.hash && (await readRun(runDir)).stages.ingest?.status === 'done')
+  const previous = await unchangedCache(runDir, plan.hash);
+  if (previous && (await readRun(runDir)).stages.ingest?.status === 'done')
     return { ...reuseCache(previous, ctx, started), shard: shardLabel(shard), files: [] };
   const groups = sourceGroups(plan.discovery.files);
   const range = shardRange(shard, groups.length);

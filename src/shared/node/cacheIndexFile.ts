@@ -122,15 +122,23 @@ const SHORTEST_SAMPLE_LINE = 29;
 /** Samples, and samples in a shard, that positions (Uint32) can number. */
 const MAX_COUNT = 2 ** 32 - 1;
 
-/**
- * Reads and checks the header, then gives `begin` the number of samples it declares and every
- * checked sample, in id order, to the function `begin` returns.
- */
-async function readIndex(
-  dir: string,
-  chunkBytes: number,
-  begin: (count: number) => (sample: CacheSample) => void,
-): Promise<Omit<CacheIndex, 'samples'>> {
+/** The header of `dir`'s cache index, checked, without its samples: what a check of the pool's content hash needs. */
+export async function readCacheHeaderFile(dir: string): Promise<Omit<CacheIndex, 'samples'> & { sampleCount: number }> {
+  const { header, sampleCount } = await readHeader(dir);
+  return { ...header, sampleCount };
+}
+
+interface CheckedHeader {
+  file: string;
+  fail: (why: string) => never;
+  header: Omit<CacheIndex, 'samples'>;
+  sampleCount: number;
+  /** A version 1 index's samples, inline in it. */
+  inline?: unknown[];
+}
+
+/** Reads and checks cache/index.json: its shape, image size, shards' counts, version and sample count. */
+async function readHeader(dir: string): Promise<CheckedHeader> {
   // Through the containment rule: a shared run's index linked to /dev/zero or another folder is named, not read.
   const file = resolveInRun(dir, ARTIFACTS.cacheIndex, { fix: REBUILD });
   const fail = (why: string): never => {
@@ -145,20 +153,45 @@ async function readIndex(
     fail(
       `"imageSize" ${JSON.stringify(raw.imageSize)} is not a whole number of pixels from ${IMAGE_SIZE_RANGE.min} to ${IMAGE_SIZE_RANGE.max}`,
     );
-  const shards = raw.shards!;
-  shards.forEach((shard, i) => {
+  raw.shards!.forEach((shard, i) => {
     const count = (shard as Partial<CacheIndex['shards'][number]> | null)?.count;
     if (!(Number.isInteger(count) && count! >= 0 && count! <= MAX_COUNT))
       fail(`shards[${i}].count must be a whole number from 0 to ${MAX_COUNT}`);
   });
+  if (raw.version === 1) {
+    const { samples, ...header } = raw as Partial<CacheIndex>;
+    if (!Array.isArray(samples)) fail('"samples" must be an array');
+    return { file, fail, header: header as CheckedHeader['header'], sampleCount: samples!.length, inline: samples };
+  }
+  if (raw.version !== CACHE_INDEX_VERSION)
+    throw new CacheIndexError(
+      `${file}: cache index version ${JSON.stringify(raw.version)} is not one this OptiDEL reads (1 or ${CACHE_INDEX_VERSION}); update OptiDEL, or ${REBUILD}`,
+    );
+  const { sampleCount, ...header } = raw as CacheIndexHeader;
+  if (!(Number.isInteger(sampleCount) && sampleCount >= 0 && sampleCount <= MAX_COUNT))
+    fail(`"sampleCount" must be a whole number from 0 to ${MAX_COUNT}`);
+  return { file, fail, header, sampleCount };
+}
+
+/**
+ * Reads and checks the header, then gives `begin` the number of samples it declares and every
+ * checked sample, in id order, to the function `begin` returns.
+ */
+async function readIndex(
+  dir: string,
+  chunkBytes: number,
+  begin: (count: number) => (sample: CacheSample) => void,
+): Promise<Omit<CacheIndex, 'samples'>> {
+  const { fail, header, sampleCount, inline } = await readHeader(dir);
+  const { shards } = header;
   let count = 0;
   let take: (sample: CacheSample) => void = () => {};
-  const start = (declared: number): void => {
+  const start = (): void => {
     try {
-      take = begin(declared);
+      take = begin(sampleCount);
     } catch (err) {
       // A count that the file's size allows (a sparse file's size costs nothing) may still not fit in memory.
-      if (err instanceof RangeError) fail(`${declared} samples do not fit in memory (${err.message})`);
+      if (err instanceof RangeError) fail(`${sampleCount} samples do not fit in memory (${err.message})`);
       throw err;
     }
   };
@@ -174,35 +207,22 @@ async function readIndex(
     take(sample);
     count++;
   };
-  if (raw.version === 1) {
-    const { samples, ...rest } = raw as Partial<CacheIndex>;
-    if (!Array.isArray(samples)) fail('"samples" must be an array');
-    start(samples!.length);
-    samples!.forEach((sample, i) => check(sample, `samples[${i}]`));
-    return rest as Omit<CacheIndex, 'samples'>;
+  if (inline) {
+    start();
+    inline.forEach((sample, i) => check(sample, `samples[${i}]`));
+    return header;
   }
-  if (raw.version !== CACHE_INDEX_VERSION)
-    throw new CacheIndexError(
-      `${file}: cache index version ${JSON.stringify(raw.version)} is not one this OptiDEL reads (1 or ${CACHE_INDEX_VERSION}); update OptiDEL, or ${REBUILD}`,
-    );
-  const header = raw as CacheIndexHeader;
-  if (!(Number.isInteger(header.sampleCount) && header.sampleCount >= 0 && header.sampleCount <= MAX_COUNT))
-    fail(`"sampleCount" must be a whole number from 0 to ${MAX_COUNT}`);
   const samplesFile = resolveInRun(dir, ARTIFACTS.cacheSamples, { fix: REBUILD });
   if (!fs.existsSync(samplesFile)) fail(`${ARTIFACTS.cacheSamples} is missing`);
   const stat = fs.statSync(samplesFile);
   if (!stat.isFile()) fail(`${ARTIFACTS.cacheSamples} is not a file`);
-  if (header.sampleCount * SHORTEST_SAMPLE_LINE > stat.size)
-    fail(
-      `${ARTIFACTS.cacheSamples} has ${stat.size} bytes, too few for the ${header.sampleCount} samples the index says`,
-    );
-  start(header.sampleCount);
+  if (sampleCount * SHORTEST_SAMPLE_LINE > stat.size)
+    fail(`${ARTIFACTS.cacheSamples} has ${stat.size} bytes, too few for the ${sampleCount} samples the index says`);
+  start();
   for await (const value of readJsonLines(samplesFile, chunkBytes))
     check(value, `${ARTIFACTS.cacheSamples} line ${count + 1}`);
-  if (count !== header.sampleCount)
-    fail(`${ARTIFACTS.cacheSamples} holds ${count} samples, the index says ${header.sampleCount}`);
-  const { sampleCount: _count, ...rest } = header;
-  return rest;
+  if (count !== sampleCount) fail(`${ARTIFACTS.cacheSamples} holds ${count} samples, the index says ${sampleCount}`);
+  return header;
 }
 
 /** The samples' fields that the slices of one volume repeat, one copy each (`SharedValues`). */
