@@ -58,9 +58,12 @@ const HEADLINES = {
     (r.load.liveBytesPerRecord ? `, ${n(r.load.liveBytesPerRecord, 0)} B a sample kept` : '') +
     (r.positions ? `; positions only ${n(r.positions.liveBytesPerRecord)} B a sample kept` : '') +
     (r.keyPatches ? `; key patches ${n(r.keyPatches.load.liveBytesPerRecord, 0)} B each kept` : ''),
-  'score-memory': ({ slices, runs }) =>
-    `score of ${slices} slices on 2 threads: ${runs
-      .map((r) => `${r.side} live heap ${n(r.liveHeapMiB)} MiB, peak RSS ${n(r.peakRssMiB, 0)} MiB, ${n(r.seconds)} s`)
+  'stage-memory': ({ slices, runs }) =>
+    `${slices} slices, 2 threads: ${runs
+      .map(
+        (r) =>
+          `${r.side} ${r.stage} live heap ${n(r.liveHeapMiB)} MiB, peak RSS ${n(r.peakRssMiB, 0)} MiB, ${n(r.seconds)} s`,
+      )
       .join('; ')}`,
   ingest: ({ png, nifti }) =>
     `PNG ${n(png.ingestSlicesPerSecond)} slices/s (${n(png.ratioToFloorWall, 2)}x its floor), NIfTI ${n(nifti.ingestSlicesPerSecond)} slices/s`,

@@ -1,4 +1,4 @@
-// One measured process of the memory benches (scale.mjs, score-memory.mjs): run under
+// One measured process of the memory benches (scale.mjs, stage-memory.mjs): run under
 // scripts/bench/report-rss.cjs, its wall seconds, peak memory and the load around it.
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';

@@ -1,4 +1,4 @@
-// The synthetic pool of the memory and scale benches (scale.mjs, score-memory.mjs): NIfTI volumes
+// The synthetic pool of the memory and scale benches (scale.mjs, stage-memory.mjs): NIfTI volumes
 // of SLICES_PER_VOLUME axial SIDE x SIDE slices, drifting blobs on noise, seeded by the size.
 import * as fs from 'node:fs';
 import * as path from 'node:path';

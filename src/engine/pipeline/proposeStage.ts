@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { KeyPatch, KeyPatchFile, ScoresInfo } from '../../shared/artifacts';
+import type { KeyPatch, ScoresInfo } from '../../shared/artifacts';
 import { ARTIFACTS } from '../../shared/artifacts';
 import type { CommandArgs, CommandResult } from '../../shared/commands';
 import { readJsonFile } from '../../shared/node/atomicFile';
@@ -31,7 +31,7 @@ import { runStageOrShard } from '../scale/shardStage';
 import { SCORE_DEFAULTS } from './scoreStage';
 import { runRecordOrUndefined } from './stageSettings';
 import { readFloat32File } from '../../shared/node/float32File';
-import { keyPatchLines, writeKeyPatchesFile } from '../../shared/node/keyPatchesFile';
+import { keyPatchLines, writeKeyPatchesFile, type StreamedKeyPatchFile } from '../../shared/node/keyPatchesFile';
 import { appendAll } from '../../shared/appendAll';
 import { SharedValues } from '../../shared/sharedValues';
 
@@ -55,15 +55,33 @@ export async function proposeAutoPatches(
   scope: { ids?: number[]; offset?: number; firstId?: number; progressStage?: string } = {},
 ): Promise<KeyPatch[]> {
   const patches: KeyPatch[] = [];
+  const total = scope.ids?.length ?? cache.size;
+  let done = 0;
+  for await (const windows of autoPatchBatches(cache, errors, grid, options, ctx.signal, scope)) {
+    appendAll(patches, windows.patches);
+    done += windows.samples;
+    ctx.progress(scope.progressStage ?? 'propose', done, total, 'proposing windows');
+  }
+  return patches;
+}
+
+/** proposeAutoPatches a batch of samples at a time: the windows of each batch, unscored, and how many samples it held. */
+async function* autoPatchBatches(
+  cache: Pick<PoolCache, 'imageSize' | 'size' | 'batches'>,
+  errors: Float32Array,
+  grid: number,
+  options: Pick<ProposerOptions, 'perImage' | 'windowFraction'>,
+  signal: AbortSignal,
+  scope: { ids?: number[]; offset?: number; firstId?: number },
+): AsyncGenerator<{ patches: KeyPatch[]; samples: number }> {
   // The windows of one grid are a few boxes repeated over the pool: one frozen copy of each.
   const boxes = new SharedValues();
   const area = cache.imageSize ** 2;
   const offset = scope.offset ?? 0;
-  const firstId = scope.firstId ?? 0;
-  const total = scope.ids?.length ?? cache.size;
-  let done = 0;
+  let nextId = scope.firstId ?? 0;
   for await (const { ids, pixels } of cache.batches({ batchSize: 256, ids: scope.ids })) {
-    throwIfCancelled(ctx.signal);
+    throwIfCancelled(signal);
+    const patches: KeyPatch[] = [];
     ids.forEach((id, j) => {
       const row = id - offset;
       for (const box of proposeWindows(
@@ -73,18 +91,60 @@ export async function proposeAutoPatches(
         grid,
         options,
       ))
-        patches.push({
-          id: firstId + patches.length,
-          sampleId: id,
-          box: boxes.numbers(box),
-          origin: 'auto',
-          ...UNSCORED,
-        });
+        patches.push({ id: nextId++, sampleId: id, box: boxes.numbers(box), origin: 'auto', ...UNSCORED });
     });
-    done += ids.length;
-    ctx.progress(scope.progressStage ?? 'propose', done, total, 'proposing windows');
+    yield { patches, samples: ids.length };
   }
-  return patches;
+}
+
+/**
+ * Patches scored this many at a time as they are proposed, then written: a multiple of the
+ * scoring batch, so the batches are those of one pass over all (the scores the same to the bit),
+ * and propose holds about this many patches (6 MiB at 92 B each) rather than the pool's. Each
+ * group starts its scoring threads anew, so a much smaller one would cost start-up time.
+ */
+export const PATCHES_AT_ONCE = 1024 * SCORE_DEFAULTS.batchSize;
+
+/** What the written patches add up to, counted as they pass. */
+interface PatchTally {
+  patches: number;
+  auto: number;
+  difficultySum: number;
+}
+
+/**
+ * Our windows (`auto`, in sample order), then the user's boxes (ids continuing), each scored by
+ * `score` in groups of `atOnce` patches as they come, so that no more than about `atOnce` are
+ * held at once. `tally` counts what passed.
+ */
+export async function* scoredPatches(
+  auto: AsyncIterable<{ patches: KeyPatch[] }>,
+  user: ReadonlyArray<Pick<KeyPatch, 'sampleId' | 'box'>>,
+  score: (patches: KeyPatch[]) => Promise<Float32Array>,
+  tally: PatchTally,
+  atOnce = PATCHES_AT_ONCE,
+): AsyncGenerator<KeyPatch> {
+  let pending: KeyPatch[] = [];
+  const scored = async (count: number): Promise<KeyPatch[]> => {
+    const batch = pending.slice(0, count);
+    pending = pending.slice(count);
+    const difficulty = await score(batch);
+    batch.forEach((p, i) => {
+      p.difficulty = difficulty[i];
+      tally.difficultySum += difficulty[i];
+    });
+    tally.patches += batch.length;
+    return batch;
+  };
+  let nextId = 0;
+  for await (const { patches } of auto) {
+    appendAll(pending, patches);
+    nextId += patches.length;
+    tally.auto += patches.length;
+    while (pending.length >= atOnce) yield* await scored(atOnce);
+  }
+  for (const b of user) pending.push({ id: nextId++, sampleId: b.sampleId, box: b.box, origin: 'user', ...UNSCORED });
+  while (pending.length > 0) yield* await scored(Math.min(atOnce, pending.length));
 }
 
 /** How our windows proposer is named in a key-patch file's `proposer`. */
@@ -123,7 +183,8 @@ export async function runProposeStage(
     const cache = await openCache(runDir);
     const model = await MaeModel.load(checkpointDir(runDir, checkpoint));
     try {
-      const patches: KeyPatch[] = [];
+      // Ours, proposed a batch of samples at a time as the writer asks for them (none with --user-only).
+      let auto: AsyncIterable<{ patches: KeyPatch[] }> = (async function* () {})();
       const { start, end } = shard ? shardRange(shard, cache.size) : { start: 0, end: cache.size };
       const expected = shard ? await currentExpectations(runDir, cache, checkpoint) : undefined;
       // A shard's own score part, when its job scored it, spares waiting for the merged scores.
@@ -152,12 +213,10 @@ export async function runProposeStage(
             length: cache.size * grid * grid,
             fix: rescore,
           }));
-        const offset = part ? start : 0;
-        const proposed = await proposeAutoPatches(cache, errors, grid, { perImage, windowFraction }, ctx, {
+        auto = autoPatchBatches(cache, errors, grid, { perImage, windowFraction }, ctx.signal, {
           ids: shardIds(shard, cache.size),
-          offset,
+          offset: part ? start : 0,
         });
-        appendAll(patches, proposed);
       }
       const user = userFile
         ? await readUserPatches(userFile, await cache.provenance(), cache.imageSize)
@@ -165,10 +224,10 @@ export async function runProposeStage(
       for (const s of user.skipped) ctx.log('warn', `key patches: skipped ${s.path}: ${s.reason}`);
       // Each user box keeps its place in the file, so the merge orders them as an unsharded run does.
       const userOrder: number[] = [];
-      user.boxes.forEach((b, k) => {
-        if (b.sampleId < start || b.sampleId >= end) return;
-        userOrder.push(k);
-        patches.push({ id: patches.length, sampleId: b.sampleId, box: b.box, origin: 'user', ...UNSCORED });
+      const userBoxes = user.boxes.filter((b, k) => {
+        const inShard = b.sampleId >= start && b.sampleId < end;
+        if (inShard) userOrder.push(k);
+        return inShard;
       });
       const seed = args.seed ?? settings.seed ?? 0;
       // pvi's input-free predictor is the pool's, as in "optidel score" (same seed, same images), not the boxes' images alone.
@@ -188,16 +247,7 @@ export async function runProposeStage(
         batchSize: SCORE_DEFAULTS.batchSize,
         difficulty: difficultyScore,
         signal: ctx.signal,
-        onProgress: (done, total) => ctx.progress('propose', done, total, 'scoring patches'),
       };
-      const difficulty = await withModelScorer(
-        model,
-        cache,
-        { workers, cache: cache.layout },
-        ort && checkpointGraph(ort, runDir, checkpoint, model),
-        (scorer) => scorer.boxes(patches, options),
-      );
-      patches.forEach((p, i) => (p.difficulty = difficulty[i]));
       const proposer =
         [
           args.userOnly ? undefined : windowsProposer({ perImage, windowFraction }),
@@ -205,35 +255,61 @@ export async function runProposeStage(
         ]
           .filter(Boolean)
           .join(' + ') + `; ${difficultyScore} difficulty`;
-      const file: KeyPatchFile = {
-        proposer,
-        patches,
-        ...(args.userOnly ? {} : { windows: { perImage, windowFraction } }),
-      };
+      // Progress by the samples whose windows are scored (the windows run ahead by up to PATCHES_AT_ONCE), then by the user's boxes.
+      const withProgress = (patches: readonly KeyPatch[]): ScoreOptions => ({
+        ...options,
+        onProgress: (done, total) => {
+          const last = patches[done - 1];
+          if (last?.origin === 'auto')
+            ctx.progress('propose', last.sampleId - start + 1, end - start, 'proposing and scoring windows');
+          else ctx.progress('propose', done, total, 'scoring user patches');
+        },
+      });
+      const tally = { patches: 0, auto: 0, difficultySum: 0 };
       let written: string[] = [ARTIFACTS.keyPatches, keyPatchLines(ARTIFACTS.keyPatches)];
-      if (!shard) await writeKeyPatchesFile(runDir, ARTIFACTS.keyPatches, file);
-      else {
-        const partSettings = {
-          perImage,
-          windowFraction,
-          user: userFile ?? null,
-          userOnly: args.userOnly ?? false,
-          masks: args.masks ?? SCORE_DEFAULTS.masks,
-          seed,
-          difficulty: difficultyScore,
-          // Scores agree across runtimes only within rounding; a merge equals an unsharded run only from one.
-          runtime,
-          // The same holds for the scores the windows were cut from, which each shard may read from its own score part.
-          windowErrorsRuntime: info && !args.userOnly && perImage > 0 ? (info.runtime ?? 'tfjs') : null,
-        };
-        written = await writeProposePart(runDir, shard, expected!, partSettings, { ...file, userOrder }, user.skipped);
-      }
-      const auto = patches.filter((p) => p.origin === 'auto').length;
-      const meanDifficulty = patches.length ? difficulty.reduce((s, v) => s + v, 0) / patches.length : 0;
+      // Scored and written as they are proposed: the scorer (its threads, or onnxruntime's session) lives while the file is written.
+      await withModelScorer(
+        model,
+        cache,
+        { workers, cache: cache.layout },
+        ort && checkpointGraph(ort, runDir, checkpoint, model),
+        async (scorer) => {
+          const file: StreamedKeyPatchFile = {
+            proposer,
+            patches: scoredPatches(auto, userBoxes, (patches) => scorer.boxes(patches, withProgress(patches)), tally),
+            ...(args.userOnly ? {} : { windows: { perImage, windowFraction } }),
+          };
+          if (!shard) await writeKeyPatchesFile(runDir, ARTIFACTS.keyPatches, file);
+          else {
+            const partSettings = {
+              perImage,
+              windowFraction,
+              user: userFile ?? null,
+              userOnly: args.userOnly ?? false,
+              masks: args.masks ?? SCORE_DEFAULTS.masks,
+              seed,
+              difficulty: difficultyScore,
+              // Scores agree across runtimes only within rounding; a merge equals an unsharded run only from one.
+              runtime,
+              // The same holds for the scores the windows were cut from, which each shard may read from its own score part.
+              windowErrorsRuntime: info && !args.userOnly && perImage > 0 ? (info.runtime ?? 'tfjs') : null,
+            };
+            written = await writeProposePart(
+              runDir,
+              shard,
+              expected!,
+              partSettings,
+              { ...file, userOrder },
+              user.skipped,
+            );
+          }
+        },
+      );
+      const meanDifficulty = tally.patches ? tally.difficultySum / tally.patches : 0;
       const result = {
-        patches: patches.length,
-        auto,
-        user: patches.length - auto,
+        patches: tally.patches,
+        auto: tally.auto,
+        user: tally.patches - tally.auto,
         difficulty: difficultyScore,
         meanDifficulty,
         skipped: user.skipped,
@@ -245,7 +321,7 @@ export async function runProposeStage(
       return {
         result,
         summary: {
-          patches: patches.length,
+          patches: tally.patches,
           user: result.user,
           meanDifficulty: Number(meanDifficulty.toFixed(4)),
           workers,

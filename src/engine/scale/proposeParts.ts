@@ -2,7 +2,12 @@
 import * as path from 'node:path';
 import type { KeyPatchFile } from '../../shared/artifacts';
 import type { KeyPatchPool } from '../../shared/keyPatchCheck';
-import { keyPatchLines, readKeyPatchesFile, writeKeyPatchesFile } from '../../shared/node/keyPatchesFile';
+import {
+  keyPatchLines,
+  readKeyPatchesFile,
+  writeKeyPatchesFile,
+  type StreamedKeyPatchFile,
+} from '../../shared/node/keyPatchesFile';
 import { SHARD_PART_FILES, shardPartFile } from '../../shared/run/layout';
 import { readParts, writePart, type PartExpectations } from './parts';
 import { shardLabel, shardRange, type Shard } from './shard';
@@ -21,7 +26,7 @@ export async function writeProposePart(
   shard: Shard,
   expected: PartExpectations,
   settings: Record<string, unknown>,
-  patches: KeyPatchPart,
+  patches: Omit<KeyPatchPart, 'patches'> & Pick<StreamedKeyPatchFile, 'patches'>,
   skipped: ProposePartFacts['skipped'],
 ): Promise<string[]> {
   const record = {

@@ -4,7 +4,9 @@
  * sample count, and the samples are JSON Lines in cache/samples.jsonl, written one at a time while
  * ingest runs and read a chunk at a time, so a pool of 10M samples (about 3 GB of provenance) is
  * never one string. Version 1, one JSON document with a "samples" array, is still read: it caps
- * the pool near 1.8M samples, which every run of that version is below.
+ * the pool near 1.8M samples, which every run of that version is below. Each reader keeps what its
+ * callers use: the samples, one value of each, their places in the shards, or the header alone;
+ * all check what they read the same way (readHeader, readIndex).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -85,12 +85,18 @@ function isHeaderOf(
   );
 }
 
+/** A key-patch file to write, its patches in memory or coming one at a time (propose scores them as it writes). */
+export type StreamedKeyPatchFile = Omit<KeyPatchFile, 'patches'> & {
+  patches: Iterable<KeyPatch> | AsyncIterable<KeyPatch>;
+};
+
 /**
  * Writes `content` as version 2 at `relative` inside `dir` (the header's path). Fields beside
  * KeyPatchFile's (a shard part's userOrder) go into the header. Temporaries a crashed write left
- * are removed first; a write that fails before its header leaves the file as it was.
+ * are removed first; a write that fails before its header (its patches' source failing too)
+ * leaves the file as it was.
  */
-export async function writeKeyPatchesFile<T extends KeyPatchFile>(
+export async function writeKeyPatchesFile<T extends StreamedKeyPatchFile>(
   dir: string,
   relative: string,
   content: T,
@@ -106,7 +112,7 @@ export async function writeKeyPatchesFile<T extends KeyPatchFile>(
   const setAside = await setAsideCommitted(header, body, previous, chunkBytes);
   const lines = new JsonLinesWriter(body, chunkBytes);
   try {
-    for (const patch of patches) await lines.add(patch);
+    for await (const patch of patches) await lines.add(patch);
     await lines.finish();
   } catch (err) {
     await lines.abort();

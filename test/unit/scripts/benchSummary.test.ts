@@ -78,7 +78,7 @@ test('the scale row names every selector timed at 1M, in results old and new', (
   }
 });
 
-test("the scale row gives the live heap's growth, the cache-index row what a record keeps, the score-memory row each run's memory", () => {
+test("the scale row gives the live heap's growth, the cache-index row what a record keeps, the stage-memory row each run's memory", () => {
   withResults('2026-12-08T00:00:00.000Z', (root, write) => {
     const growth = (liveHeap?: number) => ({
       from: 10,
@@ -94,11 +94,11 @@ test("the scale row gives the live heap's growth, the cache-index row what a rec
       positions: { liveBytesPerRecord: 8.04 },
       keyPatches: { load: { liveBytesPerRecord: 91.7 } },
     });
-    write('score-memory', {
+    write('stage-memory', {
       slices: 100,
       runs: [
-        { side: 'base', liveHeapMiB: 29.51, peakRssMiB: 421.3, seconds: 128.4 },
-        { side: 'this', liveHeapMiB: 20.36, peakRssMiB: 396.9, seconds: 133.3 },
+        { side: 'base', stage: 'score', liveHeapMiB: 29.51, peakRssMiB: 421.3, seconds: 128.4 },
+        { side: 'this', stage: 'score', liveHeapMiB: 20.36, peakRssMiB: 396.9, seconds: 133.3 },
       ],
     });
     assert.match(benchSummary(root), /over N log N: score 0\.83; live heap growth: score 1\.47x \|$/m);
@@ -108,7 +108,7 @@ test("the scale row gives the live heap's growth, the cache-index row what a rec
     );
     assert.match(
       benchSummary(root),
-      /score of 100 slices on 2 threads: base live heap 29\.5 MiB, peak RSS 421 MiB, 128\.4 s; this live heap 20\.4 MiB, peak RSS 397 MiB, 133\.3 s \|$/m,
+      /100 slices, 2 threads: base score live heap 29\.5 MiB, peak RSS 421 MiB, 128\.4 s; this score live heap 20\.4 MiB, peak RSS 397 MiB, 133\.3 s \|$/m,
     );
     // Results from before these figures read as they did.
     write('scale', { pools: [], growth: growth(), million: [] });
