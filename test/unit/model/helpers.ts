@@ -1,5 +1,9 @@
 /** Small real inputs for the model tests: structured synthetic images, an in-memory pixel reader, a recording context. */
+import { after, before } from 'node:test';
 import type { CommandContext } from '../../../src/engine/command';
+import { openCache, type PoolCache } from '../../../src/engine/data/cache';
+import { MaeModel, maeConfig } from '../../../src/engine/model/mae';
+import { makeTinyRun, type TinyRun } from '../../helpers/tinyRun';
 import { selectBackend } from '../../../src/engine/backends/select';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -108,4 +112,24 @@ export function trainingFixture(prefix: string, steps: number) {
     base,
     tempRun: () => fs.mkdtempSync(path.join(os.tmpdir(), `optidel-${prefix}-`)),
   };
+}
+
+/**
+ * A tiny ingested run, its cache open and a micro model on the wasm backend, for the tests of one
+ * file: made before them, disposed and removed after. Read the fields inside the tests.
+ */
+export function useTinyRunWithModel(): { run: TinyRun; cache: PoolCache; model: MaeModel } {
+  const made = {} as { run: TinyRun; cache: PoolCache; model: MaeModel };
+  before(async () => {
+    made.run = makeTinyRun();
+    await useWasm();
+    made.cache = await openCache(made.run.runDir);
+    made.model = MaeModel.create(maeConfig('micro', made.cache.imageSize), 4);
+  });
+  after(async () => {
+    made.model.dispose();
+    await made.cache.close();
+    fs.rmSync(made.run.root, { recursive: true, force: true });
+  });
+  return made;
 }

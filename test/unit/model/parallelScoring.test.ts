@@ -2,58 +2,39 @@
  * Pool scoring on worker threads gives the serial scores exactly: the same batches, each scored
  * independently by a copy of the same model, on a real ingested run.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { CancelledError } from '../../../src/engine/command';
-import { openCache, type PoolCache } from '../../../src/engine/data/cache';
-import { MaeModel, maeConfig } from '../../../src/engine/model/mae';
 import { resolveScoringWorkers, scorePool, scorePoolBoxes } from '../../../src/engine/model/parallelScoring';
 import { scoreBoxes, scoreSamples, type ScoreOptions } from '../../../src/engine/model/scoring';
-import type { TinyRun } from '../../helpers/tinyRun';
-import { makeTinyRun } from '../../helpers/tinyRun';
-import { useWasm } from './helpers';
+import { useTinyRunWithModel } from './helpers';
 
-let run: TinyRun;
-let cache: PoolCache;
-let model: MaeModel;
+const tiny = useTinyRunWithModel();
 
-before(async () => {
-  run = makeTinyRun();
-  await useWasm();
-  cache = await openCache(run.runDir);
-  model = MaeModel.create(maeConfig('micro', cache.imageSize), 4);
-});
-
-after(async () => {
-  model.dispose();
-  await cache.close();
-  fs.rmSync(run.root, { recursive: true, force: true });
-});
-
-const ids = () => Array.from({ length: cache.size }, (_, i) => i);
+const ids = () => Array.from({ length: tiny.cache.size }, (_, i) => i);
 
 test('scores on 2 and 3 threads equal the serial scores exactly, for every difficulty the workers are given', async () => {
   // A batch size that leaves a short last batch and more batches than threads.
-  const batchSize = Math.max(2, Math.floor(cache.size / 5));
+  const batchSize = Math.max(2, Math.floor(tiny.cache.size / 5));
   for (const difficulty of ['normalised', 'pvi'] as const) {
     const options: ScoreOptions = { masks: 2, seed: 3, batchSize, difficulty };
-    const serial = await scoreSamples(model, cache, ids(), options);
+    const serial = await scoreSamples(tiny.model, tiny.cache, ids(), options);
     for (const workers of [2, 3]) {
       const progress: number[] = [];
       const parallel = await scorePool(
-        model,
-        cache,
+        tiny.model,
+        tiny.cache,
         ids(),
         { ...options, onProgress: (done) => progress.push(done) },
-        { workers, cache: cache.layout },
+        { workers, cache: tiny.cache.layout },
       );
       assert.deepEqual(Array.from(parallel.embeddings), Array.from(serial.embeddings), `${difficulty}, ${workers}`);
       assert.deepEqual(Array.from(parallel.difficulty), Array.from(serial.difficulty), `${difficulty}, ${workers}`);
       assert.deepEqual(Array.from(parallel.patchErrors), Array.from(serial.patchErrors), `${difficulty}, ${workers}`);
-      assert.equal(progress.at(-1), cache.size);
+      assert.equal(progress.at(-1), tiny.cache.size);
     }
     // Not vacuous: the scores vary between samples.
     assert.ok(new Set(serial.difficulty).size > 1);
@@ -62,26 +43,33 @@ test('scores on 2 and 3 threads equal the serial scores exactly, for every diffi
 
 test('key patches scored on 2 threads equal the serial scores exactly', async () => {
   const patches = ids().flatMap((sampleId) => [
-    { id: 2 * sampleId, sampleId, box: [0, 0, cache.imageSize, cache.imageSize] as [number, number, number, number] },
+    {
+      id: 2 * sampleId,
+      sampleId,
+      box: [0, 0, tiny.cache.imageSize, tiny.cache.imageSize] as [number, number, number, number],
+    },
     { id: 2 * sampleId + 1, sampleId, box: [4, 4, 8, 8] as [number, number, number, number] },
   ]);
   const options: ScoreOptions = { masks: 2, seed: 3, batchSize: 5 };
-  const serial = await scoreBoxes(model, cache, patches, options);
-  const parallel = await scorePoolBoxes(model, cache, patches, options, { workers: 2, cache: cache.layout });
+  const serial = await scoreBoxes(tiny.model, tiny.cache, patches, options);
+  const parallel = await scorePoolBoxes(tiny.model, tiny.cache, patches, options, {
+    workers: 2,
+    cache: tiny.cache.layout,
+  });
   assert.deepEqual(Array.from(parallel), Array.from(serial));
   assert.ok(new Set(serial).size > 1);
 });
 
 test('a worker that cannot read the pool fails the scoring naming it and the file', async () => {
-  const noCache = path.join(run.root, 'not-a-run');
+  const noCache = path.join(tiny.run.root, 'not-a-run');
   fs.mkdirSync(noCache, { recursive: true });
   await assert.rejects(
     scorePool(
-      model,
-      cache,
+      tiny.model,
+      tiny.cache,
       ids(),
       { masks: 1, seed: 0, batchSize: 2 },
-      { workers: 2, cache: { ...cache.layout, runDir: noCache } },
+      { workers: 2, cache: { ...tiny.cache.layout, runDir: noCache } },
     ),
     /scoring worker [01] of 2 failed: .*not-a-run\/cache\/shard-00000\.bin/,
   );
@@ -92,12 +80,12 @@ test('a scoring thread killed mid-pool fails the command naming it; a cancel sto
   const collect = (w: Worker) => spawned.push(w);
   process.on('worker', collect);
   try {
-    const threads = { workers: 2, cache: cache.layout };
+    const threads = { workers: 2, cache: tiny.cache.layout };
     let killed = false;
     await assert.rejects(
       scorePool(
-        model,
-        cache,
+        tiny.model,
+        tiny.cache,
         ids(),
         {
           masks: 1,
@@ -115,8 +103,8 @@ test('a scoring thread killed mid-pool fails the command naming it; a cancel sto
     const controller = new AbortController();
     await assert.rejects(
       scorePool(
-        model,
-        cache,
+        tiny.model,
+        tiny.cache,
         ids(),
         { masks: 1, seed: 0, batchSize: 2, signal: controller.signal, onProgress: () => controller.abort() },
         threads,

@@ -2,39 +2,20 @@
  * Propose scores its patches a group at a time as they are proposed and written: the scores, ids
  * and order equal one pass over all of them, bit for bit, and no group is larger than asked.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import type { KeyPatch } from '../../../src/shared/artifacts';
-import { openCache, type PoolCache } from '../../../src/engine/data/cache';
-import { MaeModel, maeConfig } from '../../../src/engine/model/mae';
 import { scoreBoxes, type ScoreOptions } from '../../../src/engine/model/scoring';
 import { scoredPatches } from '../../../src/engine/pipeline/proposeStage';
-import { makeTinyRun, type TinyRun } from '../../helpers/tinyRun';
-import { useWasm } from '../model/helpers';
+import { useTinyRunWithModel } from '../model/helpers';
 
-let run: TinyRun;
-let cache: PoolCache;
-let model: MaeModel;
-
-before(async () => {
-  run = makeTinyRun();
-  await useWasm();
-  cache = await openCache(run.runDir);
-  model = MaeModel.create(maeConfig('micro', cache.imageSize), 4);
-});
-
-after(async () => {
-  model.dispose();
-  await cache.close();
-  fs.rmSync(run.root, { recursive: true, force: true });
-});
+const tiny = useTinyRunWithModel();
 
 type Box = [number, number, number, number];
 
 test('patches scored in groups as they come equal one pass over all of them, user boxes last, ids continuing', async () => {
   const options: ScoreOptions = { masks: 2, seed: 3, batchSize: 4 };
-  const half = cache.imageSize / 2;
+  const half = tiny.cache.imageSize / 2;
   // Two windows a sample, in batches of three samples, as the proposer yields them.
   const windows = (sampleId: number, id: number): KeyPatch[] =>
     [[0, 0, half, half] as Box, [half, half, half, half] as Box].map((box, k) => ({
@@ -44,7 +25,7 @@ test('patches scored in groups as they come equal one pass over all of them, use
       origin: 'auto',
       difficulty: undefined,
     }));
-  const samples = Array.from({ length: cache.size }, (_, i) => i);
+  const samples = Array.from({ length: tiny.cache.size }, (_, i) => i);
   async function* auto() {
     for (let first = 0; first < samples.length; first += 3)
       yield { patches: samples.slice(first, first + 3).flatMap((id) => windows(id, 2 * id)) };
@@ -52,13 +33,13 @@ test('patches scored in groups as they come equal one pass over all of them, use
   const user = [
     { sampleId: 1, box: [1, 1, 6, 6] as Box },
     { sampleId: 0, box: [2, 3, 5, 4] as Box },
-    { sampleId: cache.size - 1, box: [0, 0, cache.imageSize, cache.imageSize] as Box },
+    { sampleId: tiny.cache.size - 1, box: [0, 0, tiny.cache.imageSize, tiny.cache.imageSize] as Box },
   ];
 
   // One pass over all: what propose computed before it streamed.
   const all: KeyPatch[] = samples.flatMap((id) => windows(id, 2 * id));
   user.forEach((b) => all.push({ id: all.length, ...b, origin: 'user', difficulty: undefined }));
-  const once = await scoreBoxes(model, cache, all, options);
+  const once = await scoreBoxes(tiny.model, tiny.cache, all, options);
 
   // Eight at a time: two scoring batches a group, and a count of patches that is not a multiple of it.
   assert.notEqual(all.length % 8, 0);
@@ -67,7 +48,7 @@ test('patches scored in groups as they come equal one pass over all of them, use
   const streamed: KeyPatch[] = [];
   const score = (patches: KeyPatch[]) => {
     groups.push(patches.length);
-    return scoreBoxes(model, cache, patches, options);
+    return scoreBoxes(tiny.model, tiny.cache, patches, options);
   };
   for await (const patch of scoredPatches(auto(), user, score, tally, 8)) streamed.push(patch);
 
