@@ -22,7 +22,7 @@ import { resolveScoringWorkers } from '../model/parallelScoring';
 import { existingRunDir, readRunModelSettings } from '../model/runSettings';
 import { fitInputFree, resolveDifficulty, type ScoreOptions } from '../model/scoring';
 import { readUserPatches } from '../model/userPatches';
-import { checkpointGraph, stageRuntime, withModelScorer } from '../onnx/scoreRuntime';
+import { checkpointGraph, stageRuntime, withModelScorer, type ModelScorer } from '../onnx/scoreRuntime';
 import { currentExpectations } from '../scale/parts';
 import { writeProposePart } from '../scale/proposeParts';
 import { scorePartPatchErrors } from '../scale/scoreParts';
@@ -44,7 +44,7 @@ const UNSCORED = { difficulty: undefined };
 
 /**
  * `errors`: grid² per-patch difficulties per sample, for the samples from `offset` on (a shard's
- * part starts at its first sample). Patch ids continue from `firstId`.
+ * part starts at its first sample). Patch ids count from 0.
  */
 export async function proposeAutoPatches(
   cache: Pick<PoolCache, 'imageSize' | 'size' | 'batches'>,
@@ -52,7 +52,7 @@ export async function proposeAutoPatches(
   grid: number,
   options: Pick<ProposerOptions, 'perImage' | 'windowFraction'>,
   ctx: Pick<CommandContext, 'signal' | 'progress'>,
-  scope: { ids?: number[]; offset?: number; firstId?: number; progressStage?: string } = {},
+  scope: { ids?: number[]; offset?: number; progressStage?: string } = {},
 ): Promise<KeyPatch[]> {
   const patches: KeyPatch[] = [];
   const total = scope.ids?.length ?? cache.size;
@@ -72,13 +72,13 @@ async function* autoPatchBatches(
   grid: number,
   options: Pick<ProposerOptions, 'perImage' | 'windowFraction'>,
   signal: AbortSignal,
-  scope: { ids?: number[]; offset?: number; firstId?: number },
+  scope: { ids?: number[]; offset?: number },
 ): AsyncGenerator<{ patches: KeyPatch[]; samples: number }> {
   // The windows of one grid are a few boxes repeated over the pool: one frozen copy of each.
   const boxes = new SharedValues();
   const area = cache.imageSize ** 2;
   const offset = scope.offset ?? 0;
-  let nextId = scope.firstId ?? 0;
+  let nextId = 0;
   for await (const { ids, pixels } of cache.batches({ batchSize: 256, ids: scope.ids })) {
     throwIfCancelled(signal);
     const patches: KeyPatch[] = [];
@@ -106,7 +106,7 @@ async function* autoPatchBatches(
 export const PATCHES_AT_ONCE = 1024 * SCORE_DEFAULTS.batchSize;
 
 /** What the written patches add up to, counted as they pass. */
-interface PatchTally {
+export interface PatchTally {
   patches: number;
   auto: number;
   difficultySum: number;
@@ -256,15 +256,21 @@ export async function runProposeStage(
           .filter(Boolean)
           .join(' + ') + `; ${difficultyScore} difficulty`;
       // Progress by the samples whose windows are scored (the windows run ahead by up to PATCHES_AT_ONCE), then by the user's boxes.
-      const withProgress = (patches: readonly KeyPatch[]): ScoreOptions => ({
-        ...options,
-        onProgress: (done, total) => {
-          const last = patches[done - 1];
-          if (last?.origin === 'auto')
-            ctx.progress('propose', last.sampleId - start + 1, end - start, 'proposing and scoring windows');
-          else ctx.progress('propose', done, total, 'scoring user patches');
-        },
-      });
+      let userScored = 0;
+      const score = async (scorer: ModelScorer, patches: readonly KeyPatch[]): Promise<Float32Array> => {
+        const auto = patches.filter((p) => p.origin === 'auto').length;
+        const difficulty = await scorer.boxes(patches, {
+          ...options,
+          onProgress: (done) => {
+            const last = patches[done - 1];
+            if (last?.origin === 'auto')
+              ctx.progress('propose', last.sampleId - start + 1, end - start, 'proposing and scoring windows');
+            else ctx.progress('propose', userScored + done - auto, userBoxes.length, 'scoring user patches');
+          },
+        });
+        userScored += patches.length - auto;
+        return difficulty;
+      };
       const tally = { patches: 0, auto: 0, difficultySum: 0 };
       let written: string[] = [ARTIFACTS.keyPatches, keyPatchLines(ARTIFACTS.keyPatches)];
       // Scored and written as they are proposed: the scorer (its threads, or onnxruntime's session) lives while the file is written.
@@ -276,11 +282,15 @@ export async function runProposeStage(
         async (scorer) => {
           const file: StreamedKeyPatchFile = {
             proposer,
-            patches: scoredPatches(auto, userBoxes, (patches) => scorer.boxes(patches, withProgress(patches)), tally),
+            patches: scoredPatches(auto, userBoxes, (patches) => score(scorer, patches), tally),
             ...(args.userOnly ? {} : { windows: { perImage, windowFraction } }),
           };
           if (!shard) await writeKeyPatchesFile(runDir, ARTIFACTS.keyPatches, file);
           else {
+            // A part is written only once its patches are all scored: writePart drops the shard's
+            // old record first, so a cancel mid-stream would lose it. A shard's patches are few.
+            const patches: KeyPatch[] = [];
+            for await (const patch of file.patches) patches.push(patch);
             const partSettings = {
               perImage,
               windowFraction,
@@ -299,7 +309,7 @@ export async function runProposeStage(
               shard,
               expected!,
               partSettings,
-              { ...file, userOrder },
+              { ...file, patches, userOrder },
               user.skipped,
             );
           }
