@@ -2,12 +2,7 @@
 import * as path from 'node:path';
 import type { KeyPatchFile } from '../../shared/artifacts';
 import type { KeyPatchPool } from '../../shared/keyPatchCheck';
-import {
-  keyPatchLines,
-  readKeyPatchesFile,
-  writeKeyPatchesFile,
-  type StreamedKeyPatchFile,
-} from '../../shared/node/keyPatchesFile';
+import { keyPatchLines, readKeyPatchesFile, writeKeyPatchesFile } from '../../shared/node/keyPatchesFile';
 import { SHARD_PART_FILES, shardPartFile } from '../../shared/run/layout';
 import { readParts, writePart, type PartExpectations } from './parts';
 import { shardLabel, shardRange, type Shard } from './shard';
@@ -26,7 +21,7 @@ export async function writeProposePart(
   shard: Shard,
   expected: PartExpectations,
   settings: Record<string, unknown>,
-  patches: Omit<KeyPatchPart, 'patches'> & Pick<StreamedKeyPatchFile, 'patches'>,
+  patches: KeyPatchPart,
   skipped: ProposePartFacts['skipped'],
 ): Promise<string[]> {
   const record = {
